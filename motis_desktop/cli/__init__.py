@@ -1,0 +1,1 @@
+"""The ``motis`` command line: a thin layer over :mod:`motis_desktop.core`."""

@@ -1,0 +1,195 @@
+"""``motis``: index folders and search photos from the terminal.
+
+Exit codes: 0 ok, 1 a problem the user can fix (one line, no traceback),
+2 usage error (argparse), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from typing import Any, Sequence
+
+from motis_desktop import __version__
+from motis_desktop.cli.progress import ProgressBar
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.services import Services
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", default=argparse.SUPPRESS,
+                        help="app data folder (default: $MOTIS_HOME or the platform data folder)")
+    parser = argparse.ArgumentParser(prog="motis", parents=[common],
+                                     description="Find photos on your disk by describing them in words.")
+    parser.add_argument("--version", action="version", version=f"motis {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = sub.add_parser("models", parents=[common], help="install and choose models")
+    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    imp = msub.add_parser("import", parents=[common], help="install model files from disk")
+    imp.add_argument("--name", required=True, help="name to install the model under")
+    imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
+    imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
+    imp.add_argument("--checkpoint", help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin)")
+    imp.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    lst = msub.add_parser("list", parents=[common], help="list installed models")
+    lst.add_argument("--json", action="store_true")
+    use = msub.add_parser("use", parents=[common], help="choose the active model")
+    use.add_argument("name")
+    rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
+    rem.add_argument("name")
+
+    idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
+    idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
+    idx.add_argument("--model", help="model name (default: the active model)")
+    idx.add_argument("--batch-size", type=int, default=16)
+    idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    srch = sub.add_parser("search", parents=[common], help="search photos by text")
+    srch.add_argument("text")
+    srch.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    srch.add_argument("--model", help="model name (default: the active model)")
+    srch.add_argument("--json", action="store_true", help="print a JSON list of {path, score}")
+
+    st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
+    st.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
+    args = build_parser().parse_args(argv)
+    try:
+        services = Services.open(getattr(args, "home", None))
+    except MotisError as exc:
+        return _fail(str(exc))
+    try:
+        handler = {"models": _models, "index": _index, "search": _search, "status": _status}[args.command]
+        return handler(services, args)
+    except MotisError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("motis: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless debugging
+        if os.environ.get("MOTIS_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (set MOTIS_DEBUG=1 for details)")
+    finally:
+        services.close()
+
+
+def _fail(message: str) -> int:
+    print(f"motis: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=None))
+
+
+def _models(services: Services, args: argparse.Namespace) -> int:
+    action = args.models_command
+    if action == "import":
+        if args.checkpoint and (args.image or args.text):
+            raise MotisError("give either --checkpoint or --image and --text, not both")
+        if args.checkpoint:
+            info = services.models.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
+        elif args.image and args.text:
+            print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
+            info = services.models.import_pair(args.image, args.text, args.name, replace=args.replace)
+        else:
+            raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
+        if services.config.get("active_model") is None:
+            services.use_model(info.name)
+        print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
+        return 0
+    if action == "list":
+        active = services.active_model()
+        infos = services.models.list()
+        if args.json:
+            _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
+        elif not infos:
+            print("no models installed (see 'motis models import --help')")
+        for info in [] if args.json else infos:
+            mark = "*" if active and info.name == active.name else " "
+            print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+        return 0
+    if action == "use":
+        info = services.use_model(args.name)
+        print(f"active model: {info.name}")
+        return 0
+    if action == "remove":
+        services.models.remove(args.name)
+        print(f"removed model {args.name!r}")
+        return 0
+    raise AssertionError(action)
+
+
+def _index(services: Services, args: argparse.Namespace) -> int:
+    services.encoder(args.model)  # fail fast (and before touching the library) without a model
+    services.add_folders(args.folders)
+    if not services.store.folders():
+        raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
+    bar = ProgressBar()
+    cancel = threading.Event()
+    try:
+        summary = services.index(args.model, progress=bar, cancel=cancel, batch_size=args.batch_size)
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(summary.to_json())
+        return 0
+    print(f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+          f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)")
+    for item in summary.skipped:
+        print(f"  skipped {item.path}: {item.reason}")
+    return 0
+
+
+def _search(services: Services, args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise MotisError("-k must be at least 1")
+    hits = services.search(args.text, args.k, args.model)
+    if args.json:
+        _print_json([h.to_json() for h in hits])
+        return 0
+    if not hits:
+        print("no indexed photos yet (run 'motis index FOLDER')")
+    for hit in hits:
+        print(f"{hit.score:7.4f}  {hit.path}")
+    return 0
+
+
+def _status(services: Services, args: argparse.Namespace) -> int:
+    active = services.active_model()
+    counts = services.store.counts(active.model_id if active else None)
+    folders = services.store.folders()
+    data = {
+        "home": str(services.paths.home),
+        "active_model": active.name if active else None,
+        "model_id": active.model_id if active else None,
+        "models": [m.name for m in services.models.list()],
+        "folders": [{"path": f.path, "files": f.file_count} for f in folders],
+        **counts,
+    }
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"home:    {data['home']}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
+    print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
+    for folder in folders:
+        print(f"  {folder.path}  ({folder.file_count} files)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Headless core: no Qt, no printing, never exits the process.
+
+The GUI and the CLI are thin layers over the services built in
+:mod:`motis_desktop.core.services`.
+"""

@@ -1,0 +1,72 @@
+"""The encoder interface shared by every model backend."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from motis_desktop.core.imaging import PreprocessConfig
+from motis_desktop.core.tokenizer import tokenize
+
+TowerFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+class Encoder:
+    """Wraps an image tower and a text tower; outputs are L2-normalized float32 ``[B, D]``.
+
+    ``model_id`` names the exact weights (embeddings are stored per model id),
+    ``embed_dim`` the output size, ``preprocess_config`` what images must look like.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        embed_dim: int,
+        image_tower: TowerFn,
+        text_tower: TowerFn,
+        preprocess_config: PreprocessConfig = PreprocessConfig(),
+        context_length: int = 77,
+    ) -> None:
+        self.model_id = model_id
+        self.embed_dim = embed_dim
+        self.preprocess_config = preprocess_config
+        self.context_length = context_length
+        self._image_tower = image_tower
+        self._text_tower = text_tower
+
+    def encode_images(self, batch: np.ndarray | torch.Tensor) -> np.ndarray:
+        """``float32 [B, 3, S, S]`` preprocessed images → ``[B, D]`` unit vectors."""
+        tensor = torch.as_tensor(batch, dtype=torch.float32)
+        if tensor.ndim == 3:
+            tensor = tensor.unsqueeze(0)
+        return self._run(self._image_tower, tensor)
+
+    def encode_texts(self, ids: torch.Tensor) -> np.ndarray:
+        """``int64 [B, context]`` token ids → ``[B, D]`` unit vectors."""
+        tensor = torch.as_tensor(ids, dtype=torch.long)
+        if tensor.ndim == 1:
+            tensor = tensor.unsqueeze(0)
+        return self._run(self._text_tower, tensor)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokenize and encode query strings."""
+        return self.encode_texts(tokenize(list(texts), self.context_length))
+
+    def _run(self, tower: TowerFn, inputs: torch.Tensor) -> np.ndarray:
+        with torch.no_grad():
+            out = tower(inputs)
+        out = out.detach().float()
+        if out.ndim != 2 or out.shape[0] != inputs.shape[0] or out.shape[1] != self.embed_dim:
+            raise RuntimeError(
+                f"model returned shape {tuple(out.shape)}, expected [{inputs.shape[0]}, {self.embed_dim}]"
+            )
+        return l2_normalize(out.numpy())
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -1,0 +1,111 @@
+"""OpenAI/open_clip ViT checkpoints run by our own CLIP, and export to a TorchScript pair.
+
+State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
+``weights_only=True`` (no arbitrary pickle code runs). OpenAI's original
+``.pt`` files are TorchScript archives; only their weights are taken.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import torch
+
+from motis_desktop.core.atomic import write_atomic
+from motis_desktop.core.encoders.base import Encoder
+from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
+from motis_desktop.core.encoders.torchscript_pair import _short
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.imaging import PreprocessConfig
+
+# Keys some checkpoints carry that are not parameters of our modules.
+_IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}
+
+
+def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Tensors of a CLIP checkpoint as float32, with common wrappers/prefixes removed."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"checkpoint not found: {path}")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            sd = load_file(str(path), device="cpu")
+        elif _is_torchscript_archive(path):
+            sd = dict(torch.jit.load(str(path), map_location="cpu").state_dict())
+        else:
+            sd = torch.load(str(path), map_location="cpu", weights_only=True)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot read checkpoint ({_short(exc)})") from None
+    for wrapper in ("state_dict", "model"):
+        if isinstance(sd, dict) and isinstance(sd.get(wrapper), dict):
+            sd = sd[wrapper]
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ModelError(f"{path}: not a state dict of tensors")
+    clean: dict[str, torch.Tensor] = {}
+    for key, value in sd.items():
+        key = key.removeprefix("module.")
+        if key not in _IGNORED_KEYS:
+            clean[key] = value.float() if value.is_floating_point() else value
+    return clean
+
+
+def build_clip(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> CLIP:
+    """Our CLIP with the configuration inferred from ``sd`` and its weights loaded strictly."""
+    try:
+        config = CLIPConfig.from_state_dict(sd)
+    except KeyError as exc:
+        raise ModelError(f"{source}: {exc.args[0]}") from None
+    model = CLIP(config)
+    result = model.load_state_dict(sd, strict=False)
+    missing = [k for k in result.missing_keys if k != "attn_mask"]
+    if missing or result.unexpected_keys:
+        detail = f"missing {missing[:3]}" if missing else f"unexpected {result.unexpected_keys[:3]}"
+        raise ModelError(f"{source}: keys do not match a CLIP ViT model ({detail})")
+    return model.eval()
+
+
+def checkpoint_encoder(
+    path: str | os.PathLike[str],
+    model_id: str,
+    preprocess_config: PreprocessConfig | None = None,
+) -> Encoder:
+    """Encoder running a checkpoint file through our CLIP implementation."""
+    model = build_clip(load_state_dict(path), source=str(path))
+    return clip_encoder(model, model_id, preprocess_config)
+
+
+def clip_encoder(model: CLIP, model_id: str, preprocess_config: PreprocessConfig | None = None) -> Encoder:
+    """Encoder over an in-memory CLIP model."""
+    config = preprocess_config or PreprocessConfig(size=model.config.image_resolution)
+    return Encoder(
+        model_id,
+        model.config.embed_dim,
+        model.visual,
+        model.text_tower(),
+        config,
+        model.config.context_length,
+    )
+
+
+def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``image_encoder.pt`` and ``text_encoder.pt`` (scripted towers, seed format)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    image_path, text_path = out / "image_encoder.pt", out / "text_encoder.pt"
+    for tower, target in ((model.visual, image_path), (model.text_tower(), text_path)):
+        scripted = torch.jit.script(tower.eval())
+        write_atomic(target, lambda fh, m=scripted: torch.jit.save(m, fh))
+    return image_path, text_path
+
+
+def _is_torchscript_archive(path: Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as zf:
+        return any(name.endswith("/constants.pkl") or name == "constants.pkl" for name in zf.namelist())

@@ -1,0 +1,335 @@
+"""The photo library: SQLite (WAL) in the app's home, never in photo folders.
+
+Tables: ``folders`` (library roots), ``files`` (path, size, mtime, content
+hash, last decode error), ``embeddings`` (one vector per file and model id)
+and ``meta`` (a change counter readers use to refresh cached indexes).
+Paths are stored as the OS's bytes (``os.fsencode``) so names that are not
+valid UTF-8 survive. The schema is versioned with ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from motis_desktop.core.errors import LibraryError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE folders (
+        id INTEGER PRIMARY KEY,
+        path BLOB NOT NULL UNIQUE,
+        added_at REAL NOT NULL
+    );
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        path BLOB NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        error TEXT,
+        error_transient INTEGER NOT NULL DEFAULT 0,
+        added_at REAL NOT NULL
+    );
+    CREATE INDEX files_folder ON files(folder_id);
+    CREATE INDEX files_hash ON files(content_hash);
+    CREATE TABLE embeddings (
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (file_id, model_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX embeddings_model ON embeddings(model_id, file_id);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+}
+
+
+def encode_path(path: str | os.PathLike[str]) -> bytes:
+    return os.fsencode(path)
+
+
+def decode_path(raw: bytes) -> str:
+    return os.fsdecode(raw)
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    path: str
+    file_count: int
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    error: str | None
+    error_transient: bool
+
+
+@dataclass(frozen=True)
+class EncodedFile:
+    """One file's result from an indexing batch."""
+
+    file_id: int
+    size: int
+    mtime_ns: int
+    content_hash: str
+    vector: np.ndarray
+
+
+class LibraryStore:
+    """All reads and writes of the library database; one connection, serialised by a lock."""
+
+    def __init__(self, db_path: Path, timeout_s: float = 10.0) -> None:
+        self.db_path = db_path
+        self._lock = threading.RLock()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(str(db_path), timeout=timeout_s, isolation_level=None,
+                                         check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"{db_path}: library database unusable ({exc})") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- schema --------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LibraryError(
+                f"{self.db_path}: library was written by a newer MoTIS Desktop (schema {version}); please upgrade"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(_MIGRATIONS[target]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {target}")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); bumps the change counter."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute(
+                    "INSERT INTO meta(key, value) VALUES('version', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def version(self) -> int:
+        """A counter that changes whenever any write transaction commits."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'version'")
+        return int(rows[0][0]) if rows else 0
+
+    def integrity_check(self) -> str:
+        return self._query("PRAGMA integrity_check")[0][0]
+
+    # -- folders -------------------------------------------------------------
+
+    def folders(self) -> list[Folder]:
+        rows = self._query(
+            "SELECT f.id, f.path, COUNT(x.id) FROM folders f LEFT JOIN files x ON x.folder_id = f.id "
+            "GROUP BY f.id ORDER BY f.path"
+        )
+        return [Folder(r[0], decode_path(r[1]), r[2]) for r in rows]
+
+    def add_folder(self, path: str | os.PathLike[str]) -> Folder:
+        """Add a library root (absolute, resolved). A folder inside an existing root is that root;
+        existing roots inside the new one are merged into it."""
+        root = os.path.abspath(os.fspath(path))
+        for folder in self.folders():
+            if _is_within(root, folder.path):
+                return folder
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time()))
+            new_id = int(cur.lastrowid)
+            for folder in self.folders_within(root, conn):
+                conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (new_id, folder.id))
+                conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
+        return next(f for f in self.folders() if f.id == new_id)
+
+    def folders_within(self, root: str, conn: sqlite3.Connection) -> list[Folder]:
+        rows = conn.execute("SELECT id, path FROM folders").fetchall()
+        return [Folder(r[0], decode_path(r[1]), 0) for r in rows
+                if decode_path(r[1]) != root and _is_within(decode_path(r[1]), root)]
+
+    def remove_folder(self, path: str | os.PathLike[str]) -> int:
+        """Drop a root and its entries (never the photos); returns how many files left the library."""
+        root = os.path.abspath(os.fspath(path))
+        match = [f for f in self.folders() if f.path == root]
+        if not match:
+            raise LibraryError(f"{root} is not a library folder")
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM folders WHERE id = ?", (match[0].id,))
+        return match[0].file_count
+
+    # -- files ---------------------------------------------------------------
+
+    def files(self, folder_id: int | None = None) -> list[FileRecord]:
+        sql = ("SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files")
+        rows = self._query(sql + " WHERE folder_id = ? ORDER BY path", (folder_id,)) if folder_id is not None \
+            else self._query(sql + " ORDER BY path")
+        return [_file_record(r) for r in rows]
+
+    def pending(self, model_id: str, folder_ids: Iterable[int]) -> list[FileRecord]:
+        """Files of these folders with no embedding for ``model_id`` and no remembered permanent error."""
+        ids = list(folder_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"WHERE folder_id IN ({marks}) AND (error IS NULL OR error_transient = 1) "
+            "AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = files.id AND e.model_id = ?) "
+            "ORDER BY path",
+            (*ids, model_id),
+        )
+        return [_file_record(r) for r in rows]
+
+    def failed(self, folder_ids: Iterable[int]) -> list[FileRecord]:
+        """Files whose last decode failed permanently (remembered until they change)."""
+        ids = list(folder_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        rows = self._query(
+            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"WHERE folder_id IN ({marks}) AND error IS NOT NULL AND error_transient = 0 ORDER BY path", ids)
+        return [_file_record(r) for r in rows]
+
+    def embedded_ids(self, model_id: str) -> set[int]:
+        return {r[0] for r in self._query("SELECT file_id FROM embeddings WHERE model_id = ?", (model_id,))}
+
+    def paths(self, file_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(file_ids)
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for fid, raw in self._query(f"SELECT id, path FROM files WHERE id IN ({marks})", chunk):
+                out[fid] = decode_path(raw)
+        return out
+
+    def embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """All ``(file_ids int64 [N], vectors float32 [N, D])`` stored for a model."""
+        rows = self._query("SELECT file_id, vector FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        return ids, vectors
+
+    def embedding_of(self, file_id: int, model_id: str) -> np.ndarray | None:
+        rows = self._query("SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?", (file_id, model_id))
+        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+
+    def counts(self, model_id: str | None) -> dict[str, int]:
+        files = self._query("SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0) FROM files")[0]
+        indexed = self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[0][0] \
+            if model_id else 0
+        return {"files": files[0], "errors": files[1], "indexed": indexed}
+
+    # -- indexing writes -----------------------------------------------------
+
+    def apply_scan(
+        self,
+        new: list[tuple[int, str, int, int]],
+        changed: list[tuple[int, int, int]],
+        renamed: list[tuple[int, int, str, int, int]],
+        removed: list[int],
+    ) -> None:
+        """One transaction for a scan's differences.
+
+        ``new``: (folder_id, path, size, mtime_ns); ``changed``: (file_id, size, mtime_ns) — their
+        embeddings, hash and error are dropped; ``renamed``: (file_id, folder_id, new_path, size,
+        mtime_ns) — they keep their embeddings; ``removed``: file ids.
+        """
+        now = time.time()
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
+            conn.executemany(
+                "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
+                [(folder, encode_path(path), size, mtime, fid) for fid, folder, path, size, mtime in renamed],
+            )
+            conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c[0],) for c in changed])
+            conn.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0 "
+                "WHERE id = ?",
+                [(size, mtime, fid) for fid, size, mtime in changed],
+            )
+            conn.executemany(
+                "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
+                [(folder, encode_path(path), size, mtime, now) for folder, path, size, mtime in new],
+            )
+
+    def commit_batch(
+        self,
+        model_id: str,
+        encoded: list[EncodedFile],
+        errors: list[tuple[int, str, bool]],
+        vanished: list[int],
+    ) -> None:
+        """Store a batch's embeddings, decode errors (file_id, reason, transient) and vanished files atomically."""
+        with self.transaction() as conn:
+            for item in encoded:
+                conn.execute(
+                    "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0 "
+                    "WHERE id = ?",
+                    (item.size, item.mtime_ns, item.content_hash, item.file_id),
+                )
+                conn.execute(
+                    "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector) VALUES (?, ?, ?)",
+                    (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes()),
+                )
+            conn.executemany(
+                "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",
+                [(reason, int(transient), fid) for fid, reason, transient in errors],
+            )
+            conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
+
+
+def _file_record(row: tuple) -> FileRecord:
+    return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
+
+
+def _is_within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,201 @@
+"""Installed models: import, list, choose, load.
+
+Each model lives in ``<home>/models/<name>/`` with a ``model.json`` manifest.
+Imports are staged in a hidden temp folder, validated by running both towers,
+then renamed into place, so a half-copied model is never visible.
+A model's id (``name-<sha256 prefix of its files>``) keys its embeddings, so
+re-importing different weights under the same name never mixes vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from motis_desktop.core.atomic import write_json_atomic
+from motis_desktop.core.encoders.base import Encoder
+from motis_desktop.core.errors import ModelError, MotisError
+from motis_desktop.core.imaging import PreprocessConfig
+
+FORMAT_PAIR = "torchscript-pair"
+FORMAT_CHECKPOINT = "openai-checkpoint"
+MANIFEST = "model.json"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass
+class ModelInfo:
+    """One installed model as described by its manifest."""
+
+    name: str
+    format: str
+    model_id: str
+    embed_dim: int
+    files: dict[str, str]
+    image_size: int = 224
+    mean: tuple[float, float, float] = PreprocessConfig().mean
+    std: tuple[float, float, float] = PreprocessConfig().std
+    context_length: int = 77
+    source: str = ""
+    installed_at: float = field(default_factory=time.time)
+    size_bytes: int = 0
+
+    @property
+    def preprocess_config(self) -> PreprocessConfig:
+        return PreprocessConfig(self.image_size, tuple(self.mean), tuple(self.std))  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ModelStore:
+    """The models folder: import (staged + validated), list, remove, load encoders."""
+
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = models_dir
+
+    def list(self) -> list[ModelInfo]:
+        """Installed models sorted by name (folders without a valid manifest are ignored)."""
+        if not self.models_dir.is_dir():
+            return []
+        infos = []
+        for child in sorted(self.models_dir.iterdir()):
+            if child.name.startswith(".") or not (child / MANIFEST).is_file():
+                continue
+            try:
+                infos.append(self._read_manifest(child))
+            except ModelError:
+                continue
+        return infos
+
+    def get(self, name: str) -> ModelInfo:
+        folder = self.models_dir / name
+        if not _NAME_RE.match(name) or not (folder / MANIFEST).is_file():
+            installed = ", ".join(m.name for m in self.list()) or "none"
+            raise ModelError(f"no model named {name!r} (installed: {installed})")
+        return self._read_manifest(folder)
+
+    def import_pair(self, image_file: str | os.PathLike[str], text_file: str | os.PathLike[str], name: str,
+                    preprocess_config: PreprocessConfig = PreprocessConfig(), replace: bool = False) -> ModelInfo:
+        """Copy a seed-format TorchScript pair in, probe it, and install it as ``name``."""
+        from motis_desktop.core.encoders.torchscript_pair import load_pair_encoder
+
+        sources = {"image": Path(image_file), "text": Path(text_file)}
+        targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
+
+        def validate(staged: dict[str, Path], model_id: str) -> Encoder:
+            return load_pair_encoder(staged["image"], staged["text"], model_id, preprocess_config)
+
+        return self._install(name, FORMAT_PAIR, sources, targets, validate, replace)
+
+    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+        """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``."""
+        from safetensors.torch import save_file
+
+        from motis_desktop.core.encoders.checkpoint import build_clip, load_state_dict
+
+        source = Path(checkpoint)
+        sd = load_state_dict(source)
+        build_clip(sd, source=str(source))  # fail before copying anything if keys do not fit
+        with tempfile.TemporaryDirectory(dir=self._staging_parent()) as tmp:
+            converted = Path(tmp) / "model.safetensors"
+            save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
+
+            def validate(staged: dict[str, Path], model_id: str) -> Encoder:
+                from motis_desktop.core.encoders.checkpoint import checkpoint_encoder
+
+                return checkpoint_encoder(staged["checkpoint"], model_id)
+
+            return self._install(name, FORMAT_CHECKPOINT, {"checkpoint": converted},
+                                 {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source))
+
+    def remove(self, name: str) -> None:
+        """Delete an installed model's folder."""
+        info = self.get(name)
+        shutil.rmtree(self.models_dir / info.name)
+
+    def load_encoder(self, name: str) -> Encoder:
+        """Load the named model's encoder (slow: reads weights)."""
+        info = self.get(name)
+        folder = self.models_dir / name
+        if info.format == FORMAT_PAIR:
+            from motis_desktop.core.encoders.torchscript_pair import load_pair_encoder
+
+            return load_pair_encoder(folder / info.files["image"], folder / info.files["text"], info.model_id,
+                                     info.preprocess_config, info.context_length, info.embed_dim)
+        if info.format == FORMAT_CHECKPOINT:
+            from motis_desktop.core.encoders.checkpoint import checkpoint_encoder
+
+            return checkpoint_encoder(folder / info.files["checkpoint"], info.model_id, info.preprocess_config)
+        raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
+
+    # -- internals ---------------------------------------------------------
+
+    def _staging_parent(self) -> Path:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        return self.models_dir
+
+    def _install(self, name: str, fmt: str, sources: dict[str, Path], targets: dict[str, str],
+                 validate: Any, replace: bool, source_label: str | None = None) -> ModelInfo:
+        if not _NAME_RE.match(name):
+            raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+        final = self.models_dir / name
+        if final.exists() and not replace:
+            raise MotisError(f"a model named {name!r} is already installed (remove it first)")
+        for src in sources.values():
+            if not src.is_file():
+                raise ModelError(f"model file not found: {src}")
+        staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=self._staging_parent()))
+        try:
+            digest = hashlib.sha256()
+            staged: dict[str, Path] = {}
+            for role in sorted(sources):
+                staged[role] = staging / targets[role]
+                _copy_hashing(sources[role], staged[role], digest)
+            model_id = f"{name}-{digest.hexdigest()[:12]}"
+            encoder = validate(staged, model_id)
+            cfg = encoder.preprocess_config
+            info = ModelInfo(
+                name=name, format=fmt, model_id=model_id, embed_dim=encoder.embed_dim, files=targets,
+                image_size=cfg.size, mean=cfg.mean, std=cfg.std, context_length=encoder.context_length,
+                source=source_label or ", ".join(str(p) for p in sources.values()),
+                size_bytes=sum(p.stat().st_size for p in staged.values()),
+            )
+            write_json_atomic(staging / MANIFEST, info.to_json())
+            if final.exists():
+                old = final.with_name(f".old-{name}-{os.getpid()}")
+                os.replace(final, old)
+                os.replace(staging, final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staging, final)
+            return info
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _read_manifest(self, folder: Path) -> ModelInfo:
+        path = folder / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
+            return ModelInfo(**data)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
+
+
+def _copy_hashing(src: Path, dst: Path, digest: "hashlib._Hash") -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(1 << 20):
+            digest.update(chunk)
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())

@@ -1,0 +1,112 @@
+"""Find image files under library folders.
+
+Skips hidden files and folders, follows folder symlinks once (loops are
+detected by device/inode), and recognises images by content: a file with an
+image extension is always a candidate (so a broken one is reported), any other
+file is a candidate only if its first bytes are an image signature.
+Nothing is ever written to the scanned folders.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import threading
+from dataclasses import dataclass, field
+
+from motis_desktop.core.image_header import sniff_format
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
+)
+SKIP_FOLDERS = frozenset({"@eaDir", "$RECYCLE.BIN", "System Volume Information", "__MACOSX"})
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ScanResult:
+    entries: list[ScanEntry] = field(default_factory=list)
+    # (path, reason) for things that look like photos but cannot be one (FIFO, broken link, ...)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def scan_folder(
+    root: str,
+    known: dict[str, tuple[int, int]] | None = None,
+    cancel: threading.Event | None = None,
+) -> ScanResult:
+    """Image candidates under ``root``. ``known`` (path → (size, mtime_ns)) skips content sniffing
+    for files already in the library."""
+    known = known or {}
+    result = ScanResult()
+    seen_dirs: set[tuple[int, int]] = set()
+    try:
+        st = os.stat(root)
+    except OSError as exc:
+        result.rejected.append((root, f"cannot open folder: {exc.strerror or exc}"))
+        return result
+    if not stat.S_ISDIR(st.st_mode):
+        result.rejected.append((root, "not a folder"))
+        return result
+    seen_dirs.add((st.st_dev, st.st_ino))
+    stack = [root]
+    while stack:
+        if cancel is not None and cancel.is_set():
+            result.cancelled = True
+            break
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            result.rejected.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        subdirs = []
+        for entry in children:
+            if entry.name.startswith(".") or entry.name in SKIP_FOLDERS:
+                continue
+            looks_like_image = os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS
+            try:
+                info = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                if looks_like_image or entry.is_symlink():
+                    reason = "symbolic link loop" if exc.errno == errno.ELOOP else \
+                        "broken symbolic link" if entry.is_symlink() else (exc.strerror or str(exc))
+                    result.rejected.append((entry.path, reason))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key not in seen_dirs:  # symlink loops and repeated links are visited once
+                    seen_dirs.add(key)
+                    subdirs.append(entry.path)
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                if looks_like_image:
+                    result.rejected.append((entry.path, "not a regular file"))
+                continue
+            if looks_like_image or entry.path in known or _has_image_signature(entry.path):
+                result.entries.append(ScanEntry(entry.path, info.st_size, info.st_mtime_ns))
+        stack.extend(reversed(subdirs))
+    return result
+
+
+def _has_image_signature(path: str) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        head = os.read(fd, 32)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return sniff_format(head) is not None

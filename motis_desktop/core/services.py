@@ -1,0 +1,111 @@
+"""Build the core's services in one place; front ends receive this object."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from motis_desktop.core.encoders.base import Encoder
+from motis_desktop.core.errors import ModelError, MotisError
+from motis_desktop.core.indexer import IndexSummary, Indexer, ProgressFn
+from motis_desktop.core.library import Folder, LibraryStore
+from motis_desktop.core.models import ModelInfo, ModelStore
+from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.search import SearchHit, SearchService
+
+NO_MODEL_HINT = (
+    "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
+    "or 'motis models import --checkpoint FILE --name NAME'"
+)
+
+
+class Services:
+    """The app's state and services for one home folder (library, models, search)."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths
+        paths.ensure()
+        self.config = AppConfig(paths.config_file)
+        self.models = ModelStore(paths.models_dir)
+        self._store: LibraryStore | None = None
+        self._search: SearchService | None = None
+        self._encoders: dict[str, Encoder] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None) -> "Services":
+        return cls(AppPaths.resolve(home))
+
+    @property
+    def store(self) -> LibraryStore:
+        if self._store is None:
+            self._store = LibraryStore(self.paths.library_db)
+        return self._store
+
+    @property
+    def search_service(self) -> SearchService:
+        if self._search is None:
+            self._search = SearchService(self.store)
+        return self._search
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._search = None
+
+    # -- models ----------------------------------------------------------------
+
+    def active_model(self) -> ModelInfo | None:
+        """The chosen model; if none is chosen (or it was removed), the only/first installed one."""
+        installed = self.models.list()
+        chosen = self.config.get("active_model")
+        for info in installed:
+            if info.name == chosen:
+                return info
+        return installed[0] if installed else None
+
+    def use_model(self, name: str) -> ModelInfo:
+        info = self.models.get(name)
+        self.config.set("active_model", info.name)
+        return info
+
+    def model_info(self, name: str | None = None) -> ModelInfo:
+        """The named model, or the active one; ModelError with a hint when none is installed."""
+        if name:
+            return self.models.get(name)
+        info = self.active_model()
+        if info is None:
+            raise ModelError(NO_MODEL_HINT)
+        return info
+
+    def encoder(self, name: str | None = None) -> Encoder:
+        """Load (once) and return the encoder of the named or active model."""
+        info = self.model_info(name)
+        with self._lock:
+            enc = self._encoders.get(info.model_id)
+            if enc is None:
+                enc = self.models.load_encoder(info.name)
+                self._encoders[info.model_id] = enc
+            return enc
+
+    # -- library ---------------------------------------------------------------
+
+    def add_folders(self, folders: list[str]) -> list[Folder]:
+        """Add library roots; each must be an existing folder."""
+        added = []
+        for folder in folders:
+            path = os.path.abspath(folder)
+            if not os.path.isdir(path):
+                raise MotisError(f"not a folder: {folder}")
+            added.append(self.store.add_folder(path))
+        return added
+
+    def index(self, model: str | None = None, progress: ProgressFn | None = None,
+              cancel: threading.Event | None = None, batch_size: int = 16) -> IndexSummary:
+        """Bring every library folder up to date for a model."""
+        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
+
+    def search(self, text: str, k: int = 10, model: str | None = None) -> list[SearchHit]:
+        return self.search_service.search_text(self.encoder(model), text, k)
+

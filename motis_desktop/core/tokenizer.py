@@ -1,0 +1,129 @@
+"""CLIP's byte-level BPE tokenizer (ftfy + regex), ported from OpenAI CLIP.
+
+``tokenize(texts)`` gives the int64 ``[N, context_length]`` tensor CLIP text
+towers expect: start token, BPE ids, end token, zero padding. Text longer than
+fits is truncated and the end token kept in the last slot.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import ftfy
+import regex
+import torch
+
+from motis_desktop.core.resources import resource_path
+
+SOT_TOKEN = 49406
+EOT_TOKEN = 49407
+CONTEXT_LENGTH = 77
+_VOCAB_FILE = "bpe_simple_vocab_16e6.txt.gz"
+_N_MERGES = 49152 - 256 - 2
+
+
+@lru_cache(maxsize=1)
+def _byte_to_unicode() -> dict[int, str]:
+    """Reversible map from bytes to printable unicode characters (no whitespace/control)."""
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    codes = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            codes.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, (chr(c) for c in codes)))
+
+
+def _clean(text: str) -> str:
+    text = ftfy.fix_text(text)
+    text = html.unescape(html.unescape(text)).strip()
+    return " ".join(text.split()).lower()
+
+
+class BPETokenizer:
+    """The CLIP tokenizer over a merges file; thread-safe for reading."""
+
+    def __init__(self, vocab_path: str | None = None) -> None:
+        path = vocab_path or str(resource_path(_VOCAB_FILE))
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+        merges = [tuple(line.split()) for line in lines[1 : _N_MERGES + 1]]
+        byte_chars = list(_byte_to_unicode().values())
+        vocab = byte_chars + [c + "</w>" for c in byte_chars]
+        vocab += ["".join(m) for m in merges]
+        vocab += ["<start_of_text>", "<end_of_text>"]
+        self.encoder: dict[str, int] = {tok: i for i, tok in enumerate(vocab)}
+        self.bpe_ranks: dict[tuple[str, ...], int] = {m: i for i, m in enumerate(merges)}
+        self._byte_encoder = _byte_to_unicode()
+        self._cache: dict[str, str] = {"<start_of_text>": "<start_of_text>", "<end_of_text>": "<end_of_text>"}
+        self._pattern = regex.compile(
+            r"""<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""",
+            regex.IGNORECASE,
+        )
+
+    def _bpe(self, token: str) -> str:
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        word: tuple[str, ...] = tuple(token[:-1]) + (token[-1] + "</w>",)
+        while len(word) > 1:
+            pairs = {(word[i], word[i + 1]) for i in range(len(word) - 1)}
+            best = min(pairs, key=lambda p: self.bpe_ranks.get(p, float("inf")))
+            if best not in self.bpe_ranks:
+                break
+            first, second = best
+            merged: list[str] = []
+            i = 0
+            while i < len(word):
+                if i < len(word) - 1 and word[i] == first and word[i + 1] == second:
+                    merged.append(first + second)
+                    i += 2
+                else:
+                    merged.append(word[i])
+                    i += 1
+            word = tuple(merged)
+        result = " ".join(word)
+        if len(self._cache) < 100_000:
+            self._cache[token] = result
+        return result
+
+    def encode(self, text: str) -> list[int]:
+        """BPE ids of ``text`` without start/end tokens."""
+        ids: list[int] = []
+        for piece in self._pattern.findall(_clean(text)):
+            chars = "".join(self._byte_encoder[b] for b in piece.encode("utf-8"))
+            ids.extend(self.encoder[t] for t in self._bpe(chars).split(" "))
+        return ids
+
+    def __call__(self, texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
+        if isinstance(texts, str):
+            texts = [texts]
+        result = torch.zeros(len(texts), context_length, dtype=torch.long)
+        for row, text in enumerate(texts):
+            ids = [SOT_TOKEN, *self.encode(text), EOT_TOKEN]
+            if len(ids) > context_length:
+                ids = ids[:context_length]
+                ids[-1] = EOT_TOKEN
+            result[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        return result
+
+
+@lru_cache(maxsize=1)
+def default_tokenizer() -> BPETokenizer:
+    """The shared tokenizer over the bundled vocabulary (built once)."""
+    return BPETokenizer()
+
+
+def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
+    """Token ids ``int64 [N, context_length]`` for one text or a list of texts."""
+    batch = [texts] if isinstance(texts, str) else list(texts)
+    return default_tokenizer()(batch, context_length)
