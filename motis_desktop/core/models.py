@@ -91,8 +91,8 @@ class ModelStore:
         sources = {"image": Path(image_file), "text": Path(text_file)}
         targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
 
-        def validate(staged: dict[str, Path], model_id: str) -> Encoder:
-            return load_pair_encoder(staged["image"], staged["text"], model_id, preprocess_config)
+        def validate(files: dict[str, Path]) -> Encoder:
+            return load_pair_encoder(files["image"], files["text"], name, preprocess_config)
 
         return self._install(name, FORMAT_PAIR, sources, targets, validate, replace)
 
@@ -109,10 +109,10 @@ class ModelStore:
             converted = Path(tmp) / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
 
-            def validate(staged: dict[str, Path], model_id: str) -> Encoder:
+            def validate(files: dict[str, Path]) -> Encoder:
                 from motis_desktop.core.encoders.checkpoint import checkpoint_encoder
 
-                return checkpoint_encoder(staged["checkpoint"], model_id)
+                return checkpoint_encoder(files["checkpoint"], name)
 
             return self._install(name, FORMAT_CHECKPOINT, {"checkpoint": converted},
                                  {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source))
@@ -153,6 +153,7 @@ class ModelStore:
         for src in sources.values():
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
+        encoder = validate(sources)  # errors name the user's files, and nothing is copied yet
         staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=self._staging_parent()))
         try:
             digest = hashlib.sha256()
@@ -161,7 +162,6 @@ class ModelStore:
                 staged[role] = staging / targets[role]
                 _copy_hashing(sources[role], staged[role], digest)
             model_id = f"{name}-{digest.hexdigest()[:12]}"
-            encoder = validate(staged, model_id)
             cfg = encoder.preprocess_config
             info = ModelInfo(
                 name=name, format=fmt, model_id=model_id, embed_dim=encoder.embed_dim, files=targets,

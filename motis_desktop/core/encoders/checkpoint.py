@@ -8,6 +8,7 @@ State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import torch
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.encoders.torchscript_pair import _short
+from motis_desktop.core.encoders.torchscript_pair import _short, load_torchscript
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.imaging import PreprocessConfig
 
@@ -35,7 +36,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
 
             sd = load_file(str(path), device="cpu")
         elif _is_torchscript_archive(path):
-            sd = dict(torch.jit.load(str(path), map_location="cpu").state_dict())
+            sd = dict(load_torchscript(path).state_dict())
         else:
             sd = torch.load(str(path), map_location="cpu", weights_only=True)
     except ModelError:
@@ -99,7 +100,9 @@ def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tup
     out.mkdir(parents=True, exist_ok=True)
     image_path, text_path = out / "image_encoder.pt", out / "text_encoder.pt"
     for tower, target in ((model.visual, image_path), (model.text_tower(), text_path)):
-        scripted = torch.jit.script(tower.eval())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the seed format is TorchScript
+            scripted = torch.jit.script(tower.eval())
         write_atomic(target, lambda fh, m=scripted: torch.jit.save(m, fh))
     return image_path, text_path
 

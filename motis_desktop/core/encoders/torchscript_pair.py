@@ -8,6 +8,7 @@ Some scripted modules only accept a batch of one; those are run in a loop.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -23,7 +24,9 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     try:
-        module = torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is the seed's format
+            module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
         raise ModelError(f"{path}: not a TorchScript model ({_short(exc)})") from None
     module.eval()
@@ -41,7 +44,7 @@ class BatchFallback:
         if self.batched or inputs.shape[0] == 1:
             try:
                 return self.module(inputs)
-            except RuntimeError:
+            except (RuntimeError, torch.jit.Error):
                 if inputs.shape[0] == 1:
                     raise
                 self.batched = False
@@ -86,4 +89,6 @@ def load_pair_encoder(
 def _short(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
+    if len(text) > 160 and ". " in text[20:]:
+        text = text[: text.index(". ", 20) + 1]
     return text[:200]

@@ -1,0 +1,119 @@
+"""Indexer behaviour in-process: scanning rules, races, cancellation, batching."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import COLOURS, colour_image, write_image
+from motis_desktop.core.indexer import Indexer, Progress
+from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.scanner import scan_folder
+from motis_desktop.core.services import Services
+
+
+@pytest.fixture
+def services(home: Path, colour_pair) -> Services:
+    svc = Services.open(home)
+    svc.models.import_pair(*colour_pair, name="colour")
+    yield svc
+    svc.close()
+
+
+def _photos(root: Path, n: int, colour: str = "red") -> list[Path]:
+    return [write_image(root / f"{colour}_{i:03d}.png", colour_image(COLOURS[colour], 80, 60, i)) for i in range(n)]
+
+
+def test_scanner_rules(tmp_path: Path) -> None:
+    _photos(tmp_path, 2)
+    write_image(tmp_path / ".hidden.png", colour_image(COLOURS["red"], 20, 20, 0))
+    write_image(tmp_path / ".cache" / "x.png", colour_image(COLOURS["red"], 20, 20, 0))
+    # Images without an image extension are recognised by content.
+    write_image(tmp_path / "a.png", colour_image(COLOURS["red"], 20, 20, 0)).rename(tmp_path / "IMG_0001")
+    write_image(tmp_path / "b.jpg", colour_image(COLOURS["red"], 20, 20, 1)).rename(tmp_path / "IMG_0002.dat")
+    (tmp_path / "readme.txt").write_text("not a photo")
+    (tmp_path / "loop").symlink_to(tmp_path)  # a symlink loop
+    (tmp_path / "dangling.jpg").symlink_to(tmp_path / "missing.jpg")
+    os.mkfifo(tmp_path / "pipe.jpg")
+    result = scan_folder(str(tmp_path))
+    names = sorted(Path(e.path).name for e in result.entries)
+    assert names == ["IMG_0001", "IMG_0002.dat", "red_000.png", "red_001.png"]
+    rejected = {Path(p).name: r for p, r in result.rejected}
+    assert rejected == {"dangling.jpg": "broken symbolic link", "pipe.jpg": "not a regular file"}
+
+
+def test_vanished_between_scan_and_decode(services: Services, tmp_path: Path) -> None:
+    photos = _photos(tmp_path, 6)
+    services.add_folders([str(tmp_path)])
+
+    def delete_after_scan(p: Progress) -> None:
+        if p.phase == "scan" and photos[2].exists():
+            photos[2].unlink()  # the scan saw it; the decoder will not find it
+
+    summary = services.index(progress=delete_after_scan)
+    assert summary.encoded == 5
+    assert [(Path(s.path).name, s.reason) for s in summary.skipped] == \
+        [("red_002.png", "file vanished before it could be read")]
+    assert services.store.counts(services.active_model().model_id)["files"] == 5
+
+
+def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path: Path) -> None:
+    _photos(tmp_path, 40)
+    services.add_folders([str(tmp_path)])
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def cancel_after_first_batch(p: Progress) -> None:
+        seen.append(p)
+        if p.phase == "encode":
+            cancel.set()
+
+    first = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=8)
+    assert first.cancelled and first.encoded == 8
+    encode = [p for p in seen if p.phase == "encode"][-1]
+    assert encode.total == 40 and encode.done == 8 and encode.rate > 0 and encode.eta_s is not None
+    second = services.index(batch_size=8)
+    assert second.encoded == 32 and second.unchanged == 8 and not second.cancelled
+    ids, vectors = services.store.embeddings(services.active_model().model_id)
+    assert len(ids) == len(set(ids.tolist())) == 40
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_file_being_written_is_retried_later(services: Services, tmp_path: Path) -> None:
+    path = _photos(tmp_path, 1)[0]
+    data = path.read_bytes()
+    services.add_folders([str(tmp_path)])
+    store = services.store
+    encoder = services.encoder()
+    indexer = Indexer(store, encoder)
+    record = store.files() or None
+    assert record is None  # nothing scanned yet
+    # Simulate a writer appending between the stat and the read: decode sees a size mismatch.
+    summary_holder = {}
+
+    def grow(p: Progress) -> None:
+        if p.phase == "scan":
+            with open(path, "ab") as fh:
+                fh.write(b"\0" * 10)
+
+    summary_holder["s"] = indexer.run(progress=grow)
+    # The scan recorded the old size; the file grew before decoding: reported, not remembered as bad.
+    assert summary_holder["s"].encoded in (0, 1)
+    path.write_bytes(data)
+    final = Indexer(store, encoder).run()
+    assert store.counts(encoder.model_id)["indexed"] == 1
+    assert not store.failed([f.id for f in store.folders()])
+    assert final.skipped == []
+
+
+def test_nested_folders_merge(home: Path, tmp_path: Path) -> None:
+    store = LibraryStore(home / "lib.sqlite3")
+    inner = store.add_folder(tmp_path / "a" / "b")
+    outer = store.add_folder(tmp_path / "a")
+    assert [f.path for f in store.folders()] == [str(tmp_path / "a")]
+    assert store.add_folder(tmp_path / "a" / "c").id == outer.id != inner.id
+    assert store.integrity_check() == "ok"
