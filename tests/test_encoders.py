@@ -125,3 +125,22 @@ def test_colour_model_ranks_colours(colour_pair: tuple[Path, Path]) -> None:
     images = encoder.encode_images(batch)
     texts = encoder.encode_queries(["red", "a green field", "blue sky", "yellow"])
     assert (np.argmax(texts @ images.T, axis=1) == np.arange(4)).all()
+
+
+def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Path, home: Path, tmp_path: Path) -> None:
+    from conftest import cli_json, make_colour_folder, run_cli
+    from motis_desktop.core.models import ModelStore
+
+    torch.save(load_state_dict(tiny_checkpoint), tmp_path / "tiny.pt")
+    run_cli("models", "import", "--checkpoint", str(tmp_path / "tiny.pt"), "--name", "tiny", home=home)
+    info = ModelStore(home / "models").get("tiny")
+    assert info.format == "openai-checkpoint" and info.embed_dim == 32 and info.image_size == 64
+    assert (home / "models" / "tiny" / "model.safetensors").is_file()
+    installed = ModelStore(home / "models").load_encoder("tiny")
+    images = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
+    expected = checkpoint_encoder(tiny_checkpoint, "x").encode_images(images)
+    assert np.abs(installed.encode_images(images) - expected).max() <= 1e-6
+    make_colour_folder(tmp_path / "photos", per_colour=2)
+    summary = cli_json("index", str(tmp_path / "photos"), home=home)
+    assert summary["encoded"] == 12 and summary["model_id"] == info.model_id
+    assert len(cli_json("search", "a photo", "-k", "5", home=home)) == 5

@@ -117,3 +117,16 @@ def test_nested_folders_merge(home: Path, tmp_path: Path) -> None:
     assert [f.path for f in store.folders()] == [str(tmp_path / "a")]
     assert store.add_folder(tmp_path / "a" / "c").id == outer.id != inner.id
     assert store.integrity_check() == "ok"
+
+
+def test_unavailable_folder_keeps_its_photos(services: Services, tmp_path: Path) -> None:
+    drive = tmp_path / "external"
+    _photos(drive, 3)
+    services.add_folders([str(drive)])
+    assert services.index().encoded == 3
+    drive.rename(tmp_path / "unplugged")  # the drive is gone for now
+    summary = services.index()
+    assert summary.removed == 0 and "unavailable" in summary.skipped[0].reason
+    (tmp_path / "unplugged").rename(drive)
+    back = services.index()
+    assert back.encoded == 0 and back.unchanged == 3

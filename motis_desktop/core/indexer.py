@@ -138,6 +138,8 @@ class Indexer:
                 summary.cancelled = True
                 return
             summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
+            for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
+                seen.update(p for p in known if p == unlisted or p.startswith(unlisted.rstrip(os.sep) + os.sep))
             for entry in result.entries:
                 seen.add(entry.path)
                 record = by_path.get(entry.path)

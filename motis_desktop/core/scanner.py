@@ -35,6 +35,9 @@ class ScanResult:
     entries: list[ScanEntry] = field(default_factory=list)
     # (path, reason) for things that look like photos but cannot be one (FIFO, broken link, ...)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    # Folders that could not be listed (root unplugged, permissions): what the library knows
+    # under them must be kept, not treated as deleted.
+    unlisted: list[str] = field(default_factory=list)
     cancelled: bool = False
 
 
@@ -51,10 +54,12 @@ def scan_folder(
     try:
         st = os.stat(root)
     except OSError as exc:
-        result.rejected.append((root, f"cannot open folder: {exc.strerror or exc}"))
+        result.rejected.append((root, f"folder unavailable, its photos are kept: {exc.strerror or exc}"))
+        result.unlisted.append(root)
         return result
     if not stat.S_ISDIR(st.st_mode):
         result.rejected.append((root, "not a folder"))
+        result.unlisted.append(root)
         return result
     seen_dirs.add((st.st_dev, st.st_ino))
     stack = [root]
@@ -68,6 +73,7 @@ def scan_folder(
                 children = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             result.rejected.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            result.unlisted.append(folder)
             continue
         subdirs = []
         for entry in children:

@@ -188,26 +188,14 @@ class CLIP(nn.Module):
         super().__init__()
         self.config = config
         self.visual = VisionTransformer(config)
-        text = TextTransformer(config)
-        # Text parameters live at the top level in OpenAI's layout.
-        self.token_embedding = text.token_embedding
-        self.positional_embedding = text.positional_embedding
-        self.transformer = text.transformer
-        self.ln_final = text.ln_final
-        self.text_projection = text.text_projection
-        self.register_buffer("attn_mask", text.attn_mask, persistent=False)
+        _share_text_parameters(TextTransformer(config), self)  # OpenAI keeps them at the top level
         self.logit_scale = nn.Parameter(torch.tensor(4.6052))
 
     def text_tower(self) -> TextTransformer:
         """A TextTransformer sharing this model's text parameters."""
         tower = TextTransformer.__new__(TextTransformer)
         nn.Module.__init__(tower)
-        tower.token_embedding = self.token_embedding
-        tower.positional_embedding = self.positional_embedding
-        tower.transformer = self.transformer
-        tower.ln_final = self.ln_final
-        tower.text_projection = self.text_projection
-        tower.register_buffer("attn_mask", self.attn_mask, persistent=False)
+        _share_text_parameters(self, tower)
         return tower
 
     def encode_image(self, images: torch.Tensor) -> torch.Tensor:
@@ -215,3 +203,13 @@ class CLIP(nn.Module):
 
     def encode_text(self, text: torch.Tensor) -> torch.Tensor:
         return self.text_tower()(text)
+
+
+_TEXT_PARAMETERS = ("token_embedding", "positional_embedding", "transformer", "ln_final", "text_projection")
+
+
+def _share_text_parameters(src: nn.Module, dst: nn.Module) -> None:
+    """Make ``dst`` use ``src``'s text-tower modules and parameters (no copies)."""
+    for name in _TEXT_PARAMETERS:
+        setattr(dst, name, getattr(src, name))
+    dst.register_buffer("attn_mask", src.attn_mask, persistent=False)
