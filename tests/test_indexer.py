@@ -83,31 +83,26 @@ def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_file_being_written_is_retried_later(services: Services, tmp_path: Path) -> None:
+def test_file_growing_after_scan_is_stored_as_read(services: Services, tmp_path: Path) -> None:
+    """A file written to between scan and decode: the stored size/mtime are those of the bytes encoded,
+    so the next run neither re-encodes it needlessly nor misses a later change."""
     path = _photos(tmp_path, 1)[0]
-    data = path.read_bytes()
+    original = path.read_bytes()
     services.add_folders([str(tmp_path)])
-    store = services.store
-    encoder = services.encoder()
-    indexer = Indexer(store, encoder)
-    record = store.files() or None
-    assert record is None  # nothing scanned yet
-    # Simulate a writer appending between the stat and the read: decode sees a size mismatch.
-    summary_holder = {}
 
     def grow(p: Progress) -> None:
         if p.phase == "scan":
             with open(path, "ab") as fh:
                 fh.write(b"\0" * 10)
 
-    summary_holder["s"] = indexer.run(progress=grow)
-    # The scan recorded the old size; the file grew before decoding: reported, not remembered as bad.
-    assert summary_holder["s"].encoded in (0, 1)
-    path.write_bytes(data)
-    final = Indexer(store, encoder).run()
-    assert store.counts(encoder.model_id)["indexed"] == 1
-    assert not store.failed([f.id for f in store.folders()])
-    assert final.skipped == []
+    assert services.index(progress=grow).encoded == 1
+    stored = services.store.files()[0]
+    assert stored.size == len(original) + 10 == path.stat().st_size
+    assert services.index().encoded == 0
+    path.write_bytes(original)
+    os.utime(path, ns=(stored.mtime_ns + 10**9, stored.mtime_ns + 10**9))
+    again = services.index()
+    assert again.encoded == 1 and again.skipped == []
 
 
 def test_nested_folders_merge(home: Path, tmp_path: Path) -> None:

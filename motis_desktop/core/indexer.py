@@ -27,7 +27,7 @@ import numpy as np
 from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.imaging import decode_image, preprocess, read_image_bytes
-from motis_desktop.core.library import EncodedFile, FileRecord, LibraryStore
+from motis_desktop.core.library import EncodedFile, FileRecord, LibraryStore, is_within
 from motis_desktop.core.scanner import ScanEntry, scan_folder
 
 
@@ -139,7 +139,7 @@ class Indexer:
                 return
             summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
             for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
-                seen.update(p for p in known if p == unlisted or p.startswith(unlisted.rstrip(os.sep) + os.sep))
+                seen.update(p for p in known if is_within(p, unlisted))
             for entry in result.entries:
                 seen.add(entry.path)
                 record = by_path.get(entry.path)

@@ -175,7 +175,7 @@ class LibraryStore:
         existing roots inside the new one are merged into it."""
         root = os.path.abspath(os.fspath(path))
         for folder in self.folders():
-            if _is_within(root, folder.path):
+            if is_within(root, folder.path):
                 return folder
         with self.transaction() as conn:
             cur = conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time()))
@@ -188,7 +188,7 @@ class LibraryStore:
     def folders_within(self, root: str, conn: sqlite3.Connection) -> list[Folder]:
         rows = conn.execute("SELECT id, path FROM folders").fetchall()
         return [Folder(r[0], decode_path(r[1]), 0) for r in rows
-                if decode_path(r[1]) != root and _is_within(decode_path(r[1]), root)]
+                if decode_path(r[1]) != root and is_within(decode_path(r[1]), root)]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
         """Drop a root and its entries (never the photos); returns how many files left the library."""
@@ -327,7 +327,8 @@ def _file_record(row: tuple) -> FileRecord:
     return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
 
 
-def _is_within(path: str, root: str) -> bool:
+def is_within(path: str, root: str) -> bool:
+    """True if ``path`` is ``root`` or lies below it."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
