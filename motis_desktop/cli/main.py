@@ -115,9 +115,10 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         infos = services.models.list()
         if args.json:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
-        elif not infos:
+            return 0
+        if not infos:
             print("no models installed (see 'motis models import --help')")
-        for info in [] if args.json else infos:
+        for info in infos:
             mark = "*" if active and info.name == active.name else " "
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
         return 0

@@ -109,6 +109,7 @@ def decode_image(
                 f"image too large: {width}x{height} = {width * height / 1e6:.0f} MP "
                 f"(limit {max_pixels / 1e6:.0f} MP, possible decompression bomb)"
             )
+    # IMREAD_COLOR_* always yields 8-bit, 3 channels: grey, alpha, 16-bit and palette are converted.
     flags = cv2.IMREAD_COLOR_RGB
     factor = 1
     if fmt == "jpeg" and size is not None and min_side:
@@ -124,10 +125,6 @@ def decode_image(
         raise ImageError(f"cannot decode {fmt.upper()} (corrupt or truncated)")
     if factor > 1:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if image.ndim == 2:
-        image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if image.dtype != np.uint8:  # defensive: IMREAD_COLOR_* already gives 8 bits
-        image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
     if size is None and image.shape[0] * image.shape[1] > max_pixels:
         raise ImageError(f"image too large: {image.shape[1]}x{image.shape[0]}")
     return np.ascontiguousarray(image)

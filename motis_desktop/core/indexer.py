@@ -131,8 +131,11 @@ class Indexer:
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
         changed: list[tuple[int, int, int]] = []
+        known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
+        for r in by_path.values():
+            known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
         for n, folder in enumerate(folders):
-            known = {r.path: (r.size, r.mtime_ns) for r in by_path.values() if r.folder_id == folder.id}
+            known = known_by_folder.get(folder.id, {})
             result = scan_folder(folder.path, known, cancel)
             if result.cancelled:
                 summary.cancelled = True

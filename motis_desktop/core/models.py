@@ -100,19 +100,17 @@ class ModelStore:
         """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``."""
         from safetensors.torch import save_file
 
-        from motis_desktop.core.encoders.checkpoint import build_clip, load_state_dict
+        from motis_desktop.core.encoders.checkpoint import build_clip, clip_encoder, load_state_dict
 
         source = Path(checkpoint)
         sd = load_state_dict(source)
-        build_clip(sd, source=str(source))  # fail before copying anything if keys do not fit
+        model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         with tempfile.TemporaryDirectory(dir=self._staging_parent()) as tmp:
             converted = Path(tmp) / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
 
             def validate(files: dict[str, Path]) -> Encoder:
-                from motis_desktop.core.encoders.checkpoint import checkpoint_encoder
-
-                return checkpoint_encoder(files["checkpoint"], name)
+                return clip_encoder(model, name)  # the weights were loaded and checked above
 
             return self._install(name, FORMAT_CHECKPOINT, {"checkpoint": converted},
                                  {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source))
