@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.indexes import CHOICES
 from motis_desktop.core.services import Services
 
 
@@ -54,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument("--json", action="store_true", help="print a JSON list of {path, score}")
+    srch.add_argument("--index", choices=CHOICES, help="vector index strategy for this search "
+                      "(default: the configured one, 'auto' unless set with 'motis config index')")
+
+    cfg = sub.add_parser("config", parents=[common], help="show or change settings")
+    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
+    cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
+    cidx.add_argument("strategy", nargs="?", choices=CHOICES)
 
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
     st.add_argument("--json", action="store_true")
@@ -70,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MotisError as exc:
         return _fail(str(exc))
     try:
-        handler = {"models": _models, "index": _index, "search": _search, "status": _status}[args.command]
+        handler = {"models": _models, "index": _index, "search": _search, "status": _status,
+                   "config": _config}[args.command]
         return handler(services, args)
     except MotisError as exc:
         return _fail(str(exc))
@@ -144,6 +153,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         summary = services.index(args.model, progress=bar, cancel=cancel, batch_size=args.batch_size)
     finally:
         bar.close()
+    if not summary.cancelled:
+        services.search_service.index_for(summary.model_id)  # bring the vector index up to date now
     if args.json:
         _print_json(summary.to_json())
         return 0
@@ -157,7 +168,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 def _search(services: Services, args: argparse.Namespace) -> int:
     if args.k < 1:
         raise MotisError("-k must be at least 1")
-    hits = services.search(args.text, args.k, args.model)
+    hits = services.search(args.text, args.k, args.model, args.index)
     if args.json:
         _print_json([h.to_json() for h in hits])
         return 0
@@ -165,6 +176,13 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         print("no indexed photos yet (run 'motis index FOLDER')")
     for hit in hits:
         print(f"{hit.score:7.4f}  {hit.path}")
+    return 0
+
+
+def _config(services: Services, args: argparse.Namespace) -> int:
+    if args.strategy:
+        services.set_index_strategy(args.strategy)
+    print(f"index strategy: {services.index_strategy()}")
     return 0
 
 
@@ -177,6 +195,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         "active_model": active.name if active else None,
         "model_id": active.model_id if active else None,
         "models": [m.name for m in services.models.list()],
+        "index_strategy": services.index_strategy(),
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,
     }
@@ -185,6 +204,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         return 0
     print(f"home:    {data['home']}")
     print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:

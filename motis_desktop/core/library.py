@@ -22,7 +22,7 @@ import numpy as np
 
 from motis_desktop.core.errors import LibraryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -52,6 +52,12 @@ _MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX embeddings_model ON embeddings(model_id, file_id);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # v2: ``seq`` = the library version that wrote the vector, so persisted vector
+    # indexes can catch up incrementally (vectors written after the version they saw).
+    2: """
+    ALTER TABLE embeddings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX embeddings_seq ON embeddings(model_id, seq);
     """,
 }
 
@@ -154,9 +160,14 @@ class LibraryStore:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
     def version(self) -> int:
-        """A counter that changes whenever any write transaction commits."""
-        rows = self._query("SELECT value FROM meta WHERE key = 'version'")
-        return int(rows[0][0]) if rows else 0
+        """A counter that grows by one with every committed write transaction."""
+        with self._lock:
+            return self._version(self._conn)
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
 
     def integrity_check(self) -> str:
         return self._query("PRAGMA integrity_check")[0][0]
@@ -245,14 +256,21 @@ class LibraryStore:
                 out[fid] = decode_path(raw)
         return out
 
-    def embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """All ``(file_ids int64 [N], vectors float32 [N, D])`` stored for a model."""
-        rows = self._query("SELECT file_id, vector FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
+    def embeddings(self, model_id: str, since_version: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        """``(file_ids int64 [N], vectors float32 [N, D])`` stored for a model; with ``since_version``
+        only those written by transactions after that library version."""
+        rows = self._query("SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ? ORDER BY file_id",
+                           (model_id, since_version))
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, vectors
+
+    def embedding_ids(self, model_id: str) -> np.ndarray:
+        """Sorted file ids that have an embedding for ``model_id``."""
+        rows = self._query("SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def embedding_of(self, file_id: int, model_id: str) -> np.ndarray | None:
         rows = self._query("SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?", (file_id, model_id))
@@ -306,6 +324,7 @@ class LibraryStore:
     ) -> None:
         """Store a batch's embeddings, decode errors (file_id, reason, transient) and vanished files atomically."""
         with self.transaction() as conn:
+            seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
                 conn.execute(
                     "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0 "
@@ -313,8 +332,9 @@ class LibraryStore:
                     (item.size, item.mtime_ns, item.content_hash, item.file_id),
                 )
                 conn.execute(
-                    "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector) VALUES (?, ?, ?)",
-                    (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes()),
+                    "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector, seq) VALUES (?, ?, ?, ?)",
+                    (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(),
+                     seq),
                 )
             conn.executemany(
                 "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",

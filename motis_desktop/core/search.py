@@ -1,64 +1,31 @@
-"""Vector search over stored embeddings.
+"""Search over stored embeddings with a persisted, incrementally updated vector index.
 
-``VectorIndex`` is the interface every strategy implements (the exact one is
-here; approximate ones plug in beside it). ``SearchService`` keeps one index
-per model, rebuilt when the library's change counter moves, and turns hits
-into paths, dropping files that vanished from disk since the last index run.
+``SearchService`` keeps one index per model id. On first use it loads the
+index file from ``index_dir`` (verified; a damaged, truncated or mismatched
+file is logged and the index rebuilt from the embeddings in the library),
+then catches up with the library: vectors written since the version the index
+saw are (re)added and ids no longer in the library removed. When an index
+asks for a rebuild (Annoy delta too large, k-means library size changed 2x)
+it is rebuilt, in a background thread if ``background`` is set, while the old
+one keeps serving. Hits whose file vanished from disk are dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from pathlib import Path
 
 import numpy as np
 
-from motis_desktop.core.encoders.base import Encoder, l2_normalize
+from motis_desktop.core.encoders.base import Encoder
+from motis_desktop.core.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.library import LibraryStore
 
-
-class VectorIndex(Protocol):
-    """Nearest neighbours by inner product over unit vectors."""
-
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids int64 [Q, k'], scores float32 [Q, k'])`` best first, ``k' = min(k, len)``."""
-        ...
-
-    def __len__(self) -> int: ...
-
-
-class ExactIndex:
-    """Brute force: one matrix product and ``argpartition`` top-K."""
-
-    def __init__(self) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, 0), dtype=np.float32)
-
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.vectors = l2_normalize(vectors) if len(ids) else np.zeros((0, 0), dtype=np.float32)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        queries = l2_normalize(np.atleast_2d(queries))
-        k = min(k, len(self.ids))
-        if k <= 0:
-            return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0), np.float32)
-        scores = queries @ self.vectors.T  # [Q, N]
-        if k < scores.shape[1]:
-            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        else:
-            part = np.tile(np.arange(scores.shape[1]), (len(queries), 1))
-        top = np.take_along_axis(scores, part, axis=1)
-        order = np.argsort(-top, axis=1, kind="stable")
-        best = np.take_along_axis(part, order, axis=1)
-        return self.ids[best], np.take_along_axis(top, order, axis=1).astype(np.float32)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,27 +38,108 @@ class SearchHit:
         return {"path": self.path, "score": round(self.score, 6)}
 
 
-class SearchService:
-    """Per-model indexes over the library, refreshed when the library changes."""
+@dataclass
+class _Slot:
+    index: VectorIndex
+    version: int  # library version the index reflects
+    rebuilding: bool = False
 
-    def __init__(self, store: LibraryStore, index_factory: Callable[[], VectorIndex] = ExactIndex) -> None:
+
+class SearchService:
+    """Per-model vector indexes over the library, persisted under ``index_dir``."""
+
+    def __init__(self, store: LibraryStore, index_dir: Path | None = None, strategy: str = "auto",
+                 background: bool = False) -> None:
         self.store = store
-        self.index_factory = index_factory
-        self._indexes: dict[str, tuple[int, VectorIndex]] = {}
-        self._lock = threading.Lock()
+        self.index_dir = index_dir
+        self.strategy = strategy
+        self.background = background
+        self._slots: dict[str, _Slot] = {}
+        self._lock = threading.RLock()
+
+    # -- index lifecycle ---------------------------------------------------------
 
     def index_for(self, model_id: str) -> VectorIndex:
-        """The index of ``model_id``'s embeddings, rebuilt if the library changed since."""
-        version = self.store.version()
+        """The up-to-date index of ``model_id``'s embeddings."""
         with self._lock:
-            cached = self._indexes.get(model_id)
-            if cached and cached[0] == version:
-                return cached[1]
-            ids, vectors = self.store.embeddings(model_id)
-            index = self.index_factory()
-            index.build(ids, vectors)
-            self._indexes[model_id] = (version, index)
-            return index
+            version = self.store.version()
+            slot = self._slots.get(model_id)
+            if slot is None:
+                slot = self._slots[model_id] = self._open(model_id, version)
+            if slot.version != version:
+                self._catch_up(model_id, slot, version)
+            if not slot.rebuilding and self._wants_rebuild(slot.index):
+                self._rebuild(model_id, slot)
+            return slot.index
+
+    def _path(self, model_id: str, strategy: str) -> Path | None:
+        return self.index_dir / f"{model_id}.{strategy}.idx" if self.index_dir else None
+
+    def _open(self, model_id: str, version: int) -> _Slot:
+        strategy = resolve_strategy(self.strategy, len(self.store.embedding_ids(model_id)))
+        path = self._path(model_id, strategy)
+        if path is not None and path.exists():
+            try:
+                index = STRATEGIES[strategy].load(path, model_id)
+                return _Slot(index, int(index.header.get("library_version", -1)))
+            except IndexCorrupt as exc:
+                log.warning("rebuilding vector index: %s", exc)
+        return self._build(model_id, strategy, version)
+
+    def _build(self, model_id: str, strategy: str, version: int) -> _Slot:
+        started = time.perf_counter()
+        ids, vectors = self.store.embeddings(model_id)
+        index = make_index(strategy)
+        index.build(ids, vectors)
+        index.build_s = time.perf_counter() - started
+        self._save(model_id, index, version)
+        return _Slot(index, version)
+
+    def _catch_up(self, model_id: str, slot: _Slot, version: int) -> None:
+        changed_ids, vectors = self.store.embeddings(model_id, since_version=slot.version)
+        current = self.store.embedding_ids(model_id)
+        gone = np.setdiff1d(slot.index.ids(), current, assume_unique=False)
+        slot.index.remove(gone)
+        slot.index.add(changed_ids, vectors)
+        slot.version = version
+        self._save(model_id, slot.index, version)
+
+    def _wants_rebuild(self, index: VectorIndex) -> bool:
+        wanted = resolve_strategy(self.strategy, len(index))
+        return wanted != index.strategy or index.needs_rebuild()
+
+    def _rebuild(self, model_id: str, slot: _Slot) -> None:
+        """Replace the slot's index with a fresh build; the old one serves until it is done."""
+        slot.rebuilding = True
+
+        def work() -> None:
+            try:
+                version = self.store.version()
+                strategy = resolve_strategy(self.strategy, len(self.store.embedding_ids(model_id)))
+                fresh = self._build(model_id, strategy, version)
+            except Exception:  # never take search down; the old index keeps serving
+                log.exception("rebuild of the vector index failed")
+                slot.rebuilding = False
+                return
+            with self._lock:  # later queries catch up from `version`
+                slot.index, slot.version, slot.rebuilding = fresh.index, fresh.version, False
+
+        if self.background:
+            threading.Thread(target=work, name="motis-index-rebuild", daemon=True).start()
+        else:
+            work()
+
+    def _save(self, model_id: str, index: VectorIndex, version: int) -> None:
+        path = self._path(model_id, index.strategy)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            index.save(path, model_id, extra={"library_version": version})
+        except OSError as exc:  # a read-only or full disk must not break search
+            log.warning("could not save vector index %s: %s", path, exc)
+
+    # -- queries -------------------------------------------------------------------
 
     def search_vector(self, model_id: str, query: np.ndarray, k: int = 10,
                       exclude: frozenset[int] = frozenset()) -> list[SearchHit]:
@@ -99,19 +147,18 @@ class SearchService:
         index = self.index_for(model_id)
         want = k + len(exclude)
         while True:
-            ids, scores = index.search(query, want)
-            ids, scores = ids[0], scores[0]
-            paths = self.store.paths(int(i) for i in ids)
-            hits = [SearchHit(int(i), paths[int(i)], float(s)) for i, s in zip(ids, scores)
-                    if int(i) in paths and int(i) not in exclude and os.path.lexists(paths[int(i)])]
-            if len(hits) >= k or len(ids) < want:
+            ids, scores = index.search(np.atleast_2d(query), want)
+            pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+            paths = self.store.paths(i for i, _ in pairs)
+            hits = [SearchHit(i, paths[i], s) for i, s in pairs
+                    if i in paths and i not in exclude and os.path.lexists(paths[i])]
+            if len(hits) >= k or len(pairs) < want:
                 return hits[:k]
             want *= 2
 
     def search_text(self, encoder: Encoder, text: str, k: int = 10) -> list[SearchHit]:
         """Top ``k`` files for a text query under ``encoder``'s model."""
-        query = encoder.encode_queries([text])
-        return self.search_vector(encoder.model_id, query, k)
+        return self.search_vector(encoder.model_id, encoder.encode_queries([text]), k)
 
     def similar(self, model_id: str, file_id: int, k: int = 10) -> list[SearchHit]:
         """Files most like ``file_id`` (query by its stored embedding), excluding itself."""

@@ -7,6 +7,7 @@ import threading
 
 from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ModelError, MotisError
+from motis_desktop.core.indexes import CHOICES
 from motis_desktop.core.indexer import IndexSummary, Indexer, ProgressFn
 from motis_desktop.core.library import Folder, LibraryStore
 from motis_desktop.core.models import ModelInfo, ModelStore
@@ -22,8 +23,9 @@ NO_MODEL_HINT = (
 class Services:
     """The app's state and services for one home folder (library, models, search)."""
 
-    def __init__(self, paths: AppPaths) -> None:
+    def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
         self.paths = paths
+        self.background_rebuilds = background_rebuilds
         paths.ensure()
         self.config = AppConfig(paths.config_file)
         self.models = ModelStore(paths.models_dir)
@@ -45,8 +47,21 @@ class Services:
     @property
     def search_service(self) -> SearchService:
         if self._search is None:
-            self._search = SearchService(self.store)
+            self._search = SearchService(self.store, self.paths.cache_dir / "indexes", self.index_strategy(),
+                                         background=self.background_rebuilds)
         return self._search
+
+    def index_strategy(self) -> str:
+        """The configured vector index strategy ("auto" unless the user chose one)."""
+        strategy = self.config.get("index_strategy", "auto")
+        return strategy if strategy in CHOICES else "auto"
+
+    def set_index_strategy(self, strategy: str) -> None:
+        if strategy not in CHOICES:
+            raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
+        self.config.set("index_strategy", strategy)
+        if self._search is not None:
+            self._search = None  # rebuilt with the new strategy on next use
 
     def close(self) -> None:
         if self._store is not None:
@@ -106,6 +121,12 @@ class Services:
         """Bring every library folder up to date for a model."""
         return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
 
-    def search(self, text: str, k: int = 10, model: str | None = None) -> list[SearchHit]:
-        return self.search_service.search_text(self.encoder(model), text, k)
+    def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
+        """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
+        service = self.search_service
+        if strategy and strategy != service.strategy:
+            if strategy not in CHOICES:
+                raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
+            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy)
+        return service.search_text(self.encoder(model), text, k)
 

@@ -1,0 +1,39 @@
+"""Vector index strategies behind one interface (:class:`VectorIndex`).
+
+- ``exact``: brute force (the default for libraries up to ``AUTO_EXACT_MAX``).
+- ``kmeans``: inverted file over spherical k-means lists.
+- ``annoy``: Annoy random-projection trees plus an exact delta.
+``auto`` picks by library size; thresholds and default parameters come from
+``benchmarks/bench_index.py`` (see ``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+from motis_desktop.core.indexes.annoy_index import AnnoyIndex
+from motis_desktop.core.indexes.base import IndexCorrupt, VectorIndex
+from motis_desktop.core.indexes.exact import ExactIndex
+from motis_desktop.core.indexes.kmeans import KMeansIndex
+
+STRATEGIES: dict[str, type[VectorIndex]] = {"exact": ExactIndex, "kmeans": KMeansIndex, "annoy": AnnoyIndex}
+CHOICES = ("auto", *STRATEGIES)
+# Exact search's p50 reaches ~10 ms at 100k vectors on the 2-core reference machine (docs/benchmarks.md).
+AUTO_EXACT_MAX = 100_000
+AUTO_ANN = "kmeans"
+
+
+def resolve_strategy(strategy: str, n: int) -> str:
+    """The concrete strategy for ``strategy`` (may be "auto") and a library of ``n`` vectors."""
+    if strategy == "auto":
+        return "exact" if n <= AUTO_EXACT_MAX else AUTO_ANN
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
+    return strategy
+
+
+def make_index(strategy: str) -> VectorIndex:
+    """A new, empty index of a concrete strategy with its default parameters."""
+    return STRATEGIES[strategy]()
+
+
+__all__ = ["AnnoyIndex", "ExactIndex", "IndexCorrupt", "KMeansIndex", "VectorIndex", "STRATEGIES", "CHOICES",
+           "AUTO_EXACT_MAX", "resolve_strategy", "make_index"]

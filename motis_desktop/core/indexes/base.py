@@ -1,0 +1,204 @@
+"""The interface of every vector index and its on-disk container format.
+
+An index file is ``MAGIC``, a little-endian u32 header length, a JSON header,
+then an ``.npz`` payload. The header records the format version, strategy,
+model id, dimension, count, a CRC32 of the id list and of the payload (plus
+any side files, e.g. Annoy's tree file). Files are written atomically; any
+mismatch on load raises :class:`IndexCorrupt` so the caller rebuilds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from motis_desktop.core.atomic import write_atomic
+
+MAGIC = b"MOTISIDX"
+FORMAT_VERSION = 1
+
+
+class IndexCorrupt(Exception):
+    """An index file that is missing, truncated, corrupted or made for something else."""
+
+
+class VectorIndex(ABC):
+    """Nearest neighbours by cosine similarity over unit vectors, keyed by int64 ids."""
+
+    strategy: str = ""
+
+    @abstractmethod
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the contents with ``ids`` and their ``vectors`` (rows are L2-normalized)."""
+
+    @abstractmethod
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert vectors; an id already present is replaced."""
+
+    @abstractmethod
+    def remove(self, ids: np.ndarray) -> None:
+        """Remove ids (unknown ids are ignored); they never appear in results afterwards."""
+
+    @abstractmethod
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids int64 [Q, k'], scores float32 [Q, k'])`` best first, ``k' <= k``; id -1 pads short rows."""
+
+    @abstractmethod
+    def ids(self) -> np.ndarray:
+        """Every id currently in the index."""
+
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """The parameters that shape this index (for stats and benchmarks)."""
+
+    @abstractmethod
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """Arrays that fully describe the index (saved in the payload)."""
+
+    @abstractmethod
+    def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
+        """Rebuild in-memory state from a verified payload."""
+
+    def __len__(self) -> int:
+        return len(self.ids())
+
+    def needs_rebuild(self) -> bool:
+        """True when a full rebuild would restore quality (e.g. too many additions since training)."""
+        return False
+
+    def stats(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "count": len(self), "params": self.params(),
+                "build_s": getattr(self, "build_s", None), "disk_bytes": getattr(self, "disk_bytes", None)}
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
+        """Write the index atomically to ``path`` (side files are written first)."""
+        path = Path(path)
+        arrays = self._arrays()
+        side = self._save_side_files(path)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        payload = buf.getvalue()
+        ids = np.ascontiguousarray(self.ids(), dtype=np.int64)
+        header = {
+            "format_version": FORMAT_VERSION, "strategy": self.strategy, "model_id": model_id,
+            "dim": int(self.dim), "count": int(len(ids)), "ids_crc32": zlib.crc32(ids.tobytes()),
+            "payload_len": len(payload), "payload_crc32": zlib.crc32(payload), "params": self.params(),
+            "side_files": side, **(extra or {}),
+        }
+        head = json.dumps(header, sort_keys=True).encode()
+
+        def write(fh: Any) -> None:
+            fh.write(MAGIC + struct.pack("<I", len(head)) + head)
+            fh.write(payload)
+
+        write_atomic(path, write)
+        self.disk_bytes = path.stat().st_size + sum(s["size"] for s in side.values())
+        self._cleanup_side_files(path, side)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], model_id: str, dim: int | None = None) -> "VectorIndex":
+        """Read and verify an index saved by :meth:`save`; IndexCorrupt on any mismatch."""
+        path = Path(path)
+        header, arrays = read_index_file(path)
+        if header.get("strategy") != cls.strategy:
+            raise IndexCorrupt(f"{path}: holds a {header.get('strategy')!r} index, expected {cls.strategy!r}")
+        if header.get("model_id") != model_id:
+            raise IndexCorrupt(f"{path}: built for model {header.get('model_id')!r}, not {model_id!r}")
+        if dim is not None and header.get("dim") != dim:
+            raise IndexCorrupt(f"{path}: dimension {header.get('dim')} != {dim}")
+        for name, meta in header.get("side_files", {}).items():
+            side = path.with_name(name)
+            if not side.is_file() or side.stat().st_size != meta["size"] or _file_crc32(side) != meta["crc32"]:
+                raise IndexCorrupt(f"{path}: side file {name} is missing or damaged")
+        index = cls(**header.get("params", {}))
+        index._restore(header, arrays, path)
+        ids = np.ascontiguousarray(index.ids(), dtype=np.int64)
+        if len(ids) != header["count"] or zlib.crc32(ids.tobytes()) != header["ids_crc32"]:
+            raise IndexCorrupt(f"{path}: id list does not match its header")
+        index.disk_bytes = path.stat().st_size + sum(m["size"] for m in header.get("side_files", {}).values())
+        index.header = header
+        return index
+
+    def _save_side_files(self, path: Path) -> dict[str, dict[str, int]]:
+        return {}
+
+    def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:
+        pass
+
+    @property
+    def dim(self) -> int:
+        return int(getattr(self, "_dim", 0))
+
+
+def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Header and arrays of an index file, after checking magic, lengths and checksums."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IndexCorrupt(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise IndexCorrupt(f"{path}: not an index file")
+    (head_len,) = struct.unpack("<I", data[len(MAGIC) : len(MAGIC) + 4])
+    start = len(MAGIC) + 4
+    try:
+        header = json.loads(data[start : start + head_len])
+    except ValueError:
+        raise IndexCorrupt(f"{path}: damaged header") from None
+    if header.get("format_version") != FORMAT_VERSION:
+        raise IndexCorrupt(f"{path}: format version {header.get('format_version')} != {FORMAT_VERSION}")
+    payload = data[start + head_len :]
+    if len(payload) != header.get("payload_len") or zlib.crc32(payload) != header.get("payload_crc32"):
+        raise IndexCorrupt(f"{path}: truncated or corrupted payload")
+    try:
+        with np.load(io.BytesIO(payload)) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except Exception as exc:  # a payload that passed the CRC but is still unreadable
+        raise IndexCorrupt(f"{path}: unreadable payload ({exc})") from None
+    return header, arrays
+
+
+def _file_crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def topk_merge(ids_a: np.ndarray, scores_a: np.ndarray, ids_b: np.ndarray, scores_b: np.ndarray,
+               k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` of two candidate lists for one query (ids unique across both)."""
+    ids = np.concatenate([ids_a, ids_b])
+    scores = np.concatenate([scores_a, scores_b])
+    order = np.argsort(-scores, kind="stable")[:k]
+    return ids[order], scores[order].astype(np.float32)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest scores of a 1-D array, best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def pad_results(rows: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Stack per-query results; rows shorter than the longest are padded with id -1, score -inf."""
+    width = max((len(r[0]) for r in rows), default=0)
+    ids = np.full((len(rows), width), -1, dtype=np.int64)
+    scores = np.full((len(rows), width), -np.inf, dtype=np.float32)
+    for i, (row_ids, row_scores) in enumerate(rows):
+        ids[i, : len(row_ids)] = row_ids
+        scores[i, : len(row_scores)] = row_scores
+    return ids, scores

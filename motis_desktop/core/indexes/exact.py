@@ -1,0 +1,96 @@
+"""Exact search: one matrix product per query batch and ``argpartition`` top-K."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from motis_desktop.core.encoders.base import l2_normalize
+from motis_desktop.core.indexes.base import VectorIndex
+
+_BLOCK = 65536  # rows converted to float32 at a time when the matrix is stored as float16
+
+
+class ExactIndex(VectorIndex):
+    """Brute force over a normalized matrix (float32, or float16 storage with float32 accumulation)."""
+
+    strategy = "exact"
+
+    def __init__(self, float16: bool = False) -> None:
+        self.float16 = float16
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._vectors = np.zeros((0, 0), dtype=np.float16 if float16 else np.float32)
+        self._dim = 0
+
+    def params(self) -> dict[str, Any]:
+        return {"float16": self.float16}
+
+    def ids(self) -> np.ndarray:
+        return self._ids
+
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._ids = np.asarray(ids, dtype=np.int64).copy()
+        self._vectors = self._store(vectors) if len(self._ids) else np.zeros((0, 0), self._dtype)
+        self._dim = self._vectors.shape[1] if len(self._ids) else self._dim
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        self.remove(ids)
+        new = self._store(vectors)
+        self._vectors = new if not len(self._ids) else np.vstack([self._vectors, new])
+        self._ids = np.concatenate([self._ids, ids])
+        self._dim = self._vectors.shape[1]
+
+    def remove(self, ids: np.ndarray) -> None:
+        if not len(self._ids) or not len(ids):
+            return
+        keep = ~np.isin(self._ids, np.asarray(ids, dtype=np.int64))
+        if not keep.all():
+            self._ids, self._vectors = self._ids[keep], self._vectors[keep]
+
+    def scores(self, queries: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each query to every stored vector, ``[Q, N]`` float32."""
+        queries = l2_normalize(np.atleast_2d(queries))
+        if not self.float16:
+            return queries @ self._vectors.T
+        out = np.empty((len(queries), len(self._ids)), dtype=np.float32)
+        for start in range(0, len(self._ids), _BLOCK):
+            block = self._vectors[start : start + _BLOCK].astype(np.float32)
+            out[:, start : start + _BLOCK] = queries @ block.T
+        return out
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        queries = np.atleast_2d(queries)
+        k = min(k, len(self._ids))
+        if k <= 0:
+            return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0), np.float32)
+        scores = self.scores(queries)
+        if k < scores.shape[1]:
+            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        else:
+            part = np.tile(np.arange(scores.shape[1]), (len(queries), 1))
+        top = np.take_along_axis(scores, part, axis=1)
+        order = np.argsort(-top, axis=1, kind="stable")
+        best = np.take_along_axis(part, order, axis=1)
+        return self._ids[best], np.take_along_axis(top, order, axis=1).astype(np.float32)
+
+    # -- persistence ---------------------------------------------------------
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {"ids": self._ids, "vectors": self._vectors}
+
+    def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
+        self._ids = arrays["ids"].astype(np.int64)
+        self._vectors = arrays["vectors"].astype(self._dtype, copy=False)
+        self._dim = int(header["dim"])
+
+    @property
+    def _dtype(self) -> type:
+        return np.float16 if self.float16 else np.float32
+
+    def _store(self, vectors: np.ndarray) -> np.ndarray:
+        return l2_normalize(vectors).astype(self._dtype, copy=False)

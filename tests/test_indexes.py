@@ -1,0 +1,149 @@
+"""Vector index strategies: recall, persistence, corruption, add/remove, and search-service integration."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from motis_desktop.core.indexes import STRATEGIES, AnnoyIndex, ExactIndex, IndexCorrupt, KMeansIndex
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from bench_index import make_dataset  # noqa: E402
+
+N = 6000
+
+
+@pytest.fixture(scope="module")
+def data():
+    vectors, near, ood = make_dataset(N, n_queries=60, seed=7)
+    ids = np.arange(N, dtype=np.int64) * 7 + 3  # ids are not positions
+    truth, _ = _exact(ids, vectors).search(np.vstack([near, ood]), 10)
+    return ids, vectors, np.vstack([near, ood]), truth
+
+
+def _exact(ids: np.ndarray, vectors: np.ndarray) -> ExactIndex:
+    idx = ExactIndex()
+    idx.build(ids, vectors)
+    return idx
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
+
+
+def _built(strategy: str, ids: np.ndarray, vectors: np.ndarray):
+    idx = {"exact": ExactIndex(), "kmeans": KMeansIndex(nprobe=16), "annoy": AnnoyIndex(n_trees=16, search_k=4000)}[
+        strategy]
+    idx.build(ids, vectors)
+    return idx
+
+
+@pytest.mark.parametrize("strategy, minimum", [("exact", 1.0), ("kmeans", 0.95), ("annoy", 0.95)])
+def test_recall_at_10(data, strategy: str, minimum: float) -> None:
+    ids, vectors, queries, truth = data
+    found, scores = _built(strategy, ids, vectors).search(queries, 10)
+    assert found.shape == (len(queries), 10)
+    assert (np.diff(scores, axis=1) <= 1e-6).all()  # best first
+    assert _recall(found, truth) >= minimum
+
+
+def test_float16_exact_matches_float32(data) -> None:
+    ids, vectors, queries, truth = data
+    idx = ExactIndex(float16=True)
+    idx.build(ids, vectors)
+    assert _recall(idx.search(queries, 10)[0], truth) >= 0.98
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_save_load_round_trip(data, strategy: str, tmp_path: Path) -> None:
+    ids, vectors, queries, _ = data
+    idx = _built(strategy, ids, vectors)
+    idx.add(np.array([1, 2], np.int64), vectors[:2] + 0.01)
+    idx.remove(ids[10:20])
+    before = idx.search(queries, 10)
+    idx.save(tmp_path / "i.idx", "model-a")
+    loaded = STRATEGIES[strategy].load(tmp_path / "i.idx", "model-a")
+    after = loaded.search(queries, 10)
+    assert np.array_equal(before[0], after[0]) and np.allclose(before[1], after[1])
+    assert sorted(loaded.ids().tolist()) == sorted(idx.ids().tolist())
+    with pytest.raises(IndexCorrupt, match="model"):
+        STRATEGIES[strategy].load(tmp_path / "i.idx", "model-b")
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_damaged_index_files_are_detected(data, strategy: str, damage: str, tmp_path: Path) -> None:
+    ids, vectors, _, _ = data
+    path = tmp_path / "i.idx"
+    _built(strategy, ids[:500], vectors[:500]).save(path, "m")
+    targets = [path] + sorted(tmp_path.glob("*.annoy"))
+    for target in targets:
+        original = target.read_bytes()
+        if damage == "truncate":
+            target.write_bytes(original[: len(original) // 2])
+        elif damage == "flip":
+            target.write_bytes(original[:-100] + bytes([original[-100] ^ 0xFF]) + original[-99:])
+        else:
+            target.write_bytes(b"not an index")
+        with pytest.raises(IndexCorrupt):
+            STRATEGIES[strategy].load(path, "m")
+        target.write_bytes(original)
+    STRATEGIES[strategy].load(path, "m")  # intact again
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_removed_never_returned_and_added_found(data, strategy: str) -> None:
+    ids, vectors, queries, _ = data
+    idx = _built(strategy, ids, vectors)
+    # Remove the exact nearest neighbours of every query: they must never come back.
+    top, _ = idx.search(queries, 5)
+    removed = np.unique(top)
+    idx.remove(removed)
+    found, _ = idx.search(queries, 50)
+    assert not np.isin(found, removed).any()
+    # New photos are found, by every strategy, as the best match of a query equal to them.
+    new_ids = np.array([10**9, 10**9 + 1, 10**9 + 2], np.int64)
+    idx.add(new_ids, queries[:3])
+    found, scores = idx.search(queries[:3], 1)
+    assert found[:, 0].tolist() == new_ids.tolist() and np.allclose(scores[:, 0], 1.0, atol=1e-4)
+    # Re-adding an id replaces its vector (a changed photo).
+    idx.add(new_ids[:1], queries[3:4])
+    assert idx.search(queries[3:4], 1)[0][0, 0] == new_ids[0]
+    assert len(idx) == N - len(removed) + 3
+
+
+def test_kmeans_handles_empty_clusters_and_asks_to_retrain() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 16)).astype(np.float32)
+    vectors = np.repeat(base, 100, axis=0)  # only 3 distinct points but 20 lists wanted
+    idx = KMeansIndex(nlist=20, nprobe=20)
+    idx.build(np.arange(300), vectors)
+    assert np.isfinite(idx.centroids).all()
+    assert idx.search(base[:1], 5)[1][0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert not idx.needs_rebuild()
+    idx.add(np.arange(300, 1000), rng.normal(size=(700, 16)).astype(np.float32))
+    assert idx.needs_rebuild()  # grew more than 2x since training
+
+
+def test_annoy_asks_for_rebuild_when_delta_grows(data) -> None:
+    ids, vectors, _, _ = data
+    idx = AnnoyIndex(n_trees=4, delta_threshold=0.05)
+    idx.build(ids[:4000], vectors[:4000])
+    idx.add(ids[4000:4150], vectors[4000:4150])
+    assert not idx.needs_rebuild()
+    idx.add(ids[4150:4300], vectors[4150:4300])
+    assert idx.needs_rebuild()
+
+
+def test_auto_strategy_uses_exact_for_small_libraries_and_kmeans_above() -> None:
+    from motis_desktop.core.indexes import AUTO_EXACT_MAX, resolve_strategy
+
+    assert resolve_strategy("auto", 10) == "exact"
+    assert resolve_strategy("auto", AUTO_EXACT_MAX) == "exact"
+    assert resolve_strategy("auto", AUTO_EXACT_MAX + 1) == "kmeans"
+    assert resolve_strategy("annoy", 10) == "annoy"
+    with pytest.raises(ValueError, match="unknown index strategy"):
+        resolve_strategy("faiss", 10)

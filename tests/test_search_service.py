@@ -1,0 +1,101 @@
+"""Search service: persisted indexes that catch up with the library, rebuild when damaged,
+and agree with exact search through the CLI."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import COLOURS, cli_json, colour_image, make_colour_folder, run_cli, write_image
+from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.services import Services
+
+
+@pytest.fixture
+def services(home: Path, colour_pair, tmp_path: Path) -> Services:
+    svc = Services.open(home)
+    svc.models.import_pair(*colour_pair, name="colour")
+    make_colour_folder(tmp_path / "photos", per_colour=4)
+    svc.add_folders([str(tmp_path / "photos")])
+    svc.index()
+    yield svc
+    svc.close()
+
+
+@pytest.mark.parametrize("strategy", ["exact", "kmeans", "annoy"])
+def test_index_persists_and_catches_up(services: Services, tmp_path: Path, strategy: str) -> None:
+    services.set_index_strategy(strategy)
+    assert len(services.search("red", k=4)) == 4
+    model_id = services.active_model().model_id
+    files = sorted((services.paths.cache_dir / "indexes").glob(f"{model_id}.{strategy}.idx"))
+    assert len(files) == 1
+    # New photos after the index was saved: a fresh process (new Services) finds them.
+    for i in range(3):
+        write_image(tmp_path / "photos" / f"new_red_{i}.png", colour_image(COLOURS["red"], 64, 64, 900 + i))
+    services.index()
+    fresh = Services.open(services.paths.home)
+    try:
+        paths = {Path(h.path).name for h in fresh.search("red", k=7)}
+        assert {f"new_red_{i}.png" for i in range(3)} <= paths
+        loaded = fresh.search_service._slots[model_id].index
+        assert loaded.strategy == strategy and len(loaded) == 27
+    finally:
+        fresh.close()
+
+
+def test_damaged_index_file_is_rebuilt_and_logged(services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    services.set_index_strategy("kmeans")
+    expected = [h.path for h in services.search("blue", k=4)]
+    model_id = services.active_model().model_id
+    path = services.paths.cache_dir / "indexes" / f"{model_id}.kmeans.idx"
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    fresh = Services.open(services.paths.home)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert [h.path for h in fresh.search("blue", k=4)] == expected
+        assert "rebuilding vector index" in caplog.text and "truncated" in caplog.text
+    finally:
+        fresh.close()
+
+
+def test_cli_strategies_agree_with_exact(home: Path, colour_pair, tmp_path: Path) -> None:
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
+            home=home)
+    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+    cli_json("index", str(tmp_path / "photos"), home=home)
+    for query in ("red", "green", "white"):
+        exact = cli_json("search", query, "-k", "5", "--index", "exact", home=home)
+        assert all(colours[h["path"]] == query for h in exact)
+        for strategy in ("kmeans", "annoy"):
+            other = cli_json("search", query, "-k", "5", "--index", strategy, home=home)
+            assert {h["path"] for h in other} == {h["path"] for h in exact}, strategy
+    run_cli("config", "index", "annoy", home=home)
+    assert cli_json("status", home=home)["index_strategy"] == "annoy"
+    proc = run_cli("search", "red", "--index", "nope", home=home, check=False)
+    assert proc.returncode == 2
+
+
+def test_schema_v1_library_is_migrated(home: Path) -> None:
+    from motis_desktop.core import library
+
+    db = home / "old.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.executescript(library._MIGRATIONS[1] + "; PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO folders(path, added_at) VALUES (?, 0)", (b"/photos",))
+    conn.execute("INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (1, ?, 1, 1, 0)", (b"/photos/a",))
+    conn.execute("INSERT INTO embeddings(file_id, model_id, vector) VALUES (1, 'm', ?)",
+                 (np.ones(4, np.float32).tobytes(),))
+    conn.commit()
+    conn.close()
+    store = LibraryStore(db)
+    try:
+        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 2
+        ids, vectors = store.embeddings("m")
+        assert ids.tolist() == [1] and vectors.shape == (1, 4)
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
