@@ -99,3 +99,25 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
         assert store.integrity_check() == "ok"
     finally:
         store.close()
+
+
+def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: Path) -> None:
+    import time
+
+    from motis_desktop.core.search import SearchService
+
+    model_id = services.active_model().model_id
+    service = SearchService(services.store, services.paths.cache_dir / "indexes", "annoy", background=True)
+    first = service.index_for(model_id)
+    assert first.strategy == "annoy" and len(first._main_ids) == 24
+    for i in range(120):  # far more than 5 % of the forest: the delta asks for a rebuild
+        write_image(tmp_path / "photos" / f"extra_{i:03d}.png", colour_image(COLOURS["green"], 32, 32, 2000 + i))
+    services.index()
+    during = service.index_for(model_id)  # serves at once (old forest + delta) and starts the rebuild
+    assert len(during) == 144
+    deadline = time.monotonic() + 30
+    while service._slots[model_id].rebuilding and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rebuilt = service.index_for(model_id)
+    assert len(rebuilt._main_ids) == 144 and len(rebuilt._delta) == 0
+    assert len(service.search_vector(model_id, np.ones((1, 512), np.float32), k=200)) == 144
