@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "models"))
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -43,3 +43,10 @@ def test_core_source_has_no_qt_print_or_exit() -> None:
                 if name in ("print", "exit", "_exit", "quit"):
                     offences.append(f"{path.name}:{node.lineno}: calls {name}()")
     assert offences == []
+
+
+def test_services_import_without_torch() -> None:
+    """The GUI builds its window from Services before any model (and torch) is loaded."""
+    code = "import sys, motis_desktop.core.services; assert 'torch' not in sys.modules"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

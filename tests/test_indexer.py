@@ -69,7 +69,7 @@ def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path
 
     def cancel_after_first_batch(p: Progress) -> None:
         seen.append(p)
-        if p.phase == "encode":
+        if p.phase == "encode" and p.done > 0:
             cancel.set()
 
     first = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=8)

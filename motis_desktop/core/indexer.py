@@ -13,6 +13,7 @@ Progress is reported through a callback; a ``threading.Event`` cancels.
 
 from __future__ import annotations
 
+
 import hashlib
 import os
 import threading
@@ -20,15 +21,17 @@ import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.imaging import decode_image, preprocess, read_image_bytes
 from motis_desktop.core.library import EncodedFile, FileRecord, LibraryStore, is_within
 from motis_desktop.core.scanner import ScanEntry, scan_folder
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.encoders.base import Encoder
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ class Indexer:
             return
         started = time.monotonic()
         done = 0
+        if progress:  # the scan is committed: front ends can show the new files now
+            progress(Progress("encode", 0, total, 0, len(summary.skipped), 0.0, 0.0, None, ""))
         window = self.batch_size * (self.prefetch_batches + 1)
         pending: deque[Future[_Decoded]] = deque()
         queue = iter(todo)

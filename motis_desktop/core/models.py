@@ -9,6 +9,7 @@ re-importing different weights under the same name never mixes vectors.
 
 from __future__ import annotations
 
+
 import hashlib
 import json
 import os
@@ -18,12 +19,14 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import write_json_atomic
-from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.imaging import PreprocessConfig
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.encoders.base import Encoder
 
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"

@@ -12,6 +12,8 @@ one keeps serving. Hits whose file vanished from disk are dropped.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 import os
 import threading
@@ -21,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.library import LibraryStore
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import threading
 
-from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.indexes import CHOICES
 from motis_desktop.core.indexer import IndexSummary, Indexer, ProgressFn
@@ -13,6 +14,9 @@ from motis_desktop.core.library import Folder, LibraryStore
 from motis_desktop.core.models import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search import SearchHit, SearchService
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.encoders.base import Encoder
 
 NO_MODEL_HINT = (
     "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "

@@ -9,6 +9,7 @@ import torch
 
 from motis_desktop.core.imaging import PreprocessConfig
 from motis_desktop.core.tokenizer import tokenize
+from motis_desktop.core.vectors import l2_normalize
 
 TowerFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -64,9 +65,3 @@ class Encoder:
             )
         return l2_normalize(out.numpy())
 
-
-def l2_normalize(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

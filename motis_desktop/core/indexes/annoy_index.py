@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from motis_desktop.core.encoders.base import l2_normalize
+from motis_desktop.core.vectors import l2_normalize
 from motis_desktop.core.indexes.base import VectorIndex, _file_crc32, pad_results, topk_merge
 from motis_desktop.core.indexes.exact import ExactIndex
 

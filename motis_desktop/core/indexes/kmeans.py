@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from motis_desktop.core.encoders.base import l2_normalize
+from motis_desktop.core.vectors import l2_normalize
 from motis_desktop.core.indexes.base import VectorIndex, pad_results, top_k
 
 TRAIN_SAMPLE_PER_LIST = 64

@@ -1,0 +1,31 @@
+"""Entry point of the desktop app (``motis-desktop`` / ``python -m motis_desktop``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from motis_desktop import __version__
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="motis-desktop", description="MoTIS Desktop photo search")
+    parser.add_argument("--home", help="app data folder (default: $MOTIS_HOME or the platform data folder)")
+    args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("MoTIS Desktop")
+    app.setApplicationVersion(__version__)
+    services = Services.open(args.home)
+    window = MainWindow(services)
+    window.show()
+    code = app.exec()
+    services.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

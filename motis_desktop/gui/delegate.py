@@ -1,0 +1,65 @@
+"""Paints one grid cell from the model's roles: thumbnail (or placeholder/failed icon), name, score."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from motis_desktop.gui.library_model import Roles
+
+TEXT_HEIGHT = 18
+PADDING = 6
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    def __init__(self, cell: int = 180, parent: object = None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(self.cell, self.cell + TEXT_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        painter.save()
+        rect = option.rect
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+        image_rect = QRect(rect.x() + PADDING, rect.y() + PADDING, rect.width() - 2 * PADDING,
+                           rect.height() - TEXT_HEIGHT - 2 * PADDING)
+        error = index.data(Roles.ERROR)
+        pixmap = None if error else index.data(Roles.THUMBNAIL)
+        target = image_rect
+        if pixmap is not None and not pixmap.isNull():
+            scaled = pixmap.size().scaled(image_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, scaled.width(), scaled.height())
+            target.moveCenter(image_rect.center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(target, pixmap)
+        elif error:
+            painter.fillRect(image_rect, QColor(70, 40, 40))
+            painter.setPen(QPen(QColor(230, 120, 120), 3))
+            c = image_rect.center()
+            painter.drawLine(c.x() - 14, c.y() - 14, c.x() + 14, c.y() + 14)
+            painter.drawLine(c.x() + 14, c.y() - 14, c.x() - 14, c.y() + 14)
+        else:  # placeholder while loading
+            painter.fillRect(image_rect, palette.color(QPalette.ColorRole.AlternateBase).darker(110))
+        score = index.data(Roles.SCORE)
+        if score is not None:
+            badge = QRect(target.right() - 58, target.top() + 4, 54, 18)  # on the photo's corner
+            painter.fillRect(badge, QColor(0, 0, 0, 170))
+            painter.setPen(QColor(255, 255, 255))
+            font = QFont(painter.font())
+            font.setBold(True)
+            painter.setFont(font)
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{score:.3f}")
+        text_rect = QRect(rect.x() + PADDING, rect.bottom() - TEXT_HEIGHT - 2, rect.width() - 2 * PADDING,
+                          TEXT_HEIGHT)
+        painter.setFont(option.font)
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        name = painter.fontMetrics().elidedText(str(index.data(Qt.ItemDataRole.DisplayRole)),
+                                                Qt.TextElideMode.ElideMiddle, text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
+        painter.restore()

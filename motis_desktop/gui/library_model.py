@@ -1,0 +1,93 @@
+"""The list model behind the grid: the whole library (gallery) or search results."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from motis_desktop.gui.thumbnails import ThumbnailManager
+
+
+class Roles(IntEnum):
+    PATH = Qt.ItemDataRole.UserRole + 1
+    FILE_ID = Qt.ItemDataRole.UserRole + 2
+    SCORE = Qt.ItemDataRole.UserRole + 3
+    ERROR = Qt.ItemDataRole.UserRole + 4
+    THUMBNAIL = Qt.ItemDataRole.UserRole + 5  # QPixmap or None (requests it lazily)
+
+
+@dataclass(frozen=True)
+class Row:
+    file_id: int
+    path: str
+    error: str | None = None
+    score: float | None = None
+
+
+class LibraryModel(QAbstractListModel):
+    """Rows are plain data; thumbnails come from the manager when a row is painted."""
+
+    def __init__(self, thumbnails: ThumbnailManager, edge: int = 160, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.edge = edge
+        self._rows: list[Row] = []
+        self._by_path: dict[str, int] = {}
+        thumbnails.ready.connect(self._thumbnail_ready)
+
+    # -- Qt model API --------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(row.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            error = row.error or self.thumbnails.error(row.path)
+            return f"{row.path}\n{error}" if error else row.path
+        if role == Roles.PATH:
+            return row.path
+        if role == Roles.FILE_ID:
+            return row.file_id
+        if role == Roles.SCORE:
+            return row.score
+        if role == Roles.ERROR:
+            return row.error or self.thumbnails.error(row.path)
+        if role == Roles.THUMBNAIL:
+            return self.thumbnails.pixmap(row.path, self.edge)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    # -- contents ------------------------------------------------------------------
+
+    def set_rows(self, rows: list[Row], edge: int | None = None) -> None:
+        """Replace all rows (gallery refresh or a new result list)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._by_path = {r.path: i for i, r in enumerate(self._rows)}
+        if edge is not None:
+            self.edge = edge
+        self.endResetModel()
+
+    def row(self, i: int) -> Row:
+        return self._rows[i]
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def _thumbnail_ready(self, path: str) -> None:
+        i = self._by_path.get(path)
+        if i is not None:
+            index = self.index(i)
+            self.dataChanged.emit(index, index, [Roles.THUMBNAIL, Roles.ERROR, Qt.ItemDataRole.ToolTipRole])

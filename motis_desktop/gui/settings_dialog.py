@@ -1,0 +1,87 @@
+"""Settings (Ctrl+,): library folders, active model, index strategy, top-K, thumbnail size."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from motis_desktop.core.indexes import CHOICES
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; the caller applies ``values()`` when accepted."""
+
+    def __init__(self, folders: list[str], models: list[str], active_model: str | None, strategy: str,
+                 top_k: int, thumb_size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.folders = QListWidget()
+        self.folders.addItems(folders)
+        add = QPushButton("Add folder…")
+        remove = QPushButton("Remove from library")
+        remove.setToolTip("The photos stay on disk; only the library forgets them.")
+        add.clicked.connect(self._add_folder)
+        remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
+                                        for i in self.folders.selectedItems()])
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch()
+
+        self.model = QComboBox()
+        self.model.addItems(models)
+        if active_model in models:
+            self.model.setCurrentText(active_model)
+        self.model.setEnabled(bool(models))
+        self.strategy = QComboBox()
+        self.strategy.addItems(list(CHOICES))
+        self.strategy.setCurrentText(strategy)
+        self.strategy.setToolTip("auto: exact search for small libraries, k-means above 100,000 photos")
+        self.top_k = QSpinBox()
+        self.top_k.setRange(1, 1000)
+        self.top_k.setValue(top_k)
+        self.thumb = QSpinBox()
+        self.thumb.setRange(64, 512)
+        self.thumb.setSingleStep(16)
+        self.thumb.setSuffix(" px")
+        self.thumb.setValue(thumb_size)
+
+        form = QFormLayout()
+        form.addRow("Model", self.model)
+        form.addRow("Index strategy", self.strategy)
+        form.addRow("Results shown", self.top_k)
+        form.addRow("Thumbnail size", self.thumb)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.folders)
+        layout.addLayout(buttons)
+        layout.addLayout(form)
+        layout.addWidget(box)
+
+    def _add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        if folder and not self.folders.findItems(folder, Qt.MatchFlag.MatchExactly):
+            self.folders.addItem(folder)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "folders": [self.folders.item(i).text() for i in range(self.folders.count())],
+            "model": self.model.currentText() or None,
+            "strategy": self.strategy.currentText(),
+            "top_k": self.top_k.value(),
+            "thumb_size": self.thumb.value(),
+        }

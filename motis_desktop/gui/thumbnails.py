@@ -1,0 +1,177 @@
+"""Lazy thumbnails: memory LRU of QPixmaps, hash-named disk cache, QRunnable workers.
+
+Only what the view paints is requested. Requests are served newest first by
+a bounded number of QRunnables; a queued request that nobody asked for again
+within ``STALE_S`` (its row was scrolled away) is dropped before it runs.
+Workers produce ``QImage`` (never ``QPixmap``); the GUI thread converts.
+Disk cache files are named by a hash of (path, size, mtime, size-class), so a
+changed photo gets a new thumbnail, and are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from motis_desktop.core.atomic import write_bytes_atomic
+from motis_desktop.core.errors import ImageError
+from motis_desktop.core.imaging import load_image
+
+STALE_S = 1.0
+
+
+class ThumbKey(tuple):
+    """(path, edge) — the photo and the longest side in pixels."""
+
+    @property
+    def path(self) -> str:
+        return self[0]
+
+    @property
+    def edge(self) -> int:
+        return self[1]
+
+
+def thumb_key(path: str, edge: int) -> ThumbKey:
+    return ThumbKey((path, edge))
+
+
+class _Signals(QObject):
+    done = Signal(object, object, str)  # key, QImage or None, error
+
+
+class _ThumbJob(QRunnable):
+    def __init__(self, key: ThumbKey, cache_dir: Path, signals: _Signals) -> None:
+        super().__init__()
+        self.key, self.cache_dir, self.signals = key, cache_dir, signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            image = make_thumbnail(self.key.path, self.key.edge, self.cache_dir)
+            self.signals.done.emit(self.key, image, "")
+        except (ImageError, OSError, cv2.error) as exc:
+            self.signals.done.emit(self.key, None, str(exc))
+
+
+def cache_file(cache_dir: Path, path: str, edge: int) -> Path | None:
+    """Disk-cache location for a photo's thumbnail, or None if the photo is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    digest = hashlib.sha1(f"{os.fsencode(path)!r}|{st.st_size}|{st.st_mtime_ns}|{edge}".encode()).hexdigest()
+    return cache_dir / digest[:2] / f"{digest}.jpg"
+
+
+def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
+    """Worker thread: a QImage of at most ``edge`` px, from the disk cache or made and cached."""
+    target = cache_file(cache_dir, path, edge)
+    if target is not None and target.is_file():
+        cached = cv2.imdecode(np.fromfile(target, np.uint8), cv2.IMREAD_COLOR_RGB)
+        if cached is not None:  # a damaged cache file is simply made again
+            return _to_qimage(cached)
+    rgb = load_image(path, min_side=edge)
+    h, w = rgb.shape[:2]
+    scale = edge / max(h, w)
+    if scale < 1:
+        rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    if target is not None:
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if ok:
+            try:
+                write_bytes_atomic(target, buf.tobytes())
+            except OSError:
+                pass  # a full or read-only cache only costs speed
+    return _to_qimage(rgb)
+
+
+def _to_qimage(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class ThumbnailManager(QObject):
+    """Asks workers for thumbnails on demand and keeps recent ones as QPixmaps."""
+
+    ready = Signal(str)  # path whose thumbnail (any size) became available or failed
+
+    def __init__(self, cache_dir: Path, memory_items: int = 2000, workers: int | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cache_dir = cache_dir
+        self.memory_items = memory_items
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(workers or max(1, min(4, (os.cpu_count() or 2))))
+        self._signals = _Signals()
+        self._signals.done.connect(self._on_done)
+        self._pixmaps: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
+        self._failed: dict[str, str] = {}
+        self._queue: OrderedDict[ThumbKey, float] = OrderedDict()  # key -> last time requested
+        self._running: set[ThumbKey] = set()
+        self.requested = 0  # distinct requests made (tests and diagnostics)
+
+    def pixmap(self, path: str, edge: int) -> QPixmap | None:
+        """The thumbnail if ready; otherwise None and it is requested (or its request refreshed)."""
+        key = thumb_key(path, edge)
+        pix = self._pixmaps.get(key)
+        if pix is not None:
+            self._pixmaps.move_to_end(key)
+            return pix
+        if path in self._failed or key in self._running:
+            return None
+        if key not in self._queue:
+            self.requested += 1
+        self._queue[key] = time.monotonic()
+        self._queue.move_to_end(key)
+        self._dispatch()
+        return None
+
+    def error(self, path: str) -> str | None:
+        return self._failed.get(path)
+
+    def forget(self, path: str) -> None:
+        """Drop cached state for a photo (it changed)."""
+        self._failed.pop(path, None)
+        for key in [k for k in self._pixmaps if k.path == path]:
+            del self._pixmaps[key]
+
+    def pending(self) -> int:
+        return len(self._queue) + len(self._running)
+
+    def clear_queue(self) -> None:
+        self._queue.clear()
+
+    def shutdown(self) -> None:
+        """Drop queued work and wait for running jobs (at quit)."""
+        self._queue.clear()
+        self.pool.waitForDone(5000)
+
+    def _dispatch(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, t in self._queue.items() if now - t > STALE_S]:
+            del self._queue[key]  # scrolled away: nobody painted it recently
+        while self._queue and len(self._running) < self.pool.maxThreadCount():
+            key, _ = self._queue.popitem(last=True)  # newest request first
+            self._running.add(key)
+            self.pool.start(_ThumbJob(key, self.cache_dir, self._signals))
+
+    def _on_done(self, key: ThumbKey, image: QImage | None, error: str) -> None:
+        self._running.discard(key)
+        if image is None:
+            self._failed[key.path] = error or "cannot make a thumbnail"
+        else:
+            self._pixmaps[key] = QPixmap.fromImage(image)
+            while len(self._pixmaps) > self.memory_items:
+                self._pixmaps.popitem(last=False)
+        self.ready.emit(key.path)
+        self._dispatch()

@@ -1,0 +1,85 @@
+"""Screenshots of the real window for the docs (run under Xvfb).
+
+Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_screenshots.py [--out docs]
+
+Builds a throw-away library in a temp home: scikit-image's sample photos plus
+colour-coded images, the hand-made colour model (models/colour_model.py),
+then grabs the gallery and the results for "red" from the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server (the test helpers default to offscreen)
+sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests")]
+
+
+def wait(app, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screenshot scene did not settle")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def grab(app, window, path: Path) -> None:
+    for _ in range(30):  # let thumbnails arrive and the compositor catch up
+        app.processEvents()
+        time.sleep(0.05)
+    shot = app.primaryScreen().grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),
+                                          window.frameGeometry().height())
+    shot.save(str(path))
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(REPO / "docs"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    from PIL import Image
+    from skimage import data
+
+    from colour_model import build_colour_pair
+    from conftest import make_colour_folder
+    from PySide6.QtWidgets import QApplication
+
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        photos = tmp_path / "Pictures"
+        make_colour_folder(photos / "colours", per_colour=4)
+        for name in ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field"):
+            Image.fromarray(getattr(data, name)()).convert("RGB").save(photos / f"{name}.jpg", quality=90)
+        services = Services.open(tmp_path / "home")
+        services.models.import_pair(*build_colour_pair(tmp_path / "model"), name="colour-demo")
+        app = QApplication.instance() or QApplication([])
+        window = MainWindow(services)
+        window.resize(1200, 780)
+        window.move(20, 20)
+        window.show()
+        wait(app, lambda: window.model_state == "ready")
+        window.add_folders([str(photos)])
+        wait(app, lambda: window.indexer is None and "up to date" in window.status_label.text())
+        wait(app, lambda: window.model.rowCount() == 30)
+        grab(app, window, out / "screenshot-gallery.png")
+        window.search.setText("red")
+        window.run_search()
+        wait(app, lambda: window._results_for == "red")
+        grab(app, window, out / "screenshot-results.png")
+        window.close()
+        services.close()
+
+
+if __name__ == "__main__":
+    main()

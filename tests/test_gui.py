@@ -1,0 +1,179 @@
+"""The desktop app under pytest-qt (offscreen): model contract, drop → index → search, laziness, smoothness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QListView
+
+from conftest import COLOURS, colour_image, make_colour_folder, write_image
+from motis_desktop.core.services import Services
+from motis_desktop.gui.delegate import ThumbnailDelegate
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.thumbnails import ThumbnailManager
+
+
+@pytest.fixture
+def window(qtbot, home: Path, colour_pair) -> MainWindow:
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    yield win
+    win.close()
+    services.close()
+
+
+def _drop_folder(win: MainWindow, folder: Path) -> None:
+    """Drag a folder over the window and drop it (Qt only routes synthetic drag events during a
+    real platform drag, so the window's handlers get the events directly)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(drop)
+    assert drop.isAccepted()
+
+
+def _wait_indexed(qtbot, win: MainWindow, timeout: int = 60_000) -> None:
+    qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=timeout)
+
+
+def test_list_model_passes_qt_model_tester(qtmodeltester, tmp_path: Path) -> None:
+    manager = ThumbnailManager(tmp_path / "thumbs")
+    model = LibraryModel(manager)
+    model.set_rows([Row(i, f"/photos/{i}.jpg", None, 0.5) for i in range(50)])
+    qtmodeltester.check(model, force_py=True)
+    model.set_rows([Row(1, "/photos/x.jpg", "empty file (0 bytes)")])
+    qtmodeltester.check(model, force_py=True)
+    assert model.data(model.index(0), Roles.ERROR) == "empty file (0 bytes)"
+    manager.shutdown()
+
+
+def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+    assert "Drop a folder" in window.empty.text() and window.stack.currentWidget() is window.empty
+    _drop_folder(window, tmp_path / "photos")
+    _wait_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 30, timeout=10_000)
+    assert window.stack.currentWidget() is window.view
+
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "red")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    rows = window.model.rows()
+    assert len(rows) == 30 and [colours[r.path] for r in rows[:5]] == ["red"] * 5
+    assert all(r.score is not None for r in rows) and window.model.edge == 512  # high-res results
+    assert "results for “red”" in window.status_label.text()
+
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)  # into the grid, first result selected
+    assert window.view.hasFocus() and window.view.currentIndex().row() == 0
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert window._results_for is None and window.model.rowCount() == 30
+    assert window.model.rows()[0].score is None and window.search.text() == ""
+
+    # Typing `reset` (as in the seed) also returns to the gallery.
+    window.search.setText("blue")
+    window.run_search()
+    qtbot.waitUntil(lambda: window._results_for == "blue", timeout=10_000)
+    window.search.setText("reset")
+    window.run_search()
+    assert window._results_for is None and window.search.text() == ""
+
+
+def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    colours = make_colour_folder(tmp_path / "photos", per_colour=3)
+    window.add_folders([str(tmp_path / "photos")])
+    _wait_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
+    green = next(r for r in window.model.rows() if colours[r.path] == "green")
+    window.find_similar(green.file_id, "g")
+    qtbot.waitUntil(lambda: window._results_for == "like g", timeout=10_000)
+    rows = window.model.rows()
+    assert green.path not in [r.path for r in rows]
+    assert [colours[r.path] for r in rows[:2]] == ["green", "green"]
+
+
+def test_only_visible_thumbnails_are_requested(qtbot, tmp_path: Path) -> None:
+    manager = ThumbnailManager(tmp_path / "thumbs")
+    model = LibraryModel(manager, edge=160)
+    model.set_rows([Row(i, str(tmp_path / f"missing_{i:05d}.jpg")) for i in range(10_000)])
+    view = QListView()
+    qtbot.addWidget(view)
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setUniformItemSizes(True)
+    view.setItemDelegate(ThumbnailDelegate(180, view))
+    view.setModel(model)
+    view.resize(800, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(200)
+    visible = sum(1 for i in range(60) if view.visualRect(model.index(i)).intersects(view.viewport().rect()))
+    assert 0 < visible <= 30
+    assert 0 < manager.requested <= visible * 2, (manager.requested, visible)
+    manager.shutdown()
+
+
+def test_gui_thread_never_blocks_while_indexing(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    for i in range(300):
+        colour = list(COLOURS.values())[i % len(COLOURS)]
+        write_image(folder / f"p{i:03d}.jpg", colour_image(colour, 160 + (i % 5) * 40, 120, i))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    window.add_folders([str(folder)])
+    _wait_indexed(qtbot, window, timeout=120_000)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 20
+    print(f"max GUI-thread gap while indexing 300 images: {max(gaps) * 1000:.0f} ms over {len(ticks)} ticks")
+    assert max(gaps) < 0.150, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
+    assert window.model.rowCount() == 300
+
+
+def test_empty_states(qtbot, home: Path) -> None:
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_state == "missing", timeout=10_000)
+    assert "Drop a folder" in win.empty.text() and "No model installed" in win.empty.text()
+    assert "motis models import" in win.empty.text()
+    win.search.setText("red")
+    win.run_search()
+    assert "needs a model" in win.status_label.text()
+    win.close()
+    services.close()
+
+
+def test_window_appears_before_torch_is_imported(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from motis_desktop.core.services import Services\n"
+        "from motis_desktop.gui.main_window import MainWindow\n"
+        f"w = MainWindow(Services.open({str(tmp_path)!r})); w.show()\n"
+        "assert w.isVisible() and 'torch' not in sys.modules, 'torch imported before the window was shown'\n"
+        "w.close()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
