@@ -177,3 +177,52 @@ def test_window_appears_before_torch_is_imported(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_requests_for_rows_scrolled_away_are_dropped(qtbot, tmp_path: Path, monkeypatch) -> None:
+    import motis_desktop.gui.thumbnails as thumbs
+
+    manager = ThumbnailManager(tmp_path / "thumbs", workers=1)
+    manager._running = {thumbs.thumb_key("busy", 0)}  # the only worker is busy: requests queue up
+    for i in range(100):
+        manager.pixmap(f"/photos/top_{i}.jpg", 160)
+    assert manager.pending() == 101
+    clock = [thumbs.time.monotonic() + thumbs.STALE_S + 0.5]
+    monkeypatch.setattr(thumbs.time, "monotonic", lambda: clock[0])
+    for i in range(5):  # the view now paints other rows
+        manager.pixmap(f"/photos/bottom_{i}.jpg", 160)
+    queued = {key.path for key in manager._queue}
+    assert queued == {f"/photos/bottom_{i}.jpg" for i in range(5)}
+    manager._running.clear()
+    manager.shutdown()
+
+
+def test_search_box_shortcuts_and_typing_slash(qtbot, window: MainWindow) -> None:
+    window.view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, "a/b")
+    assert window.search.text() == "a/b"  # "/" focuses the box but types normally inside it
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Slash)
+    assert window.search.hasFocus()
+
+
+def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    make_colour_folder(tmp_path / "a", per_colour=1)
+    make_colour_folder(tmp_path / "b", per_colour=1)
+    window.add_folders([str(tmp_path / "a"), str(tmp_path / "b")])
+    _wait_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=10_000)
+    before = sorted(p.name for p in (tmp_path / "a").rglob("*"))
+    window.apply_settings({"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "kmeans",
+                           "top_k": 7, "thumb_size": 128})
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
+    assert all(r.path.startswith(str(tmp_path / "b")) for r in window.model.rows())
+    assert sorted(p.name for p in (tmp_path / "a").rglob("*")) == before  # photos untouched
+    assert window.top_k == 7 and window.thumb_size == 128
+    assert window.services.index_strategy() == "kmeans"
+    window.search.setText("red")
+    window.run_search()
+    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    assert window.model.rowCount() == 6  # top-K 7, but only 6 photos remain
