@@ -117,3 +117,53 @@ def run_cli(*args: str, home: Path | None = None, check: bool = True) -> subproc
 
 def cli_json(*args: str, home: Path | None = None) -> object:
     return json.loads(run_cli(*args, "--json", home=home).stdout)
+
+
+HF_PATH = "/timm/tiny-clip/resolve/abc123/open_clip_model.safetensors"
+
+
+@pytest.fixture(scope="module")
+def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    import torch
+    from safetensors.torch import save_file
+
+    from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
+
+    torch.manual_seed(0)
+    cfg = CLIPConfig(embed_dim=32, image_resolution=64, vision_layers=1, vision_width=64, vision_patch_size=16,
+                     context_length=77, vocab_size=49408, text_width=64, text_heads=1, text_layers=1)
+    path = tmp_path_factory.mktemp("tiny") / "m.safetensors"
+    save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(path))
+    return path.read_bytes()
+
+
+@pytest.fixture
+def registry(tmp_path: Path, colour_pair, tiny_clip_bytes, monkeypatch: pytest.MonkeyPatch):
+    """A resources folder whose registry points at real-looking URLs, served by the local server."""
+    from model_server import Behaviour
+
+    behaviour = Behaviour(
+        drive_ids={"IMGID": colour_pair[0].read_bytes(), "TXTID": colour_pair[1].read_bytes()},
+        files={HF_PATH: tiny_clip_bytes},
+    )
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    (resources / "bpe_simple_vocab_16e6.txt.gz").symlink_to(REPO / "resources" / "bpe_simple_vocab_16e6.txt.gz")
+    entries = [
+        {"name": "colour-pair", "display_name": "Colour pair", "format": "torchscript-pair", "embed_dim": 512,
+         "recommended": True, "files": [
+             {"role": "image", "url": "https://drive.google.com/uc?export=download&id=IMGID", "size": None},
+             {"role": "text", "url": "https://drive.google.com/uc?export=download&id=MISSING",
+              "alternate_urls": ["https://drive.google.com/uc?export=download&id=TXTID"], "size": None}]},
+        {"name": "tiny-clip", "display_name": "Tiny CLIP", "format": "openai-checkpoint", "embed_dim": 32,
+         "files": [{"role": "checkpoint", "url": "https://huggingface.co" + HF_PATH, "size": len(tiny_clip_bytes)}]},
+    ]
+    (resources / "models.json").write_text(json.dumps({"format_version": 1, "models": entries}))
+    monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
+    from model_server import ModelServer
+
+    with ModelServer(behaviour, stall_s=3.0) as server:
+        monkeypatch.setenv("MOTIS_MODEL_MIRROR", server.url)
+        yield server
+
+

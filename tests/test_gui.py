@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QListView
 
-from conftest import COLOURS, colour_image, make_colour_folder, write_image
+from conftest import COLOURS, HF_PATH, colour_image, make_colour_folder, write_image
 from motis_desktop.core.services import Services
 from motis_desktop.gui.delegate import ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
@@ -226,3 +226,66 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     window.run_search()
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
     assert window.model.rowCount() == 6  # top-K 7, but only 6 photos remain
+
+
+def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path, registry, tmp_path: Path) -> None:
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_dialog is not None and win.model_dialog.isVisible(), timeout=10_000)
+    dialog = win.model_dialog
+    assert dialog.selected().name == "colour-pair" and dialog.download_button.text().startswith("Download")
+    win.add_folders([str(make_colour_folder_path(tmp_path))])
+    dialog.start_download()
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    assert services.active_model().name == "colour-pair" and not dialog.isVisible()
+    _wait_indexed(qtbot, win)  # the folder added before the model existed is indexed now
+    assert win.model.rowCount() == 6
+    win.close()
+    services.close()
+
+
+def make_colour_folder_path(tmp_path: Path) -> Path:
+    make_colour_folder(tmp_path / "photos", per_colour=1)
+    return tmp_path / "photos"
+
+
+def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> None:
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_dialog is not None, timeout=10_000)
+    dialog = win.model_dialog
+    dialog.choice.setCurrentIndex(1)  # the checkpoint model
+    registry.behaviour.slow.add(HF_PATH)  # a few seconds: time for the user to press Cancel
+    dialog.start_download()
+    from PySide6.QtWidgets import QPushButton
+
+    cancel_button = dialog.progress_dialog.findChild(QPushButton)
+    assert cancel_button is not None and cancel_button.text() == "Cancel"
+    qtbot.mouseClick(cancel_button, Qt.MouseButton.LeftButton)  # the user presses Cancel
+    dialog.wait()
+    qtbot.waitUntil(lambda: dialog.download_button.isEnabled(), timeout=10_000)
+    assert services.models.list() == [] and not list(home.rglob("*.part"))
+    assert win.model_state == "missing" and not hasattr(dialog, "error_box")
+    win.close()
+    services.close()
+
+
+def test_import_model_files_finds_the_pair_order(qtbot, home: Path, colour_pair, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_dialog is not None, timeout=10_000)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    # Text tower first: the dialog tries that order, fails to load it, and installs the other way round.
+    win.model_dialog.import_files([str(colour_pair[1]), str(colour_pair[0])], "imported")
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    assert services.active_model().name == "imported"
+    win.close()
+    services.close()

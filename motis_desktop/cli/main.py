@@ -14,8 +14,9 @@ import threading
 from typing import Any, Sequence
 
 from motis_desktop import __version__
-from motis_desktop.cli.progress import ProgressBar
+from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.imaging import PreprocessConfig
 from motis_desktop.core.indexes import CHOICES
 from motis_desktop.core.services import Services
 
@@ -37,12 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
     imp.add_argument("--checkpoint", help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin)")
     imp.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    imp.add_argument("--image-size", type=int, help="input size of a TorchScript image tower (default: "
+                     "preprocess.json beside it, else 224)")
     lst = msub.add_parser("list", parents=[common], help="list installed models")
     lst.add_argument("--json", action="store_true")
     use = msub.add_parser("use", parents=[common], help="choose the active model")
     use.add_argument("name")
     rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
     rem.add_argument("name")
+    avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
+    avail.add_argument("--json", action="store_true")
+    dl = msub.add_parser("download", parents=[common], help="download and install a model from the registry")
+    dl.add_argument("name")
+    dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
+    dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    exp = msub.add_parser("export", parents=[common], help="write a model as a seed-format TorchScript pair")
+    exp.add_argument("name")
+    exp.add_argument("--out", required=True, help="output folder")
+
+    ev = sub.add_parser("eval", parents=[common], help="retrieval recall (R@1/5/10) on a captioned image set")
+    ev.add_argument("--captions", required=True, help="Karpathy-split JSON or COCO captions_*.json")
+    ev.add_argument("--images", required=True, help="folder holding the images")
+    ev.add_argument("--model", help="model name (default: the active model)")
+    ev.add_argument("--split", default="test", help="Karpathy split to use (default test; 'all' for every image)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
 
     idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
@@ -79,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     try:
         handler = {"models": _models, "index": _index, "search": _search, "status": _status,
-                   "config": _config}[args.command]
+                   "config": _config, "eval": _eval}[args.command]
         return handler(services, args)
     except MotisError as exc:
         return _fail(str(exc))
@@ -112,7 +131,8 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             info = services.models.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            info = services.models.import_pair(args.image, args.text, args.name, replace=args.replace)
+            config = PreprocessConfig(size=args.image_size) if args.image_size else None
+            info = services.models.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         if services.config.get("active_model") is None:
@@ -139,7 +159,76 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         services.models.remove(args.name)
         print(f"removed model {args.name!r}")
         return 0
+    if action == "available":
+        return _models_available(services, args)
+    if action == "download":
+        return _models_download(services, args)
+    if action == "export":
+        image, text = services.models.export_pair(args.name, args.out)
+        print(f"wrote {image} and {text}")
+        return 0
     raise AssertionError(action)
+
+
+def _models_available(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.core.registry import load_registry
+
+    installed = {m.name for m in services.models.list()}
+    models = load_registry()
+    if args.json:
+        _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
+        return 0
+    for m in models:
+        flags = ", ".join(x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed
+                                                                             else "") if x)
+        print(f"{m.name:16} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{'':16} {m.notes}")
+        for f in m.files:
+            print(f"{'':16} {f.role}: {f.url}")
+    return 0
+
+
+def _models_download(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.core.registry import InstallProgress, find_model, install_from_registry
+
+    model = find_model(args.name)
+    bar = ByteProgress()
+
+    def report(p: InstallProgress) -> None:
+        bar(f"{p.role} ({p.file_index + 1}/{p.file_count})", p.download)
+
+    try:
+        info = install_from_registry(model, services.models, services.paths.cache_dir / "downloads", report,
+                                     timeout_s=args.timeout, replace=args.replace)
+    finally:
+        bar.close()
+    if services.config.get("active_model") is None:
+        services.use_model(info.name)
+    print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
+    for f in info.origin.get("files", []):
+        check = {"pinned": "matches the pinned sha256", "server": "matches the server's sha256",
+                 "none": "no published checksum: recorded"}[f["verified_by"]]
+        print(f"  {f['role']}: {f['size']} bytes, sha256 {f['sha256']} ({check})")
+    return 0
+
+
+def _eval(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.core.evaluation import evaluate, load_captions
+
+    dataset = load_captions(args.captions, args.images, None if args.split == "all" else args.split)
+    bar = ProgressBar()
+    try:
+        result = evaluate(services.encoder(args.model), dataset,
+                          progress=lambda done, total: bar.simple(f"encoding images {done}/{total}"))
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"{result['n_images']} images, {result['n_captions']} captions")
+    print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
+    print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
+    return 0
 
 
 def _index(services: Services, args: argparse.Namespace) -> int:

@@ -44,7 +44,29 @@ class ProgressBar:
         self.stream.flush()
         self._shown = True
 
+    def simple(self, line: str) -> None:
+        """Show a free-form status line (throttled like the bar)."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < self.min_interval_s:
+            return
+        self._last = now
+        self.stream.write("\r\x1b[K" + line)
+        self.stream.flush()
+        self._shown = True
+
     def close(self) -> None:
         if self._shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+class ByteProgress(ProgressBar):
+    """Download progress: bytes, rate and ETA."""
+
+    def __call__(self, label: str, p: object) -> None:  # type: ignore[override]
+        done, total = getattr(p, "done", 0), getattr(p, "total", None)
+        size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+        self.simple(f"downloading {label}: {size} at {getattr(p, 'rate', 0.0) / 1e6:.1f} MB/s "
+                    f"ETA {format_duration(getattr(p, 'eta_s', None))}")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
 MANIFEST = "model.json"
+PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -50,6 +51,7 @@ class ModelInfo:
     source: str = ""
     installed_at: float = field(default_factory=time.time)
     size_bytes: int = 0
+    origin: dict = field(default_factory=dict)  # e.g. registry name, URLs, received sizes and sha256
 
     @property
     def preprocess_config(self) -> PreprocessConfig:
@@ -87,9 +89,17 @@ class ModelStore:
         return self._read_manifest(folder)
 
     def import_pair(self, image_file: str | os.PathLike[str], text_file: str | os.PathLike[str], name: str,
-                    preprocess_config: PreprocessConfig = PreprocessConfig(), replace: bool = False) -> ModelInfo:
-        """Copy a seed-format TorchScript pair in, probe it, and install it as ``name``."""
+                    preprocess_config: PreprocessConfig | None = None, replace: bool = False,
+                    origin: dict | None = None) -> ModelInfo:
+        """Copy a seed-format TorchScript pair in, probe it, and install it as ``name``.
+
+        Without ``preprocess_config``, a ``preprocess.json`` beside the image file (written by
+        :meth:`export_pair`) is used, else CLIP's 224 px settings.
+        """
         from motis_desktop.core.encoders.torchscript_pair import load_pair_encoder
+
+        if preprocess_config is None:
+            preprocess_config = read_preprocess_json(Path(image_file).parent / PREPROCESS_JSON)
 
         sources = {"image": Path(image_file), "text": Path(text_file)}
         targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
@@ -97,9 +107,10 @@ class ModelStore:
         def validate(files: dict[str, Path]) -> Encoder:
             return load_pair_encoder(files["image"], files["text"], name, preprocess_config)
 
-        return self._install(name, FORMAT_PAIR, sources, targets, validate, replace)
+        return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, origin=origin)
 
-    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False,
+                          origin: dict | None = None) -> ModelInfo:
         """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``."""
         from safetensors.torch import save_file
 
@@ -116,7 +127,26 @@ class ModelStore:
                 return clip_encoder(model, name)  # the weights were loaded and checked above
 
             return self._install(name, FORMAT_CHECKPOINT, {"checkpoint": converted},
-                                 {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source))
+                                 {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source),
+                                 origin=origin)
+
+    def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
+        info = self.get(name)
+        folder = self.models_dir / name
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        cfg = info.preprocess_config
+        write_json_atomic(out / PREPROCESS_JSON, {"size": cfg.size, "mean": list(cfg.mean), "std": list(cfg.std)})
+        if info.format == FORMAT_PAIR:
+            targets = (out / "image_encoder.pt", out / "text_encoder.pt")
+            for src, dst in zip((folder / info.files["image"], folder / info.files["text"]), targets):
+                shutil.copyfile(src, dst)
+            return targets
+        from motis_desktop.core.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
+
+        path = folder / info.files["checkpoint"]
+        return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
     def remove(self, name: str) -> None:
         """Delete an installed model's folder."""
@@ -145,7 +175,8 @@ class ModelStore:
         return self.models_dir
 
     def _install(self, name: str, fmt: str, sources: dict[str, Path], targets: dict[str, str],
-                 validate: Any, replace: bool, source_label: str | None = None) -> ModelInfo:
+                 validate: Any, replace: bool, source_label: str | None = None,
+                 origin: dict | None = None) -> ModelInfo:
         if not _NAME_RE.match(name):
             raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
         final = self.models_dir / name
@@ -168,7 +199,7 @@ class ModelStore:
                 name=name, format=fmt, model_id=model_id, embed_dim=encoder.embed_dim, files=targets,
                 image_size=cfg.size, mean=cfg.mean, std=cfg.std, context_length=encoder.context_length,
                 source=source_label or ", ".join(str(p) for p in sources.values()),
-                size_bytes=sum(p.stat().st_size for p in staged.values()),
+                size_bytes=sum(p.stat().st_size for p in staged.values()), origin=origin or {},
             )
             write_json_atomic(staging / MANIFEST, info.to_json())
             if final.exists():
@@ -200,3 +231,14 @@ def _copy_hashing(src: Path, dst: Path, digest: "hashlib._Hash") -> None:
             fout.write(chunk)
         fout.flush()
         os.fsync(fout.fileno())
+
+
+def read_preprocess_json(path: Path) -> PreprocessConfig:
+    """Preprocessing settings from a ``preprocess.json`` (CLIP's defaults if absent)."""
+    if not path.is_file():
+        return PreprocessConfig()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))  # type: ignore[arg-type]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

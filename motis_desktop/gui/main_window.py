@@ -39,6 +39,7 @@ from motis_desktop.core.search import SearchHit
 from motis_desktop.core.services import Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT, ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
+from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows
@@ -47,9 +48,9 @@ RESULT_EDGE = 512  # search results are shown at high resolution
 RESULT_CELL = 300
 DEFAULT_TOP_K = 50
 DEFAULT_THUMB = 160
-NO_MODEL_TEXT = ("No model installed yet.\nInstall one from a terminal:\n"
-                 "motis models import --checkpoint FILE --name NAME\n"
-                 "or: motis models import --image IMG.pt --text TXT.pt --name NAME")
+NO_MODEL_TEXT = ("No model installed yet: use File ▸ Install model… to download one or import model files,\n"
+                 "or from a terminal: motis models download motis-vits16\n"
+                 "or: motis models import --checkpoint FILE --name NAME")
 
 
 class MainWindow(QMainWindow):
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.model = LibraryModel(self.thumbnails, self.thumb_size, self)
         self.encoder: Any = None
         self.model_state = "loading"  # loading | ready | missing | failed
+        self.model_dialog: ModelDialog | None = None
         self.indexer: IndexRunner | None = None
         self._index_again = False
         self._results_for: str | None = None
@@ -156,9 +158,10 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         add = QAction("&Add folder…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.choose_folder)
         settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"), triggered=self.open_settings)
+        install = QAction("&Install model…", self, triggered=self.open_model_dialog)
         reindex = QAction("&Update index", self, shortcut=QKeySequence("F5"), triggered=self.start_indexing)
         quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for action in (add, reindex, settings, quit_):
+        for action in (add, reindex, install, settings, quit_):
             menu.addAction(action)
         self.addActions([add, reindex, settings, quit_])
         for keys in ("Ctrl+F", "/"):
@@ -215,10 +218,25 @@ class MainWindow(QMainWindow):
 
     def _model_missing(self) -> None:
         self.model_state = "missing"
+        if not self.settings.value("model_dialog_shown", False, type=bool):
+            self.settings.setValue("model_dialog_shown", True)  # first run: offer a model once by itself
+            QTimer.singleShot(0, self.open_model_dialog)
         self.model_label.setText("Model: none installed")
         self.search.setPlaceholderText("No model installed — see the window for how to add one")
         self.status_label.setText(NO_MODEL_TEXT.replace("\n", " "))
         self._refresh_empty_state()
+
+    def open_model_dialog(self) -> None:
+        """Offer the registry's models and importing files (File ▸ Install model…)."""
+        self.model_dialog = ModelDialog(self.services, self)
+        self.model_dialog.installed.connect(self._model_installed)
+        self.model_dialog.open()
+
+    def _model_installed(self, name: str) -> None:
+        self.encoder, self.model_state = None, "loading"
+        self.search.setPlaceholderText("Describe a photo, e.g. “sunset over the sea” — Enter to search, Esc to reset")
+        self._refresh_empty_state()
+        self._start()
 
     def _model_loaded(self, result: tuple[Any, str]) -> None:
         self.encoder, name = result
@@ -264,7 +282,7 @@ class MainWindow(QMainWindow):
         if self.encoder is None:
             self._index_again = True
             if self.model_state == "missing":
-                self.status_label.setText("Folder added. Install a model to index it: " + NO_MODEL_TEXT.split("\n")[2])
+                self.status_label.setText("Folder added. Install a model to index it (File ▸ Install model…)")
             return
         self._index_again = False
         self.indexer = IndexRunner(self.services.paths, self.encoder, self)
@@ -434,6 +452,9 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.model_dialog is not None and self.model_dialog.runner is not None:
+            self.model_dialog.runner.cancel()
+            self.model_dialog.wait()
         if self.indexer is not None:
             self.indexer.cancel()  # committed batches are kept; the next start resumes
             self.indexer.wait(30_000)

@@ -31,7 +31,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ModelError(f"checkpoint not found: {path}")
     try:
-        if path.suffix == ".safetensors":
+        if path.suffix == ".safetensors" or _is_safetensors(path):
             from safetensors.torch import load_file
 
             sd = load_file(str(path), device="cpu")
@@ -112,3 +112,10 @@ def _is_torchscript_archive(path: Path) -> bool:
         return False
     with zipfile.ZipFile(path) as zf:
         return any(name.endswith("/constants.pkl") or name == "constants.pkl" for name in zf.namelist())
+
+
+def _is_safetensors(path: Path) -> bool:
+    """safetensors files start with an 8-byte little-endian header length, then a JSON object."""
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    return len(head) == 9 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") < (1 << 31)

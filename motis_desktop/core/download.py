@@ -1,0 +1,247 @@
+"""Streamed HTTP downloads: progress, resume (Range), cancel, timeout, sha256, Google Drive confirm pages.
+
+The result is written to ``<dest>.part`` and renamed to ``dest`` only when
+complete and verified, so an unfinished file is never taken for a model. A
+connection that breaks leaves the ``.part`` file for the next try to resume;
+a cancel removes it. Any HTML answer where a file was expected is refused,
+except Google Drive's "can't scan for viruses" page, whose confirm link is
+followed. ``MOTIS_MODEL_MIRROR`` (a base URL) replaces every URL's scheme and host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import http.client
+import os
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from motis_desktop.core.errors import MotisError
+
+MIRROR_ENV = "MOTIS_MODEL_MIRROR"
+CHUNK = 1 << 16
+USER_AGENT = "MoTIS-Desktop/0.1 (+model download)"
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class DownloadError(MotisError):
+    """A download that failed; the message names the host and what to do."""
+
+
+class DownloadCancelled(MotisError):
+    """The user cancelled; nothing partial is kept."""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    url: str
+    done: int
+    total: int | None
+    rate: float  # bytes per second
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    size: int
+    sha256: str
+    verified_by: str  # "pinned", "server" (LFS hash header) or "none"
+
+
+def apply_mirror(url: str) -> str:
+    """Replace scheme and host with ``$MOTIS_MODEL_MIRROR`` when it is set."""
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if not mirror:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    rest = urllib.parse.urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return mirror.rstrip("/") + rest
+
+
+def download(
+    url: str,
+    dest: Path,
+    sha256: str | None = None,
+    progress: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 3,
+) -> DownloadResult:
+    """Download ``url`` to ``dest`` (atomically); resume a ``.part`` left by an earlier try."""
+    url = apply_mirror(url)
+    cancel = cancel or threading.Event()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    attempt = 0
+    while True:
+        try:
+            server_hash = _fetch(url, part, progress, cancel, timeout_s)
+            break
+        except DownloadCancelled:
+            part.unlink(missing_ok=True)
+            raise
+        except _Retryable as exc:
+            attempt += 1
+            if attempt > retries:
+                raise DownloadError(str(exc)) from None
+            time.sleep(min(2.0 ** attempt * 0.1, 2.0))  # then resume from what we have
+    digest = _sha256_file(part)
+    expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server") if server_hash else (None, "none")
+    if expected and digest != expected.lower():
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
+                            f"got {digest}; nothing was installed")
+    size = part.stat().st_size
+    os.replace(part, dest)
+    return DownloadResult(dest, size, digest, verified_by)
+
+
+class _Retryable(Exception):
+    """The connection broke mid-transfer: try again, resuming."""
+
+
+def _fetch(url: str, part: Path, progress: Callable[[DownloadProgress], None] | None,
+           cancel: threading.Event, timeout_s: float) -> str | None:
+    """One pass: follow a Drive confirm page if needed, then stream into ``part``. Returns the LFS sha256."""
+    for _ in range(3):  # original URL, then at most two confirm links
+        have = part.stat().st_size if part.exists() else 0
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        if have:
+            request.add_header("Range", f"bytes={have}-")
+        try:
+            response = urllib.request.urlopen(request, timeout=timeout_s)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # we already have everything
+                return None
+            raise DownloadError(f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}"
+                                f"{_manual_hint()}") from None
+        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DownloadError(f"cannot reach {_host(url)} ({reason}); check your connection or proxy"
+                                f"{_manual_hint()}") from None
+        with response:
+            content_type = response.headers.get("Content-Type", "")
+            if "text/html" in content_type:
+                page = response.read(2_000_000).decode("utf-8", "replace")
+                confirm = _drive_confirm_url(url, page)
+                if confirm is None:
+                    raise DownloadError(f"{_host(url)} sent a web page instead of the model file "
+                                        f"({_page_title(page)}); the link may need a login or be over quota"
+                                        f"{_manual_hint()}")
+                url = confirm
+                part.unlink(missing_ok=True)
+                continue
+            server_hash = _lfs_sha256(response.headers)
+            resumed = response.status == 206
+            if not resumed:
+                have = 0
+            total = _total_size(response.headers, have if resumed else 0)
+            _stream(response, part, resumed, have, total, url, progress, cancel, timeout_s)
+            if total is not None and part.stat().st_size < total:
+                raise _Retryable(f"connection to {_host(url)} closed early "
+                                 f"({part.stat().st_size} of {total} bytes)")
+            return server_hash
+    raise DownloadError(f"{_host(url)} kept answering with confirmation pages{_manual_hint()}")
+
+
+def _stream(response: object, part: Path, resumed: bool, have: int, total: int | None, url: str,
+            progress: Callable[[DownloadProgress], None] | None, cancel: threading.Event, timeout_s: float) -> None:
+    started, last_report = time.monotonic(), 0.0
+    received = 0
+    with open(part, "ab" if resumed else "wb") as out:
+        while True:
+            if cancel.is_set():
+                raise DownloadCancelled("download cancelled")
+            try:
+                chunk = response.read(CHUNK)  # type: ignore[attr-defined]
+            except (socket.timeout, TimeoutError):
+                raise DownloadError(f"{_host(url)} stopped sending data (no bytes for {timeout_s:.0f} s)"
+                                    f"{_manual_hint()}") from None
+            except (ConnectionError, OSError, http.client.HTTPException) as exc:
+                raise _Retryable(f"connection to {_host(url)} broke ({type(exc).__name__})") from None
+            if not chunk:
+                break
+            out.write(chunk)
+            received += len(chunk)
+            now = time.monotonic()
+            if progress and (now - last_report > 0.1):
+                last_report = now
+                rate = received / max(now - started, 1e-6)
+                done = have + received
+                eta = (total - done) / rate if total and rate > 0 else None
+                progress(DownloadProgress(url, done, total, rate, eta))
+        out.flush()
+        os.fsync(out.fileno())
+    if progress:
+        done = have + received
+        progress(DownloadProgress(url, done, total, received / max(time.monotonic() - started, 1e-6), 0.0))
+
+
+def _total_size(headers: object, offset: int) -> int | None:
+    content_range = headers.get("Content-Range")  # type: ignore[attr-defined]
+    if content_range and "/" in content_range and not content_range.endswith("/*"):
+        return int(content_range.rsplit("/", 1)[1])
+    length = headers.get("Content-Length")  # type: ignore[attr-defined]
+    return offset + int(length) if length and length.isdigit() else None
+
+
+def _lfs_sha256(headers: object) -> str | None:
+    """Hugging Face sends the LFS object's sha256 as X-Linked-Etag (or ETag)."""
+    for name in ("X-Linked-Etag", "X-Linked-ETag", "ETag"):
+        value = (headers.get(name) or "").strip().strip('"').removeprefix("W/").strip('"').lower()  # type: ignore
+        if _SHA256_RE.match(value):
+            return value
+    return None
+
+
+def _drive_confirm_url(url: str, page: str) -> str | None:
+    """The download link on a Google Drive 'can't scan for viruses' page, or None for any other page."""
+    form = re.search(r'<form[^>]*id="download-form"[^>]*action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    if form:
+        action = html.unescape(form.group(1))
+        fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)))
+        return apply_mirror(urllib.parse.urljoin(url, action)) + "?" + urllib.parse.urlencode(
+            {k: html.unescape(v) for k, v in fields.items()})
+    token = re.search(r"confirm=([0-9A-Za-z_-]+)", page)
+    if token and "drive" in page.lower():
+        parts = urllib.parse.urlsplit(url)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        query["confirm"] = token.group(1)
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, urllib.parse.urlencode(query), ""))
+    return None
+
+
+def _page_title(page: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", page, re.S | re.I)
+    return f"page title: {html.unescape(match.group(1)).strip()[:80]}" if match else "an HTML page"
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc or url
+
+
+def _short_url(url: str) -> str:
+    return url if len(url) < 100 else url[:97] + "..."
+
+
+def _manual_hint() -> str:
+    return ("; or download the files yourself and run 'motis models import' "
+            "(see 'motis models available' for the links)")

@@ -1,0 +1,150 @@
+"""Installable models (``resources/models.json``) and their download + install.
+
+Each file is downloaded (with resume, verification and cancel; see
+:mod:`motis_desktop.core.download`) into ``cache/downloads/`` and then
+installed through :class:`ModelStore`, which validates the model and renames
+it into place, so a failed or cancelled download never leaves a model behind.
+The size and sha256 actually received are recorded in the model's manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from motis_desktop.core.download import DownloadError, DownloadProgress, DownloadResult, download
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.imaging import PreprocessConfig
+from motis_desktop.core.models import FORMAT_CHECKPOINT, FORMAT_PAIR, ModelInfo, ModelStore
+from motis_desktop.core.resources import resource_path
+
+REGISTRY_FILE = "models.json"
+
+
+@dataclass(frozen=True)
+class RegistryFile:
+    role: str
+    url: str
+    size: int | None
+    sha256: str | None
+    description: str = ""
+    alternate_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegistryModel:
+    name: str
+    display_name: str
+    format: str
+    embed_dim: int
+    preprocess: PreprocessConfig
+    license: str
+    notes: str
+    files: tuple[RegistryFile, ...]
+    recommended: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return sum(f.size or 0 for f in self.files)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "display_name": self.display_name, "format": self.format,
+            "embed_dim": self.embed_dim, "size": self.size, "license": self.license, "notes": self.notes,
+            "recommended": self.recommended,
+            "files": [{"role": f.role, "url": f.url, "alternate_urls": list(f.alternate_urls), "size": f.size,
+                       "sha256": f.sha256, "description": f.description} for f in self.files],
+        }
+
+
+def load_registry(path: Path | None = None) -> list[RegistryModel]:
+    """The models users can install (from the bundled registry file)."""
+    data = json.loads((path or resource_path(REGISTRY_FILE)).read_text(encoding="utf-8"))
+    models = []
+    for entry in data["models"]:
+        pre = entry.get("preprocess", {})
+        models.append(RegistryModel(
+            name=entry["name"], display_name=entry["display_name"], format=entry["format"],
+            embed_dim=entry["embed_dim"],
+            preprocess=PreprocessConfig(pre.get("size", 224), tuple(pre.get("mean", PreprocessConfig().mean)),
+                                        tuple(pre.get("std", PreprocessConfig().std))),
+            license=entry.get("license", ""), notes=entry.get("notes", ""), recommended=entry.get("recommended", False),
+            files=tuple(RegistryFile(f["role"], f["url"], f.get("size"), f.get("sha256"), f.get("description", ""),
+                                     tuple(f.get("alternate_urls", []))) for f in entry["files"]),
+        ))
+    return models
+
+
+def find_model(name: str, registry: list[RegistryModel] | None = None) -> RegistryModel:
+    registry = registry if registry is not None else load_registry()
+    for model in registry:
+        if model.name == name:
+            return model
+    names = ", ".join(m.name for m in registry)
+    raise MotisError(f"no model named {name!r} in the registry (available: {names})")
+
+
+@dataclass(frozen=True)
+class InstallProgress:
+    """Progress of a whole model install: which file, and that file's download progress."""
+
+    model: str
+    file_index: int
+    file_count: int
+    role: str
+    download: DownloadProgress
+
+
+def install_from_registry(
+    model: RegistryModel,
+    store: ModelStore,
+    downloads_dir: Path,
+    progress: Callable[[InstallProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    timeout_s: float = 30.0,
+    replace: bool = False,
+) -> ModelInfo:
+    """Download every file of ``model`` and install it as ``model.name``."""
+    if model.format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
+        raise MotisError(f"registry entry {model.name!r} has an unknown format {model.format!r}")
+    if not replace and any(m.name == model.name for m in store.list()):
+        raise MotisError(f"model {model.name!r} is already installed")
+    work = downloads_dir / model.name
+    results: dict[str, tuple[RegistryFile, str, DownloadResult]] = {}
+    for i, item in enumerate(model.files):
+        def report(p: DownloadProgress, i: int = i, role: str = item.role) -> None:
+            if progress:
+                progress(InstallProgress(model.name, i, len(model.files), role, p))
+
+        results[item.role] = _download_any(item, work / f"{item.role}.bin", report, cancel, timeout_s)
+    origin = {"registry": model.name, "files": [
+        {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
+        for role, (_, url, res) in results.items()]}
+    try:
+        if model.format == FORMAT_PAIR:
+            info = store.import_pair(results["image"][2].path, results["text"][2].path, model.name,
+                                     model.preprocess, replace=replace, origin=origin)
+        else:
+            info = store.import_checkpoint(results["checkpoint"][2].path, model.name, replace=replace, origin=origin)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
+    return info
+
+
+def _download_any(item: RegistryFile, dest: Path, progress: Callable[[DownloadProgress], None],
+                  cancel: threading.Event | None, timeout_s: float) -> tuple[RegistryFile, str, DownloadResult]:
+    """Try the file's URL, then its alternates; the last error is raised if all fail."""
+    error: DownloadError | None = None
+    for url in (item.url, *item.alternate_urls):
+        try:
+            return item, url, download(url, dest, item.sha256, progress, cancel, timeout_s)
+        except DownloadError as exc:
+            error = exc
+            dest.with_name(dest.name + ".part").unlink(missing_ok=True)
+    assert error is not None
+    raise error

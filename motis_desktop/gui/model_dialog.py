@@ -1,0 +1,222 @@
+"""Getting a model: the first-run dialog (download the recommended one, or import files) with progress."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from motis_desktop.cli.progress import format_duration
+from motis_desktop.core.errors import ModelError, MotisError
+from motis_desktop.core.registry import InstallProgress, RegistryModel, install_from_registry, load_registry
+from motis_desktop.core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class _Runner(QThread):
+    """Runs ``fn(progress, cancel)`` off the GUI thread."""
+
+    progress = Signal(object)
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Callable[[Callable[[Any], None], threading.Event], Any], parent: QObject) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.cancel_event = threading.Event()
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            self.done.emit(self.fn(self.progress.emit, self.cancel_event))
+        except MotisError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("model install failed")
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+
+
+class ModelDialog(QDialog):
+    """Offers the registry's models (recommended first) and importing files; emits ``installed(name)``."""
+
+    installed = Signal(str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.runner: _Runner | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.setWindowTitle("Install a model")
+        self.registry: list[RegistryModel] = sorted(load_registry(), key=lambda m: not m.recommended)
+        self.choice = QComboBox()
+        for model in self.registry:
+            label = f"{model.display_name} — {model.size / 1e6:.0f} MB" + (" (recommended)" if model.recommended else "")
+            self.choice.addItem(label, model.name)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.choice.currentIndexChanged.connect(self._show_details)
+        self.download_button = QPushButton()
+        self.download_button.setDefault(True)
+        self.download_button.clicked.connect(self.start_download)
+        self.import_button = QPushButton("Import model files…")
+        self.import_button.clicked.connect(self.choose_files)
+        later = QPushButton("Later")
+        later.clicked.connect(self.reject)
+        intro = QLabel("MoTIS Desktop needs a model that turns photos and words into vectors. "
+                       "It is downloaded once and then everything runs offline on this computer.")
+        intro.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.import_button)
+        buttons.addStretch()
+        buttons.addWidget(later)
+        buttons.addWidget(self.download_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.choice)
+        layout.addWidget(self.details)
+        layout.addLayout(buttons)
+        self.resize(560, 260)
+        self._show_details()
+
+    def selected(self) -> RegistryModel:
+        return self.registry[self.choice.currentIndex()]
+
+    def _show_details(self) -> None:
+        model = self.selected()
+        self.details.setText(f"{model.notes}\n\nLicence: {model.license}\nFiles: "
+                             + ", ".join(f"{f.role} ({(f.size or 0) / 1e6:.0f} MB)" for f in model.files))
+        self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
+
+    # -- download ------------------------------------------------------------------
+
+    def start_download(self) -> None:
+        model = self.selected()
+        downloads = self.services.paths.cache_dir / "downloads"
+
+        def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+            return install_from_registry(model, self.services.models, downloads, report, cancel).name
+
+        self._run(work, f"Downloading {model.display_name}…")
+
+    # -- import --------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Choose a TorchScript pair (2 files) or one checkpoint", str(Path.home()),
+            "Models (*.pt *.pth *.bin *.safetensors);;All files (*)")
+        if files:
+            name, ok = QInputDialog.getText(self, "Model name", "Install the model as:",
+                                            text=_default_name(files))
+            if ok and name.strip():
+                self.import_files(files, name.strip())
+
+    def import_files(self, files: list[str], name: str) -> None:
+        """Install a pair (order found by trying) or a single checkpoint, in the background."""
+        store = self.services.models
+        if len(files) == 2:
+            answer = QMessageBox.question(self, "Import TorchScript files",
+                                          "TorchScript files can contain code. Import them only if you trust "
+                                          "where they came from.\n\nImport?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+
+            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+                first, second = _guess_pair_order(files)
+                try:
+                    return store.import_pair(first, second, name).name
+                except ModelError:
+                    return store.import_pair(second, first, name).name  # the guess was wrong
+        elif len(files) == 1:
+            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+                return store.import_checkpoint(files[0], name).name
+        else:
+            QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
+            return
+        self._run(work, f"Importing {name}…")
+
+    # -- shared progress handling ----------------------------------------------------
+
+    def _run(self, work: Callable[..., str], title: str) -> None:
+        self.runner = _Runner(work, self)
+        dialog = QProgressDialog(title, "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Installing model")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.runner.cancel)
+        self.progress_dialog = dialog
+        self.runner.progress.connect(self._on_progress)
+        self.runner.done.connect(self._on_done)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.finished.connect(dialog.close)
+        for button in (self.download_button, self.import_button):
+            button.setEnabled(False)
+        dialog.show()
+        self.runner.start()
+
+    def _on_progress(self, p: InstallProgress) -> None:
+        if self.progress_dialog is None:
+            return
+        d = p.download
+        if d.total:
+            self.progress_dialog.setRange(0, 1000)
+            self.progress_dialog.setValue(int(1000 * d.done / d.total))
+        size = f"{d.done / 1e6:.1f} of {d.total / 1e6:.1f} MB" if d.total else f"{d.done / 1e6:.1f} MB"
+        self.progress_dialog.setLabelText(f"File {p.file_index + 1} of {p.file_count} ({p.role}): {size}\n"
+                                          f"{d.rate / 1e6:.1f} MB/s, {format_duration(d.eta_s)} left")
+
+    def _on_done(self, name: str) -> None:
+        self.services.use_model(name)
+        self.installed.emit(name)
+        self.accept()
+
+    def _on_failed(self, message: str) -> None:
+        for button in (self.download_button, self.import_button):
+            button.setEnabled(True)
+        if self.runner is not None and self.runner.cancelled:
+            return  # the user cancelled: nothing to report, nothing was installed
+        box = QMessageBox(QMessageBox.Icon.Warning, "Model not installed", message, parent=self)
+        box.setInformativeText("Without internet you can download the files elsewhere and use "
+                               "“Import model files…” (or: motis models import).")
+        box.open()
+        self.error_box = box
+
+    def wait(self, ms: int = 30_000) -> None:
+        if self.runner is not None:
+            self.runner.wait(ms)
+
+
+def _default_name(files: list[str]) -> str:
+    stem = Path(files[0]).stem.lower()
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem).strip("-._") or "my-model"
+    return cleaned[:40]
+
+
+def _guess_pair_order(files: list[str]) -> tuple[str, str]:
+    """(image, text) by file name; the caller retries swapped if the guess fails to load."""
+    a, b = files
+    text_words = ("text", "txt", "caption", "bert", "lang")
+    return (b, a) if any(w in os.path.basename(a).lower() for w in text_words) else (a, b)
