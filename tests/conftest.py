@@ -95,7 +95,7 @@ def make_broken_files(root: Path) -> dict[str, str]:
     good = write_image(root / "tmp_full.jpg", colour_image(COLOURS["red"], 300, 200, 99)).read_bytes()
     (root / "tmp_full.jpg").unlink()
     (root / "truncated.jpg").write_bytes(good[: len(good) // 3])
-    broken[str(root / "truncated.jpg")] = "decode"
+    broken[str(root / "truncated.jpg")] = "truncated"
     (root / "notes.jpg").write_text("this is not a photo\n")
     broken[str(root / "notes.jpg")] = "not an image"
     (root / "page.png").write_text("<!DOCTYPE html><html><body>404</body></html>")

@@ -289,3 +289,17 @@ def test_import_model_files_finds_the_pair_order(qtbot, home: Path, colour_pair,
     assert services.active_model().name == "imported"
     win.close()
     services.close()
+
+
+def test_damaged_thumbnail_cache_file_is_made_again(tmp_path: Path) -> None:
+    from motis_desktop.gui.thumbnails import cache_file, make_thumbnail
+
+    photo = write_image(tmp_path / "p.jpg", colour_image(COLOURS["blue"], 400, 300, 3))
+    cache = tmp_path / "thumbs"
+    first = make_thumbnail(str(photo), 160, cache)
+    target = cache_file(cache, str(photo), 160)
+    assert target is not None and target.is_file() and (first.width(), first.height()) == (160, 120)
+    target.write_bytes(target.read_bytes()[:200])  # truncated on disk
+    again = make_thumbnail(str(photo), 160, cache)
+    assert (again.width(), again.height()) == (160, 120) and again.pixelColor(80, 60).blue() > 150
+    assert target.stat().st_size > 200  # rewritten whole

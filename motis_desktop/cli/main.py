@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
@@ -92,10 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
     args = build_parser().parse_args(argv)
+    if os.environ.get("MOTIS_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
         services = Services.open(getattr(args, "home", None))
+        services.store  # open (and if damaged, set aside and restart) the library before anything else
     except MotisError as exc:
         return _fail(str(exc))
+    if services.recovery:
+        print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
         handler = {"models": _models, "index": _index, "search": _search, "status": _status,
                    "config": _config, "eval": _eval}[args.command]

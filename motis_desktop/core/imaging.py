@@ -109,6 +109,9 @@ def decode_image(
                 f"image too large: {width}x{height} = {width * height / 1e6:.0f} MP "
                 f"(limit {max_pixels / 1e6:.0f} MP, possible decompression bomb)"
             )
+    if fmt == "jpeg" and not jpeg_complete(data):
+        # libjpeg would "decode" the first part and fill the rest with grey; that is not the photo.
+        raise ImageError("truncated JPEG (no end-of-image marker after the image data)")
     # IMREAD_COLOR_* always yields 8-bit, 3 channels: grey, alpha, 16-bit and palette are converted.
     flags = cv2.IMREAD_COLOR_RGB
     factor = 1
@@ -128,6 +131,13 @@ def decode_image(
     if size is None and image.shape[0] * image.shape[1] > max_pixels:
         raise ImageError(f"image too large: {image.shape[1]}x{image.shape[0]}")
     return np.ascontiguousarray(image)
+
+
+def jpeg_complete(data: bytes) -> bool:
+    """True if an end-of-image marker follows the first scan (entropy-coded data never contains FF D9,
+    and an embedded EXIF thumbnail's marker lies before the main image's first scan)."""
+    sos = data.find(b"\xff\xda")
+    return sos >= 0 and data.find(b"\xff\xd9", sos) >= 0
 
 
 def load_image(

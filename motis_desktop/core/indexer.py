@@ -28,6 +28,7 @@ import numpy as np
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.imaging import decode_image, preprocess, read_image_bytes
 from motis_desktop.core.library import EncodedFile, FileRecord, LibraryStore, is_within
+from motis_desktop.core.locking import IndexLock
 from motis_desktop.core.scanner import ScanEntry, scan_folder
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -113,7 +114,10 @@ class Indexer:
 
     def run(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
         """Scan all library folders, apply the differences, encode what is missing."""
-        cancel = cancel or threading.Event()
+        with IndexLock(self.store.db_path.parent / "index.lock"):
+            return self._run(progress, cancel or threading.Event())
+
+    def _run(self, progress: ProgressFn | None, cancel: threading.Event) -> IndexSummary:
         started = time.monotonic()
         summary = IndexSummary(model_id=self.encoder.model_id)
         folders = self.store.folders()

@@ -100,22 +100,45 @@ class EncodedFile:
     vector: np.ndarray
 
 
+class LibraryCorrupt(LibraryError):
+    """The database file is damaged (or not a database at all)."""
+
+
+# Larger libraries skip the full page check at start (it reads the whole file); damage found later
+# still surfaces as LibraryCorrupt from the operation that hits it.
+QUICK_CHECK_MAX_BYTES = 1 << 30
+
+
 class LibraryStore:
     """All reads and writes of the library database; one connection, serialised by a lock."""
 
     def __init__(self, db_path: Path, timeout_s: float = 10.0) -> None:
         self.db_path = db_path
+        self._timeout_s = timeout_s
         self._lock = threading.RLock()
         db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = sqlite3.connect(str(db_path), timeout=timeout_s, isolation_level=None,
                                          check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{db_path}: cannot open the library database ({exc})") from None
+        try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            if db_path.exists() and db_path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+                verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(verdict)
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            if "locked" in str(exc):
+                raise LibraryError(f"{db_path}: the library is busy in another MoTIS process; try again") from None
+            raise LibraryCorrupt(f"{db_path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"{db_path}: library database unusable ({exc})") from None
+            self._conn.close()
+            raise LibraryCorrupt(f"{db_path}: {exc}") from None
 
     def close(self) -> None:
         self._conn.close()
@@ -143,7 +166,13 @@ class LibraryStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); bumps the change counter."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise LibraryError("the library is busy in another MoTIS process (waited "
+                                       f"{self._timeout_s:.0f} s to write); try again when it has finished") from None
+                raise
             try:
                 yield self._conn
                 self._conn.execute(

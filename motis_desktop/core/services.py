@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import logging
 import os
 import threading
+import time
 
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.indexes import CHOICES
 from motis_desktop.core.indexer import IndexSummary, Indexer, ProgressFn
-from motis_desktop.core.library import Folder, LibraryStore
+from motis_desktop.core.library import Folder, LibraryCorrupt, LibraryStore
 from motis_desktop.core.models import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search import SearchHit, SearchService
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.encoders.base import Encoder
+
+log = logging.getLogger(__name__)
 
 NO_MODEL_HINT = (
     "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
@@ -36,6 +40,7 @@ class Services:
         self._store: LibraryStore | None = None
         self._search: SearchService | None = None
         self._encoders: dict[str, Encoder] = {}
+        self.recovery: str | None = None  # set when a damaged library was replaced at start
         self._lock = threading.Lock()
 
     @classmethod
@@ -44,9 +49,31 @@ class Services:
 
     @property
     def store(self) -> LibraryStore:
+        """The library database; a damaged one is set aside and a fresh library started (see ``recovery``)."""
         if self._store is None:
-            self._store = LibraryStore(self.paths.library_db)
+            try:
+                self._store = LibraryStore(self.paths.library_db)
+            except LibraryCorrupt as exc:
+                self._store = self._recover(exc)
         return self._store
+
+    def _recover(self, exc: LibraryCorrupt) -> LibraryStore:
+        db = self.paths.library_db
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = db.with_name(f"{db.stem}.damaged-{stamp}{db.suffix}")
+        for suffix in ("", "-wal", "-shm"):
+            part = db.with_name(db.name + suffix)
+            if part.exists():
+                os.replace(part, backup.with_name(backup.name + suffix))
+        store = LibraryStore(db)
+        folders = [f for f in self.config.get("library_folders", []) if isinstance(f, str)]
+        for folder in folders:
+            store.add_folder(folder)
+        self.recovery = (f"the library database was damaged ({exc}); it was kept as {backup} and a fresh "
+                         f"library was started with your {len(folders)} folder(s) — indexing rebuilds it from "
+                         "the photos")
+        log.warning(self.recovery)
+        return store
 
     @property
     def search_service(self) -> SearchService:
@@ -118,7 +145,18 @@ class Services:
             if not os.path.isdir(path):
                 raise MotisError(f"not a folder: {folder}")
             added.append(self.store.add_folder(path))
+        self._remember_folders()
         return added
+
+    def remove_folder(self, folder: str) -> int:
+        """Forget a library folder and its entries (the photos stay on disk)."""
+        removed = self.store.remove_folder(folder)
+        self._remember_folders()
+        return removed
+
+    def _remember_folders(self) -> None:
+        # A copy outside the database, so a damaged library can be rebuilt from the same folders.
+        self.config.set("library_folders", [f.path for f in self.store.folders()])
 
     def index(self, model: str | None = None, progress: ProgressFn | None = None,
               cancel: threading.Event | None = None, batch_size: int = 16) -> IndexSummary:

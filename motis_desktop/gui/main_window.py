@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_actions()
         self._refresh_empty_state()
+        if services.recovery:  # the library database was damaged and has been set aside
+            self._note = "library rebuilt after damage"
+            QTimer.singleShot(0, lambda: QMessageBox.warning(self, "Library repaired", services.recovery or ""))
         QTimer.singleShot(0, self._start)  # show the window first; model and library load in the background
 
     # -- settings ------------------------------------------------------------------
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
         self.indexer.progress.connect(self._index_progress)
         self.indexer.finished_ok.connect(self._index_finished)
         self.indexer.failed.connect(self._index_failed)
+        self.indexer.busy.connect(self._index_busy)
         self.indexer.finished.connect(self._index_thread_done)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Scanning folders…")
@@ -323,6 +327,12 @@ class MainWindow(QMainWindow):
 
     def _index_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Indexing stopped", message)
+
+    def _index_busy(self, message: str) -> None:
+        """Another process (the CLI, a second window) is indexing: say so and try again later."""
+        self._note = message.split(";")[0] + " — will retry in a minute"
+        self._update_status()
+        QTimer.singleShot(60_000, self.start_indexing)
 
     def _index_thread_done(self) -> None:
         self.indexer = None
@@ -427,7 +437,7 @@ class MainWindow(QMainWindow):
         current = {f.path for f in self.services.store.folders()}
         wanted = {str(Path(p)) for p in values["folders"]}
         for gone in current - wanted:
-            self.services.store.remove_folder(gone)  # the photos stay on disk
+            self.services.remove_folder(gone)  # the photos stay on disk
         if wanted - current:
             self.add_folders(sorted(wanted - current))
         if values["model"] and (self.services.active_model() is None or values["model"] != self.services.active_model().name):

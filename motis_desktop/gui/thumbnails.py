@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.imaging import load_image
+from motis_desktop.core.imaging import decode_image, load_image
 
 STALE_S = 1.0
 
@@ -76,9 +76,10 @@ def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
     """Worker thread: a QImage of at most ``edge`` px, from the disk cache or made and cached."""
     target = cache_file(cache_dir, path, edge)
     if target is not None and target.is_file():
-        cached = cv2.imdecode(np.fromfile(target, np.uint8), cv2.IMREAD_COLOR_RGB)
-        if cached is not None:  # a damaged cache file is simply made again
-            return _to_qimage(cached)
+        try:
+            return _to_qimage(decode_image(target.read_bytes()))
+        except (ImageError, OSError):
+            pass  # a damaged or truncated cache file is simply made again
     rgb = load_image(path, min_side=edge)
     h, w = rgb.shape[:2]
     scale = edge / max(h, w)

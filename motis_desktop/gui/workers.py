@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.indexer import Indexer, IndexSummary, Progress
 from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.locking import LibraryBusy
 from motis_desktop.core.paths import AppPaths
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Row
@@ -91,6 +92,7 @@ class IndexRunner(QThread):
     progress = Signal(object)  # core.indexer.Progress
     finished_ok = Signal(object)  # IndexSummary
     failed = Signal(str)
+    busy = Signal(str)  # another process holds the library's index lock
 
     def __init__(self, paths: AppPaths, encoder: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +108,8 @@ class IndexRunner(QThread):
         try:
             summary: IndexSummary = Indexer(store, self.encoder).run(self._emit_progress, self._cancel)
             self.finished_ok.emit(summary)
+        except LibraryBusy as exc:
+            self.busy.emit(str(exc))
         except MotisError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:

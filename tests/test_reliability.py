@@ -1,0 +1,295 @@
+"""Hostile files, kills mid-index, a damaged database, two processes, and never touching the photos."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import COLOURS, cli_json, colour_image, run_cli, write_image
+from hostile_files import make_hostile_corpus
+from motis_desktop.core import indexer as indexer_module
+from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.services import Services
+
+PALETTE_AXIS = {name: i for i, name in enumerate(
+    ["red", "green", "blue", "yellow", "orange", "purple", "pink", "cyan", "white", "black", "gray", "brown"])}
+
+
+def fingerprint(root: Path) -> dict[bytes, tuple[str, int, int]]:
+    """Content hash, size and mtime of every file below ``root`` (paths as bytes, links not followed)."""
+    out = {}
+    for dirpath, dirnames, names in os.walk(os.fsencode(root)):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if not os.path.isfile(path) or os.path.islink(path):
+                out[path] = ("special", st.st_size, st.st_mtime_ns)
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    digest = hashlib.sha256(fh.read()).hexdigest()
+            except OSError:
+                digest = "unreadable"
+            out[path] = (digest, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def test_hostile_corpus(home: Path, tmp_path: Path, colour_pair, monkeypatch) -> None:
+    root = tmp_path / "library"
+    bad, good = make_hostile_corpus(root, tmp_path / "outside")
+    before = fingerprint(root)
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(root)])
+    started = time.monotonic()
+    first = services.index()
+    assert time.monotonic() - started < 120  # no hang
+    skipped = {s.path: s.reason for s in first.skipped}
+    assert set(skipped) == set(bad), (set(skipped) ^ set(bad))
+    for path, word in bad.items():
+        assert word.lower() in skipped[path].lower(), (path, skipped[path])
+    indexed = {r.path for r in services.store.files() if r.error is None}
+    assert indexed == good and first.encoded == len(good)
+
+    # Unchanged bad files are remembered, not decoded again; a repaired one is retried.
+    calls = []
+    real_decode = indexer_module.decode_image
+    monkeypatch.setattr(indexer_module, "decode_image", lambda *a, **k: calls.append(1) or real_decode(*a, **k))
+    second = services.index()
+    assert second.encoded == 0 and calls == [] and {s.path for s in second.skipped} == set(bad)
+    write_image(root / "text.jpg", colour_image(COLOURS["black"], 64, 64, 1))
+    third = services.index()
+    assert third.encoded == 1 and calls == [1] and str(root / "text.jpg") not in {s.path for s in third.skipped}
+    services.close()
+    after = fingerprint(root)
+    assert set(after) == set(before)
+    changed = [p for p in before if before[p] != after[p]]
+    assert changed == [os.fsencode(root / "text.jpg")]  # only the file this test rewrote
+
+
+class _SpatialImageTower(torch.nn.Module):
+    """A known-answer image tower that sees layout: the image pooled to 8x8, centred, as the vector."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        pooled = torch.nn.functional.adaptive_avg_pool2d(images, 8).flatten(1)
+        return pooled - pooled.mean(dim=1, keepdim=True)
+
+
+class _ConstantTextTower(torch.nn.Module):
+    def forward(self, text: torch.Tensor) -> torch.Tensor:
+        return torch.ones(text.shape[0], 192)
+
+
+def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Path) -> None:
+    """Every EXIF orientation 1-8 gives the upright picture's embedding under a model that sees layout;
+    the same picture rotated without EXIF does not."""
+    from PIL import Image
+
+    from hostile_files import _asymmetric
+
+    torch.jit.script(_SpatialImageTower()).save(str(tmp_path / "image.pt"))
+    torch.jit.script(_ConstantTextTower()).save(str(tmp_path / "text.pt"))
+    services = Services.open(home)
+    services.models.import_pair(tmp_path / "image.pt", tmp_path / "text.pt", "spatial")
+    make_hostile_corpus(tmp_path / "lib", tmp_path / "outside")
+    photos = tmp_path / "orient"
+    photos.mkdir()
+    for f in (tmp_path / "lib").glob("orientation_*.jpg"):
+        f.rename(photos / f.name)
+    Image.fromarray(_asymmetric()).transpose(Image.ROTATE_180).save(photos / "rotated_no_exif.jpg", quality=95)
+    services.add_folders([str(photos)])
+    assert services.index().encoded == 9
+    model_id = services.active_model().model_id
+    vectors = {Path(r.path).name: services.store.embedding_of(r.id, model_id) for r in services.store.files()}
+    upright = vectors["orientation_1.jpg"]
+    sims = {name: float(v @ upright) for name, v in vectors.items()}
+    wrong = sims.pop("rotated_no_exif.jpg")
+    assert min(sims.values()) > 0.99, sims
+    assert wrong < 0.5, wrong
+    services.close()
+
+
+def _colour_folder(root: Path, n: int) -> dict[str, str]:
+    names = list(COLOURS)
+    made = {}
+    for i in range(n):
+        colour = names[i % len(names)]
+        path = write_image(root / f"{i:03d}_{colour}.jpg", colour_image(COLOURS[colour], 480, 360, i))
+        made[str(path)] = colour
+    return made
+
+
+def test_sigkill_at_random_moments_then_resume(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    colours = _colour_folder(photos, 300)
+    before = fingerprint(photos)
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
+            home=home)
+    env = {**os.environ, "MOTIS_HOME": str(home)}
+    rng = random.Random(42)
+    kills, progress = 0, []
+    for _ in range(30):  # bounded: ten kills at random moments (start-up, scan, encoding, commits)
+        proc = subprocess.Popen([sys.executable, "-m", "motis_desktop.cli.main", "index", str(photos),
+                                 "--batch-size", "4"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 3.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        progress.append(_embedded(home))
+        if kills >= 10:
+            break
+    assert kills >= 10
+    assert len(set(progress)) >= 3, progress  # the kills landed while work was being committed
+    store = LibraryStore(home / "library.sqlite3")
+    model_id = Services.open(home).active_model().model_id
+    already = len(store.embedding_ids(model_id))
+    store.close()
+    final = cli_json("index", home=home)
+    assert final["encoded"] == 300 - already  # committed work is not redone
+    conn = sqlite3.connect(home / "library.sqlite3")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT path) FROM files").fetchone() == (300, 300)
+    rows = conn.execute("SELECT f.path, e.vector FROM files f JOIN embeddings e ON e.file_id = f.id "
+                        "WHERE e.model_id = ?", (model_id,)).fetchall()
+    conn.close()
+    assert len(rows) == 300
+    for raw_path, blob in rows:  # every vector belongs to its own file: its colour's axis is the largest
+        vector = np.frombuffer(blob, np.float32)
+        assert int(np.argmax(vector)) == PALETTE_AXIS[colours[os.fsdecode(raw_path)]]
+    assert fingerprint(photos) == before
+
+
+def _embedded(home: Path) -> int:
+    conn = sqlite3.connect(home / "library.sqlite3")
+    try:
+        return conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+    except sqlite3.OperationalError:  # killed before the schema was created
+        return 0
+    finally:
+        conn.close()
+
+
+def test_damaged_database_is_set_aside_and_rebuilt(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    _colour_folder(photos, 12)
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
+            home=home)
+    cli_json("index", str(photos), home=home)
+    db = home / "library.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[100:4000] = os.urandom(3900)  # scribble over the schema page
+    db.write_bytes(bytes(data))
+    proc = run_cli("status", "--json", home=home)
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("motis: warning: the library database was damaged")
+    backups = list(home.glob("library.damaged-*.sqlite3"))
+    assert len(backups) == 1 and backups[0].read_bytes()[:4000] == bytes(data[:4000])
+    status = __import__("json").loads(proc.stdout)
+    assert status["folders"] == [{"path": str(photos), "files": 0}]  # folders kept, photos to re-index
+    assert cli_json("index", home=home)["encoded"] == 12
+    assert len(cli_json("search", "red", "-k", "3", home=home)) == 3
+
+
+def test_second_process_reads_while_one_writes(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    _colour_folder(photos, 12)
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
+            home=home)
+    cli_json("index", str(photos), home=home)
+    _colour_folder(tmp_path / "more", 200)
+    env = {**os.environ, "MOTIS_HOME": str(home)}
+    writer = subprocess.Popen([sys.executable, "-m", "motis_desktop.cli.main", "index", str(tmp_path / "more"),
+                               "--batch-size", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (home / "index.lock").exists() or _lock_free(home / "index.lock"):
+            assert time.monotonic() < deadline and writer.poll() is None, "writer never started indexing"
+            time.sleep(0.1)
+        second = run_cli("index", home=home, check=False)
+        assert second.returncode == 1 and "another MoTIS process" in second.stderr
+        assert "Traceback" not in second.stderr and "database is locked" not in second.stderr
+        hits = cli_json("search", "red", "-k", "2", home=home)  # readers keep working
+        assert len(hits) == 2
+        assert cli_json("status", home=home)["files"] >= 12
+    finally:
+        out, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err
+
+
+def _lock_free(path: Path) -> bool:
+    import fcntl
+
+    with open(path, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return True
+
+
+def test_never_touch_the_photos(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    _colour_folder(photos, 20)
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
+            home=home)
+    before = fingerprint(photos)
+    cli_json("index", str(photos), home=home)
+    cli_json("search", "red", home=home)
+    old, new = photos / "000_red.jpg", photos / "renamed_red.jpg"
+    os.rename(old, new)  # a rename inside the library (by the user)
+    cli_json("index", home=home)
+    services = Services.open(home)
+    services.remove_folder(str(photos))
+    services.close()
+    after = fingerprint(photos)
+    expected = {(os.fsencode(new) if p == os.fsencode(old) else p): v for p, v in before.items()}
+    assert after == expected  # same files, same bytes, same mtimes: nothing created, nothing changed
+
+
+def test_unreadable_file_is_reported_not_fatal(tmp_path_factory) -> None:
+    """chmod 000: as a normal user the read fails with EACCES; root reads anything, so as root the
+    check runs in a child process that has dropped to 'nobody'."""
+    import shutil
+    import stat
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="motis-perm-"))
+    try:
+        folder.chmod(0o755)
+        locked = write_image(folder / "locked.png", colour_image(COLOURS["red"], 32, 32, 1))
+        readable = write_image(folder / "open.png", colour_image(COLOURS["blue"], 32, 32, 2))
+        locked.chmod(0)
+        readable.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        code = (
+            "import sys\n"
+            "from motis_desktop.core.imaging import load_image\n"
+            "from motis_desktop.core.errors import ImageError\n"
+            f"print(load_image({str(readable)!r}).shape)\n"
+            f"try:\n    load_image({str(locked)!r})\nexcept ImageError as e:\n    print('refused:', e)\n"
+        )
+        repo = str(Path(__file__).resolve().parent.parent)
+        command = [sys.executable, "-c", code]
+        if os.geteuid() == 0:
+            assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root for this check"
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": repo}, cwd=str(folder))
+        assert proc.returncode == 0, proc.stderr
+        assert "(32, 32, 3)" in proc.stdout and "refused: permission denied" in proc.stdout
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
