@@ -115,6 +115,12 @@ def run_cli(*args: str, home: Path | None = None, check: bool = True) -> subproc
     return proc
 
 
+def import_colour_model(colour_pair: tuple[Path, Path], home: Path, name: str = "c") -> None:
+    """Install the colour model through the real CLI."""
+    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", name,
+            home=home)
+
+
 def cli_json(*args: str, home: Path | None = None) -> object:
     return json.loads(run_cli(*args, "--json", home=home).stdout)
 

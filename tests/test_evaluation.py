@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import cli_json, colour_image, run_cli, write_image
+from conftest import import_colour_model, cli_json, colour_image, run_cli, write_image
 from motis_desktop.core.evaluation import recall_at_k
 
 
@@ -60,8 +60,7 @@ def _coco(path: Path, captions: dict) -> Path:
 def test_eval_cli_gives_the_hand_computed_recalls(captioned, colour_pair, home: Path, fmt: str) -> None:
     root, captions = captioned
     caption_file = (_karpathy if fmt == "karpathy" else _coco)(root / f"{fmt}.json", captions)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     result = cli_json("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home)
     # Text→image: 4 of 5 captions find their image first; "red thing" finds red_1 second (red_0 is redder).
     # Image→text: every image has one of its captions first ("red" and "red thing" embed identically).
@@ -72,7 +71,6 @@ def test_eval_cli_gives_the_hand_computed_recalls(captioned, colour_pair, home: 
 def test_eval_reports_missing_images(captioned, colour_pair, home: Path) -> None:
     root, captions = captioned
     caption_file = _karpathy(root / "k.json", {**captions, "nope.jpg": ["nothing"]})
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     proc = run_cli("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home, check=False)
     assert proc.returncode == 1 and "missing" in proc.stderr and "nope.jpg" in proc.stderr

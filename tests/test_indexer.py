@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import COLOURS, colour_image, write_image
-from motis_desktop.core.indexer import Indexer, Progress
+from motis_desktop.core.indexer import Progress
 from motis_desktop.core.library import LibraryStore
 from motis_desktop.core.scanner import scan_folder
 from motis_desktop.core.services import Services

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import cli_json, colour_image, run_cli, write_image
+from conftest import cli_json, run_cli
 
 from motis_desktop.core.download import DownloadCancelled, DownloadError, download
 from motis_desktop.core.models import ModelStore

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
-from conftest import COLOURS, cli_json, colour_image, run_cli, write_image
+from conftest import import_colour_model, COLOURS, cli_json, colour_image, run_cli, write_image
 from hostile_files import make_hostile_corpus
 from motis_desktop.core import indexer as indexer_module
 from motis_desktop.core.library import LibraryStore
@@ -134,8 +133,7 @@ def test_sigkill_at_random_moments_then_resume(home: Path, tmp_path: Path, colou
     photos = tmp_path / "photos"
     colours = _colour_folder(photos, 300)
     before = fingerprint(photos)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     env = {**os.environ, "MOTIS_HOME": str(home)}
     rng = random.Random(42)
     kills, progress = 0, []
@@ -185,8 +183,7 @@ def _embedded(home: Path) -> int:
 def test_damaged_database_is_set_aside_and_rebuilt(home: Path, tmp_path: Path, colour_pair) -> None:
     photos = tmp_path / "photos"
     _colour_folder(photos, 12)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     cli_json("index", str(photos), home=home)
     db = home / "library.sqlite3"
     data = bytearray(db.read_bytes())
@@ -206,8 +203,7 @@ def test_damaged_database_is_set_aside_and_rebuilt(home: Path, tmp_path: Path, c
 def test_second_process_reads_while_one_writes(home: Path, tmp_path: Path, colour_pair) -> None:
     photos = tmp_path / "photos"
     _colour_folder(photos, 12)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     cli_json("index", str(photos), home=home)
     _colour_folder(tmp_path / "more", 200)
     env = {**os.environ, "MOTIS_HOME": str(home)}
@@ -245,8 +241,7 @@ def _lock_free(path: Path) -> bool:
 def test_never_touch_the_photos(home: Path, tmp_path: Path, colour_pair) -> None:
     photos = tmp_path / "photos"
     _colour_folder(photos, 20)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     before = fingerprint(photos)
     cli_json("index", str(photos), home=home)
     cli_json("search", "red", home=home)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import COLOURS, cli_json, colour_image, make_colour_folder, run_cli, write_image
+from conftest import import_colour_model, COLOURS, cli_json, colour_image, make_colour_folder, run_cli, write_image
 from motis_desktop.core.library import LibraryStore
 from motis_desktop.core.services import Services
 
@@ -63,8 +63,7 @@ def test_damaged_index_file_is_rebuilt_and_logged(services: Services, caplog: py
 
 
 def test_cli_strategies_agree_with_exact(home: Path, colour_pair, tmp_path: Path) -> None:
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "c",
-            home=home)
+    import_colour_model(colour_pair, home)
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
     cli_json("index", str(tmp_path / "photos"), home=home)
     for query in ("red", "green", "white"):

@@ -35,8 +35,8 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 # so the final anti-aliased resize still has detail to average (measured in
 # benchmarks/bench_preprocess.py: accuracy vs the PIL reference and speed).
 REDUCED_OVERSAMPLE = 2.0
-MAX_ASPECT = 4.0
-PREREDUCE_LIMIT = 3  # box-average a source only while it stays >= this many times the target  # longer strips are centre-cropped to this before resizing
+MAX_ASPECT = 4.0  # longer strips are centre-cropped to this before resizing
+PREREDUCE_LIMIT = 3  # box-average a source only while it stays >= this many times the target
 
 _REDUCED_FLAGS = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 

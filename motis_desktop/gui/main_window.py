@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QToolBar,
     QToolButton,
-    QWidget,
 )
 
 from motis_desktop.cli.progress import format_duration
@@ -440,7 +439,8 @@ class MainWindow(QMainWindow):
             self.services.remove_folder(gone)  # the photos stay on disk
         if wanted - current:
             self.add_folders(sorted(wanted - current))
-        if values["model"] and (self.services.active_model() is None or values["model"] != self.services.active_model().name):
+        active = self.services.active_model()
+        if values["model"] and (active is None or values["model"] != active.name):
             self.services.use_model(str(values["model"]))
             self.encoder, self.model_state = None, "loading"
             self._start()
