@@ -102,36 +102,25 @@ def run(n: int, strategies: list[str], emit, annoy_trees: list[int], annoy_searc
     exact.build(ids, vectors)
     truth, _ = exact.search(queries, K)
 
-    def report(index: VectorIndex, build_s: float, disk: int) -> None:
-        row = {"strategy": index.strategy, "params": index.params(), "n": n, "build_s": round(build_s, 3),
-               "disk_bytes": disk, "memory_bytes": memory_bytes(index), **measure(index, queries, truth)}
-        emit(row)
+    def sweep(index: VectorIndex, knob: str, values: list) -> None:
+        """Build once, then report one row per value of a search-time parameter."""
+        start = time.perf_counter()
+        index.build(ids, vectors)
+        build_s = time.perf_counter() - start
+        disk = disk_size(index)
+        for value in values:
+            setattr(index, knob, value)
+            emit({"strategy": index.strategy, "params": index.params(), "n": n, "build_s": round(build_s, 3),
+                  "disk_bytes": disk, "memory_bytes": memory_bytes(index), **measure(index, queries, truth)})
 
     if "exact" in strategies:
         for f16 in (False, True):
-            idx = ExactIndex(float16=f16)
-            start = time.perf_counter()
-            idx.build(ids, vectors)
-            report(idx, time.perf_counter() - start, disk_size(idx))
+            sweep(ExactIndex(float16=f16), "float16", [f16])
     if "kmeans" in strategies:
-        idx = KMeansIndex()
-        start = time.perf_counter()
-        idx.build(ids, vectors)
-        build_s = time.perf_counter() - start
-        disk = disk_size(idx)
-        for nprobe in nprobes:
-            idx.nprobe = nprobe
-            report(idx, build_s, disk)
+        sweep(KMeansIndex(), "nprobe", nprobes)
     if "annoy" in strategies:
         for n_trees in annoy_trees:
-            idx = AnnoyIndex(n_trees=n_trees)
-            start = time.perf_counter()
-            idx.build(ids, vectors)
-            build_s = time.perf_counter() - start
-            disk = disk_size(idx)
-            for search_k in annoy_search_k:
-                idx.search_k = search_k
-                report(idx, build_s, disk)
+            sweep(AnnoyIndex(n_trees=n_trees), "search_k", annoy_search_k)
 
 
 def main() -> None:
