@@ -303,3 +303,34 @@ def test_damaged_thumbnail_cache_file_is_made_again(tmp_path: Path) -> None:
     again = make_thumbnail(str(photo), 160, cache)
     assert (again.width(), again.height()) == (160, 120) and again.pixelColor(80, 60).blue() > 150
     assert target.stat().st_size > 200  # rewritten whole
+
+
+def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Each decode takes 0.1 s and requests go stale after 0.15 s, so most queued rows would be dropped;
+    the repaint after each finished thumbnail keeps the rows on screen requested, so all of them load."""
+    import motis_desktop.gui.thumbnails as thumbs
+
+    real = thumbs.make_thumbnail
+
+    def slow(*args, **kwargs):
+        time.sleep(0.1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(thumbs, "make_thumbnail", slow)
+    monkeypatch.setattr(thumbs, "STALE_S", 0.15)
+    photos = [write_image(tmp_path / f"p{i:02d}.jpg", colour_image(COLOURS["red"], 90, 60, i)) for i in range(12)]
+    manager = ThumbnailManager(tmp_path / "thumbs", workers=1)
+    model = LibraryModel(manager, edge=96)
+    model.set_rows([Row(i, str(p)) for i, p in enumerate(photos)])
+    view = QListView()
+    qtbot.addWidget(view)
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setItemDelegate(ThumbnailDelegate(110, view))
+    view.setModel(model)
+    thumbs.refresh_view_on_thumbnails(view, manager)
+    view.resize(900, 700)  # all 12 rows visible
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos),
+                    timeout=15_000)
+    manager.shutdown()

@@ -40,7 +40,7 @@ from motis_desktop.gui.delegate import TEXT_HEIGHT, ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.settings_dialog import SettingsDialog
-from motis_desktop.gui.thumbnails import ThumbnailManager
+from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows
 
 RESULT_EDGE = 512  # search results are shown at high resolution
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.delegate = ThumbnailDelegate(self.thumb_size + 20, self.view)
         self.view.setItemDelegate(self.delegate)
         self.view.setModel(self.model)
+        refresh_view_on_thumbnails(self.view, self.thumbnails)
         self.view.activated.connect(self.open_index)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)

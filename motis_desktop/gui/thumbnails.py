@@ -18,8 +18,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
@@ -99,6 +100,20 @@ def _to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def refresh_view_on_thumbnails(view: QAbstractItemView, manager: "ThumbnailManager", delay_ms: int = 50) -> QTimer:
+    """Repaint ``view`` shortly after thumbnails arrive (coalesced).
+
+    Repainting re-requests every row still on screen, which keeps those requests fresh while slow
+    decodes are queued; rows scrolled away are not painted, so their requests go stale and are dropped.
+    """
+    timer = QTimer(view)
+    timer.setSingleShot(True)
+    timer.setInterval(delay_ms)
+    timer.timeout.connect(view.viewport().update)
+    manager.ready.connect(lambda _path: None if timer.isActive() else timer.start())
+    return timer
 
 
 class ThumbnailManager(QObject):
