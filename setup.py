@@ -4,6 +4,7 @@ In a checkout the resources stay at the repository root (one copy, easy to
 find); an installed wheel carries them as ``motis_desktop/resources``.
 ``motis_desktop.core.resources`` knows both places (and PyInstaller's).
 """
+
 import shutil
 from pathlib import Path
 

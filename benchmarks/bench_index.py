@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from motis_desktop.core.encoders.base import l2_normalize  # noqa: E402
-from motis_desktop.core.indexes import AnnoyIndex, ExactIndex, KMeansIndex, VectorIndex  # noqa: E402
+from motis_desktop.core.models.encoders.base import l2_normalize  # noqa: E402
+from motis_desktop.core.search.indexes import AnnoyIndex, ExactIndex, KMeansIndex, VectorIndex  # noqa: E402
 
 DIM, LATENT, K = 512, 24, 10
 
@@ -54,8 +54,9 @@ def make_dataset(n: int, n_queries: int = 200, seed: int = 0) -> tuple[np.ndarra
         z = centres[a] + rng.standard_normal(size=(len(a), LATENT), dtype=np.float32) * 0.6
         vectors[start : start + len(a)] = embed(z, 0.02, 2.0 * mean_dir)
     half = n_queries // 2
-    near = l2_normalize(vectors[rng.choice(n, half, replace=False)]
-                        + rng.standard_normal(size=(half, DIM), dtype=np.float32) * 0.03)
+    near = l2_normalize(
+        vectors[rng.choice(n, half, replace=False)] + rng.standard_normal(size=(half, DIM), dtype=np.float32) * 0.03
+    )
     zq = centres[rng.choice(n_clusters, half, p=weights / weights.sum())]
     ood = embed(zq + rng.standard_normal(size=(half, LATENT), dtype=np.float32) * 0.3, 0.02, 4.0 * gap_dir)
     return vectors, near, ood
@@ -75,9 +76,13 @@ def measure(index: VectorIndex, queries: np.ndarray, truth: np.ndarray) -> dict[
         found.append(ids[0])
     half = len(queries) // 2
     found_arr = np.array([np.pad(f, (0, K - len(f)), constant_values=-1) for f in found])
-    return {"p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
-            "recall_at_10": recall(found_arr, truth), "recall_near": recall(found_arr[:half], truth[:half]),
-            "recall_ood": recall(found_arr[half:], truth[half:])}
+    return {
+        "p50_ms": float(np.percentile(latencies, 50)),
+        "p99_ms": float(np.percentile(latencies, 99)),
+        "recall_at_10": recall(found_arr, truth),
+        "recall_near": recall(found_arr[:half], truth[:half]),
+        "recall_ood": recall(found_arr[half:], truth[half:]),
+    }
 
 
 def disk_size(index: VectorIndex) -> int:
@@ -93,8 +98,9 @@ def memory_bytes(index: VectorIndex) -> int:
     return int(sum(a.nbytes for a in index._arrays().values()))
 
 
-def run(n: int, strategies: list[str], emit, annoy_trees: list[int], annoy_search_k: list[int],
-        nprobes: list[int]) -> None:
+def run(
+    n: int, strategies: list[str], emit, annoy_trees: list[int], annoy_search_k: list[int], nprobes: list[int]
+) -> None:
     vectors, near, ood = make_dataset(n)
     ids = np.arange(n, dtype=np.int64)
     queries = np.vstack([near, ood])
@@ -110,8 +116,17 @@ def run(n: int, strategies: list[str], emit, annoy_trees: list[int], annoy_searc
         disk = disk_size(index)
         for value in values:
             setattr(index, knob, value)
-            emit({"strategy": index.strategy, "params": index.params(), "n": n, "build_s": round(build_s, 3),
-                  "disk_bytes": disk, "memory_bytes": memory_bytes(index), **measure(index, queries, truth)})
+            emit(
+                {
+                    "strategy": index.strategy,
+                    "params": index.params(),
+                    "n": n,
+                    "build_s": round(build_s, 3),
+                    "disk_bytes": disk,
+                    "memory_bytes": memory_bytes(index),
+                    **measure(index, queries, truth),
+                }
+            )
 
     if "exact" in strategies:
         for f16 in (False, True):
@@ -138,10 +153,13 @@ def main() -> None:
             print(json.dumps(row), flush=True)
         else:
             raw_mb = row["n"] * DIM * 4 / 1e6
-            print(f"n={row['n']:>8} {row['strategy']:6} {json.dumps(row['params']):70} build {row['build_s']:7.2f}s "
-                  f"disk {row['disk_bytes'] / 1e6:7.1f} MB ({row['disk_bytes'] / 1e6 / raw_mb:4.2f}x raw) "
-                  f"p50 {row['p50_ms']:6.2f} ms p99 {row['p99_ms']:6.2f} ms recall@10 {row['recall_at_10']:.3f} "
-                  f"(near {row['recall_near']:.3f}, ood {row['recall_ood']:.3f})", flush=True)
+            print(
+                f"n={row['n']:>8} {row['strategy']:6} {json.dumps(row['params']):70} build {row['build_s']:7.2f}s "
+                f"disk {row['disk_bytes'] / 1e6:7.1f} MB ({row['disk_bytes'] / 1e6 / raw_mb:4.2f}x raw) "
+                f"p50 {row['p50_ms']:6.2f} ms p99 {row['p99_ms']:6.2f} ms recall@10 {row['recall_at_10']:.3f} "
+                f"(near {row['recall_near']:.3f}, ood {row['recall_ood']:.3f})",
+                flush=True,
+            )
 
     for n in args.n:
         run(n, args.strategies, emit, args.annoy_trees, args.annoy_search_k, args.nprobe)

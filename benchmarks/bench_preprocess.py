@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from photo_fixtures import make_photo_jpegs, pil_reference  # noqa: E402
 
-from motis_desktop.core.imaging import preprocess_file  # noqa: E402
+from motis_desktop.core.images.preprocess import preprocess_file  # noqa: E402
 
 
 def _throughput(fn, paths: list[Path], repeat: int) -> float:
@@ -47,15 +47,23 @@ def main() -> None:
             diffs = [float(np.abs(preprocess_file(p) - pil_reference(p)).mean()) for p in group]
             ours = _throughput(preprocess_file, group, args.repeat)
             pil = _throughput(pil_reference, group, args.repeat)
-            row = {"size": size, "images": len(group), "mean_abs_diff": round(float(np.mean(diffs)), 4),
-                   "worst_abs_diff": round(max(diffs), 4), "ours_img_s": round(ours, 1),
-                   "pil_img_s": round(pil, 1), "speedup": round(ours / pil, 2)}
+            row = {
+                "size": size,
+                "images": len(group),
+                "mean_abs_diff": round(float(np.mean(diffs)), 4),
+                "worst_abs_diff": round(max(diffs), 4),
+                "ours_img_s": round(ours, 1),
+                "pil_img_s": round(pil, 1),
+                "speedup": round(ours / pil, 2),
+            }
             if args.json:
                 print(json.dumps(row))
             else:
-                print(f"{size:6} n={row['images']}  diff mean {row['mean_abs_diff']:.4f} worst "
-                      f"{row['worst_abs_diff']:.4f}  ours {row['ours_img_s']:6.1f} img/s  PIL "
-                      f"{row['pil_img_s']:6.1f} img/s  speed-up {row['speedup']:.2f}x")
+                print(
+                    f"{size:6} n={row['images']}  diff mean {row['mean_abs_diff']:.4f} worst "
+                    f"{row['worst_abs_diff']:.4f}  ours {row['ours_img_s']:6.1f} img/s  PIL "
+                    f"{row['pil_img_s']:6.1f} img/s  speed-up {row['speedup']:.2f}x"
+                )
 
 
 if __name__ == "__main__":

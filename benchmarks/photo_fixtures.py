@@ -40,7 +40,7 @@ def pil_reference(path: Path, size: int = 224) -> np.ndarray:
     """CLIP's reference pipeline in PIL: bicubic short-side resize, centre crop, normalize."""
     from PIL import Image
 
-    from motis_desktop.core.imaging import CLIP_MEAN, CLIP_STD
+    from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD
 
     img = Image.open(path).convert("RGB")
     w, h = img.size

@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from motis_desktop.core.imaging import CLIP_MEAN, CLIP_STD
-from motis_desktop.core.tokenizer import default_tokenizer
+from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD
+from motis_desktop.core.models.tokenizer import default_tokenizer
 
 EMBED_DIM = 512
 PALETTE: dict[str, tuple[float, float, float]] = {

@@ -34,8 +34,9 @@ def grab(app, window, path: Path) -> None:
     for _ in range(30):  # let thumbnails arrive and the compositor catch up
         app.processEvents()
         time.sleep(0.05)
-    shot = app.primaryScreen().grabWindow(0, window.x(), window.y(), window.frameGeometry().width(),
-                                          window.frameGeometry().height())
+    shot = app.primaryScreen().grabWindow(
+        0, window.x(), window.y(), window.frameGeometry().width(), window.frameGeometry().height()
+    )
     shot.save(str(path))
     print(f"wrote {path}")
 
@@ -45,12 +46,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args()
     out = Path(args.out)
-    from PIL import Image
-    from skimage import data
-
     from colour_model import build_colour_pair
     from conftest import make_colour_folder
+    from PIL import Image
     from PySide6.QtWidgets import QApplication
+    from skimage import data
 
     from motis_desktop.core.services import Services
     from motis_desktop.gui.main_window import MainWindow

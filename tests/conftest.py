@@ -108,8 +108,9 @@ def run_cli(*args: str, home: Path | None = None, check: bool = True) -> subproc
     env = dict(os.environ)
     if home is not None:
         env["MOTIS_HOME"] = str(home)
-    proc = subprocess.run([sys.executable, "-m", "motis_desktop.cli.main", *args], capture_output=True,
-                          text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "motis_desktop.cli.main", *args], capture_output=True, text=True, env=env, timeout=600
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"motis {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
@@ -117,8 +118,9 @@ def run_cli(*args: str, home: Path | None = None, check: bool = True) -> subproc
 
 def import_colour_model(colour_pair: tuple[Path, Path], home: Path, name: str = "c") -> None:
     """Install the colour model through the real CLI."""
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", name,
-            home=home)
+    run_cli(
+        "models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", name, home=home
+    )
 
 
 def cli_json(*args: str, home: Path | None = None) -> object:
@@ -133,11 +135,21 @@ def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     import torch
     from safetensors.torch import save_file
 
-    from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 
     torch.manual_seed(0)
-    cfg = CLIPConfig(embed_dim=32, image_resolution=64, vision_layers=1, vision_width=64, vision_patch_size=16,
-                     context_length=77, vocab_size=49408, text_width=64, text_heads=1, text_layers=1)
+    cfg = CLIPConfig(
+        embed_dim=32,
+        image_resolution=64,
+        vision_layers=1,
+        vision_width=64,
+        vision_patch_size=16,
+        context_length=77,
+        vocab_size=49408,
+        text_width=64,
+        text_heads=1,
+        text_layers=1,
+    )
     path = tmp_path_factory.mktemp("tiny") / "m.safetensors"
     save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(path))
     return path.read_bytes()
@@ -156,13 +168,29 @@ def registry(tmp_path: Path, colour_pair, tiny_clip_bytes, monkeypatch: pytest.M
     resources.mkdir()
     (resources / "bpe_simple_vocab_16e6.txt.gz").symlink_to(REPO / "resources" / "bpe_simple_vocab_16e6.txt.gz")
     entries = [
-        {"name": "colour-pair", "display_name": "Colour pair", "format": "torchscript-pair", "embed_dim": 512,
-         "recommended": True, "files": [
-             {"role": "image", "url": "https://drive.google.com/uc?export=download&id=IMGID", "size": None},
-             {"role": "text", "url": "https://drive.google.com/uc?export=download&id=MISSING",
-              "alternate_urls": ["https://drive.google.com/uc?export=download&id=TXTID"], "size": None}]},
-        {"name": "tiny-clip", "display_name": "Tiny CLIP", "format": "openai-checkpoint", "embed_dim": 32,
-         "files": [{"role": "checkpoint", "url": "https://huggingface.co" + HF_PATH, "size": len(tiny_clip_bytes)}]},
+        {
+            "name": "colour-pair",
+            "display_name": "Colour pair",
+            "format": "torchscript-pair",
+            "embed_dim": 512,
+            "recommended": True,
+            "files": [
+                {"role": "image", "url": "https://drive.google.com/uc?export=download&id=IMGID", "size": None},
+                {
+                    "role": "text",
+                    "url": "https://drive.google.com/uc?export=download&id=MISSING",
+                    "alternate_urls": ["https://drive.google.com/uc?export=download&id=TXTID"],
+                    "size": None,
+                },
+            ],
+        },
+        {
+            "name": "tiny-clip",
+            "display_name": "Tiny CLIP",
+            "format": "openai-checkpoint",
+            "embed_dim": 32,
+            "files": [{"role": "checkpoint", "url": "https://huggingface.co" + HF_PATH, "size": len(tiny_clip_bytes)}],
+        },
     ]
     (resources / "models.json").write_text(json.dumps({"format_version": 1, "models": entries}))
     monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
@@ -171,5 +199,3 @@ def registry(tmp_path: Path, colour_pair, tiny_clip_bytes, monkeypatch: pytest.M
     with ModelServer(behaviour, stall_s=3.0) as server:
         monkeypatch.setenv("MOTIS_MODEL_MIRROR", server.url)
         yield server
-
-

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from conftest import COLOURS, colour_image, write_image
+from PIL import Image
 
 
 def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[str]]:
@@ -37,8 +36,9 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
     (root / "tmp.png").unlink()
     idat = png.index(b"IDAT")
     crc_at = idat + 4 + int.from_bytes(png[idat - 4 : idat], "big")
-    (root / "bad_crc.png").write_bytes(png[:crc_at] + bytes(b ^ 0xFF for b in png[crc_at : crc_at + 4])
-                                       + png[crc_at + 4 :])
+    (root / "bad_crc.png").write_bytes(
+        png[:crc_at] + bytes(b ^ 0xFF for b in png[crc_at : crc_at + 4]) + png[crc_at + 4 :]
+    )
     bad[str(root / "bad_crc.png")] = "decode"
     (root / "text.jpg").write_text("just some notes, not a photo\n")
     bad[str(root / "text.jpg")] = "not an image"
@@ -54,7 +54,7 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
     bad[str(root / "bomb.png")] = "too large"
     Image.fromarray(rgb).convert("CMYK").save(root / "cmyk.jpg")
     keep(root / "cmyk.jpg")
-    Image.fromarray((rgb[..., 1].astype(np.uint16) * 257)).save(root / "sixteen_bit.png")
+    Image.fromarray(rgb[..., 1].astype(np.uint16) * 257).save(root / "sixteen_bit.png")
     keep(root / "sixteen_bit.png")
     Image.fromarray(rgb).convert("L").save(root / "gray.png")
     keep(root / "gray.png")
@@ -69,8 +69,16 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
         Image.fromarray(rgb).save(root / f"format.{ext}")
         keep(root / f"format.{ext}")
     upright = Image.fromarray(_asymmetric())
-    inverse = {1: None, 2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM,
-               5: Image.TRANSPOSE, 6: Image.ROTATE_90, 7: Image.TRANSVERSE, 8: Image.ROTATE_270}
+    inverse = {
+        1: None,
+        2: Image.FLIP_LEFT_RIGHT,
+        3: Image.ROTATE_180,
+        4: Image.FLIP_TOP_BOTTOM,
+        5: Image.TRANSPOSE,
+        6: Image.ROTATE_90,
+        7: Image.TRANSVERSE,
+        8: Image.ROTATE_270,
+    }
     for orientation, op in inverse.items():
         stored = upright.transpose(op) if op is not None else upright
         exif = Image.Exif()

@@ -29,7 +29,7 @@ class Behaviour:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "ModelServer"
+    server: ModelServer
 
     def log_message(self, *args: object) -> None:  # keep test output clean
         pass
@@ -45,12 +45,14 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path in b.html:
             return self._send_html("<html><head><title>Sign in</title></head><body>Please log in</body></html>")
         if parts.path == "/uc" and query.get("id") in b.drive_ids:
-            form = ('<html><head><title>Google Drive - Virus scan warning</title></head><body>'
-                    '<form id="download-form" action="/download" method="get">'
-                    f'<input type="hidden" name="id" value="{query["id"]}">'
-                    '<input type="hidden" name="export" value="download">'
-                    '<input type="hidden" name="confirm" value="t">'
-                    '<input type="hidden" name="uuid" value="1234-abcd"></form></body></html>')
+            form = (
+                "<html><head><title>Google Drive - Virus scan warning</title></head><body>"
+                '<form id="download-form" action="/download" method="get">'
+                f'<input type="hidden" name="id" value="{query["id"]}">'
+                '<input type="hidden" name="export" value="download">'
+                '<input type="hidden" name="confirm" value="t">'
+                '<input type="hidden" name="uuid" value="1234-abcd"></form></body></html>'
+            )
             return self._send_html(form)
         if parts.path == "/download" and query.get("confirm") == "t" and query.get("id") in b.drive_ids:
             return self._send_file(parts.path + "/" + query["id"], b.drive_ids[query["id"]])
@@ -116,7 +118,7 @@ class ModelServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def __enter__(self) -> "ModelServer":
+    def __enter__(self) -> ModelServer:
         self.thread.start()
         return self
 

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import COLOURS, cli_json, colour_image, make_broken_files, make_colour_folder, run_cli, write_image
 
 
@@ -29,11 +28,11 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, P
     colours = make_colour_folder(photos, per_colour=10, big_every=20)
     broken = make_broken_files(photos / "broken")
     before = _tree_fingerprint(photos)
-    run_cli("models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]),
-            "--name", "colour", home=home)
+    run_cli(
+        "models", "import", "--image", str(colour_pair[0]), "--text", str(colour_pair[1]), "--name", "colour", home=home
+    )
     summary = cli_json("index", str(photos), home=home)
-    return {"home": home, "photos": photos, "colours": colours, "broken": broken, "before": before,
-            "summary": summary}
+    return {"home": home, "photos": photos, "colours": colours, "broken": broken, "before": before, "summary": summary}
 
 
 def test_index_reports_every_broken_file_and_indexes_the_rest(library) -> None:
@@ -123,8 +122,7 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "no model named 'nope'" in proc.stderr
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
-    proc = run_cli("models", "import", "--image", str(bad), "--text", str(bad), "--name", "x", home=home,
-                   check=False)
+    proc = run_cli("models", "import", "--image", str(bad), "--text", str(bad), "--name", "x", home=home, check=False)
     assert proc.returncode == 1 and str(bad) in proc.stderr and "Traceback" not in proc.stderr
     assert not (home / "models" / "x").exists()
     proc = run_cli("search", home=home, check=False)
@@ -135,8 +133,19 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
 
 def test_home_flag_overrides_env(tmp_path: Path, colour_pair) -> None:
     flag_home = tmp_path / "flag-home"
-    run_cli("--home", str(flag_home), "models", "import", "--image", str(colour_pair[0]), "--text",
-            str(colour_pair[1]), "--name", "c1", home=tmp_path / "env-home")
+    run_cli(
+        "--home",
+        str(flag_home),
+        "models",
+        "import",
+        "--image",
+        str(colour_pair[0]),
+        "--text",
+        str(colour_pair[1]),
+        "--name",
+        "c1",
+        home=tmp_path / "env-home",
+    )
     assert (flag_home / "models" / "c1" / "model.json").is_file()
     assert not (tmp_path / "env-home" / "models" / "c1").exists()
     status = cli_json("status", "--home", str(flag_home), home=tmp_path / "env-home")

@@ -13,8 +13,9 @@ QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "PySide2", "shiboken6", "qtpy")
 
 def _core_modules() -> list[str]:
     root = CORE.parent.parent
-    return sorted(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-                  for p in CORE.rglob("*.py"))
+    return sorted(
+        ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__") for p in CORE.rglob("*.py")
+    )
 
 
 def test_importing_the_whole_core_loads_no_qt() -> None:

@@ -8,20 +8,30 @@ import numpy as np
 import pytest
 import torch
 
-from motis_desktop.core.encoders.checkpoint import (
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
+from motis_desktop.core.models.encoders.checkpoint import (
     build_clip,
     checkpoint_encoder,
     export_torchscript_pair,
     load_state_dict,
 )
-from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.encoders.torchscript_pair import BatchFallback, load_pair_encoder
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.imaging import PreprocessConfig, preprocess
-from motis_desktop.core.tokenizer import tokenize
+from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+from motis_desktop.core.models.encoders.torchscript_pair import BatchFallback, load_pair_encoder
+from motis_desktop.core.models.tokenizer import tokenize
 
-TINY = CLIPConfig(embed_dim=32, image_resolution=64, vision_layers=2, vision_width=64, vision_patch_size=16,
-                  context_length=77, vocab_size=49408, text_width=64, text_heads=1, text_layers=2)
+TINY = CLIPConfig(
+    embed_dim=32,
+    image_resolution=64,
+    vision_layers=2,
+    vision_width=64,
+    vision_patch_size=16,
+    context_length=77,
+    vocab_size=49408,
+    text_width=64,
+    text_heads=1,
+    text_layers=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +139,8 @@ def test_colour_model_ranks_colours(colour_pair: tuple[Path, Path]) -> None:
 
 def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Path, home: Path, tmp_path: Path) -> None:
     from conftest import cli_json, make_colour_folder, run_cli
-    from motis_desktop.core.models import ModelStore
+
+    from motis_desktop.core.models.installed import ModelStore
 
     torch.save(load_state_dict(tiny_checkpoint), tmp_path / "tiny.pt")
     run_cli("models", "import", "--checkpoint", str(tmp_path / "tiny.pt"), "--name", "tiny", home=home)

@@ -7,19 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cli_json, colour_image, import_colour_model, run_cli, write_image
 
-from conftest import import_colour_model, cli_json, colour_image, run_cli, write_image
 from motis_desktop.core.evaluation import recall_at_k
 
 
 def test_recall_at_k_on_a_hand_made_matrix() -> None:
     # 3 images; captions 0,1 -> image 0, caption 2 -> image 1, caption 3 -> image 2.
-    sim = np.array([
-        [0.9, 0.1, 0.2],   # cap 0: image 0 first
-        [0.3, 0.8, 0.1],   # cap 1: image 0 second
-        [0.1, 0.2, 0.7],   # cap 2: image 1 second (image 2 beats it)
-        [0.5, 0.4, 0.3],   # cap 3: image 2 third
-    ])
+    sim = np.array(
+        [
+            [0.9, 0.1, 0.2],  # cap 0: image 0 first
+            [0.3, 0.8, 0.1],  # cap 1: image 0 second
+            [0.1, 0.2, 0.7],  # cap 2: image 1 second (image 2 beats it)
+            [0.5, 0.4, 0.3],  # cap 3: image 2 third
+        ]
+    )
     owner = np.array([0, 0, 1, 2])
     r = recall_at_k(sim, owner, ks=(1, 2, 3))
     assert r["t2i_r1"] == pytest.approx(25.0) and r["t2i_r2"] == pytest.approx(75.0) and r["t2i_r3"] == 100.0
@@ -32,19 +34,30 @@ def test_recall_at_k_on_a_hand_made_matrix() -> None:
 @pytest.fixture
 def captioned(tmp_path: Path) -> tuple[Path, dict]:
     """4 images, 5 captions; with the colour model: "red thing" ranks its orange-red image second."""
-    images = {"red_0.jpg": (220, 30, 30), "red_1.jpg": (255, 80, 30), "green_0.jpg": (30, 180, 40),
-              "blue_0.jpg": (30, 40, 220)}
+    images = {
+        "red_0.jpg": (220, 30, 30),
+        "red_1.jpg": (255, 80, 30),
+        "green_0.jpg": (30, 180, 40),
+        "blue_0.jpg": (30, 40, 220),
+    }
     for name, rgb in images.items():
         write_image(tmp_path / "imgs" / name, colour_image(rgb, 96, 64, 1))
-    captions = {"red_0.jpg": ["red"], "red_1.jpg": ["red thing"], "green_0.jpg": ["green", "a green field"],
-                "blue_0.jpg": ["blue"]}
+    captions = {
+        "red_0.jpg": ["red"],
+        "red_1.jpg": ["red thing"],
+        "green_0.jpg": ["green", "a green field"],
+        "blue_0.jpg": ["blue"],
+    }
     return tmp_path, captions
 
 
 def _karpathy(path: Path, captions: dict) -> Path:
-    data = {"images": [{"filename": f, "split": "test", "sentences": [{"raw": c} for c in caps]}
-                       for f, caps in captions.items()]
-            + [{"filename": "red_0.jpg", "split": "train", "sentences": [{"raw": "ignored"}]}]}
+    data = {
+        "images": [
+            {"filename": f, "split": "test", "sentences": [{"raw": c} for c in caps]} for f, caps in captions.items()
+        ]
+        + [{"filename": "red_0.jpg", "split": "train", "sentences": [{"raw": "ignored"}]}]
+    }
     path.write_text(json.dumps(data))
     return path
 
@@ -64,8 +77,16 @@ def test_eval_cli_gives_the_hand_computed_recalls(captioned, colour_pair, home: 
     result = cli_json("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home)
     # Text→image: 4 of 5 captions find their image first; "red thing" finds red_1 second (red_0 is redder).
     # Image→text: every image has one of its captions first ("red" and "red thing" embed identically).
-    assert result == {"t2i_r1": 80.0, "t2i_r5": 100.0, "t2i_r10": 100.0, "i2t_r1": 100.0, "i2t_r5": 100.0,
-                      "i2t_r10": 100.0, "n_images": 4, "n_captions": 5}
+    assert result == {
+        "t2i_r1": 80.0,
+        "t2i_r5": 100.0,
+        "t2i_r10": 100.0,
+        "i2t_r1": 100.0,
+        "i2t_r5": 100.0,
+        "i2t_r10": 100.0,
+        "n_images": 4,
+        "n_captions": 5,
+    }
 
 
 def test_eval_reports_missing_images(captioned, colour_pair, home: Path) -> None:

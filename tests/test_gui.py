@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import COLOURS, HF_PATH, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QListView
 
-from conftest import COLOURS, HF_PATH, colour_image, make_colour_folder, write_image
 from motis_desktop.core.services import Services
 from motis_desktop.gui.delegate import ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
@@ -38,12 +38,14 @@ def _drop_folder(win: MainWindow, folder: Path) -> None:
     real platform drag, so the window's handlers get the events directly)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     win.dragEnterEvent(enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     win.dropEvent(drop)
     assert drop.isAccepted()
 
@@ -215,8 +217,9 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=10_000)
     before = sorted(p.name for p in (tmp_path / "a").rglob("*"))
-    window.apply_settings({"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "kmeans",
-                           "top_k": 7, "thumb_size": 128})
+    window.apply_settings(
+        {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "kmeans", "top_k": 7, "thumb_size": 128}
+    )
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
     assert all(r.path.startswith(str(tmp_path / "b")) for r in window.model.rows())
     assert sorted(p.name for p in (tmp_path / "a").rglob("*")) == before  # photos untouched
@@ -331,6 +334,7 @@ def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(qtbot, tmp_pat
     view.resize(900, 700)  # all 12 rows visible
     view.show()
     qtbot.waitExposed(view)
-    qtbot.waitUntil(lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos),
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos), timeout=15_000
+    )
     manager.shutdown()

@@ -9,14 +9,8 @@ import pytest
 from PIL import Image
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.imaging import (
-    CLIP_MEAN,
-    CLIP_STD,
-    load_image,
-    preprocess,
-    preprocess_file,
-    read_image_bytes,
-)
+from motis_desktop.core.images.decode import load_image, read_image_bytes
+from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD, preprocess, preprocess_file
 
 
 def _rgb(seed: int = 0, w: int = 60, h: int = 40) -> np.ndarray:
@@ -56,7 +50,7 @@ def test_grayscale_alpha_palette_16bit_cmyk(tmp_path: Path) -> None:
     pal.save(tmp_path / "p.png", transparency=0)
     assert np.array_equal(load_image(tmp_path / "p.png"), np.asarray(pal.convert("RGB")))
 
-    Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)).save(tmp_path / "16.png")
+    Image.fromarray(rgb[..., 0].astype(np.uint16) * 257).save(tmp_path / "16.png")
     out16 = load_image(tmp_path / "16.png")
     assert out16.dtype == np.uint8 and np.abs(out16[..., 0].astype(int) - rgb[..., 0]).max() <= 1
 
@@ -78,8 +72,16 @@ def test_animated_gif_gives_first_frame(tmp_path: Path) -> None:
 def test_exif_orientation_applied(tmp_path: Path, orientation: int) -> None:
     upright = _arrow()
     # Store the pixels so that applying `orientation` restores the upright picture.
-    inverse = {1: None, 2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM,
-               5: Image.TRANSPOSE, 6: Image.ROTATE_90, 7: Image.TRANSVERSE, 8: Image.ROTATE_270}[orientation]
+    inverse = {
+        1: None,
+        2: Image.FLIP_LEFT_RIGHT,
+        3: Image.ROTATE_180,
+        4: Image.FLIP_TOP_BOTTOM,
+        5: Image.TRANSPOSE,
+        6: Image.ROTATE_90,
+        7: Image.TRANSVERSE,
+        8: Image.ROTATE_270,
+    }[orientation]
     stored = Image.fromarray(upright)
     if inverse is not None:
         stored = stored.transpose(inverse)

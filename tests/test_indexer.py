@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import COLOURS, colour_image, write_image
-from motis_desktop.core.indexer import Progress
-from motis_desktop.core.library import LibraryStore
-from motis_desktop.core.scanner import scan_folder
+
+from motis_desktop.core.library.indexer import Progress
+from motis_desktop.core.library.scanner import scan_folder
+from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
 
 
@@ -56,8 +56,9 @@ def test_vanished_between_scan_and_decode(services: Services, tmp_path: Path) ->
 
     summary = services.index(progress=delete_after_scan)
     assert summary.encoded == 5
-    assert [(Path(s.path).name, s.reason) for s in summary.skipped] == \
-        [("red_002.png", "file vanished before it could be read")]
+    assert [(Path(s.path).name, s.reason) for s in summary.skipped] == [
+        ("red_002.png", "file vanished before it could be read")
+    ]
     assert services.store.counts(services.active_model().model_id)["files"] == 5
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from motis_desktop.core.indexes import STRATEGIES, AnnoyIndex, ExactIndex, IndexCorrupt, KMeansIndex
+from motis_desktop.core.search.indexes import STRATEGIES, AnnoyIndex, ExactIndex, IndexCorrupt, KMeansIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from bench_index import make_dataset  # noqa: E402
@@ -36,7 +36,8 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
 
 def _built(strategy: str, ids: np.ndarray, vectors: np.ndarray):
     idx = {"exact": ExactIndex(), "kmeans": KMeansIndex(nprobe=16), "annoy": AnnoyIndex(n_trees=16, search_k=4000)}[
-        strategy]
+        strategy
+    ]
     idx.build(ids, vectors)
     return idx
 
@@ -139,7 +140,7 @@ def test_annoy_asks_for_rebuild_when_delta_grows(data) -> None:
 
 
 def test_auto_strategy_uses_exact_for_small_libraries_and_kmeans_above() -> None:
-    from motis_desktop.core.indexes import AUTO_EXACT_MAX, resolve_strategy
+    from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, resolve_strategy
 
     assert resolve_strategy("auto", 10) == "exact"
     assert resolve_strategy("auto", AUTO_EXACT_MAX) == "exact"

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import cli_json, run_cli
 
-from motis_desktop.core.download import DownloadCancelled, DownloadError, download
-from motis_desktop.core.models import ModelStore
-from motis_desktop.core.registry import install_from_registry, load_registry
+from motis_desktop.core.models.download import DownloadCancelled, DownloadError, download
+from motis_desktop.core.models.installed import ModelStore
+from motis_desktop.core.models.registry import install_from_registry, load_registry
 
 REPO = Path(__file__).resolve().parent.parent
 from conftest import HF_PATH
@@ -75,8 +74,9 @@ def test_cancel_leaves_no_partial_model(registry, home: Path) -> None:
     model = next(m for m in load_registry() if m.name == "tiny-clip")
     store = ModelStore(home / "models")
     with pytest.raises(DownloadCancelled):
-        install_from_registry(model, store, home / "cache" / "downloads", progress=lambda p: cancel.set(),
-                              cancel=cancel)
+        install_from_registry(
+            model, store, home / "cache" / "downloads", progress=lambda p: cancel.set(), cancel=cancel
+        )
     assert store.list() == [] and not list(home.rglob("*.part"))
     assert not [p for p in (home / "models").iterdir()] if (home / "models").exists() else True
 
@@ -84,8 +84,17 @@ def test_cancel_leaves_no_partial_model(registry, home: Path) -> None:
 def test_export_checkpoint_model_to_pair_round_trip(registry, home: Path, tmp_path: Path) -> None:
     run_cli("models", "download", "tiny-clip", home=home)
     run_cli("models", "export", "tiny-clip", "--out", str(tmp_path / "pair"), home=home)
-    run_cli("models", "import", "--image", str(tmp_path / "pair" / "image_encoder.pt"), "--text",
-            str(tmp_path / "pair" / "text_encoder.pt"), "--name", "tiny-pair", home=home)
+    run_cli(
+        "models",
+        "import",
+        "--image",
+        str(tmp_path / "pair" / "image_encoder.pt"),
+        "--text",
+        str(tmp_path / "pair" / "text_encoder.pt"),
+        "--name",
+        "tiny-pair",
+        home=home,
+    )
     store = ModelStore(home / "models")
     a, b = store.load_encoder("tiny-clip"), store.load_encoder("tiny-pair")
     images = torch.randn(3, 3, 64, 64, generator=torch.Generator().manual_seed(4))

@@ -14,15 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from conftest import import_colour_model, COLOURS, cli_json, colour_image, run_cli, write_image
+from conftest import COLOURS, cli_json, colour_image, import_colour_model, run_cli, write_image
 from hostile_files import make_hostile_corpus
-from motis_desktop.core import indexer as indexer_module
-from motis_desktop.core.library import LibraryStore
+
+from motis_desktop.core.library import indexer as indexer_module
+from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
 
-PALETTE_AXIS = {name: i for i, name in enumerate(
-    ["red", "green", "blue", "yellow", "orange", "purple", "pink", "cyan", "white", "black", "gray", "brown"])}
+PALETTE_AXIS = {
+    name: i
+    for i, name in enumerate(
+        ["red", "green", "blue", "yellow", "orange", "purple", "pink", "cyan", "white", "black", "gray", "brown"]
+    )
+}
 
 
 def fingerprint(root: Path) -> dict[bytes, tuple[str, int, int]]:
@@ -55,7 +59,7 @@ def test_hostile_corpus(home: Path, tmp_path: Path, colour_pair, monkeypatch) ->
     first = services.index()
     assert time.monotonic() - started < 120  # no hang
     skipped = {s.path: s.reason for s in first.skipped}
-    assert set(skipped) == set(bad), (set(skipped) ^ set(bad))
+    assert set(skipped) == set(bad), set(skipped) ^ set(bad)
     for path, word in bad.items():
         assert word.lower() in skipped[path].lower(), (path, skipped[path])
     indexed = {r.path for r in services.store.files() if r.error is None}
@@ -93,9 +97,8 @@ class _ConstantTextTower(torch.nn.Module):
 def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Path) -> None:
     """Every EXIF orientation 1-8 gives the upright picture's embedding under a model that sees layout;
     the same picture rotated without EXIF does not."""
-    from PIL import Image
-
     from hostile_files import _asymmetric
+    from PIL import Image
 
     torch.jit.script(_SpatialImageTower()).save(str(tmp_path / "image.pt"))
     torch.jit.script(_ConstantTextTower()).save(str(tmp_path / "text.pt"))
@@ -138,9 +141,12 @@ def test_sigkill_at_random_moments_then_resume(home: Path, tmp_path: Path, colou
     rng = random.Random(42)
     kills, progress = 0, []
     for _ in range(30):  # bounded: ten kills at random moments (start-up, scan, encoding, commits)
-        proc = subprocess.Popen([sys.executable, "-m", "motis_desktop.cli.main", "index", str(photos),
-                                 "--batch-size", "4"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "motis_desktop.cli.main", "index", str(photos), "--batch-size", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(1.0, 3.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -160,8 +166,9 @@ def test_sigkill_at_random_moments_then_resume(home: Path, tmp_path: Path, colou
     conn = sqlite3.connect(home / "library.sqlite3")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT path) FROM files").fetchone() == (300, 300)
-    rows = conn.execute("SELECT f.path, e.vector FROM files f JOIN embeddings e ON e.file_id = f.id "
-                        "WHERE e.model_id = ?", (model_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT f.path, e.vector FROM files f JOIN embeddings e ON e.file_id = f.id WHERE e.model_id = ?", (model_id,)
+    ).fetchall()
     conn.close()
     assert len(rows) == 300
     for raw_path, blob in rows:  # every vector belongs to its own file: its colour's axis is the largest
@@ -207,9 +214,13 @@ def test_second_process_reads_while_one_writes(home: Path, tmp_path: Path, colou
     cli_json("index", str(photos), home=home)
     _colour_folder(tmp_path / "more", 200)
     env = {**os.environ, "MOTIS_HOME": str(home)}
-    writer = subprocess.Popen([sys.executable, "-m", "motis_desktop.cli.main", "index", str(tmp_path / "more"),
-                               "--batch-size", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "motis_desktop.cli.main", "index", str(tmp_path / "more"), "--batch-size", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (home / "index.lock").exists() or _lock_free(home / "index.lock"):
@@ -272,7 +283,7 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path_factory) -> None:
         readable.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         code = (
             "import sys\n"
-            "from motis_desktop.core.imaging import load_image\n"
+            "from motis_desktop.core.images.decode import load_image\n"
             "from motis_desktop.core.errors import ImageError\n"
             f"print(load_image({str(readable)!r}).shape)\n"
             f"try:\n    load_image({str(locked)!r})\nexcept ImageError as e:\n    print('refused:', e)\n"
@@ -282,8 +293,14 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path_factory) -> None:
         if os.geteuid() == 0:
             assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root for this check"
             command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "PYTHONPATH": repo}, cwd=str(folder))
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": repo},
+            cwd=str(folder),
+        )
         assert proc.returncode == 0, proc.stderr
         assert "(32, 32, 3)" in proc.stdout and "refused: permission denied" in proc.stdout
     finally:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import COLOURS, cli_json, colour_image, import_colour_model, make_colour_folder, run_cli, write_image
 
-from conftest import import_colour_model, COLOURS, cli_json, colour_image, make_colour_folder, run_cli, write_image
-from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
 
 
@@ -79,15 +79,16 @@ def test_cli_strategies_agree_with_exact(home: Path, colour_pair, tmp_path: Path
 
 
 def test_schema_v1_library_is_migrated(home: Path) -> None:
-    from motis_desktop.core import library
+    from motis_desktop.core.library import store as library
 
     db = home / "old.sqlite3"
     conn = sqlite3.connect(db)
     conn.executescript(library._MIGRATIONS[1] + "; PRAGMA user_version = 1;")
     conn.execute("INSERT INTO folders(path, added_at) VALUES (?, 0)", (b"/photos",))
     conn.execute("INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (1, ?, 1, 1, 0)", (b"/photos/a",))
-    conn.execute("INSERT INTO embeddings(file_id, model_id, vector) VALUES (1, 'm', ?)",
-                 (np.ones(4, np.float32).tobytes(),))
+    conn.execute(
+        "INSERT INTO embeddings(file_id, model_id, vector) VALUES (1, 'm', ?)", (np.ones(4, np.float32).tobytes(),)
+    )
     conn.commit()
     conn.close()
     store = LibraryStore(db)
@@ -103,7 +104,7 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
 def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: Path) -> None:
     import time
 
-    from motis_desktop.core.search import SearchService
+    from motis_desktop.core.search.service import SearchService
 
     model_id = services.active_model().model_id
     service = SearchService(services.store, services.paths.cache_dir / "indexes", "annoy", background=True)

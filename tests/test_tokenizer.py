@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from motis_desktop.core.tokenizer import EOT_TOKEN, SOT_TOKEN, tokenize
+from motis_desktop.core.models.tokenizer import EOT_TOKEN, SOT_TOKEN, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_WHEEL = "open_clip_torch-3.3.0-py3-none-any.whl"
@@ -47,8 +47,21 @@ def reference_tokenizer(tmp_path_factory: pytest.TempPathFactory):
     wheel = cache / REFERENCE_WHEEL
     if not wheel.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "open_clip_torch==3.3.0", "-d", str(cache)], check=True, timeout=300)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "open_clip_torch==3.3.0",
+                "-d",
+                str(cache),
+            ],
+            check=True,
+            timeout=300,
+        )
     out = tmp_path_factory.mktemp("open_clip_ref")
     with zipfile.ZipFile(wheel) as zf:
         for name in ("open_clip/tokenizer.py", "open_clip/bpe_simple_vocab_16e6.txt.gz"):
@@ -62,17 +75,54 @@ def reference_tokenizer(tmp_path_factory: pytest.TempPathFactory):
 def _varied_texts(n: int) -> list[str]:
     rng = random.Random(1234)
     fixed = [
-        "Three cats on a sofa", "receipt from a restaurant", "sunset over the sea", "",
-        "   lots   of\twhitespace\n\nhere  ", "&amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt;", "Tom &amp; Jerry &quot;cartoon&quot;",
-        "café déjà vu naïve coöperate", "東京の夜景 と 富士山", "서울의 밤", "🐱🐶🎉 party time 🎂",
-        "ÆØÅ æøå ß ﬁ ligature", "don't can't we're they've I'm you'll he'd", "1234567890 3.14159 1e-9",
-        "mojibake: cafÃ© â€œquotesâ€", "a" * 500, "word " * 200, "\u200b zero\u00a0width\u2009spaces",
-        "UPPER lower MiXeD", "<start_of_text> literal <end_of_text>", "tab\tnewline\ncarriage\rreturn",
+        "Three cats on a sofa",
+        "receipt from a restaurant",
+        "sunset over the sea",
+        "",
+        "   lots   of\twhitespace\n\nhere  ",
+        "&amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt;",
+        "Tom &amp; Jerry &quot;cartoon&quot;",
+        "café déjà vu naïve coöperate",
+        "東京の夜景 と 富士山",
+        "서울의 밤",
+        "🐱🐶🎉 party time 🎂",
+        "ÆØÅ æøå ß ﬁ ligature",
+        "don't can't we're they've I'm you'll he'd",
+        "1234567890 3.14159 1e-9",
+        "mojibake: cafÃ© â€œquotesâ€",
+        "a" * 500,
+        "word " * 200,
+        "\u200b zero\u00a0width\u2009spaces",
+        "UPPER lower MiXeD",
+        "<start_of_text> literal <end_of_text>",
+        "tab\tnewline\ncarriage\rreturn",
     ]
-    alphabet = ("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?'\"-()[]{}#@&*%$ "
-                "éèêëàâäôöùûüçñ 中文字日本語한국어 αβγδ абвгд 😀🚀🌅🍕 \t\n&amp;&lt;&gt;&#39;")
-    words = ["photo", "of", "a", "the", "dog", "cat", "beach", "mountain", "receipt", "red", "car",
-             "birthday", "cake", "snow", "night", "city", "portrait", "family", "garden", "sunset"]
+    alphabet = (
+        "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ 0123456789 .,;:!?'\"-()[]{}#@&*%$ "
+        "éèêëàâäôöùûüçñ 中文字日本語한국어 αβγδ абвгд 😀🚀🌅🍕 \t\n&amp;&lt;&gt;&#39;"
+    )
+    words = [
+        "photo",
+        "of",
+        "a",
+        "the",
+        "dog",
+        "cat",
+        "beach",
+        "mountain",
+        "receipt",
+        "red",
+        "car",
+        "birthday",
+        "cake",
+        "snow",
+        "night",
+        "city",
+        "portrait",
+        "family",
+        "garden",
+        "sunset",
+    ]
     texts = list(fixed)
     while len(texts) < n:
         kind = rng.random()

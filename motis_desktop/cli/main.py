@@ -12,22 +12,25 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.imaging import PreprocessConfig
-from motis_desktop.core.indexes import CHOICES
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.search.indexes import CHOICES
 from motis_desktop.core.services import Services
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", default=argparse.SUPPRESS,
-                        help="app data folder (default: $MOTIS_HOME or the platform data folder)")
-    parser = argparse.ArgumentParser(prog="motis", parents=[common],
-                                     description="Find photos on your disk by describing them in words.")
+    common.add_argument(
+        "--home", default=argparse.SUPPRESS, help="app data folder (default: $MOTIS_HOME or the platform data folder)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="motis", parents=[common], description="Find photos on your disk by describing them in words."
+    )
     parser.add_argument("--version", action="version", version=f"motis {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -39,8 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
     imp.add_argument("--checkpoint", help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin)")
     imp.add_argument("--replace", action="store_true", help="replace an installed model of that name")
-    imp.add_argument("--image-size", type=int, help="input size of a TorchScript image tower (default: "
-                     "preprocess.json beside it, else 224)")
+    imp.add_argument(
+        "--image-size",
+        type=int,
+        help="input size of a TorchScript image tower (default: preprocess.json beside it, else 224)",
+    )
     lst = msub.add_parser("list", parents=[common], help="list installed models")
     lst.add_argument("--json", action="store_true")
     use = msub.add_parser("use", parents=[common], help="choose the active model")
@@ -75,8 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument("--json", action="store_true", help="print a JSON list of {path, score}")
-    srch.add_argument("--index", choices=CHOICES, help="vector index strategy for this search "
-                      "(default: the configured one, 'auto' unless set with 'motis config index')")
+    srch.add_argument(
+        "--index",
+        choices=CHOICES,
+        help="vector index strategy for this search "
+        "(default: the configured one, 'auto' unless set with 'motis config index')",
+    )
 
     cfg = sub.add_parser("config", parents=[common], help="show or change settings")
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
@@ -103,8 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
-        handler = {"models": _models, "index": _index, "search": _search, "status": _status,
-                   "config": _config, "eval": _eval}[args.command]
+        handler = {
+            "models": _models,
+            "index": _index,
+            "search": _search,
+            "status": _status,
+            "config": _config,
+            "eval": _eval,
+        }[args.command]
         return handler(services, args)
     except MotisError as exc:
         return _fail(str(exc))
@@ -177,7 +193,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.registry import load_registry
+    from motis_desktop.core.models.registry import load_registry
 
     installed = {m.name for m in services.models.list()}
     models = load_registry()
@@ -185,8 +201,9 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
     for m in models:
-        flags = ", ".join(x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed
-                                                                             else "") if x)
+        flags = ", ".join(
+            x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
+        )
         print(f"{m.name:16} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
         print(f"{'':16} {m.notes}")
         for f in m.files:
@@ -195,7 +212,7 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
 
 
 def _models_download(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.registry import InstallProgress, find_model, install_from_registry
+    from motis_desktop.core.models.registry import InstallProgress, find_model, install_from_registry
 
     model = find_model(args.name)
     bar = ByteProgress()
@@ -204,16 +221,25 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
         bar(f"{p.role} ({p.file_index + 1}/{p.file_count})", p.download)
 
     try:
-        info = install_from_registry(model, services.models, services.paths.cache_dir / "downloads", report,
-                                     timeout_s=args.timeout, replace=args.replace)
+        info = install_from_registry(
+            model,
+            services.models,
+            services.paths.cache_dir / "downloads",
+            report,
+            timeout_s=args.timeout,
+            replace=args.replace,
+        )
     finally:
         bar.close()
     if services.config.get("active_model") is None:
         services.use_model(info.name)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
-        check = {"pinned": "matches the pinned sha256", "server": "matches the server's sha256",
-                 "none": "no published checksum: recorded"}[f["verified_by"]]
+        check = {
+            "pinned": "matches the pinned sha256",
+            "server": "matches the server's sha256",
+            "none": "no published checksum: recorded",
+        }[f["verified_by"]]
         print(f"  {f['role']}: {f['size']} bytes, sha256 {f['sha256']} ({check})")
     return 0
 
@@ -224,8 +250,11 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     dataset = load_captions(args.captions, args.images, None if args.split == "all" else args.split)
     bar = ProgressBar()
     try:
-        result = evaluate(services.encoder(args.model), dataset,
-                          progress=lambda done, total: bar.simple(f"encoding images {done}/{total}"))
+        result = evaluate(
+            services.encoder(args.model),
+            dataset,
+            progress=lambda done, total: bar.simple(f"encoding images {done}/{total}"),
+        )
     finally:
         bar.close()
     if args.json:
@@ -253,8 +282,10 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.to_json())
         return 0
-    print(f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-          f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)")
+    print(
+        f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+        f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)"
+    )
     for item in summary.skipped:
         print(f"  skipped {item.path}: {item.reason}")
     return 0

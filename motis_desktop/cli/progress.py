@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from motis_desktop.core.indexer import Progress
+from motis_desktop.core.library.indexer import Progress
 
 
 def format_duration(seconds: float | None) -> str:
@@ -38,8 +38,10 @@ class ProgressBar:
         else:
             width = 30
             filled = int(width * p.done / max(p.total, 1))
-            line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} "
-                    f"{p.rate:.1f} img/s ETA {format_duration(p.eta_s)} skipped {p.skipped}")
+            line = (
+                f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} "
+                f"{p.rate:.1f} img/s ETA {format_duration(p.eta_s)} skipped {p.skipped}"
+            )
         self.stream.write("\r\x1b[K" + line)
         self.stream.flush()
         self._shown = True
@@ -68,5 +70,7 @@ class ByteProgress(ProgressBar):
     def __call__(self, label: str, p: object) -> None:  # type: ignore[override]
         done, total = getattr(p, "done", 0), getattr(p, "total", None)
         size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
-        self.simple(f"downloading {label}: {size} at {getattr(p, 'rate', 0.0) / 1e6:.1f} MB/s "
-                    f"ETA {format_duration(getattr(p, 'eta_s', None))}")
+        self.simple(
+            f"downloading {label}: {size} at {getattr(p, 'rate', 0.0) / 1e6:.1f} MB/s "
+            f"ETA {format_duration(getattr(p, 'eta_s', None))}"
+        )

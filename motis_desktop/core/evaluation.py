@@ -14,18 +14,19 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.imaging import preprocess_file
+from motis_desktop.core.images.preprocess import preprocess_file
 
 if TYPE_CHECKING:
-    from motis_desktop.core.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder
 
 KS = (1, 5, 10)
 
@@ -73,8 +74,9 @@ def load_captions(captions_file: Path, images_dir: Path, split: str | None = "te
         raise MotisError(f"{captions_file}: no images with captions" + (f" in split {split!r}" if split else ""))
     missing = [p for p in images if not p.is_file()]
     if missing:
-        raise MotisError(f"{len(missing)} images listed in {captions_file} are missing under {images_dir}, "
-                         f"e.g. {missing[0]}")
+        raise MotisError(
+            f"{len(missing)} images listed in {captions_file} are missing under {images_dir}, e.g. {missing[0]}"
+        )
     return CaptionedSet(images, captions, np.asarray(owner, dtype=np.int64))
 
 
@@ -100,9 +102,13 @@ def recall_at_k(similarity: np.ndarray, caption_image: np.ndarray, ks: tuple[int
     return out
 
 
-def evaluate(encoder: "Encoder", dataset: CaptionedSet, batch_size: int = 32,
-             progress: Callable[[int, int], None] | None = None,
-             cancel: threading.Event | None = None) -> dict[str, float | int]:
+def evaluate(
+    encoder: Encoder,
+    dataset: CaptionedSet,
+    batch_size: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> dict[str, float | int]:
     """Encode every image and caption, then compute R@1/5/10 both ways."""
     cfg = encoder.preprocess_config
     total = len(dataset.image_paths)

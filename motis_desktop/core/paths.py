@@ -29,7 +29,7 @@ class AppPaths:
     home: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike[str] | None = None) -> "AppPaths":
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
         """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default."""
         return cls(Path(home).expanduser().resolve() if home else default_home().resolve())
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.indexes import CHOICES
-from motis_desktop.core.indexer import IndexSummary, Indexer, ProgressFn
-from motis_desktop.core.library import Folder, LibraryCorrupt, LibraryStore
-from motis_desktop.core.models import ModelInfo, ModelStore
+from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
+from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore
+from motis_desktop.core.models.installed import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
-from motis_desktop.core.search import SearchHit, SearchService
+from motis_desktop.core.search.indexes import CHOICES
+from motis_desktop.core.search.service import SearchHit, SearchService
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class Services:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, home: str | os.PathLike[str] | None = None) -> "Services":
+    def open(cls, home: str | os.PathLike[str] | None = None) -> Services:
         return cls(AppPaths.resolve(home))
 
     @property
@@ -69,17 +68,20 @@ class Services:
         folders = [f for f in self.config.get("library_folders", []) if isinstance(f, str)]
         for folder in folders:
             store.add_folder(folder)
-        self.recovery = (f"the library database was damaged ({exc}); it was kept as {backup} and a fresh "
-                         f"library was started with your {len(folders)} folder(s) — indexing rebuilds it from "
-                         "the photos")
+        self.recovery = (
+            f"the library database was damaged ({exc}); it was kept as {backup} and a fresh "
+            f"library was started with your {len(folders)} folder(s) — indexing rebuilds it from "
+            "the photos"
+        )
         log.warning(self.recovery)
         return store
 
     @property
     def search_service(self) -> SearchService:
         if self._search is None:
-            self._search = SearchService(self.store, self.paths.cache_dir / "indexes", self.index_strategy(),
-                                         background=self.background_rebuilds)
+            self._search = SearchService(
+                self.store, self.paths.cache_dir / "indexes", self.index_strategy(), background=self.background_rebuilds
+            )
         return self._search
 
     def index_strategy(self) -> str:
@@ -158,8 +160,13 @@ class Services:
         # A copy outside the database, so a damaged library can be rebuilt from the same folders.
         self.config.set("library_folders", [f.path for f in self.store.folders()])
 
-    def index(self, model: str | None = None, progress: ProgressFn | None = None,
-              cancel: threading.Event | None = None, batch_size: int = 16) -> IndexSummary:
+    def index(
+        self,
+        model: str | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+    ) -> IndexSummary:
         """Bring every library folder up to date for a model."""
         return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
 
@@ -171,4 +178,3 @@ class Services:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
             service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy)
         return service.search_text(self.encoder(model), text, k)
-

@@ -21,8 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("MoTIS Desktop")
     app.setApplicationVersion(__version__)
     services = Services.open(args.home)
-    logging.basicConfig(filename=str(services.paths.home / "motis-desktop.log"), level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        filename=str(services.paths.home / "motis-desktop.log"),
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     window = MainWindow(services)
     window.show()
     code = app.exec()

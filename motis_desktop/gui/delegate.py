@@ -20,15 +20,21 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.cell, self.cell + TEXT_HEIGHT)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         painter.save()
         rect = option.rect
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if selected:
             painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
-        image_rect = QRect(rect.x() + PADDING, rect.y() + PADDING, rect.width() - 2 * PADDING,
-                           rect.height() - TEXT_HEIGHT - 2 * PADDING)
+        image_rect = QRect(
+            rect.x() + PADDING,
+            rect.y() + PADDING,
+            rect.width() - 2 * PADDING,
+            rect.height() - TEXT_HEIGHT - 2 * PADDING,
+        )
         error = index.data(Roles.ERROR)
         pixmap = None if error else index.data(Roles.THUMBNAIL)
         target = image_rect
@@ -55,11 +61,11 @@ class ThumbnailDelegate(QStyledItemDelegate):
             font.setBold(True)
             painter.setFont(font)
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{score:.3f}")
-        text_rect = QRect(rect.x() + PADDING, rect.bottom() - TEXT_HEIGHT - 2, rect.width() - 2 * PADDING,
-                          TEXT_HEIGHT)
+        text_rect = QRect(rect.x() + PADDING, rect.bottom() - TEXT_HEIGHT - 2, rect.width() - 2 * PADDING, TEXT_HEIGHT)
         painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
-        name = painter.fontMetrics().elidedText(str(index.data(Qt.ItemDataRole.DisplayRole)),
-                                                Qt.TextElideMode.ElideMiddle, text_rect.width())
+        name = painter.fontMetrics().elidedText(
+            str(index.data(Qt.ItemDataRole.DisplayRole)), Qt.TextElideMode.ElideMiddle, text_rect.width()
+        )
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
         painter.restore()

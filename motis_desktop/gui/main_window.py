@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.cli.progress import format_duration
-from motis_desktop.core.indexer import IndexSummary, Progress
-from motis_desktop.core.search import SearchHit
+from motis_desktop.core.library.indexer import IndexSummary, Progress
+from motis_desktop.core.search.service import SearchHit
 from motis_desktop.core.services import Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT, ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
@@ -47,9 +47,11 @@ RESULT_EDGE = 512  # search results are shown at high resolution
 RESULT_CELL = 300
 DEFAULT_TOP_K = 50
 DEFAULT_THUMB = 160
-NO_MODEL_TEXT = ("No model installed yet: use File ▸ Install model… to download one or import model files,\n"
-                 "or from a terminal: motis models download motis-vits16\n"
-                 "or: motis models import --checkpoint FILE --name NAME")
+NO_MODEL_TEXT = (
+    "No model installed yet: use File ▸ Install model… to download one or import model files,\n"
+    "or from a terminal: motis models download motis-vits16\n"
+    "or: motis models import --checkpoint FILE --name NAME"
+)
 
 
 class MainWindow(QMainWindow):
@@ -127,8 +129,10 @@ class MainWindow(QMainWindow):
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("QLabel { font-size: 16px; color: palette(mid); border: 3px dashed palette(mid);"
-                                 " border-radius: 16px; margin: 40px; padding: 40px; }")
+        self.empty.setStyleSheet(
+            "QLabel { font-size: 16px; color: palette(mid); border: 3px dashed palette(mid);"
+            " border-radius: 16px; margin: 40px; padding: 40px; }"
+        )
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
@@ -169,12 +173,17 @@ class MainWindow(QMainWindow):
         self.addActions([add, reindex, settings, quit_])
         for keys in ("Ctrl+F", "/"):
             QShortcut(QKeySequence(keys), self, activated=self._focus_search)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.reset,
-                  context=Qt.ShortcutContext.WindowShortcut)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Escape), self, activated=self.reset, context=Qt.ShortcutContext.WindowShortcut
+        )
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.search and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and self.model.rowCount():
+        if (
+            obj is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+            and self.model.rowCount()
+        ):
             self.view.setFocus()
             if not self.view.currentIndex().isValid():
                 self.view.setCurrentIndex(self.model.index(0))
@@ -320,8 +329,10 @@ class MainWindow(QMainWindow):
     def _index_finished(self, summary: IndexSummary) -> None:
         self._last_skipped = [(s.path, s.reason) for s in summary.skipped]
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
-        self._note = (f"{verb}: {summary.encoded} encoded, {summary.renamed} renamed, {summary.removed} removed, "
-                      f"{len(summary.skipped)} skipped")
+        self._note = (
+            f"{verb}: {summary.encoded} encoded, {summary.renamed} renamed, {summary.removed} removed, "
+            f"{len(summary.skipped)} skipped"
+        )
         self.skipped_button.setVisible(bool(self._last_skipped))
         self.reload_gallery()
 
@@ -343,8 +354,12 @@ class MainWindow(QMainWindow):
 
     def _show_skipped(self) -> None:
         lines = "\n".join(f"{path}: {reason}" for path, reason in self._last_skipped[:500])
-        box = QMessageBox(QMessageBox.Icon.Information, "Skipped files",
-                          f"{len(self._last_skipped)} files could not be indexed.", parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Skipped files",
+            f"{len(self._last_skipped)} files could not be indexed.",
+            parent=self,
+        )
         box.setDetailedText(lines)
         box.exec()
 
@@ -367,15 +382,20 @@ class MainWindow(QMainWindow):
             return
         self.status_label.setText(f"Searching for “{text}”…")
         k = self.top_k
-        self.backend.submit(lambda s: s.search(text, k), lambda hits: self._show_results(text, hits),
-                            lambda msg: self.status_label.setText(f"Search failed: {msg}"))
+        self.backend.submit(
+            lambda s: s.search(text, k),
+            lambda hits: self._show_results(text, hits),
+            lambda msg: self.status_label.setText(f"Search failed: {msg}"),
+        )
 
     def find_similar(self, file_id: int, name: str) -> None:
         if self.encoder is None:
             return
         model_id, k = self.encoder.model_id, self.top_k
-        self.backend.submit(lambda s: s.search_service.similar(model_id, file_id, k),
-                            lambda hits: self._show_results(f"like {name}", hits))
+        self.backend.submit(
+            lambda s: s.search_service.similar(model_id, file_id, k),
+            lambda hits: self._show_results(f"like {name}", hits),
+        )
 
     def _show_results(self, label: str, hits: list[SearchHit]) -> None:
         self._results_for = label
@@ -413,8 +433,9 @@ class MainWindow(QMainWindow):
         menu.addAction("Open", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path))))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
-        similar = menu.addAction("Find similar", lambda: self.find_similar(index.data(Roles.FILE_ID),
-                                                                           os.path.basename(path)))
+        similar = menu.addAction(
+            "Find similar", lambda: self.find_similar(index.data(Roles.FILE_ID), os.path.basename(path))
+        )
         similar.setEnabled(self.encoder is not None)
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
@@ -422,9 +443,15 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         active = self.services.active_model()
-        dialog = SettingsDialog([f.path for f in self.services.store.folders()],
-                                [m.name for m in self.services.models.list()], active.name if active else None,
-                                self.services.index_strategy(), self.top_k, self.thumb_size, self)
+        dialog = SettingsDialog(
+            [f.path for f in self.services.store.folders()],
+            [m.name for m in self.services.models.list()],
+            active.name if active else None,
+            self.services.index_strategy(),
+            self.top_k,
+            self.thumb_size,
+            self,
+        )
         if dialog.exec():
             self.apply_settings(dialog.values())
 
@@ -456,8 +483,11 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        folders = [url.toLocalFile() for url in event.mimeData().urls()
-                   if url.isLocalFile() and os.path.isdir(url.toLocalFile())]
+        folders = [
+            url.toLocalFile()
+            for url in event.mimeData().urls()
+            if url.isLocalFile() and os.path.isdir(url.toLocalFile())
+        ]
         if folders:
             event.acceptProposedAction()
             self.add_folders(folders)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.cli.progress import format_duration
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.registry import InstallProgress, RegistryModel, install_from_registry, load_registry
+from motis_desktop.core.models.registry import InstallProgress, RegistryModel, install_from_registry, load_registry
 from motis_desktop.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,9 @@ class ModelDialog(QDialog):
         self.registry: list[RegistryModel] = sorted(load_registry(), key=lambda m: not m.recommended)
         self.choice = QComboBox()
         for model in self.registry:
-            label = f"{model.display_name} — {model.size / 1e6:.0f} MB" + (" (recommended)" if model.recommended else "")
+            label = f"{model.display_name} — {model.size / 1e6:.0f} MB" + (
+                " (recommended)" if model.recommended else ""
+            )
             self.choice.addItem(label, model.name)
         self.details = QLabel()
         self.details.setWordWrap(True)
@@ -85,8 +88,10 @@ class ModelDialog(QDialog):
         self.import_button.clicked.connect(self.choose_files)
         later = QPushButton("Later")
         later.clicked.connect(self.reject)
-        intro = QLabel("MoTIS Desktop needs a model that turns photos and words into vectors. "
-                       "It is downloaded once and then everything runs offline on this computer.")
+        intro = QLabel(
+            "MoTIS Desktop needs a model that turns photos and words into vectors. "
+            "It is downloaded once and then everything runs offline on this computer."
+        )
         intro.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.import_button)
@@ -106,8 +111,10 @@ class ModelDialog(QDialog):
 
     def _show_details(self) -> None:
         model = self.selected()
-        self.details.setText(f"{model.notes}\n\nLicence: {model.license}\nFiles: "
-                             + ", ".join(f"{f.role} ({(f.size or 0) / 1e6:.0f} MB)" for f in model.files))
+        self.details.setText(
+            f"{model.notes}\n\nLicence: {model.license}\nFiles: "
+            + ", ".join(f"{f.role} ({(f.size or 0) / 1e6:.0f} MB)" for f in model.files)
+        )
         self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
 
     # -- download ------------------------------------------------------------------
@@ -125,11 +132,13 @@ class ModelDialog(QDialog):
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Choose a TorchScript pair (2 files) or one checkpoint", str(Path.home()),
-            "Models (*.pt *.pth *.bin *.safetensors);;All files (*)")
+            self,
+            "Choose a TorchScript pair (2 files) or one checkpoint",
+            str(Path.home()),
+            "Models (*.pt *.pth *.bin *.safetensors);;All files (*)",
+        )
         if files:
-            name, ok = QInputDialog.getText(self, "Model name", "Install the model as:",
-                                            text=_default_name(files))
+            name, ok = QInputDialog.getText(self, "Model name", "Install the model as:", text=_default_name(files))
             if ok and name.strip():
                 self.import_files(files, name.strip())
 
@@ -137,9 +146,11 @@ class ModelDialog(QDialog):
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
         store = self.services.models
         if len(files) == 2:
-            answer = QMessageBox.question(self, "Import TorchScript files",
-                                          "TorchScript files can contain code. Import them only if you trust "
-                                          "where they came from.\n\nImport?")
+            answer = QMessageBox.question(
+                self,
+                "Import TorchScript files",
+                "TorchScript files can contain code. Import them only if you trust where they came from.\n\nImport?",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
 
@@ -150,6 +161,7 @@ class ModelDialog(QDialog):
                 except ModelError:
                     return store.import_pair(second, first, name).name  # the guess was wrong
         elif len(files) == 1:
+
             def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
                 return store.import_checkpoint(files[0], name).name
         else:
@@ -185,8 +197,10 @@ class ModelDialog(QDialog):
             self.progress_dialog.setRange(0, 1000)
             self.progress_dialog.setValue(int(1000 * d.done / d.total))
         size = f"{d.done / 1e6:.1f} of {d.total / 1e6:.1f} MB" if d.total else f"{d.done / 1e6:.1f} MB"
-        self.progress_dialog.setLabelText(f"File {p.file_index + 1} of {p.file_count} ({p.role}): {size}\n"
-                                          f"{d.rate / 1e6:.1f} MB/s, {format_duration(d.eta_s)} left")
+        self.progress_dialog.setLabelText(
+            f"File {p.file_index + 1} of {p.file_count} ({p.role}): {size}\n"
+            f"{d.rate / 1e6:.1f} MB/s, {format_duration(d.eta_s)} left"
+        )
 
     def _on_done(self, name: str) -> None:
         self.services.use_model(name)
@@ -199,8 +213,10 @@ class ModelDialog(QDialog):
         if self.runner is not None and self.runner.cancelled:
             return  # the user cancelled: nothing to report, nothing was installed
         box = QMessageBox(QMessageBox.Icon.Warning, "Model not installed", message, parent=self)
-        box.setInformativeText("Without internet you can download the files elsewhere and use "
-                               "“Import model files…” (or: motis models import).")
+        box.setInformativeText(
+            "Without internet you can download the files elsewhere and use "
+            "“Import model files…” (or: motis models import)."
+        )
         box.open()
         self.error_box = box
 

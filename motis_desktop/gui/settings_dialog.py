@@ -17,14 +17,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from motis_desktop.core.indexes import CHOICES
+from motis_desktop.core.search.indexes import CHOICES
 
 
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; the caller applies ``values()`` when accepted."""
 
-    def __init__(self, folders: list[str], models: list[str], active_model: str | None, strategy: str,
-                 top_k: int, thumb_size: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        folders: list[str],
+        models: list[str],
+        active_model: str | None,
+        strategy: str,
+        top_k: int,
+        thumb_size: int,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.folders = QListWidget()
@@ -33,8 +41,9 @@ class SettingsDialog(QDialog):
         remove = QPushButton("Remove from library")
         remove.setToolTip("The photos stay on disk; only the library forgets them.")
         add.clicked.connect(self._add_folder)
-        remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
-                                        for i in self.folders.selectedItems()])
+        remove.clicked.connect(
+            lambda: [self.folders.takeItem(self.folders.row(i)) for i in self.folders.selectedItems()]
+        )
         buttons = QHBoxLayout()
         buttons.addWidget(add)
         buttons.addWidget(remove)

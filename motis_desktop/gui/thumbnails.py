@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.imaging import decode_image, load_image
+from motis_desktop.core.images.decode import decode_image, load_image
 
 STALE_S = 1.0
 
@@ -102,7 +102,7 @@ def _to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def refresh_view_on_thumbnails(view: QAbstractItemView, manager: "ThumbnailManager", delay_ms: int = 50) -> QTimer:
+def refresh_view_on_thumbnails(view: QAbstractItemView, manager: ThumbnailManager, delay_ms: int = 50) -> QTimer:
     """Repaint ``view`` shortly after thumbnails arrive (coalesced).
 
     Repainting re-requests every row still on screen, which keeps those requests fresh while slow
@@ -121,8 +121,9 @@ class ThumbnailManager(QObject):
 
     ready = Signal(str)  # path whose thumbnail (any size) became available or failed
 
-    def __init__(self, cache_dir: Path, memory_items: int = 2000, workers: int | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, cache_dir: Path, memory_items: int = 2000, workers: int | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.cache_dir = cache_dir
         self.memory_items = memory_items

@@ -8,16 +8,17 @@ core indexer with progress, cancellation and errors as signals.
 
 from __future__ import annotations
 
-import threading
 import logging
-from typing import Any, Callable
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.indexer import Indexer, IndexSummary, Progress
-from motis_desktop.core.library import LibraryStore
-from motis_desktop.core.locking import LibraryBusy
+from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress
+from motis_desktop.core.library.locking import LibraryBusy
+from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppPaths
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Row
@@ -31,8 +32,13 @@ class _JobSignals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-                 on_error: Callable[[str], None] | None, signals: _JobSignals) -> None:
+    def __init__(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None] | None,
+        signals: _JobSignals,
+    ) -> None:
         super().__init__()
         self.fn, self.on_done, self.on_error, self.signals = fn, on_done, on_error, signals
 
@@ -68,8 +74,12 @@ class Backend(QObject):
             self._services = Services(self.paths, background_rebuilds=True)
         return self._services
 
-    def submit(self, fn: Callable[[Services], Any], on_done: Callable[[Any], None],
-               on_error: Callable[[str], None] | None = None) -> None:
+    def submit(
+        self,
+        fn: Callable[[Services], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
         """Run ``fn(services)`` in the background; ``on_done(result)``/``on_error(msg)`` on the GUI thread."""
         self.pool.start(_Job(lambda: fn(self.services), on_done, on_error, self._signals))
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from motis_desktop.core.encoders.base import Encoder
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.imaging import PreprocessConfig
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.encoders.base import Encoder
 
 
 def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:

@@ -9,7 +9,6 @@ re-importing different weights under the same name never mixes vectors.
 
 from __future__ import annotations
 
-
 import hashlib
 import json
 import os
@@ -23,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.imaging import PreprocessConfig
+from motis_desktop.core.images.preprocess import PreprocessConfig
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder
 
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
@@ -88,15 +87,21 @@ class ModelStore:
             raise ModelError(f"no model named {name!r} (installed: {installed})")
         return self._read_manifest(folder)
 
-    def import_pair(self, image_file: str | os.PathLike[str], text_file: str | os.PathLike[str], name: str,
-                    preprocess_config: PreprocessConfig | None = None, replace: bool = False,
-                    origin: dict | None = None) -> ModelInfo:
+    def import_pair(
+        self,
+        image_file: str | os.PathLike[str],
+        text_file: str | os.PathLike[str],
+        name: str,
+        preprocess_config: PreprocessConfig | None = None,
+        replace: bool = False,
+        origin: dict | None = None,
+    ) -> ModelInfo:
         """Copy a seed-format TorchScript pair in, probe it, and install it as ``name``.
 
         Without ``preprocess_config``, a ``preprocess.json`` beside the image file (written by
         :meth:`export_pair`) is used, else CLIP's 224 px settings.
         """
-        from motis_desktop.core.encoders.torchscript_pair import load_pair_encoder
+        from motis_desktop.core.models.encoders.torchscript_pair import load_pair_encoder
 
         if preprocess_config is None:
             preprocess_config = read_preprocess_json(Path(image_file).parent / PREPROCESS_JSON)
@@ -109,12 +114,13 @@ class ModelStore:
 
         return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, origin=origin)
 
-    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False,
-                          origin: dict | None = None) -> ModelInfo:
+    def import_checkpoint(
+        self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
+    ) -> ModelInfo:
         """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``."""
         from safetensors.torch import save_file
 
-        from motis_desktop.core.encoders.checkpoint import build_clip, clip_encoder, load_state_dict
+        from motis_desktop.core.models.encoders.checkpoint import build_clip, clip_encoder, load_state_dict
 
         source = Path(checkpoint)
         sd = load_state_dict(source)
@@ -126,9 +132,16 @@ class ModelStore:
             def validate(files: dict[str, Path]) -> Encoder:
                 return clip_encoder(model, name)  # the weights were loaded and checked above
 
-            return self._install(name, FORMAT_CHECKPOINT, {"checkpoint": converted},
-                                 {"checkpoint": "model.safetensors"}, validate, replace, source_label=str(source),
-                                 origin=origin)
+            return self._install(
+                name,
+                FORMAT_CHECKPOINT,
+                {"checkpoint": converted},
+                {"checkpoint": "model.safetensors"},
+                validate,
+                replace,
+                source_label=str(source),
+                origin=origin,
+            )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
@@ -143,7 +156,7 @@ class ModelStore:
             for src, dst in zip((folder / info.files["image"], folder / info.files["text"]), targets):
                 shutil.copyfile(src, dst)
             return targets
-        from motis_desktop.core.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
+        from motis_desktop.core.models.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
 
         path = folder / info.files["checkpoint"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
@@ -158,12 +171,18 @@ class ModelStore:
         info = self.get(name)
         folder = self.models_dir / name
         if info.format == FORMAT_PAIR:
-            from motis_desktop.core.encoders.torchscript_pair import load_pair_encoder
+            from motis_desktop.core.models.encoders.torchscript_pair import load_pair_encoder
 
-            return load_pair_encoder(folder / info.files["image"], folder / info.files["text"], info.model_id,
-                                     info.preprocess_config, info.context_length, info.embed_dim)
+            return load_pair_encoder(
+                folder / info.files["image"],
+                folder / info.files["text"],
+                info.model_id,
+                info.preprocess_config,
+                info.context_length,
+                info.embed_dim,
+            )
         if info.format == FORMAT_CHECKPOINT:
-            from motis_desktop.core.encoders.checkpoint import checkpoint_encoder
+            from motis_desktop.core.models.encoders.checkpoint import checkpoint_encoder
 
             return checkpoint_encoder(folder / info.files["checkpoint"], info.model_id, info.preprocess_config)
         raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
@@ -174,9 +193,17 @@ class ModelStore:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         return self.models_dir
 
-    def _install(self, name: str, fmt: str, sources: dict[str, Path], targets: dict[str, str],
-                 validate: Any, replace: bool, source_label: str | None = None,
-                 origin: dict | None = None) -> ModelInfo:
+    def _install(
+        self,
+        name: str,
+        fmt: str,
+        sources: dict[str, Path],
+        targets: dict[str, str],
+        validate: Any,
+        replace: bool,
+        source_label: str | None = None,
+        origin: dict | None = None,
+    ) -> ModelInfo:
         if not _NAME_RE.match(name):
             raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
         final = self.models_dir / name
@@ -196,10 +223,18 @@ class ModelStore:
             model_id = f"{name}-{digest.hexdigest()[:12]}"
             cfg = encoder.preprocess_config
             info = ModelInfo(
-                name=name, format=fmt, model_id=model_id, embed_dim=encoder.embed_dim, files=targets,
-                image_size=cfg.size, mean=cfg.mean, std=cfg.std, context_length=encoder.context_length,
+                name=name,
+                format=fmt,
+                model_id=model_id,
+                embed_dim=encoder.embed_dim,
+                files=targets,
+                image_size=cfg.size,
+                mean=cfg.mean,
+                std=cfg.std,
+                context_length=encoder.context_length,
                 source=source_label or ", ".join(str(p) for p in sources.values()),
-                size_bytes=sum(p.stat().st_size for p in staged.values()), origin=origin or {},
+                size_bytes=sum(p.stat().st_size for p in staged.values()),
+                origin=origin or {},
             )
             write_json_atomic(staging / MANIFEST, info.to_json())
             if final.exists():
@@ -224,7 +259,7 @@ class ModelStore:
             raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
 
 
-def _copy_hashing(src: Path, dst: Path, digest: "hashlib._Hash") -> None:
+def _copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while chunk := fin.read(1 << 20):
             digest.update(chunk)

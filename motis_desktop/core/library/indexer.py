@@ -13,26 +13,27 @@ Progress is reported through a callback; a ``threading.Event`` cancels.
 
 from __future__ import annotations
 
-
 import hashlib
 import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.imaging import decode_image, preprocess, read_image_bytes
-from motis_desktop.core.library import EncodedFile, FileRecord, LibraryStore, is_within
-from motis_desktop.core.locking import IndexLock
-from motis_desktop.core.scanner import ScanEntry, scan_folder
+from motis_desktop.core.images.decode import decode_image, read_image_bytes
+from motis_desktop.core.images.preprocess import preprocess
+from motis_desktop.core.library.locking import IndexLock
+from motis_desktop.core.library.scanner import ScanEntry, scan_folder
+from motis_desktop.core.library.store import EncodedFile, FileRecord, LibraryStore, is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,9 @@ class Indexer:
 
     # -- phase 1: scan and diff ---------------------------------------------
 
-    def _scan(self, folders: list, summary: IndexSummary, cancel: threading.Event,
-              progress: ProgressFn | None, started: float) -> None:
+    def _scan(
+        self, folders: list, summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None, started: float
+    ) -> None:
         by_path = {r.path: r for r in self.store.files()}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
@@ -161,8 +163,19 @@ class Indexer:
                     summary.unchanged += 1
             if progress:
                 elapsed = time.monotonic() - started
-                progress(Progress("scan", n + 1, len(folders), 0, len(summary.skipped), elapsed,
-                                  len(seen) / max(elapsed, 1e-6), None, folder.path))
+                progress(
+                    Progress(
+                        "scan",
+                        n + 1,
+                        len(folders),
+                        0,
+                        len(summary.skipped),
+                        elapsed,
+                        len(seen) / max(elapsed, 1e-6),
+                        None,
+                        folder.path,
+                    )
+                )
         missing = [r for path, r in by_path.items() if path not in seen]
         renamed = _match_renames(missing, new)
         renamed_paths = {path for _, _, path, _, _ in renamed}
@@ -175,8 +188,9 @@ class Indexer:
 
     # -- phase 2: decode ahead, encode in batches, commit per batch -----------
 
-    def _encode(self, todo: list[FileRecord], summary: IndexSummary, cancel: threading.Event,
-                progress: ProgressFn | None) -> None:
+    def _encode(
+        self, todo: list[FileRecord], summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None
+    ) -> None:
         total = len(todo)
         if not total:
             return
@@ -203,8 +217,19 @@ class Indexer:
                     if progress:
                         elapsed = time.monotonic() - started
                         rate = done / max(elapsed, 1e-6)
-                        progress(Progress("encode", done, total, summary.encoded, len(summary.skipped), elapsed,
-                                          rate, (total - done) / rate if rate > 0 else None, batch[-1].record.path))
+                        progress(
+                            Progress(
+                                "encode",
+                                done,
+                                total,
+                                summary.encoded,
+                                len(summary.skipped),
+                                elapsed,
+                                rate,
+                                (total - done) / rate if rate > 0 else None,
+                                batch[-1].record.path,
+                            )
+                        )
                     if cancel.is_set():
                         summary.cancelled = done < total
                         break

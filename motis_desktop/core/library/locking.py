@@ -30,7 +30,7 @@ class IndexLock:
         self.path = path
         self._fd: int | None = None
 
-    def __enter__(self) -> "IndexLock":
+    def __enter__(self) -> IndexLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -42,15 +42,18 @@ class IndexLock:
             holder = _read_pid(fd)
             os.close(fd)
             who = f" (pid {holder})" if holder else ""
-            raise LibraryBusy(f"another MoTIS process{who} is updating this library; "
-                              "searching still works — try indexing again when it has finished") from None
+            raise LibraryBusy(
+                f"another MoTIS process{who} is updating this library; "
+                "searching still works — try indexing again when it has finished"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._fd is not None:
             if fcntl is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -37,7 +37,7 @@ class CLIPConfig:
         return max(self.vision_width // 64, 1)
 
     @classmethod
-    def from_state_dict(cls, sd: dict[str, torch.Tensor]) -> "CLIPConfig":
+    def from_state_dict(cls, sd: dict[str, torch.Tensor]) -> CLIPConfig:
         """Infer the configuration from tensor shapes, as OpenAI's ``build_model`` does."""
         if "visual.proj" not in sd or "visual.conv1.weight" not in sd:
             raise KeyError("not a ViT CLIP state dict (no visual.conv1.weight / visual.proj)")

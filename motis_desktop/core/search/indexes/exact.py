@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.search.indexes.base import VectorIndex
 from motis_desktop.core.vectors import l2_normalize
-from motis_desktop.core.indexes.base import VectorIndex
 
 _BLOCK = 65536  # rows converted to float32 at a time when the matrix is stored as float16
 

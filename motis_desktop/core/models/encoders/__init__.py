@@ -5,6 +5,6 @@ OpenAI/open_clip ViT checkpoint run by our own ``torch.nn`` CLIP
 (``checkpoint``). Both return L2-normalized float32 NumPy arrays.
 """
 
-from motis_desktop.core.encoders.base import Encoder
+from motis_desktop.core.models.encoders.base import Encoder
 
 __all__ = ["Encoder"]

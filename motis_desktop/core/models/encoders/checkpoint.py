@@ -15,11 +15,11 @@ from pathlib import Path
 import torch
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.encoders.base import Encoder
-from motis_desktop.core.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.encoders.torchscript_pair import _short, load_torchscript
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.imaging import PreprocessConfig
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.encoders.base import Encoder
+from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+from motis_desktop.core.models.encoders.torchscript_pair import _short, load_torchscript
 
 # Keys some checkpoints carry that are not parameters of our modules.
 _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}

@@ -1,7 +1,7 @@
 """Installable models (``resources/models.json``) and their download + install.
 
 Each file is downloaded (with resume, verification and cancel; see
-:mod:`motis_desktop.core.download`) into ``cache/downloads/`` and then
+:mod:`motis_desktop.core.models.download`) into ``cache/downloads/`` and then
 installed through :class:`ModelStore`, which validates the model and renames
 it into place, so a failed or cancelled download never leaves a model behind.
 The size and sha256 actually received are recorded in the model's manifest.
@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from motis_desktop.core.download import DownloadError, DownloadProgress, DownloadResult, download
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.imaging import PreprocessConfig
-from motis_desktop.core.models import FORMAT_CHECKPOINT, FORMAT_PAIR, ModelInfo, ModelStore
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult, download
+from motis_desktop.core.models.installed import FORMAT_CHECKPOINT, FORMAT_PAIR, ModelInfo, ModelStore
 from motis_desktop.core.resources import resource_path
 
 REGISTRY_FILE = "models.json"
@@ -54,11 +55,25 @@ class RegistryModel:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "display_name": self.display_name, "format": self.format,
-            "embed_dim": self.embed_dim, "size": self.size, "license": self.license, "notes": self.notes,
+            "name": self.name,
+            "display_name": self.display_name,
+            "format": self.format,
+            "embed_dim": self.embed_dim,
+            "size": self.size,
+            "license": self.license,
+            "notes": self.notes,
             "recommended": self.recommended,
-            "files": [{"role": f.role, "url": f.url, "alternate_urls": list(f.alternate_urls), "size": f.size,
-                       "sha256": f.sha256, "description": f.description} for f in self.files],
+            "files": [
+                {
+                    "role": f.role,
+                    "url": f.url,
+                    "alternate_urls": list(f.alternate_urls),
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "description": f.description,
+                }
+                for f in self.files
+            ],
         }
 
 
@@ -68,15 +83,33 @@ def load_registry(path: Path | None = None) -> list[RegistryModel]:
     models = []
     for entry in data["models"]:
         pre = entry.get("preprocess", {})
-        models.append(RegistryModel(
-            name=entry["name"], display_name=entry["display_name"], format=entry["format"],
-            embed_dim=entry["embed_dim"],
-            preprocess=PreprocessConfig(pre.get("size", 224), tuple(pre.get("mean", PreprocessConfig().mean)),
-                                        tuple(pre.get("std", PreprocessConfig().std))),
-            license=entry.get("license", ""), notes=entry.get("notes", ""), recommended=entry.get("recommended", False),
-            files=tuple(RegistryFile(f["role"], f["url"], f.get("size"), f.get("sha256"), f.get("description", ""),
-                                     tuple(f.get("alternate_urls", []))) for f in entry["files"]),
-        ))
+        models.append(
+            RegistryModel(
+                name=entry["name"],
+                display_name=entry["display_name"],
+                format=entry["format"],
+                embed_dim=entry["embed_dim"],
+                preprocess=PreprocessConfig(
+                    pre.get("size", 224),
+                    tuple(pre.get("mean", PreprocessConfig().mean)),
+                    tuple(pre.get("std", PreprocessConfig().std)),
+                ),
+                license=entry.get("license", ""),
+                notes=entry.get("notes", ""),
+                recommended=entry.get("recommended", False),
+                files=tuple(
+                    RegistryFile(
+                        f["role"],
+                        f["url"],
+                        f.get("size"),
+                        f.get("sha256"),
+                        f.get("description", ""),
+                        tuple(f.get("alternate_urls", [])),
+                    )
+                    for f in entry["files"]
+                ),
+            )
+        )
     return models
 
 
@@ -117,18 +150,29 @@ def install_from_registry(
     work = downloads_dir / model.name
     results: dict[str, tuple[RegistryFile, str, DownloadResult]] = {}
     for i, item in enumerate(model.files):
+
         def report(p: DownloadProgress, i: int = i, role: str = item.role) -> None:
             if progress:
                 progress(InstallProgress(model.name, i, len(model.files), role, p))
 
         results[item.role] = _download_any(item, work / f"{item.role}.bin", report, cancel, timeout_s)
-    origin = {"registry": model.name, "files": [
-        {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
-        for role, (_, url, res) in results.items()]}
+    origin = {
+        "registry": model.name,
+        "files": [
+            {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
+            for role, (_, url, res) in results.items()
+        ],
+    }
     try:
         if model.format == FORMAT_PAIR:
-            info = store.import_pair(results["image"][2].path, results["text"][2].path, model.name,
-                                     model.preprocess, replace=replace, origin=origin)
+            info = store.import_pair(
+                results["image"][2].path,
+                results["text"][2].path,
+                model.name,
+                model.preprocess,
+                replace=replace,
+                origin=origin,
+            )
         else:
             info = store.import_checkpoint(results["checkpoint"][2].path, model.name, replace=replace, origin=origin)
     finally:
@@ -136,8 +180,13 @@ def install_from_registry(
     return info
 
 
-def _download_any(item: RegistryFile, dest: Path, progress: Callable[[DownloadProgress], None],
-                  cancel: threading.Event | None, timeout_s: float) -> tuple[RegistryFile, str, DownloadResult]:
+def _download_any(
+    item: RegistryFile,
+    dest: Path,
+    progress: Callable[[DownloadProgress], None],
+    cancel: threading.Event | None,
+    timeout_s: float,
+) -> tuple[RegistryFile, str, DownloadResult]:
     """Try the file's URL, then its alternates; the last error is raised if all fail."""
     error: DownloadError | None = None
     for url in (item.url, *item.alternate_urls):

@@ -15,7 +15,7 @@ import stat
 import threading
 from dataclasses import dataclass, field
 
-from motis_desktop.core.image_header import sniff_format
+from motis_desktop.core.images.header import sniff_format
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
@@ -84,8 +84,13 @@ def scan_folder(
                 info = entry.stat(follow_symlinks=True)
             except OSError as exc:
                 if looks_like_image or entry.is_symlink():
-                    reason = "symbolic link loop" if exc.errno == errno.ELOOP else \
-                        "broken symbolic link" if entry.is_symlink() else (exc.strerror or str(exc))
+                    reason = (
+                        "symbolic link loop"
+                        if exc.errno == errno.ELOOP
+                        else "broken symbolic link"
+                        if entry.is_symlink()
+                        else (exc.strerror or str(exc))
+                    )
                     result.rejected.append((entry.path, reason))
                 continue
             if stat.S_ISDIR(info.st_mode):

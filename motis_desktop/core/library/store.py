@@ -13,10 +13,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -118,8 +118,7 @@ class LibraryStore:
         self._lock = threading.RLock()
         db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._conn = sqlite3.connect(str(db_path), timeout=timeout_s, isolation_level=None,
-                                         check_same_thread=False)
+            self._conn = sqlite3.connect(str(db_path), timeout=timeout_s, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise LibraryError(f"{db_path}: cannot open the library database ({exc})") from None
         try:
@@ -170,8 +169,10 @@ class LibraryStore:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
-                    raise LibraryError("the library is busy in another MoTIS process (waited "
-                                       f"{self._timeout_s:.0f} s to write); try again when it has finished") from None
+                    raise LibraryError(
+                        "the library is busy in another MoTIS process (waited "
+                        f"{self._timeout_s:.0f} s to write); try again when it has finished"
+                    ) from None
                 raise
             try:
                 yield self._conn
@@ -227,8 +228,11 @@ class LibraryStore:
 
     def folders_within(self, root: str, conn: sqlite3.Connection) -> list[Folder]:
         rows = conn.execute("SELECT id, path FROM folders").fetchall()
-        return [Folder(r[0], decode_path(r[1]), 0) for r in rows
-                if decode_path(r[1]) != root and is_within(decode_path(r[1]), root)]
+        return [
+            Folder(r[0], decode_path(r[1]), 0)
+            for r in rows
+            if decode_path(r[1]) != root and is_within(decode_path(r[1]), root)
+        ]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
         """Drop a root and its entries (never the photos); returns how many files left the library."""
@@ -243,9 +247,12 @@ class LibraryStore:
     # -- files ---------------------------------------------------------------
 
     def files(self, folder_id: int | None = None) -> list[FileRecord]:
-        sql = ("SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files")
-        rows = self._query(sql + " WHERE folder_id = ? ORDER BY path", (folder_id,)) if folder_id is not None \
+        sql = "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files"
+        rows = (
+            self._query(sql + " WHERE folder_id = ? ORDER BY path", (folder_id,))
+            if folder_id is not None
             else self._query(sql + " ORDER BY path")
+        )
         return [_file_record(r) for r in rows]
 
     def pending(self, model_id: str, folder_ids: Iterable[int]) -> list[FileRecord]:
@@ -269,7 +276,9 @@ class LibraryStore:
         marks = ",".join("?" * len(ids)) or "NULL"
         rows = self._query(
             "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
-            f"WHERE folder_id IN ({marks}) AND error IS NOT NULL AND error_transient = 0 ORDER BY path", ids)
+            f"WHERE folder_id IN ({marks}) AND error IS NOT NULL AND error_transient = 0 ORDER BY path",
+            ids,
+        )
         return [_file_record(r) for r in rows]
 
     def embedded_ids(self, model_id: str) -> set[int]:
@@ -288,8 +297,10 @@ class LibraryStore:
     def embeddings(self, model_id: str, since_version: int = -1) -> tuple[np.ndarray, np.ndarray]:
         """``(file_ids int64 [N], vectors float32 [N, D])`` stored for a model; with ``since_version``
         only those written by transactions after that library version."""
-        rows = self._query("SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ? ORDER BY file_id",
-                           (model_id, since_version))
+        rows = self._query(
+            "SELECT file_id, vector FROM embeddings WHERE model_id = ? AND seq > ? ORDER BY file_id",
+            (model_id, since_version),
+        )
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -307,8 +318,9 @@ class LibraryStore:
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         files = self._query("SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0) FROM files")[0]
-        indexed = self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[0][0] \
-            if model_id else 0
+        indexed = (
+            self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[0][0] if model_id else 0
+        )
         return {"files": files[0], "errors": files[1], "indexed": indexed}
 
     # -- indexing writes -----------------------------------------------------
@@ -362,8 +374,7 @@ class LibraryStore:
                 )
                 conn.execute(
                     "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector, seq) VALUES (?, ?, ?, ?)",
-                    (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(),
-                     seq),
+                    (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(), seq),
                 )
             conn.executemany(
                 "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",

@@ -12,22 +12,21 @@ one keeps serving. Hits whose file vanished from disk are dropped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from motis_desktop.core.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
-from motis_desktop.core.library import LibraryStore
+from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +51,9 @@ class _Slot:
 class SearchService:
     """Per-model vector indexes over the library, persisted under ``index_dir``."""
 
-    def __init__(self, store: LibraryStore, index_dir: Path | None = None, strategy: str = "auto",
-                 background: bool = False) -> None:
+    def __init__(
+        self, store: LibraryStore, index_dir: Path | None = None, strategy: str = "auto", background: bool = False
+    ) -> None:
         self.store = store
         self.index_dir = index_dir
         self.strategy = strategy
@@ -145,8 +145,9 @@ class SearchService:
 
     # -- queries -------------------------------------------------------------------
 
-    def search_vector(self, model_id: str, query: np.ndarray, k: int = 10,
-                      exclude: frozenset[int] = frozenset()) -> list[SearchHit]:
+    def search_vector(
+        self, model_id: str, query: np.ndarray, k: int = 10, exclude: frozenset[int] = frozenset()
+    ) -> list[SearchHit]:
         """Top ``k`` files for a query vector; files missing on disk are skipped."""
         index = self.index_for(model_id)
         want = k + len(exclude)
@@ -154,8 +155,11 @@ class SearchService:
             ids, scores = index.search(np.atleast_2d(query), want)
             pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
             paths = self.store.paths(i for i, _ in pairs)
-            hits = [SearchHit(i, paths[i], s) for i, s in pairs
-                    if i in paths and i not in exclude and os.path.lexists(paths[i])]
+            hits = [
+                SearchHit(i, paths[i], s)
+                for i, s in pairs
+                if i in paths and i not in exclude and os.path.lexists(paths[i])
+            ]
             if len(hits) >= k or len(pairs) < want:
                 return hits[:k]
             want *= 2

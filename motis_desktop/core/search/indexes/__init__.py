@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from motis_desktop.core.indexes.annoy_index import AnnoyIndex
-from motis_desktop.core.indexes.base import IndexCorrupt, VectorIndex
-from motis_desktop.core.indexes.exact import ExactIndex
-from motis_desktop.core.indexes.kmeans import KMeansIndex
+from motis_desktop.core.search.indexes.annoy_index import AnnoyIndex
+from motis_desktop.core.search.indexes.base import IndexCorrupt, VectorIndex
+from motis_desktop.core.search.indexes.exact import ExactIndex
+from motis_desktop.core.search.indexes.kmeans import KMeansIndex
 
 STRATEGIES: dict[str, type[VectorIndex]] = {"exact": ExactIndex, "kmeans": KMeansIndex, "annoy": AnnoyIndex}
 CHOICES = ("auto", *STRATEGIES)
@@ -35,5 +35,15 @@ def make_index(strategy: str) -> VectorIndex:
     return STRATEGIES[strategy]()
 
 
-__all__ = ["AnnoyIndex", "ExactIndex", "IndexCorrupt", "KMeansIndex", "VectorIndex", "STRATEGIES", "CHOICES",
-           "AUTO_EXACT_MAX", "resolve_strategy", "make_index"]
+__all__ = [
+    "AnnoyIndex",
+    "ExactIndex",
+    "IndexCorrupt",
+    "KMeansIndex",
+    "VectorIndex",
+    "STRATEGIES",
+    "CHOICES",
+    "AUTO_EXACT_MAX",
+    "resolve_strategy",
+    "make_index",
+]

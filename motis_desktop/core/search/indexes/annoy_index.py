@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.search.indexes.base import VectorIndex, _file_crc32, pad_results, topk_merge
+from motis_desktop.core.search.indexes.exact import ExactIndex
 from motis_desktop.core.vectors import l2_normalize
-from motis_desktop.core.indexes.base import VectorIndex, _file_crc32, pad_results, topk_merge
-from motis_desktop.core.indexes.exact import ExactIndex
 
 
 class AnnoyIndex(VectorIndex):
@@ -94,8 +94,9 @@ class AnnoyIndex(VectorIndex):
             scores = np.zeros(0, np.float32)
             if self._annoy is not None and len(self._main_ids):
                 want = k + len(self._removed)
-                positions, dists = self._annoy.get_nns_by_vector(query, want, search_k=self.search_k,
-                                                                 include_distances=True)
+                positions, dists = self._annoy.get_nns_by_vector(
+                    query, want, search_k=self.search_k, include_distances=True
+                )
                 ids = self._main_ids[np.asarray(positions, dtype=np.int64)]
                 scores = 1.0 - np.square(np.asarray(dists, dtype=np.float32)) / 2.0
                 if len(self._removed):
@@ -125,8 +126,12 @@ class AnnoyIndex(VectorIndex):
                 old.unlink(missing_ok=True)
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {"main_ids": self._main_ids, "removed": self._removed, "delta_ids": self._delta.ids(),
-                "delta_vectors": self._delta._vectors}
+        return {
+            "main_ids": self._main_ids,
+            "removed": self._removed,
+            "delta_ids": self._delta.ids(),
+            "delta_vectors": self._delta._vectors,
+        }
 
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
         from annoy import AnnoyIndex as _Annoy
@@ -142,8 +147,9 @@ class AnnoyIndex(VectorIndex):
             annoy = _Annoy(self._dim, "angular")
             annoy.load(str(path.with_name(names[0])))
             if annoy.get_n_items() != len(self._main_ids):
-                from motis_desktop.core.indexes.base import IndexCorrupt
+                from motis_desktop.core.search.indexes.base import IndexCorrupt
 
-                raise IndexCorrupt(f"{path}: Annoy file holds {annoy.get_n_items()} items, expected "
-                                   f"{len(self._main_ids)}")
+                raise IndexCorrupt(
+                    f"{path}: Annoy file holds {annoy.get_n_items()} items, expected {len(self._main_ids)}"
+                )
             self._annoy, self._file = annoy, path.with_name(names[0])

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.search.indexes.base import VectorIndex, pad_results, top_k
 from motis_desktop.core.vectors import l2_normalize
-from motis_desktop.core.indexes.base import VectorIndex, pad_results, top_k
 
 TRAIN_SAMPLE_PER_LIST = 64
 SEED_SAMPLE_PER_LIST = 8
@@ -35,8 +35,11 @@ def kmeans(vectors: np.ndarray, nlist: int, iterations: int = 12, seed: int = 0)
     rng = np.random.default_rng(seed)
     n = len(vectors)
     nlist = max(1, min(nlist, n))
-    train = vectors[rng.choice(n, min(n, max(nlist * TRAIN_SAMPLE_PER_LIST, nlist), MAX_TRAIN_SAMPLE),
-                               replace=False)] if n > nlist * TRAIN_SAMPLE_PER_LIST else vectors
+    train = (
+        vectors[rng.choice(n, min(n, max(nlist * TRAIN_SAMPLE_PER_LIST, nlist), MAX_TRAIN_SAMPLE), replace=False)]
+        if n > nlist * TRAIN_SAMPLE_PER_LIST
+        else vectors
+    )
     seed_pool = train[rng.choice(len(train), min(len(train), nlist * SEED_SAMPLE_PER_LIST), replace=False)]
     centroids = _kmeans_plus_plus(seed_pool, nlist, rng)
     for _ in range(iterations):
@@ -88,8 +91,9 @@ class KMeansIndex(VectorIndex):
 
     strategy = "kmeans"
 
-    def __init__(self, nlist: int | None = None, nprobe: int = 16, iterations: int = 12, seed: int = 0,
-                 trained_n: int = 0) -> None:
+    def __init__(
+        self, nlist: int | None = None, nprobe: int = 16, iterations: int = 12, seed: int = 0, trained_n: int = 0
+    ) -> None:
         self.nlist = nlist
         self.nprobe = nprobe
         self.iterations = iterations
@@ -109,8 +113,13 @@ class KMeansIndex(VectorIndex):
         self._pending_assign = np.zeros(0, np.int64)
 
     def params(self) -> dict[str, Any]:
-        return {"nlist": self.nlist, "nprobe": self.nprobe, "iterations": self.iterations, "seed": self.seed,
-                "trained_n": self.trained_n}
+        return {
+            "nlist": self.nlist,
+            "nprobe": self.nprobe,
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "trained_n": self.trained_n,
+        }
 
     def ids(self) -> np.ndarray:
         return np.concatenate([self._ids[self._alive], self._pending_ids])
@@ -159,8 +168,9 @@ class KMeansIndex(VectorIndex):
         alive = self._alive
         ids = np.concatenate([self._ids[alive], self._pending_ids])
         vectors = np.vstack([self._vectors[alive], self._pending_vectors])
-        assign = np.concatenate([np.repeat(np.arange(len(self.centroids)), np.diff(self._offsets))[alive],
-                                 self._pending_assign])
+        assign = np.concatenate(
+            [np.repeat(np.arange(len(self.centroids)), np.diff(self._offsets))[alive], self._pending_assign]
+        )
         self._layout(ids, vectors, assign)
 
     def remove(self, ids: np.ndarray) -> None:
@@ -206,9 +216,16 @@ class KMeansIndex(VectorIndex):
     # -- persistence ---------------------------------------------------------
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {"centroids": self.centroids, "ids": self._ids, "vectors": self._vectors, "offsets": self._offsets,
-                "alive": self._alive, "pending_ids": self._pending_ids, "pending_vectors": self._pending_vectors,
-                "pending_assign": self._pending_assign}
+        return {
+            "centroids": self.centroids,
+            "ids": self._ids,
+            "vectors": self._vectors,
+            "offsets": self._offsets,
+            "alive": self._alive,
+            "pending_ids": self._pending_ids,
+            "pending_vectors": self._pending_vectors,
+            "pending_assign": self._pending_assign,
+        }
 
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
         self._dim = int(header["dim"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
-from motis_desktop.core.imaging import PreprocessConfig
-from motis_desktop.core.tokenizer import tokenize
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.tokenizer import tokenize
 from motis_desktop.core.vectors import l2_normalize
 
 TowerFn = Callable[[torch.Tensor], torch.Tensor]
@@ -64,4 +64,3 @@ class Encoder:
                 f"model returned shape {tuple(out.shape)}, expected [{inputs.shape[0]}, {self.embed_dim}]"
             )
         return l2_normalize(out.numpy())
-

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gzip
 import html
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import ftfy
 import regex
@@ -29,9 +29,7 @@ _N_MERGES = 49152 - 256 - 2
 def _byte_to_unicode() -> dict[int, str]:
     """Reversible map from bytes to printable unicode characters (no whitespace/control)."""
     printable = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     )
     codes = printable[:]
     extra = 0

@@ -75,8 +75,13 @@ class VectorIndex(ABC):
         return False
 
     def stats(self) -> dict[str, Any]:
-        return {"strategy": self.strategy, "count": len(self), "params": self.params(),
-                "build_s": getattr(self, "build_s", None), "disk_bytes": getattr(self, "disk_bytes", None)}
+        return {
+            "strategy": self.strategy,
+            "count": len(self),
+            "params": self.params(),
+            "build_s": getattr(self, "build_s", None),
+            "disk_bytes": getattr(self, "disk_bytes", None),
+        }
 
     # -- persistence ---------------------------------------------------------
 
@@ -90,10 +95,17 @@ class VectorIndex(ABC):
         payload = buf.getvalue()
         ids = np.ascontiguousarray(self.ids(), dtype=np.int64)
         header = {
-            "format_version": FORMAT_VERSION, "strategy": self.strategy, "model_id": model_id,
-            "dim": int(self.dim), "count": int(len(ids)), "ids_crc32": zlib.crc32(ids.tobytes()),
-            "payload_len": len(payload), "payload_crc32": zlib.crc32(payload), "params": self.params(),
-            "side_files": side, **(extra or {}),
+            "format_version": FORMAT_VERSION,
+            "strategy": self.strategy,
+            "model_id": model_id,
+            "dim": int(self.dim),
+            "count": int(len(ids)),
+            "ids_crc32": zlib.crc32(ids.tobytes()),
+            "payload_len": len(payload),
+            "payload_crc32": zlib.crc32(payload),
+            "params": self.params(),
+            "side_files": side,
+            **(extra or {}),
         }
         head = json.dumps(header, sort_keys=True).encode()
 
@@ -106,7 +118,7 @@ class VectorIndex(ABC):
         self._cleanup_side_files(path, side)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], model_id: str, dim: int | None = None) -> "VectorIndex":
+    def load(cls, path: str | os.PathLike[str], model_id: str, dim: int | None = None) -> VectorIndex:
         """Read and verify an index saved by :meth:`save`; IndexCorrupt on any mismatch."""
         path = Path(path)
         header, arrays = read_index_file(path)
@@ -175,8 +187,9 @@ def _file_crc32(path: Path) -> int:
     return crc
 
 
-def topk_merge(ids_a: np.ndarray, scores_a: np.ndarray, ids_b: np.ndarray, scores_b: np.ndarray,
-               k: int) -> tuple[np.ndarray, np.ndarray]:
+def topk_merge(
+    ids_a: np.ndarray, scores_a: np.ndarray, ids_b: np.ndarray, scores_b: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Best ``k`` of two candidate lists for one query (ids unique across both)."""
     ids = np.concatenate([ids_a, ids_b])
     scores = np.concatenate([scores_a, scores_b])

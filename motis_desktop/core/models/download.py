@@ -21,9 +21,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from motis_desktop.core.errors import MotisError
 
@@ -94,13 +94,15 @@ def download(
             attempt += 1
             if attempt > retries:
                 raise DownloadError(str(exc)) from None
-            time.sleep(min(2.0 ** attempt * 0.1, 2.0))  # then resume from what we have
+            time.sleep(min(2.0**attempt * 0.1, 2.0))  # then resume from what we have
     digest = _sha256_file(part)
     expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server") if server_hash else (None, "none")
     if expected and digest != expected.lower():
         part.unlink(missing_ok=True)
-        raise DownloadError(f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
-                            f"got {digest}; nothing was installed")
+        raise DownloadError(
+            f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
+            f"got {digest}; nothing was installed"
+        )
     size = part.stat().st_size
     os.replace(part, dest)
     return DownloadResult(dest, size, digest, verified_by)
@@ -110,8 +112,9 @@ class _Retryable(Exception):
     """The connection broke mid-transfer: try again, resuming."""
 
 
-def _fetch(url: str, part: Path, progress: Callable[[DownloadProgress], None] | None,
-           cancel: threading.Event, timeout_s: float) -> str | None:
+def _fetch(
+    url: str, part: Path, progress: Callable[[DownloadProgress], None] | None, cancel: threading.Event, timeout_s: float
+) -> str | None:
     """One pass: follow a Drive confirm page if needed, then stream into ``part``. Returns the LFS sha256."""
     for _ in range(3):  # original URL, then at most two confirm links
         have = part.stat().st_size if part.exists() else 0
@@ -123,21 +126,25 @@ def _fetch(url: str, part: Path, progress: Callable[[DownloadProgress], None] | 
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:  # we already have everything
                 return None
-            raise DownloadError(f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}"
-                                f"{_manual_hint()}") from None
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            raise DownloadError(
+                f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}{_manual_hint()}"
+            ) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DownloadError(f"cannot reach {_host(url)} ({reason}); check your connection or proxy"
-                                f"{_manual_hint()}") from None
+            raise DownloadError(
+                f"cannot reach {_host(url)} ({reason}); check your connection or proxy{_manual_hint()}"
+            ) from None
         with response:
             content_type = response.headers.get("Content-Type", "")
             if "text/html" in content_type:
                 page = response.read(2_000_000).decode("utf-8", "replace")
                 confirm = _drive_confirm_url(url, page)
                 if confirm is None:
-                    raise DownloadError(f"{_host(url)} sent a web page instead of the model file "
-                                        f"({_page_title(page)}); the link may need a login or be over quota"
-                                        f"{_manual_hint()}")
+                    raise DownloadError(
+                        f"{_host(url)} sent a web page instead of the model file "
+                        f"({_page_title(page)}); the link may need a login or be over quota"
+                        f"{_manual_hint()}"
+                    )
                 url = confirm
                 part.unlink(missing_ok=True)
                 continue
@@ -148,14 +155,22 @@ def _fetch(url: str, part: Path, progress: Callable[[DownloadProgress], None] | 
             total = _total_size(response.headers, have if resumed else 0)
             _stream(response, part, resumed, have, total, url, progress, cancel, timeout_s)
             if total is not None and part.stat().st_size < total:
-                raise _Retryable(f"connection to {_host(url)} closed early "
-                                 f"({part.stat().st_size} of {total} bytes)")
+                raise _Retryable(f"connection to {_host(url)} closed early ({part.stat().st_size} of {total} bytes)")
             return server_hash
     raise DownloadError(f"{_host(url)} kept answering with confirmation pages{_manual_hint()}")
 
 
-def _stream(response: object, part: Path, resumed: bool, have: int, total: int | None, url: str,
-            progress: Callable[[DownloadProgress], None] | None, cancel: threading.Event, timeout_s: float) -> None:
+def _stream(
+    response: object,
+    part: Path,
+    resumed: bool,
+    have: int,
+    total: int | None,
+    url: str,
+    progress: Callable[[DownloadProgress], None] | None,
+    cancel: threading.Event,
+    timeout_s: float,
+) -> None:
     started, last_report = time.monotonic(), 0.0
     received = 0
     with open(part, "ab" if resumed else "wb") as out:
@@ -164,9 +179,10 @@ def _stream(response: object, part: Path, resumed: bool, have: int, total: int |
                 raise DownloadCancelled("download cancelled")
             try:
                 chunk = response.read(CHUNK)  # type: ignore[attr-defined]
-            except (socket.timeout, TimeoutError):
-                raise DownloadError(f"{_host(url)} stopped sending data (no bytes for {timeout_s:.0f} s)"
-                                    f"{_manual_hint()}") from None
+            except TimeoutError:
+                raise DownloadError(
+                    f"{_host(url)} stopped sending data (no bytes for {timeout_s:.0f} s){_manual_hint()}"
+                ) from None
             except (ConnectionError, OSError, http.client.HTTPException) as exc:
                 raise _Retryable(f"connection to {_host(url)} broke ({type(exc).__name__})") from None
             if not chunk:
@@ -210,8 +226,11 @@ def _drive_confirm_url(url: str, page: str) -> str | None:
     if form:
         action = html.unescape(form.group(1))
         fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)))
-        return apply_mirror(urllib.parse.urljoin(url, action)) + "?" + urllib.parse.urlencode(
-            {k: html.unescape(v) for k, v in fields.items()})
+        return (
+            apply_mirror(urllib.parse.urljoin(url, action))
+            + "?"
+            + urllib.parse.urlencode({k: html.unescape(v) for k, v in fields.items()})
+        )
     token = re.search(r"confirm=([0-9A-Za-z_-]+)", page)
     if token and "drive" in page.lower():
         parts = urllib.parse.urlsplit(url)
@@ -243,5 +262,4 @@ def _short_url(url: str) -> str:
 
 
 def _manual_hint() -> str:
-    return ("; or download the files yourself and run 'motis models import' "
-            "(see 'motis models available' for the links)")
+    return "; or download the files yourself and run 'motis models import' (see 'motis models available' for the links)"

@@ -1,0 +1,1 @@
+"""Search: the service that answers queries (``service``) over persisted vector indexes (``indexes``)."""
