@@ -1,0 +1,271 @@
+"""A self-test of the installed app (``motis --self-test``): no network, no downloaded model.
+
+It exercises what a broken installation or bundle gets wrong: the bundled data
+files (tokenizer vocabulary, model registry), the native libraries (torch,
+OpenCV, Annoy, safetensors, SQLite) and the code paths of a real session. In a
+temporary home it builds the hand-made colour model, writes a few photos in each
+supported format, indexes them, and checks that searching for a colour finds
+the photos of that colour with every vector index strategy. It also builds a
+tiny random CLIP from our own architecture code, imports it as a checkpoint,
+exports it as a TorchScript pair and checks that both give the same vectors.
+
+The checks run in order and stop at the first failure (later ones build on
+earlier ones); :class:`SelfTestReport` says which passed and why one failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Photo colours (RGB) the colour model knows by name; each is written once per format.
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30),
+    "green": (30, 180, 40),
+    "blue": (30, 40, 220),
+    "yellow": (240, 225, 30),
+}
+BASE_FORMATS = (".jpg", ".png", ".webp")
+
+
+class SelfTestFailure(Exception):
+    """A check found a wrong answer (as opposed to crashing)."""
+
+
+@dataclass
+class CheckResult:
+    """One check: its name, whether it passed, what it found and how long it took."""
+
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+@dataclass
+class SelfTestReport:
+    """The outcome of :func:`run_self_test`."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def failure(self) -> CheckResult | None:
+        return next((c for c in self.checks if not c.ok), None)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "seconds": round(c.seconds, 3)} for c in self.checks
+            ],
+        }
+
+
+def run_self_test(
+    work_dir: str | Path | None = None, on_check: Callable[[CheckResult], None] | None = None
+) -> SelfTestReport:
+    """Run every check in a temporary folder (inside ``work_dir`` if given); never raises for a failed check.
+
+    ``on_check`` is called after each check (a front end can show progress).
+    """
+    report = SelfTestReport()
+    with tempfile.TemporaryDirectory(prefix="motis-selftest-", dir=work_dir) as tmp:
+        state = _State(Path(tmp))
+        for name, check in (
+            ("bundled data", state.check_resources),
+            ("native libraries", state.check_native),
+            ("colour model", state.check_colour_model),
+            ("photo formats", state.check_photos),
+            ("indexing", state.check_index),
+            ("search", state.check_search),
+            ("checkpoint import and export", state.check_checkpoint),
+        ):
+            start = time.perf_counter()
+            try:
+                detail, ok = check(), True
+            except Exception as exc:  # a self-test reports every failure as a result
+                log.debug("self-test check %r failed", name, exc_info=True)
+                detail, ok = _describe(exc), False
+            result = CheckResult(name, ok, detail, time.perf_counter() - start)
+            log.info("self-test %s: %s (%s)", name, "ok" if ok else "FAILED", detail)
+            report.checks.append(result)
+            if on_check is not None:
+                on_check(result)
+            if not ok:
+                break
+        state.close()
+    return report
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SelfTestFailure):
+        return str(exc)
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" at {'/'.join(Path(where.filename).parts[-3:])}:{where.lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{place}"
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SelfTestFailure(message)
+
+
+class _State:
+    """What the checks build on one another (a temporary home, the model, the photos)."""
+
+    def __init__(self, root: Path) -> None:
+        from motis_desktop.core.services import Services
+
+        self.root = root
+        self.services = Services.open(root / "home")
+        self.photos = root / "photos"
+        self.expected: dict[str, str] = {}  # photo path → colour
+
+    def close(self) -> None:
+        self.services.close()
+
+    def check_resources(self) -> str:
+        from motis_desktop.core.models.registry import load_registry
+        from motis_desktop.core.models.tokenizer import BPETokenizer
+
+        ids = BPETokenizer().encode("a red car")  # read the vocabulary file now, not a cached copy
+        _expect(len(ids) == 3, f"the tokenizer split 'a red car' into {len(ids)} tokens, expected 3")
+        registry = load_registry()
+        _expect(bool(registry), "the model registry lists no models")
+        return f"tokenizer vocabulary, registry of {len(registry)} models"
+
+    def check_native(self) -> str:
+        import sqlite3
+
+        import annoy  # noqa: F401  (the Annoy index's native module)
+        import cv2
+        import torch
+
+        x = torch.arange(6, dtype=torch.float32).view(2, 3)
+        _expect(float((x @ x.T)[1, 1]) == 50.0, "torch computed a wrong matrix product")
+        return f"torch {torch.__version__}, OpenCV {cv2.__version__}, SQLite {sqlite3.sqlite_version}"
+
+    def check_colour_model(self) -> str:
+        from motis_desktop.core.models.colour import build_colour_pair
+
+        image_pt, text_pt = build_colour_pair(self.root / "colour-model")
+        info = self.services.models.import_pair(image_pt, text_pt, "selftest-colour")
+        self.services.use_model(info.name)
+        return f"built and imported ({info.embed_dim}-d TorchScript pair)"
+
+    def check_photos(self) -> str:
+        from motis_desktop.core.images.decode import load_image
+
+        formats = list(BASE_FORMATS) + _optional_formats()
+        written: dict[str, np.ndarray] = {}
+        for i, (colour, rgb) in enumerate(COLOURS.items()):
+            for j, suffix in enumerate(formats):
+                path = self.photos / f"{colour}-{j}{suffix}"
+                pixels = _photo(rgb, 96 + 16 * j, 64 + 8 * i, seed=10 * i + j)
+                _write_photo(path, pixels)
+                self.expected[str(path)] = colour
+                written[str(path)] = pixels.reshape(-1, 3).mean(axis=0)
+        for path, want in written.items():  # each format decodes to what was written (lossy: about)
+            got = load_image(path).reshape(-1, 3).mean(axis=0)
+            _expect(
+                bool(np.all(np.abs(got - want) < 12)),
+                f"{Path(path).name} decoded to mean colour {got.round().tolist()}, expected {want.round().tolist()}",
+            )
+        return f"{len(self.expected)} photos written and decoded ({', '.join(f.lstrip('.') for f in formats)})"
+
+    def check_index(self) -> str:
+        self.services.add_folders([str(self.photos)])
+        summary = self.services.index(batch_size=4)
+        skipped = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in summary.skipped)
+        _expect(not summary.skipped, f"indexing skipped {len(summary.skipped)} photos ({skipped})")
+        _expect(
+            summary.encoded == len(self.expected),
+            f"indexing encoded {summary.encoded} photos, expected {len(self.expected)}",
+        )
+        return f"{summary.encoded} photos encoded in {summary.elapsed_s:.1f} s"
+
+    def check_search(self) -> str:
+        from motis_desktop.core.search.indexes import STRATEGIES
+
+        per_colour = len(self.expected) // len(COLOURS)
+        for strategy in STRATEGIES:
+            for colour in COLOURS:
+                hits = self.services.search(colour, per_colour, strategy=strategy)
+                found = [self.expected.get(h.path, "?") for h in hits]
+                _expect(
+                    found == [colour] * per_colour,
+                    f"{strategy} search for {colour!r} returned {found}, expected {per_colour} x {colour!r}",
+                )
+        return f"every colour found with {', '.join(STRATEGIES)} indexes"
+
+    def check_checkpoint(self) -> str:
+        import torch
+        from safetensors.torch import save_file
+
+        from motis_desktop.core.images.preprocess import preprocess_file
+        from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+
+        config = CLIPConfig(
+            embed_dim=32,
+            image_resolution=32,
+            vision_layers=1,
+            vision_width=64,
+            vision_patch_size=16,
+            context_length=77,
+            vocab_size=49408,
+            text_width=64,
+            text_heads=1,
+            text_layers=1,
+        )
+        torch.manual_seed(0)
+        checkpoint = self.root / "tiny-clip.safetensors"
+        save_file({k: v.contiguous() for k, v in CLIP(config).state_dict().items()}, str(checkpoint))
+        models = self.services.models
+        eager = models.load_encoder(models.import_checkpoint(checkpoint, "selftest-clip").name)
+        image_pt, text_pt = models.export_pair("selftest-clip", self.root / "exported")
+        scripted = models.load_encoder(models.import_pair(image_pt, text_pt, "selftest-clip-ts").name)
+        photo = next(iter(self.expected))
+        batch = preprocess_file(photo, eager.preprocess_config)[None]
+        pairs = (
+            (eager.encode_images(batch), scripted.encode_images(batch)),
+            (eager.encode_queries(["a red photo"]), scripted.encode_queries(["a red photo"])),
+        )
+        for a, b in pairs:
+            _expect(np.allclose(a, b, atol=1e-5), "the exported TorchScript pair disagrees with the checkpoint")
+        return "tiny random CLIP imported, exported to TorchScript and reloaded with equal vectors"
+
+
+def _optional_formats() -> list[str]:
+    """Newer formats whose encoders and decoders are installed (written by Pillow plugins)."""
+    return []
+
+
+def _photo(rgb: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
+    """A photo-like image of one colour: noise and a soft gradient over the colour."""
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0, 10, (height, width, 3)).astype(np.float32)
+    ramp = np.linspace(-8, 8, width, dtype=np.float32)[None, :, None]
+    return np.clip(np.array(rgb, dtype=np.float32) + noise + ramp, 0, 255).astype(np.uint8)
+
+
+def _write_photo(path: Path, rgb: np.ndarray) -> None:
+    from motis_desktop.core.images.decode import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(path.suffix, np.ascontiguousarray(rgb[:, :, ::-1]))
+    if not ok:
+        raise SelfTestFailure(f"OpenCV cannot encode {path.suffix} images")
+    path.write_bytes(buf.tobytes())
