@@ -18,6 +18,7 @@ from motis_desktop.core.models.installed import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
 from motis_desktop.core.search.service import SearchHit, SearchService
+from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -54,6 +55,7 @@ class Services:
         self._store: LibraryStore | None = None
         self._search: SearchService | None = None
         self._encoders: dict[str, Encoder] = {}
+        self.text_cache = TextVectorCache()  # outlives search services rebuilt for another strategy
         self.recovery: str | None = None  # set when a damaged library was replaced at start
         self._lock = threading.Lock()
 
@@ -95,7 +97,11 @@ class Services:
     def search_service(self) -> SearchService:
         if self._search is None:
             self._search = SearchService(
-                self.store, self.paths.cache_dir / "indexes", self.index_strategy(), background=self.background_rebuilds
+                self.store,
+                self.paths.cache_dir / "indexes",
+                self.index_strategy(),
+                background=self.background_rebuilds,
+                text_cache=self.text_cache,
             )
         return self._search
 
@@ -247,5 +253,5 @@ class Services:
         if strategy and strategy != service.strategy:
             if strategy not in CHOICES:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
-            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy)
+            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
         return service.search_text(self.encoder(model), text, k)
