@@ -197,7 +197,8 @@ def _print_conversions(info: Any) -> None:
     """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
         ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
-        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({c['op_contexts']} XNNPACK op contexts; {ops})")
+        what = f"{c['op_contexts']} XNNPACK op contexts; {ops}"
+        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:

@@ -71,9 +71,7 @@ def _check_zip(path: Path, file_size: int) -> None:
             f"{path}: refused, the archive declares {_gib(declared)} uncompressed (limit {_gib(MAX_TOTAL_BYTES)})"
         )
     if declared > SMALL_ARCHIVE_BYTES and declared > MAX_EXPANSION * max(file_size, 1):
-        raise ModelError(
-            f"{path}: refused, {_mib(file_size)} on disk would expand to {_gib(declared)} (a zip bomb?)"
-        )
+        raise ModelError(f"{path}: refused, {_mib(file_size)} on disk would expand to {_gib(declared)} (a zip bomb?)")
 
 
 def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:

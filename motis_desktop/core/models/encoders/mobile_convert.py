@@ -241,7 +241,7 @@ class _ConstantTable:
                 names = _FIELDS[kind]
                 if not isinstance(state, tuple) or len(state) != len(names):
                     raise ModelError(f"{src}: unexpected state of {value.qualified_name} (constant c{i})")
-                fields = dict(zip(names, state))
+                fields = dict(zip(names, state, strict=True))
                 if not isinstance(fields["W"], torch.Tensor):
                     raise ModelError(f"{src}: {value.qualified_name} without a weight tensor (constant c{i})")
                 self.contexts[i] = _Context(i, kind, fields)
@@ -421,9 +421,15 @@ class _CodeRewriter:
                 assert op is not None
                 kind = _PREPACK_OPS[op]
                 args = self._bind(value, op, _FIELDS[kind])
-                var = _VarContext(name, kind, (self._literal_bound(args, "output_min", op), self._literal_bound(args, "output_max", op)))
+                var = _VarContext(
+                    name,
+                    kind,
+                    (self._literal_bound(args, "output_min", op), self._literal_bound(args, "output_max", op)),
+                )
                 if name in scope and scope[name] != var:
-                    raise ModelError(f"{self.src}: cannot convert prepacked::{op}: {name} is bound twice ({self.fname})")
+                    raise ModelError(
+                        f"{self.src}: cannot convert prepacked::{op}: {name} is bound twice ({self.fname})"
+                    )
                 scope[name] = var
                 self.prepack_assigns[id(value)] = var
         return scope
@@ -501,7 +507,7 @@ class _CodeRewriter:
         if len(call.args) > len(names) or any(isinstance(a, ast.Starred) for a in call.args):
             raise ModelError(f"{self.src}: cannot convert prepacked::{op} with these arguments")
         bound: dict[str, ast.AST | None] = dict.fromkeys(names)
-        bound.update(zip(names, call.args))
+        bound.update(zip(names, call.args, strict=False))  # the rest keep defaults
         for kw in call.keywords:
             if kw.arg not in bound:
                 raise ModelError(f"{self.src}: cannot convert prepacked::{op} with argument {kw.arg}")
