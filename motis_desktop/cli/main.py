@@ -161,6 +161,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         if services.config.get("active_model") is None:
             services.use_model(info.name)
+        _print_conversions(info)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
         return 0
     if action == "list":
@@ -192,6 +193,14 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         print(f"wrote {image} and {text}")
         return 0
     raise AssertionError(action)
+
+
+def _print_conversions(info: Any) -> None:
+    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    for role, c in sorted(info.origin.get("converted", {}).items()):
+        ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
+        what = f"{c['op_contexts']} XNNPACK op contexts; {ops}"
+        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:
@@ -235,6 +244,7 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
         bar.close()
     if services.config.get("active_model") is None:
         services.use_model(info.name)
+    _print_conversions(info)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {
