@@ -211,14 +211,21 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
+    width = max((len(m.name) for m in models), default=16)
+    pad = " " * width
     for m in models:
         flags = ", ".join(
             x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
         )
-        print(f"{m.name:16} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
-        print(f"{'':16} {m.notes}")
+        print(f"{m.name:{width}} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{pad} {m.notes}")
         for f in m.files:
-            print(f"{'':16} {f.role}: {f.url}")
+            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
+            r10 = "" if m.format == "openai-checkpoint" else f", R@10 {f.r_at_10 or 'not published'}"
+            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
+    if any(m.name.startswith("motis-") and "." in m.name for m in models):
+        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
+        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
     return 0
 
 
