@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 
 from PySide6.QtGui import QIcon
@@ -16,6 +17,7 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     parser = argparse.ArgumentParser(prog="motis-desktop", description="MoTIS Desktop photo search")
     parser.add_argument("--home", help="app data folder (default: $MOTIS_HOME or the platform data folder)")
     # Hidden, for smoke tests and start-up benchmarks (see gui/startup_probe.py).
