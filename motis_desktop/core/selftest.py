@@ -1,13 +1,17 @@
 """A self-test of the installed app (``motis --self-test``): no network, no downloaded model.
 
 It exercises what a broken installation or bundle gets wrong: the bundled data
-files (tokenizer vocabulary, model registry), the native libraries (torch,
-OpenCV, Annoy, safetensors, SQLite) and the code paths of a real session. In a
-temporary home it builds the hand-made colour model, writes a few photos in each
-supported format, indexes them, and checks that searching for a colour finds
-the photos of that colour with every vector index strategy. It also builds a
-tiny random CLIP from our own architecture code, imports it as a checkpoint,
-exports it as a TorchScript pair and checks that both give the same vectors.
+files (tokenizer vocabulary, model registry, the self-test's seed-format pair),
+the native libraries (torch, OpenCV, libheif, Pillow's AVIF, LibRaw, Annoy,
+safetensors, SQLite), decoder worker processes, file-system watching, and the
+code paths of a real session. In a temporary home it builds the hand-made colour
+model, writes a few photos in each format (JPEG, PNG, WebP, HEIC, AVIF), decodes
+them in a worker process, indexes them, and checks that searching for a colour
+finds the photos of that colour with every vector index strategy; it sees a new
+photo through the folder watcher; it converts a mobile-optimized (XNNPACK) seed
+pair to plain TorchScript and searches with it; and it builds a tiny random CLIP
+from our own architecture code, imports it as a checkpoint, exports it as a
+TorchScript pair and checks that both give the same vectors.
 
 The checks run in order and stop at the first failure (later ones build on
 earlier ones); :class:`SelfTestReport` says which passed and why one failed.
@@ -34,7 +38,12 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "blue": (30, 40, 220),
     "yellow": (240, 225, 30),
 }
-BASE_FORMATS = (".jpg", ".png", ".webp")
+FORMATS = (".jpg", ".png", ".webp", ".heic", ".avif")
+WATCH_TIMEOUT_S = 30.0  # generous: a loaded machine; the check returns as soon as the event arrives
+
+
+# A seed-format pair (mobile-optimized TorchScript, XNNPACK prepacked ops) with known colour answers.
+SEED_FILES = {"image": "selftest/seed-colour-image.pt", "text": "selftest/seed-colour-text.pt"}
 
 
 class SelfTestFailure(Exception):
@@ -89,8 +98,11 @@ def run_self_test(
             ("native libraries", state.check_native),
             ("colour model", state.check_colour_model),
             ("photo formats", state.check_photos),
+            ("decoder worker processes", state.check_decode_workers),
             ("indexing", state.check_index),
             ("search", state.check_search),
+            ("watching folders", state.check_watch),
+            ("seed-format mobile TorchScript", state.check_seed_mobile),
             ("checkpoint import and export", state.check_checkpoint),
         ):
             start = time.perf_counter()
@@ -140,23 +152,35 @@ class _State:
     def check_resources(self) -> str:
         from motis_desktop.core.models.registry import load_registry
         from motis_desktop.core.models.tokenizer import BPETokenizer
+        from motis_desktop.core.resources import resource_path
 
         ids = BPETokenizer().encode("a red car")  # read the vocabulary file now, not a cached copy
         _expect(len(ids) == 3, f"the tokenizer split 'a red car' into {len(ids)} tokens, expected 3")
         registry = load_registry()
         _expect(bool(registry), "the model registry lists no models")
-        return f"tokenizer vocabulary, registry of {len(registry)} models"
+        for name in SEED_FILES.values():
+            resource_path(name)
+        return f"tokenizer vocabulary, registry of {len(registry)} models, self-test seed pair"
 
     def check_native(self) -> str:
         import sqlite3
 
         import annoy  # noqa: F401  (the Annoy index's native module)
         import cv2
+        import pillow_heif
+        import rawpy
         import torch
+        import watchdog.observers
+        from PIL import features
 
         x = torch.arange(6, dtype=torch.float32).view(2, 3)
         _expect(float((x @ x.T)[1, 1]) == 50.0, "torch computed a wrong matrix product")
-        return f"torch {torch.__version__}, OpenCV {cv2.__version__}, SQLite {sqlite3.sqlite_version}"
+        _expect(features.check("avif"), "Pillow has no AVIF support (libavif missing)")
+        observer = watchdog.observers.Observer.__name__
+        return (
+            f"torch {torch.__version__}, OpenCV {cv2.__version__}, libheif {pillow_heif.libheif_version()}, "
+            f"LibRaw {'.'.join(map(str, rawpy.libraw_version))}, SQLite {sqlite3.sqlite_version}, watchdog {observer}"
+        )
 
     def check_colour_model(self) -> str:
         from motis_desktop.core.models.colour import build_colour_pair
@@ -169,7 +193,7 @@ class _State:
     def check_photos(self) -> str:
         from motis_desktop.core.images.decode import load_image
 
-        formats = list(BASE_FORMATS) + _optional_formats()
+        formats = FORMATS
         written: dict[str, np.ndarray] = {}
         for i, (colour, rgb) in enumerate(COLOURS.items()):
             for j, suffix in enumerate(formats):
@@ -185,6 +209,19 @@ class _State:
                 f"{Path(path).name} decoded to mean colour {got.round().tolist()}, expected {want.round().tolist()}",
             )
         return f"{len(self.expected)} photos written and decoded ({', '.join(f.lstrip('.') for f in formats)})"
+
+    def check_decode_workers(self) -> str:
+        from motis_desktop.core.images.preprocess import PreprocessConfig
+        from motis_desktop.core.library.decode_pool import DecodeJob, ProcessDecodePool
+
+        jobs = [DecodeJob(i, path) for i, path in enumerate(self.expected)]
+        with ProcessDecodePool(PreprocessConfig(), workers=1, queue_size=4).start() as pool:
+            results = list(pool.stream(jobs))
+            crashes = pool.crashes
+        errors = [f"{Path(r.path).name}: {r.error}" for r in results if r.error or r.pixels is None]
+        _expect(crashes == 0 and not errors, f"decoding in a worker process failed ({'; '.join(errors)})")
+        _expect(len(results) == len(jobs), f"the worker process returned {len(results)} of {len(jobs)} photos")
+        return f"{len(results)} photos decoded in a worker process"
 
     def check_index(self) -> str:
         self.services.add_folders([str(self.photos)])
@@ -210,6 +247,46 @@ class _State:
                     f"{strategy} search for {colour!r} returned {found}, expected {per_colour} x {colour!r}",
                 )
         return f"every colour found with {', '.join(STRATEGIES)} indexes"
+
+    def check_watch(self) -> str:
+        import threading
+
+        seen = threading.Event()
+        watcher = self.services.watch(lambda roots: seen.set(), quiet_s=0.1, max_wait_s=1.0)
+        try:
+            _write_photo(self.photos / "new-red.jpg", _photo(COLOURS["red"], 80, 60, seed=99))
+            start = time.perf_counter()
+            _expect(seen.wait(WATCH_TIMEOUT_S), f"no change reported within {WATCH_TIMEOUT_S:.0f} s of a new photo")
+            waited = time.perf_counter() - start
+        finally:
+            watcher.stop()
+        (self.photos / "new-red.jpg").unlink()
+        return f"a new photo reported after {waited:.2f} s"
+
+    def check_seed_mobile(self) -> str:
+        from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
+        from motis_desktop.core.resources import resource_path
+
+        converted = []
+        for role, name in SEED_FILES.items():
+            src = resource_path(name)
+            _expect(needs_conversion(src), f"{name} should hold XNNPACK prepacked ops")
+            dst = self.root / "seed" / f"{role}_encoder.pt"
+            dst.parent.mkdir(exist_ok=True)
+            convert_mobile_torchscript(src, dst)  # always, also where this torch could run the file as it is
+            _expect(not needs_conversion(dst), f"the converted {role} tower still holds XNNPACK ops")
+            converted.append(dst)
+        info = self.services.models.import_pair(converted[0], converted[1], "selftest-seed")
+        summary = self.services.index(info.name, batch_size=4)
+        _expect(summary.encoded == len(self.expected), f"the seed pair encoded {summary.encoded} photos")
+        per_colour = len(self.expected) // len(COLOURS)
+        for colour in COLOURS:
+            found = [self.expected.get(h.path, "?") for h in self.services.search(colour, per_colour, info.name)]
+            _expect(
+                found == [colour] * per_colour,
+                f"search for {colour!r} with the converted seed pair returned {found}",
+            )
+        return "converted to plain TorchScript, imported, indexed and searched"
 
     def check_checkpoint(self) -> str:
         import torch
@@ -248,11 +325,6 @@ class _State:
         return "tiny random CLIP imported, exported to TorchScript and reloaded with equal vectors"
 
 
-def _optional_formats() -> list[str]:
-    """Newer formats whose encoders and decoders are installed (written by Pillow plugins)."""
-    return []
-
-
 def _photo(rgb: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
     """A photo-like image of one colour: noise and a soft gradient over the colour."""
     rng = np.random.default_rng(seed)
@@ -262,9 +334,20 @@ def _photo(rgb: tuple[int, int, int], width: int, height: int, seed: int) -> np.
 
 
 def _write_photo(path: Path, rgb: np.ndarray) -> None:
+    """Write ``rgb`` in the format named by the suffix: OpenCV for JPEG/PNG/WebP, pillow-heif and Pillow else."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".heic":
+        import pillow_heif
+
+        pillow_heif.from_bytes("RGB", (rgb.shape[1], rgb.shape[0]), rgb.tobytes()).save(path, format="HEIF")
+        return
+    if path.suffix == ".avif":
+        from PIL import Image
+
+        Image.fromarray(rgb).save(path, "AVIF", quality=90)
+        return
     from motis_desktop.core.images.decode import cv2
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     ok, buf = cv2.imencode(path.suffix, np.ascontiguousarray(rgb[:, :, ::-1]))
     if not ok:
         raise SelfTestFailure(f"OpenCV cannot encode {path.suffix} images")
