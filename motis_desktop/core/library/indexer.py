@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.dates import photo_date, read_photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import preprocess
 from motis_desktop.core.library.locking import IndexLock
@@ -91,6 +92,8 @@ class _Decoded:
     error: str | None = None
     transient: bool = False
     vanished: bool = False
+    taken_at: float | None = None
+    taken_source: str | None = None
 
 
 ProgressFn = Callable[[Progress], None]
@@ -126,6 +129,7 @@ class Indexer:
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
+            self._backfill_dates(folder_ids, cancel)
             self._encode(self.store.pending(self.encoder.model_id, folder_ids), summary, cancel, progress)
         summary.elapsed_s = time.monotonic() - started
         return summary
@@ -186,6 +190,18 @@ class Indexer:
         summary.renamed = len(renamed)
         summary.removed = len(removed)
 
+    def _backfill_dates(self, folder_ids: list[int], cancel: threading.Event) -> None:
+        """Read the date taken of files embedded before dates were stored (schema < 3): metadata only."""
+        dates: list[tuple[int, float, str]] = []
+        for record in self.store.undated(self.encoder.model_id, folder_ids):
+            if cancel.is_set():
+                break
+            dates.append((record.id, *read_photo_date(record.path, record.mtime_ns)))
+            if len(dates) >= 500:
+                self.store.set_dates(dates)
+                dates = []
+        self.store.set_dates(dates)
+
     # -- phase 2: decode ahead, encode in batches, commit per batch -----------
 
     def _encode(
@@ -245,6 +261,7 @@ class Indexer:
             data = read_image_bytes(record.path)
             item.content_hash = content_hash(data)
             item.size, item.mtime_ns = before.st_size, before.st_mtime_ns
+            item.taken_at, item.taken_source = photo_date(data, before.st_mtime_ns)
             if len(data) != before.st_size or os.stat(record.path).st_mtime_ns != before.st_mtime_ns:
                 item.error, item.transient = "file changed while being read (still being written?)", True
                 return item
@@ -267,7 +284,10 @@ class Indexer:
         encoded: list[EncodedFile] = []
         if good:
             vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
-            encoded = [EncodedFile(d.record.id, d.size, d.mtime_ns, d.content_hash, v) for d, v in zip(good, vectors)]
+            encoded = [
+                EncodedFile(d.record.id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
+                for d, v in zip(good, vectors)
+            ]
         errors = [(d.record.id, d.error, d.transient) for d in batch if d.error and not d.vanished]
         vanished = [d.record.id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
