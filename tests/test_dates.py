@@ -61,7 +61,8 @@ def _v2_library(db: Path, photos: Path, model_id: str, rng: np.random.Generator)
     for fid, path in enumerate(sorted(p for p in photos.rglob("*") if p.is_file()), start=1):
         st = path.stat()
         conn.execute(
-            "INSERT INTO files(id, folder_id, path, size, mtime_ns, content_hash, added_at) VALUES (?, 1, ?, ?, ?, ?, 0)",
+            "INSERT INTO files(id, folder_id, path, size, mtime_ns, content_hash, added_at) "
+            "VALUES (?, 1, ?, ?, ?, ?, 0)",
             (fid, os.fsencode(str(path)), st.st_size, st.st_mtime_ns, f"h{fid}"),
         )
         vec = rng.normal(size=512).astype(np.float32)
