@@ -6,11 +6,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
 from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore
+from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
@@ -27,6 +30,18 @@ NO_MODEL_HINT = (
     "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
     "or 'motis models import --checkpoint FILE --name NAME'"
 )
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    """One library folder as the settings show it."""
+
+    path: str
+    photos: int
+    to_index: int
+    failed: int
+    online: bool
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
 
 
 class Services:
@@ -168,9 +183,65 @@ class Services:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         batch_size: int = 16,
+        roots: Iterable[str] | None = None,
     ) -> IndexSummary:
-        """Bring every library folder up to date for a model."""
-        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
+        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
+        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
+
+    def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
+        """Per library folder: photo count, still to index, failed, online (and the failures' paths/reasons)."""
+        info = self.active_model() if model is None else self.models.get(model)
+        counts = self.store.folder_counts(info.model_id if info else None)
+        reports = []
+        for folder in self.store.folders():
+            photos, to_index, failed = counts.get(folder.id, (0, 0, 0))
+            listed = [(r.path, r.error or "") for r in self.store.failed([folder.id])] if failures and failed else []
+            reports.append(FolderReport(folder.path, photos, to_index, failed, os.path.isdir(folder.path), listed))
+        return reports
+
+    def watch(
+        self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float
+    ) -> FolderWatcher:
+        """Start watching every library folder: ``on_change(roots)`` after each (debounced) burst of changes,
+        ``on_status(root, online)`` when a folder goes offline or comes back. Callbacks run on the watcher's
+        thread; call ``set_roots`` after adding/removing folders and ``stop()`` when done."""
+        watcher = FolderWatcher(on_change, on_status, ignore=[str(self.paths.home)], **options)
+        watcher.set_roots(f.path for f in self.store.folders())
+        return watcher
+
+    def watch_and_index(
+        self,
+        stop: threading.Event,
+        on_summary: Callable[[IndexSummary], None] | None = None,
+        model: str | None = None,
+        on_status: StatusFn | None = None,
+        **options: float,
+    ) -> None:
+        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
+        thread (``motis watch``). Compares the library with the disk once at start."""
+        import queue
+
+        changes: queue.Queue[set[str] | None] = queue.Queue()
+        watcher = self.watch(changes.put, on_status, **options)
+        stopper = threading.Thread(target=lambda: (stop.wait(), changes.put(None)), daemon=True)
+        stopper.start()
+        try:
+            roots: set[str] | None = None  # first run: everything
+            while not stop.is_set():
+                summary = self.index(model, cancel=stop, roots=roots)
+                if on_summary is not None:
+                    on_summary(summary)
+                item = changes.get()
+                if item is None:
+                    break
+                roots = set(item)
+                while not changes.empty():  # changes that queued up during the run join this one
+                    more = changes.get()
+                    if more is None:
+                        return
+                    roots |= more
+        finally:
+            watcher.stop()
 
     def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
         """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
