@@ -20,6 +20,7 @@ from motis_desktop.core.search.indexes import CHOICES
 from motis_desktop.core.search.query import Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
+from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -56,6 +57,7 @@ class Services:
         self._store: LibraryStore | None = None
         self._search: SearchService | None = None
         self._encoders: dict[str, Encoder] = {}
+        self.text_cache = TextVectorCache()  # outlives search services rebuilt for another strategy
         self.recovery: str | None = None  # set when a damaged library was replaced at start
         self._lock = threading.Lock()
 
@@ -97,7 +99,11 @@ class Services:
     def search_service(self) -> SearchService:
         if self._search is None:
             self._search = SearchService(
-                self.store, self.paths.cache_dir / "indexes", self.index_strategy(), background=self.background_rebuilds
+                self.store,
+                self.paths.cache_dir / "indexes",
+                self.index_strategy(),
+                background=self.background_rebuilds,
+                text_cache=self.text_cache,
             )
         return self._search
 
@@ -252,7 +258,7 @@ class Services:
         if strategy and strategy != service.strategy:
             if strategy not in CHOICES:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
-            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy)
+            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
         return service
 
     def query(
@@ -276,7 +282,7 @@ class Services:
         if image is not None:
             parsed = parsed.with_terms(Term(1.0, image=os.path.abspath(image)))
         encoder = self.encoder(model)
-        qv = query_vector(encoder, self.store, parsed)
+        qv = query_vector(encoder, self.store, parsed, self.text_cache)
         allowed = None
         if parsed.has_filters:
             allowed = self.store.filter_ids(

@@ -1,7 +1,7 @@
 """Turn a parsed query's terms into one query vector: the weighted sum of unit vectors, normalized.
 
-Text terms go through the encoder's ``encode_queries`` (one batch, so any
-text-embedding cache in the encoder applies). An image term that is a photo of
+Text terms go through the shared text-vector cache (``search/text_cache.py``),
+so a term seen before skips the text tower. An image term that is a photo of
 the library uses its stored embedding; any other image file is decoded and
 encoded with the model's image tower.
 """
@@ -19,6 +19,7 @@ from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import preprocess
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.query import Query, QueryError
+from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time
     from motis_desktop.core.models.encoders.base import Encoder
@@ -33,14 +34,20 @@ class QueryVector:
     library_ids: frozenset[int]  # library photos used as image terms (left out of the results)
 
 
-def query_vector(encoder: Encoder, store: LibraryStore, query: Query) -> QueryVector:
-    """The unit query vector for ``query``'s terms under ``encoder``'s model."""
+def query_vector(
+    encoder: Encoder, store: LibraryStore, query: Query, text_cache: TextVectorCache | None = None
+) -> QueryVector:
+    """The unit query vector for ``query``'s terms under ``encoder``'s model (text vectors through
+    ``text_cache`` when given, so repeated terms skip the text tower)."""
     if not query.terms:
         raise QueryError("the query has no words or images to search for, only filters")
     parts: list[tuple[float, np.ndarray]] = []
     texts = [t for t in query.terms if t.text is not None]
     if texts:
-        encoded = encoder.encode_queries([t.text for t in texts])
+        if text_cache is not None:
+            encoded = [text_cache.vector(encoder, t.text or "") for t in texts]
+        else:
+            encoded = list(encoder.encode_queries([t.text or "" for t in texts]))
         parts.extend((t.weight, v) for t, v in zip(texts, encoded, strict=True))
     used: set[int] = set()
     for term in query.terms:
