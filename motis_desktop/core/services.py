@@ -17,7 +17,9 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
-from motis_desktop.core.search.service import SearchHit, SearchService
+from motis_desktop.core.search.query import Query, Term, parse_query
+from motis_desktop.core.search.query_vector import query_vector
+from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -149,14 +151,55 @@ class Services:
         return info
 
     def encoder(self, name: str | None = None) -> Encoder:
-        """Load (once) and return the encoder of the named or active model."""
+        """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
         info = self.model_info(name)
         with self._lock:
             enc = self._encoders.get(info.model_id)
             if enc is None:
-                enc = self.models.load_encoder(info.name)
+                enc = self._in_chosen_mode(info, self.models.load_encoder(info.name))
                 self._encoders[info.model_id] = enc
             return enc
+
+    def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
+        from motis_desktop.core.models.mode_select import MODE_ENV
+
+        forced = os.environ.get(MODE_ENV)
+        choice = self.mode_choice(info, base) if not forced else {"mode": forced, "text_truncation": False}
+        base.truncate_text = bool(choice.get("text_truncation"))
+        mode = str(choice.get("mode", "fp32"))
+        if mode == "fp32":
+            return base
+        try:
+            return base.in_mode(mode)
+        except Exception as exc:  # never lose the model over a mode: fp32 always works
+            log.warning("model %s: inference mode %s failed (%s); using fp32", info.name, mode, exc)
+            return base
+
+    def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict:
+        """The model's measured inference-mode choice: cached in ``cache/modes/``, measured when missing,
+        made on another machine or torch, or ``refresh`` is set (slow: runs every mode)."""
+        from motis_desktop.core.models import mode_select
+
+        path = self.paths.cache_dir / "modes" / f"{info.model_id}.json"
+        fingerprint = mode_select.machine_fingerprint()
+        if not refresh:
+            cached = mode_select.read_choice(path, fingerprint)
+            if cached is not None:
+                return cached
+        base = base or self.models.load_encoder(info.name)
+        paths = self.store.sample_paths(mode_select.PROBE_PHOTOS * 2)
+        choice = mode_select.measure_and_choose(base, paths, fingerprint)
+        mode_select.write_choice(path, choice)
+        log.info("model %s: inference mode %s chosen by measurement", info.name, choice["mode"])
+        return choice
+
+    def bench_model(self, name: str | None = None) -> dict:
+        """Measure every inference mode of a model now, cache the choice and return it with the table."""
+        info = self.model_info(name)
+        choice = self.mode_choice(info, refresh=True)
+        with self._lock:
+            self._encoders.pop(info.model_id, None)  # the next use loads the new choice
+        return choice
 
     # -- library ---------------------------------------------------------------
 
@@ -249,9 +292,50 @@ class Services:
 
     def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
         """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
+        return self._service_for(strategy).search_text(self.encoder(model), text, k)
+
+    def _service_for(self, strategy: str | None) -> SearchService:
         service = self.search_service
         if strategy and strategy != service.strategy:
             if strategy not in CHOICES:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
             service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
-        return service.search_text(self.encoder(model), text, k)
+        return service
+
+    def query(
+        self,
+        query: str | Query,
+        limit: int | None = None,
+        cutoff: bool = True,
+        model: str | None = None,
+        image: str | None = None,
+        cwd: str | None = None,
+        strategy: str | None = None,
+    ) -> QueryResult:
+        """Run a query in the query language (see ``core.search.query``).
+
+        By default only the results that stand out (the relevance cut-off, at most ``limit``); with
+        ``cutoff=False`` the top ``limit`` (every photo that passes the filters when ``limit`` is None).
+        ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
+        configured vector index strategy for this call.
+        """
+        parsed = parse_query(query, cwd) if isinstance(query, str) else query
+        if image is not None:
+            parsed = parsed.with_terms(Term(1.0, image=os.path.abspath(image)))
+        encoder = self.encoder(model)
+        qv = query_vector(encoder, self.store, parsed, self.text_cache)
+        allowed = None
+        if parsed.has_filters:
+            allowed = self.store.filter_ids(
+                encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
+            )
+        log.info(
+            "query %r: %d terms, filters=%s, cutoff=%s",
+            parsed.describe(),
+            len(parsed.terms),
+            allowed is not None,
+            cutoff,
+        )
+        return self._service_for(strategy).run_query(
+            encoder.model_id, qv.vector, limit, cutoff, allowed, qv.library_ids, parsed.sort
+        )
