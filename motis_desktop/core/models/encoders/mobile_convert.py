@@ -100,18 +100,25 @@ def must_convert(path: str | os.PathLike[str]) -> bool:
 
 
 def needs_conversion(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a TorchScript zip that uses XNNPACK prepacked ops or op contexts (cheap look)."""
+    """Whether ``path`` is a TorchScript zip that uses XNNPACK prepacked ops or op contexts (cheap look).
+
+    Only code files and ``constants.pkl`` are read, at most 64 MiB of them; call
+    :func:`~.archive.check_model_file` first on files from outside.
+    """
+    budget = 64 << 20
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 name = info.filename
-                if name.endswith("constants.pkl") or (name.endswith(".py") and "/code/" in f"/{name}"):
-                    if info.file_size > 64 << 20:
-                        continue
-                    data = zf.read(info)
-                    if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
-                        return True
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                if not (name.endswith("constants.pkl") or (name.endswith(".py") and "/code/" in f"/{name}")):
+                    continue
+                budget -= info.file_size
+                if budget < 0:
+                    return False
+                data = zf.read(info)
+                if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
+                    return True
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return False
     return False
 
