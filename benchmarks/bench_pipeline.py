@@ -1,6 +1,7 @@
 """Indexing pipeline throughput against the model alone and a naive loop, measured in one run.
 
-Usage: python benchmarks/bench_pipeline.py [--n-12mp 32] [--n-1080p 32] [--batch-size 16] [--plans auto 2:1] [--json]
+Usage: python benchmarks/bench_pipeline.py [--n-12mp 32] [--n-1080p 32] [--batch-size 16] [--plans overlap alternate]
+       [--json]
 
 Model: a random-weights ViT-B/32 built by our own CLIP code (core/models/encoders/clip_model.py), imported
 as a checkpoint into a temporary home, so it runs exactly as an installed model does (whatever inference
@@ -8,8 +9,9 @@ mode the encoder uses). Photos: camera-size JPEGs generated from scikit-image's 
 (benchmarks/photo_fixtures.py), half 12 MP, half 1080p, copied to reach the counts.
 
 Figures (photos per second, one line or JSON object each):
-- ``pipeline``: ``motis index``-equivalent (``Services.index``: scan, decode in worker processes, encode,
-  store), from the call to its return, for each thread plan ``TORCH:WORKERS`` ("auto" = plan_threads());
+- ``pipeline``: ``motis index``-equivalent (an ``Indexer`` over the library: scan, decode in worker
+  processes, encode, store), from the call to its return, for each thread plan (``indexer.plan_threads``;
+  schedules "overlap" and "alternate");
 - ``model_alone``: ``encoder.encode_images`` on ready tensors at the same batch size, with torch using every
   core (and, for reference, each plan's torch thread count);
 - ``naive``: one photo at a time: PIL open + convert + bicubic resize + crop + normalize, then the model in
@@ -81,15 +83,20 @@ def make_checkpoint(path: Path) -> Path:
     return path
 
 
-def parse_plan(text: str) -> tuple[int, int] | None:
+def parse_plan(text: str):
+    """'auto' (plan_threads()), 'overlap' or 'alternate' (that schedule's plan), or 'SCHEDULE:TORCH:WORKERS'."""
+    from motis_desktop.core.library.indexer import ThreadPlan, plan_threads
+
     if text == "auto":
-        return None
-    torch_threads, workers = (int(x) for x in text.split(":"))
-    return torch_threads, workers
+        return plan_threads()
+    if text in ("overlap", "alternate"):
+        return plan_threads(schedule=text)
+    schedule, torch_threads, workers = text.split(":")
+    return ThreadPlan(int(torch_threads), int(workers), schedule)
 
 
-def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int] | None) -> dict:
-    from motis_desktop.core.library.indexer import Indexer, plan_threads
+def run_pipeline(home: Path, folder: Path, batch_size: int, plan) -> dict:
+    from motis_desktop.core.library.indexer import Indexer
     from motis_desktop.core.services import Services
 
     for leftover in home.glob("library.sqlite3*"):
@@ -99,8 +106,10 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int
     try:
         services.add_folders([str(folder)])
         encoder = services.encoder()
-        torch_threads, workers = plan or plan_threads()
-        indexer = Indexer(services.store, encoder, batch_size, workers=workers, torch_threads=torch_threads)
+        torch_threads, workers = plan.torch_threads, plan.decode_workers
+        indexer = Indexer(
+            services.store, encoder, batch_size, workers=workers, torch_threads=torch_threads, schedule=plan.schedule
+        )
         encode_started: list[float] = []
 
         def on_progress(p) -> None:
@@ -113,6 +122,7 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int
         assert summary.encoded > 0 and not summary.skipped, summary.to_json()
         encode_s = elapsed - (encode_started[0] - started)
         return {
+            "schedule": plan.schedule,
             "torch_threads": torch_threads,
             "decode_workers": workers,
             "photos": summary.encoded,
@@ -165,7 +175,12 @@ def main() -> int:
     parser.add_argument("--n-1080p", type=int, default=32)
     parser.add_argument("--naive-n", type=int, default=16, help="photos in the naive loop (half of each size)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--plans", nargs="+", default=["auto"], help="thread plans TORCH:WORKERS or 'auto'")
+    parser.add_argument(
+        "--plans",
+        nargs="+",
+        default=["overlap", "alternate"],
+        help="thread plans: auto, overlap, alternate, or SCHEDULE:TORCH:WORKERS (e.g. overlap:2:1)",
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args()
@@ -183,13 +198,14 @@ def main() -> int:
         {
             "figure": "setup",
             "cores": cores,
-            "auto_plan": "{}:{}".format(*plan_threads()),
+            "auto_plan": str(plan_threads()),
             "torch": torch.__version__,
             "batch_size": args.batch_size,
             "photos_12mp": args.n_12mp,
             "photos_1080p": args.n_1080p,
         },
     )
+    shutil.rmtree(work / "photos", ignore_errors=True)
     photos = make_photos(work / "photos", work / "sources", args.n_12mp, args.n_1080p)
     home = work / "home"
     os.environ["MOTIS_HOME"] = str(home)
