@@ -154,6 +154,7 @@ def run_model_alone(encoder, n: int, batch_size: int, threads: int) -> dict:
 
 
 def run_naive(encoder, photos: list[Path], threads: int) -> dict:
+    """PIL one photo at a time, the model in fp32 at batch 1."""
     import torch
     from photo_fixtures import pil_reference
 
@@ -181,6 +182,9 @@ def main() -> int:
         default=["overlap", "alternate"],
         help="thread plans: auto, overlap, alternate, or SCHEDULE:TORCH:WORKERS (e.g. overlap:2:1)",
     )
+    parser.add_argument(
+        "--mode", default="fp32", help="inference mode for the pipeline and the model alone (fp32, bf16, int8)"
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args()
@@ -188,6 +192,7 @@ def main() -> int:
     import torch
 
     from motis_desktop.core.library.indexer import available_cores, plan_threads
+    from motis_desktop.core.models.mode_select import MODE_ENV
     from motis_desktop.core.services import Services
 
     work = args.work or Path(tempfile.mkdtemp(prefix="motis-bench-pipeline-"))
@@ -201,6 +206,7 @@ def main() -> int:
             "auto_plan": str(plan_threads()),
             "torch": torch.__version__,
             "batch_size": args.batch_size,
+            "mode": args.mode,
             "photos_12mp": args.n_12mp,
             "photos_1080p": args.n_1080p,
         },
@@ -209,10 +215,12 @@ def main() -> int:
     photos = make_photos(work / "photos", work / "sources", args.n_12mp, args.n_1080p)
     home = work / "home"
     os.environ["MOTIS_HOME"] = str(home)
+    os.environ[MODE_ENV] = args.mode  # the same mode for the pipeline and the model alone, no mode measurement
     services = Services.open(home)
     if not services.models.list():
         services.models.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
     encoder = services.encoder()
+    fp32_encoder = services.models.load_encoder(services.active_model().name)
     services.close()
 
     n = len(photos)
@@ -220,7 +228,7 @@ def main() -> int:
     emit(args, {"figure": "model_alone", **alone})
     half = args.naive_n // 2
     naive_photos = photos[:half] + photos[args.n_12mp : args.n_12mp + args.naive_n - half]
-    naive = run_naive(encoder, naive_photos, cores)
+    naive = run_naive(fp32_encoder, naive_photos, cores)
     emit(args, {"figure": "naive", **naive})
     for text in args.plans:
         plan = parse_plan(text)
