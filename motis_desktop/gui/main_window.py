@@ -43,7 +43,7 @@ from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
-from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows
+from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows, load_for_search
 
 RESULT_EDGE = 512  # search results are shown at high resolution
 RESULT_CELL = 300
@@ -234,7 +234,9 @@ class MainWindow(QMainWindow):
             self._model_missing()
             return
         self.model_label.setText(f"Model: loading {info.name}…")
-        self.backend.submit(lambda s: (s.encoder(info.name), info.name), self._model_loaded, self._model_failed)
+        self.backend.submit(
+            lambda s: (load_for_search(s, info.name), info.name), self._model_loaded, self._model_failed
+        )
 
     def _model_missing(self) -> None:
         self.model_state = "missing"
