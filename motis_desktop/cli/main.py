@@ -17,10 +17,9 @@ from typing import Any
 
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
-from motis_desktop.core.errors import MotisError
-from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.search.indexes import CHOICES
-from motis_desktop.core.services import Services
+from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
+from motis_desktop.core.services import PreprocessConfig, Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
         services = Services.open(getattr(args, "home", None))
-        services.store  # open (and if damaged, set aside and restart) the library before anything else
+        services.open_library()  # if damaged, set aside and restart before anything else
     except MotisError as exc:
-        return _fail(str(exc))
+        return _fail(user_message(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
@@ -123,14 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(services, args)
     except MotisError as exc:
-        return _fail(str(exc))
+        return _fail(user_message(exc))
     except KeyboardInterrupt:
         print("motis: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line unless debugging
         if os.environ.get("MOTIS_DEBUG"):
             raise
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (set MOTIS_DEBUG=1 for details)")
+        return _fail(f"{user_message(exc)} (set MOTIS_DEBUG=1 for details)")
     finally:
         services.close()
 
@@ -150,20 +149,18 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         if args.checkpoint and (args.image or args.text):
             raise MotisError("give either --checkpoint or --image and --text, not both")
         if args.checkpoint:
-            info = services.models.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
+            info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
             config = PreprocessConfig(size=args.image_size) if args.image_size else None
-            info = services.models.import_pair(args.image, args.text, args.name, config, replace=args.replace)
+            info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
-        if services.config.get("active_model") is None:
-            services.use_model(info.name)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
         return 0
     if action == "list":
         active = services.active_model()
-        infos = services.models.list()
+        infos = services.installed_models()
         if args.json:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
             return 0
@@ -178,7 +175,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         print(f"active model: {info.name}")
         return 0
     if action == "remove":
-        services.models.remove(args.name)
+        services.remove_model(args.name)
         print(f"removed model {args.name!r}")
         return 0
     if action == "available":
@@ -186,17 +183,15 @@ def _models(services: Services, args: argparse.Namespace) -> int:
     if action == "download":
         return _models_download(services, args)
     if action == "export":
-        image, text = services.models.export_pair(args.name, args.out)
+        image, text = services.export_model(args.name, args.out)
         print(f"wrote {image} and {text}")
         return 0
     raise AssertionError(action)
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.models.registry import load_registry
-
-    installed = {m.name for m in services.models.list()}
-    models = load_registry()
+    installed = {m.name for m in services.installed_models()}
+    models = services.available_models()
     if args.json:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
@@ -212,27 +207,11 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
 
 
 def _models_download(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.models.registry import InstallProgress, find_model, install_from_registry
-
-    model = find_model(args.name)
     bar = ByteProgress()
-
-    def report(p: InstallProgress) -> None:
-        bar(f"{p.role} ({p.file_index + 1}/{p.file_count})", p.download)
-
     try:
-        info = install_from_registry(
-            model,
-            services.models,
-            services.paths.cache_dir / "downloads",
-            report,
-            timeout_s=args.timeout,
-            replace=args.replace,
-        )
+        info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
     finally:
         bar.close()
-    if services.config.get("active_model") is None:
-        services.use_model(info.name)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {
@@ -269,7 +248,7 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 def _index(services: Services, args: argparse.Namespace) -> int:
     services.encoder(args.model)  # fail fast (and before touching the library) without a model
     services.add_folders(args.folders)
-    if not services.store.folders():
+    if not services.folders():
         raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
     bar = ProgressBar()
     cancel = threading.Event()
@@ -278,7 +257,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if not summary.cancelled:
-        services.search_service.index_for(summary.model_id)  # bring the vector index up to date now
+        services.update_search_index(args.model)  # bring the vector index up to date now
     if args.json:
         _print_json(summary.to_json())
         return 0
@@ -314,13 +293,13 @@ def _config(services: Services, args: argparse.Namespace) -> int:
 
 def _status(services: Services, args: argparse.Namespace) -> int:
     active = services.active_model()
-    counts = services.store.counts(active.model_id if active else None)
-    folders = services.store.folders()
+    counts = services.counts(active.model_id if active else None)
+    folders = services.folders()
     data = {
-        "home": str(services.paths.home),
+        "home": str(services.home),
         "active_model": active.name if active else None,
         "model_id": active.model_id if active else None,
-        "models": [m.name for m in services.models.list()],
+        "models": [m.name for m in services.installed_models()],
         "index_strategy": services.index_strategy(),
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,

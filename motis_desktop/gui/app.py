@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     services = Services.open(args.home)
     logging.basicConfig(
-        filename=str(services.paths.home / "motis-desktop.log"),
+        filename=str(services.home / "motis-desktop.log"),
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

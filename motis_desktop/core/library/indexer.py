@@ -14,6 +14,7 @@ Progress is reported through a callback; a ``threading.Event`` cancels.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -25,12 +26,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError
+from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import preprocess
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, scan_folder
-from motis_desktop.core.library.store import EncodedFile, FileRecord, LibraryStore, is_within
+from motis_desktop.core.library.store import (
+    ChangedFile,
+    EncodedFile,
+    FileError,
+    FileRecord,
+    Folder,
+    LibraryStore,
+    NewFile,
+    RenamedFile,
+    is_within,
+)
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -95,6 +106,8 @@ class _Decoded:
 
 ProgressFn = Callable[[Progress], None]
 
+log = logging.getLogger(__name__)
+
 
 class Indexer:
     """Scans library folders and encodes what is missing for ``encoder``'s model."""
@@ -133,13 +146,18 @@ class Indexer:
     # -- phase 1: scan and diff ---------------------------------------------
 
     def _scan(
-        self, folders: list, summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None, started: float
+        self,
+        folders: list[Folder],
+        summary: IndexSummary,
+        cancel: threading.Event,
+        progress: ProgressFn | None,
+        started: float,
     ) -> None:
         by_path = {r.path: r for r in self.store.files()}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
-        changed: list[tuple[int, int, int]] = []
+        changed: list[ChangedFile] = []
         known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
         for r in by_path.values():
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
@@ -158,30 +176,38 @@ class Indexer:
                 if record is None:
                     new.append((folder.id, entry))
                 elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
-                    changed.append((record.id, entry.size, entry.mtime_ns))
+                    changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
                 elif record.id in embedded:
                     summary.unchanged += 1
             if progress:
                 elapsed = time.monotonic() - started
                 progress(
                     Progress(
-                        "scan",
-                        n + 1,
-                        len(folders),
-                        0,
-                        len(summary.skipped),
-                        elapsed,
-                        len(seen) / max(elapsed, 1e-6),
-                        None,
-                        folder.path,
+                        phase="scan",
+                        done=n + 1,
+                        total=len(folders),
+                        encoded=0,
+                        skipped=len(summary.skipped),
+                        elapsed_s=elapsed,
+                        rate=len(seen) / max(elapsed, 1e-6),
+                        eta_s=None,
+                        current=folder.path,
                     )
                 )
         missing = [r for path, r in by_path.items() if path not in seen]
         renamed = _match_renames(missing, new)
-        renamed_paths = {path for _, _, path, _, _ in renamed}
-        renamed_ids = {fid for fid, *_ in renamed}
-        new_rows = [(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
+        renamed_paths = {r.path for r in renamed}
+        renamed_ids = {r.file_id for r in renamed}
+        new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
         removed = [r.id for r in missing if r.id not in renamed_ids]
+        log.info(
+            "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
+            len(new_rows),
+            len(changed),
+            len(renamed),
+            len(removed),
+            summary.unchanged,
+        )
         self.store.apply_scan(new_rows, changed, renamed, removed)
         summary.renamed = len(renamed)
         summary.removed = len(removed)
@@ -197,7 +223,18 @@ class Indexer:
         started = time.monotonic()
         done = 0
         if progress:  # the scan is committed: front ends can show the new files now
-            progress(Progress("encode", 0, total, 0, len(summary.skipped), 0.0, 0.0, None, ""))
+            progress(
+                Progress(
+                    phase="encode",
+                    done=0,
+                    total=total,
+                    encoded=0,
+                    skipped=len(summary.skipped),
+                    elapsed_s=0.0,
+                    rate=0.0,
+                    eta_s=None,
+                )
+            )
         window = self.batch_size * (self.prefetch_batches + 1)
         pending: deque[Future[_Decoded]] = deque()
         queue = iter(todo)
@@ -219,15 +256,15 @@ class Indexer:
                         rate = done / max(elapsed, 1e-6)
                         progress(
                             Progress(
-                                "encode",
-                                done,
-                                total,
-                                summary.encoded,
-                                len(summary.skipped),
-                                elapsed,
-                                rate,
-                                (total - done) / rate if rate > 0 else None,
-                                batch[-1].record.path,
+                                phase="encode",
+                                done=done,
+                                total=total,
+                                encoded=summary.encoded,
+                                skipped=len(summary.skipped),
+                                elapsed_s=elapsed,
+                                rate=rate,
+                                eta_s=(total - done) / rate if rate > 0 else None,
+                                current=batch[-1].record.path,
                             )
                         )
                     if cancel.is_set():
@@ -254,8 +291,8 @@ class Indexer:
             item.vanished, item.error = True, "file vanished before it could be read"
         except ImageError as exc:
             item.error = str(exc)
-            item.vanished = "vanished" in item.error
-            item.transient = item.error in ("permission denied",) or item.error.startswith("read error")
+            item.vanished = exc.kind is ImageProblem.VANISHED
+            item.transient = exc.transient
         except PermissionError:
             item.error, item.transient = "permission denied", True
         except (OSError, MemoryError, ValueError) as exc:
@@ -268,10 +305,14 @@ class Indexer:
         if good:
             vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
             encoded = [EncodedFile(d.record.id, d.size, d.mtime_ns, d.content_hash, v) for d, v in zip(good, vectors)]
-        errors = [(d.record.id, d.error, d.transient) for d in batch if d.error and not d.vanished]
+        errors = [FileError(d.record.id, d.error, d.transient) for d in batch if d.error and not d.vanished]
         vanished = [d.record.id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
         summary.encoded += len(encoded)
+        for d in batch:
+            if d.error:
+                what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
+                log.info("%s (%s): %s", d.record.path, what, d.error)
         summary.skipped.extend(Skipped(d.record.path, d.error or "") for d in batch if d.error)
 
 
@@ -280,13 +321,13 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[tuple[int, int, str, int, int]]:
-    """Pair new paths with missing files of equal size and content hash: (file_id, folder_id, path, size, mtime)."""
+def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
+    """Pair new paths with missing files of equal size and content hash."""
     by_size: dict[int, list[FileRecord]] = {}
     for record in missing:
         if record.content_hash:
             by_size.setdefault(record.size, []).append(record)
-    renamed = []
+    renamed: list[RenamedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
         if not candidates:
@@ -298,6 +339,6 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
         for record in candidates:
             if record.content_hash == digest:
                 candidates.remove(record)
-                renamed.append((record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
+                renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
                 break
     return renamed
