@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -126,16 +126,23 @@ class Indexer:
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self.prefetch_batches = max(1, prefetch_batches)
 
-    def run(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
-        """Scan all library folders, apply the differences, encode what is missing."""
+    def run(
+        self,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        roots: Iterable[str] | None = None,
+    ) -> IndexSummary:
+        """Scan the library folders (only ``roots`` when given, e.g. those a watcher saw change),
+        apply the differences, encode what is missing in the whole library."""
         with IndexLock(self.store.db_path.parent / "index.lock"):
-            return self._run(progress, cancel or threading.Event())
+            return self._run(progress, cancel or threading.Event(), None if roots is None else set(roots))
 
-    def _run(self, progress: ProgressFn | None, cancel: threading.Event) -> IndexSummary:
+    def _run(self, progress: ProgressFn | None, cancel: threading.Event, roots: set[str] | None) -> IndexSummary:
         started = time.monotonic()
         summary = IndexSummary(model_id=self.encoder.model_id)
         folders = self.store.folders()
-        self._scan(folders, summary, cancel, progress, started)
+        scanned = folders if roots is None else [f for f in folders if f.path in roots]
+        self._scan(scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
@@ -153,7 +160,8 @@ class Indexer:
         progress: ProgressFn | None,
         started: float,
     ) -> None:
-        by_path = {r.path: r for r in self.store.files()}
+        scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
+        by_path = {r.path: r for r in self.store.files() if r.folder_id in scanned_ids}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
