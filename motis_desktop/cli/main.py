@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import threading
@@ -19,7 +20,7 @@ from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
-from motis_desktop.core.services import PreprocessConfig, Services
+from motis_desktop.core.services import ModelInfo, PreprocessConfig, Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
@@ -156,6 +158,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
+        _print_conversions(info)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
         return 0
     if action == "list":
@@ -189,20 +192,35 @@ def _models(services: Services, args: argparse.Namespace) -> int:
     raise AssertionError(action)
 
 
+def _print_conversions(info: ModelInfo) -> None:
+    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    for role, c in sorted(info.origin.get("converted", {}).items()):
+        ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
+        what = f"{c['op_contexts']} XNNPACK op contexts; {ops}"
+        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
+
+
 def _models_available(services: Services, args: argparse.Namespace) -> int:
     installed = {m.name for m in services.installed_models()}
     models = services.available_models()
     if args.json:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
+    width = max((len(m.name) for m in models), default=16)
+    pad = " " * width
     for m in models:
         flags = ", ".join(
             x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
         )
-        print(f"{m.name:16} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
-        print(f"{'':16} {m.notes}")
+        print(f"{m.name:{width}} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{pad} {m.notes}")
         for f in m.files:
-            print(f"{'':16} {f.role}: {f.url}")
+            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
+            r10 = "" if m.format == "openai-checkpoint" else f", R@10 {f.r_at_10 or 'not published'}"
+            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
+    if any(m.name.startswith("motis-") and "." in m.name for m in models):
+        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
+        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
     return 0
 
 
@@ -212,6 +230,7 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
         info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
     finally:
         bar.close()
+    _print_conversions(info)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {

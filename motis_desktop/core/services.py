@@ -29,6 +29,7 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo, ModelStore
 from motis_desktop.core.models.registry import (
     InstallProgress,
+    RegistryFile,
     RegistryModel,
     find_model,
     install_from_registry,
@@ -56,6 +57,7 @@ __all__ = [
     "ModelInfo",
     "PreprocessConfig",
     "Progress",
+    "RegistryFile",
     "RegistryModel",
     "SearchHit",
     "Services",
