@@ -179,7 +179,9 @@ class Indexer:
         summary = IndexSummary(model_id=self.encoder.model_id)
         recovery = self.journal.recover()
         if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
-            self.store.commit_batch(self.encoder.model_id, [], [(fid, CRASHED, False) for fid in recovery.culprits], [])
+            self.store.commit_batch(
+                self.encoder.model_id, [], [FileError(fid, CRASHED, False) for fid in recovery.culprits], []
+            )
         folders = self.store.folders()
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         self._scan(scanned, summary, cancel, progress, started)
