@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
     from motis_desktop.core.models.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
-__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "content_hash", "plan_threads"]
+__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "ThreadPlan", "content_hash", "plan_threads"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,9 @@ ProgressFn = Callable[[Progress], None]
 log = logging.getLogger(__name__)
 
 
+DEFAULT_SCHEDULE = "overlap"
+
+
 def available_cores() -> int:
     """CPU cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
@@ -122,21 +125,50 @@ def available_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def plan_threads(cores: int | None = None) -> tuple[int, int]:
-    """(torch threads, decode worker processes) for ``cores``: together never more than the cores.
+SCHEDULES = ("overlap", "alternate")
+SCHEDULE_ENV = "MOTIS_PIPELINE_SCHEDULE"
 
-    Decoding a camera photo at reduced scale costs a few times less CPU than a ViT-B/32 forward pass
-    in fp32, so one decoder per four cores keeps the queue full; the model gets the rest.
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How indexing shares the cores between the model and the decoders.
+
+    ``overlap``: decoders and model run at the same time on separate cores (torch threads + decode workers ==
+    cores), decoded files waiting in the bounded queue. ``alternate``: the model gets every core while it
+    runs a batch and the decoders (one per core) fill the queue for the next batch only while it does not:
+    at any moment the busy threads are at most the cores, and neither side is left with one core of two.
+    """
+
+    torch_threads: int
+    decode_workers: int
+    schedule: str = "overlap"
+
+    def __str__(self) -> str:
+        return f"{self.schedule} {self.torch_threads}:{self.decode_workers}"
+
+
+def plan_threads(cores: int | None = None, schedule: str | None = None) -> ThreadPlan:
+    """The thread plan for ``cores`` (default: those this process may use) and ``schedule`` (default: the
+    ``MOTIS_PIPELINE_SCHEDULE`` environment variable, else :data:`DEFAULT_SCHEDULE`).
+
+    Overlap: decoding a camera photo at reduced scale costs several times less CPU than a ViT-B/32 forward
+    pass in fp32, so one decoder per four cores keeps the queue full and the model gets the rest.
     """
     cores = cores or available_cores()
+    schedule = schedule or os.environ.get(SCHEDULE_ENV, "") or DEFAULT_SCHEDULE
+    if schedule not in SCHEDULES:
+        log.warning("unknown pipeline schedule %r (choose from %s); using %s", schedule, SCHEDULES, DEFAULT_SCHEDULE)
+        schedule = DEFAULT_SCHEDULE
+    if schedule == "alternate" or cores < 2:  # one core cannot be split
+        return ThreadPlan(cores, cores, "alternate")
     workers = max(1, cores // 4)
-    return max(1, cores - workers), workers
+    return ThreadPlan(max(1, cores - workers), workers, schedule)
 
 
 class Indexer:
     """Scans library folders and encodes what is missing for ``encoder``'s model.
 
-    ``workers``/``torch_threads`` default to :func:`plan_threads`; ``isolate`` (default: on unless
+    ``workers``/``torch_threads``/``schedule`` default to :func:`plan_threads`; ``isolate`` (default: on unless
     ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
     queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
     concurrent decodes.
@@ -152,13 +184,15 @@ class Indexer:
         torch_threads: int | None = None,
         isolate: bool | None = None,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        schedule: str | None = None,
     ) -> None:
         self.store = store
         self.encoder = encoder
         self.batch_size = max(1, batch_size)
-        planned_torch, planned_workers = plan_threads()
-        self.workers = max(1, workers or planned_workers)
-        self.torch_threads = torch_threads or planned_torch
+        plan = plan_threads(schedule=schedule)
+        self.schedule = plan.schedule
+        self.workers = max(1, workers or plan.decode_workers)
+        self.torch_threads = torch_threads or plan.torch_threads
         self.prefetch_batches = max(1, prefetch_batches)
         self.isolate = isolation_enabled() if isolate is None else isolate
         self.memory_budget = memory_budget
@@ -314,7 +348,7 @@ class Indexer:
                     batch.append(item)
                     if len(batch) < self.batch_size and done + len(batch) < total:
                         continue
-                    self._commit(batch, records, summary)
+                    self._commit(batch, records, summary, pool)
                     done += len(batch)
                     if progress:
                         elapsed = time.monotonic() - started
@@ -379,18 +413,28 @@ class Indexer:
 
         previous = torch.get_num_threads()
         torch.set_num_threads(self.torch_threads)
-        log.info("indexing with %d torch thread(s) and %d decoder(s)", self.torch_threads, self.workers)
+        log.info(
+            "indexing with %d torch thread(s) and %d decoder(s), %s", self.torch_threads, self.workers, self.schedule
+        )
         try:
             yield
         finally:
             torch.set_num_threads(previous)
 
-    def _commit(self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary) -> None:
+    def _commit(
+        self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary, pool: DecodePool
+    ) -> None:
         """Encode a batch's decoded images and store them with the batch's errors in one transaction."""
         good = [d for d in batch if d.pixels is not None]
         encoded: list[EncodedFile] = []
         if good:
-            vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
+            pixels = np.stack([d.pixels for d in good])
+            if self.schedule == "alternate":
+                pool.pause()  # the model takes every core: no new decode starts until it is done
+            try:
+                vectors = self.encoder.encode_images(pixels)
+            finally:
+                pool.resume()
             pairs = zip(good, vectors, strict=True)
             encoded = [
                 EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
