@@ -39,7 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="motis", parents=[common], description="Find photos on your disk by describing them in words."
     )
     parser.add_argument("--version", action="version", version=f"motis {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (no network, no model needed): build a tiny model, index and search "
+        "generated photos in a temporary folder; exit 0 if all is well",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     models = sub.add_parser("models", parents=[common], help="install and choose models")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
@@ -142,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    if args.self_test:
+        return _self_test()
+    if args.command is None:
+        parser.error("a COMMAND is required (or --self-test)")
     try:
         services = Services.open(getattr(args, "home", None))
         services.open_library()  # if damaged, set aside and restart before anything else
@@ -176,6 +186,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(message: str) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
     return 1
+
+
+def _self_test() -> int:
+    from motis_desktop.core.selftest import CheckResult, run_self_test
+
+    def show(check: CheckResult) -> None:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"  {mark} {check.name:30} {check.seconds:6.1f} s  {check.detail}", flush=True)
+
+    print(f"motis {__version__} self-test ({sys.executable})", flush=True)
+    try:
+        report = run_self_test(on_check=show)
+    except Exception as exc:  # e.g. no temporary folder: still one line
+        return _fail(f"self-test could not run: {type(exc).__name__}: {exc}")
+    if report.failure is not None:
+        return _fail(f"self-test failed: {report.failure.name}: {report.failure.detail}")
+    print(f"self-test passed: {len(report.checks)} checks in {sum(c.seconds for c in report.checks):.1f} s")
+    return 0
 
 
 def _print_json(obj: Any) -> None:
