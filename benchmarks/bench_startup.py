@@ -1,14 +1,13 @@
-"""Desktop start-up with a large library: process start → main window shown, → first search possible
-(model, vector index and query path loaded in the background), → first search answered; then the GUI's
-resident memory after scrolling through the whole gallery.
+"""Start-up of the app, bundled (dist/motis-desktop) next to the development venv.
 
-Usage: python benchmarks/bench_startup.py [--n 100000] [--model vitb32|tiny] [--runs 2] [--json]
+Usage: python benchmarks/bench_startup.py [--bundle dist/motis-desktop] [--runs 5] [--json]
 
-The parent builds a temporary home (benchmarks/synthetic_library.py: a random-weights CLIP from our code and
-N photos that are hard links to real sample JPEGs, with synthetic embeddings), lets the model's inference
-mode be measured once (as the first launch after installing a model does), then starts the app in a fresh
-process per run (offscreen Qt). Times count from the child process's start as the kernel records it
-(/proc/self/stat), so interpreter start-up and imports are included.
+A home holding the hand-made colour model and 24 indexed photos is made once. Then, for each build, in
+alternation: the GUI is started offscreen with the hidden ``--probe-search red`` and timed from launch to
+"window shown" (first paint), "ready to search" (model loaded, gallery listed) and "results" (the search typed
+into the box has its results on screen); the CLI is timed for ``motis --version`` (interpreter start) and
+``motis search red`` (a whole first search: start, model load, query). The first round runs with whatever is in
+the page cache and is reported apart (``cold``); the median of the others is the warm figure.
 """
 
 from __future__ import annotations
@@ -16,147 +15,107 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+MARKS = ("window shown", "ready to search", "results")
 
 
-def _process_age_s() -> float:
-    """Seconds since this process started (kernel start time; 10 ms resolution)."""
-    with open("/proc/self/stat", encoding="ascii") as fh:
-        start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
-    with open("/proc/uptime", encoding="ascii") as fh:
-        uptime = float(fh.read().split()[0])
-    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-
-
-def child(home: str, query: str, scroll_steps: int) -> None:
-    """Run the app once and print one JSON object with the timings and memory."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
-    from synthetic_library import rss_mb
-
+def make_home(root: Path) -> Path:
+    """A MoTIS home with the colour model and 24 indexed photos (6 per colour)."""
+    from motis_desktop.core.models.colour import build_colour_pair
     from motis_desktop.core.services import Services
-    from motis_desktop.gui.main_window import MainWindow
 
-    marks: dict[str, object] = {}
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    photos = root / "photos"
+    photos.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, rgb in {
+        "red": (220, 30, 30),
+        "green": (30, 180, 40),
+        "blue": (30, 40, 220),
+        "yellow": (240, 225, 30),
+    }.items():
+        for i in range(6):
+            img = np.clip(np.array(rgb) + rng.normal(0, 10, (480, 640, 3)), 0, 255).astype(np.uint8)
+            cv2.imwrite(str(photos / f"{name}-{i}.jpg"), np.ascontiguousarray(img[:, :, ::-1]))
+    home = root / "home"
     services = Services.open(home)
-    window = MainWindow(services)
-
-    class FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Type.Paint and "shown_s" not in marks:
-                marks["shown_s"] = _process_age_s()
-                marks["torch_loaded_when_shown"] = "torch" in sys.modules
-            return False
-
-    painter = FirstPaint()
-    window.installEventFilter(painter)
-    window.show()
-    state = {"phase": "loading", "step": 0}
-
-    def tick() -> None:
-        if state["phase"] == "loading" and window.model_state == "ready" and window._gallery:
-            marks["search_ready_s"] = _process_age_s()
-            marks["rows"] = window.model.rowCount()
-            state["phase"] = "searching"
-            window.search.setText(query)
-            window.run_search()
-        elif state["phase"] == "searching" and window._results_for is not None:
-            marks["first_search_s"] = _process_age_s()
-            marks["rss_after_search_mb"] = rss_mb()[0]
-            window.reset()
-            state["phase"] = "scrolling"
-            timer.setInterval(400)  # between scroll steps: the visible rows' thumbnails arrive meanwhile
-        elif state["phase"] == "scrolling":
-            rows = window.model.rowCount()
-            if state["step"] <= scroll_steps and rows:
-                row = min(rows - 1, state["step"] * (rows - 1) // scroll_steps)
-                window.view.scrollTo(window.model.index(row))
-                state["step"] += 1
-            else:
-                marks["rss_after_scroll_mb"], marks["peak_rss_mb"] = rss_mb()
-                marks["thumbnails_in_memory"] = len(getattr(window.thumbnails, "_pixmaps", ()) or ())
-                print(json.dumps(marks), flush=True)
-                window.close()
-                app.quit()
-        if state["phase"] in ("loading", "searching") and _process_age_s() > 600:
-            print(json.dumps({**marks, "error": f"stuck in {state['phase']}"}), flush=True)
-            app.quit()
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
-    app.exec()
+    services.models.import_pair(*build_colour_pair(root / "model"), name="colour")
+    services.add_folders([str(photos)])
+    services.index()
+    services.search_service.index_for(services.active_model().model_id)  # the vector index exists on disk
     services.close()
+    return home
 
 
-def emit(as_json: bool, **row: object) -> None:
-    if as_json:
-        print(json.dumps({"bench": "startup", **row}), flush=True)
-        return
-    print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+def time_gui(cmd: list[str], home: Path) -> dict[str, float]:
+    """Seconds from launch to each start-up marker the GUI prints."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MOTIS_HOME": str(home)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([*cmd, "--probe-search", "red"], stdout=subprocess.PIPE, text=True, env=env)
+    times: dict[str, float] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        for mark in MARKS:
+            if line.startswith(f"motis-desktop: {mark}"):
+                times[mark] = time.perf_counter() - start
+    if proc.wait() != 0 or len(times) != len(MARKS):
+        raise RuntimeError(f"{cmd[0]} --probe-search failed (exit {proc.returncode}, saw {sorted(times)})")
+    return times
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--model", choices=("vitb32", "tiny"), default="vitb32")
-    parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--scroll-steps", type=int, default=30, help="positions visited from top to bottom")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child, "sunset over the sea", args.scroll_steps)
-        return 0
-    from synthetic_library import build_library, install_random_clip
-
-    from motis_desktop.core.services import Services
-
-    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        home = Path(tmp) / "home"
-        env = {**os.environ, "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
-        env.pop("MOTIS_INFERENCE_MODE", None)
-        services = Services.open(home)
-        started = time.perf_counter()
-        model_id = install_random_clip(services, "bench", args.model, Path(tmp))
-        library_s = build_library(services, model_id, args.n, Path(tmp))
+def time_cli(cmd: list[str], home: Path) -> dict[str, float]:
+    env = {**os.environ, "MOTIS_HOME": str(home)}
+    times = {}
+    for label, args in (("--version", ["--version"]), ("search", ["search", "red", "-k", "5"])):
         start = time.perf_counter()
-        choice = services.mode_choice(services.active_model())  # once per model, as on first launch
-        emit(
-            args.json,
-            metric="setup",
-            model=args.model,
-            n=args.n,
-            seconds=time.perf_counter() - started,
-            library_s=library_s,
-            mode=choice["mode"],
-            mode_choice_s=time.perf_counter() - start,
-        )
-        services.close()
-        for run in range(args.runs):
-            proc = subprocess.run(
-                [sys.executable, __file__, "--child", str(home), "--scroll-steps", str(args.scroll_steps)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-            if proc.returncode != 0 or not lines:
-                emit(args.json, metric="gui_start", run=run, error=(proc.stderr or proc.stdout)[-500:])
-                continue
-            emit(args.json, metric="gui_start", run=run, n=args.n, model=args.model, **json.loads(lines[-1]))
-    return 0
+        subprocess.run([*cmd, *args], check=True, capture_output=True, env=env)
+        times[label] = time.perf_counter() - start
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", default=str(REPO / "dist" / "motis-desktop"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    bundle = Path(args.bundle)
+    venv_bin = Path(sys.executable).parent
+    builds = {
+        "venv": ([sys.executable, "-m", "motis_desktop"], [str(venv_bin / "motis")]),
+        "bundle": ([str(bundle / "motis-desktop")], [str(bundle / "motis")]),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        home = make_home(Path(tmp))
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
+        for _ in range(args.runs):
+            for name, (gui, cli) in builds.items():
+                runs[name].append({**time_gui(gui, home), **{f"cli {k}": v for k, v in time_cli(cli, home).items()}})
+    result = {
+        name: {
+            "cold": rows[0],
+            "warm_median": {k: statistics.median(r[k] for r in rows[1:] or rows) for k in rows[0]},
+        }
+        for name, rows in runs.items()
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    keys = list(result["venv"]["cold"])
+    print(f"{'seconds from launch':28}" + "".join(f"{n + ' ' + w:>16}" for n in builds for w in ("cold", "warm")))
+    for key in keys:
+        cells = "".join(f"{result[n]['cold'][key]:16.2f}{result[n]['warm_median'][key]:16.2f}" for n in builds)
+        print(f"{key:28}{cells}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
