@@ -1,6 +1,7 @@
-"""Desktop start-up with a large library (issue 12; benchmarks/bench_startup.py times bundle vs venv): process
+"""Desktop start-up with a large library: process start → main window shown, → first search possible
 (model, vector index and query path loaded in the background), → first search answered; then the GUI's
 resident memory after scrolling through the whole gallery.
+(benchmarks/bench_startup.py compares the bundle with the venv on a small home; this one is issue 12's.)
 
 Usage: python benchmarks/bench_startup_library.py [--n 100000] [--model vitb32|tiny] [--runs 2] [--json]
 
