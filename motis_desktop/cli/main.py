@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--batch-size", type=int, default=16)
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
+    wat = sub.add_parser(
+        "watch", parents=[common], help="keep the library current while it runs: index changes as they happen"
+    )
+    wat.add_argument("--model", help="model name (default: the active model)")
+    wat.add_argument("--json", action="store_true", help="one JSON object per indexing run or folder status change")
+
     srch = sub.add_parser(
         "search",
         parents=[common],
@@ -163,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "models": _models,
             "index": _index,
+            "watch": _watch,
             "search": _search,
             "status": _status,
             "folders": _folders,
@@ -378,6 +385,40 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     )
     for item in summary.skipped:
         print(f"  skipped {item.path}: {item.reason}")
+    return 0
+
+
+def _watch(services: Services, args: argparse.Namespace) -> int:
+    """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
+    services.encoder(args.model)
+    if not services.store.folders():
+        raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
+    stop = threading.Event()
+
+    def ran(summary: Any) -> None:
+        if args.json:
+            print(json.dumps(summary.to_json()), flush=True)
+        else:
+            print(
+                f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+                f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)",
+                flush=True,
+            )
+
+    def status(root: str, online: bool) -> None:
+        if args.json:
+            print(json.dumps({"folder": root, "online": online}), flush=True)
+        else:
+            print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
+
+    if not args.json:
+        print("watching the library folders; Ctrl+C stops", file=sys.stderr)
+    try:
+        services.watch_and_index(stop, ran, args.model, on_status=status)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
     return 0
 
 
