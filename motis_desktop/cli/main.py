@@ -77,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     srch = sub.add_parser("search", parents=[common], help="search photos by text")
-    srch.add_argument("text")
-    srch.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    srch.add_argument("text", type=_query_text)
+    srch.add_argument("-k", type=_positive_int, default=10, help="number of results (default 10)")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument("--json", action="store_true", help="print a JSON list of {path, score}")
     srch.add_argument(
@@ -98,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _query_text(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the search text is empty; describe the photo, e.g. 'red car'")
+    return value
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -110,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         services.store  # open (and if damaged, set aside and restart) the library before anything else
     except MotisError as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _fail(_os_error(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
@@ -124,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(services, args)
     except MotisError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
+        if os.environ.get("MOTIS_DEBUG"):
+            raise
+        return _fail(_os_error(exc))
     except KeyboardInterrupt:
         print("motis: interrupted", file=sys.stderr)
         return 130
@@ -140,6 +162,11 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=None))
 
@@ -153,7 +180,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             info = services.models.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            config = PreprocessConfig(size=args.image_size) if args.image_size else None
+            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
             info = services.models.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
@@ -168,7 +195,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
             return 0
         if not infos:
-            print("no models installed (see 'motis models import --help')")
+            print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
@@ -260,7 +287,9 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(f"{result['n_images']} images, {result['n_captions']} captions")
+    for item in result["skipped"]:
+        print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    print(f"{result['n_images']} images, {result['n_captions']} captions, {len(result['skipped'])} images skipped")
     print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
     print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
     return 0
@@ -292,9 +321,14 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 
 
 def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k < 1:
-        raise MotisError("-k must be at least 1")
     hits = services.search(args.text, args.k, args.model, args.index)
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json([h.to_json() for h in hits])
         return 0
@@ -329,7 +363,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     print(f"home:    {data['home']}")
-    print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))

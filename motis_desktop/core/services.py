@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
-from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore
-from motis_desktop.core.models.installed import ModelInfo, ModelStore
+from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore, LibraryUnavailable, write_problem
+from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
 from motis_desktop.core.search.service import SearchHit, SearchService
@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
 log = logging.getLogger(__name__)
 
 NO_MODEL_HINT = (
-    "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
+    "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
+    "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
     "or 'motis models import --checkpoint FILE --name NAME'"
 )
 
@@ -58,6 +59,9 @@ class Services:
 
     def _recover(self, exc: LibraryCorrupt) -> LibraryStore:
         db = self.paths.library_db
+        why = write_problem(db)
+        if why:  # never half-move a library: leave every file as it is
+            raise LibraryUnavailable(f"{exc}; it cannot be set aside because {why}; no file was changed") from None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         backup = db.with_name(f"{db.stem}.damaged-{stamp}{db.suffix}")
         for suffix in ("", "-wal", "-shm"):
@@ -111,6 +115,8 @@ class Services:
         for info in installed:
             if info.name == chosen:
                 return info
+        if isinstance(chosen, str) and chosen and (self.paths.models_dir / chosen / MANIFEST).is_file():
+            self.models.get(chosen)  # installed but unusable: its ModelError names the manifest
         return installed[0] if installed else None
 
     def use_model(self, name: str) -> ModelInfo:
@@ -139,8 +145,17 @@ class Services:
 
     # -- library ---------------------------------------------------------------
 
+    def require_writable(self) -> None:
+        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        if self.store.read_only:
+            raise LibraryUnavailable(
+                f"the library is read-only here: {self.store.read_only}; searching works, "
+                "indexing and folder changes need write access"
+            )
+
     def add_folders(self, folders: list[str]) -> list[Folder]:
         """Add library roots; each must be an existing folder."""
+        self.require_writable()
         added = []
         for folder in folders:
             path = os.path.abspath(folder)
@@ -152,13 +167,16 @@ class Services:
 
     def remove_folder(self, folder: str) -> int:
         """Forget a library folder and its entries (the photos stay on disk)."""
+        self.require_writable()
         removed = self.store.remove_folder(folder)
         self._remember_folders()
         return removed
 
     def _remember_folders(self) -> None:
         # A copy outside the database, so a damaged library can be rebuilt from the same folders.
-        self.config.set("library_folders", [f.path for f in self.store.folders()])
+        folders = [f.path for f in self.store.folders()]
+        if self.config.get("library_folders") != folders:
+            self.config.set("library_folders", folders)
 
     def index(
         self,
@@ -168,7 +186,14 @@ class Services:
         batch_size: int = 16,
     ) -> IndexSummary:
         """Bring every library folder up to date for a model."""
+        self.require_writable()
         return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
+
+    def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
+        """(tokens the query takes, tokens the model reads); the model ignores what lies beyond."""
+        from motis_desktop.core.models.tokenizer import token_count
+
+        return token_count(text), self.model_info(model).context_length
 
     def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
         """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
