@@ -145,7 +145,7 @@ class Indexer:
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
         for n, folder in enumerate(folders):
             known = known_by_folder.get(folder.id, {})
-            result = scan_folder(folder.path, known, cancel)
+            result = scan_folder(folder.path, known, cancel, [f.path for f in folders])
             if result.cancelled:
                 summary.cancelled = True
                 return
