@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import threading
@@ -115,6 +116,7 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
@@ -186,6 +188,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         if services.config.get("active_model") is None:
             services.use_model(info.name)
+        _print_conversions(info)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
         return 0
     if action == "list":
@@ -219,6 +222,14 @@ def _models(services: Services, args: argparse.Namespace) -> int:
     raise AssertionError(action)
 
 
+def _print_conversions(info: Any) -> None:
+    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    for role, c in sorted(info.origin.get("converted", {}).items()):
+        ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
+        what = f"{c['op_contexts']} XNNPACK op contexts; {ops}"
+        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
+
+
 def _models_available(services: Services, args: argparse.Namespace) -> int:
     from motis_desktop.core.models.registry import load_registry
 
@@ -227,14 +238,21 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
+    width = max((len(m.name) for m in models), default=16)
+    pad = " " * width
     for m in models:
         flags = ", ".join(
             x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
         )
-        print(f"{m.name:16} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
-        print(f"{'':16} {m.notes}")
+        print(f"{m.name:{width}} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{pad} {m.notes}")
         for f in m.files:
-            print(f"{'':16} {f.role}: {f.url}")
+            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
+            r10 = "" if m.format == "openai-checkpoint" else f", R@10 {f.r_at_10 or 'not published'}"
+            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
+    if any(m.name.startswith("motis-") and "." in m.name for m in models):
+        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
+        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
     return 0
 
 
@@ -260,6 +278,7 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
         bar.close()
     if services.config.get("active_model") is None:
         services.use_model(info.name)
+    _print_conversions(info)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {

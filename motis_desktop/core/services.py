@@ -6,15 +6,19 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
 from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore, LibraryUnavailable, write_problem
+from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
 from motis_desktop.core.search.service import SearchHit, SearchService
+from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -26,6 +30,18 @@ NO_MODEL_HINT = (
     "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
     "or 'motis models import --checkpoint FILE --name NAME'"
 )
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    """One library folder as the settings show it."""
+
+    path: str
+    photos: int
+    to_index: int
+    failed: int
+    online: bool
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
 
 
 class Services:
@@ -40,6 +56,7 @@ class Services:
         self._store: LibraryStore | None = None
         self._search: SearchService | None = None
         self._encoders: dict[str, Encoder] = {}
+        self.text_cache = TextVectorCache()  # outlives search services rebuilt for another strategy
         self.recovery: str | None = None  # set when a damaged library was replaced at start
         self._lock = threading.Lock()
 
@@ -84,7 +101,11 @@ class Services:
     def search_service(self) -> SearchService:
         if self._search is None:
             self._search = SearchService(
-                self.store, self.paths.cache_dir / "indexes", self.index_strategy(), background=self.background_rebuilds
+                self.store,
+                self.paths.cache_dir / "indexes",
+                self.index_strategy(),
+                background=self.background_rebuilds,
+                text_cache=self.text_cache,
             )
         return self._search
 
@@ -184,10 +205,66 @@ class Services:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         batch_size: int = 16,
+        roots: Iterable[str] | None = None,
     ) -> IndexSummary:
-        """Bring every library folder up to date for a model."""
+        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
         self.require_writable()
-        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel)
+        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
+
+    def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
+        """Per library folder: photo count, still to index, failed, online (and the failures' paths/reasons)."""
+        info = self.active_model() if model is None else self.models.get(model)
+        counts = self.store.folder_counts(info.model_id if info else None)
+        reports = []
+        for folder in self.store.folders():
+            photos, to_index, failed = counts.get(folder.id, (0, 0, 0))
+            listed = [(r.path, r.error or "") for r in self.store.failed([folder.id])] if failures and failed else []
+            reports.append(FolderReport(folder.path, photos, to_index, failed, os.path.isdir(folder.path), listed))
+        return reports
+
+    def watch(
+        self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float
+    ) -> FolderWatcher:
+        """Start watching every library folder: ``on_change(roots)`` after each (debounced) burst of changes,
+        ``on_status(root, online)`` when a folder goes offline or comes back. Callbacks run on the watcher's
+        thread; call ``set_roots`` after adding/removing folders and ``stop()`` when done."""
+        watcher = FolderWatcher(on_change, on_status, ignore=[str(self.paths.home)], **options)
+        watcher.set_roots(f.path for f in self.store.folders())
+        return watcher
+
+    def watch_and_index(
+        self,
+        stop: threading.Event,
+        on_summary: Callable[[IndexSummary], None] | None = None,
+        model: str | None = None,
+        on_status: StatusFn | None = None,
+        **options: float,
+    ) -> None:
+        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
+        thread (``motis watch``). Compares the library with the disk once at start."""
+        import queue
+
+        changes: queue.Queue[set[str] | None] = queue.Queue()
+        watcher = self.watch(changes.put, on_status, **options)
+        stopper = threading.Thread(target=lambda: (stop.wait(), changes.put(None)), daemon=True)
+        stopper.start()
+        try:
+            roots: set[str] | None = None  # first run: everything
+            while not stop.is_set():
+                summary = self.index(model, cancel=stop, roots=roots)
+                if on_summary is not None:
+                    on_summary(summary)
+                item = changes.get()
+                if item is None:
+                    break
+                roots = set(item)
+                while not changes.empty():  # changes that queued up during the run join this one
+                    more = changes.get()
+                    if more is None:
+                        return
+                    roots |= more
+        finally:
+            watcher.stop()
 
     def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
         """(tokens the query takes, tokens the model reads); the model ignores what lies beyond."""
@@ -201,5 +278,5 @@ class Services:
         if strategy and strategy != service.strategy:
             if strategy not in CHOICES:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
-            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy)
+            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
         return service.search_text(self.encoder(model), text, k)

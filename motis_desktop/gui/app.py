@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 
 from PySide6.QtWidgets import QApplication
@@ -14,6 +15,7 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     parser = argparse.ArgumentParser(prog="motis-desktop", description="MoTIS Desktop photo search")
     parser.add_argument("--home", help="app data folder (default: $MOTIS_HOME or the platform data folder)")
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])

@@ -86,6 +86,10 @@ class LibraryModel(QAbstractListModel):
     def rows(self) -> list[Row]:
         return list(self._rows)
 
+    def row_of(self, path: str) -> int | None:
+        """The row showing ``path``, if any."""
+        return self._by_path.get(path)
+
     def _thumbnail_ready(self, path: str) -> None:
         i = self._by_path.get(path)
         if i is not None:

@@ -41,6 +41,8 @@ from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
+from motis_desktop.gui.viewer import GridViewer
+from motis_desktop.gui.watching import FolderWatching
 from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows
 
 RESULT_EDGE = 512  # search results are shown at high resolution
@@ -78,6 +80,9 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self._build_ui()
         self._build_actions()
+        self.watching = FolderWatching(services, self)  # changes on disk → one indexing run per burst
+        self.watching.changed.connect(lambda _roots: self.start_indexing())
+        self.statusBar().addPermanentWidget(self.watching.label)
         self._refresh_empty_state()
         if services.recovery:  # the library database was damaged and has been set aside
             self._note = "library rebuilt after damage"
@@ -136,6 +141,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
+        self.grid_viewer = GridViewer(self.view, self.stack, self.model)  # Space / double-click: view large
         self.setCentralWidget(self.stack)
 
         status = self.statusBar()
@@ -199,14 +205,16 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _refresh_empty_state(self) -> None:
-        has_folders = bool(self.services.store.folders())
+        folders = self.services.store.folders()
+        has_folders = bool(folders)
+        self.watching.set_roots([f.path for f in folders])
         if not has_folders:
             text = "Drop a folder of photos here\nor press Ctrl+O to choose one"
             if self.model_state == "missing":
                 text += "\n\n" + NO_MODEL_TEXT
             self.empty.setText(text)
             self.stack.setCurrentWidget(self.empty)
-        else:
+        elif not self.grid_viewer.is_open:
             self.stack.setCurrentWidget(self.view)
         self._update_status()
 
@@ -430,7 +438,8 @@ class MainWindow(QMainWindow):
             return
         path = index.data(Roles.PATH)
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.open_index(index))
+        menu.addAction("View\tSpace", lambda: self.grid_viewer.open(index))
+        menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path))))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
         similar = menu.addAction(
@@ -451,6 +460,7 @@ class MainWindow(QMainWindow):
             self.top_k,
             self.thumb_size,
             self,
+            submit=self.backend.submit,
         )
         if dialog.exec():
             self.apply_settings(dialog.values())
@@ -493,12 +503,14 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.watching.stop()  # first: no change may start another indexing run
         if self.model_dialog is not None and self.model_dialog.runner is not None:
             self.model_dialog.runner.cancel()
             self.model_dialog.wait()
         if self.indexer is not None:
             self.indexer.cancel()  # committed batches are kept; the next start resumes
             self.indexer.wait(30_000)
+        self.grid_viewer.viewer.shutdown()
         self.thumbnails.shutdown()
         self.backend.shutdown()
         event.accept()

@@ -1,4 +1,8 @@
-"""Getting a model: the first-run dialog (download the recommended one, or import files) with progress."""
+"""Getting a model: the first-run dialog (download the recommended one, or import files) with progress.
+
+The choices are the registry's models, then every combination of the seed's published image and text
+files, each labelled with whether the seed measured that pair; details list each file's size and R@10.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.cli.progress import format_duration
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.models.registry import InstallProgress, RegistryModel, install_from_registry, load_registry
+from motis_desktop.core.models.registry import (
+    InstallProgress,
+    RegistryFile,
+    RegistryModel,
+    install_from_registry,
+    load_registry,
+)
 from motis_desktop.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -73,10 +83,7 @@ class ModelDialog(QDialog):
         self.registry: list[RegistryModel] = sorted(load_registry(), key=lambda m: not m.recommended)
         self.choice = QComboBox()
         for model in self.registry:
-            label = f"{model.display_name} — {model.size / 1e6:.0f} MB" + (
-                " (recommended)" if model.recommended else ""
-            )
-            self.choice.addItem(label, model.name)
+            self.choice.addItem(_choice_label(model), model.name)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -111,10 +118,8 @@ class ModelDialog(QDialog):
 
     def _show_details(self) -> None:
         model = self.selected()
-        self.details.setText(
-            f"{model.notes}\n\nLicence: {model.license}\nFiles: "
-            + ", ".join(f"{f.role} ({(f.size or 0) / 1e6:.0f} MB)" for f in model.files)
-        )
+        files = "\n".join(_file_line(model, f) for f in model.files)
+        self.details.setText(f"{model.notes}\n\nLicence: {model.license}\nFiles:\n{files}")
         self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
 
     # -- download ------------------------------------------------------------------
@@ -223,6 +228,24 @@ class ModelDialog(QDialog):
     def wait(self, ms: int = 30_000) -> None:
         if self.runner is not None:
             self.runner.wait(ms)
+
+
+def _choice_label(model: RegistryModel) -> str:
+    """One line per choice: name, size, and for the seed's file combinations whether the seed measured them."""
+    label = f"{model.display_name} — {model.size / 1e6:.0f} MB"
+    if model.recommended:
+        label += " (recommended)"
+    combination = model.extra.get("combination")
+    if combination is not None:
+        label += " (measured by the seed)" if combination["measured"] else " (your combination, not measured)"
+    return label
+
+
+def _file_line(model: RegistryModel, f: RegistryFile) -> str:
+    line = f"• {f.role}: {f.description or f.tower} — {(f.size or 0) / 1e6:.0f} MB"
+    if model.format == "torchscript-pair":
+        line += f", R@10 {f.r_at_10 if f.r_at_10 is not None else 'not published'}"
+    return line
 
 
 def _default_name(files: list[str]) -> str:

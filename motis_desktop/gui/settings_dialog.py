@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
-    QListWidget,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from motis_desktop.core.search.indexes import CHOICES
+from motis_desktop.gui.folders_panel import FoldersPanel, Submit
 
 
 class SettingsDialog(QDialog):
@@ -32,22 +28,12 @@ class SettingsDialog(QDialog):
         top_k: int,
         thumb_size: int,
         parent: QWidget | None = None,
+        submit: Submit | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.folders = QListWidget()
-        self.folders.addItems(folders)
-        add = QPushButton("Add folder…")
-        remove = QPushButton("Remove from library")
-        remove.setToolTip("The photos stay on disk; only the library forgets them.")
-        add.clicked.connect(self._add_folder)
-        remove.clicked.connect(
-            lambda: [self.folders.takeItem(self.folders.row(i)) for i in self.folders.selectedItems()]
-        )
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch()
+        self.resize(720, 480)
+        self.folders = FoldersPanel(folders, submit)  # counts, failures and online state per folder
 
         self.model = QComboBox()
         self.model.addItems(models)
@@ -77,18 +63,12 @@ class SettingsDialog(QDialog):
         box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.folders)
-        layout.addLayout(buttons)
         layout.addLayout(form)
         layout.addWidget(box)
 
-    def _add_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
-        if folder and not self.folders.findItems(folder, Qt.MatchFlag.MatchExactly):
-            self.folders.addItem(folder)
-
     def values(self) -> dict[str, object]:
         return {
-            "folders": [self.folders.item(i).text() for i in range(self.folders.count())],
+            "folders": self.folders.paths(),
             "model": self.model.currentText() or None,
             "strategy": self.strategy.currentText(),
             "top_k": self.top_k.value(),

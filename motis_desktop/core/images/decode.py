@@ -1,4 +1,4 @@
-"""Reading and decoding image files (OpenCV).
+"""Reading and decoding image files.
 
 ``load_image`` reads bytes first and decodes with ``cv2.imdecode`` (so any
 path the OS accepts works), refuses decompression bombs from the header before
@@ -6,18 +6,26 @@ decoding, applies EXIF orientation, and returns RGB ``uint8 H×W×3``. Alpha is
 dropped, as CLIP's own pipeline (PIL ``convert("RGB")``) does. Large JPEGs can
 be decoded at 1/2, 1/4 or 1/8 scale by libjpeg when the caller only needs a
 small image (``min_side``), which is several times faster than a full decode.
+
+Other formats, with the same guards: HEIC/HEIF through ``pillow-heif``
+(libheif applies the container's rotation/mirror), AVIF through Pillow's AVIF
+plugin, camera RAW through its embedded JPEG preview (read from the TIFF
+structure, or by LibRaw via ``rawpy`` for CR3/RAF and files without a TIFF
+preview) turned by the RAW file's orientation. A missing optional library gives
+the reason "HEIC support not installed" (AVIF, RAW likewise).
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.images.header import DECODABLE, image_size, sniff_format
+from motis_desktop.core.images.header import DECODABLE, image_size, is_raw_tiff, raw_preview, sniff_format
 
 DEFAULT_MAX_PIXELS = 180_000_000  # ~ 2x PIL's warning limit; 20000x20000 is refused
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -80,18 +88,35 @@ def decode_image(
     fmt = sniff_format(data[:32])
     if fmt is None:
         raise ImageError(f"not an image ({_describe_non_image(data)})")
+    if fmt == "tiff" and is_raw_tiff(data):
+        fmt = "raw"
+    if fmt == "raw":
+        return _decode_raw(data, min_side, max_pixels)
+    if fmt == "heic":
+        return _decode_heic(data, max_pixels)
+    if fmt == "avif":
+        return _decode_avif(data, max_pixels)
     if fmt not in DECODABLE:
         raise ImageError(f"unsupported image format ({fmt.upper()})")
+    return _decode_opencv(data, fmt, min_side, max_pixels)
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageError(f"invalid image size {width}x{height}")
+    if width * height > max_pixels:
+        raise ImageError(
+            f"image too large: {width}x{height} = {width * height / 1e6:.0f} MP "
+            f"(limit {max_pixels / 1e6:.0f} MP, possible decompression bomb)"
+        )
+
+
+def _decode_opencv(
+    data: bytes, fmt: str, min_side: int | None, max_pixels: int, ignore_orientation: bool = False
+) -> np.ndarray:
     size = image_size(data, fmt)
     if size is not None:
-        width, height = size
-        if width <= 0 or height <= 0:
-            raise ImageError(f"invalid image size {width}x{height}")
-        if width * height > max_pixels:
-            raise ImageError(
-                f"image too large: {width}x{height} = {width * height / 1e6:.0f} MP "
-                f"(limit {max_pixels / 1e6:.0f} MP, possible decompression bomb)"
-            )
+        _check_pixels(*size, max_pixels)
     if fmt == "jpeg" and not jpeg_complete(data):
         # libjpeg would "decode" the first part and fill the rest with grey; that is not the photo.
         raise ImageError("truncated JPEG (no end-of-image marker after the image data)")
@@ -102,6 +127,8 @@ def decode_image(
         factor = reduction_factor(min(size), min_side)
         if factor > 1:
             flags = _REDUCED_FLAGS[factor]
+    if ignore_orientation:
+        flags |= cv2.IMREAD_IGNORE_ORIENTATION
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
         image = cv2.imdecode(buf, flags)
@@ -113,6 +140,106 @@ def decode_image(
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if size is None and image.shape[0] * image.shape[1] > max_pixels:
         raise ImageError(f"image too large: {image.shape[1]}x{image.shape[0]}")
+    return np.ascontiguousarray(image)
+
+
+def _decode_heic(data: bytes, max_pixels: int) -> np.ndarray:
+    try:
+        import pillow_heif
+    except ImportError:
+        raise ImageError("HEIC support not installed (pip install pillow-heif)") from None
+    try:
+        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        _check_pixels(*heif.size, max_pixels)  # from the container, before any pixel is decoded
+        image = np.asarray(heif)  # libheif applies the rotation and mirroring stored in the file
+    except ImageError:
+        raise
+    except (ValueError, RuntimeError, OSError, SyntaxError, MemoryError) as exc:
+        raise ImageError(f"cannot decode HEIC: {_first_line(str(exc))}") from None
+    return _to_rgb(image)
+
+
+def _decode_avif(data: bytes, max_pixels: int) -> np.ndarray:
+    try:
+        from PIL import Image, ImageOps, features
+    except ImportError:
+        raise ImageError("AVIF support not installed (pip install pillow)") from None
+    if not features.check("avif"):
+        raise ImageError("AVIF support not installed (Pillow was built without libavif)")
+    try:
+        with Image.open(io.BytesIO(data), formats=["AVIF"]) as im:
+            _check_pixels(*im.size, max_pixels)
+            upright = ImageOps.exif_transpose(im)  # Pillow reports the file's rotation/mirror as EXIF orientation
+            image = np.asarray(upright.convert("RGB"))
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"image too large ({exc})") from None
+    except (ValueError, RuntimeError, OSError, SyntaxError, MemoryError) as exc:
+        raise ImageError(f"cannot decode AVIF: {_first_line(str(exc))}") from None
+    return np.ascontiguousarray(image)
+
+
+def _decode_raw(data: bytes, min_side: int | None, max_pixels: int) -> np.ndarray:
+    found = raw_preview(data)
+    if found is None:
+        found = _libraw_preview(data)
+    preview, orientation = found
+    if isinstance(preview, np.ndarray):  # LibRaw gave a bitmap thumbnail
+        _check_pixels(preview.shape[1], preview.shape[0], max_pixels)
+        image = _to_rgb(preview)
+    else:
+        try:
+            image = _decode_opencv(preview, "jpeg", min_side, max_pixels, ignore_orientation=True)
+        except ImageError as exc:
+            raise ImageError(f"RAW preview: {exc}") from None
+    return apply_orientation(image, orientation)
+
+
+# LibRaw's "flip" → EXIF orientation
+_LIBRAW_FLIP = {0: 1, 3: 3, 5: 8, 6: 6}
+
+
+def _libraw_preview(data: bytes) -> tuple[bytes | np.ndarray, int]:
+    try:
+        import rawpy
+    except ImportError:
+        raise ImageError("RAW support not installed (pip install rawpy)") from None
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            orientation = _LIBRAW_FLIP.get(int(raw.sizes.flip), 1)
+            thumb = raw.extract_thumb()
+    except (rawpy.LibRawError, ValueError, OSError, MemoryError) as exc:
+        raise ImageError(f"RAW file has no readable embedded preview ({type(exc).__name__})") from None
+    if thumb.format == rawpy.ThumbFormat.JPEG:
+        return bytes(thumb.data), orientation
+    return np.asarray(thumb.data), orientation
+
+
+def _to_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    if image.dtype != np.uint8:
+        image = (image >> 8).astype(np.uint8) if image.dtype == np.uint16 else image.astype(np.uint8)
+    return np.ascontiguousarray(image[:, :, :3])
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn/mirror decoded pixels as EXIF ``orientation`` (1..8) says, giving the upright picture."""
+    if orientation == 2:
+        image = cv2.flip(image, 1)
+    elif orientation == 3:
+        image = cv2.rotate(image, cv2.ROTATE_180)
+    elif orientation == 4:
+        image = cv2.flip(image, 0)
+    elif orientation == 5:
+        image = cv2.transpose(image)
+    elif orientation == 6:
+        image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+    elif orientation == 7:
+        image = cv2.flip(cv2.transpose(image), -1)
+    elif orientation == 8:
+        image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
     return np.ascontiguousarray(image)
 
 

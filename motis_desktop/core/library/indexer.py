@@ -4,36 +4,54 @@
    new, changed, unchanged, missing. A new file with the size of a missing
    one is hashed: equal content means a rename/move, which keeps its
    embedding. The differences are committed in one transaction.
-2. Files lacking an embedding for the model are read, hashed and decoded by
-   worker threads a bounded number of batches ahead of the model; each batch
-   of embeddings (and decode errors) is committed in one transaction, so a
-   kill loses at most the batch in flight.
+2. Files lacking an embedding for the model are read, hashed, decoded and
+   preprocessed in decoder worker processes (``decode_pool``: a decoder crash
+   costs one file), a bounded queue ahead of the model, so decoding overlaps
+   inference. Each batch of embeddings (and decode errors) is committed in one
+   transaction, so a kill loses at most the batch in flight. The files being
+   decoded are journaled (``journal``): a run that follows a crash skips the
+   file that caused it.
+3. Threads: torch threads plus decode workers never exceed the cores this
+   process may use (:func:`plan_threads`).
 Progress is reported through a callback; a ``threading.Event`` cancels.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import logging
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.images.decode import decode_image, read_image_bytes
-from motis_desktop.core.images.preprocess import preprocess
+from motis_desktop.core.images.decode import read_image_bytes
+from motis_desktop.core.library.decode_pool import (
+    CRASHED,
+    DEFAULT_MEMORY_BUDGET,
+    Decoded,
+    DecodeJob,
+    DecodePool,
+    ProcessDecodePool,
+    ThreadDecodePool,
+    content_hash,
+    isolation_enabled,
+)
+from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, scan_folder
 from motis_desktop.core.library.store import EncodedFile, FileRecord, LibraryStore, is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
+
+log = logging.getLogger(__name__)
+__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "content_hash", "plan_threads"]
 
 
 @dataclass(frozen=True)
@@ -81,23 +99,35 @@ class IndexSummary:
         }
 
 
-@dataclass
-class _Decoded:
-    record: FileRecord
-    pixels: np.ndarray | None = None
-    content_hash: str = ""
-    size: int = 0
-    mtime_ns: int = 0
-    error: str | None = None
-    transient: bool = False
-    vanished: bool = False
-
-
 ProgressFn = Callable[[Progress], None]
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def plan_threads(cores: int | None = None) -> tuple[int, int]:
+    """(torch threads, decode worker processes) for ``cores``: together never more than the cores.
+
+    Decoding a camera photo at reduced scale costs a few times less CPU than a ViT-B/32 forward pass
+    in fp32, so one decoder per four cores keeps the queue full; the model gets the rest.
+    """
+    cores = cores or available_cores()
+    workers = max(1, cores // 4)
+    return max(1, cores - workers), workers
+
+
 class Indexer:
-    """Scans library folders and encodes what is missing for ``encoder``'s model."""
+    """Scans library folders and encodes what is missing for ``encoder``'s model.
+
+    ``workers``/``torch_threads`` default to :func:`plan_threads`; ``isolate`` (default: on unless
+    ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
+    queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
+    concurrent decodes.
+    """
 
     def __init__(
         self,
@@ -106,27 +136,46 @@ class Indexer:
         batch_size: int = 16,
         workers: int | None = None,
         prefetch_batches: int = 2,
+        torch_threads: int | None = None,
+        isolate: bool | None = None,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         self.store = store
         self.encoder = encoder
         self.batch_size = max(1, batch_size)
-        self.workers = workers or max(1, min(4, os.cpu_count() or 1))
+        planned_torch, planned_workers = plan_threads()
+        self.workers = max(1, workers or planned_workers)
+        self.torch_threads = torch_threads or planned_torch
         self.prefetch_batches = max(1, prefetch_batches)
+        self.isolate = isolation_enabled() if isolate is None else isolate
+        self.memory_budget = memory_budget
+        self.journal = DecodeJournal(store.db_path.parent / "decoding.journal")
 
-    def run(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
-        """Scan all library folders, apply the differences, encode what is missing."""
+    def run(
+        self,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        roots: Iterable[str] | None = None,
+    ) -> IndexSummary:
+        """Scan the library folders (only ``roots`` when given, e.g. those a watcher saw change),
+        apply the differences, encode what is missing in the whole library."""
         with IndexLock(self.store.db_path.parent / "index.lock"):
-            return self._run(progress, cancel or threading.Event())
+            return self._run(progress, cancel or threading.Event(), None if roots is None else set(roots))
 
-    def _run(self, progress: ProgressFn | None, cancel: threading.Event) -> IndexSummary:
+    def _run(self, progress: ProgressFn | None, cancel: threading.Event, roots: set[str] | None) -> IndexSummary:
         started = time.monotonic()
         summary = IndexSummary(model_id=self.encoder.model_id)
+        recovery = self.journal.recover()
+        if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
+            self.store.commit_batch(self.encoder.model_id, [], [(fid, CRASHED, False) for fid in recovery.culprits], [])
         folders = self.store.folders()
-        self._scan(folders, summary, cancel, progress, started)
+        scanned = folders if roots is None else [f for f in folders if f.path in roots]
+        self._scan(scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
-            self._encode(self.store.pending(self.encoder.model_id, folder_ids), summary, cancel, progress)
+            todo = self.store.pending(self.encoder.model_id, folder_ids)
+            self._encode(todo, set(recovery.suspects), summary, cancel, progress)
         summary.elapsed_s = time.monotonic() - started
         return summary
 
@@ -135,7 +184,8 @@ class Indexer:
     def _scan(
         self, folders: list, summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None, started: float
     ) -> None:
-        by_path = {r.path: r for r in self.store.files()}
+        scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
+        by_path = {r.path: r for r in self.store.files() if r.folder_id in scanned_ids}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
@@ -143,9 +193,10 @@ class Indexer:
         known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
         for r in by_path.values():
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
+        library_roots = [f.path for f in self.store.folders()]  # links to any of them (or above) are not followed
         for n, folder in enumerate(folders):
             known = known_by_folder.get(folder.id, {})
-            result = scan_folder(folder.path, known, cancel, [f.path for f in folders])
+            result = scan_folder(folder.path, known, cancel, library_roots)
             if result.cancelled:
                 summary.cancelled = True
                 return
@@ -189,7 +240,12 @@ class Indexer:
     # -- phase 2: decode ahead, encode in batches, commit per batch -----------
 
     def _encode(
-        self, todo: list[FileRecord], summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None
+        self,
+        todo: list[FileRecord],
+        suspects: set[int],
+        summary: IndexSummary,
+        cancel: threading.Event,
+        progress: ProgressFn | None,
     ) -> None:
         total = len(todo)
         if not total:
@@ -198,86 +254,92 @@ class Indexer:
         done = 0
         if progress:  # the scan is committed: front ends can show the new files now
             progress(Progress("encode", 0, total, 0, len(summary.skipped), 0.0, 0.0, None, ""))
-        window = self.batch_size * (self.prefetch_batches + 1)
-        pending: deque[Future[_Decoded]] = deque()
-        queue = iter(todo)
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="motis-decode") as pool:
+        records = {r.id: r for r in todo}
+        with self._torch_threads(), self._pool() as pool:
+            self.journal.open()
             try:
-                while True:
-                    while len(pending) < window:
-                        record = next(queue, None)
-                        if record is None:
-                            break
-                        pending.append(pool.submit(self._decode, record))
-                    if not pending:
-                        break
-                    batch = [pending.popleft().result() for _ in range(min(self.batch_size, len(pending)))]
-                    self._commit(batch, summary)
+                batch: list[Decoded] = []
+                for item in self._decoded(pool, todo, suspects):
+                    batch.append(item)
+                    if len(batch) < self.batch_size and done + len(batch) < total:
+                        continue
+                    self._commit(batch, records, summary)
                     done += len(batch)
                     if progress:
                         elapsed = time.monotonic() - started
                         rate = done / max(elapsed, 1e-6)
+                        eta = (total - done) / rate if rate > 0 else None
                         progress(
                             Progress(
-                                "encode",
-                                done,
-                                total,
-                                summary.encoded,
-                                len(summary.skipped),
-                                elapsed,
-                                rate,
-                                (total - done) / rate if rate > 0 else None,
-                                batch[-1].record.path,
+                                "encode", done, total, summary.encoded, len(summary.skipped), elapsed, rate, eta,
+                                batch[-1].path,
                             )
-                        )
+                        )  # fmt: skip
+                    batch = []
                     if cancel.is_set():
                         summary.cancelled = done < total
                         break
             finally:
-                for future in pending:
-                    future.cancel()
+                self.journal.close()
+        if pool.crashes:
+            log.warning("%d file(s) crashed a decoder worker; each was skipped", pool.crashes)
 
-    def _decode(self, record: FileRecord) -> _Decoded:
-        """Worker thread: read, hash, decode and preprocess one file (never raises)."""
-        item = _Decoded(record)
+    def _pool(self) -> DecodePool:
+        """The decoder pool: worker processes, or threads if isolation is off or processes cannot start."""
+        queue_size = self.batch_size * self.prefetch_batches
+        hooks = {
+            "on_done": lambda job: self.journal.end(job.file_id),
+            "on_crash": lambda j: self.journal.crashed(j.file_id),
+        }
+        config = self.encoder.preprocess_config
+        if self.isolate:
+            pool = ProcessDecodePool(
+                config, self.workers, queue_size, self.memory_budget,
+                on_start=lambda job: self.journal.begin(job.file_id), **hooks,
+            )  # fmt: skip
+            try:
+                return pool.start()
+            except (OSError, RuntimeError) as exc:  # e.g. no /dev/shm, a sandbox forbidding processes
+                pool.close()
+                log.warning("decoder worker processes cannot start (%s); decoding in this process", exc)
+        return ThreadDecodePool(
+            config, self.workers, queue_size, self.memory_budget,
+            on_start=lambda job: self.journal.begin(job.file_id, threading.get_ident()), **hooks,
+        ).start()  # fmt: skip
+
+    def _decoded(self, pool: DecodePool, todo: list[FileRecord], suspects: set[int]) -> Iterator[Decoded]:
+        """Suspects of a previous crash first, one at a time (a crash then names its file), then the rest."""
+        for record in todo:
+            if record.id in suspects:
+                yield from pool.stream([DecodeJob(record.id, record.path)])
+        yield from pool.stream(DecodeJob(r.id, r.path) for r in todo if r.id not in suspects)
+
+    @contextlib.contextmanager
+    def _torch_threads(self) -> Iterator[None]:
+        """Give torch its planned share of the cores for this run, then restore the previous setting."""
+        import torch
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.torch_threads)
+        log.info("indexing with %d torch thread(s) and %d decoder(s)", self.torch_threads, self.workers)
         try:
-            before = os.stat(record.path)
-            data = read_image_bytes(record.path)
-            item.content_hash = content_hash(data)
-            item.size, item.mtime_ns = before.st_size, before.st_mtime_ns
-            if len(data) != before.st_size or os.stat(record.path).st_mtime_ns != before.st_mtime_ns:
-                item.error, item.transient = "file changed while being read (still being written?)", True
-                return item
-            cfg = self.encoder.preprocess_config
-            item.pixels = preprocess(decode_image(data, min_side=cfg.size), cfg.size, cfg.mean, cfg.std)
-        except FileNotFoundError:
-            item.vanished, item.error = True, "file vanished before it could be read"
-        except ImageError as exc:
-            item.error = str(exc)
-            item.vanished = "vanished" in item.error
-            item.transient = item.error in ("permission denied",) or item.error.startswith("read error")
-        except PermissionError:
-            item.error, item.transient = "permission denied", True
-        except (OSError, MemoryError, ValueError) as exc:
-            item.error, item.transient = f"cannot read: {exc}", True
-        return item
+            yield
+        finally:
+            torch.set_num_threads(previous)
 
-    def _commit(self, batch: list[_Decoded], summary: IndexSummary) -> None:
+    def _commit(self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary) -> None:
+        """Encode a batch's decoded images and store them with the batch's errors in one transaction."""
         good = [d for d in batch if d.pixels is not None]
         encoded: list[EncodedFile] = []
         if good:
             vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
-            encoded = [EncodedFile(d.record.id, d.size, d.mtime_ns, d.content_hash, v) for d, v in zip(good, vectors)]
-        errors = [(d.record.id, d.error, d.transient) for d in batch if d.error and not d.vanished]
-        vanished = [d.record.id for d in batch if d.vanished]
+            pairs = zip(good, vectors, strict=True)
+            encoded = [EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v) for d, v in pairs]
+        errors = [(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
+        vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
         summary.encoded += len(encoded)
-        summary.skipped.extend(Skipped(d.record.path, d.error or "") for d in batch if d.error)
-
-
-def content_hash(data: bytes) -> str:
-    """Content identity used to recognise renamed/moved files."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
 
 
 def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[tuple[int, int, str, int, int]]:

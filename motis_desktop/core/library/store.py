@@ -360,6 +360,18 @@ class LibraryStore:
         )
         return [_file_record(r) for r in rows]
 
+    def folder_counts(self, model_id: str | None) -> dict[int, tuple[int, int, int]]:
+        """{folder_id: (photos, still to index for ``model_id``, failed permanently)} for every folder."""
+        rows = self._query(
+            "SELECT f.id, COUNT(x.id), "
+            "COALESCE(SUM(x.id IS NOT NULL AND (x.error IS NULL OR x.error_transient = 1) AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.file_id = x.id AND e.model_id = ?)), 0), "
+            "COALESCE(SUM(x.error IS NOT NULL AND x.error_transient = 0), 0) "
+            "FROM folders f LEFT JOIN files x ON x.folder_id = f.id GROUP BY f.id",
+            (model_id or "",),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
     def embedded_ids(self, model_id: str) -> set[int]:
         return {r[0] for r in self._query("SELECT file_id FROM embeddings WHERE model_id = ?", (model_id,))}
 

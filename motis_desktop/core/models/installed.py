@@ -2,7 +2,9 @@
 
 Each model lives in ``<home>/models/<name>/`` with a ``model.json`` manifest.
 Imports are staged in a hidden temp folder, validated by running both towers,
-then renamed into place, so a half-copied model is never visible.
+then renamed into place, so a half-copied model is never visible. Mobile-optimized
+TorchScript (XNNPACK prepacked ops) is converted to plain TorchScript on the way
+in when this torch cannot run it, so later loads are plain ``torch.jit.load``.
 A model's id (``name-<sha256 prefix of its files>``) keys its embeddings, so
 re-importing different weights under the same name never mixes vectors.
 """
@@ -110,11 +112,17 @@ class ModelStore:
 
         sources = {"image": Path(image_file), "text": Path(text_file)}
         targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
+        label = ", ".join(str(p) for p in sources.values())
 
         def validate(files: dict[str, Path]) -> Encoder:
             return load_pair_encoder(files["image"], files["text"], name, preprocess_config)
 
-        return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, origin=origin)
+        self._check_new_name(name, replace)  # before spending time on a conversion
+        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
+            converted = _convert_mobile_files(sources, targets, Path(tmp))
+            if converted:
+                origin = {**(origin or {}), "converted": converted}
+            return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, label, origin)
 
     def import_checkpoint(
         self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
@@ -154,9 +162,14 @@ class ModelStore:
         cfg = info.preprocess_config
         write_json_atomic(out / PREPROCESS_JSON, {"size": cfg.size, "mean": list(cfg.mean), "std": list(cfg.std)})
         if info.format == FORMAT_PAIR:
+            from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
+
             targets = (out / "image_encoder.pt", out / "text_encoder.pt")
             for src, dst in zip((folder / info.files["image"], folder / info.files["text"]), targets):
-                shutil.copyfile(src, dst)
+                if needs_conversion(src):  # kept as published where torch has XNNPACK; exports load anywhere
+                    convert_mobile_torchscript(src, dst)
+                else:
+                    shutil.copyfile(src, dst)
             return targets
         from motis_desktop.core.models.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
 
@@ -195,6 +208,12 @@ class ModelStore:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         return self.models_dir
 
+    def _check_new_name(self, name: str, replace: bool) -> None:
+        if not _NAME_RE.match(name):
+            raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+        if (self.models_dir / name).exists() and not replace:
+            raise MotisError(f"a model named {name!r} is already installed (remove it first)")
+
     def _install(
         self,
         name: str,
@@ -206,11 +225,8 @@ class ModelStore:
         source_label: str | None = None,
         origin: dict | None = None,
     ) -> ModelInfo:
-        if not _NAME_RE.match(name):
-            raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+        self._check_new_name(name, replace)
         final = self.models_dir / name
-        if final.exists() and not replace:
-            raise MotisError(f"a model named {name!r} is already installed (remove it first)")
         for src in sources.values():
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
@@ -281,6 +297,29 @@ def _manifest_problem(info: ModelInfo) -> str | None:
     if any(v <= 0 for v in info.std):
         return f"std values must be positive, not {list(info.std)!r}"
     return None
+
+
+def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:
+    """Replace, in ``sources``, each mobile-optimized file this torch must convert by a plain copy in ``work``.
+
+    Returns what was converted (recorded in the manifest's ``origin``).
+    """
+    from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
+
+    converted: dict[str, Any] = {}
+    for role, src in list(sources.items()):
+        if not src.is_file() or not must_convert(src):
+            continue
+        report = convert_mobile_torchscript(src, work / targets[role])
+        sources[role] = work / targets[role]
+        converted[role] = {
+            "from": "XNNPACK prepacked ops (optimize_for_mobile)",
+            "source": str(src),
+            "op_contexts": report.contexts,
+            "ops": dict(report.ops),
+            "seconds": round(report.seconds, 3),
+        }
+    return converted
 
 
 def _copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:

@@ -5,6 +5,13 @@ Each file is downloaded (with resume, verification and cancel; see
 installed through :class:`ModelStore`, which validates the model and renames
 it into place, so a failed or cancelled download never leaves a model behind.
 The size and sha256 actually received are recorded in the model's manifest.
+
+Besides whole models, the registry may list the seed's published encoder files one by one
+(``seed_towers``: image files, text files, and the pairs the seed measured). Every image file ×
+text file combination is offered as a pair model; its notes say whether the seed measured that
+pair (with its R@1/5/10) or only each file with its own partner (the file's published R@10).
+Mobile-optimized files are converted to plain TorchScript when the pair is installed
+(see :meth:`ModelStore.import_pair`).
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ class RegistryFile:
     sha256: str | None
     description: str = ""
     alternate_urls: tuple[str, ...] = ()
+    r_at_10: float | None = None  # COCO 5K text-to-image R@10 published for this file, if any
+    tower: str = ""  # id of the seed encoder file this is (``seed_towers``), if any
 
 
 @dataclass(frozen=True)
@@ -71,46 +80,98 @@ class RegistryModel:
                     "size": f.size,
                     "sha256": f.sha256,
                     "description": f.description,
+                    "r_at_10": f.r_at_10,
+                    "tower": f.tower,
                 }
                 for f in self.files
             ],
+            **self.extra,
         }
 
 
 def load_registry(path: Path | None = None) -> list[RegistryModel]:
-    """The models users can install (from the bundled registry file)."""
+    """The models users can install (from the bundled registry file), seed file combinations last."""
     data = json.loads((path or resource_path(REGISTRY_FILE)).read_text(encoding="utf-8"))
-    models = []
-    for entry in data["models"]:
-        pre = entry.get("preprocess", {})
-        models.append(
-            RegistryModel(
-                name=entry["name"],
-                display_name=entry["display_name"],
-                format=entry["format"],
-                embed_dim=entry["embed_dim"],
-                preprocess=PreprocessConfig(
-                    pre.get("size", 224),
-                    tuple(pre.get("mean", PreprocessConfig().mean)),
-                    tuple(pre.get("std", PreprocessConfig().std)),
-                ),
-                license=entry.get("license", ""),
-                notes=entry.get("notes", ""),
-                recommended=entry.get("recommended", False),
-                files=tuple(
-                    RegistryFile(
-                        f["role"],
-                        f["url"],
-                        f.get("size"),
-                        f.get("sha256"),
-                        f.get("description", ""),
-                        tuple(f.get("alternate_urls", [])),
-                    )
-                    for f in entry["files"]
-                ),
-            )
-        )
+    models = [_model_from_json(entry) for entry in data["models"]]
+    if "seed_towers" in data:
+        models += _combinations(data["seed_towers"], models)
     return models
+
+
+def _preprocess(pre: dict[str, Any]) -> PreprocessConfig:
+    return PreprocessConfig(
+        pre.get("size", 224),
+        tuple(pre.get("mean", PreprocessConfig().mean)),
+        tuple(pre.get("std", PreprocessConfig().std)),
+    )
+
+
+def _file_from_json(f: dict[str, Any]) -> RegistryFile:
+    return RegistryFile(
+        f["role"],
+        f["url"],
+        f.get("size"),
+        f.get("sha256"),
+        f.get("description", ""),
+        tuple(f.get("alternate_urls", [])),
+        f.get("r_at_10"),
+        f.get("tower", ""),
+    )
+
+
+def _model_from_json(entry: dict[str, Any]) -> RegistryModel:
+    return RegistryModel(
+        name=entry["name"],
+        display_name=entry["display_name"],
+        format=entry["format"],
+        embed_dim=entry["embed_dim"],
+        preprocess=_preprocess(entry.get("preprocess", {})),
+        license=entry.get("license", ""),
+        notes=entry.get("notes", ""),
+        recommended=entry.get("recommended", False),
+        files=tuple(_file_from_json(f) for f in entry["files"]),
+    )
+
+
+def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[RegistryModel]:
+    """One pair model per image file × text file of the seed, except pairs already listed as models."""
+    images = [_file_from_json({**t, "role": "image", "tower": t["id"]}) for t in towers["image"]]
+    texts = [_file_from_json({**t, "role": "text", "tower": t["id"]}) for t in towers["text"]]
+    names = {t["id"]: t["display_name"] for t in (*towers["image"], *towers["text"])}
+    measured = {(m["image"], m["text"]): m for m in towers.get("measured", [])}
+    listed_pairs = {tuple(f.url for f in m.files) for m in listed}
+    out = []
+    for image in images:
+        for text in texts:
+            if (image.url, text.url) in listed_pairs:
+                continue
+            m = measured.get((image.tower, text.tower))
+            if m:
+                recall = f"{m['r1']}/{m['r5']}/{m['r10']}"
+                quality = f"Measured by the seed as a pair: COCO 5K text-to-image R@1/5/10 {recall}."
+            else:
+                quality = (
+                    "Not measured by the seed as a pair: a combination of your choice. "
+                    f"R@10 the seed publishes per file: image {_r10(image)}, text {_r10(text)}."
+                )
+            out.append(
+                RegistryModel(
+                    name=f"motis-{image.tower}.{text.tower}",
+                    display_name=f"MoTIS files: {names[image.tower]} + {names[text.tower]}",
+                    format=FORMAT_PAIR,
+                    embed_dim=towers["embed_dim"],
+                    preprocess=_preprocess(towers.get("preprocess", {})),
+                    license=towers.get("license", ""),
+                    notes=f"{quality} {towers.get('notes', '')}".strip(),
+                    files=(image, text),
+                    extra={"combination": {"image": image.tower, "text": text.tower, "measured": m is not None}},
+                )
+            )
+    return out
+
+
+def _r10(f: RegistryFile) -> str:
+    return "not published" if f.r_at_10 is None else f"{f.r_at_10}"
 
 
 def find_model(name: str, registry: list[RegistryModel] | None = None) -> RegistryModel:

@@ -24,6 +24,7 @@ import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
+from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -52,12 +53,18 @@ class SearchService:
     """Per-model vector indexes over the library, persisted under ``index_dir``."""
 
     def __init__(
-        self, store: LibraryStore, index_dir: Path | None = None, strategy: str = "auto", background: bool = False
+        self,
+        store: LibraryStore,
+        index_dir: Path | None = None,
+        strategy: str = "auto",
+        background: bool = False,
+        text_cache: TextVectorCache | None = None,
     ) -> None:
         self.store = store
         self.index_dir = index_dir
         self.strategy = strategy
         self.background = background
+        self.text_cache = text_cache if text_cache is not None else TextVectorCache()
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.RLock()
 
@@ -164,9 +171,13 @@ class SearchService:
                 return hits[:k]
             want *= 2
 
+    def text_vector(self, encoder: Encoder, text: str) -> np.ndarray:
+        """Unit ``[D]`` vector of ``text`` (cached: a repeated text skips the model)."""
+        return self.text_cache.vector(encoder, text)
+
     def search_text(self, encoder: Encoder, text: str, k: int = 10) -> list[SearchHit]:
         """Top ``k`` files for a text query under ``encoder``'s model."""
-        return self.search_vector(encoder.model_id, encoder.encode_queries([text]), k)
+        return self.search_vector(encoder.model_id, self.text_vector(encoder, text), k)
 
     def similar(self, model_id: str, file_id: int, k: int = 10) -> list[SearchHit]:
         """Files most like ``file_id`` (query by its stored embedding), excluding itself."""

@@ -1,7 +1,8 @@
 """OpenAI/open_clip ViT checkpoints run by our own CLIP, and export to a TorchScript pair.
 
 State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
-``weights_only=True`` (no arbitrary pickle code runs). OpenAI's original
+``weights_only=True`` (no arbitrary pickle code runs), after the file's declared
+sizes passed :func:`~.archive.check_model_file` (zip bombs are refused unread). OpenAI's original
 ``.pt`` files are TorchScript archives; only their weights are taken.
 """
 
@@ -17,6 +18,7 @@ import torch
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.base import Encoder
 from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import _short, load_torchscript
@@ -30,6 +32,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"checkpoint not found: {path}")
+    check_model_file(path)  # declared sizes, before any loader allocates for them
     try:
         if path.suffix == ".safetensors" or _is_safetensors(path):
             from safetensors.torch import load_file

@@ -1,13 +1,17 @@
 """Seed-format models: two TorchScript files (image tower, text tower).
 
 The MoTIS encoders were made with ``torch.jit.script`` + ``optimize_for_mobile``
-and may hold XNNPACK prepacked ops, so they are always loaded on the CPU.
+and hold XNNPACK prepacked ops, so they are always loaded on the CPU. A torch
+built without XNNPACK cannot load such a file; :mod:`.mobile_convert` turns it
+into plain TorchScript (the model store does that once, at import).
 Some scripted modules only accept a batch of one; those are run in a loop.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -15,20 +19,39 @@ import torch
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.base import Encoder
+from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
+
+log = logging.getLogger(__name__)
 
 
 def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
-    """``torch.jit.load`` on the CPU; ModelError naming the file if it is not TorchScript."""
+    """``torch.jit.load`` on the CPU; ModelError naming the file if it is not TorchScript.
+
+    The archive's declared sizes are checked first. A mobile-optimized file that this torch cannot
+    run is converted into a temporary plain copy (installed models are converted once, at import).
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
+    check_model_file(path)
+    if must_convert(path):
+        log.info("%s uses XNNPACK prepacked ops; converting a temporary plain copy", path)
+        with tempfile.TemporaryDirectory(prefix="motis-convert-") as tmp:
+            plain = Path(tmp) / path.name
+            convert_mobile_torchscript(path, plain)
+            return _jit_load(plain, label=path)
+    return _jit_load(path, label=path)
+
+
+def _jit_load(path: Path, label: Path) -> torch.jit.ScriptModule:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is the seed's format
             module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
-        raise ModelError(f"{path}: not a TorchScript model ({_short(exc)})") from None
+        raise ModelError(f"{label}: not a TorchScript model ({_short(exc)})") from None
     module.eval()
     return module
 

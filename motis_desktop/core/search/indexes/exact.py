@@ -1,4 +1,9 @@
-"""Exact search: one matrix product per query batch and ``argpartition`` top-K."""
+"""Exact search: one matrix product per query batch and ``argpartition`` top-K.
+
+float16 storage is scored in torch (NumPy's float16 product is ~12x slower): a half
+product picks candidates, which are rescored in float32 so scores and order match
+float32 search up to the storage rounding.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import numpy as np
 from motis_desktop.core.search.indexes.base import VectorIndex
 from motis_desktop.core.vectors import l2_normalize
 
-_BLOCK = 65536  # rows converted to float32 at a time when the matrix is stored as float16
+_RESCORE_EXTRA = 32  # float16 candidates beyond k rescored in float32
 
 
 class ExactIndex(VectorIndex):
@@ -23,6 +28,7 @@ class ExactIndex(VectorIndex):
         self._ids = np.zeros(0, dtype=np.int64)
         self._vectors = np.zeros((0, 0), dtype=np.float16 if float16 else np.float32)
         self._dim = 0
+        self._view: tuple[np.ndarray, Any] | None = None  # (matrix, torch view of it) for float16 scoring
 
     def params(self) -> dict[str, Any]:
         return {"float16": self.float16}
@@ -57,17 +63,23 @@ class ExactIndex(VectorIndex):
         queries = l2_normalize(np.atleast_2d(queries))
         if not self.float16:
             return queries @ self._vectors.T
-        out = np.empty((len(queries), len(self._ids)), dtype=np.float32)
-        for start in range(0, len(self._ids), _BLOCK):
-            block = self._vectors[start : start + _BLOCK].astype(np.float32)
-            out[:, start : start + _BLOCK] = queries @ block.T
-        return out
+        return self._half_scores(queries).float().numpy()
+
+    def _half_scores(self, queries: np.ndarray) -> Any:
+        import torch
+
+        if self._view is None or self._view[0] is not self._vectors:
+            self._view = (self._vectors, torch.from_numpy(self._vectors))  # shares memory, no copy
+        matrix = self._view[1]
+        return torch.from_numpy(queries).to(torch.float16) @ matrix.T
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(queries)
         k = min(k, len(self._ids))
         if k <= 0:
             return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0), np.float32)
+        if self.float16:
+            return self._search_half(l2_normalize(queries), k)
         scores = self.scores(queries)
         if k < scores.shape[1]:
             part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
@@ -77,6 +89,17 @@ class ExactIndex(VectorIndex):
         order = np.argsort(-top, axis=1, kind="stable")
         best = np.take_along_axis(part, order, axis=1)
         return self._ids[best], np.take_along_axis(top, order, axis=1).astype(np.float32)
+
+    def _search_half(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        wide = min(k + _RESCORE_EXTRA, len(self._ids))
+        candidates = torch.topk(self._half_scores(queries), wide, dim=1).indices.numpy()
+        rows = self._vectors[candidates].astype(np.float32)  # [Q, wide, D]
+        exact = np.einsum("qwd,qd->qw", rows, queries)
+        order = np.argsort(-exact, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(candidates, order, axis=1)
+        return self._ids[best], np.take_along_axis(exact, order, axis=1).astype(np.float32)
 
     # -- persistence ---------------------------------------------------------
 

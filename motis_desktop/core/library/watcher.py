@@ -1,0 +1,264 @@
+"""Watch library folders and report, debounced, which roots changed.
+
+``FolderWatcher`` runs a watchdog observer (inotify, FSEvents,
+ReadDirectoryChangesW) over every library root. File events only mark their
+root dirty; a debounce thread calls ``on_change(roots)`` once the folders have
+been quiet for ``quiet_s`` (or, during an endless stream of events, every
+``max_wait_s``), so a camera import of thousands of files is one indexing run.
+
+A root that cannot be watched because it is missing (an unplugged drive, a
+renamed folder) is *offline*: nothing in the library is touched, and a cheap
+poll (``stat`` of each root every ``poll_s``) notices when it returns, watches
+it again and reports it changed so one indexing run re-checks it (unchanged
+files keep their embeddings). ``on_status(root, online)`` reports each
+transition. Events for hidden files, reads (open/close without writing) and
+paths under ``ignore`` (the app's own home) are dropped, so indexing never
+triggers itself. Callbacks run on the watcher's own thread; ``stop()`` ends
+both threads and the observer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+from watchdog.observers.polling import PollingObserver
+
+from motis_desktop.core.library.store import is_within
+
+log = logging.getLogger(__name__)
+
+# Events that can change what a folder holds; opened/closed-without-writing (our own reads) are not among them.
+RELEVANT_EVENTS = (
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    FileClosedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+)
+
+ChangeFn = Callable[[set[str]], None]
+StatusFn = Callable[[str, bool], None]
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, watcher: FolderWatcher, root: str) -> None:
+        self.watcher, self.root = watcher, root
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if not isinstance(event, RELEVANT_EVENTS):
+            return
+        paths = [os.fsdecode(event.src_path)]
+        if getattr(event, "dest_path", None):
+            paths.append(os.fsdecode(event.dest_path))
+        if any(self.watcher.relevant(self.root, p) for p in paths):
+            self.watcher.mark(self.root)
+
+
+class FolderWatcher:
+    """Debounced "these roots changed" reports for a set of library roots (see the module doc)."""
+
+    def __init__(
+        self,
+        on_change: ChangeFn,
+        on_status: StatusFn | None = None,
+        *,
+        quiet_s: float = 1.0,
+        max_wait_s: float = 30.0,
+        poll_s: float = 2.0,
+        ignore: Iterable[str] = (),
+    ) -> None:
+        self.on_change = on_change
+        self.on_status = on_status
+        self.quiet_s, self.max_wait_s, self.poll_s = quiet_s, max_wait_s, poll_s
+        self.ignore = [os.path.abspath(p) for p in ignore]
+        self._cond = threading.Condition()
+        self._roots: dict[str, ObservedWatch | None] = {}  # root -> its watch, None while offline
+        self._fallback: set[str] = set()  # roots watched by polling (inotify limit reached, ...)
+        self._dirty: set[str] = set()
+        self._first_event = 0.0
+        self._last_event = 0.0
+        self._stopping = False
+        self._observer: BaseObserver = Observer()
+        self._poller: BaseObserver | None = None
+        self.events = 0  # relevant events seen (diagnostics)
+        self._observer.daemon = True
+        self._observer.start()
+        self._thread = threading.Thread(target=self._loop, name="motis-watch", daemon=True)
+        self._thread.start()
+
+    # -- roots ---------------------------------------------------------------------
+
+    def set_roots(self, roots: Iterable[str]) -> None:
+        """Watch exactly these roots (added ones start watched or offline; removed ones are dropped)."""
+        wanted = {os.path.abspath(r) for r in roots}
+        with self._cond:
+            current = set(self._roots)
+        for root in current - wanted:
+            self._unwatch(root)
+            with self._cond:
+                self._roots.pop(root, None)
+                self._dirty.discard(root)
+        for root in sorted(wanted - current):
+            with self._cond:
+                self._roots[root] = None
+            if self._watch(root):
+                self._report(root, True)
+            else:
+                self._report(root, False)
+
+    def roots(self) -> dict[str, bool]:
+        """{root: online} for every watched root."""
+        with self._cond:
+            return {root: watch is not None for root, watch in self._roots.items()}
+
+    def is_online(self, root: str) -> bool:
+        with self._cond:
+            return self._roots.get(os.path.abspath(root)) is not None
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop watching: no callback runs after this returns."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for observer in (self._observer, self._poller):
+            if observer is not None:
+                observer.stop()
+        for observer in (self._observer, self._poller):
+            if observer is not None and observer.is_alive():
+                observer.join(timeout_s)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
+
+    # -- events --------------------------------------------------------------------
+
+    def relevant(self, root: str, path: str) -> bool:
+        """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home."""
+        if any(is_within(path, ignored) for ignored in self.ignore):
+            return False
+        rel = os.path.relpath(path, root) if path != root else ""
+        return not any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
+
+    def mark(self, root: str) -> None:
+        """Note a change under ``root``; ``on_change`` follows once things are quiet."""
+        now = time.monotonic()
+        with self._cond:
+            if self._stopping:
+                return
+            self.events += 1
+            if not self._dirty:
+                self._first_event = now
+            self._dirty.add(root)
+            self._last_event = now
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        next_poll = time.monotonic() + self.poll_s
+        while True:
+            fire: set[str] = set()
+            with self._cond:
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                timeout = next_poll - now
+                if self._dirty:
+                    due = min(self._last_event + self.quiet_s, self._first_event + self.max_wait_s)
+                    if now >= due:
+                        fire, self._dirty = self._dirty, set()
+                    else:
+                        timeout = min(timeout, due - now)
+                if not fire and timeout > 0:
+                    self._cond.wait(timeout)
+                    continue
+            if fire:
+                log.info("library folders changed: %s", ", ".join(sorted(fire)))
+                self._call(self.on_change, fire)
+            if time.monotonic() >= next_poll:
+                self._poll()
+                next_poll = time.monotonic() + self.poll_s
+
+    def _poll(self) -> None:
+        """Offline roots that came back are watched again and re-checked; vanished ones go offline."""
+        for root, online in self.roots().items():
+            present = os.path.isdir(root)
+            if present and not online:
+                if self._watch(root):
+                    self._report(root, True)
+                    self.mark(root)  # one indexing run re-checks it; unchanged files keep their embeddings
+            elif online and not present:
+                self._unwatch(root)
+                self._report(root, False)
+
+    def _watch(self, root: str) -> bool:
+        if not os.path.isdir(root):
+            return False
+        handler = _Handler(self, root)
+        try:
+            watch = self._observer.schedule(handler, root, recursive=True)
+        except OSError as exc:  # e.g. the inotify watch limit: fall back to polling this root
+            log.warning("cannot watch %s with OS events (%s); polling it instead", root, exc)
+            try:
+                if self._poller is None:
+                    self._poller = PollingObserver(timeout=10)
+                    self._poller.daemon = True
+                    self._poller.start()
+                watch = self._poller.schedule(handler, root, recursive=True)
+            except OSError as exc2:
+                log.warning("cannot watch %s: %s", root, exc2)
+                return False
+            self._fallback.add(root)
+        with self._cond:
+            if root not in self._roots or self._stopping:
+                return False
+            self._roots[root] = watch
+        log.info("watching %s", root)
+        return True
+
+    def _unwatch(self, root: str) -> None:
+        with self._cond:
+            watch = self._roots.get(root)
+            if root in self._roots:
+                self._roots[root] = None
+        if watch is None:
+            return
+        observer = self._poller if root in self._fallback else self._observer
+        self._fallback.discard(root)
+        try:
+            if observer is not None:
+                observer.unschedule(watch)
+        except (KeyError, OSError) as exc:  # its emitter may have ended by itself (root deleted/unmounted)
+            log.debug("unschedule %s: %s", root, exc)
+
+    def _report(self, root: str, online: bool) -> None:
+        log.info("library folder %s is %s", root, "online" if online else "offline")
+        if self.on_status is not None:
+            self._call(self.on_status, root, online)
+
+    def _call(self, fn: Callable[..., None], *args: object) -> None:
+        with self._cond:
+            if self._stopping:
+                return
+        try:
+            fn(*args)
+        except Exception:  # a front end's callback must not kill the watcher
+            log.exception("watcher callback failed")

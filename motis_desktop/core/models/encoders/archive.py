@@ -1,0 +1,279 @@
+"""Model files read as data: size limits checked before anything loads, and a restricted unpickler.
+
+:func:`check_model_file` runs before ``torch.load``, ``torch.jit.load`` or safetensors see a file: a zip
+archive (TorchScript, ``torch.save``) whose central directory declares more members or more uncompressed
+bytes than a model can have, or far more than the file's own size (a zip bomb), is refused with a one-line
+:class:`ModelError`, as is a safetensors header that points outside the file.
+
+:class:`TorchScriptArchive` reads a TorchScript zip without running it: member bytes, and pickles
+(``constants.pkl``, ``data.pkl``) through an unpickler that only accepts the globals a TorchScript archive
+uses (tensor rebuilding, storage types, the typed-list helpers of ``torch.jit._pickle``, ``OrderedDict``)
+plus ``__torch__`` classes, which become inert :class:`ScriptObjectState` records. Any other global
+(``os.system``, ``builtins.eval``, ...) is refused before it is looked up.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from motis_desktop.core.errors import ModelError
+
+MAX_MEMBERS = 200_000
+MAX_TOTAL_BYTES = 16 << 30  # no model we can run declares more
+MAX_EXPANSION = 16  # declared bytes per byte on disk; torch writes members uncompressed (ratio 1)
+SMALL_ARCHIVE_BYTES = 64 << 20  # below this much declared data the ratio is not checked
+SAFETENSORS_MAX_HEADER = 100 << 20
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def check_model_file(path: str | os.PathLike[str]) -> None:
+    """Refuse a model file whose declared sizes are hostile, before any loader reads it.
+
+    Zip archives: member count, total declared uncompressed size, and that size against the file's
+    size. safetensors: header length and that every tensor lies inside the file. Other files
+    (legacy ``torch.save`` pickles) are left to ``torch.load(weights_only=True)``.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(9)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if head[:4] in _ZIP_MAGIC:
+        _check_zip(path, size)
+    elif len(head) == 9 and head[8:9] == b"{":
+        _check_safetensors(path, size, int.from_bytes(head[:8], "little"))
+
+
+def _check_zip(path: Path, file_size: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelError(f"{path}: damaged zip archive, truncated or not a model ({exc})") from None
+    if len(infos) > MAX_MEMBERS:
+        raise ModelError(f"{path}: refused, the archive lists {len(infos)} files (limit {MAX_MEMBERS})")
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_TOTAL_BYTES:
+        raise ModelError(
+            f"{path}: refused, the archive declares {_gib(declared)} uncompressed (limit {_gib(MAX_TOTAL_BYTES)})"
+        )
+    if declared > SMALL_ARCHIVE_BYTES and declared > MAX_EXPANSION * max(file_size, 1):
+        raise ModelError(f"{path}: refused, {_mib(file_size)} on disk would expand to {_gib(declared)} (a zip bomb?)")
+
+
+def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
+    if header_len > SAFETENSORS_MAX_HEADER or 8 + header_len > file_size:
+        raise ModelError(f"{path}: refused, safetensors header of {header_len} bytes does not fit the file")
+    with open(path, "rb") as fh:
+        fh.seek(8)
+        raw = fh.read(header_len)
+    try:
+        header = json.loads(raw)
+    except ValueError:
+        return  # not safetensors after all; the loader will say what it is
+    if not isinstance(header, dict):
+        return
+    data_size = file_size - 8 - header_len
+    for name, entry in header.items():
+        if name == "__metadata__" or not isinstance(entry, dict):
+            continue
+        offsets = entry.get("data_offsets")
+        if (
+            not isinstance(offsets, list)
+            or len(offsets) != 2
+            or not all(isinstance(o, int) for o in offsets)
+            or not 0 <= offsets[0] <= offsets[1] <= data_size
+        ):
+            raise ModelError(f"{path}: refused, safetensors tensor {name!r} lies outside the file")
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB"
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+# -- reading a TorchScript archive as data ------------------------------------------------------
+
+_STORAGE_DTYPES: dict[str, torch.dtype] = {
+    "FloatStorage": torch.float32,
+    "DoubleStorage": torch.float64,
+    "HalfStorage": torch.float16,
+    "BFloat16Storage": torch.bfloat16,
+    "LongStorage": torch.int64,
+    "IntStorage": torch.int32,
+    "ShortStorage": torch.int16,
+    "CharStorage": torch.int8,
+    "ByteStorage": torch.uint8,
+    "BoolStorage": torch.bool,
+}
+
+
+@dataclass(frozen=True)
+class StorageType:
+    """``torch.FloatStorage`` & co. as they appear in a pickle: only the dtype matters."""
+
+    name: str
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return _STORAGE_DTYPES[self.name]
+
+
+@dataclass
+class TypedList:
+    """A list made by one of ``torch.jit._pickle.build_*list`` (kept so it can be written back the same way)."""
+
+    builder: str
+    items: list
+
+
+class ScriptObjectState:
+    """An inert stand-in for a pickled ``__torch__`` object: its class name and the state it was given."""
+
+    qualified_name = ""
+    state: Any = None
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f"<{self.qualified_name} state={type(self.state).__name__}>"
+
+
+def _rebuild_tensor_v2(
+    storage: torch.Tensor,
+    offset: int,
+    size: tuple,
+    stride: tuple,
+    requires_grad: bool = False,
+    hooks: Any = None,
+    metadata: Any = None,
+) -> torch.Tensor:
+    if not isinstance(storage, torch.Tensor):
+        raise ModelError("tensor without a storage in pickle")
+    try:
+        return storage.as_strided(tuple(size), tuple(stride), int(offset))
+    except RuntimeError as exc:
+        raise ModelError(f"tensor does not fit its storage ({exc})") from None
+
+
+def _typed_list(builder: str) -> Any:
+    def build(items: list) -> TypedList:
+        return TypedList(builder, list(items))
+
+    return build
+
+
+def _restore_type_tag(value: Any, type_str: str) -> Any:
+    return value
+
+
+_SAFE_GLOBALS: dict[tuple[str, str], Any] = {
+    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("torch.jit._pickle", "build_intlist"): _typed_list("build_intlist"),
+    ("torch.jit._pickle", "build_doublelist"): _typed_list("build_doublelist"),
+    ("torch.jit._pickle", "build_boollist"): _typed_list("build_boollist"),
+    ("torch.jit._pickle", "build_tensorlist"): _typed_list("build_tensorlist"),
+    ("torch.jit._pickle", "restore_type_tag"): _restore_type_tag,
+    ("torch", "device"): torch.device,
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, archive: TorchScriptArchive, label: str, storage_dir: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self.archive = archive
+        self.label = label
+        self.storage_dir = storage_dir
+        self.classes: dict[str, type[ScriptObjectState]] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _SAFE_GLOBALS:
+            return _SAFE_GLOBALS[(module, name)]
+        if module == "torch" and name in _STORAGE_DTYPES:
+            return StorageType(name)
+        if module == "__torch__" or module.startswith("__torch__."):
+            qualified = f"{module}.{name}"
+            if qualified not in self.classes:
+                self.classes[qualified] = type(name, (ScriptObjectState,), {"qualified_name": qualified})
+            return self.classes[qualified]
+        raise ModelError(f"{self.archive.path}: {self.label} refers to {module}.{name}, which a model never needs")
+
+    def persistent_load(self, pid: Any) -> torch.Tensor:
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise ModelError(f"{self.archive.path}: {self.label} has an unknown persistent id")
+        _, storage_type, key, _location, numel = pid
+        if not isinstance(storage_type, StorageType) or not isinstance(key, str) or not isinstance(numel, int):
+            raise ModelError(f"{self.archive.path}: {self.label} has a malformed storage reference")
+        raw = self.archive.read(f"{self.storage_dir}/{key}")
+        itemsize = torch.empty(0, dtype=storage_type.dtype).element_size()
+        if numel < 0 or numel * itemsize > len(raw):
+            raise ModelError(f"{self.archive.path}: storage {key} is shorter than declared")
+        if numel == 0:
+            return torch.empty(0, dtype=storage_type.dtype)
+        return torch.frombuffer(bytearray(raw[: numel * itemsize]), dtype=storage_type.dtype)
+
+
+class TorchScriptArchive:
+    """A TorchScript zip, opened for reading as data (limits checked first)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        check_model_file(self.path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ModelError(f"{self.path}: not a TorchScript archive ({exc})") from None
+        names = [n for n in self._zip.namelist() if not n.endswith("/")]
+        prefixes = {n.split("/", 1)[0] for n in names}
+        if len(prefixes) != 1 or not all("/" in n for n in names):
+            raise ModelError(f"{self.path}: not a TorchScript archive (no single top folder)")
+        self.prefix = prefixes.pop()
+        self.names = [n.split("/", 1)[1] for n in names]
+        if "data.pkl" not in self.names or "constants.pkl" not in self.names:
+            raise ModelError(f"{self.path}: not a TorchScript archive (no data.pkl/constants.pkl)")
+
+    def __enter__(self) -> TorchScriptArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def read(self, name: str) -> bytes:
+        """One member's bytes (``name`` relative to the archive's top folder)."""
+        try:
+            return self._zip.read(f"{self.prefix}/{name}")
+        except KeyError:
+            raise ModelError(f"{self.path}: archive lacks {name}") from None
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise ModelError(f"{self.path}: damaged archive member {name} ({exc})") from None
+
+    def unpickle(self, name: str, storage_dir: str) -> Any:
+        """Unpickle a member with the restricted unpickler; tensors come from ``storage_dir/<key>``."""
+        unpickler = _RestrictedUnpickler(self.read(name), self, name, storage_dir)
+        try:
+            return unpickler.load()
+        except ModelError:
+            raise
+        except Exception as exc:  # a malformed pickle: any of pickle's many error types
+            raise ModelError(f"{self.path}: unreadable {name} ({type(exc).__name__}: {exc})") from None

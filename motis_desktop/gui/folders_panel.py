@@ -1,0 +1,165 @@
+"""The library folders in Settings: photos, still to index, failed (click for paths and reasons), online.
+
+Counts and failure lists come from ``Services.folder_reports`` through the
+window's background ``submit`` (SQLite and ``stat`` of possibly unplugged
+drives never run on the GUI thread). Adding and removing only edits the list;
+the settings dialog's caller applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from motis_desktop.core.services import FolderReport, Services
+
+Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], None]
+COLUMNS = ("Folder", "Photos", "To index", "Failed", "Status")
+FAILED = 3
+
+
+class FoldersPanel(QWidget):
+    """Editable list of library folders with their state."""
+
+    def __init__(self, folders: list[str], submit: Submit | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.submit = submit
+        self.reports: dict[str, FolderReport] = {}
+        self.failures_dialog: FailuresDialog | None = None
+        self.tree = QTreeWidget()
+        self.tree.setRootIsDecorated(False)
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        self.tree.itemClicked.connect(self._clicked)
+        for folder in folders:
+            self._add_item(folder)
+        add = QPushButton("Add folder…")
+        remove = QPushButton("Remove from library")
+        remove.setToolTip("The photos stay on disk; only the library forgets them.")
+        add.clicked.connect(self._choose)
+        remove.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def paths(self) -> list[str]:
+        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+
+    def add_folder(self, folder: str) -> None:
+        if folder and folder not in self.paths():
+            self._add_item(folder)
+
+    def remove_selected(self) -> None:
+        for item in self.tree.selectedItems():
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+
+    def refresh(self) -> None:
+        """Ask the background for fresh counts."""
+        if self.submit is not None:
+            self.submit(lambda s: s.folder_reports(), self.set_reports)
+
+    def set_reports(self, reports: list[FolderReport]) -> None:
+        try:
+            self.reports = {r.path: r for r in reports}
+            for i in range(self.tree.topLevelItemCount()):
+                self._fill(self.tree.topLevelItem(i))
+        except RuntimeError:  # the dialog closed before the counts arrived
+            pass
+
+    def _add_item(self, folder: str) -> None:
+        item = QTreeWidgetItem([folder, "", "", "", ""])
+        for column in range(1, len(COLUMNS)):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.tree.addTopLevelItem(item)
+        self._fill(item)
+
+    def _fill(self, item: QTreeWidgetItem) -> None:
+        report = self.reports.get(item.text(0))
+        if report is None:
+            for column in range(1, len(COLUMNS)):
+                item.setText(column, "…" if self.submit is not None and self.paths() else "")
+            if item.text(0) not in self.reports and self.reports:
+                item.setText(4, "new")
+            return
+        item.setText(1, f"{report.photos:,}")
+        item.setText(2, f"{report.to_index:,}")
+        item.setText(3, f"{report.failed:,}")
+        item.setText(4, "online" if report.online else "offline")
+        item.setForeground(4, QColor(40, 140, 60) if report.online else QColor(200, 60, 40))
+        item.setToolTip(
+            4,
+            "Connected and watched"
+            if report.online
+            else "Not connected: its photos and index are kept and come back when it is",
+        )
+        if report.failed:
+            item.setForeground(FAILED, QColor(200, 60, 40))
+            item.setToolTip(FAILED, "Click to see which files failed and why")
+
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        report = self.reports.get(item.text(0))
+        if column == FAILED and report is not None and report.failed:
+            self.show_failures(report.path)
+
+    def show_failures(self, folder: str) -> None:
+        """Open a list of the folder's failed files and reasons (loaded in the background)."""
+        if self.submit is None:
+            return
+        self.failures_dialog = FailuresDialog(folder, self)
+        self.failures_dialog.open()
+        dialog = self.failures_dialog
+        self.submit(
+            lambda s: next((r.failures for r in s.folder_reports(failures=True) if r.path == folder), []),
+            dialog.set_failures,
+        )
+
+    def _choose(self) -> None:
+        self.add_folder(QFileDialog.getExistingDirectory(self, "Add a folder of photos"))
+
+
+class FailuresDialog(QDialog):
+    """Paths and reasons of the files of one folder that could not be indexed."""
+
+    def __init__(self, folder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Failed files — {folder}")
+        self.resize(760, 380)
+        self.list = QTreeWidget()
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels(["File", "Reason"])
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(box)
+
+    def set_failures(self, failures: list[tuple[str, str]]) -> None:
+        try:
+            self.list.clear()
+            self.list.addTopLevelItems([QTreeWidgetItem([path, reason]) for path, reason in failures])
+        except RuntimeError:  # closed before the list arrived
+            pass

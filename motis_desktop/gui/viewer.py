@@ -1,0 +1,296 @@
+"""The in-app viewer: the current photo large, inside the window.
+
+Space or a double-click on the grid opens it (Enter still opens the photo in
+the default app); Left/Right step through the grid's rows, Esc (or Space, or a
+double-click) goes back to the grid at the photo last shown. Full-resolution
+decoding runs on a small thread pool (QImage there, QPixmap here); the photos
+either side are prefetched, and a few recent ones are kept.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import cv2
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QListView, QStackedWidget, QWidget
+
+from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.decode import load_image
+from motis_desktop.gui.library_model import LibraryModel, Row
+
+MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
+CACHE_ITEMS = 5
+INFO_HEIGHT = 28
+_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Escape, Qt.Key.Key_Space, Qt.Key.Key_Home, Qt.Key.Key_End)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A decoded photo (or why it failed) with what the info line shows."""
+
+    path: str
+    image: QImage | None
+    error: str
+    width: int = 0
+    height: int = 0
+    file_bytes: int = 0
+    date: str = ""
+
+
+class _Signals(QObject):
+    done = Signal(object)  # Loaded
+
+
+class _LoadJob(QRunnable):
+    def __init__(self, path: str, signals: _Signals) -> None:
+        super().__init__()
+        self.path, self.signals = path, signals
+
+    def run(self) -> None:
+        self.signals.done.emit(load_for_viewer(self.path))
+
+
+def load_for_viewer(path: str) -> Loaded:
+    """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage."""
+    try:
+        st = os.stat(path)
+        rgb = load_image(path)
+    except (ImageError, OSError, cv2.error, MemoryError) as exc:
+        return Loaded(path, None, str(exc))
+    h, w = rgb.shape[:2]
+    scale = MAX_EDGE / max(h, w)
+    if scale < 1:
+        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    sh, sw = rgb.shape[:2]
+    image = QImage(rgb.data, sw, sh, 3 * sw, QImage.Format.Format_RGB888).copy()
+    return Loaded(path, image, "", w, h, st.st_size, _photo_date(path, st.st_mtime))
+
+
+def _photo_date(path: str, mtime: float) -> str:
+    """When the photo was taken (EXIF), else when the file was last changed."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            exif = im.getexif()
+            taken = exif.get_ifd(0x8769).get(36867) or exif.get(306)
+        if taken:
+            day, _, clock = str(taken).strip().partition(" ")
+            return f"{day.replace(':', '-')} {clock[:5]}".strip()
+    except Exception:  # any unreadable EXIF: the file time is good enough
+        pass
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
+
+
+class PhotoViewer(QWidget):
+    """Shows one row of a list of rows, fitted to the widget, with name, date, size and score."""
+
+    closed = Signal(int)  # the row shown last
+    shown = Signal(str)  # path whose photo (or failure) is now on screen
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAutoFillBackground(False)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._signals = _Signals()
+        self._signals.done.connect(self._loaded)
+        self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self._loading: set[str] = set()
+        self._rows: list[Row] = []
+        self.row = 0
+        self._pixmap: QPixmap | None = None
+        self._pixmap_path = ""
+
+    # -- contents ------------------------------------------------------------------
+
+    def show_rows(self, rows: list[Row], row: int) -> None:
+        self._rows = list(rows)
+        self._go(row)
+
+    def step(self, delta: int) -> None:
+        if self._rows:
+            self._go(max(0, min(len(self._rows) - 1, self.row + delta)))
+
+    @property
+    def current(self) -> Row | None:
+        return self._rows[self.row] if 0 <= self.row < len(self._rows) else None
+
+    @property
+    def shown_path(self) -> str:
+        """The path whose decoded photo is on screen ("" while it is still loading)."""
+        return self._pixmap_path
+
+    def shutdown(self) -> None:
+        self.pool.clear()
+        self.pool.waitForDone(5000)
+
+    def _go(self, row: int) -> None:
+        self.row = row
+        self._pixmap, self._pixmap_path = None, ""
+        current = self.current
+        if current is None:
+            return
+        loaded = self._cache.get(current.path)
+        if loaded is not None:
+            self._cache.move_to_end(current.path)
+            self._display(loaded)
+        else:
+            self._request(current.path)
+        for neighbour in (row + 1, row - 1):  # the next photo first: that is where people go
+            if 0 <= neighbour < len(self._rows):
+                self._request(self._rows[neighbour].path)
+        self.update()
+
+    def _request(self, path: str) -> None:
+        if path in self._cache or path in self._loading:
+            return
+        self._loading.add(path)
+        self.pool.start(_LoadJob(path, self._signals))
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self._loading.discard(loaded.path)
+        self._cache[loaded.path] = loaded
+        while len(self._cache) > CACHE_ITEMS:
+            self._cache.popitem(last=False)
+        current = self.current
+        if current is not None and current.path == loaded.path:
+            self._display(loaded)
+
+    def _display(self, loaded: Loaded) -> None:
+        self._pixmap = QPixmap.fromImage(loaded.image) if loaded.image is not None else None
+        self._pixmap_path = loaded.path
+        self.update()
+        self.shown.emit(loaded.path)
+
+    def info_text(self) -> str:
+        """Name · date · pixel size · file size · score, as the bottom line shows it."""
+        current = self.current
+        if current is None:
+            return ""
+        parts = [os.path.basename(current.path)]
+        loaded = self._cache.get(current.path)
+        if loaded is not None and loaded.error:
+            parts.append(loaded.error)
+        elif loaded is not None:
+            parts += [loaded.date, f"{loaded.width}×{loaded.height}", _file_size(loaded.file_bytes)]
+        else:
+            parts.append("loading…")
+        if current.score is not None:
+            parts.append(f"score {current.score:.3f}")
+        parts.append(f"{self.row + 1}/{len(self._rows)}")
+        return "  ·  ".join(parts)
+
+    # -- painting and keys -----------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(18, 18, 18))
+        area = self.rect().adjusted(8, 8, -8, -8 - INFO_HEIGHT)
+        if self._pixmap is not None and not self._pixmap.isNull() and area.width() > 0 and area.height() > 0:
+            size = self._pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            if self._pixmap.width() <= area.width() and self._pixmap.height() <= area.height():
+                size = self._pixmap.size()  # small photos are not blown up
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(area.center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(target, self._pixmap)
+        painter.setPen(QColor(225, 225, 225))
+        info = QRect(8, self.height() - INFO_HEIGHT, self.width() - 16, INFO_HEIGHT)
+        painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.info_text())
+        painter.end()
+
+    def event(self, event: QEvent) -> bool:
+        # The window binds Esc (back to the gallery); while the viewer has focus these keys are ours.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and event.key() in _KEYS:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Right:
+            self.step(1)
+        elif key == Qt.Key.Key_Left:
+            self.step(-1)
+        elif key == Qt.Key.Key_Home:
+            self.step(-len(self._rows))
+        elif key == Qt.Key.Key_End:
+            self.step(len(self._rows))
+        elif key in (Qt.Key.Key_Escape, Qt.Key.Key_Space):
+            self.closed.emit(self.row)
+        else:
+            super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.closed.emit(self.row)
+
+
+def _file_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
+
+
+class GridViewer(QObject):
+    """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid."""
+
+    def __init__(self, view: QListView, stack: QStackedWidget, model: LibraryModel) -> None:
+        super().__init__(view)
+        self.view, self.stack, self.model = view, stack, model
+        self.viewer = PhotoViewer()
+        stack.addWidget(self.viewer)
+        self.viewer.closed.connect(self.close)
+        self._viewport = view.viewport()  # kept: the filter must not call into a view being destroyed
+        view.installEventFilter(self)
+        self._viewport.installEventFilter(self)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stack.currentWidget() is self.viewer
+
+    def open(self, index: QModelIndex) -> None:
+        """Show the photo at ``index`` large; Left/Right step through the grid's rows."""
+        if not index.isValid():
+            return
+        self.viewer.show_rows(self.model.rows(), index.row())
+        self.stack.setCurrentWidget(self.viewer)
+        self.viewer.setFocus()
+
+    def close(self, row: int | None = None) -> None:
+        """Back to the grid, on the photo shown last (rows may have been refreshed meanwhile)."""
+        current = self.viewer.current
+        self.stack.setCurrentWidget(self.view)
+        if current is not None:
+            target = self.model.row_of(current.path)
+            if target is not None:
+                index = self.model.index(target)
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)  # only moves if it stepped out of sight
+        self.view.setFocus()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            obj is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            self.open(self.view.currentIndex())
+            return True
+        if (
+            obj is self._viewport
+            and event.type() == QEvent.Type.MouseButtonDblClick
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+        ):
+            index = self.view.indexAt(event.position().toPoint())
+            if index.isValid():
+                self.open(index)
+                return True  # no `activated`: a double-click views, Enter opens in the default app
+        return super().eventFilter(obj, event)

@@ -1,0 +1,81 @@
+"""Qt glue for the core's folder watcher: its reports become signals on the GUI thread.
+
+The watcher (core/library/watcher.py) and its callbacks run on their own
+threads; adding watches (one per sub-folder with inotify) runs on a private
+worker thread, so the GUI thread never waits on the file system. The status-bar
+label shows offline folders.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
+
+from motis_desktop.core.library.watcher import FolderWatcher
+from motis_desktop.core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class FolderWatching(QObject):
+    """Watches the library folders while the window is open; ``changed`` asks for an indexing run."""
+
+    changed = Signal(object)  # set[str]: roots whose contents changed (debounced)
+    status_changed = Signal(str, bool)  # root, online
+    _changed_raw = Signal(object)  # from the watcher's thread, queued to ours
+    _status_raw = Signal(str, bool)
+
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.offline: set[str] = set()
+        self.label = QLabel()
+        self.label.hide()
+        self._changed_raw.connect(self._forward_change)
+        self._status_raw.connect(self._on_status)
+        self._setup = ThreadPoolExecutor(1, thread_name_prefix="motis-watch-setup")
+        self._watcher: FolderWatcher | None = FolderWatcher(
+            self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.paths.home)]
+        )
+
+    def set_roots(self, roots: list[str]) -> None:
+        """Watch exactly these folders (done in the background)."""
+        if self._watcher is not None:
+            self._setup.submit(self._watcher.set_roots, list(roots)).add_done_callback(_log_failure)
+
+    def stop(self) -> None:
+        """Stop watching (at quit): pending setup is dropped, no signal follows."""
+        self._setup.shutdown(wait=True, cancel_futures=True)
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    def _forward_change(self, roots: set[str]) -> None:
+        if self._watcher is not None:  # reports queued before stop() are dropped
+            self.changed.emit(roots)
+
+    def _on_status(self, root: str, online: bool) -> None:
+        if self._watcher is None:
+            return
+        self.status_changed.emit(root, online)
+        if online:
+            self.offline.discard(root)
+        else:
+            self.offline.add(root)
+        n = len(self.offline)
+        self.label.setVisible(bool(n))
+        self.label.setText(f"⚠ {n} folder{'s' if n != 1 else ''} offline")
+        self.label.setToolTip(
+            "Not connected; their photos and index are kept and come back when they do:\n"
+            + "\n".join(sorted(self.offline))
+        )
+        log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
+
+
+def _log_failure(future) -> None:  # type: ignore[no-untyped-def]
+    if not future.cancelled() and future.exception() is not None:
+        log.error("cannot watch library folders: %s", future.exception())

@@ -1,0 +1,239 @@
+"""Decoders in worker processes: a crash costs one file, the run goes on, and no run re-crashes on it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import COLOURS, colour_image, import_colour_model, write_image
+from helpers.fuzz import write_mutant_folder
+
+from motis_desktop.core.library.decode_pool import (
+    BYTES_PER_PIXEL,
+    CRASH_HOOK_ENV,
+    CRASHED,
+    ISOLATION_ENV,
+    _ThreadBudget,
+    decode_cost,
+)
+from motis_desktop.core.library.indexer import Progress
+from motis_desktop.core.library.journal import DecodeJournal
+from motis_desktop.core.services import Services
+
+
+@pytest.fixture
+def services(home: Path, colour_pair) -> Services:
+    svc = Services.open(home)
+    svc.models.import_pair(*colour_pair, name="colour")
+    yield svc
+    svc.close()
+
+
+def _photos(root: Path, n: int) -> list[Path]:
+    return [write_image(root / f"photo_{i:02d}.png", colour_image(COLOURS["green"], 64, 48, i)) for i in range(n)]
+
+
+def test_worker_crash_skips_the_file_and_is_not_retried(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _photos(tmp_path, 6)
+    bomb = write_image(tmp_path / "photo_03_crash.png", colour_image(COLOURS["red"], 64, 48, 99))
+    monkeypatch.setenv(CRASH_HOOK_ENV, "_crash")  # the worker that decodes this file calls os.abort()
+    services.add_folders([str(tmp_path)])
+    first = services.index(batch_size=2)
+    assert first.encoded == 6  # the files after the crash were decoded by a fresh worker
+    assert [(s.path, s.reason) for s in first.skipped] == [(str(bomb), CRASHED)]
+    seen: list[Progress] = []
+    second = services.index(progress=seen.append)
+    assert [p for p in seen if p.phase == "encode"] == []  # nothing decoded again
+    assert [(s.path, s.reason) for s in second.skipped] == [(str(bomb), CRASHED)]
+
+
+def test_changed_file_that_crashed_is_tried_again(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bomb = write_image(tmp_path / "x_crash.png", colour_image(COLOURS["red"], 64, 48, 1))
+    services.add_folders([str(tmp_path)])
+    monkeypatch.setenv(CRASH_HOOK_ENV, "_crash")
+    assert services.index().skipped[0].reason == CRASHED
+    monkeypatch.delenv(CRASH_HOOK_ENV)
+    write_image(bomb, colour_image(COLOURS["red"], 80, 60, 2))  # the user replaced it
+    again = services.index()
+    assert again.encoded == 1 and again.skipped == []
+
+
+def _cli_index(home: Path, folder: Path | None, **env: str) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "motis_desktop.cli.main", "index", "--json"] + ([str(folder)] if folder else [])
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=600, env={**os.environ, "MOTIS_HOME": str(home), **env}
+    )
+
+
+def test_main_process_crash_is_not_repeated(home: Path, tmp_path: Path, colour_pair) -> None:
+    """Decoding in-process (isolation off), a decoder crash kills `motis index`; the journal names the culprit,
+    and the next run, still with the crashing decoder, skips it and finishes."""
+    photos = tmp_path / "photos"
+    _photos(photos, 12)
+    bomb = write_image(photos / "photo_05_crash.png", colour_image(COLOURS["red"], 64, 48, 99))
+    import_colour_model(colour_pair, home)
+    hooks = {ISOLATION_ENV: "0", CRASH_HOOK_ENV: "_crash"}
+    crashed = _cli_index(home, photos, **hooks)
+    assert crashed.returncode != 0, crashed.stdout  # the whole process died (SIGABRT)
+    assert (home / "decoding.journal").exists()
+    second = _cli_index(home, None, **hooks)
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout)
+    assert summary["skipped"] == [{"path": str(bomb), "reason": CRASHED}]
+    assert summary["encoded"] + summary["unchanged"] == 12
+    assert not (home / "decoding.journal").exists()
+
+
+def test_journal_after_kill_blames_nobody(tmp_path: Path) -> None:
+    """Files in flight when the process was killed (no fatal signal recorded) are innocent."""
+    journal = DecodeJournal(tmp_path / "decoding.journal")
+    journal.open()
+    journal.begin(1, 111)
+    journal.begin(2, 222)
+    journal.end(1)
+    journal._fh.close()  # the process vanished here: nothing else is written
+    journal._crash_fh.close()
+    recovery = DecodeJournal(tmp_path / "decoding.journal").recover()
+    assert (recovery.culprits, recovery.suspects) == ([], [])
+
+
+def test_journal_without_a_crashing_thread_retries_suspects_alone(tmp_path: Path) -> None:
+    path = tmp_path / "decoding.journal"
+    path.write_text("+1 111\n+2 222\n+3 333\n-2\n")
+    path.with_name(path.name + ".crash").write_text(
+        "Fatal Python error: Aborted\n\nCurrent thread 0x99 (most recent call first):\n"
+    )
+    recovery = DecodeJournal(path).recover()
+    assert (recovery.culprits, recovery.suspects) == ([], [1, 3])
+
+
+def test_journal_names_the_crashing_thread(tmp_path: Path) -> None:
+    path = tmp_path / "decoding.journal"
+    path.write_text("+1 111\n+2 222\n+3 333\n-2\n!7\n")
+    path.with_name(path.name + ".crash").write_text(
+        "Fatal Python error: Aborted\n\nCurrent thread 0x14d (most recent call first):\n"
+    )
+    recovery = DecodeJournal(path).recover()
+    assert sorted(recovery.culprits) == [3, 7]  # 0x14d == 333; 7 crashed a worker process
+
+
+def test_suspects_are_decoded_one_at_a_time_first(services: Services, tmp_path: Path) -> None:
+    photos = _photos(tmp_path, 5)
+    services.add_folders([str(tmp_path)])
+    folder_id = services.store.folders()[0].id
+    services.store.apply_scan([(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], [])
+    ids = {r.path: r.id for r in services.store.files()}
+    journal = services.paths.library_db.parent / "decoding.journal"
+    suspects = [ids[str(photos[3])], ids[str(photos[1])]]
+    journal.write_text("".join(f"+{fid} {n}\n" for n, fid in enumerate(suspects, 1)))
+    journal.with_name(journal.name + ".crash").write_text("Fatal Python error: Segmentation fault\n")
+    order: list[str] = []
+
+    def record(p: Progress) -> None:
+        if p.phase == "encode" and p.done:
+            order.append(p.current)
+
+    summary = services.index(progress=record, batch_size=1)
+    assert summary.encoded == 5 and summary.skipped == []  # suspects proved innocent: encoded
+    assert order[:2] == [str(photos[1]), str(photos[3])]
+
+
+def test_fuzzed_images_never_stop_the_indexer(services: Services, tmp_path: Path) -> None:
+    """Bounded decoder fuzz: 2-bit-flip mutants of small JPEG, PNG, APNG, GIF, WebP, TIFF and BMP seeds.
+    The run finishes, and every mutant is either encoded or recorded as failed with a reason."""
+    written = write_mutant_folder(tmp_path / "fuzz", per_format=60, seed=11)
+    services.add_folders([str(tmp_path / "fuzz")])
+    summary = services.index(batch_size=32)
+    records = {r.path: r for r in services.store.files()}
+    model_id = services.active_model().model_id
+    embedded = set(services.store.embedded_ids(model_id))
+    failed = {p for p, r in records.items() if r.error}
+    encoded = {p for p, r in records.items() if r.id in embedded}
+    assert set(records) == set(written)
+    assert encoded | failed == set(written)
+    assert not encoded & failed
+    assert summary.encoded == len(encoded)
+    assert all(records[p].error for p in failed)
+
+
+def test_memory_budget_holds_a_decode_until_others_release() -> None:
+    budget = _ThreadBudget(limit=100)
+    release_a, a_holds, b_entered = threading.Event(), threading.Event(), threading.Event()
+
+    def a() -> None:
+        with budget(80):
+            a_holds.set()
+            release_a.wait()
+
+    def b() -> None:
+        with budget(50):
+            b_entered.set()
+
+    ta = threading.Thread(target=a)
+    ta.start()
+    a_holds.wait()
+    tb = threading.Thread(target=b)
+    tb.start()
+    with budget._cond:
+        budget._cond.wait_for(lambda: budget.waiting == 1)  # B is blocked inside the budget
+    assert not b_entered.is_set()
+    release_a.set()
+    tb.join()
+    ta.join()
+    assert b_entered.is_set()
+
+
+def test_memory_budget_lets_one_oversized_decode_run_alone() -> None:
+    budget = _ThreadBudget(limit=100)
+    with budget(10_000):
+        assert budget.used == 10_000
+
+
+def test_decode_cost_from_the_header() -> None:
+    big_png = cv2.imencode(".png", np.zeros((3000, 4000, 3), np.uint8))[1].tobytes()
+    assert decode_cost(big_png, 224) == 4000 * 3000 * BYTES_PER_PIXEL
+    big_jpeg = cv2.imencode(".jpg", np.zeros((3000, 4000, 3), np.uint8))[1].tobytes()
+    assert decode_cost(big_jpeg, 224) == 4000 * 3000 * BYTES_PER_PIXEL // 16  # decoded at 1/4 scale
+
+
+def _corrupt_png(path: Path) -> Path:
+    """A PNG whose compressed data is damaged but whose chunk CRCs are right: libpng complains on stderr."""
+    from helpers.fuzz import fix_png_crcs
+
+    data = bytearray(write_image(path, colour_image(COLOURS["blue"], 64, 48, 5)).read_bytes())
+    idat = data.find(b"IDAT")
+    data[idat + 20 : idat + 40] = bytes(20)
+    path.write_bytes(fix_png_crcs(bytes(data)))
+    return path
+
+
+def test_decoder_warnings_go_to_the_log(services: Services, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = _corrupt_png(tmp_path / "damaged.png")
+    services.add_folders([str(tmp_path)])
+    with caplog.at_level(logging.INFO, logger="motis_desktop"):
+        summary = services.index()
+    assert summary.skipped[0].path == str(bad)
+    messages = [r.getMessage() for r in caplog.records if str(bad) in r.getMessage()]
+    assert any("libpng error" in m for m in messages), messages
+
+
+def test_decoder_warnings_stay_off_the_terminal(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    _photos(photos, 2)
+    _corrupt_png(photos / "damaged.png")
+    import_colour_model(colour_pair, home)
+    proc = _cli_index(home, photos)
+    assert proc.returncode == 0, proc.stderr
+    assert "libpng" not in proc.stderr + proc.stdout

@@ -1,0 +1,137 @@
+"""The in-app viewer, watched folders in the window, and the folders panel of Settings (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.watching import write_photos
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QDesktopServices
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.folders_panel import FAILED
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def window(qtbot, home: Path, colour_pair) -> Iterator[MainWindow]:
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    yield win
+    win.close()
+    services.close()
+
+
+def _index(qtbot, win: MainWindow, folder: Path, rows: int) -> None:
+    win.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: win.model.rowCount() == rows and win.indexer is None, timeout=60_000)
+    qtbot.waitUntil(lambda: "up to date" in win.status_label.text(), timeout=60_000)
+
+
+def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWindow, tmp_path: Path, monkeypatch):
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    write_photos(tmp_path / "p", "red", 30, size=(640, 480))
+    write_photos(tmp_path / "p", "blue", 30, size=(480, 640))
+    _index(qtbot, window, tmp_path / "p", 60)
+    window.search.setText("red")
+    window.run_search()
+    qtbot.waitUntil(lambda: window._results_for == "red" and window.model.rowCount() == 50, timeout=10_000)
+    view, viewer = window.view, window.grid_viewer.viewer
+    rows = window.model.rows()
+    view.setCurrentIndex(window.model.index(40))
+    view.scrollTo(window.model.index(40))
+    scrolled = view.verticalScrollBar().value()
+    assert scrolled > 0  # the grid is scrolled down: "the same place" is not simply the top
+
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert window.grid_viewer.is_open and window.stack.currentWidget() is viewer
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[40].path, timeout=10_000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[42].path, timeout=10_000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[41].path, timeout=10_000)
+    info = viewer.info_text()
+    assert os.path.basename(rows[41].path) in info
+    assert "640×480" in info or "480×640" in info
+    assert f"score {rows[41].score:.3f}" in info
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    assert not window.grid_viewer.is_open and window.stack.currentWidget() is view
+    assert window._results_for == "red"  # Esc left the viewer, not the results
+    assert view.currentIndex().row() == 41
+    assert view.verticalScrollBar().value() == scrolled
+
+    # A double-click views (no default app); Enter keeps opening the default app.
+    index = window.model.index(41)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    assert window.grid_viewer.is_open and viewer.row == 41
+    assert opened == []
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert opened == [rows[41].path]
+
+
+def test_viewer_shows_a_photo_that_cannot_be_decoded_with_its_reason(qtbot, window: MainWindow, tmp_path: Path):
+    write_photos(tmp_path / "p", "green", 2)
+    (tmp_path / "p" / "broken.jpg").write_text("not a photo")
+    _index(qtbot, window, tmp_path / "p", 3)
+    row = next(i for i, r in enumerate(window.model.rows()) if r.path.endswith("broken.jpg"))
+    window.grid_viewer.open(window.model.index(row))
+    viewer = window.grid_viewer.viewer
+    qtbot.waitUntil(lambda: viewer.shown_path.endswith("broken.jpg"), timeout=10_000)
+    assert "not an image" in viewer.info_text()
+
+
+def test_window_follows_the_disk_and_shows_offline_folders(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    write_photos(root, "blue", 4)
+    _index(qtbot, window, root, 4)
+    for path in write_photos(tmp_path / "card", "red", 6):
+        shutil.copy2(path, root / path.name)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 10 and window.indexer is None, timeout=30_000)
+    qtbot.waitUntil(lambda: "6 encoded" in window.status_label.text(), timeout=30_000)
+
+    os.rename(root, tmp_path / "away")
+    qtbot.waitUntil(lambda: window.watching.label.isVisible(), timeout=30_000)
+    assert window.watching.label.text() == "⚠ 1 folder offline"
+    os.rename(tmp_path / "away", root)
+    qtbot.waitUntil(lambda: not window.watching.label.isVisible(), timeout=30_000)
+    assert window.model.rowCount() == 10
+
+    window.close()
+    assert window.watching._watcher is None  # quitting stopped the watcher
+
+
+def test_folders_panel_counts_failures_and_state(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    write_photos(tmp_path / "p", "green", 3)
+    (tmp_path / "p" / "a.jpg").write_text("not a photo")
+    (tmp_path / "p" / "b.jpg").write_bytes(b"")
+    _index(qtbot, window, tmp_path / "p", 5)
+    dialog = SettingsDialog([str(tmp_path / "p")], ["colour"], "colour", "auto", 50, 160, window, window.backend.submit)
+    qtbot.addWidget(dialog)
+    panel = dialog.folders
+    item = panel.tree.topLevelItem(0)
+    qtbot.waitUntil(lambda: item.text(4) == "online", timeout=10_000)
+    assert [item.text(c) for c in range(1, 4)] == ["5", "0", "2"]
+    rect = panel.tree.visualItemRect(item)
+    x = panel.tree.header().sectionViewportPosition(FAILED) + 5
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, rect.center().y()))
+    qtbot.waitUntil(lambda: panel.failures_dialog is not None and panel.failures_dialog.list.topLevelItemCount() == 2)
+    failures = panel.failures_dialog.list
+    reasons = {failures.topLevelItem(i).text(0): failures.topLevelItem(i).text(1) for i in range(2)}
+    assert "not an image" in reasons[str(tmp_path / "p" / "a.jpg")]
+    assert "empty" in reasons[str(tmp_path / "p" / "b.jpg")]
+    panel.failures_dialog.close()
+    assert dialog.values()["folders"] == [str(tmp_path / "p")]

@@ -1,0 +1,118 @@
+"""The seed's published encoder files as choices (issue 9): registry, `motis models available`, first-run dialog,
+and a download of a file combination whose mobile-optimized files are converted at install."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers.seed_mobile import fixture, motis, motis_json
+
+from motis_desktop.core.models.installed import ModelStore
+from motis_desktop.core.models.registry import find_model, install_from_registry, load_registry
+
+DRIVE = "https://drive.google.com/uc?export=download&id="
+
+# id -> (Drive id, size in MB, R@10) as the issue lists them from the seed README
+SEED_FILES = {
+    "vits16": ("194tnzP0_6pB5XAFrL6QO2dQ5mWvhSF0r", 85, None),
+    "vits16-in21k": ("1Whacd4qeFuP_sair3yNGUeQTm4bshDYh", 85, 75.3),
+    "deitb-distilled": ("1Fg3ckUUqBs5n4jvNWZUcwwk7db0QBRri", 84, None),
+    "text4l-hn": ("1c83gD8NGT8v8RcE_E_rCrkqWN2RIzHEg", 146, 78.4),
+    "text6l-hn": ("1isMy64zuWnggd9K63RMHG4fx6U4O-izE", 170, 79.1),
+}
+
+
+def _files_by_tower() -> dict[str, object]:
+    return {f.tower: f for m in load_registry() for f in m.files if f.tower}
+
+
+def test_every_image_file_combines_with_every_text_file() -> None:
+    pairs = {tuple(f.tower for f in m.files) for m in load_registry() if m.format == "torchscript-pair"}
+    images, texts = ["vits16", "vits16-in21k", "deitb-distilled"], ["text4l-hn", "text6l-hn"]
+    assert pairs == {(i, t) for i in images for t in texts}
+
+
+@pytest.mark.parametrize("tower", list(SEED_FILES))
+def test_seed_file_has_its_published_id_size_and_r10(tower: str) -> None:
+    f = _files_by_tower()[tower]
+    drive_id, mb, r10 = SEED_FILES[tower]
+    assert (f.url, round(f.size / 1e6), f.r_at_10) == (DRIVE + drive_id, mb, r10)
+
+
+def test_readme_current_best_text_id_is_the_alternate() -> None:
+    assert _files_by_tower()["text4l-hn"].alternate_urls == (DRIVE + "1JKO7H3m-agQ10bXDkDiMgHHdlK3K8w9e",)
+
+
+def test_the_measured_pair_is_the_recommended_model_with_its_recall() -> None:
+    model = find_model("motis-vits16")
+    assert model.recommended and "R@1/5/10 40.4/68.5/78.4" in model.notes
+
+
+def test_other_combinations_say_they_were_not_measured() -> None:
+    others = [m for m in load_registry() if "combination" in m.extra]
+    assert len(others) == 5 and all(m.notes.startswith("Not measured by the seed as a pair") for m in others)
+
+
+def test_models_available_json_lists_combinations_with_per_file_r10(home: Path) -> None:
+    available = {m["name"]: m for m in motis_json("models", "available", home=home)}
+    entry = available["motis-vits16-in21k.text6l-hn"]
+    assert [(f["tower"], f["r_at_10"]) for f in entry["files"]] == [("vits16-in21k", 75.3), ("text6l-hn", 79.1)]
+
+
+def test_models_available_text_shows_sizes_and_r10(home: Path) -> None:
+    code, out, _ = motis("models", "available", home=home)
+    assert code == 0 and "text6l-hn (170 MB, R@10 79.1)" in out
+
+
+def test_first_run_dialog_labels_combinations_honestly(qtbot, home: Path) -> None:
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.model_dialog import ModelDialog
+
+    services = Services.open(home)
+    dialog = ModelDialog(services)
+    qtbot.addWidget(dialog)
+    labels = [dialog.choice.itemText(i) for i in range(dialog.choice.count())]
+    index = [dialog.choice.itemData(i) for i in range(dialog.choice.count())].index("motis-vits16-in21k.text6l-hn")
+    dialog.choice.setCurrentIndex(index)
+    details = dialog.details.text()
+    services.close()
+    assert "(your combination, not measured)" in labels[index]
+    assert "R@10 75.3" in details and "R@10 79.1" in details
+
+
+@pytest.fixture
+def seed_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A registry whose seed files are the mobile-optimized colour pair, served by the local model server."""
+    from model_server import Behaviour, ModelServer
+
+    repo = Path(__file__).resolve().parent.parent
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    (resources / "bpe_simple_vocab_16e6.txt.gz").symlink_to(repo / "resources" / "bpe_simple_vocab_16e6.txt.gz")
+    towers = {
+        "embed_dim": 512,
+        "image": [{"id": "colour-image", "display_name": "Colour image", "url": DRIVE + "IMG", "r_at_10": None}],
+        "text": [{"id": "colour-text", "display_name": "Colour text", "url": DRIVE + "TXT", "r_at_10": None}],
+        "measured": [],
+    }
+    registry = {"format_version": 1, "models": [], "seed_towers": towers}
+    (resources / "models.json").write_text(json.dumps(registry))
+    monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
+    monkeypatch.setenv("MOTIS_CONVERT_MOBILE", "1")
+    behaviour = Behaviour(
+        drive_ids={
+            "IMG": fixture("colour_image_encoder.pt").read_bytes(),
+            "TXT": fixture("colour_text_encoder.pt").read_bytes(),
+        }
+    )
+    with ModelServer(behaviour, stall_s=3.0) as server:
+        monkeypatch.setenv("MOTIS_MODEL_MIRROR", server.url)
+        yield server
+
+
+def test_downloaded_seed_files_are_converted_at_install(seed_registry, home: Path) -> None:
+    store = ModelStore(home / "models")
+    info = install_from_registry(find_model("motis-colour-image.colour-text"), store, home / "downloads")
+    assert sorted(info.origin["converted"]) == ["image", "text"]

@@ -1,0 +1,125 @@
+"""Watched folders against the real file system: copies, deletes, renames and an unplugged folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.watching import Recorder, write_photos
+
+from motis_desktop.core.library.watcher import FolderWatcher
+from motis_desktop.core.services import Services
+
+
+@pytest.fixture
+def services(home: Path, colour_pair) -> Iterator[Services]:
+    s = Services.open(home)
+    s.models.import_pair(*colour_pair, name="colour")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def kept(services: Services, tmp_path: Path) -> Iterator[tuple[Services, Path, Recorder]]:
+    """A library folder with 6 blue photos, kept current by ``watch_and_index`` on a thread."""
+    root = tmp_path / "library"
+    write_photos(root, "blue", 6)
+    services.add_folders([str(root)])
+    rec = Recorder()
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=services.watch_and_index,
+        args=(stop, rec.run),
+        kwargs={"on_status": rec.on_status, "poll_s": 0.2},
+    )
+    thread.start()
+    rec.wait(lambda: len(rec.runs) == 1)  # the start-up comparison with the disk
+    assert rec.runs[0].encoded == 6
+    yield services, root, rec
+    stop.set()
+    thread.join(30)
+    assert not thread.is_alive()
+
+
+def test_copy_of_50_photos_is_one_run_and_searchable(kept, tmp_path: Path) -> None:
+    services, root, rec = kept
+    staged = write_photos(tmp_path / "camera", "red", 50)
+    (root / "import").mkdir()
+    for path in staged:
+        shutil.copy2(path, root / "import" / path.name)
+    rec.wait(lambda: sum(r.encoded for r in rec.runs[1:]) >= 50)
+    assert len(rec.runs) == 2  # start-up + exactly one run for the whole copy
+    assert rec.runs[1].encoded == 50
+    hits = services.search("red", k=50)
+    assert {os.path.basename(h.path) for h in hits} == {p.name for p in staged}
+
+
+def test_delete_and_rename_keep_the_renamed_embedding(kept) -> None:
+    services, root, rec = kept
+    model_id = services.active_model().model_id
+    before = {r.path: r for r in services.store.files()}
+    old = str(root / "blue_0000.jpg")
+    vector = services.store.embedding_of(before[old].id, model_id)
+    for i in (1, 2, 3):
+        (root / f"blue_{i:04d}.jpg").unlink()
+    os.rename(old, root / "renamed.jpg")
+    rec.wait(lambda: sum(r.removed for r in rec.runs[1:]) == 3 and sum(r.renamed for r in rec.runs[1:]) == 1)
+    assert sum(r.encoded for r in rec.runs[1:]) == 0
+    after = {r.path: r for r in services.store.files()}
+    assert after[str(root / "renamed.jpg")].id == before[old].id
+    assert (services.store.embedding_of(before[old].id, model_id) == vector).all()
+    assert len(after) == 3
+
+
+def test_folder_unplugged_and_back_is_not_re_encoded(kept, tmp_path: Path) -> None:
+    services, root, rec = kept
+    away = tmp_path / "unplugged"
+    os.rename(root, away)
+    rec.wait(lambda: (str(root), False) in rec.status)
+    report = services.folder_reports()[0]
+    assert (report.online, report.photos) == (False, 6)  # kept while offline
+    assert len(services.store.embedding_ids(services.active_model().model_id)) == 6
+    os.rename(away, root)
+    rec.wait(lambda: rec.status[-1] == (str(root), True))
+    runs_when_back = len(rec.runs)
+    rec.wait(lambda: len(rec.runs) > runs_when_back)  # the re-check the watcher asks for when it returns
+    assert sum(r.encoded for r in rec.runs[1:]) == 0
+    assert sum(r.removed for r in rec.runs[1:]) == 0
+    assert services.folder_reports()[0].online
+
+
+def test_watcher_ignores_hidden_files_and_reads(tmp_path: Path) -> None:
+    """Reading photos (what indexing does) and hidden temp files never report a change; a new photo does."""
+    root = tmp_path / "w"
+    write_photos(root, "green", 2)
+    changes: list[set[str]] = []
+    seen = threading.Event()
+    watcher = FolderWatcher(lambda roots: (changes.append(roots), seen.set()), quiet_s=0.2, poll_s=0.2)
+    try:
+        watcher.set_roots([str(root)])
+        (root / "green_0000.jpg").read_bytes()
+        (root / ".tmp-download").write_bytes(b"partial")
+        write_photos(root, "red", 1)  # the one change that counts; reported after the reads above
+        assert seen.wait(30)
+        assert changes == [{str(root)}]
+        assert watcher.relevant(str(root), str(root / "a.jpg"))
+        assert not watcher.relevant(str(root), str(root / ".cache" / "a.jpg"))
+    finally:
+        watcher.stop()
+
+
+def test_stop_is_clean_and_final(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    calls: list[set[str]] = []
+    watcher = FolderWatcher(calls.append, quiet_s=0.1, poll_s=0.1)
+    watcher.set_roots([str(root)])
+    watcher.stop()
+    write_photos(root, "red", 3)
+    assert not watcher._thread.is_alive()
+    assert not watcher._observer.is_alive()
+    assert calls == []
