@@ -119,3 +119,16 @@ def test_read_only_home_still_answers_status_and_search(shared: Path, colour_pai
     assert "not writable" in line and "damaged" not in line, line
 
     assert tree_digest(home) == before  # nothing written, renamed or created
+
+
+def test_desktop_app_says_why_a_home_cannot_be_used(qapp, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from motis_desktop.gui import app
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    home = tmp_path / "home.txt"
+    home.write_text("not a folder")
+    assert app.main(["--home", str(home)]) == 1
+    assert shown == [f"{home}: the app's home (--home or $MOTIS_HOME) must be a folder, and this is not one"]

@@ -7,9 +7,10 @@ import logging
 import multiprocessing
 import sys
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop import __version__
+from motis_desktop.core.errors import MotisError
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 
@@ -22,12 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("MoTIS Desktop")
     app.setApplicationVersion(__version__)
-    services = Services.open(args.home)
-    logging.basicConfig(
-        filename=str(services.paths.home / "motis-desktop.log"),
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        services = Services.open(args.home)
+        services.store  # noqa: B018  (a library that cannot be opened is one message, before any window)
+    except MotisError as exc:
+        QMessageBox.critical(None, "MoTIS Desktop", str(exc))
+        return 1
+    log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    try:
+        logging.basicConfig(
+            filename=str(services.paths.home / "motis-desktop.log"), level=logging.INFO, format=log_format
+        )
+    except OSError:  # a read-only home: search still works, the log goes to stderr
+        logging.basicConfig(level=logging.INFO, format=log_format)
     window = MainWindow(services)
     window.show()
     code = app.exec()
