@@ -132,3 +132,41 @@ def test_desktop_app_says_why_a_home_cannot_be_used(qapp, tmp_path: Path, monkey
     home.write_text("not a folder")
     assert app.main(["--home", str(home)]) == 1
     assert shown == [f"{home}: the app's home (--home or $MOTIS_HOME) must be a folder, and this is not one"]
+
+
+def _can_mount_read_only() -> bool:
+    if not as_root() or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount --bind / /mnt && mount -o remount,bind,ro /mnt"], capture_output=True
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs root and mount namespaces for a read-only bind mount")
+def test_read_only_file_system_still_answers_status_and_search(shared: Path, colour_pair) -> None:
+    """EROFS, not EACCES: the home is bind-mounted read-only in a private mount namespace."""
+    home, photos = _indexed_library(shared, colour_pair)
+    extra = shared / "extra"
+    extra.mkdir(mode=0o755)
+    _leave_stale_wal(home, extra)  # a -wal with a commit in it: it must be read, not ignored
+    before = tree_digest(home)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        cli = " ".join(f"'{a}'" for a in [sys.executable, "-m", "motis_desktop.cli.main", "--home", str(home), *args])
+        script = f"mount --bind '{home}' '{home}' && mount -o remount,bind,ro '{home}' && exec {cli}"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        return subprocess.run(
+            ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=240
+        )
+
+    status = run("status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert sorted(f["path"] for f in json.loads(status.stdout)["folders"]) == sorted([str(photos), str(extra)])
+    search = run("search", "blue", "-k", "1", "--json")
+    assert search.returncode == 0, search.stderr
+    assert [Path(h["path"]).name for h in json.loads(search.stdout)] == ["2_blue.jpg"]
+    index = run("index")
+    assert index.returncode == 1
+    assert "read-only file system" in _only_error_line(index)
+    assert tree_digest(home) == before
