@@ -93,7 +93,7 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
     conn.close()
     store = LibraryStore(db)
     try:
-        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 2
+        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 3
         ids, vectors = store.embeddings("m")
         assert ids.tolist() == [1] and vectors.shape == (1, 4)
         assert store.integrity_check() == "ok"

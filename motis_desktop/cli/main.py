@@ -21,6 +21,8 @@ from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.search.indexes import CHOICES
+from motis_desktop.core.search.query import SYNTAX_HELP
+from motis_desktop.core.search.service import format_date
 from motis_desktop.core.services import Services
 
 
@@ -77,11 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--batch-size", type=int, default=16)
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
-    srch = sub.add_parser("search", parents=[common], help="search photos by text")
-    srch.add_argument("text", type=_query_text)
-    srch.add_argument("-k", type=_positive_int, default=10, help="number of results (default 10)")
+    srch = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search photos by text, by example image, with filters",
+        description="Search the library. By default only the photos that stand out from the rest for the query "
+        "are shown (a relevance cut-off); -k N shows the top N, --all every photo that passes the filters.",
+        epilog=SYNTAX_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
+    srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
+    srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
+    srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
-    srch.add_argument("--json", action="store_true", help="print a JSON list of {path, score}")
+    srch.add_argument(
+        "--json", action="store_true", help="print a JSON list of {path, score, date, date_source} (date: local time)"
+    )
     srch.add_argument(
         "--index",
         choices=CHOICES,
@@ -94,15 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
     cidx.add_argument("strategy", nargs="?", choices=CHOICES)
 
+    fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
+    fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")
+    flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
+    flist.add_argument("--json", action="store_true")
+    frem = fsub.add_parser(
+        "remove", parents=[common], help="forget a folder and its photos (files on disk are never touched)"
+    )
+    frem.add_argument("path")
+
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
     st.add_argument("--json", action="store_true")
     return parser
-
-
-def _query_text(value: str) -> str:
-    if not value.strip():
-        raise argparse.ArgumentTypeError("the search text is empty; describe the photo, e.g. 'red car'")
-    return value
 
 
 def _positive_int(value: str) -> int:
@@ -120,7 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "search" and not args.text.strip() and not args.image:
+        parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     try:
@@ -138,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "index": _index,
             "search": _search,
             "status": _status,
+            "folders": _folders,
             "config": _config,
             "eval": _eval,
         }[args.command]
@@ -340,7 +361,16 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 
 
 def _search(services: Services, args: argparse.Namespace) -> int:
-    hits = services.search(args.text, args.k, args.model, args.index)
+    if args.k is not None and args.all:
+        raise MotisError("give -k N or --all, not both")
+    result = services.query(
+        args.text,
+        limit=args.k,
+        cutoff=args.k is None and not args.all,
+        model=args.model,
+        image=args.image,
+        strategy=args.index,
+    )
     used, limit = services.query_overflow(args.text, args.model)
     if used > limit:
         print(
@@ -349,12 +379,38 @@ def _search(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.json:
-        _print_json([h.to_json() for h in hits])
+        _print_json([h.to_json() for h in result.hits])
         return 0
-    if not hits:
-        print("no indexed photos yet (run 'motis index FOLDER')")
-    for hit in hits:
-        print(f"{hit.score:7.4f}  {hit.path}")
+    if result.cancelled:
+        print("the query's terms cancel out: nothing to search for")
+        return 0
+    if not result.hits:
+        if result.candidates == 0:
+            print("no photos to search: none indexed yet, or none pass the filters (run 'motis index FOLDER')")
+        else:
+            print(f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)")
+        return 0
+    for hit in result.hits:
+        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
+        print(f"{hit.score:7.4f}  {date:10}  {hit.path}")
+    if result.cutoff is not None and result.more:
+        print(f"({len(result.hits)} stand out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
+    return 0
+
+
+def _folders(services: Services, args: argparse.Namespace) -> int:
+    if args.folders_command == "remove":
+        removed = services.remove_folder(args.path)
+        print(f"forgot {args.path} and its {removed} photo(s); no files were deleted")
+        return 0
+    folders = services.store.folders()
+    if args.json:
+        _print_json([{"path": f.path, "files": f.file_count} for f in folders])
+        return 0
+    if not folders:
+        print("no library folders yet (motis index FOLDER)")
+    for folder in folders:
+        print(f"{folder.file_count:7d}  {folder.path}")
     return 0
 
 

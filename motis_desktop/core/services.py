@@ -17,7 +17,9 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import CHOICES
-from motis_desktop.core.search.service import SearchHit, SearchService
+from motis_desktop.core.search.query import Query, Term, parse_query
+from motis_desktop.core.search.query_vector import query_vector
+from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -267,16 +269,59 @@ class Services:
             watcher.stop()
 
     def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
-        """(tokens the query takes, tokens the model reads); the model ignores what lies beyond."""
+        """(tokens the longest text term of the query takes, tokens the model reads); the model ignores
+        what lies beyond."""
         from motis_desktop.core.models.tokenizer import token_count
 
-        return token_count(text), self.model_info(model).context_length
+        terms = [t.text for t in parse_query(text).terms if t.text]
+        return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
 
     def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
         """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
+        return self._service_for(strategy).search_text(self.encoder(model), text, k)
+
+    def _service_for(self, strategy: str | None) -> SearchService:
         service = self.search_service
         if strategy and strategy != service.strategy:
             if strategy not in CHOICES:
                 raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
             service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
-        return service.search_text(self.encoder(model), text, k)
+        return service
+
+    def query(
+        self,
+        query: str | Query,
+        limit: int | None = None,
+        cutoff: bool = True,
+        model: str | None = None,
+        image: str | None = None,
+        cwd: str | None = None,
+        strategy: str | None = None,
+    ) -> QueryResult:
+        """Run a query in the query language (see ``core.search.query``).
+
+        By default only the results that stand out (the relevance cut-off, at most ``limit``); with
+        ``cutoff=False`` the top ``limit`` (every photo that passes the filters when ``limit`` is None).
+        ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
+        configured vector index strategy for this call.
+        """
+        parsed = parse_query(query, cwd) if isinstance(query, str) else query
+        if image is not None:
+            parsed = parsed.with_terms(Term(1.0, image=os.path.abspath(image)))
+        encoder = self.encoder(model)
+        qv = query_vector(encoder, self.store, parsed, self.text_cache)
+        allowed = None
+        if parsed.has_filters:
+            allowed = self.store.filter_ids(
+                encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
+            )
+        log.info(
+            "query %r: %d terms, filters=%s, cutoff=%s",
+            parsed.describe(),
+            len(parsed.terms),
+            allowed is not None,
+            cutoff,
+        )
+        return self._service_for(strategy).run_query(
+            encoder.model_id, qv.vector, limit, cutoff, allowed, qv.library_ids, parsed.sort
+        )

@@ -44,6 +44,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.header import image_size, sniff_format
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
@@ -82,6 +83,8 @@ class Decoded:
     transient: bool = False
     vanished: bool = False
     warnings: list[str] = field(default_factory=list)
+    taken_at: float | None = None  # date taken (EXIF DateTimeOriginal, else mtime), unix time
+    taken_source: str | None = None  # "exif" or "mtime"
 
 
 def content_hash(data: bytes) -> str:
@@ -115,6 +118,7 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         data = read_image_bytes(path)
         item.content_hash = content_hash(data)
         item.size, item.mtime_ns = before.st_size, before.st_mtime_ns
+        item.taken_at, item.taken_source = photo_date(data, before.st_mtime_ns)
         if len(data) != before.st_size or os.stat(path).st_mtime_ns != before.st_mtime_ns:
             item.error, item.transient = "file changed while being read (still being written?)", True
             return item

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.decode import read_image_bytes
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
@@ -174,6 +175,7 @@ class Indexer:
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
+            self._backfill_dates(folder_ids, cancel)
             todo = self.store.pending(self.encoder.model_id, folder_ids)
             self._encode(todo, set(recovery.suspects), summary, cancel, progress)
         summary.elapsed_s = time.monotonic() - started
@@ -236,6 +238,18 @@ class Indexer:
         self.store.apply_scan(new_rows, changed, renamed, removed)
         summary.renamed = len(renamed)
         summary.removed = len(removed)
+
+    def _backfill_dates(self, folder_ids: list[int], cancel: threading.Event) -> None:
+        """Read the date taken of files embedded before dates were stored (schema < 3): metadata only."""
+        dates: list[tuple[int, float, str]] = []
+        for record in self.store.undated(self.encoder.model_id, folder_ids):
+            if cancel.is_set():
+                break
+            dates.append((record.id, *read_photo_date(record.path, record.mtime_ns)))
+            if len(dates) >= 500:
+                self.store.set_dates(dates)
+                dates = []
+        self.store.set_dates(dates)
 
     # -- phase 2: decode ahead, encode in batches, commit per batch -----------
 
@@ -334,7 +348,10 @@ class Indexer:
         if good:
             vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
             pairs = zip(good, vectors, strict=True)
-            encoded = [EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v) for d, v in pairs]
+            encoded = [
+                EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
+                for d, v in pairs
+            ]
         errors = [(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)

@@ -1,7 +1,7 @@
 """The photo library: SQLite (WAL) in the app's home, never in photo folders.
 
 Tables: ``folders`` (library roots), ``files`` (path, size, mtime, content
-hash, last decode error), ``embeddings`` (one vector per file and model id)
+hash, last decode error, date taken), ``embeddings`` (one vector per file and model id)
 and ``meta`` (a change counter readers use to refresh cached indexes).
 Paths are stored as the OS's bytes (``os.fsencode``) so names that are not
 valid UTF-8 survive. The schema is versioned with ``PRAGMA user_version``.
@@ -25,7 +25,7 @@ from motis_desktop.core.errors import LibraryError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -62,6 +62,13 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE embeddings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX embeddings_seq ON embeddings(model_id, seq);
     """,
+    # v3: when the photo was taken (EXIF DateTimeOriginal, else mtime; unix time) and which of the two it
+    # is. NULL until the indexer reads it; queries fall back to mtime meanwhile. Embeddings are untouched.
+    3: """
+    ALTER TABLE files ADD COLUMN taken_at REAL;
+    ALTER TABLE files ADD COLUMN taken_source TEXT;
+    CREATE INDEX files_taken ON files(taken_at);
+    """,
 }
 
 
@@ -93,6 +100,14 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class PhotoDate:
+    """When a photo was taken; ``source`` is "exif", "mtime" (read while indexing) or "file" (not read yet)."""
+
+    taken_at: float
+    source: str
+
+
+@dataclass(frozen=True)
 class EncodedFile:
     """One file's result from an indexing batch."""
 
@@ -101,6 +116,8 @@ class EncodedFile:
     mtime_ns: int
     content_hash: str
     vector: np.ndarray
+    taken_at: float | None = None  # unix time the photo was taken (EXIF, else mtime)
+    taken_source: str | None = None  # "exif" or "mtime"
 
 
 class LibraryCorrupt(LibraryError):
@@ -360,6 +377,11 @@ class LibraryStore:
         )
         return [_file_record(r) for r in rows]
 
+    def file_id(self, path: str | os.PathLike[str]) -> int | None:
+        """The id of a library file by its path, or None."""
+        rows = self._query("SELECT id FROM files WHERE path = ?", (encode_path(os.path.abspath(os.fspath(path))),))
+        return rows[0][0] if rows else None
+
     def folder_counts(self, model_id: str | None) -> dict[int, tuple[int, int, int]]:
         """{folder_id: (photos, still to index for ``model_id``, failed permanently)} for every folder."""
         rows = self._query(
@@ -438,8 +460,8 @@ class LibraryStore:
             )
             conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c[0],) for c in changed])
             conn.executemany(
-                "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0 "
-                "WHERE id = ?",
+                "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0, "
+                "taken_at = NULL, taken_source = NULL WHERE id = ?",
                 [(size, mtime, fid) for fid, size, mtime in changed],
             )
             conn.executemany(
@@ -459,9 +481,9 @@ class LibraryStore:
             seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
                 conn.execute(
-                    "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0 "
-                    "WHERE id = ?",
-                    (item.size, item.mtime_ns, item.content_hash, item.file_id),
+                    "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0, "
+                    "taken_at = COALESCE(?, taken_at), taken_source = COALESCE(?, taken_source) WHERE id = ?",
+                    (item.size, item.mtime_ns, item.content_hash, item.taken_at, item.taken_source, item.file_id),
                 )
                 conn.execute(
                     "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector, seq) VALUES (?, ?, ?, ?)",
@@ -472,6 +494,92 @@ class LibraryStore:
                 [(reason, int(transient), fid) for fid, reason, transient in errors],
             )
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
+
+    # -- dates and filters ---------------------------------------------------
+
+    def undated(self, model_id: str, folder_ids: Iterable[int]) -> list[FileRecord]:
+        """Embedded files of these folders whose date taken was never read (e.g. indexed before schema v3)."""
+        ids = list(folder_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        rows = self._query(
+            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"WHERE folder_id IN ({marks}) AND taken_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = files.id AND e.model_id = ?) ORDER BY path",
+            (*ids, model_id),
+        )
+        return [_file_record(r) for r in rows]
+
+    def set_dates(self, dates: list[tuple[int, float, str]]) -> None:
+        """Store (file_id, taken_at, source) for files whose date was read outside an encode batch."""
+        if not dates:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE files SET taken_at = ?, taken_source = ? WHERE id = ?", [(t, s, i) for i, t, s in dates]
+            )
+
+    def dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
+        """Date taken per file id; the file's mtime (source "file") where it has not been read yet."""
+        ids = list(file_ids)
+        out: dict[int, PhotoDate] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for fid, taken, source, mtime_ns in self._query(
+                f"SELECT id, taken_at, taken_source, mtime_ns FROM files WHERE id IN ({marks})", chunk
+            ):
+                out[fid] = PhotoDate(taken, source) if taken is not None else PhotoDate(mtime_ns / 1e9, "file")
+        return out
+
+    def filter_ids(
+        self,
+        model_id: str,
+        folder_names: Iterable[str] = (),
+        path_prefixes: Iterable[str] = (),
+        after: float | None = None,
+        before: float | None = None,
+    ) -> np.ndarray:
+        """Sorted ids of files embedded for ``model_id`` that pass every filter: lying under a folder of one
+        of ``folder_names`` (any depth, case-insensitive) and under one of ``path_prefixes`` (when given),
+        and taken in ``[after, before)``."""
+        sql = (
+            "SELECT f.id, f.path FROM files f JOIN embeddings e ON e.file_id = f.id AND e.model_id = ? "
+            "WHERE COALESCE(f.taken_at, f.mtime_ns / 1e9) >= ? AND COALESCE(f.taken_at, f.mtime_ns / 1e9) < ? "
+            "ORDER BY f.id"
+        )
+        lo = -float("inf") if after is None else after
+        hi = float("inf") if before is None else before
+        rows = self._query(sql, (model_id, lo, hi))
+        names = {n.casefold() for n in folder_names}
+        prefixes = [p.rstrip(os.sep) for p in path_prefixes]
+        keep = []
+        for fid, raw in rows:
+            path = decode_path(raw)
+            if prefixes and not any(is_within(path, p) for p in prefixes):
+                continue
+            if names and not names.intersection(part.casefold() for part in os.path.dirname(path).split(os.sep)):
+                continue
+            keep.append(fid)
+        return np.asarray(keep, dtype=np.int64)
+
+    def vectors_of(self, model_id: str, file_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, vectors)`` stored for ``model_id`` among ``file_ids`` (ids without one are left out)."""
+        found_ids: list[int] = []
+        blobs: list[bytes] = []
+        ids = [int(i) for i in file_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for fid, blob in self._query(
+                f"SELECT file_id, vector FROM embeddings WHERE model_id = ? AND file_id IN ({marks})",
+                (model_id, *chunk),
+            ):
+                found_ids.append(fid)
+                blobs.append(blob)
+        if not found_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(found_ids), -1)
+        return np.asarray(found_ids, dtype=np.int64), vectors
 
 
 def write_problem(db_path: Path) -> str | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, relevance_cutoff
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.search.text_cache import TextVectorCache
 
@@ -31,15 +32,40 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
 
 log = logging.getLogger(__name__)
 
+CUTOFF_CAP = 1000  # most hits the cut-off may return (the rest are "more")
+BRUTE_FORCE_MAX = 20_000  # filtered queries over at most this many photos score them all directly
+
 
 @dataclass(frozen=True)
 class SearchHit:
     file_id: int
     path: str
     score: float
+    taken_at: float | None = None  # when the photo was taken (unix time), if looked up
+    date_source: str | None = None  # "exif", "mtime" or "file" (mtime, metadata not read yet)
 
     def to_json(self) -> dict[str, object]:
-        return {"path": self.path, "score": round(self.score, 6)}
+        out: dict[str, object] = {"path": self.path, "score": round(self.score, 6)}
+        if self.taken_at is not None:
+            out["date"] = format_date(self.taken_at)
+            out["date_source"] = self.date_source
+        return out
+
+
+def format_date(taken_at: float) -> str:
+    """Local ISO date and time of a unix time (EXIF dates are local, so this shows them as written)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(taken_at))
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a query found: ``hits`` to show, and how many more photos the filters let through below them."""
+
+    hits: list[SearchHit]
+    more: int  # further candidates ranked below the last hit (shown by "show more" / --all / -k)
+    candidates: int  # photos that pass the filters
+    cutoff: Cutoff | None = None  # set when the relevance cut-off chose the hits
+    cancelled: bool = False  # the terms cancelled out (e.g. "red - red"): nothing to search for
 
 
 @dataclass
@@ -66,6 +92,7 @@ class SearchService:
         self.background = background
         self.text_cache = text_cache if text_cache is not None else TextVectorCache()
         self._slots: dict[str, _Slot] = {}
+        self._backgrounds: dict[str, tuple[int, np.ndarray]] = {}  # model id -> (library count, sample vectors)
         self._lock = threading.RLock()
 
     # -- index lifecycle ---------------------------------------------------------
@@ -185,3 +212,104 @@ class SearchService:
         if vector is None:
             return []
         return self.search_vector(model_id, vector[None, :], k, exclude=frozenset({file_id}))
+
+    # -- queries with filters and the relevance cut-off -------------------------------
+
+    def run_query(
+        self,
+        model_id: str,
+        vector: np.ndarray | None,
+        limit: int | None = None,
+        cutoff: bool = True,
+        allowed: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        sort: str = "score",
+    ) -> QueryResult:
+        """Rank the library (or the ``allowed`` ids: filters apply before top-K) for a unit ``vector``.
+
+        ``cutoff``: only the hits that stand out from the background (at most ``limit`` or CUTOFF_CAP);
+        otherwise the top ``limit`` (all candidates when None). ``sort="date"`` orders the hits newest first.
+        """
+        index = self.index_for(model_id)
+        candidates = (len(index) if allowed is None else len(allowed)) - len(exclude)
+        if vector is None:
+            return QueryResult([], 0, max(candidates, 0), cancelled=True)
+        cut = self.cutoff_for(model_id, vector) if cutoff else None
+        want = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cut else (limit or max(candidates, 0))
+        if allowed is None:
+            hits = self.search_vector(model_id, vector[None, :], want, exclude)
+        else:
+            hits = self._search_among(model_id, vector, want, allowed, exclude)
+        if cut is not None:
+            hits = [h for h in hits if cut.passes(h.score)]
+        hits = self._with_dates(hits)
+        if sort == "date":
+            hits.sort(key=lambda h: -(h.taken_at or 0.0))
+        return QueryResult(hits, max(candidates - len(hits), 0), max(candidates, 0), cut)
+
+    def cutoff_for(self, model_id: str, vector: np.ndarray) -> Cutoff:
+        """The relevance cut-off of ``vector`` against (a sample of) ``model_id``'s library."""
+        sample = self._background(model_id)
+        return relevance_cutoff(sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))
+
+    def _background(self, model_id: str) -> np.ndarray:
+        """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""
+        index = self.index_for(model_id)
+        now = len(index)
+        cached = self._backgrounds.get(model_id)
+        if cached is not None:
+            count, sample = cached
+            if count == now or (count > SAMPLE_SIZE and abs(now - count) <= 0.05 * count):
+                return sample
+        ids = np.sort(np.asarray(index.ids(), dtype=np.int64))
+        rng = np.random.default_rng(len(ids))  # the same library gives the same sample (stable cut-offs)
+        chosen = ids if len(ids) <= SAMPLE_SIZE else np.sort(rng.choice(ids, SAMPLE_SIZE, replace=False))
+        _, sample = self.store.vectors_of(model_id, chosen)
+        sample = np.ascontiguousarray(sample, dtype=np.float32)
+        self._backgrounds[model_id] = (len(ids), sample)
+        log.debug("cut-off background for %s: %d of %d vectors", model_id, len(sample), len(ids))
+        return sample
+
+    def _search_among(
+        self, model_id: str, vector: np.ndarray, k: int, allowed: np.ndarray, exclude: frozenset[int]
+    ) -> list[SearchHit]:
+        """Top ``k`` among ``allowed`` ids: score them all when few, else widen an index search until enough."""
+        allowed_set = set(int(i) for i in allowed) - exclude
+        if not allowed_set or k <= 0:
+            return []
+        if len(allowed_set) <= BRUTE_FORCE_MAX:
+            ids, vectors = self.store.vectors_of(model_id, np.fromiter(allowed_set, dtype=np.int64))
+            if not len(ids):
+                return []
+            scores = vectors @ np.asarray(vector, dtype=np.float32)
+            order = np.argsort(-scores, kind="stable")
+            paths = self.store.paths(int(i) for i in ids)
+            hits = []
+            for j in order:
+                fid = int(ids[j])
+                if fid in paths and os.path.lexists(paths[fid]):
+                    hits.append(SearchHit(fid, paths[fid], float(scores[j])))
+                    if len(hits) >= k:
+                        break
+            return hits
+        index = self.index_for(model_id)
+        want = k * 4
+        while True:
+            found, scores = index.search(vector[None, :], want)
+            pairs = [
+                (int(i), float(s)) for i, s in zip(found[0], scores[0], strict=True) if i >= 0 and int(i) in allowed_set
+            ]
+            if len(pairs) >= k or want >= len(index):
+                break
+            want *= 4
+        paths = self.store.paths(i for i, _ in pairs)
+        return [SearchHit(i, paths[i], s) for i, s in pairs if i in paths and os.path.lexists(paths[i])][:k]
+
+    def _with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
+        dates = self.store.dates(h.file_id for h in hits)
+        return [
+            SearchHit(h.file_id, h.path, h.score, dates[h.file_id].taken_at, dates[h.file_id].source)
+            if h.file_id in dates
+            else h
+            for h in hits
+        ]

@@ -1,0 +1,153 @@
+"""How good is the relevance cut-off? Precision/recall on the colour library, and what it returns on a
+library indexed with a random-weights CLIP (where nothing truly matches, so it should return few or none).
+
+Usage: .venv/bin/python benchmarks/bench_cutoff.py [--per-colour 10] [--photos 120]
+
+1. Colour library: ``per_colour`` images of each of 6 colours, the colour model (models/colour_model.py).
+   Every palette word is a query; its true matches are the images of that colour (none for the 6 palette
+   colours that have no images). Unknown words must return nothing.
+2. Random CLIP: ViT-B/32-shaped CLIP with random weights (seed 0), over the colour images plus
+   crops of scikit-image's sample photos; a list of everyday queries; counts what the cut-off returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests")]
+
+RANDOM_QUERIES = [
+    "red",
+    "a dog",
+    "a cat on a sofa",
+    "sunset over the sea",
+    "astronaut",
+    "a cup of coffee",
+    "mountains with snow",
+    "people at the beach",
+    "a rocket launch",
+    "green",
+    "birthday cake",
+    "a city at night",
+    "flowers",
+    "a red car",
+    "blue sky",
+    "portrait of a woman",
+    "text document",
+    "zebra",
+    "qwxz",
+    "food",
+]
+
+
+def colour_library(tmp: Path, per_colour: int) -> None:
+    from colour_model import PALETTE, build_colour_pair
+    from conftest import make_colour_folder
+
+    from motis_desktop.core.services import Services
+
+    colours = make_colour_folder(tmp / "colours", per_colour=per_colour)
+    services = Services.open(tmp / "home-colour")
+    services.models.import_pair(*build_colour_pair(tmp / "colour-model"), name="colour")
+    services.add_folders([str(tmp / "colours")])
+    services.index()
+    print(f"## colour library: {len(colours)} photos, {per_colour} per colour, colour model")
+    print(f"{'query':10} {'returned':>8} {'true':>5} {'precision':>9} {'recall':>6}  threshold")
+    tp_all = ret_all = true_all = 0
+    for word in list(PALETTE) + ["zebra", "sunset", "qwxz"]:
+        result = services.query(word)
+        got = {h.path for h in result.hits}
+        truth = {p for p, c in colours.items() if c == word}
+        tp = len(got & truth)
+        precision = tp / len(got) if got else (1.0 if not truth else 0.0)
+        recall = tp / len(truth) if truth else 1.0
+        tp_all, ret_all, true_all = tp_all + tp, ret_all + len(got), true_all + len(truth)
+        threshold = result.cutoff.threshold if result.cutoff else float("nan")
+        print(f"{word:10} {len(got):8d} {len(truth):5d} {precision:9.3f} {recall:6.3f}  {threshold:.4f}")
+    print(
+        f"overall: precision {tp_all / max(ret_all, 1):.3f}, recall {tp_all / max(true_all, 1):.3f} "
+        f"({tp_all} of {ret_all} returned are true; {true_all} true)"
+    )
+    services.close()
+
+
+def random_clip_library(tmp: Path, photos: int) -> None:
+    import torch
+    from PIL import Image
+    from safetensors.torch import save_file
+    from skimage import data
+
+    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.services import Services
+
+    folder = tmp / "mixed"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    names = [
+        n for n in ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field", "immunohistochemistry")
+    ]
+    sources = [np.asarray(getattr(data, n)()) for n in names]
+    for i in range(photos):
+        src = sources[i % len(sources)]
+        h, w = src.shape[:2]
+        ch, cw = int(h * rng.uniform(0.4, 1.0)), int(w * rng.uniform(0.4, 1.0))
+        y, x = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
+        Image.fromarray(src[y : y + ch, x : x + cw, :3]).save(folder / f"{names[i % len(names)]}_{i:03d}.jpg")
+    torch.manual_seed(0)
+    cfg = CLIPConfig(
+        embed_dim=512,
+        image_resolution=224,
+        vision_layers=12,
+        vision_width=768,
+        vision_patch_size=32,
+        context_length=77,
+        vocab_size=49408,
+        text_width=512,
+        text_heads=8,
+        text_layers=12,
+    )
+    ckpt = tmp / "random-vitb32.safetensors"
+    save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(ckpt))
+    services = Services.open(tmp / "home-random")
+    services.models.import_checkpoint(ckpt, "random-vitb32")
+    services.add_folders([str(folder), str(tmp / "colours")])
+    started = time.perf_counter()
+    services.index()
+    total = services.store.counts(services.active_model().model_id)["indexed"]
+    print(
+        f"\n## random-weights ViT-B/32 CLIP (seed 0): {total} photos (indexed in {time.perf_counter() - started:.0f} s)"
+    )
+    print(f"{'query':24} {'returned':>8}  {'median':>7} {'spread':>7} {'threshold':>9} {'best':>7}")
+    returned = []
+    for q in RANDOM_QUERIES:
+        result = services.query(q)
+        best = services.query(q, limit=1, cutoff=False).hits[0].score
+        c = result.cutoff
+        returned.append(len(result.hits))
+        print(f"{q:24} {len(result.hits):8d}  {c.median:7.4f} {c.spread:7.4f} {c.threshold:9.4f} {best:7.4f}")
+    print(
+        f"queries returning nothing: {sum(r == 0 for r in returned)}/{len(returned)}; "
+        f"mean returned {np.mean(returned):.2f} of {total}; max {max(returned)}"
+    )
+    services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-colour", type=int, default=10)
+    parser.add_argument("--photos", type=int, default=120, help="sample-photo crops in the random-CLIP library")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        colour_library(Path(tmp), args.per_colour)
+        random_clip_library(Path(tmp), args.photos)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The search query language, shared by the CLI and the GUI.
+
+A query is parsed into weighted *terms* (text, or an image) and *filters*::
+
+    beach - people              text terms: +1 "beach", -1 "people"
+    dog + snow                  two positive terms
+    2:red + blue                a weight before a term
+    "/photos/cat.jpg" + snow    an image file as a term (quote paths with spaces)
+    red folder:Trips            only photos under a folder named "Trips" (any depth)
+    red folder:~/Pictures/2021  only photos under that path (a path prefix; a bare
+                                existing folder path works too)
+    after:2021-06 before:2022   taken on/after June 2021 and before 2022 (YYYY, YYYY-MM, YYYY-MM-DD)
+    sort:date | sort:score      newest first, or best match first (the default)
+
+Words next to each other form one text term; ``+`` and ``-`` (alone or glued to
+the next word, as in ``-people``) start a new term. The query vector is the
+weighted sum of the terms' unit vectors, normalized (see ``query_vector``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from dataclasses import dataclass, field, replace
+
+from motis_desktop.core.errors import MotisError
+
+SYNTAX_HELP = """\
+query syntax:
+  red car               words form one text term
+  beach - people        '+ text' adds a term, '- text' subtracts one (also '-people')
+  2:red + 0.5:blue      a weight before a term
+  /photos/cat.jpg       an image file as a term ("quote paths" with spaces); mixes with text: cat.jpg + snow
+  folder:Trips          only photos under a folder of that name; folder:~/Pictures/2021 or a bare
+                        folder path: only photos under that path
+  after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; date taken from
+  before:2022           EXIF, else the file's modification time); before: is exclusive
+  sort:date             newest first (default sort:score, best match first)"""
+
+SORTS = ("score", "date")
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
+)
+_OPERATORS = ("folder", "after", "before", "sort")
+_WEIGHT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)):(.*)$", re.DOTALL)
+_OPERATOR = re.compile(r"^([A-Za-z][\w-]*):(.*)$", re.DOTALL)
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+class QueryError(MotisError):
+    """A query the parser cannot read; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One part of the query vector: a text, an image file, or a library photo (by file id)."""
+
+    weight: float
+    text: str | None = None
+    image: str | None = None
+    file_id: int | None = None
+
+    def label(self) -> str:
+        what = self.text if self.text is not None else (self.image or f"photo #{self.file_id}")
+        return what if self.weight == 1 else f"{self.weight:g}:{what}"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: terms whose weighted sum is the query vector, and filters applied before top-K."""
+
+    terms: tuple[Term, ...] = ()
+    folder_names: tuple[str, ...] = ()  # a path component (case-insensitive) the photo must lie under
+    path_prefixes: tuple[str, ...] = ()  # absolute folders the photo must lie under
+    after: float | None = None  # unix time, inclusive
+    before: float | None = None  # unix time, exclusive
+    sort: str = "score"
+    source: str = field(default="", compare=False)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.folder_names or self.path_prefixes or self.after is not None or self.before is not None)
+
+    def with_terms(self, *terms: Term) -> Query:
+        """This query with extra terms (e.g. a photo dropped on the search box)."""
+        return replace(self, terms=self.terms + terms)
+
+    def describe(self) -> str:
+        """A short label for status lines."""
+        return self.source or " + ".join(t.label() for t in self.terms)
+
+
+def parse_query(text: str, cwd: str | None = None) -> Query:
+    """Parse ``text``; QueryError (one line) for anything the language does not know."""
+    tokens = _tokens(text)
+    terms: list[Term] = []
+    words: list[str] = []
+    sign = 1.0
+    weight: float | None = None
+    folders: list[str] = []
+    prefixes: list[str] = []
+    after: float | None = None
+    before: float | None = None
+    sort = "score"
+
+    def flush() -> None:
+        nonlocal words, weight
+        if words:
+            terms.append(Term(sign * (1.0 if weight is None else weight), text=" ".join(words)))
+        elif weight is not None:
+            raise QueryError(f"weight {weight:g}: needs a term after it, e.g. '{weight:g}:red'")
+        words, weight = [], None
+
+    queue = list(tokens)
+    while queue:
+        token, quoted = queue.pop(0)
+        if not quoted and token in ("+", "-"):
+            flush()
+            sign = 1.0 if token == "+" else -1.0
+            continue
+        if not quoted and len(token) > 1 and token[0] in "+-" and not token[1].isdigit():
+            flush()
+            sign = 1.0 if token[0] == "+" else -1.0
+            queue.insert(0, (token[1:], False))
+            continue
+        if not quoted and (m := _WEIGHT.match(token)):
+            flush()
+            weight = float(m.group(1))
+            if m.group(2):
+                queue.insert(0, (m.group(2), False))
+            continue
+        if not quoted and (m := _OPERATOR.match(token)) and not _looks_like_path(token):
+            key, value = m.group(1).lower(), m.group(2)
+            if key == "folder":
+                if not value:
+                    raise QueryError("folder: needs a name or a path, e.g. folder:Trips")
+                if _looks_like_path(value):
+                    prefixes.append(_folder_path(value, cwd))
+                else:
+                    folders.append(value)
+            elif key == "after":
+                after = _parse_date(value, key)
+            elif key == "before":
+                before = _parse_date(value, key)
+            elif key == "sort":
+                if value.lower() not in SORTS:
+                    raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
+                sort = value.lower()
+            else:
+                known = ", ".join(f"{op}:" for op in _OPERATORS)
+                raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")
+            continue
+        if _looks_like_path(token) or (quoted and os.path.exists(_expand(token, cwd))):
+            path = _expand(token, cwd)
+            if os.path.isdir(path):
+                prefixes.append(os.path.normpath(path))
+                continue
+            if os.path.isfile(path) or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES:
+                if not os.path.isfile(path):
+                    raise QueryError(f"no such image file: {token}")
+                flush()
+                terms.append(Term(sign * (1.0 if weight is None else weight), image=os.path.normpath(path)))
+                weight = None
+                continue
+            if _looks_like_path(token) and ("/" in token or os.sep in token):
+                raise QueryError(f"no such file or folder: {token}")
+        words.append(token)
+    flush()
+    if after is not None and before is not None and after >= before:
+        raise QueryError("after: must be earlier than before:")
+    return Query(tuple(terms), tuple(folders), tuple(prefixes), after, before, sort, text.strip())
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Whitespace-separated tokens; double quotes group one (the flag says it was quoted)."""
+    out: list[tuple[str, bool]] = []
+    for m in re.finditer(r'"([^"]*)"?|(\S+)', text):
+        if m.group(1) is not None:
+            if m.group(1).strip():
+                out.append((m.group(1), True))
+        else:
+            out.append((m.group(2), False))
+    return out
+
+
+def _looks_like_path(token: str) -> bool:
+    return token.startswith(("/", "~", "./", "../", ".\\", "..\\")) or bool(re.match(r"^[A-Za-z]:[\\/]", token))
+
+
+def _expand(token: str, cwd: str | None) -> str:
+    path = os.path.expanduser(token)
+    return path if os.path.isabs(path) else os.path.join(cwd or os.getcwd(), path)
+
+
+def _folder_path(value: str, cwd: str | None) -> str:
+    return os.path.normpath(_expand(value, cwd))
+
+
+def _parse_date(value: str, key: str) -> float:
+    """Start of a YYYY / YYYY-MM / YYYY-MM-DD period, in local time."""
+    m = _DATE.match(value)
+    if not m:
+        raise QueryError(f"{key}:{value} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. {key}:2021-06)")
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        start = dt.datetime(year, month, day)
+    except ValueError:
+        raise QueryError(f"{key}:{value} is not a valid date") from None
+    return time.mktime(start.timetuple())
