@@ -414,7 +414,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 def _watch(services: Services, args: argparse.Namespace) -> int:
     """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
     services.encoder(args.model)
-    if not services.store.folders():
+    if not services.folders():
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
