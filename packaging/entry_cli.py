@@ -6,6 +6,6 @@ import sys
 if __name__ == "__main__":
     # A spawned worker process (decode pool) re-runs this executable: run its task and exit here.
     multiprocessing.freeze_support()
-    from motis_desktop.cli.main import main
+    from motis_desktop.cli.entry import main  # as the pip-installed `motis` (query-service fast path)
 
     sys.exit(main())
