@@ -160,8 +160,8 @@ class VectorIndex(ABC):
     def _save_side_files(self, path: Path) -> dict[str, dict[str, int]]:
         return {}
 
-    def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:
-        pass
+    def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:  # noqa: B027
+        """Delete side files of ``path`` other than ``keep`` (none by default)."""
 
     @property
     def dim(self) -> int:
