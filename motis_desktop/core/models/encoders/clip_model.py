@@ -161,6 +161,8 @@ class VisionTransformer(nn.Module):
 class TextTransformer(nn.Module):
     """Text tower: token ids ``int64 [B, context]`` → unnormalized ``[B, embed_dim]``."""
 
+    attn_mask: torch.Tensor  # a buffer (CLIP shares it, see _share_text_parameters)
+
     def __init__(self, config: CLIPConfig) -> None:
         super().__init__()
         self.token_embedding = nn.Embedding(config.vocab_size, config.text_width)
@@ -212,4 +214,5 @@ def _share_text_parameters(src: nn.Module, dst: nn.Module) -> None:
     """Make ``dst`` use ``src``'s text-tower modules and parameters (no copies)."""
     for name in _TEXT_PARAMETERS:
         setattr(dst, name, getattr(src, name))
-    dst.register_buffer("attn_mask", src.attn_mask, persistent=False)
+    mask = src.get_buffer("attn_mask")
+    dst.register_buffer("attn_mask", mask, persistent=False)

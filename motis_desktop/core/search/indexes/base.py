@@ -106,7 +106,7 @@ class VectorIndex(ABC):
         arrays = self._arrays()
         side = self._save_side_files(path)
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
         payload = buf.getvalue()
         ids = np.ascontiguousarray(self.ids(), dtype=np.int64)
         header = {
