@@ -42,10 +42,6 @@ TEMPERATURE = 0.02  # squared-distance scale of the soft assignment
 
 
 class ColourImageTower(nn.Module):
-    palette: torch.Tensor  # buffers
-    mean: torch.Tensor
-    std: torch.Tensor
-
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer("palette", torch.tensor(list(PALETTE.values())))
@@ -67,8 +63,6 @@ class ColourImageTower(nn.Module):
 
 
 class ColourTextTower(nn.Module):
-    token_axis: torch.Tensor  # a buffer
-
     def __init__(self, token_axis: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("token_axis", token_axis)  # [vocab] → axis or -1

@@ -161,7 +161,6 @@ class VisionTransformer(nn.Module):
 class TextTransformer(nn.Module):
     """Text tower: token ids ``int64 [B, context]`` → unnormalized ``[B, embed_dim]``."""
 
-    attn_mask: torch.Tensor  # a buffer (CLIP shares it, see _share_text_parameters)
 
     def __init__(self, config: CLIPConfig) -> None:
         super().__init__()
