@@ -10,9 +10,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop import __version__
+from motis_desktop.core.errors import MotisError
 from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
@@ -32,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
     app.setWindowIcon(_icon())
-    services = Services.open(args.home)
+    try:
+        services = Services.open(args.home)
+        services.open_library()  # a library that cannot be opened is one message, before any window
+    except MotisError as exc:
+        QMessageBox.critical(None, "MoTIS Desktop", str(exc))
+        return 1
     setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
     if args.quit_after_show or args.probe_search:
@@ -47,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def setup_logging(log_file: Path) -> None:
     """Send the app's log records, and Qt's own warnings, to ``log_file``."""
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler: logging.Handler
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError:  # a read-only home: search still works, the log goes to stderr
+        handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

@@ -13,7 +13,7 @@ from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER
-from motis_desktop.gui.workers import Backend
+from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
@@ -56,7 +56,7 @@ class ModelLifecycle:
             return
         self.status.set_model_text(f"Model: loading {info.name}…")
         name = info.name
-        self.backend.submit(lambda s: (s.encoder(name), name), self._model_loaded, self._model_failed)
+        self.backend.submit(lambda s: (load_for_search(s, name), name), self._model_loaded, self._model_failed)
 
     def _model_missing(self) -> None:
         self.model_state = ModelState.MISSING

@@ -160,6 +160,15 @@ class _Closer(QRunnable):
         self.services.close()
 
 
+def load_for_search(services: Services, name: str) -> Any:
+    """Load the model, the library's vector index and the query path (runs in the backend thread),
+    so the first search after start-up pays for none of them."""
+    encoder = services.encoder(name)
+    services.search_service.index_for(encoder.model_id)
+    encoder.encode_queries(["warm up"])
+    return encoder
+
+
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
     return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.files()]

@@ -161,7 +161,6 @@ class VisionTransformer(nn.Module):
 class TextTransformer(nn.Module):
     """Text tower: token ids ``int64 [B, context]`` → unnormalized ``[B, embed_dim]``."""
 
-
     def __init__(self, config: CLIPConfig) -> None:
         super().__init__()
         self.token_embedding = nn.Embedding(config.vocab_size, config.text_width)
