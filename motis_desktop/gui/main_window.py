@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QLabel,
-    QLineEdit,
     QListView,
     QMainWindow,
     QMenu,
@@ -34,11 +33,20 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.cli.progress import format_duration
 from motis_desktop.core.library.indexer import IndexSummary, Progress
-from motis_desktop.core.search.service import SearchHit
+from motis_desktop.core.search.service import QueryResult
 from motis_desktop.core.services import Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT, ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.model_dialog import ModelDialog
+from motis_desktop.gui.search_box import PLACEHOLDER as SEARCH_PLACEHOLDER
+from motis_desktop.gui.search_box import (
+    SearchBox,
+    SearchController,
+    make_more_button,
+    quote_path,
+    result_row,
+    result_summary,
+)
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.viewer import GridViewer
@@ -105,10 +113,10 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Search", self)
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        self.search = QLineEdit()
-        self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText("Describe a photo, e.g. “sunset over the sea” — Enter to search, Esc to reset")
-        self.search.returnPressed.connect(self.run_search)
+        self.search = SearchBox()  # query language tooltip, photo drops, search as you pause
+        self.searcher = SearchController(self.backend.submit, self.search, lambda: self.top_k)
+        self.searcher.results.connect(self._show_results)
+        self.search.submitted.connect(self.run_search)
         self.search.textChanged.connect(lambda text: self.reset() if not text and self._results_for else None)
         self.search.installEventFilter(self)  # Down arrow moves into the grid
         toolbar.addWidget(self.search)
@@ -161,6 +169,9 @@ class MainWindow(QMainWindow):
         for widget in (self.progress, self.progress_label, self.cancel_button, self.skipped_button):
             widget.hide()
         status.addWidget(self.status_label, 1)
+        self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
+        status.addWidget(self.more_button)
+        self.searcher.status.connect(self.status_label.setText)
         status.addPermanentWidget(self.skipped_button)
         status.addPermanentWidget(self.progress_label)
         status.addPermanentWidget(self.progress)
@@ -219,9 +230,10 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        if self._results_for is not None:
-            n = self.model.rowCount()
-            self.status_label.setText(f"{n} result{'s' if n != 1 else ''} for “{self._results_for}” — Esc to go back")
+        if self.searcher.waiting_message():
+            self.status_label.setText(self.searcher.waiting_message() or "")
+        elif self._results_for is not None and self.searcher.shown is not None:
+            self.status_label.setText(result_summary(self._results_for, self.searcher.shown.result))
         else:
             self.status_label.setText(f"{len(self._gallery)} photos" + (f" · {self._note}" if self._note else ""))
 
@@ -254,7 +266,7 @@ class MainWindow(QMainWindow):
 
     def _model_installed(self, name: str) -> None:
         self.encoder, self.model_state = None, "loading"
-        self.search.setPlaceholderText("Describe a photo, e.g. “sunset over the sea” — Enter to search, Esc to reset")
+        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
         self._refresh_empty_state()
         self._start()
 
@@ -264,6 +276,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Model: {name}")
         if self._index_again or self.services.store.folders():
             self.start_indexing()  # bring the library up to date in the background
+        self.searcher.model_ready()  # runs a query typed while the model was loading
 
     def _model_failed(self, message: str) -> None:
         self.model_state = "failed"
@@ -373,42 +386,26 @@ class MainWindow(QMainWindow):
 
     # -- search ---------------------------------------------------------------------------
 
-    def run_search(self) -> None:
-        text = self.search.text().strip()
+    def run_search(self, text: str | None = None) -> None:
+        text = (self.search.text() if text is None else text).strip()
         if not text or text.lower() == "reset":
             self.search.clear()
             self.reset()
             return
-        if self.model_state == "loading":
-            self.status_label.setText("The model is still loading — try again in a moment")
-            return
-        if self.encoder is None:
+        if self.model_state in ("missing", "failed"):
             self.status_label.setText("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
             return
-        if not self._gallery:
-            self.status_label.setText("Nothing indexed yet — drop a folder of photos on the window")
-            return
-        self.status_label.setText(f"Searching for “{text}”…")
-        k = self.top_k
-        self.backend.submit(
-            lambda s: s.search(text, k),
-            lambda hits: self._show_results(text, hits),
-            lambda msg: self.status_label.setText(f"Search failed: {msg}"),
-        )
+        self.searcher.search(text)  # queued while the model loads, run when it is ready
 
-    def find_similar(self, file_id: int, name: str) -> None:
-        if self.encoder is None:
-            return
-        model_id, k = self.encoder.model_id, self.top_k
-        self.backend.submit(
-            lambda s: s.search_service.similar(model_id, file_id, k),
-            lambda hits: self._show_results(f"like {name}", hits),
-        )
+    def find_similar(self, path: str) -> None:
+        """Search with a photo as the query (an image term in the search box)."""
+        self.search.setText(quote_path(path))
+        self.run_search()
 
-    def _show_results(self, label: str, hits: list[SearchHit]) -> None:
+    def _show_results(self, label: str, result: QueryResult) -> None:
         self._results_for = label
         self._set_cell(RESULT_CELL)
-        self.model.set_rows([Row(h.file_id, h.path, None, h.score) for h in hits], RESULT_EDGE)
+        self.model.set_rows([result_row(h) for h in result.hits], RESULT_EDGE)
         self.stack.setCurrentWidget(self.view)
         self.view.scrollToTop()
         if self.model.rowCount():
@@ -420,6 +417,7 @@ class MainWindow(QMainWindow):
         if self._results_for is None:
             return
         self._results_for = None
+        self.searcher.clear()
         self.search.clear()
         self._set_cell(self.thumb_size + 20)
         self.model.set_rows(self._gallery, self.thumb_size)
@@ -442,9 +440,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path))))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
-        similar = menu.addAction(
-            "Find similar", lambda: self.find_similar(index.data(Roles.FILE_ID), os.path.basename(path))
-        )
+        similar = menu.addAction("Find similar", lambda: self.find_similar(path))
         similar.setEnabled(self.encoder is not None)
         menu.exec(self.view.viewport().mapToGlobal(pos))
 

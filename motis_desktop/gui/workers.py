@@ -18,10 +18,10 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress
 from motis_desktop.core.library.locking import LibraryBusy
-from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.library.store import LibraryStore, PhotoDate
 from motis_desktop.core.paths import AppPaths
 from motis_desktop.core.services import Services
-from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.library_model import Row, date_label
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,16 @@ class Backend(QObject):
 
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
-    return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.store.files()]
+    files = services.store.files()
+    dates = services.store.dates(r.id for r in files)
+    return [
+        Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(*_date(dates.get(r.id))))
+        for r in files
+    ]
+
+
+def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:
+    return (date.taken_at, date.source) if date else (None, None)
 
 
 class IndexRunner(QThread):
