@@ -32,6 +32,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Every test gets its own MOTIS_HOME: nothing touches the real user's data."""
     home = tmp_path_factory.mktemp("motis-home")
     monkeypatch.setenv("MOTIS_HOME", str(home))
+    # Loading a model measures its inference modes once (seconds on this shared machine); tests run the
+    # fp32 reference unless they test that choice (tests/test_modes.py removes this).
+    monkeypatch.setenv("MOTIS_INFERENCE_MODE", "fp32")
     return home
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -237,3 +238,33 @@ def test_decoder_warnings_stay_off_the_terminal(home: Path, tmp_path: Path, colo
     proc = _cli_index(home, photos)
     assert proc.returncode == 0, proc.stderr
     assert "libpng" not in proc.stderr + proc.stdout
+
+
+def test_no_worker_outlives_a_cancelled_run(services: Services, tmp_path: Path) -> None:
+    _photos(tmp_path, 12)
+    services.add_folders([str(tmp_path)])
+    cancel = threading.Event()
+
+    def cancel_after_first_batch(p: Progress) -> None:
+        if p.phase == "encode" and p.done:
+            cancel.set()
+
+    summary = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=4)
+    assert summary.cancelled and summary.encoded == 4
+    assert multiprocessing.active_children() == []
+
+
+def test_falls_back_to_threads_when_processes_cannot_start(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from motis_desktop.core.library import decode_pool
+
+    def refuse(self: decode_pool.ProcessDecodePool) -> None:
+        raise OSError("processes are not allowed here")
+
+    monkeypatch.setattr(decode_pool.ProcessDecodePool, "start", refuse)
+    _photos(tmp_path, 3)
+    services.add_folders([str(tmp_path)])
+    with caplog.at_level(logging.WARNING, logger="motis_desktop"):
+        assert services.index().encoded == 3
+    assert any("decoding in this process" in r.getMessage() for r in caplog.records)

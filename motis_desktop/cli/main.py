@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("name")
     dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    bench = msub.add_parser(
+        "bench", parents=[common], help="measure a model's inference modes here and choose the fastest faithful one"
+    )
+    bench.add_argument("name", nargs="?", help="model name (default: the active model)")
+    bench.add_argument("--json", action="store_true", help="print the choice and table as one JSON object")
     exp = msub.add_parser("export", parents=[common], help="write a model as a seed-format TorchScript pair")
     exp.add_argument("name")
     exp.add_argument("--out", required=True, help="output folder")
@@ -215,11 +220,40 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         return _models_available(services, args)
     if action == "download":
         return _models_download(services, args)
+    if action == "bench":
+        return _models_bench(services, args)
     if action == "export":
         image, text = services.models.export_pair(args.name, args.out)
         print(f"wrote {image} and {text}")
         return 0
     raise AssertionError(action)
+
+
+def _models_bench(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.core.models.mode_select import MIN_COSINE
+
+    info = services.model_info(args.name)
+    if not args.json:
+        print(f"measuring fp32, bf16 and int8 for {info.name} (about a minute for a ViT-B model)...", file=sys.stderr)
+    choice = services.bench_model(info.name)
+    if args.json:
+        _print_json({"model": info.name, **choice})
+        return 0
+    print(f"{'mode':6} {'images/s':>9} {'text ms':>8} {'image cos':>10} {'text cos':>9} {'top-10':>7}  verdict")
+    for row in choice["results"]:
+        if not row["available"]:
+            print(f"{row['mode']:6} {'-':>9} {'-':>8} {'-':>10} {'-':>9} {'-':>7}  unavailable: {row['reason']}")
+            continue
+        verdict = "chosen" if row["mode"] == choice["mode"] else ("ok" if row["faithful"] else "rejected")
+        print(
+            f"{row['mode']:6} {row['image_per_s']:9.1f} {row['text_ms']:8.1f} {row['image_cos_min']:10.5f} "
+            f"{row['text_cos_min']:9.5f} {'same' if row['top10_same'] else 'differs':>7}  {verdict}"
+        )
+    print(
+        f"chosen: {choice['mode']} (fastest with cosine >= {MIN_COSINE} to fp32 and the same top-10; "
+        f"{choice['probe_photos']} probe photos; text truncation {'on' if choice['text_truncation'] else 'off'})"
+    )
+    return 0
 
 
 def _print_conversions(info: Any) -> None:

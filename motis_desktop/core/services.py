@@ -151,14 +151,55 @@ class Services:
         return info
 
     def encoder(self, name: str | None = None) -> Encoder:
-        """Load (once) and return the encoder of the named or active model."""
+        """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
         info = self.model_info(name)
         with self._lock:
             enc = self._encoders.get(info.model_id)
             if enc is None:
-                enc = self.models.load_encoder(info.name)
+                enc = self._in_chosen_mode(info, self.models.load_encoder(info.name))
                 self._encoders[info.model_id] = enc
             return enc
+
+    def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
+        from motis_desktop.core.models.mode_select import MODE_ENV
+
+        forced = os.environ.get(MODE_ENV)
+        choice = self.mode_choice(info, base) if not forced else {"mode": forced, "text_truncation": False}
+        base.truncate_text = bool(choice.get("text_truncation"))
+        mode = str(choice.get("mode", "fp32"))
+        if mode == "fp32":
+            return base
+        try:
+            return base.in_mode(mode)
+        except Exception as exc:  # never lose the model over a mode: fp32 always works
+            log.warning("model %s: inference mode %s failed (%s); using fp32", info.name, mode, exc)
+            return base
+
+    def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict:
+        """The model's measured inference-mode choice: cached in ``cache/modes/``, measured when missing,
+        made on another machine or torch, or ``refresh`` is set (slow: runs every mode)."""
+        from motis_desktop.core.models import mode_select
+
+        path = self.paths.cache_dir / "modes" / f"{info.model_id}.json"
+        fingerprint = mode_select.machine_fingerprint()
+        if not refresh:
+            cached = mode_select.read_choice(path, fingerprint)
+            if cached is not None:
+                return cached
+        base = base or self.models.load_encoder(info.name)
+        paths = self.store.sample_paths(mode_select.PROBE_PHOTOS * 2)
+        choice = mode_select.measure_and_choose(base, paths, fingerprint)
+        mode_select.write_choice(path, choice)
+        log.info("model %s: inference mode %s chosen by measurement", info.name, choice["mode"])
+        return choice
+
+    def bench_model(self, name: str | None = None) -> dict:
+        """Measure every inference mode of a model now, cache the choice and return it with the table."""
+        info = self.model_info(name)
+        choice = self.mode_choice(info, refresh=True)
+        with self._lock:
+            self._encoders.pop(info.model_id, None)  # the next use loads the new choice
+        return choice
 
     # -- library ---------------------------------------------------------------
 

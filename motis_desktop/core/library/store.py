@@ -318,6 +318,11 @@ class LibraryStore:
     def embedded_ids(self, model_id: str) -> set[int]:
         return {r[0] for r in self._query("SELECT file_id FROM embeddings WHERE model_id = ?", (model_id,))}
 
+    def sample_paths(self, limit: int) -> list[str]:
+        """Up to ``limit`` paths of photos without a remembered error, spread over the library."""
+        rows = self._query("SELECT path FROM files WHERE error IS NULL ORDER BY random() LIMIT ?", (limit,))
+        return [decode_path(r[0]) for r in rows]
+
     def paths(self, file_ids: Iterable[int]) -> dict[int, str]:
         ids = list(file_ids)
         out: dict[int, str] = {}

@@ -19,6 +19,9 @@ class Encoder:
 
     ``model_id`` names the exact weights (embeddings are stored per model id),
     ``embed_dim`` the output size, ``preprocess_config`` what images must look like.
+    ``mode`` is the inference mode of the towers (``core.models.modes``). With
+    ``truncate_text`` (set only where measured to change nothing, e.g. causal text towers),
+    token ids are cut after the last end-of-text token, so a short query costs a short run.
     """
 
     def __init__(
@@ -36,6 +39,23 @@ class Encoder:
         self.context_length = context_length
         self._image_tower = image_tower
         self._text_tower = text_tower
+        self.mode = "fp32"
+        self.truncate_text = False
+
+    def in_mode(self, mode: str) -> Encoder:
+        """This model with both towers in inference ``mode`` (ModeUnavailable if they cannot be converted)."""
+        from motis_desktop.core.models.modes import tower_in_mode
+
+        other = Encoder(
+            self.model_id,
+            self.embed_dim,
+            tower_in_mode(self._image_tower, mode),
+            tower_in_mode(self._text_tower, mode),
+            self.preprocess_config,
+            self.context_length,
+        )
+        other.mode, other.truncate_text = mode, self.truncate_text
+        return other
 
     def encode_images(self, batch: np.ndarray | torch.Tensor) -> np.ndarray:
         """``float32 [B, 3, S, S]`` preprocessed images → ``[B, D]`` unit vectors."""
@@ -49,6 +69,9 @@ class Encoder:
         tensor = torch.as_tensor(ids, dtype=torch.long)
         if tensor.ndim == 1:
             tensor = tensor.unsqueeze(0)
+        if self.truncate_text and tensor.numel():
+            # CLIP's end-of-text token has the highest id; a causal tower never looks past it.
+            tensor = tensor[:, : int(tensor.argmax(dim=1).max()) + 1]
         return self._run(self._text_tower, tensor)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
