@@ -74,7 +74,7 @@ def test_query_typed_while_the_model_loads_runs_when_it_is_ready(
 @pytest.fixture
 def window(qtbot, home: Path, indexed_home: dict[str, str]) -> MainWindow:
     win = _open(qtbot, home)
-    qtbot.waitUntil(lambda: win.model_state == "ready" and win.model.rowCount() == 31, timeout=30_000)
+    qtbot.waitUntil(lambda: win.model_state == "ready" and win.model.rowCount() == 31, timeout=60_000)
     yield win
     _close(win)
 

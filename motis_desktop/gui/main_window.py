@@ -230,10 +230,10 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        if self.searcher.waiting_message():
-            self.status_label.setText(self.searcher.waiting_message() or "")
-        elif self._results_for is not None and self.searcher.shown is not None:
+        if self._results_for is not None and self.searcher.shown is not None and self.searcher.pending is None:
             self.status_label.setText(result_summary(self._results_for, self.searcher.shown.result))
+        elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
+            self.status_label.setText(self.searcher.waiting_message() or "")
         else:
             self.status_label.setText(f"{len(self._gallery)} photos" + (f" · {self._note}" if self._note else ""))
 

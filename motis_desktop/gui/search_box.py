@@ -127,13 +127,14 @@ class SearchController(QObject):
         self.ready = False
         self.pending: str | None = None  # the query typed while the model was loading
         self.shown: _Shown | None = None
+        self.notice: str | None = None  # the last query's error, kept until the next query
         self._seq = 0
         box.submitted.connect(self.search)
 
     def waiting_message(self) -> str | None:
-        """The status line while a queued query waits for the model."""
+        """The status line while a queued query waits for the model, or the last query's error."""
         if self.pending is None:
-            return None
+            return self.notice
         return f"The model is loading — will search for “{self.pending}” as soon as it is ready"
 
     def search(self, text: str) -> None:
@@ -166,10 +167,12 @@ class SearchController(QObject):
 
     def clear(self) -> None:
         self.shown = None
+        self.notice = None
         self._seq += 1  # results still on their way are for a query the user left
         self.more_changed.emit(0)
 
     def _run(self, text: str, limit: int | None, cutoff: bool) -> None:
+        self.notice = None
         self._seq += 1
         seq = self._seq
         self.status.emit(f"Searching for “{text}”…")
@@ -192,7 +195,8 @@ class SearchController(QObject):
 
     def _failed(self, seq: int, message: str) -> None:
         if seq == self._seq:
-            self.status.emit(f"Search: {message}")
+            self.notice = f"Search: {message}"
+            self.status.emit(self.notice)
 
 
 def result_row(hit: SearchHit) -> Row:

@@ -63,8 +63,9 @@ class Backend(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # jobs run in order; the Services below is used by this thread only
         self._signals = _JobSignals()
-        self._signals.done.connect(lambda cb, result: cb(result))
-        self._signals.failed.connect(lambda cb, msg: cb(msg) if cb else None)
+        self._closed = False  # results still queued when the window closed must not reach its deleted widgets
+        self._signals.done.connect(lambda cb, result: None if self._closed else cb(result))
+        self._signals.failed.connect(lambda cb, msg: cb(msg) if cb and not self._closed else None)
         self._services: Services | None = None
 
     @property
@@ -84,6 +85,7 @@ class Backend(QObject):
         self.pool.start(_Job(lambda: fn(self.services), on_done, on_error, self._signals))
 
     def shutdown(self) -> None:
+        self._closed = True
         self.pool.clear()
         self.pool.waitForDone(10_000)
         if self._services is not None:
