@@ -1,6 +1,7 @@
 """Indexing pipeline throughput against the model alone and a naive loop, measured in one run.
 
-Usage: python benchmarks/bench_pipeline.py [--n-12mp 32] [--n-1080p 32] [--batch-size 16] [--plans auto 2:1] [--json]
+Usage: python benchmarks/bench_pipeline.py [--n-12mp 32] [--n-1080p 32] [--batch-size 16] [--plans overlap alternate]
+       [--json]
 
 Model: a random-weights ViT-B/32 built by our own CLIP code (core/models/encoders/clip_model.py), imported
 as a checkpoint into a temporary home, so it runs exactly as an installed model does (whatever inference
@@ -8,8 +9,9 @@ mode the encoder uses). Photos: camera-size JPEGs generated from scikit-image's 
 (benchmarks/photo_fixtures.py), half 12 MP, half 1080p, copied to reach the counts.
 
 Figures (photos per second, one line or JSON object each):
-- ``pipeline``: ``motis index``-equivalent (``Services.index``: scan, decode in worker processes, encode,
-  store), from the call to its return, for each thread plan ``TORCH:WORKERS`` ("auto" = plan_threads());
+- ``pipeline``: ``motis index``-equivalent (an ``Indexer`` over the library: scan, decode in worker
+  processes, encode, store), from the call to its return, for each thread plan (``indexer.plan_threads``;
+  schedules "overlap" and "alternate");
 - ``model_alone``: ``encoder.encode_images`` on ready tensors at the same batch size, with torch using every
   core (and, for reference, each plan's torch thread count);
 - ``naive``: one photo at a time: PIL open + convert + bicubic resize + crop + normalize, then the model in
@@ -81,15 +83,20 @@ def make_checkpoint(path: Path) -> Path:
     return path
 
 
-def parse_plan(text: str) -> tuple[int, int] | None:
+def parse_plan(text: str):
+    """'auto' (plan_threads()), 'overlap' or 'alternate' (that schedule's plan), or 'SCHEDULE:TORCH:WORKERS'."""
+    from motis_desktop.core.library.indexer import ThreadPlan, plan_threads
+
     if text == "auto":
-        return None
-    torch_threads, workers = (int(x) for x in text.split(":"))
-    return torch_threads, workers
+        return plan_threads()
+    if text in ("overlap", "alternate"):
+        return plan_threads(schedule=text)
+    schedule, torch_threads, workers = text.split(":")
+    return ThreadPlan(int(torch_threads), int(workers), schedule)
 
 
-def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int] | None) -> dict:
-    from motis_desktop.core.library.indexer import Indexer, plan_threads
+def run_pipeline(home: Path, folder: Path, batch_size: int, plan) -> dict:
+    from motis_desktop.core.library.indexer import Indexer
     from motis_desktop.core.services import Services
 
     for leftover in home.glob("library.sqlite3*"):
@@ -99,8 +106,10 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int
     try:
         services.add_folders([str(folder)])
         encoder = services.encoder()
-        torch_threads, workers = plan or plan_threads()
-        indexer = Indexer(services.store, encoder, batch_size, workers=workers, torch_threads=torch_threads)
+        torch_threads, workers = plan.torch_threads, plan.decode_workers
+        indexer = Indexer(
+            services.store, encoder, batch_size, workers=workers, torch_threads=torch_threads, schedule=plan.schedule
+        )
         encode_started: list[float] = []
 
         def on_progress(p) -> None:
@@ -113,6 +122,7 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan: tuple[int, int
         assert summary.encoded > 0 and not summary.skipped, summary.to_json()
         encode_s = elapsed - (encode_started[0] - started)
         return {
+            "schedule": plan.schedule,
             "torch_threads": torch_threads,
             "decode_workers": workers,
             "photos": summary.encoded,
@@ -144,6 +154,7 @@ def run_model_alone(encoder, n: int, batch_size: int, threads: int) -> dict:
 
 
 def run_naive(encoder, photos: list[Path], threads: int) -> dict:
+    """PIL one photo at a time, the model in fp32 at batch 1."""
     import torch
     from photo_fixtures import pil_reference
 
@@ -165,7 +176,15 @@ def main() -> int:
     parser.add_argument("--n-1080p", type=int, default=32)
     parser.add_argument("--naive-n", type=int, default=16, help="photos in the naive loop (half of each size)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--plans", nargs="+", default=["auto"], help="thread plans TORCH:WORKERS or 'auto'")
+    parser.add_argument(
+        "--plans",
+        nargs="+",
+        default=["overlap", "alternate"],
+        help="thread plans: auto, overlap, alternate, or SCHEDULE:TORCH:WORKERS (e.g. overlap:2:1)",
+    )
+    parser.add_argument(
+        "--mode", default="fp32", help="inference mode for the pipeline and the model alone (fp32, bf16, int8)"
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args()
@@ -173,6 +192,7 @@ def main() -> int:
     import torch
 
     from motis_desktop.core.library.indexer import available_cores, plan_threads
+    from motis_desktop.core.models.mode_select import MODE_ENV
     from motis_desktop.core.services import Services
 
     work = args.work or Path(tempfile.mkdtemp(prefix="motis-bench-pipeline-"))
@@ -183,20 +203,24 @@ def main() -> int:
         {
             "figure": "setup",
             "cores": cores,
-            "auto_plan": "{}:{}".format(*plan_threads()),
+            "auto_plan": str(plan_threads()),
             "torch": torch.__version__,
             "batch_size": args.batch_size,
+            "mode": args.mode,
             "photos_12mp": args.n_12mp,
             "photos_1080p": args.n_1080p,
         },
     )
+    shutil.rmtree(work / "photos", ignore_errors=True)
     photos = make_photos(work / "photos", work / "sources", args.n_12mp, args.n_1080p)
     home = work / "home"
     os.environ["MOTIS_HOME"] = str(home)
+    os.environ[MODE_ENV] = args.mode  # the same mode for the pipeline and the model alone, no mode measurement
     services = Services.open(home)
     if not services.models.list():
         services.models.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
     encoder = services.encoder()
+    fp32_encoder = services.models.load_encoder(services.active_model().name)
     services.close()
 
     n = len(photos)
@@ -204,7 +228,7 @@ def main() -> int:
     emit(args, {"figure": "model_alone", **alone})
     half = args.naive_n // 2
     naive_photos = photos[:half] + photos[args.n_12mp : args.n_12mp + args.naive_n - half]
-    naive = run_naive(encoder, naive_photos, cores)
+    naive = run_naive(fp32_encoder, naive_photos, cores)
     emit(args, {"figure": "naive", **naive})
     for text in args.plans:
         plan = parse_plan(text)

@@ -5,7 +5,8 @@ Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_scre
 Builds a throw-away library in a temp home: scikit-image's sample photos plus
 colour-coded images, the hand-made colour model (models/colour_model.py),
 then grabs the gallery, the results for "red" (the relevance cut-off: just the red
-photos, with "Show N more" in the status bar) and a query with a filter.
+photos, with "Show N more" in the status bar), "red + yellow", and the in-app
+viewer showing a HEIC photo (chelsea.heic).
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def main() -> None:
         make_colour_folder(photos / "colours", per_colour=4)
         for name in ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field"):
             Image.fromarray(getattr(data, name)()).convert("RGB").save(photos / f"{name}.jpg", quality=90)
+        import pillow_heif
+
+        (photos / "chelsea.jpg").unlink()  # a phone photo: HEIC, shown like any JPEG
+        chelsea = Image.fromarray(data.chelsea()).convert("RGB").resize((1353, 900), Image.LANCZOS)
+        pillow_heif.from_pillow(chelsea).save(photos / "chelsea.heic", format="HEIF", quality=90)
         services = Services.open(tmp_path / "home")
         services.models.import_pair(*build_colour_pair(tmp_path / "model"), name="colour-demo")
         app = QApplication.instance() or QApplication([])
@@ -83,6 +89,13 @@ def main() -> None:
         wait(app, lambda: window._results_for == "red + yellow")
         window.search.setCursorPosition(0)
         grab(app, window, out / "screenshot-cutoff.png")
+        window.reset()
+        wait(app, lambda: window.model.rowCount() == 30)
+        row = window.model.row_of(str(photos / "chelsea.heic"))
+        window.view.setCurrentIndex(window.model.index(row))
+        window.grid_viewer.open(window.model.index(row))
+        wait(app, lambda: window.grid_viewer.viewer.shown_path.endswith("chelsea.heic"))
+        grab(app, window, out / "screenshot-viewer.png")
         window.close()
         services.close()
 

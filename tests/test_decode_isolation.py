@@ -25,8 +25,9 @@ from motis_desktop.core.library.decode_pool import (
     _ThreadBudget,
     decode_cost,
 )
-from motis_desktop.core.library.indexer import Progress
+from motis_desktop.core.library.indexer import Indexer, Progress, plan_threads
 from motis_desktop.core.library.journal import DecodeJournal
+from motis_desktop.core.library.store import NewFile
 from motis_desktop.core.services import Services
 
 
@@ -134,7 +135,9 @@ def test_suspects_are_decoded_one_at_a_time_first(services: Services, tmp_path: 
     photos = _photos(tmp_path, 5)
     services.add_folders([str(tmp_path)])
     folder_id = services.store.folders()[0].id
-    services.store.apply_scan([(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], [])
+    services.store.apply_scan(
+        [NewFile(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], []
+    )
     ids = {r.path: r.id for r in services.store.files()}
     journal = services.paths.library_db.parent / "decoding.journal"
     suspects = [ids[str(photos[3])], ids[str(photos[1])]]
@@ -268,3 +271,40 @@ def test_falls_back_to_threads_when_processes_cannot_start(
     with caplog.at_level(logging.WARNING, logger="motis_desktop"):
         assert services.index().encoded == 3
     assert any("decoding in this process" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 8, 16, 64])
+def test_overlap_plan_never_oversubscribes(cores: int) -> None:
+    plan = plan_threads(cores, "overlap")
+    assert plan.torch_threads + plan.decode_workers <= cores or plan.schedule == "alternate"
+
+
+def test_alternate_schedule_starts_no_decode_while_the_model_runs(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _photos(tmp_path, 12)
+    services.add_folders([str(tmp_path)])
+    encoder = services.encoder()
+    events: list[str] = []
+    real_encode = encoder.encode_images
+
+    def encode(batch: np.ndarray) -> np.ndarray:
+        events.append("model")
+        out = real_encode(batch)
+        events.append("done")
+        return out
+
+    monkeypatch.setattr(encoder, "encode_images", encode)
+    indexer = Indexer(services.store, encoder, batch_size=3, workers=2, torch_threads=1, schedule="alternate")
+    real_begin = indexer.journal.begin
+    monkeypatch.setattr(
+        indexer.journal, "begin", lambda fid, thread=0: events.append("start") or real_begin(fid, thread)
+    )
+    assert indexer.run().encoded == 12
+    assert events.count("start") == 12
+    model_running = False
+    starts_during_model = 0
+    for event in events:
+        model_running = {"model": True, "done": False}.get(event, model_running)
+        starts_during_model += event == "start" and model_running
+    assert starts_during_model == 0

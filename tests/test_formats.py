@@ -117,3 +117,25 @@ def test_heic_bomb_refused_before_decoding(tmp_path: Path) -> None:
 def test_stored_helper_really_turns_the_pixels() -> None:
     # The fixtures above would prove nothing if the stored pixels were already upright.
     assert stored(arrow(), 6).size == (48, 64)
+
+
+def test_indexed_and_found_like_any_jpeg(tmp_path: Path, home: Path, colour_pair) -> None:
+    from helpers.watching import write_photos
+
+    from motis_desktop.core.services import Services
+
+    red = np.zeros((48, 64, 3), np.uint8)
+    red[...] = (220, 30, 30)
+    (tmp_path / "lib").mkdir()
+    made = [maker(tmp_path / "lib" / f"red.{kind}", red, 6) for kind, maker in MAKERS.items()]
+    write_photos(tmp_path / "lib", "blue", 5)
+    services = Services.open(home)
+    try:
+        services.models.import_pair(*colour_pair, name="colour")
+        services.add_folders([str(tmp_path / "lib")])
+        summary = services.index()
+        assert (summary.encoded, summary.skipped) == (8, [])
+        top = {h.path for h in services.search("red", k=3)}
+        assert top == {str(p) for p in made}
+    finally:
+        services.close()

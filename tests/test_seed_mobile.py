@@ -172,14 +172,11 @@ def test_export_then_reimport_keeps_the_numbers(tiny_home, reference, role: str)
     assert torch.equal(first, again)
 
 
-def test_tiny_encoder_search_vectors_match_reference(tiny_home, reference) -> None:
-    from motis_desktop.core.services import Services
+def test_installed_tiny_encoder_gives_reference_directions(tiny_home, reference) -> None:
+    from motis_desktop.core.models.installed import ModelStore
 
-    services = Services.open(tiny_home[0])
-    try:
-        vectors = services.encoder("tiny").encode_images(reference["image_in"])
-    finally:
-        services.close()
+    encoder = ModelStore(tiny_home[0] / "models").load_encoder("tiny")  # fp32: what the files compute
+    vectors = encoder.encode_images(reference["image_in"])
     assert min(_cosines(torch.from_numpy(vectors), reference["image_out"])) >= 0.9999
 
 

@@ -7,9 +7,11 @@ import logging
 import multiprocessing
 import sys
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from motis_desktop import __version__
+from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 
@@ -18,21 +20,41 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     parser = argparse.ArgumentParser(prog="motis-desktop", description="MoTIS Desktop photo search")
     parser.add_argument("--home", help="app data folder (default: $MOTIS_HOME or the platform data folder)")
+    # Hidden, for smoke tests and start-up benchmarks (see gui/startup_probe.py).
+    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-search", metavar="TEXT", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("MoTIS Desktop")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
+    app.setWindowIcon(_icon())
     services = Services.open(args.home)
     logging.basicConfig(
-        filename=str(services.paths.home / "motis-desktop.log"),
+        filename=str(services.home / "motis-desktop.log"),
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     window = MainWindow(services)
+    if args.quit_after_show or args.probe_search:
+        from motis_desktop.gui.startup_probe import StartupProbe
+
+        StartupProbe(window, args.probe_search)
     window.show()
     code = app.exec()
     services.close()
     return code
+
+
+def _icon() -> QIcon:
+    """The app icon at every size we ship (resources/icons); an empty icon if they are missing."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        try:
+            icon.addFile(str(resource_path(f"icons/motis-desktop-{size}.png")))
+        except FileNotFoundError:
+            continue
+    return icon
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from motis_desktop.core.search.service import format_date
+from motis_desktop.core.services import format_date
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -92,9 +92,6 @@ class LibraryModel(QAbstractListModel):
         if edge is not None:
             self.edge = edge
         self.endResetModel()
-
-    def row(self, i: int) -> Row:
-        return self._rows[i]
 
     def rows(self) -> list[Row]:
         return list(self._rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
@@ -31,10 +31,8 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from motis_desktop.cli.progress import format_duration
-from motis_desktop.core.library.indexer import IndexSummary, Progress
-from motis_desktop.core.search.service import QueryResult
-from motis_desktop.core.services import Services
+from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.services import IndexSummary, Progress, QueryResult, Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT, ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.model_dialog import ModelDialog
@@ -53,6 +51,9 @@ from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
 from motis_desktop.gui.workers import Backend, IndexRunner, gallery_rows
 
+if TYPE_CHECKING:
+    from motis_desktop.core.models.encoders.base import Encoder
+
 RESULT_EDGE = 512  # search results are shown at high resolution
 RESULT_CELL = 300
 DEFAULT_TOP_K = 50
@@ -70,11 +71,12 @@ class MainWindow(QMainWindow):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.settings = QSettings(str(services.paths.home / "gui.ini"), QSettings.Format.IniFormat)
-        self.backend = Backend(services.paths, self)
-        self.thumbnails = ThumbnailManager(services.paths.cache_dir / "thumbnails", parent=self)
+        self.settings = QSettings(str(services.home / "gui.ini"), QSettings.Format.IniFormat)
+        self.backend = Backend(services, self)
+        self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self)
         self.model = LibraryModel(self.thumbnails, self.thumb_size, self)
-        self.encoder: Any = None
+        self.encoder: Encoder | None = None
+        self._model_name = ""  # the model the encoder belongs to
         self.model_state = "loading"  # loading | ready | missing | failed
         self.model_dialog: ModelDialog | None = None
         self.indexer: IndexRunner | None = None
@@ -216,7 +218,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _refresh_empty_state(self) -> None:
-        folders = self.services.store.folders()
+        folders = self.services.folders()
         has_folders = bool(folders)
         self.watching.set_roots([f.path for f in folders])
         if not has_folders:
@@ -270,11 +272,12 @@ class MainWindow(QMainWindow):
         self._refresh_empty_state()
         self._start()
 
-    def _model_loaded(self, result: tuple[Any, str]) -> None:
+    def _model_loaded(self, result: tuple[Encoder, str]) -> None:
         self.encoder, name = result
+        self._model_name = name
         self.model_state = "ready"
         self.model_label.setText(f"Model: {name}")
-        if self._index_again or self.services.store.folders():
+        if self._index_again or self.services.folders():
             self.start_indexing()  # bring the library up to date in the background
         self.searcher.model_ready()  # runs a query typed while the model was loading
 
@@ -318,7 +321,7 @@ class MainWindow(QMainWindow):
                 self.status_label.setText("Folder added. Install a model to index it (File ▸ Install model…)")
             return
         self._index_again = False
-        self.indexer = IndexRunner(self.services.paths, self.encoder, self)
+        self.indexer = IndexRunner(self.services.spawn(), self._model_name, self)
         self.indexer.progress.connect(self._index_progress)
         self.indexer.finished_ok.connect(self._index_finished)
         self.indexer.failed.connect(self._index_failed)
@@ -362,7 +365,7 @@ class MainWindow(QMainWindow):
 
     def _index_busy(self, message: str) -> None:
         """Another process (the CLI, a second window) is indexing: say so and try again later."""
-        self._note = message.split(";")[0] + " — will retry in a minute"
+        self._note = message + " — will retry in a minute"
         self._update_status()
         QTimer.singleShot(60_000, self.start_indexing)
 
@@ -449,8 +452,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         active = self.services.active_model()
         dialog = SettingsDialog(
-            [f.path for f in self.services.store.folders()],
-            [m.name for m in self.services.models.list()],
+            [f.path for f in self.services.folders()],
+            [m.name for m in self.services.installed_models()],
             active.name if active else None,
             self.services.index_strategy(),
             self.top_k,
@@ -467,7 +470,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.services.set_index_strategy(str(values["strategy"]))
         self.backend.submit(lambda s: s.set_index_strategy(str(values["strategy"])), lambda _: None)
-        current = {f.path for f in self.services.store.folders()}
+        current = {f.path for f in self.services.folders()}
         wanted = {str(Path(p)) for p in values["folders"]}
         for gone in current - wanted:
             self.services.remove_folder(gone)  # the photos stay on disk

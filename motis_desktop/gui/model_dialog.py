@@ -28,16 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from motis_desktop.cli.progress import format_duration
-from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.models.registry import (
-    InstallProgress,
-    RegistryFile,
-    RegistryModel,
-    install_from_registry,
-    load_registry,
-)
-from motis_desktop.core.services import Services
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +73,7 @@ class ModelDialog(QDialog):
         self.runner: _Runner | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle("Install a model")
-        self.registry: list[RegistryModel] = sorted(load_registry(), key=lambda m: not m.recommended)
+        self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
         self.choice = QComboBox()
         for model in self.registry:
             self.choice.addItem(_choice_label(model), model.name)
@@ -126,10 +119,10 @@ class ModelDialog(QDialog):
 
     def start_download(self) -> None:
         model = self.selected()
-        downloads = self.services.paths.cache_dir / "downloads"
+        services = self.services
 
         def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
-            return install_from_registry(model, self.services.models, downloads, report, cancel).name
+            return services.download_model(model.name, report, cancel).name
 
         self._run(work, f"Downloading {model.display_name}…")
 
@@ -149,7 +142,7 @@ class ModelDialog(QDialog):
 
     def import_files(self, files: list[str], name: str) -> None:
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
-        store = self.services.models
+        services = self.services
         if len(files) == 2:
             answer = QMessageBox.question(
                 self,
@@ -161,14 +154,11 @@ class ModelDialog(QDialog):
 
             def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
                 first, second = _guess_pair_order(files)
-                try:
-                    return store.import_pair(first, second, name).name
-                except ModelError:
-                    return store.import_pair(second, first, name).name  # the guess was wrong
+                return services.import_pair(first, second, name, any_order=True).name
         elif len(files) == 1:
 
             def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
-                return store.import_checkpoint(files[0], name).name
+                return services.import_checkpoint(files[0], name).name
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
             return
@@ -208,7 +198,6 @@ class ModelDialog(QDialog):
         )
 
     def _on_done(self, name: str) -> None:
-        self.services.use_model(name)
         self.installed.emit(name)
         self.accept()
 

@@ -21,8 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
-from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP
-from motis_desktop.core.search.service import QueryResult, SearchHit
+from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row, date_label
 
 PAUSE_MS = 300  # search this long after typing stops ...

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QListView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.decode import load_image
 from motis_desktop.gui.library_model import LibraryModel, Row
 
@@ -68,23 +69,13 @@ def load_for_viewer(path: str) -> Loaded:
         rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     sh, sw = rgb.shape[:2]
     image = QImage(rgb.data, sw, sh, 3 * sw, QImage.Format.Format_RGB888).copy()
-    return Loaded(path, image, "", w, h, st.st_size, _photo_date(path, st.st_mtime))
+    return Loaded(path, image, "", w, h, st.st_size, _photo_date(path, st.st_mtime_ns))
 
 
-def _photo_date(path: str, mtime: float) -> str:
+def _photo_date(path: str, mtime_ns: int) -> str:
     """When the photo was taken (EXIF), else when the file was last changed."""
-    try:
-        from PIL import Image
-
-        with Image.open(path) as im:
-            exif = im.getexif()
-            taken = exif.get_ifd(0x8769).get(36867) or exif.get(306)
-        if taken:
-            day, _, clock = str(taken).strip().partition(" ")
-            return f"{day.replace(':', '-')} {clock[:5]}".strip()
-    except Exception:  # any unreadable EXIF: the file time is good enough
-        pass
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
+    taken, _source = read_photo_date(path, mtime_ns)
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(taken))
 
 
 class PhotoViewer(QWidget):

@@ -15,12 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
-from motis_desktop.core.errors import MotisError
-from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress
-from motis_desktop.core.library.locking import LibraryBusy
-from motis_desktop.core.library.store import LibraryStore, PhotoDate
-from motis_desktop.core.paths import AppPaths
-from motis_desktop.core.services import Services
+from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.services import IndexSummary, LibraryBusy, PhotoDate, Progress, Services
 from motis_desktop.gui.library_model import Row, date_label
 
 log = logging.getLogger(__name__)
@@ -45,11 +41,10 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except MotisError as exc:
-            self.signals.failed.emit(self.on_error, str(exc))
-        except Exception as exc:  # shown to the user as one line; details in the log
-            log.exception("background job failed")
-            self.signals.failed.emit(self.on_error, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # shown to the user as one line; details of a bug in the log
+            if not isinstance(exc, MotisError):
+                log.exception("background job failed")
+            self.signals.failed.emit(self.on_error, user_message(exc))
         else:
             self.signals.done.emit(self.on_done, result)
 
@@ -57,11 +52,12 @@ class _Job(QRunnable):
 class Backend(QObject):
     """One background thread that owns a Services instance for queries, model loading and search."""
 
-    def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.paths = paths
+        self._parent_services = services
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # jobs run in order; the Services below is used by this thread only
+        self.pool.setExpiryTimeout(-1)  # ...which is never retired while idle (the default retires it after 30 s)
         self._signals = _JobSignals()
         self._closed = False  # results still queued when the window closed must not reach its deleted widgets
         self._signals.done.connect(lambda cb, result: None if self._closed else cb(result))
@@ -72,7 +68,7 @@ class Backend(QObject):
     def services(self) -> Services:
         """The worker's Services (call only from jobs)."""
         if self._services is None:
-            self._services = Services(self.paths, background_rebuilds=True)
+            self._services = self._parent_services.spawn(background_rebuilds=True)
         return self._services
 
     def submit(
@@ -95,8 +91,8 @@ class Backend(QObject):
 
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
-    files = services.store.files()
-    dates = services.store.dates(r.id for r in files)
+    files = services.files()
+    dates = services.photo_dates(r.id for r in files)
     return [
         Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(*_date(dates.get(r.id))))
         for r in files
@@ -115,29 +111,27 @@ class IndexRunner(QThread):
     failed = Signal(str)
     busy = Signal(str)  # another process holds the library's index lock
 
-    def __init__(self, paths: AppPaths, encoder: Any, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, model: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.paths = paths
-        self.encoder = encoder
+        self.services = services  # this thread's own instance (Services.spawn)
+        self.model = model
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
         self._cancel.set()
 
     def run(self) -> None:
-        store = LibraryStore(self.paths.library_db)  # its own connection: the GUI keeps reading
         try:
-            summary: IndexSummary = Indexer(store, self.encoder).run(self._emit_progress, self._cancel)
+            summary: IndexSummary = self.services.index(self.model, self._emit_progress, self._cancel)
             self.finished_ok.emit(summary)
         except LibraryBusy as exc:
-            self.busy.emit(str(exc))
-        except MotisError as exc:
-            self.failed.emit(str(exc))
+            self.busy.emit(exc.summary)
         except Exception as exc:
-            log.exception("background job failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, MotisError):
+                log.exception("indexing failed")
+            self.failed.emit(user_message(exc))
         finally:
-            store.close()
+            self.services.close()
 
     def _emit_progress(self, progress: Progress) -> None:
         self.progress.emit(progress)

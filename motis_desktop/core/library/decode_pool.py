@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError
+from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.header import image_size, sniff_format
@@ -130,8 +130,8 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         item.vanished, item.error = True, "file vanished before it could be read"
     except ImageError as exc:
         item.error = str(exc)
-        item.vanished = "vanished" in item.error
-        item.transient = item.error in ("permission denied",) or item.error.startswith("read error")
+        item.vanished = exc.kind is ImageProblem.VANISHED
+        item.transient = exc.transient
     except PermissionError:
         item.error, item.transient = "permission denied", True
     except (OSError, MemoryError, ValueError) as exc:
@@ -250,7 +250,14 @@ class _Worker:
 
 
 class DecodePool(Protocol):
-    """Decodes jobs ahead of the consumer; results come in any order."""
+    """Decodes jobs ahead of the consumer; results come in any order. Between :meth:`pause` and
+    :meth:`resume` no new file starts decoding (files already started finish)."""
+
+    crashes: int
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
 
     def stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]: ...
 
@@ -260,7 +267,31 @@ class DecodePool(Protocol):
 JobHook = Callable[[DecodeJob], None]
 
 
-class ProcessDecodePool:
+class _Gate:
+    """Lets files start decoding or holds them back; once :meth:`pause` returns, no file starts until
+    :meth:`resume` (a start in progress completes before ``pause`` returns)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._open = True
+
+    def pause(self) -> None:
+        with self._cond:
+            self._open = False
+
+    def resume(self) -> None:
+        with self._cond:
+            self._open = True
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def _starting(self, timeout: float | None = None) -> Iterator[bool]:
+        """Hold the gate while a file is handed out; yields False if it stayed closed for ``timeout``."""
+        with self._cond:
+            yield self._cond.wait_for(lambda: self._open, timeout)
+
+
+class ProcessDecodePool(_Gate):
     """``workers`` decode processes fed by a dispatcher thread; results pass through a bounded queue.
 
     ``on_start``/``on_done`` are called (on the dispatcher thread) when a file is handed to a worker and
@@ -281,6 +312,7 @@ class ProcessDecodePool:
         self.config = config
         self.n_workers = max(1, workers)
         self.queue_size = max(1, queue_size)
+        super().__init__()
         self.on_start, self.on_done, self.on_crash = on_start, on_done, on_crash
         self.crashes = 0
         self._ctx = multiprocessing.get_context("spawn")
@@ -369,13 +401,17 @@ class ProcessDecodePool:
         exhausted = False
         while not self._stop.is_set():
             for worker in list(self._workers):
-                if worker.job is None and not exhausted:
+                if worker.job is not None or exhausted:
+                    continue
+                if not worker.process.is_alive():  # died while idle (e.g. the OOM killer): replace it
+                    worker = self._replace(worker)
+                with self._starting(timeout=0) as open_:
+                    if not open_:
+                        break
                     job = next(jobs, None)
                     if job is None:
                         exhausted = True
                         break
-                    if not worker.process.is_alive():  # died while idle (e.g. the OOM killer): replace it
-                        worker = self._replace(worker)
                     if self.on_start:
                         self.on_start(job)
                     worker.job = job
@@ -385,9 +421,14 @@ class ProcessDecodePool:
                         pass  # died idle: noticed below through its sentinel
             busy = [w for w in self._workers if w.job is not None]
             if not busy:
-                return
+                if exhausted:
+                    return
+                with self._starting(timeout=0.5):
+                    pass  # paused (the model runs): wait for resume
+                continue
+            idle = not exhausted and len(busy) < len(self._workers)
             waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(multiprocessing.connection.wait(waitables, timeout=0.5))
+            ready = set(multiprocessing.connection.wait(waitables, timeout=0.05 if idle else 0.5))
             for worker in busy:
                 if worker.conn not in ready and worker.process.sentinel not in ready:
                     continue
@@ -471,7 +512,7 @@ def _tail(path: str) -> str:
     return lines[-1] if lines else ""
 
 
-class ThreadDecodePool:
+class ThreadDecodePool(_Gate):
     """The same interface with decode threads in this process (no isolation: a crash ends the process)."""
 
     def __init__(
@@ -487,6 +528,7 @@ class ThreadDecodePool:
         self.config = config
         self.n_workers = max(1, workers)
         self.queue_size = max(1, queue_size)
+        super().__init__()
         self.on_start, self.on_done = on_start, on_done
         self.crashes = 0
         self._budget = _ThreadBudget(memory_budget)
@@ -497,8 +539,9 @@ class ThreadDecodePool:
         return self
 
     def _one(self, job: DecodeJob) -> Decoded:
-        if self.on_start:
-            self.on_start(job)
+        with self._starting():
+            if self.on_start:
+                self.on_start(job)
         item = decode_file(job, self.config, self._budget)
         if self.on_done:
             self.on_done(job)
@@ -525,6 +568,7 @@ class ThreadDecodePool:
                 future.cancel()
 
     def close(self) -> None:
+        self.resume()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -46,13 +46,23 @@ from motis_desktop.core.library.decode_pool import (
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, scan_folder
-from motis_desktop.core.library.store import EncodedFile, FileRecord, LibraryStore, is_within
+from motis_desktop.core.library.store import (
+    ChangedFile,
+    EncodedFile,
+    FileError,
+    FileRecord,
+    Folder,
+    LibraryStore,
+    NewFile,
+    RenamedFile,
+    is_within,
+)
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
-__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "content_hash", "plan_threads"]
+__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "ThreadPlan", "content_hash", "plan_threads"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,11 @@ class IndexSummary:
 
 ProgressFn = Callable[[Progress], None]
 
+log = logging.getLogger(__name__)
+
+
+DEFAULT_SCHEDULE = "overlap"
+
 
 def available_cores() -> int:
     """CPU cores this process may run on."""
@@ -110,21 +125,50 @@ def available_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def plan_threads(cores: int | None = None) -> tuple[int, int]:
-    """(torch threads, decode worker processes) for ``cores``: together never more than the cores.
+SCHEDULES = ("overlap", "alternate")
+SCHEDULE_ENV = "MOTIS_PIPELINE_SCHEDULE"
 
-    Decoding a camera photo at reduced scale costs a few times less CPU than a ViT-B/32 forward pass
-    in fp32, so one decoder per four cores keeps the queue full; the model gets the rest.
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How indexing shares the cores between the model and the decoders.
+
+    ``overlap``: decoders and model run at the same time on separate cores (torch threads + decode workers ==
+    cores), decoded files waiting in the bounded queue. ``alternate``: the model gets every core while it
+    runs a batch and the decoders (one per core) fill the queue for the next batch only while it does not:
+    at any moment the busy threads are at most the cores, and neither side is left with one core of two.
+    """
+
+    torch_threads: int
+    decode_workers: int
+    schedule: str = "overlap"
+
+    def __str__(self) -> str:
+        return f"{self.schedule} {self.torch_threads}:{self.decode_workers}"
+
+
+def plan_threads(cores: int | None = None, schedule: str | None = None) -> ThreadPlan:
+    """The thread plan for ``cores`` (default: those this process may use) and ``schedule`` (default: the
+    ``MOTIS_PIPELINE_SCHEDULE`` environment variable, else :data:`DEFAULT_SCHEDULE`).
+
+    Overlap: decoding a camera photo at reduced scale costs several times less CPU than a ViT-B/32 forward
+    pass in fp32, so one decoder per four cores keeps the queue full and the model gets the rest.
     """
     cores = cores or available_cores()
+    schedule = schedule or os.environ.get(SCHEDULE_ENV, "") or DEFAULT_SCHEDULE
+    if schedule not in SCHEDULES:
+        log.warning("unknown pipeline schedule %r (choose from %s); using %s", schedule, SCHEDULES, DEFAULT_SCHEDULE)
+        schedule = DEFAULT_SCHEDULE
+    if schedule == "alternate" or cores < 2:  # one core cannot be split
+        return ThreadPlan(cores, cores, "alternate")
     workers = max(1, cores // 4)
-    return max(1, cores - workers), workers
+    return ThreadPlan(max(1, cores - workers), workers, schedule)
 
 
 class Indexer:
     """Scans library folders and encodes what is missing for ``encoder``'s model.
 
-    ``workers``/``torch_threads`` default to :func:`plan_threads`; ``isolate`` (default: on unless
+    ``workers``/``torch_threads``/``schedule`` default to :func:`plan_threads`; ``isolate`` (default: on unless
     ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
     queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
     concurrent decodes.
@@ -140,13 +184,15 @@ class Indexer:
         torch_threads: int | None = None,
         isolate: bool | None = None,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        schedule: str | None = None,
     ) -> None:
         self.store = store
         self.encoder = encoder
         self.batch_size = max(1, batch_size)
-        planned_torch, planned_workers = plan_threads()
-        self.workers = max(1, workers or planned_workers)
-        self.torch_threads = torch_threads or planned_torch
+        plan = plan_threads(schedule=schedule)
+        self.schedule = plan.schedule
+        self.workers = max(1, workers or plan.decode_workers)
+        self.torch_threads = torch_threads or plan.torch_threads
         self.prefetch_batches = max(1, prefetch_batches)
         self.isolate = isolation_enabled() if isolate is None else isolate
         self.memory_budget = memory_budget
@@ -168,7 +214,9 @@ class Indexer:
         summary = IndexSummary(model_id=self.encoder.model_id)
         recovery = self.journal.recover()
         if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
-            self.store.commit_batch(self.encoder.model_id, [], [(fid, CRASHED, False) for fid in recovery.culprits], [])
+            self.store.commit_batch(
+                self.encoder.model_id, [], [FileError(fid, CRASHED, False) for fid in recovery.culprits], []
+            )
         folders = self.store.folders()
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         self._scan(scanned, summary, cancel, progress, started)
@@ -184,14 +232,19 @@ class Indexer:
     # -- phase 1: scan and diff ---------------------------------------------
 
     def _scan(
-        self, folders: list, summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None, started: float
+        self,
+        folders: list[Folder],
+        summary: IndexSummary,
+        cancel: threading.Event,
+        progress: ProgressFn | None,
+        started: float,
     ) -> None:
         scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
         by_path = {r.path: r for r in self.store.files() if r.folder_id in scanned_ids}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
-        changed: list[tuple[int, int, int]] = []
+        changed: list[ChangedFile] = []
         known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
         for r in by_path.values():
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
@@ -210,30 +263,38 @@ class Indexer:
                 if record is None:
                     new.append((folder.id, entry))
                 elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
-                    changed.append((record.id, entry.size, entry.mtime_ns))
+                    changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
                 elif record.id in embedded:
                     summary.unchanged += 1
             if progress:
                 elapsed = time.monotonic() - started
                 progress(
                     Progress(
-                        "scan",
-                        n + 1,
-                        len(folders),
-                        0,
-                        len(summary.skipped),
-                        elapsed,
-                        len(seen) / max(elapsed, 1e-6),
-                        None,
-                        folder.path,
+                        phase="scan",
+                        done=n + 1,
+                        total=len(folders),
+                        encoded=0,
+                        skipped=len(summary.skipped),
+                        elapsed_s=elapsed,
+                        rate=len(seen) / max(elapsed, 1e-6),
+                        eta_s=None,
+                        current=folder.path,
                     )
                 )
         missing = [r for path, r in by_path.items() if path not in seen]
         renamed = _match_renames(missing, new)
-        renamed_paths = {path for _, _, path, _, _ in renamed}
-        renamed_ids = {fid for fid, *_ in renamed}
-        new_rows = [(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
+        renamed_paths = {r.path for r in renamed}
+        renamed_ids = {r.file_id for r in renamed}
+        new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
         removed = [r.id for r in missing if r.id not in renamed_ids]
+        log.info(
+            "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
+            len(new_rows),
+            len(changed),
+            len(renamed),
+            len(removed),
+            summary.unchanged,
+        )
         self.store.apply_scan(new_rows, changed, renamed, removed)
         summary.renamed = len(renamed)
         summary.removed = len(removed)
@@ -266,7 +327,18 @@ class Indexer:
         started = time.monotonic()
         done = 0
         if progress:  # the scan is committed: front ends can show the new files now
-            progress(Progress("encode", 0, total, 0, len(summary.skipped), 0.0, 0.0, None, ""))
+            progress(
+                Progress(
+                    phase="encode",
+                    done=0,
+                    total=total,
+                    encoded=0,
+                    skipped=len(summary.skipped),
+                    elapsed_s=0.0,
+                    rate=0.0,
+                    eta_s=None,
+                )
+            )
         records = {r.id: r for r in todo}
         with self._torch_threads(), self._pool() as pool:
             self.journal.open()
@@ -276,7 +348,7 @@ class Indexer:
                     batch.append(item)
                     if len(batch) < self.batch_size and done + len(batch) < total:
                         continue
-                    self._commit(batch, records, summary)
+                    self._commit(batch, records, summary, pool)
                     done += len(batch)
                     if progress:
                         elapsed = time.monotonic() - started
@@ -284,8 +356,15 @@ class Indexer:
                         eta = (total - done) / rate if rate > 0 else None
                         progress(
                             Progress(
-                                "encode", done, total, summary.encoded, len(summary.skipped), elapsed, rate, eta,
-                                batch[-1].path,
+                                phase="encode",
+                                done=done,
+                                total=total,
+                                encoded=summary.encoded,
+                                skipped=len(summary.skipped),
+                                elapsed_s=elapsed,
+                                rate=rate,
+                                eta_s=eta,
+                                current=batch[-1].path,
                             )
                         )  # fmt: skip
                     batch = []
@@ -334,37 +413,51 @@ class Indexer:
 
         previous = torch.get_num_threads()
         torch.set_num_threads(self.torch_threads)
-        log.info("indexing with %d torch thread(s) and %d decoder(s)", self.torch_threads, self.workers)
+        log.info(
+            "indexing with %d torch thread(s) and %d decoder(s), %s", self.torch_threads, self.workers, self.schedule
+        )
         try:
             yield
         finally:
             torch.set_num_threads(previous)
 
-    def _commit(self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary) -> None:
+    def _commit(
+        self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary, pool: DecodePool
+    ) -> None:
         """Encode a batch's decoded images and store them with the batch's errors in one transaction."""
         good = [d for d in batch if d.pixels is not None]
         encoded: list[EncodedFile] = []
         if good:
-            vectors = self.encoder.encode_images(np.stack([d.pixels for d in good]))
+            pixels = np.stack([d.pixels for d in good])
+            if self.schedule == "alternate":
+                pool.pause()  # the model takes every core: no new decode starts until it is done
+            try:
+                vectors = self.encoder.encode_images(pixels)
+            finally:
+                pool.resume()
             pairs = zip(good, vectors, strict=True)
             encoded = [
                 EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
                 for d, v in pairs
             ]
-        errors = [(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
+        errors = [FileError(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
         summary.encoded += len(encoded)
+        for d in batch:
+            if d.error:
+                what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
+                log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
         summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
 
 
-def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[tuple[int, int, str, int, int]]:
-    """Pair new paths with missing files of equal size and content hash: (file_id, folder_id, path, size, mtime)."""
+def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
+    """Pair new paths with missing files of equal size and content hash."""
     by_size: dict[int, list[FileRecord]] = {}
     for record in missing:
         if record.content_hash:
             by_size.setdefault(record.size, []).append(record)
-    renamed = []
+    renamed: list[RenamedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
         if not candidates:
@@ -376,6 +469,6 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
         for record in candidates:
             if record.content_hash == digest:
                 candidates.remove(record)
-                renamed.append((record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
+                renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
                 break
     return renamed

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -115,6 +116,41 @@ class EncodedFile:
     vector: np.ndarray
     taken_at: float | None = None  # unix time the photo was taken (EXIF, else mtime)
     taken_source: str | None = None  # "exif" or "mtime"
+
+
+class NewFile(NamedTuple):
+    """A file the scan found that the library does not know yet."""
+
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class ChangedFile(NamedTuple):
+    """A known file whose size or mtime changed: its embeddings, hash and error are dropped."""
+
+    file_id: int
+    size: int
+    mtime_ns: int
+
+
+class RenamedFile(NamedTuple):
+    """A known file found at a new path with the same content: it keeps its embeddings."""
+
+    file_id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class FileError(NamedTuple):
+    """Why a file could not be indexed; ``transient`` errors are retried on the next run."""
+
+    file_id: int
+    reason: str
+    transient: bool
 
 
 class LibraryCorrupt(LibraryError):
@@ -366,43 +402,38 @@ class LibraryStore:
 
     def apply_scan(
         self,
-        new: list[tuple[int, str, int, int]],
-        changed: list[tuple[int, int, int]],
-        renamed: list[tuple[int, int, str, int, int]],
+        new: list[NewFile],
+        changed: list[ChangedFile],
+        renamed: list[RenamedFile],
         removed: list[int],
     ) -> None:
-        """One transaction for a scan's differences.
-
-        ``new``: (folder_id, path, size, mtime_ns); ``changed``: (file_id, size, mtime_ns) — their
-        embeddings, hash and error are dropped; ``renamed``: (file_id, folder_id, new_path, size,
-        mtime_ns) — they keep their embeddings; ``removed``: file ids.
-        """
+        """One transaction for a scan's differences (``removed``: file ids)."""
         now = time.time()
         with self.transaction() as conn:
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
-                [(folder, encode_path(path), size, mtime, fid) for fid, folder, path, size, mtime in renamed],
+                [(r.folder_id, encode_path(r.path), r.size, r.mtime_ns, r.file_id) for r in renamed],
             )
-            conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c[0],) for c in changed])
+            conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c.file_id,) for c in changed])
             conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0, "
                 "taken_at = NULL, taken_source = NULL WHERE id = ?",
-                [(size, mtime, fid) for fid, size, mtime in changed],
+                [(c.size, c.mtime_ns, c.file_id) for c in changed],
             )
             conn.executemany(
                 "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
-                [(folder, encode_path(path), size, mtime, now) for folder, path, size, mtime in new],
+                [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, now) for n in new],
             )
 
     def commit_batch(
         self,
         model_id: str,
         encoded: list[EncodedFile],
-        errors: list[tuple[int, str, bool]],
+        errors: list[FileError],
         vanished: list[int],
     ) -> None:
-        """Store a batch's embeddings, decode errors (file_id, reason, transient) and vanished files atomically."""
+        """Store a batch's embeddings, decode errors and vanished files (ids) atomically."""
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
@@ -417,7 +448,7 @@ class LibraryStore:
                 )
             conn.executemany(
                 "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",
-                [(reason, int(transient), fid) for fid, reason, transient in errors],
+                [(e.reason, int(e.transient), e.file_id) for e in errors],
             )
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
 

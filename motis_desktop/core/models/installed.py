@@ -280,11 +280,15 @@ def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], wor
 
     Returns what was converted (recorded in the manifest's ``origin``).
     """
+    from motis_desktop.core.models.encoders.archive import check_model_file
     from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
 
     converted: dict[str, Any] = {}
     for role, src in list(sources.items()):
-        if not src.is_file() or not must_convert(src):
+        if not src.is_file():
+            continue
+        check_model_file(src)  # hostile declared sizes are refused before anything is read
+        if not must_convert(src):
             continue
         report = convert_mobile_torchscript(src, work / targets[role])
         sources[role] = work / targets[role]

@@ -203,6 +203,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self.label = label
         self.storage_dir = storage_dir
         self.classes: dict[str, type[ScriptObjectState]] = {}
+        self.storages: dict[str, torch.Tensor] = {}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _SAFE_GLOBALS:
@@ -222,6 +223,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
         _, storage_type, key, _location, numel = pid
         if not isinstance(storage_type, StorageType) or not isinstance(key, str) or not isinstance(numel, int):
             raise ModelError(f"{self.archive.path}: {self.label} has a malformed storage reference")
+        if key not in self.storages:  # tensors that share a storage stay views of one tensor
+            self.storages[key] = self._storage(key, storage_type, numel)
+        return self.storages[key]
+
+    def _storage(self, key: str, storage_type: StorageType, numel: int) -> torch.Tensor:
         raw = self.archive.read(f"{self.storage_dir}/{key}")
         itemsize = torch.empty(0, dtype=storage_type.dtype).element_size()
         if numel < 0 or numel * itemsize > len(raw):

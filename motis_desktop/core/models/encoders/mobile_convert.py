@@ -12,7 +12,7 @@ XNNPACK cannot load those classes. The conversion works on the archive as data:
    (a ReLU or Hardtanh fused by ``optimize_for_mobile``) becomes ``torch.clamp``. A context made inside
    the code (``*_prepack``) becomes a tuple of its arguments.
 3. A new archive is written (the context's slot in the constants table holds its weight, biases are
-   appended), loaded with plain ``torch.jit.load`` and saved again by torch.
+   appended; debug info of rewritten code is dropped) and loaded once with plain ``torch.jit.load``.
 
 Anything else from ``prepacked::`` or ``torch.classes`` stops the conversion with a one-line
 :class:`ModelError` naming it.
@@ -100,18 +100,25 @@ def must_convert(path: str | os.PathLike[str]) -> bool:
 
 
 def needs_conversion(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a TorchScript zip that uses XNNPACK prepacked ops or op contexts (cheap look)."""
+    """Whether ``path`` is a TorchScript zip that uses XNNPACK prepacked ops or op contexts (cheap look).
+
+    Only code files and ``constants.pkl`` are read, at most 64 MiB of them; call
+    :func:`~.archive.check_model_file` first on files from outside.
+    """
+    budget = 64 << 20
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 name = info.filename
-                if name.endswith("constants.pkl") or (name.endswith(".py") and "/code/" in f"/{name}"):
-                    if info.file_size > 64 << 20:
-                        continue
-                    data = zf.read(info)
-                    if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
-                        return True
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                if not (name.endswith("constants.pkl") or (name.endswith(".py") and "/code/" in f"/{name}")):
+                    continue
+                budget -= info.file_size
+                if budget < 0:
+                    return False
+                data = zf.read(info)
+                if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
+                    return True
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return False
     return False
 
@@ -190,26 +197,27 @@ def _refuse_foreign_objects(src: Path, obj: Any, label: str, allow_contexts: boo
 
 
 def _write_and_reload(src: Path, dst: Path, prefix: str, members: list[tuple[str, bytes]]) -> None:
-    """Write the rewritten archive, prove that plain torch loads it, and let torch save the final file."""
+    """Write the rewritten archive next to ``dst``, prove that plain ``torch.jit.load`` loads it, rename it."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    raw = dst.with_name(f".{dst.name}.unpacked")
-    try:
-        with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as zf:
+    staged = dst.with_name(f".{dst.name}.converting")
+
+    def write(fh: Any) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
             for name, data in members:
-                info = zipfile.ZipInfo(f"{prefix}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
-                zf.writestr(info, data)
+                zf.writestr(zipfile.ZipInfo(f"{prefix}/{name}", date_time=(1980, 1, 1, 0, 0, 0)), data)
+
+    try:
+        write_atomic(staged, write)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                module = torch.jit.load(str(raw), map_location="cpu")
+                torch.jit.load(str(staged), map_location="cpu")
         except Exception as exc:  # torch's errors for code it cannot compile
             first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
             raise ModelError(f"{src}: converted model does not load ({first[:200]})") from None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            write_atomic(dst, lambda fh: torch.jit.save(module, fh))
+        os.replace(staged, dst)
     finally:
-        raw.unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
 
 
 # -- constants ---------------------------------------------------------------------------------
@@ -308,8 +316,7 @@ def _finite(value: Any, src: Path) -> float | None:
 
 
 def _tensor_bytes(tensor: torch.Tensor) -> bytes:
-    flat = tensor.detach().contiguous().reshape(-1)
-    return flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
+    return tensor.numpy().tobytes() if tensor.numel() else b""
 
 
 class _StorageRef:
@@ -322,7 +329,8 @@ class _ConstantsPickler(pickle.Pickler):
 
     def __init__(self, fh: io.BytesIO, storages: list[torch.Tensor]) -> None:
         super().__init__(fh, protocol=2)
-        self.storages = storages
+        self.storages = storages  # whole storages as uint8 tensors, written as constants/<index>
+        self.keys: dict[tuple[int, torch.dtype], str] = {}
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
@@ -331,12 +339,23 @@ class _ConstantsPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, torch.Tensor):
-            tensor = obj.detach().contiguous()
-            key = str(len(self.storages))
-            self.storages.append(tensor)
-            storage_type = _STORAGE_CLASSES[tensor.dtype]
-            ref = _StorageRef(storage_type, key, tensor.numel())
-            args = (ref, 0, tuple(tensor.shape), tuple(tensor.stride()), False, collections.OrderedDict())
+            tensor = obj.detach()
+            storage = tensor.untyped_storage()
+            itemsize = tensor.element_size()
+            ident = (storage.data_ptr(), tensor.dtype)
+            if ident not in self.keys:  # each storage is written once; tensors sharing it stay views
+                self.keys[ident] = str(len(self.storages))
+                self.storages.append(torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,)))
+            key = self.keys[ident]
+            ref = _StorageRef(_STORAGE_CLASSES[tensor.dtype], key, storage.nbytes() // itemsize)
+            args = (
+                ref,
+                tensor.storage_offset(),
+                tuple(tensor.shape),
+                tuple(tensor.stride()),
+                False,
+                collections.OrderedDict(),
+            )
             return torch._utils._rebuild_tensor_v2, args
         if isinstance(obj, TypedList):
             return getattr(torch.jit._pickle, obj.builder), (obj.items,)
