@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
-    srch.add_argument("-k", type=int, help="show the top K results, without the relevance cut-off")
+    srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument(
@@ -122,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=CHOICES,
         help="vector index strategy for this search "
         "(default: the configured one, 'auto' unless set with 'motis config index')",
+    )
+
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="keep the model loaded and answer 'motis search' from other shells (this user only)",
+    )
+    serve.add_argument(
+        "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
     )
 
     cfg = sub.add_parser("config", parents=[common], help="show or change settings")
@@ -141,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
     st.add_argument("--json", action="store_true")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,22 +183,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         services.open_library()  # if damaged, set aside and restart before anything else
     except MotisError as exc:
         return _fail(user_message(exc))
+    except OSError as exc:
+        return _fail(_os_error(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
-        handler = {
-            "models": _models,
-            "index": _index,
-            "watch": _watch,
-            "search": _search,
-            "status": _status,
-            "folders": _folders,
-            "config": _config,
-            "eval": _eval,
-        }[args.command]
-        return handler(services, args)
+        return _handlers()[args.command](services, args)
     except MotisError as exc:
         return _fail(user_message(exc))
+    except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
+        if os.environ.get("MOTIS_DEBUG"):
+            raise
+        return _fail(_os_error(exc))
     except KeyboardInterrupt:
         print("motis: interrupted", file=sys.stderr)
         return 130
@@ -190,9 +206,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         services.close()
 
 
+def _handlers() -> dict[str, Any]:
+    return {
+        "models": _models,
+        "index": _index,
+        "watch": _watch,
+        "search": _search,
+        "status": _status,
+        "folders": _folders,
+        "config": _config,
+        "eval": _eval,
+        "serve": _serve,
+    }
+
+
+def run_command(services: Services, argv: Sequence[str]) -> int:
+    """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "search" and not args.text.strip() and not args.image:
+            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    except SystemExit as exc:  # argparse printed the usage error
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command != "search":
+        return _fail("the query service only runs 'search'")
+    try:
+        return _handlers()[args.command](services, args)
+    except MotisError as exc:
+        return _fail(user_message(exc))
+    except Exception as exc:  # a bug: one line, the service keeps running
+        logging.getLogger(__name__).exception("query service: search failed")
+        return _fail(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _serve(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.cli.server import QueryService
+
+    service = QueryService(services, idle_exit_s=args.idle_exit)
+    service.bind()
+    try:
+        started = time.perf_counter()
+        service.warm_up()
+        print(
+            f"serving 'motis search' for {services.paths.home} at {service.path} "
+            f"(ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops)",
+            flush=True,
+        )
+        service.serve()
+    finally:
+        service.close()
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
     return 1
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
 
 
 def _self_test() -> int:
@@ -226,7 +300,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            config = PreprocessConfig(size=args.image_size) if args.image_size else None
+            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
             info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
@@ -240,7 +314,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
             return 0
         if not infos:
-            print("no models installed (see 'motis models import --help')")
+            print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
@@ -357,7 +431,9 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(f"{result['n_images']} images, {result['n_captions']} captions")
+    for item in result["skipped"]:
+        print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    print(f"{result['n_images']} images, {result['n_captions']} captions, {len(result['skipped'])} images skipped")
     print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
     print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
     return 0
@@ -391,7 +467,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 def _watch(services: Services, args: argparse.Namespace) -> int:
     """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
     services.encoder(args.model)
-    if not services.store.folders():
+    if not services.folders():
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
@@ -423,8 +499,6 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
 
 def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k is not None and args.k < 1:
-        raise MotisError("-k must be at least 1")
     if args.k is not None and args.all:
         raise MotisError("give -k N or --all, not both")
     result = services.query(
@@ -435,6 +509,13 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         image=args.image,
         strategy=args.index,
     )
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json([h.to_json() for h in result.hits])
         return 0
@@ -495,7 +576,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     print(f"home:    {data['home']}")
-    print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row, date_label
+from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
 
 PAUSE_MS = 300  # search this long after typing stops ...
 INSTANT_MAX_S = 0.050  # ... when the last query took at most this long
-PLACEHOLDER = "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
 
 
 def quote_path(path: str) -> str:
@@ -42,7 +42,7 @@ class SearchBox(QLineEdit):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setClearButtonEnabled(True)
-        self.setPlaceholderText(PLACEHOLDER)
+        self.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.setToolTip("<pre>" + SYNTAX_HELP.replace("&", "&amp;").replace("<", "&lt;") + "</pre>")
         self.instant = False  # search on pause; the controller turns it on when queries are fast
         self.pause = QTimer(self)
