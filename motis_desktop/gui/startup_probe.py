@@ -3,8 +3,8 @@
 ``--quit-after-show`` prints ``motis-desktop: window shown`` once the main window
 has painted, then quits. ``--probe-search TEXT`` also waits until the model is
 loaded and the gallery is listed, searches for TEXT as a user would (the search
-box and Enter), prints ``motis-desktop: results N`` when the results are shown,
-then quits. Each marker is one flushed stdout line, so a driving process times
+box and Enter), prints ``motis-desktop: results N top PATH`` when the results are
+shown (PATH: the first result), then quits. Each marker is one flushed stdout line, so a driving process times
 them as it reads them.
 """
 
@@ -15,6 +15,7 @@ import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from motis_desktop.gui.library_model import Roles
 from motis_desktop.gui.main_window import MainWindow
 
 MARK_SHOWN = "motis-desktop: window shown"
@@ -55,7 +56,8 @@ class StartupProbe(QObject):
             QTimer.singleShot(0, lambda: self._quit(1))
         elif w._results_for == self.query:
             self._timer.stop()
-            _say(f"{MARK_RESULTS} {w.model.rowCount()}")
+            top = w.model.index(0).data(Roles.PATH) if w.model.rowCount() else ""
+            _say(f"{MARK_RESULTS} {w.model.rowCount()} top {top}")
             QTimer.singleShot(0, self._quit)
         elif w.model_state == "ready" and w._gallery and w._results_for is None and not w.search.text():
             _say(MARK_READY)
