@@ -139,3 +139,11 @@ def test_indexed_and_found_like_any_jpeg(tmp_path: Path, home: Path, colour_pair
         assert top == {str(p) for p in made}
     finally:
         services.close()
+
+
+@pytest.mark.parametrize("kind", ["heic", "avif"])
+def test_header_gives_the_size_without_decoding(tmp_path: Path, kind: str) -> None:
+    from motis_desktop.core.images.header import image_size
+
+    data = MAKERS[kind](tmp_path / f"p.{kind}", arrow(128, 64)).read_bytes()
+    assert image_size(data, kind) == (128, 64)
