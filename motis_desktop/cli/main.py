@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
-    srch.add_argument("-k", type=int, help="show the top K results, without the relevance cut-off")
+    srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument(
@@ -143,6 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     for stream in (sys.stdout, sys.stderr):
@@ -163,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         services.open_library()  # if damaged, set aside and restart before anything else
     except MotisError as exc:
         return _fail(user_message(exc))
+    except OSError as exc:
+        return _fail(_os_error(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
@@ -179,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(services, args)
     except MotisError as exc:
         return _fail(user_message(exc))
+    except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
+        if os.environ.get("MOTIS_DEBUG"):
+            raise
+        return _fail(_os_error(exc))
     except KeyboardInterrupt:
         print("motis: interrupted", file=sys.stderr)
         return 130
@@ -193,6 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(message: str) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
     return 1
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
 
 
 def _self_test() -> int:
@@ -226,7 +247,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            config = PreprocessConfig(size=args.image_size) if args.image_size else None
+            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
             info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
@@ -240,7 +261,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
             return 0
         if not infos:
-            print("no models installed (see 'motis models import --help')")
+            print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
@@ -357,7 +378,9 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(f"{result['n_images']} images, {result['n_captions']} captions")
+    for item in result["skipped"]:
+        print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    print(f"{result['n_images']} images, {result['n_captions']} captions, {len(result['skipped'])} images skipped")
     print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
     print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
     return 0
@@ -391,7 +414,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
 def _watch(services: Services, args: argparse.Namespace) -> int:
     """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
     services.encoder(args.model)
-    if not services.store.folders():
+    if not services.folders():
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
@@ -423,8 +446,6 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
 
 def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k is not None and args.k < 1:
-        raise MotisError("-k must be at least 1")
     if args.k is not None and args.all:
         raise MotisError("give -k N or --all, not both")
     result = services.query(
@@ -435,6 +456,13 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         image=args.image,
         strategy=args.index,
     )
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json([h.to_json() for h in result.hits])
         return 0
@@ -495,7 +523,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     print(f"home:    {data['home']}")
-    print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))

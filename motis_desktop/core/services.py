@@ -24,9 +24,16 @@ from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
-from motis_desktop.core.library.store import FileRecord, Folder, LibraryCorrupt, LibraryStore
+from motis_desktop.core.library.store import (
+    FileRecord,
+    Folder,
+    LibraryCorrupt,
+    LibraryStore,
+    LibraryUnavailable,
+    write_problem,
+)
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
-from motis_desktop.core.models.installed import ModelInfo, ModelStore
+from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.models.registry import (
     InstallProgress,
     RegistryFile,
@@ -76,7 +83,8 @@ STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" 
 log = logging.getLogger(__name__)
 
 NO_MODEL_HINT = (
-    "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
+    "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
+    "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
     "or 'motis models import --checkpoint FILE --name NAME'"
 )
 
@@ -151,6 +159,9 @@ class Services:
 
     def _recover(self, exc: LibraryCorrupt) -> LibraryStore:
         db = self.paths.library_db
+        why = write_problem(db)
+        if why:  # never half-move a library: leave every file as it is
+            raise LibraryUnavailable(f"{exc}; it cannot be set aside because {why}; no file was changed") from None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         backup = db.with_name(f"{db.stem}.damaged-{stamp}{db.suffix}")
         for suffix in ("", "-wal", "-shm"):
@@ -208,6 +219,8 @@ class Services:
         for info in installed:
             if info.name == chosen:
                 return info
+        if isinstance(chosen, str) and chosen and (self.paths.models_dir / chosen / MANIFEST).is_file():
+            self.models.get(chosen)  # installed but unusable: its ModelError names the manifest
         return installed[0] if installed else None
 
     def use_model(self, name: str) -> ModelInfo:
@@ -341,6 +354,14 @@ class Services:
 
     # -- library ---------------------------------------------------------------
 
+    def require_writable(self) -> None:
+        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        if self.store.read_only:
+            raise LibraryUnavailable(
+                f"the library is read-only here: {self.store.read_only}; searching works, "
+                "indexing and folder changes need write access"
+            )
+
     def folders(self) -> list[Folder]:
         """The library's folders with their file counts."""
         return self.store.folders()
@@ -355,6 +376,7 @@ class Services:
 
     def add_folders(self, folders: list[str]) -> list[Folder]:
         """Add library roots; each must be an existing folder."""
+        self.require_writable()
         added = []
         for folder in folders:
             path = os.path.abspath(folder)
@@ -366,6 +388,7 @@ class Services:
 
     def remove_folder(self, folder: str) -> int:
         """Forget a library folder and its entries (the photos stay on disk)."""
+        self.require_writable()
         removed = self.store.remove_folder(folder)
         self._remember_folders()
         log.info("removed folder %s (%d files) from the library", folder, removed)
@@ -382,7 +405,9 @@ class Services:
 
     def _remember_folders(self) -> None:
         # A copy outside the database, so a damaged library can be rebuilt from the same folders.
-        self.config.set("library_folders", [f.path for f in self.store.folders()])
+        folders = [f.path for f in self.store.folders()]
+        if self.config.get("library_folders") != folders:
+            self.config.set("library_folders", folders)
 
     def index(
         self,
@@ -393,6 +418,7 @@ class Services:
         roots: Iterable[str] | None = None,
     ) -> IndexSummary:
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
+        self.require_writable()
         return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
@@ -449,6 +475,14 @@ class Services:
                     roots |= more
         finally:
             watcher.stop()
+
+    def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
+        """(tokens the longest text term of the query takes, tokens the model reads); the model ignores
+        what lies beyond."""
+        from motis_desktop.core.models.tokenizer import token_count
+
+        terms = [t.text for t in parse_query(text).terms if t.text]
+        return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
 
     def update_search_index(self, model: str | None = None) -> None:
         """Bring the vector index of the named or active model up to date now (instead of at the next search)."""

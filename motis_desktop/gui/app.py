@@ -6,11 +6,14 @@ import argparse
 import logging
 import multiprocessing
 import sys
+from pathlib import Path
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop import __version__
+from motis_desktop.core.errors import MotisError
 from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
@@ -29,12 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
     app.setWindowIcon(_icon())
-    services = Services.open(args.home)
-    logging.basicConfig(
-        filename=str(services.home / "motis-desktop.log"),
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        services = Services.open(args.home)
+        services.open_library()  # a library that cannot be opened is one message, before any window
+    except MotisError as exc:
+        QMessageBox.critical(None, "MoTIS Desktop", str(exc))
+        return 1
+    setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
     if args.quit_after_show or args.probe_search:
         from motis_desktop.gui.startup_probe import StartupProbe
@@ -44,6 +48,34 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     services.close()
     return code
+
+
+def setup_logging(log_file: Path) -> None:
+    """Send the app's log records, and Qt's own warnings, to ``log_file``."""
+    handler: logging.Handler
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError:  # a read-only home: search still works, the log goes to stderr
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    qInstallMessageHandler(qt_message_to_log)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's message handler: Qt warnings go to the log file instead of vanishing on a terminal-less start."""
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
 
 
 def _icon() -> QIcon:

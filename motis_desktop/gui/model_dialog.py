@@ -11,9 +11,8 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,38 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import format_duration
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.gui.workers import Report, Task, TaskSignals, start_task
 
 log = logging.getLogger(__name__)
-
-
-class _Runner(QThread):
-    """Runs ``fn(progress, cancel)`` off the GUI thread."""
-
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn: Callable[[Callable[[Any], None], threading.Event], Any], parent: QObject) -> None:
-        super().__init__(parent)
-        self.fn = fn
-        self.cancel_event = threading.Event()
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.cancel_event.set()
-
-    def run(self) -> None:
-        try:
-            self.done.emit(self.fn(self.progress.emit, self.cancel_event))
-        except MotisError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("model install failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
 
 
 class ModelDialog(QDialog):
@@ -70,7 +42,11 @@ class ModelDialog(QDialog):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.runner: _Runner | None = None
+        self.services = services.spawn()  # used by the install thread only (models and settings, no library)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.runner: Task | None = None
+        self._signals: set[TaskSignals] = set()
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
@@ -121,7 +97,7 @@ class ModelDialog(QDialog):
         model = self.selected()
         services = self.services
 
-        def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+        def work(report: Report, cancel: threading.Event) -> str:
             return services.download_model(model.name, report, cancel).name
 
         self._run(work, f"Downloading {model.display_name}…")
@@ -152,12 +128,12 @@ class ModelDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
 
-            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+            def work(report: Report, cancel: threading.Event) -> str:
                 first, second = _guess_pair_order(files)
                 return services.import_pair(first, second, name, any_order=True).name
         elif len(files) == 1:
 
-            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+            def work(report: Report, cancel: threading.Event) -> str:
                 return services.import_checkpoint(files[0], name).name
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
@@ -166,23 +142,25 @@ class ModelDialog(QDialog):
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(self, work: Callable[..., str], title: str) -> None:
-        self.runner = _Runner(work, self)
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str) -> None:
         dialog = QProgressDialog(title, "Cancel", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        dialog.canceled.connect(self.runner.cancel)
         self.progress_dialog = dialog
-        self.runner.progress.connect(self._on_progress)
-        self.runner.done.connect(self._on_done)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.finished.connect(dialog.close)
+
+        def connect(task: Task) -> None:
+            dialog.canceled.connect(task.cancel)
+            task.signals.progress.connect(self._on_progress)
+            task.signals.succeeded.connect(self._on_done)
+            task.signals.failed.connect(self._on_failed)
+            task.signals.finished.connect(dialog.close)
+
         for button in (self.download_button, self.import_button):
             button.setEnabled(False)
         dialog.show()
-        self.runner.start()
+        self.runner = start_task(self.pool, work, self._signals, connect)
 
     def _on_progress(self, p: InstallProgress) -> None:
         if self.progress_dialog is None:
@@ -215,8 +193,14 @@ class ModelDialog(QDialog):
         self.error_box = box
 
     def wait(self, ms: int = 30_000) -> None:
+        """Block until a running install has returned."""
+        self.pool.waitForDone(ms)
+
+    def shutdown(self) -> None:
+        """Cancel a running install and wait for it (at quit); nothing half-installed stays."""
         if self.runner is not None:
-            self.runner.wait(ms)
+            self.runner.cancel()
+        self.wait()
 
 
 def _choice_label(model: RegistryModel) -> str:

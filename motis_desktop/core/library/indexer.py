@@ -248,9 +248,10 @@ class Indexer:
         known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
         for r in by_path.values():
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
+        library_roots = [f.path for f in self.store.folders()]  # links to any of them (or above) are not followed
         for n, folder in enumerate(folders):
             known = known_by_folder.get(folder.id, {})
-            result = scan_folder(folder.path, known, cancel)
+            result = scan_folder(folder.path, known, cancel, library_roots)
             if result.cancelled:
                 summary.cancelled = True
                 return
