@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the configured one, 'auto' unless set with 'motis config index')",
     )
 
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="keep the model loaded and answer 'motis search' from other shells (this user only)",
+    )
+    serve.add_argument(
+        "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
+    )
+
     cfg = sub.add_parser("config", parents=[common], help="show or change settings")
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
@@ -178,17 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
-        handler = {
-            "models": _models,
-            "index": _index,
-            "watch": _watch,
-            "search": _search,
-            "status": _status,
-            "folders": _folders,
-            "config": _config,
-            "eval": _eval,
-        }[args.command]
-        return handler(services, args)
+        return _handlers()[args.command](services, args)
     except MotisError as exc:
         return _fail(user_message(exc))
     except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
@@ -204,6 +204,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{user_message(exc)} (set MOTIS_DEBUG=1 for details)")
     finally:
         services.close()
+
+
+def _handlers() -> dict[str, Any]:
+    return {
+        "models": _models,
+        "index": _index,
+        "watch": _watch,
+        "search": _search,
+        "status": _status,
+        "folders": _folders,
+        "config": _config,
+        "eval": _eval,
+        "serve": _serve,
+    }
+
+
+def run_command(services: Services, argv: Sequence[str]) -> int:
+    """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "search" and not args.text.strip() and not args.image:
+            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    except SystemExit as exc:  # argparse printed the usage error
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command != "search":
+        return _fail("the query service only runs 'search'")
+    try:
+        return _handlers()[args.command](services, args)
+    except MotisError as exc:
+        return _fail(user_message(exc))
+    except Exception as exc:  # a bug: one line, the service keeps running
+        logging.getLogger(__name__).exception("query service: search failed")
+        return _fail(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _serve(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.cli.server import QueryService
+
+    service = QueryService(services, idle_exit_s=args.idle_exit)
+    service.bind()
+    try:
+        started = time.perf_counter()
+        service.warm_up()
+        print(
+            f"serving 'motis search' for {services.home} at {service.path} "
+            f"(ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops)",
+            flush=True,
+        )
+        service.serve()
+    finally:
+        service.close()
+    return 0
 
 
 def _fail(message: str) -> int:

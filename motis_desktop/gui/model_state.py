@@ -13,10 +13,11 @@ from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER
-from motis_desktop.gui.workers import Backend
+from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
+    from motis_desktop.gui.search_box import SearchController
 
 
 class ModelState(str, Enum):
@@ -37,6 +38,7 @@ class ModelLifecycle:
     indexing: IndexingController
     status: StatusBar
     search: QLineEdit
+    searcher: SearchController
     encoder: Encoder | None
     model_state: ModelState
     model_dialog: ModelDialog | None
@@ -56,7 +58,7 @@ class ModelLifecycle:
             return
         self.status.set_model_text(f"Model: loading {info.name}…")
         name = info.name
-        self.backend.submit(lambda s: (s.encoder(name), name), self._model_loaded, self._model_failed)
+        self.backend.submit(lambda s: (load_for_search(s, name), name), self._model_loaded, self._model_failed)
 
     def _model_missing(self) -> None:
         self.model_state = ModelState.MISSING
@@ -95,6 +97,7 @@ class ModelLifecycle:
         self.indexing.set_model(name)
         if self.indexing.again or self._folders:
             self.start_indexing()  # bring the library up to date in the background
+        self.searcher.model_ready()  # runs a query typed while the model was loading
 
     def _model_failed(self, message: str) -> None:
         self.model_state = ModelState.FAILED
