@@ -463,7 +463,12 @@ class Services:
 
         changes: queue.Queue[set[str] | None] = queue.Queue()
         watcher = self.watch(changes.put, on_status, **options)
-        stopper = threading.Thread(target=lambda: (stop.wait(), changes.put(None)), daemon=True)
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            changes.put(None)
+
+        stopper = threading.Thread(target=wake_on_stop, daemon=True)
         stopper.start()
         try:
             roots: set[str] | None = None  # first run: everything
@@ -490,6 +495,15 @@ class Services:
 
         terms = [t.text for t in parse_query(text).terms if t.text]
         return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
+
+    def warm_up(self, model: str | None = None) -> Encoder:
+        """Load the named or active model, its vector index and the query path once, so the first search
+        pays for none of them; returns the encoder."""
+        encoder = self.encoder(model)
+        self.search_service.index_for(encoder.model_id)
+        encoder.encode_queries(["warm up"])
+        log.debug("warmed up model %s", encoder.model_id)
+        return encoder
 
     def update_search_index(self, model: str | None = None) -> None:
         """Bring the vector index of the named or active model up to date now (instead of at the next search)."""
