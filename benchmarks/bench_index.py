@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from motis_desktop.core.models.encoders.base import l2_normalize  # noqa: E402
 from motis_desktop.core.search.indexes import AnnoyIndex, ExactIndex, KMeansIndex, VectorIndex  # noqa: E402
+from motis_desktop.core.vectors import l2_normalize  # noqa: E402
 
 DIM, LATENT, K = 512, 24, 10
 

@@ -1,10 +1,4 @@
-"""Build a tiny TorchScript pair with known answers: colours.
-
-Image tower: un-normalize the CLIP-preprocessed image, take its mean RGB, and
-softly assign it to the nearest colours of a palette (one embedding axis per
-colour). Text tower: each colour word (its CLIP token id) votes for its axis.
-So ``cos(text("red"), image)`` is highest for red images. Outputs are 512-d
-like the MoTIS seed files; a small constant axis keeps every vector non-zero.
+"""Build the hand-made colour TorchScript pair (see ``motis_desktop.core.models.colour``).
 
 Usage: ``python models/colour_model.py --out DIR`` → DIR/image_encoder.pt, DIR/text_encoder.pt
 """
@@ -12,93 +6,10 @@ Usage: ``python models/colour_model.py --out DIR`` → DIR/image_encoder.pt, DIR
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import torch
-from torch import nn
+from motis_desktop.core.models.colour import EMBED_DIM, PALETTE, build_colour_pair, colour_token_axes
 
-from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD
-from motis_desktop.core.models.tokenizer import default_tokenizer
-
-EMBED_DIM = 512
-PALETTE: dict[str, tuple[float, float, float]] = {
-    "red": (0.9, 0.1, 0.1),
-    "green": (0.1, 0.75, 0.1),
-    "blue": (0.1, 0.15, 0.9),
-    "yellow": (0.95, 0.9, 0.1),
-    "orange": (1.0, 0.55, 0.05),
-    "purple": (0.55, 0.1, 0.7),
-    "pink": (1.0, 0.6, 0.75),
-    "cyan": (0.1, 0.85, 0.9),
-    "white": (0.97, 0.97, 0.97),
-    "black": (0.03, 0.03, 0.03),
-    "gray": (0.5, 0.5, 0.5),
-    "brown": (0.45, 0.27, 0.1),
-}
-BIAS_AXIS = EMBED_DIM - 1
-BIAS = 1e-3
-TEMPERATURE = 0.02  # squared-distance scale of the soft assignment
-
-
-class ColourImageTower(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.register_buffer("palette", torch.tensor(list(PALETTE.values())))
-        self.register_buffer("mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(CLIP_STD).view(1, 3, 1, 1))
-        self.temperature = TEMPERATURE
-        self.embed_dim = EMBED_DIM
-        self.bias_axis = BIAS_AXIS
-        self.bias = BIAS
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        rgb = (images * self.std + self.mean).mean(dim=(2, 3))  # [B, 3] in 0..1
-        dist = ((rgb[:, None, :] - self.palette[None, :, :]) ** 2).sum(-1)
-        weights = torch.softmax(-dist / self.temperature, dim=-1)
-        out = torch.zeros(images.shape[0], self.embed_dim, dtype=images.dtype)
-        out[:, : weights.shape[1]] = weights
-        out[:, self.bias_axis] = self.bias
-        return out
-
-
-class ColourTextTower(nn.Module):
-    def __init__(self, token_axis: torch.Tensor) -> None:
-        super().__init__()
-        self.register_buffer("token_axis", token_axis)  # [vocab] → axis or -1
-        self.embed_dim = EMBED_DIM
-        self.bias_axis = BIAS_AXIS
-        self.bias = BIAS
-
-    def forward(self, text: torch.Tensor) -> torch.Tensor:
-        axes = self.token_axis[text]  # [B, L]
-        out = torch.zeros(text.shape[0], self.embed_dim + 1)
-        hits = torch.where(axes >= 0, axes, torch.full_like(axes, self.embed_dim))
-        out.scatter_add_(1, hits, torch.ones(hits.shape, dtype=out.dtype))
-        out = out[:, : self.embed_dim]
-        out[:, self.bias_axis] = self.bias
-        return out
-
-
-def colour_token_axes() -> torch.Tensor:
-    """Map each colour word's (single) CLIP token id to its palette axis."""
-    tok = default_tokenizer()
-    table = torch.full((49408,), -1, dtype=torch.long)
-    for axis, word in enumerate(PALETTE):
-        for variant in (word, word + "s"):
-            ids = tok.encode(variant)
-            if len(ids) == 1:
-                table[ids[0]] = axis
-    return table
-
-
-def build_colour_pair(out_dir: str | Path) -> tuple[Path, Path]:
-    """Script both towers and save them in ``out_dir``; return (image, text) paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    image_path, text_path = out / "image_encoder.pt", out / "text_encoder.pt"
-    torch.jit.script(ColourImageTower().eval()).save(str(image_path))
-    torch.jit.script(ColourTextTower(colour_token_axes()).eval()).save(str(text_path))
-    return image_path, text_path
+__all__ = ["EMBED_DIM", "PALETTE", "build_colour_pair", "colour_token_axes"]
 
 
 def main() -> None:

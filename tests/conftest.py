@@ -199,6 +199,6 @@ def registry(tmp_path: Path, colour_pair, tiny_clip_bytes, monkeypatch: pytest.M
     monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
     from model_server import ModelServer
 
-    with ModelServer(behaviour, stall_s=3.0) as server:
+    with ModelServer(behaviour) as server:
         monkeypatch.setenv("MOTIS_MODEL_MIRROR", server.url)
         yield server

@@ -94,6 +94,7 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
     (root / "self_loop.jpg").symlink_to(root / "self_loop.jpg")
     bad[str(root / "self_loop.jpg")] = "loop"
     (root / "dir_loop").symlink_to(root)
+    bad[str(root / "dir_loop")] = "the library folder: not followed"
     outside.mkdir(parents=True, exist_ok=True)
     target = write_image(outside / "elsewhere.png", colour_image(COLOURS["white"], 80, 80, 2))
     (root / "link_to_outside.png").symlink_to(target)

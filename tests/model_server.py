@@ -1,7 +1,8 @@
 """A local HTTP server (127.0.0.1 only) that behaves like the model hosts, for offline tests.
 
 Serves registered files with Range support and can: cut the first response
-mid-file, stall, answer 404, answer with an HTML page, answer with a Google
+mid-file, stall (answer nothing until released), hold a download after its first
+chunk until released, answer 404, answer with an HTML page, answer with a Google
 Drive style "can't scan for viruses" page whose form leads to the file, and
 send a Hugging Face style LFS sha256 header.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +21,10 @@ class Behaviour:
     files: dict[str, bytes] = field(default_factory=dict)  # path (with query for Drive ids) -> content
     drive_ids: dict[str, bytes] = field(default_factory=dict)  # Drive file id -> content
     cut_once_after: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before the first cut
-    stall: set[str] = field(default_factory=set)
-    slow: set[str] = field(default_factory=set)  # paths sent in small, delayed chunks
+    stall: set[str] = field(default_factory=set)  # requests answered with nothing until `release`
+    hold: set[str] = field(default_factory=set)  # paths whose body stops after the first chunk until `release`
+    release: threading.Event = field(default_factory=threading.Event)  # set when the server shuts down
+    stalled_now: int = 0  # stalled requests still waiting (the client gave up by itself if > 0)
     html: set[str] = field(default_factory=set)
     lfs_sha: bool = True
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
@@ -40,7 +42,13 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(parts.query))
         b.requests.append((self.path, self.headers.get("Range")))
         if parts.path in b.stall:
-            time.sleep(self.server.stall_s)
+            with self.server.count_lock:
+                b.stalled_now += 1
+            try:
+                b.release.wait(self.server.stall_s)
+            finally:
+                with self.server.count_lock:
+                    b.stalled_now -= 1
             return
         if parts.path in b.html:
             return self._send_html("<html><head><title>Sign in</title></head><body>Please log in</body></html>")
@@ -95,23 +103,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        step = 4096 if key in b.slow else 1 << 16
+        step = 4096 if key in b.hold else 1 << 16
         for i in range(0, len(body), step):
             try:
                 self.wfile.write(body[i : i + step])
+                self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client went away (cancel)
-            if key in b.slow:
-                time.sleep(0.02)
+            if key in b.hold:
+                b.release.wait(self.server.stall_s)
 
 
 class ModelServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, behaviour: Behaviour, stall_s: float = 5.0) -> None:
+    def __init__(self, behaviour: Behaviour, stall_s: float = 120.0) -> None:
+        """``stall_s`` only bounds how long a stalled or held request may block a server thread."""
         super().__init__(("127.0.0.1", 0), _Handler)
         self.behaviour = behaviour
         self.stall_s = stall_s
+        self.count_lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
@@ -123,5 +134,6 @@ class ModelServer(ThreadingHTTPServer):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.behaviour.release.set()
         self.shutdown()
         self.server_close()

@@ -27,6 +27,7 @@ from motis_desktop.core.library.decode_pool import (
 )
 from motis_desktop.core.library.indexer import Indexer, Progress, plan_threads
 from motis_desktop.core.library.journal import DecodeJournal
+from motis_desktop.core.library.store import NewFile
 from motis_desktop.core.services import Services
 
 
@@ -134,7 +135,9 @@ def test_suspects_are_decoded_one_at_a_time_first(services: Services, tmp_path: 
     photos = _photos(tmp_path, 5)
     services.add_folders([str(tmp_path)])
     folder_id = services.store.folders()[0].id
-    services.store.apply_scan([(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], [])
+    services.store.apply_scan(
+        [NewFile(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], []
+    )
     ids = {r.path: r.id for r in services.store.files()}
     journal = services.paths.library_db.parent / "decoding.journal"
     suspects = [ids[str(photos[3])], ids[str(photos[1])]]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from conftest import cli_json, colour_image, import_colour_model, run_cli, write_image
 
-from motis_desktop.core.evaluation import recall_at_k
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.evaluation import load_captions, recall_at_k
 
 
 def test_recall_at_k_on_a_hand_made_matrix() -> None:
@@ -86,6 +87,7 @@ def test_eval_cli_gives_the_hand_computed_recalls(captioned, colour_pair, home: 
         "i2t_r10": 100.0,
         "n_images": 4,
         "n_captions": 5,
+        "skipped": [],
     }
 
 
@@ -95,3 +97,72 @@ def test_eval_reports_missing_images(captioned, colour_pair, home: Path) -> None
     import_colour_model(colour_pair, home)
     proc = run_cli("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home, check=False)
     assert proc.returncode == 1 and "missing" in proc.stderr and "nope.jpg" in proc.stderr
+
+
+MALFORMED = [
+    b"",
+    b"not json",
+    b"[]",
+    b"null",
+    b"42",
+    b'"images"',
+    b"{}",
+    b'{"images": null}',
+    b'{"images": {}}',
+    b'{"images": [1, 2]}',
+    b'{"images": [{"split": "test"}]}',
+    b'{"images": [{"filename": 7, "split": "test"}]}',
+    b'{"images": [{"filename": "", "split": "test"}]}',
+    b'{"images": [{"filename": "a\\u0000b.jpg", "split": "test"}]}',
+    b'{"images": [{"filename": "red_0.jpg", "filepath": 3, "split": "test"}]}',
+    b'{"images": [{"filename": "red_0.jpg", "split": "test", "sentences": "red"}]}',
+    b'{"images": [{"filename": "red_0.jpg", "split": "test", "sentences": ["red"]}]}',
+    b'{"images": [{"filename": "red_0.jpg", "split": "test", "sentences": [{"tokens": ["red"]}]}]}',
+    b'{"images": [{"filename": "red_0.jpg", "split": "test", "sentences": [{"raw": null}]}]}',
+    b'{"images": [{"filename": "red_0.jpg", "split": "train", "sentences": [{"raw": "red"}]}]}',
+    b'{"annotations": null}',
+    b'{"annotations": [{"image_id": 0, "caption": "red"}]}',
+    b'{"images": [{"id": 0}], "annotations": []}',
+    b'{"images": [{"id": [0], "file_name": "red_0.jpg"}], "annotations": []}',
+    b'{"images": [{"id": 0, "file_name": "red_0.jpg"}], "annotations": [{"image_id": 0, "caption": 5}]}',
+    b'{"images": [{"id": 0, "file_name": "red_0.jpg"}], "annotations": ["red"]}',
+    b'{"images": [{"id": 0, "file_name": "nope.jpg"}], "annotations": [{"image_id": 0, "caption": "red"}]}',
+    b"\xff\xfe\x00garbage",
+]
+
+
+@pytest.mark.parametrize("content", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_caption_files_give_one_clear_error(captioned, content: bytes) -> None:
+    root, _ = captioned
+    path = root / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(MotisError) as info:
+        load_captions(path, root / "imgs")
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message, message
+
+
+def test_malformed_caption_file_via_cli_is_one_line(captioned, colour_pair, home: Path) -> None:
+    root, _ = captioned
+    path = root / "bad.json"
+    path.write_bytes(MALFORMED[17])
+    import_colour_model(colour_pair, home)
+    proc = run_cli("eval", "--captions", str(path), "--images", str(root / "imgs"), home=home, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr == f"motis: error: {path}: images[0].sentences[0]: 'raw' must be a non-empty string, not None\n"
+
+
+def test_eval_skips_an_unreadable_image_and_counts_it(captioned, colour_pair, home: Path) -> None:
+    root, captions = captioned
+    (root / "imgs" / "green_0.jpg").write_bytes(b"this is not a photo")
+    caption_file = _karpathy(root / "k.json", captions)
+    import_colour_model(colour_pair, home)
+    result = cli_json("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home)
+    assert result["skipped"] == [
+        {"path": str(root / "imgs" / "green_0.jpg"), "reason": "not an image (content is text)"}
+    ]
+    assert (result["n_images"], result["n_captions"]) == (3, 3)
+    assert result["t2i_r1"] == pytest.approx(200 / 3)  # "red thing" still ranks red_1 second
+    proc = run_cli("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home)
+    assert "3 images, 3 captions, 1 images skipped" in proc.stdout
+    assert f"skipped {root / 'imgs' / 'green_0.jpg'}: not an image" in proc.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -123,31 +124,60 @@ def test_only_visible_thumbnails_are_requested(qtbot, tmp_path: Path) -> None:
     view.resize(800, 600)
     view.show()
     qtbot.waitExposed(view)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: manager.requested > 0, timeout=30_000)  # requests are made while painting
+    view.repaint()  # one more full, synchronous paint: it must not request rows that are off screen
     visible = sum(1 for i in range(60) if view.visualRect(model.index(i)).intersects(view.viewport().rect()))
     assert 0 < visible <= 30
     assert 0 < manager.requested <= visible * 2, (manager.requested, visible)
     manager.shutdown()
 
 
-def test_gui_thread_never_blocks_while_indexing(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_gui_thread_never_blocks_while_indexing(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    """Encoding and database writes run off the GUI thread, and the GUI thread keeps handling
+    events while the indexer is held inside a batch commit (synchronised on events, no timing assertion;
+    the GUI-thread latency figure is a benchmark's business)."""
+    from motis_desktop.core.library.store import LibraryStore
+
     folder = tmp_path / "many"
-    for i in range(300):
+    for i in range(40):
         colour = list(COLOURS.values())[i % len(COLOURS)]
         write_image(folder / f"p{i:03d}.jpg", colour_image(colour, 160 + (i % 5) * 40, 120, i))
-    ticks: list[float] = []
+    on_gui_thread: list[bool] = []
+    in_commit, release = threading.Event(), threading.Event()
+
+    def watched(real):
+        def wrapper(*args, **kwargs):
+            on_gui_thread.append(threading.current_thread() is threading.main_thread())
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    real_commit = LibraryStore.commit_batch
+
+    def held_commit(self, *args, **kwargs):  # runs right after the batch was encoded, on the same thread
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        in_commit.set()
+        release.wait(300)
+        return real_commit(self, *args, **kwargs)
+
+    monkeypatch.setattr(LibraryStore, "apply_scan", watched(LibraryStore.apply_scan))
+    monkeypatch.setattr(LibraryStore, "commit_batch", held_commit)
+    ticks: list[int] = []
     timer = QTimer()
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
-    window.add_folders([str(folder)])
-    _wait_indexed(qtbot, window, timeout=120_000)
+    try:
+        window.add_folders([str(folder)])
+        qtbot.waitUntil(in_commit.is_set, timeout=120_000)  # the indexer is inside its first commit...
+        seen = len(ticks)
+        qtbot.waitUntil(lambda: len(ticks) >= seen + 5, timeout=60_000)  # ...and the GUI thread runs on
+    finally:
+        release.set()
+    _wait_indexed(qtbot, window, timeout=300_000)
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    assert len(ticks) > 20
-    print(f"max GUI-thread gap while indexing 300 images: {max(gaps) * 1000:.0f} ms over {len(ticks)} ticks")
-    assert max(gaps) < 0.150, f"GUI thread blocked for {max(gaps) * 1000:.0f} ms"
-    assert window.model.rowCount() == 300
+    assert on_gui_thread and not any(on_gui_thread)
+    assert window.model.rowCount() == 40
 
 
 def test_empty_states(qtbot, home: Path) -> None:
@@ -262,7 +292,7 @@ def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> Non
     qtbot.waitUntil(lambda: win.model_dialog is not None, timeout=10_000)
     dialog = win.model_dialog
     dialog.choice.setCurrentIndex(1)  # the checkpoint model
-    registry.behaviour.slow.add(HF_PATH)  # a few seconds: time for the user to press Cancel
+    registry.behaviour.hold.add(HF_PATH)  # the body stops after its first chunk: the user presses Cancel mid-way
     dialog.start_download()
     from PySide6.QtWidgets import QPushButton
 
@@ -335,6 +365,6 @@ def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(qtbot, tmp_pat
     view.show()
     qtbot.waitExposed(view)
     qtbot.waitUntil(
-        lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos), timeout=15_000
+        lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos), timeout=60_000
     )
     manager.shutdown()

@@ -43,7 +43,11 @@ def test_scanner_rules(tmp_path: Path) -> None:
     names = sorted(Path(e.path).name for e in result.entries)
     assert names == ["IMG_0001", "IMG_0002.dat", "red_000.png", "red_001.png"]
     rejected = {Path(p).name: r for p, r in result.rejected}
-    assert rejected == {"dangling.jpg": "broken symbolic link", "pipe.jpg": "not a regular file"}
+    assert rejected == {
+        "dangling.jpg": "broken symbolic link",
+        "pipe.jpg": "not a regular file",
+        "loop": f"link to {tmp_path}, the library folder: not followed (it would index the library twice)",
+    }
 
 
 def test_vanished_between_scan_and_decode(services: Services, tmp_path: Path) -> None:

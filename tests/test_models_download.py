@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -62,11 +61,10 @@ def test_404_and_html_and_stall_give_clear_errors(registry, tmp_path: Path) -> N
     with pytest.raises(DownloadError, match="web page instead of the model file.*Sign in"):
         download("https://example.org/login-wall", tmp_path / "b")
     assert not (tmp_path / "b").exists()
-    registry.behaviour.stall.add("/slow")
-    started = time.monotonic()
+    registry.behaviour.stall.add("/slow")  # the server answers nothing until the test ends
     with pytest.raises(DownloadError, match="cannot reach|stopped sending"):
         download("https://example.org/slow", tmp_path / "c", timeout_s=1.0, retries=0)
-    assert time.monotonic() - started < 2.5
+    assert registry.behaviour.stalled_now == 1  # the client gave up by itself while the server still stalled
 
 
 def test_cancel_leaves_no_partial_model(registry, home: Path) -> None:

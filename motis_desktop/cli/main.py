@@ -13,17 +13,22 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
-from motis_desktop.core.errors import MotisError
-from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.search.indexes import CHOICES
-from motis_desktop.core.search.query import SYNTAX_HELP
-from motis_desktop.core.search.service import format_date
-from motis_desktop.core.services import Services
+from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
+from motis_desktop.core.services import (
+    SYNTAX_HELP,
+    ModelInfo,
+    PreprocessConfig,
+    Services,
+    format_date,
+    min_faithful_cosine,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="motis", parents=[common], description="Find photos on your disk by describing them in words."
     )
     parser.add_argument("--version", action="version", version=f"motis {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (no network, no model needed): build a tiny model, index and search "
+        "generated photos in a temporary folder; exit 0 if all is well",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     models = sub.add_parser("models", parents=[common], help="install and choose models")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
@@ -84,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--batch-size", type=int, default=16)
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
+    wat = sub.add_parser(
+        "watch", parents=[common], help="keep the library current while it runs: index changes as they happen"
+    )
+    wat.add_argument("--model", help="model name (default: the active model)")
+    wat.add_argument("--json", action="store_true", help="one JSON object per indexing run or folder status change")
+
     srch = sub.add_parser(
         "search",
         parents=[common],
@@ -95,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
-    srch.add_argument("-k", type=int, help="show the top K results, without the relevance cut-off")
+    srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument(
@@ -106,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=CHOICES,
         help="vector index strategy for this search "
         "(default: the configured one, 'auto' unless set with 'motis config index')",
+    )
+
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="keep the model loaded and answer 'motis search' from other shells (this user only)",
+    )
+    serve.add_argument(
+        "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
     )
 
     cfg = sub.add_parser("config", parents=[common], help="show or change settings")
@@ -127,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     for stream in (sys.stdout, sys.stderr):
@@ -138,40 +174,117 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    if args.self_test:
+        return _self_test()
+    if args.command is None:
+        parser.error("a COMMAND is required (or --self-test)")
     try:
         services = Services.open(getattr(args, "home", None))
-        services.store  # open (and if damaged, set aside and restart) the library before anything else
+        services.open_library()  # if damaged, set aside and restart before anything else
     except MotisError as exc:
-        return _fail(str(exc))
+        return _fail(user_message(exc))
+    except OSError as exc:
+        return _fail(_os_error(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
     try:
-        handler = {
-            "models": _models,
-            "index": _index,
-            "search": _search,
-            "status": _status,
-            "folders": _folders,
-            "config": _config,
-            "eval": _eval,
-        }[args.command]
-        return handler(services, args)
+        return _handlers()[args.command](services, args)
     except MotisError as exc:
-        return _fail(str(exc))
+        return _fail(user_message(exc))
+    except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
+        if os.environ.get("MOTIS_DEBUG"):
+            raise
+        return _fail(_os_error(exc))
     except KeyboardInterrupt:
         print("motis: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line unless debugging
         if os.environ.get("MOTIS_DEBUG"):
             raise
-        return _fail(f"internal error: {type(exc).__name__}: {exc} (set MOTIS_DEBUG=1 for details)")
+        return _fail(f"{user_message(exc)} (set MOTIS_DEBUG=1 for details)")
     finally:
         services.close()
+
+
+def _handlers() -> dict[str, Any]:
+    return {
+        "models": _models,
+        "index": _index,
+        "watch": _watch,
+        "search": _search,
+        "status": _status,
+        "folders": _folders,
+        "config": _config,
+        "eval": _eval,
+        "serve": _serve,
+    }
+
+
+def run_command(services: Services, argv: Sequence[str]) -> int:
+    """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "search" and not args.text.strip() and not args.image:
+            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    except SystemExit as exc:  # argparse printed the usage error
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command != "search":
+        return _fail("the query service only runs 'search'")
+    try:
+        return _handlers()[args.command](services, args)
+    except MotisError as exc:
+        return _fail(user_message(exc))
+    except Exception as exc:  # a bug: one line, the service keeps running
+        logging.getLogger(__name__).exception("query service: search failed")
+        return _fail(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _serve(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.cli.server import QueryService
+
+    service = QueryService(services, idle_exit_s=args.idle_exit)
+    service.bind()
+    try:
+        started = time.perf_counter()
+        service.warm_up()
+        print(
+            f"serving 'motis search' for {services.paths.home} at {service.path} "
+            f"(ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops)",
+            flush=True,
+        )
+        service.serve()
+    finally:
+        service.close()
+    return 0
 
 
 def _fail(message: str) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
     return 1
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def _self_test() -> int:
+    from motis_desktop.core.selftest import CheckResult, run_self_test
+
+    def show(check: CheckResult) -> None:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"  {mark} {check.name:30} {check.seconds:6.1f} s  {check.detail}", flush=True)
+
+    print(f"motis {__version__} self-test ({sys.executable})", flush=True)
+    try:
+        report = run_self_test(on_check=show)
+    except Exception as exc:  # e.g. no temporary folder: still one line
+        return _fail(f"self-test could not run: {type(exc).__name__}: {exc}")
+    if report.failure is not None:
+        return _fail(f"self-test failed: {report.failure.name}: {report.failure.detail}")
+    print(f"self-test passed: {len(report.checks)} checks in {sum(c.seconds for c in report.checks):.1f} s")
+    return 0
 
 
 def _print_json(obj: Any) -> None:
@@ -184,26 +297,24 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         if args.checkpoint and (args.image or args.text):
             raise MotisError("give either --checkpoint or --image and --text, not both")
         if args.checkpoint:
-            info = services.models.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
+            info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
         elif args.image and args.text:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            config = PreprocessConfig(size=args.image_size) if args.image_size else None
-            info = services.models.import_pair(args.image, args.text, args.name, config, replace=args.replace)
+            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
+            info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
-        if services.config.get("active_model") is None:
-            services.use_model(info.name)
         _print_conversions(info)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
         return 0
     if action == "list":
         active = services.active_model()
-        infos = services.models.list()
+        infos = services.installed_models()
         if args.json:
             _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
             return 0
         if not infos:
-            print("no models installed (see 'motis models import --help')")
+            print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
@@ -213,7 +324,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         print(f"active model: {info.name}")
         return 0
     if action == "remove":
-        services.models.remove(args.name)
+        services.remove_model(args.name)
         print(f"removed model {args.name!r}")
         return 0
     if action == "available":
@@ -223,15 +334,13 @@ def _models(services: Services, args: argparse.Namespace) -> int:
     if action == "bench":
         return _models_bench(services, args)
     if action == "export":
-        image, text = services.models.export_pair(args.name, args.out)
+        image, text = services.export_model(args.name, args.out)
         print(f"wrote {image} and {text}")
         return 0
     raise AssertionError(action)
 
 
 def _models_bench(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.models.mode_select import MIN_COSINE
-
     info = services.model_info(args.name)
     if not args.json:
         print(f"measuring fp32, bf16 and int8 for {info.name} (about a minute for a ViT-B model)...", file=sys.stderr)
@@ -250,13 +359,13 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
             f"{row['text_cos_min']:9.5f} {'same' if row['top10_same'] else 'differs':>7}  {verdict}"
         )
     print(
-        f"chosen: {choice['mode']} (fastest with cosine >= {MIN_COSINE} to fp32 and the same top-10; "
+        f"chosen: {choice['mode']} (fastest with cosine >= {min_faithful_cosine()} to fp32 and the same top-10; "
         f"{choice['probe_photos']} probe photos; text truncation {'on' if choice['text_truncation'] else 'off'})"
     )
     return 0
 
 
-def _print_conversions(info: Any) -> None:
+def _print_conversions(info: ModelInfo) -> None:
     """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
         ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
@@ -266,10 +375,8 @@ def _print_conversions(info: Any) -> None:
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.models.registry import load_registry
-
-    installed = {m.name for m in services.models.list()}
-    models = load_registry()
+    installed = {m.name for m in services.installed_models()}
+    models = services.available_models()
     if args.json:
         _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
@@ -292,27 +399,11 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
 
 
 def _models_download(services: Services, args: argparse.Namespace) -> int:
-    from motis_desktop.core.models.registry import InstallProgress, find_model, install_from_registry
-
-    model = find_model(args.name)
     bar = ByteProgress()
-
-    def report(p: InstallProgress) -> None:
-        bar(f"{p.role} ({p.file_index + 1}/{p.file_count})", p.download)
-
     try:
-        info = install_from_registry(
-            model,
-            services.models,
-            services.paths.cache_dir / "downloads",
-            report,
-            timeout_s=args.timeout,
-            replace=args.replace,
-        )
+        info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
     finally:
         bar.close()
-    if services.config.get("active_model") is None:
-        services.use_model(info.name)
     _print_conversions(info)
     print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
@@ -341,7 +432,9 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
         return 0
-    print(f"{result['n_images']} images, {result['n_captions']} captions")
+    for item in result["skipped"]:
+        print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    print(f"{result['n_images']} images, {result['n_captions']} captions, {len(result['skipped'])} images skipped")
     print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
     print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
     return 0
@@ -350,7 +443,7 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 def _index(services: Services, args: argparse.Namespace) -> int:
     services.encoder(args.model)  # fail fast (and before touching the library) without a model
     services.add_folders(args.folders)
-    if not services.store.folders():
+    if not services.folders():
         raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
     bar = ProgressBar()
     cancel = threading.Event()
@@ -359,7 +452,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if not summary.cancelled:
-        services.search_service.index_for(summary.model_id)  # bring the vector index up to date now
+        services.update_search_index(args.model)  # bring the vector index up to date now
     if args.json:
         _print_json(summary.to_json())
         return 0
@@ -372,9 +465,41 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _watch(services: Services, args: argparse.Namespace) -> int:
+    """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
+    services.encoder(args.model)
+    if not services.folders():
+        raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
+    stop = threading.Event()
+
+    def ran(summary: Any) -> None:
+        if args.json:
+            print(json.dumps(summary.to_json()), flush=True)
+        else:
+            print(
+                f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+                f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)",
+                flush=True,
+            )
+
+    def status(root: str, online: bool) -> None:
+        if args.json:
+            print(json.dumps({"folder": root, "online": online}), flush=True)
+        else:
+            print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
+
+    if not args.json:
+        print("watching the library folders; Ctrl+C stops", file=sys.stderr)
+    try:
+        services.watch_and_index(stop, ran, args.model, on_status=status)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    return 0
+
+
 def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k is not None and args.k < 1:
-        raise MotisError("-k must be at least 1")
     if args.k is not None and args.all:
         raise MotisError("give -k N or --all, not both")
     result = services.query(
@@ -385,6 +510,13 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         image=args.image,
         strategy=args.index,
     )
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
     if args.json:
         _print_json([h.to_json() for h in result.hits])
         return 0
@@ -410,7 +542,7 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
         removed = services.remove_folder(args.path)
         print(f"forgot {args.path} and its {removed} photo(s); no files were deleted")
         return 0
-    folders = services.store.folders()
+    folders = services.folders()
     if args.json:
         _print_json([{"path": f.path, "files": f.file_count} for f in folders])
         return 0
@@ -430,13 +562,13 @@ def _config(services: Services, args: argparse.Namespace) -> int:
 
 def _status(services: Services, args: argparse.Namespace) -> int:
     active = services.active_model()
-    counts = services.store.counts(active.model_id if active else None)
-    folders = services.store.folders()
+    counts = services.counts(active.model_id if active else None)
+    folders = services.folders()
     data = {
-        "home": str(services.paths.home),
+        "home": str(services.home),
         "active_model": active.name if active else None,
         "model_id": active.model_id if active else None,
-        "models": [m.name for m in services.models.list()],
+        "models": [m.name for m in services.installed_models()],
         "index_strategy": services.index_strategy(),
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,
@@ -445,7 +577,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     print(f"home:    {data['home']}")
-    print(f"model:   {data['active_model'] or 'none installed (motis models import ...)'}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))

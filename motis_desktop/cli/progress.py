@@ -6,16 +6,8 @@ import sys
 import time
 from typing import TextIO
 
-from motis_desktop.core.library.indexer import Progress
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.services import InstallProgress, Progress
 
 
 class ProgressBar:
@@ -64,13 +56,19 @@ class ProgressBar:
             self.stream.flush()
 
 
-class ByteProgress(ProgressBar):
-    """Download progress: bytes, rate and ETA."""
+class ByteProgress:
+    """Download progress of a model install: file, bytes, rate and ETA on one line."""
 
-    def __call__(self, label: str, p: object) -> None:  # type: ignore[override]
-        done, total = getattr(p, "done", 0), getattr(p, "total", None)
-        size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
-        self.simple(
-            f"downloading {label}: {size} at {getattr(p, 'rate', 0.0) / 1e6:.1f} MB/s "
-            f"ETA {format_duration(getattr(p, 'eta_s', None))}"
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.bar = ProgressBar(stream)
+
+    def __call__(self, p: InstallProgress) -> None:
+        d = p.download
+        size = f"{d.done / 1e6:.1f}/{d.total / 1e6:.1f} MB" if d.total else f"{d.done / 1e6:.1f} MB"
+        self.bar.simple(
+            f"downloading {p.role} ({p.file_index + 1}/{p.file_count}): {size} at {d.rate / 1e6:.1f} MB/s "
+            f"ETA {format_duration(d.eta_s)}"
         )
+
+    def close(self) -> None:
+        self.bar.close()

@@ -19,6 +19,8 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], None], mo
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        if hasattr(os, "fchmod"):  # the mode a plain open() would give, not mkstemp's private 0600
+            os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, mode) as fh:
             writer(fh)
             fh.flush()
@@ -31,6 +33,20 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], None], mo
             pass
         raise
     _fsync_dir(target.parent)
+
+
+def current_umask() -> int:
+    """The process umask (read once: changing it briefly is not thread-safe later on)."""
+    return _UMASK
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:

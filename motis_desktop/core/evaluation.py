@@ -18,11 +18,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from motis_desktop.core.errors import MotisError
+from motis_desktop.core.errors import ImageError, MotisError
 from motis_desktop.core.images.preprocess import preprocess_file
 
 if TYPE_CHECKING:
@@ -39,37 +39,24 @@ class CaptionedSet:
 
 
 def load_captions(captions_file: Path, images_dir: Path, split: str | None = "test") -> CaptionedSet:
-    """Parse either supported caption format; ``split`` filters Karpathy entries (None: all)."""
+    """Parse either supported caption format; ``split`` filters Karpathy entries (None: all).
+
+    Any malformed content is a :class:`MotisError` naming the file and the entry, e.g.
+    ``captions.json: images[3]: 'filename' must be a non-empty string``.
+    """
     try:
         data = json.loads(Path(captions_file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MotisError(f"{captions_file}: cannot read caption file ({exc})") from None
-    images: list[Path] = []
-    captions: list[str] = []
-    owner: list[int] = []
-    if isinstance(data, dict) and "annotations" in data:  # COCO captions_*.json
-        index = {}
-        for image in data.get("images", []):
-            index[image["id"]] = len(images)
-            images.append(Path(images_dir) / image["file_name"])
-        for ann in data["annotations"]:
-            if ann["image_id"] in index:
-                captions.append(ann["caption"])
-                owner.append(index[ann["image_id"]])
-    elif isinstance(data, dict) and "images" in data:  # Karpathy split
-        for image in data["images"]:
-            if split and image.get("split") != split:
-                continue
-            folder = Path(images_dir) / image["filepath"] if image.get("filepath") else Path(images_dir)
-            path = folder / image["filename"]
-            if not path.exists() and (Path(images_dir) / image["filename"]).exists():
-                path = Path(images_dir) / image["filename"]
-            for sentence in image.get("sentences", []):
-                captions.append(sentence["raw"])
-                owner.append(len(images))
-            images.append(path)
-    else:
-        raise MotisError(f"{captions_file}: neither a Karpathy-split nor a COCO captions file")
+    try:
+        if isinstance(data, dict) and "annotations" in data:  # COCO captions_*.json
+            images, captions, owner = _parse_coco(data, Path(images_dir))
+        elif isinstance(data, dict) and "images" in data:  # Karpathy split
+            images, captions, owner = _parse_karpathy(data, Path(images_dir), split)
+        else:
+            raise _Malformed("neither a Karpathy-split nor a COCO captions file (no 'images' or 'annotations')")
+    except _Malformed as exc:
+        raise MotisError(f"{captions_file}: {exc}") from None
     if not images or not captions:
         raise MotisError(f"{captions_file}: no images with captions" + (f" in split {split!r}" if split else ""))
     missing = [p for p in images if not p.is_file()]
@@ -78,6 +65,83 @@ def load_captions(captions_file: Path, images_dir: Path, split: str | None = "te
             f"{len(missing)} images listed in {captions_file} are missing under {images_dir}, e.g. {missing[0]}"
         )
     return CaptionedSet(images, captions, np.asarray(owner, dtype=np.int64))
+
+
+class _Malformed(Exception):
+    """A caption file's content does not have the expected shape; the message names the entry."""
+
+
+def _list(data: dict, key: str) -> list:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise _Malformed(f"'{key}' must be a list, not {type(value).__name__}")
+    return value
+
+
+def _entry(items: list, key: str, i: int) -> dict:
+    if not isinstance(items[i], dict):
+        raise _Malformed(f"{key}[{i}] must be an object, not {type(items[i]).__name__}")
+    return items[i]
+
+
+def _text(entry: dict, field: str, where: str, required: bool = True) -> str | None:
+    value = entry.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise _Malformed(f"{where}: '{field}' must be a non-empty string, not {value!r:.60}")
+    return value
+
+
+def _parse_coco(data: dict, images_dir: Path) -> tuple[list[Path], list[str], list[int]]:
+    images: list[Path] = []
+    captions: list[str] = []
+    owner: list[int] = []
+    index: dict[object, int] = {}
+    entries = _list(data, "images") if "images" in data else []
+    for i in range(len(entries)):
+        image = _entry(entries, "images", i)
+        image_id = image.get("id")
+        if isinstance(image_id, bool) or not isinstance(image_id, (int, str)):
+            raise _Malformed(f"images[{i}]: 'id' must be a number or string, not {image_id!r:.60}")
+        index[image_id] = len(images)
+        images.append(images_dir / str(_text(image, "file_name", f"images[{i}]")))
+    annotations = _list(data, "annotations")
+    for i in range(len(annotations)):
+        ann = _entry(annotations, "annotations", i)
+        image_id = ann.get("image_id")
+        caption = _text(ann, "caption", f"annotations[{i}]")
+        if isinstance(image_id, (int, str)) and not isinstance(image_id, bool) and image_id in index:
+            captions.append(str(caption))
+            owner.append(index[image_id])
+    return images, captions, owner
+
+
+def _parse_karpathy(data: dict, images_dir: Path, split: str | None) -> tuple[list[Path], list[str], list[int]]:
+    images: list[Path] = []
+    captions: list[str] = []
+    owner: list[int] = []
+    entries = _list(data, "images")
+    for i in range(len(entries)):
+        image = _entry(entries, "images", i)
+        if split and image.get("split") != split:
+            continue
+        where = f"images[{i}]"
+        filename = str(_text(image, "filename", where))
+        filepath = _text(image, "filepath", where, required=False)
+        folder = images_dir / filepath if filepath else images_dir
+        path = folder / filename
+        if not path.exists() and (images_dir / filename).exists():
+            path = images_dir / filename
+        sentences = image.get("sentences", [])
+        if not isinstance(sentences, list):
+            raise _Malformed(f"{where}: 'sentences' must be a list, not {type(sentences).__name__}")
+        for j in range(len(sentences)):
+            sentence = _entry(sentences, f"{where}.sentences", j)
+            captions.append(str(_text(sentence, "raw", f"{where}.sentences[{j}]")))
+            owner.append(len(images))
+        images.append(path)
+    return images, captions, owner
 
 
 def recall_at_k(similarity: np.ndarray, caption_image: np.ndarray, ks: tuple[int, ...] = KS) -> dict[str, float]:
@@ -108,22 +172,55 @@ def evaluate(
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
-) -> dict[str, float | int]:
-    """Encode every image and caption, then compute R@1/5/10 both ways."""
+) -> dict[str, Any]:
+    """Encode every image and caption, then compute R@1/5/10 both ways.
+
+    An image that cannot be read or decoded is skipped with its captions and listed under ``skipped``
+    (path and reason); the recalls are over the images that remain.
+    """
     cfg = encoder.preprocess_config
     total = len(dataset.image_paths)
     image_vectors = []
+    kept: list[int] = []
+    skipped: list[dict[str, str]] = []
+
+    def load(path: Path) -> np.ndarray | str:
+        try:
+            return preprocess_file(path, cfg)
+        except ImageError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"cannot read: {exc.strerror or exc}"
+
     with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
         for start in range(0, total, batch_size):
             if cancel is not None and cancel.is_set():
                 raise MotisError("evaluation cancelled")
-            batch = list(pool.map(lambda p: preprocess_file(p, cfg), dataset.image_paths[start : start + batch_size]))
-            image_vectors.append(encoder.encode_images(np.stack(batch)))
+            paths = dataset.image_paths[start : start + batch_size]
+            batch = []
+            for offset, result in enumerate(pool.map(load, paths)):
+                if isinstance(result, str):
+                    skipped.append({"path": str(paths[offset]), "reason": result})
+                else:
+                    batch.append(result)
+                    kept.append(start + offset)
+            if batch:
+                image_vectors.append(encoder.encode_images(np.stack(batch)))
             if progress:
                 progress(min(start + batch_size, total), total)
-    text_vectors = [encoder.encode_queries(dataset.captions[i : i + 256]) for i in range(0, len(dataset.captions), 256)]
+    if not kept:
+        raise MotisError(
+            f"none of the {total} images could be read (first: {skipped[0]['path']}: {skipped[0]['reason']})"
+        )
+    position = np.full(total, -1, dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    keep_caption = position[dataset.caption_image] >= 0
+    captions = [c for c, keep in zip(dataset.captions, keep_caption, strict=True) if keep]
+    caption_image = position[dataset.caption_image[keep_caption]]
+    text_vectors = [encoder.encode_queries(captions[i : i + 256]) for i in range(0, len(captions), 256)]
     similarity = np.vstack(text_vectors) @ np.vstack(image_vectors).T
-    result: dict[str, float | int] = dict(recall_at_k(similarity, dataset.caption_image))
-    result["n_images"] = total
-    result["n_captions"] = len(dataset.captions)
+    result: dict[str, Any] = dict(recall_at_k(similarity, caption_image))
+    result["n_images"] = len(kept)
+    result["n_captions"] = len(captions)
+    result["skipped"] = skipped
     return result

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.atomic import write_json_atomic
+from motis_desktop.core.errors import MotisError
+
+log = logging.getLogger(__name__)
 
 HOME_ENV = "MOTIS_HOME"
 
@@ -50,9 +54,26 @@ class AppPaths:
         return self.home / "config.json"
 
     def ensure(self) -> None:
-        """Create the home folders if missing."""
+        """Create the home folders if missing.
+
+        A path that exists but is not a folder (``--home /dev/null``, a file named ``models``) is a
+        :class:`MotisError` naming it. A home that cannot be written is left as it is: reading
+        (status, search) still works and writes fail later with their own message.
+        """
         for folder in (self.home, self.models_dir, self.cache_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            if os.path.lexists(folder) and not folder.is_dir():
+                raise MotisError(self._not_a_folder(folder))
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise MotisError(self._not_a_folder(folder)) from None
+            except OSError as exc:  # read-only home or disk: not fatal for reading
+                log.info("cannot create %s: %s", folder, exc.strerror or exc)
+
+    def _not_a_folder(self, folder: Path) -> str:
+        if folder == self.home:
+            return f"{folder}: the app's home (--home or $MOTIS_HOME) must be a folder, and this is not one"
+        return f"{folder}: expected a folder but found something else; move it aside and try again"
 
 
 class AppConfig:
@@ -62,9 +83,21 @@ class AppConfig:
         self.path = path
 
     def read(self) -> dict[str, Any]:
+        """The settings; {} if the file is missing or not valid JSON (MotisError if it cannot be read)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except IsADirectoryError:
+            raise MotisError(f"{self.path}: the settings file is a folder; move it aside and try again") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MotisError(
+                f"{self.path}: cannot read the settings ({getattr(exc, 'strerror', None) or exc})"
+            ) from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("%s is not valid JSON; using default settings", self.path)
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -77,4 +110,7 @@ class AppConfig:
             data.pop(key, None)
         else:
             data[key] = value
-        write_json_atomic(self.path, data)
+        try:
+            write_json_atomic(self.path, data)
+        except OSError as exc:
+            raise MotisError(f"{self.path}: cannot save the settings ({exc.strerror or exc})") from None

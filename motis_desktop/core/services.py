@@ -1,4 +1,13 @@
-"""Build the core's services in one place; front ends receive this object."""
+"""The one door into the core: front ends hold a :class:`Services` and call its methods.
+
+Every rule a user can see (which model becomes active after an install, what a folder must be, which
+strategy names exist) is decided here once, so the GUI and the CLI cannot drift apart. The types the
+front ends need for results and progress are re-exported from this module.
+
+Threads: a ``Services`` and its library connection may be used from one thread at a time. A front end
+that works in background threads gives each its own instance with :meth:`Services.spawn`, which shares
+the loaded encoders (loading a model is the expensive part) but opens its own database connection.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +17,74 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
-from motis_desktop.core.library.store import Folder, LibraryCorrupt, LibraryStore
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress, ProgressFn, Skipped
+from motis_desktop.core.library.locking import LibraryBusy
+from motis_desktop.core.library.store import (
+    FileRecord,
+    Folder,
+    LibraryCorrupt,
+    LibraryStore,
+    LibraryUnavailable,
+    write_problem,
+)
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
-from motis_desktop.core.models.installed import ModelInfo, ModelStore
+from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
+from motis_desktop.core.models.registry import (
+    InstallProgress,
+    RegistryFile,
+    RegistryModel,
+    find_model,
+    install_from_registry,
+    load_registry,
+)
 from motis_desktop.core.paths import AppConfig, AppPaths
-from motis_desktop.core.search.indexes import CHOICES
-from motis_desktop.core.search.query import Query, Term, parse_query
+from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
+from motis_desktop.core.search.query import SYNTAX_HELP, Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
-from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
+from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, format_date
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
 
+__all__ = [
+    "AUTO_EXACT_MAX",
+    "NO_MODEL_HINT",
+    "STRATEGY_CHOICES",
+    "SYNTAX_HELP",
+    "Query",
+    "QueryResult",
+    "format_date",
+    "min_faithful_cosine",
+    "FileRecord",
+    "FolderReport",
+    "FolderWatcher",
+    "Folder",
+    "IndexSummary",
+    "InstallProgress",
+    "LibraryBusy",
+    "ModelInfo",
+    "PreprocessConfig",
+    "Progress",
+    "RegistryFile",
+    "RegistryModel",
+    "SearchHit",
+    "Services",
+    "Skipped",
+]
+
+STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
+
 log = logging.getLogger(__name__)
 
 NO_MODEL_HINT = (
-    "no model installed: import one with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
+    "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
+    "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
     "or 'motis models import --checkpoint FILE --name NAME'"
 )
 
@@ -43,6 +99,13 @@ class FolderReport:
     failed: int
     online: bool
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
+
+
+def min_faithful_cosine() -> float:
+    """The cosine to fp32 a faster inference mode must keep to be chosen (imports torch)."""
+    from motis_desktop.core.models.mode_select import MIN_COSINE
+
+    return MIN_COSINE
 
 
 class Services:
@@ -65,6 +128,21 @@ class Services:
     def open(cls, home: str | os.PathLike[str] | None = None) -> Services:
         return cls(AppPaths.resolve(home))
 
+    def spawn(self, background_rebuilds: bool | None = None) -> Services:
+        """A new instance for another thread: same home and loaded encoders, its own library connection."""
+        other = Services(self.paths, self.background_rebuilds if background_rebuilds is None else background_rebuilds)
+        other._encoders, other._lock = self._encoders, self._lock
+        return other
+
+    @property
+    def home(self) -> Path:
+        """The app's data folder (front ends keep their own settings and logs here)."""
+        return self.paths.home
+
+    def cache_dir(self, name: str) -> Path:
+        """A folder for a front end's disposable cache (e.g. thumbnails) under the home's cache."""
+        return self.paths.cache_dir / name
+
     @property
     def store(self) -> LibraryStore:
         """The library database; a damaged one is set aside and a fresh library started (see ``recovery``)."""
@@ -75,8 +153,15 @@ class Services:
                 self._store = self._recover(exc)
         return self._store
 
+    def open_library(self) -> None:
+        """Open the library now (a damaged one is set aside and restarted, see ``recovery``)."""
+        _ = self.store
+
     def _recover(self, exc: LibraryCorrupt) -> LibraryStore:
         db = self.paths.library_db
+        why = write_problem(db)
+        if why:  # never half-move a library: leave every file as it is
+            raise LibraryUnavailable(f"{exc}; it cannot be set aside because {why}; no file was changed") from None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         backup = db.with_name(f"{db.stem}.damaged-{stamp}{db.suffix}")
         for suffix in ("", "-wal", "-shm"):
@@ -113,9 +198,9 @@ class Services:
         return strategy if strategy in CHOICES else "auto"
 
     def set_index_strategy(self, strategy: str) -> None:
-        if strategy not in CHOICES:
-            raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
-        self.config.set("index_strategy", strategy)
+        """Choose the vector index strategy (one of ``STRATEGY_CHOICES``); UnknownStrategy otherwise."""
+        self.config.set("index_strategy", check_strategy(strategy))
+        log.info("index strategy set to %s", strategy)
         if self._search is not None:
             self._search = None  # rebuilt with the new strategy on next use
 
@@ -134,11 +219,77 @@ class Services:
         for info in installed:
             if info.name == chosen:
                 return info
+        if isinstance(chosen, str) and chosen and (self.paths.models_dir / chosen / MANIFEST).is_file():
+            self.models.get(chosen)  # installed but unusable: its ModelError names the manifest
         return installed[0] if installed else None
 
     def use_model(self, name: str) -> ModelInfo:
+        """Make an installed model the active one."""
         info = self.models.get(name)
         self.config.set("active_model", info.name)
+        log.info("active model: %s", info.name)
+        return info
+
+    def installed_models(self) -> list[ModelInfo]:
+        return self.models.list()
+
+    def remove_model(self, name: str) -> None:
+        self.models.remove(name)
+
+    def export_model(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write a model as a seed-format TorchScript pair; returns (image file, text file)."""
+        return self.models.export_pair(name, out_dir)
+
+    def available_models(self) -> list[RegistryModel]:
+        """The models that can be downloaded, in the registry's order."""
+        return load_registry()
+
+    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+        """Install an OpenAI/open_clip checkpoint as ``name`` (activation: see :meth:`_installed`)."""
+        return self._installed(self.models.import_checkpoint(checkpoint, name, replace=replace))
+
+    def import_pair(
+        self,
+        image_file: str | os.PathLike[str],
+        text_file: str | os.PathLike[str],
+        name: str,
+        preprocess_config: PreprocessConfig | None = None,
+        replace: bool = False,
+        any_order: bool = False,
+    ) -> ModelInfo:
+        """Install a TorchScript pair as ``name``; with ``any_order`` the swapped order is tried if the given
+        one does not load (the GUI's file picker cannot tell the towers apart)."""
+        try:
+            info = self.models.import_pair(image_file, text_file, name, preprocess_config, replace=replace)
+        except ModelError:
+            if not any_order:
+                raise
+            log.info("the pair did not load as (image=%s, text=%s); trying the other order", image_file, text_file)
+            info = self.models.import_pair(text_file, image_file, name, preprocess_config, replace=replace)
+        return self._installed(info)
+
+    def download_model(
+        self,
+        name: str,
+        progress: Callable[[InstallProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        timeout_s: float = 30.0,
+        replace: bool = False,
+    ) -> ModelInfo:
+        """Download the registry model ``name``, verify and install it (activation: see :meth:`_installed`)."""
+        model = find_model(name)
+        downloads = self.paths.cache_dir / "downloads"
+        info = install_from_registry(model, self.models, downloads, progress, cancel, timeout_s, replace)
+        return self._installed(info)
+
+    def _installed(self, info: ModelInfo) -> ModelInfo:
+        """The one activation rule, for every front end: a new model becomes active only when no installed
+        model is active yet. Switching models means re-encoding the library, so it is always the user's call."""
+        chosen = self.config.get("active_model")
+        if chosen is None or not any(m.name == chosen for m in self.models.list() if m.name != info.name):
+            self.use_model(info.name)
+        else:
+            log.info("installed model %s; the active model stays %s", info.name, chosen)
         return info
 
     def model_info(self, name: str | None = None) -> ModelInfo:
@@ -203,8 +354,29 @@ class Services:
 
     # -- library ---------------------------------------------------------------
 
+    def require_writable(self) -> None:
+        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        if self.store.read_only:
+            raise LibraryUnavailable(
+                f"the library is read-only here: {self.store.read_only}; searching works, "
+                "indexing and folder changes need write access"
+            )
+
+    def folders(self) -> list[Folder]:
+        """The library's folders with their file counts."""
+        return self.store.folders()
+
+    def files(self) -> list[FileRecord]:
+        """Every file of the library."""
+        return self.store.files()
+
+    def counts(self, model_id: str | None) -> dict[str, int]:
+        """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""
+        return self.store.counts(model_id)
+
     def add_folders(self, folders: list[str]) -> list[Folder]:
         """Add library roots; each must be an existing folder."""
+        self.require_writable()
         added = []
         for folder in folders:
             path = os.path.abspath(folder)
@@ -216,13 +388,26 @@ class Services:
 
     def remove_folder(self, folder: str) -> int:
         """Forget a library folder and its entries (the photos stay on disk)."""
+        self.require_writable()
         removed = self.store.remove_folder(folder)
         self._remember_folders()
+        log.info("removed folder %s (%d files) from the library", folder, removed)
         return removed
+
+    def set_folders(self, folders: list[str]) -> None:
+        """Make the library's folders exactly ``folders``: others are forgotten (photos stay), new ones added."""
+        wanted = {os.path.abspath(f) for f in folders}
+        current = {f.path for f in self.store.folders()}
+        for gone in sorted(current - wanted):
+            self.remove_folder(gone)
+        if wanted - current:
+            self.add_folders(sorted(wanted - current))
 
     def _remember_folders(self) -> None:
         # A copy outside the database, so a damaged library can be rebuilt from the same folders.
-        self.config.set("library_folders", [f.path for f in self.store.folders()])
+        folders = [f.path for f in self.store.folders()]
+        if self.config.get("library_folders") != folders:
+            self.config.set("library_folders", folders)
 
     def index(
         self,
@@ -233,6 +418,7 @@ class Services:
         roots: Iterable[str] | None = None,
     ) -> IndexSummary:
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
+        self.require_writable()
         return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
@@ -290,16 +476,32 @@ class Services:
         finally:
             watcher.stop()
 
+    def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
+        """(tokens the longest text term of the query takes, tokens the model reads); the model ignores
+        what lies beyond."""
+        from motis_desktop.core.models.tokenizer import token_count
+
+        terms = [t.text for t in parse_query(text).terms if t.text]
+        return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
+
+    def update_search_index(self, model: str | None = None) -> None:
+        """Bring the vector index of the named or active model up to date now (instead of at the next search)."""
+        self.search_service.index_for(self.model_info(model).model_id)
+
     def search(self, text: str, k: int = 10, model: str | None = None, strategy: str | None = None) -> list[SearchHit]:
         """Top ``k`` photos for ``text``; ``strategy`` overrides the configured index strategy for this call."""
         return self._service_for(strategy).search_text(self.encoder(model), text, k)
 
+    def similar(self, file_id: int, k: int = 10, model: str | None = None) -> list[SearchHit]:
+        """Top ``k`` photos most like the photo ``file_id`` (by its stored embedding), itself excluded."""
+        return self.search_service.similar(self.model_info(model).model_id, file_id, k)
+
     def _service_for(self, strategy: str | None) -> SearchService:
         service = self.search_service
         if strategy and strategy != service.strategy:
-            if strategy not in CHOICES:
-                raise MotisError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
-            service = SearchService(self.store, self.paths.cache_dir / "indexes", strategy, text_cache=self.text_cache)
+            service = SearchService(
+                self.store, self.paths.cache_dir / "indexes", check_strategy(strategy), text_cache=self.text_cache
+            )
         return service
 
     def query(

@@ -6,10 +6,15 @@ import argparse
 import logging
 import multiprocessing
 import sys
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop import __version__
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 
@@ -18,21 +23,70 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     parser = argparse.ArgumentParser(prog="motis-desktop", description="MoTIS Desktop photo search")
     parser.add_argument("--home", help="app data folder (default: $MOTIS_HOME or the platform data folder)")
+    # Hidden, for smoke tests and start-up benchmarks (see gui/startup_probe.py).
+    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-search", metavar="TEXT", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("MoTIS Desktop")
     app.setApplicationVersion(__version__)
-    services = Services.open(args.home)
-    logging.basicConfig(
-        filename=str(services.paths.home / "motis-desktop.log"),
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
+    app.setWindowIcon(_icon())
+    try:
+        services = Services.open(args.home)
+        services.open_library()  # a library that cannot be opened is one message, before any window
+    except MotisError as exc:
+        QMessageBox.critical(None, "MoTIS Desktop", str(exc))
+        return 1
+    setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
+    if args.quit_after_show or args.probe_search:
+        from motis_desktop.gui.startup_probe import StartupProbe
+
+        StartupProbe(window, args.probe_search)
     window.show()
     code = app.exec()
     services.close()
     return code
+
+
+def setup_logging(log_file: Path) -> None:
+    """Send the app's log records, and Qt's own warnings, to ``log_file``."""
+    handler: logging.Handler
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError:  # a read-only home: search still works, the log goes to stderr
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    qInstallMessageHandler(qt_message_to_log)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's message handler: Qt warnings go to the log file instead of vanishing on a terminal-less start."""
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def _icon() -> QIcon:
+    """The app icon at every size we ship (resources/icons); an empty icon if they are missing."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        try:
+            icon.addFile(str(resource_path(f"icons/motis-desktop-{size}.png")))
+        except FileNotFoundError:
+            continue
+    return icon
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ class FoldersPanel(QWidget):
             self._add_item(folder)
         add = QPushButton("Add folder…")
         remove = QPushButton("Remove from library")
+        add.setToolTip(
+            "Every image below the folder is indexed; hidden files and folders are skipped. Links to folders are "
+            "followed, except links to a library folder or a folder above one (.., /, your home)."
+        )
         remove.setToolTip("The photos stay on disk; only the library forgets them.")
         add.clicked.connect(self._choose)
         remove.clicked.connect(self.remove_selected)

@@ -80,9 +80,6 @@ class LibraryModel(QAbstractListModel):
             self.edge = edge
         self.endResetModel()
 
-    def row(self, i: int) -> Row:
-        return self._rows[i]
-
     def rows(self) -> list[Row]:
         return list(self._rows)
 

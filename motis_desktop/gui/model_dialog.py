@@ -11,9 +11,8 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,45 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from motis_desktop.cli.progress import format_duration
-from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.models.registry import (
-    InstallProgress,
-    RegistryFile,
-    RegistryModel,
-    install_from_registry,
-    load_registry,
-)
-from motis_desktop.core.services import Services
+from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.gui.workers import Report, Task, TaskSignals, start_task
 
 log = logging.getLogger(__name__)
-
-
-class _Runner(QThread):
-    """Runs ``fn(progress, cancel)`` off the GUI thread."""
-
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn: Callable[[Callable[[Any], None], threading.Event], Any], parent: QObject) -> None:
-        super().__init__(parent)
-        self.fn = fn
-        self.cancel_event = threading.Event()
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.cancel_event.set()
-
-    def run(self) -> None:
-        try:
-            self.done.emit(self.fn(self.progress.emit, self.cancel_event))
-        except MotisError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("model install failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
 
 
 class ModelDialog(QDialog):
@@ -77,10 +42,14 @@ class ModelDialog(QDialog):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self.runner: _Runner | None = None
+        self.services = services.spawn()  # used by the install thread only (models and settings, no library)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.runner: Task | None = None
+        self._signals: set[TaskSignals] = set()
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle("Install a model")
-        self.registry: list[RegistryModel] = sorted(load_registry(), key=lambda m: not m.recommended)
+        self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
         self.choice = QComboBox()
         for model in self.registry:
             self.choice.addItem(_choice_label(model), model.name)
@@ -126,10 +95,10 @@ class ModelDialog(QDialog):
 
     def start_download(self) -> None:
         model = self.selected()
-        downloads = self.services.paths.cache_dir / "downloads"
+        services = self.services
 
-        def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
-            return install_from_registry(model, self.services.models, downloads, report, cancel).name
+        def work(report: Report, cancel: threading.Event) -> str:
+            return services.download_model(model.name, report, cancel).name
 
         self._run(work, f"Downloading {model.display_name}…")
 
@@ -149,7 +118,7 @@ class ModelDialog(QDialog):
 
     def import_files(self, files: list[str], name: str) -> None:
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
-        store = self.services.models
+        services = self.services
         if len(files) == 2:
             answer = QMessageBox.question(
                 self,
@@ -159,16 +128,13 @@ class ModelDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
 
-            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
+            def work(report: Report, cancel: threading.Event) -> str:
                 first, second = _guess_pair_order(files)
-                try:
-                    return store.import_pair(first, second, name).name
-                except ModelError:
-                    return store.import_pair(second, first, name).name  # the guess was wrong
+                return services.import_pair(first, second, name, any_order=True).name
         elif len(files) == 1:
 
-            def work(report: Callable[[Any], None], cancel: threading.Event) -> str:
-                return store.import_checkpoint(files[0], name).name
+            def work(report: Report, cancel: threading.Event) -> str:
+                return services.import_checkpoint(files[0], name).name
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
             return
@@ -176,23 +142,25 @@ class ModelDialog(QDialog):
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(self, work: Callable[..., str], title: str) -> None:
-        self.runner = _Runner(work, self)
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str) -> None:
         dialog = QProgressDialog(title, "Cancel", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        dialog.canceled.connect(self.runner.cancel)
         self.progress_dialog = dialog
-        self.runner.progress.connect(self._on_progress)
-        self.runner.done.connect(self._on_done)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.finished.connect(dialog.close)
+
+        def connect(task: Task) -> None:
+            dialog.canceled.connect(task.cancel)
+            task.signals.progress.connect(self._on_progress)
+            task.signals.succeeded.connect(self._on_done)
+            task.signals.failed.connect(self._on_failed)
+            task.signals.finished.connect(dialog.close)
+
         for button in (self.download_button, self.import_button):
             button.setEnabled(False)
         dialog.show()
-        self.runner.start()
+        self.runner = start_task(self.pool, work, self._signals, connect)
 
     def _on_progress(self, p: InstallProgress) -> None:
         if self.progress_dialog is None:
@@ -208,7 +176,6 @@ class ModelDialog(QDialog):
         )
 
     def _on_done(self, name: str) -> None:
-        self.services.use_model(name)
         self.installed.emit(name)
         self.accept()
 
@@ -226,8 +193,14 @@ class ModelDialog(QDialog):
         self.error_box = box
 
     def wait(self, ms: int = 30_000) -> None:
+        """Block until a running install has returned."""
+        self.pool.waitForDone(ms)
+
+    def shutdown(self) -> None:
+        """Cancel a running install and wait for it (at quit); nothing half-installed stays."""
         if self.runner is not None:
-            self.runner.wait(ms)
+            self.runner.cancel()
+        self.wait()
 
 
 def _choice_label(model: RegistryModel) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from motis_desktop.core.search.indexes import CHOICES
+from motis_desktop.core.services import AUTO_EXACT_MAX, STRATEGY_CHOICES
 from motis_desktop.gui.folders_panel import FoldersPanel, Submit
 
 
@@ -41,9 +41,9 @@ class SettingsDialog(QDialog):
             self.model.setCurrentText(active_model)
         self.model.setEnabled(bool(models))
         self.strategy = QComboBox()
-        self.strategy.addItems(list(CHOICES))
+        self.strategy.addItems(list(STRATEGY_CHOICES))
         self.strategy.setCurrentText(strategy)
-        self.strategy.setToolTip("auto: exact search for small libraries, k-means above 100,000 photos")
+        self.strategy.setToolTip(f"auto: exact search for small libraries, k-means above {AUTO_EXACT_MAX:,} photos")
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 1000)
         self.top_k.setValue(top_k)

@@ -156,17 +156,8 @@ class ThumbnailManager(QObject):
     def error(self, path: str) -> str | None:
         return self._failed.get(path)
 
-    def forget(self, path: str) -> None:
-        """Drop cached state for a photo (it changed)."""
-        self._failed.pop(path, None)
-        for key in [k for k in self._pixmaps if k.path == path]:
-            del self._pixmaps[key]
-
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
-
-    def clear_queue(self) -> None:
-        self._queue.clear()
 
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""

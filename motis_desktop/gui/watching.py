@@ -15,8 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
-from motis_desktop.core.library.watcher import FolderWatcher
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import FolderWatcher, Services
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class FolderWatching(QObject):
         self._status_raw.connect(self._on_status)
         self._setup = ThreadPoolExecutor(1, thread_name_prefix="motis-watch-setup")
         self._watcher: FolderWatcher | None = FolderWatcher(
-            self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.paths.home)]
+            self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.home)]
         )
 
     def set_roots(self, roots: list[str]) -> None:

@@ -1,9 +1,12 @@
-"""Background work for the GUI: model loading, library queries, search, indexing.
+"""Background work for the GUI: one worker class (:class:`Task`) and the query thread (:class:`Backend`).
 
-``Backend`` runs jobs one at a time on its own thread with its own
-:class:`Services` (so its own SQLite connection); results come back through
-queued signals to the GUI thread. ``IndexRunner`` is a QThread around the
-core indexer with progress, cancellation and errors as signals.
+Every piece of background work (a library query, loading the model, a search, indexing, installing a
+model) is a :class:`Task`: a callable run off the GUI thread whose outcome comes back to the GUI thread
+through queued signals. Failures are turned into one line by :func:`user_message` in one place.
+
+Threads and SQLite: the GUI thread never touches the library database. Queries and searches run on
+the Backend's single thread with its own :class:`Services` (so its own connection); indexing runs on
+its own thread with another instance. Both come from :meth:`Services.spawn`.
 """
 
 from __future__ import annotations
@@ -11,67 +14,116 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from motis_desktop.core.errors import MotisError
-from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress
-from motis_desktop.core.library.locking import LibraryBusy
-from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.paths import AppPaths
-from motis_desktop.core.services import Services
+from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.services import LibraryBusy, Services
 from motis_desktop.gui.library_model import Row
 
 log = logging.getLogger(__name__)
 
-
-class _JobSignals(QObject):
-    done = Signal(object, object)  # callback, result
-    failed = Signal(object, str)  # callback, message
+Report = Callable[[Any], None]
+Work = Callable[[Report, threading.Event], Any]
 
 
-class _Job(QRunnable):
-    def __init__(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None] | None,
-        signals: _JobSignals,
-    ) -> None:
+class TaskSignals(QObject):
+    """What a :class:`Task` reports; connected slots run on the GUI thread (queued connections).
+
+    Signals:
+        progress: Emitted with each progress record the work reports (``Progress``, ``InstallProgress``).
+        succeeded: Emitted with the work's return value.
+        failed: Emitted with a one-line message for a person when the work raised (bugs are also logged).
+        busy: Emitted with ``LibraryBusy.summary`` when another process holds the library's index lock.
+        finished: Emitted last, whatever the outcome.
+    """
+
+    progress = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    busy = Signal(str)
+    finished = Signal()
+
+
+class Task(QRunnable):
+    """Runs ``work(report, cancel)`` on a pool thread; see :class:`TaskSignals` for what comes back."""
+
+    def __init__(self, work: Work) -> None:
         super().__init__()
-        self.fn, self.on_done, self.on_error, self.signals = fn, on_done, on_error, signals
+        self.work = work
+        self.signals = TaskSignals()
+        self.cancel_event = threading.Event()
+        self.done = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check; what it finished so far is kept."""
+        self.cancel_event.set()
 
     def run(self) -> None:
         try:
-            result = self.fn()
-        except MotisError as exc:
-            self.signals.failed.emit(self.on_error, str(exc))
-        except Exception as exc:  # shown to the user as one line; details in the log
-            log.exception("background job failed")
-            self.signals.failed.emit(self.on_error, f"{type(exc).__name__}: {exc}")
+            result = self.work(self.signals.progress.emit, self.cancel_event)
+        except LibraryBusy as exc:
+            self.signals.busy.emit(exc.summary)
+        except Exception as exc:
+            if not isinstance(exc, MotisError):
+                log.exception("background task failed")
+            else:
+                log.warning("background task failed: %s", exc)
+            self.signals.failed.emit(user_message(exc))
         else:
-            self.signals.done.emit(self.on_done, result)
+            self.signals.succeeded.emit(result)
+        finally:
+            self.done.set()
+            self.signals.finished.emit()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until the work has returned (used at quit); True if it did."""
+        return self.done.wait(timeout_s)
+
+
+def start_task(pool: QThreadPool, work: Work, keep: set[TaskSignals], connect: Callable[[Task], None]) -> Task:
+    """Start ``work`` as a Task on ``pool`` after ``connect(task)`` wired its signals.
+
+    The pool deletes the runnable when it returns; ``keep`` holds the signals until ``finished`` has
+    been delivered, so no queued result is lost with its sender.
+    """
+    task = Task(work)
+    signals = task.signals
+    keep.add(signals)
+    connect(task)
+    signals.finished.connect(lambda: keep.discard(signals))
+    pool.start(task)
+    return task
 
 
 class Backend(QObject):
-    """One background thread that owns a Services instance for queries, model loading and search."""
+    """One background thread, never retired, that owns a Services instance for queries, model loading
+    and search; jobs run in the order they were submitted."""
 
-    def __init__(self, paths: AppPaths, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.paths = paths
+        self._parent_services = services
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # jobs run in order; the Services below is used by this thread only
-        self._signals = _JobSignals()
-        self._signals.done.connect(lambda cb, result: cb(result))
-        self._signals.failed.connect(lambda cb, msg: cb(msg) if cb else None)
+        self.pool.setExpiryTimeout(-1)  # ...which is never retired while idle (the default retires it after 30 s)
+        self._signals: set[TaskSignals] = set()
         self._services: Services | None = None
+        self._owner: int | None = None
 
     @property
     def services(self) -> Services:
         """The worker's Services (call only from jobs)."""
         if self._services is None:
-            self._services = Services(self.paths, background_rebuilds=True)
+            self._services = self._parent_services.spawn(background_rebuilds=True)
+            self._owner = threading.get_ident()
+        assert self._owner == threading.get_ident(), "the backend's Services is used by its own thread only"
         return self._services
 
     def submit(
@@ -79,54 +131,79 @@ class Backend(QObject):
         fn: Callable[[Services], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None] | None = None,
-    ) -> None:
+    ) -> Task:
         """Run ``fn(services)`` in the background; ``on_done(result)``/``on_error(msg)`` on the GUI thread."""
-        self.pool.start(_Job(lambda: fn(self.services), on_done, on_error, self._signals))
+
+        def connect(task: Task) -> None:
+            task.signals.succeeded.connect(on_done)
+            if on_error is not None:
+                task.signals.failed.connect(on_error)
+
+        return start_task(self.pool, lambda report, cancel: fn(self.services), self._signals, connect)
 
     def shutdown(self) -> None:
         self.pool.clear()
         self.pool.waitForDone(10_000)
         if self._services is not None:
-            self._services.close()
-            self._services = None
+            services, self._services = self._services, None
+            # The connection belongs to the worker thread: close it there.
+            self.pool.start(_Closer(services))
+            self.pool.waitForDone(10_000)
+
+
+class _Closer(QRunnable):
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def run(self) -> None:
+        self.services.close()
+
+
+def load_for_search(services: Services, name: str) -> Any:
+    """Load the model, the library's vector index and the query path (runs in the backend thread),
+    so the first search after start-up pays for none of them."""
+    encoder = services.encoder(name)
+    services.search_service.index_for(encoder.model_id)
+    encoder.encode_queries(["warm up"])
+    return encoder
 
 
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
-    return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.store.files()]
+    return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.files()]
 
 
-class IndexRunner(QThread):
-    """Runs the core indexer for one encoder; quit-safe through ``cancel()``."""
+@dataclass(frozen=True)
+class LibrarySnapshot:
+    """What the window shows of the library: its rows and folders, and a recovery notice once."""
 
-    progress = Signal(object)  # core.indexer.Progress
-    finished_ok = Signal(object)  # IndexSummary
-    failed = Signal(str)
-    busy = Signal(str)  # another process holds the library's index lock
+    rows: list[Row]
+    folders: list[str]
+    recovery: str | None = None
 
-    def __init__(self, paths: AppPaths, encoder: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.encoder = encoder
-        self._cancel = threading.Event()
 
-    def cancel(self) -> None:
-        self._cancel.set()
+def library_snapshot(services: Services) -> LibrarySnapshot:
+    """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
+    rows = gallery_rows(services)
+    recovery, services.recovery = services.recovery, None
+    return LibrarySnapshot(rows, [f.path for f in services.folders()], recovery)
 
-    def run(self) -> None:
-        store = LibraryStore(self.paths.library_db)  # its own connection: the GUI keeps reading
-        try:
-            summary: IndexSummary = Indexer(store, self.encoder).run(self._emit_progress, self._cancel)
-            self.finished_ok.emit(summary)
-        except LibraryBusy as exc:
-            self.busy.emit(str(exc))
-        except MotisError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("background job failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        finally:
-            store.close()
 
-    def _emit_progress(self, progress: Progress) -> None:
-        self.progress.emit(progress)
+@dataclass(frozen=True)
+class SettingsOutcome:
+    added: list[str]
+    removed: list[str]
+
+
+def apply_settings(services: Services, values: dict[str, Any]) -> SettingsOutcome:
+    """Apply the library side of the settings dialog (runs in the backend thread)."""
+    services.set_index_strategy(str(values["strategy"]))
+    before = {f.path for f in services.folders()}
+    services.set_folders([str(Path(p)) for p in values["folders"]])  # removed folders' photos stay on disk
+    after = {f.path for f in services.folders()}
+    if values["model"]:
+        active = services.active_model()
+        if active is None or values["model"] != active.name:
+            services.use_model(str(values["model"]))
+    return SettingsOutcome(sorted(after - before), sorted(before - after))

@@ -24,7 +24,7 @@ import stat
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError
+from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.header import DECODABLE, image_size, is_raw_tiff, raw_preview, sniff_format
 
 DEFAULT_MAX_PIXELS = 180_000_000  # ~ 2x PIL's warning limit; 20000x20000 is refused
@@ -46,9 +46,9 @@ def read_image_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise ImageError("file vanished before it could be read") from None
+        raise ImageError("file vanished before it could be read", ImageProblem.VANISHED) from None
     except PermissionError:
-        raise ImageError("permission denied") from None
+        raise ImageError("permission denied", ImageProblem.UNREADABLE) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ImageError("symbolic link loop") from None
@@ -65,7 +65,7 @@ def read_image_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_
             fd = -1
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise ImageError(f"read error: {exc.strerror or exc}") from None
+        raise ImageError(f"read error: {exc.strerror or exc}", ImageProblem.UNREADABLE) from None
     finally:
         if fd >= 0:
             os.close(fd)

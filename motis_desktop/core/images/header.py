@@ -38,6 +38,8 @@ def sniff_format(head: bytes) -> str | None:
         return "webp"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "raw" if head[8:10] == b"CR" else "tiff"  # Canon CR2; other TIFF RAWs: see is_raw_tiff
+    if head[:4] in (b"II+\x00", b"MM\x00+") and head[4:8] in (b"\x08\x00\x00\x00", b"\x00\x08\x00\x00"):
+        return "tiff"  # BigTIFF: 8-byte offsets
     if head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00") or head.startswith(b"FUJIFILMCCD-RAW"):
         return "raw"  # Olympus ORF, Panasonic RW2, Fujifilm RAF
     if head[4:8] == b"ftyp":
@@ -68,6 +70,8 @@ class _Tiff:
             self.endian = ">"
         else:
             raise ValueError("not a TIFF structure")
+        if struct.unpack(self.endian + "H", data[2:4])[0] == 43:
+            raise ValueError("BigTIFF (8-byte offsets): not a camera RAW layout")
         (self.first,) = struct.unpack(self.endian + "I", data[4:8])
 
     def ifd(self, offset: int) -> tuple[dict[int, tuple[int, int, int]], int]:
@@ -263,20 +267,31 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# TIFF field types that can hold ImageWidth/ImageLength: SHORT, LONG, LONG8 (BigTIFF).
+_TIFF_INT_TYPES = {3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}
+
+
 def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    """Size from the first IFD of a classic TIFF (4-byte offsets) or a BigTIFF (8-byte offsets)."""
     endian = "<" if data[:2] == b"II" else ">"
-    (ifd,) = struct.unpack(endian + "I", data[4:8])
-    (count,) = struct.unpack(endian + "H", data[ifd : ifd + 2])
+    (version,) = struct.unpack(endian + "H", data[2:4])
+    if version == 43:  # BigTIFF: u64 IFD offset, u64 entry count, 20-byte entries with 8-byte values
+        (ifd,) = struct.unpack(endian + "Q", data[8:16])
+        (count,) = struct.unpack(endian + "Q", data[ifd : ifd + 8])
+        first, entry_size, value_at = ifd + 8, 20, 12
+    else:
+        (ifd,) = struct.unpack(endian + "I", data[4:8])
+        (count,) = struct.unpack(endian + "H", data[ifd : ifd + 2])
+        first, entry_size, value_at = ifd + 2, 12, 8
     found: dict[int, int] = {}
-    for i in range(count):
-        entry = ifd + 2 + 12 * i
+    for i in range(min(count, 4096)):
+        entry = first + entry_size * i
         tag, typ = struct.unpack(endian + "HH", data[entry : entry + 4])
-        if tag in (256, 257):
-            fmt = endian + ("H" if typ == 3 else "I")
-            size = 2 if typ == 3 else 4
-            (found[tag],) = struct.unpack(fmt, data[entry + 8 : entry + 8 + size])
-    if 256 in found and 257 in found:
-        return found[256], found[257]
+        if tag in (256, 257) and typ in _TIFF_INT_TYPES:
+            code, size = _TIFF_INT_TYPES[typ]
+            (found[tag],) = struct.unpack(endian + code, data[entry + value_at : entry + value_at + size])
+        if 256 in found and 257 in found:
+            return found[256], found[257]
     return None
 
 

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError
+from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.header import image_size, sniff_format
@@ -130,8 +130,8 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         item.vanished, item.error = True, "file vanished before it could be read"
     except ImageError as exc:
         item.error = str(exc)
-        item.vanished = "vanished" in item.error
-        item.transient = item.error in ("permission denied",) or item.error.startswith("read error")
+        item.vanished = exc.kind is ImageProblem.VANISHED
+        item.transient = exc.transient
     except PermissionError:
         item.error, item.transient = "permission denied", True
     except (OSError, MemoryError, ValueError) as exc:

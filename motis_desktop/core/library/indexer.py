@@ -46,7 +46,17 @@ from motis_desktop.core.library.decode_pool import (
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, scan_folder
-from motis_desktop.core.library.store import EncodedFile, FileRecord, LibraryStore, is_within
+from motis_desktop.core.library.store import (
+    ChangedFile,
+    EncodedFile,
+    FileError,
+    FileRecord,
+    Folder,
+    LibraryStore,
+    NewFile,
+    RenamedFile,
+    is_within,
+)
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -101,6 +111,8 @@ class IndexSummary:
 
 
 ProgressFn = Callable[[Progress], None]
+
+log = logging.getLogger(__name__)
 
 
 DEFAULT_SCHEDULE = "overlap"
@@ -202,7 +214,9 @@ class Indexer:
         summary = IndexSummary(model_id=self.encoder.model_id)
         recovery = self.journal.recover()
         if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
-            self.store.commit_batch(self.encoder.model_id, [], [(fid, CRASHED, False) for fid in recovery.culprits], [])
+            self.store.commit_batch(
+                self.encoder.model_id, [], [FileError(fid, CRASHED, False) for fid in recovery.culprits], []
+            )
         folders = self.store.folders()
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         self._scan(scanned, summary, cancel, progress, started)
@@ -218,20 +232,26 @@ class Indexer:
     # -- phase 1: scan and diff ---------------------------------------------
 
     def _scan(
-        self, folders: list, summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None, started: float
+        self,
+        folders: list[Folder],
+        summary: IndexSummary,
+        cancel: threading.Event,
+        progress: ProgressFn | None,
+        started: float,
     ) -> None:
         scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
         by_path = {r.path: r for r in self.store.files() if r.folder_id in scanned_ids}
         embedded = self.store.embedded_ids(self.encoder.model_id)
         seen: set[str] = set()
         new: list[tuple[int, ScanEntry]] = []
-        changed: list[tuple[int, int, int]] = []
+        changed: list[ChangedFile] = []
         known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
         for r in by_path.values():
             known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
+        library_roots = [f.path for f in self.store.folders()]  # links to any of them (or above) are not followed
         for n, folder in enumerate(folders):
             known = known_by_folder.get(folder.id, {})
-            result = scan_folder(folder.path, known, cancel)
+            result = scan_folder(folder.path, known, cancel, library_roots)
             if result.cancelled:
                 summary.cancelled = True
                 return
@@ -244,30 +264,38 @@ class Indexer:
                 if record is None:
                     new.append((folder.id, entry))
                 elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
-                    changed.append((record.id, entry.size, entry.mtime_ns))
+                    changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
                 elif record.id in embedded:
                     summary.unchanged += 1
             if progress:
                 elapsed = time.monotonic() - started
                 progress(
                     Progress(
-                        "scan",
-                        n + 1,
-                        len(folders),
-                        0,
-                        len(summary.skipped),
-                        elapsed,
-                        len(seen) / max(elapsed, 1e-6),
-                        None,
-                        folder.path,
+                        phase="scan",
+                        done=n + 1,
+                        total=len(folders),
+                        encoded=0,
+                        skipped=len(summary.skipped),
+                        elapsed_s=elapsed,
+                        rate=len(seen) / max(elapsed, 1e-6),
+                        eta_s=None,
+                        current=folder.path,
                     )
                 )
         missing = [r for path, r in by_path.items() if path not in seen]
         renamed = _match_renames(missing, new)
-        renamed_paths = {path for _, _, path, _, _ in renamed}
-        renamed_ids = {fid for fid, *_ in renamed}
-        new_rows = [(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
+        renamed_paths = {r.path for r in renamed}
+        renamed_ids = {r.file_id for r in renamed}
+        new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
         removed = [r.id for r in missing if r.id not in renamed_ids]
+        log.info(
+            "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
+            len(new_rows),
+            len(changed),
+            len(renamed),
+            len(removed),
+            summary.unchanged,
+        )
         self.store.apply_scan(new_rows, changed, renamed, removed)
         summary.renamed = len(renamed)
         summary.removed = len(removed)
@@ -300,7 +328,18 @@ class Indexer:
         started = time.monotonic()
         done = 0
         if progress:  # the scan is committed: front ends can show the new files now
-            progress(Progress("encode", 0, total, 0, len(summary.skipped), 0.0, 0.0, None, ""))
+            progress(
+                Progress(
+                    phase="encode",
+                    done=0,
+                    total=total,
+                    encoded=0,
+                    skipped=len(summary.skipped),
+                    elapsed_s=0.0,
+                    rate=0.0,
+                    eta_s=None,
+                )
+            )
         records = {r.id: r for r in todo}
         with self._torch_threads(), self._pool() as pool:
             self.journal.open()
@@ -318,8 +357,15 @@ class Indexer:
                         eta = (total - done) / rate if rate > 0 else None
                         progress(
                             Progress(
-                                "encode", done, total, summary.encoded, len(summary.skipped), elapsed, rate, eta,
-                                batch[-1].path,
+                                phase="encode",
+                                done=done,
+                                total=total,
+                                encoded=summary.encoded,
+                                skipped=len(summary.skipped),
+                                elapsed_s=elapsed,
+                                rate=rate,
+                                eta_s=eta,
+                                current=batch[-1].path,
                             )
                         )  # fmt: skip
                     batch = []
@@ -395,20 +441,24 @@ class Indexer:
                 EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
                 for d, v in pairs
             ]
-        errors = [(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
+        errors = [FileError(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
         summary.encoded += len(encoded)
+        for d in batch:
+            if d.error:
+                what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
+                log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
         summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
 
 
-def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[tuple[int, int, str, int, int]]:
-    """Pair new paths with missing files of equal size and content hash: (file_id, folder_id, path, size, mtime)."""
+def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
+    """Pair new paths with missing files of equal size and content hash."""
     by_size: dict[int, list[FileRecord]] = {}
     for record in missing:
         if record.content_hash:
             by_size.setdefault(record.size, []).append(record)
-    renamed = []
+    renamed: list[RenamedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
         if not candidates:
@@ -420,6 +470,6 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
         for record in candidates:
             if record.content_hash == digest:
                 candidates.remove(record)
-                renamed.append((record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
+                renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
                 break
     return renamed

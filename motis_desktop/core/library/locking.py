@@ -6,6 +6,7 @@ so a stale lock never blocks anyone.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from types import TracebackType
@@ -18,9 +19,21 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
     import msvcrt
 
+log = logging.getLogger(__name__)
+
 
 class LibraryBusy(LibraryError):
-    """Another process is already updating this library."""
+    """Another process is already updating this library; ``holder`` is its pid when known."""
+
+    def __init__(self, holder: str | None = None) -> None:
+        self.holder = holder
+        super().__init__(f"{self.summary}; searching still works — try indexing again when it has finished")
+
+    @property
+    def summary(self) -> str:
+        """What is happening, without advice (front ends add their own)."""
+        who = f" (pid {self.holder})" if self.holder else ""
+        return f"another MoTIS process{who} is updating this library"
 
 
 class IndexLock:
@@ -41,11 +54,8 @@ class IndexLock:
         except OSError:
             holder = _read_pid(fd)
             os.close(fd)
-            who = f" (pid {holder})" if holder else ""
-            raise LibraryBusy(
-                f"another MoTIS process{who} is updating this library; "
-                "searching still works — try indexing again when it has finished"
-            ) from None
+            log.info("index lock %s is held by pid %s", self.path, holder or "unknown")
+            raise LibraryBusy(holder or None) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

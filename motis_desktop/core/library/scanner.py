@@ -1,9 +1,12 @@
 """Find image files under library folders.
 
 Skips hidden files and folders, follows folder symlinks once (loops are
-detected by device/inode), and recognises images by content: a file with an
+detected by device/inode) unless the link points at a library root or a folder
+that contains one (``..``, ``/``, ``~``: following it would pull in the parent's
+files), and recognises images by content: a file with an
 image extension is always a candidate (so a broken one is reported), any other
 file is a candidate only if its first bytes are an image signature.
+Paths longer than the OS allows are reported, never skipped silently.
 Nothing is ever written to the scanned folders.
 """
 
@@ -13,9 +16,11 @@ import errno
 import os
 import stat
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from motis_desktop.core.images.header import sniff_format
+from motis_desktop.core.library.store import is_within
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -47,11 +52,14 @@ def scan_folder(
     root: str,
     known: dict[str, tuple[int, int]] | None = None,
     cancel: threading.Event | None = None,
+    library_roots: Iterable[str] = (),
 ) -> ScanResult:
     """Image candidates under ``root``. ``known`` (path → (size, mtime_ns)) skips content sniffing
-    for files already in the library."""
+    for files already in the library. A folder link whose target is ``root``, one of ``library_roots``
+    or a folder above any of them is not followed (it is reported)."""
     known = known or {}
     result = ScanResult()
+    guarded = {os.path.realpath(r) for r in (root, *library_roots)}
     seen_dirs: set[tuple[int, int]] = set()
     try:
         st = os.stat(root)
@@ -74,7 +82,10 @@ def scan_folder(
             with os.scandir(folder) as it:
                 children = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            result.rejected.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            reason = (
+                _too_long(folder) if exc.errno == errno.ENAMETOOLONG else f"cannot list folder: {exc.strerror or exc}"
+            )
+            result.rejected.append((folder, reason))
             result.unlisted.append(folder)
             continue
         subdirs = []
@@ -85,6 +96,11 @@ def scan_folder(
             try:
                 info = entry.stat(follow_symlinks=True)
             except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:
+                    result.rejected.append((entry.path, _too_long(entry.path)))
+                    if entry.is_dir(follow_symlinks=False):
+                        result.unlisted.append(entry.path)
+                    continue
                 if looks_like_image or entry.is_symlink():
                     reason = (
                         "symbolic link loop"
@@ -96,6 +112,15 @@ def scan_folder(
                     result.rejected.append((entry.path, reason))
                 continue
             if stat.S_ISDIR(info.st_mode):
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    above = next((r for r in sorted(guarded) if is_within(r, target)), None)
+                    if above is not None:
+                        what = "the library folder" if target == above else f"a folder that contains {above}"
+                        result.rejected.append(
+                            (entry.path, f"link to {target}, {what}: not followed (it would index the library twice)")
+                        )
+                        continue
                 key = (info.st_dev, info.st_ino)
                 if key not in seen_dirs:  # symlink loops and repeated links are visited once
                     seen_dirs.add(key)
@@ -109,6 +134,17 @@ def scan_folder(
                 result.entries.append(ScanEntry(entry.path, info.st_size, info.st_mtime_ns))
         stack.extend(reversed(subdirs))
     return result
+
+
+def _too_long(path: str) -> str:
+    try:
+        limit = os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 4096
+    return (
+        f"path too long for this system ({len(os.fsencode(path))} bytes, limit {limit}): "
+        "shorten a folder name above it to index it"
+    )
 
 
 def _has_image_signature(path: str) -> bool:

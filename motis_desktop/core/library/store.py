@@ -9,6 +9,7 @@ valid UTF-8 survive. The schema is versioned with ``PRAGMA user_version``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -17,10 +18,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from motis_desktop.core.errors import LibraryError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 
@@ -117,44 +121,143 @@ class EncodedFile:
     taken_source: str | None = None  # "exif" or "mtime"
 
 
+class NewFile(NamedTuple):
+    """A file the scan found that the library does not know yet."""
+
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class ChangedFile(NamedTuple):
+    """A known file whose size or mtime changed: its embeddings, hash and error are dropped."""
+
+    file_id: int
+    size: int
+    mtime_ns: int
+
+
+class RenamedFile(NamedTuple):
+    """A known file found at a new path with the same content: it keeps its embeddings."""
+
+    file_id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class FileError(NamedTuple):
+    """Why a file could not be indexed; ``transient`` errors are retried on the next run."""
+
+    file_id: int
+    reason: str
+    transient: bool
+
+
 class LibraryCorrupt(LibraryError):
-    """The database file is damaged (or not a database at all)."""
+    """The database file is damaged (or not a database at all): the only reason to set a library aside."""
+
+
+class LibraryUnavailable(LibraryError):
+    """The library cannot be opened or written for a reason that is not damage (permissions, a read-only
+    disk, another process holding it). Nothing was changed; the files stay exactly as they are."""
 
 
 # Larger libraries skip the full page check at start (it reads the whole file); damage found later
 # still surfaces as LibraryCorrupt from the operation that hits it.
 QUICK_CHECK_MAX_BYTES = 1 << 30
 
+_DAMAGE_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True only for SQLite's own verdict that the file is damaged or not a database."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(_DAMAGE_CODES) or (not name and "malformed" in str(exc))
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
 
 class LibraryStore:
-    """All reads and writes of the library database; one connection, serialised by a lock."""
+    """All reads and writes of the library database; one connection, serialised by a lock.
+
+    Opening never mistakes a permission or read-only problem for damage: when the database, its
+    ``-wal``/``-shm`` files or its folder cannot be written, the library is opened read-only
+    (``read_only`` is then the reason) so searching still works, and writes raise
+    :class:`LibraryUnavailable`. Only SQLite's corruption codes or a failed ``quick_check`` raise
+    :class:`LibraryCorrupt`.
+    """
 
     def __init__(self, db_path: Path, timeout_s: float = 10.0) -> None:
         self.db_path = db_path
         self._timeout_s = timeout_s
         self._lock = threading.RLock()
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only: str | None = None
         try:
-            self._conn = sqlite3.connect(str(db_path), timeout=timeout_s, isolation_level=None, check_same_thread=False)
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryUnavailable(
+                f"{db_path.parent}: cannot create the library folder ({exc.strerror or exc})"
+            ) from None
+        self.read_only = write_problem(db_path)
+        try:
+            self._conn = self._connect()
         except sqlite3.Error as exc:
-            raise LibraryError(f"{db_path}: cannot open the library database ({exc})") from None
+            raise self._open_error(exc) from None
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            if not self.read_only:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             if db_path.exists() and db_path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
                 verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":
-                    raise sqlite3.DatabaseError(verdict)
+                    raise LibraryCorrupt(f"{db_path}: integrity check failed: {verdict}")
             self._migrate()
-        except sqlite3.OperationalError as exc:
+        except LibraryError:
             self._conn.close()
-            if "locked" in str(exc):
-                raise LibraryError(f"{db_path}: the library is busy in another MoTIS process; try again") from None
-            raise LibraryCorrupt(f"{db_path}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
+            raise
+        except sqlite3.Error as exc:
             self._conn.close()
-            raise LibraryCorrupt(f"{db_path}: {exc}") from None
+            raise self._open_error(exc) from None
+        if self.read_only:
+            log.info("library %s opened read-only: %s", db_path, self.read_only)
+
+    def _connect(self) -> sqlite3.Connection:
+        kwargs: dict = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
+        if not self.read_only:
+            return sqlite3.connect(str(self.db_path), **kwargs)
+        if not self.db_path.exists():
+            raise LibraryUnavailable(f"{self.db_path}: no library here yet, and {self.read_only}")
+        uri = self.db_path.resolve().as_uri()
+        wal = self.db_path.with_name(self.db_path.name + "-wal")
+        try:
+            wal_empty = not wal.exists() or wal.stat().st_size == 0
+        except OSError:
+            wal_empty = False
+        try:
+            conn = sqlite3.connect(uri + "?mode=ro", uri=True, **kwargs)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return conn
+        except sqlite3.Error as exc:
+            if is_damage(exc) or not wal_empty:
+                raise
+        # No -wal to read and no way to create the -shm: the main file alone is the whole library.
+        return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, **kwargs)
+
+    def _open_error(self, exc: sqlite3.Error) -> LibraryError:
+        if is_damage(exc):
+            return LibraryCorrupt(f"{self.db_path}: {exc}")
+        if _is_busy(exc):
+            return LibraryUnavailable(f"{self.db_path}: the library is busy in another MoTIS process; try again")
+        why = write_problem(self.db_path) or self.read_only
+        reason = f"{exc}; {why}" if why else str(exc)
+        return LibraryUnavailable(f"{self.db_path}: cannot open the library ({reason}); no file was changed")
 
     def close(self) -> None:
         self._conn.close()
@@ -167,6 +270,8 @@ class LibraryStore:
             raise LibraryError(
                 f"{self.db_path}: library was written by a newer MoTIS Desktop (schema {version}); please upgrade"
             )
+        if version < SCHEMA_VERSION and self.read_only:
+            raise LibraryUnavailable(f"{self.db_path}: the library needs an update but {self.read_only}")
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -182,15 +287,25 @@ class LibraryStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); bumps the change counter."""
         with self._lock:
+            if self.read_only:
+                raise LibraryUnavailable(
+                    f"{self.db_path}: the library is read-only here ({self.read_only}); searching works, "
+                    "changes need write access"
+                )
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise LibraryError(
+                if _is_busy(exc):
+                    raise LibraryUnavailable(
                         "the library is busy in another MoTIS process (waited "
                         f"{self._timeout_s:.0f} s to write); try again when it has finished"
                     ) from None
-                raise
+                if is_damage(exc):
+                    raise
+                why = write_problem(self.db_path)
+                raise LibraryUnavailable(
+                    f"{self.db_path}: cannot write the library ({exc}{'; ' + why if why else ''})"
+                ) from None
             try:
                 yield self._conn
                 self._conn.execute(
@@ -366,43 +481,38 @@ class LibraryStore:
 
     def apply_scan(
         self,
-        new: list[tuple[int, str, int, int]],
-        changed: list[tuple[int, int, int]],
-        renamed: list[tuple[int, int, str, int, int]],
+        new: list[NewFile],
+        changed: list[ChangedFile],
+        renamed: list[RenamedFile],
         removed: list[int],
     ) -> None:
-        """One transaction for a scan's differences.
-
-        ``new``: (folder_id, path, size, mtime_ns); ``changed``: (file_id, size, mtime_ns) — their
-        embeddings, hash and error are dropped; ``renamed``: (file_id, folder_id, new_path, size,
-        mtime_ns) — they keep their embeddings; ``removed``: file ids.
-        """
+        """One transaction for a scan's differences (``removed``: file ids)."""
         now = time.time()
         with self.transaction() as conn:
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
-                [(folder, encode_path(path), size, mtime, fid) for fid, folder, path, size, mtime in renamed],
+                [(r.folder_id, encode_path(r.path), r.size, r.mtime_ns, r.file_id) for r in renamed],
             )
-            conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c[0],) for c in changed])
+            conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c.file_id,) for c in changed])
             conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0, "
                 "taken_at = NULL, taken_source = NULL WHERE id = ?",
-                [(size, mtime, fid) for fid, size, mtime in changed],
+                [(c.size, c.mtime_ns, c.file_id) for c in changed],
             )
             conn.executemany(
                 "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
-                [(folder, encode_path(path), size, mtime, now) for folder, path, size, mtime in new],
+                [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, now) for n in new],
             )
 
     def commit_batch(
         self,
         model_id: str,
         encoded: list[EncodedFile],
-        errors: list[tuple[int, str, bool]],
+        errors: list[FileError],
         vanished: list[int],
     ) -> None:
-        """Store a batch's embeddings, decode errors (file_id, reason, transient) and vanished files atomically."""
+        """Store a batch's embeddings, decode errors and vanished files (ids) atomically."""
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
@@ -417,7 +527,7 @@ class LibraryStore:
                 )
             conn.executemany(
                 "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",
-                [(reason, int(transient), fid) for fid, reason, transient in errors],
+                [(e.reason, int(e.transient), e.file_id) for e in errors],
             )
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
 
@@ -506,6 +616,43 @@ class LibraryStore:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(found_ids), -1)
         return np.asarray(found_ids, dtype=np.int64), vectors
+
+
+def write_problem(db_path: Path) -> str | None:
+    """Why the library at ``db_path`` cannot be written by this process (None if it can).
+
+    Checks the folder and each of the database, ``-wal`` and ``-shm`` files that exist, and names the
+    first one that is read-only or belongs to another user.
+    """
+    folder = db_path.parent
+    for part in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return f"{part} cannot be read ({exc.strerror or exc})"
+        if not os.access(part, os.R_OK | os.W_OK):
+            access = "not writable" if os.access(part, os.R_OK) else "neither readable nor writable"
+            return f"{part} is {access} by this user{_owner_note(st)}{_fs_note(part)}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable by this user{_fs_note(folder)}"
+    return None
+
+
+def _owner_note(st: os.stat_result) -> str:
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return f" (it belongs to user id {st.st_uid})"
+    return ""
+
+
+def _fs_note(path: Path) -> str:
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return " (read-only file system)"
+    except (OSError, AttributeError):
+        pass
+    return ""
 
 
 def _file_record(row: tuple) -> FileRecord:

@@ -15,7 +15,6 @@ import html
 import http.client
 import os
 import re
-import socket
 import threading
 import time
 import urllib.error

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from motis_desktop.core.atomic import write_json_atomic
+from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 
@@ -107,6 +107,8 @@ class ModelStore:
 
         if preprocess_config is None:
             preprocess_config = read_preprocess_json(Path(image_file).parent / PREPROCESS_JSON)
+        if not 0 < preprocess_config.size <= 4096:
+            raise ModelError(f"image size must be between 1 and 4096 pixels, not {preprocess_config.size}")
 
         sources = {"image": Path(image_file), "text": Path(text_file)}
         targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
@@ -231,6 +233,7 @@ class ModelStore:
         encoder = validate(sources)  # errors name the user's files, and nothing is copied yet
         staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=self._staging_parent()))
         try:
+            staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
             digest = hashlib.sha256()
             staged: dict[str, Path] = {}
             for role in sorted(sources):
@@ -270,9 +273,30 @@ class ModelStore:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
-            return ModelInfo(**data)
+            info = ModelInfo(**data)
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
+        problem = _manifest_problem(info)
+        if problem:
+            raise ModelError(f"{path}: invalid model manifest ({problem})")
+        return info
+
+
+def _manifest_problem(info: ModelInfo) -> str | None:
+    """What makes a parsed manifest unusable (None if it is fine)."""
+    for key in ("image_size", "embed_dim", "context_length"):
+        value = getattr(info, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return f"{key} must be a positive whole number, not {value!r}"
+    if info.image_size > 4096:
+        return f"image_size {info.image_size} is larger than 4096"
+    for key in ("mean", "std"):
+        values = getattr(info, key)
+        if len(values) != 3 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return f"{key} must be 3 numbers, not {list(values)!r}"
+    if any(v <= 0 for v in info.std):
+        return f"std values must be positive, not {list(info.std)!r}"
+    return None
 
 
 def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:

@@ -203,10 +203,15 @@ def check_text_truncation(encoder: Encoder, queries: Sequence[str] = PROBE_QUERI
 def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int = PROBE_PHOTOS) -> np.ndarray:
     """``count`` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
     out: list[np.ndarray] = []
+    seen: set[tuple[int, int]] = set()
     for path in paths:
         if len(out) >= count:
             break
         try:
+            info = os.stat(path)
+            if (info.st_dev, info.st_ino) in seen:
+                continue  # hard links to one photo would make ties, not a retrieval check
+            seen.add((info.st_dev, info.st_ino))
             rgb = decode_image(read_image_bytes(path), min_side=config.size)
         except Exception:  # unreadable photos are simply not used as probes
             continue

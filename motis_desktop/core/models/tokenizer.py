@@ -121,6 +121,11 @@ def default_tokenizer() -> BPETokenizer:
     return BPETokenizer()
 
 
+def token_count(text: str) -> int:
+    """Tokens ``text`` takes in the model's context, start and end tokens included."""
+    return len(default_tokenizer().encode(text)) + 2
+
+
 def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
     """Token ids ``int64 [N, context_length]`` for one text or a list of texts."""
     batch = [texts] if isinstance(texts, str) else list(texts)

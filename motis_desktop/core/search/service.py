@@ -119,17 +119,19 @@ class SearchService:
         if path is not None and path.exists():
             try:
                 index = STRATEGIES[strategy].load(path, model_id)
+                log.debug("loaded vector index %s (%d vectors)", path, len(index))
                 return _Slot(index, int(index.header.get("library_version", -1)))
             except IndexCorrupt as exc:
                 log.warning("rebuilding vector index: %s", exc)
         return self._build(model_id, strategy, version)
 
     def _build(self, model_id: str, strategy: str, version: int) -> _Slot:
-        started = time.perf_counter()
         ids, vectors = self.store.embeddings(model_id)
         index = make_index(strategy)
         index.build(ids, vectors)
-        index.build_s = time.perf_counter() - started
+        log.info(
+            "built %s vector index of %d vectors for model %s in %.2f s", strategy, len(ids), model_id, index.build_s
+        )
         self._save(model_id, index, version)
         return _Slot(index, version)
 
@@ -149,6 +151,7 @@ class SearchService:
     def _rebuild(self, model_id: str, slot: _Slot) -> None:
         """Replace the slot's index with a fresh build; the old one serves until it is done."""
         slot.rebuilding = True
+        log.info("rebuilding the %s vector index of model %s", slot.index.strategy, model_id)
 
         def work() -> None:
             try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from motis_desktop.core.errors import UnknownStrategy
 from motis_desktop.core.search.indexes.annoy_index import AnnoyIndex
 from motis_desktop.core.search.indexes.base import IndexCorrupt, VectorIndex
 from motis_desktop.core.search.indexes.exact import ExactIndex
@@ -21,12 +22,17 @@ AUTO_EXACT_MAX = 100_000
 AUTO_ANN = "kmeans"
 
 
+def check_strategy(strategy: str) -> str:
+    """``strategy`` itself if it is one of ``CHOICES``; :class:`UnknownStrategy` otherwise."""
+    if strategy not in CHOICES:
+        raise UnknownStrategy(strategy, CHOICES)
+    return strategy
+
+
 def resolve_strategy(strategy: str, n: int) -> str:
     """The concrete strategy for ``strategy`` (may be "auto") and a library of ``n`` vectors."""
-    if strategy == "auto":
+    if check_strategy(strategy) == "auto":
         return "exact" if n <= AUTO_EXACT_MAX else AUTO_ANN
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown index strategy {strategy!r} (choose from {', '.join(CHOICES)})")
     return strategy
 
 
@@ -44,6 +50,7 @@ __all__ = [
     "STRATEGIES",
     "CHOICES",
     "AUTO_EXACT_MAX",
+    "check_strategy",
     "resolve_strategy",
     "make_index",
 ]

@@ -11,14 +11,13 @@ cosine as 1 - d²/2.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from motis_desktop.core.search.indexes.base import VectorIndex, _file_crc32, pad_results, topk_merge
+from motis_desktop.core.search.indexes.base import IndexCorrupt, VectorIndex, _file_crc32, pad_results, topk_merge
 from motis_desktop.core.search.indexes.exact import ExactIndex
 from motis_desktop.core.vectors import l2_normalize
 
@@ -29,15 +28,14 @@ class AnnoyIndex(VectorIndex):
     strategy = "annoy"
 
     def __init__(self, n_trees: int = 16, search_k: int = 16000, delta_threshold: float = 0.05) -> None:
+        super().__init__()
         self.n_trees = n_trees
         self.search_k = search_k
         self.delta_threshold = delta_threshold
-        self._dim = 0
         self._annoy: Any = None
         self._main_ids = np.zeros(0, np.int64)
         self._removed = np.zeros(0, np.int64)  # main ids removed (or replaced) since the build
         self._delta = ExactIndex()
-        self._file: Path | None = None
 
     def params(self) -> dict[str, Any]:
         return {"n_trees": self.n_trees, "search_k": self.search_k, "delta_threshold": self.delta_threshold}
@@ -46,27 +44,19 @@ class AnnoyIndex(VectorIndex):
         main = self._main_ids[~np.isin(self._main_ids, self._removed)] if len(self._removed) else self._main_ids
         return np.concatenate([main, self._delta.ids()])
 
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         from annoy import AnnoyIndex as _Annoy
 
-        started = time.perf_counter()
-        ids = np.asarray(ids, dtype=np.int64)
-        vectors = l2_normalize(vectors) if len(ids) else np.zeros((0, self._dim), np.float32)
-        self._dim = vectors.shape[1] if len(ids) else self._dim
         annoy = _Annoy(max(self._dim, 1), "angular")
         for position, vector in enumerate(vectors):
             annoy.add_item(position, vector)
         annoy.build(self.n_trees, n_jobs=-1)
-        self._annoy, self._file = annoy, None
+        self._annoy = annoy
         self._main_ids = ids.copy()
         self._removed = np.zeros(0, np.int64)
         self._delta = ExactIndex()
-        self.build_s = time.perf_counter() - started
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(ids):
-            return
+    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._mark_removed(ids)
         self._delta.add(ids, vectors)
         self._dim = self._dim or self._delta.dim
@@ -117,7 +107,6 @@ class AnnoyIndex(VectorIndex):
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, side)
-        self._file = side
         return {name: {"size": side.stat().st_size, "crc32": _file_crc32(side)}}
 
     def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:
@@ -130,7 +119,7 @@ class AnnoyIndex(VectorIndex):
             "main_ids": self._main_ids,
             "removed": self._removed,
             "delta_ids": self._delta.ids(),
-            "delta_vectors": self._delta._vectors,
+            "delta_vectors": self._delta.vectors(),
         }
 
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
@@ -147,9 +136,7 @@ class AnnoyIndex(VectorIndex):
             annoy = _Annoy(self._dim, "angular")
             annoy.load(str(path.with_name(names[0])))
             if annoy.get_n_items() != len(self._main_ids):
-                from motis_desktop.core.search.indexes.base import IndexCorrupt
-
                 raise IndexCorrupt(
                     f"{path}: Annoy file holds {annoy.get_n_items()} items, expected {len(self._main_ids)}"
                 )
-            self._annoy, self._file = annoy, path.with_name(names[0])
+            self._annoy = annoy

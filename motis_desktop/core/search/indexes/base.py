@@ -13,6 +13,7 @@ import io
 import json
 import os
 import struct
+import time
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.atomic import write_atomic
+from motis_desktop.core.vectors import l2_normalize
 
 MAGIC = b"MOTISIDX"
 FORMAT_VERSION = 1
@@ -35,13 +37,35 @@ class VectorIndex(ABC):
 
     strategy: str = ""
 
-    @abstractmethod
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Replace the contents with ``ids`` and their ``vectors`` (rows are L2-normalized)."""
+    def __init__(self) -> None:
+        self._dim = 0
+        self.build_s: float | None = None  # seconds the last build() took; None for an index loaded from disk
+        self.disk_bytes: int | None = None  # bytes on disk (with side files) after save() or load()
+        self.header: dict[str, Any] = {}  # the file header it was loaded from (or last saved with)
 
-    @abstractmethod
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the contents with ``ids`` and their ``vectors`` (rows are L2-normalized here)."""
+        started = time.perf_counter()
+        ids = np.asarray(ids, dtype=np.int64)
+        vectors = l2_normalize(vectors) if len(ids) else np.zeros((0, self._dim), np.float32)
+        if len(ids):
+            self._dim = vectors.shape[1]
+        self._build(ids, vectors)
+        self.build_s = time.perf_counter() - started
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Insert vectors; an id already present is replaced."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids):
+            self._add(ids, l2_normalize(vectors))
+
+    @abstractmethod
+    def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the contents; ``ids`` are int64, ``vectors`` unit rows (``[0, dim]`` when empty)."""
+
+    @abstractmethod
+    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert at least one vector (int64 ids, unit rows); an id already present is replaced."""
 
     @abstractmethod
     def remove(self, ids: np.ndarray) -> None:
@@ -74,15 +98,6 @@ class VectorIndex(ABC):
         """True when a full rebuild would restore quality (e.g. too many additions since training)."""
         return False
 
-    def stats(self) -> dict[str, Any]:
-        return {
-            "strategy": self.strategy,
-            "count": len(self),
-            "params": self.params(),
-            "build_s": getattr(self, "build_s", None),
-            "disk_bytes": getattr(self, "disk_bytes", None),
-        }
-
     # -- persistence ---------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
@@ -114,6 +129,7 @@ class VectorIndex(ABC):
             fh.write(payload)
 
         write_atomic(path, write)
+        self.header = header
         self.disk_bytes = path.stat().st_size + sum(s["size"] for s in side.values())
         self._cleanup_side_files(path, side)
 
@@ -149,7 +165,7 @@ class VectorIndex(ABC):
 
     @property
     def dim(self) -> int:
-        return int(getattr(self, "_dim", 0))
+        return self._dim
 
 
 def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -24,10 +24,10 @@ class ExactIndex(VectorIndex):
     strategy = "exact"
 
     def __init__(self, float16: bool = False) -> None:
+        super().__init__()
         self.float16 = float16
         self._ids = np.zeros(0, dtype=np.int64)
         self._vectors = np.zeros((0, 0), dtype=np.float16 if float16 else np.float32)
-        self._dim = 0
         self._view: tuple[np.ndarray, Any] | None = None  # (matrix, torch view of it) for float16 scoring
 
     def params(self) -> dict[str, Any]:
@@ -36,17 +36,17 @@ class ExactIndex(VectorIndex):
     def ids(self) -> np.ndarray:
         return self._ids
 
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self._ids = np.asarray(ids, dtype=np.int64).copy()
-        self._vectors = self._store(vectors) if len(self._ids) else np.zeros((0, 0), self._dtype)
-        self._dim = self._vectors.shape[1] if len(self._ids) else self._dim
+    def vectors(self) -> np.ndarray:
+        """The stored unit vectors, row i belonging to ``ids()[i]`` (float16 when so configured)."""
+        return self._vectors
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(ids):
-            return
+    def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._ids = ids.copy()
+        self._vectors = vectors.astype(self._dtype, copy=False) if len(ids) else np.zeros((0, 0), self._dtype)
+
+    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.remove(ids)
-        new = self._store(vectors)
+        new = vectors.astype(self._dtype, copy=False)
         self._vectors = new if not len(self._ids) else np.vstack([self._vectors, new])
         self._ids = np.concatenate([self._ids, ids])
         self._dim = self._vectors.shape[1]
@@ -114,6 +114,3 @@ class ExactIndex(VectorIndex):
     @property
     def _dtype(self) -> type:
         return np.float16 if self.float16 else np.float32
-
-    def _store(self, vectors: np.ndarray) -> np.ndarray:
-        return l2_normalize(vectors).astype(self._dtype, copy=False)

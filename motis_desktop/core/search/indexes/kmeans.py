@@ -94,12 +94,12 @@ class KMeansIndex(VectorIndex):
     def __init__(
         self, nlist: int | None = None, nprobe: int = 16, iterations: int = 12, seed: int = 0, trained_n: int = 0
     ) -> None:
+        super().__init__()
         self.nlist = nlist
         self.nprobe = nprobe
         self.iterations = iterations
         self.seed = seed
         self.trained_n = trained_n
-        self._dim = 0
         self._clear()
 
     def _clear(self) -> None:
@@ -124,10 +124,7 @@ class KMeansIndex(VectorIndex):
     def ids(self) -> np.ndarray:
         return np.concatenate([self._ids[self._alive], self._pending_ids])
 
-    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        vectors = l2_normalize(vectors) if len(ids) else np.zeros((0, self._dim), np.float32)
-        self._dim = vectors.shape[1] if len(ids) else self._dim
+    def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._clear()
         self.trained_n = len(ids)
         if not len(ids):
@@ -147,11 +144,7 @@ class KMeansIndex(VectorIndex):
         self._pending_vectors = np.zeros((0, self._dim), np.float32)
         self._pending_assign = np.zeros(0, np.int64)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(ids):
-            return
-        vectors = l2_normalize(vectors)
+    def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if not len(self.centroids):  # nothing trained yet: train on what we have
             self.build(np.concatenate([self.ids(), ids]), vectors)
             return

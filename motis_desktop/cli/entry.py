@@ -1,0 +1,46 @@
+"""The ``motis`` command's entry point: hands ``motis search`` to a running query service when
+one is up for the home (``motis serve``), before importing the core, NumPy or torch; everything
+else (and a search with no service) runs ``cli.main`` in this process.
+Set ``MOTIS_NO_SERVICE=1`` to always search in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _command_at(argv: list[str]) -> int | None:
+    """Position of the subcommand: the first argument that is not an option (skipping ``--home VALUE``)."""
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return i
+    return None
+
+
+def _command(argv: list[str]) -> str | None:
+    at = _command_at(argv)
+    return argv[at] if at is not None else None
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    at = _command_at(argv)
+    if at is not None and argv[at] == "search" and not os.environ.get("MOTIS_NO_SERVICE"):
+        from motis_desktop.cli.server import client_home, forward_search, write_reply
+
+        reply = forward_search(client_home(argv[:at]), argv[at + 1 :])
+        if reply is not None:
+            return write_reply(*reply)
+    from motis_desktop.cli.main import main as run
+
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

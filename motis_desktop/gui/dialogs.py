@@ -1,0 +1,19 @@
+"""Small dialogs shared by the window and the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+
+def photos_folder() -> str:
+    """Where a folder dialog starts: the user's Pictures folder if it exists, else the home folder."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and Path(pictures).is_dir() else str(Path.home())
+
+
+def choose_folder(parent: QWidget | None) -> str:
+    """Ask for a folder of photos, starting in Pictures or home; "" when cancelled."""
+    return QFileDialog.getExistingDirectory(parent, "Add a folder of photos", photos_folder())

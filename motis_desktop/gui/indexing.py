@@ -1,0 +1,99 @@
+"""Indexing control for the window: one run at a time, a queued re-run, cancel, retry when busy."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from motis_desktop.core.services import IndexSummary, Progress, Services
+from motis_desktop.gui.workers import Report, Task, TaskSignals, start_task
+
+BUSY_RETRY_MS = 60_000
+
+
+class IndexingController(QObject):
+    """Runs the core indexer on its own thread with its own :class:`Services` (see ``Services.spawn``).
+
+    Signals:
+        started: Emitted when a run begins.
+        progress: Emitted with the core's ``Progress`` records of the running run.
+        finished: Emitted with the run's ``IndexSummary`` when it completed or was cancelled.
+        failed: Emitted with a one-line message when a run stopped on an error.
+        busy: Emitted with a short description when another process is indexing this library;
+            the controller tries again after ``BUSY_RETRY_MS``.
+        stopped: Emitted after every run, whatever its outcome.
+    """
+
+    started = Signal()
+    progress = Signal(Progress)
+    finished = Signal(IndexSummary)
+    failed = Signal(str)
+    busy = Signal(str)
+    stopped = Signal()
+
+    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.task: Task | None = None
+        self.model: str | None = None  # the model to index for; None until one is loaded
+        self.again = False  # run once more when the current run ends (or when a model is ready)
+        self._signals: set[TaskSignals] = set()
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None
+
+    def set_model(self, name: str | None) -> None:
+        """The model whose embeddings indexing brings up to date (None: no model ready)."""
+        self.model = name
+
+    def start(self) -> bool:
+        """Start a run now, or remember to run when the current one ends or a model is ready.
+
+        Returns True if a run started."""
+        if self.task is not None or self.model is None:
+            self.again = True
+            return False
+        self.again = False
+        services, model = self._services.spawn(), self.model
+
+        def work(report: Report, cancel: threading.Event) -> IndexSummary:
+            try:
+                return services.index(model, report, cancel)
+            finally:
+                services.close()  # its connection belongs to this thread
+
+        def connect(task: Task) -> None:
+            task.signals.progress.connect(self.progress.emit)
+            task.signals.succeeded.connect(self.finished.emit)
+            task.signals.failed.connect(self.failed.emit)
+            task.signals.busy.connect(self._busy)
+            task.signals.finished.connect(self._stopped)
+
+        self.task = start_task(self.pool, work, self._signals, connect)
+        self.started.emit()
+        return True
+
+    def cancel(self) -> None:
+        """Stop the running run after its current batch (committed work is kept)."""
+        if self.task is not None:
+            self.task.cancel()
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Cancel and wait for the running run (at quit); the next start resumes where it stopped."""
+        self.again = False
+        self.cancel()
+        self.pool.waitForDone(timeout_ms)
+
+    def _busy(self, message: str) -> None:
+        self.busy.emit(message)
+        QTimer.singleShot(BUSY_RETRY_MS, self, self.start)
+
+    def _stopped(self) -> None:
+        self.task = None
+        self.stopped.emit()
+        if self.again:
+            self.start()

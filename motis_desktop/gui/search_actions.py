@@ -1,0 +1,147 @@
+"""Searching, results, opening photos and their context menu (a mixin of MainWindow)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QPoint, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QListView, QMenu, QWidget
+
+from motis_desktop.core.services import SearchHit
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row
+from motis_desktop.gui.model_state import ModelState
+from motis_desktop.gui.status_bar import StatusBar
+from motis_desktop.gui.texts import NO_MODEL_TEXT
+from motis_desktop.gui.viewer import GridViewer
+from motis_desktop.gui.workers import Backend
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLineEdit, QStackedWidget
+
+    from motis_desktop.core.services import Encoder
+
+RESULT_EDGE = 512  # search results are shown at high resolution
+RESULT_CELL = 300
+
+
+class SearchActions:
+    """Text search, *Find similar*, going back to the gallery, opening photos; part of :class:`MainWindow`."""
+
+    search: QLineEdit
+    view: QListView
+    stack: QStackedWidget
+    model: LibraryModel
+    backend: Backend
+    status: StatusBar
+    encoder: Encoder | None
+    model_state: ModelState
+    _results_for: str | None
+    _gallery: list[Row]
+    grid_viewer: GridViewer
+
+    if TYPE_CHECKING:  # provided by MainWindow
+
+        @property
+        def top_k(self) -> int: ...
+        @property
+        def thumb_size(self) -> int: ...
+        @property
+        def gallery_cell(self) -> int: ...
+        def _set_cell(self, cell: int) -> None: ...
+        def _update_status(self) -> None: ...
+        def _refresh_empty_state(self) -> None: ...
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        if not text or text.lower() == "reset":
+            self.search.clear()
+            self.reset()
+            return
+        if self.model_state == ModelState.LOADING:
+            self.status.set_text("The model is still loading — try again in a moment")
+            return
+        if self.encoder is None:
+            self.status.set_text("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
+            return
+        if not self._gallery:
+            self.status.set_text("Nothing indexed yet — drop a folder of photos on the window")
+            return
+        self.status.set_text(f"Searching for “{text}”…")
+        k = self.top_k
+        self.backend.submit(
+            lambda s: s.search(text, k),
+            lambda hits: self._show_results(text, hits),
+            lambda msg: self.status.set_text(f"Search failed: {msg}"),
+        )
+
+    def find_similar(self, file_id: int, name: str) -> None:
+        """Results: the photos most like ``file_id``; the search box is emptied (its text is not the query)."""
+        if self.encoder is None:
+            return
+        k = self.top_k
+        self.backend.submit(
+            lambda s: s.similar(file_id, k),
+            lambda hits: self._show_results(f"like {name}", hits, clear_search=True),
+            lambda msg: self.status.set_text(f"Search failed: {msg}"),
+        )
+
+    def _show_results(self, label: str, hits: list[SearchHit], clear_search: bool = False) -> None:
+        if clear_search:
+            self.search.blockSignals(True)  # emptying the box must not count as "back to the gallery"
+            self.search.clear()
+            self.search.blockSignals(False)
+        self._results_for = label
+        self._set_cell(RESULT_CELL)
+        self.model.set_rows([Row(h.file_id, h.path, None, h.score) for h in hits], RESULT_EDGE)
+        self.stack.setCurrentWidget(self.view)
+        self.view.scrollToTop()
+        if self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0))
+        self._update_status()
+
+    def escape(self) -> None:
+        """Esc: back to the gallery from results; otherwise clear text typed but never searched."""
+        if self._results_for is not None:
+            self.reset()
+        else:
+            self.search.clear()
+
+    def reset(self) -> None:
+        """Back to the whole gallery (Esc, an empty search box, or the query `reset`)."""
+        if self._results_for is None:
+            return
+        self._results_for = None
+        self.search.clear()
+        self._set_cell(self.gallery_cell)
+        self.model.set_rows(self._gallery, self.thumb_size)
+        self._refresh_empty_state()
+
+    # -- opening, context menu ----------------------------------------------------------
+
+    def open_index(self, index: QModelIndex) -> None:
+        path = index.data(Roles.PATH)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> None:
+        """Open a photo or folder with the system's application; say so when there is none."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+            self.status.set_text(f"No application is set up to open {path}")
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        path = index.data(Roles.PATH)
+        menu = QMenu(self if isinstance(self, QWidget) else None)
+        menu.addAction("View\tSpace", lambda: self.grid_viewer.open(index))
+        menu.addAction("Open in default app", lambda: self.open_index(index))
+        menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
+        menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
+        similar = menu.addAction(
+            "Find similar", lambda: self.find_similar(index.data(Roles.FILE_ID), os.path.basename(path))
+        )
+        similar.setEnabled(self.encoder is not None)
+        menu.exec(self.view.viewport().mapToGlobal(pos))

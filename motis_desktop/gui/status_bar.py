@@ -1,0 +1,97 @@
+"""The window's status bar: a status line, indexing progress with Cancel, skipped files, the model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.services import IndexSummary, Progress
+
+
+class StatusBar(QStatusBar):
+    """Shows what the window reports; holds no state of the library itself.
+
+    Signals:
+        cancel_requested: Emitted when the user presses Cancel during indexing.
+    """
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.model_label = QLabel("Model: loading…")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.progress_label = QLabel()
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop indexing (work done so far is kept)")
+        self.cancel_button.clicked.connect(self._cancel)
+        self.skipped_button = QToolButton()
+        self.skipped_button.setText("Skipped…")
+        self.skipped_button.clicked.connect(self.show_skipped)
+        for widget in (self.progress, self.progress_label, self.cancel_button, self.skipped_button):
+            widget.hide()
+        self.addWidget(self.label, 1)
+        self.addPermanentWidget(self.skipped_button)
+        self.addPermanentWidget(self.progress_label)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.cancel_button)
+        self.addPermanentWidget(self.model_label)
+        self.skipped: list[tuple[str, str]] = []
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+
+    def set_model_text(self, text: str) -> None:
+        self.model_label.setText(text)
+
+    # -- indexing ------------------------------------------------------------------
+
+    def indexing_started(self) -> None:
+        self.progress.setRange(0, 0)
+        self.progress_label.setText("Scanning folders…")
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.show()
+
+    def indexing_progress(self, p: Progress) -> None:
+        if p.phase == "scan":
+            self.progress.setRange(0, 0)
+            self.progress_label.setText(f"Scanning folders {p.done}/{p.total}…")
+            return
+        self.progress.setRange(0, max(p.total, 1))
+        self.progress.setValue(p.done)
+        self.progress.setFormat(f"{p.done}/{p.total}")
+        self.progress_label.setText(f"Indexing · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
+
+    def indexing_stopped(self) -> None:
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.hide()
+
+    def indexing_finished(self, summary: IndexSummary) -> str:
+        """Remember the skipped files and return the one-line outcome of the run."""
+        self.skipped = [(s.path, s.reason) for s in summary.skipped]
+        self.skipped_button.setVisible(bool(self.skipped))
+        verb = "indexing cancelled" if summary.cancelled else "library up to date"
+        return (
+            f"{verb}: {summary.encoded} encoded, {summary.renamed} renamed, {summary.removed} removed, "
+            f"{len(summary.skipped)} skipped"
+        )
+
+    def _cancel(self) -> None:
+        self.progress_label.setText("Cancelling…")
+        self.cancel_requested.emit()
+
+    def show_skipped(self) -> None:
+        lines = "\n".join(f"{path}: {reason}" for path, reason in self.skipped[:500])
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Skipped files",
+            f"{len(self.skipped)} files could not be indexed.",
+            parent=self,
+        )
+        box.setDetailedText(lines)
+        box.exec()

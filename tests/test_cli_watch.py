@@ -1,0 +1,49 @@
+"""`motis watch`: indexes at start, then each change as it happens, until Ctrl+C."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from helpers.watching import write_photos
+
+from motis_desktop.core.services import Services
+
+
+def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_path: Path) -> None:
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
+    services.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "motis_desktop.cli.main", "watch", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(home)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    try:
+        events = [json.loads(lines.get(timeout=120))]
+        while "encoded" not in events[-1]:  # folder status lines come first
+            events.append(json.loads(lines.get(timeout=120)))
+        assert {"folder": str(tmp_path / "lib"), "online": True} in events
+        assert events[-1]["encoded"] == 3
+        for path in write_photos(tmp_path / "card", "red", 2):
+            shutil.copy2(path, tmp_path / "lib" / path.name)
+        second = json.loads(lines.get(timeout=120))
+        assert (second["encoded"], second["unchanged"]) == (2, 3)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

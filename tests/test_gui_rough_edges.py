@@ -1,0 +1,128 @@
+"""Rough edges a new user hit in the desktop app (issue 11's GUI list), each pinned by a test."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from conftest import make_colour_folder
+from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.services import Services
+from motis_desktop.gui import app as app_module
+from motis_desktop.gui.dialogs import photos_folder
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
+from motis_desktop.gui.workers import start_task
+
+
+@pytest.fixture
+def window(qtbot, home: Path, colour_pair) -> MainWindow:
+    services = Services.open(home)
+    services.import_pair(*colour_pair, name="colour")
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    yield win
+    win.close()
+    services.close()
+
+
+def _indexed(win: MainWindow) -> bool:
+    return win.indexer is None and "up to date" in win.status_label.text()
+
+
+def test_status_says_indexing_while_indexing(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    make_colour_folder(tmp_path / "a", per_colour=1)
+    window.add_folders([str(tmp_path / "a")])
+    qtbot.waitUntil(lambda: _indexed(window), timeout=60_000)
+    make_colour_folder(tmp_path / "b", per_colour=1)
+    seen: list[str] = []
+    window.indexing.progress.connect(lambda _p: seen.append(window.status_label.text()))
+    window.add_folders([str(tmp_path / "b")])
+    qtbot.waitUntil(lambda: bool(seen) and _indexed(window), timeout=60_000)
+    assert all("up to date" not in text for text in seen), seen
+    assert all("indexing" in text for text in seen), seen
+
+
+def test_escape_clears_text_that_was_never_searched(qtbot, window: MainWindow) -> None:
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "sunset over the")
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert window.search.text() == ""
+
+
+def test_search_box_is_emptied_by_find_similar(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    make_colour_folder(tmp_path / "photos", per_colour=2)
+    window.add_folders([str(tmp_path / "photos")])
+    qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 12, timeout=60_000)
+    window.search.setText("red")
+    window.run_search()
+    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    first = window.model.rows()[0]
+    window.find_similar(first.file_id, "p")
+    qtbot.waitUntil(lambda: window._results_for == "like p", timeout=10_000)
+    assert window.search.text() == ""
+    assert window.model.rowCount() == 11  # still the results: emptying the box did not go back
+
+
+def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, monkeypatch) -> None:
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)
+    window.open_path("/photos/a.jpg")
+    assert "No application" in window.status_label.text()
+    assert "/photos/a.jpg" in window.status_label.text()
+
+
+def test_folder_dialog_starts_in_pictures_or_home(qtbot, window: MainWindow, monkeypatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _parent, _title, start: asked.append(start) or "")
+    window.choose_folder()
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    assert asked == [photos_folder()]
+    assert asked[0] in (pictures, str(Path.home()))
+
+
+def test_settings_dialog_is_deleted_after_use(qtbot, window: MainWindow) -> None:
+    """Quitting after Settings printed "shared QObject was deleted directly": the dialog outlived its use
+    as a child of the window. Now it is deleted when closed, and quitting afterwards logs no Qt warning
+    (pytest-qt fails the test on any)."""
+    QTimer.singleShot(0, lambda: next(w for w in window.findChildren(QDialog) if w.isVisible()).reject())
+    window.open_settings()
+    qtbot.waitUntil(lambda: not window.findChildren(SettingsDialog), timeout=5_000)
+    window.close()
+
+
+def test_log_file_receives_failures_and_qt_warnings(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    log_file = tmp_path / "motis-desktop.log"
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    previous = qInstallMessageHandler(None)  # pytest-qt's handler, put back below
+    failed: list[str] = []
+    try:
+        app_module.setup_logging(log_file)
+        qWarning("a Qt warning for the log")
+
+        def download(_report, _cancel):  # type: ignore[no-untyped-def]
+            raise MotisError("download timed out after 30 s")
+
+        pool, keep = QThreadPool(), set()
+        start_task(pool, download, keep, lambda task: task.signals.failed.connect(failed.append))
+        qtbot.waitUntil(lambda: bool(failed), timeout=10_000)
+        pool.waitForDone()
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+                root.removeHandler(handler)
+        root.setLevel(level)
+        qInstallMessageHandler(previous)
+    text = log_file.read_text(encoding="utf-8")
+    assert "WARNING qt: a Qt warning for the log" in text
+    assert "download timed out after 30 s" in text

@@ -1,0 +1,43 @@
+"""The hidden start-up probe of ``motis-desktop`` (smoke tests and start-up benchmarks use it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.startup_probe import MARK_READY, MARK_RESULTS, MARK_SHOWN
+
+
+def _run_gui(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MOTIS_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "motis_desktop", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_quit_after_show_says_so_and_exits_cleanly(home: Path) -> None:
+    proc = _run_gui(home, "--quit-after-show")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [MARK_SHOWN]
+
+
+def test_probe_search_types_the_query_and_reports_the_results(home: Path, tmp_path: Path, colour_pair) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, bgr in {"red": (30, 30, 220), "blue": (220, 40, 30)}.items():
+        for i in range(3):
+            cv2.imwrite(str(photos / f"{name}-{i}.png"), np.full((48, 64, 3), bgr, np.uint8))
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(photos)])
+    services.index()
+    services.close()
+    proc = _run_gui(home, "--probe-search", "red")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [MARK_SHOWN, MARK_READY, f"{MARK_RESULTS} 6"]
