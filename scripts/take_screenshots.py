@@ -4,8 +4,9 @@ Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_scre
 
 Builds a throw-away library in a temp home: scikit-image's sample photos plus
 colour-coded images, the hand-made colour model (models/colour_model.py),
-then grabs the gallery and the results for "red" from the screen, and the
-in-app viewer showing a HEIC photo (chelsea.heic).
+then grabs the gallery, the results for "red" (the relevance cut-off: just the red
+photos, with "Show N more" in the status bar), "red + yellow", and the in-app
+viewer showing a HEIC photo (chelsea.heic).
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def main() -> None:
         window.run_search()
         wait(app, lambda: window._results_for == "red")
         grab(app, window, out / "screenshot-results.png")
+        window.search.setText("red + yellow")
+        window.run_search()
+        wait(app, lambda: window._results_for == "red + yellow")
+        window.search.setCursorPosition(0)
+        grab(app, window, out / "screenshot-cutoff.png")
         window.reset()
         wait(app, lambda: window.model.rowCount() == 30)
         row = window.model.row_of(str(photos / "chelsea.heic"))

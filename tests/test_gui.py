@@ -79,9 +79,14 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
     rows = window.model.rows()
-    assert len(rows) == 30 and [colours[r.path] for r in rows[:5]] == ["red"] * 5
+    assert [colours[r.path] for r in rows] == ["red"] * 5  # the relevance cut-off: just the red photos
     assert all(r.score is not None for r in rows) and window.model.edge == 512  # high-res results
-    assert "results for “red”" in window.status_label.text()
+    assert "5 results that stand out for “red”" in window.status_label.text()
+    assert window.more_button.isVisible() and window.more_button.text() == "Show 25 more"
+    window.more_button.click()  # below the cut-off, best first
+    qtbot.waitUntil(lambda: window.model.rowCount() == 30, timeout=10_000)
+    assert [colours[r.path] for r in window.model.rows()[:5]] == ["red"] * 5
+    window.search.setFocus()
 
     qtbot.keyClick(window.search, Qt.Key.Key_Down)  # into the grid, first result selected
     assert window.view.hasFocus() and window.view.currentIndex().row() == 0
@@ -104,11 +109,11 @@ def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_p
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
     green = next(r for r in window.model.rows() if colours[r.path] == "green")
-    window.find_similar(green.file_id, "g")
-    qtbot.waitUntil(lambda: window._results_for == "like g", timeout=10_000)
+    window.find_similar(green.path)
+    qtbot.waitUntil(lambda: window._results_for == f'"{green.path}"', timeout=10_000)
     rows = window.model.rows()
     assert green.path not in [r.path for r in rows]
-    assert [colours[r.path] for r in rows[:2]] == ["green", "green"]
+    assert [colours[r.path] for r in rows] == ["green", "green"]
 
 
 def test_only_visible_thumbnails_are_requested(qtbot, tmp_path: Path) -> None:
@@ -258,7 +263,7 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     window.search.setText("red")
     window.run_search()
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
-    assert window.model.rowCount() == 6  # top-K 7, but only 6 photos remain
+    assert window.model.rowCount() == 1 and window.more_button.text() == "Show 5 more"  # page 7, 6 photos left
 
 
 def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path, registry, tmp_path: Path) -> None:

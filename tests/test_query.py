@@ -94,6 +94,13 @@ def test_cutoff_passes_the_outliers_only() -> None:
     assert sum(cut.passes(s) for s in background) == 10
 
 
+def test_cutoff_holds_when_half_the_library_matches() -> None:
+    rng = np.random.default_rng(1)
+    background = np.concatenate([rng.normal(0.0, 0.01, 30), rng.normal(0.99, 0.001, 30)])
+    cut = relevance_cutoff(background)
+    assert sum(cut.passes(s) for s in background) == 30
+
+
 # -- known answers with the colour model ------------------------------------------------
 
 

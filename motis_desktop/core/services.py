@@ -30,6 +30,7 @@ from motis_desktop.core.library.store import (
     LibraryCorrupt,
     LibraryStore,
     LibraryUnavailable,
+    PhotoDate,
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
@@ -44,7 +45,7 @@ from motis_desktop.core.models.registry import (
 )
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
-from motis_desktop.core.search.query import SYNTAX_HELP, Query, Term, parse_query
+from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, format_date
 from motis_desktop.core.search.text_cache import TextVectorCache
@@ -57,6 +58,8 @@ __all__ = [
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",
+    "IMAGE_SUFFIXES",
+    "PhotoDate",
     "Query",
     "QueryResult",
     "format_date",
@@ -369,6 +372,10 @@ class Services:
     def files(self) -> list[FileRecord]:
         """Every file of the library."""
         return self.store.files()
+
+    def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
+        """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
+        return self.store.dates(file_ids)
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -30,9 +29,10 @@ from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.model_state import ModelLifecycle, ModelState
 from motis_desktop.gui.search_actions import SearchActions
+from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
 from motis_desktop.gui.settings_actions import SettingsActions
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
+from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
@@ -99,10 +99,10 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         toolbar = QToolBar("Search", self)
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        self.search = QLineEdit()
-        self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
-        self.search.returnPressed.connect(self.run_search)
+        self.search = SearchBox()  # query language tooltip, photo drops, search as you pause
+        self.searcher = SearchController(self.backend.submit, self.search, lambda: self.top_k)
+        self.searcher.results.connect(self._show_results)
+        self.search.submitted.connect(self.run_search)
         self.search.textChanged.connect(lambda text: self.reset() if not text and self._results_for else None)
         self.search.installEventFilter(self)  # Down arrow moves into the grid
         toolbar.addWidget(self.search)
@@ -120,6 +120,9 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.status_label = self.status.label
+        self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
+        self.status.addWidget(self.more_button)
+        self.searcher.status.connect(self.status.set_text)
 
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -173,9 +176,10 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        if self._results_for is not None:
-            n = self.model.rowCount()
-            self.status.set_text(f"{n} result{'s' if n != 1 else ''} for “{self._results_for}” — Esc to go back")
+        if self._results_for is not None and self.searcher.shown is not None and self.searcher.pending is None:
+            self.status.set_text(result_summary(self._results_for, self.searcher.shown.result))
+        elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
+            self.status.set_text(self.searcher.waiting_message() or "")
         else:
             self.status.set_text(f"{len(self._gallery)} photos" + (f" · {self._note}" if self._note else ""))
 

@@ -21,8 +21,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import LibraryBusy, Services
-from motis_desktop.gui.library_model import Row
+from motis_desktop.core.services import LibraryBusy, PhotoDate, Services
+from motis_desktop.gui.library_model import Row, date_label
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,16 @@ def load_for_search(services: Services, name: str) -> Any:
 
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
-    return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.files()]
+    files = services.files()
+    dates = services.photo_dates(r.id for r in files)
+    return [
+        Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(*_date(dates.get(r.id))))
+        for r in files
+    ]
+
+
+def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:
+    return (date.taken_at, date.source) if date else (None, None)
 
 
 @dataclass(frozen=True)
