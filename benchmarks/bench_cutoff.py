@@ -49,7 +49,7 @@ RANDOM_QUERIES = [
 
 def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> None:
     from colour_model import PALETTE, build_colour_pair
-    from conftest import make_colour_folder
+    from helpers.photos import make_colour_folder
     from PIL import Image
     from skimage import data
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server (the test helpers default to offscreen)
+os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server
 sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests")]
 
 
@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     from colour_model import build_colour_pair
-    from conftest import make_colour_folder
+    from helpers.photos import make_colour_folder
     from PIL import Image
     from PySide6.QtWidgets import QApplication
     from skimage import data

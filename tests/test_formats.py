@@ -41,7 +41,8 @@ def test_dng_is_raw_and_its_preview_is_the_jpeg(tmp_path: Path) -> None:
     data = make_dng(tmp_path / "p.dng", arrow(), orientation=6).read_bytes()
     assert is_raw_tiff(data)
     preview = raw_preview(data)
-    assert preview is not None and preview[1] == 6
+    assert preview is not None
+    assert preview[1] == 6
     assert preview[0].startswith(b"\xff\xd8\xff")
 
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog

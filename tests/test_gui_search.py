@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import COLOURS, colour_image, make_colour_folder, write_image
 from helpers.exif import write_photo_with_date
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -87,14 +87,17 @@ def _search(qtbot, win: MainWindow, text: str) -> None:
 
 def test_unknown_word_shows_no_good_matches_and_offers_more(qtbot, window: MainWindow) -> None:
     _search(qtbot, window, "zebra")
-    assert window.model.rowCount() == 0 and "No good matches for “zebra”" in window.status_label.text()
-    assert window.more_button.isVisible() and window.more_button.text() == "Show 31 more"
+    assert window.model.rowCount() == 0
+    assert "No good matches for “zebra”" in window.status_label.text()
+    assert window.more_button.isVisible()
+    assert window.more_button.text() == "Show 31 more"
 
 
 def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
     window.settings.setValue("top_k", 10)
     _search(qtbot, window, "blue")
-    assert window.model.rowCount() == 5 and window.more_button.text() == "Show 10 more"
+    assert window.model.rowCount() == 5
+    assert window.more_button.text() == "Show 10 more"
     window.more_button.click()
     qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()[:5]] == ["blue"] * 5
@@ -115,7 +118,8 @@ def test_unknown_operator_is_a_one_line_status(qtbot, window: MainWindow) -> Non
     window.search.setText("red colour:blue")
     window.run_search()
     qtbot.waitUntil(lambda: "unknown operator 'colour:'" in window.status_label.text(), timeout=30_000)
-    assert "\n" not in window.status_label.text() and window._results_for is None
+    assert "\n" not in window.status_label.text()
+    assert window._results_for is None
 
 
 def test_photo_dropped_on_the_search_box_finds_similar(
@@ -128,7 +132,8 @@ def test_photo_dropped_on_the_search_box_finds_similar(
         QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     window.search.dropEvent(drop)
-    assert drop.isAccepted() and window.search.text() == f'"{photo}"'
+    assert drop.isAccepted()
+    assert window.search.text() == f'"{photo}"'
     qtbot.waitUntil(lambda: window._results_for == f'"{photo}"', timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
 

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 
 import motis_desktop.core.library.store as store_module
 from motis_desktop.core.services import Services

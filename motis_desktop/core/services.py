@@ -463,7 +463,12 @@ class Services:
 
         changes: queue.Queue[set[str] | None] = queue.Queue()
         watcher = self.watch(changes.put, on_status, **options)
-        stopper = threading.Thread(target=lambda: (stop.wait(), changes.put(None)), daemon=True)
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            changes.put(None)
+
+        stopper = threading.Thread(target=wake_on_stop, daemon=True)
         stopper.start()
         try:
             roots: set[str] | None = None  # first run: everything

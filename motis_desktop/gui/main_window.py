@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
@@ -82,11 +83,15 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
 
     @property
     def top_k(self) -> int:
-        return int(self.settings.value("top_k", DEFAULT_TOP_K))
+        return self._int_setting("top_k", DEFAULT_TOP_K)
 
     @property
     def thumb_size(self) -> int:
-        return int(self.settings.value("thumb_size", DEFAULT_THUMB))
+        return self._int_setting("thumb_size", DEFAULT_THUMB)
+
+    def _int_setting(self, key: str, default: int) -> int:
+        value = self.settings.value(key, default)
+        return int(value) if isinstance(value, (int, str)) else default
 
     @property
     def indexer(self) -> object | None:
@@ -126,19 +131,24 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
 
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add folder…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.choose_folder)
-        settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"), triggered=self.open_settings)
-        install = QAction("&Install model…", self, triggered=self.open_model_dialog)
-        reindex = QAction("&Update index", self, shortcut=QKeySequence("F5"), triggered=self.start_indexing)
-        quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        add = self._action("&Add folder…", self.choose_folder, QKeySequence(QKeySequence.StandardKey.Open))
+        settings = self._action("&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
+        install = self._action("&Install model…", self.open_model_dialog)
+        reindex = self._action("&Update index", self.start_indexing, QKeySequence("F5"))
+        quit_ = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         for action in (add, reindex, install, settings, quit_):
             menu.addAction(action)
         self.addActions([add, reindex, settings, quit_])
         for keys in ("Ctrl+F", "/"):
-            QShortcut(QKeySequence(keys), self, activated=self._focus_search)
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape, context=Qt.ShortcutContext.WindowShortcut
-        )
+            QShortcut(QKeySequence(keys), self, self._focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape, Qt.ShortcutContext.WindowShortcut)
+
+    def _action(self, text: str, slot: Callable[[], object], keys: QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(keys)
+        action.triggered.connect(slot)
+        return action
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:

@@ -116,7 +116,7 @@ class SearchController(QObject):
     status = Signal(str)  # a line for the status bar
     more_changed = Signal(int)  # how many more results the "show more" control offers (0: hide it)
 
-    def __init__(self, submit: Callable[..., None], box: SearchBox, page: Callable[[], int]) -> None:
+    def __init__(self, submit: Callable[..., object], box: SearchBox, page: Callable[[], int]) -> None:
         """``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background; ``page()`` is how many
         more results one "show more" adds (the top-K setting)."""
         super().__init__(box)

@@ -75,6 +75,6 @@ class FolderWatching(QObject):
         log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
 
 
-def _log_failure(future) -> None:  # type: ignore[no-untyped-def]
+def _log_failure(future) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("cannot watch library folders: %s", future.exception())

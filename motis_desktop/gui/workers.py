@@ -129,8 +129,8 @@ class Backend(QObject):
     def submit(
         self,
         fn: Callable[[Services], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None] | None = None,
+        on_done: Callable[[Any], object],
+        on_error: Callable[[str], object] | None = None,
     ) -> Task:
         """Run ``fn(services)`` in the background; ``on_done(result)``/``on_error(msg)`` on the GUI thread."""
 

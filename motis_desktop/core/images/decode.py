@@ -150,7 +150,8 @@ def _decode_heic(data: bytes, max_pixels: int) -> np.ndarray:
         raise ImageError("HEIC support not installed (pip install pillow-heif)") from None
     try:
         heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
-        _check_pixels(*heif.size, max_pixels)  # from the container, before any pixel is decoded
+        width, height = heif.size
+        _check_pixels(width, height, max_pixels)  # from the container, before any pixel is decoded
         image = np.asarray(heif)  # libheif applies the rotation and mirroring stored in the file
     except ImageError:
         raise
@@ -168,7 +169,7 @@ def _decode_avif(data: bytes, max_pixels: int) -> np.ndarray:
         raise ImageError("AVIF support not installed (Pillow was built without libavif)")
     try:
         with Image.open(io.BytesIO(data), formats=["AVIF"]) as im:
-            _check_pixels(*im.size, max_pixels)
+            _check_pixels(im.size[0], im.size[1], max_pixels)
             upright = ImageOps.exif_transpose(im)  # Pillow reports the file's rotation/mirror as EXIF orientation
             image = np.asarray(upright.convert("RGB"))
     except ImageError:
@@ -181,7 +182,7 @@ def _decode_avif(data: bytes, max_pixels: int) -> np.ndarray:
 
 
 def _decode_raw(data: bytes, min_side: int | None, max_pixels: int) -> np.ndarray:
-    found = raw_preview(data)
+    found: tuple[bytes | np.ndarray, int] | None = raw_preview(data)
     if found is None:
         found = _libraw_preview(data)
     preview, orientation = found

@@ -341,6 +341,6 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
         return PreprocessConfig()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))  # type: ignore[arg-type]
+        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None
