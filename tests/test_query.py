@@ -63,6 +63,14 @@ def test_image_path_is_a_term(tmp_path: Path) -> None:
     assert parse_query(f"{photo} + 2:snow").terms == (Term(1.0, image=str(photo)), Term(2.0, text="snow"))
 
 
+def test_relative_image_path_is_a_term(tmp_path: Path) -> None:
+    photo = write_image(tmp_path / "sub" / "green_1.png", colour_image(COLOURS["green"], 32, 32, 1))
+    assert parse_query("sub/green_1.png + red", cwd=str(tmp_path)).terms == (
+        Term(1.0, image=str(photo)),
+        Term(1.0, text="red"),
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -71,6 +79,7 @@ def test_image_path_is_a_term(tmp_path: Path) -> None:
         ("red sort:size", "sort:size is not known"),
         ("red after:2022 before:2021", "after: must be earlier than before:"),
         ("red + /nope/cat.jpg", "no such image file"),
+        ("red + cat.jpg", "no such image file"),
         ("2:", "needs a term after it"),
     ],
 )

@@ -496,6 +496,15 @@ class Services:
         terms = [t.text for t in parse_query(text).terms if t.text]
         return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
 
+    def warm_up(self, model: str | None = None) -> Encoder:
+        """Load the named or active model, its vector index and the query path once, so the first search
+        pays for none of them; returns the encoder."""
+        encoder = self.encoder(model)
+        self.search_service.index_for(encoder.model_id)
+        encoder.encode_queries(["warm up"])
+        log.debug("warmed up model %s", encoder.model_id)
+        return encoder
+
     def update_search_index(self, model: str | None = None) -> None:
         """Bring the vector index of the named or active model up to date now (instead of at the next search)."""
         self.search_service.index_for(self.model_info(model).model_id)

@@ -37,7 +37,8 @@ def quote_path(path: str) -> str:
 class SearchBox(QLineEdit):
     """The query line: syntax tooltip, image drops, and a pause timer for search-as-you-type."""
 
-    submitted = Signal(str)  # a query to run (Enter, a drop, or a pause in typing)
+    submitted = Signal(str)
+    """Emitted with a query to run (Enter, a drop, or a pause in typing)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -112,9 +113,12 @@ class _Shown:
 class SearchController(QObject):
     """Runs queries in the backend, queues one while the model loads, and offers "show N more"."""
 
-    results = Signal(str, object)  # query text, QueryResult
-    status = Signal(str)  # a line for the status bar
-    more_changed = Signal(int)  # how many more results the "show more" control offers (0: hide it)
+    results = Signal(str, QueryResult)
+    """Emitted with the query text and its ``QueryResult``."""
+    status = Signal(str)
+    """Emitted with a line for the status bar."""
+    more_changed = Signal(int)
+    """Emitted with how many more results the "show more" control offers (0: hide it)."""
 
     def __init__(self, submit: Callable[..., object], box: SearchBox, page: Callable[[], int]) -> None:
         """``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background; ``page()`` is how many

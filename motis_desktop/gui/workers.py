@@ -163,10 +163,7 @@ class _Closer(QRunnable):
 def load_for_search(services: Services, name: str) -> Any:
     """Load the model, the library's vector index and the query path (runs in the backend thread),
     so the first search after start-up pays for none of them."""
-    encoder = services.encoder(name)
-    services.search_service.index_for(encoder.model_id)
-    encoder.encode_queries(["warm up"])
-    return encoder
+    return services.warm_up(name)
 
 
 def gallery_rows(services: Services) -> list[Row]:
