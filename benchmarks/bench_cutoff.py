@@ -47,18 +47,27 @@ RANDOM_QUERIES = [
 ]
 
 
-def colour_library(tmp: Path, per_colour: int) -> None:
+def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> None:
     from colour_model import PALETTE, build_colour_pair
-    from conftest import make_colour_folder
+    from helpers.photos import make_colour_folder
+    from PIL import Image
+    from skimage import data
 
     from motis_desktop.core.services import Services
 
-    colours = make_colour_folder(tmp / "colours", per_colour=per_colour)
-    services = Services.open(tmp / "home-colour")
-    services.models.import_pair(*build_colour_pair(tmp / "colour-model"), name="colour")
-    services.add_folders([str(tmp / "colours")])
+    name = "colours+photos" if with_photos else "colours"
+    colours = make_colour_folder(tmp / name, per_colour=per_colour)
+    if with_photos:  # real photos the colour model has no word for (counted as matching nothing)
+        for photo in ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field"):
+            path = tmp / name / f"{photo}.jpg"
+            Image.fromarray(getattr(data, photo)()).convert("RGB").save(path, quality=90)
+            colours[str(path)] = "photo"
+    services = Services.open(tmp / f"home-{name}")
+    services.models.import_pair(*build_colour_pair(tmp / f"colour-model-{name}"), name="colour")
+    services.add_folders([str(tmp / name)])
     services.index()
-    print(f"## colour library: {len(colours)} photos, {per_colour} per colour, colour model")
+    extra = " + 6 scikit-image photos" if with_photos else ""
+    print(f"\n## colour library: {len(colours)} photos, {per_colour} per colour{extra}, colour model")
     print(f"{'query':10} {'returned':>8} {'true':>5} {'precision':>9} {'recall':>6}  threshold")
     tp_all = ret_all = true_all = 0
     for word in list(PALETTE) + ["zebra", "sunset", "qwxz"]:
@@ -70,7 +79,11 @@ def colour_library(tmp: Path, per_colour: int) -> None:
         recall = tp / len(truth) if truth else 1.0
         tp_all, ret_all, true_all = tp_all + tp, ret_all + len(got), true_all + len(truth)
         threshold = result.cutoff.threshold if result.cutoff else float("nan")
-        print(f"{word:10} {len(got):8d} {len(truth):5d} {precision:9.3f} {recall:6.3f}  {threshold:.4f}")
+        wrong = ", ".join(sorted(Path(p).name for p in got - truth))
+        print(
+            f"{word:10} {len(got):8d} {len(truth):5d} {precision:9.3f} {recall:6.3f}  {threshold:.4f}"
+            + (f"  false: {wrong}" if wrong else "")
+        )
     print(
         f"overall: precision {tp_all / max(ret_all, 1):.3f}, recall {tp_all / max(true_all, 1):.3f} "
         f"({tp_all} of {ret_all} returned are true; {true_all} true)"
@@ -124,14 +137,14 @@ def random_clip_library(tmp: Path, photos: int) -> None:
     print(
         f"\n## random-weights ViT-B/32 CLIP (seed 0): {total} photos (indexed in {time.perf_counter() - started:.0f} s)"
     )
-    print(f"{'query':24} {'returned':>8}  {'median':>7} {'spread':>7} {'threshold':>9} {'best':>7}")
+    print(f"{'query':24} {'returned':>8}  {'centre':>7} {'spread':>7} {'threshold':>9} {'best':>7}")
     returned = []
     for q in RANDOM_QUERIES:
         result = services.query(q)
         best = services.query(q, limit=1, cutoff=False).hits[0].score
         c = result.cutoff
         returned.append(len(result.hits))
-        print(f"{q:24} {len(result.hits):8d}  {c.median:7.4f} {c.spread:7.4f} {c.threshold:9.4f} {best:7.4f}")
+        print(f"{q:24} {len(result.hits):8d}  {c.centre:7.4f} {c.spread:7.4f} {c.threshold:9.4f} {best:7.4f}")
     print(
         f"queries returning nothing: {sum(r == 0 for r in returned)}/{len(returned)}; "
         f"mean returned {np.mean(returned):.2f} of {total}; max {max(returned)}"
@@ -146,6 +159,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         colour_library(Path(tmp), args.per_colour)
+        colour_library(Path(tmp), args.per_colour, with_photos=True)
         random_clip_library(Path(tmp), args.photos)
 
 

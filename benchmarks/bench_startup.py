@@ -60,7 +60,9 @@ def time_gui(cmd: list[str], home: Path) -> dict[str, float]:
     """Seconds from launch to each start-up marker the GUI prints."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MOTIS_HOME": str(home)}
     start = time.perf_counter()
-    proc = subprocess.Popen([*cmd, "--probe-search", "red"], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [*cmd, "--probe-search", "red"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
     times: dict[str, float] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -94,6 +96,7 @@ def main() -> None:
         "venv": ([sys.executable, "-m", "motis_desktop"], [str(venv_bin / "motis")]),
         "bundle": ([str(bundle / "motis-desktop")], [str(bundle / "motis")]),
     }
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         home = make_home(Path(tmp))
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
@@ -107,6 +110,7 @@ def main() -> None:
         }
         for name, rows in runs.items()
     }
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()[0], "cores": os.cpu_count()}
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -115,6 +119,8 @@ def main() -> None:
     for key in keys:
         cells = "".join(f"{result[n]['cold'][key]:16.2f}{result[n]['warm_median'][key]:16.2f}" for n in builds)
         print(f"{key:28}{cells}")
+    load = result["load_average"]
+    print(f"load average {load['before']:.1f} before, {load['after']:.1f} after, on {load['cores']} cores")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_scre
 
 Builds a throw-away library in a temp home: scikit-image's sample photos plus
 colour-coded images, the hand-made colour model (models/colour_model.py),
-then grabs the gallery and the results for "red" from the screen, and the
-in-app viewer showing a HEIC photo (chelsea.heic).
+then grabs the gallery, the results for "red" (the relevance cut-off: just the red
+photos, with "Show N more" in the status bar), "red + yellow", and the in-app
+viewer showing a HEIC photo (chelsea.heic).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server (the test helpers default to offscreen)
+os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server
 sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests")]
 
 
@@ -48,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     from colour_model import build_colour_pair
-    from conftest import make_colour_folder
+    from helpers.photos import make_colour_folder
     from PIL import Image
     from PySide6.QtWidgets import QApplication
     from skimage import data
@@ -83,6 +84,11 @@ def main() -> None:
         window.run_search()
         wait(app, lambda: window._results_for == "red")
         grab(app, window, out / "screenshot-results.png")
+        window.search.setText("red + yellow")
+        window.run_search()
+        wait(app, lambda: window._results_for == "red + yellow")
+        window.search.setCursorPosition(0)
+        grab(app, window, out / "screenshot-cutoff.png")
         window.reset()
         wait(app, lambda: window.model.rowCount() == 30)
         row = window.model.row_of(str(photos / "chelsea.heic"))

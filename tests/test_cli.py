@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import COLOURS, cli_json, colour_image, make_broken_files, make_colour_folder, run_cli, write_image
+from helpers.cli import cli_json, run_cli
+from helpers.photos import COLOURS, colour_image, make_broken_files, make_colour_folder, write_image
 
 
 def _tree_fingerprint(root: Path) -> dict[str, tuple[str, int, int]]:
@@ -50,21 +51,27 @@ def test_red_ranks_every_red_image_first(library) -> None:
     assert len(hits) == 60
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     labels = [library["colours"][h["path"]] for h in hits]
-    assert labels[:10] == ["red"] * 10 and "red" not in labels[10:]
+    assert labels[:10] == ["red"] * 10
+    assert "red" not in labels[10:]
 
 
 def test_status_and_models_list(library) -> None:
     status = cli_json("status", home=library["home"])
-    assert status["active_model"] == "colour" and status["indexed"] == 60
+    assert status["active_model"] == "colour"
+    assert status["indexed"] == 60
     assert status["folders"] == [{"path": str(library["photos"]), "files": 64}]
     models = cli_json("models", "list", home=library["home"])
-    assert [m["name"] for m in models] == ["colour"] and models[0]["active"] and models[0]["embed_dim"] == 512
+    assert [m["name"] for m in models] == ["colour"]
+    assert models[0]["active"]
+    assert models[0]["embed_dim"] == 512
 
 
 def test_incremental_reindex_rewrite_rename_delete(library, tmp_path: Path) -> None:
     home, photos, colours = library["home"], library["photos"], library["colours"]
     again = cli_json("index", home=home)
-    assert again["encoded"] == 0 and again["unchanged"] == 60 and again["renamed"] == again["removed"] == 0
+    assert again["encoded"] == 0
+    assert again["unchanged"] == 60
+    assert again["renamed"] == again["removed"] == 0
     assert len(again["skipped"]) == len(library["broken"])  # remembered, not retried
 
     # Rewrite three red images as blue ones: exactly those three are encoded again.
@@ -74,7 +81,8 @@ def test_incremental_reindex_rewrite_rename_delete(library, tmp_path: Path) -> N
         os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
         colours[path] = "blue"
     step = cli_json("index", home=home)
-    assert step["encoded"] == 3 and step["unchanged"] == 57
+    assert step["encoded"] == 3
+    assert step["unchanged"] == 57
     blue_hits = cli_json("search", "blue", "-k", "13", home=home)
     assert set(rewritten) <= {h["path"] for h in blue_hits}
     red_hits = cli_json("search", "red", "-k", "7", home=home)
@@ -87,9 +95,12 @@ def test_incremental_reindex_rewrite_rename_delete(library, tmp_path: Path) -> N
     os.rename(old, new)
     colours[new] = colours.pop(old)
     step = cli_json("index", home=home)
-    assert step["encoded"] == 0 and step["renamed"] == 1 and step["removed"] == 0
+    assert step["encoded"] == 0
+    assert step["renamed"] == 1
+    assert step["removed"] == 0
     paths = [h["path"] for h in cli_json("search", "green", "-k", "10", home=home)]
-    assert new in paths and old not in paths
+    assert new in paths
+    assert old not in paths
 
     # Delete: gone from results at once (even before re-indexing) and from the library after.
     gone = sorted(p for p, c in colours.items() if c == "yellow")[0]
@@ -97,9 +108,11 @@ def test_incremental_reindex_rewrite_rename_delete(library, tmp_path: Path) -> N
     colours.pop(gone)
     assert gone not in [h["path"] for h in cli_json("search", "yellow", "-k", "60", home=home)]
     step = cli_json("index", home=home)
-    assert step["removed"] == 1 and step["encoded"] == 0
+    assert step["removed"] == 1
+    assert step["encoded"] == 0
     hits = cli_json("search", "yellow", "-k", "100", home=home)
-    assert gone not in [h["path"] for h in hits] and len(hits) == 59
+    assert gone not in [h["path"] for h in hits]
+    assert len(hits) == 59
 
 
 def test_photo_folders_are_never_touched(library) -> None:
@@ -116,17 +129,22 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     home = tmp_path / "home"
     proc = run_cli("index", str(tmp_path), home=home, check=False)
     assert proc.returncode == 1
-    assert proc.stderr.startswith("motis: error: no model installed") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("motis: error: no model installed")
+    assert proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
     proc = run_cli("models", "use", "nope", home=home, check=False)
-    assert proc.returncode == 1 and "no model named 'nope'" in proc.stderr
+    assert proc.returncode == 1
+    assert "no model named 'nope'" in proc.stderr
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
     proc = run_cli("models", "import", "--image", str(bad), "--text", str(bad), "--name", "x", home=home, check=False)
-    assert proc.returncode == 1 and str(bad) in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 1
+    assert str(bad) in proc.stderr
+    assert "Traceback" not in proc.stderr
     assert not (home / "models" / "x").exists()
     proc = run_cli("search", home=home, check=False)
-    assert proc.returncode == 2 and "usage:" in proc.stderr
+    assert proc.returncode == 2
+    assert "usage:" in proc.stderr
     proc = run_cli("frobnicate", home=home, check=False)
     assert proc.returncode == 2
 
@@ -149,4 +167,5 @@ def test_home_flag_overrides_env(tmp_path: Path, colour_pair) -> None:
     assert (flag_home / "models" / "c1" / "model.json").is_file()
     assert not (tmp_path / "env-home" / "models" / "c1").exists()
     status = cli_json("status", "--home", str(flag_home), home=tmp_path / "env-home")
-    assert status["active_model"] == "c1" and status["home"] == str(flag_home.resolve())
+    assert status["active_model"] == "c1"
+    assert status["home"] == str(flag_home.resolve())

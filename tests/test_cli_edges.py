@@ -34,7 +34,8 @@ def test_home_that_is_not_a_folder(capsys, tmp_path: Path, kind: str) -> None:
     code, _, err = _motis(capsys, "--home", target, "status")
     assert code == 1
     line = _one_line_error(err)
-    assert f"{target}: the app's home" in line and "must be a folder" in line
+    assert f"{target}: the app's home" in line
+    assert "must be a folder" in line
 
 
 def test_models_path_that_is_a_file(capsys, tmp_path: Path) -> None:
@@ -93,14 +94,16 @@ def test_import_with_image_size_zero_is_refused(capsys, home: Path, colour_pair)
 def test_empty_search_is_a_usage_error(capsys, text: str) -> None:
     code, _, err = _motis(capsys, "search", text)
     assert code == 2
-    assert "usage:" in err and "search needs a query" in err
+    assert "usage:" in err
+    assert "search needs a query" in err
 
 
 @pytest.mark.parametrize("k", ["0", "-1", "x"])
 def test_bad_k_is_a_usage_error(capsys, k: str) -> None:
     code, _, err = _motis(capsys, "search", "red", "-k", k)
     assert code == 2
-    assert "usage:" in err and "argument -k" in err
+    assert "usage:" in err
+    assert "argument -k" in err
 
 
 def test_no_model_message_mentions_download(capsys) -> None:
@@ -119,4 +122,5 @@ def test_query_longer_than_the_context_warns(capsys, home: Path, colour_pair) ->
     assert code == 0, err
     assert err.startswith("motis: warning: the query takes 82 tokens but the model reads only 77")
     code, _, err = _motis(capsys, "search", " ".join(["red"] * 75), "--json")
-    assert code == 0 and err == ""
+    assert code == 0
+    assert err == ""

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, colour_image, make_colour_folder, write_image
 from helpers.exif import write_photo_with_date
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.images.dates import exif_date_taken, photo_date
 from motis_desktop.core.library import store as store_module
@@ -92,7 +92,8 @@ def test_migration_from_v2_keeps_every_embedding_and_backfills_dates(home: Path,
         summary = services.index()
         assert (summary.encoded, summary.unchanged) == (0, len(vectors))  # nothing re-encoded
         fid = services.store.file_id(dated)
-        assert services.store.dates([fid])[fid].source == "exif" and services.store.dates([fid])[fid].taken_at == WHEN
+        assert services.store.dates([fid])[fid].source == "exif"
+        assert services.store.dates([fid])[fid].taken_at == WHEN
     finally:
         services.close()
 

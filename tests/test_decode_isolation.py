@@ -14,8 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import COLOURS, colour_image, import_colour_model, write_image
+from helpers.cli import import_colour_model
 from helpers.fuzz import write_mutant_folder
+from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.decode_pool import (
     BYTES_PER_PIXEL,
@@ -69,7 +70,8 @@ def test_changed_file_that_crashed_is_tried_again(
     monkeypatch.delenv(CRASH_HOOK_ENV)
     write_image(bomb, colour_image(COLOURS["red"], 80, 60, 2))  # the user replaced it
     again = services.index()
-    assert again.encoded == 1 and again.skipped == []
+    assert again.encoded == 1
+    assert again.skipped == []
 
 
 def _cli_index(home: Path, folder: Path | None, **env: str) -> subprocess.CompletedProcess[str]:
@@ -150,7 +152,8 @@ def test_suspects_are_decoded_one_at_a_time_first(services: Services, tmp_path: 
             order.append(p.current)
 
     summary = services.index(progress=record, batch_size=1)
-    assert summary.encoded == 5 and summary.skipped == []  # suspects proved innocent: encoded
+    assert summary.encoded == 5
+    assert summary.skipped == []  # suspects proved innocent: encoded
     assert order[:2] == [str(photos[1]), str(photos[3])]
 
 
@@ -253,7 +256,8 @@ def test_no_worker_outlives_a_cancelled_run(services: Services, tmp_path: Path) 
             cancel.set()
 
     summary = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=4)
-    assert summary.cancelled and summary.encoded == 4
+    assert summary.cancelled
+    assert summary.encoded == 4
     assert multiprocessing.active_children() == []
 
 

@@ -78,7 +78,8 @@ def test_apt_lock_held_too_long_says_what_to_run(tmp_path: Path) -> None:
 def test_other_apt_failures_are_not_retried(tmp_path: Path) -> None:
     proc = _apt_get(tmp_path, locked_calls=-1)
     assert proc.returncode == 1
-    assert _calls(tmp_path) == 1 and "Unable to locate package nope" in proc.stderr
+    assert _calls(tmp_path) == 1
+    assert "Unable to locate package nope" in proc.stderr
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")

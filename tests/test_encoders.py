@@ -57,10 +57,12 @@ def test_checkpoint_and_exported_pair_give_same_embeddings(tiny_checkpoint: Path
     images = torch.randn(4, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     ids = tokenize(["three cats on a sofa", "receipt", "sunset over the sea", "a dog"])
     a, b = eager.encode_images(images), scripted.encode_images(images)
-    assert a.shape == (4, 32) and np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert a.shape == (4, 32)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     assert np.abs(a - b).max() <= 1e-5
     assert np.abs(eager.encode_texts(ids) - scripted.encode_texts(ids)).max() <= 1e-5
-    assert scripted.embed_dim == 32 and eager.preprocess_config.size == 64
+    assert scripted.embed_dim == 32
+    assert eager.preprocess_config.size == 64
 
 
 def test_pt_state_dict_loads_with_weights_only_and_fp16(tiny_checkpoint: Path, tmp_path: Path) -> None:
@@ -68,7 +70,8 @@ def test_pt_state_dict_loads_with_weights_only_and_fp16(tiny_checkpoint: Path, t
     half = {f"module.{k}": v.half() for k, v in sd.items()}
     torch.save({"state_dict": half}, tmp_path / "m.pt")
     loaded = load_state_dict(tmp_path / "m.pt")
-    assert set(loaded) == set(sd) and all(v.dtype == torch.float32 for v in loaded.values())
+    assert set(loaded) == set(sd)
+    assert all(v.dtype == torch.float32 for v in loaded.values())
 
 
 def test_attention_matches_torch_multihead_attention() -> None:
@@ -123,7 +126,8 @@ def test_batch_fallback_loops_for_batch_one_modules() -> None:
     tower = BatchFallback(torch.jit.script(_OnlyBatchOne()))
     x = torch.randn(3, 1, 2, 2)
     out = tower(x)
-    assert out.shape == (3, 4) and not tower.batched
+    assert out.shape == (3, 4)
+    assert not tower.batched
     assert torch.allclose(out, x.flatten(1) * 2)
 
 
@@ -138,14 +142,17 @@ def test_colour_model_ranks_colours(colour_pair: tuple[Path, Path]) -> None:
 
 
 def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Path, home: Path, tmp_path: Path) -> None:
-    from conftest import cli_json, make_colour_folder, run_cli
+    from helpers.cli import cli_json, run_cli
+    from helpers.photos import make_colour_folder
 
     from motis_desktop.core.models.installed import ModelStore
 
     torch.save(load_state_dict(tiny_checkpoint), tmp_path / "tiny.pt")
     run_cli("models", "import", "--checkpoint", str(tmp_path / "tiny.pt"), "--name", "tiny", home=home)
     info = ModelStore(home / "models").get("tiny")
-    assert info.format == "openai-checkpoint" and info.embed_dim == 32 and info.image_size == 64
+    assert info.format == "openai-checkpoint"
+    assert info.embed_dim == 32
+    assert info.image_size == 64
     assert (home / "models" / "tiny" / "model.safetensors").is_file()
     installed = ModelStore(home / "models").load_encoder("tiny")
     images = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
@@ -153,5 +160,6 @@ def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Pat
     assert np.abs(installed.encode_images(images) - expected).max() <= 1e-6
     make_colour_folder(tmp_path / "photos", per_colour=2)
     summary = cli_json("index", str(tmp_path / "photos"), home=home)
-    assert summary["encoded"] == 12 and summary["model_id"] == info.model_id
+    assert summary["encoded"] == 12
+    assert summary["model_id"] == info.model_id
     assert len(cli_json("search", "a photo", "-k", "5", home=home)) == 5

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli_json, colour_image, import_colour_model, run_cli, write_image
+from helpers.cli import cli_json, import_colour_model, run_cli
+from helpers.photos import colour_image, write_image
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.evaluation import load_captions, recall_at_k
@@ -25,10 +26,13 @@ def test_recall_at_k_on_a_hand_made_matrix() -> None:
     )
     owner = np.array([0, 0, 1, 2])
     r = recall_at_k(sim, owner, ks=(1, 2, 3))
-    assert r["t2i_r1"] == pytest.approx(25.0) and r["t2i_r2"] == pytest.approx(75.0) and r["t2i_r3"] == 100.0
+    assert r["t2i_r1"] == pytest.approx(25.0)
+    assert r["t2i_r2"] == pytest.approx(75.0)
+    assert r["t2i_r3"] == 100.0
     # Image 0: captions by score 0.9(c0),0.5,0.3,0.1 -> c0 first. Image 1: 0.8,0.4,0.2(c2),0.1 -> 3rd.
     # Image 2: 0.7,0.3(c3),0.2,0.1 -> 2nd.
-    assert r["i2t_r1"] == pytest.approx(100 / 3) and r["i2t_r2"] == pytest.approx(200 / 3)
+    assert r["i2t_r1"] == pytest.approx(100 / 3)
+    assert r["i2t_r2"] == pytest.approx(200 / 3)
     assert r["i2t_r3"] == pytest.approx(100.0)
 
 
@@ -96,7 +100,9 @@ def test_eval_reports_missing_images(captioned, colour_pair, home: Path) -> None
     caption_file = _karpathy(root / "k.json", {**captions, "nope.jpg": ["nothing"]})
     import_colour_model(colour_pair, home)
     proc = run_cli("eval", "--captions", str(caption_file), "--images", str(root / "imgs"), home=home, check=False)
-    assert proc.returncode == 1 and "missing" in proc.stderr and "nope.jpg" in proc.stderr
+    assert proc.returncode == 1
+    assert "missing" in proc.stderr
+    assert "nope.jpg" in proc.stderr
 
 
 MALFORMED = [

@@ -41,7 +41,8 @@ def test_dng_is_raw_and_its_preview_is_the_jpeg(tmp_path: Path) -> None:
     data = make_dng(tmp_path / "p.dng", arrow(), orientation=6).read_bytes()
     assert is_raw_tiff(data)
     preview = raw_preview(data)
-    assert preview is not None and preview[1] == 6
+    assert preview is not None
+    assert preview[1] == 6
     assert preview[0].startswith(b"\xff\xd8\xff")
 
 
@@ -96,8 +97,9 @@ def test_dng_without_any_preview_says_so(tmp_path: Path) -> None:
 def test_missing_heic_decoder_is_a_clear_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_heic(tmp_path / "p.heic", arrow())
     monkeypatch.setitem(sys.modules, "pillow_heif", None)  # import fails as if not installed
-    with pytest.raises(ImageError, match="HEIC support not installed"):
+    with pytest.raises(ImageError, match="HEIC support not installed") as caught:
         load_image(path)
+    assert caught.value.transient  # tried again on later runs: installing the decoder is enough
 
 
 def test_missing_raw_decoder_is_a_clear_reason_for_cr3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,3 +141,11 @@ def test_indexed_and_found_like_any_jpeg(tmp_path: Path, home: Path, colour_pair
         assert top == {str(p) for p in made}
     finally:
         services.close()
+
+
+@pytest.mark.parametrize("kind", ["heic", "avif"])
+def test_header_gives_the_size_without_decoding(tmp_path: Path, kind: str) -> None:
+    from motis_desktop.core.images.header import image_size
+
+    data = MAKERS[kind](tmp_path / f"p.{kind}", arrow(128, 64)).read_bytes()
+    assert image_size(data, kind) == (128, 64)

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import COLOURS, HF_PATH, colour_image, make_colour_folder, write_image
+from helpers.models import HF_PATH
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QListView
@@ -68,7 +69,8 @@ def test_list_model_passes_qt_model_tester(qtmodeltester, tmp_path: Path) -> Non
 
 def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, tmp_path: Path) -> None:
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
-    assert "Drop a folder" in window.empty.text() and window.stack.currentWidget() is window.empty
+    assert "Drop a folder" in window.empty.text()
+    assert window.stack.currentWidget() is window.empty
     _drop_folder(window, tmp_path / "photos")
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 30, timeout=10_000)
@@ -79,15 +81,25 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
     rows = window.model.rows()
-    assert len(rows) == 30 and [colours[r.path] for r in rows[:5]] == ["red"] * 5
-    assert all(r.score is not None for r in rows) and window.model.edge == 512  # high-res results
-    assert "results for “red”" in window.status_label.text()
+    assert [colours[r.path] for r in rows] == ["red"] * 5  # the relevance cut-off: just the red photos
+    assert all(r.score is not None for r in rows)
+    assert window.model.edge == 512  # high-res results
+    assert "5 results that stand out for “red”" in window.status_label.text()
+    assert window.more_button.isVisible()
+    assert window.more_button.text() == "Show 25 more"
+    window.more_button.click()  # below the cut-off, best first
+    qtbot.waitUntil(lambda: window.model.rowCount() == 30, timeout=10_000)
+    assert [colours[r.path] for r in window.model.rows()[:5]] == ["red"] * 5
+    window.search.setFocus()
 
     qtbot.keyClick(window.search, Qt.Key.Key_Down)  # into the grid, first result selected
-    assert window.view.hasFocus() and window.view.currentIndex().row() == 0
+    assert window.view.hasFocus()
+    assert window.view.currentIndex().row() == 0
     qtbot.keyClick(window.view, Qt.Key.Key_Escape)
-    assert window._results_for is None and window.model.rowCount() == 30
-    assert window.model.rows()[0].score is None and window.search.text() == ""
+    assert window._results_for is None
+    assert window.model.rowCount() == 30
+    assert window.model.rows()[0].score is None
+    assert window.search.text() == ""
 
     # Typing `reset` (as in the seed) also returns to the gallery.
     window.search.setText("blue")
@@ -95,7 +107,8 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     qtbot.waitUntil(lambda: window._results_for == "blue", timeout=10_000)
     window.search.setText("reset")
     window.run_search()
-    assert window._results_for is None and window.search.text() == ""
+    assert window._results_for is None
+    assert window.search.text() == ""
 
 
 def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -104,11 +117,11 @@ def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_p
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
     green = next(r for r in window.model.rows() if colours[r.path] == "green")
-    window.find_similar(green.file_id, "g")
-    qtbot.waitUntil(lambda: window._results_for == "like g", timeout=10_000)
+    window.find_similar(green.path)
+    qtbot.waitUntil(lambda: window._results_for == f'"{green.path}"', timeout=10_000)
     rows = window.model.rows()
     assert green.path not in [r.path for r in rows]
-    assert [colours[r.path] for r in rows[:2]] == ["green", "green"]
+    assert [colours[r.path] for r in rows] == ["green", "green"]
 
 
 def test_only_visible_thumbnails_are_requested(qtbot, tmp_path: Path) -> None:
@@ -176,7 +189,8 @@ def test_gui_thread_never_blocks_while_indexing(qtbot, window: MainWindow, tmp_p
         release.set()
     _wait_indexed(qtbot, window, timeout=300_000)
     timer.stop()
-    assert on_gui_thread and not any(on_gui_thread)
+    assert on_gui_thread
+    assert not any(on_gui_thread)
     assert window.model.rowCount() == 40
 
 
@@ -186,7 +200,8 @@ def test_empty_states(qtbot, home: Path) -> None:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.model_state == "missing", timeout=10_000)
-    assert "Drop a folder" in win.empty.text() and "No model installed" in win.empty.text()
+    assert "Drop a folder" in win.empty.text()
+    assert "No model installed" in win.empty.text()
     assert "motis models import" in win.empty.text()
     win.search.setText("red")
     win.run_search()
@@ -253,12 +268,14 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
     assert all(r.path.startswith(str(tmp_path / "b")) for r in window.model.rows())
     assert sorted(p.name for p in (tmp_path / "a").rglob("*")) == before  # photos untouched
-    assert window.top_k == 7 and window.thumb_size == 128
+    assert window.top_k == 7
+    assert window.thumb_size == 128
     assert window.services.index_strategy() == "kmeans"
     window.search.setText("red")
     window.run_search()
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
-    assert window.model.rowCount() == 6  # top-K 7, but only 6 photos remain
+    assert window.model.rowCount() == 1
+    assert window.more_button.text() == "Show 5 more"  # page 7, 6 photos left
 
 
 def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path, registry, tmp_path: Path) -> None:
@@ -268,11 +285,13 @@ def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path,
     win.show()
     qtbot.waitUntil(lambda: win.model_dialog is not None and win.model_dialog.isVisible(), timeout=10_000)
     dialog = win.model_dialog
-    assert dialog.selected().name == "colour-pair" and dialog.download_button.text().startswith("Download")
+    assert dialog.selected().name == "colour-pair"
+    assert dialog.download_button.text().startswith("Download")
     win.add_folders([str(make_colour_folder_path(tmp_path))])
     dialog.start_download()
     qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
-    assert services.active_model().name == "colour-pair" and not dialog.isVisible()
+    assert services.active_model().name == "colour-pair"
+    assert not dialog.isVisible()
     _wait_indexed(qtbot, win)  # the folder added before the model existed is indexed now
     assert win.model.rowCount() == 6
     win.close()
@@ -297,12 +316,15 @@ def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> Non
     from PySide6.QtWidgets import QPushButton
 
     cancel_button = dialog.progress_dialog.findChild(QPushButton)
-    assert cancel_button is not None and cancel_button.text() == "Cancel"
+    assert cancel_button is not None
+    assert cancel_button.text() == "Cancel"
     qtbot.mouseClick(cancel_button, Qt.MouseButton.LeftButton)  # the user presses Cancel
     dialog.wait()
     qtbot.waitUntil(lambda: dialog.download_button.isEnabled(), timeout=10_000)
-    assert services.models.list() == [] and not list(home.rglob("*.part"))
-    assert win.model_state == "missing" and not hasattr(dialog, "error_box")
+    assert services.models.list() == []
+    assert not list(home.rglob("*.part"))
+    assert win.model_state == "missing"
+    assert not hasattr(dialog, "error_box")
     win.close()
     services.close()
 
@@ -331,10 +353,13 @@ def test_damaged_thumbnail_cache_file_is_made_again(tmp_path: Path) -> None:
     cache = tmp_path / "thumbs"
     first = make_thumbnail(str(photo), 160, cache)
     target = cache_file(cache, str(photo), 160)
-    assert target is not None and target.is_file() and (first.width(), first.height()) == (160, 120)
+    assert target is not None
+    assert target.is_file()
+    assert (first.width(), first.height()) == (160, 120)
     target.write_bytes(target.read_bytes()[:200])  # truncated on disk
     again = make_thumbnail(str(photo), 160, cache)
-    assert (again.width(), again.height()) == (160, 120) and again.pixelColor(80, 60).blue() > 150
+    assert (again.width(), again.height()) == (160, 120)
+    assert again.pixelColor(80, 60).blue() > 150
     assert target.stat().st_size > 200  # rewritten whole
 
 

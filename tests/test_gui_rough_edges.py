@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog
@@ -57,18 +57,20 @@ def test_escape_clears_text_that_was_never_searched(qtbot, window: MainWindow) -
     assert window.search.text() == ""
 
 
-def test_search_box_is_emptied_by_find_similar(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_find_similar_puts_the_photo_in_the_search_box(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """The search box always shows the query of the results: *Find similar* makes the photo an image term."""
     make_colour_folder(tmp_path / "photos", per_colour=2)
     window.add_folders([str(tmp_path / "photos")])
     qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 12, timeout=60_000)
     window.search.setText("red")
     window.run_search()
     qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
-    first = window.model.rows()[0]
-    window.find_similar(first.file_id, "p")
-    qtbot.waitUntil(lambda: window._results_for == "like p", timeout=10_000)
-    assert window.search.text() == ""
-    assert window.model.rowCount() == 11  # still the results: emptying the box did not go back
+    reds = window.model.rows()
+    first = reds[0]
+    window.find_similar(first.path)
+    qtbot.waitUntil(lambda: window._results_for == f'"{first.path}"', timeout=10_000)
+    assert window.search.text() == f'"{first.path}"'
+    assert [r.path for r in window.model.rows()] == [r.path for r in reds if r.path != first.path]
 
 
 def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, monkeypatch) -> None:

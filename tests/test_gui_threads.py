@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 
 import motis_desktop.core.library.store as store_module
 from motis_desktop.core.services import Services
@@ -44,8 +44,8 @@ def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Pat
     win.run_search()
     qtbot.waitUntil(lambda: win._results_for == "red", timeout=10_000)
     first = win.model.rows()[0]
-    win.find_similar(first.file_id, "x")
-    qtbot.waitUntil(lambda: win._results_for == "like x", timeout=10_000)
+    win.find_similar(first.path)
+    qtbot.waitUntil(lambda: win._results_for == f'"{first.path}"', timeout=10_000)
     win.apply_settings(
         {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "exact", "top_k": 5, "thumb_size": 128}
     )

@@ -45,7 +45,9 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     _index(qtbot, window, tmp_path / "p", 60)
     window.search.setText("red")
     window.run_search()
-    qtbot.waitUntil(lambda: window._results_for == "red" and window.model.rowCount() == 50, timeout=10_000)
+    qtbot.waitUntil(lambda: window._results_for == "red" and window.model.rowCount() == 30, timeout=10_000)
+    window.more_button.click()  # the 30 red photos stand out; show the rest too
+    qtbot.waitUntil(lambda: window.model.rowCount() == 60, timeout=10_000)
     view, viewer = window.view, window.grid_viewer.viewer
     rows = window.model.rows()
     view.setCurrentIndex(window.model.index(40))
@@ -55,7 +57,8 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
 
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Space)
-    assert window.grid_viewer.is_open and window.stack.currentWidget() is viewer
+    assert window.grid_viewer.is_open
+    assert window.stack.currentWidget() is viewer
     qtbot.waitUntil(lambda: viewer.shown_path == rows[40].path, timeout=10_000)
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
@@ -68,7 +71,8 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     assert f"score {rows[41].score:.3f}" in info
 
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
-    assert not window.grid_viewer.is_open and window.stack.currentWidget() is view
+    assert not window.grid_viewer.is_open
+    assert window.stack.currentWidget() is view
     assert window._results_for == "red"  # Esc left the viewer, not the results
     assert view.currentIndex().row() == 41
     assert view.verticalScrollBar().value() == scrolled
@@ -76,7 +80,8 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     # A double-click views (no default app); Enter keeps opening the default app.
     index = window.model.index(41)
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
-    assert window.grid_viewer.is_open and viewer.row == 41
+    assert window.grid_viewer.is_open
+    assert viewer.row == 41
     assert opened == []
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.keyClick(view, Qt.Key.Key_Return)

@@ -32,7 +32,8 @@ def test_lossless_formats_roundtrip(tmp_path: Path, ext: str) -> None:
     path = tmp_path / f"x{ext}"
     Image.fromarray(rgb).save(path, **({"lossless": True} if ext == ".webp" else {}))
     out = load_image(path)
-    assert out.dtype == np.uint8 and out.shape == (40, 60, 3)
+    assert out.dtype == np.uint8
+    assert out.shape == (40, 60, 3)
     assert np.array_equal(out, rgb)
 
 
@@ -40,7 +41,8 @@ def test_grayscale_alpha_palette_16bit_cmyk(tmp_path: Path) -> None:
     rgb = _rgb()
     Image.fromarray(rgb).convert("L").save(tmp_path / "g.png")
     gray = load_image(tmp_path / "g.png")
-    assert gray.shape == (40, 60, 3) and np.array_equal(gray[..., 0], gray[..., 2])
+    assert gray.shape == (40, 60, 3)
+    assert np.array_equal(gray[..., 0], gray[..., 2])
 
     rgba = np.dstack([rgb, np.full((40, 60), 128, np.uint8)])
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
@@ -52,7 +54,8 @@ def test_grayscale_alpha_palette_16bit_cmyk(tmp_path: Path) -> None:
 
     Image.fromarray(rgb[..., 0].astype(np.uint16) * 257).save(tmp_path / "16.png")
     out16 = load_image(tmp_path / "16.png")
-    assert out16.dtype == np.uint8 and np.abs(out16[..., 0].astype(int) - rgb[..., 0]).max() <= 1
+    assert out16.dtype == np.uint8
+    assert np.abs(out16[..., 0].astype(int) - rgb[..., 0]).max() <= 1
 
     flat = np.zeros((40, 60, 3), np.uint8)
     flat[:] = (200, 40, 40)
@@ -65,7 +68,9 @@ def test_animated_gif_gives_first_frame(tmp_path: Path) -> None:
     frames = [Image.fromarray(np.full((20, 30, 3), c, np.uint8)) for c in ((250, 0, 0), (0, 0, 250))]
     frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50, loop=0)
     out = load_image(tmp_path / "a.gif")
-    assert out.shape == (20, 30, 3) and out[..., 0].mean() > 200 and out[..., 2].mean() < 50
+    assert out.shape == (20, 30, 3)
+    assert out[..., 0].mean() > 200
+    assert out[..., 2].mean() < 50
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -101,7 +106,8 @@ def test_reduced_decoding_keeps_orientation(tmp_path: Path) -> None:
     stored.save(tmp_path / "big.jpg", exif=exif, quality=90)
     small = load_image(tmp_path / "big.jpg", min_side=224)
     assert small.shape[:2] == (750, 1000)  # 1/4 scale, upright
-    assert small[:300, :400, 0].mean() > 200 and small[:300, :400, 2].mean() < 50
+    assert small[:300, :400, 0].mean() > 200
+    assert small[:300, :400, 2].mean() < 50
 
 
 def test_non_ascii_path(tmp_path: Path) -> None:
@@ -161,7 +167,8 @@ def test_preprocess_geometry_and_normalisation() -> None:
     img = np.zeros((300, 600, 3), np.uint8)
     img[:, 250:350] = 255  # a white vertical band in the centre
     out = preprocess(img, 224)
-    assert out.shape == (3, 224, 224) and out.dtype == np.float32
+    assert out.shape == (3, 224, 224)
+    assert out.dtype == np.float32
     white = (1.0 - np.asarray(CLIP_MEAN)) / np.asarray(CLIP_STD)
     black = (0.0 - np.asarray(CLIP_MEAN)) / np.asarray(CLIP_STD)
     assert np.allclose(out[:, :, 112], white[:, None], atol=1e-3)  # centre column is the band

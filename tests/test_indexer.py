@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, colour_image, write_image
+from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.indexer import Progress
 from motis_desktop.core.library.scanner import scan_folder
@@ -78,11 +78,17 @@ def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path
             cancel.set()
 
     first = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=8)
-    assert first.cancelled and first.encoded == 8
+    assert first.cancelled
+    assert first.encoded == 8
     encode = [p for p in seen if p.phase == "encode"][-1]
-    assert encode.total == 40 and encode.done == 8 and encode.rate > 0 and encode.eta_s is not None
+    assert encode.total == 40
+    assert encode.done == 8
+    assert encode.rate > 0
+    assert encode.eta_s is not None
     second = services.index(batch_size=8)
-    assert second.encoded == 32 and second.unchanged == 8 and not second.cancelled
+    assert second.encoded == 32
+    assert second.unchanged == 8
+    assert not second.cancelled
     ids, vectors = services.store.embeddings(services.active_model().model_id)
     assert len(ids) == len(set(ids.tolist())) == 40
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -107,7 +113,8 @@ def test_file_growing_after_scan_is_stored_as_read(services: Services, tmp_path:
     path.write_bytes(original)
     os.utime(path, ns=(stored.mtime_ns + 10**9, stored.mtime_ns + 10**9))
     again = services.index()
-    assert again.encoded == 1 and again.skipped == []
+    assert again.encoded == 1
+    assert again.skipped == []
 
 
 def test_nested_folders_merge(home: Path, tmp_path: Path) -> None:
@@ -126,7 +133,9 @@ def test_unavailable_folder_keeps_its_photos(services: Services, tmp_path: Path)
     assert services.index().encoded == 3
     drive.rename(tmp_path / "unplugged")  # the drive is gone for now
     summary = services.index()
-    assert summary.removed == 0 and "unavailable" in summary.skipped[0].reason
+    assert summary.removed == 0
+    assert "unavailable" in summary.skipped[0].reason
     (tmp_path / "unplugged").rename(drive)
     back = services.index()
-    assert back.encoded == 0 and back.unchanged == 3
+    assert back.encoded == 0
+    assert back.unchanged == 3

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_index import make_dataset
 
 from motis_desktop.core.search.indexes import STRATEGIES, AnnoyIndex, ExactIndex, IndexCorrupt, KMeansIndex
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from bench_index import make_dataset  # noqa: E402
 
 N = 6000
 
@@ -68,7 +65,8 @@ def test_save_load_round_trip(data, strategy: str, tmp_path: Path) -> None:
     idx.save(tmp_path / "i.idx", "model-a")
     loaded = STRATEGIES[strategy].load(tmp_path / "i.idx", "model-a")
     after = loaded.search(queries, 10)
-    assert np.array_equal(before[0], after[0]) and np.allclose(before[1], after[1])
+    assert np.array_equal(before[0], after[0])
+    assert np.allclose(before[1], after[1])
     assert sorted(loaded.ids().tolist()) == sorted(idx.ids().tolist())
     with pytest.raises(IndexCorrupt, match="model"):
         STRATEGIES[strategy].load(tmp_path / "i.idx", "model-b")
@@ -109,7 +107,8 @@ def test_removed_never_returned_and_added_found(data, strategy: str) -> None:
     new_ids = np.array([10**9, 10**9 + 1, 10**9 + 2], np.int64)
     idx.add(new_ids, queries[:3])
     found, scores = idx.search(queries[:3], 1)
-    assert found[:, 0].tolist() == new_ids.tolist() and np.allclose(scores[:, 0], 1.0, atol=1e-4)
+    assert found[:, 0].tolist() == new_ids.tolist()
+    assert np.allclose(scores[:, 0], 1.0, atol=1e-4)
     # Re-adding an id replaces its vector (a changed photo).
     idx.add(new_ids[:1], queries[3:4])
     assert idx.search(queries[3:4], 1)[0][0, 0] == new_ids[0]

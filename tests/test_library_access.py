@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import COLOURS, colour_image, import_colour_model, run_cli, write_image
+from helpers.cli import import_colour_model, run_cli
+from helpers.photos import COLOURS, colour_image, write_image
 from helpers.users import NOBODY, as_root, give_to, run_as_other_user, shared_tmpdir, tree_digest
 
 
@@ -60,7 +61,8 @@ def test_foreign_owned_stale_wal_is_reported_not_set_aside(shared: Path, colour_
     extra.mkdir(mode=0o755)
     _leave_stale_wal(home, extra)
     wal, shm = home / "library.sqlite3-wal", home / "library.sqlite3-shm"
-    assert wal.stat().st_size > 0 and shm.exists()
+    assert wal.stat().st_size > 0
+    assert shm.exists()
     for part in (wal, shm):
         part.chmod(0o600)  # the other user's umask: not even readable by the library's owner
     if as_root():  # the library belongs to 'nobody'; the stale -wal/-shm to root
@@ -92,7 +94,8 @@ def test_foreign_owned_stale_wal_is_reported_not_set_aside(shared: Path, colour_
 
 def test_read_only_home_still_answers_status_and_search(shared: Path, colour_pair) -> None:
     home, photos = _indexed_library(shared, colour_pair)
-    assert not (home / "library.sqlite3-wal").exists() and not (home / "library.sqlite3-shm").exists()
+    assert not (home / "library.sqlite3-wal").exists()
+    assert not (home / "library.sqlite3-shm").exists()
     if not as_root():  # as root, 'nobody' cannot write a root-owned 755 home; otherwise take write access away
         for dirpath, dirnames, names in os.walk(home):
             for name in names:

@@ -47,12 +47,14 @@ def test_readme_current_best_text_id_is_the_alternate() -> None:
 
 def test_the_measured_pair_is_the_recommended_model_with_its_recall() -> None:
     model = find_model("motis-vits16")
-    assert model.recommended and "R@1/5/10 40.4/68.5/78.4" in model.notes
+    assert model.recommended
+    assert "R@1/5/10 40.4/68.5/78.4" in model.notes
 
 
 def test_other_combinations_say_they_were_not_measured() -> None:
     others = [m for m in load_registry() if "combination" in m.extra]
-    assert len(others) == 5 and all(m.notes.startswith("Not measured by the seed as a pair") for m in others)
+    assert len(others) == 5
+    assert all(m.notes.startswith("Not measured by the seed as a pair") for m in others)
 
 
 def test_models_available_json_lists_combinations_with_per_file_r10(home: Path) -> None:
@@ -63,7 +65,8 @@ def test_models_available_json_lists_combinations_with_per_file_r10(home: Path) 
 
 def test_models_available_text_shows_sizes_and_r10(home: Path) -> None:
     code, out, _ = motis("models", "available", home=home)
-    assert code == 0 and "text6l-hn (170 MB, R@10 79.1)" in out
+    assert code == 0
+    assert "text6l-hn (170 MB, R@10 79.1)" in out
 
 
 def test_first_run_dialog_labels_combinations_honestly(qtbot, home: Path) -> None:
@@ -79,13 +82,14 @@ def test_first_run_dialog_labels_combinations_honestly(qtbot, home: Path) -> Non
     details = dialog.details.text()
     services.close()
     assert "(your combination, not measured)" in labels[index]
-    assert "R@10 75.3" in details and "R@10 79.1" in details
+    assert "R@10 75.3" in details
+    assert "R@10 79.1" in details
 
 
 @pytest.fixture
 def seed_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A registry whose seed files are the mobile-optimized colour pair, served by the local model server."""
-    from model_server import Behaviour, ModelServer
+    from helpers.model_server import Behaviour, ModelServer
 
     repo = Path(__file__).resolve().parent.parent
     resources = tmp_path / "resources"

@@ -9,28 +9,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import cli_json, run_cli
+from helpers.cli import cli_json, run_cli
+from helpers.models import HF_PATH
 
 from motis_desktop.core.models.download import DownloadCancelled, DownloadError, download
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.registry import install_from_registry, load_registry
 
 REPO = Path(__file__).resolve().parent.parent
-from conftest import HF_PATH
 
 
 def test_cli_download_installs_pair_via_drive_confirm_and_checkpoint_via_lfs_hash(registry, home: Path) -> None:
     available = cli_json("models", "available", home=home)
-    assert [m["name"] for m in available] == ["colour-pair", "tiny-clip"] and not available[0]["installed"]
+    assert [m["name"] for m in available] == ["colour-pair", "tiny-clip"]
+    assert not available[0]["installed"]
     out = run_cli("models", "download", "colour-pair", home=home).stdout
-    assert "installed model 'colour-pair'" in out and "no published checksum: recorded" in out
+    assert "installed model 'colour-pair'" in out
+    assert "no published checksum: recorded" in out
     assert any(path.startswith("/download?") for path, _ in registry.behaviour.requests)  # followed the form
     out = run_cli("models", "download", "tiny-clip", home=home).stdout
     assert "matches the server's sha256" in out
     listed = {m["name"]: m for m in cli_json("models", "list", home=home)}
     assert set(listed) == {"colour-pair", "tiny-clip"}
     files = listed["colour-pair"]["origin"]["files"]
-    assert [f["role"] for f in files] == ["image", "text"] and files[1]["url"].endswith("id=TXTID")
+    assert [f["role"] for f in files] == ["image", "text"]
+    assert files[1]["url"].endswith("id=TXTID")
     assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in files)
     assert not list((home / "cache" / "downloads").rglob("*.part"))
 
@@ -39,9 +42,11 @@ def test_resume_after_connection_cut(registry, tmp_path: Path, tiny_clip_bytes: 
     registry.behaviour.cut_once_after[HF_PATH] = len(tiny_clip_bytes) // 3
     result = download("https://huggingface.co" + HF_PATH, tmp_path / "m.safetensors")
     assert (tmp_path / "m.safetensors").read_bytes() == tiny_clip_bytes
-    assert result.verified_by == "server" and result.sha256 == hashlib.sha256(tiny_clip_bytes).hexdigest()
+    assert result.verified_by == "server"
+    assert result.sha256 == hashlib.sha256(tiny_clip_bytes).hexdigest()
     ranges = [r for p, r in registry.behaviour.requests if p == HF_PATH]
-    assert ranges[0] is None and ranges[1] == f"bytes={len(tiny_clip_bytes) // 3}-"  # resumed, not restarted
+    assert ranges[0] is None
+    assert ranges[1] == f"bytes={len(tiny_clip_bytes) // 3}-"  # resumed, not restarted
 
 
 def test_checksum_mismatch_installs_nothing(registry, home: Path) -> None:
@@ -51,7 +56,8 @@ def test_checksum_mismatch_installs_nothing(registry, home: Path) -> None:
     store = ModelStore(home / "models")
     with pytest.raises(DownloadError, match="checksum mismatch.*nothing was installed"):
         install_from_registry(model, store, home / "cache" / "downloads")
-    assert store.list() == [] and not list((home / "cache").rglob("*.part"))
+    assert store.list() == []
+    assert not list((home / "cache").rglob("*.part"))
 
 
 def test_404_and_html_and_stall_give_clear_errors(registry, tmp_path: Path) -> None:
@@ -75,7 +81,8 @@ def test_cancel_leaves_no_partial_model(registry, home: Path) -> None:
         install_from_registry(
             model, store, home / "cache" / "downloads", progress=lambda p: cancel.set(), cancel=cancel
         )
-    assert store.list() == [] and not list(home.rglob("*.part"))
+    assert store.list() == []
+    assert not list(home.rglob("*.part"))
     assert not [p for p in (home / "models").iterdir()] if (home / "models").exists() else True
 
 

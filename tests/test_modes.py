@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import cli_json
+from helpers.cli import cli_json
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models import mode_select
@@ -110,7 +110,8 @@ def test_fidelity_rule_rejects_a_perturbed_mode(tiny_clip: CLIP, images: np.ndar
     base = clip_encoder(tiny_clip, "tiny", CONFIG)
     results = measure_modes(base, images, modes=("fp32", "perturbed"), convert=_perturbed, min_seconds=0.0)
     perturbed = results[1]
-    assert perturbed.available and perturbed.image_cos_min < mode_select.MIN_COSINE
+    assert perturbed.available
+    assert perturbed.image_cos_min < mode_select.MIN_COSINE
     assert not perturbed.faithful
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, colour_image, make_colour_folder, run_cli, write_image
+from helpers.cli import run_cli
 from helpers.exif import write_photo_with_date
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.search.cutoff import relevance_cutoff
 from motis_desktop.core.search.query import QueryError, Term, parse_query
@@ -62,6 +63,14 @@ def test_image_path_is_a_term(tmp_path: Path) -> None:
     assert parse_query(f"{photo} + 2:snow").terms == (Term(1.0, image=str(photo)), Term(2.0, text="snow"))
 
 
+def test_relative_image_path_is_a_term(tmp_path: Path) -> None:
+    photo = write_image(tmp_path / "sub" / "green_1.png", colour_image(COLOURS["green"], 32, 32, 1))
+    assert parse_query("sub/green_1.png + red", cwd=str(tmp_path)).terms == (
+        Term(1.0, image=str(photo)),
+        Term(1.0, text="red"),
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -70,13 +79,15 @@ def test_image_path_is_a_term(tmp_path: Path) -> None:
         ("red sort:size", "sort:size is not known"),
         ("red after:2022 before:2021", "after: must be earlier than before:"),
         ("red + /nope/cat.jpg", "no such image file"),
+        ("red + cat.jpg", "no such image file"),
         ("2:", "needs a term after it"),
     ],
 )
 def test_bad_queries_get_one_line_messages(text: str, message: str) -> None:
     with pytest.raises(QueryError) as err:
         parse_query(text)
-    assert message in str(err.value) and "\n" not in str(err.value)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
 
 
 # -- the cut-off statistic ---------------------------------------------------------------
@@ -92,6 +103,13 @@ def test_cutoff_passes_the_outliers_only() -> None:
     background = np.concatenate([rng.normal(0.2, 0.01, 990), np.full(10, 0.3)])
     cut = relevance_cutoff(background)
     assert sum(cut.passes(s) for s in background) == 10
+
+
+def test_cutoff_holds_when_half_the_library_matches() -> None:
+    rng = np.random.default_rng(1)
+    background = np.concatenate([rng.normal(0.0, 0.01, 30), rng.normal(0.99, 0.001, 30)])
+    cut = relevance_cutoff(background)
+    assert sum(cut.passes(s) for s in background) == 30
 
 
 # -- known answers with the colour model ------------------------------------------------
@@ -131,7 +149,8 @@ def test_red_returns_exactly_the_red_photos(library) -> None:
 
 def test_unknown_word_returns_no_good_matches(library) -> None:
     result = library["services"].query("zebra")
-    assert result.hits == [] and result.candidates == len(library["colours"])
+    assert result.hits == []
+    assert result.candidates == len(library["colours"])
 
 
 def test_red_plus_blue_ranks_red_and_blue_first(library) -> None:
@@ -141,7 +160,8 @@ def test_red_plus_blue_ranks_red_and_blue_first(library) -> None:
 
 def test_red_plus_blue_cutoff_is_the_red_and_blue_photos(library) -> None:
     hits = library["services"].query("red + blue").hits
-    assert sorted(set(_colours(library, hits))) == ["blue", "red"] and len(hits) == 23
+    assert sorted(set(_colours(library, hits))) == ["blue", "red"]
+    assert len(hits) == 23
 
 
 def test_weight_orders_the_terms(library) -> None:
@@ -156,7 +176,8 @@ def test_minus_pushes_a_colour_to_the_bottom(library) -> None:
 
 def test_red_minus_red_is_not_an_error(library) -> None:
     result = library["services"].query("red - red")
-    assert result.cancelled and result.hits == []
+    assert result.cancelled
+    assert result.hits == []
 
 
 def test_image_query_of_a_green_photo_ranks_greens_first(library, tmp_path: Path) -> None:
@@ -168,12 +189,14 @@ def test_image_query_of_a_green_photo_ranks_greens_first(library, tmp_path: Path
 def test_library_photo_as_query_leaves_itself_out(library) -> None:
     green = next(p for p, c in library["colours"].items() if c == "green")
     hits = library["services"].query(f'"{green}"').hits
-    assert green not in [h.path for h in hits] and set(_colours(library, hits)) == {"green"}
+    assert green not in [h.path for h in hits]
+    assert set(_colours(library, hits)) == {"green"}
 
 
 def test_folder_name_filter(library) -> None:
     hits = library["services"].query("red folder:sub", cutoff=False).hits
-    assert {os.path.basename(os.path.dirname(h.path)) for h in hits} == {"sub"} and len(hits) == 24
+    assert {os.path.basename(os.path.dirname(h.path)) for h in hits} == {"sub"}
+    assert len(hits) == 24
 
 
 def test_path_prefix_filter(library) -> None:
@@ -238,7 +261,8 @@ def test_cli_all_and_k(library) -> None:
 def test_cli_image_option(library, tmp_path: Path) -> None:
     outside = write_image(tmp_path / "q.png", colour_image(COLOURS["yellow"], 64, 64, 77))
     proc = run_cli("search", "--image", str(outside), "--json", home=library["home"])
-    assert proc.stdout.count('"path"') == 10 and proc.stdout.count("yellow_") == 10
+    assert proc.stdout.count('"path"') == 10
+    assert proc.stdout.count("yellow_") == 10
 
 
 def test_cli_help_documents_the_syntax() -> None:
@@ -247,7 +271,7 @@ def test_cli_help_documents_the_syntax() -> None:
 
 
 def test_cli_folders_list_and_remove_keep_files(home: Path, colour_pair, tmp_path: Path) -> None:
-    from conftest import import_colour_model
+    from helpers.cli import import_colour_model
 
     import_colour_model(colour_pair, home)
     a, b = tmp_path / "a", tmp_path / "b"
@@ -255,10 +279,13 @@ def test_cli_folders_list_and_remove_keep_files(home: Path, colour_pair, tmp_pat
     make_colour_folder(b, per_colour=1)
     run_cli("index", str(a), str(b), home=home)
     listed = run_cli("folders", "list", home=home).stdout
-    assert str(a) in listed and str(b) in listed
+    assert str(a) in listed
+    assert str(b) in listed
     before = sorted(p.name for p in a.rglob("*") if p.is_file())
     out = run_cli("folders", "remove", str(a), home=home).stdout
-    assert "forgot" in out and "no files were deleted" in out
+    assert "forgot" in out
+    assert "no files were deleted" in out
     assert sorted(p.name for p in a.rglob("*") if p.is_file()) == before
     hits = run_cli("search", "red", "--all", "--json", home=home).stdout
-    assert str(a) not in hits and hits.count('"path"') == 6
+    assert str(a) not in hits
+    assert hits.count('"path"') == 6

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 
 from motis_desktop.core.search.indexes import ExactIndex
 from motis_desktop.core.search.text_cache import TextVectorCache

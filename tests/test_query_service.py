@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_colour_folder
+from helpers.photos import make_colour_folder
 
 from motis_desktop.cli import server
 from motis_desktop.cli.entry import _command

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import COLOURS, cli_json, colour_image, import_colour_model, run_cli, write_image
-from hostile_files import make_hostile_corpus
+from helpers.cli import cli_json, import_colour_model, run_cli
+from helpers.hostile_files import make_hostile_corpus
+from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.indexer import Progress
 from motis_desktop.core.library.store import LibraryStore
@@ -62,19 +63,22 @@ def test_hostile_corpus(home: Path, tmp_path: Path, colour_pair) -> None:
     for path, word in bad.items():
         assert word.lower() in skipped[path].lower(), (path, skipped[path])
     indexed = {r.path for r in services.store.files() if r.error is None}
-    assert indexed == good and first.encoded == len(good)
+    assert indexed == good
+    assert first.encoded == len(good)
 
     # Unchanged bad files are remembered, not decoded again; a repaired one is retried.
     # (Decoding happens in worker processes: what is sent to be decoded shows in the encode phase's total.)
     seen: list[Progress] = []
     second = services.index(progress=seen.append)
     assert [p for p in seen if p.phase == "encode"] == []
-    assert second.encoded == 0 and {s.path for s in second.skipped} == set(bad)
+    assert second.encoded == 0
+    assert {s.path for s in second.skipped} == set(bad)
     write_image(root / "text.jpg", colour_image(COLOURS["black"], 64, 64, 1))
     seen.clear()
     third = services.index(progress=seen.append)
     assert {p.total for p in seen if p.phase == "encode"} == {1}
-    assert third.encoded == 1 and str(root / "text.jpg") not in {s.path for s in third.skipped}
+    assert third.encoded == 1
+    assert str(root / "text.jpg") not in {s.path for s in third.skipped}
     services.close()
     after = fingerprint(root)
     assert set(after) == set(before)
@@ -98,7 +102,7 @@ class _ConstantTextTower(torch.nn.Module):
 def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Path) -> None:
     """Every EXIF orientation 1-8 gives the upright picture's embedding under a model that sees layout;
     the same picture rotated without EXIF does not."""
-    from hostile_files import _asymmetric
+    from helpers.hostile_files import _asymmetric
     from PIL import Image
 
     torch.jit.script(_SpatialImageTower()).save(str(tmp_path / "image.pt"))
@@ -221,7 +225,8 @@ def test_damaged_database_is_set_aside_and_rebuilt(home: Path, tmp_path: Path, c
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("motis: warning: the library database was damaged")
     backups = list(home.glob("library.damaged-*.sqlite3"))
-    assert len(backups) == 1 and backups[0].read_bytes()[:4000] == bytes(data[:4000])
+    assert len(backups) == 1
+    assert backups[0].read_bytes()[:4000] == bytes(data[:4000])
     status = __import__("json").loads(proc.stdout)
     assert status["folders"] == [{"path": str(photos), "files": 0}]  # folders kept, photos to re-index
     assert cli_json("index", home=home)["encoded"] == 12
@@ -269,8 +274,10 @@ def test_second_process_reads_while_one_writes(home: Path, tmp_path: Path, colou
         assert first[:1] == ["committed"], (first, writer.stderr.read() if writer.poll() is not None else "")
         committed = int(first[1])
         second = run_cli("index", home=home, check=False)
-        assert second.returncode == 1 and "another MoTIS process" in second.stderr
-        assert "Traceback" not in second.stderr and "database is locked" not in second.stderr
+        assert second.returncode == 1
+        assert "another MoTIS process" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert "database is locked" not in second.stderr
         hits = cli_json("search", "red", "-k", "2", home=home)  # readers keep working
         assert len(hits) == 2
         status = cli_json("status", home=home)
@@ -337,6 +344,7 @@ def test_unreadable_file_is_reported_not_fatal(tmp_path_factory) -> None:
             cwd=str(folder),
         )
         assert proc.returncode == 0, proc.stderr
-        assert "(32, 32, 3)" in proc.stdout and "refused: permission denied" in proc.stdout
+        assert "(32, 32, 3)" in proc.stdout
+        assert "refused: permission denied" in proc.stdout
     finally:
         shutil.rmtree(folder, ignore_errors=True)

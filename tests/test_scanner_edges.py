@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, colour_image, write_image
+from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import load_image

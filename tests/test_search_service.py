@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, cli_json, colour_image, import_colour_model, make_colour_folder, run_cli, write_image
+from helpers.cli import cli_json, import_colour_model, run_cli
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
@@ -42,7 +43,8 @@ def test_index_persists_and_catches_up(services: Services, tmp_path: Path, strat
         paths = {Path(h.path).name for h in fresh.search("red", k=7)}
         assert {f"new_red_{i}.png" for i in range(3)} <= paths
         loaded = fresh.search_service._slots[model_id].index
-        assert loaded.strategy == strategy and len(loaded) == 27
+        assert loaded.strategy == strategy
+        assert len(loaded) == 27
     finally:
         fresh.close()
 
@@ -57,7 +59,8 @@ def test_damaged_index_file_is_rebuilt_and_logged(services: Services, caplog: py
     try:
         with caplog.at_level(logging.WARNING):
             assert [h.path for h in fresh.search("blue", k=4)] == expected
-        assert "rebuilding vector index" in caplog.text and "truncated" in caplog.text
+        assert "rebuilding vector index" in caplog.text
+        assert "truncated" in caplog.text
     finally:
         fresh.close()
 
@@ -95,7 +98,8 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
     try:
         assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 3
         ids, vectors = store.embeddings("m")
-        assert ids.tolist() == [1] and vectors.shape == (1, 4)
+        assert ids.tolist() == [1]
+        assert vectors.shape == (1, 4)
         assert store.integrity_check() == "ok"
     finally:
         store.close()
@@ -109,7 +113,8 @@ def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: P
     model_id = services.active_model().model_id
     service = SearchService(services.store, services.paths.cache_dir / "indexes", "annoy", background=True)
     first = service.index_for(model_id)
-    assert first.strategy == "annoy" and len(first._main_ids) == 24
+    assert first.strategy == "annoy"
+    assert len(first._main_ids) == 24
     for i in range(120):  # far more than 5 % of the forest: the delta asks for a rebuild
         write_image(tmp_path / "photos" / f"extra_{i:03d}.png", colour_image(COLOURS["green"], 32, 32, 2000 + i))
     services.index()
@@ -118,5 +123,6 @@ def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: P
     while service._slots[model_id].rebuilding:  # the rebuild thread clears it when done (pytest-timeout bounds)
         time.sleep(0.01)
     rebuilt = service.index_for(model_id)
-    assert len(rebuilt._main_ids) == 144 and len(rebuilt._delta) == 0
+    assert len(rebuilt._main_ids) == 144
+    assert len(rebuilt._delta) == 0
     assert len(service.search_vector(model_id, np.ones((1, 512), np.float32), k=200)) == 144

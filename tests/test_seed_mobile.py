@@ -111,7 +111,9 @@ def colour_home(tmp_path_factory: pytest.TempPathFactory):
 
 def test_colour_pair_import_says_it_converted_both_towers(colour_home) -> None:
     code, out, _ = colour_home[2]
-    assert code == 0 and "converted image tower" in out and "converted text tower" in out
+    assert code == 0
+    assert "converted image tower" in out
+    assert "converted text tower" in out
 
 
 def test_colour_pair_indexes_every_photo(colour_home) -> None:
@@ -203,7 +205,8 @@ def test_constants_pickle_calling_os_system_is_refused_unrun(tmp_path: Path, hom
         fixture("colour_text_encoder.pt"), tmp_path / "text.pt", "constants.pkl", system_pickle(f"touch {sentinel}")
     )
     error = _import_fails(home, fixture("colour_image_encoder.pt"), hostile)
-    assert "system" in error and not sentinel.exists()
+    assert "system" in error
+    assert not sentinel.exists()
 
 
 def test_refused_import_installs_nothing(tmp_path: Path, home: Path) -> None:
@@ -245,7 +248,8 @@ def test_zip_bomb_pair_is_refused_before_loading(tmp_path: Path, home: Path) -> 
 def test_zip_bomb_checkpoint_is_refused_before_loading(tmp_path: Path, home: Path) -> None:
     bomb = zip_bomb(tmp_path / "model.pt")
     code, _, err = motis("models", "import", "--checkpoint", str(bomb), "--name", "bad", home=home)
-    assert code == 1 and "zip bomb" in err
+    assert code == 1
+    assert "zip bomb" in err
 
 
 def test_archive_listing_too_many_files_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,7 +79,8 @@ def test_a_wrong_search_answer_fails_the_search_check(tmp_path: Path, monkeypatc
     real_photo = selftest._photo
     monkeypatch.setattr(selftest, "_photo", lambda rgb, *a, **k: real_photo(shifted[_name_of(rgb)], *a, **k))
     report = run_self_test(tmp_path)
-    assert report.failure is not None and report.failure.name == "search"
+    assert report.failure is not None
+    assert report.failure.name == "search"
 
 
 def _name_of(rgb: tuple[int, int, int]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import cli_json, run_cli
+from helpers.cli import cli_json, run_cli
 
 import motis_desktop.core.library.decode_pool as decode_pool
 from motis_desktop.core.errors import ImageError, ImageProblem, MotisError, UnknownStrategy, user_message

@@ -20,7 +20,8 @@ REFERENCE_WHEEL = "open_clip_torch-3.3.0-py3-none-any.whl"
 
 def test_known_answers() -> None:
     ids = tokenize(["Three cats", "a dog playing in the snow"])
-    assert ids.dtype == torch.int64 and ids.shape == (2, 77)
+    assert ids.dtype == torch.int64
+    assert ids.shape == (2, 77)
     assert ids[0, :4].tolist() == [49406, 2097, 3989, 49407]
     assert ids[0, 4:].eq(0).all()
     assert ids[1, :8].tolist() == [49406, 320, 1929, 1629, 530, 518, 2583, 49407]

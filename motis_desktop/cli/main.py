@@ -249,7 +249,7 @@ def _serve(services: Services, args: argparse.Namespace) -> int:
         started = time.perf_counter()
         service.warm_up()
         print(
-            f"serving 'motis search' for {services.paths.home} at {service.path} "
+            f"serving 'motis search' for {services.home} at {service.path} "
             f"(ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops)",
             flush=True,
         )

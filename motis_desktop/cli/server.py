@@ -113,7 +113,7 @@ class QueryService:
     def __init__(self, services: Any, idle_exit_s: float = 0.0) -> None:
         self.services = services
         self.idle_exit_s = idle_exit_s
-        self.path = socket_path(services.paths.home)
+        self.path = socket_path(services.home)
         self.served = 0
         self._sock: socket.socket | None = None
         self._stopping = False
@@ -137,10 +137,7 @@ class QueryService:
 
     def warm_up(self) -> None:
         """Load the model, the vector index and the query path once, so the first request is fast."""
-        info = self.services.model_info()
-        encoder = self.services.encoder()
-        self.services.search_service.index_for(info.model_id)
-        encoder.encode_queries(["warm up"])
+        self.services.warm_up()
 
     def serve(self, ready: Any = None) -> None:
         """Accept requests one at a time; returns after ``idle_exit_s`` without requests, or after stop()."""
@@ -209,7 +206,7 @@ class QueryService:
             err.write(f"motis: error: {exc}\n")
         finally:
             os.chdir(here)
-        self.services.store  # noqa: B018 - keep the library open for the next request
+        self.services.open_library()  # keep the library open for the next request
         return {
             "rc": rc,
             "stdout": out.getvalue(),

@@ -1,7 +1,9 @@
 """Headless core: no Qt, no printing, never exits the process.
 
-The GUI and the CLI are thin layers over the services built in
-:mod:`motis_desktop.core.services`.
+Packages follow the data: ``images`` (bytes to pixels), ``library`` (the SQLite library and indexing),
+``models`` (getting and running encoders), ``search`` (answering queries); beside them small shared
+modules (``errors``, ``paths``, ``atomic``, ``formatting``, ``vectors``, ``resources``) and ``evaluation``.
+The GUI and the CLI are thin layers over :class:`motis_desktop.core.services.Services`, the one door.
 """
 
 import logging

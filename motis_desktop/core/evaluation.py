@@ -198,11 +198,11 @@ def evaluate(
                 raise MotisError("evaluation cancelled")
             paths = dataset.image_paths[start : start + batch_size]
             batch = []
-            for offset, result in enumerate(pool.map(load, paths)):
-                if isinstance(result, str):
-                    skipped.append({"path": str(paths[offset]), "reason": result})
+            for offset, loaded in enumerate(pool.map(load, paths)):
+                if isinstance(loaded, str):
+                    skipped.append({"path": str(paths[offset]), "reason": loaded})
                 else:
-                    batch.append(result)
+                    batch.append(loaded)
                     kept.append(start + offset)
             if batch:
                 image_vectors.append(encoder.encode_images(np.stack(batch)))

@@ -175,8 +175,8 @@ class _State:
 
         x = torch.arange(6, dtype=torch.float32).view(2, 3)
         _expect(float((x @ x.T)[1, 1]) == 50.0, "torch computed a wrong matrix product")
-        _expect(features.check("avif"), "Pillow has no AVIF support (libavif missing)")
-        observer = watchdog.observers.Observer.__name__
+        _expect(bool(features.check("avif")), "Pillow has no AVIF support (libavif missing)")
+        observer = getattr(watchdog.observers.Observer, "__name__", "Observer")
         return (
             f"torch {torch.__version__}, OpenCV {cv2.__version__}, libheif {pillow_heif.libheif_version()}, "
             f"LibRaw {'.'.join(map(str, rawpy.libraw_version))}, SQLite {sqlite3.sqlite_version}, watchdog {observer}"
@@ -202,11 +202,12 @@ class _State:
                 _write_photo(path, pixels)
                 self.expected[str(path)] = colour
                 written[str(path)] = pixels.reshape(-1, 3).mean(axis=0)
-        for path, want in written.items():  # each format decodes to what was written (lossy: about)
-            got = load_image(path).reshape(-1, 3).mean(axis=0)
+        for written_path, want in written.items():  # each format decodes to what was written (lossy: about)
+            got = load_image(written_path).reshape(-1, 3).mean(axis=0)
             _expect(
                 bool(np.all(np.abs(got - want) < 12)),
-                f"{Path(path).name} decoded to mean colour {got.round().tolist()}, expected {want.round().tolist()}",
+                f"{Path(written_path).name} decoded to mean colour {got.round().tolist()}, "
+                f"expected {want.round().tolist()}",
             )
         return f"{len(self.expected)} photos written and decoded ({', '.join(f.lstrip('.') for f in formats)})"
 

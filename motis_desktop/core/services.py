@@ -30,6 +30,7 @@ from motis_desktop.core.library.store import (
     LibraryCorrupt,
     LibraryStore,
     LibraryUnavailable,
+    PhotoDate,
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
@@ -44,7 +45,7 @@ from motis_desktop.core.models.registry import (
 )
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
-from motis_desktop.core.search.query import SYNTAX_HELP, Query, Term, parse_query
+from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, format_date
 from motis_desktop.core.search.text_cache import TextVectorCache
@@ -57,6 +58,8 @@ __all__ = [
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",
+    "IMAGE_SUFFIXES",
+    "PhotoDate",
     "Query",
     "QueryResult",
     "format_date",
@@ -370,6 +373,10 @@ class Services:
         """Every file of the library."""
         return self.store.files()
 
+    def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
+        """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
+        return self.store.dates(file_ids)
+
     def counts(self, model_id: str | None) -> dict[str, int]:
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""
         return self.store.counts(model_id)
@@ -456,7 +463,12 @@ class Services:
 
         changes: queue.Queue[set[str] | None] = queue.Queue()
         watcher = self.watch(changes.put, on_status, **options)
-        stopper = threading.Thread(target=lambda: (stop.wait(), changes.put(None)), daemon=True)
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            changes.put(None)
+
+        stopper = threading.Thread(target=wake_on_stop, daemon=True)
         stopper.start()
         try:
             roots: set[str] | None = None  # first run: everything
@@ -483,6 +495,15 @@ class Services:
 
         terms = [t.text for t in parse_query(text).terms if t.text]
         return max((token_count(t) for t in terms), default=0), self.model_info(model).context_length
+
+    def warm_up(self, model: str | None = None) -> Encoder:
+        """Load the named or active model, its vector index and the query path once, so the first search
+        pays for none of them; returns the encoder."""
+        encoder = self.encoder(model)
+        self.search_service.index_for(encoder.model_id)
+        encoder.encode_queries(["warm up"])
+        log.debug("warmed up model %s", encoder.model_id)
+        return encoder
 
     def update_search_index(self, model: str | None = None) -> None:
         """Bring the vector index of the named or active model up to date now (instead of at the next search)."""

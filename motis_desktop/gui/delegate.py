@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -13,7 +13,7 @@ PADDING = 6
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    def __init__(self, cell: int = 180, parent: object = None) -> None:
+    def __init__(self, cell: int = 180, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cell = cell
 

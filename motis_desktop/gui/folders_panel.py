@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.services import FolderReport, Services
 
-Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], None]
+Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], object]
 COLUMNS = ("Folder", "Photos", "To index", "Failed", "Status")
 FAILED = 3
 
@@ -69,8 +69,12 @@ class FoldersPanel(QWidget):
         layout.addLayout(buttons)
         self.refresh()
 
+    def _items(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
     def paths(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        return [item.text(0) for item in self._items()]
 
     def add_folder(self, folder: str) -> None:
         if folder and folder not in self.paths():
@@ -88,8 +92,8 @@ class FoldersPanel(QWidget):
     def set_reports(self, reports: list[FolderReport]) -> None:
         try:
             self.reports = {r.path: r for r in reports}
-            for i in range(self.tree.topLevelItemCount()):
-                self._fill(self.tree.topLevelItem(i))
+            for item in self._items():
+                self._fill(item)
         except RuntimeError:  # the dialog closed before the counts arrived
             pass
 

@@ -8,6 +8,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from motis_desktop.core.services import format_date
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -25,6 +26,17 @@ class Row:
     path: str
     error: str | None = None
     score: float | None = None
+    date: str | None = None  # when the photo was taken, as shown in the tooltip
+
+
+DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}
+
+
+def date_label(taken_at: float | None, source: str | None) -> str | None:
+    """ "Taken 2021-08-15 12:30" (EXIF) or "File date …" (no EXIF date) for tooltips."""
+    if taken_at is None:
+        return None
+    return f"{DATE_SOURCES.get(source or '', 'date').capitalize()} {format_date(taken_at)[:16].replace('T', ' ')}"
 
 
 class LibraryModel(QAbstractListModel):
@@ -51,7 +63,8 @@ class LibraryModel(QAbstractListModel):
             return os.path.basename(row.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             error = row.error or self.thumbnails.error(row.path)
-            return f"{row.path}\n{error}" if error else row.path
+            lines = [row.path] + ([row.date] if row.date else []) + ([error] if error else [])
+            return "\n".join(lines)
         if role == Roles.PATH:
             return row.path
         if role == Roles.FILE_ID:

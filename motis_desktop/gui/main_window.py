@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -30,9 +30,10 @@ from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.model_state import ModelLifecycle, ModelState
 from motis_desktop.gui.search_actions import SearchActions
+from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
 from motis_desktop.gui.settings_actions import SettingsActions
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
+from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
@@ -82,11 +83,15 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
 
     @property
     def top_k(self) -> int:
-        return int(self.settings.value("top_k", DEFAULT_TOP_K))
+        return self._int_setting("top_k", DEFAULT_TOP_K)
 
     @property
     def thumb_size(self) -> int:
-        return int(self.settings.value("thumb_size", DEFAULT_THUMB))
+        return self._int_setting("thumb_size", DEFAULT_THUMB)
+
+    def _int_setting(self, key: str, default: int) -> int:
+        value = self.settings.value(key, default)
+        return int(value) if isinstance(value, (int, str)) else default
 
     @property
     def indexer(self) -> object | None:
@@ -99,10 +104,10 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         toolbar = QToolBar("Search", self)
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        self.search = QLineEdit()
-        self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
-        self.search.returnPressed.connect(self.run_search)
+        self.search = SearchBox()  # query language tooltip, photo drops, search as you pause
+        self.searcher = SearchController(self.backend.submit, self.search, lambda: self.top_k)
+        self.searcher.results.connect(self._show_results)
+        self.search.submitted.connect(self.run_search)
         self.search.textChanged.connect(lambda text: self.reset() if not text and self._results_for else None)
         self.search.installEventFilter(self)  # Down arrow moves into the grid
         toolbar.addWidget(self.search)
@@ -120,22 +125,30 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.status_label = self.status.label
+        self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
+        self.status.addWidget(self.more_button)
+        self.searcher.status.connect(self.status.set_text)
 
     def _build_actions(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add folder…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.choose_folder)
-        settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"), triggered=self.open_settings)
-        install = QAction("&Install model…", self, triggered=self.open_model_dialog)
-        reindex = QAction("&Update index", self, shortcut=QKeySequence("F5"), triggered=self.start_indexing)
-        quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        add = self._action("&Add folder…", self.choose_folder, QKeySequence(QKeySequence.StandardKey.Open))
+        settings = self._action("&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
+        install = self._action("&Install model…", self.open_model_dialog)
+        reindex = self._action("&Update index", self.start_indexing, QKeySequence("F5"))
+        quit_ = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         for action in (add, reindex, install, settings, quit_):
             menu.addAction(action)
         self.addActions([add, reindex, settings, quit_])
         for keys in ("Ctrl+F", "/"):
-            QShortcut(QKeySequence(keys), self, activated=self._focus_search)
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape, context=Qt.ShortcutContext.WindowShortcut
-        )
+            QShortcut(QKeySequence(keys), self, self._focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape, Qt.ShortcutContext.WindowShortcut)
+
+    def _action(self, text: str, slot: Callable[[], object], keys: QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(keys)
+        action.triggered.connect(slot)
+        return action
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
@@ -173,9 +186,10 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        if self._results_for is not None:
-            n = self.model.rowCount()
-            self.status.set_text(f"{n} result{'s' if n != 1 else ''} for “{self._results_for}” — Esc to go back")
+        if self._results_for is not None and self.searcher.shown is not None and self.searcher.pending is None:
+            self.status.set_text(result_summary(self._results_for, self.searcher.shown.result))
+        elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
+            self.status.set_text(self.searcher.waiting_message() or "")
         else:
             self.status.set_text(f"{len(self._gallery)} photos" + (f" · {self._note}" if self._note else ""))
 

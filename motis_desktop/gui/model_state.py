@@ -17,6 +17,7 @@ from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
+    from motis_desktop.gui.search_box import SearchController
 
 
 class ModelState(str, Enum):
@@ -37,6 +38,7 @@ class ModelLifecycle:
     indexing: IndexingController
     status: StatusBar
     search: QLineEdit
+    searcher: SearchController
     encoder: Encoder | None
     model_state: ModelState
     model_dialog: ModelDialog | None
@@ -95,6 +97,7 @@ class ModelLifecycle:
         self.indexing.set_model(name)
         if self.indexing.again or self._folders:
             self.start_indexing()  # bring the library up to date in the background
+        self.searcher.model_ready()  # runs a query typed while the model was loading
 
     def _model_failed(self, message: str) -> None:
         self.model_state = ModelState.FAILED

@@ -9,9 +9,10 @@ from PySide6.QtCore import QModelIndex, QPoint, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QListView, QMenu, QWidget
 
-from motis_desktop.core.services import SearchHit
+from motis_desktop.core.services import QueryResult
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.model_state import ModelState
+from motis_desktop.gui.search_box import SearchController, quote_path, result_row
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.texts import NO_MODEL_TEXT
 from motis_desktop.gui.viewer import GridViewer
@@ -30,6 +31,7 @@ class SearchActions:
     """Text search, *Find similar*, going back to the gallery, opening photos; part of :class:`MainWindow`."""
 
     search: QLineEdit
+    searcher: SearchController
     view: QListView
     stack: QStackedWidget
     model: LibraryModel
@@ -53,48 +55,27 @@ class SearchActions:
         def _update_status(self) -> None: ...
         def _refresh_empty_state(self) -> None: ...
 
-    def run_search(self) -> None:
-        text = self.search.text().strip()
+    def run_search(self, text: str | None = None) -> None:
+        """Search for ``text`` (default: the search box); queued while the model loads, run when it is ready."""
+        text = (self.search.text() if text is None else text).strip()
         if not text or text.lower() == "reset":
             self.search.clear()
             self.reset()
             return
-        if self.model_state == ModelState.LOADING:
-            self.status.set_text("The model is still loading — try again in a moment")
-            return
-        if self.encoder is None:
+        if self.model_state in (ModelState.MISSING, ModelState.FAILED):
             self.status.set_text("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
             return
-        if not self._gallery:
-            self.status.set_text("Nothing indexed yet — drop a folder of photos on the window")
-            return
-        self.status.set_text(f"Searching for “{text}”…")
-        k = self.top_k
-        self.backend.submit(
-            lambda s: s.search(text, k),
-            lambda hits: self._show_results(text, hits),
-            lambda msg: self.status.set_text(f"Search failed: {msg}"),
-        )
+        self.searcher.search(text)
 
-    def find_similar(self, file_id: int, name: str) -> None:
-        """Results: the photos most like ``file_id``; the search box is emptied (its text is not the query)."""
-        if self.encoder is None:
-            return
-        k = self.top_k
-        self.backend.submit(
-            lambda s: s.similar(file_id, k),
-            lambda hits: self._show_results(f"like {name}", hits, clear_search=True),
-            lambda msg: self.status.set_text(f"Search failed: {msg}"),
-        )
+    def find_similar(self, path: str) -> None:
+        """Search with a photo as the query: its path becomes an image term in the search box."""
+        self.search.setText(quote_path(path))
+        self.run_search()
 
-    def _show_results(self, label: str, hits: list[SearchHit], clear_search: bool = False) -> None:
-        if clear_search:
-            self.search.blockSignals(True)  # emptying the box must not count as "back to the gallery"
-            self.search.clear()
-            self.search.blockSignals(False)
+    def _show_results(self, label: str, result: QueryResult) -> None:
         self._results_for = label
         self._set_cell(RESULT_CELL)
-        self.model.set_rows([Row(h.file_id, h.path, None, h.score) for h in hits], RESULT_EDGE)
+        self.model.set_rows([result_row(h) for h in result.hits], RESULT_EDGE)
         self.stack.setCurrentWidget(self.view)
         self.view.scrollToTop()
         if self.model.rowCount():
@@ -113,6 +94,7 @@ class SearchActions:
         if self._results_for is None:
             return
         self._results_for = None
+        self.searcher.clear()
         self.search.clear()
         self._set_cell(self.gallery_cell)
         self.model.set_rows(self._gallery, self.thumb_size)
@@ -140,8 +122,6 @@ class SearchActions:
         menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
-        similar = menu.addAction(
-            "Find similar", lambda: self.find_similar(index.data(Roles.FILE_ID), os.path.basename(path))
-        )
+        similar = menu.addAction("Find similar", lambda: self.find_similar(path))
         similar.setEnabled(self.encoder is not None)
         menu.exec(self.view.viewport().mapToGlobal(pos))

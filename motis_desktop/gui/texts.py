@@ -1,6 +1,8 @@
 """Texts the window shows in more than one place."""
 
-SEARCH_PLACEHOLDER = "Describe a photo, e.g. “sunset over the sea” — Enter to search, Esc to reset"
+SEARCH_PLACEHOLDER = (
+    "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
+)
 NO_MODEL_TEXT = (
     "No model installed yet: use File ▸ Install model… to download one or import model files,\n"
     "or from a terminal: motis models download motis-vits16\n"

@@ -46,7 +46,14 @@ def thumb_key(path: str, edge: int) -> ThumbKey:
 
 
 class _Signals(QObject):
-    done = Signal(object, object, str)  # key, QImage or None, error
+    """Signals:
+    done: Emitted by a worker when a thumbnail job ends.
+        key: the ``ThumbKey`` asked for.
+        image: the ``QImage``, or None when it failed.
+        error: why it failed ("" on success).
+    """
+
+    done = Signal(object, object, str)
 
 
 class _ThumbJob(QRunnable):
@@ -117,9 +124,13 @@ def refresh_view_on_thumbnails(view: QAbstractItemView, manager: ThumbnailManage
 
 
 class ThumbnailManager(QObject):
-    """Asks workers for thumbnails on demand and keeps recent ones as QPixmaps."""
+    """Asks workers for thumbnails on demand and keeps recent ones as QPixmaps.
 
-    ready = Signal(str)  # path whose thumbnail (any size) became available or failed
+    Signals:
+        ready: Emitted with a photo's path when one of its thumbnails (any size) became available or failed.
+    """
+
+    ready = Signal(str)
 
     def __init__(
         self, cache_dir: Path, memory_items: int = 2000, workers: int | None = None, parent: QObject | None = None

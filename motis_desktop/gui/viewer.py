@@ -44,7 +44,11 @@ class Loaded:
 
 
 class _Signals(QObject):
-    done = Signal(object)  # Loaded
+    """Signals:
+    done: Emitted by a worker with the ``Loaded`` photo (or its failure).
+    """
+
+    done = Signal(Loaded)
 
 
 class _LoadJob(QRunnable):
@@ -81,8 +85,10 @@ def _photo_date(path: str, mtime_ns: int) -> str:
 class PhotoViewer(QWidget):
     """Shows one row of a list of rows, fitted to the widget, with name, date, size and score."""
 
-    closed = Signal(int)  # the row shown last
-    shown = Signal(str)  # path whose photo (or failure) is now on screen
+    closed = Signal(int)
+    """Emitted when the viewer closes, with the row shown last."""
+    shown = Signal(str)
+    """Emitted with the path whose photo (or failure) is now on screen."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

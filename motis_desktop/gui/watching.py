@@ -21,10 +21,15 @@ log = logging.getLogger(__name__)
 
 
 class FolderWatching(QObject):
-    """Watches the library folders while the window is open; ``changed`` asks for an indexing run."""
+    """Watches the library folders while the window is open; ``changed`` asks for an indexing run.
 
-    changed = Signal(object)  # set[str]: roots whose contents changed (debounced)
-    status_changed = Signal(str, bool)  # root, online
+    Signals:
+        changed: Emitted with the set of library roots whose contents changed (debounced).
+        status_changed: Emitted with a root and whether it is online, when that changes.
+    """
+
+    changed = Signal(object)
+    status_changed = Signal(str, bool)
     _changed_raw = Signal(object)  # from the watcher's thread, queued to ours
     _status_raw = Signal(str, bool)
 
@@ -75,6 +80,6 @@ class FolderWatching(QObject):
         log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
 
 
-def _log_failure(future) -> None:  # type: ignore[no-untyped-def]
+def _log_failure(future) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("cannot watch library folders: %s", future.exception())

@@ -21,8 +21,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import LibraryBusy, Services
-from motis_desktop.gui.library_model import Row
+from motis_desktop.core.services import LibraryBusy, PhotoDate, Services
+from motis_desktop.gui.library_model import Row, date_label
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,8 @@ class Backend(QObject):
     def submit(
         self,
         fn: Callable[[Services], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None] | None = None,
+        on_done: Callable[[Any], object],
+        on_error: Callable[[str], object] | None = None,
     ) -> Task:
         """Run ``fn(services)`` in the background; ``on_done(result)``/``on_error(msg)`` on the GUI thread."""
 
@@ -163,15 +163,21 @@ class _Closer(QRunnable):
 def load_for_search(services: Services, name: str) -> Any:
     """Load the model, the library's vector index and the query path (runs in the backend thread),
     so the first search after start-up pays for none of them."""
-    encoder = services.encoder(name)
-    services.search_service.index_for(encoder.model_id)
-    encoder.encode_queries(["warm up"])
-    return encoder
+    return services.warm_up(name)
 
 
 def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
-    return [Row(r.id, r.path, r.error if not r.error_transient else None) for r in services.files()]
+    files = services.files()
+    dates = services.photo_dates(r.id for r in files)
+    return [
+        Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(*_date(dates.get(r.id))))
+        for r in files
+    ]
+
+
+def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:
+    return (date.taken_at, date.source) if date else (None, None)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import colour_image
+
+from helpers.photos import colour_image
 
 EXIF_IFD = 0x8769
 DATE_TIME_ORIGINAL = 0x9003

@@ -1,2 +1,2 @@
 """Images: recognising files by content (``header``), reading and decoding them safely (``decode``),
-and turning pixels into model input (``preprocess``)."""
+when a photo was taken (``dates``), and turning pixels into model input (``preprocess``)."""

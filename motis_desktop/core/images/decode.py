@@ -147,10 +147,11 @@ def _decode_heic(data: bytes, max_pixels: int) -> np.ndarray:
     try:
         import pillow_heif
     except ImportError:
-        raise ImageError("HEIC support not installed (pip install pillow-heif)") from None
+        raise ImageError("HEIC support not installed (pip install pillow-heif)", _MISSING) from None
     try:
         heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
-        _check_pixels(*heif.size, max_pixels)  # from the container, before any pixel is decoded
+        width, height = heif.size
+        _check_pixels(width, height, max_pixels)  # from the container, before any pixel is decoded
         image = np.asarray(heif)  # libheif applies the rotation and mirroring stored in the file
     except ImageError:
         raise
@@ -163,12 +164,12 @@ def _decode_avif(data: bytes, max_pixels: int) -> np.ndarray:
     try:
         from PIL import Image, ImageOps, features
     except ImportError:
-        raise ImageError("AVIF support not installed (pip install pillow)") from None
+        raise ImageError("AVIF support not installed (pip install pillow)", _MISSING) from None
     if not features.check("avif"):
-        raise ImageError("AVIF support not installed (Pillow was built without libavif)")
+        raise ImageError("AVIF support not installed (Pillow was built without libavif)", _MISSING)
     try:
         with Image.open(io.BytesIO(data), formats=["AVIF"]) as im:
-            _check_pixels(*im.size, max_pixels)
+            _check_pixels(im.size[0], im.size[1], max_pixels)
             upright = ImageOps.exif_transpose(im)  # Pillow reports the file's rotation/mirror as EXIF orientation
             image = np.asarray(upright.convert("RGB"))
     except ImageError:
@@ -181,7 +182,7 @@ def _decode_avif(data: bytes, max_pixels: int) -> np.ndarray:
 
 
 def _decode_raw(data: bytes, min_side: int | None, max_pixels: int) -> np.ndarray:
-    found = raw_preview(data)
+    found: tuple[bytes | np.ndarray, int] | None = raw_preview(data)
     if found is None:
         found = _libraw_preview(data)
     preview, orientation = found
@@ -196,6 +197,9 @@ def _decode_raw(data: bytes, min_side: int | None, max_pixels: int) -> np.ndarra
     return apply_orientation(image, orientation)
 
 
+# A decoder library that is not installed: tried again on later runs, so installing it is enough.
+_MISSING = ImageProblem.UNREADABLE
+
 # LibRaw's "flip" → EXIF orientation
 _LIBRAW_FLIP = {0: 1, 3: 3, 5: 8, 6: 6}
 
@@ -204,7 +208,7 @@ def _libraw_preview(data: bytes) -> tuple[bytes | np.ndarray, int]:
     try:
         import rawpy
     except ImportError:
-        raise ImageError("RAW support not installed (pip install rawpy)") from None
+        raise ImageError("RAW support not installed (pip install rawpy)", _MISSING) from None
     try:
         with rawpy.imread(io.BytesIO(data)) as raw:
             orientation = _LIBRAW_FLIP.get(int(raw.sizes.flip), 1)

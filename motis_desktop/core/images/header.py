@@ -295,8 +295,23 @@ def _tiff_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _isobmff_size(data: bytes) -> tuple[int, int] | None:
+    """HEIC/AVIF: the largest ``ispe`` (image spatial extents) property in the metadata; a grid image's
+    own extent is the largest, its tiles' are smaller."""
+    best: tuple[int, int] | None = None
+    pos = data.find(b"ispe", 0, 1 << 20)
+    while pos >= 4:
+        width, height = struct.unpack(">II", data[pos + 8 : pos + 16])
+        if best is None or width * height > best[0] * best[1]:
+            best = (width, height)
+        pos = data.find(b"ispe", pos + 4, 1 << 20)
+    return best
+
+
 _READERS = {
     "jpeg": _jpeg_size,
+    "heic": _isobmff_size,
+    "avif": _isobmff_size,
     "png": _png_size,
     "gif": _gif_size,
     "bmp": _bmp_size,

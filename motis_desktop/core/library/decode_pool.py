@@ -263,6 +263,10 @@ class DecodePool(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> DecodePool: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 JobHook = Callable[[DecodeJob], None]
 

@@ -429,7 +429,7 @@ class Indexer:
         good = [d for d in batch if d.pixels is not None]
         encoded: list[EncodedFile] = []
         if good:
-            pixels = np.stack([d.pixels for d in good])
+            pixels = np.stack([d.pixels for d in good if d.pixels is not None])
             if self.schedule == "alternate":
                 pool.pause()  # the model takes every core: no new decode starts until it is done
             try:

@@ -139,7 +139,8 @@ class DecodeJournal:
             faulthandler.disable()
             if self._faulthandler_was_enabled:
                 with contextlib.suppress(ValueError, OSError, AttributeError):
-                    faulthandler.enable(file=sys.__stderr__, all_threads=True)
+                    if sys.__stderr__ is not None:
+                        faulthandler.enable(file=sys.__stderr__, all_threads=True)
         for fh in (self._fh, self._crash_fh):
             if fh is not None:
                 fh.close()

@@ -13,6 +13,7 @@ Nothing is ever written to the scanned folders.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import stat
 import threading
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 
 from motis_desktop.core.images.header import sniff_format
 from motis_desktop.core.library.store import is_within
+
+log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
@@ -133,6 +136,9 @@ def scan_folder(
             if looks_like_image or entry.path in known or _has_image_signature(entry.path):
                 result.entries.append(ScanEntry(entry.path, info.st_size, info.st_mtime_ns))
         stack.extend(reversed(subdirs))
+    for path, reason in result.rejected:
+        log.debug("scan of %s: skipped %s: %s", root, path, reason)
+    log.info("scanned %s: %d candidates, %d skipped", root, len(result.entries), len(result.rejected))
     return result
 
 

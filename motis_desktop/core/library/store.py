@@ -352,6 +352,7 @@ class LibraryStore:
                 return folder
         with self.transaction() as conn:
             cur = conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time()))
+            assert cur.lastrowid is not None  # set by the INSERT above
             new_id = int(cur.lastrowid)
             for folder in self.folders_within(root, conn):
                 conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (new_id, folder.id))

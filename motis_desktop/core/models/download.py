@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import http.client
+import logging
 import os
 import re
 import threading
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motis_desktop.core.errors import MotisError
+
+log = logging.getLogger(__name__)
 
 MIRROR_ENV = "MOTIS_MODEL_MIRROR"
 CHUNK = 1 << 16
@@ -92,7 +95,9 @@ def download(
         except _Retryable as exc:
             attempt += 1
             if attempt > retries:
+                log.warning("giving up on %s after %d tries: %s", _short_url(url), attempt, exc)
                 raise DownloadError(str(exc)) from None
+            log.info("download of %s interrupted (%s); retry %d of %d", _short_url(url), exc, attempt, retries)
             time.sleep(min(2.0**attempt * 0.1, 2.0))  # then resume from what we have
     digest = _sha256_file(part)
     expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server") if server_hash else (None, "none")
@@ -149,7 +154,9 @@ def _fetch(
                 continue
             server_hash = _lfs_sha256(response.headers)
             resumed = response.status == 206
-            if not resumed:
+            if resumed:
+                log.info("resuming %s at byte %d", _short_url(url), have)
+            else:
                 have = 0
             total = _total_size(response.headers, have if resumed else 0)
             _stream(response, part, resumed, have, total, url, progress, cancel, timeout_s)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ FORMAT_CHECKPOINT = "openai-checkpoint"
 MANIFEST = "model.json"
 PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -180,6 +183,7 @@ class ModelStore:
         """Delete an installed model's folder."""
         info = self.get(name)
         shutil.rmtree(self.models_dir / info.name)
+        log.info("removed model %s", info.name)
 
     def load_encoder(self, name: str) -> Encoder:
         """Load the named model's encoder (slow: reads weights)."""
@@ -256,6 +260,13 @@ class ModelStore:
                 origin=origin or {},
             )
             write_json_atomic(staging / MANIFEST, info.to_json())
+            log.info(
+                "installing model %s (%s, %d-d)%s",
+                name,
+                info.format,
+                info.embed_dim,
+                " over the old one" if final.exists() else "",
+            )
             if final.exists():
                 old = final.with_name(f".old-{name}-{os.getpid()}")
                 os.replace(final, old)
@@ -341,6 +352,6 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
         return PreprocessConfig()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))  # type: ignore[arg-type]
+        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

@@ -125,8 +125,10 @@ def measure_modes(
         )
         results.append(result)
         runnable.append((result, model))
-    image_s = _interleaved_best([lambda m=m: m.encode_images(batch) for _, m in runnable], min_seconds)
-    text_s = _interleaved_best([lambda m=m: m.encode_queries([queries[0]]) for _, m in runnable], min_seconds / 4)
+    image_s = _interleaved_best([functools.partial(m.encode_images, batch) for _, m in runnable], min_seconds)
+    text_s = _interleaved_best(
+        [functools.partial(m.encode_queries, [queries[0]]) for _, m in runnable], min_seconds / 4
+    )
     for (result, _), img_t, txt_t in zip(runnable, image_s, text_s, strict=True):
         result.image_per_s, result.text_ms = len(batch) / img_t, 1e3 * txt_t
         log.info("mode %s: %s", result.mode, result.to_json())
@@ -272,7 +274,7 @@ def machine_fingerprint() -> dict[str, object]:
     """What a cached choice depends on: CPU model and features, core count, torch version."""
     import torch
 
-    cpu, flags = "", set()
+    cpu, flags = "", set[str]()
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
             for line in fh:

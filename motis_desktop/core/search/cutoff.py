@@ -1,29 +1,41 @@
 """The relevance cut-off: which results stand out from the library's background for a query.
 
-Statistic: a robust z-score. For a query vector ``q`` the background is the
-cosine score of ``q`` against a random sample of the library (all of it up to
-``SAMPLE_SIZE`` photos). Its centre is the median and its spread the median
-absolute deviation scaled to a standard deviation (1.4826 x MAD). A photo is
-shown when
+Statistic: a z-score against a background estimated from the *lower* part of the
+score distribution. For a query vector ``q`` the background is the cosine score
+of ``q`` against a random sample of the library (all of it up to
+``SAMPLE_SIZE`` photos). Matches live in the upper tail, so the background's
+centre and spread are read from its lower quantiles, as for a normal
+distribution: with q10 and q30 the 10th and 30th percentiles,
 
-    score >= median + max(Z * spread, MIN_MARGIN)
+    spread = (q30 - q10) / 0.757        (z(0.30) - z(0.10) = 1.2816 - 0.5244)
+    centre = q30 + 0.5244 * spread      (the background's median)
+
+and a photo is shown when
+
+    score >= centre + max(Z * spread, MIN_MARGIN)
 
 Why this one:
-- Median and MAD ignore the matches themselves as long as fewer than half the
-  photos match, so ten red photos in a library of sixty do not lift the bar
-  they must clear (a mean/std would be dragged up by them).
+- It ignores the matches themselves as long as the lowest 30 % of the library
+  are not matches: ten red photos among sixty, or thirty among sixty, do not
+  lift the bar they must clear. A mean/std is dragged up by the matches, and
+  even the median and MAD break once about half the library matches (the
+  median then falls in the gap between matches and the rest).
 - A z-score adapts to each model's and each query's scale: CLIP scores sit in
-  a narrow band (0.1-0.35) whose width varies by query, the colour model's
-  span 0-1.
+  a narrow band (0.1-0.35) whose width varies by query; the colour model's
+  scores span 0-1. Z = 4 leaves a normal background about 3 in 100,000 false
+  positives per photo.
 - ``MIN_MARGIN`` is the floor under the spread: when nearly every score is the
-  same (a word the model does not know gives every photo the same score; a
-  random-weights model gives near-identical scores), the MAD is ~0 and any
-  rounding noise would otherwise "stand out". Nothing clears a flat
-  background, so such a query returns no results instead of K random photos.
+  same (a word the model does not know gives every photo the same score), the
+  spread is ~0 and rounding noise would otherwise "stand out". Nothing clears
+  a flat background, so such a query returns no results instead of K random
+  photos.
 - A gap in the sorted scores was the alternative; it always finds some largest
   gap (so it returns something even for noise) and is unstable when matches
   form a smooth slope; it needs a significance test, which brings back a
   background model anyway.
+- Limit: when more than ~70 % of the library matches (a folder of nothing but
+  beaches, searched for "beach"), nothing stands out; "show more" / -k lists
+  them, best first.
 """
 
 from __future__ import annotations
@@ -35,22 +47,23 @@ import numpy as np
 Z = 4.0
 MIN_MARGIN = 0.02
 SAMPLE_SIZE = 4096
-MAD_TO_STD = 1.4826
+LOW_Q, HIGH_Q = 10.0, 30.0  # percentiles the background is read from
+Z_LOW, Z_HIGH = -1.2816, -0.5244  # the standard normal's quantiles at 10 % and 30 %
 
 
 @dataclass(frozen=True)
 class Cutoff:
-    """The bar a score must clear, with the background statistics it came from."""
+    """The bar a score must clear, with the background it came from ."""
 
     threshold: float
-    median: float
-    spread: float  # robust standard deviation (1.4826 x MAD)
+    centre: float  # the background's estimated median
+    spread: float  # the background's standard deviation, from its lower quantiles
 
     def passes(self, score: float) -> bool:
         return score >= self.threshold
 
     def to_json(self) -> dict[str, float]:
-        return {"threshold": round(self.threshold, 6), "median": round(self.median, 6), "spread": round(self.spread, 6)}
+        return {"threshold": round(self.threshold, 6), "centre": round(self.centre, 6), "spread": round(self.spread, 6)}
 
 
 def relevance_cutoff(background: np.ndarray, z: float = Z, min_margin: float = MIN_MARGIN) -> Cutoff:
@@ -58,6 +71,7 @@ def relevance_cutoff(background: np.ndarray, z: float = Z, min_margin: float = M
     scores = np.asarray(background, dtype=np.float64).ravel()
     if not len(scores):
         return Cutoff(float("inf"), 0.0, 0.0)
-    median = float(np.median(scores))
-    spread = MAD_TO_STD * float(np.median(np.abs(scores - median)))
-    return Cutoff(median + max(z * spread, min_margin), median, spread)
+    low, high = np.percentile(scores, [LOW_Q, HIGH_Q])
+    spread = float(high - low) / (Z_HIGH - Z_LOW)
+    centre = float(high) - Z_HIGH * spread
+    return Cutoff(centre + max(z * spread, min_margin), centre, spread)

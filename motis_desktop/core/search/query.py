@@ -152,7 +152,7 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
                 known = ", ".join(f"{op}:" for op in _OPERATORS)
                 raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")
             continue
-        if _looks_like_path(token) or (quoted and os.path.exists(_expand(token, cwd))):
+        if _looks_like_path(token) or _has_image_suffix(token) or (quoted and os.path.exists(_expand(token, cwd))):
             path = _expand(token, cwd)
             if os.path.isdir(path):
                 prefixes.append(os.path.normpath(path))
@@ -183,6 +183,11 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
         else:
             out.append((m.group(2), False))
     return out
+
+
+def _has_image_suffix(token: str) -> bool:
+    """``cat.jpg``, ``Pictures/cat.jpg``: an image file named relative to the current folder."""
+    return os.path.splitext(token)[1].lower() in IMAGE_SUFFIXES
 
 
 def _looks_like_path(token: str) -> bool:

@@ -29,11 +29,25 @@ out.mkdir(parents=True, exist_ok=True)
 MEAN = (0.48145466, 0.4578275, 0.40821073)
 STD = (0.26862954, 0.26130258, 0.27577711)
 PALETTE = {
-    "red": (220, 30, 30), "green": (30, 180, 40), "blue": (30, 60, 220), "yellow": (235, 220, 30),
-    "purple": (130, 40, 170), "orange": (245, 140, 20), "black": (15, 15, 15), "white": (240, 240, 240),
+    "red": (220, 30, 30),
+    "green": (30, 180, 40),
+    "blue": (30, 60, 220),
+    "yellow": (235, 220, 30),
+    "purple": (130, 40, 170),
+    "orange": (245, 140, 20),
+    "black": (15, 15, 15),
+    "white": (240, 240, 240),
 }
-WORD = {"red": 736, "green": 1901, "blue": 1746, "yellow": 4481, "purple": 5496, "orange": 4287, "black": 1449,
-        "white": 1579}
+WORD = {
+    "red": 736,
+    "green": 1901,
+    "blue": 1746,
+    "yellow": 4481,
+    "purple": 5496,
+    "orange": 4287,
+    "black": 1449,
+    "white": 1579,
+}
 NAMES = list(PALETTE)
 K, SLOTS, DIM = len(NAMES), 16, 512  # outputs: K colour slots, 7 zeros (literal below), one 0.05
 
@@ -115,7 +129,7 @@ def save(model: nn.Module, path: Path, example: torch.Tensor) -> torch.jit.Scrip
 
 def palette_batch() -> torch.Tensor:
     rgb = torch.tensor([PALETTE[n] for n in NAMES], dtype=torch.float32).view(K, 3, 1, 1) / 255.0
-    return ((rgb.expand(K, 3, 224, 224) - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1))
+    return (rgb.expand(K, 3, 224, 224) - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
 
 
 save(ColourImage(), out / "colour_image_encoder.pt", palette_batch())

@@ -8,10 +8,12 @@ sizes passed :func:`~.archive.check_model_file` (zip bombs are refused unread). 
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -47,8 +49,9 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except Exception as exc:
         raise ModelError(f"{path}: cannot read checkpoint ({_short(exc)})") from None
     for wrapper in ("state_dict", "model"):
-        if isinstance(sd, dict) and isinstance(sd.get(wrapper), dict):
-            sd = sd[wrapper]
+        inner = sd.get(wrapper) if isinstance(sd, dict) else None
+        if isinstance(inner, dict):
+            sd = inner
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise ModelError(f"{path}: not a state dict of tensors")
     clean: dict[str, torch.Tensor] = {}
@@ -106,7 +109,7 @@ def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tup
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the seed format is TorchScript
             scripted = torch.jit.script(tower.eval())
-        write_atomic(target, lambda fh, m=scripted: torch.jit.save(m, fh))
+        write_atomic(target, functools.partial(_save_scripted, scripted))
     return image_path, text_path
 
 
@@ -122,3 +125,7 @@ def _is_safetensors(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(9)
     return len(head) == 9 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") < (1 << 31)
+
+
+def _save_scripted(module: torch.jit.ScriptModule, fh: Any) -> None:
+    torch.jit.save(module, fh)

@@ -212,4 +212,5 @@ def _share_text_parameters(src: nn.Module, dst: nn.Module) -> None:
     """Make ``dst`` use ``src``'s text-tower modules and parameters (no copies)."""
     for name in _TEXT_PARAMETERS:
         setattr(dst, name, getattr(src, name))
-    dst.register_buffer("attn_mask", src.attn_mask, persistent=False)
+    mask = src.get_buffer("attn_mask")
+    dst.register_buffer("attn_mask", mask, persistent=False)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import importlib
 import io
 import logging
 import math
@@ -348,7 +349,7 @@ class _ConstantsPickler(pickle.Pickler):
                 self.storages.append(torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,)))
             key = self.keys[ident]
             ref = _StorageRef(_STORAGE_CLASSES[tensor.dtype], key, storage.nbytes() // itemsize)
-            args = (
+            args: tuple[Any, ...] = (
                 ref,
                 tensor.storage_offset(),
                 tuple(tensor.shape),
@@ -358,7 +359,7 @@ class _ConstantsPickler(pickle.Pickler):
             )
             return torch._utils._rebuild_tensor_v2, args
         if isinstance(obj, TypedList):
-            return getattr(torch.jit._pickle, obj.builder), (obj.items,)
+            return getattr(importlib.import_module("torch.jit._pickle"), obj.builder), (obj.items,)
         if isinstance(obj, ScriptObjectState):
             raise ModelError(f"cannot write {obj.qualified_name} into a plain model")
         return NotImplemented

@@ -81,7 +81,7 @@ class AnnoyIndex(VectorIndex):
         delta_ids, delta_scores = self._delta.search(queries, k)
         for qi, query in enumerate(queries):
             ids = np.zeros(0, np.int64)
-            scores = np.zeros(0, np.float32)
+            scores: np.ndarray = np.zeros(0, np.float32)
             if self._annoy is not None and len(self._main_ids):
                 want = k + len(self._removed)
                 positions, dists = self._annoy.get_nns_by_vector(

@@ -106,7 +106,7 @@ class VectorIndex(ABC):
         arrays = self._arrays()
         side = self._save_side_files(path)
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
         payload = buf.getvalue()
         ids = np.ascontiguousarray(self.ids(), dtype=np.int64)
         header = {
@@ -160,8 +160,8 @@ class VectorIndex(ABC):
     def _save_side_files(self, path: Path) -> dict[str, dict[str, int]]:
         return {}
 
-    def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:
-        pass
+    def _cleanup_side_files(self, path: Path, keep: dict[str, dict[str, int]]) -> None:  # noqa: B027
+        """Delete side files of ``path`` other than ``keep`` (none by default)."""
 
     @property
     def dim(self) -> int:

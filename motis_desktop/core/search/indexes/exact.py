@@ -46,7 +46,7 @@ class ExactIndex(VectorIndex):
 
     def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.remove(ids)
-        new = vectors.astype(self._dtype, copy=False)
+        new: np.ndarray = vectors.astype(self._dtype, copy=False)
         self._vectors = new if not len(self._ids) else np.vstack([self._vectors, new])
         self._ids = np.concatenate([self._ids, ids])
         self._dim = self._vectors.shape[1]

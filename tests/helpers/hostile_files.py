@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import numpy as np
-from conftest import COLOURS, colour_image, write_image
 from PIL import Image
+
+from helpers.photos import COLOURS, colour_image, write_image
 
 
 def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[str]]:

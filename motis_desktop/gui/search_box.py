@@ -1,0 +1,236 @@
+"""The search box and the search flow: query language tooltip, photo drops, queued queries, search as you pause.
+
+``SearchBox`` is the line edit: its tooltip documents the query syntax, a photo
+file dropped on it becomes an image term, and when searching is fast enough it
+asks for a search 300 ms after typing stops. ``SearchController`` runs queries
+through the backend (core ``Services.query``): a query given while the model is
+still loading is kept (the last one wins) and run once the model is ready;
+results that arrive for an older query are dropped; "show N more" asks again
+for the top (shown + N) without the cut-off.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QLineEdit, QToolButton
+
+from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
+from motis_desktop.gui.library_model import Row, date_label
+from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
+
+PAUSE_MS = 300  # search this long after typing stops ...
+INSTANT_MAX_S = 0.050  # ... when the last query took at most this long
+
+
+def quote_path(path: str) -> str:
+    """A file path as a query token."""
+    return f'"{path}"'
+
+
+class SearchBox(QLineEdit):
+    """The query line: syntax tooltip, image drops, and a pause timer for search-as-you-type."""
+
+    submitted = Signal(str)
+    """Emitted with a query to run (Enter, a drop, or a pause in typing)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setClearButtonEnabled(True)
+        self.setPlaceholderText(SEARCH_PLACEHOLDER)
+        self.setToolTip("<pre>" + SYNTAX_HELP.replace("&", "&amp;").replace("<", "&lt;") + "</pre>")
+        self.instant = False  # search on pause; the controller turns it on when queries are fast
+        self.pause = QTimer(self)
+        self.pause.setSingleShot(True)
+        self.pause.setInterval(PAUSE_MS)
+        self.pause.timeout.connect(lambda: self.submitted.emit(self.text()) if self.text().strip() else None)
+        self.returnPressed.connect(self._enter)
+        self.textEdited.connect(self._edited)  # typed by the user, not set by code
+
+    def _enter(self) -> None:
+        self.pause.stop()
+        self.submitted.emit(self.text())
+
+    def _edited(self, text: str) -> None:
+        if self.instant and text.strip():
+            self.pause.start()
+        else:
+            self.pause.stop()
+
+    def add_image_term(self, path: str) -> None:
+        """Append a photo as an image term (``+`` if there is a query already) and search."""
+        current = self.text().strip()
+        self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
+        self._enter()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _image_files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if _image_files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = _image_files(event)
+        if not files:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        for path in files[:-1]:
+            current = self.text().strip()
+            self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
+        self.add_image_term(files[-1])
+
+
+def _image_files(event: Any) -> list[str]:
+    urls = event.mimeData().urls() if event.mimeData() is not None else []
+    return [
+        url.toLocalFile()
+        for url in urls
+        if url.isLocalFile()
+        and os.path.isfile(url.toLocalFile())
+        and os.path.splitext(url.toLocalFile())[1].lower() in IMAGE_SUFFIXES
+    ]
+
+
+@dataclass
+class _Shown:
+    text: str
+    result: QueryResult
+
+
+class SearchController(QObject):
+    """Runs queries in the backend, queues one while the model loads, and offers "show N more"."""
+
+    results = Signal(str, QueryResult)
+    """Emitted with the query text and its ``QueryResult``."""
+    status = Signal(str)
+    """Emitted with a line for the status bar."""
+    more_changed = Signal(int)
+    """Emitted with how many more results the "show more" control offers (0: hide it)."""
+
+    def __init__(self, submit: Callable[..., object], box: SearchBox, page: Callable[[], int]) -> None:
+        """``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background; ``page()`` is how many
+        more results one "show more" adds (the top-K setting)."""
+        super().__init__(box)
+        self._submit = submit
+        self.box = box
+        self._page = page
+        self.ready = False
+        self.pending: str | None = None  # the query typed while the model was loading
+        self.shown: _Shown | None = None
+        self.notice: str | None = None  # the last query's error, kept until the next query
+        self._seq = 0
+        box.submitted.connect(self.search)
+
+    def waiting_message(self) -> str | None:
+        """The status line while a queued query waits for the model, or the last query's error."""
+        if self.pending is None:
+            return self.notice
+        return f"The model is loading — will search for “{self.pending}” as soon as it is ready"
+
+    def search(self, text: str) -> None:
+        """Run ``text`` now, or keep it for when the model is ready."""
+        text = text.strip()
+        if not text:
+            return
+        if not self.ready:
+            self.pending = text
+            self.status.emit(self.waiting_message() or "")
+            return
+        self._run(text, None, cutoff=True)
+
+    def model_ready(self) -> None:
+        """The model has loaded: run the query that was waiting for it, if any."""
+        self.ready = True
+        if self.pending is not None:
+            text, self.pending = self.pending, None
+            self._run(text, None, cutoff=True)
+
+    def model_unavailable(self) -> None:
+        self.ready = False
+
+    def show_more(self) -> None:
+        """Extend the shown results by one page, without the cut-off."""
+        if self.shown is None or not self.shown.result.more:
+            return
+        limit = len(self.shown.result.hits) + min(self._page(), self.shown.result.more)
+        self._run(self.shown.text, limit, cutoff=False)
+
+    def clear(self) -> None:
+        self.shown = None
+        self.notice = None
+        self._seq += 1  # results still on their way are for a query the user left
+        self.more_changed.emit(0)
+
+    def _run(self, text: str, limit: int | None, cutoff: bool) -> None:
+        self.notice = None
+        self._seq += 1
+        seq = self._seq
+        self.status.emit(f"Searching for “{text}”…")
+
+        def work(services: Any) -> tuple[QueryResult, float]:
+            started = time.perf_counter()
+            result = services.query(text, limit=limit, cutoff=cutoff)
+            return result, time.perf_counter() - started
+
+        self._submit(work, lambda out: self._done(seq, text, *out), lambda msg: self._failed(seq, msg))
+
+    def _done(self, seq: int, text: str, result: QueryResult, elapsed_s: float) -> None:
+        # Search as you pause only where a query is quick at this library size.
+        self.box.instant = elapsed_s <= INSTANT_MAX_S
+        if seq != self._seq:
+            return
+        self.shown = _Shown(text, result)
+        self.results.emit(text, result)
+        self.more_changed.emit(min(self._page(), result.more) if result.hits or result.cutoff else 0)
+
+    def _failed(self, seq: int, message: str) -> None:
+        if seq == self._seq:
+            self.notice = f"Search: {message}"
+            self.status.emit(self.notice)
+
+
+def result_row(hit: SearchHit) -> Row:
+    """A grid row for a search hit, with its score and date."""
+    return Row(hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source))
+
+
+def result_summary(text: str, result: QueryResult) -> str:
+    """The status line for a result set."""
+    n = len(result.hits)
+    if result.cancelled:
+        return f"“{text}”: the terms cancel out — nothing to search for"
+    if not n and result.candidates == 0:
+        return f"“{text}”: no photos to search (none indexed yet, or none pass the filters) — Esc to go back"
+    if not n:
+        return f"No good matches for “{text}” among {result.candidates} photos — Show more lists the closest"
+    cut = " that stand out" if result.cutoff is not None else ""
+    return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
+
+
+def make_more_button(controller: SearchController) -> QToolButton:
+    """The "show N more" control; hidden while there is nothing more to show."""
+    button = QToolButton()
+    button.setObjectName("showMore")
+    button.hide()
+    button.clicked.connect(controller.show_more)
+
+    def update(n: int) -> None:
+        button.setText(f"Show {n} more")
+        button.setToolTip("Results below the relevance cut-off, best first")
+        button.setVisible(n > 0)
+
+    controller.more_changed.connect(update)
+    return button

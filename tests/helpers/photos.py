@@ -1,0 +1,71 @@
+"""Generated test photos: colour-coded images whose content the colour model recognises, broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30),
+    "green": (30, 180, 40),
+    "blue": (30, 40, 220),
+    "yellow": (240, 225, 30),
+    "white": (245, 245, 245),
+    "black": (10, 10, 10),
+}
+
+
+def colour_image(colour: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
+    """An RGB image of one colour with texture (noise and a soft gradient)."""
+    rng = np.random.default_rng(seed)
+    base = np.array(colour, dtype=np.float32)
+    noise = rng.normal(0, 12, (height, width, 3)).astype(np.float32)
+    ramp = np.linspace(-10, 10, width, dtype=np.float32)[None, :, None]
+    return np.clip(base + noise + ramp, 0, 255).astype(np.uint8)
+
+
+def write_image(path: Path, rgb: np.ndarray) -> Path:
+    import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(path.suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok
+    path.write_bytes(buf.tobytes())
+    return path
+
+
+def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> dict[str, str]:
+    """Write ``per_colour`` images of each colour (mixed formats and sizes); return path → colour."""
+    formats = [".jpg", ".png", ".webp"]
+    sizes = [(64, 64), (200, 120), (96, 300), (640, 480), (1024, 768)]
+    made: dict[str, str] = {}
+    n = 0
+    for colour, rgb in COLOURS.items():
+        for i in range(per_colour):
+            w, h = sizes[(i + n) % len(sizes)]
+            if big_every and n % big_every == 0:
+                w, h = 4000, 3000
+            ext = formats[(i + n) % len(formats)] if (w, h) != (4000, 3000) else ".jpg"
+            path = root / ("sub" if i % 3 == 0 else "") / f"{colour}_{i:02d}{ext}"
+            write_image(path, colour_image(rgb, w, h, seed=n))
+            made[str(path)] = colour
+            n += 1
+    return made
+
+
+def make_broken_files(root: Path) -> dict[str, str]:
+    """Broken inputs; returns path → a word the skip reason must contain."""
+    root.mkdir(parents=True, exist_ok=True)
+    broken: dict[str, str] = {}
+    (root / "empty.jpg").write_bytes(b"")
+    broken[str(root / "empty.jpg")] = "empty"
+    good = write_image(root / "tmp_full.jpg", colour_image(COLOURS["red"], 300, 200, 99)).read_bytes()
+    (root / "tmp_full.jpg").unlink()
+    (root / "truncated.jpg").write_bytes(good[: len(good) // 3])
+    broken[str(root / "truncated.jpg")] = "truncated"
+    (root / "notes.jpg").write_text("this is not a photo\n")
+    broken[str(root / "notes.jpg")] = "not an image"
+    (root / "page.png").write_text("<!DOCTYPE html><html><body>404</body></html>")
+    broken[str(root / "page.png")] = "HTML"
+    return broken

@@ -1,0 +1,150 @@
+"""The GUI search flow: a query typed while the model loads is kept and run, the cut-off and "show more",
+photo drops on the search box, search as you pause, dates in tooltips, one-line query errors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from helpers.exif import write_photo_with_date
+from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def indexed_home(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
+    """A home whose library (5 photos of each colour + one dated red photo) is already indexed."""
+    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+    dated = write_photo_with_date(tmp_path / "photos" / "dated_red.jpg", COLOURS["red"], "2021:08:15 12:30:00")
+    colours[str(dated)] = "red"
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(tmp_path / "photos")])
+    services.index()
+    services.close()
+    return colours
+
+
+def _open(qtbot, home: Path) -> MainWindow:
+    win = MainWindow(Services.open(home))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _close(win: MainWindow) -> None:
+    services = win.services
+    win.close()
+    services.close()
+
+
+def test_query_typed_while_the_model_loads_runs_when_it_is_ready(
+    qtbot, home: Path, indexed_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = threading.Event()
+    load = Services.encoder
+
+    def slow_encoder(self: Services, name: str | None = None):
+        gate.wait(60)  # the model "loads" until the test lets it
+        return load(self, name)
+
+    monkeypatch.setattr(Services, "encoder", slow_encoder)
+    win = _open(qtbot, home)
+    try:
+        qtbot.waitUntil(lambda: win.model.rowCount() == 31, timeout=30_000)  # the gallery shows; model still loading
+        win.search.setFocus()
+        qtbot.keyClicks(win.search, "red")
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+        assert win.model_state == "loading"
+        assert "will search for “red” as soon as it is ready" in win.status_label.text()
+        gate.set()
+        qtbot.waitUntil(lambda: win._results_for == "red", timeout=30_000)
+        assert [indexed_home[r.path] for r in win.model.rows()] == ["red"] * 6
+        assert "6 results that stand out for “red”" in win.status_label.text()
+    finally:
+        gate.set()
+        _close(win)
+
+
+@pytest.fixture
+def window(qtbot, home: Path, indexed_home: dict[str, str]) -> MainWindow:
+    win = _open(qtbot, home)
+    qtbot.waitUntil(lambda: win.model_state == "ready" and win.model.rowCount() == 31, timeout=60_000)
+    yield win
+    _close(win)
+
+
+def _search(qtbot, win: MainWindow, text: str) -> None:
+    win.search.setText(text)
+    win.run_search()
+    qtbot.waitUntil(lambda: win._results_for == text, timeout=30_000)
+
+
+def test_unknown_word_shows_no_good_matches_and_offers_more(qtbot, window: MainWindow) -> None:
+    _search(qtbot, window, "zebra")
+    assert window.model.rowCount() == 0
+    assert "No good matches for “zebra”" in window.status_label.text()
+    assert window.more_button.isVisible()
+    assert window.more_button.text() == "Show 31 more"
+
+
+def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
+    window.settings.setValue("top_k", 10)
+    _search(qtbot, window, "blue")
+    assert window.model.rowCount() == 5
+    assert window.more_button.text() == "Show 10 more"
+    window.more_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=30_000)
+    assert [indexed_home[r.path] for r in window.model.rows()[:5]] == ["blue"] * 5
+
+
+def test_results_tooltip_shows_the_date_taken(qtbot, window: MainWindow) -> None:
+    _search(qtbot, window, "red after:2021 before:2022")
+    tip = window.model.data(window.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("dated_red.jpg\nTaken 2021-08-15 12:30")
+
+
+def test_search_box_tooltip_documents_the_syntax(window: MainWindow) -> None:
+    tip = window.search.toolTip()
+    assert all(part in tip for part in ("beach - people", "2:red", "folder:", "after:", "before:", "sort:date"))
+
+
+def test_unknown_operator_is_a_one_line_status(qtbot, window: MainWindow) -> None:
+    window.search.setText("red colour:blue")
+    window.run_search()
+    qtbot.waitUntil(lambda: "unknown operator 'colour:'" in window.status_label.text(), timeout=30_000)
+    assert "\n" not in window.status_label.text()
+    assert window._results_for is None
+
+
+def test_photo_dropped_on_the_search_box_finds_similar(
+    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path
+) -> None:
+    photo = write_image(tmp_path / "outside" / "g.png", colour_image(COLOURS["green"], 64, 64, 5))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.search.dropEvent(drop)
+    assert drop.isAccepted()
+    assert window.search.text() == f'"{photo}"'
+    qtbot.waitUntil(lambda: window._results_for == f'"{photo}"', timeout=30_000)
+    assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
+
+
+def test_search_as_you_pause(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
+    window.search.instant = False  # slow queries: typing alone never searches
+    qtbot.keyClicks(window.search, "bl")
+    assert not window.search.pause.isActive()
+    window.search.clear()
+    window.search.instant = True  # fast queries: a pause in typing searches
+    qtbot.keyClicks(window.search, "yellow")
+    assert window.search.pause.isActive()
+    qtbot.waitUntil(lambda: window._results_for == "yellow", timeout=30_000)
+    assert [indexed_home[r.path] for r in window.model.rows()] == ["yellow"] * 5
