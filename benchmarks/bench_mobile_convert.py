@@ -110,16 +110,19 @@ def make(out: Path, size: str) -> None:
     print("torch", torch.__version__, "wrote", sorted(p.name for p in out.glob(f"{size}_*")))
 
 
-def _time(fn, x: torch.Tensor, repeats: int) -> float:
+def _time_interleaved(fns: list, x: torch.Tensor, repeats: int) -> list[float]:
+    """Median seconds per call of each function, taking turns so that load from other processes hits all alike."""
+    times: list[list[float]] = [[] for _ in fns]
     with torch.no_grad():
-        fn(x)  # warm-up (TorchScript profiles the first runs)
-        fn(x)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
+        for fn in fns:  # warm-up (TorchScript profiles the first runs)
             fn(x)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+            fn(x)
+        for _ in range(repeats):
+            for i, fn in enumerate(fns):
+                start = time.perf_counter()
+                fn(x)
+                times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def run(folder: Path, size: str, repeats: int, batch_image: int, batch_text: int) -> None:
@@ -132,9 +135,11 @@ def run(folder: Path, size: str, repeats: int, batch_image: int, batch_text: int
     eager = dict(zip(("image", "text"), build(size), strict=True))
     x = dict(zip(("image", "text"), inputs(batch_image, batch_text), strict=True))
     print(f"torch {torch.__version__}, XNNPACK {torch._C._is_xnnpack_enabled()}, threads {torch.get_num_threads()}")
-    print(f"size {size}: image batch {batch_image}x3x224x224, text batch {batch_text}x77; median of {repeats} runs\n")
-    print("| tower | file MB | convert s | max abs diff vs eager | converted ms | plain script ms | frozen script ms |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"size {size}: image batch {batch_image}x3x224x224, text batch {batch_text}x77; median of {repeats} runs")
+    print("(the variants take turns, so load from other processes falls on all of them alike)\n")
+    columns = ["tower", "file MB", "convert s", "max abs diff vs eager", "converted ms", "plain script ms"]
+    print("| " + " | ".join([*columns, "frozen ms", "conv/plain"]) + " |")
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for role in ("image", "text"):
             src = folder / f"{size}_{role}_encoder.pt"
@@ -149,12 +154,10 @@ def run(folder: Path, size: str, repeats: int, batch_image: int, batch_text: int
             frozen = torch.jit.freeze(torch.jit.script(eager[role]))
             with torch.no_grad():
                 diff = (converted(x[role]) - eager[role](x[role])).abs().max().item()
-            t_conv = _time(converted, x[role], repeats)
-            t_plain = _time(scripted, x[role], repeats)
-            t_frozen = _time(frozen, x[role], repeats)
+            t_conv, t_plain, t_frozen = _time_interleaved([converted, scripted, frozen], x[role], repeats)
             print(
                 f"| {role} | {src.stat().st_size / 1e6:.1f} | {convert_s:.2f} | {diff:.1e} | {t_conv * 1e3:.1f} "
-                f"| {t_plain * 1e3:.1f} | {t_frozen * 1e3:.1f} |"
+                f"| {t_plain * 1e3:.1f} | {t_frozen * 1e3:.1f} | {t_conv / t_plain:.2f} |"
             )
 
 

@@ -82,6 +82,22 @@ def test_fused_relu_and_hardtanh_stay_as_clamps(ops_model) -> None:
     assert ops_model[1].code.count("torch.clamp(") == 3
 
 
+def test_torch_with_xnnpack_loads_mobile_files_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    from motis_desktop.core.models.encoders import mobile_convert
+
+    monkeypatch.delenv("MOTIS_CONVERT_MOBILE")
+    monkeypatch.setattr(mobile_convert, "xnnpack_available", lambda: True)
+    assert not mobile_convert.must_convert(fixture("tiny_text_encoder.pt"))
+
+
+def test_torch_without_xnnpack_converts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from motis_desktop.core.models.encoders import mobile_convert
+
+    monkeypatch.delenv("MOTIS_CONVERT_MOBILE")
+    monkeypatch.setattr(mobile_convert, "xnnpack_available", lambda: False)
+    assert mobile_convert.must_convert(fixture("tiny_text_encoder.pt"))
+
+
 def test_unconverted_file_still_loads_through_a_temporary_conversion() -> None:
     encoder = load_pair_encoder(fixture("colour_image_encoder.pt"), fixture("colour_text_encoder.pt"), "c")
     assert encoder.embed_dim == 512

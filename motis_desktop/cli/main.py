@@ -369,7 +369,8 @@ def _print_conversions(info: ModelInfo) -> None:
     """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
         ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
-        what = f"{c['op_contexts']} XNNPACK op contexts; {ops}"
+        n = c["op_contexts"]
+        what = f"{n} XNNPACK op context{'' if n == 1 else 's'}; {ops}"
         print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
 
 

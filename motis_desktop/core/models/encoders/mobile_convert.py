@@ -145,13 +145,16 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
                     raise ModelError(f"{src}: cannot convert code of torch.classes ({name})")
                 continue  # the empty namespace file of the xnnpack classes
             if name.startswith("code/") and name.endswith(".py"):
-                text = archive.read(name).decode("utf-8", "replace")
+                try:
+                    text = archive.read(name).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ModelError(f"{src}: code file {name} is not UTF-8 text") from None
                 table.count_references(text)
                 if "ops.prepacked." in text or XNNPACK_CLASSES in text:
                     new = _CodeRewriter(src, name, text, table, report).rewrite()
                     members.append((name, new.encode("utf-8")))
                     continue
-            if name.endswith(".py.debug_pkl") and _rewritten(name[: -len(".debug_pkl")], archive, members):
+            if name.endswith(".py.debug_pkl") and _rewritten(name[: -len(".debug_pkl")], archive):
                 continue  # source ranges of rewritten code would point at the wrong text
             members.append((name, archive.read(name)))
         table.check_all_consumed()
@@ -170,7 +173,7 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
     return report
 
 
-def _rewritten(code_name: str, archive: TorchScriptArchive, members: list[tuple[str, bytes]]) -> bool:
+def _rewritten(code_name: str, archive: TorchScriptArchive) -> bool:
     if code_name not in archive.names:
         return False
     text = archive.read(code_name)
