@@ -2,6 +2,7 @@
 app (cache misses and hits), and what `motis search` costs from a shell with and without `motis serve`.
 
 Usage: python benchmarks/bench_query.py [--n 100000] [--model vitb32|tiny] [--json] [--skip-cli]
+       [--sections modes text search app cli] [--threads 2 1]
 
 Setup (timed, not part of the figures): a temporary home with a random-weights CLIP from our code
 (ViT-B/32-sized by default), and a library of N photos (hard links to real sample JPEGs) with synthetic
@@ -30,6 +31,7 @@ from motis_desktop.core.search.indexes import ExactIndex, KMeansIndex  # noqa: E
 from motis_desktop.core.services import Services  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+SECTIONS = ("modes", "text", "search", "app", "cli")
 
 
 def emit(as_json: bool, **row: object) -> None:
@@ -53,17 +55,23 @@ def timed(fn, items) -> list[float]:
     return out
 
 
-def bench_text(services: Services, as_json: bool) -> None:
-    """Text tower alone: every mode, with and without cutting ids after end-of-text."""
+def bench_text(services: Services, as_json: bool, threads: list[int]) -> None:
+    """Text tower alone: every mode, with and without cutting ids after end-of-text, per torch thread count."""
+    import torch
+
     base = services.models.load_encoder(services.active_model().name)
-    for mode in MODES:
-        encoder = base if mode == "fp32" else base.in_mode(mode)
-        for truncate in (False, True):
-            encoder.truncate_text = truncate
-            encoder.encode_queries(["warm up"])
-            encoder.encode_queries(["warm up again"])
-            ms = timed(lambda q, e=encoder: e.encode_queries([q]), QUERIES)
-            emit(as_json, metric="text_encode", mode=mode, truncate=truncate, **percentiles(ms))
+    default = torch.get_num_threads()
+    for count in threads or [default]:
+        torch.set_num_threads(count)
+        for mode in MODES:
+            encoder = base if mode == "fp32" else base.in_mode(mode)
+            for truncate in (False, True):
+                encoder.truncate_text = truncate
+                encoder.encode_queries(["warm up"])
+                encoder.encode_queries(["warm up again"])
+                ms = timed(lambda q, e=encoder: e.encode_queries([q]), QUERIES[:10])
+                emit(as_json, metric="text_encode", mode=mode, truncate=truncate, threads=count, **percentiles(ms))
+    torch.set_num_threads(default)
 
 
 def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> None:
@@ -152,7 +160,10 @@ def main() -> int:
     parser.add_argument("--model", choices=("vitb32", "tiny"), default="vitb32")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-cli", action="store_true", help="skip the `motis search` subprocess figures")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--threads", nargs="+", type=int, default=[], help="torch threads for the text figures")
     args = parser.parse_args()
+    sections = set(args.sections) - ({"cli"} if args.skip_cli else set())
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         home = Path(tmp) / "home"
         os.environ["MOTIS_HOME"] = str(home)
@@ -160,47 +171,39 @@ def main() -> int:
         services = Services.open(home)
         started = time.perf_counter()
         model_id = install_random_clip(services, "bench", args.model, Path(tmp))
-        build_s = build_library(services, model_id, args.n, Path(tmp))
-        emit(
-            args.json,
-            metric="setup",
-            model=args.model,
-            n=args.n,
-            seconds=time.perf_counter() - started,
-            library_s=build_s,
-        )
-        start = time.perf_counter()
-        choice = services.mode_choice(services.active_model())
-        emit(
-            args.json,
-            metric="mode_choice",
-            chosen=choice["mode"],
-            truncate=choice["text_truncation"],
-            seconds=time.perf_counter() - start,
-        )
-        for row in choice["results"]:
+        n = args.n if sections & {"search", "app", "cli"} else 0
+        build_s = build_library(services, model_id, n, Path(tmp)) if n else 0.0
+        emit(args.json, metric="setup", model=args.model, n=n, seconds=time.perf_counter() - started, library_s=build_s)
+        if sections & {"modes", "app", "cli"}:
+            start = time.perf_counter()
+            choice = services.mode_choice(services.active_model())
             emit(
                 args.json,
-                metric="mode",
-                **{
-                    k: row[k]
-                    for k in (
-                        "mode",
-                        "available",
-                        "faithful",
-                        "image_per_s",
-                        "text_ms",
-                        "image_cos_min",
-                        "text_cos_min",
-                        "top10_same",
-                    )
-                },
+                metric="mode_choice",
+                chosen=choice["mode"],
+                truncate=choice["text_truncation"],
+                seconds=time.perf_counter() - start,
             )
-        bench_text(services, args.json)
-        bench_search(services, model_id, args.n, args.json)
-        bench_app_query(services, model_id, args.n, args.json)
+            keys = (
+                "mode",
+                "available",
+                "faithful",
+                "image_per_s",
+                "text_ms",
+                "image_cos_min",
+                "text_cos_min",
+                "top10_same",
+            )
+            for row in choice["results"]:
+                emit(args.json, metric="mode", **{k: row[k] for k in keys})
+        if "text" in sections:
+            bench_text(services, args.json, args.threads)
+        if "search" in sections:
+            bench_search(services, model_id, n, args.json)
+        if "app" in sections:
+            bench_app_query(services, model_id, n, args.json)
         services.close()
-        if not args.skip_cli:
+        if "cli" in sections:
             bench_cli(home, args.json)
     return 0
 

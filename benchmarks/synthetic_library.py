@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from motis_desktop.core.library.store import EncodedFile  # noqa: E402
+from motis_desktop.core.library.store import EncodedFile, NewFile  # noqa: E402
 from motis_desktop.core.services import Services  # noqa: E402
 
 VITB32 = {
@@ -88,7 +88,7 @@ def build_library(services: Services, model_id: str, n: int, root: Path, seed: i
     folder = services.store.add_folder(str(photos))
     stat = sources[0].stat()
     new = [
-        (folder.id, str(photos / f"d{i // per_dir:04d}" / f"p{i:07d}.jpg"), stat.st_size, stat.st_mtime_ns)
+        NewFile(folder.id, str(photos / f"d{i // per_dir:04d}" / f"p{i:07d}.jpg"), stat.st_size, stat.st_mtime_ns)
         for i in range(n)
     ]
     services.store.apply_scan(new, [], [], [])
