@@ -47,18 +47,7 @@ def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 
     torch.manual_seed(0)
-    cfg = CLIPConfig(
-        embed_dim=32,
-        image_resolution=64,
-        vision_layers=1,
-        vision_width=64,
-        vision_patch_size=16,
-        context_length=77,
-        vocab_size=49408,
-        text_width=64,
-        text_heads=1,
-        text_layers=1,
-    )
+    cfg = CLIPConfig.tiny(vision_layers=1, text_layers=1)
     path = tmp_path_factory.mktemp("tiny") / "m.safetensors"
     save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(path))
     return path.read_bytes()

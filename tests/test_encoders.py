@@ -20,18 +20,7 @@ from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import BatchFallback, load_pair_encoder
 from motis_desktop.core.models.tokenizer import tokenize
 
-TINY = CLIPConfig(
-    embed_dim=32,
-    image_resolution=64,
-    vision_layers=2,
-    vision_width=64,
-    vision_patch_size=16,
-    context_length=77,
-    vocab_size=49408,
-    text_width=64,
-    text_heads=1,
-    text_layers=2,
-)
+TINY = CLIPConfig.tiny()
 
 
 @pytest.fixture(scope="module")

@@ -20,18 +20,7 @@ from motis_desktop.core.models.mode_select import ModeResult, choose_mode, measu
 from motis_desktop.core.models.modes import ModeUnavailable, tower_in_mode
 from motis_desktop.core.services import Services
 
-TINY = CLIPConfig(
-    embed_dim=32,
-    image_resolution=64,
-    vision_layers=2,
-    vision_width=64,
-    vision_patch_size=16,
-    context_length=77,
-    vocab_size=49408,
-    text_width=64,
-    text_heads=1,
-    text_layers=2,
-)
+TINY = CLIPConfig.tiny()
 CONFIG = PreprocessConfig(size=64)
 
 

@@ -296,18 +296,7 @@ class _State:
         from motis_desktop.core.images.preprocess import preprocess_file
         from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 
-        config = CLIPConfig(
-            embed_dim=32,
-            image_resolution=32,
-            vision_layers=1,
-            vision_width=64,
-            vision_patch_size=16,
-            context_length=77,
-            vocab_size=49408,
-            text_width=64,
-            text_heads=1,
-            text_layers=1,
-        )
+        config = CLIPConfig.tiny(image_resolution=32, vision_layers=1, text_layers=1)
         torch.manual_seed(0)
         checkpoint = self.root / "tiny-clip.safetensors"
         save_file({k: v.contiguous() for k, v in CLIP(config).state_dict().items()}, str(checkpoint))

@@ -11,7 +11,7 @@ import datetime as dt
 import struct
 import time
 
-from motis_desktop.core.images.header import sniff_format
+from motis_desktop.core.images.header import jpeg_segments, sniff_format
 
 EXIF_IFD_POINTER = 0x8769
 DATE_TIME_ORIGINAL = 0x9003
@@ -59,24 +59,12 @@ def _exif_block(data: bytes) -> bytes | None:
 
 
 def _jpeg_exif(data: bytes) -> bytes | None:
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        if marker in (0xDA, 0xD9):  # start of scan / end: no more metadata segments
-            return None
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        body = data[pos + 4 : pos + 2 + length]
-        if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
-            return body[6:]
-        pos += 2 + length
+    for marker, pos in jpeg_segments(data):
+        if marker == 0xE1:
+            (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+            body = data[pos + 4 : pos + 2 + length]
+            if body.startswith(b"Exif\x00\x00"):
+                return body[6:]
     return None
 
 

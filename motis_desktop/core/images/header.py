@@ -13,6 +13,7 @@ to develop for indexing).
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 # Formats OpenCV decodes for us.
 DECODABLE = frozenset({"jpeg", "png", "gif", "bmp", "webp", "tiff"})
@@ -179,24 +180,39 @@ def _jpeg_spans(tiff: _Tiff, ifd: dict[int, tuple[int, int, int]]) -> list[tuple
     return spans
 
 
+def jpeg_segments(data: bytes, limit: int | None = None) -> Iterator[tuple[int, int]]:
+    """``(marker, position)`` of each JPEG marker segment up to the first scan (its length field is at
+    ``position + 2``); stops at a byte that is not a marker, at the start of scan or at the end of image."""
+    n = len(data) if limit is None else min(len(data), limit)
+    pos = 2
+    while pos + 4 <= n:
+        if data[pos] != 0xFF:
+            return
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+            continue
+        yield marker, pos
+        if marker in (0xDA, 0xD9):
+            return
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        pos += 2 + length
+
+
+def _is_sof(marker: int) -> bool:
+    """SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): the segments that carry the frame size."""
+    return 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC)
+
+
 def _is_baseline_jpeg(data: bytes) -> bool:
     """Baseline/extended/progressive DCT (SOF0-2): what libjpeg decodes. Lossless JPEG (SOF3, the raw
     data of many RAW files) is not."""
-    pos, n = 2, min(len(data), 1 << 20)
-    while pos + 4 <= n:
-        if data[pos] != 0xFF:
-            return False
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+    for marker, _ in jpeg_segments(data, 1 << 20):
+        if _is_sof(marker):
             return marker in (0xC0, 0xC1, 0xC2)
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        pos += 2 + length
     return False
 
 
@@ -210,24 +226,10 @@ def image_size(data: bytes, fmt: str) -> tuple[int, int] | None:
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    pos = 2
-    n = len(data)
-    while pos + 4 <= n:
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        # SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+    for marker, pos in jpeg_segments(data):
+        if _is_sof(marker):
             height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             return width, height
-        pos += 2 + length
     return None
 
 

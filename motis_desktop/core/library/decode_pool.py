@@ -271,11 +271,25 @@ class DecodePool(Protocol):
 JobHook = Callable[[DecodeJob], None]
 
 
-class _Gate:
-    """Lets files start decoding or holds them back; once :meth:`pause` returns, no file starts until
-    :meth:`resume` (a start in progress completes before ``pause`` returns)."""
+class _PoolBase:
+    """What both pools share: settings, journal hooks, and a gate that lets files start decoding or holds
+    them back; once :meth:`pause` returns, no file starts until :meth:`resume` (a start in progress
+    completes before ``pause`` returns)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        config: PreprocessConfig,
+        workers: int,
+        queue_size: int,
+        on_start: JobHook | None,
+        on_done: JobHook | None,
+        on_crash: JobHook | None,
+    ) -> None:
+        self.config = config
+        self.n_workers = max(1, workers)
+        self.queue_size = max(1, queue_size)
+        self.on_start, self.on_done, self.on_crash = on_start, on_done, on_crash
+        self.crashes = 0
         self._cond = threading.Condition()
         self._open = True
 
@@ -295,7 +309,7 @@ class _Gate:
             yield self._cond.wait_for(lambda: self._open, timeout)
 
 
-class ProcessDecodePool(_Gate):
+class ProcessDecodePool(_PoolBase):
     """``workers`` decode processes fed by a dispatcher thread; results pass through a bounded queue.
 
     ``on_start``/``on_done`` are called (on the dispatcher thread) when a file is handed to a worker and
@@ -313,12 +327,7 @@ class ProcessDecodePool(_Gate):
         on_done: JobHook | None = None,
         on_crash: JobHook | None = None,
     ) -> None:
-        self.config = config
-        self.n_workers = max(1, workers)
-        self.queue_size = max(1, queue_size)
-        super().__init__()
-        self.on_start, self.on_done, self.on_crash = on_start, on_done, on_crash
-        self.crashes = 0
+        super().__init__(config, workers, queue_size, on_start, on_done, on_crash)
         self._ctx = multiprocessing.get_context("spawn")
         self._budget_cond = self._ctx.Condition()
         self._budget_slots = self._ctx.Array("q", self.n_workers, lock=False)
@@ -516,7 +525,7 @@ def _tail(path: str) -> str:
     return lines[-1] if lines else ""
 
 
-class ThreadDecodePool(_Gate):
+class ThreadDecodePool(_PoolBase):
     """The same interface with decode threads in this process (no isolation: a crash ends the process)."""
 
     def __init__(
@@ -529,12 +538,7 @@ class ThreadDecodePool(_Gate):
         on_done: JobHook | None = None,
         on_crash: JobHook | None = None,
     ) -> None:
-        self.config = config
-        self.n_workers = max(1, workers)
-        self.queue_size = max(1, queue_size)
-        super().__init__()
-        self.on_start, self.on_done = on_start, on_done
-        self.crashes = 0
+        super().__init__(config, workers, queue_size, on_start, on_done, on_crash)
         self._budget = _ThreadBudget(memory_budget)
         self._pool: ThreadPoolExecutor | None = None
 

@@ -32,6 +32,23 @@ class CLIPConfig:
     text_heads: int
     text_layers: int
 
+    @classmethod
+    def tiny(cls, **overrides: int) -> CLIPConfig:
+        """A tiny random-weights CLIP for self-tests, tests and benchmarks (CLIP's vocabulary and context)."""
+        numbers = dict(
+            embed_dim=32,
+            image_resolution=64,
+            vision_layers=2,
+            vision_width=64,
+            vision_patch_size=16,
+            context_length=77,
+            vocab_size=49408,
+            text_width=64,
+            text_heads=1,
+            text_layers=2,
+        )
+        return cls(**{**numbers, **overrides})
+
     @property
     def vision_heads(self) -> int:
         return max(self.vision_width // 64, 1)
