@@ -312,3 +312,11 @@ def test_alternate_schedule_starts_no_decode_while_the_model_runs(
         model_running = {"model": True, "done": False}.get(event, model_running)
         starts_during_model += event == "start" and model_running
     assert starts_during_model == 0
+
+
+@pytest.mark.parametrize(("cores", "schedule"), [(1, "alternate"), (2, "alternate"), (3, "alternate"), (4, "overlap")])
+def test_default_schedule_gives_small_machines_every_core_for_the_model(
+    cores: int, schedule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOTIS_PIPELINE_SCHEDULE", raising=False)
+    assert plan_threads(cores).schedule == schedule

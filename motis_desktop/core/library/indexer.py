@@ -115,7 +115,9 @@ ProgressFn = Callable[[Progress], None]
 log = logging.getLogger(__name__)
 
 
-DEFAULT_SCHEDULE = "overlap"
+# Measured idle on 2 cores (benchmarks/bench_pipeline.py, docs/benchmarks.md): alternate 11.95 photos/s,
+# overlap 9.06. Below 4 cores, overlap's split takes a third or more of the cores from the model.
+ALTERNATE_BELOW_CORES = 4
 
 
 def available_cores() -> int:
@@ -147,18 +149,24 @@ class ThreadPlan:
         return f"{self.schedule} {self.torch_threads}:{self.decode_workers}"
 
 
+def default_schedule(cores: int) -> str:
+    """``alternate`` on small machines (the model gets every core between decodes), ``overlap`` above."""
+    return "alternate" if cores < ALTERNATE_BELOW_CORES else "overlap"
+
+
 def plan_threads(cores: int | None = None, schedule: str | None = None) -> ThreadPlan:
     """The thread plan for ``cores`` (default: those this process may use) and ``schedule`` (default: the
-    ``MOTIS_PIPELINE_SCHEDULE`` environment variable, else :data:`DEFAULT_SCHEDULE`).
+    ``MOTIS_PIPELINE_SCHEDULE`` environment variable, else :func:`default_schedule`).
 
     Overlap: decoding a camera photo at reduced scale costs several times less CPU than a ViT-B/32 forward
     pass in fp32, so one decoder per four cores keeps the queue full and the model gets the rest.
     """
     cores = cores or available_cores()
-    schedule = schedule or os.environ.get(SCHEDULE_ENV, "") or DEFAULT_SCHEDULE
+    schedule = schedule or os.environ.get(SCHEDULE_ENV, "") or default_schedule(cores)
     if schedule not in SCHEDULES:
-        log.warning("unknown pipeline schedule %r (choose from %s); using %s", schedule, SCHEDULES, DEFAULT_SCHEDULE)
-        schedule = DEFAULT_SCHEDULE
+        fallback = default_schedule(cores)
+        log.warning("unknown pipeline schedule %r (choose from %s); using %s", schedule, SCHEDULES, fallback)
+        schedule = fallback
     if schedule == "alternate" or cores < 2:  # one core cannot be split
         return ThreadPlan(cores, cores, "alternate")
     workers = max(1, cores // 4)
