@@ -114,18 +114,7 @@ def random_clip_library(tmp: Path, photos: int) -> None:
         y, x = rng.integers(0, h - ch + 1), rng.integers(0, w - cw + 1)
         Image.fromarray(src[y : y + ch, x : x + cw, :3]).save(folder / f"{names[i % len(names)]}_{i:03d}.jpg")
     torch.manual_seed(0)
-    cfg = CLIPConfig(
-        embed_dim=512,
-        image_resolution=224,
-        vision_layers=12,
-        vision_width=768,
-        vision_patch_size=32,
-        context_length=77,
-        vocab_size=49408,
-        text_width=512,
-        text_heads=8,
-        text_layers=12,
-    )
+    cfg = CLIPConfig.vit_b32()
     ckpt = tmp / "random-vitb32.safetensors"
     save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(ckpt))
     services = Services.open(tmp / "home-random")

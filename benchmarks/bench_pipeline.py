@@ -38,19 +38,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-VIT_B32 = dict(
-    embed_dim=512,
-    image_resolution=224,
-    vision_layers=12,
-    vision_width=768,
-    vision_patch_size=32,
-    context_length=77,
-    vocab_size=49408,
-    text_width=512,
-    text_heads=8,
-    text_layers=12,
-)
-
 
 def emit(args: argparse.Namespace, record: dict) -> None:
     if args.json:
@@ -81,7 +68,7 @@ def make_checkpoint(path: Path) -> Path:
     from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 
     torch.manual_seed(0)
-    model = CLIP(CLIPConfig(**VIT_B32))
+    model = CLIP(CLIPConfig.vit_b32())
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
     return path
 

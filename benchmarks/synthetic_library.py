@@ -19,19 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from motis_desktop.core.library.store import EncodedFile, NewFile  # noqa: E402
 from motis_desktop.core.services import Services  # noqa: E402
 
-VITB32 = {
-    "embed_dim": 512,
-    "image_resolution": 224,
-    "vision_layers": 12,
-    "vision_width": 768,
-    "vision_patch_size": 32,
-    "context_length": 77,
-    "vocab_size": 49408,
-    "text_width": 512,
-    "text_heads": 8,
-    "text_layers": 12,
-}
-TINY = {**VITB32, "vision_layers": 2, "vision_width": 128, "text_layers": 2, "text_width": 128, "text_heads": 2}
+TINY_OVERRIDES = {"vision_layers": 2, "vision_width": 128, "text_layers": 2, "text_width": 128, "text_heads": 2}
 
 
 def install_random_clip(services: Services, name: str, size: str, scratch: Path) -> str:
@@ -42,7 +30,7 @@ def install_random_clip(services: Services, name: str, size: str, scratch: Path)
     from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 
     torch.manual_seed(0)
-    model = CLIP(CLIPConfig(**(VITB32 if size == "vitb32" else TINY)))
+    model = CLIP(CLIPConfig.vit_b32(**({} if size == "vitb32" else TINY_OVERRIDES)))
     path = scratch / f"{name}.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
     info = services.models.import_checkpoint(path, name)

@@ -49,6 +49,23 @@ class CLIPConfig:
         )
         return cls(**{**numbers, **overrides})
 
+    @classmethod
+    def vit_b32(cls, **overrides: int) -> CLIPConfig:
+        """OpenAI's ViT-B/32 shape (random weights in benchmarks; real ones come from a checkpoint)."""
+        numbers = dict(
+            embed_dim=512,
+            image_resolution=224,
+            vision_layers=12,
+            vision_width=768,
+            vision_patch_size=32,
+            context_length=77,
+            vocab_size=49408,
+            text_width=512,
+            text_heads=8,
+            text_layers=12,
+        )
+        return cls(**{**numbers, **overrides})
+
     @property
     def vision_heads(self) -> int:
         return max(self.vision_width // 64, 1)
