@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,20 @@ def registry(tmp_path: Path, colour_pair, tiny_clip_bytes, monkeypatch: pytest.M
     with ModelServer(behaviour) as server:
         monkeypatch.setenv("MOTIS_MODEL_MIRROR", server.url)
         yield server
+
+
+@pytest.fixture
+def window(qtbot, home: Path, colour_pair: tuple[Path, Path]) -> Iterator:
+    """The main window over a fresh home with the colour model installed and loaded."""
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.main_window import MainWindow
+
+    services = Services.open(home)
+    services.import_pair(*colour_pair, name="colour")
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
+    yield win
+    win.close()
+    services.close()

@@ -8,7 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from helpers.models import HF_PATH
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -20,19 +19,6 @@ from motis_desktop.gui.delegate import ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.thumbnails import ThumbnailManager
-
-
-@pytest.fixture
-def window(qtbot, home: Path, colour_pair) -> MainWindow:
-    services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
-    yield win
-    win.close()
-    services.close()
 
 
 def _drop_folder(win: MainWindow, folder: Path) -> None:

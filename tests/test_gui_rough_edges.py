@@ -5,32 +5,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import pytest
 from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.services import Services
 from motis_desktop.gui import app as app_module
 from motis_desktop.gui.dialogs import photos_folder
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.workers import start_task
-
-
-@pytest.fixture
-def window(qtbot, home: Path, colour_pair) -> MainWindow:
-    services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
-    yield win
-    win.close()
-    services.close()
 
 
 def _indexed(win: MainWindow) -> bool:

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers.watching import write_photos
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDesktopServices
 
-from motis_desktop.core.services import Services
 from motis_desktop.gui.folders_panel import FAILED
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
-
-
-@pytest.fixture
-def window(qtbot, home: Path, colour_pair) -> Iterator[MainWindow]:
-    services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
-    yield win
-    win.close()
-    services.close()
 
 
 def _index(qtbot, win: MainWindow, folder: Path, rows: int) -> None:
