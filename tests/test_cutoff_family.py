@@ -8,7 +8,7 @@ import numpy as np
 
 from motis_desktop.core.search.cutoff import P_MIN, cutoff_for_model, relevance_cutoff, sigmoid_cutoff
 
-SIGLIP = {"kind": "sigmoid", "logit_scale": math.log(112.0), "logit_bias": -16.5}
+SIGLIP = {"kind": "scale-bias", "scale": 112.0, "bias": -16.5}
 
 
 def _p(cos: float) -> float:
@@ -16,7 +16,7 @@ def _p(cos: float) -> float:
 
 
 def test_sigmoid_bar_is_the_cosine_of_the_least_match_probability() -> None:
-    cut = sigmoid_cutoff(SIGLIP["logit_scale"], SIGLIP["logit_bias"])
+    cut = sigmoid_cutoff(SIGLIP["scale"], SIGLIP["bias"])
     assert math.isclose(_p(cut.threshold), P_MIN, rel_tol=1e-9)
     assert cut.passes(cut.threshold + 1e-4) and not cut.passes(cut.threshold - 1e-4)
     assert math.isclose(_p(cut.centre), 0.5) and math.isclose(cut.spread, 1 / 112.0)

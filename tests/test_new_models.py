@@ -57,9 +57,9 @@ def test_siglip2_scores_with_its_scale_and_bias_and_64_tokens() -> None:
     towers = load_towers(PARITY / "siglip2_b32_tiny")
     ref = _reference("siglip2_b32_tiny")
     assert towers.score == {
-        "kind": "sigmoid",
-        "logit_scale": pytest.approx(float(ref["logit_scale"].reshape(-1)[0])),
-        "logit_bias": pytest.approx(float(ref["logit_bias"].reshape(-1)[0])),
+        "kind": "scale-bias",
+        "scale": pytest.approx(float(np.exp(ref["logit_scale"].reshape(-1)[0]))),
+        "bias": pytest.approx(float(ref["logit_bias"].reshape(-1)[0])),
     }
     assert (towers.context_length, towers.tokenizer, towers.tokenizer_clean) == (64, "hf", "canonicalize")
     assert (towers.image_size, towers.resize_mode, towers.interpolation) == (256, "squash", "bicubic")

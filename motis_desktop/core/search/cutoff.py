@@ -2,12 +2,13 @@
 
 Two rules, picked by how the model scores (``score["kind"]`` in its manifest; :func:`cutoff_for_model`):
 
-1. **Calibrated sigmoid** (SigLIP/SigLIP2, ``kind == "sigmoid"``). These models were trained with a
-   per-pair sigmoid loss: ``p = sigmoid(exp(logit_scale) · cos + logit_bias)`` *is* the model's
-   probability that text and image match, on its own, without looking at the rest of the library.
-   So the bar is a probability: a photo is shown when ``p >= P_MIN``, i.e.
+1. **Calibrated sigmoid** (SigLIP/SigLIP2, ``kind == "scale-bias"``, ``scale`` = exp(logit_scale),
+   ``bias`` = logit_bias). These models were trained with a per-pair sigmoid loss:
+   ``p = sigmoid(scale · cos + bias)`` *is* the model's probability that text and image match, on
+   its own, without looking at the rest of the library. So the bar is a probability: a photo is
+   shown when ``p >= P_MIN``, i.e.
 
-       cos >= (logit(P_MIN) - logit_bias) / exp(logit_scale)
+       cos >= (logit(P_MIN) - bias) / scale
 
    It needs no background sample, holds when most of the library matches (a folder of beaches
    searched for "beach" shows all of them) and when nothing does (no hits rather than the least bad
@@ -89,17 +90,23 @@ class Cutoff:
 P_MIN = 0.05  # the least match probability a sigmoid-calibrated model must give a photo
 
 
-def sigmoid_cutoff(logit_scale: float, logit_bias: float, p_min: float = P_MIN) -> Cutoff:
-    """The bar for a calibrated sigmoid model: the cosine where ``sigmoid(exp(scale)·cos + bias) = p_min``."""
-    scale = float(np.exp(logit_scale))
+SIGMOID_KIND = "scale-bias"
+
+
+def sigmoid_cutoff(scale: float, bias: float, p_min: float = P_MIN) -> Cutoff:
+    """The bar for a calibrated sigmoid model: the cosine where ``sigmoid(scale·cos + bias) = p_min``."""
     logit = float(np.log(p_min / (1.0 - p_min)))
-    return Cutoff((logit - logit_bias) / scale, -logit_bias / scale, 1.0 / scale)
+    return Cutoff((logit - bias) / scale, -bias / scale, 1.0 / scale)
+
+
+def is_calibrated(score: dict | None) -> bool:
+    return bool(score) and score.get("kind") == SIGMOID_KIND  # type: ignore[union-attr]
 
 
 def cutoff_for_model(score: dict | None, background: np.ndarray) -> Cutoff:
-    """The cut-off for a model scoring as ``score`` says (see the module doc); cosine when unknown."""
-    if score and score.get("kind") == "sigmoid":
-        return sigmoid_cutoff(float(score["logit_scale"]), float(score["logit_bias"]))
+    """The cut-off for a model scoring as ``score`` says (see the module doc); percentile when cosine/unknown."""
+    if score is not None and is_calibrated(score):
+        return sigmoid_cutoff(float(score["scale"]), float(score["bias"]))
     return relevance_cutoff(background)
 
 

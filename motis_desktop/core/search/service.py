@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model
+from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.search.text_cache import TextVectorCache
 
@@ -258,7 +258,7 @@ class SearchService:
     def cutoff_for(self, model_id: str, vector: np.ndarray) -> Cutoff:
         """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library."""
         score = self._scores.get(model_id)
-        if score and score.get("kind") == "sigmoid":
+        if is_calibrated(score):
             return cutoff_for_model(score, np.zeros(0))
         sample = self._background(model_id)
         return cutoff_for_model(score, sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))

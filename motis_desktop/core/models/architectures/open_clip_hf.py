@@ -62,7 +62,7 @@ class OpenClipTowers:
     context_length: int
     tokenizer: str  # "clip-bpe" or "hf" (tokenizer.json)
     tokenizer_clean: str
-    score: dict[str, Any] = field(default_factory=dict)  # {"kind": "cosine"} or sigmoid scale + bias
+    score: dict[str, Any] = field(default_factory=dict)  # {"kind": "cosine"} or {"kind": "scale-bias", ...}
     license_notice: str = ""
 
 
@@ -164,13 +164,11 @@ def load_towers(path: str | Path) -> OpenClipTowers:
     if uses_hf and src.tokenizer is None:
         raise ModelError(f"{src.config.parent}: this model needs its {TOKENIZER_NAME} beside the config")
     score: dict[str, Any] = {"kind": "cosine"}
-    if "logit_scale" in sd:
-        score["logit_scale"] = float(sd["logit_scale"].reshape(-1)[0])
-    if "logit_bias" in sd:
+    if "logit_bias" in sd and "logit_scale" in sd:  # SigLIP: p = sigmoid(exp(logit_scale)·cos + logit_bias)
         score = {
-            "kind": "sigmoid",
-            "logit_scale": score.get("logit_scale", 0.0),
-            "logit_bias": float(sd["logit_bias"].reshape(-1)[0]),
+            "kind": "scale-bias",
+            "scale": float(sd["logit_scale"].reshape(-1)[0].exp()),
+            "bias": float(sd["logit_bias"].reshape(-1)[0]),
         }
     mean = tuple(float(v) for v in pre.get("mean", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (0.0, 0.0, 0.0)))
     std = tuple(float(v) for v in pre.get("std", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (1.0, 1.0, 1.0)))
