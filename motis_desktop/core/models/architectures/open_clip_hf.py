@@ -13,10 +13,11 @@ checkpoint import.)
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -25,6 +26,9 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
+
+if TYPE_CHECKING:
+    from motis_desktop.core.models.encoders.base import Encoder
 
 CONFIG_NAME = "open_clip_config.json"
 WEIGHTS_NAME = "open_clip_model.safetensors"
@@ -66,14 +70,14 @@ class OpenClipTowers:
     license_notice: str = ""
 
 
-def is_hf_layout(path: str | Path) -> bool:
+def is_hf_layout(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     return (p.is_dir() and (p / CONFIG_NAME).is_file()) or (
         p.suffix == ".safetensors" and (p.parent / CONFIG_NAME).is_file()
     )
 
 
-def locate(path: str | Path) -> HFSource:
+def locate(path: str | os.PathLike[str]) -> HFSource:
     p = Path(path)
     if p.is_dir():
         config, weights = p / CONFIG_NAME, p / WEIGHTS_NAME
@@ -113,7 +117,7 @@ def family_of(model_cfg: dict[str, Any]) -> str | None:
     return None
 
 
-def load_towers(path: str | Path) -> OpenClipTowers:
+def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     """Read an HF-layout checkpoint and build both towers with its weights loaded strictly."""
     from motis_desktop.core.models.encoders.checkpoint import load_state_dict
 
@@ -288,3 +292,20 @@ def _load(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str)
             f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
         )
         raise ModelError(f"{label}: {what} tower weights do not fit ({detail})")
+
+
+def towers_encoder(towers: OpenClipTowers, model_id: str, tokenizer_json: Path | None) -> Encoder:
+    """An encoder over the loaded towers, tokenizing queries as the model wants."""
+    from motis_desktop.core.images.preprocess import PreprocessConfig
+    from motis_desktop.core.models.encoders.base import Encoder
+
+    config = PreprocessConfig(towers.image_size, towers.mean, towers.std)
+    encoder = Encoder(model_id, towers.embed_dim, towers.image_tower, towers.text_tower, config, towers.context_length)
+    if towers.tokenizer == "hf":
+        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
+
+        if tokenizer_json is None:
+            raise ModelError(f"model {model_id}: its tokenizer.json is missing")
+        tokenizer = HFTokenizer(tokenizer_json, towers.context_length, towers.tokenizer_clean)
+        encoder.tokenize = lambda texts: torch.from_numpy(tokenizer(list(texts)))  # type: ignore[attr-defined]
+    return encoder
