@@ -14,6 +14,8 @@ from helpers.exif import write_photo_with_date
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.images.dates import exif_date_taken, photo_date
+from motis_desktop.core.images.reader import read_info
+from motis_desktop.core.kinds import DateSource, ImageFormat
 from motis_desktop.core.library import store as store_module
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
@@ -30,7 +32,17 @@ def test_exif_date_taken_from_each_format(tmp_path: Path, suffix: str) -> None:
 
 def test_no_exif_falls_back_to_mtime(tmp_path: Path) -> None:
     path = write_image(tmp_path / "plain.jpg", colour_image(COLOURS["red"], 32, 32, 0))
-    assert photo_date(path.read_bytes(), 1_600_000_000_000_000_000) == (1_600_000_000.0, "mtime")
+    info = read_info(path.read_bytes())
+    assert (info.format, info.size, info.taken, info.orientation) == (ImageFormat.JPEG, (32, 32), None, 1)
+    assert photo_date(info.taken, 1_600_000_000_000_000_000) == (1_600_000_000.0, DateSource.MTIME)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+def test_one_read_gives_format_size_and_date(tmp_path: Path, suffix: str) -> None:
+    info = read_info(write_photo_with_date(tmp_path / f"p{suffix}", COLOURS["red"], STAMP).read_bytes())
+    assert info.format == suffix.strip(".").replace("jpg", "jpeg")
+    assert info.taken == WHEN
+    assert info.size is not None
 
 
 def test_placeholder_date_is_ignored() -> None:

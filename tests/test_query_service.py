@@ -14,8 +14,8 @@ import pytest
 from helpers.photos import make_colour_folder
 
 from motis_desktop.cli import server
+from motis_desktop.cli.commands import run_command
 from motis_desktop.cli.entry import _command
-from motis_desktop.cli.main import run_command
 from motis_desktop.core.services import Services
 
 

@@ -118,13 +118,22 @@ def test_watcher_ignores_hidden_files_and_reads(tmp_path: Path) -> None:
 
 
 def test_stop_is_clean_and_final(tmp_path: Path) -> None:
+    """After ``stop()`` the watcher's threads are gone and it reports nothing, while a control watcher
+    over the same folder, slower to report (longer quiet time), does report the change."""
     root = tmp_path / "w"
     root.mkdir()
-    calls: list[set[str]] = []
-    watcher = FolderWatcher(calls.append, quiet_s=0.1, poll_s=0.1)
-    watcher.set_roots([str(root)])
-    watcher.stop()
-    write_photos(root, "red", 3)
-    assert not watcher._thread.is_alive()
-    assert not watcher._observer.is_alive()
-    assert calls == []
+    seen = threading.Event()
+    control = FolderWatcher(lambda roots: seen.set(), quiet_s=0.5, poll_s=0.1)
+    control.set_roots([str(root)])
+    try:
+        running = set(threading.enumerate())
+        calls: list[set[str]] = []
+        watcher = FolderWatcher(calls.append, quiet_s=0.1, poll_s=0.1)
+        watcher.set_roots([str(root)])
+        watcher.stop()
+        assert set(threading.enumerate()) <= running  # stop() joined every thread the watcher started
+        write_photos(root, "red", 3)
+        assert seen.wait(30)  # reported by the control: a live watcher (quicker to report) would have too
+        assert calls == []
+    finally:
+        control.stop()

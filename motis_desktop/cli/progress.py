@@ -7,13 +7,13 @@ import time
 from typing import TextIO
 
 from motis_desktop.core.formatting import format_duration
-from motis_desktop.core.services import InstallProgress, Progress
+from motis_desktop.core.services import InstallProgress, Progress, ProgressPhase
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO = sys.stderr, min_interval_s: float = 0.1) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
+    def __init__(self, stream: TextIO | None = None, min_interval_s: float = 0.1) -> None:
+        self.stream = stream or sys.stderr  # looked up now: a caller may have redirected it (tests run in-process)
+        self.enabled = self.stream.isatty()
         self.min_interval_s = min_interval_s
         self._last = 0.0
         self._shown = False
@@ -25,7 +25,7 @@ class ProgressBar:
         if now - self._last < self.min_interval_s and p.done < p.total:
             return
         self._last = now
-        if p.phase == "scan":
+        if p.phase is ProgressPhase.SCAN:
             line = f"scanning folders {p.done}/{p.total}"
         else:
             width = 30
@@ -59,7 +59,7 @@ class ProgressBar:
 class ByteProgress:
     """Download progress of a model install: file, bytes, rate and ETA on one line."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.bar = ProgressBar(stream)
 
     def __call__(self, p: InstallProgress) -> None:

@@ -192,13 +192,13 @@ class QueryService:
         self.served += 1
 
     def _search(self, argv: list[str], cwd: str) -> dict[str, Any]:
-        from motis_desktop.cli.main import run_command
-
         out, err = io.StringIO(), io.StringIO()
         here = os.getcwd()
         started = time.perf_counter()
         try:
             os.chdir(cwd)  # relative paths in the query mean the client's folder
+            from motis_desktop.cli.commands import run_command  # the core: loaded by the service, not the client
+
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 rc = run_command(self.services, ["search", *argv])
         except OSError as exc:

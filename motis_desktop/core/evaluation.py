@@ -71,20 +71,21 @@ class _Malformed(Exception):
     """A caption file's content does not have the expected shape; the message names the entry."""
 
 
-def _list(data: dict, key: str) -> list:
+def _list(data: dict[str, Any], key: str) -> list[Any]:
     value = data.get(key)
     if not isinstance(value, list):
         raise _Malformed(f"'{key}' must be a list, not {type(value).__name__}")
     return value
 
 
-def _entry(items: list, key: str, i: int) -> dict:
+def _entry(items: list[Any], key: str, i: int) -> dict[str, Any]:
     if not isinstance(items[i], dict):
         raise _Malformed(f"{key}[{i}] must be an object, not {type(items[i]).__name__}")
-    return items[i]
+    entry: dict[str, Any] = items[i]
+    return entry
 
 
-def _text(entry: dict, field: str, where: str, required: bool = True) -> str | None:
+def _text(entry: dict[str, Any], field: str, where: str, required: bool = True) -> str | None:
     value = entry.get(field)
     if value is None and not required:
         return None
@@ -93,7 +94,7 @@ def _text(entry: dict, field: str, where: str, required: bool = True) -> str | N
     return value
 
 
-def _parse_coco(data: dict, images_dir: Path) -> tuple[list[Path], list[str], list[int]]:
+def _parse_coco(data: dict[str, Any], images_dir: Path) -> tuple[list[Path], list[str], list[int]]:
     images: list[Path] = []
     captions: list[str] = []
     owner: list[int] = []
@@ -117,7 +118,9 @@ def _parse_coco(data: dict, images_dir: Path) -> tuple[list[Path], list[str], li
     return images, captions, owner
 
 
-def _parse_karpathy(data: dict, images_dir: Path, split: str | None) -> tuple[list[Path], list[str], list[int]]:
+def _parse_karpathy(
+    data: dict[str, Any], images_dir: Path, split: str | None
+) -> tuple[list[Path], list[str], list[int]]:
     images: list[Path] = []
     captions: list[str] = []
     owner: list[int] = []

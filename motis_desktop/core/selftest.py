@@ -166,12 +166,13 @@ class _State:
         import sqlite3
 
         import annoy  # noqa: F401  (the Annoy index's native module)
-        import cv2
         import pillow_heif
         import rawpy
         import torch
         import watchdog.observers
         from PIL import features
+
+        from motis_desktop.core.images.opencv import cv2
 
         x = torch.arange(6, dtype=torch.float32).view(2, 3)
         _expect(float((x @ x.T)[1, 1]) == 50.0, "torch computed a wrong matrix product")
@@ -321,7 +322,8 @@ def _photo(rgb: tuple[int, int, int], width: int, height: int, seed: int) -> np.
     rng = np.random.default_rng(seed)
     noise = rng.normal(0, 10, (height, width, 3)).astype(np.float32)
     ramp = np.linspace(-8, 8, width, dtype=np.float32)[None, :, None]
-    return np.clip(np.array(rgb, dtype=np.float32) + noise + ramp, 0, 255).astype(np.uint8)
+    photo: np.ndarray = np.clip(np.array(rgb, dtype=np.float32) + noise + ramp, 0, 255).astype(np.uint8)
+    return photo
 
 
 def _write_photo(path: Path, rgb: np.ndarray) -> None:
@@ -337,7 +339,7 @@ def _write_photo(path: Path, rgb: np.ndarray) -> None:
 
         Image.fromarray(rgb).save(path, "AVIF", quality=90)
         return
-    from motis_desktop.core.images.decode import cv2
+    from motis_desktop.core.images.opencv import cv2
 
     ok, buf = cv2.imencode(path.suffix, np.ascontiguousarray(rgb[:, :, ::-1]))
     if not ok:

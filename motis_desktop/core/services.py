@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
@@ -39,10 +40,13 @@ from motis_desktop.core.search.searcher import IndexState, Searcher
 from motis_desktop.core.search.service import QueryResult, SearchHit, format_date
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.encoders.base import Encoder as Encoder  # re-exported for front ends
 
 __all__ = [
     "AUTO_EXACT_MAX",
+    "DateSource",
+    "ProgressPhase",
+    "SortOrder",
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from motis_desktop.core.services import IndexSummary, Progress, Services
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import make_empty_label, make_grid
@@ -248,7 +248,7 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self._update_status()
 
     def _index_progress(self, p: Progress) -> None:
-        if p.phase == "encode" and p.done == 0:
+        if p.phase is ProgressPhase.ENCODE and p.done == 0:
             self.reload_gallery()  # the scan's new files are in the library: show them now
         self.status.indexing_progress(p)
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.formatting import format_duration
-from motis_desktop.core.services import IndexSummary, Progress
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase
 
 
 class StatusBar(QStatusBar):
@@ -58,7 +58,7 @@ class StatusBar(QStatusBar):
             widget.show()
 
     def indexing_progress(self, p: Progress) -> None:
-        if p.phase == "scan":
+        if p.phase is ProgressPhase.SCAN:
             self.progress.setRange(0, 0)
             self.progress_label.setText(f"Scanning folders {p.done}/{p.total}…")
             return

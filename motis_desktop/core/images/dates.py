@@ -1,59 +1,91 @@
 """When a photo was taken: EXIF ``DateTimeOriginal``, else the file's modification time.
 
-EXIF is read straight from the file's bytes (JPEG APP1, PNG ``eXIf``, WebP
-``EXIF`` chunk, or a TIFF file's own IFDs) without decoding pixels. EXIF times
-carry no time zone; they are read as local time, like the dates a query gives.
+The EXIF block is found in the file's container (JPEG APP1, PNG ``eXIf``, WebP ``EXIF`` chunk, or a TIFF
+file's own directories) without decoding pixels; Pillow reads its TIFF structure. EXIF times carry no time
+zone; they are read as local time, like the dates a query gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import struct
 import time
+import warnings
+
+from PIL import Image
 
 from motis_desktop.core.images.header import jpeg_segments, sniff_format
+from motis_desktop.core.kinds import DateSource, ImageFormat
+
+log = logging.getLogger(__name__)
+# Damaged EXIF is common and harmless here (the date falls back to the mtime): Pillow's warnings about it
+# would only be noise in the decoder's captured output.
+warnings.filterwarnings("ignore", r"(Possibly )?[Cc]orrupt EXIF data|Truncated File Read", UserWarning, "PIL")
 
 EXIF_IFD_POINTER = 0x8769
 DATE_TIME_ORIGINAL = 0x9003
-_MAX_ENTRIES = 1000  # a damaged IFD must not make us loop for long
+ORIENTATION = 0x0112
 
 
-def photo_date(data: bytes, mtime_ns: int) -> tuple[float, str]:
-    """``(unix time, source)`` with source "exif" or "mtime"."""
-    taken = exif_date_taken(data)
+def photo_date(taken: float | None, mtime_ns: int) -> tuple[float, DateSource]:
+    """``(unix time, source)``: the EXIF date when there is one, else the file's mtime."""
     if taken is not None:
-        return taken, "exif"
-    return mtime_ns / 1e9, "mtime"
+        return taken, DateSource.EXIF
+    return mtime_ns / 1e9, DateSource.MTIME
 
 
-def read_photo_date(path: str, mtime_ns: int, head_bytes: int = 256 * 1024) -> tuple[float, str]:
+def read_photo_date(path: str, mtime_ns: int, head_bytes: int = 256 * 1024) -> tuple[float, DateSource]:
     """The date taken, read from the start of a file (where EXIF lives), else its mtime."""
     try:
         with open(path, "rb") as fh:
-            return photo_date(fh.read(head_bytes), mtime_ns)
+            return photo_date(exif_date_taken(fh.read(head_bytes)), mtime_ns)
     except OSError:
-        return mtime_ns / 1e9, "mtime"
+        return mtime_ns / 1e9, DateSource.MTIME
 
 
 def exif_date_taken(data: bytes) -> float | None:
-    """``DateTimeOriginal`` as unix time (local), or None if absent or unreadable."""
+    """``DateTimeOriginal`` of an image file's bytes as unix time (local), or None if absent or unreadable."""
+    return date_taken(read_exif(data, sniff_format(data[:32])))
+
+
+def read_exif(data: bytes, fmt: ImageFormat | None) -> Image.Exif:
+    """The EXIF tags of an image file of format ``fmt`` (empty when it has none or they are damaged)."""
+    exif = Image.Exif()
     try:
-        tiff = _exif_block(data)
-        raw = _date_time_original(tiff) if tiff else None
-    except (struct.error, IndexError, ValueError):
+        block = exif_block(data, fmt)
+        if block:
+            exif.load(block)
+    except (SyntaxError, struct.error, ValueError, IndexError, OSError, EOFError) as exc:
+        log.debug("unreadable EXIF: %s", exc)
+        return Image.Exif()
+    return exif
+
+
+def date_taken(exif: Image.Exif) -> float | None:
+    """``DateTimeOriginal`` as unix time (local), or None."""
+    try:
+        raw = exif.get_ifd(EXIF_IFD_POINTER).get(DATE_TIME_ORIGINAL)
+    except (SyntaxError, struct.error, ValueError, IndexError, OSError, EOFError, KeyError):
         return None
-    return _parse_exif_time(raw) if raw else None
+    return _parse_exif_time(raw) if isinstance(raw, str) else None
 
 
-def _exif_block(data: bytes) -> bytes | None:
-    fmt = sniff_format(data[:16])
-    if fmt == "jpeg":
+def orientation(exif: Image.Exif) -> int:
+    """EXIF orientation 1..8 (1 when absent or invalid)."""
+    value = exif.get(ORIENTATION)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def exif_block(data: bytes, fmt: ImageFormat | None) -> bytes | None:
+    """The TIFF-structured EXIF block inside a file's container (the whole file for a TIFF)."""
+    if fmt is ImageFormat.JPEG:
         return _jpeg_exif(data)
-    if fmt == "png":
+    if fmt is ImageFormat.PNG:
         return _chunk(data, 8, b"eXIf", ">I", length_first=True)
-    if fmt == "webp":
+    if fmt is ImageFormat.WEBP:
         return _chunk(data, 12, b"EXIF", "<I", length_first=False)
-    if fmt == "tiff":
+    if fmt is ImageFormat.TIFF:
         return data
     return None
 
@@ -87,40 +119,10 @@ def _chunk(data: bytes, pos: int, name: bytes, size_fmt: str, length_first: bool
     return None
 
 
-def _date_time_original(tiff: bytes) -> bytes | None:
-    endian = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if endian is None:
-        return None
-    (ifd0,) = struct.unpack(endian + "I", tiff[4:8])
-    exif_ifd = _entry(tiff, endian, ifd0, EXIF_IFD_POINTER)
-    if exif_ifd is None:
-        return None
-    (offset,) = struct.unpack(endian + "I", exif_ifd[8:12])
-    entry = _entry(tiff, endian, offset, DATE_TIME_ORIGINAL)
-    if entry is None:
-        return None
-    typ, count = struct.unpack(endian + "HI", entry[2:8])
-    if typ != 2 or count < 19:  # ASCII "YYYY:MM:DD HH:MM:SS\0"
-        return None
-    (where,) = struct.unpack(endian + "I", entry[8:12])
-    return tiff[where : where + 19]
-
-
-def _entry(tiff: bytes, endian: str, ifd: int, tag: int) -> bytes | None:
-    (count,) = struct.unpack(endian + "H", tiff[ifd : ifd + 2])
-    for i in range(min(count, _MAX_ENTRIES)):
-        entry = tiff[ifd + 2 + 12 * i : ifd + 14 + 12 * i]
-        if len(entry) < 12:
-            return None
-        if struct.unpack(endian + "H", entry[:2])[0] == tag:
-            return entry
-    return None
-
-
-def _parse_exif_time(raw: bytes) -> float | None:
+def _parse_exif_time(raw: str) -> float | None:
     try:
-        stamp = dt.datetime.strptime(raw.decode("ascii").strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except (UnicodeDecodeError, ValueError):
+        stamp = dt.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
         return None  # "0000:00:00 00:00:00" and other placeholders
     try:
         return time.mktime(stamp.timetuple())

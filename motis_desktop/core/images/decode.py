@@ -25,14 +25,12 @@ import stat
 import numpy as np
 
 from motis_desktop.core.errors import ImageError, ImageProblem
-from motis_desktop.core.images.header import DECODABLE, image_size, is_raw_tiff, raw_preview, sniff_format
+from motis_desktop.core.images.header import DECODABLE, image_size, raw_preview
+from motis_desktop.core.images.opencv import DEFAULT_MAX_PIXELS, cv2
+from motis_desktop.core.images.reader import ImageInfo, read_info
+from motis_desktop.core.kinds import ImageFormat
 
-DEFAULT_MAX_PIXELS = 180_000_000  # ~ 2x PIL's warning limit; 20000x20000 is refused
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-# Refuse in OpenCV too, in case a header lied about its size.
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_PIXELS))
-
-import cv2  # noqa: E402  (after the environment limit above)
 
 # A reduced JPEG decode keeps at least this many times the target short side,
 # so the final anti-aliased resize still has detail to average (measured in
@@ -79,26 +77,27 @@ def decode_image(
     *,
     min_side: int | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    info: ImageInfo | None = None,
 ) -> np.ndarray:
     """Decode image bytes to RGB ``uint8 H×W×3`` with EXIF orientation applied.
 
     ``min_side``: the caller needs a short side of at least this many pixels;
-    a large JPEG is then decoded at a reduced scale.
+    a large JPEG is then decoded at a reduced scale. ``info``: what :func:`read_info` already read
+    from these bytes (read here when not given).
     """
-    fmt = sniff_format(data[:32])
+    info = info if info is not None else read_info(data)
+    fmt = info.format
     if fmt is None:
         raise ImageError(f"not an image ({_describe_non_image(data)})")
-    if fmt == "tiff" and is_raw_tiff(data):
-        fmt = "raw"
-    if fmt == "raw":
+    if fmt is ImageFormat.RAW:
         return _decode_raw(data, min_side, max_pixels)
-    if fmt == "heic":
+    if fmt is ImageFormat.HEIC:
         return _decode_heic(data, max_pixels)
-    if fmt == "avif":
+    if fmt is ImageFormat.AVIF:
         return _decode_avif(data, max_pixels)
     if fmt not in DECODABLE:
         raise ImageError(f"unsupported image format ({fmt.upper()})")
-    return _decode_opencv(data, fmt, min_side, max_pixels)
+    return _decode_opencv(data, fmt, min_side, max_pixels, size=info.size)
 
 
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
@@ -112,18 +111,23 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
 
 
 def _decode_opencv(
-    data: bytes, fmt: str, min_side: int | None, max_pixels: int, ignore_orientation: bool = False
+    data: bytes,
+    fmt: ImageFormat,
+    min_side: int | None,
+    max_pixels: int,
+    ignore_orientation: bool = False,
+    size: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    size = image_size(data, fmt)
+    size = size if size is not None else image_size(data, fmt)
     if size is not None:
         _check_pixels(*size, max_pixels)
-    if fmt == "jpeg" and not jpeg_complete(data):
+    if fmt is ImageFormat.JPEG and not jpeg_complete(data):
         # libjpeg would "decode" the first part and fill the rest with grey; that is not the photo.
         raise ImageError("truncated JPEG (no end-of-image marker after the image data)")
     # IMREAD_COLOR_* always yields 8-bit, 3 channels: grey, alpha, 16-bit and palette are converted.
     flags = cv2.IMREAD_COLOR_RGB
     factor = 1
-    if fmt == "jpeg" and size is not None and min_side:
+    if fmt is ImageFormat.JPEG and size is not None and min_side:
         factor = reduction_factor(min(size), min_side)
         if factor > 1:
             flags = _REDUCED_FLAGS[factor]
@@ -191,7 +195,7 @@ def _decode_raw(data: bytes, min_side: int | None, max_pixels: int) -> np.ndarra
         image = _to_rgb(preview)
     else:
         try:
-            image = _decode_opencv(preview, "jpeg", min_side, max_pixels, ignore_orientation=True)
+            image = _decode_opencv(preview, ImageFormat.JPEG, min_side, max_pixels, ignore_orientation=True)
         except ImageError as exc:
             raise ImageError(f"RAW preview: {exc}") from None
     return apply_orientation(image, orientation)

@@ -12,152 +12,124 @@ to develop for indexing).
 
 from __future__ import annotations
 
+import io
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from PIL.TiffImagePlugin import ImageFileDirectory_v2
+
+from motis_desktop.core.kinds import ImageFormat
+
+F = ImageFormat
 # Formats OpenCV decodes for us.
-DECODABLE = frozenset({"jpeg", "png", "gif", "bmp", "webp", "tiff"})
+DECODABLE = frozenset({F.JPEG, F.PNG, F.GIF, F.BMP, F.WEBP, F.TIFF})
 # Formats decoded through optional libraries (see decode.py): libheif, Pillow's AVIF plugin, embedded previews.
-EXTRA = frozenset({"heic", "avif", "raw"})
+EXTRA = frozenset({F.HEIC, F.AVIF, F.RAW})
 
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
 _TIFF_RAW_PHOTOMETRIC = (32803, 34892)  # CFA, LinearRaw: sensor data, never decoded as a picture
 _TAG_DNG_VERSION = 0xC612
 
 
-def sniff_format(head: bytes) -> str | None:
+def sniff_format(head: bytes) -> ImageFormat | None:
     """Image format from the first 16+ bytes of a file, or None if not an image."""
     if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
+        return F.JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+        return F.PNG
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
+        return F.GIF
     if head.startswith(b"BM") and len(head) >= 14:
-        return "bmp"
+        return F.BMP
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
+        return F.WEBP
     if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "raw" if head[8:10] == b"CR" else "tiff"  # Canon CR2; other TIFF RAWs: see is_raw_tiff
+        return F.RAW if head[8:10] == b"CR" else F.TIFF  # Canon CR2; other TIFF RAWs: see is_raw_tiff
     if head[:4] in (b"II+\x00", b"MM\x00+") and head[4:8] in (b"\x08\x00\x00\x00", b"\x00\x08\x00\x00"):
-        return "tiff"  # BigTIFF: 8-byte offsets
+        return F.TIFF  # BigTIFF: 8-byte offsets
     if head[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00") or head.startswith(b"FUJIFILMCCD-RAW"):
-        return "raw"  # Olympus ORF, Panasonic RW2, Fujifilm RAF
+        return F.RAW  # Olympus ORF, Panasonic RW2, Fujifilm RAF
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand == b"crx ":
-            return "raw"  # Canon CR3
+            return F.RAW  # Canon CR3
         if brand in (b"avif", b"avis"):
-            return "avif"
+            return F.AVIF
         if brand in _HEIF_BRANDS:
-            return "heic"
+            return F.HEIC
     return None
 
 
-# -- TIFF structures (TIFF images and TIFF-based RAW files) -------------------------------------
+# -- TIFF structures (TIFF images and TIFF-based RAW files), read by Pillow ------------------------
 
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _MAX_IFDS = 64
+_SUB_IFDS, _EXIF_IFD = 330, 34665
+Ifd = ImageFileDirectory_v2
 
 
-class _Tiff:
-    """A minimal, bounds-checked TIFF reader: tag values of IFD0, its chain and SubIFDs."""
+def tiff_ifds(data: bytes) -> list[Ifd]:
+    """IFD0 of a TIFF structure and its chain, with SubIFDs (330) and the EXIF IFD (34665) followed; loops
+    are cut and damaged IFDs skipped. Pillow reads each directory; [] when ``data`` is not a TIFF."""
+    if data[:4] in (b"IIRO", b"IIRS", b"MMOR", b"IIU\x00"):  # ORF, RW2: TIFFs with their own magic number
+        data = data[:2] + (b"*\x00" if data[:2] == b"II" else b"\x00*") + data[4:]
+    if data[2:4] in (b"+\x00", b"\x00+"):
+        return []  # BigTIFF: not a camera RAW layout (and Pillow misreads its big-endian header)
+    header = data[:8]
+    try:
+        first = Ifd(ifh=header).next
+    except (SyntaxError, struct.error, ValueError):
+        return []
+    fp = io.BytesIO(data)
+    out: list[Ifd] = []
+    todo, seen = [first], set()
+    while todo and len(out) < _MAX_IFDS:
+        offset = todo.pop(0)
+        if not isinstance(offset, int) or offset in seen or not 0 < offset < len(data):
+            continue
+        seen.add(offset)
+        ifd = Ifd(ifh=header)
+        try:
+            fp.seek(offset)
+            ifd.load(fp)
+        except (SyntaxError, struct.error, ValueError, OSError, EOFError):
+            continue
+        out.append(ifd)
+        todo.append(ifd.next)
+        for tag in (_SUB_IFDS, _EXIF_IFD):
+            todo.extend(_ints(ifd.get(tag)))
+    return out
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        if data[:2] == b"II":
-            self.endian = "<"
-        elif data[:2] == b"MM":
-            self.endian = ">"
-        else:
-            raise ValueError("not a TIFF structure")
-        if struct.unpack(self.endian + "H", data[2:4])[0] == 43:
-            raise ValueError("BigTIFF (8-byte offsets): not a camera RAW layout")
-        (self.first,) = struct.unpack(self.endian + "I", data[4:8])
 
-    def ifd(self, offset: int) -> tuple[dict[int, tuple[int, int, int]], int]:
-        """{tag: (type, count, value_or_offset_position)} and the next IFD's offset."""
-        data, e = self.data, self.endian
-        if offset <= 0 or offset + 2 > len(data):
-            raise ValueError("IFD offset out of range")
-        (count,) = struct.unpack(e + "H", data[offset : offset + 2])
-        entries: dict[int, tuple[int, int, int]] = {}
-        for i in range(count):
-            pos = offset + 2 + 12 * i
-            if pos + 12 > len(data):
-                raise ValueError("IFD runs past the end of the file")
-            tag, typ, n = struct.unpack(e + "HHI", data[pos : pos + 8])
-            size = _TYPE_SIZES.get(typ, 1) * n
-            value_pos = pos + 8 if size <= 4 else struct.unpack(e + "I", data[pos + 8 : pos + 12])[0]
-            entries[tag] = (typ, n, value_pos)
-        end = offset + 2 + 12 * count
-        nxt = struct.unpack(e + "I", data[end : end + 4])[0] if end + 4 <= len(data) else 0
-        return entries, nxt
+def _ints(value: object) -> list[int]:
+    """A tag's value as a list of ints (Pillow gives one value as a scalar, several as a tuple)."""
+    values = value if isinstance(value, tuple) else (value,)
+    return [v for v in values if isinstance(v, int)]
 
-    def values(self, entry: tuple[int, int, int]) -> list[int]:
-        typ, n, pos = entry
-        code = {1: "B", 3: "H", 4: "I", 7: "B", 13: "I"}.get(typ)
-        if code is None or n > 4096 or pos + n * struct.calcsize(code) > len(self.data):
-            return []
-        return list(struct.unpack(f"{self.endian}{n}{code}", self.data[pos : pos + n * struct.calcsize(code)]))
 
-    def value(self, ifd: dict[int, tuple[int, int, int]], tag: int) -> int | None:
-        entry = ifd.get(tag)
-        values = self.values(entry) if entry else []
-        return values[0] if values else None
-
-    def all_ifds(self) -> list[dict[int, tuple[int, int, int]]]:
-        """IFD0 and its chain, with SubIFDs (330) and EXIF IFDs (34665) followed; loops are cut."""
-        out: list[dict[int, tuple[int, int, int]]] = []
-        todo, seen = [self.first], set()
-        while todo and len(out) < _MAX_IFDS:
-            offset = todo.pop(0)
-            if offset in seen or offset <= 0:
-                continue
-            seen.add(offset)
-            try:
-                ifd, nxt = self.ifd(offset)
-            except (ValueError, struct.error):
-                continue
-            out.append(ifd)
-            todo.append(nxt)
-            for tag in (330, 34665):
-                if tag in ifd:
-                    todo.extend(self.values(ifd[tag]))
-        return out
+def _first_int(ifd: Ifd, tag: int) -> int | None:
+    values = _ints(ifd.get(tag))
+    return values[0] if values else None
 
 
 def is_raw_tiff(data: bytes) -> bool:
     """True for a TIFF-structured camera RAW (DNG, NEF, ARW, PEF, ...): its pixels are sensor data,
     and the picture to show is an embedded JPEG preview."""
-    try:
-        tiff = _Tiff(data)
-        ifds = tiff.all_ifds()
-    except (ValueError, struct.error):
-        return False
+    ifds = tiff_ifds(data)
     if ifds and _TAG_DNG_VERSION in ifds[0]:
         return True
-    return any(tiff.value(ifd, 262) in _TIFF_RAW_PHOTOMETRIC for ifd in ifds)
+    return any(_first_int(ifd, 262) in _TIFF_RAW_PHOTOMETRIC for ifd in ifds)
 
 
 def raw_preview(data: bytes) -> tuple[bytes, int] | None:
     """The largest embedded baseline JPEG of a TIFF-based RAW file and the file's EXIF orientation
-    (1..8), or None when the file has no such preview (or is not TIFF-structured)."""
-    if data[:4] in (b"IIRO", b"IIRS", b"MMOR"):  # ORF: a TIFF with its own magic number
-        data = data[:2] + (b"*\x00" if data[:2] == b"II" else b"\x00*") + data[4:]
-    try:
-        tiff = _Tiff(data)
-        ifds = tiff.all_ifds()
-    except (ValueError, struct.error):
-        return None
-    orientation = (tiff.value(ifds[0], 0x0112) if ifds else None) or 1
+    (1..8), or None when the file has no such preview (or is not TIFF-structured). Finding the preview
+    is ours (Pillow does not decode RAW files); Pillow reads the directories."""
+    ifds = tiff_ifds(data)
+    orientation = (_first_int(ifds[0], 0x0112) if ifds else None) or 1
     best: tuple[int, bytes] | None = None
     for ifd in ifds:
-        for start, length in _jpeg_spans(tiff, ifd):
-            if start <= 0 or length <= 0 or start + length > len(data):
-                continue
-            jpeg = data[start : start + length]
-            size = image_size(jpeg, "jpeg") if jpeg.startswith(b"\xff\xd8\xff") and _is_baseline_jpeg(jpeg) else None
+        for jpeg in _jpeg_candidates(data, ifd):
+            size = image_size(jpeg, F.JPEG) if jpeg.startswith(b"\xff\xd8\xff") and _is_baseline_jpeg(jpeg) else None
             if size and (best is None or size[0] * size[1] > best[0]):
                 best = (size[0] * size[1], jpeg)
     if best is None:
@@ -165,19 +137,20 @@ def raw_preview(data: bytes) -> tuple[bytes, int] | None:
     return best[1], orientation if 1 <= orientation <= 8 else 1
 
 
-def _jpeg_spans(tiff: _Tiff, ifd: dict[int, tuple[int, int, int]]) -> list[tuple[int, int]]:
+def _jpeg_candidates(data: bytes, ifd: Ifd) -> list[bytes]:
     spans = []
-    start, length = tiff.value(ifd, 0x0201), tiff.value(ifd, 0x0202)  # JPEGInterchangeFormat(Length)
+    start, length = _first_int(ifd, 0x0201), _first_int(ifd, 0x0202)  # JPEGInterchangeFormat(Length)
     if start and length:
         spans.append((start, length))
-    if tiff.value(ifd, 262) not in _TIFF_RAW_PHOTOMETRIC and tiff.value(ifd, 259) in (6, 7):
-        offsets, counts = tiff.values(ifd[273]) if 273 in ifd else [], tiff.values(ifd[279]) if 279 in ifd else []
+    if _first_int(ifd, 262) not in _TIFF_RAW_PHOTOMETRIC and _first_int(ifd, 259) in (6, 7):
+        offsets, counts = _ints(ifd.get(273)), _ints(ifd.get(279))
         if len(offsets) == 1 and len(counts) == 1:  # a JPEG preview stored as one strip (DNG, CR2)
             spans.append((offsets[0], counts[0]))
-    if 0x002E in ifd:  # Panasonic RW2: JpgFromRaw as an UNDEFINED blob
-        typ, n, pos = ifd[0x002E]
-        spans.append((pos, n))
-    return spans
+    found = [data[a : a + n] for a, n in spans if a > 0 and n > 0 and a + n <= len(data)]
+    blob = ifd.get(0x002E)  # Panasonic RW2: JpgFromRaw as an UNDEFINED blob
+    if isinstance(blob, bytes):
+        found.append(blob)
+    return found
 
 
 def jpeg_segments(data: bytes, limit: int | None = None) -> Iterator[tuple[int, int]]:
@@ -216,7 +189,7 @@ def _is_baseline_jpeg(data: bytes) -> bool:
     return False
 
 
-def image_size(data: bytes, fmt: str) -> tuple[int, int] | None:
+def image_size(data: bytes, fmt: ImageFormat) -> tuple[int, int] | None:
     """(width, height) from the header of ``data`` in format ``fmt``, or None if unreadable."""
     try:
         reader = _READERS.get(fmt)
@@ -269,29 +242,28 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-# TIFF field types that can hold ImageWidth/ImageLength: SHORT, LONG, LONG8 (BigTIFF).
-_TIFF_INT_TYPES = {3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}
-
-
 def _tiff_size(data: bytes) -> tuple[int, int] | None:
-    """Size from the first IFD of a classic TIFF (4-byte offsets) or a BigTIFF (8-byte offsets)."""
+    """Size from IFD0 of a classic TIFF (Pillow reads the directory) or a BigTIFF."""
+    if data[2:4] in (b"+\x00", b"\x00+"):
+        return _bigtiff_size(data)
+    ifds = tiff_ifds(data)
+    width, height = (_first_int(ifds[0], 256), _first_int(ifds[0], 257)) if ifds else (None, None)
+    return (width, height) if width and height else None
+
+
+def _bigtiff_size(data: bytes) -> tuple[int, int] | None:
+    """ImageWidth/ImageLength of a BigTIFF's IFD0 (u64 offsets, 20-byte entries). Hand-written because
+    Pillow (13.0) misreads big-endian BigTIFF headers ("MM\\0+": it tests the wrong byte for 43)."""
     endian = "<" if data[:2] == b"II" else ">"
-    (version,) = struct.unpack(endian + "H", data[2:4])
-    if version == 43:  # BigTIFF: u64 IFD offset, u64 entry count, 20-byte entries with 8-byte values
-        (ifd,) = struct.unpack(endian + "Q", data[8:16])
-        (count,) = struct.unpack(endian + "Q", data[ifd : ifd + 8])
-        first, entry_size, value_at = ifd + 8, 20, 12
-    else:
-        (ifd,) = struct.unpack(endian + "I", data[4:8])
-        (count,) = struct.unpack(endian + "H", data[ifd : ifd + 2])
-        first, entry_size, value_at = ifd + 2, 12, 8
+    (ifd,) = struct.unpack(endian + "Q", data[8:16])
+    (count,) = struct.unpack(endian + "Q", data[ifd : ifd + 8])
     found: dict[int, int] = {}
     for i in range(min(count, 4096)):
-        entry = first + entry_size * i
+        entry = ifd + 8 + 20 * i
         tag, typ = struct.unpack(endian + "HH", data[entry : entry + 4])
-        if tag in (256, 257) and typ in _TIFF_INT_TYPES:
-            code, size = _TIFF_INT_TYPES[typ]
-            (found[tag],) = struct.unpack(endian + code, data[entry + value_at : entry + value_at + size])
+        code = {3: "H", 4: "I", 16: "Q"}.get(typ)  # SHORT, LONG, LONG8
+        if tag in (256, 257) and code:
+            (found[tag],) = struct.unpack(endian + code, data[entry + 12 : entry + 12 + struct.calcsize(code)])
         if 256 in found and 257 in found:
             return found[256], found[257]
     return None
@@ -310,13 +282,13 @@ def _isobmff_size(data: bytes) -> tuple[int, int] | None:
     return best
 
 
-_READERS = {
-    "jpeg": _jpeg_size,
-    "heic": _isobmff_size,
-    "avif": _isobmff_size,
-    "png": _png_size,
-    "gif": _gif_size,
-    "bmp": _bmp_size,
-    "webp": _webp_size,
-    "tiff": _tiff_size,
+_READERS: dict[ImageFormat, Callable[[bytes], tuple[int, int] | None]] = {
+    F.JPEG: _jpeg_size,
+    F.HEIC: _isobmff_size,
+    F.AVIF: _isobmff_size,
+    F.PNG: _png_size,
+    F.GIF: _gif_size,
+    F.BMP: _bmp_size,
+    F.WEBP: _webp_size,
+    F.TIFF: _tiff_size,
 }

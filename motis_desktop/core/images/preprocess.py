@@ -9,7 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from motis_desktop.core.images.decode import cv2, load_image
+from motis_desktop.core.images.decode import load_image
+from motis_desktop.core.images.opencv import cv2
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -82,7 +83,7 @@ def resize_bicubic_antialias(rgb: np.ndarray, new_w: int, new_h: int) -> np.ndar
 
 def _resample_rows(mat: np.ndarray, idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``out[o] = sum_k weights[o, k] * mat[idx[o, k]]`` for a 2-D float32 matrix."""
-    out = weights[:, 0, None] * mat[idx[:, 0]]
+    out: np.ndarray = weights[:, 0, None] * mat[idx[:, 0]]
     for k in range(1, idx.shape[1]):
         out += weights[:, k, None] * mat[idx[:, k]]
     return out

@@ -46,8 +46,9 @@ import numpy as np
 from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
-from motis_desktop.core.images.header import image_size, sniff_format
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
+from motis_desktop.core.images.reader import ImageInfo, read_info
+from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +93,15 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def decode_cost(data: bytes, min_side: int) -> int:
-    """Estimated peak bytes to decode and preprocess ``data`` (from its header; 0 if unknown)."""
-    fmt = sniff_format(data[:32])
-    size = image_size(data, fmt) if fmt else None
+def decode_cost(data: bytes, min_side: int, info: ImageInfo | None = None) -> int:
+    """Estimated peak bytes to decode and preprocess ``data`` (from its header, ``info`` if already read)."""
+    info = info if info is not None else read_info(data)
+    fmt, size = info.format, info.size
     if size is None:
         return len(data) * 4  # unknown geometry: compressed size times a typical ratio
     width, height = size
     pixels = max(width, 0) * max(height, 0)
-    if fmt == "jpeg":
+    if fmt is ImageFormat.JPEG:
         pixels //= reduction_factor(min(width, height), min_side) ** 2
     return pixels * BYTES_PER_PIXEL
 
@@ -118,13 +119,14 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         data = read_image_bytes(path)
         item.content_hash = content_hash(data)
         item.size, item.mtime_ns = before.st_size, before.st_mtime_ns
-        item.taken_at, item.taken_source = photo_date(data, before.st_mtime_ns)
+        info = read_info(data)  # the one read of the header and EXIF: date, memory cost, decoding
+        item.taken_at, item.taken_source = photo_date(info.taken, before.st_mtime_ns)
         if len(data) != before.st_size or os.stat(path).st_mtime_ns != before.st_mtime_ns:
             item.error, item.transient = "file changed while being read (still being written?)", True
             return item
         _crash_hook(path)
-        with reserve(decode_cost(data, config.size)) if reserve else contextlib.nullcontext():
-            rgb = decode_image(data, min_side=config.size)
+        with reserve(decode_cost(data, config.size, info)) if reserve else contextlib.nullcontext():
+            rgb = decode_image(data, min_side=config.size, info=info)
             item.pixels = preprocess(rgb, config.size, config.mean, config.std)
     except FileNotFoundError:
         item.vanished, item.error = True, "file vanished before it could be read"

@@ -32,6 +32,7 @@ import numpy as np
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.decode import read_image_bytes
+from motis_desktop.core.kinds import ProgressPhase
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
     DEFAULT_MEMORY_BUDGET,
@@ -67,9 +68,9 @@ __all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "ThreadP
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of indexing progress (``phase`` is "scan" or "encode")."""
+    """A snapshot of indexing progress."""
 
-    phase: str
+    phase: ProgressPhase
     done: int
     total: int
     encoded: int
@@ -279,7 +280,7 @@ class Indexer:
                 elapsed = time.monotonic() - started
                 progress(
                     Progress(
-                        phase="scan",
+                        phase=ProgressPhase.SCAN,
                         done=n + 1,
                         total=len(folders),
                         encoded=0,
@@ -338,7 +339,7 @@ class Indexer:
         if progress:  # the scan is committed: front ends can show the new files now
             progress(
                 Progress(
-                    phase="encode",
+                    phase=ProgressPhase.ENCODE,
                     done=0,
                     total=total,
                     encoded=0,
@@ -365,7 +366,7 @@ class Indexer:
                         eta = (total - done) / rate if rate > 0 else None
                         progress(
                             Progress(
-                                phase="encode",
+                                phase=ProgressPhase.ENCODE,
                                 done=done,
                                 total=total,
                                 encoded=summary.encoded,

@@ -60,86 +60,110 @@ def scan_folder(
     """Image candidates under ``root``. ``known`` (path → (size, mtime_ns)) skips content sniffing
     for files already in the library. A folder link whose target is ``root``, one of ``library_roots``
     or a folder above any of them is not followed (it is reported)."""
-    known = known or {}
     result = ScanResult()
-    guarded = {os.path.realpath(r) for r in (root, *library_roots)}
-    seen_dirs: set[tuple[int, int]] = set()
-    try:
-        st = os.stat(root)
-    except OSError as exc:
-        result.rejected.append((root, f"folder unavailable, its photos are kept: {exc.strerror or exc}"))
-        result.unlisted.append(root)
+    walk = _Walk(root, known or {}, library_roots, result)
+    if not walk.start():
         return result
-    if not stat.S_ISDIR(st.st_mode):
-        result.rejected.append((root, "not a folder"))
-        result.unlisted.append(root)
-        return result
-    seen_dirs.add((st.st_dev, st.st_ino))
     stack = [root]
     while stack:
         if cancel is not None and cancel.is_set():
             result.cancelled = True
             break
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                children = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            reason = (
-                _too_long(folder) if exc.errno == errno.ENAMETOOLONG else f"cannot list folder: {exc.strerror or exc}"
-            )
-            result.rejected.append((folder, reason))
-            result.unlisted.append(folder)
-            continue
-        subdirs = []
-        for entry in children:
-            if entry.name.startswith(".") or entry.name in SKIP_FOLDERS:
-                continue
-            looks_like_image = os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS
-            try:
-                info = entry.stat(follow_symlinks=True)
-            except OSError as exc:
-                if exc.errno == errno.ENAMETOOLONG:
-                    result.rejected.append((entry.path, _too_long(entry.path)))
-                    if entry.is_dir(follow_symlinks=False):
-                        result.unlisted.append(entry.path)
-                    continue
-                if looks_like_image or entry.is_symlink():
-                    reason = (
-                        "symbolic link loop"
-                        if exc.errno == errno.ELOOP
-                        else "broken symbolic link"
-                        if entry.is_symlink()
-                        else (exc.strerror or str(exc))
-                    )
-                    result.rejected.append((entry.path, reason))
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    above = next((r for r in sorted(guarded) if is_within(r, target)), None)
-                    if above is not None:
-                        what = "the library folder" if target == above else f"a folder that contains {above}"
-                        result.rejected.append(
-                            (entry.path, f"link to {target}, {what}: not followed (it would index the library twice)")
-                        )
-                        continue
-                key = (info.st_dev, info.st_ino)
-                if key not in seen_dirs:  # symlink loops and repeated links are visited once
-                    seen_dirs.add(key)
-                    subdirs.append(entry.path)
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                if looks_like_image:
-                    result.rejected.append((entry.path, "not a regular file"))
-                continue
-            if looks_like_image or entry.path in known or _has_image_signature(entry.path):
-                result.entries.append(ScanEntry(entry.path, info.st_size, info.st_mtime_ns))
+        children = walk.list(stack.pop())
+        subdirs = [sub for entry in children if (sub := walk.visit(entry)) is not None]
         stack.extend(reversed(subdirs))
     for path, reason in result.rejected:
         log.debug("scan of %s: skipped %s: %s", root, path, reason)
     log.info("scanned %s: %d candidates, %d skipped", root, len(result.entries), len(result.rejected))
     return result
+
+
+class _Walk:
+    """One scan's state: the folders seen (by device and inode), the guarded library roots, the result."""
+
+    def __init__(
+        self, root: str, known: dict[str, tuple[int, int]], library_roots: Iterable[str], result: ScanResult
+    ) -> None:
+        self.root, self.known, self.result = root, known, result
+        self.guarded = {os.path.realpath(r) for r in (root, *library_roots)}
+        self.seen_dirs: set[tuple[int, int]] = set()
+
+    def start(self) -> bool:
+        """Check the root; False (reported) when it is unavailable or not a folder."""
+        try:
+            st = os.stat(self.root)
+        except OSError as exc:
+            self._unlisted(self.root, f"folder unavailable, its photos are kept: {exc.strerror or exc}")
+            return False
+        if not stat.S_ISDIR(st.st_mode):
+            self._unlisted(self.root, "not a folder")
+            return False
+        self.seen_dirs.add((st.st_dev, st.st_ino))
+        return True
+
+    def _unlisted(self, folder: str, reason: str) -> None:
+        self.result.rejected.append((folder, reason))
+        self.result.unlisted.append(folder)
+
+    def list(self, folder: str) -> list[os.DirEntry[str]]:
+        """The entries of ``folder`` by name; [] (reported) when it cannot be listed."""
+        try:
+            with os.scandir(folder) as it:
+                return sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            too_long = exc.errno == errno.ENAMETOOLONG
+            self._unlisted(folder, _too_long(folder) if too_long else f"cannot list folder: {exc.strerror or exc}")
+            return []
+
+    def visit(self, entry: os.DirEntry[str]) -> str | None:
+        """Record ``entry`` (a candidate file or a rejection); returns it when it is a folder to descend into."""
+        if entry.name.startswith(".") or entry.name in SKIP_FOLDERS:
+            return None
+        looks_like_image = os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS
+        try:
+            info = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            self._unstattable(entry, exc, looks_like_image)
+            return None
+        if stat.S_ISDIR(info.st_mode):
+            return self._folder(entry, info)
+        if not stat.S_ISREG(info.st_mode):
+            if looks_like_image:
+                self.result.rejected.append((entry.path, "not a regular file"))
+        elif looks_like_image or entry.path in self.known or _has_image_signature(entry.path):
+            self.result.entries.append(ScanEntry(entry.path, info.st_size, info.st_mtime_ns))
+        return None
+
+    def _unstattable(self, entry: os.DirEntry[str], exc: OSError, looks_like_image: bool) -> None:
+        if exc.errno == errno.ENAMETOOLONG:
+            self.result.rejected.append((entry.path, _too_long(entry.path)))
+            if entry.is_dir(follow_symlinks=False):
+                self.result.unlisted.append(entry.path)
+        elif looks_like_image or entry.is_symlink():
+            reason = (
+                "symbolic link loop"
+                if exc.errno == errno.ELOOP
+                else "broken symbolic link"
+                if entry.is_symlink()
+                else (exc.strerror or str(exc))
+            )
+            self.result.rejected.append((entry.path, reason))
+
+    def _folder(self, entry: os.DirEntry[str], info: os.stat_result) -> str | None:
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            above = next((r for r in sorted(self.guarded) if is_within(r, target)), None)
+            if above is not None:
+                what = "the library folder" if target == above else f"a folder that contains {above}"
+                self.result.rejected.append(
+                    (entry.path, f"link to {target}, {what}: not followed (it would index the library twice)")
+                )
+                return None
+        key = (info.st_dev, info.st_ino)
+        if key in self.seen_dirs:  # symlink loops and repeated links are visited once
+            return None
+        self.seen_dirs.add(key)
+        return entry.path
 
 
 def _too_long(path: str) -> str:

@@ -18,15 +18,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from motis_desktop.core.errors import LibraryError
+from motis_desktop.core.kinds import DateSource
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
+_DATE_SOURCES = frozenset(s.value for s in DateSource)
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -102,10 +104,10 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class PhotoDate:
-    """When a photo was taken; ``source`` is "exif", "mtime" (read while indexing) or "file" (not read yet)."""
+    """When a photo was taken and where that date comes from (EXIF, mtime, or mtime not read yet: FILE)."""
 
     taken_at: float
-    source: str
+    source: DateSource
 
 
 @dataclass(frozen=True)
@@ -229,9 +231,10 @@ class LibraryStore:
             log.info("library %s opened read-only: %s", db_path, self.read_only)
 
     def _connect(self) -> sqlite3.Connection:
-        kwargs: dict = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
+        kwargs: dict[str, Any] = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
         if not self.read_only:
-            return sqlite3.connect(str(self.db_path), **kwargs)
+            conn: sqlite3.Connection = sqlite3.connect(str(self.db_path), **kwargs)
+            return conn
         if not self.db_path.exists():
             raise LibraryUnavailable(f"{self.db_path}: no library here yet, and {self.read_only}")
         uri = self.db_path.resolve().as_uri()
@@ -248,7 +251,8 @@ class LibraryStore:
             if is_damage(exc) or not wal_empty:
                 raise
         # No -wal to read and no way to create the -shm: the main file alone is the whole library.
-        return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, **kwargs)
+        conn = sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, **kwargs)
+        return conn
 
     def _open_error(self, exc: sqlite3.Error) -> LibraryError:
         if is_damage(exc):
@@ -317,7 +321,7 @@ class LibraryStore:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
 
@@ -332,7 +336,7 @@ class LibraryStore:
         return int(row[0]) if row else 0
 
     def integrity_check(self) -> str:
-        return self._query("PRAGMA integrity_check")[0][0]
+        return str(self._query("PRAGMA integrity_check")[0][0])
 
     # -- folders -------------------------------------------------------------
 
@@ -565,7 +569,11 @@ class LibraryStore:
             for fid, taken, source, mtime_ns in self._query(
                 f"SELECT id, taken_at, taken_source, mtime_ns FROM files WHERE id IN ({marks})", chunk
             ):
-                out[fid] = PhotoDate(taken, source) if taken is not None else PhotoDate(mtime_ns / 1e9, "file")
+                out[fid] = (
+                    PhotoDate(taken, DateSource(source))
+                    if taken is not None and source in _DATE_SOURCES
+                    else PhotoDate(mtime_ns / 1e9, DateSource.FILE)
+                )
         return out
 
     def filter_ids(
@@ -656,7 +664,7 @@ def _fs_note(path: Path) -> str:
     return ""
 
 
-def _file_record(row: tuple) -> FileRecord:
+def _file_record(row: tuple[Any, ...]) -> FileRecord:
     return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
 
 

@@ -62,6 +62,7 @@ Why this one:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -99,11 +100,11 @@ def sigmoid_cutoff(scale: float, bias: float, p_min: float = P_MIN) -> Cutoff:
     return Cutoff((logit - bias) / scale, -bias / scale, 1.0 / scale)
 
 
-def is_calibrated(score: dict | None) -> bool:
-    return bool(score) and score.get("kind") == SIGMOID_KIND  # type: ignore[union-attr]
+def is_calibrated(score: dict[str, Any] | None) -> bool:
+    return score is not None and score.get("kind") == SIGMOID_KIND
 
 
-def cutoff_for_model(score: dict | None, background: np.ndarray) -> Cutoff:
+def cutoff_for_model(score: dict[str, Any] | None, background: np.ndarray) -> Cutoff:
     """The cut-off for a model scoring as ``score`` says (see the module doc); percentile when cosine/unknown."""
     if score is not None and is_calibrated(score):
         return sigmoid_cutoff(float(score["scale"]), float(score["bias"]))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from motis_desktop.core.kinds import SortOrder
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.query import Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
@@ -34,7 +35,7 @@ class QueryPlan:
     vector: np.ndarray | None  # unit [D]; None when the terms cancel out
     allowed: np.ndarray | None  # ids that pass the filters; None: no filter
     exclude: frozenset[int]  # library photos used as image terms
-    sort: str  # "score" or "date"
+    sort: SortOrder
 
 
 def parse(query: str | Query, cwd: str | None = None, image: str | None = None) -> Query:

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.kinds import SortOrder
 
 SYNTAX_HELP = """\
 query syntax:
@@ -39,7 +40,7 @@ query syntax:
   before:2022           EXIF, else the file's modification time); before: is exclusive
   sort:date             newest first (default sort:score, best match first)"""
 
-SORTS = ("score", "date")
+SORTS = tuple(s.value for s in SortOrder)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 )
@@ -76,7 +77,7 @@ class Query:
     path_prefixes: tuple[str, ...] = ()  # absolute folders the photo must lie under
     after: float | None = None  # unix time, inclusive
     before: float | None = None  # unix time, exclusive
-    sort: str = "score"
+    sort: SortOrder = SortOrder.SCORE
     source: str = field(default="", compare=False)
 
     @property
@@ -103,7 +104,7 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
     prefixes: list[str] = []
     after: float | None = None
     before: float | None = None
-    sort = "score"
+    sort = SortOrder.SCORE
 
     def flush() -> None:
         nonlocal words, weight
@@ -147,7 +148,7 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
             elif key == "sort":
                 if value.lower() not in SORTS:
                     raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
-                sort = value.lower()
+                sort = SortOrder(value.lower())
             else:
                 known = ", ".join(f"{op}:" for op in _OPERATORS)
                 raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")

@@ -78,4 +78,5 @@ def encode_image_file(encoder: Encoder, path: str) -> np.ndarray:
         pixels = preprocess(decode_image(read_image_bytes(path), min_side=cfg.size), cfg.size, cfg.mean, cfg.std)
     except ImageError as exc:
         raise QueryError(f"{os.path.basename(path)}: cannot use as a query image ({exc})") from None
-    return encoder.encode_images(pixels[None])[0]
+    vector: np.ndarray = encoder.encode_images(pixels[None])[0]
+    return vector

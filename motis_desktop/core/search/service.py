@@ -19,9 +19,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.kinds import DateSource, SortOrder
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
@@ -38,7 +40,7 @@ class SearchHit:
     path: str
     score: float
     taken_at: float | None = None  # when the photo was taken (unix time), if looked up
-    date_source: str | None = None  # "exif", "mtime" or "file" (mtime, metadata not read yet)
+    date_source: DateSource | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"path": self.path, "score": round(self.score, 6)}
@@ -87,7 +89,7 @@ class SearchService:
         self.background = background
         self._slots: dict[tuple[str, str], _Slot] = {}  # (model id, strategy asked for) -> index
         self._backgrounds: dict[str, tuple[int, np.ndarray]] = {}  # model id -> (library count, sample vectors)
-        self._scores: dict[str, dict] = {}  # model id -> its manifest's score (cut-off rule per family)
+        self._scores: dict[str, dict[str, Any]] = {}  # model id -> its manifest's score (cut-off rule per family)
         self._lock = threading.RLock()
         self._rebuilds: list[threading.Thread] = []  # background rebuilds started (see wait_for_rebuilds)
 
@@ -220,7 +222,7 @@ class SearchService:
         cutoff: bool = True,
         allowed: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
-        sort: str = "score",
+        sort: SortOrder = SortOrder.SCORE,
         strategy: str | None = None,
     ) -> QueryResult:
         """Rank the library (or the ``allowed`` ids: filters apply before top-K) for a unit ``vector``.
@@ -242,11 +244,11 @@ class SearchService:
         if cut is not None:
             hits = [h for h in hits if cut.passes(h.score)]
         hits = self._with_dates(hits)
-        if sort == "date":
+        if sort is SortOrder.DATE:
             hits.sort(key=lambda h: -(h.taken_at or 0.0))
         return QueryResult(hits, max(candidates - len(hits), 0), max(candidates, 0), cut)
 
-    def set_model_score(self, model_id: str, score: dict | None) -> None:
+    def set_model_score(self, model_id: str, score: dict[str, Any] | None) -> None:
         """How ``model_id`` scores (its manifest's ``score``): picks the cut-off rule (``core.search.cutoff``)."""
         self._scores[model_id] = dict(score or {"kind": "cosine"})
 

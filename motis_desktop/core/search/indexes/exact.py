@@ -62,8 +62,10 @@ class ExactIndex(VectorIndex):
         """Cosine similarity of each query to every stored vector, ``[Q, N]`` float32."""
         queries = l2_normalize(np.atleast_2d(queries))
         if not self.float16:
-            return queries @ self._vectors.T
-        return self._half_scores(queries).float().numpy()
+            scores: np.ndarray = queries @ self._vectors.T
+            return scores
+        half: np.ndarray = self._half_scores(queries).float().numpy()
+        return half
 
     def _half_scores(self, queries: np.ndarray) -> Any:
         import torch

@@ -72,7 +72,8 @@ def _kmeans_plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> n
         nxt = int(rng.choice(len(points), p=dist / total)) if total > 0 else int(rng.integers(len(points)))
         chosen.append(nxt)
         dist = np.minimum(dist, np.maximum(1.0 - points @ points[nxt], 0.0))
-    return points[chosen].copy()
+    centres: np.ndarray = points[chosen].copy()
+    return centres
 
 
 def assign_clusters(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,384 @@
+"""The ``motis`` commands: one handler per command on an open ``Services``, and ``run_command`` for the
+query service (``cli/server.py``), which imports this module, never ``cli.main``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from motis_desktop.cli.parser import build_parser
+from motis_desktop.cli.progress import ByteProgress, ProgressBar
+from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.services import (
+    ModelInfo,
+    PreprocessConfig,
+    Services,
+    format_date,
+    min_faithful_cosine,
+)
+
+
+def handlers() -> dict[str, Any]:
+    """Command name → handler(services, args) -> exit code (``serve`` is added by ``cli.main``)."""
+    return {
+        "models": _models,
+        "index": _index,
+        "watch": _watch,
+        "search": _search,
+        "status": _status,
+        "folders": _folders,
+        "config": _config,
+        "eval": _eval,
+    }
+
+
+def run_command(services: Services, argv: Sequence[str]) -> int:
+    """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "search" and not args.text.strip() and not args.image:
+            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    except SystemExit as exc:  # argparse printed the usage error
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command != "search":
+        return fail("the query service only runs 'search'")
+    try:
+        return handlers()[args.command](services, args)
+    except MotisError as exc:
+        return fail(user_message(exc))
+    except Exception as exc:  # a bug: one line, the service keeps running
+        logging.getLogger(__name__).exception("query service: search failed")
+        return fail(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def fail(message: str) -> int:
+    print(f"motis: error: {message}", file=sys.stderr)
+    return 1
+
+
+def os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=None))
+
+
+def _models(services: Services, args: argparse.Namespace) -> int:
+    action = args.models_command
+    if action == "import":
+        if args.checkpoint and (args.image or args.text):
+            raise MotisError("give either --checkpoint or --image and --text, not both")
+        if args.checkpoint:
+            info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
+        elif args.image and args.text:
+            print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
+            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
+            info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
+        else:
+            raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
+        _print_conversions(info)
+        print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
+        _print_licence_notice(info)
+        return 0
+    if action == "list":
+        active = services.active_model()
+        infos = services.installed_models()
+        if args.json:
+            _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
+            return 0
+        if not infos:
+            print("no models installed (see 'motis models available' and 'motis models download NAME')")
+        for info in infos:
+            mark = "*" if active and info.name == active.name else " "
+            print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+        return 0
+    if action == "use":
+        info = services.use_model(args.name)
+        print(f"active model: {info.name}")
+        _print_licence_notice(info)
+        return 0
+    if action == "remove":
+        services.remove_model(args.name)
+        print(f"removed model {args.name!r}")
+        return 0
+    if action == "available":
+        return _models_available(services, args)
+    if action == "download":
+        return _models_download(services, args)
+    if action == "bench":
+        return _models_bench(services, args)
+    if action == "export":
+        image, text = services.export_model(args.name, args.out)
+        print(f"wrote {image} and {text}")
+        return 0
+    raise AssertionError(action)
+
+
+def _models_bench(services: Services, args: argparse.Namespace) -> int:
+    info = services.model_info(args.name)
+    if not args.json:
+        print(f"measuring fp32, bf16 and int8 for {info.name} (about a minute for a ViT-B model)...", file=sys.stderr)
+    choice = services.bench_model(info.name)
+    if args.json:
+        _print_json({"model": info.name, **choice})
+        return 0
+    print(f"{'mode':6} {'images/s':>9} {'text ms':>8} {'image cos':>10} {'text cos':>9} {'top-10':>7}  verdict")
+    for row in choice["results"]:
+        if not row["available"]:
+            print(f"{row['mode']:6} {'-':>9} {'-':>8} {'-':>10} {'-':>9} {'-':>7}  unavailable: {row['reason']}")
+            continue
+        verdict = "chosen" if row["mode"] == choice["mode"] else ("ok" if row["faithful"] else "rejected")
+        print(
+            f"{row['mode']:6} {row['image_per_s']:9.1f} {row['text_ms']:8.1f} {row['image_cos_min']:10.5f} "
+            f"{row['text_cos_min']:9.5f} {'same' if row['top10_same'] else 'differs':>7}  {verdict}"
+        )
+    print(
+        f"chosen: {choice['mode']} (fastest with cosine >= {min_faithful_cosine()} to fp32 and the same top-10; "
+        f"{choice['probe_photos']} probe photos; text truncation {'on' if choice['text_truncation'] else 'off'})"
+    )
+    return 0
+
+
+def _print_licence_notice(info: ModelInfo) -> None:
+    """Models whose weights carry a restrictive licence (MobileCLIP: research only) say so before use."""
+    notice = info.origin.get("open_clip", {}).get("license_notice")
+    if notice:
+        print(f"licence: {notice}")
+
+
+def _print_conversions(info: ModelInfo) -> None:
+    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    for role, c in sorted(info.origin.get("converted", {}).items()):
+        ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
+        n = c["op_contexts"]
+        what = f"{n} XNNPACK op context{'' if n == 1 else 's'}; {ops}"
+        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
+
+
+def _models_available(services: Services, args: argparse.Namespace) -> int:
+    installed = {m.name for m in services.installed_models()}
+    models = services.available_models()
+    if args.json:
+        _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
+        return 0
+    width = max((len(m.name) for m in models), default=16)
+    pad = " " * width
+    for m in models:
+        flags = ", ".join(
+            x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
+        )
+        size = "import only" if m.import_only else f"{m.size / 1e6:7.0f} MB"
+        print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{pad} {m.notes}")
+        if m.import_only:
+            print(f"{pad} import your own copy; research licence")
+        if m.languages:
+            print(f"{pad} languages: {m.languages}")
+        if m.quality:
+            print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
+        if m.license:
+            print(f"{pad} licence: {m.license}")
+        for f in m.files:
+            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
+            r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
+            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
+    if any(m.name.startswith("motis-") and "." in m.name for m in models):
+        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
+        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
+    return 0
+
+
+def _models_download(services: Services, args: argparse.Namespace) -> int:
+    bar = ByteProgress()
+    try:
+        info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
+    finally:
+        bar.close()
+    _print_conversions(info)
+    print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
+    for f in info.origin.get("files", []):
+        check = {
+            "pinned": "matches the pinned sha256",
+            "server": "matches the server's sha256",
+            "none": "no published checksum: recorded",
+        }[f["verified_by"]]
+        print(f"  {f['role']}: {f['size']} bytes, sha256 {f['sha256']} ({check})")
+    return 0
+
+
+def _eval(services: Services, args: argparse.Namespace) -> int:
+    from motis_desktop.core.evaluation import evaluate, load_captions
+
+    dataset = load_captions(args.captions, args.images, None if args.split == "all" else args.split)
+    bar = ProgressBar()
+    try:
+        result = evaluate(
+            services.encoder(args.model),
+            dataset,
+            progress=lambda done, total: bar.simple(f"encoding images {done}/{total}"),
+        )
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(result)
+        return 0
+    for item in result["skipped"]:
+        print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    print(f"{result['n_images']} images, {result['n_captions']} captions, {len(result['skipped'])} images skipped")
+    print("text→image  R@1 {t2i_r1:5.1f}  R@5 {t2i_r5:5.1f}  R@10 {t2i_r10:5.1f}".format(**result))
+    print("image→text  R@1 {i2t_r1:5.1f}  R@5 {i2t_r5:5.1f}  R@10 {i2t_r10:5.1f}".format(**result))
+    return 0
+
+
+def _index(services: Services, args: argparse.Namespace) -> int:
+    services.encoder(args.model)  # fail fast (and before touching the library) without a model
+    services.add_folders(args.folders)
+    if not services.folders():
+        raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
+    bar = ProgressBar()
+    cancel = threading.Event()
+    try:
+        summary = services.index(args.model, progress=bar, cancel=cancel, batch_size=args.batch_size)
+    finally:
+        bar.close()
+    if not summary.cancelled:
+        services.update_search_index(args.model)  # bring the vector index up to date now
+    if args.json:
+        _print_json(summary.to_json())
+        return 0
+    print(
+        f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+        f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)"
+    )
+    for item in summary.skipped:
+        print(f"  skipped {item.path}: {item.reason}")
+    return 0
+
+
+def _watch(services: Services, args: argparse.Namespace) -> int:
+    """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
+    services.encoder(args.model)
+    if not services.folders():
+        raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
+    stop = threading.Event()
+
+    def ran(summary: Any) -> None:
+        if args.json:
+            print(json.dumps(summary.to_json()), flush=True)
+        else:
+            print(
+                f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
+                f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)",
+                flush=True,
+            )
+
+    def status(root: str, online: bool) -> None:
+        if args.json:
+            print(json.dumps({"folder": root, "online": online}), flush=True)
+        else:
+            print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
+
+    if not args.json:
+        print("watching the library folders; Ctrl+C stops", file=sys.stderr)
+    try:
+        services.watch_and_index(stop, ran, args.model, on_status=status)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    return 0
+
+
+def _search(services: Services, args: argparse.Namespace) -> int:
+    if args.k is not None and args.all:
+        raise MotisError("give -k N or --all, not both")
+    result = services.query(
+        args.text,
+        limit=args.k,
+        cutoff=args.k is None and not args.all,
+        model=args.model,
+        image=args.image,
+        strategy=args.index,
+    )
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
+    if args.json:
+        _print_json([h.to_json() for h in result.hits])
+        return 0
+    if result.cancelled:
+        print("the query's terms cancel out: nothing to search for")
+        return 0
+    if not result.hits:
+        if result.candidates == 0:
+            print("no photos to search: none indexed yet, or none pass the filters (run 'motis index FOLDER')")
+        else:
+            print(f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)")
+        return 0
+    for hit in result.hits:
+        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
+        print(f"{hit.score:7.4f}  {date:10}  {hit.path}")
+    if result.cutoff is not None and result.more:
+        print(f"({len(result.hits)} stand out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
+    return 0
+
+
+def _folders(services: Services, args: argparse.Namespace) -> int:
+    if args.folders_command == "remove":
+        removed = services.remove_folder(args.path)
+        print(f"forgot {args.path} and its {removed} photo(s); no files were deleted")
+        return 0
+    folders = services.folders()
+    if args.json:
+        _print_json([{"path": f.path, "files": f.file_count} for f in folders])
+        return 0
+    if not folders:
+        print("no library folders yet (motis index FOLDER)")
+    for folder in folders:
+        print(f"{folder.file_count:7d}  {folder.path}")
+    return 0
+
+
+def _config(services: Services, args: argparse.Namespace) -> int:
+    if args.strategy:
+        services.set_index_strategy(args.strategy)
+    print(f"index strategy: {services.index_strategy()}")
+    return 0
+
+
+def _status(services: Services, args: argparse.Namespace) -> int:
+    active = services.active_model()
+    counts = services.counts(active.model_id if active else None)
+    folders = services.folders()
+    data = {
+        "home": str(services.home),
+        "active_model": active.name if active else None,
+        "model_id": active.model_id if active else None,
+        "models": [m.name for m in services.installed_models()],
+        "index_strategy": services.index_strategy(),
+        "folders": [{"path": f.path, "files": f.file_count} for f in folders],
+        **counts,
+    }
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"home:    {data['home']}")
+    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
+    print(f"index:   {data['index_strategy']}")
+    print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
+    print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
+    for folder in folders:
+        print(f"  {folder.path}  ({folder.file_count} files)")
+    return 0

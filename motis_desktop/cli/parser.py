@@ -1,0 +1,147 @@
+"""The ``motis`` command line's argument parser (shared by ``cli.main`` and the query service)."""
+
+from __future__ import annotations
+
+import argparse
+
+from motis_desktop import __version__
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
+from motis_desktop.core.services import (
+    SYNTAX_HELP,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home", default=argparse.SUPPRESS, help="app data folder (default: $MOTIS_HOME or the platform data folder)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="motis", parents=[common], description="Find photos on your disk by describing them in words."
+    )
+    parser.add_argument("--version", action="version", version=f"motis {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (no network, no model needed): build a tiny model, index and search "
+        "generated photos in a temporary folder; exit 0 if all is well",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    models = sub.add_parser("models", parents=[common], help="install and choose models")
+    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    imp = msub.add_parser("import", parents=[common], help="install model files from disk")
+    imp.add_argument("--name", required=True, help="name to install the model under")
+    imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
+    imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
+    imp.add_argument(
+        "--checkpoint",
+        help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin), or an open_clip Hugging Face folder "
+        "(open_clip_config.json + open_clip_model.safetensors [+ tokenizer.json]: SigLIP2, MobileCLIP/MobileCLIP2)",
+    )
+    imp.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    imp.add_argument(
+        "--image-size",
+        type=int,
+        help="input size of a TorchScript image tower (default: preprocess.json beside it, else 224)",
+    )
+    lst = msub.add_parser("list", parents=[common], help="list installed models")
+    lst.add_argument("--json", action="store_true")
+    use = msub.add_parser("use", parents=[common], help="choose the active model")
+    use.add_argument("name")
+    rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
+    rem.add_argument("name")
+    avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
+    avail.add_argument("--json", action="store_true")
+    dl = msub.add_parser("download", parents=[common], help="download and install a model from the registry")
+    dl.add_argument("name")
+    dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
+    dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    bench = msub.add_parser(
+        "bench", parents=[common], help="measure a model's inference modes here and choose the fastest faithful one"
+    )
+    bench.add_argument("name", nargs="?", help="model name (default: the active model)")
+    bench.add_argument("--json", action="store_true", help="print the choice and table as one JSON object")
+    exp = msub.add_parser("export", parents=[common], help="write a model as a seed-format TorchScript pair")
+    exp.add_argument("name")
+    exp.add_argument("--out", required=True, help="output folder")
+
+    ev = sub.add_parser("eval", parents=[common], help="retrieval recall (R@1/5/10) on a captioned image set")
+    ev.add_argument("--captions", required=True, help="Karpathy-split JSON or COCO captions_*.json")
+    ev.add_argument("--images", required=True, help="folder holding the images")
+    ev.add_argument("--model", help="model name (default: the active model)")
+    ev.add_argument("--split", default="test", help="Karpathy split to use (default test; 'all' for every image)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
+    idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
+    idx.add_argument("--model", help="model name (default: the active model)")
+    idx.add_argument("--batch-size", type=int, default=16)
+    idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    wat = sub.add_parser(
+        "watch", parents=[common], help="keep the library current while it runs: index changes as they happen"
+    )
+    wat.add_argument("--model", help="model name (default: the active model)")
+    wat.add_argument("--json", action="store_true", help="one JSON object per indexing run or folder status change")
+
+    srch = sub.add_parser(
+        "search",
+        parents=[common],
+        help="search photos by text, by example image, with filters",
+        description="Search the library. By default only the photos that stand out from the rest for the query "
+        "are shown (a relevance cut-off); -k N shows the top N, --all every photo that passes the filters.",
+        epilog=SYNTAX_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
+    srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
+    srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
+    srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
+    srch.add_argument("--model", help="model name (default: the active model)")
+    srch.add_argument(
+        "--json", action="store_true", help="print a JSON list of {path, score, date, date_source} (date: local time)"
+    )
+    srch.add_argument(
+        "--index",
+        choices=CHOICES,
+        help="vector index strategy for this search "
+        "(default: the configured one, 'auto' unless set with 'motis config index')",
+    )
+
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="keep the model loaded and answer 'motis search' from other shells (this user only)",
+    )
+    serve.add_argument(
+        "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
+    )
+
+    cfg = sub.add_parser("config", parents=[common], help="show or change settings")
+    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
+    cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
+    cidx.add_argument("strategy", nargs="?", choices=CHOICES)
+
+    fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
+    fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")
+    flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
+    flist.add_argument("--json", action="store_true")
+    frem = fsub.add_parser(
+        "remove", parents=[common], help="forget a folder and its photos (files on disk are never touched)"
+    )
+    frem.add_argument("path")
+
+    st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
+    st.add_argument("--json", action="store_true")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number

@@ -1,0 +1,57 @@
+"""Small kinds that cross modules, as enums instead of loose strings.
+
+Each is a ``str`` enum: a member equals, hashes, prints and is stored (SQLite, JSON) as its value, so a
+kind written by one module and read by another (or by an older file) stays the same word; code compares
+against the members, never against text. Messages for users are made from kinds at the edge (the front
+ends and ``errors.user_message``), not stored.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """A ``str`` enum that prints as its value (``f"{kind}"`` is ``"jpeg"``, not ``"ImageFormat.JPEG"``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class ImageFormat(Kind):
+    """What a file's first bytes say it is (``images.header.sniff_format``)."""
+
+    JPEG = "jpeg"
+    PNG = "png"
+    GIF = "gif"
+    BMP = "bmp"
+    WEBP = "webp"
+    TIFF = "tiff"
+    HEIC = "heic"
+    AVIF = "avif"
+    RAW = "raw"
+
+
+class DateSource(Kind):
+    """Where a photo's date comes from."""
+
+    EXIF = "exif"  # EXIF DateTimeOriginal
+    MTIME = "mtime"  # the file's modification time, EXIF read and absent
+    FILE = "file"  # the file's modification time, metadata not read yet
+
+
+class ProgressPhase(Kind):
+    """The phase an indexing run reports progress for."""
+
+    SCAN = "scan"
+    ENCODE = "encode"
+
+
+class SortOrder(Kind):
+    """How query results are ordered."""
+
+    SCORE = "score"  # best match first
+    DATE = "date"  # newest first
