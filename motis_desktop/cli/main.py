@@ -366,12 +366,20 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
 
 
 def _print_conversions(info: ModelInfo) -> None:
-    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    """Say which towers were mobile-optimized files converted to plain TorchScript, and the ONNX conversion."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
         ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
         n = c["op_contexts"]
         what = f"{n} XNNPACK op context{'' if n == 1 else 's'}; {ops}"
         print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
+    conv = info.conversion
+    if conv:
+        cos = conv.get("cosine_to_torch", {})
+        int8 = ", ".join(k.split(".")[0] for k in conv.get("int8", [])) or "none"
+        print(
+            f"converted to ONNX towers in {conv.get('seconds', 0):.1f} s (cosine to torch: image "
+            f"{cos.get('image', 0):.6f}, text {cos.get('text', 0):.6f}; int8 towers: {int8})"
+        )
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:

@@ -50,8 +50,8 @@ from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, format_date
 from motis_desktop.core.search.text_cache import TextVectorCache
 
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
+    from motis_desktop.core.models.engine import Encoder
 
 __all__ = [
     "AUTO_EXACT_MAX",
@@ -105,8 +105,8 @@ class FolderReport:
 
 
 def min_faithful_cosine() -> float:
-    """The cosine to fp32 a faster inference mode must keep to be chosen (imports torch)."""
-    from motis_desktop.core.models.mode_select import MIN_COSINE
+    """The cosine to fp32 a faster inference mode must keep to be chosen."""
+    from motis_desktop.core.models.precision import MIN_COSINE
 
     return MIN_COSINE
 
@@ -315,36 +315,34 @@ class Services:
             return enc
 
     def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
-        from motis_desktop.core.models.mode_select import MODE_ENV
+        from motis_desktop.core.models.precision import MODE_ENV, forced_modes
 
         forced = os.environ.get(MODE_ENV)
-        choice = self.mode_choice(info, base) if not forced else {"mode": forced, "text_truncation": False}
-        base.truncate_text = bool(choice.get("text_truncation"))
-        mode = str(choice.get("mode", "fp32"))
-        if mode == "fp32":
+        modes = forced_modes(forced) if forced else self.mode_choice(info, base)["modes"]
+        if modes == base.modes:
             return base
         try:
-            return base.in_mode(mode)
+            return base.with_modes(**modes)
         except Exception as exc:  # never lose the model over a mode: fp32 always works
-            log.warning("model %s: inference mode %s failed (%s); using fp32", info.name, mode, exc)
+            log.warning("model %s: inference modes %s failed (%s); using fp32", info.name, modes, exc)
             return base
 
     def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict:
-        """The model's measured inference-mode choice: cached in ``cache/modes/``, measured when missing,
-        made on another machine or torch, or ``refresh`` is set (slow: runs every mode)."""
-        from motis_desktop.core.models import mode_select
+        """The model's measured per-tower precision choice: cached in ``cache/modes/``, measured when missing,
+        made on another machine or onnxruntime, or ``refresh`` is set (slow: runs every mode)."""
+        from motis_desktop.core.models import precision
 
         path = self.paths.cache_dir / "modes" / f"{info.model_id}.json"
-        fingerprint = mode_select.machine_fingerprint()
+        fingerprint = precision.machine_fingerprint()
         if not refresh:
-            cached = mode_select.read_choice(path, fingerprint)
+            cached = precision.read_choice(path, fingerprint)
             if cached is not None:
                 return cached
         base = base or self.models.load_encoder(info.name)
-        paths = self.store.sample_paths(mode_select.PROBE_PHOTOS * 2)
-        choice = mode_select.measure_and_choose(base, paths, fingerprint)
-        mode_select.write_choice(path, choice)
-        log.info("model %s: inference mode %s chosen by measurement", info.name, choice["mode"])
+        paths = self.store.sample_paths(precision.PROBE_PHOTOS * 2)
+        choice = precision.measure_and_choose(base, paths, fingerprint)
+        precision.write_choice(path, choice)
+        log.info("model %s: precision %s chosen by measurement", info.name, choice["modes"])
         return choice
 
     def bench_model(self, name: str | None = None) -> dict:
