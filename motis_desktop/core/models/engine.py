@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZERS
+from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
 from motis_desktop.core.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ class TowerSpec:
     preprocess_config: PreprocessConfig = PreprocessConfig()
     context_length: int = 77
     tokenizer: str = CLIP_BPE
+    tokenizer_file: str = ""  # the model's own tokenizer file (kind "hf")
+    tokenizer_clean: str = ""  # its text cleaning (kind "hf")
     text_truncation: bool = False  # ids may be cut after the last end-of-text token (verified at conversion)
     score: dict[str, Any] = field(default_factory=lambda: {"kind": "cosine"})
 
@@ -87,8 +89,9 @@ class Encoder:
         self.threads: dict[str, int | None] = {role: (threads or {}).get(role) for role in ROLES}
         self.spinning = spinning
         self._sessions: dict[str, Any] = {}
+        self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
-        if spec.tokenizer not in TOKENIZERS:
+        if spec.tokenizer not in TOKENIZER_KINDS:
             raise ModelError(f"model {spec.model_id}: unknown tokenizer {spec.tokenizer!r}")
 
     # -- what the rest of the app reads ------------------------------------------------------
@@ -165,8 +168,17 @@ class Encoder:
         return self._run("text", tokens)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Tokenize and encode query strings."""
-        return self.encode_texts(TOKENIZERS[self.spec.tokenizer](list(texts), self.context_length))
+        """Tokenize (with the model's tokenizer) and encode query strings."""
+        return self.encode_texts(self.tokenize(texts))
+
+    def tokenize(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's token ids for ``texts``: int64 ``[N, context_length]``."""
+        if self._tokenize is None:
+            spec = self.spec
+            self._tokenize = tokenizer_for(
+                spec.tokenizer, spec.context_length, spec.tokenizer_file, spec.tokenizer_clean
+            )
+        return self._tokenize(list(texts))
 
     def _run(self, role: str, inputs: np.ndarray) -> np.ndarray:
         if inputs.shape[0] == 0:

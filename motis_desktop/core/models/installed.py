@@ -33,7 +33,7 @@ from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.engine import Encoder, TowerSpec
-from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZERS
+from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
 
 if TYPE_CHECKING:  # torch only where models are converted
     from torch import nn
@@ -41,7 +41,14 @@ if TYPE_CHECKING:  # torch only where models are converted
 FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
-RESIZE_CLIP = "shortest-side-bicubic-center-crop"
+RESIZE_CLIP = "shortest"  # shortest side to the size, centre crop ("squash": resize to S x S)
+FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
+OPEN_CLIP_FILES = {  # role -> name in the model folder
+    "config": "open_clip_config.json",
+    "weights": "open_clip_model.safetensors",
+    "tokenizer": "tokenizer.json",
+    "tokenizer_config": "tokenizer_config.json",
+}
 MANIFEST = "model.json"
 PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
 ONNX_FILES = {
@@ -50,6 +57,8 @@ ONNX_FILES = {
     "image.int8": "image.int8.onnx",
     "text.int8": "text.int8.onnx",
 }
+PAIR_FILES = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
+TOKENIZER_FILE = OPEN_CLIP_FILES["tokenizer"]  # a model's own tokenizer (kind "hf"), in its folder
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 log = logging.getLogger(__name__)
@@ -76,6 +85,7 @@ class ModelInfo:
     sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
     resize: str = RESIZE_CLIP
     tokenizer: str = CLIP_BPE
+    tokenizer_clean: str = ""
     text_truncation: bool = False
     score: dict = field(default_factory=lambda: {"kind": "cosine"})
     conversion: dict = field(default_factory=dict)
@@ -97,6 +107,8 @@ class ModelInfo:
             self.preprocess_config,
             self.context_length,
             self.tokenizer,
+            "",
+            self.tokenizer_clean,
             self.text_truncation,
             dict(self.score),
         )
@@ -180,7 +192,19 @@ class ModelStore:
     def import_checkpoint(
         self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
     ) -> ModelInfo:
-        """Load an OpenAI/open_clip state dict, keep it as safetensors, install it as ``name`` (ONNX towers)."""
+        """Load an OpenAI/open_clip state dict, keep it as safetensors, install it as ``name``
+        (ONNX towers).
+
+        A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
+        MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
+        """
+        from motis_desktop.core.models.architectures.open_clip_hf import family_of, is_hf_layout, locate, read_config
+
+        if is_hf_layout(checkpoint):
+            src = locate(checkpoint)
+            if family_of(read_config(src.config)["model_cfg"]) is not None:
+                return self.import_open_clip(checkpoint, name, replace, origin)
+            checkpoint = src.weights
         from safetensors.torch import save_file
 
         from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
@@ -217,6 +241,7 @@ class ModelStore:
         resize: str = RESIZE_CLIP,
         context_length: int = 77,
         tokenizer: str = CLIP_BPE,
+        tokenizer_clean: str = "",
         score: dict | None = None,
         replace: bool = False,
         origin: dict | None = None,
@@ -235,8 +260,8 @@ class ModelStore:
         from motis_desktop.core.models.precision import quantize_towers
 
         self._check_new_name(name, replace)
-        if tokenizer not in TOKENIZERS:
-            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZERS)})")
+        if tokenizer not in TOKENIZER_KINDS:
+            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZER_KINDS)})")
         sources = dict(sources or {})
         for src in sources.values():
             if not src.is_file():
@@ -246,8 +271,9 @@ class ModelStore:
             digest = hashlib.sha256()
             for target in sorted(sources):
                 _copy_hashing(sources[target], staging / target, digest)
+            tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             report = export_towers(
-                image_tower, text_tower, staging, preprocess_config.size, context_length, tokenizer, label=name
+                image_tower, text_tower, staging, preprocess_config.size, tokenize, tokenizer == CLIP_BPE, label=name
             )
             quantized = quantize_towers(staging)
             if not sources:
@@ -270,6 +296,7 @@ class ModelStore:
                 sources={target: target for target in sorted(sources)},
                 resize=resize,
                 tokenizer=tokenizer,
+                tokenizer_clean=tokenizer_clean,
                 text_truncation=report.text_truncation,
                 score=score or {"kind": "cosine"},
                 conversion={**report.to_json(), "int8": quantized},
@@ -278,6 +305,52 @@ class ModelStore:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def import_open_clip(
+        self, path: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
+    ) -> ModelInfo:
+        """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
+
+        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.architectures.open_clip_hf``): the towers
+        are built and their weights checked before anything is copied; the manifest records the family's
+        preprocessing, tokenizer and score, and ``origin`` the family and (MobileCLIP) the licence notice.
+        """
+        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate
+
+        src = locate(path)
+        towers = load_towers(path)
+        sources = {OPEN_CLIP_FILES["config"]: src.config, OPEN_CLIP_FILES["weights"]: src.weights}
+        if src.tokenizer is not None:
+            sources[OPEN_CLIP_FILES["tokenizer"]] = src.tokenizer
+            if (src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]).is_file():
+                sources[OPEN_CLIP_FILES["tokenizer_config"]] = (
+                    src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
+                )
+        record = {
+            "family": towers.family,
+            "resize_mode": towers.resize_mode,
+            "interpolation": towers.interpolation,
+            "tokenizer": towers.tokenizer,
+            "tokenizer_clean": towers.tokenizer_clean,
+            "score": towers.score,
+            "license_notice": towers.license_notice,
+        }
+        return self.install_towers(
+            name,
+            towers.image_tower,
+            towers.text_tower,
+            source_format=FORMAT_OPEN_CLIP,
+            sources=sources,
+            preprocess_config=PreprocessConfig(towers.image_size, towers.mean, towers.std),
+            resize=towers.resize_mode,
+            context_length=towers.context_length,
+            tokenizer=towers.tokenizer,
+            tokenizer_clean=towers.tokenizer_clean,
+            score=towers.score,
+            replace=replace,
+            origin={**(origin or {}), "open_clip": record},
+            source_label=str(path),
+        )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
@@ -323,7 +396,10 @@ class ModelStore:
             info = self.upgrade(name)
         folder = self.models_dir / name
         files = {key: folder / file for key, file in info.files.items()}
-        return Encoder(info.spec, files, modes, threads)
+        spec = info.spec
+        if info.tokenizer == HF:
+            spec = replace(spec, tokenizer_file=str(folder / TOKENIZER_FILE))
+        return Encoder(spec, files, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair or checkpoint) to ONNX towers,
@@ -335,6 +411,7 @@ class ModelStore:
         log.info("converting model %s (%s) to ONNX towers", name, info.format)
         image: nn.Module
         text: nn.Module
+        tokenizer, clean, score, resize = CLIP_BPE, "", {"kind": "cosine"}, RESIZE_CLIP
         if info.format == FORMAT_PAIR:
             from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
@@ -347,6 +424,14 @@ class ModelStore:
             path = files["model.safetensors"]
             model = build_clip(load_state_dict(path), source=str(path))
             image, text = model.visual, model.text_tower()
+        elif info.format == FORMAT_OPEN_CLIP:
+            from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+
+            files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
+            towers = load_towers(folder)
+            image, text = towers.image_tower, towers.text_tower
+            tokenizer, clean, score = towers.tokenizer, towers.tokenizer_clean, towers.score
+            resize = towers.resize_mode
         else:
             raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
         return self.install_towers(
@@ -356,7 +441,11 @@ class ModelStore:
             source_format=info.format,
             sources=files,
             preprocess_config=info.preprocess_config,
+            resize=resize,
             context_length=info.context_length,
+            tokenizer=tokenizer,
+            tokenizer_clean=clean,
+            score=score,
             replace=True,
             origin={**info.origin, "upgraded_at": time.time()},
             source_label=info.source,

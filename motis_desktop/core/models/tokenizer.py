@@ -3,8 +3,8 @@
 ``tokenize(texts)`` gives the int64 ``[N, context_length]`` NumPy array CLIP text
 towers expect: start token, BPE ids, end token, zero padding. Text longer than
 fits is truncated and the end token kept in the last slot. No torch: queries are
-tokenized and encoded by onnxruntime alone. ``TOKENIZERS`` maps a manifest's
-``tokenizer`` kind to its function (other model families add theirs).
+tokenized and encoded by onnxruntime alone. ``tokenizer_for`` gives a manifest's
+tokenizer kind as a function (CLIP's BPE, or a model's own Hugging Face ``tokenizer.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import ftfy
 import numpy as np
 import regex
 
+from motis_desktop.core.errors import ModelError
 from motis_desktop.core.resources import resource_path
 
 SOT_TOKEN = 49406
@@ -135,5 +136,21 @@ def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -
 
 
 CLIP_BPE = "clip-bpe"
-# A manifest's ``tokenizer`` kind → texts, context length → int64 ids ``[N, L]``.
-TOKENIZERS: dict[str, Callable[[list[str], int], np.ndarray]] = {CLIP_BPE: tokenize}
+HF = "hf"  # a Hugging Face tokenizer.json in the model folder (SigLIP/SigLIP2's Gemma): core.models.hf_tokenizer
+TOKENIZER_KINDS = (CLIP_BPE, HF)
+
+
+def tokenizer_for(
+    kind: str, context_length: int, file: str | None = None, clean: str = ""
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """A manifest's tokenizer: texts → int64 ids ``[N, context_length]``."""
+    if kind == CLIP_BPE:
+        return lambda texts: tokenize(list(texts), context_length)
+    if kind == HF:
+        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
+
+        if not file:
+            raise ModelError("the model's tokenizer.json is missing")
+        hf = HFTokenizer(file, context_length, clean or "canonicalize")
+        return lambda texts: hf(list(texts))
+    raise ModelError(f"unknown tokenizer {kind!r} (known: {', '.join(TOKENIZER_KINDS)})")

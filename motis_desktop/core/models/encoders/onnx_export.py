@@ -14,7 +14,7 @@ import contextlib
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from torch import nn
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.engine import make_session
-from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZERS
 from motis_desktop.core.vectors import l2_normalize
 
 OPSET = 17
@@ -62,21 +61,22 @@ def export_towers(
     text_tower: nn.Module,
     out_dir: str | Path,
     image_size: int,
-    context_length: int = 77,
-    tokenizer: str = CLIP_BPE,
+    tokenize: Callable[[Sequence[str]], np.ndarray],
+    eot_pooling: bool = True,
     label: str = "model",
 ) -> ExportReport:
     """Write ``image.onnx`` and ``text.onnx`` into ``out_dir`` and check them against torch.
 
-    ``image_tower`` maps float32 ``[B, 3, S, S]`` and ``text_tower`` int64 ``[B, context_length]`` to
-    ``[B, D]`` (either may be a ``torch.jit.ScriptModule``). ModelError (one line) when a tower cannot be
-    exported or its ONNX file does not compute what torch computes.
+    ``image_tower`` maps float32 ``[B, 3, S, S]`` and ``text_tower`` the int64 ids ``tokenize`` makes to
+    ``[B, D]`` (either may be a ``torch.jit.ScriptModule``). ``eot_pooling``: the ids are CLIP's (end-of-text
+    is the highest id), so cutting after it is tried. ModelError (one line) when a tower cannot be exported
+    or its ONNX file does not compute what torch computes.
     """
     start = time.perf_counter()
     out = Path(out_dir)
     rng = np.random.default_rng(0)
     pixels = rng.normal(0, 1, (3, 3, image_size, image_size)).astype(np.float32)
-    ids = TOKENIZERS[tokenizer](list(PROBE_TEXTS), context_length)
+    ids = tokenize(list(PROBE_TEXTS))
     cosine: dict[str, float] = {}
     dims: dict[str, int] = {}
     towers = {"image": (image_tower, pixels, out / IMAGE_FILE), "text": (text_tower, ids, out / TEXT_FILE)}
@@ -102,7 +102,7 @@ def export_towers(
         dims[role], references[role] = int(reference.shape[1]), reference
     if dims["image"] != dims["text"]:
         raise ModelError(f"{label}: image tower gives {dims['image']}-d vectors but text tower {dims['text']}-d")
-    truncation = tokenizer == CLIP_BPE and _truncation_keeps_vectors(out / TEXT_FILE, ids, references["text"])
+    truncation = eot_pooling and _truncation_keeps_vectors(out / TEXT_FILE, ids, references["text"])
     return ExportReport(dims["image"], truncation, time.perf_counter() - start, cosine)
 
 
