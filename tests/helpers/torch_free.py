@@ -56,7 +56,7 @@ def run_service(home: str, photos: str) -> dict:
     thread.start()
     ready.wait()
     try:
-        reply = server.forward_search(services.paths.home, ["blue", "-k", "2", "--json"])
+        reply = server.forward_search(services.home, ["blue", "-k", "2", "--json"])
     finally:
         service.stop()
         thread.join(30)
