@@ -99,14 +99,16 @@ def test_reset_and_enter_after_results_returns_to_the_gallery(qtbot, win: MainWi
 
 
 def test_an_idle_pass_keeps_the_last_summary(qtbot, win: MainWindow, tmp_path: Path) -> None:
+    qtbot.waitUntil(lambda: win.indexer is None, timeout=60_000)  # the start-up pass (nothing to do) is over
+    runs = []
+    win.indexing.finished.connect(runs.append)
     make_colour_folder(tmp_path / "more", per_colour=1)
-    with qtbot.waitSignal(win.indexing.finished, timeout=60_000) as run:
-        win.add_folders([str(tmp_path / "more")])
-    assert run.args[0].encoded == 6
-    qtbot.waitUntil(lambda: win.indexing.task is None, timeout=10_000)
+    win.add_folders([str(tmp_path / "more")])
+    qtbot.waitUntil(lambda: any(r.encoded == 6 for r in runs) and win.indexer is None, timeout=60_000)
     qtbot.waitUntil(lambda: "6 encoded" in win.status_label.text(), timeout=10_000)
     with qtbot.waitSignal(win.indexing.stopped, timeout=60_000):
         qtbot.keyClick(win.view, Qt.Key.Key_F5)  # a pass with nothing to do
+    assert runs[-1].encoded == 0
     assert "6 encoded" in win.status_label.text()
 
 
@@ -150,6 +152,30 @@ def test_after_escape_slash_focuses_the_search_box(qtbot, win: MainWindow) -> No
     qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     assert win.model.rowCount() == 30
     assert not win.search.hasFocus()
-    qtbot.keyClick(QApplication.focusWidget() or win, Qt.Key.Key_Slash, text="/")
+    qtbot.keyClick(QApplication.focusWidget() or win, "/")
     assert win.search.hasFocus()
     assert win.search.text() == ""
+
+
+def test_the_menu_bar_carries_every_shortcut_and_lists_them(qtbot, win: MainWindow) -> None:
+    from PySide6.QtGui import QShortcut
+    from PySide6.QtWidgets import QMessageBox
+
+    titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+    on_menus = {a for menu in win.menuBar().actions() for a in menu.menu().actions()}
+    with_keys = [a for a in win.actions() if a.shortcuts()]
+    assert with_keys and all(a in on_menus for a in with_keys)
+    assert win.findChildren(QShortcut) == []  # no shortcut hides outside the menus
+    qtbot.keyClick(win.view, Qt.Key.Key_F1)
+    box = win.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None and box.isVisible()
+    for needed in ("Ctrl+F", "/", "F5", "Ctrl+O", "Ctrl+,", "Esc", "Space", "Enter", "Down"):
+        assert needed in box.text()
+    box.close()
+
+
+def test_scores_are_on_hover_not_on_every_tile(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "red")
+    tip = win.model.data(win.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert "score 0." in tip or "score 1." in tip
