@@ -106,7 +106,7 @@ def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[
 def test_results_tooltip_shows_the_date_taken(qtbot, window: MainWindow) -> None:
     _search(qtbot, window, "red after:2021 before:2022")
     tip = window.model.data(window.model.index(0), Qt.ItemDataRole.ToolTipRole)
-    assert tip.endswith("dated_red.jpg\nTaken 2021-08-15 12:30")
+    assert tip.endswith("dated_red.jpg\nTaken 2021-08-15 12:30\nscore 1.000")  # the score on hover
 
 
 def test_search_box_tooltip_documents_the_syntax(window: MainWindow) -> None:
