@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
     bench = msub.add_parser(
-        "bench", parents=[common], help="measure a model's inference modes here and choose the fastest faithful one"
+        "bench",
+        parents=[common],
+        help="measure each tower of a model in fp32 and int8 here and choose the fastest faithful mode",
     )
     bench.add_argument("name", nargs="?", help="model name (default: the active model)")
     bench.add_argument("--json", action="store_true", help="print the choice and table as one JSON object")

@@ -17,6 +17,7 @@ import json
 import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ class HFTokenizer:
         return np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(len(texts), self.context_length)
 
 
-def _read_config(path: Path) -> dict:
+def _read_config(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:

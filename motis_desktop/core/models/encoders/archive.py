@@ -140,7 +140,7 @@ class TypedList:
     """A list made by one of ``torch.jit._pickle.build_*list`` (kept so it can be written back the same way)."""
 
     builder: str
-    items: list
+    items: list[Any]
 
 
 class ScriptObjectState:
@@ -159,8 +159,8 @@ class ScriptObjectState:
 def _rebuild_tensor_v2(
     storage: torch.Tensor,
     offset: int,
-    size: tuple,
-    stride: tuple,
+    size: tuple[int, ...],
+    stride: tuple[int, ...],
     requires_grad: bool = False,
     hooks: Any = None,
     metadata: Any = None,
@@ -174,7 +174,7 @@ def _rebuild_tensor_v2(
 
 
 def _typed_list(builder: str) -> Any:
-    def build(items: list) -> TypedList:
+    def build(items: list[Any]) -> TypedList:
         return TypedList(builder, list(items))
 
     return build
