@@ -221,6 +221,14 @@ def test_sort_by_date_is_newest_first(library) -> None:
     assert [os.path.basename(h.path) for h in hits] == ["blue_2022.jpg", "red_2021.jpg", "red_2019.jpg"]
 
 
+def test_filters_alone_list_the_photos_newest_first(library) -> None:
+    result = library["services"].query(f"{library['photos'] / 'dated'}")
+    assert [os.path.basename(h.path) for h in result.hits] == ["blue_2022.jpg", "red_2021.jpg", "red_2019.jpg"]
+    assert (result.more, result.candidates) == (0, 3)
+    first = library["services"].query("after:2020 before:2023", limit=1)
+    assert ([os.path.basename(h.path) for h in first.hits], first.more) == (["blue_2022.jpg"], 1)
+
+
 def test_hits_carry_their_exif_date(library) -> None:
     hit = library["services"].query("red after:2021 before:2022").hits[0]
     assert (hit.date_source, time.strftime("%Y-%m-%d %H:%M", time.localtime(hit.taken_at))) == (

@@ -46,11 +46,14 @@ def parse(query: str | Query, cwd: str | None = None, image: str | None = None) 
     return parsed
 
 
+def filtered_ids(store: LibraryStore, model_id: str, query: Query) -> np.ndarray:
+    """Ids of the photos embedded for ``model_id`` that pass the query's filters."""
+    return store.filter_ids(model_id, query.folder_names, query.path_prefixes, query.after, query.before)
+
+
 def plan_query(encoder: Encoder, store: LibraryStore, query: Query, text_cache: TextVectorCache) -> QueryPlan:
     """The plan of ``query`` under ``encoder``'s model over the library in ``store``."""
     qv = query_vector(encoder, store, query, text_cache)
-    allowed = None
-    if query.has_filters:
-        allowed = store.filter_ids(encoder.model_id, query.folder_names, query.path_prefixes, query.after, query.before)
+    allowed = filtered_ids(store, encoder.model_id, query) if query.has_filters else None
     log.info("query %r: %d terms, filters=%s", query.describe(), len(query.terms), allowed is not None)
     return QueryPlan(encoder.model_id, qv.vector, allowed, qv.library_ids, query.sort)

@@ -9,6 +9,7 @@ index the ``SearchService`` keeps beside the default one. Front ends reach it on
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,9 @@ from typing import TYPE_CHECKING
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
-from motis_desktop.core.search.plan import parse, plan_query
+from motis_desktop.core.search.plan import filtered_ids, parse, plan_query
 from motis_desktop.core.search.query import Query
-from motis_desktop.core.search.service import QueryResult, SearchService
+from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -82,9 +83,13 @@ class Searcher:
         cwd: str | None = None,
         strategy: str | None = None,
     ) -> QueryResult:
-        """Run a query in the query language under ``encoder``'s model (see ``Services.query``)."""
+        """Run a query in the query language under ``encoder``'s model (see ``Services.query``); a query of
+        filters only lists the photos that pass them, newest first."""
         service = self._service()
-        plan = plan_query(encoder, self._database(), parse(query, cwd, image), self._text_cache)
+        parsed = parse(query, cwd, image)
+        if not parsed.terms and parsed.has_filters:
+            return self._filtered(encoder.model_id, parsed, limit)
+        plan = plan_query(encoder, self._database(), parsed, self._text_cache)
         return service.run_query(
             plan.model_id,
             plan.vector,
@@ -95,6 +100,20 @@ class Searcher:
             plan.sort,
             check_strategy(strategy) if strategy else None,
         )
+
+    def _filtered(self, model_id: str, query: Query, limit: int | None) -> QueryResult:
+        """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked)."""
+        store = self._database()
+        paths = store.paths(int(i) for i in filtered_ids(store, model_id, query))
+        dates = store.dates(paths)
+        hits = [
+            SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source)
+            for fid, path in paths.items()
+            if fid in dates and os.path.lexists(path)
+        ]
+        hits.sort(key=lambda h: (-(h.taken_at or 0.0), h.path))
+        shown = hits[:limit] if limit else hits
+        return QueryResult(shown, len(hits) - len(shown), len(hits))
 
     def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
         """Load and bring ``model_id``'s vector index up to date now (instead of at the next query)."""
