@@ -43,6 +43,7 @@ from motis_desktop.core.models.registry import (
     install_from_registry,
     load_registry,
 )
+from motis_desktop.core.models.switch import PENDING_KEY, SwitchPlan, SwitchResult, measure_photos_per_s
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query, Term, parse_query
@@ -232,6 +233,55 @@ class Services:
         self.config.set("active_model", info.name)
         log.info("active model: %s", info.name)
         return info
+
+    def plan_model_switch(self, name: str, measure: bool = True) -> SwitchPlan:
+        """What switching the active model to ``name`` will do and how long it takes (``core.models.switch``)."""
+        target = self.models.get(name)
+        current = self.active_model()
+        counts = self.store.counts(target.model_id)
+        photos = counts["files"] - counts["errors"]
+        rate = None
+        if measure and counts["indexed"] < photos:
+            rate = measure_photos_per_s(self.encoder(target.name))
+        return SwitchPlan(current.name if current else None, target.name, photos, min(counts["indexed"], photos), rate)
+
+    def switch_model(
+        self,
+        name: str,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+        plan: SwitchPlan | None = None,
+    ) -> SwitchResult:
+        """Make ``name`` the active model without emptying search (``core.models.switch``).
+
+        The library is encoded with ``name`` while the active model keeps answering; ``name`` takes over in
+        one step once it covers every photo. Cancelled or incomplete: the previous model stays active.
+        """
+        plan = plan or self.plan_model_switch(name, measure=False)
+        if plan.current is None or plan.current == plan.target:
+            info = self.use_model(plan.target)
+            return SwitchResult(plan, True, info.name, 0, False)
+        encoded, cancelled = 0, False
+        if not plan.instant:
+            self.config.set(PENDING_KEY, plan.target)
+            try:
+                summary = self.index(plan.target, progress, cancel, batch_size)
+            finally:
+                self.config.set(PENDING_KEY, None)
+            encoded, cancelled = summary.encoded, summary.cancelled
+            target = self.models.get(plan.target)
+            counts = self.store.counts(target.model_id)
+            if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
+                return SwitchResult(plan, False, plan.current, encoded, cancelled)
+            self.update_search_index(plan.target)  # its vector index is ready before the first search
+        self.use_model(plan.target)  # the one step
+        return SwitchResult(plan, True, plan.target, encoded, cancelled)
+
+    def pending_model(self) -> str | None:
+        """The model a switch in progress is encoding the library for (None when no switch runs)."""
+        value = self.config.get(PENDING_KEY)
+        return value if isinstance(value, str) and value else None
 
     def installed_models(self) -> list[ModelInfo]:
         return self.models.list()
