@@ -105,6 +105,12 @@ class FolderReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
 
 
+def model_score(info: ModelInfo) -> dict:
+    """How a model scores (picks its relevance cut-off rule): the manifest's ``score``, cosine if none."""
+    score = getattr(info, "score", None) or info.origin.get("open_clip", {}).get("score")
+    return dict(score) if isinstance(score, dict) else {"kind": "cosine"}
+
+
 def min_faithful_cosine() -> float:
     """The cosine to fp32 a faster inference mode must keep to be chosen (imports torch)."""
     from motis_desktop.core.models.mode_select import MIN_COSINE
@@ -609,6 +615,6 @@ class Services:
             allowed is not None,
             cutoff,
         )
-        return self._service_for(strategy).run_query(
-            encoder.model_id, qv.vector, limit, cutoff, allowed, qv.library_ids, parsed.sort
-        )
+        service = self._service_for(strategy)
+        service.set_model_score(encoder.model_id, model_score(self.model_info(model)))
+        return service.run_query(encoder.model_id, qv.vector, limit, cutoff, allowed, qv.library_ids, parsed.sort)
