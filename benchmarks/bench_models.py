@@ -145,6 +145,7 @@ def bench_one(name: str, photos: int, work: Path) -> dict[str, object]:
     from motis_desktop.core.models.encoders.onnx_export import export_towers
     from motis_desktop.core.models.engine import Encoder, TowerSpec
     from motis_desktop.core.models.precision import quantize_towers
+    from motis_desktop.core.models.tokenizer import tokenize
 
     torch.manual_seed(0)
     image, text, size, context = MODELS[name]()
@@ -152,7 +153,10 @@ def bench_one(name: str, photos: int, work: Path) -> dict[str, object]:
     out = work / name
     out.mkdir(parents=True)
     start = time.perf_counter()
-    report = export_towers(image.eval(), text.eval(), out, size, context, label=name)
+    siglip = name.startswith("siglip")
+    report = export_towers(
+        image.eval(), text.eval(), out, size, lambda texts: tokenize(list(texts), context), not siglip, label=name
+    )
     export_s = time.perf_counter() - start
     del image, text
     made = quantize_towers(out)

@@ -48,8 +48,7 @@ def _text_vectors(texts: list[str]) -> np.ndarray:
 
 
 def _expected_scores(services: Services, query: np.ndarray) -> dict[str, float]:
-    model_id = services.active_model().model_id
-    ids, vectors = services.store.embeddings(model_id)
+    ids, vectors = services.embeddings()
     paths = {f.id: f.path for f in services.files()}
     return {paths[int(i)]: float(v @ query) for i, v in zip(ids, vectors)}
 
@@ -101,7 +100,7 @@ def test_motis_search_and_the_query_service_answer_japanese_alike(services: Serv
     thread.start()
     ready.wait()
     try:
-        reply = server.forward_search(services.paths.home, argv)
+        reply = server.forward_search(services.home, argv)
     finally:
         service.stop()
         thread.join(30)

@@ -15,8 +15,11 @@ indexed yet" until every photo was re-encoded. Now a switch is:
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -99,3 +102,45 @@ def measure_photos_per_s(encoder: object, batch: int = 8, rounds: int = 2) -> fl
     for _ in range(rounds):
         encoder.encode_images(pixels)  # type: ignore[attr-defined]
     return batch * rounds / max(time.perf_counter() - start, 1e-9)
+
+
+def plan_switch(services: Any, name: str, measure: bool = True) -> SwitchPlan:
+    """The plan of switching ``services``' active model to ``name`` (``measure``: time the new model here)."""
+    target = services.model_info(name)
+    current = services.active_model()
+    counts = services.counts(target.model_id)
+    photos = counts["files"] - counts["errors"]
+    rate = None
+    if measure and counts["indexed"] < photos:
+        rate = measure_photos_per_s(services.encoder(target.name))
+    return SwitchPlan(current.name if current else None, target.name, photos, min(counts["indexed"], photos), rate)
+
+
+def run_switch(
+    services: Any,
+    set_pending: Callable[[str | None], None],
+    name: str,
+    progress: Callable[[Any], None] | None = None,
+    cancel: threading.Event | None = None,
+    batch_size: int = 16,
+    plan: SwitchPlan | None = None,
+) -> SwitchResult:
+    """Encode the library with ``name`` while the active model answers, then make it active in one step."""
+    plan = plan or plan_switch(services, name, measure=False)
+    if plan.current is None or plan.current == plan.target:
+        info = services.use_model(plan.target)
+        return SwitchResult(plan, True, info.name, 0, False)
+    encoded, cancelled = 0, False
+    if not plan.instant:
+        set_pending(plan.target)
+        try:
+            summary = services.index(plan.target, progress, cancel, batch_size)
+        finally:
+            set_pending(None)
+        encoded, cancelled = summary.encoded, summary.cancelled
+        counts = services.counts(services.model_info(plan.target).model_id)
+        if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
+            return SwitchResult(plan, False, plan.current, encoded, cancelled)
+        services.update_search_index(plan.target)  # its vector index is ready before the first search
+    services.use_model(plan.target)  # the one step
+    return SwitchResult(plan, True, plan.target, encoded, cancelled)
