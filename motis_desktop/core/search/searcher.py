@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppConfig
@@ -82,14 +82,18 @@ class Searcher:
         image: str | None = None,
         cwd: str | None = None,
         strategy: str | None = None,
+        score: dict[str, Any] | None = None,
     ) -> QueryResult:
-        """Run a query in the query language under ``encoder``'s model (see ``Services.query``); a query of
+        """Run a query in the query language under ``encoder``'s model (see ``Services.query``); ``score`` (the
+        model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``). A query of
         filters only lists the photos that pass them, newest first."""
         service = self._service()
         parsed = parse(query, cwd, image)
         if not parsed.terms and parsed.has_filters:
             return self._filtered(encoder.model_id, parsed, limit)
         plan = plan_query(encoder, self._database(), parsed, self._text_cache)
+        if score is not None:
+            service.set_model_score(plan.model_id, score)
         return service.run_query(
             plan.model_id,
             plan.vector,
