@@ -23,7 +23,7 @@ from motis_desktop.core.library.decode_pool import (
     CRASH_HOOK_ENV,
     CRASHED,
     ISOLATION_ENV,
-    _ThreadBudget,
+    MemoryBudget,
     decode_cost,
 )
 from motis_desktop.core.library.indexer import Indexer, Progress, plan_threads
@@ -181,7 +181,7 @@ def test_fuzzed_images_never_stop_the_indexer(services: Services, tmp_path: Path
 
 
 def test_memory_budget_holds_a_decode_until_others_release() -> None:
-    budget = _ThreadBudget(limit=100)
+    budget = MemoryBudget(limit=100)
     release_a, a_holds, b_entered = threading.Event(), threading.Event(), threading.Event()
 
     def a() -> None:
@@ -198,8 +198,7 @@ def test_memory_budget_holds_a_decode_until_others_release() -> None:
     a_holds.wait()
     tb = threading.Thread(target=b)
     tb.start()
-    with budget._cond:
-        budget._cond.wait_for(lambda: budget.waiting == 1)  # B is blocked inside the budget
+    assert budget.wait_for_waiting(1, timeout_s=60)  # B is held by the budget
     assert not b_entered.is_set()
     release_a.set()
     tb.join()
@@ -208,7 +207,7 @@ def test_memory_budget_holds_a_decode_until_others_release() -> None:
 
 
 def test_memory_budget_lets_one_oversized_decode_run_alone() -> None:
-    budget = _ThreadBudget(limit=100)
+    budget = MemoryBudget(limit=100)
     with budget(10_000):
         assert budget.used == 10_000
 

@@ -155,8 +155,9 @@ def isolation_enabled() -> bool:
 # -- the memory budget ----------------------------------------------------------
 
 
-class _ThreadBudget:
-    """Budget shared by threads of this process."""
+class MemoryBudget:
+    """Bytes of decoding that may run at once in this process's threads: ``with budget(cost):`` waits until
+    the cost fits beside the decodes running (one decode larger than the whole budget runs alone)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -178,6 +179,11 @@ class _ThreadBudget:
             with self._cond:
                 self.used -= cost
                 self._cond.notify_all()
+
+    def wait_for_waiting(self, count: int, timeout_s: float | None = None) -> bool:
+        """Wait until ``count`` callers are waiting for room (False on timeout): they are held, not running."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.waiting >= count, timeout_s)
 
 
 class _ProcessBudget:
@@ -541,7 +547,7 @@ class ThreadDecodePool(_PoolBase):
         on_crash: JobHook | None = None,
     ) -> None:
         super().__init__(config, workers, queue_size, on_start, on_done, on_crash)
-        self._budget = _ThreadBudget(memory_budget)
+        self._budget = MemoryBudget(memory_budget)
         self._pool: ThreadPoolExecutor | None = None
 
     def start(self) -> ThreadDecodePool:
