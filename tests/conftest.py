@@ -40,7 +40,7 @@ def colour_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return build_colour_pair(tmp_path_factory.mktemp("colour-model"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # immutable bytes of a seeded model: built once per run
 def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     import torch
     from safetensors.torch import save_file
