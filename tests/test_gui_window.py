@@ -19,7 +19,7 @@ def photos(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
     """A home whose library (5 photos of each of 6 colours) is already indexed."""
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(tmp_path / "photos")])
     services.index()
     services.close()
