@@ -181,7 +181,8 @@ class _State:
         _expect(bool(features.check("avif")), "Pillow has no AVIF support (libavif missing)")
         observer = getattr(watchdog.observers.Observer, "__name__", "Observer")
         return (
-            f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, OpenCV {cv2.__version__}, libheif {pillow_heif.libheif_version()}, "
+            f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, OpenCV {cv2.__version__}, "
+            f"libheif {pillow_heif.libheif_version()}, "
             f"LibRaw {'.'.join(map(str, rawpy.libraw_version))}, SQLite {sqlite3.sqlite_version}, watchdog {observer}"
         )
 
