@@ -35,6 +35,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "find": act("&Find…", window.focus_search, "Ctrl+F", "/"),
         "back": act("&Back to the gallery", window.escape, "Esc"),
         "show_more": act("Show &more results", window.searcher.show_more, "Ctrl+M"),
+        "details": act("&Details", window.toggle_details, "I"),
         "shortcuts": act("&Keyboard shortcuts", lambda: show_shortcuts(window), "F1"),
         "syntax": act("&Search syntax", lambda: show_syntax(window)),
         "about": act("&About MoTIS Desktop", lambda: show_about(window)),
@@ -47,7 +48,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     edit = bar.addMenu("&Edit")
     edit.addAction(actions["find"])
     view = bar.addMenu("&View")
-    for name in ("back", "show_more"):
+    for name in ("back", "show_more", "details"):
         view.addAction(actions[name])
     help_menu = bar.addMenu("&Help")
     for name in ("shortcuts", "syntax", "about"):
