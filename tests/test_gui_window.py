@@ -204,3 +204,17 @@ def test_details_panel_toggles_with_i_and_says_why_a_result_matched(qtbot, win: 
         assert fact in text, fact
     qtbot.keyClick(win.view, Qt.Key.Key_I)
     assert not panel.isVisible()
+
+
+def test_gallery_is_newest_first_and_can_be_sorted_by_folder(qtbot, win: MainWindow) -> None:
+    import os
+
+    rows = win.model.rows()
+    assert all(r.taken_at is not None for r in rows)
+    assert [r.taken_at for r in rows] == sorted((r.taken_at for r in rows), reverse=True)
+    win.actions_by_name["by_folder"].trigger()
+    by_folder = [r.path for r in win.model.rows()]
+    assert by_folder == sorted(by_folder, key=lambda p: (os.path.dirname(p).lower(), os.path.basename(p).lower()))
+    _search(qtbot, win, "red")  # results keep their rank order
+    scores = [r.score for r in win.model.rows()]
+    assert scores == sorted(scores, reverse=True)
