@@ -15,6 +15,7 @@ from motis_desktop.core.errors import MotisError
 log = logging.getLogger(__name__)
 
 HOME_ENV = "MOTIS_HOME"
+EMPTY_HOME = "the home folder (--home) is empty: give a folder, or leave the option out for the default"
 
 
 def default_home() -> Path:
@@ -34,7 +35,12 @@ class AppPaths:
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
-        """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default."""
+        """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default.
+
+        An empty ``home`` (``--home ""``) is a :class:`MotisError`, never a silent switch to the default.
+        """
+        if home is not None and not os.fspath(home).strip():
+            raise MotisError(EMPTY_HOME)
         return cls(Path(home).expanduser().resolve() if home else default_home().resolve())
 
     @property

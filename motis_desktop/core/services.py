@@ -43,7 +43,7 @@ from motis_desktop.core.models.registry import (
     install_from_registry,
     load_registry,
 )
-from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
 
 __all__ = [
     "AUTO_EXACT_MAX",
+    "EMPTY_HOME",
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",

@@ -1,0 +1,199 @@
+"""Issue 24, reliability round three: each hole a hostile run found, with the test that shows it closed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from helpers.photos import make_colour_folder
+
+from motis_desktop.cli import entry, server
+from motis_desktop.core.services import Services
+
+
+def _library(home: Path, photos: Path, colour_pair, per_colour: int) -> Services:
+    svc = Services.open(home)
+    svc.models.import_pair(*colour_pair, name="colour")
+    make_colour_folder(photos, per_colour=per_colour)
+    svc.add_folders([str(photos)])
+    svc.index()
+    return svc
+
+
+@contextlib.contextmanager
+def _serving(services: Services):
+    service = server.QueryService(services)
+    service.bind()
+    ready = threading.Event()
+    thread = threading.Thread(target=service.serve, kwargs={"ready": ready.set}, daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield service
+    finally:
+        service.stop()
+        thread.join(30)
+
+
+# -- 1. the query service never answers for another library ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair):
+    """Library A (6 colours × 3 photos) and library B (6 × 1), both indexed."""
+    tmp_path = tmp_path_factory.mktemp("two-libraries")
+    a = _library(tmp_path / "home-a", tmp_path / "photos-a", colour_pair, per_colour=3)
+    b = _library(tmp_path / "home-b", tmp_path / "photos-b", colour_pair, per_colour=1)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def _entry_search(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sys, "argv", ["motis", *argv])
+    rc = entry.main()
+    return rc, capsys.readouterr()
+
+
+@pytest.mark.parametrize("where", ["after", "after=", "before"])
+def test_home_given_anywhere_is_the_library_that_answers(
+    two_libraries, where: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = two_libraries
+    monkeypatch.setenv("MOTIS_HOME", str(a.home))  # the default home is A, where the service runs
+    query = ["red", "--all", "--json"]
+    argv = {
+        "after": ["search", "--home", str(b.home), *query],
+        "after=": ["search", f"--home={b.home}", *query],
+        "before": ["--home", str(b.home), "search", *query],
+    }[where]
+    with _serving(a) as service:
+        rc, out = _entry_search(argv, capsys, monkeypatch)
+        assert service.served == 0  # A's service was not asked (or refused)
+        rc_a, out_a = _entry_search(["search", *query], capsys, monkeypatch)
+        assert service.served == 1
+    assert rc == 0 and rc_a == 0, out.err + out_a.err
+    assert len(json.loads(out.out)) == 6  # B's photos
+    assert len(json.loads(out_a.out)) == 18  # A's photos
+    assert all(str(b.home.parent / "photos-b") in hit["path"] for hit in json.loads(out.out))
+
+
+def test_service_refuses_a_request_for_another_home(two_libraries) -> None:
+    a, b = two_libraries
+    with _serving(a) as service:
+        # A client that reaches A's socket but means B (or names B inside the arguments) gets no answer,
+        # so it searches B in-process; it is never answered from A.
+        assert server.forward_search(a.home, ["red", "--all"], home_claim=b.home) is None
+        assert server.forward_search(a.home, ["--home", str(b.home), "red", "--all"]) is None
+        assert server.forward_search(a.home, ["red", "--all"]) is not None
+        assert service.served == 1
+
+
+def _search_in_thread(home: Path, argv: list[str]) -> tuple[threading.Event, list]:
+    done, box = threading.Event(), []
+
+    def run() -> None:
+        box.append(server.forward_search(home, argv))
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done, box
+
+
+# -- 6. slow or idle clients do not stall the query service --------------------------------------------------
+
+
+def test_idle_connections_do_not_delay_a_search(two_libraries) -> None:
+    import socket as socketlib
+
+    a, _ = two_libraries
+    with _serving(a) as service, contextlib.ExitStack() as stack:
+        for _ in range(8):  # connected, and never sending a byte
+            idle = stack.enter_context(socketlib.socket(socketlib.AF_UNIX))
+            idle.connect(str(service.path))
+        dribbler = stack.enter_context(socketlib.socket(socketlib.AF_UNIX))
+        dribbler.connect(str(service.path))
+        dribbler.sendall(b'{"op": "search", "argv": ["re')  # half a request, the rest never comes
+        done, box = _search_in_thread(a.home, ["red", "-k", "2"])
+        # The old service read each connection for up to 10 s before the next: 8 idle ones held a search 80 s.
+        assert done.wait(30), "a search waited behind idle connections"
+    assert box[0] is not None and box[0][0] == 0 and box[0][1].count("red_") == 2
+
+
+def test_idle_and_oversized_requests_are_cut_off(two_libraries) -> None:
+    import socket as socketlib
+
+    a, _ = two_libraries
+    with _serving(a) as service:
+        service_timeout = service.REQUEST_TIMEOUT_S
+        with socketlib.socket(socketlib.AF_UNIX) as idle, socketlib.socket(socketlib.AF_UNIX) as big:
+            idle.connect(str(service.path))
+            big.connect(str(service.path))
+            with contextlib.suppress(OSError):
+                big.sendall(b"x" * (server.MAX_REQUEST + 1))  # no newline, longer than any request
+            big.settimeout(60)
+            assert big.recv(100) == b""  # closed without an answer
+            idle.settimeout(service_timeout + 60)
+            assert idle.recv(100) == b""  # closed once its time to send a request ran out
+        assert server.forward_search(a.home, ["red", "-k", "1"])[0] == 0
+
+
+def test_service_refuses_a_request_without_a_home(two_libraries) -> None:
+    a, _ = two_libraries
+    import socket as socketlib
+
+    with _serving(a) as service, socketlib.socket(socketlib.AF_UNIX) as sock:
+        sock.connect(str(service.path))
+        sock.sendall(json.dumps({"op": "search", "argv": ["red"], "cwd": "/"}).encode() + b"\n")
+        reply = json.loads(server._read_line(sock, 1 << 20))
+    assert reply.get("refused") and "rc" not in reply
+
+
+# -- 9. small things: empty --home, batch size 0 ---------------------------------------------------------
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from motis_desktop.cli.main import main
+
+    try:
+        rc = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        rc = exc.code if isinstance(exc.code, int) else 2
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.mark.parametrize("argv", [["--home", "", "status"], ["status", "--home", ""], ["status", "--home= "]])
+def test_empty_home_is_a_usage_error(
+    argv: list[str], home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # before the fix, "--home= " made a library named " " here
+    rc, out, err = _cli(argv, capsys)
+    assert rc == 2 and "home" in err and "empty" in err
+    assert str(home) not in out  # the default home was not used
+
+
+def test_empty_home_on_search_is_a_usage_error_through_the_entry_point(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["motis", "search", "--home", "", "red"])
+    with pytest.raises(SystemExit) as exc:
+        entry.main()
+    assert exc.value.code == 2 and "empty" in capsys.readouterr().err
+
+
+def test_empty_home_is_refused_by_the_core() -> None:
+    from motis_desktop.core.errors import MotisError
+
+    with pytest.raises(MotisError, match="empty"):
+        Services.open("")
+
+
+@pytest.mark.parametrize("size", ["0", "-3"])
+def test_index_batch_size_below_one_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = _cli(["index", "--batch-size", size], capsys)
+    assert rc == 2 and "--batch-size" in err and "at least 1" in err
