@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -197,3 +199,45 @@ def test_empty_home_is_refused_by_the_core() -> None:
 def test_index_batch_size_below_one_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = _cli(["index", "--batch-size", size], capsys)
     assert rc == 2 and "--batch-size" in err and "at least 1" in err
+
+
+# -- 7. the library is private to its user -----------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_new_home_and_database_are_private(tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "umask", os.umask)  # restored below whatever happens
+    old = os.umask(0o022)  # the usual umask: what made the home 0755 and the database 0644
+    try:
+        home = tmp_path / "new" / "home"
+        svc = _library(home, tmp_path / "photos", colour_pair, per_colour=1)
+    finally:
+        os.umask(old)
+    svc.counts(None)  # the library open: its -wal and -shm exist
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    for name in ("models", "cache"):
+        assert stat.S_IMODE(os.stat(home / name).st_mode) == 0o700
+    db = home / "library.sqlite3"
+    parts = [p for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")) if p.exists()]
+    assert len(parts) >= 2  # the database and at least its WAL
+    for part in parts:
+        assert stat.S_IMODE(os.stat(part).st_mode) == 0o600, part
+    assert svc.privacy_warning is None
+    svc.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_existing_wide_home_gets_a_warning_and_keeps_its_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o755)
+    rc, _, err = _cli(["--home", str(home), "status"], capsys)
+    assert rc == 0
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and str(home) in warnings[0] and "0755" in warnings[0] and "chmod 700" in warnings[0]
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o755  # warned, not silently changed
+    home.chmod(0o700)
+    rc, _, err = _cli(["--home", str(home), "status"], capsys)
+    assert rc == 0 and "warning" not in err

@@ -190,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(_os_error(exc))
     if services.recovery:
         print(f"motis: warning: {services.recovery}", file=sys.stderr)
+    if services.privacy_warning:
+        print(f"motis: warning: {services.privacy_warning}", file=sys.stderr)
     try:
         return _handlers()[args.command](services, args)
     except MotisError as exc:

@@ -85,6 +85,7 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
+_warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 NO_MODEL_HINT = (
     "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
@@ -119,6 +120,10 @@ class Services:
         self.paths = paths
         self.background_rebuilds = background_rebuilds
         paths.ensure()
+        self.privacy_warning = paths.privacy_warning()  # front ends show it (one line); nothing is changed
+        if self.privacy_warning and paths.home not in _warned_homes:
+            _warned_homes.add(paths.home)
+            log.warning(self.privacy_warning)
         self.config = AppConfig(paths.config_file)
         self.models = ModelStore(paths.models_dir)
         self._store: LibraryStore | None = None

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from motis_desktop.core.errors import LibraryError
+from motis_desktop.core.paths import PRIVATE_FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ class LibraryStore:
                 f"{db_path.parent}: cannot create the library folder ({exc.strerror or exc})"
             ) from None
         self.read_only = write_problem(db_path)
+        if not self.read_only:
+            _create_private(db_path)
         try:
             self._conn = self._connect()
         except sqlite3.Error as exc:
@@ -617,6 +620,19 @@ class LibraryStore:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(found_ids), -1)
         return np.asarray(found_ids, dtype=np.int64), vectors
+
+
+def _create_private(db_path: Path) -> None:
+    """Create a missing database file readable by this user only (0600: it lists every photo path). SQLite
+    creates the ``-wal`` and ``-shm`` files with the database's own mode. An existing file keeps its mode."""
+    try:
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:  # SQLite will say the same, in its words, when it tries
+        log.info("cannot create %s: %s", db_path, exc.strerror or exc)
+        return
+    os.close(fd)
 
 
 def write_problem(db_path: Path) -> str | None:
