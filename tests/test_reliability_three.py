@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -241,3 +243,150 @@ def test_existing_wide_home_gets_a_warning_and_keeps_its_mode(
     home.chmod(0o700)
     rc, _, err = _cli(["--home", str(home), "status"], capsys)
     assert rc == 0 and "warning" not in err
+
+
+# -- 2. a full disk, a read-only disk, a locked or a damaged library: one line each, and the library resumes --
+
+
+@contextlib.contextmanager
+def _tmpfs(where: Path, size: str):
+    """A real small file system at ``where`` (tmpfs), or a skip saying why this machine cannot make one."""
+    if os.name != "posix" or not shutil.which("mount"):
+        pytest.skip("needs mount(8) to make a small file system")
+    where.mkdir(parents=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {proc.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a file until the disk has no space left; returns it."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 16, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_full_disk_says_so_in_one_line_and_the_library_resumes(tmp_path: Path, colour_pair) -> None:
+    from helpers.cli import import_colour_model, run_cli
+
+    with _tmpfs(tmp_path / "disk", "8m") as disk:
+        home = disk / "home"
+        import_colour_model(colour_pair, home)
+        photos = tmp_path / "photos"
+        make_colour_folder(photos / "first", per_colour=2)
+        run_cli("index", str(photos), home=home)
+        make_colour_folder(photos / "second", per_colour=2)
+        filler = _fill(disk)
+        proc = run_cli("index", home=home, check=False)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 1, proc.stderr
+        assert len(lines) == 1 and "disk is full" in lines[0], proc.stderr
+        assert "internal error" not in proc.stderr and "rollback" not in proc.stderr
+        status = json.loads(run_cli("status", "--json", home=home).stdout)  # still opens, full disk and all
+        assert status["indexed"] == 12
+        filler.unlink()
+        run_cli("index", home=home)  # resumes where it stopped
+        status = json.loads(run_cli("status", "--json", home=home).stdout)
+        assert (status["files"], status["indexed"], status["errors"]) == (24, 24, 0)
+
+
+def test_disk_filling_up_during_a_run_is_named_and_the_same_process_resumes(tmp_path: Path, colour_pair) -> None:
+    from motis_desktop.core.errors import MotisError, WriteProblem, user_message
+
+    with _tmpfs(tmp_path / "disk", "8m") as disk:
+        photos = tmp_path / "photos"
+        svc = _library(disk / "home", photos / "first", colour_pair, per_colour=2)  # open, with its -wal and -shm
+        make_colour_folder(photos / "first" / "more", per_colour=2)
+        filler = _fill(disk)
+        with pytest.raises(MotisError) as exc:  # before: "OperationalError: cannot rollback - no transaction..."
+            svc.index()
+        assert getattr(exc.value, "kind", None) is WriteProblem.DISK_FULL, user_message(exc.value)
+        assert "disk is full" in user_message(exc.value) and "\n" not in user_message(exc.value)
+        assert svc.counts(svc.active_model().model_id)["indexed"] == 12  # what was saved before is intact
+        filler.unlink()
+        summary = svc.index()
+        assert summary.encoded == 12 and svc.store.integrity_check() == "ok"
+        svc.close()
+
+
+def test_read_only_disk_is_named_and_the_library_resumes(tmp_path: Path, colour_pair) -> None:
+    from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
+
+    with _tmpfs(tmp_path / "disk", "8m") as disk:
+        svc = _library(disk / "home", tmp_path / "photos", colour_pair, per_colour=1)
+        svc.close()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        svc = Services.open(disk / "home")
+        assert len(svc.query("red", limit=3, cutoff=False).hits) == 3  # searching works
+        with pytest.raises(LibraryWriteError) as exc:
+            svc.store.remove_folder(str(tmp_path / "photos"))
+        assert exc.value.kind is WriteProblem.READ_ONLY
+        assert "read-only" in user_message(exc.value) and "\n" not in user_message(exc.value)
+        svc.close()
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        svc = Services.open(disk / "home")
+        assert svc.remove_folder(str(tmp_path / "photos")) == 6
+        svc.close()
+
+
+def test_locked_library_is_named(tmp_path: Path) -> None:
+    from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
+    from motis_desktop.core.library.store import LibraryStore
+
+    db = tmp_path / "library.sqlite3"
+    holder = LibraryStore(db)
+    waiter = LibraryStore(db, timeout_s=0.2)
+    with holder.transaction():
+        with pytest.raises(LibraryWriteError) as exc:
+            waiter.add_folder(str(tmp_path / "photos"))
+    assert exc.value.kind is WriteProblem.LOCKED and "busy" in user_message(exc.value)
+    assert waiter.add_folder(str(tmp_path / "photos")).path == str(tmp_path / "photos")  # and then it works
+    holder.close()
+    waiter.close()
+
+
+def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
+    tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
+    from motis_desktop.core.library import store as store_module
+    from motis_desktop.core.library.store import ChangedFile
+
+    svc = _library(tmp_path / "home", tmp_path / "photos", colour_pair, per_colour=4)
+    db = svc.paths.library_db
+    file_id = svc.files()[0].id
+    svc.close()
+    with sqlite3.connect(db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()[0]
+    conn.close()
+    with open(db, "r+b") as fh:  # the files table's root page becomes noise
+        fh.seek((root - 1) * page_size)
+        fh.write(os.urandom(page_size))
+    monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
+    svc = Services.open(tmp_path / "home")
+    with pytest.raises(LibraryWriteError) as exc:
+        svc.store.apply_scan([], [ChangedFile(file_id, 1, 1)], [], [])
+    assert exc.value.kind is WriteProblem.CORRUPT and "damaged" in user_message(exc.value)
+    svc.close()
+    monkeypatch.undo()
+    svc = Services.open(tmp_path / "home")
+    svc.open_library()  # the check at start finds the damage: set aside, a fresh library with the same folder
+    assert svc.recovery and [f.path for f in svc.folders()] == [str(tmp_path / "photos")]
+    assert svc.index().encoded == 24
+    svc.close()

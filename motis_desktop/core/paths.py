@@ -89,10 +89,7 @@ class AppPaths:
         changed: the user decides (a shared home may be on purpose)."""
         if os.name != "posix":
             return None
-        for path, private, fix in (
-            (self.home, PRIVATE_FOLDER_MODE, f"chmod 700 {self.home}"),
-            (self.library_db, PRIVATE_FILE_MODE, f"chmod 600 {self.library_db}*"),
-        ):
+        for path, fix in ((self.home, f"chmod 700 {self.home}"), (self.library_db, f"chmod 600 {self.library_db}*")):
             try:
                 mode = stat.S_IMODE(os.stat(path).st_mode)
             except OSError:

@@ -364,12 +364,8 @@ class Services:
     # -- library ---------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
-        if self.store.read_only:
-            raise LibraryUnavailable(
-                f"the library is read-only here: {self.store.read_only}; searching works, "
-                "indexing and folder changes need write access"
-            )
+        """LibraryWriteError (one line, nothing changed) when the library can only be read here."""
+        self.store.check_writable()
 
     def folders(self) -> list[Folder]:
         """The library's folders with their file counts."""
