@@ -390,3 +390,86 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     assert svc.recovery and [f.path for f in svc.folders()] == [str(tmp_path / "photos")]
     assert svc.index().encoded == 24
     svc.close()
+
+
+# -- 3. two processes adding the same folder at once -------------------------------------------------------
+
+
+def _add_at_once(db: Path, folders: list[str]) -> list[BaseException]:
+    """Each folder added by its own connection (as separate processes have), all released at the same moment."""
+    from motis_desktop.core.library.store import LibraryStore
+
+    stores = [LibraryStore(db) for _ in folders]
+    start = threading.Barrier(len(folders))
+    errors: list[BaseException] = []
+
+    def add(store: LibraryStore, folder: str) -> None:
+        start.wait()
+        try:
+            store.add_folder(folder)
+        except BaseException as exc:  # noqa: BLE001  (collected and reported by the test)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=pair) for pair in zip(stores, folders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for store in stores:
+        store.close()
+    return errors
+
+
+def test_the_same_folder_added_at_once_by_many_connections(tmp_path: Path) -> None:
+    from motis_desktop.core.library.store import LibraryStore
+
+    for attempt in range(60):
+        db = tmp_path / f"library-{attempt}.sqlite3"
+        errors = _add_at_once(db, [str(tmp_path / "photos")] * 6)
+        assert not errors, f"attempt {attempt}: {errors[0]!r}"
+        store = LibraryStore(db)
+        assert [f.path for f in store.folders()] == [str(tmp_path / "photos")]
+        store.close()
+
+
+def test_a_folder_and_its_subfolder_added_at_once_end_as_one_root(tmp_path: Path) -> None:
+    from motis_desktop.core.library.store import LibraryStore
+
+    top, sub = str(tmp_path / "photos"), str(tmp_path / "photos" / "2024")
+    for attempt in range(40):
+        db = tmp_path / f"library-{attempt}.sqlite3"
+        errors = _add_at_once(db, [top, sub, top, sub])
+        assert not errors, f"attempt {attempt}: {errors[0]!r}"
+        store = LibraryStore(db)
+        assert [f.path for f in store.folders()] == [top]
+        store.close()
+
+
+def test_the_same_folder_added_by_concurrent_processes(tmp_path: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path; from motis_desktop.core.library.store import LibraryStore; "
+        "s = LibraryStore(Path(sys.argv[1])); sys.stdin.read(1); s.add_folder(sys.argv[2]); print('added')"
+    )
+    for attempt in range(4):
+        db = tmp_path / f"library-{attempt}.sqlite3"
+        from motis_desktop.core.library.store import LibraryStore
+
+        LibraryStore(db).close()  # created (and migrated) once, as a first run would
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(db), str(tmp_path / "photos")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(5)
+        ]
+        for proc in procs:  # every process has opened the library; now let them all go
+            proc.stdin.write("go")
+            proc.stdin.close()
+        errors = [proc.stderr.read() for proc in procs]
+        assert all(proc.wait(timeout=300) == 0 for proc in procs), [err for err in errors if err]
+        store = LibraryStore(db)
+        assert [f.path for f in store.folders()] == [str(tmp_path / "photos")]
+        store.close()

@@ -85,16 +85,17 @@ class AppPaths:
 
     def privacy_warning(self) -> str | None:
         """One line when other local users can read the library (a home, or a database made by an older
-        version, that is group/other accessible); None when it is private or not on POSIX. Nothing is
-        changed: the user decides (a shared home may be on purpose)."""
+        version, that is group/other accessible and ours); None when it is private, another user's, or not
+        on POSIX. Nothing is changed: the user decides (a shared home may be on purpose)."""
         if os.name != "posix":
             return None
         for path, fix in ((self.home, f"chmod 700 {self.home}"), (self.library_db, f"chmod 600 {self.library_db}*")):
             try:
-                mode = stat.S_IMODE(os.stat(path).st_mode)
+                info = os.stat(path)
             except OSError:
                 continue
-            if mode & 0o077:
+            mode = stat.S_IMODE(info.st_mode)
+            if mode & 0o077 and info.st_uid == os.geteuid():  # only its owner can (and may) change it
                 return (
                     f"{path} can be read by other users on this machine (mode {mode:04o}); "
                     f"to keep your photo library private: {fix}"

@@ -352,11 +352,13 @@ class LibraryStore:
             except sqlite3.Error as exc:
                 raise self._write_error(exc) from None
             try:
+                changes = self._conn.total_changes
                 yield self._conn
-                self._conn.execute(
-                    "INSERT INTO meta(key, value) VALUES('version', '1') "
-                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+                if self._conn.total_changes != changes:  # readers refresh only after a real change
+                    self._conn.execute(
+                        "INSERT INTO meta(key, value) VALUES('version', '1') "
+                        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -419,19 +421,31 @@ class LibraryStore:
 
     def add_folder(self, path: str | os.PathLike[str]) -> Folder:
         """Add a library root (absolute, resolved). A folder inside an existing root is that root;
-        existing roots inside the new one are merged into it."""
+        existing roots inside the new one are merged into it.
+
+        The check and the insert happen in one write transaction (``BEGIN IMMEDIATE`` holds the write
+        lock from the start), so two processes adding the same folder at once both get the one root.
+        """
         root = os.path.abspath(os.fspath(path))
-        for folder in self.folders():
-            if is_within(root, folder.path):
-                return folder
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time()))
-            assert cur.lastrowid is not None  # set by the INSERT above
-            new_id = int(cur.lastrowid)
-            for folder in self.folders_within(root, conn):
-                conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (new_id, folder.id))
-                conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
-        return next(f for f in self.folders() if f.id == new_id)
+            for folder in self._folders(conn):
+                if is_within(root, folder.path):
+                    found_id = folder.id
+                    break
+            else:
+                cur = conn.execute(
+                    "INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time())
+                )
+                assert cur.lastrowid is not None  # set by the INSERT above
+                found_id = int(cur.lastrowid)
+                for folder in self.folders_within(root, conn):
+                    conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (found_id, folder.id))
+                    conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
+        return next(f for f in self.folders() if f.id == found_id)
+
+    @staticmethod
+    def _folders(conn: sqlite3.Connection) -> list[Folder]:
+        return [Folder(r[0], decode_path(r[1]), 0) for r in conn.execute("SELECT id, path FROM folders ORDER BY path")]
 
     def folders_within(self, root: str, conn: sqlite3.Connection) -> list[Folder]:
         rows = conn.execute("SELECT id, path FROM folders").fetchall()
