@@ -473,3 +473,64 @@ def test_the_same_folder_added_by_concurrent_processes(tmp_path: Path) -> None:
         store = LibraryStore(db)
         assert [f.path for f in store.folders()] == [str(tmp_path / "photos")]
         store.close()
+
+
+# -- 4. deeply nested JSON is one line, never a RecursionError ----------------------------------------------
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def test_deeply_nested_captions_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    captions = tmp_path / "captions.json"
+    captions.write_text('{"images": ' + DEEP + "}")
+    (tmp_path / "images").mkdir()
+    rc, _, err = _cli(["eval", "--captions", str(captions), "--images", str(tmp_path / "images")], capsys)
+    assert rc == 1 and len(err.strip().splitlines()) == 1, err
+    assert "nested too deeply" in err and "internal error" not in err and str(captions) in err
+
+
+def test_deeply_nested_safetensors_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    header = ('{"w": ' + DEEP + "}").encode()
+    checkpoint = tmp_path / "model.safetensors"
+    checkpoint.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 16)
+    rc, _, err = _cli(["models", "import", "--checkpoint", str(checkpoint), "--name", "deep"], capsys)
+    assert rc == 1 and len(err.strip().splitlines()) == 1, err
+    assert "nested too deeply" in err and "internal error" not in err and str(checkpoint) in err
+
+
+def test_deeply_nested_settings_manifest_and_preprocess_files(
+    home: Path, tmp_path: Path, colour_pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "config.json").write_text(DEEP)  # settings: unreadable JSON means the defaults
+    rc, out, err = _cli(["status"], capsys)
+    assert rc == 0 and "internal error" not in err, err
+    folder = home / "models" / "deep"
+    folder.mkdir(parents=True)
+    (folder / "model.json").write_text('{"name": ' + DEEP + "}")
+    (home / "config.json").write_text('{"active_model": "deep"}')
+    rc, _, err = _cli(["status"], capsys)
+    assert rc == 1 and "nested too deeply" in err and "internal error" not in err, err
+    pair = tmp_path / "pair"
+    pair.mkdir()
+    for src in colour_pair:
+        (pair / src.name).write_bytes(src.read_bytes())
+    (pair / "preprocess.json").write_text(DEEP)
+    rc, _, err = _cli(
+        ["models", "import", "--image", str(pair / colour_pair[0].name), "--text", str(pair / colour_pair[1].name)]
+        + ["--name", "c2"],
+        capsys,
+    )
+    assert rc == 1 and "nested too deeply" in err and "internal error" not in err, err
+
+
+def test_deeply_nested_request_to_the_query_service(two_libraries) -> None:
+    import socket as socketlib
+
+    a, _ = two_libraries
+    with _serving(a) as service:
+        with socketlib.socket(socketlib.AF_UNIX) as sock:
+            sock.connect(str(service.path))
+            sock.sendall(("[" * 60_000 + "\n").encode())
+            sock.settimeout(60)
+            assert sock.recv(100) == b""  # no answer, and the service goes on
+        assert server.forward_search(a.home, ["red", "-k", "1"])[0] == 0

@@ -88,7 +88,7 @@ def forward_search(
         if data.get("refused"):
             return None  # not this service's library: run in-process, on the library the user named
         return int(data["rc"]), str(data["stdout"]), str(data["stderr"])
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -242,7 +242,7 @@ class QueryService:
             return  # another user: say nothing
         try:
             request = json.loads(_read_line(conn, MAX_REQUEST, time.monotonic() + self.REQUEST_TIMEOUT_S))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return  # too slow, too long or not JSON: no answer
         if not isinstance(request, dict):
             return

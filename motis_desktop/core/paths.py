@@ -128,7 +128,7 @@ class AppConfig:
             ) from None
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             log.warning("%s is not valid JSON; using default settings", self.path)
             return {}
         return data if isinstance(data, dict) else {}

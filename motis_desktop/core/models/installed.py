@@ -285,6 +285,8 @@ class ModelStore:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
             info = ModelInfo(**data)
+        except RecursionError:
+            raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
         problem = _manifest_problem(info)
@@ -353,5 +355,7 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

@@ -171,7 +171,7 @@ def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object]
     """A cached choice made on this machine with this torch, else None."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("version") != CHOICE_VERSION or data.get("mode") not in MODES:
         return None
