@@ -534,3 +534,33 @@ def test_deeply_nested_request_to_the_query_service(two_libraries) -> None:
             sock.settimeout(60)
             assert sock.recv(100) == b""  # no answer, and the service goes on
         assert server.forward_search(a.home, ["red", "-k", "1"])[0] == 0
+
+
+# -- 9. a bad checkpoint is one line; a wrong tower names the user's file -----------------------------------
+
+
+def test_bad_checkpoint_is_one_line_without_torch_warnings(tmp_path: Path, home: Path) -> None:
+    import pickle
+
+    from helpers.cli import run_cli
+
+    checkpoint = tmp_path / "weights.pt"
+    checkpoint.write_bytes(pickle.dumps({"visual.proj": [1, 2, 3]}, protocol=4))  # torch warns about protocol 4
+    proc = run_cli("models", "import", "--checkpoint", str(checkpoint), "--name", "bad", home=home, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr  # one line: no UserWarning
+    assert str(checkpoint) in proc.stderr and "Warning" not in proc.stderr
+
+
+def test_image_tower_given_as_text_names_the_users_file(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers.seed_mobile import fixture
+
+    monkeypatch.setenv("MOTIS_CONVERT_MOBILE", "1")  # convert on the way in, as torch builds without XNNPACK do
+    image = fixture("colour_image_encoder.pt")
+    rc, _, err = _cli(["models", "import", "--image", str(image), "--text", str(image), "--name", "x"], capsys)
+    errors = [line for line in err.splitlines() if not line.startswith("note: TorchScript files can run code")]
+    assert rc == 1 and len(errors) == 1, err
+    assert ".convert-" not in err and str(image) in err
+    assert [p.name for p in (home / "models").iterdir()] == []  # nothing left behind

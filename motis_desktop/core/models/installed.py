@@ -117,8 +117,9 @@ class ModelStore:
         targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
         label = ", ".join(str(p) for p in sources.values())
 
-        def validate(files: dict[str, Path]) -> Encoder:
-            return load_pair_encoder(files["image"], files["text"], name, preprocess_config)
+        def validate(files: dict[str, Path]) -> Encoder:  # files may be converted copies: name the user's
+            labels = (str(image_file), str(text_file))
+            return load_pair_encoder(files["image"], files["text"], name, preprocess_config, labels=labels)
 
         self._check_new_name(name, replace)  # before spending time on a conversion
         with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:

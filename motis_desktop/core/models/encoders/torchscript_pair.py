@@ -48,7 +48,7 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
 def _jit_load(path: Path, label: Path) -> torch.jit.ScriptModule:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is the seed's format
+            warnings.simplefilter("ignore")  # deprecation of TorchScript, and torch's notes on a bad file
             module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
         raise ModelError(f"{label}: not a TorchScript model ({_short(exc)})") from None
@@ -95,8 +95,10 @@ def load_pair_encoder(
     preprocess_config: PreprocessConfig = PreprocessConfig(),
     context_length: int = 77,
     embed_dim: int | None = None,
+    labels: tuple[str, str] | None = None,
 ) -> Encoder:
-    """Encoder over a TorchScript pair; probes the towers when ``embed_dim`` is not known."""
+    """Encoder over a TorchScript pair; probes the towers when ``embed_dim`` is not known. ``labels`` name
+    the files in messages when the paths given are working copies (converted at import)."""
     image_tower = BatchFallback(load_torchscript(image_path))
     text_tower = BatchFallback(load_torchscript(text_path))
     if embed_dim is None:
@@ -105,7 +107,11 @@ def load_pair_encoder(
         except ModelError:
             raise
         except Exception as exc:
-            raise ModelError(f"{image_path} / {text_path}: towers failed on a test input ({_short(exc)})") from None
+            image_label, text_label = labels or (str(image_path), str(text_path))
+            raise ModelError(
+                f"{image_label} / {text_label}: towers failed on a test input ({_short(exc)}); "
+                "is the first an image tower and the second a text tower?"
+            ) from None
     return Encoder(model_id, embed_dim, image_tower, text_tower, preprocess_config, context_length)
 
 
