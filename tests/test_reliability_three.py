@@ -21,7 +21,7 @@ from motis_desktop.core.services import Services
 
 def _library(home: Path, photos: Path, colour_pair, per_colour: int) -> Services:
     svc = Services.open(home)
-    svc.models.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="colour")
     make_colour_folder(photos, per_colour=per_colour)
     svc.add_folders([str(photos)])
     svc.index()
@@ -305,6 +305,7 @@ def test_full_disk_says_so_in_one_line_and_the_library_resumes(tmp_path: Path, c
 
 def test_disk_filling_up_during_a_run_is_named_and_the_same_process_resumes(tmp_path: Path, colour_pair) -> None:
     from motis_desktop.core.errors import MotisError, WriteProblem, user_message
+    from motis_desktop.core.library.store import LibraryStore
 
     with _tmpfs(tmp_path / "disk", "8m") as disk:
         photos = tmp_path / "photos"
@@ -318,8 +319,10 @@ def test_disk_filling_up_during_a_run_is_named_and_the_same_process_resumes(tmp_
         assert svc.counts(svc.active_model().model_id)["indexed"] == 12  # what was saved before is intact
         filler.unlink()
         summary = svc.index()
-        assert summary.encoded == 12 and svc.store.integrity_check() == "ok"
         svc.close()
+        store = LibraryStore(disk / "home" / "library.sqlite3")
+        assert summary.encoded == 12 and store.integrity_check() == "ok"
+        store.close()
 
 
 def test_read_only_disk_is_named_and_the_library_resumes(tmp_path: Path, colour_pair) -> None:
@@ -332,7 +335,7 @@ def test_read_only_disk_is_named_and_the_library_resumes(tmp_path: Path, colour_
         svc = Services.open(disk / "home")
         assert len(svc.query("red", limit=3, cutoff=False).hits) == 3  # searching works
         with pytest.raises(LibraryWriteError) as exc:
-            svc.store.remove_folder(str(tmp_path / "photos"))
+            svc.remove_folder(str(tmp_path / "photos"))
         assert exc.value.kind is WriteProblem.READ_ONLY
         assert "read-only" in user_message(exc.value) and "\n" not in user_message(exc.value)
         svc.close()
@@ -368,7 +371,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     from motis_desktop.core.library.store import ChangedFile
 
     svc = _library(tmp_path / "home", tmp_path / "photos", colour_pair, per_colour=4)
-    db = svc.paths.library_db
+    db = svc.home / "library.sqlite3"
     file_id = svc.files()[0].id
     svc.close()
     with sqlite3.connect(db) as conn:
@@ -379,15 +382,15 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
         fh.seek((root - 1) * page_size)
         fh.write(os.urandom(page_size))
     monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
-    svc = Services.open(tmp_path / "home")
+    store = store_module.LibraryStore(db)
     with pytest.raises(LibraryWriteError) as exc:
-        svc.store.apply_scan([], [ChangedFile(file_id, 1, 1)], [], [])
+        store.apply_scan([], [ChangedFile(file_id, 1, 1)], [], [])
     assert exc.value.kind is WriteProblem.CORRUPT and "damaged" in user_message(exc.value)
-    svc.close()
+    store.close()
     monkeypatch.undo()
     svc = Services.open(tmp_path / "home")
     svc.open_library()  # the check at start finds the damage: set aside, a fresh library with the same folder
-    assert svc.recovery and [f.path for f in svc.folders()] == [str(tmp_path / "photos")]
+    assert svc.recovery_notice() and [f.path for f in svc.folders()] == [str(tmp_path / "photos")]
     assert svc.index().encoded == 24
     svc.close()
 
