@@ -567,3 +567,106 @@ def test_image_tower_given_as_text_names_the_users_file(
     assert rc == 1 and len(errors) == 1, err
     assert ".convert-" not in err and str(image) in err
     assert [p.name for p in (home / "models").iterdir()] == []  # nothing left behind
+
+
+# -- 5. working folders of an interrupted model import are cleaned at the next start ---------------------------
+
+_HOLD_STAGING = (
+    "import sys; from pathlib import Path; from motis_desktop.core.models.staging import make_staging; "
+    "d = Path(sys.argv[1]); print(make_staging(d, 'convert', 'm')); print(make_staging(d, 'import', 'm')); "
+    "sys.stdout.flush(); sys.stdin.read()"
+)
+
+
+def _holding(models: Path) -> tuple[subprocess.Popen, list[Path]]:
+    """A real process that made its working folders and is still running (until its stdin closes)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_STAGING, str(models)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    return proc, [Path(proc.stdout.readline().strip()), Path(proc.stdout.readline().strip())]
+
+
+def test_working_folders_of_a_killed_import_go_at_next_start(home: Path) -> None:
+    models = home / "models"
+    models.mkdir(exist_ok=True)
+    killed, killed_dirs = _holding(models)
+    running, running_dirs = _holding(models)
+    killed.kill()  # SIGKILL: no cleanup of its own
+    killed.wait()
+    assert all(d.is_dir() for d in killed_dirs + running_dirs)
+    Services.open(home).close()  # the next start
+    assert not any(d.exists() for d in killed_dirs)
+    assert all(d.is_dir() for d in running_dirs)  # an import running right now keeps its folders
+    running.stdin.close()
+    running.wait()
+
+
+def test_working_folders_without_a_pid_go_when_a_day_old(home: Path) -> None:
+    models = home / "models"
+    stale, fresh = models / ".convert-m-abc123", models / ".import-m-def456"  # as older versions named them
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+        (folder / "image_encoder.pt").write_bytes(b"x" * 1000)
+    os.utime(stale, (os.path.getatime(stale), os.path.getmtime(stale) - 2 * 24 * 3600))
+    Services.open(home).close()
+    assert not stale.exists() and fresh.is_dir()
+
+
+def test_a_replace_cut_between_its_renames_gets_its_model_back(home: Path, colour_pair) -> None:
+    svc = Services.open(home)
+    svc.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="other")
+    svc.close()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process that has ended
+    models = home / "models"
+    os.replace(models / "colour", models / f".old-colour-{pid}")  # cut after the first rename
+    (models / f".old-other-{pid}").mkdir()  # cut after both renames, before deleting the old copy
+    svc = Services.open(home)
+    assert sorted(m.name for m in svc.installed_models()) == ["colour", "other"]
+    assert sorted(p.name for p in models.iterdir()) == ["colour", "other"]
+    svc.close()
+
+
+def test_a_real_import_killed_midway_leaves_nothing_after_the_next_start(home: Path) -> None:
+    from helpers.seed_mobile import fixture
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    models = home / "models"
+    models.mkdir(exist_ok=True)
+    appeared = threading.Event()
+
+    class Staging(FileSystemEventHandler):
+        def on_created(self, event) -> None:  # noqa: ANN001
+            if Path(str(event.src_path)).name.startswith(".convert-"):
+                appeared.set()
+
+    observer = Observer()
+    observer.schedule(Staging(), str(models))
+    observer.start()
+    env = {**os.environ, "MOTIS_HOME": str(home), "MOTIS_CONVERT_MOBILE": "1"}
+    argv = ["--image", str(fixture("colour_image_encoder.pt")), "--text", str(fixture("colour_text_encoder.pt"))]
+    interrupted = False
+    try:
+        for attempt in range(5):
+            appeared.clear()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "motis_desktop.cli.main", "models", "import", *argv, "--name", f"m{attempt}"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if appeared.wait(300):
+                proc.kill()
+            proc.wait()
+            leftovers = [p for p in models.iterdir() if p.name.startswith(".")]
+            if proc.returncode == -9 and leftovers:
+                interrupted = True
+                break
+    finally:
+        observer.stop()
+        observer.join()
+    assert interrupted, "every import finished before it could be killed"
+    Services.open(home).close()
+    assert [p.name for p in models.iterdir() if p.name.startswith(".")] == []

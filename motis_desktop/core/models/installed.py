@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.staging import clean_stale, make_staging, staging_dir
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.encoders.base import Encoder
@@ -77,6 +77,7 @@ class ModelStore:
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
+        clean_stale(models_dir)  # working folders of imports that were interrupted (their process is gone)
 
     def list(self) -> list[ModelInfo]:
         """Installed models sorted by name (folders without a valid manifest are ignored)."""
@@ -129,8 +130,8 @@ class ModelStore:
             return load_pair_encoder(files["image"], files["text"], name, preprocess_config, labels=labels)
 
         self._check_new_name(name, replace)  # before spending time on a conversion
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = _convert_mobile_files(sources, targets, Path(tmp))
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = _convert_mobile_files(sources, targets, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, label, origin)
@@ -157,8 +158,8 @@ class ModelStore:
         source = Path(checkpoint)
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
-        with tempfile.TemporaryDirectory(dir=self._staging_parent()) as tmp:
-            converted = Path(tmp) / "model.safetensors"
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
 
             def validate(files: dict[str, Path]) -> Encoder:
@@ -302,7 +303,7 @@ class ModelStore:
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
         encoder = validate(sources)  # errors name the user's files, and nothing is copied yet
-        staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=self._staging_parent()))
+        staging = make_staging(self._staging_parent(), "import", name)
         try:
             staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
             digest = hashlib.sha256()
