@@ -272,7 +272,13 @@ class ModelStore:
                 _copy_hashing(sources[target], staging / target, digest)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             report = export_towers(
-                image_tower, text_tower, staging, preprocess_config.size, tokenize, tokenizer == CLIP_BPE, label=name
+                image_tower,
+                text_tower,
+                staging,
+                preprocess_config.size,
+                tokenize,
+                tokenizer == CLIP_BPE,
+                label=source_label or name,  # the user's files, never the staging copies
             )
             quantized = quantize_towers(staging)
             if not sources:
