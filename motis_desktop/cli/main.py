@@ -19,7 +19,10 @@ from motis_desktop.cli.commands import fail, handlers, os_error
 from motis_desktop.cli.parser import build_parser
 from motis_desktop.cli.server import QueryService
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import (
+    EMPTY_HOME,
+    Services,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "search" and not args.text.strip() and not args.image:
         parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    if getattr(args, "home", None) is not None and not args.home.strip():
+        parser.error(EMPTY_HOME)
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     if args.self_test:
@@ -47,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     notice = services.recovery_notice()
     if notice:
         print(f"motis: warning: {notice}", file=sys.stderr)
+    if services.privacy_warning:
+        print(f"motis: warning: {services.privacy_warning}", file=sys.stderr)
     try:
         return {**handlers(), "serve": _serve}[args.command](services, args)
     except MotisError as exc:

@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
-    idx.add_argument("--batch-size", type=int, default=16)
+    idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     wat = sub.add_parser(
