@@ -545,11 +545,11 @@ def test_deeply_nested_request_to_the_query_service(two_libraries) -> None:
 def test_bad_checkpoint_is_one_line_without_torch_warnings(tmp_path: Path, home: Path) -> None:
     import pickle
 
-    from helpers.cli import run_cli
+    from helpers.cli import run_cli_process  # a real process: pytest would catch the warning in-process
 
     checkpoint = tmp_path / "weights.pt"
     checkpoint.write_bytes(pickle.dumps({"visual.proj": [1, 2, 3]}, protocol=4))  # torch warns about protocol 4
-    proc = run_cli("models", "import", "--checkpoint", str(checkpoint), "--name", "bad", home=home, check=False)
+    proc = run_cli_process("models", "import", "--checkpoint", str(checkpoint), "--name", "bad", home=home, check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()], proc.stderr  # one line: no UserWarning
     assert str(checkpoint) in proc.stderr and "Warning" not in proc.stderr
