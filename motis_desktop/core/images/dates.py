@@ -68,7 +68,7 @@ def date_taken(exif: Image.Exif) -> float | None:
         raw = exif.get_ifd(EXIF_IFD_POINTER).get(DATE_TIME_ORIGINAL)
     except (SyntaxError, struct.error, ValueError, IndexError, OSError, EOFError, KeyError):
         return None
-    return _parse_exif_time(raw) if isinstance(raw, str) else None
+    return parse_exif_time(raw) if isinstance(raw, (str, bytes)) else None
 
 
 def orientation(exif: Image.Exif) -> int:
@@ -119,9 +119,11 @@ def _chunk(data: bytes, pos: int, name: bytes, size_fmt: str, length_first: bool
     return None
 
 
-def _parse_exif_time(raw: str) -> float | None:
+def parse_exif_time(raw: str | bytes) -> float | None:
+    """An EXIF "YYYY:MM:DD HH:MM:SS" (local time, no zone) as unix time; None for placeholders."""
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
     try:
-        stamp = dt.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        stamp = dt.datetime.strptime(text.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None  # "0000:00:00 00:00:00" and other placeholders
     try:

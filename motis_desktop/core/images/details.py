@@ -1,13 +1,15 @@
 """What the details panel shows about one photo: when it was taken (and from which field), camera, lens,
-exposure, pixel size, file size, GPS position. EXIF is read with Pillow, without decoding pixels."""
+exposure, pixel size, file size, GPS position. The file is read once by the one image reader
+(``images/reader.py``: header size, EXIF through Pillow), without decoding pixels."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
-import time
 from dataclasses import dataclass
+
+from motis_desktop.core.images.dates import parse_exif_time
+from motis_desktop.core.images.reader import read_info
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +44,16 @@ class PhotoDetails:
 def read_details(path: str) -> PhotoDetails:
     """The photo's details (OSError if the file cannot be read; unreadable EXIF just leaves fields empty)."""
     st = os.stat(path)
-    width = height = None
-    exif: dict[int, object] = {}
+    with open(path, "rb") as fh:
+        info = read_info(fh.read())
+    width, height = info.size if info.size else (None, None)
+    exif: dict[int, object] = dict(info.exif)
     sub: dict[int, object] = {}
     gps: dict[int, object] = {}
     try:
-        from PIL import Image
-
-        with Image.open(path) as image:  # reads the header only
-            width, height = image.size
-            raw = image.getexif()
-            exif = dict(raw)
-            sub = dict(raw.get_ifd(EXIF_IFD))
-            gps = dict(raw.get_ifd(GPS_IFD))
-    except Exception as exc:  # Pillow raises many kinds on odd files: the panel shows what it can
-        log.debug("no EXIF from %s: %s", path, exc)
+        sub, gps = dict(info.exif.get_ifd(EXIF_IFD)), dict(info.exif.get_ifd(GPS_IFD))
+    except Exception as exc:  # Pillow raises many kinds on damaged EXIF: the panel shows what it can
+        log.debug("no EXIF sub-directories in %s: %s", path, exc)
     taken, source = st.st_mtime, "file time"
     for tag, name in DATE_FIELDS:
         value = sub.get(tag, exif.get(tag))
@@ -76,15 +73,6 @@ def read_details(path: str) -> PhotoDetails:
         exposure=_exposure(sub),
         gps=_gps(gps),
     )
-
-
-def parse_exif_time(value: str | bytes) -> float | None:
-    """An EXIF "YYYY:MM:DD HH:MM:SS" (local time, no zone) as unix time; None for placeholders."""
-    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
-    try:
-        return time.mktime(dt.datetime.strptime(text.strip("\x00 "), "%Y:%m:%d %H:%M:%S").timetuple())
-    except (ValueError, OverflowError):
-        return None  # "0000:00:00 00:00:00" and other placeholders
 
 
 def _text(value: object) -> str | None:
