@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -51,6 +52,7 @@ __all__ = [
     "SYNTAX_HELP",
     "IMAGE_SUFFIXES",
     "PhotoDate",
+    "PhotoDetails",
     "Query",
     "QueryResult",
     "format_date",
@@ -234,6 +236,10 @@ class Services:
     def files(self) -> list[FileRecord]:
         """Every file of the library."""
         return self._library.files()
+
+    def photo_details(self, path: str) -> PhotoDetails:
+        """One photo's facts for a details panel: date taken and its field, camera, lens, exposure, size, GPS."""
+        return read_details(path)
 
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""

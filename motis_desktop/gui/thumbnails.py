@@ -157,6 +157,10 @@ class ThumbnailManager(QObject):
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
 
+    def clear_memory(self) -> None:
+        """Forget the thumbnails held in memory (the disk cache stays)."""
+        self._pixmaps.clear()
+
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""
         self._queue.clear()
