@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.library.indexer import Indexer, IndexSummary, Progress, ProgressFn, Skipped
+from motis_desktop.core.library.decode_pool import DecodePool
+from motis_desktop.core.library.indexer import (
+    Indexer,
+    IndexSummary,
+    Progress,
+    ProgressFn,
+    Skipped,
+    make_decode_pool,
+    plan_threads,
+)
 from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.store import (
     FileRecord,
@@ -111,6 +120,29 @@ def min_faithful_cosine() -> float:
     return MIN_COSINE
 
 
+class _Decoders:
+    """The decoder worker pool, started on the first indexing run and kept until the owning ``Services``
+    closes: later runs (a watched folder's changes, the next folder added) reuse the running workers."""
+
+    QUEUE = 32  # decoded files waiting for the engine (two batches of 16)
+
+    def __init__(self) -> None:
+        self._pool: DecodePool | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> DecodePool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = make_decode_pool(plan_threads().decode_workers, self.QUEUE)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
 class Services:
     """The app's state and services for one home folder (library, models, search)."""
 
@@ -126,6 +158,8 @@ class Services:
         self.text_cache = TextVectorCache()  # outlives search services rebuilt for another strategy
         self.recovery: str | None = None  # set when a damaged library was replaced at start
         self._lock = threading.Lock()
+        self._decoders = _Decoders()  # shared with spawned instances, closed by this one
+        self._owns_decoders = True
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Services:
@@ -135,6 +169,7 @@ class Services:
         """A new instance for another thread: same home and loaded encoders, its own library connection."""
         other = Services(self.paths, self.background_rebuilds if background_rebuilds is None else background_rebuilds)
         other._encoders, other._lock = self._encoders, self._lock
+        other._decoders, other._owns_decoders = self._decoders, False
         return other
 
     @property
@@ -208,6 +243,8 @@ class Services:
             self._search = None  # rebuilt with the new strategy on next use
 
     def close(self) -> None:
+        if self._owns_decoders:
+            self._decoders.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -426,7 +463,13 @@ class Services:
     ) -> IndexSummary:
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
         self.require_writable()
-        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
+        starting = threading.Thread(target=self._decoders.get, name="motis-decode-start", daemon=True)
+        starting.start()  # the workers' imports overlap the model's load
+        encoder = self.encoder(model)
+        starting.join()
+        return Indexer(self.store, encoder, batch_size=batch_size, pool=self._decoders.get()).run(
+            progress, cancel, roots
+        )
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
         """Per library folder: photo count, still to index, failed, online (and the failures' paths/reasons)."""
