@@ -445,19 +445,17 @@ class Indexer:
 
     @contextlib.contextmanager
     def _engine_threads(self) -> Iterator[None]:
-        """Give the image tower its planned intra-op threads for this run, then restore the previous setting.
+        """Give the image tower its planned intra-op threads.
 
-        An encoder with ``image_threads`` (an onnxruntime engine: a session per thread count) is told
-        directly; a torch encoder gets ``torch.set_num_threads``, only where torch is already loaded.
+        An encoder with ``set_threads`` (the onnxruntime engine: one session per tower, made again only when
+        its count changes) keeps the count after the run, so the next run reuses the session. A torch
+        encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded.
         """
         log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
-        if hasattr(self.encoder, "image_threads"):
-            previous = self.encoder.image_threads
-            self.encoder.image_threads = self.engine_threads
-            try:
-                yield
-            finally:
-                self.encoder.image_threads = previous
+        set_threads = getattr(self.encoder, "set_threads", None)
+        if set_threads is not None:
+            set_threads(image=self.engine_threads)
+            yield
             return
         torch = sys.modules.get("torch")
         if torch is None:
