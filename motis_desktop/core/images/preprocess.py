@@ -23,13 +23,21 @@ MAX_ASPECT = 4.0  # longer strips are centre-cropped to this before resizing
 PREREDUCE_LIMIT = 3  # box-average a source only while it stays >= this many times the target
 
 
+RESIZE_MODES = ("shortest", "squash")
+INTERPOLATIONS = ("bicubic", "bilinear")
+
+
 @dataclass(frozen=True)
 class PreprocessConfig:
-    """How a model wants its images: square side and per-channel mean/std."""
+    """How a model wants its images: square side, per-channel mean/std, and the geometry: ``resize_mode``
+    "shortest" (shortest side to ``size``, centre crop: CLIP, MobileCLIP) or "squash" (the whole image to
+    ``size × size``: SigLIP), with Pillow's "bicubic" or "bilinear" (antialiased) filter."""
 
     size: int = 224
     mean: tuple[float, float, float] = CLIP_MEAN
     std: tuple[float, float, float] = CLIP_STD
+    resize_mode: str = "shortest"
+    interpolation: str = "bicubic"
 
 
 def preprocess(
@@ -37,18 +45,33 @@ def preprocess(
     size: int = 224,
     mean: tuple[float, float, float] = CLIP_MEAN,
     std: tuple[float, float, float] = CLIP_STD,
+    resize_mode: str = "shortest",
+    interpolation: str = "bicubic",
 ) -> np.ndarray:
-    """CLIP geometry: shortest side to ``size``, centre crop, normalize → float32 ``[3, size, size]``."""
-    return normalize_batch(preprocess_uint8(rgb, size)[None], mean, std)[0]
+    """CLIP geometry: shortest side to ``size``, centre crop (or ``resize_mode="squash"``), normalize →
+    float32 ``[3, size, size]``."""
+    return normalize_batch(preprocess_uint8(rgb, size, resize_mode, interpolation)[None], mean, std)[0]
 
 
-def preprocess_uint8(rgb: np.ndarray, size: int = 224) -> np.ndarray:
-    """CLIP geometry without normalizing: shortest side to ``size``, centre crop → uint8 ``[size, size, 3]``."""
+def preprocess_uint8(
+    rgb: np.ndarray, size: int = 224, resize_mode: str = "shortest", interpolation: str = "bicubic"
+) -> np.ndarray:
+    """The geometry without normalizing → uint8 ``[size, size, 3]``: shortest side to ``size`` and centre
+    crop, or (``resize_mode="squash"``) the whole image to ``size × size``."""
     from PIL import Image
 
+    if resize_mode not in RESIZE_MODES or interpolation not in INTERPOLATIONS:
+        raise ValueError(f"unknown resize {resize_mode!r}/{interpolation!r}")
+    resample = Image.Resampling.BICUBIC if interpolation == "bicubic" else Image.Resampling.BILINEAR
     if rgb.dtype != np.uint8:
         rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
     height, width = rgb.shape[:2]
+    if resize_mode == "squash":
+        factor = min(width // (PREREDUCE_LIMIT * size), height // (PREREDUCE_LIMIT * size))
+        if factor >= 2:
+            rgb = cv2.resize(rgb, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+        image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+        return np.asarray(image.resize((size, size), resample))
     short, long_ = min(height, width), max(height, width)
     if long_ > MAX_ASPECT * short:
         # Keep only the centre of an extreme strip: the crop lies inside it and the
@@ -71,8 +94,7 @@ def preprocess_uint8(rgb: np.ndarray, size: int = 224) -> np.ndarray:
     sx, sy = src_w / new_w, src_h / new_h  # source pixels per resized pixel
     box = (left * sx, top * sy, (left + size) * sx, (top + size) * sy)
     image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
-    out = np.asarray(image.resize((size, size), Image.Resampling.BICUBIC, box=box))
-    return out
+    return np.asarray(image.resize((size, size), resample, box=box))
 
 
 def normalize_batch(
@@ -93,4 +115,4 @@ def normalize_batch(
 def preprocess_file(path: str | os.PathLike[str], config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """Load ``path`` at the smallest useful scale and preprocess it for a model."""
     rgb = load_image(path, min_side=config.size)
-    return preprocess(rgb, config.size, config.mean, config.std)
+    return preprocess(rgb, config.size, config.mean, config.std, config.resize_mode, config.interpolation)

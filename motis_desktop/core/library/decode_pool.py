@@ -139,7 +139,7 @@ def decode_file(
         _crash_hook(path, crash_marker)
         with reserve(decode_cost(data, config.size)) if reserve else contextlib.nullcontext():
             rgb = decode_image(data, min_side=config.size)
-            item.pixels = preprocess_uint8(rgb, config.size)
+            item.pixels = preprocess_uint8(rgb, config.size, config.resize_mode, config.interpolation)
     except FileNotFoundError:
         item.vanished, item.error = True, "file vanished before it could be read"
     except ImageError as exc:
