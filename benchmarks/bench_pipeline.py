@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import numpy as np
@@ -127,19 +128,24 @@ def run_engine_alone(encoder, n: int, batch_size: int, threads: int) -> dict:
 
 def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_photo: float) -> dict:
     from motis_desktop.core.library.indexer import Indexer, make_decode_pool
+    from motis_desktop.core.library.store import LibraryStore
+    from motis_desktop.core.paths import AppPaths
     from motis_desktop.core.services import Services
 
     for leftover in home.glob("library.sqlite3*"):
         leftover.unlink()
     shutil.rmtree(home / "cache" / "indexes", ignore_errors=True)
-    services = Services.open(home)
-    pool = make_decode_pool(plan.decode_workers, batch_size * 2)  # started before, as the app keeps it
-    try:
+    with ExitStack() as stack:
+        services = Services.open(home)
+        stack.callback(services.close)
+        pool = make_decode_pool(plan.decode_workers, batch_size * 2)  # started before, as the app keeps it
+        stack.callback(pool.close)
         services.add_folders([str(folder)])
         encoder = services.encoder()
         pids = pool.pids() if hasattr(pool, "pids") else []
+        store = stack.enter_context(closing(LibraryStore(AppPaths(home).library_db)))  # the indexer, below the door
         indexer = Indexer(
-            services.store, encoder, batch_size, workers=plan.decode_workers, engine_threads=plan.engine_threads,
+            store, encoder, batch_size, workers=plan.decode_workers, engine_threads=plan.engine_threads,
             pool=pool,
         )  # fmt: skip
         workers_cpu = sum(proc_cpu_s(pid) for pid in pids)
@@ -160,9 +166,6 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_
             "outside_model_cpu_s_per_photo": round(per_photo - model_cpu_per_photo, 4),
             "mode": encoder.mode,
         }
-    finally:
-        pool.close()
-        services.close()
 
 
 def run_naive(model, photos: list[Path], batch: int, threads: int) -> dict:
