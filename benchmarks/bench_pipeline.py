@@ -204,6 +204,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from motis_desktop.core.library.indexer import available_cores, plan_threads
+    from motis_desktop.core.models.precision import MODE_ENV
     from motis_desktop.core.services import Services
 
     work = args.work or Path(tempfile.mkdtemp(prefix="motis-bench-pipeline-"))
@@ -217,7 +218,7 @@ def main() -> int:
     home = work / "home"
     os.environ["MOTIS_HOME"] = str(home)
     if args.mode:
-        os.environ["MOTIS_INFERENCE_MODE"] = args.mode
+        os.environ[MODE_ENV] = args.mode
     services = Services.open(home)
     if not services.installed_models():
         services.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")

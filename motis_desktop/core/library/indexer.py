@@ -62,7 +62,7 @@ from motis_desktop.core.library.store import (
 )
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 __all__ = [
