@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -32,7 +33,9 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
-from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
+from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
+from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
@@ -43,11 +46,13 @@ if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts 
 
 __all__ = [
     "AUTO_EXACT_MAX",
+    "EMPTY_HOME",
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",
     "IMAGE_SUFFIXES",
     "PhotoDate",
+    "PhotoDetails",
     "Query",
     "QueryResult",
     "format_date",
@@ -72,6 +77,7 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
+_warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
 class Services:
@@ -79,6 +85,10 @@ class Services:
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
         paths.ensure()
+        self.privacy_warning = paths.privacy_warning()  # front ends show it (one line); nothing is changed
+        if self.privacy_warning and paths.home not in _warned_homes:
+            _warned_homes.add(paths.home)
+            log.warning(self.privacy_warning)
         self._paths = paths
         self._background = background_rebuilds
         self._config = AppConfig(paths.config_file)
@@ -131,6 +141,26 @@ class Services:
     def use_model(self, name: str) -> ModelInfo:
         """Make an installed model the active one."""
         return self._models.use(name)
+
+    def plan_model_switch(self, name: str, measure: bool = True) -> SwitchPlan:
+        """What switching the active model to ``name`` will do and how long it takes (``core.models.switch``)."""
+        return plan_switch(self, name, measure)
+
+    def switch_model(
+        self,
+        name: str,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+        plan: SwitchPlan | None = None,
+    ) -> SwitchResult:
+        """Make ``name`` the active model without emptying search: the library is encoded with it while the
+        active model keeps answering; it takes over in one step once it covers every photo (``core.models.switch``)."""
+        return run_switch(self, self._models.set_pending, name, progress, cancel, batch_size, plan)
+
+    def pending_model(self) -> str | None:
+        """The model a switch in progress is encoding the library for (None when no switch runs)."""
+        return self._models.pending()
 
     def installed_models(self) -> list[ModelInfo]:
         return self._models.installed()
@@ -197,7 +227,7 @@ class Services:
     # -- library ---------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        """LibraryWriteError (one line, nothing changed) when the library can only be read here."""
         self._library.require_writable()
 
     def folders(self) -> list[Folder]:
@@ -207,6 +237,10 @@ class Services:
     def files(self) -> list[FileRecord]:
         """Every file of the library."""
         return self._library.files()
+
+    def photo_details(self, path: str) -> PhotoDetails:
+        """One photo's facts for a details panel: date taken and its field, camera, lens, exposure, size, GPS."""
+        return read_details(path)
 
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
@@ -314,4 +348,7 @@ class Services:
         ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
         configured vector index strategy for this call.
         """
-        return self._search.query(self._models.encoder(model), query, limit, cutoff, image, cwd, strategy)
+        info = self._models.info(model)
+        return self._search.query(
+            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, score=score_of(info)
+        )
