@@ -328,10 +328,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
         return 0
     if action == "use":
-        info = services.use_model(args.name)
-        print(f"active model: {info.name}")
-        _print_licence_notice(info)
-        return 0
+        return _models_use(services, args)
     if action == "remove":
         services.remove_model(args.name)
         print(f"removed model {args.name!r}")
@@ -380,6 +377,29 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
         "photos)"
     )
     return 0
+
+
+def _models_use(services: Services, args: argparse.Namespace) -> int:
+    """Switch the active model: the previous one answers searches until the new one covers the library."""
+    info = services.model_info(args.name)
+    _print_licence_notice(info)
+    plan = services.plan_model_switch(info.name)
+    print(plan.describe(), file=sys.stderr)
+    bar = ProgressBar()
+    cancel = threading.Event()
+    try:
+        result = services.switch_model(info.name, progress=bar, cancel=cancel, plan=plan)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    if result.switched:
+        print(f"active model: {result.active}" + (f" (encoded {result.encoded} photos)" if result.encoded else ""))
+        return 0
+    why = "cancelled" if result.cancelled else "not every photo could be encoded"
+    print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
+    return 1
 
 
 def _print_licence_notice(info: ModelInfo) -> None:

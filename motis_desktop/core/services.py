@@ -32,7 +32,9 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
+from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
@@ -130,6 +132,26 @@ class Services:
     def use_model(self, name: str) -> ModelInfo:
         """Make an installed model the active one."""
         return self._models.use(name)
+
+    def plan_model_switch(self, name: str, measure: bool = True) -> SwitchPlan:
+        """What switching the active model to ``name`` will do and how long it takes (``core.models.switch``)."""
+        return plan_switch(self, name, measure)
+
+    def switch_model(
+        self,
+        name: str,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+        plan: SwitchPlan | None = None,
+    ) -> SwitchResult:
+        """Make ``name`` the active model without emptying search: the library is encoded with it while the
+        active model keeps answering; it takes over in one step once it covers every photo (``core.models.switch``)."""
+        return run_switch(self, self._models.set_pending, name, progress, cancel, batch_size, plan)
+
+    def pending_model(self) -> str | None:
+        """The model a switch in progress is encoding the library for (None when no switch runs)."""
+        return self._models.pending()
 
     def installed_models(self) -> list[ModelInfo]:
         return self._models.installed()
@@ -312,4 +334,7 @@ class Services:
         ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
         configured vector index strategy for this call.
         """
-        return self._search.query(self._models.encoder(model), query, limit, cutoff, image, cwd, strategy)
+        info = self._models.info(model)
+        return self._search.query(
+            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, score=score_of(info)
+        )

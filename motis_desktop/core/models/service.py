@@ -20,6 +20,7 @@ from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
+from motis_desktop.core.models.switch import PENDING_KEY
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
@@ -84,6 +85,14 @@ class ModelService:
         self._config.set(ACTIVE_KEY, info.name)
         log.info("active model: %s", info.name)
         return info
+
+    def pending(self) -> str | None:
+        """The model a switch in progress is encoding the library for (``core.models.switch``)."""
+        value = self._config.get(PENDING_KEY)
+        return value if isinstance(value, str) and value else None
+
+    def set_pending(self, name: str | None) -> None:
+        self._config.set(PENDING_KEY, name)
 
     def info(self, name: str | None = None) -> ModelInfo:
         """The named model, or the active one; ModelError with a hint when none is installed."""

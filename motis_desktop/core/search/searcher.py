@@ -81,10 +81,14 @@ class Searcher:
         image: str | None = None,
         cwd: str | None = None,
         strategy: str | None = None,
+        score: dict | None = None,
     ) -> QueryResult:
-        """Run a query in the query language under ``encoder``'s model (see ``Services.query``)."""
+        """Run a query in the query language under ``encoder``'s model (see ``Services.query``); ``score`` (the
+        model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``)."""
         service = self._service()
         plan = plan_query(encoder, self._database(), parse(query, cwd, image), self._text_cache)
+        if score is not None:
+            service.set_model_score(plan.model_id, score)
         return service.run_query(
             plan.model_id,
             plan.vector,
