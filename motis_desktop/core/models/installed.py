@@ -410,7 +410,7 @@ class ModelStore:
         options: dict[str, Any] = {}
         image: nn.Module
         text: nn.Module
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
             if info.format == FORMAT_PAIR:
                 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
