@@ -40,8 +40,8 @@ from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
 from motis_desktop.core.search.service import QueryResult, SearchHit, format_date
 
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
+    from motis_desktop.core.models.engine import Encoder
 
 __all__ = [
     "AUTO_EXACT_MAX",
@@ -53,7 +53,6 @@ __all__ = [
     "Query",
     "QueryResult",
     "format_date",
-    "min_faithful_cosine",
     "FileRecord",
     "FolderReport",
     "FolderWatcher",
@@ -75,13 +74,6 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
-
-
-def min_faithful_cosine() -> float:
-    """The cosine to fp32 a faster inference mode must keep to be chosen (imports torch)."""
-    from motis_desktop.core.models.mode_select import MIN_COSINE
-
-    return MIN_COSINE
 
 
 class Services:

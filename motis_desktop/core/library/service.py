@@ -34,7 +34,7 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from motis_desktop.core.search.service import QueryResult, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 
