@@ -145,7 +145,6 @@ def bench_one(name: str, photos: int, work: Path) -> dict[str, object]:
     from motis_desktop.core.models.encoders.onnx_export import export_towers
     from motis_desktop.core.models.engine import Encoder, TowerSpec
     from motis_desktop.core.models.precision import quantize_towers
-
     from motis_desktop.core.models.tokenizer import tokenize
 
     torch.manual_seed(0)
