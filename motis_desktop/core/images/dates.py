@@ -86,7 +86,7 @@ def exif_block(data: bytes, fmt: ImageFormat | None) -> bytes | None:
     if fmt is ImageFormat.WEBP:
         return _chunk(data, 12, b"EXIF", "<I", length_first=False)
     if fmt is ImageFormat.TIFF:
-        return data
+        return None if data[2:4] in (b"+\x00", b"\x00+") else data  # BigTIFF: Pillow's EXIF reader cannot
     return None
 
 
