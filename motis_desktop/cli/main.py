@@ -20,14 +20,15 @@ from typing import Any
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 from motis_desktop.core.services import (
+    EMPTY_HOME,
     SYNTAX_HELP,
     ModelInfo,
     PreprocessConfig,
     Services,
     format_date,
 )
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
-    idx.add_argument("--batch-size", type=int, default=16)
+    idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     wat = sub.add_parser(
@@ -177,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "search" and not args.text.strip() and not args.image:
         parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    if getattr(args, "home", None) is not None and not args.home.strip():
+        parser.error(EMPTY_HOME)
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     if args.self_test:
@@ -193,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     notice = services.recovery_notice()
     if notice:
         print(f"motis: warning: {notice}", file=sys.stderr)
+    if services.privacy_warning:
+        print(f"motis: warning: {services.privacy_warning}", file=sys.stderr)
     try:
         return _handlers()[args.command](services, args)
     except MotisError as exc:

@@ -34,7 +34,7 @@ from motis_desktop.core.models.installed import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
 from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
-from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts 
 
 __all__ = [
     "AUTO_EXACT_MAX",
+    "EMPTY_HOME",
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",
@@ -76,6 +77,7 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
+_warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
 class Services:
@@ -83,6 +85,10 @@ class Services:
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
         paths.ensure()
+        self.privacy_warning = paths.privacy_warning()  # front ends show it (one line); nothing is changed
+        if self.privacy_warning and paths.home not in _warned_homes:
+            _warned_homes.add(paths.home)
+            log.warning(self.privacy_warning)
         self._paths = paths
         self._background = background_rebuilds
         self._config = AppConfig(paths.config_file)
@@ -220,7 +226,7 @@ class Services:
     # -- library ---------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        """LibraryWriteError (one line, nothing changed) when the library can only be read here."""
         self._library.require_writable()
 
     def folders(self) -> list[Folder]:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.images.decode import decode_image, load_image
+from motis_desktop.core.images import isolated
+from motis_desktop.core.images.decode import decode_image
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
@@ -68,7 +69,7 @@ def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
             return _to_qimage(decode_image(target.read_bytes()))
         except (ImageError, OSError):
             pass  # a damaged or truncated cache file is simply made again
-    rgb = load_image(path, min_side=edge)
+    rgb = isolated.load_image(path, min_side=edge, max_side=edge)  # in a decoder process: a crash costs this tile
     h, w = rgb.shape[:2]
     scale = edge / max(h, w)
     if scale < 1:

@@ -107,13 +107,9 @@ class LibraryService:
     # -- reading -----------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
-        store = self.database()
-        if store.read_only:
-            raise LibraryUnavailable(
-                f"the library is read-only here: {store.read_only}; searching works, "
-                "indexing and folder changes need write access"
-            )
+        """LibraryWriteError (one line, nothing changed; READ_ONLY, or DISK_FULL when that is why) when the
+        library can only be read here."""
+        self.database().check_writable()
 
     def folders(self) -> list[Folder]:
         return self.database().folders()

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.engine import Encoder, TowerSpec
+from motis_desktop.core.models.staging import clean_stale, make_staging, staging_dir
 from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
 
 if TYPE_CHECKING:  # torch only where models are converted
@@ -122,6 +122,7 @@ class ModelStore:
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
+        clean_stale(models_dir)  # working folders of imports that were interrupted (their process is gone)
 
     def list(self) -> list[ModelInfo]:
         """Installed models sorted by name (folders without a valid manifest are ignored)."""
@@ -170,10 +171,8 @@ class ModelStore:
         self._check_new_name(name, replace)  # before spending time on a conversion
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = _convert_mobile_files(
-                sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, Path(tmp)
-            )
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = _convert_mobile_files(sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -213,8 +212,8 @@ class ModelStore:
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         self._check_new_name(name, replace)
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = Path(tmp) / "model.safetensors"
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
             return self.install_towers(
                 name,
@@ -273,7 +272,13 @@ class ModelStore:
                 _copy_hashing(sources[target], staging / target, digest)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             report = export_towers(
-                image_tower, text_tower, staging, preprocess_config.size, tokenize, tokenizer == CLIP_BPE, label=name
+                image_tower,
+                text_tower,
+                staging,
+                preprocess_config.size,
+                tokenize,
+                tokenizer == CLIP_BPE,
+                label=source_label or name,  # the user's files, never the staging copies
             )
             quantized = quantize_towers(staging)
             if not sources:
@@ -459,7 +464,7 @@ class ModelStore:
         return self.models_dir
 
     def _staging(self, name: str) -> Path:
-        staging = Path(tempfile.mkdtemp(prefix=f".convert-{name}-", dir=self._staging_parent()))
+        staging = make_staging(self._staging_parent(), "convert", name)
         staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
         return staging
 
@@ -497,6 +502,8 @@ class ModelStore:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
             info = ModelInfo(**data)
+        except RecursionError:
+            raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
         problem = _manifest_problem(info)
@@ -571,5 +578,7 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

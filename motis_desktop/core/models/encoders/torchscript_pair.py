@@ -46,7 +46,7 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
 def _jit_load(path: Path, label: Path) -> torch.jit.ScriptModule:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is the seed's format
+            warnings.simplefilter("ignore")  # deprecation of TorchScript, and torch's notes on a bad file
             module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
         raise ModelError(f"{label}: not a TorchScript model ({_short(exc)})") from None

@@ -180,8 +180,10 @@ def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     start = len(MAGIC) + 4
     try:
         header = json.loads(data[start : start + head_len])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be ours
         raise IndexCorrupt(f"{path}: damaged header") from None
+    if not isinstance(header, dict):
+        raise IndexCorrupt(f"{path}: damaged header")
     if header.get("format_version") != FORMAT_VERSION:
         raise IndexCorrupt(f"{path}: format version {header.get('format_version')} != {FORMAT_VERSION}")
     payload = data[start + head_len :]
