@@ -233,3 +233,23 @@ def test_a_model_installed_by_an_older_version_converts_on_first_use(
     scores = encoder.encode_queries(["red", "blue"]) @ encoder.encode_images(red).T
     assert scores[0, 0] > scores[1, 0]
     assert not [p.name for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("fixture_name", ["siglip2_b32_tiny", "mobileclip2_s0_tiny"])
+def test_open_clip_models_convert_and_match_torch_fp32(tmp_path: Path, fixture_name: str) -> None:
+    from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+    from motis_desktop.core.vectors import l2_normalize
+
+    src = Path(__file__).parent / "data" / "parity" / fixture_name
+    store = ModelStore(tmp_path / "models")
+    info = store.import_checkpoint(src, "m")
+    assert info.source_format == "open-clip-hf" and info.converted
+    encoder = store.load_encoder("m")
+    towers = load_towers(src)
+    pixels = np.random.default_rng(0).normal(size=(3, 3, info.image_size, info.image_size)).astype(np.float32)
+    ids = encoder.tokenize(["a red car", "ein Hund im Schnee", "sunset over the sea"])
+    with torch.no_grad():
+        want_images = l2_normalize(towers.image_tower(torch.from_numpy(pixels)).numpy())
+        want_texts = l2_normalize(towers.text_tower(torch.from_numpy(ids)).numpy())
+    assert _cosines(encoder.encode_images(pixels), want_images).min() >= 0.9999
+    assert _cosines(encoder.encode_texts(ids), want_texts).min() >= 0.9999

@@ -104,7 +104,6 @@ def seed_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     registry = {"format_version": 1, "models": [], "seed_towers": towers}
     (resources / "models.json").write_text(json.dumps(registry))
     monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
-    monkeypatch.setenv("MOTIS_CONVERT_MOBILE", "1")
     behaviour = Behaviour(
         drive_ids={
             "IMG": fixture("colour_image_encoder.pt").read_bytes(),

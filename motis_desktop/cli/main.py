@@ -316,7 +316,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         _print_conversions(info)
-        print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
+        print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
         _print_licence_notice(info)
         return 0
     if action == "list":
@@ -329,7 +329,8 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
-            print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+            fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
+            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
         return 0
     if action == "use":
         return _models_use(services, args)
@@ -470,7 +471,7 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _print_conversions(info)
-    print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
+    print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {
             "pinned": "matches the pinned sha256",

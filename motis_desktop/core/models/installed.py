@@ -358,31 +358,24 @@ class ModelStore:
         )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
-        """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
-        info = self.get(name)
+        """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``) from the
+        source it keeps (a TorchScript pair is copied, a checkpoint's CLIP is scripted)."""
+        info = self.upgrade(name)
         folder = self.models_dir / name
-        sources = info.sources if info.converted else info.files
+        if info.source_format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
+            raise ModelError(f"model {name!r} ({info.source_format}) keeps no TorchScript or CLIP checkpoint to export")
         out = Path(out_dir)
-        source_format = info.source_format if info.converted else info.format
-        if source_format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
-            raise ModelError(f"model {name!r} ({source_format}) keeps no TorchScript or checkpoint source to export")
         out.mkdir(parents=True, exist_ok=True)
         cfg = info.preprocess_config
         write_json_atomic(out / PREPROCESS_JSON, {"size": cfg.size, "mean": list(cfg.mean), "std": list(cfg.std)})
-        if source_format == FORMAT_PAIR:
-            from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
-
-            targets = (out / "image_encoder.pt", out / "text_encoder.pt")
-            keys = ("image_encoder.pt", "text_encoder.pt") if info.converted else ("image", "text")
-            for src, dst in zip((folder / sources[keys[0]], folder / sources[keys[1]]), targets):
-                if needs_conversion(src):  # kept as published where torch has XNNPACK; exports load anywhere
-                    convert_mobile_torchscript(src, dst)
-                else:
-                    shutil.copyfile(src, dst)
+        if info.source_format == FORMAT_PAIR:
+            targets = (out / PAIR_FILES["image"], out / PAIR_FILES["text"])
+            for target in targets:
+                shutil.copyfile(folder / info.sources[target.name], target)  # kept plain: loads anywhere
             return targets
         from motis_desktop.core.models.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
 
-        path = folder / sources["model.safetensors" if info.converted else "checkpoint"]
+        path = folder / info.sources["model.safetensors"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
     def remove(self, name: str) -> None:
@@ -407,55 +400,53 @@ class ModelStore:
         return Encoder(spec, files, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
-        """Convert a model installed by an older version (TorchScript pair or checkpoint) to ONNX towers,
-        keeping its id, so its embeddings stay valid."""
+        """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to
+        ONNX towers, keeping its id, so its embeddings stay valid (imports torch; once per model)."""
         info = self.get(name)
         if info.converted:
             return info
         folder = self.models_dir / name
         log.info("converting model %s (%s) to ONNX towers", name, info.format)
+        options: dict[str, Any] = {}
         image: nn.Module
         text: nn.Module
-        tokenizer, clean, score, resize = CLIP_BPE, "", {"kind": "cosine"}, RESIZE_CLIP
-        if info.format == FORMAT_PAIR:
-            from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            if info.format == FORMAT_PAIR:
+                from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-            files = {"image_encoder.pt": folder / info.files["image"], "text_encoder.pt": folder / info.files["text"]}
-            image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
-        elif info.format == FORMAT_CHECKPOINT:
-            from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
+                files = {PAIR_FILES[role]: folder / info.files[role] for role in PAIR_FILES}
+                _convert_mobile_files(files, {f: f for f in files}, Path(tmp))  # kept published where torch had XNNPACK
+                image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
+            elif info.format == FORMAT_CHECKPOINT:
+                from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 
-            files = {"model.safetensors": folder / info.files["checkpoint"]}
-            path = files["model.safetensors"]
-            model = build_clip(load_state_dict(path), source=str(path))
-            image, text = model.visual, model.text_tower()
-        elif info.format == FORMAT_OPEN_CLIP:
-            from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+                files = {"model.safetensors": folder / info.files["checkpoint"]}
+                model = build_clip(load_state_dict(files["model.safetensors"]), source=info.source)
+                image, text = model.visual, model.text_tower()
+            elif info.format == FORMAT_OPEN_CLIP:
+                from motis_desktop.core.models.architectures.open_clip_hf import load_towers
 
-            files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
-            towers = load_towers(folder)
-            image, text = towers.image_tower, towers.text_tower
-            tokenizer, clean, score = towers.tokenizer, towers.tokenizer_clean, towers.score
-            resize = towers.resize_mode
-        else:
-            raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
-        return self.install_towers(
-            name,
-            image,
-            text,
-            source_format=info.format,
-            sources=files,
-            preprocess_config=info.preprocess_config,
-            resize=resize,
-            context_length=info.context_length,
-            tokenizer=tokenizer,
-            tokenizer_clean=clean,
-            score=score,
-            replace=True,
-            origin={**info.origin, "upgraded_at": time.time()},
-            source_label=info.source,
-            model_id=info.model_id,
-        )
+                files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
+                towers = load_towers(folder)
+                image, text = towers.image_tower, towers.text_tower
+                options = {"resize": towers.resize_mode, "tokenizer": towers.tokenizer, "score": towers.score}
+                options["tokenizer_clean"] = towers.tokenizer_clean
+            else:
+                raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
+            return self.install_towers(
+                name,
+                image,
+                text,
+                source_format=info.format,
+                sources=files,
+                preprocess_config=info.preprocess_config,
+                context_length=info.context_length,
+                replace=True,
+                origin={**info.origin, "upgraded_at": time.time()},
+                source_label=info.source,
+                model_id=info.model_id,
+                **options,
+            )
 
     # -- internals ---------------------------------------------------------
 

@@ -19,7 +19,7 @@ import torch
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
+from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     check_model_file(path)
-    if must_convert(path):
+    if needs_conversion(path):
         log.info("%s uses XNNPACK prepacked ops; converting a temporary plain copy", path)
         with tempfile.TemporaryDirectory(prefix="motis-convert-") as tmp:
             plain = Path(tmp) / path.name
