@@ -19,7 +19,7 @@ import torch
 from helpers.photos import make_colour_folder
 
 from motis_desktop.cli import server
-from motis_desktop.cli.main import run_command
+from motis_desktop.cli.commands import run_command
 from motis_desktop.core.models.architectures.open_clip_hf import load_towers
 from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 from motis_desktop.core.services import Services

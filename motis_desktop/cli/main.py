@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from motis_desktop import __version__
-from motis_desktop.cli.commands import fail, handlers, os_error
+from motis_desktop.cli.commands import fail, handlers, os_error, run_command
 from motis_desktop.cli.parser import build_parser
 from motis_desktop.cli.server import QueryService
 from motis_desktop.core.errors import MotisError, user_message
@@ -23,6 +23,8 @@ from motis_desktop.core.services import (
     EMPTY_HOME,
     Services,
 )
+
+__all__ = ["main", "run_command"]  # run_command lives in cli.commands (kept here for older imports)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
