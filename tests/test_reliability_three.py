@@ -670,3 +670,14 @@ def test_a_real_import_killed_midway_leaves_nothing_after_the_next_start(home: P
     assert interrupted, "every import finished before it could be killed"
     Services.open(home).close()
     assert [p.name for p in models.iterdir() if p.name.startswith(".")] == []
+
+
+def test_desktop_app_refuses_an_empty_home(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from motis_desktop.gui import app
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    assert app.main(["--home", ""]) == 1
+    assert len(shown) == 1 and "empty" in shown[0]

@@ -104,6 +104,7 @@ class Services:
         """A new instance for another thread: same home and loaded encoders, its own library connection."""
         other = Services(self._paths, self._background if background_rebuilds is None else background_rebuilds)
         other._models = self._models.spawn(other._library.sample_paths)
+        other._library.use_decoders(self._library.decoders)  # the same workers, closed by this instance
         return other
 
     @property
@@ -275,6 +276,7 @@ class Services:
     ) -> IndexSummary:
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
         self._library.require_writable()
+        self._library.decoders.start()  # the decoder workers' imports overlap the model's load
         return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots)
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:

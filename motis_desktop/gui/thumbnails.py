@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QAbstractItemView
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images import isolated
-from motis_desktop.core.images.decode import decode_image
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
@@ -66,7 +65,7 @@ def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
     target = cache_file(cache_dir, path, edge)
     if target is not None and target.is_file():
         try:
-            return _to_qimage(decode_image(target.read_bytes()))
+            return _to_qimage(isolated.load_image(str(target)))  # our own JPEG, but decoded out of process too
         except (ImageError, OSError):
             pass  # a damaged or truncated cache file is simply made again
     rgb = isolated.load_image(path, min_side=edge, max_side=edge)  # in a decoder process: a crash costs this tile
