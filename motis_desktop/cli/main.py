@@ -355,7 +355,7 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
     info = services.model_info(args.name)
     if not args.json:
         print(
-            f"measuring fp32 and int8 of each tower of {info.name} (under a minute for a ViT-B model)...",
+            f"measuring fp32 and int8 of each tower of {info.name} (a minute or more for a ViT-B model)...",
             file=sys.stderr,
         )
     choice = services.bench_model(info.name)
