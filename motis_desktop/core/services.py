@@ -43,11 +43,12 @@ from motis_desktop.core.models.registry import (
     install_from_registry,
     load_registry,
 )
+from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import AppConfig, AppPaths
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES, check_strategy
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
-from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, format_date
+from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService, TextMatch, format_date
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -60,6 +61,8 @@ __all__ = [
     "SYNTAX_HELP",
     "IMAGE_SUFFIXES",
     "PhotoDate",
+    "PhotoText",
+    "TextMatch",
     "Query",
     "QueryResult",
     "format_date",
@@ -82,6 +85,7 @@ __all__ = [
 ]
 
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
+READ_TEXT_ENV = "MOTIS_READ_TEXT"
 
 log = logging.getLogger(__name__)
 
@@ -423,10 +427,42 @@ class Services:
         cancel: threading.Event | None = None,
         batch_size: int = 16,
         roots: Iterable[str] | None = None,
+        read_text: bool | None = None,
     ) -> IndexSummary:
-        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
+        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model;
+        then read the text in the photos unless ``read_text`` (default: the setting) is off."""
         self.require_writable()
-        return Indexer(self.store, self.encoder(model), batch_size=batch_size).run(progress, cancel, roots)
+        text = self.text_reading() if read_text is None else read_text
+        indexer = Indexer(self.store, self.encoder(model), batch_size=batch_size, read_text=text)
+        return indexer.run(progress, cancel, roots)
+
+    # -- text in photos (core/ocr) -------------------------------------------------------
+
+    def text_reading(self) -> bool:
+        """Whether indexing reads the words in photos: the ``read_text`` setting (on by default); the
+        ``MOTIS_READ_TEXT`` environment variable (0/1) overrides it (the test suite turns it off)."""
+        forced = os.environ.get(READ_TEXT_ENV, "").strip().lower()
+        if forced in ("0", "off", "false", "no", "1", "on", "true", "yes"):
+            return forced in ("1", "on", "true", "yes")
+        return self.config.get("read_text", True) is not False
+
+    def set_text_reading(self, on: bool) -> None:
+        """Turn reading the words in photos on or off (text already read stays searchable)."""
+        self.config.set("read_text", bool(on))
+        log.info("reading text in photos: %s", "on" if on else "off")
+
+    def photo_text(self, path: str | os.PathLike[str], read_now: bool = True) -> PhotoText:
+        """The text in a photo: what indexing stored for a library photo whose file is unchanged, else
+        (``read_now``) read now in this process. MotisError (one line) for a file that cannot be read."""
+        from motis_desktop.core.ocr.text_store import photo_text
+
+        return photo_text(self.store, os.path.abspath(os.fspath(path)), read_now)
+
+    def text_status(self) -> dict[str, int]:
+        """``read``, ``with_text`` and ``failed`` counts of the library's photos."""
+        from motis_desktop.core.ocr.text_store import TextStore
+
+        return TextStore(self.store).counts()
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
         """Per library folder: photo count, still to index, failed, online (and the failures' paths/reasons)."""
@@ -534,21 +570,26 @@ class Services:
         image: str | None = None,
         cwd: str | None = None,
         strategy: str | None = None,
+        signals: tuple[str, ...] = ("meaning", "text", "name"),
     ) -> QueryResult:
         """Run a query in the query language (see ``core.search.query``).
 
         By default only the results that stand out (the relevance cut-off, at most ``limit``); with
         ``cutoff=False`` the top ``limit`` (every photo that passes the filters when ``limit`` is None).
         ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
-        configured vector index strategy for this call.
+        configured vector index strategy for this call. Plain words also match the text read in the photos
+        and their file/folder names, fused into one ranking (``search/fusion.py``; ``signals`` picks a subset).
         """
         parsed = parse_query(query, cwd) if isinstance(query, str) else query
         if image is not None:
             parsed = parsed.with_terms(Term(1.0, image=os.path.abspath(image)))
+        from motis_desktop.core.search.fusion import fused_query
+
         encoder = self.encoder(model)
-        qv = query_vector(encoder, self.store, parsed, self.text_cache)
+        if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
+            query_vector(encoder, self.store, parsed, self.text_cache)  # raises: only filters
         allowed = None
-        if parsed.has_filters:
+        if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = self.store.filter_ids(
                 encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
             )
@@ -556,9 +597,8 @@ class Services:
             "query %r: %d terms, filters=%s, cutoff=%s",
             parsed.describe(),
             len(parsed.terms),
-            allowed is not None,
+            parsed.has_filters,
             cutoff,
         )
-        return self._service_for(strategy).run_query(
-            encoder.model_id, qv.vector, limit, cutoff, allowed, qv.library_ids, parsed.sort
-        )
+        service = self._service_for(strategy)
+        return fused_query(service, self.store, encoder, parsed, limit, cutoff, allowed, self.text_cache, signals)
