@@ -23,7 +23,7 @@ from typing import Protocol
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.engine import ENGINE_ID, engine_threads
 from motis_desktop.core.ocr.text_store import TextRead, TextStore
-from motis_desktop.core.ocr.worker import DEFAULT_TIMEOUT_S, ProcessTextReader, ReadJob, ReadOutcome, TextReader
+from motis_desktop.core.ocr.worker import ProcessTextReader, ReadJob, ReadOutcome, TextReader, default_timeout
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def run_text_stage(
     cancel: threading.Event,
     progress: Callable[[TextProgress], None] | None = None,
     isolate: bool = True,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     threads: int | None = None,
 ) -> TextSummary:
     """Read the text of every photo of ``folder_ids`` that needs it; see the module's docstring."""
@@ -74,7 +74,7 @@ def run_text_stage(
         return summary
     if progress:
         progress(TextProgress(0, len(todo), 0.0, ""))
-    reader = _open_reader(isolate, timeout_s, engine_threads(threads))
+    reader = _open_reader(isolate, timeout_s or default_timeout(), engine_threads(threads))
     batch: list[TextRead] = []
     done = 0
     try:

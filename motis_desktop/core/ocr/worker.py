@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CRASHED = "the text reader crashed on this photo"
 TIMED_OUT = "reading the text took too long"
 DEFAULT_TIMEOUT_S = 120.0
+TIMEOUT_ENV = "MOTIS_OCR_TIMEOUT_S"  # overrides DEFAULT_TIMEOUT_S (seconds one photo may take)
 START_TIMEOUT_S = 120.0
 MAX_SIDE = 4096  # long side of the photo the reader sees (crops of text come from this)
 DECODE_MIN_SIDE = 1536  # large JPEGs are decoded at a reduced scale that still gives this short side
@@ -96,6 +97,14 @@ def _test_hooks(path: str) -> None:
         os.abort()
     if hang and hang in name:
         signal.pause() if hasattr(signal, "pause") else time.sleep(3600)  # never answers: the parent kills it
+
+
+def default_timeout() -> float:
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_TIMEOUT_S
 
 
 class TextReader:

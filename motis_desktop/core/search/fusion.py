@@ -154,13 +154,14 @@ def fused_query(
 
     text_hits = keep(texts.text_hits(list(qwords))) if "text" in signals else []
     name_hits = keep(texts.name_hits(list(qwords))) if "name" in signals else []
-    if not qwords and allowed_set is not None and (query.text_phrases or query.name_parts):
-        # Only text:/name: filters and no words to rank by: every photo they let through, in library order.
-        text_hits = [TextHit(fid, 1, 0.0) for fid in sorted(allowed_set - set(exclude))]
     in_meaning = {fid for fid, _ in meaning}
     extra_ids = {h.file_id for h in text_hits + name_hits} - in_meaning
     extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
     fused = fuse(meaning, text_hits, name_hits, qwords, extra_cosines)
+    if vector is None and allowed_set is not None:
+        # Only text:/name: filters: every photo they let through, those whose words rank first.
+        ranked_ids = {r.file_id for r in fused}
+        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in sorted(allowed_set - ranked_ids - set(exclude))]
 
     if cut is not None:
         fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
@@ -172,39 +173,48 @@ def fused_query(
         if r.file_id in paths and os.path.lexists(paths[r.file_id])
     ]
     hits = service.with_dates(hits)
-    hits = [replace(h, matches=explain(texts, h, list(qwords), query.text_phrases)) for h in hits]
+    hits = [replace(h, matches=explain(texts, h, list(qwords), query.text_phrases, signals)) for h in hits]
     if query.sort == "date":
         hits.sort(key=lambda h: -(h.taken_at or 0.0))
     return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
 
 
-def explain(texts: TextStore, hit: SearchHit, qwords: list[str], phrases: tuple[str, ...]) -> tuple[TextMatch, ...]:
-    """Why ``hit`` matched words: the lines of its text holding query words or phrases (with the boxes of the
-    matched words), and its file name when that holds any."""
-    if not qwords and not phrases:
-        return ()
-    out: list[TextMatch] = []
-    wanted = set(qwords)
+def explain(
+    texts: TextStore,
+    hit: SearchHit,
+    qwords: list[str],
+    phrases: tuple[str, ...],
+    signals: tuple[str, ...] = ("text", "name"),
+) -> tuple[TextMatch, ...]:
+    """Why ``hit`` matched words: the lines of its text holding query words (when text ranks) or a ``text:``
+    phrase, with the boxes of the matched words; and its file name when that holds query words (when names
+    rank)."""
+    text_words = set(qwords) if "text" in signals else set()
     folded_phrases = [" ".join(fold(p).split()) for p in phrases]
-    for line in texts.lines_of(hit.file_id):
-        line_words = set(words(line.text))
-        found = {w for w in wanted if w in line_words or (len(w) >= 4 and any(x.startswith(w) for x in line_words))}
-        norm = " ".join(fold(line.text).split())
-        phrase_hit = any(p and p in norm for p in folded_phrases)
-        if not found and not phrase_hit:
-            continue
-        boxes = [
-            (word, box)
-            for word, box in line.words
-            if any(x in found or (len(q) >= 4 and x.startswith(q)) for x in words(word) for q in found)
-            or any(p in fold(word) for p in folded_phrases)
-        ]
-        out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence))
+    phrase_words = {w for p in phrases for w in words(p)}
+    out: list[TextMatch] = []
+    if text_words or folded_phrases:
+        for line in texts.lines_of(hit.file_id):
+            found = {w for w in text_words if any(_word_hit(x, w) for x in words(line.text))}
+            norm = " ".join(fold(line.text).split())
+            if not found and not any(p and p in norm for p in folded_phrases):
+                continue
+            boxes = [
+                (word, box)
+                for word, box in line.words
+                if any(_word_hit(x, q) for x in words(word) for q in found)
+                or any(x in phrase_words or any(x in p for p in folded_phrases) for x in words(word))
+            ]
+            out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence))
     name = os.path.basename(hit.path)
-    name_words = set(words(os.path.splitext(name)[0]))
-    if wanted & name_words or any(w in fold(name) for w in wanted if len(w) >= 4):
+    if "name" in signals and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
         out.append(TextMatch("name", name))
     return tuple(out)
+
+
+def _word_hit(word: str, query_word: str) -> bool:
+    """A word of the photo matches a query word: equal, or starting with it from four letters on."""
+    return word == query_word or (len(query_word) >= 4 and word.startswith(query_word))
 
 
 def _intersect(allowed: np.ndarray | None, ids: set[int], store: LibraryStore, model_id: str) -> np.ndarray:
