@@ -8,7 +8,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from motis_desktop.core.services import format_date
+from motis_desktop.core.services import TextMatch, format_date
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -27,6 +27,7 @@ class Row:
     error: str | None = None
     score: float | None = None
     date: str | None = None  # when the photo was taken, as shown in the tooltip
+    matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
 
 
 DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}

@@ -112,6 +112,21 @@ class SearchActions:
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
             self.status.set_text(f"No application is set up to open {path}")
 
+    def copy_text(self, path: str) -> None:
+        """Put the words read in the photo on the clipboard (read now, in the background, if not read yet)."""
+
+        def copied(text: object) -> None:
+            words = str(text)
+            QGuiApplication.clipboard().setText(words)
+            name = os.path.basename(path)
+            self.status.set_text(f"Copied the text of {name}" if words else f"No text found in {name}")
+
+        self.backend.submit(
+            lambda services: services.photo_text(path).text,
+            copied,
+            lambda message: self.status.set_text(f"Copy text: {message}"),
+        )
+
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         if not index.isValid():
@@ -122,6 +137,7 @@ class SearchActions:
         menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
+        menu.addAction("Copy text", lambda: self.copy_text(path))
         similar = menu.addAction("Find similar", lambda: self.find_similar(path))
         similar.setEnabled(self.encoder is not None)
         menu.exec(self.view.viewport().mapToGlobal(pos))

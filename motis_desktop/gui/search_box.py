@@ -204,7 +204,7 @@ class SearchController(QObject):
 
 def result_row(hit: SearchHit) -> Row:
     """A grid row for a search hit, with its score and date."""
-    return Row(hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source))
+    return Row(hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source), hit.matches)
 
 
 def result_summary(text: str, result: QueryResult) -> str:

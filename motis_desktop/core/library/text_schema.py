@@ -1,7 +1,8 @@
 """Schema v4 of the library: the text read in photos and full-text indexes of it and of file names.
 
 - ``text_files``: one row per photo whose text was read (or whose reading failed), with the file's size and
-  mtime at that time: a photo is read again only when those change (or the engine does).
+  mtime at that time: a photo is read again only when those change (or the engine does); ``width``/``height``:
+  the photo's size as shown (EXIF orientation applied), which the boxes' pixel coordinates refer to.
 - ``text_lines``: the lines read (text, confidence, box and word boxes as JSON); ``norm`` is the text folded
   for matching (lower case, accents removed, see ``core.ocr.textnorm``).
 - ``text_fts``: FTS5 ``unicode61 remove_diacritics 2`` over the folded lines: word and prefix queries, BM25.
@@ -20,6 +21,8 @@ TEXT_SCHEMA: tuple[str, ...] = (
         mtime_ns INTEGER NOT NULL,
         engine TEXT NOT NULL,
         lines INTEGER NOT NULL DEFAULT 0,
+        width INTEGER NOT NULL DEFAULT 0,
+        height INTEGER NOT NULL DEFAULT 0,
         error TEXT,
         read_at REAL NOT NULL
     )""",

@@ -89,7 +89,11 @@ def run_text_stage(
             else:
                 summary.read += 1
                 summary.with_text += bool(outcome.lines)
-            batch.append(TextRead(item.file_id, item.size, item.mtime_ns, outcome.lines, outcome.error))
+            batch.append(
+                TextRead(
+                    item.file_id, item.size, item.mtime_ns, outcome.lines, outcome.error, outcome.width, outcome.height
+                )
+            )
             done += 1
             if len(batch) >= BATCH or done == len(todo):
                 texts.save(batch, ENGINE_ID)

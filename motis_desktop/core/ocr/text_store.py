@@ -34,6 +34,8 @@ class TextRead:
     mtime_ns: int
     lines: tuple[TextLine, ...] = ()
     error: str | None = None
+    width: int = 0  # the photo's size as shown (the boxes' pixels)
+    height: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,19 @@ class TextStore:
                     continue
                 conn.execute("DELETE FROM text_lines WHERE file_id = ?", (read.file_id,))
                 conn.execute(
-                    "INSERT OR REPLACE INTO text_files(file_id, size, mtime_ns, engine, lines, error, read_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (read.file_id, read.size, read.mtime_ns, engine, len(read.lines), read.error, now),
+                    "INSERT OR REPLACE INTO text_files(file_id, size, mtime_ns, engine, lines, error, read_at, "
+                    "width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        read.file_id,
+                        read.size,
+                        read.mtime_ns,
+                        engine,
+                        len(read.lines),
+                        read.error,
+                        now,
+                        read.width,
+                        read.height,
+                    ),
                 )
                 conn.executemany(
                     "INSERT INTO text_lines(file_id, line, text, norm, confidence, box, words) "
@@ -158,9 +170,10 @@ class TextStore:
         )
         return [StoredLine(r[0], r[1], r[2], json.loads(r[3]), [(w, b) for w, b in json.loads(r[4])]) for r in rows]
 
-    def was_read(self, file_id: int) -> tuple[bool, str | None]:
-        rows = self.store.select("SELECT error FROM text_files WHERE file_id = ?", (file_id,))
-        return (bool(rows), rows[0][0] if rows else None)
+    def image_size(self, file_id: int) -> tuple[int, int]:
+        """(width, height) of the photo as its text was read: the pixels its boxes refer to (0, 0 if unknown)."""
+        rows = self.store.select("SELECT width, height FROM text_files WHERE file_id = ?", (file_id,))
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
     def text_hits(self, words: list[str], limit: int = 1000) -> list[TextHit]:
         """Photos whose text holds query words (whole words, or a word starting with one of ≥ 4 letters),
@@ -255,6 +268,8 @@ class PhotoText:
     path: str
     lines: tuple[StoredLine, ...]
     source: str
+    width: int = 0  # the photo's size as shown; the boxes are in its pixels
+    height: int = 0
 
     @property
     def text(self) -> str:
@@ -265,6 +280,7 @@ class PhotoText:
             "path": self.path,
             "source": self.source,
             "text": self.text,
+            "size": [self.width, self.height],
             "lines": [
                 {
                     "text": line.text,
@@ -281,7 +297,7 @@ def photo_text(store: LibraryStore, path: str, read_now: bool = True) -> PhotoTe
     """What indexing stored for this photo if its file is unchanged since, else read it now (in this process)."""
     from motis_desktop.core.errors import ImageError, MotisError
     from motis_desktop.core.ocr.engine import ENGINE_ID, OcrEngine, engine_threads
-    from motis_desktop.core.ocr.worker import load_photo
+    from motis_desktop.core.ocr.worker import load_photo, to_full_size
 
     rows = store.select(
         "SELECT f.id, f.size, f.mtime_ns, t.size, t.mtime_ns, t.engine, t.error FROM files f "
@@ -296,13 +312,15 @@ def photo_text(store: LibraryStore, path: str, read_now: bool = True) -> PhotoTe
         fid, size, mtime, t_size, t_mtime, engine, error = rows[0]
         fresh = (size, mtime) == (t_size, t_mtime) == (st.st_size, st.st_mtime_ns) and engine == ENGINE_ID
         if fresh and error is None:
-            return PhotoText(path, tuple(TextStore(store).lines_of(fid)), "library")
+            texts = TextStore(store)
+            return PhotoText(path, tuple(texts.lines_of(fid)), "library", *texts.image_size(fid))
         if fresh and not read_now:
             raise MotisError(f"{path}: the text could not be read ({error})")
     if not read_now:
         raise MotisError(f"{path}: its text has not been read yet (indexing reads it)")
     try:
-        result = OcrEngine(engine_threads()).read(load_photo(path))
+        rgb, factor = load_photo(path)
+        result = to_full_size(OcrEngine(engine_threads()).read(rgb), factor)
     except ImageError as exc:
         raise MotisError(f"{path}: {exc}") from None
     lines = tuple(
@@ -315,4 +333,4 @@ def photo_text(store: LibraryStore, path: str, read_now: bool = True) -> PhotoTe
         )
         for n, line in enumerate(result.lines)
     )
-    return PhotoText(path, lines, "read now")
+    return PhotoText(path, lines, "read now", result.width, result.height)

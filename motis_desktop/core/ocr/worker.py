@@ -19,7 +19,7 @@ import multiprocessing.connection
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,22 +54,46 @@ class ReadOutcome:
     regions: int = 0
     error: str | None = None
     seconds: float = 0.0
+    width: int = 0  # the photo's size as shown; the lines' boxes are in its pixels
+    height: int = 0
 
 
-def load_photo(path: str) -> np.ndarray:
-    """The photo as RGB, long side at most MAX_SIDE (ImageError for files that are not readable photos)."""
+def load_photo(path: str) -> tuple[np.ndarray, float]:
+    """The photo as RGB, long side at most MAX_SIDE, and the factor from its pixels to the photo's full size
+    (ImageError for files that are not readable photos)."""
     import cv2
 
     from motis_desktop.core.images.decode import decode_image, read_image_bytes
+    from motis_desktop.core.images.header import image_size, sniff_format
 
-    rgb = decode_image(read_image_bytes(path), min_side=DECODE_MIN_SIDE)
+    data = read_image_bytes(path)
+    rgb = decode_image(data, min_side=DECODE_MIN_SIDE)
+    fmt = sniff_format(data[:32])
+    full = image_size(data, fmt) if fmt else None
     height, width = rgb.shape[:2]
+    factor = max(full) / max(height, width) if full and max(full) > max(height, width) else 1.0
     if max(height, width) > MAX_SIDE:
         scale = MAX_SIDE / max(height, width)
         rgb = cv2.resize(
             rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
         )
-    return rgb
+        factor /= scale
+    return rgb, factor
+
+
+def to_full_size(result: OcrResult, factor: float) -> OcrResult:
+    """``result`` with its boxes and size in the pixels of the full-size photo."""
+    if factor == 1.0:
+        return result
+
+    def quad(box: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(round(x * factor, 1), round(y * factor, 1)) for x, y in box]
+
+    lines = [
+        replace(line, box=quad(line.box), words=tuple(replace(w, box=quad(w.box)) for w in line.words))
+        for line in result.lines
+    ]
+    return OcrResult(lines, round(result.width * factor), round(result.height * factor), result.regions)
 
 
 def read_photo(engine: OcrEngine, job: ReadJob) -> ReadOutcome:
@@ -78,8 +102,10 @@ def read_photo(engine: OcrEngine, job: ReadJob) -> ReadOutcome:
     outcome = ReadOutcome(job.file_id)
     try:
         _test_hooks(job.path)
-        result: OcrResult = engine.read(load_photo(job.path))
+        rgb, factor = load_photo(job.path)
+        result = to_full_size(engine.read(rgb), factor)
         outcome.lines, outcome.regions = tuple(result.lines), result.regions
+        outcome.width, outcome.height = result.width, result.height
     except ImageError as exc:
         outcome.error = str(exc)
     except FileNotFoundError:

@@ -194,6 +194,7 @@ def explain(
     phrase_words = {w for p in phrases for w in words(p)}
     out: list[TextMatch] = []
     if text_words or folded_phrases:
+        size = texts.image_size(hit.file_id)
         for line in texts.lines_of(hit.file_id):
             found = {w for w in text_words if any(_word_hit(x, w) for x in words(line.text))}
             norm = " ".join(fold(line.text).split())
@@ -205,7 +206,7 @@ def explain(
                 if any(_word_hit(x, q) for x in words(word) for q in found)
                 or any(x in phrase_words or any(x in p for p in folded_phrases) for x in words(word))
             ]
-            out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence))
+            out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
     name = os.path.basename(hit.path)
     if "name" in signals and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
         out.append(TextMatch("name", name))

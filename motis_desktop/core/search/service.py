@@ -46,6 +46,7 @@ class TextMatch:
     box: list[list[float]] | None = None
     words: tuple[tuple[str, list[list[float]]], ...] = ()
     confidence: float | None = None
+    image_size: tuple[int, int] = (0, 0)  # (width, height) of the photo as shown: the boxes' pixels
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": self.kind, "text": self.text}
@@ -53,6 +54,7 @@ class TextMatch:
             out["box"] = self.box
             out["words"] = [{"text": w, "box": b} for w, b in self.words]
             out["confidence"] = self.confidence
+            out["image_size"] = list(self.image_size)
         return out
 
 
