@@ -5,10 +5,11 @@ Latin script) and live in ``resources/ocr/``. We run them with our own code inst
 package, because it declares ``opencv-python`` (which clashes with PySide6's Qt); everything here needs only
 ``onnxruntime``, NumPy and ``opencv-python-headless``.
 
-1. **Detect** (DB, differentiable binarisation): the photo scaled so its long side is at most
-   ``DET_MAX_SIDE`` → a text-probability map → regions above ``DET_THRESH`` → their rotated rectangles,
-   kept when the mean probability inside is ≥ ``BOX_THRESH``, grown by the DB "unclip" distance. No region
-   means no text: recognition is skipped (the fast path for photos without text).
+1. **Detect** (DB, differentiable binarisation): first a quick look at ``PRESCREEN_SIDE`` — no pixel that
+   might be text means no text, and nothing else runs (the fast path for photos without text); then the
+   photo scaled so its long side is at most ``DET_MAX_SIDE`` → a text-probability map → regions above
+   ``DET_THRESH`` → their rotated rectangles, kept when the mean probability inside is ≥ ``BOX_THRESH``,
+   grown by the DB "unclip" distance. No region means no text: recognition is skipped.
 2. **Crop**: each rectangle is cut out of the full-resolution photo with a perspective warp, so lines
    rotated by ±30° or seen at an angle are straightened; tall narrow crops are turned 90°.
 3. **Recognise** (CRNN/SVTR + CTC): crops scaled to 48 px high, batched by width, the per-step argmax with
@@ -37,6 +38,11 @@ REC_MODEL = "ocr/ch_PP-OCRv4_rec_infer.onnx"
 ENGINE_ID = "ppocrv4-onnx-1"  # stored with each photo's text: a new engine id re-reads the library
 
 DET_MAX_SIDE = 960  # PaddleOCR's default detector size for photos
+# The fast path: the detector first looks at the photo at this long side (about a quarter of the work); where
+# no pixel reaches PRESCREEN_THRESH (well below DET_THRESH, so small or blurred text still counts) the photo
+# has no text and nothing else runs.
+PRESCREEN_SIDE = 512
+PRESCREEN_THRESH = 0.15
 DET_THRESH = 0.3
 BOX_THRESH = 0.5
 UNCLIP_RATIO = 1.6
@@ -114,6 +120,11 @@ class OcrEngine:
         if min(height, width) < 8:
             return result
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # PaddleOCR's models were trained on OpenCV's BGR
+        if (
+            max(height, width) > PRESCREEN_SIDE * 1.25
+            and self._probability(bgr, PRESCREEN_SIDE).max() < PRESCREEN_THRESH
+        ):
+            return result
         boxes = self.detect(bgr)
         result.regions = len(boxes)
         if not boxes:
@@ -133,15 +144,9 @@ class OcrEngine:
     def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
         """Text regions as ``4×2`` float arrays of corners (clockwise from top-left) in photo pixels."""
         height, width = bgr.shape[:2]
-        scale = min(1.0, DET_MAX_SIDE / max(height, width))
-        rh = max(32, int(round(height * scale / 32)) * 32)
-        rw = max(32, int(round(width * scale / 32)) * 32)
-        resized = cv2.resize(bgr, (rw, rh), interpolation=cv2.INTER_LINEAR)
-        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
-        blob = blob.transpose(2, 0, 1)[None]
-        prob = self._det.run(None, {self._det_input: blob})[0][0, 0]
-        mask = (prob > DET_THRESH).astype(np.uint8)
-        mask = cv2.dilate(mask, np.ones((2, 2), np.uint8))
+        prob = self._probability(bgr, DET_MAX_SIDE)
+        rh, rw = prob.shape
+        mask = cv2.dilate((prob > DET_THRESH).astype(np.uint8), np.ones((2, 2), np.uint8))
         contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         sx, sy = width / rw, height / rh
         boxes: list[np.ndarray] = []
@@ -162,6 +167,16 @@ class OcrEngine:
             boxes.append(points)
         boxes.sort(key=lambda b: (round(float(b[:, 1].min()) / 10), float(b[:, 0].min())))
         return boxes
+
+    def _probability(self, bgr: np.ndarray, max_side: int) -> np.ndarray:
+        """The detector's text-probability map of the photo scaled to ``max_side`` (sides multiples of 32)."""
+        height, width = bgr.shape[:2]
+        scale = min(1.0, max_side / max(height, width))
+        rh = max(32, int(round(height * scale / 32)) * 32)
+        rw = max(32, int(round(width * scale / 32)) * 32)
+        resized = cv2.resize(bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+        return np.asarray(self._det.run(None, {self._det_input: blob.transpose(2, 0, 1)[None]})[0][0, 0])
 
     # -- recognition ------------------------------------------------------------------
 
