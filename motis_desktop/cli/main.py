@@ -54,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--name", required=True, help="name to install the model under")
     imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
     imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
-    imp.add_argument("--checkpoint", help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin)")
+    imp.add_argument(
+        "--checkpoint",
+        help="OpenAI/open_clip ViT state dict (.safetensors, .pt, .bin), or an open_clip Hugging Face folder "
+        "(open_clip_config.json + open_clip_model.safetensors [+ tokenizer.json]: SigLIP2, MobileCLIP/MobileCLIP2)",
+    )
     imp.add_argument("--replace", action="store_true", help="replace an installed model of that name")
     imp.add_argument(
         "--image-size",
@@ -323,6 +327,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         _print_conversions(info)
         print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
+        _print_licence_notice(info)
         return 0
     if action == "list":
         active = services.active_model()
@@ -339,6 +344,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
     if action == "use":
         info = services.use_model(args.name)
         print(f"active model: {info.name}")
+        _print_licence_notice(info)
         return 0
     if action == "remove":
         services.remove_model(args.name)
@@ -382,6 +388,13 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_licence_notice(info: ModelInfo) -> None:
+    """Models whose weights carry a restrictive licence (MobileCLIP: research only) say so before use."""
+    notice = info.origin.get("open_clip", {}).get("license_notice")
+    if notice:
+        print(f"licence: {notice}")
+
+
 def _print_conversions(info: ModelInfo) -> None:
     """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
@@ -403,11 +416,20 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
         flags = ", ".join(
             x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
         )
-        print(f"{m.name:{width}} {m.size / 1e6:7.0f} MB  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        size = "import only" if m.import_only else f"{m.size / 1e6:7.0f} MB"
+        print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
         print(f"{pad} {m.notes}")
+        if m.import_only:
+            print(f"{pad} import your own copy; research licence")
+        if m.languages:
+            print(f"{pad} languages: {m.languages}")
+        if m.quality:
+            print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
+        if m.license:
+            print(f"{pad} licence: {m.license}")
         for f in m.files:
             size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
-            r10 = "" if m.format == "openai-checkpoint" else f", R@10 {f.r_at_10 or 'not published'}"
+            r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
             print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
     if any(m.name.startswith("motis-") and "." in m.name for m in models):
         print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")

@@ -88,8 +88,22 @@ class ModelDialog(QDialog):
     def _show_details(self) -> None:
         model = self.selected()
         files = "\n".join(_file_line(model, f) for f in model.files)
-        self.details.setText(f"{model.notes}\n\nLicence: {model.license}\nFiles:\n{files}")
-        self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
+        facts = "".join(
+            f"\n{label}: {value}"
+            for label, value in (
+                ("Languages", model.languages),
+                ("Quality", model.quality + (f" (source: {model.quality_source})" if model.quality_source else "")),
+            )
+            if value
+        )
+        where = "Import your own copy; research licence." if model.import_only else f"Files:\n{files}"
+        self.details.setText(f"{model.notes}\n{facts}\nLicence: {model.license}\n{where}")
+        if model.import_only:
+            self.download_button.setText("Import your own copy")
+            self.download_button.setEnabled(False)
+        else:
+            self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
+            self.download_button.setEnabled(True)
 
     # -- download ------------------------------------------------------------------
 
@@ -205,7 +219,8 @@ class ModelDialog(QDialog):
 
 def _choice_label(model: RegistryModel) -> str:
     """One line per choice: name, size, and for the seed's file combinations whether the seed measured them."""
-    label = f"{model.display_name} — {model.size / 1e6:.0f} MB"
+    size = "import only" if model.import_only else f"{model.size / 1e6:.0f} MB"
+    label = f"{model.display_name} — {size}"
     if model.recommended:
         label += " (recommended)"
     combination = model.extra.get("combination")

@@ -32,6 +32,13 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
 
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
+FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
+OPEN_CLIP_FILES = {  # role -> name in the model folder
+    "config": "open_clip_config.json",
+    "weights": "open_clip_model.safetensors",
+    "tokenizer": "tokenizer.json",
+    "tokenizer_config": "tokenizer_config.json",
+}
 MANIFEST = "model.json"
 PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -130,7 +137,18 @@ class ModelStore:
     def import_checkpoint(
         self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
     ) -> ModelInfo:
-        """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``."""
+        """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``.
+
+        A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
+        MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
+        """
+        from motis_desktop.core.models.architectures.open_clip_hf import family_of, is_hf_layout, locate, read_config
+
+        if is_hf_layout(checkpoint):
+            src = locate(checkpoint)
+            if family_of(read_config(src.config)["model_cfg"]) is not None:
+                return self.import_open_clip(checkpoint, name, replace, origin)
+            checkpoint = src.weights
         from safetensors.torch import save_file
 
         from motis_desktop.core.models.encoders.checkpoint import build_clip, clip_encoder, load_state_dict
@@ -155,6 +173,48 @@ class ModelStore:
                 source_label=str(source),
                 origin=origin,
             )
+
+    def import_open_clip(
+        self, path: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
+    ) -> ModelInfo:
+        """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
+
+        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.architectures.open_clip_hf``): the towers
+        are built and their weights checked before anything is copied; the manifest's ``origin`` records
+        the family, preprocessing, tokenizer, score and (MobileCLIP) the licence notice.
+        """
+        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate, towers_encoder
+
+        src = locate(path)
+        towers = load_towers(path)
+        sources = {"config": src.config, "weights": src.weights}
+        if src.tokenizer is not None:
+            sources["tokenizer"] = src.tokenizer
+            if (src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]).is_file():
+                sources["tokenizer_config"] = src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
+        record = {
+            "family": towers.family,
+            "resize_mode": towers.resize_mode,
+            "interpolation": towers.interpolation,
+            "tokenizer": towers.tokenizer,
+            "tokenizer_clean": towers.tokenizer_clean,
+            "score": towers.score,
+            "license_notice": towers.license_notice,
+        }
+
+        def validate(files: dict[str, Path]) -> Encoder:
+            return towers_encoder(towers, name, src.tokenizer)
+
+        return self._install(
+            name,
+            FORMAT_OPEN_CLIP,
+            sources,
+            {role: OPEN_CLIP_FILES[role] for role in sources},
+            validate,
+            replace,
+            source_label=str(path),
+            origin={**(origin or {}), "open_clip": record},
+        )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
@@ -204,6 +264,12 @@ class ModelStore:
             from motis_desktop.core.models.encoders.checkpoint import checkpoint_encoder
 
             return checkpoint_encoder(folder / info.files["checkpoint"], info.model_id, info.preprocess_config)
+        if info.format == FORMAT_OPEN_CLIP:
+            from motis_desktop.core.models.architectures.open_clip_hf import load_towers, towers_encoder
+
+            tokenizer = folder / OPEN_CLIP_FILES["tokenizer"]
+            towers = load_towers(folder)
+            return towers_encoder(towers, info.model_id, tokenizer if tokenizer.is_file() else None)
         raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
 
     # -- internals ---------------------------------------------------------

@@ -12,6 +12,12 @@ text file combination is offered as a pair model; its notes say whether the seed
 pair (with its R@1/5/10) or only each file with its own partner (the file's published R@10).
 Mobile-optimized files are converted to plain TorchScript when the pair is installed
 (see :meth:`ModelStore.import_pair`).
+
+open_clip-family models (``format: open-clip-hf``, SigLIP2) are the files of a Hugging Face repository in
+open_clip's layout, each downloaded under its ``filename`` into one folder, then imported like
+``motis models import --checkpoint FOLDER``. Entries may say ``languages``, ``quality`` (a published figure)
+with its ``quality_source``, and ``import_only`` (MobileCLIP: research licence, the user imports their own
+copy; there is nothing to download).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult, download
-from motis_desktop.core.models.installed import FORMAT_CHECKPOINT, FORMAT_PAIR, ModelInfo, ModelStore
+from motis_desktop.core.models.installed import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo, ModelStore
 from motis_desktop.core.resources import resource_path
 
 REGISTRY_FILE = "models.json"
@@ -43,6 +49,7 @@ class RegistryFile:
     alternate_urls: tuple[str, ...] = ()
     r_at_10: float | None = None  # COCO 5K text-to-image R@10 published for this file, if any
     tower: str = ""  # id of the seed encoder file this is (``seed_towers``), if any
+    filename: str = ""  # name in the downloaded folder (open-clip-hf: open_clip_config.json, ...)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ class RegistryModel:
     files: tuple[RegistryFile, ...]
     recommended: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    languages: str = ""  # e.g. "English" or "multilingual (100+ languages)"
+    quality: str = ""  # a published quality figure, with ...
+    quality_source: str = ""  # ... where it was published
+    import_only: bool = False  # nothing to download: the user imports their own copy (licence)
+    disk_size: int | None = None  # bytes once installed (ONNX towers), where it differs from the download
 
     @property
     def size(self) -> int:
@@ -72,6 +84,11 @@ class RegistryModel:
             "license": self.license,
             "notes": self.notes,
             "recommended": self.recommended,
+            "languages": self.languages,
+            "quality": self.quality,
+            "quality_source": self.quality_source,
+            "import_only": self.import_only,
+            "disk_size": self.disk_size,
             "files": [
                 {
                     "role": f.role,
@@ -82,6 +99,7 @@ class RegistryModel:
                     "description": f.description,
                     "r_at_10": f.r_at_10,
                     "tower": f.tower,
+                    "filename": f.filename,
                 }
                 for f in self.files
             ],
@@ -116,6 +134,7 @@ def _file_from_json(f: dict[str, Any]) -> RegistryFile:
         tuple(f.get("alternate_urls", [])),
         f.get("r_at_10"),
         f.get("tower", ""),
+        f.get("filename", ""),
     )
 
 
@@ -130,6 +149,11 @@ def _model_from_json(entry: dict[str, Any]) -> RegistryModel:
         notes=entry.get("notes", ""),
         recommended=entry.get("recommended", False),
         files=tuple(_file_from_json(f) for f in entry["files"]),
+        languages=entry.get("languages", ""),
+        quality=entry.get("quality", ""),
+        quality_source=entry.get("quality_source", ""),
+        import_only=entry.get("import_only", False),
+        disk_size=entry.get("disk_size"),
     )
 
 
@@ -165,6 +189,9 @@ def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[R
                     notes=f"{quality} {towers.get('notes', '')}".strip(),
                     files=(image, text),
                     extra={"combination": {"image": image.tower, "text": text.tower, "measured": m is not None}},
+                    languages=towers.get("languages", ""),
+                    quality=f"COCO 5K text-to-image R@1/5/10 {recall}" if m else "",
+                    quality_source="the MoTIS seed's README" if m else "",
                 )
             )
     return out
@@ -204,7 +231,12 @@ def install_from_registry(
     replace: bool = False,
 ) -> ModelInfo:
     """Download every file of ``model`` and install it as ``model.name``."""
-    if model.format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
+    if model.import_only:
+        raise MotisError(
+            f"{model.name} is not downloadable ({model.license.split(':')[0]}): import your own copy with "
+            "'motis models import --checkpoint FOLDER --name NAME'"
+        )
+    if model.format not in (FORMAT_PAIR, FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP):
         raise MotisError(f"registry entry {model.name!r} has an unknown format {model.format!r}")
     if not replace and any(m.name == model.name for m in store.list()):
         raise MotisError(f"model {model.name!r} is already installed")
@@ -216,7 +248,8 @@ def install_from_registry(
             if progress:
                 progress(InstallProgress(model.name, i, len(model.files), role, p))
 
-        results[item.role] = _download_any(item, work / f"{item.role}.bin", report, cancel, timeout_s)
+        dest = work / (item.filename or f"{item.role}.bin")
+        results[item.role] = _download_any(item, dest, report, cancel, timeout_s)
     origin = {
         "registry": model.name,
         "files": [
@@ -234,6 +267,8 @@ def install_from_registry(
                 replace=replace,
                 origin=origin,
             )
+        elif model.format == FORMAT_OPEN_CLIP:
+            info = store.import_open_clip(work, model.name, replace=replace, origin=origin)
         else:
             info = store.import_checkpoint(results["checkpoint"][2].path, model.name, replace=replace, origin=origin)
     finally:

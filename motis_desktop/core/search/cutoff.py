@@ -1,6 +1,27 @@
-"""The relevance cut-off: which results stand out from the library's background for a query.
+"""The relevance cut-off: which results stand out for a query, chosen per model family.
 
-Statistic: a z-score against a background estimated from the *lower* part of the
+Two rules, picked by how the model scores (``score["kind"]`` in its manifest; :func:`cutoff_for_model`):
+
+1. **Calibrated sigmoid** (SigLIP/SigLIP2, ``kind == "scale-bias"``, ``scale`` = exp(logit_scale),
+   ``bias`` = logit_bias). These models were trained with a per-pair sigmoid loss:
+   ``p = sigmoid(scale · cos + bias)`` *is* the model's probability that text and image match, on
+   its own, without looking at the rest of the library. So the bar is a probability: a photo is
+   shown when ``p >= P_MIN``, i.e.
+
+       cos >= (logit(P_MIN) - bias) / scale
+
+   It needs no background sample, holds when most of the library matches (a folder of beaches
+   searched for "beach" shows all of them) and when nothing does (no hits rather than the least bad
+   ones). ``P_MIN`` is low (0.05) because queries are short and SigLIP's pair probabilities for a
+   true but partial description ("red") sit well below 0.5; it still lies ~3 logits above an
+   unrelated pair (p ≈ 0.001 at SigLIP's bias of about -10 and cos 0). Reported as ``centre`` =
+   the cosine where p = 0.5 and ``spread`` = the cosine per logit unit.
+
+2. **Percentile heuristic** (cosine models: CLIP, MobileCLIP, the seed's pairs, ``kind == "cosine"``).
+   Cosine scores are not calibrated (their level and spread vary by model and query), so the bar is
+   read from the library itself, as below.
+
+Percentile heuristic. Statistic: a z-score against a background estimated from the *lower* part of the
 score distribution. For a query vector ``q`` the background is the cosine score
 of ``q`` against a random sample of the library (all of it up to
 ``SAMPLE_SIZE`` photos). Matches live in the upper tail, so the background's
@@ -64,6 +85,29 @@ class Cutoff:
 
     def to_json(self) -> dict[str, float]:
         return {"threshold": round(self.threshold, 6), "centre": round(self.centre, 6), "spread": round(self.spread, 6)}
+
+
+P_MIN = 0.05  # the least match probability a sigmoid-calibrated model must give a photo
+
+
+SIGMOID_KIND = "scale-bias"
+
+
+def sigmoid_cutoff(scale: float, bias: float, p_min: float = P_MIN) -> Cutoff:
+    """The bar for a calibrated sigmoid model: the cosine where ``sigmoid(scale·cos + bias) = p_min``."""
+    logit = float(np.log(p_min / (1.0 - p_min)))
+    return Cutoff((logit - bias) / scale, -bias / scale, 1.0 / scale)
+
+
+def is_calibrated(score: dict | None) -> bool:
+    return bool(score) and score.get("kind") == SIGMOID_KIND  # type: ignore[union-attr]
+
+
+def cutoff_for_model(score: dict | None, background: np.ndarray) -> Cutoff:
+    """The cut-off for a model scoring as ``score`` says (see the module doc); percentile when cosine/unknown."""
+    if score is not None and is_calibrated(score):
+        return sigmoid_cutoff(float(score["scale"]), float(score["bias"]))
+    return relevance_cutoff(background)
 
 
 def relevance_cutoff(background: np.ndarray, z: float = Z, min_margin: float = MIN_MARGIN) -> Cutoff:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, relevance_cutoff
+from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.search.text_cache import TextVectorCache
 
@@ -121,6 +121,7 @@ class SearchService:
         self.text_cache = text_cache if text_cache is not None else TextVectorCache()
         self._slots: dict[str, _Slot] = {}
         self._backgrounds: dict[str, tuple[int, np.ndarray]] = {}  # model id -> (library count, sample vectors)
+        self._scores: dict[str, dict] = {}  # model id -> its manifest's score (cut-off rule per family)
         self._lock = threading.RLock()
 
     # -- index lifecycle ---------------------------------------------------------
@@ -278,10 +279,17 @@ class SearchService:
             hits.sort(key=lambda h: -(h.taken_at or 0.0))
         return QueryResult(hits, max(candidates - len(hits), 0), max(candidates, 0), cut)
 
+    def set_model_score(self, model_id: str, score: dict | None) -> None:
+        """How ``model_id`` scores (its manifest's ``score``): picks the cut-off rule (``core.search.cutoff``)."""
+        self._scores[model_id] = dict(score or {"kind": "cosine"})
+
     def cutoff_for(self, model_id: str, vector: np.ndarray) -> Cutoff:
-        """The relevance cut-off of ``vector`` against (a sample of) ``model_id``'s library."""
+        """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library."""
+        score = self._scores.get(model_id)
+        if is_calibrated(score):
+            return cutoff_for_model(score, np.zeros(0))
         sample = self._background(model_id)
-        return relevance_cutoff(sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))
+        return cutoff_for_model(score, sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))
 
     def _background(self, model_id: str) -> np.ndarray:
         """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""

@@ -55,6 +55,8 @@ class Encoder:
             self.context_length,
         )
         other.mode, other.truncate_text = mode, self.truncate_text
+        if hasattr(self, "tokenize"):
+            other.tokenize = self.tokenize  # type: ignore[attr-defined]
         return other
 
     def encode_images(self, batch: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -75,8 +77,10 @@ class Encoder:
         return self._run(self._text_tower, tensor)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Tokenize and encode query strings."""
-        return self.encode_texts(tokenize(list(texts), self.context_length))
+        """Tokenize and encode query strings (with the model's own tokenizer where it has one)."""
+        own = getattr(self, "tokenize", None)
+        ids = own(list(texts)) if own is not None else tokenize(list(texts), self.context_length)
+        return self.encode_texts(ids)
 
     def _run(self, tower: TowerFn, inputs: torch.Tensor) -> np.ndarray:
         with torch.no_grad():

@@ -1,0 +1,311 @@
+"""open_clip checkpoints in the Hugging Face layout, read into our towers.
+
+A source is a folder holding ``open_clip_config.json`` (``model_cfg`` + ``preprocess_cfg``) and
+``open_clip_model.safetensors`` (plus ``tokenizer.json`` where the text tower needs one), or the
+``.safetensors`` file with that config beside it. The family comes from the config: a timm
+``vit_*`` trunk with ``map`` pooling is SigLIP/SigLIP2, a ``fastvit_mci*`` trunk is MobileCLIP /
+MobileCLIP2; depth and widths come from the config where it states them, otherwise from the
+weights' shapes, so variants and fine-tunes load too. Anything inconsistent is a one-line
+:class:`ModelError`. (OpenAI-named ViT CLIP weights in this layout go through the existing
+checkpoint import.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
+from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
+from motis_desktop.core.models.architectures.text import TextConfig, TextTower
+
+if TYPE_CHECKING:
+    from motis_desktop.core.models.encoders.base import Encoder
+
+CONFIG_NAME = "open_clip_config.json"
+WEIGHTS_NAME = "open_clip_model.safetensors"
+TOKENIZER_NAME = "tokenizer.json"
+FAMILY_SIGLIP = "siglip"
+FAMILY_MOBILECLIP = "mobileclip"
+MOBILECLIP_LICENSE = (
+    "MobileCLIP/MobileCLIP2 weights are Apple's, under the Apple Machine Learning Research Model licence: "
+    "research use only. Import your own copy; MoTIS does not download or redistribute them."
+)
+
+
+@dataclass(frozen=True)
+class HFSource:
+    """Where the files of one HF-layout checkpoint are."""
+
+    config: Path
+    weights: Path
+    tokenizer: Path | None
+
+
+@dataclass
+class OpenClipTowers:
+    """Both towers of an open_clip-family model, with everything the runtime manifest needs."""
+
+    family: str
+    image_tower: nn.Module
+    text_tower: nn.Module
+    embed_dim: int
+    image_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    interpolation: str
+    resize_mode: str  # "squash" (resize to S×S) or "shortest" (shortest side to S, centre crop)
+    context_length: int
+    tokenizer: str  # "clip-bpe" or "hf" (tokenizer.json)
+    tokenizer_clean: str
+    score: dict[str, Any] = field(default_factory=dict)  # {"kind": "cosine"} or {"kind": "scale-bias", ...}
+    license_notice: str = ""
+
+
+def is_hf_layout(path: str | os.PathLike[str]) -> bool:
+    p = Path(path)
+    return (p.is_dir() and (p / CONFIG_NAME).is_file()) or (
+        p.suffix == ".safetensors" and (p.parent / CONFIG_NAME).is_file()
+    )
+
+
+def locate(path: str | os.PathLike[str]) -> HFSource:
+    p = Path(path)
+    if p.is_dir():
+        config, weights = p / CONFIG_NAME, p / WEIGHTS_NAME
+        if not weights.is_file():
+            found = sorted(p.glob("*.safetensors"))
+            if len(found) != 1:
+                raise ModelError(f"{p}: expected {WEIGHTS_NAME} beside {CONFIG_NAME}")
+            weights = found[0]
+    else:
+        config, weights = p.parent / CONFIG_NAME, p
+    if not config.is_file():
+        raise ModelError(f"{p}: no {CONFIG_NAME} beside the weights")
+    if not weights.is_file():
+        raise ModelError(f"{weights}: weights not found")
+    tok = config.parent / TOKENIZER_NAME
+    return HFSource(config, weights, tok if tok.is_file() else None)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable open_clip config ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("model_cfg"), dict):
+        raise ModelError(f"{path}: not an open_clip config (no model_cfg)")
+    return data
+
+
+def family_of(model_cfg: dict[str, Any]) -> str | None:
+    """``siglip``, ``mobileclip`` or None (not one of the new families)."""
+    vision = model_cfg.get("vision_cfg") or {}
+    name = str(vision.get("timm_model_name") or "")
+    if name.startswith("fastvit_mci"):
+        return FAMILY_MOBILECLIP
+    if name.startswith("vit_") and vision.get("timm_pool") == "map":
+        return FAMILY_SIGLIP
+    return None
+
+
+def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
+    """Read an HF-layout checkpoint and build both towers with its weights loaded strictly."""
+    from motis_desktop.core.models.encoders.checkpoint import load_state_dict
+
+    src = locate(path)
+    data = read_config(src.config)
+    cfg = data["model_cfg"]
+    family = family_of(cfg)
+    if family is None:
+        name = (cfg.get("vision_cfg") or {}).get("timm_model_name") or "a plain open_clip ViT"
+        raise ModelError(f"{src.config}: {name} is not a SigLIP/SigLIP2 or MobileCLIP model")
+    sd = load_state_dict(src.weights)
+    label = str(src.weights)
+    visual = {k.removeprefix("visual.trunk."): v for k, v in sd.items() if k.startswith("visual.trunk.")}
+    text = {k.removeprefix("text."): v for k, v in sd.items() if k.startswith("text.")}
+    if not visual or not text:
+        raise ModelError(f"{label}: expected visual.trunk.* and text.* weights (open_clip's custom-text layout)")
+    embed_dim = int(cfg.get("embed_dim") or 0)
+    text_cfg = _text_config(cfg.get("text_cfg") or {}, text, label)
+    if embed_dim and text_cfg.embed_dim != embed_dim:
+        raise ModelError(f"{label}: config embed_dim {embed_dim} but the text projection gives {text_cfg.embed_dim}")
+    text_tower = TextTower(text_cfg)
+    _load(text_tower, text, label, "text")
+    pre = data.get("preprocess_cfg") or {}
+    vision_cfg = cfg.get("vision_cfg") or {}
+    image_size = (
+        int(pre.get("size") or vision_cfg.get("image_size") or 224)
+        if not isinstance(pre.get("size"), list)
+        else int(pre["size"][0])
+    )
+    image_tower: nn.Module
+    if family == FAMILY_SIGLIP:
+        vcfg = _siglip_config(vision_cfg, visual, label, image_size)
+        image_tower = SigLIPVisionTower(vcfg)
+        _load(image_tower, visual, label, "image")
+        out_dim = vcfg.width
+    else:
+        try:
+            folded = fold_state_dict(visual)
+            image_tower = FastViTTower(folded)
+        except (FoldError, KeyError) as exc:
+            raise ModelError(f"{label}: not a FastViT/MCi image tower ({exc})") from None
+        _load(image_tower, folded, label, "image")
+        out_dim = image_tower.embed_dim
+    if out_dim != text_cfg.embed_dim:
+        raise ModelError(f"{label}: image tower gives {out_dim}-d vectors, text tower {text_cfg.embed_dim}-d")
+    tk = (cfg.get("text_cfg") or {}).get("tokenizer_kwargs") or {}
+    uses_hf = bool((cfg.get("text_cfg") or {}).get("hf_tokenizer_name"))
+    if uses_hf and src.tokenizer is None:
+        raise ModelError(f"{src.config.parent}: this model needs its {TOKENIZER_NAME} beside the config")
+    score: dict[str, Any] = {"kind": "cosine"}
+    if "logit_bias" in sd and "logit_scale" in sd:  # SigLIP: p = sigmoid(exp(logit_scale)·cos + logit_bias)
+        score = {
+            "kind": "scale-bias",
+            "scale": float(sd["logit_scale"].reshape(-1)[0].exp()),
+            "bias": float(sd["logit_bias"].reshape(-1)[0]),
+        }
+    mean = tuple(float(v) for v in pre.get("mean", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (0.0, 0.0, 0.0)))
+    std = tuple(float(v) for v in pre.get("std", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (1.0, 1.0, 1.0)))
+    if len(mean) != 3 or len(std) != 3 or any(s <= 0 for s in std):
+        raise ModelError(f"{src.config}: preprocess_cfg mean/std must be 3 numbers each (std positive)")
+    return OpenClipTowers(
+        family=family,
+        image_tower=image_tower.eval(),
+        text_tower=text_tower.eval(),
+        embed_dim=text_cfg.embed_dim,
+        image_size=image_size,
+        mean=(mean[0], mean[1], mean[2]),
+        std=(std[0], std[1], std[2]),
+        interpolation=str(pre.get("interpolation") or "bicubic"),
+        resize_mode=str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
+        context_length=text_cfg.context_length,
+        tokenizer="hf" if uses_hf else "clip-bpe",
+        tokenizer_clean=str(tk.get("clean") or ("canonicalize" if uses_hf else "lower")),
+        score=score,
+        license_notice=MOBILECLIP_LICENSE if family == FAMILY_MOBILECLIP else "",
+    )
+
+
+def _count(sd: dict[str, torch.Tensor], prefix: str) -> int:
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.")
+    return len({int(m.group(1)) for k in sd if (m := pattern.match(k))})
+
+
+def _stated(cfg: dict[str, Any], key: str, found: int, label: str, what: str) -> int:
+    value = cfg.get(key)
+    if value is not None and int(value) != found:
+        raise ModelError(f"{label}: the config says {what} {key} {value} but the weights have {found}")
+    return found
+
+
+def _shape(sd: dict[str, torch.Tensor], key: str, label: str) -> tuple[int, ...]:
+    if key not in sd:
+        raise ModelError(f"{label}: missing weight {key}")
+    return tuple(sd[key].shape)
+
+
+def _text_config(cfg: dict[str, Any], sd: dict[str, torch.Tensor], label: str) -> TextConfig:
+    vocab, width = _shape(sd, "token_embedding.weight", label)
+    context = _shape(sd, "positional_embedding", label)[0]
+    layers = _count(sd, "transformer.resblocks.")
+    if not layers:
+        raise ModelError(f"{label}: no text transformer blocks")
+    mlp_hidden = _shape(sd, "transformer.resblocks.0.mlp.c_fc.weight", label)[0]
+    proj_bias = "text_projection.bias" in sd
+    proj = _shape(sd, "text_projection.weight" if proj_bias else "text_projection", label)
+    embed_dim = proj[0] if proj_bias else proj[1]
+    heads = int(cfg.get("heads") or max(width // 64, 1))
+    if width % heads:
+        raise ModelError(f"{label}: text width {width} is not divisible by {heads} heads")
+    act = cfg.get("act_kwargs") or {}
+    return TextConfig(
+        context_length=_stated(cfg, "context_length", context, label, "text"),
+        vocab_size=_stated(cfg, "vocab_size", vocab, label, "text"),
+        width=_stated(cfg, "width", width, label, "text"),
+        heads=heads,
+        layers=_stated(cfg, "layers", layers, label, "text"),
+        mlp_hidden=mlp_hidden,
+        embed_dim=embed_dim,
+        causal=not cfg.get("no_causal_mask", False),
+        pool=str(cfg.get("pool_type") or "argmax"),
+        proj_bias=proj_bias,
+        gelu="quick" if cfg.get("quick_gelu") else str(act.get("approximate") or "none"),
+        eps=float((cfg.get("norm_kwargs") or {}).get("eps", 1e-5)),
+        layer_scale="transformer.resblocks.0.ls_1.gamma" in sd,
+    )
+
+
+# Heads where width // 64 is not the rule (timm names say only the family; ViT-B/L use 64-wide heads).
+_SIGLIP_HEADS = {"so400m": 16, "giant": 16, "gopt": 16}
+
+
+def _siglip_config(cfg: dict[str, Any], sd: dict[str, torch.Tensor], label: str, image_size: int) -> SigLIPVisionConfig:
+    width, _, patch, _ = _shape(sd, "patch_embed.proj.weight", label)
+    tokens = _shape(sd, "pos_embed", label)[1]
+    grid = round(tokens**0.5)
+    if grid * grid != tokens:
+        raise ModelError(f"{label}: {tokens} position embeddings do not make a square grid")
+    if "cls_token" in sd or "reg_token" in sd:
+        raise ModelError(f"{label}: a ViT with a class token is not a SigLIP image tower")
+    if grid * patch != image_size:
+        raise ModelError(f"{label}: the weights take {grid * patch}-pixel images but the config says {image_size}")
+    name = str(cfg.get("timm_model_name") or "")
+    _stated(cfg, "width", width, label, "image")
+    if cfg.get("head_width"):
+        heads = width // int(cfg["head_width"])
+    else:
+        heads = next((h for k, h in _SIGLIP_HEADS.items() if k in name), max(width // 64, 1))
+    if width % heads:
+        raise ModelError(f"{label}: image width {width} is not divisible by {heads} heads")
+    return SigLIPVisionConfig(
+        image_size=image_size,
+        patch_size=patch,
+        width=width,
+        layers=_stated(cfg, "layers", _count(sd, "blocks."), label, "image"),
+        heads=heads,
+        mlp_hidden=_shape(sd, "blocks.0.mlp.fc1.weight", label)[0],
+        pool_mlp_hidden=_shape(sd, "attn_pool.mlp.fc1.weight", label)[0],
+        layer_scale="blocks.0.ls1.gamma" in sd,
+    )
+
+
+def _load(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str) -> None:
+    own = module.state_dict()
+    for key, value in sd.items():
+        if key in own and own[key].shape != value.shape:
+            raise ModelError(
+                f"{label}: {what} weight {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
+            )
+    result = module.load_state_dict(sd, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        detail = (
+            f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
+        )
+        raise ModelError(f"{label}: {what} tower weights do not fit ({detail})")
+
+
+def towers_encoder(towers: OpenClipTowers, model_id: str, tokenizer_json: Path | None) -> Encoder:
+    """An encoder over the loaded towers, tokenizing queries as the model wants."""
+    from motis_desktop.core.images.preprocess import PreprocessConfig
+    from motis_desktop.core.models.encoders.base import Encoder
+
+    config = PreprocessConfig(towers.image_size, towers.mean, towers.std)
+    encoder = Encoder(model_id, towers.embed_dim, towers.image_tower, towers.text_tower, config, towers.context_length)
+    if towers.tokenizer == "hf":
+        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
+
+        if tokenizer_json is None:
+            raise ModelError(f"model {model_id}: its tokenizer.json is missing")
+        tokenizer = HFTokenizer(tokenizer_json, towers.context_length, towers.tokenizer_clean)
+        encoder.tokenize = lambda texts: torch.from_numpy(tokenizer(list(texts)))  # type: ignore[attr-defined]
+    return encoder

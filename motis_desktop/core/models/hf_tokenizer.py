@@ -1,0 +1,104 @@
+"""Tokenizers from a Hugging Face ``tokenizer.json`` (SigLIP/SigLIP2's Gemma SentencePiece-BPE), via ``tokenizers``.
+
+The reference is open_clip's ``HFTokenizer``: each text is first cleaned (``canonicalize`` for
+SigLIP2: ``_`` → space, ASCII punctuation removed, lower-cased, whitespace collapsed; or
+``whitespace``/``lower``), then encoded by the fast tokenizer with truncation to the context
+length and right padding with the pad id (``<pad>`` = 0 for Gemma) up to it.
+
+Special tokens (``<bos>``/``<eos>``) come from the ``tokenizer.json`` post-processor, as in
+transformers 5 (which ignores ``add_bos_token``/``add_eos_token`` in ``tokenizer_config.json``);
+the pad token is that config's ``pad_token`` (``<pad>`` if there is none).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import string
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from motis_desktop.core.errors import ModelError
+
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def _whitespace(text: str) -> str:
+    return " ".join(text.split()).strip()
+
+
+def _basic(text: str) -> str:
+    import ftfy
+
+    return html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+
+
+def canonicalize(text: str) -> str:
+    """SigLIP's text canonicalization (big_vision's, as open_clip applies it)."""
+    text = text.replace("_", " ").translate(_PUNCTUATION).lower()
+    return " ".join(text.split()).strip()
+
+
+CLEANERS: dict[str, Callable[[str], str]] = {
+    "canonicalize": lambda t: canonicalize(_basic(t)),
+    "whitespace": lambda t: _whitespace(_basic(t)),
+    "lower": lambda t: _whitespace(_basic(t)).lower(),
+    "none": lambda t: t,
+}
+
+
+class HFTokenizer:
+    """``tokenizer.json`` → int64 ``[N, context_length]`` ids, cleaned, truncated and padded."""
+
+    def __init__(self, path: str | Path, context_length: int = 64, clean: str = "canonicalize") -> None:
+        from tokenizers import Tokenizer
+
+        path = Path(path)
+        if clean not in CLEANERS:
+            raise ModelError(f"{path}: unknown text cleaning {clean!r} (known: {', '.join(CLEANERS)})")
+        try:
+            tok = Tokenizer.from_file(str(path))
+        except Exception as exc:  # tokenizers raises plain Exception subclasses
+            raise ModelError(f"{path}: not a readable tokenizer.json ({str(exc).splitlines()[0][:120]})") from None
+        config = _read_config(path.with_name("tokenizer_config.json"))
+        pad_token = config.get("pad_token") or "<pad>"
+        if isinstance(pad_token, dict):
+            pad_token = pad_token.get("content", "<pad>")
+        pad_id = tok.token_to_id(pad_token)
+        if pad_id is None:
+            raise ModelError(f"{path}: the tokenizer has no pad token {pad_token!r}")
+        tok.enable_truncation(context_length)
+        tok.enable_padding(length=context_length, pad_id=pad_id, pad_token=pad_token)
+        self._tok = tok
+        self._clean = CLEANERS[clean]
+        self.context_length = context_length
+        self.pad_id = pad_id
+        self._pad_token = pad_token
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of one cleaned text, special tokens included, without padding."""
+        self._tok.no_padding()
+        try:
+            return list(self._tok.encode(self._clean(text)).ids)
+        finally:
+            self._tok.enable_padding(length=self.context_length, pad_id=self.pad_id, pad_token=self._pad_token)
+
+    def __call__(self, texts: str | Sequence[str], context_length: int | None = None) -> np.ndarray:
+        if isinstance(texts, str):
+            texts = [texts]
+        if context_length not in (None, self.context_length):
+            raise ValueError(f"this tokenizer pads to {self.context_length} tokens, not {context_length}")
+        encodings = self._tok.encode_batch([self._clean(t) for t in texts])
+        return np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(len(texts), self.context_length)
+
+
+def _read_config(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable tokenizer settings ({exc})") from None
+    return data if isinstance(data, dict) else {}
