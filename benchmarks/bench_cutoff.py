@@ -63,7 +63,7 @@ def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> Non
             Image.fromarray(getattr(data, photo)()).convert("RGB").save(path, quality=90)
             colours[str(path)] = "photo"
     services = Services.open(tmp / f"home-{name}")
-    services.models.import_pair(*build_colour_pair(tmp / f"colour-model-{name}"), name="colour")
+    services.import_pair(*build_colour_pair(tmp / f"colour-model-{name}"), name="colour")
     services.add_folders([str(tmp / name)])
     services.index()
     extra = " + 6 scikit-image photos" if with_photos else ""
@@ -118,11 +118,11 @@ def random_clip_library(tmp: Path, photos: int) -> None:
     ckpt = tmp / "random-vitb32.safetensors"
     save_file({k: v.contiguous() for k, v in CLIP(cfg).state_dict().items()}, str(ckpt))
     services = Services.open(tmp / "home-random")
-    services.models.import_checkpoint(ckpt, "random-vitb32")
+    services.import_checkpoint(ckpt, "random-vitb32")
     services.add_folders([str(folder), str(tmp / "colours")])
     started = time.perf_counter()
     services.index()
-    total = services.store.counts(services.active_model().model_id)["indexed"]
+    total = services.counts(services.active_model().model_id)["indexed"]
     print(
         f"\n## random-weights ViT-B/32 CLIP (seed 0): {total} photos (indexed in {time.perf_counter() - started:.0f} s)"
     )

@@ -261,7 +261,7 @@ def main() -> None:
     made_s = time.perf_counter() - t
     services = Services.open(root / "home")
     image_pt, text_pt = build_colour_pair(root / "colour-model")
-    services.models.import_pair(image_pt, text_pt, "colour")
+    services.import_pair(image_pt, text_pt, "colour")
     services.add_folders([str(root / "photos")])
 
     t = time.perf_counter()

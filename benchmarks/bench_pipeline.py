@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import numpy as np
@@ -87,18 +88,22 @@ def parse_plan(text: str):
 
 def run_pipeline(home: Path, folder: Path, batch_size: int, plan) -> dict:
     from motis_desktop.core.library.indexer import Indexer
+    from motis_desktop.core.library.store import LibraryStore
+    from motis_desktop.core.paths import AppPaths
     from motis_desktop.core.services import Services
 
     for leftover in home.glob("library.sqlite3*"):
         leftover.unlink()
     shutil.rmtree(home / "cache", ignore_errors=True)
     services = Services.open(home)
-    try:
+    with ExitStack() as stack:
+        stack.callback(services.close)
         services.add_folders([str(folder)])
         encoder = services.encoder()
         torch_threads, workers = plan.torch_threads, plan.decode_workers
+        store = stack.enter_context(closing(LibraryStore(AppPaths(home).library_db)))  # the indexer, below the door
         indexer = Indexer(
-            services.store, encoder, batch_size, workers=workers, torch_threads=torch_threads, schedule=plan.schedule
+            store, encoder, batch_size, workers=workers, torch_threads=torch_threads, schedule=plan.schedule
         )
         encode_started: list[float] = []
 
@@ -120,8 +125,6 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan) -> dict:
             "photos_per_s": round(summary.encoded / elapsed, 2),
             "encode_phase_photos_per_s": round(summary.encoded / encode_s, 2),
         }
-    finally:
-        services.close()
 
 
 def run_model_alone(encoder, n: int, batch_size: int, threads: int) -> dict:
@@ -208,10 +211,10 @@ def main() -> int:
     os.environ["MOTIS_HOME"] = str(home)
     os.environ[MODE_ENV] = args.mode  # the same mode for the pipeline and the model alone, no mode measurement
     services = Services.open(home)
-    if not services.models.list():
-        services.models.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
+    if not services.installed_models():
+        services.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
     encoder = services.encoder()
-    fp32_encoder = services.models.load_encoder(services.active_model().name)
+    fp32_encoder = services.reference_encoder()
     services.close()
 
     n = len(photos)

@@ -59,7 +59,7 @@ def bench_text(services: Services, as_json: bool, threads: list[int]) -> None:
     """Text tower alone: every mode, with and without cutting ids after end-of-text, per torch thread count."""
     import torch
 
-    base = services.models.load_encoder(services.active_model().name)
+    base = services.reference_encoder()
     default = torch.get_num_threads()
     for count in threads or [default]:
         torch.set_num_threads(count)
@@ -78,7 +78,7 @@ def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> No
     """Index search alone at N (exact float32 / float16 in torch / k-means) and recall@10 against exact."""
     from bench_index import make_dataset
 
-    ids, vectors = services.store.embeddings(model_id)
+    ids, vectors = services.embeddings()
     _, near, ood = make_dataset(n, n_queries=100, seed=0)
     queries = np.concatenate([near, ood])
     truth = None
@@ -100,12 +100,10 @@ def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> No
 def bench_app_query(services: Services, model_id: str, n: int, as_json: bool) -> None:
     """The whole query in a running app: parse, text vector (cache), index, paths; misses then hits."""
     encoder = services.encoder()  # chosen mode, loaded once
-    services.search_service.index_for(model_id)  # the library's vectors, loaded once and kept
+    strategy = services.update_search_index().strategy  # the library's vectors, loaded once and kept
     services.query("warm up", limit=10)
-    services.text_cache.clear()
-    miss = timed(lambda q: services.query(q, limit=10), QUERIES)
+    miss = timed(lambda q: services.query(q, limit=10), QUERIES)  # first time: the text tower runs
     hit = timed(lambda q: services.query(q, limit=10), QUERIES)
-    strategy = services.search_service._slots[model_id].index.strategy
     common = {"n": n, "mode": encoder.mode, "truncate": encoder.truncate_text, "index": strategy}
     emit(as_json, metric="app_query", cache="miss", **common, **percentiles(miss))
     emit(as_json, metric="app_query", cache="hit", **common, **percentiles(hit))

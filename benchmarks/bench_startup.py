@@ -48,10 +48,10 @@ def make_home(root: Path) -> Path:
             cv2.imwrite(str(photos / f"{name}-{i}.jpg"), np.ascontiguousarray(img[:, :, ::-1]))
     home = root / "home"
     services = Services.open(home)
-    services.models.import_pair(*build_colour_pair(root / "model"), name="colour")
+    services.import_pair(*build_colour_pair(root / "model"), name="colour")
     services.add_folders([str(photos)])
     services.index()
-    services.search_service.index_for(services.active_model().model_id)  # the vector index exists on disk
+    services.update_search_index()  # the vector index exists on disk
     services.close()
     return home
 

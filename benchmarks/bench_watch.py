@@ -43,7 +43,7 @@ def main() -> None:
         write_photos(root, "blue", 20, size=(w, h))
         staged = write_photos(tmp_path / "card", "red", args.photos, size=(w, h))
         services = Services.open(tmp_path / "home")
-        services.models.import_pair(*build_colour_pair(tmp_path / "model"), name="colour")
+        services.import_pair(*build_colour_pair(tmp_path / "model"), name="colour")
         services.add_folders([str(root)])
         rec, stop = Recorder(), threading.Event()
         keeper = threading.Thread(target=services.watch_and_index, args=(stop, rec.run))
@@ -54,9 +54,11 @@ def main() -> None:
         found = threading.Event()
         searchable_at: list[float] = []
 
+        searcher = services.spawn()  # its own library connection, opened on the probe's thread
+
         def probe() -> None:  # polls search the way a user would, from another thread
             while not found.is_set() and not stop.is_set():
-                hits = services.search("red", k=args.photos + 50)
+                hits = searcher.query("red", args.photos + 50, cutoff=False).hits
                 if any(hit.path == str(last) for hit in hits):
                     searchable_at.append(time.perf_counter())
                     found.set()

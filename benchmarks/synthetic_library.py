@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from motis_desktop.core.library.store import EncodedFile, NewFile  # noqa: E402
+from motis_desktop.core.library.store import EncodedFile, LibraryStore, NewFile  # noqa: E402
+from motis_desktop.core.paths import AppPaths  # noqa: E402
 from motis_desktop.core.services import Services  # noqa: E402
 
 TINY_OVERRIDES = {"vision_layers": 2, "vision_width": 128, "text_layers": 2, "text_width": 128, "text_heads": 2}
@@ -33,7 +34,7 @@ def install_random_clip(services: Services, name: str, size: str, scratch: Path)
     model = CLIP(CLIPConfig.vit_b32(**({} if size == "vitb32" else TINY_OVERRIDES)))
     path = scratch / f"{name}.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    info = services.models.import_checkpoint(path, name)
+    info = services.import_checkpoint(path, name)
     path.unlink()
     services.use_model(info.name)
     return info.model_id
@@ -73,22 +74,25 @@ def build_library(services: Services, model_id: str, n: int, root: Path, seed: i
         target = sub / f"p{i:07d}.jpg"
         if not target.exists():
             os.link(sources[i % len(sources)], target)
-    folder = services.store.add_folder(str(photos))
+    (folder,) = services.add_folders([str(photos)])
     stat = sources[0].stat()
     new = [
         NewFile(folder.id, str(photos / f"d{i // per_dir:04d}" / f"p{i:07d}.jpg"), stat.st_size, stat.st_mtime_ns)
         for i in range(n)
     ]
-    services.store.apply_scan(new, [], [], [])
-    ids = [r.id for r in services.store.files(folder.id)]
-    vectors, _, _ = make_dataset(len(ids), n_queries=2, seed=seed)
-    for start in range(0, len(ids), 5000):
-        batch = [
-            EncodedFile(fid, stat.st_size, stat.st_mtime_ns, f"h{fid}", vectors[start + j])
-            for j, fid in enumerate(ids[start : start + 5000])
-        ]
-        services.store.commit_batch(model_id, batch, [], [])
-    services.config.set("library_folders", [str(photos)])
+    store = LibraryStore(AppPaths(services.home).library_db)  # synthetic scan and vectors, below the door
+    try:
+        store.apply_scan(new, [], [], [])
+        ids = [r.id for r in store.files(folder.id)]
+        vectors, _, _ = make_dataset(len(ids), n_queries=2, seed=seed)
+        for start in range(0, len(ids), 5000):
+            batch = [
+                EncodedFile(fid, stat.st_size, stat.st_mtime_ns, f"h{fid}", vectors[start + j])
+                for j, fid in enumerate(ids[start : start + 5000])
+            ]
+            store.commit_batch(model_id, batch, [], [])
+    finally:
+        store.close()
     return time.perf_counter() - started
 
 

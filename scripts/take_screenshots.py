@@ -69,7 +69,7 @@ def main() -> None:
         chelsea = Image.fromarray(data.chelsea()).convert("RGB").resize((1353, 900), Image.LANCZOS)
         pillow_heif.from_pillow(chelsea).save(photos / "chelsea.heic", format="HEIF", quality=90)
         services = Services.open(tmp_path / "home")
-        services.models.import_pair(*build_colour_pair(tmp_path / "model"), name="colour-demo")
+        services.import_pair(*build_colour_pair(tmp_path / "model"), name="colour-demo")
         app = QApplication.instance() or QApplication([])
         window = MainWindow(services)
         window.resize(1200, 780)

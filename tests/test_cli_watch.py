@@ -19,7 +19,7 @@ from motis_desktop.core.services import Services
 
 def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_path: Path) -> None:
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
     services.close()
     proc = subprocess.Popen(

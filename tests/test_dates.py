@@ -80,20 +80,25 @@ def test_migration_from_v2_keeps_every_embedding_and_backfills_dates(home: Path,
     make_colour_folder(photos, per_colour=2)
     dated = write_photo_with_date(photos / "dated.jpg", COLOURS["blue"], STAMP)
     services = Services.open(home)
-    info = services.models.import_pair(*colour_pair, name="colour")
+    info = services.import_pair(*colour_pair, name="colour")
     services.close()
     vectors = _v2_library(home / "library.sqlite3", photos, info.model_id, np.random.default_rng(0))
 
     services = Services.open(home)
     try:
-        assert services.store._query("PRAGMA user_version")[0][0] == store_module.SCHEMA_VERSION
-        kept = {fid: bytes(blob) for fid, blob in services.store._query("SELECT file_id, vector FROM embeddings")}
+        services.open_library()  # migrates
+        conn = sqlite3.connect(home / "library.sqlite3")
+        try:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
+            kept = {fid: bytes(blob) for fid, blob in conn.execute("SELECT file_id, vector FROM embeddings")}
+        finally:
+            conn.close()
         assert kept == vectors
         summary = services.index()
         assert (summary.encoded, summary.unchanged) == (0, len(vectors))  # nothing re-encoded
-        fid = services.store.file_id(dated)
-        assert services.store.dates([fid])[fid].source == "exif"
-        assert services.store.dates([fid])[fid].taken_at == WHEN
+        fid = next(r.id for r in services.files() if r.path == str(dated))
+        assert services.photo_dates([fid])[fid].source == "exif"
+        assert services.photo_dates([fid])[fid].taken_at == WHEN
     finally:
         services.close()
 

@@ -28,16 +28,22 @@ from motis_desktop.core.library.decode_pool import (
 )
 from motis_desktop.core.library.indexer import Indexer, Progress, plan_threads
 from motis_desktop.core.library.journal import DecodeJournal
-from motis_desktop.core.library.store import NewFile
+from motis_desktop.core.library.store import LibraryStore, NewFile
+from motis_desktop.core.paths import AppPaths
 from motis_desktop.core.services import Services
 
 
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     svc = Services.open(home)
-    svc.models.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="colour")
     yield svc
     svc.close()
+
+
+def _store(services: Services) -> LibraryStore:
+    """A second connection to the home's library, for testing the indexer below the door."""
+    return LibraryStore(AppPaths(services.home).library_db)
 
 
 def _photos(root: Path, n: int) -> list[Path]:
@@ -136,12 +142,12 @@ def test_journal_names_the_crashing_thread(tmp_path: Path) -> None:
 def test_suspects_are_decoded_one_at_a_time_first(services: Services, tmp_path: Path) -> None:
     photos = _photos(tmp_path, 5)
     services.add_folders([str(tmp_path)])
-    folder_id = services.store.folders()[0].id
-    services.store.apply_scan(
-        [NewFile(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], []
-    )
-    ids = {r.path: r.id for r in services.store.files()}
-    journal = services.paths.library_db.parent / "decoding.journal"
+    store = _store(services)  # scanned but not yet decoded: what a crash leaves behind
+    folder_id = store.folders()[0].id
+    store.apply_scan([NewFile(folder_id, str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in photos], [], [], [])
+    store.close()
+    ids = {r.path: r.id for r in services.files()}
+    journal = services.home / "decoding.journal"
     suspects = [ids[str(photos[3])], ids[str(photos[1])]]
     journal.write_text("".join(f"+{fid} {n}\n" for n, fid in enumerate(suspects, 1)))
     journal.with_name(journal.name + ".crash").write_text("Fatal Python error: Segmentation fault\n")
@@ -163,9 +169,8 @@ def test_fuzzed_images_never_stop_the_indexer(services: Services, tmp_path: Path
     written = write_mutant_folder(tmp_path / "fuzz", per_format=60, seed=11)
     services.add_folders([str(tmp_path / "fuzz")])
     summary = services.index(batch_size=32)
-    records = {r.path: r for r in services.store.files()}
-    model_id = services.active_model().model_id
-    embedded = set(services.store.embedded_ids(model_id))
+    records = {r.path: r for r in services.files()}
+    embedded = set(services.embeddings()[0].tolist())
     failed = {p for p, r in records.items() if r.error}
     encoded = {p for p, r in records.items() if r.id in embedded}
     assert set(records) == set(written)
@@ -299,7 +304,7 @@ def test_alternate_schedule_starts_no_decode_while_the_model_runs(
         return out
 
     monkeypatch.setattr(encoder, "encode_images", encode)
-    indexer = Indexer(services.store, encoder, batch_size=3, workers=2, torch_threads=1, schedule="alternate")
+    indexer = Indexer(_store(services), encoder, batch_size=3, workers=2, torch_threads=1, schedule="alternate")
     real_begin = indexer.journal.begin
     monkeypatch.setattr(
         indexer.journal, "begin", lambda fid, thread=0: events.append("start") or real_begin(fid, thread)

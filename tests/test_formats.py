@@ -133,11 +133,11 @@ def test_indexed_and_found_like_any_jpeg(tmp_path: Path, home: Path, colour_pair
     write_photos(tmp_path / "lib", "blue", 5)
     services = Services.open(home)
     try:
-        services.models.import_pair(*colour_pair, name="colour")
+        services.import_pair(*colour_pair, name="colour")
         services.add_folders([str(tmp_path / "lib")])
         summary = services.index()
         assert (summary.encoded, summary.skipped) == (8, [])
-        top = {h.path for h in services.search("red", k=3)}
+        top = {h.path for h in services.query("red", 3, cutoff=False).hits}
         assert top == {str(p) for p in made}
     finally:
         services.close()

@@ -307,7 +307,7 @@ def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> Non
     qtbot.mouseClick(cancel_button, Qt.MouseButton.LeftButton)  # the user presses Cancel
     dialog.wait()
     qtbot.waitUntil(lambda: dialog.download_button.isEnabled(), timeout=10_000)
-    assert services.models.list() == []
+    assert services.installed_models() == []
     assert not list(home.rglob("*.part"))
     assert win.model_state == "missing"
     assert not hasattr(dialog, "error_box")

@@ -23,7 +23,7 @@ def indexed_home(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
     dated = write_photo_with_date(tmp_path / "photos" / "dated_red.jpg", COLOURS["red"], "2021:08:15 12:30:00")
     colours[str(dated)] = "red"
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(tmp_path / "photos")])
     services.index()
     services.close()

@@ -19,7 +19,7 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     svc = Services.open(home)
-    svc.models.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="colour")
     yield svc
     svc.close()
 
@@ -63,7 +63,7 @@ def test_vanished_between_scan_and_decode(services: Services, tmp_path: Path) ->
     assert [(Path(s.path).name, s.reason) for s in summary.skipped] == [
         ("red_002.png", "file vanished before it could be read")
     ]
-    assert services.store.counts(services.active_model().model_id)["files"] == 5
+    assert services.counts(services.active_model().model_id)["files"] == 5
 
 
 def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path
     assert second.encoded == 32
     assert second.unchanged == 8
     assert not second.cancelled
-    ids, vectors = services.store.embeddings(services.active_model().model_id)
+    ids, vectors = services.embeddings()
     assert len(ids) == len(set(ids.tolist())) == 40
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
@@ -107,7 +107,7 @@ def test_file_growing_after_scan_is_stored_as_read(services: Services, tmp_path:
                 fh.write(b"\0" * 10)
 
     assert services.index(progress=grow).encoded == 1
-    stored = services.store.files()[0]
+    stored = services.files()[0]
     assert stored.size == len(original) + 10 == path.stat().st_size
     assert services.index().encoded == 0
     path.write_bytes(original)

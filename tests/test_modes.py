@@ -157,7 +157,7 @@ def tiny_services(home: Path, tiny_clip: CLIP, tmp_path: Path, monkeypatch: pyte
     path = tmp_path / "tiny.safetensors"
     save_file({k: v.contiguous() for k, v in tiny_clip.state_dict().items()}, str(path))
     services = Services.open(home)
-    services.models.import_checkpoint(path, "tiny")
+    services.import_checkpoint(path, "tiny")
     yield services
     services.close()
 
@@ -180,10 +180,10 @@ def test_choice_is_measured_once_and_cached_in_the_home(
     calls = _count_measurements(monkeypatch)
     encoder = tiny_services.encoder()
     info = tiny_services.active_model()
-    cached = json.loads((tiny_services.paths.cache_dir / "modes" / f"{info.model_id}.json").read_text())
+    cached = json.loads((tiny_services.cache_dir("modes") / f"{info.model_id}.json").read_text())
     assert encoder.mode == cached["mode"]
     assert {r["mode"] for r in cached["results"]} == {"fp32", "bf16", "int8"}
-    fresh = Services.open(tiny_services.paths.home)
+    fresh = Services.open(tiny_services.home)
     try:
         assert fresh.encoder().mode == cached["mode"]
     finally:
@@ -196,12 +196,12 @@ def test_choice_from_another_machine_is_measured_again(
 ) -> None:
     tiny_services.encoder()
     info = tiny_services.active_model()
-    path = tiny_services.paths.cache_dir / "modes" / f"{info.model_id}.json"
+    path = tiny_services.cache_dir("modes") / f"{info.model_id}.json"
     data = json.loads(path.read_text())
     data["fingerprint"]["cpu"] = "some other CPU"
     path.write_text(json.dumps(data))
     calls = _count_measurements(monkeypatch)
-    fresh = Services.open(tiny_services.paths.home)
+    fresh = Services.open(tiny_services.home)
     try:
         fresh.encoder()
     finally:
@@ -211,7 +211,7 @@ def test_choice_from_another_machine_is_measured_again(
 
 def test_damaged_choice_file_is_measured_again(tiny_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     info = tiny_services.active_model()
-    path = tiny_services.paths.cache_dir / "modes" / f"{info.model_id}.json"
+    path = tiny_services.cache_dir("modes") / f"{info.model_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
     calls = _count_measurements(monkeypatch)
@@ -227,7 +227,7 @@ def test_environment_forces_a_mode_without_measuring(tiny_services: Services, mo
 
 
 def test_cli_bench_prints_the_table_and_caches(tiny_services: Services) -> None:
-    home = tiny_services.paths.home
+    home = tiny_services.home
     out = cli_json("models", "bench", "tiny", "--json", home=home)
     assert [r["mode"] for r in out["results"]] == ["fp32", "bf16", "int8"]
     assert out["mode"] in {r["mode"] for r in out["results"] if r["faithful"]}

@@ -83,7 +83,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
     save(text_photo(["Platform 9"], background=WHITE, angle=15), photos / "trips" / "station.jpg")
     save(text_photo(["Café Zürich"], background=YELLOW, font_name="DejaVuSans.ttf"), photos / "trips" / "cafe.jpg")
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(photos)])
     progress: list = []
     summary = services.index(read_text=True, progress=progress.append)

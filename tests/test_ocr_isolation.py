@@ -31,7 +31,7 @@ def _png_bomb(path: Path, side: int = 60_000) -> Path:
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     yield services
     services.close()
 

@@ -130,7 +130,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
         path = write_photo_with_date(photos / "dated" / name, COLOURS[colour], stamp)
         colours[str(path)] = colour
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(photos)])
     services.index()
     yield {"services": services, "home": home, "photos": photos, "colours": colours}

@@ -68,18 +68,27 @@ def test_cached_vector_is_read_only() -> None:
         vector[0] = 1.0
 
 
-def test_services_search_reuses_the_text_vector(home: Path, colour_pair, tmp_path: Path) -> None:
+def test_services_search_reuses_the_text_vector(
+    home: Path, colour_pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     services = Services.open(home)
     try:
-        services.models.import_pair(*colour_pair, name="colour")
+        services.import_pair(*colour_pair, name="colour")
         make_colour_folder(tmp_path / "photos", per_colour=2)
         services.add_folders([str(tmp_path / "photos")])
         services.index()
-        first = services.search("red", k=3)
-        services.set_index_strategy("kmeans")  # a new search service keeps the same cache
-        second = services.search("red", k=3)
-        assert (services.text_cache.misses, services.text_cache.hits) == (1, 1)
+        encoder = services.encoder()
+        texts: list[str] = []
+        real = encoder.encode_queries
+        monkeypatch.setattr(encoder, "encode_queries", lambda batch: texts.extend(batch) or real(batch))
+        first = services.query("red", 3, cutoff=False).hits
+        services.set_index_strategy("kmeans")  # another index; the same text-vector cache
+        second = services.query("red", 3, cutoff=False).hits
+        third = services.query("red", 3, cutoff=False, strategy="annoy").hits  # this call only
+        assert texts == ["red"]  # the text tower ran once
         assert [h.path for h in first] == [h.path for h in second]
+        assert [h.path for h in first][:2] == [h.path for h in third][:2]  # the two red photos (annoy: approximate)
+        assert services.update_search_index().strategy == "kmeans"
     finally:
         services.close()
 

@@ -22,7 +22,7 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair, tmp_path: Path) -> Services:
     svc = Services.open(home)
-    svc.models.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="colour")
     make_colour_folder(tmp_path / "photos", per_colour=3)
     svc.add_folders([str(tmp_path / "photos")])
     svc.index()
@@ -55,7 +55,7 @@ def _in_process(services: Services, argv: list[str]) -> tuple[int, str, str]:
 def test_service_answers_like_an_in_process_search(services: Services) -> None:
     expected = _in_process(services, ["red", "-k", "3"])
     with running(services):
-        reply = server.forward_search(services.paths.home, ["red", "-k", "3"])
+        reply = server.forward_search(services.home, ["red", "-k", "3"])
     assert reply == expected
     assert reply[1].count("red_") == 3
 
@@ -77,7 +77,7 @@ def test_socket_is_private_to_the_user(services: Services) -> None:
 def test_other_users_get_no_answer(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server, "_peer_uid", lambda conn: os.getuid() + 1)
     with running(services) as service:
-        assert server.forward_search(services.paths.home, ["red"]) is None
+        assert server.forward_search(services.home, ["red"]) is None
     assert service.served == 0
 
 
@@ -86,13 +86,13 @@ def test_no_service_means_search_in_process(home: Path) -> None:
 
 
 def test_stale_socket_is_ignored_and_replaced(services: Services) -> None:
-    path = server.socket_path(services.paths.home)
+    path = server.socket_path(services.home)
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(str(path))  # bound, never listening: what a killed service leaves behind
     stale.close()
-    assert server.forward_search(services.paths.home, ["red"]) is None
+    assert server.forward_search(services.home, ["red"]) is None
     with running(services):
-        assert server.forward_search(services.paths.home, ["red", "-k", "1"])[0] == 0
+        assert server.forward_search(services.home, ["red", "-k", "1"])[0] == 0
 
 
 def test_second_service_for_the_same_home_is_refused(services: Services) -> None:

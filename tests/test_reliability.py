@@ -55,14 +55,14 @@ def test_hostile_corpus(home: Path, tmp_path: Path, colour_pair) -> None:
     bad, good = make_hostile_corpus(root, tmp_path / "outside")
     before = fingerprint(root)
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(root)])
     first = services.index()  # a hang fails through pytest-timeout
     skipped = {s.path: s.reason for s in first.skipped}
     assert set(skipped) == set(bad), set(skipped) ^ set(bad)
     for path, word in bad.items():
         assert word.lower() in skipped[path].lower(), (path, skipped[path])
-    indexed = {r.path for r in services.store.files() if r.error is None}
+    indexed = {r.path for r in services.files() if r.error is None}
     assert indexed == good
     assert first.encoded == len(good)
 
@@ -108,7 +108,7 @@ def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Pa
     torch.jit.script(_SpatialImageTower()).save(str(tmp_path / "image.pt"))
     torch.jit.script(_ConstantTextTower()).save(str(tmp_path / "text.pt"))
     services = Services.open(home)
-    services.models.import_pair(tmp_path / "image.pt", tmp_path / "text.pt", "spatial")
+    services.import_pair(tmp_path / "image.pt", tmp_path / "text.pt", "spatial")
     make_hostile_corpus(tmp_path / "lib", tmp_path / "outside")
     photos = tmp_path / "orient"
     photos.mkdir()
@@ -117,8 +117,9 @@ def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Pa
     Image.fromarray(_asymmetric()).transpose(Image.ROTATE_180).save(photos / "rotated_no_exif.jpg", quality=95)
     services.add_folders([str(photos)])
     assert services.index().encoded == 9
-    model_id = services.active_model().model_id
-    vectors = {Path(r.path).name: services.store.embedding_of(r.id, model_id) for r in services.store.files()}
+    ids, stored = services.embeddings()
+    by_id = dict(zip(ids.tolist(), stored, strict=True))
+    vectors = {Path(r.path).name: by_id[r.id] for r in services.files()}
     upright = vectors["orientation_1.jpg"]
     sims = {name: float(v @ upright) for name, v in vectors.items()}
     wrong = sims.pop("rotated_no_exif.jpg")

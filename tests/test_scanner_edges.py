@@ -29,10 +29,10 @@ def test_links_to_the_library_or_above_it_are_not_followed(home: Path, tmp_path:
     (own / "me").symlink_to(".")
     (own / "friend").symlink_to("../friend")  # a folder beside the library: followed
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(own)])
     summary = services.index()
-    indexed = sorted(r.path for r in services.store.files())
+    indexed = sorted(r.path for r in services.files())
     assert indexed == [str(own / "a.jpg"), str(own / "b.jpg"), str(own / "friend" / "c.jpg")]
     skipped = {s.path: s.reason for s in summary.skipped}
     assert skipped[str(own / "up")] == f"link to {tmp_path}, a folder that contains {own}: not followed " + (

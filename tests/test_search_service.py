@@ -13,13 +13,14 @@ from helpers.cli import cli_json, import_colour_model, run_cli
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.services import Services
+from motis_desktop.core.paths import AppPaths
+from motis_desktop.core.services import IndexState, Services
 
 
 @pytest.fixture
 def services(home: Path, colour_pair, tmp_path: Path) -> Services:
     svc = Services.open(home)
-    svc.models.import_pair(*colour_pair, name="colour")
+    svc.import_pair(*colour_pair, name="colour")
     make_colour_folder(tmp_path / "photos", per_colour=4)
     svc.add_folders([str(tmp_path / "photos")])
     svc.index()
@@ -30,35 +31,33 @@ def services(home: Path, colour_pair, tmp_path: Path) -> Services:
 @pytest.mark.parametrize("strategy", ["exact", "kmeans", "annoy"])
 def test_index_persists_and_catches_up(services: Services, tmp_path: Path, strategy: str) -> None:
     services.set_index_strategy(strategy)
-    assert len(services.search("red", k=4)) == 4
+    assert len(services.query("red", 4, cutoff=False).hits) == 4
     model_id = services.active_model().model_id
-    files = sorted((services.paths.cache_dir / "indexes").glob(f"{model_id}.{strategy}.idx"))
+    files = sorted((services.cache_dir("indexes")).glob(f"{model_id}.{strategy}.idx"))
     assert len(files) == 1
     # New photos after the index was saved: a fresh process (new Services) finds them.
     for i in range(3):
         write_image(tmp_path / "photos" / f"new_red_{i}.png", colour_image(COLOURS["red"], 64, 64, 900 + i))
     services.index()
-    fresh = Services.open(services.paths.home)
+    fresh = Services.open(services.home)
     try:
-        paths = {Path(h.path).name for h in fresh.search("red", k=7)}
+        paths = {Path(h.path).name for h in fresh.query("red", 7, cutoff=False).hits}
         assert {f"new_red_{i}.png" for i in range(3)} <= paths
-        loaded = fresh.search_service._slots[model_id].index
-        assert loaded.strategy == strategy
-        assert len(loaded) == 27
+        assert fresh.update_search_index() == IndexState(strategy, 27)
     finally:
         fresh.close()
 
 
 def test_damaged_index_file_is_rebuilt_and_logged(services: Services, caplog: pytest.LogCaptureFixture) -> None:
     services.set_index_strategy("kmeans")
-    expected = [h.path for h in services.search("blue", k=4)]
+    expected = [h.path for h in services.query("blue", 4, cutoff=False).hits]
     model_id = services.active_model().model_id
-    path = services.paths.cache_dir / "indexes" / f"{model_id}.kmeans.idx"
+    path = services.cache_dir("indexes") / f"{model_id}.kmeans.idx"
     path.write_bytes(path.read_bytes()[:1000])  # truncated
-    fresh = Services.open(services.paths.home)
+    fresh = Services.open(services.home)
     try:
         with caplog.at_level(logging.WARNING):
-            assert [h.path for h in fresh.search("blue", k=4)] == expected
+            assert [h.path for h in fresh.query("blue", 4, cutoff=False).hits] == expected
         assert "rebuilding vector index" in caplog.text
         assert "truncated" in caplog.text
     finally:
@@ -106,12 +105,11 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
 
 
 def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: Path) -> None:
-    import time
-
     from motis_desktop.core.search.service import SearchService
 
     model_id = services.active_model().model_id
-    service = SearchService(services.store, services.paths.cache_dir / "indexes", "annoy", background=True)
+    store = LibraryStore(AppPaths(services.home).library_db)
+    service = SearchService(store, services.cache_dir("indexes"), "annoy", background=True)
     first = service.index_for(model_id)
     assert first.strategy == "annoy"
     assert len(first._main_ids) == 24
@@ -120,9 +118,9 @@ def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: P
     services.index()
     during = service.index_for(model_id)  # serves at once (old forest + delta) and starts the rebuild
     assert len(during) == 144
-    while service._slots[model_id].rebuilding:  # the rebuild thread clears it when done (pytest-timeout bounds)
-        time.sleep(0.01)
+    service.wait_for_rebuilds()  # pytest-timeout bounds it
     rebuilt = service.index_for(model_id)
     assert len(rebuilt._main_ids) == 144
     assert len(rebuilt._delta) == 0
     assert len(service.search_vector(model_id, np.ones((1, 512), np.float32), k=200)) == 144
+    store.close()

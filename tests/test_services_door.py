@@ -60,7 +60,7 @@ def test_a_new_model_becomes_active_only_when_none_is(home: Path, colour_pair) -
     services.import_pair(*colour_pair, name="first")
     services.import_pair(*colour_pair, name="second")
     assert services.active_model().name == "first"
-    assert services.config.get("active_model") == "first"
+    assert services.settings()["active_model"] == "first"
 
 
 def test_cli_follows_the_same_activation_rule(home: Path, colour_pair) -> None:

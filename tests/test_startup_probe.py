@@ -34,7 +34,7 @@ def test_probe_search_types_the_query_and_reports_the_results(home: Path, tmp_pa
         for i in range(3):
             cv2.imwrite(str(photos / f"{name}-{i}.png"), np.full((48, 64, 3), bgr, np.uint8))
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(photos)])
     services.index()
     services.close()

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers.watching import Recorder, write_photos
 
@@ -18,9 +19,14 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair) -> Iterator[Services]:
     s = Services.open(home)
-    s.models.import_pair(*colour_pair, name="colour")
+    s.import_pair(*colour_pair, name="colour")
     yield s
     s.close()
+
+
+def _vectors(services: Services) -> dict[int, np.ndarray]:
+    ids, vectors = services.embeddings()
+    return dict(zip(ids.tolist(), vectors, strict=True))
 
 
 @pytest.fixture
@@ -54,24 +60,23 @@ def test_copy_of_50_photos_is_one_run_and_searchable(kept, tmp_path: Path) -> No
     rec.wait(lambda: sum(r.encoded for r in rec.runs[1:]) >= 50)
     assert len(rec.runs) == 2  # start-up + exactly one run for the whole copy
     assert rec.runs[1].encoded == 50
-    hits = services.search("red", k=50)
+    hits = services.query("red", 50, cutoff=False).hits
     assert {os.path.basename(h.path) for h in hits} == {p.name for p in staged}
 
 
 def test_delete_and_rename_keep_the_renamed_embedding(kept) -> None:
     services, root, rec = kept
-    model_id = services.active_model().model_id
-    before = {r.path: r for r in services.store.files()}
+    before = {r.path: r for r in services.files()}
     old = str(root / "blue_0000.jpg")
-    vector = services.store.embedding_of(before[old].id, model_id)
+    vector = _vectors(services)[before[old].id]
     for i in (1, 2, 3):
         (root / f"blue_{i:04d}.jpg").unlink()
     os.rename(old, root / "renamed.jpg")
     rec.wait(lambda: sum(r.removed for r in rec.runs[1:]) == 3 and sum(r.renamed for r in rec.runs[1:]) == 1)
     assert sum(r.encoded for r in rec.runs[1:]) == 0
-    after = {r.path: r for r in services.store.files()}
+    after = {r.path: r for r in services.files()}
     assert after[str(root / "renamed.jpg")].id == before[old].id
-    assert (services.store.embedding_of(before[old].id, model_id) == vector).all()
+    assert (_vectors(services)[before[old].id] == vector).all()
     assert len(after) == 3
 
 
@@ -82,7 +87,7 @@ def test_folder_unplugged_and_back_is_not_re_encoded(kept, tmp_path: Path) -> No
     rec.wait(lambda: (str(root), False) in rec.status)
     report = services.folder_reports()[0]
     assert (report.online, report.photos) == (False, 6)  # kept while offline
-    assert len(services.store.embedding_ids(services.active_model().model_id)) == 6
+    assert len(services.embeddings()[0]) == 6
     os.rename(away, root)
     rec.wait(lambda: rec.status[-1] == (str(root), True))
     runs_when_back = len(rec.runs)

@@ -205,8 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(user_message(exc))
     except OSError as exc:
         return _fail(_os_error(exc))
-    if services.recovery:
-        print(f"motis: warning: {services.recovery}", file=sys.stderr)
+    notice = services.recovery_notice()
+    if notice:
+        print(f"motis: warning: {notice}", file=sys.stderr)
     try:
         return _handlers()[args.command](services, args)
     except MotisError as exc:

@@ -188,7 +188,7 @@ class _State:
         from motis_desktop.core.models.colour import build_colour_pair
 
         image_pt, text_pt = build_colour_pair(self.root / "colour-model")
-        info = self.services.models.import_pair(image_pt, text_pt, "selftest-colour")
+        info = self.services.import_pair(image_pt, text_pt, "selftest-colour")
         self.services.use_model(info.name)
         return f"built and imported ({info.embed_dim}-d TorchScript pair)"
 
@@ -243,7 +243,7 @@ class _State:
         per_colour = len(self.expected) // len(COLOURS)
         for strategy in STRATEGIES:
             for colour in COLOURS:
-                hits = self.services.search(colour, per_colour, strategy=strategy)
+                hits = self.services.query(colour, per_colour, cutoff=False, strategy=strategy).hits
                 found = [self.expected.get(h.path, "?") for h in hits]
                 _expect(
                     found == [colour] * per_colour,
@@ -302,12 +302,13 @@ class _State:
             convert_mobile_torchscript(src, dst)  # always, also where this torch could run the file as it is
             _expect(not needs_conversion(dst), f"the converted {role} tower still holds XNNPACK ops")
             converted.append(dst)
-        info = self.services.models.import_pair(converted[0], converted[1], "selftest-seed")
+        info = self.services.import_pair(converted[0], converted[1], "selftest-seed")
         summary = self.services.index(info.name, batch_size=4)
         _expect(summary.encoded == len(self.expected), f"the seed pair encoded {summary.encoded} photos")
         per_colour = len(self.expected) // len(COLOURS)
         for colour in COLOURS:
-            found = [self.expected.get(h.path, "?") for h in self.services.search(colour, per_colour, info.name)]
+            hits = self.services.query(colour, per_colour, cutoff=False, model=info.name).hits
+            found = [self.expected.get(h.path, "?") for h in hits]
             _expect(
                 found == [colour] * per_colour,
                 f"search for {colour!r} with the converted seed pair returned {found}",
@@ -325,10 +326,10 @@ class _State:
         torch.manual_seed(0)
         checkpoint = self.root / "tiny-clip.safetensors"
         save_file({k: v.contiguous() for k, v in CLIP(config).state_dict().items()}, str(checkpoint))
-        models = self.services.models
-        eager = models.load_encoder(models.import_checkpoint(checkpoint, "selftest-clip").name)
-        image_pt, text_pt = models.export_pair("selftest-clip", self.root / "exported")
-        scripted = models.load_encoder(models.import_pair(image_pt, text_pt, "selftest-clip-ts").name)
+        services = self.services
+        eager = services.reference_encoder(services.import_checkpoint(checkpoint, "selftest-clip").name)
+        image_pt, text_pt = services.export_model("selftest-clip", self.root / "exported")
+        scripted = services.reference_encoder(services.import_pair(image_pt, text_pt, "selftest-clip-ts").name)
         photo = next(iter(self.expected))
         batch = preprocess_file(photo, eager.preprocess_config)[None]
         pairs = (

@@ -192,8 +192,7 @@ class LibrarySnapshot:
 def library_snapshot(services: Services) -> LibrarySnapshot:
     """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
     rows = gallery_rows(services)
-    recovery, services.recovery = services.recovery, None
-    return LibrarySnapshot(rows, [f.path for f in services.folders()], recovery)
+    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice())
 
 
 @dataclass(frozen=True)

@@ -120,9 +120,11 @@ def fused_query(
     allowed: np.ndarray | None,
     text_cache: TextVectorCache | None,
     signals: tuple[str, ...] = ("meaning", "text", "name"),
+    strategy: str | None = None,
 ) -> QueryResult:
     """Run ``query`` ranking by the fused ``signals`` (see the module's docstring); ``allowed``: the ids the
-    folder/date filters let through (None: all). ``signals`` chooses a subset (benchmarks compare them)."""
+    folder/date filters let through (None: all). ``signals`` chooses a subset (benchmarks compare them);
+    ``strategy`` names the vector index for this call."""
     model_id = encoder.model_id
     texts = TextStore(store)
     for phrase in query.text_phrases:
@@ -135,7 +137,7 @@ def fused_query(
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
-    all_ids = service.index_for(model_id).ids() if allowed is None else allowed
+    all_ids = service.index_for(model_id, strategy).ids() if allowed is None else allowed
     candidates = max(len(all_ids) - len(exclude), 0)
     wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
 
@@ -143,9 +145,9 @@ def fused_query(
     cut = None
     if vector is not None:
         depth = max(MEANING_DEPTH, wanted)
-        ranked = service.run_query(model_id, vector, depth, False, allowed, exclude)
+        ranked = service.run_query(model_id, vector, depth, False, allowed, exclude, strategy=strategy)
         meaning = [(h.file_id, h.score) for h in ranked.hits]
-        cut = service.cutoff_for(model_id, vector) if cutoff else None
+        cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
 
     qwords = query_words(query)
 

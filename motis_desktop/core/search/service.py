@@ -1,6 +1,7 @@
 """Search over stored embeddings with a persisted, incrementally updated vector index.
 
-``SearchService`` keeps one index per model id. On first use it loads the
+``SearchService`` keeps one index per model id and strategy (a call may name a strategy other than the
+default; its index is kept too, never built for one call). On first use it loads the
 index file from ``index_dir`` (verified; a damaged, truncated or mismatched
 file is logged and the index rebuilt from the embeddings in the library),
 then catches up with the library: vectors written since the version the index
@@ -18,17 +19,12 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
-from motis_desktop.core.search.text_cache import TextVectorCache
-
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -112,38 +108,38 @@ class SearchService:
         index_dir: Path | None = None,
         strategy: str = "auto",
         background: bool = False,
-        text_cache: TextVectorCache | None = None,
     ) -> None:
         self.store = store
         self.index_dir = index_dir
-        self.strategy = strategy
+        self.strategy = strategy  # the default; a call may name another (each strategy keeps its own index)
         self.background = background
-        self.text_cache = text_cache if text_cache is not None else TextVectorCache()
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[tuple[str, str], _Slot] = {}  # (model id, strategy asked for) -> index
         self._backgrounds: dict[str, tuple[int, np.ndarray]] = {}  # model id -> (library count, sample vectors)
         self._scores: dict[str, dict] = {}  # model id -> its manifest's score (cut-off rule per family)
         self._lock = threading.RLock()
+        self._rebuilds: list[threading.Thread] = []  # background rebuilds started (see wait_for_rebuilds)
 
     # -- index lifecycle ---------------------------------------------------------
 
-    def index_for(self, model_id: str) -> VectorIndex:
-        """The up-to-date index of ``model_id``'s embeddings."""
+    def index_for(self, model_id: str, strategy: str | None = None) -> VectorIndex:
+        """The up-to-date index of ``model_id``'s embeddings (``strategy``: this call's choice, else the default)."""
+        choice = strategy or self.strategy
         with self._lock:
             version = self.store.version()
-            slot = self._slots.get(model_id)
+            slot = self._slots.get((model_id, choice))
             if slot is None:
-                slot = self._slots[model_id] = self._open(model_id, version)
+                slot = self._slots[(model_id, choice)] = self._open(model_id, choice, version)
             if slot.version != version:
                 self._catch_up(model_id, slot, version)
-            if not slot.rebuilding and self._wants_rebuild(slot.index):
-                self._rebuild(model_id, slot)
+            if not slot.rebuilding and self._wants_rebuild(slot.index, choice):
+                self._rebuild(model_id, slot, choice)
             return slot.index
 
     def _path(self, model_id: str, strategy: str) -> Path | None:
         return self.index_dir / f"{model_id}.{strategy}.idx" if self.index_dir else None
 
-    def _open(self, model_id: str, version: int) -> _Slot:
-        strategy = resolve_strategy(self.strategy, len(self.store.embedding_ids(model_id)))
+    def _open(self, model_id: str, choice: str, version: int) -> _Slot:
+        strategy = resolve_strategy(choice, len(self.store.embedding_ids(model_id)))
         path = self._path(model_id, strategy)
         if path is not None and path.exists():
             try:
@@ -173,11 +169,11 @@ class SearchService:
         slot.version = version
         self._save(model_id, slot.index, version)
 
-    def _wants_rebuild(self, index: VectorIndex) -> bool:
-        wanted = resolve_strategy(self.strategy, len(index))
+    def _wants_rebuild(self, index: VectorIndex, choice: str) -> bool:
+        wanted = resolve_strategy(choice, len(index))
         return wanted != index.strategy or index.needs_rebuild()
 
-    def _rebuild(self, model_id: str, slot: _Slot) -> None:
+    def _rebuild(self, model_id: str, slot: _Slot, choice: str) -> None:
         """Replace the slot's index with a fresh build; the old one serves until it is done."""
         slot.rebuilding = True
         log.info("rebuilding the %s vector index of model %s", slot.index.strategy, model_id)
@@ -185,7 +181,7 @@ class SearchService:
         def work() -> None:
             try:
                 version = self.store.version()
-                strategy = resolve_strategy(self.strategy, len(self.store.embedding_ids(model_id)))
+                strategy = resolve_strategy(choice, len(self.store.embedding_ids(model_id)))
                 fresh = self._build(model_id, strategy, version)
             except Exception:  # never take search down; the old index keeps serving
                 log.exception("rebuild of the vector index failed")
@@ -195,9 +191,16 @@ class SearchService:
                 slot.index, slot.version, slot.rebuilding = fresh.index, fresh.version, False
 
         if self.background:
-            threading.Thread(target=work, name="motis-index-rebuild", daemon=True).start()
+            thread = threading.Thread(target=work, name="motis-index-rebuild", daemon=True)
+            self._rebuilds = [t for t in self._rebuilds if t.is_alive()] + [thread]
+            thread.start()
         else:
             work()
+
+    def wait_for_rebuilds(self, timeout_s: float | None = None) -> None:
+        """Wait until the background rebuilds started so far have finished (at most ``timeout_s`` each)."""
+        for thread in list(self._rebuilds):
+            thread.join(timeout_s)
 
     def _save(self, model_id: str, index: VectorIndex, version: int) -> None:
         path = self._path(model_id, index.strategy)
@@ -212,10 +215,15 @@ class SearchService:
     # -- queries -------------------------------------------------------------------
 
     def search_vector(
-        self, model_id: str, query: np.ndarray, k: int = 10, exclude: frozenset[int] = frozenset()
+        self,
+        model_id: str,
+        query: np.ndarray,
+        k: int = 10,
+        exclude: frozenset[int] = frozenset(),
+        strategy: str | None = None,
     ) -> list[SearchHit]:
         """Top ``k`` files for a query vector; files missing on disk are skipped."""
-        index = self.index_for(model_id)
+        index = self.index_for(model_id, strategy)
         want = k + len(exclude)
         while True:
             ids, scores = index.search(np.atleast_2d(query), want)
@@ -230,21 +238,6 @@ class SearchService:
                 return hits[:k]
             want *= 2
 
-    def text_vector(self, encoder: Encoder, text: str) -> np.ndarray:
-        """Unit ``[D]`` vector of ``text`` (cached: a repeated text skips the model)."""
-        return self.text_cache.vector(encoder, text)
-
-    def search_text(self, encoder: Encoder, text: str, k: int = 10) -> list[SearchHit]:
-        """Top ``k`` files for a text query under ``encoder``'s model."""
-        return self.search_vector(encoder.model_id, self.text_vector(encoder, text), k)
-
-    def similar(self, model_id: str, file_id: int, k: int = 10) -> list[SearchHit]:
-        """Files most like ``file_id`` (query by its stored embedding), excluding itself."""
-        vector = self.store.embedding_of(file_id, model_id)
-        if vector is None:
-            return []
-        return self.search_vector(model_id, vector[None, :], k, exclude=frozenset({file_id}))
-
     # -- queries with filters and the relevance cut-off -------------------------------
 
     def run_query(
@@ -256,22 +249,24 @@ class SearchService:
         allowed: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
         sort: str = "score",
+        strategy: str | None = None,
     ) -> QueryResult:
         """Rank the library (or the ``allowed`` ids: filters apply before top-K) for a unit ``vector``.
 
         ``cutoff``: only the hits that stand out from the background (at most ``limit`` or CUTOFF_CAP);
         otherwise the top ``limit`` (all candidates when None). ``sort="date"`` orders the hits newest first.
+        ``strategy`` names the vector index for this call (else the default).
         """
-        index = self.index_for(model_id)
+        index = self.index_for(model_id, strategy)
         candidates = (len(index) if allowed is None else len(allowed)) - len(exclude)
         if vector is None:
             return QueryResult([], 0, max(candidates, 0), cancelled=True)
-        cut = self.cutoff_for(model_id, vector) if cutoff else None
+        cut = self.cutoff_for(model_id, vector, strategy) if cutoff else None
         want = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cut else (limit or max(candidates, 0))
         if allowed is None:
-            hits = self.search_vector(model_id, vector[None, :], want, exclude)
+            hits = self.search_vector(model_id, vector[None, :], want, exclude, strategy)
         else:
-            hits = self._search_among(model_id, vector, want, allowed, exclude)
+            hits = self._search_among(model_id, vector, want, allowed, exclude, strategy)
         if cut is not None:
             hits = [h for h in hits if cut.passes(h.score)]
         hits = self._with_dates(hits)
@@ -283,17 +278,17 @@ class SearchService:
         """How ``model_id`` scores (its manifest's ``score``): picks the cut-off rule (``core.search.cutoff``)."""
         self._scores[model_id] = dict(score or {"kind": "cosine"})
 
-    def cutoff_for(self, model_id: str, vector: np.ndarray) -> Cutoff:
+    def cutoff_for(self, model_id: str, vector: np.ndarray, strategy: str | None = None) -> Cutoff:
         """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library."""
         score = self._scores.get(model_id)
         if is_calibrated(score):
             return cutoff_for_model(score, np.zeros(0))
-        sample = self._background(model_id)
+        sample = self._background(model_id, strategy)
         return cutoff_for_model(score, sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))
 
-    def _background(self, model_id: str) -> np.ndarray:
+    def _background(self, model_id: str, strategy: str | None = None) -> np.ndarray:
         """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""
-        index = self.index_for(model_id)
+        index = self.index_for(model_id, strategy)
         now = len(index)
         cached = self._backgrounds.get(model_id)
         if cached is not None:
@@ -310,7 +305,13 @@ class SearchService:
         return sample
 
     def _search_among(
-        self, model_id: str, vector: np.ndarray, k: int, allowed: np.ndarray, exclude: frozenset[int]
+        self,
+        model_id: str,
+        vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray,
+        exclude: frozenset[int],
+        strategy: str | None = None,
     ) -> list[SearchHit]:
         """Top ``k`` among ``allowed`` ids: score them all when few, else widen an index search until enough."""
         allowed_set = set(int(i) for i in allowed) - exclude
@@ -331,7 +332,7 @@ class SearchService:
                     if len(hits) >= k:
                         break
             return hits
-        index = self.index_for(model_id)
+        index = self.index_for(model_id, strategy)
         want = k * 4
         while True:
             found, scores = index.search(vector[None, :], want)

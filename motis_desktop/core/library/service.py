@@ -1,0 +1,281 @@
+"""The library of one home: its database, folders and files, indexing, watching and recovery.
+
+``LibraryService`` owns the ``LibraryStore`` connection (opened on first use; a damaged database is set
+aside and a fresh one started from the folders remembered in ``config.json``) and every rule about
+folders. The other core services reach the database through :meth:`LibraryService.database`; front ends
+reach this service only through ``core.services.Services``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
+from motis_desktop.core.library.store import (
+    FileRecord,
+    Folder,
+    LibraryCorrupt,
+    LibraryStore,
+    LibraryUnavailable,
+    PhotoDate,
+    write_problem,
+)
+from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
+from motis_desktop.core.paths import AppConfig, AppPaths
+
+if TYPE_CHECKING:  # torch-free at import time
+    from motis_desktop.core.models.encoders.base import Encoder
+
+log = logging.getLogger(__name__)
+
+FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
+READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
+READ_TEXT_ENV = "MOTIS_READ_TEXT"
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    """One library folder as the settings show it."""
+
+    path: str
+    photos: int
+    to_index: int
+    failed: int
+    online: bool
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
+
+
+class LibraryService:
+    """The library database of one home and the rules about its folders; one thread at a time."""
+
+    def __init__(self, paths: AppPaths, config: AppConfig) -> None:
+        self._paths = paths
+        self._config = config
+        self._store: LibraryStore | None = None
+        self._recovery: str | None = None  # set when a damaged library was replaced, until taken
+
+    def database(self) -> LibraryStore:
+        """The open library database (opened now if needed; a damaged one is set aside and restarted)."""
+        if self._store is None:
+            try:
+                self._store = LibraryStore(self._paths.library_db)
+            except LibraryCorrupt as exc:
+                self._store = self._recover(exc)
+        return self._store
+
+    def take_recovery_notice(self) -> str | None:
+        """The notice of a damaged library set aside at opening, once (later calls return None)."""
+        notice, self._recovery = self._recovery, None
+        return notice
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _recover(self, exc: LibraryCorrupt) -> LibraryStore:
+        db = self._paths.library_db
+        why = write_problem(db)
+        if why:  # never half-move a library: leave every file as it is
+            raise LibraryUnavailable(f"{exc}; it cannot be set aside because {why}; no file was changed") from None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = db.with_name(f"{db.stem}.damaged-{stamp}{db.suffix}")
+        for suffix in ("", "-wal", "-shm"):
+            part = db.with_name(db.name + suffix)
+            if part.exists():
+                os.replace(part, backup.with_name(backup.name + suffix))
+        store = LibraryStore(db)
+        folders = [f for f in self._config.get(FOLDERS_KEY, []) if isinstance(f, str)]
+        for folder in folders:
+            store.add_folder(folder)
+        self._recovery = (
+            f"the library database was damaged ({exc}); it was kept as {backup} and a fresh "
+            f"library was started with your {len(folders)} folder(s) — indexing rebuilds it from "
+            "the photos"
+        )
+        log.warning(self._recovery)
+        return store
+
+    # -- reading -----------------------------------------------------------------
+
+    def require_writable(self) -> None:
+        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        store = self.database()
+        if store.read_only:
+            raise LibraryUnavailable(
+                f"the library is read-only here: {store.read_only}; searching works, "
+                "indexing and folder changes need write access"
+            )
+
+    def folders(self) -> list[Folder]:
+        return self.database().folders()
+
+    def files(self) -> list[FileRecord]:
+        return self.database().files()
+
+    def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
+        return self.database().dates(file_ids)
+
+    def counts(self, model_id: str | None) -> dict[str, int]:
+        return self.database().counts(model_id)
+
+    def embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(file ids, unit vectors) stored for ``model_id``."""
+        return self.database().embeddings(model_id)
+
+    def sample_paths(self, limit: int) -> list[str]:
+        """Up to ``limit`` paths of indexed photos (probe photos for measuring a model)."""
+        return self.database().sample_paths(limit)
+
+    def folder_reports(self, model_id: str | None, failures: bool = False) -> list[FolderReport]:
+        """Per folder: photo count, still to index for ``model_id``, failed, online (and failed paths/reasons)."""
+        store = self.database()
+        counts = store.folder_counts(model_id)
+        reports = []
+        for folder in store.folders():
+            photos, to_index, failed = counts.get(folder.id, (0, 0, 0))
+            listed = [(r.path, r.error or "") for r in store.failed([folder.id])] if failures and failed else []
+            reports.append(FolderReport(folder.path, photos, to_index, failed, os.path.isdir(folder.path), listed))
+        return reports
+
+    # -- folders -------------------------------------------------------------------
+
+    def add_folders(self, folders: list[str]) -> list[Folder]:
+        """Add library roots; each must be an existing folder."""
+        self.require_writable()
+        added = []
+        for folder in folders:
+            path = os.path.abspath(folder)
+            if not os.path.isdir(path):
+                raise MotisError(f"not a folder: {folder}")
+            added.append(self.database().add_folder(path))
+        self._remember_folders()
+        return added
+
+    def remove_folder(self, folder: str) -> int:
+        """Forget a library folder and its entries (the photos stay on disk)."""
+        self.require_writable()
+        removed = self.database().remove_folder(folder)
+        self._remember_folders()
+        log.info("removed folder %s (%d files) from the library", folder, removed)
+        return removed
+
+    def set_folders(self, folders: list[str]) -> None:
+        """Make the library's folders exactly ``folders``: others are forgotten (photos stay), new ones added."""
+        wanted = {os.path.abspath(f) for f in folders}
+        current = {f.path for f in self.folders()}
+        for gone in sorted(current - wanted):
+            self.remove_folder(gone)
+        if wanted - current:
+            self.add_folders(sorted(wanted - current))
+
+    def _remember_folders(self) -> None:
+        # A copy outside the database, so a damaged library can be rebuilt from the same folders.
+        folders = [f.path for f in self.folders()]
+        if self._config.get(FOLDERS_KEY) != folders:
+            self._config.set(FOLDERS_KEY, folders)
+
+    # -- indexing and watching -------------------------------------------------------
+
+    def index(
+        self,
+        encoder: Encoder,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+        roots: Iterable[str] | None = None,
+        read_text: bool | None = None,
+    ) -> IndexSummary:
+        """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, then read the
+        words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
+        self.require_writable()
+        text = self.text_reading() if read_text is None else read_text
+        return Indexer(self.database(), encoder, batch_size=batch_size, read_text=text).run(progress, cancel, roots)
+
+    # -- text in photos (core/ocr) -------------------------------------------------------
+
+    def text_reading(self) -> bool:
+        """Whether indexing reads the words in photos: the ``read_text`` setting (on by default); the
+        ``MOTIS_READ_TEXT`` environment variable (0/1) overrides it (the test suite turns it off)."""
+        forced = os.environ.get(READ_TEXT_ENV, "").strip().lower()
+        if forced in ("0", "off", "false", "no", "1", "on", "true", "yes"):
+            return forced in ("1", "on", "true", "yes")
+        return self._config.get(READ_TEXT_KEY, True) is not False
+
+    def set_text_reading(self, on: bool) -> None:
+        """Turn reading the words in photos on or off (text already read stays searchable)."""
+        self._config.set(READ_TEXT_KEY, bool(on))
+        log.info("reading text in photos: %s", "on" if on else "off")
+
+    def photo_text(self, path: str | os.PathLike[str], read_now: bool = True) -> PhotoText:
+        """What indexing stored for a library photo whose file is unchanged since, else (``read_now``) read
+        now in this process. MotisError (one line) for a file that cannot be read."""
+        return photo_text(self.database(), os.path.abspath(os.fspath(path)), read_now)
+
+    def text_status(self) -> dict[str, int]:
+        """``read``, ``with_text`` and ``failed`` counts of the library's photos."""
+        return TextStore(self.database()).counts()
+
+    def watch(
+        self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float
+    ) -> FolderWatcher:
+        """Start watching every library folder (see ``Services.watch``)."""
+        watcher = FolderWatcher(on_change, on_status, ignore=[str(self._paths.home)], **options)
+        watcher.set_roots(f.path for f in self.folders())
+        return watcher
+
+    def watch_and_index(
+        self,
+        stop: threading.Event,
+        encoder: Encoder,
+        on_summary: Callable[[IndexSummary], None] | None = None,
+        on_status: StatusFn | None = None,
+        **options: float,
+    ) -> None:
+        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
+        thread. Compares the library with the disk once at start."""
+        changes: queue.Queue[set[str] | None] = queue.Queue()
+        watcher = self.watch(changes.put, on_status, **options)
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            changes.put(None)
+
+        threading.Thread(target=wake_on_stop, daemon=True).start()
+        try:
+            roots: set[str] | None = None  # first run: everything
+            while not stop.is_set():
+                summary = self.index(encoder, cancel=stop, roots=roots)
+                if on_summary is not None:
+                    on_summary(summary)
+                more = _next_burst(changes)
+                if more is None:
+                    break
+                roots = more
+        finally:
+            watcher.stop()
+
+
+def _next_burst(changes: queue.Queue[set[str] | None]) -> set[str] | None:
+    """The roots of the next burst of changes (with any that queued up meanwhile); None when stopped."""
+    item = changes.get()
+    if item is None:
+        return None
+    roots = set(item)
+    while not changes.empty():  # changes that queued up during the run join this one
+        more = changes.get()
+        if more is None:
+            return None
+        roots |= more
+    return roots

@@ -1,0 +1,210 @@
+"""The models of one home: installed models, the active one, installs, and loading encoders.
+
+``ModelService`` wraps the models folder (``ModelStore``), the registry and the inference-mode choice. It
+holds the one activation rule (*a newly installed model becomes active only when no model is active*) and
+the loaded encoders, which instances made with :meth:`ModelService.spawn` share (loading is the expensive
+part). Front ends reach it only through ``core.services.Services``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
+from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
+from motis_desktop.core.models.registry import load_registry as _load_registry
+from motis_desktop.core.paths import AppConfig, AppPaths
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.models.encoders.base import Encoder
+
+log = logging.getLogger(__name__)
+
+ACTIVE_KEY = "active_model"  # config.json
+
+NO_MODEL_HINT = (
+    "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
+    "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
+    "or 'motis models import --checkpoint FILE --name NAME'"
+)
+
+ProbePaths = Callable[[int], list[str]]  # up to N library photos to measure a model on
+
+
+class _Loaded:
+    """Encoders loaded in their chosen mode, by model id; shared by spawned services (hence the lock)."""
+
+    def __init__(self) -> None:
+        self.encoders: dict[str, Encoder] = {}
+        self.lock = threading.Lock()
+
+
+class ModelService:
+    """Installed models, activation, installs and encoder loading for one home."""
+
+    def __init__(
+        self, paths: AppPaths, config: AppConfig, probe_paths: ProbePaths, loaded: _Loaded | None = None
+    ) -> None:
+        self._paths = paths
+        self._config = config
+        self._store = ModelStore(paths.models_dir)
+        self._probe_paths = probe_paths
+        self._loaded = loaded or _Loaded()
+
+    def spawn(self, probe_paths: ProbePaths) -> ModelService:
+        """Another instance for another thread, sharing the loaded encoders."""
+        return ModelService(self._paths, self._config, probe_paths, self._loaded)
+
+    # -- installed models and the active one -------------------------------------------
+
+    def installed(self) -> list[ModelInfo]:
+        return self._store.list()
+
+    def active(self) -> ModelInfo | None:
+        """The chosen model; if none is chosen (or it was removed), the only/first installed one."""
+        installed = self._store.list()
+        chosen = self._config.get(ACTIVE_KEY)
+        for info in installed:
+            if info.name == chosen:
+                return info
+        if isinstance(chosen, str) and chosen and (self._paths.models_dir / chosen / MANIFEST).is_file():
+            self._store.get(chosen)  # installed but unusable: its ModelError names the manifest
+        return installed[0] if installed else None
+
+    def use(self, name: str) -> ModelInfo:
+        """Make an installed model the active one."""
+        info = self._store.get(name)
+        self._config.set(ACTIVE_KEY, info.name)
+        log.info("active model: %s", info.name)
+        return info
+
+    def info(self, name: str | None = None) -> ModelInfo:
+        """The named model, or the active one; ModelError with a hint when none is installed."""
+        if name:
+            return self._store.get(name)
+        info = self.active()
+        if info is None:
+            raise ModelError(NO_MODEL_HINT)
+        return info
+
+    def remove(self, name: str) -> None:
+        self._store.remove(name)
+
+    def export(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write a model as a seed-format TorchScript pair; returns (image file, text file)."""
+        return self._store.export_pair(name, out_dir)
+
+    @staticmethod
+    def available() -> list[RegistryModel]:
+        """The models that can be downloaded, in the registry's order."""
+        return _load_registry()
+
+    # -- installs -------------------------------------------------------------------
+
+    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+        return self._installed(self._store.import_checkpoint(checkpoint, name, replace=replace))
+
+    def import_pair(
+        self,
+        image_file: str | os.PathLike[str],
+        text_file: str | os.PathLike[str],
+        name: str,
+        preprocess_config: PreprocessConfig | None = None,
+        replace: bool = False,
+        any_order: bool = False,
+    ) -> ModelInfo:
+        """Install a TorchScript pair; with ``any_order`` the swapped order is tried if the given one fails."""
+        try:
+            info = self._store.import_pair(image_file, text_file, name, preprocess_config, replace=replace)
+        except ModelError:
+            if not any_order:
+                raise
+            log.info("the pair did not load as (image=%s, text=%s); trying the other order", image_file, text_file)
+            info = self._store.import_pair(text_file, image_file, name, preprocess_config, replace=replace)
+        return self._installed(info)
+
+    def download(
+        self,
+        name: str,
+        progress: Callable[[InstallProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        timeout_s: float = 30.0,
+        replace: bool = False,
+    ) -> ModelInfo:
+        """Download the registry model ``name``, verify and install it."""
+        downloads = self._paths.cache_dir / "downloads"
+        info = install_from_registry(find_model(name), self._store, downloads, progress, cancel, timeout_s, replace)
+        return self._installed(info)
+
+    def _installed(self, info: ModelInfo) -> ModelInfo:
+        """The one activation rule, for every front end: a new model becomes active only when no installed
+        model is active yet. Switching models means re-encoding the library, so it is always the user's call."""
+        chosen = self._config.get(ACTIVE_KEY)
+        if chosen is None or not any(m.name == chosen for m in self._store.list() if m.name != info.name):
+            self.use(info.name)
+        else:
+            log.info("installed model %s; the active model stays %s", info.name, chosen)
+        return info
+
+    # -- encoders ----------------------------------------------------------------------
+
+    def encoder(self, name: str | None = None) -> Encoder:
+        """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
+        info = self.info(name)
+        with self._loaded.lock:
+            enc = self._loaded.encoders.get(info.model_id)
+            if enc is None:
+                enc = self._in_chosen_mode(info, self._store.load_encoder(info.name))
+                self._loaded.encoders[info.model_id] = enc
+            return enc
+
+    def reference_encoder(self, name: str | None = None) -> Encoder:
+        """A fresh load of the named or active model in its reference mode (fp32), not kept."""
+        return self._store.load_encoder(self.info(name).name)
+
+    def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
+        from motis_desktop.core.models.mode_select import MODE_ENV
+
+        forced = os.environ.get(MODE_ENV)
+        choice = self.mode_choice(info, base) if not forced else {"mode": forced, "text_truncation": False}
+        base.truncate_text = bool(choice.get("text_truncation"))
+        mode = str(choice.get("mode", "fp32"))
+        if mode == "fp32":
+            return base
+        try:
+            return base.in_mode(mode)
+        except Exception as exc:  # never lose the model over a mode: fp32 always works
+            log.warning("model %s: inference mode %s failed (%s); using fp32", info.name, mode, exc)
+            return base
+
+    def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict[str, Any]:
+        """The model's measured inference-mode choice: cached in ``cache/modes/``, measured when missing,
+        made on another machine or torch, or ``refresh`` is set (slow: runs every mode)."""
+        from motis_desktop.core.models import mode_select
+
+        path = self._paths.cache_dir / "modes" / f"{info.model_id}.json"
+        fingerprint = mode_select.machine_fingerprint()
+        if not refresh:
+            cached = mode_select.read_choice(path, fingerprint)
+            if cached is not None:
+                return cached
+        base = base or self._store.load_encoder(info.name)
+        choice = mode_select.measure_and_choose(base, self._probe_paths(mode_select.PROBE_PHOTOS * 2), fingerprint)
+        mode_select.write_choice(path, choice)
+        log.info("model %s: inference mode %s chosen by measurement", info.name, choice["mode"])
+        return choice
+
+    def bench(self, name: str | None = None) -> dict[str, Any]:
+        """Measure every inference mode of a model now, cache the choice and return it with the table."""
+        info = self.info(name)
+        choice = self.mode_choice(info, refresh=True)
+        with self._loaded.lock:
+            self._loaded.encoders.pop(info.model_id, None)  # the next use loads the new choice
+        return choice

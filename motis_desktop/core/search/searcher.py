@@ -1,0 +1,135 @@
+"""The query entry point of one home: the strategy setting, the text-vector cache and the vector indexes.
+
+``Searcher.query`` parses a query, plans it (``search/plan.py``: vector, filters, excluded photos) and has
+the ``SearchService`` rank it. The configured strategy is the default; a call may name another, whose
+index the ``SearchService`` keeps beside the default one. Front ends reach it only through
+``core.services.Services``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.paths import AppConfig
+from motis_desktop.core.search.fusion import fused_query
+from motis_desktop.core.search.indexes import CHOICES, check_strategy
+from motis_desktop.core.search.plan import parse, plan_query
+from motis_desktop.core.search.query import Query
+from motis_desktop.core.search.service import QueryResult, SearchService
+from motis_desktop.core.search.text_cache import TextVectorCache
+
+if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
+    from motis_desktop.core.models.encoders.base import Encoder
+
+log = logging.getLogger(__name__)
+
+STRATEGY_KEY = "index_strategy"  # config.json
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """A model's vector index as loaded and brought up to date."""
+
+    strategy: str  # the structure serving ("exact", "kmeans", "annoy"; "auto" resolved)
+    vectors: int
+
+
+class Searcher:
+    """Queries over one home's library; one thread at a time (background rebuilds run on their own)."""
+
+    def __init__(
+        self, database: Callable[[], LibraryStore], index_dir: Path, config: AppConfig, background: bool = False
+    ) -> None:
+        self._database = database
+        self._index_dir = index_dir
+        self._config = config
+        self._background = background
+        self._text_cache = TextVectorCache()
+        self._indexes: SearchService | None = None
+
+    def strategy(self) -> str:
+        """The configured vector index strategy ("auto" unless the user chose one)."""
+        strategy = self._config.get(STRATEGY_KEY, "auto")
+        return strategy if strategy in CHOICES else "auto"
+
+    def set_strategy(self, strategy: str) -> None:
+        """Choose the default vector index strategy; UnknownStrategy for a name not in ``CHOICES``."""
+        self._config.set(STRATEGY_KEY, check_strategy(strategy))
+        log.info("index strategy set to %s", strategy)
+        if self._indexes is not None:
+            self._indexes.strategy = strategy
+
+    def close(self) -> None:
+        """Forget the loaded indexes (the library connection they read is being closed)."""
+        self._indexes = None
+
+    def _service(self) -> SearchService:
+        if self._indexes is None:
+            self._indexes = SearchService(self._database(), self._index_dir, self.strategy(), self._background)
+        return self._indexes
+
+    def query(
+        self,
+        encoder: Encoder,
+        query: str | Query,
+        limit: int | None = None,
+        cutoff: bool = True,
+        image: str | None = None,
+        cwd: str | None = None,
+        strategy: str | None = None,
+        signals: tuple[str, ...] = ("meaning", "text", "name"),
+    ) -> QueryResult:
+        """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
+        text in the photos and file/folder names fused into one ranking (``search/fusion.py``)."""
+        service = self._service()
+        store = self._database()
+        parsed = parse(query, cwd, image)
+        if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
+            plan_query(encoder, store, parsed, self._text_cache)  # raises: a query of filters only
+        allowed = None
+        if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
+            allowed = store.filter_ids(
+                encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
+            )
+        log.info(
+            "query %r: %d terms, filters=%s, cutoff=%s",
+            parsed.describe(),
+            len(parsed.terms),
+            parsed.has_filters,
+            cutoff,
+        )
+        return fused_query(
+            service,
+            store,
+            encoder,
+            parsed,
+            limit,
+            cutoff,
+            allowed,
+            self._text_cache,
+            signals,
+            check_strategy(strategy) if strategy else None,
+        )
+
+    def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
+        """Load and bring ``model_id``'s vector index up to date now (instead of at the next query)."""
+        index = self._service().index_for(model_id, check_strategy(strategy) if strategy else None)
+        return IndexState(index.strategy, len(index))
+
+    def warm_up(self, encoder: Encoder) -> None:
+        """Load the vector index and run the text tower once, so the first query pays for neither."""
+        self.update_index(encoder.model_id)
+        encoder.encode_queries(["warm up"])
+
+    @staticmethod
+    def longest_text_term(text: str) -> int:
+        """Tokens the longest text term of the query takes."""
+        from motis_desktop.core.models.tokenizer import token_count
+
+        terms = [t.text for t in parse(text).terms if t.text]
+        return max((token_count(t) for t in terms), default=0)
