@@ -186,7 +186,7 @@ def main() -> int:
     import torch
 
     from motis_desktop.core.library.indexer import available_cores, plan_threads
-    from motis_desktop.core.models.mode_select import MODE_ENV
+    from motis_desktop.core.models.precision import MODE_ENV
     from motis_desktop.core.services import Services
 
     work = args.work or Path(tempfile.mkdtemp(prefix="motis-bench-pipeline-"))

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_library import QUERIES, build_library, install_random_clip  # noqa: E402
 
-from motis_desktop.core.models.modes import MODES  # noqa: E402
+from motis_desktop.core.models.engine import MODES  # noqa: E402
 from motis_desktop.core.search.indexes import ExactIndex, KMeansIndex  # noqa: E402
 from motis_desktop.core.services import Services  # noqa: E402
 
@@ -64,7 +64,7 @@ def bench_text(services: Services, as_json: bool, threads: list[int]) -> None:
     for count in threads or [default]:
         torch.set_num_threads(count)
         for mode in MODES:
-            encoder = base if mode == "fp32" else base.in_mode(mode)
+            encoder = base if mode == "fp32" else base.with_modes(image=mode, text=mode)
             for truncate in (False, True):
                 encoder.truncate_text = truncate
                 encoder.encode_queries(["warm up"])

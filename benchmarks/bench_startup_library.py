@@ -64,16 +64,16 @@ def child(home: str, query: str, scroll_steps: int) -> None:
     state = {"phase": "loading", "step": 0}
 
     def tick() -> None:
-        if state["phase"] == "loading" and window.model_state == "ready" and window._gallery:
+        if state["phase"] == "loading" and window.model_state == "ready" and window.results.gallery:
             marks["search_ready_s"] = _process_age_s()
             marks["rows"] = window.model.rowCount()
             state["phase"] = "searching"
             window.search.setText(query)
             window.run_search()
-        elif state["phase"] == "searching" and window._results_for is not None:
+        elif state["phase"] == "searching" and window.results.results_for is not None:
             marks["first_search_s"] = _process_age_s()
             marks["rss_after_search_mb"] = rss_mb()[0]
-            window.reset()
+            window.results.reset()
             state["phase"] = "scrolling"
             timer.setInterval(400)  # between scroll steps: the visible rows' thumbnails arrive meanwhile
         elif state["phase"] == "scrolling":

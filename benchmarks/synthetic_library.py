@@ -47,7 +47,7 @@ def source_photos(folder: Path) -> list[Path]:
 
         return make_photo_jpegs(folder, sizes=("1080p",))
     except ImportError:
-        from motis_desktop.core.models.mode_select import _generated_jpeg
+        from motis_desktop.core.models.precision import _generated_jpeg
 
         folder.mkdir(parents=True, exist_ok=True)
         paths = []

@@ -42,3 +42,25 @@ def test_cosine_models_keep_the_percentile_rule() -> None:
     background = np.random.default_rng(2).normal(0.2, 0.01, 1000)
     assert cutoff_for_model({"kind": "cosine"}, background) == relevance_cutoff(background)
     assert cutoff_for_model(None, background) == relevance_cutoff(background)
+
+
+def test_a_siglip_model_gets_the_calibrated_cutoff_through_services(home, tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    from helpers.photos import make_colour_folder
+
+    from motis_desktop.core.services import Services
+
+    monkeypatch.setenv("MOTIS_INFERENCE_MODE", "fp32")
+    tiny = Path(__file__).resolve().parent / "data" / "parity" / "siglip2_b32_tiny"
+    services = Services.open(home)
+    try:
+        services.import_checkpoint(tiny, "siglip2-tiny")
+        make_colour_folder(tmp_path / "photos", per_colour=2)
+        services.add_folders([str(tmp_path / "photos")])
+        services.index()
+        result = services.query("rote katze", limit=12)
+        score = services.model_info().origin["open_clip"]["score"]
+    finally:
+        services.close()
+    assert result.cutoff == sigmoid_cutoff(score["scale"], score["bias"])

@@ -1,4 +1,4 @@
-"""Encoders: our CLIP vs its TorchScript export, checkpoint formats, bad files, the colour model."""
+"""Conversion to ONNX towers: every source format answers like torch fp32, bad files, the colour model."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ import pytest
 import torch
 
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
-from motis_desktop.core.models.encoders.checkpoint import (
-    build_clip,
-    checkpoint_encoder,
-    export_torchscript_pair,
-    load_state_dict,
-)
+from motis_desktop.core.images.preprocess import preprocess
+from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.torchscript_pair import BatchFallback, load_pair_encoder
+from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.tokenizer import tokenize
 
 TINY = CLIPConfig.tiny()
@@ -35,23 +31,71 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def tiny_store(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
+    """The tiny CLIP installed from its checkpoint, exported as a TorchScript pair and installed again."""
+    store = ModelStore(tmp_path_factory.mktemp("models"))
+    store.import_checkpoint(tiny_checkpoint, "ckpt")
+    image_pt, text_pt = store.export_pair("ckpt", tmp_path_factory.mktemp("export"))
+    store.import_pair(image_pt, text_pt, "pair")
+    return store
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    return np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+@pytest.mark.parametrize("name", ["ckpt", "pair"])
+def test_every_format_matches_torch_fp32(tiny_store: ModelStore, tiny_checkpoint: Path, name: str) -> None:
+    model = build_clip(load_state_dict(tiny_checkpoint))
+    encoder = tiny_store.load_encoder(name)
+    images = torch.randn(5, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    ids = tokenize(["three cats on a sofa", "receipt", "sunset over the sea", "a dog", ""])
+    with torch.no_grad():
+        want_images = model.encode_image(images).numpy()
+        want_texts = model.encode_text(torch.from_numpy(ids)).numpy()
+    got_images, got_texts = encoder.encode_images(images.numpy()), encoder.encode_texts(ids)
+    assert got_images.shape == (5, 32)
+    assert np.allclose(np.linalg.norm(got_images, axis=1), 1.0, atol=1e-5)
+    assert _cosines(got_images, want_images).min() >= 0.9999
+    assert _cosines(got_texts, want_texts).min() >= 0.9999
+    assert encoder.preprocess_config.size == 64
+
+
+def test_installed_model_is_onnx_towers_with_a_full_manifest(tiny_store: ModelStore) -> None:
+    info = tiny_store.get("ckpt")
+    folder = tiny_store.models_dir / "ckpt"
+    assert info.format == "onnx" and info.source_format == "openai-checkpoint"
+    assert {"image", "text"} <= set(info.files)
+    assert all((folder / f).is_file() for f in info.files.values())
+    assert (folder / "model.safetensors").is_file()  # kept: export needs it
+    assert info.tokenizer == "clip-bpe" and info.context_length == 77 and info.embed_dim == 32
+    assert info.score == {"kind": "cosine"}
+    assert info.conversion["cosine_to_torch"]["image"] >= 0.9999
+    assert tiny_store.get("pair").source_format == "torchscript-pair"
+
+
+def test_causal_text_tower_takes_cut_ids_with_equal_vectors(tiny_store: ModelStore) -> None:
+    for name in ("ckpt", "pair"):
+        encoder = tiny_store.load_encoder(name)
+        assert encoder.truncate_text  # verified at conversion
+        ids = tokenize(["a red car", "snowy mountains under a blue sky at dawn"])
+        full = encoder.encode_texts(ids)
+        session_input = ids[:, : int(ids.argmax(axis=1).max()) + 1]
+        assert session_input.shape[1] < 77
+        assert np.abs(encoder.encode_texts(session_input) - full).max() <= 1e-5
+
+
+def test_batch_of_any_size(tiny_store: ModelStore) -> None:
+    encoder = tiny_store.load_encoder("ckpt")
+    images = np.random.default_rng(2).normal(size=(7, 3, 64, 64)).astype(np.float32)
+    one = np.concatenate([encoder.encode_images(images[i : i + 1]) for i in range(7)])
+    assert np.abs(encoder.encode_images(images) - one).max() <= 1e-5
+
+
 def test_config_inferred_from_state_dict(tiny_checkpoint: Path) -> None:
     assert CLIPConfig.from_state_dict(load_state_dict(tiny_checkpoint)) == TINY
-
-
-def test_checkpoint_and_exported_pair_give_same_embeddings(tiny_checkpoint: Path, tmp_path: Path) -> None:
-    eager = checkpoint_encoder(tiny_checkpoint, "tiny")
-    image_pt, text_pt = export_torchscript_pair(build_clip(load_state_dict(tiny_checkpoint)), tmp_path)
-    scripted = load_pair_encoder(image_pt, text_pt, "tiny-ts", PreprocessConfig(size=64))
-    images = torch.randn(4, 3, 64, 64, generator=torch.Generator().manual_seed(1))
-    ids = tokenize(["three cats on a sofa", "receipt", "sunset over the sea", "a dog"])
-    a, b = eager.encode_images(images), scripted.encode_images(images)
-    assert a.shape == (4, 32)
-    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
-    assert np.abs(a - b).max() <= 1e-5
-    assert np.abs(eager.encode_texts(ids) - scripted.encode_texts(ids)).max() <= 1e-5
-    assert scripted.embed_dim == 32
-    assert eager.preprocess_config.size == 64
 
 
 def test_pt_state_dict_loads_with_weights_only_and_fp16(tiny_checkpoint: Path, tmp_path: Path) -> None:
@@ -79,7 +123,7 @@ def test_attention_matches_torch_multihead_attention() -> None:
 def test_text_features_come_from_end_token_and_are_causal() -> None:
     torch.manual_seed(3)
     model = CLIP(TINY).eval()
-    ids = tokenize(["red car"])
+    ids = torch.from_numpy(tokenize(["red car"]))
     changed = ids.clone()
     changed[0, 10] = 500  # a token after the end token must not change anything (causal mask)
     with torch.no_grad():
@@ -91,7 +135,7 @@ def test_corrupt_model_files_name_the_file(tmp_path: Path, content: bytes) -> No
     bad = tmp_path / "broken_image.pt"
     bad.write_bytes(content)
     with pytest.raises(ModelError, match="broken_image.pt"):
-        load_pair_encoder(bad, bad, "x")
+        load_torchscript(bad)
     ckpt = tmp_path / "broken.safetensors"
     ckpt.write_bytes(content)
     with pytest.raises(ModelError, match="broken.safetensors"):
@@ -101,27 +145,13 @@ def test_corrupt_model_files_name_the_file(tmp_path: Path, content: bytes) -> No
 def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
     torch.save({"weight": torch.zeros(3)}, tmp_path / "other.pt")
     with pytest.raises(ModelError, match="other.pt.*not a ViT CLIP"):
-        checkpoint_encoder(tmp_path / "other.pt", "x")
+        build_clip(load_state_dict(tmp_path / "other.pt"), source=str(tmp_path / "other.pt"))
 
 
-class _OnlyBatchOne(torch.nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[0] != 1:
-            raise RuntimeError("batch size must be 1")
-        return x.flatten(1)[:, :4] * 2
-
-
-def test_batch_fallback_loops_for_batch_one_modules() -> None:
-    tower = BatchFallback(torch.jit.script(_OnlyBatchOne()))
-    x = torch.randn(3, 1, 2, 2)
-    out = tower(x)
-    assert out.shape == (3, 4)
-    assert not tower.batched
-    assert torch.allclose(out, x.flatten(1) * 2)
-
-
-def test_colour_model_ranks_colours(colour_pair: tuple[Path, Path]) -> None:
-    encoder = load_pair_encoder(*colour_pair, "colour")
+def test_colour_model_ranks_colours(colour_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    store.import_pair(*colour_pair, "colour")
+    encoder = store.load_encoder("colour")
     assert encoder.embed_dim == 512
     colours = {"red": (220, 30, 30), "green": (30, 180, 40), "blue": (30, 40, 220), "yellow": (240, 225, 30)}
     batch = np.stack([preprocess(np.full((40, 50, 3), c, np.uint8)) for c in colours.values()])
@@ -139,14 +169,15 @@ def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Pat
     torch.save(load_state_dict(tiny_checkpoint), tmp_path / "tiny.pt")
     run_cli("models", "import", "--checkpoint", str(tmp_path / "tiny.pt"), "--name", "tiny", home=home)
     info = ModelStore(home / "models").get("tiny")
-    assert info.format == "openai-checkpoint"
+    assert info.source_format == "openai-checkpoint"
     assert info.embed_dim == 32
     assert info.image_size == 64
     assert (home / "models" / "tiny" / "model.safetensors").is_file()
     installed = ModelStore(home / "models").load_encoder("tiny")
     images = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
-    expected = checkpoint_encoder(tiny_checkpoint, "x").encode_images(images)
-    assert np.abs(installed.encode_images(images) - expected).max() <= 1e-6
+    with torch.no_grad():
+        expected = build_clip(load_state_dict(tiny_checkpoint)).encode_image(images).numpy()
+    assert _cosines(installed.encode_images(images.numpy()), expected).min() >= 0.9999
     make_colour_folder(tmp_path / "photos", per_colour=2)
     summary = cli_json("index", str(tmp_path / "photos"), home=home)
     assert summary["encoded"] == 12

@@ -65,7 +65,7 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     window.search.setFocus()
     qtbot.keyClicks(window.search, "red")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
     rows = window.model.rows()
     assert [colours[r.path] for r in rows] == ["red"] * 5  # the relevance cut-off: just the red photos
     assert all(r.score is not None for r in rows)
@@ -82,7 +82,7 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     assert window.view.hasFocus()
     assert window.view.currentIndex().row() == 0
     qtbot.keyClick(window.view, Qt.Key.Key_Escape)
-    assert window._results_for is None
+    assert window.results.results_for is None
     assert window.model.rowCount() == 30
     assert window.model.rows()[0].score is None
     assert window.search.text() == ""
@@ -90,10 +90,10 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     # Typing `reset` (as in the seed) also returns to the gallery.
     window.search.setText("blue")
     window.run_search()
-    qtbot.waitUntil(lambda: window._results_for == "blue", timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "blue", timeout=10_000)
     window.search.setText("reset")
     window.run_search()
-    assert window._results_for is None
+    assert window.results.results_for is None
     assert window.search.text() == ""
 
 
@@ -104,7 +104,7 @@ def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_p
     qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
     green = next(r for r in window.model.rows() if colours[r.path] == "green")
     window.find_similar(green.path)
-    qtbot.waitUntil(lambda: window._results_for == f'"{green.path}"', timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == f'"{green.path}"', timeout=10_000)
     rows = window.model.rows()
     assert green.path not in [r.path for r in rows]
     assert [colours[r.path] for r in rows] == ["green", "green"]
@@ -259,7 +259,7 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     assert window.services.index_strategy() == "kmeans"
     window.search.setText("red")
     window.run_search()
-    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
     assert window.model.rowCount() == 1
     assert window.more_button.text() == "Show 5 more"  # page 7, 6 photos left
 
@@ -269,8 +269,8 @@ def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path,
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.model_dialog is not None and win.model_dialog.isVisible(), timeout=10_000)
-    dialog = win.model_dialog
+    qtbot.waitUntil(lambda: win.models.dialog is not None and win.models.dialog.isVisible(), timeout=10_000)
+    dialog = win.models.dialog
     assert dialog.selected().name == "colour-pair"
     assert dialog.download_button.text().startswith("Download")
     win.add_folders([str(make_colour_folder_path(tmp_path))])
@@ -294,8 +294,8 @@ def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> Non
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.model_dialog is not None, timeout=10_000)
-    dialog = win.model_dialog
+    qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
+    dialog = win.models.dialog
     dialog.choice.setCurrentIndex(1)  # the checkpoint model
     registry.behaviour.hold.add(HF_PATH)  # the body stops after its first chunk: the user presses Cancel mid-way
     dialog.start_download()
@@ -322,10 +322,10 @@ def test_import_model_files_finds_the_pair_order(qtbot, home: Path, colour_pair,
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.model_dialog is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     # Text tower first: the dialog tries that order, fails to load it, and installs the other way round.
-    win.model_dialog.import_files([str(colour_pair[1]), str(colour_pair[0])], "imported")
+    win.models.dialog.import_files([str(colour_pair[1]), str(colour_pair[0])], "imported")
     qtbot.waitUntil(lambda: win.model_state == "ready", timeout=30_000)
     assert services.active_model().name == "imported"
     win.close()

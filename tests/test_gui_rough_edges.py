@@ -15,7 +15,7 @@ from motis_desktop.gui import app as app_module
 from motis_desktop.gui.dialogs import photos_folder
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
-from motis_desktop.gui.workers import start_task
+from motis_desktop.gui.tasks import start_task
 
 
 def _indexed(win: MainWindow) -> bool:
@@ -43,19 +43,30 @@ def test_escape_clears_text_that_was_never_searched(qtbot, window: MainWindow) -
 
 
 def test_find_similar_puts_the_photo_in_the_search_box(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    """The search box always shows the query of the results: *Find similar* makes the photo an image term."""
+    """The search box always shows the query of the results: *Find similar* makes the photo an image term,
+    shown as the photo's thumbnail rather than a quoted path; words typed after it refine the search."""
     make_colour_folder(tmp_path / "photos", per_colour=2)
     window.add_folders([str(tmp_path / "photos")])
     qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 12, timeout=60_000)
     window.search.setText("red")
     window.run_search()
-    qtbot.waitUntil(lambda: window._results_for == "red", timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
     reds = window.model.rows()
     first = reds[0]
     window.find_similar(first.path)
-    qtbot.waitUntil(lambda: window._results_for == f'"{first.path}"', timeout=10_000)
-    assert window.search.text() == f'"{first.path}"'
+    qtbot.waitUntil(lambda: window.results.results_for == f'"{first.path}"', timeout=10_000)
+    assert window.search.text() == ""  # no quoted path in the box ...
+    assert window.search.reference == first.path  # ... but the photo, as its thumbnail
+    reference = next(a for a in window.search.actions() if a.objectName() == "referencePhoto")
+    qtbot.waitUntil(lambda: not reference.icon().isNull(), timeout=10_000)
     assert [r.path for r in window.model.rows()] == [r.path for r in reds if r.path != first.path]
+    with qtbot.waitSignal(window.searcher.results, timeout=10_000) as refined:
+        window.search.setFocus()
+        qtbot.keyClicks(window.search, "+ red")
+        qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert refined.args[0] == f'"{first.path}" + red'
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert window.search.reference is None and window.search.text() == ""
 
 
 def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, monkeypatch) -> None:

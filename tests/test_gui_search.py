@@ -63,7 +63,7 @@ def test_query_typed_while_the_model_loads_runs_when_it_is_ready(
         assert win.model_state == "loading"
         assert "will search for “red” as soon as it is ready" in win.status_label.text()
         gate.set()
-        qtbot.waitUntil(lambda: win._results_for == "red", timeout=30_000)
+        qtbot.waitUntil(lambda: win.results.results_for == "red", timeout=30_000)
         assert [indexed_home[r.path] for r in win.model.rows()] == ["red"] * 6
         assert "6 results that stand out for “red”" in win.status_label.text()
     finally:
@@ -82,7 +82,7 @@ def window(qtbot, home: Path, indexed_home: dict[str, str]) -> MainWindow:
 def _search(qtbot, win: MainWindow, text: str) -> None:
     win.search.setText(text)
     win.run_search()
-    qtbot.waitUntil(lambda: win._results_for == text, timeout=30_000)
+    qtbot.waitUntil(lambda: win.results.results_for == text, timeout=30_000)
 
 
 def test_unknown_word_shows_no_good_matches_and_offers_more(qtbot, window: MainWindow) -> None:
@@ -106,7 +106,7 @@ def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[
 def test_results_tooltip_shows_the_date_taken(qtbot, window: MainWindow) -> None:
     _search(qtbot, window, "red after:2021 before:2022")
     tip = window.model.data(window.model.index(0), Qt.ItemDataRole.ToolTipRole)
-    assert tip.endswith("dated_red.jpg\nTaken 2021-08-15 12:30")
+    assert tip.endswith("dated_red.jpg\nTaken 2021-08-15 12:30\nscore 1.000")  # the score on hover
 
 
 def test_search_box_tooltip_documents_the_syntax(window: MainWindow) -> None:
@@ -119,7 +119,7 @@ def test_unknown_operator_is_a_one_line_status(qtbot, window: MainWindow) -> Non
     window.run_search()
     qtbot.waitUntil(lambda: "unknown operator 'colour:'" in window.status_label.text(), timeout=30_000)
     assert "\n" not in window.status_label.text()
-    assert window._results_for is None
+    assert window.results.results_for is None
 
 
 def test_photo_dropped_on_the_search_box_finds_similar(
@@ -134,7 +134,7 @@ def test_photo_dropped_on_the_search_box_finds_similar(
     window.search.dropEvent(drop)
     assert drop.isAccepted()
     assert window.search.text() == f'"{photo}"'
-    qtbot.waitUntil(lambda: window._results_for == f'"{photo}"', timeout=30_000)
+    qtbot.waitUntil(lambda: window.results.results_for == f'"{photo}"', timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
 
 
@@ -146,5 +146,5 @@ def test_search_as_you_pause(qtbot, window: MainWindow, indexed_home: dict[str, 
     window.search.instant = True  # fast queries: a pause in typing searches
     qtbot.keyClicks(window.search, "yellow")
     assert window.search.pause.isActive()
-    qtbot.waitUntil(lambda: window._results_for == "yellow", timeout=30_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "yellow", timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()] == ["yellow"] * 5

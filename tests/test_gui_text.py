@@ -49,7 +49,7 @@ def test_viewer_outlines_matched_words_and_copy_text(qtbot, window: MainWindow, 
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
 
     QGuiApplication.clipboard().clear()
-    window.copy_text(str(folder / "r.jpg"))
+    window.results.copy_text(str(folder / "r.jpg"))
     qtbot.waitUntil(lambda: "MULLER" in QGuiApplication.clipboard().text().upper(), timeout=30_000)
     assert "RECHNUNG" in QGuiApplication.clipboard().text().upper()
     assert "Copied the text of r.jpg" in window.status_label.text()

@@ -12,6 +12,7 @@ from helpers.photos import make_colour_folder
 import motis_desktop.core.library.store as store_module
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.tasks import Lane
 
 
 @pytest.fixture
@@ -42,14 +43,14 @@ def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Pat
     qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=60_000)
     win.search.setText("red")
     win.run_search()
-    qtbot.waitUntil(lambda: win._results_for == "red", timeout=10_000)
+    qtbot.waitUntil(lambda: win.results.results_for == "red", timeout=10_000)
     first = win.model.rows()[0]
     win.find_similar(first.path)
-    qtbot.waitUntil(lambda: win._results_for == f'"{first.path}"', timeout=10_000)
+    qtbot.waitUntil(lambda: win.results.results_for == f'"{first.path}"', timeout=10_000)
     win.apply_settings(
         {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "exact", "top_k": 5, "thumb_size": 128}
     )
-    qtbot.waitUntil(lambda: len(win._gallery) == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: len(win.results.gallery) == 6, timeout=10_000)
     win.close()
     services.close()
     assert sql_threads  # the trace saw the library's statements
@@ -64,7 +65,7 @@ def test_backend_runs_every_job_on_one_thread_that_never_expires(qtbot, home: Pa
     for _ in range(5):
         win.backend.submit(lambda s: threads.append(threading.get_ident()), lambda _: None)
     qtbot.waitUntil(lambda: len(threads) == 5, timeout=10_000)
-    assert win.backend.pool.expiryTimeout() == -1
+    assert win.tasks.expiry_ms(Lane.LIBRARY) == -1
     assert len(set(threads)) == 1
     assert threading.get_ident() not in threads
     win.close()
@@ -85,3 +86,65 @@ def test_a_failing_job_reports_one_line(qtbot, home: Path) -> None:
     assert messages == ["internal error: ValueError: no such thing"]
     win.close()
     services.close()
+
+
+_TRACE_APP = """
+import json, sqlite3, sys, threading
+seen = []
+real = sqlite3.connect
+def connect(*args, **kwargs):
+    conn = real(*args, **kwargs)
+    conn.set_trace_callback(lambda _sql: seen.append(threading.current_thread() is threading.main_thread()))
+    return conn
+sqlite3.connect = connect
+from motis_desktop.gui.app import main
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    print("sql statements:", json.dumps({"total": len(seen), "on_gui_thread": sum(seen)}), flush=True)
+    sys.exit(code)
+"""
+
+
+def test_the_app_opens_checks_and_migrates_the_library_off_the_gui_thread(
+    home: Path, colour_pair, tmp_path: Path
+) -> None:
+    """The whole start-up of ``motis-desktop`` (app.main, in its own process): window, library, model, gallery,
+    one search; every SQL statement's thread is recorded."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    services = Services.open(home)  # an indexed library of an older start
+    services.import_pair(*colour_pair, name="colour")
+    make_colour_folder(tmp_path / "a", per_colour=1)
+    services.add_folders([str(tmp_path / "a")])
+    services.index()
+    services.close()
+    script = tmp_path / "trace_app.py"
+    script.write_text(_TRACE_APP)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.run(
+        [sys.executable, str(script), "--home", str(home), "--probe-search", "red"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "motis-desktop: results 1 top" in proc.stdout
+    counts = json.loads(proc.stdout.split("sql statements:")[1])
+    assert counts["total"] > 0  # the library was opened, checked and read ...
+    assert counts["on_gui_thread"] == 0  # ... never by the GUI thread
+
+
+def test_every_gui_thread_is_owned_by_the_task_runner() -> None:
+    """One place decides the GUI's background threads: no other module makes a pool, an executor or a runnable."""
+    gui = Path(__file__).resolve().parent.parent / "motis_desktop" / "gui"
+    makers = ("QThreadPool(", "ThreadPoolExecutor", "QRunnable", "threading.Thread(", "QThread(")
+    offenders = {
+        path.name: [m for m in makers if m in path.read_text(encoding="utf-8")]
+        for path in gui.glob("*.py")
+        if path.name != "tasks.py"
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}

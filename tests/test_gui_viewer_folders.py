@@ -29,7 +29,7 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     _index(qtbot, window, tmp_path / "p", 60)
     window.search.setText("red")
     window.run_search()
-    qtbot.waitUntil(lambda: window._results_for == "red" and window.model.rowCount() == 30, timeout=10_000)
+    qtbot.waitUntil(lambda: window.results.results_for == "red" and window.model.rowCount() == 30, timeout=10_000)
     window.more_button.click()  # the 30 red photos stand out; show the rest too
     qtbot.waitUntil(lambda: window.model.rowCount() == 60, timeout=10_000)
     view, viewer = window.view, window.grid_viewer.viewer
@@ -57,7 +57,7 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     assert not window.grid_viewer.is_open
     assert window.stack.currentWidget() is view
-    assert window._results_for == "red"  # Esc left the viewer, not the results
+    assert window.results.results_for == "red"  # Esc left the viewer, not the results
     assert view.currentIndex().row() == 41
     assert view.verticalScrollBar().value() == scrolled
 

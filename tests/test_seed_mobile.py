@@ -28,7 +28,7 @@ from helpers.seed_mobile import (
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
-from motis_desktop.core.models.encoders.torchscript_pair import load_pair_encoder
+from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -99,8 +99,8 @@ def test_torch_without_xnnpack_converts(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_unconverted_file_still_loads_through_a_temporary_conversion() -> None:
-    encoder = load_pair_encoder(fixture("colour_image_encoder.pt"), fixture("colour_text_encoder.pt"), "c")
-    assert encoder.embed_dim == 512
+    tower = load_torchscript(fixture("colour_text_encoder.pt"))
+    assert tower(torch.zeros(1, 77, dtype=torch.long)).shape == (1, 512)
 
 
 # -- the colour pair: import with the real command line, index, search --------------------------------
@@ -130,6 +130,7 @@ def test_colour_pair_import_says_it_converted_both_towers(colour_home) -> None:
     assert code == 0
     assert "converted image tower" in out
     assert "converted text tower" in out
+    assert "ONNX towers" in out
 
 
 def test_colour_pair_indexes_every_photo(colour_home) -> None:
@@ -193,9 +194,11 @@ def test_export_then_reimport_keeps_the_numbers(tiny_home, reference, role: str)
 def test_installed_tiny_encoder_gives_reference_directions(tiny_home, reference) -> None:
     from motis_desktop.core.models.installed import ModelStore
 
-    encoder = ModelStore(tiny_home[0] / "models").load_encoder("tiny")  # fp32: what the files compute
-    vectors = encoder.encode_images(reference["image_in"])
+    encoder = ModelStore(tiny_home[0] / "models").load_encoder("tiny")  # ONNX fp32
+    vectors = encoder.encode_images(reference["image_in"].numpy())
     assert min(_cosines(torch.from_numpy(vectors), reference["image_out"])) >= 0.9999
+    texts = encoder.encode_texts(reference["text_in"].numpy())
+    assert min(_cosines(torch.from_numpy(texts), reference["text_out"])) >= 0.9999
 
 
 # -- hostile archives: a clear one-line error, nothing run, nothing installed ------------------------

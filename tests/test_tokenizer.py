@@ -9,8 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
-import torch
 
 from motis_desktop.core.models.tokenizer import EOT_TOKEN, SOT_TOKEN, tokenize
 
@@ -20,10 +20,10 @@ REFERENCE_WHEEL = "open_clip_torch-3.3.0-py3-none-any.whl"
 
 def test_known_answers() -> None:
     ids = tokenize(["Three cats", "a dog playing in the snow"])
-    assert ids.dtype == torch.int64
+    assert ids.dtype == np.int64
     assert ids.shape == (2, 77)
     assert ids[0, :4].tolist() == [49406, 2097, 3989, 49407]
-    assert ids[0, 4:].eq(0).all()
+    assert (ids[0, 4:] == 0).all()
     assert ids[1, :8].tolist() == [49406, 320, 1929, 1629, 530, 518, 2583, 49407]
 
 
@@ -140,5 +140,5 @@ def test_parity_with_open_clip_reference(reference_tokenizer) -> None:
     texts = _varied_texts(3000)
     ours = tokenize(texts)
     ref = reference_tokenizer(texts)
-    mismatches = [t for t, a, b in zip(texts, ours, ref) if not torch.equal(a, b)]
+    mismatches = [t for t, a, b in zip(texts, ours, ref) if a.tolist() != b.tolist()]
     assert not mismatches, f"{len(mismatches)} of {len(texts)} differ, e.g. {mismatches[:3]!r}"

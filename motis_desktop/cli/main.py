@@ -27,7 +27,6 @@ from motis_desktop.core.services import (
     PreprocessConfig,
     Services,
     format_date,
-    min_faithful_cosine,
 )
 
 
@@ -78,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
     bench = msub.add_parser(
-        "bench", parents=[common], help="measure a model's inference modes here and choose the fastest faithful one"
+        "bench",
+        parents=[common],
+        help="measure each tower of a model in fp32 and int8 here and choose the fastest faithful mode",
     )
     bench.add_argument("name", nargs="?", help="model name (default: the active model)")
     bench.add_argument("--json", action="store_true", help="print the choice and table as one JSON object")
@@ -343,10 +344,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
         return 0
     if action == "use":
-        info = services.use_model(args.name)
-        print(f"active model: {info.name}")
-        _print_licence_notice(info)
-        return 0
+        return _models_use(services, args)
     if action == "remove":
         services.remove_model(args.name)
         print(f"removed model {args.name!r}")
@@ -367,26 +365,57 @@ def _models(services: Services, args: argparse.Namespace) -> int:
 def _models_bench(services: Services, args: argparse.Namespace) -> int:
     info = services.model_info(args.name)
     if not args.json:
-        print(f"measuring fp32, bf16 and int8 for {info.name} (about a minute for a ViT-B model)...", file=sys.stderr)
+        print(
+            f"measuring fp32 and int8 of each tower of {info.name} (under a minute for a ViT-B model)...",
+            file=sys.stderr,
+        )
     choice = services.bench_model(info.name)
     if args.json:
         _print_json({"model": info.name, **choice})
         return 0
-    print(f"{'mode':6} {'images/s':>9} {'text ms':>8} {'image cos':>10} {'text cos':>9} {'top-10':>7}  verdict")
+    print(f"{'tower':5} {'mode':5} {'speed':>13} {'cos min':>9} {'agreement':>9} {'pairs':>6}  verdict")
     for row in choice["results"]:
         if not row["available"]:
-            print(f"{row['mode']:6} {'-':>9} {'-':>8} {'-':>10} {'-':>9} {'-':>7}  unavailable: {row['reason']}")
+            print(f"{row['role']:5} {row['mode']:5} {'-':>13} {'-':>9} {'-':>9} {'-':>6}  unavailable: {row['reason']}")
             continue
-        verdict = "chosen" if row["mode"] == choice["mode"] else ("ok" if row["faithful"] else "rejected")
+        speed = f"{row['speed']:.1f} img/s" if row["role"] == "image" else f"{row['speed']:.2f} ms"
+        chosen = choice["modes"][row["role"]] == row["mode"]
+        verdict = "chosen" if chosen else ("ok" if row["faithful"] else "rejected")
         print(
-            f"{row['mode']:6} {row['image_per_s']:9.1f} {row['text_ms']:8.1f} {row['image_cos_min']:10.5f} "
-            f"{row['text_cos_min']:9.5f} {'same' if row['top10_same'] else 'differs':>7}  {verdict}"
+            f"{row['role']:5} {row['mode']:5} {speed:>13} {row['cos_min']:9.5f} {row['agreement']:9.4f} "
+            f"{row['resolvable_pairs']:6d}  {verdict}"
         )
+    rule = choice["rule"]
     print(
-        f"chosen: {choice['mode']} (fastest with cosine >= {min_faithful_cosine()} to fp32 and the same top-10; "
-        f"{choice['probe_photos']} probe photos; text truncation {'on' if choice['text_truncation'] else 'off'})"
+        f"chosen: image {choice['modes']['image']}, text {choice['modes']['text']} (per tower, the fastest with "
+        f"cosine >= {rule['min_cosine']} to fp32 and >= {rule['min_agreement']:.0%} of the probe pairs fp32 tells "
+        f"apart by more than {rule['gap_factor']:g}x the mode's error ordered alike; {choice['probe_photos']} probe "
+        "photos)"
     )
     return 0
+
+
+def _models_use(services: Services, args: argparse.Namespace) -> int:
+    """Switch the active model: the previous one answers searches until the new one covers the library."""
+    info = services.model_info(args.name)
+    _print_licence_notice(info)
+    plan = services.plan_model_switch(info.name)
+    print(plan.describe(), file=sys.stderr)
+    bar = ProgressBar()
+    cancel = threading.Event()
+    try:
+        result = services.switch_model(info.name, progress=bar, cancel=cancel, plan=plan)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        bar.close()
+    if result.switched:
+        print(f"active model: {result.active}" + (f" (encoded {result.encoded} photos)" if result.encoded else ""))
+        return 0
+    why = "cancelled" if result.cancelled else "not every photo could be encoded"
+    print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
+    return 1
 
 
 def _print_licence_notice(info: ModelInfo) -> None:
@@ -397,12 +426,20 @@ def _print_licence_notice(info: ModelInfo) -> None:
 
 
 def _print_conversions(info: ModelInfo) -> None:
-    """Say which towers were mobile-optimized files converted to plain TorchScript at install."""
+    """Say which towers were mobile-optimized files converted to plain TorchScript, and the ONNX conversion."""
     for role, c in sorted(info.origin.get("converted", {}).items()):
         ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
         n = c["op_contexts"]
         what = f"{n} XNNPACK op context{'' if n == 1 else 's'}; {ops}"
         print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
+    conv = info.conversion
+    if conv:
+        cos = conv.get("cosine_to_torch", {})
+        int8 = ", ".join(k.split(".")[0] for k in conv.get("int8", [])) or "none"
+        print(
+            f"converted to ONNX towers in {conv.get('seconds', 0):.1f} s (cosine to torch: image "
+            f"{cos.get('image', 0):.6f}, text {cos.get('text', 0):.6f}; int8 towers: {int8})"
+        )
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from motis_desktop.core.errors import ImageError, MotisError
 from motis_desktop.core.images.preprocess import preprocess_file
 
 if TYPE_CHECKING:
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 KS = (1, 5, 10)
 

@@ -338,7 +338,7 @@ class _State:
         )
         for a, b in pairs:
             _expect(np.allclose(a, b, atol=1e-5), "the exported TorchScript pair disagrees with the checkpoint")
-        return "tiny random CLIP imported, exported to TorchScript and reloaded with equal vectors"
+        return "tiny random CLIP converted to ONNX towers, exported to TorchScript and re-imported with equal vectors"
 
 
 def _photo(rgb: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:

@@ -32,15 +32,17 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.installed import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
+from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
 from motis_desktop.core.search.service import QueryResult, SearchHit, TextMatch, format_date
 
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
+    from motis_desktop.core.models.engine import Encoder
 
 __all__ = [
     "AUTO_EXACT_MAX",
@@ -54,7 +56,6 @@ __all__ = [
     "Query",
     "QueryResult",
     "format_date",
-    "min_faithful_cosine",
     "FileRecord",
     "FolderReport",
     "FolderWatcher",
@@ -76,13 +77,6 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
-
-
-def min_faithful_cosine() -> float:
-    """The cosine to fp32 a faster inference mode must keep to be chosen (imports torch)."""
-    from motis_desktop.core.models.mode_select import MIN_COSINE
-
-    return MIN_COSINE
 
 
 class Services:
@@ -141,6 +135,26 @@ class Services:
     def use_model(self, name: str) -> ModelInfo:
         """Make an installed model the active one."""
         return self._models.use(name)
+
+    def plan_model_switch(self, name: str, measure: bool = True) -> SwitchPlan:
+        """What switching the active model to ``name`` will do and how long it takes (``core.models.switch``)."""
+        return plan_switch(self, name, measure)
+
+    def switch_model(
+        self,
+        name: str,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        batch_size: int = 16,
+        plan: SwitchPlan | None = None,
+    ) -> SwitchResult:
+        """Make ``name`` the active model without emptying search: the library is encoded with it while the
+        active model keeps answering; it takes over in one step once it covers every photo (``core.models.switch``)."""
+        return run_switch(self, self._models.set_pending, name, progress, cancel, batch_size, plan)
+
+    def pending_model(self) -> str | None:
+        """The model a switch in progress is encoding the library for (None when no switch runs)."""
+        return self._models.pending()
 
     def installed_models(self) -> list[ModelInfo]:
         return self._models.installed()
@@ -343,4 +357,7 @@ class Services:
         configured vector index strategy for this call. Plain words also match the text read in the photos
         and their file/folder names, fused into one ranking (``search/fusion.py``; ``signals`` picks a subset).
         """
-        return self._search.query(self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, signals)
+        info = self._models.info(model)
+        return self._search.query(
+            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)
+        )

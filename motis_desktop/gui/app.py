@@ -17,6 +17,7 @@ from motis_desktop.core.errors import MotisError
 from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.theme import follow_system_scheme
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,14 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
     app.setWindowIcon(_icon())
+    follow_system_scheme(app)  # light or dark, as the system is
     try:
-        services = Services.open(args.home)
-        services.open_library()  # a library that cannot be opened is one message, before any window
+        services = Services.open(args.home)  # paths and settings only: the library opens on the backend thread
     except MotisError as exc:
         QMessageBox.critical(None, "MoTIS Desktop", str(exc))
         return 1
     setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
+    window.library_failed.connect(lambda message: _cannot_open(window, message))
     if args.quit_after_show or args.probe_search:
         from motis_desktop.gui.startup_probe import StartupProbe
 
@@ -49,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     services.close()
     return code
+
+
+def _cannot_open(window: MainWindow, message: str) -> None:
+    """The library cannot be opened (unreadable, busy, another user's): one message, then quit."""
+    QMessageBox.critical(window, "MoTIS Desktop", message)
+    window.close()
+    QApplication.exit(1)
 
 
 def setup_logging(log_file: Path) -> None:

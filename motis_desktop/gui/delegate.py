@@ -1,9 +1,12 @@
-"""Paints one grid cell from the model's roles: thumbnail (or placeholder/failed icon), name, score."""
+"""Paints one grid cell from the model's roles: thumbnail (or placeholder/failed icon) and name.
+
+Scores are in the tooltip and the viewer, not on every tile. A selected cell gets a highlight frame and a
+faint tint around the photo, never over it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from motis_desktop.gui.library_model import Roles
@@ -28,7 +31,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if selected:
-            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+            tint = QColor(palette.color(QPalette.ColorRole.Highlight))
+            tint.setAlpha(60)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setBrush(tint)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 3))
+            painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 8, 8)
         image_rect = QRect(
             rect.x() + PADDING,
             rect.y() + PADDING,
@@ -52,18 +60,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawLine(c.x() + 14, c.y() - 14, c.x() - 14, c.y() + 14)
         else:  # placeholder while loading
             painter.fillRect(image_rect, palette.color(QPalette.ColorRole.AlternateBase).darker(110))
-        score = index.data(Roles.SCORE)
-        if score is not None:
-            badge = QRect(target.right() - 58, target.top() + 4, 54, 18)  # on the photo's corner
-            painter.fillRect(badge, QColor(0, 0, 0, 170))
-            painter.setPen(QColor(255, 255, 255))
-            font = QFont(painter.font())
-            font.setBold(True)
-            painter.setFont(font)
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{score:.3f}")
         text_rect = QRect(rect.x() + PADDING, rect.bottom() - TEXT_HEIGHT - 2, rect.width() - 2 * PADDING, TEXT_HEIGHT)
         painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
         name = painter.fontMetrics().elidedText(
             str(index.data(Qt.ItemDataRole.DisplayRole)), Qt.TextElideMode.ElideMiddle, text_rect.width()
         )

@@ -1,9 +1,9 @@
-"""The thumbnail grid widget and the empty-library placeholder."""
+"""The thumbnail grid widget, the empty-library placeholder and the empty-results state."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from motis_desktop.gui.delegate import ThumbnailDelegate
 from motis_desktop.gui.library_model import LibraryModel
@@ -39,3 +39,36 @@ def make_empty_label() -> QLabel:
         " border-radius: 16px; margin: 40px; padding: 40px; }"
     )
     return label
+
+
+class EmptyResults(QWidget):
+    """The grid's own empty state for a search that returned nothing: why, and "Show the closest anyway"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyResults")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.title = QLabel()
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setStyleSheet("QLabel { font-size: 18px; font-weight: bold; }")
+        self.reason = QLabel()
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("QLabel { font-size: 14px; color: palette(mid); }")
+        self.closest = QPushButton("Show the closest anyway")
+        self.closest.setToolTip("The best-scoring photos, even though none stands out")
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.reason)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.closest)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addStretch(3)
+
+    def show_reason(self, title: str, reason: str, closest: bool) -> None:
+        self.title.setText(title)
+        self.reason.setText(reason)
+        self.closest.setVisible(closest)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from motis_desktop.core.services import IndexSummary, Progress, Services
-from motis_desktop.gui.workers import Report, Task, TaskSignals, start_task
+from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 BUSY_RETRY_MS = 60_000
 
 
 class IndexingController(QObject):
-    """Runs the core indexer on its own thread with its own :class:`Services` (see ``Services.spawn``).
+    """Runs the core indexer on the runner's ``INDEXING`` lane with its own :class:`Services`
+    (see ``Services.spawn``).
 
     Signals:
         started: Emitted when a run begins.
@@ -32,15 +33,13 @@ class IndexingController(QObject):
     busy = Signal(str)
     stopped = Signal()
 
-    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._services = services
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.runner = runner
         self.task: Task | None = None
         self.model: str | None = None  # the model to index for; None until one is loaded
         self.again = False  # run once more when the current run ends (or when a model is ready)
-        self._signals: set[TaskSignals] = set()
 
     @property
     def running(self) -> bool:
@@ -73,7 +72,7 @@ class IndexingController(QObject):
             task.signals.busy.connect(self._busy)
             task.signals.finished.connect(self._stopped)
 
-        self.task = start_task(self.pool, work, self._signals, connect)
+        self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
         return True
 
@@ -86,7 +85,7 @@ class IndexingController(QObject):
         """Cancel and wait for the running run (at quit); the next start resumes where it stopped."""
         self.again = False
         self.cancel()
-        self.pool.waitForDone(timeout_ms)
+        self.runner.wait(Lane.INDEXING, timeout_ms)
 
     def _busy(self, message: str) -> None:
         self.busy.emit(message)

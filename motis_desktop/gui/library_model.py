@@ -47,6 +47,7 @@ class LibraryModel(QAbstractListModel):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.edge = edge
+        self.pixel_ratio = 1.0  # device pixels per logical pixel: thumbnails are made this much larger (HiDPI)
         self._rows: list[Row] = []
         self._by_path: dict[str, int] = {}
         thumbnails.ready.connect(self._thumbnail_ready)
@@ -64,7 +65,8 @@ class LibraryModel(QAbstractListModel):
             return os.path.basename(row.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             error = row.error or self.thumbnails.error(row.path)
-            lines = [row.path] + ([row.date] if row.date else []) + ([error] if error else [])
+            score = [f"score {row.score:.3f}"] if row.score is not None else []  # on hover, not on every tile
+            lines = [row.path] + ([row.date] if row.date else []) + score + ([error] if error else [])
             return "\n".join(lines)
         if role == Roles.PATH:
             return row.path
@@ -75,7 +77,7 @@ class LibraryModel(QAbstractListModel):
         if role == Roles.ERROR:
             return row.error or self.thumbnails.error(row.path)
         if role == Roles.THUMBNAIL:
-            return self.thumbnails.pixmap(row.path, self.edge)
+            return self.thumbnails.pixmap(row.path, round(self.edge * self.pixel_ratio))
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:

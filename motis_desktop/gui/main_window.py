@@ -1,8 +1,11 @@
 """The main window: search bar, thumbnail grid (gallery or results), status bar with indexing progress.
 
-The GUI thread never touches the library database: every query goes through :class:`Backend`, indexing
-through :class:`IndexingController`, each on its own thread with its own ``Services``. This window keeps
-only plain copies of what it shows (rows, folder paths).
+The window builds the widgets and wires its controllers, each the one owner of its actions:
+:class:`SearchController` (submitting queries), :class:`ResultsController` (what the grid shows, Esc,
+Find similar, opening photos), :class:`ModelController` (the model's life cycle), :class:`SettingsController`
+and :class:`IndexingController`. All background work runs on one :class:`TaskRunner`; the library is opened
+and used only on its background lanes (see :mod:`motis_desktop.gui.tasks`). This window keeps only plain
+copies of what it shows (rows, folder paths).
 """
 
 from __future__ import annotations
@@ -10,34 +13,30 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QMessageBox,
-    QStackedWidget,
-    QToolBar,
-)
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT
 from motis_desktop.gui.dialogs import choose_folder
-from motis_desktop.gui.grid import make_empty_label, make_grid
+from motis_desktop.gui.grid import EmptyResults, make_empty_label, make_grid
 from motis_desktop.gui.indexing import IndexingController
-from motis_desktop.gui.library_model import LibraryModel, Row
-from motis_desktop.gui.model_dialog import ModelDialog
-from motis_desktop.gui.model_state import ModelLifecycle, ModelState
-from motis_desktop.gui.search_actions import SearchActions
+from motis_desktop.gui.library_model import LibraryModel
+from motis_desktop.gui.menus import build_menus
+from motis_desktop.gui.model_state import ModelController, ModelState
+from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
-from motis_desktop.gui.settings_actions import SettingsActions
+from motis_desktop.gui.settings_actions import SettingsController
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT
+from motis_desktop.gui.tasks import TaskRunner
+from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
-from motis_desktop.gui.workers import Backend, LibrarySnapshot, library_snapshot
+from motis_desktop.gui.workers import Backend, LibrarySnapshot, SettingsOutcome, library_snapshot, open_library
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
@@ -45,53 +44,69 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CELL_MARGIN = 20  # a gallery cell is the thumbnail plus this much room
-DEFAULT_TOP_K = 50
-DEFAULT_THUMB = 160
 
 
-class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
-    """Thin: every decision about photos and vectors is the core's; this wires widgets to it."""
+class MainWindow(QMainWindow):
+    """Thin: every decision about photos and vectors is the core's; this wires widgets to it.
+
+    Signals:
+        library_opened: Emitted once the library was opened (checked, migrated) on the backend thread.
+        library_failed: Emitted with a one-line reason when the library cannot be opened.
+        gallery_loaded: Emitted with the number of photos each time the library's rows arrive.
+    """
+
+    library_opened = Signal()
+    library_failed = Signal(str)
+    gallery_loaded = Signal(int)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services  # on this thread: settings and installed models only, never the library
         self.settings = QSettings(str(services.home / "gui.ini"), QSettings.Format.IniFormat)
-        self.backend = Backend(services, self)
-        self.indexing = IndexingController(services, self)
-        self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self)
+        self.tasks = TaskRunner(self)  # every background task of the window runs here
+        self.backend = Backend(services, self.tasks, self)
+        self.indexing = IndexingController(services, self.tasks, self)
+        self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
+        self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
         self.model = LibraryModel(self.thumbnails, self.thumb_size, self)
-        self.encoder: Encoder | None = None
-        self.model_state = ModelState.LOADING
-        self.model_dialog: ModelDialog | None = None
-        self._results_for: str | None = None
-        self._gallery: list[Row] = []
-        self._folders: list[str] = []  # the library's folders, as the backend last reported them
+        self.model.pixel_ratio = self.devicePixelRatioF()  # sharp thumbnails on HiDPI screens
+        self.models = ModelController(services, self.settings, self.backend, self.tasks, self)
+        self.folders: list[str] = []  # the library's folders, as the backend last reported them
         self._note = ""  # what indexing is doing or its last outcome, shown after the photo count
+        self._summary = ""  # the last indexing run that did work: kept until another one does
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
         self.resize(1100, 720)
         self._build_ui()
-        self._build_actions()
-        self.watching = FolderWatching(services, self)  # changes on disk → one indexing run per burst
+        self.actions_by_name = build_menus(self)
+        self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
         self.watching.changed.connect(lambda _roots: self.start_indexing())
         self.status.addPermanentWidget(self.watching.label)
-        self._connect_indexing()
+        self._connect()
         self._refresh_empty_state()
-        QTimer.singleShot(0, self._start)  # show the window first; model and library load in the background
+        QTimer.singleShot(0, self._start)  # show the window first; the library and model open in the background
 
     # -- settings ------------------------------------------------------------------
 
     @property
     def top_k(self) -> int:
-        return self._int_setting("top_k", DEFAULT_TOP_K)
+        return self.preferences.top_k
 
     @property
     def thumb_size(self) -> int:
-        return self._int_setting("thumb_size", DEFAULT_THUMB)
+        return self.preferences.thumb_size
 
-    def _int_setting(self, key: str, default: int) -> int:
-        value = self.settings.value(key, default)
-        return int(value) if isinstance(value, (int, str)) else default
+    @property
+    def gallery_cell(self) -> int:
+        return self.thumb_size + CELL_MARGIN
+
+    @property
+    def model_state(self) -> ModelState:
+        return self.models.state
+
+    @property
+    def encoder(self) -> Encoder | None:
+        return self.models.encoder
 
     @property
     def indexer(self) -> object | None:
@@ -106,54 +121,76 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self.addToolBar(toolbar)
         self.search = SearchBox()  # query language tooltip, photo drops, search as you pause
         self.searcher = SearchController(self.backend.submit, self.search, lambda: self.top_k)
-        self.searcher.results.connect(self._show_results)
-        self.search.submitted.connect(self.run_search)
-        self.search.textChanged.connect(lambda text: self.reset() if not text and self._results_for else None)
-        self.search.installEventFilter(self)  # Down arrow moves into the grid
+        self.search.installEventFilter(self)  # Esc and Down arrow from the box
         toolbar.addWidget(self.search)
 
         self.view, self.delegate = make_grid(self.model, self.thumbnails, self.gallery_cell)
-        self.view.activated.connect(self.open_index)
-        self.view.customContextMenuRequested.connect(self._context_menu)
         self._set_cell(self.gallery_cell)
         self.empty = make_empty_label()
+        self.empty_results = EmptyResults()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
-        self.grid_viewer = GridViewer(self.view, self.stack, self.model)  # Space / double-click: view large
+        self.stack.addWidget(self.empty_results)
+        self.grid_viewer = GridViewer(self.view, self.stack, self.model, self.tasks)  # Space / double-click
         self.setCentralWidget(self.stack)
+        self.results = ResultsController(
+            self.searcher,
+            self.search,
+            self.view,
+            self.model,
+            self.stack,
+            self.empty_results,
+            self.grid_viewer,
+            lambda: self.thumb_size,
+            lambda: self.gallery_cell,
+        )
+        self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.status_label = self.status.label
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
         self.status.addWidget(self.more_button)
+
+    def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
+        self.results.status.connect(self.status.set_text)
+        self.results.results_shown.connect(lambda _text, _n: self._update_status())
+        self.results.gallery_shown.connect(self._refresh_empty_state)
+        self.results.layout_changed.connect(self._set_cell)
+        self.view.activated.connect(self.results.open_index)
+        self.view.customContextMenuRequested.connect(
+            lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
+        )
+        self.models.model_text.connect(self.status.set_model_text)
+        self.models.state_changed.connect(self._model_state_changed)
+        self.models.ready.connect(self._model_ready)
+        self.models.installed_inactive.connect(
+            lambda name: self.status.set_text(f"Installed {name}: choose it in Settings to use it")
+        )
+        self.preferences.view_changed.connect(self._view_settings_changed)
+        self.preferences.applied.connect(self._settings_applied)
+        self.indexing.started.connect(self._index_started)
+        self.indexing.progress.connect(self._index_progress)
+        self.indexing.finished.connect(self._index_finished)
+        self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
+        self.indexing.busy.connect(self._index_busy)
+        self.indexing.stopped.connect(self.status.indexing_stopped)
+        self.status.cancel_requested.connect(self.indexing.cancel)
 
-    def _build_actions(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        add = self._action("&Add folder…", self.choose_folder, QKeySequence(QKeySequence.StandardKey.Open))
-        settings = self._action("&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
-        install = self._action("&Install model…", self.open_model_dialog)
-        reindex = self._action("&Update index", self.start_indexing, QKeySequence("F5"))
-        quit_ = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
-        for action in (add, reindex, install, settings, quit_):
-            menu.addAction(action)
-        self.addActions([add, reindex, settings, quit_])
-        for keys in ("Ctrl+F", "/"):
-            QShortcut(QKeySequence(keys), self, self._focus_search)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape, Qt.ShortcutContext.WindowShortcut)
-
-    def _action(self, text: str, slot: Callable[[], object], keys: QKeySequence | None = None) -> QAction:
+    def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
+        """A window action with its shortcuts (the menus carry every one of them)."""
         action = QAction(text, self)
-        if keys is not None:
-            action.setShortcut(keys)
+        if keys:
+            action.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
         action.triggered.connect(slot)
+        self.addAction(action)
         return action
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Escape:  # the line edit keeps Esc from the window's shortcut
-                self.escape()
+            if event.key() == Qt.Key.Key_Escape:  # the line edit keeps Esc from the window's action
+                self.results.escape()
                 return True
             if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and self.model.rowCount():
                 self.view.setFocus()
@@ -162,51 +199,115 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
-    @property
-    def gallery_cell(self) -> int:
-        return self.thumb_size + CELL_MARGIN
-
     def _set_cell(self, cell: int) -> None:
         self.delegate.cell = cell
         self.view.setGridSize(QSize(cell + 8, cell + TEXT_HEIGHT + 8))
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
     def _refresh_empty_state(self) -> None:
-        if not self._folders:
+        if not self.folders:
             text = DROP_TEXT
             if self.model_state == ModelState.MISSING:
                 text += "\n\n" + NO_MODEL_TEXT
             self.empty.setText(text)
             self.stack.setCurrentWidget(self.empty)
-        elif not self.grid_viewer.is_open:
+        elif self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
         self._update_status()
 
     def _update_status(self) -> None:
-        if self._results_for is not None and self.searcher.shown is not None and self.searcher.pending is None:
-            self.status.set_text(result_summary(self._results_for, self.searcher.shown.result))
+        shown = self.searcher.shown
+        if self.results.results_for is not None and shown is not None and self.searcher.pending is None:
+            self.status.set_text(result_summary(shown))
         elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
             self.status.set_text(self.searcher.waiting_message() or "")
+        elif self.model_state == ModelState.MISSING and not self.folders:
+            self.status.set_text(NO_MODEL_TEXT.replace("\n", " "))
         else:
-            self.status.set_text(f"{len(self._gallery)} photos" + (f" · {self._note}" if self._note else ""))
+            n = len(self.results.gallery)
+            self.status.set_text(f"{n} photo{'s' if n != 1 else ''}" + (f" · {self._note}" if self._note else ""))
+
+    # -- start-up, the library and the model ----------------------------------------------------
+
+    def _start(self) -> None:
+        self.backend.submit(open_library, self._library_opened, self.library_failed.emit)
+
+    def _library_opened(self, _: object) -> None:
+        self.library_opened.emit()
+        self.reload_gallery()
+        self.models.load()
 
     def reload_gallery(self) -> None:
         self.backend.submit(library_snapshot, self._gallery_loaded)
 
     def _gallery_loaded(self, snapshot: LibrarySnapshot) -> None:
-        self._gallery = snapshot.rows
-        if snapshot.folders != self._folders:
-            self._folders = snapshot.folders
-            self.watching.set_roots(self._folders)
+        if snapshot.folders != self.folders:
+            self.folders = snapshot.folders
+            self.watching.set_roots(self.folders)
         if snapshot.recovery:  # the library database was damaged and has been set aside
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
-        if self._results_for is None:
-            self.model.set_rows(self._gallery, self.thumb_size)
+        self.results.set_gallery(snapshot.rows)
         self._refresh_empty_state()
+        self.gallery_loaded.emit(len(snapshot.rows))
+
+    def _model_state_changed(self, state: ModelState) -> None:
+        if state == ModelState.MISSING:
+            self.searcher.model_unavailable("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
+            self.search.setPlaceholderText("No model installed — see the window for how to add one")
+        elif state == ModelState.FAILED:
+            self.searcher.model_unavailable("Search needs a model: the model could not be loaded")
+        elif state == ModelState.LOADING:
+            self.searcher.model_loading()
+            self.indexing.set_model(None)
+            self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
+        self._refresh_empty_state()
+
+    def _model_ready(self, name: str) -> None:
+        self.indexing.set_model(name)
+        if self.indexing.again or self.folders:
+            self.start_indexing()  # bring the library up to date in the background
+        self.searcher.model_ready()  # runs a query typed while the model was loading
+
+    def open_model_dialog(self) -> None:
+        self.models.open_dialog()
+
+    # -- searching (the controllers own these; kept as the window's verbs for menus and tests) ----
+
+    def run_search(self, text: str | None = None) -> None:
+        """Submit ``text`` (default: the search box) as Enter would."""
+        self.searcher.submit(self.search.text() if text is None else text)
+
+    def find_similar(self, path: str) -> None:
+        self.results.find_similar(path)
+
+    def open_path(self, path: str) -> None:
+        self.results.open_path(path)
+
+    def escape(self) -> None:
+        self.results.escape()
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        self.preferences.open()
+
+    def apply_settings(self, values: dict[str, Any]) -> None:
+        self.preferences.apply(values)
+
+    def _view_settings_changed(self) -> None:
+        if self.results.results_for is None:
+            self._set_cell(self.gallery_cell)
+
+    def _settings_applied(self, outcome: SettingsOutcome) -> None:
+        self.reload_gallery()
+        if outcome.switched:
+            self.models.load()
+        elif outcome.added:
+            self.start_indexing()
 
     # -- folders and indexing -------------------------------------------------------------
 
@@ -225,22 +326,9 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
             lambda s: s.add_folders(folders), added, lambda msg: QMessageBox.warning(self, "Cannot add folder", msg)
         )
 
-    def _connect_indexing(self) -> None:
-        self.indexing.started.connect(self._index_started)
-        self.indexing.progress.connect(self._index_progress)
-        self.indexing.finished.connect(self._index_finished)
-        self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
-        self.indexing.busy.connect(self._index_busy)
-        self.indexing.stopped.connect(self.status.indexing_stopped)
-        self.status.cancel_requested.connect(self.indexing.cancel)
-
     def start_indexing(self) -> None:
         if not self.indexing.start() and self.model_state == ModelState.MISSING:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
-
-    def cancel_indexing(self) -> None:
-        self.status.progress_label.setText("Cancelling…")
-        self.indexing.cancel()
 
     def _index_started(self) -> None:
         self._note = "indexing…"
@@ -253,7 +341,11 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
         self.status.indexing_progress(p)
 
     def _index_finished(self, summary: IndexSummary) -> None:
-        self._note = self.status.indexing_finished(summary)
+        line = self.status.indexing_finished(summary)
+        if line is not None:  # a run that did work: its summary stays until the next one that does
+            self._summary = line
+        self._note = self._summary or "library up to date"
+        self._update_status()
         self.reload_gallery()
 
     def _index_busy(self, message: str) -> None:
@@ -279,10 +371,10 @@ class MainWindow(ModelLifecycle, SearchActions, SettingsActions, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.watching.stop()  # first: no change may start another indexing run
-        if self.model_dialog is not None:
-            self.model_dialog.shutdown()
+        self.models.shutdown()
         self.indexing.shutdown()  # committed batches are kept; the next start resumes
         self.grid_viewer.viewer.shutdown()
         self.thumbnails.shutdown()
         self.backend.shutdown()
+        self.tasks.shutdown()
         event.accept()

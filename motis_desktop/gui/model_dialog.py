@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.formatting import format_duration
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
-from motis_desktop.gui.workers import Report, Task, TaskSignals, start_task
+from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,11 @@ class ModelDialog(QDialog):
 
     installed = Signal(str)
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
-        self.services = services
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
         self.runner: Task | None = None
-        self._signals: set[TaskSignals] = set()
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
@@ -174,7 +171,7 @@ class ModelDialog(QDialog):
         for button in (self.download_button, self.import_button):
             button.setEnabled(False)
         dialog.show()
-        self.runner = start_task(self.pool, work, self._signals, connect)
+        self.runner = self.tasks.start(Lane.INSTALL, work, connect)
 
     def _on_progress(self, p: InstallProgress) -> None:
         if self.progress_dialog is None:
@@ -208,7 +205,7 @@ class ModelDialog(QDialog):
 
     def wait(self, ms: int = 30_000) -> None:
         """Block until a running install has returned."""
-        self.pool.waitForDone(ms)
+        self.tasks.wait(Lane.INSTALL, ms)
 
     def shutdown(self) -> None:
         """Cancel a running install and wait for it (at quit); nothing half-installed stays."""

@@ -1,23 +1,20 @@
-"""The window's model: loading it in the background, the first-run offer, installs (a mixin of MainWindow)."""
+"""The window's model: loading it in the background, the first-run offer, installs (:class:`ModelController`)."""
 
 from __future__ import annotations
 
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
-from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_dialog import ModelDialog
-from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER
+from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
-    from motis_desktop.gui.search_box import SearchController
 
 
 class ModelState(str, Enum):
@@ -29,77 +26,83 @@ class ModelState(str, Enum):
     FAILED = "failed"
 
 
-class ModelLifecycle:
-    """Loads the active model on the backend thread and reacts to installs; part of :class:`MainWindow`."""
+class ModelController(QObject):
+    """Loads the active model on the backend thread, offers one on first run, reacts to installs.
 
-    services: Services
-    settings: QSettings
-    backend: Backend
-    indexing: IndexingController
-    status: StatusBar
-    search: QLineEdit
-    searcher: SearchController
-    encoder: Encoder | None
-    model_state: ModelState
-    model_dialog: ModelDialog | None
-    _folders: list[str]
+    Signals:
+        state_changed: Emitted with the new ``ModelState`` whenever it changes.
+        ready: Emitted with the model's name once it is loaded and warm.
+        failed: Emitted with a one-line reason when the model could not be loaded.
+        installed_inactive: Emitted with a model's name when it was installed while another stays active.
+        model_text: Emitted with the status bar's model line.
+    """
 
-    if TYPE_CHECKING:  # provided by MainWindow
+    state_changed = Signal(object)
+    ready = Signal(str)
+    failed = Signal(str)
+    installed_inactive = Signal(str)
+    model_text = Signal(str)
 
-        def reload_gallery(self) -> None: ...
-        def start_indexing(self) -> None: ...
-        def _refresh_empty_state(self) -> None: ...
+    def __init__(
+        self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.services = services  # models and settings only, never the library
+        self.settings = settings
+        self.backend = backend
+        self.runner = runner
+        self.parent_widget = parent
+        self.state = ModelState.LOADING
+        self.encoder: Encoder | None = None
+        self.dialog: ModelDialog | None = None
 
-    def _start(self) -> None:
-        self.reload_gallery()
+    def _set_state(self, state: ModelState) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+    def load(self) -> None:
+        """Load the active model in the background (at start, after an install or a switch)."""
+        self.encoder = None
         info = self.services.active_model()
         if info is None:
-            self._model_missing()
+            self._missing()
             return
-        self.status.set_model_text(f"Model: loading {info.name}…")
+        self._set_state(ModelState.LOADING)
+        self.model_text.emit(f"Model: loading {info.name}…")
         name = info.name
-        self.backend.submit(lambda s: (load_for_search(s, name), name), self._model_loaded, self._model_failed)
+        self.backend.submit(lambda s: (load_for_search(s, name), name), self._loaded, self._failed)
 
-    def _model_missing(self) -> None:
-        self.model_state = ModelState.MISSING
+    def _missing(self) -> None:
         if not self.settings.value("model_dialog_shown", False, type=bool):
             self.settings.setValue("model_dialog_shown", True)  # first run: offer a model once by itself
-            QTimer.singleShot(0, self.open_model_dialog)
-        self.status.set_model_text("Model: none installed")
-        self.search.setPlaceholderText("No model installed — see the window for how to add one")
-        self.status.set_text(NO_MODEL_TEXT.replace("\n", " "))
-        self._refresh_empty_state()
+            QTimer.singleShot(0, self.open_dialog)
+        self.model_text.emit("Model: none installed")
+        self._set_state(ModelState.MISSING)
 
-    def open_model_dialog(self) -> None:
+    def open_dialog(self) -> None:
         """Offer the registry's models and importing files (File ▸ Install model…)."""
-        assert isinstance(self, QWidget)
-        self.model_dialog = ModelDialog(self.services, self)
-        self.model_dialog.installed.connect(self._model_installed)
-        self.model_dialog.open()
+        self.dialog = ModelDialog(self.services, self.parent_widget, self.runner)
+        self.dialog.installed.connect(self._installed)
+        self.dialog.open()
 
-    def _model_installed(self, name: str) -> None:
-        if self.model_state == ModelState.READY:  # the active model stays (the core's rule): say how to switch
-            self.status.set_text(f"Installed {name}: choose it in Settings to use it")
+    def _installed(self, name: str) -> None:
+        if self.state == ModelState.READY:  # the active model stays (the core's rule): say how to switch
+            self.installed_inactive.emit(name)
             return
-        self._load_model()
+        self.load()
 
-    def _load_model(self) -> None:
-        self.encoder, self.model_state = None, ModelState.LOADING
-        self.indexing.set_model(None)
-        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
-        self._refresh_empty_state()
-        self._start()
-
-    def _model_loaded(self, result: tuple[Encoder, str]) -> None:
+    def _loaded(self, result: tuple[Encoder, str]) -> None:
         self.encoder, name = result
-        self.model_state = ModelState.READY
-        self.status.set_model_text(f"Model: {name}")
-        self.indexing.set_model(name)
-        if self.indexing.again or self._folders:
-            self.start_indexing()  # bring the library up to date in the background
-        self.searcher.model_ready()  # runs a query typed while the model was loading
+        self.model_text.emit(f"Model: {name}")
+        self._set_state(ModelState.READY)
+        self.ready.emit(name)
 
-    def _model_failed(self, message: str) -> None:
-        self.model_state = ModelState.FAILED
-        self.status.set_model_text("Model: failed to load")
-        QMessageBox.warning(self if isinstance(self, QWidget) else None, "Model could not be loaded", message)
+    def _failed(self, message: str) -> None:
+        self.model_text.emit("Model: failed to load")
+        self._set_state(ModelState.FAILED)
+        self.failed.emit(message)
+        QMessageBox.warning(self.parent_widget, "Model could not be loaded", message)
+
+    def shutdown(self) -> None:
+        if self.dialog is not None:
+            self.dialog.shutdown()

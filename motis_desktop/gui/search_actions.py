@@ -1,104 +1,135 @@
-"""Searching, results, opening photos and their context menu (a mixin of MainWindow)."""
+"""What the grid shows (the gallery or a query's results), Esc, Find similar, opening photos, the context menu."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPoint, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QListView, QMenu, QWidget
+from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
+from PySide6.QtWidgets import QListView, QMenu, QStackedWidget, QWidget
 
-from motis_desktop.core.services import QueryResult
+from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row
-from motis_desktop.gui.model_state import ModelState
-from motis_desktop.gui.search_box import SearchController, quote_path, result_row
-from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NO_MODEL_TEXT
+from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.viewer import GridViewer
-from motis_desktop.gui.workers import Backend
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QLineEdit, QStackedWidget
-
-    from motis_desktop.core.services import Encoder
 
 RESULT_EDGE = 512  # search results are shown at high resolution
 RESULT_CELL = 300
 
 
-class SearchActions:
-    """Text search, *Find similar*, going back to the gallery, opening photos; part of :class:`MainWindow`."""
+class ResultsController(QObject):
+    """Owns the grid's contents: the gallery, or the results of the query the search box shows.
 
-    search: QLineEdit
-    searcher: SearchController
-    view: QListView
-    stack: QStackedWidget
-    model: LibraryModel
-    backend: Backend
-    status: StatusBar
-    encoder: Encoder | None
-    model_state: ModelState
-    _results_for: str | None
-    _gallery: list[Row]
-    grid_viewer: GridViewer
+    Signals:
+        results_shown: Emitted with the query text and the number of results once they are in the grid.
+        gallery_shown: Emitted when the grid shows the whole library again after results.
+        status: Emitted with a line for the status bar.
+        layout_changed: Emitted with the cell size the grid should use (gallery or results).
+    """
 
-    if TYPE_CHECKING:  # provided by MainWindow
+    results_shown = Signal(str, int)
+    gallery_shown = Signal()
+    status = Signal(str)
+    layout_changed = Signal(int)
 
-        @property
-        def top_k(self) -> int: ...
-        @property
-        def thumb_size(self) -> int: ...
-        @property
-        def gallery_cell(self) -> int: ...
-        def _set_cell(self, cell: int) -> None: ...
-        def _update_status(self) -> None: ...
-        def _refresh_empty_state(self) -> None: ...
+    def __init__(
+        self,
+        searcher: SearchController,
+        box: SearchBox,
+        view: QListView,
+        model: LibraryModel,
+        stack: QStackedWidget,
+        empty: EmptyResults,
+        grid_viewer: GridViewer,
+        gallery_edge: Callable[[], int],
+        gallery_cell: Callable[[], int],
+    ) -> None:
+        super().__init__(view)
+        self.searcher, self.box, self.view, self.model = searcher, box, view, model
+        self.stack, self.empty, self.grid_viewer = stack, empty, grid_viewer
+        self._gallery_edge, self._gallery_cell = gallery_edge, gallery_cell
+        self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
+        # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
+        self.submit: Callable[..., object] | None = None
+        self.gallery: list[Row] = []
+        searcher.results.connect(self.show_results)
+        searcher.reset_requested.connect(self.reset)
+        box.textChanged.connect(
+            lambda text: self.reset() if not text and box.reference is None and self.results_for is not None else None
+        )
+        empty.closest.clicked.connect(searcher.show_more)
 
-    def run_search(self, text: str | None = None) -> None:
-        """Search for ``text`` (default: the search box); queued while the model loads, run when it is ready."""
-        text = (self.search.text() if text is None else text).strip()
-        if not text or text.lower() == "reset":
-            self.search.clear()
-            self.reset()
-            return
-        if self.model_state in (ModelState.MISSING, ModelState.FAILED):
-            self.status.set_text("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
-            return
-        self.searcher.search(text)
+    # -- contents ------------------------------------------------------------------
 
-    def find_similar(self, path: str) -> None:
-        """Search with a photo as the query: its path becomes an image term in the search box."""
-        self.search.setText(quote_path(path))
-        self.run_search()
+    def set_gallery(self, rows: list[Row]) -> None:
+        """The library's rows (shown now unless results are on screen)."""
+        self.gallery = rows
+        if self.results_for is None:
+            self.model.set_rows(rows, self._gallery_edge())
 
-    def _show_results(self, label: str, result: QueryResult) -> None:
-        self._results_for = label
-        self._set_cell(RESULT_CELL)
-        self.model.set_rows([result_row(h) for h in result.hits], RESULT_EDGE)
-        self.stack.setCurrentWidget(self.view)
-        self.view.scrollToTop()
-        if self.model.rowCount():
+    def show_results(self, label: str, searched: Searched) -> None:
+        self.results_for = label
+        self.layout_changed.emit(RESULT_CELL)
+        self.model.set_rows([result_row(h) for h in searched.result.hits], RESULT_EDGE)
+        reason = searched.empty_reason()
+        if reason is None:
+            self.stack.setCurrentWidget(self.view)
+            self.view.scrollToTop()
             self.view.setCurrentIndex(self.model.index(0))
-        self._update_status()
-
-    def escape(self) -> None:
-        """Esc: back to the gallery from results; otherwise clear text typed but never searched."""
-        if self._results_for is not None:
-            self.reset()
-        else:
-            self.search.clear()
+        else:  # the grid itself says why it is empty
+            self.empty.show_reason(f"Nothing shown for “{label}”", reason, closest=searched.result.more > 0)
+            self.stack.setCurrentWidget(self.empty)
+        self.results_shown.emit(label, self.model.rowCount())
 
     def reset(self) -> None:
         """Back to the whole gallery (Esc, an empty search box, or the query `reset`)."""
-        if self._results_for is None:
+        if self.results_for is None:
             return
-        self._results_for = None
+        self.results_for = None
         self.searcher.clear()
-        self.search.clear()
-        self._set_cell(self.gallery_cell)
-        self.model.set_rows(self._gallery, self.thumb_size)
-        self._refresh_empty_state()
+        self.box.clear()
+        self.layout_changed.emit(self._gallery_cell())
+        self.model.set_rows(self.gallery, self._gallery_edge())
+        if self.stack.currentWidget() is self.empty:
+            self.stack.setCurrentWidget(self.view)
+        self.gallery_shown.emit()
+
+    def escape(self) -> None:
+        """Esc: back to the gallery from results, else clear text never searched; the grid takes the focus,
+        so keys like `/` work again."""
+        if self.results_for is not None:
+            self.reset()
+        else:
+            self.box.clear()
+        page = self.stack.currentWidget()
+        if page is self.view or page is self.empty:
+            page.setFocus()
+        else:
+            self.box.clearFocus()
+
+    def find_similar(self, path: str) -> None:
+        """Search with a photo as the query: the search box shows its thumbnail (the query holds its path)."""
+        self.box.set_reference(path, self._icon(path))
+        self.box.setText("")
+        self.searcher.search(self.box.query())
+
+    def _icon(self, path: str) -> QIcon:
+        """The photo's thumbnail as an icon (the grid shows it, so it is usually in memory already)."""
+        pixmap = self.model.thumbnails.pixmap(path, self.model.edge)
+        if pixmap is None:  # not made yet: the box gets it when it is
+            thumbnails = self.model.thumbnails
+
+            def arrived(ready: str) -> None:
+                if ready == path and self.box.reference == path:
+                    done = thumbnails.pixmap(path, self.model.edge)
+                    if done is not None:
+                        self.box.set_reference_icon(QIcon(done))
+                        thumbnails.ready.disconnect(arrived)
+
+            thumbnails.ready.connect(arrived)
+            return QIcon()
+        return QIcon(pixmap)
 
     # -- opening, context menu ----------------------------------------------------------
 
@@ -110,34 +141,37 @@ class SearchActions:
     def open_path(self, path: str) -> None:
         """Open a photo or folder with the system's application; say so when there is none."""
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
-            self.status.set_text(f"No application is set up to open {path}")
+            self.status.emit(f"No application is set up to open {path}")
 
     def copy_text(self, path: str) -> None:
         """Put the words read in the photo on the clipboard (read now, in the background, if not read yet)."""
+        if self.submit is None:
+            return
 
         def copied(text: object) -> None:
             words = str(text)
             QGuiApplication.clipboard().setText(words)
             name = os.path.basename(path)
-            self.status.set_text(f"Copied the text of {name}" if words else f"No text found in {name}")
+            self.status.emit(f"Copied the text of {name}" if words else f"No text found in {name}")
 
-        self.backend.submit(
+        self.submit(
             lambda services: services.photo_text(path).text,
             copied,
-            lambda message: self.status.set_text(f"Copy text: {message}"),
+            lambda message: self.status.emit(f"Copy text: {message}"),
         )
 
-    def _context_menu(self, pos: QPoint) -> None:
+    def context_menu(self, pos: QPoint, can_find_similar: bool) -> None:
         index = self.view.indexAt(pos)
         if not index.isValid():
             return
         path = index.data(Roles.PATH)
-        menu = QMenu(self if isinstance(self, QWidget) else None)
+        parent = self.view.window()
+        menu = QMenu(parent if isinstance(parent, QWidget) else None)
         menu.addAction("View\tSpace", lambda: self.grid_viewer.open(index))
         menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
         menu.addAction("Copy text", lambda: self.copy_text(path))
         similar = menu.addAction("Find similar", lambda: self.find_similar(path))
-        similar.setEnabled(self.encoder is not None)
+        similar.setEnabled(can_find_similar)
         menu.exec(self.view.viewport().mapToGlobal(pos))

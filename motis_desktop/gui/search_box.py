@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
@@ -49,13 +49,51 @@ class SearchBox(QLineEdit):
         self.pause = QTimer(self)
         self.pause.setSingleShot(True)
         self.pause.setInterval(PAUSE_MS)
-        self.pause.timeout.connect(lambda: self.submitted.emit(self.text()) if self.text().strip() else None)
+        self.pause.timeout.connect(lambda: self.submitted.emit(self.query()) if self.text().strip() else None)
         self.returnPressed.connect(self._enter)
         self.textEdited.connect(self._edited)  # typed by the user, not set by code
+        self.reference: str | None = None  # Find similar's photo, shown as its thumbnail at the left
+        self._reference_action: QAction | None = None
+
+    def query(self) -> str:
+        """The query the box stands for: the reference photo (if any) as an image term, then the text."""
+        text = self.text().strip()
+        if self.reference is None:
+            return text
+        term = quote_path(self.reference)
+        if not text:
+            return term
+        return f"{term} {text}" if text[0] in "+-" else f"{term} + {text}"
+
+    def set_reference(self, path: str | None, icon: QIcon | None = None) -> None:
+        """Show ``path`` as the query's photo (its thumbnail, not its path); None removes it."""
+        if self._reference_action is not None:
+            self.removeAction(self._reference_action)
+            self._reference_action = None
+        self.reference = path
+        if path is not None:
+            action = self.addAction(icon or QIcon(), QLineEdit.ActionPosition.LeadingPosition)
+            action.setObjectName("referencePhoto")
+            action.setToolTip(f"Photos similar to {path}\nClick to remove")
+            action.triggered.connect(self._drop_reference)
+            self._reference_action = action
+
+    def set_reference_icon(self, icon: QIcon) -> None:
+        if self._reference_action is not None:
+            self._reference_action.setIcon(icon)
+
+    def _drop_reference(self) -> None:
+        self.set_reference(None)
+        self.submitted.emit(self.query())
+
+    def clear(self) -> None:
+        """Empty the box, the reference photo included."""
+        self.set_reference(None)
+        super().clear()
 
     def _enter(self) -> None:
         self.pause.stop()
-        self.submitted.emit(self.text())
+        self.submitted.emit(self.query())
 
     def _edited(self, text: str) -> None:
         if self.instant and text.strip():
@@ -104,21 +142,23 @@ def _image_files(event: Any) -> list[str]:
     ]
 
 
-@dataclass
-class _Shown:
-    text: str
-    result: QueryResult
-
-
 class SearchController(QObject):
-    """Runs queries in the backend, queues one while the model loads, and offers "show N more"."""
+    """The one owner of submitting a query: Enter, a drop, a pause in typing, Find similar and "reset" all
+    come here. Runs queries in the backend, queues one while the model loads, offers "show N more".
 
-    results = Signal(str, QueryResult)
-    """Emitted with the query text and its ``QueryResult``."""
+    Signals:
+        started: Emitted with the query text each time a query is sent to the backend (one per Enter).
+        results: Emitted with the query text and its ``Searched`` outcome.
+        reset_requested: Emitted when the box asks for the gallery (empty, or the word ``reset``).
+        status: Emitted with a line for the status bar.
+        more_changed: Emitted with how many more results "show more" offers (0: hide it).
+    """
+
+    started = Signal(str)
+    results = Signal(str, object)
+    reset_requested = Signal()
     status = Signal(str)
-    """Emitted with a line for the status bar."""
     more_changed = Signal(int)
-    """Emitted with how many more results the "show more" control offers (0: hide it)."""
 
     def __init__(self, submit: Callable[..., object], box: SearchBox, page: Callable[[], int]) -> None:
         """``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background; ``page()`` is how many
@@ -128,11 +168,12 @@ class SearchController(QObject):
         self.box = box
         self._page = page
         self.ready = False
+        self.unavailable: str | None = None  # why searching is impossible (no model, model failed)
         self.pending: str | None = None  # the query typed while the model was loading
-        self.shown: _Shown | None = None
+        self.shown: Searched | None = None
         self.notice: str | None = None  # the last query's error, kept until the next query
         self._seq = 0
-        box.submitted.connect(self.search)
+        box.submitted.connect(self.submit)  # the box's only listener
 
     def waiting_message(self) -> str | None:
         """The status line while a queued query waits for the model, or the last query's error."""
@@ -140,10 +181,24 @@ class SearchController(QObject):
             return self.notice
         return f"The model is loading — will search for “{self.pending}” as soon as it is ready"
 
+    def submit(self, text: str) -> None:
+        """What the search box asked for: the gallery (empty or ``reset``), or a search."""
+        text = text.strip()
+        if not text or text.lower() == "reset":
+            self.pending = None
+            self.box.clear()
+            self.reset_requested.emit()
+            return
+        self.search(text)
+
     def search(self, text: str) -> None:
         """Run ``text`` now, or keep it for when the model is ready."""
         text = text.strip()
         if not text:
+            return
+        if self.unavailable is not None:
+            self.notice = self.unavailable
+            self.status.emit(self.notice)
             return
         if not self.ready:
             self.pending = text
@@ -153,16 +208,20 @@ class SearchController(QObject):
 
     def model_ready(self) -> None:
         """The model has loaded: run the query that was waiting for it, if any."""
-        self.ready = True
+        self.ready, self.unavailable = True, None
         if self.pending is not None:
             text, self.pending = self.pending, None
             self._run(text, None, cutoff=True)
 
-    def model_unavailable(self) -> None:
-        self.ready = False
+    def model_loading(self) -> None:
+        self.ready, self.unavailable = False, None
+
+    def model_unavailable(self, why: str) -> None:
+        """No model can search (none installed, or it failed to load): ``why`` is said instead."""
+        self.ready, self.unavailable, self.pending = False, why, None
 
     def show_more(self) -> None:
-        """Extend the shown results by one page, without the cut-off."""
+        """Extend the shown results by one page, without the cut-off (also "Show the closest anyway")."""
         if self.shown is None or not self.shown.result.more:
             return
         limit = len(self.shown.result.hits) + min(self._page(), self.shown.result.more)
@@ -179,21 +238,28 @@ class SearchController(QObject):
         self._seq += 1
         seq = self._seq
         self.status.emit(f"Searching for “{text}”…")
+        self.started.emit(text)
 
-        def work(services: Any) -> tuple[QueryResult, float]:
+        def work(services: Any) -> Searched:
             started = time.perf_counter()
             result = services.query(text, limit=limit, cutoff=cutoff)
-            return result, time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            indexed = None
+            if result.candidates == 0 and not result.cancelled:  # none indexed, or the filters let none pass?
+                info = services.active_model()
+                indexed = services.counts(info.model_id if info else None)["indexed"]
+            return Searched(text, result, elapsed, indexed)
 
-        self._submit(work, lambda out: self._done(seq, text, *out), lambda msg: self._failed(seq, msg))
+        self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, msg))
 
-    def _done(self, seq: int, text: str, result: QueryResult, elapsed_s: float) -> None:
+    def _done(self, seq: int, searched: Searched) -> None:
         # Search as you pause only where a query is quick at this library size.
-        self.box.instant = elapsed_s <= INSTANT_MAX_S
+        self.box.instant = searched.elapsed_s <= INSTANT_MAX_S
         if seq != self._seq:
             return
-        self.shown = _Shown(text, result)
-        self.results.emit(text, result)
+        self.shown = searched
+        result = searched.result
+        self.results.emit(searched.text, searched)
         self.more_changed.emit(min(self._page(), result.more) if result.hits or result.cutoff else 0)
 
     def _failed(self, seq: int, message: str) -> None:
@@ -202,18 +268,47 @@ class SearchController(QObject):
             self.status.emit(self.notice)
 
 
+@dataclass(frozen=True)
+class Searched:
+    """One query's outcome as the window shows it."""
+
+    text: str
+    result: QueryResult
+    elapsed_s: float
+    indexed: int | None = None  # photos indexed for the model, counted when no photo passed the filters
+
+    def empty_reason(self) -> str | None:
+        """Why nothing is shown, in plain words; None when there are results."""
+        result = self.result
+        if result.hits:
+            return None
+        if result.cancelled:
+            return "The terms cancel each other out, so there is nothing to search for. Remove a “- …” term."
+        if result.candidates == 0 and self.indexed:
+            return "No photo passes the filters (folder:, after:, before:). Widen or remove them."
+        if result.candidates == 0:
+            return "No photos are indexed yet: add a folder and wait for indexing to finish."
+        return (
+            f"Among the {result.candidates} photos none stand out for this search (they all score about the same),"
+            " so none were kept."
+        )
+
+
 def result_row(hit: SearchHit) -> Row:
     """A grid row for a search hit, with its score and date."""
     return Row(hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source), hit.matches)
 
 
-def result_summary(text: str, result: QueryResult) -> str:
+def result_summary(searched: Searched) -> str:
     """The status line for a result set."""
+    text, result = searched.text, searched.result
     n = len(result.hits)
     if result.cancelled:
         return f"“{text}”: the terms cancel out — nothing to search for"
+    if not n and result.candidates == 0 and searched.indexed:
+        return f"“{text}”: no photo passes the filters — Esc to go back"
     if not n and result.candidates == 0:
-        return f"“{text}”: no photos to search (none indexed yet, or none pass the filters) — Esc to go back"
+        return f"“{text}”: no photos indexed yet — Esc to go back"
     if not n:
         return f"No good matches for “{text}” among {result.candidates} photos — Show more lists the closest"
     cut = " that stand out" if result.cutoff is not None else ""

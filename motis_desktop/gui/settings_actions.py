@@ -1,74 +1,83 @@
-"""The settings dialog's effect on the window (a mixin of MainWindow): view settings at once, the
-library's (folders, strategy, model) on the backend thread."""
+"""Settings (Ctrl+,) and their effect: view settings at once, the library's (folders, strategy, model) on the
+backend thread (:class:`SettingsController`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.settings_dialog import SettingsDialog
-from motis_desktop.gui.workers import Backend, SettingsOutcome, apply_settings
+from motis_desktop.gui.workers import Backend, apply_settings
+
+DEFAULT_TOP_K = 50
+DEFAULT_THUMB = 160
 
 
-class SettingsActions:
-    """Opens Settings and applies what it returns; part of :class:`MainWindow`."""
+class SettingsController(QObject):
+    """Opens Settings and applies what it returns.
 
-    services: Services
-    settings: QSettings
-    backend: Backend
-    _folders: list[str]
-    _results_for: str | None
+    Signals:
+        view_changed: Emitted when the per-user view settings (results shown, thumbnail size) were saved.
+        applied: Emitted with the ``SettingsOutcome`` once the library side was applied on the backend.
+    """
 
-    if TYPE_CHECKING:  # provided by MainWindow and its other parts
+    view_changed = Signal()
+    applied = Signal(object)
 
-        @property
-        def top_k(self) -> int: ...
-        @property
-        def thumb_size(self) -> int: ...
-        @property
-        def gallery_cell(self) -> int: ...
-        def _set_cell(self, cell: int) -> None: ...
-        def reload_gallery(self) -> None: ...
-        def start_indexing(self) -> None: ...
-        def _load_model(self) -> None: ...
+    def __init__(
+        self,
+        services: Services,
+        settings: QSettings,
+        backend: Backend,
+        folders: Callable[[], list[str]],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.services, self.settings, self.backend = services, settings, backend
+        self._folders = folders
+        self.parent_widget = parent
 
-    def open_settings(self) -> None:
+    @property
+    def top_k(self) -> int:
+        return self._int("top_k", DEFAULT_TOP_K)
+
+    @property
+    def thumb_size(self) -> int:
+        return self._int("thumb_size", DEFAULT_THUMB)
+
+    def _int(self, key: str, default: int) -> int:
+        value = self.settings.value(key, default)
+        return int(value) if isinstance(value, (int, str)) else default
+
+    def open(self) -> None:
         active = self.services.active_model()
         dialog = SettingsDialog(
-            self._folders,
+            self._folders(),
             [m.name for m in self.services.installed_models()],
             active.name if active else None,
             self.services.index_strategy(),
             self.top_k,
             self.thumb_size,
-            self if isinstance(self, QWidget) else None,
+            self.parent_widget,
             submit=self.backend.submit,
         )
         accepted = dialog.exec()
         values = dialog.values()
         dialog.deleteLater()
         if accepted:
-            self.apply_settings(values)
+            self.apply(values)
 
-    def apply_settings(self, values: dict[str, Any]) -> None:
+    def apply(self, values: dict[str, Any]) -> None:
         self.settings.setValue("top_k", values["top_k"])
         self.settings.setValue("thumb_size", values["thumb_size"])
         self.settings.sync()
-        active = self.services.active_model()
-        switch = bool(values["model"]) and (active is None or values["model"] != active.name)
-        if not self._results_for:
-            self._set_cell(self.gallery_cell)
-
-        def applied(outcome: SettingsOutcome) -> None:
-            self.reload_gallery()
-            if switch:
-                self._load_model()
-            elif outcome.added:
-                self.start_indexing()
-
+        self.view_changed.emit()
         self.backend.submit(
-            lambda s: apply_settings(s, values), applied, lambda msg: QMessageBox.warning(None, "Settings", msg)
+            lambda s: apply_settings(s, values),
+            self.applied.emit,
+            lambda msg: QMessageBox.warning(self.parent_widget, "Settings", msg),
         )

@@ -22,21 +22,24 @@ MARK_SHOWN = "motis-desktop: window shown"
 MARK_READY = "motis-desktop: ready to search"
 MARK_RESULTS = "motis-desktop: results"
 MARK_FAILED = "motis-desktop: probe failed"
-CHECK_MS = 5  # how often the window's state is looked at while waiting
 
 
 class StartupProbe(QObject):
-    """Watches one main window through start-up; prints markers; quits the app when done."""
+    """Watches one main window through start-up (its public signals); prints markers; quits when done."""
 
     def __init__(self, window: MainWindow, query: str | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.query = query
         self._shown = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(CHECK_MS)
-        self._timer.timeout.connect(self._check)
+        self._model_ready = False
+        self._gallery = False
+        self._searched = False
         window.installEventFilter(self)
+        window.models.ready.connect(self._on_model_ready)
+        window.models.state_changed.connect(self._on_state)
+        window.gallery_loaded.connect(self._on_gallery)
+        window.results.results_shown.connect(self._on_results)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Paint and not self._shown:
@@ -45,24 +48,36 @@ class StartupProbe(QObject):
             if self.query is None:
                 QTimer.singleShot(0, self._quit)
             else:
-                self._timer.start()
+                self._maybe_search()
         return super().eventFilter(obj, event)
 
-    def _check(self) -> None:
-        w = self.window
-        if w.model_state in ("missing", "failed"):
-            _say(f"{MARK_FAILED}: model {w.model_state}")
-            self._timer.stop()
+    def _on_state(self, state: str) -> None:
+        if self.query is not None and state in ("missing", "failed"):
+            _say(f"{MARK_FAILED}: model {state}")
             QTimer.singleShot(0, lambda: self._quit(1))
-        elif w._results_for == self.query:
-            self._timer.stop()
-            top = w.model.index(0).data(Roles.PATH) if w.model.rowCount() else ""
-            _say(f"{MARK_RESULTS} {w.model.rowCount()} top {top}")
+
+    def _on_model_ready(self, _name: str) -> None:
+        self._model_ready = True
+        self._maybe_search()
+
+    def _on_gallery(self, count: int) -> None:
+        self._gallery = self._gallery or count > 0
+        self._maybe_search()
+
+    def _maybe_search(self) -> None:
+        if self.query is None or self._searched or not (self._shown and self._model_ready and self._gallery):
+            return
+        self._searched = True
+        _say(MARK_READY)
+        w = self.window
+        w.search.setText(self.query)
+        w.search.returnPressed.emit()
+
+    def _on_results(self, text: str, count: int) -> None:
+        if self._searched and text == self.query:
+            top = self.window.model.index(0).data(Roles.PATH) if count else ""
+            _say(f"{MARK_RESULTS} {count} top {top}")
             QTimer.singleShot(0, self._quit)
-        elif w.model_state == "ready" and w._gallery and w._results_for is None and not w.search.text():
-            _say(MARK_READY)
-            w.search.setText(self.query or "")
-            w.search.returnPressed.emit()
 
     def _quit(self, code: int = 0) -> None:
         self.window.close()

@@ -72,10 +72,13 @@ class StatusBar(QStatusBar):
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.hide()
 
-    def indexing_finished(self, summary: IndexSummary) -> str:
-        """Remember the skipped files and return the one-line outcome of the run."""
+    def indexing_finished(self, summary: IndexSummary) -> str | None:
+        """Remember the skipped files and return the one-line outcome of a run that did work; None for a
+        pass that found nothing to do (its caller keeps showing the last run that did)."""
         self.skipped = [(s.path, s.reason) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
+        if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
+            return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
         return (
             f"{verb}: {summary.encoded} encoded, {summary.renamed} renamed, {summary.removed} removed, "

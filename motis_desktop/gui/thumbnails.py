@@ -1,8 +1,9 @@
-"""Lazy thumbnails: memory LRU of QPixmaps, hash-named disk cache, QRunnable workers.
+"""Lazy thumbnails: memory LRU of QPixmaps, hash-named disk cache, tasks on the GUI task runner.
 
 Only what the view paints is requested. Requests are served newest first by
-a bounded number of QRunnables; a queued request that nobody asked for again
-within ``STALE_S`` (its row was scrolled away) is dropped before it runs.
+tasks on the task runner's ``THUMBNAILS`` lane (as many at once as it has
+threads); a queued request that nobody asked for again within ``STALE_S`` (its
+row was scrolled away) is dropped before it runs.
 Workers produce ``QImage`` (never ``QPixmap``); the GUI thread converts.
 Disk cache files are named by a hash of (path, size, mtime, size-class), so a
 changed photo gets a new thumbnail, and are written atomically.
@@ -12,19 +13,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import decode_image, load_image
+from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
 
@@ -43,31 +48,6 @@ class ThumbKey(tuple):
 
 def thumb_key(path: str, edge: int) -> ThumbKey:
     return ThumbKey((path, edge))
-
-
-class _Signals(QObject):
-    """Signals:
-    done: Emitted by a worker when a thumbnail job ends.
-        key: the ``ThumbKey`` asked for.
-        image: the ``QImage``, or None when it failed.
-        error: why it failed ("" on success).
-    """
-
-    done = Signal(object, object, str)
-
-
-class _ThumbJob(QRunnable):
-    def __init__(self, key: ThumbKey, cache_dir: Path, signals: _Signals) -> None:
-        super().__init__()
-        self.key, self.cache_dir, self.signals = key, cache_dir, signals
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            image = make_thumbnail(self.key.path, self.key.edge, self.cache_dir)
-            self.signals.done.emit(self.key, image, "")
-        except (ImageError, OSError, cv2.error) as exc:
-            self.signals.done.emit(self.key, None, str(exc))
 
 
 def cache_file(cache_dir: Path, path: str, edge: int) -> Path | None:
@@ -133,15 +113,21 @@ class ThumbnailManager(QObject):
     ready = Signal(str)
 
     def __init__(
-        self, cache_dir: Path, memory_items: int = 2000, workers: int | None = None, parent: QObject | None = None
+        self,
+        cache_dir: Path,
+        memory_items: int = 2000,
+        workers: int | None = None,
+        parent: QObject | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
+        """``runner``: the window's task runner; without one (tests, tools) the manager makes its own,
+        with ``workers`` thumbnail threads."""
         super().__init__(parent)
         self.cache_dir = cache_dir
         self.memory_items = memory_items
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(workers or max(1, min(4, (os.cpu_count() or 2))))
-        self._signals = _Signals()
-        self._signals.done.connect(self._on_done)
+        self.runner = (
+            runner if runner is not None else TaskRunner(self, {Lane.THUMBNAILS: workers} if workers else None)
+        )
         self._pixmaps: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
         self._failed: dict[str, str] = {}
         self._queue: OrderedDict[ThumbKey, float] = OrderedDict()  # key -> last time requested
@@ -173,16 +159,31 @@ class ThumbnailManager(QObject):
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""
         self._queue.clear()
-        self.pool.waitForDone(5000)
+        self.runner.wait(Lane.THUMBNAILS, 5000)
 
     def _dispatch(self) -> None:
         now = time.monotonic()
         for key in [k for k, t in self._queue.items() if now - t > STALE_S]:
             del self._queue[key]  # scrolled away: nobody painted it recently
-        while self._queue and len(self._running) < self.pool.maxThreadCount():
+        while self._queue and len(self._running) < self.runner.threads(Lane.THUMBNAILS):
             key, _ = self._queue.popitem(last=True)  # newest request first
             self._running.add(key)
-            self.pool.start(_ThumbJob(key, self.cache_dir, self._signals))
+            self.runner.start(Lane.THUMBNAILS, self._job(key), partial(self._connect, key=key))
+
+    def _job(self, key: ThumbKey) -> Callable[[Report, threading.Event], tuple[QImage | None, str]]:
+        cache_dir = self.cache_dir
+
+        def work(_report: Report, _cancel: threading.Event) -> tuple[QImage | None, str]:
+            try:
+                return make_thumbnail(key.path, key.edge, cache_dir), ""
+            except (ImageError, OSError, cv2.error) as exc:
+                return None, str(exc)
+
+        return work
+
+    def _connect(self, task: Task, *, key: ThumbKey) -> None:
+        task.signals.succeeded.connect(lambda out: self._on_done(key, *out))
+        task.signals.failed.connect(lambda message: self._on_done(key, None, message))
 
     def _on_done(self, key: ThumbKey, image: QImage | None, error: str) -> None:
         self._running.discard(key)

@@ -3,7 +3,7 @@
 Space or a double-click on the grid opens it (Enter still opens the photo in
 the default app); Left/Right step through the grid's rows, Esc (or Space, or a
 double-click) goes back to the grid at the photo last shown. Full-resolution
-decoding runs on a small thread pool (QImage there, QPixmap here); the photos
+decoding runs on the task runner's ``VIEWER`` lane (QImage there, QPixmap here); the photos
 either side are prefetched, and a few recent ones are kept.
 """
 
@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QListView, QStackedWidget, QWidget
 
@@ -23,6 +23,7 @@ from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.decode import load_image
 from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
@@ -42,23 +43,6 @@ class Loaded:
     height: int = 0
     file_bytes: int = 0
     date: str = ""
-
-
-class _Signals(QObject):
-    """Signals:
-    done: Emitted by a worker with the ``Loaded`` photo (or its failure).
-    """
-
-    done = Signal(Loaded)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, path: str, signals: _Signals) -> None:
-        super().__init__()
-        self.path, self.signals = path, signals
-
-    def run(self) -> None:
-        self.signals.done.emit(load_for_viewer(self.path))
 
 
 def load_for_viewer(path: str) -> Loaded:
@@ -91,14 +75,11 @@ class PhotoViewer(QWidget):
     shown = Signal(str)
     """Emitted with the path whose photo (or failure) is now on screen."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAutoFillBackground(False)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
-        self._signals = _Signals()
-        self._signals.done.connect(self._loaded)
+        self.runner = runner if runner is not None else TaskRunner(self)
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._loading: set[str] = set()
         self._rows: list[Row] = []
@@ -126,8 +107,8 @@ class PhotoViewer(QWidget):
         return self._pixmap_path
 
     def shutdown(self) -> None:
-        self.pool.clear()
-        self.pool.waitForDone(5000)
+        self.runner.drop_queued(Lane.VIEWER)
+        self.runner.wait(Lane.VIEWER, 5000)
 
     def _go(self, row: int) -> None:
         self.row = row
@@ -150,7 +131,7 @@ class PhotoViewer(QWidget):
         if path in self._cache or path in self._loading:
             return
         self._loading.add(path)
-        self.pool.start(_LoadJob(path, self._signals))
+        self.runner.call(Lane.VIEWER, lambda: load_for_viewer(path), self._loaded)
 
     def _loaded(self, loaded: Loaded) -> None:
         self._loading.discard(loaded.path)
@@ -242,10 +223,12 @@ def _file_size(n: int) -> str:
 class GridViewer(QObject):
     """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid."""
 
-    def __init__(self, view: QListView, stack: QStackedWidget, model: LibraryModel) -> None:
+    def __init__(
+        self, view: QListView, stack: QStackedWidget, model: LibraryModel, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__(view)
         self.view, self.stack, self.model = view, stack, model
-        self.viewer = PhotoViewer()
+        self.viewer = PhotoViewer(runner=runner)
         stack.addWidget(self.viewer)
         self.viewer.closed.connect(self.close)
         self._viewport = view.viewport()  # kept: the filter must not call into a view being destroyed

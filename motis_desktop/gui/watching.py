@@ -1,8 +1,8 @@
 """Qt glue for the core's folder watcher: its reports become signals on the GUI thread.
 
 The watcher (core/library/watcher.py) and its callbacks run on their own
-threads; adding watches (one per sub-folder with inotify) runs on a private
-worker thread, so the GUI thread never waits on the file system. The status-bar
+threads; adding watches (one per sub-folder with inotify) runs on the task
+runner's ``WATCH`` lane, so the GUI thread never waits on the file system. The status-bar
 label shows offline folders.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
 from motis_desktop.core.services import FolderWatcher, Services
+from motis_desktop.gui.tasks import Lane, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -33,27 +33,29 @@ class FolderWatching(QObject):
     _changed_raw = Signal(object)  # from the watcher's thread, queued to ours
     _status_raw = Signal(str, bool)
 
-    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+    def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner
         self.services = services
         self.offline: set[str] = set()
         self.label = QLabel()
         self.label.hide()
         self._changed_raw.connect(self._forward_change)
         self._status_raw.connect(self._on_status)
-        self._setup = ThreadPoolExecutor(1, thread_name_prefix="motis-watch-setup")
         self._watcher: FolderWatcher | None = FolderWatcher(
             self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.home)]
         )
 
     def set_roots(self, roots: list[str]) -> None:
         """Watch exactly these folders (done in the background)."""
-        if self._watcher is not None:
-            self._setup.submit(self._watcher.set_roots, list(roots)).add_done_callback(_log_failure)
+        watcher = self._watcher
+        if watcher is not None:
+            self.runner.call(Lane.WATCH, lambda: watcher.set_roots(list(roots)), None, _log_failure)
 
     def stop(self) -> None:
         """Stop watching (at quit): pending setup is dropped, no signal follows."""
-        self._setup.shutdown(wait=True, cancel_futures=True)
+        self.runner.drop_queued(Lane.WATCH)
+        self.runner.wait(Lane.WATCH)
         if self._watcher is not None:
             self._watcher.stop()
             self._watcher = None
@@ -80,6 +82,5 @@ class FolderWatching(QObject):
         log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
 
 
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("cannot watch library folders: %s", future.exception())
+def _log_failure(message: str) -> None:
+    log.error("cannot watch library folders: %s", message)

@@ -59,7 +59,7 @@ from motis_desktop.core.library.store import (
 )
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 __all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "ThreadPlan", "content_hash", "plan_threads"]
@@ -460,18 +460,17 @@ class Indexer:
 
     @contextlib.contextmanager
     def _torch_threads(self) -> Iterator[None]:
-        """Give torch its planned share of the cores for this run, then restore the previous setting."""
-        import torch
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.torch_threads)
+        """Give the image tower its planned share of the cores (intra-op threads) for this run, then restore."""
+        previous = self.encoder.threads["image"]
+        self.encoder.set_threads(image=self.torch_threads)
         log.info(
-            "indexing with %d torch thread(s) and %d decoder(s), %s", self.torch_threads, self.workers, self.schedule
+            "indexing with %d model thread(s) and %d decoder(s), %s", self.torch_threads, self.workers, self.schedule
         )
         try:
             yield
         finally:
-            torch.set_num_threads(previous)
+            if previous is not None:
+                self.encoder.set_threads(image=previous)
 
     def _commit(
         self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary, pool: DecodePool

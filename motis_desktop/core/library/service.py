@@ -35,7 +35,7 @@ from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
 """Models: the catalogue of downloadable models (``registry`` + ``download``), installed models
-(``installed``), the CLIP tokenizer, the image/text encoders (``encoders``), fast inference modes
-(``modes``, chosen per machine by ``mode_select``) and the hand-made colour model of the self-test
-(``colour``)."""
+(``installed``: every model is two ONNX towers and a manifest), the runtime (``engine``: onnxruntime,
+no torch), each tower's precision chosen by measurement (``precision``), the tokenizer, the torch side
+that converts source formats once at install (``encoders``) and the hand-made colour model (``colour``)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD
@@ -56,10 +57,11 @@ class ColourImageTower(nn.Module):
         rgb = (images * self.std + self.mean).mean(dim=(2, 3))  # [B, 3] in 0..1
         dist = ((rgb[:, None, :] - self.palette[None, :, :]) ** 2).sum(-1)
         weights = torch.softmax(-dist / self.temperature, dim=-1)
-        out = torch.zeros(images.shape[0], self.embed_dim, dtype=images.dtype)
-        out[:, : weights.shape[1]] = weights
-        out[:, self.bias_axis] = self.bias
-        return out
+        # No in-place writes, so the tower exports to ONNX as it is: palette axes, zeros, the bias axis.
+        rest = self.embed_dim - weights.shape[1] - 1
+        zeros = torch.zeros_like(weights[:, :1]).expand(-1, rest)
+        bias = torch.full_like(weights[:, :1], self.bias)
+        return torch.cat([weights, zeros, bias], dim=1)
 
 
 class ColourTextTower(nn.Module):
@@ -72,12 +74,10 @@ class ColourTextTower(nn.Module):
 
     def forward(self, text: torch.Tensor) -> torch.Tensor:
         axes = self.token_axis[text]  # [B, L]
-        out = torch.zeros(text.shape[0], self.embed_dim + 1)
         hits = torch.where(axes >= 0, axes, torch.full_like(axes, self.embed_dim))
-        out.scatter_add_(1, hits, torch.ones(hits.shape, dtype=out.dtype))
-        out = out[:, : self.embed_dim]
-        out[:, self.bias_axis] = self.bias
-        return out
+        counts = F.one_hot(hits, self.embed_dim + 1).sum(dim=1).float()  # votes per axis; the last: no colour
+        bias = torch.full_like(counts[:, :1], self.bias)
+        return torch.cat([counts[:, : self.bias_axis], bias], dim=1)
 
 
 def colour_token_axes() -> torch.Tensor:

@@ -1,12 +1,18 @@
 """Installed models: import, list, choose, load.
 
-Each model lives in ``<home>/models/<name>/`` with a ``model.json`` manifest.
-Imports are staged in a hidden temp folder, validated by running both towers,
-then renamed into place, so a half-copied model is never visible. Mobile-optimized
-TorchScript (XNNPACK prepacked ops) is converted to plain TorchScript on the way
-in when this torch cannot run it, so later loads are plain ``torch.jit.load``.
-A model's id (``name-<sha256 prefix of its files>``) keys its embeddings, so
-re-importing different weights under the same name never mixes vectors.
+Each model lives in ``<home>/models/<name>/``: ``image.onnx`` and ``text.onnx`` (what the runtime runs,
+``core.models.engine``), their int8 versions ``image.int8.onnx``/``text.int8.onnx``, the source files
+export needs (a TorchScript pair or ``model.safetensors``) and the ``model.json`` manifest, which says
+everything the runtime needs (input size, resize rule, mean/std, tokenizer and context length, output
+dimension, score kind, whether text may be cut after end-of-text) and records the conversion.
+
+Every accepted source (CLIP checkpoints, TorchScript pairs: the seed's after the XNNPACK conversion,
+exported ones; other architectures through :meth:`ModelStore.install_towers`) is converted ONCE, at
+install, into a hidden ``.convert-*`` folder beside the models, checked against torch, then renamed
+into place: a failed conversion leaves nothing installed. torch is imported only here, for that.
+Models installed by older versions (TorchScript or checkpoint only) are converted on first load.
+A model's id (``name-<sha256 prefix of its source files>``) keys its embeddings, so re-importing
+different weights under the same name never mixes vectors; converting keeps the id.
 """
 
 from __future__ import annotations
@@ -19,19 +25,23 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.engine import Encoder, TowerSpec
+from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
 
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+if TYPE_CHECKING:  # torch only where models are converted
+    from torch import nn
 
+FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
+RESIZE_CLIP = "shortest"  # shortest side to the size, centre crop ("squash": resize to S x S)
 FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
 OPEN_CLIP_FILES = {  # role -> name in the model folder
     "config": "open_clip_config.json",
@@ -41,6 +51,14 @@ OPEN_CLIP_FILES = {  # role -> name in the model folder
 }
 MANIFEST = "model.json"
 PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
+ONNX_FILES = {
+    "image": "image.onnx",
+    "text": "text.onnx",
+    "image.int8": "image.int8.onnx",
+    "text.int8": "text.int8.onnx",
+}
+PAIR_FILES = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
+TOKENIZER_FILE = OPEN_CLIP_FILES["tokenizer"]  # a model's own tokenizer (kind "hf"), in its folder
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 log = logging.getLogger(__name__)
@@ -54,7 +72,7 @@ class ModelInfo:
     format: str
     model_id: str
     embed_dim: int
-    files: dict[str, str]
+    files: dict[str, str]  # runtime files: "image", "text", "image.int8", "text.int8" → file name
     image_size: int = 224
     mean: tuple[float, float, float] = PreprocessConfig().mean
     std: tuple[float, float, float] = PreprocessConfig().std
@@ -63,17 +81,44 @@ class ModelInfo:
     installed_at: float = field(default_factory=time.time)
     size_bytes: int = 0
     origin: dict = field(default_factory=dict)  # e.g. registry name, URLs, received sizes and sha256
+    source_format: str = ""  # what was imported: torchscript-pair, openai-checkpoint, ...
+    sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
+    resize: str = RESIZE_CLIP
+    tokenizer: str = CLIP_BPE
+    tokenizer_clean: str = ""
+    text_truncation: bool = False
+    score: dict = field(default_factory=lambda: {"kind": "cosine"})
+    conversion: dict = field(default_factory=dict)
 
     @property
     def preprocess_config(self) -> PreprocessConfig:
         return PreprocessConfig(self.image_size, tuple(self.mean), tuple(self.std))  # type: ignore[arg-type]
+
+    @property
+    def converted(self) -> bool:
+        """True once the model is ONNX towers (older installs are converted on first load)."""
+        return self.format == FORMAT_ONNX
+
+    @property
+    def spec(self) -> TowerSpec:
+        return TowerSpec(
+            self.model_id,
+            self.embed_dim,
+            self.preprocess_config,
+            self.context_length,
+            self.tokenizer,
+            "",
+            self.tokenizer_clean,
+            self.text_truncation,
+            dict(self.score),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class ModelStore:
-    """The models folder: import (staged + validated), list, remove, load encoders."""
+    """The models folder: import (converted + checked in a staging folder), list, remove, load encoders."""
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
@@ -108,36 +153,47 @@ class ModelStore:
         replace: bool = False,
         origin: dict | None = None,
     ) -> ModelInfo:
-        """Copy a seed-format TorchScript pair in, probe it, and install it as ``name``.
+        """Install a seed-format TorchScript pair as ``name``, converted to ONNX towers.
 
-        Without ``preprocess_config``, a ``preprocess.json`` beside the image file (written by
-        :meth:`export_pair`) is used, else CLIP's 224 px settings.
+        Mobile-optimized files (XNNPACK prepacked ops) are first rewritten into plain TorchScript (read as
+        data, no pickle runs), which is what the model keeps for export. Without ``preprocess_config``, a
+        ``preprocess.json`` beside the image file (written by :meth:`export_pair`) is used, else CLIP's.
         """
-        from motis_desktop.core.models.encoders.torchscript_pair import load_pair_encoder
-
         if preprocess_config is None:
             preprocess_config = read_preprocess_json(Path(image_file).parent / PREPROCESS_JSON)
         if not 0 < preprocess_config.size <= 4096:
             raise ModelError(f"image size must be between 1 and 4096 pixels, not {preprocess_config.size}")
-
         sources = {"image": Path(image_file), "text": Path(text_file)}
-        targets = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
-        label = ", ".join(str(p) for p in sources.values())
-
-        def validate(files: dict[str, Path]) -> Encoder:
-            return load_pair_encoder(files["image"], files["text"], name, preprocess_config)
-
+        for src in sources.values():
+            if not src.is_file():
+                raise ModelError(f"model file not found: {src}")
         self._check_new_name(name, replace)  # before spending time on a conversion
+        from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+
         with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = _convert_mobile_files(sources, targets, Path(tmp))
+            converted = _convert_mobile_files(
+                sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, Path(tmp)
+            )
             if converted:
                 origin = {**(origin or {}), "converted": converted}
-            return self._install(name, FORMAT_PAIR, sources, targets, validate, replace, label, origin)
+            towers = {role: load_torchscript(path) for role, path in sources.items()}
+            return self.install_towers(
+                name,
+                towers["image"],
+                towers["text"],
+                source_format=FORMAT_PAIR,
+                sources={"image_encoder.pt": sources["image"], "text_encoder.pt": sources["text"]},
+                preprocess_config=preprocess_config,
+                replace=replace,
+                origin=origin,
+                source_label=f"{image_file}, {text_file}",
+            )
 
     def import_checkpoint(
         self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
     ) -> ModelInfo:
-        """Load an OpenAI/open_clip state dict, store it as safetensors, install it as ``name``.
+        """Load an OpenAI/open_clip state dict, keep it as safetensors, install it as ``name``
+        (ONNX towers).
 
         A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
         MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
@@ -151,28 +207,104 @@ class ModelStore:
             checkpoint = src.weights
         from safetensors.torch import save_file
 
-        from motis_desktop.core.models.encoders.checkpoint import build_clip, clip_encoder, load_state_dict
+        from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 
         source = Path(checkpoint)
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
-        with tempfile.TemporaryDirectory(dir=self._staging_parent()) as tmp:
+        self._check_new_name(name, replace)
+        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
             converted = Path(tmp) / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
-
-            def validate(files: dict[str, Path]) -> Encoder:
-                return clip_encoder(model, name)  # the weights were loaded and checked above
-
-            return self._install(
+            return self.install_towers(
                 name,
-                FORMAT_CHECKPOINT,
-                {"checkpoint": converted},
-                {"checkpoint": "model.safetensors"},
-                validate,
-                replace,
-                source_label=str(source),
+                model.visual,
+                model.text_tower(),
+                source_format=FORMAT_CHECKPOINT,
+                sources={"model.safetensors": converted},
+                preprocess_config=PreprocessConfig(size=model.config.image_resolution),
+                context_length=model.config.context_length,
+                replace=replace,
                 origin=origin,
+                source_label=str(source),
             )
+
+    def install_towers(
+        self,
+        name: str,
+        image_tower: nn.Module,
+        text_tower: nn.Module,
+        *,
+        source_format: str,
+        sources: dict[str, Path] | None = None,
+        preprocess_config: PreprocessConfig = PreprocessConfig(),
+        resize: str = RESIZE_CLIP,
+        context_length: int = 77,
+        tokenizer: str = CLIP_BPE,
+        tokenizer_clean: str = "",
+        score: dict | None = None,
+        replace: bool = False,
+        origin: dict | None = None,
+        source_label: str | None = None,
+        model_id: str | None = None,
+    ) -> ModelInfo:
+        """Convert any pair of torch towers into an installed model ``name`` (the one conversion path).
+
+        ``image_tower`` maps float32 ``[B, 3, S, S]`` (``S = preprocess_config.size``) and ``text_tower``
+        int64 ``[B, context_length]`` ids of ``tokenizer`` to ``[B, D]``. ``sources`` (file name in the model
+        folder → file) are kept for export and hashed into the model id. ``score`` is ``{"kind": "cosine"}``
+        (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
+        folder and renamed into place; on any error nothing is installed.
+        """
+        from motis_desktop.core.models.encoders.onnx_export import export_towers
+        from motis_desktop.core.models.precision import quantize_towers
+
+        self._check_new_name(name, replace)
+        if tokenizer not in TOKENIZER_KINDS:
+            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZER_KINDS)})")
+        sources = dict(sources or {})
+        for src in sources.values():
+            if not src.is_file():
+                raise ModelError(f"model file not found: {src}")
+        staging = self._staging(name)
+        try:
+            digest = hashlib.sha256()
+            for target in sorted(sources):
+                _copy_hashing(sources[target], staging / target, digest)
+            tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
+            report = export_towers(
+                image_tower, text_tower, staging, preprocess_config.size, tokenize, tokenizer == CLIP_BPE, label=name
+            )
+            quantized = quantize_towers(staging)
+            if not sources:
+                for role in ("image", "text"):
+                    _hash_file(staging / ONNX_FILES[role], digest)
+            cfg = preprocess_config
+            info = ModelInfo(
+                name=name,
+                format=FORMAT_ONNX,
+                model_id=model_id or f"{name}-{digest.hexdigest()[:12]}",
+                embed_dim=report.embed_dim,
+                files={key: ONNX_FILES[key] for key in ("image", "text", *quantized)},
+                image_size=cfg.size,
+                mean=cfg.mean,
+                std=cfg.std,
+                context_length=context_length,
+                source=source_label or ", ".join(str(p) for p in sources.values()),
+                origin=origin or {},
+                source_format=source_format,
+                sources={target: target for target in sorted(sources)},
+                resize=resize,
+                tokenizer=tokenizer,
+                tokenizer_clean=tokenizer_clean,
+                text_truncation=report.text_truncation,
+                score=score or {"kind": "cosine"},
+                conversion={**report.to_json(), "int8": quantized},
+            )
+            return self._commit(staging, info)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
 
     def import_open_clip(
         self, path: str | os.PathLike[str], name: str, replace: bool = False, origin: dict | None = None
@@ -180,18 +312,20 @@ class ModelStore:
         """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
 
         SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.architectures.open_clip_hf``): the towers
-        are built and their weights checked before anything is copied; the manifest's ``origin`` records
-        the family, preprocessing, tokenizer, score and (MobileCLIP) the licence notice.
+        are built and their weights checked before anything is copied; the manifest records the family's
+        preprocessing, tokenizer and score, and ``origin`` the family and (MobileCLIP) the licence notice.
         """
-        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate, towers_encoder
+        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate
 
         src = locate(path)
         towers = load_towers(path)
-        sources = {"config": src.config, "weights": src.weights}
+        sources = {OPEN_CLIP_FILES["config"]: src.config, OPEN_CLIP_FILES["weights"]: src.weights}
         if src.tokenizer is not None:
-            sources["tokenizer"] = src.tokenizer
+            sources[OPEN_CLIP_FILES["tokenizer"]] = src.tokenizer
             if (src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]).is_file():
-                sources["tokenizer_config"] = src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
+                sources[OPEN_CLIP_FILES["tokenizer_config"]] = (
+                    src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
+                )
         record = {
             "family": towers.family,
             "resize_mode": towers.resize_mode,
@@ -201,34 +335,41 @@ class ModelStore:
             "score": towers.score,
             "license_notice": towers.license_notice,
         }
-
-        def validate(files: dict[str, Path]) -> Encoder:
-            return towers_encoder(towers, name, src.tokenizer)
-
-        return self._install(
+        return self.install_towers(
             name,
-            FORMAT_OPEN_CLIP,
-            sources,
-            {role: OPEN_CLIP_FILES[role] for role in sources},
-            validate,
-            replace,
-            source_label=str(path),
+            towers.image_tower,
+            towers.text_tower,
+            source_format=FORMAT_OPEN_CLIP,
+            sources=sources,
+            preprocess_config=PreprocessConfig(towers.image_size, towers.mean, towers.std),
+            resize=towers.resize_mode,
+            context_length=towers.context_length,
+            tokenizer=towers.tokenizer,
+            tokenizer_clean=towers.tokenizer_clean,
+            score=towers.score,
+            replace=replace,
             origin={**(origin or {}), "open_clip": record},
+            source_label=str(path),
         )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
         info = self.get(name)
         folder = self.models_dir / name
+        sources = info.sources if info.converted else info.files
         out = Path(out_dir)
+        source_format = info.source_format if info.converted else info.format
+        if source_format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
+            raise ModelError(f"model {name!r} ({source_format}) keeps no TorchScript or checkpoint source to export")
         out.mkdir(parents=True, exist_ok=True)
         cfg = info.preprocess_config
         write_json_atomic(out / PREPROCESS_JSON, {"size": cfg.size, "mean": list(cfg.mean), "std": list(cfg.std)})
-        if info.format == FORMAT_PAIR:
+        if source_format == FORMAT_PAIR:
             from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 
             targets = (out / "image_encoder.pt", out / "text_encoder.pt")
-            for src, dst in zip((folder / info.files["image"], folder / info.files["text"]), targets):
+            keys = ("image_encoder.pt", "text_encoder.pt") if info.converted else ("image", "text")
+            for src, dst in zip((folder / sources[keys[0]], folder / sources[keys[1]]), targets):
                 if needs_conversion(src):  # kept as published where torch has XNNPACK; exports load anywhere
                     convert_mobile_torchscript(src, dst)
                 else:
@@ -236,7 +377,7 @@ class ModelStore:
             return targets
         from motis_desktop.core.models.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
 
-        path = folder / info.files["checkpoint"]
+        path = folder / sources["model.safetensors" if info.converted else "checkpoint"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
     def remove(self, name: str) -> None:
@@ -245,32 +386,71 @@ class ModelStore:
         shutil.rmtree(self.models_dir / info.name)
         log.info("removed model %s", info.name)
 
-    def load_encoder(self, name: str) -> Encoder:
-        """Load the named model's encoder (slow: reads weights)."""
+    def load_encoder(
+        self, name: str, modes: dict[str, str] | None = None, threads: dict[str, int | None] | None = None
+    ) -> Encoder:
+        """The named model's encoder (ONNX towers; ``modes`` per tower, fp32 by default). A model installed
+        by an older version is converted first (once; this imports torch)."""
         info = self.get(name)
+        if not info.converted:
+            info = self.upgrade(name)
         folder = self.models_dir / name
+        files = {key: folder / file for key, file in info.files.items()}
+        spec = info.spec
+        if info.tokenizer == HF:
+            spec = replace(spec, tokenizer_file=str(folder / TOKENIZER_FILE))
+        return Encoder(spec, files, modes, threads)
+
+    def upgrade(self, name: str) -> ModelInfo:
+        """Convert a model installed by an older version (TorchScript pair or checkpoint) to ONNX towers,
+        keeping its id, so its embeddings stay valid."""
+        info = self.get(name)
+        if info.converted:
+            return info
+        folder = self.models_dir / name
+        log.info("converting model %s (%s) to ONNX towers", name, info.format)
+        image: nn.Module
+        text: nn.Module
+        tokenizer, clean, score, resize = CLIP_BPE, "", {"kind": "cosine"}, RESIZE_CLIP
         if info.format == FORMAT_PAIR:
-            from motis_desktop.core.models.encoders.torchscript_pair import load_pair_encoder
+            from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-            return load_pair_encoder(
-                folder / info.files["image"],
-                folder / info.files["text"],
-                info.model_id,
-                info.preprocess_config,
-                info.context_length,
-                info.embed_dim,
-            )
-        if info.format == FORMAT_CHECKPOINT:
-            from motis_desktop.core.models.encoders.checkpoint import checkpoint_encoder
+            files = {"image_encoder.pt": folder / info.files["image"], "text_encoder.pt": folder / info.files["text"]}
+            image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
+        elif info.format == FORMAT_CHECKPOINT:
+            from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 
-            return checkpoint_encoder(folder / info.files["checkpoint"], info.model_id, info.preprocess_config)
-        if info.format == FORMAT_OPEN_CLIP:
-            from motis_desktop.core.models.architectures.open_clip_hf import load_towers, towers_encoder
+            files = {"model.safetensors": folder / info.files["checkpoint"]}
+            path = files["model.safetensors"]
+            model = build_clip(load_state_dict(path), source=str(path))
+            image, text = model.visual, model.text_tower()
+        elif info.format == FORMAT_OPEN_CLIP:
+            from motis_desktop.core.models.architectures.open_clip_hf import load_towers
 
-            tokenizer = folder / OPEN_CLIP_FILES["tokenizer"]
+            files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
             towers = load_towers(folder)
-            return towers_encoder(towers, info.model_id, tokenizer if tokenizer.is_file() else None)
-        raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
+            image, text = towers.image_tower, towers.text_tower
+            tokenizer, clean, score = towers.tokenizer, towers.tokenizer_clean, towers.score
+            resize = towers.resize_mode
+        else:
+            raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
+        return self.install_towers(
+            name,
+            image,
+            text,
+            source_format=info.format,
+            sources=files,
+            preprocess_config=info.preprocess_config,
+            resize=resize,
+            context_length=info.context_length,
+            tokenizer=tokenizer,
+            tokenizer_clean=clean,
+            score=score,
+            replace=True,
+            origin={**info.origin, "upgraded_at": time.time()},
+            source_label=info.source,
+            model_id=info.model_id,
+        )
 
     # -- internals ---------------------------------------------------------
 
@@ -278,72 +458,38 @@ class ModelStore:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         return self.models_dir
 
+    def _staging(self, name: str) -> Path:
+        staging = Path(tempfile.mkdtemp(prefix=f".convert-{name}-", dir=self._staging_parent()))
+        staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
+        return staging
+
     def _check_new_name(self, name: str, replace: bool) -> None:
         if not _NAME_RE.match(name):
             raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
         if (self.models_dir / name).exists() and not replace:
             raise MotisError(f"a model named {name!r} is already installed (remove it first)")
 
-    def _install(
-        self,
-        name: str,
-        fmt: str,
-        sources: dict[str, Path],
-        targets: dict[str, str],
-        validate: Any,
-        replace: bool,
-        source_label: str | None = None,
-        origin: dict | None = None,
-    ) -> ModelInfo:
-        self._check_new_name(name, replace)
-        final = self.models_dir / name
-        for src in sources.values():
-            if not src.is_file():
-                raise ModelError(f"model file not found: {src}")
-        encoder = validate(sources)  # errors name the user's files, and nothing is copied yet
-        staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=self._staging_parent()))
-        try:
-            staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
-            digest = hashlib.sha256()
-            staged: dict[str, Path] = {}
-            for role in sorted(sources):
-                staged[role] = staging / targets[role]
-                _copy_hashing(sources[role], staged[role], digest)
-            model_id = f"{name}-{digest.hexdigest()[:12]}"
-            cfg = encoder.preprocess_config
-            info = ModelInfo(
-                name=name,
-                format=fmt,
-                model_id=model_id,
-                embed_dim=encoder.embed_dim,
-                files=targets,
-                image_size=cfg.size,
-                mean=cfg.mean,
-                std=cfg.std,
-                context_length=encoder.context_length,
-                source=source_label or ", ".join(str(p) for p in sources.values()),
-                size_bytes=sum(p.stat().st_size for p in staged.values()),
-                origin=origin or {},
-            )
-            write_json_atomic(staging / MANIFEST, info.to_json())
-            log.info(
-                "installing model %s (%s, %d-d)%s",
-                name,
-                info.format,
-                info.embed_dim,
-                " over the old one" if final.exists() else "",
-            )
-            if final.exists():
-                old = final.with_name(f".old-{name}-{os.getpid()}")
-                os.replace(final, old)
-                os.replace(staging, final)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(staging, final)
-            return info
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+    def _commit(self, staging: Path, info: ModelInfo) -> ModelInfo:
+        """Write the manifest into ``staging`` and rename it into place (over an old model of that name)."""
+        info = replace(info, size_bytes=sum(p.stat().st_size for p in staging.iterdir() if p.is_file()))
+        write_json_atomic(staging / MANIFEST, info.to_json())
+        final = self.models_dir / info.name
+        log.info(
+            "installing model %s (%s from %s, %d-d)%s",
+            info.name,
+            info.format,
+            info.source_format,
+            info.embed_dim,
+            " over the old one" if final.exists() else "",
+        )
+        if final.exists():
+            old = final.with_name(f".old-{info.name}-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+        return info
 
     def _read_manifest(self, folder: Path) -> ModelInfo:
         path = folder / MANIFEST
@@ -382,14 +528,14 @@ def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], wor
     Returns what was converted (recorded in the manifest's ``origin``).
     """
     from motis_desktop.core.models.encoders.archive import check_model_file
-    from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
+    from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 
     converted: dict[str, Any] = {}
     for role, src in list(sources.items()):
         if not src.is_file():
             continue
         check_model_file(src)  # hostile declared sizes are refused before anything is read
-        if not must_convert(src):
+        if not needs_conversion(src):  # prepacked ops have no ONNX form: always rewritten first
             continue
         report = convert_mobile_torchscript(src, work / targets[role])
         sources[role] = work / targets[role]
@@ -401,6 +547,12 @@ def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], wor
             "seconds": round(report.seconds, 3),
         }
     return converted
+
+
+def _hash_file(path: Path, digest: hashlib._Hash) -> None:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
 
 
 def _copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:

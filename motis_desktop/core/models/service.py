@@ -20,10 +20,11 @@ from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
+from motis_desktop.core.models.switch import PENDING_KEY
 from motis_desktop.core.paths import AppConfig, AppPaths
 
-if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,14 @@ class ModelService:
         self._config.set(ACTIVE_KEY, info.name)
         log.info("active model: %s", info.name)
         return info
+
+    def pending(self) -> str | None:
+        """The model a switch in progress is encoding the library for (``core.models.switch``)."""
+        value = self._config.get(PENDING_KEY)
+        return value if isinstance(value, str) and value else None
+
+    def set_pending(self, name: str | None) -> None:
+        self._config.set(PENDING_KEY, name)
 
     def info(self, name: str | None = None) -> ModelInfo:
         """The named model, or the active one; ModelError with a hint when none is installed."""
@@ -170,35 +179,33 @@ class ModelService:
         return self._store.load_encoder(self.info(name).name)
 
     def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
-        from motis_desktop.core.models.mode_select import MODE_ENV
+        from motis_desktop.core.models.precision import MODE_ENV, forced_modes
 
         forced = os.environ.get(MODE_ENV)
-        choice = self.mode_choice(info, base) if not forced else {"mode": forced, "text_truncation": False}
-        base.truncate_text = bool(choice.get("text_truncation"))
-        mode = str(choice.get("mode", "fp32"))
-        if mode == "fp32":
+        modes = forced_modes(forced) if forced else self.mode_choice(info, base)["modes"]
+        if modes == base.modes:
             return base
         try:
-            return base.in_mode(mode)
+            return base.with_modes(**modes)
         except Exception as exc:  # never lose the model over a mode: fp32 always works
-            log.warning("model %s: inference mode %s failed (%s); using fp32", info.name, mode, exc)
+            log.warning("model %s: inference modes %s failed (%s); using fp32", info.name, modes, exc)
             return base
 
     def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict[str, Any]:
-        """The model's measured inference-mode choice: cached in ``cache/modes/``, measured when missing,
-        made on another machine or torch, or ``refresh`` is set (slow: runs every mode)."""
-        from motis_desktop.core.models import mode_select
+        """The model's measured per-tower precision choice: cached in ``cache/modes/``, measured when missing,
+        made on another machine or onnxruntime, or ``refresh`` is set (slow: runs every mode)."""
+        from motis_desktop.core.models import precision
 
         path = self._paths.cache_dir / "modes" / f"{info.model_id}.json"
-        fingerprint = mode_select.machine_fingerprint()
+        fingerprint = precision.machine_fingerprint()
         if not refresh:
-            cached = mode_select.read_choice(path, fingerprint)
+            cached = precision.read_choice(path, fingerprint)
             if cached is not None:
                 return cached
         base = base or self._store.load_encoder(info.name)
-        choice = mode_select.measure_and_choose(base, self._probe_paths(mode_select.PROBE_PHOTOS * 2), fingerprint)
-        mode_select.write_choice(path, choice)
-        log.info("model %s: inference mode %s chosen by measurement", info.name, choice["mode"])
+        choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)
+        precision.write_choice(path, choice)
+        log.info("model %s: precision %s chosen by measurement", info.name, choice["modes"])
         return choice
 
     def bench(self, name: str | None = None) -> dict[str, Any]:

@@ -1,21 +1,24 @@
 """CLIP's byte-level BPE tokenizer (ftfy + regex), ported from OpenAI CLIP.
 
-``tokenize(texts)`` gives the int64 ``[N, context_length]`` tensor CLIP text
+``tokenize(texts)`` gives the int64 ``[N, context_length]`` NumPy array CLIP text
 towers expect: start token, BPE ids, end token, zero padding. Text longer than
-fits is truncated and the end token kept in the last slot.
+fits is truncated and the end token kept in the last slot. No torch: queries are
+tokenized and encoded by onnxruntime alone. ``tokenizer_for`` gives a manifest's
+tokenizer kind as a function (CLIP's BPE, or a model's own Hugging Face ``tokenizer.json``).
 """
 
 from __future__ import annotations
 
 import gzip
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 import ftfy
+import numpy as np
 import regex
-import torch
 
+from motis_desktop.core.errors import ModelError
 from motis_desktop.core.resources import resource_path
 
 SOT_TOKEN = 49406
@@ -102,16 +105,16 @@ class BPETokenizer:
             ids.extend(self.encoder[t] for t in self._bpe(chars).split(" "))
         return ids
 
-    def __call__(self, texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
+    def __call__(self, texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
         if isinstance(texts, str):
             texts = [texts]
-        result = torch.zeros(len(texts), context_length, dtype=torch.long)
+        result = np.zeros((len(texts), context_length), dtype=np.int64)
         for row, text in enumerate(texts):
             ids = [SOT_TOKEN, *self.encode(text), EOT_TOKEN]
             if len(ids) > context_length:
                 ids = ids[:context_length]
                 ids[-1] = EOT_TOKEN
-            result[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            result[row, : len(ids)] = ids
         return result
 
 
@@ -126,7 +129,28 @@ def token_count(text: str) -> int:
     return len(default_tokenizer().encode(text)) + 2
 
 
-def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -> torch.Tensor:
+def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
     """Token ids ``int64 [N, context_length]`` for one text or a list of texts."""
     batch = [texts] if isinstance(texts, str) else list(texts)
     return default_tokenizer()(batch, context_length)
+
+
+CLIP_BPE = "clip-bpe"
+HF = "hf"  # a Hugging Face tokenizer.json in the model folder (SigLIP/SigLIP2's Gemma): core.models.hf_tokenizer
+TOKENIZER_KINDS = (CLIP_BPE, HF)
+
+
+def tokenizer_for(
+    kind: str, context_length: int, file: str | None = None, clean: str = ""
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """A manifest's tokenizer: texts → int64 ids ``[N, context_length]``."""
+    if kind == CLIP_BPE:
+        return lambda texts: tokenize(list(texts), context_length)
+    if kind == HF:
+        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
+
+        if not file:
+            raise ModelError("the model's tokenizer.json is missing")
+        hf = HFTokenizer(file, context_length, clean or "canonicalize")
+        return lambda texts: hf(list(texts))
+    raise ModelError(f"unknown tokenizer {kind!r} (known: {', '.join(TOKENIZER_KINDS)})")

@@ -103,6 +103,12 @@ def is_calibrated(score: dict | None) -> bool:
     return bool(score) and score.get("kind") == SIGMOID_KIND  # type: ignore[union-attr]
 
 
+def score_of(info: object) -> dict:
+    """How an installed model scores (its manifest's ``score``; an open_clip import's, recorded at install)."""
+    score = getattr(info, "score", None) or getattr(info, "origin", {}).get("open_clip", {}).get("score")
+    return dict(score) if isinstance(score, dict) else {"kind": "cosine"}
+
+
 def cutoff_for_model(score: dict | None, background: np.ndarray) -> Cutoff:
     """The cut-off for a model scoring as ``score`` says (see the module doc); percentile when cosine/unknown."""
     if score is not None and is_calibrated(score):

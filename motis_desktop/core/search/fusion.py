@@ -43,7 +43,7 @@ from motis_desktop.core.search.service import CUTOFF_CAP, QueryResult, SearchHit
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 RRF_K = 60
 MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)

@@ -21,7 +21,7 @@ from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 

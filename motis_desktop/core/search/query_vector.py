@@ -22,7 +22,7 @@ from motis_desktop.core.search.query import Query, QueryError
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 # Below this norm the terms cancelled out (e.g. "red - red"): there is no direction to search in.
 CANCELLED_NORM = 1e-4

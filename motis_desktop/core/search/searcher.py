@@ -24,7 +24,7 @@ from motis_desktop.core.search.service import QueryResult, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
-    from motis_desktop.core.models.encoders.base import Encoder
+    from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,16 @@ class Searcher:
         cwd: str | None = None,
         strategy: str | None = None,
         signals: tuple[str, ...] = ("meaning", "text", "name"),
+        score: dict | None = None,
     ) -> QueryResult:
         """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
-        text in the photos and file/folder names fused into one ranking (``search/fusion.py``)."""
+        text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``score`` (the
+        model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``)."""
         service = self._service()
         store = self._database()
         parsed = parse(query, cwd, image)
+        if score is not None:
+            service.set_model_score(encoder.model_id, score)
         if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
             plan_query(encoder, store, parsed, self._text_cache)  # raises: a query of filters only
         allowed = None

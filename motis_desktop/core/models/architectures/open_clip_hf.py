@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
@@ -26,9 +26,6 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
-
-if TYPE_CHECKING:
-    from motis_desktop.core.models.encoders.base import Encoder
 
 CONFIG_NAME = "open_clip_config.json"
 WEIGHTS_NAME = "open_clip_model.safetensors"
@@ -292,20 +289,3 @@ def _load(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str)
             f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
         )
         raise ModelError(f"{label}: {what} tower weights do not fit ({detail})")
-
-
-def towers_encoder(towers: OpenClipTowers, model_id: str, tokenizer_json: Path | None) -> Encoder:
-    """An encoder over the loaded towers, tokenizing queries as the model wants."""
-    from motis_desktop.core.images.preprocess import PreprocessConfig
-    from motis_desktop.core.models.encoders.base import Encoder
-
-    config = PreprocessConfig(towers.image_size, towers.mean, towers.std)
-    encoder = Encoder(model_id, towers.embed_dim, towers.image_tower, towers.text_tower, config, towers.context_length)
-    if towers.tokenizer == "hf":
-        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
-
-        if tokenizer_json is None:
-            raise ModelError(f"model {model_id}: its tokenizer.json is missing")
-        tokenizer = HFTokenizer(tokenizer_json, towers.context_length, towers.tokenizer_clean)
-        encoder.tokenize = lambda texts: torch.from_numpy(tokenizer(list(texts)))  # type: ignore[attr-defined]
-    return encoder

@@ -1,10 +1,8 @@
-"""Image/text encoders behind one interface (:class:`Encoder`).
+"""The torch side of models: the source formats we accept, and their one-time conversion to ONNX.
 
-Two backends: a seed-format TorchScript pair (``torchscript_pair``) and an
-OpenAI/open_clip ViT checkpoint run by our own ``torch.nn`` CLIP
-(``checkpoint``). Both return L2-normalized float32 NumPy arrays.
+``checkpoint`` + ``clip_model`` (OpenAI/open_clip ViT state dicts in our own ``torch.nn`` CLIP),
+``torchscript_pair`` (TorchScript files; ``mobile_convert`` rewrites the seed's XNNPACK ops and
+``archive`` reads archives as data), ``torchscript_replay`` and ``onnx_export`` (any two towers → two
+ONNX files). Only install, import, export and conversion import this package (and torch); the
+runtime is ``core.models.engine``.
 """
-
-from motis_desktop.core.models.encoders.base import Encoder
-
-__all__ = ["Encoder"]

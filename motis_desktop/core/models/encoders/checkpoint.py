@@ -1,4 +1,4 @@
-"""OpenAI/open_clip ViT checkpoints run by our own CLIP, and export to a TorchScript pair.
+"""OpenAI/open_clip ViT checkpoints loaded into our own CLIP (for conversion), and export to a TorchScript pair.
 
 State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
 ``weights_only=True`` (no arbitrary pickle code runs), after the file's declared
@@ -19,9 +19,7 @@ import torch
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.base import Encoder
 from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import _short, load_torchscript
 
@@ -75,29 +73,6 @@ def build_clip(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> CLIP:
         detail = f"missing {missing[:3]}" if missing else f"unexpected {result.unexpected_keys[:3]}"
         raise ModelError(f"{source}: keys do not match a CLIP ViT model ({detail})")
     return model.eval()
-
-
-def checkpoint_encoder(
-    path: str | os.PathLike[str],
-    model_id: str,
-    preprocess_config: PreprocessConfig | None = None,
-) -> Encoder:
-    """Encoder running a checkpoint file through our CLIP implementation."""
-    model = build_clip(load_state_dict(path), source=str(path))
-    return clip_encoder(model, model_id, preprocess_config)
-
-
-def clip_encoder(model: CLIP, model_id: str, preprocess_config: PreprocessConfig | None = None) -> Encoder:
-    """Encoder over an in-memory CLIP model."""
-    config = preprocess_config or PreprocessConfig(size=model.config.image_resolution)
-    return Encoder(
-        model_id,
-        model.config.embed_dim,
-        model.visual,
-        model.text_tower(),
-        config,
-        model.config.context_length,
-    )
 
 
 def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:

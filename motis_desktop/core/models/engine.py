@@ -1,0 +1,218 @@
+"""The runtime encoder: two ONNX towers run by onnxruntime, inputs and outputs as NumPy.
+
+Every installed model is an image tower and a text tower in ONNX (made once at install by
+``encoders.onnx_export``) and a manifest (``installed.ModelInfo``) saying what the towers need.
+Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
+
+Each tower has its own session, made on first use, with its own intra-op thread count (the knob
+that shares the cores with decoding: :meth:`Encoder.set_threads`). ``mode`` per tower is
+``fp32`` or ``int8`` (``core.models.precision`` decides which by measurement).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
+from motis_desktop.core.vectors import l2_normalize
+
+log = logging.getLogger(__name__)
+
+ROLES = ("image", "text")
+MODES = ("fp32", "int8")
+REFERENCE = "fp32"
+
+
+@dataclass(frozen=True)
+class TowerSpec:
+    """What the runtime needs to know about a model besides its two ONNX files."""
+
+    model_id: str
+    embed_dim: int
+    preprocess_config: PreprocessConfig = PreprocessConfig()
+    context_length: int = 77
+    tokenizer: str = CLIP_BPE
+    tokenizer_file: str = ""  # the model's own tokenizer file (kind "hf")
+    tokenizer_clean: str = ""  # its text cleaning (kind "hf")
+    text_truncation: bool = False  # ids may be cut after the last end-of-text token (verified at conversion)
+    score: dict[str, Any] = field(default_factory=lambda: {"kind": "cosine"})
+
+
+def session_options(threads: int | None, spinning: bool | None = None) -> Any:
+    """onnxruntime options for one tower: ``threads`` intra-op threads (None: all cores), one inter-op."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads) if threads else (os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    if spinning is not None:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return opts
+
+
+class Encoder:
+    """An image tower and a text tower; outputs are L2-normalized float32 ``[B, D]``.
+
+    ``files`` maps ``"image"``/``"text"`` and, where made, ``"image.int8"``/``"text.int8"`` to ONNX files.
+    Sessions are made on first use of a tower (:meth:`load` makes them now). Thread-safe.
+    """
+
+    def __init__(
+        self,
+        spec: TowerSpec,
+        files: dict[str, Path],
+        modes: dict[str, str] | None = None,
+        threads: dict[str, int | None] | None = None,
+        spinning: bool | None = None,
+    ) -> None:
+        self.spec = spec
+        self.files = dict(files)
+        self.modes = {role: (modes or {}).get(role, REFERENCE) for role in ROLES}
+        for role, mode in self.modes.items():
+            if mode not in MODES:
+                raise ModelError(f"unknown inference mode {mode!r} (choose from {', '.join(MODES)})")
+            if self._file_key(role) not in self.files:
+                raise ModelError(f"model {spec.model_id} has no {mode} {role} tower")
+        self.threads: dict[str, int | None] = {role: (threads or {}).get(role) for role in ROLES}
+        self.spinning = spinning
+        self._sessions: dict[str, Any] = {}
+        self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
+        self._lock = threading.Lock()
+        if spec.tokenizer not in TOKENIZER_KINDS:
+            raise ModelError(f"model {spec.model_id}: unknown tokenizer {spec.tokenizer!r}")
+
+    # -- what the rest of the app reads ------------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        return self.spec.model_id
+
+    @property
+    def embed_dim(self) -> int:
+        return self.spec.embed_dim
+
+    @property
+    def preprocess_config(self) -> PreprocessConfig:
+        return self.spec.preprocess_config
+
+    @property
+    def context_length(self) -> int:
+        return self.spec.context_length
+
+    @property
+    def truncate_text(self) -> bool:
+        return self.spec.text_truncation
+
+    @property
+    def mode(self) -> str:
+        """``fp32``, ``int8``, or ``image-int8/text-fp32`` when the towers differ."""
+        image, text = self.modes["image"], self.modes["text"]
+        return image if image == text else f"image-{image}/text-{text}"
+
+    # -- variants ----------------------------------------------------------------------------
+
+    def with_modes(self, image: str | None = None, text: str | None = None) -> Encoder:
+        """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
+        modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
+        other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
+        with self._lock:
+            for role in ROLES:
+                if modes[role] == self.modes[role] and role in self._sessions:
+                    other._sessions[role] = self._sessions[role]
+        return other
+
+    def set_threads(self, image: int | None = None, text: int | None = None) -> None:
+        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session."""
+        with self._lock:
+            for role, count in (("image", image), ("text", text)):
+                if count is not None and count != self.threads[role]:
+                    self.threads[role] = count
+                    self._sessions.pop(role, None)
+
+    def load(self, roles: Sequence[str] = ROLES) -> Encoder:
+        """Make the sessions of ``roles`` now (otherwise the first encode does)."""
+        for role in roles:
+            self._session(role)
+        return self
+
+    # -- encoding ----------------------------------------------------------------------------
+
+    def encode_images(self, batch: np.ndarray) -> np.ndarray:
+        """``float32 [B, 3, S, S]`` preprocessed images → ``[B, D]`` unit vectors."""
+        pixels = np.ascontiguousarray(batch, dtype=np.float32)
+        if pixels.ndim == 3:
+            pixels = pixels[None]
+        return self._run("image", pixels)
+
+    def encode_texts(self, ids: np.ndarray) -> np.ndarray:
+        """``int64 [B, L]`` token ids → ``[B, D]`` unit vectors (cut after end-of-text where allowed)."""
+        tokens = np.ascontiguousarray(ids, dtype=np.int64)
+        if tokens.ndim == 1:
+            tokens = tokens[None]
+        if self.truncate_text and tokens.size:
+            # CLIP's end-of-text token has the highest id; a causal tower never looks past it.
+            tokens = np.ascontiguousarray(tokens[:, : int(tokens.argmax(axis=1).max()) + 1])
+        return self._run("text", tokens)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokenize (with the model's tokenizer) and encode query strings."""
+        return self.encode_texts(self.tokenize(texts))
+
+    def tokenize(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's token ids for ``texts``: int64 ``[N, context_length]``."""
+        if self._tokenize is None:
+            spec = self.spec
+            self._tokenize = tokenizer_for(
+                spec.tokenizer, spec.context_length, spec.tokenizer_file, spec.tokenizer_clean
+            )
+        return self._tokenize(list(texts))
+
+    def _run(self, role: str, inputs: np.ndarray) -> np.ndarray:
+        if inputs.shape[0] == 0:
+            return np.zeros((0, self.embed_dim), dtype=np.float32)
+        session = self._session(role)
+        out = session.run(None, {session.get_inputs()[0].name: inputs})[0]
+        if out.ndim != 2 or out.shape[0] != inputs.shape[0] or out.shape[1] != self.embed_dim:
+            raise ModelError(
+                f"model {self.model_id}: {role} tower returned shape {tuple(out.shape)}, "
+                f"expected [{inputs.shape[0]}, {self.embed_dim}]"
+            )
+        return l2_normalize(np.asarray(out, dtype=np.float32))
+
+    def _file_key(self, role: str) -> str:
+        return role if self.modes[role] == REFERENCE else f"{role}.{self.modes[role]}"
+
+    def _session(self, role: str) -> Any:
+        with self._lock:
+            session = self._sessions.get(role)
+            if session is None:
+                session = make_session(self.files[self._file_key(role)], self.threads[role], self.spinning)
+                self._sessions[role] = session
+                log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
+            return session
+
+
+def make_session(path: Path, threads: int | None = None, spinning: bool | None = None) -> Any:
+    """An onnxruntime CPU session over ``path``; ModelError naming the file if it cannot be loaded."""
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(
+            str(path), sess_options=session_options(threads, spinning), providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None

@@ -1,0 +1,345 @@
+"""Each tower's precision (fp32 or int8), chosen by measurement on this machine.
+
+int8 towers are made once at install (:func:`quantize_towers`): onnxruntime's *dynamic* quantization,
+int8 weights per output channel, activations quantized per call. Dynamic, not static, because it needs
+no calibration photos at install (a user may install before having any), its per-call activation range
+follows each batch (CLIP activations have large outliers a fixed calibration range clips), and it is
+what onnxruntime runs fastest on CPUs for transformer MatMuls. The same holds for both towers.
+
+On a model's first use each tower is measured in each mode on probe inputs (the user's photos, else
+generated photo-like JPEGs, through the app's own decode and preprocessing; fixed probe queries) and
+the choice is cached in ``cache/modes/<model_id>.json`` with a fingerprint of the CPU and onnxruntime.
+The towers are chosen separately: the image tower by throughput, the text tower by one-query latency.
+
+The fidelity rule (:func:`judge`), meaningful for any model, trained or random:
+
+1. every probe vector keeps cosine ≥ :data:`MIN_COSINE` to its fp32 vector; and
+2. rankings agree where fp32 can tell photos apart at this mode's error: for every probe query, every
+   pair of probe photos whose fp32 score gap exceeds :data:`GAP_FACTOR` × the mode's RMS score error is
+   ordered the same way in the mode, for at least :data:`MIN_AGREEMENT` of such pairs.
+
+Pairs closer than the error are ties at the mode's resolution, whatever the model, so near-identical
+vectors (random weights) no longer make noise count as disagreement; errors that are not noise-like —
+large on a few photos or queries while small on average — flip resolvable pairs and are rejected.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from motis_desktop.core.atomic import write_json_atomic
+from motis_desktop.core.images.decode import decode_image, read_image_bytes
+from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
+from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
+
+log = logging.getLogger(__name__)
+
+MODE_ENV = "MOTIS_INFERENCE_MODE"  # forces a mode: "fp32", "int8", or "image=int8,text=fp32"
+CHOICE_VERSION = 2
+MIN_COSINE = 0.995
+GAP_FACTOR = 3.0
+MIN_AGREEMENT = 0.99
+PROBE_PHOTOS = 32
+BATCH = 16
+PROBE_QUERIES = (
+    "a dog running on the beach",
+    "sunset over the sea",
+    "a birthday cake with candles",
+    "snowy mountains under a blue sky",
+    "a red car parked in the street",
+    "people sitting at a table in a restaurant",
+    "a cat sleeping on a sofa",
+    "a receipt",
+    "green forest with a path",
+    "city skyline at night",
+    "a child playing football",
+    "flowers in a garden",
+    "red",
+    "blue",
+    "green",
+    "yellow",
+)
+
+
+def quantize_towers(folder: Path) -> list[str]:
+    """Write ``image.int8.onnx``/``text.int8.onnx`` beside the fp32 towers; the keys of those made."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    made = []
+    for role in ROLES:
+        src, dst = folder / f"{role}.onnx", folder / f"{role}.int8.onnx"
+        logging.disable(logging.WARNING)  # the quantizer advises pre-processing on the root logger
+        try:
+            quantize_dynamic(src, dst, per_channel=True, weight_type=QuantType.QInt8)
+        except Exception as exc:  # a tower int8 cannot express stays fp32-only
+            logging.disable(logging.NOTSET)
+            log.info("no int8 %s tower: %s", role, exc)
+            dst.unlink(missing_ok=True)
+            continue
+        finally:
+            logging.disable(logging.NOTSET)
+        made.append(f"{role}.int8")
+    return made
+
+
+@dataclass
+class Fidelity:
+    """How faithful one tower's mode is to fp32 on the probes."""
+
+    cos_min: float
+    error_rms: float  # RMS of score errors over (query, photo) probe pairs
+    resolvable_pairs: int  # photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR x error_rms
+    agreement: float  # fraction of those ordered as in fp32
+
+    @property
+    def faithful(self) -> bool:
+        return self.cos_min >= MIN_COSINE and self.agreement >= MIN_AGREEMENT
+
+
+def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
+    """The rule: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
+    tower's unit vectors in fp32 and in the mode."""
+    cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
+    cos_min = float(cos.min()) if cos.size else 1.0
+    err = scores.astype(np.float64) - ref_scores.astype(np.float64)
+    rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0
+    ref_gap = ref_scores[:, :, None].astype(np.float64) - ref_scores[:, None, :]
+    gap = scores[:, :, None].astype(np.float64) - scores[:, None, :]
+    upper = np.triu(np.ones(ref_gap.shape[1:], dtype=bool), 1)[None]
+    resolvable = (np.abs(ref_gap) > GAP_FACTOR * rms) & upper
+    count = int(resolvable.sum())
+    same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
+    agreement = float(same.mean()) if count else 1.0
+    return Fidelity(cos_min, rms, count, agreement)
+
+
+@dataclass
+class TowerResult:
+    """One tower in one mode: availability, speed (best of rounds) and fidelity."""
+
+    role: str
+    mode: str
+    available: bool
+    reason: str = ""
+    speed: float = 0.0  # image: photos/s at batch BATCH; text: ms per one-query call
+    cos_min: float = 1.0
+    error_rms: float = 0.0
+    resolvable_pairs: int = 0
+    agreement: float = 1.0
+
+    @property
+    def faithful(self) -> bool:
+        if self.mode == REFERENCE:
+            return self.available
+        fidelity = Fidelity(self.cos_min, self.error_rms, self.resolvable_pairs, self.agreement)
+        return self.available and fidelity.faithful
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "faithful": self.faithful}
+
+
+def measure_towers(
+    encoder: Encoder,
+    images: np.ndarray,
+    queries: Sequence[str] = PROBE_QUERIES,
+    modes: Sequence[str] = MODES,
+    min_seconds: float = 1.0,
+    variants: Callable[[Encoder, str, str], Encoder] | None = None,
+) -> list[TowerResult]:
+    """Measure each tower of ``encoder`` (fp32) in each of ``modes``; the other tower stays fp32.
+
+    ``variants(encoder, role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`);
+    tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
+    """
+    make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
+    ref_images = encoder.encode_images(images)
+    ref_texts = encoder.encode_queries(list(queries))
+    ref_scores = ref_texts @ ref_images.T
+    results: list[TowerResult] = []
+    for role in ROLES:
+        timed: list[tuple[TowerResult, Callable[[], object]]] = []
+        for mode in modes:
+            if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
+                results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
+                continue
+            try:
+                model = encoder if mode == REFERENCE else make(encoder, role, mode)
+                if role == "image":
+                    vectors, ref = model.encode_images(images), ref_images
+                    scores = ref_texts @ vectors.T
+                else:
+                    vectors, ref = model.encode_queries(list(queries)), ref_texts
+                    scores = vectors @ ref_images.T
+            except Exception as exc:  # a mode that fails on this model is reported, not fatal
+                log.warning("%s tower in %s failed: %s", role, mode, exc)
+                results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
+                continue
+            fid = judge(ref_scores, scores, ref, vectors)
+            result = TowerResult(
+                role, mode, True, "", 0.0, fid.cos_min, fid.error_rms, fid.resolvable_pairs, fid.agreement
+            )
+            results.append(result)
+            if role == "image":
+                timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
+            else:
+                timed.append((result, functools.partial(model.encode_queries, [queries[0]])))
+        best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
+        for (result, _), seconds in zip(timed, best, strict=True):
+            result.speed = min(BATCH, len(images)) / seconds if role == "image" else 1e3 * seconds
+            log.info("%s tower %s: %s", role, result.mode, result.to_json())
+    return results
+
+
+def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
+    """Per tower, the fastest faithful mode (images: most photos/s; text: fewest ms); fp32 otherwise."""
+    choice = {}
+    for role in ROLES:
+        faithful = [r for r in results if r.role == role and r.faithful]
+        if not faithful:
+            choice[role] = REFERENCE
+        elif role == "image":
+            choice[role] = max(faithful, key=lambda r: r.speed).mode
+        else:
+            choice[role] = min(faithful, key=lambda r: r.speed).mode
+    return choice
+
+
+def measure_and_choose(
+    encoder: Encoder, photo_paths: Sequence[str] = (), fingerprint: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Measure both towers of ``encoder`` (fp32) on probe photos; the choice as a JSON-able dict."""
+    images = probe_images(encoder.preprocess_config, photo_paths)
+    results = measure_towers(encoder, images)
+    return {
+        "version": CHOICE_VERSION,
+        "model_id": encoder.model_id,
+        "modes": choose_modes(results),
+        "fingerprint": fingerprint or machine_fingerprint(),
+        "measured_at": time.time(),
+        "probe_photos": int(len(images)),
+        "probe_queries": len(PROBE_QUERIES),
+        "rule": {"min_cosine": MIN_COSINE, "gap_factor": GAP_FACTOR, "min_agreement": MIN_AGREEMENT},
+        "results": [r.to_json() for r in results],
+    }
+
+
+def forced_modes(value: str) -> dict[str, str]:
+    """``MOTIS_INFERENCE_MODE``: ``fp32``/``int8`` for both towers, or ``image=int8,text=fp32``."""
+    if "=" not in value:
+        return {role: value.strip() for role in ROLES}
+    pairs = (part.split("=", 1) for part in value.split(",") if "=" in part)
+    return {role.strip(): mode.strip() for role, mode in pairs if role.strip() in ROLES}
+
+
+def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object] | None:
+    """A cached choice made on this machine with this onnxruntime, else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != CHOICE_VERSION:
+        return None
+    modes = data.get("modes")
+    if not isinstance(modes, dict) or any(modes.get(role) not in MODES for role in ROLES):
+        return None
+    return data if data.get("fingerprint") == fingerprint else None
+
+
+def write_choice(path: Path, choice: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, choice)
+
+
+def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int = PROBE_PHOTOS) -> np.ndarray:
+    """``count`` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
+    out: list[np.ndarray] = []
+    seen: set[tuple[int, int]] = set()
+    for path in paths:
+        if len(out) >= count:
+            break
+        try:
+            info = os.stat(path)
+            if (info.st_dev, info.st_ino) in seen:
+                continue  # hard links to one photo would make ties, not a retrieval check
+            seen.add((info.st_dev, info.st_ino))
+            rgb = decode_image(read_image_bytes(path), min_side=config.size)
+        except Exception:  # unreadable photos are simply not used as probes
+            continue
+        out.append(preprocess(rgb, config.size, config.mean, config.std))
+    seed = 0
+    while len(out) < count:
+        rgb = decode_image(_generated_jpeg(seed), min_side=config.size)
+        out.append(preprocess(rgb, config.size, config.mean, config.std))
+        seed += 1
+    return np.stack(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _generated_jpeg(seed: int, width: int = 480, height: int = 360) -> bytes:
+    """A photo-like JPEG: sky/ground gradient, a few soft blobs and sensor noise."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    top, bottom = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    horizon = rng.uniform(0.3, 0.7) * height
+    t = np.clip((y - horizon) / (0.2 * height) + 0.5, 0, 1)[..., None]
+    img = top * (1 - t) + bottom * t
+    for _ in range(rng.integers(2, 6)):
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(30, 160)
+        mask = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))[..., None]
+        img = img * (1 - mask) + rng.uniform(0, 255, 3) * mask
+    img += rng.normal(0, 6, img.shape)
+    ok, data = cv2.imencode(".jpg", np.clip(img, 0, 255).astype(np.uint8)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return data.tobytes()
+
+
+def _interleaved_best(fns: list[Callable[[], object]], min_seconds: float, max_rounds: int = 10) -> list[float]:
+    """Best wall time of each function over rounds that run every function once (at least 3 rounds)."""
+    for fn in fns:  # warm-up: first runs allocate
+        fn()
+    best = [float("inf")] * len(fns)
+    spent, rounds = 0.0, 0
+    while fns and (rounds < 3 or (spent < min_seconds and rounds < max_rounds)):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            best[i], spent = min(best[i], elapsed), spent + elapsed
+        rounds += 1
+    return [max(b, 1e-9) for b in best]
+
+
+def machine_fingerprint() -> dict[str, object]:
+    """What a cached choice depends on: CPU model and features, core count, onnxruntime version."""
+    import onnxruntime
+
+    cpu, flags = "", set[str]()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name") and not cpu:
+                    cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        import platform
+
+        cpu = platform.processor()
+    wanted = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8")
+    return {
+        "cpu": cpu,
+        "features": [f for f in wanted if f in flags],
+        "cores": os.cpu_count() or 1,
+        "onnxruntime": onnxruntime.__version__,
+    }

@@ -1,0 +1,91 @@
+"""The window's menu bar (File, Edit, View, Help): every shortcut of the app is on it, and Help ▸ Keyboard
+shortcuts lists them with the keys that belong to the grid, the viewer and the search box."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from motis_desktop import __version__
+from motis_desktop.core.services import SYNTAX_HELP
+
+if TYPE_CHECKING:
+    from motis_desktop.gui.main_window import MainWindow
+
+# Keys handled by a widget rather than a menu action (where they apply, what they do).
+WIDGET_KEYS = (
+    ("Enter", "search (in the search box) / open the photo in your default app (in the grid)"),
+    ("Space or double-click", "view the photo large; Left/Right: previous/next; Esc or Space: back to the grid"),
+    ("Down", "from the search box into the grid"),
+)
+
+
+def build_menus(window: MainWindow) -> dict[str, QAction]:
+    """Fill the window's menu bar; returns its actions by name."""
+    bar = window.menuBar()
+    act = window.action
+    actions = {
+        "add_folder": act("&Add folder…", window.choose_folder, QKeySequence(QKeySequence.StandardKey.Open)),
+        "update_index": act("&Update index", window.start_indexing, "F5"),
+        "install_model": act("&Install model…", window.open_model_dialog),
+        "settings": act("&Settings…", window.open_settings, "Ctrl+,"),
+        "quit": act("&Quit", window.close, QKeySequence(QKeySequence.StandardKey.Quit)),
+        "find": act("&Find…", window.focus_search, "Ctrl+F", "/"),
+        "back": act("&Back to the gallery", window.escape, "Esc"),
+        "show_more": act("Show &more results", window.searcher.show_more, "Ctrl+M"),
+        "shortcuts": act("&Keyboard shortcuts", lambda: show_shortcuts(window), "F1"),
+        "syntax": act("&Search syntax", lambda: show_syntax(window)),
+        "about": act("&About MoTIS Desktop", lambda: show_about(window)),
+    }
+    file_menu = bar.addMenu("&File")
+    for name in ("add_folder", "update_index", "install_model", "settings"):
+        file_menu.addAction(actions[name])
+    file_menu.addSeparator()
+    file_menu.addAction(actions["quit"])
+    edit = bar.addMenu("&Edit")
+    edit.addAction(actions["find"])
+    view = bar.addMenu("&View")
+    for name in ("back", "show_more"):
+        view.addAction(actions[name])
+    help_menu = bar.addMenu("&Help")
+    for name in ("shortcuts", "syntax", "about"):
+        help_menu.addAction(actions[name])
+    return actions
+
+
+def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
+    """(keys, what they do) for every action with a shortcut, then the widgets' own keys."""
+    rows = []
+    for action in window.actions():
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+        if keys:
+            rows.append((" or ".join(keys), action.text().replace("&", "").rstrip("…")))
+    return rows + list(WIDGET_KEYS)
+
+
+def show_shortcuts(window: MainWindow) -> QMessageBox:
+    rows = "".join(
+        f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in shortcut_rows(window)
+    )
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=window)
+    box.setObjectName("shortcutsDialog")
+    box.open()
+    return box
+
+
+def show_syntax(window: MainWindow) -> QMessageBox:
+    text = "<pre>" + SYNTAX_HELP.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Search syntax", text, parent=window)
+    box.open()
+    return box
+
+
+def show_about(window: MainWindow) -> None:
+    QMessageBox.about(
+        window,
+        "About MoTIS Desktop",
+        f"MoTIS Desktop {__version__}\nFind photos on your own disk by describing them in words. "
+        "Offline and private: nothing leaves this computer.",
+    )

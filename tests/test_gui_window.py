@@ -1,0 +1,181 @@
+"""Bugs at the seam of the window (issue 21), each pinned by a test that presses real keys and waits on
+public signals. Queries are counted by wrapping the real ``Services.query`` (it still runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.photos import make_colour_folder
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def photos(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
+    """A home whose library (5 photos of each of 6 colours) is already indexed."""
+    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+    services = Services.open(home)
+    services.models.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(tmp_path / "photos")])
+    services.index()
+    services.close()
+    return colours
+
+
+@pytest.fixture
+def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every query any Services runs from now on."""
+    seen: list[str] = []
+    real = Services.query
+
+    def counting(self: Services, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(str(query))
+        return real(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "query", counting)
+    return seen
+
+
+@pytest.fixture
+def win(qtbot, home: Path, photos: dict[str, str]) -> MainWindow:
+    window = MainWindow(Services.open(home))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 30, timeout=60_000)
+    yield window
+    services = window.services
+    window.close()
+    services.close()
+
+
+def _type_and_enter(qtbot, win: MainWindow, text: str) -> None:
+    win.search.setFocus()
+    win.search.selectAll()
+    qtbot.keyClicks(win.search, text)
+    qtbot.keyClick(win.search, Qt.Key.Key_Return)
+
+
+def _search(qtbot, win: MainWindow, text: str) -> None:
+    with qtbot.waitSignal(win.searcher.results, timeout=30_000):
+        _type_and_enter(qtbot, win, text)
+
+
+def _drain_backend(qtbot, win: MainWindow) -> None:
+    """Wait until every job submitted to the backend so far has run and its outcome was delivered."""
+    done: list[bool] = []
+    win.backend.submit(lambda _s: True, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+
+
+def test_one_enter_runs_exactly_one_query(qtbot, win: MainWindow, queries: list[str]) -> None:
+    _search(qtbot, win, "red")
+    _drain_backend(qtbot, win)
+    assert queries == ["red"]
+
+
+def test_reset_and_enter_in_the_gallery_runs_no_query(qtbot, win: MainWindow, queries: list[str]) -> None:
+    results: list[str] = []
+    win.searcher.results.connect(lambda text, _r: results.append(text))
+    _type_and_enter(qtbot, win, "reset")
+    _drain_backend(qtbot, win)
+    assert queries == [] and results == []
+    assert win.model.rowCount() == 30
+    assert win.search.text() == ""
+
+
+def test_reset_and_enter_after_results_returns_to_the_gallery(qtbot, win: MainWindow, queries: list[str]) -> None:
+    _search(qtbot, win, "red")
+    assert win.model.rowCount() == 5
+    _type_and_enter(qtbot, win, "reset")
+    _drain_backend(qtbot, win)
+    assert queries == ["red"]
+    assert win.model.rowCount() == 30
+    assert win.search.text() == ""
+
+
+def test_an_idle_pass_keeps_the_last_summary(qtbot, win: MainWindow, tmp_path: Path) -> None:
+    qtbot.waitUntil(lambda: win.indexer is None, timeout=60_000)  # the start-up pass (nothing to do) is over
+    runs = []
+    win.indexing.finished.connect(runs.append)
+    make_colour_folder(tmp_path / "more", per_colour=1)
+    win.add_folders([str(tmp_path / "more")])
+    qtbot.waitUntil(lambda: any(r.encoded == 6 for r in runs) and win.indexer is None, timeout=60_000)
+    qtbot.waitUntil(lambda: "6 encoded" in win.status_label.text(), timeout=10_000)
+    with qtbot.waitSignal(win.indexing.stopped, timeout=60_000):
+        qtbot.keyClick(win.view, Qt.Key.Key_F5)  # a pass with nothing to do
+    assert runs[-1].encoded == 0
+    assert "6 encoded" in win.status_label.text()
+
+
+def _empty_state(win: MainWindow) -> tuple[str, list[str]]:
+    """The text and buttons of the grid's own empty state, if it is shown."""
+    panel = win.findChild(QWidget, "emptyResults")
+    assert panel is not None and panel.isVisible(), "the grid says nothing"
+    text = " ".join(label.text() for label in panel.findChildren(QLabel))
+    return text, [b.text() for b in panel.findChildren(QPushButton) if b.isVisible()]
+
+
+def test_a_search_cut_off_to_nothing_says_why_in_the_grid(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "zebra")
+    assert win.model.rowCount() == 0
+    text, buttons = _empty_state(win)
+    assert "stand out" in text
+    assert buttons == ["Show the closest anyway"]
+    panel = win.findChild(QWidget, "emptyResults")
+    with qtbot.waitSignal(win.searcher.results, timeout=30_000):
+        next(b for b in panel.findChildren(QPushButton) if b.isVisible()).click()
+    assert win.model.rowCount() > 0
+
+
+def test_terms_that_cancel_say_so_in_the_grid(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "red - red")
+    text, buttons = _empty_state(win)
+    assert "cancel" in text
+    assert buttons == []
+
+
+def test_a_filtered_search_with_no_match_names_the_filters(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "red folder:nowhere")
+    assert "none indexed yet" not in win.status_label.text()
+    assert "filters" in win.status_label.text()
+    text, _buttons = _empty_state(win)
+    assert "filters" in text and "none indexed yet" not in text
+
+
+def test_after_escape_slash_focuses_the_search_box(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "red")
+    qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    assert win.model.rowCount() == 30
+    assert not win.search.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget() or win, "/")
+    assert win.search.hasFocus()
+    assert win.search.text() == ""
+
+
+def test_the_menu_bar_carries_every_shortcut_and_lists_them(qtbot, win: MainWindow) -> None:
+    from PySide6.QtGui import QShortcut
+    from PySide6.QtWidgets import QMessageBox
+
+    titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+    on_menus = {a for menu in win.menuBar().actions() for a in menu.menu().actions()}
+    with_keys = [a for a in win.actions() if a.shortcuts()]
+    assert with_keys and all(a in on_menus for a in with_keys)
+    assert win.findChildren(QShortcut) == []  # no shortcut hides outside the menus
+    qtbot.keyClick(win.view, Qt.Key.Key_F1)
+    box = win.findChild(QMessageBox, "shortcutsDialog")
+    assert box is not None and box.isVisible()
+    for needed in ("Ctrl+F", "/", "F5", "Ctrl+O", "Ctrl+,", "Esc", "Space", "Enter", "Down"):
+        assert needed in box.text()
+    box.close()
+
+
+def test_scores_are_on_hover_not_on_every_tile(qtbot, win: MainWindow) -> None:
+    _search(qtbot, win, "red")
+    tip = win.model.data(win.model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert "score 0." in tip or "score 1." in tip
