@@ -8,10 +8,13 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from motis_desktop.core.library.store import LibraryStore, decode_path, is_within
-from motis_desktop.core.ocr.engine import TextLine
 from motis_desktop.core.ocr.textnorm import fold, name_words
+
+if TYPE_CHECKING:  # the engine (OpenCV, onnxruntime) is imported only where text is read
+    from motis_desktop.core.ocr.engine import TextLine
 
 # Name words that occur in more than this share of the library say nothing about a photo (e.g. "img", "jpg").
 NAME_WORD_MAX_SHARE = 0.2
