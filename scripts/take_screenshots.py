@@ -4,9 +4,11 @@ Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_scre
 
 Builds a throw-away library in a temp home: scikit-image's sample photos plus
 colour-coded images, the hand-made colour model (models/colour_model.py),
-then grabs the gallery, the results for "red" (the relevance cut-off: just the red
-photos, with "Show N more" in the status bar), "red + yellow", and the in-app
-viewer showing a HEIC photo (chelsea.heic).
+then grabs: the first run with no model and no internet (the addresses to copy),
+the gallery (newest first), the results for "red" (the relevance cut-off: just the
+red photos), "red + yellow", a search that finds nothing (the grid says why), the
+details panel, the in-app viewer showing a HEIC photo (chelsea.heic), and the
+gallery in the dark palette.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def wait(app, condition, timeout: float = 60.0) -> None:
 
 
 def grab(app, window, path: Path) -> None:
-    for _ in range(30):  # let thumbnails arrive and the compositor catch up
+    for _ in range(40):  # let thumbnails arrive and the compositor catch up
         app.processEvents()
         time.sleep(0.05)
     shot = app.primaryScreen().grabWindow(
@@ -41,6 +43,29 @@ def grab(app, window, path: Path) -> None:
     )
     shot.save(str(path))
     print(f"wrote {path}")
+
+
+def first_run(app, tmp_path: Path, out: Path) -> None:
+    """A fresh home with no model: the first-run offer, as it looks without internet."""
+    from PySide6.QtWidgets import QDialog, QToolButton
+
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.main_window import MainWindow
+
+    services = Services.open(tmp_path / "fresh-home")
+    window = MainWindow(services)
+    window.resize(1200, 780)
+    window.move(20, 20)
+    window.show()
+    wait(app, lambda: window.models.dialog is not None and window.models.dialog.isVisible())
+    dialog: QDialog = window.models.dialog
+    dialog.findChild(QToolButton, "noInternet").click()
+    wait(app, lambda: dialog.offline.isVisible())
+    dialog.move(window.x() + (window.width() - dialog.width()) // 2, window.y() + 120)
+    grab(app, window, out / "screenshot-first-run.png")
+    dialog.reject()
+    window.close()
+    services.close()
 
 
 def main() -> None:
@@ -71,6 +96,10 @@ def main() -> None:
         services = Services.open(tmp_path / "home")
         services.import_pair(*build_colour_pair(tmp_path / "model"), name="colour-demo")
         app = QApplication.instance() or QApplication([])
+        from motis_desktop.gui.theme import apply_scheme
+
+        apply_scheme(app, dark=False)
+        first_run(app, tmp_path, out)
         window = MainWindow(services)
         window.resize(1200, 780)
         window.move(20, 20)
@@ -84,11 +113,20 @@ def main() -> None:
         window.run_search()
         wait(app, lambda: window.results.results_for == "red")
         grab(app, window, out / "screenshot-results.png")
+        window.view.setCurrentIndex(window.model.index(1))
+        window.toggle_details()
+        wait(app, lambda: window.details.path == window.model.rows()[1].path)
+        grab(app, window, out / "screenshot-details.png")
+        window.toggle_details()
         window.search.setText("red + yellow")
         window.run_search()
         wait(app, lambda: window.results.results_for == "red + yellow")
         window.search.setCursorPosition(0)
         grab(app, window, out / "screenshot-cutoff.png")
+        window.search.setText("a zebra on the moon")
+        window.run_search()
+        wait(app, lambda: window.results.results_for == "a zebra on the moon")
+        grab(app, window, out / "screenshot-empty.png")
         window.results.reset()
         wait(app, lambda: window.model.rowCount() == 30)
         row = window.model.row_of(str(photos / "chelsea.heic"))
@@ -96,6 +134,10 @@ def main() -> None:
         window.grid_viewer.open(window.model.index(row))
         wait(app, lambda: window.grid_viewer.viewer.shown_path.endswith("chelsea.heic"))
         grab(app, window, out / "screenshot-viewer.png")
+        window.grid_viewer.close()
+        apply_scheme(app, dark=True)  # as on a system set to dark
+        window.view.setCurrentIndex(window.model.index(2))
+        grab(app, window, out / "screenshot-dark.png")
         window.close()
         services.close()
 

@@ -251,7 +251,7 @@ def test_decoder_warnings_stay_off_the_terminal(home: Path, tmp_path: Path, colo
     assert "libpng" not in proc.stderr + proc.stdout
 
 
-def test_no_worker_outlives_a_cancelled_run(services: Services, tmp_path: Path) -> None:
+def test_a_cancelled_run_leaves_idle_workers_and_none_outlives_close(services: Services, tmp_path: Path) -> None:
     _photos(tmp_path, 12)
     services.add_folders([str(tmp_path)])
     cancel = threading.Event()
@@ -263,6 +263,9 @@ def test_no_worker_outlives_a_cancelled_run(services: Services, tmp_path: Path) 
     summary = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=4)
     assert summary.cancelled
     assert summary.encoded == 4
+    rest = services.index()  # the cancelled run's files still in the workers do not leak into this one
+    assert (rest.cancelled, rest.encoded, rest.skipped) == (False, 8, [])
+    services.close()
     assert multiprocessing.active_children() == []
 
 
@@ -283,45 +286,72 @@ def test_falls_back_to_threads_when_processes_cannot_start(
 
 
 @pytest.mark.parametrize("cores", [1, 2, 3, 4, 8, 16, 64])
-def test_overlap_plan_never_oversubscribes(cores: int) -> None:
-    plan = plan_threads(cores, "overlap")
-    assert plan.torch_threads + plan.decode_workers <= cores or plan.schedule == "alternate"
+def test_plan_gives_the_engine_every_core_only_where_no_split_works(
+    cores: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOTIS_ENGINE_THREADS", raising=False)
+    monkeypatch.delenv("MOTIS_DECODE_WORKERS", raising=False)
+    plan = plan_threads(cores)
+    assert plan.decode_workers >= 1 and plan.engine_threads >= 1
+    if cores <= 2:  # one low-priority decoder beside an engine with every core
+        assert (plan.engine_threads, plan.decode_workers) == (cores, 1)
+    else:
+        assert plan.engine_threads + plan.decode_workers == cores
 
 
-def test_alternate_schedule_starts_no_decode_while_the_model_runs(
+def test_plan_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTIS_ENGINE_THREADS", "3")
+    monkeypatch.setenv("MOTIS_DECODE_WORKERS", "2")
+    assert (plan_threads(8).engine_threads, plan_threads(8).decode_workers) == (3, 2)
+
+
+def test_decoders_keep_running_while_the_engine_runs(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No pause: files are handed to decoders while a batch is being encoded."""
     _photos(tmp_path, 12)
     services.add_folders([str(tmp_path)])
     encoder = services.encoder()
     events: list[str] = []
+    engine_running = threading.Event()
+    started_while_running = threading.Event()
     real_encode = encoder.encode_images
 
     def encode(batch: np.ndarray) -> np.ndarray:
-        events.append("model")
+        engine_running.set()
+        # the engine stays busy until a decoder has been handed a new file (or every file is out)
+        started_while_running.wait(timeout=30)
         out = real_encode(batch)
-        events.append("done")
+        engine_running.clear()
+        events.append("batch")
         return out
 
     monkeypatch.setattr(encoder, "encode_images", encode)
-    indexer = Indexer(_store(services), encoder, batch_size=3, workers=2, torch_threads=1, schedule="alternate")
+    indexer = Indexer(_store(services), encoder, batch_size=3, workers=1, engine_threads=1, prefetch_batches=1)
     real_begin = indexer.journal.begin
-    monkeypatch.setattr(
-        indexer.journal, "begin", lambda fid, thread=0: events.append("start") or real_begin(fid, thread)
-    )
+
+    def begin(fid: int, thread: int = 0) -> None:
+        if engine_running.is_set():
+            events.append("start during engine")
+            started_while_running.set()
+        real_begin(fid, thread)
+
+    monkeypatch.setattr(indexer.journal, "begin", begin)
     assert indexer.run().encoded == 12
-    assert events.count("start") == 12
-    model_running = False
-    starts_during_model = 0
-    for event in events:
-        model_running = {"model": True, "done": False}.get(event, model_running)
-        starts_during_model += event == "start" and model_running
-    assert starts_during_model == 0
+    assert events.count("start during engine") >= 1
+    assert events.count("batch") == 4
 
 
-@pytest.mark.parametrize(("cores", "schedule"), [(1, "alternate"), (2, "alternate"), (3, "alternate"), (4, "overlap")])
-def test_default_schedule_gives_small_machines_every_core_for_the_model(
-    cores: int, schedule: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("MOTIS_PIPELINE_SCHEDULE", raising=False)
-    assert plan_threads(cores).schedule == schedule
+def test_decode_workers_are_reused_across_runs(services: Services, tmp_path: Path) -> None:
+    """Services keeps its decoder processes between indexing runs and stops them when it closes."""
+    _photos(tmp_path, 3)
+    services.add_folders([str(tmp_path)])
+    assert services.index().encoded == 3
+    first = sorted(p.pid for p in multiprocessing.active_children())
+    assert first
+    _photos(tmp_path / "more", 3)
+    services.add_folders([str(tmp_path / "more")])
+    assert services.index().encoded == 3
+    assert sorted(p.pid for p in multiprocessing.active_children()) == first
+    services.close()
+    assert multiprocessing.active_children() == []

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.images.preprocess import preprocess
+from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
 from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
@@ -183,3 +183,73 @@ def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Pat
     assert summary["encoded"] == 12
     assert summary["model_id"] == info.model_id
     assert len(cli_json("search", "a photo", "-k", "5", home=home)) == 5
+
+
+class _NoisyTextTower(torch.nn.Module):
+    """A text tower whose output is random: its ONNX file cannot match torch, so the conversion must fail."""
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return torch.rand(ids.shape[0], 32)
+
+
+def test_failed_conversion_installs_nothing_and_leaves_no_staging(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    torch.manual_seed(0)
+    clip = CLIP(TINY).eval()
+    with pytest.raises(ModelError, match="text tower") as err:
+        store.install_towers(
+            "broken", clip.visual, _NoisyTextTower(), source_format="test", preprocess_config=PreprocessConfig(size=64)
+        )
+    assert "\n" not in str(err.value)
+    assert store.list() == []
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == []  # no model, no .convert-* folder
+
+
+def test_a_model_installed_by_an_older_version_converts_on_first_use(
+    tmp_path: Path, colour_pair: tuple[Path, Path]
+) -> None:
+    """The old layout (TorchScript pair + model.json without ONNX towers) keeps its id, so its embeddings."""
+    import json
+    import shutil
+
+    folder = tmp_path / "models" / "old"
+    folder.mkdir(parents=True)
+    shutil.copyfile(colour_pair[0], folder / "image_encoder.pt")
+    shutil.copyfile(colour_pair[1], folder / "text_encoder.pt")
+    old = {
+        "name": "old", "format": "torchscript-pair", "model_id": "old-0123456789ab", "embed_dim": 512,
+        "files": {"image": "image_encoder.pt", "text": "text_encoder.pt"}, "image_size": 224,
+        "mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711],
+        "context_length": 77, "source": "x", "installed_at": 0.0, "size_bytes": 1, "origin": {},
+    }  # fmt: skip
+    (folder / "model.json").write_text(json.dumps(old))
+    store = ModelStore(tmp_path / "models")
+    assert not store.get("old").converted
+    encoder = store.load_encoder("old")
+    info = store.get("old")
+    assert info.converted and info.model_id == "old-0123456789ab" and info.source_format == "torchscript-pair"
+    assert encoder.model_id == "old-0123456789ab"
+    red = preprocess(np.full((40, 50, 3), (220, 30, 30), np.uint8))[None]
+    scores = encoder.encode_queries(["red", "blue"]) @ encoder.encode_images(red).T
+    assert scores[0, 0] > scores[1, 0]
+    assert not [p.name for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("fixture_name", ["siglip2_b32_tiny", "mobileclip2_s0_tiny"])
+def test_open_clip_models_convert_and_match_torch_fp32(tmp_path: Path, fixture_name: str) -> None:
+    from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+    from motis_desktop.core.vectors import l2_normalize
+
+    src = Path(__file__).parent / "data" / "parity" / fixture_name
+    store = ModelStore(tmp_path / "models")
+    info = store.import_checkpoint(src, "m")
+    assert info.source_format == "open-clip-hf" and info.converted
+    encoder = store.load_encoder("m")
+    towers = load_towers(src)
+    pixels = np.random.default_rng(0).normal(size=(3, 3, info.image_size, info.image_size)).astype(np.float32)
+    ids = encoder.tokenize(["a red car", "ein Hund im Schnee", "sunset over the sea"])
+    with torch.no_grad():
+        want_images = l2_normalize(towers.image_tower(torch.from_numpy(pixels)).numpy())
+        want_texts = l2_normalize(towers.text_tower(torch.from_numpy(ids)).numpy())
+    assert _cosines(encoder.encode_images(pixels), want_images).min() >= 0.9999
+    assert _cosines(encoder.encode_texts(ids), want_texts).min() >= 0.9999

@@ -19,7 +19,7 @@ def photos(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
     """A home whose library (5 photos of each of 6 colours) is already indexed."""
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
     services = Services.open(home)
-    services.models.import_pair(*colour_pair, name="colour")
+    services.import_pair(*colour_pair, name="colour")
     services.add_folders([str(tmp_path / "photos")])
     services.index()
     services.close()
@@ -179,3 +179,42 @@ def test_scores_are_on_hover_not_on_every_tile(qtbot, win: MainWindow) -> None:
     _search(qtbot, win, "red")
     tip = win.model.data(win.model.index(0), Qt.ItemDataRole.ToolTipRole)
     assert "score 0." in tip or "score 1." in tip
+
+
+def test_details_panel_toggles_with_i_and_says_why_a_result_matched(qtbot, win: MainWindow) -> None:
+    from PIL import Image
+    from PySide6.QtWidgets import QDockWidget
+
+    from motis_desktop.gui.library_model import Roles
+
+    _search(qtbot, win, "red")
+    panel = win.findChild(QDockWidget, "detailsPanel")
+    assert panel is not None and not panel.isVisible()
+    win.view.setFocus()
+    first = win.model.index(0)
+    with qtbot.waitSignal(panel.shown, timeout=30_000) as shown:
+        qtbot.keyClick(win.view, Qt.Key.Key_I)
+    assert panel.isVisible()
+    path = first.data(Roles.PATH)
+    assert shown.args == [path]
+    text = panel.findChild(QLabel, "detailsText").text()
+    with Image.open(path) as image:
+        size = f"{image.width} × {image.height} px"
+    for fact in ("Taken", "from the file's time", size, "KB", "Matched", "similarity", "“red”"):
+        assert fact in text, fact
+    qtbot.keyClick(win.view, Qt.Key.Key_I)
+    assert not panel.isVisible()
+
+
+def test_gallery_is_newest_first_and_can_be_sorted_by_folder(qtbot, win: MainWindow) -> None:
+    import os
+
+    rows = win.model.rows()
+    assert all(r.taken_at is not None for r in rows)
+    assert [r.taken_at for r in rows] == sorted((r.taken_at for r in rows), reverse=True)
+    win.actions_by_name["by_folder"].trigger()
+    by_folder = [r.path for r in win.model.rows()]
+    assert by_folder == sorted(by_folder, key=lambda p: (os.path.dirname(p).lower(), os.path.basename(p).lower()))
+    _search(qtbot, win, "red")  # results keep their rank order
+    scores = [r.score for r in win.model.rows()]
+    assert scores == sorted(scores, reverse=True)

@@ -183,3 +183,18 @@ def test_preprocess_matches_pil_reference_on_real_photos(tmp_path_factory: pytes
     paths = make_photo_jpegs(tmp_path_factory.mktemp("photos"))
     diffs = {p.name: float(np.abs(preprocess_file(p) - pil_reference(p)).mean()) for p in paths}
     assert max(diffs.values()) <= 0.01, diffs
+
+
+def test_squash_keeps_the_whole_image_and_bilinear_differs_from_bicubic() -> None:
+    from motis_desktop.core.images.preprocess import preprocess_uint8
+
+    img = np.zeros((300, 600, 3), np.uint8)
+    img[:, :100] = 255  # a white band on the left sixth: cropped away by "shortest", kept by "squash"
+    assert preprocess_uint8(img, 224)[:, :10].max() == 0
+    squashed = preprocess_uint8(img, 224, "squash")
+    assert squashed.shape == (224, 224, 3)
+    assert squashed[:, :30].min() == 255 and squashed[:, 45:].max() == 0  # 100/600 of 224 = 37 columns
+    bilinear = preprocess_uint8(img, 224, "squash", "bilinear")
+    assert bilinear[:, :30].min() == 255 and not np.array_equal(bilinear, squashed)
+    with pytest.raises(ValueError):
+        preprocess_uint8(img, 224, "stretch")

@@ -26,7 +26,7 @@ def shared(tmp_path_factory) -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _indexed_library(shared: Path, colour_pair) -> tuple[Path, Path]:
+def _indexed_library(shared: Path, colour_pair, share: bool = True) -> tuple[Path, Path]:
     home, photos = shared / "home", shared / "photos"
     for i, colour in enumerate(["red", "red", "blue", "green"]):
         write_image(photos / f"{i}_{colour}.jpg", colour_image(COLOURS[colour], 64, 48, i))
@@ -34,6 +34,15 @@ def _indexed_library(shared: Path, colour_pair) -> tuple[Path, Path]:
         folder.chmod(0o755)
     import_colour_model(colour_pair, home)
     run_cli("index", str(photos), home=home)
+    if not share:
+        return home, photos
+    # A library is private to its owner (0700/0600); these tests are about a home its owner shares on purpose.
+    for dirpath, dirnames, names in os.walk(home):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
+        for name in names:
+            os.chmod(os.path.join(dirpath, name), 0o644)
+    home.chmod(0o755)
     return home, photos
 
 
@@ -149,7 +158,7 @@ def _can_mount_read_only() -> bool:
 @pytest.mark.skipif(not _can_mount_read_only(), reason="needs root and mount namespaces for a read-only bind mount")
 def test_read_only_file_system_still_answers_status_and_search(shared: Path, colour_pair) -> None:
     """EROFS, not EACCES: the home is bind-mounted read-only in a private mount namespace."""
-    home, photos = _indexed_library(shared, colour_pair)
+    home, photos = _indexed_library(shared, colour_pair, share=False)
     extra = shared / "extra"
     extra.mkdir(mode=0o755)
     _leave_stale_wal(home, extra)  # a -wal with a commit in it: it must be read, not ignored

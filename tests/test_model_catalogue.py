@@ -104,7 +104,6 @@ def seed_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     registry = {"format_version": 1, "models": [], "seed_towers": towers}
     (resources / "models.json").write_text(json.dumps(registry))
     monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
-    monkeypatch.setenv("MOTIS_CONVERT_MOBILE", "1")
     behaviour = Behaviour(
         drive_ids={
             "IMG": fixture("colour_image_encoder.pt").read_bytes(),
@@ -120,3 +119,38 @@ def test_downloaded_seed_files_are_converted_at_install(seed_registry, home: Pat
     store = ModelStore(home / "models")
     info = install_from_registry(find_model("motis-colour-image.colour-text"), store, home / "downloads")
     assert sorted(info.origin["converted"]) == ["image", "text"]
+
+
+def test_first_run_speaks_plain_words_and_shows_addresses_offline(qtbot, home: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.model_dialog import ModelDialog
+
+    services = Services.open(home)
+    dialog = ModelDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+    recommended = next(m for m in services.available_models() if m.recommended)
+    services.close()
+    assert "needs a <b>model</b>" in shown and f"about {recommended.size / 1e6:.0f} MB" in shown
+    assert f"Recommended: <b>{recommended.display_name}</b>" in shown
+    for jargon in ("R@", "COCO", "XNNPACK", "optimize_for_mobile", "vectors"):
+        assert jargon not in shown, jargon
+    assert dialog.download_button.isVisible() and dialog.download_button.text().startswith("Download (")
+    assert not dialog.choice.isVisible()  # figures, licences and sources are behind "More about models"
+    qtbot.mouseClick(dialog.findChild(QToolButton, "moreAboutModels"), Qt.MouseButton.LeftButton)
+    assert dialog.choice.isVisible() and "Licence" in dialog.details.text()
+
+    qtbot.mouseClick(dialog.findChild(QToolButton, "noInternet"), Qt.MouseButton.LeftButton)
+    offline = dialog.findChild(QWidget, "offlinePanel")
+    assert offline.isVisible()
+    addresses = [e.text() for e in offline.findChildren(QLineEdit)]
+    assert addresses == [f.url for f in recommended.files]
+    copy = offline.findChildren(QPushButton, "copyAddress")[0]
+    qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == addresses[0]
+    assert any(b.text() == "Import files I downloaded…" and b.isVisible() for b in offline.findChildren(QPushButton))

@@ -1,7 +1,7 @@
 """The seed's own format: mobile-optimized TorchScript (XNNPACK prepacked ops) converted at import (issue 9).
 
 The fixtures were made by torch 2.1 with ``optimize_for_mobile`` (tests/data/seed-mobile/README.md).
-``MOTIS_CONVERT_MOBILE=1`` makes the conversion happen on torch builds that have XNNPACK too.
+Every mobile file is converted (prepacked ops have no ONNX form), on any torch build, then to ONNX towers.
 """
 
 from __future__ import annotations
@@ -29,13 +29,6 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _force_conversion():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MOTIS_CONVERT_MOBILE", "1")
-        yield
 
 
 def _cosines(a: torch.Tensor, b: torch.Tensor) -> list[float]:
@@ -80,22 +73,6 @@ def test_report_counts_each_prepacked_op(ops_model) -> None:
 def test_fused_relu_and_hardtanh_stay_as_clamps(ops_model) -> None:
     # conv+ReLU (0, None), conv+Hardtanh (-0.5, 0.5), and the in-code prepack's ReLU (0.)
     assert ops_model[1].code.count("torch.clamp(") == 3
-
-
-def test_torch_with_xnnpack_loads_mobile_files_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
-    from motis_desktop.core.models.encoders import mobile_convert
-
-    monkeypatch.delenv("MOTIS_CONVERT_MOBILE")
-    monkeypatch.setattr(mobile_convert, "xnnpack_available", lambda: True)
-    assert not mobile_convert.must_convert(fixture("tiny_text_encoder.pt"))
-
-
-def test_torch_without_xnnpack_converts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from motis_desktop.core.models.encoders import mobile_convert
-
-    monkeypatch.delenv("MOTIS_CONVERT_MOBILE")
-    monkeypatch.setattr(mobile_convert, "xnnpack_available", lambda: False)
-    assert mobile_convert.must_convert(fixture("tiny_text_encoder.pt"))
 
 
 def test_unconverted_file_still_loads_through_a_temporary_conversion() -> None:

@@ -142,3 +142,22 @@ def test_parity_with_open_clip_reference(reference_tokenizer) -> None:
     ref = reference_tokenizer(texts)
     mismatches = [t for t, a, b in zip(texts, ours, ref) if a.tolist() != b.tolist()]
     assert not mismatches, f"{len(mismatches)} of {len(texts)} differ, e.g. {mismatches[:3]!r}"
+
+
+def test_plain_queries_skip_ftfy_and_clean_the_same() -> None:
+    """Printable ASCII queries are cleaned without importing ftfy, to the same text ftfy would give."""
+    import html
+    import subprocess
+    import sys
+
+    import ftfy
+
+    from motis_desktop.core.models.tokenizer import _clean
+
+    for text in ("a dog on the beach", "Sunset  over\tthe SEA\r\n", "fish &amp; chips", "café", "“quotes”", "a\x07b"):
+        fixed = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
+        assert _clean(text) == " ".join(fixed.split()).lower()
+    code = "import sys; from motis_desktop.core.models.tokenizer import tokenize; tokenize(['a red car'], 77); "
+    code += "print('ftfy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -34,7 +34,8 @@ def main() -> int:
     if at is not None and argv[at] == "search" and not os.environ.get("MOTIS_NO_SERVICE"):
         from motis_desktop.cli.server import client_home, forward_search, write_reply
 
-        reply = forward_search(client_home(argv[:at]), argv[at + 1 :])
+        home = client_home(argv)  # --home may come before or after 'search'; None: "" (a usage error)
+        reply = forward_search(home, argv[at + 1 :]) if home is not None else None
         if reply is not None:
             return write_reply(*reply)
     from motis_desktop.cli.main import main as run

@@ -20,14 +20,15 @@ from typing import Any
 from motis_desktop import __version__
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 from motis_desktop.core.services import (
+    EMPTY_HOME,
     SYNTAX_HELP,
     ModelInfo,
     PreprocessConfig,
     Services,
     format_date,
 )
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
-    idx.add_argument("--batch-size", type=int, default=16)
+    idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
     idx.add_argument(
         "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
     )
@@ -193,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "search" and not args.text.strip() and not args.image:
         parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    if getattr(args, "home", None) is not None and not args.home.strip():
+        parser.error(EMPTY_HOME)
     if os.environ.get("MOTIS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     if args.self_test:
@@ -209,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     notice = services.recovery_notice()
     if notice:
         print(f"motis: warning: {notice}", file=sys.stderr)
+    if services.privacy_warning:
+        print(f"motis: warning: {services.privacy_warning}", file=sys.stderr)
     try:
         return _handlers()[args.command](services, args)
     except MotisError as exc:
@@ -328,7 +333,7 @@ def _models(services: Services, args: argparse.Namespace) -> int:
         else:
             raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         _print_conversions(info)
-        print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d, id {info.model_id})")
+        print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
         _print_licence_notice(info)
         return 0
     if action == "list":
@@ -341,7 +346,8 @@ def _models(services: Services, args: argparse.Namespace) -> int:
             print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
-            print(f"{mark} {info.name:20} {info.format:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+            fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
+            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
         return 0
     if action == "use":
         return _models_use(services, args)
@@ -482,7 +488,7 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _print_conversions(info)
-    print(f"installed model {info.name!r} ({info.format}, {info.embed_dim}-d)")
+    print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d)")
     for f in info.origin.get("files", []):
         check = {
             "pinned": "matches the pinned sha256",

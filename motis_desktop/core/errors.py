@@ -43,6 +43,52 @@ class LibraryError(MotisError):
     """The library database cannot be used as asked."""
 
 
+class WriteProblem(Enum):
+    """Why the library database could not be written; each has its own one-line message (:func:`user_message`)."""
+
+    DISK_FULL = "disk full"  # no space left where the library lives
+    READ_ONLY = "read-only"  # the file, its folder or the whole disk refuses writes
+    LOCKED = "locked"  # another process held the database longer than we wait
+    CORRUPT = "corrupt"  # SQLite found damage in the file
+    IO_ERROR = "I/O error"  # the disk failed in another way
+
+
+class LibraryWriteError(LibraryError):
+    """A write to the library failed and was rolled back: nothing of it was kept, the library is as it was
+    before and opens again once the cause is gone. ``kind`` says why; ``detail`` is SQLite's own words (for
+    logs), ``path`` the database."""
+
+    def __init__(self, kind: WriteProblem, path: str, detail: str = "", waited_s: float = 0.0) -> None:
+        self.kind = kind
+        self.path = path
+        self.detail = detail
+        self.waited_s = waited_s
+        super().__init__(write_problem_message(self))
+
+
+def write_problem_message(exc: LibraryWriteError) -> str:
+    """The one line a person sees for each :class:`WriteProblem`."""
+    kind, path = exc.kind, exc.path
+    if kind is WriteProblem.DISK_FULL:
+        return (
+            f"{path}: the disk is full, so the library could not be saved; free some space and try again "
+            "(work saved before is kept)"
+        )
+    if kind is WriteProblem.READ_ONLY:
+        return f"{path}: the library is read-only here ({exc.detail}); searching works, changes need write access"
+    if kind is WriteProblem.LOCKED:
+        return (
+            f"the library is busy in another MoTIS process (waited {exc.waited_s:.0f} s to write); "
+            "try again when it has finished"
+        )
+    if kind is WriteProblem.CORRUPT:
+        return (
+            f"{path}: the library database is damaged ({exc.detail}); start MoTIS again to set it aside and "
+            "rebuild it from your photos"
+        )
+    return f"{path}: the disk failed while saving the library ({exc.detail}); nothing of this change was kept"
+
+
 class UnknownStrategy(MotisError, ValueError):
     """A vector index strategy name that does not exist."""
 

@@ -48,6 +48,8 @@ def load_captions(captions_file: Path, images_dir: Path, split: str | None = "te
         data = json.loads(Path(captions_file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MotisError(f"{captions_file}: cannot read caption file ({exc})") from None
+    except RecursionError:
+        raise MotisError(f"{captions_file}: not a caption file (its JSON is nested too deeply)") from None
     try:
         if isinstance(data, dict) and "annotations" in data:  # COCO captions_*.json
             images, captions, owner = _parse_coco(data, Path(images_dir))

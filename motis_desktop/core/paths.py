@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from motis_desktop.core.errors import MotisError
 log = logging.getLogger(__name__)
 
 HOME_ENV = "MOTIS_HOME"
+PRIVATE_FOLDER_MODE = 0o700  # the home and its folders, created by us (POSIX)
+PRIVATE_FILE_MODE = 0o600  # the library database (SQLite gives its -wal and -shm the same mode)
+EMPTY_HOME = "the home folder (--home) is empty: give a folder, or leave the option out for the default"
 
 
 def default_home() -> Path:
@@ -34,7 +38,12 @@ class AppPaths:
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
-        """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default."""
+        """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default.
+
+        An empty ``home`` (``--home ""``) is a :class:`MotisError`, never a silent switch to the default.
+        """
+        if home is not None and not os.fspath(home).strip():
+            raise MotisError(EMPTY_HOME)
         return cls(Path(home).expanduser().resolve() if home else default_home().resolve())
 
     @property
@@ -54,21 +63,44 @@ class AppPaths:
         return self.home / "config.json"
 
     def ensure(self) -> None:
-        """Create the home folders if missing.
+        """Create the home folders if missing: private to this user (0700) on POSIX, since the library
+        lists every photo path and holds their vectors.
 
         A path that exists but is not a folder (``--home /dev/null``, a file named ``models``) is a
         :class:`MotisError` naming it. A home that cannot be written is left as it is: reading
-        (status, search) still works and writes fail later with their own message.
+        (status, search) still works and writes fail later with their own message. An existing folder
+        keeps its mode (see :meth:`privacy_warning`).
         """
         for folder in (self.home, self.models_dir, self.cache_dir):
             if os.path.lexists(folder) and not folder.is_dir():
                 raise MotisError(self._not_a_folder(folder))
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                if not folder.exists():
+                    folder.parent.mkdir(parents=True, exist_ok=True)  # parents as the user's umask makes them
+                folder.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
                 raise MotisError(self._not_a_folder(folder)) from None
             except OSError as exc:  # read-only home or disk: not fatal for reading
                 log.info("cannot create %s: %s", folder, exc.strerror or exc)
+
+    def privacy_warning(self) -> str | None:
+        """One line when other local users can read the library (a home, or a database made by an older
+        version, that is group/other accessible and ours); None when it is private, another user's, or not
+        on POSIX. Nothing is changed: the user decides (a shared home may be on purpose)."""
+        if os.name != "posix":
+            return None
+        for path, fix in ((self.home, f"chmod 700 {self.home}"), (self.library_db, f"chmod 600 {self.library_db}*")):
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            mode = stat.S_IMODE(info.st_mode)
+            if mode & 0o077 and info.st_uid == os.geteuid():  # only its owner can (and may) change it
+                return (
+                    f"{path} can be read by other users on this machine (mode {mode:04o}); "
+                    f"to keep your photo library private: {fix}"
+                )
+        return None
 
     def _not_a_folder(self, folder: Path) -> str:
         if folder == self.home:
@@ -96,7 +128,7 @@ class AppConfig:
             ) from None
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             log.warning("%s is not valid JSON; using default settings", self.path)
             return {}
         return data if isinstance(data, dict) else {}

@@ -2,7 +2,7 @@
 
 It exercises what a broken installation or bundle gets wrong: the bundled data
 files (tokenizer vocabulary, model registry, the self-test's seed-format pair),
-the native libraries (torch, OpenCV, libheif, Pillow's AVIF, LibRaw, Annoy,
+the native libraries (torch, onnxruntime, OpenCV, libheif, Pillow's AVIF, LibRaw, Annoy,
 safetensors, SQLite), decoder worker processes, file-system watching, and the
 code paths of a real session. In a temporary home it builds the hand-made colour
 model, writes a few photos in each format (JPEG, PNG, WebP, HEIC, AVIF), decodes
@@ -169,6 +169,7 @@ class _State:
 
         import annoy  # noqa: F401  (the Annoy index's native module)
         import cv2
+        import onnxruntime
         import pillow_heif
         import rawpy
         import torch
@@ -177,10 +178,13 @@ class _State:
 
         x = torch.arange(6, dtype=torch.float32).view(2, 3)
         _expect(float((x @ x.T)[1, 1]) == 50.0, "torch computed a wrong matrix product")
+        providers = onnxruntime.get_available_providers()
+        _expect("CPUExecutionProvider" in providers, f"onnxruntime has no CPU provider (only {providers})")
         _expect(bool(features.check("avif")), "Pillow has no AVIF support (libavif missing)")
         observer = getattr(watchdog.observers.Observer, "__name__", "Observer")
         return (
-            f"torch {torch.__version__}, OpenCV {cv2.__version__}, libheif {pillow_heif.libheif_version()}, "
+            f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, OpenCV {cv2.__version__}, "
+            f"libheif {pillow_heif.libheif_version()}, "
             f"LibRaw {'.'.join(map(str, rawpy.libraw_version))}, SQLite {sqlite3.sqlite_version}, watchdog {observer}"
         )
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -34,7 +35,7 @@ from motis_desktop.core.models.registry import InstallProgress, RegistryFile, Re
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
 from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.ocr.text_store import PhotoText
-from motis_desktop.core.paths import AppConfig, AppPaths
+from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
@@ -46,11 +47,13 @@ if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts 
 
 __all__ = [
     "AUTO_EXACT_MAX",
+    "EMPTY_HOME",
     "NO_MODEL_HINT",
     "STRATEGY_CHOICES",
     "SYNTAX_HELP",
     "IMAGE_SUFFIXES",
     "PhotoDate",
+    "PhotoDetails",
     "PhotoText",
     "TextMatch",
     "Query",
@@ -77,6 +80,7 @@ __all__ = [
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
 
 log = logging.getLogger(__name__)
+_warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
 class Services:
@@ -84,6 +88,10 @@ class Services:
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
         paths.ensure()
+        self.privacy_warning = paths.privacy_warning()  # front ends show it (one line); nothing is changed
+        if self.privacy_warning and paths.home not in _warned_homes:
+            _warned_homes.add(paths.home)
+            log.warning(self.privacy_warning)
         self._paths = paths
         self._background = background_rebuilds
         self._config = AppConfig(paths.config_file)
@@ -99,6 +107,7 @@ class Services:
         """A new instance for another thread: same home and loaded encoders, its own library connection."""
         other = Services(self._paths, self._background if background_rebuilds is None else background_rebuilds)
         other._models = self._models.spawn(other._library.sample_paths)
+        other._library.use_decoders(self._library.decoders)  # the same workers, closed by this instance
         return other
 
     @property
@@ -221,7 +230,7 @@ class Services:
     # -- library ---------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
+        """LibraryWriteError (one line, nothing changed) when the library can only be read here."""
         self._library.require_writable()
 
     def folders(self) -> list[Folder]:
@@ -231,6 +240,10 @@ class Services:
     def files(self) -> list[FileRecord]:
         """Every file of the library."""
         return self._library.files()
+
+    def photo_details(self, path: str) -> PhotoDetails:
+        """One photo's facts for a details panel: date taken and its field, camera, lens, exposure, size, GPS."""
+        return read_details(path)
 
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
@@ -268,6 +281,7 @@ class Services:
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model;
         then read the text in the photos unless ``read_text`` (default: the setting) is off."""
         self._library.require_writable()
+        self._library.decoders.start()  # the decoder workers' imports overlap the model's load
         return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots, read_text)
 
     def text_reading(self) -> bool:

@@ -54,7 +54,7 @@ class EmptyResults(QWidget):
         self.reason = QLabel()
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("QLabel { font-size: 14px; color: palette(mid); }")
+        self.reason.setStyleSheet("QLabel { font-size: 14px; }")
         self.closest = QPushButton("Show the closest anyway")
         self.closest.setToolTip("The best-scoring photos, even though none stands out")
         layout = QVBoxLayout(self)

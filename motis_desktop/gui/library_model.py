@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
@@ -27,7 +27,21 @@ class Row:
     error: str | None = None
     score: float | None = None
     date: str | None = None  # when the photo was taken, as shown in the tooltip
+    taken_at: float | None = None  # the same as unix time (the gallery's date order)
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
+
+
+class SortOrder(str, Enum):
+    """How the gallery is ordered."""
+
+    DATE = "date"  # newest first, by date taken (EXIF, else the file's time)
+    FOLDER = "folder"  # by folder and name
+
+
+def sort_rows(rows: list[Row], order: SortOrder) -> list[Row]:
+    if order == SortOrder.FOLDER:
+        return sorted(rows, key=lambda r: (os.path.dirname(r.path).lower(), os.path.basename(r.path).lower()))
+    return sorted(rows, key=lambda r: (-(r.taken_at or 0.0), r.path))
 
 
 DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}

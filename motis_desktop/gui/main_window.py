@@ -19,12 +19,13 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
-from motis_desktop.core.services import IndexSummary, Progress, Services
+from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT
+from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label, make_grid
 from motis_desktop.gui.indexing import IndexingController
-from motis_desktop.gui.library_model import LibraryModel
+from motis_desktop.gui.library_model import LibraryModel, Roles
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -146,6 +147,9 @@ class MainWindow(QMainWindow):
             lambda: self.gallery_cell,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
+        self.details = DetailsPanel(self)  # View ▸ Details (I)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
+        self.details.hide()
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.status_label = self.status.label
@@ -162,6 +166,9 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
         )
+        self.view.selectionModel().currentChanged.connect(lambda _cur, _prev: self._request_details())
+        self.model.modelReset.connect(self._request_details)
+        self.details.visibilityChanged.connect(lambda visible: self._request_details() if visible else None)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.state_changed.connect(self._model_state_changed)
         self.models.ready.connect(self._model_ready)
@@ -198,6 +205,26 @@ class MainWindow(QMainWindow):
                     self.view.setCurrentIndex(self.model.index(0))
                 return True
         return super().eventFilter(obj, event)
+
+    def toggle_details(self) -> None:
+        self.details.setVisible(not self.details.isVisible())
+
+    def _request_details(self) -> None:
+        """Fill the details panel for the current photo (read on the backend thread), if the panel is shown."""
+        index = self.view.currentIndex()
+        if not self.details.isVisible() or not index.isValid():
+            return
+        path = index.data(Roles.PATH)
+        score, query = index.data(Roles.SCORE), self.results.results_for
+
+        def shown(details: PhotoDetails) -> None:
+            current = self.view.currentIndex()
+            if current.isValid() and current.data(Roles.PATH) == details.path:  # still the current photo
+                self.details.show_details(details, score, query)
+
+        self.backend.submit(
+            lambda s: s.photo_details(path), shown, lambda message: self.details.show_error(path, message)
+        )
 
     def _set_cell(self, cell: int) -> None:
         self.delegate.cell = cell

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from motis_desktop import __version__
 from motis_desktop.core.services import SYNTAX_HELP
+from motis_desktop.gui.library_model import SortOrder
 
 if TYPE_CHECKING:
     from motis_desktop.gui.main_window import MainWindow
@@ -35,6 +36,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "find": act("&Find…", window.focus_search, "Ctrl+F", "/"),
         "back": act("&Back to the gallery", window.escape, "Esc"),
         "show_more": act("Show &more results", window.searcher.show_more, "Ctrl+M"),
+        "details": act("&Details", window.toggle_details, "I"),
         "shortcuts": act("&Keyboard shortcuts", lambda: show_shortcuts(window), "F1"),
         "syntax": act("&Search syntax", lambda: show_syntax(window)),
         "about": act("&About MoTIS Desktop", lambda: show_about(window)),
@@ -47,8 +49,22 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     edit = bar.addMenu("&Edit")
     edit.addAction(actions["find"])
     view = bar.addMenu("&View")
-    for name in ("back", "show_more"):
+    for name in ("back", "show_more", "details"):
         view.addAction(actions[name])
+    view.addSeparator()
+    order = QActionGroup(window)
+    orders = (
+        ("by_date", "Sort by &date (newest first)", SortOrder.DATE),
+        ("by_folder", "Sort by &folder", SortOrder.FOLDER),
+    )
+    for name, text, value in orders:
+        action = QAction(text, window)
+        action.setCheckable(True)
+        action.setChecked(window.results.order == value)
+        action.triggered.connect(lambda _checked=False, value=value: window.results.set_order(value))
+        order.addAction(action)
+        view.addAction(action)
+        actions[name] = action
     help_menu = bar.addMenu("&Help")
     for name in ("shortcuts", "syntax", "about"):
         help_menu.addAction(actions[name])

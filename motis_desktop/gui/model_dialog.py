@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,9 +21,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,23 +64,72 @@ class ModelDialog(QDialog):
         self.import_button.clicked.connect(self.choose_files)
         later = QPushButton("Later")
         later.clicked.connect(self.reject)
+        recommended = next((m for m in self.registry if m.recommended), self.registry[0] if self.registry else None)
+        size = f"about {recommended.size / 1e6:.0f} MB" if recommended is not None and recommended.size else "a file"
         intro = QLabel(
-            "MoTIS Desktop needs a model that turns photos and words into vectors. "
-            "It is downloaded once and then everything runs offline on this computer."
+            "To find photos by describing them, MoTIS Desktop needs a <b>model</b>: "
+            f"{size} that turns photos and words into numbers it can compare. "
+            "It is downloaded once; after that everything stays on this computer, offline."
         )
+        intro.setObjectName("modelIntro")
         intro.setWordWrap(True)
+        self.recommendation = QLabel(
+            f"Recommended: <b>{recommended.display_name}</b> — works well for most photo libraries."
+            if recommended is not None
+            else "No model can be downloaded from here: import model files you have."
+        )
+        self.recommendation.setWordWrap(True)
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("moreAboutModels")
+        self.more_button.setText("More about models")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.more = QWidget()  # the choices, figures, licences and sources
+        more_layout = QVBoxLayout(self.more)
+        more_layout.setContentsMargins(0, 0, 0, 0)
+        more_layout.addWidget(self.choice)
+        more_layout.addWidget(self.details)
+        more_layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.more.hide()
+        self.more_button.toggled.connect(self._toggle_more)
+        self.offline_button = QToolButton()
+        self.offline_button.setObjectName("noInternet")
+        self.offline_button.setText("No internet here?")
+        self.offline_button.setAutoRaise(True)
+        self.offline_button.clicked.connect(lambda: self.show_offline(None))
+        self.offline = OfflinePanel(self.choose_files)
+        self.offline.hide()
+        links = QHBoxLayout()
+        links.addWidget(self.more_button)
+        links.addWidget(self.offline_button)
+        links.addStretch()
         buttons = QHBoxLayout()
-        buttons.addWidget(self.import_button)
         buttons.addStretch()
         buttons.addWidget(later)
         buttons.addWidget(self.download_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.choice)
-        layout.addWidget(self.details)
+        layout.addWidget(self.recommendation)
         layout.addLayout(buttons)
-        self.resize(560, 260)
+        layout.addLayout(links)
+        layout.addWidget(self.more)
+        layout.addWidget(self.offline)
+        layout.addStretch()
+        self.setMinimumWidth(640)
         self._show_details()
+
+    def _toggle_more(self, shown: bool) -> None:
+        self.more.setVisible(shown)
+        self.more_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.adjustSize()
+
+    def show_offline(self, problem: str | None) -> None:
+        """Where to get the chosen model's files on another computer, with Copy buttons, and the way to
+        import them here; ``problem`` is why the download failed, if it did."""
+        self.offline.show_model(self.selected(), problem)
+        self.offline.show()
+        self.adjustSize()
 
     def selected(self) -> RegistryModel:
         return self.registry[self.choice.currentIndex()]
@@ -95,6 +147,8 @@ class ModelDialog(QDialog):
         )
         where = "Import your own copy; research licence." if model.import_only else f"Files:\n{files}"
         self.details.setText(f"{model.notes}\n{facts}\nLicence: {model.license}\n{where}")
+        if self.offline.isVisible():
+            self.offline.show_model(model, None)
         if model.import_only:
             self.download_button.setText("Import your own copy")
             self.download_button.setEnabled(False)
@@ -195,13 +249,7 @@ class ModelDialog(QDialog):
             button.setEnabled(True)
         if self.runner is not None and self.runner.cancelled:
             return  # the user cancelled: nothing to report, nothing was installed
-        box = QMessageBox(QMessageBox.Icon.Warning, "Model not installed", message, parent=self)
-        box.setInformativeText(
-            "Without internet you can download the files elsewhere and use "
-            "“Import model files…” (or: motis models import)."
-        )
-        box.open()
-        self.error_box = box
+        self.show_offline(message)  # in the window: the addresses to fetch elsewhere and the way to import
 
     def wait(self, ms: int = 30_000) -> None:
         """Block until a running install has returned."""
@@ -212,6 +260,60 @@ class ModelDialog(QDialog):
         if self.runner is not None:
             self.runner.cancel()
         self.wait()
+
+
+class OfflinePanel(QWidget):
+    """The chosen model's download addresses, each with a Copy button, and "Import files I downloaded…"."""
+
+    def __init__(self, choose_files: Callable[[], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("offlinePanel")
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.rows = QVBoxLayout()
+        self.import_button = QPushButton("Import files I downloaded…")
+        self.import_button.clicked.connect(choose_files)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.help)
+        layout.addLayout(self.rows)
+        layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
+
+    def show_model(self, model: RegistryModel, problem: str | None) -> None:
+        self.problem.setText(f"<b>The download did not work:</b> {problem}" if problem else "")
+        self.problem.setVisible(bool(problem))
+        self.help.setText(
+            f"Download these files for {model.display_name} on a computer with internet, bring them here "
+            "(a USB stick is fine), then choose them with “Import files I downloaded…”."
+        )
+        while self.rows.count():
+            item = self.rows.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for f in model.files:
+            self.rows.addWidget(_address_row(f))
+
+
+def _address_row(f: RegistryFile) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    size = f" ({f.size / 1e6:.0f} MB)" if f.size else ""
+    address = QLineEdit(f.url)
+    address.setReadOnly(True)
+    address.setCursorPosition(0)  # the host is what people recognise
+    address.setToolTip(f"{f.role}{size}" + ("\nAlso at: " + "\n".join(f.alternate_urls) if f.alternate_urls else ""))
+    copy = QPushButton("Copy")
+    copy.setObjectName("copyAddress")
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f.url))
+    layout.addWidget(QLabel(f"{f.role}{size}:"))
+    layout.addWidget(address, 1)
+    layout.addWidget(copy)
+    return row
 
 
 def _choice_label(model: RegistryModel) -> str:

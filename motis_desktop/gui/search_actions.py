@@ -10,7 +10,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QListView, QMenu, QStackedWidget, QWidget
 
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Roles, Row
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, sort_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.viewer import GridViewer
 
@@ -53,6 +53,7 @@ class ResultsController(QObject):
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []
+        self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
         searcher.reset_requested.connect(self.reset)
         box.textChanged.connect(
@@ -63,10 +64,15 @@ class ResultsController(QObject):
     # -- contents ------------------------------------------------------------------
 
     def set_gallery(self, rows: list[Row]) -> None:
-        """The library's rows (shown now unless results are on screen)."""
-        self.gallery = rows
+        """The library's rows (shown now unless results are on screen), in the gallery's order."""
+        self.gallery = sort_rows(rows, self.order)
         if self.results_for is None:
-            self.model.set_rows(rows, self._gallery_edge())
+            self.model.set_rows(self.gallery, self._gallery_edge())
+
+    def set_order(self, order: SortOrder) -> None:
+        """Order the gallery by date taken (newest first) or by folder; results keep their rank order."""
+        self.order = order
+        self.set_gallery(self.gallery)
 
     def show_results(self, label: str, searched: Searched) -> None:
         self.results_for = label

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.formatting import format_duration
 from motis_desktop.core.services import IndexSummary, Progress
@@ -21,6 +21,8 @@ class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel()
+        self.label.setMinimumWidth(1)  # a long line is cut at the window's edge, never widens the window
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.model_label = QLabel("Model: loading…")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)

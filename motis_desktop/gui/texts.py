@@ -3,9 +3,5 @@
 SEARCH_PLACEHOLDER = (
     "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
 )
-NO_MODEL_TEXT = (
-    "No model installed yet: use File ▸ Install model… to download one or import model files,\n"
-    "or from a terminal: motis models download motis-vits16\n"
-    "or: motis models import --checkpoint FILE --name NAME"
-)
+NO_MODEL_TEXT = "No model installed yet: choose File ▸ Install model… to download one or to import model files."
 DROP_TEXT = "Drop a folder of photos here\nor press Ctrl+O to choose one"

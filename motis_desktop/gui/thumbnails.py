@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.images.decode import decode_image, load_image
+from motis_desktop.core.images import isolated
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
@@ -65,10 +65,10 @@ def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
     target = cache_file(cache_dir, path, edge)
     if target is not None and target.is_file():
         try:
-            return _to_qimage(decode_image(target.read_bytes()))
+            return _to_qimage(isolated.load_image(str(target)))  # our own JPEG, but decoded out of process too
         except (ImageError, OSError):
             pass  # a damaged or truncated cache file is simply made again
-    rgb = load_image(path, min_side=edge)
+    rgb = isolated.load_image(path, min_side=edge, max_side=edge)  # in a decoder process: a crash costs this tile
     h, w = rgb.shape[:2]
     scale = edge / max(h, w)
     if scale < 1:
@@ -155,6 +155,10 @@ class ThumbnailManager(QObject):
 
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
+
+    def clear_memory(self) -> None:
+        """Forget the thumbnails held in memory (the disk cache stays)."""
+        self._pixmaps.clear()
 
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""

@@ -20,8 +20,8 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QListView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
-from motis_desktop.core.images.decode import load_image
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
@@ -49,13 +49,9 @@ def load_for_viewer(path: str) -> Loaded:
     """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage."""
     try:
         st = os.stat(path)
-        rgb = load_image(path)
+        rgb, (w, h) = isolated.load_photo(path, max_side=MAX_EDGE)  # in a decoder process: a crash costs this photo
     except (ImageError, OSError, cv2.error, MemoryError) as exc:
         return Loaded(path, None, str(exc))
-    h, w = rgb.shape[:2]
-    scale = MAX_EDGE / max(h, w)
-    if scale < 1:
-        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     sh, sw = rgb.shape[:2]
     image = QImage(rgb.data, sw, sh, 3 * sw, QImage.Format.Format_RGB888).copy()
     return Loaded(path, image, "", w, h, st.st_size, _photo_date(path, st.st_mtime_ns))

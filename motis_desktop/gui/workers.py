@@ -77,10 +77,13 @@ def gallery_rows(services: Services) -> list[Row]:
     """Every photo of the library as grid rows (runs in the backend thread)."""
     files = services.files()
     dates = services.photo_dates(r.id for r in files)
-    return [
-        Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(*_date(dates.get(r.id))))
-        for r in files
-    ]
+    rows = []
+    for r in files:
+        taken, source = _date(dates.get(r.id))
+        rows.append(
+            Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(taken, source), taken)
+        )
+    return rows
 
 
 def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:

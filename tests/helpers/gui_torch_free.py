@@ -28,7 +28,7 @@ def test_gui_indexes_and_searches_without_torch(qtbot) -> None:
         win.search.setFocus()
         qtbot.keyClicks(win.search, "red")
         qtbot.keyClick(win.search, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: win._results_for == "red", timeout=60_000)
+        qtbot.waitUntil(lambda: win.results.results_for == "red", timeout=60_000)
         assert [os.path.basename(r.path).split("_")[0] for r in win.model.rows()][:2] == ["red", "red"]
     finally:
         win.close()

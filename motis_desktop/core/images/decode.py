@@ -261,7 +261,19 @@ def load_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> np.ndarray:
     """Read and decode ``path`` to RGB ``uint8 H×W×3`` (see :func:`decode_image`)."""
+    _crash_hook(path)
     return decode_image(read_image_bytes(path), min_side=min_side, max_pixels=max_pixels)
+
+
+# Test-only: the process decoding a file whose name contains this text aborts, as a decoder crash would
+# (the same variable as the indexer's decode workers, ``library/decode_pool.py``).
+CRASH_HOOK_ENV = "MOTIS_TEST_DECODER_CRASH"
+
+
+def _crash_hook(path: str | os.PathLike[str]) -> None:
+    marker = os.environ.get(CRASH_HOOK_ENV)
+    if marker and marker in os.path.basename(os.fspath(path)):
+        os.abort()
 
 
 def reduction_factor(short_side: int, min_side: int) -> int:

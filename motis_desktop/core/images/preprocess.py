@@ -1,11 +1,17 @@
-"""CLIP preprocessing: PIL-equivalent antialiased bicubic resize, centre crop, normalize."""
+"""CLIP preprocessing: PIL's antialiased bicubic resize, centre crop, normalize.
+
+The resize is Pillow's own ``BICUBIC`` (what CLIP's reference pipeline runs), applied only to the source
+region that survives the centre crop (``Image.resize(box=...)``): the crop is taken before resampling, so
+a 4:3 photo resamples 25 % fewer columns and a 16:9 one 43 % fewer, with the same filter phase and support
+as resizing the whole image and cropping after. Indexing keeps the 8-bit crop (:func:`preprocess_uint8`) and
+normalizes whole batches at once (:func:`normalize_batch`): a quarter of the bytes between processes.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -17,13 +23,21 @@ MAX_ASPECT = 4.0  # longer strips are centre-cropped to this before resizing
 PREREDUCE_LIMIT = 3  # box-average a source only while it stays >= this many times the target
 
 
+RESIZE_MODES = ("shortest", "squash")
+INTERPOLATIONS = ("bicubic", "bilinear")
+
+
 @dataclass(frozen=True)
 class PreprocessConfig:
-    """How a model wants its images: square side and per-channel mean/std."""
+    """How a model wants its images: square side, per-channel mean/std, and the geometry: ``resize_mode``
+    "shortest" (shortest side to ``size``, centre crop: CLIP, MobileCLIP) or "squash" (the whole image to
+    ``size × size``: SigLIP), with Pillow's "bicubic" or "bilinear" (antialiased) filter."""
 
     size: int = 224
     mean: tuple[float, float, float] = CLIP_MEAN
     std: tuple[float, float, float] = CLIP_STD
+    resize_mode: str = "shortest"
+    interpolation: str = "bicubic"
 
 
 def preprocess(
@@ -31,9 +45,33 @@ def preprocess(
     size: int = 224,
     mean: tuple[float, float, float] = CLIP_MEAN,
     std: tuple[float, float, float] = CLIP_STD,
+    resize_mode: str = "shortest",
+    interpolation: str = "bicubic",
 ) -> np.ndarray:
-    """CLIP geometry: shortest side to ``size``, centre crop, normalize → float32 ``[3, size, size]``."""
+    """CLIP geometry: shortest side to ``size``, centre crop (or ``resize_mode="squash"``), normalize →
+    float32 ``[3, size, size]``."""
+    return normalize_batch(preprocess_uint8(rgb, size, resize_mode, interpolation)[None], mean, std)[0]
+
+
+def preprocess_uint8(
+    rgb: np.ndarray, size: int = 224, resize_mode: str = "shortest", interpolation: str = "bicubic"
+) -> np.ndarray:
+    """The geometry without normalizing → uint8 ``[size, size, 3]``: shortest side to ``size`` and centre
+    crop, or (``resize_mode="squash"``) the whole image to ``size × size``."""
+    from PIL import Image
+
+    if resize_mode not in RESIZE_MODES or interpolation not in INTERPOLATIONS:
+        raise ValueError(f"unknown resize {resize_mode!r}/{interpolation!r}")
+    resample = Image.Resampling.BICUBIC if interpolation == "bicubic" else Image.Resampling.BILINEAR
+    if rgb.dtype != np.uint8:
+        rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
     height, width = rgb.shape[:2]
+    if resize_mode == "squash":
+        factor = min(width // (PREREDUCE_LIMIT * size), height // (PREREDUCE_LIMIT * size))
+        if factor >= 2:
+            rgb = cv2.resize(rgb, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+        image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+        return np.asarray(image.resize((size, size), resample))
     short, long_ = min(height, width), max(height, width)
     if long_ > MAX_ASPECT * short:
         # Keep only the centre of an extreme strip: the crop lies inside it and the
@@ -45,74 +83,36 @@ def preprocess(
         short, long_ = min(height, width), max(height, width)
     new_long = int(size * long_ / short)  # torchvision Resize(int) truncates
     new_w, new_h = (size, new_long) if width <= height else (new_long, size)
-    resized = resize_bicubic_antialias(rgb, new_w, new_h)
-    top = int(round((new_h - size) / 2.0))
-    left = int(round((new_w - size) / 2.0))
-    crop = resized[top : top + size, left : left + size]
-    scale = 1.0 / (255.0 * np.asarray(std, dtype=np.float32))
-    shift = np.asarray(mean, dtype=np.float32) / np.asarray(std, dtype=np.float32)
-    out = np.clip(np.rint(crop), 0, 255) * scale - shift  # PIL hands CLIP 8-bit pixels
-    return np.ascontiguousarray(out.transpose(2, 0, 1))
-
-
-def resize_bicubic_antialias(rgb: np.ndarray, new_w: int, new_h: int) -> np.ndarray:
-    """Resize like PIL's ``BICUBIC`` (a=-0.5, kernel widened by the scale when shrinking).
-
-    CLIP was trained on PIL-resized images; OpenCV's INTER_CUBIC aliases when
-    shrinking and INTER_AREA is a box filter. A source much larger than the
-    target is first box-averaged by an integer factor (cheap, nearly lossless
-    before a wide bicubic), then both axes use PIL's separable weights.
-    Returns float32 ``new_h × new_w × C``.
-    """
-    height, width = rgb.shape[:2]
+    # A source much larger than the target (a PNG or TIFF: JPEGs arrive DCT-reduced) is first
+    # box-averaged by an integer factor: cheap, and nearly lossless before a wide bicubic.
     factor = min(width // (PREREDUCE_LIMIT * new_w), height // (PREREDUCE_LIMIT * new_h))
     if factor >= 2:
         rgb = cv2.resize(rgb, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
-        height, width = rgb.shape[:2]
-    out = rgb.astype(np.float32)
-    channels = out.shape[2]
-    if new_w != width:  # resample columns: work on the transposed image so taps gather whole rows
-        cols = _resample_rows(out.transpose(1, 0, 2).reshape(width, -1), *_bicubic_taps(width, new_w))
-        out = cols.reshape(new_w, height, channels).transpose(1, 0, 2)
-    if new_h != height:
-        rows = _resample_rows(np.ascontiguousarray(out).reshape(height, -1), *_bicubic_taps(height, new_h))
-        out = rows.reshape(new_h, new_w, channels)
+    src_h, src_w = rgb.shape[:2]
+    top = int(round((new_h - size) / 2.0))
+    left = int(round((new_w - size) / 2.0))
+    sx, sy = src_w / new_w, src_h / new_h  # source pixels per resized pixel
+    box = (left * sx, top * sy, (left + size) * sx, (top + size) * sy)
+    image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+    return np.asarray(image.resize((size, size), resample, box=box))
+
+
+def normalize_batch(
+    pixels: np.ndarray,
+    mean: tuple[float, float, float] = CLIP_MEAN,
+    std: tuple[float, float, float] = CLIP_STD,
+) -> np.ndarray:
+    """uint8 ``[B, S, S, 3]`` → float32 ``[B, 3, S, S]``, ``(x / 255 - mean) / std`` per channel."""
+    scale = 1.0 / (255.0 * np.asarray(std, dtype=np.float32))
+    shift = np.asarray(mean, dtype=np.float32) / np.asarray(std, dtype=np.float32)
+    out = np.empty((pixels.shape[0], 3, *pixels.shape[1:3]), np.float32)
+    for c in range(3):
+        np.multiply(pixels[..., c], scale[c], out=out[:, c], casting="unsafe")
+        out[:, c] -= shift[c]
     return out
-
-
-def _resample_rows(mat: np.ndarray, idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``out[o] = sum_k weights[o, k] * mat[idx[o, k]]`` for a 2-D float32 matrix."""
-    out = weights[:, 0, None] * mat[idx[:, 0]]
-    for k in range(1, idx.shape[1]):
-        out += weights[:, k, None] * mat[idx[:, k]]
-    return out
-
-
-@lru_cache(maxsize=256)
-def _bicubic_taps(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Source indices and normalised weights ``[out_size, taps]`` (PIL's precompute_coeffs)."""
-    scale = in_size / out_size
-    filterscale = max(scale, 1.0)
-    support = 2.0 * filterscale
-    taps = int(math.ceil(support)) * 2 + 1
-    centers = (np.arange(out_size) + 0.5) * scale
-    xmin = np.clip((centers - support + 0.5).astype(np.int64), 0, None)
-    xmax = np.minimum((centers + support + 0.5).astype(np.int64), in_size)
-    offsets = np.arange(taps)
-    idx = xmin[:, None] + offsets[None, :]
-    x = np.abs((idx - centers[:, None] + 0.5) / filterscale)
-    a = -0.5
-    weights = np.where(
-        x < 1.0,
-        ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0,
-        np.where(x < 2.0, (((x - 5.0) * x + 8.0) * x - 4.0) * a, 0.0),
-    )
-    weights[idx >= xmax[:, None]] = 0.0
-    weights /= weights.sum(axis=1, keepdims=True)
-    return np.minimum(idx, in_size - 1), weights.astype(np.float32)
 
 
 def preprocess_file(path: str | os.PathLike[str], config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """Load ``path`` at the smallest useful scale and preprocess it for a model."""
     rgb = load_image(path, min_side=config.size)
-    return preprocess(rgb, config.size, config.mean, config.std)
+    return preprocess(rgb, config.size, config.mean, config.std, config.resize_mode, config.interpolation)

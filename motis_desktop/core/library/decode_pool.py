@@ -17,7 +17,14 @@ process's GIL, beside the model.
   once: a file whose estimated cost would exceed it waits until others finish
   (a single file larger than the budget still runs, alone).
 - A bounded queue between the dispatcher thread and the consumer keeps
-  decoding a fixed number of files ahead of the model.
+  decoding a fixed number of files ahead of the model. Decoders never pause:
+  they run beside the model (at a lower priority), the engine's intra-op
+  threads leave them their share of the cores (``indexer.plan_threads``).
+- A pool outlives an indexing run: ``Services`` keeps one while the app runs,
+  so the workers' start (importing numpy, OpenCV, Pillow) is paid once. The
+  preprocessing settings travel with each job, so one pool serves any model.
+- What travels back is the 8-bit centre crop (``preprocess_uint8``), a quarter
+  of the float32 tensor; the consumer normalizes whole batches.
 
 ``ThreadDecodePool`` is the same interface without isolation (threads in this
 process): the fallback where processes cannot be started, and what
@@ -36,6 +43,7 @@ import queue
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,7 +55,7 @@ from motis_desktop.core.errors import ImageError, ImageProblem
 from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.header import image_size, sniff_format
-from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
+from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess_uint8
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +79,8 @@ class DecodeJob:
 
 @dataclass
 class Decoded:
-    """The outcome of one job: preprocessed pixels, or an error (``transient``: worth retrying later)."""
+    """The outcome of one job: the 8-bit centre crop ``[S, S, 3]`` (normalize with
+    ``preprocess.normalize_batch``), or an error (``transient``: worth retrying later)."""
 
     file_id: int
     path: str
@@ -85,6 +94,7 @@ class Decoded:
     warnings: list[str] = field(default_factory=list)
     taken_at: float | None = None  # date taken (EXIF DateTimeOriginal, else mtime), unix time
     taken_source: str | None = None  # "exif" or "mtime"
+    cpu_s: float = 0.0  # CPU time the decoder spent on this file (read, hash, decode, preprocess)
 
 
 def content_hash(data: bytes) -> str:
@@ -109,10 +119,14 @@ class _Reservation(Protocol):
     def __call__(self, cost: int) -> contextlib.AbstractContextManager[None]: ...
 
 
-def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation | None = None) -> Decoded:
-    """Read, hash, decode and preprocess one file (never raises for a bad file)."""
+def decode_file(
+    job: DecodeJob, config: PreprocessConfig, reserve: _Reservation | None = None, crash_marker: str | None = None
+) -> Decoded:
+    """Read, hash, decode and preprocess one file (never raises for a bad file). ``crash_marker``: the test
+    hook's text (default: ``MOTIS_TEST_DECODER_CRASH`` of this process)."""
     item = Decoded(job.file_id, job.path)
     path = job.path
+    started = time.thread_time()
     try:
         before = os.stat(path)
         data = read_image_bytes(path)
@@ -122,10 +136,10 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         if len(data) != before.st_size or os.stat(path).st_mtime_ns != before.st_mtime_ns:
             item.error, item.transient = "file changed while being read (still being written?)", True
             return item
-        _crash_hook(path)
+        _crash_hook(path, crash_marker)
         with reserve(decode_cost(data, config.size)) if reserve else contextlib.nullcontext():
             rgb = decode_image(data, min_side=config.size)
-            item.pixels = preprocess(rgb, config.size, config.mean, config.std)
+            item.pixels = preprocess_uint8(rgb, config.size, config.resize_mode, config.interpolation)
     except FileNotFoundError:
         item.vanished, item.error = True, "file vanished before it could be read"
     except ImageError as exc:
@@ -136,11 +150,12 @@ def decode_file(job: DecodeJob, config: PreprocessConfig, reserve: _Reservation 
         item.error, item.transient = "permission denied", True
     except (OSError, MemoryError, ValueError) as exc:
         item.error, item.transient = f"cannot read: {exc}", True
+    item.cpu_s = time.thread_time() - started
     return item
 
 
-def _crash_hook(path: str) -> None:
-    marker = os.environ.get(CRASH_HOOK_ENV)
+def _crash_hook(path: str, marker: str | None = None) -> None:
+    marker = marker if marker is not None else os.environ.get(CRASH_HOOK_ENV)
     if marker and marker in os.path.basename(path):
         os.abort()  # what glibc does on "double free or corruption"
 
@@ -204,13 +219,14 @@ class _ProcessBudget:
 # -- worker process -------------------------------------------------------------
 
 
-def _worker_main(conn: Any, config: PreprocessConfig, stderr_path: str, budget: tuple[int, Any, Any, int]) -> None:
-    """Entry point of a decode worker: decode jobs from ``conn`` until it sends None or closes."""
+def _worker_main(conn: Any, stderr_path: str, budget: tuple[int, Any, Any, int]) -> None:
+    """Entry point of a decode worker: decode ``(job, config)`` pairs from ``conn`` until it sends None or closes."""
     capture = open(stderr_path, "w+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
     os.dup2(capture.fileno(), 2)  # native warnings land here, read back after each file
     with contextlib.suppress(AttributeError, OSError):
         os.nice(5)  # the model's threads come first when the machine is busy
     import cv2
+    import PIL.Image  # noqa: F401 (imported at start, not on the first file)
 
     cv2.setNumThreads(1)  # one worker, one core: the pool size is the decode parallelism
     reserve = _ProcessBudget(*budget)
@@ -218,13 +234,14 @@ def _worker_main(conn: Any, config: PreprocessConfig, stderr_path: str, budget: 
     conn.send(_READY)
     while True:
         try:
-            job = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None:
+        if message is None:
             return
+        job, config, crash_marker = message
         start = capture.tell()
-        item = decode_file(job, config, reserve)
+        item = decode_file(job, config, reserve, crash_marker)
         capture.seek(start)
         text = capture.read().decode("utf-8", "replace")
         capture.seek(0)
@@ -250,16 +267,18 @@ class _Worker:
 
 
 class DecodePool(Protocol):
-    """Decodes jobs ahead of the consumer; results come in any order. Between :meth:`pause` and
-    :meth:`resume` no new file starts decoding (files already started finish)."""
+    """Decodes jobs ahead of the consumer; results come in any order. One :meth:`stream` at a time; a pool
+    serves any number of streams (indexing runs) until :meth:`close`."""
 
     crashes: int
+    n_workers: int
 
-    def pause(self) -> None: ...
-
-    def resume(self) -> None: ...
-
-    def stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]: ...
+    def stream(
+        self,
+        jobs: Iterable[DecodeJob],
+        config: PreprocessConfig | None = None,
+        hooks: JobHooks | None = None,
+    ) -> Iterator[Decoded]: ...
 
     def close(self) -> None: ...
 
@@ -271,10 +290,18 @@ class DecodePool(Protocol):
 JobHook = Callable[[DecodeJob], None]
 
 
+@dataclass(frozen=True)
+class JobHooks:
+    """Called (on the dispatcher thread) when a file is handed to a decoder, when its result or crash is
+    known, and for a file whose worker died: the indexer journals them."""
+
+    on_start: JobHook | None = None
+    on_done: JobHook | None = None
+    on_crash: JobHook | None = None
+
+
 class _PoolBase:
-    """What both pools share: settings, journal hooks, and a gate that lets files start decoding or holds
-    them back; once :meth:`pause` returns, no file starts until :meth:`resume` (a start in progress
-    completes before ``pause`` returns)."""
+    """What both pools share: the default preprocessing settings and journal hooks, replaced per stream."""
 
     def __init__(
         self,
@@ -288,33 +315,29 @@ class _PoolBase:
         self.config = config
         self.n_workers = max(1, workers)
         self.queue_size = max(1, queue_size)
-        self.on_start, self.on_done, self.on_crash = on_start, on_done, on_crash
+        self.hooks = JobHooks(on_start, on_done, on_crash)
         self.crashes = 0
-        self._cond = threading.Condition()
-        self._open = True
-
-    def pause(self) -> None:
-        with self._cond:
-            self._open = False
-
-    def resume(self) -> None:
-        with self._cond:
-            self._open = True
-            self._cond.notify_all()
+        self._streaming = threading.Lock()
 
     @contextlib.contextmanager
-    def _starting(self, timeout: float | None = None) -> Iterator[bool]:
-        """Hold the gate while a file is handed out; yields False if it stayed closed for ``timeout``."""
-        with self._cond:
-            yield self._cond.wait_for(lambda: self._open, timeout)
+    def _stream_settings(self, config: PreprocessConfig | None, hooks: JobHooks | None) -> Iterator[None]:
+        """Use ``config``/``hooks`` for one stream; a second stream at the same time is a programming error."""
+        if not self._streaming.acquire(blocking=False):
+            raise RuntimeError("a decode pool serves one stream at a time")
+        saved = self.config, self.hooks
+        self.config, self.hooks = config or self.config, hooks or self.hooks
+        try:
+            yield
+        finally:
+            self.config, self.hooks = saved
+            self._streaming.release()
 
 
 class ProcessDecodePool(_PoolBase):
     """``workers`` decode processes fed by a dispatcher thread; results pass through a bounded queue.
 
-    ``on_start``/``on_done`` are called (on the dispatcher thread) when a file is handed to a worker and
-    when its result or crash is known: the indexer journals them. ``on_crash`` is called for a file whose
-    worker died.
+    ``on_start``/``on_done``/``on_crash`` are the default :class:`JobHooks`; :meth:`stream` may replace them
+    (and the preprocessing settings) for one stream. The workers stay up between streams.
     """
 
     def __init__(
@@ -339,35 +362,67 @@ class ProcessDecodePool(_PoolBase):
 
     # The workers start when the pool is created, so their imports overlap whatever comes next.
     def start(self) -> ProcessDecodePool:
-        """Start the worker processes (raises OSError if the OS refuses)."""
-        for slot in range(self.n_workers):
-            self._workers.append(self._spawn(slot))
+        """Start the worker processes, all at once, and wait for their imports (OSError/RuntimeError if the OS
+        refuses or one does not start)."""
+        launched = [self._launch(slot) for slot in range(self.n_workers)]
+        try:
+            for worker in launched:
+                self._await_ready(worker)
+        except BaseException:
+            for worker in launched:
+                worker.process.kill()
+                worker.process.join()
+                worker.conn.close()
+            raise
+        self._workers.extend(launched)
         return self
 
     def _spawn(self, slot: int) -> _Worker:
+        worker = self._launch(slot)
+        self._await_ready(worker)
+        return worker
+
+    def _launch(self, slot: int) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
         stderr_path = os.path.join(self._tmp.name, f"worker-{slot}.stderr")
         budget = (self._memory_budget, self._budget_cond, self._budget_slots, slot)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child, self.config, stderr_path, budget),
+            args=(child, stderr_path, budget),
             name=f"motis-decode-{slot}",
             daemon=True,
         )
         process.start()
         child.close()
-        # Wait for the worker's imports: a worker that cannot start must not be mistaken for a crash on a file.
-        ready = parent.poll(START_TIMEOUT_S) and _recv_or_none(parent) == _READY
-        if not ready:
-            tail = _tail(stderr_path)
-            process.kill()
-            process.join()
-            parent.close()
-            raise RuntimeError(f"a decoder worker process did not start{f': {tail}' if tail else ''}")
         return _Worker(slot, process, parent, stderr_path)
 
-    def stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
+    @staticmethod
+    def _await_ready(worker: _Worker) -> None:
+        """Wait for the worker's imports: a worker that cannot start must not be mistaken for a crash on a file."""
+        parent = worker.conn
+        if parent.poll(START_TIMEOUT_S) and _recv_or_none(parent) == _READY:
+            return
+        tail = _tail(worker.stderr_path)
+        worker.process.kill()
+        worker.process.join()
+        parent.close()
+        raise RuntimeError(f"a decoder worker process did not start{f': {tail}' if tail else ''}")
+
+    def stream(
+        self,
+        jobs: Iterable[DecodeJob],
+        config: PreprocessConfig | None = None,
+        hooks: JobHooks | None = None,
+    ) -> Iterator[Decoded]:
         """Decode ``jobs`` in the workers; yield results as they arrive (any order)."""
+        with self._stream_settings(config, hooks):
+            yield from self._stream(jobs)
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and benchmarks: the same ids across runs)."""
+        return [w.process.pid for w in self._workers]
+
+    def _stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
         if not self._workers:
             self.start()
         results: queue.Queue[Decoded | BaseException | None] = queue.Queue(self.queue_size)
@@ -391,6 +446,30 @@ class ProcessDecodePool(_PoolBase):
                     results.get_nowait()
             self._thread.join()
             self._thread = None
+            self._drain()
+
+    def _drain(self, timeout: float = 10.0) -> None:
+        """Collect the answers of files still being decoded when a stream stopped early (cancel), so the next
+        stream starts with idle workers; a worker that does not answer in ``timeout`` is replaced."""
+        for worker in list(self._workers):
+            job = worker.job
+            if job is None:
+                continue
+            answered = False
+            with contextlib.suppress(EOFError, OSError):
+                if worker.conn.poll(timeout):
+                    worker.conn.recv()
+                    answered = True
+            worker.job = None
+            if self.hooks.on_done:
+                self.hooks.on_done(job)
+            if not answered:
+                worker.process.kill()
+                worker.process.join(timeout=5)
+                with self._budget_cond:
+                    self._budget_slots[worker.slot] = 0
+                    self._budget_cond.notify_all()
+                self._replace(worker)
 
     def _put(self, results: queue.Queue, item: Decoded | BaseException | None) -> bool:
         while not self._stop.is_set():
@@ -412,36 +491,30 @@ class ProcessDecodePool(_PoolBase):
 
     def _dispatch_loop(self, jobs: Iterator[DecodeJob], results: queue.Queue) -> None:
         exhausted = False
+        hooks, config = self.hooks, self.config
+        crash_marker = os.environ.get(CRASH_HOOK_ENV, "")  # read per stream: the workers outlive a run
         while not self._stop.is_set():
             for worker in list(self._workers):
                 if worker.job is not None or exhausted:
                     continue
                 if not worker.process.is_alive():  # died while idle (e.g. the OOM killer): replace it
                     worker = self._replace(worker)
-                with self._starting(timeout=0) as open_:
-                    if not open_:
-                        break
-                    job = next(jobs, None)
-                    if job is None:
-                        exhausted = True
-                        break
-                    if self.on_start:
-                        self.on_start(job)
-                    worker.job = job
-                    try:
-                        worker.conn.send(job)
-                    except (BrokenPipeError, OSError):
-                        pass  # died idle: noticed below through its sentinel
+                job = next(jobs, None)
+                if job is None:
+                    exhausted = True
+                    break
+                if hooks.on_start:
+                    hooks.on_start(job)
+                worker.job = job
+                try:
+                    worker.conn.send((job, config, crash_marker))
+                except (BrokenPipeError, OSError):
+                    pass  # died idle: noticed below through its sentinel
             busy = [w for w in self._workers if w.job is not None]
             if not busy:
-                if exhausted:
-                    return
-                with self._starting(timeout=0.5):
-                    pass  # paused (the model runs): wait for resume
-                continue
-            idle = not exhausted and len(busy) < len(self._workers)
+                return  # exhausted: every job was handed out and answered
             waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(multiprocessing.connection.wait(waitables, timeout=0.05 if idle else 0.5))
+            ready = set(multiprocessing.connection.wait(waitables, timeout=0.5))
             for worker in busy:
                 if worker.conn not in ready and worker.process.sentinel not in ready:
                     continue
@@ -453,8 +526,8 @@ class ProcessDecodePool(_PoolBase):
                     item = self._crashed(worker, job)
                 for line in item.warnings:
                     log.info("decoder message for %s: %s", job.path, line)
-                if self.on_done:
-                    self.on_done(job)
+                if hooks.on_done:
+                    hooks.on_done(job)
                 if not self._put(results, item):
                     return
 
@@ -473,8 +546,8 @@ class ProcessDecodePool(_PoolBase):
         tail = _tail(worker.stderr_path)
         log.warning("decoder worker died on %s (exit code %s)%s", job.path, code, f": {tail}" if tail else "")
         self.crashes += 1
-        if self.on_crash:
-            self.on_crash(job)
+        if self.hooks.on_crash:
+            self.hooks.on_crash(job)
         with self._budget_cond:
             self._budget_slots[worker.slot] = 0  # the dead worker's reservation
             self._budget_cond.notify_all()
@@ -546,16 +619,24 @@ class ThreadDecodePool(_PoolBase):
         self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="motis-decode")
         return self
 
-    def _one(self, job: DecodeJob) -> Decoded:
-        with self._starting():
-            if self.on_start:
-                self.on_start(job)
-        item = decode_file(job, self.config, self._budget)
-        if self.on_done:
-            self.on_done(job)
+    def _one(self, job: DecodeJob, config: PreprocessConfig, hooks: JobHooks) -> Decoded:
+        if hooks.on_start:
+            hooks.on_start(job)
+        item = decode_file(job, config, self._budget)
+        if hooks.on_done:
+            hooks.on_done(job)
         return item
 
-    def stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
+    def stream(
+        self,
+        jobs: Iterable[DecodeJob],
+        config: PreprocessConfig | None = None,
+        hooks: JobHooks | None = None,
+    ) -> Iterator[Decoded]:
+        with self._stream_settings(config, hooks):
+            yield from self._stream(jobs)
+
+    def _stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
         if self._pool is None:
             self.start()
         assert self._pool is not None
@@ -567,7 +648,7 @@ class ThreadDecodePool(_PoolBase):
                     job = next(source, None)
                     if job is None:
                         break
-                    pending.append(self._pool.submit(self._one, job))
+                    pending.append(self._pool.submit(self._one, job, self.config, self.hooks))
                 if not pending:
                     return
                 yield pending.pop(0).result()
@@ -576,7 +657,6 @@ class ThreadDecodePool(_PoolBase):
                 future.cancel()
 
     def close(self) -> None:
-        self.resume()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

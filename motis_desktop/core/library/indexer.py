@@ -11,8 +11,8 @@
    transaction, so a kill loses at most the batch in flight. The files being
    decoded are journaled (``journal``): a run that follows a crash skips the
    file that caused it.
-3. Threads: torch threads plus decode workers never exceed the cores this
-   process may use (:func:`plan_threads`).
+3. Threads: the engine's intra-op threads and the decode workers share the
+   cores this process may use (:func:`plan_threads`); decoders never pause.
 Progress is reported through a callback; a ``threading.Event`` cancels.
 """
 
@@ -21,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,14 @@ import numpy as np
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.decode import read_image_bytes
+from motis_desktop.core.images.preprocess import PreprocessConfig, normalize_batch
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
     DEFAULT_MEMORY_BUDGET,
     Decoded,
     DecodeJob,
     DecodePool,
+    JobHooks,
     ProcessDecodePool,
     ThreadDecodePool,
     content_hash,
@@ -62,7 +65,17 @@ if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model 
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
-__all__ = ["CRASHED", "Indexer", "IndexSummary", "Progress", "Skipped", "ThreadPlan", "content_hash", "plan_threads"]
+__all__ = [
+    "CRASHED",
+    "Indexer",
+    "IndexSummary",
+    "Progress",
+    "Skipped",
+    "ThreadPlan",
+    "content_hash",
+    "make_decode_pool",
+    "plan_threads",
+]
 
 
 @dataclass(frozen=True)
@@ -119,11 +132,6 @@ ProgressFn = Callable[[Progress], None]
 log = logging.getLogger(__name__)
 
 
-# Measured idle on 2 cores (benchmarks/bench_pipeline.py, docs/benchmarks.md): alternate 11.95 photos/s,
-# overlap 9.06. Below 4 cores, overlap's split takes a third or more of the cores from the model.
-ALTERNATE_BELOW_CORES = 4
-
-
 def available_cores() -> int:
     """CPU cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
@@ -131,59 +139,76 @@ def available_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-SCHEDULES = ("overlap", "alternate")
-SCHEDULE_ENV = "MOTIS_PIPELINE_SCHEDULE"
+ENGINE_THREADS_ENV = "MOTIS_ENGINE_THREADS"
+DECODE_WORKERS_ENV = "MOTIS_DECODE_WORKERS"
+# Decoding a camera JPEG at reduced DCT scale and preprocessing it costs ~0.02 CPU-s; a ViT-B/32 image costs
+# the engine 0.04 (int8) to 0.1 (fp32) CPU-s: decoders need a quarter to a third of the cores.
+CORES_PER_DECODER = 3
 
 
 @dataclass(frozen=True)
 class ThreadPlan:
-    """How indexing shares the cores between the model and the decoders.
+    """How indexing shares the cores between the engine and the decoders; both run all the time.
 
-    ``overlap``: decoders and model run at the same time on separate cores (torch threads + decode workers ==
-    cores), decoded files waiting in the bounded queue. ``alternate``: the model gets every core while it
-    runs a batch and the decoders (one per core) fill the queue for the next batch only while it does not:
-    at any moment the busy threads are at most the cores, and neither side is left with one core of two.
+    ``engine_threads`` is the image tower's intra-op thread count, ``decode_workers`` the decoder processes
+    (niced: the engine comes first). From 3 cores they add up to the cores. On 1–2 cores no split leaves
+    the engine enough, so it gets every core and one low-priority decoder runs beside it: the decoder is
+    busy a third of the time or less, and a niced process takes its share from the engine's threads
+    without stopping them (onnxruntime hands out work in small shards, so a thread that waits for a core
+    costs only its share).
     """
 
-    torch_threads: int
+    engine_threads: int
     decode_workers: int
-    schedule: str = "overlap"
 
     def __str__(self) -> str:
-        return f"{self.schedule} {self.torch_threads}:{self.decode_workers}"
+        return f"{self.engine_threads} engine thread(s) + {self.decode_workers} decoder(s)"
 
 
-def default_schedule(cores: int) -> str:
-    """``alternate`` on small machines (the model gets every core between decodes), ``overlap`` above."""
-    return "alternate" if cores < ALTERNATE_BELOW_CORES else "overlap"
+def _env_int(name: str) -> int | None:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return max(1, int(text))
+    except ValueError:
+        log.warning("%s=%r is not a number; ignored", name, text)
+        return None
 
 
-def plan_threads(cores: int | None = None, schedule: str | None = None) -> ThreadPlan:
-    """The thread plan for ``cores`` (default: those this process may use) and ``schedule`` (default: the
-    ``MOTIS_PIPELINE_SCHEDULE`` environment variable, else :func:`default_schedule`).
-
-    Overlap: decoding a camera photo at reduced scale costs several times less CPU than a ViT-B/32 forward
-    pass in fp32, so one decoder per four cores keeps the queue full and the model gets the rest.
-    """
+def plan_threads(cores: int | None = None) -> ThreadPlan:
+    """The thread plan for ``cores`` (default: those this process may use); ``MOTIS_ENGINE_THREADS`` and
+    ``MOTIS_DECODE_WORKERS`` override either number."""
     cores = cores or available_cores()
-    schedule = schedule or os.environ.get(SCHEDULE_ENV, "") or default_schedule(cores)
-    if schedule not in SCHEDULES:
-        fallback = default_schedule(cores)
-        log.warning("unknown pipeline schedule %r (choose from %s); using %s", schedule, SCHEDULES, fallback)
-        schedule = fallback
-    if schedule == "alternate" or cores < 2:  # one core cannot be split
-        return ThreadPlan(cores, cores, "alternate")
-    workers = max(1, cores // 4)
-    return ThreadPlan(max(1, cores - workers), workers, schedule)
+    workers = max(1, cores // CORES_PER_DECODER)
+    engine = cores if cores <= 2 else cores - workers
+    return ThreadPlan(_env_int(ENGINE_THREADS_ENV) or engine, _env_int(DECODE_WORKERS_ENV) or workers)
+
+
+def make_decode_pool(
+    workers: int, queue_size: int, isolate: bool | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
+) -> DecodePool:
+    """Decoder worker processes (threads if isolation is off or processes cannot start), started now."""
+    isolate = isolation_enabled() if isolate is None else isolate
+    config = PreprocessConfig()  # each stream passes its model's settings
+    if isolate:
+        pool = ProcessDecodePool(config, workers, queue_size, memory_budget)
+        try:
+            return pool.start()
+        except (OSError, RuntimeError) as exc:  # e.g. no /dev/shm, a sandbox forbidding processes
+            pool.close()
+            log.warning("decoder worker processes cannot start (%s); decoding in this process", exc)
+    return ThreadDecodePool(config, workers, queue_size, memory_budget).start()
 
 
 class Indexer:
     """Scans library folders and encodes what is missing for ``encoder``'s model.
 
-    ``workers``/``torch_threads``/``schedule`` default to :func:`plan_threads`; ``isolate`` (default: on unless
+    ``workers``/``engine_threads`` default to :func:`plan_threads`; ``isolate`` (default: on unless
     ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
     queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
-    concurrent decodes.
+    concurrent decodes. ``pool``: a decoder pool that outlives this run (``Services`` keeps one while the
+    app runs); without it the run starts its own and closes it at the end.
     """
 
     def __init__(
@@ -193,20 +218,20 @@ class Indexer:
         batch_size: int = 16,
         workers: int | None = None,
         prefetch_batches: int = 2,
-        torch_threads: int | None = None,
         isolate: bool | None = None,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
-        schedule: str | None = None,
+        engine_threads: int | None = None,
+        pool: DecodePool | None = None,
         read_text: bool = False,
     ) -> None:
         self.store = store
         self.read_text = read_text  # run the text stage (core/ocr/stage.py) after the embeddings
         self.encoder = encoder
         self.batch_size = max(1, batch_size)
-        plan = plan_threads(schedule=schedule)
-        self.schedule = plan.schedule
+        plan = plan_threads()
         self.workers = max(1, workers or plan.decode_workers)
-        self.torch_threads = torch_threads or plan.torch_threads
+        self.engine_threads = engine_threads or plan.engine_threads
+        self.shared_pool = pool
         self.prefetch_batches = max(1, prefetch_batches)
         self.isolate = isolation_enabled() if isolate is None else isolate
         self.memory_budget = memory_budget
@@ -392,15 +417,17 @@ class Indexer:
                 )
             )
         records = {r.id: r for r in todo}
-        with self._torch_threads(), self._pool() as pool:
+        with self._engine_threads(), self._pool() as pool:
+            crashes_before = pool.crashes
             self.journal.open()
+            decoded = self._decoded(pool, todo, suspects)
             try:
                 batch: list[Decoded] = []
-                for item in self._decoded(pool, todo, suspects):
+                for item in decoded:
                     batch.append(item)
                     if len(batch) < self.batch_size and done + len(batch) < total:
                         continue
-                    self._commit(batch, records, summary, pool)
+                    self._commit(batch, records, summary)
                     done += len(batch)
                     if progress:
                         elapsed = time.monotonic() - started
@@ -424,68 +451,74 @@ class Indexer:
                         summary.cancelled = done < total
                         break
             finally:
+                decoded.close()  # ends the stream now (a shared pool serves the next run)
                 self.journal.close()
-        if pool.crashes:
-            log.warning("%d file(s) crashed a decoder worker; each was skipped", pool.crashes)
-
-    def _pool(self) -> DecodePool:
-        """The decoder pool: worker processes, or threads if isolation is off or processes cannot start."""
-        queue_size = self.batch_size * self.prefetch_batches
-        hooks = {
-            "on_done": lambda job: self.journal.end(job.file_id),
-            "on_crash": lambda j: self.journal.crashed(j.file_id),
-        }
-        config = self.encoder.preprocess_config
-        if self.isolate:
-            pool = ProcessDecodePool(
-                config, self.workers, queue_size, self.memory_budget,
-                on_start=lambda job: self.journal.begin(job.file_id), **hooks,
-            )  # fmt: skip
-            try:
-                return pool.start()
-            except (OSError, RuntimeError) as exc:  # e.g. no /dev/shm, a sandbox forbidding processes
-                pool.close()
-                log.warning("decoder worker processes cannot start (%s); decoding in this process", exc)
-        return ThreadDecodePool(
-            config, self.workers, queue_size, self.memory_budget,
-            on_start=lambda job: self.journal.begin(job.file_id, threading.get_ident()), **hooks,
-        ).start()  # fmt: skip
-
-    def _decoded(self, pool: DecodePool, todo: list[FileRecord], suspects: set[int]) -> Iterator[Decoded]:
-        """Suspects of a previous crash first, one at a time (a crash then names its file), then the rest."""
-        for record in todo:
-            if record.id in suspects:
-                yield from pool.stream([DecodeJob(record.id, record.path)])
-        yield from pool.stream(DecodeJob(r.id, r.path) for r in todo if r.id not in suspects)
+            crashes = pool.crashes - crashes_before
+        if crashes:
+            log.warning("%d file(s) crashed a decoder worker; each was skipped", crashes)
 
     @contextlib.contextmanager
-    def _torch_threads(self) -> Iterator[None]:
-        """Give the image tower its planned share of the cores (intra-op threads) for this run, then restore."""
-        previous = self.encoder.threads["image"]
-        self.encoder.set_threads(image=self.torch_threads)
-        log.info(
-            "indexing with %d model thread(s) and %d decoder(s), %s", self.torch_threads, self.workers, self.schedule
+    def _pool(self) -> Iterator[DecodePool]:
+        """The shared decoder pool if there is one, else one started for this run and closed after it."""
+        if self.shared_pool is not None:
+            yield self.shared_pool
+            return
+        queue_size = self.batch_size * self.prefetch_batches
+        pool = make_decode_pool(self.workers, queue_size, self.isolate, self.memory_budget)
+        try:
+            yield pool
+        finally:
+            pool.close()
+
+    def _hooks(self, pool: DecodePool) -> JobHooks:
+        in_process = isinstance(pool, ThreadDecodePool)  # a crash there names the decoding thread
+        return JobHooks(
+            on_start=lambda job: self.journal.begin(job.file_id, threading.get_ident() if in_process else 0),
+            on_done=lambda job: self.journal.end(job.file_id),
+            on_crash=lambda job: self.journal.crashed(job.file_id),
         )
+
+    def _decoded(self, pool: DecodePool, todo: list[FileRecord], suspects: set[int]) -> Generator[Decoded, None, None]:
+        """Suspects of a previous crash first, one at a time (a crash then names its file), then the rest."""
+        config, hooks = self.encoder.preprocess_config, self._hooks(pool)
+        for record in todo:
+            if record.id in suspects:
+                yield from pool.stream([DecodeJob(record.id, record.path)], config, hooks)
+        yield from pool.stream((DecodeJob(r.id, r.path) for r in todo if r.id not in suspects), config, hooks)
+
+    @contextlib.contextmanager
+    def _engine_threads(self) -> Iterator[None]:
+        """Give the image tower its planned intra-op threads.
+
+        An encoder with ``set_threads`` (the onnxruntime engine: one session per tower, made again only when
+        its count changes) keeps the count after the run, so the next run reuses the session. A torch
+        encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded.
+        """
+        log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
+        set_threads = getattr(self.encoder, "set_threads", None)
+        if set_threads is not None:
+            set_threads(image=self.engine_threads)
+            yield
+            return
+        torch = sys.modules.get("torch")
+        if torch is None:
+            yield
+            return
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.engine_threads)
         try:
             yield
         finally:
-            if previous is not None:
-                self.encoder.set_threads(image=previous)
+            torch.set_num_threads(previous)
 
-    def _commit(
-        self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary, pool: DecodePool
-    ) -> None:
+    def _commit(self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary) -> None:
         """Encode a batch's decoded images and store them with the batch's errors in one transaction."""
         good = [d for d in batch if d.pixels is not None]
         encoded: list[EncodedFile] = []
         if good:
-            pixels = np.stack([d.pixels for d in good if d.pixels is not None])
-            if self.schedule == "alternate":
-                pool.pause()  # the model takes every core: no new decode starts until it is done
-            try:
-                vectors = self.encoder.encode_images(pixels)
-            finally:
-                pool.resume()
+            config = self.encoder.preprocess_config
+            pixels = normalize_batch(np.stack([d.pixels for d in good]), config.mean, config.std)  # type: ignore[misc]
+            vectors = self.encoder.encode_images(pixels)
             pairs = zip(good, vectors, strict=True)
             encoded = [
                 EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)

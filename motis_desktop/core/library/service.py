@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn
+from motis_desktop.core.library.decode_pool import DecodePool
+from motis_desktop.core.library.indexer import Indexer, IndexSummary, ProgressFn, make_decode_pool, plan_threads
 from motis_desktop.core.library.store import (
     FileRecord,
     Folder,
@@ -56,14 +57,59 @@ class FolderReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
 
 
+class Decoders:
+    """The decoder worker pool, started on the first indexing run (or by :meth:`start`) and kept until its
+    owner closes it: later runs (a watched folder's changes, the next folder added) reuse the workers."""
+
+    QUEUE = 32  # decoded files waiting for the engine (two batches of 16)
+
+    def __init__(self) -> None:
+        self._pool: DecodePool | None = None
+        self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the workers in the background (their imports overlap e.g. the model's load)."""
+        with self._lock:
+            if self._pool is None and self._starting is None:
+                self._starting = threading.Thread(target=self.get, name="motis-decode-start", daemon=True)
+                self._starting.start()
+
+    def get(self) -> DecodePool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = make_decode_pool(plan_threads().decode_workers, self.QUEUE)
+            return self._pool
+
+    def close(self) -> None:
+        starting = self._starting
+        if starting is not None and starting is not threading.current_thread():
+            starting.join()
+        with self._lock:
+            self._starting = None
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
 class LibraryService:
-    """The library database of one home and the rules about its folders; one thread at a time."""
+    """The library database of one home and the rules about its folders; one thread at a time.
+
+    Its decoder pool is its own, closed with it, unless :meth:`use_decoders` shares another instance's.
+    """
 
     def __init__(self, paths: AppPaths, config: AppConfig) -> None:
         self._paths = paths
         self._config = config
         self._store: LibraryStore | None = None
         self._recovery: str | None = None  # set when a damaged library was replaced, until taken
+        self.decoders = Decoders()
+        self._owns_decoders = True
+
+    def use_decoders(self, decoders: Decoders) -> None:
+        """Index with ``decoders`` (another instance's pool, which that instance closes)."""
+        self.decoders.close()
+        self.decoders, self._owns_decoders = decoders, False
 
     def database(self) -> LibraryStore:
         """The open library database (opened now if needed; a damaged one is set aside and restarted)."""
@@ -80,6 +126,8 @@ class LibraryService:
         return notice
 
     def close(self) -> None:
+        if self._owns_decoders:
+            self.decoders.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -110,13 +158,9 @@ class LibraryService:
     # -- reading -----------------------------------------------------------------
 
     def require_writable(self) -> None:
-        """LibraryUnavailable (one line, nothing changed) when the library can only be read here."""
-        store = self.database()
-        if store.read_only:
-            raise LibraryUnavailable(
-                f"the library is read-only here: {store.read_only}; searching works, "
-                "indexing and folder changes need write access"
-            )
+        """LibraryWriteError (one line, nothing changed; READ_ONLY, or DISK_FULL when that is why) when the
+        library can only be read here."""
+        self.database().check_writable()
 
     def folders(self) -> list[Folder]:
         return self.database().folders()
@@ -197,11 +241,13 @@ class LibraryService:
         roots: Iterable[str] | None = None,
         read_text: bool | None = None,
     ) -> IndexSummary:
-        """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, then read the
-        words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
+        """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
+        kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
+        pool = self.decoders.get()
         text = self.text_reading() if read_text is None else read_text
-        return Indexer(self.database(), encoder, batch_size=batch_size, read_text=text).run(progress, cancel, roots)
+        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=pool, read_text=text)
+        return indexer.run(progress, cancel, roots)
 
     # -- text in photos (core/ocr) -------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -22,8 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from motis_desktop.core.errors import LibraryError
+from motis_desktop.core.errors import LibraryError, LibraryWriteError, WriteProblem
 from motis_desktop.core.library.text_schema import TEXT_SCHEMA
+from motis_desktop.core.paths import PRIVATE_FILE_MODE
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,32 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
 
+# Below this much free space, an I/O error while writing is taken for a full disk (SQLite reports ENOSPC as
+# SQLITE_FULL from write(), but as an IOERR from some other calls, e.g. growing the -shm file).
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def write_problem_kind(exc: sqlite3.Error, db_path: Path) -> WriteProblem:
+    """Which :class:`WriteProblem` a SQLite error met while writing ``db_path`` is (by SQLite's code)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in str(exc):
+        return WriteProblem.DISK_FULL
+    if is_damage(exc):
+        return WriteProblem.CORRUPT
+    if _is_busy(exc):
+        return WriteProblem.LOCKED
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")) or "readonly" in str(exc):
+        return WriteProblem.READ_ONLY
+    if write_problem(db_path):
+        return WriteProblem.READ_ONLY  # e.g. SQLITE_CANTOPEN for a -wal this user may not create
+    try:
+        if shutil.disk_usage(db_path.parent).free < _NEARLY_FULL_BYTES:
+            return WriteProblem.DISK_FULL
+    except OSError:
+        pass
+    return WriteProblem.IO_ERROR
+
+
 class LibraryStore:
     """All reads and writes of the library database; one connection, serialised by a lock.
 
@@ -208,28 +236,44 @@ class LibraryStore:
                 f"{db_path.parent}: cannot create the library folder ({exc.strerror or exc})"
             ) from None
         self.read_only = write_problem(db_path)
+        self._full = False  # read-only because the disk was full at open (writes say "disk full")
+        if not self.read_only:
+            _create_private(db_path)
         try:
-            self._conn = self._connect()
+            self._conn = self._open()
+        except LibraryWriteError as exc:
+            if exc.kind is not WriteProblem.DISK_FULL or self.read_only:
+                raise
+            # No room for the -wal/-shm: read what is there, so status and search still work.
+            self.read_only, self._full = f"the disk holding {db_path.parent} is full", True
+            self._conn = self._open()
+        if self.read_only:
+            log.info("library %s opened read-only: %s", db_path, self.read_only)
+
+    def _open(self) -> sqlite3.Connection:
+        db_path = self.db_path
+        try:
+            conn = self._connect()
         except sqlite3.Error as exc:
             raise self._open_error(exc) from None
+        self._conn = conn
         try:
             if not self.read_only:
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
             if db_path.exists() and db_path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
-                verdict = self._conn.execute("PRAGMA quick_check").fetchone()[0]
+                verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":
                     raise LibraryCorrupt(f"{db_path}: integrity check failed: {verdict}")
             self._migrate()
         except LibraryError:
-            self._conn.close()
+            conn.close()
             raise
         except sqlite3.Error as exc:
-            self._conn.close()
+            conn.close()
             raise self._open_error(exc) from None
-        if self.read_only:
-            log.info("library %s opened read-only: %s", db_path, self.read_only)
+        return conn
 
     def _connect(self) -> sqlite3.Connection:
         kwargs: dict = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
@@ -258,6 +302,8 @@ class LibraryStore:
             return LibraryCorrupt(f"{self.db_path}: {exc}")
         if _is_busy(exc):
             return LibraryUnavailable(f"{self.db_path}: the library is busy in another MoTIS process; try again")
+        if write_problem_kind(exc, self.db_path) is WriteProblem.DISK_FULL:
+            return LibraryWriteError(WriteProblem.DISK_FULL, str(self.db_path), str(exc))
         why = write_problem(self.db_path) or self.read_only
         reason = f"{exc}; {why}" if why else str(exc)
         return LibraryUnavailable(f"{self.db_path}: cannot open the library ({reason}); no file was changed")
@@ -276,50 +322,80 @@ class LibraryStore:
         if version < SCHEMA_VERSION and self.read_only:
             raise LibraryUnavailable(f"{self.db_path}: the library needs an update but {self.read_only}")
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._write_error(exc) from None
             try:
                 script = _MIGRATIONS[target]
                 for statement in script if isinstance(script, tuple) else _split_sql(script):
                     self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {target}")
                 self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                if is_damage(exc):
+                    raise LibraryCorrupt(f"{self.db_path}: {exc}") from None  # set aside by Services
+                raise self._write_error(exc) from None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); bumps the change counter."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error); bumps the change counter.
+
+        Every SQLite failure on the way becomes a :class:`LibraryWriteError` whose ``kind`` says why (disk
+        full, read-only, locked, corrupt, other I/O); the transaction is rolled back only if SQLite has not
+        already done so itself (it has, e.g., after a full disk), so the cause is never hidden.
+        """
         with self._lock:
-            if self.read_only:
-                raise LibraryUnavailable(
-                    f"{self.db_path}: the library is read-only here ({self.read_only}); searching works, "
-                    "changes need write access"
-                )
+            self.check_writable()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if _is_busy(exc):
-                    raise LibraryUnavailable(
-                        "the library is busy in another MoTIS process (waited "
-                        f"{self._timeout_s:.0f} s to write); try again when it has finished"
-                    ) from None
-                if is_damage(exc):
-                    raise
-                why = write_problem(self.db_path)
-                raise LibraryUnavailable(
-                    f"{self.db_path}: cannot write the library ({exc}{'; ' + why if why else ''})"
-                ) from None
+            except sqlite3.Error as exc:
+                raise self._write_error(exc) from None
             try:
+                changes = self._conn.total_changes
                 yield self._conn
-                self._conn.execute(
-                    "INSERT INTO meta(key, value) VALUES('version', '1') "
-                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+                if self._conn.total_changes != changes:  # readers refresh only after a real change
+                    self._conn.execute(
+                        "INSERT INTO meta(key, value) VALUES('version', '1') "
+                        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
                 self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+                    raise  # a bug in the statement, not the disk
+                raise self._write_error(exc) from None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def check_writable(self) -> None:
+        """:class:`LibraryWriteError` (READ_ONLY, or DISK_FULL when that is why) if this library was opened
+        read-only."""
+        if self.read_only:
+            kind = WriteProblem.DISK_FULL if self._full else WriteProblem.READ_ONLY
+            raise LibraryWriteError(kind, str(self.db_path), self.read_only)
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already (after SQLITE_FULL, IOERR, ...)."""
+        if not self._conn.in_transaction:
+            return
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the first error is the one to report
+            log.warning("%s: rollback failed: %s", self.db_path, exc)
+
+    def _write_error(self, exc: sqlite3.Error) -> LibraryWriteError:
+        kind = write_problem_kind(exc, self.db_path)
+        detail = str(exc)
+        if kind is WriteProblem.READ_ONLY:
+            detail = write_problem(self.db_path) or detail
+        log.warning("%s: write failed (%s): %s", self.db_path, kind.value, exc)
+        return LibraryWriteError(kind, str(self.db_path), detail, waited_s=self._timeout_s)
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         with self._lock:
@@ -353,19 +429,31 @@ class LibraryStore:
 
     def add_folder(self, path: str | os.PathLike[str]) -> Folder:
         """Add a library root (absolute, resolved). A folder inside an existing root is that root;
-        existing roots inside the new one are merged into it."""
+        existing roots inside the new one are merged into it.
+
+        The check and the insert happen in one write transaction (``BEGIN IMMEDIATE`` holds the write
+        lock from the start), so two processes adding the same folder at once both get the one root.
+        """
         root = os.path.abspath(os.fspath(path))
-        for folder in self.folders():
-            if is_within(root, folder.path):
-                return folder
         with self.transaction() as conn:
-            cur = conn.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time()))
-            assert cur.lastrowid is not None  # set by the INSERT above
-            new_id = int(cur.lastrowid)
-            for folder in self.folders_within(root, conn):
-                conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (new_id, folder.id))
-                conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
-        return next(f for f in self.folders() if f.id == new_id)
+            for folder in self._folders(conn):
+                if is_within(root, folder.path):
+                    found_id = folder.id
+                    break
+            else:
+                cur = conn.execute(
+                    "INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time())
+                )
+                assert cur.lastrowid is not None  # set by the INSERT above
+                found_id = int(cur.lastrowid)
+                for folder in self.folders_within(root, conn):
+                    conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (found_id, folder.id))
+                    conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
+        return next(f for f in self.folders() if f.id == found_id)
+
+    @staticmethod
+    def _folders(conn: sqlite3.Connection) -> list[Folder]:
+        return [Folder(r[0], decode_path(r[1]), 0) for r in conn.execute("SELECT id, path FROM folders ORDER BY path")]
 
     def folders_within(self, root: str, conn: sqlite3.Connection) -> list[Folder]:
         rows = conn.execute("SELECT id, path FROM folders").fetchall()
@@ -625,6 +713,19 @@ class LibraryStore:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(found_ids), -1)
         return np.asarray(found_ids, dtype=np.int64), vectors
+
+
+def _create_private(db_path: Path) -> None:
+    """Create a missing database file readable by this user only (0600: it lists every photo path). SQLite
+    creates the ``-wal`` and ``-shm`` files with the database's own mode. An existing file keeps its mode."""
+    try:
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:  # SQLite will say the same, in its words, when it tries
+        log.info("cannot create %s: %s", db_path, exc.strerror or exc)
+        return
+    os.close(fd)
 
 
 def write_problem(db_path: Path) -> str | None:

@@ -101,4 +101,6 @@ def _read_config(path: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path}: unreadable tokenizer settings ({exc})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable tokenizer settings (nested too deeply)") from None
     return data if isinstance(data, dict) else {}

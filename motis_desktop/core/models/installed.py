@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.engine import Encoder, TowerSpec
+from motis_desktop.core.models.staging import clean_stale, make_staging, staging_dir
 from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
 
 if TYPE_CHECKING:  # torch only where models are converted
@@ -122,6 +122,7 @@ class ModelStore:
 
     def __init__(self, models_dir: Path) -> None:
         self.models_dir = models_dir
+        clean_stale(models_dir)  # working folders of imports that were interrupted (their process is gone)
 
     def list(self) -> list[ModelInfo]:
         """Installed models sorted by name (folders without a valid manifest are ignored)."""
@@ -170,10 +171,8 @@ class ModelStore:
         self._check_new_name(name, replace)  # before spending time on a conversion
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = _convert_mobile_files(
-                sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, Path(tmp)
-            )
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = _convert_mobile_files(sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -213,8 +212,8 @@ class ModelStore:
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         self._check_new_name(name, replace)
-        with tempfile.TemporaryDirectory(prefix=f".convert-{name}-", dir=self._staging_parent()) as tmp:
-            converted = Path(tmp) / "model.safetensors"
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
             return self.install_towers(
                 name,
@@ -273,7 +272,13 @@ class ModelStore:
                 _copy_hashing(sources[target], staging / target, digest)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             report = export_towers(
-                image_tower, text_tower, staging, preprocess_config.size, tokenize, tokenizer == CLIP_BPE, label=name
+                image_tower,
+                text_tower,
+                staging,
+                preprocess_config.size,
+                tokenize,
+                tokenizer == CLIP_BPE,
+                label=source_label or name,  # the user's files, never the staging copies
             )
             quantized = quantize_towers(staging)
             if not sources:
@@ -353,31 +358,24 @@ class ModelStore:
         )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
-        """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``)."""
-        info = self.get(name)
+        """Write the model as a seed-format TorchScript pair (``image_encoder.pt``, ``text_encoder.pt``) from the
+        source it keeps (a TorchScript pair is copied, a checkpoint's CLIP is scripted)."""
+        info = self.upgrade(name)
         folder = self.models_dir / name
-        sources = info.sources if info.converted else info.files
+        if info.source_format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
+            raise ModelError(f"model {name!r} ({info.source_format}) keeps no TorchScript or CLIP checkpoint to export")
         out = Path(out_dir)
-        source_format = info.source_format if info.converted else info.format
-        if source_format not in (FORMAT_PAIR, FORMAT_CHECKPOINT):
-            raise ModelError(f"model {name!r} ({source_format}) keeps no TorchScript or checkpoint source to export")
         out.mkdir(parents=True, exist_ok=True)
         cfg = info.preprocess_config
         write_json_atomic(out / PREPROCESS_JSON, {"size": cfg.size, "mean": list(cfg.mean), "std": list(cfg.std)})
-        if source_format == FORMAT_PAIR:
-            from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
-
-            targets = (out / "image_encoder.pt", out / "text_encoder.pt")
-            keys = ("image_encoder.pt", "text_encoder.pt") if info.converted else ("image", "text")
-            for src, dst in zip((folder / sources[keys[0]], folder / sources[keys[1]]), targets):
-                if needs_conversion(src):  # kept as published where torch has XNNPACK; exports load anywhere
-                    convert_mobile_torchscript(src, dst)
-                else:
-                    shutil.copyfile(src, dst)
+        if info.source_format == FORMAT_PAIR:
+            targets = (out / PAIR_FILES["image"], out / PAIR_FILES["text"])
+            for target in targets:
+                shutil.copyfile(folder / info.sources[target.name], target)  # kept plain: loads anywhere
             return targets
         from motis_desktop.core.models.encoders.checkpoint import build_clip, export_torchscript_pair, load_state_dict
 
-        path = folder / sources["model.safetensors" if info.converted else "checkpoint"]
+        path = folder / info.sources["model.safetensors"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
     def remove(self, name: str) -> None:
@@ -402,55 +400,53 @@ class ModelStore:
         return Encoder(spec, files, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
-        """Convert a model installed by an older version (TorchScript pair or checkpoint) to ONNX towers,
-        keeping its id, so its embeddings stay valid."""
+        """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to
+        ONNX towers, keeping its id, so its embeddings stay valid (imports torch; once per model)."""
         info = self.get(name)
         if info.converted:
             return info
         folder = self.models_dir / name
         log.info("converting model %s (%s) to ONNX towers", name, info.format)
+        options: dict[str, Any] = {}
         image: nn.Module
         text: nn.Module
-        tokenizer, clean, score, resize = CLIP_BPE, "", {"kind": "cosine"}, RESIZE_CLIP
-        if info.format == FORMAT_PAIR:
-            from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+            if info.format == FORMAT_PAIR:
+                from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-            files = {"image_encoder.pt": folder / info.files["image"], "text_encoder.pt": folder / info.files["text"]}
-            image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
-        elif info.format == FORMAT_CHECKPOINT:
-            from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
+                files = {PAIR_FILES[role]: folder / info.files[role] for role in PAIR_FILES}
+                _convert_mobile_files(files, {f: f for f in files}, Path(tmp))  # kept published where torch had XNNPACK
+                image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
+            elif info.format == FORMAT_CHECKPOINT:
+                from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 
-            files = {"model.safetensors": folder / info.files["checkpoint"]}
-            path = files["model.safetensors"]
-            model = build_clip(load_state_dict(path), source=str(path))
-            image, text = model.visual, model.text_tower()
-        elif info.format == FORMAT_OPEN_CLIP:
-            from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+                files = {"model.safetensors": folder / info.files["checkpoint"]}
+                model = build_clip(load_state_dict(files["model.safetensors"]), source=info.source)
+                image, text = model.visual, model.text_tower()
+            elif info.format == FORMAT_OPEN_CLIP:
+                from motis_desktop.core.models.architectures.open_clip_hf import load_towers
 
-            files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
-            towers = load_towers(folder)
-            image, text = towers.image_tower, towers.text_tower
-            tokenizer, clean, score = towers.tokenizer, towers.tokenizer_clean, towers.score
-            resize = towers.resize_mode
-        else:
-            raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
-        return self.install_towers(
-            name,
-            image,
-            text,
-            source_format=info.format,
-            sources=files,
-            preprocess_config=info.preprocess_config,
-            resize=resize,
-            context_length=info.context_length,
-            tokenizer=tokenizer,
-            tokenizer_clean=clean,
-            score=score,
-            replace=True,
-            origin={**info.origin, "upgraded_at": time.time()},
-            source_label=info.source,
-            model_id=info.model_id,
-        )
+                files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
+                towers = load_towers(folder)
+                image, text = towers.image_tower, towers.text_tower
+                options = {"resize": towers.resize_mode, "tokenizer": towers.tokenizer, "score": towers.score}
+                options["tokenizer_clean"] = towers.tokenizer_clean
+            else:
+                raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
+            return self.install_towers(
+                name,
+                image,
+                text,
+                source_format=info.format,
+                sources=files,
+                preprocess_config=info.preprocess_config,
+                context_length=info.context_length,
+                replace=True,
+                origin={**info.origin, "upgraded_at": time.time()},
+                source_label=info.source,
+                model_id=info.model_id,
+                **options,
+            )
 
     # -- internals ---------------------------------------------------------
 
@@ -459,7 +455,7 @@ class ModelStore:
         return self.models_dir
 
     def _staging(self, name: str) -> Path:
-        staging = Path(tempfile.mkdtemp(prefix=f".convert-{name}-", dir=self._staging_parent()))
+        staging = make_staging(self._staging_parent(), "convert", name)
         staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
         return staging
 
@@ -497,6 +493,8 @@ class ModelStore:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
             info = ModelInfo(**data)
+        except RecursionError:
+            raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
         problem = _manifest_problem(info)
@@ -571,5 +569,7 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

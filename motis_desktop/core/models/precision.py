@@ -244,7 +244,7 @@ def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object]
     """A cached choice made on this machine with this onnxruntime, else None."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deeply to be ours
         return None
     if not isinstance(data, dict) or data.get("version") != CHOICE_VERSION:
         return None

@@ -98,6 +98,8 @@ def read_config(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path}: unreadable open_clip config ({exc})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: unreadable open_clip config (nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("model_cfg"), dict):
         raise ModelError(f"{path}: not an open_clip config (no model_cfg)")
     return data

@@ -111,14 +111,15 @@ class TextTower(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.token_embedding = nn.Embedding(cfg.vocab_size, cfg.width)
-        self.positional_embedding = nn.Parameter(torch.zeros(cfg.context_length, cfg.width))
+        self.positional_embedding = nn.Parameter(torch.randn(cfg.context_length, cfg.width) * 0.01)
         self.transformer = _Transformer(cfg)
         self.ln_final = nn.LayerNorm(cfg.width, eps=cfg.eps)
         self.text_projection: nn.Module | nn.Parameter
         if cfg.proj_bias:
             self.text_projection = nn.Linear(cfg.width, cfg.embed_dim)
         else:
-            self.text_projection = nn.Parameter(torch.zeros(cfg.width, cfg.embed_dim))
+            # random like open_clip's init (loaded weights replace it; random-weight benchmarks need a real one)
+            self.text_projection = nn.Parameter(torch.randn(cfg.width, cfg.embed_dim) * cfg.width**-0.5)
         self.attn_mask: torch.Tensor
         mask = torch.full((cfg.context_length, cfg.context_length), float("-inf")).triu_(1)
         self.register_buffer("attn_mask", mask, persistent=False)

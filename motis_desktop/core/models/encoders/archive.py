@@ -84,6 +84,8 @@ def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
         header = json.loads(raw)
     except ValueError:
         return  # not safetensors after all; the loader will say what it is
+    except RecursionError:
+        raise ModelError(f"{path}: refused, the safetensors header is nested too deeply to be one") from None
     if not isinstance(header, dict):
         return
     data_size = file_size - 8 - header_len

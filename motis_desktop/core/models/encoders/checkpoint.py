@@ -34,14 +34,9 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         raise ModelError(f"checkpoint not found: {path}")
     check_model_file(path)  # declared sizes, before any loader allocates for them
     try:
-        if path.suffix == ".safetensors" or _is_safetensors(path):
-            from safetensors.torch import load_file
-
-            sd = load_file(str(path), device="cpu")
-        elif _is_torchscript_archive(path):
-            sd = dict(load_torchscript(path).state_dict())
-        else:
-            sd = torch.load(str(path), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on a bad file (pickle protocol, ...): the error says it
+            sd = _load(path)
     except ModelError:
         raise
     except Exception as exc:
@@ -58,6 +53,16 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         if key not in _IGNORED_KEYS:
             clean[key] = value.float() if value.is_floating_point() else value
     return clean
+
+
+def _load(path: Path) -> Any:
+    if path.suffix == ".safetensors" or _is_safetensors(path):
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device="cpu")
+    if _is_torchscript_archive(path):
+        return dict(load_torchscript(path).state_dict())
+    return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
 def build_clip(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> CLIP:

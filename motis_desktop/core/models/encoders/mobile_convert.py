@@ -45,7 +45,6 @@ from motis_desktop.core.models.encoders.archive import ScriptObjectState, TorchS
 log = logging.getLogger(__name__)
 
 XNNPACK_CLASSES = "__torch__.torch.classes.xnnpack"
-FORCE_ENV = "MOTIS_CONVERT_MOBILE"
 
 # Argument names of each prepack op (= the op context's pickled state), from the ``prepacked`` schemas.
 _FIELDS = {
@@ -82,22 +81,6 @@ class ConversionReport:
     ops: collections.Counter = field(default_factory=collections.Counter)
     contexts: int = 0
     seconds: float = 0.0
-
-
-def xnnpack_available() -> bool:
-    """Whether this torch build runs XNNPACK prepacked ops (then mobile files load as they are)."""
-    return bool(torch._C._is_xnnpack_enabled())
-
-
-def must_convert(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` must be converted before this torch can load it.
-
-    True for a file with XNNPACK ops when torch lacks XNNPACK, or always with ``MOTIS_CONVERT_MOBILE=1``
-    (a model folder that loads on any build; what the tests use on every platform).
-    """
-    if not needs_conversion(path):
-        return False
-    return os.environ.get(FORCE_ENV, "") == "1" or not xnnpack_available()
 
 
 def needs_conversion(path: str | os.PathLike[str]) -> bool:

@@ -19,7 +19,7 @@ import torch
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, must_convert
+from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     check_model_file(path)
-    if must_convert(path):
+    if needs_conversion(path):
         log.info("%s uses XNNPACK prepacked ops; converting a temporary plain copy", path)
         with tempfile.TemporaryDirectory(prefix="motis-convert-") as tmp:
             plain = Path(tmp) / path.name
@@ -46,7 +46,7 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
 def _jit_load(path: Path, label: Path) -> torch.jit.ScriptModule:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is the seed's format
+            warnings.simplefilter("ignore")  # deprecation of TorchScript, and torch's notes on a bad file
             module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
         raise ModelError(f"{label}: not a TorchScript model ({_short(exc)})") from None

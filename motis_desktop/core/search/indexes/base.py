@@ -180,19 +180,44 @@ def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     start = len(MAGIC) + 4
     try:
         header = json.loads(data[start : start + head_len])
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to be ours
         raise IndexCorrupt(f"{path}: damaged header") from None
+    if not isinstance(header, dict):
+        raise IndexCorrupt(f"{path}: damaged header")
     if header.get("format_version") != FORMAT_VERSION:
         raise IndexCorrupt(f"{path}: format version {header.get('format_version')} != {FORMAT_VERSION}")
-    payload = data[start + head_len :]
+    payload = memoryview(data)[start + head_len :]  # no copy: the arrays are views of ``data``
     if len(payload) != header.get("payload_len") or zlib.crc32(payload) != header.get("payload_crc32"):
         raise IndexCorrupt(f"{path}: truncated or corrupted payload")
     try:
-        with np.load(io.BytesIO(payload)) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        return header, _npz_views(data, start + head_len)
     except Exception as exc:  # a payload that passed the CRC but is still unreadable
         raise IndexCorrupt(f"{path}: unreadable payload ({exc})") from None
-    return header, arrays
+
+
+def _npz_views(data: bytes, offset: int) -> dict[str, np.ndarray]:
+    """The arrays of the stored (uncompressed) ``.npz`` at ``data[offset:]`` as read-only views of ``data``:
+    a 100k-vector index is read once, not copied twice more (slice, then ``np.load``)."""
+    import zipfile
+
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(io.BytesIO(memoryview(data)[offset:])) as archive:
+        for info in archive.infolist():
+            local = offset + info.header_offset
+            name_len, extra_len = struct.unpack("<HH", data[local + 26 : local + 30])
+            member = local + 30 + name_len + extra_len
+            if info.compress_type != zipfile.ZIP_STORED or data[member : member + 6] != b"\x93NUMPY":
+                raise ValueError(f"member {info.filename} is not a stored .npy")
+            head = io.BytesIO(data[member : member + min(info.file_size, 65536)])
+            major, _ = np.lib.format.read_magic(head)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(head)
+            if dtype.hasobject:
+                raise ValueError(f"member {info.filename} holds objects")
+            count = int(np.prod(shape)) if shape else 1
+            view = np.frombuffer(data, dtype=dtype, count=count, offset=member + head.tell())
+            arrays[info.filename.removesuffix(".npy")] = view.reshape(shape, order="F" if fortran else "C")
+    return arrays
 
 
 def _file_crc32(path: Path) -> int:

@@ -1,0 +1,198 @@
+"""`motis index` against rclip 3.3.0 on the same photos with the same random-weight ViT-B/32, alternating runs.
+
+Usage: python benchmarks/bench_vs_rclip.py [--rounds 2] [--n-12mp 100] [--n-1080p 100] [--json]
+
+One command does everything, and reuses what it made before (under .cache/):
+- rclip 3.3.0 in its own venv (``.cache/rclip-venv``; ``pip install --no-deps rclip==3.3.0`` plus only the
+  packages its indexing path imports: numpy, onnxruntime, pillow, pi-heif, tqdm, regex, ftfy). Never a
+  dependency of this project.
+- 200 distinct camera-like JPEGs (``photo_fixtures.make_camera_jpegs``: 100 at 12 MP, 100 at 1080p, with grain).
+- The random-weight ViT-B/32 of our CLIP code (seed 0): imported into a motis home as a checkpoint (the app
+  converts it and chooses its mode once, before any timed run), and exported with ``torch.onnx.export`` to
+  rclip's layout: ``$RCLIP_DATADIR/ViT-B-32-256-datacomp_s34b_b86k/{visual,textual}.onnx`` (input ``input``)
+  and ``tokenizer/bpe_simple_vocab_16e6.txt.gz``, read from rclip's ``model_download.py``. rclip's
+  preprocessing is written for its 256-pixel model; for the same 224-pixel model its ``IMAGE_SIZE`` is set
+  to 224 (a launcher does ``rclip.utils.preprocess.IMAGE_SIZE = 224``). Everything else is rclip as shipped:
+  PIL decode, its loader threads, onnxruntime fp32 on every core, its default batch of 8.
+
+Timed, whole process each, from a fresh database: ``motis index FOLDER --json`` (``MOTIS_NO_SERVICE=1``) and
+rclip's indexing (``init_rclip`` on the folder: what ``rclip QUERY`` does before it searches). The tools take
+turns (motis first in odd rounds, rclip first in even ones); CPU-seconds come from ``wait4`` (the process and
+the workers it reaped). Ratios are per round (rclip seconds / motis seconds), then the median. The load
+average is printed beside every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+RCLIP_VERSION = "3.3.0"
+RCLIP_RUNTIME = ["numpy", "onnxruntime", "pillow>=12,<13", "pi-heif>=1.1.1,<2", "tqdm", "regex", "ftfy"]
+RCLIP_MODEL_DIR = "ViT-B-32-256-datacomp_s34b_b86k"
+LAUNCHER = """
+import os, sys
+import rclip.utils.preprocess as pre
+pre.IMAGE_SIZE = 224  # the same 224-pixel ViT-B/32 as motis (rclip ships a 256-pixel one)
+from rclip import main
+rclip, model, db = main.init_rclip(sys.argv[1], 8)
+count = db._con.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+rclip.close(); model.close(); db.close()
+print(count)
+"""
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def emit(args: argparse.Namespace, record: dict) -> None:
+    record = {**record, "load1": load()}
+    print(json.dumps(record) if args.json else "  ".join(f"{k}={v}" for k, v in record.items()), flush=True)
+
+
+def ensure_rclip(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if python.exists() and subprocess.run([str(python), "-c", "import rclip.main, onnxruntime"]).returncode == 0:
+        return python
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--no-deps", f"rclip=={RCLIP_VERSION}"], check=True)
+    subprocess.run([*pip, *RCLIP_RUNTIME], check=True)
+    return python
+
+
+def export_rclip_model(datadir: Path) -> None:
+    """The random ViT-B/32 as rclip's visual.onnx / textual.onnx (input "input", dynamic batch)."""
+    target = datadir / RCLIP_MODEL_DIR
+    if (target / "visual.onnx").exists() and (target / "textual.onnx").exists():
+        return
+    import torch
+    from bench_pipeline import random_vit_b32
+
+    model = random_vit_b32()
+    target.mkdir(parents=True, exist_ok=True)
+
+    class Tower(torch.nn.Module):
+        def __init__(self, clip: torch.nn.Module, image: bool) -> None:
+            super().__init__()
+            self.clip, self.image = clip, image
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.clip.encode_image(x) if self.image else self.clip.encode_text(x)
+
+    examples = {"visual": torch.randn(2, 3, 224, 224), "textual": torch.randint(1, 49000, (2, 77))}
+    for name, module in (("visual", Tower(model, True)), ("textual", Tower(model, False))):
+        tmp = target / f"{name}.onnx.part"
+        with torch.no_grad():
+            torch.onnx.export(
+                module, (examples[name],), str(tmp), dynamo=False, input_names=["input"], output_names=["output"],
+                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, opset_version=17,
+            )  # fmt: skip
+        tmp.rename(target / f"{name}.onnx")
+    vocab = datadir / "tokenizer" / "bpe_simple_vocab_16e6.txt.gz"
+    vocab.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "resources" / "bpe_simple_vocab_16e6.txt.gz", vocab)
+
+
+def prepare_motis(home: Path, work: Path) -> None:
+    from bench_pipeline import make_checkpoint
+
+    from motis_desktop.core.services import Services
+
+    services = Services.open(home)
+    try:
+        if not services.installed_models():
+            services.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
+        services.encoder()  # the one-off conversion / mode choice, not part of any timed run
+    finally:
+        services.close()
+
+
+def run_with_rusage(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (the process and the children it reaped) and stdout of one run."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
+    out = proc.stdout.decode()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--n-12mp", type=int, default=100)
+    parser.add_argument("--n-1080p", type=int, default=100)
+    parser.add_argument("--rclip-venv", type=Path, default=CACHE / "rclip-venv")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from bench_pipeline import make_photos
+
+    work = CACHE / "bench-vs-rclip"
+    work.mkdir(parents=True, exist_ok=True)
+    rclip_python = ensure_rclip(args.rclip_venv)
+    photos = make_photos("camera", args.n_12mp, args.n_1080p)
+    folder = photos[0].parent
+    datadir = work / "rclip-data"
+    export_rclip_model(datadir)
+    home = work / "motis-home"
+    prepare_motis(home, work)
+    launcher = work / "rclip_index.py"
+    launcher.write_text(LAUNCHER)
+    emit(args, {"figure": "setup", "photos": len(photos), "folder": str(folder), "rclip": RCLIP_VERSION,
+                "cores": len(os.sched_getaffinity(0))})  # fmt: skip
+
+    env = {**os.environ, "MOTIS_NO_SERVICE": "1", "MOTIS_HOME": str(home), "RCLIP_DATADIR": str(datadir)}
+    motis = [str(Path(sys.executable).parent / "motis"), "index", str(folder), "--json"]
+    rclip = [str(rclip_python), str(launcher), str(folder)]
+    ratios, cpu_ratios = [], []
+    for round_no in range(1, args.rounds + 1):
+        order = ("motis", "rclip") if round_no % 2 else ("rclip", "motis")
+        got: dict[str, tuple[float, float]] = {}
+        for tool in order:
+            if tool == "motis":
+                for leftover in home.glob("library.sqlite3*"):
+                    leftover.unlink()
+                shutil.rmtree(home / "cache" / "indexes", ignore_errors=True)
+                wall, cpu, out = run_with_rusage(motis, env, REPO)
+                count = json.loads(out.strip().splitlines()[-1])["encoded"]
+            else:
+                for leftover in datadir.glob("db.sqlite3*"):
+                    leftover.unlink()
+                wall, cpu, out = run_with_rusage(rclip, env, folder)
+                count = int(out.strip().splitlines()[-1])
+            got[tool] = (wall, cpu)
+            emit(args, {"figure": "run", "round": round_no, "tool": tool, "photos": count, "seconds": round(wall, 2),
+                        "photos_per_s": round(count / wall, 2), "cpu_s_per_photo": round(cpu / count, 4)})  # fmt: skip
+        ratios.append(got["rclip"][0] / got["motis"][0])
+        cpu_ratios.append(got["rclip"][1] / got["motis"][1])
+        emit(args, {"figure": "ratio", "round": round_no, "motis_vs_rclip": round(ratios[-1], 2),
+                    "cpu_ratio": round(cpu_ratios[-1], 2)})  # fmt: skip
+    emit(args, {"figure": "summary", "rounds": len(ratios),
+                "median_motis_vs_rclip": round(statistics.median(ratios), 2),
+                "median_cpu_ratio": round(statistics.median(cpu_ratios), 2), "target": ">= 3"})  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

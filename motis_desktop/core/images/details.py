@@ -1,0 +1,144 @@
+"""What the details panel shows about one photo: when it was taken (and from which field), camera, lens,
+exposure, pixel size, file size, GPS position. EXIF is read with Pillow, without decoding pixels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+MAKE, MODEL, DATE_TIME = 0x010F, 0x0110, 0x0132
+DATE_TIME_ORIGINAL, DATE_TIME_DIGITIZED = 0x9003, 0x9004
+EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, LENS_MODEL = 0x829A, 0x829D, 0x8827, 0x920A, 0xA434
+DATE_FIELDS = (
+    (DATE_TIME_ORIGINAL, "DateTimeOriginal"),
+    (DATE_TIME_DIGITIZED, "DateTimeDigitized"),
+    (DATE_TIME, "DateTime"),
+)
+
+
+@dataclass(frozen=True)
+class PhotoDetails:
+    """One photo's facts; fields the file does not carry are None."""
+
+    path: str
+    file_bytes: int
+    taken_at: float  # unix time
+    date_source: str  # "DateTimeOriginal", "DateTimeDigitized", "DateTime" or "file time"
+    width: int | None = None
+    height: int | None = None
+    camera: str | None = None
+    lens: str | None = None
+    exposure: str | None = None  # e.g. "1/250 s · f/2.8 · ISO 100 · 35 mm"
+    gps: tuple[float, float] | None = None  # (latitude, longitude), degrees
+
+
+def read_details(path: str) -> PhotoDetails:
+    """The photo's details (OSError if the file cannot be read; unreadable EXIF just leaves fields empty)."""
+    st = os.stat(path)
+    width = height = None
+    exif: dict[int, object] = {}
+    sub: dict[int, object] = {}
+    gps: dict[int, object] = {}
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+            raw = image.getexif()
+            exif = dict(raw)
+            sub = dict(raw.get_ifd(EXIF_IFD))
+            gps = dict(raw.get_ifd(GPS_IFD))
+    except Exception as exc:  # Pillow raises many kinds on odd files: the panel shows what it can
+        log.debug("no EXIF from %s: %s", path, exc)
+    taken, source = st.st_mtime, "file time"
+    for tag, name in DATE_FIELDS:
+        value = sub.get(tag, exif.get(tag))
+        when = parse_exif_time(value) if isinstance(value, (str, bytes)) else None
+        if when is not None:
+            taken, source = when, name
+            break
+    return PhotoDetails(
+        path=path,
+        file_bytes=st.st_size,
+        taken_at=taken,
+        date_source=source,
+        width=width,
+        height=height,
+        camera=_camera(exif),
+        lens=_text(sub.get(LENS_MODEL)),
+        exposure=_exposure(sub),
+        gps=_gps(gps),
+    )
+
+
+def parse_exif_time(value: str | bytes) -> float | None:
+    """An EXIF "YYYY:MM:DD HH:MM:SS" (local time, no zone) as unix time; None for placeholders."""
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    try:
+        return time.mktime(dt.datetime.strptime(text.strip("\x00 "), "%Y:%m:%d %H:%M:%S").timetuple())
+    except (ValueError, OverflowError):
+        return None  # "0000:00:00 00:00:00" and other placeholders
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        value = value.strip("\x00 ").strip()
+        return value or None
+    return None
+
+
+def _camera(exif: dict[int, object]) -> str | None:
+    make, model = _text(exif.get(MAKE)), _text(exif.get(MODEL))
+    if make and model and model.lower().startswith(make.lower()):
+        return model  # "Canon Canon EOS R5" → "Canon EOS R5"
+    return " ".join(p for p in (make, model) if p) or None
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]  # IFDRational, int, float
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _exposure(sub: dict[int, object]) -> str | None:
+    parts = []
+    t = _number(sub.get(EXPOSURE_TIME))
+    if t:
+        parts.append(f"1/{round(1 / t)} s" if t < 1 else f"{t:g} s")
+    f = _number(sub.get(F_NUMBER))
+    if f:
+        parts.append(f"f/{f:g}")
+    iso = sub.get(ISO)
+    if isinstance(iso, tuple):
+        iso = iso[0] if iso else None
+    if isinstance(iso, int) and iso:
+        parts.append(f"ISO {iso}")
+    focal = _number(sub.get(FOCAL_LENGTH))
+    if focal:
+        parts.append(f"{focal:g} mm")
+    return " · ".join(parts) or None
+
+
+def _gps(gps: dict[int, object]) -> tuple[float, float] | None:
+    def degrees(value: object, ref: object, negative: str) -> float | None:
+        if not isinstance(value, tuple) or len(value) != 3:
+            return None
+        d, m, s = (_number(v) for v in value)
+        if d is None or m is None or s is None:
+            return None
+        sign = -1 if _text(ref) == negative else 1
+        return sign * (d + m / 60 + s / 3600)
+
+    lat = degrees(gps.get(2), gps.get(1), "S")
+    lon = degrees(gps.get(4), gps.get(3), "W")
+    return (lat, lon) if lat is not None and lon is not None else None

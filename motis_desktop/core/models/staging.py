@@ -1,0 +1,90 @@
+"""Hidden working folders in the models folder, and their cleanup after a process that died using them.
+
+Installing a model works in hidden folders beside the installed ones: ``.convert-NAME-pPID-XXXX``
+(converted towers, checkpoint copies), ``.import-NAME-pPID-XXXX`` (the staged install, renamed into place)
+and ``.old-NAME-PID`` (a replaced model, deleted once the new one is in place). Each name carries the pid of
+the process using it, so the next start can tell a folder of an interrupted import (its process is gone:
+removed) from one in use by an import running right now (kept). A ``.old-`` folder whose model is missing is
+the previous model of a replace that was cut between its two renames: it is put back, never deleted.
+Folders from versions that did not record a pid are removed once they are a day old.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+UNOWNED_MAX_AGE_S = 24 * 3600  # a working folder without a recorded pid is surely abandoned after a day
+_OWNED = re.compile(r"^\.(convert|import)-(?P<name>.*)-p(?P<pid>\d+)-[A-Za-z0-9_]+$")
+_OLD = re.compile(r"^\.old-(?P<name>.+)-(?P<pid>\d+)$")
+_UNOWNED = re.compile(r"^\.(convert|import)-.+")
+
+
+def make_staging(parent: Path, kind: str, name: str) -> Path:
+    """A new private working folder ``.KIND-NAME-pPID-XXXX`` in ``parent``."""
+    return Path(tempfile.mkdtemp(prefix=f".{kind}-{name}-p{os.getpid()}-", dir=parent))
+
+
+@contextmanager
+def staging_dir(parent: Path, kind: str, name: str) -> Iterator[Path]:
+    """A working folder (see :func:`make_staging`) removed when the block ends, however it ends."""
+    path = make_staging(parent, kind, name)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_stale(models_dir: Path) -> list[Path]:
+    """Remove the working folders whose process is gone (put back a cut replace's old model); returns what
+    was removed or restored. Never raises: a folder that cannot be removed is logged and left."""
+    try:
+        children = [c for c in models_dir.iterdir() if c.name.startswith((".convert-", ".import-", ".old-"))]
+    except OSError:
+        return []
+    done = []
+    for child in children:
+        try:
+            if child.is_symlink() or not child.is_dir():
+                continue
+            old = _OLD.match(child.name)
+            owned = old or _OWNED.match(child.name)
+            if owned:
+                if _alive(int(owned["pid"])):
+                    continue
+            elif not _UNOWNED.match(child.name) or time.time() - child.stat().st_mtime < UNOWNED_MAX_AGE_S:
+                continue
+            if old and not (models_dir / old["name"]).exists():
+                os.replace(child, models_dir / old["name"])  # the replace was cut between its renames
+                log.warning("restored model %s from %s left by an interrupted replace", old["name"], child.name)
+            else:
+                shutil.rmtree(child)
+                log.info("removed %s, left by an interrupted model import", child)
+            done.append(child)
+        except OSError as exc:
+            log.info("cannot clean %s: %s", child, exc.strerror or exc)
+    return done
+
+
+def _alive(pid: int) -> bool:
+    """True if process ``pid`` exists (or we cannot tell: never remove what may be in use)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would end the process on Windows; the pid-less rule still applies
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return True

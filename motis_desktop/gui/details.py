@@ -1,0 +1,89 @@
+"""The details panel (View ▸ Details, key I): the current photo's date taken and its source, camera and lens,
+exposure, pixel and file size, path, GPS position, and for a result its score and why it matched.
+
+The facts are read by ``Services.photo_details`` (EXIF through Pillow) on the backend thread."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
+
+from motis_desktop.core.services import PhotoDetails
+
+FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
+
+
+class DetailsPanel(QDockWidget):
+    """A dock at the window's right; ``show_details`` fills it.
+
+    Signals:
+        shown: Emitted with the path whose details are now on the panel.
+    """
+
+    shown = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Details", parent)
+        self.setObjectName("detailsPanel")
+        self.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.label = QLabel("Select a photo")
+        self.label.setObjectName("detailsText")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setMargin(10)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.label)
+        self.setWidget(scroll)
+        self.setMinimumWidth(260)
+        self.path: str | None = None
+
+    def show_details(self, details: PhotoDetails, score: float | None, query: str | None) -> None:
+        self.path = details.path
+        self.label.setText(details_html(details, score, query))
+        self.shown.emit(details.path)
+
+    def show_error(self, path: str, message: str) -> None:
+        self.path = path
+        self.label.setText(f"<b>{html.escape(os.path.basename(path))}</b><br>{html.escape(message)}")
+        self.shown.emit(path)
+
+
+def details_html(d: PhotoDetails, score: float | None, query: str | None) -> str:
+    """The panel's text: one fact a line, the empty ones left out."""
+    taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
+    source = "from the file's time (no date in the photo)" if d.date_source == "file time" else f"EXIF {d.date_source}"
+    rows: list[tuple[str, str | None]] = [
+        ("Taken", f"{taken}<br><small>{source}</small>"),
+        ("Camera", _e(d.camera)),
+        ("Lens", _e(d.lens)),
+        ("Exposure", _e(d.exposure)),
+        ("Size", f"{d.width} × {d.height} px" if d.width and d.height else None),
+        ("File", _file_size(d.file_bytes)),
+        ("Where", _e(os.path.dirname(d.path))),
+        ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),
+    ]
+    if score is not None and query:
+        filters = FILTER_TOKEN.findall(query)
+        why = f"similarity {score:.3f} to “{_e(query)}”"
+        if filters:
+            why += "<br><small>passed the filters " + ", ".join(_e(f) or "" for f in filters) + "</small>"
+        rows.append(("Matched", why))
+    body = "".join(
+        f"<tr><td style='color:palette(mid); padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows if v
+    )
+    return f"<b>{_e(os.path.basename(d.path))}</b><table style='margin-top:6px'>{body}</table>"
+
+
+def _e(text: str | None) -> str | None:
+    return html.escape(text) if text else None
+
+
+def _file_size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
