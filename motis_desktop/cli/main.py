@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
     idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
+    idx.add_argument(
+        "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
+    )
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     wat = sub.add_parser(
@@ -122,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument(
-        "--json", action="store_true", help="print a JSON list of {path, score, date, date_source} (date: local time)"
+        "--json",
+        action="store_true",
+        help="print a JSON list of {path, score, date, date_source, fused, matches} (date: local time; "
+        "matches: the words found in the photo's text with their boxes, or in its name)",
     )
     srch.add_argument(
         "--index",
@@ -144,6 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
     cidx.add_argument("strategy", nargs="?", choices=CHOICES)
+    ctext = csub.add_parser("text", parents=[common], help="read the words in photos while indexing (on by default)")
+    ctext.add_argument("state", nargs="?", choices=("on", "off"))
+
+    txt = sub.add_parser(
+        "text",
+        parents=[common],
+        help="print the text in photos (what indexing read; photos not read yet are read now)",
+    )
+    txt.add_argument("photos", nargs="+", metavar="PHOTO")
+    txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
     fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
     fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")
@@ -228,6 +244,7 @@ def _handlers() -> dict[str, Any]:
         "config": _config,
         "eval": _eval,
         "serve": _serve,
+        "text": _text,
     }
 
 
@@ -355,7 +372,7 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
     info = services.model_info(args.name)
     if not args.json:
         print(
-            f"measuring fp32 and int8 of each tower of {info.name} (under a minute for a ViT-B model)...",
+            f"measuring fp32 and int8 of each tower of {info.name} (a minute or more for a ViT-B model)...",
             file=sys.stderr,
         )
     choice = services.bench_model(info.name)
@@ -454,6 +471,8 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
             print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
         if m.license:
             print(f"{pad} licence: {m.license}")
+        if m.disk_note:
+            print(f"{pad} disk: {m.disk_note}")
         for f in m.files:
             size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
             r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
@@ -514,7 +533,13 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     cancel = threading.Event()
     try:
-        summary = services.index(args.model, progress=bar, cancel=cancel, batch_size=args.batch_size)
+        summary = services.index(
+            args.model,
+            progress=bar,
+            cancel=cancel,
+            batch_size=args.batch_size,
+            read_text=False if args.no_text else None,
+        )
     finally:
         bar.close()
     if not summary.cancelled:
@@ -528,6 +553,10 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     )
     for item in summary.skipped:
         print(f"  skipped {item.path}: {item.reason}")
+    if summary.text_read or summary.text_failed:
+        print(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
+    for item in summary.text_failed:
+        print(f"  text not read {item.path}: {item.reason}")
     return 0
 
 
@@ -597,7 +626,8 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         return 0
     for hit in result.hits:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
-        print(f"{hit.score:7.4f}  {date:10}  {hit.path}")
+        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
+        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
     if result.cutoff is not None and result.more:
         print(f"({len(result.hits)} stand out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
@@ -620,9 +650,29 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
 
 
 def _config(services: Services, args: argparse.Namespace) -> int:
+    if args.config_command == "text":
+        if args.state:
+            services.set_text_reading(args.state == "on")
+        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
+        return 0
     if args.strategy:
         services.set_index_strategy(args.strategy)
     print(f"index strategy: {services.index_strategy()}")
+    return 0
+
+
+def _text(services: Services, args: argparse.Namespace) -> int:
+    results = [services.photo_text(photo) for photo in args.photos]
+    if args.json:
+        _print_json([r.to_json() for r in results])
+        return 0
+    for result in results:
+        if len(results) > 1:
+            print(f"== {result.path}")
+        if result.lines:
+            print(result.text)
+        else:
+            print("(no text found)", file=sys.stderr)
     return 0
 
 
@@ -638,6 +688,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         "index_strategy": services.index_strategy(),
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,
+        "text": {"reading": services.text_reading(), **services.text_status()},
     }
     if args.json:
         _print_json(data)
@@ -646,6 +697,11 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
+    text = services.text_status()
+    print(
+        f"text:    {'read while indexing' if services.text_reading() else 'not read (motis config text on)'}; "
+        f"{text['read']} read, {text['with_text']} with text, {text['failed']} failed"
+    )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
         print(f"  {folder.path}  ({folder.file_count} files)")
