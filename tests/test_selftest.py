@@ -21,6 +21,7 @@ CHECKS = [
     "decoder worker processes",
     "indexing",
     "search",
+    "reading text in photos",
     "watching folders",
     "seed-format mobile TorchScript",
     "checkpoint import and export",
@@ -48,7 +49,7 @@ def test_cli_self_test_exits_0_and_leaves_the_users_home_alone(home: Path) -> No
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "self-test passed: 10 checks" in proc.stdout
+    assert "self-test passed: 11 checks" in proc.stdout
     assert list(home.iterdir()) == []
 
 

@@ -33,6 +33,7 @@ def handlers() -> dict[str, Any]:
         "folders": _folders,
         "config": _config,
         "eval": _eval,
+        "text": _text,
     }
 
 
@@ -123,7 +124,7 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
     info = services.model_info(args.name)
     if not args.json:
         print(
-            f"measuring fp32 and int8 of each tower of {info.name} (under a minute for a ViT-B model)...",
+            f"measuring fp32 and int8 of each tower of {info.name} (a minute or more for a ViT-B model)...",
             file=sys.stderr,
         )
     choice = services.bench_model(info.name)
@@ -222,6 +223,8 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
             print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
         if m.license:
             print(f"{pad} licence: {m.license}")
+        if m.disk_note:
+            print(f"{pad} disk: {m.disk_note}")
         for f in m.files:
             size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
             r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
@@ -282,7 +285,13 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     cancel = threading.Event()
     try:
-        summary = services.index(args.model, progress=bar, cancel=cancel, batch_size=args.batch_size)
+        summary = services.index(
+            args.model,
+            progress=bar,
+            cancel=cancel,
+            batch_size=args.batch_size,
+            read_text=False if args.no_text else None,
+        )
     finally:
         bar.close()
     if not summary.cancelled:
@@ -296,6 +305,10 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     )
     for item in summary.skipped:
         print(f"  skipped {item.path}: {item.reason}")
+    if summary.text_read or summary.text_failed:
+        print(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
+    for item in summary.text_failed:
+        print(f"  text not read {item.path}: {item.reason}")
     return 0
 
 
@@ -365,7 +378,8 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         return 0
     for hit in result.hits:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
-        print(f"{hit.score:7.4f}  {date:10}  {hit.path}")
+        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
+        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
     if result.cutoff is not None and result.more:
         print(f"({len(result.hits)} stand out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
@@ -388,9 +402,29 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
 
 
 def _config(services: Services, args: argparse.Namespace) -> int:
+    if args.config_command == "text":
+        if args.state:
+            services.set_text_reading(args.state == "on")
+        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
+        return 0
     if args.strategy:
         services.set_index_strategy(args.strategy)
     print(f"index strategy: {services.index_strategy()}")
+    return 0
+
+
+def _text(services: Services, args: argparse.Namespace) -> int:
+    results = [services.photo_text(photo) for photo in args.photos]
+    if args.json:
+        _print_json([r.to_json() for r in results])
+        return 0
+    for result in results:
+        if len(results) > 1:
+            print(f"== {result.path}")
+        if result.lines:
+            print(result.text)
+        else:
+            print("(no text found)", file=sys.stderr)
     return 0
 
 
@@ -406,6 +440,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         "index_strategy": services.index_strategy(),
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,
+        "text": {"reading": services.text_reading(), **services.text_status()},
     }
     if args.json:
         _print_json(data)
@@ -414,6 +449,11 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
     print(f"index:   {data['index_strategy']}")
     print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
+    text = services.text_status()
+    print(
+        f"text:    {'read while indexing' if services.text_reading() else 'not read (motis config text on)'}; "
+        f"{text['read']} read, {text['with_text']} with text, {text['failed']} failed"
+    )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
         print(f"  {folder.path}  ({folder.file_count} files)")

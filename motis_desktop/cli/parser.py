@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
     idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
+    idx.add_argument(
+        "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
+    )
     idx.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     wat = sub.add_parser(
@@ -102,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
     srch.add_argument("--model", help="model name (default: the active model)")
     srch.add_argument(
-        "--json", action="store_true", help="print a JSON list of {path, score, date, date_source} (date: local time)"
+        "--json",
+        action="store_true",
+        help="print a JSON list of {path, score, date, date_source, fused, matches} (date: local time; "
+        "matches: the words found in the photo's text with their boxes, or in its name)",
     )
     srch.add_argument(
         "--index",
@@ -124,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
     cidx.add_argument("strategy", nargs="?", choices=CHOICES)
+    ctext = csub.add_parser("text", parents=[common], help="read the words in photos while indexing (on by default)")
+    ctext.add_argument("state", nargs="?", choices=("on", "off"))
+
+    txt = sub.add_parser(
+        "text",
+        parents=[common],
+        help="print the text in photos (what indexing read; photos not read yet are read now)",
+    )
+    txt.add_argument("photos", nargs="+", metavar="PHOTO")
+    txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
     fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
     fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")

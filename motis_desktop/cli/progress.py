@@ -27,6 +27,8 @@ class ProgressBar:
         self._last = now
         if p.phase is ProgressPhase.SCAN:
             line = f"scanning folders {p.done}/{p.total}"
+        elif p.phase is ProgressPhase.TEXT:
+            line = f"reading text in photos {p.done}/{p.total} {p.rate:.1f} img/s ETA {format_duration(p.eta_s)}"
         else:
             width = 30
             filled = int(width * p.done / max(p.total, 1))

@@ -48,6 +48,7 @@ class ProgressPhase(Kind):
 
     SCAN = "scan"
     ENCODE = "encode"
+    TEXT = "text"  # reading the words in photos (OCR)
 
 
 class SortOrder(Kind):

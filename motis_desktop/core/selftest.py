@@ -8,7 +8,8 @@ code paths of a real session. In a temporary home it builds the hand-made colour
 model, writes a few photos in each format (JPEG, PNG, WebP, HEIC, AVIF), decodes
 them in a worker process, indexes them, and checks that searching for a colour
 finds the photos of that colour with every vector index strategy; it sees a new
-photo through the folder watcher; it converts a mobile-optimized (XNNPACK) seed
+photo through the folder watcher; it reads the words in a photo with text through the bundled OCR
+models in a worker process and finds the photo by them; it converts a mobile-optimized (XNNPACK) seed
 pair to plain TorchScript and searches with it; and it builds a tiny random CLIP
 from our own architecture code, imports it as a checkpoint, exports it as a
 TorchScript pair and checks that both give the same vectors.
@@ -101,6 +102,7 @@ def run_self_test(
             ("decoder worker processes", state.check_decode_workers),
             ("indexing", state.check_index),
             ("search", state.check_search),
+            ("reading text in photos", state.check_text),
             ("watching folders", state.check_watch),
             ("seed-format mobile TorchScript", state.check_seed_mobile),
             ("checkpoint import and export", state.check_checkpoint),
@@ -253,6 +255,29 @@ class _State:
                     f"{strategy} search for {colour!r} returned {found}, expected {per_colour} x {colour!r}",
                 )
         return f"every colour found with {', '.join(STRATEGIES)} indexes"
+
+    def check_text(self) -> str:
+        """The bundled OCR models read a photo with text in a worker process, and search finds it by its words."""
+        import cv2
+
+        from motis_desktop.core.ocr.engine import model_files
+
+        model_files()  # the ONNX files are bundled
+        pixels = np.full((200, 640, 3), 245, np.uint8)
+        cv2.putText(pixels, "PLATFORM 9", (30, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (20, 20, 20), 4, cv2.LINE_AA)
+        cv2.putText(pixels, "self test", (30, 170), cv2.FONT_HERSHEY_DUPLEX, 1.6, (150, 20, 20), 3, cv2.LINE_AA)
+        path = self.photos / "sign.png"
+        _write_photo(path, pixels)
+        summary = self.services.index(batch_size=4, read_text=True)
+        failed = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in summary.text_failed)
+        _expect(not summary.text_failed, f"reading text failed ({failed})")
+        text = self.services.photo_text(path, read_now=False).text
+        _expect("PLATFORM 9" in text.upper(), f"the text read was {text!r}, expected 'PLATFORM 9'")
+        hits = self.services.query('text:"platform 9"').hits
+        _expect([h.path for h in hits] == [str(path)], f'text:"platform 9" found {[h.path for h in hits]}')
+        path.unlink()
+        self.services.index(batch_size=4, read_text=False)  # the later checks see the colour photos only
+        return f"text of {summary.text_read} photos read in a worker process; 'PLATFORM 9' found by its words"
 
     def check_watch(self) -> str:
         import threading

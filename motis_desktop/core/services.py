@@ -35,12 +35,13 @@ from motis_desktop.core.models.installed import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
 from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
+from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
-from motis_desktop.core.search.service import QueryResult, SearchHit, format_date
+from motis_desktop.core.search.service import QueryResult, SearchHit, TextMatch, format_date
 
 if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
     from motis_desktop.core.models.engine import Encoder as Encoder  # re-exported for front ends
@@ -57,6 +58,8 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "PhotoDate",
     "PhotoDetails",
+    "PhotoText",
+    "TextMatch",
     "Query",
     "QueryResult",
     "format_date",
@@ -277,11 +280,29 @@ class Services:
         cancel: threading.Event | None = None,
         batch_size: int = 16,
         roots: Iterable[str] | None = None,
+        read_text: bool | None = None,
     ) -> IndexSummary:
-        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model."""
+        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model;
+        then read the text in the photos unless ``read_text`` (default: the setting) is off."""
         self._library.require_writable()
         self._library.decoders.start()  # the decoder workers' imports overlap the model's load
-        return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots)
+        return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots, read_text)
+
+    def text_reading(self) -> bool:
+        """Whether indexing reads the words in photos (setting ``read_text``; ``MOTIS_READ_TEXT`` overrides)."""
+        return self._library.text_reading()
+
+    def set_text_reading(self, on: bool) -> None:
+        """Turn reading the words in photos on or off (text already read stays searchable)."""
+        self._library.set_text_reading(on)
+
+    def photo_text(self, path: str | os.PathLike[str], read_now: bool = True) -> PhotoText:
+        """The text in a photo: what indexing stored (file unchanged since), else (``read_now``) read now."""
+        return self._library.photo_text(path, read_now)
+
+    def text_status(self) -> dict[str, int]:
+        """``read``, ``with_text`` and ``failed`` counts of the library's photos."""
+        return self._library.text_status()
 
     def folder_reports(self, model: str | None = None, failures: bool = False) -> list[FolderReport]:
         """Per library folder: photo count, still to index, failed, online (and the failures' paths/reasons)."""
@@ -344,15 +365,17 @@ class Services:
         image: str | None = None,
         cwd: str | None = None,
         strategy: str | None = None,
+        signals: tuple[str, ...] = ("meaning", "text", "name"),
     ) -> QueryResult:
         """Run a query in the query language (see ``core.search.query``): the one way to search.
 
         By default only the results that stand out (the relevance cut-off, at most ``limit``); with
         ``cutoff=False`` the top ``limit`` (every photo that passes the filters when ``limit`` is None).
         ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
-        configured vector index strategy for this call.
+        configured vector index strategy for this call. Plain words also match the text read in the photos
+        and their file/folder names, fused into one ranking (``search/fusion.py``; ``signals`` picks a subset).
         """
         info = self._models.info(model)
         return self._search.query(
-            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, score=score_of(info)
+            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)
         )

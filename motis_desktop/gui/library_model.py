@@ -8,7 +8,7 @@ from enum import Enum, IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from motis_desktop.core.services import format_date
+from motis_desktop.core.services import TextMatch, format_date
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -28,6 +28,7 @@ class Row:
     score: float | None = None
     date: str | None = None  # when the photo was taken, as shown in the tooltip
     taken_at: float | None = None  # the same as unix time (the gallery's date order)
+    matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
 
 
 class SortOrder(str, Enum):

@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
             lambda: self.thumb_size,
             lambda: self.gallery_cell,
         )
+        self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.details = DetailsPanel(self)  # View ▸ Details (I)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()

@@ -50,6 +50,8 @@ class ResultsController(QObject):
         self.stack, self.empty, self.grid_viewer = stack, empty, grid_viewer
         self._gallery_edge, self._gallery_cell = gallery_edge, gallery_cell
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
+        # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
+        self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
@@ -147,6 +149,23 @@ class ResultsController(QObject):
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
             self.status.emit(f"No application is set up to open {path}")
 
+    def copy_text(self, path: str) -> None:
+        """Put the words read in the photo on the clipboard (read now, in the background, if not read yet)."""
+        if self.submit is None:
+            return
+
+        def copied(text: object) -> None:
+            words = str(text)
+            QGuiApplication.clipboard().setText(words)
+            name = os.path.basename(path)
+            self.status.emit(f"Copied the text of {name}" if words else f"No text found in {name}")
+
+        self.submit(
+            lambda services: services.photo_text(path).text,
+            copied,
+            lambda message: self.status.emit(f"Copy text: {message}"),
+        )
+
     def context_menu(self, pos: QPoint, can_find_similar: bool) -> None:
         index = self.view.indexAt(pos)
         if not index.isValid():
@@ -158,6 +177,7 @@ class ResultsController(QObject):
         menu.addAction("Open in default app", lambda: self.open_index(index))
         menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
+        menu.addAction("Copy text", lambda: self.copy_text(path))
         similar = menu.addAction("Find similar", lambda: self.find_similar(path))
         similar.setEnabled(can_find_similar)
         menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -296,7 +296,9 @@ class Searched:
 
 def result_row(hit: SearchHit) -> Row:
     """A grid row for a search hit, with its score and date."""
-    return Row(hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source))
+    return Row(
+        hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source), hit.taken_at, hit.matches
+    )
 
 
 def result_summary(searched: Searched) -> str:

@@ -67,7 +67,8 @@ class StatusBar(QStatusBar):
         self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
         self.progress.setFormat(f"{p.done}/{p.total}")
-        self.progress_label.setText(f"Indexing · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
+        what = "Reading text in photos" if p.phase is ProgressPhase.TEXT else "Indexing"
+        self.progress_label.setText(f"{what} · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
 
     def indexing_stopped(self) -> None:
         for widget in (self.progress, self.progress_label, self.cancel_button):

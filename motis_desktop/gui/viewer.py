@@ -24,6 +24,7 @@ from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.tasks import Lane, TaskRunner
+from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
 CACHE_ITEMS = 5
@@ -158,6 +159,8 @@ class PhotoViewer(QWidget):
             parts.append("loading…")
         if current.score is not None:
             parts.append(f"score {current.score:.3f}")
+        if current.matches:
+            parts.append(matched_words(current.matches))
         parts.append(f"{self.row + 1}/{len(self._rows)}")
         return "  ·  ".join(parts)
 
@@ -175,6 +178,9 @@ class PhotoViewer(QWidget):
             target.moveCenter(area.center())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawPixmap(target, self._pixmap)
+            current = self.current
+            if current is not None and current.matches:
+                paint_text_matches(painter, target, current.matches)
         painter.setPen(QColor(225, 225, 225))
         info = QRect(8, self.height() - INFO_HEIGHT, self.width() - 16, INFO_HEIGHT)
         painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.info_text())

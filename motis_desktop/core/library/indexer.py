@@ -81,7 +81,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of indexing progress."""
+    """A snapshot of indexing progress (``phase``: scan, encode, or text: reading the words in photos)."""
 
     phase: ProgressPhase
     done: int
@@ -110,6 +110,8 @@ class IndexSummary:
     skipped: list[Skipped] = field(default_factory=list)
     cancelled: bool = False
     elapsed_s: float = 0.0
+    text_read: int = 0  # photos whose text the text stage read (core/ocr/stage.py)
+    text_failed: list[Skipped] = field(default_factory=list)  # photos whose text could not be read
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -121,6 +123,8 @@ class IndexSummary:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
+            "text_read": self.text_read,
+            "text_failed": [{"path": s.path, "reason": s.reason} for s in self.text_failed],
         }
 
 
@@ -219,8 +223,10 @@ class Indexer:
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         engine_threads: int | None = None,
         pool: DecodePool | None = None,
+        read_text: bool = False,
     ) -> None:
         self.store = store
+        self.read_text = read_text  # run the text stage (core/ocr/stage.py) after the embeddings
         self.encoder = encoder
         self.batch_size = max(1, batch_size)
         plan = plan_threads()
@@ -260,8 +266,45 @@ class Indexer:
             self._backfill_dates(folder_ids, cancel)
             todo = self.store.pending(self.encoder.model_id, folder_ids)
             self._encode(todo, set(recovery.suspects), summary, cancel, progress)
+            if not summary.cancelled:
+                self._read_text(folder_ids, summary, cancel, progress)
         summary.elapsed_s = time.monotonic() - started
         return summary
+
+    def _read_text(
+        self, folder_ids: list[int], summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None
+    ) -> None:
+        """Phase 3, its own module: file names into the name index, then (``read_text``) the words in the
+        photos (photos are searchable by meaning before it)."""
+        from motis_desktop.core.ocr.stage import TextProgress, run_text_stage
+        from motis_desktop.core.ocr.text_store import TextStore
+
+        TextStore(self.store).sync_names()
+        if not self.read_text:
+            return
+
+        def report(p: TextProgress) -> None:
+            if progress:
+                rate = p.done / max(p.elapsed_s, 1e-6)
+                eta = (p.total - p.done) / rate if rate > 0 else None
+                progress(
+                    Progress(
+                        ProgressPhase.TEXT,
+                        p.done,
+                        p.total,
+                        summary.encoded,
+                        len(summary.skipped),
+                        p.elapsed_s,
+                        rate,
+                        eta,
+                        p.current,
+                    )
+                )
+
+        text = run_text_stage(self.store, folder_ids, cancel, report, isolate=self.isolate)
+        summary.text_read = text.read
+        summary.text_failed = [Skipped(path, reason) for path, reason in text.failed]
+        summary.cancelled = summary.cancelled or text.cancelled
 
     # -- phase 1: scan and diff ---------------------------------------------
 

@@ -32,6 +32,7 @@ from motis_desktop.core.library.store import (
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # torch-free at import time
 log = logging.getLogger(__name__)
 
 FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
+READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
+READ_TEXT_ENV = "MOTIS_READ_TEXT"
 
 
 @dataclass(frozen=True)
@@ -236,12 +239,39 @@ class LibraryService:
         cancel: threading.Event | None = None,
         batch_size: int = 16,
         roots: Iterable[str] | None = None,
+        read_text: bool | None = None,
     ) -> IndexSummary:
         """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
-        kept worker pool."""
+        kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
         pool = self.decoders.get()
-        return Indexer(self.database(), encoder, batch_size=batch_size, pool=pool).run(progress, cancel, roots)
+        text = self.text_reading() if read_text is None else read_text
+        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=pool, read_text=text)
+        return indexer.run(progress, cancel, roots)
+
+    # -- text in photos (core/ocr) -------------------------------------------------------
+
+    def text_reading(self) -> bool:
+        """Whether indexing reads the words in photos: the ``read_text`` setting (on by default); the
+        ``MOTIS_READ_TEXT`` environment variable (0/1) overrides it (the test suite turns it off)."""
+        forced = os.environ.get(READ_TEXT_ENV, "").strip().lower()
+        if forced in ("0", "off", "false", "no", "1", "on", "true", "yes"):
+            return forced in ("1", "on", "true", "yes")
+        return self._config.get(READ_TEXT_KEY, True) is not False
+
+    def set_text_reading(self, on: bool) -> None:
+        """Turn reading the words in photos on or off (text already read stays searchable)."""
+        self._config.set(READ_TEXT_KEY, bool(on))
+        log.info("reading text in photos: %s", "on" if on else "off")
+
+    def photo_text(self, path: str | os.PathLike[str], read_now: bool = True) -> PhotoText:
+        """What indexing stored for a library photo whose file is unchanged since, else (``read_now``) read
+        now in this process. MotisError (one line) for a file that cannot be read."""
+        return photo_text(self.database(), os.path.abspath(os.fspath(path)), read_now)
+
+    def text_status(self) -> dict[str, int]:
+        """``read``, ``with_text`` and ``failed`` counts of the library's photos."""
+        return TextStore(self.database()).counts()
 
     def watch(
         self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float

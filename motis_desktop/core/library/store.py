@@ -25,14 +25,15 @@ import numpy as np
 
 from motis_desktop.core.errors import LibraryError, LibraryWriteError, WriteProblem
 from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.library.text_schema import TEXT_SCHEMA
 from motis_desktop.core.paths import PRIVATE_FILE_MODE
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _DATE_SOURCES = frozenset(s.value for s in DateSource)
 
-_MIGRATIONS: dict[int, str] = {
+_MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     1: """
     CREATE TABLE folders (
         id INTEGER PRIMARY KEY,
@@ -74,6 +75,8 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE files ADD COLUMN taken_source TEXT;
     CREATE INDEX files_taken ON files(taken_at);
     """,
+    # v4: text read in photos (core/ocr) and full-text indexes of it and of file/folder names.
+    4: TEXT_SCHEMA,
 }
 
 
@@ -328,7 +331,8 @@ class LibraryStore:
             except sqlite3.Error as exc:
                 raise self._write_error(exc) from None
             try:
-                for statement in _split_sql(_MIGRATIONS[target]):
+                script = _MIGRATIONS[target]
+                for statement in script if isinstance(script, tuple) else _split_sql(script):
                     self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {target}")
                 self._conn.execute("COMMIT")
@@ -400,6 +404,10 @@ class LibraryStore:
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def select(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only statement (for the core's other library modules, e.g. ``text_store``)."""
+        return self._query(sql, params)
 
     def version(self) -> int:
         """A counter that grows by one with every committed write transaction."""

@@ -401,7 +401,14 @@ class ModelStore:
         by an older version is converted first (once; this imports torch)."""
         info = self.get(name)
         if not info.converted:
-            info = self.upgrade(name)
+            try:
+                info = self.upgrade(name)
+            except ModelError as exc:  # the old install stays as it was: say what to do instead
+                raise ModelError(
+                    f"model {name!r} was installed by an older version and cannot be converted to ONNX here "
+                    f"({exc}); import it again with 'motis models import ... --name {name} --replace' "
+                    f"(or download it again)"
+                ) from None
         folder = self.models_dir / name
         files = {key: folder / file for key, file in info.files.items()}
         spec = info.spec

@@ -11,6 +11,11 @@ A query is parsed into weighted *terms* (text, or an image) and *filters*::
                                 existing folder path works too)
     after:2021-06 before:2022   taken on/after June 2021 and before 2022 (YYYY, YYYY-MM, YYYY-MM-DD)
     sort:date | sort:score      newest first, or best match first (the default)
+    text:"wifi password"        only photos whose text (read by OCR) contains these words, in this order
+    name:invoice                only photos whose file name contains "invoice"
+
+Plain words are also matched against the text in the photos and their file and folder names; the
+ranking that fuses the three is explained in ``search/fusion.py``.
 
 Words next to each other form one text term; ``+`` and ``-`` (alone or glued to
 the next word, as in ``-people``) start a new term. The query vector is the
@@ -38,13 +43,16 @@ query syntax:
                         folder path: only photos under that path
   after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; date taken from
   before:2022           EXIF, else the file's modification time); before: is exclusive
-  sort:date             newest first (default sort:score, best match first)"""
+  sort:date             newest first (default sort:score, best match first)
+  text:"platform 9"     only photos showing this text (case and accents ignored)
+  name:receipt          only photos whose file name contains this
+  plain words also match the text in photos and file/folder names (ranked together)"""
 
 SORTS = tuple(s.value for s in SortOrder)
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 )
-_OPERATORS = ("folder", "after", "before", "sort")
+_OPERATORS = ("folder", "after", "before", "sort", "text", "name")
 _WEIGHT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)):(.*)$", re.DOTALL)
 _OPERATOR = re.compile(r"^([A-Za-z][\w-]*):(.*)$", re.DOTALL)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -79,10 +87,24 @@ class Query:
     before: float | None = None  # unix time, exclusive
     sort: SortOrder = SortOrder.SCORE
     source: str = field(default="", compare=False)
+    text_phrases: tuple[str, ...] = ()  # text:"…": the photo's OCR text must contain each (folded)
+    name_parts: tuple[str, ...] = ()  # name:…: the file name must contain each (folded)
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.folder_names or self.path_prefixes or self.after is not None or self.before is not None)
+        return bool(
+            self.folder_names
+            or self.path_prefixes
+            or self.after is not None
+            or self.before is not None
+            or self.text_phrases
+            or self.name_parts
+        )
+
+    @property
+    def words(self) -> str:
+        """The text of the positive text terms (what is matched against photo text and names)."""
+        return " ".join(t.text for t in self.terms if t.text is not None and t.weight > 0)
 
     def with_terms(self, *terms: Term) -> Query:
         """This query with extra terms (e.g. a photo dropped on the search box)."""
@@ -105,6 +127,8 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
     after: float | None = None
     before: float | None = None
     sort = SortOrder.SCORE
+    phrases: list[str] = []
+    names: list[str] = []
 
     def flush() -> None:
         nonlocal words, weight
@@ -145,6 +169,14 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
                 after = _parse_date(value, key)
             elif key == "before":
                 before = _parse_date(value, key)
+            elif key in ("text", "name"):
+                if not value.strip():
+                    raise QueryError(
+                        f'{key}: needs words, e.g. {key}:"platform 9"'
+                        if key == "text"
+                        else "name: needs part of a file name, e.g. name:receipt"
+                    )
+                (phrases if key == "text" else names).append(value.strip())
             elif key == "sort":
                 if value.lower() not in SORTS:
                     raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
@@ -171,18 +203,25 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
     flush()
     if after is not None and before is not None and after >= before:
         raise QueryError("after: must be earlier than before:")
-    return Query(tuple(terms), tuple(folders), tuple(prefixes), after, before, sort, text.strip())
+    return Query(
+        tuple(terms), tuple(folders), tuple(prefixes), after, before, sort, text.strip(), tuple(phrases), tuple(names)
+    )
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:
-    """Whitespace-separated tokens; double quotes group one (the flag says it was quoted)."""
+    """Whitespace-separated tokens; double quotes group one (the flag says it was quoted); an operator's
+    quoted value (``text:"two words"``) stays one unquoted operator token."""
     out: list[tuple[str, bool]] = []
-    for m in re.finditer(r'"([^"]*)"?|(\S+)', text):
+    for m in re.finditer(r'([A-Za-z][\w-]*:)"([^"]*)"?|"([^"]*)"?|(\S+)', text):
         if m.group(1) is not None:
-            if m.group(1).strip():
-                out.append((m.group(1), True))
+            out.append((m.group(1) + m.group(2), False))
+            continue
+        m_quoted, m_plain = m.group(3), m.group(4)
+        if m_quoted is not None:
+            if m_quoted.strip():
+                out.append((m_quoted, True))
         else:
-            out.append((m.group(2), False))
+            out.append((m_plain, False))
     return out
 
 

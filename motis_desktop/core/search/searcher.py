@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppConfig
+from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
 from motis_desktop.core.search.plan import filtered_ids, parse, plan_query
 from motis_desktop.core.search.query import Query
@@ -82,26 +83,44 @@ class Searcher:
         image: str | None = None,
         cwd: str | None = None,
         strategy: str | None = None,
+        signals: tuple[str, ...] = ("meaning", "text", "name"),
         score: dict[str, Any] | None = None,
     ) -> QueryResult:
-        """Run a query in the query language under ``encoder``'s model (see ``Services.query``); ``score`` (the
+        """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
+        text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``score`` (the
         model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``). A query of
         filters only lists the photos that pass them, newest first."""
         service = self._service()
+        store = self._database()
         parsed = parse(query, cwd, image)
-        if not parsed.terms and parsed.has_filters:
-            return self._filtered(encoder.model_id, parsed, limit)
-        plan = plan_query(encoder, self._database(), parsed, self._text_cache)
         if score is not None:
-            service.set_model_score(plan.model_id, score)
-        return service.run_query(
-            plan.model_id,
-            plan.vector,
+            service.set_model_score(encoder.model_id, score)
+        if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
+            if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
+                return self._filtered(encoder.model_id, parsed, limit)
+            plan_query(encoder, store, parsed, self._text_cache)  # raises: nothing to search for
+        allowed = None
+        if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
+            allowed = store.filter_ids(
+                encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
+            )
+        log.info(
+            "query %r: %d terms, filters=%s, cutoff=%s",
+            parsed.describe(),
+            len(parsed.terms),
+            parsed.has_filters,
+            cutoff,
+        )
+        return fused_query(
+            service,
+            store,
+            encoder,
+            parsed,
             limit,
             cutoff,
-            plan.allowed,
-            plan.exclude,
-            plan.sort,
+            allowed,
+            self._text_cache,
+            signals,
             check_strategy(strategy) if strategy else None,
         )
 

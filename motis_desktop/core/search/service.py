@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +35,46 @@ BRUTE_FORCE_MAX = 20_000  # filtered queries over at most this many photos score
 
 
 @dataclass(frozen=True)
+class TextMatch:
+    """Why a hit matched words: a line of text read in the photo (``kind`` "text", with its box and the boxes of
+    the matched words, photo pixels, corners clockwise from top-left) or its file name (``kind`` "name")."""
+
+    kind: str
+    text: str
+    box: list[list[float]] | None = None
+    words: tuple[tuple[str, list[list[float]]], ...] = ()
+    confidence: float | None = None
+    image_size: tuple[int, int] = (0, 0)  # (width, height) of the photo as shown: the boxes' pixels
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "text": self.text}
+        if self.box is not None:
+            out["box"] = self.box
+            out["words"] = [{"text": w, "box": b} for w, b in self.words]
+            out["confidence"] = self.confidence
+            out["image_size"] = list(self.image_size)
+        return out
+
+
+@dataclass(frozen=True)
 class SearchHit:
     file_id: int
     path: str
     score: float
     taken_at: float | None = None  # when the photo was taken (unix time), if looked up
     date_source: DateSource | None = None
+    fused: float | None = None  # the fused rank score (search/fusion.py), when text and names took part
+    matches: tuple[TextMatch, ...] = ()  # the words that matched in the photo's text or name
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"path": self.path, "score": round(self.score, 6)}
         if self.taken_at is not None:
             out["date"] = format_date(self.taken_at)
             out["date_source"] = self.date_source
+        if self.fused is not None:
+            out["fused"] = self.fused
+        if self.matches:
+            out["matches"] = [m.to_json() for m in self.matches]
         return out
 
 
@@ -322,8 +350,12 @@ class SearchService:
     def _with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
         dates = self.store.dates(h.file_id for h in hits)
         return [
-            SearchHit(h.file_id, h.path, h.score, dates[h.file_id].taken_at, dates[h.file_id].source)
+            replace(h, taken_at=dates[h.file_id].taken_at, date_source=dates[h.file_id].source)
             if h.file_id in dates
             else h
             for h in hits
         ]
+
+    def with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with their dates taken looked up."""
+        return self._with_dates(hits)

@@ -1,0 +1,295 @@
+"""Read the words in a photo: PP-OCRv4 detection and recognition run by onnxruntime.
+
+The two ONNX models come from ``rapidocr-onnxruntime`` (Apache-2.0; PaddleOCR's PP-OCRv4, Chinese and English,
+Latin script) and live in ``resources/ocr/``. We run them with our own code instead of installing that
+package, because it declares ``opencv-python`` (which clashes with PySide6's Qt); everything here needs only
+``onnxruntime``, NumPy and ``opencv-python-headless``.
+
+1. **Detect** (DB, differentiable binarisation): first a quick look at ``PRESCREEN_SIDE`` — no pixel that
+   might be text means no text, and nothing else runs (the fast path for photos without text); then the
+   photo scaled so its long side is at most ``DET_MAX_SIDE`` → a text-probability map → regions above
+   ``DET_THRESH`` → their rotated rectangles, kept when the mean probability inside is ≥ ``BOX_THRESH``,
+   grown by the DB "unclip" distance. No region means no text: recognition is skipped.
+2. **Crop**: each rectangle is cut out of the full-resolution photo with a perspective warp, so lines
+   rotated by ±30° or seen at an angle are straightened; tall narrow crops are turned 90°.
+3. **Recognise** (CRNN/SVTR + CTC): crops scaled to 48 px high, batched by width, the per-step argmax with
+   repeats and blanks removed is the text; the mean of the kept steps' probabilities is the confidence.
+   The characters' column positions give each word its own box inside the line's box.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from motis_desktop.core.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+DET_MODEL = "ocr/ch_PP-OCRv4_det_infer.onnx"
+REC_MODEL = "ocr/ch_PP-OCRv4_rec_infer.onnx"
+ENGINE_ID = "ppocrv4-onnx-1"  # stored with each photo's text: a new engine id re-reads the library
+
+DET_MAX_SIDE = 960  # PaddleOCR's default detector size for photos
+# The fast path: the detector first looks at the photo at this long side (about a quarter of the work); where
+# no pixel reaches PRESCREEN_THRESH (well below DET_THRESH, so small or blurred text still counts) the photo
+# has no text and nothing else runs.
+PRESCREEN_SIDE = 512
+PRESCREEN_THRESH = 0.15
+DET_THRESH = 0.3
+BOX_THRESH = 0.5
+UNCLIP_RATIO = 1.6
+MIN_BOX_SIDE = 3
+MAX_BOXES = 300
+REC_HEIGHT = 48
+REC_MIN_WIDTH = 320
+REC_BATCH = 6
+MIN_CONFIDENCE = 0.5  # lines read with less are dropped (mostly texture mistaken for letters)
+
+
+Quad = list[tuple[float, float]]  # four corners: top-left, top-right, bottom-right, bottom-left
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: Quad
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text read in a photo: its text, the recogniser's confidence and its box (photo pixels)."""
+
+    text: str
+    confidence: float
+    box: Quad
+    words: tuple[Word, ...] = ()
+
+
+@dataclass
+class OcrResult:
+    lines: list[TextLine] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+    regions: int = 0  # regions the detector found (0: recognition skipped)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def model_files() -> list[Path]:
+    """The ONNX files the engine loads (FileNotFoundError when they are missing)."""
+    return [resource_path(DET_MODEL), resource_path(REC_MODEL)]
+
+
+class OcrEngine:
+    """Detector and recogniser sessions; ``read(rgb)`` is thread-safe (onnxruntime sessions are)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        det_path, rec_path = model_files()
+        providers = ["CPUExecutionProvider"]
+        self._det = ort.InferenceSession(str(det_path), options, providers=providers)
+        self._rec = ort.InferenceSession(str(rec_path), options, providers=providers)
+        self._det_input = self._det.get_inputs()[0].name
+        self._rec_input = self._rec.get_inputs()[0].name
+        chars = self._rec.get_modelmeta().custom_metadata_map.get("character", "")
+        # CTC: index 0 is the blank, then the dictionary, then the space the model was trained with.
+        self._chars = ["", *chars.splitlines(), " "]
+        self._lock = threading.Lock()
+
+    # -- the whole pipeline -------------------------------------------------------
+
+    def read(self, rgb: np.ndarray) -> OcrResult:
+        """The text lines in an RGB ``uint8 H×W×3`` photo, top to bottom, left to right."""
+        height, width = rgb.shape[:2]
+        result = OcrResult(width=width, height=height)
+        if min(height, width) < 8:
+            return result
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # PaddleOCR's models were trained on OpenCV's BGR
+        if (
+            max(height, width) > PRESCREEN_SIDE * 1.25
+            and self._probability(bgr, PRESCREEN_SIDE).max() < PRESCREEN_THRESH
+        ):
+            return result
+        boxes = self.detect(bgr)
+        result.regions = len(boxes)
+        if not boxes:
+            return result
+        crops = [_crop(bgr, box) for box in boxes]
+        for box, crop, (text, conf, cols) in zip(boxes, crops, self.recognize([c for c, _ in crops])):
+            text = text.strip()
+            if not text or conf < MIN_CONFIDENCE:
+                continue
+            quad = [(float(x), float(y)) for x, y in box]
+            words = () if crop[1] else _word_boxes(text, cols, quad)
+            result.lines.append(TextLine(text, float(conf), quad, words))
+        return result
+
+    # -- detection --------------------------------------------------------------------
+
+    def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
+        """Text regions as ``4×2`` float arrays of corners (clockwise from top-left) in photo pixels."""
+        height, width = bgr.shape[:2]
+        prob = self._probability(bgr, DET_MAX_SIDE)
+        rh, rw = prob.shape
+        mask = cv2.dilate((prob > DET_THRESH).astype(np.uint8), np.ones((2, 2), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        sx, sy = width / rw, height / rh
+        boxes: list[np.ndarray] = []
+        for contour in contours[:MAX_BOXES]:
+            rect = cv2.minAreaRect(contour)
+            if min(rect[1]) < MIN_BOX_SIDE:
+                continue
+            if _box_score(prob, cv2.boxPoints(rect)) < BOX_THRESH:
+                continue
+            (cx, cy), (w, h), angle = rect
+            distance = w * h * UNCLIP_RATIO / (2 * (w + h))  # DB's unclip of a rectangle: grow each side
+            grown = ((cx, cy), (w + 2 * distance, h + 2 * distance), angle)
+            if min(grown[1]) < MIN_BOX_SIDE + 2:
+                continue
+            points = _order_corners(cv2.boxPoints(grown))
+            points[:, 0] = np.clip(points[:, 0] * sx, 0, width - 1)
+            points[:, 1] = np.clip(points[:, 1] * sy, 0, height - 1)
+            boxes.append(points)
+        boxes.sort(key=lambda b: (round(float(b[:, 1].min()) / 10), float(b[:, 0].min())))
+        return boxes
+
+    def _probability(self, bgr: np.ndarray, max_side: int) -> np.ndarray:
+        """The detector's text-probability map of the photo scaled to ``max_side`` (sides multiples of 32)."""
+        height, width = bgr.shape[:2]
+        scale = min(1.0, max_side / max(height, width))
+        rh = max(32, int(round(height * scale / 32)) * 32)
+        rw = max(32, int(round(width * scale / 32)) * 32)
+        resized = cv2.resize(bgr, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+        return np.asarray(self._det.run(None, {self._det_input: blob.transpose(2, 0, 1)[None]})[0][0, 0])
+
+    # -- recognition ------------------------------------------------------------------
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float, list[tuple[str, float]]]]:
+        """(text, confidence, [(char, column fraction of the crop)]) per BGR crop."""
+        out: list[tuple[str, float, list[tuple[str, float]]]] = [("", 0.0, [])] * len(crops)
+        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
+        for start in range(0, len(order), REC_BATCH):
+            chunk = order[start : start + REC_BATCH]
+            ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in chunk]
+            target_w = max(REC_MIN_WIDTH, int(math.ceil(REC_HEIGHT * max(ratios))))
+            target_w = min(target_w, 3200)
+            batch = np.zeros((len(chunk), 3, REC_HEIGHT, target_w), dtype=np.float32)
+            widths = []
+            for j, i in enumerate(chunk):
+                w = min(target_w, max(1, int(math.ceil(REC_HEIGHT * ratios[j]))))
+                resized = cv2.resize(crops[i], (w, REC_HEIGHT)).astype(np.float32)
+                batch[j, :, :, :w] = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
+                widths.append(w)
+            probs = self._rec.run(None, {self._rec_input: batch})[0]
+            for j, i in enumerate(chunk):
+                out[i] = self._ctc(probs[j], target_w, widths[j])
+        return out
+
+    def _ctc(self, probs: np.ndarray, padded_w: int, used_w: int) -> tuple[str, float, list[tuple[str, float]]]:
+        steps = probs.shape[0]
+        best = probs.argmax(axis=1)
+        conf = probs.max(axis=1)
+        chars: list[tuple[str, float]] = []
+        confs: list[float] = []
+        previous = -1
+        for t, k in enumerate(best):
+            k = int(k)
+            if k != previous and k != 0 and k < len(self._chars):
+                column = (t + 0.5) * padded_w / steps / max(1, used_w)
+                chars.append((self._chars[k], min(1.0, column)))
+                confs.append(float(conf[t]))
+            previous = k
+        text = "".join(c for c, _ in chars)
+        return text, float(np.mean(confs)) if confs else 0.0, chars
+
+
+def _box_score(prob: np.ndarray, points: np.ndarray) -> float:
+    """Mean probability inside the polygon (DB's "fast" score)."""
+    h, w = prob.shape
+    xs, ys = points[:, 0], points[:, 1]
+    x0, x1 = int(np.clip(np.floor(xs.min()), 0, w - 1)), int(np.clip(np.ceil(xs.max()), 0, w - 1))
+    y0, y1 = int(np.clip(np.floor(ys.min()), 0, h - 1)), int(np.clip(np.ceil(ys.max()), 0, h - 1))
+    mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+    shifted = (points - np.array([x0, y0], dtype=np.float32)).astype(np.int32)
+    cv2.fillPoly(mask, [shifted], 1)
+    return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
+
+
+def _order_corners(points: np.ndarray) -> np.ndarray:
+    """Corners as top-left, top-right, bottom-right, bottom-left."""
+    pts = points[np.argsort(points[:, 0])]
+    left, right = pts[:2], pts[2:]
+    tl, bl = left[np.argsort(left[:, 1])]
+    tr, br = right[np.argsort(right[:, 1])]
+    return np.array([tl, tr, br, bl], dtype=np.float32)
+
+
+def _crop(bgr: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The region straightened by a perspective warp; True when it was turned 90° (vertical text)."""
+    tl, tr, br, bl = box
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    width, height = max(width, 1), max(height, 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(box.astype(np.float32), target)
+    crop = cv2.warpPerspective(bgr, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    if height / width >= 1.5:
+        return np.rot90(crop), True
+    return crop, False
+
+
+def _word_boxes(text: str, columns: list[tuple[str, float]], quad: Quad) -> tuple[Word, ...]:
+    """Split a line into words and give each the part of the line's box its characters span."""
+    words: list[Word] = []
+    current: list[tuple[str, float]] = []
+    pitch = 1.0 / max(1, len(columns))
+    for ch, col in [*columns, (" ", 1.0)]:
+        if ch.isspace():
+            if current:
+                word = "".join(c for c, _ in current).strip()
+                lo = max(0.0, current[0][1] - pitch * 0.6)
+                hi = min(1.0, current[-1][1] + pitch * 0.6)
+                if word:
+                    words.append(Word(word, _sub_quad(quad, lo, hi)))
+            current = []
+        else:
+            current.append((ch, col))
+    return tuple(words)
+
+
+def _sub_quad(quad: Quad, lo: float, hi: float) -> Quad:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+
+    def lerp(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:
+        return (round(a[0] + (b[0] - a[0]) * t, 1), round(a[1] + (b[1] - a[1]) * t, 1))
+
+    top_l, top_r = lerp((x0, y0), (x1, y1), lo), lerp((x0, y0), (x1, y1), hi)
+    bot_r, bot_l = lerp((x3, y3), (x2, y2), hi), lerp((x3, y3), (x2, y2), lo)
+    return [top_l, top_r, bot_r, bot_l]
+
+
+def engine_threads(value: Any = None) -> int:
+    """onnxruntime threads for one reader: all cores this process may use (the stage runs alone)."""
+    import os
+
+    if isinstance(value, int) and value > 0:
+        return value
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)

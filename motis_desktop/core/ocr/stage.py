@@ -1,0 +1,124 @@
+"""The text stage of indexing: after every photo has its embedding (searchable by meaning first), read the
+words in the photos whose text is not known yet.
+
+- Which photos: those that decoded fine and whose text was never read, or was read from an older version of
+  the file (size or mtime changed) or by another engine (``TextStore.pending``).
+- Fast path: the detector decides; a photo where it finds no text region skips recognition.
+- Isolation: the reader runs in a worker process (``worker.ProcessTextReader``); a photo that crashes it,
+  hangs it past the timeout or is a decompression bomb is stored with its reason (not read again until the
+  file changes), reported and skipped; the stage goes on with a fresh worker.
+- Progress: ``Progress(phase="text")`` after each batch; cancel between photos; every ``BATCH`` photos are
+  committed in one transaction, so a cancelled or killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.ocr.engine import ENGINE_ID, engine_threads
+from motis_desktop.core.ocr.text_store import TextRead, TextStore
+from motis_desktop.core.ocr.worker import ProcessTextReader, ReadJob, ReadOutcome, TextReader, default_timeout
+
+log = logging.getLogger(__name__)
+
+BATCH = 8
+
+
+class _Reader(Protocol):
+    crashes: int
+
+    def read(self, job: ReadJob) -> ReadOutcome: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class TextSummary:
+    read: int = 0  # photos whose text was read (with or without text)
+    with_text: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class TextProgress:
+    done: int
+    total: int
+    elapsed_s: float
+    current: str
+
+
+def run_text_stage(
+    store: LibraryStore,
+    folder_ids: Iterable[int],
+    cancel: threading.Event,
+    progress: Callable[[TextProgress], None] | None = None,
+    isolate: bool = True,
+    timeout_s: float | None = None,
+    threads: int | None = None,
+) -> TextSummary:
+    """Read the text of every photo of ``folder_ids`` that needs it; see the module's docstring."""
+    started = time.monotonic()
+    texts = TextStore(store)
+    texts.sync_names()
+    todo = texts.pending(folder_ids, ENGINE_ID)
+    summary = TextSummary()
+    if not todo:
+        return summary
+    if progress:
+        progress(TextProgress(0, len(todo), 0.0, ""))
+    reader = _open_reader(isolate, timeout_s or default_timeout(), engine_threads(threads))
+    batch: list[TextRead] = []
+    done = 0
+    try:
+        for item in todo:
+            if cancel.is_set():
+                summary.cancelled = True
+                break
+            outcome = reader.read(ReadJob(item.file_id, item.path))
+            if outcome.error:
+                summary.failed.append((item.path, outcome.error))
+                log.info("%s: text not read: %s", item.path, outcome.error)
+            else:
+                summary.read += 1
+                summary.with_text += bool(outcome.lines)
+            batch.append(
+                TextRead(
+                    item.file_id, item.size, item.mtime_ns, outcome.lines, outcome.error, outcome.width, outcome.height
+                )
+            )
+            done += 1
+            if len(batch) >= BATCH or done == len(todo):
+                texts.save(batch, ENGINE_ID)
+                batch = []
+                if progress:
+                    progress(TextProgress(done, len(todo), time.monotonic() - started, item.path))
+        texts.save(batch, ENGINE_ID)
+    finally:
+        reader.close()
+    summary.elapsed_s = time.monotonic() - started
+    log.info(
+        "text stage: %d read (%d with text), %d failed in %.1f s%s",
+        summary.read,
+        summary.with_text,
+        len(summary.failed),
+        summary.elapsed_s,
+        " (cancelled)" if summary.cancelled else "",
+    )
+    return summary
+
+
+def _open_reader(isolate: bool, timeout_s: float, threads: int) -> _Reader:
+    if isolate:
+        try:
+            return ProcessTextReader(threads, timeout_s).start()
+        except (OSError, RuntimeError) as exc:
+            log.warning("the text reader process cannot start (%s); reading text in this process", exc)
+    return TextReader(threads)

@@ -1,0 +1,30 @@
+"""How text is folded for matching, the same for what photos say, file names and queries.
+
+Lower case (``casefold``: ß → ss), compatibility forms unified (NFKD: ligatures, full-width letters) and
+accents removed, so "MÜLLER", "Müller" and "muller" are one word; SQLite's ``unicode61 remove_diacritics 2``
+tokenizer folds the same way for the word index.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped.casefold())
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` (letters and digits; punctuation and underscores split)."""
+    return [w for w in _WORD.findall(fold(text).replace("_", " ")) if w]
+
+
+def name_words(relative_path: str) -> str:
+    """A path below its library folder as the words the name index holds ("Trips/wifi-password.png" →
+    "trips wifi password png")."""
+    return " ".join(words(relative_path))

@@ -1,0 +1,240 @@
+"""Read photos' text in a worker process, so a photo that crashes, hangs or exhausts the reader costs that
+photo only (like ``library/decode_pool`` for decoders).
+
+One ``spawn``-ed process loads the OCR models once and reads one photo at a time. The parent waits for each
+answer on the pipe and on the process's sentinel: a process that dies is reported as
+:data:`CRASHED` for that photo, one that takes longer than ``timeout_s`` is killed and reported as
+:data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. Decoding goes through the
+core's one image reader (bombs are refused from the header before any pixel is decoded), and the decoded
+photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the same interface in this
+process (no isolation): for tests of the engine and the fallback where processes cannot start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from motis_desktop.core.errors import ImageError
+from motis_desktop.core.ocr.engine import OcrEngine, OcrResult, TextLine
+
+log = logging.getLogger(__name__)
+
+CRASHED = "the text reader crashed on this photo"
+TIMED_OUT = "reading the text took too long"
+DEFAULT_TIMEOUT_S = 120.0
+TIMEOUT_ENV = "MOTIS_OCR_TIMEOUT_S"  # overrides DEFAULT_TIMEOUT_S (seconds one photo may take)
+START_TIMEOUT_S = 120.0
+MAX_SIDE = 4096  # long side of the photo the reader sees (crops of text come from this)
+DECODE_MIN_SIDE = 1536  # large JPEGs are decoded at a reduced scale that still gives this short side
+# Test-only hooks: a reader aborts (crash) or never answers (hang) on a photo whose name contains this text.
+CRASH_HOOK_ENV = "MOTIS_TEST_OCR_CRASH"
+HANG_HOOK_ENV = "MOTIS_TEST_OCR_HANG"
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    file_id: int
+    path: str
+
+
+@dataclass
+class ReadOutcome:
+    file_id: int
+    lines: tuple[TextLine, ...] = ()
+    regions: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    width: int = 0  # the photo's size as shown; the lines' boxes are in its pixels
+    height: int = 0
+
+
+def load_photo(path: str) -> tuple[np.ndarray, float]:
+    """The photo as RGB, long side at most MAX_SIDE, and the factor from its pixels to the photo's full size
+    (ImageError for files that are not readable photos)."""
+    import cv2
+
+    from motis_desktop.core.images.decode import decode_image, read_image_bytes
+    from motis_desktop.core.images.header import image_size, sniff_format
+
+    data = read_image_bytes(path)
+    rgb = decode_image(data, min_side=DECODE_MIN_SIDE)
+    fmt = sniff_format(data[:32])
+    full = image_size(data, fmt) if fmt else None
+    height, width = rgb.shape[:2]
+    factor = max(full) / max(height, width) if full and max(full) > max(height, width) else 1.0
+    if max(height, width) > MAX_SIDE:
+        scale = MAX_SIDE / max(height, width)
+        rgb = cv2.resize(
+            rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+        )
+        factor /= scale
+    return rgb, factor
+
+
+def to_full_size(result: OcrResult, factor: float) -> OcrResult:
+    """``result`` with its boxes and size in the pixels of the full-size photo."""
+    if factor == 1.0:
+        return result
+
+    def quad(box: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(round(x * factor, 1), round(y * factor, 1)) for x, y in box]
+
+    lines = [
+        replace(line, box=quad(line.box), words=tuple(replace(w, box=quad(w.box)) for w in line.words))
+        for line in result.lines
+    ]
+    return OcrResult(lines, round(result.width * factor), round(result.height * factor), result.regions)
+
+
+def read_photo(engine: OcrEngine, job: ReadJob) -> ReadOutcome:
+    """Read one photo's text (never raises for a bad photo)."""
+    started = time.perf_counter()
+    outcome = ReadOutcome(job.file_id)
+    try:
+        _test_hooks(job.path)
+        rgb, factor = load_photo(job.path)
+        result = to_full_size(engine.read(rgb), factor)
+        outcome.lines, outcome.regions = tuple(result.lines), result.regions
+        outcome.width, outcome.height = result.width, result.height
+    except ImageError as exc:
+        outcome.error = str(exc)
+    except FileNotFoundError:
+        outcome.error = "file vanished before it could be read"
+    except (OSError, MemoryError, ValueError) as exc:
+        outcome.error = f"cannot read the text: {exc}"
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _test_hooks(path: str) -> None:
+    name = os.path.basename(path)
+    crash, hang = os.environ.get(CRASH_HOOK_ENV), os.environ.get(HANG_HOOK_ENV)
+    if crash and crash in name:
+        os.abort()
+    if hang and hang in name:
+        signal.pause() if hasattr(signal, "pause") else time.sleep(3600)  # never answers: the parent kills it
+
+
+def default_timeout() -> float:
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_TIMEOUT_S
+
+
+class TextReader:
+    """The engine in this process (no isolation)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.engine = OcrEngine(threads)
+        self.crashes = 0
+
+    def read(self, job: ReadJob) -> ReadOutcome:
+        return read_photo(self.engine, job)
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_main(conn: Any, threads: int) -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(5)  # a front end's own threads come first
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import cv2
+
+    cv2.setNumThreads(1)
+    engine = OcrEngine(threads)
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            conn.send(read_photo(engine, job))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class ProcessTextReader:
+    """The engine in a worker process; ``read`` waits at most ``timeout_s`` for one photo."""
+
+    def __init__(self, threads: int = 1, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.threads = threads
+        self.timeout_s = timeout_s
+        self.crashes = 0
+        self._ctx = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: Any = None
+
+    def start(self) -> ProcessTextReader:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, self.threads), name="motis-ocr", daemon=True)
+        process.start()
+        child.close()
+        ready = parent.poll(START_TIMEOUT_S)
+        answer = None
+        if ready:
+            with contextlib.suppress(EOFError, OSError):
+                answer = parent.recv()
+        if answer != "ready":
+            process.kill()
+            process.join()
+            parent.close()
+            raise RuntimeError("the text reader process did not start")
+        self._process, self._conn = process, parent
+        return self
+
+    def read(self, job: ReadJob) -> ReadOutcome:
+        if self._process is None or not self._process.is_alive():
+            self._restart()
+        started = time.perf_counter()
+        try:
+            self._conn.send(job)
+        except (BrokenPipeError, OSError):
+            pass  # died idle: the sentinel says so below
+        ready = multiprocessing.connection.wait([self._conn, self._process.sentinel], self.timeout_s)
+        if self._conn in ready:
+            with contextlib.suppress(EOFError, OSError):
+                outcome = self._conn.recv()
+                if isinstance(outcome, ReadOutcome):
+                    return outcome
+        reason = TIMED_OUT if not ready else CRASHED
+        code = self._process.exitcode
+        log.warning("text reader %s on %s (exit code %s)", "hung" if not ready else "died", job.path, code)
+        self.crashes += 1
+        self._restart()
+        return ReadOutcome(job.file_id, error=reason, seconds=time.perf_counter() - started)
+
+    def _restart(self) -> None:
+        self._stop()
+        self.start()
+
+    def _stop(self) -> None:
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)
+        self._conn.close()
+        self._process = self._conn = None
+
+    def close(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self._conn.send(None)
+            self._process.join(timeout=2)
+        self._stop()

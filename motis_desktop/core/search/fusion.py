@@ -1,0 +1,235 @@
+"""One ranked list from three signals: the embedding (meaning), the text read in the photo, the file/folder name.
+
+**The rule: weighted reciprocal rank fusion.** Each signal ranks photos on its own:
+
+- *meaning*: cosine of the photo's embedding to the query vector (every photo has a rank);
+- *text*: photos whose OCR text holds query words (whole words, or words starting with a query word of four
+  or more letters), ranked by the number of distinct query words found, then BM25 (SQLite FTS5);
+- *name*: the same over the file's path below its library folder (``Trips/wifi-password.png`` holds
+  "trips wifi password png"); words found in more than a fifth of the library are ignored (``img``, ``jpg``).
+
+A photo's fused score is ``Σ w / (K + rank)`` over the signals that rank it, with ``K = 60`` (the usual RRF
+constant) and, for text and name, ``w`` = the share of the query's words that signal found in the photo
+(words weighted by their term's weight, as in ``2:red + blue``; text and name hits are ranked by that share,
+then by BM25). So
+a photo showing *every* word of the query ("wifi password" on a screenshot) gets ``1/61`` from that signal
+alone, more than the best embedding rank can give (also ``1/61``) plus any embedding rank, and rises to the
+top; a photo that shows only one word of "receipt Müller" gets half of that, enough to lift a receipt that
+says MÜLLER above the receipts that do not, but not enough to lift a non-receipt above the best receipts.
+Query words that are very common in text (``STOPWORDS``) do not count. Ranks, not raw scores, are fused, so
+no calibration of cosines against BM25 is needed; the measured effect is in ``docs/benchmarks.md``.
+
+**What is shown**: with the relevance cut-off, the photos that pass it by meaning plus every photo the text or
+the name matched, in fused order; without it, the top ``limit`` of the fused order. Each hit keeps its cosine
+as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their boxes and the
+matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking, with the
+folder and date filters); their words also rank like plain words.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.ocr.text_store import TextHit, TextStore
+from motis_desktop.core.ocr.textnorm import fold, words
+from motis_desktop.core.search.query import Query
+from motis_desktop.core.search.query_vector import query_vector
+from motis_desktop.core.search.service import CUTOFF_CAP, QueryResult, SearchHit, SearchService, TextMatch
+from motis_desktop.core.search.text_cache import TextVectorCache
+
+if TYPE_CHECKING:
+    from motis_desktop.core.models.engine import Encoder
+
+RRF_K = 60
+MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)
+STOPWORDS = frozenset(
+    "a an the of in on at to and or with for from by is are this that photo photos picture image der die das "
+    "und mit von im am ein eine le la les de des du et un une el los las y".split()
+)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    file_id: int
+    fused: float
+    cosine: float | None
+    text_share: float
+    name_share: float
+
+
+def query_words(query: Query) -> dict[str, float]:
+    """The folded words of the query's positive text terms (with their term's weight) and of its
+    ``text:``/``name:`` values (weight 1), stopwords out."""
+    out: dict[str, float] = {}
+    parts = [(t.text or "", t.weight) for t in query.terms if t.text is not None and t.weight > 0]
+    parts += [(value, 1.0) for value in (*query.text_phrases, *query.name_parts)]
+    for text, weight in parts:
+        for word in words(text):
+            if word not in STOPWORDS:
+                out[word] = max(out.get(word, 0.0), weight)
+    return out
+
+
+def fuse(
+    meaning: list[tuple[int, float]],
+    text: list[TextHit],
+    name: list[TextHit],
+    weights: dict[str, float],
+    extra_cosines: dict[int, float] | None = None,
+) -> list[Ranked]:
+    """Fused order of ``meaning`` ((id, cosine) best first) and the ``text`` and ``name`` hits; ``weights``:
+    the query's words and their weights (a hit's share is the weight of the words it holds over the total)."""
+    total = sum(weights.values()) or 1.0
+    scores: dict[int, float] = {}
+    cosines: dict[int, float] = {}
+    for rank, (fid, cosine) in enumerate(meaning, 1):
+        scores[fid] = 1.0 / (RRF_K + rank)
+        cosines[fid] = cosine
+    extras = sorted((extra_cosines or {}).items(), key=lambda kv: -kv[1])
+    for offset, (fid, cosine) in enumerate(extras, 1):
+        if fid not in cosines:
+            scores[fid] = 1.0 / (RRF_K + len(meaning) + offset)
+            cosines[fid] = cosine
+    shares: dict[str, dict[int, float]] = {"text": {}, "name": {}}
+    for kind, hits in (("text", text), ("name", name)):
+        weighted = [(min(1.0, sum(weights.get(w, 0.0) for w in h.found) / total) if h.found else 1.0, h) for h in hits]
+        weighted.sort(key=lambda sh: (-sh[0], sh[1].bm25))
+        for rank, (share, hit) in enumerate(weighted, 1):
+            shares[kind][hit.file_id] = share
+            scores[hit.file_id] = scores.get(hit.file_id, 0.0) + share / (RRF_K + rank)
+    ranked = [
+        Ranked(fid, s, cosines.get(fid), shares["text"].get(fid, 0.0), shares["name"].get(fid, 0.0))
+        for fid, s in scores.items()
+    ]
+    ranked.sort(key=lambda r: (-r.fused, -(r.cosine if r.cosine is not None else -2.0), r.file_id))
+    return ranked
+
+
+def fused_query(
+    service: SearchService,
+    store: LibraryStore,
+    encoder: Encoder,
+    query: Query,
+    limit: int | None,
+    cutoff: bool,
+    allowed: np.ndarray | None,
+    text_cache: TextVectorCache | None,
+    signals: tuple[str, ...] = ("meaning", "text", "name"),
+    strategy: str | None = None,
+) -> QueryResult:
+    """Run ``query`` ranking by the fused ``signals`` (see the module's docstring); ``allowed``: the ids the
+    folder/date filters let through (None: all). ``signals`` chooses a subset (benchmarks compare them);
+    ``strategy`` names the vector index for this call."""
+    model_id = encoder.model_id
+    texts = TextStore(store)
+    for phrase in query.text_phrases:
+        allowed = _intersect(allowed, texts.phrase_ids(phrase), store, model_id)
+    for part in query.name_parts:
+        allowed = _intersect(allowed, texts.name_ids(part), store, model_id)
+    allowed_set = None if allowed is None else {int(i) for i in allowed}
+    qv = query_vector(encoder, store, query, text_cache) if query.terms and "meaning" in signals else None
+    exclude = qv.library_ids if qv is not None else frozenset()
+    vector = qv.vector if qv is not None else None
+    if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
+        return QueryResult([], 0, 0, cancelled=True)
+    all_ids = service.index_for(model_id, strategy).ids() if allowed is None else allowed
+    candidates = max(len(all_ids) - len(exclude), 0)
+    wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
+
+    meaning: list[tuple[int, float]] = []
+    cut = None
+    if vector is not None:
+        depth = max(MEANING_DEPTH, wanted)
+        ranked = service.run_query(model_id, vector, depth, False, allowed, exclude, strategy=strategy)
+        meaning = [(h.file_id, h.score) for h in ranked.hits]
+        cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
+
+    qwords = query_words(query)
+
+    def keep(hits: list[TextHit]) -> list[TextHit]:
+        return [h for h in hits if h.file_id not in exclude and (allowed_set is None or h.file_id in allowed_set)]
+
+    text_hits = keep(texts.text_hits(list(qwords))) if "text" in signals else []
+    name_hits = keep(texts.name_hits(list(qwords))) if "name" in signals else []
+    in_meaning = {fid for fid, _ in meaning}
+    extra_ids = {h.file_id for h in text_hits + name_hits} - in_meaning
+    extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
+    fused = fuse(meaning, text_hits, name_hits, qwords, extra_cosines)
+    if vector is None and allowed_set is not None:
+        # Only text:/name: filters: every photo they let through, those whose words rank first.
+        ranked_ids = {r.file_id for r in fused}
+        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in sorted(allowed_set - ranked_ids - set(exclude))]
+
+    if cut is not None:
+        fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
+    shown = fused[:wanted]
+    paths = store.paths(r.file_id for r in shown)
+    hits = [
+        SearchHit(r.file_id, paths[r.file_id], r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
+        for r in shown
+        if r.file_id in paths and os.path.lexists(paths[r.file_id])
+    ]
+    hits = service.with_dates(hits)
+    hits = [replace(h, matches=explain(texts, h, list(qwords), query.text_phrases, signals)) for h in hits]
+    if query.sort == "date":
+        hits.sort(key=lambda h: -(h.taken_at or 0.0))
+    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+
+
+def explain(
+    texts: TextStore,
+    hit: SearchHit,
+    qwords: list[str],
+    phrases: tuple[str, ...],
+    signals: tuple[str, ...] = ("text", "name"),
+) -> tuple[TextMatch, ...]:
+    """Why ``hit`` matched words: the lines of its text holding query words (when text ranks) or a ``text:``
+    phrase, with the boxes of the matched words; and its file name when that holds query words (when names
+    rank)."""
+    text_words = set(qwords) if "text" in signals else set()
+    folded_phrases = [" ".join(fold(p).split()) for p in phrases]
+    phrase_words = {w for p in phrases for w in words(p)}
+    out: list[TextMatch] = []
+    if text_words or folded_phrases:
+        size = texts.image_size(hit.file_id)
+        for line in texts.lines_of(hit.file_id):
+            found = {w for w in text_words if any(_word_hit(x, w) for x in words(line.text))}
+            norm = " ".join(fold(line.text).split())
+            if not found and not any(p and p in norm for p in folded_phrases):
+                continue
+            boxes = [
+                (word, box)
+                for word, box in line.words
+                if any(_word_hit(x, q) for x in words(word) for q in found)
+                or any(x in phrase_words or any(x in p for p in folded_phrases) for x in words(word))
+            ]
+            out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
+    name = os.path.basename(hit.path)
+    if "name" in signals and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
+        out.append(TextMatch("name", name))
+    return tuple(out)
+
+
+def _word_hit(word: str, query_word: str) -> bool:
+    """A word of the photo matches a query word: equal, or starting with it from four letters on."""
+    return word == query_word or (len(query_word) >= 4 and word.startswith(query_word))
+
+
+def _intersect(allowed: np.ndarray | None, ids: set[int], store: LibraryStore, model_id: str) -> np.ndarray:
+    if allowed is None:
+        allowed = store.embedding_ids(model_id)
+    keep = np.fromiter(ids, dtype=np.int64, count=len(ids))
+    return np.intersect1d(allowed, keep)
+
+
+def _cosines(store: LibraryStore, model_id: str, vector: np.ndarray, ids: set[int]) -> dict[int, float]:
+    found, vectors = store.vectors_of(model_id, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+    if not len(found):
+        return {}
+    scores = vectors @ np.asarray(vector, dtype=np.float32)
+    return {int(i): float(s) for i, s in zip(found, scores)}

@@ -1,0 +1,55 @@
+"""Words in photos in the window: the viewer outlines the matched words and names them; Copy text copies a
+photo's text (pytest-qt, offscreen, the real OCR models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.text_photos import plain_photo, save, text_photo
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.text_overlay import EDGE
+
+
+def _edge_pixels(viewer) -> int:
+    image = viewer.grab().toImage()
+    count = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if abs(c.red() - EDGE.red()) < 30 and abs(c.green() - EDGE.green()) < 40 and c.blue() < 80:
+                count += 1
+    return count
+
+
+def test_viewer_outlines_matched_words_and_copy_text(qtbot, window: MainWindow, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("MOTIS_READ_TEXT", "1")
+    folder = tmp_path / "p"
+    save(text_photo(["RECHNUNG", "MÜLLER GmbH"], background=(30, 40, 220), ink=(250, 250, 250)), folder / "r.jpg")
+    for i in range(3):
+        save(plain_photo((30, 40, 220), seed=i), folder / f"b{i}.jpg")
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: "up to date" in window.status_label.text(), timeout=120_000)
+
+    window.search.setFocus()
+    window.search.setText("müller")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: window.model.rowCount() >= 1 and window.model.rows()[0].path.endswith("r.jpg"), timeout=30_000
+    )
+    view, viewer = window.view, window.grid_viewer.viewer
+    view.setCurrentIndex(window.model.index(0))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: viewer.shown_path.endswith("r.jpg"), timeout=10_000)
+    assert "MULLER" in viewer.info_text().upper()
+    qtbot.waitUntil(lambda: _edge_pixels(viewer) > 20, timeout=5_000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+
+    QGuiApplication.clipboard().clear()
+    window.results.copy_text(str(folder / "r.jpg"))
+    qtbot.waitUntil(lambda: "MULLER" in QGuiApplication.clipboard().text().upper(), timeout=30_000)
+    assert "RECHNUNG" in QGuiApplication.clipboard().text().upper()
+    assert "Copied the text of r.jpg" in window.status_label.text()

@@ -1,0 +1,216 @@
+"""Reading text in photos with the real PP-OCRv4 models (no mock): known answers from rendered text, the text
+stage of indexing, the full-text indexes (accents, case, prefixes, substrings), fused ranking, the text:/name:
+operators, ``motis text`` and ``--json`` matches."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.cli import import_colour_model, run_cli
+from helpers.text_photos import plain_photo, save, text_photo
+
+from motis_desktop.core.ocr.engine import OcrEngine
+from motis_desktop.core.ocr.textnorm import fold, words
+from motis_desktop.core.search.query import QueryError, parse_query
+from motis_desktop.core.services import Services
+
+RED, BLUE, WHITE, YELLOW = (220, 30, 30), (30, 40, 220), (245, 245, 245), (240, 225, 30)
+
+
+@pytest.fixture(scope="module")
+def engine() -> OcrEngine:
+    return OcrEngine(threads=2)
+
+
+def _read_words(engine: OcrEngine, image) -> set[str]:
+    result = engine.read(np.asarray(image.convert("RGB")))
+    return set(words(result.text))
+
+
+# -- the engine ----------------------------------------------------------------------
+
+
+def test_reads_rendered_words(engine: OcrEngine) -> None:
+    image = text_photo(["INVOICE 2024", "Hello World"], font_name="DejaVuSans.ttf")
+    assert {"invoice", "2024", "hello", "world"} <= _read_words(engine, image)
+
+
+def test_reads_rotated_text_and_serif_and_colours(engine: OcrEngine) -> None:
+    image = text_photo(["Platform 9"], background=(30, 60, 150), ink=(250, 250, 250), angle=20)
+    assert {"platform", "9"} <= _read_words(engine, image)
+    image = text_photo(["Garden Party"], font_name="DejaVuSerif.ttf", angle=-15)
+    assert {"garden", "party"} <= _read_words(engine, image)
+
+
+def test_word_boxes_lie_inside_the_line_box(engine: OcrEngine) -> None:
+    result = engine.read(np.asarray(text_photo(["left right"])))
+    (line,) = result.lines
+    assert [w.text.lower() for w in line.words] == ["left", "right"]
+    left, right = (np.array(w.box) for w in line.words)
+    xs = np.array(line.box)[:, 0]
+    assert xs.min() - 2 <= left[:, 0].min() < left[:, 0].max() <= right[:, 0].min() + 4
+    assert right[:, 0].max() <= xs.max() + 2
+    assert 0.5 < line.confidence <= 1.0
+
+
+def test_a_photo_without_text_skips_recognition(engine: OcrEngine) -> None:
+    result = engine.read(np.asarray(plain_photo(RED, seed=3)))
+    assert result.regions == 0 and result.lines == []
+
+
+def test_folding_joins_case_and_accents() -> None:
+    assert fold("MÜLLER") == fold("Müller") == "muller"
+    assert words("Straße_Café-Zürich.PNG") == ["strasse", "cafe", "zurich", "png"]
+
+
+# -- the library: stage, indexes, search -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
+    home = tmp_path_factory.mktemp("ocr-home")
+    photos = tmp_path_factory.mktemp("ocr-photos")
+    save(text_photo(["RECHNUNG", "MÜLLER GmbH"], background=RED, ink=WHITE), photos / "receipts" / "scan_17.jpg")
+    for i in range(5):
+        save(plain_photo(RED, seed=i), photos / "receipts" / f"scan_{i:02d}.jpg")
+        save(plain_photo(BLUE, seed=10 + i), photos / "other" / f"img_{i:02d}.jpg")
+    save(plain_photo(WHITE, seed=20), photos / "other" / "wifi-password.png")
+    save(text_photo(["Platform 9"], background=WHITE, angle=15), photos / "trips" / "station.jpg")
+    save(text_photo(["Café Zürich"], background=YELLOW, font_name="DejaVuSans.ttf"), photos / "trips" / "cafe.jpg")
+    services = Services.open(home)
+    services.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(photos)])
+    progress: list = []
+    summary = services.index(read_text=True, progress=progress.append)
+    yield {"services": services, "home": home, "photos": photos, "summary": summary, "progress": progress}
+    services.close()
+
+
+def _names(result) -> list[str]:
+    return [os.path.basename(h.path) for h in result.hits]
+
+
+def test_the_text_stage_runs_after_the_embeddings_with_its_own_progress(library) -> None:
+    phases = [p.phase for p in library["progress"]]
+    assert "encode" in phases and "text" in phases
+    assert phases.index("text") > max(i for i, p in enumerate(phases) if p == "encode")
+    text = [p for p in library["progress"] if p.phase == "text"]
+    assert text[-1].done == text[-1].total == 14
+    summary = library["summary"]
+    assert summary.text_read == 14 and summary.text_failed == []
+    assert library["services"].text_status() == {"read": 14, "with_text": 3, "failed": 0}
+
+
+def test_text_is_stored_with_boxes_and_confidence(library) -> None:
+    text = library["services"].photo_text(library["photos"] / "receipts" / "scan_17.jpg", read_now=False)
+    assert text.source == "library"
+    assert {"rechnung", "muller", "gmbh"} <= set(words(text.text))
+    for line in text.lines:
+        assert len(line.box) == 4 and 0.5 < line.confidence <= 1.0
+
+
+@pytest.mark.parametrize("query", ["müller", "MULLER", "Muller", "müll", "rechn"])
+def test_text_matches_ignore_case_and_accents_and_take_prefixes(library, query: str) -> None:
+    assert _names(library["services"].query(query))[0] == "scan_17.jpg"
+
+
+def test_receipt_that_says_the_name_ranks_first_among_the_receipts(library) -> None:
+    hits = library["services"].query("red müller", limit=6, cutoff=False).hits
+    assert os.path.basename(hits[0].path) == "scan_17.jpg"
+    assert all("receipts" in h.path for h in hits)  # the other red photos follow, by meaning
+
+
+def test_embedding_only_ranking_does_not_know_the_name(library) -> None:
+    hits = library["services"].query("red müller", limit=6, cutoff=False, signals=("meaning",)).hits
+    assert all(h.matches == () for h in hits)
+    assert len({h.file_id for h in hits}) == 6
+
+
+def test_file_name_words_find_a_photo(library) -> None:
+    result = library["services"].query("wifi password")
+    assert _names(result)[0] == "wifi-password.png"
+    assert [m.kind for m in result.hits[0].matches] == ["name"]
+
+
+def test_text_operator_is_an_exact_substring_filter(library) -> None:
+    services = library["services"]
+    assert _names(services.query('text:"platform 9"')) == ["station.jpg"]
+    assert _names(services.query('text:"atform"')) == ["station.jpg"]
+    assert _names(services.query('text:"cafe zur"')) == ["cafe.jpg"]
+    assert _names(services.query('text:"platform 10"')) == []
+    # combined with a meaning term and a folder filter
+    assert _names(services.query('yellow text:"zürich" folder:trips')) == ["cafe.jpg"]
+    assert _names(services.query('text:"zürich" folder:receipts')) == []
+
+
+def test_name_operator_filters_file_names(library) -> None:
+    services = library["services"]
+    assert _names(services.query("name:WIFI")) == ["wifi-password.png"]
+    hits = services.query("blue name:img_0", limit=10, cutoff=False).hits
+    assert sorted(os.path.basename(h.path) for h in hits) == [f"img_{i:02d}.jpg" for i in range(5)]
+
+
+def test_operators_parse_with_quotes() -> None:
+    q = parse_query('red text:"two words" name:inv folder:"My Trips"')
+    assert q.text_phrases == ("two words",) and q.name_parts == ("inv",) and q.folder_names == ("My Trips",)
+    with pytest.raises(QueryError, match="text: needs"):
+        parse_query('text:""')
+
+
+def test_matches_explain_with_word_boxes(library) -> None:
+    hit = library["services"].query("müller").hits[0]
+    (match,) = [m for m in hit.matches if m.kind == "text"]
+    assert "MULLER" in match.text.upper()
+    assert len(match.box or []) == 4
+    assert [w for w, _ in match.words] and all(len(b) == 4 for _, b in match.words)
+    assert fold(match.words[0][0]).startswith("muller")
+
+
+def test_text_is_read_again_only_when_the_file_changes(library) -> None:
+    services = library["services"]
+    assert services.index(read_text=True).text_read == 0
+    photo = library["photos"] / "trips" / "station.jpg"
+    save(text_photo(["Platform 10"], background=WHITE), photo)
+    future = time.time() + 5
+    os.utime(photo, (future, future))
+    summary = services.index(read_text=True)
+    assert summary.text_read == 1
+    assert _names(services.query('text:"platform 10"')) == ["station.jpg"]
+    assert _names(services.query('text:"platform 9"')) == []
+
+
+def test_cli_text_and_search_json(library) -> None:
+    home, photos = library["home"], library["photos"]
+    out = run_cli("text", str(photos / "trips" / "cafe.jpg"), home=home).stdout
+    assert {"cafe", "zurich"} <= set(words(out))
+    data = json.loads(run_cli("text", str(photos / "trips" / "cafe.jpg"), "--json", home=home).stdout)
+    assert data[0]["source"] == "library" and len(data[0]["lines"][0]["box"]) == 4
+    hits = json.loads(run_cli("search", "zurich", "--json", home=home).stdout)
+    assert os.path.basename(hits[0]["path"]) == "cafe.jpg"
+    (match,) = hits[0]["matches"]
+    assert match["kind"] == "text" and len(match["box"]) == 4 and match["words"][0]["box"]
+
+
+def test_cli_text_reads_a_photo_outside_the_library(tmp_path: Path, home: Path) -> None:
+    photo = save(text_photo(["Boarding Pass"]), tmp_path / "outside.png")
+    data = json.loads(run_cli("text", str(photo), "--json", home=home).stdout)
+    assert data[0]["source"] == "read now"
+    assert {"boarding", "pass"} <= set(words(data[0]["text"]))
+    missing = run_cli("text", str(tmp_path / "nope.jpg"), home=home, check=False)
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_setting_turns_text_reading_off(tmp_path: Path, home: Path, colour_pair, monkeypatch) -> None:
+    monkeypatch.delenv("MOTIS_READ_TEXT")
+    import_colour_model(colour_pair, home)
+    assert "on" in run_cli("config", "text", home=home).stdout
+    assert "off" in run_cli("config", "text", "off", home=home).stdout
+    save(text_photo(["Hello"]), tmp_path / "p" / "hello.png")
+    run_cli("index", str(tmp_path / "p"), home=home)
+    status = json.loads(run_cli("status", "--json", home=home).stdout)
+    assert status["text"] == {"reading": False, "read": 0, "with_text": 0, "failed": 0}

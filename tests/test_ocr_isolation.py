@@ -1,0 +1,94 @@
+"""A photo that breaks the text stage (crash, hang, decompression bomb) is reported and skipped; the stage goes
+on with a fresh reader and the photo is not tried again until it changes. Cancel and resume."""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+from helpers.text_photos import plain_photo, save, text_photo
+
+from motis_desktop.core.ocr.worker import CRASH_HOOK_ENV, CRASHED, HANG_HOOK_ENV, TIMED_OUT, TIMEOUT_ENV
+from motis_desktop.core.services import Progress, Services
+
+
+def _png_bomb(path: Path, side: int = 60_000) -> Path:
+    """A valid PNG header claiming side×side pixels (3.6 GP) with a tiny compressed body."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    body = zlib.compress(b"\x00" * 1024)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture
+def services(home: Path, colour_pair) -> Services:
+    services = Services.open(home)
+    services.import_pair(*colour_pair, name="colour")
+    yield services
+    services.close()
+
+
+def test_crash_and_hang_are_isolated_reported_and_skipped(
+    tmp_path: Path, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos = tmp_path / "photos"
+    save(text_photo(["Ticket"]), photos / "a_ticket.png")
+    save(text_photo(["Danger"]), photos / "b_boom.png")
+    save(text_photo(["Sleepy"]), photos / "c_hang.png")
+    save(text_photo(["Harbour"]), photos / "d_after.png")
+    monkeypatch.setenv(CRASH_HOOK_ENV, "boom")
+    monkeypatch.setenv(HANG_HOOK_ENV, "hang")
+    monkeypatch.setenv(TIMEOUT_ENV, "20")
+    services.add_folders([str(photos)])
+    summary = services.index(read_text=True)
+    assert summary.encoded == 4 and summary.skipped == []  # the embeddings were never at risk
+    failed = {os.path.basename(s.path): s.reason for s in summary.text_failed}
+    assert failed == {"b_boom.png": CRASHED, "c_hang.png": TIMED_OUT}
+    assert summary.text_read == 2
+    assert [os.path.basename(h.path) for h in services.query("harbour").hits][:1] == ["d_after.png"]
+    assert [os.path.basename(h.path) for h in services.query("ticket").hits][:1] == ["a_ticket.png"]
+    # remembered: not tried again until the file changes
+    again = services.index(read_text=True)
+    assert again.text_read == 0 and again.text_failed == []
+    assert services.text_status()["failed"] == 2
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    from motis_desktop.core.ocr.worker import ProcessTextReader, ReadJob
+
+    bomb = _png_bomb(tmp_path / "bomb.png")
+    fine = save(text_photo(["Sunset Bar"]), tmp_path / "fine.png")
+    reader = ProcessTextReader(threads=1, timeout_s=60).start()
+    try:
+        refused = reader.read(ReadJob(1, str(bomb)))
+        read = reader.read(ReadJob(2, str(fine)))
+    finally:
+        reader.close()
+    assert refused.error is not None and "too large" in refused.error and reader.crashes == 0
+    assert {"sunset", "bar"} <= {w.lower() for line in read.lines for w in line.text.split()}
+
+
+def test_cancel_keeps_what_was_read_and_the_next_run_resumes(tmp_path: Path, services: Services) -> None:
+    photos = tmp_path / "photos"
+    for i in range(12):
+        save(plain_photo((40 + 15 * i, 90, 160), size=(160, 120), seed=i), photos / f"p{i:02d}.jpg")
+    services.add_folders([str(photos)])
+    cancel = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if p.phase == "text" and p.done >= 1:
+            cancel.set()
+
+    first = services.index(read_text=True, progress=progress, cancel=cancel)
+    assert first.cancelled and 1 <= first.text_read < 12
+    second = services.index(read_text=True)
+    assert not second.cancelled and first.text_read + second.text_read == 12
+    assert services.text_status()["read"] == 12
