@@ -141,7 +141,7 @@ MODELS = {
 }
 
 
-def bench_one(name: str, photos: int, work: Path) -> dict[str, object]:
+def bench_one(name: str, photos: int, work: Path, modes: tuple[str, ...] = ("fp32", "int8")) -> dict[str, object]:
     from motis_desktop.core.models.encoders.onnx_export import export_towers
     from motis_desktop.core.models.engine import Encoder, TowerSpec
     from motis_desktop.core.models.precision import quantize_towers
@@ -174,7 +174,7 @@ def bench_one(name: str, photos: int, work: Path) -> dict[str, object]:
         "text_truncation": report.text_truncation,
         "disk_mb": {k: round(p.stat().st_size / 1e6, 1) for k, p in files.items()},
     }
-    for mode in ("fp32", "int8"):
+    for mode in modes:
         if mode == "int8" and not {"image.int8", "text.int8"} <= files.keys():
             continue
         enc = Encoder(spec, files, modes={"image": mode, "text": mode}, threads={"image": 2, "text": 2}).load()
@@ -197,13 +197,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photos", type=int, default=32, help="photos per mode and model (a few dozen)")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
+    ap.add_argument("--modes", nargs="*", default=["fp32", "int8"], choices=["fp32", "int8"])
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-models-") as tmp:
         for name in args.models:
-            row = bench_one(name, args.photos, Path(tmp))
+            row = bench_one(name, args.photos, Path(tmp), tuple(args.modes))
             row["load_1m"] = round(os.getloadavg()[0], 2)
             print(json.dumps(row), flush=True)
             rows.append(row)

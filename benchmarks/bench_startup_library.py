@@ -139,7 +139,7 @@ def main() -> int:
             n=args.n,
             seconds=time.perf_counter() - started,
             library_s=library_s,
-            mode=choice["mode"],
+            mode=choice.get("modes", choice.get("mode")),
             mode_choice_s=time.perf_counter() - start,
         )
         services.close()

@@ -146,10 +146,10 @@ def main() -> None:
         "median_first_paint_ms": median([j["first_paint_ms"] for j in cold + warm]),
         "load_average": {"before": load_before[0], "after": os.getloadavg()[0], "cores": os.cpu_count()},
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(json.dumps(result, indent=2))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2), flush=True)
+    # PySide6 sometimes crashes while the interpreter tears down Qt objects after this many rows
+    # ("none_dealloc" during the final garbage collection); the figures are out, so leave without it.
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def test_catalogue_lists_siglip2_with_size_languages_licence_and_figure() -> Non
         assert 1.4e9 < m.size < 1.7e9  # the real download: float32 weights + the 34 MB Gemma tokenizer
         assert m.license.startswith("Apache-2.0")
         assert "multilingual" in m.languages
+        assert m.disk_size and 3.3e9 < m.disk_size < 3.5e9 and "about 3.4 GB" in m.disk_note  # the real disk size
     b32 = find_model("siglip2-vit-b32-256")
     assert "73.2" in b32.quality and "Crossmodal-3600" in b32.quality_source
 
@@ -64,6 +65,7 @@ def test_models_available_shows_what_users_choose(home: Path) -> None:
     assert "languages: multilingual" in out
     assert "licence: Apache-2.0" in out
     assert "quality: Crossmodal-3600 text-to-image recall 73.2" in out
+    assert "disk: on disk after install about 3.4 GB" in out
     rows = {m["name"]: m for m in cli_json("models", "available", home=home)}
     assert rows["siglip2-vit-b32-256"]["quality_source"]
     assert rows["mobileclip2-s2"]["import_only"] is True

@@ -253,3 +253,35 @@ def test_open_clip_models_convert_and_match_torch_fp32(tmp_path: Path, fixture_n
         want_texts = l2_normalize(towers.text_tower(torch.from_numpy(ids)).numpy())
     assert _cosines(encoder.encode_images(pixels), want_images).min() >= 0.9999
     assert _cosines(encoder.encode_texts(ids), want_texts).min() >= 0.9999
+
+
+class _InPlaceImageTower(torch.nn.Module):
+    """Writes into slices of its output, like the colour model of older versions (``out[:, :3] = ...``)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(x.shape[0], 8)
+        out[:, :3] = x.mean(dim=(2, 3))
+        out[:, 7] = 0.5
+        return out
+
+
+class _InPlaceTextTower(torch.nn.Module):
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(ids.shape[0], 9)
+        out.scatter_add_(1, ids % 9, torch.ones(ids.shape))
+        out = out[:, :8]
+        out[:, 7] = 0.5
+        return out
+
+
+def test_scripted_towers_writing_in_place_convert(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    image, text = torch.jit.script(_InPlaceImageTower()), torch.jit.script(_InPlaceTextTower())
+    info = store.install_towers("inplace", image, text, source_format="test", preprocess_config=PreprocessConfig(32))
+    encoder = store.load_encoder(info.name)
+    pixels = np.random.default_rng(4).normal(size=(5, 3, 32, 32)).astype(np.float32)
+    ids = tokenize(["red", "a blue car", "sunset over the sea", "x", ""])
+    with torch.no_grad():
+        want_images, want_texts = image(torch.from_numpy(pixels)).numpy(), text(torch.from_numpy(ids)).numpy()
+    assert _cosines(encoder.encode_images(pixels), want_images).min() >= 0.9999
+    assert _cosines(encoder.encode_texts(ids), want_texts).min() >= 0.9999

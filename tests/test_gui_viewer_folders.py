@@ -100,7 +100,7 @@ def test_window_follows_the_disk_and_shows_offline_folders(qtbot, window: MainWi
     assert window.model.rowCount() == 10
 
     window.close()
-    assert window.watching._watcher is None  # quitting stopped the watcher
+    assert not window.watching.active  # quitting stopped the watcher
 
 
 def test_folders_panel_counts_failures_and_state(qtbot, window: MainWindow, tmp_path: Path) -> None:

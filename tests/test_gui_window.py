@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.library_model import Roles
 from motis_desktop.gui.main_window import MainWindow
 
 
@@ -182,10 +184,7 @@ def test_scores_are_on_hover_not_on_every_tile(qtbot, win: MainWindow) -> None:
 
 
 def test_details_panel_toggles_with_i_and_says_why_a_result_matched(qtbot, win: MainWindow) -> None:
-    from PIL import Image
     from PySide6.QtWidgets import QDockWidget
-
-    from motis_desktop.gui.library_model import Roles
 
     _search(qtbot, win, "red")
     panel = win.findChild(QDockWidget, "detailsPanel")
@@ -218,3 +217,57 @@ def test_gallery_is_newest_first_and_can_be_sorted_by_folder(qtbot, win: MainWin
     _search(qtbot, win, "red")  # results keep their rank order
     scores = [r.score for r in win.model.rows()]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_dark_system_scheme_gives_a_dark_palette(qapp) -> None:
+    from PySide6.QtGui import QPalette
+
+    from motis_desktop.gui.theme import apply_scheme
+
+    before = qapp.palette()
+    try:
+        assert apply_scheme(qapp, dark=True)
+        dark = qapp.palette()
+        assert dark.color(QPalette.ColorRole.Window).lightness() < 80
+        assert dark.color(QPalette.ColorRole.Text).lightness() > 180
+        assert not apply_scheme(qapp, dark=False)
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 150
+    finally:
+        qapp.setPalette(before)
+
+
+def test_thumbnails_are_made_for_the_screen_s_device_pixels(qtbot, win: MainWindow) -> None:
+    """On a 2× screen a 160 px cell gets a 320 px thumbnail, drawn into 160 logical pixels: sharp."""
+    win.model.pixel_ratio = 2.0
+    index = win.model.index(0)
+    path = index.data(Roles.PATH)
+    assert win.model.data(index, Roles.THUMBNAIL) is None  # asked for at 2× the edge
+    # a 160 px job of the same photo may still be on its way: wait for the 2× one itself
+    qtbot.waitUntil(lambda: win.model.data(index, Roles.THUMBNAIL) is not None, timeout=30_000)
+    pixmap = win.model.data(index, Roles.THUMBNAIL)
+    assert max(pixmap.width(), pixmap.height()) == min(320, max(Image.open(path).size))
+
+
+def test_choosing_another_model_in_settings_switches_without_emptying_search(
+    qtbot, win: MainWindow, home: Path, colour_pair, queries: list[str]
+) -> None:
+    """Settings ▸ Model: the library is encoded with the new model while the old one still answers; then the
+    new one takes over in one step (``Services.switch_model``)."""
+    other = Services.open(home)
+    other.import_pair(*colour_pair, name="colour-b")  # the same towers under another name: its own vectors
+    other.close()
+    qtbot.waitUntil(lambda: win.indexer is None, timeout=60_000)
+    switches = []
+    win.indexing.switched.connect(switches.append)
+    with qtbot.waitSignal(win.indexing.started, timeout=30_000):
+        win.apply_settings(
+            {"folders": win.folders, "model": "colour-b", "strategy": "auto", "top_k": 50, "thumb_size": 160}
+        )
+    assert win.model_state == "ready"  # the old model still searches while the new one encodes the photos
+    assert "preparing colour-b" in win.status_label.text()
+    with qtbot.waitSignal(win.models.ready, timeout=120_000) as ready:
+        pass
+    assert ready.args == ["colour-b"]
+    assert switches and switches[0].switched and switches[0].encoded == 30
+    _search(qtbot, win, "red")
+    assert win.model.rowCount() == 5

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.installed import ModelStore
 
 PARITY = Path(__file__).resolve().parent / "data" / "parity"
@@ -41,6 +42,13 @@ def test_siglip2_manifest_says_what_the_runtime_needs(tmp_path: Path) -> None:
     assert (info.image_size, info.context_length, info.tokenizer) == (256, 64, "hf")
     assert info.score["kind"] == "scale-bias"
     assert not info.text_truncation  # SigLIP pools the last position: padding matters
+    # indexing resizes as the reference does: the whole image squashed to 256 x 256, bicubic, mean/std 0.5
+    again = store.get(info.name)  # read back from the manifest
+    assert again.preprocess_config == PreprocessConfig(256, (0.5,) * 3, (0.5,) * 3, "squash", "bicubic")
+    mobile = store.import_open_clip(PARITY / "mobileclip2_s0_tiny", "mobileclip2-tiny")
+    assert store.get(mobile.name).preprocess_config == PreprocessConfig(
+        256, (0.0,) * 3, (1.0,) * 3, "shortest", "bilinear"
+    )
     # the tokenizer path reaches the ONNX text tower: a German query equals its ids run directly
     from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 

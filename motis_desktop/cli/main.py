@@ -372,7 +372,7 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
     info = services.model_info(args.name)
     if not args.json:
         print(
-            f"measuring fp32 and int8 of each tower of {info.name} (under a minute for a ViT-B model)...",
+            f"measuring fp32 and int8 of each tower of {info.name} (a minute or more for a ViT-B model)...",
             file=sys.stderr,
         )
     choice = services.bench_model(info.name)
@@ -471,6 +471,8 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
             print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
         if m.license:
             print(f"{pad} licence: {m.license}")
+        if m.disk_note:
+            print(f"{pad} disk: {m.disk_note}")
         for f in m.files:
             size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
             r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"

@@ -24,6 +24,7 @@ class IndexingController(QObject):
         busy: Emitted with a short description when another process is indexing this library;
             the controller tries again after ``BUSY_RETRY_MS``.
         stopped: Emitted after every run, whatever its outcome.
+        switched: Emitted with the core's ``SwitchResult`` when a model switch run ended (see ``switch``).
     """
 
     started = Signal()
@@ -32,6 +33,7 @@ class IndexingController(QObject):
     failed = Signal(str)
     busy = Signal(str)
     stopped = Signal()
+    switched = Signal(object)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +42,8 @@ class IndexingController(QObject):
         self.task: Task | None = None
         self.model: str | None = None  # the model to index for; None until one is loaded
         self.again = False  # run once more when the current run ends (or when a model is ready)
+        self.switch_to: str | None = None  # a model switch waiting for the current run to end
+        self.switching: str | None = None  # the model a running switch encodes the library for
 
     @property
     def running(self) -> bool:
@@ -53,6 +57,9 @@ class IndexingController(QObject):
         """Start a run now, or remember to run when the current one ends or a model is ready.
 
         Returns True if a run started."""
+        if self.task is None and self.switch_to is not None:
+            self._start_switch()
+            return True
         if self.task is not None or self.model is None:
             self.again = True
             return False
@@ -76,6 +83,39 @@ class IndexingController(QObject):
         self.started.emit()
         return True
 
+    def switch(self, name: str) -> None:
+        """Make ``name`` the active model without emptying search (``Services.switch_model``): the library is
+        encoded with it on this lane while the current model keeps answering; ``switched`` says how it ended."""
+        self.switch_to = name
+        if self.task is None:
+            self._start_switch()
+
+    def _start_switch(self) -> None:
+        name, self.switch_to = self.switch_to, None
+        assert name is not None
+        services = self._services.spawn()
+
+        def work(report: Report, cancel: threading.Event) -> object:
+            try:
+                return services.switch_model(name, report, cancel)
+            finally:
+                services.close()  # its connection belongs to this thread
+
+        def busy(message: str) -> None:
+            self.switch_to = self.switch_to or name  # try the switch again with the next start
+            self._busy(message)
+
+        def connect(task: Task) -> None:
+            task.signals.progress.connect(self.progress.emit)
+            task.signals.succeeded.connect(self.switched.emit)
+            task.signals.failed.connect(self.failed.emit)
+            task.signals.busy.connect(busy)
+            task.signals.finished.connect(self._stopped)
+
+        self.switching = name
+        self.task = self.runner.start(Lane.INDEXING, work, connect)
+        self.started.emit()
+
     def cancel(self) -> None:
         """Stop the running run after its current batch (committed work is kept)."""
         if self.task is not None:
@@ -84,6 +124,7 @@ class IndexingController(QObject):
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel and wait for the running run (at quit); the next start resumes where it stopped."""
         self.again = False
+        self.switch_to = None
         self.cancel()
         self.runner.wait(Lane.INDEXING, timeout_ms)
 
@@ -93,6 +134,9 @@ class IndexingController(QObject):
 
     def _stopped(self) -> None:
         self.task = None
+        self.switching = None
         self.stopped.emit()
-        if self.again:
+        if self.switch_to is not None:
+            self._start_switch()
+        elif self.again:
             self.start()

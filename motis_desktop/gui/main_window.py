@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self._index_busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
+        self.indexing.switched.connect(self._model_switched)
         self.status.cancel_requested.connect(self.indexing.cancel)
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
@@ -331,10 +332,21 @@ class MainWindow(QMainWindow):
 
     def _settings_applied(self, outcome: SettingsOutcome) -> None:
         self.reload_gallery()
-        if outcome.switched:
-            self.models.load()
+        if outcome.switch_to:
+            self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile
         elif outcome.added:
             self.start_indexing()
+
+    def _model_switched(self, result: Any) -> None:
+        """A switch run ended: the new model is active (load it), or the old one stays (cancelled, failed)."""
+        if result.switched:
+            self._note = f"now using {result.active}" + (
+                f" ({result.encoded} photos encoded)" if result.encoded else ""
+            )
+            self.models.load()
+        else:
+            self._note = f"switch to {result.plan.target} cancelled — still using {result.active}"
+        self._update_status()
 
     # -- folders and indexing -------------------------------------------------------------
 
@@ -358,7 +370,10 @@ class MainWindow(QMainWindow):
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
     def _index_started(self) -> None:
-        self._note = "indexing…"
+        switching = self.indexing.switching
+        self._note = (
+            f"preparing {switching}: encoding your photos with it (search keeps working)" if switching else "indexing…"
+        )
         self.status.indexing_started()
         self._update_status()
 

@@ -3,17 +3,37 @@ shortcuts lists them with the keys that belong to the grid, the viewer and the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from motis_desktop import __version__
 from motis_desktop.core.services import SYNTAX_HELP
 from motis_desktop.gui.library_model import SortOrder
+from motis_desktop.gui.search_actions import ResultsController
+from motis_desktop.gui.search_box import SearchController
 
-if TYPE_CHECKING:
-    from motis_desktop.gui.main_window import MainWindow
+
+class MainWindow(Protocol):
+    """What the menus need of the window (gui.main_window.MainWindow; a protocol keeps the imports acyclic)."""
+
+    results: ResultsController
+    searcher: SearchController
+
+    def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
+    def actions(self) -> list[QAction]: ...
+    def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction: ...
+    def choose_folder(self) -> None: ...
+    def start_indexing(self) -> None: ...
+    def open_model_dialog(self) -> None: ...
+    def open_settings(self) -> None: ...
+    def close(self) -> bool: ...
+    def focus_search(self) -> None: ...
+    def escape(self) -> None: ...
+    def toggle_details(self) -> None: ...
+
 
 # Keys handled by a widget rather than a menu action (where they apply, what they do).
 WIDGET_KEYS = (
@@ -52,13 +72,14 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     for name in ("back", "show_more", "details"):
         view.addAction(actions[name])
     view.addSeparator()
-    order = QActionGroup(window)
+    parent = window if isinstance(window, QWidget) else None
+    order = QActionGroup(bar)
     orders = (
         ("by_date", "Sort by &date (newest first)", SortOrder.DATE),
         ("by_folder", "Sort by &folder", SortOrder.FOLDER),
     )
     for name, text, value in orders:
-        action = QAction(text, window)
+        action = QAction(text, parent)
         action.setCheckable(True)
         action.setChecked(window.results.order == value)
         action.triggered.connect(lambda _checked=False, value=value: window.results.set_order(value))
@@ -85,7 +106,8 @@ def show_shortcuts(window: MainWindow) -> QMessageBox:
     rows = "".join(
         f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in shortcut_rows(window)
     )
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=window)
+    parent = window if isinstance(window, QWidget) else None
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=parent)
     box.setObjectName("shortcutsDialog")
     box.open()
     return box
@@ -93,14 +115,16 @@ def show_shortcuts(window: MainWindow) -> QMessageBox:
 
 def show_syntax(window: MainWindow) -> QMessageBox:
     text = "<pre>" + SYNTAX_HELP.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Search syntax", text, parent=window)
+    box = QMessageBox(
+        QMessageBox.Icon.NoIcon, "Search syntax", text, parent=window if isinstance(window, QWidget) else None
+    )
     box.open()
     return box
 
 
 def show_about(window: MainWindow) -> None:
     QMessageBox.about(
-        window,
+        window if isinstance(window, QWidget) else None,
         "About MoTIS Desktop",
         f"MoTIS Desktop {__version__}\nFind photos on your own disk by describing them in words. "
         "Offline and private: nothing leaves this computer.",

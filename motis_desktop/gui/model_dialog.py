@@ -142,6 +142,7 @@ class ModelDialog(QDialog):
             for label, value in (
                 ("Languages", model.languages),
                 ("Quality", model.quality + (f" (source: {model.quality_source})" if model.quality_source else "")),
+                ("Disk", model.disk_note),
             )
             if value
         )

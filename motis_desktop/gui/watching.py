@@ -46,6 +46,11 @@ class FolderWatching(QObject):
             self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.home)]
         )
 
+    @property
+    def active(self) -> bool:
+        """Whether folders are being watched (False after ``stop``)."""
+        return self._watcher is not None
+
     def set_roots(self, roots: list[str]) -> None:
         """Watch exactly these folders (done in the background)."""
         watcher = self._watcher

@@ -109,7 +109,7 @@ def library_snapshot(services: Services) -> LibrarySnapshot:
 class SettingsOutcome:
     added: list[str]
     removed: list[str]
-    switched: bool = False  # another model became the active one
+    switch_to: str | None = None  # the model chosen instead of the active one (switched by the indexing lane)
 
 
 def apply_settings(services: Services, values: dict[str, Any]) -> SettingsOutcome:
@@ -118,10 +118,9 @@ def apply_settings(services: Services, values: dict[str, Any]) -> SettingsOutcom
     before = {f.path for f in services.folders()}
     services.set_folders([str(Path(p)) for p in values["folders"]])  # removed folders' photos stay on disk
     after = {f.path for f in services.folders()}
-    switched = False
+    switch_to = None
     if values["model"]:
         active = services.active_model()
         if active is None or values["model"] != active.name:
-            services.use_model(str(values["model"]))
-            switched = True
-    return SettingsOutcome(sorted(after - before), sorted(before - after), switched)
+            switch_to = str(values["model"])  # not use_model: that would empty search until re-indexed
+    return SettingsOutcome(sorted(after - before), sorted(before - after), switch_to)

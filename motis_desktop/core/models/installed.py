@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import current_umask, write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
 from motis_desktop.core.models.engine import Encoder, TowerSpec
 from motis_desktop.core.models.staging import clean_stale, make_staging, staging_dir
 from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
@@ -84,6 +84,7 @@ class ModelInfo:
     source_format: str = ""  # what was imported: torchscript-pair, openai-checkpoint, ...
     sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
     resize: str = RESIZE_CLIP
+    interpolation: str = "bicubic"  # the resize filter (MobileCLIP2: bilinear)
     tokenizer: str = CLIP_BPE
     tokenizer_clean: str = ""
     text_truncation: bool = False
@@ -92,7 +93,13 @@ class ModelInfo:
 
     @property
     def preprocess_config(self) -> PreprocessConfig:
-        return PreprocessConfig(self.image_size, tuple(self.mean), tuple(self.std))  # type: ignore[arg-type]
+        return PreprocessConfig(
+            self.image_size,
+            tuple(self.mean),  # type: ignore[arg-type]
+            tuple(self.std),  # type: ignore[arg-type]
+            self.resize,
+            self.interpolation,
+        )
 
     @property
     def converted(self) -> bool:
@@ -300,6 +307,7 @@ class ModelStore:
                 source_format=source_format,
                 sources={target: target for target in sorted(sources)},
                 resize=resize,
+                interpolation=cfg.interpolation,
                 tokenizer=tokenizer,
                 tokenizer_clean=tokenizer_clean,
                 text_truncation=report.text_truncation,
@@ -346,7 +354,9 @@ class ModelStore:
             towers.text_tower,
             source_format=FORMAT_OPEN_CLIP,
             sources=sources,
-            preprocess_config=PreprocessConfig(towers.image_size, towers.mean, towers.std),
+            preprocess_config=PreprocessConfig(
+                towers.image_size, towers.mean, towers.std, towers.resize_mode, towers.interpolation
+            ),
             resize=towers.resize_mode,
             context_length=towers.context_length,
             tokenizer=towers.tokenizer,
@@ -391,7 +401,14 @@ class ModelStore:
         by an older version is converted first (once; this imports torch)."""
         info = self.get(name)
         if not info.converted:
-            info = self.upgrade(name)
+            try:
+                info = self.upgrade(name)
+            except ModelError as exc:  # the old install stays as it was: say what to do instead
+                raise ModelError(
+                    f"model {name!r} was installed by an older version and cannot be converted to ONNX here "
+                    f"({exc}); import it again with 'motis models import ... --name {name} --replace' "
+                    f"(or download it again)"
+                ) from None
         folder = self.models_dir / name
         files = {key: folder / file for key, file in info.files.items()}
         spec = info.spec
@@ -517,6 +534,8 @@ def _manifest_problem(info: ModelInfo) -> str | None:
             return f"{key} must be 3 numbers, not {list(values)!r}"
     if any(v <= 0 for v in info.std):
         return f"std values must be positive, not {list(info.std)!r}"
+    if info.resize not in RESIZE_MODES or info.interpolation not in INTERPOLATIONS:
+        return f"unknown resize rule {info.resize!r} / {info.interpolation!r}"
     return None
 
 

@@ -72,7 +72,11 @@ PROBE_QUERIES = (
 
 def quantize_towers(folder: Path) -> list[str]:
     """Write ``image.int8.onnx``/``text.int8.onnx`` beside the fp32 towers; the keys of those made."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:  # a build without the quantizer: the model runs in fp32 only
+        log.warning("no int8 towers: onnxruntime's quantizer cannot be loaded (%s)", exc)
+        return []
 
     made = []
     for role in ROLES:

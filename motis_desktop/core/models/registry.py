@@ -69,6 +69,7 @@ class RegistryModel:
     quality_source: str = ""  # ... where it was published
     import_only: bool = False  # nothing to download: the user imports their own copy (licence)
     disk_size: int | None = None  # bytes once installed (ONNX towers), where it differs from the download
+    disk_note: str = ""  # what makes up the disk size
 
     @property
     def size(self) -> int:
@@ -89,6 +90,7 @@ class RegistryModel:
             "quality_source": self.quality_source,
             "import_only": self.import_only,
             "disk_size": self.disk_size,
+            "disk_note": self.disk_note,
             "files": [
                 {
                     "role": f.role,
@@ -154,6 +156,7 @@ def _model_from_json(entry: dict[str, Any]) -> RegistryModel:
         quality_source=entry.get("quality_source", ""),
         import_only=entry.get("import_only", False),
         disk_size=entry.get("disk_size"),
+        disk_note=entry.get("disk_note", ""),
     )
 
 

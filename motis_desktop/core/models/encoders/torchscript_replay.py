@@ -50,6 +50,9 @@ _PYTHON_OPS: dict[str, Callable[..., Any]] = {
 }
 
 
+_VIEWS = "views"  # env key: id(view) -> (base, "slice"/"select", arguments, view) for in-place writes
+
+
 class Replay(nn.Module):
     """A scripted module's frozen ``forward`` graph, run node by node (traceable)."""
 
@@ -62,7 +65,7 @@ class Replay(nn.Module):
         inputs = list(self.graph.inputs())
         if len(inputs) != 2:
             raise ModelError(f"the tower's forward takes {len(inputs) - 1} inputs, expected one")
-        env: dict[Any, Any] = {inputs[0]: None, inputs[1]: x}
+        env: dict[Any, Any] = {inputs[0]: None, inputs[1]: x, _VIEWS: {}}
         out = _run_block(self.graph, env)
         return out[0]
 
@@ -89,7 +92,65 @@ def _run_node(node: Any, env: dict[Any, Any]) -> list[Any]:
         return simple
     if not kind.startswith("aten::"):
         raise ModelError(f"cannot convert TorchScript op {kind}")
-    return _run_aten(node, kind, args)
+    name = kind.split("::", 1)[1]
+    if name.endswith("_") and not name.startswith("_") and args and isinstance(args[0], torch.Tensor):
+        return [_functional(node, name, args, env)]
+    out = _run_aten(node, kind, args)
+    if name in ("slice", "select") and isinstance(args[0], torch.Tensor):
+        env[_VIEWS][id(out[0])] = (args[0], name, args[1:], out[0])
+    return out
+
+
+def _functional(node: Any, name: str, args: list[Any], env: dict[Any, Any]) -> torch.Tensor:
+    """An in-place op (``out[:, i] = v``, ``scatter_add_``...) as its out-of-place form, written back into the
+    tensors it is a view of with ``slice_scatter``/``select_scatter``: the tracer records no mutation."""
+    schema = torch._C.parse_schema(node.schema())
+    positional = [a for a, s in zip(args, schema.arguments) if not s.kwarg_only]
+    keywords = {s.name: a for a, s in zip(args, schema.arguments) if s.kwarg_only}
+    target = args[0]
+    if name == "copy_":  # aten::copy has no ONNX form; broadcasting does the same
+        new = torch.as_tensor(args[1]).to(target.dtype).expand_as(target)
+    elif name == "fill_":
+        new = torch.zeros_like(target) + torch.as_tensor(args[1]).to(target.dtype)
+    else:
+        packet = getattr(torch.ops.aten, name[:-1], None)
+        op = getattr(packet, schema.overload_name or "default", None) if packet is not None else None
+        if op is None:
+            raise ModelError(f"cannot convert the in-place TorchScript op aten::{name}")
+        new = op(*positional, **keywords)
+    result = new
+    views = env[_VIEWS]
+    while True:
+        _rebind(env, target, new)
+        view = views.get(id(target))
+        if view is None or view[3] is not target:
+            return result
+        base, kind, vargs, _ = view
+        new, target = _scatter(base, new, kind, vargs), base
+
+
+def _scatter(base: torch.Tensor, part: torch.Tensor, kind: str, vargs: list[Any]) -> torch.Tensor:
+    """``base`` with its ``slice``/``select`` view replaced by ``part``, by concatenation (the exporter has no
+    ``slice_scatter``/``select_scatter``)."""
+    dim = vargs[0] % base.dim()
+    lead = (slice(None),) * dim
+    if kind == "slice":
+        start, end, step = vargs[1], vargs[2], vargs[3]
+        if step != 1:
+            raise ModelError("cannot convert an in-place write into a strided slice")
+        before = slice(None, start if start is not None else 0)
+        after = slice(end, None) if end is not None else slice(0, 0)
+    else:
+        index = vargs[1]
+        part = part.unsqueeze(dim)
+        before, after = slice(None, index), (slice(index + 1, None) if index != -1 else slice(0, 0))
+    return torch.cat([base[lead + (before,)], part.to(base.dtype), base[lead + (after,)]], dim=dim)
+
+
+def _rebind(env: dict[Any, Any], old: torch.Tensor, new: torch.Tensor) -> None:
+    for key, value in list(env.items()):
+        if value is old:
+            env[key] = new
 
 
 def _prim(kind: str, args: list[Any]) -> list[Any] | None:
