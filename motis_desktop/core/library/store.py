@@ -442,9 +442,10 @@ class LibraryStore:
         with self.transaction() as conn:
             for folder in self._folders(conn):
                 if is_within(root, folder.path):
-                    found_id = folder.id
+                    found_id, found_path = folder.id, folder.path
                     break
             else:
+                found_path = root
                 cur = conn.execute(
                     "INSERT INTO folders(path, added_at) VALUES (?, ?)", (encode_path(root), time.time())
                 )
@@ -453,7 +454,10 @@ class LibraryStore:
                 for folder in self.folders_within(root, conn):
                     conn.execute("UPDATE files SET folder_id = ? WHERE folder_id = ?", (found_id, folder.id))
                     conn.execute("DELETE FROM folders WHERE id = ?", (folder.id,))
-        return next(f for f in self.folders() if f.id == found_id)
+            # Counted inside the transaction: once it commits, another process may merge this root into a new
+            # parent, and the root would be gone from a later read.
+            (count,) = conn.execute("SELECT COUNT(*) FROM files WHERE folder_id = ?", (found_id,)).fetchone()
+        return Folder(found_id, found_path, int(count))
 
     @staticmethod
     def _folders(conn: sqlite3.Connection) -> list[Folder]:
