@@ -14,6 +14,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def fold(text: str) -> str:
+    # A file name that is not valid UTF-8 arrives with surrogate escapes (os.fsdecode); SQLite cannot store
+    # those, so they become U+FFFD here: the name index only needs the readable words.
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped.casefold())
