@@ -8,6 +8,7 @@ from pathlib import Path
 from helpers.text_photos import plain_photo, save, text_photo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QLabel
 
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.text_overlay import EDGE
@@ -47,6 +48,12 @@ def test_viewer_outlines_matched_words_and_copy_text(qtbot, window: MainWindow, 
     assert "MULLER" in viewer.info_text().upper()
     qtbot.waitUntil(lambda: _edge_pixels(viewer) > 20, timeout=5_000)
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+
+    panel = window.findChild(QDockWidget, "detailsPanel")  # the details panel lists the matched words too
+    with qtbot.waitSignal(panel.shown, timeout=30_000):
+        qtbot.keyClick(view, Qt.Key.Key_I)
+    assert "MULLER" in panel.findChild(QLabel, "detailsText").text().upper()
+    qtbot.keyClick(view, Qt.Key.Key_I)
 
     QGuiApplication.clipboard().clear()
     window.results.copy_text(str(folder / "r.jpg"))

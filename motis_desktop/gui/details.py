@@ -1,5 +1,6 @@
 """The details panel (View ▸ Details, key I): the current photo's date taken and its source, camera and lens,
-exposure, pixel and file size, path, GPS position, and for a result its score and why it matched.
+exposure, pixel and file size, path, GPS position, and for a result its score and why it matched (with the
+words found in its text or name).
 
 The facts are read by ``Services.photo_details`` (EXIF through Pillow) on the backend thread."""
 
@@ -9,11 +10,13 @@ import html
 import os
 import re
 import time
+from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
 
-from motis_desktop.core.services import PhotoDetails
+from motis_desktop.core.services import PhotoDetails, TextMatch
+from motis_desktop.gui.text_overlay import matched_words
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
 
@@ -44,9 +47,11 @@ class DetailsPanel(QDockWidget):
         self.setMinimumWidth(260)
         self.path: str | None = None
 
-    def show_details(self, details: PhotoDetails, score: float | None, query: str | None) -> None:
+    def show_details(
+        self, details: PhotoDetails, score: float | None, query: str | None, matches: Iterable[TextMatch] = ()
+    ) -> None:
         self.path = details.path
-        self.label.setText(details_html(details, score, query))
+        self.label.setText(details_html(details, score, query, matches))
         self.shown.emit(details.path)
 
     def show_error(self, path: str, message: str) -> None:
@@ -55,7 +60,7 @@ class DetailsPanel(QDockWidget):
         self.shown.emit(path)
 
 
-def details_html(d: PhotoDetails, score: float | None, query: str | None) -> str:
+def details_html(d: PhotoDetails, score: float | None, query: str | None, matches: Iterable[TextMatch] = ()) -> str:
     """The panel's text: one fact a line, the empty ones left out."""
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
     source = "from the file's time (no date in the photo)" if d.date_source == "file time" else f"EXIF {d.date_source}"
@@ -75,6 +80,7 @@ def details_html(d: PhotoDetails, score: float | None, query: str | None) -> str
         if filters:
             why += "<br><small>passed the filters " + ", ".join(_e(f) or "" for f in filters) + "</small>"
         rows.append(("Matched", why))
+    rows.append(("Words", _e(matched_words(matches))))  # found in the photo's text or its name
     body = "".join(
         f"<tr><td style='color:palette(mid); padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows if v
     )

@@ -18,6 +18,7 @@ class Roles(IntEnum):
     SCORE = Qt.ItemDataRole.UserRole + 3
     ERROR = Qt.ItemDataRole.UserRole + 4
     THUMBNAIL = Qt.ItemDataRole.UserRole + 5  # QPixmap or None (requests it lazily)
+    MATCHES = Qt.ItemDataRole.UserRole + 6  # tuple of TextMatch: the words a search matched
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class LibraryModel(QAbstractListModel):
             return row.score
         if role == Roles.ERROR:
             return row.error or self.thumbnails.error(row.path)
+        if role == Roles.MATCHES:
+            return row.matches
         if role == Roles.THUMBNAIL:
             return self.thumbnails.pixmap(row.path, round(self.edge * self.pixel_ratio))
         return None

@@ -216,12 +216,12 @@ class MainWindow(QMainWindow):
         if not self.details.isVisible() or not index.isValid():
             return
         path = index.data(Roles.PATH)
-        score, query = index.data(Roles.SCORE), self.results.results_for
+        score, query, matches = index.data(Roles.SCORE), self.results.results_for, index.data(Roles.MATCHES)
 
         def shown(details: PhotoDetails) -> None:
             current = self.view.currentIndex()
             if current.isValid() and current.data(Roles.PATH) == details.path:  # still the current photo
-                self.details.show_details(details, score, query)
+                self.details.show_details(details, score, query, matches)
 
         self.backend.submit(
             lambda s: s.photo_details(path), shown, lambda message: self.details.show_error(path, message)
