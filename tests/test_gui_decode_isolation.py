@@ -3,6 +3,8 @@ crashes a decoder shows "cannot show this photo" and never ends the app (pytest-
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +93,25 @@ def test_scrolling_and_viewing_crashing_photos_never_ends_the_app(qtbot, crashin
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     assert not win.grid_viewer.is_open and win.isVisible()
     assert isolated.shared().crashes - crashes_before >= 2 * len(crashing)  # thumbnails and viewer, in workers
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file modes")
+def test_window_says_when_other_users_can_read_the_library(qtbot, tmp_path: Path) -> None:
+    """Issue 24 item 7 in the window: a home other users can read is named in the status bar (the full line with
+    the chmod to run on hover) and its mode is left as the user set it."""
+    from PySide6.QtWidgets import QLabel
+
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o755)
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.library_opened, timeout=30_000):
+        win.show()
+    label = win.findChild(QLabel, "privacyWarning")
+    assert label is not None and label.isVisible()
+    assert str(home) in label.toolTip() and "chmod 700" in label.toolTip()
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o755
+    win.close()
+    services.close()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
 from motis_desktop.gui.delegate import TEXT_HEIGHT
@@ -155,6 +155,11 @@ class MainWindow(QMainWindow):
         self.status_label = self.status.label
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
         self.status.addWidget(self.more_button)
+        if self.services.privacy_warning:  # other users can read the library: said while the app runs, not fixed
+            privacy = QLabel("Library readable by other users")
+            privacy.setObjectName("privacyWarning")
+            privacy.setToolTip(self.services.privacy_warning)
+            self.status.addPermanentWidget(privacy)
 
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
