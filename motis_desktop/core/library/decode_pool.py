@@ -33,6 +33,7 @@ process): the fallback where processes cannot be started, and what
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import logging
@@ -308,7 +309,7 @@ class JobHooks:
     on_crash: JobHook | None = None
 
 
-class _PoolBase:
+class _PoolBase(abc.ABC):
     """What both pools share: the default preprocessing settings and journal hooks, replaced per stream."""
 
     def __init__(
@@ -339,6 +340,20 @@ class _PoolBase:
         finally:
             self.config, self.hooks = saved
             self._streaming.release()
+
+    def stream(
+        self,
+        jobs: Iterable[DecodeJob],
+        config: PreprocessConfig | None = None,
+        hooks: JobHooks | None = None,
+    ) -> Iterator[Decoded]:
+        """Decode ``jobs`` in the workers; yield results as they arrive (any order)."""
+        with self._stream_settings(config, hooks):
+            yield from self._stream(jobs)
+
+    @abc.abstractmethod
+    def _stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
+        """The results of ``jobs`` as each pool decodes them (processes or threads)."""
 
 
 class ProcessDecodePool(_PoolBase):
@@ -415,16 +430,6 @@ class ProcessDecodePool(_PoolBase):
         worker.process.join()
         parent.close()
         raise RuntimeError(f"a decoder worker process did not start{f': {tail}' if tail else ''}")
-
-    def stream(
-        self,
-        jobs: Iterable[DecodeJob],
-        config: PreprocessConfig | None = None,
-        hooks: JobHooks | None = None,
-    ) -> Iterator[Decoded]:
-        """Decode ``jobs`` in the workers; yield results as they arrive (any order)."""
-        with self._stream_settings(config, hooks):
-            yield from self._stream(jobs)
 
     def pids(self) -> list[int]:
         """The worker processes' ids (for tests and benchmarks: the same ids across runs)."""
@@ -634,15 +639,6 @@ class ThreadDecodePool(_PoolBase):
         if hooks.on_done:
             hooks.on_done(job)
         return item
-
-    def stream(
-        self,
-        jobs: Iterable[DecodeJob],
-        config: PreprocessConfig | None = None,
-        hooks: JobHooks | None = None,
-    ) -> Iterator[Decoded]:
-        with self._stream_settings(config, hooks):
-            yield from self._stream(jobs)
 
     def _stream(self, jobs: Iterable[DecodeJob]) -> Iterator[Decoded]:
         if self._pool is None:
