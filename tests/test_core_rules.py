@@ -65,7 +65,6 @@ PENDING_MODULES = {
     "core/library/indexer.py": "issue 19p (pipeline) is reshaping it",
     "core/models/encoders/mobile_convert.py": "issue 19 (ONNX engine) replaces the torch path",
     "core/models/installed.py": "issue 19 (ONNX installs) grew it",
-    "cli/commands.py": "issue 23's `motis text` took it to 460 lines at the last merge: move the models commands out",
 }
 PENDING_FUNCTIONS = {
     "core/library/indexer.py:_scan": "issue 19p",
