@@ -62,7 +62,6 @@ REASON_WORD = "long:"  # a docstring line "long: WHY" allows a longer function
 PENDING_MODULES = {
     "core/library/decode_pool.py": "issue 19p (decoder pool) is reshaping it",
     "core/library/indexer.py": "issue 19p (pipeline) is reshaping it",
-    "core/models/encoders/mobile_convert.py": "issue 19 (ONNX engine) replaces the torch path",
 }
 PENDING_FUNCTIONS = {
     "core/library/indexer.py:_scan": "issue 19p",
