@@ -66,8 +66,6 @@ PENDING_MODULES = {
 PENDING_FUNCTIONS = {
     "core/library/indexer.py:_scan": "issue 19p",
     "core/library/indexer.py:_encode": "issue 19p",
-    "core/models/architectures/fastvit.py:fold_state_dict": "issue 20",
-    "core/models/architectures/open_clip_hf.py:load_towers": "issue 20",
     "core/search/fusion.py:fused_query": "issue 23 (landed at my last merge)",
 }
 
