@@ -66,7 +66,6 @@ PENDING_MODULES = {
 PENDING_FUNCTIONS = {
     "core/library/indexer.py:_scan": "issue 19p",
     "core/library/indexer.py:_encode": "issue 19p",
-    "core/search/fusion.py:fused_query": "issue 23 (landed at my last merge)",
 }
 
 
