@@ -35,7 +35,6 @@ def test_readme_keys_table_matches_the_menus_and_the_widgets(qtbot, home: Path) 
     win = MainWindow(services)
     qtbot.addWidget(win)
     rows = _readme_rows()
-    documented = set().union(*(_keys(cell) for cell in rows))
     menu_keys: set[str] = set()
     for top in win.menuBar().actions():
         for action in top.menu().actions():

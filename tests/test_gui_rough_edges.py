@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
@@ -48,9 +49,7 @@ def test_find_similar_puts_the_photo_in_the_search_box(qtbot, window: MainWindow
     make_colour_folder(tmp_path / "photos", per_colour=2)
     window.add_folders([str(tmp_path / "photos")])
     qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 12, timeout=60_000)
-    window.search.setText("red")
-    window.run_search()
-    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
+    search_by_keys(qtbot, window, "red")
     reds = window.model.rows()
     first = reds[0]
     window.find_similar(first.path)

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
 
 import motis_desktop.core.library.store as store_module
@@ -41,9 +42,7 @@ def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Pat
     make_colour_folder(tmp_path / "b", per_colour=1)
     win.add_folders([str(tmp_path / "a"), str(tmp_path / "b")])
     qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=60_000)
-    win.search.setText("red")
-    win.run_search()
-    qtbot.waitUntil(lambda: win.results.results_for == "red", timeout=10_000)
+    search_by_keys(qtbot, win, "red")
     first = win.model.rows()[0]
     win.find_similar(first.path)
     qtbot.waitUntil(lambda: win.results.results_for == f'"{first.path}"', timeout=10_000)
