@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers.keys import enter_query, search_by_keys
+from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, enter_query, search_by_keys
 from helpers.models import HF_PATH
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -96,13 +96,14 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     assert window.search.text() == ""
 
 
+@OFFSCREEN_MENU
 def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_path: Path) -> None:
     colours = make_colour_folder(tmp_path / "photos", per_colour=3)
     window.add_folders([str(tmp_path / "photos")])
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
     green = next(r for r in window.model.rows() if colours[r.path] == "green")
-    window.find_similar(green.path)
+    choose_from_context_menu(qtbot, window, green.path, "Find similar")
     qtbot.waitUntil(lambda: window.results.results_for == f'"{green.path}"', timeout=10_000)
     rows = window.model.rows()
     assert green.path not in [r.path for r in rows]

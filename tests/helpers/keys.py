@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtGui import QContextMenuEvent, QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
+
+# A context menu on the offscreen platform: its plugin warns that it cannot raise or grab the keyboard.
+OFFSCREEN_MENU = pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing the keyboard)", extend=True)
 
 
 def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
@@ -47,3 +51,32 @@ def search_by_keys(qtbot: Any, win: Any, text: str, timeout: int = 30_000) -> No
     """Type ``text`` and press Enter; return once its results are shown (``ResultsController.results_shown``)."""
     with qtbot.waitSignal(win.results.results_shown, timeout=timeout, check_params_cb=lambda label, _n: label == text):
         enter_query(qtbot, win, text)
+
+
+def choose_from_context_menu(qtbot: Any, win: Any, path: str, entry: str) -> None:
+    """Right-click the tile of ``path`` in the grid and choose ``entry`` from its menu, as a person does
+    (mark the test with :data:`OFFSCREEN_MENU`)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMenu
+
+    from motis_desktop.gui.library_model import Roles
+
+    row = next(i for i in range(win.model.rowCount()) if win.model.index(i).data(Roles.PATH) == path)
+    index = win.model.index(row)
+    win.view.scrollTo(index)
+    chosen: list[str] = []
+
+    def choose() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu), "no context menu opened"
+        action = next(a for a in menu.actions() if a.text().split("\t")[0] == entry)
+        chosen.append(action.text())
+        menu.close()
+        action.trigger()
+
+    QTimer.singleShot(0, choose)
+    # What the platform sends for a right-click (QTest's synthetic clicks do not make one offscreen).
+    viewport = win.view.viewport()
+    pos = win.view.visualRect(index).center()
+    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos)))
+    qtbot.waitUntil(lambda: bool(chosen), timeout=5_000)
