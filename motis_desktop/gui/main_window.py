@@ -30,6 +30,7 @@ from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
 from motis_desktop.gui.settings_actions import SettingsController
+from motis_desktop.gui.sizes import SizeFiller
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
             lambda: self.gallery_cell,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
+        self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
+        self.sizes.arrived.connect(self.results.set_aspects)
         self.details = DetailsPanel(self)  # View ▸ Details (I)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         self.results.set_gallery(snapshot.rows)
+        self.sizes.fill(snapshot.missing_sizes)
         self._refresh_empty_state()
         self.gallery_loaded.emit(len(snapshot.rows))
 

@@ -75,6 +75,12 @@ class ResultsController(QObject):
         if self.results_for is None:
             self.model.set_rows(self.gallery, self._gallery_edge())
 
+    def set_aspects(self, aspects: dict[str, float]) -> None:
+        """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
+        self.gallery = [replace(r, aspect=aspects[r.path]) if r.path in aspects else r for r in self.gallery]
+        self._aspects.update(aspects)
+        self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
+
     def set_order(self, order: SortOrder) -> None:
         """Order the gallery by date taken (newest first) or by folder; results keep their rank order."""
         self.order = order

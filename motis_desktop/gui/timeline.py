@@ -39,6 +39,7 @@ from motis_desktop.gui.timeline_groups import (
 )
 
 PAD = 12  # left and right of the rows
+GUESSED_ASPECT = 1.5  # until a photo's size is known
 EDGES = (192, 256, 384, 512, 768)  # thumbnail sizes asked for (longest side, logical px)
 Cursor = QAbstractItemView.CursorAction
 
@@ -70,6 +71,7 @@ class TimelineView(QAbstractItemView):
         self.spacing = Spacing()
         self._rows: list[Row] = []
         self._days: list[str] = []
+        self._aspects: list[float] = []
         self._kind = HeaderKind.MONTH
         self._laying_out = False  # margins and scroll bars change the width while laying out: no re-entry
         self.delegate = TileDelegate(thumbnails, self)
@@ -148,7 +150,15 @@ class TimelineView(QAbstractItemView):
         library = self.library()
         self._rows = library.rows() if library is not None else []
         self._days = day_keys([r.taken_at for r in self._rows])
+        self._aspects = [r.aspect or GUESSED_ASPECT for r in self._rows]
         self.relayout(anchor)
+
+    def set_aspects(self, aspects: dict[str, float]) -> None:
+        """Aspect ratios read since the rows came (by path): the rows are laid out again."""
+        for i, row in enumerate(self._rows):
+            if row.path in aspects:
+                self._aspects[i] = aspects[row.path]
+        self.relayout()
 
     def relayout(self, anchor: tuple[str, int] | None = None) -> None:
         """Lay the rows out again (width, zoom, grouping or rows changed), keeping ``anchor`` (a photo's path
@@ -172,7 +182,7 @@ class TimelineView(QAbstractItemView):
         self._kind = header_kind(self.grouping, self.target)
         keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
         width = max(1, self.viewport().width() - 2 * PAD)
-        self.tiles = justify([r.aspect or 1.5 for r in self._rows], keys, labels, width, self.target, self.spacing)
+        self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
         library = self.library()
         ratio = library.pixel_ratio if library is not None else 1.0
         self.delegate.edge = round(thumbnail_edge(self.target) * ratio)
