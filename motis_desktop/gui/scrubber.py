@@ -62,8 +62,7 @@ class DateScrubber(QWidget):
         """The month a click at ``y`` chooses: the last month that starts at or above it."""
         if not self._keys:
             return None
-        value = (y - MARGIN) / max(1, self.height() - 2 * MARGIN) * self._range
-        return self._keys[max(0, bisect_right(self._ys, value + 0.5) - 1)]
+        return self._keys[max(0, bisect_right([self._to_widget(v) for v in self._ys], y) - 1)]
 
     def _to_widget(self, content_y: int) -> int:
         return MARGIN + round(content_y / self._range * max(1, self.height() - 2 * MARGIN))

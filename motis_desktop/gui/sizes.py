@@ -34,6 +34,11 @@ class SizeFiller(QObject):
         self._found: dict[str, float] = {}
         self._running = False
 
+    @property
+    def idle(self) -> bool:
+        """Nothing being read or left to read."""
+        return not self._running and not self._todo
+
     def fill(self, missing: list[tuple[str, int]]) -> None:
         """Read the sizes of these (path, mtime) in the background (replaces what was still to read)."""
         self._todo = list(missing)
