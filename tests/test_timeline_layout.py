@@ -8,8 +8,8 @@ import time
 from motis_desktop.gui.justified import MAX_ASPECT, MIN_ASPECT, Spacing, justify
 from motis_desktop.gui.library_model import Row, SortOrder, sort_rows
 from motis_desktop.gui.timeline_groups import (
-    HeaderKind,
     Grouping,
+    HeaderKind,
     day_keys,
     day_label,
     group_keys,
