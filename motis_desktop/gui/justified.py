@@ -113,6 +113,7 @@ def justify(
     """Lay out the photos in justified rows under one header per group (``labels[key]``; "" hides it)."""
     layout = Layout(width=width)
     width = max(1, width)
+    clamped = [MIN_ASPECT if a < MIN_ASPECT else MAX_ASPECT if a > MAX_ASPECT else a for a in aspects]
     y, n, start = 0, len(aspects), 0
     while start < n:
         key = groups[start]
@@ -124,7 +125,7 @@ def justify(
         layout.sections.append(Section(key, label, y, start, end))
         layout.section_tops.append(y)
         layout.section_firsts.append(start)
-        y = _group_rows(layout, aspects, start, end, y + header, width, target, spacing.gap)
+        y = _group_rows(layout, clamped, start, end, y + header, width, target, spacing.gap)
         y += spacing.after_section
         start = end + 1
     layout.height = max(0, y - spacing.after_section) + spacing.gap
@@ -132,57 +133,50 @@ def justify(
 
 
 def _group_rows(
-    layout: Layout, aspects: Sequence[float], start: int, end: int, y: int, width: int, target: int, gap: int
+    layout: Layout, aspects: list[float], start: int, end: int, y: int, width: int, target: int, gap: int
 ) -> int:
     """Rows of photos ``start`` .. ``end``; returns the y below them. A row closes at the photo that brings
     its height to the target or under it, or just before that photo when that is nearer to the target."""
     row_start, total = start, 0.0
     i = start
     while i <= end:
-        a = min(MAX_ASPECT, max(MIN_ASPECT, aspects[i] or 1.5))
+        a = aspects[i]
         count = i - row_start + 1
         height = (width - gap * (count - 1)) / (total + a)
         if height <= target:
             without = (width - gap * (count - 2)) / total if count > 1 else 0.0
             if count > 1 and without - target < target - height:
-                y = _place_row(layout, aspects, row_start, i - 1, y, without, width, gap, full=True)
+                y = _place_row(layout, aspects[row_start:i], row_start, y, without, width, gap, full=True)
                 row_start, total = i, 0.0
                 continue  # photo i starts the next row
-            y = _place_row(layout, aspects, row_start, i, y, height, width, gap, full=True)
+            y = _place_row(layout, aspects[row_start : i + 1], row_start, y, height, width, gap, full=True)
             row_start, total = i + 1, 0.0
         else:
             total += a
         i += 1
     if row_start <= end:
-        y = _place_row(layout, aspects, row_start, end, y, float(target), width, gap, full=False)
+        y = _place_row(layout, aspects[row_start : end + 1], row_start, y, float(target), width, gap, full=False)
     return y
 
 
 def _place_row(
-    layout: Layout,
-    aspects: Sequence[float],
-    first: int,
-    last: int,
-    y: int,
-    height: float,
-    width: int,
-    gap: int,
-    full: bool,
+    layout: Layout, aspects: list[float], first: int, y: int, height: float, width: int, gap: int, full: bool
 ) -> int:
+    """Place one row of photos (their aspects) starting with photo ``first``; returns the y below it."""
     h = max(1, round(height))
     layout.row_tops.append(y)
     layout.row_heights.append(h)
     layout.row_first.append(first)
+    xs, ws = layout.xs, layout.ws
     pos = 0.0
-    xs, ys, ws, hs = layout.xs, layout.ys, layout.ws, layout.hs
-    for i in range(first, last + 1):
-        a = min(MAX_ASPECT, max(MIN_ASPECT, aspects[i] or 1.5))
+    for a in aspects:
         x0 = round(pos)
         pos += a * height
-        x1 = width if full and i == last else min(width, round(pos))
-        pos += gap
         xs.append(x0)
-        ys.append(y)
-        ws.append(max(1, x1 - x0))
-        hs.append(h)
+        ws.append(max(1, round(pos) - x0))
+        pos += gap
+    if full or xs[-1] + ws[-1] > width:  # a full row ends exactly at the edge; nothing sticks out
+        ws[-1] = max(1, width - xs[-1])
+    layout.ys.extend([y] * len(aspects))
+    layout.hs.extend([h] * len(aspects))
     return y + h + gap

@@ -79,6 +79,7 @@ class TimelineView(QAbstractItemView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # no width change: one layout pass
         self.scrubber = DateScrubber(self)
         self.scrubber.chosen.connect(self.jump_to_month)
         self.verticalScrollBar().valueChanged.connect(self.scrubber.set_value)
@@ -166,26 +167,29 @@ class TimelineView(QAbstractItemView):
         if self._laying_out:
             return
         anchor = anchor or self.anchor()
-        self._lay_out(anchor)
-        if max(1, self.viewport().width() - 2 * PAD) != self.tiles.width:  # a scroll bar or the scrubber came/went
-            self._lay_out(anchor)
+        self._lay_out(anchor, scrubber=True)
+        if self.scrubber.isHidden() and self.viewport().width() - 2 * PAD != self.tiles.width:
+            self._lay_out(anchor, scrubber=False)  # the rows fit on one screen: no scrubber, the full width
         self.laid_out.emit(len(self.tiles))
 
-    def _lay_out(self, anchor: tuple[str, int] | None) -> None:
+    def _lay_out(self, anchor: tuple[str, int] | None, scrubber: bool) -> None:
         self._laying_out = True
         try:
-            self._compute(anchor)
+            self._compute(anchor, scrubber)
         finally:
             self._laying_out = False
 
-    def _compute(self, anchor: tuple[str, int] | None) -> None:
+    def _compute(self, anchor: tuple[str, int] | None, scrubber: bool) -> None:
         self._kind = header_kind(self.grouping, self.target)
+        dated = scrubber and self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
+        self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)  # before the width is measured
         keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
         width = max(1, self.viewport().width() - 2 * PAD)
         self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
         library = self.library()
         ratio = library.pixel_ratio if library is not None else 1.0
         self.delegate.edge = round(thumbnail_edge(self.target) * ratio)
+        self.scrubber.setVisible(dated and self.tiles.height > self.viewport().height())
         self.updateGeometries()
         self.scroll_to_anchor(anchor)
         self.viewport().update()
@@ -215,10 +219,7 @@ class TimelineView(QAbstractItemView):
         bar.setRange(0, max(0, self.tiles.height - height))
         bar.setPageStep(height)
         bar.setSingleStep(max(20, self.target // 3))
-        dated = self._kind in (HeaderKind.MONTH, HeaderKind.DAY) and bar.maximum() > 0
-        self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)
-        self.scrubber.setVisible(dated)
-        if dated:
+        if self.scrubber.isVisibleTo(self):
             vp = self.viewport().geometry()
             self.scrubber.setGeometry(vp.right() + 1, vp.top(), SCRUBBER_WIDTH, vp.height())
             self.scrubber.set_marks(month_marks(self.tiles), bar.maximum())
