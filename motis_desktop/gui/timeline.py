@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent, QWheelEvent
@@ -40,6 +41,7 @@ from motis_desktop.gui.timeline_groups import (
 
 PAD = 12  # left and right of the rows
 GUESSED_ASPECT = 1.5  # until a photo's size is known
+DEFER_RESIZE_FROM = 20_000  # photos: from here a layout takes long enough to wait for the resize to pause
 EDGES = (192, 256, 384, 512, 768)  # thumbnail sizes asked for (longest side, logical px)
 Cursor = QAbstractItemView.CursorAction
 
@@ -80,6 +82,10 @@ class TimelineView(QAbstractItemView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # no width change: one layout pass
+        self._resized = QTimer(self)  # a large library is laid out again once a resize pauses
+        self._resized.setSingleShot(True)
+        self._resized.setInterval(80)
+        self._resized.timeout.connect(self.relayout)
         self.scrubber = DateScrubber(self)
         self.scrubber.chosen.connect(self.jump_to_month)
         self.verticalScrollBar().valueChanged.connect(self.scrubber.set_value)
@@ -231,7 +237,10 @@ class TimelineView(QAbstractItemView):
         if self._laying_out:
             return
         if event.size().width() != event.oldSize().width():
-            self.relayout()
+            if len(self._rows) > DEFER_RESIZE_FROM:
+                self._resized.start()
+            else:
+                self.relayout()
         else:
             self.updateGeometries()
 
