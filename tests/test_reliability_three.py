@@ -367,6 +367,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     import sqlite3
 
     from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
+    from motis_desktop.core.library import database as database_module
     from motis_desktop.core.library import store as store_module
     from motis_desktop.core.library.store import ChangedFile
 
@@ -381,7 +382,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     with open(db, "r+b") as fh:  # the files table's root page becomes noise
         fh.seek((root - 1) * page_size)
         fh.write(os.urandom(page_size))
-    monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
+    monkeypatch.setattr(database_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
     store = store_module.LibraryStore(db)
     with pytest.raises(LibraryWriteError) as exc:
         store.apply_scan([], [ChangedFile(file_id, 1, 1)], [], [])
