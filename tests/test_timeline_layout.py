@@ -67,7 +67,7 @@ def test_the_last_row_of_a_group_is_not_stretched_and_groups_never_share_a_row()
 
 def test_hiding_headers_and_extreme_aspects() -> None:
     layout = justify([10.0, 0.05, 1.0], [""] * 3, {}, WIDTH, TARGET)
-    assert layout.sections[0].label == "" and layout.ys[0] == 0  # no header, no room for one
+    assert layout.sections[0].label == "" and layout.ys[0] == Spacing().top  # no header, no room for one
     for i in range(3):
         assert MIN_ASPECT - 0.02 <= layout.ws[i] / layout.hs[i] <= MAX_ASPECT + 0.02  # shown cropped
 

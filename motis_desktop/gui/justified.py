@@ -100,6 +100,7 @@ class Spacing:
     gap: int = 4
     header: int = 40
     after_section: int = 12
+    top: int = 8  # above the first row when it has no header
 
 
 def justify(
@@ -114,7 +115,7 @@ def justify(
     layout = Layout(width=width)
     width = max(1, width)
     clamped = [MIN_ASPECT if a < MIN_ASPECT else MAX_ASPECT if a > MAX_ASPECT else a for a in aspects]
-    y, n, start = 0, len(aspects), 0
+    y, n, start = (0 if labels.get(groups[0], "") else spacing.top) if aspects else 0, len(aspects), 0
     while start < n:
         key = groups[start]
         end = start
