@@ -5,23 +5,28 @@ Paths are stored as the OS's bytes (``os.fsencode``) so names that are not valid
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.pathnames import decode_path, encode_path, is_within
 
-
-def encode_path(path: str | os.PathLike[str]) -> bytes:
-    """A path as the bytes the library stores."""
-    return os.fsencode(path)
-
-
-def decode_path(raw: bytes) -> str:
-    """A stored path as the OS's string."""
-    return os.fsdecode(raw)
+__all__ = [
+    "ChangedFile",
+    "EncodedFile",
+    "FileError",
+    "FileRecord",
+    "Folder",
+    "NewFile",
+    "PhotoDate",
+    "RenamedFile",
+    "decode_path",
+    "encode_path",
+    "file_record",
+    "is_within",
+]
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,5 @@ class FileError(NamedTuple):
 
 
 def file_record(row: tuple[Any, ...]) -> FileRecord:
-    """A ``FileRecord`` from a row of ``FILE_COLUMNS``."""
+    """A ``FileRecord`` from a ``files`` row (id, folder, path, size, mtime_ns, hash, error, transient)."""
     return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
-
-
-def is_within(path: str, root: str) -> bool:
-    """True if ``path`` is ``root`` or lies below it."""
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
