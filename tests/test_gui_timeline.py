@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDesktopServices, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Roles
@@ -75,6 +76,24 @@ def test_ctrl_plus_zooms_in_to_day_headers_and_ctrl_minus_back_to_months(qtbot, 
     assert win.view.header_kind is HeaderKind.MONTH
 
 
+def test_ctrl_wheel_zooms(qtbot, win: MainWindow) -> None:
+    view = win.view
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre,
+        view.viewport().mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    with qtbot.waitSignal(view.zoomed, timeout=5_000) as zoomed:
+        QApplication.sendEvent(view.viewport(), wheel)
+    assert zoomed.args[0] > 180 and view.header_kind is HeaderKind.DAY
+
+
 def test_a_click_on_the_scrubber_jumps_to_that_month(qtbot, win: MainWindow) -> None:
     scrubber = win.view.scrubber
     month = scrubber.months[3]  # an older month, well below the first screen
@@ -99,6 +118,8 @@ def test_keys_move_the_current_photo_and_enter_opens_it(
     qtbot.keyClick(view, Qt.Key.Key_Down)  # the photo below, in the next row
     below = view.visualRect(view.currentIndex())
     assert below.top() > view.visualRect(win.model.index(1)).top()
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)  # a screen further down
+    assert view.visualRect(view.currentIndex()).top() > below.top()
     qtbot.keyClick(view, Qt.Key.Key_End)
     assert view.currentIndex().row() == 29
     assert view.viewport().rect().intersects(view.visualRect(view.currentIndex()))  # scrolled to it
