@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
+from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDesktopServices, QWheelEvent
 from PySide6.QtWidgets import QApplication
@@ -150,3 +151,26 @@ def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
     assert win.view.header_kind is HeaderKind.FOLDER and not win.view.scrubber.isVisible()
     folders = [os.path.dirname(win.model.index(r).data(Roles.PATH)) for r in range(30)]
     assert folders == sorted(folders, key=str.lower) and len(set(folders)) == 2
+
+
+def test_a_query_of_filters_only_is_a_slice_of_the_timeline(qtbot, win: MainWindow) -> None:
+    win.search.setFocus()
+    qtbot.keyClicks(win.search, "after:2021-03 before:2021-10")
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    assert win.model.rowCount() == 15  # March, June and September
+    assert win.view.header_kind is HeaderKind.MONTH  # date headers, as the gallery
+    months = _months_on_rows(win)
+    assert months == sorted(months, reverse=True) and set(months) == {"2021-03", "2021-06", "2021-09"}
+
+
+def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindow, dated: dict[str, str]) -> None:
+    qtbot.waitUntil(lambda: win.sizes.idle, timeout=30_000)  # read in the background on the first start
+    shapes = {}
+    for path in dated:
+        with Image.open(path) as image:
+            shapes[path] = image.width / image.height
+    for row in range(win.model.rowCount()):
+        rect = win.view.visualRect(win.model.index(row))
+        expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
+        assert abs(rect.width() / rect.height() - expected) < 0.05
