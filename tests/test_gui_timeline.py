@@ -174,3 +174,36 @@ def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindo
         rect = win.view.visualRect(win.model.index(row))
         expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
         assert abs(rect.width() / rect.height() - expected) < 0.05
+
+
+def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
+    from motis_desktop.gui.library_model import LibraryModel, Row
+    from motis_desktop.gui.thumbnails import ThumbnailManager
+    from motis_desktop.gui.timeline import TimelineView
+
+    manager = ThumbnailManager(tmp_path / "thumbs")
+    model = LibraryModel(manager)
+    view = TimelineView(manager)
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    day = 86_400.0
+    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
+    with qtbot.waitSignal(view.laid_out, timeout=30_000):
+        model.set_rows(rows)
+    assert len(view.scrubber.months) > 100  # about 18 years of photos
+    qtbot.waitUntil(lambda: manager.requested > 0, timeout=10_000)  # requests are made while painting
+    view.viewport().repaint()  # one more full paint: it must not ask for tiles off screen
+    first = manager.requested
+    on_screen = len(view.tiles.visible(view.verticalOffset(), view.verticalOffset() + view.viewport().height()))
+    assert 0 < first <= on_screen <= 40
+    month = view.scrubber.months[60]
+    with qtbot.waitSignal(view.jumped, timeout=5_000):
+        qtbot.mouseClick(view.scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, view.scrubber.y_for(month)))
+    qtbot.waitUntil(lambda: manager.requested > first, timeout=10_000)
+    view.viewport().repaint()
+    assert view.day_of(view.first_visible_row())[:7] == month
+    assert manager.requested - first <= on_screen + 10  # the new screen only, nothing in between
+    manager.shutdown()
