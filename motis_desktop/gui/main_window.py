@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._request_details)
         self.details.visibilityChanged.connect(lambda visible: self._request_details() if visible else None)
         self.models.model_text.connect(self.status.set_model_text)
+        self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
         self.models.ready.connect(self._model_ready)
         self.models.installed_inactive.connect(
@@ -252,7 +253,7 @@ class MainWindow(QMainWindow):
             text = DROP_TEXT
             if self.model_state == ModelState.MISSING:
                 text += "\n\n" + NO_MODEL_TEXT
-            self.empty.setText(text)
+            self.empty.setText("" if self.models.offering else text)  # the offer says it all; nothing under it
             self.stack.setCurrentWidget(self.empty)
         elif self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)

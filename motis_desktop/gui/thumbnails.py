@@ -150,6 +150,14 @@ class ThumbnailManager(QObject):
         self._dispatch()
         return None
 
+    def cached(self, path: str, edge: int) -> QPixmap | None:
+        """The thumbnail if it is in memory, without requesting it."""
+        return self._pixmaps.get(thumb_key(path, edge))
+
+    def queued(self) -> list[str]:
+        """Paths whose requests wait for a worker, newest request last."""
+        return [key.path for key in self._queue]
+
     def error(self, path: str) -> str | None:
         return self._failed.get(path)
 
