@@ -66,6 +66,7 @@ PENDING_MODULES = {
 PENDING_FUNCTIONS = {
     "core/library/indexer.py:_scan": "issue 19p",
     "core/library/indexer.py:_encode": "issue 19p",
+    "gui/model_dialog.py:__init__": "issue 21 (E21f) is reshaping the first-run dialog",
 }
 
 
@@ -92,8 +93,9 @@ def _long_functions(path: Path, root: Path = PACKAGE) -> list[str]:
 
 
 def test_no_function_over_60_lines_without_a_reason() -> None:
-    """A function longer than MAX_FUNCTION_LINES says why in its docstring ("long: ..."), else it is split."""
-    found = [f for p in sorted(CORE.rglob("*.py")) for f in _long_functions(p)]
+    """Anywhere in the package (core and front ends): a function longer than MAX_FUNCTION_LINES says why in
+    its docstring ("long: ..."), else it is split."""
+    found = [f for p in sorted(PACKAGE.rglob("*.py")) for f in _long_functions(p)]
     assert [f for f in found if f not in PENDING_FUNCTIONS] == []
     assert set(PENDING_FUNCTIONS) <= set(found), "a pending function is short enough now: take it off the list"
 

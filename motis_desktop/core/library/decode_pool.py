@@ -46,9 +46,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
@@ -60,6 +60,8 @@ from motis_desktop.core.images.reader import ImageInfo, read_info
 from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
+
+_Results: TypeAlias = "queue.Queue[Decoded | BaseException | None]"  # dispatcher → stream; None: the end
 
 CRASHED = "the decoder crashed on this file"
 # Test-only hook: a worker (or decode thread) aborts the process on a file whose name contains this text.
@@ -484,7 +486,7 @@ class ProcessDecodePool(_PoolBase):
                     self._budget_cond.notify_all()
                 self._replace(worker)
 
-    def _put(self, results: queue.Queue, item: Decoded | BaseException | None) -> bool:
+    def _put(self, results: _Results, item: Decoded | BaseException | None) -> bool:
         while not self._stop.is_set():
             try:
                 results.put(item, timeout=0.2)
@@ -493,7 +495,7 @@ class ProcessDecodePool(_PoolBase):
                 continue
         return False
 
-    def _dispatch(self, jobs: Iterator[DecodeJob], results: queue.Queue) -> None:
+    def _dispatch(self, jobs: Iterator[DecodeJob], results: _Results) -> None:
         try:
             self._dispatch_loop(jobs, results)
         except BaseException as exc:  # noqa: BLE001 (handed to the consumer, raised there)
@@ -502,7 +504,7 @@ class ProcessDecodePool(_PoolBase):
             if not self._stop.is_set():
                 self._put(results, None)
 
-    def _dispatch_loop(self, jobs: Iterator[DecodeJob], results: queue.Queue) -> None:
+    def _dispatch_loop(self, jobs: Iterator[DecodeJob], results: _Results) -> None:
         exhausted = False
         hooks, config = self.hooks, self.config
         crash_marker = os.environ.get(CRASH_HOOK_ENV, "")  # read per stream: the workers outlive a run
@@ -548,7 +550,8 @@ class ProcessDecodePool(_PoolBase):
     def _receive(worker: _Worker) -> Decoded | None:
         try:
             if worker.conn.poll():
-                return worker.conn.recv()
+                received: Decoded = worker.conn.recv()  # a worker sends only Decoded
+                return received
         except (EOFError, OSError):
             pass
         return None
@@ -644,7 +647,7 @@ class ThreadDecodePool(_PoolBase):
         if self._pool is None:
             self.start()
         assert self._pool is not None
-        pending: list = []
+        pending: list[Future[Decoded]] = []
         source = iter(jobs)
         try:
             while True:
