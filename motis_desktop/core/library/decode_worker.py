@@ -11,7 +11,6 @@ from typing import Any
 from motis_desktop.core.library.file_decoder import DecodeJob, decode_file
 from motis_desktop.core.library.memory_budget import ProcessBudget
 
-
 READY = "ready"
 START_TIMEOUT_S = 120.0  # importing numpy and OpenCV on a loaded machine
 
