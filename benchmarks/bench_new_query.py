@@ -1,7 +1,10 @@
 """A new text query in a running app at 100k photos, through ``Services.query`` as the GUI calls it (relevance
-cut-off on), each query text seen for the first time; optionally side by side with another checkout.
+cut-off on), each query text seen for the first time; with ``--startup`` also the app's launch → first search
+answered and its memory after scrolling (benchmarks/bench_startup_library.py's child, 30 scroll positions);
+optionally side by side with another checkout.
 
-Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--compare CHECKOUT]
+Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
+       [--compare CHECKOUT]
 
 ``--home DIR`` is built once (benchmarks/synthetic_library.py: a random-weights ViT-B/32 and N photos with
 synthetic embeddings; the inference mode measured once) and reused by later runs. Each round starts a fresh
@@ -86,13 +89,46 @@ def run(checkout: Path, home: Path, count: int) -> dict[str, float]:
     return result
 
 
-def main() -> int:
+def startup(checkout: Path, home: Path) -> dict[str, float]:
+    """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS."""
+    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    load = os.getloadavg()[0]
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=checkout,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:  # the exit code is not checked: PySide6 may abort at interpreter exit, after the figures
+        raise RuntimeError(proc.stderr[-2000:])
+    return {**json.loads(lines[-1]), "load": load, "load_after": os.getloadavg()[0]}
+
+
+def report_startup(round_: int, checkout: Path, app: dict[str, float]) -> None:
+    print(
+        f"round {round_} {checkout}: launch -> window {app['shown_s']:.2f} s, search ready "
+        f"{app['search_ready_s']:.2f} s, first search {app['first_search_s']:.2f} s; RSS after search "
+        f"{app['rss_after_search_mb']:.0f} MB, after scrolling {app['rss_after_scroll_mb']:.0f} MB, "
+        f"peak {app['peak_rss_mb']:.0f} MB (load {app['load']:.2f} -> {app['load_after']:.2f})",
+        flush=True,
+    )
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def main() -> int:  # long: the alternating rounds and their report read best in one place
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="folder for the benchmark home (built once, then reused)")
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
+    parser.add_argument("--startup", action="store_true", help="also launch the app each round (launch -> search)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -104,6 +140,7 @@ def main() -> int:
     home = build_home(Path(args.home), args.n)
     checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
     p50s: dict[str, list[float]] = {str(c): [] for c in checkouts}
+    firsts: dict[str, list[float]] = {str(c): [] for c in checkouts}
     for round_ in range(args.rounds):
         order = checkouts if round_ % 2 == 0 else checkouts[::-1]
         for checkout in order:
@@ -114,11 +151,19 @@ def main() -> int:
                 f"(load {row['load']:.2f} -> {row['load_after']:.2f})",
                 flush=True,
             )
-    medians = {c: sorted(v)[len(v) // 2] for c, v in p50s.items()}
-    for checkout, median in medians.items():
-        print(f"median p50 {median:.1f} ms  {checkout}")
+            if args.startup:
+                app = startup(checkout, home)
+                firsts[str(checkout)].append(app["first_search_s"])
+                report_startup(round_, checkout, app)
+    this, other = (str(c) for c in (checkouts + checkouts)[:2])
+    for checkout in checkouts:
+        print(f"median new query p50 {median(p50s[str(checkout)]):.1f} ms  {checkout}")
+        if args.startup:
+            print(f"median launch -> first search {median(firsts[str(checkout)]):.2f} s  {checkout}")
     if args.compare:
-        print(f"ratio (compare / this): {medians[str(checkouts[1])] / medians[str(checkouts[0])]:.2f}x")
+        print(f"new query ratio (compare / this): {median(p50s[other]) / median(p50s[this]):.2f}x")
+        if args.startup:
+            print(f"launch ratio (compare / this): {median(firsts[other]) / median(firsts[this]):.2f}x")
     return 0
 
 

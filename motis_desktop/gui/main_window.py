@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
@@ -37,7 +38,14 @@ from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
-from motis_desktop.gui.workers import Backend, LibrarySnapshot, SettingsOutcome, library_snapshot, open_library
+from motis_desktop.gui.workers import (
+    Backend,
+    LibrarySnapshot,
+    SettingsOutcome,
+    first_snapshot,
+    library_snapshot,
+    open_library,
+)
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
@@ -65,6 +73,7 @@ class MainWindow(QMainWindow):
         self.services = services  # on this thread: settings and installed models only, never the library
         self.settings = QSettings(str(services.home / "gui.ini"), QSettings.Format.IniFormat)
         self.tasks = TaskRunner(self)  # every background task of the window runs here
+        self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
         self.backend = Backend(services, self.tasks, self)
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
@@ -268,15 +277,19 @@ class MainWindow(QMainWindow):
     def _start(self) -> None:
         self.backend.submit(open_library, self._library_opened, self.library_failed.emit)
 
-    def _library_opened(self, _: object) -> None:
+    def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()
-        self.reload_gallery()
-        self.models.load()
+        self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
+        first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
-        self.backend.submit(library_snapshot, self._gallery_loaded)
+        self._asked += 1
+        self.backend.submit(library_snapshot, partial(self._gallery_loaded, asked=self._asked))
 
-    def _gallery_loaded(self, snapshot: LibrarySnapshot) -> None:
+    def _gallery_loaded(self, snapshot: LibrarySnapshot, asked: int = 0) -> None:
+        if asked < self._shown:
+            return  # a later read already arrived (the start-up one runs on another lane)
+        self._shown = asked
         if snapshot.folders != self.folders:
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
