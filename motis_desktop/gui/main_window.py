@@ -27,6 +27,7 @@ from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label, make_grid
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel, Roles
+from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services  # on this thread: settings and installed models only, never the library
         self.settings = QSettings(str(services.home / "gui.ini"), QSettings.Format.IniFormat)
+        limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
         self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
         self.backend = Backend(services, self.tasks, self)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         self.results.set_gallery(snapshot.rows)
+        trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
         self.gallery_loaded.emit(len(snapshot.rows))
 
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
 
     def _model_ready(self, name: str) -> None:
         self.indexing.set_model(name)
+        trim()  # the vector index file's read (gui/memory.py)
         if self.indexing.again or self.folders:
             self.start_indexing()  # bring the library up to date in the background
         self.searcher.model_ready()  # runs a query typed while the model was loading
