@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.exif import write_photo_with_date
+from helpers.keys import enter_query, search_by_keys
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -80,9 +81,7 @@ def window(qtbot, home: Path, indexed_home: dict[str, str]) -> MainWindow:
 
 
 def _search(qtbot, win: MainWindow, text: str) -> None:
-    win.search.setText(text)
-    win.run_search()
-    qtbot.waitUntil(lambda: win.results.results_for == text, timeout=30_000)
+    search_by_keys(qtbot, win, text)
 
 
 def test_unknown_word_shows_no_good_matches_and_offers_more(qtbot, window: MainWindow) -> None:
@@ -115,8 +114,7 @@ def test_search_box_tooltip_documents_the_syntax(window: MainWindow) -> None:
 
 
 def test_unknown_operator_is_a_one_line_status(qtbot, window: MainWindow) -> None:
-    window.search.setText("red colour:blue")
-    window.run_search()
+    enter_query(qtbot, window, "red colour:blue")
     qtbot.waitUntil(lambda: "unknown operator 'colour:'" in window.status_label.text(), timeout=30_000)
     assert "\n" not in window.status_label.text()
     assert window.results.results_for is None

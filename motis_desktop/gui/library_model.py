@@ -30,6 +30,7 @@ class Row:
     date_source: str | None = None  # where ``taken_at`` comes from (``DateSource``)
     taken_at: float | None = None  # when the photo was taken, unix time (the gallery's date order)
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
+    aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
 
     @property
     def date(self) -> str | None:

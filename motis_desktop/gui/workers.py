@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,16 @@ def load_for_search(services: Services, name: str) -> Any:
     return services.warm_up(name)
 
 
-def gallery_rows(services: Services) -> list[Row]:
-    """Every photo of the library as grid rows (runs in the backend thread)."""
-    return [Row(fid, path, error, None, source, taken) for fid, path, error, taken, source in services.gallery()]
+def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
+    """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
+    yet (runs in the backend thread)."""
+    files = services.gallery()
+    sizes = services.photo_sizes((f[1], f[5]) for f in files)
+    rows = []
+    for fid, path, error, taken, source, _mtime in files:
+        w, h = sizes.sizes.get(path, (0, 0))
+        rows.append(Row(fid, path, error, None, source, taken, aspect=w / h if w and h else None))
+    return rows, sizes.missing
 
 
 @dataclass(frozen=True)
@@ -87,12 +94,13 @@ class LibrarySnapshot:
     rows: list[Row]
     folders: list[str]
     recovery: str | None = None
+    missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
 
 
 def library_snapshot(services: Services) -> LibrarySnapshot:
     """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
-    rows = gallery_rows(services)
-    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice())
+    rows, missing = gallery_rows(services)
+    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice(), missing)
 
 
 def first_snapshot(

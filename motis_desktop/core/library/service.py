@@ -174,8 +174,8 @@ class LibraryService:
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         return self.database().dates(file_ids)
 
-    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource]]:
-        """Every file as ``(id, path, permanent error or None, date taken, its source)``, by path: what
+    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource, int]]:
+        """Every file as ``(id, path, permanent error or None, date taken, its source, mtime_ns)``, by path: what
         ``files`` and ``photo_dates`` say, in one read of the library (the gallery of 100k photos at start-up)."""
         rows = self.database().select(
             "SELECT id, path, CASE WHEN error_transient THEN NULL ELSE error END, taken_at, taken_source, mtime_ns"
@@ -183,9 +183,9 @@ class LibraryService:
         )
         known = _KNOWN_DATE_SOURCES
         return [
-            (fid, decode_path(raw), error, taken, DateSource(source))
+            (fid, decode_path(raw), error, taken, DateSource(source), mtime_ns)
             if taken is not None and source in known
-            else (fid, decode_path(raw), error, mtime_ns / 1e9, DateSource.FILE)
+            else (fid, decode_path(raw), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
             for fid, raw, error, taken, source, mtime_ns in rows
         ]
 

@@ -135,10 +135,7 @@ def fused_query(
     ``strategy`` names the vector index for this call."""
     model_id = encoder.model_id
     texts = TextStore(store)
-    for phrase in query.text_phrases:
-        allowed = _intersect(allowed, texts.phrase_ids(phrase), store, model_id)
-    for part in query.name_parts:
-        allowed = _intersect(allowed, texts.name_ids(part), store, model_id)
+    allowed = _text_filters(allowed, query, texts, store, model_id)
     allowed_set = None if allowed is None else {int(i) for i in allowed}
     qv = query_vector(encoder, store, query, text_cache) if query.terms and "meaning" in signals else None
     exclude = qv.library_ids if qv is not None else frozenset()
@@ -171,16 +168,19 @@ def fused_query(
         if not gone:
             break
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
-    hits = [
-        SearchHit(r.file_id, path, r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
-        for r in shown
-        if (path := on_disk.get(r.file_id)) is not None
-    ]
-    hits = service.with_dates(hits)
-    hits = [replace(h, matches=explain(texts, h, list(qwords), query.text_phrases, signals)) for h in hits]
-    if query.sort == "date":
-        hits.sort(key=lambda h: -(h.taken_at or 0.0))
+    hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+
+
+def _text_filters(
+    allowed: np.ndarray | None, query: Query, texts: TextStore, store: LibraryStore, model_id: str
+) -> np.ndarray | None:
+    """``allowed`` narrowed to the photos every ``text:`` phrase and ``name:`` part lets through."""
+    for phrase in query.text_phrases:
+        allowed = _intersect(allowed, texts.phrase_ids(phrase), store, model_id)
+    for part in query.name_parts:
+        allowed = _intersect(allowed, texts.name_ids(part), store, model_id)
+    return allowed
 
 
 def _shown(
@@ -228,6 +228,29 @@ def _missing_above(
         path = paths.get(fid)
         on_disk[fid] = path if path is not None and os.path.lexists(path) else None
     return {fid for fid in above if on_disk[fid] is None}
+
+
+def _shown_hits(
+    service: SearchService,
+    texts: TextStore,
+    shown: list[Ranked],
+    on_disk: dict[int, str | None],
+    query: Query,
+    qwords: list[str],
+    signals: tuple[str, ...],
+) -> list[SearchHit]:
+    """The hits to show: files still on disk (``on_disk``), with their dates and why their words matched, in the
+    query's order."""
+    hits = [
+        SearchHit(r.file_id, path, r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
+        for r in shown
+        if (path := on_disk.get(r.file_id)) is not None
+    ]
+    hits = service.with_dates(hits)
+    hits = [replace(h, matches=explain(texts, h, qwords, query.text_phrases, signals)) for h in hits]
+    if query.sort == "date":
+        hits.sort(key=lambda h: -(h.taken_at or 0.0))
+    return hits
 
 
 def explain(
