@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
+from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
@@ -40,14 +41,6 @@ from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumb
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
-from motis_desktop.gui.workers import (
-    Backend,
-    LibrarySnapshot,
-    SettingsOutcome,
-    first_snapshot,
-    library_snapshot,
-    open_library,
-)
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
@@ -77,7 +70,7 @@ class MainWindow(QMainWindow):
         limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
         self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
-        self.backend = Backend(services, self.tasks, self)
+        self.backend = workers.Backend(services, self.tasks, self)
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
         self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
@@ -285,18 +278,18 @@ class MainWindow(QMainWindow):
     # -- start-up, the library and the model ----------------------------------------------------
 
     def _start(self) -> None:
-        self.backend.submit(open_library, self._library_opened, self.library_failed.emit)
+        self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
 
     def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()
         self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
-        first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
+        workers.first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
         self._asked += 1
-        self.backend.submit(library_snapshot, partial(self._gallery_loaded, asked=self._asked))
+        self.backend.submit(workers.library_snapshot, partial(self._gallery_loaded, asked=self._asked))
 
-    def _gallery_loaded(self, snapshot: LibrarySnapshot, asked: int = 0) -> None:
+    def _gallery_loaded(self, snapshot: workers.LibrarySnapshot, asked: int = 0) -> None:
         if asked < self._shown:
             return  # a later read already arrived (the start-up one runs on another lane)
         self._shown = asked
@@ -360,7 +353,7 @@ class MainWindow(QMainWindow):
     def _view_settings_changed(self) -> None:
         self._set_cell(self.gallery_cell)
 
-    def _settings_applied(self, outcome: SettingsOutcome) -> None:
+    def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
         self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile
