@@ -4,7 +4,8 @@ Usage: xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screensho
 
 Builds a throw-away library of crops of scikit-image's sample photos in several shapes (3:2, 2:3, 4:3, 16:9,
 square), dated over two years by their file times, indexes it with the hand-made colour model, then grabs the
-timeline (month headers, the year/month scrubber on the right) and, zoomed in, the same with day headers.
+timeline (month headers, the year/month scrubber on the right) and, zoomed in, a month in the middle with day
+headers (small days of a month share one) and the scrubber naming the month under the mouse.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     from colour_model import build_colour_pair
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
     from take_screenshots import grab, wait
 
@@ -88,6 +91,10 @@ def main() -> None:
         wait(app, lambda: window.thumbnails.pending() == 0 and window.sizes.idle)
         grab(app, window, out / "screenshot-timeline.png")
         window.zoom(1)
+        scrubber = window.view.scrubber
+        month = scrubber.months[len(scrubber.months) // 2]
+        window.view.jump_to_month(month)
+        QTest.mouseMove(scrubber, QPoint(scrubber.width() // 2, scrubber.y_for(month)))  # the month under the mouse
         wait(app, lambda: window.thumbnails.pending() == 0)
         grab(app, window, out / "screenshot-timeline-days.png")
         window.close()

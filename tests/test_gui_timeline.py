@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QDesktopServices
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDesktopServices, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Roles
@@ -75,6 +77,24 @@ def test_ctrl_plus_zooms_in_to_day_headers_and_ctrl_minus_back_to_months(qtbot, 
     assert win.view.header_kind is HeaderKind.MONTH
 
 
+def test_ctrl_wheel_zooms(qtbot, win: MainWindow) -> None:
+    view = win.view
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre,
+        view.viewport().mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    with qtbot.waitSignal(view.zoomed, timeout=5_000) as zoomed:
+        QApplication.sendEvent(view.viewport(), wheel)
+    assert zoomed.args[0] > 180 and view.header_kind is HeaderKind.DAY
+
+
 def test_a_click_on_the_scrubber_jumps_to_that_month(qtbot, win: MainWindow) -> None:
     scrubber = win.view.scrubber
     month = scrubber.months[3]  # an older month, well below the first screen
@@ -99,6 +119,8 @@ def test_keys_move_the_current_photo_and_enter_opens_it(
     qtbot.keyClick(view, Qt.Key.Key_Down)  # the photo below, in the next row
     below = view.visualRect(view.currentIndex())
     assert below.top() > view.visualRect(win.model.index(1)).top()
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)  # a screen further down
+    assert view.visualRect(view.currentIndex()).top() > below.top()
     qtbot.keyClick(view, Qt.Key.Key_End)
     assert view.currentIndex().row() == 29
     assert view.viewport().rect().intersects(view.visualRect(view.currentIndex()))  # scrolled to it
@@ -129,3 +151,59 @@ def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
     assert win.view.header_kind is HeaderKind.FOLDER and not win.view.scrubber.isVisible()
     folders = [os.path.dirname(win.model.index(r).data(Roles.PATH)) for r in range(30)]
     assert folders == sorted(folders, key=str.lower) and len(set(folders)) == 2
+
+
+def test_a_query_of_filters_only_is_a_slice_of_the_timeline(qtbot, win: MainWindow) -> None:
+    win.search.setFocus()
+    qtbot.keyClicks(win.search, "after:2021-03 before:2021-10")
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    assert win.model.rowCount() == 15  # March, June and September
+    assert win.view.header_kind is HeaderKind.MONTH  # date headers, as the gallery
+    months = _months_on_rows(win)
+    assert months == sorted(months, reverse=True) and set(months) == {"2021-03", "2021-06", "2021-09"}
+
+
+def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindow, dated: dict[str, str]) -> None:
+    qtbot.waitUntil(lambda: win.sizes.idle, timeout=30_000)  # read in the background on the first start
+    shapes = {}
+    for path in dated:
+        with Image.open(path) as image:
+            shapes[path] = image.width / image.height
+    for row in range(win.model.rowCount()):
+        rect = win.view.visualRect(win.model.index(row))
+        expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
+        assert abs(rect.width() / rect.height() - expected) < 0.05
+
+
+def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
+    from motis_desktop.gui.library_model import LibraryModel, Row
+    from motis_desktop.gui.thumbnails import ThumbnailManager
+    from motis_desktop.gui.timeline import TimelineView
+
+    manager = ThumbnailManager(tmp_path / "thumbs")
+    model = LibraryModel(manager)
+    view = TimelineView(manager)
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    day = 86_400.0
+    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
+    with qtbot.waitSignal(view.laid_out, timeout=30_000):
+        model.set_rows(rows)
+    assert len(view.scrubber.months) > 100  # about 18 years of photos
+    qtbot.waitUntil(lambda: manager.requested > 0, timeout=10_000)  # requests are made while painting
+    view.viewport().repaint()  # one more full paint: it must not ask for tiles off screen
+    first = manager.requested
+    on_screen = len(view.tiles.visible(view.verticalOffset(), view.verticalOffset() + view.viewport().height()))
+    assert 0 < first <= on_screen <= 40
+    month = view.scrubber.months[60]
+    with qtbot.waitSignal(view.jumped, timeout=5_000):
+        qtbot.mouseClick(view.scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, view.scrubber.y_for(month)))
+    qtbot.waitUntil(lambda: manager.requested > first, timeout=10_000)
+    view.viewport().repaint()
+    assert view.day_of(view.first_visible_row())[:7] == month
+    assert manager.requested - first <= on_screen + 10  # the new screen only, nothing in between
+    manager.shutdown()

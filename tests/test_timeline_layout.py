@@ -109,3 +109,15 @@ def test_a_hundred_thousand_photos_lay_out_in_one_pass() -> None:
     elapsed = time.perf_counter() - start
     assert len(layout) == n and len(layout.sections) == 50
     assert elapsed < 5.0  # about 0.15 s on an idle core; generous for a loaded machine
+
+
+def test_small_days_of_a_month_share_a_header_and_a_day_is_never_split() -> None:
+    days = ["2026-10-12"] * 2 + ["2026-10-09"] + ["2026-10-03"] * 5 + ["2026-10-01", "2026-09-30", "2026-09-29", ""]
+    keys, labels = group_keys(HeaderKind.DAY, days, [""] * len(days))
+    assert keys == ["2026-10-12"] * 8 + ["2026-10-01", "2026-09-30", "2026-09-30", ""]
+    assert labels == {
+        "2026-10-12": "3 – 12 October 2026",
+        "2026-10-01": "Thursday 1 October 2026",  # alone: the next day is another month
+        "2026-09-30": "29 – 30 September 2026",
+        "": "No date",
+    }

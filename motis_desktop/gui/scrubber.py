@@ -73,6 +73,9 @@ class DateScrubber(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._choose(round(event.position().y()))
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # the jump was made on press (and drag)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         y = round(event.position().y())
         self._hover = self.key_at(y)

@@ -98,7 +98,10 @@ class ResultsController(QObject):
         self.layout_changed.emit(RESULT_CELL)
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([replace(r, aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
-        self.view.set_grouping(Grouping.RANKED)  # rank order, no headers (after the rows: few to lay out)
+        # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
+        # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
+        dated = bool(rows) and all(r.score == 0 for r in rows)
+        self.view.set_grouping(Grouping.DATE if dated else Grouping.RANKED)
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)

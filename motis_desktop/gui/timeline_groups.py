@@ -16,6 +16,7 @@ from motis_desktop.gui.justified import Layout
 
 ZOOM_HEIGHTS = (90, 130, 180, 260, 380)  # target row heights, smallest first (Ctrl+- / Ctrl+=)
 DAY_HEADERS_FROM = 260  # at this target row height and above, headers are days
+DAY_GROUP_LEAST = 4  # days with fewer photos share a header with the next days of their month
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
@@ -98,11 +99,33 @@ def group_keys(kind: HeaderKind, days: Sequence[str], paths: Sequence[str]) -> t
         keys = [d[:7] for d in days]
         return keys, {k: month_label(k) for k in set(keys)}
     if kind is HeaderKind.DAY:
-        return list(days), {k: day_label(k) for k in set(days)}
+        return day_groups(days)
     if kind is HeaderKind.FOLDER:
         keys = [os.path.dirname(p) for p in paths]
         return keys, {k: folder_label(k) for k in set(keys)}
     return [""] * len(paths), {}
+
+
+def day_groups(days: Sequence[str], least: int = DAY_GROUP_LEAST) -> tuple[list[str], dict[str, str]]:
+    """Day keys per photo, except that days of the same month with fewer than ``least`` photos together share
+    one group (keyed by its first day, labelled "3 – 12 October 2026"): no row of a single small photo."""
+    keys: list[str] = []
+    labels: dict[str, str] = {}
+    i, n = 0, len(days)
+    while i < n:
+        key, start, last = days[i], i, days[i]
+        while i < n and (days[i] == last or (i - start < least and days[i][:7] == key[:7] and days[i] and key)):
+            last = days[i]
+            i += 1
+        keys.extend([key] * (i - start))
+        labels[key] = day_label(key) if last == key else _day_range(key, last)
+    return keys, labels
+
+
+def _day_range(a: str, b: str) -> str:
+    """Two days of one month, either order: "3 – 12 October 2026"."""
+    low, high = sorted((a, b))
+    return f"{int(low[8:10])} – {int(high[8:10])} {MONTHS[int(low[5:7]) - 1]} {low[:4]}"
 
 
 def month_marks(layout: Layout) -> list[tuple[str, int]]:
