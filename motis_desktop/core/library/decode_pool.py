@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.decode_process import ProcessDecodePool
@@ -113,7 +113,7 @@ class ThreadDecodePool(PoolBase):
         if self._pool is None:
             self.start()
         assert self._pool is not None
-        pending: list[Future[Decoded]] = []
+        pending: list = []
         source = iter(jobs)
         try:
             while True:
