@@ -73,7 +73,8 @@ def main() -> int:
             ratios[name].append(got[name][0] / got["off"][0])
             cpu_ratios[name].append(got[name][1] / got["off"][1])
             extra = (got[name][1] - got["off"][1]) / len(photos)
-            emit(args, {"figure": "ratio", "round": round_no, "text": name, "wall_on_vs_off": round(ratios[name][-1], 2),
+            emit(args, {"figure": "ratio", "round": round_no, "text": name,
+                        "wall_on_vs_off": round(ratios[name][-1], 2),
                         "cpu_on_vs_off": round(cpu_ratios[name][-1], 2),
                         "text_cpu_s_per_photo": round(extra, 4)})  # fmt: skip
     for name in ratios:
