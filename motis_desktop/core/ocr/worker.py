@@ -1,13 +1,18 @@
 """Read photos' text in a worker process, so a photo that crashes, hangs or exhausts the reader costs that
 photo only (like ``library/decode_pool`` for decoders).
 
-One ``spawn``-ed process loads the OCR models once and reads one photo at a time. The parent waits for each
-answer on the pipe and on the process's sentinel: a process that dies is reported as
+One ``spawn``-ed process loads the OCR models once and reads one photo at a time (it is sent a path and
+decodes the file itself, first at a reduced scale for the detector's quick look: :func:`read_photo`). The
+parent waits for each answer on the pipe and on the process's sentinel: a process that dies is reported as
 :data:`CRASHED` for that photo, one that takes longer than ``timeout_s`` is killed and reported as
 :data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. Decoding goes through the
 core's one image reader (bombs are refused from the header before any pixel is decoded), and the decoded
 photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the same interface in this
 process (no isolation): for tests of the engine and the fallback where processes cannot start.
+
+The worker's private memory is capped (``MEMORY_HEADROOM_MB`` above what it takes with its models loaded,
+``RLIMIT_DATA``; Linux): a photo that needs more is reported as :data:`OUT_OF_MEMORY` and skipped, or, when
+the allocation fails where Python cannot catch it, as a crash.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import cv2
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
@@ -34,6 +40,12 @@ TIMED_OUT = "reading the text took too long"
 DEFAULT_TIMEOUT_S = 120.0
 TIMEOUT_ENV = "MOTIS_OCR_TIMEOUT_S"  # overrides DEFAULT_TIMEOUT_S (seconds one photo may take)
 START_TIMEOUT_S = 120.0
+# Address space one photo may take in the worker, above what it uses once its models are loaded: a photo
+# that needs more (a huge PNG, a panorama) fails there with MemoryError and is reported and skipped, instead
+# of pushing the desktop into swap. Decoding a 180 MP photo (the decoders' limit) takes about 540 MB.
+MEMORY_HEADROOM_MB = 2048
+MEMORY_ENV = "MOTIS_OCR_MEMORY_MB"  # overrides MEMORY_HEADROOM_MB
+OUT_OF_MEMORY = "the photo needs more memory than the text reader may use"
 MAX_SIDE = 4096  # long side of the photo the reader sees (crops of text come from this)
 DECODE_MIN_SIDE = 1536  # large JPEGs are decoded at a reduced scale that still gives this short side
 # Test-only hooks: a reader aborts (crash) or never answers (hang) on a photo whose name contains this text.
@@ -62,8 +74,6 @@ def load_photo(path: str, data: bytes | None = None, quick: np.ndarray | None = 
     """The photo as RGB, long side at most MAX_SIDE, and the factor from its pixels to the photo's full size
     (ImageError for files that are not readable photos). ``data``: the file's bytes when already read;
     ``quick``: the photo as :func:`quick_look` decoded it, used when it is already as large as this would be."""
-    import cv2
-
     from motis_desktop.core.images.decode import decode_image, read_image_bytes
 
     data = read_image_bytes(path) if data is None else data
@@ -134,13 +144,20 @@ def read_photo(engine: OcrEngine, job: ReadJob) -> ReadOutcome:
         outcome.lines, outcome.regions = tuple(result.lines), result.regions
         outcome.width, outcome.height = result.width, result.height
     except ImageError as exc:
-        outcome.error = str(exc)
+        outcome.error = OUT_OF_MEMORY if _out_of_memory(exc) else str(exc)
     except FileNotFoundError:
         outcome.error = "file vanished before it could be read"
-    except (OSError, MemoryError, ValueError) as exc:
-        outcome.error = f"cannot read the text: {exc}"
+    except MemoryError:
+        outcome.error = OUT_OF_MEMORY
+    except (OSError, ValueError, cv2.error) as exc:
+        outcome.error = OUT_OF_MEMORY if _out_of_memory(exc) else f"cannot read the text: {exc}"
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """OpenCV says so in its message only (its decoders' errors reach us as ImageError)."""
+    return "Insufficient memory" in str(exc) or "Failed to allocate" in str(exc)
 
 
 def _full_factor(data: bytes, rgb: np.ndarray) -> float:
@@ -186,10 +203,9 @@ def _worker_main(conn: Any, threads: int) -> None:
     with contextlib.suppress(AttributeError, OSError):
         os.nice(5)  # a front end's own threads come first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cv2
-
     cv2.setNumThreads(1)
     engine = OcrEngine(threads)
+    _limit_memory()
     conn.send("ready")
     while True:
         try:
@@ -202,6 +218,35 @@ def _worker_main(conn: Any, threads: int) -> None:
             conn.send(read_photo(engine, job))
         except (BrokenPipeError, OSError):
             return
+
+
+def memory_headroom_mb() -> int:
+    try:
+        value = int(os.environ.get(MEMORY_ENV, ""))
+    except ValueError:
+        return MEMORY_HEADROOM_MB
+    return value if value > 0 else MEMORY_HEADROOM_MB
+
+
+def _limit_memory() -> None:
+    """Cap this worker's data memory at what it takes now (models loaded) plus the headroom (Linux only).
+
+    ``RLIMIT_DATA`` (private writable memory, Linux ≥ 4.7), not ``RLIMIT_AS``: the address space a process
+    reserves (glibc's per-thread malloc arenas, onnxruntime's threads) is far larger than what it uses, so an
+    address-space cap tight enough to matter refuses small photos too."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            used = int(fh.read().split()[5]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError, IndexError):
+        return  # no /proc (macOS, Windows): no cap
+    limit = used + memory_headroom_mb() * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 class ProcessTextReader:
