@@ -44,6 +44,8 @@ def test_crash_and_hang_are_isolated_reported_and_skipped(
     save(text_photo(["Danger"]), photos / "b_boom.png")
     save(text_photo(["Sleepy"]), photos / "c_hang.png")
     save(text_photo(["Harbour"]), photos / "d_after.png")
+    # The hooks fire where the decoder runs, which for the next photo is the worker's prefetch thread: while
+    # a_ticket is read b_boom is decoded ahead and the worker dies; a_ticket is read again alone and kept.
     monkeypatch.setenv(CRASH_HOOK_ENV, "boom")
     monkeypatch.setenv(HANG_HOOK_ENV, "hang")
     monkeypatch.setenv(TIMEOUT_ENV, "20")

@@ -18,12 +18,15 @@ the allocation fails where Python cannot catch it, as a crash.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,6 +60,10 @@ HANG_HOOK_ENV = "MOTIS_TEST_OCR_HANG"
 class ReadJob:
     file_id: int
     path: str
+    next_path: str | None = None  # the photo read after this one: the worker decodes it meanwhile
+
+
+Loaded = tuple[bytes, np.ndarray]  # a photo's bytes and its decode for the quick look
 
 
 @dataclass
@@ -122,17 +129,22 @@ def to_full_size(result: OcrResult, factor: float) -> OcrResult:
     return OcrResult(lines, round(result.width * factor), round(result.height * factor), result.regions)
 
 
-def read_photo(engine: OcrEngine, job: ReadJob) -> ReadOutcome:
-    """Read one photo's text (never raises for a bad photo). The fast path: the detector's quick look at a
-    reduced decode; the full decode and the detector at full scale only where it saw something."""
+def load_quick(path: str) -> Loaded:
     from motis_desktop.core.images.decode import read_image_bytes
 
+    _test_hooks(path)  # where a decoder would crash or hang: for the next photo, on the prefetch thread
+    data = read_image_bytes(path)
+    return data, quick_look(data)
+
+
+def read_photo(engine: OcrEngine, job: ReadJob, load: Callable[[], Loaded] | None = None) -> ReadOutcome:
+    """Read one photo's text (never raises for a bad photo). The fast path: the detector's quick look at a
+    reduced decode; the full decode and the detector at full scale only where it saw something. ``load``:
+    gives the photo's bytes and quick-look decode (default: :func:`load_quick` now)."""
     started = time.perf_counter()
     outcome = ReadOutcome(job.file_id)
     try:
-        _test_hooks(job.path)
-        data = read_image_bytes(job.path)
-        quick = quick_look(data)
+        data, quick = load() if load is not None else load_quick(job.path)
         height, width = quick.shape[:2]
         factor = _full_factor(data, quick)
         regions = engine.prescreen(quick) if max(height, width) * factor > PRESCREEN_SIDE * 1.25 else [WHOLE]
@@ -199,6 +211,26 @@ class TextReader:
         pass
 
 
+class _Prefetch:
+    """Reads and decodes the next photo for its quick look on a thread while this one is read: the decoder
+    and onnxruntime release the GIL, so on two cores a camera JPEG's decode costs no wall time."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="motis-ocr-prefetch")
+        self._path: str | None = None
+        self._future: Future[Loaded] | None = None
+
+    def take(self, path: str) -> Callable[[], Loaded]:
+        """How to get ``path``'s decode: the one under way when it was prefetched, else decode it now."""
+        future, self._future = self._future, None
+        if future is not None and self._path == path:
+            return future.result  # its errors (ImageError, MemoryError) are raised for this photo
+        return functools.partial(load_quick, path)
+
+    def start(self, path: str) -> None:
+        self._path, self._future = path, self._pool.submit(load_quick, path)
+
+
 def _worker_main(conn: Any, threads: int) -> None:
     with contextlib.suppress(AttributeError, OSError):
         os.nice(5)  # a front end's own threads come first
@@ -206,6 +238,7 @@ def _worker_main(conn: Any, threads: int) -> None:
     cv2.setNumThreads(1)
     engine = OcrEngine(threads)
     _limit_memory()
+    prefetch = _Prefetch()
     conn.send("ready")
     while True:
         try:
@@ -214,8 +247,11 @@ def _worker_main(conn: Any, threads: int) -> None:
             return
         if job is None:
             return
+        load = prefetch.take(job.path)
+        if job.next_path:
+            prefetch.start(job.next_path)
         try:
-            conn.send(read_photo(engine, job))
+            conn.send(read_photo(engine, job, load))
         except (BrokenPipeError, OSError):
             return
 
@@ -297,6 +333,8 @@ class ProcessTextReader:
         log.warning("text reader %s on %s (exit code %s)", "hung" if not ready else "died", job.path, code)
         self.crashes += 1
         self._restart()
+        if ready and job.next_path:  # the next photo's decode may have been the crash: this photo alone
+            return self.read(replace(job, next_path=None))
         return ReadOutcome(job.file_id, error=reason, seconds=time.perf_counter() - started)
 
     def _restart(self) -> None:
