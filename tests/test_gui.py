@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, enter_query, search_by_keys
 from helpers.models import HF_PATH
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -88,22 +89,21 @@ def test_drop_folder_indexes_search_red_then_escape(qtbot, window: MainWindow, t
     assert window.search.text() == ""
 
     # Typing `reset` (as in the seed) also returns to the gallery.
-    window.search.setText("blue")
-    window.run_search()
-    qtbot.waitUntil(lambda: window.results.results_for == "blue", timeout=10_000)
-    window.search.setText("reset")
-    window.run_search()
+    search_by_keys(qtbot, window, "blue")
+    with qtbot.waitSignal(window.results.gallery_shown, timeout=10_000):
+        enter_query(qtbot, window, "reset")
     assert window.results.results_for is None
     assert window.search.text() == ""
 
 
+@OFFSCREEN_MENU
 def test_find_similar_excludes_the_photo_itself(qtbot, window: MainWindow, tmp_path: Path) -> None:
     colours = make_colour_folder(tmp_path / "photos", per_colour=3)
     window.add_folders([str(tmp_path / "photos")])
     _wait_indexed(qtbot, window)
     qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
     green = next(r for r in window.model.rows() if colours[r.path] == "green")
-    window.find_similar(green.path)
+    choose_from_context_menu(qtbot, window, green.path, "Find similar")
     qtbot.waitUntil(lambda: window.results.results_for == f'"{green.path}"', timeout=10_000)
     rows = window.model.rows()
     assert green.path not in [r.path for r in rows]
@@ -186,11 +186,13 @@ def test_empty_states(qtbot, home: Path) -> None:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.model_state == "missing", timeout=10_000)
+    qtbot.waitUntil(lambda: win.models.offering, timeout=10_000)  # the first run offers a model
+    with qtbot.waitSignal(win.models.offer_shown, timeout=5_000):
+        qtbot.keyClick(win.models.dialog, Qt.Key.Key_Escape)  # "Later"
     assert "Drop a folder" in win.empty.text()
     assert "No model installed" in win.empty.text()
     assert "File ▸ Install model" in win.empty.text() and "motis models" not in win.empty.text()  # plain words
-    win.search.setText("red")
-    win.run_search()
+    enter_query(qtbot, win, "red")
     assert "needs a model" in win.status_label.text()
     win.close()
     services.close()
@@ -215,8 +217,16 @@ def test_window_appears_before_torch_is_imported(tmp_path: Path) -> None:
 def test_requests_for_rows_scrolled_away_are_dropped(qtbot, tmp_path: Path, monkeypatch) -> None:
     import motis_desktop.gui.thumbnails as thumbs
 
+    gate = threading.Event()
+    real = thumbs.make_thumbnail
+
+    def held(path: str, edge: int, cache_dir: Path):  # type: ignore[no-untyped-def]
+        gate.wait(30)  # the only worker is busy with a slow photo: requests queue up behind it
+        return real(path, edge, cache_dir)
+
+    monkeypatch.setattr(thumbs, "make_thumbnail", held)
     manager = ThumbnailManager(tmp_path / "thumbs", workers=1)
-    manager._running = {thumbs.thumb_key("busy", 0)}  # the only worker is busy: requests queue up
+    manager.pixmap("/photos/busy.jpg", 0)
     for i in range(100):
         manager.pixmap(f"/photos/top_{i}.jpg", 160)
     assert manager.pending() == 101
@@ -224,9 +234,8 @@ def test_requests_for_rows_scrolled_away_are_dropped(qtbot, tmp_path: Path, monk
     monkeypatch.setattr(thumbs.time, "monotonic", lambda: clock[0])
     for i in range(5):  # the view now paints other rows
         manager.pixmap(f"/photos/bottom_{i}.jpg", 160)
-    queued = {key.path for key in manager._queue}
-    assert queued == {f"/photos/bottom_{i}.jpg" for i in range(5)}
-    manager._running.clear()
+    assert set(manager.queued()) == {f"/photos/bottom_{i}.jpg" for i in range(5)}
+    gate.set()
     manager.shutdown()
 
 
@@ -257,9 +266,7 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     assert window.top_k == 7
     assert window.thumb_size == 128
     assert window.services.index_strategy() == "kmeans"
-    window.search.setText("red")
-    window.run_search()
-    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
+    search_by_keys(qtbot, window, "red")
     assert window.model.rowCount() == 1
     assert window.more_button.text() == "Show 5 more"  # page 7, 6 photos left
 
@@ -375,7 +382,5 @@ def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(qtbot, tmp_pat
     view.resize(900, 700)  # all 12 rows visible
     view.show()
     qtbot.waitExposed(view)
-    qtbot.waitUntil(
-        lambda: all(manager._pixmaps.get(thumbs.thumb_key(str(p), 96)) is not None for p in photos), timeout=60_000
-    )
+    qtbot.waitUntil(lambda: all(manager.cached(str(p), 96) is not None for p in photos), timeout=60_000)
     manager.shutdown()

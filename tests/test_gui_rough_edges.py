@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_keys
 from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
@@ -42,18 +43,17 @@ def test_escape_clears_text_that_was_never_searched(qtbot, window: MainWindow) -
     assert window.search.text() == ""
 
 
+@OFFSCREEN_MENU
 def test_find_similar_puts_the_photo_in_the_search_box(qtbot, window: MainWindow, tmp_path: Path) -> None:
     """The search box always shows the query of the results: *Find similar* makes the photo an image term,
     shown as the photo's thumbnail rather than a quoted path; words typed after it refine the search."""
     make_colour_folder(tmp_path / "photos", per_colour=2)
     window.add_folders([str(tmp_path / "photos")])
     qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 12, timeout=60_000)
-    window.search.setText("red")
-    window.run_search()
-    qtbot.waitUntil(lambda: window.results.results_for == "red", timeout=10_000)
+    search_by_keys(qtbot, window, "red")
     reds = window.model.rows()
     first = reds[0]
-    window.find_similar(first.path)
+    choose_from_context_menu(qtbot, window, first.path, "Find similar")
     qtbot.waitUntil(lambda: window.results.results_for == f'"{first.path}"', timeout=10_000)
     assert window.search.text() == ""  # no quoted path in the box ...
     assert window.search.reference == first.path  # ... but the photo, as its thumbnail
@@ -79,7 +79,7 @@ def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, m
 def test_folder_dialog_starts_in_pictures_or_home(qtbot, window: MainWindow, monkeypatch) -> None:
     asked: list[str] = []
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _parent, _title, start: asked.append(start) or "")
-    window.choose_folder()
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)  # File ▸ Add folder…
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     assert asked == [photos_folder()]
     assert asked[0] in (pictures, str(Path.home()))
@@ -90,7 +90,7 @@ def test_settings_dialog_is_deleted_after_use(qtbot, window: MainWindow) -> None
     as a child of the window. Now it is deleted when closed, and quitting afterwards logs no Qt warning
     (pytest-qt fails the test on any)."""
     QTimer.singleShot(0, lambda: next(w for w in window.findChildren(QDialog) if w.isVisible()).reject())
-    window.open_settings()
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
     qtbot.waitUntil(lambda: not window.findChildren(SettingsDialog), timeout=5_000)
     window.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.exif import write_photo_with_date
+from helpers.keys import enter_query, search_by_keys
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -47,13 +48,13 @@ def test_query_typed_while_the_model_loads_runs_when_it_is_ready(
     qtbot, home: Path, indexed_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = threading.Event()
-    load = Services.encoder
+    load = Services.warm_up  # what the window's model load calls (the model, its index, the query path)
 
-    def slow_encoder(self: Services, name: str | None = None):
+    def slow_load(self: Services, name: str | None = None):
         gate.wait(60)  # the model "loads" until the test lets it
         return load(self, name)
 
-    monkeypatch.setattr(Services, "encoder", slow_encoder)
+    monkeypatch.setattr(Services, "warm_up", slow_load)
     win = _open(qtbot, home)
     try:
         qtbot.waitUntil(lambda: win.model.rowCount() == 31, timeout=30_000)  # the gallery shows; model still loading
@@ -80,17 +81,15 @@ def window(qtbot, home: Path, indexed_home: dict[str, str]) -> MainWindow:
 
 
 def _search(qtbot, win: MainWindow, text: str) -> None:
-    win.search.setText(text)
-    win.run_search()
-    qtbot.waitUntil(lambda: win.results.results_for == text, timeout=30_000)
+    search_by_keys(qtbot, win, text)
 
 
 def test_unknown_word_shows_no_good_matches_and_offers_more(qtbot, window: MainWindow) -> None:
     _search(qtbot, window, "zebra")
     assert window.model.rowCount() == 0
     assert "No good matches for “zebra”" in window.status_label.text()
-    assert window.more_button.isVisible()
-    assert window.more_button.text() == "Show 31 more"
+    assert window.empty_results.closest.isVisible()  # the grid offers the closest; the status bar does not repeat it
+    assert not window.more_button.isVisible()
 
 
 def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
@@ -115,8 +114,7 @@ def test_search_box_tooltip_documents_the_syntax(window: MainWindow) -> None:
 
 
 def test_unknown_operator_is_a_one_line_status(qtbot, window: MainWindow) -> None:
-    window.search.setText("red colour:blue")
-    window.run_search()
+    enter_query(qtbot, window, "red colour:blue")
     qtbot.waitUntil(lambda: "unknown operator 'colour:'" in window.status_label.text(), timeout=30_000)
     assert "\n" not in window.status_label.text()
     assert window.results.results_for is None

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_keys
 from helpers.photos import make_colour_folder
 
 import motis_desktop.core.library.store as store_module
@@ -30,6 +31,7 @@ def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@OFFSCREEN_MENU
 def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Path, sql_threads) -> None:
     services = Services.open(home)
     services.import_pair(*colour_pair, name="colour")
@@ -41,11 +43,9 @@ def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Pat
     make_colour_folder(tmp_path / "b", per_colour=1)
     win.add_folders([str(tmp_path / "a"), str(tmp_path / "b")])
     qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=60_000)
-    win.search.setText("red")
-    win.run_search()
-    qtbot.waitUntil(lambda: win.results.results_for == "red", timeout=10_000)
+    search_by_keys(qtbot, win, "red")
     first = win.model.rows()[0]
-    win.find_similar(first.path)
+    choose_from_context_menu(qtbot, win, first.path, "Find similar")
     qtbot.waitUntil(lambda: win.results.results_for == f'"{first.path}"', timeout=10_000)
     win.apply_settings(
         {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "exact", "top_k": 5, "thumb_size": 128}

@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+from helpers.keys import search_by_keys
 from helpers.watching import write_photos
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDesktopServices
@@ -27,9 +28,8 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     write_photos(tmp_path / "p", "red", 30, size=(640, 480))
     write_photos(tmp_path / "p", "blue", 30, size=(480, 640))
     _index(qtbot, window, tmp_path / "p", 60)
-    window.search.setText("red")
-    window.run_search()
-    qtbot.waitUntil(lambda: window.results.results_for == "red" and window.model.rowCount() == 30, timeout=10_000)
+    search_by_keys(qtbot, window, "red")
+    assert window.model.rowCount() == 30
     window.more_button.click()  # the 30 red photos stand out; show the rest too
     qtbot.waitUntil(lambda: window.model.rowCount() == 60, timeout=10_000)
     view, viewer = window.view, window.grid_viewer.viewer
@@ -90,7 +90,7 @@ def test_window_follows_the_disk_and_shows_offline_folders(qtbot, window: MainWi
     for path in write_photos(tmp_path / "card", "red", 6):
         shutil.copy2(path, root / path.name)
     qtbot.waitUntil(lambda: window.model.rowCount() == 10 and window.indexer is None, timeout=30_000)
-    qtbot.waitUntil(lambda: "6 encoded" in window.status_label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "6 photos indexed" in window.status_label.text(), timeout=30_000)
 
     os.rename(root, tmp_path / "away")
     qtbot.waitUntil(lambda: window.watching.label.isVisible(), timeout=30_000)

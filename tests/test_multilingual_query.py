@@ -8,18 +8,15 @@ tokenizer, i.e. that each answer's scores are those of the expected query vector
 
 from __future__ import annotations
 
-import contextlib
-import io
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from helpers.photos import make_colour_folder
+from helpers.serving import search_in_process, serving
 
 from motis_desktop.cli import server
-from motis_desktop.cli.commands import run_command
 from motis_desktop.core.models.architectures.open_clip_hf import load_towers
 from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 from motis_desktop.core.services import Services
@@ -79,29 +76,13 @@ def test_queries_in_other_languages_reach_the_model_through_its_tokenizer(
     assert [h.path for h in hits] == sorted(expected, key=lambda p: -expected[p])[:5]
 
 
-def _cli(services: Services, argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = run_command(services, ["search", *argv])
-    return rc, out.getvalue(), err.getvalue()
-
-
 def test_motis_search_and_the_query_service_answer_japanese_alike(services: Services) -> None:
     argv = ["海に沈む夕日", "-k", "3"]
-    rc, out, _ = _cli(services, argv)
+    rc, out, _ = search_in_process(services, argv)
     assert rc == 0
     expected = _expected_scores(services, _text_vectors(["海に沈む夕日"])[0])
     best = sorted(expected, key=lambda p: -expected[p])[:3]
     assert all(Path(p).name in out for p in best)
-    service = server.QueryService(services)
-    service.bind()
-    ready = threading.Event()
-    thread = threading.Thread(target=service.serve, kwargs={"ready": ready.set}, daemon=True)
-    thread.start()
-    ready.wait()
-    try:
+    with serving(services):
         reply = server.forward_search(services.home, argv)
-    finally:
-        service.stop()
-        thread.join(30)
-    assert reply == (rc, out, _cli(services, argv)[2])
+    assert reply == (rc, out, search_in_process(services, argv)[2])

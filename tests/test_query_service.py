@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import socket
 import stat
-import threading
 from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
+from helpers.serving import search_in_process, serving
 
 from motis_desktop.cli import server
-from motis_desktop.cli.commands import run_command
 from motis_desktop.cli.entry import _command
 from motis_desktop.core.services import Services
 
@@ -30,53 +27,31 @@ def services(home: Path, colour_pair, tmp_path: Path) -> Services:
     svc.close()
 
 
-@contextlib.contextmanager
-def running(services: Services):
-    service = server.QueryService(services)
-    service.bind()
-    ready = threading.Event()
-    thread = threading.Thread(target=service.serve, kwargs={"ready": ready.set}, daemon=True)
-    thread.start()
-    ready.wait()
-    try:
-        yield service
-    finally:
-        service.stop()
-        thread.join(30)
-
-
-def _in_process(services: Services, argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = run_command(services, ["search", *argv])
-    return rc, out.getvalue(), err.getvalue()
-
-
 def test_service_answers_like_an_in_process_search(services: Services) -> None:
-    expected = _in_process(services, ["red", "-k", "3"])
-    with running(services):
+    expected = search_in_process(services, ["red", "-k", "3"])
+    with serving(services):
         reply = server.forward_search(services.home, ["red", "-k", "3"])
     assert reply == expected
     assert sum("red_" in line for line in reply[1].splitlines()) == 3  # one line per photo
 
 
 def test_service_reports_usage_errors_like_the_cli(services: Services) -> None:
-    expected = _in_process(services, ["red", "-k", "0"])
-    with running(services):
+    expected = search_in_process(services, ["red", "-k", "0"])
+    with serving(services):
         reply = server.forward_search(services.home, ["red", "-k", "0"])
     assert reply == expected
     assert reply[0] != 0 and "-k" in reply[2]
 
 
 def test_socket_is_private_to_the_user(services: Services) -> None:
-    with running(services) as service:
+    with serving(services) as service:
         mode = stat.S_IMODE(os.lstat(service.path).st_mode)
     assert mode & 0o077 == 0
 
 
 def test_other_users_get_no_answer(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server, "_peer_uid", lambda conn: os.getuid() + 1)
-    with running(services) as service:
+    with serving(services) as service:
         assert server.forward_search(services.home, ["red"]) is None
     assert service.served == 0
 
@@ -91,14 +66,14 @@ def test_stale_socket_is_ignored_and_replaced(services: Services) -> None:
     stale.bind(str(path))  # bound, never listening: what a killed service leaves behind
     stale.close()
     assert server.forward_search(services.home, ["red"]) is None
-    with running(services):
+    with serving(services):
         assert server.forward_search(services.home, ["red", "-k", "1"])[0] == 0
 
 
 def test_second_service_for_the_same_home_is_refused(services: Services) -> None:
     from motis_desktop.core.errors import MotisError
 
-    with running(services), pytest.raises(MotisError, match="already running"):
+    with serving(services), pytest.raises(MotisError, match="already running"):
         server.QueryService(services).bind()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
+from helpers.serving import serving
 
 from motis_desktop.cli import entry, server
 from motis_desktop.core.services import Services
@@ -26,21 +27,6 @@ def _library(home: Path, photos: Path, colour_pair, per_colour: int) -> Services
     svc.add_folders([str(photos)])
     svc.index()
     return svc
-
-
-@contextlib.contextmanager
-def _serving(services: Services):
-    service = server.QueryService(services)
-    service.bind()
-    ready = threading.Event()
-    thread = threading.Thread(target=service.serve, kwargs={"ready": ready.set}, daemon=True)
-    thread.start()
-    ready.wait()
-    try:
-        yield service
-    finally:
-        service.stop()
-        thread.join(30)
 
 
 # -- 1. the query service never answers for another library ---------------------------------------------
@@ -75,7 +61,7 @@ def test_home_given_anywhere_is_the_library_that_answers(
         "after=": ["search", f"--home={b.home}", *query],
         "before": ["--home", str(b.home), "search", *query],
     }[where]
-    with _serving(a) as service:
+    with serving(a) as service:
         rc, out = _entry_search(argv, capsys, monkeypatch)
         assert service.served == 0  # A's service was not asked (or refused)
         rc_a, out_a = _entry_search(["search", *query], capsys, monkeypatch)
@@ -88,7 +74,7 @@ def test_home_given_anywhere_is_the_library_that_answers(
 
 def test_service_refuses_a_request_for_another_home(two_libraries) -> None:
     a, b = two_libraries
-    with _serving(a) as service:
+    with serving(a) as service:
         # A client that reaches A's socket but means B (or names B inside the arguments) gets no answer,
         # so it searches B in-process; it is never answered from A.
         assert server.forward_search(a.home, ["red", "--all"], home_claim=b.home) is None
@@ -115,7 +101,7 @@ def test_idle_connections_do_not_delay_a_search(two_libraries) -> None:
     import socket as socketlib
 
     a, _ = two_libraries
-    with _serving(a) as service, contextlib.ExitStack() as stack:
+    with serving(a) as service, contextlib.ExitStack() as stack:
         for _ in range(8):  # connected, and never sending a byte
             idle = stack.enter_context(socketlib.socket(socketlib.AF_UNIX))
             idle.connect(str(service.path))
@@ -132,7 +118,7 @@ def test_idle_and_oversized_requests_are_cut_off(two_libraries) -> None:
     import socket as socketlib
 
     a, _ = two_libraries
-    with _serving(a) as service:
+    with serving(a) as service:
         service_timeout = service.REQUEST_TIMEOUT_S
         with socketlib.socket(socketlib.AF_UNIX) as idle, socketlib.socket(socketlib.AF_UNIX) as big:
             idle.connect(str(service.path))
@@ -150,7 +136,7 @@ def test_service_refuses_a_request_without_a_home(two_libraries) -> None:
     a, _ = two_libraries
     import socket as socketlib
 
-    with _serving(a) as service, socketlib.socket(socketlib.AF_UNIX) as sock:
+    with serving(a) as service, socketlib.socket(socketlib.AF_UNIX) as sock:
         sock.connect(str(service.path))
         sock.sendall(json.dumps({"op": "search", "argv": ["red"], "cwd": "/"}).encode() + b"\n")
         reply = json.loads(server._read_line(sock, 1 << 20))
@@ -367,6 +353,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     import sqlite3
 
     from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
+    from motis_desktop.core.library import database as database_module
     from motis_desktop.core.library import store as store_module
     from motis_desktop.core.library.store import ChangedFile
 
@@ -381,7 +368,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     with open(db, "r+b") as fh:  # the files table's root page becomes noise
         fh.seek((root - 1) * page_size)
         fh.write(os.urandom(page_size))
-    monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
+    monkeypatch.setattr(database_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
     store = store_module.LibraryStore(db)
     with pytest.raises(LibraryWriteError) as exc:
         store.apply_scan([], [ChangedFile(file_id, 1, 1)], [], [])
@@ -530,7 +517,7 @@ def test_deeply_nested_request_to_the_query_service(two_libraries) -> None:
     import socket as socketlib
 
     a, _ = two_libraries
-    with _serving(a) as service:
+    with serving(a) as service:
         with socketlib.socket(socketlib.AF_UNIX) as sock:
             sock.connect(str(service.path))
             sock.sendall(("[" * 60_000 + "\n").encode())

@@ -11,7 +11,7 @@ import pytest
 
 from motis_desktop.cli.main import main
 from motis_desktop.core import resources
-from motis_desktop.core.selftest import run_self_test
+from motis_desktop.core.selftest import SelfTestReport, run_self_test
 
 CHECKS = [
     "bundled data",
@@ -28,16 +28,23 @@ CHECKS = [
 ]
 
 
-def test_every_check_passes_on_this_installation(tmp_path: Path) -> None:
-    report = run_self_test(tmp_path)
+@pytest.fixture(scope="module")
+def passed_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SelfTestReport]:
+    """One whole self-test in this process (seconds of real indexing and searching), shared by the checks on
+    its report and on its work folder."""
+    work = tmp_path_factory.mktemp("self-test-work")
+    return work, run_self_test(work)
+
+
+def test_every_check_passes_on_this_installation(passed_run: tuple[Path, SelfTestReport]) -> None:
+    report = passed_run[1]
     assert [(c.name, c.ok, c.detail) for c in report.checks if not c.ok] == []
     assert [c.name for c in report.checks] == CHECKS
     assert report.ok
 
 
-def test_the_work_folder_is_removed_afterwards(tmp_path: Path) -> None:
-    run_self_test(tmp_path)
-    assert list(tmp_path.iterdir()) == []
+def test_the_work_folder_is_removed_afterwards(passed_run: tuple[Path, SelfTestReport]) -> None:
+    assert list(passed_run[0].iterdir()) == []
 
 
 def test_cli_self_test_exits_0_and_leaves_the_users_home_alone(home: Path) -> None:

@@ -11,21 +11,18 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from motis_desktop.cli.model_commands import models_command
+from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser
-from motis_desktop.cli.progress import ByteProgress, ProgressBar
+from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import (
-    ModelInfo,
-    PreprocessConfig,
-    Services,
-    format_date,
-)
+from motis_desktop.core.services import Services, format_date
 
 
 def handlers() -> dict[str, Any]:
     """Command name → handler(services, args) -> exit code (``serve`` is added by ``cli.main``)."""
     return {
-        "models": _models,
+        "models": models_command,
         "index": _index,
         "watch": _watch,
         "search": _search,
@@ -67,192 +64,6 @@ def os_error(exc: OSError) -> str:
     return f"{where}{exc.strerror or exc}"
 
 
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=None))
-
-
-def _models(services: Services, args: argparse.Namespace) -> int:
-    action = args.models_command
-    if action == "import":
-        if args.checkpoint and (args.image or args.text):
-            raise MotisError("give either --checkpoint or --image and --text, not both")
-        if args.checkpoint:
-            info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
-        elif args.image and args.text:
-            print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
-            config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
-            info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
-        else:
-            raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
-        _print_conversions(info)
-        print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
-        _print_licence_notice(info)
-        return 0
-    if action == "list":
-        active = services.active_model()
-        infos = services.installed_models()
-        if args.json:
-            _print_json([{**i.to_json(), "active": active is not None and i.name == active.name} for i in infos])
-            return 0
-        if not infos:
-            print("no models installed (see 'motis models available' and 'motis models download NAME')")
-        for info in infos:
-            mark = "*" if active and info.name == active.name else " "
-            fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
-            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
-        return 0
-    if action == "use":
-        return _models_use(services, args)
-    if action == "remove":
-        services.remove_model(args.name)
-        print(f"removed model {args.name!r}")
-        return 0
-    if action == "available":
-        return _models_available(services, args)
-    if action == "download":
-        return _models_download(services, args)
-    if action == "bench":
-        return _models_bench(services, args)
-    if action == "export":
-        image, text = services.export_model(args.name, args.out)
-        print(f"wrote {image} and {text}")
-        return 0
-    raise AssertionError(action)
-
-
-def _models_bench(services: Services, args: argparse.Namespace) -> int:
-    info = services.model_info(args.name)
-    if not args.json:
-        print(
-            f"measuring fp32 and int8 of each tower of {info.name} (a minute or more for a ViT-B model)...",
-            file=sys.stderr,
-        )
-    choice = services.bench_model(info.name)
-    if args.json:
-        _print_json({"model": info.name, **choice})
-        return 0
-    print(f"{'tower':5} {'mode':5} {'speed':>13} {'cos min':>9} {'agreement':>9} {'pairs':>6}  verdict")
-    for row in choice["results"]:
-        if not row["available"]:
-            print(f"{row['role']:5} {row['mode']:5} {'-':>13} {'-':>9} {'-':>9} {'-':>6}  unavailable: {row['reason']}")
-            continue
-        speed = f"{row['speed']:.1f} img/s" if row["role"] == "image" else f"{row['speed']:.2f} ms"
-        chosen = choice["modes"][row["role"]] == row["mode"]
-        verdict = "chosen" if chosen else ("ok" if row["faithful"] else "rejected")
-        print(
-            f"{row['role']:5} {row['mode']:5} {speed:>13} {row['cos_min']:9.5f} {row['agreement']:9.4f} "
-            f"{row['resolvable_pairs']:6d}  {verdict}"
-        )
-    rule = choice["rule"]
-    print(
-        f"chosen: image {choice['modes']['image']}, text {choice['modes']['text']} (per tower, the fastest with "
-        f"cosine >= {rule['min_cosine']} to fp32 and >= {rule['min_agreement']:.0%} of the probe pairs fp32 tells "
-        f"apart by more than {rule['gap_factor']:g}x the mode's error ordered alike; {choice['probe_photos']} probe "
-        "photos)"
-    )
-    return 0
-
-
-def _models_use(services: Services, args: argparse.Namespace) -> int:
-    """Switch the active model: the previous one answers searches until the new one covers the library."""
-    info = services.model_info(args.name)
-    _print_licence_notice(info)
-    plan = services.plan_model_switch(info.name)
-    print(plan.describe(), file=sys.stderr)
-    bar = ProgressBar()
-    cancel = threading.Event()
-    try:
-        result = services.switch_model(info.name, progress=bar, cancel=cancel, plan=plan)
-    except KeyboardInterrupt:
-        cancel.set()
-        raise
-    finally:
-        bar.close()
-    if result.switched:
-        print(f"active model: {result.active}" + (f" (encoded {result.encoded} photos)" if result.encoded else ""))
-        return 0
-    why = "cancelled" if result.cancelled else "not every photo could be encoded"
-    print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
-    return 1
-
-
-def _print_licence_notice(info: ModelInfo) -> None:
-    """Models whose weights carry a restrictive licence (MobileCLIP: research only) say so before use."""
-    notice = info.origin.get("open_clip", {}).get("license_notice")
-    if notice:
-        print(f"licence: {notice}")
-
-
-def _print_conversions(info: ModelInfo) -> None:
-    """Say which towers were mobile-optimized files converted to plain TorchScript, and the ONNX conversion."""
-    for role, c in sorted(info.origin.get("converted", {}).items()):
-        ops = ", ".join(f"{n} {op.split('::')[-1]}" for op, n in sorted(c["ops"].items()))
-        n = c["op_contexts"]
-        what = f"{n} XNNPACK op context{'' if n == 1 else 's'}; {ops}"
-        print(f"converted {role} tower to plain TorchScript in {c['seconds']:.2f} s ({what})")
-    conv = info.conversion
-    if conv:
-        cos = conv.get("cosine_to_torch", {})
-        int8 = ", ".join(k.split(".")[0] for k in conv.get("int8", [])) or "none"
-        print(
-            f"converted to ONNX towers in {conv.get('seconds', 0):.1f} s (cosine to torch: image "
-            f"{cos.get('image', 0):.6f}, text {cos.get('text', 0):.6f}; int8 towers: {int8})"
-        )
-
-
-def _models_available(services: Services, args: argparse.Namespace) -> int:
-    installed = {m.name for m in services.installed_models()}
-    models = services.available_models()
-    if args.json:
-        _print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
-        return 0
-    width = max((len(m.name) for m in models), default=16)
-    pad = " " * width
-    for m in models:
-        flags = ", ".join(
-            x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
-        )
-        size = "import only" if m.import_only else f"{m.size / 1e6:7.0f} MB"
-        print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
-        print(f"{pad} {m.notes}")
-        if m.import_only:
-            print(f"{pad} import your own copy; research licence")
-        if m.languages:
-            print(f"{pad} languages: {m.languages}")
-        if m.quality:
-            print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
-        if m.license:
-            print(f"{pad} licence: {m.license}")
-        if m.disk_note:
-            print(f"{pad} disk: {m.disk_note}")
-        for f in m.files:
-            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
-            r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
-            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
-    if any(m.name.startswith("motis-") and "." in m.name for m in models):
-        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
-        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
-    return 0
-
-
-def _models_download(services: Services, args: argparse.Namespace) -> int:
-    bar = ByteProgress()
-    try:
-        info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
-    finally:
-        bar.close()
-    _print_conversions(info)
-    print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d)")
-    for f in info.origin.get("files", []):
-        check = {
-            "pinned": "matches the pinned sha256",
-            "server": "matches the server's sha256",
-            "none": "no published checksum: recorded",
-        }[f["verified_by"]]
-        print(f"  {f['role']}: {f['size']} bytes, sha256 {f['sha256']} ({check})")
-    return 0
-
-
 def _eval(services: Services, args: argparse.Namespace) -> int:
     from motis_desktop.core.evaluation import evaluate, load_captions
 
@@ -267,7 +78,7 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if args.json:
-        _print_json(result)
+        print_json(result)
         return 0
     for item in result["skipped"]:
         print(f"  skipped {item['path']}: {item['reason']}", file=sys.stderr)
@@ -297,7 +108,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if not summary.cancelled:
         services.update_search_index(args.model)  # bring the vector index up to date now
     if args.json:
-        _print_json(summary.to_json())
+        print_json(summary.to_json())
         return 0
     print(
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
@@ -365,7 +176,7 @@ def _search(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.json:
-        _print_json([h.to_json() for h in result.hits])
+        print_json([h.to_json() for h in result.hits])
         return 0
     if result.cancelled:
         print("the query's terms cancel out: nothing to search for")
@@ -392,7 +203,7 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
         return 0
     folders = services.folders()
     if args.json:
-        _print_json([{"path": f.path, "files": f.file_count} for f in folders])
+        print_json([{"path": f.path, "files": f.file_count} for f in folders])
         return 0
     if not folders:
         print("no library folders yet (motis index FOLDER)")
@@ -416,7 +227,7 @@ def _config(services: Services, args: argparse.Namespace) -> int:
 def _text(services: Services, args: argparse.Namespace) -> int:
     results = [services.photo_text(photo) for photo in args.photos]
     if args.json:
-        _print_json([r.to_json() for r in results])
+        print_json([r.to_json() for r in results])
         return 0
     for result in results:
         if len(results) > 1:
@@ -443,7 +254,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         "text": {"reading": services.text_reading(), **services.text_status()},
     }
     if args.json:
-        _print_json(data)
+        print_json(data)
         return 0
     print(f"home:    {data['home']}")
     print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")

@@ -25,6 +25,7 @@ import numpy as np
 
 from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.images.sizes import PhotoSizes, SizeCache
 from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -58,6 +59,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "PhotoDate",
     "PhotoDetails",
+    "PhotoSizes",
     "PhotoText",
     "TextMatch",
     "Query",
@@ -102,6 +104,7 @@ class Services:
         self._library = LibraryService(paths, self._config)
         self._models = ModelService(paths, self._config, self._library.sample_paths)
         self._search = Searcher(self._library.database, paths.cache_dir / "indexes", self._config, background_rebuilds)
+        self._sizes = SizeCache(paths.cache_dir / "sizes.json")  # this instance's thread only, as the library
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Services:
@@ -252,6 +255,14 @@ class Services:
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
         return self._library.photo_dates(file_ids)
+
+    def photo_sizes(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
+        """Upright (width, height) of photos given as (path, mtime_ns), from the header-size cache; up to
+        ``read`` photos not in it are read now (their headers only) and remembered."""
+        sizes = self._sizes.lookup(files, read)
+        if read > 0:
+            self._sizes.save()
+        return sizes
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""

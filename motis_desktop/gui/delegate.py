@@ -1,12 +1,14 @@
-"""Paints one grid cell from the model's roles: thumbnail (or placeholder/failed icon) and name.
+"""Paints one cell from the model's roles: the uniform grid's cell (thumbnail and name) or a timeline tile.
 
 Scores are in the tooltip and the viewer, not on every tile. A selected cell gets a highlight frame and a
 faint tint around the photo, never over it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from typing import Protocol
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from motis_desktop.gui.library_model import Roles
@@ -68,3 +70,72 @@ class ThumbnailDelegate(QStyledItemDelegate):
         )
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
         painter.restore()
+
+
+class TileDelegate(QStyledItemDelegate):
+    """Paints one timeline tile: the thumbnail filling the tile (cropped only past the layout's aspect
+    limits), a placeholder while it loads, a cross when the photo cannot be shown. Selected: a highlight
+    frame and a check mark in the corner, the photo stays visible."""
+
+    def __init__(self, thumbnails: ThumbnailSource, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.edge = 384  # thumbnail size requested, device pixels (the view sets it from the zoom)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(self.edge, self.edge)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        rect, palette = option.rect, option.palette
+        error = index.data(Roles.ERROR)
+        pixmap = None if error else self.thumbnails.pixmap(str(index.data(Roles.PATH)), self.edge)
+        if pixmap is not None and not pixmap.isNull():
+            painter.drawPixmap(rect, pixmap, _crop(pixmap.width(), pixmap.height(), rect.width(), rect.height()))
+        elif error:
+            painter.fillRect(rect, QColor(70, 40, 40))
+            painter.setPen(QPen(QColor(230, 120, 120), 3))
+            c = rect.center()
+            painter.drawLine(c.x() - 14, c.y() - 14, c.x() + 14, c.y() + 14)
+            painter.drawLine(c.x() + 14, c.y() - 14, c.x() - 14, c.y() + 14)
+        else:  # placeholder while loading
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase).darker(115))
+        if option.state & QStyle.StateFlag.State_Selected:
+            _paint_selected(painter, rect, palette.color(QPalette.ColorRole.Highlight))
+        elif option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine))
+            painter.drawRect(rect.adjusted(1, 1, -2, -2))
+
+
+class ThumbnailSource(Protocol):
+    def pixmap(self, path: str, edge: int) -> QPixmap | None: ...
+
+
+def _crop(pw: int, ph: int, tw: int, th: int) -> QRect:
+    """The centred part of a ``pw``×``ph`` pixmap with the tile's aspect ratio."""
+    if pw * th > tw * ph:  # pixmap wider than the tile
+        w = max(1, round(ph * tw / max(1, th)))
+        return QRect((pw - w) // 2, 0, w, ph)
+    h = max(1, round(pw * th / max(1, tw)))
+    return QRect(0, (ph - h) // 2, pw, h)
+
+
+def _paint_selected(painter: QPainter, rect: QRect, colour: QColor) -> None:
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(colour, 4))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(rect.adjusted(2, 2, -2, -2))
+    painter.setBrush(colour)
+    painter.setPen(QPen(QColor(255, 255, 255), 2))
+    mark = QRect(rect.x() + 8, rect.y() + 8, 20, 20)
+    painter.drawEllipse(mark)
+    painter.drawPolyline(
+        [
+            QPointF(mark.x() + 5, mark.y() + 10),
+            QPointF(mark.x() + 9, mark.y() + 14),
+            QPointF(mark.x() + 15, mark.y() + 6),
+        ]
+    )
+    painter.restore()

@@ -30,6 +30,7 @@ class Row:
     date: str | None = None  # when the photo was taken, as shown in the tooltip
     taken_at: float | None = None  # the same as unix time (the gallery's date order)
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
+    aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
 
 
 class SortOrder(str, Enum):

@@ -15,15 +15,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
-from motis_desktop.gui.delegate import TEXT_HEIGHT
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
-from motis_desktop.gui.grid import EmptyResults, make_empty_label, make_grid
+from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel, Roles
 from motis_desktop.gui.menus import build_menus
@@ -31,10 +30,12 @@ from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
 from motis_desktop.gui.settings_actions import SettingsController
+from motis_desktop.gui.sizes import SizeFiller
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
-from motis_desktop.gui.thumbnails import ThumbnailManager
+from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
+from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
 from motis_desktop.gui.workers import Backend, LibrarySnapshot, SettingsOutcome, library_snapshot, open_library
@@ -125,7 +126,9 @@ class MainWindow(QMainWindow):
         self.search.installEventFilter(self)  # Esc and Down arrow from the box
         toolbar.addWidget(self.search)
 
-        self.view, self.delegate = make_grid(self.model, self.thumbnails, self.gallery_cell)
+        self.view = TimelineView(self.thumbnails)  # justified rows under date headers, with a date scrubber
+        self.view.setModel(self.model)
+        refresh_view_on_thumbnails(self.view, self.thumbnails)
         self._set_cell(self.gallery_cell)
         self.empty = make_empty_label()
         self.empty_results = EmptyResults()
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
             lambda: self.gallery_cell,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
+        self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
+        self.sizes.arrived.connect(self.results.set_aspects)
         self.details = DetailsPanel(self)  # View ▸ Details (I)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()
@@ -166,7 +171,6 @@ class MainWindow(QMainWindow):
         self.results.status.connect(self.status.set_text)
         self.results.results_shown.connect(lambda _text, _n: self._update_status())
         self.results.gallery_shown.connect(self._refresh_empty_state)
-        self.results.layout_changed.connect(self._set_cell)
         self.view.activated.connect(self.results.open_index)
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
@@ -175,6 +179,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._request_details)
         self.details.visibilityChanged.connect(lambda visible: self._request_details() if visible else None)
         self.models.model_text.connect(self.status.set_model_text)
+        self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
         self.models.ready.connect(self._model_ready)
         self.models.installed_inactive.connect(
@@ -233,8 +238,11 @@ class MainWindow(QMainWindow):
         )
 
     def _set_cell(self, cell: int) -> None:
-        self.delegate.cell = cell
-        self.view.setGridSize(QSize(cell + 8, cell + TEXT_HEIGHT + 8))
+        self.view.set_target_height(cell, ranked=False)  # the gallery's row height (zoom changes it too)
+
+    def zoom(self, steps: int) -> None:
+        """View ▸ Zoom in/out (Ctrl+=, Ctrl+-): larger or smaller rows; large enough, the headers are days."""
+        self.view.zoom(steps)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -245,7 +253,7 @@ class MainWindow(QMainWindow):
             text = DROP_TEXT
             if self.model_state == ModelState.MISSING:
                 text += "\n\n" + NO_MODEL_TEXT
-            self.empty.setText(text)
+            self.empty.setText("" if self.models.offering else text)  # the offer says it all; nothing under it
             self.stack.setCurrentWidget(self.empty)
         elif self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
@@ -284,6 +292,7 @@ class MainWindow(QMainWindow):
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         self.results.set_gallery(snapshot.rows)
+        self.sizes.fill(snapshot.missing_sizes)
         self._refresh_empty_state()
         self.gallery_loaded.emit(len(snapshot.rows))
 
@@ -332,8 +341,7 @@ class MainWindow(QMainWindow):
         self.preferences.apply(values)
 
     def _view_settings_changed(self) -> None:
-        if self.results.results_for is None:
-            self._set_cell(self.gallery_cell)
+        self._set_cell(self.gallery_cell)
 
     def _settings_applied(self, outcome: SettingsOutcome) -> None:
         self.reload_gallery()

@@ -33,13 +33,20 @@ class MainWindow(Protocol):
     def focus_search(self) -> None: ...
     def escape(self) -> None: ...
     def toggle_details(self) -> None: ...
+    def zoom(self, steps: int) -> None: ...
 
 
 # Keys handled by a widget rather than a menu action (where they apply, what they do).
 WIDGET_KEYS = (
     ("Enter", "search (in the search box) / open the photo in your default app (in the grid)"),
-    ("Space or double-click", "view the photo large; Left/Right: previous/next; Esc or Space: back to the grid"),
-    ("Down", "from the search box into the grid"),
+    (
+        "Space or double-click",
+        "view the photo large; Left/Right: previous/next, Home/End: first/last; Esc or Space: back to the grid",
+    ),
+    ("Down or Page Down", "from the search box into the grid"),
+    ("Arrows, Home/End, Page Up/Down", "move the current photo in the timeline"),
+    ("Ctrl+wheel", "zoom the timeline (as Ctrl+= / Ctrl+-)"),
+    ("Click or drag the date strip", "jump to a month (the timeline's right edge)"),
 )
 
 
@@ -48,15 +55,17 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     bar = window.menuBar()
     act = window.action
     actions = {
-        "add_folder": act("&Add folder…", window.choose_folder, QKeySequence(QKeySequence.StandardKey.Open)),
+        "add_folder": act("&Add folder…", window.choose_folder, "Ctrl+O"),
         "update_index": act("&Update index", window.start_indexing, "F5"),
         "install_model": act("&Install model…", window.open_model_dialog),
         "settings": act("&Settings…", window.open_settings, "Ctrl+,"),
-        "quit": act("&Quit", window.close, QKeySequence(QKeySequence.StandardKey.Quit)),
+        "quit": act("&Quit", window.close, "Ctrl+Q"),  # the standard key is empty on some platforms
         "find": act("&Find…", window.focus_search, "Ctrl+F", "/"),
         "back": act("&Back to the gallery", window.escape, "Esc"),
         "show_more": act("Show &more results", window.searcher.show_more, "Ctrl+M"),
         "details": act("&Details", window.toggle_details, "I"),
+        "zoom_in": act("Zoom &in", lambda: window.zoom(1), "Ctrl+=", "Ctrl++"),
+        "zoom_out": act("Zoom &out", lambda: window.zoom(-1), "Ctrl+-"),
         "shortcuts": act("&Keyboard shortcuts", lambda: show_shortcuts(window), "F1"),
         "syntax": act("&Search syntax", lambda: show_syntax(window)),
         "about": act("&About MoTIS Desktop", lambda: show_about(window)),
@@ -69,7 +78,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     edit = bar.addMenu("&Edit")
     edit.addAction(actions["find"])
     view = bar.addMenu("&View")
-    for name in ("back", "show_more", "details"):
+    for name in ("back", "show_more", "details", "zoom_in", "zoom_out"):
         view.addAction(actions[name])
     view.addSeparator()
     parent = window if isinstance(window, QWidget) else None

@@ -35,6 +35,8 @@ class ModelController(QObject):
         failed: Emitted with a one-line reason when the model could not be loaded.
         installed_inactive: Emitted with a model's name when it was installed while another stays active.
         model_text: Emitted with the status bar's model line.
+        offer_shown: Emitted with True when the model offer (first run, File ▸ Install model…) opens, False when
+            it closes; the window keeps its empty-state text out from under it meanwhile.
     """
 
     state_changed = Signal(object)
@@ -42,6 +44,7 @@ class ModelController(QObject):
     failed = Signal(str)
     installed_inactive = Signal(str)
     model_text = Signal(str)
+    offer_shown = Signal(bool)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -83,7 +86,14 @@ class ModelController(QObject):
         """Offer the registry's models and importing files (File ▸ Install model…)."""
         self.dialog = ModelDialog(self.services, self.parent_widget, self.runner)
         self.dialog.installed.connect(self._installed)
+        self.dialog.finished.connect(lambda _result: self.offer_shown.emit(False))
         self.dialog.open()
+        self.offer_shown.emit(True)
+
+    @property
+    def offering(self) -> bool:
+        """Whether the model offer is open."""
+        return self.dialog is not None and self.dialog.isVisible()
 
     def _installed(self, name: str) -> None:
         if self.state == ModelState.READY:  # the active model stays (the core's rule): say how to switch

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
-from PySide6.QtWidgets import QListView, QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, sort_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
+from motis_desktop.gui.timeline import TimelineView
+from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
 
 RESULT_EDGE = 512  # search results are shown at high resolution
@@ -37,7 +40,7 @@ class ResultsController(QObject):
         self,
         searcher: SearchController,
         box: SearchBox,
-        view: QListView,
+        view: TimelineView,
         model: LibraryModel,
         stack: QStackedWidget,
         empty: EmptyResults,
@@ -53,6 +56,8 @@ class ResultsController(QObject):
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []
+        self._aspects: dict[str, float | None] = {}  # the gallery's aspect ratios, for results' tiles
+        self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
         searcher.reset_requested.connect(self.reset)
@@ -66,18 +71,37 @@ class ResultsController(QObject):
     def set_gallery(self, rows: list[Row]) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order."""
         self.gallery = sort_rows(rows, self.order)
+        self._aspects = {r.path: r.aspect for r in self.gallery}
         if self.results_for is None:
             self.model.set_rows(self.gallery, self._gallery_edge())
+
+    def set_aspects(self, aspects: dict[str, float]) -> None:
+        """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
+        self.gallery = [replace(r, aspect=aspects[r.path]) if r.path in aspects else r for r in self.gallery]
+        self._aspects.update(aspects)
+        self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
 
     def set_order(self, order: SortOrder) -> None:
         """Order the gallery by date taken (newest first) or by folder; results keep their rank order."""
         self.order = order
+        if self.results_for is None:
+            self.view.set_grouping(self._grouping(), relayout=False)  # the rows that follow are laid out once
         self.set_gallery(self.gallery)
 
+    def _grouping(self) -> Grouping:
+        return Grouping.FOLDER if self.order == SortOrder.FOLDER else Grouping.DATE
+
     def show_results(self, label: str, searched: Searched) -> None:
+        if self.results_for is None:
+            self._gallery_anchor = self.view.anchor()
         self.results_for = label
         self.layout_changed.emit(RESULT_CELL)
-        self.model.set_rows([result_row(h) for h in searched.result.hits], RESULT_EDGE)
+        rows = [result_row(h) for h in searched.result.hits]
+        self.model.set_rows([replace(r, aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
+        # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
+        # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
+        dated = bool(rows) and all(r.score == 0 for r in rows)
+        self.view.set_grouping(Grouping.DATE if dated else Grouping.RANKED)
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)
@@ -96,7 +120,9 @@ class ResultsController(QObject):
         self.searcher.clear()
         self.box.clear()
         self.layout_changed.emit(self._gallery_cell())
+        self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge())
+        self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
         self.gallery_shown.emit()

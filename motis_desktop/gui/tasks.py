@@ -20,7 +20,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QDeadlineTimer, QObject, QRunnable, QThreadPool, Signal
 
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import LibraryBusy
@@ -79,6 +79,7 @@ class Task(QRunnable):
         self.signals = TaskSignals()
         self.cancel_event = threading.Event()
         self.done = threading.Event()
+        self.detached = False  # set at quit: the outcome is dropped instead of delivered
 
     @property
     def cancelled(self) -> bool:
@@ -88,50 +89,72 @@ class Task(QRunnable):
         """Ask the work to stop at its next check; what it finished so far is kept."""
         self.cancel_event.set()
 
+    def detach(self) -> None:
+        """Cancel, and drop whatever the work reports from now on (its receivers are going away)."""
+        self.detached = True
+        self.cancel_event.set()
+
     def run(self) -> None:
         try:
-            result = self.work(self.signals.progress.emit, self.cancel_event)
+            result = self.work(self._report, self.cancel_event)
         except LibraryBusy as exc:
-            self.signals.busy.emit(exc.summary)
+            self._emit(self.signals.busy, exc.summary)
         except Exception as exc:
             if not isinstance(exc, MotisError):
                 log.exception("background task failed")
             else:
                 log.warning("background task failed: %s", exc)
-            self.signals.failed.emit(user_message(exc))
+            self._emit(self.signals.failed, user_message(exc))
         else:
-            self.signals.succeeded.emit(result)
+            self._emit(self.signals.succeeded, result)
         finally:
+            self._emit(self.signals.finished)
             self.done.set()
-            self.signals.finished.emit()
+
+    def _report(self, record: Any) -> None:
+        self._emit(self.signals.progress, record)
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        if self.detached:
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the signals' object was deleted under us (the app quit): nobody is listening
+            self.detached = True
+            log.debug("a background task finished after its receivers were deleted; outcome dropped")
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the work has returned (used at quit); True if it did."""
         return self.done.wait(timeout_s)
 
 
-def start_task(pool: QThreadPool, work: Work, keep: set[TaskSignals], connect: Callable[[Task], None]) -> Task:
+def start_task(pool: QThreadPool, work: Work, keep: set[Task], connect: Callable[[Task], None]) -> Task:
     """Start ``work`` as a Task on ``pool`` after ``connect(task)`` wired its signals.
 
-    The pool deletes the runnable when it returns; ``keep`` holds the signals until ``finished`` has
-    been delivered, so no queued result is lost with its sender.
+    The pool deletes the runnable when it returns; ``keep`` holds the task (and its signals) until
+    ``finished`` has been delivered, so no queued result is lost with its sender.
     """
     task = Task(work)
-    signals = task.signals
-    keep.add(signals)
+    keep.add(task)
     connect(task)
-    signals.finished.connect(lambda: keep.discard(signals))
+    task.signals.finished.connect(lambda: keep.discard(task))
     pool.start(task)
     return task
 
 
 class TaskRunner(QObject):
-    """One thread pool per :class:`Lane`; every background task of the window starts here."""
+    """One thread pool per :class:`Lane`; every background task of the window starts here.
+
+    At quit, :meth:`shutdown` detaches every live task (cancelled; its outcome is dropped, its receivers are
+    going away), waits up to ``quit_wait_ms`` in all, and from then on starts nothing.
+    """
 
     def __init__(self, parent: QObject | None = None, threads: dict[Lane, int] | None = None) -> None:
         super().__init__(parent)
         self._pools: dict[Lane, QThreadPool] = {}
-        self._signals: set[TaskSignals] = set()
+        self._live: set[Task] = set()
+        self.closed = False
+        self.quit_wait_ms = 10_000  # at quit, the longest wait for work that does not stop when cancelled
         for lane in Lane:
             pool = QThreadPool(self)
             pool.setMaxThreadCount((threads or {}).get(lane, _THREADS[lane]))
@@ -142,8 +165,14 @@ class TaskRunner(QObject):
             self._pools[lane] = pool
 
     def start(self, lane: Lane, work: Work, connect: Callable[[Task], None] | None = None) -> Task:
-        """Run ``work(report, cancel)`` on ``lane`` after ``connect(task)`` wired its signals."""
-        return start_task(self._pools[lane], work, self._signals, connect or (lambda _task: None))
+        """Run ``work(report, cancel)`` on ``lane`` after ``connect(task)`` wired its signals.
+
+        After :meth:`shutdown` the task is returned cancelled and never runs (a late result's follow-up)."""
+        if self.closed:
+            task = Task(work)
+            task.detach()
+            return task
+        return start_task(self._pools[lane], work, self._live, connect or (lambda _task: None))
 
     def call(
         self,
@@ -178,10 +207,14 @@ class TaskRunner(QObject):
         """Block until ``lane``'s tasks have returned (at quit); True if they did."""
         return self._pools[lane].waitForDone(timeout_ms)
 
-    def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Drop queued tasks of every lane and wait for the running ones (at quit)."""
-        for lane, pool in self._pools.items():
-            if lane is not Lane.LIBRARY:
-                pool.clear()
+    def shutdown(self) -> None:
+        """At quit: start nothing more, drop queued tasks, detach running ones and wait for them
+        (``quit_wait_ms`` in all); work still running after that ends unheard."""
+        self.closed = True
         for pool in self._pools.values():
-            pool.waitForDone(timeout_ms)
+            pool.clear()
+        for task in list(self._live):
+            task.detach()
+        deadline = QDeadlineTimer(self.quit_wait_ms)
+        for pool in self._pools.values():
+            pool.waitForDone(deadline)

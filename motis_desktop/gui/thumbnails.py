@@ -150,6 +150,14 @@ class ThumbnailManager(QObject):
         self._dispatch()
         return None
 
+    def cached(self, path: str, edge: int) -> QPixmap | None:
+        """The thumbnail if it is in memory, without requesting it."""
+        return self._pixmaps.get(thumb_key(path, edge))
+
+    def queued(self) -> list[str]:
+        """Paths whose requests wait for a worker, newest request last."""
+        return [key.path for key in self._queue]
+
     def error(self, path: str) -> str | None:
         return self._failed.get(path)
 
@@ -167,7 +175,10 @@ class ThumbnailManager(QObject):
 
     def _dispatch(self) -> None:
         now = time.monotonic()
-        for key in [k for k, t in self._queue.items() if now - t > STALE_S]:
+        while self._queue:  # oldest request first: every request moves its key to the end
+            key, asked = next(iter(self._queue.items()))
+            if now - asked <= STALE_S:
+                break
             del self._queue[key]  # scrolled away: nobody painted it recently
         while self._queue and len(self._running) < self.runner.threads(Lane.THUMBNAILS):
             key, _ = self._queue.popitem(last=True)  # newest request first

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QListView, QStackedWidget, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images import isolated
@@ -220,7 +220,7 @@ class GridViewer(QObject):
     """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid."""
 
     def __init__(
-        self, view: QListView, stack: QStackedWidget, model: LibraryModel, runner: TaskRunner | None = None
+        self, view: QAbstractItemView, stack: QStackedWidget, model: LibraryModel, runner: TaskRunner | None = None
     ) -> None:
         super().__init__(view)
         self.view, self.stack, self.model = view, stack, model

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +73,20 @@ def load_for_search(services: Services, name: str) -> Any:
     return services.warm_up(name)
 
 
-def gallery_rows(services: Services) -> list[Row]:
-    """Every photo of the library as grid rows (runs in the backend thread)."""
+def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
+    """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
+    yet (runs in the backend thread)."""
     files = services.files()
     dates = services.photo_dates(r.id for r in files)
+    sizes = services.photo_sizes((r.path, r.mtime_ns) for r in files)
     rows = []
     for r in files:
         taken, source = _date(dates.get(r.id))
-        rows.append(
-            Row(r.id, r.path, r.error if not r.error_transient else None, None, date_label(taken, source), taken)
-        )
-    return rows
+        w, h = sizes.sizes.get(r.path, (0, 0))
+        error = r.error if not r.error_transient else None
+        aspect = w / h if w and h else None
+        rows.append(Row(r.id, r.path, error, None, date_label(taken, source), taken, aspect=aspect))
+    return rows, sizes.missing
 
 
 def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:
@@ -97,12 +100,13 @@ class LibrarySnapshot:
     rows: list[Row]
     folders: list[str]
     recovery: str | None = None
+    missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
 
 
 def library_snapshot(services: Services) -> LibrarySnapshot:
     """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
-    rows = gallery_rows(services)
-    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice())
+    rows, missing = gallery_rows(services)
+    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice(), missing)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import importlib.abc
 import io
 import json
 import sys
-import threading
 
 
 class _NoTorch(importlib.abc.MetaPathFinder):
@@ -45,21 +44,15 @@ def run_cli(home: str, photos: str) -> dict:
 
 
 def run_service(home: str, photos: str) -> dict:
+    from helpers.serving import serving
     from motis_desktop.cli import server
     from motis_desktop.core.services import Services
 
     services = Services.open(home)
-    service = server.QueryService(services)
-    service.bind()
-    ready = threading.Event()
-    thread = threading.Thread(target=service.serve, kwargs={"ready": ready.set}, daemon=True)
-    thread.start()
-    ready.wait()
     try:
-        reply = server.forward_search(services.home, ["blue", "-k", "2", "--json"])
+        with serving(services):
+            reply = server.forward_search(services.home, ["blue", "-k", "2", "--json"])
     finally:
-        service.stop()
-        thread.join(30)
         services.close()
     return {"search": list(reply)}
 

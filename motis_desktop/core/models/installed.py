@@ -17,140 +17,63 @@ different weights under the same name never mixes vectors; converting keeps the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
-import re
 import shutil
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from motis_desktop.core.atomic import current_umask, write_json_atomic
-from motis_desktop.core.errors import ModelError, MotisError
-from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
-from motis_desktop.core.models.engine import Encoder, TowerSpec
-from motis_desktop.core.models.staging import clean_stale, make_staging, staging_dir
-from motis_desktop.core.models.tokenizer import CLIP_BPE, HF, TOKENIZER_KINDS, tokenizer_for
+from motis_desktop.core.atomic import write_json_atomic
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.engine import Encoder
+from motis_desktop.core.models.manifest import (
+    FORMAT_CHECKPOINT,
+    FORMAT_ONNX,
+    FORMAT_OPEN_CLIP,
+    FORMAT_PAIR,
+    MANIFEST,
+    ONNX_FILES,
+    OPEN_CLIP_FILES,
+    PAIR_FILES,
+    PREPROCESS_JSON,
+    TOKENIZER_FILE,
+    ModelInfo,
+    read_preprocess_json,
+)
+from motis_desktop.core.models.model_folder import ModelFolder
+from motis_desktop.core.models.source_files import convert_mobile_files
+from motis_desktop.core.models.staging import staging_dir
+from motis_desktop.core.models.tokenizer import HF
 
 if TYPE_CHECKING:  # torch only where models are converted
     from torch import nn
 
-FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
-FORMAT_PAIR = "torchscript-pair"
-FORMAT_CHECKPOINT = "openai-checkpoint"
-RESIZE_CLIP = "shortest"  # shortest side to the size, centre crop ("squash": resize to S x S)
-FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
-OPEN_CLIP_FILES = {  # role -> name in the model folder
-    "config": "open_clip_config.json",
-    "weights": "open_clip_model.safetensors",
-    "tokenizer": "tokenizer.json",
-    "tokenizer_config": "tokenizer_config.json",
-}
-MANIFEST = "model.json"
-PREPROCESS_JSON = "preprocess.json"  # written beside an exported pair: how its image tower wants images
-ONNX_FILES = {
-    "image": "image.onnx",
-    "text": "text.onnx",
-    "image.int8": "image.int8.onnx",
-    "text.int8": "text.int8.onnx",
-}
-PAIR_FILES = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
-TOKENIZER_FILE = OPEN_CLIP_FILES["tokenizer"]  # a model's own tokenizer (kind "hf"), in its folder
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+__all__ = [
+    "FORMAT_CHECKPOINT",
+    "FORMAT_ONNX",
+    "FORMAT_OPEN_CLIP",
+    "FORMAT_PAIR",
+    "MANIFEST",
+    "ONNX_FILES",
+    "OPEN_CLIP_FILES",
+    "PAIR_FILES",
+    "PREPROCESS_JSON",
+    "TOKENIZER_FILE",
+    "ModelInfo",
+    "ModelStore",
+    "read_preprocess_json",
+]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ModelInfo:
-    """One installed model as described by its manifest."""
-
-    name: str
-    format: str
-    model_id: str
-    embed_dim: int
-    files: dict[str, str]  # runtime files: "image", "text", "image.int8", "text.int8" → file name
-    image_size: int = 224
-    mean: tuple[float, float, float] = PreprocessConfig().mean
-    std: tuple[float, float, float] = PreprocessConfig().std
-    context_length: int = 77
-    source: str = ""
-    installed_at: float = field(default_factory=time.time)
-    size_bytes: int = 0
-    origin: dict[str, Any] = field(default_factory=dict)  # e.g. registry name, URLs, received sizes and sha256
-    source_format: str = ""  # what was imported: torchscript-pair, openai-checkpoint, ...
-    sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
-    resize: str = RESIZE_CLIP
-    interpolation: str = "bicubic"  # the resize filter (MobileCLIP2: bilinear)
-    tokenizer: str = CLIP_BPE
-    tokenizer_clean: str = ""
-    text_truncation: bool = False
-    score: dict[str, Any] = field(default_factory=lambda: {"kind": "cosine"})
-    conversion: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def preprocess_config(self) -> PreprocessConfig:
-        return PreprocessConfig(
-            self.image_size,
-            tuple(self.mean),  # type: ignore[arg-type]
-            tuple(self.std),  # type: ignore[arg-type]
-            self.resize,
-            self.interpolation,
-        )
-
-    @property
-    def converted(self) -> bool:
-        """True once the model is ONNX towers (older installs are converted on first load)."""
-        return self.format == FORMAT_ONNX
-
-    @property
-    def spec(self) -> TowerSpec:
-        return TowerSpec(
-            self.model_id,
-            self.embed_dim,
-            self.preprocess_config,
-            self.context_length,
-            self.tokenizer,
-            "",
-            self.tokenizer_clean,
-            self.text_truncation,
-            dict(self.score),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class ModelStore:
-    """The models folder: import (converted + checked in a staging folder), list, remove, load encoders."""
-
-    def __init__(self, models_dir: Path) -> None:
-        self.models_dir = models_dir
-        clean_stale(models_dir)  # working folders of imports that were interrupted (their process is gone)
-
-    def list(self) -> list[ModelInfo]:
-        """Installed models sorted by name (folders without a valid manifest are ignored)."""
-        if not self.models_dir.is_dir():
-            return []
-        infos = []
-        for child in sorted(self.models_dir.iterdir()):
-            if child.name.startswith(".") or not (child / MANIFEST).is_file():
-                continue
-            try:
-                infos.append(self._read_manifest(child))
-            except ModelError:
-                continue
-        return infos
-
-    def get(self, name: str) -> ModelInfo:
-        folder = self.models_dir / name
-        if not _NAME_RE.match(name) or not (folder / MANIFEST).is_file():
-            installed = ", ".join(m.name for m in self.list()) or "none"
-            raise ModelError(f"no model named {name!r} (installed: {installed})")
-        return self._read_manifest(folder)
+class ModelStore(ModelFolder):
+    """The models folder with every source format: import (converted + checked in a staging folder), export,
+    upgrade older installs, load encoders."""
 
     def import_pair(
         self,
@@ -179,7 +102,7 @@ class ModelStore:
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
         with staging_dir(self._staging_parent(), "convert", name) as tmp:
-            converted = _convert_mobile_files(sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, tmp)
+            converted = convert_mobile_files(sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -234,90 +157,6 @@ class ModelStore:
                 origin=origin,
                 source_label=str(source),
             )
-
-    def install_towers(
-        self,
-        name: str,
-        image_tower: nn.Module,
-        text_tower: nn.Module,
-        *,
-        source_format: str,
-        sources: dict[str, Path] | None = None,
-        preprocess_config: PreprocessConfig = PreprocessConfig(),
-        resize: str = RESIZE_CLIP,
-        context_length: int = 77,
-        tokenizer: str = CLIP_BPE,
-        tokenizer_clean: str = "",
-        score: dict[str, Any] | None = None,
-        replace: bool = False,
-        origin: dict[str, Any] | None = None,
-        source_label: str | None = None,
-        model_id: str | None = None,
-    ) -> ModelInfo:
-        """Convert any pair of torch towers into an installed model ``name`` (the one conversion path).
-
-        ``image_tower`` maps float32 ``[B, 3, S, S]`` (``S = preprocess_config.size``) and ``text_tower``
-        int64 ``[B, context_length]`` ids of ``tokenizer`` to ``[B, D]``. ``sources`` (file name in the model
-        folder → file) are kept for export and hashed into the model id. ``score`` is ``{"kind": "cosine"}``
-        (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
-        folder and renamed into place; on any error nothing is installed.
-        """
-        from motis_desktop.core.models.encoders.onnx_export import export_towers
-        from motis_desktop.core.models.precision import quantize_towers
-
-        self._check_new_name(name, replace)
-        if tokenizer not in TOKENIZER_KINDS:
-            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZER_KINDS)})")
-        sources = dict(sources or {})
-        for src in sources.values():
-            if not src.is_file():
-                raise ModelError(f"model file not found: {src}")
-        staging = self._staging(name)
-        try:
-            digest = hashlib.sha256()
-            for target in sorted(sources):
-                _copy_hashing(sources[target], staging / target, digest)
-            tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
-            report = export_towers(
-                image_tower,
-                text_tower,
-                staging,
-                preprocess_config.size,
-                tokenize,
-                tokenizer == CLIP_BPE,
-                label=source_label or name,  # the user's files, never the staging copies
-            )
-            quantized = quantize_towers(staging)
-            if not sources:
-                for role in ("image", "text"):
-                    _hash_file(staging / ONNX_FILES[role], digest)
-            cfg = preprocess_config
-            info = ModelInfo(
-                name=name,
-                format=FORMAT_ONNX,
-                model_id=model_id or f"{name}-{digest.hexdigest()[:12]}",
-                embed_dim=report.embed_dim,
-                files={key: ONNX_FILES[key] for key in ("image", "text", *quantized)},
-                image_size=cfg.size,
-                mean=cfg.mean,
-                std=cfg.std,
-                context_length=context_length,
-                source=source_label or ", ".join(str(p) for p in sources.values()),
-                origin=origin or {},
-                source_format=source_format,
-                sources={target: target for target in sorted(sources)},
-                resize=resize,
-                interpolation=cfg.interpolation,
-                tokenizer=tokenizer,
-                tokenizer_clean=tokenizer_clean,
-                text_truncation=report.text_truncation,
-                score=score or {"kind": "cosine"},
-                conversion={**report.to_json(), "int8": quantized},
-            )
-            return self._commit(staging, info)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
 
     def import_open_clip(
         self, path: str | os.PathLike[str], name: str, replace: bool = False, origin: dict[str, Any] | None = None
@@ -388,12 +227,6 @@ class ModelStore:
         path = folder / info.sources["model.safetensors"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
-    def remove(self, name: str) -> None:
-        """Delete an installed model's folder."""
-        info = self.get(name)
-        shutil.rmtree(self.models_dir / info.name)
-        log.info("removed model %s", info.name)
-
     def load_encoder(
         self, name: str, modes: dict[str, str] | None = None, threads: dict[str, int | None] | None = None
     ) -> Encoder:
@@ -432,7 +265,7 @@ class ModelStore:
                 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
                 files = {PAIR_FILES[role]: folder / info.files[role] for role in PAIR_FILES}
-                _convert_mobile_files(files, {f: f for f in files}, Path(tmp))  # kept published where torch had XNNPACK
+                convert_mobile_files(files, {f: f for f in files}, Path(tmp))  # kept published where torch had XNNPACK
                 image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
             elif info.format == FORMAT_CHECKPOINT:
                 from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
@@ -464,131 +297,3 @@ class ModelStore:
                 model_id=info.model_id,
                 **options,
             )
-
-    # -- internals ---------------------------------------------------------
-
-    def _staging_parent(self) -> Path:
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        return self.models_dir
-
-    def _staging(self, name: str) -> Path:
-        staging = make_staging(self._staging_parent(), "convert", name)
-        staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
-        return staging
-
-    def _check_new_name(self, name: str, replace: bool) -> None:
-        if not _NAME_RE.match(name):
-            raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
-        if (self.models_dir / name).exists() and not replace:
-            raise MotisError(f"a model named {name!r} is already installed (remove it first)")
-
-    def _commit(self, staging: Path, info: ModelInfo) -> ModelInfo:
-        """Write the manifest into ``staging`` and rename it into place (over an old model of that name)."""
-        info = replace(info, size_bytes=sum(p.stat().st_size for p in staging.iterdir() if p.is_file()))
-        write_json_atomic(staging / MANIFEST, info.to_json())
-        final = self.models_dir / info.name
-        log.info(
-            "installing model %s (%s from %s, %d-d)%s",
-            info.name,
-            info.format,
-            info.source_format,
-            info.embed_dim,
-            " over the old one" if final.exists() else "",
-        )
-        if final.exists():
-            old = final.with_name(f".old-{info.name}-{os.getpid()}")
-            os.replace(final, old)
-            os.replace(staging, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, final)
-        return info
-
-    def _read_manifest(self, folder: Path) -> ModelInfo:
-        path = folder / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
-            info = ModelInfo(**data)
-        except RecursionError:
-            raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
-        problem = _manifest_problem(info)
-        if problem:
-            raise ModelError(f"{path}: invalid model manifest ({problem})")
-        return info
-
-
-def _manifest_problem(info: ModelInfo) -> str | None:
-    """What makes a parsed manifest unusable (None if it is fine)."""
-    for key in ("image_size", "embed_dim", "context_length"):
-        value = getattr(info, key)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            return f"{key} must be a positive whole number, not {value!r}"
-    if info.image_size > 4096:
-        return f"image_size {info.image_size} is larger than 4096"
-    for key in ("mean", "std"):
-        values = getattr(info, key)
-        if len(values) != 3 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            return f"{key} must be 3 numbers, not {list(values)!r}"
-    if any(v <= 0 for v in info.std):
-        return f"std values must be positive, not {list(info.std)!r}"
-    if info.resize not in RESIZE_MODES or info.interpolation not in INTERPOLATIONS:
-        return f"unknown resize rule {info.resize!r} / {info.interpolation!r}"
-    return None
-
-
-def _convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:
-    """Replace, in ``sources``, each mobile-optimized file this torch must convert by a plain copy in ``work``.
-
-    Returns what was converted (recorded in the manifest's ``origin``).
-    """
-    from motis_desktop.core.models.encoders.archive import check_model_file
-    from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
-
-    converted: dict[str, Any] = {}
-    for role, src in list(sources.items()):
-        if not src.is_file():
-            continue
-        check_model_file(src)  # hostile declared sizes are refused before anything is read
-        if not needs_conversion(src):  # prepacked ops have no ONNX form: always rewritten first
-            continue
-        report = convert_mobile_torchscript(src, work / targets[role])
-        sources[role] = work / targets[role]
-        converted[role] = {
-            "from": "XNNPACK prepacked ops (optimize_for_mobile)",
-            "source": str(src),
-            "op_contexts": report.contexts,
-            "ops": dict(report.ops),
-            "seconds": round(report.seconds, 3),
-        }
-    return converted
-
-
-def _hash_file(path: Path, digest: hashlib._Hash) -> None:
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-
-
-def _copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(1 << 20):
-            digest.update(chunk)
-            fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
-
-
-def read_preprocess_json(path: Path) -> PreprocessConfig:
-    """Preprocessing settings from a ``preprocess.json`` (CLIP's defaults if absent)."""
-    if not path.is_file():
-        return PreprocessConfig()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

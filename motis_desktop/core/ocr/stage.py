@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.ocr.database import TextDatabase
 from motis_desktop.core.ocr.engine import ENGINE_ID, engine_threads
 from motis_desktop.core.ocr.text_store import TextRead, TextStore
 from motis_desktop.core.ocr.worker import ProcessTextReader, ReadJob, ReadOutcome, TextReader, default_timeout
@@ -56,7 +56,7 @@ class TextProgress:
 
 
 def run_text_stage(
-    store: LibraryStore,
+    store: TextDatabase,
     folder_ids: Iterable[int],
     cancel: threading.Event,
     progress: Callable[[TextProgress], None] | None = None,

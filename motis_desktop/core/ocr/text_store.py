@@ -1,5 +1,5 @@
 """The library's text tables (schema v4, ``library/text_schema.py``): what the text stage writes and what
-search reads. All through the :class:`LibraryStore`'s connection and transactions."""
+search reads. All through the library database's connection and transactions (:class:`~.database.TextDatabase`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from motis_desktop.core.library.store import LibraryStore, decode_path, is_within
+from motis_desktop.core.ocr.database import TextDatabase
 from motis_desktop.core.ocr.textnorm import fold, name_words
+from motis_desktop.core.pathnames import decode_path, is_within
 
 if TYPE_CHECKING:  # the engine (OpenCV, onnxruntime) is imported only where text is read
     from motis_desktop.core.ocr.engine import TextLine
@@ -61,7 +62,7 @@ class TextHit:
 
 
 class TextStore:
-    def __init__(self, store: LibraryStore) -> None:
+    def __init__(self, store: TextDatabase) -> None:
         self.store = store
 
     # -- the text stage ------------------------------------------------------------------
@@ -296,7 +297,7 @@ class PhotoText:
         }
 
 
-def photo_text(store: LibraryStore, path: str, read_now: bool = True) -> PhotoText:
+def photo_text(store: TextDatabase, path: str, read_now: bool = True) -> PhotoText:
     """What indexing stored for this photo if its file is unchanged since, else read it now (in this process)."""
     from motis_desktop.core.errors import ImageError, MotisError
     from motis_desktop.core.ocr.engine import ENGINE_ID, OcrEngine, engine_threads

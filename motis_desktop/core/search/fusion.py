@@ -133,10 +133,7 @@ def fused_query(
     ``strategy`` names the vector index for this call."""
     model_id = encoder.model_id
     texts = TextStore(store)
-    for phrase in query.text_phrases:
-        allowed = _intersect(allowed, texts.phrase_ids(phrase), store, model_id)
-    for part in query.name_parts:
-        allowed = _intersect(allowed, texts.name_ids(part), store, model_id)
+    allowed = _text_filters(allowed, query, texts, store, model_id)
     allowed_set = None if allowed is None else {int(i) for i in allowed}
     qv = query_vector(encoder, store, query, text_cache) if query.terms and "meaning" in signals else None
     exclude = qv.library_ids if qv is not None else frozenset()
@@ -173,7 +170,32 @@ def fused_query(
 
     if cut is not None:
         fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
-    shown = fused[:wanted]
+    hits = _shown_hits(service, store, texts, fused[:wanted], query, list(qwords), signals)
+    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+
+
+def _text_filters(
+    allowed: np.ndarray | None, query: Query, texts: TextStore, store: LibraryStore, model_id: str
+) -> np.ndarray | None:
+    """``allowed`` narrowed to the photos every ``text:`` phrase and ``name:`` part lets through."""
+    for phrase in query.text_phrases:
+        allowed = _intersect(allowed, texts.phrase_ids(phrase), store, model_id)
+    for part in query.name_parts:
+        allowed = _intersect(allowed, texts.name_ids(part), store, model_id)
+    return allowed
+
+
+def _shown_hits(
+    service: SearchService,
+    store: LibraryStore,
+    texts: TextStore,
+    shown: list[Ranked],
+    query: Query,
+    qwords: list[str],
+    signals: tuple[str, ...],
+) -> list[SearchHit]:
+    """The hits to show: files still on disk, with their dates and why their words matched, in the query's
+    order."""
     paths = store.paths(r.file_id for r in shown)
     hits = [
         SearchHit(r.file_id, paths[r.file_id], r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
@@ -181,10 +203,10 @@ def fused_query(
         if r.file_id in paths and os.path.lexists(paths[r.file_id])
     ]
     hits = service.with_dates(hits)
-    hits = [replace(h, matches=explain(texts, h, list(qwords), query.text_phrases, signals)) for h in hits]
+    hits = [replace(h, matches=explain(texts, h, qwords, query.text_phrases, signals)) for h in hits]
     if query.sort == "date":
         hits.sort(key=lambda h: -(h.taken_at or 0.0))
-    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+    return hits
 
 
 def explain(

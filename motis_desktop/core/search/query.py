@@ -117,95 +117,131 @@ class Query:
 
 def parse_query(text: str, cwd: str | None = None) -> Query:
     """Parse ``text``; QueryError (one line) for anything the language does not know."""
-    tokens = _tokens(text)
-    terms: list[Term] = []
-    words: list[str] = []
-    sign = 1.0
-    weight: float | None = None
-    folders: list[str] = []
-    prefixes: list[str] = []
-    after: float | None = None
-    before: float | None = None
-    sort = SortOrder.SCORE
-    phrases: list[str] = []
-    names: list[str] = []
-
-    def flush() -> None:
-        nonlocal words, weight
-        if words:
-            terms.append(Term(sign * (1.0 if weight is None else weight), text=" ".join(words)))
-        elif weight is not None:
-            raise QueryError(f"weight {weight:g}: needs a term after it, e.g. '{weight:g}:red'")
-        words, weight = [], None
-
-    queue = list(tokens)
+    parser = _Parser(cwd)
+    queue = _tokens(text)
     while queue:
         token, quoted = queue.pop(0)
         if not quoted and token in ("+", "-"):
-            flush()
-            sign = 1.0 if token == "+" else -1.0
+            parser.flush()
+            parser.sign = 1.0 if token == "+" else -1.0
             continue
         if not quoted and len(token) > 1 and token[0] in "+-" and not token[1].isdigit():
-            flush()
-            sign = 1.0 if token[0] == "+" else -1.0
+            parser.flush()
+            parser.sign = 1.0 if token[0] == "+" else -1.0
             queue.insert(0, (token[1:], False))
             continue
         if not quoted and (m := _WEIGHT.match(token)):
-            flush()
-            weight = float(m.group(1))
+            parser.flush()
+            parser.weight = float(m.group(1))
             if m.group(2):
                 queue.insert(0, (m.group(2), False))
             continue
         if not quoted and (m := _OPERATOR.match(token)) and not _looks_like_path(token):
-            key, value = m.group(1).lower(), m.group(2)
-            if key == "folder":
-                if not value:
-                    raise QueryError("folder: needs a name or a path, e.g. folder:Trips")
-                if _looks_like_path(value):
-                    prefixes.append(_folder_path(value, cwd))
-                else:
-                    folders.append(value)
-            elif key == "after":
-                after = _parse_date(value, key)
-            elif key == "before":
-                before = _parse_date(value, key)
-            elif key in ("text", "name"):
-                if not value.strip():
-                    raise QueryError(
-                        f'{key}: needs words, e.g. {key}:"platform 9"'
-                        if key == "text"
-                        else "name: needs part of a file name, e.g. name:receipt"
-                    )
-                (phrases if key == "text" else names).append(value.strip())
-            elif key == "sort":
-                if value.lower() not in SORTS:
-                    raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
-                sort = SortOrder(value.lower())
-            else:
-                known = ", ".join(f"{op}:" for op in _OPERATORS)
-                raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")
+            parser.operator(m.group(1).lower(), m.group(2))
             continue
-        if _looks_like_path(token) or _has_image_suffix(token) or (quoted and os.path.exists(_expand(token, cwd))):
-            path = _expand(token, cwd)
-            if os.path.isdir(path):
-                prefixes.append(os.path.normpath(path))
-                continue
-            if os.path.isfile(path) or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES:
-                if not os.path.isfile(path):
-                    raise QueryError(f"no such image file: {token}")
-                flush()
-                terms.append(Term(sign * (1.0 if weight is None else weight), image=os.path.normpath(path)))
-                weight = None
-                continue
-            if _looks_like_path(token) and ("/" in token or os.sep in token):
-                raise QueryError(f"no such file or folder: {token}")
-        words.append(token)
-    flush()
-    if after is not None and before is not None and after >= before:
-        raise QueryError("after: must be earlier than before:")
-    return Query(
-        tuple(terms), tuple(folders), tuple(prefixes), after, before, sort, text.strip(), tuple(phrases), tuple(names)
-    )
+        if not parser.path(token, quoted):
+            parser.words.append(token)
+    return parser.query(text)
+
+
+@dataclass
+class _Parser:
+    """One parse in progress: the terms so far, the text term being read (its words, sign and weight), and
+    the filters."""
+
+    cwd: str | None
+    terms: list[Term] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    sign: float = 1.0
+    weight: float | None = None
+    folders: list[str] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    after: float | None = None
+    before: float | None = None
+    sort: SortOrder = SortOrder.SCORE
+    phrases: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def flush(self) -> None:
+        """End the text term being read (a weight with no words after it is an error)."""
+        if self.words:
+            self.terms.append(
+                Term(self.sign * (1.0 if self.weight is None else self.weight), text=" ".join(self.words))
+            )
+        elif self.weight is not None:
+            raise QueryError(f"weight {self.weight:g}: needs a term after it, e.g. '{self.weight:g}:red'")
+        self.words, self.weight = [], None
+
+    def operator(self, key: str, value: str) -> None:
+        """Apply one ``key:value`` filter."""
+        if key == "folder":
+            if not value:
+                raise QueryError("folder: needs a name or a path, e.g. folder:Trips")
+            if _looks_like_path(value):
+                self.prefixes.append(_folder_path(value, self.cwd))
+            else:
+                self.folders.append(value)
+        elif key == "after":
+            self.after = _parse_date(value, key)
+        elif key == "before":
+            self.before = _parse_date(value, key)
+        elif key in ("text", "name"):
+            if not value.strip():
+                raise QueryError(
+                    f'{key}: needs words, e.g. {key}:"platform 9"'
+                    if key == "text"
+                    else "name: needs part of a file name, e.g. name:receipt"
+                )
+            (self.phrases if key == "text" else self.names).append(value.strip())
+        elif key == "sort":
+            if value.lower() not in SORTS:
+                raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
+            self.sort = SortOrder(value.lower())
+        else:
+            known = ", ".join(f"{op}:" for op in _OPERATORS)
+            raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")
+
+    def path(self, token: str, quoted: bool) -> bool:
+        """Take ``token`` as a folder (a path filter) or an image file (a term) if it names one; False when it
+        is a plain word."""
+        cwd = self.cwd
+        if not (
+            _looks_like_path(token) or _has_image_suffix(token) or (quoted and os.path.exists(_expand(token, cwd)))
+        ):
+            return False
+        path = _expand(token, cwd)
+        if os.path.isdir(path):
+            self.prefixes.append(os.path.normpath(path))
+            return True
+        if os.path.isfile(path) or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES:
+            if not os.path.isfile(path):
+                raise QueryError(f"no such image file: {token}")
+            self.flush()
+            self.terms.append(
+                Term(self.sign * (1.0 if self.weight is None else self.weight), image=os.path.normpath(path))
+            )
+            self.weight = None
+            return True
+        if _looks_like_path(token) and ("/" in token or os.sep in token):
+            raise QueryError(f"no such file or folder: {token}")
+        return False
+
+    def query(self, text: str) -> Query:
+        """The parsed query (after the last term is ended)."""
+        self.flush()
+        if self.after is not None and self.before is not None and self.after >= self.before:
+            raise QueryError("after: must be earlier than before:")
+        return Query(
+            tuple(self.terms),
+            tuple(self.folders),
+            tuple(self.prefixes),
+            self.after,
+            self.before,
+            self.sort,
+            text.strip(),
+            tuple(self.phrases),
+            tuple(self.names),
+        )
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:

@@ -77,11 +77,24 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     sd = {k: v.float() for k, v in sd.items() if not k.endswith("num_batches_tracked")}
     out: dict[str, torch.Tensor] = {}
     used: set[str] = set()
+    for fold in (_fold_repmixers, _fold_large_kernels, _fold_pos_encodings, _fold_mlp_convs, _fold_mobileone):
+        fold(sd, out, used)  # in this order: the MobileOne pass takes the blocks the others left
+    for key, value in sd.items():
+        if key not in used:
+            out.setdefault(key, value)
+    return out
 
-    def take(prefix: str) -> None:
-        used.update(k for k in sd if k.startswith(prefix))
 
-    # RepMixer: x + γ·(mixer(x) − norm(x)) → one depthwise conv
+_Fold = dict[str, torch.Tensor]
+
+
+def _take(sd: _Fold, used: set[str], prefix: str) -> None:
+    """Mark every weight under ``prefix`` as folded."""
+    used.update(k for k in sd if k.startswith(prefix))
+
+
+def _fold_repmixers(sd: _Fold, out: _Fold, used: set[str]) -> None:
+    """RepMixer: x + γ·(mixer(x) − norm(x)) → one depthwise conv."""
     for key in list(sd):
         m = re.match(r"^(.*\.token_mixer\.)mixer\.conv_kxk\.0\.conv\.weight$", key)
         if not m:
@@ -97,10 +110,13 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             w = _identity(w_mix.shape[0], 1, k) + gamma.reshape(-1, 1, 1, 1) * (w_mix - w_norm)
             b = gamma.reshape(-1) * (b_mix - b_norm)
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = w, b
-        take(p + "mixer.")
-        take(p + "norm.")
+        _take(sd, used, p + "mixer.")
+        _take(sd, used, p + "norm.")
         used.add(p + "layer_scale.gamma")
-    # Large-kernel conv (7×7 + 3×3, each with BN) → one conv
+
+
+def _fold_large_kernels(sd: _Fold, out: _Fold, used: set[str]) -> None:
+    """Large-kernel conv (7×7 + 3×3, each with BN) → one conv."""
     for key in list(sd):
         m = re.match(r"^(.*\.)large_conv\.conv\.weight$", key)
         if not m:
@@ -112,9 +128,12 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             ws, bs = _conv_bn(sd, p + "small_conv.", k)
             w, b = w + ws, b + bs
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = w, b
-        take(p + "large_conv.")
-        take(p + "small_conv.")
-    # Conditional positional encoding: x + dwconv(x) → one conv
+        _take(sd, used, p + "large_conv.")
+        _take(sd, used, p + "small_conv.")
+
+
+def _fold_pos_encodings(sd: _Fold, out: _Fold, used: set[str]) -> None:
+    """Conditional positional encoding: x + dwconv(x) → one conv."""
     for key in list(sd):
         m = re.match(r"^(.*\.)pos_enc\.weight$", key)
         if not m:
@@ -123,8 +142,11 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         w = sd[key]
         out[p + "reparam_conv.weight"] = w + _identity(w.shape[0], w.shape[1], w.shape[-1])
         out[p + "reparam_conv.bias"] = sd[p + "pos_enc.bias"]
-        take(p + "pos_enc.")
-    # ConvMlp's depthwise conv + BN → conv with bias
+        _take(sd, used, p + "pos_enc.")
+
+
+def _fold_mlp_convs(sd: _Fold, out: _Fold, used: set[str]) -> None:
+    """ConvMlp's depthwise conv + BN → conv with bias."""
     for key in list(sd):
         m = re.match(r"^(.*\.mlp\.conv\.)conv\.weight$", key)
         if not m:
@@ -132,9 +154,12 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         p = m.group(1)
         w, b = _conv_bn(sd, p, sd[key].shape[-1])
         out[p + "weight"], out[p + "bias"] = w, b
-        take(p + "conv.")
-        take(p + "bn.")
-    # Remaining MobileOne blocks (stem, downsample 1×1, final conv)
+        _take(sd, used, p + "conv.")
+        _take(sd, used, p + "bn.")
+
+
+def _fold_mobileone(sd: _Fold, out: _Fold, used: set[str]) -> None:
+    """Remaining MobileOne blocks (stem, downsample 1×1, final conv)."""
     prefixes = set()
     for key in sd:
         if key in used:
@@ -148,13 +173,9 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             raise FoldError(f"{p.rstrip('.')}: an identity-only MobileOne block outside RepMixer")
         k = ref.shape[-1]
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = _mobileone(sd, p, k, ref.shape[1])
-        take(p + "conv_kxk.")
-        take(p + "conv_scale.")
-        take(p + "identity.")
-    for key, value in sd.items():
-        if key not in used:
-            out.setdefault(key, value)
-    return out
+        _take(sd, used, p + "conv_kxk.")
+        _take(sd, used, p + "conv_scale.")
+        _take(sd, used, p + "identity.")
 
 
 class _SE(nn.Module):

@@ -146,53 +146,70 @@ def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
         if not isinstance(pre.get("size"), list)
         else int(pre["size"][0])
     )
-    image_tower: nn.Module
-    if family == FAMILY_SIGLIP:
-        vcfg = _siglip_config(vision_cfg, visual, label, image_size)
-        image_tower = SigLIPVisionTower(vcfg)
-        _load(image_tower, visual, label, "image")
-        out_dim = vcfg.width
-    else:
-        try:
-            folded = fold_state_dict(visual)
-            image_tower = FastViTTower(folded)
-        except (FoldError, KeyError) as exc:
-            raise ModelError(f"{label}: not a FastViT/MCi image tower ({exc})") from None
-        _load(image_tower, folded, label, "image")
-        out_dim = image_tower.embed_dim
+    image_tower, out_dim = _image_tower(family, vision_cfg, visual, label, image_size)
     if out_dim != text_cfg.embed_dim:
         raise ModelError(f"{label}: image tower gives {out_dim}-d vectors, text tower {text_cfg.embed_dim}-d")
     tk = (cfg.get("text_cfg") or {}).get("tokenizer_kwargs") or {}
     uses_hf = bool((cfg.get("text_cfg") or {}).get("hf_tokenizer_name"))
     if uses_hf and src.tokenizer is None:
         raise ModelError(f"{src.config.parent}: this model needs its {TOKENIZER_NAME} beside the config")
-    score: dict[str, Any] = {"kind": "cosine"}
-    if "logit_bias" in sd and "logit_scale" in sd:  # SigLIP: p = sigmoid(exp(logit_scale)·cos + logit_bias)
-        score = {
-            "kind": "scale-bias",
-            "scale": float(sd["logit_scale"].reshape(-1)[0].exp()),
-            "bias": float(sd["logit_bias"].reshape(-1)[0]),
-        }
-    mean = tuple(float(v) for v in pre.get("mean", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (0.0, 0.0, 0.0)))
-    std = tuple(float(v) for v in pre.get("std", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (1.0, 1.0, 1.0)))
-    if len(mean) != 3 or len(std) != 3 or any(s <= 0 for s in std):
-        raise ModelError(f"{src.config}: preprocess_cfg mean/std must be 3 numbers each (std positive)")
+    mean, std = _normalization(pre, family, src.config)
     return OpenClipTowers(
         family=family,
         image_tower=image_tower.eval(),
         text_tower=text_tower.eval(),
         embed_dim=text_cfg.embed_dim,
         image_size=image_size,
-        mean=(mean[0], mean[1], mean[2]),
-        std=(std[0], std[1], std[2]),
+        mean=mean,
+        std=std,
         interpolation=str(pre.get("interpolation") or "bicubic"),
         resize_mode=str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
         context_length=text_cfg.context_length,
         tokenizer="hf" if uses_hf else "clip-bpe",
         tokenizer_clean=str(tk.get("clean") or ("canonicalize" if uses_hf else "lower")),
-        score=score,
+        score=_score(sd),
         license_notice=MOBILECLIP_LICENSE if family == FAMILY_MOBILECLIP else "",
     )
+
+
+def _image_tower(
+    family: str, vision_cfg: dict[str, Any], visual: dict[str, torch.Tensor], label: str, image_size: int
+) -> tuple[nn.Module, int]:
+    """The family's image tower with its weights loaded strictly, and the width of its vectors."""
+    if family == FAMILY_SIGLIP:
+        vcfg = _siglip_config(vision_cfg, visual, label, image_size)
+        siglip = SigLIPVisionTower(vcfg)
+        _load(siglip, visual, label, "image")
+        return siglip, vcfg.width
+    try:
+        folded = fold_state_dict(visual)
+        fastvit = FastViTTower(folded)
+    except (FoldError, KeyError) as exc:
+        raise ModelError(f"{label}: not a FastViT/MCi image tower ({exc})") from None
+    _load(fastvit, folded, label, "image")
+    return fastvit, fastvit.embed_dim
+
+
+def _score(sd: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """How similarities become scores: cosine, or SigLIP's p = sigmoid(exp(logit_scale)·cos + logit_bias)."""
+    if "logit_bias" in sd and "logit_scale" in sd:
+        return {
+            "kind": "scale-bias",
+            "scale": float(sd["logit_scale"].reshape(-1)[0].exp()),
+            "bias": float(sd["logit_bias"].reshape(-1)[0]),
+        }
+    return {"kind": "cosine"}
+
+
+def _normalization(
+    pre: dict[str, Any], family: str, config: Path
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """The image mean and std of ``preprocess_cfg`` (the family's defaults where it says none)."""
+    mean = tuple(float(v) for v in pre.get("mean", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (0.0, 0.0, 0.0)))
+    std = tuple(float(v) for v in pre.get("std", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (1.0, 1.0, 1.0)))
+    if len(mean) != 3 or len(std) != 3 or any(s <= 0 for s in std):
+        raise ModelError(f"{config}: preprocess_cfg mean/std must be 3 numbers each (std positive)")
+    return (mean[0], mean[1], mean[2]), (std[0], std[1], std[2])
 
 
 def _count(sd: dict[str, torch.Tensor], prefix: str) -> int:

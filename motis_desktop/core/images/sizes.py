@@ -1,0 +1,87 @@
+"""Photos' upright pixel sizes (for a timeline's justified rows), read from file headers and kept in a cache.
+
+The size comes from the header (no pixel is decoded), turned by the EXIF orientation, so a portrait phone
+photo is taller than wide. The cache is one JSON file of ``path → [mtime_ns, width, height]``: a changed
+file is read again, an unreadable one is kept as 0×0 so it is not read at every start. One instance per
+thread (each ``Services`` has its own); the front end reads sizes in chunks, in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motis_desktop.core.atomic import write_bytes_atomic
+from motis_desktop.core.images.reader import read_info
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 256 * 1024  # EXIF and the frame header of a JPEG fit in this; the pixels are not read
+
+
+def read_upright_size(path: str) -> tuple[int, int] | None:
+    """(width, height) as the photo is shown, from its header; None when the header does not say."""
+    with open(path, "rb") as fh:
+        info = read_info(fh.read(HEAD_BYTES))
+    if not info.size:
+        return None
+    w, h = info.size
+    return (h, w) if info.orientation in (5, 6, 7, 8) else (w, h)
+
+
+@dataclass(frozen=True)
+class PhotoSizes:
+    """Known upright sizes by path, and the paths still to read (with their mtime)."""
+
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    missing: list[tuple[str, int]] = field(default_factory=list)
+
+
+class SizeCache:
+    """The header sizes of photos by (path, mtime), loaded once and saved after each read."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self._entries: dict[str, list[int]] | None = None
+
+    def _load(self) -> dict[str, list[int]]:
+        if self._entries is None:
+            try:
+                loaded = json.loads(self.file.read_text(encoding="utf-8"))
+                self._entries = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self._entries = {}  # none yet, or damaged: sizes are read again
+        return self._entries
+
+    def lookup(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
+        """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now."""
+        entries = self._load()
+        found = PhotoSizes()
+        for path, mtime_ns in files:
+            entry = entries.get(path)
+            if entry is None or entry[0] != mtime_ns:
+                if read <= 0:
+                    found.missing.append((path, mtime_ns))
+                    continue
+                read -= 1
+                entry = entries[path] = [mtime_ns, *self._read(path)]
+            if entry[1] > 0 and entry[2] > 0:
+                found.sizes[path] = (entry[1], entry[2])
+        return found
+
+    def save(self) -> None:
+        if self._entries is not None:
+            try:
+                write_bytes_atomic(self.file, json.dumps(self._entries, separators=(",", ":")).encode())
+            except OSError as exc:  # a full or read-only cache costs a re-read next time
+                log.warning("cannot save photo sizes to %s: %s", self.file, exc)
+
+    @staticmethod
+    def _read(path: str) -> tuple[int, int]:
+        try:
+            return read_upright_size(path) or (0, 0)
+        except OSError:
+            return 0, 0

@@ -1,0 +1,109 @@
+"""The rows the library stores and hands out: folders, files, dates, and a scan's or a batch's changes.
+
+Paths are stored as the OS's bytes (``os.fsencode``) so names that are not valid UTF-8 survive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.pathnames import decode_path, encode_path, is_within
+
+__all__ = [
+    "ChangedFile",
+    "EncodedFile",
+    "FileError",
+    "FileRecord",
+    "Folder",
+    "NewFile",
+    "PhotoDate",
+    "RenamedFile",
+    "decode_path",
+    "encode_path",
+    "file_record",
+    "is_within",
+]
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    path: str
+    file_count: int
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    error: str | None
+    error_transient: bool
+
+
+@dataclass(frozen=True)
+class PhotoDate:
+    """When a photo was taken and where that date comes from (EXIF, mtime, or mtime not read yet: FILE)."""
+
+    taken_at: float
+    source: DateSource
+
+
+@dataclass(frozen=True)
+class EncodedFile:
+    """One file's result from an indexing batch."""
+
+    file_id: int
+    size: int
+    mtime_ns: int
+    content_hash: str
+    vector: np.ndarray
+    taken_at: float | None = None  # unix time the photo was taken (EXIF, else mtime)
+    taken_source: str | None = None  # "exif" or "mtime"
+
+
+class NewFile(NamedTuple):
+    """A file the scan found that the library does not know yet."""
+
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class ChangedFile(NamedTuple):
+    """A known file whose size or mtime changed: its embeddings, hash and error are dropped."""
+
+    file_id: int
+    size: int
+    mtime_ns: int
+
+
+class RenamedFile(NamedTuple):
+    """A known file found at a new path with the same content: it keeps its embeddings."""
+
+    file_id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class FileError(NamedTuple):
+    """Why a file could not be indexed; ``transient`` errors are retried on the next run."""
+
+    file_id: int
+    reason: str
+    transient: bool
+
+
+def file_record(row: tuple[Any, ...]) -> FileRecord:
+    """A ``FileRecord`` from a ``files`` row (id, folder, path, size, mtime_ns, hash, error, transient)."""
+    return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))

@@ -1,0 +1,177 @@
+"""The constants table of a mobile-optimized TorchScript file: each XNNPACK op context becomes its weight (in
+its slot) and its bias (appended), and the table is pickled again as plain tensors."""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import io
+import math
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.encoders.archive import ScriptObjectState, TypedList
+from motis_desktop.core.models.encoders.mobile_ops import CONTEXT_CLASSES, FIELDS
+
+# -- constants ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OpContext:
+    """One op context from the constants table: its kind and state fields by name."""
+
+    index: int
+    kind: str
+    fields: dict[str, Any]
+    bias_slot: int | None = None
+    uses: int = 0  # references converted by a *_run
+    references: int = 0  # references to this constant in the original code
+
+
+class ConstantTable:
+    """The constants tuple: op contexts become their weight (in place) and bias (appended)."""
+
+    def __init__(self, src: Path, constants: list[Any]) -> None:
+        self.src = src
+        self.values = constants
+        self.contexts: dict[int, OpContext] = {}
+        for i, value in enumerate(constants):
+            if isinstance(value, ScriptObjectState) and value.qualified_name in CONTEXT_CLASSES:
+                kind = CONTEXT_CLASSES[value.qualified_name]
+                state = value.state
+                names = FIELDS[kind]
+                if not isinstance(state, tuple) or len(state) != len(names):
+                    raise ModelError(f"{src}: unexpected state of {value.qualified_name} (constant c{i})")
+                fields = dict(zip(names, state, strict=True))
+                if not isinstance(fields["W"], torch.Tensor):
+                    raise ModelError(f"{src}: {value.qualified_name} without a weight tensor (constant c{i})")
+                self.contexts[i] = OpContext(i, kind, fields)
+                self.values[i] = fields["W"]
+
+    def context(self, index: int, kind: str, op: str) -> OpContext:
+        ctx = self.contexts.get(index)
+        if ctx is None or ctx.kind != kind:
+            raise ModelError(f"{self.src}: prepacked::{op} on constant c{index}, which is not a {kind} op context")
+        ctx.uses += 1
+        return ctx
+
+    def field_text(self, ctx: OpContext, name: str) -> str:
+        """Code text for one argument of a constant op context."""
+        value = ctx.fields[name]
+        if name == "W":
+            return f"CONSTANTS.c{ctx.index}"
+        if name == "B":
+            if value is None:
+                return "None"
+            if ctx.bias_slot is None:
+                ctx.bias_slot = len(self.values)
+                self.values.append(value)
+            return f"CONSTANTS.c{ctx.bias_slot}"
+        if isinstance(value, TypedList):
+            value = value.items
+        if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
+            return "[" + ", ".join(str(int(v)) for v in value) + "]"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise ModelError(f"{self.src}: unexpected {name} {value!r} in op context c{ctx.index}")
+
+    def clamp(self, ctx: OpContext) -> tuple[float | None, float | None]:
+        return _finite(ctx.fields["output_min"], self.src), _finite(ctx.fields["output_max"], self.src)
+
+    def count_references(self, code: str) -> None:
+        for index in re.findall(r"\bCONSTANTS\.c(\d+)\b", code):
+            if int(index) in self.contexts:
+                self.contexts[int(index)].references += 1
+
+    def check_all_consumed(self) -> None:
+        """Every reference to an op context must have been a ``*_run`` argument (now its weight)."""
+        for ctx in self.contexts.values():
+            if ctx.uses != ctx.references:
+                raise ModelError(f"{self.src}: op context c{ctx.index} is used by code that cannot be converted")
+
+    def serialize(self) -> list[tuple[str, bytes]]:
+        """``constants.pkl`` and ``constants/<key>`` storages, in TorchScript's pickle format."""
+        storages: list[torch.Tensor] = []
+        buf = io.BytesIO()
+        _ConstantsPickler(buf, storages).dump(tuple(self.values))
+        members = [("constants.pkl", buf.getvalue())]
+        for key, tensor in enumerate(storages):
+            members.append((f"constants/{key}", _tensor_bytes(tensor)))
+        return members
+
+
+def _finite(value: Any, src: Path) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ModelError(f"{src}: unexpected clamp bound {value!r} in an op context")
+    return float(value) if math.isfinite(value) else None
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> bytes:
+    return tensor.numpy().tobytes() if tensor.numel() else b""
+
+
+class _StorageRef:
+    def __init__(self, storage_type: type, key: str, numel: int) -> None:
+        self.storage_type, self.key, self.numel = storage_type, key, numel
+
+
+class _ConstantsPickler(pickle.Pickler):
+    """Writes tensors the way TorchScript's pickler does: ``_rebuild_tensor_v2`` over persistent storages."""
+
+    def __init__(self, fh: io.BytesIO, storages: list[torch.Tensor]) -> None:
+        super().__init__(fh, protocol=2)
+        self.storages = storages  # whole storages as uint8 tensors, written as constants/<index>
+        self.keys: dict[tuple[int, torch.dtype], str] = {}
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, _StorageRef):
+            return ("storage", obj.storage_type, obj.key, "cpu", obj.numel)
+        return None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, torch.Tensor):
+            tensor = obj.detach()
+            storage = tensor.untyped_storage()
+            itemsize = tensor.element_size()
+            ident = (storage.data_ptr(), tensor.dtype)
+            if ident not in self.keys:  # each storage is written once; tensors sharing it stay views
+                self.keys[ident] = str(len(self.storages))
+                self.storages.append(torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,)))
+            key = self.keys[ident]
+            ref = _StorageRef(_STORAGE_CLASSES[tensor.dtype], key, storage.nbytes() // itemsize)
+            args: tuple[Any, ...] = (
+                ref,
+                tensor.storage_offset(),
+                tuple(tensor.shape),
+                tuple(tensor.stride()),
+                False,
+                collections.OrderedDict(),
+            )
+            return torch._utils._rebuild_tensor_v2, args
+        if isinstance(obj, TypedList):
+            return getattr(importlib.import_module("torch.jit._pickle"), obj.builder), (obj.items,)
+        if isinstance(obj, ScriptObjectState):
+            raise ModelError(f"cannot write {obj.qualified_name} into a plain model")
+        return NotImplemented
+
+
+_STORAGE_CLASSES = {
+    torch.float32: torch.FloatStorage,
+    torch.float64: torch.DoubleStorage,
+    torch.float16: torch.HalfStorage,
+    torch.bfloat16: torch.BFloat16Storage,
+    torch.int64: torch.LongStorage,
+    torch.int32: torch.IntStorage,
+    torch.int16: torch.ShortStorage,
+    torch.int8: torch.CharStorage,
+    torch.uint8: torch.ByteStorage,
+    torch.bool: torch.BoolStorage,
+}

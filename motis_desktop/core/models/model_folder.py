@@ -1,0 +1,216 @@
+"""The models folder: each model in ``<home>/models/<name>/``, installed from a pair of torch towers converted
+once into ONNX (and int8) in a hidden staging folder and renamed into place, so a failed conversion leaves
+nothing installed; listed, read and removed. The source formats that feed it are in ``installed``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from motis_desktop.core.atomic import current_umask, write_json_atomic
+from motis_desktop.core.errors import ModelError, MotisError
+from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.manifest import (
+    FORMAT_ONNX,
+    MANIFEST,
+    NAME_RE,
+    ONNX_FILES,
+    RESIZE_CLIP,
+    TOKENIZER_FILE,
+    ModelInfo,
+    read_manifest,
+)
+from motis_desktop.core.models.source_files import copy_hashing, hash_file
+from motis_desktop.core.models.staging import clean_stale, make_staging
+from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
+
+if TYPE_CHECKING:  # torch only where models are converted
+    from torch import nn
+
+    from motis_desktop.core.models.encoders.onnx_export import ExportReport
+
+log = logging.getLogger(__name__)
+
+
+class ModelFolder:
+    """The models folder: install converted towers (the one conversion path), list, get, remove."""
+
+    def __init__(self, models_dir: Path) -> None:
+        self.models_dir = models_dir
+        clean_stale(models_dir)  # working folders of imports that were interrupted (their process is gone)
+
+    def list(self) -> list[ModelInfo]:
+        """Installed models sorted by name (folders without a valid manifest are ignored)."""
+        if not self.models_dir.is_dir():
+            return []
+        infos = []
+        for child in sorted(self.models_dir.iterdir()):
+            if child.name.startswith(".") or not (child / MANIFEST).is_file():
+                continue
+            try:
+                infos.append(read_manifest(child))
+            except ModelError:
+                continue
+        return infos
+
+    def get(self, name: str) -> ModelInfo:
+        folder = self.models_dir / name
+        if not NAME_RE.match(name) or not (folder / MANIFEST).is_file():
+            installed = ", ".join(m.name for m in self.list()) or "none"
+            raise ModelError(f"no model named {name!r} (installed: {installed})")
+        return read_manifest(folder)
+
+    def install_towers(
+        self,
+        name: str,
+        image_tower: nn.Module,
+        text_tower: nn.Module,
+        *,
+        source_format: str,
+        sources: dict[str, Path] | None = None,
+        preprocess_config: PreprocessConfig = PreprocessConfig(),
+        resize: str = RESIZE_CLIP,
+        context_length: int = 77,
+        tokenizer: str = CLIP_BPE,
+        tokenizer_clean: str = "",
+        score: dict[str, Any] | None = None,
+        replace: bool = False,
+        origin: dict[str, Any] | None = None,
+        source_label: str | None = None,
+        model_id: str | None = None,
+    ) -> ModelInfo:
+        """Convert any pair of torch towers into an installed model ``name`` (the one conversion path).
+
+        ``image_tower`` maps float32 ``[B, 3, S, S]`` (``S = preprocess_config.size``) and ``text_tower``
+        int64 ``[B, context_length]`` ids of ``tokenizer`` to ``[B, D]``. ``sources`` (file name in the model
+        folder → file) are kept for export and hashed into the model id. ``score`` is ``{"kind": "cosine"}``
+        (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
+        folder and renamed into place; on any error nothing is installed.
+        """
+        sources = self._check_install(name, replace, tokenizer, sources)
+        cfg = preprocess_config
+        staging = self._staging(name)
+        try:
+            digest = hashlib.sha256()
+            for target in sorted(sources):
+                copy_hashing(sources[target], staging / target, digest)
+            tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
+            label = source_label or name  # the user's files, never the staging copies
+            report, quantized = _convert(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer, label)
+            if not sources:
+                for role in ("image", "text"):
+                    hash_file(staging / ONNX_FILES[role], digest)
+            info = _onnx_model_info(
+                name,
+                model_id or f"{name}-{digest.hexdigest()[:12]}",
+                report,
+                quantized,
+                cfg,
+                context_length=context_length,
+                source=source_label or ", ".join(str(p) for p in sources.values()),
+                origin=origin or {},
+                source_format=source_format,
+                sources={target: target for target in sorted(sources)},
+                resize=resize,
+                tokenizer=tokenizer,
+                tokenizer_clean=tokenizer_clean,
+                score=score or {"kind": "cosine"},
+            )
+            return self._commit(staging, info)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def remove(self, name: str) -> None:
+        """Delete an installed model's folder."""
+        info = self.get(name)
+        shutil.rmtree(self.models_dir / info.name)
+        log.info("removed model %s", info.name)
+
+    # -- internals ---------------------------------------------------------
+
+    def _staging_parent(self) -> Path:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        return self.models_dir
+
+    def _staging(self, name: str) -> Path:
+        staging = make_staging(self._staging_parent(), "convert", name)
+        staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
+        return staging
+
+    def _check_install(
+        self, name: str, replace: bool, tokenizer: str, sources: dict[str, Path] | None
+    ) -> dict[str, Path]:
+        """The install's source files, once its name, tokenizer and files are known to be fine."""
+        self._check_new_name(name, replace)
+        if tokenizer not in TOKENIZER_KINDS:
+            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZER_KINDS)})")
+        sources = dict(sources or {})
+        for src in sources.values():
+            if not src.is_file():
+                raise ModelError(f"model file not found: {src}")
+        return sources
+
+    def _check_new_name(self, name: str, replace: bool) -> None:
+        if not NAME_RE.match(name):
+            raise MotisError(f"invalid model name {name!r}: use letters, digits, '.', '_' or '-'")
+        if (self.models_dir / name).exists() and not replace:
+            raise MotisError(f"a model named {name!r} is already installed (remove it first)")
+
+    def _commit(self, staging: Path, info: ModelInfo) -> ModelInfo:
+        """Write the manifest into ``staging`` and rename it into place (over an old model of that name)."""
+        info = replace(info, size_bytes=sum(p.stat().st_size for p in staging.iterdir() if p.is_file()))
+        write_json_atomic(staging / MANIFEST, info.to_json())
+        final = self.models_dir / info.name
+        log.info(
+            "installing model %s (%s from %s, %d-d)%s",
+            info.name,
+            info.format,
+            info.source_format,
+            info.embed_dim,
+            " over the old one" if final.exists() else "",
+        )
+        if final.exists():
+            old = final.with_name(f".old-{info.name}-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(staging, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+        return info
+
+
+def _convert(
+    image_tower: nn.Module, text_tower: nn.Module, staging: Path, size: int, tokenize: Any, tokenizer: str, label: str
+) -> tuple[ExportReport, list[str]]:
+    """Export both towers to ONNX in ``staging`` (checked against torch), then their int8 versions."""
+    from motis_desktop.core.models.encoders.onnx_export import export_towers
+    from motis_desktop.core.models.precision import quantize_towers
+
+    report = export_towers(image_tower, text_tower, staging, size, tokenize, tokenizer == CLIP_BPE, label=label)
+    return report, quantize_towers(staging)
+
+
+def _onnx_model_info(
+    name: str, model_id: str, report: ExportReport, quantized: list[str], cfg: PreprocessConfig, **fields: Any
+) -> ModelInfo:
+    """The manifest of towers just converted (``fields``: the install's other :class:`ModelInfo` fields)."""
+    return ModelInfo(
+        name=name,
+        format=FORMAT_ONNX,
+        model_id=model_id,
+        embed_dim=report.embed_dim,
+        files={key: ONNX_FILES[key] for key in ("image", "text", *quantized)},
+        image_size=cfg.size,
+        mean=cfg.mean,
+        std=cfg.std,
+        interpolation=cfg.interpolation,
+        text_truncation=report.text_truncation,
+        conversion={**report.to_json(), "int8": quantized},
+        **fields,
+    )

@@ -1,0 +1,129 @@
+"""The timeline's year/month scrubber: a strip on the right of the photos, years labelled, months ticked.
+
+Clicking or dragging on it jumps to the month under the mouse (hovering names that month). Positions are
+linear in the timeline's scroll range, so the strip is a map of the whole library.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QWidget
+
+from motis_desktop.gui.timeline_groups import short_month
+
+WIDTH = 76
+MARGIN = 10  # above the first and below the last position
+LABEL_GAP = 16  # year labels closer than this to the previous one are left out
+
+
+class DateScrubber(QWidget):
+    """Signals:
+    chosen: Emitted with a month key (``"2021-08"``) when the user clicks or drags on that month.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dateScrubber")
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click or drag to jump to a month")
+        self._keys: list[str] = []
+        self._ys: list[int] = []  # content y of each month's header, clamped to the scroll range
+        self._range = 1
+        self._value = 0
+        self._hover: str | None = None
+
+    def set_marks(self, marks: list[tuple[str, int]], scroll_range: int) -> None:
+        """Months (key, content y) in timeline order and the timeline's largest scroll value."""
+        self._range = max(1, scroll_range)
+        self._keys = [k for k, _y in marks]
+        self._ys = [min(y, self._range) for _k, y in marks]
+        self.update()
+
+    def set_value(self, value: int) -> None:
+        """Where the timeline is scrolled to (drawn as a marker)."""
+        self._value = value
+        self.update()
+
+    @property
+    def months(self) -> list[str]:
+        return list(self._keys)
+
+    def y_for(self, key: str) -> int:
+        """The strip's y for a month (where a click chooses it)."""
+        return self._to_widget(self._ys[self._keys.index(key)])
+
+    def key_at(self, y: int) -> str | None:
+        """The month a click at ``y`` chooses: the last month that starts at or above it."""
+        if not self._keys:
+            return None
+        return self._keys[max(0, bisect_right([self._to_widget(v) for v in self._ys], y) - 1)]
+
+    def _to_widget(self, content_y: int) -> int:
+        return MARGIN + round(content_y / self._range * max(1, self.height() - 2 * MARGIN))
+
+    # -- mouse and painting ----------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._choose(round(event.position().y()))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # the jump was made on press (and drag)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        y = round(event.position().y())
+        self._hover = self.key_at(y)
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._choose(y)
+        self.update()
+
+    def leaveEvent(self, _event: object) -> None:
+        self._hover = None
+        self.update()
+
+    def _choose(self, y: int) -> None:
+        key = self.key_at(y)
+        if key is not None:
+            self.chosen.emit(key)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.Text)
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Window))
+        faint = QColor(text)
+        faint.setAlpha(90)
+        painter.setPen(faint)
+        for y in self._ys:  # a tick per month
+            wy = self._to_widget(y)
+            painter.drawLine(self.width() - 10, wy, self.width() - 4, wy)
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        painter.setPen(text)
+        last = -LABEL_GAP
+        for i, (key, y) in enumerate(zip(self._keys, self._ys, strict=True)):
+            wy = self._to_widget(y)
+            new_year = i == 0 or self._keys[i - 1][:4] != key[:4]
+            if not new_year or wy - last < LABEL_GAP:
+                continue
+            painter.drawText(QRect(2, wy - 2, self.width() - 14, 14), Qt.AlignmentFlag.AlignRight, key[:4] or "—")
+            last = wy
+        marker = self._to_widget(min(self._value, self._range))
+        painter.fillRect(QRect(self.width() - 12, marker - 1, 12, 3), palette.color(QPalette.ColorRole.Highlight))
+        if self._hover:
+            self._paint_hover(painter, self._hover)
+        painter.end()
+
+    def _paint_hover(self, painter: QPainter, key: str) -> None:
+        wy = self.y_for(key)
+        box = QRect(0, max(0, wy - 9), self.width() - 12, 18)
+        painter.fillRect(box, self.palette().color(QPalette.ColorRole.Highlight))
+        painter.setPen(self.palette().color(QPalette.ColorRole.HighlightedText))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, short_month(key))

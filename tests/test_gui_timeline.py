@@ -1,0 +1,209 @@
+"""The window's timeline (issue 21 items 2 and 3): justified rows under month or day headers, zoom, the date
+scrubber, keys, results in rank order. Real keys and clicks; waits on the view's public signals."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from helpers.photos import make_colour_folder
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDesktopServices, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.timeline_groups import HeaderKind
+
+MONTHS = ["2021-01", "2021-03", "2021-06", "2021-09", "2021-11", "2022-02"]
+
+
+@pytest.fixture
+def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
+    """An indexed library of 30 photos without EXIF dates: their file times spread over six months."""
+    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+    for i, path in enumerate(sorted(colours)):
+        month = MONTHS[i % len(MONTHS)]
+        when = time.mktime(time.strptime(f"{month}-{10 + i // 6:02d} 12:00", "%Y-%m-%d %H:%M"))
+        os.utime(path, (when, when))
+    services = Services.open(home)
+    services.import_pair(*colour_pair, name="colour")
+    services.add_folders([str(tmp_path / "photos")])
+    services.index()
+    services.close()
+    return colours
+
+
+@pytest.fixture
+def win(qtbot, home: Path, dated: dict[str, str]) -> MainWindow:
+    window = MainWindow(Services.open(home))
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 30, timeout=60_000)
+    yield window
+    services = window.services
+    window.close()
+    services.close()
+
+
+def _months_on_rows(win: MainWindow) -> list[str]:
+    return [win.view.day_of(r)[:7] for r in range(win.model.rowCount())]
+
+
+def test_the_gallery_is_newest_first_under_month_headers(win: MainWindow) -> None:
+    assert win.view.header_kind is HeaderKind.MONTH
+    months = _months_on_rows(win)
+    assert months == sorted(months, reverse=True) and set(months) == set(MONTHS)
+    assert win.view.scrubber.isVisible() and win.view.scrubber.months == sorted(MONTHS, reverse=True)
+    first, second = win.view.visualRect(win.model.index(0)), win.view.visualRect(win.model.index(1))
+    assert first.top() == second.top() and first.right() < second.left()  # side by side in one row
+
+
+def test_ctrl_plus_zooms_in_to_day_headers_and_ctrl_minus_back_to_months(qtbot, win: MainWindow) -> None:
+    win.view.setFocus()
+    height = win.view.visualRect(win.model.index(0)).height()
+    with qtbot.waitSignal(win.view.zoomed, timeout=5_000):
+        qtbot.keyClick(win.view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert win.view.header_kind is HeaderKind.DAY
+    assert win.view.visualRect(win.model.index(0)).height() > height
+    with qtbot.waitSignal(win.view.zoomed, timeout=5_000):
+        qtbot.keyClick(win.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert win.view.header_kind is HeaderKind.MONTH
+
+
+def test_ctrl_wheel_zooms(qtbot, win: MainWindow) -> None:
+    view = win.view
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre,
+        view.viewport().mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    with qtbot.waitSignal(view.zoomed, timeout=5_000) as zoomed:
+        QApplication.sendEvent(view.viewport(), wheel)
+    assert zoomed.args[0] > 180 and view.header_kind is HeaderKind.DAY
+
+
+def test_a_click_on_the_scrubber_jumps_to_that_month(qtbot, win: MainWindow) -> None:
+    scrubber = win.view.scrubber
+    month = scrubber.months[3]  # an older month, well below the first screen
+    with qtbot.waitSignal(win.view.jumped, timeout=5_000) as jumped:
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(scrubber.width() // 2, scrubber.y_for(month)))
+    assert jumped.args == [month]
+    assert win.view.verticalScrollBar().value() > 0
+    assert win.view.day_of(win.view.first_visible_row())[:7] == month
+
+
+def test_keys_move_the_current_photo_and_enter_opens_it(
+    qtbot, win: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    view = win.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    assert view.currentIndex().row() == 0
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.currentIndex().row() == 1
+    qtbot.keyClick(view, Qt.Key.Key_Down)  # the photo below, in the next row
+    below = view.visualRect(view.currentIndex())
+    assert below.top() > view.visualRect(win.model.index(1)).top()
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)  # a screen further down
+    assert view.visualRect(view.currentIndex()).top() > below.top()
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.currentIndex().row() == 29
+    assert view.viewport().rect().intersects(view.visualRect(view.currentIndex()))  # scrolled to it
+    with qtbot.waitSignal(view.activated, timeout=5_000):
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert opened == [win.model.index(29).data(Roles.PATH)]
+
+
+def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timeline(qtbot, win: MainWindow) -> None:
+    win.search.setFocus()
+    qtbot.keyClicks(win.search, "red")
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    view = win.view
+    assert view.header_kind is HeaderKind.NONE and not view.scrubber.isVisible()
+    scores = [win.model.index(r).data(Roles.SCORE) for r in range(win.model.rowCount())]
+    assert scores and scores == sorted(scores, reverse=True)
+    rects = [view.visualRect(win.model.index(r)) for r in range(win.model.rowCount())]
+    assert all((a.top(), a.left()) < (b.top(), b.left()) for a, b in zip(rects, rects[1:], strict=False))
+    with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    assert view.header_kind is HeaderKind.MONTH and win.model.rowCount() == 30
+
+
+def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
+    with qtbot.waitSignal(win.view.laid_out, timeout=5_000):
+        win.actions_by_name["by_folder"].trigger()
+    assert win.view.header_kind is HeaderKind.FOLDER and not win.view.scrubber.isVisible()
+    folders = [os.path.dirname(win.model.index(r).data(Roles.PATH)) for r in range(30)]
+    assert folders == sorted(folders, key=str.lower) and len(set(folders)) == 2
+
+
+def test_a_query_of_filters_only_is_a_slice_of_the_timeline(qtbot, win: MainWindow) -> None:
+    win.search.setFocus()
+    qtbot.keyClicks(win.search, "after:2021-03 before:2021-10")
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    assert win.model.rowCount() == 15  # March, June and September
+    assert win.view.header_kind is HeaderKind.MONTH  # date headers, as the gallery
+    months = _months_on_rows(win)
+    assert months == sorted(months, reverse=True) and set(months) == {"2021-03", "2021-06", "2021-09"}
+
+
+def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindow, dated: dict[str, str]) -> None:
+    qtbot.waitUntil(lambda: win.sizes.idle, timeout=30_000)  # read in the background on the first start
+    shapes = {}
+    for path in dated:
+        with Image.open(path) as image:
+            shapes[path] = image.width / image.height
+    for row in range(win.model.rowCount()):
+        rect = win.view.visualRect(win.model.index(row))
+        expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
+        assert abs(rect.width() / rect.height() - expected) < 0.05
+
+
+def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
+    from motis_desktop.gui.library_model import LibraryModel, Row
+    from motis_desktop.gui.thumbnails import ThumbnailManager
+    from motis_desktop.gui.timeline import TimelineView
+
+    manager = ThumbnailManager(tmp_path / "thumbs")
+    model = LibraryModel(manager)
+    view = TimelineView(manager)
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    day = 86_400.0
+    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
+    with qtbot.waitSignal(view.laid_out, timeout=30_000):
+        model.set_rows(rows)
+    assert len(view.scrubber.months) > 100  # about 18 years of photos
+    qtbot.waitUntil(lambda: manager.requested > 0, timeout=10_000)  # requests are made while painting
+    view.viewport().repaint()  # one more full paint: it must not ask for tiles off screen
+    first = manager.requested
+    on_screen = len(view.tiles.visible(view.verticalOffset(), view.verticalOffset() + view.viewport().height()))
+    assert 0 < first <= on_screen <= 40
+    month = view.scrubber.months[60]
+    with qtbot.waitSignal(view.jumped, timeout=5_000):
+        qtbot.mouseClick(view.scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, view.scrubber.y_for(month)))
+    qtbot.waitUntil(lambda: manager.requested > first, timeout=10_000)
+    view.viewport().repaint()
+    assert view.day_of(view.first_visible_row())[:7] == month
+    assert manager.requested - first <= on_screen + 10  # the new screen only, nothing in between
+    manager.shutdown()

@@ -1,0 +1,46 @@
+"""Photos' upright pixel sizes for the timeline (Services.photo_sizes): header only, turned by the EXIF
+orientation, cached by path and mtime."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from motis_desktop.core.services import Services
+
+
+def _photo(path: Path, size: tuple[int, int], orientation: int = 1) -> tuple[str, int]:
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[0x0112] = orientation
+    Image.new("RGB", size, (200, 80, 40)).save(path, exif=exif.tobytes())
+    return str(path), os.stat(path).st_mtime_ns
+
+
+def test_sizes_are_upright_cached_and_read_again_when_the_file_changes(home: Path, tmp_path: Path) -> None:
+    wide = _photo(tmp_path / "wide.jpg", (300, 200))
+    turned = _photo(tmp_path / "turned.jpg", (300, 200), orientation=6)  # a phone held upright
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+    files = [wide, turned, (str(broken), os.stat(broken).st_mtime_ns)]
+    services = Services.open(home)
+    try:
+        first = services.photo_sizes(files)  # nothing read yet: all missing
+        assert first.sizes == {} and len(first.missing) == 3
+        read = services.photo_sizes(files, read=10)
+        assert read.sizes == {wide[0]: (300, 200), turned[0]: (200, 300)} and read.missing == []
+    finally:
+        services.close()
+    again = Services.open(home)  # another instance (another thread, a later start) finds them in the cache
+    try:
+        assert again.photo_sizes(files).sizes == read.sizes
+        assert again.photo_sizes(files).missing == []  # the unreadable one is not read at every start
+        changed = _photo(tmp_path / "wide.jpg", (100, 400))
+        os.utime(changed[0], ns=(changed[1] + 10**9, changed[1] + 10**9))
+        stale = again.photo_sizes([(changed[0], changed[1] + 10**9)])
+        assert stale.missing == [(changed[0], changed[1] + 10**9)]
+        assert again.photo_sizes(stale.missing, read=1).sizes == {changed[0]: (100, 400)}
+    finally:
+        again.close()

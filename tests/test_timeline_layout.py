@@ -1,0 +1,123 @@
+"""The timeline's justified rows as plain geometry (gui/justified.py, gui/timeline_groups.py): no Qt."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from motis_desktop.gui.justified import MAX_ASPECT, MIN_ASPECT, Spacing, justify
+from motis_desktop.gui.library_model import Row, SortOrder, sort_rows
+from motis_desktop.gui.timeline_groups import (
+    Grouping,
+    HeaderKind,
+    day_keys,
+    day_label,
+    group_keys,
+    header_kind,
+    month_marks,
+    zoom_step,
+)
+
+WIDTH, TARGET = 1000, 180
+ASPECTS = (1.5, 0.667, 1.333, 0.75, 1.0, 1.78)
+
+
+def _aspects(n: int, seed: int = 0) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.choice(ASPECTS) for _ in range(n)]
+
+
+def _row_end(layout, row: int) -> int:
+    last = layout.row_items(row)[-1]
+    return layout.xs[last] + layout.ws[last]
+
+
+def test_full_rows_fill_the_width_and_keep_each_photos_aspect() -> None:
+    aspects = _aspects(500)
+    layout = justify(aspects, [""] * 500, {}, WIDTH, TARGET, Spacing(gap=4, header=0))
+    rows = len(layout.row_tops)
+    assert rows > 50
+    for row in range(rows - 1):  # every row but the group's last one is full
+        assert abs(_row_end(layout, row) - WIDTH) <= 1
+        items = layout.row_items(row)
+        assert all(layout.hs[i] == layout.row_heights[row] for i in items)
+        for a, b in zip(items, items[1:], strict=False):
+            assert layout.xs[b] - (layout.xs[a] + layout.ws[a]) in (3, 4, 5)  # the gap, give or take rounding
+        for i in items:  # the tile's aspect is the photo's (to the rounding of the row height and the width)
+            assert abs(layout.ws[i] - aspects[i] * layout.hs[i]) <= 1 + aspects[i] / 2
+    heights = layout.row_heights[:-1]
+    assert 0.6 * TARGET < min(heights) and max(heights) < 1.6 * TARGET  # close to the target
+    assert sorted(layout.visible(0, layout.height)) == list(range(500))
+
+
+def test_the_last_row_of_a_group_is_not_stretched_and_groups_never_share_a_row() -> None:
+    groups = ["2021-08"] * 7 + ["2021-07"] * 11 + ["2021-05"] * 3
+    labels = {g: g for g in set(groups)}
+    layout = justify([1.5] * len(groups), groups, labels, WIDTH, TARGET)
+    assert [s.key for s in layout.sections] == ["2021-08", "2021-07", "2021-05"]
+    for section in layout.sections:
+        first_row, last_row = layout.row_of(section.first), layout.row_of(section.last)
+        assert layout.row_items(first_row)[0] == section.first  # a group starts a row
+        assert layout.row_items(last_row)[-1] == section.last  # and ends one
+        assert layout.row_heights[last_row] == TARGET  # its last row keeps the target height
+        assert _row_end(layout, last_row) <= WIDTH
+        assert layout.ys[section.first] >= section.y + Spacing().header  # photos start below the header
+    assert [key for key, _y in month_marks(layout)] == ["2021-08", "2021-07", "2021-05"]
+
+
+def test_hiding_headers_and_extreme_aspects() -> None:
+    layout = justify([10.0, 0.05, 1.0], [""] * 3, {}, WIDTH, TARGET)
+    assert layout.sections[0].label == "" and layout.ys[0] == Spacing().top  # no header, no room for one
+    for i in range(3):
+        assert MIN_ASPECT - 0.02 <= layout.ws[i] / layout.hs[i] <= MAX_ASPECT + 0.02  # shown cropped
+
+
+def test_lookups_find_the_photo_under_a_point_and_the_rows_on_screen() -> None:
+    layout = justify(_aspects(2000), [f"g{i // 37}" for i in range(2000)], {}, WIDTH, TARGET)
+    for i in (0, 1, 777, 1999):
+        x, y, w, h = layout.rect(i)
+        assert layout.item_at(x + w // 2, y + h // 2) == i
+        assert i in layout.visible(y, y + 1)
+    assert layout.item_at(WIDTH + 50, 10) is None
+    band = layout.visible(50_000, 50_700)
+    assert all(layout.ys[i] + layout.hs[i] >= 50_000 and layout.ys[i] <= 50_700 for i in band)
+
+
+def test_newest_first_by_month_then_days_when_zoomed_in() -> None:
+    day = 86_400.0
+    rows = [Row(i, f"/p/{i}.jpg", taken_at=1_600_000_000 + i * 9 * day) for i in range(40)]  # a year
+    ordered = sort_rows(rows, SortOrder.DATE)
+    days = day_keys([r.taken_at for r in ordered])
+    assert days == sorted(days, reverse=True)
+    months, labels = group_keys(HeaderKind.MONTH, days, [r.path for r in ordered])
+    assert months[0] > months[-1] and labels[months[0]].split()[1] == months[0][:4]
+    assert header_kind(Grouping.DATE, TARGET) is HeaderKind.MONTH
+    assert header_kind(Grouping.DATE, zoom_step(TARGET, 2)) is HeaderKind.DAY
+    assert header_kind(Grouping.RANKED, 380) is HeaderKind.NONE
+    assert day_label("2021-08-15") == "Sunday 15 August 2021"
+    undated = day_keys([None])
+    assert group_keys(HeaderKind.MONTH, undated, ["/x.jpg"])[1] == {"": "No date"}
+
+
+def test_a_hundred_thousand_photos_lay_out_in_one_pass() -> None:
+    n = 100_000
+    aspects = _aspects(n, seed=1)
+    groups = [f"{2026 - i // 20_000}-{12 - (i // 2000) % 10:02d}" for i in range(n)]
+    labels = {g: g for g in set(groups)}
+    start = time.perf_counter()
+    layout = justify(aspects, groups, labels, 1176, TARGET)
+    elapsed = time.perf_counter() - start
+    assert len(layout) == n and len(layout.sections) == 50
+    assert elapsed < 5.0  # about 0.15 s on an idle core; generous for a loaded machine
+
+
+def test_small_days_of_a_month_share_a_header_and_a_day_is_never_split() -> None:
+    days = ["2026-10-12"] * 2 + ["2026-10-09"] + ["2026-10-03"] * 5 + ["2026-10-01", "2026-09-30", "2026-09-29", ""]
+    keys, labels = group_keys(HeaderKind.DAY, days, [""] * len(days))
+    assert keys == ["2026-10-12"] * 8 + ["2026-10-01", "2026-09-30", "2026-09-30", ""]
+    assert labels == {
+        "2026-10-12": "3 – 12 October 2026",
+        "2026-10-01": "Thursday 1 October 2026",  # alone: the next day is another month
+        "2026-09-30": "29 – 30 September 2026",
+        "": "No date",
+    }
