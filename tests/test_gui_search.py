@@ -48,13 +48,13 @@ def test_query_typed_while_the_model_loads_runs_when_it_is_ready(
     qtbot, home: Path, indexed_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = threading.Event()
-    load = Services.encoder
+    load = Services.warm_up  # what the window's model load calls (the model, its index, the query path)
 
-    def slow_encoder(self: Services, name: str | None = None):
+    def slow_load(self: Services, name: str | None = None):
         gate.wait(60)  # the model "loads" until the test lets it
         return load(self, name)
 
-    monkeypatch.setattr(Services, "encoder", slow_encoder)
+    monkeypatch.setattr(Services, "warm_up", slow_load)
     win = _open(qtbot, home)
     try:
         qtbot.waitUntil(lambda: win.model.rowCount() == 31, timeout=30_000)  # the gallery shows; model still loading
