@@ -260,7 +260,8 @@ class SearchController(QObject):
         self.shown = searched
         result = searched.result
         self.results.emit(searched.text, searched)
-        self.more_changed.emit(min(self._page(), result.more) if result.hits or result.cutoff else 0)
+        # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
+        self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
     def _failed(self, seq: int, message: str) -> None:
         if seq == self._seq:
@@ -312,7 +313,7 @@ def result_summary(searched: Searched) -> str:
     if not n and result.candidates == 0:
         return f"“{text}”: no photos indexed yet — Esc to go back"
     if not n:
-        return f"No good matches for “{text}” among {result.candidates} photos — Show more lists the closest"
+        return f"No good matches for “{text}” among {result.candidates} photos — Esc to go back"
     cut = " that stand out" if result.cutoff is not None else ""
     return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
 
