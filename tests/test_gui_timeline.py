@@ -131,6 +131,10 @@ def test_keys_move_the_current_photo_and_enter_opens_it(
 
 
 def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timeline(qtbot, win: MainWindow) -> None:
+    scrubber = win.view.scrubber
+    with qtbot.waitSignal(win.view.jumped, timeout=5_000):  # somewhere down the timeline first
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(scrubber.months[2])))
+    top = win.model.index(win.view.first_visible_row()).data(Roles.PATH)
     win.search.setFocus()
     qtbot.keyClicks(win.search, "red")
     with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
@@ -144,6 +148,7 @@ def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timel
     with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
         qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     assert view.header_kind is HeaderKind.MONTH and win.model.rowCount() == 30
+    assert win.model.index(view.first_visible_row()).data(Roles.PATH) == top  # back where the timeline was
 
 
 def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:

@@ -90,7 +90,7 @@ def test_window_follows_the_disk_and_shows_offline_folders(qtbot, window: MainWi
     for path in write_photos(tmp_path / "card", "red", 6):
         shutil.copy2(path, root / path.name)
     qtbot.waitUntil(lambda: window.model.rowCount() == 10 and window.indexer is None, timeout=30_000)
-    qtbot.waitUntil(lambda: "6 encoded" in window.status_label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "6 photos indexed" in window.status_label.text(), timeout=30_000)
 
     os.rename(root, tmp_path / "away")
     qtbot.waitUntil(lambda: window.watching.label.isVisible(), timeout=30_000)

@@ -108,11 +108,13 @@ def test_an_idle_pass_keeps_the_last_summary(qtbot, win: MainWindow, tmp_path: P
     make_colour_folder(tmp_path / "more", per_colour=1)
     win.add_folders([str(tmp_path / "more")])
     qtbot.waitUntil(lambda: any(r.encoded == 6 for r in runs) and win.indexer is None, timeout=60_000)
-    qtbot.waitUntil(lambda: "6 encoded" in win.status_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "6 photos indexed" in win.status_label.text(), timeout=10_000)
+    for jargon in ("encoded", "0 renamed", "0 removed", "0 skipped"):  # plain words, no zero counts
+        assert jargon not in win.status_label.text()
     with qtbot.waitSignal(win.indexing.stopped, timeout=60_000):
         qtbot.keyClick(win.view, Qt.Key.Key_F5)  # a pass with nothing to do
     assert runs[-1].encoded == 0
-    assert "6 encoded" in win.status_label.text()
+    assert "6 photos indexed" in win.status_label.text()
 
 
 def _empty_state(win: MainWindow) -> tuple[str, list[str]]:
@@ -129,6 +131,8 @@ def test_a_search_cut_off_to_nothing_says_why_in_the_grid(qtbot, win: MainWindow
     text, buttons = _empty_state(win)
     assert "stand out" in text
     assert buttons == ["Show the closest anyway"]
+    assert not win.more_button.isVisible()  # one button for one action: the grid's
+    assert "Show more" not in win.status_label.text()
     panel = win.findChild(QWidget, "emptyResults")
     with qtbot.waitSignal(win.searcher.results, timeout=30_000):
         next(b for b in panel.findChildren(QPushButton) if b.isVisible()).click()

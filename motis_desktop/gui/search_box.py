@@ -22,7 +22,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
-from motis_desktop.gui.library_model import Row, date_label
+from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -260,7 +260,8 @@ class SearchController(QObject):
         self.shown = searched
         result = searched.result
         self.results.emit(searched.text, searched)
-        self.more_changed.emit(min(self._page(), result.more) if result.hits or result.cutoff else 0)
+        # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
+        self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
     def _failed(self, seq: int, message: str) -> None:
         if seq == self._seq:
@@ -296,9 +297,7 @@ class Searched:
 
 def result_row(hit: SearchHit) -> Row:
     """A grid row for a search hit, with its score and date."""
-    return Row(
-        hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source), hit.taken_at, hit.matches
-    )
+    return Row(hit.file_id, hit.path, None, hit.score, hit.date_source, hit.taken_at, hit.matches)
 
 
 def result_summary(searched: Searched) -> str:
@@ -312,7 +311,7 @@ def result_summary(searched: Searched) -> str:
     if not n and result.candidates == 0:
         return f"“{text}”: no photos indexed yet — Esc to go back"
     if not n:
-        return f"No good matches for “{text}” among {result.candidates} photos — Show more lists the closest"
+        return f"No good matches for “{text}” among {result.candidates} photos — Esc to go back"
     cut = " that stand out" if result.cutoff is not None else ""
     return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
 

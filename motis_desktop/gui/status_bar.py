@@ -82,10 +82,7 @@ class StatusBar(QStatusBar):
         if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
-        return (
-            f"{verb}: {summary.encoded} encoded, {summary.renamed} renamed, {summary.removed} removed, "
-            f"{len(summary.skipped)} skipped"
-        )
+        return f"{verb}: {outcome_words(summary)}" if outcome_words(summary) else verb
 
     def _cancel(self) -> None:
         self.progress_label.setText("Cancelling…")
@@ -101,3 +98,21 @@ class StatusBar(QStatusBar):
         )
         box.setDetailedText(lines)
         box.exec()
+
+
+def outcome_words(summary: IndexSummary) -> str:
+    """What a run did, in a photo app's words, leaving out what did not happen: "6 photos indexed, 1 removed"."""
+
+    def photos(n: int) -> str:
+        return f"{n} photo{'s' if n != 1 else ''}"
+
+    parts = []
+    if summary.encoded:
+        parts.append(f"{photos(summary.encoded)} indexed")  # new or changed
+    if summary.renamed:
+        parts.append(f"{summary.renamed if parts else photos(summary.renamed)} moved or renamed")
+    if summary.removed:
+        parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
+    if summary.skipped:
+        parts.append(f"{len(summary.skipped) if parts else photos(len(summary.skipped))} could not be read")
+    return ", ".join(parts)
