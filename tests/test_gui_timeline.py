@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -31,7 +32,7 @@ def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
         when = time.mktime(time.strptime(f"{month}-{10 + i // 6:02d} 12:00", "%Y-%m-%d %H:%M"))
         os.utime(path, (when, when))
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(tmp_path / "photos")])
     services.index()
     services.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.cli import import_colour_model, run_cli
+from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.engine import OcrEngine
@@ -98,7 +99,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
     save(text_photo(["Platform 9"], background=WHITE, angle=15), photos / "trips" / "station.jpg")
     save(text_photo(["Café Zürich"], background=YELLOW, font_name="DejaVuSans.ttf"), photos / "trips" / "cafe.jpg")
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     progress: list = []
     summary = services.index(read_text=True, progress=progress.append)

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.worker import CRASH_HOOK_ENV, CRASHED, HANG_HOOK_ENV, TIMED_OUT, TIMEOUT_ENV
@@ -31,7 +32,7 @@ def _png_bomb(path: Path, side: int = 60_000) -> Path:
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     yield services
     services.close()
 
