@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers.models import install_colour
+from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -31,11 +31,7 @@ def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
         month = MONTHS[i % len(MONTHS)]
         when = time.mktime(time.strptime(f"{month}-{10 + i // 6:02d} 12:00", "%Y-%m-%d %H:%M"))
         os.utime(path, (when, when))
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.add_folders([str(tmp_path / "photos")])
-    services.index()
-    services.close()
+    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 

@@ -25,3 +25,14 @@ def install_colour(services, colour_pair, name: str = "colour"):  # type: ignore
     models.mkdir(parents=True, exist_ok=True)
     shutil.copytree(cache / name, models / name)
     return services.use_model(name)
+
+
+def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-untyped-def]
+    """Open ``home``, install the colour model, index the folder ``photos`` and close: a library ready to open."""
+    from motis_desktop.core.services import Services
+
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.index()
+    services.close()
