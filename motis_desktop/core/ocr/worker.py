@@ -5,11 +5,12 @@ One ``spawn``-ed process loads the OCR models once and reads one photo at a time
 decodes the file itself, first at a reduced scale for the detector's quick look: :func:`read_photo`). The
 parent waits for each answer on the pipe and on the process's sentinel: a process that dies is reported as
 :data:`CRASHED` for that photo, one that takes longer than ``timeout_s`` is killed and reported as
-:data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. A failure while the next photo
-was decoded ahead beside this one is not taken as this photo's until it fails alone (``ProcessTextReader.read``). Decoding goes through the
-core's one image reader (bombs are refused from the header before any pixel is decoded), and the decoded
-photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the same interface in this
-process (no isolation): for tests of the engine and the fallback where processes cannot start.
+:data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. A failure while another photo
+was decoded ahead beside this one counts as this photo's only once it fails alone (``ProcessTextReader.read``).
+Decoding goes through the core's one image reader (bombs are refused from the header before any pixel is
+decoded), and the decoded photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the
+same interface in this process (no isolation): for tests of the engine and the fallback where processes
+cannot start.
 
 The worker's private memory is capped (``MEMORY_HEADROOM_MB`` above what it takes with its models loaded,
 ``RLIMIT_DATA``; Linux): a photo that needs more is reported as :data:`OUT_OF_MEMORY` and skipped, or, when
