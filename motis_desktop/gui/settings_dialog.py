@@ -73,13 +73,16 @@ class SettingsDialog(QDialog):
         layout.addWidget(box)
 
     def values(self) -> dict[str, object]:
-        return {
+        values: dict[str, object] = {
             "folders": self.folders.paths(),
             "model": self.model.currentText() or None,
             "strategy": self.strategy.currentText(),
             "top_k": self.top_k.value(),
             "thumb_size": self.thumb.value(),
-        } | ({"read_text": self.read_text.isChecked()} if self.read_text.isEnabled() else {})
+        }
+        if self.read_text.isEnabled():  # greyed out: the environment decides, the setting stays as it is
+            values["read_text"] = self.read_text.isChecked()
+        return values
 
 
 def _read_text_box(on: bool, forced: bool) -> QCheckBox:
