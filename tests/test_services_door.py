@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import cli_json, run_cli
 
-import motis_desktop.core.library.decode_pool as decode_pool
+import motis_desktop.core.library.file_decoder as file_decoder
 from motis_desktop.core.errors import ImageError, ImageProblem, MotisError, UnknownStrategy, user_message
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.decode_pool import DecodeJob, decode_file
@@ -30,7 +30,7 @@ def test_decoder_decides_by_kind_not_by_words(tmp_path: Path, monkeypatch, kind,
     def read(_path: str) -> bytes:
         raise ImageError("words that match no rule: vanished, read error, permission denied", kind)
 
-    monkeypatch.setattr(decode_pool, "read_image_bytes", read)
+    monkeypatch.setattr(file_decoder, "read_image_bytes", read)
     item = decode_file(DecodeJob(1, str(photo)), PreprocessConfig())
     assert item.vanished is vanished
     assert item.transient is transient

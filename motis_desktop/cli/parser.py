@@ -10,8 +10,12 @@ from motis_desktop.core.services import (
     SYNTAX_HELP,
 )
 
+# argparse does not export the type of add_subparsers()' result.
+_Sub = argparse._SubParsersAction
+
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every ``motis`` command (``--home`` is accepted before or after the command)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--home", default=argparse.SUPPRESS, help="app data folder (default: $MOTIS_HOME or the platform data folder)"
@@ -28,6 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _add_models(sub, common)
+    _add_indexing(sub, common)
+    _add_search(sub, common)
+    _add_library(sub, common)
+    return parser
+
+
+def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis models``: import, list, use, remove, available, download, bench, export."""
     models = sub.add_parser("models", parents=[common], help="install and choose models")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
@@ -68,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("name")
     exp.add_argument("--out", required=True, help="output folder")
 
+
+def _add_indexing(sub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis eval``, ``motis index`` and ``motis watch``."""
     ev = sub.add_parser("eval", parents=[common], help="retrieval recall (R@1/5/10) on a captioned image set")
     ev.add_argument("--captions", required=True, help="Karpathy-split JSON or COCO captions_*.json")
     ev.add_argument("--images", required=True, help="folder holding the images")
@@ -90,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     wat.add_argument("--model", help="model name (default: the active model)")
     wat.add_argument("--json", action="store_true", help="one JSON object per indexing run or folder status change")
 
+
+def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis search``."""
     srch = sub.add_parser(
         "search",
         parents=[common],
@@ -117,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the configured one, 'auto' unless set with 'motis config index')",
     )
 
+
+def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis serve``, ``config``, ``text``, ``folders`` and ``status``."""
     serve = sub.add_parser(
         "serve",
         parents=[common],
@@ -152,7 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
     st.add_argument("--json", action="store_true")
-    return parser
 
 
 def _positive_int(value: str) -> int:

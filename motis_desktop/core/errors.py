@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from enum import Enum
 
+from motis_desktop.core.kinds import ImageProblem as ImageProblem  # its home is kinds; raised with ImageError
+
 
 class MotisError(Exception):
     """A problem the user can fix (bad file, missing model, wrong argument)."""
-
-
-class ImageProblem(Enum):
-    """Why an image file cannot be used, which decides what the indexer does with it."""
-
-    VANISHED = "vanished"  # the file is gone: forget it
-    UNREADABLE = "unreadable"  # permission or I/O trouble that may pass: retry on the next run
-    INVALID = "invalid"  # the content cannot be used: skip until the file changes
 
 
 class ImageError(MotisError):

@@ -56,3 +56,14 @@ class SortOrder(Kind):
 
     SCORE = "score"  # best match first
     DATE = "date"  # newest first
+
+
+class ImageProblem(Kind):
+    """Why an image file cannot be used: decides what the indexer does with it, and is what the library stores
+    (``files.problem``, schema v5) beside the detail in words (``files.error``)."""
+
+    VANISHED = "vanished"  # the file is gone: forget it (never stored: the file leaves the library)
+    UNREADABLE = "unreadable"  # permission or I/O trouble that may pass: retry on the next run
+    INVALID = "invalid"  # the content cannot be used: skip until the file changes
+    CRASHED = "crashed"  # the decoder process died on it: skip until the file changes
+    UNKNOWN = "unknown"  # recorded in words no rule knows (before schema v5): skip until the file changes

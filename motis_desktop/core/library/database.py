@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.errors import LibraryError, LibraryWriteError, WriteProblem
+from motis_desktop.core.library.problems import problem_code
 from motis_desktop.core.library.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from motis_desktop.core.library.sqlite_problems import (
     LibraryCorrupt,
@@ -77,6 +78,7 @@ class LibraryDatabase:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.create_function("motis_problem", 2, problem_code, deterministic=True)  # the v5 migration
             if db_path.exists() and db_path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
                 verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
                 if verdict != "ok":

@@ -20,20 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.dates import read_photo_date
-from motis_desktop.core.images.decode import read_image_bytes
-from motis_desktop.core.images.preprocess import PreprocessConfig, normalize_batch
+from motis_desktop.core.images.preprocess import normalize_batch
 from motis_desktop.core.kinds import ProgressPhase
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
@@ -42,25 +38,17 @@ from motis_desktop.core.library.decode_pool import (
     DecodeJob,
     DecodePool,
     JobHooks,
-    ProcessDecodePool,
     ThreadDecodePool,
     content_hash,
     isolation_enabled,
+    make_decode_pool,
 )
+from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped, encode_progress
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
-from motis_desktop.core.library.scanner import ScanEntry, scan_folder
-from motis_desktop.core.library.store import (
-    ChangedFile,
-    EncodedFile,
-    FileError,
-    FileRecord,
-    Folder,
-    LibraryStore,
-    NewFile,
-    RenamedFile,
-    is_within,
-)
+from motis_desktop.core.library.scan_diff import scan_library
+from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, Folder, LibraryStore
+from motis_desktop.core.library.thread_plan import ThreadPlan, available_cores, plan_threads
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.engine import Encoder
@@ -71,135 +59,14 @@ __all__ = [
     "Indexer",
     "IndexSummary",
     "Progress",
+    "ProgressFn",
     "Skipped",
     "ThreadPlan",
+    "available_cores",
     "content_hash",
     "make_decode_pool",
     "plan_threads",
 ]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of indexing progress (``phase``: scan, encode, or text: reading the words in photos)."""
-
-    phase: ProgressPhase
-    done: int
-    total: int
-    encoded: int
-    skipped: int
-    elapsed_s: float
-    rate: float  # files per second in this phase
-    eta_s: float | None
-    current: str = ""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass
-class IndexSummary:
-    model_id: str
-    encoded: int = 0
-    unchanged: int = 0
-    renamed: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    cancelled: bool = False
-    elapsed_s: float = 0.0
-    text_read: int = 0  # photos whose text the text stage read (core/ocr/stage.py)
-    text_failed: list[Skipped] = field(default_factory=list)  # photos whose text could not be read
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "model_id": self.model_id,
-            "encoded": self.encoded,
-            "unchanged": self.unchanged,
-            "renamed": self.renamed,
-            "removed": self.removed,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "cancelled": self.cancelled,
-            "elapsed_s": round(self.elapsed_s, 3),
-            "text_read": self.text_read,
-            "text_failed": [{"path": s.path, "reason": s.reason} for s in self.text_failed],
-        }
-
-
-ProgressFn = Callable[[Progress], None]
-
-log = logging.getLogger(__name__)
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-ENGINE_THREADS_ENV = "MOTIS_ENGINE_THREADS"
-DECODE_WORKERS_ENV = "MOTIS_DECODE_WORKERS"
-# Decoding a camera JPEG at reduced DCT scale and preprocessing it costs ~0.02 CPU-s; a ViT-B/32 image costs
-# the engine 0.04 (int8) to 0.1 (fp32) CPU-s: decoders need a quarter to a third of the cores.
-CORES_PER_DECODER = 3
-
-
-@dataclass(frozen=True)
-class ThreadPlan:
-    """How indexing shares the cores between the engine and the decoders; both run all the time.
-
-    ``engine_threads`` is the image tower's intra-op thread count, ``decode_workers`` the decoder processes
-    (niced: the engine comes first). From 3 cores they add up to the cores. On 1–2 cores no split leaves
-    the engine enough, so it gets every core and one low-priority decoder runs beside it: the decoder is
-    busy a third of the time or less, and a niced process takes its share from the engine's threads
-    without stopping them (onnxruntime hands out work in small shards, so a thread that waits for a core
-    costs only its share).
-    """
-
-    engine_threads: int
-    decode_workers: int
-
-    def __str__(self) -> str:
-        return f"{self.engine_threads} engine thread(s) + {self.decode_workers} decoder(s)"
-
-
-def _env_int(name: str) -> int | None:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return max(1, int(text))
-    except ValueError:
-        log.warning("%s=%r is not a number; ignored", name, text)
-        return None
-
-
-def plan_threads(cores: int | None = None) -> ThreadPlan:
-    """The thread plan for ``cores`` (default: those this process may use); ``MOTIS_ENGINE_THREADS`` and
-    ``MOTIS_DECODE_WORKERS`` override either number."""
-    cores = cores or available_cores()
-    workers = max(1, cores // CORES_PER_DECODER)
-    engine = cores if cores <= 2 else cores - workers
-    return ThreadPlan(_env_int(ENGINE_THREADS_ENV) or engine, _env_int(DECODE_WORKERS_ENV) or workers)
-
-
-def make_decode_pool(
-    workers: int, queue_size: int, isolate: bool | None = None, memory_budget: int = DEFAULT_MEMORY_BUDGET
-) -> DecodePool:
-    """Decoder worker processes (threads if isolation is off or processes cannot start), started now."""
-    isolate = isolation_enabled() if isolate is None else isolate
-    config = PreprocessConfig()  # each stream passes its model's settings
-    if isolate:
-        pool = ProcessDecodePool(config, workers, queue_size, memory_budget)
-        try:
-            return pool.start()
-        except (OSError, RuntimeError) as exc:  # e.g. no /dev/shm, a sandbox forbidding processes
-            pool.close()
-            log.warning("decoder worker processes cannot start (%s); decoding in this process", exc)
-    return ThreadDecodePool(config, workers, queue_size, memory_budget).start()
 
 
 class Indexer:
@@ -316,66 +183,7 @@ class Indexer:
         progress: ProgressFn | None,
         started: float,
     ) -> None:
-        scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
-        by_path = {r.path: r for r in self.store.files() if r.folder_id in scanned_ids}
-        embedded = self.store.embedded_ids(self.encoder.model_id)
-        seen: set[str] = set()
-        new: list[tuple[int, ScanEntry]] = []
-        changed: list[ChangedFile] = []
-        known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
-        for r in by_path.values():
-            known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
-        library_roots = [f.path for f in self.store.folders()]  # links to any of them (or above) are not followed
-        for n, folder in enumerate(folders):
-            known = known_by_folder.get(folder.id, {})
-            result = scan_folder(folder.path, known, cancel, library_roots)
-            if result.cancelled:
-                summary.cancelled = True
-                return
-            summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
-            for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
-                seen.update(p for p in known if is_within(p, unlisted))
-            for entry in result.entries:
-                seen.add(entry.path)
-                record = by_path.get(entry.path)
-                if record is None:
-                    new.append((folder.id, entry))
-                elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
-                    changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
-                elif record.id in embedded:
-                    summary.unchanged += 1
-            if progress:
-                elapsed = time.monotonic() - started
-                progress(
-                    Progress(
-                        phase=ProgressPhase.SCAN,
-                        done=n + 1,
-                        total=len(folders),
-                        encoded=0,
-                        skipped=len(summary.skipped),
-                        elapsed_s=elapsed,
-                        rate=len(seen) / max(elapsed, 1e-6),
-                        eta_s=None,
-                        current=folder.path,
-                    )
-                )
-        missing = [r for path, r in by_path.items() if path not in seen]
-        renamed = _match_renames(missing, new)
-        renamed_paths = {r.path for r in renamed}
-        renamed_ids = {r.file_id for r in renamed}
-        new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in new if e.path not in renamed_paths]
-        removed = [r.id for r in missing if r.id not in renamed_ids]
-        log.info(
-            "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
-            len(new_rows),
-            len(changed),
-            len(renamed),
-            len(removed),
-            summary.unchanged,
-        )
-        self.store.apply_scan(new_rows, changed, renamed, removed)
-        summary.renamed = len(renamed)
-        summary.removed = len(removed)
+        scan_library(self.store, self.encoder.model_id, folders, summary, cancel, progress, started)
 
     def _backfill_dates(self, folder_ids: list[int], cancel: threading.Event) -> None:
         """Read the date taken of files embedded before dates were stored (schema < 3): metadata only."""
@@ -399,64 +207,48 @@ class Indexer:
         cancel: threading.Event,
         progress: ProgressFn | None,
     ) -> None:
-        total = len(todo)
-        if not total:
+        if not todo:
             return
-        started = time.monotonic()
-        done = 0
         if progress:  # the scan is committed: front ends can show the new files now
-            progress(
-                Progress(
-                    phase=ProgressPhase.ENCODE,
-                    done=0,
-                    total=total,
-                    encoded=0,
-                    skipped=len(summary.skipped),
-                    elapsed_s=0.0,
-                    rate=0.0,
-                    eta_s=None,
-                )
-            )
-        records = {r.id: r for r in todo}
+            progress(encode_progress(summary, 0, len(todo), 0.0))
         with self._engine_threads(), self._pool() as pool:
             crashes_before = pool.crashes
             self.journal.open()
             decoded = self._decoded(pool, todo, suspects)
             try:
-                batch: list[Decoded] = []
-                for item in decoded:
-                    batch.append(item)
-                    if len(batch) < self.batch_size and done + len(batch) < total:
-                        continue
-                    self._commit(batch, records, summary)
-                    done += len(batch)
-                    if progress:
-                        elapsed = time.monotonic() - started
-                        rate = done / max(elapsed, 1e-6)
-                        eta = (total - done) / rate if rate > 0 else None
-                        progress(
-                            Progress(
-                                phase=ProgressPhase.ENCODE,
-                                done=done,
-                                total=total,
-                                encoded=summary.encoded,
-                                skipped=len(summary.skipped),
-                                elapsed_s=elapsed,
-                                rate=rate,
-                                eta_s=eta,
-                                current=batch[-1].path,
-                            )
-                        )  # fmt: skip
-                    batch = []
-                    if cancel.is_set():
-                        summary.cancelled = done < total
-                        break
+                self._encode_batches(decoded, {r.id: r for r in todo}, len(todo), summary, cancel, progress)
             finally:
                 decoded.close()  # ends the stream now (a shared pool serves the next run)
                 self.journal.close()
             crashes = pool.crashes - crashes_before
         if crashes:
             log.warning("%d file(s) crashed a decoder worker; each was skipped", crashes)
+
+    def _encode_batches(
+        self,
+        decoded: Iterable[Decoded],
+        records: dict[int, FileRecord],
+        total: int,
+        summary: IndexSummary,
+        cancel: threading.Event,
+        progress: ProgressFn | None,
+    ) -> None:
+        """Encode and commit ``decoded`` in batches, reporting progress after each; stop early on ``cancel``."""
+        started = time.monotonic()
+        done = 0
+        batch: list[Decoded] = []
+        for item in decoded:
+            batch.append(item)
+            if len(batch) < self.batch_size and done + len(batch) < total:
+                continue
+            self._commit(batch, records, summary)
+            done += len(batch)
+            if progress:
+                progress(encode_progress(summary, done, total, time.monotonic() - started, batch[-1].path))
+            batch = []
+            if cancel.is_set():
+                summary.cancelled = done < total
+                break
 
     @contextlib.contextmanager
     def _pool(self) -> Iterator[DecodePool]:
@@ -534,26 +326,3 @@ class Indexer:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
         summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
-
-
-def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
-    """Pair new paths with missing files of equal size and content hash."""
-    by_size: dict[int, list[FileRecord]] = {}
-    for record in missing:
-        if record.content_hash:
-            by_size.setdefault(record.size, []).append(record)
-    renamed: list[RenamedFile] = []
-    for folder_id, entry in new:
-        candidates = by_size.get(entry.size)
-        if not candidates:
-            continue
-        try:
-            digest = content_hash(read_image_bytes(entry.path))
-        except (ImageError, OSError):
-            continue
-        for record in candidates:
-            if record.content_hash == digest:
-                candidates.remove(record)
-                renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
-                break
-    return renamed

@@ -10,12 +10,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.kinds import DateSource, ImageProblem
 from motis_desktop.core.pathnames import decode_path, encode_path, is_within
 
 __all__ = [
     "ChangedFile",
     "EncodedFile",
+    "FILE_COLUMNS",
     "FileError",
     "FileRecord",
     "Folder",
@@ -44,8 +45,9 @@ class FileRecord:
     size: int
     mtime_ns: int
     content_hash: str | None
-    error: str | None
+    error: str | None  # the detail, in the decoder's words
     error_transient: bool
+    problem: ImageProblem | None = None  # the kind of the error (schema v5)
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,21 @@ class FileError(NamedTuple):
     file_id: int
     reason: str
     transient: bool
+    problem: ImageProblem | None = None  # None: classified from the words (``problems.problem_from_words``)
+
+
+# The columns of a ``FileRecord``, in its order (``SELECT {FILE_COLUMNS} FROM files``).
+FILE_COLUMNS = "id, folder_id, path, size, mtime_ns, content_hash, error, error_transient, problem"
 
 
 def file_record(row: tuple[Any, ...]) -> FileRecord:
-    """A ``FileRecord`` from a ``files`` row (id, folder, path, size, mtime_ns, hash, error, transient)."""
-    return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
+    """A ``FileRecord`` from a row of ``FILE_COLUMNS`` (an unknown stored code reads as UNKNOWN)."""
+    problem = None if row[8] is None else _problem(row[8])
+    return FileRecord(row[0], row[1], decode_path(row[2]), row[3], row[4], row[5], row[6], bool(row[7]), problem)
+
+
+def _problem(code: str) -> ImageProblem:
+    try:
+        return ImageProblem(code)
+    except ValueError:  # written by a newer version
+        return ImageProblem.UNKNOWN

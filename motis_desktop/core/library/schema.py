@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from motis_desktop.core.library.text_schema import TEXT_SCHEMA
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     1: """
@@ -54,6 +54,13 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     """,
     # v4: text read in photos (core/ocr) and full-text indexes of it and of file/folder names.
     4: TEXT_SCHEMA,
+    # v5: the kind of a file's problem as a code (kinds.ImageProblem) beside its words, which stay as the detail.
+    # Old rows get the kind their words and retry flag name (library/problems.py, registered on the connection
+    # as motis_problem); in the same transaction as the new column, so an interrupted upgrade is redone whole.
+    5: (
+        "ALTER TABLE files ADD COLUMN problem TEXT",
+        "UPDATE files SET problem = motis_problem(error, error_transient) WHERE error IS NOT NULL",
+    ),
 }
 
 

@@ -17,9 +17,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from motis_desktop.core.errors import LibraryError
-from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.kinds import DateSource, ImageProblem
 from motis_desktop.core.library.database import QUICK_CHECK_MAX_BYTES, LibraryDatabase
+from motis_desktop.core.library.problems import problem_from_words
 from motis_desktop.core.library.records import (
+    FILE_COLUMNS,
     ChangedFile,
     EncodedFile,
     FileError,
@@ -136,7 +138,7 @@ class LibraryStore(LibraryDatabase):
     # -- files ---------------------------------------------------------------
 
     def files(self, folder_id: int | None = None) -> list[FileRecord]:
-        sql = "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files"
+        sql = f"SELECT {FILE_COLUMNS} FROM files"
         rows = (
             self._query(sql + " WHERE folder_id = ? ORDER BY path", (folder_id,))
             if folder_id is not None
@@ -151,7 +153,7 @@ class LibraryStore(LibraryDatabase):
             return []
         marks = ",".join("?" * len(ids))
         rows = self._query(
-            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"SELECT {FILE_COLUMNS} FROM files "
             f"WHERE folder_id IN ({marks}) AND (error IS NULL OR error_transient = 1) "
             "AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = files.id AND e.model_id = ?) "
             "ORDER BY path",
@@ -164,7 +166,7 @@ class LibraryStore(LibraryDatabase):
         ids = list(folder_ids)
         marks = ",".join("?" * len(ids)) or "NULL"
         rows = self._query(
-            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"SELECT {FILE_COLUMNS} FROM files "
             f"WHERE folder_id IN ({marks}) AND error IS NOT NULL AND error_transient = 0 ORDER BY path",
             ids,
         )
@@ -254,7 +256,7 @@ class LibraryStore(LibraryDatabase):
             conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c.file_id,) for c in changed])
             conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0, "
-                "taken_at = NULL, taken_source = NULL WHERE id = ?",
+                "problem = NULL, taken_at = NULL, taken_source = NULL WHERE id = ?",
                 [(c.size, c.mtime_ns, c.file_id) for c in changed],
             )
             conn.executemany(
@@ -275,7 +277,8 @@ class LibraryStore(LibraryDatabase):
             for item in encoded:
                 conn.execute(
                     "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0, "
-                    "taken_at = COALESCE(?, taken_at), taken_source = COALESCE(?, taken_source) WHERE id = ?",
+                    "problem = NULL, taken_at = COALESCE(?, taken_at), taken_source = COALESCE(?, taken_source) "
+                    "WHERE id = ?",
                     (item.size, item.mtime_ns, item.content_hash, item.taken_at, item.taken_source, item.file_id),
                 )
                 conn.execute(
@@ -283,8 +286,8 @@ class LibraryStore(LibraryDatabase):
                     (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(), seq),
                 )
             conn.executemany(
-                "UPDATE files SET error = ?, error_transient = ? WHERE id = ?",
-                [(e.reason, int(e.transient), e.file_id) for e in errors],
+                "UPDATE files SET error = ?, error_transient = ?, problem = ? WHERE id = ?",
+                [(e.reason, int(e.transient), _kind(e).value, e.file_id) for e in errors],
             )
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
 
@@ -295,7 +298,7 @@ class LibraryStore(LibraryDatabase):
         ids = list(folder_ids)
         marks = ",".join("?" * len(ids)) or "NULL"
         rows = self._query(
-            "SELECT id, folder_id, path, size, mtime_ns, content_hash, error, error_transient FROM files "
+            f"SELECT {FILE_COLUMNS} FROM files "
             f"WHERE folder_id IN ({marks}) AND taken_at IS NULL "
             "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = files.id AND e.model_id = ?) ORDER BY path",
             (*ids, model_id),
@@ -377,3 +380,8 @@ class LibraryStore(LibraryDatabase):
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(found_ids), -1)
         return np.asarray(found_ids, dtype=np.int64), vectors
+
+
+def _kind(error: FileError) -> ImageProblem:
+    """The kind to store for ``error``: its own, else the one its words name."""
+    return error.problem if error.problem is not None else problem_from_words(error.reason, error.transient)

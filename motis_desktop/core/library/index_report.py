@@ -1,0 +1,69 @@
+"""What an indexing run reports: progress snapshots while it runs, a summary at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from motis_desktop.core.kinds import ProgressPhase
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of indexing progress (``phase``: scan, encode, or text: reading the words in photos)."""
+
+    phase: ProgressPhase
+    done: int
+    total: int
+    encoded: int
+    skipped: int
+    elapsed_s: float
+    rate: float  # files per second in this phase
+    eta_s: float | None
+    current: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexSummary:
+    model_id: str
+    encoded: int = 0
+    unchanged: int = 0
+    renamed: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+    text_read: int = 0  # photos whose text the text stage read (core/ocr/stage.py)
+    text_failed: list[Skipped] = field(default_factory=list)  # photos whose text could not be read
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "model_id": self.model_id,
+            "encoded": self.encoded,
+            "unchanged": self.unchanged,
+            "renamed": self.renamed,
+            "removed": self.removed,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "cancelled": self.cancelled,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "text_read": self.text_read,
+            "text_failed": [{"path": s.path, "reason": s.reason} for s in self.text_failed],
+        }
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def encode_progress(summary: IndexSummary, done: int, total: int, elapsed: float, current: str = "") -> Progress:
+    """A snapshot of the encode phase: ``done`` of ``total`` files after ``elapsed`` seconds."""
+    rate = done / max(elapsed, 1e-6)
+    eta = (total - done) / rate if rate > 0 else None
+    return Progress(
+        ProgressPhase.ENCODE, done, total, summary.encoded, len(summary.skipped), elapsed, rate, eta, current
+    )

@@ -1,0 +1,130 @@
+"""Phase 1 of indexing: scan the library folders and compare with the database by (size, mtime).
+
+New, changed, unchanged and missing files; a new file with the size of a missing one is hashed, and equal
+content means a rename/move, which keeps its embedding. The differences are committed in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.decode import read_image_bytes
+from motis_desktop.core.kinds import ProgressPhase
+from motis_desktop.core.library.file_decoder import content_hash
+from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
+from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
+from motis_desktop.core.library.store import (
+    ChangedFile,
+    FileRecord,
+    Folder,
+    LibraryStore,
+    NewFile,
+    RenamedFile,
+    is_within,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Diff:
+    """What the scan found against the database's records of the scanned folders."""
+
+    by_path: dict[str, FileRecord]
+    embedded: set[int]
+    seen: set[str] = field(default_factory=set)
+    new: list[tuple[int, ScanEntry]] = field(default_factory=list)
+    changed: list[ChangedFile] = field(default_factory=list)
+
+    def add(self, folder: Folder, result: ScanResult, known: dict[str, tuple[int, int]], summary: IndexSummary) -> None:
+        """Sort one folder's scan into new, changed and unchanged files."""
+        summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
+        for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
+            self.seen.update(p for p in known if is_within(p, unlisted))
+        for entry in result.entries:
+            self.seen.add(entry.path)
+            record = self.by_path.get(entry.path)
+            if record is None:
+                self.new.append((folder.id, entry))
+            elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
+                self.changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
+            elif record.id in self.embedded:
+                summary.unchanged += 1
+
+
+def scan_library(
+    store: LibraryStore,
+    model_id: str,
+    folders: list[Folder],
+    summary: IndexSummary,
+    cancel: threading.Event,
+    progress: ProgressFn | None,
+    started: float,
+) -> None:
+    """Scan ``folders`` and apply the differences to ``store`` (nothing is applied if ``cancel`` stops it)."""
+    scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
+    diff = _Diff({r.path: r for r in store.files() if r.folder_id in scanned_ids}, store.embedded_ids(model_id))
+    known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
+    for r in diff.by_path.values():
+        known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
+    library_roots = [f.path for f in store.folders()]  # links to any of them (or above) are not followed
+    for n, folder in enumerate(folders):
+        known = known_by_folder.get(folder.id, {})
+        result = scan_folder(folder.path, known, cancel, library_roots)
+        if result.cancelled:
+            summary.cancelled = True
+            return
+        diff.add(folder, result, known, summary)
+        if progress:
+            elapsed = time.monotonic() - started
+            rate = len(diff.seen) / max(elapsed, 1e-6)
+            skipped = len(summary.skipped)
+            progress(Progress(ProgressPhase.SCAN, n + 1, len(folders), 0, skipped, elapsed, rate, None, folder.path))
+    _apply(store, diff, summary)
+
+
+def _apply(store: LibraryStore, diff: _Diff, summary: IndexSummary) -> None:
+    missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
+    renamed = _match_renames(missing, diff.new)
+    renamed_paths = {r.path for r in renamed}
+    renamed_ids = {r.file_id for r in renamed}
+    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in diff.new if e.path not in renamed_paths]
+    removed = [r.id for r in missing if r.id not in renamed_ids]
+    log.info(
+        "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
+        len(new_rows),
+        len(diff.changed),
+        len(renamed),
+        len(removed),
+        summary.unchanged,
+    )
+    store.apply_scan(new_rows, diff.changed, renamed, removed)
+    summary.renamed = len(renamed)
+    summary.removed = len(removed)
+
+
+def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
+    """Pair new paths with missing files of equal size and content hash."""
+    by_size: dict[int, list[FileRecord]] = {}
+    for record in missing:
+        if record.content_hash:
+            by_size.setdefault(record.size, []).append(record)
+    renamed: list[RenamedFile] = []
+    for folder_id, entry in new:
+        candidates = by_size.get(entry.size)
+        if not candidates:
+            continue
+        try:
+            digest = content_hash(read_image_bytes(entry.path))
+        except (ImageError, OSError):
+            continue
+        for record in candidates:
+            if record.content_hash == digest:
+                candidates.remove(record)
+                renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
+                break
+    return renamed
