@@ -199,7 +199,10 @@ class Encoder:
         with self._lock:
             session = self._sessions.get(role)
             if session is None:
-                session = make_session(self.files[self._file_key(role)], self.threads[role], self.spinning)
+                # A query is one short run: spinning intra-op threads between its operators cost it 2-3x on
+                # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
+                spinning = self.spinning if role == "image" else False
+                session = make_session(self.files[self._file_key(role)], self.threads[role], spinning)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
