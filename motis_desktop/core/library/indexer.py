@@ -290,7 +290,8 @@ class Indexer:
         log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
         set_threads = getattr(self.encoder, "set_threads", None)
         if set_threads is not None:
-            set_threads(image=self.engine_threads)
+            # Idle engine threads that spin take the cores the decoders need (measured: docs/benchmarks.md).
+            set_threads(image=self.engine_threads, spinning=False)
             yield
             return
         torch = sys.modules.get("torch")
