@@ -16,8 +16,8 @@ Measures, in one run on one library (the colour model for meaning):
 - cost: the text stage's photos/s over the library; indexing with text on as a ratio to indexing without it
   (embeddings, then the text stage), both with the tiny colour model and with a ViT-B/32-sized CLIP (random
   weights, fp32: the cost of a real model) indexing the same photos in a second home; seconds per photo
-  for photos without text (the detector's quick look only, the fast path) as a ratio to photos with text
-  (detector + recogniser), in-process;
+  for photos without text (decode at a reduced scale and the detector's quick look only, the fast path) as a
+  ratio to photos with text (decode, quick look, detector, recogniser), in-process, decoding included;
 - search: ``--queries`` text queries (one or two words rendered in 1–3 photos; relevant: the photos that show
   every query word) scored P@5 and R@10 for the fused ranking, embedding-only and text-only, and the six colour
   queries (relevant: photos of that background) P@5/P@10 for fused against embedding-only.
@@ -271,7 +271,7 @@ def main() -> None:
 
     from motis_desktop.core.models.colour import build_colour_pair
     from motis_desktop.core.ocr.engine import OcrEngine, engine_threads
-    from motis_desktop.core.ocr.worker import load_photo
+    from motis_desktop.core.ocr.worker import ReadJob, read_photo
     from motis_desktop.core.services import Services
 
     load_before = os.getloadavg()
@@ -313,9 +313,8 @@ def main() -> None:
         ("plain", [p for p, i in truth.items() if not i["words"] and i["colour"]][: args.fast_path]),
     ):
         for path in paths:
-            rgb, _ = load_photo(path)
             start = time.perf_counter()
-            engine.read(rgb)
+            read_photo(engine, ReadJob(0, path))  # what the worker does: read, decode, look, read the text
             timings[kind].append(time.perf_counter() - start)
     tess = tesseract_recall(truth, args.tesseract)
     clip_index_s = None

@@ -15,6 +15,7 @@ process per run (offscreen Qt). Times count from the child process's start as th
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -41,10 +42,13 @@ def child(home: str, query: str, scroll_steps: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
-    from synthetic_library import rss_mb
 
     from motis_desktop.core.services import Services
     from motis_desktop.gui.main_window import MainWindow
+
+    # After the app's modules: synthetic_library puts this checkout first on sys.path, and a run of another
+    # checkout (PYTHONPATH, bench_new_query.py --compare) must measure that one.
+    rss_mb = importlib.import_module("synthetic_library").rss_mb
 
     marks: dict[str, object] = {}
     app = QApplication.instance() or QApplication([sys.argv[0]])

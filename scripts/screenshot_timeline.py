@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "docs"))
     args = parser.parse_args()
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     from colour_model import build_colour_pair
     from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest

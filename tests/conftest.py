@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-from helpers.models import HF_PATH  # noqa: E402  (after the Qt platform is chosen)
+from helpers.models import HF_PATH, install_colour  # noqa: E402  (after the Qt platform is chosen)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -110,7 +110,7 @@ def window(qtbot, home: Path, colour_pair: tuple[Path, Path]) -> Iterator:
     from motis_desktop.gui.main_window import MainWindow
 
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()

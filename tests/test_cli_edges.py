@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 
 from motis_desktop.cli.main import main
 
@@ -67,7 +68,7 @@ def test_invalid_model_manifest_is_named(capsys, home: Path, colour_pair, field:
     from motis_desktop.core.services import Services
 
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.use_model("colour")
     services.close()
     manifest = home / "models" / "colour" / "model.json"
@@ -116,7 +117,7 @@ def test_query_longer_than_the_context_warns(capsys, home: Path, colour_pair) ->
     from motis_desktop.core.services import Services
 
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.close()
     code, _, err = _motis(capsys, "search", " ".join(["red"] * 80), "--json")
     assert code == 0, err

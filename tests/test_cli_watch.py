@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+from helpers.models import install_colour
 from helpers.watching import write_photos
 
 from motis_desktop.core.services import Services
@@ -19,7 +20,7 @@ from motis_desktop.core.services import Services
 
 def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_path: Path) -> None:
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
     services.close()
     proc = subprocess.Popen(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.exif import write_photo_with_date
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.images.dates import exif_date_taken, photo_date
@@ -92,7 +93,7 @@ def test_migration_from_v2_keeps_every_embedding_and_backfills_dates(home: Path,
     make_colour_folder(photos, per_colour=2)
     dated = write_photo_with_date(photos / "dated.jpg", COLOURS["blue"], STAMP)
     services = Services.open(home)
-    info = services.import_pair(*colour_pair, name="colour")
+    info = install_colour(services, colour_pair)
     services.close()
     vectors = _v2_library(home / "library.sqlite3", photos, info.model_id, np.random.default_rng(0))
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from helpers.cli import import_colour_model
 from helpers.fuzz import write_mutant_folder
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.decode_pool import (
@@ -36,7 +37,7 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     svc = Services.open(home)
-    svc.import_pair(*colour_pair, name="colour")
+    install_colour(svc, colour_pair)
     yield svc
     svc.close()
 

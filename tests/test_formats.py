@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.formats import arrow, jpeg_bytes, make_avif, make_dng, make_heic, stored
+from helpers.models import install_colour
 
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import load_image
@@ -133,7 +134,7 @@ def test_indexed_and_found_like_any_jpeg(tmp_path: Path, home: Path, colour_pair
     write_photos(tmp_path / "lib", "blue", 5)
     services = Services.open(home)
     try:
-        services.import_pair(*colour_pair, name="colour")
+        install_colour(services, colour_pair)
         services.add_folders([str(tmp_path / "lib")])
         summary = services.index()
         assert (summary.encoded, summary.skipped) == (8, [])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.fuzz import fix_png_crcs, mutants, seed_images
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 from PySide6.QtCore import Qt
 
@@ -39,7 +40,7 @@ def _folder(root: Path) -> tuple[list[Path], list[Path]]:
 def crashing_window(qtbot, home: Path, colour_pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     crashing, plain = _folder(tmp_path / "photos")
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(tmp_path / "photos")])
     services.index()  # before the hook: the crashing files index like any photo, and have no recorded error
     monkeypatch.setenv(CRASH_HOOK_ENV, "_crash")

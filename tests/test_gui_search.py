@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers.exif import write_photo_with_date
 from helpers.keys import enter_query, search_by_keys
+from helpers.models import index_with_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -23,11 +24,7 @@ def indexed_home(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
     dated = write_photo_with_date(tmp_path / "photos" / "dated_red.jpg", COLOURS["red"], "2021:08:15 12:30:00")
     colours[str(dated)] = "red"
-    services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
-    services.add_folders([str(tmp_path / "photos")])
-    services.index()
-    services.close()
+    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.text_photos import plain_photo, save, text_photo
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QDockWidget, QLabel
 
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.text_overlay import EDGE
 
 
@@ -60,3 +61,25 @@ def test_viewer_outlines_matched_words_and_copy_text(qtbot, window: MainWindow, 
     qtbot.waitUntil(lambda: "MULLER" in QGuiApplication.clipboard().text().upper(), timeout=30_000)
     assert "RECHNUNG" in QGuiApplication.clipboard().text().upper()
     assert "Copied the text of r.jpg" in window.status_label.text()
+
+
+def _press_read_text_and_ok(qtbot, window: MainWindow, seen: list[bool]) -> None:
+    dialog = next(w for w in window.findChildren(SettingsDialog) if w.isVisible())
+    box = dialog.findChild(QCheckBox, "readText")
+    seen.append(box.isChecked())
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def test_settings_checkbox_turns_reading_text_off_and_on(qtbot, window: MainWindow, monkeypatch) -> None:
+    monkeypatch.delenv("MOTIS_READ_TEXT", raising=False)  # the setting decides, as for a user
+    assert window.services.text_reading()  # on by default
+    seen: list[bool] = []
+    for expected in (False, True):
+        QTimer.singleShot(0, lambda: _press_read_text_and_ok(qtbot, window, seen))
+        with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
+            window.open_settings()
+        assert window.services.text_reading() is expected
+    assert seen == [True, False]  # the dialog showed the setting as it was each time

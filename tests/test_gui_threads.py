@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_keys
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 import motis_desktop.core.library.store as store_module
@@ -34,7 +35,7 @@ def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @OFFSCREEN_MENU
 def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Path, sql_threads) -> None:
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()
@@ -116,7 +117,7 @@ def test_the_app_opens_checks_and_migrates_the_library_off_the_gui_thread(
     import sys
 
     services = Services.open(home)  # an indexed library of an older start
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     make_colour_folder(tmp_path / "a", per_colour=1)
     services.add_folders([str(tmp_path / "a")])
     services.index()

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -30,11 +31,7 @@ def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
         month = MONTHS[i % len(MONTHS)]
         when = time.mktime(time.strptime(f"{month}-{10 + i // 6:02d} 12:00", "%Y-%m-%d %H:%M"))
         os.utime(path, (when, when))
-    services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
-    services.add_folders([str(tmp_path / "photos")])
-    services.index()
-    services.close()
+    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 
@@ -130,6 +127,10 @@ def test_keys_move_the_current_photo_and_enter_opens_it(
 
 
 def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timeline(qtbot, win: MainWindow) -> None:
+    scrubber = win.view.scrubber
+    with qtbot.waitSignal(win.view.jumped, timeout=5_000):  # somewhere down the timeline first
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(scrubber.months[2])))
+    top = win.model.index(win.view.first_visible_row()).data(Roles.PATH)
     win.search.setFocus()
     qtbot.keyClicks(win.search, "red")
     with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
@@ -143,6 +144,7 @@ def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timel
     with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
         qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     assert view.header_kind is HeaderKind.MONTH and win.model.rowCount() == 30
+    assert win.model.index(view.first_visible_row()).data(Roles.PATH) == top  # back where the timeline was
 
 
 def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:

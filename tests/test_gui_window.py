@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -20,11 +21,7 @@ from motis_desktop.gui.main_window import MainWindow
 def photos(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
     """A home whose library (5 photos of each of 6 colours) is already indexed."""
     colours = make_colour_folder(tmp_path / "photos", per_colour=5)
-    services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
-    services.add_folders([str(tmp_path / "photos")])
-    services.index()
-    services.close()
+    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.indexer import Progress
@@ -19,7 +20,7 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     svc = Services.open(home)
-    svc.import_pair(*colour_pair, name="colour")
+    install_colour(svc, colour_pair)
     yield svc
     svc.close()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.core.services import Services
@@ -26,7 +27,7 @@ def indexed(home: Path, tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyP
     photos = tmp_path / "photos"
     make_colour_folder(photos, per_colour=5)  # 30 photos
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     services.index(batch_size=4)
     services.import_checkpoint(TINY_SIGLIP, "other")  # installed, not active

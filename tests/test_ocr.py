@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.cli import import_colour_model, run_cli
+from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.engine import OcrEngine
@@ -63,6 +64,21 @@ def test_a_photo_without_text_skips_recognition(engine: OcrEngine) -> None:
     assert result.regions == 0 and result.lines == []
 
 
+def test_a_large_photo_is_read_at_full_size_where_its_quick_look_sees_text(engine: OcrEngine, tmp_path: Path) -> None:
+    from motis_desktop.core.ocr.worker import ReadJob, read_photo
+
+    photo = plain_photo(BLUE, size=(3200, 2400), seed=5)  # a camera-sized JPEG: decoded reduced for the quick look
+    photo.paste(text_photo(["EXIT 12"], size=(560, 150), font_size=72), (2400, 2000))  # one small sign
+    sign = read_photo(engine, ReadJob(1, str(save(photo, tmp_path / "sign.jpg"))))
+    assert sign.error is None and (sign.width, sign.height) == (3200, 2400)
+    assert {"exit", "12"} <= set(words(" ".join(line.text for line in sign.lines)))
+    corners = np.array([corner for line in sign.lines for corner in line.box])
+    assert corners[:, 0].min() >= 2400 - 8 and corners[:, 1].min() >= 2000 - 8  # boxes in the photo's pixels
+    plain = read_photo(engine, ReadJob(2, str(save(plain_photo(BLUE, size=(3200, 2400), seed=6), tmp_path / "p.jpg"))))
+    assert plain.error is None and plain.regions == 0 and plain.lines == ()
+    assert (plain.width, plain.height) == (3200, 2400)
+
+
 def test_folding_joins_case_and_accents() -> None:
     assert fold("MÜLLER") == fold("Müller") == "muller"
     assert words("Straße_Café-Zürich.PNG") == ["strasse", "cafe", "zurich", "png"]
@@ -83,7 +99,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
     save(text_photo(["Platform 9"], background=WHITE, angle=15), photos / "trips" / "station.jpg")
     save(text_photo(["Café Zürich"], background=YELLOW, font_name="DejaVuSans.ttf"), photos / "trips" / "cafe.jpg")
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     progress: list = []
     summary = services.index(read_text=True, progress=progress.append)

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.worker import CRASH_HOOK_ENV, CRASHED, HANG_HOOK_ENV, TIMED_OUT, TIMEOUT_ENV
@@ -31,7 +32,7 @@ def _png_bomb(path: Path, side: int = 60_000) -> Path:
 @pytest.fixture
 def services(home: Path, colour_pair) -> Services:
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     yield services
     services.close()
 
@@ -44,6 +45,8 @@ def test_crash_and_hang_are_isolated_reported_and_skipped(
     save(text_photo(["Danger"]), photos / "b_boom.png")
     save(text_photo(["Sleepy"]), photos / "c_hang.png")
     save(text_photo(["Harbour"]), photos / "d_after.png")
+    # The hooks fire where the decoder runs, which for the next photo is the worker's prefetch thread: while
+    # a_ticket is read b_boom is decoded ahead and the worker dies; a_ticket is read again alone and kept.
     monkeypatch.setenv(CRASH_HOOK_ENV, "boom")
     monkeypatch.setenv(HANG_HOOK_ENV, "hang")
     monkeypatch.setenv(TIMEOUT_ENV, "20")
@@ -73,6 +76,38 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None
     finally:
         reader.close()
     assert refused.error is not None and "too large" in refused.error and reader.crashes == 0
+    assert {"sunset", "bar"} <= {w.lower() for line in read.lines for w in line.text.split()}
+
+
+def _large_png(path: Path, width: int, height: int) -> Path:
+    """A valid ``width``×``height`` grey PNG, written row by row (small on disk, large once decoded)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(1)
+    row = b"\x00" + b"\x80" * (width * 3)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return path
+
+
+def test_a_photo_that_needs_too_much_memory_is_reported_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from motis_desktop.core.ocr.worker import MEMORY_ENV, OUT_OF_MEMORY, ProcessTextReader, ReadJob
+
+    monkeypatch.setenv(MEMORY_ENV, "160")  # the worker may take 160 MB more than its models need
+    huge = _large_png(tmp_path / "panorama.png", 12_000, 9_000)  # 108 MP: 324 MB once decoded
+    fine = save(text_photo(["Sunset Bar"]), tmp_path / "fine.png")
+    reader = ProcessTextReader(threads=1, timeout_s=60).start()
+    try:
+        refused = reader.read(ReadJob(1, str(huge)))
+        read = reader.read(ReadJob(2, str(fine)))
+    finally:
+        reader.close()
+    assert refused.error == OUT_OF_MEMORY and refused.lines == ()
     assert {"sunset", "bar"} <= {w.lower() for line in read.lines for w in line.text.split()}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from motis_desktop.core.services import Services
@@ -44,3 +45,17 @@ def test_sizes_are_upright_cached_and_read_again_when_the_file_changes(home: Pat
         assert again.photo_sizes(stale.missing, read=1).sizes == {changed[0]: (100, 400)}
     finally:
         again.close()
+
+
+def test_a_portrait_heic_is_taller_than_wide(home: Path, tmp_path: Path) -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken with the phone upright
+    path = tmp_path / "phone.heic"
+    pillow_heif.from_pillow(Image.new("RGB", (300, 200), (10, 120, 200))).save(path, format="HEIF", exif=exif.tobytes())
+    services = Services.open(home)
+    try:
+        sizes = services.photo_sizes([(str(path), os.stat(path).st_mtime_ns)], read=1)
+    finally:
+        services.close()
+    assert sizes.sizes == {str(path): (200, 300)}

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from helpers.cli import run_cli
 from helpers.exif import write_photo_with_date
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.search.cutoff import relevance_cutoff
@@ -130,7 +131,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
         path = write_photo_with_date(photos / "dated" / name, COLOURS[colour], stamp)
         colours[str(path)] = colour
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     services.index()
     yield {"services": services, "home": home, "photos": photos, "colours": colours}

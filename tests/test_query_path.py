@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.core.search.indexes import ExactIndex
@@ -73,7 +74,7 @@ def test_services_search_reuses_the_text_vector(
 ) -> None:
     services = Services.open(home)
     try:
-        services.import_pair(*colour_pair, name="colour")
+        install_colour(services, colour_pair)
         make_colour_folder(tmp_path / "photos", per_colour=2)
         services.add_folders([str(tmp_path / "photos")])
         services.index()

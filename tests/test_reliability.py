@@ -17,6 +17,7 @@ import pytest
 import torch
 from helpers.cli import cli_json, import_colour_model, run_cli
 from helpers.hostile_files import make_hostile_corpus
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.library.indexer import Progress
@@ -55,7 +56,7 @@ def test_hostile_corpus(home: Path, tmp_path: Path, colour_pair) -> None:
     bad, good = make_hostile_corpus(root, tmp_path / "outside")
     before = fingerprint(root)
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(root)])
     first = services.index()  # a hang fails through pytest-timeout
     skipped = {s.path: s.reason for s in first.skipped}

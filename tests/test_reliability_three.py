@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.serving import serving
 
@@ -22,7 +23,7 @@ from motis_desktop.core.services import Services
 
 def _library(home: Path, photos: Path, colour_pair, per_colour: int) -> Services:
     svc = Services.open(home)
-    svc.import_pair(*colour_pair, name="colour")
+    install_colour(svc, colour_pair)
     make_colour_folder(photos, per_colour=per_colour)
     svc.add_folders([str(photos)])
     svc.index()
@@ -601,7 +602,7 @@ def test_working_folders_without_a_pid_go_when_a_day_old(home: Path) -> None:
 
 def test_a_replace_cut_between_its_renames_gets_its_model_back(home: Path, colour_pair) -> None:
     svc = Services.open(home)
-    svc.import_pair(*colour_pair, name="colour")
+    install_colour(svc, colour_pair)
     svc.import_pair(*colour_pair, name="other")
     svc.close()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

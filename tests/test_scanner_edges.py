@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 
 from motis_desktop.core.errors import ImageError
@@ -29,7 +30,7 @@ def test_links_to_the_library_or_above_it_are_not_followed(home: Path, tmp_path:
     (own / "me").symlink_to(".")
     (own / "friend").symlink_to("../friend")  # a folder beside the library: followed
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(own)])
     summary = services.index()
     indexed = sorted(r.path for r in services.files())

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_broken_files, make_colour_folder
 
 from motis_desktop.core.errors import LibraryError
@@ -24,7 +25,7 @@ def _indexed(home: Path, photos: Path, colour_pair) -> dict[str, str]:
     make_colour_folder(photos, per_colour=1)
     broken = make_broken_files(photos / "broken")
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     services.index()
     services.close()

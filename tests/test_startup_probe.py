@@ -9,6 +9,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from helpers.models import install_colour
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.startup_probe import MARK_READY, MARK_RESULTS, MARK_SHOWN
@@ -34,7 +35,7 @@ def test_probe_search_types_the_query_and_reports_the_results(home: Path, tmp_pa
         for i in range(3):
             cv2.imwrite(str(photos / f"{name}-{i}.png"), np.full((48, 64, 3), bgr, np.uint8))
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     services.index()
     services.close()

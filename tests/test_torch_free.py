@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.core.services import Services
@@ -27,7 +28,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> tuple[Pat
     photos = tmp_path_factory.mktemp("torch-free-photos")
     colours = make_colour_folder(photos, per_colour=2)
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.close()
     return home, photos, colours
 
@@ -72,7 +73,7 @@ def test_gui_indexes_and_searches_without_torch(tmp_path: Path, colour_pair) -> 
     home = tmp_path / "home"
     make_colour_folder(tmp_path / "photos", per_colour=2)
     services = Services.open(home)
-    services.import_pair(*colour_pair, name="colour")
+    install_colour(services, colour_pair)
     services.add_folders([str(tmp_path / "photos")])
     services.close()
     env = {**_env(), "MOTIS_TORCH_FREE_HOME": str(home)}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.models import install_colour
 from helpers.watching import Recorder, write_photos
 
 from motis_desktop.core.library.watcher import FolderWatcher
@@ -19,7 +20,7 @@ from motis_desktop.core.services import Services
 @pytest.fixture
 def services(home: Path, colour_pair) -> Iterator[Services]:
     s = Services.open(home)
-    s.import_pair(*colour_pair, name="colour")
+    install_colour(s, colour_pair)
     yield s
     s.close()
 

@@ -252,6 +252,10 @@ class Services:
         """One photo's facts for a details panel: date taken and its field, camera, lens, exposure, size, GPS."""
         return read_details(path)
 
+    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource, int]]:
+        """Every file as ``(id, path, permanent error or None, date taken, its source, mtime_ns)``, by path."""
+        return self._library.gallery()
+
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
         return self._library.photo_dates(file_ids)

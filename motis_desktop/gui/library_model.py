@@ -21,16 +21,21 @@ class Roles(IntEnum):
     MATCHES = Qt.ItemDataRole.UserRole + 6  # tuple of TextMatch: the words a search matched
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the gallery holds one per photo (100k and more)
 class Row:
     file_id: int
     path: str
     error: str | None = None
     score: float | None = None
-    date: str | None = None  # when the photo was taken, as shown in the tooltip
-    taken_at: float | None = None  # the same as unix time (the gallery's date order)
+    date_source: str | None = None  # where ``taken_at`` comes from (``DateSource``)
+    taken_at: float | None = None  # when the photo was taken, unix time (the gallery's date order)
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
     aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
+
+    @property
+    def date(self) -> str | None:
+        """When the photo was taken, as shown in the tooltip (made when asked: 100k labels cost ~0.5 s)."""
+        return date_label(self.taken_at, self.date_source)
 
 
 class SortOrder(str, Enum):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
@@ -20,11 +21,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
+from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel, Roles
+from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -38,7 +41,6 @@ from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumb
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
-from motis_desktop.gui.workers import Backend, LibrarySnapshot, SettingsOutcome, library_snapshot, open_library
 
 if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
@@ -65,8 +67,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services  # on this thread: settings and installed models only, never the library
         self.settings = QSettings(str(services.home / "gui.ini"), QSettings.Format.IniFormat)
+        limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
-        self.backend = Backend(services, self.tasks, self)
+        self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
+        self.backend = workers.Backend(services, self.tasks, self)
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
         self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
@@ -274,17 +278,21 @@ class MainWindow(QMainWindow):
     # -- start-up, the library and the model ----------------------------------------------------
 
     def _start(self) -> None:
-        self.backend.submit(open_library, self._library_opened, self.library_failed.emit)
+        self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
 
-    def _library_opened(self, _: object) -> None:
+    def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()
-        self.reload_gallery()
-        self.models.load()
+        self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
+        workers.first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
-        self.backend.submit(library_snapshot, self._gallery_loaded)
+        self._asked += 1
+        self.backend.submit(workers.library_snapshot, partial(self._gallery_loaded, asked=self._asked))
 
-    def _gallery_loaded(self, snapshot: LibrarySnapshot) -> None:
+    def _gallery_loaded(self, snapshot: workers.LibrarySnapshot, asked: int = 0) -> None:
+        if asked < self._shown:
+            return  # a later read already arrived (the start-up one runs on another lane)
+        self._shown = asked
         if snapshot.folders != self.folders:
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
@@ -293,6 +301,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         self.results.set_gallery(snapshot.rows)
         self.sizes.fill(snapshot.missing_sizes)
+        trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
         self.gallery_loaded.emit(len(snapshot.rows))
 
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
 
     def _model_ready(self, name: str) -> None:
         self.indexing.set_model(name)
+        trim()  # the vector index file's read (gui/memory.py)
         if self.indexing.again or self.folders:
             self.start_indexing()  # bring the library up to date in the background
         self.searcher.model_ready()  # runs a query typed while the model was loading
@@ -343,7 +353,7 @@ class MainWindow(QMainWindow):
     def _view_settings_changed(self) -> None:
         self._set_cell(self.gallery_cell)
 
-    def _settings_applied(self, outcome: SettingsOutcome) -> None:
+    def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
         self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile

@@ -64,6 +64,29 @@ class ModelDialog(QDialog):
         self.import_button.clicked.connect(self.choose_files)
         later = QPushButton("Later")
         later.clicked.connect(self.reject)
+        intro = self._intro()
+        self._build_more()
+        links = QHBoxLayout()
+        links.addWidget(self.more_button)
+        links.addWidget(self.offline_button)
+        links.addStretch()
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(later)
+        buttons.addWidget(self.download_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.recommendation)
+        layout.addLayout(buttons)
+        layout.addLayout(links)
+        layout.addWidget(self.more)
+        layout.addWidget(self.offline)
+        layout.addStretch()
+        self.setMinimumWidth(640)
+        self._show_details()
+
+    def _intro(self) -> QLabel:
+        """The first-run sentence (with the recommended model's size); sets the recommendation line."""
         recommended = next((m for m in self.registry if m.recommended), self.registry[0] if self.registry else None)
         size = f"about {recommended.size / 1e6:.0f} MB" if recommended is not None and recommended.size else "a file"
         intro = QLabel(
@@ -79,6 +102,11 @@ class ModelDialog(QDialog):
             else "No model can be downloaded from here: import model files you have."
         )
         self.recommendation.setWordWrap(True)
+        return intro
+
+    def _build_more(self) -> None:
+        """The hidden "More about models" part (choices, details, import) and the offline panel, with their
+        toggles."""
         self.more_button = QToolButton()
         self.more_button.setObjectName("moreAboutModels")
         self.more_button.setText("More about models")
@@ -100,24 +128,6 @@ class ModelDialog(QDialog):
         self.offline_button.clicked.connect(lambda: self.show_offline(None))
         self.offline = OfflinePanel(self.choose_files)
         self.offline.hide()
-        links = QHBoxLayout()
-        links.addWidget(self.more_button)
-        links.addWidget(self.offline_button)
-        links.addStretch()
-        buttons = QHBoxLayout()
-        buttons.addStretch()
-        buttons.addWidget(later)
-        buttons.addWidget(self.download_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.recommendation)
-        layout.addLayout(buttons)
-        layout.addLayout(links)
-        layout.addWidget(self.more)
-        layout.addWidget(self.offline)
-        layout.addStretch()
-        self.setMinimumWidth(640)
-        self._show_details()
 
     def _toggle_more(self, shown: bool) -> None:
         self.more.setVisible(shown)

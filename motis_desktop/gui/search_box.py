@@ -22,7 +22,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
-from motis_desktop.gui.library_model import Row, date_label
+from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -297,9 +297,7 @@ class Searched:
 
 def result_row(hit: SearchHit) -> Row:
     """A grid row for a search hit, with its score and date."""
-    return Row(
-        hit.file_id, hit.path, None, hit.score, date_label(hit.taken_at, hit.date_source), hit.taken_at, hit.matches
-    )
+    return Row(hit.file_id, hit.path, None, hit.score, hit.date_source, hit.taken_at, hit.matches)
 
 
 def result_summary(searched: Searched) -> str:

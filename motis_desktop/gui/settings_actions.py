@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.settings_dialog import SettingsDialog
-from motis_desktop.gui.workers import Backend, apply_settings
+from motis_desktop.gui.workers import Backend, SettingsOutcome, apply_settings
 
 DEFAULT_TOP_K = 50
 DEFAULT_THUMB = 160
@@ -64,6 +64,7 @@ class SettingsController(QObject):
             self.thumb_size,
             self.parent_widget,
             submit=self.backend.submit,
+            read_text=self.services.text_reading(),
         )
         accepted = dialog.exec()
         values = dialog.values()
@@ -77,7 +78,14 @@ class SettingsController(QObject):
         self.settings.sync()
         self.view_changed.emit()
         self.backend.submit(
-            lambda s: apply_settings(s, values),
+            lambda s: _apply_library(s, values),
             self.applied.emit,
             lambda msg: QMessageBox.warning(self.parent_widget, "Settings", msg),
         )
+
+
+def _apply_library(services: Services, values: dict[str, Any]) -> SettingsOutcome:
+    """The library side of the settings, on the backend thread: reading text in photos, then the rest."""
+    if "read_text" in values and bool(values["read_text"]) != services.text_reading():
+        services.set_text_reading(bool(values["read_text"]))
+    return apply_settings(services, values)

@@ -1,8 +1,10 @@
-"""Settings (Ctrl+,): library folders, active model, index strategy, top-K, thumbnail size."""
+"""Settings (Ctrl+,): library folders, active model, index strategy, reading text in photos, top-K, thumbnail
+size."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -29,6 +31,7 @@ class SettingsDialog(QDialog):
         thumb_size: int,
         parent: QWidget | None = None,
         submit: Submit | None = None,
+        read_text: bool = True,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -44,6 +47,13 @@ class SettingsDialog(QDialog):
         self.strategy.addItems(list(STRATEGY_CHOICES))
         self.strategy.setCurrentText(strategy)
         self.strategy.setToolTip(f"auto: exact search for small libraries, k-means above {AUTO_EXACT_MAX:,} photos")
+        self.read_text = QCheckBox("Read text in photos")
+        self.read_text.setObjectName("readText")
+        self.read_text.setChecked(read_text)
+        self.read_text.setToolTip(
+            "While indexing, read the words in photos (signs, receipts, screenshots) so a search finds them.\n"
+            "Off: indexing is quicker; text already read stays searchable."
+        )
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 1000)
         self.top_k.setValue(top_k)
@@ -56,6 +66,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Model", self.model)
         form.addRow("Index strategy", self.strategy)
+        form.addRow("Words in photos", self.read_text)
         form.addRow("Results shown", self.top_k)
         form.addRow("Thumbnail size", self.thumb)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -71,6 +82,7 @@ class SettingsDialog(QDialog):
             "folders": self.folders.paths(),
             "model": self.model.currentText() or None,
             "strategy": self.strategy.currentText(),
+            "read_text": self.read_text.isChecked(),
             "top_k": self.top_k.value(),
             "thumb_size": self.thumb.value(),
         }

@@ -32,6 +32,7 @@ from motis_desktop.core.images import isolated
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
+SHORT_SIDE_FRACTION = 1.5  # a thumbnail of long side ``edge`` is shown at most edge / 1.5 high or wide
 
 
 class ThumbKey(tuple):
@@ -68,7 +69,9 @@ def make_thumbnail(path: str, edge: int, cache_dir: Path) -> QImage:
             return _to_qimage(isolated.load_image(str(target)))  # our own JPEG, but decoded out of process too
         except (ImageError, OSError):
             pass  # a damaged or truncated cache file is simply made again
-    rgb = isolated.load_image(path, min_side=edge, max_side=edge)  # in a decoder process: a crash costs this tile
+    # In a decoder process: a crash costs this tile. A tile is at most edge / 1.5 on its short side (the
+    # timeline asks for edge ≥ 1.5 × the row height), so the decoder may reduce that far (JPEG: 2-4× less work).
+    rgb = isolated.load_image(path, min_side=max(1, round(edge / SHORT_SIDE_FRACTION)), max_side=edge)
     h, w = rgb.shape[:2]
     scale = edge / max(h, w)
     if scale < 1:

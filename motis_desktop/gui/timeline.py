@@ -152,13 +152,17 @@ class TimelineView(QAbstractItemView):
     # -- layout ----------------------------------------------------------------------
 
     def reset(self) -> None:
-        anchor = self.anchor()
+        at_top = self.verticalOffset() == 0  # at the top, new photos (the newest) come into view
+        anchor = None if at_top else self.anchor()  # else the photo at the top stays where it is
         super().reset()
         library = self.library()
         self._rows = library.rows() if library is not None else []
         self._days = day_keys([r.taken_at for r in self._rows])
         self._aspects = [r.aspect or GUESSED_ASPECT for r in self._rows]
+        self.tiles = Layout(0)  # the old geometry was the old rows'
         self.relayout(anchor)
+        if at_top:
+            self.verticalScrollBar().setValue(0)
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Aspect ratios read since the rows came (by path): the rows are laid out again."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 
-from motis_desktop.core.services import PhotoDate, Services
-from motis_desktop.gui.library_model import Row, date_label
+from motis_desktop.core.services import Services
+from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.tasks import Lane, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,11 @@ class Backend(QObject):
             self.runner.wait(Lane.LIBRARY, 10_000)
 
 
-def open_library(services: Services) -> None:
-    """Open (check, migrate, or set aside a damaged) library on the backend thread."""
+def open_library(services: Services) -> str | None:
+    """Open (check, migrate, or set aside a damaged) library on the backend thread; the line to show once when
+    it was found damaged and set aside, else None."""
     services.open_library()
+    return services.recovery_notice()
 
 
 def load_for_search(services: Services, name: str) -> Any:
@@ -76,21 +78,13 @@ def load_for_search(services: Services, name: str) -> Any:
 def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
     """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
     yet (runs in the backend thread)."""
-    files = services.files()
-    dates = services.photo_dates(r.id for r in files)
-    sizes = services.photo_sizes((r.path, r.mtime_ns) for r in files)
+    files = services.gallery()
+    sizes = services.photo_sizes((f[1], f[5]) for f in files)
     rows = []
-    for r in files:
-        taken, source = _date(dates.get(r.id))
-        w, h = sizes.sizes.get(r.path, (0, 0))
-        error = r.error if not r.error_transient else None
-        aspect = w / h if w and h else None
-        rows.append(Row(r.id, r.path, error, None, date_label(taken, source), taken, aspect=aspect))
+    for fid, path, error, taken, source, _mtime in files:
+        w, h = sizes.sizes.get(path, (0, 0))
+        rows.append(Row(fid, path, error, None, source, taken, aspect=w / h if w and h else None))
     return rows, sizes.missing
-
-
-def _date(date: PhotoDate | None) -> tuple[float | None, str | None]:
-    return (date.taken_at, date.source) if date else (None, None)
 
 
 @dataclass(frozen=True)
@@ -107,6 +101,23 @@ def library_snapshot(services: Services) -> LibrarySnapshot:
     """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
     rows, missing = gallery_rows(services)
     return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice(), missing)
+
+
+def first_snapshot(
+    runner: TaskRunner, services: Services, recovery: str | None, on_done: Callable[[LibrarySnapshot], object]
+) -> Task:
+    """The gallery at start-up, read on the indexing lane (idle until the model is ready; indexing waits behind
+    it) with its own connection, while the backend loads the model and the vector index: the first search then
+    waits for those alone, not for 100k rows as well. ``recovery``: the notice ``open_library`` took."""
+    other = services.spawn()
+
+    def work() -> LibrarySnapshot:
+        try:
+            return replace(library_snapshot(other), recovery=recovery)
+        finally:
+            other.close()  # its connection belongs to this thread
+
+    return runner.call(Lane.INDEXING, work, on_done)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,38 @@
-"""Constants shared by the model-download tests and their local server."""
+"""Constants and helpers shared by the model tests: the download server's path, a fast colour-model install."""
 
 HF_PATH = "/timm/tiny-clip/resolve/abc123/open_clip_model.safetensors"
+
+
+def install_colour(services, colour_pair, name: str = "colour"):  # type: ignore[no-untyped-def]
+    """``services.import_pair(*colour_pair, name=name)`` for a home with no model yet, without converting again.
+
+    The colour pair is converted once per name and test run (ONNX export, int8 towers, checks against torch:
+    most of a second each on a loaded machine, for some 80 fixtures); each home gets a copy of that model
+    folder, made active as ``import_pair`` leaves a fresh home. A home that has a model already gets the real
+    import (the activation rule then decides).
+    """
+    import shutil
+    from pathlib import Path
+
+    from motis_desktop.core.models.installed import ModelStore
+
+    if services.installed_models():
+        return services.import_pair(*colour_pair, name=name)
+    cache = Path(colour_pair[0]).parent / "installed"
+    if not (cache / name).is_dir():
+        ModelStore(cache).import_pair(*colour_pair, name)
+    models = Path(services.home) / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(cache / name, models / name)
+    return services.use_model(name)
+
+
+def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-untyped-def]
+    """Open ``home``, install the colour model, index the folder ``photos`` and close: a library ready to open."""
+    from motis_desktop.core.services import Services
+
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.index()
+    services.close()

@@ -61,7 +61,7 @@ def read_image_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_
             raise ImageError(f"file too large ({info.st_size} bytes, limit {max_bytes})")
         with os.fdopen(fd, "rb", closefd=True) as fh:
             fd = -1
-            data = fh.read(max_bytes + 1)
+            data = fh.read(info.st_size + 1)  # not max_bytes: read(n) reserves n bytes before it reads
     except OSError as exc:
         raise ImageError(f"read error: {exc.strerror or exc}", ImageProblem.UNREADABLE) from None
     finally:

@@ -1,7 +1,8 @@
 """Photos' upright pixel sizes (for a timeline's justified rows), read from file headers and kept in a cache.
 
 The size comes from the header (no pixel is decoded), turned by the EXIF orientation, so a portrait phone
-photo is taller than wide. The cache is one JSON file of ``path → [mtime_ns, width, height]``: a changed
+photo is taller than wide (HEIC: from its container, through libheif). RAW and AVIF sizes are not read: the
+timeline guesses their shape. The cache is one JSON file of ``path → [mtime_ns, width, height]``: a changed
 file is read again, an unreadable one is kept as 0×0 so it is not read at every start. One instance per
 thread (each ``Services`` has its own); the front end reads sizes in chunks, in the background.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.images.reader import read_info
+from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,23 @@ def read_upright_size(path: str) -> tuple[int, int] | None:
     """(width, height) as the photo is shown, from its header; None when the header does not say."""
     with open(path, "rb") as fh:
         info = read_info(fh.read(HEAD_BYTES))
+    if info.format is ImageFormat.HEIC:  # the header's size is before the container's rotation (irot)
+        return _heic_size(path) or info.size
     if not info.size:
         return None
     w, h = info.size
     return (h, w) if info.orientation in (5, 6, 7, 8) else (w, h)
+
+
+def _heic_size(path: str) -> tuple[int, int] | None:
+    """A phone's HEIC: libheif reads the container (no pixels) and reports the size already turned."""
+    try:
+        import pillow_heif
+
+        w, h = pillow_heif.open_heif(path, convert_hdr_to_8bit=True).size
+        return int(w), int(h)
+    except (ImportError, ValueError, RuntimeError, OSError, SyntaxError):
+        return None
 
 
 @dataclass(frozen=True)

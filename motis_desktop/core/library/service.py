@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.decode_pool import DecodePool
 from motis_desktop.core.library.indexer import (
     Indexer,
@@ -36,6 +37,7 @@ from motis_desktop.core.library.store import (
     LibraryStore,
     LibraryUnavailable,
     PhotoDate,
+    decode_path,
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # torch-free at import time
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
+_KNOWN_DATE_SOURCES = frozenset(s.value for s in DateSource)
 
 FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
 READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
@@ -177,6 +180,21 @@ class LibraryService:
 
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         return self.database().dates(file_ids)
+
+    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource, int]]:
+        """Every file as ``(id, path, permanent error or None, date taken, its source, mtime_ns)``, by path: what
+        ``files`` and ``photo_dates`` say, in one read of the library (the gallery of 100k photos at start-up)."""
+        rows = self.database().select(
+            "SELECT id, path, CASE WHEN error_transient THEN NULL ELSE error END, taken_at, taken_source, mtime_ns"
+            " FROM files ORDER BY path"
+        )
+        known = _KNOWN_DATE_SOURCES
+        return [
+            (fid, decode_path(raw), error, taken, DateSource(source), mtime_ns)
+            if taken is not None and source in known
+            else (fid, decode_path(raw), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
+            for fid, raw, error, taken, source, mtime_ns in rows
+        ]
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         return self.database().counts(model_id)

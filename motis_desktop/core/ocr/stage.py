@@ -78,11 +78,12 @@ def run_text_stage(
     batch: list[TextRead] = []
     done = 0
     try:
-        for item in todo:
+        for n, item in enumerate(todo):
             if cancel.is_set():
                 summary.cancelled = True
                 break
-            outcome = reader.read(ReadJob(item.file_id, item.path))
+            following = todo[n + 1].path if n + 1 < len(todo) else None
+            outcome = reader.read(ReadJob(item.file_id, item.path, following))
             if outcome.error:
                 summary.failed.append((item.path, outcome.error))
                 log.info("%s: text not read: %s", item.path, outcome.error)

@@ -39,10 +39,12 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, words
+from motis_desktop.core.search.cutoff import Cutoff
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import CUTOFF_CAP, QueryResult, SearchHit, SearchService, TextMatch
 from motis_desktop.core.search.text_cache import TextVectorCache
+from motis_desktop.core.vectors import scores_of
 
 if TYPE_CHECKING:
     from motis_desktop.core.models.engine import Encoder
@@ -147,9 +149,8 @@ def fused_query(
     meaning: list[tuple[int, float]] = []
     cut = None
     if vector is not None:
-        depth = max(MEANING_DEPTH, wanted)
-        ranked = service.run_query(model_id, vector, depth, False, allowed, exclude, strategy=strategy)
-        meaning = [(h.file_id, h.score) for h in ranked.hits]
+        ids, cosines = service.ranked(model_id, vector, max(MEANING_DEPTH, wanted), allowed, exclude, strategy)
+        meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
         cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
 
     qwords = query_words(query)
@@ -159,18 +160,15 @@ def fused_query(
 
     text_hits = keep(texts.text_hits(list(qwords))) if "text" in signals else []
     name_hits = keep(texts.name_hits(list(qwords))) if "name" in signals else []
-    in_meaning = {fid for fid, _ in meaning}
-    extra_ids = {h.file_id for h in text_hits + name_hits} - in_meaning
-    extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
-    fused = fuse(meaning, text_hits, name_hits, qwords, extra_cosines)
-    if vector is None and allowed_set is not None:
-        # Only text:/name: filters: every photo they let through, those whose words rank first.
-        ranked_ids = {r.file_id for r in fused}
-        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in sorted(allowed_set - ranked_ids - set(exclude))]
-
-    if cut is not None:
-        fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
-    hits = _shown_hits(service, store, texts, fused[:wanted], query, list(qwords), signals)
+    on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
+    while True:
+        shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, allowed_set, exclude, cut)
+        shown = shown[:wanted]
+        gone = _missing_above(store, on_disk, meaning, shown, text_hits + name_hits)
+        if not gone:
+            break
+        meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
+    hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
 
 
@@ -185,22 +183,68 @@ def _text_filters(
     return allowed
 
 
+def _shown(
+    store: LibraryStore,
+    model_id: str,
+    vector: np.ndarray | None,
+    meaning: list[tuple[int, float]],
+    text_hits: list[TextHit],
+    name_hits: list[TextHit],
+    qwords: dict[str, float],
+    allowed_set: set[int] | None,
+    exclude: frozenset[int],
+    cut: Cutoff | None,
+) -> list[Ranked]:
+    """The fused order of the signals, cut to the photos that pass the relevance cut-off (when one is set)."""
+    in_meaning = {fid for fid, _ in meaning}
+    extra_ids = {h.file_id for h in text_hits + name_hits} - in_meaning
+    extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
+    fused = fuse(meaning, text_hits, name_hits, qwords, extra_cosines)
+    if vector is None and allowed_set is not None:
+        # Only text:/name: filters: every photo they let through, those whose words rank first.
+        ranked_ids = {r.file_id for r in fused}
+        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in sorted(allowed_set - ranked_ids - set(exclude))]
+    if cut is not None:
+        fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
+    return fused
+
+
+def _missing_above(
+    store: LibraryStore,
+    on_disk: dict[int, str | None],
+    meaning: list[tuple[int, float]],
+    shown: list[Ranked],
+    word_hits: list[TextHit],
+) -> set[int]:
+    """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
+    shown photo or a photo the words matched); fills ``on_disk`` for them and for ``shown``. Only these few
+    files are looked up, not the whole meaning depth."""
+    position = {fid: i for i, (fid, _) in enumerate(meaning)}
+    deciding = [position[f] for f in {r.file_id for r in shown} | {h.file_id for h in word_hits} if f in position]
+    above = [fid for fid, _ in meaning[: max(deciding, default=-1) + 1]]
+    unknown = [f for f in dict.fromkeys(above + [r.file_id for r in shown]) if f not in on_disk]
+    paths = store.paths(unknown)
+    for fid in unknown:
+        path = paths.get(fid)
+        on_disk[fid] = path if path is not None and os.path.lexists(path) else None
+    return {fid for fid in above if on_disk[fid] is None}
+
+
 def _shown_hits(
     service: SearchService,
-    store: LibraryStore,
     texts: TextStore,
     shown: list[Ranked],
+    on_disk: dict[int, str | None],
     query: Query,
     qwords: list[str],
     signals: tuple[str, ...],
 ) -> list[SearchHit]:
-    """The hits to show: files still on disk, with their dates and why their words matched, in the query's
-    order."""
-    paths = store.paths(r.file_id for r in shown)
+    """The hits to show: files still on disk (``on_disk``), with their dates and why their words matched, in the
+    query's order."""
     hits = [
-        SearchHit(r.file_id, paths[r.file_id], r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
+        SearchHit(r.file_id, path, r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
         for r in shown
-        if r.file_id in paths and os.path.lexists(paths[r.file_id])
+        if (path := on_disk.get(r.file_id)) is not None
     ]
     hits = service.with_dates(hits)
     hits = [replace(h, matches=explain(texts, h, qwords, query.text_phrases, signals)) for h in hits]
@@ -259,5 +303,5 @@ def _cosines(store: LibraryStore, model_id: str, vector: np.ndarray, ids: set[in
     found, vectors = store.vectors_of(model_id, np.fromiter(ids, dtype=np.int64, count=len(ids)))
     if not len(found):
         return {}
-    scores = vectors @ np.asarray(vector, dtype=np.float32)
+    scores = scores_of(vectors, vector)
     return {int(i): float(s) for i, s in zip(found, scores)}

@@ -144,9 +144,11 @@ class Searcher:
         return IndexState(index.strategy, len(index))
 
     def warm_up(self, encoder: Encoder) -> None:
-        """Load the vector index and run the text tower once, so the first query pays for neither."""
+        """Load the vector index, run the text tower once and draw the relevance cut-off's sample of the
+        library, so the first query pays for none of them."""
         self.update_index(encoder.model_id)
-        encoder.encode_queries(["warm up"])
+        vector = encoder.encode_queries(["warm up"])[0]
+        self._service().cutoff_for(encoder.model_id, vector)
 
     @staticmethod
     def longest_text_term(text: str) -> int:

@@ -27,6 +27,7 @@ from motis_desktop.core.kinds import DateSource, SortOrder
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
+from motis_desktop.core.vectors import scores_of
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +287,7 @@ class SearchService:
         if is_calibrated(score):
             return cutoff_for_model(score, np.zeros(0))
         sample = self._background(model_id, strategy)
-        return cutoff_for_model(score, sample @ np.asarray(vector, dtype=np.float32) if len(sample) else np.zeros(0))
+        return cutoff_for_model(score, scores_of(sample, vector) if len(sample) else np.zeros(0))
 
     def _background(self, model_id: str, strategy: str | None = None) -> np.ndarray:
         """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""
@@ -306,6 +307,51 @@ class SearchService:
         log.debug("cut-off background for %s: %d of %d vectors", model_id, len(sample), len(ids))
         return sample
 
+    def ranked(
+        self,
+        model_id: str,
+        vector: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        strategy: str | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, cosines)`` of the top ``k`` library photos (or ``allowed`` ones) for a unit ``vector``, best
+        first, ``exclude`` left out; as arrays, files not looked up on disk (the caller checks the few it shows)."""
+        if allowed is not None:
+            ids, scores = self._ranked_among(model_id, vector, k, set(int(i) for i in allowed) - exclude, strategy)
+            return ids[:k], scores[:k]
+        index = self.index_for(model_id, strategy)
+        ids, scores = index.search(np.atleast_2d(vector), k + len(exclude))
+        keep = ids[0] >= 0
+        if exclude:
+            keep &= ~np.isin(ids[0], np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+        return ids[0][keep][:k], scores[0][keep][:k]
+
+    def _ranked_among(
+        self, model_id: str, vector: np.ndarray, k: int, allowed: set[int], strategy: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` among ``allowed`` ids (all of them, ordered, when few: they are scored directly), else
+        from an index search widened until enough."""
+        none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not allowed or k <= 0:
+            return none
+        if len(allowed) <= BRUTE_FORCE_MAX:
+            ids, vectors = self.store.vectors_of(model_id, np.fromiter(allowed, dtype=np.int64))
+            if not len(ids):
+                return none
+            scores = scores_of(vectors, vector)
+            order = np.argsort(-scores, kind="stable")
+            return ids[order], scores[order]
+        index = self.index_for(model_id, strategy)
+        want = k * 4
+        while True:
+            found, scores = index.search(vector[None, :], want)
+            keep = (found[0] >= 0) & np.isin(found[0], np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            if keep.sum() >= k or want >= len(index):
+                return found[0][keep], scores[0][keep]
+            want *= 4
+
     def _search_among(
         self,
         model_id: str,
@@ -315,37 +361,16 @@ class SearchService:
         exclude: frozenset[int],
         strategy: str | None = None,
     ) -> list[SearchHit]:
-        """Top ``k`` among ``allowed`` ids: score them all when few, else widen an index search until enough."""
-        allowed_set = set(int(i) for i in allowed) - exclude
-        if not allowed_set or k <= 0:
-            return []
-        if len(allowed_set) <= BRUTE_FORCE_MAX:
-            ids, vectors = self.store.vectors_of(model_id, np.fromiter(allowed_set, dtype=np.int64))
-            if not len(ids):
-                return []
-            scores = vectors @ np.asarray(vector, dtype=np.float32)
-            order = np.argsort(-scores, kind="stable")
-            paths = self.store.paths(int(i) for i in ids)
-            hits = []
-            for j in order:
-                fid = int(ids[j])
-                if fid in paths and os.path.lexists(paths[fid]):
-                    hits.append(SearchHit(fid, paths[fid], float(scores[j])))
-                    if len(hits) >= k:
-                        break
-            return hits
-        index = self.index_for(model_id, strategy)
-        want = k * 4
-        while True:
-            found, scores = index.search(vector[None, :], want)
-            pairs = [
-                (int(i), float(s)) for i, s in zip(found[0], scores[0], strict=True) if i >= 0 and int(i) in allowed_set
-            ]
-            if len(pairs) >= k or want >= len(index):
-                break
-            want *= 4
-        paths = self.store.paths(i for i, _ in pairs)
-        return [SearchHit(i, paths[i], s) for i, s in pairs if i in paths and os.path.lexists(paths[i])][:k]
+        """Top ``k`` among ``allowed`` ids whose files are on disk."""
+        ids, scores = self._ranked_among(model_id, vector, k, set(int(i) for i in allowed) - exclude, strategy)
+        paths = self.store.paths(ids.tolist())
+        hits = []
+        for fid, score in zip(ids.tolist(), scores.tolist(), strict=True):
+            if fid in paths and os.path.lexists(paths[fid]):
+                hits.append(SearchHit(fid, paths[fid], float(score)))
+                if len(hits) >= k:
+                    break
+        return hits
 
     def _with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
         dates = self.store.dates(h.file_id for h in hits)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.search.indexes.base import VectorIndex
-from motis_desktop.core.vectors import l2_normalize
+from motis_desktop.core.vectors import l2_normalize, scores_of
 
 _RESCORE_EXTRA = 32  # float16 candidates beyond k rescored in float32
 
@@ -62,6 +62,8 @@ class ExactIndex(VectorIndex):
         """Cosine similarity of each query to every stored vector, ``[Q, N]`` float32."""
         queries = l2_normalize(np.atleast_2d(queries))
         if not self.float16:
+            if len(queries) == 1 and len(self._vectors):
+                return scores_of(self._vectors, queries[0])[None, :]
             scores: np.ndarray = queries @ self._vectors.T
             return scores
         half: np.ndarray = self._half_scores(queries).float().numpy()

@@ -1,0 +1,171 @@
+"""A new text query in a running app at 100k photos, through ``Services.query`` as the GUI calls it (relevance
+cut-off on), each query text seen for the first time; with ``--startup`` also the app's launch → first search
+answered and its memory after scrolling (benchmarks/bench_startup_library.py's child, 30 scroll positions);
+optionally side by side with another checkout.
+
+Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
+       [--compare CHECKOUT]
+
+``--home DIR`` is built once (benchmarks/synthetic_library.py: a random-weights ViT-B/32 and N photos with
+synthetic embeddings; the inference mode measured once) and reused by later runs. Each round starts a fresh
+process per checkout (this one, then ``--compare``'s, alternating which goes first), warms it up as the app
+does at start (``Services.warm_up``) and times ``--queries`` distinct new queries. Prints p50/p90 per checkout
+and round, the load average around each, and the ratio of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def child(home: str, count: int) -> None:
+    import numpy as np
+
+    from motis_desktop.core.services import Services  # first: the checkout on PYTHONPATH, not this one
+
+    assert Path(sys.modules["motis_desktop"].__file__ or "").is_relative_to(os.environ.get("PYTHONPATH", "/"))
+    from synthetic_library import QUERIES
+
+    services = Services.open(home)
+    services.warm_up()
+    services.query("warm up the query path")
+    load = os.getloadavg()[0]
+    ms = []
+    for i in range(count):
+        text = f"{QUERIES[i % len(QUERIES)]} {os.getpid()} {i}"  # never seen before by this process
+        start = time.perf_counter()
+        services.query(text)
+        ms.append(1e3 * (time.perf_counter() - start))
+    row = {"p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)), "load": load}
+    print(json.dumps({**row, "load_after": os.getloadavg()[0]}), flush=True)
+    services.close()
+
+
+def build_home(root: Path, n: int) -> Path:
+    """``root/home`` with a random ViT-B/32 and ``n`` photos, made once."""
+    from synthetic_library import build_library, install_random_clip
+
+    from motis_desktop.core.services import Services
+
+    home = root / "home"
+    if (root / "built").exists():
+        return home
+    root.mkdir(parents=True, exist_ok=True)
+    services = Services.open(home)
+    model_id = install_random_clip(services, "bench", "vitb32", root)
+    build_library(services, model_id, n, root)
+    services.mode_choice(services.active_model())  # once per model, as on first launch
+    services.update_search_index()
+    services.close()
+    (root / "built").write_text(str(n))
+    return home
+
+
+def run(checkout: Path, home: Path, count: int) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home)}
+    script = checkout / "benchmarks" / "bench_new_query.py"
+    if not script.exists():
+        script = Path(__file__).resolve()
+    proc = subprocess.run(
+        [sys.executable, str(script), "--child", str(home), "--queries", str(count)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=checkout,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode or not lines:
+        raise RuntimeError(proc.stderr[-2000:])
+    result: dict[str, float] = json.loads(lines[-1])
+    return result
+
+
+def startup(checkout: Path, home: Path) -> dict[str, float]:
+    """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS."""
+    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    load = os.getloadavg()[0]
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=checkout,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:  # the exit code is not checked: PySide6 may abort at interpreter exit, after the figures
+        raise RuntimeError(proc.stderr[-2000:])
+    return {**json.loads(lines[-1]), "load": load, "load_after": os.getloadavg()[0]}
+
+
+def report_startup(round_: int, checkout: Path, app: dict[str, float]) -> None:
+    print(
+        f"round {round_} {checkout}: launch -> window {app['shown_s']:.2f} s, search ready "
+        f"{app['search_ready_s']:.2f} s, first search {app['first_search_s']:.2f} s; RSS after search "
+        f"{app['rss_after_search_mb']:.0f} MB, after scrolling {app['rss_after_scroll_mb']:.0f} MB, "
+        f"peak {app['peak_rss_mb']:.0f} MB (load {app['load']:.2f} -> {app['load_after']:.2f})",
+        flush=True,
+    )
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def main() -> int:  # long: the alternating rounds and their report read best in one place
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="folder for the benchmark home (built once, then reused)")
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
+    parser.add_argument("--startup", action="store_true", help="also launch the app each round (launch -> search)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    if args.child:
+        child(args.child, args.queries)
+        return 0
+    if not args.home:
+        parser.error("--home is required")
+    home = build_home(Path(args.home), args.n)
+    checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
+    p50s: dict[str, list[float]] = {str(c): [] for c in checkouts}
+    firsts: dict[str, list[float]] = {str(c): [] for c in checkouts}
+    for round_ in range(args.rounds):
+        order = checkouts if round_ % 2 == 0 else checkouts[::-1]
+        for checkout in order:
+            row = run(checkout, home, args.queries)
+            p50s[str(checkout)].append(row["p50_ms"])
+            print(
+                f"round {round_} {checkout}: new query p50 {row['p50_ms']:.1f} ms p90 {row['p90_ms']:.1f} ms "
+                f"(load {row['load']:.2f} -> {row['load_after']:.2f})",
+                flush=True,
+            )
+            if args.startup:
+                app = startup(checkout, home)
+                firsts[str(checkout)].append(app["first_search_s"])
+                report_startup(round_, checkout, app)
+    this, other = (str(c) for c in (checkouts + checkouts)[:2])
+    for checkout in checkouts:
+        print(f"median new query p50 {median(p50s[str(checkout)]):.1f} ms  {checkout}")
+        if args.startup:
+            print(f"median launch -> first search {median(firsts[str(checkout)]):.2f} s  {checkout}")
+    if args.compare:
+        print(f"new query ratio (compare / this): {median(p50s[other]) / median(p50s[this]):.2f}x")
+        if args.startup:
+            print(f"launch ratio (compare / this): {median(firsts[other]) / median(firsts[this]):.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
