@@ -66,7 +66,18 @@ __all__ = [
     "content_hash",
     "make_decode_pool",
     "plan_threads",
+    "prepare_engine",
 ]
+
+# Idle engine threads that spin take the cores the decoders need (measured: docs/benchmarks.md).
+INDEXING_SPINS = False
+
+
+def prepare_engine(encoder: Encoder, threads: int) -> None:
+    """Give the image tower its indexing settings (``threads`` intra-op threads, no spinning) and make its
+    session now: called while the decoder workers start, so the two overlap instead of following each other."""
+    encoder.set_threads(image=threads, spinning=INDEXING_SPINS)
+    encoder.load(["image"])
 
 
 class Indexer:
@@ -290,7 +301,7 @@ class Indexer:
         log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
         set_threads = getattr(self.encoder, "set_threads", None)
         if set_threads is not None:
-            set_threads(image=self.engine_threads)
+            set_threads(image=self.engine_threads, spinning=INDEXING_SPINS)
             yield
             return
         torch = sys.modules.get("torch")

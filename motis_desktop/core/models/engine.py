@@ -134,9 +134,14 @@ class Encoder:
                     other._sessions[role] = self._sessions[role]
         return other
 
-    def set_threads(self, image: int | None = None, text: int | None = None) -> None:
-        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session."""
+    def set_threads(self, image: int | None = None, text: int | None = None, spinning: bool | None = None) -> None:
+        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session.
+        ``spinning`` (None: as it is): whether idle intra-op threads spin; indexing turns it off, so the
+        engine's threads leave the cores to the decoders while they wait for the next batch."""
         with self._lock:
+            if spinning is not None and spinning != self.spinning:
+                self.spinning = spinning
+                self._sessions.pop("image", None)
             for role, count in (("image", image), ("text", text)):
                 if count is not None and count != self.threads[role]:
                     self.threads[role] = count
