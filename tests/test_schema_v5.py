@@ -124,3 +124,15 @@ def test_the_decoder_hands_its_kind_to_the_store_instead_of_words(tmp_path: Path
     assert outcomes and all(o.error and o.problem is ImageProblem.INVALID for o in outcomes)
     gone = decode_file(DecodeJob(99, str(tmp_path / "gone.jpg")), PreprocessConfig())
     assert gone.vanished and gone.problem is ImageProblem.VANISHED
+
+
+def test_the_command_line_names_the_kind_of_each_skipped_file(home: Path, tmp_path: Path, colour_pair) -> None:
+    """Messages are made from the stored kind at the edge: the user reads what kind of trouble, then the detail."""
+    from helpers.cli import run_cli
+
+    _indexed(home, tmp_path / "photos", colour_pair)  # the first run stores the kinds
+    out = run_cli("index", str(tmp_path / "photos"), home=home).stdout  # the next one reads them back
+    lines = [line for line in out.splitlines() if line.strip().startswith("skipped ")]
+    assert len(lines) == 4, out
+    assert all(": not a photo this app can read: " in line for line in lines), lines
+    assert any("notes.jpg" in line and "not an image" in line for line in lines), lines

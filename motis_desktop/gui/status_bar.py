@@ -77,7 +77,7 @@ class StatusBar(QStatusBar):
     def indexing_finished(self, summary: IndexSummary) -> str | None:
         """Remember the skipped files and return the one-line outcome of a run that did work; None for a
         pass that found nothing to do (its caller keeps showing the last run that did)."""
-        self.skipped = [(s.path, s.reason) for s in summary.skipped]
+        self.skipped = [(s.path, s.message) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
         if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
             return None

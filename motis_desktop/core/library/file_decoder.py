@@ -17,9 +17,9 @@ from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess_uint8
 from motis_desktop.core.images.reader import ImageInfo, read_info
-from motis_desktop.core.kinds import ImageFormat
+from motis_desktop.core.kinds import CRASHED_DETAIL, ImageFormat
 
-CRASHED = "the decoder crashed on this file"
+CRASHED = CRASHED_DETAIL
 # Test-only hook: a worker (or decode thread) aborts the process on a file whose name contains this text.
 CRASH_HOOK_ENV = "MOTIS_TEST_DECODER_CRASH"
 ISOLATION_ENV = "MOTIS_DECODE_ISOLATION"

@@ -139,7 +139,7 @@ class Indexer:
         self._scan(scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
-            summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
+            summary.skipped.extend(Skipped(r.path, r.error or "", r.problem) for r in self.store.failed(folder_ids))
             self._backfill_dates(folder_ids, cancel)
             todo = self.store.pending(self.encoder.model_id, folder_ids)
             self._encode(todo, set(recovery.suspects), summary, cancel, progress)
@@ -335,4 +335,4 @@ class Indexer:
             if d.error:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
-        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
+        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error)
