@@ -83,3 +83,24 @@ def test_settings_checkbox_turns_reading_text_off_and_on(qtbot, window: MainWind
             window.open_settings()
         assert window.services.text_reading() is expected
     assert seen == [True, False]  # the dialog showed the setting as it was each time
+
+
+def test_settings_checkbox_is_greyed_out_when_the_environment_decides(qtbot, window: MainWindow, monkeypatch) -> None:
+    monkeypatch.setenv("MOTIS_READ_TEXT", "0")  # as tests/conftest.py sets it: the environment decides
+    seen: list[tuple[bool, bool, str]] = []
+
+    def press_and_ok() -> None:
+        dialog = next(w for w in window.findChildren(SettingsDialog) if w.isVisible())
+        box = dialog.findChild(QCheckBox, "readText")
+        seen.append((box.isEnabled(), box.isChecked(), box.toolTip()))
+        qtbot.keyClick(box, Qt.Key.Key_Space)  # a disabled box does not take it
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, press_and_ok)
+    with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
+        window.open_settings()
+    [(enabled, checked, tip)] = seen
+    assert not enabled and not checked and "MOTIS_READ_TEXT" in tip
+    monkeypatch.delenv("MOTIS_READ_TEXT")
+    assert window.services.text_reading()  # the setting itself is untouched (on by default)

@@ -111,6 +111,26 @@ def test_a_photo_that_needs_too_much_memory_is_reported_and_skipped(
     assert {"sunset", "bar"} <= {w.lower() for line in read.lines for w in line.text.split()}
 
 
+def test_two_photos_that_fit_alone_but_not_together_are_both_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker decodes the next photo while it reads this one, under one memory cap: whichever of the two
+    runs out there is read again alone, not recorded (for good) as needing too much memory."""
+    from motis_desktop.core.ocr.worker import MEMORY_ENV, ProcessTextReader, ReadJob
+
+    monkeypatch.setenv(MEMORY_ENV, "220")  # one 27 MP photo fits (81 MB decoded, under 200 MB at its peak), two do not
+    first = _large_png(tmp_path / "first.png", 6000, 4500)
+    second = _large_png(tmp_path / "second.png", 6000, 4500)
+    reader = ProcessTextReader(threads=1, timeout_s=60).start()
+    try:
+        outcomes = [reader.read(ReadJob(1, str(first), str(second))), reader.read(ReadJob(2, str(second)))]
+    finally:
+        reader.close()
+    assert [o.error for o in outcomes] == [None, None]
+    assert [(o.width, o.height) for o in outcomes] == [(6000, 4500)] * 2
+    assert reader.retried_alone == 1
+
+
 def test_cancel_keeps_what_was_read_and_the_next_run_resumes(tmp_path: Path, services: Services) -> None:
     photos = tmp_path / "photos"
     for i in range(12):

@@ -307,6 +307,10 @@ class Services:
         """Whether indexing reads the words in photos (setting ``read_text``; ``MOTIS_READ_TEXT`` overrides)."""
         return self._library.text_reading()
 
+    def text_reading_forced(self) -> bool:
+        """Whether ``MOTIS_READ_TEXT`` is set: it decides, and the setting has no effect."""
+        return self._library.text_reading_forced()
+
     def set_text_reading(self, on: bool) -> None:
         """Turn reading the words in photos on or off (text already read stays searchable)."""
         self._library.set_text_reading(on)

@@ -65,6 +65,7 @@ class SettingsController(QObject):
             self.parent_widget,
             submit=self.backend.submit,
             read_text=self.services.text_reading(),
+            read_text_forced=self.services.text_reading_forced(),
         )
         accepted = dialog.exec()
         values = dialog.values()

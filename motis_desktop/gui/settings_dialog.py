@@ -32,6 +32,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         submit: Submit | None = None,
         read_text: bool = True,
+        read_text_forced: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -47,13 +48,7 @@ class SettingsDialog(QDialog):
         self.strategy.addItems(list(STRATEGY_CHOICES))
         self.strategy.setCurrentText(strategy)
         self.strategy.setToolTip(f"auto: exact search for small libraries, k-means above {AUTO_EXACT_MAX:,} photos")
-        self.read_text = QCheckBox("Read text in photos")
-        self.read_text.setObjectName("readText")
-        self.read_text.setChecked(read_text)
-        self.read_text.setToolTip(
-            "While indexing, read the words in photos (signs, receipts, screenshots) so a search finds them.\n"
-            "Off: indexing is quicker; text already read stays searchable."
-        )
+        self.read_text = _read_text_box(read_text, read_text_forced)
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 1000)
         self.top_k.setValue(top_k)
@@ -78,11 +73,28 @@ class SettingsDialog(QDialog):
         layout.addWidget(box)
 
     def values(self) -> dict[str, object]:
-        return {
+        values: dict[str, object] = {
             "folders": self.folders.paths(),
             "model": self.model.currentText() or None,
             "strategy": self.strategy.currentText(),
-            "read_text": self.read_text.isChecked(),
             "top_k": self.top_k.value(),
             "thumb_size": self.thumb.value(),
         }
+        if self.read_text.isEnabled():  # greyed out: the environment decides, the setting stays as it is
+            values["read_text"] = self.read_text.isChecked()
+        return values
+
+
+def _read_text_box(on: bool, forced: bool) -> QCheckBox:
+    """The 'Read text in photos' box; greyed out when the environment decides (``MOTIS_READ_TEXT``)."""
+    box = QCheckBox("Read text in photos")
+    box.setObjectName("readText")
+    box.setChecked(on)
+    box.setToolTip(
+        "While indexing, read the words in photos (signs, receipts, screenshots) so a search finds them.\n"
+        "Off: indexing is quicker; text already read stays searchable."
+    )
+    if forced:
+        box.setEnabled(False)
+        box.setToolTip("The environment variable MOTIS_READ_TEXT is set: it decides, not this setting.")
+    return box

@@ -281,10 +281,12 @@ class LibraryService:
     def text_reading(self) -> bool:
         """Whether indexing reads the words in photos: the ``read_text`` setting (on by default); the
         ``MOTIS_READ_TEXT`` environment variable (0/1) overrides it (the test suite turns it off)."""
-        forced = os.environ.get(READ_TEXT_ENV, "").strip().lower()
-        if forced in ("0", "off", "false", "no", "1", "on", "true", "yes"):
-            return forced in ("1", "on", "true", "yes")
-        return self._config.get(READ_TEXT_KEY, True) is not False
+        forced = _forced_text_reading()
+        return forced if forced is not None else self._config.get(READ_TEXT_KEY, True) is not False
+
+    def text_reading_forced(self) -> bool:
+        """Whether ``MOTIS_READ_TEXT`` is set, so that it decides rather than the setting."""
+        return _forced_text_reading() is not None
 
     def set_text_reading(self, on: bool) -> None:
         """Turn reading the words in photos on or off (text already read stays searchable)."""
@@ -352,3 +354,13 @@ def _next_burst(changes: queue.Queue[set[str] | None]) -> set[str] | None:
             return None
         roots |= more
     return roots
+
+
+def _forced_text_reading() -> bool | None:
+    """What ``MOTIS_READ_TEXT`` says (None: not set, or not a yes/no)."""
+    forced = os.environ.get(READ_TEXT_ENV, "").strip().lower()
+    if forced in ("1", "on", "true", "yes"):
+        return True
+    if forced in ("0", "off", "false", "no"):
+        return False
+    return None

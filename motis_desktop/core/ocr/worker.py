@@ -5,10 +5,12 @@ One ``spawn``-ed process loads the OCR models once and reads one photo at a time
 decodes the file itself, first at a reduced scale for the detector's quick look: :func:`read_photo`). The
 parent waits for each answer on the pipe and on the process's sentinel: a process that dies is reported as
 :data:`CRASHED` for that photo, one that takes longer than ``timeout_s`` is killed and reported as
-:data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. Decoding goes through the
-core's one image reader (bombs are refused from the header before any pixel is decoded), and the decoded
-photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the same interface in this
-process (no isolation): for tests of the engine and the fallback where processes cannot start.
+:data:`TIMED_OUT`; either way a fresh worker takes over for the next photo. A failure while another photo
+was decoded ahead beside this one counts as this photo's only once it fails alone (``ProcessTextReader.read``).
+Decoding goes through the core's one image reader (bombs are refused from the header before any pixel is
+decoded), and the decoded photo is scaled so its long side is at most ``MAX_SIDE``. ``TextReader`` is the
+same interface in this process (no isolation): for tests of the engine and the fallback where processes
+cannot start.
 
 The worker's private memory is capped (``MEMORY_HEADROOM_MB`` above what it takes with its models loaded,
 ``RLIMIT_DATA``; Linux): a photo that needs more is reported as :data:`OUT_OF_MEMORY` and skipped, or, when
@@ -292,6 +294,8 @@ class ProcessTextReader:
         self.threads = threads
         self.timeout_s = timeout_s
         self.crashes = 0
+        self.retried_alone = 0  # photos read again alone after failing beside another photo's decode
+        self._ahead: str | None = None  # the photo the worker is decoding ahead
         self._ctx = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: Any = None
@@ -315,13 +319,28 @@ class ProcessTextReader:
         return self
 
     def read(self, job: ReadJob) -> ReadOutcome:
+        """Read ``job``'s photo. A crash, hang or lack of memory while another photo was decoded beside it (the
+        next one ahead, or this one ahead of the last) may be that photo's: this one is then read again alone,
+        in a fresh worker, before its failure is recorded (the store does not try a failed photo again)."""
         if self._process is None or not self._process.is_alive():
             self._restart()
+        shared = job.next_path is not None or self._ahead == job.path
+        outcome = self._read_once(job)
+        if shared and outcome.error in (CRASHED, TIMED_OUT, OUT_OF_MEMORY):
+            log.info("%s: %s beside another photo's decode; reading it alone", job.path, outcome.error)
+            self.retried_alone += 1
+            if outcome.error == OUT_OF_MEMORY:
+                self._restart()  # the worker may still hold or be decoding the next photo
+            return self.read(replace(job, next_path=None))
+        return outcome
+
+    def _read_once(self, job: ReadJob) -> ReadOutcome:
         started = time.perf_counter()
         try:
             self._conn.send(job)
         except (BrokenPipeError, OSError):
             pass  # died idle: the sentinel says so below
+        self._ahead = job.next_path
         ready = multiprocessing.connection.wait([self._conn, self._process.sentinel], self.timeout_s)
         if self._conn in ready:
             with contextlib.suppress(EOFError, OSError):
@@ -333,13 +352,12 @@ class ProcessTextReader:
         log.warning("text reader %s on %s (exit code %s)", "hung" if not ready else "died", job.path, code)
         self.crashes += 1
         self._restart()
-        if ready and job.next_path:  # the next photo's decode may have been the crash: this photo alone
-            return self.read(replace(job, next_path=None))
         return ReadOutcome(job.file_id, error=reason, seconds=time.perf_counter() - started)
 
     def _restart(self) -> None:
         self._stop()
         self.start()
+        self._ahead = None  # a fresh worker has decoded nothing ahead
 
     def _stop(self) -> None:
         if self._process is None:
