@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+import pillow_heif
 from PIL import Image
 
 from motis_desktop.core.services import Services
@@ -48,7 +48,6 @@ def test_sizes_are_upright_cached_and_read_again_when_the_file_changes(home: Pat
 
 
 def test_a_portrait_heic_is_taller_than_wide(home: Path, tmp_path: Path) -> None:
-    pillow_heif = pytest.importorskip("pillow_heif")
     exif = Image.Exif()
     exif[0x0112] = 6  # taken with the phone upright
     path = tmp_path / "phone.heic"
