@@ -112,3 +112,15 @@ def test_the_words_rule_knows_the_decoders_words() -> None:
     assert problem_from_words("cannot decode PNG (corrupt or truncated)", False) is ImageProblem.INVALID
     assert problem_from_words("file changed while being read (still being written?)", True) is ImageProblem.UNREADABLE
     assert problem_from_words(OLD_WORDS, False) is ImageProblem.UNKNOWN
+
+
+def test_the_decoder_hands_its_kind_to_the_store_instead_of_words(tmp_path: Path) -> None:
+    """The kind travels with the outcome (``Decoded.problem``), so the store need not guess it from words."""
+    from motis_desktop.core.images.preprocess import PreprocessConfig
+    from motis_desktop.core.library.decode_pool import DecodeJob, decode_file
+
+    broken = make_broken_files(tmp_path / "broken")
+    outcomes = [decode_file(DecodeJob(i, p), PreprocessConfig()) for i, p in enumerate(sorted(broken))]
+    assert outcomes and all(o.error and o.problem is ImageProblem.INVALID for o in outcomes)
+    gone = decode_file(DecodeJob(99, str(tmp_path / "gone.jpg")), PreprocessConfig())
+    assert gone.vanished and gone.problem is ImageProblem.VANISHED
