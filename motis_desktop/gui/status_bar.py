@@ -82,7 +82,8 @@ class StatusBar(QStatusBar):
         if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
-        return f"{verb}: {outcome_words(summary)}" if outcome_words(summary) else verb
+        words = outcome_words(summary)
+        return f"{verb}: {words}" if words else verb
 
     def _cancel(self) -> None:
         self.progress_label.setText("Cancelling…")
