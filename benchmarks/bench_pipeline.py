@@ -14,7 +14,8 @@ Figures, one line (or JSON object) each, with the load average (``os.getloadavg`
 - ``engine_alone``: ``encoder.encode_images`` on ready tensors at the batch size, engine on every core
   (photos/s and CPU-s per photo);
 - ``pipeline``: an ``Indexer`` over a fresh library (scan, decode in the worker processes, encode, SQLite),
-  from the call to its return, with the decoder pool started beforehand as the app keeps it; photos/s, and
+  from the call to its return, with the decoder pool and the image session (indexing's threads, no spinning)
+  made beforehand as the app keeps them; photos/s, and
   CPU-s per photo of this process plus the workers (from /proc), and ``outside_model_cpu_s`` = that minus
   the engine's own CPU-s per photo (target <= 0.03);
 - ``naive``: PIL open + convert + bicubic resize + crop + normalize, then a torch fp32 CLIP, at batch 1
@@ -142,6 +143,10 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_
         stack.callback(pool.close)
         services.add_folders([str(folder)])
         encoder = services.encoder()
+        from motis_desktop.core.library import indexer as indexer_module
+
+        if hasattr(indexer_module, "prepare_engine"):  # the image session with indexing's settings, made
+            indexer_module.prepare_engine(encoder, plan.engine_threads)  # before, as the app keeps it
         pids = pool.pids() if hasattr(pool, "pids") else []
         store = stack.enter_context(closing(LibraryStore(AppPaths(home).library_db)))  # the indexer, below the door
         indexer = Indexer(

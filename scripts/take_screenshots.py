@@ -108,7 +108,6 @@ def main() -> None:
         window.add_folders([str(photos)])
         wait(app, lambda: window.indexer is None and "up to date" in window.status_label.text())
         wait(app, lambda: window.model.rowCount() == 30)
-        grab(app, window, out / "screenshot-gallery.png")
         window.search.setText("red")
         window.run_search()
         wait(app, lambda: window.results.results_for == "red")

@@ -355,3 +355,14 @@ def test_decode_workers_are_reused_across_runs(services: Services, tmp_path: Pat
     assert sorted(p.pid for p in multiprocessing.active_children()) == first
     services.close()
     assert multiprocessing.active_children() == []
+
+
+def test_indexing_turns_off_the_engine_threads_spinning(services: Services, tmp_path: Path) -> None:
+    """While indexing, the image tower's idle intra-op threads sleep instead of spinning (their cores go to
+    the decoders)."""
+    _photos(tmp_path, 3)
+    services.add_folders([str(tmp_path)])
+    encoder = services.encoder()
+    assert encoder.spinning is not False
+    assert services.index().encoded == 3
+    assert services.encoder().spinning is False

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
+from PySide6.QtCore import Qt
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Roles
@@ -39,7 +40,7 @@ def test_a_query_typed_in_german_and_japanese_gets_results(qtbot, multilingual_h
     assert win.search.text() == QUERY  # every character arrived through the keyboard
     if win.model.rowCount() == 0:  # random weights: nothing may stand out; the grid offers the closest
         with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
-            win.empty_results.closest.click()
+            qtbot.mouseClick(win.empty_results.closest, Qt.MouseButton.LeftButton)
     shown = [win.model.index(i).data(Roles.PATH) for i in range(win.model.rowCount())]
     assert shown
     check = Services.open(multilingual_home)

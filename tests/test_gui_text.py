@@ -64,7 +64,10 @@ def test_viewer_outlines_matched_words_and_copy_text(qtbot, window: MainWindow, 
 
 
 def _press_read_text_and_ok(qtbot, window: MainWindow, seen: list[bool]) -> None:
-    dialog = next(w for w in window.findChildren(SettingsDialog) if w.isVisible())
+    dialog = next((w for w in window.findChildren(SettingsDialog) if w.isVisible()), None)
+    if dialog is None:  # the key press has not opened it yet
+        QTimer.singleShot(10, lambda: _press_read_text_and_ok(qtbot, window, seen))
+        return
     box = dialog.findChild(QCheckBox, "readText")
     seen.append(box.isChecked())
     box.setFocus()
@@ -78,9 +81,11 @@ def test_settings_checkbox_turns_reading_text_off_and_on(qtbot, window: MainWind
     assert window.services.text_reading()  # on by default
     seen: list[bool] = []
     for expected in (False, True):
+        window.activateWindow()  # the offscreen platform does not give it back when the dialog closes
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
         QTimer.singleShot(0, lambda: _press_read_text_and_ok(qtbot, window, seen))
         with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
-            window.open_settings()
+            qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
         assert window.services.text_reading() is expected
     assert seen == [True, False]  # the dialog showed the setting as it was each time
 

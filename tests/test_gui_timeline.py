@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.keys import OFFSCREEN_MENU
 from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from PIL import Image
@@ -147,9 +148,16 @@ def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timel
     assert win.model.index(view.first_visible_row()).data(Roles.PATH) == top  # back where the timeline was
 
 
+@OFFSCREEN_MENU
 def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
+    bar = win.menuBar()  # View ▸ Sort by folder, clicked in the menu bar
+    view_menu = next(a for a in bar.actions() if a.text() == "&View")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(view_menu).center())
+    menu = view_menu.menu()
+    qtbot.waitUntil(menu.isVisible, timeout=5_000)
+    by_folder = next(a for a in menu.actions() if a.text() == "Sort by &folder")
     with qtbot.waitSignal(win.view.laid_out, timeout=5_000):
-        win.actions_by_name["by_folder"].trigger()
+        qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(by_folder).center())
     assert win.view.header_kind is HeaderKind.FOLDER and not win.view.scrubber.isVisible()
     folders = [os.path.dirname(win.model.index(r).data(Roles.PATH)) for r in range(30)]
     assert folders == sorted(folders, key=str.lower) and len(set(folders)) == 2

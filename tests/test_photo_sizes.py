@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+import pillow_heif
+from helpers.models import index_with_colour
 from PIL import Image
 
 from motis_desktop.core.services import Services
@@ -48,7 +49,6 @@ def test_sizes_are_upright_cached_and_read_again_when_the_file_changes(home: Pat
 
 
 def test_a_portrait_heic_is_taller_than_wide(home: Path, tmp_path: Path) -> None:
-    pillow_heif = pytest.importorskip("pillow_heif")
     exif = Image.Exif()
     exif[0x0112] = 6  # taken with the phone upright
     path = tmp_path / "phone.heic"
@@ -59,3 +59,27 @@ def test_a_portrait_heic_is_taller_than_wide(home: Path, tmp_path: Path) -> None
     finally:
         services.close()
     assert sizes.sizes == {str(path): (200, 300)}
+
+
+def test_photos_gone_from_the_library_are_forgotten_when_sizes_are_saved(
+    home: Path, colour_pair, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    kept = _photo(folder / "kept.jpg", (300, 200))
+    gone = _photo(folder / "gone.jpg", (200, 300))
+    index_with_colour(home, colour_pair, folder)
+    services = Services.open(home)
+    try:
+        assert services.photo_sizes([kept, gone], read=2).missing == []
+        os.remove(gone[0])
+        services.index()  # the library forgets the deleted photo
+        services.save_photo_sizes()
+    finally:
+        services.close()
+    again = Services.open(home)
+    try:
+        sizes = again.photo_sizes([kept, gone])
+        assert sizes.sizes == {kept[0]: (300, 200)} and sizes.missing == [gone]
+    finally:
+        again.close()

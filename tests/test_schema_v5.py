@@ -112,3 +112,27 @@ def test_the_words_rule_knows_the_decoders_words() -> None:
     assert problem_from_words("cannot decode PNG (corrupt or truncated)", False) is ImageProblem.INVALID
     assert problem_from_words("file changed while being read (still being written?)", True) is ImageProblem.UNREADABLE
     assert problem_from_words(OLD_WORDS, False) is ImageProblem.UNKNOWN
+
+
+def test_the_decoder_hands_its_kind_to_the_store_instead_of_words(tmp_path: Path) -> None:
+    """The kind travels with the outcome (``Decoded.problem``), so the store need not guess it from words."""
+    from motis_desktop.core.images.preprocess import PreprocessConfig
+    from motis_desktop.core.library.decode_pool import DecodeJob, decode_file
+
+    broken = make_broken_files(tmp_path / "broken")
+    outcomes = [decode_file(DecodeJob(i, p), PreprocessConfig()) for i, p in enumerate(sorted(broken))]
+    assert outcomes and all(o.error and o.problem is ImageProblem.INVALID for o in outcomes)
+    gone = decode_file(DecodeJob(99, str(tmp_path / "gone.jpg")), PreprocessConfig())
+    assert gone.vanished and gone.problem is ImageProblem.VANISHED
+
+
+def test_the_command_line_names_the_kind_of_each_skipped_file(home: Path, tmp_path: Path, colour_pair) -> None:
+    """Messages are made from the stored kind at the edge: the user reads what kind of trouble, then the detail."""
+    from helpers.cli import run_cli
+
+    _indexed(home, tmp_path / "photos", colour_pair)  # the first run stores the kinds
+    out = run_cli("index", str(tmp_path / "photos"), home=home).stdout  # the next one reads them back
+    lines = [line for line in out.splitlines() if line.strip().startswith("skipped ")]
+    assert len(lines) == 4, out
+    assert all(": not a photo this app can read: " in line for line in lines), lines
+    assert any("notes.jpg" in line and "not an image" in line for line in lines), lines

@@ -34,6 +34,7 @@ def test_decoder_decides_by_kind_not_by_words(tmp_path: Path, monkeypatch, kind,
     item = decode_file(DecodeJob(1, str(photo)), PreprocessConfig())
     assert item.vanished is vanished
     assert item.transient is transient
+    assert item.problem is kind  # the store keeps this kind, not one guessed from the words
 
 
 def test_library_busy_carries_its_holder() -> None:

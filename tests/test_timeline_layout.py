@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from motis_desktop.gui.justified import MAX_ASPECT, MIN_ASPECT, Spacing, justify
 from motis_desktop.gui.library_model import Row, SortOrder, sort_rows
@@ -104,11 +103,8 @@ def test_a_hundred_thousand_photos_lay_out_in_one_pass() -> None:
     aspects = _aspects(n, seed=1)
     groups = [f"{2026 - i // 20_000}-{12 - (i // 2000) % 10:02d}" for i in range(n)]
     labels = {g: g for g in set(groups)}
-    start = time.perf_counter()
     layout = justify(aspects, groups, labels, 1176, TARGET)
-    elapsed = time.perf_counter() - start
     assert len(layout) == n and len(layout.sections) == 50
-    assert elapsed < 5.0  # about 0.15 s on an idle core; generous for a loaded machine
 
 
 def test_small_days_of_a_month_share_a_header_and_a_day_is_never_split() -> None:

@@ -115,7 +115,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)"
     )
     for item in summary.skipped:
-        print(f"  skipped {item.path}: {item.reason}")
+        print(f"  skipped {item.path}: {item.message}")
     if summary.text_read or summary.text_failed:
         print(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
     for item in summary.text_failed:

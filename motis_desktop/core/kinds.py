@@ -67,3 +67,18 @@ class ImageProblem(Kind):
     INVALID = "invalid"  # the content cannot be used: skip until the file changes
     CRASHED = "crashed"  # the decoder process died on it: skip until the file changes
     UNKNOWN = "unknown"  # recorded in words no rule knows (before schema v5): skip until the file changes
+
+    def explain(self, detail: str) -> str:
+        """What a front end tells the user about a file with this problem; ``detail`` is the reader's words."""
+        lead = _PROBLEM_WORDS[self]
+        return f"{lead}: {detail}" if lead and detail and detail != CRASHED_DETAIL else lead or detail
+
+
+CRASHED_DETAIL = "the decoder crashed on this file"  # the words the indexer stores for ImageProblem.CRASHED
+_PROBLEM_WORDS = {
+    ImageProblem.VANISHED: "gone before it could be read",
+    ImageProblem.UNREADABLE: "could not be read now (tried again next time)",
+    ImageProblem.INVALID: "not a photo this app can read",
+    ImageProblem.CRASHED: "the decoder crashed on it (skipped until the file changes)",
+    ImageProblem.UNKNOWN: "",
+}

@@ -25,7 +25,7 @@ import numpy as np
 
 from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.images.sizes import PhotoSizes, SizeCache
+from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
 from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
 from motis_desktop.core.library.indexer import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -139,6 +139,8 @@ class Services:
         return self._library.take_recovery_notice()
 
     def close(self) -> None:
+        if self._sizes.unsaved:
+            self._sizes.save()
         self._search.close()
         self._library.close()
 
@@ -262,11 +264,16 @@ class Services:
 
     def photo_sizes(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
         """Upright (width, height) of photos given as (path, mtime_ns), from the header-size cache; up to
-        ``read`` photos not in it are read now (their headers only) and remembered."""
+        ``read`` photos not in it are read now (their headers only) and remembered (written to disk by
+        :meth:`save_photo_sizes`, at close, and every ``SAVE_EVERY`` reads)."""
         sizes = self._sizes.lookup(files, read)
-        if read > 0:
+        if self._sizes.unsaved >= SAVE_EVERY:
             self._sizes.save()
         return sizes
+
+    def save_photo_sizes(self) -> None:
+        """Write the header-size cache, forgetting photos no longer in the library (after a round of reads)."""
+        self._sizes.save(keep={row[1] for row in self._library.gallery()})
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""

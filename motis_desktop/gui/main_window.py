@@ -151,7 +151,6 @@ class MainWindow(QMainWindow):
             self.empty_results,
             self.grid_viewer,
             lambda: self.thumb_size,
-            lambda: self.gallery_cell,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline

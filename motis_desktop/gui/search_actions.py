@@ -18,7 +18,6 @@ from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
 
 RESULT_EDGE = 512  # search results are shown at high resolution
-RESULT_CELL = 300
 
 
 class ResultsController(QObject):
@@ -28,13 +27,11 @@ class ResultsController(QObject):
         results_shown: Emitted with the query text and the number of results once they are in the grid.
         gallery_shown: Emitted when the grid shows the whole library again after results.
         status: Emitted with a line for the status bar.
-        layout_changed: Emitted with the cell size the grid should use (gallery or results).
     """
 
     results_shown = Signal(str, int)
     gallery_shown = Signal()
     status = Signal(str)
-    layout_changed = Signal(int)
 
     def __init__(
         self,
@@ -46,12 +43,11 @@ class ResultsController(QObject):
         empty: EmptyResults,
         grid_viewer: GridViewer,
         gallery_edge: Callable[[], int],
-        gallery_cell: Callable[[], int],
     ) -> None:
         super().__init__(view)
         self.searcher, self.box, self.view, self.model = searcher, box, view, model
         self.stack, self.empty, self.grid_viewer = stack, empty, grid_viewer
-        self._gallery_edge, self._gallery_cell = gallery_edge, gallery_cell
+        self._gallery_edge = gallery_edge
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
@@ -95,7 +91,6 @@ class ResultsController(QObject):
         if self.results_for is None:
             self._gallery_anchor = self.view.anchor()
         self.results_for = label
-        self.layout_changed.emit(RESULT_CELL)
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([replace(r, aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
         # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
@@ -119,7 +114,6 @@ class ResultsController(QObject):
         self.results_for = None
         self.searcher.clear()
         self.box.clear()
-        self.layout_changed.emit(self._gallery_cell())
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge())
         self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was

@@ -33,6 +33,7 @@ class SizeFiller(QObject):
         self._todo: list[tuple[str, int]] = []
         self._found: dict[str, float] = {}
         self._running = False
+        self._read_any = False  # a chunk was read since the cache was last saved
 
     @property
     def idle(self) -> bool:
@@ -48,12 +49,16 @@ class SizeFiller(QObject):
     def _next(self) -> None:
         if not self._todo:
             self._running = False
+            if self._read_any:  # the cache file once per round, not after every chunk
+                self._read_any = False
+                self.submit(lambda s: s.save_photo_sizes(), lambda _none: None, lambda _message: None)
             if self._found:
                 self.arrived.emit(self._found)
                 self._found = {}
             return
         chunk, self._todo = self._todo[:CHUNK], self._todo[CHUNK:]
         self._running = True
+        self._read_any = True
         self.submit(lambda s: s.photo_sizes(chunk, read=len(chunk)), self._done, lambda _message: self._next())
 
     def _done(self, sizes: PhotoSizes) -> None:

@@ -77,12 +77,13 @@ class StatusBar(QStatusBar):
     def indexing_finished(self, summary: IndexSummary) -> str | None:
         """Remember the skipped files and return the one-line outcome of a run that did work; None for a
         pass that found nothing to do (its caller keeps showing the last run that did)."""
-        self.skipped = [(s.path, s.reason) for s in summary.skipped]
+        self.skipped = [(s.path, s.message) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
         if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
-        return f"{verb}: {outcome_words(summary)}" if outcome_words(summary) else verb
+        words = outcome_words(summary)
+        return f"{verb}: {words}" if words else verb
 
     def _cancel(self) -> None:
         self.progress_label.setText("Cancelling…")

@@ -217,4 +217,5 @@ class TaskRunner(QObject):
             task.detach()
         deadline = QDeadlineTimer(self.quit_wait_ms)
         for pool in self._pools.values():
-            pool.waitForDone(deadline)
+            # int msecs: waitForDone(QDeadlineTimer) exists only from Qt 6.8
+            pool.waitForDone(max(0, deadline.remainingTime()))

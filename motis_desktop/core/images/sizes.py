@@ -4,14 +4,15 @@ The size comes from the header (no pixel is decoded), turned by the EXIF orienta
 photo is taller than wide (HEIC: from its container, through libheif). RAW and AVIF sizes are not read: the
 timeline guesses their shape. The cache is one JSON file of ``path → [mtime_ns, width, height]``: a changed
 file is read again, an unreadable one is kept as 0×0 so it is not read at every start. One instance per
-thread (each ``Services`` has its own); the front end reads sizes in chunks, in the background.
+thread (each ``Services`` has its own); the front end reads sizes in chunks, in the background, and the file
+is written when it is done (and every ``SAVE_EVERY`` reads before that, so a crash loses little).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from motis_desktop.core.kinds import ImageFormat
 log = logging.getLogger(__name__)
 
 HEAD_BYTES = 256 * 1024  # EXIF and the frame header of a JPEG fit in this; the pixels are not read
+SAVE_EVERY = 15_000  # sizes read between two writes of the cache file while a big library is read
 
 
 def read_upright_size(path: str) -> tuple[int, int] | None:
@@ -56,11 +58,12 @@ class PhotoSizes:
 
 
 class SizeCache:
-    """The header sizes of photos by (path, mtime), loaded once and saved after each read."""
+    """The header sizes of photos by (path, mtime), loaded once; saved when asked (``unsaved``: reads since)."""
 
     def __init__(self, file: Path) -> None:
         self.file = file
         self._entries: dict[str, list[int]] | None = None
+        self.unsaved = 0  # headers read since the file was last written
 
     def _load(self) -> dict[str, list[int]]:
         if self._entries is None:
@@ -82,13 +85,18 @@ class SizeCache:
                     found.missing.append((path, mtime_ns))
                     continue
                 read -= 1
+                self.unsaved += 1
                 entry = entries[path] = [mtime_ns, *self._read(path)]
             if entry[1] > 0 and entry[2] > 0:
                 found.sizes[path] = (entry[1], entry[2])
         return found
 
-    def save(self) -> None:
+    def save(self, keep: Collection[str] | None = None) -> None:
+        """Write the cache file; with ``keep``, forget the paths not in it (photos gone from the library)."""
         if self._entries is not None:
+            if keep is not None:
+                self._entries = {path: entry for path, entry in self._entries.items() if path in keep}
+            self.unsaved = 0
             try:
                 write_bytes_atomic(self.file, json.dumps(self._entries, separators=(",", ":")).encode())
             except OSError as exc:  # a full or read-only cache costs a re-read next time

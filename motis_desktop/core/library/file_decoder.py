@@ -17,9 +17,9 @@ from motis_desktop.core.images.dates import photo_date
 from motis_desktop.core.images.decode import decode_image, read_image_bytes, reduction_factor
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess_uint8
 from motis_desktop.core.images.reader import ImageInfo, read_info
-from motis_desktop.core.kinds import ImageFormat
+from motis_desktop.core.kinds import CRASHED_DETAIL, ImageFormat
 
-CRASHED = "the decoder crashed on this file"
+CRASHED = CRASHED_DETAIL
 # Test-only hook: a worker (or decode thread) aborts the process on a file whose name contains this text.
 CRASH_HOOK_ENV = "MOTIS_TEST_DECODER_CRASH"
 ISOLATION_ENV = "MOTIS_DECODE_ISOLATION"
@@ -50,6 +50,7 @@ class Decoded:
     mtime_ns: int = 0
     error: str | None = None
     transient: bool = False
+    problem: ImageProblem | None = None  # the error's kind (stored as ``files.problem``)
     vanished: bool = False
     warnings: list[str] = field(default_factory=list)
     taken_at: float | None = None  # date taken (EXIF DateTimeOriginal, else mtime), unix time
@@ -96,21 +97,22 @@ def decode_file(
         item.taken_at, item.taken_source = photo_date(info.taken, before.st_mtime_ns)
         if len(data) != before.st_size or os.stat(path).st_mtime_ns != before.st_mtime_ns:
             item.error, item.transient = "file changed while being read (still being written?)", True
+            item.problem = ImageProblem.UNREADABLE
             return item
         _crash_hook(path, crash_marker)
         with reserve(decode_cost(data, config.size, info)) if reserve else contextlib.nullcontext():
             rgb = decode_image(data, min_side=config.size, info=info)
             item.pixels = preprocess_uint8(rgb, config.size, config.resize_mode, config.interpolation)
     except FileNotFoundError:
-        item.vanished, item.error = True, "file vanished before it could be read"
+        item.vanished, item.error, item.problem = True, "file vanished before it could be read", ImageProblem.VANISHED
     except ImageError as exc:
-        item.error = str(exc)
+        item.error, item.problem = str(exc), exc.kind
         item.vanished = exc.kind is ImageProblem.VANISHED
         item.transient = exc.transient
     except PermissionError:
-        item.error, item.transient = "permission denied", True
+        item.error, item.transient, item.problem = "permission denied", True, ImageProblem.UNREADABLE
     except (OSError, MemoryError, ValueError) as exc:
-        item.error, item.transient = f"cannot read: {exc}", True
+        item.error, item.transient, item.problem = f"cannot read: {exc}", True, ImageProblem.UNREADABLE
     item.cpu_s = time.thread_time() - started
     return item
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from motis_desktop.core.kinds import ProgressPhase
+from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,13 @@ class Progress:
 @dataclass(frozen=True)
 class Skipped:
     path: str
-    reason: str
+    reason: str  # the reader's words (the detail)
+    problem: ImageProblem | None = None  # the kind, where the file reached a decoder
+
+    @property
+    def message(self) -> str:
+        """What to tell the user, made from the kind (the words alone where there is none)."""
+        return self.problem.explain(self.reason) if self.problem else self.reason
 
 
 @dataclass

@@ -30,7 +30,7 @@ import numpy as np
 
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.preprocess import normalize_batch
-from motis_desktop.core.kinds import ProgressPhase
+from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
     DEFAULT_MEMORY_BUDGET,
@@ -66,7 +66,18 @@ __all__ = [
     "content_hash",
     "make_decode_pool",
     "plan_threads",
+    "prepare_engine",
 ]
+
+# Idle engine threads that spin take the cores the decoders need (measured: docs/benchmarks.md).
+INDEXING_SPINS = False
+
+
+def prepare_engine(encoder: Encoder, threads: int) -> None:
+    """Give the image tower its indexing settings (``threads`` intra-op threads, no spinning) and make its
+    session now: called while the decoder workers start, so the two overlap instead of following each other."""
+    encoder.set_threads(image=threads, spinning=INDEXING_SPINS)
+    encoder.load(["image"])
 
 
 class Indexer:
@@ -121,15 +132,14 @@ class Indexer:
         summary = IndexSummary(model_id=self.encoder.model_id)
         recovery = self.journal.recover()
         if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
-            self.store.commit_batch(
-                self.encoder.model_id, [], [FileError(fid, CRASHED, False) for fid in recovery.culprits], []
-            )
+            crashed = [FileError(fid, CRASHED, False, ImageProblem.CRASHED) for fid in recovery.culprits]
+            self.store.commit_batch(self.encoder.model_id, [], crashed, [])
         folders = self.store.folders()
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         self._scan(scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
-            summary.skipped.extend(Skipped(r.path, r.error or "") for r in self.store.failed(folder_ids))
+            summary.skipped.extend(Skipped(r.path, r.error or "", r.problem) for r in self.store.failed(folder_ids))
             self._backfill_dates(folder_ids, cancel)
             todo = self.store.pending(self.encoder.model_id, folder_ids)
             self._encode(todo, set(recovery.suspects), summary, cancel, progress)
@@ -290,7 +300,7 @@ class Indexer:
         log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
         set_threads = getattr(self.encoder, "set_threads", None)
         if set_threads is not None:
-            set_threads(image=self.engine_threads)
+            set_threads(image=self.engine_threads, spinning=INDEXING_SPINS)
             yield
             return
         torch = sys.modules.get("torch")
@@ -317,7 +327,7 @@ class Indexer:
                 EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
                 for d, v in pairs
             ]
-        errors = [FileError(d.file_id, d.error, d.transient) for d in batch if d.error and not d.vanished]
+        errors = [FileError(d.file_id, d.error, d.transient, d.problem) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
         summary.encoded += len(encoded)
@@ -325,4 +335,4 @@ class Indexer:
             if d.error:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
-        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "") for d in batch if d.error)
+        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error)

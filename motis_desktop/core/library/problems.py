@@ -9,10 +9,10 @@ a :class:`~.records.FileError` that comes without a kind. Words it does not know
 
 from __future__ import annotations
 
-from motis_desktop.core.kinds import ImageProblem
+from motis_desktop.core.kinds import CRASHED_DETAIL, ImageProblem
 
 # decode_pool.CRASHED: what the indexer records when a decoder process died on a file (tested to match).
-CRASHED_WORDS = "the decoder crashed on this file"
+CRASHED_WORDS = CRASHED_DETAIL
 # How the image readers (core/images) begin the words of content they cannot use.
 INVALID_PREFIXES = (
     "symbolic link loop",

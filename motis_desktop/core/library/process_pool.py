@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
+from motis_desktop.core.errors import ImageProblem
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.decode_worker import (
     READY,
@@ -246,7 +247,7 @@ class ProcessDecodePool(PoolBase):
             self._budget_slots[worker.slot] = 0  # the dead worker's reservation
             self._budget_cond.notify_all()
         self._replace(worker)
-        return Decoded(job.file_id, job.path, error=CRASHED)
+        return Decoded(job.file_id, job.path, error=CRASHED, problem=ImageProblem.CRASHED)
 
     def _replace(self, worker: Worker) -> Worker:
         worker.conn.close()

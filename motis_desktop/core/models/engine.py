@@ -134,9 +134,14 @@ class Encoder:
                     other._sessions[role] = self._sessions[role]
         return other
 
-    def set_threads(self, image: int | None = None, text: int | None = None) -> None:
-        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session."""
+    def set_threads(self, image: int | None = None, text: int | None = None, spinning: bool | None = None) -> None:
+        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session.
+        ``spinning`` (None: as it is): whether idle intra-op threads spin; indexing turns it off, so the
+        engine's threads leave the cores to the decoders while they wait for the next batch."""
         with self._lock:
+            if spinning is not None and spinning != self.spinning:
+                self.spinning = spinning
+                self._sessions.pop("image", None)
             for role, count in (("image", image), ("text", text)):
                 if count is not None and count != self.threads[role]:
                     self.threads[role] = count
@@ -199,7 +204,10 @@ class Encoder:
         with self._lock:
             session = self._sessions.get(role)
             if session is None:
-                session = make_session(self.files[self._file_key(role)], self.threads[role], self.spinning)
+                # A query is one short run: spinning intra-op threads between its operators cost it 2-3x on
+                # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
+                spinning = self.spinning if role == "image" else False
+                session = make_session(self.files[self._file_key(role)], self.threads[role], spinning)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
