@@ -365,3 +365,16 @@ def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(
     qtbot.waitUntil(
         lambda: all(window.thumbnails.cached(p, view.delegate.edge) is not None for p in shown), timeout=60_000
     )
+
+
+def test_thumbnails_held_in_memory_stay_within_their_pixel_budget(qtbot, tmp_path: Path) -> None:
+    """Large timeline tiles must not let a long scroll hold hundreds of MB: the oldest thumbnails go first."""
+    photos = [write_image(tmp_path / f"p{i}.jpg", colour_image(COLOURS["red"], 400, 300, i)) for i in range(6)]
+    one = 384 * 288 * 4  # a 384-px thumbnail of a 4:3 photo, 32-bit
+    manager = ThumbnailManager(tmp_path / "thumbs", memory_bytes=3 * one, workers=1)
+    for photo in photos:
+        with qtbot.waitSignal(manager.ready, timeout=30_000):
+            assert manager.pixmap(str(photo), 384) is None  # requested
+    held = [p for p in photos if manager.cached(str(p), 384) is not None]
+    assert held == photos[-3:]  # the three most recent, within 3 thumbnails' worth of pixels
+    assert manager.pixmap(str(photos[-1]), 384) is not None

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from motis_desktop.core.services import PhotoSizes
 
-CHUNK = 1500  # headers read per backend job (well under a second on a warm disk)
+CHUNK = 250  # headers read per backend job: a search submitted meanwhile waits for one chunk at most
 APPLY_EVERY = 10_000  # sizes handed on at least this many at a time (each hand-over lays the rows out again)
 
 

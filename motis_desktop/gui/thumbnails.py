@@ -119,6 +119,7 @@ class ThumbnailManager(QObject):
         self,
         cache_dir: Path,
         memory_items: int = 2000,
+        memory_bytes: int = 128 * 2**20,
         workers: int | None = None,
         parent: QObject | None = None,
         runner: TaskRunner | None = None,
@@ -128,6 +129,10 @@ class ThumbnailManager(QObject):
         super().__init__(parent)
         self.cache_dir = cache_dir
         self.memory_items = memory_items
+        # Pixels held, not only a count: the timeline's thumbnails are up to 768 px (a 2,000-item count alone
+        # let 384-px tiles hold ~0.8 GB); 128 MB is several screens even at the largest zoom.
+        self.memory_bytes = memory_bytes
+        self._bytes = 0
         self.runner = (
             runner if runner is not None else TaskRunner(self, {Lane.THUMBNAILS: workers} if workers else None)
         )
@@ -170,6 +175,7 @@ class ThumbnailManager(QObject):
     def clear_memory(self) -> None:
         """Forget the thumbnails held in memory (the disk cache stays)."""
         self._pixmaps.clear()
+        self._bytes = 0
 
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""
@@ -208,8 +214,17 @@ class ThumbnailManager(QObject):
         if image is None:
             self._failed[key.path] = error or "cannot make a thumbnail"
         else:
-            self._pixmaps[key] = QPixmap.fromImage(image)
-            while len(self._pixmaps) > self.memory_items:
-                self._pixmaps.popitem(last=False)
+            old = self._pixmaps.pop(key, None)
+            self._bytes -= _pixmap_bytes(old) if old is not None else 0
+            pix = self._pixmaps[key] = QPixmap.fromImage(image)
+            self._bytes += _pixmap_bytes(pix)
+            while len(self._pixmaps) > 1 and (
+                len(self._pixmaps) > self.memory_items or self._bytes > self.memory_bytes
+            ):
+                self._bytes -= _pixmap_bytes(self._pixmaps.popitem(last=False)[1])
         self.ready.emit(key.path)
         self._dispatch()
+
+
+def _pixmap_bytes(pix: QPixmap) -> int:
+    return pix.width() * pix.height() * max(1, pix.depth() // 8)
