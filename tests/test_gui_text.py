@@ -95,16 +95,21 @@ def test_settings_checkbox_is_greyed_out_when_the_environment_decides(qtbot, win
     seen: list[tuple[bool, bool, str]] = []
 
     def press_and_ok() -> None:
-        dialog = next(w for w in window.findChildren(SettingsDialog) if w.isVisible())
+        dialog = next((w for w in window.findChildren(SettingsDialog) if w.isVisible()), None)
+        if dialog is None:  # the key press has not opened it yet
+            QTimer.singleShot(10, press_and_ok)
+            return
         box = dialog.findChild(QCheckBox, "readText")
         seen.append((box.isEnabled(), box.isChecked(), box.toolTip()))
         qtbot.keyClick(box, Qt.Key.Key_Space)  # a disabled box does not take it
         ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
     QTimer.singleShot(0, press_and_ok)
     with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
-        window.open_settings()
+        qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
     [(enabled, checked, tip)] = seen
     assert not enabled and not checked and "MOTIS_READ_TEXT" in tip
     monkeypatch.delenv("MOTIS_READ_TEXT")
