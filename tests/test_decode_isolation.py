@@ -366,3 +366,21 @@ def test_indexing_turns_off_the_engine_threads_spinning(services: Services, tmp_
     assert encoder.spinning is not False
     assert services.index().encoded == 3
     assert services.encoder().spinning is False
+
+
+def test_a_library_already_up_to_date_never_loads_the_image_tower(
+    services: Services, home: Path, tmp_path: Path
+) -> None:
+    """The app's start-up pass over a library with nothing new must not pay the image tower's memory."""
+    _photos(tmp_path, 3)
+    services.add_folders([str(tmp_path)])
+    assert services.index().encoded == 3
+    assert "image" in services.encoder().loaded
+    services.close()
+    again = Services.open(home)  # the next start of the app
+    try:
+        summary = again.index()
+        assert (summary.encoded, summary.unchanged) == (0, 3)
+        assert "image" not in again.encoder().loaded
+    finally:
+        again.close()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QAbstractItemView
 from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images import isolated
+from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
@@ -224,6 +225,8 @@ class ThumbnailManager(QObject):
                 self._bytes -= _pixmap_bytes(self._pixmaps.popitem(last=False)[1])
         self.ready.emit(key.path)
         self._dispatch()
+        if not self._queue and not self._running:
+            trim()  # a screen's decodes are done: hand their freed buffers back (gui/memory.py)
 
 
 def _pixmap_bytes(pix: QPixmap) -> int:

@@ -218,7 +218,9 @@ class Indexer:
         progress: ProgressFn | None,
     ) -> None:
         if not todo:
-            return
+            return  # up to date: the image tower is not even loaded (a GUI at 100k photos saves ~250 MB)
+        if hasattr(self.encoder, "load"):  # the session is made while the decoder workers start
+            prepare_engine(self.encoder, self.engine_threads)
         if progress:  # the scan is committed: front ends can show the new files now
             progress(encode_progress(summary, 0, len(todo), 0.0))
         with self._engine_threads(), self._pool() as pool:

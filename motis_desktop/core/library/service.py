@@ -28,7 +28,6 @@ from motis_desktop.core.library.indexer import (
     ProgressFn,
     make_decode_pool,
     plan_threads,
-    prepare_engine,
 )
 from motis_desktop.core.library.store import (
     FileRecord,
@@ -269,8 +268,7 @@ class LibraryService:
         """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
         kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
-        self.decoders.start()
-        prepare_engine(encoder, plan_threads().engine_threads)  # the session is made while the workers import
+        self.decoders.start()  # the workers import while the folders are scanned
         pool = self.decoders.get()
         text = self.text_reading() if read_text is None else read_text
         indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=pool, read_text=text)

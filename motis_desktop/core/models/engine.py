@@ -147,6 +147,12 @@ class Encoder:
                     self.threads[role] = count
                     self._sessions.pop(role, None)
 
+    @property
+    def loaded(self) -> frozenset[str]:
+        """The towers whose sessions are made (each holds its weights and arena in memory)."""
+        with self._lock:
+            return frozenset(self._sessions)
+
     def load(self, roles: Sequence[str] = ROLES) -> Encoder:
         """Make the sessions of ``roles`` now (otherwise the first encode does)."""
         for role in roles:
