@@ -93,6 +93,8 @@ def write_problem(db_path: Path) -> str | None:
         except OSError as exc:
             return f"{part} cannot be read ({exc.strerror or exc})"
         if not os.access(part, os.R_OK | os.W_OK):
+            if not os.path.lexists(part):  # another process closed the library and SQLite removed it meanwhile
+                continue
             access = "not writable" if os.access(part, os.R_OK) else "neither readable nor writable"
             return f"{part} is {access} by this user{_owner_note(st)}{_fs_note(part)}"
     if not os.access(folder, os.W_OK | os.X_OK):
