@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.keys import OFFSCREEN_MENU
 from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
+from helpers.window import ready_window
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDesktopServices, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Roles
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.timeline_groups import HeaderKind
@@ -37,17 +38,8 @@ def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def win(qtbot, home: Path, dated: dict[str, str]) -> MainWindow:
-    window = MainWindow(Services.open(home))
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 30, timeout=60_000)
-    yield window
-    services = window.services
-    window.close()
-    services.close()
+def win(qtbot, home: Path, dated: dict[str, str]) -> Iterator[MainWindow]:
+    yield from ready_window(qtbot, home, rows=30, size=(1000, 700))
 
 
 def _months_on_rows(win: MainWindow) -> list[str]:

@@ -3,11 +3,13 @@ public signals. Queries are counted by wrapping the real ``Services.query`` (it 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
+from helpers.window import ready_window
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
@@ -40,16 +42,8 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def win(qtbot, home: Path, photos: dict[str, str]) -> MainWindow:
-    window = MainWindow(Services.open(home))
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 30, timeout=60_000)
-    yield window
-    services = window.services
-    window.close()
-    services.close()
+def win(qtbot, home: Path, photos: dict[str, str]) -> Iterator[MainWindow]:
+    yield from ready_window(qtbot, home, rows=30)
 
 
 def _type_and_enter(qtbot, win: MainWindow, text: str) -> None:

@@ -47,7 +47,7 @@ from motis_desktop.core.library.index_report import IndexSummary, Progress, Prog
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
-from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, Folder, LibraryStore
+from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, available_cores, plan_threads
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -136,7 +136,7 @@ class Indexer:
             self.store.commit_batch(self.encoder.model_id, [], crashed, [])
         folders = self.store.folders()
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
-        self._scan(scanned, summary, cancel, progress, started)
+        scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "", r.problem) for r in self.store.failed(folder_ids))
@@ -184,16 +184,6 @@ class Indexer:
         summary.cancelled = summary.cancelled or text.cancelled
 
     # -- phase 1: scan and diff ---------------------------------------------
-
-    def _scan(
-        self,
-        folders: list[Folder],
-        summary: IndexSummary,
-        cancel: threading.Event,
-        progress: ProgressFn | None,
-        started: float,
-    ) -> None:
-        scan_library(self.store, self.encoder.model_id, folders, summary, cancel, progress, started)
 
     def _backfill_dates(self, folder_ids: list[int], cancel: threading.Event) -> None:
         """Read the date taken of files embedded before dates were stored (schema < 3): metadata only."""

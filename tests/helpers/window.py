@@ -1,0 +1,24 @@
+"""A main window over an indexed home, shown and ready to search (for GUI test fixtures)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+
+def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = None) -> Iterator[MainWindow]:
+    """Yield the window once its model is ready and the gallery lists ``rows`` photos; close it after."""
+    window = MainWindow(Services.open(home))
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == rows, timeout=60_000)
+    yield window
+    services = window.services
+    window.close()
+    services.close()
