@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.library.file_decoder import Decoded, DecodeJob
+from motis_desktop.core.library.file_decoder import DEFAULT_MEMORY_BUDGET, Decoded, DecodeJob
 
 
 class DecodePool(Protocol):
@@ -53,11 +53,12 @@ class PoolBase(abc.ABC):
     def __init__(
         self,
         config: PreprocessConfig,
-        workers: int,
-        queue_size: int,
-        on_start: JobHook | None,
-        on_done: JobHook | None,
-        on_crash: JobHook | None,
+        workers: int = 1,
+        queue_size: int = 32,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        on_start: JobHook | None = None,
+        on_done: JobHook | None = None,
+        on_crash: JobHook | None = None,
     ) -> None:
         self.config = config
         self.n_workers = max(1, workers)
@@ -65,6 +66,11 @@ class PoolBase(abc.ABC):
         self.hooks = JobHooks(on_start, on_done, on_crash)
         self.crashes = 0
         self._streaming = threading.Lock()
+        self._prepare(memory_budget)
+
+    @abc.abstractmethod
+    def _prepare(self, memory_budget: int) -> None:
+        """Set up this kind of pool's own state (nothing starts yet)."""
 
     @contextlib.contextmanager
     def _stream_settings(self, config: PreprocessConfig | None, hooks: JobHooks | None) -> Iterator[None]:

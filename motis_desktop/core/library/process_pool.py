@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
 from motis_desktop.core.errors import ImageProblem
-from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.decode_worker import (
     READY,
     START_TIMEOUT_S,
@@ -26,11 +25,10 @@ from motis_desktop.core.library.decode_worker import (
 from motis_desktop.core.library.file_decoder import (
     CRASH_HOOK_ENV,
     CRASHED,
-    DEFAULT_MEMORY_BUDGET,
     Decoded,
     DecodeJob,
 )
-from motis_desktop.core.library.pool_base import JobHook, PoolBase
+from motis_desktop.core.library.pool_base import PoolBase
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +42,7 @@ class ProcessDecodePool(PoolBase):
     (and the preprocessing settings) for one stream. The workers stay up between streams.
     """
 
-    def __init__(
-        self,
-        config: PreprocessConfig,
-        workers: int = 1,
-        queue_size: int = 32,
-        memory_budget: int = DEFAULT_MEMORY_BUDGET,
-        on_start: JobHook | None = None,
-        on_done: JobHook | None = None,
-        on_crash: JobHook | None = None,
-    ) -> None:
-        super().__init__(config, workers, queue_size, on_start, on_done, on_crash)
+    def _prepare(self, memory_budget: int) -> None:
         self._ctx = multiprocessing.get_context("spawn")
         self._budget_cond = self._ctx.Condition()
         self._budget_slots = self._ctx.Array("q", self.n_workers, lock=False)

@@ -7,25 +7,15 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.library.file_decoder import DEFAULT_MEMORY_BUDGET, Decoded, DecodeJob, decode_file
+from motis_desktop.core.library.file_decoder import Decoded, DecodeJob, decode_file
 from motis_desktop.core.library.memory_budget import MemoryBudget
-from motis_desktop.core.library.pool_base import JobHook, JobHooks, PoolBase
+from motis_desktop.core.library.pool_base import JobHooks, PoolBase
 
 
 class ThreadDecodePool(PoolBase):
     """The same interface with decode threads in this process (no isolation: a crash ends the process)."""
 
-    def __init__(
-        self,
-        config: PreprocessConfig,
-        workers: int = 1,
-        queue_size: int = 32,
-        memory_budget: int = DEFAULT_MEMORY_BUDGET,
-        on_start: JobHook | None = None,
-        on_done: JobHook | None = None,
-        on_crash: JobHook | None = None,
-    ) -> None:
-        super().__init__(config, workers, queue_size, on_start, on_done, on_crash)
+    def _prepare(self, memory_budget: int) -> None:
         self._budget = MemoryBudget(memory_budget)
         self._pool: ThreadPoolExecutor | None = None
 
