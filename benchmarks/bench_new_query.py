@@ -74,16 +74,14 @@ def run(checkout: Path, home: Path, count: int) -> dict[str, float]:
     script = checkout / "benchmarks" / "bench_new_query.py"
     if not script.exists():
         script = Path(__file__).resolve()
-    proc = subprocess.run(
-        [sys.executable, str(script), "--child", str(home), "--queries", str(count)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=checkout,
-    )
+    return _child_figures([str(script), "--child", str(home), "--queries", str(count)], env, checkout)
+
+
+def _child_figures(args: list[str], env: dict[str, str], checkout: Path, check_exit: bool = True) -> dict[str, float]:
+    """Run ``python ARGS`` in ``checkout``; its last JSON line of figures."""
+    proc = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=900, cwd=checkout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode or not lines:
+    if (check_exit and proc.returncode) or not lines:
         raise RuntimeError(proc.stderr[-2000:])
     result: dict[str, float] = json.loads(lines[-1])
     return result
@@ -93,18 +91,10 @@ def startup(checkout: Path, home: Path) -> dict[str, float]:
     """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     load = os.getloadavg()[0]
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=checkout,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if not lines:  # the exit code is not checked: PySide6 may abort at interpreter exit, after the figures
-        raise RuntimeError(proc.stderr[-2000:])
-    return {**json.loads(lines[-1]), "load": load, "load_after": os.getloadavg()[0]}
+    args = [str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"]
+    # The exit code is not checked: PySide6 may abort at interpreter exit, after the figures.
+    figures = _child_figures(args, env, checkout, check_exit=False)
+    return {**figures, "load": load, "load_after": os.getloadavg()[0]}
 
 
 def report_startup(round_: int, checkout: Path, app: dict[str, float]) -> None:
