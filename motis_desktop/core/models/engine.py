@@ -4,8 +4,9 @@ Every installed model is an image tower and a text tower in ONNX (made once at i
 ``encoders.onnx_export``) and a manifest (``installed.ModelInfo``) saying what the towers need.
 Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
 
-Each tower has its own session, made on first use, with its own intra-op thread count (the knob
-that shares the cores with decoding: :meth:`Encoder.set_threads`). ``mode`` per tower is
+Each tower has its own session, made on first use, with its own intra-op thread count (the image tower's is the knob
+that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower's is one, ``TEXT_THREADS``).
+``mode`` per tower is
 ``fp32`` or ``int8`` (``core.models.precision`` decides which by measurement).
 """
 
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 ROLES = ("image", "text")
 MODES = ("fp32", "int8")
 REFERENCE = "fp32"
+# A query is one short run of the text tower, bound by reading its weights: a second intra-op thread did not make
+# it faster on 2 cores (int8, 80 alternating runs at load 4: p10 5.5 vs 5.7 ms, p50 9.5 vs 9.6 ms) and takes the
+# core the app and the vector scan need (docs/benchmarks.md, "Queries, third session").
+TEXT_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ class Encoder:
                 raise ModelError(f"unknown inference mode {mode!r} (choose from {', '.join(MODES)})")
             if self._file_key(role) not in self.files:
                 raise ModelError(f"model {spec.model_id} has no {mode} {role} tower")
-        self.threads: dict[str, int | None] = {role: (threads or {}).get(role) for role in ROLES}
+        given = threads or {}
+        self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
