@@ -4,6 +4,7 @@ At run time every installed model is an ONNX image tower and an ONNX text tower;
 exist to load a checkpoint's weights (parameter names as open_clip/timm write them), fold what a
 training-time architecture splits into branches, and be exported once.
 
+- :mod:`.transformer`: the residual attention block all of them (and our CLIP) share.
 - :mod:`.text`: open_clip's text transformer (causal or not, ``argmax``/``last`` pooling, optional
   projection bias, exact or tanh GELU): CLIP, SigLIP/SigLIP2 and MobileCLIP text towers.
 - :mod:`.siglip`: timm's ViT as SigLIP uses it: no class token, attention-pooling (MAP) head.

@@ -26,6 +26,7 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
+from motis_desktop.core.models.architectures.transformer import rename_timm
 
 CONFIG_NAME = "open_clip_config.json"
 WEIGHTS_NAME = "open_clip_model.safetensors"
@@ -179,7 +180,7 @@ def _image_tower(
     if family == FAMILY_SIGLIP:
         vcfg = _siglip_config(vision_cfg, visual, label, image_size)
         siglip = SigLIPVisionTower(vcfg)
-        _load(siglip, visual, label, "image")
+        _load(siglip, rename_timm(visual), label, "image")
         return siglip, vcfg.width
     try:
         folded = fold_state_dict(visual)
