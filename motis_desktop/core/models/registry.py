@@ -33,7 +33,8 @@ from typing import Any
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult, download
-from motis_desktop.core.models.installed import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo, ModelStore
+from motis_desktop.core.models.installed import ModelStore
+from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
 from motis_desktop.core.resources import resource_path
 
 REGISTRY_FILE = "models.json"
