@@ -112,7 +112,7 @@ class ModelStore(ModelFolder):
         A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
         MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
         """
-        from motis_desktop.core.models.architectures.open_clip_hf import family_of, is_hf_layout, locate, read_config
+        from motis_desktop.core.models.encoders.open_clip_hf import family_of, is_hf_layout, locate, read_config
 
         if is_hf_layout(checkpoint):
             src = locate(checkpoint)
@@ -153,11 +153,11 @@ class ModelStore(ModelFolder):
     ) -> ModelInfo:
         """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
 
-        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.architectures.open_clip_hf``): the towers
+        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.encoders.open_clip_hf``): the towers
         are built and their weights checked before anything is copied; the manifest records the family's
         preprocessing, tokenizer and score, and ``origin`` the family and (MobileCLIP) the licence notice.
         """
-        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate
+        from motis_desktop.core.models.encoders.open_clip_hf import load_towers, locate
 
         src = locate(path)
         towers = load_towers(path)

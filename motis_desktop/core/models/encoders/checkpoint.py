@@ -19,9 +19,9 @@ import torch
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
 # Keys some checkpoints carry that are not parameters of our modules.

@@ -27,6 +27,7 @@ from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldEr
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
 from motis_desktop.core.models.architectures.transformer import rename_timm
+from motis_desktop.core.models.encoders.checkpoint import load_state_dict
 
 CONFIG_NAME = "open_clip_config.json"
 WEIGHTS_NAME = "open_clip_model.safetensors"
@@ -119,8 +120,6 @@ def family_of(model_cfg: dict[str, Any]) -> str | None:
 
 def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     """Read an HF-layout checkpoint and build both towers with its weights loaded strictly."""
-    from motis_desktop.core.models.encoders.checkpoint import load_state_dict
-
     src = locate(path)
     data = read_config(src.config)
     cfg = data["model_cfg"]
