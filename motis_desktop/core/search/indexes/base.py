@@ -152,7 +152,10 @@ class VectorIndex(ABC):
             side = path.with_name(name)
             if not side.is_file() or side.stat().st_size != meta["size"] or _file_crc32(side) != meta["crc32"]:
                 raise IndexCorrupt(f"{path}: side file {name} is missing or damaged")
-        index = cls(**header.get("params", {}))
+        try:
+            index = cls(**header.get("params", {}))
+        except (TypeError, ValueError) as exc:  # parameters this version does not take (e.g. retired ones)
+            raise IndexCorrupt(f"{path}: parameters {header.get('params')!r} ({exc})") from None
         index._restore(header, arrays, path)
         ids = np.ascontiguousarray(index.ids(), dtype=np.int64)
         if len(ids) != header["count"] or zlib.crc32(ids.tobytes()) != header["ids_crc32"]:
