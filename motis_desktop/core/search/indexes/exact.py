@@ -35,6 +35,7 @@ class ExactIndex(VectorIndex):
         # (the vectors it was made from, its codes): made in the background once ``prepare`` was called
         self._coarse: tuple[np.ndarray, CoarseScan] | None = None
         self._coarse_wanted = False
+        self._single_queries = 0  # single queries served in float32 (a one-shot search makes one)
         self._coarse_thread: threading.Thread | None = None
 
     def params(self) -> dict[str, Any]:
@@ -96,7 +97,8 @@ class ExactIndex(VectorIndex):
 
     def prepare(self, wait: bool = False) -> None:
         """Make the coarse copy of a large float32 index in the background (``wait``: now), and again after each
-        change; until it is ready, queries score every vector in float32 (as in a one-shot search)."""
+        change; until it is ready, queries score every vector in float32 (as in a one-shot search). An index
+        that serves a second single query prepares itself."""
         self._coarse_wanted = True
         vectors = self._vectors
         if len(vectors) < COARSE_MIN or self._coarse_of(vectors) is not None:
@@ -126,11 +128,13 @@ class ExactIndex(VectorIndex):
     def _search_coarse(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         coarse = self._coarse_of(self._vectors)
         if coarse is None:
-            if self._coarse_wanted:
+            self._single_queries += 1
+            if self._coarse_wanted or self._single_queries >= 2:  # queried again: a process that stays
                 self.prepare()
             return None
-        found = coarse.search(self._vectors, query, k)
-        if found is None:
+        found = coarse.search(self._vectors, query, k) if coarse.narrows else None
+        if found is None:  # these vectors barely differ: float32 from now on (until they change)
+            coarse.narrows = False
             return None
         rows, scores = found
         return self._ids[rows][None, :], scores.astype(np.float32)[None, :]
