@@ -122,7 +122,7 @@ def main() -> int:
     if args.child:
         child(args.child, "sunset over the sea", args.scroll_steps)
         return 0
-    from synthetic_library import build_library, install_random_clip
+    from synthetic_library import build_library, check_untouched, install_random_clip
 
     from motis_desktop.core.services import Services
 
@@ -148,6 +148,7 @@ def main() -> int:
         )
         services.close()
         for run in range(args.runs):
+            check_untouched(home, args.n, f"before run {run}")
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", str(home), "--scroll-steps", str(args.scroll_steps)],
                 env=env,
@@ -155,6 +156,7 @@ def main() -> int:
                 text=True,
                 timeout=900,
             )
+            check_untouched(home, args.n, f"after run {run}")  # the app's start-up pass re-encoded nothing
             lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
             if proc.returncode != 0 or not lines:
                 emit(args.json, metric="gui_start", run=run, error=(proc.stderr or proc.stdout)[-500:])
