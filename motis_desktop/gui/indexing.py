@@ -7,6 +7,7 @@ import threading
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
+from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 BUSY_RETRY_MS = 60_000
@@ -139,6 +140,7 @@ class IndexingController(QObject):
 
     def _stopped(self) -> None:
         self.task = None
+        trim()  # a run's scan holds every file's record for a while (100k photos: ~100 MB); see gui/memory.py
         self.switching = None
         self.stopped.emit()
         if self.switch_to is not None:

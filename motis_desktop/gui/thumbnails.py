@@ -120,7 +120,7 @@ class ThumbnailManager(QObject):
         self,
         cache_dir: Path,
         memory_items: int = 2000,
-        memory_bytes: int = 128 * 2**20,
+        memory_bytes: int = 64 * 2**20,
         workers: int | None = None,
         parent: QObject | None = None,
         runner: TaskRunner | None = None,
@@ -131,7 +131,8 @@ class ThumbnailManager(QObject):
         self.cache_dir = cache_dir
         self.memory_items = memory_items
         # Pixels held, not only a count: the timeline's thumbnails are up to 768 px (a 2,000-item count alone
-        # let 384-px tiles hold ~0.8 GB); 128 MB is several screens even at the largest zoom.
+        # let 384-px tiles hold ~0.8 GB); 64 MB is ~5 screens at the default zoom, 2-3 at the largest (scrolling
+        # back further reads the disk cache). 128 MB was a sixth of the window's memory at 100k photos.
         self.memory_bytes = memory_bytes
         self._bytes = 0
         self.runner = (

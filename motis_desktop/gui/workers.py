@@ -109,9 +109,10 @@ def first_snapshot(
     """The gallery at start-up, read on the indexing lane (idle until the model is ready; indexing waits behind
     it) with its own connection, while the backend loads the model and the vector index: the first search then
     waits for those alone, not for 100k rows as well. ``recovery``: the notice ``open_library`` took."""
-    other = services.spawn()
+    spawned = [services.spawn()]
 
     def work() -> LibrarySnapshot:
+        other = spawned.pop()  # not kept by the task after it ran: its caches (100k photos' sizes: ~30 MB) go
         try:
             return replace(library_snapshot(other), recovery=recovery)
         finally:
