@@ -276,12 +276,13 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         self.models.preload()  # the text tower warms beside the library's opening (model_state.py)
+        self._first = workers.FirstSnapshot(self.tasks, self.services)  # and the photo-size cache loads
         self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
 
     def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()
         self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
-        workers.first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
+        self._first.read(recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
         self._asked += 1
@@ -431,9 +432,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         folders = [
-            url.toLocalFile()
-            for url in event.mimeData().urls()
-            if url.isLocalFile() and os.path.isdir(url.toLocalFile())
+            u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile() and os.path.isdir(u.toLocalFile())
         ]
         if folders:
             event.acceptProposedAction()
