@@ -94,6 +94,9 @@ class Encoder:
         given = threads or {}
         self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
+        # The text tower's session is made from an optimized copy kept beside it (``make_session(reuse=True)``);
+        # off for encoders made only to be measured (precision), so no copy of a mode not chosen is written.
+        self.keep_optimized = True
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
@@ -134,6 +137,7 @@ class Encoder:
         """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
         modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
         other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
+        other.keep_optimized = self.keep_optimized
         with self._lock:
             for role in ROLES:
                 if modes[role] == self.modes[role] and role in self._sessions:
@@ -220,7 +224,7 @@ class Encoder:
                 # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
                 spinning = self.spinning if role == "image" else False
                 path = self.files[self._file_key(role)]
-                session = make_session(path, self.threads[role], spinning, reuse=role == "text")
+                session = make_session(path, self.threads[role], spinning, reuse=role == "text" and self.keep_optimized)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session

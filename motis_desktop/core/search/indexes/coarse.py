@@ -94,6 +94,7 @@ class CoarseScan:
             np.sum(part, axis=1, out=self.code_sums[start : start + len(part)], dtype=np.int32)
             self.codes[:, start : start + len(part)] = part.astype(np.int8).T
         self.max_code_norm2 = norm2
+        self.narrows = True  # the caller's note: False once a search could not narrow these vectors down
 
     def scores(self, query: np.ndarray) -> tuple[np.ndarray, float]:
         """Coarse cosines ``float32 [N]`` of a unit ``query`` and the margin their errors stay within."""
