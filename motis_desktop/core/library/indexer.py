@@ -251,24 +251,27 @@ class Indexer:
         done = 0
         in_flight: deque[tuple[list[Decoded], Future[list[EncodedFile]]]] = deque()
 
-        def commit_oldest() -> None:
+        def commit_oldest() -> bool:
+            """Commit the oldest batch in flight; False once ``cancel`` is set (what is still in flight stays
+            pending for the next run)."""
             nonlocal done
             batch, encoded = in_flight.popleft()
             self._commit(batch, encoded.result(), records, summary)
             done += len(batch)
             if progress:
                 progress(encode_progress(summary, done, total, time.monotonic() - started, batch[-1].path))
+            summary.cancelled = cancel.is_set() and done < total
+            return not cancel.is_set()
 
         with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
             for batch in self._batches(decoded, total):
                 in_flight.append((batch, lanes.submit(self._encoded, batch)))
-                while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done() or cancel.is_set()):
-                    commit_oldest()
-                if cancel.is_set():
-                    summary.cancelled = done < total
-                    return
+                while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done()):
+                    if not commit_oldest():
+                        return
             while in_flight:
-                commit_oldest()
+                if not commit_oldest():
+                    return
 
     def _batches(self, decoded: Iterable[Decoded], total: int) -> Iterator[list[Decoded]]:
         """``decoded`` in batches of ``batch_size`` (the last one holds what is left of ``total``)."""
