@@ -77,7 +77,7 @@ INDEXING_SPINS = False
 
 def prepare_engine(encoder: Encoder, threads: int) -> None:
     """Give the image tower its indexing settings (``threads`` intra-op threads, no spinning) and make its
-    session now: called while the decoder workers start, so the two overlap instead of following each other."""
+    session now (the indexer does it on an engine lane while the decoder workers start and decode)."""
     encoder.set_threads(image=threads, spinning=INDEXING_SPINS)
     encoder.load(["image"])
 
@@ -217,20 +217,21 @@ class Indexer:
     ) -> None:
         if not todo:
             return  # up to date: the image tower is not even loaded (a GUI at 100k photos saves ~250 MB)
-        if hasattr(self.encoder, "load"):  # the session is made while the decoder workers start
-            prepare_engine(self.encoder, self.lane_threads)
         if progress:  # the scan is committed: front ends can show the new files now
             progress(encode_progress(summary, 0, len(todo), 0.0))
-        with self._engine_threads(), self._pool() as pool:
-            crashes_before = pool.crashes
-            self.journal.open()
-            decoded = self._decoded(pool, todo, suspects)
-            try:
-                self._encode_batches(decoded, {r.id: r for r in todo}, len(todo), summary, cancel, progress)
-            finally:
-                decoded.close()  # ends the stream now (a shared pool serves the next run)
-                self.journal.close()
-            crashes = pool.crashes - crashes_before
+        with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
+            # The image session is made on a lane while the decoder workers start and decode the first batch.
+            engine = lanes.submit(self._prepare_engine)
+            with self._engine_threads(), self._pool() as pool:
+                crashes_before = pool.crashes
+                self.journal.open()
+                decoded = self._decoded(pool, todo, suspects)
+                try:
+                    self._encode_batches(decoded, {r.id: r for r in todo}, summary, cancel, progress, lanes, engine)
+                finally:
+                    decoded.close()  # ends the stream now (a shared pool serves the next run)
+                    self.journal.close()
+                crashes = pool.crashes - crashes_before
         if crashes:
             log.warning("%d file(s) crashed a decoder worker; each was skipped", crashes)
 
@@ -238,17 +239,18 @@ class Indexer:
         self,
         decoded: Iterable[Decoded],
         records: dict[int, FileRecord],
-        total: int,
         summary: IndexSummary,
         cancel: threading.Event,
         progress: ProgressFn | None,
+        lanes: ThreadPoolExecutor,
+        engine: Future[None],
     ) -> None:
         """Encode and commit ``decoded`` in batches, reporting progress after each; stop early on ``cancel``.
 
-        Up to ``engine_lanes`` batches are in the engine at once (a lane thread each); this thread commits
-        them in order, one transaction per batch, so a kill still loses only what is in flight."""
+        Up to ``engine_lanes`` batches are in the engine at once (on ``lanes``, once ``engine`` is ready); this
+        thread commits them in order, one transaction per batch, so a kill still loses only what is in flight."""
         started = time.monotonic()
-        done = 0
+        total, done = len(records), 0
         in_flight: deque[tuple[list[Decoded], Future[list[EncodedFile]]]] = deque()
 
         def commit_oldest() -> bool:
@@ -263,15 +265,15 @@ class Indexer:
             summary.cancelled = cancel.is_set() and done < total
             return not cancel.is_set()
 
-        with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
-            for batch in self._batches(decoded, total):
-                in_flight.append((batch, lanes.submit(self._encoded, batch)))
-                while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done()):
-                    if not commit_oldest():
-                        return
-            while in_flight:
+        for batch in self._batches(decoded, total):
+            engine.result()  # the session's error, if it could not be made
+            in_flight.append((batch, lanes.submit(self._encoded, batch)))
+            while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done()):
                 if not commit_oldest():
                     return
+        while in_flight:
+            if not commit_oldest():
+                return
 
     def _batches(self, decoded: Iterable[Decoded], total: int) -> Iterator[list[Decoded]]:
         """``decoded`` in batches of ``batch_size`` (the last one holds what is left of ``total``)."""
@@ -315,22 +317,22 @@ class Indexer:
                 yield from pool.stream([DecodeJob(record.id, record.path)], config, hooks)
         yield from pool.stream((DecodeJob(r.id, r.path) for r in todo if r.id not in suspects), config, hooks)
 
-    @contextlib.contextmanager
-    def _engine_threads(self) -> Iterator[None]:
-        """Give the image tower its planned intra-op threads.
-
-        An encoder with ``set_threads`` (the onnxruntime engine: one session per tower, made again only when
-        its count changes) keeps the count after the run, so the next run reuses the session. A torch
-        encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded.
-        """
+    def _prepare_engine(self) -> None:
+        """The image tower's indexing settings (``lane_threads`` intra-op threads, no spinning) and its session,
+        made now (the onnxruntime engine: one session per tower, kept while the settings stay the same)."""
         log.info("indexing with %s", ThreadPlan(self.engine_threads, self.workers, self.engine_lanes))
-        set_threads = getattr(self.encoder, "set_threads", None)
+        set_threads, load = getattr(self.encoder, "set_threads", None), getattr(self.encoder, "load", None)
         if set_threads is not None:
             set_threads(image=self.lane_threads, spinning=INDEXING_SPINS)
-            yield
-            return
+        if load is not None:
+            load(["image"])
+
+    @contextlib.contextmanager
+    def _engine_threads(self) -> Iterator[None]:
+        """A torch encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded (the
+        onnxruntime engine's threads are set by :meth:`_prepare_engine`)."""
         torch = sys.modules.get("torch")
-        if torch is None:
+        if torch is None or hasattr(self.encoder, "set_threads"):
             yield
             return
         previous = torch.get_num_threads()
