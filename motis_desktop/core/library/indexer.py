@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import threading
 import time
 from collections import deque
@@ -222,7 +221,7 @@ class Indexer:
         with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
             # The image session is made on a lane while the decoder workers start and decode the first batch.
             engine = lanes.submit(self._prepare_engine)
-            with self._engine_threads(), self._pool() as pool:
+            with self._pool() as pool:
                 crashes_before = pool.crashes
                 self.journal.open()
                 decoded = self._decoded(pool, todo, suspects)
@@ -326,21 +325,6 @@ class Indexer:
             set_threads(image=self.lane_threads, spinning=INDEXING_SPINS)
         if load is not None:
             load(["image"])
-
-    @contextlib.contextmanager
-    def _engine_threads(self) -> Iterator[None]:
-        """A torch encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded (the
-        onnxruntime engine's threads are set by :meth:`_prepare_engine`)."""
-        torch = sys.modules.get("torch")
-        if torch is None or hasattr(self.encoder, "set_threads"):
-            yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.engine_threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
 
     def _encoded(self, batch: list[Decoded]) -> list[EncodedFile]:
         """Normalize and encode a batch's decoded images (on a lane thread)."""
