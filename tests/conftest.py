@@ -48,7 +48,7 @@ def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     import torch
     from safetensors.torch import save_file
 
-    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
     torch.manual_seed(0)
     cfg = CLIPConfig.tiny(vision_layers=1, text_layers=1)

@@ -325,7 +325,7 @@ class _State:
         from safetensors.torch import save_file
 
         from motis_desktop.core.images.preprocess import preprocess_file
-        from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+        from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
         config = CLIPConfig.tiny(image_resolution=32, vision_layers=1, text_layers=1)
         torch.manual_seed(0)

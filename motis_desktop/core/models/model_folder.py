@@ -25,7 +25,6 @@ from motis_desktop.core.models.manifest import (
     ModelInfo,
     read_manifest,
 )
-from motis_desktop.core.models.source_files import copy_hashing, hash_file
 from motis_desktop.core.models.staging import clean_stale, make_staging
 from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
 
@@ -214,3 +213,20 @@ def _onnx_model_info(
         conversion={**report.to_json(), "int8": quantized},
         **fields,
     )
+
+
+def hash_file(path: Path, digest: hashlib._Hash) -> None:
+    """Feed a file to ``digest``."""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+
+
+def copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:
+    """Copy ``src`` to ``dst`` (synced) and feed it to ``digest``."""
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(1 << 20):
+            digest.update(chunk)
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())

@@ -19,9 +19,10 @@ import torch
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
+from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.torchscript_pair import _short, load_torchscript
+from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
 # Keys some checkpoints carry that are not parameters of our modules.
 _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}
@@ -40,7 +41,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"{path}: cannot read checkpoint ({_short(exc)})") from None
+        raise ModelError(f"{path}: cannot read checkpoint ({short_reason(exc)})") from None
     for wrapper in ("state_dict", "model"):
         inner = sd.get(wrapper) if isinstance(sd, dict) else None
         if isinstance(inner, dict):

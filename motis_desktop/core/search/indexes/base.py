@@ -94,6 +94,9 @@ class VectorIndex(ABC):
     def __len__(self) -> int:
         return len(self.ids())
 
+    def prepare(self, wait: bool = False) -> None:  # noqa: B027
+        """Start making what makes later queries faster (none by default; ``wait``: until it is made)."""
+
     def needs_rebuild(self) -> bool:
         """True when a full rebuild would restore quality (e.g. too many additions since training)."""
         return False

@@ -26,6 +26,8 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
+from motis_desktop.core.models.architectures.transformer import rename_timm
+from motis_desktop.core.models.encoders.checkpoint import load_state_dict
 
 CONFIG_NAME = "open_clip_config.json"
 WEIGHTS_NAME = "open_clip_model.safetensors"
@@ -118,8 +120,6 @@ def family_of(model_cfg: dict[str, Any]) -> str | None:
 
 def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     """Read an HF-layout checkpoint and build both towers with its weights loaded strictly."""
-    from motis_desktop.core.models.encoders.checkpoint import load_state_dict
-
     src = locate(path)
     data = read_config(src.config)
     cfg = data["model_cfg"]
@@ -179,7 +179,7 @@ def _image_tower(
     if family == FAMILY_SIGLIP:
         vcfg = _siglip_config(vision_cfg, visual, label, image_size)
         siglip = SigLIPVisionTower(vcfg)
-        _load(siglip, visual, label, "image")
+        _load(siglip, rename_timm(visual), label, "image")
         return siglip, vcfg.width
     try:
         folded = fold_state_dict(visual)
