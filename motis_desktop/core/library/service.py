@@ -269,10 +269,9 @@ class LibraryService:
         """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
         kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
-        self.decoders.start()  # the workers import while the folders are scanned
-        pool = self.decoders.get()
+        self.decoders.start()  # the workers import while the folders are scanned and the image session is made
         text = self.text_reading() if read_text is None else read_text
-        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=pool, read_text=text)
+        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
         return indexer.run(progress, cancel, roots)
 
     # -- text in photos (core/ocr) -------------------------------------------------------
