@@ -35,6 +35,23 @@ def write_image(path: Path, rgb: np.ndarray) -> Path:
     return path
 
 
+_ENCODED: dict[tuple[tuple[int, int, int], int, int, int, str], bytes] = {}  # this test process's photos, by recipe
+
+
+def write_colour_photo(path: Path, colour: tuple[int, int, int], width: int, height: int, seed: int) -> Path:
+    """``write_image(path, colour_image(colour, width, height, seed))``, encoded once per recipe and process:
+    the same bytes every time (the recipe is seeded), without generating and compressing them again."""
+    key = (colour, width, height, seed, path.suffix.lower())
+    data = _ENCODED.get(key)
+    if data is None:
+        data = write_image(path, colour_image(colour, width, height, seed)).read_bytes()
+        _ENCODED[key] = data
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
 def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> dict[str, str]:
     """Write ``per_colour`` images of each colour (mixed formats and sizes); return path → colour."""
     formats = [".jpg", ".png", ".webp"]
@@ -48,7 +65,7 @@ def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> 
                 w, h = 4000, 3000
             ext = formats[(i + n) % len(formats)] if (w, h) != (4000, 3000) else ".jpg"
             path = root / ("sub" if i % 3 == 0 else "") / f"{colour}_{i:02d}{ext}"
-            write_image(path, colour_image(rgb, w, h, seed=n))
+            write_colour_photo(path, rgb, w, h, seed=n)
             made[str(path)] = colour
             n += 1
     return made
