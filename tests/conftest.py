@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-from helpers.models import HF_PATH, install_colour  # noqa: E402  (after the Qt platform is chosen)
+from helpers.models import HF_PATH, IndexedLibraries, install_colour  # noqa: E402  (after the Qt platform is chosen)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,13 @@ def colour_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from colour_model import build_colour_pair
 
     return build_colour_pair(tmp_path_factory.mktemp("colour-model"))
+
+
+@pytest.fixture(scope="session")
+def indexed_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, Path]) -> IndexedLibraries:
+    """Indexed libraries made once per test process; ``copy_into(home, name, make_photos)`` gives each test
+    its own copy of the home (the photos are shared, read-only by convention: see IndexedLibraries)."""
+    return IndexedLibraries(tmp_path_factory.mktemp("indexed-libraries"), colour_pair)
 
 
 @pytest.fixture(scope="session")  # immutable bytes of a seeded model: built once per run
