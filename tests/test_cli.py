@@ -13,9 +13,6 @@ import pytest
 from helpers.cli import cli_json, import_colour_model, run_cli, run_cli_process
 from helpers.photos import COLOURS, colour_image, make_broken_files, make_colour_folder, write_image
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_cli")
-
 
 def _tree_fingerprint(root: Path) -> dict[str, tuple[str, int, int]]:
     out = {}

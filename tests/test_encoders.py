@@ -16,9 +16,6 @@ from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.tokenizer import tokenize
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_encoders")
-
 TINY = CLIPConfig.tiny()
 
 

@@ -10,9 +10,6 @@ from bench_index import make_dataset
 
 from motis_desktop.core.search.indexes import STRATEGIES, AnnoyIndex, ExactIndex, IndexCorrupt, KMeansIndex
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_indexes")
-
 N = 6000
 
 

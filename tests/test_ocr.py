@@ -20,9 +20,6 @@ from motis_desktop.core.ocr.textnorm import fold, words
 from motis_desktop.core.search.query import QueryError, parse_query
 from motis_desktop.core.services import Services
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_ocr")
-
 RED, BLUE, WHITE, YELLOW = (220, 30, 30), (30, 40, 220), (245, 245, 245), (240, 225, 30)
 
 

@@ -19,9 +19,6 @@ from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.precision import TowerResult, choose_modes, forced_modes, measure_towers
 from motis_desktop.core.services import Services
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_precision")
-
 TINY = CLIPConfig.tiny()
 
 

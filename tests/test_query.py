@@ -17,9 +17,6 @@ from motis_desktop.core.search.cutoff import relevance_cutoff
 from motis_desktop.core.search.query import QueryError, Term, parse_query
 from motis_desktop.core.services import Services
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_query")
-
 # -- parsing ------------------------------------------------------------------------
 
 

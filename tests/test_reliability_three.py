@@ -20,9 +20,6 @@ from helpers.serving import serving
 from motis_desktop.cli import entry, server
 from motis_desktop.core.services import Services
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_reliability_three")
-
 
 def _library(home: Path, photos: Path, colour_pair, per_colour: int) -> Services:
     svc = Services.open(home)

@@ -30,9 +30,6 @@ from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_seed_mobile")
-
 
 def _cosines(a: torch.Tensor, b: torch.Tensor) -> list[float]:
     return torch.nn.functional.cosine_similarity(a.double(), b.double(), dim=1).tolist()

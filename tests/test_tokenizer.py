@@ -14,9 +14,6 @@ import pytest
 
 from motis_desktop.core.models.tokenizer import EOT_TOKEN, SOT_TOKEN, tokenize
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_tokenizer")
-
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_WHEEL = "open_clip_torch-3.3.0-py3-none-any.whl"
 

@@ -18,9 +18,6 @@ from helpers.photos import make_colour_folder
 
 from motis_desktop.core.services import Services
 
-# Its module-scoped fixtures are made once: under pytest-xdist one worker runs this whole file.
-pytestmark = pytest.mark.xdist_group("test_torch_free")
-
 REPO = Path(__file__).resolve().parent.parent
 HELPER = REPO / "tests" / "helpers" / "torch_free.py"
 
