@@ -16,11 +16,17 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 }
 
 
+NOISE_TILE = 1024  # noise repeats beyond this many pixels: a 12-megapixel photo's texture costs no more to make
+
+
 def colour_image(colour: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
     """An RGB image of one colour with texture (noise and a soft gradient)."""
     rng = np.random.default_rng(seed)
     base = np.array(colour, dtype=np.float32)
-    noise = rng.normal(0, 12, (height, width, 3)).astype(np.float32)
+    tile_h, tile_w = min(height, NOISE_TILE), min(width, NOISE_TILE)
+    noise = rng.normal(0, 12, (tile_h, tile_w, 3)).astype(np.float32)
+    if (tile_h, tile_w) != (height, width):
+        noise = np.tile(noise, (-(-height // tile_h), -(-width // tile_w), 1))[:height, :width]
     ramp = np.linspace(-10, 10, width, dtype=np.float32)[None, :, None]
     return np.clip(base + noise + ramp, 0, 255).astype(np.uint8)
 
