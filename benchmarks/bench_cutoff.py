@@ -97,7 +97,7 @@ def random_clip_library(tmp: Path, photos: int) -> None:
     from safetensors.torch import save_file
     from skimage import data
 
-    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
     from motis_desktop.core.services import Services
 
     folder = tmp / "mixed"

@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from motis_desktop.core.images.preprocess import PreprocessConfig  # noqa: E402
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig  # noqa: E402
 from motis_desktop.core.models.architectures.fastvit import FastViTTower  # noqa: E402
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower  # noqa: E402
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower  # noqa: E402
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig  # noqa: E402
 
 
 def _siglip2(patch: int) -> tuple[torch.nn.Module, torch.nn.Module, int, int]:

@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def child(home: str, count: int) -> None:
     services = Services.open(home)
     services.warm_up()
     services.query("warm up the query path")
+    while any(t.name == "motis-coarse" for t in threading.enumerate()):  # the index's coarse copy, being made
+        time.sleep(0.05)
     load = os.getloadavg()[0]
     ms = []
     for i in range(count):

@@ -81,7 +81,7 @@ def random_vit_b32():
     """The random-weights ViT-B/32 (seed 0) as a torch module."""
     import torch
 
-    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
     torch.manual_seed(0)
     return CLIP(CLIPConfig.vit_b32()).eval()

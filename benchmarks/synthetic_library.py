@@ -28,7 +28,7 @@ def install_random_clip(services: Services, name: str, size: str, scratch: Path)
     import torch
     from safetensors.torch import save_file
 
-    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
     torch.manual_seed(0)
     model = CLIP(CLIPConfig.vit_b32(**({} if size == "vitb32" else TINY_OVERRIDES)))

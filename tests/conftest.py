@@ -23,7 +23,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("motis-home")
     monkeypatch.setenv("MOTIS_HOME", str(home))
     # Loading a model measures its inference modes once (seconds on this shared machine); tests run the
-    # fp32 reference unless they test that choice (tests/test_modes.py removes this).
+    # fp32 reference unless they test that choice (tests/test_precision.py removes this).
     monkeypatch.setenv("MOTIS_INFERENCE_MODE", "fp32")
     # Reading text (OCR) starts a worker process that loads two ONNX models per indexing run: only the tests
     # of that stage turn it on (tests/test_ocr*.py); the setting's default for users is on.
@@ -56,7 +56,7 @@ def tiny_clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     import torch
     from safetensors.torch import save_file
 
-    from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+    from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
     torch.manual_seed(0)
     cfg = CLIPConfig.tiny(vision_layers=1, text_layers=1)

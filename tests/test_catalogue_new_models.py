@@ -15,7 +15,7 @@ import pytest
 import torch
 from helpers.cli import cli_json, run_cli
 
-from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+from motis_desktop.core.models.encoders.open_clip_hf import load_towers
 from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 from motis_desktop.core.models.registry import find_model, load_registry
 from motis_desktop.core.vectors import l2_normalize

@@ -10,8 +10,8 @@ import torch
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.tokenizer import tokenize
@@ -237,7 +237,7 @@ def test_a_model_installed_by_an_older_version_converts_on_first_use(
 
 @pytest.mark.parametrize("fixture_name", ["siglip2_b32_tiny", "mobileclip2_s0_tiny"])
 def test_open_clip_models_convert_and_match_torch_fp32(tmp_path: Path, fixture_name: str) -> None:
-    from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+    from motis_desktop.core.models.encoders.open_clip_hf import load_towers
     from motis_desktop.core.vectors import l2_normalize
 
     src = Path(__file__).parent / "data" / "parity" / fixture_name

@@ -17,7 +17,7 @@ from helpers.photos import make_colour_folder
 from helpers.serving import search_in_process, serving
 
 from motis_desktop.cli import server
-from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+from motis_desktop.core.models.encoders.open_clip_hf import load_towers
 from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 from motis_desktop.core.services import Services
 from motis_desktop.core.vectors import l2_normalize

@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, fold_state_dict
-from motis_desktop.core.models.architectures.open_clip_hf import load_towers
+from motis_desktop.core.models.encoders.open_clip_hf import load_towers
 from motis_desktop.core.models.hf_tokenizer import HFTokenizer
 from motis_desktop.core.vectors import l2_normalize
 

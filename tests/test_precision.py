@@ -13,7 +13,7 @@ from helpers.cli import cli_json
 
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models import precision
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 from motis_desktop.core.models.engine import Encoder
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.precision import TowerResult, choose_modes, forced_modes, measure_towers

@@ -28,7 +28,6 @@ from helpers.seed_mobile import (
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_torchscript, needs_conversion
-from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
 
 def _cosines(a: torch.Tensor, b: torch.Tensor) -> list[float]:
@@ -73,11 +72,6 @@ def test_report_counts_each_prepacked_op(ops_model) -> None:
 def test_fused_relu_and_hardtanh_stay_as_clamps(ops_model) -> None:
     # conv+ReLU (0, None), conv+Hardtanh (-0.5, 0.5), and the in-code prepack's ReLU (0.)
     assert ops_model[1].code.count("torch.clamp(") == 3
-
-
-def test_unconverted_file_still_loads_through_a_temporary_conversion() -> None:
-    tower = load_torchscript(fixture("colour_text_encoder.pt"))
-    assert tower(torch.zeros(1, 77, dtype=torch.long)).shape == (1, 512)
 
 
 # -- the colour pair: import with the real command line, index, search --------------------------------

@@ -190,7 +190,7 @@ class _State:
         )
 
     def check_colour_model(self) -> str:
-        from motis_desktop.core.models.colour import build_colour_pair
+        from motis_desktop.core.models.architectures.colour import build_colour_pair
 
         image_pt, text_pt = build_colour_pair(self.root / "colour-model")
         info = self.services.import_pair(image_pt, text_pt, "selftest-colour")
@@ -325,7 +325,7 @@ class _State:
         from safetensors.torch import save_file
 
         from motis_desktop.core.images.preprocess import preprocess_file
-        from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
+        from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 
         config = CLIPConfig.tiny(image_resolution=32, vision_layers=1, text_layers=1)
         torch.manual_seed(0)

@@ -32,7 +32,7 @@ from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
 from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
-from motis_desktop.core.models.installed import ModelInfo
+from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
 from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch

@@ -4,8 +4,9 @@ Every installed model is an image tower and a text tower in ONNX (made once at i
 ``encoders.onnx_export``) and a manifest (``installed.ModelInfo``) saying what the towers need.
 Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
 
-Each tower has its own session, made on first use, with its own intra-op thread count (the knob
-that shares the cores with decoding: :meth:`Encoder.set_threads`). ``mode`` per tower is
+Each tower has its own session, made on first use, with its own intra-op thread count (the image tower's is the knob
+that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower's is one, ``TEXT_THREADS``).
+``mode`` per tower is
 ``fp32`` or ``int8`` (``core.models.precision`` decides which by measurement).
 """
 
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 ROLES = ("image", "text")
 MODES = ("fp32", "int8")
 REFERENCE = "fp32"
+# A query is one short run of the text tower, bound by reading its weights: a second intra-op thread did not make
+# it faster on 2 cores (int8, 80 alternating runs at load 4: p10 5.5 vs 5.7 ms, p50 9.5 vs 9.6 ms) and takes the
+# core the app and the vector scan need (docs/benchmarks.md, "Queries, third session").
+TEXT_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,12 @@ class Encoder:
                 raise ModelError(f"unknown inference mode {mode!r} (choose from {', '.join(MODES)})")
             if self._file_key(role) not in self.files:
                 raise ModelError(f"model {spec.model_id} has no {mode} {role} tower")
-        self.threads: dict[str, int | None] = {role: (threads or {}).get(role) for role in ROLES}
+        given = threads or {}
+        self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
+        # The text tower's session is made from an optimized copy kept beside it (``make_session(reuse=True)``);
+        # off for encoders made only to be measured (precision), so no copy of a mode not chosen is written.
+        self.keep_optimized = True
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
@@ -128,6 +137,7 @@ class Encoder:
         """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
         modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
         other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
+        other.keep_optimized = self.keep_optimized
         with self._lock:
             for role in ROLES:
                 if modes[role] == self.modes[role] and role in self._sessions:
@@ -213,20 +223,53 @@ class Encoder:
                 # A query is one short run: spinning intra-op threads between its operators cost it 2-3x on
                 # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
                 spinning = self.spinning if role == "image" else False
-                session = make_session(self.files[self._file_key(role)], self.threads[role], spinning)
+                path = self.files[self._file_key(role)]
+                session = make_session(path, self.threads[role], spinning, reuse=role == "text" and self.keep_optimized)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
 
 
-def make_session(path: Path, threads: int | None = None, spinning: bool | None = None) -> Any:
-    """An onnxruntime CPU session over ``path``; ModelError naming the file if it cannot be loaded."""
+def make_session(path: Path, threads: int | None = None, spinning: bool | None = None, reuse: bool = False) -> Any:
+    """An onnxruntime CPU session over ``path``; ModelError naming the file if it cannot be loaded.
+
+    ``reuse``: keep the optimized graph beside the tower (``<name>.ort-<version>.onnx``, written by the first
+    session) and make later sessions from it without optimizing again: a one-shot search makes the text tower's
+    session in about half the time. Not for towers whose best graph depends on the CPU's layout passes (the
+    image tower's convolution): the copy is optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
     import onnxruntime as ort
 
+    opts = session_options(threads, spinning)
+    copy = path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx")
+    source, made = path, None
+    if reuse and copy.is_file():
+        source = copy
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    elif reuse:
+        made = copy.with_name(f".{copy.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        opts.optimized_model_filepath = str(made)
     try:
-        return ort.InferenceSession(
-            str(path), sess_options=session_options(threads, spinning), providers=["CPUExecutionProvider"]
-        )
+        session = ort.InferenceSession(str(source), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
+        if source == copy:  # a damaged copy: the tower itself decides
+            copy.unlink(missing_ok=True)
+            return make_session(path, threads, spinning)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
+    finally:
+        if made is not None and made.exists():
+            _keep_copy(made, copy)
+    return session
+
+
+def _keep_copy(made: Path, copy: Path) -> None:
+    """Put a freshly written optimized copy in place (copies for other onnxruntime versions go)."""
+    try:
+        os.replace(made, copy)
+        for old in copy.parent.glob(f"{copy.name.split('.ort-')[0]}.ort-*.onnx"):
+            if old != copy:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only model folder: sessions are made from the tower itself
+        log.debug("cannot keep %s: %s", copy, exc)
+        made.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError
@@ -31,11 +31,9 @@ from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.engine import Encoder
 from motis_desktop.core.models.manifest import (
     FORMAT_CHECKPOINT,
-    FORMAT_ONNX,
     FORMAT_OPEN_CLIP,
     FORMAT_PAIR,
     MANIFEST,
-    ONNX_FILES,
     OPEN_CLIP_FILES,
     PAIR_FILES,
     PREPROCESS_JSON,
@@ -44,29 +42,8 @@ from motis_desktop.core.models.manifest import (
     read_preprocess_json,
 )
 from motis_desktop.core.models.model_folder import ModelFolder
-from motis_desktop.core.models.source_files import convert_mobile_files
 from motis_desktop.core.models.staging import staging_dir
 from motis_desktop.core.models.tokenizer import HF
-
-if TYPE_CHECKING:  # torch only where models are converted
-    from torch import nn
-
-
-__all__ = [
-    "FORMAT_CHECKPOINT",
-    "FORMAT_ONNX",
-    "FORMAT_OPEN_CLIP",
-    "FORMAT_PAIR",
-    "MANIFEST",
-    "ONNX_FILES",
-    "OPEN_CLIP_FILES",
-    "PAIR_FILES",
-    "PREPROCESS_JSON",
-    "TOKENIZER_FILE",
-    "ModelInfo",
-    "ModelStore",
-    "read_preprocess_json",
-]
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +60,14 @@ class ModelStore(ModelFolder):
         preprocess_config: PreprocessConfig | None = None,
         replace: bool = False,
         origin: dict[str, Any] | None = None,
+        keep: ModelInfo | None = None,
     ) -> ModelInfo:
         """Install a seed-format TorchScript pair as ``name``, converted to ONNX towers.
 
         Mobile-optimized files (XNNPACK prepacked ops) are first rewritten into plain TorchScript (read as
         data, no pickle runs), which is what the model keeps for export. Without ``preprocess_config``, a
         ``preprocess.json`` beside the image file (written by :meth:`export_pair`) is used, else CLIP's.
+        ``keep``: the older install of ``name`` this converts (:meth:`upgrade`), whose id and source stay.
         """
         if preprocess_config is None:
             preprocess_config = read_preprocess_json(Path(image_file).parent / PREPROCESS_JSON)
@@ -99,10 +78,11 @@ class ModelStore(ModelFolder):
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
         self._check_new_name(name, replace)  # before spending time on a conversion
+        from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_files
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
         with staging_dir(self._staging_parent(), "convert", name) as tmp:
-            converted = convert_mobile_files(sources, {"image": "image_encoder.pt", "text": "text_encoder.pt"}, tmp)
+            converted = convert_mobile_files(sources, PAIR_FILES, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -115,11 +95,16 @@ class ModelStore(ModelFolder):
                 preprocess_config=preprocess_config,
                 replace=replace,
                 origin=origin,
-                source_label=f"{image_file}, {text_file}",
+                **_identity(f"{image_file}, {text_file}", keep),
             )
 
     def import_checkpoint(
-        self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False, origin: dict[str, Any] | None = None
+        self,
+        checkpoint: str | os.PathLike[str],
+        name: str,
+        replace: bool = False,
+        origin: dict[str, Any] | None = None,
+        keep: ModelInfo | None = None,
     ) -> ModelInfo:
         """Load an OpenAI/open_clip state dict, keep it as safetensors, install it as ``name``
         (ONNX towers).
@@ -127,12 +112,12 @@ class ModelStore(ModelFolder):
         A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
         MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
         """
-        from motis_desktop.core.models.architectures.open_clip_hf import family_of, is_hf_layout, locate, read_config
+        from motis_desktop.core.models.encoders.open_clip_hf import family_of, is_hf_layout, locate, read_config
 
         if is_hf_layout(checkpoint):
             src = locate(checkpoint)
             if family_of(read_config(src.config)["model_cfg"]) is not None:
-                return self.import_open_clip(checkpoint, name, replace, origin)
+                return self.import_open_clip(checkpoint, name, replace, origin, keep)
             checkpoint = src.weights
         from safetensors.torch import save_file
 
@@ -155,19 +140,24 @@ class ModelStore(ModelFolder):
                 context_length=model.config.context_length,
                 replace=replace,
                 origin=origin,
-                source_label=str(source),
+                **_identity(str(source), keep),
             )
 
     def import_open_clip(
-        self, path: str | os.PathLike[str], name: str, replace: bool = False, origin: dict[str, Any] | None = None
+        self,
+        path: str | os.PathLike[str],
+        name: str,
+        replace: bool = False,
+        origin: dict[str, Any] | None = None,
+        keep: ModelInfo | None = None,
     ) -> ModelInfo:
         """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
 
-        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.architectures.open_clip_hf``): the towers
+        SigLIP/SigLIP2 and MobileCLIP/MobileCLIP2 (``core.models.encoders.open_clip_hf``): the towers
         are built and their weights checked before anything is copied; the manifest records the family's
         preprocessing, tokenizer and score, and ``origin`` the family and (MobileCLIP) the licence notice.
         """
-        from motis_desktop.core.models.architectures.open_clip_hf import load_towers, locate
+        from motis_desktop.core.models.encoders.open_clip_hf import load_towers, locate
 
         src = locate(path)
         towers = load_towers(path)
@@ -203,7 +193,7 @@ class ModelStore(ModelFolder):
             score=towers.score,
             replace=replace,
             origin={**(origin or {}), "open_clip": record},
-            source_label=str(path),
+            **_identity(str(path), keep),
         )
 
     def export_pair(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -257,43 +247,20 @@ class ModelStore(ModelFolder):
             return info
         folder = self.models_dir / name
         log.info("converting model %s (%s) to ONNX towers", name, info.format)
-        options: dict[str, Any] = {}
-        image: nn.Module
-        text: nn.Module
-        with staging_dir(self._staging_parent(), "convert", name) as tmp:
-            if info.format == FORMAT_PAIR:
-                from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+        origin = {**info.origin, "upgraded_at": time.time()}
+        if info.format == FORMAT_PAIR:
+            image, text = (folder / info.files[role] for role in PAIR_FILES)
+            return self.import_pair(image, text, name, info.preprocess_config, True, origin, keep=info)
+        if info.format == FORMAT_CHECKPOINT:
+            return self.import_checkpoint(folder / info.files["checkpoint"], name, True, origin, keep=info)
+        if info.format == FORMAT_OPEN_CLIP:
+            return self.import_open_clip(folder, name, True, origin, keep=info)
+        raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
 
-                files = {PAIR_FILES[role]: folder / info.files[role] for role in PAIR_FILES}
-                convert_mobile_files(files, {f: f for f in files}, Path(tmp))  # kept published where torch had XNNPACK
-                image, text = load_torchscript(files["image_encoder.pt"]), load_torchscript(files["text_encoder.pt"])
-            elif info.format == FORMAT_CHECKPOINT:
-                from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
 
-                files = {"model.safetensors": folder / info.files["checkpoint"]}
-                model = build_clip(load_state_dict(files["model.safetensors"]), source=info.source)
-                image, text = model.visual, model.text_tower()
-            elif info.format == FORMAT_OPEN_CLIP:
-                from motis_desktop.core.models.architectures.open_clip_hf import load_towers
-
-                files = {OPEN_CLIP_FILES[role]: folder / info.files[role] for role in info.files}
-                towers = load_towers(folder)
-                image, text = towers.image_tower, towers.text_tower
-                options = {"resize": towers.resize_mode, "tokenizer": towers.tokenizer, "score": towers.score}
-                options["tokenizer_clean"] = towers.tokenizer_clean
-            else:
-                raise ModelError(f"{folder / MANIFEST}: unknown model format {info.format!r}")
-            return self.install_towers(
-                name,
-                image,
-                text,
-                source_format=info.format,
-                sources=files,
-                preprocess_config=info.preprocess_config,
-                context_length=info.context_length,
-                replace=True,
-                origin={**info.origin, "upgraded_at": time.time()},
-                source_label=info.source,
-                model_id=info.model_id,
-                **options,
-            )
+def _identity(label: str, keep: ModelInfo | None) -> dict[str, Any]:
+    """An install's ``source_label`` and ``model_id``: the user's files (a new id), or those of the older install
+    ``keep`` that :meth:`ModelStore.upgrade` converts (its id keys its embeddings)."""
+    if keep is None:
+        return {"source_label": label}
+    return {"source_label": keep.source, "model_id": keep.model_id}

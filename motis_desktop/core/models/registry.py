@@ -26,14 +26,15 @@ import json
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult, download
-from motis_desktop.core.models.installed import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo, ModelStore
+from motis_desktop.core.models.installed import ModelStore
+from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
 from motis_desktop.core.resources import resource_path
 
 REGISTRY_FILE = "models.json"
@@ -43,8 +44,8 @@ REGISTRY_FILE = "models.json"
 class RegistryFile:
     role: str
     url: str
-    size: int | None
-    sha256: str | None
+    size: int | None = None
+    sha256: str | None = None
     description: str = ""
     alternate_urls: tuple[str, ...] = ()
     r_at_10: float | None = None  # COCO 5K text-to-image R@10 published for this file, if any
@@ -58,10 +59,10 @@ class RegistryModel:
     display_name: str
     format: str
     embed_dim: int
-    preprocess: PreprocessConfig
-    license: str
-    notes: str
     files: tuple[RegistryFile, ...]
+    preprocess: PreprocessConfig = PreprocessConfig()
+    license: str = ""
+    notes: str = ""
     recommended: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     languages: str = ""  # e.g. "English" or "multilingual (100+ languages)"
@@ -76,37 +77,11 @@ class RegistryModel:
         return sum(f.size or 0 for f in self.files)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "display_name": self.display_name,
-            "format": self.format,
-            "embed_dim": self.embed_dim,
-            "size": self.size,
-            "license": self.license,
-            "notes": self.notes,
-            "recommended": self.recommended,
-            "languages": self.languages,
-            "quality": self.quality,
-            "quality_source": self.quality_source,
-            "import_only": self.import_only,
-            "disk_size": self.disk_size,
-            "disk_note": self.disk_note,
-            "files": [
-                {
-                    "role": f.role,
-                    "url": f.url,
-                    "alternate_urls": list(f.alternate_urls),
-                    "size": f.size,
-                    "sha256": f.sha256,
-                    "description": f.description,
-                    "r_at_10": f.r_at_10,
-                    "tower": f.tower,
-                    "filename": f.filename,
-                }
-                for f in self.files
-            ],
-            **self.extra,
-        }
+        data = asdict(self)
+        del data["preprocess"]
+        extra = data.pop("extra")
+        data["files"] = [{**f, "alternate_urls": list(f["alternate_urls"])} for f in data["files"]]
+        return {**data, "size": self.size, **extra}
 
 
 def load_registry(path: Path | None = None) -> list[RegistryModel]:
@@ -126,37 +101,23 @@ def _preprocess(pre: dict[str, Any]) -> PreprocessConfig:
     )
 
 
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are fields of ``cls`` (a registry may say more, e.g. ``size_is_approximate``)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
 def _file_from_json(f: dict[str, Any]) -> RegistryFile:
-    return RegistryFile(
-        f["role"],
-        f["url"],
-        f.get("size"),
-        f.get("sha256"),
-        f.get("description", ""),
-        tuple(f.get("alternate_urls", [])),
-        f.get("r_at_10"),
-        f.get("tower", ""),
-        f.get("filename", ""),
-    )
+    return RegistryFile(**{**_known(RegistryFile, f), "alternate_urls": tuple(f.get("alternate_urls", ()))})
 
 
 def _model_from_json(entry: dict[str, Any]) -> RegistryModel:
     return RegistryModel(
-        name=entry["name"],
-        display_name=entry["display_name"],
-        format=entry["format"],
-        embed_dim=entry["embed_dim"],
-        preprocess=_preprocess(entry.get("preprocess", {})),
-        license=entry.get("license", ""),
-        notes=entry.get("notes", ""),
-        recommended=entry.get("recommended", False),
-        files=tuple(_file_from_json(f) for f in entry["files"]),
-        languages=entry.get("languages", ""),
-        quality=entry.get("quality", ""),
-        quality_source=entry.get("quality_source", ""),
-        import_only=entry.get("import_only", False),
-        disk_size=entry.get("disk_size"),
-        disk_note=entry.get("disk_note", ""),
+        **{
+            **_known(RegistryModel, entry),
+            "preprocess": _preprocess(entry.get("preprocess", {})),
+            "files": tuple(_file_from_json(f) for f in entry["files"]),
+        }
     )
 
 

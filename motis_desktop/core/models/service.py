@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.installed import MANIFEST, ModelInfo, ModelStore
+from motis_desktop.core.models.installed import ModelStore
+from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
 from motis_desktop.core.models.switch import PENDING_KEY

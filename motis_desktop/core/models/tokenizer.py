@@ -25,6 +25,7 @@ EOT_TOKEN = 49407
 CONTEXT_LENGTH = 77
 _VOCAB_FILE = "bpe_simple_vocab_16e6.txt.gz"
 _N_MERGES = 49152 - 256 - 2
+_NO_RANK = 1 << 30
 
 
 @lru_cache(maxsize=1)
@@ -64,14 +65,15 @@ class BPETokenizer:
     def __init__(self, vocab_path: str | None = None) -> None:
         path = vocab_path or str(resource_path(_VOCAB_FILE))
         with gzip.open(path, "rt", encoding="utf-8") as fh:
-            lines = fh.read().split("\n")
-        merges = [tuple(line.split()) for line in lines[1 : _N_MERGES + 1]]
+            merges = fh.read().split("\n")[1 : _N_MERGES + 1]  # "first second", best first
         byte_chars = list(_byte_to_unicode().values())
         vocab = byte_chars + [c + "</w>" for c in byte_chars]
-        vocab += ["".join(m) for m in merges]
+        vocab += [m.replace(" ", "") for m in merges]
         vocab += ["<start_of_text>", "<end_of_text>"]
-        self.encoder: dict[str, int] = {tok: i for i, tok in enumerate(vocab)}
-        self.bpe_ranks: dict[tuple[str, ...], int] = {m: i for i, m in enumerate(merges)}
+        # Built with zip, keys as the file writes them (a pair is "first second"): half the start-up of a one-shot
+        # search's tokenizer (docs/benchmarks.md, "Queries, third session").
+        self.encoder: dict[str, int] = dict(zip(vocab, range(len(vocab))))
+        self.bpe_ranks: dict[str, int] = dict(zip(merges, range(len(merges))))
         self._byte_encoder = _byte_to_unicode()
         self._cache: dict[str, str] = {"<start_of_text>": "<start_of_text>", "<end_of_text>": "<end_of_text>"}
         self._pattern = regex.compile(
@@ -83,13 +85,14 @@ class BPETokenizer:
         cached = self._cache.get(token)
         if cached is not None:
             return cached
-        word: tuple[str, ...] = tuple(token[:-1]) + (token[-1] + "</w>",)
+        word: list[str] = [*token[:-1], token[-1] + "</w>"]
+        ranks = self.bpe_ranks
         while len(word) > 1:
-            pairs = {(word[i], word[i + 1]) for i in range(len(word) - 1)}
-            best = min(pairs, key=lambda p: self.bpe_ranks.get(p, float("inf")))
-            if best not in self.bpe_ranks:
+            pairs = {f"{word[i]} {word[i + 1]}" for i in range(len(word) - 1)}
+            best = min(pairs, key=lambda p: ranks.get(p, _NO_RANK))
+            if best not in ranks:
                 break
-            first, second = best
+            first, second = best.split(" ")
             merged: list[str] = []
             i = 0
             while i < len(word):
@@ -99,7 +102,7 @@ class BPETokenizer:
                 else:
                     merged.append(word[i])
                     i += 1
-            word = tuple(merged)
+            word = merged
         result = " ".join(word)
         if len(self._cache) < 100_000:
             self._cache[token] = result

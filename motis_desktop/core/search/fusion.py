@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.ocr.text_store import TextHit, TextStore
+from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, words
 from motis_desktop.core.search.cutoff import Cutoff
 from motis_desktop.core.search.query import Query
@@ -92,16 +92,30 @@ def fuse(
 ) -> list[Ranked]:
     """Fused order of ``meaning`` ((id, cosine) best first) and the ``text`` and ``name`` hits; ``weights``:
     the query's words and their weights (a hit's share is the weight of the words it holds over the total)."""
+    ranked = [(rank, fid, cosine) for rank, (fid, cosine) in enumerate(meaning, 1)]
+    return _fuse_ranked(ranked, len(meaning), text, name, weights, extra_cosines)
+
+
+def _fuse_ranked(
+    meaning: list[tuple[int, int, float]],
+    depth: int,
+    text: list[TextHit],
+    name: list[TextHit],
+    weights: dict[str, float],
+    extra_cosines: dict[int, float] | None = None,
+) -> list[Ranked]:
+    """:func:`fuse` over some of the meaning ranks, each as ``(rank, id, cosine)`` out of ``depth`` ranks (the
+    photos a caller knows cannot be shown need not be fused)."""
     total = sum(weights.values()) or 1.0
     scores: dict[int, float] = {}
     cosines: dict[int, float] = {}
-    for rank, (fid, cosine) in enumerate(meaning, 1):
+    for rank, fid, cosine in meaning:
         scores[fid] = 1.0 / (RRF_K + rank)
         cosines[fid] = cosine
     extras = sorted((extra_cosines or {}).items(), key=lambda kv: -kv[1])
     for offset, (fid, cosine) in enumerate(extras, 1):
         if fid not in cosines:
-            scores[fid] = 1.0 / (RRF_K + len(meaning) + offset)
+            scores[fid] = 1.0 / (RRF_K + depth + offset)
             cosines[fid] = cosine
     shares: dict[str, dict[int, float]] = {"text": {}, "name": {}}
     for kind, hits in (("text", text), ("name", name)):
@@ -197,9 +211,17 @@ def _shown(
 ) -> list[Ranked]:
     """The fused order of the signals, cut to the photos that pass the relevance cut-off (when one is set)."""
     in_meaning = {fid for fid, _ in meaning}
-    extra_ids = {h.file_id for h in text_hits + name_hits} - in_meaning
+    word_ids = {h.file_id for h in text_hits + name_hits}
+    extra_ids = word_ids - in_meaning
     extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
-    fused = fuse(meaning, text_hits, name_hits, qwords, extra_cosines)
+    # Only the ranks that can be shown are fused: with the cut-off, those that pass it or that words matched
+    # (a photo's fused score depends on its own ranks alone, not on the photos fused beside it).
+    ranks = [
+        (rank, fid, cosine)
+        for rank, (fid, cosine) in enumerate(meaning, 1)
+        if cut is None or cosine >= cut.threshold or fid in word_ids
+    ]
+    fused = _fuse_ranked(ranks, len(meaning), text_hits, name_hits, qwords, extra_cosines)
     if vector is None and allowed_set is not None:
         # Only text:/name: filters: every photo they let through, those whose words rank first.
         ranked_ids = {r.file_id for r in fused}
@@ -241,13 +263,18 @@ def _shown_hits(
 ) -> list[SearchHit]:
     """The hits to show: files still on disk (``on_disk``), with their dates and why their words matched, in the
     query's order."""
-    hits = [
-        SearchHit(r.file_id, path, r.cosine if r.cosine is not None else 0.0, fused=round(r.fused, 6))
-        for r in shown
-        if (path := on_disk.get(r.file_id)) is not None
-    ]
-    hits = service.with_dates(hits)
-    hits = [replace(h, matches=explain(texts, h, qwords, query.text_phrases, signals)) for h in hits]
+    kept = [(r, path) for r in shown if (path := on_disk.get(r.file_id)) is not None]
+    dates = service.store.dates(r.file_id for r, _ in kept)
+    words_shown = (bool(qwords) and "text" in signals) or bool(query.text_phrases)
+    lines = texts.lines_of_many(r.file_id for r, _ in kept) if words_shown else {}
+    hits = []
+    for r, path in kept:
+        date = dates.get(r.file_id)
+        cosine = r.cosine if r.cosine is not None else 0.0
+        taken, source = (date.taken_at, date.source) if date else (None, None)
+        hit = SearchHit(r.file_id, path, cosine, taken_at=taken, date_source=source, fused=round(r.fused, 6))
+        matches = _explain(hit, lines.get(r.file_id, ([], (0, 0))), qwords, query.text_phrases, signals)
+        hits.append(replace(hit, matches=matches) if matches else hit)
     if query.sort == "date":
         hits.sort(key=lambda h: -(h.taken_at or 0.0))
     return hits
@@ -263,13 +290,27 @@ def explain(
     """Why ``hit`` matched words: the lines of its text holding query words (when text ranks) or a ``text:``
     phrase, with the boxes of the matched words; and its file name when that holds query words (when names
     rank)."""
+    read = (
+        (texts.lines_of(hit.file_id), texts.image_size(hit.file_id)) if "text" in signals or phrases else ([], (0, 0))
+    )
+    return _explain(hit, read, qwords, phrases, signals)
+
+
+def _explain(
+    hit: SearchHit,
+    read: tuple[list[StoredLine], tuple[int, int]],
+    qwords: list[str],
+    phrases: tuple[str, ...],
+    signals: tuple[str, ...],
+) -> tuple[TextMatch, ...]:
+    """:func:`explain` given the photo's text lines and image size (``TextStore.lines_of_many``)."""
     text_words = set(qwords) if "text" in signals else set()
     folded_phrases = [" ".join(fold(p).split()) for p in phrases]
     phrase_words = {w for p in phrases for w in words(p)}
     out: list[TextMatch] = []
-    if text_words or folded_phrases:
-        size = texts.image_size(hit.file_id)
-        for line in texts.lines_of(hit.file_id):
+    lines, size = read
+    if lines and (text_words or folded_phrases):
+        for line in lines:
             found = {w for w in text_words if any(_word_hit(x, w) for x in words(line.text))}
             norm = " ".join(fold(line.text).split())
             if not found and not any(p and p in norm for p in folded_phrases):

@@ -144,9 +144,10 @@ class Searcher:
         return IndexState(index.strategy, len(index))
 
     def warm_up(self, encoder: Encoder) -> None:
-        """Load the vector index, run the text tower once and draw the relevance cut-off's sample of the
-        library, so the first query pays for none of them."""
+        """Load the vector index (and what its first query would make), run the text tower once and draw the
+        relevance cut-off's sample of the library, so the first query pays for none of them."""
         self.update_index(encoder.model_id)
+        self._service().index_for(encoder.model_id).prepare()
         vector = encoder.encode_queries(["warm up"])[0]
         self._service().cutoff_for(encoder.model_id, vector)
 

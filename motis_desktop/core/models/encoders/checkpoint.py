@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
+from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
-from motis_desktop.core.models.encoders.clip_model import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.torchscript_pair import _short, load_torchscript
+from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
 # Keys some checkpoints carry that are not parameters of our modules.
 _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}
@@ -40,7 +42,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"{path}: cannot read checkpoint ({_short(exc)})") from None
+        raise ModelError(f"{path}: cannot read checkpoint ({short_reason(exc)})") from None
     for wrapper in ("state_dict", "model"):
         inner = sd.get(wrapper) if isinstance(sd, dict) else None
         if isinstance(inner, dict):
@@ -72,12 +74,24 @@ def build_clip(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> CLIP:
     except KeyError as exc:
         raise ModelError(f"{source}: {exc.args[0]}") from None
     model = CLIP(config)
-    result = model.load_state_dict(sd, strict=False)
-    missing = [k for k in result.missing_keys if k != "attn_mask"]
-    if missing or result.unexpected_keys:
-        detail = f"missing {missing[:3]}" if missing else f"unexpected {result.unexpected_keys[:3]}"
-        raise ModelError(f"{source}: keys do not match a CLIP ViT model ({detail})")
+    load_strictly(model, sd, source, "CLIP ViT")
     return model.eval()
+
+
+def load_strictly(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str) -> None:
+    """``sd`` into ``module``, every key and shape as the module has them, else a one-line ModelError."""
+    own = module.state_dict()
+    for key, value in sd.items():
+        if key in own and own[key].shape != value.shape:
+            raise ModelError(
+                f"{label}: {what} weight {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
+            )
+    result = module.load_state_dict(sd, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        detail = (
+            f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
+        )
+        raise ModelError(f"{label}: {what} weights do not fit ({detail})")
 
 
 def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:

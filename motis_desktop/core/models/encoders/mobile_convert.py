@@ -32,14 +32,42 @@ import torch
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders.archive import ScriptObjectState, TorchScriptArchive, TypedList
+from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.models.encoders.archive import (
+    ScriptObjectState,
+    TorchScriptArchive,
+    TypedList,
+    check_model_file,
+)
 from motis_desktop.core.models.encoders.mobile_code import CodeRewriter
-from motis_desktop.core.models.encoders.mobile_constants import ConstantTable
-from motis_desktop.core.models.encoders.mobile_ops import CONTEXT_CLASSES, XNNPACK_CLASSES, ConversionReport
+from motis_desktop.core.models.encoders.mobile_constants import (
+    CONTEXT_CLASSES,
+    XNNPACK_CLASSES,
+    ConstantTable,
+    ConversionReport,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["XNNPACK_CLASSES", "ConversionReport", "convert_mobile_torchscript", "needs_conversion"]
+
+def convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:
+    """Replace, in ``sources``, each mobile-optimized file by a plain copy ``work / targets[role]`` (prepacked
+    ops have no ONNX form). Returns what was converted (recorded in the manifest's ``origin``)."""
+    converted: dict[str, Any] = {}
+    for role, src in list(sources.items()):
+        check_model_file(src)  # hostile declared sizes are refused before anything is read
+        if not needs_conversion(src):
+            continue
+        report = convert_mobile_torchscript(src, work / targets[role])
+        sources[role] = work / targets[role]
+        converted[role] = {
+            "from": "XNNPACK prepacked ops (optimize_for_mobile)",
+            "source": str(src),
+            "op_contexts": report.contexts,
+            "ops": dict(report.ops),
+            "seconds": round(report.seconds, 3),
+        }
+    return converted
 
 
 def needs_conversion(path: str | os.PathLike[str]) -> bool:
@@ -159,8 +187,7 @@ def _write_and_reload(src: Path, dst: Path, prefix: str, members: list[tuple[str
                 warnings.simplefilter("ignore", DeprecationWarning)
                 torch.jit.load(str(staged), map_location="cpu")
         except Exception as exc:  # torch's errors for code it cannot compile
-            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-            raise ModelError(f"{src}: converted model does not load ({first[:200]})") from None
+            raise ModelError(f"{src}: converted model does not load ({short_reason(exc)})") from None
         os.replace(staged, dst)
     finally:
         staged.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.engine import make_session
 from motis_desktop.core.vectors import l2_normalize
 
@@ -118,7 +119,7 @@ def _candidates(tower: nn.Module, role: str, label: str) -> Iterator[nn.Module]:
         try:
             replay = Replay(tower)
         except Exception as exc:
-            raise ModelError(f"{label}: cannot prepare the {role} tower for export ({_short(exc)})") from None
+            raise ModelError(f"{label}: cannot prepare the {role} tower for export ({short_reason(exc)})") from None
         yield replay
 
 
@@ -127,7 +128,7 @@ def _torch_run(tower: nn.Module, inputs: np.ndarray, role: str, label: str) -> n
         with torch.no_grad():
             out = tower(torch.from_numpy(inputs))
     except Exception as exc:
-        raise ModelError(f"{label}: the {role} tower failed on a test input ({_short(exc)})") from None
+        raise ModelError(f"{label}: the {role} tower failed on a test input ({short_reason(exc)})") from None
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != inputs.shape[0]:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ModelError(f"{label}: the {role} tower must return [B, D], not {shape}")
@@ -154,7 +155,7 @@ def _export(module: nn.Module, example: torch.Tensor, path: Path, role: str, lab
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(f"{label}: cannot export the {role} tower to ONNX ({_short(exc)})") from None
+        raise ModelError(f"{label}: cannot export the {role} tower to ONNX ({short_reason(exc)})") from None
 
 
 @contextlib.contextmanager
@@ -169,7 +170,7 @@ def _onnx_run(path: Path, inputs: np.ndarray, role: str, label: str) -> np.ndarr
     try:
         return np.asarray(session.run(None, {session.get_inputs()[0].name: inputs})[0], dtype=np.float32)
     except Exception as exc:
-        raise ModelError(f"{label}: the ONNX {role} tower fails on a test input ({_short(exc)})") from None
+        raise ModelError(f"{label}: the ONNX {role} tower fails on a test input ({short_reason(exc)})") from None
 
 
 def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> bool:
@@ -187,8 +188,3 @@ def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> 
 
 def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.min(np.sum(l2_normalize(a.astype(np.float64)) * l2_normalize(b.astype(np.float64)), axis=1)))
-
-
-def _short(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return (lines[0] if lines else type(exc).__name__)[:200]

@@ -1,0 +1,123 @@
+"""A coarse int8 copy of an exact index's vectors: one query's candidates in a quarter of the memory traffic.
+
+Exact float32 search of one query reads every stored vector: 205 MB at 100k × 512, memory-bound (about
+10 ms on a quiet 2-core VM, 20-40 ms on a busy one). This copy holds each vector's difference from the
+library's mean vector in int8 with one scale per dimension, transposed ``[D, N]``, so that onnxruntime's
+``MatMulInteger`` (MLAS: VNNI where the CPU has it) scores a query in one pass over 51 MB.
+
+**Same hits as the float32 product.** A coarse score differs from the cosine only by rounding:
+``c - a = Σ_d qs_d·δ_d + Q·Σ_d ε_d·m_d`` (``qs`` the query times the scales, ``m`` a vector's codes,
+``Q`` the query's own int8 step, ``δ``/``ε`` the vector's and the query's rounding errors, each within
+±½). For independent roundings, Hoeffding's inequality bounds ``|c - a|`` by
+``margin = sqrt(ln(2/P)/2 · (Σ qs² + Q²·max‖m‖²))`` except with probability ``P`` (1e-9) per vector.
+Every photo of the true top ``k`` then has a coarse score of at least the coarse k-th best minus twice the
+margin; those candidates (typically k plus a few hundred) are rescored in float32 from the index's own
+vectors and the best ``k`` returned, with their float32 scores. When the margin is too wide to narrow the
+library down (vectors that barely differ, as a random-weight model gives), the caller scores in float32.
+
+AVX2 without VNNI adds pairs of u8·s8 products in int16 with saturation, so there the codes use ±63.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import threading
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from motis_desktop.core.vectors import scores_of
+
+COARSE_MIN = 20_000  # fewer vectors: the float32 product is as fast
+FAIL_P = 1e-9  # the chance, per vector, that a rounding error exceeds the margin (Hoeffding)
+MAX_CANDIDATES = 0.25  # more candidates than this share of the library: score all of them in float32
+_CHUNK = 8192  # rows quantized at a time (stays in cache)
+
+# ONNX: y int32 [1, n] = MatMulInteger(q uint8 [1, d], m int8 [d, n]) (opset 10; made with onnx.helper, see
+# tests/test_indexes.py, so the runtime needs no onnx package).
+SCAN_MODEL = (
+    b'\x08\x05\x12\x05motis:h\n\x18\n\x01q\n\x01m\x12\x01y"\rMatMulInteger\x12\tint8-scanZ\x14\n\x01q\x12\x0f'
+    b"\n\r\x08\x02\x12\t\n\x02\x08\x01\n\x03\x12\x01dZ\x15\n\x01m\x12\x10\n\x0e\x08\x03\x12\n\n\x03\x12\x01d"
+    b"\n\x03\x12\x01nb\x14\n\x01y\x12\x0f\n\r\x08\x06\x12\t\n\x02\x08\x01\n\x03\x12\x01nB\x04\n\x00\x10\n"
+)
+_session_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def code_levels() -> int:
+    """127 where int8 products are summed in int32 (x86 with VNNI), else 63 (no int16 saturation anywhere)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return 63
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
+    except OSError:
+        return 63
+    return 127 if {"avx512_vnni", "avx_vnni"} & set(flags) else 63
+
+
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1  # one pass over memory; a second thread waits on the same bus
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(SCAN_MODEL, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+class CoarseScan:
+    """int8 codes of ``vectors`` (unit float32 rows ``[N, D]``, kept by the caller for rescoring)."""
+
+    def __init__(self, vectors: np.ndarray, levels: int | None = None) -> None:
+        n, dim = vectors.shape
+        self.levels = levels or code_levels()
+        self.mean = vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
+        high, low = vectors.max(axis=0), vectors.min(axis=0)
+        peak = np.maximum(high - self.mean, self.mean - low)
+        self.scale = (np.maximum(peak, 1e-12) / self.levels).astype(np.float32)
+        inverse = (1 / self.scale).astype(np.float32)
+        self.codes = np.empty((dim, n), dtype=np.int8)
+        self.code_sums = np.empty(n, dtype=np.int32)  # Σ_d m_d per vector: undoes the query's zero point
+        rows = np.empty((min(_CHUNK, n), dim), dtype=np.float32)
+        norm2 = 0.0
+        for start in range(0, n, _CHUNK):
+            part = rows[: min(_CHUNK, n - start)]
+            np.subtract(vectors[start : start + len(part)], self.mean, out=part)
+            np.multiply(part, inverse, out=part)
+            np.rint(part, out=part)
+            norm2 = max(norm2, float(np.einsum("nd,nd->n", part, part).max()))
+            np.sum(part, axis=1, out=self.code_sums[start : start + len(part)], dtype=np.int32)
+            self.codes[:, start : start + len(part)] = part.astype(np.int8).T
+        self.max_code_norm2 = norm2
+        self.narrows = True  # the caller's note: False once a search could not narrow these vectors down
+
+    def scores(self, query: np.ndarray) -> tuple[np.ndarray, float]:
+        """Coarse cosines ``float32 [N]`` of a unit ``query`` and the margin their errors stay within."""
+        scaled = np.asarray(query, dtype=np.float32) * self.scale
+        step = float(np.abs(scaled).max()) / 127 or 1.0
+        codes = (np.rint(scaled / step) + 128).astype(np.uint8)[None, :]  # zero point 128: uint8 as MLAS wants
+        with _session_lock:
+            session = _session()
+        raw: np.ndarray = session.run(None, {"q": codes, "m": self.codes})[0][0]
+        dots = raw - 128 * self.code_sums
+        coarse = dots.astype(np.float32) * np.float32(step) + np.float32(np.dot(query, self.mean))
+        spread = float(np.dot(scaled, scaled)) + step * step * self.max_code_norm2
+        return coarse, math.sqrt(math.log(2 / FAIL_P) / 2 * spread)
+
+    def search(self, vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Positions and float32 scores of the top ``k`` rows of ``vectors`` for a unit ``query``, best first;
+        None when the coarse scores cannot narrow the rows down (score them all instead)."""
+        coarse, margin = self.scores(query)
+        kth = float(np.partition(coarse, len(coarse) - k)[len(coarse) - k])
+        candidates = np.flatnonzero(coarse >= kth - 2 * margin)
+        if len(candidates) > MAX_CANDIDATES * len(coarse):
+            return None
+        exact = scores_of(vectors[candidates], query)
+        top = np.argpartition(-exact, k - 1)[:k] if k < len(exact) else np.arange(len(exact))
+        order = top[np.argsort(-exact[top], kind="stable")]
+        return candidates[order], exact[order]

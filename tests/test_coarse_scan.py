@@ -1,0 +1,126 @@
+"""The exact index's coarse int8 pass (core/search/indexes/coarse.py): same hits and scores as float32."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from motis_desktop.core.search.indexes import ExactIndex
+from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan
+from motis_desktop.core.vectors import l2_normalize
+
+N = COARSE_MIN + 5_000
+
+
+def clip_like(n: int, dim: int = 256, seed: int = 0) -> np.ndarray:
+    """Unit vectors around a common direction, in clusters, as CLIP's photo embeddings lie."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((50, dim))
+    return l2_normalize(
+        3 * rng.standard_normal(dim) + 1.5 * centres[rng.integers(0, 50, n)] + rng.standard_normal((n, dim))
+    )
+
+
+def queries(vectors: np.ndarray, count: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    picks = vectors[rng.integers(0, len(vectors), count)]
+    return l2_normalize(picks + 0.5 * rng.standard_normal(picks.shape).astype(np.float32))
+
+
+def plain_and_prepared(vectors: np.ndarray) -> tuple[ExactIndex, ExactIndex]:
+    ids = np.arange(len(vectors), dtype=np.int64) * 7 + 3
+    plain, prepared = ExactIndex(), ExactIndex()
+    plain.build(ids, vectors)
+    prepared.build(ids, vectors)
+    prepared.prepare(wait=True)
+    return plain, prepared
+
+
+def assert_same_hits(plain: ExactIndex, prepared: ExactIndex, query: np.ndarray, k: int) -> None:
+    want_ids, want_scores = plain.search(query[None], k)
+    got_ids, got_scores = prepared.search(query[None], k)
+    assert got_ids.shape == want_ids.shape == (1, k)
+    assert set(got_ids[0].tolist()) == set(want_ids[0].tolist())
+    np.testing.assert_allclose(got_scores[0], want_scores[0], atol=1e-6)
+    assert (np.diff(got_scores[0]) <= 0).all()
+
+
+@pytest.mark.parametrize("levels", [127, 63])
+def test_coarse_scores_stay_within_their_margin(levels: int) -> None:
+    vectors = clip_like(N)
+    scan = CoarseScan(vectors, levels)
+    for query in queries(vectors, 5):
+        coarse, margin = scan.scores(query)
+        exact = vectors @ query
+        assert np.abs(coarse - exact).max() < margin
+        found = scan.search(vectors, query, 500)
+        assert found is not None
+        assert set(found[0].tolist()) == set(np.argsort(-exact)[:500].tolist())
+
+
+def test_a_prepared_index_finds_what_float32_finds() -> None:
+    plain, prepared = plain_and_prepared(clip_like(N))
+    for query in queries(plain.vectors(), 8):
+        for k in (1, 10, 1000):
+            assert_same_hits(plain, prepared, query, k)
+
+
+def test_changes_drop_the_coarse_copy_and_the_next_one_is_made() -> None:
+    vectors = clip_like(N)
+    plain, prepared = plain_and_prepared(vectors)
+    extra = clip_like(300, seed=5)
+    for index in (plain, prepared):
+        index.add(np.arange(300, dtype=np.int64) + 10**9, extra)
+        index.remove(plain.ids()[:200])
+    query = queries(extra, 1)[0]  # its best hits are among the new vectors
+    assert_same_hits(plain, prepared, query, 100)  # served in float32 while the new copy is made
+    prepared.prepare(wait=True)
+    assert_same_hits(plain, prepared, query, 100)
+
+
+def test_vectors_that_barely_differ_are_scored_in_float32() -> None:
+    rng = np.random.default_rng(3)
+    vectors = l2_normalize(np.ones((N, 64)) + 1e-4 * rng.standard_normal((N, 64)))  # a random-weight model's
+    assert CoarseScan(vectors).search(vectors, vectors[0], 100) is None
+    plain, prepared = plain_and_prepared(vectors)
+    assert_same_hits(plain, prepared, vectors[0], 100)
+
+
+def test_the_embedded_scan_model_is_the_one_onnx_makes() -> None:
+    from onnx import TensorProto, helper
+
+    from motis_desktop.core.search.indexes import coarse
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["q", "m"], ["y"])],
+        "int8-scan",
+        [
+            helper.make_tensor_value_info("q", TensorProto.UINT8, [1, "d"]),
+            helper.make_tensor_value_info("m", TensorProto.INT8, ["d", "n"]),
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, "n"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], producer_name="motis")
+    model.ir_version = 5
+    assert model.SerializeToString() == coarse.SCAN_MODEL
+
+
+def test_an_index_file_asking_for_retired_float16_storage_is_rebuilt(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import struct
+
+    from motis_desktop.core.search.indexes import IndexCorrupt
+    from motis_desktop.core.search.indexes.base import MAGIC
+
+    index = ExactIndex()
+    index.build(np.arange(10, dtype=np.int64), clip_like(10, dim=8))
+    path = tmp_path / "m.exact.idx"
+    index.save(path, "m")
+    data = path.read_bytes()
+    (length,) = struct.unpack("<I", data[len(MAGIC) : len(MAGIC) + 4])
+    start = len(MAGIC) + 4
+    header = json.loads(data[start : start + length])
+    head = json.dumps({**header, "params": {"float16": True}}).encode()
+    path.write_bytes(MAGIC + struct.pack("<I", len(head)) + head + data[start + length :])
+    with pytest.raises(IndexCorrupt, match="float16"):
+        ExactIndex.load(path, "m")
