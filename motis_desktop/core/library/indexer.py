@@ -13,6 +13,8 @@
    file that caused it.
 3. Threads: the engine's intra-op threads and the decode workers share the
    cores this process may use (:func:`plan_threads`); decoders never pause.
+   The engine runs ``engine_lanes`` batches at once (a lane thread each, with
+   its share of the engine's threads); this thread commits them in order.
 Progress is reported through a callback; a ``threading.Event`` cancels.
 """
 
