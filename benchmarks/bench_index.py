@@ -115,7 +115,8 @@ def run(
         build_s = time.perf_counter() - start
         disk = disk_size(index)
         for value in values:
-            setattr(index, knob, value)
+            if knob:
+                setattr(index, knob, value)
             emit(
                 {
                     "strategy": index.strategy,
@@ -129,8 +130,7 @@ def run(
             )
 
     if "exact" in strategies:
-        for f16 in (False, True):
-            sweep(ExactIndex(float16=f16), "float16", [f16])
+        sweep(ExactIndex(), "", [None])
     if "kmeans" in strategies:
         sweep(KMeansIndex(), "nprobe", nprobes)
     if "annoy" in strategies:

@@ -269,7 +269,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from motis_desktop.core.models.colour import build_colour_pair
+    from motis_desktop.core.models.architectures.colour import build_colour_pair
     from motis_desktop.core.ocr.engine import OcrEngine, engine_threads
     from motis_desktop.core.ocr.worker import ReadJob, read_photo
     from motis_desktop.core.services import Services

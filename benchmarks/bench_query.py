@@ -75,7 +75,7 @@ def bench_text(services: Services, as_json: bool, threads: list[int]) -> None:
 
 
 def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> None:
-    """Index search alone at N (exact float32 / float16 in torch / k-means) and recall@10 against exact."""
+    """Index search alone at N (exact float32 / k-means) and recall@10 against exact."""
     from bench_index import make_dataset
 
     ids, vectors = services.embeddings()
@@ -84,7 +84,6 @@ def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> No
     truth = None
     for name, index in (
         ("exact float32", ExactIndex()),
-        ("exact float16", ExactIndex(float16=True)),
         ("kmeans nprobe 16", KMeansIndex()),
     ):
         index.build(ids, vectors)

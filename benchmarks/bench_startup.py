@@ -31,7 +31,7 @@ MARKS = ("window shown", "ready to search", "results")
 
 def make_home(root: Path) -> Path:
     """A MoTIS home with the colour model and 24 indexed photos (6 per colour)."""
-    from motis_desktop.core.models.colour import build_colour_pair
+    from motis_desktop.core.models.architectures.colour import build_colour_pair
     from motis_desktop.core.services import Services
 
     photos = root / "photos"

@@ -1,4 +1,4 @@
-"""Build the hand-made colour TorchScript pair (see ``motis_desktop.core.models.colour``).
+"""Build the hand-made colour TorchScript pair (see ``motis_desktop.core.models.architectures.colour``).
 
 Usage: ``python models/colour_model.py --out DIR`` → DIR/image_encoder.pt, DIR/text_encoder.pt
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from motis_desktop.core.models.colour import EMBED_DIM, PALETTE, build_colour_pair, colour_token_axes
+from motis_desktop.core.models.architectures.colour import EMBED_DIM, PALETTE, build_colour_pair, colour_token_axes
 
 __all__ = ["EMBED_DIM", "PALETTE", "build_colour_pair", "colour_token_axes"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-from helpers.models import HF_PATH, install_colour  # noqa: E402  (after the Qt platform is chosen)
+from helpers.models import HF_PATH, IndexedLibraries, install_colour  # noqa: E402  (after the Qt platform is chosen)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("motis-home")
     monkeypatch.setenv("MOTIS_HOME", str(home))
     # Loading a model measures its inference modes once (seconds on this shared machine); tests run the
-    # fp32 reference unless they test that choice (tests/test_modes.py removes this).
+    # fp32 reference unless they test that choice (tests/test_precision.py removes this).
     monkeypatch.setenv("MOTIS_INFERENCE_MODE", "fp32")
     # Reading text (OCR) starts a worker process that loads two ONNX models per indexing run: only the tests
     # of that stage turn it on (tests/test_ocr*.py); the setting's default for users is on.
@@ -41,6 +42,13 @@ def colour_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from colour_model import build_colour_pair
 
     return build_colour_pair(tmp_path_factory.mktemp("colour-model"))
+
+
+@pytest.fixture(scope="session")
+def indexed_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, Path]) -> IndexedLibraries:
+    """Indexed libraries made once per test process; ``copy_into(home, name, make_photos)`` gives each test
+    its own copy of the home (the photos are shared, read-only by convention: see IndexedLibraries)."""
+    return IndexedLibraries(tmp_path_factory.mktemp("indexed-libraries"), colour_pair)
 
 
 @pytest.fixture(scope="session")  # immutable bytes of a seeded model: built once per run
@@ -118,3 +126,31 @@ def window(qtbot, home: Path, colour_pair: tuple[Path, Path]) -> Iterator:
     yield win
     win.close()
     services.close()
+
+
+# -- running side by side (pytest-xdist: ./dev test runs -n auto) ---------------------------------------------
+_MODULE_FIXTURE = re.compile(r"""scope\s*=\s*["']module["']""")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    """``--dist load`` (what ``-n`` does), except that a file with a module-scoped fixture goes whole to one
+    worker, so that fixture is made once; those files are handed out first (most tests first), then every
+    other test one by one. (``--dist loadgroup`` with ``xdist_group`` marks would say the same per file, but
+    pytest-xdist 3.8 cannot rename node ids under pytest 9.2, so its groups are silently ignored.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    rootpath = config.rootpath
+    shared: dict[str, bool] = {}
+
+    class WholeFilesWithModuleFixtures(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if path not in shared:
+                file = rootpath / path
+                shared[path] = file.is_file() and bool(_MODULE_FIXTURE.search(file.read_text(encoding="utf-8")))
+            return path if shared[path] else nodeid
+
+    return WholeFilesWithModuleFixtures(config, log)

@@ -103,3 +103,24 @@ def test_the_embedded_scan_model_is_the_one_onnx_makes() -> None:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 10)], producer_name="motis")
     model.ir_version = 5
     assert model.SerializeToString() == coarse.SCAN_MODEL
+
+
+def test_an_index_file_asking_for_retired_float16_storage_is_rebuilt(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import struct
+
+    from motis_desktop.core.search.indexes import IndexCorrupt
+    from motis_desktop.core.search.indexes.base import MAGIC
+
+    index = ExactIndex()
+    index.build(np.arange(10, dtype=np.int64), clip_like(10, dim=8))
+    path = tmp_path / "m.exact.idx"
+    index.save(path, "m")
+    data = path.read_bytes()
+    (length,) = struct.unpack("<I", data[len(MAGIC) : len(MAGIC) + 4])
+    start = len(MAGIC) + 4
+    header = json.loads(data[start : start + length])
+    head = json.dumps({**header, "params": {"float16": True}}).encode()
+    path.write_bytes(MAGIC + struct.pack("<I", len(head)) + head + data[start + length :])
+    with pytest.raises(IndexCorrupt, match="float16"):
+        ExactIndex.load(path, "m")

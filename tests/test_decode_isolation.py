@@ -260,13 +260,22 @@ def test_a_cancelled_run_leaves_idle_workers_and_none_outlives_close(services: S
         if p.phase == "encode" and p.done:
             cancel.set()
 
+    before = set(multiprocessing.active_children())  # other tests' children closing on their own are not ours
     summary = services.index(progress=cancel_after_first_batch, cancel=cancel, batch_size=4)
     assert summary.cancelled
     assert summary.encoded == 4
+    workers = _decoders(before)
+    assert workers, "the cancelled run left no idle decoder workers"
     rest = services.index()  # the cancelled run's files still in the workers do not leak into this one
     assert (rest.cancelled, rest.encoded, rest.skipped) == (False, 8, [])
-    services.close()
-    assert multiprocessing.active_children() == []
+    workers |= _decoders(before)
+    services.close()  # returns once it has joined (or killed) every worker: no waiting on a clock here
+    assert [p.name for p in workers if p.is_alive()] == []
+
+
+def _decoders(before: set[multiprocessing.process.BaseProcess]) -> set[multiprocessing.process.BaseProcess]:
+    """The decoder worker processes started since ``before`` was taken and still running."""
+    return {p for p in multiprocessing.active_children() if p not in before and p.name.startswith("motis-decode")}
 
 
 def test_falls_back_to_threads_when_processes_cannot_start(

@@ -9,7 +9,7 @@ from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_key
 from helpers.photos import make_colour_folder
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.gui import app as app_module
@@ -89,9 +89,20 @@ def test_settings_dialog_is_deleted_after_use(qtbot, window: MainWindow) -> None
     """Quitting after Settings printed "shared QObject was deleted directly": the dialog outlived its use
     as a child of the window. Now it is deleted when closed, and quitting afterwards logs no Qt warning
     (pytest-qt fails the test on any)."""
-    QTimer.singleShot(0, lambda: next(w for w in window.findChildren(QDialog) if w.isVisible()).reject())
+    opened: list[str] = []
+    deleted: list[bool] = []
+
+    def cancel_the_open_dialog() -> None:  # runs inside the dialog's own event loop, once it shows
+        for dialog in window.findChildren(SettingsDialog):
+            if dialog.isVisible():
+                opened.append(dialog.windowTitle())
+                dialog.destroyed.connect(lambda *_: deleted.append(True))
+                dialog.reject()
+
+    QTimer.singleShot(0, cancel_the_open_dialog)
     qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
-    qtbot.waitUntil(lambda: not window.findChildren(SettingsDialog), timeout=5_000)
+    assert opened == ["Settings"]  # Ctrl+, opened the dialog (and the key press returned once it closed)
+    qtbot.waitUntil(lambda: deleted == [True] and not window.findChildren(SettingsDialog), timeout=5_000)
     window.close()
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from helpers.exif import write_photo_with_date
 from helpers.keys import enter_query, search_by_keys
-from helpers.models import index_with_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -19,12 +18,16 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 @pytest.fixture
-def indexed_home(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
-    """A home whose library (5 photos of each colour + one dated red photo) is already indexed."""
-    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
-    dated = write_photo_with_date(tmp_path / "photos" / "dated_red.jpg", COLOURS["red"], "2021:08:15 12:30:00")
+def indexed_home(home: Path, indexed_libraries) -> dict[str, str]:
+    """A home whose library (5 photos of each colour + one dated red photo) is already indexed (a copy of one
+    made once)."""
+    return indexed_libraries.copy_into(home, "gui-search", _photos)
+
+
+def _photos(folder: Path) -> dict[str, str]:
+    colours = make_colour_folder(folder, per_colour=5)
+    dated = write_photo_with_date(folder / "dated_red.jpg", COLOURS["red"], "2021:08:15 12:30:00")
     colours[str(dated)] = "red"
-    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from helpers.keys import OFFSCREEN_MENU
-from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PIL import Image
@@ -26,14 +25,18 @@ MONTHS = ["2021-01", "2021-03", "2021-06", "2021-09", "2021-11", "2022-02"]
 
 
 @pytest.fixture
-def dated(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
-    """An indexed library of 30 photos without EXIF dates: their file times spread over six months."""
-    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
+def dated(home: Path, indexed_libraries) -> dict[str, str]:
+    """An indexed library of 30 photos without EXIF dates: their file times spread over six months (a copy of
+    one made once)."""
+    return indexed_libraries.copy_into(home, "gui-timeline", _dated_photos)
+
+
+def _dated_photos(folder: Path) -> dict[str, str]:
+    colours = make_colour_folder(folder, per_colour=5)
     for i, path in enumerate(sorted(colours)):
         month = MONTHS[i % len(MONTHS)]
         when = time.mktime(time.strptime(f"{month}-{10 + i // 6:02d} 12:00", "%Y-%m-%d %H:%M"))
         os.utime(path, (when, when))
-    index_with_colour(home, colour_pair, tmp_path / "photos")
     return colours
 
 

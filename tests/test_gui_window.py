@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PIL import Image
@@ -20,11 +19,9 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 @pytest.fixture
-def photos(home: Path, colour_pair, tmp_path: Path) -> dict[str, str]:
-    """A home whose library (5 photos of each of 6 colours) is already indexed."""
-    colours = make_colour_folder(tmp_path / "photos", per_colour=5)
-    index_with_colour(home, colour_pair, tmp_path / "photos")
-    return colours
+def photos(home: Path, indexed_libraries) -> dict[str, str]:
+    """A home whose library (5 photos of each of 6 colours) is already indexed (a copy of one made once)."""
+    return indexed_libraries.copy_into(home, "gui-window", lambda folder: make_colour_folder(folder, per_colour=5))
 
 
 @pytest.fixture

@@ -48,13 +48,6 @@ def test_recall_at_10(data, strategy: str, minimum: float) -> None:
     assert _recall(found, truth) >= minimum
 
 
-def test_float16_exact_matches_float32(data) -> None:
-    ids, vectors, queries, truth = data
-    idx = ExactIndex(float16=True)
-    idx.build(ids, vectors)
-    assert _recall(idx.search(queries, 10)[0], truth) >= 0.98
-
-
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_save_load_round_trip(data, strategy: str, tmp_path: Path) -> None:
     ids, vectors, queries, _ = data

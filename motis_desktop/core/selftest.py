@@ -190,7 +190,7 @@ class _State:
         )
 
     def check_colour_model(self) -> str:
-        from motis_desktop.core.models.colour import build_colour_pair
+        from motis_desktop.core.models.architectures.colour import build_colour_pair
 
         image_pt, text_pt = build_colour_pair(self.root / "colour-model")
         info = self.services.import_pair(image_pt, text_pt, "selftest-colour")

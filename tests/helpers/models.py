@@ -36,3 +36,29 @@ def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-unt
     services.add_folders([str(photos)])
     services.index()
     services.close()
+
+
+class IndexedLibraries:
+    """Indexed libraries built once per test process and copied into each test's home.
+
+    ``copy_into(home, name, make_photos)`` runs ``make_photos(folder)`` (it writes the photos and returns
+    what the test needs to know about them) and :func:`index_with_colour` the first time ``name`` is asked
+    for; every call then copies that finished home (library, model, caches) into ``home``. The photos stay
+    where they were made and are shared: a test that changes, adds to or removes photos of the library
+    must make its own (adding another folder of its own is fine).
+    """
+
+    def __init__(self, root, colour_pair) -> None:  # type: ignore[no-untyped-def]
+        self.root = root
+        self.colour_pair = colour_pair
+        self.made: dict[str, object] = {}
+
+    def copy_into(self, home, name: str, make_photos):  # type: ignore[no-untyped-def]
+        import shutil
+
+        template = self.root / name
+        if name not in self.made:
+            self.made[name] = make_photos(template / "photos")
+            index_with_colour(template / "home", self.colour_pair, template / "photos")
+        shutil.copytree(template / "home", home, dirs_exist_ok=True)
+        return self.made[name]

@@ -16,11 +16,17 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 }
 
 
+NOISE_TILE = 1024  # noise repeats beyond this many pixels: a 12-megapixel photo's texture costs no more to make
+
+
 def colour_image(colour: tuple[int, int, int], width: int, height: int, seed: int) -> np.ndarray:
     """An RGB image of one colour with texture (noise and a soft gradient)."""
     rng = np.random.default_rng(seed)
     base = np.array(colour, dtype=np.float32)
-    noise = rng.normal(0, 12, (height, width, 3)).astype(np.float32)
+    tile_h, tile_w = min(height, NOISE_TILE), min(width, NOISE_TILE)
+    noise = rng.normal(0, 12, (tile_h, tile_w, 3)).astype(np.float32)
+    if (tile_h, tile_w) != (height, width):
+        noise = np.tile(noise, (-(-height // tile_h), -(-width // tile_w), 1))[:height, :width]
     ramp = np.linspace(-10, 10, width, dtype=np.float32)[None, :, None]
     return np.clip(base + noise + ramp, 0, 255).astype(np.uint8)
 
@@ -32,6 +38,23 @@ def write_image(path: Path, rgb: np.ndarray) -> Path:
     ok, buf = cv2.imencode(path.suffix, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     assert ok
     path.write_bytes(buf.tobytes())
+    return path
+
+
+_ENCODED: dict[tuple[tuple[int, int, int], int, int, int, str], bytes] = {}  # this test process's photos, by recipe
+
+
+def write_colour_photo(path: Path, colour: tuple[int, int, int], width: int, height: int, seed: int) -> Path:
+    """``write_image(path, colour_image(colour, width, height, seed))``, encoded once per recipe and process:
+    the same bytes every time (the recipe is seeded), without generating and compressing them again."""
+    key = (colour, width, height, seed, path.suffix.lower())
+    data = _ENCODED.get(key)
+    if data is None:
+        data = write_image(path, colour_image(colour, width, height, seed)).read_bytes()
+        _ENCODED[key] = data
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
     return path
 
 
@@ -48,7 +71,7 @@ def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> 
                 w, h = 4000, 3000
             ext = formats[(i + n) % len(formats)] if (w, h) != (4000, 3000) else ".jpg"
             path = root / ("sub" if i % 3 == 0 else "") / f"{colour}_{i:02d}{ext}"
-            write_image(path, colour_image(rgb, w, h, seed=n))
+            write_colour_photo(path, rgb, w, h, seed=n)
             made[str(path)] = colour
             n += 1
     return made

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +37,6 @@ from motis_desktop.core.library.store import (
     LibraryStore,
     LibraryUnavailable,
     PhotoDate,
-    decode_path,
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # torch-free at import time
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
-_KNOWN_DATE_SOURCES = frozenset(s.value for s in DateSource)
+_DATE_SOURCES = {s.value: s for s in DateSource}
 
 FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
 READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
@@ -187,11 +187,12 @@ class LibraryService:
             "SELECT id, path, CASE WHEN error_transient THEN NULL ELSE error END, taken_at, taken_source, mtime_ns"
             " FROM files ORDER BY path"
         )
-        known = _KNOWN_DATE_SOURCES
+        sources = _DATE_SOURCES
+        encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # os.fsdecode's, inlined
         return [
-            (fid, decode_path(raw), error, taken, DateSource(source), mtime_ns)
-            if taken is not None and source in known
-            else (fid, decode_path(raw), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
+            (fid, raw.decode(encoding, errors), error, taken, sources[source], mtime_ns)
+            if taken is not None and source in sources
+            else (fid, raw.decode(encoding, errors), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
             for fid, raw, error, taken, source, mtime_ns in rows
         ]
 

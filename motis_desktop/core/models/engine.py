@@ -12,6 +12,7 @@ that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -94,6 +95,9 @@ class Encoder:
         given = threads or {}
         self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
+        # The text tower's session is made from an optimized copy kept beside it (``make_session(reuse=True)``);
+        # off for encoders made only to be measured (precision), so no copy of a mode not chosen is written.
+        self.keep_optimized = True
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
@@ -134,6 +138,7 @@ class Encoder:
         """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
         modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
         other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
+        other.keep_optimized = self.keep_optimized
         with self._lock:
             for role in ROLES:
                 if modes[role] == self.modes[role] and role in self._sessions:
@@ -220,7 +225,7 @@ class Encoder:
                 # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
                 spinning = self.spinning if role == "image" else False
                 path = self.files[self._file_key(role)]
-                session = make_session(path, self.threads[role], spinning, reuse=role == "text")
+                session = make_session(path, self.threads[role], spinning, reuse=role == "text" and self.keep_optimized)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
@@ -241,21 +246,24 @@ def make_session(path: Path, threads: int | None = None, spinning: bool | None =
     if reuse and copy.is_file():
         source = copy
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    elif reuse:
+    elif reuse and os.access(path.parent, os.W_OK):  # a read-only model folder: the tower itself, each time
         made = copy.with_name(f".{copy.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.optimized_model_filepath = str(made)
     try:
         session = ort.InferenceSession(str(source), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
-        if source == copy:  # a damaged copy: the tower itself decides
-            copy.unlink(missing_ok=True)
+        if made is not None:
+            made.unlink(missing_ok=True)
+        if reuse:  # a damaged copy, or one that could not be written: the tower alone decides
+            if source == copy:
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
             return make_session(path, threads, spinning)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
-    finally:
-        if made is not None and made.exists():
-            _keep_copy(made, copy)
+    if made is not None and made.exists():
+        _keep_copy(made, copy)
     return session
 
 

@@ -25,7 +25,7 @@ from motis_desktop.core.models.manifest import (
     ModelInfo,
     read_manifest,
 )
-from motis_desktop.core.models.staging import clean_stale, make_staging
+from motis_desktop.core.models.staging import clean_stale, staging_dir
 from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
 
 if TYPE_CHECKING:  # torch only where models are converted
@@ -93,8 +93,8 @@ class ModelFolder:
         """
         sources = self._check_install(name, replace, tokenizer, sources)
         cfg = preprocess_config
-        staging = self._staging(name)
-        try:
+        with staging_dir(self._staging_parent(), "convert", name) as staging:
+            staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
             digest = hashlib.sha256()
             for target in sorted(sources):
                 copy_hashing(sources[target], staging / target, digest)
@@ -120,10 +120,7 @@ class ModelFolder:
                 tokenizer_clean=tokenizer_clean,
                 score=score or {"kind": "cosine"},
             )
-            return self._commit(staging, info)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            return self._commit(staging, info)  # renamed into place; on any error, removed with the block
 
     def remove(self, name: str) -> None:
         """Delete an installed model's folder."""
@@ -136,11 +133,6 @@ class ModelFolder:
     def _staging_parent(self) -> Path:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         return self.models_dir
-
-    def _staging(self, name: str) -> Path:
-        staging = make_staging(self._staging_parent(), "convert", name)
-        staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
-        return staging
 
     def _check_install(
         self, name: str, replace: bool, tokenizer: str, sources: dict[str, Path] | None

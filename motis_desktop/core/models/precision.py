@@ -177,6 +177,22 @@ def measure_towers(
     tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
     """
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
+    keep, encoder.keep_optimized = encoder.keep_optimized, False  # no optimized copies of modes not chosen
+    try:
+        return _measure(encoder, images, queries, modes, min_seconds, make)
+    finally:
+        encoder.keep_optimized = keep
+
+
+def _measure(
+    encoder: Encoder,
+    images: np.ndarray,
+    queries: Sequence[str],
+    modes: Sequence[str],
+    min_seconds: float,
+    make: Callable[[Encoder, str, str], Encoder],
+) -> list[TowerResult]:
+    """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
     ref_images = encoder.encode_images(images)
     ref_texts = encoder.encode_queries(list(queries))
     ref_scores = ref_texts @ ref_images.T

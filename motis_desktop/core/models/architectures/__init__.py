@@ -10,5 +10,6 @@ source formats that feed them are ``core.models.encoders``'.
 - :mod:`.text`: open_clip's text transformer (causal or not, ``argmax``/``last`` pooling, optional
   projection bias, exact, tanh or quick GELU): CLIP, SigLIP/SigLIP2 and MobileCLIP text towers.
 - :mod:`.siglip`: timm's ViT as SigLIP uses it: no class token, attention-pooling (MAP) head.
+- :mod:`.colour`: the hand-made colour pair with known answers (self-test and tests).
 - :mod:`.fastvit`: Apple's FastViT/MCi image tower (MobileCLIP, MobileCLIP2), reparameterized.
 """

@@ -10,14 +10,13 @@ format (a pair of scripted towers).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
-from motis_desktop.core.models.architectures.transformer import Transformer
+from motis_desktop.core.models.architectures.transformer import Transformer, count_layers
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class CLIPConfig:
         if "visual.proj" not in sd or "visual.conv1.weight" not in sd:
             raise KeyError("not a ViT CLIP state dict (no visual.conv1.weight / visual.proj)")
         vision_width = sd["visual.conv1.weight"].shape[0]
-        vision_layers = _count_layers(sd, "visual.transformer.resblocks.")
+        vision_layers = count_layers(sd, "visual.transformer.resblocks.")
         patch = sd["visual.conv1.weight"].shape[-1]
         grid = round((sd["visual.positional_embedding"].shape[0] - 1) ** 0.5)
         text_width = sd["ln_final.weight"].shape[0]
@@ -99,14 +98,8 @@ class CLIPConfig:
             vocab_size=sd["token_embedding.weight"].shape[0],
             text_width=text_width,
             text_heads=max(text_width // 64, 1),
-            text_layers=_count_layers(sd, "transformer.resblocks."),
+            text_layers=count_layers(sd, "transformer.resblocks."),
         )
-
-
-def _count_layers(sd: dict[str, torch.Tensor], prefix: str) -> int:
-    pattern = re.compile(re.escape(prefix) + r"(\d+)\.")
-    indices = {int(m.group(1)) for key in sd if (m := pattern.match(key))}
-    return len(indices)
 
 
 class VisionTransformer(nn.Module):
@@ -152,9 +145,9 @@ class CLIP(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(4.6052))
 
     def text_tower(self) -> TextTower:
-        """The text tower (its parameters are this model's)."""
+        """The text tower (its parameters are this model's), in this model's train/eval mode."""
         tower: TextTower = self.__dict__["_text"]
-        return tower
+        return tower.train(self.training)
 
     def encode_image(self, images: torch.Tensor) -> torch.Tensor:
         return self.visual(images)

@@ -8,6 +8,8 @@ text towers, open_clip's text towers (SigLIP, MobileCLIP) and timm's SigLIP ViT,
 
 from __future__ import annotations
 
+import re
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -34,6 +36,12 @@ def rename_timm(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             key = key.replace(old, new)
         out[key] = value
     return out
+
+
+def count_layers(sd: dict[str, torch.Tensor], prefix: str) -> int:
+    """How many numbered blocks ``prefix + "N."`` a state dict holds."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.")
+    return len({int(m.group(1)) for key in sd if (m := pattern.match(key))})
 
 
 class GELU(nn.Module):

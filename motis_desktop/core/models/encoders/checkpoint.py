@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError
@@ -73,12 +74,24 @@ def build_clip(sd: dict[str, torch.Tensor], source: str = "checkpoint") -> CLIP:
     except KeyError as exc:
         raise ModelError(f"{source}: {exc.args[0]}") from None
     model = CLIP(config)
-    result = model.load_state_dict(sd, strict=False)
-    missing = [k for k in result.missing_keys if k != "attn_mask"]
-    if missing or result.unexpected_keys:
-        detail = f"missing {missing[:3]}" if missing else f"unexpected {result.unexpected_keys[:3]}"
-        raise ModelError(f"{source}: keys do not match a CLIP ViT model ({detail})")
+    load_strictly(model, sd, source, "CLIP ViT")
     return model.eval()
+
+
+def load_strictly(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str) -> None:
+    """``sd`` into ``module``, every key and shape as the module has them, else a one-line ModelError."""
+    own = module.state_dict()
+    for key, value in sd.items():
+        if key in own and own[key].shape != value.shape:
+            raise ModelError(
+                f"{label}: {what} weight {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
+            )
+    result = module.load_state_dict(sd, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        detail = (
+            f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
+        )
+        raise ModelError(f"{label}: {what} weights do not fit ({detail})")
 
 
 def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:

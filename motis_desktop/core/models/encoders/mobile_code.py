@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders.mobile_constants import ConstantTable
-from motis_desktop.core.models.encoders.mobile_ops import (
+from motis_desktop.core.models.encoders.mobile_constants import (
     BOUNDS,
     DEFAULTS,
     FIELDS,
     PREPACK_OPS,
     RUN_OPS,
     XNNPACK_CLASSES,
+    ConstantTable,
     ConversionReport,
 )
 

@@ -1,5 +1,6 @@
-"""The constants table of a mobile-optimized TorchScript file: each XNNPACK op context becomes its weight (in
-its slot) and its bias (appended), and the table is pickled again as plain tensors."""
+"""The XNNPACK prepacked ops a mobile-optimized TorchScript file may hold, and its constants table: each op
+context becomes its weight (in its slot) and its bias (appended), and the table is pickled again as plain
+tensors."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import io
 import math
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,45 @@ import torch
 
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders.archive import ScriptObjectState, TypedList
-from motis_desktop.core.models.encoders.mobile_ops import CONTEXT_CLASSES, FIELDS
+
+XNNPACK_CLASSES = "__torch__.torch.classes.xnnpack"
+
+# Argument names of each prepack op (= the op context's pickled state), from the ``prepacked`` schemas.
+FIELDS = {
+    "linear": ("W", "B", "output_min", "output_max"),
+    "conv2d": ("W", "B", "stride", "padding", "dilation", "groups", "output_min", "output_max"),
+    "conv2d_transpose": (
+        "W",
+        "B",
+        "stride",
+        "padding",
+        "output_padding",
+        "dilation",
+        "groups",
+        "output_min",
+        "output_max",
+    ),
+}
+DEFAULTS = {"B": "None", "output_min": "None", "output_max": "None"}
+BOUNDS = ("output_min", "output_max")
+PREPACK_OPS = {f"{kind}_clamp_prepack": kind for kind in FIELDS}
+RUN_OPS = {f"{kind}_clamp_run": kind for kind in FIELDS}
+CONTEXT_CLASSES = {
+    f"{XNNPACK_CLASSES}.LinearOpContext": "linear",
+    f"{XNNPACK_CLASSES}.Conv2dOpContext": "conv2d",
+    f"{XNNPACK_CLASSES}.TransposeConv2dOpContext": "conv2d_transpose",
+}
+
+
+@dataclass
+class ConversionReport:
+    """What a conversion did: ops rewritten by name, op contexts unpacked, seconds taken."""
+
+    source: Path
+    ops: collections.Counter[str] = field(default_factory=collections.Counter)
+    contexts: int = 0
+    seconds: float = 0.0
+
 
 # -- constants ---------------------------------------------------------------------------------
 

@@ -40,8 +40,12 @@ from motis_desktop.core.models.encoders.archive import (
     check_model_file,
 )
 from motis_desktop.core.models.encoders.mobile_code import CodeRewriter
-from motis_desktop.core.models.encoders.mobile_constants import ConstantTable
-from motis_desktop.core.models.encoders.mobile_ops import CONTEXT_CLASSES, XNNPACK_CLASSES, ConversionReport
+from motis_desktop.core.models.encoders.mobile_constants import (
+    CONTEXT_CLASSES,
+    XNNPACK_CLASSES,
+    ConstantTable,
+    ConversionReport,
+)
 
 log = logging.getLogger(__name__)
 

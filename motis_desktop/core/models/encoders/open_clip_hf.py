@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,11 @@ from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
-from motis_desktop.core.models.architectures.transformer import rename_timm
-from motis_desktop.core.models.encoders.checkpoint import load_state_dict
+from motis_desktop.core.models.architectures.transformer import count_layers, rename_timm
+from motis_desktop.core.models.encoders.checkpoint import load_state_dict, load_strictly
+from motis_desktop.core.models.manifest import OPEN_CLIP_FILES
 
-CONFIG_NAME = "open_clip_config.json"
-WEIGHTS_NAME = "open_clip_model.safetensors"
-TOKENIZER_NAME = "tokenizer.json"
+CONFIG_NAME, WEIGHTS_NAME, TOKENIZER_NAME = (OPEN_CLIP_FILES[k] for k in ("config", "weights", "tokenizer"))
 FAMILY_SIGLIP = "siglip"
 FAMILY_MOBILECLIP = "mobileclip"
 MOBILECLIP_LICENSE = (
@@ -138,7 +136,7 @@ def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     if embed_dim and text_cfg.embed_dim != embed_dim:
         raise ModelError(f"{label}: config embed_dim {embed_dim} but the text projection gives {text_cfg.embed_dim}")
     text_tower = TextTower(text_cfg)
-    _load(text_tower, text, label, "text")
+    load_strictly(text_tower, text, label, "text tower")
     pre = data.get("preprocess_cfg") or {}
     vision_cfg = cfg.get("vision_cfg") or {}
     image_size = (
@@ -179,14 +177,14 @@ def _image_tower(
     if family == FAMILY_SIGLIP:
         vcfg = _siglip_config(vision_cfg, visual, label, image_size)
         siglip = SigLIPVisionTower(vcfg)
-        _load(siglip, rename_timm(visual), label, "image")
+        load_strictly(siglip, rename_timm(visual), label, "image tower")
         return siglip, vcfg.width
     try:
         folded = fold_state_dict(visual)
         fastvit = FastViTTower(folded)
     except (FoldError, KeyError) as exc:
         raise ModelError(f"{label}: not a FastViT/MCi image tower ({exc})") from None
-    _load(fastvit, folded, label, "image")
+    load_strictly(fastvit, folded, label, "image tower")
     return fastvit, fastvit.embed_dim
 
 
@@ -212,11 +210,6 @@ def _normalization(
     return (mean[0], mean[1], mean[2]), (std[0], std[1], std[2])
 
 
-def _count(sd: dict[str, torch.Tensor], prefix: str) -> int:
-    pattern = re.compile(re.escape(prefix) + r"(\d+)\.")
-    return len({int(m.group(1)) for k in sd if (m := pattern.match(k))})
-
-
 def _stated(cfg: dict[str, Any], key: str, found: int, label: str, what: str) -> int:
     value = cfg.get(key)
     if value is not None and int(value) != found:
@@ -233,7 +226,7 @@ def _shape(sd: dict[str, torch.Tensor], key: str, label: str) -> tuple[int, ...]
 def _text_config(cfg: dict[str, Any], sd: dict[str, torch.Tensor], label: str) -> TextConfig:
     vocab, width = _shape(sd, "token_embedding.weight", label)
     context = _shape(sd, "positional_embedding", label)[0]
-    layers = _count(sd, "transformer.resblocks.")
+    layers = count_layers(sd, "transformer.resblocks.")
     if not layers:
         raise ModelError(f"{label}: no text transformer blocks")
     mlp_hidden = _shape(sd, "transformer.resblocks.0.mlp.c_fc.weight", label)[0]
@@ -287,24 +280,9 @@ def _siglip_config(cfg: dict[str, Any], sd: dict[str, torch.Tensor], label: str,
         image_size=image_size,
         patch_size=patch,
         width=width,
-        layers=_stated(cfg, "layers", _count(sd, "blocks."), label, "image"),
+        layers=_stated(cfg, "layers", count_layers(sd, "blocks."), label, "image"),
         heads=heads,
         mlp_hidden=_shape(sd, "blocks.0.mlp.fc1.weight", label)[0],
         pool_mlp_hidden=_shape(sd, "attn_pool.mlp.fc1.weight", label)[0],
         layer_scale="blocks.0.ls1.gamma" in sd,
     )
-
-
-def _load(module: nn.Module, sd: dict[str, torch.Tensor], label: str, what: str) -> None:
-    own = module.state_dict()
-    for key, value in sd.items():
-        if key in own and own[key].shape != value.shape:
-            raise ModelError(
-                f"{label}: {what} weight {key} has shape {list(value.shape)}, expected {list(own[key].shape)}"
-            )
-    result = module.load_state_dict(sd, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        detail = (
-            f"missing {result.missing_keys[:3]}" if result.missing_keys else f"unexpected {result.unexpected_keys[:3]}"
-        )
-        raise ModelError(f"{label}: {what} tower weights do not fit ({detail})")
