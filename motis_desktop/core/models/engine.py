@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ REFERENCE = "fp32"
 # it faster on 2 cores (int8, 80 alternating runs at load 4: p10 5.5 vs 5.7 ms, p50 9.5 vs 9.6 ms) and takes the
 # core the app and the vector scan need (docs/benchmarks.md, "Queries, third session").
 TEXT_THREADS = 1
+STALE_TMP_S = 600  # an optimized copy's temporary file older than this was left by a killed process
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,9 @@ class Encoder:
         given = threads or {}
         self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
-        # The text tower's session is made from an optimized copy kept beside it (``make_session(reuse=True)``);
-        # off for encoders made only to be measured (precision), so no copy of a mode not chosen is written.
-        self.keep_optimized = True
+        # The text tower's session is made from an optimized copy kept in this cache folder (``make_session``),
+        # set by the model service; None for encoders made only to be measured (precision) or without a home.
+        self.copies: Path | None = None
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
@@ -138,7 +140,7 @@ class Encoder:
         """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
         modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
         other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
-        other.keep_optimized = self.keep_optimized
+        other.copies = self.copies
         with self._lock:
             for role in ROLES:
                 if modes[role] == self.modes[role] and role in self._sessions:
@@ -225,28 +227,32 @@ class Encoder:
                 # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
                 spinning = self.spinning if role == "image" else False
                 path = self.files[self._file_key(role)]
-                session = make_session(path, self.threads[role], spinning, reuse=role == "text" and self.keep_optimized)
+                session = make_session(path, self.threads[role], spinning, self.copies if role == "text" else None)
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
 
 
-def make_session(path: Path, threads: int | None = None, spinning: bool | None = None, reuse: bool = False) -> Any:
+def make_session(
+    path: Path, threads: int | None = None, spinning: bool | None = None, copies: Path | None = None
+) -> Any:
     """An onnxruntime CPU session over ``path``; ModelError naming the file if it cannot be loaded.
 
-    ``reuse``: keep the optimized graph beside the tower (``<name>.ort-<version>.onnx``, written by the first
-    session) and make later sessions from it without optimizing again: a one-shot search makes the text tower's
-    session in about half the time. Not for towers whose best graph depends on the CPU's layout passes (the
-    image tower's convolution): the copy is optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
+    ``copies``: a cache folder (``cache/onnx/<model_id>/``, safe to delete) where the optimized graph is kept,
+    named by the tower's size and mtime and onnxruntime's version, written by the first session; later sessions
+    are made from it without optimizing again: a one-shot search makes the text tower's session in about half
+    the time. A folder that cannot be written (a read-only home) or a damaged copy: the tower itself. Not for
+    towers whose best graph depends on the CPU's layout passes (the image tower's convolution): the copy is
+    optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
     import onnxruntime as ort
 
     opts = session_options(threads, spinning)
-    copy = path.with_name(f"{path.stem}.ort-{ort.__version__}.onnx")
+    copy = _copy_path(path, copies, ort.__version__) if copies is not None else None
     source, made = path, None
-    if reuse and copy.is_file():
+    if copy is not None and copy.is_file():
         source = copy
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    elif reuse and os.access(path.parent, os.W_OK):  # a read-only model folder: the tower itself, each time
+    elif copy is not None and _writable(copy.parent):
         made = copy.with_name(f".{copy.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.optimized_model_filepath = str(made)
@@ -255,25 +261,50 @@ def make_session(path: Path, threads: int | None = None, spinning: bool | None =
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
         if made is not None:
             made.unlink(missing_ok=True)
-        if reuse:  # a damaged copy, or one that could not be written: the tower alone decides
+        if copy is not None:  # a damaged copy, or one that could not be written: the tower alone decides
             if source == copy:
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
             return make_session(path, threads, spinning)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
-    if made is not None and made.exists():
+    if made is not None and copy is not None:
         _keep_copy(made, copy)
+        for old in path.parent.glob(f"{path.stem}.ort-*.onnx"):  # beside the tower, as builds of 2026-12-06 did
+            with contextlib.suppress(OSError):
+                old.unlink()
     return session
 
 
+def _copy_path(path: Path, copies: Path, version: str) -> Path | None:
+    """Where ``path``'s optimized copy is kept: a changed tower (size or mtime) or onnxruntime gets a new one."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return copies / f"{path.stem}.{stat.st_size}-{stat.st_mtime_ns}.ort-{version}.onnx"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 def _keep_copy(made: Path, copy: Path) -> None:
-    """Put a freshly written optimized copy in place (copies for other onnxruntime versions go)."""
+    """Put a freshly written optimized copy in place. Every other file in its folder goes (another mode's copy,
+    an older tower's or onnxruntime's, a temporary file a killed process left, unless young: being written)."""
     try:
         os.replace(made, copy)
-        for old in copy.parent.glob(f"{copy.name.split('.ort-')[0]}.ort-*.onnx"):
-            if old != copy:
-                old.unlink(missing_ok=True)
-    except OSError as exc:  # a read-only model folder: sessions are made from the tower itself
+    except OSError as exc:
         log.debug("cannot keep %s: %s", copy, exc)
-        made.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            made.unlink(missing_ok=True)
+        return
+    now = time.time()
+    for old in copy.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if old != copy and (not old.name.endswith(".tmp") or now - old.stat().st_mtime > STALE_TMP_S):
+                old.unlink()

@@ -177,11 +177,11 @@ def measure_towers(
     tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
     """
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
-    keep, encoder.keep_optimized = encoder.keep_optimized, False  # no optimized copies of modes not chosen
+    keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
         return _measure(encoder, images, queries, modes, min_seconds, make)
     finally:
-        encoder.keep_optimized = keep
+        encoder.copies = keep
 
 
 def _measure(

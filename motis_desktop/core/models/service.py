@@ -171,7 +171,9 @@ class ModelService:
         with self._loaded.lock:
             enc = self._loaded.encoders.get(info.model_id)
             if enc is None:
-                enc = self._in_chosen_mode(info, self._store.load_encoder(info.name))
+                base = self._store.load_encoder(info.name)
+                base.copies = self._paths.cache_dir / "onnx" / info.model_id  # the text tower's optimized copy
+                enc = self._in_chosen_mode(info, base)
                 self._loaded.encoders[info.model_id] = enc
             return enc
 
