@@ -172,7 +172,7 @@ class TextStore:
         rows = self.store.select(
             "SELECT line, text, confidence, box, words FROM text_lines WHERE file_id = ? ORDER BY line", (file_id,)
         )
-        return [StoredLine(r[0], r[1], r[2], json.loads(r[3]), [(w, b) for w, b in json.loads(r[4])]) for r in rows]
+        return [_stored_line(*r) for r in rows]
 
     def lines_of_many(self, file_ids: Iterable[int]) -> dict[int, tuple[list[StoredLine], tuple[int, int]]]:
         """``lines_of`` and ``image_size`` of many photos in a few statements; only photos with text lines."""
@@ -188,9 +188,7 @@ class TextStore:
             )
             for fid, line, text, confidence, box, words, width, height in rows:
                 lines, _ = out.setdefault(fid, ([], (int(width or 0), int(height or 0))))
-                lines.append(
-                    StoredLine(line, text, confidence, json.loads(box), [(w, b) for w, b in json.loads(words)])
-                )
+                lines.append(_stored_line(line, text, confidence, box, words))
         return out
 
     def image_size(self, file_id: int) -> tuple[int, int]:
@@ -357,3 +355,8 @@ def photo_text(store: TextDatabase, path: str, read_now: bool = True) -> PhotoTe
         for n, line in enumerate(result.lines)
     )
     return PhotoText(path, lines, "read now", result.width, result.height)
+
+
+def _stored_line(line: int, text: str, confidence: float, box: str, words: str) -> StoredLine:
+    """A ``text_lines`` row (its box and words as stored JSON) as a StoredLine."""
+    return StoredLine(line, text, confidence, json.loads(box), [(w, b) for w, b in json.loads(words)])

@@ -219,7 +219,7 @@ def _shown(
     ranks = [
         (rank, fid, cosine)
         for rank, (fid, cosine) in enumerate(meaning, 1)
-        if cut is None or cosine >= cut.threshold or fid in word_ids
+        if cut is None or cut.passes(cosine) or fid in word_ids
     ]
     fused = _fuse_ranked(ranks, len(meaning), text_hits, name_hits, qwords, extra_cosines)
     if vector is None and allowed_set is not None:
@@ -264,36 +264,18 @@ def _shown_hits(
     """The hits to show: files still on disk (``on_disk``), with their dates and why their words matched, in the
     query's order."""
     kept = [(r, path) for r in shown if (path := on_disk.get(r.file_id)) is not None]
-    dates = service.store.dates(r.file_id for r, _ in kept)
     words_shown = (bool(qwords) and "text" in signals) or bool(query.text_phrases)
     lines = texts.lines_of_many(r.file_id for r, _ in kept) if words_shown else {}
     hits = []
     for r, path in kept:
-        date = dates.get(r.file_id)
         cosine = r.cosine if r.cosine is not None else 0.0
-        taken, source = (date.taken_at, date.source) if date else (None, None)
-        hit = SearchHit(r.file_id, path, cosine, taken_at=taken, date_source=source, fused=round(r.fused, 6))
+        hit = SearchHit(r.file_id, path, cosine, fused=round(r.fused, 6))
         matches = _explain(hit, lines.get(r.file_id, ([], (0, 0))), qwords, query.text_phrases, signals)
         hits.append(replace(hit, matches=matches) if matches else hit)
+    hits = service.with_dates(hits)
     if query.sort == "date":
         hits.sort(key=lambda h: -(h.taken_at or 0.0))
     return hits
-
-
-def explain(
-    texts: TextStore,
-    hit: SearchHit,
-    qwords: list[str],
-    phrases: tuple[str, ...],
-    signals: tuple[str, ...] = ("text", "name"),
-) -> tuple[TextMatch, ...]:
-    """Why ``hit`` matched words: the lines of its text holding query words (when text ranks) or a ``text:``
-    phrase, with the boxes of the matched words; and its file name when that holds query words (when names
-    rank)."""
-    read = (
-        (texts.lines_of(hit.file_id), texts.image_size(hit.file_id)) if "text" in signals or phrases else ([], (0, 0))
-    )
-    return _explain(hit, read, qwords, phrases, signals)
 
 
 def _explain(
@@ -303,7 +285,9 @@ def _explain(
     phrases: tuple[str, ...],
     signals: tuple[str, ...],
 ) -> tuple[TextMatch, ...]:
-    """:func:`explain` given the photo's text lines and image size (``TextStore.lines_of_many``)."""
+    """Why ``hit`` matched words, given its text lines and image size (``read``, from ``TextStore.lines_of_many``):
+    the lines holding query words (when text ranks) or a ``text:`` phrase, with the boxes of the matched words;
+    and its file name when that holds query words (when names rank)."""
     text_words = set(qwords) if "text" in signals else set()
     folded_phrases = [" ".join(fold(p).split()) for p in phrases]
     phrase_words = {w for p in phrases for w in words(p)}

@@ -274,7 +274,7 @@ class SearchService:
             hits = self._search_among(model_id, vector, want, allowed, exclude, strategy)
         if cut is not None:
             hits = [h for h in hits if cut.passes(h.score)]
-        hits = self._with_dates(hits)
+        hits = self.with_dates(hits)
         if sort is SortOrder.DATE:
             hits.sort(key=lambda h: -(h.taken_at or 0.0))
         return QueryResult(hits, max(candidates - len(hits), 0), max(candidates, 0), cut)
@@ -375,7 +375,8 @@ class SearchService:
                     break
         return hits
 
-    def _with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
+    def with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with their dates taken looked up (one statement)."""
         dates = self.store.dates(h.file_id for h in hits)
         return [
             replace(h, taken_at=dates[h.file_id].taken_at, date_source=dates[h.file_id].source)
@@ -383,10 +384,6 @@ class SearchService:
             else h
             for h in hits
         ]
-
-    def with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
-        """``hits`` with their dates taken looked up."""
-        return self._with_dates(hits)
 
 
 def _rows_of(index: VectorIndex, ids: np.ndarray) -> np.ndarray | None:
