@@ -4,6 +4,8 @@ rule for "lies under a folder"; shared by the library and the text stage, which 
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterable
 
 
 def encode_path(path: str | os.PathLike[str]) -> bytes:
@@ -14,6 +16,12 @@ def encode_path(path: str | os.PathLike[str]) -> bytes:
 def decode_path(raw: bytes) -> str:
     """A stored path as the OS's string."""
     return os.fsdecode(raw)
+
+
+def decode_paths(raws: Iterable[bytes]) -> list[str]:
+    """Many stored paths as the OS's strings: :func:`decode_path`'s rule with its look-ups done once."""
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # os.fsdecode's own
+    return [raw.decode(encoding, errors) for raw in raws]
 
 
 def is_within(path: str, root: str) -> bool:

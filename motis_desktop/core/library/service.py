@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +40,7 @@ from motis_desktop.core.library.store import (
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
+from motis_desktop.core.pathnames import decode_paths
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time
@@ -188,12 +188,13 @@ class LibraryService:
             " FROM files ORDER BY path"
         )
         sources = _DATE_SOURCES
-        encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # os.fsdecode's, inlined
         return [
-            (fid, raw.decode(encoding, errors), error, taken, sources[source], mtime_ns)
+            (fid, path, error, taken, sources[source], mtime_ns)
             if taken is not None and source in sources
-            else (fid, raw.decode(encoding, errors), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
-            for fid, raw, error, taken, source, mtime_ns in rows
+            else (fid, path, error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
+            for (fid, _, error, taken, source, mtime_ns), path in zip(
+                rows, decode_paths(r[1] for r in rows), strict=True
+            )
         ]
 
     def counts(self, model_id: str | None) -> dict[str, int]:
