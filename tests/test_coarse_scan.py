@@ -1,4 +1,4 @@
-"""The exact index's coarse int8 pass (core/search/indexes/coarse.py): same hits and scores as float32."""
+"""The exact index's coarse int8 pass (core/search/indexes/coarse.py): the float32 hits and scores."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from motis_desktop.core.search.indexes import ExactIndex
-from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan
+from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan, code_levels
 from motis_desktop.core.vectors import l2_normalize
 
 N = COARSE_MIN + 5_000
@@ -63,6 +63,64 @@ def test_a_prepared_index_finds_what_float32_finds() -> None:
     for query in queries(plain.vectors(), 8):
         for k in (1, 10, 1000):
             assert_same_hits(plain, prepared, query, k)
+    assert prepared.coarse_served == 24 and plain.coarse_served == 0  # the coarse pass answered every one
+
+
+def grid_aligned(n: int, dim: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors and a query where one row (0) is the true best, and k decoys (1..k) score just below it,
+    all placed on an unrotated int8 grid (per-dimension mean and scale, as the coarse copy once quantized) so
+    that their rounding errors line up with the query's signs: the target's round down (coarse too low), the
+    decoys' up. The Hoeffding margin, which takes the errors as independent, then drops the target."""
+    rng = np.random.default_rng(1)
+    vectors = l2_normalize(rng.standard_normal((n, dim))).astype(np.float32)
+    mean = vectors.mean(axis=0, dtype=np.float64)
+    scale = np.abs(vectors - mean).max(axis=0) / code_levels()
+    query = l2_normalize(rng.standard_normal((1, dim)))[0].astype(np.float64)
+    signs = np.sign(query * scale)
+    slack = int(np.argmin(np.abs(query)))  # the one coordinate that makes each row a unit vector
+    order = np.argsort(-np.abs(query * scale))
+    order = order[order != slack]
+    most = np.zeros(dim, bool)
+    most[order[: int(0.55 * dim)]] = True
+
+    def unit(offset: np.ndarray, c: float) -> np.ndarray | None:
+        y = mean + scale * (np.clip(np.rint((c * query - mean) / scale), -110, 110) + offset)
+        rest = (y**2).sum() - y[slack] ** 2
+        if rest >= 1:
+            return None
+        y[slack] = np.sqrt(1 - rest) * (1 if mean[slack] >= 0 else -1)
+        return y if abs(y[slack] - mean[slack]) < 100 * scale[slack] else None
+
+    for c in np.linspace(0.5, 1.0, 400):
+        target, decoy = unit(0.45 * signs, c), unit(np.where(most, 0.55 * signs, -0.45 * signs), c)
+        if target is not None and decoy is not None:
+            vectors[0], vectors[1 : 1 + k] = target, decoy
+            return vectors, query.astype(np.float32)
+    raise AssertionError("no grid-aligned set")
+
+
+def test_rounding_errors_lined_up_with_the_query_do_not_hide_the_best_photo() -> None:
+    vectors, query = grid_aligned(N, 512, 10)
+    truth = vectors @ query
+    assert int(np.argmax(truth)) == 0 and truth[0] > truth[1]
+    plain, prepared = plain_and_prepared(vectors)
+    got_ids, got_scores = prepared.search(query[None], 10)
+    assert prepared.coarse_served == 1
+    assert got_ids[0][0] == plain.ids()[0]  # (the ten decoys tie: any nine of them follow)
+    np.testing.assert_allclose(got_scores[0], plain.search(query[None], 10)[1][0], atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (normalizing the inf row)
+def test_a_non_finite_vector_leaves_search_to_float32() -> None:
+    for bad in (np.nan, np.inf):
+        vectors = clip_like(N, dim=64)
+        vectors[5] = bad
+        plain, prepared = plain_and_prepared(vectors)
+        query = queries(clip_like(N, dim=64), 1)[0]
+        got_ids, got_scores = prepared.search(query[None], 10)
+        want_ids, _ = plain.search(query[None], 10)
+        assert got_ids.shape == (1, 10) and got_ids[0].tolist() == want_ids[0].tolist()
+        assert prepared.coarse_served == 0
 
 
 def test_changes_drop_the_coarse_copy_and_the_next_one_is_made() -> None:
@@ -74,8 +132,10 @@ def test_changes_drop_the_coarse_copy_and_the_next_one_is_made() -> None:
         index.remove(plain.ids()[:200])
     query = queries(extra, 1)[0]  # its best hits are among the new vectors
     assert_same_hits(plain, prepared, query, 100)  # served in float32 while the new copy is made
+    assert prepared.coarse_served == 0
     prepared.prepare(wait=True)
     assert_same_hits(plain, prepared, query, 100)
+    assert prepared.coarse_served == 1
 
 
 def test_vectors_that_barely_differ_are_scored_in_float32() -> None:

@@ -5,16 +5,18 @@ Exact float32 search of one query reads every stored vector: 205 MB at 100k × 5
 library's mean vector in int8 with one scale per dimension, transposed ``[D, N]``, so that onnxruntime's
 ``MatMulInteger`` (MLAS: VNNI where the CPU has it) scores a query in one pass over 51 MB.
 
-**Same hits as the float32 product.** A coarse score differs from the cosine only by rounding:
-``c - a = Σ_d qs_d·δ_d + Q·Σ_d ε_d·m_d`` (``qs`` the query times the scales, ``m`` a vector's codes,
-``Q`` the query's own int8 step, ``δ``/``ε`` the vector's and the query's rounding errors, each within
-±½). For independent roundings, Hoeffding's inequality bounds ``|c - a|`` by
-``margin = sqrt(ln(2/P)/2 · (Σ qs² + Q²·max‖m‖²))`` except with probability ``P`` (1e-9) per vector. That
-treats the rounding errors of different dimensions as independent: a model, not a proof (the query's errors are
-fixed per query). Measured, the margin was 2.4-3.0 times the largest error over 100k vectors in every check
-(``docs/benchmarks.md``); a bound that needs no such model (Cauchy-Schwarz) was 7-9 times, too wide to narrow
-the library down, and the query sent as two int8 rows (its own rounding then bounded outright) made onnxruntime
-pack the library's codes on every call: slower than float32.
+**The float32 hits, except with a small stated probability.** The vectors' differences from the library's mean
+are first turned by one random orthogonal matrix (seeded, ``rotation``; the query too, one ``D × D`` product),
+as RaBitQ does: a rotation keeps every dot product, and it spreads each vector over all dimensions, so that its
+rounding errors no longer depend on how the data or the query lie. A coarse score then differs from the cosine
+only by rounding: ``c - a = Σ_d qs_d·δ_d + Q·Σ_d ε_d·m_d`` (``qs`` the rotated query times the scales, ``m`` a
+vector's codes, ``Q`` the query's own int8 step, ``δ``/``ε`` the vector's and the query's rounding errors, each
+within ±½). Treating those errors as independent and zero-mean, Hoeffding's inequality bounds ``|c - a|`` by
+``margin = sqrt(ln(2/P)/2 · (Σ qs² + Q²·max‖m‖²))`` except with probability ``P`` (1e-9) per vector. That is a
+model, not a proof: without the rotation, vectors built on the coarse grid so that their errors line up with a
+query's signs broke it (tests/test_coarse_scan.py keeps that set; rotated, it is found). Measured, the margin
+was 2.4-3.0 times the largest error over 100k vectors; a bound that needs no model (Cauchy-Schwarz) was 7-9
+times, too wide to narrow the library down. Vectors with a non-finite value are never narrowed (float32 serves).
 Every photo of the true top ``k`` then has a coarse score of at least the coarse k-th best minus twice the
 margin; those candidates (typically k plus a few hundred) are rescored in float32 from the index's own
 vectors and the best ``k`` returned, with their float32 scores. When the margin is too wide to narrow the
@@ -38,6 +40,7 @@ from motis_desktop.core.vectors import scores_of
 COARSE_MIN = 20_000  # fewer vectors: the float32 product is as fast
 FAIL_P = 1e-9  # the chance, per vector, that a rounding error exceeds the margin (Hoeffding)
 MAX_CANDIDATES = 0.25  # more candidates than this share of the library: score all of them in float32
+ROTATION_SEED = 0x6D6F746973  # the rotation applied before quantizing (see the module docstring)
 _CHUNK = 8192  # rows quantized at a time (stays in cache)
 
 # ONNX: y int32 [1, n] = MatMulInteger(q uint8 [1, d], m int8 [d, n]) (opset 10; made with onnx.helper, see
@@ -63,6 +66,15 @@ def code_levels() -> int:
     return 127 if {"avx512_vnni", "avx_vnni"} & set(flags) else 63
 
 
+@lru_cache(maxsize=4)
+def rotation(dim: int) -> np.ndarray:
+    """A random orthogonal ``[dim, dim]`` float32 matrix, the same in every process (seeded)."""
+    gauss = np.random.default_rng(ROTATION_SEED).standard_normal((dim, dim))
+    q, r = np.linalg.qr(gauss)
+    made: np.ndarray = (q * np.sign(np.diag(r))).astype(np.float32)  # uniform (Haar) over rotations
+    return made
+
+
 @lru_cache(maxsize=1)
 def _session() -> Any:
     import onnxruntime as ort
@@ -76,34 +88,53 @@ def _session() -> Any:
 
 
 class CoarseScan:
-    """int8 codes of ``vectors`` (unit float32 rows ``[N, D]``, kept by the caller for rescoring)."""
+    """int8 codes of ``vectors`` (unit float32 rows ``[N, D]``, kept by the caller for rescoring), rotated."""
 
     def __init__(self, vectors: np.ndarray, levels: int | None = None) -> None:
         n, dim = vectors.shape
         self.levels = levels or code_levels()
         self.mean = vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
-        high, low = vectors.max(axis=0), vectors.min(axis=0)
-        peak = np.maximum(high - self.mean, self.mean - low)
+        self.rotation = rotation(dim)
+        self.codes = np.empty((dim, 0), dtype=np.int8)
+        self.code_sums = np.empty(0, dtype=np.int32)  # Σ_d m_d per vector: undoes the query's zero point
+        self.scale = np.ones(dim, dtype=np.float32)
+        self.max_code_norm2 = 0.0
+        # the caller's note: False once a search could not narrow these vectors down; a non-finite row (its
+        # mean is non-finite) would make every margin NaN, so such vectors are never narrowed (float32 serves)
+        self.narrows = bool(np.isfinite(self.mean).all())
+        if self.narrows and n:
+            self._quantize(vectors)
+
+    def _rotated(self, vectors: np.ndarray, start: int, out: np.ndarray) -> np.ndarray:
+        part = out[: min(_CHUNK, len(vectors) - start)]
+        np.matmul(vectors[start : start + len(part)] - self.mean, self.rotation.T, out=part)
+        return part
+
+    def _quantize(self, vectors: np.ndarray) -> None:
+        n, dim = vectors.shape
+        rows = np.empty((min(_CHUNK, n), dim), dtype=np.float32)
+        peak = np.zeros(dim, dtype=np.float32)
+        for start in range(0, n, _CHUNK):  # first pass: each rotated dimension's range
+            part = self._rotated(vectors, start, rows)
+            np.maximum(peak, np.abs(part).max(axis=0), out=peak)
         self.scale = (np.maximum(peak, 1e-12) / self.levels).astype(np.float32)
         inverse = (1 / self.scale).astype(np.float32)
         self.codes = np.empty((dim, n), dtype=np.int8)
-        self.code_sums = np.empty(n, dtype=np.int32)  # Σ_d m_d per vector: undoes the query's zero point
-        rows = np.empty((min(_CHUNK, n), dim), dtype=np.float32)
+        self.code_sums = np.empty(n, dtype=np.int32)
         norm2 = 0.0
-        for start in range(0, n, _CHUNK):
-            part = rows[: min(_CHUNK, n - start)]
-            np.subtract(vectors[start : start + len(part)], self.mean, out=part)
+        for start in range(0, n, _CHUNK):  # second pass: the codes (N·D² twice, in the background thread)
+            part = self._rotated(vectors, start, rows)
             np.multiply(part, inverse, out=part)
             np.rint(part, out=part)
             norm2 = max(norm2, float(np.einsum("nd,nd->n", part, part).max()))
             np.sum(part, axis=1, out=self.code_sums[start : start + len(part)], dtype=np.int32)
             self.codes[:, start : start + len(part)] = part.astype(np.int8).T
         self.max_code_norm2 = norm2
-        self.narrows = True  # the caller's note: False once a search could not narrow these vectors down
 
     def scores(self, query: np.ndarray) -> tuple[np.ndarray, float]:
         """Coarse cosines ``float32 [N]`` of a unit ``query`` and the margin their errors stay within."""
-        scaled = np.asarray(query, dtype=np.float32) * self.scale
+        query = np.asarray(query, dtype=np.float32)
+        scaled = (self.rotation @ query) * self.scale
         step = float(np.abs(scaled).max()) / 127 or 1.0
         codes = (np.rint(scaled / step) + 128).astype(np.uint8)[None, :]  # zero point 128: uint8 as MLAS wants
         with _session_lock:
@@ -117,10 +148,14 @@ class CoarseScan:
     def search(self, vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Positions and float32 scores of the top ``k`` rows of ``vectors`` for a unit ``query``, best first;
         None when the coarse scores cannot narrow the rows down (score them all instead)."""
+        if not self.narrows:
+            return None
         coarse, margin = self.scores(query)
+        if not math.isfinite(margin):
+            return None
         kth = float(np.partition(coarse, len(coarse) - k)[len(coarse) - k])
         candidates = np.flatnonzero(coarse >= kth - 2 * margin)
-        if len(candidates) > MAX_CANDIDATES * len(coarse):
+        if len(candidates) < k or len(candidates) > MAX_CANDIDATES * len(coarse):
             return None
         exact = scores_of(vectors[candidates], query)
         top = np.argpartition(-exact, k - 1)[:k] if k < len(exact) else np.arange(len(exact))
