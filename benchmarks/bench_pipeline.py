@@ -13,9 +13,9 @@ sensor-like grain, ``photo_fixtures.make_camera_jpegs``) or ``smooth`` (the upsc
 Figures, one line (or JSON object) each, with the load average (``os.getloadavg``) beside every figure:
 - ``engine_alone_one_batch_every_core``: ``encoder.encode_images`` on ready tensors at the batch size, one
   batch at a time on every core (onnxruntime's spinning on); ``engine_alone_as_indexing``: the same with the
-  thread plan's lanes (batches at once, each on ``lane_threads`` intra-op threads, spinning off) — the
-  engine as the pipeline runs it. The faster of the two is the reference for the ratio; the second gives the
-  engine's own CPU-s per photo;
+  thread plan's lanes (batches at once, all calling one session of ``session_threads`` intra-op threads,
+  spinning off) — the engine as the pipeline runs it. The faster of the two is the reference for the ratio;
+  the second gives the engine's own CPU-s per photo;
 - ``pipeline``: an ``Indexer`` over a fresh library (scan, decode in the worker processes, encode, SQLite),
   from the call to its return, with the decoder pool and the image session (indexing's threads, no spinning)
   made beforehand as the app keeps them; photos/s, and
@@ -113,8 +113,8 @@ def proc_cpu_s(pid: int) -> float:
 
 
 def run_engine_alone(encoder, n: int, batch_size: int, threads: int, lanes: int = 1, spinning=None) -> dict:
-    """``encoder.encode_images`` on ready tensors: ``lanes`` batches at once (a thread each), ``threads``
-    intra-op threads per lane."""
+    """``encoder.encode_images`` on ready tensors: ``lanes`` batches at once (a thread each), all calling the
+    one session of ``threads`` intra-op threads."""
     from concurrent.futures import ThreadPoolExecutor
 
     set_engine_threads(encoder, threads, spinning)
@@ -155,7 +155,8 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_
         from motis_desktop.core.library import indexer as indexer_module
 
         if hasattr(indexer_module, "prepare_engine"):  # the image session with indexing's settings, made
-            threads = getattr(plan, "lane_threads", plan.engine_threads)  # before, as the app keeps it
+            # before, as the app keeps it
+            threads = getattr(plan, "session_threads", getattr(plan, "lane_threads", plan.engine_threads))
             indexer_module.prepare_engine(encoder, threads)
         pids = pool.pids() if hasattr(pool, "pids") else []
         store = stack.enter_context(closing(LibraryStore(AppPaths(home).library_db)))  # the indexer, below the door
@@ -256,7 +257,7 @@ def main() -> int:
         emit(args, {"figure": "engine_alone_one_batch_every_core", "round": round_no, "mode": encoder.mode,
                     **every_core})  # fmt: skip
         lanes = getattr(plan, "engine_lanes", 1)
-        threads = getattr(plan, "lane_threads", plan.engine_threads)
+        threads = getattr(plan, "session_threads", getattr(plan, "lane_threads", plan.engine_threads))
         as_indexing = run_engine_alone(encoder, n, args.batch_size, threads, lanes, spinning=False)
         emit(args, {"figure": "engine_alone_as_indexing", "round": round_no, "mode": encoder.mode, **as_indexing})
         # the reference: the faster of the two ways to run the engine alone; CPU per photo: the pipeline's way

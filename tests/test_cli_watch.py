@@ -17,6 +17,14 @@ from helpers.watching import write_photos
 
 from motis_desktop.core.services import Services
 
+# `python -m motis_desktop.cli.main`, with Ctrl+C armed as in a terminal: a suite started in the background by a
+# non-interactive shell runs with SIGINT ignored, the child inherits that, and Python then never raises
+# KeyboardInterrupt (the command would wait forever for a Ctrl+C it cannot receive).
+_CTRL_C_ARMED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.main', run_name='__main__', alter_sys=True)"
+)
+
 
 def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_path: Path) -> None:
     services = Services.open(home)
@@ -24,7 +32,7 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
     services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
     services.close()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "motis_desktop.cli.main", "watch", "--json"],
+        [sys.executable, "-c", _CTRL_C_ARMED, "watch", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -308,6 +308,21 @@ def test_plan_gives_the_engine_every_core_only_where_no_split_works(
         assert plan.engine_threads + plan.decode_workers == cores
 
 
+@pytest.mark.parametrize(
+    ("cores", "engine", "lanes", "session"),
+    [(2, 2, 2, 1), (4, 3, 2, 2), (16, 11, 2, 10)],  # 2 cores: a thread per lane, no pool (as measured)
+)
+def test_lanes_and_the_session_pool_add_up_to_the_engine_threads(
+    cores: int, engine: int, lanes: int, session: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lanes call one session: its pool (session threads - 1 workers) + the lanes' calling threads."""
+    for name in ("MOTIS_ENGINE_THREADS", "MOTIS_DECODE_WORKERS", "MOTIS_ENGINE_LANES"):
+        monkeypatch.delenv(name, raising=False)
+    plan = plan_threads(cores)
+    assert (plan.engine_threads, plan.engine_lanes, plan.session_threads) == (engine, lanes, session)
+    assert (plan.session_threads - 1) + plan.engine_lanes == plan.engine_threads
+
+
 def test_plan_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTIS_ENGINE_THREADS", "3")
     monkeypatch.setenv("MOTIS_DECODE_WORKERS", "2")

@@ -31,3 +31,16 @@ def test_a_large_library_starts_its_pass_after_the_delay_and_only_once(qtbot) ->
     startup.gallery_shown(5)  # later reads do not start it again
     assert startup.model_ready() is False  # a model loaded later (installed, switched) indexes by itself
     assert runs == [1]
+
+
+def test_a_pass_cancelled_before_its_delay_never_runs(qtbot) -> None:
+    """The window closes within the delay: the pass must not start on a library already shut down."""
+    runs: list[int] = []
+    startup = StartupPass(lambda: runs.append(1), delay_ms=50, delay_from=1_000)
+    startup.gallery_shown(100_000)
+    assert startup.model_ready()
+    startup.cancel()
+    with qtbot.assertNotEmitted(startup.started, wait=500):  # ten times the delay
+        pass
+    assert runs == []
+    assert startup.model_ready() is False  # a model that arrives after the close does not start it either

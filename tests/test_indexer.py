@@ -140,3 +140,35 @@ def test_unavailable_folder_keeps_its_photos(services: Services, tmp_path: Path)
     back = services.index()
     assert back.encoded == 0
     assert back.unchanged == 3
+
+
+def test_a_vector_that_is_not_finite_is_never_stored(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tower that overflows on one photo (NaN) must not put that vector in the library, where it would
+    poison every search: the photo is reported skipped, the rest are stored, and the next run tries it again."""
+    _photos(tmp_path, 5)
+    blue = _photos(tmp_path, 1, "blue")[0]
+    services.add_folders([str(tmp_path)])
+    encoder = services.encoder()
+    real_encode = encoder.encode_images
+
+    def overflow_on_blue(batch: np.ndarray) -> np.ndarray:
+        vectors = real_encode(batch).copy()
+        vectors[batch[:, 2].mean(axis=(1, 2)) > batch[:, 0].mean(axis=(1, 2))] = np.nan
+        return vectors
+
+    monkeypatch.setattr(encoder, "encode_images", overflow_on_blue)
+    summary = services.index(batch_size=4)
+    assert summary.encoded == 5
+    assert [(Path(s.path).name, s.message) for s in summary.skipped] == [
+        (blue.name, "the model gave a vector that is not finite (NaN or infinity): not stored, tried again next run")
+    ]
+    ids, vectors = services.embeddings()
+    assert len(ids) == 5 and np.isfinite(vectors).all()
+    meaning = {"limit": 6, "cutoff": False, "signals": ("meaning",)}
+    assert blue.name not in [Path(h.path).name for h in services.query("blue", **meaning).hits]
+    monkeypatch.setattr(encoder, "encode_images", real_encode)
+    again = services.index()
+    assert (again.encoded, again.skipped) == (1, [])
+    assert Path(services.query("blue", **meaning).hits[0].path).name == blue.name

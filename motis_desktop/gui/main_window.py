@@ -439,7 +439,8 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.watching.stop()  # first: no change may start another indexing run
+        self.startup_pass.cancel()  # first: neither a pending start-up pass nor a change may start a run
+        self.watching.stop()
         self.models.shutdown()
         self.indexing.shutdown()  # committed batches are kept; the next start resumes
         self.grid_viewer.viewer.shutdown()

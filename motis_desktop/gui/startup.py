@@ -59,6 +59,11 @@ class StartupPass(QObject):
             self._photos = photos
             self._schedule()
 
+    def cancel(self) -> None:
+        """Never run (the window is closing): a pass started after shut-down would hang on a closed library."""
+        self._timer.stop()
+        self.done = True
+
     def _schedule(self) -> None:
         if not self._model or self._photos is None or self._timer.isActive() or self.done:
             return

@@ -8,13 +8,18 @@
    preprocessed in decoder worker processes (``decode_pool``: a decoder crash
    costs one file), a bounded queue ahead of the model, so decoding overlaps
    inference. Each batch of embeddings (and decode errors) is committed in one
-   transaction, so a kill loses at most the batch in flight. The files being
+   transaction, so a kill loses at most the batches in flight. The files being
    decoded are journaled (``journal``): a run that follows a crash skips the
    file that caused it.
 3. Threads: the engine's intra-op threads and the decode workers share the
    cores this process may use (:func:`plan_threads`); decoders never pause.
-   The engine runs ``engine_lanes`` batches at once (a lane thread each, with
-   its share of the engine's threads); this thread commits them in order.
+   The engine runs ``engine_lanes`` batches at once: a lane thread each, all
+   calling the one image session, whose intra-op pool they share (lane threads
+   + pool workers = the engine's threads: ``ThreadPlan.session_threads``).
+   This thread commits the batches in order, with at most
+   ``IN_FLIGHT_PER_LANE * engine_lanes`` encoded or being encoded and not yet
+   committed. A vector that is not finite (NaN, infinity) is never stored: its
+   photo is reported skipped and stays pending for the next run.
 Progress is reported through a callback; a ``threading.Event`` cancels.
 """
 
@@ -74,6 +79,10 @@ __all__ = [
 
 # Idle engine threads that spin take the cores the decoders need (measured: docs/benchmarks.md).
 INDEXING_SPINS = False
+# Batches in flight (in a lane or done, not yet committed) per lane: a slow batch lets the other lanes run
+# ahead by this much, no more (what a kill can lose, and the decoded pixels held).
+IN_FLIGHT_PER_LANE = 2
+NON_FINITE = "the model gave a vector that is not finite (NaN or infinity): not stored, tried again next run"
 
 
 def prepare_engine(encoder: Encoder, threads: int) -> None:
@@ -90,8 +99,9 @@ class Indexer:
     ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
     queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
     concurrent decodes. ``pool``: a decoder pool that outlives this run (``Services`` keeps one while the
-    app runs), or a function that gives it, called only once the image session is made (so the workers'
-    start overlaps the session's); without it the run starts its own and closes it at the end.
+    app runs), or a function that gives it, called while the image session is being made on a lane (so
+    waiting for the workers' start overlaps making the session); without it the run starts its own and
+    closes it at the end.
     """
 
     def __init__(
@@ -118,7 +128,7 @@ class Indexer:
         # Lanes need an engine whose runs may overlap (the onnxruntime encoder: sessions are thread-safe).
         lanes = engine_lanes or plan.engine_lanes if hasattr(encoder, "set_threads") else 1
         self.engine_lanes = max(1, min(lanes, self.engine_threads))
-        self.lane_threads = ThreadPlan(self.engine_threads, self.workers, self.engine_lanes).lane_threads
+        self.session_threads = ThreadPlan(self.engine_threads, self.workers, self.engine_lanes).session_threads
         self.shared_pool = pool
         self.prefetch_batches = max(1, prefetch_batches)
         self.isolate = isolation_enabled() if isolate is None else isolate
@@ -250,9 +260,11 @@ class Indexer:
 
         Up to ``engine_lanes`` batches are in the engine at once (on ``lanes``, once ``engine`` is ready): a lane
         takes the next batch as soon as it is free. This thread commits finished batches in order, one transaction
-        per batch, so a kill loses only the batches not yet committed (at most a few)."""
+        per batch. Invariant: ``in_flight`` (batches submitted, not yet committed) never holds more than
+        ``IN_FLIGHT_PER_LANE * engine_lanes``, so a kill loses at most that many batches."""
         started = time.monotonic()
         total, done = len(records), 0
+        most = IN_FLIGHT_PER_LANE * self.engine_lanes
         in_flight: deque[tuple[list[Decoded], Future[list[EncodedFile]]]] = deque()
 
         def commit_oldest() -> bool:
@@ -275,8 +287,12 @@ class Indexer:
 
         for batch in self._batches(decoded, total):
             engine.result()  # the session's error, if it could not be made
-            while (running := [f for _, f in in_flight if not f.done()]) and len(running) >= self.engine_lanes:
-                wait(running, return_when=FIRST_COMPLETED)  # a lane is free once any of its batches is done
+            while in_flight:
+                running = [f for _, f in in_flight if not f.done()]
+                if len(running) < self.engine_lanes and len(in_flight) < most:
+                    break  # a lane is free, and the batches not yet committed stay within the bound
+                if running:  # a lane is free once any of its batches is done; the oldest may then be committed
+                    wait(running, return_when=FIRST_COMPLETED)
                 if not commit_finished():
                     return
             in_flight.append((batch, lanes.submit(self._encoded, batch)))
@@ -334,12 +350,12 @@ class Indexer:
         yield from pool.stream((DecodeJob(r.id, r.path) for r in todo if r.id not in suspects), config, hooks)
 
     def _prepare_engine(self) -> None:
-        """The image tower's indexing settings (``lane_threads`` intra-op threads, no spinning) and its session,
-        made now (the onnxruntime engine: one session per tower, kept while the settings stay the same)."""
+        """The image tower's indexing settings (``session_threads`` intra-op threads, no spinning) and its session,
+        made now (the onnxruntime engine: one session per tower, which every lane calls)."""
         log.info("indexing with %s", ThreadPlan(self.engine_threads, self.workers, self.engine_lanes))
         set_threads, load = getattr(self.encoder, "set_threads", None), getattr(self.encoder, "load", None)
         if set_threads is not None:
-            set_threads(image=self.lane_threads, spinning=INDEXING_SPINS)
+            set_threads(image=self.session_threads, spinning=INDEXING_SPINS)
         if load is not None:
             load(["image"])
 
@@ -359,11 +375,16 @@ class Indexer:
     def _commit(
         self, batch: list[Decoded], encoded: list[EncodedFile], records: dict[int, FileRecord], summary: IndexSummary
     ) -> None:
-        """Store a batch's embeddings with its errors in one transaction."""
+        """Store a batch's embeddings with its errors in one transaction; a vector that is not finite is never
+        stored (it would poison every search): its photo is reported skipped and stays pending."""
         errors = [FileError(d.file_id, d.error, d.transient, d.problem) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
-        self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)
-        summary.encoded += len(encoded)
+        finite = [bool(np.isfinite(e.vector).all()) for e in encoded]
+        self.store.commit_batch(self.encoder.model_id, [e for e, ok in zip(encoded, finite) if ok], errors, vanished)
+        summary.encoded += sum(finite)
+        for path in (records[e.file_id].path for e, ok in zip(encoded, finite) if not ok):
+            log.warning("%s (will retry): %s", path, NON_FINITE)
+            summary.skipped.append(Skipped(path, NON_FINITE))
         for d in batch:
             if d.error:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"

@@ -22,20 +22,24 @@ ENGINE_LANES_ENV = "MOTIS_ENGINE_LANES"
 # Decoding a camera JPEG at reduced DCT scale and preprocessing it costs ~0.02 CPU-s; a ViT-B/32 image costs
 # the engine 0.04 (int8) to 0.1 (fp32) CPU-s: decoders need a quarter to a third of the cores.
 CORES_PER_DECODER = 3
-ENGINE_LANES = 2  # batches in the engine at once (each lane gets its share of the engine's threads)
+ENGINE_LANES = 2  # batches in the engine at once (lane threads calling one session: see ThreadPlan)
 
 
 @dataclass(frozen=True)
 class ThreadPlan:
     """How indexing shares the cores between the engine and the decoders; both run all the time.
 
-    ``engine_threads`` is the image tower's thread count, ``decode_workers`` the decoder processes (niced:
-    the engine comes first), ``engine_lanes`` how many batches the engine runs at once, each with
-    :attr:`lane_threads` intra-op threads: two single-threaded runs side by side cost ~15 % less CPU per
-    photo than one run on two threads, which waits for its slower thread at every operator
-    (docs/benchmarks.md). From 3 cores the engine's threads and the decoders add up to the cores. On 1–2
-    cores no split leaves the engine enough, so it gets every core and one low-priority decoder runs beside
-    it: a niced process takes its share from the engine's threads without stopping them.
+    ``engine_threads`` is the engine's thread budget, ``decode_workers`` the decoder processes (niced: the
+    engine comes first), ``engine_lanes`` how many batches the engine runs at once. The lanes are threads that
+    call ONE onnxruntime session, and a session has one intra-op pool (``intra_op_num_threads`` - 1 workers)
+    which every concurrent ``run`` joins with its calling thread. So the session gets
+    :attr:`session_threads` = ``engine_threads - engine_lanes + 1``: lane threads + pool workers =
+    ``engine_threads``. On 2 cores that is 1: each lane runs its batch on its own thread, no pool — two
+    single-threaded runs side by side cost ~15 % less CPU per photo than one run on two threads, which waits
+    for its slower thread at every operator (docs/benchmarks.md, measured on 2 cores only; with more cores
+    the lanes share the pool's workers). From 3 cores the engine's threads and the decoders add up to the
+    cores. On 1–2 cores no split leaves the engine enough, so it gets every core and one low-priority decoder
+    runs beside it: a niced process takes its share from the engine's threads without stopping them.
     """
 
     engine_threads: int
@@ -43,12 +47,13 @@ class ThreadPlan:
     engine_lanes: int = 1
 
     @property
-    def lane_threads(self) -> int:
-        """Intra-op threads of each lane (the lanes share ``engine_threads``, rounded up)."""
-        return max(1, -(-self.engine_threads // self.engine_lanes))
+    def session_threads(self) -> int:
+        """The image session's intra-op threads: its pool's workers plus the lanes' calling threads make
+        ``engine_threads`` (1 when there are as many lanes as engine threads: no pool)."""
+        return max(1, self.engine_threads - self.engine_lanes + 1)
 
     def __str__(self) -> str:
-        lanes = f" in {self.engine_lanes} lanes" if self.engine_lanes > 1 else ""
+        lanes = f" ({self.engine_lanes} lanes on a session of {self.session_threads})" if self.engine_lanes > 1 else ""
         return f"{self.engine_threads} engine thread(s){lanes} + {self.decode_workers} decoder(s)"
 
 
