@@ -53,21 +53,32 @@ def child(home: str, count: int) -> None:
 
 
 def build_home(root: Path, n: int) -> Path:
-    """``root/home`` with a random ViT-B/32 and ``n`` photos, made once."""
-    from synthetic_library import build_library, install_random_clip
+    """``root/home`` with a random ViT-B/32 and ``n`` photos, made once; rebuilt when the library lost vectors
+    (a home built before synthetic_library was made faithful). The photos' hard links are reused."""
+    import shutil
+
+    from synthetic_library import build_library, check_untouched, install_random_clip, library_counts
 
     from motis_desktop.core.services import Services
 
     home = root / "home"
     if (root / "built").exists():
-        return home
+        if library_counts(home) == (n, n):
+            return home
+        print(f"{home}: photos or vectors missing ({library_counts(home)}), building it again", flush=True)
+        (root / "built").unlink()
+        shutil.rmtree(home)
     root.mkdir(parents=True, exist_ok=True)
     services = Services.open(home)
     model_id = install_random_clip(services, "bench", "vitb32", root)
     build_library(services, model_id, n, root)
     services.mode_choice(services.active_model())  # once per model, as on first launch
     services.update_search_index()
+    summary = services.index()  # the app's own start-up pass: it must find nothing to do
     services.close()
+    if summary.encoded or summary.removed or summary.renamed or summary.text_read:
+        raise SystemExit(f"the app's indexing pass changed the new bench home: {summary.to_json()}")
+    check_untouched(home, n, "after building")
     (root / "built").write_text(str(n))
     return home
 
@@ -80,11 +91,11 @@ def run(checkout: Path, home: Path, count: int) -> dict[str, float]:
     return _child_figures([str(script), "--child", str(home), "--queries", str(count)], env, checkout)
 
 
-def _child_figures(args: list[str], env: dict[str, str], checkout: Path, check_exit: bool = True) -> dict[str, float]:
+def _child_figures(args: list[str], env: dict[str, str], checkout: Path) -> dict[str, float]:
     """Run ``python ARGS`` in ``checkout``; its last JSON line of figures."""
     proc = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=900, cwd=checkout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if (check_exit and proc.returncode) or not lines:
+    if proc.returncode or not lines:
         raise RuntimeError(proc.stderr[-2000:])
     result: dict[str, float] = json.loads(lines[-1])
     return result
@@ -93,10 +104,14 @@ def _child_figures(args: list[str], env: dict[str, str], checkout: Path, check_e
 def startup(checkout: Path, home: Path) -> dict[str, float]:
     """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    from synthetic_library import check_untouched, library_counts
+
+    n = library_counts(home)[0]
+    check_untouched(home, n, f"before launching {checkout}")
     load = os.getloadavg()[0]
     args = [str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"]
-    # The exit code is not checked: PySide6 may abort at interpreter exit, after the figures.
-    figures = _child_figures(args, env, checkout, check_exit=False)
+    figures = _child_figures(args, env, checkout)  # the child leaves by os._exit (PySide6's abort at exit)
+    check_untouched(home, n, f"after launching {checkout}")  # its start-up pass re-encoded nothing
     return {**figures, "load": load, "load_after": os.getloadavg()[0]}
 
 

@@ -101,6 +101,11 @@ def child(home: str, query: str, scroll_steps: int) -> None:
     timer.start(10)
     app.exec()
     services.close()
+    # The figures are out: leave without the interpreter's finalization, where PySide6 6.x on Python 3.11 aborts
+    # after such a run ("bool_dealloc: deallocating True or False", a reference lost per bool returned by a Python
+    # override called from Qt; not seen after a short session of the app itself).
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def emit(as_json: bool, **row: object) -> None:
@@ -122,7 +127,7 @@ def main() -> int:
     if args.child:
         child(args.child, "sunset over the sea", args.scroll_steps)
         return 0
-    from synthetic_library import build_library, install_random_clip
+    from synthetic_library import build_library, check_untouched, install_random_clip
 
     from motis_desktop.core.services import Services
 
@@ -148,6 +153,7 @@ def main() -> int:
         )
         services.close()
         for run in range(args.runs):
+            check_untouched(home, args.n, f"before run {run}")
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", str(home), "--scroll-steps", str(args.scroll_steps)],
                 env=env,
@@ -155,6 +161,7 @@ def main() -> int:
                 text=True,
                 timeout=900,
             )
+            check_untouched(home, args.n, f"after run {run}")  # the app's start-up pass re-encoded nothing
             lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
             if proc.returncode != 0 or not lines:
                 emit(args.json, metric="gui_start", run=run, error=(proc.stderr or proc.stdout)[-500:])

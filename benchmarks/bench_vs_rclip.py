@@ -22,9 +22,11 @@ turns (motis first in odd rounds, rclip first in even ones); CPU-seconds come fr
 the workers it reaped). Ratios are per round (rclip seconds / motis seconds), then the median. The load
 average is printed beside every run.
 
-``--baseline CHECKOUT`` (e.g. a ``git worktree add --detach /tmp/base main``): a third tool, ``motis-base``, is
-the same ``motis index`` with that checkout's package first on ``PYTHONPATH`` (this venv, its own code), in the
-same rounds; the summary adds this checkout's speed-up over it (a before/after ratio from one run).
+``--baseline CHECKOUT`` (e.g. ``mkdir /tmp/base && git archive main | tar -x -C /tmp/base``): a third tool,
+``motis-base``, is the same ``motis index`` with that checkout's package first on ``PYTHONPATH`` (this venv, its
+own code) and its own home, where that checkout's code installed the model (its own int8 towers), in the same
+rounds; the summary adds this checkout's speed-up over it (a before/after ratio from one run). Each home is made
+again when the code that makes the towers (``MAKERS``) has changed.
 """
 
 from __future__ import annotations
@@ -112,18 +114,39 @@ def export_rclip_model(datadir: Path) -> None:
     shutil.copyfile(REPO / "resources" / "bpe_simple_vocab_16e6.txt.gz", vocab)
 
 
-def prepare_motis(home: Path, work: Path) -> None:
+# The code that makes an installed model's towers: a home made by other code is made again.
+MAKERS = ("motis_desktop/core/models/precision.py", "motis_desktop/core/models/encoders/onnx_export.py")
+PREPARE = """
+import sys
+from pathlib import Path
+from motis_desktop.core.services import Services
+services = Services.open(Path(sys.argv[1]))
+try:
+    if not services.installed_models():
+        services.import_checkpoint(Path(sys.argv[2]), "vit-b32-random")
+    services.encoder()
+finally:
+    services.close()
+"""
+
+
+def prepare_motis(home: Path, work: Path, checkout: Path = REPO) -> None:
+    """A motis home with the random ViT-B/32 installed by ``checkout``'s code (its conversion, its int8 towers,
+    its mode choice: none of it part of a timed run); made again when that code has changed."""
+    import hashlib
+
     from bench_pipeline import make_checkpoint
 
-    from motis_desktop.core.services import Services
-
-    services = Services.open(home)
-    try:
-        if not services.installed_models():
-            services.import_checkpoint(make_checkpoint(work / "vit-b32-random.safetensors"), "vit-b32-random")
-        services.encoder()  # the one-off conversion / mode choice, not part of any timed run
-    finally:
-        services.close()
+    digest = hashlib.sha256(b"".join((checkout / m).read_bytes() for m in MAKERS if (checkout / m).exists()))
+    marker = home / "made-by.txt"
+    if home.exists() and (not marker.exists() or marker.read_text() != digest.hexdigest()):
+        shutil.rmtree(home)
+    checkpoint = work / "vit-b32-random.safetensors"
+    if not checkpoint.exists():
+        make_checkpoint(checkpoint)
+    env = {**os.environ, "PYTHONPATH": str(checkout.resolve())}
+    subprocess.run([sys.executable, "-c", PREPARE, str(home), str(checkpoint)], env=env, check=True, cwd=work)
+    marker.write_text(digest.hexdigest())
 
 
 def run_with_rusage(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
@@ -163,6 +186,9 @@ def main() -> int:
     export_rclip_model(datadir)
     home = work / "motis-home"
     prepare_motis(home, work)
+    base_home = work / "motis-base-home"  # the baseline's own conversion and int8 towers
+    if args.baseline:
+        prepare_motis(base_home, work, args.baseline)
     launcher = work / "rclip_index.py"
     launcher.write_text(LAUNCHER)
     emit(args, {"figure": "setup", "photos": len(photos), "folder": str(folder), "rclip": RCLIP_VERSION,
@@ -181,10 +207,13 @@ def main() -> int:
                 wall, cpu, out = run_with_rusage(rclip, env, folder)
                 count = int(out.strip().splitlines()[-1])
             else:
-                for leftover in home.glob("library.sqlite3*"):
+                tool_home = home if tool == "motis" else base_home
+                for leftover in tool_home.glob("library.sqlite3*"):
                     leftover.unlink()
-                shutil.rmtree(home / "cache" / "indexes", ignore_errors=True)
-                tool_env = env if tool == "motis" else {**env, "PYTHONPATH": str(args.baseline.resolve())}
+                shutil.rmtree(tool_home / "cache" / "indexes", ignore_errors=True)
+                tool_env = {**env, "MOTIS_HOME": str(tool_home)}
+                if tool == "motis-base":
+                    tool_env["PYTHONPATH"] = str(args.baseline.resolve())
                 wall, cpu, out = run_with_rusage(motis, tool_env, REPO)
                 count = json.loads(out.strip().splitlines()[-1])["encoded"]
             runs[tool].append((wall, cpu))

@@ -59,7 +59,13 @@ def source_photos(folder: Path) -> list[Path]:
 
 
 def build_library(services: Services, model_id: str, n: int, root: Path, seed: int = 0) -> float:
-    """Add ``n`` photos (hard links) under ``root`` with synthetic embeddings for ``model_id``; seconds taken."""
+    """Add ``n`` photos (hard links) under ``root`` with synthetic embeddings for ``model_id``; seconds taken.
+
+    Every row says what the app's own indexing would have stored for its file (the size, mtime, content hash
+    and date of the photo it links to, its text read with none found, its name indexed), so the app's start-up
+    pass finds nothing to do (``check_untouched``). An earlier version gave every row the first photo's size
+    and mtime: the scan took 5 of 6 rows for changed files, dropped their vectors and re-encoded them.
+    """
     from bench_index import make_dataset
 
     started = time.perf_counter()
@@ -67,33 +73,82 @@ def build_library(services: Services, model_id: str, n: int, root: Path, seed: i
     photos = root / "photos"
     photos.mkdir(parents=True, exist_ok=True)
     per_dir = 1000
-    for i in range(n):
-        sub = photos / f"d{i // per_dir:04d}"
+    paths = [photos / f"d{i // per_dir:04d}" / f"p{i:07d}.jpg" for i in range(n)]
+    for i, target in enumerate(paths):
         if i % per_dir == 0:
-            sub.mkdir(exist_ok=True)
-        target = sub / f"p{i:07d}.jpg"
+            target.parent.mkdir(exist_ok=True)
         if not target.exists():
             os.link(sources[i % len(sources)], target)
     (folder,) = services.add_folders([str(photos)])
-    stat = sources[0].stat()
-    new = [
-        NewFile(folder.id, str(photos / f"d{i // per_dir:04d}" / f"p{i:07d}.jpg"), stat.st_size, stat.st_mtime_ns)
-        for i in range(n)
-    ]
+    facts = [_as_indexed(source) for source in sources]
+    new = [NewFile(folder.id, str(path), *facts[i % len(sources)][:2]) for i, path in enumerate(paths)]
     store = LibraryStore(AppPaths(services.home).library_db)  # synthetic scan and vectors, below the door
     try:
         store.apply_scan(new, [], [], [])
-        ids = [r.id for r in store.files(folder.id)]
+        by_path = {r.path: r.id for r in store.files(folder.id)}
+        ids = [by_path[str(path)] for path in paths]
         vectors, _, _ = make_dataset(len(ids), n_queries=2, seed=seed)
         for start in range(0, len(ids), 5000):
-            batch = [
-                EncodedFile(fid, stat.st_size, stat.st_mtime_ns, f"h{fid}", vectors[start + j])
-                for j, fid in enumerate(ids[start : start + 5000])
-            ]
+            batch = []
+            for i in range(start, min(start + 5000, len(ids))):
+                size, mtime_ns, digest, taken, source, _ = facts[i % len(sources)]
+                batch.append(EncodedFile(ids[i], size, mtime_ns, digest, vectors[i], taken, source))
             store.commit_batch(model_id, batch, [], [])
+        _text_read_none_found(store, ids, [facts[i % len(sources)] for i in range(len(ids))])
     finally:
         store.close()
     return time.perf_counter() - started
+
+
+Facts = tuple[int, int, str, float, str, tuple[int, int]]
+
+
+def _as_indexed(photo: Path) -> Facts:
+    """(size, mtime_ns, content hash, date taken, its source, (width, height)) as indexing stores them."""
+    from PIL import Image
+
+    from motis_desktop.core.images.dates import read_photo_date
+    from motis_desktop.core.images.decode import read_image_bytes
+    from motis_desktop.core.library.file_decoder import content_hash
+
+    st = photo.stat()
+    taken, source = read_photo_date(str(photo), st.st_mtime_ns)
+    with Image.open(photo) as img:
+        size = img.size
+    return st.st_size, st.st_mtime_ns, content_hash(read_image_bytes(str(photo))), taken, str(source), size
+
+
+def _text_read_none_found(store: LibraryStore, ids: list[int], facts: list[Facts]) -> None:
+    """Record the words in every photo as read (none found) and index the file names, as indexing does."""
+    from motis_desktop.core.ocr.engine import ENGINE_ID
+    from motis_desktop.core.ocr.text_store import TextRead, TextStore
+
+    texts = TextStore(store)
+    for start in range(0, len(ids), 5000):
+        reads = [TextRead(fid, f[0], f[1], (), None, *f[5]) for fid, f in zip(ids[start : start + 5000], facts[start:])]
+        texts.save(reads, ENGINE_ID)
+    texts.sync_names()
+
+
+def library_counts(home: Path) -> tuple[int, int]:
+    """(photos, vectors) the home's library holds, read without opening it through the app."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{AppPaths(home).library_db}?mode=ro", uri=True)
+    try:
+        files = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        vectors = db.execute("SELECT COUNT(DISTINCT file_id) FROM embeddings").fetchone()[0]
+    finally:
+        db.close()
+    return int(files), int(vectors)
+
+
+def check_untouched(home: Path, n: int, when: str) -> None:
+    """Fail loudly when the home's library does not hold ``n`` photos with a vector each (``when``: for the
+    message), e.g. because the app's scan took synthetic rows for changed files and dropped their vectors."""
+    files, vectors = library_counts(home)
+    if files != n or vectors != n:
+        raise SystemExit(f"{when}: the bench home holds {files} photos and {vectors} vectors, not {n} of each")
 
 
 def rss_mb(pid: int | str = "self") -> tuple[float, float]:

@@ -6,7 +6,8 @@ import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from motis_desktop.core.services import IndexSummary, Progress, Services
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
+from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 BUSY_RETRY_MS = 60_000
@@ -44,6 +45,7 @@ class IndexingController(QObject):
         self.again = False  # run once more when the current run ends (or when a model is ready)
         self.switch_to: str | None = None  # a model switch waiting for the current run to end
         self.switching: str | None = None  # the model a running switch encodes the library for
+        self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
 
     @property
     def running(self) -> bool:
@@ -63,7 +65,7 @@ class IndexingController(QObject):
         if self.task is not None or self.model is None:
             self.again = True
             return False
-        self.again = False
+        self.again = self.encoded = False
         services, model = self._services.spawn(), self.model
 
         def work(report: Report, cancel: threading.Event) -> IndexSummary:
@@ -73,7 +75,7 @@ class IndexingController(QObject):
                 services.close()  # its connection belongs to this thread
 
         def connect(task: Task) -> None:
-            task.signals.progress.connect(self.progress.emit)
+            task.signals.progress.connect(self._progress)
             task.signals.succeeded.connect(self.finished.emit)
             task.signals.failed.connect(self.failed.emit)
             task.signals.busy.connect(self._busy)
@@ -128,12 +130,17 @@ class IndexingController(QObject):
         self.cancel()
         self.runner.wait(Lane.INDEXING, timeout_ms)
 
+    def _progress(self, p: Progress) -> None:
+        self.encoded = self.encoded or p.phase is ProgressPhase.ENCODE
+        self.progress.emit(p)
+
     def _busy(self, message: str) -> None:
         self.busy.emit(message)
         QTimer.singleShot(BUSY_RETRY_MS, self, self.start)
 
     def _stopped(self) -> None:
         self.task = None
+        trim()  # a run's scan holds every file's record for a while (100k photos: ~100 MB); see gui/memory.py
         self.switching = None
         self.stopped.emit()
         if self.switch_to is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
 from motis_desktop.gui import workers
@@ -34,6 +34,7 @@ from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
 from motis_desktop.gui.settings_actions import SettingsController
 from motis_desktop.gui.sizes import SizeFiller
+from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
         self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
+        self.startup_pass = StartupPass(self._index_if_needed, self)  # the start-up indexing pass (gui/startup.py)
         self.backend = workers.Backend(services, self.tasks, self)
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
@@ -163,11 +165,7 @@ class MainWindow(QMainWindow):
         self.status_label = self.status.label
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
         self.status.addWidget(self.more_button)
-        if self.services.privacy_warning:  # other users can read the library: said while the app runs, not fixed
-            privacy = QLabel("Library readable by other users")
-            privacy.setObjectName("privacyWarning")
-            privacy.setToolTip(self.services.privacy_warning)
-            self.status.addPermanentWidget(privacy)
+        self.status.warn_privacy(self.services.privacy_warning)
 
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
@@ -277,12 +275,14 @@ class MainWindow(QMainWindow):
     # -- start-up, the library and the model ----------------------------------------------------
 
     def _start(self) -> None:
+        self.models.preload()  # the text tower warms beside the library's opening (model_state.py)
+        self._first = workers.FirstSnapshot(self.tasks, self.services)  # and the photo-size cache loads
         self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
 
     def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()
         self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
-        workers.first_snapshot(self.tasks, self.services, recovery, partial(self._gallery_loaded, asked=self._asked))
+        self._first.read(recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
         self._asked += 1
@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
+        self.startup_pass.gallery_shown(len(snapshot.rows))
         self.gallery_loaded.emit(len(snapshot.rows))
 
     def _model_state_changed(self, state: ModelState) -> None:
@@ -319,8 +320,8 @@ class MainWindow(QMainWindow):
     def _model_ready(self, name: str) -> None:
         self.indexing.set_model(name)
         trim()  # the vector index file's read (gui/memory.py)
-        if self.indexing.again or self.folders:
-            self.start_indexing()  # bring the library up to date in the background
+        if not self.startup_pass.model_ready():  # a new or switched model: at once
+            self._index_if_needed()
         self.searcher.model_ready()  # runs a query typed while the model was loading
 
     def open_model_dialog(self) -> None:
@@ -387,6 +388,10 @@ class MainWindow(QMainWindow):
             lambda s: s.add_folders(folders), added, lambda msg: QMessageBox.warning(self, "Cannot add folder", msg)
         )
 
+    def _index_if_needed(self) -> None:
+        if self.indexing.again or self.folders:
+            self.start_indexing()  # bring the library up to date in the background
+
     def start_indexing(self) -> None:
         if not self.indexing.start() and self.model_state == ModelState.MISSING:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
@@ -410,7 +415,9 @@ class MainWindow(QMainWindow):
             self._summary = line
         self._note = self._summary or "library up to date"
         self._update_status()
-        self.reload_gallery()
+        same = not (summary.removed or summary.renamed or self.indexing.encoded)
+        if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
+            self.reload_gallery()
 
     def _index_busy(self, message: str) -> None:
         """Another process (the CLI, a second window) is indexing: say so; the controller tries again later."""
@@ -425,9 +432,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         folders = [
-            url.toLocalFile()
-            for url in event.mimeData().urls()
-            if url.isLocalFile() and os.path.isdir(url.toLocalFile())
+            u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile() and os.path.isdir(u.toLocalFile())
         ]
         if folders:
             event.acceptProposedAction()

@@ -14,8 +14,13 @@ import sys
 
 log = logging.getLogger(__name__)
 
-_M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
+_M_ARENA_MAX = -8  # mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD = -3
 _ARENAS = 2
+# Blocks from this size up get their own mapping, given back when freed. Setting it fixes glibc's threshold,
+# which otherwise rises to the largest block freed so far (e.g. a 300 KB thumbnail): from then on such blocks
+# came from the heap and their holes stayed resident.
+_MMAP_FROM = 128 * 1024
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -33,9 +38,11 @@ _LIBC = _libc()
 
 
 def limit_arenas() -> None:
-    """Let threads started from now on share ``_ARENAS`` malloc arenas instead of one each (up to 8 × cores)."""
+    """Let threads started from now on share ``_ARENAS`` malloc arenas instead of one each (up to 8 × cores),
+    and keep large blocks in their own mappings (``_MMAP_FROM``)."""
     if _LIBC is not None:
         _LIBC.mallopt(_M_ARENA_MAX, _ARENAS)
+        _LIBC.mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)
 
 
 def trim() -> None:

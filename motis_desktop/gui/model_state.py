@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.model_dialog import ModelDialog
-from motis_desktop.gui.tasks import TaskRunner
+from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
@@ -74,6 +74,20 @@ class ModelController(QObject):
         self.model_text.emit(f"Model: loading {info.name}…")
         name = info.name
         self.backend.submit(lambda s: (load_for_search(s, name), name), self._loaded, self._failed)
+
+    def preload(self) -> None:
+        """At start, before the library opens: load the active model's encoder on the backend, then warm its
+        text tower on the install lane (model files only) while the backend opens the library and reads the
+        vector index, so the first search waits for the slower of the two instead of both. A failure here is
+        reported by :meth:`load`, which follows."""
+        info = self.services.active_model()
+        if info is None:
+            return
+        name = info.name
+        self.backend.submit(lambda s: s.encoder(name), self._warm_text, lambda _message: None)
+
+    def _warm_text(self, encoder: Encoder) -> None:
+        self.runner.call(Lane.INSTALL, lambda: encoder.encode_queries(["warm up"]), on_error=lambda _message: None)
 
     def _missing(self) -> None:
         if not self.settings.value("model_dialog_shown", False, type=bool):

@@ -51,6 +51,14 @@ class StatusBar(QStatusBar):
     def set_model_text(self, text: str) -> None:
         self.model_label.setText(text)
 
+    def warn_privacy(self, warning: str | None) -> None:
+        """Other users can read the library: said while the app runs (``warning`` in the tooltip), not fixed."""
+        if warning:
+            privacy = QLabel("Library readable by other users")
+            privacy.setObjectName("privacyWarning")
+            privacy.setToolTip(warning)
+            self.addPermanentWidget(privacy)
+
     # -- indexing ------------------------------------------------------------------
 
     def indexing_started(self) -> None:

@@ -33,6 +33,12 @@ from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 STALE_S = 1.0
+# Thumbnails kept in memory: this many screens of the view's tiles (a tile is stored ~2.5x the pixels it is
+# shown at: its long side is 1.5x the row height), at least MIN_KEPT_BYTES, at most the manager's memory_bytes.
+# In a 1100x720 window that is ~32 MB (~100 tiles); a 4K HiDPI screen reaches the 128 MB ceiling.
+KEPT_SCREENS = 5
+TILE_AREA = 2.5
+MIN_KEPT_BYTES = 24 * 2**20
 SHORT_SIDE_FRACTION = 1.5  # a thumbnail of long side ``edge`` is shown at most edge / 1.5 high or wide
 
 
@@ -104,6 +110,7 @@ def refresh_view_on_thumbnails(view: QAbstractItemView, manager: ThumbnailManage
     timer.setInterval(delay_ms)
     timer.timeout.connect(view.viewport().update)
     manager.ready.connect(lambda _path: None if timer.isActive() else timer.start())
+    manager.screen = lambda: (view.viewport().width(), view.viewport().height(), view.devicePixelRatioF())
     return timer
 
 
@@ -131,8 +138,11 @@ class ThumbnailManager(QObject):
         self.cache_dir = cache_dir
         self.memory_items = memory_items
         # Pixels held, not only a count: the timeline's thumbnails are up to 768 px (a 2,000-item count alone
-        # let 384-px tiles hold ~0.8 GB); 128 MB is several screens even at the largest zoom.
+        # let 384-px tiles hold ~0.8 GB); 128 MB is several screens even at the largest zoom. With a view
+        # (``screen``: its viewport's width, height and pixel ratio) a few screens' worth (KEPT_SCREENS) below
+        # that: at 100k photos the 128 MB were a sixth of the window's memory after scrolling.
         self.memory_bytes = memory_bytes
+        self.screen: Callable[[], tuple[int, int, float]] | None = None
         self._bytes = 0
         self.runner = (
             runner if runner is not None else TaskRunner(self, {Lane.THUMBNAILS: workers} if workers else None)
@@ -195,6 +205,14 @@ class ThumbnailManager(QObject):
             self._running.add(key)
             self.runner.start(Lane.THUMBNAILS, self._job(key), partial(self._connect, key=key))
 
+    def kept_bytes(self) -> int:
+        """How many bytes of thumbnails stay in memory (see KEPT_SCREENS)."""
+        if self.screen is None:
+            return self.memory_bytes
+        width, height, ratio = self.screen()
+        screens = int(KEPT_SCREENS * TILE_AREA * 4 * width * height * ratio * ratio)
+        return min(self.memory_bytes, max(MIN_KEPT_BYTES, screens))
+
     def _job(self, key: ThumbKey) -> Callable[[Report, threading.Event], tuple[QImage | None, str]]:
         cache_dir = self.cache_dir
 
@@ -219,9 +237,8 @@ class ThumbnailManager(QObject):
             self._bytes -= _pixmap_bytes(old) if old is not None else 0
             pix = self._pixmaps[key] = QPixmap.fromImage(image)
             self._bytes += _pixmap_bytes(pix)
-            while len(self._pixmaps) > 1 and (
-                len(self._pixmaps) > self.memory_items or self._bytes > self.memory_bytes
-            ):
+            cap = self.kept_bytes()
+            while len(self._pixmaps) > 1 and (len(self._pixmaps) > self.memory_items or self._bytes > cap):
                 self._bytes -= _pixmap_bytes(self._pixmaps.popitem(last=False)[1])
         self.ready.emit(key.path)
         self._dispatch()

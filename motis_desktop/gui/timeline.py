@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
 from motis_desktop.gui.delegate import TileDelegate
@@ -76,6 +76,7 @@ class TimelineView(QAbstractItemView):
         self._aspects: list[float] = []
         self._kind = HeaderKind.MONTH
         self._laying_out = False  # margins and scroll bars change the width while laying out: no re-entry
+        self._stale = False  # rows arrived while hidden: to lay out when shown
         self.delegate = TileDelegate(thumbnails, self)
         self.setItemDelegate(self.delegate)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -85,7 +86,7 @@ class TimelineView(QAbstractItemView):
         self._resized = QTimer(self)  # a large library is laid out again once a resize pauses
         self._resized.setSingleShot(True)
         self._resized.setInterval(80)
-        self._resized.timeout.connect(self.relayout)
+        self._resized.timeout.connect(self._resize_settled)
         self.scrubber = DateScrubber(self)
         self.scrubber.chosen.connect(self.jump_to_month)
         self.verticalScrollBar().valueChanged.connect(self.scrubber.set_value)
@@ -176,6 +177,10 @@ class TimelineView(QAbstractItemView):
         and its distance from the top) or the photo now at the top in place."""
         if self._laying_out:
             return
+        if len(self._rows) > DEFER_RESIZE_FROM and not self.isVisible():
+            self._stale = True  # laid out once shown, at the width it has then (not once now and again then)
+            return
+        self._stale = False
         anchor = anchor or self.anchor()
         self._lay_out(anchor, scrubber=True)
         if self.scrubber.isHidden() and self.viewport().width() - 2 * PAD != self.tiles.width:
@@ -247,6 +252,17 @@ class TimelineView(QAbstractItemView):
                 self.relayout()
         else:
             self.updateGeometries()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.relayout()
+
+    def _resize_settled(self) -> None:
+        """A deferred resize: laid out again only if the width the rows fill changed (the scrubber showing after
+        the first layout of a large gallery resized the viewport to the width that layout already used)."""
+        if max(1, self.viewport().width() - 2 * PAD) != self.tiles.width:
+            self.relayout()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import threading
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,7 +76,7 @@ INDEXING_SPINS = False
 
 def prepare_engine(encoder: Encoder, threads: int) -> None:
     """Give the image tower its indexing settings (``threads`` intra-op threads, no spinning) and make its
-    session now: called while the decoder workers start, so the two overlap instead of following each other."""
+    session now (the indexer does it on an engine lane while the decoder workers start and decode)."""
     encoder.set_threads(image=threads, spinning=INDEXING_SPINS)
     encoder.load(["image"])
 
@@ -83,11 +84,12 @@ def prepare_engine(encoder: Encoder, threads: int) -> None:
 class Indexer:
     """Scans library folders and encodes what is missing for ``encoder``'s model.
 
-    ``workers``/``engine_threads`` default to :func:`plan_threads`; ``isolate`` (default: on unless
+    ``workers``/``engine_threads``/``engine_lanes`` default to :func:`plan_threads`; ``isolate`` (default: on unless
     ``MOTIS_DECODE_ISOLATION=0``) runs decoders in worker processes; ``prefetch_batches`` bounds the
     queue of decoded files waiting for the model; ``memory_budget`` bounds the estimated bytes of
     concurrent decodes. ``pool``: a decoder pool that outlives this run (``Services`` keeps one while the
-    app runs); without it the run starts its own and closes it at the end.
+    app runs), or a function that gives it, called only once the image session is made (so the workers'
+    start overlaps the session's); without it the run starts its own and closes it at the end.
     """
 
     def __init__(
@@ -100,8 +102,9 @@ class Indexer:
         isolate: bool | None = None,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         engine_threads: int | None = None,
-        pool: DecodePool | None = None,
+        pool: DecodePool | Callable[[], DecodePool] | None = None,
         read_text: bool = False,
+        engine_lanes: int | None = None,
     ) -> None:
         self.store = store
         self.read_text = read_text  # run the text stage (core/ocr/stage.py) after the embeddings
@@ -110,6 +113,10 @@ class Indexer:
         plan = plan_threads()
         self.workers = max(1, workers or plan.decode_workers)
         self.engine_threads = engine_threads or plan.engine_threads
+        # Lanes need an engine whose runs may overlap (the onnxruntime encoder: sessions are thread-safe).
+        lanes = engine_lanes or plan.engine_lanes if hasattr(encoder, "set_threads") else 1
+        self.engine_lanes = max(1, min(lanes, self.engine_threads))
+        self.lane_threads = ThreadPlan(self.engine_threads, self.workers, self.engine_lanes).lane_threads
         self.shared_pool = pool
         self.prefetch_batches = max(1, prefetch_batches)
         self.isolate = isolation_enabled() if isolate is None else isolate
@@ -209,20 +216,21 @@ class Indexer:
     ) -> None:
         if not todo:
             return  # up to date: the image tower is not even loaded (a GUI at 100k photos saves ~250 MB)
-        if hasattr(self.encoder, "load"):  # the session is made while the decoder workers start
-            prepare_engine(self.encoder, self.engine_threads)
         if progress:  # the scan is committed: front ends can show the new files now
             progress(encode_progress(summary, 0, len(todo), 0.0))
-        with self._engine_threads(), self._pool() as pool:
-            crashes_before = pool.crashes
-            self.journal.open()
-            decoded = self._decoded(pool, todo, suspects)
-            try:
-                self._encode_batches(decoded, {r.id: r for r in todo}, len(todo), summary, cancel, progress)
-            finally:
-                decoded.close()  # ends the stream now (a shared pool serves the next run)
-                self.journal.close()
-            crashes = pool.crashes - crashes_before
+        with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
+            # The image session is made on a lane while the decoder workers start and decode the first batch.
+            engine = lanes.submit(self._prepare_engine)
+            with self._pool() as pool:
+                crashes_before = pool.crashes
+                self.journal.open()
+                decoded = self._decoded(pool, todo, suspects)
+                try:
+                    self._encode_batches(decoded, {r.id: r for r in todo}, summary, cancel, progress, lanes, engine)
+                finally:
+                    decoded.close()  # ends the stream now (a shared pool serves the next run)
+                    self.journal.close()
+                crashes = pool.crashes - crashes_before
         if crashes:
             log.warning("%d file(s) crashed a decoder worker; each was skipped", crashes)
 
@@ -230,33 +238,60 @@ class Indexer:
         self,
         decoded: Iterable[Decoded],
         records: dict[int, FileRecord],
-        total: int,
         summary: IndexSummary,
         cancel: threading.Event,
         progress: ProgressFn | None,
+        lanes: ThreadPoolExecutor,
+        engine: Future[None],
     ) -> None:
-        """Encode and commit ``decoded`` in batches, reporting progress after each; stop early on ``cancel``."""
+        """Encode and commit ``decoded`` in batches, reporting progress after each; stop early on ``cancel``.
+
+        Up to ``engine_lanes`` batches are in the engine at once (on ``lanes``, once ``engine`` is ready); this
+        thread commits them in order, one transaction per batch, so a kill still loses only what is in flight."""
         started = time.monotonic()
-        done = 0
-        batch: list[Decoded] = []
-        for item in decoded:
-            batch.append(item)
-            if len(batch) < self.batch_size and done + len(batch) < total:
-                continue
-            self._commit(batch, records, summary)
+        total, done = len(records), 0
+        in_flight: deque[tuple[list[Decoded], Future[list[EncodedFile]]]] = deque()
+
+        def commit_oldest() -> bool:
+            """Commit the oldest batch in flight; False once ``cancel`` is set (what is still in flight stays
+            pending for the next run)."""
+            nonlocal done
+            batch, encoded = in_flight.popleft()
+            self._commit(batch, encoded.result(), records, summary)
             done += len(batch)
             if progress:
                 progress(encode_progress(summary, done, total, time.monotonic() - started, batch[-1].path))
-            batch = []
-            if cancel.is_set():
-                summary.cancelled = done < total
-                break
+            summary.cancelled = cancel.is_set() and done < total
+            return not cancel.is_set()
+
+        for batch in self._batches(decoded, total):
+            engine.result()  # the session's error, if it could not be made
+            in_flight.append((batch, lanes.submit(self._encoded, batch)))
+            while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done()):
+                if not commit_oldest():
+                    return
+        while in_flight:
+            if not commit_oldest():
+                return
+
+    def _batches(self, decoded: Iterable[Decoded], total: int) -> Iterator[list[Decoded]]:
+        """``decoded`` in batches of ``batch_size`` (the last one holds what is left of ``total``)."""
+        batch: list[Decoded] = []
+        seen = 0
+        for item in decoded:
+            batch.append(item)
+            seen += 1
+            if len(batch) >= self.batch_size or seen >= total:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     @contextlib.contextmanager
     def _pool(self) -> Iterator[DecodePool]:
         """The shared decoder pool if there is one, else one started for this run and closed after it."""
         if self.shared_pool is not None:
-            yield self.shared_pool
+            yield self.shared_pool() if callable(self.shared_pool) else self.shared_pool
             return
         queue_size = self.batch_size * self.prefetch_batches
         pool = make_decode_pool(self.workers, queue_size, self.isolate, self.memory_budget)
@@ -281,44 +316,33 @@ class Indexer:
                 yield from pool.stream([DecodeJob(record.id, record.path)], config, hooks)
         yield from pool.stream((DecodeJob(r.id, r.path) for r in todo if r.id not in suspects), config, hooks)
 
-    @contextlib.contextmanager
-    def _engine_threads(self) -> Iterator[None]:
-        """Give the image tower its planned intra-op threads.
-
-        An encoder with ``set_threads`` (the onnxruntime engine: one session per tower, made again only when
-        its count changes) keeps the count after the run, so the next run reuses the session. A torch
-        encoder gets ``torch.set_num_threads`` for the run, only where torch is already loaded.
-        """
-        log.info("indexing with %d engine thread(s) and %d decoder(s)", self.engine_threads, self.workers)
-        set_threads = getattr(self.encoder, "set_threads", None)
+    def _prepare_engine(self) -> None:
+        """The image tower's indexing settings (``lane_threads`` intra-op threads, no spinning) and its session,
+        made now (the onnxruntime engine: one session per tower, kept while the settings stay the same)."""
+        log.info("indexing with %s", ThreadPlan(self.engine_threads, self.workers, self.engine_lanes))
+        set_threads, load = getattr(self.encoder, "set_threads", None), getattr(self.encoder, "load", None)
         if set_threads is not None:
-            set_threads(image=self.engine_threads, spinning=INDEXING_SPINS)
-            yield
-            return
-        torch = sys.modules.get("torch")
-        if torch is None:
-            yield
-            return
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.engine_threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
+            set_threads(image=self.lane_threads, spinning=INDEXING_SPINS)
+        if load is not None:
+            load(["image"])
 
-    def _commit(self, batch: list[Decoded], records: dict[int, FileRecord], summary: IndexSummary) -> None:
-        """Encode a batch's decoded images and store them with the batch's errors in one transaction."""
+    def _encoded(self, batch: list[Decoded]) -> list[EncodedFile]:
+        """Normalize and encode a batch's decoded images (on a lane thread)."""
         good = [d for d in batch if d.pixels is not None]
-        encoded: list[EncodedFile] = []
-        if good:
-            config = self.encoder.preprocess_config
-            pixels = normalize_batch(np.stack([d.pixels for d in good]), config.mean, config.std)  # type: ignore[misc]
-            vectors = self.encoder.encode_images(pixels)
-            pairs = zip(good, vectors, strict=True)
-            encoded = [
-                EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
-                for d, v in pairs
-            ]
+        if not good:
+            return []
+        config = self.encoder.preprocess_config
+        pixels = normalize_batch(np.stack([d.pixels for d in good]), config.mean, config.std)  # type: ignore[misc]
+        vectors = self.encoder.encode_images(pixels)
+        return [
+            EncodedFile(d.file_id, d.size, d.mtime_ns, d.content_hash, v, d.taken_at, d.taken_source)
+            for d, v in zip(good, vectors, strict=True)
+        ]
+
+    def _commit(
+        self, batch: list[Decoded], encoded: list[EncodedFile], records: dict[int, FileRecord], summary: IndexSummary
+    ) -> None:
+        """Store a batch's embeddings with its errors in one transaction."""
         errors = [FileError(d.file_id, d.error, d.transient, d.problem) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         self.store.commit_batch(self.encoder.model_id, encoded, errors, vanished)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +37,6 @@ from motis_desktop.core.library.store import (
     LibraryStore,
     LibraryUnavailable,
     PhotoDate,
-    decode_path,
     write_problem,
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # torch-free at import time
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
-_KNOWN_DATE_SOURCES = frozenset(s.value for s in DateSource)
+_DATE_SOURCES = {s.value: s for s in DateSource}
 
 FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
 READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
@@ -187,11 +187,12 @@ class LibraryService:
             "SELECT id, path, CASE WHEN error_transient THEN NULL ELSE error END, taken_at, taken_source, mtime_ns"
             " FROM files ORDER BY path"
         )
-        known = _KNOWN_DATE_SOURCES
+        sources = _DATE_SOURCES
+        encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # os.fsdecode's, inlined
         return [
-            (fid, decode_path(raw), error, taken, DateSource(source), mtime_ns)
-            if taken is not None and source in known
-            else (fid, decode_path(raw), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
+            (fid, raw.decode(encoding, errors), error, taken, sources[source], mtime_ns)
+            if taken is not None and source in sources
+            else (fid, raw.decode(encoding, errors), error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
             for fid, raw, error, taken, source, mtime_ns in rows
         ]
 
@@ -268,10 +269,9 @@ class LibraryService:
         """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
         kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
-        self.decoders.start()  # the workers import while the folders are scanned
-        pool = self.decoders.get()
+        self.decoders.start()  # the workers import while the folders are scanned and the image session is made
         text = self.text_reading() if read_text is None else read_text
-        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=pool, read_text=text)
+        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
         return indexer.run(progress, cancel, roots)
 
     # -- text in photos (core/ocr) -------------------------------------------------------

@@ -145,9 +145,9 @@ class CLIP(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(4.6052))
 
     def text_tower(self) -> TextTower:
-        """The text tower (its parameters are this model's)."""
+        """The text tower (its parameters are this model's), in this model's train/eval mode."""
         tower: TextTower = self.__dict__["_text"]
-        return tower
+        return tower.train(self.training)
 
     def encode_image(self, images: torch.Tensor) -> torch.Tensor:
         return self.visual(images)
