@@ -28,10 +28,13 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "MOTIS_HOME": str(home)},
+        env={**os.environ, "MOTIS_HOME": str(home), "PYTHONFAULTHANDLER": "1"},
     )
     lines: queue.Queue[str] = queue.Queue()
+    errors: list[str] = []  # read as it comes: a full stderr pipe would block the command
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
+    reader.start()
     try:
         events = [json.loads(lines.get(timeout=120))]
         while "encoded" not in events[-1]:  # folder status lines come first
@@ -43,7 +46,14 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
         second = json.loads(lines.get(timeout=120))
         assert (second["encoded"], second["unchanged"]) == (2, 3)
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack: say where it hung
+            proc.wait(timeout=30)
+            reader.join(timeout=30)
+            raise AssertionError("motis watch did not stop on Ctrl+C:\n" + "".join(errors)[-6000:]) from None
+        assert code == 0, "".join(errors)
     finally:
         if proc.poll() is None:
             proc.kill()

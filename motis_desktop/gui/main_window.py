@@ -275,9 +275,9 @@ class MainWindow(QMainWindow):
     # -- start-up, the library and the model ----------------------------------------------------
 
     def _start(self) -> None:
-        self.models.preload()  # the text tower warms beside the library's opening (model_state.py)
-        self._first = workers.FirstSnapshot(self.tasks, self.services)  # and the photo-size cache loads
+        self._first = workers.FirstSnapshot(self.tasks, self.services)  # the photo-size cache loads meanwhile
         self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
+        self.models.preload()  # then the text tower warms beside the index's load (model_state.py)
 
     def _library_opened(self, recovery: str | None) -> None:
         self.library_opened.emit()

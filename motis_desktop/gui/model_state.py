@@ -76,8 +76,9 @@ class ModelController(QObject):
         self.backend.submit(lambda s: (load_for_search(s, name), name), self._loaded, self._failed)
 
     def preload(self) -> None:
-        """At start, before the library opens: load the active model's encoder on the backend, then warm its
-        text tower on the install lane (model files only) while the backend opens the library and reads the
+        """At start, queued on the backend after the library's opening: load the active model's encoder (a
+        missing precision choice is measured there, after the library opened and beside the gallery's read, as
+        before), then warm its text tower on the install lane (model files only) while the backend reads the
         vector index, so the first search waits for the slower of the two instead of both. A failure here is
         reported by :meth:`load`, which follows."""
         info = self.services.active_model()

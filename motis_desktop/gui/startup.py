@@ -2,27 +2,42 @@
 
 At start the window opens the library, loads the model and the vector index, and reads the gallery, all in the
 background; then it brings the library up to date (a scan of every file, the decoder workers' start). A library
-that already has photos is searchable before that pass: the pass waits ``DELAY_MS`` after the model and the
-gallery are in, so the first search and the first scroll do not share the cores with it (at 100k photos the
-scan alone is ~3 CPU-seconds in the window's process). An empty library starts at once.
+of ``DELAY_FROM`` photos or more is searchable before that pass: the pass waits ``DELAY_MS`` after the model and
+the gallery are in, so the first search and the first scroll do not share the cores with it (at 100k photos the
+scan alone is ~3 CPU-seconds in the window's process). A smaller library (its scan takes milliseconds) starts at
+once, as soon as both are in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 DELAY_MS = 3_000
+DELAY_FROM = 1_000  # photos in the first gallery
 
 
 class StartupPass(QObject):
-    """Calls ``run`` once: when both :meth:`model_ready` and :meth:`gallery_shown` were called, after
-    ``DELAY_MS`` when the gallery had photos."""
+    """Calls ``run`` once: when both :meth:`model_ready` and :meth:`gallery_shown` were called, at once or, when
+    the gallery had ``delay_from`` photos or more, ``delay_ms`` later.
 
-    def __init__(self, run: Callable[[], None], parent: QObject | None = None) -> None:
+    Signals:
+        started: Emitted when ``run`` was called.
+    """
+
+    started = Signal()
+
+    def __init__(
+        self,
+        run: Callable[[], None],
+        parent: QObject | None = None,
+        delay_ms: int = DELAY_MS,
+        delay_from: int = DELAY_FROM,
+    ) -> None:
         super().__init__(parent)
         self._run = run
+        self.delay_ms, self.delay_from = delay_ms, delay_from
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
@@ -45,9 +60,14 @@ class StartupPass(QObject):
             self._schedule()
 
     def _schedule(self) -> None:
-        if self._model and self._photos is not None and not self._timer.isActive() and not self.done:
-            self._timer.start(DELAY_MS if self._photos else 0)
+        if not self._model or self._photos is None or self._timer.isActive() or self.done:
+            return
+        if self._photos >= self.delay_from:
+            self._timer.start(self.delay_ms)
+        else:
+            self._fire()  # now: whoever waits for the model and the gallery sees the pass already running
 
     def _fire(self) -> None:
         self.done = True
         self._run()
+        self.started.emit()

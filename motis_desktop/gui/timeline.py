@@ -8,6 +8,8 @@ only the tiles on screen are painted, and painting is what requests thumbnails.
 
 from __future__ import annotations
 
+import operator
+
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
@@ -77,6 +79,8 @@ class TimelineView(QAbstractItemView):
         self._kind = HeaderKind.MONTH
         self._laying_out = False  # margins and scroll bars change the width while laying out: no re-entry
         self._stale = False  # rows arrived while hidden: to lay out when shown
+        # The last large gallery laid out (rows, days, aspects, layout key, layout), kept while results are shown.
+        self._kept: tuple[list[Row], list[str], list[float], tuple[object, ...], Layout] | None = None
         self.delegate = TileDelegate(thumbnails, self)
         self.setItemDelegate(self.delegate)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -157,9 +161,16 @@ class TimelineView(QAbstractItemView):
         anchor = None if at_top else self.anchor()  # else the photo at the top stays where it is
         super().reset()
         library = self.library()
-        self._rows = library.rows() if library is not None else []
-        self._days = day_keys([r.taken_at for r in self._rows])
-        self._aspects = [r.aspect or GUESSED_ASPECT for r in self._rows]
+        rows = library.rows() if library is not None else []
+        kept = self._kept
+        if kept is not None and len(kept[0]) == len(rows) and all(map(operator.is_, kept[0], rows)):
+            self._rows, self._days, self._aspects = kept[0], kept[1], kept[2]  # back to the same large gallery
+        else:
+            self._rows = rows
+            self._days = day_keys([r.taken_at for r in self._rows])
+            self._aspects = [r.aspect or GUESSED_ASPECT for r in self._rows]
+            if len(rows) > DEFER_RESIZE_FROM:  # another large gallery; results (few rows) keep it for Esc
+                self._kept = None
         self.tiles = Layout(0)  # the old geometry was the old rows'
         self.relayout(anchor)
         if at_top:
@@ -170,6 +181,7 @@ class TimelineView(QAbstractItemView):
         for i, row in enumerate(self._rows):
             if row.path in aspects:
                 self._aspects[i] = aspects[row.path]
+        self._kept = None
         self.relayout()
 
     def relayout(self, anchor: tuple[str, int] | None = None) -> None:
@@ -198,9 +210,16 @@ class TimelineView(QAbstractItemView):
         self._kind = header_kind(self.grouping, self.target)
         dated = scrubber and self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
         self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)  # before the width is measured
-        keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
         width = max(1, self.viewport().width() - 2 * PAD)
-        self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
+        key = (width, self.target, self._kind, self.spacing)
+        kept = self._kept
+        if kept is not None and kept[0] is self._rows and kept[3] == key:
+            self.tiles = kept[4]  # Esc back from results to a large gallery: its layout, not 100k rows again
+        else:
+            keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
+            self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
+            if len(self._rows) > DEFER_RESIZE_FROM:
+                self._kept = (self._rows, self._days, self._aspects, key, self.tiles)
         library = self.library()
         ratio = library.pixel_ratio if library is not None else 1.0
         self.delegate.edge = round(thumbnail_edge(self.target) * ratio)

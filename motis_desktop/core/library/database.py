@@ -31,7 +31,9 @@ QUICK_CHECK_MAX_BYTES = 1 << 30
 
 # Database files this process checked, by identity (path, inode, size, mtime): another connection to the same
 # unchanged file skips the check (the app opens the library on three threads at start-up; each check read the
-# whole file, 0.5-1.5 s at 100k photos). A file changed on disk since (its mtime or size) is checked again.
+# whole file, 0.5-1.5 s at 100k photos). A file changed on disk since (its mtime or size) is checked again; a
+# change in place that keeps both (possible where mtimes are coarse: FAT/exFAT 2 s, HFS+ 1 s, some SMB shares)
+# is not re-checked by this process; the next process checks it, and SQLite still reports damage it meets.
 _checked: set[tuple[str, int, int, int]] = set()
 _checked_lock = threading.Lock()
 

@@ -13,6 +13,8 @@
    file that caused it.
 3. Threads: the engine's intra-op threads and the decode workers share the
    cores this process may use (:func:`plan_threads`); decoders never pause.
+   The engine runs ``engine_lanes`` batches at once (a lane thread each, with
+   its share of the engine's threads); this thread commits them in order.
 Progress is reported through a callback; a ``threading.Event`` cancels.
 """
 
@@ -24,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -246,8 +248,9 @@ class Indexer:
     ) -> None:
         """Encode and commit ``decoded`` in batches, reporting progress after each; stop early on ``cancel``.
 
-        Up to ``engine_lanes`` batches are in the engine at once (on ``lanes``, once ``engine`` is ready); this
-        thread commits them in order, one transaction per batch, so a kill still loses only what is in flight."""
+        Up to ``engine_lanes`` batches are in the engine at once (on ``lanes``, once ``engine`` is ready): a lane
+        takes the next batch as soon as it is free. This thread commits finished batches in order, one transaction
+        per batch, so a kill loses only the batches not yet committed (at most a few)."""
         started = time.monotonic()
         total, done = len(records), 0
         in_flight: deque[tuple[list[Decoded], Future[list[EncodedFile]]]] = deque()
@@ -264,26 +267,40 @@ class Indexer:
             summary.cancelled = cancel.is_set() and done < total
             return not cancel.is_set()
 
+        def commit_finished() -> bool:
+            while in_flight and in_flight[0][1].done():
+                if not commit_oldest():
+                    return False
+            return True
+
         for batch in self._batches(decoded, total):
             engine.result()  # the session's error, if it could not be made
-            in_flight.append((batch, lanes.submit(self._encoded, batch)))
-            while in_flight and (len(in_flight) >= self.engine_lanes or in_flight[0][1].done()):
-                if not commit_oldest():
+            while (running := [f for _, f in in_flight if not f.done()]) and len(running) >= self.engine_lanes:
+                wait(running, return_when=FIRST_COMPLETED)  # a lane is free once any of its batches is done
+                if not commit_finished():
                     return
+            in_flight.append((batch, lanes.submit(self._encoded, batch)))
+            if not commit_finished():
+                return
         while in_flight:
             if not commit_oldest():
                 return
 
     def _batches(self, decoded: Iterable[Decoded], total: int) -> Iterator[list[Decoded]]:
-        """``decoded`` in batches of ``batch_size`` (the last one holds what is left of ``total``)."""
+        """``decoded`` in batches of ``batch_size``; the last files of ``total`` in smaller and smaller batches
+        (half of what is left per lane), so the lanes finish together instead of one running the last batch
+        alone while the other's core idles."""
         batch: list[Decoded] = []
-        seen = 0
+        seen, size = 0, self.batch_size
         for item in decoded:
             batch.append(item)
             seen += 1
-            if len(batch) >= self.batch_size or seen >= total:
+            if len(batch) >= size or seen >= total:
                 yield batch
                 batch = []
+                left = total - seen
+                if left < self.engine_lanes * self.batch_size:
+                    size = max(1, -(-left // self.engine_lanes))
         if batch:
             yield batch
 

@@ -12,6 +12,7 @@ that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -245,21 +246,24 @@ def make_session(path: Path, threads: int | None = None, spinning: bool | None =
     if reuse and copy.is_file():
         source = copy
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    elif reuse:
+    elif reuse and os.access(path.parent, os.W_OK):  # a read-only model folder: the tower itself, each time
         made = copy.with_name(f".{copy.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.optimized_model_filepath = str(made)
     try:
         session = ort.InferenceSession(str(source), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/NoSuchFile types
-        if source == copy:  # a damaged copy: the tower itself decides
-            copy.unlink(missing_ok=True)
+        if made is not None:
+            made.unlink(missing_ok=True)
+        if reuse:  # a damaged copy, or one that could not be written: the tower alone decides
+            if source == copy:
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
             return make_session(path, threads, spinning)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
-    finally:
-        if made is not None and made.exists():
-            _keep_copy(made, copy)
+    if made is not None and made.exists():
+        _keep_copy(made, copy)
     return session
 
 

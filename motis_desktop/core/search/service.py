@@ -143,7 +143,8 @@ class SearchService:
         return self.index_dir / f"{model_id}.{strategy}.idx" if self.index_dir else None
 
     def _open(self, model_id: str, choice: str, version: int) -> _Slot:
-        strategy = resolve_strategy(choice, len(self.store.embedding_ids(model_id)))
+        count = self.store.counts(model_id)["indexed"] if choice == "auto" else 0  # a count: not 100k ids read
+        strategy = resolve_strategy(choice, count)
         path = self._path(model_id, strategy)
         if path is not None and path.exists():
             try:

@@ -9,7 +9,12 @@ library's mean vector in int8 with one scale per dimension, transposed ``[D, N]`
 ``c - a = Σ_d qs_d·δ_d + Q·Σ_d ε_d·m_d`` (``qs`` the query times the scales, ``m`` a vector's codes,
 ``Q`` the query's own int8 step, ``δ``/``ε`` the vector's and the query's rounding errors, each within
 ±½). For independent roundings, Hoeffding's inequality bounds ``|c - a|`` by
-``margin = sqrt(ln(2/P)/2 · (Σ qs² + Q²·max‖m‖²))`` except with probability ``P`` (1e-9) per vector.
+``margin = sqrt(ln(2/P)/2 · (Σ qs² + Q²·max‖m‖²))`` except with probability ``P`` (1e-9) per vector. That
+treats the rounding errors of different dimensions as independent: a model, not a proof (the query's errors are
+fixed per query). Measured, the margin was 2.4-3.0 times the largest error over 100k vectors in every check
+(``docs/benchmarks.md``); a bound that needs no such model (Cauchy-Schwarz) was 7-9 times, too wide to narrow
+the library down, and the query sent as two int8 rows (its own rounding then bounded outright) made onnxruntime
+pack the library's codes on every call: slower than float32.
 Every photo of the true top ``k`` then has a coarse score of at least the coarse k-th best minus twice the
 margin; those candidates (typically k plus a few hundred) are rescored in float32 from the index's own
 vectors and the best ``k`` returned, with their float32 scores. When the margin is too wide to narrow the
@@ -36,7 +41,7 @@ MAX_CANDIDATES = 0.25  # more candidates than this share of the library: score a
 _CHUNK = 8192  # rows quantized at a time (stays in cache)
 
 # ONNX: y int32 [1, n] = MatMulInteger(q uint8 [1, d], m int8 [d, n]) (opset 10; made with onnx.helper, see
-# tests/test_indexes.py, so the runtime needs no onnx package).
+# tests/test_coarse_scan.py, so the runtime needs no onnx package).
 SCAN_MODEL = (
     b'\x08\x05\x12\x05motis:h\n\x18\n\x01q\n\x01m\x12\x01y"\rMatMulInteger\x12\tint8-scanZ\x14\n\x01q\x12\x0f'
     b"\n\r\x08\x02\x12\t\n\x02\x08\x01\n\x03\x12\x01dZ\x15\n\x01m\x12\x10\n\x0e\x08\x03\x12\n\n\x03\x12\x01d"

@@ -10,6 +10,7 @@ exactly. An index file that still asks for it is rebuilt.)
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import numpy as np
 from motis_desktop.core.search.indexes.base import VectorIndex
 from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan
 from motis_desktop.core.vectors import l2_normalize, scores_of
+
+log = logging.getLogger(__name__)
 
 
 class ExactIndex(VectorIndex):
@@ -36,6 +39,7 @@ class ExactIndex(VectorIndex):
         self._coarse: tuple[np.ndarray, CoarseScan] | None = None
         self._coarse_wanted = False
         self._single_queries = 0  # single queries served in float32 (a one-shot search makes one)
+        self._coarse_failed = False
         self._coarse_thread: threading.Thread | None = None
 
     def params(self) -> dict[str, Any]:
@@ -101,7 +105,7 @@ class ExactIndex(VectorIndex):
         that serves a second single query prepares itself."""
         self._coarse_wanted = True
         vectors = self._vectors
-        if len(vectors) < COARSE_MIN or self._coarse_of(vectors) is not None:
+        if len(vectors) < COARSE_MIN or self._coarse_of(vectors) is not None or self._coarse_failed:
             return
         running = self._coarse_thread
         if running is not None and running.is_alive():
@@ -121,7 +125,13 @@ class ExactIndex(VectorIndex):
         return made[1] if made is not None and made[0] is vectors else None
 
     def _make_coarse(self, vectors: np.ndarray) -> None:
-        made = CoarseScan(vectors)
+        try:
+            made = CoarseScan(vectors)
+            made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
+        except Exception:  # never take search down: float32 serves
+            log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
+            self._coarse_failed = True
+            return
         if vectors is self._vectors:  # not changed meanwhile
             self._coarse = (vectors, made)
 
