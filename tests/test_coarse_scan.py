@@ -27,12 +27,13 @@ def queries(vectors: np.ndarray, count: int, seed: int = 1) -> np.ndarray:
     return l2_normalize(picks + 0.5 * rng.standard_normal(picks.shape).astype(np.float32))
 
 
-def plain_and_prepared(vectors: np.ndarray) -> tuple[ExactIndex, ExactIndex]:
+def plain_and_prepared(vectors: np.ndarray, prepare: bool = True) -> tuple[ExactIndex, ExactIndex]:
     ids = np.arange(len(vectors), dtype=np.int64) * 7 + 3
     plain, prepared = ExactIndex(), ExactIndex()
     plain.build(ids, vectors)
     prepared.build(ids, vectors)
-    prepared.prepare(wait=True)
+    if prepare:
+        prepared.prepare(wait=True)
     return plain, prepared
 
 
@@ -45,7 +46,9 @@ def assert_same_hits(plain: ExactIndex, prepared: ExactIndex, query: np.ndarray,
     assert (np.diff(got_scores[0]) <= 0).all()
 
 
-@pytest.mark.parametrize("levels", [127, 63])
+# 127 levels only where the CPU sums int8 products in int32 (VNNI): elsewhere int16 sums saturate, and
+# code_levels() picks 63 (on an AVX2-only CPU 127 levels broke the margin).
+@pytest.mark.parametrize("levels", sorted({63, code_levels()}))
 def test_coarse_scores_stay_within_their_margin(levels: int) -> None:
     vectors = clip_like(N)
     scan = CoarseScan(vectors, levels)
@@ -59,11 +62,15 @@ def test_coarse_scores_stay_within_their_margin(levels: int) -> None:
 
 
 def test_a_prepared_index_finds_what_float32_finds() -> None:
-    plain, prepared = plain_and_prepared(clip_like(N))
-    for query in queries(plain.vectors(), 8):
+    vectors = clip_like(N)
+    _, prepared = plain_and_prepared(vectors)
+    for query in queries(vectors, 8):
         for k in (1, 10, 1000):
+            # a fresh float32 index for each query: one queried twice prepares its own coarse pass (a process
+            # that stays), and on a fast machine it is ready before the next query
+            plain, _ = plain_and_prepared(vectors, prepare=False)
             assert_same_hits(plain, prepared, query, k)
-    assert prepared.coarse_served == 24 and plain.coarse_served == 0  # the coarse pass answered every one
+    assert prepared.coarse_served == 24  # the coarse pass answered every one
 
 
 def grid_aligned(n: int, dim: int, k: int) -> tuple[np.ndarray, np.ndarray]:

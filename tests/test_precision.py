@@ -196,3 +196,13 @@ def test_cli_bench_prints_each_tower_and_caches(tiny_services: Services) -> None
     for role in ("image", "text"):
         faithful = {r["mode"] for r in out["results"] if r["role"] == role and r["faithful"]}
         assert out["modes"][role] in faithful
+
+
+def test_int8_weights_use_seven_bits_where_the_cpu_would_saturate() -> None:
+    """x86 without VNNI sums u8 x s8 pairs in saturating int16 (the random tower above lost cosine 0.984 on an
+    AVX2-only CPU with 8-bit weights); VNNI and ARM keep 8 bits."""
+    assert precision.reduced_range_for("x86_64", {"avx2", "fma"})
+    assert precision.reduced_range_for("AMD64", set())  # flags unknown (not Linux): the safe side
+    assert not precision.reduced_range_for("x86_64", {"avx2", "avx512_vnni"})
+    assert not precision.reduced_range_for("x86_64", {"avx2", "avx_vnni"})
+    assert not precision.reduced_range_for("aarch64", set())

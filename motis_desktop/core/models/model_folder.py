@@ -191,6 +191,8 @@ def _onnx_model_info(
     name: str, model_id: str, report: ExportReport, quantized: list[str], cfg: PreprocessConfig, **fields: Any
 ) -> ModelInfo:
     """The manifest of towers just converted (``fields``: the install's other :class:`ModelInfo` fields)."""
+    from motis_desktop.core.models.precision import int8_reduced_range
+
     return ModelInfo(
         name=name,
         format=FORMAT_ONNX,
@@ -202,7 +204,7 @@ def _onnx_model_info(
         std=cfg.std,
         interpolation=cfg.interpolation,
         text_truncation=report.text_truncation,
-        conversion={**report.to_json(), "int8": quantized},
+        conversion={**report.to_json(), "int8": quantized, "int8_weight_bits": 7 if int8_reduced_range() else 8},
         **fields,
     )
 
