@@ -149,9 +149,17 @@ def fused_query(
     ``strategy`` names the vector index for this call."""
     model_id = encoder.model_id
     texts = TextStore(store)
+    meaning_wanted = bool(query.terms) and "meaning" in signals
+    words = [t.text for t in query.terms if t.text is not None]
+    ahead = text_cache.prefetch(encoder, words) if text_cache is not None and meaning_wanted else None
     allowed = _text_filters(allowed, query, texts, store, model_id)
     allowed_set = None if allowed is None else {int(i) for i in allowed}
-    qv = query_vector(encoder, store, query, text_cache) if query.terms and "meaning" in signals else None
+    qwords = query_words(query)
+    text_found = texts.text_hits(list(qwords)) if "text" in signals else []
+    name_found = texts.name_hits(list(qwords)) if "name" in signals else []
+    if ahead is not None:  # the new text's vector, encoded while the library was read
+        ahead.join()
+    qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
     exclude = qv.library_ids if qv is not None else frozenset()
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
@@ -167,13 +175,10 @@ def fused_query(
         meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
         cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
 
-    qwords = query_words(query)
-
     def keep(hits: list[TextHit]) -> list[TextHit]:
         return [h for h in hits if h.file_id not in exclude and (allowed_set is None or h.file_id in allowed_set)]
 
-    text_hits = keep(texts.text_hits(list(qwords))) if "text" in signals else []
-    name_hits = keep(texts.name_hits(list(qwords))) if "name" in signals else []
+    text_hits, name_hits = keep(text_found), keep(name_found)
     on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
     while True:
         shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, allowed_set, exclude, cut)
