@@ -206,3 +206,26 @@ def test_int8_weights_use_seven_bits_where_the_cpu_would_saturate() -> None:
     assert not precision.reduced_range_for("x86_64", {"avx2", "avx512_vnni"})
     assert not precision.reduced_range_for("x86_64", {"avx2", "avx_vnni"})
     assert not precision.reduced_range_for("aarch64", set())
+
+
+def test_int8_towers_made_for_another_kind_of_cpu_are_made_again(
+    tiny_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A home moved to a CPU of the other kind (or installed before 7-bit weights): the next measurement first
+    makes the int8 towers again with the weight bits this CPU needs, once."""
+    info = tiny_services.active_model()
+    assert info is not None
+    here = 7 if precision.int8_reduced_range() else 8
+    assert info.conversion["int8_weight_bits"] == here
+    tower = tiny_services.home / "models" / info.name / info.files["image.int8"]
+    before = tower.read_bytes()
+    other = here == 8
+    monkeypatch.setattr(precision, "int8_reduced_range", lambda: other)  # the other kind of CPU
+    choice = tiny_services.bench_model()
+    assert tiny_services.model_info().conversion["int8_weight_bits"] == 15 - here
+    assert tower.read_bytes() != before
+    assert {(r["role"], r["mode"]) for r in choice["results"]} >= {("image", "int8"), ("text", "int8")}
+    made_again = tower.stat().st_mtime_ns
+    tiny_services.bench_model()  # fit for this CPU now: left alone
+    assert tower.stat().st_mtime_ns == made_again
+    assert not [p for p in (tiny_services.home / "models").iterdir() if p.name.startswith(".int8-")]

@@ -64,6 +64,33 @@ class ModelFolder:
             raise ModelError(f"no model named {name!r} (installed: {installed})")
         return read_manifest(folder)
 
+    def fit_int8(self, name: str) -> bool:
+        """Make ``name``'s int8 towers again where they were quantized for another kind of CPU: 8-bit weights
+        where this one needs 7 (installs before 7-bit weights existed; a home moved from a VNNI machine), or the
+        reverse. Called before a precision measurement, so the rule judges towers fit for this CPU. Each file is
+        replaced whole (``os.replace``); a failure leaves the old towers, which the rule then judges. True if
+        towers were made again."""
+        from motis_desktop.core.models.precision import int8_reduced_range, quantize_towers
+
+        info = self.get(name)
+        bits = 7 if int8_reduced_range() else 8
+        keys = [key for key in info.files if key.endswith(".int8")]
+        if not keys or info.conversion.get("int8_weight_bits", 8) == bits:  # absent: made before 7-bit weights
+            return False
+        folder = self.models_dir / name
+        log.info("model %s: making its int8 towers again with %d-bit weights for this CPU", name, bits)
+        with staging_dir(self._staging_parent(), "int8", name) as staging:
+            made = quantize_towers(folder, staging)
+            if sorted(made) != sorted(keys):
+                log.warning("model %s: int8 towers could not be made again (%s); keeping the old ones", name, made)
+                return False
+            for key in keys:
+                os.replace(staging / ONNX_FILES[key], folder / info.files[key])
+        write_json_atomic(
+            folder / MANIFEST, replace(info, conversion={**info.conversion, "int8_weight_bits": bits}).to_json()
+        )
+        return True
+
     def install_towers(
         self,
         name: str,

@@ -45,7 +45,7 @@ from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
 log = logging.getLogger(__name__)
 
 MODE_ENV = "MOTIS_INFERENCE_MODE"  # forces a mode: "fp32", "int8", or "image=int8,text=fp32"
-CHOICE_VERSION = 2
+CHOICE_VERSION = 3  # 3: int8 towers re-made for this CPU's weight bits first (ModelFolder.fit_int8)
 MIN_COSINE = 0.995
 GAP_FACTOR = 3.0
 MIN_AGREEMENT = 0.99
@@ -83,8 +83,9 @@ def _quantized_ops(src: Path) -> dict[str, list[str]]:
     return {"op_types_to_quantize": ["MatMul"]} if convs == 1 else {}
 
 
-def quantize_towers(folder: Path) -> list[str]:
-    """Write ``image.int8.onnx``/``text.int8.onnx`` beside the fp32 towers; the keys of those made."""
+def quantize_towers(folder: Path, out: Path | None = None) -> list[str]:
+    """Write ``image.int8.onnx``/``text.int8.onnx`` of ``folder``'s fp32 towers into ``out`` (default: beside
+    them); the keys of those made."""
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:  # a build without the quantizer: the model runs in fp32 only
@@ -93,7 +94,7 @@ def quantize_towers(folder: Path) -> list[str]:
 
     made = []
     for role in ROLES:
-        src, dst = folder / f"{role}.onnx", folder / f"{role}.int8.onnx"
+        src, dst = folder / f"{role}.onnx", (out or folder) / f"{role}.int8.onnx"
         logging.disable(logging.WARNING)  # the quantizer advises pre-processing on the root logger
         try:
             quantize_dynamic(

@@ -205,6 +205,8 @@ class ModelService:
             cached = precision.read_choice(path, fingerprint)
             if cached is not None:
                 return cached
+        if self._store.fit_int8(info.name):
+            base = None  # it may hold sessions of the old int8 towers
         base = base or self._store.load_encoder(info.name)
         choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)
         precision.write_choice(path, choice)

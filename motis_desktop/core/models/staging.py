@@ -24,9 +24,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 UNOWNED_MAX_AGE_S = 24 * 3600  # a working folder without a recorded pid is surely abandoned after a day
-_OWNED = re.compile(r"^\.(convert|import)-(?P<name>.*)-p(?P<pid>\d+)-[A-Za-z0-9_]+$")
+_OWNED = re.compile(r"^\.(convert|import|int8)-(?P<name>.*)-p(?P<pid>\d+)-[A-Za-z0-9_]+$")
 _OLD = re.compile(r"^\.old-(?P<name>.+)-(?P<pid>\d+)$")
-_UNOWNED = re.compile(r"^\.(convert|import)-.+")
+_UNOWNED = re.compile(r"^\.(convert|import|int8)-.+")
 
 
 def make_staging(parent: Path, kind: str, name: str) -> Path:
