@@ -669,3 +669,20 @@ def test_desktop_app_refuses_an_empty_home(qapp, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     assert app.main(["--home", ""]) == 1
     assert len(shown) == 1 and "empty" in shown[0]
+
+
+def test_unreadable_open_clip_config_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    from motis_desktop.core.errors import ModelError
+    from motis_desktop.core.models.encoders.open_clip_hf import read_config
+
+    path = tmp_path / "open_clip_config.json"
+    for text, why in ((DEEP, "nested too deeply"), ('{"model_cfg": ', "Expecting value")):
+        path.write_text(text)
+        with pytest.raises(ModelError) as raised:
+            read_config(path)
+        message = str(raised.value)
+        assert message.startswith(f"{path}: unreadable open_clip config (") and why in message
+        assert "\n" not in message
+    path.unlink()
+    with pytest.raises(ModelError, match="unreadable open_clip config"):
+        read_config(path)  # gone: the same one line

@@ -67,3 +67,14 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_json(path: Path, what: str, error: type[Exception]) -> Any:
+    """``path``'s JSON; ``error`` with one line naming the file and ``what`` it should hold when it cannot be
+    read or parsed (also when it is nested too deeply for Python's parser: a RecursionError otherwise)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise error(f"{path}: unreadable {what} (nested too deeply)") from None
+    except (OSError, ValueError) as exc:
+        raise error(f"{path}: unreadable {what} ({exc})") from None

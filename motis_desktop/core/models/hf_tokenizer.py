@@ -13,7 +13,6 @@ the pad token is that config's ``pad_token`` (``<pad>`` if there is none).
 from __future__ import annotations
 
 import html
-import json
 import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
@@ -98,10 +98,5 @@ class HFTokenizer:
 def _read_config(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: unreadable tokenizer settings ({exc})") from None
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable tokenizer settings (nested too deeply)") from None
+    data = read_json(path, "tokenizer settings", ModelError)
     return data if isinstance(data, dict) else {}

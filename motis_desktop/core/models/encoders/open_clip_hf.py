@@ -12,7 +12,6 @@ checkpoint import.)
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
@@ -94,12 +94,7 @@ def locate(path: str | os.PathLike[str]) -> HFSource:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: unreadable open_clip config ({exc})") from None
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable open_clip config (nested too deeply)") from None
+    data = read_json(path, "open_clip config", ModelError)
     if not isinstance(data, dict) or not isinstance(data.get("model_cfg"), dict):
         raise ModelError(f"{path}: not an open_clip config (no model_cfg)")
     return data
