@@ -686,3 +686,35 @@ def test_unreadable_open_clip_config_is_one_line_naming_the_file(tmp_path: Path)
     path.unlink()
     with pytest.raises(ModelError, match="unreadable open_clip config"):
         read_config(path)  # gone: the same one line
+
+
+def test_read_only_home_measures_modes_in_memory_and_keeps_its_towers(
+    tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only home whose cached precision choice is out of date (a new version, another CPU) and whose int8
+    towers were made for the other kind of CPU: search still answers (measured, not cached; towers kept)."""
+    import json
+
+    from motis_desktop.core.models import precision
+
+    monkeypatch.delenv(precision.MODE_ENV, raising=False)  # conftest pins fp32; this test needs the measurement
+    with _tmpfs(tmp_path / "disk", "16m") as disk:
+        svc = _library(disk / "home", tmp_path / "photos", colour_pair, per_colour=1)
+        info = svc.active_model()
+        assert info is not None and svc.encoder() is not None
+        svc.close()
+        cache = disk / "home" / "cache" / "modes" / f"{info.model_id}.json"
+        data = json.loads(cache.read_text())
+        cache.write_text(json.dumps({**data, "version": precision.CHOICE_VERSION - 1}))
+        tower = disk / "home" / "models" / info.name / info.files["image.int8"]
+        before = tower.read_bytes()
+        other = not precision.int8_reduced_range()
+        monkeypatch.setattr(precision, "int8_reduced_range", lambda: other)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        try:
+            svc = Services.open(disk / "home")
+            assert len(svc.query("red", limit=3, cutoff=False).hits) == 3
+            svc.close()
+            assert tower.read_bytes() == before
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)

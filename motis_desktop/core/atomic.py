@@ -1,4 +1,4 @@
-"""Atomic file writes: temp file in the same folder, fsync, rename."""
+"""Atomic file writes (temp file in the same folder, fsync, rename), and JSON files read with one-line errors."""
 
 from __future__ import annotations
 

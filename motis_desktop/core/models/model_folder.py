@@ -79,16 +79,19 @@ class ModelFolder:
             return False
         folder = self.models_dir / name
         log.info("model %s: making its int8 towers again with %d-bit weights for this CPU", name, bits)
-        with staging_dir(self._staging_parent(), "int8", name) as staging:
-            made = quantize_towers(folder, staging)
-            if sorted(made) != sorted(keys):
-                log.warning("model %s: int8 towers could not be made again (%s); keeping the old ones", name, made)
-                return False
-            for key in keys:
-                os.replace(staging / ONNX_FILES[key], folder / info.files[key])
-        write_json_atomic(
-            folder / MANIFEST, replace(info, conversion={**info.conversion, "int8_weight_bits": bits}).to_json()
-        )
+        try:
+            with staging_dir(self._staging_parent(), "int8", name) as staging:
+                made = quantize_towers(folder, staging)
+                if sorted(made) != sorted(keys):
+                    log.warning("model %s: int8 towers not made again (%s); the old ones stay", name, made)
+                    return False
+                for key in keys:
+                    os.replace(staging / ONNX_FILES[key], folder / info.files[key])
+            conversion = {**info.conversion, "int8_weight_bits": bits}
+            write_json_atomic(folder / MANIFEST, replace(info, conversion=conversion).to_json())
+        except OSError as exc:  # a read-only models folder: the old towers stay, and the rule judges them
+            log.warning("model %s: cannot make its int8 towers again (%s)", name, exc)
+            return False
         return True
 
     def install_towers(

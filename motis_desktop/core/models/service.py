@@ -209,7 +209,10 @@ class ModelService:
             base = None  # it may hold sessions of the old int8 towers
         base = base or self._store.load_encoder(info.name)
         choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)
-        precision.write_choice(path, choice)
+        try:
+            precision.write_choice(path, choice)
+        except OSError as exc:  # a read-only home: the choice holds for this process, measured again next time
+            log.warning("model %s: precision choice not cached (%s)", info.name, exc)
         log.info("model %s: precision %s chosen by measurement", info.name, choice["modes"])
         return choice
 
