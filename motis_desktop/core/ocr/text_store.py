@@ -209,10 +209,12 @@ class TextStore:
 
     def name_hits(self, words: list[str], limit: int = 1000) -> list[TextHit]:
         """Photos whose path below their library folder holds query words (non-specific words dropped)."""
-        total = max(1, self.store.select("SELECT COUNT(*) FROM names")[0][0])
+        total = 0  # counted only for a word in several names: COUNT(*) over 100k names takes 2.5 ms
         specific = []
         for word in words:
             count = self.store.select("SELECT COUNT(*) FROM names_fts WHERE names_fts MATCH ?", (_fts_term(word),))
+            if count[0][0] > 1 and not total:
+                total = max(1, self.store.select("SELECT COUNT(*) FROM names")[0][0])
             if count[0][0] <= max(1, NAME_WORD_MAX_SHARE * total):
                 specific.append(word)
         return self._rank(
