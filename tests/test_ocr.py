@@ -154,7 +154,7 @@ def test_file_name_words_find_a_photo(library) -> None:
 
 
 def test_a_file_name_word_in_a_few_names_ranks_them_first(library) -> None:
-    """"00" is in 2 of 14 names (img_00, scan_00: under the share for common words, which counts the names), "wifi"
+    """ "00" is in 2 of 14 names (img_00, scan_00: under the share for common words, which counts the names), "wifi"
     in one; by meaning alone (the colour model knows neither word) cafe.jpg and station.jpg come first."""
     assert set(_names(library["services"].query("00", cutoff=False))[:2]) == {"img_00.jpg", "scan_00.jpg"}
     assert _names(library["services"].query("wifi", cutoff=False))[0] == "wifi-password.png"
