@@ -70,6 +70,7 @@ def test_a_prepared_index_finds_what_float32_finds() -> None:
             # that stays), and on a fast machine it is ready before the next query
             plain, _ = plain_and_prepared(vectors, prepare=False)
             assert_same_hits(plain, prepared, query, k)
+            assert plain.coarse_served == 0  # the reference answered in float32
     assert prepared.coarse_served == 24  # the coarse pass answered every one
 
 

@@ -562,6 +562,7 @@ def test_image_tower_given_as_text_names_the_users_file(
 _HOLD_STAGING = (
     "import sys; from pathlib import Path; from motis_desktop.core.models.staging import make_staging; "
     "d = Path(sys.argv[1]); print(make_staging(d, 'convert', 'm')); print(make_staging(d, 'import', 'm')); "
+    "print(make_staging(d, 'int8', 'm')); "
     "sys.stdout.flush(); sys.stdin.read()"
 )
 
@@ -571,7 +572,7 @@ def _holding(models: Path) -> tuple[subprocess.Popen, list[Path]]:
     proc = subprocess.Popen(
         [sys.executable, "-c", _HOLD_STAGING, str(models)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    return proc, [Path(proc.stdout.readline().strip()), Path(proc.stdout.readline().strip())]
+    return proc, [Path(proc.stdout.readline().strip()) for _ in range(3)]  # convert, import, int8 (fit_int8)
 
 
 def test_working_folders_of_a_killed_import_go_at_next_start(home: Path) -> None:
@@ -692,7 +693,8 @@ def test_read_only_home_measures_modes_in_memory_and_keeps_its_towers(
     tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A read-only home whose cached precision choice is out of date (a new version, another CPU) and whose int8
-    towers were made for the other kind of CPU: search still answers (measured, not cached; towers kept)."""
+    towers were made for the other kind of CPU: search still answers (the towers cannot be made again and the
+    choice cannot be cached; before, the choice's OSError stopped the model from loading)."""
     import json
 
     from motis_desktop.core.models import precision
@@ -706,8 +708,6 @@ def test_read_only_home_measures_modes_in_memory_and_keeps_its_towers(
         cache = disk / "home" / "cache" / "modes" / f"{info.model_id}.json"
         data = json.loads(cache.read_text())
         cache.write_text(json.dumps({**data, "version": precision.CHOICE_VERSION - 1}))
-        tower = disk / "home" / "models" / info.name / info.files["image.int8"]
-        before = tower.read_bytes()
         other = not precision.int8_reduced_range()
         monkeypatch.setattr(precision, "int8_reduced_range", lambda: other)
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
@@ -715,6 +715,5 @@ def test_read_only_home_measures_modes_in_memory_and_keeps_its_towers(
             svc = Services.open(disk / "home")
             assert len(svc.query("red", limit=3, cutoff=False).hits) == 3
             svc.close()
-            assert tower.read_bytes() == before
         finally:
             subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)

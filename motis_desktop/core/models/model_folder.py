@@ -67,9 +67,10 @@ class ModelFolder:
     def fit_int8(self, name: str) -> bool:
         """Make ``name``'s int8 towers again where they were quantized for another kind of CPU: 8-bit weights
         where this one needs 7 (installs before 7-bit weights existed; a home moved from a VNNI machine), or the
-        reverse. Called before a precision measurement, so the rule judges towers fit for this CPU. Each file is
-        replaced whole (``os.replace``); a failure leaves the old towers, which the rule then judges. True if
-        towers were made again."""
+        reverse. Called when a model is loaded, before its precision choice is read (a choice measured on the old
+        towers is then measured again). Each file is replaced whole (``os.replace``); a failure leaves the old
+        towers (or, if only the manifest could not be written, new ones made again next time), which the rule
+        then judges. True if towers were made again."""
         from motis_desktop.core.models.precision import int8_reduced_range, quantize_towers
 
         info = self.get(name)
@@ -82,15 +83,17 @@ class ModelFolder:
         try:
             with staging_dir(self._staging_parent(), "int8", name) as staging:
                 made = quantize_towers(folder, staging)
-                if sorted(made) != sorted(keys):
+                if not set(keys) <= set(made):
                     log.warning("model %s: int8 towers not made again (%s); the old ones stay", name, made)
+                    return False
+                if self.get(name) != info:  # replaced while quantizing (another process): not ours to touch
                     return False
                 for key in keys:
                     os.replace(staging / ONNX_FILES[key], folder / info.files[key])
             conversion = {**info.conversion, "int8_weight_bits": bits}
             write_json_atomic(folder / MANIFEST, replace(info, conversion=conversion).to_json())
-        except OSError as exc:  # a read-only models folder: the old towers stay, and the rule judges them
-            log.warning("model %s: cannot make its int8 towers again (%s)", name, exc)
+        except (OSError, ModelError) as exc:  # a read-only models folder, a model removed meanwhile
+            log.warning("model %s: int8 towers not made again (%s)", name, exc)
             return False
         return True
 

@@ -45,7 +45,7 @@ from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
 log = logging.getLogger(__name__)
 
 MODE_ENV = "MOTIS_INFERENCE_MODE"  # forces a mode: "fp32", "int8", or "image=int8,text=fp32"
-CHOICE_VERSION = 3  # 3: int8 towers re-made for this CPU's weight bits first (ModelFolder.fit_int8)
+CHOICE_VERSION = 2
 MIN_COSINE = 0.995
 GAP_FACTOR = 3.0
 MIN_AGREEMENT = 0.99
@@ -93,27 +93,33 @@ def quantize_towers(folder: Path, out: Path | None = None) -> list[str]:
         return []
 
     made = []
-    for role in ROLES:
-        src, dst = folder / f"{role}.onnx", (out or folder) / f"{role}.int8.onnx"
-        logging.disable(logging.WARNING)  # the quantizer advises pre-processing on the root logger
-        try:
-            quantize_dynamic(
-                src,
-                dst,
-                per_channel=True,
-                reduce_range=int8_reduced_range(),
-                weight_type=QuantType.QInt8,
-                **_quantized_ops(src),
-            )
-        except Exception as exc:  # a tower int8 cannot express stays fp32-only
-            logging.disable(logging.NOTSET)
-            log.info("no int8 %s tower: %s", role, exc)
-            dst.unlink(missing_ok=True)
-            continue
-        finally:
-            logging.disable(logging.NOTSET)
-        made.append(f"{role}.int8")
+    root = logging.getLogger()
+    root.addFilter(_quantizer_advice)  # the quantizer advises pre-processing on the root logger, every time
+    try:
+        for role in ROLES:
+            src, dst = folder / f"{role}.onnx", (out or folder) / f"{role}.int8.onnx"
+            try:
+                quantize_dynamic(
+                    src,
+                    dst,
+                    per_channel=True,
+                    reduce_range=int8_reduced_range(),
+                    weight_type=QuantType.QInt8,
+                    **_quantized_ops(src),
+                )
+            except Exception as exc:  # a tower int8 cannot express stays fp32-only
+                log.info("no int8 %s tower: %s", role, exc)
+                dst.unlink(missing_ok=True)
+                continue
+            made.append(f"{role}.int8")
+    finally:
+        root.removeFilter(_quantizer_advice)
     return made
+
+
+def _quantizer_advice(record: logging.LogRecord) -> bool:
+    """Drops what onnxruntime's quantizer logs on the root logger; other loggers' records are not filtered."""
+    return "onnxruntime" not in record.pathname
 
 
 @dataclass
@@ -389,6 +395,7 @@ def reduced_range_for(machine: str, flags: set[str]) -> bool:
     return not flags & {"avx512_vnni", "avx_vnni"}
 
 
+@functools.lru_cache(maxsize=1)
 def int8_reduced_range() -> bool:
     """:func:`reduced_range_for` this machine (int8 towers are made on the machine that runs them)."""
     import platform

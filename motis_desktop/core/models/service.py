@@ -185,6 +185,8 @@ class ModelService:
         from motis_desktop.core.models.precision import MODE_ENV, forced_modes
 
         forced = os.environ.get(MODE_ENV)
+        if forced and self._store.fit_int8(info.name):
+            base = self._store.load_encoder(info.name)  # not the old int8 towers' sessions
         modes = forced_modes(forced) if forced else self.mode_choice(info, base)["modes"]
         if modes == base.modes:
             return base
@@ -196,16 +198,18 @@ class ModelService:
 
     def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict[str, Any]:
         """The model's measured per-tower precision choice: cached in ``cache/modes/``, measured when missing,
-        made on another machine or onnxruntime, or ``refresh`` is set (slow: runs every mode)."""
+        made on another machine or onnxruntime, made before its int8 towers were made again for this CPU, or
+        ``refresh`` is set (slow: runs every mode)."""
         from motis_desktop.core.models import precision
 
         path = self._paths.cache_dir / "modes" / f"{info.model_id}.json"
         fingerprint = precision.machine_fingerprint()
-        if not refresh:
+        remade = self._store.fit_int8(info.name)  # int8 towers made for the other kind of CPU: made again
+        if not refresh and not remade:
             cached = precision.read_choice(path, fingerprint)
             if cached is not None:
                 return cached
-        if self._store.fit_int8(info.name):
+        if remade:
             base = None  # it may hold sessions of the old int8 towers
         base = base or self._store.load_encoder(info.name)
         choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)

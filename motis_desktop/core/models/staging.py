@@ -48,7 +48,7 @@ def clean_stale(models_dir: Path) -> list[Path]:
     """Remove the working folders whose process is gone (put back a cut replace's old model); returns what
     was removed or restored. Never raises: a folder that cannot be removed is logged and left."""
     try:
-        children = [c for c in models_dir.iterdir() if c.name.startswith((".convert-", ".import-", ".old-"))]
+        children = [c for c in models_dir.iterdir() if c.name.startswith((".convert-", ".import-", ".int8-", ".old-"))]
     except OSError:
         return []
     done = []

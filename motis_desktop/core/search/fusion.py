@@ -152,13 +152,15 @@ def fused_query(
     meaning_wanted = bool(query.terms) and "meaning" in signals
     words = [t.text for t in query.terms if t.text is not None]
     ahead = text_cache.prefetch(encoder, words) if text_cache is not None and meaning_wanted else None
-    allowed = _text_filters(allowed, query, texts, store, model_id)
-    allowed_set = None if allowed is None else {int(i) for i in allowed}
-    qwords = query_words(query)
-    text_found = texts.text_hits(list(qwords)) if "text" in signals else []
-    name_found = texts.name_hits(list(qwords)) if "name" in signals else []
-    if ahead is not None:  # the new text's vector, encoded while the library was read
-        ahead.join()
+    try:
+        allowed = _text_filters(allowed, query, texts, store, model_id)
+        allowed_set = None if allowed is None else {int(i) for i in allowed}
+        qwords = query_words(query)
+        text_found = texts.text_hits(list(qwords)) if "text" in signals else []
+        name_found = texts.name_hits(list(qwords)) if "name" in signals else []
+    finally:
+        if ahead is not None:  # the new text's vector, encoded while the library was read (or it failed)
+            ahead.join()
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
     exclude = qv.library_ids if qv is not None else frozenset()
     vector = qv.vector if qv is not None else None
