@@ -161,6 +161,17 @@ def test_a_file_name_word_in_a_few_names_ranks_them_first(library) -> None:
     assert set(_names(library["services"].query("zzz", cutoff=False))[:2]) == {"cafe.jpg", "station.jpg"}
 
 
+def test_a_name_match_is_shown_only_where_the_name_counted(library) -> None:
+    """ "img" is in 5 of 14 names: too common to rank by, so no hit says its name matched; "wifi" counts."""
+
+    def named(query: str) -> set[str]:
+        hits = library["services"].query(query, cutoff=False).hits
+        return {os.path.basename(h.path) for h in hits if any(m.kind == "name" for m in h.matches)}
+
+    assert named("img") == set()
+    assert named("wifi") == {"wifi-password.png"}
+
+
 def test_text_operator_is_an_exact_substring_filter(library) -> None:
     services = library["services"]
     assert _names(services.query('text:"platform 9"')) == ["station.jpg"]

@@ -277,7 +277,8 @@ def _shown_hits(
     for r, path in kept:
         cosine = r.cosine if r.cosine is not None else 0.0
         hit = SearchHit(r.file_id, path, cosine, fused=round(r.fused, 6))
-        matches = _explain(hit, lines.get(r.file_id, ([], (0, 0))), qwords, query.text_phrases, signals)
+        read = lines.get(r.file_id, ([], (0, 0)))
+        matches = _explain(hit, read, qwords, query.text_phrases, "text" in signals, r.name_share > 0)
         hits.append(replace(hit, matches=matches) if matches else hit)
     hits = service.with_dates(hits)
     if query.sort == "date":
@@ -290,12 +291,14 @@ def _explain(
     read: tuple[list[StoredLine], tuple[int, int]],
     qwords: list[str],
     phrases: tuple[str, ...],
-    signals: tuple[str, ...],
+    text_ranks: bool,
+    name_ranked: bool,
 ) -> tuple[TextMatch, ...]:
     """Why ``hit`` matched words, given its text lines and image size (``read``, from ``TextStore.lines_of_many``):
     the lines holding query words (when text ranks) or a ``text:`` phrase, with the boxes of the matched words;
-    and its file name when that holds query words (when names rank)."""
-    text_words = set(qwords) if "text" in signals else set()
+    and its file name when that holds query words and its name counted in the ranking (``name_ranked``: not for
+    a word too common in names to count)."""
+    text_words = set(qwords) if text_ranks else set()
     folded_phrases = [" ".join(fold(p).split()) for p in phrases]
     phrase_words = {w for p in phrases for w in words(p)}
     out: list[TextMatch] = []
@@ -314,7 +317,7 @@ def _explain(
             ]
             out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
     name = os.path.basename(hit.path)
-    if "name" in signals and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
+    if name_ranked and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
         out.append(TextMatch("name", name))
     return tuple(out)
 
