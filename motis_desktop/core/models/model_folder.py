@@ -71,10 +71,10 @@ class ModelFolder:
         towers is then measured again). Each file is replaced whole (``os.replace``); a failure leaves the old
         towers (or, if only the manifest could not be written, new ones made again next time), which the rule
         then judges. True if towers were made again."""
-        from motis_desktop.core.models.precision import int8_reduced_range, quantize_towers
+        from motis_desktop.core.models.precision import int8_weight_bits, quantize_towers
 
         info = self.get(name)
-        bits = 7 if int8_reduced_range() else 8
+        bits = int8_weight_bits()
         keys = [key for key in info.files if key.endswith(".int8")]
         if not keys or info.conversion.get("int8_weight_bits", 8) == bits:  # absent: made before 7-bit weights
             return False
@@ -224,7 +224,7 @@ def _onnx_model_info(
     name: str, model_id: str, report: ExportReport, quantized: list[str], cfg: PreprocessConfig, **fields: Any
 ) -> ModelInfo:
     """The manifest of towers just converted (``fields``: the install's other :class:`ModelInfo` fields)."""
-    from motis_desktop.core.models.precision import int8_reduced_range
+    from motis_desktop.core.models.precision import int8_weight_bits
 
     return ModelInfo(
         name=name,
@@ -237,7 +237,7 @@ def _onnx_model_info(
         std=cfg.std,
         interpolation=cfg.interpolation,
         text_truncation=report.text_truncation,
-        conversion={**report.to_json(), "int8": quantized, "int8_weight_bits": 7 if int8_reduced_range() else 8},
+        conversion={**report.to_json(), "int8": quantized, "int8_weight_bits": int8_weight_bits()},
         **fields,
     )
 

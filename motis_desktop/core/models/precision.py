@@ -403,6 +403,11 @@ def int8_reduced_range() -> bool:
     return reduced_range_for(platform.machine(), _cpu()[1])
 
 
+def int8_weight_bits() -> int:
+    """The int8 towers' weight bits on this machine (the manifest's ``conversion.int8_weight_bits``)."""
+    return 7 if int8_reduced_range() else 8
+
+
 def machine_fingerprint() -> dict[str, object]:
     """What a cached choice depends on: CPU model and features, core count, onnxruntime version."""
     import onnxruntime
