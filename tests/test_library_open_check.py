@@ -1,14 +1,53 @@
-"""The page check at opening: run once per process for an unchanged library file, again once it changed."""
+"""The page check at opening (``PRAGMA quick_check``, which reads the whole file): run once per process for an
+unchanged library file and not at all after the app's last clean close left it as it is; run again once the file
+changed, or when a killed process left its ``-wal``. Each open here is a fresh process unless said otherwise,
+and what it sent to SQLite is traced."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from motis_desktop.core.library.sqlite_problems import LibraryCorrupt
 from motis_desktop.core.library.store import LibraryStore, NewFile
+
+OPEN = """
+import json, sqlite3, sys, os
+from pathlib import Path
+seen = []
+real = sqlite3.connect
+def traced(*args, **kwargs):
+    conn = real(*args, **kwargs)
+    conn.set_trace_callback(seen.append)
+    return conn
+sqlite3.connect = traced
+from motis_desktop.core.library.sqlite_problems import LibraryCorrupt
+from motis_desktop.core.library.store import LibraryStore
+try:
+    store = LibraryStore(Path(sys.argv[1]))
+    outcome = "opened"
+except LibraryCorrupt:
+    outcome = "corrupt"
+checked = any("quick_check" in s for s in seen)
+print(json.dumps({"outcome": outcome, "checked": checked}), flush=True)
+if outcome == "opened":
+    if sys.argv[2] == "kill":
+        store.add_folder("/elsewhere")  # a write left in the -wal, then killed before closing
+        os._exit(9)
+    store.close()
+"""
+
+
+def _open_in_new_process(db: Path, end: str = "close") -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", OPEN, str(db), end], capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 9), proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    return result
 
 
 def _library(db: Path, photos: int) -> None:
@@ -20,18 +59,40 @@ def _library(db: Path, photos: int) -> None:
     store.close()
 
 
-def test_a_file_unchanged_since_this_process_checked_it_is_not_checked_again(tmp_path: Path) -> None:
-    """Observed through what the check would find: damage written in place with the size and mtime kept (what a
-    coarse-mtime filesystem can show) is not seen by a second open in this process; a fresh open elsewhere would."""
-    db = tmp_path / "library.sqlite3"
-    _library(db, 3000)
-    LibraryStore(db).close()  # checked and found fine in this process
+def _damage_in_place(db: Path) -> None:
+    """Damage an index or table page, keeping the inode, the size and the mtime (as a coarse-mtime filesystem
+    could show it)."""
     st = db.stat()
-    with open(db, "r+b") as fh:  # same inode, same size
+    with open(db, "r+b") as fh:
         fh.seek(st.st_size - 3 * 4096)
         fh.write(os.urandom(2 * 4096))
     os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns))
-    LibraryStore(db).close()  # no LibraryCorrupt: the check was skipped (without the skip it raises)
+
+
+def test_a_library_the_app_closed_cleanly_is_not_checked_again_until_it_changes(tmp_path: Path) -> None:
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)  # checked at opening, closed cleanly (the last connection)
+    assert _open_in_new_process(db) == {"outcome": "opened", "checked": False}
+    assert _open_in_new_process(db) == {"outcome": "opened", "checked": False}  # its own close kept the record
+    _damage_in_place(db)  # size and mtime kept: the ctime says it changed
+    assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}
+
+
+def test_a_library_left_by_a_killed_process_is_checked(tmp_path: Path) -> None:
+    db = tmp_path / "library.sqlite3"
+    _library(db, 300)
+    assert _open_in_new_process(db, end="kill") == {"outcome": "opened", "checked": False}
+    assert _open_in_new_process(db) == {"outcome": "opened", "checked": True}  # its -wal was there
+    assert _open_in_new_process(db) == {"outcome": "opened", "checked": False}  # that one closed cleanly
+
+
+def test_damage_in_place_after_a_checked_open_is_found_by_this_process(tmp_path: Path) -> None:
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)
+    LibraryStore(db).close()  # known good in this process
+    _damage_in_place(db)
+    with pytest.raises(LibraryCorrupt):
+        LibraryStore(db).close()
 
 
 def test_damage_after_a_checked_open_is_still_found_at_the_next_open(tmp_path: Path) -> None:

@@ -271,6 +271,11 @@ class Services:
             self._sizes.save()
         return sizes
 
+    def photo_aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
+        """Upright width / height of each photo given as (path, mtime_ns), in order, from the header-size cache
+        (None: not in it; nothing is read), and the photos it lacks (to read with :meth:`photo_sizes`)."""
+        return self._sizes.aspects(files)
+
     def save_photo_sizes(self) -> None:
         """Write the header-size cache, forgetting photos no longer in the library (after a round of reads)."""
         self._sizes.save(keep={row[1] for row in self._library.gallery()})

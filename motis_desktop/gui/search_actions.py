@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -73,7 +72,7 @@ class ResultsController(QObject):
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
-        self.gallery = [replace(r, aspect=aspects[r.path]) if r.path in aspects else r for r in self.gallery]
+        self.gallery = [r._replace(aspect=aspects[r.path]) if r.path in aspects else r for r in self.gallery]
         self._aspects.update(aspects)
         self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
 
@@ -92,7 +91,7 @@ class ResultsController(QObject):
             self._gallery_anchor = self.view.anchor()
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
-        self.model.set_rows([replace(r, aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
+        self.model.set_rows([r._replace(aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
         # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
         # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
         dated = bool(rows) and all(r.score == 0 for r in rows)

@@ -77,14 +77,14 @@ def load_for_search(services: Services, name: str) -> Any:
 
 def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
     """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
-    yet (runs in the backend thread)."""
+    yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at 100k photos)."""
     files = services.gallery()
-    sizes = services.photo_sizes((f[1], f[5]) for f in files)
-    rows = []
-    for fid, path, error, taken, source, _mtime in files:
-        w, h = sizes.sizes.get(path, (0, 0))
-        rows.append(Row(fid, path, error, None, source, taken, aspect=w / h if w and h else None))
-    return rows, sizes.missing
+    aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
+    row = Row._make
+    return [
+        row((fid, path, error, None, source, taken, (), aspect))
+        for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
+    ], missing
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.errors import LibraryError, LibraryWriteError, WriteProblem
+from motis_desktop.core.library import open_check
 from motis_desktop.core.library.problems import problem_code
 from motis_desktop.core.library.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from motis_desktop.core.library.sqlite_problems import (
@@ -29,22 +30,6 @@ log = logging.getLogger(__name__)
 # still surfaces as LibraryCorrupt from the operation that hits it.
 QUICK_CHECK_MAX_BYTES = 1 << 30
 
-# Database files this process checked, by identity (path, inode, size, mtime): another connection to the same
-# unchanged file skips the check (the app opens the library on three threads at start-up; each check read the
-# whole file, 0.5-1.5 s at 100k photos). A file changed on disk since (its mtime or size) is checked again; a
-# change in place that keeps both (possible where mtimes are coarse: FAT/exFAT 2 s, HFS+ 1 s, some SMB shares)
-# is not re-checked by this process; the next process checks it, and SQLite still reports damage it meets.
-_checked: set[tuple[str, int, int, int]] = set()
-_checked_lock = threading.Lock()
-
-
-def _identity(db_path: Path) -> tuple[str, int, int, int] | None:
-    try:
-        st = db_path.stat()
-    except OSError:
-        return None
-    return str(db_path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns
-
 
 class LibraryDatabase:
     """The library database: one connection, serialised by a lock; opening, migrating, transactions.
@@ -61,6 +46,7 @@ class LibraryDatabase:
         self._timeout_s = timeout_s
         self._lock = threading.RLock()
         self.read_only: str | None = None
+        self._checked = False  # the file passed the page check at opening (or was known good)
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -105,18 +91,17 @@ class LibraryDatabase:
         return conn
 
     def _quick_check(self, conn: sqlite3.Connection) -> None:
-        """LibraryCorrupt when SQLite's page check fails; once per process for an unchanged file."""
-        identity = _identity(self.db_path)
+        """LibraryCorrupt when SQLite's page check fails; skipped for a file this process checked or the app's
+        last clean close left as it is (``open_check``)."""
+        identity = open_check.identity(self.db_path)
         if identity is None or identity[2] > QUICK_CHECK_MAX_BYTES:
             return
-        with _checked_lock:
-            if identity in _checked:
-                return
-        verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise LibraryCorrupt(f"{self.db_path}: integrity check failed: {verdict}")
-        with _checked_lock:
-            _checked.add(identity)
+        if not open_check.known_good(self.db_path, identity):
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise LibraryCorrupt(f"{self.db_path}: integrity check failed: {verdict}")
+            open_check.passed(identity)
+        self._checked = True
 
     def _connect(self) -> sqlite3.Connection:
         kwargs: dict[str, Any] = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
@@ -154,7 +139,8 @@ class LibraryDatabase:
         return LibraryUnavailable(f"{self.db_path}: cannot open the library ({reason}); no file was changed")
 
     def close(self) -> None:
-        self._conn.close()
+        with open_check.closing(self.db_path, record=self._checked and not self.read_only):
+            self._conn.close()
 
     # -- schema --------------------------------------------------------------
 

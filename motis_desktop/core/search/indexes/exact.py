@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.background import background_thread
 from motis_desktop.core.search.indexes.base import VectorIndex
 from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan
 from motis_desktop.core.vectors import l2_normalize, scores_of
@@ -128,8 +129,9 @@ class ExactIndex(VectorIndex):
 
     def _make_coarse(self, vectors: np.ndarray) -> None:
         try:
-            made = CoarseScan(vectors)
-            made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
+            with background_thread():
+                made = CoarseScan(vectors)
+                made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
         except Exception:  # never take search down: float32 serves
             log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
             self._coarse_failed = True

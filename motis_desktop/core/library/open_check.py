@@ -1,0 +1,94 @@
+"""Whether opening the library must run SQLite's page check (``PRAGMA quick_check``, which reads the whole file:
+0.4-0.7 s at 100k photos, the largest part of the app's start after its imports).
+
+The check runs once per process for an unchanged file, and not at all when the file is exactly as this app left
+it at its last clean close (recorded in ``<db>.checked`` beside it): the file had passed the check when it was
+opened, SQLite alone wrote it since, and closing the last connection left no ``-wal``. A kill or crash leaves a
+``-wal`` or a changed file, so the next open checks it; so does any change made by something else (the identity
+holds the inode, size, mtime and ctime, and ctime cannot be set back by a program). Damage that appears while the
+app is closed without touching any of these (a failing disk) is found by SQLite when it reads the page, as for
+libraries too large to check at start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from motis_desktop.core.atomic import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+Identity = tuple[str, int, int, int, int]  # resolved path, inode, size, mtime_ns, ctime_ns
+
+# Files this process checked (or found as it last left them): another connection to the same unchanged file skips
+# the check (the app opens the library on three threads at start-up).
+_checked: set[Identity] = set()
+_lock = threading.Lock()
+
+
+def identity(db_path: Path) -> Identity | None:
+    try:
+        st = db_path.stat()
+    except OSError:
+        return None
+    return str(db_path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def marker_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".checked")
+
+
+def _wal_empty(db_path: Path) -> bool:
+    wal = db_path.with_name(db_path.name + "-wal")
+    try:
+        return wal.stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+def known_good(db_path: Path, current: Identity) -> bool:
+    """True when ``current`` was checked by this process or is the file as the app's last clean close left it."""
+    with _lock:
+        if current in _checked:
+            return True
+    try:
+        recorded = json.loads(marker_path(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(recorded, list) or tuple(recorded) != current or not _wal_empty(db_path):
+        return False
+    passed(current)
+    return True
+
+
+def passed(current: Identity) -> None:
+    """``current`` passed the page check in this process."""
+    with _lock:
+        _checked.add(current)
+
+
+@contextmanager
+def closing(db_path: Path, record: bool) -> Iterator[None]:
+    """Around closing a connection: afterwards, when ``record`` (this connection's file was checked at opening and
+    it could write) and the close left no ``-wal`` (it was the last connection), record the file as left clean.
+    Serialised, so the last close's record is the one kept."""
+    with _lock:
+        yield
+        if not record or not _wal_empty(db_path):
+            return
+        left = identity(db_path)
+        if left is None:
+            return
+        try:
+            write_json_atomic(marker_path(db_path), list(left))
+        except OSError as exc:  # the next start checks the file again, nothing worse
+            log.debug("could not record the library's clean close: %s", exc)
+            return
+        _checked.add(left)
