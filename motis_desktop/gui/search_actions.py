@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
+from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, sort_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
@@ -65,10 +66,11 @@ class ResultsController(QObject):
 
     def set_gallery(self, rows: list[Row]) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order."""
-        self.gallery = sort_rows(rows, self.order)
-        self._aspects = {r.path: r.aspect for r in self.gallery}
-        if self.results_for is None:
-            self.model.set_rows(self.gallery, self._gallery_edge())
+        with gc_paused():  # 100k rows: their order and lookups, and the layout when they are on show
+            self.gallery = sort_rows(rows, self.order)
+            self._aspects = {r.path: r.aspect for r in self.gallery}
+            if self.results_for is None:
+                self.model.set_rows(self.gallery, self._gallery_edge())
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
+from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.delegate import TileDelegate
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.library_model import LibraryModel, Row
@@ -216,8 +217,9 @@ class TimelineView(QAbstractItemView):
         if kept is not None and kept[0] is self._rows and kept[3] == key:
             self.tiles = kept[4]  # Esc back from results to a large gallery: its layout, not 100k rows again
         else:
-            keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
-            self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
+            with gc_paused():  # several lists of every photo's place
+                keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
+                self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
             if len(self._rows) > DEFER_RESIZE_FROM:
                 self._kept = (self._rows, self._days, self._aspects, key, self.tiles)
         library = self.library()

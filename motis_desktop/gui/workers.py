@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.tasks import Lane, Task, TaskRunner
@@ -78,13 +79,14 @@ def load_for_search(services: Services, name: str) -> Any:
 def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
     """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
     yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at 100k photos)."""
-    files = services.gallery()
-    aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
-    row = Row._make
-    return [
-        row((fid, path, error, None, source, taken, (), aspect))
-        for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
-    ], missing
+    with gc_paused():
+        files = services.gallery()
+        aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
+        row = Row._make
+        return [
+            row((fid, path, error, None, source, taken, (), aspect))
+            for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
+        ], missing
 
 
 @dataclass(frozen=True)

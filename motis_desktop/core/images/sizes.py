@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from motis_desktop.core.atomic import write_bytes_atomic
+from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.images.reader import read_info
 from motis_desktop.core.kinds import ImageFormat
 
@@ -68,7 +69,8 @@ class SizeCache:
     def _load(self) -> dict[str, list[int]]:
         if self._entries is None:
             try:
-                loaded = json.loads(self.file.read_text(encoding="utf-8"))
+                with gc_paused():  # one [mtime, width, height] list per photo
+                    loaded = json.loads(self.file.read_text(encoding="utf-8"))
                 self._entries = loaded if isinstance(loaded, dict) else {}
             except (OSError, ValueError):
                 self._entries = {}  # none yet, or damaged: sizes are read again

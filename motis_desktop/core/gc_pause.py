@@ -1,0 +1,37 @@
+"""Bulk builds of the whole library's rows without the cyclic garbage collector (:func:`gc_paused`).
+
+Reading 100k photos' rows makes a few hundred thousand tuples, lists and dict entries in one go; each time the
+allocations outgrow the collector's thresholds it ran a collection, and the full ones walked every object the
+process holds. Measured, that was a third of the gallery's read at start-up (0.39 s → 0.25 s with the collector
+paused). These rows are plain data without reference cycles, so a collection during the build finds nothing to
+free; the collector runs again as usual once the build is done.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_depth = 0  # builds in progress, on any thread (the collector is process-wide)
+_resume = False  # whether the collector was on when the first of them began
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Within: no automatic collection (in any thread, while any such block runs); left as it was afterwards."""
+    global _depth, _resume
+    with _lock:
+        if _depth == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _resume:
+                gc.enable()

@@ -1,0 +1,49 @@
+"""The cyclic collector is paused while the whole library's rows are built (core/gc_pause.py), on any thread, and
+left as it was afterwards."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from motis_desktop.core.gc_pause import gc_paused
+
+
+def test_paused_while_any_build_runs_and_restored_after() -> None:
+    assert gc.isenabled()
+    inside, release, seen = threading.Event(), threading.Event(), {}
+
+    def other_build() -> None:
+        with gc_paused():
+            inside.set()
+            release.wait(30)
+        seen["after_other"] = gc.isenabled()
+
+    with gc_paused():
+        assert not gc.isenabled()
+        thread = threading.Thread(target=other_build)
+        thread.start()
+        assert inside.wait(30)
+    assert not gc.isenabled()  # the other thread's build still runs
+    release.set()
+    thread.join(30)
+    assert seen["after_other"] is True and gc.isenabled()
+
+
+def test_a_collector_switched_off_elsewhere_stays_off() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_an_error_in_the_build_restores_the_collector() -> None:
+    try:
+        with gc_paused():
+            raise ValueError("a damaged row")
+    except ValueError:
+        pass
+    assert gc.isenabled()
