@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from motis_desktop.core.library import open_check
 from motis_desktop.core.library.sqlite_problems import LibraryCorrupt
 from motis_desktop.core.library.store import LibraryStore, NewFile
 
@@ -26,6 +27,7 @@ def traced(*args, **kwargs):
     conn.set_trace_callback(seen.append)
     return conn
 sqlite3.connect = traced
+from motis_desktop.core.library import open_check
 from motis_desktop.core.library.sqlite_problems import LibraryCorrupt
 from motis_desktop.core.library.store import LibraryStore
 try:
@@ -36,6 +38,13 @@ except LibraryCorrupt:
 checked = any("quick_check" in s for s in seen)
 print(json.dumps({"outcome": outcome, "checked": checked}), flush=True)
 if outcome == "opened":
+    if sys.argv[2] == "read":
+        try:
+            store.select("SELECT count(*), sum(length(path)) FROM files")
+            store.select("PRAGMA integrity_check")
+            print(json.dumps({"read": "fine"}), flush=True)
+        except Exception as exc:
+            print(json.dumps({"read": type(exc).__name__}), flush=True)
     if sys.argv[2] == "kill":
         store.add_folder("/elsewhere")  # a write left in the -wal, then killed before closing
         os._exit(9)
@@ -46,7 +55,9 @@ if outcome == "opened":
 def _open_in_new_process(db: Path, end: str = "close") -> dict[str, object]:
     proc = subprocess.run([sys.executable, "-c", OPEN, str(db), end], capture_output=True, text=True, timeout=120)
     assert proc.returncode in (0, 9), proc.stderr
-    result: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    result: dict[str, object] = {}
+    for line in proc.stdout.splitlines():
+        result.update(json.loads(line))
     return result
 
 
@@ -106,3 +117,17 @@ def test_damage_after_a_checked_open_is_still_found_at_the_next_open(tmp_path: P
     db.write_bytes(bytes(data))
     with pytest.raises(LibraryCorrupt):
         LibraryStore(db).close()
+
+
+def test_damage_met_after_a_skipped_check_is_checked_at_the_next_start(tmp_path: Path) -> None:
+    """Damage that left the file looking as the last clean close left it (a failing disk does that; here the
+    record is rewritten to match the damaged file): this start skips the check, SQLite meets the damage while
+    reading, and the next start checks the file and finds it."""
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)
+    _damage_in_place(db)
+    identity = open_check.identity(db)
+    assert identity is not None
+    open_check.marker_path(db).write_text(json.dumps(list(identity)))
+    assert _open_in_new_process(db, end="read") == {"outcome": "opened", "checked": False, "read": "DatabaseError"}
+    assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}

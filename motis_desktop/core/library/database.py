@@ -197,6 +197,7 @@ class LibraryDatabase:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
+                self._note_damage(exc)
                 if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
                     raise  # a bug in the statement, not the disk
                 raise self._write_error(exc) from None
@@ -230,7 +231,17 @@ class LibraryDatabase:
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                self._note_damage(exc)
+                raise
+
+    def _note_damage(self, exc: sqlite3.Error) -> None:
+        """Damage met after opening: this file is checked again at the next open (``open_check.damaged``)."""
+        if is_damage(exc):
+            self._checked = False
+            open_check.damaged(self.db_path)
 
     def select(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only statement (for the core's other library modules, e.g. ``text_store``)."""
@@ -247,4 +258,8 @@ class LibraryDatabase:
         return int(row[0]) if row else 0
 
     def integrity_check(self) -> str:
-        return str(self._query("PRAGMA integrity_check")[0][0])
+        verdict = str(self._query("PRAGMA integrity_check")[0][0])
+        if verdict != "ok":
+            self._checked = False
+            open_check.damaged(self.db_path)
+        return verdict

@@ -7,7 +7,9 @@ opened, SQLite alone wrote it since, and closing the last connection left no ``-
 ``-wal`` or a changed file, so the next open checks it; so does any change made by something else (the identity
 holds the inode, size, mtime and ctime, and ctime cannot be set back by a program). Damage that appears while the
 app is closed without touching any of these (a failing disk) is found by SQLite when it reads the page, as for
-libraries too large to check at start.
+libraries too large to check at start, and the record goes then (:func:`damaged`), so the next start checks the
+file; so is a change in place that keeps the size within the close's own time tick on a filesystem whose times
+are that coarse (FAT's 2 s; the library lives in the app's data folder).
 """
 
 from __future__ import annotations
@@ -58,20 +60,35 @@ def known_good(db_path: Path, current: Identity) -> bool:
     with _lock:
         if current in _checked:
             return True
-    try:
-        recorded = json.loads(marker_path(db_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(recorded, list) or tuple(recorded) != current or not _wal_empty(db_path):
+    if _recorded(db_path) != current or not _wal_empty(db_path):
         return False
     passed(current)
     return True
+
+
+def _recorded(db_path: Path) -> Identity | None:
+    try:
+        recorded = json.loads(marker_path(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return tuple(recorded) if isinstance(recorded, list) else None
 
 
 def passed(current: Identity) -> None:
     """``current`` passed the page check in this process."""
     with _lock:
         _checked.add(current)
+
+
+def damaged(db_path: Path) -> None:
+    """SQLite found damage in the file after it was opened: it is no longer known good, here or at the next start
+    (the record goes; the next open checks it and sets a damaged library aside)."""
+    with _lock:
+        _checked.clear()
+        try:
+            marker_path(db_path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not forget the library's clean close: %s", exc)
 
 
 @contextmanager
@@ -84,8 +101,8 @@ def closing(db_path: Path, record: bool) -> Iterator[None]:
         if not record or not _wal_empty(db_path):
             return
         left = identity(db_path)
-        if left is None:
-            return
+        if left is None or left in _checked and _recorded(db_path) == left:
+            return  # unchanged since it was recorded: no write (and no fsync) at every close
         try:
             write_json_atomic(marker_path(db_path), list(left))
         except OSError as exc:  # the next start checks the file again, nothing worse
