@@ -5,7 +5,8 @@ The check runs once per process for an unchanged file, and not at all when the f
 it at its last clean close (recorded in ``<db>.checked`` beside it): the file had passed the check when it was
 opened, SQLite alone wrote it since, and closing the last connection left no ``-wal``. A kill or crash leaves a
 ``-wal`` or a changed file, so the next open checks it; so does any change made by something else (the identity
-holds the inode, size, mtime and ctime, and ctime cannot be set back by a program). Damage that appears while the
+holds the inode, size, mtime and ctime, and on Linux and macOS the ctime cannot be set back by a program;
+Windows reports the creation time there, so there the size and mtime carry it). Damage that appears while the
 app is closed without touching any of these (a failing disk) is found by SQLite when it reads the page, as for
 libraries too large to check at start, and the record goes then (:func:`damaged`), so the next start checks the
 file; so is a change in place that keeps the size within the close's own time tick on a filesystem whose times
