@@ -105,6 +105,18 @@ class CoarseScan:
         if self.narrows and n:
             self._quantize(vectors)
 
+    @classmethod
+    def restored(cls, arrays: dict[str, np.ndarray], max_code_norm2: float, levels: int) -> CoarseScan:
+        """A copy made earlier from the same vectors (``coarse_file``): its ``mean``, ``rotation``, ``scale``,
+        ``codes`` and ``code_sums`` arrays."""
+        made = cls.__new__(cls)
+        made.levels = levels
+        made.mean, made.rotation, made.scale = arrays["mean"], arrays["rotation"], arrays["scale"]
+        made.codes, made.code_sums = arrays["codes"], arrays["code_sums"]
+        made.max_code_norm2 = max_code_norm2
+        made.narrows = bool(np.isfinite(made.mean).all())
+        return made
+
     def _rotated(self, vectors: np.ndarray, start: int, out: np.ndarray) -> np.ndarray:
         part = out[: min(_CHUNK, len(vectors) - start)]
         np.matmul(vectors[start : start + len(part)] - self.mean, self.rotation.T, out=part)

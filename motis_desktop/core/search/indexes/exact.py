@@ -12,6 +12,7 @@ for it is rebuilt.)
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.background import background_thread
+from motis_desktop.core.search.indexes import coarse_file
 from motis_desktop.core.search.indexes.base import VectorIndex
 from motis_desktop.core.search.indexes.coarse import COARSE_MIN, CoarseScan
 from motis_desktop.core.vectors import l2_normalize, scores_of
@@ -44,6 +46,8 @@ class ExactIndex(VectorIndex):
         self._coarse_failed = False
         self._coarse_thread: threading.Thread | None = None
         self.coarse_served = 0  # single queries the coarse pass answered (benchmarks and tests read it)
+        # (file, its payload checksum, the vectors it holds): where a coarse copy of exactly these vectors is kept
+        self._file: tuple[Path, int, np.ndarray] | None = None
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -110,6 +114,8 @@ class ExactIndex(VectorIndex):
         vectors = self._vectors
         if len(vectors) < COARSE_MIN or self._coarse_of(vectors) is not None or self._coarse_failed:
             return
+        if self._load_coarse(vectors):
+            return
         running = self._coarse_thread
         if running is not None and running.is_alive():
             if not wait:
@@ -123,6 +129,17 @@ class ExactIndex(VectorIndex):
         if wait:
             thread.join()
 
+    def _load_coarse(self, vectors: np.ndarray) -> bool:
+        """Take the coarse copy kept beside the index file when it was made from these very vectors."""
+        kept = self._file
+        if kept is None or kept[2] is not vectors:
+            return False
+        made = coarse_file.load(kept[0], kept[1], len(vectors), vectors.shape[1])
+        if made is None:
+            return False
+        self._coarse = (vectors, made)
+        return True
+
     def _coarse_of(self, vectors: np.ndarray) -> CoarseScan | None:
         made = self._coarse
         return made[1] if made is not None and made[0] is vectors else None
@@ -132,12 +149,14 @@ class ExactIndex(VectorIndex):
             with background_thread():
                 made = CoarseScan(vectors)
                 made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
+                if vectors is self._vectors:  # not changed meanwhile
+                    self._coarse = (vectors, made)
+                kept = self._file
+                if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads it
+                    coarse_file.save(kept[0], kept[1], made)
         except Exception:  # never take search down: float32 serves
             log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
             self._coarse_failed = True
-            return
-        if vectors is self._vectors:  # not changed meanwhile
-            self._coarse = (vectors, made)
 
     def _search_coarse(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         coarse = self._coarse_of(self._vectors)
@@ -164,3 +183,9 @@ class ExactIndex(VectorIndex):
         self._ids = arrays["ids"].astype(np.int64)
         self._vectors = arrays["vectors"].astype(np.float32, copy=False)
         self._dim = int(header["dim"])
+        self._file = (path, int(header["payload_crc32"]), self._vectors)
+
+    def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
+        vectors = self._vectors
+        super().save(path, model_id, extra)
+        self._file = (Path(path), int(self.header["payload_crc32"]), vectors)

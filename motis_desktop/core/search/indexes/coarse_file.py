@@ -1,0 +1,70 @@
+"""An exact index's coarse int8 copy kept beside its file (``<index>.coarse``), so a start loads it (~51 MB at
+100k × 512, tens of milliseconds) instead of making it again: two products of every vector with a ``D × D``
+rotation, 1-2 CPU-s at 100k on the core the window's start-up needs, and until it is ready every query scores the
+whole library in float32.
+
+The copy is only ever used for the vectors it was made from: the file names the index file's payload checksum
+(which covers the vectors), their count and dimension, and this CPU's code levels, and holds a checksum of its own
+arrays. Anything else (another index file, another CPU kind, a damaged or truncated copy) is ignored, and the
+copy is made again in the background: a wrong copy could leave a true top hit out of the candidates.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from motis_desktop.core.atomic import write_atomic
+from motis_desktop.core.search.indexes.coarse import CoarseScan, code_levels
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+_ARRAYS = ("mean", "rotation", "scale", "codes", "code_sums")
+
+
+def path_for(index_path: Path) -> Path:
+    return index_path.with_name(index_path.name + ".coarse")
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> int:
+    crc = 0
+    for name in _ARRAYS:
+        crc = zlib.crc32(np.ascontiguousarray(arrays[name]).data, crc)
+    return crc
+
+
+def save(index_path: Path, payload_crc32: int, made: CoarseScan) -> None:
+    """Write ``made`` beside ``index_path`` (atomically; a failure only costs making it again next time)."""
+    arrays = {name: getattr(made, name) for name in _ARRAYS}
+    key = [VERSION, payload_crc32, made.codes.shape[1], made.codes.shape[0], made.levels, _checksum(arrays)]
+    buf = io.BytesIO()
+    np.savez(buf, key=np.asarray(key, dtype=np.int64), norm=np.float64(made.max_code_norm2), **arrays)
+    try:
+        write_atomic(path_for(index_path), lambda fh: fh.write(buf.getbuffer()))
+    except OSError as exc:
+        log.debug("could not keep the coarse copy of %s: %s", index_path, exc)
+
+
+def load(index_path: Path, payload_crc32: int, count: int, dim: int) -> CoarseScan | None:
+    """The copy kept beside ``index_path`` when it was made from exactly these vectors on this kind of CPU."""
+    path = path_for(index_path)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            key = [int(v) for v in stored["key"]]
+            arrays = {name: stored[name] for name in _ARRAYS}
+            norm = float(stored["norm"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile) as exc:  # damaged: made again
+        log.info("coarse copy %s not used: %s", path, exc)
+        return None
+    if key != [VERSION, payload_crc32, count, dim, code_levels(), key[5]] or _checksum(arrays) != key[5]:
+        log.info("coarse copy %s not used: made from other vectors, elsewhere, or damaged", path)
+        return None
+    return CoarseScan.restored(arrays, norm, key[4])

@@ -1,0 +1,68 @@
+"""The exact index's coarse int8 copy kept beside its file (core/search/indexes/coarse_file.py): the next load
+uses it at once, with the float32 hits; a copy of other vectors or a damaged one is never used."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from test_coarse_scan import N, assert_same_hits, clip_like, queries
+
+from motis_desktop.core.search.indexes import ExactIndex
+from motis_desktop.core.search.indexes.coarse_file import path_for
+
+MODEL = "m"
+
+
+def _saved_with_copy(tmp_path: Path, vectors: np.ndarray) -> tuple[Path, ExactIndex]:
+    """An index file whose coarse copy was made after it was saved (as the app does once the index loaded)."""
+    plain = ExactIndex()
+    plain.build(np.arange(len(vectors), dtype=np.int64) * 7 + 3, vectors)
+    path = tmp_path / "m.exact.idx"
+    plain.save(path, MODEL)
+    plain.prepare(wait=True)
+    assert path_for(path).is_file()
+    return path, plain
+
+
+def _making_a_copy() -> bool:
+    return any(t.name == "motis-coarse" and t.is_alive() for t in threading.enumerate())
+
+
+def _first_query_is_coarse(path: Path, plain: ExactIndex, query: np.ndarray) -> bool:
+    loaded = ExactIndex.load(path, MODEL)
+    loaded.prepare()
+    served_at_once = not _making_a_copy()
+    assert_same_hits(plain, loaded, query, 20)
+    loaded.prepare(wait=True)  # leave no thread behind
+    return served_at_once and loaded.coarse_served == 1
+
+
+def test_a_loaded_index_answers_its_first_query_with_the_kept_copy(tmp_path: Path) -> None:
+    vectors = clip_like(N)
+    path, plain = _saved_with_copy(tmp_path, vectors)
+    assert _first_query_is_coarse(path, plain, queries(vectors, 1)[0])
+
+
+def test_a_copy_of_other_vectors_is_not_used(tmp_path: Path) -> None:
+    vectors = clip_like(N)
+    path, plain = _saved_with_copy(tmp_path, vectors)
+    kept = path_for(path).read_bytes()
+    changed = ExactIndex.load(path, MODEL)
+    changed.add(np.asarray([1], dtype=np.int64), clip_like(1, seed=5))
+    changed.save(path, MODEL)
+    path_for(path).write_bytes(kept)  # the copy of the vectors before the change
+    reference = ExactIndex()
+    reference.build(changed.ids(), changed.vectors())
+    assert not _first_query_is_coarse(path, reference, queries(vectors, 1)[0])
+
+
+def test_a_damaged_copy_is_not_used_and_is_made_again(tmp_path: Path) -> None:
+    vectors = clip_like(N)
+    path, plain = _saved_with_copy(tmp_path, vectors)
+    data = bytearray(path_for(path).read_bytes())
+    data[len(data) // 2] ^= 0x40  # one bit in the codes
+    path_for(path).write_bytes(bytes(data))
+    assert not _first_query_is_coarse(path, plain, queries(vectors, 1)[0])
+    assert _first_query_is_coarse(path, plain, queries(vectors, 1, seed=3)[0])  # made again, kept again
