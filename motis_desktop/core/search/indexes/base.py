@@ -197,12 +197,12 @@ def read_index_file(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if len(payload) != header.get("payload_len") or zlib.crc32(payload) != header.get("payload_crc32"):
         raise IndexCorrupt(f"{path}: truncated or corrupted payload")
     try:
-        return header, _npz_views(data)
+        return header, npz_views(data)
     except Exception as exc:  # a payload that passed the CRC but is still unreadable
         raise IndexCorrupt(f"{path}: unreadable payload ({exc})") from None
 
 
-def _npz_views(data: bytes) -> dict[str, np.ndarray]:
+def npz_views(data: bytes) -> dict[str, np.ndarray]:
     """The arrays of the stored (uncompressed) ``.npz`` that ends ``data`` as read-only views of ``data``:
     a 100k-vector index is read once, not copied twice more (slice, then ``np.load``)."""
     arrays: dict[str, np.ndarray] = {}
