@@ -67,7 +67,7 @@ def load(index_path: Path, payload_crc32: int, count: int, dim: int) -> CoarseSc
     except Exception as exc:  # damaged in any way (a zip, a header or an array that does not parse): made again
         log.info("coarse copy %s not used: %s", path, exc)
         return None
-    if key != [VERSION, payload_crc32, count, dim, code_levels(), key[5]] or _checksum(arrays, norm) != key[5]:
+    if key[:5] != [VERSION, payload_crc32, count, dim, code_levels()] or key[5:] != [_checksum(arrays, norm)]:
         log.info("coarse copy %s not used: made from other vectors, elsewhere, or damaged", path)
         return None
     return CoarseScan.restored(arrays, norm, key[4])

@@ -186,6 +186,7 @@ class ExactIndex(VectorIndex):
         self._file = (path, int(header["payload_crc32"]), self._vectors)
 
     def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
+        """Save, and note that the file holds these vectors (their coarse copy is kept beside it once made)."""
         vectors = self._vectors
         super().save(path, model_id, extra)
         self._file = (Path(path), int(self.header["payload_crc32"]), vectors)
