@@ -3,14 +3,16 @@ uses it at once, with the float32 hits; a copy of other vectors or a damaged one
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 from test_coarse_scan import N, assert_same_hits, clip_like, queries
 
 from motis_desktop.core.search.indexes import ExactIndex
-from motis_desktop.core.search.indexes.coarse_file import path_for
+from motis_desktop.core.search.indexes.coarse_file import STALE_TMP_S, path_for
 
 MODEL = "m"
 
@@ -66,3 +68,15 @@ def test_a_damaged_copy_is_not_used_and_is_made_again(tmp_path: Path) -> None:
     path_for(path).write_bytes(bytes(data))
     assert not _first_query_is_coarse(path, plain, queries(vectors, 1)[0])
     assert _first_query_is_coarse(path, plain, queries(vectors, 1, seed=3)[0])  # made again, kept again
+
+
+def test_a_half_written_copy_left_by_an_old_process_is_removed(tmp_path: Path) -> None:
+    vectors = clip_like(N)
+    path = tmp_path / "m.exact.idx"
+    left = tmp_path / f".{path_for(path).name}.k1ll3d.tmp"  # as write_atomic names its temporary file
+    left.write_bytes(b"\0" * 4096)
+    os.utime(left, (time.time() - STALE_TMP_S - 60,) * 2)
+    fresh = tmp_path / f".{path_for(path).name}.wr1t1ng.tmp"  # another process writing its copy right now
+    fresh.write_bytes(b"\0" * 4096)
+    _saved_with_copy(tmp_path, vectors)
+    assert not left.exists() and fresh.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import zlib
 from pathlib import Path
 
@@ -28,8 +29,23 @@ VERSION = 1
 _ARRAYS = ("mean", "rotation", "scale", "codes", "code_sums")
 
 
+STALE_TMP_S = 600  # a temporary copy this old was left by a process that quit or was killed while writing it
+
+
 def path_for(index_path: Path) -> Path:
     return index_path.with_name(index_path.name + ".coarse")
+
+
+def _clean_stale_temps(path: Path) -> None:
+    """Remove half-written copies (``write_atomic``'s temporary files, 51 MB at 100k) left by a process that quit
+    while writing: the copy is made on a daemon thread, which the interpreter stops mid-write at exit."""
+    now = time.time()
+    for old in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if now - old.stat().st_mtime > STALE_TMP_S:
+                old.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: the next start tries again
 
 
 def _checksum(arrays: dict[str, np.ndarray], norm: float) -> int:
@@ -44,6 +60,7 @@ def save(index_path: Path, payload_crc32: int, made: CoarseScan) -> None:
     arrays = {name: getattr(made, name) for name in _ARRAYS}
     dim, count = made.codes.shape
     key = [VERSION, payload_crc32, count, dim, made.levels, _checksum(arrays, made.max_code_norm2)]
+    _clean_stale_temps(path_for(index_path))
     buf = io.BytesIO()
     np.savez(buf, key=np.asarray(key, dtype=np.int64), norm=np.float64(made.max_code_norm2), **arrays)
     try:
@@ -55,6 +72,7 @@ def save(index_path: Path, payload_crc32: int, made: CoarseScan) -> None:
 def load(index_path: Path, payload_crc32: int, count: int, dim: int) -> CoarseScan | None:
     """The copy kept beside ``index_path`` when it was made from exactly these vectors on this kind of CPU."""
     path = path_for(index_path)
+    _clean_stale_temps(path)
     try:
         # One read and views of it: np.load reads a zip member in 256 KB chunks, and each read gave the GIL to
         # the window's threads for up to 5 ms (~1 s for 51 MB during the start-up).
