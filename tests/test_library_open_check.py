@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -130,4 +131,22 @@ def test_damage_met_after_a_skipped_check_is_checked_at_the_next_start(tmp_path:
     assert identity is not None
     open_check.marker_path(db).write_text(json.dumps(list(identity)))
     assert _open_in_new_process(db, end="read") == {"outcome": "opened", "checked": False, "read": "DatabaseError"}
+    assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}
+
+
+def test_damage_met_by_one_connection_is_not_recorded_as_clean_by_another(tmp_path: Path) -> None:
+    """The window holds the library on several threads: the one that meets damage takes the record away, and the
+    last one to close must not write it again."""
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)
+    _damage_in_place(db)
+    identity = open_check.identity(db)
+    assert identity is not None
+    open_check.marker_path(db).write_text(json.dumps(list(identity)))  # as if the damage came after a clean close
+    meets, other = LibraryStore(db), LibraryStore(db)  # both skip the check: the file looks as it was left
+    with pytest.raises(sqlite3.DatabaseError):
+        meets.select("SELECT sum(length(path)) FROM files")
+    meets.close()
+    other.close()  # the last connection
+    assert not open_check.marker_path(db).exists()
     assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}

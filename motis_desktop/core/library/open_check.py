@@ -31,6 +31,8 @@ Identity = tuple[str, int, int, int, int]  # resolved path, inode, size, mtime_n
 # Files this process checked (or found as it last left them): another connection to the same unchanged file skips
 # the check (the app opens the library on three threads at start-up).
 _checked: set[Identity] = set()
+# Files in which this process met damage: never recorded as left clean again by it, whichever connection closes last.
+_damaged: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -59,6 +61,8 @@ def _wal_empty(db_path: Path) -> bool:
 def known_good(db_path: Path, current: Identity) -> bool:
     """True when ``current`` was checked by this process or is the file as the app's last clean close left it."""
     with _lock:
+        if current[0] in _damaged:
+            return False
         if current in _checked:
             return True
     if _recorded(db_path) != current or not _wal_empty(db_path):
@@ -83,9 +87,11 @@ def passed(current: Identity) -> None:
 
 def damaged(db_path: Path) -> None:
     """SQLite found damage in the file after it was opened: it is no longer known good, here or at the next start
-    (the record goes; the next open checks it and sets a damaged library aside)."""
+    (the record goes, and no connection of this process writes it again; the next open checks the file and sets a
+    damaged library aside)."""
     with _lock:
         _checked.clear()
+        _damaged.add(str(db_path.resolve()))
         try:
             marker_path(db_path).unlink(missing_ok=True)
         except OSError as exc:
@@ -99,10 +105,10 @@ def closing(db_path: Path, record: bool) -> Iterator[None]:
     Serialised, so the last close's record is the one kept."""
     with _lock:
         yield
-        if not record or not _wal_empty(db_path):
+        if not record or str(db_path.resolve()) in _damaged or not _wal_empty(db_path):
             return
         left = identity(db_path)
-        if left is None or left in _checked and _recorded(db_path) == left:
+        if left is None or (left in _checked and _recorded(db_path) == left):
             return  # unchanged since it was recorded: no write (and no fsync) at every close
         try:
             write_json_atomic(marker_path(db_path), list(left))
