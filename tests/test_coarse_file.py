@@ -52,7 +52,8 @@ def test_a_copy_of_other_vectors_is_not_used(tmp_path: Path) -> None:
     path, plain = _saved_with_copy(tmp_path, vectors)
     kept = path_for(path).read_bytes()
     changed = ExactIndex.load(path, MODEL)
-    changed.add(np.asarray([1], dtype=np.int64), clip_like(1, seed=5))
+    changed.add(changed.ids()[:1].copy(), clip_like(1, seed=5))  # one photo's vector replaced: the same count
+    assert len(changed) == len(vectors)
     changed.save(path, MODEL)
     path_for(path).write_bytes(kept)  # the copy of the vectors before the change
     reference = ExactIndex()
@@ -80,3 +81,14 @@ def test_a_half_written_copy_left_by_an_old_process_is_removed(tmp_path: Path) -
     fresh.write_bytes(b"\0" * 4096)
     _saved_with_copy(tmp_path, vectors)
     assert not left.exists() and fresh.exists()
+
+
+def test_a_copy_whose_array_types_were_altered_is_not_used(tmp_path: Path) -> None:
+    """One bit in an array's header (``<i4`` read as ``>i4``) leaves its bytes, and a checksum of bytes alone, as
+    they were: the copy must still not be used."""
+    vectors = clip_like(N)
+    path, plain = _saved_with_copy(tmp_path, vectors)
+    data = path_for(path).read_bytes()
+    at = data.index(b"'descr': '<i4'")
+    path_for(path).write_bytes(data[:at] + b"'descr': '>i4'" + data[at + len(b"'descr': '<i4'") :])
+    assert not _first_query_is_coarse(path, plain, queries(vectors, 1)[0])

@@ -148,5 +148,19 @@ def test_damage_met_by_one_connection_is_not_recorded_as_clean_by_another(tmp_pa
         meets.select("SELECT sum(length(path)) FROM files")
     meets.close()
     other.close()  # the last connection
-    assert not open_check.marker_path(db).exists()
+    assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}
+
+
+def test_damage_met_by_another_process_is_not_recorded_as_clean_by_this_one(tmp_path: Path) -> None:
+    """The window and a `motis` command hold the library at once: the one that meets damage leaves a record of it,
+    and the other, closing last, must not record the file as clean."""
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)
+    _damage_in_place(db)
+    identity = open_check.identity(db)
+    assert identity is not None
+    open_check.marker_path(db).write_text(json.dumps(list(identity)))  # as if the damage came after a clean close
+    holder = LibraryStore(db)  # skips the check: the file looks as it was left
+    assert _open_in_new_process(db, end="read") == {"outcome": "opened", "checked": False, "read": "DatabaseError"}
+    holder.close()  # the last connection
     assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}

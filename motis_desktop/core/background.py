@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from threadpoolctl import threadpool_limits
 
@@ -23,18 +24,34 @@ log = logging.getLogger(__name__)
 
 NICENESS = 10  # added to the thread's niceness: further below the window than the decoders' +5
 
+_lock = threading.Lock()
+_jobs = 0  # background jobs running (OpenBLAS has one thread count for the process)
+_limits: Any = None  # threadpoolctl's record of the limits before the first of them began
+
 
 @contextmanager
 def background_thread() -> Iterator[None]:
-    """Within: numpy's BLAS on this thread only, and (Linux) this thread at a lower priority, for good (a thread
-    cannot raise its own priority again: call this on a thread made for the background job)."""
+    """Within: numpy's BLAS on one thread, and (Linux) this thread at a lower priority, for good (a thread cannot
+    raise its own priority again: call this on a thread made for the background job).
+
+    The BLAS limit is process-wide while any such job runs (another BLAS call meanwhile runs on one thread too;
+    the query path's are small: one query against the rotation, or none); it is lifted when the last job ends."""
+    global _jobs, _limits
     if sys.platform.startswith("linux"):  # elsewhere the call takes a process id, not a thread's
         try:
             me = threading.get_native_id()
             os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + NICENESS))
         except OSError as exc:
             log.debug("background thread keeps its priority: %s", exc)
-    # Process-wide while it lasts (OpenBLAS has one thread count): other BLAS calls meanwhile run on one thread
-    # too; the query path uses none (its products are einsum and onnxruntime).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _lock:
+        if _jobs == 0:
+            _limits = threadpool_limits(limits=1, user_api="blas")
+        _jobs += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _jobs -= 1
+            if _jobs == 0 and _limits is not None:
+                _limits.restore_original_limits()
+                _limits = None

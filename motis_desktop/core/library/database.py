@@ -46,7 +46,7 @@ class LibraryDatabase:
         self._timeout_s = timeout_s
         self._lock = threading.RLock()
         self.read_only: str | None = None
-        self._checked = False  # the file passed the page check at opening (or was known good)
+        self._opened: open_check.Identity | None = None  # the file as opened, once it passed the check (or was good)
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -100,8 +100,8 @@ class LibraryDatabase:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             if verdict != "ok":
                 raise LibraryCorrupt(f"{self.db_path}: integrity check failed: {verdict}")
-            open_check.passed(identity)
-        self._checked = True
+            open_check.passed(self.db_path, identity)
+        self._opened = identity
 
     def _connect(self) -> sqlite3.Connection:
         kwargs: dict[str, Any] = {"timeout": self._timeout_s, "isolation_level": None, "check_same_thread": False}
@@ -139,7 +139,7 @@ class LibraryDatabase:
         return LibraryUnavailable(f"{self.db_path}: cannot open the library ({reason}); no file was changed")
 
     def close(self) -> None:
-        with open_check.closing(self.db_path, record=self._checked and not self.read_only):
+        with open_check.closing(self.db_path, None if self.read_only else self._opened):
             self._conn.close()
 
     # -- schema --------------------------------------------------------------
@@ -240,7 +240,7 @@ class LibraryDatabase:
     def _note_damage(self, exc: sqlite3.Error) -> None:
         """Damage met after opening: this file is checked again at the next open (``open_check.damaged``)."""
         if is_damage(exc):
-            self._checked = False
+            self._opened = None
             open_check.damaged(self.db_path)
 
     def select(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
@@ -250,7 +250,11 @@ class LibraryDatabase:
     def version(self) -> int:
         """A counter that grows by one with every committed write transaction."""
         with self._lock:
-            return self._version(self._conn)
+            try:
+                return self._version(self._conn)
+            except sqlite3.Error as exc:
+                self._note_damage(exc)
+                raise
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:
@@ -260,6 +264,6 @@ class LibraryDatabase:
     def integrity_check(self) -> str:
         verdict = str(self._query("PRAGMA integrity_check")[0][0])
         if verdict != "ok":
-            self._checked = False
+            self._opened = None
             open_check.damaged(self.db_path)
         return verdict

@@ -8,9 +8,10 @@ opened, SQLite alone wrote it since, and closing the last connection left no ``-
 holds the inode, size, mtime and ctime, and on Linux and macOS the ctime cannot be set back by a program;
 Windows reports the creation time there, so there the size and mtime carry it). Damage that appears while the
 app is closed without touching any of these (a failing disk) is found by SQLite when it reads the page, as for
-libraries too large to check at start, and the record goes then (:func:`damaged`), so the next start checks the
-file; so is a change in place that keeps the size within the close's own time tick on a filesystem whose times
-are that coarse (FAT's 2 s; the library lives in the app's data folder).
+libraries too large to check at start, and a record of that damage then replaces the clean one (:func:`damaged`;
+no process writes a clean record over it, and only a check that passes at an opening clears it), so the next
+start checks the file; so is a change in place that keeps the size within the close's own time tick on a
+filesystem whose times are that coarse (FAT's 2 s; the library lives in the app's data folder).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from motis_desktop.core.atomic import write_json_atomic
 log = logging.getLogger(__name__)
 
 Identity = tuple[str, int, int, int, int]  # resolved path, inode, size, mtime_ns, ctime_ns
+DAMAGED = "damaged"  # the record's content once SQLite met damage in the file (until a check at open passes)
 
 # Files this process checked (or found as it last left them): another connection to the same unchanged file skips
 # the check (the app opens the library on three threads at start-up).
@@ -67,22 +69,34 @@ def known_good(db_path: Path, current: Identity) -> bool:
             return True
     if _recorded(db_path) != current or not _wal_empty(db_path):
         return False
-    passed(current)
+    with _lock:
+        _checked.add(current)
     return True
 
 
-def _recorded(db_path: Path) -> Identity | None:
+def _recorded_raw(db_path: Path) -> object:
     try:
-        recorded = json.loads(marker_path(db_path).read_text(encoding="utf-8"))
+        return json.loads(marker_path(db_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _recorded(db_path: Path) -> Identity | None:
+    recorded = _recorded_raw(db_path)
     return tuple(recorded) if isinstance(recorded, list) else None
 
 
-def passed(current: Identity) -> None:
-    """``current`` passed the page check in this process."""
+def passed(db_path: Path, current: Identity) -> None:
+    """``current`` passed the page check in this process (a record of damage met earlier goes: the check is the
+    verdict)."""
     with _lock:
         _checked.add(current)
+        _damaged.discard(current[0])
+        if _recorded_raw(db_path) == DAMAGED:
+            try:
+                marker_path(db_path).unlink(missing_ok=True)
+            except OSError as exc:
+                log.debug("could not clear the library's damage record: %s", exc)
 
 
 def damaged(db_path: Path) -> None:
@@ -92,23 +106,30 @@ def damaged(db_path: Path) -> None:
     with _lock:
         _checked.clear()
         _damaged.add(str(db_path.resolve()))
-        try:
-            marker_path(db_path).unlink(missing_ok=True)
+        try:  # in place of the record, so that no other process's close writes one back either
+            write_json_atomic(marker_path(db_path), DAMAGED)
         except OSError as exc:
-            log.warning("could not forget the library's clean close: %s", exc)
+            log.warning("could not record the damage met in the library: %s", exc)
+            try:
+                marker_path(db_path).unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 @contextmanager
-def closing(db_path: Path, record: bool) -> Iterator[None]:
-    """Around closing a connection: afterwards, when ``record`` (this connection's file was checked at opening and
-    it could write) and the close left no ``-wal`` (it was the last connection), record the file as left clean.
-    Serialised, so the last close's record is the one kept."""
+def closing(db_path: Path, opened: Identity | None) -> Iterator[None]:
+    """Around closing a connection: afterwards, when ``opened`` (the file as this connection opened it, checked
+    and writable) is still the file at the path, no damage was met in it (here or, by its record, elsewhere) and
+    the close left no ``-wal`` (it was the last connection), record the file as left clean. Serialised, so the
+    last close's record is the one kept."""
     with _lock:
         yield
-        if not record or str(db_path.resolve()) in _damaged or not _wal_empty(db_path):
+        if opened is None or opened[0] in _damaged or not _wal_empty(db_path):
             return
         left = identity(db_path)
-        if left is None or (left in _checked and _recorded(db_path) == left):
+        if left is None or left[:2] != opened[:2] or _recorded_raw(db_path) == DAMAGED:
+            return  # another file was put in its place meanwhile, or another process met damage in it
+        if left in _checked and _recorded(db_path) == left:
             return  # unchanged since it was recorded: no write (and no fsync) at every close
         try:
             write_json_atomic(marker_path(db_path), list(left))

@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import time
+import uuid
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -114,6 +115,7 @@ class VectorIndex(ABC):
         ids = np.ascontiguousarray(self.ids(), dtype=np.int64)
         header = {
             "format_version": FORMAT_VERSION,
+            "save_id": uuid.uuid4().hex,  # names exactly this file's contents (what is kept beside it refers to it)
             "strategy": self.strategy,
             "model_id": model_id,
             "dim": int(self.dim),

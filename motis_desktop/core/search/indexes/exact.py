@@ -46,8 +46,9 @@ class ExactIndex(VectorIndex):
         self._coarse_failed = False
         self._coarse_thread: threading.Thread | None = None
         self.coarse_served = 0  # single queries the coarse pass answered (benchmarks and tests read it)
-        # (file, its payload checksum, the vectors it holds): where a coarse copy of exactly these vectors is kept
-        self._file: tuple[Path, int, np.ndarray] | None = None
+        # (file, its save id, the vectors it holds): where a coarse copy of exactly these vectors is kept
+        self._file: tuple[Path, str, np.ndarray] | None = None
+        self._load_tried: np.ndarray | None = None  # the vectors whose kept copy was looked for (once each)
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -132,8 +133,9 @@ class ExactIndex(VectorIndex):
     def _load_coarse(self, vectors: np.ndarray) -> bool:
         """Take the coarse copy kept beside the index file when it was made from these very vectors."""
         kept = self._file
-        if kept is None or kept[2] is not vectors:
+        if kept is None or kept[2] is not vectors or self._load_tried is vectors:
             return False
+        self._load_tried = vectors  # not read again at each query while a new copy is being made
         made = coarse_file.load(kept[0], kept[1], len(vectors), vectors.shape[1])
         if made is None:
             return False
@@ -151,12 +153,17 @@ class ExactIndex(VectorIndex):
                 made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
                 if vectors is self._vectors:  # not changed meanwhile
                     self._coarse = (vectors, made)
-                kept = self._file
-                if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads it
-                    coarse_file.save(kept[0], kept[1], made)
         except Exception:  # never take search down: float32 serves
             log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
             self._coarse_failed = True
+            return
+        kept = self._file
+        if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads this copy
+            try:
+                with background_thread():
+                    coarse_file.save(kept[0], kept[1], made)
+            except Exception:  # the copy serves this process anyway; the next start makes it again
+                log.warning("could not keep the coarse copy beside %s", kept[0], exc_info=True)
 
     def _search_coarse(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         coarse = self._coarse_of(self._vectors)
@@ -183,10 +190,17 @@ class ExactIndex(VectorIndex):
         self._ids = arrays["ids"].astype(np.int64)
         self._vectors = arrays["vectors"].astype(np.float32, copy=False)
         self._dim = int(header["dim"])
-        self._file = (path, int(header["payload_crc32"]), self._vectors)
+        self._file = (path, _file_id(header), self._vectors)
 
     def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
         """Save, and note that the file holds these vectors (their coarse copy is kept beside it once made)."""
         vectors = self._vectors
         super().save(path, model_id, extra)
-        self._file = (Path(path), int(self.header["payload_crc32"]), vectors)
+        self._file = (Path(path), _file_id(self.header), vectors)
+
+
+def _file_id(header: dict[str, Any]) -> str:
+    """What names an index file's contents for its kept coarse copy: its save id; for a file saved before save ids,
+    its payload checksum (verified at load; another payload of the same count matches it by chance once in 2³²)."""
+    save_id = header.get("save_id")
+    return save_id if isinstance(save_id, str) else f"crc32:{int(header['payload_crc32'])}"
