@@ -5,9 +5,10 @@ whole library in float32.
 
 The copy is only ever used for the vectors it was made from: it names the index file it was made from by that
 file's save id (a random 128-bit id each save writes into the index's header, whose payload checksum is verified
-at load; for a file saved before save ids, that checksum), the vectors' count and dimension and this CPU's code levels, and holds a checksum of its own arrays,
-their types and shapes. Anything else (another index file, another CPU kind, a damaged or truncated copy) is
-ignored and the copy is made again in the background: a wrong copy could leave a true top hit out.
+at load; for a file saved before save ids, that checksum), the vectors' count and dimension and this CPU's code
+levels, and holds a checksum of its own arrays, their types and shapes. Anything else (another index file,
+another CPU kind, a damaged or truncated copy) is ignored and the copy is made again in the background: a wrong
+copy could leave a true top hit out.
 """
 
 from __future__ import annotations
