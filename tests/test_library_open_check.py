@@ -81,6 +81,18 @@ def _damage_in_place(db: Path) -> None:
     os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def _damaged_after_a_clean_close(tmp_path: Path) -> Path:
+    """A library damaged while it looked as the last clean close left it (a failing disk does that; here the record
+    is rewritten to match the damaged file)."""
+    db = tmp_path / "library.sqlite3"
+    _library(db, 3000)
+    _damage_in_place(db)
+    identity = open_check.identity(db)
+    assert identity is not None
+    open_check.marker_path(db).write_text(json.dumps(list(identity)))
+    return db
+
+
 def test_a_library_the_app_closed_cleanly_is_not_checked_again_until_it_changes(tmp_path: Path) -> None:
     db = tmp_path / "library.sqlite3"
     _library(db, 3000)  # checked at opening, closed cleanly (the last connection)
@@ -121,15 +133,9 @@ def test_damage_after_a_checked_open_is_still_found_at_the_next_open(tmp_path: P
 
 
 def test_damage_met_after_a_skipped_check_is_checked_at_the_next_start(tmp_path: Path) -> None:
-    """Damage that left the file looking as the last clean close left it (a failing disk does that; here the
-    record is rewritten to match the damaged file): this start skips the check, SQLite meets the damage while
-    reading, and the next start checks the file and finds it."""
-    db = tmp_path / "library.sqlite3"
-    _library(db, 3000)
-    _damage_in_place(db)
-    identity = open_check.identity(db)
-    assert identity is not None
-    open_check.marker_path(db).write_text(json.dumps(list(identity)))
+    """This start skips the check, SQLite meets the damage while reading, and the next start checks the file and
+    finds it."""
+    db = _damaged_after_a_clean_close(tmp_path)
     assert _open_in_new_process(db, end="read") == {"outcome": "opened", "checked": False, "read": "DatabaseError"}
     assert _open_in_new_process(db) == {"outcome": "corrupt", "checked": True}
 
@@ -137,12 +143,7 @@ def test_damage_met_after_a_skipped_check_is_checked_at_the_next_start(tmp_path:
 def test_damage_met_by_one_connection_is_not_recorded_as_clean_by_another(tmp_path: Path) -> None:
     """The window holds the library on several threads: the one that meets damage takes the record away, and the
     last one to close must not write it again."""
-    db = tmp_path / "library.sqlite3"
-    _library(db, 3000)
-    _damage_in_place(db)
-    identity = open_check.identity(db)
-    assert identity is not None
-    open_check.marker_path(db).write_text(json.dumps(list(identity)))  # as if the damage came after a clean close
+    db = _damaged_after_a_clean_close(tmp_path)
     meets, other = LibraryStore(db), LibraryStore(db)  # both skip the check: the file looks as it was left
     with pytest.raises(sqlite3.DatabaseError):
         meets.select("SELECT sum(length(path)) FROM files")
@@ -154,12 +155,7 @@ def test_damage_met_by_one_connection_is_not_recorded_as_clean_by_another(tmp_pa
 def test_damage_met_by_another_process_is_not_recorded_as_clean_by_this_one(tmp_path: Path) -> None:
     """The window and a `motis` command hold the library at once: the one that meets damage leaves a record of it,
     and the other, closing last, must not record the file as clean."""
-    db = tmp_path / "library.sqlite3"
-    _library(db, 3000)
-    _damage_in_place(db)
-    identity = open_check.identity(db)
-    assert identity is not None
-    open_check.marker_path(db).write_text(json.dumps(list(identity)))  # as if the damage came after a clean close
+    db = _damaged_after_a_clean_close(tmp_path)
     holder = LibraryStore(db)  # skips the check: the file looks as it was left
     assert _open_in_new_process(db, end="read") == {"outcome": "opened", "checked": False, "read": "DatabaseError"}
     holder.close()  # the last connection
