@@ -101,8 +101,8 @@ def passed(db_path: Path, current: Identity) -> None:
 
 def damaged(db_path: Path) -> None:
     """SQLite found damage in the file after it was opened: it is no longer known good, here or at the next start
-    (the record goes, and no connection of this process writes it again; the next open checks the file and sets a
-    damaged library aside)."""
+    (a record of the damage replaces the clean one, and no connection writes a clean one over it; the next open
+    checks the file and sets a damaged library aside)."""
     with _lock:
         _checked.clear()
         _damaged.add(str(db_path.resolve()))
