@@ -81,8 +81,8 @@ class SizeCache:
         entries = self._load()
         found = PhotoSizes()
         for path, mtime_ns in files:
-            entry = entries.get(path)
-            if entry is None or entry[0] != mtime_ns:
+            entry = _current(entries, path, mtime_ns)
+            if entry is None:
                 if read <= 0:
                     found.missing.append((path, mtime_ns))
                     continue
@@ -100,8 +100,8 @@ class SizeCache:
         aspects: list[float | None] = []
         missing: list[tuple[str, int]] = []
         for path, mtime_ns in files:
-            entry = entries.get(path)
-            if entry is None or entry[0] != mtime_ns:
+            entry = _current(entries, path, mtime_ns)
+            if entry is None:
                 missing.append((path, mtime_ns))
                 aspects.append(None)
             else:
@@ -125,3 +125,9 @@ class SizeCache:
             return read_upright_size(path) or (0, 0)
         except OSError:
             return 0, 0
+
+
+def _current(entries: dict[str, list[int]], path: str, mtime_ns: int) -> list[int] | None:
+    """The cache's ``[mtime_ns, width, height]`` of ``path`` when it was read from the file as it is now."""
+    entry = entries.get(path)
+    return entry if entry is not None and entry[0] == mtime_ns else None

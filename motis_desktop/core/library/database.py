@@ -111,11 +111,7 @@ class LibraryDatabase:
         if not self.db_path.exists():
             raise LibraryUnavailable(f"{self.db_path}: no library here yet, and {self.read_only}")
         uri = self.db_path.resolve().as_uri()
-        wal = self.db_path.with_name(self.db_path.name + "-wal")
-        try:
-            wal_empty = not wal.exists() or wal.stat().st_size == 0
-        except OSError:
-            wal_empty = False
+        wal_empty = open_check.wal_empty(self.db_path)
         try:
             conn = sqlite3.connect(uri + "?mode=ro", uri=True, **kwargs)
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()

@@ -50,7 +50,8 @@ def marker_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".checked")
 
 
-def _wal_empty(db_path: Path) -> bool:
+def wal_empty(db_path: Path) -> bool:
+    """No ``-wal`` beside the library, or an empty one: the main file alone holds the whole library."""
     wal = db_path.with_name(db_path.name + "-wal")
     try:
         return wal.stat().st_size == 0
@@ -67,7 +68,7 @@ def known_good(db_path: Path, current: Identity) -> bool:
             return False
         if current in _checked:
             return True
-    if _recorded(db_path) != current or not _wal_empty(db_path):
+    if _recorded(db_path) != current or not wal_empty(db_path):
         return False
     with _lock:
         _checked.add(current)
@@ -112,8 +113,8 @@ def damaged(db_path: Path) -> None:
             log.warning("could not record the damage met in the library: %s", exc)
             try:
                 marker_path(db_path).unlink(missing_ok=True)
-            except OSError:
-                pass
+            except OSError as again:  # then the next start still checks: the identity changes with any repair
+                log.warning("could not remove the library's clean-close record either: %s", again)
 
 
 @contextmanager
@@ -124,7 +125,7 @@ def closing(db_path: Path, opened: Identity | None) -> Iterator[None]:
     last close's record is the one kept."""
     with _lock:
         yield
-        if opened is None or opened[0] in _damaged or not _wal_empty(db_path):
+        if opened is None or opened[0] in _damaged or not wal_empty(db_path):
             return
         left = identity(db_path)
         if left is None or left[:2] != opened[:2] or _recorded_raw(db_path) == DAMAGED:

@@ -46,8 +46,8 @@ def _clean_stale_temps(path: Path) -> None:
         try:
             if now - old.stat().st_mtime > STALE_TMP_S:
                 old.unlink()
-        except OSError:
-            pass  # gone already, or not ours to remove: the next start tries again
+        except OSError as exc:  # gone already, or not ours to remove: the next start tries again
+            log.debug("could not remove a half-written coarse copy %s: %s", old, exc)
 
 
 def _layout(count: int, dim: int) -> dict[str, tuple[str, tuple[int, ...]]]:
