@@ -74,6 +74,27 @@ def test_a_prepared_index_finds_what_float32_finds() -> None:
     assert prepared.coarse_served == 24  # the coarse pass answered every one
 
 
+def test_a_floor_leaves_out_only_photos_below_it() -> None:
+    """The relevance cut-off's bar as a floor: the coarse pass returns every photo of the float32 top k that
+    scores at least the floor, in the same order with the same scores, and none below it."""
+    vectors = clip_like(N)
+    plain, prepared = plain_and_prepared(vectors)
+    served = prepared.coarse_served
+    for query in queries(vectors, 4):
+        want_ids, want_scores = plain.search(query[None], 1000)
+        best = want_scores[0]
+        for rank in (0, 40, 400, 998):
+            rank += int(np.argmax(best[rank:-1] - best[rank + 1 :] > 1e-5))  # a bar clear of float32 noise
+            floor = float(best[rank] + best[rank + 1]) / 2
+            ids, scores = prepared.search_above(query, 1000, floor)
+            assert set(ids.tolist()) == set(want_ids[0][: rank + 1].tolist())
+            np.testing.assert_allclose(scores, best[: rank + 1], atol=1e-6)
+            assert (np.diff(scores) <= 0).all()
+        ids, _ = prepared.search_above(query, 1000, float(want_scores[0][0]) + 0.01)
+        assert len(ids) == 0  # nothing reaches a bar above the best photo
+    assert prepared.coarse_served == served + 20  # the coarse pass answered every one
+
+
 def grid_aligned(n: int, dim: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors and a query where one row (0) is the true best, and k decoys (1..k) score just below it,
     all placed on an unrotated int8 grid (per-dimension mean and scale, as the coarse copy once quantized) so

@@ -63,31 +63,6 @@ def test_cache_is_bounded_and_evicts_least_recent() -> None:
     assert enc.calls == 4  # "b" was evicted
 
 
-def test_prefetched_text_is_encoded_once_on_another_thread() -> None:
-    cache, enc = TextVectorCache(), CountingEncoder()
-    ahead = cache.prefetch(enc, ["A red car", "a  red CAR"])
-    assert ahead is not None and ahead.name == "motis-text-ahead"
-    ahead.join()
-    assert np.array_equal(cache.vector(enc, "a red car"), enc.encode_queries(["a red car"])[0])
-    assert (enc.calls, cache.misses, cache.hits) == (2, 1, 2)  # one encoding ahead, one by the check above
-    assert cache.prefetch(enc, ["a red car"]) is None  # nothing left to encode: no thread
-
-
-def test_a_prefetch_that_fails_lets_the_caller_raise() -> None:
-    class Broken(CountingEncoder):
-        def encode_queries(self, texts: list[str]) -> np.ndarray:
-            self.calls += 1
-            raise RuntimeError("the text tower cannot run")
-
-    cache, enc = TextVectorCache(), Broken()
-    ahead = cache.prefetch(enc, ["a dog"])
-    assert ahead is not None
-    ahead.join()
-    with pytest.raises(RuntimeError, match="cannot run"):
-        cache.vector(enc, "a dog")
-    assert enc.calls == 2 and len(cache) == 0
-
-
 def test_cached_vector_is_read_only() -> None:
     vector = TextVectorCache().vector(CountingEncoder(), "a cat")
     with pytest.raises(ValueError):

@@ -408,5 +408,5 @@ class Services:
         """
         info = self._models.info(model)
         return self._search.query(
-            self._models.encoder(model), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)
+            self._models.encoder_of(info), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)
         )

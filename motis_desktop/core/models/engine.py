@@ -5,9 +5,9 @@ Every installed model is an image tower and a text tower in ONNX (made once at i
 Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
 
 Each tower has its own session, made on first use, with its own intra-op thread count (the image tower's is the knob
-that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower's is one, ``TEXT_THREADS``).
-``mode`` per tower is
-``fp32`` or ``int8`` (``core.models.precision`` decides which by measurement).
+that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower's is ``TEXT_THREADS``, which spin
+briefly between operators). ``mode`` per tower is ``fp32`` or ``int8`` (``core.models.precision`` decides which by
+measurement).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ log = logging.getLogger(__name__)
 ROLES = ("image", "text")
 MODES = ("fp32", "int8")
 REFERENCE = "fp32"
-# A query is one short run of the text tower, bound by reading its weights: a second intra-op thread did not make
-# it faster on 2 cores (int8, 80 alternating runs at load 4: p10 5.5 vs 5.7 ms, p50 9.5 vs 9.6 ms) and takes the
-# core the app and the vector scan need (docs/benchmarks.md, "Queries, third session").
-TEXT_THREADS = 1
+# A query is one short run of the text tower. A second intra-op thread that spins between the operators for at most
+# TEXT_SPIN_US makes it ~1.4x faster on 2 quiet cores (int8 ViT-B/32, 12 tokens: p50 7.1 vs 10.1 ms) and costs
+# nothing measurable on busy ones (6 busy loops on 2 cores: 29.8 vs 28.4 ms); unbounded spinning made queries 2-3x
+# slower there, and a second thread that sleeps between operators gains little (docs/benchmarks.md, "New query").
+TEXT_THREADS = min(2, os.cpu_count() or 1)
+TEXT_SPIN_US = 300
 STALE_TMP_S = 600  # an optimized copy's temporary file older than this was left by a killed process
 
 
@@ -56,8 +58,9 @@ class TowerSpec:
     score: dict[str, Any] = field(default_factory=lambda: {"kind": "cosine"})
 
 
-def session_options(threads: int | None, spinning: bool | None = None) -> Any:
-    """onnxruntime options for one tower: ``threads`` intra-op threads (None: all cores), one inter-op."""
+def session_options(threads: int | None, spinning: bool | None = None, spin_us: int | None = None) -> Any:
+    """onnxruntime options for one tower: ``threads`` intra-op threads (None: all cores), one inter-op; idle
+    intra-op threads spin (``spinning``; None: onnxruntime's default) for at most ``spin_us`` before sleeping."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -68,6 +71,8 @@ def session_options(threads: int | None, spinning: bool | None = None) -> Any:
     opts.log_severity_level = 3
     if spinning is not None:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    if spinning and spin_us is not None:
+        opts.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
     return opts
 
 
@@ -223,18 +228,25 @@ class Encoder:
         with self._lock:
             session = self._sessions.get(role)
             if session is None:
-                # A query is one short run: spinning intra-op threads between its operators cost it 2-3x on
-                # 2 busy cores (docs/benchmarks.md); the image tower keeps the caller's choice (indexing).
-                spinning = self.spinning if role == "image" else False
+                # The text tower's threads spin only briefly (TEXT_SPIN_US); the image tower keeps the caller's
+                # choice (indexing turns spinning off).
+                text = role == "text"
+                spinning = (self.threads[role] or 0) > 1 if text else self.spinning
                 path = self.files[self._file_key(role)]
-                session = make_session(path, self.threads[role], spinning, self.copies if role == "text" else None)
+                session = make_session(
+                    path, self.threads[role], spinning, self.copies if text else None, TEXT_SPIN_US if text else None
+                )
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
 
 
 def make_session(
-    path: Path, threads: int | None = None, spinning: bool | None = None, copies: Path | None = None
+    path: Path,
+    threads: int | None = None,
+    spinning: bool | None = None,
+    copies: Path | None = None,
+    spin_us: int | None = None,
 ) -> Any:
     """An onnxruntime CPU session over ``path``; ModelError naming the file if it cannot be loaded.
 
@@ -246,7 +258,7 @@ def make_session(
     optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
     import onnxruntime as ort
 
-    opts = session_options(threads, spinning)
+    opts = session_options(threads, spinning, spin_us)
     copy = _copy_path(path, copies, ort.__version__) if copies is not None else None
     source, made = path, None
     if copy is not None and copy.is_file():
@@ -265,7 +277,7 @@ def make_session(
             if source == copy:
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
-            return make_session(path, threads, spinning)
+            return make_session(path, threads, spinning, None, spin_us)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
     if made is not None and copy is not None:

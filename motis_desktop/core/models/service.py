@@ -167,7 +167,10 @@ class ModelService:
 
     def encoder(self, name: str | None = None) -> Encoder:
         """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
-        info = self.info(name)
+        return self.encoder_of(self.info(name))
+
+    def encoder_of(self, info: ModelInfo) -> Encoder:
+        """:meth:`encoder` of a model whose manifest the caller has just read (a query reads it once)."""
         with self._loaded.lock:
             enc = self._loaded.encoders.get(info.model_id)
             if enc is None:

@@ -30,6 +30,7 @@ folder and date filters); their words also rank like plain words.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -150,17 +151,11 @@ def fused_query(
     model_id = encoder.model_id
     texts = TextStore(store)
     meaning_wanted = bool(query.terms) and "meaning" in signals
-    words = [t.text for t in query.terms if t.text is not None]
-    ahead = text_cache.prefetch(encoder, words) if text_cache is not None and meaning_wanted else None
-    try:
-        allowed = _text_filters(allowed, query, texts, store, model_id)
-        allowed_set = None if allowed is None else {int(i) for i in allowed}
-        qwords = query_words(query)
-        text_found = texts.text_hits(list(qwords)) if "text" in signals else []
-        name_found = texts.name_hits(list(qwords)) if "name" in signals else []
-    finally:
-        if ahead is not None:  # the new text's vector, encoded while the library was read (or it failed)
-            ahead.join()
+    allowed = _text_filters(allowed, query, texts, store, model_id)
+    allowed_set = None if allowed is None else {int(i) for i in allowed}
+    qwords = query_words(query)
+    text_found = texts.text_hits(list(qwords)) if "text" in signals else []
+    name_found = texts.name_hits(list(qwords)) if "name" in signals else []
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
     exclude = qv.library_ids if qv is not None else frozenset()
     vector = qv.vector if qv is not None else None
@@ -173,9 +168,13 @@ def fused_query(
     meaning: list[tuple[int, float]] = []
     cut = None
     if vector is not None:
-        ids, cosines = service.ranked(model_id, vector, max(MEANING_DEPTH, wanted), allowed, exclude, strategy)
-        meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
         cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
+        # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
+        # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
+        floor = cut.threshold if cut is not None and not (text_found or name_found) else None
+        depth = max(MEANING_DEPTH, wanted)
+        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
+        meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
 
     def keep(hits: list[TextHit]) -> list[TextHit]:
         return [h for h in hits if h.file_id not in exclude and (allowed_set is None or h.file_id in allowed_set)]
@@ -217,17 +216,13 @@ def _shown(
     cut: Cutoff | None,
 ) -> list[Ranked]:
     """The fused order of the signals, cut to the photos that pass the relevance cut-off (when one is set)."""
-    in_meaning = {fid for fid, _ in meaning}
     word_ids = {h.file_id for h in text_hits + name_hits}
-    extra_ids = word_ids - in_meaning
+    extra_ids = word_ids.difference(fid for fid, _ in meaning) if word_ids else set()
     extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
     # Only the ranks that can be shown are fused: with the cut-off, those that pass it or that words matched
     # (a photo's fused score depends on its own ranks alone, not on the photos fused beside it).
-    ranks = [
-        (rank, fid, cosine)
-        for rank, (fid, cosine) in enumerate(meaning, 1)
-        if cut is None or cut.passes(cosine) or fid in word_ids
-    ]
+    bar = cut.threshold if cut is not None else -math.inf  # cut.passes, inlined: 1,000 ranks per query
+    ranks = [(rank, fid, cosine) for rank, (fid, cosine) in enumerate(meaning, 1) if cosine >= bar or fid in word_ids]
     fused = _fuse_ranked(ranks, len(meaning), text_hits, name_hits, qwords, extra_cosines)
     if vector is None and allowed_set is not None:
         # Only text:/name: filters: every photo they let through, those whose words rank first.
@@ -248,9 +243,9 @@ def _missing_above(
     """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
     shown photo or a photo the words matched); fills ``on_disk`` for them and for ``shown``. Only these few
     files are looked up, not the whole meaning depth."""
-    position = {fid: i for i, (fid, _) in enumerate(meaning)}
-    deciding = [position[f] for f in {r.file_id for r in shown} | {h.file_id for h in word_hits} if f in position]
-    above = [fid for fid, _ in meaning[: max(deciding, default=-1) + 1]]
+    deciding = {r.file_id for r in shown} | {h.file_id for h in word_hits}
+    lowest = next((i for i in range(len(meaning) - 1, -1, -1) if meaning[i][0] in deciding), -1)
+    above = [fid for fid, _ in meaning[: lowest + 1]]
     unknown = [f for f in dict.fromkeys(above + [r.file_id for r in shown]) if f not in on_disk]
     paths = store.paths(unknown)
     for fid in unknown:

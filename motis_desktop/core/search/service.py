@@ -318,18 +318,24 @@ class SearchService:
         allowed: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
         strategy: str | None = None,
+        floor: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, cosines)`` of the top ``k`` library photos (or ``allowed`` ones) for a unit ``vector``, best
-        first, ``exclude`` left out; as arrays, files not looked up on disk (the caller checks the few it shows)."""
+        first, ``exclude`` left out; as arrays, files not looked up on disk (the caller checks the few it shows).
+        ``floor``: the caller uses only photos scoring at least this; others may be left out (faster)."""
         if allowed is not None:
             ids, scores = self._ranked_among(model_id, vector, k, set(int(i) for i in allowed) - exclude, strategy)
             return ids[:k], scores[:k]
         index = self.index_for(model_id, strategy)
-        ids, scores = index.search(np.atleast_2d(vector), k + len(exclude))
-        keep = ids[0] >= 0
+        if floor is None:
+            found, found_scores = index.search(np.atleast_2d(vector), k + len(exclude))
+            ids, scores = found[0], found_scores[0]
+        else:
+            ids, scores = index.search_above(np.asarray(vector, dtype=np.float32), k + len(exclude), floor)
+        keep = ids >= 0
         if exclude:
-            keep &= ~np.isin(ids[0], np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
-        return ids[0][keep][:k], scores[0][keep][:k]
+            keep &= ~np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+        return ids[keep][:k], scores[keep][:k]
 
     def _ranked_among(
         self, model_id: str, vector: np.ndarray, k: int, allowed: set[int], strategy: str | None = None

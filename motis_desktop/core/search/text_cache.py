@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,26 +59,6 @@ class TextVectorCache:
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
         return vector
-
-    def prefetch(self, encoder: Encoder, texts: Sequence[str]) -> threading.Thread | None:
-        """Encode the ``texts`` not cached yet on another thread, started now (None: all cached). The caller
-        reads the library meanwhile (the text tower runs on one core, SQLite on the other) and joins the thread
-        before :meth:`vector`. A failure is left for :meth:`vector` to raise again on the caller's thread."""
-        with self._lock:
-            missing = [text for text in texts if _key(encoder, text) not in self._items]
-        if not missing:
-            return None
-
-        def encode() -> None:
-            for text in missing:
-                try:
-                    self.vector(encoder, text)
-                except Exception:  # noqa: BLE001 - raised again, with its message, by the caller's vector()
-                    return
-
-        thread = threading.Thread(target=encode, name="motis-text-ahead", daemon=True)
-        thread.start()
-        return thread
 
     def clear(self) -> None:
         with self._lock:

@@ -76,6 +76,12 @@ class VectorIndex(ABC):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(ids int64 [Q, k'], scores float32 [Q, k'])`` best first, ``k' <= k``; id -1 pads short rows."""
 
+    def search_above(self, query: np.ndarray, k: int, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, scores)`` of one unit ``query``: every photo of its top ``k`` that scores ``floor`` or more,
+        best first; photos below ``floor`` may be left out (the exact index then rescores fewer candidates)."""
+        ids, scores = self.search(query[None, :], k)
+        return ids[0], scores[0]
+
     @abstractmethod
     def ids(self) -> np.ndarray:
         """Every id currently in the index."""

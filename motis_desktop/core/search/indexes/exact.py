@@ -89,12 +89,19 @@ class ExactIndex(VectorIndex):
         return scores
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._search(queries, k, None)
+
+    def search_above(self, query: np.ndarray, k: int, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        ids, scores = self._search(query[None, :], k, floor)
+        return ids[0], scores[0]
+
+    def _search(self, queries: np.ndarray, k: int, floor: float | None) -> tuple[np.ndarray, np.ndarray]:
         queries = np.atleast_2d(queries)
         k = min(k, len(self._ids))
         if k <= 0:
             return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0), np.float32)
         if len(queries) == 1 and len(self._ids) >= COARSE_MIN and 4 * k <= len(self._ids):
-            found = self._search_coarse(l2_normalize(queries)[0], k)
+            found = self._search_coarse(l2_normalize(queries)[0], k, floor)
             if found is not None:
                 return found
         scores = self.scores(queries)
@@ -165,14 +172,14 @@ class ExactIndex(VectorIndex):
             except Exception:  # the copy serves this process anyway; the next start makes it again
                 log.warning("could not keep the coarse copy beside %s", kept[0], exc_info=True)
 
-    def _search_coarse(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def _search_coarse(self, query: np.ndarray, k: int, floor: float | None) -> tuple[np.ndarray, np.ndarray] | None:
         coarse = self._coarse_of(self._vectors)
         if coarse is None:
             self._single_queries += 1
             if self._coarse_wanted or self._single_queries >= 2:  # queried again: a process that stays
                 self.prepare()
             return None
-        found = coarse.search(self._vectors, query, k) if coarse.narrows else None
+        found = coarse.search(self._vectors, query, k, floor) if coarse.narrows else None
         if found is None:  # these vectors barely differ: float32 from now on (until they change)
             coarse.narrows = False
             return None
