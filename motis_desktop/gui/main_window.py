@@ -276,13 +276,13 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         self._first = workers.FirstSnapshot(self.tasks, self.services)  # the photo-size cache loads meanwhile
-        self.backend.submit(workers.open_library, self._library_opened, self.library_failed.emit)
+        self.backend.submit(self._first.open_library, self._library_opened, self.library_failed.emit)
+        self._first.read(partial(self._gallery_loaded, asked=self._asked))  # as soon as the library is open
         self.models.preload()  # then the text tower warms beside the index's load (model_state.py)
 
-    def _library_opened(self, recovery: str | None) -> None:
+    def _library_opened(self, _recovery: str | None) -> None:
         self.library_opened.emit()
         self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
-        self._first.read(recovery, partial(self._gallery_loaded, asked=self._asked))
 
     def reload_gallery(self) -> None:
         self._asked += 1

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from motis_desktop.core.errors import MotisError
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Row
@@ -109,26 +110,47 @@ class FirstSnapshot:
     """The gallery at start-up, read on the indexing lane (idle until the model is ready; indexing waits behind
     it) with its own connection, while the backend loads the model and the vector index: the first search then
     waits for those alone, not for 100k rows as well. Made at start: the photo-size cache (one JSON file, ~0.3 s
-    at 100k photos) loads at once, while the backend is still opening (checking) the library."""
+    at 100k photos) loads at once, while the backend is still opening (checking) the library; the read begins
+    the moment the backend has opened it (:meth:`open_library`), not when the GUI thread, busy with the first
+    paint, next gets to it."""
 
     def __init__(self, runner: TaskRunner, services: Services) -> None:
         self.runner = runner
         self._spawned = [services.spawn()]  # popped by the read: a finished task keeps none of its caches
+        self._opened = threading.Event()
+        self._recovery: str | None = None
+        self._failed = False
         spawned = self._spawned
         runner.call(Lane.INDEXING, lambda: spawned[0].photo_sizes(()) if spawned else None)
 
-    def read(self, recovery: str | None, on_done: Callable[[LibrarySnapshot], object]) -> Task:
-        """Read the rows once the library was opened; ``recovery``: the notice ``open_library`` took."""
+    def open_library(self, services: Services) -> str | None:
+        """:func:`open_library` (on the backend thread), letting the read begin as soon as it returns."""
+        self._failed = True  # until it returns
+        try:
+            self._recovery = open_library(services)
+            self._failed = False
+            return self._recovery
+        finally:
+            self._opened.set()
+
+    def read(self, on_done: Callable[[LibrarySnapshot], object]) -> Task:
+        """Read the rows once :meth:`open_library` has opened the library (nothing when it failed: the window
+        reports that failure)."""
         spawned = self._spawned
 
         def work() -> LibrarySnapshot:
+            while not self._opened.wait(0.1):
+                if self.runner.closed:  # quitting before the backend opened the library
+                    raise MotisError("the window closed before the library was opened")
+            if self._failed:
+                raise MotisError("the library could not be opened")
             other = spawned.pop()
             try:
-                return replace(library_snapshot(other), recovery=recovery)
+                return replace(library_snapshot(other), recovery=self._recovery)
             finally:
                 other.close()  # its connection belongs to this thread
 
-        return self.runner.call(Lane.INDEXING, work, on_done)
+        return self.runner.call(Lane.INDEXING, work, on_done, on_error=lambda _message: None)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+"""The window's first gallery read begins when the backend has opened the library (gui/workers.FirstSnapshot):
+a library found damaged and set aside is reported once, and one that cannot be opened is reported without the
+read waiting for it forever."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers.models import install_colour
+from helpers.photos import make_colour_folder
+from PySide6.QtWidgets import QMessageBox
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+
+def _damage_files_table(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()[0]
+    conn.close()
+    with open(db, "r+b") as fh:  # the files table's root page becomes noise
+        fh.seek((root - 1) * page_size)
+        fh.write(os.urandom(page_size))
+
+
+def test_a_library_damaged_since_the_last_run_is_set_aside_and_said_once(
+    qtbot, home: Path, tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    make_colour_folder(tmp_path / "photos", per_colour=2)
+    services.add_folders([str(tmp_path / "photos")])
+    services.index()
+    services.close()
+    _damage_files_table(home / "library.sqlite3")
+    warnings: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: warnings.append((title, text)))
+
+    win = MainWindow(Services.open(home))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.gallery_loaded, timeout=60_000):
+        win.show()
+    assert len(warnings) == 1 and warnings[0][0] == "Library repaired"
+    assert "damaged" in warnings[0][1]
+    assert "library rebuilt after damage" in win.status_label.text()
+    qtbot.waitUntil(lambda: win.model.rowCount() == 12, timeout=60_000)  # the folder is indexed again
+    assert len(warnings) == 1
+    services = win.services
+    win.close()
+    services.close()
+
+
+def test_a_library_that_cannot_be_opened_is_reported_and_the_window_still_closes(qtbot, home: Path) -> None:
+    (home / "library.sqlite3").mkdir(parents=True)  # not a database file
+    win = MainWindow(Services.open(home))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.library_failed, timeout=60_000) as failed:
+        win.show()
+    assert "cannot open the library" in failed.args[0]
+    with qtbot.assertNotEmitted(win.gallery_loaded, wait=300):
+        pass
+    services = win.services
+    win.close()  # the start-up read gave up: nothing holds the quit
+    services.close()
