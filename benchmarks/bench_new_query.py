@@ -4,7 +4,11 @@ answered and its memory after scrolling (benchmarks/bench_startup_library.py's c
 optionally side by side with another checkout.
 
 Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
-       [--compare CHECKOUT]
+       [--typed] [--compare CHECKOUT]
+
+``--startup``'s first search is typed once the model is ready and the gallery is shown (the target's figure);
+``--typed`` types it as soon as the window is painted instead, as a user who starts typing at once (the window
+keeps the query until the model is ready; the gallery may come after the answer).
 
 ``--home DIR`` is built once (benchmarks/synthetic_library.py: a random-weights ViT-B/32 and N photos with
 synthetic embeddings; the inference mode measured once) and reused by later runs. Each round starts a fresh
@@ -101,8 +105,9 @@ def _child_figures(args: list[str], env: dict[str, str], checkout: Path) -> dict
     return result
 
 
-def startup(checkout: Path, home: Path) -> dict[str, float]:
-    """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS."""
+def startup(checkout: Path, home: Path, typed: bool = False) -> dict[str, float]:
+    """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS.
+    ``typed``: the query is typed when the window is painted, not once the model and the gallery are in."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     from synthetic_library import check_untouched, library_counts
 
@@ -110,6 +115,7 @@ def startup(checkout: Path, home: Path) -> dict[str, float]:
     check_untouched(home, n, f"before launching {checkout}")
     load = os.getloadavg()[0]
     args = [str(HERE / "bench_startup_library.py"), "--child", str(home), "--scroll-steps", "30"]
+    args += ["--type-at-once"] if typed else []
     figures = _child_figures(args, env, checkout)  # the child leaves by os._exit (PySide6's abort at exit)
     check_untouched(home, n, f"after launching {checkout}")  # its start-up pass re-encoded nothing
     return {**figures, "load": load, "load_after": os.getloadavg()[0]}
@@ -137,6 +143,9 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
     parser.add_argument("--startup", action="store_true", help="also launch the app each round (launch -> search)")
+    parser.add_argument(
+        "--typed", action="store_true", help="with --startup: type the query when the window is painted"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -160,7 +169,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
                 flush=True,
             )
             if args.startup:
-                app = startup(checkout, home)
+                app = startup(checkout, home, args.typed)
                 firsts[str(checkout)].append(app["first_search_s"])
                 report_startup(round_, checkout, app)
     this, other = (str(c) for c in (checkouts + checkouts)[:2])
