@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,35 @@ def test_a_library_that_cannot_be_opened_is_reported_and_the_window_still_closes
     services = win.services
     win.close()  # the start-up read gave up: nothing holds the quit
     services.close()
+
+
+def test_closing_while_the_library_opens_reads_no_gallery_during_the_quit(
+    qtbot, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow open (a big library's check) still running when the window closes: the start-up read gives up
+    instead of reading every row once the open returns, in the middle of the quit."""
+    from motis_desktop.gui import workers
+
+    opening, release, reads = threading.Event(), threading.Event(), []
+    real_open, real_gallery, real_shutdown = Services.open_library, Services.gallery, workers.Backend.shutdown
+
+    def slow_open(self: Services) -> None:
+        opening.set()
+        assert release.wait(60), "the window never began to quit"
+        real_open(self)
+
+    def shutdown(self: workers.Backend) -> None:
+        release.set()  # the open returns only now, well after the window began to quit
+        real_shutdown(self)
+
+    monkeypatch.setattr(Services, "open_library", slow_open)
+    monkeypatch.setattr(Services, "gallery", lambda self: reads.append(1) or real_gallery(self))
+    monkeypatch.setattr(workers.Backend, "shutdown", shutdown)
+    win = MainWindow(Services.open(home))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(opening.is_set, timeout=30_000)  # the backend is opening the library; the read waits for it
+    services = win.services
+    win.close()
+    services.close()
+    assert release.is_set() and reads == []

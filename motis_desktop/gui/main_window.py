@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
         self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
+        self._first = workers.FirstSnapshot(self.tasks, services, partial(self._gallery_loaded, asked=0))
         self.startup_pass = StartupPass(self._index_if_needed, self)  # the start-up indexing pass (gui/startup.py)
         self.backend = workers.Backend(services, self.tasks, self)
         self.indexing = IndexingController(services, self.tasks, self)
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
         self.models.ready.connect(self._model_ready)
+        self.library_opened.connect(self.models.load)  # model and index load on the backend beside the gallery read
         self.models.installed_inactive.connect(
             lambda name: self.status.set_text(f"Installed {name}: choose it in Settings to use it")
         )
@@ -275,14 +277,11 @@ class MainWindow(QMainWindow):
     # -- start-up, the library and the model ----------------------------------------------------
 
     def _start(self) -> None:
-        self._first = workers.FirstSnapshot(self.tasks, self.services)  # the photo-size cache loads meanwhile
-        self.backend.submit(self._first.open_library, self._library_opened, self.library_failed.emit)
-        self._first.read(partial(self._gallery_loaded, asked=self._asked))  # as soon as the library is open
+        self._first.start()  # the photo-size cache loads meanwhile, the rows as soon as the library is open
+        self.backend.submit(
+            self._first.open_library, lambda _notice: self.library_opened.emit(), self.library_failed.emit
+        )
         self.models.preload()  # then the text tower warms beside the index's load (model_state.py)
-
-    def _library_opened(self, _recovery: str | None) -> None:
-        self.library_opened.emit()
-        self.models.load()  # the backend loads model and index meanwhile the gallery is read beside it
 
     def reload_gallery(self) -> None:
         self._asked += 1
@@ -440,6 +439,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.startup_pass.cancel()  # first: neither a pending start-up pass nor a change may start a run
+        self._first.cancel()  # nor the start-up read of the gallery, if the library is still being opened
         self.watching.stop()
         self.models.shutdown()
         self.indexing.shutdown()  # committed batches are kept; the next start resumes

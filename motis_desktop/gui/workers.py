@@ -110,18 +110,25 @@ class FirstSnapshot:
     """The gallery at start-up, read on the indexing lane (idle until the model is ready; indexing waits behind
     it) with its own connection, while the backend loads the model and the vector index: the first search then
     waits for those alone, not for 100k rows as well. Made at start: the photo-size cache (one JSON file, ~0.3 s
-    at 100k photos) loads at once, while the backend is still opening (checking) the library; the read begins
-    the moment the backend has opened it (:meth:`open_library`), not when the GUI thread, busy with the first
-    paint, next gets to it."""
+    at 100k photos) loads at once, while the backend is still opening (checking) the library; the read, queued
+    behind it, begins the moment the backend has opened the library (:meth:`open_library`), not when the GUI
+    thread, busy with the first paint, next gets to it. ``on_done`` gets the snapshot (not called when the
+    library could not be opened: the window reports that, or when :meth:`cancel` came first)."""
 
-    def __init__(self, runner: TaskRunner, services: Services) -> None:
+    def __init__(self, runner: TaskRunner, services: Services, on_done: Callable[[LibrarySnapshot], object]) -> None:
         self.runner = runner
-        self._spawned = [services.spawn()]  # popped by the read: a finished task keeps none of its caches
-        self._opened = threading.Event()
+        self._services, self._on_done = services, on_done
+        self._spawned: list[Services] = []  # popped by the read: a finished task keeps none of its caches
+        self._opened = threading.Event()  # set when the open returned, failed, or the window closes
         self._recovery: str | None = None
         self._failed = False
+
+    def start(self) -> None:
+        """Load the photo-size cache now and queue the read behind it (on the indexing lane)."""
+        self._spawned.append(self._services.spawn())
         spawned = self._spawned
-        runner.call(Lane.INDEXING, lambda: spawned[0].photo_sizes(()) if spawned else None)
+        self.runner.call(Lane.INDEXING, lambda: spawned[0].photo_sizes(()) if spawned else None)
+        self.runner.call(Lane.INDEXING, self._read, self._on_done, on_error=lambda _message: None)
 
     def open_library(self, services: Services) -> str | None:
         """:func:`open_library` (on the backend thread), letting the read begin as soon as it returns."""
@@ -133,24 +140,20 @@ class FirstSnapshot:
         finally:
             self._opened.set()
 
-    def read(self, on_done: Callable[[LibrarySnapshot], object]) -> Task:
-        """Read the rows once :meth:`open_library` has opened the library (nothing when it failed: the window
-        reports that failure)."""
-        spawned = self._spawned
+    def cancel(self) -> None:
+        """The window is closing: the read does not wait for the open, nor read 100k rows during the quit."""
+        self._failed = True
+        self._opened.set()
 
-        def work() -> LibrarySnapshot:
-            while not self._opened.wait(0.1):
-                if self.runner.closed:  # quitting before the backend opened the library
-                    raise MotisError("the window closed before the library was opened")
+    def _read(self) -> LibrarySnapshot:
+        self._opened.wait()
+        other = self._spawned.pop()
+        try:
             if self._failed:
-                raise MotisError("the library could not be opened")
-            other = spawned.pop()
-            try:
-                return replace(library_snapshot(other), recovery=self._recovery)
-            finally:
-                other.close()  # its connection belongs to this thread
-
-        return self.runner.call(Lane.INDEXING, work, on_done, on_error=lambda _message: None)
+                raise MotisError("the library could not be opened, or the window closed first")
+            return replace(library_snapshot(other), recovery=self._recovery)
+        finally:
+            other.close()  # its connection belongs to this thread
 
 
 @dataclass(frozen=True)

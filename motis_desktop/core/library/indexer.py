@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from motis_desktop.core.cores import available_cores
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.preprocess import normalize_batch
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
@@ -56,7 +57,7 @@ from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
-from motis_desktop.core.library.thread_plan import ThreadPlan, available_cores, plan_threads
+from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.engine import Encoder

@@ -6,14 +6,9 @@ import logging
 import os
 from dataclasses import dataclass
 
+from motis_desktop.core.cores import available_cores
+
 log = logging.getLogger(__name__)
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 ENGINE_THREADS_ENV = "MOTIS_ENGINE_THREADS"

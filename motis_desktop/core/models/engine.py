@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.cores import available_cores
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
@@ -38,8 +39,9 @@ REFERENCE = "fp32"
 # TEXT_SPIN_US makes it ~1.4x faster on 2 quiet cores (int8 ViT-B/32, 12 tokens: p50 7.1 vs 10.1 ms) and costs
 # nothing measurable on busy ones (6 busy loops on 2 cores: 29.8 vs 28.4 ms); unbounded spinning made queries 2-3x
 # slower there, and a second thread that sleeps between operators gains little (docs/benchmarks.md, "New query").
-TEXT_THREADS = min(2, os.cpu_count() or 1)
+TEXT_THREADS = min(2, available_cores())
 TEXT_SPIN_US = 300
+BOUNDED_SPIN_FROM = (1, 32)  # onnxruntime versions that read spin_duration_us (checked); older ones would spin on
 STALE_TMP_S = 600  # an optimized copy's temporary file older than this was left by a killed process
 
 
@@ -231,7 +233,7 @@ class Encoder:
                 # The text tower's threads spin only briefly (TEXT_SPIN_US); the image tower keeps the caller's
                 # choice (indexing turns spinning off).
                 text = role == "text"
-                spinning = (self.threads[role] or 0) > 1 if text else self.spinning
+                spinning = (self.threads[role] or 0) > 1 and _spin_is_bounded() if text else self.spinning
                 path = self.files[self._file_key(role)]
                 session = make_session(
                     path, self.threads[role], spinning, self.copies if text else None, TEXT_SPIN_US if text else None
@@ -239,6 +241,17 @@ class Encoder:
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
+
+
+def _spin_is_bounded() -> bool:
+    """Whether this onnxruntime bounds its threads' spinning (``session.intra_op.spin_duration_us``)."""
+    import onnxruntime as ort
+
+    try:
+        version = tuple(int(part) for part in ort.__version__.split(".")[:2])
+    except ValueError:  # a development build's version string
+        return False
+    return version >= BOUNDED_SPIN_FROM
 
 
 def make_session(

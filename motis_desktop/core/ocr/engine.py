@@ -381,10 +381,8 @@ def _sub_quad(quad: Quad, lo: float, hi: float) -> Quad:
 
 def engine_threads(value: Any = None) -> int:
     """onnxruntime threads for one reader: all cores this process may use (the stage runs alone)."""
-    import os
+    from motis_desktop.core.cores import available_cores
 
     if isinstance(value, int) and value > 0:
         return value
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
+    return available_cores()

@@ -30,7 +30,6 @@ folder and date filters); their words also rank like plain words.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -221,8 +220,11 @@ def _shown(
     extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
     # Only the ranks that can be shown are fused: with the cut-off, those that pass it or that words matched
     # (a photo's fused score depends on its own ranks alone, not on the photos fused beside it).
-    bar = cut.threshold if cut is not None else -math.inf  # cut.passes, inlined: 1,000 ranks per query
-    ranks = [(rank, fid, cosine) for rank, (fid, cosine) in enumerate(meaning, 1) if cosine >= bar or fid in word_ids]
+    if cut is None:
+        ranks = [(rank, fid, cosine) for rank, (fid, cosine) in enumerate(meaning, 1)]
+    else:  # cut.passes, inlined: 1,000 ranks per query
+        bar = cut.threshold
+        ranks = [(r, fid, cosine) for r, (fid, cosine) in enumerate(meaning, 1) if cosine >= bar or fid in word_ids]
     fused = _fuse_ranked(ranks, len(meaning), text_hits, name_hits, qwords, extra_cosines)
     if vector is None and allowed_set is not None:
         # Only text:/name: filters: every photo they let through, those whose words rank first.

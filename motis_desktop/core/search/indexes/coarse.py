@@ -28,7 +28,6 @@ AVX2 without VNNI adds pairs of u8·s8 products in int16 with saturation, so the
 from __future__ import annotations
 
 import math
-import os
 import platform
 import threading
 from functools import lru_cache
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from motis_desktop.core.cores import available_cores
 from motis_desktop.core.vectors import scores_of
 
 COARSE_MIN = 20_000  # fewer vectors: the float32 product is as fast
@@ -83,7 +83,7 @@ def _session() -> Any:
     opts = ort.SessionOptions()
     # one pass over memory, split in two: 100k x 512 codes in 1.2 ms instead of 2.1 ms on 2 quiet cores (one operator:
     # nothing to spin for between operators)
-    opts.intra_op_num_threads = min(2, os.cpu_count() or 1)
+    opts.intra_op_num_threads = min(2, available_cores())
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
