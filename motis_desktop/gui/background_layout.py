@@ -11,6 +11,7 @@ from functools import partial
 
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, TaskRunner
 
 FIRST_SCREENS = 3_000  # photos laid out at once: many screens, whatever the zoom
@@ -43,3 +44,4 @@ class BackgroundLayout:
         if self._pending is job:
             self._pending = None
             self._on_done(job, layout)
+        trim()  # the layout's temporary lists were freed in the LAYOUT lane's malloc arena (gui/memory.py)
