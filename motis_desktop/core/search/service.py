@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.random import default_rng  # imported now: see core/search/cutoff.py's numpy.ma
 
 from motis_desktop.core.kinds import DateSource, SortOrder
 from motis_desktop.core.library.store import LibraryStore
@@ -301,7 +302,7 @@ class SearchService:
             if count == now or (count > SAMPLE_SIZE and abs(now - count) <= 0.05 * count):
                 return sample
         ids = np.sort(np.asarray(index.ids(), dtype=np.int64))
-        rng = np.random.default_rng(len(ids))  # the same library gives the same sample (stable cut-offs)
+        rng = default_rng(len(ids))  # the same library gives the same sample (stable cut-offs)
         chosen = ids if len(ids) <= SAMPLE_SIZE else np.sort(rng.choice(ids, SAMPLE_SIZE, replace=False))
         held = _rows_of(index, chosen)
         sample = held if held is not None else self.store.vectors_of(model_id, chosen)[1]
