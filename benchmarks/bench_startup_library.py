@@ -69,35 +69,40 @@ def child(home: str, query: str, scroll_steps: int, type_at_once: bool = False) 
     window.show()
     state = {"phase": "loading", "step": 0}
 
+    def search(then: str) -> None:
+        state["phase"] = then
+        window.search.setText(query)
+        window.run_search()
+
+    def mark(*names: str) -> None:
+        for name in names:
+            marks[name] = _process_age_s()
+        if "first_search_s" in names:
+            marks["rss_after_search_mb"] = rss_mb()[0]
+        if "search_ready_s" in names:
+            marks["rows"] = len(window.results.gallery)
+
+    def scroll() -> None:
+        window.results.reset()
+        state["phase"] = "scrolling"
+        timer.setInterval(400)  # between scroll steps: the visible rows' thumbnails arrive meanwhile
+
     def tick() -> None:
-        if type_at_once and state["phase"] == "loading" and "shown_s" in marks:
-            state["phase"] = "typed"
-            window.search.setText(query)
-            window.run_search()
-        elif state["phase"] == "typed" and window.results.results_for is not None:
-            marks["first_search_s"] = _process_age_s()
-            marks["rss_after_search_mb"] = rss_mb()[0]
+        phase, answered = state["phase"], window.results.results_for is not None
+        if type_at_once and phase == "loading" and "shown_s" in marks:
+            search("typed")
+        elif phase == "typed" and answered:
+            mark("first_search_s")
             state["phase"] = "gallery"
-        elif state["phase"] == "gallery" and window.results.gallery:
-            marks["search_ready_s"] = _process_age_s()  # here: the gallery in as well
-            marks["rows"] = (
-                window.model.rowCount() if window.results.results_for is None else len(window.results.gallery)
-            )
-            window.results.reset()
-            state["phase"] = "scrolling"
-            timer.setInterval(400)
-        elif state["phase"] == "loading" and window.model_state == "ready" and window.results.gallery:
-            marks["search_ready_s"] = _process_age_s()
-            marks["rows"] = window.model.rowCount()
-            state["phase"] = "searching"
-            window.search.setText(query)
-            window.run_search()
-        elif state["phase"] == "searching" and window.results.results_for is not None:
-            marks["first_search_s"] = _process_age_s()
-            marks["rss_after_search_mb"] = rss_mb()[0]
-            window.results.reset()
-            state["phase"] = "scrolling"
-            timer.setInterval(400)  # between scroll steps: the visible rows' thumbnails arrive meanwhile
+        elif phase == "gallery" and window.results.gallery:
+            mark("search_ready_s")  # with --type-at-once: when the gallery is in as well
+            scroll()
+        elif phase == "loading" and window.model_state == "ready" and window.results.gallery:
+            mark("search_ready_s")
+            search("searching")
+        elif phase == "searching" and answered:
+            mark("first_search_s")
+            scroll()
         elif state["phase"] == "scrolling":
             rows = window.model.rowCount()
             if state["step"] <= scroll_steps and rows:

@@ -4,28 +4,17 @@ read waiting for it forever."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+from helpers.damage import scramble_files_table
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from PySide6.QtWidgets import QMessageBox
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
-
-
-def _damage_files_table(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()[0]
-    conn.close()
-    with open(db, "r+b") as fh:  # the files table's root page becomes noise
-        fh.seek((root - 1) * page_size)
-        fh.write(os.urandom(page_size))
 
 
 def test_a_library_damaged_since_the_last_run_is_set_aside_and_said_once(
@@ -37,7 +26,7 @@ def test_a_library_damaged_since_the_last_run_is_set_aside_and_said_once(
     services.add_folders([str(tmp_path / "photos")])
     services.index()
     services.close()
-    _damage_files_table(home / "library.sqlite3")
+    scramble_files_table(home / "library.sqlite3")
     warnings: list[tuple[str, str]] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text, *a: warnings.append((title, text)))
 

@@ -181,7 +181,8 @@ def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindo
         assert abs(rect.width() / rect.height() - expected) < 0.05
 
 
-def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
+def _timeline(qtbot, tmp_path: Path, photos: int):  # type: ignore[no-untyped-def]
+    """A timeline of its own (900 × 600, shown) over a model, and ``photos`` rows three a day, newest first."""
     from motis_desktop.gui.library_model import LibraryModel, Row
     from motis_desktop.gui.thumbnails import ThumbnailManager
     from motis_desktop.gui.timeline import TimelineView
@@ -195,7 +196,12 @@ def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_pa
     view.show()
     qtbot.waitExposed(view)
     day = 86_400.0
-    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
+    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(photos)]
+    return manager, model, view, rows
+
+
+def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
+    manager, model, view, rows = _timeline(qtbot, tmp_path, 20_000)
     with qtbot.waitSignal(view.laid_out, timeout=30_000):
         model.set_rows(rows)
     assert len(view.scrubber.months) > 100  # about 18 years of photos
@@ -220,21 +226,10 @@ def test_a_large_gallery_shows_its_first_screens_at_once_and_the_whole_layout_af
     (a zoom) wins over the older one being made."""
     from motis_desktop.gui.background_layout import FIRST_SCREENS
     from motis_desktop.gui.justified import justify
-    from motis_desktop.gui.library_model import LibraryModel, Row
-    from motis_desktop.gui.thumbnails import ThumbnailManager
-    from motis_desktop.gui.timeline import GUESSED_ASPECT, PAD, TimelineView
+    from motis_desktop.gui.timeline import GUESSED_ASPECT, PAD
     from motis_desktop.gui.timeline_groups import day_keys, group_keys
 
-    manager = ThumbnailManager(tmp_path / "thumbs")
-    model = LibraryModel(manager)
-    view = TimelineView(manager)
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
-    day = 86_400.0
-    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(25_000)]
+    manager, model, view, rows = _timeline(qtbot, tmp_path, 25_000)
     with qtbot.waitSignal(view.laid_out, timeout=30_000, check_params_cb=lambda n: n == len(rows)):
         model.set_rows(rows)
         assert len(view.tiles) == FIRST_SCREENS and view.first_visible_row() == 0  # on screen at once

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers.damage import scramble_files_table
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.serving import serving
@@ -351,8 +352,6 @@ def test_locked_library_is_named(tmp_path: Path) -> None:
 def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     tmp_path: Path, colour_pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sqlite3
-
     from motis_desktop.core.errors import LibraryWriteError, WriteProblem, user_message
     from motis_desktop.core.library import database as database_module
     from motis_desktop.core.library import store as store_module
@@ -362,13 +361,7 @@ def test_damage_found_while_writing_is_named_and_the_next_start_recovers(
     db = svc.home / "library.sqlite3"
     file_id = svc.files()[0].id
     svc.close()
-    with sqlite3.connect(db) as conn:
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'files'").fetchone()[0]
-    conn.close()
-    with open(db, "r+b") as fh:  # the files table's root page becomes noise
-        fh.seek((root - 1) * page_size)
-        fh.write(os.urandom(page_size))
+    scramble_files_table(db)
     monkeypatch.setattr(database_module, "QUICK_CHECK_MAX_BYTES", 0)  # as for a library too big to check at start
     store = store_module.LibraryStore(db)
     with pytest.raises(LibraryWriteError) as exc:
