@@ -164,6 +164,7 @@ class TimelineView(QAbstractItemView):
         at_top = self.verticalOffset() == 0  # at the top, new photos (the newest) come into view
         anchor = None if at_top else self.anchor()  # else the photo at the top stays where it is
         super().reset()
+        self._background.cancel()  # other rows: a whole layout being made is not theirs (even if laid out later)
         library = self.library()
         rows = library.rows() if library is not None else []
         kept = self._kept
