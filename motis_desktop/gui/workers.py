@@ -121,7 +121,7 @@ class FirstSnapshot:
         self._spawned: list[Services] = []  # popped by the read: a finished task keeps none of its caches
         self._opened = threading.Event()  # set when the open returned, failed, or the window closes
         self._recovery: str | None = None
-        self._failed = False
+        self._failed = self._cancelled = False
 
     def start(self) -> None:
         """Load the photo-size cache now and queue the read behind it (on the indexing lane)."""
@@ -142,14 +142,14 @@ class FirstSnapshot:
 
     def cancel(self) -> None:
         """The window is closing: the read does not wait for the open, nor read 100k rows during the quit."""
-        self._failed = True
+        self._cancelled = True  # its own flag: an open that returns meanwhile does not undo it
         self._opened.set()
 
     def _read(self) -> LibrarySnapshot:
         self._opened.wait()
         other = self._spawned.pop()
         try:
-            if self._failed:
+            if self._failed or self._cancelled:
                 raise MotisError("the library could not be opened, or the window closed first")
             return replace(library_snapshot(other), recovery=self._recovery)
         finally:
