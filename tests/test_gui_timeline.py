@@ -181,8 +181,7 @@ def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindo
         assert abs(rect.width() / rect.height() - expected) < 0.05
 
 
-def _timeline(qtbot, tmp_path: Path, photos: int):  # type: ignore[no-untyped-def]
-    """A timeline of its own (900 × 600, shown) over a model, and ``photos`` rows three a day, newest first."""
+def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
     from motis_desktop.gui.library_model import LibraryModel, Row
     from motis_desktop.gui.thumbnails import ThumbnailManager
     from motis_desktop.gui.timeline import TimelineView
@@ -196,12 +195,7 @@ def _timeline(qtbot, tmp_path: Path, photos: int):  # type: ignore[no-untyped-de
     view.show()
     qtbot.waitExposed(view)
     day = 86_400.0
-    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(photos)]
-    return manager, model, view, rows
-
-
-def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
-    manager, model, view, rows = _timeline(qtbot, tmp_path, 20_000)
+    rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
     with qtbot.waitSignal(view.laid_out, timeout=30_000):
         model.set_rows(rows)
     assert len(view.scrubber.months) > 100  # about 18 years of photos
@@ -217,33 +211,4 @@ def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_pa
     view.viewport().repaint()
     assert view.day_of(view.first_visible_row())[:7] == month
     assert manager.requested - first <= on_screen + 10  # the new screen only, nothing in between
-    manager.shutdown()
-
-
-def test_a_large_gallery_shows_its_first_screens_at_once_and_the_whole_layout_after(qtbot, tmp_path: Path) -> None:
-    """Above 20,000 photos the whole justified layout is made in the background (the GUI thread lays out the first
-    screens only); what arrives is exactly the layout of every photo, and a newer layout asked for meanwhile
-    (a zoom) wins over the older one being made."""
-    from motis_desktop.gui.background_layout import FIRST_SCREENS
-    from motis_desktop.gui.justified import justify
-    from motis_desktop.gui.timeline import GUESSED_ASPECT, PAD
-    from motis_desktop.gui.timeline_groups import day_keys, group_keys
-
-    manager, model, view, rows = _timeline(qtbot, tmp_path, 25_000)
-    with qtbot.waitSignal(view.laid_out, timeout=30_000, check_params_cb=lambda n: n == len(rows)):
-        model.set_rows(rows)
-        assert len(view.tiles) == FIRST_SCREENS and view.first_visible_row() == 0  # on screen at once
-    whole = view.tiles
-    keys, labels = group_keys(view.header_kind, day_keys([r.taken_at for r in rows]), [r.path for r in rows])
-    width = view.viewport().width() - 2 * PAD
-    assert whole == justify([GUESSED_ASPECT] * len(rows), keys, labels, width, view.target, view.spacing)
-
-    target = view.target
-    with qtbot.waitSignal(view.laid_out, timeout=30_000, check_params_cb=lambda n: n == len(rows)):
-        model.set_rows([r._replace() for r in rows])  # another gallery (not the one laid out): while its whole
-        view.zoom(1)  # layout is being made a newer one is asked for: the first whole layout to come is the newer's
-    assert view.target != target
-    keys, labels = group_keys(view.header_kind, day_keys([r.taken_at for r in rows]), [r.path for r in rows])
-    width = view.viewport().width() - 2 * PAD
-    assert view.tiles == justify([GUESSED_ASPECT] * len(rows), keys, labels, width, view.target, view.spacing)
     manager.shutdown()

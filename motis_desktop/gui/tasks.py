@@ -40,7 +40,6 @@ class Lane(str, Enum):
     THUMBNAILS = "thumbnails"  # up to 4 threads: thumbnails as QImage
     VIEWER = "viewer"  # 2 threads: full-size decodes for the viewer
     WATCH = "watch"  # 1 thread: adding folder watches (one per sub-folder with inotify)
-    LAYOUT = "layout"  # 1 thread: the timeline's whole layout of a large gallery (pure Python, no Qt)
 
 
 _THREADS = {
@@ -50,7 +49,6 @@ _THREADS = {
     Lane.THUMBNAILS: max(1, min(4, os.cpu_count() or 2)),
     Lane.VIEWER: 2,
     Lane.WATCH: 1,
-    Lane.LAYOUT: 1,
 }
 
 

@@ -25,7 +25,6 @@ from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResi
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
-from motis_desktop.gui.background_layout import FIRST_SCREENS, BackgroundLayout, Job
 from motis_desktop.gui.delegate import TileDelegate
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.library_model import LibraryModel, Row
@@ -48,7 +47,6 @@ GUESSED_ASPECT = 1.5  # until a photo's size is known
 DEFER_RESIZE_FROM = 20_000  # photos: from here a layout takes long enough to wait for the resize to pause
 EDGES = (192, 256, 384, 512, 768)  # thumbnail sizes asked for (longest side, logical px)
 Cursor = QAbstractItemView.CursorAction
-Anchor = tuple[str, int] | None  # a photo's path and its distance from the top of the view
 
 
 def thumbnail_edge(target: int) -> int:
@@ -84,7 +82,6 @@ class TimelineView(QAbstractItemView):
         self._stale = False  # rows arrived while hidden: to lay out when shown
         # The last large gallery laid out (rows, days, aspects, layout key, layout), kept while results are shown.
         self._kept: tuple[list[Row], list[str], list[float], tuple[object, ...], Layout] | None = None
-        self._background = BackgroundLayout(thumbnails.runner, self._laid_out)  # a large gallery's whole layout
         self.delegate = TileDelegate(thumbnails, self)
         self.setItemDelegate(self.delegate)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -164,7 +161,6 @@ class TimelineView(QAbstractItemView):
         at_top = self.verticalOffset() == 0  # at the top, new photos (the newest) come into view
         anchor = None if at_top else self.anchor()  # else the photo at the top stays where it is
         super().reset()
-        self._background.cancel()  # other rows: a whole layout being made is not theirs (even if laid out later)
         library = self.library()
         rows = library.rows() if library is not None else []
         kept = self._kept
@@ -212,7 +208,6 @@ class TimelineView(QAbstractItemView):
             self._laying_out = False
 
     def _compute(self, anchor: tuple[str, int] | None, scrubber: bool) -> None:
-        self._background.cancel()  # this layout supersedes one still being made
         self._kind = header_kind(self.grouping, self.target)
         dated = scrubber and self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
         self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)  # before the width is measured
@@ -224,30 +219,9 @@ class TimelineView(QAbstractItemView):
         else:
             with gc_paused():  # several lists of every photo's place
                 keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
-                self.tiles = self._justify(keys, labels, width, key, anchor)
-            if len(self._rows) > DEFER_RESIZE_FROM and len(self.tiles) == len(self._rows):
+                self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
+            if len(self._rows) > DEFER_RESIZE_FROM:
                 self._kept = (self._rows, self._days, self._aspects, key, self.tiles)
-        self._show_tiles(anchor, dated)
-
-    def _justify(
-        self, keys: list[str], labels: dict[str, str], width: int, key: tuple[object, ...], anchor: Anchor
-    ) -> Layout:
-        """The rows' layout; a large gallery laid out from the top gets its first screens now and the whole from
-        the background (gui/background_layout.py), shown by :meth:`_laid_out`."""
-        library = self.library()
-        at = library.row_of(anchor[0]) if anchor is not None and library is not None else None
-        if len(self._aspects) <= DEFER_RESIZE_FROM or (at is not None and at >= FIRST_SCREENS // 2):
-            return justify(self._aspects, keys, labels, width, self.target, self.spacing)
-        job = (self._rows, self._days, list(self._aspects), key)  # the aspects as they are now
-        return self._background.start(job, keys, labels, width, self.target, self.spacing)
-
-    def _laid_out(self, job: Job, layout: Layout) -> None:
-        anchor = self.anchor()  # the photo at the top stays there (the first screens are the same)
-        self.tiles, self._kept = layout, (*job, layout)
-        self._show_tiles(anchor, self._kind in (HeaderKind.MONTH, HeaderKind.DAY))
-        self.laid_out.emit(len(layout))
-
-    def _show_tiles(self, anchor: Anchor, dated: bool) -> None:
         library = self.library()
         ratio = library.pixel_ratio if library is not None else 1.0
         self.delegate.edge = round(thumbnail_edge(self.target) * ratio)

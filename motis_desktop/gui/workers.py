@@ -146,7 +146,10 @@ class FirstSnapshot:
         self._opened.set()
 
     def _read(self) -> LibrarySnapshot:
-        self._opened.wait()
+        while not self._opened.wait(0.1):  # and a quit that did not go through the window's close
+            self._cancelled = self._cancelled or self.runner.closed
+            if self._cancelled:
+                break
         other = self._spawned.pop()
         try:
             if self._failed or self._cancelled:
