@@ -154,23 +154,22 @@ class ExactIndex(VectorIndex):
         return made[1] if made is not None and made[0] is vectors else None
 
     def _make_coarse(self, vectors: np.ndarray) -> None:
-        try:
-            with background_thread():
+        with background_thread():  # this thread, made for the job: one BLAS thread, a lower priority
+            try:
                 made = CoarseScan(vectors)
                 made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
                 if vectors is self._vectors:  # not changed meanwhile
                     self._coarse = (vectors, made)
-        except Exception:  # never take search down: float32 serves
-            log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
-            self._coarse_failed = True
-            return
-        kept = self._file
-        if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads this copy
-            try:
-                with background_thread():
+            except Exception:  # never take search down: float32 serves
+                log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
+                self._coarse_failed = True
+                return
+            kept = self._file
+            if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads this copy
+                try:
                     coarse_file.save(kept[0], kept[1], made)
-            except Exception:  # the copy serves this process anyway; the next start makes it again
-                log.warning("could not keep the coarse copy beside %s", kept[0], exc_info=True)
+                except Exception:  # the copy serves this process anyway; the next start makes it again
+                    log.warning("could not keep the coarse copy beside %s", kept[0], exc_info=True)
 
     def _search_coarse(self, query: np.ndarray, k: int, floor: float | None) -> tuple[np.ndarray, np.ndarray] | None:
         coarse = self._coarse_of(self._vectors)
