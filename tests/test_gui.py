@@ -333,6 +333,27 @@ def test_damaged_thumbnail_cache_file_is_made_again(tmp_path: Path) -> None:
     assert target.stat().st_size > 200  # rewritten whole
 
 
+def test_a_thumbnail_from_the_disk_cache_starts_no_decoder_process(tmp_path: Path) -> None:
+    """The first screen of a launch comes from the cache: it must not wait for decoder processes to start."""
+    import multiprocessing
+
+    from motis_desktop.core.images import isolated
+    from motis_desktop.gui.thumbnails import make_thumbnail
+
+    def decoders() -> list[str]:
+        return [p.name for p in multiprocessing.active_children() if p.name == "motis-photo-decoder"]
+
+    photo = write_image(tmp_path / "p.jpg", colour_image(COLOURS["blue"], 400, 300, 3))
+    make_thumbnail(str(photo), 160, tmp_path / "thumbs")  # the photo itself: decoded in a decoder process
+    assert decoders()
+    isolated.restart_shared()  # as at a new launch: none running
+    assert not decoders()
+    again = make_thumbnail(str(photo), 160, tmp_path / "thumbs")
+    assert (again.width(), again.height()) == (160, 120)
+    assert again.pixelColor(80, 60).blue() > 150
+    assert not decoders()
+
+
 def test_visible_thumbnails_all_arrive_even_when_decoding_is_slow(
     qtbot, window: MainWindow, tmp_path: Path, monkeypatch
 ) -> None:
