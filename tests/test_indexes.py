@@ -65,6 +65,21 @@ def test_save_load_round_trip(data, strategy: str, tmp_path: Path) -> None:
         STRATEGIES[strategy].load(tmp_path / "i.idx", "model-b")
 
 
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_a_loaded_index_keeps_answering_after_its_file_is_replaced(data, strategy: str, tmp_path: Path) -> None:
+    """Loaded files are mapped, not read: another process (``motis index``) saving a new index over the file must
+    not change or break the one a running app searches."""
+    ids, vectors, queries, _ = data
+    _built(strategy, ids, vectors).save(tmp_path / "i.idx", "model-a")
+    loaded = STRATEGIES[strategy].load(tmp_path / "i.idx", "model-a")
+    before = loaded.search(queries, 10)
+    _built(strategy, ids[:100], vectors[:100] * -1).save(tmp_path / "i.idx", "model-a")
+    (tmp_path / "i.idx.coarse").unlink(missing_ok=True)
+    after = loaded.search(queries, 10)
+    assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    assert len(STRATEGIES[strategy].load(tmp_path / "i.idx", "model-a").ids()) == 100
+
+
 @pytest.mark.parametrize("model_id", ["m", "model-with-a-longer-id", "model-with-an-odd-length-id-xyz"])
 def test_loaded_exact_vectors_are_aligned_without_a_copy(data, model_id: str, tmp_path: Path) -> None:
     """Exact search reads the file's vectors in place, aligned whatever the header's length (a misaligned

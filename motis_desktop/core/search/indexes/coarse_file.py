@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.search.indexes.base import npz_views
+from motis_desktop.core.search.indexes.base import npz_views, read_whole
 from motis_desktop.core.search.indexes.coarse import CoarseScan, code_levels
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,9 @@ def load(index_path: Path, save_id: str, count: int, dim: int) -> CoarseScan | N
     path = path_for(index_path)
     _clean_stale_temps(path)
     try:
-        # One read and views of it: np.load reads a zip member in 256 KB chunks, and each read gave the GIL to
+        # One map (or read) and views of it: np.load reads a zip member in 256 KB chunks, and each read gave the GIL to
         # the window's threads for up to 5 ms (~1 s for 51 MB during the start-up).
-        stored = npz_views(path.read_bytes())
+        stored = npz_views(read_whole(path))
         key = [int(v) for v in stored["key"]]
         made_from = stored["save_id"].tobytes().decode()
         arrays = {name: stored[name] for name in _ARRAYS}
