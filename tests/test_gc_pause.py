@@ -49,12 +49,18 @@ def test_an_error_in_the_build_restores_the_collector() -> None:
     assert gc.isenabled()
 
 
-def test_later_collections_skip_the_rows_built_but_still_free_new_cycles() -> None:
+def test_later_collections_skip_the_rows_kept_but_still_free_new_cycles() -> None:
     with gc_paused():
+        passing = [[i] for i in range(1_000)]  # a build that does not ask to keep its rows
+    with gc_paused(keep=True):
         rows = [(i, f"/photos/{i}.jpg", [i, 4000, 3000]) for i in range(10_000)]
-    built = {id(r) for r in rows}
-    assert not any(id(o) in built for o in gc.get_objects())  # what a full collection walks
+    built, walked = {id(r) for r in rows}, {id(o) for o in gc.get_objects()}  # what a full collection walks
+    assert not built & walked
     del rows  # still freed: by reference counting
+    with gc_paused():
+        later = [[i] for i in range(1_000)]
+    assert {id(o) for o in later} <= {id(o) for o in gc.get_objects()}  # only a kept build froze anything
+    del passing, later
 
     class Node:
         other: object = None

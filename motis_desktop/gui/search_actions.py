@@ -66,7 +66,7 @@ class ResultsController(QObject):
 
     def set_gallery(self, rows: list[Row]) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order."""
-        with gc_paused():  # 100k rows: their order and lookups, and the layout when they are on show
+        with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
             self._aspects = {r.path: r.aspect for r in self.gallery}
             if self.results_for is None:

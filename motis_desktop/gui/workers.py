@@ -80,7 +80,7 @@ def load_for_search(services: Services, name: str) -> Any:
 def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
     """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
     yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at 100k photos)."""
-    with gc_paused():
+    with gc_paused(keep=True):
         files = services.gallery()
         aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
         row = Row._make

@@ -69,7 +69,7 @@ class SizeCache:
     def _load(self) -> dict[str, list[int]]:
         if self._entries is None:
             try:
-                with gc_paused():  # one [mtime, width, height] list per photo
+                with gc_paused(keep=True):  # one [mtime, width, height] list per photo
                     loaded = json.loads(self.file.read_text(encoding="utf-8"))
                 self._entries = loaded if isinstance(loaded, dict) else {}
             except (OSError, ValueError):
