@@ -92,8 +92,8 @@ def load(index_path: Path, save_id: str, count: int, dim: int) -> CoarseScan | N
     path = path_for(index_path)
     _clean_stale_temps(path)
     try:
-        # One map (or read) and views of it: np.load reads a zip member in 256 KB chunks, and each read gave the GIL to
-        # the window's threads for up to 5 ms (~1 s for 51 MB during the start-up).
+        # One map (or read) and views of it: np.load reads a zip member in 256 KB chunks, and each read gave the
+        # GIL to the window's threads for up to 5 ms (~1 s for 51 MB during the start-up).
         stored = npz_views(read_whole(path))
         key = [int(v) for v in stored["key"]]
         made_from = stored["save_id"].tobytes().decode()
