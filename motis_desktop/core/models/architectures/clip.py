@@ -148,9 +148,3 @@ class CLIP(nn.Module):
         """The text tower (its parameters are this model's), in this model's train/eval mode."""
         tower: TextTower = self.__dict__["_text"]
         return tower.train(self.training)
-
-    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
-        return self.visual(images)
-
-    def encode_text(self, text: torch.Tensor) -> torch.Tensor:
-        return self.text_tower()(text)
