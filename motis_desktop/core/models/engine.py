@@ -128,10 +128,6 @@ class Encoder:
         return self.spec.preprocess_config
 
     @property
-    def context_length(self) -> int:
-        return self.spec.context_length
-
-    @property
     def truncate_text(self) -> bool:
         return self.spec.text_truncation
 

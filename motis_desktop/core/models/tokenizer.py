@@ -116,9 +116,7 @@ class BPETokenizer:
             ids.extend(self.encoder[t] for t in self._bpe(chars).split(" "))
         return ids
 
-    def __call__(self, texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
-        if isinstance(texts, str):
-            texts = [texts]
+    def __call__(self, texts: Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
         result = np.zeros((len(texts), context_length), dtype=np.int64)
         for row, text in enumerate(texts):
             ids = [SOT_TOKEN, *self.encode(text), EOT_TOKEN]
