@@ -37,7 +37,6 @@ from pathlib import Path
 
 import numpy as np
 
-from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
 from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
@@ -122,22 +121,11 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
     return "onnxruntime" not in record.pathname
 
 
-@dataclass
-class Fidelity:
-    """How faithful one tower's mode is to fp32 on the probes."""
-
-    cos_min: float
-    error_rms: float  # RMS of score errors over (query, photo) probe pairs
-    resolvable_pairs: int  # photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR x error_rms
-    agreement: float  # fraction of those ordered as in fp32
-
-    @property
-    def faithful(self) -> bool:
-        return self.cos_min >= MIN_COSINE and self.agreement >= MIN_AGREEMENT
-
-
-def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
-    """The rule: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
+def judge(
+    ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
+) -> tuple[float, float, int, float]:
+    """The rule's measures (:class:`TowerResult`'s ``cos_min``, ``error_rms``, ``resolvable_pairs``,
+    ``agreement``): ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
     tower's unit vectors in fp32 and in the mode."""
     cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
     cos_min = float(cos.min()) if cos.size else 1.0
@@ -150,12 +138,12 @@ def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, v
     count = int(resolvable.sum())
     same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
     agreement = float(same.mean()) if count else 1.0
-    return Fidelity(cos_min, rms, count, agreement)
+    return cos_min, rms, count, agreement
 
 
 @dataclass
 class TowerResult:
-    """One tower in one mode: availability, speed (best of rounds) and fidelity."""
+    """One tower in one mode: availability, speed (best of rounds) and fidelity to fp32 on the probes."""
 
     role: str
     mode: str
@@ -163,16 +151,15 @@ class TowerResult:
     reason: str = ""
     speed: float = 0.0  # image: photos/s at batch BATCH; text: ms per one-query call
     cos_min: float = 1.0
-    error_rms: float = 0.0
-    resolvable_pairs: int = 0
-    agreement: float = 1.0
+    error_rms: float = 0.0  # RMS of score errors over (query, photo) probe pairs
+    resolvable_pairs: int = 0  # photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR x error_rms
+    agreement: float = 1.0  # fraction of those ordered as in fp32
 
     @property
     def faithful(self) -> bool:
-        if self.mode == REFERENCE:
-            return self.available
-        fidelity = Fidelity(self.cos_min, self.error_rms, self.resolvable_pairs, self.agreement)
-        return self.available and fidelity.faithful
+        """Available, and fp32 itself or within the rule."""
+        within = self.cos_min >= MIN_COSINE and self.agreement >= MIN_AGREEMENT
+        return self.available and (self.mode == REFERENCE or within)
 
     def to_json(self) -> dict[str, object]:
         return {**asdict(self), "faithful": self.faithful}
@@ -230,10 +217,7 @@ def _measure(
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            fid = judge(ref_scores, scores, ref, vectors)
-            result = TowerResult(
-                role, mode, True, "", 0.0, fid.cos_min, fid.error_rms, fid.resolvable_pairs, fid.agreement
-            )
+            result = TowerResult(role, mode, True, "", 0.0, *judge(ref_scores, scores, ref, vectors))
             results.append(result)
             if role == "image":
                 timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
@@ -299,11 +283,6 @@ def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object]
     if not isinstance(modes, dict) or any(modes.get(role) not in MODES for role in ROLES):
         return None
     return data if data.get("fingerprint") == fingerprint else None
-
-
-def write_choice(path: Path, choice: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, choice)
 
 
 def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int = PROBE_PHOTOS) -> np.ndarray:
