@@ -3,13 +3,13 @@ the files in a model folder."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
 from motis_desktop.core.models.engine import TowerSpec
@@ -102,13 +102,11 @@ class ModelInfo:
 def read_manifest(folder: Path) -> ModelInfo:
     """The model described by ``folder``'s manifest (:class:`ModelError` if it is unreadable or invalid)."""
     path = folder / MANIFEST
+    data = read_json(path, "model manifest", ModelError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
         info = ModelInfo(**data)
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
     problem = manifest_problem(info)
     if problem:
@@ -139,10 +137,8 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
     """Preprocessing settings from a ``preprocess.json`` (CLIP's defaults if absent)."""
     if not path.is_file():
         return PreprocessConfig()
+    data = read_json(path, "preprocessing settings", ModelError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None
