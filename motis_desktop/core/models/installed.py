@@ -186,7 +186,6 @@ class ModelStore(ModelFolder):
             preprocess_config=PreprocessConfig(
                 towers.image_size, towers.mean, towers.std, towers.resize_mode, towers.interpolation
             ),
-            resize=towers.resize_mode,
             context_length=towers.context_length,
             tokenizer=towers.tokenizer,
             tokenizer_clean=towers.tokenizer_clean,

@@ -18,7 +18,6 @@ from motis_desktop.core.models.tokenizer import CLIP_BPE
 FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
-RESIZE_CLIP = "shortest"  # shortest side to the size, centre crop ("squash": resize to S x S)
 FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
 OPEN_CLIP_FILES = {  # role -> name in the model folder
     "config": "open_clip_config.json",
@@ -58,7 +57,7 @@ class ModelInfo:
     origin: dict[str, Any] = field(default_factory=dict)  # e.g. registry name, URLs, received sizes and sha256
     source_format: str = ""  # what was imported: torchscript-pair, openai-checkpoint, ...
     sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
-    resize: str = RESIZE_CLIP
+    resize: str = PreprocessConfig().resize_mode  # "shortest" (then centre crop) or "squash"
     interpolation: str = "bicubic"  # the resize filter (MobileCLIP2: bilinear)
     tokenizer: str = CLIP_BPE
     tokenizer_clean: str = ""
