@@ -82,7 +82,7 @@ class ModelStore(ModelFolder):
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
         with staging_dir(self._staging_parent(), "convert", name) as tmp:
-            converted = convert_mobile_files(sources, PAIR_FILES, tmp)
+            converted = convert_mobile_files(sources, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -91,7 +91,7 @@ class ModelStore(ModelFolder):
                 towers["image"],
                 towers["text"],
                 source_format=FORMAT_PAIR,
-                sources={"image_encoder.pt": sources["image"], "text_encoder.pt": sources["text"]},
+                sources={PAIR_FILES[role]: path for role, path in sources.items()},
                 preprocess_config=preprocess_config,
                 replace=replace,
                 origin=origin,

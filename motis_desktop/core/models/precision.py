@@ -40,6 +40,7 @@ import numpy as np
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
 from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
+from motis_desktop.core.models.manifest import ONNX_FILES
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def quantize_towers(folder: Path, out: Path | None = None) -> list[str]:
     root.addFilter(_quantizer_advice)  # the quantizer advises pre-processing on the root logger, every time
     try:
         for role in ROLES:
-            src, dst = folder / f"{role}.onnx", (out or folder) / f"{role}.int8.onnx"
+            src, dst = folder / ONNX_FILES[role], (out or folder) / ONNX_FILES[f"{role}.int8"]
             try:
                 quantize_dynamic(
                     src,

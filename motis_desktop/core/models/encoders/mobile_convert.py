@@ -46,20 +46,21 @@ from motis_desktop.core.models.encoders.mobile_constants import (
     ConstantTable,
     ConversionReport,
 )
+from motis_desktop.core.models.manifest import PAIR_FILES
 
 log = logging.getLogger(__name__)
 
 
-def convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:
-    """Replace, in ``sources``, each mobile-optimized file by a plain copy ``work / targets[role]`` (prepacked
-    ops have no ONNX form). Returns what was converted (recorded in the manifest's ``origin``)."""
+def convert_mobile_files(sources: dict[str, Path], work: Path) -> dict[str, Any]:
+    """Replace, in ``sources`` (role → file of a pair), each mobile-optimized file by a plain copy in ``work``
+    (prepacked ops have no ONNX form). Returns what was converted (recorded in the manifest's ``origin``)."""
     converted: dict[str, Any] = {}
     for role, src in list(sources.items()):
         check_model_file(src)  # hostile declared sizes are refused before anything is read
         if not needs_conversion(src):
             continue
-        report = convert_mobile_torchscript(src, work / targets[role])
-        sources[role] = work / targets[role]
+        report = convert_mobile_torchscript(src, work / PAIR_FILES[role])
+        sources[role] = work / PAIR_FILES[role]
         converted[role] = {
             "from": "XNNPACK prepacked ops (optimize_for_mobile)",
             "source": str(src),

@@ -26,13 +26,13 @@ from torch import nn
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.engine import make_session
+from motis_desktop.core.models.manifest import ONNX_FILES
 from motis_desktop.core.vectors import l2_normalize
 
 OPSET = 17
 MIN_EXPORT_COSINE = 0.9999
 TRUNCATION_COSINE = 0.99999
 PROBE_TEXTS = ("a dog running on the beach", "sunset over the sea", "red", "a receipt from a restaurant")
-IMAGE_FILE, TEXT_FILE = "image.onnx", "text.onnx"
 
 
 @dataclass
@@ -80,9 +80,9 @@ def export_towers(
     ids = tokenize(list(PROBE_TEXTS))
     cosine: dict[str, float] = {}
     dims: dict[str, int] = {}
-    towers = {"image": (image_tower, pixels, out / IMAGE_FILE), "text": (text_tower, ids, out / TEXT_FILE)}
     references: dict[str, np.ndarray] = {}
-    for role, (tower, inputs, path) in towers.items():
+    for role, tower, inputs in (("image", image_tower, pixels), ("text", text_tower, ids)):
+        path = out / ONNX_FILES[role]
         reference = _torch_run(tower, inputs, role, label)
         error: ModelError | None = None
         for module in _candidates(tower, role, label):
@@ -103,7 +103,7 @@ def export_towers(
         dims[role], references[role] = int(reference.shape[1]), reference
     if dims["image"] != dims["text"]:
         raise ModelError(f"{label}: image tower gives {dims['image']}-d vectors but text tower {dims['text']}-d")
-    truncation = eot_pooling and _truncation_keeps_vectors(out / TEXT_FILE, ids, references["text"])
+    truncation = eot_pooling and _truncation_keeps_vectors(out / ONNX_FILES["text"], ids, references["text"])
     return ExportReport(dims["image"], truncation, time.perf_counter() - start, cosine)
 
 
