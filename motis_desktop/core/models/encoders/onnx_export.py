@@ -43,14 +43,12 @@ class ExportReport:
     text_truncation: bool
     seconds: float
     cosine: dict[str, float] = field(default_factory=dict)
-    opset: int = OPSET
-    torch: str = torch.__version__
 
     def to_json(self) -> dict[str, Any]:
         return {
             "engine": "onnx",
-            "opset": self.opset,
-            "torch": self.torch,
+            "opset": OPSET,
+            "torch": torch.__version__,
             "seconds": round(self.seconds, 2),
             "cosine_to_torch": {k: round(v, 7) for k, v in self.cosine.items()},
             "text_truncation": self.text_truncation,
@@ -179,9 +177,8 @@ def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> 
     if cut.shape[1] == ids.shape[1]:
         return False
     try:
-        session = make_session(path, threads=1)
-        short = np.asarray(session.run(None, {session.get_inputs()[0].name: cut})[0], dtype=np.float32)
-    except Exception:  # e.g. a fixed positional table: the tower needs the full context
+        short = _onnx_run(path, cut, "text", str(path))
+    except ModelError:  # e.g. a fixed positional table: the tower needs the full context
         return False
     return short.shape == full.shape and _min_cosine(short, full) >= TRUNCATION_COSINE
 
