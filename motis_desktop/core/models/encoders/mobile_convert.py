@@ -87,8 +87,7 @@ def needs_conversion(path: str | os.PathLike[str]) -> bool:
                 budget -= info.file_size
                 if budget < 0:
                     return False
-                data = zf.read(info)
-                if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
+                if _prepacked(zf.read(info)):
                     return True
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return False
@@ -116,12 +115,13 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
                     raise ModelError(f"{src}: cannot convert code of torch.classes ({name})")
                 continue  # the empty namespace file of the xnnpack classes
             if name.startswith("code/") and name.endswith(".py"):
+                raw = archive.read(name)
                 try:
-                    text = archive.read(name).decode("utf-8")
+                    text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     raise ModelError(f"{src}: code file {name} is not UTF-8 text") from None
                 table.count_references(text)
-                if "ops.prepacked." in text or XNNPACK_CLASSES in text:
+                if _prepacked(raw):
                     new = CodeRewriter(src, name, text, table, report).rewrite()
                     members.append((name, new.encode("utf-8")))
                     continue
@@ -145,10 +145,12 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
 
 
 def _rewritten(code_name: str, archive: TorchScriptArchive) -> bool:
-    if code_name not in archive.names:
-        return False
-    text = archive.read(code_name)
-    return b"ops.prepacked." in text or XNNPACK_CLASSES.encode() in text
+    return code_name in archive.names and _prepacked(archive.read(code_name))
+
+
+def _prepacked(data: bytes) -> bool:
+    """Whether code (or a pickle) names XNNPACK prepacked ops or their op context classes."""
+    return b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data
 
 
 def _refuse_foreign_objects(src: Path, obj: Any, label: str, allow_contexts: bool, depth: int = 0) -> None:
