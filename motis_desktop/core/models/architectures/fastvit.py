@@ -225,7 +225,9 @@ class _Scale(nn.Module):
         return x * self.gamma
 
 
-class _RepMixer(nn.Module):
+class _DepthwiseConv(nn.Module):
+    """A folded RepMixer or conditional positional encoding: one depthwise conv."""
+
     def __init__(self, dim: int, k: int) -> None:
         super().__init__()
         self.reparam_conv = nn.Conv2d(dim, dim, k, 1, k // 2, groups=dim)
@@ -237,7 +239,7 @@ class _RepMixer(nn.Module):
 class _RepMixerBlock(nn.Module):
     def __init__(self, dim: int, hidden: int, k_mix: int, k_mlp: int) -> None:
         super().__init__()
-        self.token_mixer = _RepMixer(dim, k_mix)
+        self.token_mixer = _DepthwiseConv(dim, k_mix)
         self.mlp = _ConvMlp(dim, hidden, k_mlp)
         self.layer_scale = _Scale(dim)
 
@@ -291,32 +293,14 @@ class _Downsample(nn.Module):
         return self.proj(x)
 
 
-class _PosEmb(nn.Module):
-    def __init__(self, weight: torch.Tensor) -> None:
-        super().__init__()
-        dim, _, k, _ = weight.shape
-        self.reparam_conv = nn.Conv2d(dim, dim, k, 1, k // 2, groups=dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.reparam_conv(x)
-
-
 class _Stage(nn.Module):
     def __init__(self, sd: dict[str, torch.Tensor], p: str, in_ch: int) -> None:
         super().__init__()
-        self.downsample: nn.Module = (
-            _Downsample(sd, p + "downsample.", in_ch)
-            if p + "downsample.proj.0.reparam_conv.weight" in sd
-            else nn.Identity()
-        )
-        dim = (
-            sd[p + "downsample.proj.1.reparam_conv.weight"].shape[0]
-            if p + "downsample.proj.0.reparam_conv.weight" in sd
-            else in_ch
-        )
-        self.pos_emb: nn.Module = (
-            _PosEmb(sd[p + "pos_emb.reparam_conv.weight"]) if p + "pos_emb.reparam_conv.weight" in sd else nn.Identity()
-        )
+        down = p + "downsample.proj.0.reparam_conv.weight" in sd
+        self.downsample: nn.Module = _Downsample(sd, p + "downsample.", in_ch) if down else nn.Identity()
+        dim = sd[p + "downsample.proj.1.reparam_conv.weight"].shape[0] if down else in_ch
+        pos = sd.get(p + "pos_emb.reparam_conv.weight")
+        self.pos_emb: nn.Module = _DepthwiseConv(dim, pos.shape[-1]) if pos is not None else nn.Identity()
         blocks: list[nn.Module] = []
         j = 0
         while any(k.startswith(f"{p}blocks.{j}.") for k in sd):
