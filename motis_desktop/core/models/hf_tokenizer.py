@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.atomic import read_json
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
@@ -62,7 +62,7 @@ class HFTokenizer:
         try:
             tok = Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises plain Exception subclasses
-            raise ModelError(f"{path}: not a readable tokenizer.json ({str(exc).splitlines()[0][:120]})") from None
+            raise ModelError(f"{path}: not a readable tokenizer.json ({short_reason(exc)})") from None
         config = _read_config(path.with_name("tokenizer_config.json"))
         pad_token = config.get("pad_token") or "<pad>"
         if isinstance(pad_token, dict):

@@ -19,9 +19,8 @@ import torch
 from torch import nn
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 from motis_desktop.core.models.manifest import PAIR_FILES

@@ -31,8 +31,7 @@ from typing import Any
 import torch
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.encoders.archive import (
     ScriptObjectState,
     TorchScriptArchive,

@@ -23,8 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.engine import make_session
 from motis_desktop.core.models.manifest import ONNX_FILES
 from motis_desktop.core.vectors import l2_normalize
