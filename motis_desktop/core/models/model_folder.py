@@ -240,11 +240,12 @@ def _onnx_model_info(
     )
 
 
-def hash_file(path: Path, digest: hashlib._Hash) -> None:
-    """Feed a file to ``digest``."""
+def hash_file(path: Path, digest: hashlib._Hash) -> hashlib._Hash:
+    """Feed a file to ``digest`` (returned): a model's id, a download's check."""
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
+    return digest
 
 
 def copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:
