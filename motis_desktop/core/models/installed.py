@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +36,11 @@ from motis_desktop.core.models.manifest import (
     OPEN_CLIP_FILES,
     PAIR_FILES,
     PREPROCESS_JSON,
-    TOKENIZER_FILE,
     ModelInfo,
     read_preprocess_json,
 )
 from motis_desktop.core.models.model_folder import ModelFolder
 from motis_desktop.core.models.staging import staging_dir
-from motis_desktop.core.models.tokenizer import HF
 
 log = logging.getLogger(__name__)
 
@@ -233,10 +230,7 @@ class ModelStore(ModelFolder):
                 ) from None
         folder = self.models_dir / name
         files = {key: folder / file for key, file in info.files.items()}
-        spec = info.spec
-        if info.tokenizer == HF:
-            spec = replace(spec, tokenizer_file=str(folder / TOKENIZER_FILE))
-        return Encoder(spec, files, modes, threads)
+        return Encoder(info.spec(folder), files, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to

@@ -80,15 +80,15 @@ class ModelInfo:
         """True once the model is ONNX towers (older installs are converted on first load)."""
         return self.format == FORMAT_ONNX
 
-    @property
-    def spec(self) -> TowerSpec:
+    def spec(self, folder: Path) -> TowerSpec:
+        """What the runtime needs to run the towers in ``folder`` (the model's own tokenizer file is there)."""
         return TowerSpec(
             self.model_id,
             self.embed_dim,
             self.preprocess_config,
             self.context_length,
             self.tokenizer,
-            "",
+            str(folder / TOKENIZER_FILE),
             self.tokenizer_clean,
             self.text_truncation,
             dict(self.score),
