@@ -169,12 +169,11 @@ class TowerResult:
 def measure_towers(
     encoder: Encoder,
     images: np.ndarray,
-    queries: Sequence[str] = PROBE_QUERIES,
-    modes: Sequence[str] = MODES,
     min_seconds: float = 1.0,
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
 ) -> list[TowerResult]:
-    """Measure each tower of ``encoder`` (fp32) in each of ``modes``; the other tower stays fp32.
+    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries; the other tower
+    stays fp32.
 
     ``variants(encoder, role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`);
     tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
@@ -182,7 +181,7 @@ def measure_towers(
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
     keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
-        return _measure(encoder, images, queries, modes, min_seconds, make)
+        return _measure(encoder, images, min_seconds, make)
     finally:
         encoder.copies = keep
 
@@ -190,19 +189,18 @@ def measure_towers(
 def _measure(
     encoder: Encoder,
     images: np.ndarray,
-    queries: Sequence[str],
-    modes: Sequence[str],
     min_seconds: float,
     make: Callable[[Encoder, str, str], Encoder],
 ) -> list[TowerResult]:
     """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
     ref_images = encoder.encode_images(images)
-    ref_texts = encoder.encode_queries(list(queries))
+    queries = list(PROBE_QUERIES)
+    ref_texts = encoder.encode_queries(queries)
     ref_scores = ref_texts @ ref_images.T
     results: list[TowerResult] = []
     for role in ROLES:
         timed: list[tuple[TowerResult, Callable[[], object]]] = []
-        for mode in modes:
+        for mode in MODES:
             if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
                 results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
                 continue
@@ -212,7 +210,7 @@ def _measure(
                     vectors, ref = model.encode_images(images), ref_images
                     scores = ref_texts @ vectors.T
                 else:
-                    vectors, ref = model.encode_queries(list(queries)), ref_texts
+                    vectors, ref = model.encode_queries(queries), ref_texts
                     scores = vectors @ ref_images.T
             except Exception as exc:  # a mode that fails on this model is reported, not fatal
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
@@ -246,7 +244,7 @@ def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
 
 
 def measure_and_choose(
-    encoder: Encoder, photo_paths: Sequence[str] = (), fingerprint: dict[str, object] | None = None
+    encoder: Encoder, photo_paths: Sequence[str], fingerprint: dict[str, object]
 ) -> dict[str, object]:
     """Measure both towers of ``encoder`` (fp32) on probe photos; the choice as a JSON-able dict."""
     images = probe_images(encoder.preprocess_config, photo_paths)
@@ -255,7 +253,7 @@ def measure_and_choose(
         "version": CHOICE_VERSION,
         "model_id": encoder.model_id,
         "modes": choose_modes(results),
-        "fingerprint": fingerprint or machine_fingerprint(),
+        "fingerprint": fingerprint,
         "measured_at": time.time(),
         "probe_photos": int(len(images)),
         "probe_queries": len(PROBE_QUERIES),
@@ -286,12 +284,12 @@ def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object]
     return data if data.get("fingerprint") == fingerprint else None
 
 
-def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int = PROBE_PHOTOS) -> np.ndarray:
-    """``count`` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
+def probe_images(config: PreprocessConfig, paths: Sequence[str] = ()) -> np.ndarray:
+    """:data:`PROBE_PHOTOS` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
     out: list[np.ndarray] = []
     seen: set[tuple[int, int]] = set()
     for path in paths:
-        if len(out) >= count:
+        if len(out) >= PROBE_PHOTOS:
             break
         try:
             info = os.stat(path)
@@ -303,7 +301,7 @@ def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int
             continue
         out.append(preprocess(rgb, config.size, config.mean, config.std))
     seed = 0
-    while len(out) < count:
+    while len(out) < PROBE_PHOTOS:
         rgb = decode_image(_generated_jpeg(seed), min_side=config.size)
         out.append(preprocess(rgb, config.size, config.mean, config.std))
         seed += 1

@@ -84,9 +84,9 @@ class RegistryModel:
         return {**data, "size": self.size, **extra}
 
 
-def load_registry(path: Path | None = None) -> list[RegistryModel]:
+def load_registry() -> list[RegistryModel]:
     """The models users can install (from the bundled registry file), seed file combinations last."""
-    data = json.loads((path or resource_path(REGISTRY_FILE)).read_text(encoding="utf-8"))
+    data = json.loads(resource_path(REGISTRY_FILE).read_text(encoding="utf-8"))
     models = [_model_from_json(entry) for entry in data["models"]]
     if "seed_towers" in data:
         models += _combinations(data["seed_towers"], models)
@@ -165,8 +165,8 @@ def _r10(f: RegistryFile) -> str:
     return "not published" if f.r_at_10 is None else f"{f.r_at_10}"
 
 
-def find_model(name: str, registry: list[RegistryModel] | None = None) -> RegistryModel:
-    registry = registry if registry is not None else load_registry()
+def find_model(name: str) -> RegistryModel:
+    registry = load_registry()
     for model in registry:
         if model.name == name:
             return model
