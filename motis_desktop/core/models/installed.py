@@ -158,17 +158,15 @@ class ModelStore(ModelFolder):
 
         src = locate(path)
         towers = load_towers(path)
-        sources = {OPEN_CLIP_FILES["config"]: src.config, OPEN_CLIP_FILES["weights"]: src.weights}
-        if src.tokenizer is not None:
-            sources[OPEN_CLIP_FILES["tokenizer"]] = src.tokenizer
-            if (src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]).is_file():
-                sources[OPEN_CLIP_FILES["tokenizer_config"]] = (
-                    src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
-                )
+        found = {"config": src.config, "weights": src.weights}
+        if src.tokenizer is not None:  # the tokenizer, with its settings where there are any
+            found["tokenizer"] = src.tokenizer
+            found["tokenizer_config"] = src.tokenizer.with_name(OPEN_CLIP_FILES["tokenizer_config"])
+        sources = {OPEN_CLIP_FILES[role]: file for role, file in found.items() if file.is_file()}
         record = {
             "family": towers.family,
-            "resize_mode": towers.resize_mode,
-            "interpolation": towers.interpolation,
+            "resize_mode": towers.preprocess.resize_mode,
+            "interpolation": towers.preprocess.interpolation,
             "tokenizer": towers.tokenizer,
             "tokenizer_clean": towers.tokenizer_clean,
             "score": towers.score,
@@ -180,9 +178,7 @@ class ModelStore(ModelFolder):
             towers.text_tower,
             source_format=FORMAT_OPEN_CLIP,
             sources=sources,
-            preprocess_config=PreprocessConfig(
-                towers.image_size, towers.mean, towers.std, towers.resize_mode, towers.interpolation
-            ),
+            preprocess_config=towers.preprocess,
             context_length=towers.context_length,
             tokenizer=towers.tokenizer,
             tokenizer_clean=towers.tokenizer_clean,

@@ -22,6 +22,7 @@ from torch import nn
 
 from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
@@ -55,11 +56,7 @@ class OpenClipTowers:
     image_tower: nn.Module
     text_tower: nn.Module
     embed_dim: int
-    image_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    interpolation: str
-    resize_mode: str  # "squash" (resize to S×S) or "shortest" (shortest side to S, centre crop)
+    preprocess: PreprocessConfig  # resize_mode "squash" (resize to S×S) or "shortest" (shortest side to S, crop)
     context_length: int
     tokenizer: str  # "clip-bpe" or "hf" (tokenizer.json)
     tokenizer_clean: str
@@ -152,11 +149,13 @@ def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
         image_tower=image_tower.eval(),
         text_tower=text_tower.eval(),
         embed_dim=text_cfg.embed_dim,
-        image_size=image_size,
-        mean=mean,
-        std=std,
-        interpolation=str(pre.get("interpolation") or "bicubic"),
-        resize_mode=str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
+        preprocess=PreprocessConfig(
+            image_size,
+            mean,
+            std,
+            str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
+            str(pre.get("interpolation") or "bicubic"),
+        ),
         context_length=text_cfg.context_length,
         tokenizer="hf" if uses_hf else "clip-bpe",
         tokenizer_clean=str(tk.get("clean") or ("canonicalize" if uses_hf else "lower")),
