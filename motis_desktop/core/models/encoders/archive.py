@@ -262,9 +262,6 @@ class TorchScriptArchive:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
         self._zip.close()
 
     def read(self, name: str) -> bytes:

@@ -52,7 +52,6 @@ CONTEXT_CLASSES = {
 class ConversionReport:
     """What a conversion did: ops rewritten by name, op contexts unpacked, seconds taken."""
 
-    source: Path
     ops: collections.Counter[str] = field(default_factory=collections.Counter)
     contexts: int = 0
     seconds: float = 0.0

@@ -97,7 +97,7 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
     """Write a plain TorchScript equivalent of the mobile-optimized file ``src`` to ``dst``."""
     src, dst = Path(src), Path(dst)
     started = time.perf_counter()
-    report = ConversionReport(src)
+    report = ConversionReport()
     with TorchScriptArchive(src) as archive:
         constants = archive.unpickle("constants.pkl", "constants")
         if not isinstance(constants, tuple):
