@@ -194,7 +194,7 @@ def run_naive(model, photos: list[Path], batch: int, threads: int) -> dict:
     with torch.no_grad():
         for i in range(0, len(photos), batch):
             pixels = np.stack([pil_reference(p) for p in photos[i : i + batch]])
-            model.encode_image(torch.from_numpy(pixels))
+            model.visual(torch.from_numpy(pixels))
     elapsed = time.perf_counter() - started
     return {"batch": batch, "photos": len(photos), "photos_per_s": round(len(photos) / elapsed, 2)}
 

@@ -98,7 +98,7 @@ def export_rclip_model(datadir: Path) -> None:
             self.clip, self.image = clip, image
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.clip.encode_image(x) if self.image else self.clip.encode_text(x)
+            return self.clip.visual(x) if self.image else self.clip.text_tower()(x)
 
     examples = {"visual": torch.randn(2, 3, 224, 224), "textual": torch.randint(1, 49000, (2, 77))}
     for name, module in (("visual", Tower(model, True)), ("textual", Tower(model, False))):

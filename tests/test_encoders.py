@@ -53,8 +53,8 @@ def test_every_format_matches_torch_fp32(tiny_store: ModelStore, tiny_checkpoint
     images = torch.randn(5, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     ids = tokenize(["three cats on a sofa", "receipt", "sunset over the sea", "a dog", ""])
     with torch.no_grad():
-        want_images = model.encode_image(images).numpy()
-        want_texts = model.encode_text(torch.from_numpy(ids)).numpy()
+        want_images = model.visual(images).numpy()
+        want_texts = model.text_tower()(torch.from_numpy(ids)).numpy()
     got_images, got_texts = encoder.encode_images(images.numpy()), encoder.encode_texts(ids)
     assert got_images.shape == (5, 32)
     assert np.allclose(np.linalg.norm(got_images, axis=1), 1.0, atol=1e-5)
@@ -127,7 +127,7 @@ def test_text_features_come_from_end_token_and_are_causal() -> None:
     changed = ids.clone()
     changed[0, 10] = 500  # a token after the end token must not change anything (causal mask)
     with torch.no_grad():
-        assert torch.allclose(model.encode_text(ids), model.encode_text(changed), atol=1e-6)
+        assert torch.allclose(model.text_tower()(ids), model.text_tower()(changed), atol=1e-6)
 
 
 @pytest.mark.parametrize("content", [b"", b"not a model at all", b"PK\x03\x04broken zip"])
@@ -176,7 +176,7 @@ def test_checkpoint_import_via_cli_installs_a_working_model(tiny_checkpoint: Pat
     installed = ModelStore(home / "models").load_encoder("tiny")
     images = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
-        expected = build_clip(load_state_dict(tiny_checkpoint)).encode_image(images).numpy()
+        expected = build_clip(load_state_dict(tiny_checkpoint)).visual(images).numpy()
     assert _cosines(installed.encode_images(images.numpy()), expected).min() >= 0.9999
     make_colour_folder(tmp_path / "photos", per_colour=2)
     summary = cli_json("index", str(tmp_path / "photos"), home=home)

@@ -91,6 +91,16 @@ class UnknownStrategy(MotisError, ValueError):
         self.strategy = strategy
 
 
+def short_reason(exc: BaseException) -> str:
+    """The first line of another library's error (torch, onnx, onnxruntime, tokenizers), cut to a sentence:
+    what a one-line error quotes."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    if len(text) > 160 and ". " in text[20:]:
+        text = text[: text.index(". ", 20) + 1]
+    return text[:200]
+
+
 def user_message(exc: BaseException) -> str:
     """One line for a person: the message of a :class:`MotisError`, else the type and text of a bug."""
     if isinstance(exc, MotisError):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.models.model_folder import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def download(
                 raise DownloadError(str(exc)) from None
             log.info("download of %s interrupted (%s); retry %d of %d", _short_url(url), exc, attempt, retries)
             time.sleep(min(2.0**attempt * 0.1, 2.0))  # then resume from what we have
-    digest = _sha256_file(part)
+    digest = hash_file(part, hashlib.sha256()).hexdigest()
     expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server") if server_hash else (None, "none")
     if expected and digest != expected.lower():
         part.unlink(missing_ok=True)
@@ -249,14 +250,6 @@ def _drive_confirm_url(url: str, page: str) -> str | None:
 def _page_title(page: str) -> str:
     match = re.search(r"<title>(.*?)</title>", page, re.S | re.I)
     return f"page title: {html.unescape(match.group(1)).strip()[:80]}" if match else "an HTML page"
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _host(url: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.cores import available_cores
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
 from motis_desktop.core.vectors import l2_normalize
@@ -126,10 +126,6 @@ class Encoder:
     @property
     def preprocess_config(self) -> PreprocessConfig:
         return self.spec.preprocess_config
-
-    @property
-    def context_length(self) -> int:
-        return self.spec.context_length
 
     @property
     def truncate_text(self) -> bool:
@@ -291,8 +287,7 @@ def make_session(
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
             return make_session(path, threads, spinning, None, spin_us)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: cannot load the ONNX model ({first[:200]})") from None
+        raise ModelError(f"{path}: cannot load the ONNX model ({short_reason(exc)})") from None
     if made is not None and copy is not None:
         _keep_copy(made, copy)
         for old in path.parent.glob(f"{path.stem}.ort-*.onnx"):  # beside the tower, as builds of 2026-12-06 did

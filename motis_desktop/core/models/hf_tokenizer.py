@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from motis_desktop.core.atomic import read_json
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
@@ -62,7 +62,7 @@ class HFTokenizer:
         try:
             tok = Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises plain Exception subclasses
-            raise ModelError(f"{path}: not a readable tokenizer.json ({str(exc).splitlines()[0][:120]})") from None
+            raise ModelError(f"{path}: not a readable tokenizer.json ({short_reason(exc)})") from None
         config = _read_config(path.with_name("tokenizer_config.json"))
         pad_token = config.get("pad_token") or "<pad>"
         if isinstance(pad_token, dict):
@@ -75,22 +75,10 @@ class HFTokenizer:
         self._tok = tok
         self._clean = CLEANERS[clean]
         self.context_length = context_length
-        self.pad_id = pad_id
-        self._pad_token = pad_token
 
-    def encode(self, text: str) -> list[int]:
-        """Ids of one cleaned text, special tokens included, without padding."""
-        self._tok.no_padding()
-        try:
-            return list(self._tok.encode(self._clean(text)).ids)
-        finally:
-            self._tok.enable_padding(length=self.context_length, pad_id=self.pad_id, pad_token=self._pad_token)
-
-    def __call__(self, texts: str | Sequence[str], context_length: int | None = None) -> np.ndarray:
+    def __call__(self, texts: str | Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):
             texts = [texts]
-        if context_length not in (None, self.context_length):
-            raise ValueError(f"this tokenizer pads to {self.context_length} tokens, not {context_length}")
         encodings = self._tok.encode_batch([self._clean(t) for t in texts])
         return np.asarray([e.ids for e in encodings], dtype=np.int64).reshape(len(texts), self.context_length)
 

@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +36,11 @@ from motis_desktop.core.models.manifest import (
     OPEN_CLIP_FILES,
     PAIR_FILES,
     PREPROCESS_JSON,
-    TOKENIZER_FILE,
     ModelInfo,
     read_preprocess_json,
 )
 from motis_desktop.core.models.model_folder import ModelFolder
 from motis_desktop.core.models.staging import staging_dir
-from motis_desktop.core.models.tokenizer import HF
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +79,7 @@ class ModelStore(ModelFolder):
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
         with staging_dir(self._staging_parent(), "convert", name) as tmp:
-            converted = convert_mobile_files(sources, PAIR_FILES, tmp)
+            converted = convert_mobile_files(sources, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
@@ -91,7 +88,7 @@ class ModelStore(ModelFolder):
                 towers["image"],
                 towers["text"],
                 source_format=FORMAT_PAIR,
-                sources={"image_encoder.pt": sources["image"], "text_encoder.pt": sources["text"]},
+                sources={PAIR_FILES[role]: path for role, path in sources.items()},
                 preprocess_config=preprocess_config,
                 replace=replace,
                 origin=origin,
@@ -161,17 +158,15 @@ class ModelStore(ModelFolder):
 
         src = locate(path)
         towers = load_towers(path)
-        sources = {OPEN_CLIP_FILES["config"]: src.config, OPEN_CLIP_FILES["weights"]: src.weights}
-        if src.tokenizer is not None:
-            sources[OPEN_CLIP_FILES["tokenizer"]] = src.tokenizer
-            if (src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]).is_file():
-                sources[OPEN_CLIP_FILES["tokenizer_config"]] = (
-                    src.tokenizer.parent / OPEN_CLIP_FILES["tokenizer_config"]
-                )
+        found = {"config": src.config, "weights": src.weights}
+        if src.tokenizer is not None:  # the tokenizer, with its settings where there are any
+            found["tokenizer"] = src.tokenizer
+            found["tokenizer_config"] = src.tokenizer.with_name(OPEN_CLIP_FILES["tokenizer_config"])
+        sources = {OPEN_CLIP_FILES[role]: file for role, file in found.items() if file.is_file()}
         record = {
             "family": towers.family,
-            "resize_mode": towers.resize_mode,
-            "interpolation": towers.interpolation,
+            "resize_mode": towers.preprocess.resize_mode,
+            "interpolation": towers.preprocess.interpolation,
             "tokenizer": towers.tokenizer,
             "tokenizer_clean": towers.tokenizer_clean,
             "score": towers.score,
@@ -183,10 +178,7 @@ class ModelStore(ModelFolder):
             towers.text_tower,
             source_format=FORMAT_OPEN_CLIP,
             sources=sources,
-            preprocess_config=PreprocessConfig(
-                towers.image_size, towers.mean, towers.std, towers.resize_mode, towers.interpolation
-            ),
-            resize=towers.resize_mode,
+            preprocess_config=towers.preprocess,
             context_length=towers.context_length,
             tokenizer=towers.tokenizer,
             tokenizer_clean=towers.tokenizer_clean,
@@ -234,10 +226,7 @@ class ModelStore(ModelFolder):
                 ) from None
         folder = self.models_dir / name
         files = {key: folder / file for key, file in info.files.items()}
-        spec = info.spec
-        if info.tokenizer == HF:
-            spec = replace(spec, tokenizer_file=str(folder / TOKENIZER_FILE))
-        return Encoder(spec, files, modes, threads)
+        return Encoder(info.spec(folder), files, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to

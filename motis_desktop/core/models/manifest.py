@@ -3,13 +3,13 @@ the files in a model folder."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
 from motis_desktop.core.models.engine import TowerSpec
@@ -18,7 +18,6 @@ from motis_desktop.core.models.tokenizer import CLIP_BPE
 FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
 FORMAT_PAIR = "torchscript-pair"
 FORMAT_CHECKPOINT = "openai-checkpoint"
-RESIZE_CLIP = "shortest"  # shortest side to the size, centre crop ("squash": resize to S x S)
 FORMAT_OPEN_CLIP = "open-clip-hf"  # open_clip's Hugging Face layout: SigLIP2, MobileCLIP/MobileCLIP2 (issue 20)
 OPEN_CLIP_FILES = {  # role -> name in the model folder
     "config": "open_clip_config.json",
@@ -58,7 +57,7 @@ class ModelInfo:
     origin: dict[str, Any] = field(default_factory=dict)  # e.g. registry name, URLs, received sizes and sha256
     source_format: str = ""  # what was imported: torchscript-pair, openai-checkpoint, ...
     sources: dict[str, str] = field(default_factory=dict)  # kept source files (export needs them)
-    resize: str = RESIZE_CLIP
+    resize: str = PreprocessConfig().resize_mode  # "shortest" (then centre crop) or "squash"
     interpolation: str = "bicubic"  # the resize filter (MobileCLIP2: bilinear)
     tokenizer: str = CLIP_BPE
     tokenizer_clean: str = ""
@@ -81,15 +80,15 @@ class ModelInfo:
         """True once the model is ONNX towers (older installs are converted on first load)."""
         return self.format == FORMAT_ONNX
 
-    @property
-    def spec(self) -> TowerSpec:
+    def spec(self, folder: Path) -> TowerSpec:
+        """What the runtime needs to run the towers in ``folder`` (the model's own tokenizer file is there)."""
         return TowerSpec(
             self.model_id,
             self.embed_dim,
             self.preprocess_config,
             self.context_length,
             self.tokenizer,
-            "",
+            str(folder / TOKENIZER_FILE),
             self.tokenizer_clean,
             self.text_truncation,
             dict(self.score),
@@ -102,13 +101,11 @@ class ModelInfo:
 def read_manifest(folder: Path) -> ModelInfo:
     """The model described by ``folder``'s manifest (:class:`ModelError` if it is unreadable or invalid)."""
     path = folder / MANIFEST
+    data = read_json(path, "model manifest", ModelError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         data["mean"], data["std"] = tuple(data["mean"]), tuple(data["std"])
         info = ModelInfo(**data)
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable model manifest (nested too deeply)") from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise ModelError(f"{path}: unreadable model manifest ({exc})") from None
     problem = manifest_problem(info)
     if problem:
@@ -139,10 +136,8 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
     """Preprocessing settings from a ``preprocess.json`` (CLIP's defaults if absent)."""
     if not path.is_file():
         return PreprocessConfig()
+    data = read_json(path, "preprocessing settings", ModelError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
-    except RecursionError:
-        raise ModelError(f"{path}: unreadable preprocessing settings (nested too deeply)") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None

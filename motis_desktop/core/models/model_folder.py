@@ -20,7 +20,6 @@ from motis_desktop.core.models.manifest import (
     MANIFEST,
     NAME_RE,
     ONNX_FILES,
-    RESIZE_CLIP,
     TOKENIZER_FILE,
     ModelInfo,
     read_manifest,
@@ -106,7 +105,6 @@ class ModelFolder:
         source_format: str,
         sources: dict[str, Path] | None = None,
         preprocess_config: PreprocessConfig = PreprocessConfig(),
-        resize: str = RESIZE_CLIP,
         context_length: int = 77,
         tokenizer: str = CLIP_BPE,
         tokenizer_clean: str = "",
@@ -148,7 +146,6 @@ class ModelFolder:
                 origin=origin or {},
                 source_format=source_format,
                 sources={target: target for target in sorted(sources)},
-                resize=resize,
                 tokenizer=tokenizer,
                 tokenizer_clean=tokenizer_clean,
                 score=score or {"kind": "cosine"},
@@ -235,6 +232,7 @@ def _onnx_model_info(
         image_size=cfg.size,
         mean=cfg.mean,
         std=cfg.std,
+        resize=cfg.resize_mode,
         interpolation=cfg.interpolation,
         text_truncation=report.text_truncation,
         conversion={**report.to_json(), "int8": quantized, "int8_weight_bits": int8_weight_bits()},
@@ -242,11 +240,12 @@ def _onnx_model_info(
     )
 
 
-def hash_file(path: Path, digest: hashlib._Hash) -> None:
-    """Feed a file to ``digest``."""
+def hash_file(path: Path, digest: hashlib._Hash) -> hashlib._Hash:
+    """Feed a file to ``digest`` (returned): a model's id, a download's check."""
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
+    return digest
 
 
 def copy_hashing(src: Path, dst: Path, digest: hashlib._Hash) -> None:

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
 from motis_desktop.core.models.engine import MODES, REFERENCE, ROLES, Encoder
+from motis_desktop.core.models.manifest import ONNX_FILES
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def quantize_towers(folder: Path, out: Path | None = None) -> list[str]:
     root.addFilter(_quantizer_advice)  # the quantizer advises pre-processing on the root logger, every time
     try:
         for role in ROLES:
-            src, dst = folder / f"{role}.onnx", (out or folder) / f"{role}.int8.onnx"
+            src, dst = folder / ONNX_FILES[role], (out or folder) / ONNX_FILES[f"{role}.int8"]
             try:
                 quantize_dynamic(
                     src,
@@ -122,22 +122,11 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
     return "onnxruntime" not in record.pathname
 
 
-@dataclass
-class Fidelity:
-    """How faithful one tower's mode is to fp32 on the probes."""
-
-    cos_min: float
-    error_rms: float  # RMS of score errors over (query, photo) probe pairs
-    resolvable_pairs: int  # photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR x error_rms
-    agreement: float  # fraction of those ordered as in fp32
-
-    @property
-    def faithful(self) -> bool:
-        return self.cos_min >= MIN_COSINE and self.agreement >= MIN_AGREEMENT
-
-
-def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
-    """The rule: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
+def judge(
+    ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
+) -> tuple[float, float, int, float]:
+    """The rule's measures (:class:`TowerResult`'s ``cos_min``, ``error_rms``, ``resolvable_pairs``,
+    ``agreement``): ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
     tower's unit vectors in fp32 and in the mode."""
     cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
     cos_min = float(cos.min()) if cos.size else 1.0
@@ -150,12 +139,12 @@ def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, v
     count = int(resolvable.sum())
     same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
     agreement = float(same.mean()) if count else 1.0
-    return Fidelity(cos_min, rms, count, agreement)
+    return cos_min, rms, count, agreement
 
 
 @dataclass
 class TowerResult:
-    """One tower in one mode: availability, speed (best of rounds) and fidelity."""
+    """One tower in one mode: availability, speed (best of rounds) and fidelity to fp32 on the probes."""
 
     role: str
     mode: str
@@ -163,16 +152,15 @@ class TowerResult:
     reason: str = ""
     speed: float = 0.0  # image: photos/s at batch BATCH; text: ms per one-query call
     cos_min: float = 1.0
-    error_rms: float = 0.0
-    resolvable_pairs: int = 0
-    agreement: float = 1.0
+    error_rms: float = 0.0  # RMS of score errors over (query, photo) probe pairs
+    resolvable_pairs: int = 0  # photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR x error_rms
+    agreement: float = 1.0  # fraction of those ordered as in fp32
 
     @property
     def faithful(self) -> bool:
-        if self.mode == REFERENCE:
-            return self.available
-        fidelity = Fidelity(self.cos_min, self.error_rms, self.resolvable_pairs, self.agreement)
-        return self.available and fidelity.faithful
+        """Available, and fp32 itself or within the rule."""
+        within = self.cos_min >= MIN_COSINE and self.agreement >= MIN_AGREEMENT
+        return self.available and (self.mode == REFERENCE or within)
 
     def to_json(self) -> dict[str, object]:
         return {**asdict(self), "faithful": self.faithful}
@@ -181,12 +169,11 @@ class TowerResult:
 def measure_towers(
     encoder: Encoder,
     images: np.ndarray,
-    queries: Sequence[str] = PROBE_QUERIES,
-    modes: Sequence[str] = MODES,
     min_seconds: float = 1.0,
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
 ) -> list[TowerResult]:
-    """Measure each tower of ``encoder`` (fp32) in each of ``modes``; the other tower stays fp32.
+    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries; the other tower
+    stays fp32.
 
     ``variants(encoder, role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`);
     tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
@@ -194,7 +181,7 @@ def measure_towers(
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
     keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
-        return _measure(encoder, images, queries, modes, min_seconds, make)
+        return _measure(encoder, images, min_seconds, make)
     finally:
         encoder.copies = keep
 
@@ -202,19 +189,18 @@ def measure_towers(
 def _measure(
     encoder: Encoder,
     images: np.ndarray,
-    queries: Sequence[str],
-    modes: Sequence[str],
     min_seconds: float,
     make: Callable[[Encoder, str, str], Encoder],
 ) -> list[TowerResult]:
     """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
     ref_images = encoder.encode_images(images)
-    ref_texts = encoder.encode_queries(list(queries))
+    queries = list(PROBE_QUERIES)
+    ref_texts = encoder.encode_queries(queries)
     ref_scores = ref_texts @ ref_images.T
     results: list[TowerResult] = []
     for role in ROLES:
         timed: list[tuple[TowerResult, Callable[[], object]]] = []
-        for mode in modes:
+        for mode in MODES:
             if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
                 results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
                 continue
@@ -224,16 +210,13 @@ def _measure(
                     vectors, ref = model.encode_images(images), ref_images
                     scores = ref_texts @ vectors.T
                 else:
-                    vectors, ref = model.encode_queries(list(queries)), ref_texts
+                    vectors, ref = model.encode_queries(queries), ref_texts
                     scores = vectors @ ref_images.T
             except Exception as exc:  # a mode that fails on this model is reported, not fatal
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            fid = judge(ref_scores, scores, ref, vectors)
-            result = TowerResult(
-                role, mode, True, "", 0.0, fid.cos_min, fid.error_rms, fid.resolvable_pairs, fid.agreement
-            )
+            result = TowerResult(role, mode, True, "", 0.0, *judge(ref_scores, scores, ref, vectors))
             results.append(result)
             if role == "image":
                 timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
@@ -261,7 +244,7 @@ def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
 
 
 def measure_and_choose(
-    encoder: Encoder, photo_paths: Sequence[str] = (), fingerprint: dict[str, object] | None = None
+    encoder: Encoder, photo_paths: Sequence[str], fingerprint: dict[str, object]
 ) -> dict[str, object]:
     """Measure both towers of ``encoder`` (fp32) on probe photos; the choice as a JSON-able dict."""
     images = probe_images(encoder.preprocess_config, photo_paths)
@@ -270,7 +253,7 @@ def measure_and_choose(
         "version": CHOICE_VERSION,
         "model_id": encoder.model_id,
         "modes": choose_modes(results),
-        "fingerprint": fingerprint or machine_fingerprint(),
+        "fingerprint": fingerprint,
         "measured_at": time.time(),
         "probe_photos": int(len(images)),
         "probe_queries": len(PROBE_QUERIES),
@@ -301,17 +284,12 @@ def read_choice(path: Path, fingerprint: dict[str, object]) -> dict[str, object]
     return data if data.get("fingerprint") == fingerprint else None
 
 
-def write_choice(path: Path, choice: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, choice)
-
-
-def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int = PROBE_PHOTOS) -> np.ndarray:
-    """``count`` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
+def probe_images(config: PreprocessConfig, paths: Sequence[str] = ()) -> np.ndarray:
+    """:data:`PROBE_PHOTOS` preprocessed photos: readable ones from ``paths`` first, then generated ones."""
     out: list[np.ndarray] = []
     seen: set[tuple[int, int]] = set()
     for path in paths:
-        if len(out) >= count:
+        if len(out) >= PROBE_PHOTOS:
             break
         try:
             info = os.stat(path)
@@ -323,7 +301,7 @@ def probe_images(config: PreprocessConfig, paths: Sequence[str] = (), count: int
             continue
         out.append(preprocess(rgb, config.size, config.mean, config.std))
     seed = 0
-    while len(out) < count:
+    while len(out) < PROBE_PHOTOS:
         rgb = decode_image(_generated_jpeg(seed), min_side=config.size)
         out.append(preprocess(rgb, config.size, config.mean, config.std))
         seed += 1

@@ -84,9 +84,9 @@ class RegistryModel:
         return {**data, "size": self.size, **extra}
 
 
-def load_registry(path: Path | None = None) -> list[RegistryModel]:
+def load_registry() -> list[RegistryModel]:
     """The models users can install (from the bundled registry file), seed file combinations last."""
-    data = json.loads((path or resource_path(REGISTRY_FILE)).read_text(encoding="utf-8"))
+    data = json.loads(resource_path(REGISTRY_FILE).read_text(encoding="utf-8"))
     models = [_model_from_json(entry) for entry in data["models"]]
     if "seed_towers" in data:
         models += _combinations(data["seed_towers"], models)
@@ -165,8 +165,8 @@ def _r10(f: RegistryFile) -> str:
     return "not published" if f.r_at_10 is None else f"{f.r_at_10}"
 
 
-def find_model(name: str, registry: list[RegistryModel] | None = None) -> RegistryModel:
-    registry = registry if registry is not None else load_registry()
+def find_model(name: str) -> RegistryModel:
+    registry = load_registry()
     for model in registry:
         if model.name == name:
             return model
@@ -205,7 +205,7 @@ def install_from_registry(
     if not replace and any(m.name == model.name for m in store.list()):
         raise MotisError(f"model {model.name!r} is already installed")
     work = downloads_dir / model.name
-    results: dict[str, tuple[RegistryFile, str, DownloadResult]] = {}
+    results: dict[str, tuple[str, DownloadResult]] = {}  # role -> (the URL that answered, the file)
     for i, item in enumerate(model.files):
 
         def report(p: DownloadProgress, i: int = i, role: str = item.role) -> None:
@@ -218,14 +218,14 @@ def install_from_registry(
         "registry": model.name,
         "files": [
             {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
-            for role, (_, url, res) in results.items()
+            for role, (url, res) in results.items()
         ],
     }
     try:
         if model.format == FORMAT_PAIR:
             info = store.import_pair(
-                results["image"][2].path,
-                results["text"][2].path,
+                results["image"][1].path,
+                results["text"][1].path,
                 model.name,
                 model.preprocess,
                 replace=replace,
@@ -234,7 +234,7 @@ def install_from_registry(
         elif model.format == FORMAT_OPEN_CLIP:
             info = store.import_open_clip(work, model.name, replace=replace, origin=origin)
         else:
-            info = store.import_checkpoint(results["checkpoint"][2].path, model.name, replace=replace, origin=origin)
+            info = store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
     return info
@@ -246,12 +246,12 @@ def _download_any(
     progress: Callable[[DownloadProgress], None],
     cancel: threading.Event | None,
     timeout_s: float,
-) -> tuple[RegistryFile, str, DownloadResult]:
+) -> tuple[str, DownloadResult]:
     """Try the file's URL, then its alternates; the last error is raised if all fail."""
     error: DownloadError | None = None
     for url in (item.url, *item.alternate_urls):
         try:
-            return item, url, download(url, dest, item.sha256, progress, cancel, timeout_s)
+            return url, download(url, dest, item.sha256, progress, cancel, timeout_s)
         except DownloadError as exc:
             error = exc
             dest.with_name(dest.name + ".part").unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.installed import ModelStore
@@ -217,7 +218,7 @@ class ModelService:
         base = base or self._store.load_encoder(info.name)
         choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)
         try:
-            precision.write_choice(path, choice)
+            write_json_atomic(path, choice)  # makes cache/modes/ too
         except OSError as exc:  # a read-only home: the choice holds for this process, measured again next time
             log.warning("model %s: precision choice not cached (%s)", info.name, exc)
         log.info("model %s: precision %s chosen by measurement", info.name, choice["modes"])

@@ -19,11 +19,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from motis_desktop.core.formatting import format_duration
+
+if TYPE_CHECKING:
+    from motis_desktop.core.models.engine import Encoder
 
 PENDING_KEY = "pending_model"
 
@@ -93,14 +96,14 @@ class SwitchResult:
     cancelled: bool
 
 
-def measure_photos_per_s(encoder: object, batch: int = 8, rounds: int = 2) -> float:
+def measure_photos_per_s(encoder: Encoder, batch: int = 8, rounds: int = 2) -> float:
     """Images per second the encoder's image tower runs here (a warm batch of ``batch``; the model alone)."""
-    size = encoder.preprocess_config.size  # type: ignore[attr-defined]
+    size = encoder.preprocess_config.size
     pixels = np.zeros((batch, 3, size, size), dtype=np.float32)
-    encoder.encode_images(pixels)  # type: ignore[attr-defined]  # warm-up (session, allocations)
+    encoder.encode_images(pixels)  # warm-up (session, allocations)
     start = time.perf_counter()
     for _ in range(rounds):
-        encoder.encode_images(pixels)  # type: ignore[attr-defined]
+        encoder.encode_images(pixels)
     return batch * rounds / max(time.perf_counter() - start, 1e-9)
 
 

@@ -62,9 +62,8 @@ def _clean(text: str) -> str:
 class BPETokenizer:
     """The CLIP tokenizer over a merges file; thread-safe for reading."""
 
-    def __init__(self, vocab_path: str | None = None) -> None:
-        path = vocab_path or str(resource_path(_VOCAB_FILE))
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
+    def __init__(self) -> None:
+        with gzip.open(resource_path(_VOCAB_FILE), "rt", encoding="utf-8") as fh:
             merges = fh.read().split("\n")[1 : _N_MERGES + 1]  # "first second", best first
         byte_chars = list(_byte_to_unicode().values())
         vocab = byte_chars + [c + "</w>" for c in byte_chars]
@@ -116,9 +115,7 @@ class BPETokenizer:
             ids.extend(self.encoder[t] for t in self._bpe(chars).split(" "))
         return ids
 
-    def __call__(self, texts: str | Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
-        if isinstance(texts, str):
-            texts = [texts]
+    def __call__(self, texts: Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
         result = np.zeros((len(texts), context_length), dtype=np.int64)
         for row, text in enumerate(texts):
             ids = [SOT_TOKEN, *self.encode(text), EOT_TOKEN]

@@ -119,10 +119,10 @@ class VisionTransformer(nn.Module):
         self.proj = nn.Parameter(scale * torch.randn(width, config.embed_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv1(x.to(self.conv1.weight.dtype))
+        x = self.conv1(x)
         x = x.flatten(2).transpose(1, 2)  # [B, grid*grid, width]
-        cls = self.class_embedding.to(x.dtype).expand(x.shape[0], 1, x.shape[-1])
-        x = torch.cat([cls, x], dim=1) + self.positional_embedding.to(x.dtype)
+        cls = self.class_embedding.expand(x.shape[0], 1, x.shape[-1])
+        x = torch.cat([cls, x], dim=1) + self.positional_embedding
         x = self.transformer(self.ln_pre(x), None)
         return self.ln_post(x[:, 0, :]) @ self.proj
 
@@ -148,9 +148,3 @@ class CLIP(nn.Module):
         """The text tower (its parameters are this model's), in this model's train/eval mode."""
         tower: TextTower = self.__dict__["_text"]
         return tower.train(self.training)
-
-    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
-        return self.visual(images)
-
-    def encode_text(self, text: torch.Tensor) -> torch.Tensor:
-        return self.text_tower()(text)

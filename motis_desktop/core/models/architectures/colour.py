@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from motis_desktop.core.images.preprocess import CLIP_MEAN, CLIP_STD
+from motis_desktop.core.models.manifest import PAIR_FILES
 from motis_desktop.core.models.tokenizer import default_tokenizer
 
 EMBED_DIM = 512
@@ -96,7 +97,7 @@ def build_colour_pair(out_dir: str | Path) -> tuple[Path, Path]:
     """Script both towers and save them in ``out_dir``; return (image, text) paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    image_path, text_path = out / "image_encoder.pt", out / "text_encoder.pt"
+    image_path, text_path = out / PAIR_FILES["image"], out / PAIR_FILES["text"]
     torch.jit.script(ColourImageTower().eval()).save(str(image_path))
     torch.jit.script(ColourTextTower(colour_token_axes()).eval()).save(str(text_path))
     return image_path, text_path

@@ -88,18 +88,19 @@ def fold_state_dict(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 _Fold = dict[str, torch.Tensor]
 
 
-def _take(sd: _Fold, used: set[str], prefix: str) -> None:
-    """Mark every weight under ``prefix`` as folded."""
-    used.update(k for k in sd if k.startswith(prefix))
+def _take(sd: _Fold, used: set[str], *prefixes: str) -> None:
+    """Mark every weight under ``prefixes`` as folded."""
+    used.update(k for k in sd if k.startswith(prefixes))
+
+
+def _blocks(sd: _Fold, pattern: str) -> list[tuple[str, str]]:
+    """``(key, prefix)`` of each weight whose name matches ``pattern``, the block's prefix being its group 1."""
+    return [(key, m.group(1)) for key in sd if (m := re.match(pattern, key))]
 
 
 def _fold_repmixers(sd: _Fold, out: _Fold, used: set[str]) -> None:
     """RepMixer: x + γ·(mixer(x) − norm(x)) → one depthwise conv."""
-    for key in list(sd):
-        m = re.match(r"^(.*\.token_mixer\.)mixer\.conv_kxk\.0\.conv\.weight$", key)
-        if not m:
-            continue
-        p = m.group(1)
+    for key, p in _blocks(sd, r"^(.*\.token_mixer\.)mixer\.conv_kxk\.0\.conv\.weight$"):
         k = sd[key].shape[-1]
         w_mix, b_mix = _mobileone(sd, p + "mixer.", k, 1)
         w_norm, b_norm = _mobileone(sd, p + "norm.", k, 1)
@@ -110,35 +111,25 @@ def _fold_repmixers(sd: _Fold, out: _Fold, used: set[str]) -> None:
             w = _identity(w_mix.shape[0], 1, k) + gamma.reshape(-1, 1, 1, 1) * (w_mix - w_norm)
             b = gamma.reshape(-1) * (b_mix - b_norm)
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = w, b
-        _take(sd, used, p + "mixer.")
-        _take(sd, used, p + "norm.")
+        _take(sd, used, p + "mixer.", p + "norm.")
         used.add(p + "layer_scale.gamma")
 
 
 def _fold_large_kernels(sd: _Fold, out: _Fold, used: set[str]) -> None:
     """Large-kernel conv (7×7 + 3×3, each with BN) → one conv."""
-    for key in list(sd):
-        m = re.match(r"^(.*\.)large_conv\.conv\.weight$", key)
-        if not m:
-            continue
-        p = m.group(1)
+    for key, p in _blocks(sd, r"^(.*\.)large_conv\.conv\.weight$"):
         k = sd[key].shape[-1]
         w, b = _conv_bn(sd, p + "large_conv.", k)
         if p + "small_conv.conv.weight" in sd:
             ws, bs = _conv_bn(sd, p + "small_conv.", k)
             w, b = w + ws, b + bs
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = w, b
-        _take(sd, used, p + "large_conv.")
-        _take(sd, used, p + "small_conv.")
+        _take(sd, used, p + "large_conv.", p + "small_conv.")
 
 
 def _fold_pos_encodings(sd: _Fold, out: _Fold, used: set[str]) -> None:
     """Conditional positional encoding: x + dwconv(x) → one conv."""
-    for key in list(sd):
-        m = re.match(r"^(.*\.)pos_enc\.weight$", key)
-        if not m:
-            continue
-        p = m.group(1)
+    for key, p in _blocks(sd, r"^(.*\.)pos_enc\.weight$"):
         w = sd[key]
         out[p + "reparam_conv.weight"] = w + _identity(w.shape[0], w.shape[1], w.shape[-1])
         out[p + "reparam_conv.bias"] = sd[p + "pos_enc.bias"]
@@ -147,35 +138,22 @@ def _fold_pos_encodings(sd: _Fold, out: _Fold, used: set[str]) -> None:
 
 def _fold_mlp_convs(sd: _Fold, out: _Fold, used: set[str]) -> None:
     """ConvMlp's depthwise conv + BN → conv with bias."""
-    for key in list(sd):
-        m = re.match(r"^(.*\.mlp\.conv\.)conv\.weight$", key)
-        if not m:
-            continue
-        p = m.group(1)
+    for key, p in _blocks(sd, r"^(.*\.mlp\.conv\.)conv\.weight$"):
         w, b = _conv_bn(sd, p, sd[key].shape[-1])
         out[p + "weight"], out[p + "bias"] = w, b
-        _take(sd, used, p + "conv.")
-        _take(sd, used, p + "bn.")
+        _take(sd, used, p + "conv.", p + "bn.")
 
 
 def _fold_mobileone(sd: _Fold, out: _Fold, used: set[str]) -> None:
     """Remaining MobileOne blocks (stem, downsample 1×1, final conv)."""
-    prefixes = set()
-    for key in sd:
-        if key in used:
-            continue
-        m = re.match(r"^(.*\.)(?:conv_kxk\.\d+\.conv\.weight|conv_scale\.conv\.weight|identity\.running_mean)$", key)
-        if m:
-            prefixes.add(m.group(1))
-    for p in sorted(prefixes):
+    pattern = r"^(.*\.)(?:conv_kxk\.\d+\.conv\.weight|conv_scale\.conv\.weight|identity\.running_mean)$"
+    for p in sorted({p for key, p in _blocks(sd, pattern) if key not in used}):
         ref = sd.get(p + "conv_kxk.0.conv.weight", sd.get(p + "conv_scale.conv.weight"))
         if ref is None:
             raise FoldError(f"{p.rstrip('.')}: an identity-only MobileOne block outside RepMixer")
         k = ref.shape[-1]
         out[p + "reparam_conv.weight"], out[p + "reparam_conv.bias"] = _mobileone(sd, p, k, ref.shape[1])
-        _take(sd, used, p + "conv_kxk.")
-        _take(sd, used, p + "conv_scale.")
-        _take(sd, used, p + "identity.")
+        _take(sd, used, p + "conv_kxk.", p + "conv_scale.", p + "identity.")
 
 
 class _SE(nn.Module):
@@ -225,7 +203,9 @@ class _Scale(nn.Module):
         return x * self.gamma
 
 
-class _RepMixer(nn.Module):
+class _DepthwiseConv(nn.Module):
+    """A folded RepMixer or conditional positional encoding: one depthwise conv."""
+
     def __init__(self, dim: int, k: int) -> None:
         super().__init__()
         self.reparam_conv = nn.Conv2d(dim, dim, k, 1, k // 2, groups=dim)
@@ -237,7 +217,7 @@ class _RepMixer(nn.Module):
 class _RepMixerBlock(nn.Module):
     def __init__(self, dim: int, hidden: int, k_mix: int, k_mlp: int) -> None:
         super().__init__()
-        self.token_mixer = _RepMixer(dim, k_mix)
+        self.token_mixer = _DepthwiseConv(dim, k_mix)
         self.mlp = _ConvMlp(dim, hidden, k_mlp)
         self.layer_scale = _Scale(dim)
 
@@ -291,32 +271,14 @@ class _Downsample(nn.Module):
         return self.proj(x)
 
 
-class _PosEmb(nn.Module):
-    def __init__(self, weight: torch.Tensor) -> None:
-        super().__init__()
-        dim, _, k, _ = weight.shape
-        self.reparam_conv = nn.Conv2d(dim, dim, k, 1, k // 2, groups=dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.reparam_conv(x)
-
-
 class _Stage(nn.Module):
     def __init__(self, sd: dict[str, torch.Tensor], p: str, in_ch: int) -> None:
         super().__init__()
-        self.downsample: nn.Module = (
-            _Downsample(sd, p + "downsample.", in_ch)
-            if p + "downsample.proj.0.reparam_conv.weight" in sd
-            else nn.Identity()
-        )
-        dim = (
-            sd[p + "downsample.proj.1.reparam_conv.weight"].shape[0]
-            if p + "downsample.proj.0.reparam_conv.weight" in sd
-            else in_ch
-        )
-        self.pos_emb: nn.Module = (
-            _PosEmb(sd[p + "pos_emb.reparam_conv.weight"]) if p + "pos_emb.reparam_conv.weight" in sd else nn.Identity()
-        )
+        down = p + "downsample.proj.0.reparam_conv.weight" in sd
+        self.downsample: nn.Module = _Downsample(sd, p + "downsample.", in_ch) if down else nn.Identity()
+        dim = sd[p + "downsample.proj.1.reparam_conv.weight"].shape[0] if down else in_ch
+        pos = sd.get(p + "pos_emb.reparam_conv.weight")
+        self.pos_emb: nn.Module = _DepthwiseConv(dim, pos.shape[-1]) if pos is not None else nn.Identity()
         blocks: list[nn.Module] = []
         j = 0
         while any(k.startswith(f"{p}blocks.{j}.") for k in sd):

@@ -61,7 +61,7 @@ class TextTower(nn.Module):
     def forward(self, text: torch.Tensor) -> torch.Tensor:
         length = text.shape[1]
         x = self.token_embedding(text) + self.positional_embedding[:length]
-        mask = self.attn_mask[:length, :length].to(x.dtype) if self.causal else None
+        mask = self.attn_mask[:length, :length] if self.causal else None
         x = self.ln_final(self.transformer(x, mask))
         if self.pool == "last":
             pooled = x[:, -1]

@@ -7,14 +7,3 @@ data), ``torchscript_replay`` and ``onnx_export`` (any two towers → two ONNX f
 import, export and conversion import this package's modules (and torch); the runtime is
 ``core.models.engine``.
 """
-
-from __future__ import annotations
-
-
-def short_reason(exc: BaseException) -> str:
-    """The first line of a torch/onnx error, cut to a sentence: what a one-line ModelError quotes."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
-    if len(text) > 160 and ". " in text[20:]:
-        text = text[: text.index(". ", 20) + 1]
-    return text[:200]

@@ -112,7 +112,7 @@ def _mib(n: int) -> str:
 
 # -- reading a TorchScript archive as data ------------------------------------------------------
 
-_STORAGE_DTYPES: dict[str, torch.dtype] = {
+STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pickle names
     "FloatStorage": torch.float32,
     "DoubleStorage": torch.float64,
     "HalfStorage": torch.float16,
@@ -134,7 +134,7 @@ class StorageType:
 
     @property
     def dtype(self) -> torch.dtype:
-        return _STORAGE_DTYPES[self.name]
+        return STORAGE_DTYPES[self.name]
 
 
 @dataclass
@@ -210,7 +210,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _SAFE_GLOBALS:
             return _SAFE_GLOBALS[(module, name)]
-        if module == "torch" and name in _STORAGE_DTYPES:
+        if module == "torch" and name in STORAGE_DTYPES:
             return StorageType(name)
         if module == "__torch__" or module.startswith("__torch__."):
             qualified = f"{module}.{name}"
@@ -262,9 +262,6 @@ class TorchScriptArchive:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
         self._zip.close()
 
     def read(self, name: str) -> bytes:

@@ -19,11 +19,11 @@ import torch
 from torch import nn
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders import short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+from motis_desktop.core.models.manifest import PAIR_FILES
 
 # Keys some checkpoints carry that are not parameters of our modules.
 _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}
@@ -98,7 +98,7 @@ def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tup
     """Write ``image_encoder.pt`` and ``text_encoder.pt`` (scripted towers, seed format)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    image_path, text_path = out / "image_encoder.pt", out / "text_encoder.pt"
+    image_path, text_path = out / PAIR_FILES["image"], out / PAIR_FILES["text"]
     for tower, target in ((model.visual, image_path), (model.text_tower(), text_path)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the seed format is TorchScript

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders.archive import ScriptObjectState, TypedList
+from motis_desktop.core.models.encoders.archive import STORAGE_DTYPES, ScriptObjectState, TypedList
 
 XNNPACK_CLASSES = "__torch__.torch.classes.xnnpack"
 
@@ -52,7 +52,6 @@ CONTEXT_CLASSES = {
 class ConversionReport:
     """What a conversion did: ops rewritten by name, op contexts unpacked, seconds taken."""
 
-    source: Path
     ops: collections.Counter[str] = field(default_factory=collections.Counter)
     contexts: int = 0
     seconds: float = 0.0
@@ -202,15 +201,5 @@ class _ConstantsPickler(pickle.Pickler):
         return NotImplemented
 
 
-_STORAGE_CLASSES = {
-    torch.float32: torch.FloatStorage,
-    torch.float64: torch.DoubleStorage,
-    torch.float16: torch.HalfStorage,
-    torch.bfloat16: torch.BFloat16Storage,
-    torch.int64: torch.LongStorage,
-    torch.int32: torch.IntStorage,
-    torch.int16: torch.ShortStorage,
-    torch.int8: torch.CharStorage,
-    torch.uint8: torch.ByteStorage,
-    torch.bool: torch.BoolStorage,
-}
+# dtype → torch.FloatStorage & co.: the classes a TorchScript pickle names (and the restricted unpickler reads)
+_STORAGE_CLASSES = {dtype: getattr(torch, name) for name, dtype in STORAGE_DTYPES.items()}

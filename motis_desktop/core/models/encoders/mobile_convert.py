@@ -31,8 +31,7 @@ from typing import Any
 import torch
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.encoders.archive import (
     ScriptObjectState,
     TorchScriptArchive,
@@ -46,20 +45,21 @@ from motis_desktop.core.models.encoders.mobile_constants import (
     ConstantTable,
     ConversionReport,
 )
+from motis_desktop.core.models.manifest import PAIR_FILES
 
 log = logging.getLogger(__name__)
 
 
-def convert_mobile_files(sources: dict[str, Path], targets: dict[str, str], work: Path) -> dict[str, Any]:
-    """Replace, in ``sources``, each mobile-optimized file by a plain copy ``work / targets[role]`` (prepacked
-    ops have no ONNX form). Returns what was converted (recorded in the manifest's ``origin``)."""
+def convert_mobile_files(sources: dict[str, Path], work: Path) -> dict[str, Any]:
+    """Replace, in ``sources`` (role → file of a pair), each mobile-optimized file by a plain copy in ``work``
+    (prepacked ops have no ONNX form). Returns what was converted (recorded in the manifest's ``origin``)."""
     converted: dict[str, Any] = {}
     for role, src in list(sources.items()):
         check_model_file(src)  # hostile declared sizes are refused before anything is read
         if not needs_conversion(src):
             continue
-        report = convert_mobile_torchscript(src, work / targets[role])
-        sources[role] = work / targets[role]
+        report = convert_mobile_torchscript(src, work / PAIR_FILES[role])
+        sources[role] = work / PAIR_FILES[role]
         converted[role] = {
             "from": "XNNPACK prepacked ops (optimize_for_mobile)",
             "source": str(src),
@@ -86,8 +86,7 @@ def needs_conversion(path: str | os.PathLike[str]) -> bool:
                 budget -= info.file_size
                 if budget < 0:
                     return False
-                data = zf.read(info)
-                if b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data:
+                if _prepacked(zf.read(info)):
                     return True
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return False
@@ -98,7 +97,7 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
     """Write a plain TorchScript equivalent of the mobile-optimized file ``src`` to ``dst``."""
     src, dst = Path(src), Path(dst)
     started = time.perf_counter()
-    report = ConversionReport(src)
+    report = ConversionReport()
     with TorchScriptArchive(src) as archive:
         constants = archive.unpickle("constants.pkl", "constants")
         if not isinstance(constants, tuple):
@@ -115,12 +114,13 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
                     raise ModelError(f"{src}: cannot convert code of torch.classes ({name})")
                 continue  # the empty namespace file of the xnnpack classes
             if name.startswith("code/") and name.endswith(".py"):
+                raw = archive.read(name)
                 try:
-                    text = archive.read(name).decode("utf-8")
+                    text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     raise ModelError(f"{src}: code file {name} is not UTF-8 text") from None
                 table.count_references(text)
-                if "ops.prepacked." in text or XNNPACK_CLASSES in text:
+                if _prepacked(raw):
                     new = CodeRewriter(src, name, text, table, report).rewrite()
                     members.append((name, new.encode("utf-8")))
                     continue
@@ -144,10 +144,12 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
 
 
 def _rewritten(code_name: str, archive: TorchScriptArchive) -> bool:
-    if code_name not in archive.names:
-        return False
-    text = archive.read(code_name)
-    return b"ops.prepacked." in text or XNNPACK_CLASSES.encode() in text
+    return code_name in archive.names and _prepacked(archive.read(code_name))
+
+
+def _prepacked(data: bytes) -> bool:
+    """Whether code (or a pickle) names XNNPACK prepacked ops or their op context classes."""
+    return b"ops.prepacked." in data or XNNPACK_CLASSES.encode() in data
 
 
 def _refuse_foreign_objects(src: Path, obj: Any, label: str, allow_contexts: bool, depth: int = 0) -> None:

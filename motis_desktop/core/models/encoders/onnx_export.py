@@ -23,16 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.engine import make_session
+from motis_desktop.core.models.manifest import ONNX_FILES
 from motis_desktop.core.vectors import l2_normalize
 
 OPSET = 17
 MIN_EXPORT_COSINE = 0.9999
 TRUNCATION_COSINE = 0.99999
 PROBE_TEXTS = ("a dog running on the beach", "sunset over the sea", "red", "a receipt from a restaurant")
-IMAGE_FILE, TEXT_FILE = "image.onnx", "text.onnx"
 
 
 @dataclass
@@ -43,14 +42,12 @@ class ExportReport:
     text_truncation: bool
     seconds: float
     cosine: dict[str, float] = field(default_factory=dict)
-    opset: int = OPSET
-    torch: str = torch.__version__
 
     def to_json(self) -> dict[str, Any]:
         return {
             "engine": "onnx",
-            "opset": self.opset,
-            "torch": self.torch,
+            "opset": OPSET,
+            "torch": torch.__version__,
             "seconds": round(self.seconds, 2),
             "cosine_to_torch": {k: round(v, 7) for k, v in self.cosine.items()},
             "text_truncation": self.text_truncation,
@@ -80,9 +77,9 @@ def export_towers(
     ids = tokenize(list(PROBE_TEXTS))
     cosine: dict[str, float] = {}
     dims: dict[str, int] = {}
-    towers = {"image": (image_tower, pixels, out / IMAGE_FILE), "text": (text_tower, ids, out / TEXT_FILE)}
     references: dict[str, np.ndarray] = {}
-    for role, (tower, inputs, path) in towers.items():
+    for role, tower, inputs in (("image", image_tower, pixels), ("text", text_tower, ids)):
+        path = out / ONNX_FILES[role]
         reference = _torch_run(tower, inputs, role, label)
         error: ModelError | None = None
         for module in _candidates(tower, role, label):
@@ -103,7 +100,7 @@ def export_towers(
         dims[role], references[role] = int(reference.shape[1]), reference
     if dims["image"] != dims["text"]:
         raise ModelError(f"{label}: image tower gives {dims['image']}-d vectors but text tower {dims['text']}-d")
-    truncation = eot_pooling and _truncation_keeps_vectors(out / TEXT_FILE, ids, references["text"])
+    truncation = eot_pooling and _truncation_keeps_vectors(out / ONNX_FILES["text"], ids, references["text"])
     return ExportReport(dims["image"], truncation, time.perf_counter() - start, cosine)
 
 
@@ -179,9 +176,8 @@ def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> 
     if cut.shape[1] == ids.shape[1]:
         return False
     try:
-        session = make_session(path, threads=1)
-        short = np.asarray(session.run(None, {session.get_inputs()[0].name: cut})[0], dtype=np.float32)
-    except Exception:  # e.g. a fixed positional table: the tower needs the full context
+        short = _onnx_run(path, cut, "text", str(path))
+    except ModelError:  # e.g. a fixed positional table: the tower needs the full context
         return False
     return short.shape == full.shape and _min_cosine(short, full) >= TRUNCATION_COSINE
 

@@ -22,6 +22,7 @@ from torch import nn
 
 from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
+from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.architectures.fastvit import FastViTTower, FoldError, fold_state_dict
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower
 from motis_desktop.core.models.architectures.text import TextConfig, TextTower
@@ -55,11 +56,7 @@ class OpenClipTowers:
     image_tower: nn.Module
     text_tower: nn.Module
     embed_dim: int
-    image_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    interpolation: str
-    resize_mode: str  # "squash" (resize to S×S) or "shortest" (shortest side to S, centre crop)
+    preprocess: PreprocessConfig  # resize_mode "squash" (resize to S×S) or "shortest" (shortest side to S, crop)
     context_length: int
     tokenizer: str  # "clip-bpe" or "hf" (tokenizer.json)
     tokenizer_clean: str
@@ -116,9 +113,10 @@ def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     src = locate(path)
     data = read_config(src.config)
     cfg = data["model_cfg"]
+    vision_cfg, text_options = cfg.get("vision_cfg") or {}, cfg.get("text_cfg") or {}
     family = family_of(cfg)
     if family is None:
-        name = (cfg.get("vision_cfg") or {}).get("timm_model_name") or "a plain open_clip ViT"
+        name = vision_cfg.get("timm_model_name") or "a plain open_clip ViT"
         raise ModelError(f"{src.config}: {name} is not a SigLIP/SigLIP2 or MobileCLIP model")
     sd = load_state_dict(src.weights)
     label = str(src.weights)
@@ -127,36 +125,25 @@ def load_towers(path: str | os.PathLike[str]) -> OpenClipTowers:
     if not visual or not text:
         raise ModelError(f"{label}: expected visual.trunk.* and text.* weights (open_clip's custom-text layout)")
     embed_dim = int(cfg.get("embed_dim") or 0)
-    text_cfg = _text_config(cfg.get("text_cfg") or {}, text, label)
+    text_cfg = _text_config(text_options, text, label)
     if embed_dim and text_cfg.embed_dim != embed_dim:
         raise ModelError(f"{label}: config embed_dim {embed_dim} but the text projection gives {text_cfg.embed_dim}")
     text_tower = TextTower(text_cfg)
     load_strictly(text_tower, text, label, "text tower")
-    pre = data.get("preprocess_cfg") or {}
-    vision_cfg = cfg.get("vision_cfg") or {}
-    image_size = (
-        int(pre.get("size") or vision_cfg.get("image_size") or 224)
-        if not isinstance(pre.get("size"), list)
-        else int(pre["size"][0])
-    )
-    image_tower, out_dim = _image_tower(family, vision_cfg, visual, label, image_size)
+    preprocess = _preprocess(data.get("preprocess_cfg") or {}, vision_cfg, family, src.config)
+    image_tower, out_dim = _image_tower(family, vision_cfg, visual, label, preprocess.size)
     if out_dim != text_cfg.embed_dim:
         raise ModelError(f"{label}: image tower gives {out_dim}-d vectors, text tower {text_cfg.embed_dim}-d")
-    tk = (cfg.get("text_cfg") or {}).get("tokenizer_kwargs") or {}
-    uses_hf = bool((cfg.get("text_cfg") or {}).get("hf_tokenizer_name"))
+    tk = text_options.get("tokenizer_kwargs") or {}
+    uses_hf = bool(text_options.get("hf_tokenizer_name"))
     if uses_hf and src.tokenizer is None:
         raise ModelError(f"{src.config.parent}: this model needs its {TOKENIZER_NAME} beside the config")
-    mean, std = _normalization(pre, family, src.config)
     return OpenClipTowers(
         family=family,
         image_tower=image_tower.eval(),
         text_tower=text_tower.eval(),
         embed_dim=text_cfg.embed_dim,
-        image_size=image_size,
-        mean=mean,
-        std=std,
-        interpolation=str(pre.get("interpolation") or "bicubic"),
-        resize_mode=str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
+        preprocess=preprocess,
         context_length=text_cfg.context_length,
         tokenizer="hf" if uses_hf else "clip-bpe",
         tokenizer_clean=str(tk.get("clean") or ("canonicalize" if uses_hf else "lower")),
@@ -194,15 +181,22 @@ def _score(sd: dict[str, torch.Tensor]) -> dict[str, Any]:
     return {"kind": "cosine"}
 
 
-def _normalization(
-    pre: dict[str, Any], family: str, config: Path
-) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-    """The image mean and std of ``preprocess_cfg`` (the family's defaults where it says none)."""
+def _preprocess(pre: dict[str, Any], vision_cfg: dict[str, Any], family: str, config: Path) -> PreprocessConfig:
+    """``preprocess_cfg``'s image size, mean and std, resize rule and filter (the family's defaults where it says
+    none)."""
+    size = pre.get("size")
+    image_size = int(size[0]) if isinstance(size, list) else int(size or vision_cfg.get("image_size") or 224)
     mean = tuple(float(v) for v in pre.get("mean", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (0.0, 0.0, 0.0)))
     std = tuple(float(v) for v in pre.get("std", (0.5, 0.5, 0.5) if family == FAMILY_SIGLIP else (1.0, 1.0, 1.0)))
     if len(mean) != 3 or len(std) != 3 or any(s <= 0 for s in std):
         raise ModelError(f"{config}: preprocess_cfg mean/std must be 3 numbers each (std positive)")
-    return (mean[0], mean[1], mean[2]), (std[0], std[1], std[2])
+    return PreprocessConfig(
+        image_size,
+        (mean[0], mean[1], mean[2]),
+        (std[0], std[1], std[2]),
+        str(pre.get("resize_mode") or ("squash" if family == FAMILY_SIGLIP else "shortest")),
+        str(pre.get("interpolation") or "bicubic"),
+    )
 
 
 def _stated(cfg: dict[str, Any], key: str, found: int, label: str, what: str) -> int:

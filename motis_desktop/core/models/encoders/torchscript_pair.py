@@ -14,8 +14,7 @@ from pathlib import Path
 
 import torch
 
-from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders import short_reason
+from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.encoders.archive import check_model_file
 
 
