@@ -2,7 +2,7 @@
 app (cache misses and hits), and what `motis search` costs from a shell with and without `motis serve`.
 
 Usage: python benchmarks/bench_query.py [--n 100000] [--model vitb32|tiny] [--json] [--skip-cli]
-       [--sections modes text search app cli] [--threads 2 1]
+       [--sections modes text search app cli]
 
 Setup (timed, not part of the figures): a temporary home with a random-weights CLIP from our code
 (ViT-B/32-sized by default), and a library of N photos (hard links to real sample JPEGs) with synthetic
@@ -55,23 +55,16 @@ def timed(fn, items) -> list[float]:
     return out
 
 
-def bench_text(services: Services, as_json: bool, threads: list[int]) -> None:
-    """Text tower alone: every mode, with and without cutting ids after end-of-text, per torch thread count."""
-    import torch
-
+def bench_text(services: Services, as_json: bool) -> None:
+    """Text tower alone, one query per call, in every mode, as the app runs it (the engine's own intra-op threads
+    and its end-of-text truncation where the model allows it)."""
     base = services.reference_encoder()
-    default = torch.get_num_threads()
-    for count in threads or [default]:
-        torch.set_num_threads(count)
-        for mode in MODES:
-            encoder = base if mode == "fp32" else base.with_modes(image=mode, text=mode)
-            for truncate in (False, True):
-                encoder.truncate_text = truncate
-                encoder.encode_queries(["warm up"])
-                encoder.encode_queries(["warm up again"])
-                ms = timed(lambda q, e=encoder: e.encode_queries([q]), QUERIES[:10])
-                emit(as_json, metric="text_encode", mode=mode, truncate=truncate, threads=count, **percentiles(ms))
-    torch.set_num_threads(default)
+    for mode in MODES:
+        encoder = base if mode == "fp32" else base.with_modes(image=mode, text=mode)
+        encoder.encode_queries(["warm up"])
+        encoder.encode_queries(["warm up again"])
+        ms = timed(lambda q, e=encoder: e.encode_queries([q]), QUERIES[:10])
+        emit(as_json, metric="text_encode", mode=mode, truncate=encoder.truncate_text, **percentiles(ms))
 
 
 def bench_search(services: Services, model_id: str, n: int, as_json: bool) -> None:
@@ -158,7 +151,6 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-cli", action="store_true", help="skip the `motis search` subprocess figures")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
-    parser.add_argument("--threads", nargs="+", type=int, default=[], help="torch threads for the text figures")
     args = parser.parse_args()
     sections = set(args.sections) - ({"cli"} if args.skip_cli else set())
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
@@ -194,7 +186,7 @@ def main() -> int:
             for row in choice["results"]:
                 emit(args.json, metric="mode", **{k: row[k] for k in keys})
         if "text" in sections:
-            bench_text(services, args.json, args.threads)
+            bench_text(services, args.json)
         if "search" in sections:
             bench_search(services, model_id, n, args.json)
         if "app" in sections:
