@@ -83,3 +83,49 @@ def test_photos_gone_from_the_library_are_forgotten_when_sizes_are_saved(
         assert sizes.sizes == {kept[0]: (300, 200)} and sizes.missing == [gone]
     finally:
         again.close()
+
+
+def test_sizes_cached_by_an_older_version_are_kept_and_written_in_the_new_layout(home: Path, tmp_path: Path) -> None:
+    import json
+
+    wide = _photo(tmp_path / "wide.jpg", (300, 200))
+    odd = _photo(tmp_path / os.fsdecode(b"caf\xe9 \xff.jpg"), (200, 300))  # a name that is not UTF-8
+    (home / "cache").mkdir(parents=True, exist_ok=True)
+    (home / "cache" / "sizes.json").write_text(json.dumps({wide[0]: [wide[1], 300, 200], odd[0]: [odd[1], 200, 300]}))
+    services = Services.open(home)
+    try:
+        known = services.photo_sizes([wide, odd])  # nothing read: the old file's sizes
+        assert known.sizes == {wide[0]: (300, 200), odd[0]: (200, 300)} and known.missing == []
+    finally:
+        services.close()
+    assert (home / "cache" / "sizes.bin").is_file() and not (home / "cache" / "sizes.json").exists()
+    again = Services.open(home)
+    try:
+        assert again.photo_sizes([wide, odd]).sizes == known.sizes
+    finally:
+        again.close()
+
+
+def test_a_damaged_size_cache_only_means_reading_the_sizes_again(home: Path, tmp_path: Path) -> None:
+    files = [_photo(tmp_path / f"p{i}.jpg", (300 + i, 200)) for i in range(3)]
+    services = Services.open(home)
+    try:
+        assert services.photo_sizes(files, read=3).missing == []
+    finally:
+        services.close()
+    cache = home / "cache" / "sizes.bin"
+    data = bytearray(cache.read_bytes())
+    data[-5] ^= 0xFF  # one flipped bit of a path
+    cache.write_bytes(bytes(data))
+    again = Services.open(home)
+    try:
+        assert again.photo_sizes(files).missing == files
+        assert again.photo_sizes(files, read=3).sizes == {p: (300 + i, 200) for i, (p, _) in enumerate(files)}
+    finally:
+        again.close()
+    cache.write_bytes(b"MOTIS")  # cut short
+    last = Services.open(home)
+    try:
+        assert last.photo_sizes(files).missing == files
+    finally:
+        last.close()

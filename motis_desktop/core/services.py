@@ -104,7 +104,7 @@ class Services:
         self._library = LibraryService(paths, self._config)
         self._models = ModelService(paths, self._config, self._library.sample_paths)
         self._search = Searcher(self._library.database, paths.cache_dir / "indexes", self._config, background_rebuilds)
-        self._sizes = SizeCache(paths.cache_dir / "sizes.json")  # this instance's thread only, as the library
+        self._sizes = SizeCache(paths.cache_dir / "sizes.bin")  # this instance's thread only, as the library
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> Services:

@@ -2,10 +2,11 @@
 
 The size comes from the header (no pixel is decoded), turned by the EXIF orientation, so a portrait phone
 photo is taller than wide (HEIC: from its container, through libheif). RAW and AVIF sizes are not read: the
-timeline guesses their shape. The cache is one JSON file of ``path → [mtime_ns, width, height]``: a changed
-file is read again, an unreadable one is kept as 0×0 so it is not read at every start. One instance per
-thread (each ``Services`` has its own); the front end reads sizes in chunks, in the background, and the file
-is written when it is done (and every ``SAVE_EVERY`` reads before that, so a crash loses little).
+timeline guesses their shape. The cache is one file of ``path → (mtime_ns, width, height)`` (``sizes_file.py``;
+the ``sizes.json`` of older versions is read once and written again in that layout): a changed file is read
+again, an unreadable one is kept as 0×0 so it is not read at every start. One instance per thread (each
+``Services`` has its own); the front end reads sizes in chunks, in the background, and the file is written when
+it is done (and every ``SAVE_EVERY`` reads before that, so a crash loses little).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from motis_desktop.core.atomic import write_bytes_atomic
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.images.reader import read_info
+from motis_desktop.core.images.sizes_file import Entry, read_sizes, write_sizes
 from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
@@ -63,18 +64,33 @@ class SizeCache:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self._entries: dict[str, list[int]] | None = None
+        self._entries: dict[str, Entry] | None = None
         self.unsaved = 0  # headers read since the file was last written
 
-    def _load(self) -> dict[str, list[int]]:
+    def _load(self) -> dict[str, Entry]:
         if self._entries is None:
             try:
-                with gc_paused(keep=True):  # one [mtime, width, height] list per photo
-                    loaded = json.loads(self.file.read_text(encoding="utf-8"))
-                self._entries = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError):
-                self._entries = {}  # none yet, or damaged: sizes are read again
+                with gc_paused(keep=True):  # one (mtime, width, height) per photo
+                    self._entries = read_sizes(self.file)
+            except FileNotFoundError:
+                self._entries = self._from_json()
+            except (OSError, ValueError) as exc:
+                log.info("photo sizes read again: %s", exc)
+                self._entries = {}  # damaged: sizes are read again
         return self._entries
+
+    def _from_json(self) -> dict[str, Entry]:
+        """The cache as versions before 2026-12 wrote it (JSON), if any: written in the new layout at the next save
+        (the file goes then), rather than 100k headers read again."""
+        legacy = self.file.with_suffix(".json")
+        try:
+            with gc_paused(keep=True):
+                loaded = json.loads(legacy.read_text(encoding="utf-8"))
+                entries = {str(path): (int(e[0]), int(e[1]), int(e[2])) for path, e in loaded.items()}
+        except (OSError, ValueError, TypeError, LookupError, AttributeError):
+            return {}  # none (a new home), or damaged: sizes are read again
+        self.unsaved = max(self.unsaved, 1)
+        return entries
 
     def lookup(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
         """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now."""
@@ -88,7 +104,7 @@ class SizeCache:
                     continue
                 read -= 1
                 self.unsaved += 1
-                entry = entries[path] = [mtime_ns, *self._read(path)]
+                entry = entries[path] = (mtime_ns, *self._read(path))
             if entry[1] > 0 and entry[2] > 0:
                 found.sizes[path] = (entry[1], entry[2])
         return found
@@ -115,7 +131,8 @@ class SizeCache:
                 self._entries = {path: entry for path, entry in self._entries.items() if path in keep}
             self.unsaved = 0
             try:
-                write_bytes_atomic(self.file, json.dumps(self._entries, separators=(",", ":")).encode())
+                write_sizes(self.file, self._entries)
+                self.file.with_suffix(".json").unlink(missing_ok=True)  # an older version's cache, now in this one
             except OSError as exc:  # a full or read-only cache costs a re-read next time
                 log.warning("cannot save photo sizes to %s: %s", self.file, exc)
 
@@ -127,7 +144,7 @@ class SizeCache:
             return 0, 0
 
 
-def _current(entries: dict[str, list[int]], path: str, mtime_ns: int) -> list[int] | None:
-    """The cache's ``[mtime_ns, width, height]`` of ``path`` when it was read from the file as it is now."""
+def _current(entries: dict[str, Entry], path: str, mtime_ns: int) -> Entry | None:
+    """The cache's ``(mtime_ns, width, height)`` of ``path`` when it was read from the file as it is now."""
     entry = entries.get(path)
     return entry if entry is not None and entry[0] == mtime_ns else None

@@ -1,0 +1,54 @@
+"""The photo-size cache's file (``cache/sizes.bin``): every photo's ``(mtime_ns, width, height)`` by path.
+
+A binary layout, because the whole file is loaded at every start, the GIL held throughout, beside the window's
+first paint: at 100k photos JSON took 0.13-0.15 s to parse, this takes 0.07-0.10 s. ``MAGIC``, the count and a
+CRC-32 of the rest; then the mtimes (int64), widths and heights (int32), and the paths as UTF-8 (undecodable
+bytes kept through ``surrogateescape``, as ``os.fsdecode`` makes them) separated by NUL, which no path holds.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from motis_desktop.core.atomic import write_bytes_atomic
+
+MAGIC = b"MOTISSZ1"
+_HEAD = struct.Struct("<8sII")  # magic, count, CRC-32 of the body
+
+Entry = tuple[int, int, int]  # mtime_ns, width, height (0 x 0: the header did not say)
+
+
+def read_sizes(path: Path) -> dict[str, Entry]:
+    """The entries of the file at ``path``: OSError if it cannot be read, ValueError if it is not one (damaged)."""
+    data = path.read_bytes()
+    if len(data) < _HEAD.size:
+        raise ValueError(f"{path}: too short")
+    magic, count, crc = _HEAD.unpack_from(data)
+    body = memoryview(data)[_HEAD.size :]
+    if magic != MAGIC or len(body) < 16 * count or zlib.crc32(body) != crc:
+        raise ValueError(f"{path}: not a photo-size cache, or damaged")
+    mtimes = np.frombuffer(body, dtype="<i8", count=count)
+    widths = np.frombuffer(body, dtype="<i4", count=count, offset=8 * count)
+    heights = np.frombuffer(body, dtype="<i4", count=count, offset=12 * count)
+    paths = bytes(body[16 * count :]).decode("utf-8", "surrogateescape").split("\0") if count else []
+    if len(paths) != count:
+        raise ValueError(f"{path}: damaged")
+    return dict(zip(paths, zip(mtimes.tolist(), widths.tolist(), heights.tolist(), strict=True), strict=True))
+
+
+def write_sizes(path: Path, entries: dict[str, Entry]) -> None:
+    """Write ``entries`` to ``path`` atomically (OSError when it cannot be written)."""
+    values = np.array(list(entries.values()), dtype=np.int64).reshape(-1, 3)
+    body = b"".join(
+        (
+            values[:, 0].astype("<i8").tobytes(),
+            values[:, 1].astype("<i4").tobytes(),
+            values[:, 2].astype("<i4").tobytes(),
+            "\0".join(entries).encode("utf-8", "surrogateescape"),
+        )
+    )
+    write_bytes_atomic(path, _HEAD.pack(MAGIC, len(entries), zlib.crc32(body)) + body)
