@@ -21,14 +21,7 @@ import numpy as np
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.kinds import DateSource
-from motis_desktop.core.library.decode_pool import DecodePool
-from motis_desktop.core.library.indexer import (
-    Indexer,
-    IndexSummary,
-    ProgressFn,
-    make_decode_pool,
-    plan_threads,
-)
+from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
 from motis_desktop.core.library.store import (
     FileRecord,
     Folder,
@@ -43,7 +36,9 @@ from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
 from motis_desktop.core.pathnames import decode_paths
 from motis_desktop.core.paths import AppConfig, AppPaths
 
-if TYPE_CHECKING:  # torch-free at import time
+if TYPE_CHECKING:  # torch-free at import time; the indexer, its scanner and decoder pool load with the first run
+    from motis_desktop.core.library.decode_pool import DecodePool
+    from motis_desktop.core.library.indexer import Indexer
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
@@ -85,6 +80,8 @@ class Decoders:
                 self._starting.start()
 
     def get(self) -> DecodePool:
+        from motis_desktop.core.library.indexer import make_decode_pool, plan_threads  # see _indexer()
+
         with self._lock:
             if self._pool is None:
                 self._pool = make_decode_pool(plan_threads().decode_workers, self.QUEUE)
@@ -272,7 +269,7 @@ class LibraryService:
         self.require_writable()
         self.decoders.start()  # the workers import while the folders are scanned and the image session is made
         text = self.text_reading() if read_text is None else read_text
-        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
+        indexer = _indexer()(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
         return indexer.run(progress, cancel, roots)
 
     # -- text in photos (core/ocr) -------------------------------------------------------
@@ -363,3 +360,11 @@ def _forced_text_reading() -> bool | None:
     if forced in ("0", "off", "false", "no"):
         return False
     return None
+
+
+def _indexer() -> type[Indexer]:
+    """The indexer, imported with the first indexing run: it brings the scanner and the decoder pool, whose imports
+    (~35 ms) would otherwise come before the window's first paint, while a large library's first run waits 3 s."""
+    from motis_desktop.core.library.indexer import Indexer
+
+    return Indexer
