@@ -4,11 +4,13 @@ answered and its memory after scrolling (benchmarks/bench_startup_library.py's c
 optionally side by side with another checkout.
 
 Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
-       [--typed] [--compare CHECKOUT]
+       [--typed] [--bytecode] [--compare CHECKOUT]
 
 ``--startup``'s first search is typed once the model is ready and the gallery is shown (the target's figure);
 ``--typed`` types it as soon as the window is painted instead, as a user who starts typing at once (the window
-keeps the query until the model is ready; the gallery may come after the answer).
+keeps the query until the model is ready; the gallery may come after the answer). ``--bytecode`` keeps the
+checkouts' compiled bytecode (compiled once before the first round), as an installed app has it; without it
+``PYTHONDONTWRITEBYTECODE=1`` makes every launch compile the app's modules (~0.12 s).
 
 ``--home DIR`` is built once (benchmarks/synthetic_library.py: a random-weights ViT-B/32 and N photos with
 synthetic embeddings; the inference mode measured once) and reused by later runs. Each round starts a fresh
@@ -87,8 +89,16 @@ def build_home(root: Path, n: int) -> Path:
     return home
 
 
-def run(checkout: Path, home: Path, count: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home)}
+def child_env(checkout: Path, home: Path, bytecode: bool) -> dict[str, str]:
+    """The environment of a child process of ``checkout`` (``bytecode``: kept, as an installed app has it)."""
+    from synthetic_library import keep_bytecode
+
+    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    return keep_bytecode(env, checkout) if bytecode else env
+
+
+def run(checkout: Path, home: Path, count: int, bytecode: bool = False) -> dict[str, float]:
+    env = child_env(checkout, home, bytecode)
     script = checkout / "benchmarks" / "bench_new_query.py"
     if not script.exists():
         script = Path(__file__).resolve()
@@ -105,10 +115,10 @@ def _child_figures(args: list[str], env: dict[str, str], checkout: Path) -> dict
     return result
 
 
-def startup(checkout: Path, home: Path, typed: bool = False) -> dict[str, float]:
+def startup(checkout: Path, home: Path, typed: bool = False, bytecode: bool = False) -> dict[str, float]:
     """One app launch (offscreen) with the home's 100k photos: window shown, search ready, first search, RSS.
     ``typed``: the query is typed when the window is painted, not once the model and the gallery are in."""
-    env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    env = child_env(checkout, home, bytecode)
     from synthetic_library import check_untouched, library_counts
 
     n = library_counts(home)[0]
@@ -146,6 +156,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     parser.add_argument(
         "--typed", action="store_true", help="with --startup: type the query when the window is painted"
     )
+    parser.add_argument("--bytecode", action="store_true", help="keep compiled bytecode, as an installed app")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -156,12 +167,15 @@ def main() -> int:  # long: the alternating rounds and their report read best in
         parser.error("--home is required")
     home = build_home(Path(args.home), args.n)
     checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
+    for checkout in checkouts if args.bytecode else []:  # compiled once, before the first timed process
+        compile_all = [sys.executable, "-m", "compileall", "-q", str(checkout / "motis_desktop")]
+        subprocess.run(compile_all, env=child_env(checkout, home, True), check=True, capture_output=True)
     p50s: dict[str, list[float]] = {str(c): [] for c in checkouts}
     firsts: dict[str, list[float]] = {str(c): [] for c in checkouts}
     for round_ in range(args.rounds):
         order = checkouts if round_ % 2 == 0 else checkouts[::-1]
         for checkout in order:
-            row = run(checkout, home, args.queries)
+            row = run(checkout, home, args.queries, args.bytecode)
             p50s[str(checkout)].append(row["p50_ms"])
             print(
                 f"round {round_} {checkout}: new query p50 {row['p50_ms']:.1f} ms p90 {row['p90_ms']:.1f} ms "
@@ -169,7 +183,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
                 flush=True,
             )
             if args.startup:
-                app = startup(checkout, home, args.typed)
+                app = startup(checkout, home, args.typed, args.bytecode)
                 firsts[str(checkout)].append(app["first_search_s"])
                 report_startup(round_, checkout, app)
     this, other = (str(c) for c in (checkouts + checkouts)[:2])

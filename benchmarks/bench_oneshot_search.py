@@ -31,8 +31,9 @@ def one(checkout: Path, home: Path, text: str, bytecode: bool) -> tuple[float, f
     """(wall s, CPU s) of one ``motis search`` in a fresh process of ``checkout``."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "MOTIS_HOME": str(home), "MOTIS_NO_SERVICE": "1"}
     if bytecode:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "motis-bench-pycache" / checkout.name)
+        from synthetic_library import keep_bytecode
+
+        env = keep_bytecode(env, checkout)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     argv = [sys.executable, "-c", RUN, "search", text, "-k", "5"]
