@@ -38,7 +38,6 @@ from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time; the indexer, its scanner and decoder pool load with the first run
     from motis_desktop.core.library.decode_pool import DecodePool
-    from motis_desktop.core.library.indexer import Indexer
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ class Decoders:
                 self._starting.start()
 
     def get(self) -> DecodePool:
-        from motis_desktop.core.library.indexer import make_decode_pool, plan_threads  # see _indexer()
+        from motis_desktop.core.library.indexer import make_decode_pool, plan_threads  # see LibraryService.index
 
         with self._lock:
             if self._pool is None:
@@ -268,8 +267,12 @@ class LibraryService:
         kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
         self.require_writable()
         self.decoders.start()  # the workers import while the folders are scanned and the image session is made
+        # Imported with the first run: the indexer brings the scanner and the decoder pool, whose imports (~35 ms)
+        # would otherwise come before the window's first paint, while a large library's first run waits 3 s.
+        from motis_desktop.core.library.indexer import Indexer
+
         text = self.text_reading() if read_text is None else read_text
-        indexer = _indexer()(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
+        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
         return indexer.run(progress, cancel, roots)
 
     # -- text in photos (core/ocr) -------------------------------------------------------
@@ -360,11 +363,3 @@ def _forced_text_reading() -> bool | None:
     if forced in ("0", "off", "false", "no"):
         return False
     return None
-
-
-def _indexer() -> type[Indexer]:
-    """The indexer, imported with the first indexing run: it brings the scanner and the decoder pool, whose imports
-    (~35 ms) would otherwise come before the window's first paint, while a large library's first run waits 3 s."""
-    from motis_desktop.core.library.indexer import Indexer
-
-    return Indexer
