@@ -175,10 +175,20 @@ def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindo
     for path in dated:
         with Image.open(path) as image:
             shapes[path] = image.width / image.height
-    for row in range(win.model.rowCount()):
-        rect = win.view.visualRect(win.model.index(row))
-        expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
-        assert abs(rect.width() / rect.height() - expected) < 0.05
+
+    def assert_shapes() -> None:
+        for row in range(win.model.rowCount()):
+            rect = win.view.visualRect(win.model.index(row))
+            expected = min(3.0, max(0.4, shapes[win.model.index(row).data(Roles.PATH)]))
+            assert abs(rect.width() / rect.height() - expected) < 0.05
+
+    assert_shapes()
+    win.search.setFocus()  # results take each photo's shape from the gallery
+    qtbot.keyClicks(win.search, "red")
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    assert win.model.rowCount() > 0
+    assert_shapes()
 
 
 def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:

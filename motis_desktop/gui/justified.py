@@ -4,7 +4,7 @@ Input: one aspect ratio (width / height) per photo, one group key per photo (pho
 consecutive), the width to fill and a target row height. Output: each photo's rectangle, the rows and the
 group headers, in content coordinates. Each full row is filled edge to edge (photo widths rounded so the
 row ends exactly at ``width``); the last row of a group keeps the target height and is not stretched.
-One pass, O(n); lookups by y are binary searches over the rows.
+O(n log n) in numpy; lookups by y are binary searches over the rows.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 MIN_ASPECT, MAX_ASPECT = 0.4, 3.0  # very tall or panoramic photos are shown cropped to these
 
@@ -111,73 +113,117 @@ def justify(
     target: int,
     spacing: Spacing = Spacing(),
 ) -> Layout:
-    """Lay out the photos in justified rows under one header per group (``labels[key]``; "" hides it)."""
+    """Lay out the photos in justified rows under one header per group (``labels[key]``; "" hides it).
+
+    A row closes at the photo that brings its height to the target or under it, or just before that photo when
+    that is nearer to the target; the last row of a group keeps the target height. Done with numpy over every
+    photo at once (the app's launch waits on this for 100k photos): only the chain of rows is a Python loop.
+    """
+    n = len(aspects)
+    if len(groups) < n:
+        raise ValueError(f"{len(groups)} group keys for {n} photos")
     layout = Layout(width=width)
+    if not n:
+        layout.height = spacing.gap
+        return layout
     width = max(1, width)
-    clamped = [MIN_ASPECT if a < MIN_ASPECT else MAX_ASPECT if a > MAX_ASPECT else a for a in aspects]
-    y, n, start = (0 if labels.get(groups[0], "") else spacing.top) if aspects else 0, len(aspects), 0
-    while start < n:
-        key = groups[start]
-        end = start
-        while end + 1 < n and groups[end + 1] == key:
-            end += 1
-        label = labels.get(key, "")
-        header = spacing.header if label else 0
-        layout.sections.append(Section(key, label, y, start, end))
-        layout.section_tops.append(y)
-        layout.section_firsts.append(start)
-        y = _group_rows(layout, clamped, start, end, y + header, width, target, spacing.gap)
-        y += spacing.after_section
-        start = end + 1
-    layout.height = max(0, y - spacing.after_section) + spacing.gap
+    gap, fwidth, ftarget = spacing.gap, float(width), float(target)
+    a = np.clip(np.nan_to_num(np.asarray(aspects, dtype=np.float64), nan=1.0), MIN_ASPECT, MAX_ASPECT)
+    group_starts, group_ends = _runs(groups, n)
+    firsts, heights, full = _rows(a, np.repeat(group_ends, group_ends - group_starts + 1), fwidth, ftarget, gap)
+    row_heights = np.maximum(1, np.rint(heights)).astype(np.int64)
+
+    # Tops: each row is its predecessor's height and a gap below it; a group's first row also leaves the room
+    # of the section's end above it (all but the first group) and of its header.
+    keys = [groups[s] for s in group_starts.tolist()]
+    names = [labels.get(k, "") for k in keys]
+    headers = np.array([spacing.header if name else 0 for name in names], dtype=np.int64)
+    before = headers.copy()
+    before[1:] += spacing.after_section
+    steps = row_heights + gap
+    extra = np.zeros(len(firsts), dtype=np.int64)
+    first_rows = np.searchsorted(firsts, group_starts)
+    extra[first_rows] = before
+    y0 = 0 if names[0] else spacing.top
+    row_tops = y0 + np.cumsum(steps) - steps + np.cumsum(extra)
+    section_tops = (row_tops[first_rows] - headers).tolist()
+    for key, name, top, first, last in zip(keys, names, section_tops, group_starts.tolist(), group_ends.tolist()):
+        layout.sections.append(Section(key, name, top, first, last))
+    layout.section_tops, layout.section_firsts = section_tops, group_starts.tolist()
+    layout.row_tops, layout.row_heights, layout.row_first = row_tops.tolist(), row_heights.tolist(), firsts.tolist()
+    layout.height = max(0, y0 + int(steps.sum()) + int(extra.sum())) + gap
+    _place_photos(layout, a, firsts, heights, full, row_tops, row_heights, width, gap)
     return layout
 
 
-def _group_rows(
-    layout: Layout, aspects: list[float], start: int, end: int, y: int, width: int, target: int, gap: int
-) -> int:
-    """Rows of photos ``start`` .. ``end``; returns the y below them. A row closes at the photo that brings
-    its height to the target or under it, or just before that photo when that is nearer to the target."""
-    row_start, total = start, 0.0
-    i = start
-    while i <= end:
-        a = aspects[i]
-        count = i - row_start + 1
-        height = (width - gap * (count - 1)) / (total + a)
-        if height <= target:
-            without = (width - gap * (count - 2)) / total if count > 1 else 0.0
-            if count > 1 and without - target < target - height:
-                y = _place_row(layout, aspects[row_start:i], row_start, y, without, width, gap, full=True)
-                row_start, total = i, 0.0
-                continue  # photo i starts the next row
-            y = _place_row(layout, aspects[row_start : i + 1], row_start, y, height, width, gap, full=True)
-            row_start, total = i + 1, 0.0
-        else:
-            total += a
-        i += 1
-    if row_start <= end:
-        y = _place_row(layout, aspects[row_start : end + 1], row_start, y, float(target), width, gap, full=False)
-    return y
+def _runs(groups: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last photo of each run of equal group keys."""
+    keys = np.empty(n, dtype=object)
+    keys[:] = list(groups[:n])
+    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
+    return starts, np.append(starts[1:] - 1, n - 1)
 
 
-def _place_row(
-    layout: Layout, aspects: list[float], first: int, y: int, height: float, width: int, gap: int, full: bool
-) -> int:
-    """Place one row of photos (their aspects) starting with photo ``first``; returns the y below it."""
-    h = max(1, round(height))
-    layout.row_tops.append(y)
-    layout.row_heights.append(h)
-    layout.row_first.append(first)
-    xs, ws = layout.xs, layout.ws
-    pos = 0.0
-    for a in aspects:
-        x0 = round(pos)
-        pos += a * height
-        xs.append(x0)
-        ws.append(max(1, round(pos) - x0))
-        pos += gap
-    if full or xs[-1] + ws[-1] > width:  # a full row ends exactly at the edge; nothing sticks out
-        ws[-1] = max(1, width - xs[-1])
-    layout.ys.extend([y] * len(aspects))
-    layout.hs.extend([h] * len(aspects))
-    return y + h + gap
+def _rows(
+    a: np.ndarray, group_end: np.ndarray, width: float, target: float, gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's first photo, height (unrounded) and whether it is full (not a group's last row).
+
+    A row from photo ``s`` to ``i`` has height ``(width - gap * (i - s)) / (C[i + 1] - C[s])`` (``C``: the running
+    sum of aspects), so "at the target or under it" is ``F[i] >= G[s]`` with ``F`` increasing: the photo that
+    closes a row started at any ``s`` is one binary search, done for every ``s`` at once."""
+    n = len(a)
+    cum = np.concatenate(([0.0], np.cumsum(a)))
+    idx = np.arange(n, dtype=np.int64)
+    closing = np.searchsorted(target * cum[1:] + gap * idx, width + gap * idx + target * cum[:-1])
+    open_row = closing > group_end
+    i = np.minimum(closing, group_end)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        height = (width - gap * (i - idx)) / (cum[i + 1] - cum[idx])
+        without = (width - gap * (i - 1 - idx)) / (cum[i] - cum[idx])
+    shorter = (i > idx) & (without - target < target - height) & ~open_row  # nearer the target without photo i
+    nxt = np.where(open_row, group_end + 1, np.where(shorter, i, i + 1)).tolist()
+    firsts, s = [], 0
+    while s < n:  # the chain of rows: ~n / 5 steps of plain list indexing
+        firsts.append(s)
+        s = nxt[s]
+    first = np.array(firsts, dtype=np.int64)
+    full = ~open_row[first]
+    # Each row's height from its own aspects summed in order, as a loop over the photos would: the same floats,
+    # so a height at exactly half a pixel rounds the same way on every machine and in every version.
+    count = np.diff(np.append(first, n))
+    heights = np.where(full, (width - gap * (count - 1)) / np.add.reduceat(a, first), target)
+    return first, heights, full
+
+
+def _place_photos(
+    layout: Layout,
+    a: np.ndarray,
+    firsts: np.ndarray,
+    heights: np.ndarray,
+    full: np.ndarray,
+    row_tops: np.ndarray,
+    row_heights: np.ndarray,
+    width: int,
+    gap: int,
+) -> None:
+    """Every photo's rectangle: its edges along the row rounded, a full row ending exactly at ``width`` and a
+    row that is not full only cut where it would stick out."""
+    n = len(a)
+    counts = np.diff(np.append(firsts, n))
+    left, right = np.empty(n), np.empty(n)
+    pos = np.zeros(len(firsts))
+    for k in range(int(counts.max())):  # the k-th photo of every row at once: each row's edges added in order
+        rows = np.flatnonzero(counts > k)
+        photos = firsts[rows] + k
+        left[photos] = pos[rows]
+        right[photos] = pos[rows] + a[photos] * heights[rows]
+        pos[rows] = right[photos] + gap
+    xs = np.rint(left).astype(np.int64)
+    ws = np.maximum(1, np.rint(right).astype(np.int64) - xs)
+    lasts = np.append(firsts[1:], n) - 1
+    cut = full | (xs[lasts] + ws[lasts] > width)
+    ws[lasts[cut]] = np.maximum(1, width - xs[lasts[cut]])
+    row = np.repeat(np.arange(len(firsts)), counts)
+    layout.xs, layout.ws = xs.tolist(), ws.tolist()
+    layout.ys, layout.hs = row_tops[row].tolist(), row_heights[row].tolist()

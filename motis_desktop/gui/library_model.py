@@ -116,11 +116,12 @@ class LibraryModel(QAbstractListModel):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_rows(self, rows: list[Row], edge: int | None = None) -> None:
-        """Replace all rows (gallery refresh or a new result list)."""
+    def set_rows(self, rows: list[Row], edge: int | None = None, index: dict[str, int] | None = None) -> None:
+        """Replace all rows (gallery refresh or a new result list); ``index``: each row's place by path where the
+        caller keeps one (the gallery's: 100k entries not built again on every return from results)."""
         self.beginResetModel()
         self._rows = list(rows)
-        self._by_path = {r.path: i for i, r in enumerate(self._rows)}
+        self._by_path = index if index is not None else {r.path: i for i, r in enumerate(self._rows)}
         if edge is not None:
             self.edge = edge
         self.endResetModel()

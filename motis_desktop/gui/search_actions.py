@@ -52,7 +52,7 @@ class ResultsController(QObject):
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []
-        self._aspects: dict[str, float | None] = {}  # the gallery's aspect ratios, for results' tiles
+        self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
@@ -68,15 +68,21 @@ class ResultsController(QObject):
         """The library's rows (shown now unless results are on screen), in the gallery's order."""
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
-            self._aspects = {r.path: r.aspect for r in self.gallery}
+            self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
             if self.results_for is None:
-                self.model.set_rows(self.gallery, self._gallery_edge())
+                self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
-        self.gallery = [r._replace(aspect=aspects[r.path]) if r.path in aspects else r for r in self.gallery]
-        self._aspects.update(aspects)
+        gallery, index = self.gallery, self._gallery_index
+        for path, aspect in aspects.items():
+            if (i := index.get(path)) is not None:
+                gallery[i] = gallery[i]._replace(aspect=aspect)
         self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
+
+    def _gallery_aspect(self, path: str) -> float | None:
+        i = self._gallery_index.get(path)
+        return None if i is None else self.gallery[i].aspect
 
     def set_order(self, order: SortOrder) -> None:
         """Order the gallery by date taken (newest first) or by folder; results keep their rank order."""
@@ -93,7 +99,7 @@ class ResultsController(QObject):
             self._gallery_anchor = self.view.anchor()
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
-        self.model.set_rows([r._replace(aspect=self._aspects.get(r.path)) for r in rows], RESULT_EDGE)
+        self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
         # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
         # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
         dated = bool(rows) and all(r.score == 0 for r in rows)
@@ -116,7 +122,7 @@ class ResultsController(QObject):
         self.searcher.clear()
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
-        self.model.set_rows(self.gallery, self._gallery_edge())
+        self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
         self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
