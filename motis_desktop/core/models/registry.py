@@ -28,14 +28,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult, download
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
 from motis_desktop.core.resources import resource_path
+
+if TYPE_CHECKING:  # the HTTP client (http.client, urllib: ~30 ms) is imported with the first download, not at start
+    from motis_desktop.core.models.download import DownloadError, DownloadProgress, DownloadResult
 
 REGISTRY_FILE = "models.json"
 
@@ -248,6 +250,8 @@ def _download_any(
     timeout_s: float,
 ) -> tuple[str, DownloadResult]:
     """Try the file's URL, then its alternates; the last error is raised if all fail."""
+    from motis_desktop.core.models.download import DownloadError, download  # see the import at the top
+
     error: DownloadError | None = None
     for url in (item.url, *item.alternate_urls):
         try:
