@@ -109,10 +109,10 @@ def library_snapshot(services: Services) -> LibrarySnapshot:
 class FirstSnapshot:
     """The gallery at start-up, read on the indexing lane (idle until the model is ready; indexing waits behind
     it) with its own connection, while the backend loads the model and the vector index: the first search then
-    waits for those alone, not for 100k rows as well. Made at start: the photo-size cache (one JSON file, ~0.3 s
-    at 100k photos) loads at once, while the backend is still opening (checking) the library; the read, queued
-    behind it, begins the moment the backend has opened the library (:meth:`open_library`), not when the GUI
-    thread, busy with the first paint, next gets to it. ``on_done`` gets the snapshot (not called when the
+    waits for those alone, not for 100k rows as well. Made at start: the photo-size cache (``cache/sizes.bin``,
+    ~0.06 s at 100k photos) loads at once, while the backend is still opening (checking) the library; the read,
+    queued behind it, begins the moment the backend has opened the library (:meth:`open_library`), not when the
+    GUI thread, busy with the first paint, next gets to it. ``on_done`` gets the snapshot (not called when the
     library could not be opened: the window reports that, or when :meth:`cancel` came first)."""
 
     def __init__(self, runner: TaskRunner, services: Services, on_done: Callable[[LibrarySnapshot], object]) -> None:

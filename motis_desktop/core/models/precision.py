@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -122,12 +123,18 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
     return "onnxruntime" not in record.pathname
 
 
-def judge(
-    ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
-) -> tuple[float, float, int, float]:
-    """The rule's measures (:class:`TowerResult`'s ``cos_min``, ``error_rms``, ``resolvable_pairs``,
-    ``agreement``): ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors`` the
-    tower's unit vectors in fp32 and in the mode."""
+class Fidelity(NamedTuple):
+    """The rule's measures of a mode against fp32 (see :class:`TowerResult`)."""
+
+    cos_min: float
+    error_rms: float
+    resolvable_pairs: int
+    agreement: float
+
+
+def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
+    """The rule's measures: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors``
+    the tower's unit vectors in fp32 and in the mode."""
     cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
     cos_min = float(cos.min()) if cos.size else 1.0
     err = scores.astype(np.float64) - ref_scores.astype(np.float64)
@@ -139,7 +146,7 @@ def judge(
     count = int(resolvable.sum())
     same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
     agreement = float(same.mean()) if count else 1.0
-    return cos_min, rms, count, agreement
+    return Fidelity(cos_min, rms, count, agreement)
 
 
 @dataclass
@@ -216,7 +223,7 @@ def _measure(
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            result = TowerResult(role, mode, True, "", 0.0, *judge(ref_scores, scores, ref, vectors))
+            result = TowerResult(role, mode, True, **judge(ref_scores, scores, ref, vectors)._asdict())
             results.append(result)
             if role == "image":
                 timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
