@@ -117,7 +117,9 @@ def justify(
 
     A row closes at the photo that brings its height to the target or under it, or just before that photo when
     that is nearer to the target; the last row of a group keeps the target height. Done with numpy over every
-    photo at once (the app's launch waits on this for 100k photos): only the chain of rows is a Python loop.
+    photo at once (the app's launch waits on this for 100k photos), with the plain loop's arithmetic: the same
+    rectangles to the pixel (``tests/test_timeline_layout.py`` keeps that loop as the rule). A NaN aspect is
+    laid out as a square photo.
     """
     n = len(aspects)
     if len(groups) < n:
@@ -127,10 +129,10 @@ def justify(
         layout.height = spacing.gap
         return layout
     width = max(1, width)
-    gap, fwidth, ftarget = spacing.gap, float(width), float(target)
+    gap = spacing.gap
     a = np.clip(np.nan_to_num(np.asarray(aspects, dtype=np.float64), nan=1.0), MIN_ASPECT, MAX_ASPECT)
     group_starts, group_ends = _runs(groups, n)
-    firsts, heights, full = _rows(a, np.repeat(group_ends, group_ends - group_starts + 1), fwidth, ftarget, gap)
+    firsts, heights, full = _rows(a, np.repeat(group_ends, group_ends - group_starts + 1), width, target, gap)
     row_heights = np.maximum(1, np.rint(heights)).astype(np.int64)
 
     # Tops: each row is its predecessor's height and a gap below it; a group's first row also leaves the room
@@ -165,35 +167,42 @@ def _runs(groups: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows(
-    a: np.ndarray, group_end: np.ndarray, width: float, target: float, gap: int
+    a: np.ndarray, group_end: np.ndarray, width: int, target: int, gap: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's first photo, height (unrounded) and whether it is full (not a group's last row).
 
-    A row from photo ``s`` to ``i`` has height ``(width - gap * (i - s)) / (C[i + 1] - C[s])`` (``C``: the running
-    sum of aspects), so "at the target or under it" is ``F[i] >= G[s]`` with ``F`` increasing: the photo that
-    closes a row started at any ``s`` is one binary search, done for every ``s`` at once."""
+    The row that would start at each photo is grown one photo at a time, all starts at once, with the plain
+    loop's own arithmetic (its running sum, added in order): the same floats, so a height on half a pixel or a
+    tie between two row breaks comes out as the loop has it. Then the rows are the chain from photo 0."""
     n = len(a)
-    cum = np.concatenate(([0.0], np.cumsum(a)))
-    idx = np.arange(n, dtype=np.int64)
-    closing = np.searchsorted(target * cum[1:] + gap * idx, width + gap * idx + target * cum[:-1])
-    open_row = closing > group_end
-    i = np.minimum(closing, group_end)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        height = (width - gap * (i - idx)) / (cum[i + 1] - cum[idx])
-        without = (width - gap * (i - 1 - idx)) / (cum[i] - cum[idx])
-    shorter = (i > idx) & (without - target < target - height) & ~open_row  # nearer the target without photo i
-    nxt = np.where(open_row, group_end + 1, np.where(shorter, i, i + 1)).tolist()
-    firsts, s = [], 0
-    while s < n:  # the chain of rows: ~n / 5 steps of plain list indexing
-        firsts.append(s)
-        s = nxt[s]
-    first = np.array(firsts, dtype=np.int64)
-    full = ~open_row[first]
-    # Each row's height from its own aspects summed in order, as a loop over the photos would: the same floats,
-    # so a height at exactly half a pixel rounds the same way on every machine and in every version.
-    count = np.diff(np.append(first, n))
-    heights = np.where(full, (width - gap * (count - 1)) / np.add.reduceat(a, first), target)
-    return first, heights, full
+    nxt = np.empty(n, dtype=np.int64)  # where the next row starts after a row started at each photo
+    height = np.full(n, float(target))  # that row's height (the target for a group's last row)
+    full = np.zeros(n, dtype=bool)
+    starts, total, k = np.arange(n, dtype=np.int64), np.zeros(n), 0  # rows not closed yet, their aspects' sum
+    while starts.size:
+        i = starts + k  # the photo each row considers now (its count is k + 1)
+        past = i > group_end[starts]
+        nxt[starts[past]] = group_end[starts[past]] + 1  # the group ended first: its last row, not stretched
+        with_i = total + np.where(past, 1.0, a[np.minimum(i, n - 1)])
+        h = (width - gap * k) / with_i
+        closes = ~past & (h <= target)
+        if k:  # just before photo i when that is nearer to the target
+            without = (width - gap * (k - 1)) / total
+            before = closes & (without - target < target - h)
+            h = np.where(before, without, h)
+        else:
+            before = np.zeros_like(closes)
+        done = starts[closes]
+        nxt[done] = np.where(before[closes], i[closes], i[closes] + 1)
+        height[done], full[done] = h[closes], True
+        keep = ~past & ~closes
+        starts, total, k = starts[keep], with_i[keep], k + 1
+    chain, s, links = [], 0, nxt.tolist()
+    while s < n:  # ~n / 5 steps of plain list look-ups
+        chain.append(s)
+        s = links[s]
+    first = np.array(chain, dtype=np.int64)
+    return first, height[first], full[first]
 
 
 def _place_photos(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from enum import Enum, IntEnum
 from operator import attrgetter
 from typing import NamedTuple
@@ -76,7 +77,7 @@ class LibraryModel(QAbstractListModel):
         self.edge = edge
         self.pixel_ratio = 1.0  # device pixels per logical pixel: thumbnails are made this much larger (HiDPI)
         self._rows: list[Row] = []
-        self._by_path: dict[str, int] = {}
+        self._by_path: Mapping[str, int] = {}
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # -- Qt model API --------------------------------------------------------------
@@ -116,9 +117,10 @@ class LibraryModel(QAbstractListModel):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_rows(self, rows: list[Row], edge: int | None = None, index: dict[str, int] | None = None) -> None:
+    def set_rows(self, rows: list[Row], edge: int | None = None, index: Mapping[str, int] | None = None) -> None:
         """Replace all rows (gallery refresh or a new result list); ``index``: each row's place by path where the
-        caller keeps one (the gallery's: 100k entries not built again on every return from results)."""
+        caller keeps one (the gallery's: 100k entries not built again on every return from results). Shared, not
+        copied: neither side ever changes it (a new gallery comes with a new one)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._by_path = index if index is not None else {r.path: i for i, r in enumerate(self._rows)}

@@ -66,7 +66,6 @@ class SizeCache:
         self.file = file
         self._entries: dict[str, Entry] | None = None
         self.unsaved = 0  # headers read since the file was last written
-        self._legacy: Path | None = None  # an older version's sizes.json, removed once its sizes are saved here
 
     def _load(self) -> dict[str, Entry]:
         if self._entries is None:
@@ -91,7 +90,6 @@ class SizeCache:
         except (OSError, ValueError, TypeError, LookupError, AttributeError):
             return {}  # none (a new home), or damaged: sizes are read again
         self.unsaved = max(self.unsaved, 1)
-        self._legacy = legacy
         return entries
 
     def lookup(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
@@ -134,11 +132,13 @@ class SizeCache:
             self.unsaved = 0
             try:
                 write_sizes(self.file, self._entries)
-                if self._legacy is not None:  # its sizes are in this file now
-                    self._legacy.unlink(missing_ok=True)
-                    self._legacy = None
             except OSError as exc:  # a full or read-only cache costs a re-read next time
                 log.warning("cannot save photo sizes to %s: %s", self.file, exc)
+                return
+            try:  # an older version's cache (also one it wrote again after a downgrade): its sizes are in this one
+                self.file.with_suffix(".json").unlink(missing_ok=True)
+            except OSError as exc:
+                log.info("cannot remove the old photo-size cache: %s", exc)
 
     @staticmethod
     def _read(path: str) -> tuple[int, int]:
