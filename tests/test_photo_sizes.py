@@ -129,3 +129,44 @@ def test_a_damaged_size_cache_only_means_reading_the_sizes_again(home: Path, tmp
         assert last.photo_sizes(files).missing == files
     finally:
         last.close()
+
+
+def test_the_gallerys_shapes_at_start_up_whatever_the_cache_files_layout(home: Path, tmp_path: Path) -> None:
+    """``photo_aspects`` (the gallery at start-up) gives the same answers whether the cache file lines up with the
+    gallery (one comparison of columns) or not (photos removed, another order: looked up one by one), and in the
+    second case the file is written again as the gallery, for the next start."""
+    from motis_desktop.core.images.sizes_file import read_sizes
+
+    photos = [_photo(tmp_path / f"p{i}.jpg", (300, 200 + 100 * i)) for i in range(4)]
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a photo")
+    photos.append((str(broken), os.stat(broken).st_mtime_ns))
+    services = Services.open(home)
+    try:
+        assert services.photo_sizes(photos[::-1], read=10).missing == []  # read (and written) in reverse order
+    finally:
+        services.close()
+    gallery = photos[1:]  # the first photo left the library
+    changed = (gallery[0][0], gallery[0][1] + 10**9)  # and the second changed since its size was read
+    expected = [None, 300 / 400, 300 / 500, None]  # unknown (changed), known, known, unreadable (known as such)
+    for start in range(3):
+        services = Services.open(home)
+        try:
+            aspects, missing = services.photo_aspects([changed, *gallery[1:]])
+            assert aspects == expected and missing == [changed], start
+        finally:
+            services.close()
+        assert read_sizes(home / "cache" / "sizes.bin").paths == [p for p, _ in photos[::-1]]  # only reads write
+    services = Services.open(home)
+    try:
+        assert services.photo_sizes([changed], read=1).missing == []  # the changed photo is read again
+    finally:
+        services.close()
+    gallery = [changed, *gallery[1:]]
+    for start in range(2):
+        services = Services.open(home)
+        try:
+            assert services.photo_aspects(gallery) == ([300 / 300, 300 / 400, 300 / 500, None], []), start
+        finally:
+            services.close()
+        assert read_sizes(home / "cache" / "sizes.bin").paths == [p for p, _ in gallery]  # laid out as the gallery

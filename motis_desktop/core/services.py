@@ -273,7 +273,8 @@ class Services:
 
     def photo_aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
         """Upright width / height of each photo given as (path, mtime_ns), in order, from the header-size cache
-        (None: not in it; nothing is read), and the photos it lacks (to read with :meth:`photo_sizes`)."""
+        (None: not in it; nothing is read), and the photos it lacks (to read with :meth:`photo_sizes`). Given the
+        whole gallery (every photo of the library), as at start-up: see ``SizeCache.aspects``."""
         return self._sizes.aspects(files)
 
     def save_photo_sizes(self) -> None:

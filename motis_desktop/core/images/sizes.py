@@ -19,7 +19,7 @@ from pathlib import Path
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.images.reader import read_info
-from motis_desktop.core.images.sizes_file import Entry, read_sizes, write_sizes
+from motis_desktop.core.images.sizes_file import Entry, SizeTable, read_sizes, write_sizes
 from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
@@ -64,19 +64,30 @@ class SizeCache:
 
     def __init__(self, file: Path) -> None:
         self.file = file
+        self._read_file = False
+        self._table: SizeTable | None = None  # the file as read, while nothing has needed (or changed) entries
         self._entries: dict[str, Entry] | None = None
         self.unsaved = 0  # headers read since the file was last written
 
+    def _load_file(self) -> None:
+        if self._read_file:
+            return
+        self._read_file = True
+        try:
+            self._table = read_sizes(self.file)
+        except FileNotFoundError:
+            self._entries = self._from_json()
+        except (OSError, ValueError) as exc:
+            log.info("photo sizes read again: %s", exc)
+            self._entries = {}  # damaged: sizes are read again
+
     def _load(self) -> dict[str, Entry]:
+        """The entries by path (made from the file's table on first need; the table goes then)."""
+        self._load_file()
         if self._entries is None:
-            try:
-                with gc_paused(keep=True):  # one (mtime, width, height) per photo
-                    self._entries = read_sizes(self.file)
-            except FileNotFoundError:
-                self._entries = self._from_json()
-            except (OSError, ValueError) as exc:
-                log.info("photo sizes read again: %s", exc)
-                self._entries = {}  # damaged: sizes are read again
+            with gc_paused(keep=True):  # one (mtime, width, height) per photo
+                self._entries = self._table.entries() if self._table is not None else {}
+            self._table = None
         return self._entries
 
     def _from_json(self) -> dict[str, Entry]:
@@ -93,7 +104,12 @@ class SizeCache:
         return entries
 
     def lookup(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
-        """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now."""
+        """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now
+        (none given: the file is loaded, as at start-up ahead of the gallery)."""
+        files = list(files)
+        if not files:
+            self._load_file()
+            return PhotoSizes()
         entries = self._load()
         found = PhotoSizes()
         for path, mtime_ns in files:
@@ -111,7 +127,17 @@ class SizeCache:
 
     def aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
         """Width / height of each of ``files`` (path, mtime_ns) as the cache knows it, in their order (None: not
-        known), and the files it does not know (nothing is read: the gallery of 100k photos at start-up)."""
+        known), and the files it does not know. Nothing is read: this is the gallery of every photo of the library
+        at start-up (100k), so when the cache knows them all but its file is not laid out as they are (photos
+        added, removed, or a file of an older version), it keeps just those, in their order, to be written at the
+        next save: the next start then compares two columns instead of looking up each photo."""
+        files = list(files)
+        self._load_file()
+        table = self._table
+        if table is not None:
+            fast = table.aspects([f[0] for f in files], [f[1] for f in files])
+            if fast is not None:
+                return fast[0], [files[i] for i in fast[1]]
         entries = self._load()
         aspects: list[float | None] = []
         missing: list[tuple[str, int]] = []
@@ -122,6 +148,10 @@ class SizeCache:
                 aspects.append(None)
             else:
                 aspects.append(entry[1] / entry[2] if entry[1] > 0 and entry[2] > 0 else None)
+        if table is not None and not missing:
+            with gc_paused(keep=True):
+                self._entries = {path: entries[path] for path, _mtime in files}
+            self.unsaved = max(self.unsaved, 1)
         return aspects, missing
 
     def save(self, keep: Collection[str] | None = None) -> None:
