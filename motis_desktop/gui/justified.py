@@ -4,7 +4,7 @@ Input: one aspect ratio (width / height) per photo, one group key per photo (pho
 consecutive), the width to fill and a target row height. Output: each photo's rectangle, the rows and the
 group headers, in content coordinates. Each full row is filled edge to edge (photo widths rounded so the
 row ends exactly at ``width``); the last row of a group keeps the target height and is not stretched.
-O(n log n) in numpy; lookups by y are binary searches over the rows.
+In numpy, O(n × photos per row); lookups by y are binary searches over the rows.
 """
 
 from __future__ import annotations

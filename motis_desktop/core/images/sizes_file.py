@@ -48,9 +48,8 @@ class SizeTable:
         current = np.array(mtimes, dtype=np.int64) == self.mtimes
         known = current & (self.widths > 0) & (self.heights > 0)
         ratios = (self.widths / np.where(known, self.heights, 1)).tolist()
-        return [r if k else None for r, k in zip(ratios, known.tolist(), strict=True)], np.flatnonzero(
-            ~current
-        ).tolist()
+        changed = np.flatnonzero(~current).tolist()
+        return [r if k else None for r, k in zip(ratios, known.tolist(), strict=True)], changed
 
 
 def read_sizes(path: Path) -> SizeTable:
