@@ -168,7 +168,7 @@ CAMERA_RATIOS = (4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9, 9 / 16, 1.0, 2.0, 0.5)  # e
 def test_the_layout_is_the_plain_rule_to_the_pixel() -> None:
     rng = random.Random(7)
     for case in range(150):
-        n = rng.choice([1, 2, 9, 60, 400, 20_000 if case % 50 == 0 else 400])
+        n = 20_000 if case == 0 else rng.choice([1, 2, 9, 60, 400])
         aspects = [rng.choice([*CAMERA_RATIOS, rng.uniform(0.1, 5.0)]) for _ in range(n)]
         groups = sorted(f"g{i // rng.randint(1, 80)}" for i in range(n))
         labels = {g: g if rng.random() < 0.7 else "" for g in groups}
