@@ -170,3 +170,13 @@ def test_the_gallerys_shapes_at_start_up_whatever_the_cache_files_layout(home: P
         finally:
             services.close()
         assert read_sizes(home / "cache" / "sizes.bin").paths == [p for p, _ in gallery]  # laid out as the gallery
+    services = Services.open(home)  # a start with an empty gallery (a damaged library set aside) keeps the sizes
+    try:
+        assert services.photo_aspects([]) == ([], [])
+    finally:
+        services.close()
+    again = Services.open(home)
+    try:
+        assert again.photo_sizes(gallery).missing == []
+    finally:
+        again.close()

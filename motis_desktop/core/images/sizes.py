@@ -72,7 +72,6 @@ class SizeCache:
     def _load_file(self) -> None:
         if self._read_file:
             return
-        self._read_file = True
         try:
             self._table = read_sizes(self.file)
         except FileNotFoundError:
@@ -80,6 +79,7 @@ class SizeCache:
         except (OSError, ValueError) as exc:
             log.info("photo sizes read again: %s", exc)
             self._entries = {}  # damaged: sizes are read again
+        self._read_file = True  # not after another exception: the next call tries again
 
     def _load(self) -> dict[str, Entry]:
         """The entries by path (made from the file's table on first need; the table goes then)."""
@@ -130,7 +130,9 @@ class SizeCache:
         known), and the files it does not know. Nothing is read: this is the gallery of every photo of the library
         at start-up (100k), so when the cache knows them all but its file is not laid out as they are (photos
         added, removed, or a file of an older version), it keeps just those, in their order, to be written at the
-        next save: the next start then compares two columns instead of looking up each photo."""
+        next save: the next start then compares two columns instead of looking up each photo. (Written by the
+        instance that read the gallery; another instance saving sizes it read meanwhile may be overwritten: those
+        are read again, answers stay right, as entries are keyed by mtime.)"""
         files = list(files)
         self._load_file()
         table = self._table
@@ -148,10 +150,14 @@ class SizeCache:
                 aspects.append(None)
             else:
                 aspects.append(entry[1] / entry[2] if entry[1] > 0 and entry[2] > 0 else None)
-        if table is not None and not missing:
+        if table is not None and not missing and 2 * len(files) >= len(entries):
+            # Not for a gallery that is empty or much smaller than the cache (a library set aside after damage, a
+            # folder removed for a moment): its other photos' sizes stay, at the price of these look-ups.
             with gc_paused(keep=True):
-                self._entries = {path: entries[path] for path, _mtime in files}
-            self.unsaved = max(self.unsaved, 1)
+                kept = {path: entries[path] for path, _mtime in files}
+            if len(kept) == len(files):  # (a path given twice could never line up)
+                self._entries = kept
+                self.unsaved = max(self.unsaved, 1)
         return aspects, missing
 
     def save(self, keep: Collection[str] | None = None) -> None:
