@@ -64,14 +64,13 @@ class SizeCache:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self._read_file = False
         self._table: SizeTable | None = None  # the file as read, while nothing has needed (or changed) entries
-        self._entries: dict[str, Entry] | None = None
+        self._entries: dict[str, Entry] | None = None  # the entries once needed (the table goes then)
         self.unsaved = 0  # headers read since the file was last written
 
     def _load_file(self) -> None:
-        if self._read_file:
-            return
+        if self._table is not None or self._entries is not None:
+            return  # read already (an error other than those below leaves both unset: the next call tries again)
         try:
             self._table = read_sizes(self.file)
         except FileNotFoundError:
@@ -79,7 +78,6 @@ class SizeCache:
         except (OSError, ValueError) as exc:
             log.info("photo sizes read again: %s", exc)
             self._entries = {}  # damaged: sizes are read again
-        self._read_file = True  # not after another exception: the next call tries again
 
     def _load(self) -> dict[str, Entry]:
         """The entries by path (made from the file's table on first need; the table goes then)."""
