@@ -4,7 +4,12 @@ answered and its memory after scrolling (benchmarks/bench_startup_library.py's c
 optionally side by side with another checkout.
 
 Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
-       [--typed] [--bytecode] [--compare CHECKOUT]
+       [--typed] [--bytecode] [--numbered] [--compare CHECKOUT]
+
+The query texts are the phrases of ``synthetic_library.QUERIES`` ("sunset over the sea"), then each with one plain
+word added ("sunset over the sea photo"): new to the process, and as long as what people type (5-9 tokens).
+``--numbered`` appends the process id and a count instead, as this benchmark did before 2026-12-07: every digit is
+one token for CLIP's tokenizer, so those texts took 12-17 tokens, and the text tower's time grows with each.
 
 ``--startup``'s first search is typed once the model is ready and the gallery is shown (the target's figure);
 ``--typed`` types it as soon as the window is painted instead, as a user who starts typing at once (the window
@@ -33,13 +38,32 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def child(home: str, count: int) -> None:
+# Words that make each query text new to the process (its text-vector cache is in memory) and stay a query a
+# person would type: one token each, as "sunset over the sea at night" is one word longer than the phrase.
+VARIANTS = ("", "photo", "picture", "old", "new", "small", "big", "bright", "dark", "summer", "winter", "morning")
+
+
+def new_query_text(i: int, numbered: bool = False) -> str:
+    """The ``i``-th query text of a run, never seen before by this process: one of ``QUERIES`` with one plain word
+    added (3-8 words, 5-9 tokens with CLIP's start and end); ``numbered``: the phrase with the process id and
+    ``i`` appended, as this benchmark did before 2026-12-07 (every digit is a token: 12-17 tokens)."""
+    from synthetic_library import QUERIES
+
+    phrase = QUERIES[i % len(QUERIES)]
+    if numbered:
+        return f"{phrase} {os.getpid()} {i}"
+    if i >= len(QUERIES) * len(VARIANTS):
+        raise ValueError(f"at most {len(QUERIES) * len(VARIANTS)} new query texts (use --numbered for more)")
+    return f"{phrase} {VARIANTS[i // len(QUERIES)]}".strip()
+
+
+def child(home: str, count: int, numbered: bool = False) -> None:
     import numpy as np
 
     from motis_desktop.core.services import Services  # first: the checkout on PYTHONPATH, not this one
 
     assert Path(sys.modules["motis_desktop"].__file__ or "").is_relative_to(os.environ.get("PYTHONPATH", "/"))
-    from synthetic_library import QUERIES
+    from motis_desktop.core.models.tokenizer import token_count
 
     services = Services.open(home)
     services.warm_up()
@@ -48,12 +72,14 @@ def child(home: str, count: int) -> None:
         time.sleep(0.05)
     load = os.getloadavg()[0]
     ms = []
-    for i in range(count):
-        text = f"{QUERIES[i % len(QUERIES)]} {os.getpid()} {i}"  # never seen before by this process
+    texts = [new_query_text(i, numbered) for i in range(count)]
+    for text in texts:
         start = time.perf_counter()
         services.query(text)
         ms.append(1e3 * (time.perf_counter() - start))
+    tokens = float(np.median([token_count(text) for text in texts]))
     row = {"p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)), "load": load}
+    row["tokens_p50"] = tokens
     print(json.dumps({**row, "load_after": os.getloadavg()[0]}), flush=True)
     services.close()
 
@@ -97,12 +123,12 @@ def child_env(checkout: Path, home: Path, bytecode: bool) -> dict[str, str]:
     return keep_bytecode(env, checkout) if bytecode else env
 
 
-def run(checkout: Path, home: Path, count: int, bytecode: bool = False) -> dict[str, float]:
+def run(checkout: Path, home: Path, count: int, bytecode: bool = False, numbered: bool = False) -> dict[str, float]:
+    """One process of ``checkout`` timing ``count`` new queries, through this script (the same texts for every
+    checkout)."""
     env = child_env(checkout, home, bytecode)
-    script = checkout / "benchmarks" / "bench_new_query.py"
-    if not script.exists():
-        script = Path(__file__).resolve()
-    return _child_figures([str(script), "--child", str(home), "--queries", str(count)], env, checkout)
+    args = [str(Path(__file__).resolve()), "--child", str(home), "--queries", str(count)]
+    return _child_figures(args + (["--numbered"] if numbered else []), env, checkout)
 
 
 def _child_figures(args: list[str], env: dict[str, str], checkout: Path) -> dict[str, float]:
@@ -157,11 +183,14 @@ def main() -> int:  # long: the alternating rounds and their report read best in
         "--typed", action="store_true", help="with --startup: type the query when the window is painted"
     )
     parser.add_argument("--bytecode", action="store_true", help="keep compiled bytecode, as an installed app")
+    parser.add_argument(
+        "--numbered", action="store_true", help="query texts with the process id and a count appended (before 12-07)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     if args.child:
-        child(args.child, args.queries)
+        child(args.child, args.queries, args.numbered)
         return 0
     if not args.home:
         parser.error("--home is required")
@@ -175,11 +204,11 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     for round_ in range(args.rounds):
         order = checkouts if round_ % 2 == 0 else checkouts[::-1]
         for checkout in order:
-            row = run(checkout, home, args.queries, args.bytecode)
+            row = run(checkout, home, args.queries, args.bytecode, args.numbered)
             p50s[str(checkout)].append(row["p50_ms"])
             print(
-                f"round {round_} {checkout}: new query p50 {row['p50_ms']:.1f} ms p90 {row['p90_ms']:.1f} ms "
-                f"(load {row['load']:.2f} -> {row['load_after']:.2f})",
+                f"round {round_} {checkout}: new query p50 {row['p50_ms']:.1f} ms p90 {row['p90_ms']:.1f} ms, "
+                f"{row['tokens_p50']:.0f} tokens (load {row['load']:.2f} -> {row['load_after']:.2f})",
                 flush=True,
             )
             if args.startup:
