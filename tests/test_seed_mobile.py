@@ -133,6 +133,23 @@ def tiny_home(tmp_path_factory: pytest.TempPathFactory):
     return home, export
 
 
+def test_import_shows_the_user_only_its_own_lines(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The tiny pair's scripted text tower makes the exporter give up once (it prints the whole graph from C++) and
+    refuses ids cut after end-of-text (onnxruntime logs that error): neither may reach the terminal."""
+    from motis_desktop.cli.main import main
+
+    image, text = fixture("tiny_image_encoder.pt"), fixture("tiny_text_encoder.pt")
+    code = main(
+        ["models", "import", "--image", str(image), "--text", str(text), "--name", "t", "--home", str(tmp_path)]
+    )
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert "installed model 't'" in out
+    assert "graph" not in out + err
+    assert "onnxruntime" not in err
+    assert len(out.splitlines()) <= 6, out  # what the import says: conversions, the install, the trust note
+
+
 @pytest.fixture(scope="module")
 def reference() -> dict[str, torch.Tensor]:
     return torch.load(fixture("tiny_reference.pt"))

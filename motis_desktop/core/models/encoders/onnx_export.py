@@ -157,9 +157,22 @@ def _export(module: nn.Module, example: torch.Tensor, path: Path, role: str, lab
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """The exporter prints whole graphs to stdout/stderr when it gives up; keep them out of the user's terminal."""
+    """Keep what torch's exporter and onnxruntime print out of the user's terminal: the exporter prints whole graphs
+    when a way of exporting gives up (another is tried), onnxruntime logs the error of a test input the tower
+    refuses (an answer here). Both write from C++ to the process's descriptors 1 and 2, so those are pointed at
+    the null device too, not only Python's ``sys.stdout``/``sys.stderr``."""
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
-        yield
+        saved: list[tuple[int, int]] = []
+        try:
+            for fd in (1, 2):
+                with contextlib.suppress(OSError):  # a descriptor that is not open (no terminal): nothing to hide
+                    saved.append((fd, os.dup(fd)))
+                    os.dup2(null.fileno(), fd)
+            yield
+        finally:
+            for fd, copy in saved:
+                os.dup2(copy, fd)
+                os.close(copy)
 
 
 def _onnx_run(path: Path, inputs: np.ndarray, role: str, label: str) -> np.ndarray:
@@ -176,7 +189,8 @@ def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> 
     if cut.shape[1] == ids.shape[1]:
         return False
     try:
-        short = _onnx_run(path, cut, "text", str(path))
+        with _quiet():
+            short = _onnx_run(path, cut, "text", str(path))
     except ModelError:  # e.g. a fixed positional table: the tower needs the full context
         return False
     return short.shape == full.shape and _min_cosine(short, full) >= TRUNCATION_COSINE
