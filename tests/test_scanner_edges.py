@@ -45,6 +45,28 @@ def test_links_to_the_library_or_above_it_are_not_followed(home: Path, tmp_path:
     services.close()
 
 
+def test_the_whole_disk_is_not_taken_as_a_library_folder(tmp_path: Path, capsys, colour_pair) -> None:
+    """``motis index /`` walked 120k files of the system (``/proc``, other users' folders) and took the library's own
+    folders into it: the root is refused, in one line, and the library keeps its folders."""
+    from motis_desktop.cli.main import main
+
+    photos = tmp_path / "photos"
+    write_image(photos / "a.jpg", colour_image(COLOURS["red"], 40, 30, 1))
+    home = str(tmp_path / "home")
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.close()
+    assert main(["index", "/", "--home", home]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "/ is the whole disk" in err and "Traceback" not in err
+    services = Services.open(home)
+    try:
+        assert [f.path for f in services.folders()] == [str(photos)]
+    finally:
+        services.close()
+
+
 def test_link_to_another_library_root_is_not_followed(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     write_image(one / "a.jpg", colour_image(COLOURS["red"], 40, 30, 1))

@@ -225,6 +225,11 @@ class LibraryService:
             path = os.path.abspath(folder)
             if not os.path.isdir(path):
                 raise MotisError(f"not a folder: {folder}")
+            if os.path.dirname(path) == path:  # "/" (or a drive's root): the system's files, every disk mounted
+                raise MotisError(
+                    f"{path} is the whole disk, system files included: add the folders that hold your photos "
+                    "(for example ~/Pictures)"
+                )
             added.append(self.database().add_folder(path))
         self._remember_folders()
         return added
