@@ -3,6 +3,7 @@ public signals. Queries are counted by wrapping the real ``Services.query`` (it 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -263,3 +264,56 @@ def test_choosing_another_model_in_settings_switches_without_emptying_search(
     assert switches and switches[0].switched and switches[0].encoded == 30
     _search(qtbot, win, "red")
     assert win.model.rowCount() == 5
+
+
+def _latin1_named_photos(folder: Path) -> dict[str, str]:
+    """A few colour photos, the red one named ``café-red.jpg`` in Latin-1: bytes that are not UTF-8."""
+    made = make_colour_folder(folder, per_colour=1)
+    red = next(path for path, colour in made.items() if colour == "red")
+    odd = os.path.join(os.path.dirname(red), os.fsdecode(b"caf\xe9-red" + os.path.splitext(red)[1].encode()))
+    os.rename(red, odd)
+    return {**{p: c for p, c in made.items() if p != red}, odd: "red"}
+
+
+def test_a_photo_named_in_latin1_shows_its_thumbnail_and_details(qtbot, home: Path, indexed_libraries) -> None:
+    """Qt strings drop the bytes of a name that are not UTF-8: that photo's tile stayed grey for good, as the window
+    asked for the thumbnail of a file that does not exist."""
+    photos = indexed_libraries.copy_into(home, "latin1-names", _latin1_named_photos)
+    odd = next(path for path in photos if not path.isprintable())
+    windows = ready_window(qtbot, home, rows=len(photos))
+    win = next(windows)
+    try:
+        _search(qtbot, win, "red")
+        delegate = win.view.itemDelegate()  # what paints the tiles, asking for their thumbnails
+        qtbot.waitUntil(lambda: win.thumbnails.cached(odd, delegate.edge) is not None, timeout=30_000)
+        assert not win.thumbnails.cached(odd, delegate.edge).isNull()
+        row = win.model.row_of(odd)
+        assert row is not None
+        index = win.model.index(row)
+        assert win.model.data(index, Roles.ERROR) is None
+        assert "caf\ufffd-red" in win.model.data(index, Qt.ItemDataRole.DisplayRole)  # shown, not dropped
+        win.view.setCurrentIndex(index)
+        win.view.setFocus()
+        panel = win.findChild(QWidget, "detailsPanel")
+        with qtbot.waitSignal(panel.shown, timeout=30_000) as shown:
+            qtbot.keyClick(win.view, Qt.Key.Key_I)
+        assert shown.args == [odd]
+    finally:
+        next(windows, None)  # closes the window
+
+
+def test_a_query_that_cannot_run_replaces_the_results_and_says_why(qtbot, win: MainWindow) -> None:
+    """The grid kept the previous query's results under a query that was refused, as if they answered it."""
+    _search(qtbot, win, "red")
+    assert win.model.rowCount() > 0
+    with qtbot.waitSignal(win.searcher.refused, timeout=30_000) as refused:
+        _type_and_enter(qtbot, win, "red after:garbage")
+    assert refused.args[0] == "red after:garbage"
+    assert win.model.rowCount() == 0
+    assert win.stack.currentWidget() is win.empty_results
+    shown = " ".join(label.text() for label in win.empty_results.findChildren(QLabel))
+    assert "“red after:garbage”" in shown and "after:garbage is not a date" in shown
+    assert "after:garbage is not a date" in win.status_label.text()
+    qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 30, timeout=10_000)  # Esc: the gallery again
+    assert win.stack.currentWidget() is win.view

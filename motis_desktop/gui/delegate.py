@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF,
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.library_model import Roles, path_of
 
 
 class TileDelegate(QStyledItemDelegate):
@@ -32,7 +32,7 @@ class TileDelegate(QStyledItemDelegate):
     ) -> None:
         rect, palette = option.rect, option.palette
         error = index.data(Roles.ERROR)
-        pixmap = None if error else self.thumbnails.pixmap(str(index.data(Roles.PATH)), self.edge)
+        pixmap = None if error else self.thumbnails.pixmap(path_of(index), self.edge)
         if pixmap is not None and not pixmap.isNull():
             painter.drawPixmap(rect, pixmap, _crop(pixmap.width(), pixmap.height(), rect.width(), rect.height()))
         elif error:

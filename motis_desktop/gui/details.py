@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
 
 from motis_desktop.core.services import PhotoDetails, TextMatch
+from motis_desktop.gui.library_model import readable
 from motis_desktop.gui.text_overlay import matched_words
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
@@ -25,10 +26,11 @@ class DetailsPanel(QDockWidget):
     """A dock at the window's right; ``show_details`` fills it.
 
     Signals:
-        shown: Emitted with the path whose details are now on the panel.
+        shown: Emitted with the path (str) whose details are now on the panel (a Python object: see
+            ``ThumbnailManager.ready``).
     """
 
-    shown = Signal(str)
+    shown = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Details", parent)
@@ -56,7 +58,7 @@ class DetailsPanel(QDockWidget):
 
     def show_error(self, path: str, message: str) -> None:
         self.path = path
-        self.label.setText(f"<b>{html.escape(os.path.basename(path))}</b><br>{html.escape(message)}")
+        self.label.setText(f"<b>{html.escape(readable(os.path.basename(path)))}</b><br>{html.escape(message)}")
         self.shown.emit(path)
 
 
@@ -84,7 +86,7 @@ def details_html(d: PhotoDetails, score: float | None, query: str | None, matche
     body = "".join(
         f"<tr><td style='color:palette(mid); padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows if v
     )
-    return f"<b>{_e(os.path.basename(d.path))}</b><table style='margin-top:6px'>{body}</table>"
+    return f"<b>{_e(readable(os.path.basename(d.path)))}</b><table style='margin-top:6px'>{body}</table>"
 
 
 def _e(text: str | None) -> str | None:

@@ -15,7 +15,7 @@ from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
 class Roles(IntEnum):
-    PATH = Qt.ItemDataRole.UserRole + 1
+    PATH = Qt.ItemDataRole.UserRole + 1  # as a Qt string: bytes of a name that are not UTF-8 are lost (path_of)
     FILE_ID = Qt.ItemDataRole.UserRole + 2
     SCORE = Qt.ItemDataRole.UserRole + 3
     ERROR = Qt.ItemDataRole.UserRole + 4
@@ -90,11 +90,11 @@ class LibraryModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(row.path)
+            return readable(os.path.basename(row.path))
         if role == Qt.ItemDataRole.ToolTipRole:
             error = row.error or self.thumbnails.error(row.path)
             score = [f"score {row.score:.3f}"] if row.score is not None else []  # on hover, not on every tile
-            lines = [row.path] + ([row.date] if row.date else []) + score + ([error] if error else [])
+            lines = [readable(row.path)] + ([row.date] if row.date else []) + score + ([error] if error else [])
             return "\n".join(lines)
         if role == Roles.PATH:
             return row.path
@@ -131,6 +131,10 @@ class LibraryModel(QAbstractListModel):
     def rows(self) -> list[Row]:
         return list(self._rows)
 
+    def path_at(self, row: int) -> str:
+        """The path of the photo in ``row``, as the library holds it."""
+        return self._rows[row].path
+
     def row_of(self, path: str) -> int | None:
         """The row showing ``path``, if any."""
         return self._by_path.get(path)
@@ -140,3 +144,18 @@ class LibraryModel(QAbstractListModel):
         if i is not None:
             index = self.index(i)
             self.dataChanged.emit(index, index, [Roles.THUMBNAIL, Roles.ERROR, Qt.ItemDataRole.ToolTipRole])
+
+
+def path_of(index: QModelIndex | QPersistentModelIndex) -> str:
+    """The path of the photo at ``index``, as the library holds it. Read through ``Roles.PATH`` it would pass through
+    a Qt string, which drops the bytes of a file name that are not UTF-8 (Python keeps them as surrogates): the
+    thumbnail, details and viewer of ``café.jpg`` written in Latin-1 would look for another file."""
+    model = index.model()
+    if isinstance(model, LibraryModel) and index.isValid() and 0 <= index.row() < model.rowCount():
+        return model.path_at(index.row())
+    return str(index.data(Roles.PATH) or "")
+
+
+def readable(path: str) -> str:
+    """``path`` for people: bytes that are not UTF-8 shown as "�" (a Qt string would drop them without a trace)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not path.isprintable() else path

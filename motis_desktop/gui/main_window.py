@@ -26,7 +26,7 @@ from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
-from motis_desktop.gui.library_model import LibraryModel, Roles
+from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
@@ -228,12 +228,12 @@ class MainWindow(QMainWindow):
         index = self.view.currentIndex()
         if not self.details.isVisible() or not index.isValid():
             return
-        path = index.data(Roles.PATH)
+        path = path_of(index)
         score, query, matches = index.data(Roles.SCORE), self.results.results_for, index.data(Roles.MATCHES)
 
         def shown(details: PhotoDetails) -> None:
             current = self.view.currentIndex()
-            if current.isValid() and current.data(Roles.PATH) == details.path:  # still the current photo
+            if current.isValid() and path_of(current) == details.path:  # still the current photo
                 self.details.show_details(details, score, query, matches)
 
         self.backend.submit(

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, sort_rows
+from motis_desktop.gui.library_model import LibraryModel, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
@@ -56,6 +56,7 @@ class ResultsController(QObject):
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
+        searcher.refused.connect(self.show_refused)
         searcher.reset_requested.connect(self.reset)
         box.textChanged.connect(
             lambda text: self.reset() if not text and box.reference is None and self.results_for is not None else None
@@ -114,6 +115,18 @@ class ResultsController(QObject):
             self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, self.model.rowCount())
 
+    def show_refused(self, label: str, message: str) -> None:
+        """A query that could not run, while results are shown: the grid says why instead of keeping the previous
+        query's results as if they answered it (Esc: the gallery). Over the gallery, the gallery stays; the status
+        line says why."""
+        if self.results_for is None:
+            return
+        self.results_for = label
+        self.model.set_rows([], RESULT_EDGE)
+        self.empty.show_reason(f"Cannot search for “{label}”", message.rstrip(".") + ".", closest=False)
+        self.stack.setCurrentWidget(self.empty)
+        self.results_shown.emit(label, 0)
+
     def reset(self) -> None:
         """Back to the whole gallery (Esc, an empty search box, or the query `reset`)."""
         if self.results_for is None:
@@ -167,7 +180,7 @@ class ResultsController(QObject):
     # -- opening, context menu ----------------------------------------------------------
 
     def open_index(self, index: QModelIndex) -> None:
-        path = index.data(Roles.PATH)
+        path = path_of(index)
         if path:
             self.open_path(path)
 
@@ -197,7 +210,7 @@ class ResultsController(QObject):
         index = self.view.indexAt(pos)
         if not index.isValid():
             return
-        path = index.data(Roles.PATH)
+        path = path_of(index)
         parent = self.view.window()
         menu = QMenu(parent if isinstance(parent, QWidget) else None)
         menu.addAction("View\tSpace", lambda: self.grid_viewer.open(index))

@@ -149,6 +149,7 @@ class SearchController(QObject):
     Signals:
         started: Emitted with the query text each time a query is sent to the backend (one per Enter).
         results: Emitted with the query text and its ``Searched`` outcome.
+        refused: Emitted with the query text and why it could not run (e.g. a date filter that is not a date).
         reset_requested: Emitted when the box asks for the gallery (empty, or the word ``reset``).
         status: Emitted with a line for the status bar.
         more_changed: Emitted with how many more results "show more" offers (0: hide it).
@@ -156,6 +157,7 @@ class SearchController(QObject):
 
     started = Signal(str)
     results = Signal(str, object)
+    refused = Signal(str, str)
     reset_requested = Signal()
     status = Signal(str)
     more_changed = Signal(int)
@@ -250,7 +252,7 @@ class SearchController(QObject):
                 indexed = services.counts(info.model_id if info else None)["indexed"]
             return Searched(text, result, elapsed, indexed)
 
-        self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, msg))
+        self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, text, msg))
 
     def _done(self, seq: int, searched: Searched) -> None:
         # Search as you pause only where a query is quick at this library size.
@@ -263,9 +265,12 @@ class SearchController(QObject):
         # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
         self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
-    def _failed(self, seq: int, message: str) -> None:
+    def _failed(self, seq: int, text: str, message: str) -> None:
         if seq == self._seq:
+            self.shown = None  # the grid no longer shows the previous query's results
             self.notice = f"Search: {message}"
+            self.refused.emit(text, message)
+            self.more_changed.emit(0)
             self.status.emit(self.notice)
 
 

@@ -15,7 +15,7 @@ import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.library_model import path_of
 from motis_desktop.gui.main_window import MainWindow
 
 MARK_SHOWN = "motis-desktop: window shown"
@@ -75,7 +75,7 @@ class StartupProbe(QObject):
 
     def _on_results(self, text: str, count: int) -> None:
         if self._searched and text == self.query:
-            top = self.window.model.index(0).data(Roles.PATH) if count else ""
+            top = path_of(self.window.model.index(0)) if count else ""
             _say(f"{MARK_RESULTS} {count} top {top}")
             QTimer.singleShot(0, self._quit)
 

@@ -121,10 +121,11 @@ class ThumbnailManager(QObject):
     """Asks workers for thumbnails on demand and keeps recent ones as QPixmaps.
 
     Signals:
-        ready: Emitted with a photo's path when one of its thumbnails (any size) became available or failed.
+        ready: Emitted with a photo's path (str) when one of its thumbnails (any size) became available or failed.
+            Sent as a Python object: a Qt string would drop the bytes of a name that are not UTF-8.
     """
 
-    ready = Signal(str)
+    ready = Signal(object)
 
     def __init__(
         self,

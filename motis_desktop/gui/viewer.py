@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
-from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.library_model import LibraryModel, Row, readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 
@@ -68,8 +68,9 @@ class PhotoViewer(QWidget):
 
     closed = Signal(int)
     """Emitted when the viewer closes, with the row shown last."""
-    shown = Signal(str)
-    """Emitted with the path whose photo (or failure) is now on screen."""
+    shown = Signal(object)
+    """Emitted with the path (str) whose photo (or failure) is now on screen (a Python object: a Qt string would drop
+    the bytes of a name that are not UTF-8)."""
 
     def __init__(self, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -149,7 +150,7 @@ class PhotoViewer(QWidget):
         current = self.current
         if current is None:
             return ""
-        parts = [os.path.basename(current.path)]
+        parts = [readable(os.path.basename(current.path))]
         loaded = self._cache.get(current.path)
         if loaded is not None and loaded.error:
             parts.append(loaded.error)
