@@ -19,7 +19,7 @@ from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
-from motis_desktop.core.search.plan import filtered_ids, parse, plan_query
+from motis_desktop.core.search.plan import filtered_ids, lists_only, parse
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
@@ -89,16 +89,15 @@ class Searcher:
         """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
         text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``score`` (the
         model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``). A query of
-        filters only lists the photos that pass them, newest first."""
+        filters (or only ``sort:date``) lists the photos that pass them, newest first; an empty one is a
+        QueryError."""
         service = self._service()
         store = self._database()
         parsed = parse(query, cwd, image)
         if score is not None:
             service.set_model_score(encoder.model_id, score)
-        if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
-            if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
-                return self._filtered(encoder.model_id, parsed, limit)
-            plan_query(encoder, store, parsed, self._text_cache)  # raises: nothing to search for
+        if lists_only(parsed):
+            return self._filtered(encoder.model_id, parsed, limit)
         allowed = None
         if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = store.filter_ids(
