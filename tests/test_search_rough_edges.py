@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_cli
 from helpers.exif import write_photo_with_date
+from helpers.models import install_colour
 from helpers.photos import COLOURS, make_colour_folder
 
 from motis_desktop.core.search.query import QueryError
@@ -28,6 +29,15 @@ def _photos(folder: Path) -> dict[str, str]:
 def indexed_home(home: Path, indexed_libraries) -> Path:
     """A home whose library (2 photos of each colour, some in sub/, and two dated ones) is indexed."""
     indexed_libraries.copy_into(home, "search-rough-edges", _photos)
+    return home
+
+
+@pytest.fixture
+def empty_home(home: Path, colour_pair) -> Path:
+    """A home with the colour model and no photo indexed."""
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.close()
     return home
 
 
@@ -77,3 +87,38 @@ def test_a_query_with_nothing_in_it_says_it_is_empty(indexed_home: Path, text: s
     assert "only filters" not in lines[0]
     with pytest.raises(QueryError, match="the query is empty"):
         _query(indexed_home, text)
+
+
+# -- 2. filters that let no photo through ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "filters"),
+    [
+        ("after:2030", "after:2030"),
+        ("red after:2030", "after:2030"),
+        ("folder:/nonexist", "folder:/nonexist"),
+        ("red folder:nowhere before:2000", "folder:nowhere before:2000"),
+        ("name:zzzz", "name:zzzz"),
+    ],
+)
+def test_filters_that_pass_no_photo_say_so(indexed_home: Path, text: str, filters: str) -> None:
+    proc = _search(indexed_home, text)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"no photo passes the filters: {filters}"
+    result = _query(indexed_home, text)
+    assert (result.hits, result.candidates, result.filtered_out) == ([], 0, tuple(filters.split()))
+
+
+def test_text_filter_matching_nothing_says_so(indexed_home: Path) -> None:
+    proc = _search(indexed_home, 'text:"hello world"')
+    assert proc.stdout.strip() == 'no photo passes the filters: text:"hello world"'
+
+
+@pytest.mark.parametrize("text", ["red", "after:2030", "sort:date"])
+def test_an_empty_library_still_says_none_indexed(empty_home: Path, text: str) -> None:
+    proc = _search(empty_home, text)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("no photos to search: none indexed yet"), proc.stdout
+    assert "filters" not in proc.stdout
+    assert _query(empty_home, text).filtered_out == ()

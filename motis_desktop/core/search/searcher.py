@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +97,7 @@ class Searcher:
         if score is not None:
             service.set_model_score(encoder.model_id, score)
         if lists_only(parsed):
-            return self._filtered(encoder.model_id, parsed, limit)
+            return self._explained(self._filtered(encoder.model_id, parsed, limit), parsed, encoder.model_id)
         allowed = None
         if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = store.filter_ids(
@@ -110,7 +110,7 @@ class Searcher:
             parsed.has_filters,
             cutoff,
         )
-        return fused_query(
+        result = fused_query(
             service,
             store,
             encoder,
@@ -122,6 +122,16 @@ class Searcher:
             signals,
             check_strategy(strategy) if strategy else None,
         )
+        return self._explained(result, parsed, encoder.model_id)
+
+    def _explained(self, result: QueryResult, query: Query, model_id: str) -> QueryResult:
+        """``result``, with the filters that let nothing through when photos are indexed (so the front ends
+        say the filters, not an empty library, left nothing to show)."""
+        if result.candidates or result.cancelled or not query.filters:
+            return result
+        if not self._database().counts(model_id)["indexed"]:
+            return result
+        return replace(result, filtered_out=query.filters)
 
     def _filtered(self, model_id: str, query: Query, limit: int | None) -> QueryResult:
         """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked)."""
