@@ -75,3 +75,16 @@ def test_import_on_a_read_only_home_names_the_models_folder(colour_home: Path, r
     line = _error_line(proc)
     assert line == f"motis: error: {view / 'models'}: the models folder cannot be written (Read-only file system)"
     assert ".convert-" not in proc.stderr
+
+
+def test_use_of_the_active_model_on_a_read_only_home_writes_nothing(colour_home: Path, read_only) -> None:
+    view = read_only(colour_home)
+    proc = run_cli("models", "use", "colour", home=view, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (0, "colour is already the active model."), proc.stderr
+
+
+def test_use_of_the_active_model_leaves_the_settings_file_alone(colour_home: Path) -> None:
+    settings = colour_home / "config.json"
+    before = settings.stat().st_mtime_ns, settings.stat().st_ino
+    run_cli("models", "use", "colour", home=colour_home)
+    assert (settings.stat().st_mtime_ns, settings.stat().st_ino) == before
