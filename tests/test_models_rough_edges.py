@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -88,3 +89,30 @@ def test_use_of_the_active_model_leaves_the_settings_file_alone(colour_home: Pat
     before = settings.stat().st_mtime_ns, settings.stat().st_ino
     run_cli("models", "use", "colour", home=colour_home)
     assert (settings.stat().st_mtime_ns, settings.stat().st_ino) == before
+
+
+# -- removing the active model ------------------------------------------------------------------------------
+
+
+def test_removing_the_active_model_says_which_is_active_now(colour_home: Path, colour_pair) -> None:
+    image, text = (str(p) for p in colour_pair)
+    run_cli("models", "import", "--image", image, "--text", text, "--name", "other", home=colour_home)
+    proc = run_cli("models", "remove", "colour", home=colour_home)
+    assert proc.stdout.strip() == "removed model 'colour'; the active model is now 'other'"
+    status = json.loads(run_cli("status", "--json", home=colour_home).stdout)
+    assert (status["active_model"], status["models"]) == ("other", ["other"])
+    assert json.loads((colour_home / "config.json").read_text())["active_model"] == "other"
+    proc = run_cli("models", "remove", "other", home=colour_home)
+    assert proc.stdout.strip() == (
+        "removed model 'other'; no model is installed now: get one with 'motis models download NAME' "
+        "(see 'motis models available') or 'motis models import'"
+    )
+    assert json.loads(run_cli("status", "--json", home=colour_home).stdout)["active_model"] is None
+
+
+def test_removing_another_model_keeps_the_active_one(colour_home: Path, colour_pair) -> None:
+    image, text = (str(p) for p in colour_pair)
+    run_cli("models", "import", "--image", image, "--text", text, "--name", "other", home=colour_home)
+    proc = run_cli("models", "remove", "other", home=colour_home)
+    assert proc.stdout.strip() == "removed model 'other'"
+    assert json.loads(run_cli("status", "--json", home=colour_home).stdout)["active_model"] == "colour"
