@@ -140,6 +140,7 @@ def test_a_filtered_search_with_no_match_names_the_filters(qtbot, win: MainWindo
     assert "filters" in win.status_label.text()
     text, _buttons = _empty_state(win)
     assert "filters" in text and "none indexed yet" not in text
+    assert "(folder:nowhere)" in text  # the filters the core says let nothing through, as the CLI names them
 
 
 def test_after_escape_slash_focuses_the_search_box(qtbot, win: MainWindow) -> None:

@@ -182,8 +182,10 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         print("the query's terms cancel out: nothing to search for")
         return 0
     if not result.hits:
-        if result.candidates == 0:
-            print("no photos to search: none indexed yet, or none pass the filters (run 'motis index FOLDER')")
+        if result.filtered_out:
+            print(f"no photo passes the filters: {' '.join(result.filtered_out)}")
+        elif result.candidates == 0:
+            print("no photos to search: none indexed yet (run 'motis index FOLDER')")
         else:
             print(f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)")
         return 0

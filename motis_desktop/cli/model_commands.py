@@ -46,8 +46,16 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
     if action == "use":
         return _models_use(services, args)
     if action == "remove":
-        services.remove_model(args.name)
-        print(f"removed model {args.name!r}")
+        removed = services.remove_model(args.name)
+        if not removed.was_active:
+            print(f"removed model {removed.name!r}")
+        elif removed.active:
+            print(f"removed model {removed.name!r}; the active model is now {removed.active!r}")
+        else:
+            print(
+                f"removed model {removed.name!r}; no model is installed now: get one with "
+                "'motis models download NAME' (see 'motis models available') or 'motis models import'"
+            )
         return 0
     if action == "available":
         return _models_available(services, args)

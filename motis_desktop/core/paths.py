@@ -137,7 +137,10 @@ class AppConfig:
         return self.read().get(key, default)
 
     def set(self, key: str, value: Any) -> None:
+        """Save ``key`` (None removes it); a value already saved writes nothing (a read-only home stays usable)."""
         data = self.read()
+        if data.get(key) == value and (value is not None or key not in data):
+            return
         if value is None:
             data.pop(key, None)
         else:

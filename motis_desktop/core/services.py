@@ -34,7 +34,7 @@ from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
-from motis_desktop.core.models.service import NO_MODEL_HINT, ModelService
+from motis_desktop.core.models.service import NO_MODEL_HINT, ModelRemoved, ModelService
 from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
@@ -74,6 +74,7 @@ __all__ = [
     "InstallProgress",
     "LibraryBusy",
     "ModelInfo",
+    "ModelRemoved",
     "PreprocessConfig",
     "Progress",
     "RegistryFile",
@@ -177,8 +178,9 @@ class Services:
     def installed_models(self) -> list[ModelInfo]:
         return self._models.installed()
 
-    def remove_model(self, name: str) -> None:
-        self._models.remove(name)
+    def remove_model(self, name: str) -> ModelRemoved:
+        """Delete an installed model; removing the active one makes the first model left active (or none)."""
+        return self._models.remove(name)
 
     def export_model(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write a model as a seed-format TorchScript pair; returns (image file, text file)."""

@@ -245,12 +245,7 @@ class SearchController(QObject):
         def work(services: Any) -> Searched:
             started = time.perf_counter()
             result = services.query(text, limit=limit, cutoff=cutoff)
-            elapsed = time.perf_counter() - started
-            indexed = None
-            if result.candidates == 0 and not result.cancelled:  # none indexed, or the filters let none pass?
-                info = services.active_model()
-                indexed = services.counts(info.model_id if info else None)["indexed"]
-            return Searched(text, result, elapsed, indexed)
+            return Searched(text, result, time.perf_counter() - started)
 
         self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, text, msg))
 
@@ -281,7 +276,6 @@ class Searched:
     text: str
     result: QueryResult
     elapsed_s: float
-    indexed: int | None = None  # photos indexed for the model, counted when no photo passed the filters
 
     def empty_reason(self) -> str | None:
         """Why nothing is shown, in plain words; None when there are results."""
@@ -290,8 +284,8 @@ class Searched:
             return None
         if result.cancelled:
             return "The terms cancel each other out, so there is nothing to search for. Remove a “- …” term."
-        if result.candidates == 0 and self.indexed:
-            return "No photo passes the filters (folder:, after:, before:). Widen or remove them."
+        if result.filtered_out:
+            return f"No photo passes the filters ({' '.join(result.filtered_out)}). Widen or remove them."
         if result.candidates == 0:
             return "No photos are indexed yet: add a folder and wait for indexing to finish."
         return (
@@ -311,7 +305,7 @@ def result_summary(searched: Searched) -> str:
     n = len(result.hits)
     if result.cancelled:
         return f"“{text}”: the terms cancel out — nothing to search for"
-    if not n and result.candidates == 0 and searched.indexed:
+    if not n and result.filtered_out:
         return f"“{text}”: no photo passes the filters — Esc to go back"
     if not n and result.candidates == 0:
         return f"“{text}”: no photos indexed yet — Esc to go back"

@@ -155,14 +155,19 @@ class ModelFolder:
     def remove(self, name: str) -> None:
         """Delete an installed model's folder."""
         info = self.get(name)
-        shutil.rmtree(self.models_dir / info.name)
+        folder = self.models_dir / info.name
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:  # a read-only home: the model's folder, not the first file that refused
+            raise ModelError(
+                f"{folder}: cannot remove the model: the home cannot be written ({exc.strerror or exc})"
+            ) from None
         log.info("removed model %s", info.name)
 
     # -- internals ---------------------------------------------------------
 
     def _staging_parent(self) -> Path:
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        return self.models_dir
+        return self.models_dir  # made by make_staging, which names it when it cannot be written
 
     def _check_install(
         self, name: str, replace: bool, tokenizer: str, sources: dict[str, Path] | None

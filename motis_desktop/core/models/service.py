@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,15 @@ NO_MODEL_HINT = (
 )
 
 ProbePaths = Callable[[int], list[str]]  # up to N library photos to measure a model on
+
+
+@dataclass(frozen=True)
+class ModelRemoved:
+    """What removing a model changed: ``active`` is the active model now (None: no model is installed)."""
+
+    name: str
+    was_active: bool
+    active: str | None
 
 
 class _Loaded:
@@ -105,8 +115,20 @@ class ModelService:
             raise ModelError(NO_MODEL_HINT)
         return info
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str) -> ModelRemoved:
+        """Delete an installed model. When it was the active one, the first model left becomes active (and is
+        saved as the choice, so the activation rule of the next install sees it), or none when none is left."""
+        chosen = self._config.get(ACTIVE_KEY)
+        before = [m.name for m in self._store.list()]
+        was_active = chosen == name or (chosen not in before and before[:1] == [name])
         self._store.remove(name)
+        left = [m.name for m in self._store.list()]
+        if not was_active:
+            return ModelRemoved(name, False, chosen if chosen in left else (left[0] if left else None))
+        active = left[0] if left else None
+        self._config.set(ACTIVE_KEY, active)
+        log.info("removed the active model %s; active now: %s", name, active)
+        return ModelRemoved(name, True, active)
 
     def export(self, name: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
         """Write a model as a seed-format TorchScript pair; returns (image file, text file)."""

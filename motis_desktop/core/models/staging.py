@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from motis_desktop.core.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 UNOWNED_MAX_AGE_S = 24 * 3600  # a working folder without a recorded pid is surely abandoned after a day
@@ -30,8 +32,13 @@ _UNOWNED = re.compile(r"^\.(convert|import|int8)-.+")
 
 
 def make_staging(parent: Path, kind: str, name: str) -> Path:
-    """A new private working folder ``.KIND-NAME-pPID-XXXX`` in ``parent``."""
-    return Path(tempfile.mkdtemp(prefix=f".{kind}-{name}-p{os.getpid()}-", dir=parent))
+    """A new private working folder ``.KIND-NAME-pPID-XXXX`` in the models folder ``parent``; ModelError naming
+    ``parent`` when it cannot be written (the hidden folder's own name means nothing to a person)."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{kind}-{name}-p{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise ModelError(f"{parent}: the models folder cannot be written ({exc.strerror or exc})") from None
 
 
 @contextmanager

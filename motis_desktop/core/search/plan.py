@@ -17,7 +17,7 @@ import numpy as np
 
 from motis_desktop.core.kinds import SortOrder
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.search.query import Query, Term, parse_query
+from motis_desktop.core.search.query import Query, QueryError, Term, parse_query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.text_cache import TextVectorCache
 
@@ -49,6 +49,18 @@ def parse(query: str | Query, cwd: str | None = None, image: str | None = None) 
 def filtered_ids(store: LibraryStore, model_id: str, query: Query) -> np.ndarray:
     """Ids of the photos embedded for ``model_id`` that pass the query's filters."""
     return store.filter_ids(model_id, query.folder_names, query.path_prefixes, query.after, query.before)
+
+
+def lists_only(query: Query) -> bool:
+    """Whether ``query`` only lists photos (newest first): no words, images, ``text:`` or ``name:`` to rank by,
+    but folder or date filters, or ``sort:date``. QueryError (one line) when it has nothing in it at all."""
+    if query.terms or query.text_phrases or query.name_parts:
+        return False
+    if query.folder_names or query.path_prefixes or query.after is not None or query.before is not None:
+        return True
+    if query.sort is SortOrder.DATE:
+        return True
+    raise QueryError("the query is empty: type words to search for, or filters such as folder:Trips or sort:date")
 
 
 def plan_query(encoder: Encoder, store: LibraryStore, query: Query, text_cache: TextVectorCache) -> QueryPlan:

@@ -89,6 +89,7 @@ class Query:
     source: str = field(default="", compare=False)
     text_phrases: tuple[str, ...] = ()  # text:"…": the photo's OCR text must contain each (folded)
     name_parts: tuple[str, ...] = ()  # name:…: the file name must contain each (folded)
+    filters: tuple[str, ...] = field(default=(), compare=False)  # the filters as typed, for messages
 
     @property
     def has_filters(self) -> bool:
@@ -161,6 +162,7 @@ class _Parser:
     sort: SortOrder = SortOrder.SCORE
     phrases: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)  # the filters as the user wrote them
 
     def flush(self) -> None:
         """End the text term being read (a weight with no words after it is an error)."""
@@ -174,6 +176,8 @@ class _Parser:
 
     def operator(self, key: str, value: str) -> None:
         """Apply one ``key:value`` filter."""
+        if key != "sort":
+            self.typed.append(_as_typed(f"{key}:", value))
         if key == "folder":
             if not value:
                 raise QueryError("folder: needs a name or a path, e.g. folder:Trips")
@@ -212,6 +216,7 @@ class _Parser:
         path = _expand(token, cwd)
         if os.path.isdir(path):
             self.prefixes.append(os.path.normpath(path))
+            self.typed.append(_as_typed("", token))
             return True
         if os.path.isfile(path) or os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES:
             if not os.path.isfile(path):
@@ -241,6 +246,7 @@ class _Parser:
             text.strip(),
             tuple(self.phrases),
             tuple(self.names),
+            tuple(self.typed),
         )
 
 
@@ -259,6 +265,11 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
         else:
             out.append((m_plain, False))
     return out
+
+
+def _as_typed(key: str, value: str) -> str:
+    """``key`` and ``value`` as one token of the language (quoted when the value has spaces)."""
+    return f'{key}"{value}"' if any(c.isspace() for c in value) else key + value
 
 
 def _has_image_suffix(token: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
-from motis_desktop.core.search.plan import filtered_ids, parse, plan_query
+from motis_desktop.core.search.plan import filtered_ids, lists_only, parse
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
@@ -89,16 +89,15 @@ class Searcher:
         """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
         text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``score`` (the
         model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``). A query of
-        filters only lists the photos that pass them, newest first."""
+        filters (or only ``sort:date``) lists the photos that pass them, newest first; an empty one is a
+        QueryError."""
         service = self._service()
         store = self._database()
         parsed = parse(query, cwd, image)
         if score is not None:
             service.set_model_score(encoder.model_id, score)
-        if not parsed.terms and not (parsed.text_phrases or parsed.name_parts):
-            if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
-                return self._filtered(encoder.model_id, parsed, limit)
-            plan_query(encoder, store, parsed, self._text_cache)  # raises: nothing to search for
+        if lists_only(parsed):
+            return self._explained(self._filtered(encoder.model_id, parsed, limit), parsed, encoder.model_id)
         allowed = None
         if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = store.filter_ids(
@@ -111,7 +110,7 @@ class Searcher:
             parsed.has_filters,
             cutoff,
         )
-        return fused_query(
+        result = fused_query(
             service,
             store,
             encoder,
@@ -123,6 +122,16 @@ class Searcher:
             signals,
             check_strategy(strategy) if strategy else None,
         )
+        return self._explained(result, parsed, encoder.model_id)
+
+    def _explained(self, result: QueryResult, query: Query, model_id: str) -> QueryResult:
+        """``result``, with the filters that let nothing through when photos are indexed (so the front ends
+        say the filters, not an empty library, left nothing to show)."""
+        if result.candidates or result.cancelled or not query.filters:
+            return result
+        if not self._database().counts(model_id)["indexed"]:
+            return result
+        return replace(result, filtered_out=query.filters)
 
     def _filtered(self, model_id: str, query: Query, limit: int | None) -> QueryResult:
         """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked)."""

@@ -95,6 +95,7 @@ class QueryResult:
     candidates: int  # photos that pass the filters
     cutoff: Cutoff | None = None  # set when the relevance cut-off chose the hits
     cancelled: bool = False  # the terms cancelled out (e.g. "red - red"): nothing to search for
+    filtered_out: tuple[str, ...] = ()  # photos are indexed, but these filters (as typed) let none through
 
 
 @dataclass
