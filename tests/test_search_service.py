@@ -126,5 +126,6 @@ def test_annoy_delta_triggers_background_rebuild(services: Services, tmp_path: P
     rebuilt = service.index_for(model_id)
     assert len(rebuilt._main_ids) == 144
     assert len(rebuilt._delta) == 0
-    assert len(service.search_vector(model_id, np.ones((1, 512), np.float32), k=200)) == 144
+    ids, _scores = service.ranked(model_id, np.ones(512, np.float32) / np.sqrt(512), k=200)
+    assert len(ids) == 144
     store.close()

@@ -8,13 +8,12 @@ then catches up with the library: vectors written since the version the index
 saw are (re)added and ids no longer in the library removed. When an index
 asks for a rebuild (Annoy delta too large, k-means library size changed 2x)
 it is rebuilt, in a background thread if ``background`` is set, while the old
-one keeps serving. Hits whose file vanished from disk are dropped.
+one keeps serving. The caller (``search/fusion.py``) checks on disk the few hits it shows.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.random import default_rng  # imported now: see core/search/cutoff.py's numpy.ma
 
-from motis_desktop.core.kinds import DateSource, SortOrder
+from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
@@ -221,65 +220,7 @@ class SearchService:
 
     # -- queries -------------------------------------------------------------------
 
-    def search_vector(
-        self,
-        model_id: str,
-        query: np.ndarray,
-        k: int = 10,
-        exclude: frozenset[int] = frozenset(),
-        strategy: str | None = None,
-    ) -> list[SearchHit]:
-        """Top ``k`` files for a query vector; files missing on disk are skipped."""
-        index = self.index_for(model_id, strategy)
-        want = k + len(exclude)
-        while True:
-            ids, scores = index.search(np.atleast_2d(query), want)
-            pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-            paths = self.store.paths(i for i, _ in pairs)
-            hits = [
-                SearchHit(i, paths[i], s)
-                for i, s in pairs
-                if i in paths and i not in exclude and os.path.lexists(paths[i])
-            ]
-            if len(hits) >= k or len(pairs) < want:
-                return hits[:k]
-            want *= 2
-
     # -- queries with filters and the relevance cut-off -------------------------------
-
-    def run_query(
-        self,
-        model_id: str,
-        vector: np.ndarray | None,
-        limit: int | None = None,
-        cutoff: bool = True,
-        allowed: np.ndarray | None = None,
-        exclude: frozenset[int] = frozenset(),
-        sort: SortOrder = SortOrder.SCORE,
-        strategy: str | None = None,
-    ) -> QueryResult:
-        """Rank the library (or the ``allowed`` ids: filters apply before top-K) for a unit ``vector``.
-
-        ``cutoff``: only the hits that stand out from the background (at most ``limit`` or CUTOFF_CAP);
-        otherwise the top ``limit`` (all candidates when None). ``sort="date"`` orders the hits newest first.
-        ``strategy`` names the vector index for this call (else the default).
-        """
-        index = self.index_for(model_id, strategy)
-        candidates = (len(index) if allowed is None else len(allowed)) - len(exclude)
-        if vector is None:
-            return QueryResult([], 0, max(candidates, 0), cancelled=True)
-        cut = self.cutoff_for(model_id, vector, strategy) if cutoff else None
-        want = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cut else (limit or max(candidates, 0))
-        if allowed is None:
-            hits = self.search_vector(model_id, vector[None, :], want, exclude, strategy)
-        else:
-            hits = self._search_among(model_id, vector, want, allowed, exclude, strategy)
-        if cut is not None:
-            hits = [h for h in hits if cut.passes(h.score)]
-        hits = self.with_dates(hits)
-        if sort is SortOrder.DATE:
-            hits.sort(key=lambda h: -(h.taken_at or 0.0))
-        return QueryResult(hits, max(candidates - len(hits), 0), max(candidates, 0), cut)
 
     def set_model_score(self, model_id: str, score: dict[str, Any] | None) -> None:
         """How ``model_id`` scores (its manifest's ``score``): picks the cut-off rule (``core.search.cutoff``)."""
@@ -362,26 +303,6 @@ class SearchService:
             if keep.sum() >= k or want >= len(index):
                 return found[0][keep], scores[0][keep]
             want *= 4
-
-    def _search_among(
-        self,
-        model_id: str,
-        vector: np.ndarray,
-        k: int,
-        allowed: np.ndarray,
-        exclude: frozenset[int],
-        strategy: str | None = None,
-    ) -> list[SearchHit]:
-        """Top ``k`` among ``allowed`` ids whose files are on disk."""
-        ids, scores = self._ranked_among(model_id, vector, k, set(int(i) for i in allowed) - exclude, strategy)
-        paths = self.store.paths(ids.tolist())
-        hits = []
-        for fid, score in zip(ids.tolist(), scores.tolist(), strict=True):
-            if fid in paths and os.path.lexists(paths[fid]):
-                hits.append(SearchHit(fid, paths[fid], float(score)))
-                if len(hits) >= k:
-                    break
-        return hits
 
     def with_dates(self, hits: list[SearchHit]) -> list[SearchHit]:
         """``hits`` with their dates taken looked up (one statement)."""
