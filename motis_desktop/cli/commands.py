@@ -13,7 +13,7 @@ from typing import Any
 
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.output import print_json
-from motis_desktop.cli.parser import build_parser
+from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import Services, format_date
@@ -38,9 +38,7 @@ def run_command(services: Services, argv: Sequence[str]) -> int:
     """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if args.command == "search" and not args.text.strip() and not args.image:
-            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+        args = parse_command_line(parser, argv)
     except SystemExit as exc:  # argparse printed the usage error
         return exc.code if isinstance(exc.code, int) else 2
     if args.command != "search":

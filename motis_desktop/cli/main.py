@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from motis_desktop import __version__
 from motis_desktop.cli.commands import fail, handlers, os_error, run_command
-from motis_desktop.cli.parser import build_parser
+from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import (
@@ -33,9 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "search" and not args.text.strip() and not args.image:
-        parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    args = parse_command_line(parser, argv)
     if getattr(args, "home", None) is not None and not args.home.strip():
         parser.error(EMPTY_HOME)
     if os.environ.get("MOTIS_DEBUG"):

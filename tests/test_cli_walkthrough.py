@@ -1,0 +1,59 @@
+"""What a new user met on a fresh clone: dash words in queries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers.photos import make_colour_folder
+
+from motis_desktop.cli.main import main
+
+
+def _motis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse usage errors and --help
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture
+def colours(home: Path, indexed_libraries) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """This test's home: the colour model and an indexed folder of 5 photos of each colour."""
+    return indexed_libraries.copy_into(home, "walkthrough", lambda folder: make_colour_folder(folder, per_colour=5))
+
+
+# 1. Query words that start with '-' -------------------------------------------------------------
+
+
+def test_dash_words_after_search_are_query_words(capsys, colours: dict[str, str]) -> None:
+    code, quoted, err = _motis(capsys, "search", "red -blue", "-k", "4", "--json")
+    assert code == 0, err
+    for argv in (["search", "red", "-blue", "-k", "4", "--json"], ["search", "-k", "4", "red", "-blue", "--json"]):
+        code, out, err = _motis(capsys, *argv)
+        assert code == 0, err
+        assert json.loads(out) == json.loads(quoted)
+    hits = json.loads(quoted)
+    assert len(hits) == 4 and all(colours[h["path"]] == "red" for h in hits)  # -k still works
+
+
+@pytest.mark.parametrize("argv", [["-red"], ["-hat"], ["-kids"], ["--", "-red"], ["red", "--", "-blue"]])
+def test_query_of_dash_words_is_not_a_usage_error(capsys, colours: dict[str, str], argv: list[str]) -> None:
+    code, _, err = _motis(capsys, "search", "--all", *argv)
+    assert code == 0, err
+    assert "unrecognized" not in err and "usage" not in err
+
+
+def test_unknown_long_option_of_search_is_still_refused(capsys) -> None:
+    code, _, err = _motis(capsys, "search", "red", "--bogus")
+    assert code == 2
+    assert "unrecognized arguments: --bogus" in err
