@@ -1,4 +1,4 @@
-"""What a new user met on a fresh clone: dash words in queries."""
+"""What a new user met on a fresh clone: dash words in queries, usage errors of ``models import``."""
 
 from __future__ import annotations
 
@@ -57,3 +57,23 @@ def test_unknown_long_option_of_search_is_still_refused(capsys) -> None:
     code, _, err = _motis(capsys, "search", "red", "--bogus")
     assert code == 2
     assert "unrecognized arguments: --bogus" in err
+
+
+# 5. Usage errors of models import ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", [[], ["--image", "a.pt"], ["--text", "b.pt"]])
+def test_models_import_without_files_is_a_usage_error(capsys, given: list[str]) -> None:
+    code, _, err = _motis(capsys, "models", "import", "--name", "x", *given)
+    assert code == 2
+    assert "usage: motis models import" in err
+    assert "give --image and --text" in err and "--checkpoint" in err
+
+
+def test_models_import_of_a_folder_without_a_checkpoint(capsys, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a model")
+    code, _, err = _motis(capsys, "models", "import", "--checkpoint", str(tmp_path), "--name", "x")
+    assert code == 1
+    line = _one_line(err)
+    assert f"{tmp_path}: this folder holds no checkpoint" in line, line
+    assert "open_clip_config.json" in line and "open_clip_model.safetensors" in line

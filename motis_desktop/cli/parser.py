@@ -35,7 +35,17 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
             parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     elif extras:
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if args.command == "models" and args.models_command == "import":
+        _check_import(_command_parser(parser, "models", "import"), args)
     return args
+
+
+def _check_import(imp: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``models import`` takes a TorchScript pair or a checkpoint: anything else is a usage error."""
+    if args.checkpoint and (args.image or args.text):
+        imp.error("give either --checkpoint FILE or --image and --text, not both")
+    if not args.checkpoint and not (args.image and args.text):
+        imp.error("give --image and --text (a TorchScript pair) or --checkpoint FILE (or folder)")
 
 
 def _command_parser(parser: argparse.ArgumentParser, *names: str) -> argparse.ArgumentParser:
