@@ -1,4 +1,5 @@
-"""What a new user met on a fresh clone: dash words in queries, usage errors of ``models import``."""
+"""What a new user met on a fresh clone: dash words in queries, bare ``folders``/``config``/``models``,
+usage errors of ``models import``."""
 
 from __future__ import annotations
 
@@ -57,6 +58,31 @@ def test_unknown_long_option_of_search_is_still_refused(capsys) -> None:
     code, _, err = _motis(capsys, "search", "red", "--bogus")
     assert code == 2
     assert "unrecognized arguments: --bogus" in err
+
+
+# 4. Bare folders, config, models ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("bare", "full"), [("folders", "list"), ("models", "list")])
+def test_bare_list_commands_list(capsys, colours: dict[str, str], bare: str, full: str) -> None:
+    code, out, err = _motis(capsys, bare)
+    assert code == 0, err
+    assert out.strip()
+    assert (code, out, err) == _motis(capsys, bare, full)
+
+
+def test_bare_config_shows_the_settings(capsys) -> None:
+    code, out, err = _motis(capsys, "config")
+    assert code == 0, err
+    assert out.splitlines() == ["index strategy: auto", "read text in photos: off"]  # MOTIS_READ_TEXT=0 in tests
+
+
+def test_help_says_what_the_bare_commands_do(capsys) -> None:
+    _, out, _ = _motis(capsys, "--help")
+    said = " ".join(out.split())
+    assert "models list (the default), install and choose models" in said
+    assert "config show the settings (the default) or change one" in said
+    assert "folders list (the default) or remove library folders" in said
 
 
 # 5. Usage errors of models import ---------------------------------------------------------------

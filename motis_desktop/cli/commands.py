@@ -211,14 +211,15 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
 
 
 def _config(services: Services, args: argparse.Namespace) -> int:
-    if args.config_command == "text":
-        if args.state:
-            services.set_text_reading(args.state == "on")
-        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
-        return 0
-    if args.strategy:
+    """``motis config [SETTING [VALUE]]``: change a setting when given a value, then show it (no SETTING: all)."""
+    if args.config_command == "text" and args.state:
+        services.set_text_reading(args.state == "on")
+    if args.config_command == "index" and args.strategy:
         services.set_index_strategy(args.strategy)
-    print(f"index strategy: {services.index_strategy()}")
+    if args.config_command in (None, "index"):
+        print(f"index strategy: {services.index_strategy()}")
+    if args.config_command in (None, "text"):
+        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
     return 0
 
 

@@ -131,8 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     """``motis models``: import, list, use, remove, available, download, bench, export."""
-    models = sub.add_parser("models", parents=[common], help="install and choose models")
-    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    models = sub.add_parser(
+        "models",
+        parents=[common],
+        help="list (the default), install and choose models",
+        description="Without an ACTION: list the installed models (as 'motis models list').",
+    )
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    models.set_defaults(models_command="list", json=False)  # after add_subparsers: ACTION defaults to list
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
     imp.add_argument("--name", required=True, help="name to install the model under")
     imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
@@ -244,8 +250,13 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
     )
 
-    cfg = sub.add_parser("config", parents=[common], help="show or change settings")
-    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
+    cfg = sub.add_parser(
+        "config",
+        parents=[common],
+        help="show the settings (the default) or change one",
+        description="Without a SETTING: show every setting.",
+    )
+    csub = cfg.add_subparsers(dest="config_command", metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
     cidx.add_argument("strategy", nargs="?", choices=CHOICES)
     ctext = csub.add_parser("text", parents=[common], help="read the words in photos while indexing (on by default)")
@@ -259,8 +270,14 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
     txt.add_argument("photos", nargs="+", metavar="PHOTO")
     txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
-    fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
-    fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")
+    fold = sub.add_parser(
+        "folders",
+        parents=[common],
+        help="list (the default) or remove library folders",
+        description="Without an ACTION: list the library's folders (as 'motis folders list').",
+    )
+    fsub = fold.add_subparsers(dest="folders_command", metavar="ACTION")
+    fold.set_defaults(folders_command="list", json=False)  # after add_subparsers: ACTION defaults to list
     flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
     flist.add_argument("--json", action="store_true")
     frem = fsub.add_parser(
