@@ -1,5 +1,5 @@
-"""What a new user met on a fresh clone: dash words in queries, bare ``folders``/``config``/``models``,
-usage errors of ``models import``."""
+"""What a new user met on a fresh clone: dash words in queries, Ctrl-C while indexing, bare
+``folders``/``config``/``models``, usage errors of ``models import``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.cli.main import main
+from motis_desktop.core.services import ProgressPhase, Services
 
 
 def _motis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -58,6 +60,45 @@ def test_unknown_long_option_of_search_is_still_refused(capsys) -> None:
     code, _, err = _motis(capsys, "search", "red", "--bogus")
     assert code == 2
     assert "unrecognized arguments: --bogus" in err
+
+
+# 2. Ctrl-C while indexing -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", [ProgressPhase.ENCODE, ProgressPhase.SCAN])
+def test_ctrl_c_while_indexing_says_what_is_kept(
+    capsys, monkeypatch: pytest.MonkeyPatch, home: Path, colour_pair, tmp_path: Path, phase: ProgressPhase
+) -> None:
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.close()
+    make_colour_folder(tmp_path / "photos", per_colour=5)  # 30 photos
+    real_index = Services.index
+
+    def index_until_ctrl_c(self, model=None, progress=None, **options):  # type: ignore[no-untyped-def]
+        def ctrl_c(p):  # type: ignore[no-untyped-def]
+            progress(p)
+            if p.phase is phase and (phase is ProgressPhase.SCAN or p.done >= 8):
+                raise KeyboardInterrupt  # what Ctrl-C raises in the main thread, here after a committed batch
+
+        return real_index(self, model, ctrl_c, **options)
+
+    monkeypatch.setattr(Services, "index", index_until_ctrl_c)
+    code, _, err = _motis(capsys, "index", str(tmp_path / "photos"), "--batch-size", "4")
+    monkeypatch.setattr(Services, "index", real_index)
+    assert code == 130
+    line = _one_line(err)
+    indexed = json.loads(_motis(capsys, "status", "--json")[1])["indexed"]
+    if phase is ProgressPhase.ENCODE:
+        assert line == (
+            f"motis: interrupted: {indexed} of 30 photos indexed so far are kept; run 'motis index' again to continue"
+        )
+        assert 8 <= indexed < 30
+    else:
+        assert line == "motis: interrupted: the work done so far is kept; run 'motis index' again to continue"
+    code, out, err = _motis(capsys, "index", "--json")
+    assert code == 0, err
+    assert json.loads(out)["encoded"] == 30 - indexed
 
 
 # 4. Bare folders, config, models ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Services, format_date
+from motis_desktop.core.services import Progress, ProgressPhase, Services, format_date
 
 
 def handlers() -> dict[str, Any]:
@@ -101,6 +101,11 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
         )
+    except KeyboardInterrupt:
+        cancel.set()
+        bar.close()
+        print(f"motis: interrupted: {_kept(bar.latest)}; run 'motis index' again to continue", file=sys.stderr)
+        return 130
     finally:
         bar.close()
     if not summary.cancelled:
@@ -119,6 +124,15 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     for item in summary.text_failed:
         print(f"  text not read {item.path}: {item.reason}")
     return 0
+
+
+def _kept(latest: Progress | None) -> str:
+    """What an interrupted indexing run keeps, from the core's last report (each batch is committed)."""
+    if latest is not None and latest.phase is ProgressPhase.ENCODE:
+        return f"{latest.done} of {latest.total} photos indexed so far are kept"
+    if latest is not None and latest.phase is ProgressPhase.TEXT:
+        return f"the photos are indexed, and the text read in {latest.done} of {latest.total} so far is kept"
+    return "the work done so far is kept"
 
 
 def _watch(services: Services, args: argparse.Namespace) -> int:
