@@ -1,17 +1,23 @@
-"""What a new user met on a fresh clone: dash words in queries, Ctrl-C while indexing, bare
-``folders``/``config``/``models``, usage errors of ``models import``."""
+"""What a new user met on a fresh clone: dash words in queries, Ctrl-C while indexing, ``| head``, bare
+``folders``/``config``/``models``, usage errors of ``models import``, file names that are not UTF-8."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers.models import install_colour
-from helpers.photos import make_colour_folder
+from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
 
 from motis_desktop.cli.main import main
 from motis_desktop.core.services import ProgressPhase, Services
+
+NOT_UTF8 = b"caf\xe9-red.png"
 
 
 def _motis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -101,6 +107,64 @@ def test_ctrl_c_while_indexing_says_what_is_kept(
     assert json.loads(out)["encoded"] == 30 - indexed
 
 
+# 3. A reader that goes away (| head) ------------------------------------------------------------
+
+
+class _ClosedPipe(io.TextIOBase):
+    """A stdout whose reader has gone: every write fails as a closed pipe's does."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("argv", [["status"], ["models", "list"], ["--help"]])
+def test_closed_stdout_ends_quietly(capsys, monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    code, _, err = _motis(capsys, *argv)
+    assert code == 141
+    assert err == ""
+
+
+def _odd_photos(folder: Path) -> bytes:
+    """Red photos, one named with a byte that is not UTF-8; returns that one's path."""
+    for i in range(12):
+        write_colour_photo(folder / f"red_{i:02d}.png", COLOURS["red"], 64, 64, seed=i)
+    odd = os.fsencode(folder) + b"/" + NOT_UTF8
+    write_colour_photo(Path(os.fsdecode(odd)), COLOURS["red"], 64, 64, seed=99)
+    return odd
+
+
+@pytest.fixture
+def odd_names(home: Path, indexed_libraries) -> tuple[Path, bytes]:  # type: ignore[no-untyped-def]
+    """This test's home, indexed over :func:`_odd_photos`; (home, the odd photo's path)."""
+    return home, indexed_libraries.copy_into(home, "odd-names", _odd_photos)
+
+
+def _motis_process(home: Path, *args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    env = dict(os.environ, MOTIS_HOME=str(home), MOTIS_NO_SERVICE="1")
+    return subprocess.run(
+        [sys.executable, "-m", "motis_desktop.cli.entry", *args], stdout=stdout, stderr=subprocess.PIPE, env=env
+    )
+
+
+def test_search_into_a_closed_pipe_ends_quietly(odd_names: tuple[Path, bytes]) -> None:
+    """``motis search red --all | head -1``: the reader is gone before the first line is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = _motis_process(odd_names[0], "search", "red", "--all", stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == b""
+    assert proc.returncode == 141
+
+
 # 4. Bare folders, config, models ----------------------------------------------------------------
 
 
@@ -144,3 +208,15 @@ def test_models_import_of_a_folder_without_a_checkpoint(capsys, tmp_path: Path) 
     line = _one_line(err)
     assert f"{tmp_path}: this folder holds no checkpoint" in line, line
     assert "open_clip_config.json" in line and "open_clip_model.safetensors" in line
+
+
+# 6. File names that are not UTF-8 ---------------------------------------------------------------
+
+
+def test_names_that_are_not_utf8_print_as_their_bytes(odd_names: tuple[Path, bytes]) -> None:
+    home, odd = odd_names
+    proc = _motis_process(home, "search", "red", "--all")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert any(line.endswith(b"  " + odd) for line in lines), proc.stdout  # pasteable into a shell, as ls prints it
+    assert b"\\udc" not in proc.stdout

@@ -18,6 +18,7 @@ from motis_desktop import __version__
 from motis_desktop.cli.commands import fail, handlers, os_error, run_command
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
+from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import (
     EMPTY_HOME,
@@ -28,10 +29,13 @@ __all__ = ["main", "run_command"]  # run_command lives in cli.commands (kept her
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``motis ARGV`` (default: the process's arguments); returns the exit code."""
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
+    set_up_streams()
+    return quiet_on_closed_pipe(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parse_command_line(parser, argv)
     if getattr(args, "home", None) is not None and not args.home.strip():
@@ -58,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {**handlers(), "serve": _serve}[args.command](services, args)
     except MotisError as exc:
         return fail(user_message(exc))
+    except BrokenPipeError:  # stdout's reader has gone: main ends quietly
+        raise
     except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
         if os.environ.get("MOTIS_DEBUG"):
             raise
