@@ -1,7 +1,7 @@
 """``motis``: index folders and search photos from the terminal.
 
 Exit codes: 0 ok, 1 a problem the user can fix (one line, no traceback),
-2 usage error (argparse), 130 interrupted.
+2 usage error (argparse), 130 interrupted, 141 stdout's reader went away (``| head``).
 """
 
 from __future__ import annotations
