@@ -13,10 +13,10 @@ from typing import Any
 
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.output import print_json
-from motis_desktop.cli.parser import build_parser
+from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Services, format_date
+from motis_desktop.core.services import Progress, ProgressPhase, Services, format_date
 
 
 def handlers() -> dict[str, Any]:
@@ -38,9 +38,7 @@ def run_command(services: Services, argv: Sequence[str]) -> int:
     """Parse and run one command on an open ``Services`` (the query service runs searches with it)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if args.command == "search" and not args.text.strip() and not args.image:
-            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+        args = parse_command_line(parser, argv)
     except SystemExit as exc:  # argparse printed the usage error
         return exc.code if isinstance(exc.code, int) else 2
     if args.command != "search":
@@ -103,6 +101,11 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
         )
+    except KeyboardInterrupt:
+        cancel.set()
+        bar.close()
+        print(f"motis: interrupted: {_kept(bar.latest)}; run 'motis index' again to continue", file=sys.stderr)
+        return 130
     finally:
         bar.close()
     if not summary.cancelled:
@@ -121,6 +124,15 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     for item in summary.text_failed:
         print(f"  text not read {item.path}: {item.reason}")
     return 0
+
+
+def _kept(latest: Progress | None) -> str:
+    """What an interrupted indexing run keeps, from the core's last report (each batch is committed)."""
+    if latest is not None and latest.phase is ProgressPhase.ENCODE:
+        return f"{latest.done} of {latest.total} photos indexed so far are kept"
+    if latest is not None and latest.phase is ProgressPhase.TEXT:
+        return f"the photos are indexed, and the text read in {latest.done} of {latest.total} so far is kept"
+    return "the work done so far is kept"
 
 
 def _watch(services: Services, args: argparse.Namespace) -> int:
@@ -215,14 +227,15 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
 
 
 def _config(services: Services, args: argparse.Namespace) -> int:
-    if args.config_command == "text":
-        if args.state:
-            services.set_text_reading(args.state == "on")
-        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
-        return 0
-    if args.strategy:
+    """``motis config [SETTING [VALUE]]``: change a setting when given a value, then show it (no SETTING: all)."""
+    if args.config_command == "text" and args.state:
+        services.set_text_reading(args.state == "on")
+    if args.config_command == "index" and args.strategy:
         services.set_index_strategy(args.strategy)
-    print(f"index strategy: {services.index_strategy()}")
+    if args.config_command in (None, "index"):
+        print(f"index strategy: {services.index_strategy()}")
+    if args.config_command in (None, "text"):
+        print(f"read text in photos: {'on' if services.text_reading() else 'off'}")
     return 0
 
 

@@ -37,7 +37,10 @@ def main() -> int:
         home = client_home(argv)  # --home may come before or after 'search'; None: "" (a usage error)
         reply = forward_search(home, argv[at + 1 :]) if home is not None else None
         if reply is not None:
-            return write_reply(*reply)
+            from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
+
+            set_up_streams()
+            return quiet_on_closed_pipe(lambda: write_reply(*reply))
     from motis_desktop.cli.main import main as run
 
     return run()

@@ -1,7 +1,7 @@
 """``motis``: index folders and search photos from the terminal.
 
 Exit codes: 0 ok, 1 a problem the user can fix (one line, no traceback),
-2 usage error (argparse), 130 interrupted.
+2 usage error (argparse), 130 interrupted, 141 stdout's reader went away (``| head``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from motis_desktop import __version__
 from motis_desktop.cli.commands import fail, handlers, os_error, run_command
-from motis_desktop.cli.parser import build_parser
+from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
+from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import (
     EMPTY_HOME,
@@ -28,14 +29,15 @@ __all__ = ["main", "run_command"]  # run_command lives in cli.commands (kept her
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``motis ARGV`` (default: the process's arguments); returns the exit code."""
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
+    set_up_streams()
+    return quiet_on_closed_pipe(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "search" and not args.text.strip() and not args.image:
-        parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    args = parse_command_line(parser, argv)
     if getattr(args, "home", None) is not None and not args.home.strip():
         parser.error(EMPTY_HOME)
     if os.environ.get("MOTIS_DEBUG"):
@@ -60,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return {**handlers(), "serve": _serve}[args.command](services, args)
     except MotisError as exc:
         return fail(user_message(exc))
+    except BrokenPipeError:  # stdout's reader has gone: main ends quietly
+        raise
     except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
         if os.environ.get("MOTIS_DEBUG"):
             raise

@@ -8,7 +8,6 @@ import threading
 
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
-from motis_desktop.core.errors import MotisError
 from motis_desktop.core.services import ModelInfo, PreprocessConfig, Services
 
 
@@ -16,16 +15,12 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
     """Run one `motis models` subcommand; returns the exit code."""
     action = args.models_command
     if action == "import":
-        if args.checkpoint and (args.image or args.text):
-            raise MotisError("give either --checkpoint or --image and --text, not both")
-        if args.checkpoint:
+        if args.checkpoint:  # the parser refused any other combination (parser.parse_command_line)
             info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
-        elif args.image and args.text:
+        else:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
             config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
             info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
-        else:
-            raise MotisError("give --image and --text (TorchScript pair) or --checkpoint FILE")
         _print_conversions(info)
         print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
         _print_licence_notice(info)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 
 from motis_desktop import __version__
 from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
@@ -12,6 +14,94 @@ from motis_desktop.core.services import (
 
 # argparse does not export the type of add_subparsers()' result.
 _Sub = argparse._SubParsersAction
+# Marks a search's query word that starts with '-' (no command-line argument can hold a NUL character).
+_WORD = "\0"
+
+
+def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``motis ARGV`` and check what argparse cannot (exits 2 on a usage error, as argparse does).
+
+    A search's query may come in several arguments, its words where they stand among the options; a word
+    that starts with '-' (``-people``: subtract) is a query word unless it is one of search's options.
+    """
+    args, extras = parser.parse_known_args(_mark_query_words(parser, list(sys.argv[1:] if argv is None else argv)))
+    if args.command == "search":
+        words = [w for w in extras if w.startswith(_WORD) or not w.startswith("-")]
+        unknown = [w for w in extras if w not in words]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.text = " ".join(w.removeprefix(_WORD) for w in [args.text, *words] if w.strip())
+        if not args.text.strip() and not args.image:
+            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if args.command == "models" and args.models_command == "import":
+        _check_import(_command_parser(parser, "models", "import"), args)
+    return args
+
+
+def _check_import(imp: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``models import`` takes a TorchScript pair or a checkpoint: anything else is a usage error."""
+    if args.checkpoint and (args.image or args.text):
+        imp.error("give either --checkpoint FILE or --image and --text, not both")
+    if not args.checkpoint and not (args.image and args.text):
+        imp.error("give --image and --text (a TorchScript pair) or --checkpoint FILE (or folder)")
+
+
+def _command_parser(parser: argparse.ArgumentParser, *names: str) -> argparse.ArgumentParser:
+    """The parser of ``motis NAMES...`` (e.g. ``"models", "import"``)."""
+    for name in names:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return parser
+
+
+def _mark_query_words(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with each argument of a search that starts with '-' but is no option of it marked a query word
+    (argparse would take ``-red`` for an unknown option, ``-hat`` for ``-h`` and ``-kids`` for ``-k ids``)."""
+    at = _command_at(argv)
+    if at is None or argv[at] != "search":
+        return argv
+    options = {s: a.nargs != 0 for a in _command_parser(parser, "search")._actions for s in a.option_strings}
+    marked, value_next, words_only = argv[: at + 1], False, False
+    for arg in argv[at + 1 :]:
+        if words_only or (not value_next and _is_query_word(arg, options)):
+            marked.append(_WORD + arg if arg.startswith("-") else arg)
+            continue
+        marked.append(arg)
+        words_only = not value_next and arg == "--"
+        value_next = not value_next and _takes_value(arg, options)
+    return marked
+
+
+def _is_query_word(arg: str, options: dict[str, bool]) -> bool:
+    if not arg.startswith("-") or arg.startswith("--") or arg == "-" or arg in options:
+        return False
+    # '-k5' is '-k 5'; a short option with its value attached is a number here (-k is search's only one)
+    return not (options.get(arg[:2]) and arg[2:].isdigit())
+
+
+def _takes_value(arg: str, options: dict[str, bool]) -> bool:
+    """Whether the argument after ``arg`` is its value (argparse accepts a long option's unique prefix)."""
+    if arg in options:
+        return options[arg]
+    if not arg.startswith("--") or "=" in arg:
+        return False
+    named = [takes for option, takes in options.items() if option.startswith(arg)]
+    return len(named) == 1 and named[0]
+
+
+def _command_at(argv: list[str]) -> int | None:
+    """Position of the command: the first argument that is not an option (skipping ``--home VALUE``)."""
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return i
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     """``motis models``: import, list, use, remove, available, download, bench, export."""
-    models = sub.add_parser("models", parents=[common], help="install and choose models")
-    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    models = sub.add_parser(
+        "models",
+        parents=[common],
+        help="list (the default), install and choose models",
+        description="Without an ACTION: list the installed models (as 'motis models list').",
+    )
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    models.set_defaults(models_command="list", json=False)  # after add_subparsers: ACTION defaults to list
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
     imp.add_argument("--name", required=True, help="name to install the model under")
     imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
@@ -118,7 +214,13 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
         epilog=SYNTAX_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    srch.add_argument("text", nargs="?", default="", help="the query (see the syntax below); quote it in the shell")
+    srch.add_argument(
+        "text",
+        nargs="?",
+        default="",
+        help="the query (see the syntax below): quoted, or its words as they come; a word starting with '-' "
+        "subtracts (-people) unless it is an option above",
+    )
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
     srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
     srch.add_argument("--all", action="store_true", help="show every photo that passes the filters, ranked")
@@ -148,8 +250,13 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
     )
 
-    cfg = sub.add_parser("config", parents=[common], help="show or change settings")
-    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="SETTING")
+    cfg = sub.add_parser(
+        "config",
+        parents=[common],
+        help="show the settings (the default) or change one",
+        description="Without a SETTING: show every setting.",
+    )
+    csub = cfg.add_subparsers(dest="config_command", metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
     cidx.add_argument("strategy", nargs="?", choices=CHOICES)
     ctext = csub.add_parser("text", parents=[common], help="read the words in photos while indexing (on by default)")
@@ -163,8 +270,14 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
     txt.add_argument("photos", nargs="+", metavar="PHOTO")
     txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
-    fold = sub.add_parser("folders", parents=[common], help="list or remove library folders")
-    fsub = fold.add_subparsers(dest="folders_command", required=True, metavar="ACTION")
+    fold = sub.add_parser(
+        "folders",
+        parents=[common],
+        help="list (the default) or remove library folders",
+        description="Without an ACTION: list the library's folders (as 'motis folders list').",
+    )
+    fsub = fold.add_subparsers(dest="folders_command", metavar="ACTION")
+    fold.set_defaults(folders_command="list", json=False)  # after add_subparsers: ACTION defaults to list
     flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
     flist.add_argument("--json", action="store_true")
     frem = fsub.add_parser(

@@ -17,8 +17,10 @@ class ProgressBar:
         self.min_interval_s = min_interval_s
         self._last = 0.0
         self._shown = False
+        self.latest: Progress | None = None  # what the core reported last (shown or not)
 
     def __call__(self, p: Progress) -> None:
+        self.latest = p
         if not self.enabled:
             return
         now = time.monotonic()
@@ -56,6 +58,7 @@ class ProgressBar:
         if self._shown:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+            self._shown = False
 
 
 class ByteProgress:

@@ -23,7 +23,7 @@ from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
 from motis_desktop.core.models.encoders.archive import check_model_file
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
-from motis_desktop.core.models.manifest import PAIR_FILES
+from motis_desktop.core.models.manifest import OPEN_CLIP_FILES, PAIR_FILES
 
 # Keys some checkpoints carry that are not parameters of our modules.
 _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask", "visual.attn_mask"}
@@ -32,6 +32,12 @@ _IGNORED_KEYS = {"input_resolution", "context_length", "vocab_size", "attn_mask"
 def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Tensors of a CLIP checkpoint as float32, with common wrappers/prefixes removed."""
     path = Path(path)
+    if path.is_dir():  # not the Hugging Face layout (that is read elsewhere): say what a folder must hold
+        config, weights = OPEN_CLIP_FILES["config"], OPEN_CLIP_FILES["weights"]
+        raise ModelError(
+            f"{path}: this folder holds no checkpoint (expected {config} and {weights} in it; "
+            "or give the checkpoint file: .safetensors, .pt or .bin)"
+        )
     if not path.is_file():
         raise ModelError(f"checkpoint not found: {path}")
     check_model_file(path)  # declared sizes, before any loader allocates for them
