@@ -1,4 +1,4 @@
-"""Screenshots of the window's timeline for the docs (run under Xvfb).
+"""Screenshots of the window's timeline for the docs (run under Xvfb, or with QT_QPA_PLATFORM=offscreen).
 
 Usage: xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshot_timeline.py [--out docs]
 
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server
+# The real window on the X server (Xvfb); QT_QPA_PLATFORM=offscreen where there is none: the same widgets grabbed.
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests"), str(REPO / "scripts")]
 
 SHAPES = ((3, 2), (2, 3), (4, 3), (16, 9), (1, 1), (3, 4), (3, 2), (3, 2))

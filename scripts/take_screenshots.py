@@ -1,4 +1,4 @@
-"""Screenshots of the real window for the docs (run under Xvfb).
+"""Screenshots of the real window for the docs (run under Xvfb, or with QT_QPA_PLATFORM=offscreen).
 
 Usage: xvfb-run -a -s "-screen 0 1280x860x24" .venv/bin/python scripts/take_screenshots.py [--out docs]
 
@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-os.environ["QT_QPA_PLATFORM"] = "xcb"  # the real window on the X server
+# The real window on the X server (Xvfb); QT_QPA_PLATFORM=offscreen where there is none: the same widgets grabbed.
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 sys.path[:0] = [str(REPO), str(REPO / "models"), str(REPO / "tests")]
 
 
