@@ -220,3 +220,12 @@ def test_names_that_are_not_utf8_print_as_their_bytes(odd_names: tuple[Path, byt
     lines = proc.stdout.splitlines()
     assert any(line.endswith(b"  " + odd) for line in lines), proc.stdout  # pasteable into a shell, as ls prints it
     assert b"\\udc" not in proc.stdout
+
+
+def test_a_batch_size_too_large_to_hold_is_a_usage_error(capsys, tmp_path: Path) -> None:
+    """``--batch-size 100000`` was taken as given: a batch waits whole in memory (60 GB at 224 px)."""
+    code, _, err = _motis(capsys, "index", str(tmp_path), "--batch-size", "100000", "--home", str(tmp_path / "h"))
+    assert code == 2
+    assert "--batch-size: must be at most 128, not 100000" in err
+    code, out, _ = _motis(capsys, "index", "--help")
+    assert code == 0 and "at most 128" in " ".join(out.split())

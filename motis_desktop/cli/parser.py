@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from motis_desktop import __version__
-from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 from motis_desktop.core.services import (
+    MAX_BATCH,
     SYNTAX_HELP,
 )
+from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 
 # argparse does not export the type of add_subparsers()' result.
 _Sub = argparse._SubParsersAction
@@ -190,7 +191,9 @@ def _add_indexing(sub: _Sub, common: argparse.ArgumentParser) -> None:
     idx = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     idx.add_argument("folders", nargs="*", metavar="FOLDER", help="folders to add (default: the library's)")
     idx.add_argument("--model", help="model name (default: the active model)")
-    idx.add_argument("--batch-size", type=_positive_int, default=16, help="photos encoded together (default 16)")
+    idx.add_argument(
+        "--batch-size", type=_batch_size, default=16, help=f"photos encoded together (default 16, at most {MAX_BATCH})"
+    )
     idx.add_argument(
         "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
     )
@@ -287,6 +290,13 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
 
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
     st.add_argument("--json", action="store_true")
+
+
+def _batch_size(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_BATCH:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BATCH}, not {number}")
+    return number
 
 
 def _positive_int(value: str) -> int:

@@ -27,7 +27,7 @@ from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
 from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
-from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
+from motis_desktop.core.library.index_report import MAX_BATCH, IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
 from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
@@ -73,6 +73,7 @@ __all__ = [
     "IndexSummary",
     "InstallProgress",
     "LibraryBusy",
+    "MAX_BATCH",
     "ModelInfo",
     "ModelRemoved",
     "PreprocessConfig",

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 
+# Photos encoded together at most: each waits in memory as its model input (224 px: 0.6 MB, 384 px: 1.8 MB) while
+# its batch fills, and larger batches do not run faster on a CPU; --batch-size 100000 would have held 60 GB.
+MAX_BATCH = 128
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -52,7 +52,14 @@ from motis_desktop.core.library.decode_pool import (
     isolation_enabled,
     make_decode_pool,
 )
-from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped, encode_progress
+from motis_desktop.core.library.index_report import (
+    MAX_BATCH,
+    IndexSummary,
+    Progress,
+    ProgressFn,
+    Skipped,
+    encode_progress,
+)
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
@@ -122,7 +129,7 @@ class Indexer:
         self.store = store
         self.read_text = read_text  # run the text stage (core/ocr/stage.py) after the embeddings
         self.encoder = encoder
-        self.batch_size = max(1, batch_size)
+        self.batch_size = min(max(1, batch_size), MAX_BATCH)
         plan = plan_threads()
         self.workers = max(1, workers or plan.decode_workers)
         self.engine_threads = engine_threads or plan.engine_threads
