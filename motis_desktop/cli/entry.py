@@ -9,28 +9,17 @@ from __future__ import annotations
 import os
 import sys
 
-
-def _command_at(argv: list[str]) -> int | None:
-    """Position of the subcommand: the first argument that is not an option (skipping ``--home VALUE``)."""
-    skip = False
-    for i, arg in enumerate(argv):
-        if skip:
-            skip = False
-        elif arg == "--home":
-            skip = True
-        elif not arg.startswith("-"):
-            return i
-    return None
+from motis_desktop.cli.argv import command_at
 
 
 def _command(argv: list[str]) -> str | None:
-    at = _command_at(argv)
+    at = command_at(argv)
     return argv[at] if at is not None else None
 
 
 def main() -> int:
     argv = sys.argv[1:]
-    at = _command_at(argv)
+    at = command_at(argv)
     if at is not None and argv[at] == "search" and not os.environ.get("MOTIS_NO_SERVICE"):
         from motis_desktop.cli.server import client_home, forward_search, write_reply
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from motis_desktop import __version__
+from motis_desktop.cli.argv import command_at
 from motis_desktop.core.services import (
     MAX_BATCH,
     SYNTAX_HELP,
@@ -60,7 +61,7 @@ def _command_parser(parser: argparse.ArgumentParser, *names: str) -> argparse.Ar
 def _mark_query_words(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """``argv`` with each argument of a search that starts with '-' but is no option of it marked a query word
     (argparse would take ``-red`` for an unknown option, ``-hat`` for ``-h`` and ``-kids`` for ``-k ids``)."""
-    at = _command_at(argv)
+    at = command_at(argv)
     if at is None or argv[at] != "search":
         return argv
     options = {s: a.nargs != 0 for a in _command_parser(parser, "search")._actions for s in a.option_strings}
@@ -92,19 +93,6 @@ def _takes_value(arg: str, options: dict[str, bool]) -> bool:
     return len(named) == 1 and named[0]
 
 
-def _command_at(argv: list[str]) -> int | None:
-    """Position of the command: the first argument that is not an option (skipping ``--home VALUE``)."""
-    skip = False
-    for i, arg in enumerate(argv):
-        if skip:
-            skip = False
-        elif arg == "--home":
-            skip = True
-        elif not arg.startswith("-"):
-            return i
-    return None
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every ``motis`` command (``--home`` is accepted before or after the command)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -130,16 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _listing_command(sub: _Sub, common: argparse.ArgumentParser, name: str, help: str, listed: str) -> _Sub:
+    """``motis NAME ACTION``, whose ACTION defaults to ``list`` (it lists the ``listed``); its actions' parsers."""
+    command = sub.add_parser(
+        name, parents=[common], help=help, description=f"Without an ACTION: list the {listed} (as 'motis {name} list')."
+    )
+    actions = command.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+    command.set_defaults(**{f"{name}_command": "list", "json": False})  # after add_subparsers: ACTION defaults to list
+    return actions
+
+
 def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     """``motis models``: import, list, use, remove, available, download, bench, export."""
-    models = sub.add_parser(
-        "models",
-        parents=[common],
-        help="list (the default), install and choose models",
-        description="Without an ACTION: list the installed models (as 'motis models list').",
-    )
-    msub = models.add_subparsers(dest="models_command", metavar="ACTION")
-    models.set_defaults(models_command="list", json=False)  # after add_subparsers: ACTION defaults to list
+    msub = _listing_command(sub, common, "models", "list (the default), install and choose models", "installed models")
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
     imp.add_argument("--name", required=True, help="name to install the model under")
     imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
@@ -273,14 +264,7 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
     txt.add_argument("photos", nargs="+", metavar="PHOTO")
     txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
-    fold = sub.add_parser(
-        "folders",
-        parents=[common],
-        help="list (the default) or remove library folders",
-        description="Without an ACTION: list the library's folders (as 'motis folders list').",
-    )
-    fsub = fold.add_subparsers(dest="folders_command", metavar="ACTION")
-    fold.set_defaults(folders_command="list", json=False)  # after add_subparsers: ACTION defaults to list
+    fsub = _listing_command(sub, common, "folders", "list (the default) or remove library folders", "library's folders")
     flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
     flist.add_argument("--json", action="store_true")
     frem = fsub.add_parser(
