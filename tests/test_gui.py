@@ -41,6 +41,30 @@ def _wait_indexed(qtbot, win: MainWindow, timeout: int = 60_000) -> None:
     qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=timeout)
 
 
+def test_a_folder_named_in_latin1_dropped_on_the_window_is_indexed(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Qt decodes a dropped ``file:`` URL's bytes as UTF-8: a folder named ``fêtes`` in Latin-1 was not a folder."""
+    import os
+    from urllib.parse import quote_from_bytes
+
+    folder = Path(os.path.join(str(tmp_path), os.fsdecode(b"f\xeates")))
+    make_colour_folder(folder, per_colour=1)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(str(folder))).encode())])
+    enter = QDragEnterEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    window.dropEvent(
+        QDropEvent(
+            QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        )
+    )
+    _wait_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
+    assert all(r.path.startswith(str(folder) + os.sep) for r in window.model.rows())
+
+
 def test_list_model_passes_qt_model_tester(qtmodeltester, tmp_path: Path) -> None:
     manager = ThumbnailManager(tmp_path / "thumbs")
     model = LibraryModel(manager)

@@ -136,6 +136,29 @@ def test_photo_dropped_on_the_search_box_finds_similar(
     assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
 
 
+def test_photo_named_in_latin1_dropped_on_the_search_box_finds_similar(
+    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path
+) -> None:
+    """A file manager sends the name's own bytes (``caf%E9.png``); Qt decoded them as UTF-8 into another name and
+    the drop was ignored. The photo becomes the box's photo (its text would lose the byte)."""
+    import os
+    from urllib.parse import quote_from_bytes
+
+    outside = tmp_path / "outside"
+    photo = os.path.join(str(outside), os.fsdecode(b"caf\xe9.png"))
+    write_image(Path(photo), colour_image(COLOURS["green"], 64, 64, 5))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(photo)).encode())])
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.search.dropEvent(drop)
+    assert drop.isAccepted()
+    assert window.search.reference == photo
+    qtbot.waitUntil(lambda: window.results.results_for is not None, timeout=30_000)
+    assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
+
+
 def test_search_as_you_pause(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
     window.search.instant = False  # slow queries: typing alone never searches
     qtbot.keyClicks(window.search, "bl")

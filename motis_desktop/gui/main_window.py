@@ -27,6 +27,7 @@ from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
+from motis_desktop.gui.local_files import local_path
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
@@ -426,13 +427,11 @@ class MainWindow(QMainWindow):
     # -- drag and drop, quitting ----------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(url.isLocalFile() and os.path.isdir(url.toLocalFile()) for url in event.mimeData().urls()):
+        if any(os.path.isdir(local_path(url) or "") for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        folders = [
-            u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile() and os.path.isdir(u.toLocalFile())
-        ]
+        folders = [path for url in event.mimeData().urls() if os.path.isdir(path := local_path(url) or "")]
         if folders:
             event.acceptProposedAction()
             self.add_folders(folders)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Row, SortOrder, path_of, sort_rows
+from motis_desktop.gui.local_files import file_url
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
@@ -186,7 +187,7 @@ class ResultsController(QObject):
 
     def open_path(self, path: str) -> None:
         """Open a photo or folder with the system's application; say so when there is none."""
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+        if not QDesktopServices.openUrl(file_url(path)):
             self.status.emit(f"No application is set up to open {path}")
 
     def copy_text(self, path: str) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.local_files import fits_text, local_path
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -37,8 +38,9 @@ def quote_path(path: str) -> str:
 class SearchBox(QLineEdit):
     """The query line: syntax tooltip, image drops, and a pause timer for search-as-you-type."""
 
-    submitted = Signal(str)
-    """Emitted with a query to run (Enter, a drop, or a pause in typing)."""
+    submitted = Signal(object)
+    """Emitted with a query to run (Enter, a drop, or a pause in typing): a str, sent as a Python object, as its
+    photo's path may hold bytes a Qt string would drop (``local_files``)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -101,12 +103,6 @@ class SearchBox(QLineEdit):
         else:
             self.pause.stop()
 
-    def add_image_term(self, path: str) -> None:
-        """Append a photo as an image term (``+`` if there is a query already) and search."""
-        current = self.text().strip()
-        self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
-        self._enter()
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _image_files(event):
             event.acceptProposedAction()
@@ -125,21 +121,19 @@ class SearchBox(QLineEdit):
             super().dropEvent(event)
             return
         event.acceptProposedAction()
-        for path in files[:-1]:
+        for path in files:
+            if not fits_text(path):  # the box's text would lose bytes of its name: it becomes the box's photo
+                self.set_reference(path)
+                continue
             current = self.text().strip()
             self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
-        self.add_image_term(files[-1])
+        self._enter()
 
 
 def _image_files(event: Any) -> list[str]:
     urls = event.mimeData().urls() if event.mimeData() is not None else []
-    return [
-        url.toLocalFile()
-        for url in urls
-        if url.isLocalFile()
-        and os.path.isfile(url.toLocalFile())
-        and os.path.splitext(url.toLocalFile())[1].lower() in IMAGE_SUFFIXES
-    ]
+    paths = [local_path(url) or "" for url in urls]
+    return [path for path in paths if os.path.isfile(path) and os.path.splitext(path)[1].lower() in IMAGE_SUFFIXES]
 
 
 class SearchController(QObject):
