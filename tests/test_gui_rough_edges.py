@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_keys
 from helpers.photos import make_colour_folder
-from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, qWarning
+from PySide6.QtCore import QStandardPaths, Qt, QThreadPool, QTimer, QUrl, qWarning
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
@@ -78,7 +78,11 @@ def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, m
 
 def test_folder_dialog_starts_in_pictures_or_home(qtbot, window: MainWindow, monkeypatch) -> None:
     asked: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda _parent, _title, start: asked.append(start) or "")
+    monkeypatch.setattr(
+        QFileDialog,
+        "getExistingDirectoryUrl",
+        lambda _parent, _title, start: asked.append(start.toLocalFile()) or QUrl(),
+    )
     qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)  # File ▸ Add folder…
     pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
     assert asked == [photos_folder()]

@@ -124,3 +124,20 @@ def test_folders_panel_counts_failures_and_state(qtbot, window: MainWindow, tmp_
     assert "empty" in reasons[str(tmp_path / "p" / "b.jpg")]
     panel.failures_dialog.close()
     assert dialog.values()["folders"] == [str(tmp_path / "p")]
+
+
+def test_settings_keep_a_folder_named_in_latin1(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """The settings' folder list read each folder back from its row's text, which loses the bytes of a name that
+    are not UTF-8: its counts never came, and OK would have removed the real folder from the library."""
+    import os
+
+    folder = Path(os.path.join(str(tmp_path), os.fsdecode(b"f\xeates")))
+    write_photos(folder, "red", 3)
+    _index(qtbot, window, folder, 3)
+    dialog = SettingsDialog([str(folder)], ["colour"], "colour", "auto", 50, 160, window, window.backend.submit)
+    qtbot.addWidget(dialog)
+    item = dialog.folders.tree.topLevelItem(0)
+    qtbot.waitUntil(lambda: item.text(4) == "online", timeout=10_000)
+    assert item.text(1) == "3"
+    assert "f\ufffdtes" in item.text(0)  # shown, not dropped
+    assert dialog.values()["folders"] == [str(folder)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+from motis_desktop.gui.local_files import local_path
 
 
 def photos_folder() -> str:
@@ -16,4 +18,5 @@ def photos_folder() -> str:
 
 def choose_folder(parent: QWidget | None) -> str:
     """Ask for a folder of photos, starting in Pictures or home; "" when cancelled."""
-    return QFileDialog.getExistingDirectory(parent, "Add a folder of photos", photos_folder())
+    url = QFileDialog.getExistingDirectoryUrl(parent, "Add a folder of photos", QUrl.fromLocalFile(photos_folder()))
+    return local_path(url) or ""  # its own bytes: a name that is not UTF-8 stays that folder

@@ -27,6 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.services import FolderReport, Services
+from motis_desktop.gui.library_model import readable
+from motis_desktop.gui.local_files import local_path
+
+# Each row's folder, kept as a Python object: its text is for people and loses the bytes of a name that are not UTF-8.
+PATH_ROLE = Qt.ItemDataRole.UserRole
 
 Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], object]
 COLUMNS = ("Folder", "Photos", "To index", "Failed", "Status")
@@ -74,7 +79,7 @@ class FoldersPanel(QWidget):
         return [item for item in items if item is not None]
 
     def paths(self) -> list[str]:
-        return [item.text(0) for item in self._items()]
+        return [_path(item) for item in self._items()]
 
     def add_folder(self, folder: str) -> None:
         if folder and folder not in self.paths():
@@ -98,18 +103,19 @@ class FoldersPanel(QWidget):
             pass
 
     def _add_item(self, folder: str) -> None:
-        item = QTreeWidgetItem([folder, "", "", "", ""])
+        item = QTreeWidgetItem([readable(folder), "", "", "", ""])
+        item.setData(0, PATH_ROLE, (folder,))
         for column in range(1, len(COLUMNS)):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tree.addTopLevelItem(item)
         self._fill(item)
 
     def _fill(self, item: QTreeWidgetItem) -> None:
-        report = self.reports.get(item.text(0))
+        report = self.reports.get(_path(item))
         if report is None:
             for column in range(1, len(COLUMNS)):
                 item.setText(column, "…" if self.submit is not None and self.paths() else "")
-            if item.text(0) not in self.reports and self.reports:
+            if _path(item) not in self.reports and self.reports:
                 item.setText(4, "new")
             return
         item.setText(1, f"{report.photos:,}")
@@ -128,7 +134,7 @@ class FoldersPanel(QWidget):
             item.setToolTip(FAILED, "Click to see which files failed and why")
 
     def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
-        report = self.reports.get(item.text(0))
+        report = self.reports.get(_path(item))
         if column == FAILED and report is not None and report.failed:
             self.show_failures(report.path)
 
@@ -145,7 +151,12 @@ class FoldersPanel(QWidget):
         )
 
     def _choose(self) -> None:
-        self.add_folder(QFileDialog.getExistingDirectory(self, "Add a folder of photos"))
+        self.add_folder(local_path(QFileDialog.getExistingDirectoryUrl(self, "Add a folder of photos")) or "")
+
+
+def _path(item: QTreeWidgetItem) -> str:
+    """The folder a row stands for (see PATH_ROLE)."""
+    return str(item.data(0, PATH_ROLE)[0])
 
 
 class FailuresDialog(QDialog):
