@@ -229,3 +229,15 @@ def test_a_batch_size_too_large_to_hold_is_a_usage_error(capsys, tmp_path: Path)
     assert "--batch-size: must be at most 128, not 100000" in err
     code, out, _ = _motis(capsys, "index", "--help")
     assert code == 0 and "at most 128" in " ".join(out.split())
+
+
+def test_one_photo_that_stands_out_is_said_in_the_singular(capsys, home: Path, colour_pair, tmp_path: Path) -> None:
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.close()
+    for i, colour in enumerate(["red", "blue", "blue", "green", "green", "yellow", "yellow", "white"]):
+        write_colour_photo(tmp_path / "p" / f"{i}_{colour}.jpg", COLOURS[colour], 64, 48, seed=i)
+    assert _motis(capsys, "index", str(tmp_path / "p"), "--home", str(home))[0] == 0
+    code, out, err = _motis(capsys, "search", "red", "--home", str(home))
+    assert code == 0 and len(out.splitlines()) == 1, out
+    assert "(1 stands out; 7 more below the cut-off" in err

@@ -206,7 +206,8 @@ def _search(services: Services, args: argparse.Namespace) -> int:
         said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
         print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
     if result.cutoff is not None and result.more:
-        print(f"({len(result.hits)} stand out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
+        verb = "stands" if len(result.hits) == 1 else "stand"
+        print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
 
 
