@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PIL import Image
@@ -318,3 +319,45 @@ def test_a_query_that_cannot_run_replaces_the_results_and_says_why(qtbot, win: M
     qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: win.model.rowCount() == 30, timeout=10_000)  # Esc: the gallery again
     assert win.stack.currentWidget() is win.view
+
+
+def _own_library(home: Path, photos: Path, colour_pair) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An indexed library of its own (2 photos of each colour and a broken JPEG): these tests change its files."""
+    from helpers.models import index_with_colour
+
+    made = make_colour_folder(photos, per_colour=2)
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    index_with_colour(home, colour_pair, photos)
+    return made
+
+
+def test_results_lose_the_photos_that_leave_the_library(qtbot, home: Path, tmp_path: Path, colour_pair) -> None:
+    """Results kept a photo deleted on disk (or whose folder was removed) after the library had let it go."""
+    made = _own_library(home, tmp_path / "photos", colour_pair)
+    gone = next(path for path, colour in made.items() if colour == "red")
+    windows = ready_window(qtbot, home, rows=len(made) + 1)
+    win = next(windows)
+    try:
+        _search(qtbot, win, "red")
+        assert win.model.rowCount() == 2
+        os.remove(gone)
+        qtbot.keyClick(win.view, Qt.Key.Key_F5)  # Update index (the watcher would start the same run)
+        qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=60_000)
+        assert [r.path for r in win.model.rows()] != [gone]
+        assert "1 result that stands out for “red”" in win.status_label.text()
+    finally:
+        next(windows, None)
+
+
+@OFFSCREEN_MENU
+def test_find_similar_is_off_for_a_photo_that_could_not_be_read(qtbot, home: Path, tmp_path: Path, colour_pair) -> None:
+    """As the query's photo, an unreadable file failed every later search, hidden in the box with no thumbnail."""
+    made = _own_library(home, tmp_path / "photos", colour_pair)
+    windows = ready_window(qtbot, home, rows=len(made) + 1)
+    win = next(windows)
+    try:
+        choose_from_context_menu(qtbot, win, str(tmp_path / "photos" / "broken.jpg"), "Find similar")
+        assert win.search.reference is None
+        assert win.results.results_for is None
+    finally:
+        next(windows, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Row, SortOrder, path_of, sort_rows
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.local_files import file_url
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.timeline import TimelineView
@@ -67,12 +67,28 @@ class ResultsController(QObject):
     # -- contents ------------------------------------------------------------------
 
     def set_gallery(self, rows: list[Row]) -> None:
-        """The library's rows (shown now unless results are on screen), in the gallery's order."""
+        """The library's rows (shown now unless results are on screen), in the gallery's order. Results on screen
+        lose the photos that left the library since the last gallery (deleted, renamed, their folder removed)."""
+        before = self._gallery_index
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
             self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+        if self.results_for is not None and before:
+            self._drop_results_gone(before)
+
+    def _drop_results_gone(self, before: Mapping[str, int]) -> None:
+        """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
+        those: a result newer than both galleries stays)."""
+        rows = self.model.rows()
+        now = self._gallery_index
+        kept = [r for r in rows if r.path in now or r.path not in before]
+        if len(kept) == len(rows):
+            return
+        self.searcher.keep_hits({r.path for r in kept})
+        self.model.set_rows(kept, RESULT_EDGE)
+        self.results_shown.emit(self.results_for or "", len(kept))
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
@@ -220,5 +236,6 @@ class ResultsController(QObject):
         menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
         menu.addAction("Copy text", lambda: self.copy_text(path))
         similar = menu.addAction("Find similar", lambda: self.find_similar(path))
-        similar.setEnabled(can_find_similar)
+        # A photo that could not be read has no picture to compare: as the query's photo, it failed every search.
+        similar.setEnabled(can_find_similar and not index.data(Roles.ERROR))
         menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -254,6 +254,13 @@ class SearchController(QObject):
         # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
         self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
+    def keep_hits(self, paths: set[str]) -> None:
+        """The shown results lost the photos not in ``paths`` (they left the library): counts say what is left."""
+        shown = self.shown
+        if shown is not None:
+            hits = [h for h in shown.result.hits if h.path in paths]
+            self.shown = replace(shown, result=replace(shown.result, hits=hits))
+
     def _failed(self, seq: int, text: str, message: str) -> None:
         if seq == self._seq:
             self.shown = None  # the grid no longer shows the previous query's results
@@ -305,7 +312,7 @@ def result_summary(searched: Searched) -> str:
         return f"“{text}”: no photos indexed yet — Esc to go back"
     if not n:
         return f"No good matches for “{text}” among {result.candidates} photos — Esc to go back"
-    cut = " that stand out" if result.cutoff is not None else ""
+    cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
     return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
 
 
