@@ -40,3 +40,24 @@ def test_the_first_run_offer_and_the_empty_state_never_draw_over_each_other(qtbo
     assert "Drop a folder" in win.empty.text() and "No model installed" in win.empty.text()  # back once it closes
     win.close()
     services.close()
+
+
+def test_a_folder_added_before_any_model_says_why_no_photo_shows(qtbot, home: Path, tmp_path: Path) -> None:
+    """The window showed a blank grid and "0 photos": the photos are read by the model's indexing."""
+    from helpers.photos import make_colour_folder
+
+    make_colour_folder(tmp_path / "photos", per_colour=1)
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
+        pass
+    later = next(b for b in win.models.dialog.findChildren(QPushButton) if b.text() == "Later")
+    with qtbot.waitSignal(win.models.offer_shown, timeout=5_000):
+        qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+    win.add_folders([str(tmp_path / "photos")])  # what a drop on the window or File ▸ Add folder does
+    qtbot.waitUntil(lambda: "Your folders are added" in win.empty.text(), timeout=10_000)
+    assert win.empty.isVisible() and "No model installed" in win.empty.text()
+    win.close()
+    services.close()

@@ -38,7 +38,7 @@ from motis_desktop.gui.sizes import SizeFiller
 from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.tasks import TaskRunner
-from motis_desktop.gui.texts import DROP_TEXT, NO_MODEL_TEXT, SEARCH_PLACEHOLDER
+from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
@@ -253,10 +253,8 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _refresh_empty_state(self) -> None:
-        if not self.folders:
-            text = DROP_TEXT
-            if self.model_state == ModelState.MISSING:
-                text += "\n\n" + NO_MODEL_TEXT
+        text = empty_text(bool(self.folders), self.model_state == ModelState.MISSING, len(self.results.gallery))
+        if text is not None:
             self.empty.setText("" if self.models.offering else text)  # the offer says it all; nothing under it
             self.stack.setCurrentWidget(self.empty)
         elif self.stack.currentWidget() is self.empty:

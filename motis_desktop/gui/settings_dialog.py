@@ -62,7 +62,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Index strategy", self.strategy)
         form.addRow("Words in photos", self.read_text)
-        form.addRow("Results shown", self.top_k)
+        form.addRow("“Show more” adds", self.top_k)  # the relevance cut-off decides what a search shows first
         form.addRow("Thumbnail size", self.thumb)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
