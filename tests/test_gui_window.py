@@ -361,3 +361,21 @@ def test_find_similar_is_off_for_a_photo_that_could_not_be_read(qtbot, home: Pat
         assert win.results.results_for is None
     finally:
         next(windows, None)
+
+
+def test_details_of_a_photo_that_could_not_be_read_say_so(qtbot, home: Path, tmp_path: Path, colour_pair) -> None:
+    """The panel showed the broken file's date and folder as if it were a photo; the viewer alone said why not."""
+    made = _own_library(home, tmp_path / "photos", colour_pair)
+    broken = str(tmp_path / "photos" / "broken.jpg")
+    windows = ready_window(qtbot, home, rows=len(made) + 1)
+    win = next(windows)
+    try:
+        win.view.setCurrentIndex(win.model.index(win.model.row_of(broken)))
+        win.view.setFocus()
+        panel = win.findChild(QWidget, "detailsPanel")
+        with qtbot.waitSignal(panel.shown, timeout=30_000):
+            qtbot.keyClick(win.view, Qt.Key.Key_I)
+        text = panel.findChild(QLabel, "detailsText").text()
+        assert "Cannot be shown" in text and "truncated" in text.lower()
+    finally:
+        next(windows, None)

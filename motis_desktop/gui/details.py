@@ -50,10 +50,16 @@ class DetailsPanel(QDockWidget):
         self.path: str | None = None
 
     def show_details(
-        self, details: PhotoDetails, score: float | None, query: str | None, matches: Iterable[TextMatch] = ()
+        self,
+        details: PhotoDetails,
+        score: float | None,
+        query: str | None,
+        matches: Iterable[TextMatch] = (),
+        unreadable: str | None = None,
     ) -> None:
+        """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's)."""
         self.path = details.path
-        self.label.setText(details_html(details, score, query, matches))
+        self.label.setText(details_html(details, score, query, matches, unreadable))
         self.shown.emit(details.path)
 
     def show_error(self, path: str, message: str) -> None:
@@ -62,11 +68,18 @@ class DetailsPanel(QDockWidget):
         self.shown.emit(path)
 
 
-def details_html(d: PhotoDetails, score: float | None, query: str | None, matches: Iterable[TextMatch] = ()) -> str:
-    """The panel's text: one fact a line, the empty ones left out."""
+def details_html(
+    d: PhotoDetails,
+    score: float | None,
+    query: str | None,
+    matches: Iterable[TextMatch] = (),
+    unreadable: str | None = None,
+) -> str:
+    """The panel's text: one fact a line, the empty ones left out (first, why the photo cannot be shown)."""
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
     source = "from the file's time (no date in the photo)" if d.date_source == "file time" else f"EXIF {d.date_source}"
     rows: list[tuple[str, str | None]] = [
+        ("Cannot be shown", _e(unreadable)),
         ("Taken", f"{taken}<br><small>{source}</small>"),
         ("Camera", _e(d.camera)),
         ("Lens", _e(d.lens)),

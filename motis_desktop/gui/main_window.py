@@ -231,11 +231,12 @@ class MainWindow(QMainWindow):
             return
         path = path_of(index)
         score, query, matches = index.data(Roles.SCORE), self.results.results_for, index.data(Roles.MATCHES)
+        unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
 
         def shown(details: PhotoDetails) -> None:
             current = self.view.currentIndex()
             if current.isValid() and path_of(current) == details.path:  # still the current photo
-                self.details.show_details(details, score, query, matches)
+                self.details.show_details(details, score, query, matches, unreadable)
 
         self.backend.submit(
             lambda s: s.photo_details(path), shown, lambda message: self.details.show_error(path, message)
