@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
 
 from motis_desktop.core.services import PhotoDetails, TextMatch
-from motis_desktop.gui.library_model import readable
+from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.services import FolderReport, Services
-from motis_desktop.gui.library_model import readable
-from motis_desktop.gui.local_files import local_path
+from motis_desktop.gui.local_files import local_path, readable
 
 # Each row's folder, kept as a Python object: its text is for people and loses the bytes of a name that are not UTF-8.
 PATH_ROLE = Qt.ItemDataRole.UserRole

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from motis_desktop.core.services import TextMatch, format_date
+from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -154,8 +155,3 @@ def path_of(index: QModelIndex | QPersistentModelIndex) -> str:
     if isinstance(model, LibraryModel) and index.isValid() and 0 <= index.row() < model.rowCount():
         return model.path_at(index.row())
     return str(index.data(Roles.PATH) or "")
-
-
-def readable(path: str) -> str:
-    """``path`` for people: bytes that are not UTF-8 shown as "�" (a Qt string would drop them without a trace)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not path.isprintable() else path

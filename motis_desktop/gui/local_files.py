@@ -39,3 +39,8 @@ def fits_text(path: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def readable(path: str) -> str:
+    """``path`` for people: bytes that are not UTF-8 shown as "�" (a Qt string would drop them without a trace)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not path.isprintable() else path

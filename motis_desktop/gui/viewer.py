@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
-from motis_desktop.gui.library_model import LibraryModel, Row, readable
+from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 
