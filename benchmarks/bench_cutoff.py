@@ -3,9 +3,10 @@ library indexed with a random-weights CLIP (where nothing truly matches, so it s
 
 Usage: .venv/bin/python benchmarks/bench_cutoff.py [--per-colour 10] [--photos 120]
 
-1. Colour library: ``per_colour`` images of each of 6 colours, the colour model (models/colour_model.py).
+1. Colour library: ``per_colour`` images of each of 6 colours, the colour model (models/colour_model.py);
+   again with plain file names (``photo_000.jpg``: no name signal), at ``per_colour`` and at 1.
    Every palette word is a query; its true matches are the images of that colour (none for the 6 palette
-   colours that have no images). Unknown words must return nothing.
+   colours that have no images). Unknown words must return nothing; SUBTRACTIONS subtract a colour.
 2. Random CLIP: ViT-B/32-shaped CLIP with random weights (seed 0), over the colour images plus
    crops of scikit-image's sample photos; a list of everyday queries; counts what the cut-off returns.
 """
@@ -47,7 +48,11 @@ RANDOM_QUERIES = [
 ]
 
 
-def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> None:
+# Queries that subtract a colour, with the colours that truly match them.
+SUBTRACTIONS = {"red - blue": {"red"}, "white - red": {"white"}, "red + blue - green": {"red", "blue"}}
+
+
+def colour_library(tmp: Path, per_colour: int, with_photos: bool = False, plain_names: bool = False) -> None:
     from colour_model import PALETTE, build_colour_pair
     from helpers.photos import make_colour_folder
     from PIL import Image
@@ -55,8 +60,15 @@ def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> Non
 
     from motis_desktop.core.services import Services
 
-    name = "colours+photos" if with_photos else "colours"
+    name = ("colours+photos" if with_photos else "colours") + (f"-plain-{per_colour}" if plain_names else "")
     colours = make_colour_folder(tmp / name, per_colour=per_colour)
+    if plain_names:  # no colour word in the names, so the name signal cannot find what the cut-off hides
+        renamed = {
+            str(Path(p).with_name(f"photo_{i:03d}{Path(p).suffix}")): c for i, (p, c) in enumerate(colours.items())
+        }
+        for old_path, new_path in zip(colours, renamed, strict=True):
+            Path(old_path).rename(new_path)
+        colours = renamed
     if with_photos:  # real photos the colour model has no word for (counted as matching nothing)
         for photo in ("astronaut", "coffee", "chelsea", "rocket", "retina", "hubble_deep_field"):
             path = tmp / name / f"{photo}.jpg"
@@ -66,14 +78,15 @@ def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> Non
     services.import_pair(*build_colour_pair(tmp / f"colour-model-{name}"), name="colour")
     services.add_folders([str(tmp / name)])
     services.index()
-    extra = " + 6 scikit-image photos" if with_photos else ""
+    extra = (" + 6 scikit-image photos" if with_photos else "") + (", plain file names" if plain_names else "")
     print(f"\n## colour library: {len(colours)} photos, {per_colour} per colour{extra}, colour model")
-    print(f"{'query':10} {'returned':>8} {'true':>5} {'precision':>9} {'recall':>6}  threshold")
+    print(f"{'query':18} {'returned':>8} {'true':>5} {'precision':>9} {'recall':>6}  threshold")
     tp_all = ret_all = true_all = 0
-    for word in list(PALETTE) + ["zebra", "sunset", "qwxz"]:
+    queries = {word: {word} for word in list(PALETTE) + ["zebra", "sunset", "qwxz"]} | SUBTRACTIONS
+    for word, matching in queries.items():
         result = services.query(word)
         got = {h.path for h in result.hits}
-        truth = {p for p, c in colours.items() if c == word}
+        truth = {p for p, c in colours.items() if c in matching}
         tp = len(got & truth)
         precision = tp / len(got) if got else (1.0 if not truth else 0.0)
         recall = tp / len(truth) if truth else 1.0
@@ -81,7 +94,7 @@ def colour_library(tmp: Path, per_colour: int, with_photos: bool = False) -> Non
         threshold = result.cutoff.threshold if result.cutoff else float("nan")
         wrong = ", ".join(sorted(Path(p).name for p in got - truth))
         print(
-            f"{word:10} {len(got):8d} {len(truth):5d} {precision:9.3f} {recall:6.3f}  {threshold:.4f}"
+            f"{word:18} {len(got):8d} {len(truth):5d} {precision:9.3f} {recall:6.3f}  {threshold:.4f}"
             + (f"  false: {wrong}" if wrong else "")
         )
     print(
@@ -149,6 +162,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         colour_library(Path(tmp), args.per_colour)
         colour_library(Path(tmp), args.per_colour, with_photos=True)
+        colour_library(Path(tmp), args.per_colour, plain_names=True)
+        colour_library(Path(tmp), 1, plain_names=True)
         random_clip_library(Path(tmp), args.photos)
 
 

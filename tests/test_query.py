@@ -13,7 +13,7 @@ from helpers.exif import write_photo_with_date
 from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
-from motis_desktop.core.search.cutoff import relevance_cutoff
+from motis_desktop.core.search.cutoff import relevance_cutoff, without_subtracted
 from motis_desktop.core.search.query import QueryError, Term, parse_query
 from motis_desktop.core.services import Services
 
@@ -113,6 +113,15 @@ def test_cutoff_holds_when_half_the_library_matches() -> None:
     assert sum(cut.passes(s) for s in background) == 30
 
 
+def test_cutoff_leaves_the_subtracted_matches_out_of_its_background() -> None:
+    """Eight photos, "red - blue": three reds score 0.7, the blue one -0.7 (it sits in the lower 10 %)."""
+    query = np.array([0.7, 0.7, 0.7, -0.7, 0.0, 0.0, 0.0, 0.0])
+    blue = np.array([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    assert not any(relevance_cutoff(query).passes(s) for s in query)
+    cut = relevance_cutoff(without_subtracted(query, [blue]))
+    assert [cut.passes(s) for s in query] == [True] * 3 + [False] * 5
+
+
 # -- known answers with the colour model ------------------------------------------------
 
 
@@ -173,6 +182,29 @@ def test_weight_orders_the_terms(library) -> None:
 def test_minus_pushes_a_colour_to_the_bottom(library) -> None:
     hits = library["services"].query("white - red", cutoff=False).hits
     assert _colours(library, hits[-12:]) == ["red"] * 12
+
+
+@pytest.fixture(scope="module")
+def eight_photos(tmp_path_factory: pytest.TempPathFactory, colour_pair) -> dict:
+    """Three red photos and one of each other colour, with plain names (no colour word for the name signal)."""
+    home, photos = tmp_path_factory.mktemp("eight-home"), tmp_path_factory.mktemp("eight-photos")
+    colours = {}
+    for n, colour in enumerate(["red", "red", "red", "green", "blue", "yellow", "white", "black"]):
+        path = photos / f"photo_{n}.jpg"
+        write_image(path, colour_image(COLOURS[colour], 120, 90, n))
+        colours[str(path)] = colour
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.index()
+    yield {"services": services, "colours": colours}
+    services.close()
+
+
+@pytest.mark.parametrize("query", ["red - blue", "red - green", "red - blue - white"])
+def test_subtracting_a_colour_shows_the_matches_on_a_small_library(eight_photos, query: str) -> None:
+    hits = eight_photos["services"].query(query).hits
+    assert [eight_photos["colours"][h.path] for h in hits] == ["red"] * 3
 
 
 def test_red_minus_red_is_not_an_error(library) -> None:

@@ -54,6 +54,11 @@ Why this one:
   gap (so it returns something even for noise) and is unstable when matches
   form a smooth slope; it needs a significance test, which brings back a
   background model anyway.
+- Subtracted terms ("red - blue") put the photos they match in the *lower* tail: on a small library, or
+  when they are more than ~10 % of it, they widen the spread and lift the bar past every match (eight
+  photos, one blue: "red - blue" showed nothing). So the photos that stand out for a subtracted term on
+  its own (this same rule, on that term's scores) are left out of the background first
+  (:func:`without_subtracted`); a query of subtracted terms only keeps its whole background.
 - Limit: when more than ~70 % of the library matches (a folder of nothing but
   beaches, searched for "beach"), nothing stands out; "show more" / -k lists
   them, best first.
@@ -61,6 +66,7 @@ Why this one:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +125,15 @@ def cutoff_for_model(score: dict[str, Any] | None, background: np.ndarray) -> Cu
     if score is not None and is_calibrated(score):
         return sigmoid_cutoff(float(score["scale"]), float(score["bias"]))
     return relevance_cutoff(background)
+
+
+def without_subtracted(background: np.ndarray, subtracted: Sequence[np.ndarray]) -> np.ndarray:
+    """``background`` less the photos that stand out for a subtracted term on its own; ``subtracted`` holds each
+    such term's scores over the same sample. The whole background when that would leave nothing."""
+    keep = np.ones(len(background), dtype=bool)
+    for scores in subtracted:
+        keep &= np.asarray(scores) < relevance_cutoff(scores).threshold
+    return background[keep] if keep.any() else background
 
 
 def relevance_cutoff(background: np.ndarray, z: float = Z, min_margin: float = MIN_MARGIN) -> Cutoff:

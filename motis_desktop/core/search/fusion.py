@@ -167,7 +167,7 @@ def fused_query(
     meaning: list[tuple[int, float]] = []
     cut = None
     if vector is not None:
-        cut = service.cutoff_for(model_id, vector, strategy) if cutoff else None
+        cut = service.cutoff_for(model_id, vector, strategy, qv.subtracted if qv else ()) if cutoff else None
         # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
         # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
         floor = cut.threshold if cut is not None and not (text_found or name_found) else None

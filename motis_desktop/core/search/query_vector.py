@@ -32,6 +32,9 @@ CANCELLED_NORM = 1e-4
 class QueryVector:
     vector: np.ndarray | None  # float32 [D], unit length; None when the terms cancel out
     library_ids: frozenset[int]  # library photos used as image terms (left out of the results)
+    # The unit vectors of the subtracted terms when the query also adds one: the relevance cut-off leaves
+    # their matches out of its background (``cutoff.without_subtracted``).
+    subtracted: tuple[np.ndarray, ...] = ()
 
 
 def query_vector(
@@ -68,7 +71,14 @@ def query_vector(
     norm = float(np.linalg.norm(total))
     if norm < CANCELLED_NORM:
         return QueryVector(None, frozenset(used))
-    return QueryVector((total / norm).astype(np.float32), frozenset(used))
+    subtracted = tuple(unit(v) for w, v in parts if w < 0) if any(w > 0 for w, _ in parts) else ()
+    return QueryVector((total / norm).astype(np.float32), frozenset(used), subtracted)
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    v = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
 
 
 def encode_image_file(encoder: Encoder, path: str) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,13 @@ from numpy.random import default_rng  # imported now: see core/search/cutoff.py'
 
 from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.store import LibraryStore
-from motis_desktop.core.search.cutoff import SAMPLE_SIZE, Cutoff, cutoff_for_model, is_calibrated
+from motis_desktop.core.search.cutoff import (
+    SAMPLE_SIZE,
+    Cutoff,
+    cutoff_for_model,
+    is_calibrated,
+    without_subtracted,
+)
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.search.indexes.exact import ExactIndex
 from motis_desktop.core.vectors import scores_of
@@ -226,13 +233,19 @@ class SearchService:
         """How ``model_id`` scores (its manifest's ``score``): picks the cut-off rule (``core.search.cutoff``)."""
         self._scores[model_id] = dict(score or {"kind": "cosine"})
 
-    def cutoff_for(self, model_id: str, vector: np.ndarray, strategy: str | None = None) -> Cutoff:
-        """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library."""
+    def cutoff_for(
+        self, model_id: str, vector: np.ndarray, strategy: str | None = None, subtracted: Sequence[np.ndarray] = ()
+    ) -> Cutoff:
+        """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library,
+        less the photos that match a ``subtracted`` term's vector (``cutoff.without_subtracted``)."""
         score = self._scores.get(model_id)
         if is_calibrated(score):
             return cutoff_for_model(score, np.zeros(0))
         sample = self._background(model_id, strategy)
-        return cutoff_for_model(score, scores_of(sample, vector) if len(sample) else np.zeros(0))
+        if not len(sample):
+            return cutoff_for_model(score, np.zeros(0))
+        background = without_subtracted(scores_of(sample, vector), [scores_of(sample, v) for v in subtracted])
+        return cutoff_for_model(score, background)
 
     def _background(self, model_id: str, strategy: str | None = None) -> np.ndarray:
         """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""
