@@ -132,10 +132,6 @@ class FolderWatcher:
         with self._cond:
             return {root: watch is not None for root, watch in self._roots.items()}
 
-    def is_online(self, root: str) -> bool:
-        with self._cond:
-            return self._roots.get(os.path.abspath(root)) is not None
-
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop watching: no callback runs after this returns."""
         with self._cond:

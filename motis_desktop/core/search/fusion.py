@@ -83,19 +83,6 @@ def query_words(query: Query) -> dict[str, float]:
     return out
 
 
-def fuse(
-    meaning: list[tuple[int, float]],
-    text: list[TextHit],
-    name: list[TextHit],
-    weights: dict[str, float],
-    extra_cosines: dict[int, float] | None = None,
-) -> list[Ranked]:
-    """Fused order of ``meaning`` ((id, cosine) best first) and the ``text`` and ``name`` hits; ``weights``:
-    the query's words and their weights (a hit's share is the weight of the words it holds over the total)."""
-    ranked = [(rank, fid, cosine) for rank, (fid, cosine) in enumerate(meaning, 1)]
-    return _fuse_ranked(ranked, len(meaning), text, name, weights, extra_cosines)
-
-
 def _fuse_ranked(
     meaning: list[tuple[int, int, float]],
     depth: int,
@@ -104,8 +91,9 @@ def _fuse_ranked(
     weights: dict[str, float],
     extra_cosines: dict[int, float] | None = None,
 ) -> list[Ranked]:
-    """:func:`fuse` over some of the meaning ranks, each as ``(rank, id, cosine)`` out of ``depth`` ranks (the
-    photos a caller knows cannot be shown need not be fused)."""
+    """Fused order of some of the meaning ranks, each as ``(rank, id, cosine)`` out of ``depth`` ranks (the photos
+    a caller knows cannot be shown need not be fused), and the ``text`` and ``name`` hits; ``weights``: the query's
+    words and their weights (a hit's share is the weight of the words it holds over the total)."""
     total = sum(weights.values()) or 1.0
     scores: dict[int, float] = {}
     cosines: dict[int, float] = {}
