@@ -72,6 +72,39 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     assert opened == [rows[41].path]
 
 
+def test_viewer_follows_the_library_when_photos_are_deleted(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """The viewer kept the rows it was opened with: after photos were deleted (the watcher re-read the gallery),
+    Right stepped onto a photo that had left. Now it steps through the rows the grid has; when the photo on show
+    leaves, the next one still there shows, and the grid when none is, with a word in the status bar."""
+    write_photos(tmp_path / "p", "red", 6)
+    _index(qtbot, window, tmp_path / "p", 6)
+    rows = window.model.rows()
+    view, viewer = window.view, window.grid_viewer.viewer
+    view.setCurrentIndex(window.model.index(1))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[1].path, timeout=10_000)
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 4):
+        os.remove(rows[2].path)
+        os.remove(rows[3].path)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)  # over the two deleted photos
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[4].path, timeout=10_000)
+    assert viewer.info_text().endswith("3/4")
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 3):
+        os.remove(rows[4].path)  # the photo on show
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[5].path, timeout=10_000)
+    assert window.grid_viewer.is_open and viewer.info_text().endswith("3/3")
+    assert window.status.currentMessage() == f"{rows[4].path.rsplit('/', 1)[1]} is no longer in the library"
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 0):
+        for row in (rows[0], rows[1], rows[5]):
+            os.remove(row.path)
+    assert not window.grid_viewer.is_open  # nothing left to view: back to the grid
+    assert window.status.currentMessage() == f"{rows[5].path.rsplit('/', 1)[1]} is no longer in the library"
+
+
 def test_viewer_shows_a_photo_that_cannot_be_decoded_with_its_reason(qtbot, window: MainWindow, tmp_path: Path):
     write_photos(tmp_path / "p", "green", 2)
     (tmp_path / "p" / "broken.jpg").write_text("not a photo")

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
         self.results.status.connect(self.status.set_text)
+        self.grid_viewer.left.connect(lambda line: self.status.showMessage(line, 10_000))  # over the summary
         self.results.results_shown.connect(lambda _text, _n: self._update_status())
         self.results.gallery_shown.connect(self._refresh_empty_state)
         self.view.activated.connect(self.results.open_index)

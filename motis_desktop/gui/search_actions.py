@@ -75,6 +75,7 @@ class ResultsController(QObject):
             self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+                self.grid_viewer.follow_rows()  # a photo being viewed may have left
         if self.results_for is not None and before:
             self._drop_results_gone(before)
 
@@ -88,6 +89,7 @@ class ResultsController(QObject):
             return
         self.searcher.keep_hits({r.path for r in kept})
         self.model.set_rows(kept, RESULT_EDGE)
+        self.grid_viewer.follow_rows()
         self.results_shown.emit(self.results_for or "", len(kept))
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
