@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
 from motis_desktop.core.services import PhotoDetails, TextMatch
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
+from motis_desktop.gui.texts import query_words
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
 
@@ -91,7 +92,7 @@ def details_html(
     ]
     if score is not None and query:
         filters = FILTER_TOKEN.findall(query)
-        why = f"similarity {score:.3f} to “{_e(query)}”"
+        why = f"similarity {score:.3f} to {_e(query_words(query))}"
         if filters:
             why += "<br><small>passed the filters " + ", ".join(_e(f) or "" for f in filters) + "</small>"
         rows.append(("Matched", why))

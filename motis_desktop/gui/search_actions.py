@@ -14,6 +14,7 @@ from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.local_files import file_url
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
+from motis_desktop.gui.texts import query_words
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
@@ -130,7 +131,7 @@ class ResultsController(QObject):
             self.view.scrollToTop()
             self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
-            self.empty.show_reason(f"Nothing shown for “{label}”", reason, closest=searched.result.more > 0)
+            self.empty.show_reason(f"Nothing shown for {query_words(label)}", reason, closest=searched.result.more > 0)
             self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, self.model.rowCount())
 
@@ -142,7 +143,7 @@ class ResultsController(QObject):
             return
         self.results_for = label
         self.model.set_rows([], RESULT_EDGE)
-        self.empty.show_reason(f"Cannot search for “{label}”", message.rstrip(".") + ".", closest=False)
+        self.empty.show_reason(f"Cannot search for {query_words(label)}", message.rstrip(".") + ".", closest=False)
         self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, 0)
 

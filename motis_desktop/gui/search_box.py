@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path
-from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
+from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
 INSTANT_MAX_S = 0.050  # ... when the last query took at most this long
@@ -175,7 +175,7 @@ class SearchController(QObject):
         """The status line while a queued query waits for the model, or the last query's error."""
         if self.pending is None:
             return self.notice
-        return f"The model is loading — will search for “{self.pending}” as soon as it is ready"
+        return f"The model is loading — will search for {query_words(self.pending)} as soon as it is ready"
 
     def submit(self, text: str) -> None:
         """What the search box asked for: the gallery (empty or ``reset``), or a search."""
@@ -233,7 +233,7 @@ class SearchController(QObject):
         self.notice = None
         self._seq += 1
         seq = self._seq
-        self.status.emit(f"Searching for “{text}”…")
+        self.status.emit(f"Searching for {query_words(text)}…")
         self.started.emit(text)
 
         def work(services: Any) -> Searched:
@@ -302,18 +302,18 @@ def result_row(hit: SearchHit) -> Row:
 
 def result_summary(searched: Searched) -> str:
     """The status line for a result set."""
-    text, result = searched.text, searched.result
+    text, result = query_words(searched.text), searched.result
     n = len(result.hits)
     if result.cancelled:
-        return f"“{text}”: the terms cancel out — nothing to search for"
+        return f"{text}: the terms cancel out — nothing to search for"
     if not n and result.filtered_out:
-        return f"“{text}”: no photo passes the filters — Esc to go back"
+        return f"{text}: no photo passes the filters — Esc to go back"
     if not n and result.candidates == 0:
-        return f"“{text}”: no photos indexed yet — Esc to go back"
+        return f"{text}: no photos indexed yet — Esc to go back"
     if not n:
-        return f"No good matches for “{text}” among {result.candidates} photos — Esc to go back"
+        return f"No good matches for {text} among {result.candidates} photos — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
-    return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
+    return f"{n} result{'s' if n != 1 else ''}{cut} for {text} — Esc to go back"
 
 
 def make_more_button(controller: SearchController) -> QToolButton:
