@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.indexing.busy.connect(self._index_busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
         self.indexing.switched.connect(self._model_switched)
+        self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
