@@ -20,13 +20,13 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
-from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
-from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
+from motis_desktop.gui.library_model import LibraryModel
 from motis_desktop.gui.local_files import local_path
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
@@ -179,9 +179,7 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
         )
-        self.view.selectionModel().currentChanged.connect(lambda _cur, _prev: self._request_details())
-        self.model.modelReset.connect(self._request_details)
-        self.details.visibilityChanged.connect(lambda visible: self._request_details() if visible else None)
+        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
@@ -225,24 +223,6 @@ class MainWindow(QMainWindow):
 
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
-
-    def _request_details(self) -> None:
-        """Fill the details panel for the current photo (read on the backend thread), if the panel is shown."""
-        index = self.view.currentIndex()
-        if not self.details.isVisible() or not index.isValid():
-            return
-        path = path_of(index)
-        score, query, matches = index.data(Roles.SCORE), self.results.results_for, index.data(Roles.MATCHES)
-        unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
-
-        def shown(details: PhotoDetails) -> None:
-            current = self.view.currentIndex()
-            if current.isValid() and path_of(current) == details.path:  # still the current photo
-                self.details.show_details(details, score, query, matches, unreadable)
-
-        self.backend.submit(
-            lambda s: s.photo_details(path), shown, lambda message: self.details.show_error(path, message)
-        )
 
     def _set_cell(self, cell: int) -> None:
         self.view.set_target_height(cell, ranked=False)  # the gallery's row height (zoom changes it too)
