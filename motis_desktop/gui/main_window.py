@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
         self._note = ""  # what indexing is doing or its last outcome, shown after the photo count
         self._summary = ""  # the last indexing run that did work: kept until another one does
+        self._removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
         self.resize(1100, 720)
@@ -279,7 +280,14 @@ class MainWindow(QMainWindow):
         if snapshot.recovery:  # the library database was damaged and has been set aside
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
+        before = len(self.results.gallery)
         self.results.set_gallery(snapshot.rows)
+        if self._removed:  # the last run's summary no longer describes the library: say what left it
+            folders, left = self._removed, max(0, before - len(snapshot.rows))
+            self._summary = self._note = f"{folders} folder{'s' if folders != 1 else ''} removed: {left} photo" + (
+                "s left the library" if left != 1 else " left the library"
+            )
+            self._removed = 0
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
@@ -335,6 +343,7 @@ class MainWindow(QMainWindow):
         self._set_cell(self.gallery_cell)
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
+        self._removed = len(outcome.removed)
         self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile

@@ -70,7 +70,7 @@ class ResultsController(QObject):
     def set_gallery(self, rows: list[Row]) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order. Results on screen
         lose the photos that left the library since the last gallery (deleted, renamed, their folder removed)."""
-        before = self._gallery_index
+        before, previous = self._gallery_index, self.gallery
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
             self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
@@ -78,7 +78,17 @@ class ResultsController(QObject):
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
                 self.grid_viewer.follow_rows()  # a photo being viewed may have left
         if self.results_for is not None and before:
+            self._move_anchor(previous, before)
             self._drop_results_gone(before)
+
+    def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
+        """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
+        gallery that is still there takes its place; none: the top."""
+        anchor, now = self._gallery_anchor, self._gallery_index
+        if anchor is None or anchor[0] in now:
+            return
+        after = previous[before.get(anchor[0], len(previous)) :]
+        self._gallery_anchor = next(((r.path, anchor[1]) for r in after if r.path in now), None)
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
         """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
@@ -156,6 +166,8 @@ class ResultsController(QObject):
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+        if self._gallery_anchor is None:
+            self.view.scrollToTop()
         self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
