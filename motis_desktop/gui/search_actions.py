@@ -64,6 +64,7 @@ class ResultsController(QObject):
             lambda text: self.reset() if not text and box.reference is None and self.results_for is not None else None
         )
         empty.closest.clicked.connect(searcher.show_more)
+        box.reference_dropped.connect(lambda path: box.set_reference_icon(self._icon(path)))  # as Find similar's
 
     # -- contents ------------------------------------------------------------------
 

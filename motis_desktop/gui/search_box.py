@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
-from motis_desktop.gui.local_files import fits_text, local_path
+from motis_desktop.gui.local_files import fits_text, local_path, readable
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -41,6 +41,9 @@ class SearchBox(QLineEdit):
     submitted = Signal(object)
     """Emitted with a query to run (Enter, a drop, or a pause in typing): a str, sent as a Python object, as its
     photo's path may hold bytes a Qt string would drop (``local_files``)."""
+    reference_dropped = Signal(object)
+    """Emitted with the path (str) of a dropped photo that became the box's photo (its name does not fit the box's
+    text), before its search: its thumbnail is the owner's to give (``set_reference_icon``)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -76,7 +79,7 @@ class SearchBox(QLineEdit):
         if path is not None:
             action = self.addAction(icon or QIcon(), QLineEdit.ActionPosition.LeadingPosition)
             action.setObjectName("referencePhoto")
-            action.setToolTip(f"Photos similar to {path}\nClick to remove")
+            action.setToolTip(f"Photos similar to {readable(path)}\nClick to remove")
             action.triggered.connect(self._drop_reference)
             self._reference_action = action
 
@@ -124,6 +127,7 @@ class SearchBox(QLineEdit):
         for path in files:
             if not fits_text(path):  # the box's text would lose bytes of its name: it becomes the box's photo
                 self.set_reference(path)
+                self.reference_dropped.emit(path)
                 continue
             current = self.text().strip()
             self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
