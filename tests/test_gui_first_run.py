@@ -61,3 +61,49 @@ def test_a_folder_added_before_any_model_says_why_no_photo_shows(qtbot, home: Pa
     assert win.empty.isVisible() and "No model installed" in win.empty.text()
     win.close()
     services.close()
+
+
+def test_install_model_offers_to_use_a_model_installed_already(qtbot, home: Path, registry, colour_pair) -> None:
+    """File ▸ Install model… offered a catalogue model installed already as a download, and "downloading" it failed
+    as "The download did not work: model 'colour-pair' is already installed" with the addresses to fetch it
+    elsewhere. Now the active one reads "In use", another installed one "Use this model" (a switch, as Settings
+    makes), and importing files under an installed model's name is refused at once."""
+    from helpers.models import install_colour
+    from helpers.window import ready_window
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    services = Services.open(home)
+    install_colour(services, colour_pair, name="colour-pair")  # the catalogue's recommended model, active
+    install_colour(services, colour_pair, name="tiny-clip")  # the catalogue's other model, installed too
+    services.close()
+    windows = ready_window(qtbot, home, rows=0)
+    win = next(windows)
+    try:
+        with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
+            win.actions_by_name["install_model"].trigger()
+        dialog = win.models.dialog
+        labels = [dialog.choice.itemText(i) for i in range(dialog.choice.count())]
+        assert all(label.endswith(" — installed") for label in labels), labels
+        assert dialog.download_button.text() == "In use" and not dialog.download_button.isEnabled()
+
+        said: list[str] = []
+
+        def read_and_close() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QMessageBox)
+            said.append(box.text())
+            box.accept()
+
+        QTimer.singleShot(0, read_and_close)
+        dialog.import_files(["image.pt", "text.pt"], "colour-pair")  # as "Import model files…" names them
+        assert said == ["A model named “colour-pair” is already installed: choose another name."]
+
+        dialog.choice.setCurrentIndex(labels.index(next(x for x in labels if x.startswith("Tiny CLIP"))))
+        assert dialog.download_button.text() == "Use this model"
+        with qtbot.waitSignal(win.models.ready, timeout=60_000, check_params_cb=lambda name: name == "tiny-clip"):
+            qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        assert not dialog.isVisible() and not dialog.offline.isVisible()
+        assert win.status.model_label.text() == "Model: tiny-clip"
+    finally:
+        next(windows, None)

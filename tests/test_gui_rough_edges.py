@@ -69,6 +69,39 @@ def test_find_similar_puts_the_photo_in_the_search_box(qtbot, window: MainWindow
     assert window.search.reference is None and window.search.text() == ""
 
 
+@OFFSCREEN_MENU
+def test_find_similar_says_the_photo_by_its_name(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """The status line named Find similar's query as the raw query, a quoted path in quotes
+    (`for “"/tmp/x/photo.jpg"”`); it says "photos like photo.jpg", a name in Latin-1 with "�" for its byte."""
+    import os
+    from urllib.parse import quote_from_bytes
+
+    from helpers.watching import write_photos
+    from PySide6.QtCore import QMimeData, QPointF
+    from PySide6.QtGui import QDropEvent
+
+    write_photos(tmp_path / "p", "red", 4)
+    window.add_folders([str(tmp_path / "p")])
+    qtbot.waitUntil(lambda: _indexed(window) and window.model.rowCount() == 4, timeout=60_000)
+    first = window.model.rows()[0]
+    with qtbot.waitSignal(window.results.results_shown, timeout=10_000):
+        choose_from_context_menu(qtbot, window, first.path, "Find similar")
+    line = window.status_label.text()
+    assert f" for photos like {os.path.basename(first.path)} " in line, line
+    assert '"' not in line and str(tmp_path) not in line
+
+    photo = os.path.join(str(tmp_path / "p"), os.fsdecode(b"caf\xe9.jpg"))
+    os.rename(first.path, photo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(photo)).encode())])
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    with qtbot.waitSignal(window.results.results_shown, timeout=10_000):
+        window.search.dropEvent(drop)
+    assert " for photos like caf\ufffd.jpg " in window.status_label.text()
+
+
 def test_opening_a_photo_without_a_launcher_says_so(qtbot, window: MainWindow, monkeypatch) -> None:
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)
     window.open_path("/photos/a.jpg")

@@ -169,3 +169,25 @@ def test_search_as_you_pause(qtbot, window: MainWindow, indexed_home: dict[str, 
     assert window.search.pause.isActive()
     qtbot.waitUntil(lambda: window.results.results_for == "yellow", timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()] == ["yellow"] * 5
+
+
+def test_photo_named_in_latin1_dropped_on_the_search_box_shows_its_thumbnail(
+    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path
+) -> None:
+    """A dropped photo whose name the box's text cannot hold became the box's photo with an empty icon, where Find
+    similar's photo shows its thumbnail; now it shows its thumbnail too."""
+    import os
+    from urllib.parse import quote_from_bytes
+
+    photo = os.path.join(str(tmp_path / "outside"), os.fsdecode(b"caf\xe9.png"))
+    write_image(Path(photo), colour_image(COLOURS["green"], 64, 64, 5))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(photo)).encode())])
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.search.dropEvent(drop)
+    assert window.search.reference == photo
+    reference = next(a for a in window.search.actions() if a.objectName() == "referencePhoto")
+    qtbot.waitUntil(lambda: not reference.icon().isNull(), timeout=10_000)
+    assert "caf\ufffd.png" in reference.toolTip()

@@ -222,3 +222,18 @@ def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_pa
     assert view.day_of(view.first_visible_row())[:7] == month
     assert manager.requested - first <= on_screen + 10  # the new screen only, nothing in between
     manager.shutdown()
+
+
+def test_folder_headers_show_a_folder_named_in_latin1(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """Sorted by folder, the header of a folder named in Latin-1 (``caf\\xe9``) lost the byte (a Qt string drops
+    it: "caf"); it shows "caf�", as the rest of the window does."""
+    from helpers.watching import write_photos
+
+    folder = Path(os.path.join(str(tmp_path), os.fsdecode(b"caf\xe9")))
+    write_photos(folder, "red", 3)
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3 and window.indexer is None, timeout=60_000)
+    with qtbot.waitSignal(window.view.laid_out, timeout=5_000):
+        window.actions_by_name["by_folder"].trigger()  # View ▸ Sort by folder
+    assert window.view.header_kind is HeaderKind.FOLDER
+    assert [section.label for section in window.view.tiles.sections] == [str(tmp_path) + os.sep + "caf\ufffd"]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from helpers.keys import search_by_keys
 from helpers.watching import write_photos
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QPushButton
 
 from motis_desktop.gui.folders_panel import FAILED
 from motis_desktop.gui.main_window import MainWindow
@@ -70,6 +71,39 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert opened == [rows[41].path]
+
+
+def test_viewer_follows_the_library_when_photos_are_deleted(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """The viewer kept the rows it was opened with: after photos were deleted (the watcher re-read the gallery),
+    Right stepped onto a photo that had left. Now it steps through the rows the grid has; when the photo on show
+    leaves, the next one still there shows, and the grid when none is, with a word in the status bar."""
+    write_photos(tmp_path / "p", "red", 6)
+    _index(qtbot, window, tmp_path / "p", 6)
+    rows = window.model.rows()
+    view, viewer = window.view, window.grid_viewer.viewer
+    view.setCurrentIndex(window.model.index(1))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[1].path, timeout=10_000)
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 4):
+        os.remove(rows[2].path)
+        os.remove(rows[3].path)
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)  # over the two deleted photos
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[4].path, timeout=10_000)
+    assert viewer.info_text().endswith("3/4")
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 3):
+        os.remove(rows[4].path)  # the photo on show
+    qtbot.waitUntil(lambda: viewer.shown_path == rows[5].path, timeout=10_000)
+    assert window.grid_viewer.is_open and viewer.info_text().endswith("3/3")
+    assert window.status.currentMessage() == f"{rows[4].path.rsplit('/', 1)[1]} is no longer in the library"
+
+    with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 0):
+        for row in (rows[0], rows[1], rows[5]):
+            os.remove(row.path)
+    assert not window.grid_viewer.is_open  # nothing left to view: back to the grid
+    assert window.status.currentMessage() == f"{rows[5].path.rsplit('/', 1)[1]} is no longer in the library"
 
 
 def test_viewer_shows_a_photo_that_cannot_be_decoded_with_its_reason(qtbot, window: MainWindow, tmp_path: Path):
@@ -141,3 +175,53 @@ def test_settings_keep_a_folder_named_in_latin1(qtbot, window: MainWindow, tmp_p
     assert item.text(1) == "3"
     assert "f\ufffdtes" in item.text(0)  # shown, not dropped
     assert dialog.values()["folders"] == [str(folder)]
+
+
+def test_removing_a_folder_says_so_and_esc_returns_where_the_gallery_was(qtbot, window: MainWindow, tmp_path: Path):
+    """After a folder was removed in Settings the status line kept the last indexing run's summary (the photos of
+    that folder indexed), and Esc from results put the gallery at the place of the current result, not where the
+    gallery had been: its photo at the top had left. Now the status says what left, and Esc shows the photo that
+    followed it in its place."""
+    size = (640, 480)
+    write_photos(tmp_path / "a", "red", 30, size=size)
+    write_photos(tmp_path / "a", "green", 10, size=size)
+    _index(qtbot, window, tmp_path / "a", 40)
+    write_photos(tmp_path / "b", "blue", 30, size=size)
+    write_photos(tmp_path / "b", "red", 10, start=100, size=size)
+    _index(qtbot, window, tmp_path / "b", 80)
+    gallery, view = window.model.rows(), window.view
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 4)
+    anchor = view.anchor()
+    assert anchor is not None and anchor[0].startswith(str(tmp_path / "b")) and bar.value() > 0
+    search_by_keys(qtbot, window, "red")
+    assert window.model.rowCount() == 40
+
+    def remove_b() -> None:  # in the Settings dialog's own event loop
+        dialog = next(d for d in window.findChildren(SettingsDialog) if d.isVisible())
+        tree = dialog.folders.tree
+        for i in range(tree.topLevelItemCount()):
+            tree.topLevelItem(i).setSelected(tree.topLevelItem(i).text(0).endswith(os.sep + "b"))
+        qtbot.mouseClick(
+            next(b for b in dialog.findChildren(QPushButton) if b.text() == "Remove from library"),
+            Qt.MouseButton.LeftButton,
+        )
+        dialog.accept()
+
+    QTimer.singleShot(0, remove_b)
+    with qtbot.waitSignal(window.gallery_loaded, timeout=30_000, check_params_cb=lambda n: n == 40):
+        qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
+    qtbot.waitUntil(lambda: window.model.rowCount() == 30)  # the results lost folder b's red photos
+    assert window.status_label.text().startswith("30 results")
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert window.results.results_for is None and window.model.rowCount() == 40
+    assert window.status_label.text() == "40 photos · 1 folder removed: 40 photos left the library"
+    at = [r.path for r in gallery].index(anchor[0])
+    followed = next(r.path for r in gallery[at:] if not r.path.startswith(str(tmp_path / "b")))
+    now = view.anchor()
+    assert now is not None and now[0] == followed
+    assert bar.value() < view.viewport().height()  # b's photos were the newest: a's first one is at the top

@@ -10,14 +10,16 @@ import html
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QLabel, QScrollArea, QWidget
 
 from motis_desktop.core.services import PhotoDetails, TextMatch
+from motis_desktop.gui.library_model import Roles, path_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
+from motis_desktop.gui.texts import query_words
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
 
@@ -48,6 +50,34 @@ class DetailsPanel(QDockWidget):
         self.setWidget(scroll)
         self.setMinimumWidth(260)
         self.path: str | None = None
+        self._view: QAbstractItemView | None = None
+        self._submit: Callable[..., object] | None = None
+        self._query: Callable[[], str | None] = lambda: None
+
+    def follow(self, view: QAbstractItemView, submit: Callable[..., object], query: Callable[[], str | None]) -> None:
+        """Show ``view``'s current photo while the panel is shown: its facts are read with ``submit(fn, on_done,
+        on_error)`` (the backend thread); ``query()`` is the query whose results the view shows, if any."""
+        self._view, self._submit, self._query = view, submit, query
+        view.selectionModel().currentChanged.connect(lambda _cur, _prev: self.request())
+        view.model().modelReset.connect(self.request)
+        self.visibilityChanged.connect(lambda visible: self.request() if visible else None)
+
+    def request(self) -> None:
+        """Fill the panel for the current photo (read in the background), if the panel is shown."""
+        view, submit = self._view, self._submit
+        index = view.currentIndex() if view is not None else None
+        if view is None or submit is None or index is None or not self.isVisible() or not index.isValid():
+            return
+        path = path_of(index)
+        score, query, matches = index.data(Roles.SCORE), self._query(), index.data(Roles.MATCHES)
+        unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
+
+        def shown(details: PhotoDetails) -> None:
+            current = view.currentIndex()
+            if current.isValid() and path_of(current) == details.path:  # still the current photo
+                self.show_details(details, score, query, matches, unreadable)
+
+        submit(lambda s: s.photo_details(path), shown, lambda message: self.show_error(path, message))
 
     def show_details(
         self,
@@ -91,7 +121,7 @@ def details_html(
     ]
     if score is not None and query:
         filters = FILTER_TOKEN.findall(query)
-        why = f"similarity {score:.3f} to “{_e(query)}”"
+        why = f"similarity {score:.3f} to {_e(query_words(query))}"
         if filters:
             why += "<br><small>passed the filters " + ", ".join(_e(f) or "" for f in filters) + "</small>"
         rows.append(("Matched", why))

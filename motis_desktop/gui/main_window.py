@@ -20,13 +20,13 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
-from motis_desktop.core.services import IndexSummary, PhotoDetails, Progress, ProgressPhase, Services
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
-from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
+from motis_desktop.gui.library_model import LibraryModel
 from motis_desktop.gui.local_files import local_path
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
         self._note = ""  # what indexing is doing or its last outcome, shown after the photo count
         self._summary = ""  # the last indexing run that did work: kept until another one does
+        self._removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
         self.resize(1100, 720)
@@ -172,15 +173,14 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
         self.results.status.connect(self.status.set_text)
+        self.grid_viewer.left.connect(lambda line: self.status.showMessage(line, 10_000))  # over the summary
         self.results.results_shown.connect(lambda _text, _n: self._update_status())
         self.results.gallery_shown.connect(self._refresh_empty_state)
         self.view.activated.connect(self.results.open_index)
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
         )
-        self.view.selectionModel().currentChanged.connect(lambda _cur, _prev: self._request_details())
-        self.model.modelReset.connect(self._request_details)
-        self.details.visibilityChanged.connect(lambda visible: self._request_details() if visible else None)
+        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.indexing.busy.connect(self._index_busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
         self.indexing.switched.connect(self._model_switched)
+        self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
@@ -223,24 +224,6 @@ class MainWindow(QMainWindow):
 
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
-
-    def _request_details(self) -> None:
-        """Fill the details panel for the current photo (read on the backend thread), if the panel is shown."""
-        index = self.view.currentIndex()
-        if not self.details.isVisible() or not index.isValid():
-            return
-        path = path_of(index)
-        score, query, matches = index.data(Roles.SCORE), self.results.results_for, index.data(Roles.MATCHES)
-        unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
-
-        def shown(details: PhotoDetails) -> None:
-            current = self.view.currentIndex()
-            if current.isValid() and path_of(current) == details.path:  # still the current photo
-                self.details.show_details(details, score, query, matches, unreadable)
-
-        self.backend.submit(
-            lambda s: s.photo_details(path), shown, lambda message: self.details.show_error(path, message)
-        )
 
     def _set_cell(self, cell: int) -> None:
         self.view.set_target_height(cell, ranked=False)  # the gallery's row height (zoom changes it too)
@@ -297,7 +280,14 @@ class MainWindow(QMainWindow):
         if snapshot.recovery:  # the library database was damaged and has been set aside
             self._note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
+        before = len(self.results.gallery)
         self.results.set_gallery(snapshot.rows)
+        if self._removed:  # the last run's summary no longer describes the library: say what left it
+            folders, left = self._removed, max(0, before - len(snapshot.rows))
+            self._summary = self._note = f"{folders} folder{'s' if folders != 1 else ''} removed: {left} photo" + (
+                "s left the library" if left != 1 else " left the library"
+            )
+            self._removed = 0
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
@@ -353,6 +343,7 @@ class MainWindow(QMainWindow):
         self._set_cell(self.gallery_cell)
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
+        self._removed = len(outcome.removed)
         self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile

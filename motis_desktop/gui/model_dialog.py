@@ -38,9 +38,15 @@ log = logging.getLogger(__name__)
 
 
 class ModelDialog(QDialog):
-    """Offers the registry's models (recommended first) and importing files; emits ``installed(name)``."""
+    """Offers the registry's models (recommended first) and importing files; emits ``installed(name)``.
+
+    A model installed already is not offered again: its button reads "Use this model" (emits
+    ``use_requested(name)``), or "In use" for the active one; an import under an installed model's name is refused
+    before any work.
+    """
 
     installed = Signal(str)
+    use_requested = Signal(str)
 
     def __init__(self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -50,9 +56,13 @@ class ModelDialog(QDialog):
         self.progress_dialog: QProgressDialog | None = None
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
+        self.installed_names = {m.name for m in services.installed_models()}  # model files only, no library
+        active = services.active_model()
+        self.active_name = active.name if active is not None else None
         self.choice = QComboBox()
         for model in self.registry:
-            self.choice.addItem(_choice_label(model), model.name)
+            installed = " — installed" if model.name in self.installed_names else ""
+            self.choice.addItem(_choice_label(model) + installed, model.name)
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -160,7 +170,10 @@ class ModelDialog(QDialog):
         self.details.setText(f"{model.notes}\n{facts}\nLicence: {model.license}\n{where}")
         if self.offline.isVisible():
             self.offline.show_model(model, None)
-        if model.import_only:
+        if model.name in self.installed_names:  # nothing to download: use it (a switch), or it is in use
+            self.download_button.setText("In use" if model.name == self.active_name else "Use this model")
+            self.download_button.setEnabled(model.name != self.active_name)
+        elif model.import_only:
             self.download_button.setText("Import your own copy")
             self.download_button.setEnabled(False)
         else:
@@ -171,6 +184,10 @@ class ModelDialog(QDialog):
 
     def start_download(self) -> None:
         model = self.selected()
+        if model.name in self.installed_names:
+            self.use_requested.emit(model.name)
+            self.accept()
+            return
         services = self.services
 
         def work(report: Report, cancel: threading.Event) -> str:
@@ -195,6 +212,11 @@ class ModelDialog(QDialog):
     def import_files(self, files: list[str], name: str) -> None:
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
         services = self.services
+        if name in self.installed_names:
+            QMessageBox.information(
+                self, "Import model files", f"A model named “{name}” is already installed: choose another name."
+            )
+            return
         if len(files) == 2:
             answer = QMessageBox.question(
                 self,

@@ -35,6 +35,8 @@ class ModelController(QObject):
         failed: Emitted with a one-line reason when the model could not be loaded.
         installed_inactive: Emitted with a model's name when it was installed while another stays active.
         model_text: Emitted with the status bar's model line.
+        switch_requested: Emitted with an installed model's name chosen in the model dialog while another one
+            answers searches: the window switches to it as Settings does (the library is encoded with it first).
         offer_shown: Emitted with True when the model offer (first run, File ▸ Install model…) opens, False when
             it closes; the window keeps its empty-state text out from under it meanwhile.
     """
@@ -45,6 +47,7 @@ class ModelController(QObject):
     installed_inactive = Signal(str)
     model_text = Signal(str)
     offer_shown = Signal(bool)
+    switch_requested = Signal(str)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -101,6 +104,7 @@ class ModelController(QObject):
         """Offer the registry's models and importing files (File ▸ Install model…)."""
         self.dialog = ModelDialog(self.services, self.parent_widget, self.runner)
         self.dialog.installed.connect(self._installed)
+        self.dialog.use_requested.connect(self._use)
         self.dialog.finished.connect(lambda _result: self.offer_shown.emit(False))
         self.dialog.open()
         self.offer_shown.emit(True)
@@ -114,6 +118,15 @@ class ModelController(QObject):
         if self.state == ModelState.READY:  # the active model stays (the core's rule): say how to switch
             self.installed_inactive.emit(name)
             return
+        self.load()
+
+    def _use(self, name: str) -> None:
+        """An installed model chosen in the dialog: switched to (search keeps working meanwhile), or loaded at
+        once when no model works."""
+        if self.state == ModelState.READY:
+            self.switch_requested.emit(name)
+            return
+        self.services.use_model(name)  # the config file only, no library
         self.load()
 
     def _loaded(self, result: tuple[Encoder, str]) -> None:

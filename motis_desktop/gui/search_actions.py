@@ -14,6 +14,7 @@ from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.local_files import file_url
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
+from motis_desktop.gui.texts import query_words
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
@@ -63,20 +64,32 @@ class ResultsController(QObject):
             lambda text: self.reset() if not text and box.reference is None and self.results_for is not None else None
         )
         empty.closest.clicked.connect(searcher.show_more)
+        box.reference_dropped.connect(lambda path: box.set_reference_icon(self._icon(path)))  # as Find similar's
 
     # -- contents ------------------------------------------------------------------
 
     def set_gallery(self, rows: list[Row]) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order. Results on screen
         lose the photos that left the library since the last gallery (deleted, renamed, their folder removed)."""
-        before = self._gallery_index
+        before, previous = self._gallery_index, self.gallery
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
             self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+                self.grid_viewer.follow_rows()  # a photo being viewed may have left
         if self.results_for is not None and before:
+            self._move_anchor(previous, before)
             self._drop_results_gone(before)
+
+    def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
+        """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
+        gallery that is still there takes its place; none: the top."""
+        anchor, now = self._gallery_anchor, self._gallery_index
+        if anchor is None or anchor[0] in now:
+            return
+        after = previous[before.get(anchor[0], len(previous)) :]
+        self._gallery_anchor = next(((r.path, anchor[1]) for r in after if r.path in now), None)
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
         """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
@@ -88,6 +101,7 @@ class ResultsController(QObject):
             return
         self.searcher.keep_hits({r.path for r in kept})
         self.model.set_rows(kept, RESULT_EDGE)
+        self.grid_viewer.follow_rows()
         self.results_shown.emit(self.results_for or "", len(kept))
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
@@ -128,7 +142,7 @@ class ResultsController(QObject):
             self.view.scrollToTop()
             self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
-            self.empty.show_reason(f"Nothing shown for “{label}”", reason, closest=searched.result.more > 0)
+            self.empty.show_reason(f"Nothing shown for {query_words(label)}", reason, closest=searched.result.more > 0)
             self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, self.model.rowCount())
 
@@ -140,7 +154,7 @@ class ResultsController(QObject):
             return
         self.results_for = label
         self.model.set_rows([], RESULT_EDGE)
-        self.empty.show_reason(f"Cannot search for “{label}”", message.rstrip(".") + ".", closest=False)
+        self.empty.show_reason(f"Cannot search for {query_words(label)}", message.rstrip(".") + ".", closest=False)
         self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, 0)
 
@@ -153,6 +167,8 @@ class ResultsController(QObject):
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+        if self._gallery_anchor is None:
+            self.view.scrollToTop()
         self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)

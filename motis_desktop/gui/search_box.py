@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
-from motis_desktop.gui.local_files import fits_text, local_path
-from motis_desktop.gui.texts import SEARCH_PLACEHOLDER
+from motis_desktop.gui.local_files import fits_text, local_path, readable
+from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
 INSTANT_MAX_S = 0.050  # ... when the last query took at most this long
@@ -41,6 +41,9 @@ class SearchBox(QLineEdit):
     submitted = Signal(object)
     """Emitted with a query to run (Enter, a drop, or a pause in typing): a str, sent as a Python object, as its
     photo's path may hold bytes a Qt string would drop (``local_files``)."""
+    reference_dropped = Signal(object)
+    """Emitted with the path (str) of a dropped photo that became the box's photo (its name does not fit the box's
+    text), before its search: its thumbnail is the owner's to give (``set_reference_icon``)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -76,7 +79,7 @@ class SearchBox(QLineEdit):
         if path is not None:
             action = self.addAction(icon or QIcon(), QLineEdit.ActionPosition.LeadingPosition)
             action.setObjectName("referencePhoto")
-            action.setToolTip(f"Photos similar to {path}\nClick to remove")
+            action.setToolTip(f"Photos similar to {readable(path)}\nClick to remove")
             action.triggered.connect(self._drop_reference)
             self._reference_action = action
 
@@ -124,6 +127,7 @@ class SearchBox(QLineEdit):
         for path in files:
             if not fits_text(path):  # the box's text would lose bytes of its name: it becomes the box's photo
                 self.set_reference(path)
+                self.reference_dropped.emit(path)
                 continue
             current = self.text().strip()
             self.setText(f"{current} + {quote_path(path)}" if current else quote_path(path))
@@ -175,7 +179,7 @@ class SearchController(QObject):
         """The status line while a queued query waits for the model, or the last query's error."""
         if self.pending is None:
             return self.notice
-        return f"The model is loading — will search for “{self.pending}” as soon as it is ready"
+        return f"The model is loading — will search for {query_words(self.pending)} as soon as it is ready"
 
     def submit(self, text: str) -> None:
         """What the search box asked for: the gallery (empty or ``reset``), or a search."""
@@ -233,7 +237,7 @@ class SearchController(QObject):
         self.notice = None
         self._seq += 1
         seq = self._seq
-        self.status.emit(f"Searching for “{text}”…")
+        self.status.emit(f"Searching for {query_words(text)}…")
         self.started.emit(text)
 
         def work(services: Any) -> Searched:
@@ -302,18 +306,18 @@ def result_row(hit: SearchHit) -> Row:
 
 def result_summary(searched: Searched) -> str:
     """The status line for a result set."""
-    text, result = searched.text, searched.result
+    text, result = query_words(searched.text), searched.result
     n = len(result.hits)
     if result.cancelled:
-        return f"“{text}”: the terms cancel out — nothing to search for"
+        return f"{text}: the terms cancel out — nothing to search for"
     if not n and result.filtered_out:
-        return f"“{text}”: no photo passes the filters — Esc to go back"
+        return f"{text}: no photo passes the filters — Esc to go back"
     if not n and result.candidates == 0:
-        return f"“{text}”: no photos indexed yet — Esc to go back"
+        return f"{text}: no photos indexed yet — Esc to go back"
     if not n:
-        return f"No good matches for “{text}” among {result.candidates} photos — Esc to go back"
+        return f"No good matches for {text} among {result.candidates} photos — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
-    return f"{n} result{'s' if n != 1 else ''}{cut} for “{text}” — Esc to go back"
+    return f"{n} result{'s' if n != 1 else ''}{cut} for {text} — Esc to go back"
 
 
 def make_more_button(controller: SearchController) -> QToolButton:

@@ -28,6 +28,7 @@ from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.delegate import TileDelegate
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.scrubber import WIDTH as SCRUBBER_WIDTH
 from motis_desktop.gui.scrubber import DateScrubber
 from motis_desktop.gui.thumbnails import ThumbnailManager
@@ -219,6 +220,7 @@ class TimelineView(QAbstractItemView):
         else:
             with gc_paused():  # several lists of every photo's place
                 keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
+                labels = {key: readable(label) for key, label in labels.items()}  # folder names not in UTF-8
                 self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
             if len(self._rows) > DEFER_RESIZE_FROM:
                 self._kept = (self._rows, self._days, self._aspects, key, self.tiles)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import cv2
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
@@ -90,6 +92,19 @@ class PhotoViewer(QWidget):
     def show_rows(self, rows: list[Row], row: int) -> None:
         self._rows = list(rows)
         self._go(row)
+
+    def follow(self, rows: list[Row], row_of: Callable[[str], int | None]) -> bool:
+        """The grid's rows were read again: step through ``rows`` from now on, on the photo shown if it is still
+        there, else on the next one that is (the previous one at the end). False when none of its photos is."""
+        old, at = self._rows, self.row
+        self._rows = list(rows)
+        for row in chain(old[at:], reversed(old[:at])):
+            target = row_of(row.path)
+            if target is not None:
+                self._go(target)
+                return True
+        self.row = -1  # nothing to show: the caller goes back to the grid
+        return False
 
     def step(self, delta: int) -> None:
         if self._rows:
@@ -219,7 +234,13 @@ def _file_size(n: int) -> str:
 
 
 class GridViewer(QObject):
-    """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid."""
+    """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid.
+
+    Signals:
+        left: Emitted with a line for the status bar when the photo on show left the library while viewed.
+    """
+
+    left = Signal(str)
 
     def __init__(
         self, view: QAbstractItemView, stack: QStackedWidget, model: LibraryModel, runner: TaskRunner | None = None
@@ -244,6 +265,17 @@ class GridViewer(QObject):
         self.viewer.show_rows(self.model.rows(), index.row())
         self.stack.setCurrentWidget(self.viewer)
         self.viewer.setFocus()
+
+    def follow_rows(self) -> None:
+        """The grid's rows were read again (photos deleted or renamed, a folder removed): an open viewer steps
+        through them; if its photo left, the next one still there shows, or the grid when none is."""
+        if not self.is_open:
+            return
+        shown = self.viewer.current
+        if not self.viewer.follow(self.model.rows(), self.model.row_of):
+            self.close()
+        if shown is not None and self.model.row_of(shown.path) is None:
+            self.left.emit(f"{readable(os.path.basename(shown.path))} is no longer in the library")
 
     def close(self, row: int | None = None) -> None:
         """Back to the grid, on the photo shown last (rows may have been refreshed meanwhile)."""
