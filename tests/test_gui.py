@@ -423,3 +423,21 @@ def test_thumbnails_held_in_memory_stay_within_their_pixel_budget(qtbot, tmp_pat
     held = [p for p in photos if manager.cached(str(p), 384) is not None]
     assert held == photos[-3:]  # the three most recent, within 3 thumbnails' worth of pixels
     assert manager.pixmap(str(photos[-1]), 384) is not None
+
+
+def test_a_failed_import_says_the_import_did_not_work(qtbot, home: Path, tmp_path: Path) -> None:
+    """It was headed "The download did not work:" though nothing was downloaded."""
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
+    dialog = win.models.dialog
+    broken = tmp_path / "model.pt"
+    broken.write_bytes(b"not a checkpoint")
+    dialog.import_files([str(broken)], "broken")
+    qtbot.waitUntil(lambda: dialog.offline.problem.isVisible(), timeout=30_000)
+    assert dialog.offline.problem.text().startswith("<b>The import did not work:</b>")
+    assert "model.pt: cannot read checkpoint" in dialog.offline.problem.text()
+    win.close()
+    services.close()

@@ -54,6 +54,7 @@ class ModelDialog(QDialog):
         self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
         self.runner: Task | None = None
         self.progress_dialog: QProgressDialog | None = None
+        self.action = "download"  # what the last install ran: its failure is headed "The download/import did not work"
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
         self.installed_names = {m.name for m in services.installed_models()}  # model files only, no library
@@ -144,10 +145,10 @@ class ModelDialog(QDialog):
         self.more_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self.adjustSize()
 
-    def show_offline(self, problem: str | None) -> None:
+    def show_offline(self, problem: str | None, failed: str = "download") -> None:
         """Where to get the chosen model's files on another computer, with Copy buttons, and the way to
         import them here; ``problem`` is why the download failed, if it did."""
-        self.offline.show_model(self.selected(), problem)
+        self.offline.show_model(self.selected(), problem, failed)
         self.offline.show()
         self.adjustSize()
 
@@ -193,7 +194,7 @@ class ModelDialog(QDialog):
         def work(report: Report, cancel: threading.Event) -> str:
             return services.download_model(model.name, report, cancel).name
 
-        self._run(work, f"Downloading {model.display_name}…")
+        self._run(work, f"Downloading {model.display_name}…", "download")
 
     # -- import --------------------------------------------------------------------
 
@@ -236,11 +237,13 @@ class ModelDialog(QDialog):
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
             return
-        self._run(work, f"Importing {name}…")
+        self._run(work, f"Importing {name}…", "import")
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(self, work: Callable[[Report, threading.Event], str], title: str) -> None:
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
+        """Run ``work`` (the ``action``: "download" or "import", as its failure is headed) with a progress dialog."""
+        self.action = action
         dialog = QProgressDialog(title, "Cancel", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
@@ -282,7 +285,7 @@ class ModelDialog(QDialog):
             button.setEnabled(True)
         if self.runner is not None and self.runner.cancelled:
             return  # the user cancelled: nothing to report, nothing was installed
-        self.show_offline(message)  # in the window: the addresses to fetch elsewhere and the way to import
+        self.show_offline(message, self.action)  # in the window: the addresses to fetch elsewhere and the way to import
 
     def wait(self, ms: int = 30_000) -> None:
         """Block until a running install has returned."""
@@ -315,8 +318,9 @@ class OfflinePanel(QWidget):
         layout.addLayout(self.rows)
         layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
 
-    def show_model(self, model: RegistryModel, problem: str | None) -> None:
-        self.problem.setText(f"<b>The download did not work:</b> {problem}" if problem else "")
+    def show_model(self, model: RegistryModel, problem: str | None, failed: str = "download") -> None:
+        """``problem``: why the ``failed`` action (the download, or the import) did not work, if it did not."""
+        self.problem.setText(f"<b>The {failed} did not work:</b> {problem}" if problem else "")
         self.problem.setVisible(bool(problem))
         self.help.setText(
             f"Download these files for {model.display_name} on a computer with internet, bring them here "
