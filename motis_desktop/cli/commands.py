@@ -15,8 +15,9 @@ from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
+from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Progress, ProgressPhase, Services, format_date
+from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 
 def handlers() -> dict[str, Any]:
@@ -25,7 +26,7 @@ def handlers() -> dict[str, Any]:
         "models": models_command,
         "index": _index,
         "watch": _watch,
-        "search": _search,
+        "search": search_command,
         "status": _status,
         "folders": _folders,
         "config": _config,
@@ -166,48 +167,6 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         pass
     finally:
         stop.set()
-    return 0
-
-
-def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k is not None and args.all:
-        raise MotisError("give -k N or --all, not both")
-    result = services.query(
-        args.text,
-        limit=args.k,
-        cutoff=args.k is None and not args.all,
-        model=args.model,
-        image=args.image,
-        strategy=args.index,
-    )
-    used, limit = services.query_overflow(args.text, args.model)
-    if used > limit:
-        print(
-            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
-            f"the last {used - limit} were ignored",
-            file=sys.stderr,
-        )
-    if args.json:
-        print_json([h.to_json() for h in result.hits])
-        return 0
-    if result.cancelled:
-        print("the query's terms cancel out: nothing to search for")
-        return 0
-    if not result.hits:
-        if result.filtered_out:
-            print(f"no photo passes the filters: {' '.join(result.filtered_out)}")
-        elif result.candidates == 0:
-            print("no photos to search: none indexed yet (run 'motis index FOLDER')")
-        else:
-            print(f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)")
-        return 0
-    for hit in result.hits:
-        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
-        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
-        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
-    if result.cutoff is not None and result.more:
-        verb = "stands" if len(result.hits) == 1 else "stand"
-        print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
 
 
