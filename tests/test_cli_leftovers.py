@@ -1,8 +1,13 @@
 """Rough edges of the command line a new user met after the first walkthrough: a search with nothing to search
-(exit status 1, one line saying what to do), ..."""
+(exit status 1, one line saying what to do), Ctrl-C in the first second of ``motis index``, ..."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -97,3 +102,82 @@ def test_search_help_says_the_exit_status(model_home: Path) -> None:
     said = " ".join(run_cli("search", "--help", home=model_home).stdout.split())
     assert "exit status: 0 the search ran" in said
     assert "1 nothing to search (no model installed, no photo indexed yet" in said
+
+
+# 2. Ctrl-C before the indexer starts ------------------------------------------------------------------------
+
+# The real `motis` entry point, with Ctrl-C armed as in a terminal (see tests/test_cli_watch.py: a suite started
+# in the background runs with SIGINT ignored, which the child would inherit).
+_MOTIS_CTRL_C_ARMED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.entry', run_name='__main__', alter_sys=True)"
+)
+
+
+def _open_for_writing(fifo: Path, opened: list[int]) -> None:
+    opened.append(os.open(fifo, os.O_WRONLY))  # returns once the other end is opened for reading
+
+
+@pytest.mark.parametrize("when", ["importing", "reading the settings"])
+def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
+    model_home: Path, tmp_path: Path, when: str
+) -> None:
+    """Ctrl-C while Python imports the program (signalled when numpy's import ends, ``-X importtime``), or while
+    the command reads the settings: held then by a named pipe in place of ``config.json``, which this test feeds
+    only after the signal, so the command cannot have reached its indexer when the signal came."""
+    make_colour_folder(tmp_path / "photos", per_colour=2)
+    config = model_home / "config.json"
+    settings = config.read_bytes()
+    config.unlink()
+    os.mkfifo(config)
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-c", _MOTIS_CTRL_C_ARMED, "index", str(tmp_path / "photos")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(model_home)},
+    )
+    numpy_imported, ended = threading.Event(), threading.Event()
+    said: list[str] = []
+    opened: list[int] = []
+
+    def read_stderr() -> None:  # all of it, as it comes: a full pipe would block the command
+        for line in proc.stderr:
+            if line.startswith("import time:"):
+                if line.split("|")[-1].strip() == "numpy":
+                    numpy_imported.set()
+            else:
+                said.append(line)
+        ended.set()  # the command ended: the waits below end, the asserts say why
+        numpy_imported.set()
+        if not opened:  # it never opened config.json: open the other end, for the writer's open to return
+            os.close(os.open(config, os.O_RDONLY | os.O_NONBLOCK))
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    writer = threading.Thread(target=_open_for_writing, args=(config, opened), daemon=True)
+    try:
+        if when == "importing":
+            assert numpy_imported.wait(timeout=120)
+            assert proc.poll() is None, "".join(said)
+            proc.send_signal(signal.SIGINT)
+        writer.start()
+        writer.join(timeout=120)  # the command opened config.json: it is reading the settings
+        assert opened and not ended.is_set(), "motis index ended before it read its settings:\n" + "".join(said)
+        if when == "reading the settings":
+            proc.send_signal(signal.SIGINT)
+        (tmp_path / "config.json").write_bytes(settings)
+        os.replace(tmp_path / "config.json", config)  # later reads find the file
+        os.write(opened[0], settings)
+        os.close(opened[0])
+        out = proc.stdout.read()
+        code = proc.wait(timeout=120)
+        reader.join(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (code, out) == (130, ""), "".join(said)
+    assert said == ["motis: interrupted: nothing was indexed yet; run 'motis index' again to continue\n"]
+    assert run_cli("status", "--json", home=model_home).stdout.count('"indexed": 0') == 1
+    assert '"encoded": 12' in run_cli("index", "--no-text", "--json", home=model_home).stdout

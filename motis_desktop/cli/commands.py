@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from motis_desktop.cli.interrupts import release_interrupts
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
@@ -18,6 +19,8 @@ from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import Progress, ProgressPhase, Services
+
+NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
 
 
 def handlers() -> dict[str, Any]:
@@ -88,13 +91,14 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 
 
 def _index(services: Services, args: argparse.Namespace) -> int:
-    services.encoder(args.model)  # fail fast (and before touching the library) without a model
-    services.add_folders(args.folders)
-    if not services.folders():
-        raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
     bar = ProgressBar()
     cancel = threading.Event()
     try:
+        services.encoder(args.model)  # fail fast (and before touching the library) without a model
+        services.add_folders(args.folders)
+        if not services.folders():
+            raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
+        release_interrupts()  # a Ctrl-C while the program started stops here, before the indexer
         summary = services.index(
             args.model,
             progress=bar,
@@ -102,6 +106,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
         )
+        if not summary.cancelled:
+            services.update_search_index(args.model)  # bring the vector index up to date now
     except KeyboardInterrupt:
         cancel.set()
         bar.close()
@@ -109,8 +115,6 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         return 130
     finally:
         bar.close()
-    if not summary.cancelled:
-        services.update_search_index(args.model)  # bring the vector index up to date now
     if args.json:
         print_json(summary.to_json())
         return 0
@@ -133,7 +137,7 @@ def _kept(latest: Progress | None) -> str:
         return f"{latest.done} of {latest.total} photos indexed so far are kept"
     if latest is not None and latest.phase is ProgressPhase.TEXT:
         return f"the photos are indexed, and the text read in {latest.done} of {latest.total} so far is kept"
-    return "the work done so far is kept"
+    return NOTHING_INDEXED  # before the indexer reported anything, or while it scanned the folders
 
 
 def _watch(services: Services, args: argparse.Namespace) -> int:
