@@ -1,5 +1,6 @@
 """Rough edges of the command line a new user met after the first walkthrough: a search with nothing to search
-(exit status 1, one line saying what to do), Ctrl-C in the first second of ``motis index``, ..."""
+(exit status 1, one line saying what to do), Ctrl-C in the first second of ``motis index``, ``motis models use``
+of the active model."""
 
 from __future__ import annotations
 
@@ -181,3 +182,14 @@ def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
     assert said == ["motis: interrupted: nothing was indexed yet; run 'motis index' again to continue\n"]
     assert run_cli("status", "--json", home=model_home).stdout.count('"indexed": 0') == 1
     assert '"encoded": 12' in run_cli("index", "--no-text", "--json", home=model_home).stdout
+
+
+# 3. Choosing the model that is already active ---------------------------------------------------------------
+
+
+def test_use_of_the_active_model_says_so_in_one_line(model_home: Path) -> None:
+    settings = model_home / "config.json"
+    before = settings.read_bytes(), settings.stat().st_mtime_ns
+    proc = run_cli("models", "use", "colour", home=model_home)
+    assert (proc.returncode, proc.stdout + proc.stderr) == (0, "colour is already the active model\n")
+    assert (settings.read_bytes(), settings.stat().st_mtime_ns) == before
