@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers.models import install_colour
+from helpers.photos import make_colour_folder
 
 from motis_desktop.cli.main import main
 
@@ -113,12 +114,8 @@ def test_no_model_message_mentions_download(capsys) -> None:
     assert "motis models download" in _one_line_error(err)
 
 
-def test_query_longer_than_the_context_warns(capsys, home: Path, colour_pair) -> None:
-    from motis_desktop.core.services import Services
-
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.close()
+def test_query_longer_than_the_context_warns(capsys, home: Path, indexed_libraries) -> None:
+    indexed_libraries.copy_into(home, "cli-edges-one-of-each", lambda folder: make_colour_folder(folder, per_colour=1))
     code, _, err = _motis(capsys, "search", " ".join(["red"] * 80), "--json")
     assert code == 0, err
     assert err.startswith("motis: warning: the query takes 82 tokens but the model reads only 77")

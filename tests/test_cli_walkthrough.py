@@ -101,7 +101,7 @@ def test_ctrl_c_while_indexing_says_what_is_kept(
         )
         assert 8 <= indexed < 30
     else:
-        assert line == "motis: interrupted: the work done so far is kept; run 'motis index' again to continue"
+        assert line == "motis: interrupted: nothing was indexed yet; run 'motis index' again to continue"
     code, out, err = _motis(capsys, "index", "--json")
     assert code == 0, err
     assert json.loads(out)["encoded"] == 30 - indexed

@@ -81,7 +81,7 @@ def test_import_on_a_read_only_home_names_the_models_folder(colour_home: Path, r
 def test_use_of_the_active_model_on_a_read_only_home_writes_nothing(colour_home: Path, read_only) -> None:
     view = read_only(colour_home)
     proc = run_cli("models", "use", "colour", home=view, check=False)
-    assert (proc.returncode, proc.stderr.strip()) == (0, "colour is already the active model."), proc.stderr
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "colour is already the active model\n", "")
 
 
 def test_use_of_the_active_model_leaves_the_settings_file_alone(colour_home: Path) -> None:

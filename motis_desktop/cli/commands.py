@@ -11,12 +11,16 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from motis_desktop.cli.interrupts import release_interrupts
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
+from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Progress, ProgressPhase, Services, format_date
+from motis_desktop.core.services import Progress, ProgressPhase, Services
+
+NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
 
 
 def handlers() -> dict[str, Any]:
@@ -25,7 +29,7 @@ def handlers() -> dict[str, Any]:
         "models": models_command,
         "index": _index,
         "watch": _watch,
-        "search": _search,
+        "search": search_command,
         "status": _status,
         "folders": _folders,
         "config": _config,
@@ -87,13 +91,14 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 
 
 def _index(services: Services, args: argparse.Namespace) -> int:
-    services.encoder(args.model)  # fail fast (and before touching the library) without a model
-    services.add_folders(args.folders)
-    if not services.folders():
-        raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
     bar = ProgressBar()
     cancel = threading.Event()
     try:
+        services.encoder(args.model)  # fail fast (and before touching the library) without a model
+        services.add_folders(args.folders)
+        if not services.folders():
+            raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
+        release_interrupts()  # a Ctrl-C while the program started stops here, before the indexer
         summary = services.index(
             args.model,
             progress=bar,
@@ -101,6 +106,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
         )
+        if not summary.cancelled:
+            services.update_search_index(args.model)  # bring the vector index up to date now
     except KeyboardInterrupt:
         cancel.set()
         bar.close()
@@ -108,8 +115,6 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         return 130
     finally:
         bar.close()
-    if not summary.cancelled:
-        services.update_search_index(args.model)  # bring the vector index up to date now
     if args.json:
         print_json(summary.to_json())
         return 0
@@ -132,7 +137,7 @@ def _kept(latest: Progress | None) -> str:
         return f"{latest.done} of {latest.total} photos indexed so far are kept"
     if latest is not None and latest.phase is ProgressPhase.TEXT:
         return f"the photos are indexed, and the text read in {latest.done} of {latest.total} so far is kept"
-    return "the work done so far is kept"
+    return NOTHING_INDEXED  # before the indexer reported anything, or while it scanned the folders
 
 
 def _watch(services: Services, args: argparse.Namespace) -> int:
@@ -166,48 +171,6 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         pass
     finally:
         stop.set()
-    return 0
-
-
-def _search(services: Services, args: argparse.Namespace) -> int:
-    if args.k is not None and args.all:
-        raise MotisError("give -k N or --all, not both")
-    result = services.query(
-        args.text,
-        limit=args.k,
-        cutoff=args.k is None and not args.all,
-        model=args.model,
-        image=args.image,
-        strategy=args.index,
-    )
-    used, limit = services.query_overflow(args.text, args.model)
-    if used > limit:
-        print(
-            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
-            f"the last {used - limit} were ignored",
-            file=sys.stderr,
-        )
-    if args.json:
-        print_json([h.to_json() for h in result.hits])
-        return 0
-    if result.cancelled:
-        print("the query's terms cancel out: nothing to search for")
-        return 0
-    if not result.hits:
-        if result.filtered_out:
-            print(f"no photo passes the filters: {' '.join(result.filtered_out)}")
-        elif result.candidates == 0:
-            print("no photos to search: none indexed yet (run 'motis index FOLDER')")
-        else:
-            print(f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)")
-        return 0
-    for hit in result.hits:
-        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
-        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
-        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
-    if result.cutoff is not None and result.more:
-        verb = "stands" if len(result.hits) == 1 else "stand"
-        print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
 
 

@@ -10,6 +10,7 @@ import os
 import sys
 
 from motis_desktop.cli.argv import command_at
+from motis_desktop.cli.interrupts import hold_interrupts
 
 
 def _command(argv: list[str]) -> str | None:
@@ -30,9 +31,16 @@ def main() -> int:
 
             set_up_streams()
             return quiet_on_closed_pipe(lambda: write_reply(*reply))
-    from motis_desktop.cli.main import main as run
+    hold_interrupts()  # a Ctrl-C while the program loads is raised where the command can say what it kept
+    try:
+        from motis_desktop.cli.main import main as run
 
-    return run()
+        return run()
+    except KeyboardInterrupt:  # a second Ctrl-C while the program was still loading
+        print("motis: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        hold_interrupts()  # the command has ended: a Ctrl-C while Python shuts down changes nothing
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 
 from motis_desktop import __version__
-from motis_desktop.cli.commands import fail, handlers, os_error, run_command
+from motis_desktop.cli.commands import NOTHING_INDEXED, fail, handlers, os_error, run_command
+from motis_desktop.cli.interrupts import release_interrupts, was_interrupted
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
 from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
@@ -47,8 +48,12 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.error("a COMMAND is required (or --self-test)")
     try:
+        if args.command != "index":  # 'motis index' holds a Ctrl-C until just before its indexer starts
+            release_interrupts()
         services = Services.open(getattr(args, "home", None))
         services.open_library()  # if damaged, set aside and restart before anything else
+    except KeyboardInterrupt:
+        return _interrupted(args)
     except MotisError as exc:
         return fail(user_message(exc))
     except OSError as exc:
@@ -72,11 +77,21 @@ def _main(argv: Sequence[str] | None) -> int:
         print("motis: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line unless debugging
+        if was_interrupted():  # e.g. the ImportError of an extension module whose import Ctrl-C interrupted
+            print("motis: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("MOTIS_DEBUG"):
             raise
         return fail(f"{user_message(exc)} (set MOTIS_DEBUG=1 for details)")
     finally:
         services.close()
+
+
+def _interrupted(args: argparse.Namespace) -> int:
+    """Ctrl-C while the library opened: before any command began (``motis index``: before its indexer)."""
+    said = f": {NOTHING_INDEXED}; run 'motis index' again to continue" if args.command == "index" else ""
+    print(f"motis: interrupted{said}", file=sys.stderr)
+    return 130
 
 
 def _serve(services: Services, args: argparse.Namespace) -> int:

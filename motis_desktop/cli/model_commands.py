@@ -101,6 +101,11 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
 def _models_use(services: Services, args: argparse.Namespace) -> int:
     """Switch the active model: the previous one answers searches until the new one covers the library."""
     info = services.model_info(args.name)
+    active = services.active_model()
+    if active is not None and active.name == info.name:  # no plan to show, no speed to measure
+        services.use_model(info.name)  # saves the choice if it was only implied; a saved one writes nothing
+        print(f"{info.name} is already the active model")
+        return 0
     _print_licence_notice(info)
     plan = services.plan_model_switch(info.name)
     print(plan.describe(), file=sys.stderr)

@@ -18,6 +18,14 @@ from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 _Sub = argparse._SubParsersAction
 # Marks a search's query word that starts with '-' (no command-line argument can hold a NUL character).
 _WORD = "\0"
+# What ``motis search``'s exit status says (cli/search_command.py).
+SEARCH_EXIT_STATUS = """exit status:
+  0  the search ran: the photos found, or one line on stdout saying why none (no photo passes the filters,
+     none stands out from the rest); with --json, [] then
+  1  nothing to search (no model installed, no photo indexed yet, a query whose terms cancel out) or another
+     problem you can fix: one line on stderr says what to do
+  2  usage error
+"""
 
 
 def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
@@ -205,7 +213,7 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
         help="search photos by text, by example image, with filters",
         description="Search the library. By default only the photos that stand out from the rest for the query "
         "are shown (a relevance cut-off); -k N shows the top N, --all every photo that passes the filters.",
-        epilog=SYNTAX_HELP,
+        epilog=f"{SYNTAX_HELP.rstrip()}\n\n{SEARCH_EXIT_STATUS}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     srch.add_argument(

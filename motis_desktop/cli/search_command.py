@@ -1,0 +1,82 @@
+"""``motis search``: the hits, or one line saying why there are none.
+
+Exit status: 0 when the search ran, whether it found photos or not (filters that let no photo through, nothing
+that stands out: said on stdout; ``--json``: ``[]``); 1 when there is nothing to search (no model, no photo
+indexed for the model, a query whose terms cancel out: one ``motis: error:`` line saying what to do), as for
+every problem the user can fix (``motis search --help`` says so: ``cli.parser.SEARCH_EXIT_STATUS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from motis_desktop.cli.output import print_json
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.services import QueryResult, Services, format_date
+
+
+def search_command(services: Services, args: argparse.Namespace) -> int:
+    if args.k is not None and args.all:
+        raise MotisError("give -k N or --all, not both")
+    result = services.query(
+        args.text,
+        limit=args.k,
+        cutoff=args.k is None and not args.all,
+        model=args.model,
+        image=args.image,
+        strategy=args.index,
+    )
+    used, limit = services.query_overflow(args.text, args.model)
+    if used > limit:
+        print(
+            f"motis: warning: the query takes {used} tokens but the model reads only {limit}; "
+            f"the last {used - limit} were ignored",
+            file=sys.stderr,
+        )
+    if result.cancelled:
+        raise MotisError("the query's terms cancel out: nothing to search for (remove a '-' term)")
+    if not result.hits and not result.candidates and not result.filtered_out:
+        _nothing_indexed(services, args.model)
+    if args.json:
+        print_json([h.to_json() for h in result.hits])
+        return 0
+    if not result.hits:
+        print(_none_found(result))
+        return 0
+    for hit in result.hits:
+        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
+        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
+        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
+    if result.cutoff is not None and result.more:
+        verb = "stands" if len(result.hits) == 1 else "stand"
+        print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
+    return 0
+
+
+def _none_found(result: QueryResult) -> str:
+    if result.filtered_out:
+        return f"no photo passes the filters: {' '.join(result.filtered_out)}"
+    return f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)"
+
+
+def _nothing_indexed(services: Services, model: str | None) -> None:
+    """Raise the error that says why the library has no photo to search for ``model``, and what to do, if so."""
+    info = services.model_info(model)
+    counts = services.counts(info.model_id)
+    if counts["indexed"]:
+        return  # photos are indexed: the query itself left none (e.g. --image, the only photo, excludes itself)
+    run = "motis index" + (f" --model {info.name}" if model else "")
+    if not services.folders():
+        raise MotisError("no photos to search: the library has no folders yet: add one with 'motis index FOLDER'")
+    if not counts["files"]:
+        raise MotisError(f"no photos to search: none found in the library's folders yet: run '{run}'")
+    if counts["errors"] == counts["files"]:
+        raise MotisError(
+            f"no photos to search: none of the library's {counts['files']} files could be read as a photo; "
+            "add a folder of photos with 'motis index FOLDER'"
+        )
+    raise MotisError(
+        f"no photos to search: none of the library's {counts['files']} photos is indexed yet for model "
+        f"'{info.name}': run '{run}'"
+    )

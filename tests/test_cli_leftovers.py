@@ -1,0 +1,195 @@
+"""Rough edges of the command line a new user met after the first walkthrough: a search with nothing to search
+(exit status 1, one line saying what to do), Ctrl-C in the first second of ``motis index``, ``motis models use``
+of the active model."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from helpers.cli import run_cli
+from helpers.models import install_colour
+from helpers.photos import make_colour_folder
+from helpers.serving import serving
+
+from motis_desktop.cli import server
+from motis_desktop.core.services import Services
+
+
+def _one_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err and "internal error" not in err, err
+    assert lines[0].startswith("motis: error: "), err
+    return lines[0].removeprefix("motis: error: ")
+
+
+@pytest.fixture
+def model_home(home: Path, colour_pair) -> Path:
+    """A home with the colour model, no folder and no photo."""
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.close()
+    return home
+
+
+# 1. A search with nothing to search -------------------------------------------------------------------------
+
+
+def test_search_without_a_model_is_exit_1(home: Path) -> None:
+    proc = run_cli("search", "red", home=home, check=False)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert _one_error(proc.stderr).startswith("no model installed: download one with 'motis models download NAME'")
+
+
+@pytest.mark.parametrize("json", [[], ["--json"]])
+def test_search_of_a_library_without_folders_is_exit_1_and_says_add_one(model_home: Path, json: list[str]) -> None:
+    proc = run_cli("search", "red", *json, home=model_home, check=False)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert _one_error(proc.stderr) == (
+        "no photos to search: the library has no folders yet: add one with 'motis index FOLDER'"
+    )
+
+
+def test_search_of_folders_not_indexed_yet_says_run_index(model_home: Path, tmp_path: Path) -> None:
+    make_colour_folder(tmp_path / "photos", per_colour=1)
+    services = Services.open(model_home)
+    services.add_folders([str(tmp_path / "photos")])  # as the window's Add folder, before indexing has run
+    services.close()
+    proc = run_cli("search", "red", home=model_home, check=False)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert _one_error(proc.stderr) == "no photos to search: none found in the library's folders yet: run 'motis index'"
+
+
+def test_search_with_a_model_that_indexed_nothing_says_run_index_with_it(
+    home: Path, indexed_libraries, colour_pair
+) -> None:
+    indexed_libraries.copy_into(home, "cli-leftovers", lambda folder: make_colour_folder(folder, per_colour=2))
+    services = Services.open(home)
+    install_colour(services, colour_pair, name="other")  # installed, not active: it has indexed nothing
+    services.close()
+    assert run_cli("search", "red", "-k", "1", home=home).returncode == 0  # the active model's photos
+    proc = run_cli("search", "sky", "--model", "other", home=home, check=False)  # in no file name
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert _one_error(proc.stderr) == (
+        "no photos to search: none of the library's 12 photos is indexed yet for model 'other': "
+        "run 'motis index --model other'"
+    )
+
+
+def test_terms_that_cancel_out_are_exit_1_like_an_empty_query(model_home: Path) -> None:
+    proc = run_cli("search", "red - red", home=model_home, check=False)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert _one_error(proc.stderr) == "the query's terms cancel out: nothing to search for (remove a '-' term)"
+
+
+def test_the_query_service_answers_nothing_to_search_alike(model_home: Path) -> None:
+    services = Services.open(model_home)
+    try:
+        with serving(services):
+            reply = server.forward_search(services.home, ["red"])
+    finally:
+        services.close()
+    assert reply is not None
+    assert (reply[0], reply[1]) == (1, "")
+    assert _one_error(reply[2]).startswith("no photos to search: the library has no folders yet")
+
+
+def test_search_help_says_the_exit_status(model_home: Path) -> None:
+    said = " ".join(run_cli("search", "--help", home=model_home).stdout.split())
+    assert "exit status: 0 the search ran" in said
+    assert "1 nothing to search (no model installed, no photo indexed yet" in said
+
+
+# 2. Ctrl-C before the indexer starts ------------------------------------------------------------------------
+
+# The real `motis` entry point, with Ctrl-C armed as in a terminal (see tests/test_cli_watch.py: a suite started
+# in the background runs with SIGINT ignored, which the child would inherit).
+_MOTIS_CTRL_C_ARMED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.entry', run_name='__main__', alter_sys=True)"
+)
+
+
+def _open_for_writing(fifo: Path, opened: list[int]) -> None:
+    opened.append(os.open(fifo, os.O_WRONLY))  # returns once the other end is opened for reading
+
+
+@pytest.mark.parametrize("when", ["importing", "reading the settings"])
+def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
+    model_home: Path, tmp_path: Path, when: str
+) -> None:
+    """Ctrl-C while Python imports the program (signalled when numpy's import ends, ``-X importtime``), or while
+    the command reads the settings: held then by a named pipe in place of ``config.json``, which this test feeds
+    only after the signal, so the command cannot have reached its indexer when the signal came."""
+    make_colour_folder(tmp_path / "photos", per_colour=2)
+    config = model_home / "config.json"
+    settings = config.read_bytes()
+    config.unlink()
+    os.mkfifo(config)
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-c", _MOTIS_CTRL_C_ARMED, "index", str(tmp_path / "photos")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(model_home)},
+    )
+    numpy_imported, ended = threading.Event(), threading.Event()
+    said: list[str] = []
+    opened: list[int] = []
+
+    def read_stderr() -> None:  # all of it, as it comes: a full pipe would block the command
+        for line in proc.stderr:
+            if line.startswith("import time:"):
+                if line.split("|")[-1].strip() == "numpy":
+                    numpy_imported.set()
+            else:
+                said.append(line)
+        ended.set()  # the command ended: the waits below end, the asserts say why
+        numpy_imported.set()
+        if not opened:  # it never opened config.json: open the other end, for the writer's open to return
+            os.close(os.open(config, os.O_RDONLY | os.O_NONBLOCK))
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    writer = threading.Thread(target=_open_for_writing, args=(config, opened), daemon=True)
+    try:
+        if when == "importing":
+            assert numpy_imported.wait(timeout=120)
+            assert proc.poll() is None, "".join(said)
+            proc.send_signal(signal.SIGINT)
+        writer.start()
+        writer.join(timeout=120)  # the command opened config.json: it is reading the settings
+        assert opened and not ended.is_set(), "motis index ended before it read its settings:\n" + "".join(said)
+        if when == "reading the settings":
+            proc.send_signal(signal.SIGINT)
+        (tmp_path / "config.json").write_bytes(settings)
+        os.replace(tmp_path / "config.json", config)  # later reads find the file
+        os.write(opened[0], settings)
+        os.close(opened[0])
+        out = proc.stdout.read()
+        code = proc.wait(timeout=120)
+        reader.join(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (code, out) == (130, ""), "".join(said)
+    assert said == ["motis: interrupted: nothing was indexed yet; run 'motis index' again to continue\n"]
+    assert run_cli("status", "--json", home=model_home).stdout.count('"indexed": 0') == 1
+    assert '"encoded": 12' in run_cli("index", "--no-text", "--json", home=model_home).stdout
+
+
+# 3. Choosing the model that is already active ---------------------------------------------------------------
+
+
+def test_use_of_the_active_model_says_so_in_one_line(model_home: Path) -> None:
+    settings = model_home / "config.json"
+    before = settings.read_bytes(), settings.stat().st_mtime_ns
+    proc = run_cli("models", "use", "colour", home=model_home)
+    assert (proc.returncode, proc.stdout + proc.stderr) == (0, "colour is already the active model\n")
+    assert (settings.read_bytes(), settings.stat().st_mtime_ns) == before
