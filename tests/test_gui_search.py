@@ -191,3 +191,24 @@ def test_photo_named_in_latin1_dropped_on_the_search_box_shows_its_thumbnail(
     reference = next(a for a in window.search.actions() if a.objectName() == "referencePhoto")
     qtbot.waitUntil(lambda: not reference.icon().isNull(), timeout=10_000)
     assert "caf\ufffd.png" in reference.toolTip()
+
+
+def test_a_search_while_its_folder_is_offline_says_so(qtbot, home: Path, colour_pair, tmp_path: Path) -> None:
+    """With the only folder unplugged, the grid said "none stand out (they all score about the same)"."""
+    from helpers.models import install_colour
+
+    photos = tmp_path / "card"
+    make_colour_folder(photos, per_colour=1)
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.index(read_text=False)
+    services.close()
+    win = _open(qtbot, home)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 6, timeout=30_000)
+    photos.rename(tmp_path / "card-away")  # the memory card is pulled out
+    search_by_keys(qtbot, win, "red")
+    assert win.stack.currentWidget() is win.empty_results
+    assert "The folder “card” is offline" in win.empty_results.reason.text()
+    assert "folder offline" in win.status_label.text()
+    _close(win)

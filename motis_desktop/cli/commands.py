@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -246,5 +247,6 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
-        print(f"  {folder.path}  ({folder.file_count} files)")
+        away = "" if os.path.isdir(folder.path) else ", offline: its photos are kept"
+        print(f"  {folder.path}  ({folder.file_count} files{away})")
     return 0

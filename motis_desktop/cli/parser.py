@@ -22,8 +22,8 @@ _WORD = "\0"
 SEARCH_EXIT_STATUS = """exit status:
   0  the search ran: the photos found, or one line on stdout saying why none (no photo passes the filters,
      none stands out from the rest); with --json, [] then
-  1  nothing to search (no model installed, no photo indexed yet, a query whose terms cancel out) or another
-     problem you can fix: one line on stderr says what to do
+  1  nothing to search (no model installed, no photo indexed yet, every folder offline, a query whose terms
+     cancel out) or another problem you can fix: one line on stderr says what to do
   2  usage error
 """
 

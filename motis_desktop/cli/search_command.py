@@ -38,11 +38,15 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         raise MotisError("the query's terms cancel out: nothing to search for (remove a '-' term)")
     if not result.hits and not result.candidates and not result.filtered_out:
         _nothing_indexed(services, args.model)
+    if result.offline and len(result.offline) == len(services.folders()) and not result.hits:
+        raise MotisError(f"no photos to search: {offline_words(result.offline)}")
     if args.json:
         print_json([h.to_json() for h in result.hits])
         return 0
+    if result.offline:  # some folders are: say so beside what the others gave
+        print(f"motis: note: photos left out: {offline_words(result.offline)}", file=sys.stderr)
     if not result.hits:
-        print(_none_found(result))
+        print(_none_found(result, services.text_reading()))
         return 0
     for hit in result.hits:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
@@ -54,10 +58,20 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _none_found(result: QueryResult) -> str:
+def _none_found(result: QueryResult, reading: bool) -> str:
     if result.filtered_out:
-        return f"no photo passes the filters: {' '.join(result.filtered_out)}"
+        how = "'motis index' reads it" if reading else "reading it is off: 'motis config text on', then 'motis index'"
+        unread = f" (the text of {result.text_unread} photos is not read yet; {how})"
+        return f"no photo passes the filters: {' '.join(result.filtered_out)}" + (unread if result.text_unread else "")
     return f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)"
+
+
+def offline_words(folders: tuple[str, ...]) -> str:
+    """The library folders out of reach, and what becomes of their photos, in a clause."""
+    which = f"the folder {folders[0]} is" if len(folders) == 1 else f"{len(folders)} folders are"
+    listed = "" if len(folders) == 1 else f" ({', '.join(folders)})"
+    whose, back = ("its", "it is") if len(folders) == 1 else ("their", "they are")
+    return f"{which} offline{listed} (unplugged or moved?): {whose} photos are kept and searched again once {back} back"
 
 
 def _nothing_indexed(services: Services, model: str | None) -> None:

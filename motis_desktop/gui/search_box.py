@@ -289,14 +289,29 @@ class Searched:
             return None
         if result.cancelled:
             return "The terms cancel each other out, so there is nothing to search for. Remove a “- …” term."
+        if result.filtered_out and result.text_unread:
+            return (
+                f"No photo passes the filters ({' '.join(result.filtered_out)}) yet: the text of "
+                f"{result.text_unread} photos is not read yet. Try again once “Reading text in photos” is done."
+            )
         if result.filtered_out:
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). Widen or remove them."
+        if result.offline:  # the likeliest reason: a drive unplugged
+            return offline_reason(result.offline)
         if result.candidates == 0:
             return "No photos are indexed yet: add a folder and wait for indexing to finish."
         return (
             f"Among the {result.candidates} photos none stand out for this search (they all score about the same),"
             " so none were kept."
         )
+
+
+def offline_reason(folders: tuple[str, ...]) -> str:
+    """Why photos of ``folders`` (out of reach now) are not shown, in plain words."""
+    names = ", ".join(readable(os.path.basename(f) or f) for f in folders)
+    if len(folders) == 1:
+        return f"The folder “{names}” is offline (unplugged or moved?). Its photos show again once it is back."
+    return f"{len(folders)} folders are offline ({names}). Their photos show again once they are back."
 
 
 def result_row(hit: SearchHit) -> Row:
@@ -312,6 +327,9 @@ def result_summary(searched: Searched) -> str:
         return f"{text}: the terms cancel out — nothing to search for"
     if not n and result.filtered_out:
         return f"{text}: no photo passes the filters — Esc to go back"
+    if not n and result.offline:
+        folders = f"{len(result.offline)} folder{'s' if len(result.offline) != 1 else ''}"
+        return f"{text}: nothing shown, {folders} offline — Esc to go back"
     if not n and result.candidates == 0:
         return f"{text}: no photos indexed yet — Esc to go back"
     if not n:

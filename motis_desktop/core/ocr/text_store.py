@@ -83,6 +83,16 @@ class TextStore:
         )
         return [TextTodo(r[0], decode_path(r[1]), r[2], r[3]) for r in rows]
 
+    def unread_count(self, engine: str) -> int:
+        """How many photos :meth:`pending` would give over every folder (their text is not read yet)."""
+        row = self.store.select(
+            "SELECT COUNT(*) FROM files f WHERE f.error IS NULL AND f.content_hash IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM text_files t WHERE t.file_id = f.id AND t.size = f.size "
+            "AND t.mtime_ns = f.mtime_ns AND t.engine = ?)",
+            (engine,),
+        )[0]
+        return int(row[0])
+
     def save(self, reads: list[TextRead], engine: str) -> None:
         """Store a batch of results in one transaction (replacing what earlier versions of the files said)."""
         if not reads:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
@@ -125,13 +126,23 @@ class Searcher:
         return self._explained(result, parsed, encoder.model_id)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str) -> QueryResult:
-        """``result``, with the filters that let nothing through when photos are indexed (so the front ends
-        say the filters, not an empty library, left nothing to show)."""
+        """``result``, with what the front ends need to say why photos are missing from it: the library folders
+        out of reach (their photos cannot be shown), and the filters that let nothing through when photos are
+        indexed (not an empty library), with the photos whose text is not read yet when ``text:`` was one."""
+        store = self._database()
+        offline = tuple(f.path for f in store.folders() if not os.path.isdir(f.path))  # a stat per folder
+        if offline:
+            result = replace(result, offline=offline)
         if result.candidates or result.cancelled or not query.filters:
             return result
-        if not self._database().counts(model_id)["indexed"]:
+        if not store.counts(model_id)["indexed"]:
             return result
-        return replace(result, filtered_out=query.filters)
+        unread = 0
+        if query.text_phrases:
+            from motis_desktop.core.ocr.engine import ENGINE_ID  # with cv2: only for this message
+
+            unread = TextStore(store).unread_count(ENGINE_ID)
+        return replace(result, filtered_out=query.filters, text_unread=unread)
 
     def _filtered(self, model_id: str, query: Query, limit: int | None) -> QueryResult:
         """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked)."""

@@ -102,6 +102,8 @@ class QueryResult:
     cutoff: Cutoff | None = None  # set when the relevance cut-off chose the hits
     cancelled: bool = False  # the terms cancelled out (e.g. "red - red"): nothing to search for
     filtered_out: tuple[str, ...] = ()  # photos are indexed, but these filters (as typed) let none through
+    offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
+    text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
 
 
 @dataclass

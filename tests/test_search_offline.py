@@ -1,0 +1,80 @@
+"""Searches while a library folder is out of reach (a drive unplugged, a folder moved away), and ``text:``
+searches before the text of the photos is read: the answer says why photos are missing, not "no good matches"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.cli import run_cli
+from helpers.models import install_colour
+from helpers.photos import COLOURS, colour_image, write_image
+
+from motis_desktop.core.services import Services
+
+
+@pytest.fixture
+def two_folders(home: Path, colour_pair, tmp_path: Path) -> dict[str, Path]:
+    """A home with two indexed folders: ``reds`` (3 red photos) and ``blues`` (3 blue ones), plain names."""
+    folders = {"reds": tmp_path / "reds", "blues": tmp_path / "blues"}
+    for n in range(3):
+        write_image(folders["reds"] / f"photo_{n}.jpg", colour_image(COLOURS["red"], 120, 90, n))
+        write_image(folders["blues"] / f"photo_{n}.jpg", colour_image(COLOURS["blue"], 120, 90, 10 + n))
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(f) for f in folders.values()])
+    services.index(read_text=False)
+    services.close()
+    return folders
+
+
+def _unplug(folder: Path) -> Path:
+    away = folder.with_name(folder.name + "-away")
+    folder.rename(away)
+    return away
+
+
+def test_a_search_in_an_offline_folder_says_it_is_offline(home: Path, two_folders: dict[str, Path]) -> None:
+    _unplug(two_folders["reds"])
+    services = Services.open(home)
+    try:
+        result = services.query("red")
+    finally:
+        services.close()
+    assert result.hits == []
+    assert result.offline == (str(two_folders["reds"]),)
+    cli = run_cli("search", "red", home=home, check=False)
+    assert cli.returncode == 0
+    assert f"the folder {two_folders['reds']} is offline" in cli.stderr
+    assert "no good matches" in cli.stdout  # the online folder's photos were searched: none is red
+    closest = run_cli("search", "red", "-k", "2", home=home).stdout.splitlines()
+    assert len(closest) == 2 and all("blues" in line for line in closest)
+    assert "offline" in run_cli("status", home=home).stdout
+
+
+def test_a_search_with_every_folder_offline_is_an_error_that_says_so(home: Path, two_folders: dict[str, Path]) -> None:
+    for folder in two_folders.values():
+        _unplug(folder)
+    cli = run_cli("search", "red", "--all", home=home, check=False)
+    assert cli.returncode == 1
+    assert cli.stdout == ""
+    assert "no photos to search: 2 folders are offline" in cli.stderr
+    assert "--all" not in cli.stderr  # the advice that cannot help is not given
+
+
+def test_blue_still_shows_while_the_red_folder_is_offline(home: Path, two_folders: dict[str, Path]) -> None:
+    _unplug(two_folders["reds"])
+    cli = run_cli("search", "blue", home=home)
+    assert cli.stdout.count("photo_") == 3
+    assert "photos left out: the folder" in cli.stderr
+
+
+def test_text_search_before_the_text_is_read_says_so(home: Path, two_folders: dict[str, Path]) -> None:
+    services = Services.open(home)
+    try:
+        result = services.query('text:"müller"')
+    finally:
+        services.close()
+    assert result.filtered_out and result.text_unread == 6
+    cli = run_cli("search", 'text:"müller"', home=home)
+    assert "the text of 6 photos is not read yet" in cli.stdout
