@@ -85,6 +85,10 @@ class LibraryStore(LibraryDatabase):
         )
         return [Folder(r[0], decode_path(r[1]), r[2]) for r in rows]
 
+    def folder_paths(self) -> list[str]:
+        """The library's roots, without :meth:`folders`' file counts (a scan of every file: this is per query)."""
+        return [decode_path(r[0]) for r in self._query("SELECT path FROM folders ORDER BY path")]
+
     def add_folder(self, path: str | os.PathLike[str]) -> Folder:
         """Add a library root (absolute, resolved). A folder inside an existing root is that root;
         existing roots inside the new one are merged into it.

@@ -130,7 +130,7 @@ class Searcher:
         out of reach (their photos cannot be shown), and the filters that let nothing through when photos are
         indexed (not an empty library), with the photos whose text is not read yet when ``text:`` was one."""
         store = self._database()
-        offline = tuple(f.path for f in store.folders() if not os.path.isdir(f.path))  # a stat per folder
+        offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
         if offline:
             result = replace(result, offline=offline)
         if result.candidates or result.cancelled or not query.filters:
