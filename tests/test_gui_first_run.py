@@ -42,8 +42,9 @@ def test_the_first_run_offer_and_the_empty_state_never_draw_over_each_other(qtbo
     services.close()
 
 
-def test_a_folder_added_before_any_model_says_why_no_photo_shows(qtbot, home: Path, tmp_path: Path) -> None:
-    """The window showed a blank grid and "0 photos": the photos are read by the model's indexing."""
+def test_a_folder_added_before_any_model_shows_its_photos(qtbot, home: Path, tmp_path: Path) -> None:
+    """The window showed a blank grid and "0 photos" until a model was installed and had read them: the photos
+    are listed at once now (thumbnails), and the status line says a model indexes them for search."""
     from helpers.photos import make_colour_folder
 
     make_colour_folder(tmp_path / "photos", per_colour=1)
@@ -57,8 +58,9 @@ def test_a_folder_added_before_any_model_says_why_no_photo_shows(qtbot, home: Pa
     with qtbot.waitSignal(win.models.offer_shown, timeout=5_000):
         qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
     win.add_folders([str(tmp_path / "photos")])  # what a drop on the window or File ▸ Add folder does
-    qtbot.waitUntil(lambda: "Your folders are added" in win.empty.text(), timeout=10_000)
-    assert win.empty.isVisible() and "No model installed" in win.empty.text()
+    qtbot.waitUntil(lambda: win.model.rowCount() == 6, timeout=30_000)
+    assert win.view.isVisible() and not win.empty.isVisible()
+    assert "Install a model" in win.status_label.text()
     win.close()
     services.close()
 

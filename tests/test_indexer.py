@@ -172,3 +172,23 @@ def test_a_vector_that_is_not_finite_is_never_stored(
     again = services.index()
     assert (again.encoded, again.skipped) == (1, [])
     assert Path(services.query("blue", **meaning).hits[0].path).name == blue.name
+
+
+def test_a_scan_without_a_model_lists_the_photos_that_indexing_encodes_later(
+    home: Path, colour_pair, tmp_path: Path
+) -> None:
+    """Folders added before a model is ready: their photos are listed at once (the gallery shows them)."""
+    for n in range(3):
+        write_image(tmp_path / "photos" / f"p{n}.jpg", colour_image(COLOURS["red"], 80, 60, n))
+    services = Services.open(home)
+    try:
+        services.add_folders([str(tmp_path / "photos")])
+        scanned = services.scan()
+        assert len(services.gallery()) == 3 and services.counts(None)["files"] == 3
+        assert (scanned.encoded, scanned.cancelled) == (0, False)
+        install_colour(services, colour_pair)
+        summary = services.index()
+        assert summary.encoded == 3
+        assert [round(h.score, 3) for h in services.query("red", limit=5, cutoff=False).hits] == [1.0] * 3
+    finally:
+        services.close()

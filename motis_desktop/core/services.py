@@ -319,6 +319,11 @@ class Services:
         self._library.decoders.start()  # the decoder workers' imports overlap the model's load
         return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots, read_text)
 
+    def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
+        """Bring the library's list of photos up to date while no model is ready: the gallery can show the
+        photos of folders just added; :meth:`index` encodes them once a model is ready."""
+        return self._library.scan(progress, cancel)
+
     def text_reading(self) -> bool:
         """Whether indexing reads the words in photos (setting ``read_text``; ``MOTIS_READ_TEXT`` overrides)."""
         return self._library.text_reading()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
+from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot
 
 BUSY_RETRY_MS = 60_000
 
@@ -26,6 +28,8 @@ class IndexingController(QObject):
             the controller tries again after ``BUSY_RETRY_MS``.
         stopped: Emitted after every run, whatever its outcome.
         switched: Emitted with the core's ``SwitchResult`` when a model switch run ended (see ``switch``).
+        scanned: Emitted with the gallery's ``LibrarySnapshot`` after a scan run (see ``scan``) listed the photos
+            of folders added while no model was ready.
     """
 
     started = Signal()
@@ -35,6 +39,7 @@ class IndexingController(QObject):
     busy = Signal(str)
     stopped = Signal()
     switched = Signal(object)
+    scanned = Signal(object)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +88,33 @@ class IndexingController(QObject):
 
         self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
+        return True
+
+    def scan(self, folders: list[str], on_failed: Callable[[str], None]) -> bool:
+        """Add ``folders`` and list their photos now, while no model is ready (none installed, or one loading,
+        which holds the library lane): the gallery shows them at once (``scanned``), and the indexing run
+        follows when a model is ready (``start``). False, doing nothing, while a run goes or a model is ready:
+        add them the usual way then. ``on_failed`` gets the one-line reason a folder cannot be added."""
+        if self.task is not None or self.model is not None:
+            return False
+        services = self._services.spawn()
+
+        def work(report: Report, cancel: threading.Event) -> LibrarySnapshot:
+            try:
+                services.add_folders(folders)
+                services.scan(None, cancel)
+                return library_snapshot(services)
+            finally:
+                services.close()  # its connection belongs to this thread
+
+        def connect(task: Task) -> None:
+            task.signals.succeeded.connect(self.scanned.emit)
+            task.signals.failed.connect(on_failed)
+            task.signals.busy.connect(self.busy.emit)  # another process is indexing: it lists them itself
+            task.signals.finished.connect(self._stopped)
+
+        self.again = True  # index them once a model is ready
+        self.task = self.runner.start(Lane.INDEXING, work, connect)
         return True
 
     def switch(self, name: str) -> None:

@@ -38,7 +38,7 @@ from motis_desktop.gui.sizes import SizeFiller
 from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.tasks import TaskRunner
-from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self._index_busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
+        self.indexing.scanned.connect(self._scanned)
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
@@ -254,8 +255,8 @@ class MainWindow(QMainWindow):
         elif self.model_state == ModelState.MISSING and not self.folders:
             self.status.set_text(NO_MODEL_TEXT.replace("\n", " "))
         else:
-            n = len(self.results.gallery)
-            self.status.set_text(f"{n} photo{'s' if n != 1 else ''}" + (f" · {self._note}" if self._note else ""))
+            n, note = len(self.results.gallery), NEEDS_MODEL if self.model_state == ModelState.MISSING else self._note
+            self.status.set_text(f"{n} photo{'s' if n != 1 else ''}" + (f" · {note}" if note else ""))
 
     # -- start-up, the library and the model ----------------------------------------------------
 
@@ -373,10 +374,15 @@ class MainWindow(QMainWindow):
             self.reload_gallery()
             self.start_indexing()
 
-        # A bad path is a MotisError, shown, never fatal.
-        self.backend.submit(
-            lambda s: s.add_folders(folders), added, lambda msg: QMessageBox.warning(self, "Cannot add folder", msg)
-        )
+        def failed(message: str) -> None:  # a bad path is a MotisError, shown, never fatal
+            QMessageBox.warning(self, "Cannot add folder", message)
+
+        if not self.indexing.scan(folders, failed):  # no model ready: their photos show at once
+            self.backend.submit(lambda s: s.add_folders(folders), added, failed)
+
+    def _scanned(self, snapshot: workers.LibrarySnapshot) -> None:
+        self._asked += 1  # newer than any read asked before (one may wait behind the model's load)
+        self._gallery_loaded(snapshot, self._asked)
 
     def _index_if_needed(self) -> None:
         if self.indexing.again or self.folders:

@@ -11,6 +11,7 @@ SEARCH_PLACEHOLDER = (
     "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
 )
 NO_MODEL_TEXT = "No model installed yet: choose File ▸ Install model… to download one or to import model files."
+NEEDS_MODEL = "Install a model to search them (File ▸ Install model…)"  # beside the photos, while none is
 DROP_TEXT = "Drop a folder of photos here\nor press Ctrl+O to choose one"
 
 

@@ -16,6 +16,7 @@ from motis_desktop.core.images.decode import read_image_bytes
 from motis_desktop.core.kinds import ProgressPhase
 from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
+from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
 from motis_desktop.core.library.store import (
     ChangedFile,
@@ -54,6 +55,17 @@ class _Diff:
                 self.changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
             elif record.id in self.embedded:
                 summary.unchanged += 1
+
+
+def scan_only(store: LibraryStore, progress: ProgressFn | None, cancel: threading.Event) -> IndexSummary:
+    """Phase 1 alone, while no model is ready (none installed yet, or loading): the folders' new photos are
+    in the library at once, so the gallery shows them; indexing encodes them once a model is ready."""
+    with IndexLock(store.db_path.parent / "index.lock"):
+        started = time.monotonic()
+        summary = IndexSummary(model_id="")
+        scan_library(store, "", store.folders(), summary, cancel, progress, started)
+        summary.elapsed_s = time.monotonic() - started
+        return summary
 
 
 def scan_library(

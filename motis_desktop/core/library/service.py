@@ -280,6 +280,13 @@ class LibraryService:
         indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
         return indexer.run(progress, cancel, roots)
 
+    def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
+        """Bring the library's list of photos up to date without a model (``scan_diff.scan_only``)."""
+        self.require_writable()
+        from motis_desktop.core.library.scan_diff import scan_only  # as the indexer: not before the first paint
+
+        return scan_only(self.database(), progress, cancel or threading.Event())
+
     # -- text in photos (core/ocr) -------------------------------------------------------
 
     def text_reading(self) -> bool:
