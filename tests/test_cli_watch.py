@@ -62,6 +62,8 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
             reader.join(timeout=30)
             raise AssertionError("motis watch did not stop on Ctrl+C:\n" + "".join(errors)[-6000:]) from None
         assert code == 0, "".join(errors)
+        reader.join(timeout=30)
+        assert "stopped watching; what was indexed so far is kept" in "".join(errors)  # it ended in silence
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -19,7 +19,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import Progress, ProgressPhase, Services
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
 
@@ -119,17 +119,21 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    print(
+    print("\n".join(_summary_lines(summary)))
+    return 0
+
+
+def _summary_lines(summary: IndexSummary) -> list[str]:
+    """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``)."""
+    lines = [
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
         f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)"
-    )
-    for item in summary.skipped:
-        print(f"  skipped {item.path}: {item.message}")
+    ]
+    lines += [f"  skipped {item.path}: {item.message}" for item in summary.skipped]
     if summary.text_read or summary.text_failed:
-        print(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
-    for item in summary.text_failed:
-        print(f"  text not read {item.path}: {item.reason}")
-    return 0
+        lines.append(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
+    lines += [f"  text not read {item.path}: {item.reason}" for item in summary.text_failed]
+    return lines
 
 
 def _kept(latest: Progress | None) -> str:
@@ -148,15 +152,8 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
-    def ran(summary: Any) -> None:
-        if args.json:
-            print(json.dumps(summary.to_json()), flush=True)
-        else:
-            print(
-                f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-                f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)",
-                flush=True,
-            )
+    def ran(summary: IndexSummary) -> None:
+        print(json.dumps(summary.to_json()) if args.json else "\n".join(_summary_lines(summary)), flush=True)
 
     def status(root: str, online: bool) -> None:
         if args.json:
@@ -169,7 +166,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     try:
         services.watch_and_index(stop, ran, args.model, on_status=status)
     except KeyboardInterrupt:
-        pass
+        print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
     finally:
         stop.set()
     return 0
