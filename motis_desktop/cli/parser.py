@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +20,8 @@ from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 _Sub = argparse._SubParsersAction
 # Marks a search's query word that starts with '-' (no command-line argument can hold a NUL character).
 _WORD = "\0"
+# An operator whose value may hold spaces, and that value, as one argument (core/search/query.py: the language).
+_OPERATOR_VALUE = re.compile(r"^((?:folder|text|name):)(\S.*)$", re.DOTALL)
 # What ``motis search``'s exit status says (cli/search_command.py).
 SEARCH_EXIT_STATUS = """exit status:
   0  the search ran: the photos found, or one line on stdout saying why none (no photo passes the filters,
@@ -40,7 +44,7 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
         unknown = [w for w in extras if w not in words]
         if unknown:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.text = " ".join(w.removeprefix(_WORD) for w in [args.text, *words] if w.strip())
+        args.text = " ".join(_as_query_word(w.removeprefix(_WORD)) for w in [args.text, *words] if w.strip())
         if not args.text.strip() and not args.image:
             parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     elif extras:
@@ -48,6 +52,16 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     if args.command == "models" and args.models_command == "import":
         _check_import(_command_parser(parser, "models", "import"), args)
     return args
+
+
+def _as_query_word(arg: str) -> str:
+    """One argument of a search's query as the query language reads it: a shell-quoted operator value or path
+    with spaces (``text:"platform 9"`` arrives as ``text:platform 9``) is quoted again, to stay one word."""
+    if '"' in arg or not any(c.isspace() for c in arg):
+        return arg
+    if m := _OPERATOR_VALUE.match(arg):
+        return f'{m.group(1)}"{m.group(2)}"'
+    return f'"{arg}"' if os.path.exists(os.path.expanduser(arg)) else arg
 
 
 def _check_import(imp: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -85,7 +99,9 @@ def _mark_query_words(parser: argparse.ArgumentParser, argv: list[str]) -> list[
 
 
 def _is_query_word(arg: str, options: dict[str, bool]) -> bool:
-    if not arg.startswith("-") or arg.startswith("--") or arg == "-" or arg in options:
+    if arg == "-":  # the subtract operator between words: beach - people
+        return True
+    if not arg.startswith("-") or arg.startswith("--") or arg in options:
         return False
     # '-k5' is '-k 5'; a short option with its value attached is a number here (-k is search's only one)
     return not (options.get(arg[:2]) and arg[2:].isdigit())
@@ -220,8 +236,9 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "text",
         nargs="?",
         default="",
-        help="the query (see the syntax below): quoted, or its words as they come; a word starting with '-' "
-        "subtracts (-people) unless it is an option above",
+        help="the query (see the syntax below): quoted, or its words as they come (beach - people -k 2); a word "
+        "starting with '-' subtracts (-people) unless it is an option above; text:\"two words\" and a quoted "
+        "path with spaces stay one term",
     )
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
     srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")

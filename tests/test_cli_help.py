@@ -1,0 +1,58 @@
+"""What ``motis ... --help`` says, checked against what the commands do: the search syntax's examples typed as
+printed in a shell, help text on every command and option, sizes in ``models available``."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from helpers.cli import run_cli
+from helpers.photos import make_colour_folder
+
+from motis_desktop.core.services import SYNTAX_HELP
+
+# The first column of the syntax help: the examples ("  beach - people        '+ text' adds ...").
+EXAMPLES = [m.group(1) for line in SYNTAX_HELP.splitlines() if (m := re.match(r"^  (\S.*?)\s{2,}\S", line))]
+
+
+@pytest.fixture
+def colours(home: Path, indexed_libraries) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """This test's home: the colour model and an indexed folder of 2 photos of each colour."""
+    return indexed_libraries.copy_into(home, "cli-help", lambda folder: make_colour_folder(folder, per_colour=2))
+
+
+# 1. The query's words as they come --------------------------------------------------------------------------
+
+
+def test_a_lone_dash_between_words_subtracts_as_in_the_help(colours: dict[str, str]) -> None:
+    assert "beach - people" in EXAMPLES
+    typed = run_cli("search", "red", "-", "blue", "-k", "2", "--json", check=False)  # motis search red - blue -k 2
+    assert typed.returncode == 0, typed.stderr
+    assert typed.stdout == run_cli("search", "red - blue", "-k", "2", "--json").stdout
+    assert [colours[h["path"]] for h in json.loads(typed.stdout)] == ["red", "red"]
+    for argv in (["-", "red"], ["red", "+", "-", "blue"], ["red", "-"]):
+        proc = run_cli("search", *argv, "-k", "2", check=False)
+        assert proc.returncode == 0 and "usage" not in proc.stderr, (argv, proc.stderr)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_each_syntax_example_typed_in_a_shell_reads_as_the_quoted_query(colours, example: str) -> None:
+    """``motis search EXAMPLE -k 2`` typed as printed (the shell splits it and removes its quotes) answers as
+    ``motis search 'EXAMPLE' -k 2``: photos, or the same one line saying why not; never a usage error."""
+    quoted = run_cli("search", example, "-k", "2", check=False)
+    typed = run_cli("search", *shlex.split(example), "-k", "2", check=False)
+    assert typed.returncode != 2 and "usage:" not in typed.stderr, typed.stderr
+    assert (typed.returncode, typed.stdout, typed.stderr) == (quoted.returncode, quoted.stdout, quoted.stderr)
+
+
+def test_a_shell_quoted_path_with_spaces_stays_one_term(colours: dict[str, str], tmp_path: Path) -> None:
+    red = next(path for path, colour in colours.items() if colour == "red")
+    photo = tmp_path / "My Trips" / "red cat.png"
+    photo.parent.mkdir()
+    photo.write_bytes(Path(red).read_bytes())
+    for argv in ([str(photo)], [str(photo), "+", "red"], [f"folder:{photo.parent}", "red"]):
+        proc = run_cli("search", *argv, "-k", "2", "--json", check=False)
+        assert proc.returncode == 0, (argv, proc.stderr)
