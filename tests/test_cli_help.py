@@ -3,9 +3,11 @@ printed in a shell, help text on every command and option, sizes in ``models ava
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,39 @@ def test_a_shell_quoted_path_with_spaces_stays_one_term(colours: dict[str, str],
     for argv in ([str(photo)], [str(photo), "+", "red"], [f"folder:{photo.parent}", "red"]):
         proc = run_cli("search", *argv, "-k", "2", "--json", check=False)
         assert proc.returncode == 0, (argv, proc.stderr)
+
+
+# 2. Help on every command and option ------------------------------------------------------------------------
+
+
+def _commands(parser: argparse.ArgumentParser, name: str = "motis") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    """``motis`` and each of its commands and their actions, with the words that run it."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, sub in action.choices.items():
+                yield from _commands(sub, f"{name} {command}")
+
+
+def test_every_command_and_option_says_what_it_does() -> None:
+    """``motis X --help`` of every command describes it, and names no argument without saying what it is."""
+    from motis_desktop.cli.parser import build_parser
+
+    missing = []
+    for name, parser in _commands(build_parser()):
+        if not (parser.description or "").strip():
+            missing.append(f"{name}: no description")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                missing += [f"{name} {c.dest}: no help" for c in action._choices_actions if not (c.help or "").strip()]
+            elif not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}: no help")
+    assert missing == []
+
+
+def test_models_use_help_says_what_a_switch_does(home: Path) -> None:
+    said = " ".join(run_cli("models", "use", "--help", home=home).stdout.split())
+    for words in ("searches keep using the current model until NAME covers every photo", "Ctrl-C", "kept"):
+        assert words in said
+    said = " ".join(run_cli("text", "--help", home=home).stdout.split())
+    assert "A photo whose text was not read yet" in said and "is read now" in said
