@@ -94,3 +94,33 @@ def test_models_use_help_says_what_a_switch_does(home: Path) -> None:
         assert words in said
     said = " ".join(run_cli("text", "--help", home=home).stdout.split())
     assert "A photo whose text was not read yet" in said and "is read now" in said
+
+
+# 3. Sizes as a file manager shows them ----------------------------------------------------------------------
+
+
+def test_models_available_shows_small_files_in_kb(home: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A seed pair of 0.3 + 0.4 MB used to read "0 MB" per file and "1 MB" in all."""
+    files = [
+        {"role": role, "url": f"https://drive.google.com/uc?export=download&id={role}", "size": size}
+        for role, size in (("image", 300_000), ("text", 400_000))
+    ]
+    entry = {"name": "tiny-pair", "display_name": "Tiny pair", "format": "torchscript-pair", "embed_dim": 512}
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    (resources / "models.json").write_text(json.dumps({"format_version": 1, "models": [{**entry, "files": files}]}))
+    monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
+    out = run_cli("models", "available", home=home).stdout
+    assert out.splitlines()[0].split()[:3] == ["tiny-pair", "700", "kB"], out
+    assert "(300 kB" in out and "(400 kB" in out and " 0 MB" not in out and " 1 MB" not in out
+
+
+@pytest.mark.parametrize(
+    "size, shown",
+    [(512, "512 B"), (1_000, "1.0 kB"), (46_000, "46 kB"), (999_999, "1.0 MB"), (2_540_000, "2.5 MB"),
+     (170_400_000, "170 MB"), (1_534_000_000, "1.5 GB")],
+)  # fmt: skip
+def test_sizes_read_as_in_a_file_manager(size: int, shown: str) -> None:
+    from motis_desktop.core.formatting import format_size
+
+    assert format_size(size) == shown
