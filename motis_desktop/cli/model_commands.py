@@ -9,7 +9,7 @@ import threading
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.formatting import format_size
-from motis_desktop.core.services import ModelInfo, PreprocessConfig, Services
+from motis_desktop.core.services import ModelInfo, PreprocessConfig, Progress, ProgressPhase, Services, SwitchPlan
 
 
 def models_command(services: Services, args: argparse.Namespace) -> int:
@@ -116,7 +116,9 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
         result = services.switch_model(info.name, progress=bar, cancel=cancel, plan=plan)
     except KeyboardInterrupt:
         cancel.set()
-        raise
+        bar.close()
+        print(f"motis: interrupted: {_switch_kept(services, plan, bar.latest)}", file=sys.stderr)
+        return 130
     finally:
         bar.close()
     if result.switched:
@@ -125,6 +127,21 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
     why = "cancelled" if result.cancelled else "not every photo could be encoded"
     print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
     return 1
+
+
+def _switch_kept(services: Services, plan: SwitchPlan, latest: Progress | None) -> str:
+    """What an interrupted switch keeps (each batch of vectors is committed): the library's count, else the
+    core's last report."""
+    try:
+        covered = min(services.counts(services.model_info(plan.target).model_id)["indexed"], plan.photos)
+    except Exception:  # the interrupted run left the library unreadable for now: what it reported
+        encoded = latest.encoded if latest is not None and latest.phase is not ProgressPhase.SCAN else 0
+        covered = min(plan.covered + encoded, plan.photos)
+    still = f"search still uses {plan.current}" if plan.current else "no model is active yet"
+    return (
+        f"{plan.target} covers {covered} of {plan.photos} photos so far (kept); "
+        f"'motis models use {plan.target}' continues; {still}"
+    )
 
 
 def _print_licence_notice(info: ModelInfo) -> None:
