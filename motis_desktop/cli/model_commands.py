@@ -8,7 +8,8 @@ import threading
 
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
-from motis_desktop.core.services import ModelInfo, PreprocessConfig, Services
+from motis_desktop.core.formatting import format_size
+from motis_desktop.core.services import ModelInfo, PreprocessConfig, Progress, ProgressPhase, Services, SwitchPlan
 
 
 def models_command(services: Services, args: argparse.Namespace) -> int:
@@ -36,7 +37,7 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
             fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
-            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {format_size(info.size_bytes):>8}")
         return 0
     if action == "use":
         return _models_use(services, args)
@@ -115,7 +116,9 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
         result = services.switch_model(info.name, progress=bar, cancel=cancel, plan=plan)
     except KeyboardInterrupt:
         cancel.set()
-        raise
+        bar.close()
+        print(f"motis: interrupted: {_switch_kept(services, plan, bar.latest)}", file=sys.stderr)
+        return 130
     finally:
         bar.close()
     if result.switched:
@@ -124,6 +127,21 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
     why = "cancelled" if result.cancelled else "not every photo could be encoded"
     print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
     return 1
+
+
+def _switch_kept(services: Services, plan: SwitchPlan, latest: Progress | None) -> str:
+    """What an interrupted switch keeps (each batch of vectors is committed): the library's count, else the
+    core's last report."""
+    try:
+        covered = min(services.counts(services.model_info(plan.target).model_id)["indexed"], plan.photos)
+    except Exception:  # the interrupted run left the library unreadable for now: what it reported
+        encoded = latest.encoded if latest is not None and latest.phase is not ProgressPhase.SCAN else 0
+        covered = min(plan.covered + encoded, plan.photos)
+    still = f"search still uses {plan.current}" if plan.current else "no model is active yet"
+    return (
+        f"{plan.target} covers {covered} of {plan.photos} photos so far (kept); "
+        f"'motis models use {plan.target}' continues; {still}"
+    )
 
 
 def _print_licence_notice(info: ModelInfo) -> None:
@@ -162,7 +180,7 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
         flags = ", ".join(
             x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
         )
-        size = "import only" if m.import_only else f"{m.size / 1e6:7.0f} MB"
+        size = "import only" if m.import_only else format_size(m.size)
         print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
         print(f"{pad} {m.notes}")
         if m.import_only:
@@ -176,7 +194,7 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
         if m.disk_note:
             print(f"{pad} disk: {m.disk_note}")
         for f in m.files:
-            size = f"{f.size / 1e6:.0f} MB" if f.size else "size unknown"
+            size = format_size(f.size) if f.size else "size unknown"
             r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
             print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
     if any(m.name.startswith("motis-") and "." in m.name for m in models):

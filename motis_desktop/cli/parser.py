@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +20,8 @@ from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 _Sub = argparse._SubParsersAction
 # Marks a search's query word that starts with '-' (no command-line argument can hold a NUL character).
 _WORD = "\0"
+# An operator whose value may hold spaces, and that value, as one argument (core/search/query.py: the language).
+_OPERATOR_VALUE = re.compile(r"^((?:folder|text|name):)(\S.*)$", re.DOTALL)
 # What ``motis search``'s exit status says (cli/search_command.py).
 SEARCH_EXIT_STATUS = """exit status:
   0  the search ran: the photos found, or one line on stdout saying why none (no photo passes the filters,
@@ -40,7 +44,7 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
         unknown = [w for w in extras if w not in words]
         if unknown:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.text = " ".join(w.removeprefix(_WORD) for w in [args.text, *words] if w.strip())
+        args.text = " ".join(_as_query_word(w.removeprefix(_WORD)) for w in [args.text, *words] if w.strip())
         if not args.text.strip() and not args.image:
             parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     elif extras:
@@ -48,6 +52,16 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     if args.command == "models" and args.models_command == "import":
         _check_import(_command_parser(parser, "models", "import"), args)
     return args
+
+
+def _as_query_word(arg: str) -> str:
+    """One argument of a search's query as the query language reads it: a shell-quoted operator value or path
+    with spaces (``text:"platform 9"`` arrives as ``text:platform 9``) is quoted again, to stay one word."""
+    if '"' in arg or not any(c.isspace() for c in arg):
+        return arg
+    if m := _OPERATOR_VALUE.match(arg):
+        return f'{m.group(1)}"{m.group(2)}"'
+    return f'"{arg}"' if os.path.exists(os.path.expanduser(arg)) else arg
 
 
 def _check_import(imp: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -85,7 +99,9 @@ def _mark_query_words(parser: argparse.ArgumentParser, argv: list[str]) -> list[
 
 
 def _is_query_word(arg: str, options: dict[str, bool]) -> bool:
-    if not arg.startswith("-") or arg.startswith("--") or arg == "-" or arg in options:
+    if arg == "-":  # the subtract operator between words: beach - people
+        return True
+    if not arg.startswith("-") or arg.startswith("--") or arg in options:
         return False
     # '-k5' is '-k 5'; a short option with its value attached is a number here (-k is search's only one)
     return not (options.get(arg[:2]) and arg[2:].isdigit())
@@ -123,7 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_indexing(sub, common)
     _add_search(sub, common)
     _add_library(sub, common)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give each command without a description of its own its one-line help as one (``motis X --help``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                command = action.choices[choice.dest]
+                if not command.description and choice.help:
+                    command.description = f"{choice.help[0].upper()}{choice.help[1:]}."
+                _describe(command)
 
 
 def _listing_command(sub: _Sub, common: argparse.ArgumentParser, name: str, help: str, listed: str) -> _Sub:
@@ -154,16 +182,24 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
         type=int,
         help="input size of a TorchScript image tower (default: preprocess.json beside it, else 224)",
     )
-    lst = msub.add_parser("list", parents=[common], help="list installed models")
-    lst.add_argument("--json", action="store_true")
-    use = msub.add_parser("use", parents=[common], help="choose the active model")
-    use.add_argument("name")
+    lst = msub.add_parser("list", parents=[common], help="list installed models (* marks the active one)")
+    lst.add_argument("--json", action="store_true", help="print a JSON list of the models (active: true/false)")
+    use = msub.add_parser(
+        "use",
+        parents=[common],
+        help="choose the active model (the library is encoded with it first)",
+        description="Make NAME the active model. The library's photos are encoded with NAME first, in this "
+        "process (it can take long: the plan printed first says how many photos); searches keep using the "
+        "current model until NAME covers every photo, then NAME takes over in one step. Ctrl-C stops: the "
+        "photos encoded so far are kept, and 'motis models use NAME' again continues from there.",
+    )
+    use.add_argument("name", metavar="NAME", help="an installed model (see 'motis models list')")
     rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
-    rem.add_argument("name")
+    rem.add_argument("name", metavar="NAME", help="the installed model to delete (its photos' vectors go with it)")
     avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
-    avail.add_argument("--json", action="store_true")
+    avail.add_argument("--json", action="store_true", help="print a JSON list of the models (installed: true/false)")
     dl = msub.add_parser("download", parents=[common], help="download and install a model from the registry")
-    dl.add_argument("name")
+    dl.add_argument("name", metavar="NAME", help="a model name from 'motis models available'")
     dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
     bench = msub.add_parser(
@@ -174,7 +210,7 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     bench.add_argument("name", nargs="?", help="model name (default: the active model)")
     bench.add_argument("--json", action="store_true", help="print the choice and table as one JSON object")
     exp = msub.add_parser("export", parents=[common], help="write a model as a seed-format TorchScript pair")
-    exp.add_argument("name")
+    exp.add_argument("name", metavar="NAME", help="the installed model to write")
     exp.add_argument("--out", required=True, help="output folder")
 
 
@@ -220,8 +256,9 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "text",
         nargs="?",
         default="",
-        help="the query (see the syntax below): quoted, or its words as they come; a word starting with '-' "
-        "subtracts (-people) unless it is an option above",
+        help="the query (see the syntax below): quoted, or its words as they come (beach - people -k 2); a word "
+        "starting with '-' subtracts (-people) unless it is an option above; text:\"two words\" and a quoted "
+        "path with spaces stay one term",
     )
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
     srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
@@ -247,9 +284,17 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "serve",
         parents=[common],
         help="keep the model loaded and answer 'motis search' from other shells (this user only)",
+        description="Load the active model and the library's search index once and keep them loaded: "
+        "'motis search' in other shells of this user then answers in a fraction of a second instead of loading "
+        "the model each time (same results and output). Only searches are served, only to this user. "
+        "Runs until Ctrl-C (or --idle-exit).",
     )
     serve.add_argument(
-        "--idle-exit", type=float, default=0.0, metavar="SECONDS", help="stop after this long without queries"
+        "--idle-exit",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="stop after this long without queries (default 0: never)",
     )
 
     cfg = sub.add_parser(
@@ -260,28 +305,30 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
     )
     csub = cfg.add_subparsers(dest="config_command", metavar="SETTING")
     cidx = csub.add_parser("index", parents=[common], help="default vector index strategy")
-    cidx.add_argument("strategy", nargs="?", choices=CHOICES)
+    cidx.add_argument("strategy", nargs="?", choices=CHOICES, help="set it to this (without: show it)")
     ctext = csub.add_parser("text", parents=[common], help="read the words in photos while indexing (on by default)")
-    ctext.add_argument("state", nargs="?", choices=("on", "off"))
+    ctext.add_argument("state", nargs="?", choices=("on", "off"), help="turn it on or off (without: show it)")
 
     txt = sub.add_parser(
         "text",
         parents=[common],
         help="print the text in photos (what indexing read; photos not read yet are read now)",
+        description="Print the words in each PHOTO, as indexing read them. A photo whose text was not read yet "
+        "(not in the library, changed since, or indexed with text reading off) is read now (a few seconds).",
     )
-    txt.add_argument("photos", nargs="+", metavar="PHOTO")
+    txt.add_argument("photos", nargs="+", metavar="PHOTO", help="a photo file (in the library or not)")
     txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
 
     fsub = _listing_command(sub, common, "folders", "list (the default) or remove library folders", "library's folders")
     flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
-    flist.add_argument("--json", action="store_true")
+    flist.add_argument("--json", action="store_true", help="print a JSON list of {path, files}")
     frem = fsub.add_parser(
         "remove", parents=[common], help="forget a folder and its photos (files on disk are never touched)"
     )
-    frem.add_argument("path")
+    frem.add_argument("path", metavar="FOLDER", help="a library folder, as 'motis folders' lists it")
 
     st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
-    st.add_argument("--json", action="store_true")
+    st.add_argument("--json", action="store_true", help="print it all as one JSON object")
 
 
 def _batch_size(value: str) -> int:

@@ -11,3 +11,17 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def format_size(n: int | float) -> str:
+    """A file size as a file manager shows it (decimal units): ``512 B``, ``300 kB``, ``2.5 MB``, ``45 MB``,
+    ``1.2 GB``: one decimal under 10 of a unit, whole numbers from there."""
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if unit == "B" and value < 1000:
+            return f"{int(value)} B"
+        shown = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+        if float(shown) < 1000 or unit == "GB":
+            return f"{shown} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")

@@ -35,7 +35,7 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelRemoved, ModelService
-from motis_desktop.core.models.switch import SwitchPlan, SwitchResult, plan_switch, run_switch
+from motis_desktop.core.models.switch import SPEEDS, SpeedRecord, SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.cutoff import score_of
@@ -83,6 +83,7 @@ __all__ = [
     "SearchHit",
     "Services",
     "Skipped",
+    "SwitchPlan",
 ]
 
 STRATEGY_CHOICES = CHOICES  # vector index strategies a user may choose ("auto" first)
@@ -317,7 +318,12 @@ class Services:
         then read the text in the photos unless ``read_text`` (default: the setting) is off."""
         self._library.require_writable()
         self._library.decoders.start()  # the decoder workers' imports overlap the model's load
-        return self._library.index(self._models.encoder(model), progress, cancel, batch_size, roots, read_text)
+        encoder = self._models.encoder(model)
+        speed = SpeedRecord(self.cache_dir(SPEEDS), encoder.model_id, progress)  # for the next model switch's plan
+        try:
+            return self._library.index(encoder, speed, cancel, batch_size, roots, read_text)
+        finally:
+            speed.save()
 
     def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
         """Bring the library's list of photos up to date while no model is ready: the gallery can show the

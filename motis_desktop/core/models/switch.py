@@ -5,7 +5,8 @@ indexed yet" until every photo was re-encoded. Now a switch is:
 
 1. a plan (:class:`SwitchPlan`): how many photos OTHER already covers (vectors are kept per model id
    until the model is removed, so switching back is instant), how many it must encode, and how long
-   that takes at the speed measured here (:func:`measure_photos_per_s`) × that count;
+   that takes at the speed OTHER indexed photos at when it last ran here (:class:`SpeedRecord`: photos per
+   second of the encode phase, decoding included) × that count; no time when it never ran here;
 2. re-encoding in the background with OTHER while the previous model stays active and answers every
    search; the model being switched to is recorded as ``pending_model`` in the settings;
 3. one step at the end: when OTHER covers the library, ``active_model`` becomes OTHER (a single settings
@@ -15,20 +16,21 @@ indexed yet" until every photo was re-encoded. Now a switch is:
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-import numpy as np
-
+from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.formatting import format_duration
-
-if TYPE_CHECKING:
-    from motis_desktop.core.models.engine import Encoder
+from motis_desktop.core.kinds import ProgressPhase
 
 PENDING_KEY = "pending_model"
+SPEEDS = "speeds"  # cache/speeds/<model id>.json: {"photos_per_s": ...} of the model's last indexing run here
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class SwitchPlan:
     target: str
     photos: int  # photos in the library that a model can encode (files without a read error)
     covered: int  # photos the target model already has vectors for
-    photos_per_s: float | None  # the target's encoding speed measured on this computer
+    photos_per_s: float | None  # the target's indexing speed when it last ran here (None: never ran here)
 
     @property
     def to_encode(self) -> int:
@@ -59,18 +61,18 @@ class SwitchPlan:
             return f"{self.target} is already the active model."
         if self.instant:
             return f"{self.target} already covers all {self.photos} photos: it takes over now."
-        how_long = "an unknown time"
         if self.seconds is not None and self.photos_per_s:
-            rate = f"{self.photos_per_s:.1f} photos/s measured here × {self.to_encode}"
-            how_long = f"about {format_duration(self.seconds)} ({rate})"
+            rate = f"{self.photos_per_s:.1f} photos/s, its speed when it last indexed here, × {self.to_encode}"
+            work = f"re-encoding {self.to_encode} takes about {format_duration(self.seconds)} ({rate})"
+        else:
+            work = f"about {self.to_encode} photos to encode; the time shows once it starts (it never ran here)"
         keep = (
             f"searches keep using {self.current} until then; cancelling keeps {self.current}"
             if self.current
             else "search starts when it is done"
         )
         return (
-            f"{self.target} covers {self.covered} of {self.photos} photos: "
-            f"re-encoding {self.to_encode} takes {how_long}. "
+            f"{self.target} covers {self.covered} of {self.photos} photos: {work}. "
             f"It takes over in one step when every photo is encoded; {keep}."
         )
 
@@ -96,26 +98,51 @@ class SwitchResult:
     cancelled: bool
 
 
-def measure_photos_per_s(encoder: Encoder, batch: int = 8, rounds: int = 2) -> float:
-    """Images per second the encoder's image tower runs here (a warm batch of ``batch``; the model alone)."""
-    size = encoder.preprocess_config.size
-    pixels = np.zeros((batch, 3, size, size), dtype=np.float32)
-    encoder.encode_images(pixels)  # warm-up (session, allocations)
-    start = time.perf_counter()
-    for _ in range(rounds):
-        encoder.encode_images(pixels)
-    return batch * rounds / max(time.perf_counter() - start, 1e-9)
+class SpeedRecord:
+    """Records how fast a model indexes photos here: passed as an indexing run's progress (it forwards each
+    report to ``progress``), :meth:`save` keeps the encode phase's photos per second for the next switch's plan
+    (a model alone on a warm batch runs several times faster than indexing, which decodes each photo too)."""
+
+    def __init__(self, folder: Path, model_id: str, progress: Callable[[Any], None] | None) -> None:
+        self.path = folder / f"{model_id}.json"
+        self.progress = progress
+        self.latest: Any = None  # the last encode-phase Progress
+
+    def __call__(self, p: Any) -> None:
+        if p.phase is ProgressPhase.ENCODE:
+            self.latest = p
+        if self.progress is not None:
+            self.progress(p)
+
+    def save(self) -> None:
+        p = self.latest
+        if p is None or p.done < 1 or p.elapsed_s <= 0:
+            return
+        try:
+            write_json_atomic(self.path, {"photos_per_s": p.done / p.elapsed_s, "photos": p.done})
+        except OSError as exc:  # an estimate only: never fail an indexing run over it
+            log.warning("could not record the indexing speed in %s: %s", self.path, exc)
+
+    @staticmethod
+    def read(folder: Path, model_id: str) -> float | None:
+        """The photos per second recorded for the model here (None: it never indexed here)."""
+        try:
+            rate = json.loads((folder / f"{model_id}.json").read_text(encoding="utf-8"))["photos_per_s"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return float(rate) if isinstance(rate, (int, float)) and rate > 0 else None
 
 
 def plan_switch(services: Any, name: str, measure: bool = True) -> SwitchPlan:
-    """The plan of switching ``services``' active model to ``name`` (``measure``: time the new model here)."""
+    """The plan of switching ``services``' active model to ``name`` (``measure``: estimate the time from the
+    speed the new model indexed at here)."""
     target = services.model_info(name)
     current = services.active_model()
     counts = services.counts(target.model_id)
     photos = counts["files"] - counts["errors"]
     rate = None
     if measure and counts["indexed"] < photos:
-        rate = measure_photos_per_s(services.encoder(target.name))
+        rate = SpeedRecord.read(services.cache_dir(SPEEDS), target.model_id)
     return SwitchPlan(current.name if current else None, target.name, photos, min(counts["indexed"], photos), rate)
 
 
