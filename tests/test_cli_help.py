@@ -44,10 +44,22 @@ def test_a_lone_dash_between_words_subtracts_as_in_the_help(colours: dict[str, s
 def test_each_syntax_example_typed_in_a_shell_reads_as_the_quoted_query(colours, example: str) -> None:
     """``motis search EXAMPLE -k 2`` typed as printed (the shell splits it and removes its quotes) answers as
     ``motis search 'EXAMPLE' -k 2``: photos, or the same one line saying why not; never a usage error."""
+    typed_words = shlex.split(example)
+    if len(typed_words) == 1 and " " in typed_words[0]:  # one argument is the whole query, read as typed
+        example, typed_words = f"{example} red", [*typed_words, "red"]  # so: among other words
     quoted = run_cli("search", example, "-k", "2", check=False)
-    typed = run_cli("search", *shlex.split(example), "-k", "2", check=False)
+    typed = run_cli("search", *typed_words, "-k", "2", check=False)
     assert typed.returncode != 2 and "usage:" not in typed.stderr, typed.stderr
     assert (typed.returncode, typed.stdout, typed.stderr) == (quoted.returncode, quoted.stdout, quoted.stderr)
+
+
+def test_a_query_in_one_argument_is_read_as_typed(colours: dict[str, str]) -> None:
+    """'folder:sub red' quoted whole is the folder sub and the word red (as the app's search box reads it), not
+    the folder "sub red"."""
+    whole = run_cli("search", "folder:sub red", "-k", "2", "--json", check=False)
+    assert whole.returncode == 0, whole.stderr
+    hits = json.loads(whole.stdout)
+    assert colours[hits[0]["path"]] == "red" and all("/sub/" in h["path"] for h in hits)
 
 
 def test_a_shell_quoted_path_with_spaces_stays_one_term(colours: dict[str, str], tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
         unknown = [w for w in extras if w not in words]
         if unknown:
             parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-        args.text = " ".join(_as_query_word(w.removeprefix(_WORD)) for w in [args.text, *words] if w.strip())
+        parts = [w.removeprefix(_WORD) for w in [args.text, *words] if w.strip()]
+        args.text = " ".join(_as_query_word(w, several=len(parts) > 1) for w in parts)
         if not args.text.strip() and not args.image:
             parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     elif extras:
@@ -54,12 +55,14 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     return args
 
 
-def _as_query_word(arg: str) -> str:
-    """One argument of a search's query as the query language reads it: a shell-quoted operator value or path
-    with spaces (``text:"platform 9"`` arrives as ``text:platform 9``) is quoted again, to stay one word."""
+def _as_query_word(arg: str, several: bool) -> str:
+    """One argument of a search's query as the query language reads it: a shell-quoted path with spaces is quoted
+    again, to stay one term, and so is an operator's value with spaces when the query came as ``several`` words
+    (``text:"platform 9" red`` arrives as ``text:platform 9``, ``red``). A query in one argument is read as typed:
+    ``'folder:2023 beach'`` is the folder 2023 and the word beach, as in the app's search box."""
     if '"' in arg or not any(c.isspace() for c in arg):
         return arg
-    if m := _OPERATOR_VALUE.match(arg):
+    if several and (m := _OPERATOR_VALUE.match(arg)):
         return f'{m.group(1)}"{m.group(2)}"'
     return f'"{arg}"' if os.path.exists(os.path.expanduser(arg)) else arg
 
@@ -257,8 +260,9 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
         nargs="?",
         default="",
         help="the query (see the syntax below): quoted, or its words as they come (beach - people -k 2); a word "
-        "starting with '-' subtracts (-people) unless it is an option above; text:\"two words\" and a quoted "
-        "path with spaces stay one term",
+        "starting with '-' subtracts (-people) unless it is an option above; a quoted path with spaces stays one "
+        'term, and so does text:"two words" among other words (a query in one argument is read as typed: '
+        "'text:\"two words\"')",
     )
     srch.add_argument("--image", metavar="FILE", help="an image file as (one more) query term: find photos like it")
     srch.add_argument("-k", type=_positive_int, help="show the top K results, without the relevance cut-off")
