@@ -37,6 +37,11 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
             mark = "*" if active and info.name == active.name else " "
             fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
             print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {info.size_bytes / 1e6:8.1f} MB")
+        for w in services.waiting_downloads():
+            print(
+                f"unfinished download of {w.model} ({w.done / 1e6:.1f} MB so far, in {w.folder}): "
+                f"'motis models download {w.model}' resumes it"
+            )
         return 0
     if action == "use":
         return _models_use(services, args)
@@ -153,14 +158,18 @@ def _print_conversions(info: ModelInfo) -> None:
 def _models_available(services: Services, args: argparse.Namespace) -> int:
     installed = {m.name for m in services.installed_models()}
     models = services.available_models()
+    started = {w.model: w.done for w in services.waiting_downloads()}
     if args.json:
         print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
     width = max((len(m.name) for m in models), default=16)
     pad = " " * width
     for m in models:
+        resumable = f"{started[m.name] / 1e6:.0f} MB downloaded, resumes" if m.name in started else ""
         flags = ", ".join(
-            x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
+            x
+            for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "", resumable)
+            if x
         )
         size = "import only" if m.import_only else f"{m.size / 1e6:7.0f} MB"
         print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
