@@ -192,3 +192,26 @@ def test_a_disk_that_cannot_take_the_file_says_where_and_what_is_kept(registry, 
     assert part.stat().st_size == limit
     run_cli("models", "download", "tiny-clip", home=home)  # resumed once there is room
     assert not part.parent.exists()
+
+
+def test_the_app_offers_to_resume_and_resumes(qtbot, registry, home: Path, tiny_clip_bytes) -> None:
+    from helpers.models import HF_PATH
+
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.model_dialog import ModelDialog
+
+    work = home / "cache" / "downloads" / "tiny-clip"
+    work.mkdir(parents=True)
+    (work / "checkpoint.bin.part").write_bytes(tiny_clip_bytes[:3_000_000])  # left by a run that stopped
+    services = Services.open(home)
+    dialog = ModelDialog(services)
+    qtbot.addWidget(dialog)
+    names = [dialog.choice.itemData(i) for i in range(dialog.choice.count())]
+    dialog.choice.setCurrentIndex(names.index("tiny-clip"))
+    assert dialog.download_button.text() == f"Resume download (3 of {len(tiny_clip_bytes) / 1e6:.0f} MB)"
+    start = len(registry.behaviour.requests)
+    with qtbot.waitSignal(dialog.installed, timeout=60_000):
+        dialog.download_button.click()
+    dialog.wait()
+    services.close()
+    assert registry.behaviour.requests[start:] == [(HF_PATH, "bytes=3000000-")]
