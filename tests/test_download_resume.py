@@ -215,3 +215,13 @@ def test_the_app_offers_to_resume_and_resumes(qtbot, registry, home: Path, tiny_
     dialog.wait()
     services.close()
     assert registry.behaviour.requests[start:] == [(HF_PATH, "bytes=3000000-")]
+
+
+def test_models_lists_without_a_readable_catalogue(home: Path, tmp_path: Path, monkeypatch) -> None:
+    """The unfinished-download line needs the catalogue; without one, 'motis models' lists as before."""
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / "models.json").write_text("{")
+    monkeypatch.setenv("MOTIS_RESOURCES", str(tmp_path / "res"))
+    (home / "cache" / "downloads" / "x").mkdir(parents=True)
+    (home / "cache" / "downloads" / "x" / "image.bin.part").write_bytes(b"12")
+    assert run_cli("models", home=home).stdout.startswith("no models installed")

@@ -113,6 +113,8 @@ def download(
     try:
         quiet = progress or (lambda p: None)
         return _download(url, dest, sha256, quiet, cancel or threading.Event(), timeout_s, retries)
+    except BrokenPipeError:  # the progress callback's (a closed stderr): not the disk
+        raise
     except OSError as exc:  # the network's errors are DownloadErrors by now: this is the disk
         raise DownloadSaveError.of(dest.parent, exc) from None
 

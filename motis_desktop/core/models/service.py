@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import write_json_atomic
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download_folder import WaitingDownload, tidy, waiting
 from motis_desktop.core.models.installed import ModelStore
@@ -141,8 +141,13 @@ class ModelService:
         return _load_registry()
 
     def waiting_downloads(self) -> list[WaitingDownload]:
-        """The catalogue models whose download was started and can be resumed (``download`` resumes it)."""
-        return waiting(self._downloads, (m.name for m in _load_registry()))
+        """The catalogue models whose download was started and can be resumed (``download`` resumes it); none
+        when the catalogue cannot be read (``download`` says why)."""
+        try:
+            names = [m.name for m in _load_registry()]
+        except (OSError, ValueError, KeyError, TypeError, MotisError):
+            return []
+        return waiting(self._downloads, names)
 
     @property
     def _downloads(self) -> Path:
