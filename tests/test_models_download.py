@@ -81,8 +81,7 @@ def test_cancel_leaves_no_partial_model(registry, home: Path) -> None:
         install_from_registry(
             model, store, home / "cache" / "downloads", progress=lambda p: cancel.set(), cancel=cancel
         )
-    assert store.list() == []
-    assert not list(home.rglob("*.part"))
+    assert store.list() == []  # what was downloaded is kept to resume (test_download_resume.py)
     assert not [p for p in (home / "models").iterdir()] if (home / "models").exists() else True
 
 

@@ -38,6 +38,11 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
             mark = "*" if active and info.name == active.name else " "
             fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
             print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {format_size(info.size_bytes):>8}")
+        for w in services.waiting_downloads():
+            print(
+                f"unfinished download of {w.model} ({format_size(w.done)} so far, in {w.folder}): "
+                f"'motis models download {w.model}' resumes it"
+            )
         return 0
     if action == "use":
         return _models_use(services, args)
@@ -171,14 +176,18 @@ def _print_conversions(info: ModelInfo) -> None:
 def _models_available(services: Services, args: argparse.Namespace) -> int:
     installed = {m.name for m in services.installed_models()}
     models = services.available_models()
+    started = {w.model: w.done for w in services.waiting_downloads()}
     if args.json:
         print_json([{**m.to_json(), "installed": m.name in installed} for m in models])
         return 0
     width = max((len(m.name) for m in models), default=16)
     pad = " " * width
     for m in models:
+        resumable = f"{format_size(started[m.name])} downloaded, resumes" if m.name in started else ""
         flags = ", ".join(
-            x for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "") if x
+            x
+            for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "", resumable)
+            if x
         )
         size = "import only" if m.import_only else format_size(m.size)
         print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))

@@ -201,7 +201,11 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     rem.add_argument("name", metavar="NAME", help="the installed model to delete (its photos' vectors go with it)")
     avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
     avail.add_argument("--json", action="store_true", help="print a JSON list of the models (installed: true/false)")
-    dl = msub.add_parser("download", parents=[common], help="download and install a model from the registry")
+    dl = msub.add_parser(
+        "download",
+        parents=[common],
+        help="download and install a model from the registry (resumes an unfinished download)",
+    )
     dl.add_argument("name", metavar="NAME", help="a model name from 'motis models available'")
     dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
     dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")

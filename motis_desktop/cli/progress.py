@@ -69,6 +69,10 @@ class ByteProgress:
 
     def __call__(self, p: InstallProgress) -> None:
         d = p.download
+        if d.note:  # resumed, reused or fetched again: a line of its own
+            self.bar.close()
+            print(f"{p.role}: {d.note}", file=self.bar.stream, flush=True)
+            return
         size = f"{d.done / 1e6:.1f}/{d.total / 1e6:.1f} MB" if d.total else f"{d.done / 1e6:.1f} MB"
         self.bar.simple(
             f"downloading {p.role} ({p.file_index + 1}/{p.file_count}): {size} at {d.rate / 1e6:.1f} MB/s "

@@ -32,6 +32,7 @@ from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
 from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.models.download_folder import WaitingDownload
 from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, ModelRemoved, ModelService
@@ -76,6 +77,7 @@ __all__ = [
     "MAX_BATCH",
     "ModelInfo",
     "ModelRemoved",
+    "WaitingDownload",
     "PreprocessConfig",
     "Progress",
     "RegistryFile",
@@ -191,6 +193,10 @@ class Services:
     def available_models(self) -> list[RegistryModel]:
         """The models that can be downloaded, in the registry's order."""
         return self._models.available()
+
+    def waiting_downloads(self) -> list[WaitingDownload]:
+        """Models whose download was started and not finished: ``download_model`` resumes it."""
+        return self._models.waiting_downloads()
 
     def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
         """Install an OpenAI/open_clip checkpoint as ``name``; it becomes active only when none is."""

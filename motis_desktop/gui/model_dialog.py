@@ -42,7 +42,8 @@ class ModelDialog(QDialog):
 
     A model installed already is not offered again: its button reads "Use this model" (emits
     ``use_requested(name)``), or "In use" for the active one; an import under an installed model's name is refused
-    before any work.
+    before any work. A model whose download stopped early (cancelled, failed, the app closed) reads "Resume download":
+    the download goes on where it stopped.
     """
 
     installed = Signal(str)
@@ -58,6 +59,7 @@ class ModelDialog(QDialog):
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
         self.installed_names = {m.name for m in services.installed_models()}  # model files only, no library
+        self.waiting = {w.model: w.done for w in services.waiting_downloads()}  # unfinished: Download resumes
         active = services.active_model()
         self.active_name = active.name if active is not None else None
         self.choice = QComboBox()
@@ -177,6 +179,10 @@ class ModelDialog(QDialog):
         elif model.import_only:
             self.download_button.setText("Import your own copy")
             self.download_button.setEnabled(False)
+        elif model.name in self.waiting:  # an earlier download stopped: it goes on where it stopped
+            of = f" of {model.size / 1e6:.0f}" if model.size else ""
+            self.download_button.setText(f"Resume download ({self.waiting[model.name] / 1e6:.0f}{of} MB)")
+            self.download_button.setEnabled(True)
         else:
             self.download_button.setText(f"Download ({model.size / 1e6:.0f} MB)")
             self.download_button.setEnabled(True)
@@ -283,6 +289,8 @@ class ModelDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         for button in (self.download_button, self.import_button):
             button.setEnabled(True)
+        self.waiting = {w.model: w.done for w in self.services.waiting_downloads()}  # what it kept, to resume
+        self._show_details()
         if self.runner is not None and self.runner.cancelled:
             return  # the user cancelled: nothing to report, nothing was installed
         self.show_offline(message, self.action)  # in the window: the addresses to fetch elsewhere and the way to import

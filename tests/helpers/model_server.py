@@ -1,10 +1,11 @@
 """A local HTTP server (127.0.0.1 only) that behaves like the model hosts, for offline tests.
 
 Serves registered files with Range support and can: cut the first response
-mid-file, stall (answer nothing until released), hold a download after its first
-chunk until released, answer 404, answer with an HTML page, answer with a Google
-Drive style "can't scan for viruses" page whose form leads to the file, and
-send a Hugging Face style LFS sha256 header.
+mid-file (then drop every request for it: a host gone away), stall (answer
+nothing until released), hold a download after its first chunk until
+released, answer 404, answer with an HTML page, answer with a Google Drive
+style "can't scan for viruses" page whose form leads to the file, and send a
+Hugging Face style LFS sha256 header.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Behaviour:
     files: dict[str, bytes] = field(default_factory=dict)  # path (with query for Drive ids) -> content
     drive_ids: dict[str, bytes] = field(default_factory=dict)  # Drive file id -> content
     cut_once_after: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before the first cut
+    down_after_cut: bool = False  # a cut path then goes `down` (the host is gone: no retry gets through)
+    down: set[str] = field(default_factory=set)  # paths whose requests are dropped unanswered (connection closed)
     stall: set[str] = field(default_factory=set)  # requests answered with nothing until `release`
     hold: set[str] = field(default_factory=set)  # paths whose body stops after the first chunk until `release`
     release: threading.Event = field(default_factory=threading.Event)  # set when the server shuts down
@@ -41,6 +44,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(parts.query))
         b.requests.append((self.path, self.headers.get("Range")))
+        if parts.path in b.down:
+            self.close_connection = True
+            return
         if parts.path in b.stall:
             with self.server.count_lock:
                 b.stalled_now += 1
@@ -99,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = content[start:]
         cut = b.cut_once_after.pop(key, None)
         if cut is not None:
+            if b.down_after_cut:
+                b.down.add(key)
             self.wfile.write(body[:cut])
             self.wfile.flush()
             self.close_connection = True

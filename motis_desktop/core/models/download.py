@@ -1,18 +1,28 @@
 """Streamed HTTP downloads: progress, resume (Range), cancel, timeout, sha256, Google Drive confirm pages.
 
 The result is written to ``<dest>.part`` and renamed to ``dest`` only when
-complete and verified, so an unfinished file is never taken for a model. A
-connection that breaks leaves the ``.part`` file for the next try to resume;
-a cancel removes it. Any HTML answer where a file was expected is refused,
-except Google Drive's "can't scan for viruses" page, whose confirm link is
-followed. ``MOTIS_MODEL_MIRROR`` (a base URL) replaces every URL's scheme and host.
+complete and verified, so an unfinished file is never taken for a model; a
+hidden ``.<dest>.done`` beside it records what was verified (URL, size, sha256).
+Whatever ends a download early (a broken connection, a server gone, a full
+disk, a cancel, the program closed) leaves the ``.part`` file, and the next
+call resumes it with an HTTP Range request, in this process or a later one. A
+``dest`` already complete is not fetched again: it is hashed and kept if it
+matches its pinned sha256 (or, with none pinned, its record). The ``.part`` is
+deleted only when it cannot be used: its checksum fails (a part left by an
+earlier try is then fetched again once, from the start), or the server ignores
+the Range and sends the whole file (written over it). Any HTML answer where a
+file was expected is refused, except Google Drive's "can't scan for viruses"
+page, whose confirm link is followed (from the start). ``MOTIS_MODEL_MIRROR``
+(a base URL) replaces every URL's scheme and host.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import http.client
+import json
 import logging
 import os
 import re
@@ -41,7 +51,22 @@ class DownloadError(MotisError):
 
 
 class DownloadCancelled(MotisError):
-    """The user cancelled; nothing partial is kept."""
+    """The user cancelled; what was downloaded so far is kept for the next try to resume."""
+
+
+class DownloadSaveError(DownloadError):
+    """The file could not be written (disk full, file too large, read-only folder); what was written is kept."""
+
+    def __init__(self, folder: Path, reason: str, hint: str, what: str = "") -> None:
+        self.folder, self.reason, self.hint = folder, reason, hint
+        super().__init__(f"{what or f'cannot save the download in {folder}'} ({reason}): {hint}")
+
+    @classmethod
+    def of(cls, folder: Path, exc: OSError) -> DownloadSaveError:
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC))
+        return cls(
+            folder, exc.strerror or str(exc), "free some disk space and try again" if full else "it cannot be written"
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,7 @@ class DownloadProgress:
     total: int | None
     rate: float  # bytes per second
     eta_s: float | None
+    note: str = ""  # a one-line remark for the user (resumed, reused, fetched again), else ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,8 @@ class DownloadResult:
     size: int
     sha256: str
     verified_by: str  # "pinned", "server" (LFS hash header) or "none"
+    url: str = ""  # the URL it came from (as given, before the mirror)
+    reused: bool = False  # complete from an earlier call: not fetched again
 
 
 def apply_mirror(url: str) -> str:
@@ -80,19 +108,100 @@ def download(
     timeout_s: float = 30.0,
     retries: int = 3,
 ) -> DownloadResult:
-    """Download ``url`` to ``dest`` (atomically); resume a ``.part`` left by an earlier try."""
-    url = apply_mirror(url)
-    cancel = cancel or threading.Event()
+    """Download ``url`` to ``dest`` (atomically); reuse a complete ``dest``, resume a ``.part`` left by an
+    earlier try. DownloadSaveError names the folder when the file cannot be written."""
+    try:
+        quiet = progress or (lambda p: None)
+        return _download(url, dest, sha256, quiet, cancel or threading.Event(), timeout_s, retries)
+    except BrokenPipeError:  # the progress callback's (a closed stderr): not the disk
+        raise
+    except OSError as exc:  # the network's errors are DownloadErrors by now: this is the disk
+        raise DownloadSaveError.of(dest.parent, exc) from None
+
+
+def _download(
+    given_url: str,
+    dest: Path,
+    sha256: str | None,
+    progress: Callable[[DownloadProgress], None],
+    cancel: threading.Event,
+    timeout_s: float,
+    retries: int,
+) -> DownloadResult:
+    url = apply_mirror(given_url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    record = dest.with_name(f".{dest.name}.done")
+
+    def say(note: str) -> None:
+        log.info("%s", note)
+        progress(DownloadProgress(url, 0, None, 0.0, None, note))
+
+    if dest.exists():
+        kept = _reuse(dest, record, sha256, say)
+        if kept is not None:
+            return kept
+    for again in (False, True):
+        earlier = part.stat().st_size if part.exists() else 0
+        if earlier:
+            say(f"{dest.name}: resuming from the {earlier / 1e6:.1f} MB downloaded earlier")
+        server_hash = _fetch_retrying(url, part, progress, cancel, timeout_s, retries)
+        digest = hash_file(part, hashlib.sha256()).hexdigest()
+        expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server")
+        if not expected:
+            verified_by = "none"
+        if not expected or digest == expected.lower():
+            break
+        part.unlink(missing_ok=True)
+        if earlier and not again:
+            say(f"{dest.name}: the part downloaded earlier does not match its checksum: deleted, fetching it again")
+            continue
+        raise DownloadError(
+            f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
+            f"got {digest}; nothing was installed"
+        )
+    size = part.stat().st_size
+    record.write_text(json.dumps({"url": given_url, "size": size, "sha256": digest, "verified_by": verified_by}))
+    os.replace(part, dest)
+    return DownloadResult(dest, size, digest, verified_by, given_url)
+
+
+def _reuse(dest: Path, record: Path, sha256: str | None, say: Callable[[str], None]) -> DownloadResult | None:
+    """``dest`` as downloaded by an earlier call, if it is still what was verified then; else it is deleted (or,
+    with no record and no pinned checksum, made the ``.part`` to resume and verify)."""
+    try:
+        done = json.loads(record.read_text())
+    except (OSError, ValueError):
+        done = None
+    done = done if isinstance(done, dict) else {}
+    expected = str(sha256 or done.get("sha256") or "").lower()
+    if not expected:  # from a version that kept no record: let the server say whether it is complete
+        os.replace(dest, dest.with_name(dest.name + ".part"))
+        return None
+    digest = hash_file(dest, hashlib.sha256()).hexdigest()
+    if digest == expected:
+        say(f"{dest.name}: already downloaded and verified, not fetched again")
+        verified_by = "pinned" if sha256 else str(done.get("verified_by", "none"))
+        return DownloadResult(dest, dest.stat().st_size, digest, verified_by, str(done.get("url", "")), reused=True)
+    dest.unlink()
+    record.unlink(missing_ok=True)
+    say(f"{dest.name}: the copy downloaded earlier does not match its checksum: deleted, fetching it again")
+    return None
+
+
+def _fetch_retrying(
+    url: str,
+    part: Path,
+    progress: Callable[[DownloadProgress], None],
+    cancel: threading.Event,
+    timeout_s: float,
+    retries: int,
+) -> str | None:
+    """:func:`_fetch`, again (resuming) after a connection that broke, up to ``retries`` times."""
     attempt = 0
     while True:
         try:
-            server_hash = _fetch(url, part, progress, cancel, timeout_s)
-            break
-        except DownloadCancelled:
-            part.unlink(missing_ok=True)
-            raise
+            return _fetch(url, part, progress, cancel, timeout_s)
         except _Retryable as exc:
             attempt += 1
             if attempt > retries:
@@ -100,17 +209,6 @@ def download(
                 raise DownloadError(str(exc)) from None
             log.info("download of %s interrupted (%s); retry %d of %d", _short_url(url), exc, attempt, retries)
             time.sleep(min(2.0**attempt * 0.1, 2.0))  # then resume from what we have
-    digest = hash_file(part, hashlib.sha256()).hexdigest()
-    expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server") if server_hash else (None, "none")
-    if expected and digest != expected.lower():
-        part.unlink(missing_ok=True)
-        raise DownloadError(
-            f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
-            f"got {digest}; nothing was installed"
-        )
-    size = part.stat().st_size
-    os.replace(part, dest)
-    return DownloadResult(dest, size, digest, verified_by)
 
 
 class _Retryable(Exception):
@@ -129,8 +227,13 @@ def _fetch(
         try:
             response = urllib.request.urlopen(request, timeout=timeout_s)
         except urllib.error.HTTPError as exc:
-            if exc.code == 416 and have:  # we already have everything
-                return None
+            if exc.code == 416 and have:  # we already have everything, unless the file is not that long
+                length = (exc.headers.get("Content-Range") or "").rsplit("/", 1)[-1] if exc.headers else ""
+                if not length.isdigit() or int(length) == have:
+                    return None
+                log.info("%s: the part downloaded earlier is longer than the file: fetching it again", part.name)
+                part.unlink()
+                continue
             raise DownloadError(
                 f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}{_manual_hint()}"
             ) from None
@@ -142,7 +245,10 @@ def _fetch(
         with response:
             content_type = response.headers.get("Content-Type", "")
             if "text/html" in content_type:
-                page = response.read(2_000_000).decode("utf-8", "replace")
+                try:
+                    page = response.read(2_000_000).decode("utf-8", "replace")
+                except (OSError, http.client.HTTPException) as exc:
+                    raise _Retryable(f"connection to {_host(url)} broke ({type(exc).__name__})") from None
                 confirm = _drive_confirm_url(url, page)
                 if confirm is None:
                     raise DownloadError(
@@ -150,8 +256,7 @@ def _fetch(
                         f"({_page_title(page)}); the link may need a login or be over quota"
                         f"{_manual_hint()}"
                     )
-                url = confirm
-                part.unlink(missing_ok=True)
+                url = confirm  # the part of an earlier try is resumed there (a server ignoring Range restarts)
                 continue
             server_hash = _lfs_sha256(response.headers)
             resumed = response.status == 206

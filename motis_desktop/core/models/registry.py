@@ -1,9 +1,11 @@
 """Installable models (``resources/models.json``) and their download + install.
 
 Each file is downloaded (with resume, verification and cancel; see
-:mod:`motis_desktop.core.models.download`) into ``cache/downloads/`` and then
+:mod:`motis_desktop.core.models.download`) into ``cache/downloads/MODEL/`` and then
 installed through :class:`ModelStore`, which validates the model and renames
 it into place, so a failed or cancelled download never leaves a model behind.
+What a failed or cancelled download got so far stays there for the next try to resume
+(see :mod:`motis_desktop.core.models.download_folder`); the folder goes once the model is installed.
 The size and sha256 actually received are recorded in the model's manifest.
 
 Besides whole models, the registry may list the seed's published encoder files one by one
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.download_folder import drop_if_unusable, kept_bytes
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
 from motis_desktop.core.resources import resource_path
@@ -207,15 +210,7 @@ def install_from_registry(
     if not replace and any(m.name == model.name for m in store.list()):
         raise MotisError(f"model {model.name!r} is already installed")
     work = downloads_dir / model.name
-    results: dict[str, tuple[str, DownloadResult]] = {}  # role -> (the URL that answered, the file)
-    for i, item in enumerate(model.files):
-
-        def report(p: DownloadProgress, i: int = i, role: str = item.role) -> None:
-            if progress:
-                progress(InstallProgress(model.name, i, len(model.files), role, p))
-
-        dest = work / (item.filename or f"{item.role}.bin")
-        results[item.role] = _download_any(item, dest, report, cancel, timeout_s)
+    results = _download_files(model, work, progress, cancel, timeout_s)
     origin = {
         "registry": model.name,
         "files": [
@@ -242,6 +237,39 @@ def install_from_registry(
     return info
 
 
+def _download_files(
+    model: RegistryModel,
+    work: Path,
+    progress: Callable[[InstallProgress], None] | None,
+    cancel: threading.Event | None,
+    timeout_s: float,
+) -> dict[str, tuple[str, DownloadResult]]:
+    """Download every file of ``model`` into ``work``: role -> (the URL that answered, the file). Whatever
+    ends it early keeps what can be resumed in ``work`` (and nothing else)."""
+    from motis_desktop.core.models.download import DownloadSaveError  # see the import at the top
+
+    results: dict[str, tuple[str, DownloadResult]] = {}
+    try:
+        for i, item in enumerate(model.files):
+
+            def report(p: DownloadProgress, i: int = i, role: str = item.role) -> None:
+                if progress:
+                    progress(InstallProgress(model.name, i, len(model.files), role, p))
+
+            dest = work / (item.filename or f"{item.role}.bin")
+            results[item.role] = _download_any(item, dest, report, cancel, timeout_s)
+    except DownloadSaveError as exc:
+        drop_if_unusable(work)
+        kept = kept_bytes(work)
+        said = f"; the {kept / 1e6:.1f} MB downloaded so far are kept" if kept else ""
+        what = f"cannot save the download of {model.name} in {work.parent}"
+        raise DownloadSaveError(exc.folder, exc.reason, exc.hint + said, what) from None
+    except BaseException:  # failed, cancelled, interrupted: keep what can be resumed, nothing else
+        drop_if_unusable(work)
+        raise
+    return results
+
+
 def _download_any(
     item: RegistryFile,
     dest: Path,
@@ -250,14 +278,17 @@ def _download_any(
     timeout_s: float,
 ) -> tuple[str, DownloadResult]:
     """Try the file's URL, then its alternates; the last error is raised if all fail."""
-    from motis_desktop.core.models.download import DownloadError, download  # see the import at the top
+    from motis_desktop.core.models.download import DownloadError, DownloadSaveError, download  # see the top
 
     error: DownloadError | None = None
     for url in (item.url, *item.alternate_urls):
         try:
-            return url, download(url, dest, item.sha256, progress, cancel, timeout_s)
+            result = download(url, dest, item.sha256, progress, cancel, timeout_s)
+        except DownloadSaveError:
+            raise  # the disk, not the host: another address would not help
         except DownloadError as exc:
-            error = exc
-            dest.with_name(dest.name + ".part").unlink(missing_ok=True)
+            error = exc  # a .part stays: the next address (same file, checked) or the next try resumes it
+            continue
+        return result.url or url, result
     assert error is not None
     raise error

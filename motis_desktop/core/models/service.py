@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.atomic import write_json_atomic
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.download_folder import WaitingDownload, tidy, waiting
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
@@ -139,6 +140,19 @@ class ModelService:
         """The models that can be downloaded, in the registry's order."""
         return _load_registry()
 
+    def waiting_downloads(self) -> list[WaitingDownload]:
+        """The catalogue models whose download was started and can be resumed (``download`` resumes it); none
+        when the catalogue cannot be read (``download`` says why)."""
+        try:
+            names = [m.name for m in _load_registry()]
+        except (OSError, ValueError, KeyError, TypeError, MotisError):
+            return []
+        return waiting(self._downloads, names)
+
+    @property
+    def _downloads(self) -> Path:
+        return self._paths.cache_dir / "downloads"
+
     # -- installs -------------------------------------------------------------------
 
     def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
@@ -172,8 +186,9 @@ class ModelService:
         replace: bool = False,
     ) -> ModelInfo:
         """Download the registry model ``name``, verify and install it."""
-        downloads = self._paths.cache_dir / "downloads"
-        info = install_from_registry(find_model(name), self._store, downloads, progress, cancel, timeout_s, replace)
+        model = find_model(name)
+        tidy(self._downloads, (m.name for m in _load_registry()))  # what no later download will resume
+        info = install_from_registry(model, self._store, self._downloads, progress, cancel, timeout_s, replace)
         return self._installed(info)
 
     def _installed(self, info: ModelInfo) -> ModelInfo:

@@ -1,0 +1,92 @@
+"""The downloads folder (``cache/downloads/``): one folder per model, holding what an unfinished download of
+that model left for the next try: ``*.part`` files to resume, and complete files (with the hidden ``.NAME.done``
+record of their verification) that are not fetched again (see :mod:`motis_desktop.core.models.download`).
+
+Whatever ends a download early keeps the folder, a cancel included: the next download of the model resumes.
+A model's folder is removed once the model is installed, when a failed try leaves nothing in it that can be
+resumed, and by :func:`tidy` (run before each download) once its model is no longer in the catalogue or nothing
+in it changed for 30 days. It is a cache: deleting it costs only downloading those bytes again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_S = 30 * 24 * 3600  # a download left untouched this long is not coming back
+EMPTY_GRACE_S = 60.0  # an empty folder this young may be one a download (another process's) has just made
+
+
+@dataclass(frozen=True)
+class WaitingDownload:
+    """A model whose download was started and can be resumed."""
+
+    model: str
+    folder: Path
+    done: int  # bytes downloaded so far
+
+
+def kept_bytes(folder: Path) -> int:
+    """Bytes downloaded so far in a model's folder (its files and parts; 0 if there is none)."""
+    try:
+        return sum(f.stat().st_size for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+    except OSError:
+        return 0
+
+
+def waiting(downloads_dir: Path, names: Iterable[str]) -> list[WaitingDownload]:
+    """The downloads of the catalogue's models ``names`` that were started and can be resumed."""
+    out = []
+    for name in names:
+        done = kept_bytes(downloads_dir / name)
+        if done:
+            out.append(WaitingDownload(name, downloads_dir / name, done))
+    return out
+
+
+def drop_if_unusable(folder: Path) -> None:
+    """After a failed try: remove empty files (nothing to resume) and the folder if nothing else is left.
+    Never raises."""
+    try:
+        for f in folder.iterdir():
+            if f.is_file() and (f.stat().st_size == 0 or _orphan_record(f)):
+                f.unlink()
+        folder.rmdir()  # only if empty
+    except OSError:
+        pass
+
+
+def tidy(downloads_dir: Path, names: Iterable[str], now: float | None = None) -> list[Path]:
+    """Remove the folders of models gone from the catalogue (``names``), those untouched for 30 days, and
+    empty ones; returns what was removed. Never raises: a folder that cannot be removed is logged and left."""
+    now = time.time() if now is None else now
+    known = set(names)
+    try:
+        children = [c for c in downloads_dir.iterdir() if c.is_dir() and not c.is_symlink()]
+    except OSError:
+        return []
+    removed = []
+    for child in children:
+        try:
+            newest = max([child.stat().st_mtime, *(f.stat().st_mtime for f in child.iterdir())])
+            if child.name in known and now - newest < STALE_AFTER_S:
+                if any(child.iterdir()) or now - newest < EMPTY_GRACE_S:
+                    continue
+            size = kept_bytes(child)
+            shutil.rmtree(child)
+            log.info("removed the unfinished download %s (%d bytes)", child, size)
+            removed.append(child)
+        except OSError as exc:
+            log.info("cannot remove %s: %s", child, exc.strerror or exc)
+    return removed
+
+
+def _orphan_record(f: Path) -> bool:
+    """A ``.NAME.done`` record whose file ``NAME`` is gone."""
+    return f.name.startswith(".") and f.name.endswith(".done") and not f.with_name(f.name[1:-5]).exists()
