@@ -78,3 +78,24 @@ def test_text_search_before_the_text_is_read_says_so(home: Path, two_folders: di
     assert result.filtered_out and result.text_unread == 6
     cli = run_cli("search", 'text:"müller"', home=home)
     assert "the text of 6 photos is not read yet" in cli.stdout
+
+
+def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, tmp_path: Path) -> None:
+    """A blue photo named flower_sign.jpg ranks among the red ones for "sign red" (its name holds a word), with
+    its look's score of 0 between scores of 1: the list looked unsorted, and nothing said why."""
+    photos = tmp_path / "photos"
+    for name, colour in [("red_flower", "red"), ("flower_sign", "blue"), ("photo_1", "red"), ("photo_2", "red")]:
+        write_image(photos / f"{name}.jpg", colour_image(COLOURS[colour], 120, 90, len(name)))
+    for n, colour in enumerate(["green", "yellow", "white", "black"]):
+        write_image(photos / f"other_{n}.jpg", colour_image(COLOURS[colour], 120, 90, n))
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(photos)])
+    services.index(read_text=False)
+    services.close()
+    cli = run_cli("search", "sign red", "-k", "4", home=home)
+    scores = [float(line.split()[0]) for line in cli.stdout.splitlines()]
+    assert scores != sorted(scores, reverse=True)  # the name lifted the blue photo above a red one
+    assert "a photo whose text or name holds its words ranks higher" in cli.stderr
+    plain = run_cli("search", "green", "-k", "2", home=home)  # ranked by look alone: no note
+    assert "ranks higher" not in plain.stderr

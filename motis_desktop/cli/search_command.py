@@ -52,6 +52,13 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
         said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
         print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
+    scores = [hit.score for hit in result.hits]
+    if scores != sorted(scores, reverse=True):  # words found in a photo's text or name lifted it above others
+        print(
+            "(the score is how close each photo's look is to the query; a photo whose text or name holds its "
+            "words ranks higher, as [...] says)",
+            file=sys.stderr,
+        )
     if result.cutoff is not None and result.more:
         verb = "stands" if len(result.hits) == 1 else "stand"
         print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
