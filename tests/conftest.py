@@ -44,6 +44,21 @@ def colour_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return build_colour_pair(tmp_path_factory.mktemp("colour-model"))
 
 
+@pytest.fixture
+def colour_home(home: Path, colour_pair: tuple[Path, Path]) -> Path:
+    """A home with the colour model installed and active, no folder and no photo (the library opened once, as any
+    command does)."""
+    from helpers.models import install_colour
+
+    from motis_desktop.core.services import Services
+
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.open_library()
+    services.close()
+    return home
+
+
 @pytest.fixture(scope="session")
 def indexed_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, Path]) -> IndexedLibraries:
     """Indexed libraries made once per test process; ``copy_into(home, name, make_photos)`` gives each test

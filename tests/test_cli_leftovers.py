@@ -28,15 +28,6 @@ def _one_error(err: str) -> str:
     return lines[0].removeprefix("motis: error: ")
 
 
-@pytest.fixture
-def model_home(home: Path, colour_pair) -> Path:
-    """A home with the colour model, no folder and no photo."""
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.close()
-    return home
-
-
 # 1. A search with nothing to search -------------------------------------------------------------------------
 
 
@@ -47,20 +38,20 @@ def test_search_without_a_model_is_exit_1(home: Path) -> None:
 
 
 @pytest.mark.parametrize("json", [[], ["--json"]])
-def test_search_of_a_library_without_folders_is_exit_1_and_says_add_one(model_home: Path, json: list[str]) -> None:
-    proc = run_cli("search", "red", *json, home=model_home, check=False)
+def test_search_of_a_library_without_folders_is_exit_1_and_says_add_one(colour_home: Path, json: list[str]) -> None:
+    proc = run_cli("search", "red", *json, home=colour_home, check=False)
     assert (proc.returncode, proc.stdout) == (1, "")
     assert _one_error(proc.stderr) == (
         "no photos to search: the library has no folders yet: add one with 'motis index FOLDER'"
     )
 
 
-def test_search_of_folders_not_indexed_yet_says_run_index(model_home: Path, tmp_path: Path) -> None:
+def test_search_of_folders_not_indexed_yet_says_run_index(colour_home: Path, tmp_path: Path) -> None:
     make_colour_folder(tmp_path / "photos", per_colour=1)
-    services = Services.open(model_home)
+    services = Services.open(colour_home)
     services.add_folders([str(tmp_path / "photos")])  # as the window's Add folder, before indexing has run
     services.close()
-    proc = run_cli("search", "red", home=model_home, check=False)
+    proc = run_cli("search", "red", home=colour_home, check=False)
     assert (proc.returncode, proc.stdout) == (1, "")
     assert _one_error(proc.stderr) == "no photos to search: none found in the library's folders yet: run 'motis index'"
 
@@ -81,14 +72,14 @@ def test_search_with_a_model_that_indexed_nothing_says_run_index_with_it(
     )
 
 
-def test_terms_that_cancel_out_are_exit_1_like_an_empty_query(model_home: Path) -> None:
-    proc = run_cli("search", "red - red", home=model_home, check=False)
+def test_terms_that_cancel_out_are_exit_1_like_an_empty_query(colour_home: Path) -> None:
+    proc = run_cli("search", "red - red", home=colour_home, check=False)
     assert (proc.returncode, proc.stdout) == (1, "")
     assert _one_error(proc.stderr) == "the query's terms cancel out: nothing to search for (remove a '-' term)"
 
 
-def test_the_query_service_answers_nothing_to_search_alike(model_home: Path) -> None:
-    services = Services.open(model_home)
+def test_the_query_service_answers_nothing_to_search_alike(colour_home: Path) -> None:
+    services = Services.open(colour_home)
     try:
         with serving(services):
             reply = server.forward_search(services.home, ["red"])
@@ -99,8 +90,8 @@ def test_the_query_service_answers_nothing_to_search_alike(model_home: Path) -> 
     assert _one_error(reply[2]).startswith("no photos to search: the library has no folders yet")
 
 
-def test_search_help_says_the_exit_status(model_home: Path) -> None:
-    said = " ".join(run_cli("search", "--help", home=model_home).stdout.split())
+def test_search_help_says_the_exit_status(colour_home: Path) -> None:
+    said = " ".join(run_cli("search", "--help", home=colour_home).stdout.split())
     assert "exit status: 0 the search ran" in said
     assert "1 nothing to search (no model installed, no photo indexed yet" in said
 
@@ -121,13 +112,13 @@ def _open_for_writing(fifo: Path, opened: list[int]) -> None:
 
 @pytest.mark.parametrize("when", ["importing", "reading the settings"])
 def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
-    model_home: Path, tmp_path: Path, when: str
+    colour_home: Path, tmp_path: Path, when: str
 ) -> None:
     """Ctrl-C while Python imports the program (signalled when numpy's import ends, ``-X importtime``), or while
     the command reads the settings: held then by a named pipe in place of ``config.json``, which this test feeds
     only after the signal, so the command cannot have reached its indexer when the signal came."""
     make_colour_folder(tmp_path / "photos", per_colour=2)
-    config = model_home / "config.json"
+    config = colour_home / "config.json"
     settings = config.read_bytes()
     config.unlink()
     os.mkfifo(config)
@@ -136,7 +127,7 @@ def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "MOTIS_HOME": str(model_home)},
+        env={**os.environ, "MOTIS_HOME": str(colour_home)},
     )
     numpy_imported, ended = threading.Event(), threading.Event()
     said: list[str] = []
@@ -180,16 +171,16 @@ def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
             proc.wait()
     assert (code, out) == (130, ""), "".join(said)
     assert said == ["motis: interrupted: nothing was indexed yet; run 'motis index' again to continue\n"]
-    assert run_cli("status", "--json", home=model_home).stdout.count('"indexed": 0') == 1
-    assert '"encoded": 12' in run_cli("index", "--no-text", "--json", home=model_home).stdout
+    assert run_cli("status", "--json", home=colour_home).stdout.count('"indexed": 0') == 1
+    assert '"encoded": 12' in run_cli("index", "--no-text", "--json", home=colour_home).stdout
 
 
 # 3. Choosing the model that is already active ---------------------------------------------------------------
 
 
-def test_use_of_the_active_model_says_so_in_one_line(model_home: Path) -> None:
-    settings = model_home / "config.json"
+def test_use_of_the_active_model_says_so_in_one_line(colour_home: Path) -> None:
+    settings = colour_home / "config.json"
     before = settings.read_bytes(), settings.stat().st_mtime_ns
-    proc = run_cli("models", "use", "colour", home=model_home)
+    proc = run_cli("models", "use", "colour", home=colour_home)
     assert (proc.returncode, proc.stdout + proc.stderr) == (0, "colour is already the active model\n")
     assert (settings.read_bytes(), settings.stat().st_mtime_ns) == before

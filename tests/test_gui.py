@@ -297,12 +297,18 @@ def make_colour_folder_path(tmp_path: Path) -> Path:
     return tmp_path / "photos"
 
 
-def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> None:
+def _first_run(qtbot, home: Path) -> tuple[Services, MainWindow]:  # type: ignore[no-untyped-def]
+    """The window on a home without a model, once it offers to install one."""
     services = Services.open(home)
     win = MainWindow(services)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
+    return services, win
+
+
+def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> None:
+    services, win = _first_run(qtbot, home)
     dialog = win.models.dialog
     dialog.choice.setCurrentIndex(1)  # the checkpoint model
     registry.behaviour.hold.add(HF_PATH)  # the body stops after its first chunk: the user presses Cancel mid-way
@@ -326,11 +332,7 @@ def test_cancelled_download_installs_nothing(qtbot, home: Path, registry) -> Non
 def test_import_model_files_finds_the_pair_order(qtbot, home: Path, colour_pair, monkeypatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
+    services, win = _first_run(qtbot, home)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     # Text tower first: the dialog tries that order, fails to load it, and installs the other way round.
     win.models.dialog.import_files([str(colour_pair[1]), str(colour_pair[0])], "imported")
@@ -427,11 +429,7 @@ def test_thumbnails_held_in_memory_stay_within_their_pixel_budget(qtbot, tmp_pat
 
 def test_a_failed_import_says_the_import_did_not_work(qtbot, home: Path, tmp_path: Path) -> None:
     """It was headed "The download did not work:" though nothing was downloaded."""
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.models.dialog is not None, timeout=10_000)
+    services, win = _first_run(qtbot, home)
     dialog = win.models.dialog
     broken = tmp_path / "model.pt"
     broken.write_bytes(b"not a checkpoint")

@@ -136,16 +136,13 @@ def test_photo_dropped_on_the_search_box_finds_similar(
     assert [indexed_home[r.path] for r in window.model.rows()] == ["green"] * 5
 
 
-def test_photo_named_in_latin1_dropped_on_the_search_box_finds_similar(
-    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path
-) -> None:
-    """A file manager sends the name's own bytes (``caf%E9.png``); Qt decoded them as UTF-8 into another name and
-    the drop was ignored. The photo becomes the box's photo (its text would lose the byte)."""
+def _drop_latin1_photo(window: MainWindow, tmp_path: Path) -> tuple[str, QDropEvent]:
+    """Drop a green photo named ``caf\\xe9.png`` (Latin-1 bytes) on the search box, as a file manager sends it: the
+    name's own bytes in the URL (``caf%E9.png``). Returns its path and the drop event."""
     import os
     from urllib.parse import quote_from_bytes
 
-    outside = tmp_path / "outside"
-    photo = os.path.join(str(outside), os.fsdecode(b"caf\xe9.png"))
+    photo = os.path.join(str(tmp_path / "outside"), os.fsdecode(b"caf\xe9.png"))
     write_image(Path(photo), colour_image(COLOURS["green"], 64, 64, 5))
     mime = QMimeData()
     mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(photo)).encode())])
@@ -153,6 +150,15 @@ def test_photo_named_in_latin1_dropped_on_the_search_box_finds_similar(
         QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     window.search.dropEvent(drop)
+    return photo, drop
+
+
+def test_photo_named_in_latin1_dropped_on_the_search_box_finds_similar(
+    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path
+) -> None:
+    """A file manager sends the name's own bytes (``caf%E9.png``); Qt decoded them as UTF-8 into another name and
+    the drop was ignored. The photo becomes the box's photo (its text would lose the byte)."""
+    photo, drop = _drop_latin1_photo(window, tmp_path)
     assert drop.isAccepted()
     assert window.search.reference == photo
     qtbot.waitUntil(lambda: window.results.results_for is not None, timeout=30_000)
@@ -176,17 +182,7 @@ def test_photo_named_in_latin1_dropped_on_the_search_box_shows_its_thumbnail(
 ) -> None:
     """A dropped photo whose name the box's text cannot hold became the box's photo with an empty icon, where Find
     similar's photo shows its thumbnail; now it shows its thumbnail too."""
-    import os
-    from urllib.parse import quote_from_bytes
-
-    photo = os.path.join(str(tmp_path / "outside"), os.fsdecode(b"caf\xe9.png"))
-    write_image(Path(photo), colour_image(COLOURS["green"], 64, 64, 5))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromEncoded(b"file://" + quote_from_bytes(os.fsencode(photo)).encode())])
-    drop = QDropEvent(
-        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    window.search.dropEvent(drop)
+    photo, _drop = _drop_latin1_photo(window, tmp_path)
     assert window.search.reference == photo
     reference = next(a for a in window.search.actions() if a.objectName() == "referencePhoto")
     qtbot.waitUntil(lambda: not reference.icon().isNull(), timeout=10_000)

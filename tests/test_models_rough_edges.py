@@ -10,20 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
-from helpers.models import install_colour
 from helpers.users import as_root
-
-from motis_desktop.core.services import Services
-
-
-@pytest.fixture
-def colour_home(home: Path, colour_pair) -> Path:
-    """A home with the colour model installed and active (the library opened once, as any command does)."""
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.open_library()
-    services.close()
-    return home
 
 
 @pytest.fixture
