@@ -216,6 +216,14 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
     bar = ByteProgress()
     try:
         info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"motis: interrupted: what was downloaded of {args.name} is kept; "
+            f"'motis models download {args.name}' resumes it",
+            file=sys.stderr,
+        )
+        return 130
     finally:
         bar.close()
     _print_conversions(info)

@@ -31,6 +31,7 @@ class Behaviour:
     html: set[str] = field(default_factory=set)
     lfs_sha: bool = True
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
+    held: threading.Event = field(default_factory=threading.Event)  # set once a held body's first chunk is sent
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -119,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client went away (cancel)
             if key in b.hold:
+                b.held.set()
                 b.release.wait(self.server.stall_s)
 
 
