@@ -15,6 +15,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
+from motis_desktop.core.formatting import format_size
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Roles
 from motis_desktop.gui.main_window import MainWindow
@@ -194,7 +195,8 @@ def test_details_panel_toggles_with_i_and_says_why_a_result_matched(qtbot, win: 
     text = panel.findChild(QLabel, "detailsText").text()
     with Image.open(path) as image:
         size = f"{image.width} × {image.height} px"
-    for fact in ("Taken", "from the file's time", size, "KB", "Matched", "similarity", "“red”"):
+    on_disk = format_size(os.path.getsize(path))  # as a file manager says it ("46 kB"; it said "46 KB")
+    for fact in ("Taken", "from the file's time", size, on_disk, "Matched", "similarity", "“red”"):
         assert fact in text, fact
     qtbot.keyClick(win.view, Qt.Key.Key_I)
     assert not panel.isVisible()

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QLabel, QScrollArea, QWidget
 
+from motis_desktop.core.formatting import format_size
 from motis_desktop.core.services import PhotoDetails, TextMatch
 from motis_desktop.gui.library_model import Roles, path_of
 from motis_desktop.gui.local_files import readable
@@ -115,7 +116,7 @@ def details_html(
         ("Lens", _e(d.lens)),
         ("Exposure", _e(d.exposure)),
         ("Size", f"{d.width} × {d.height} px" if d.width and d.height else None),
-        ("File", _file_size(d.file_bytes)),
+        ("File", format_size(d.file_bytes)),
         ("Where", _e(os.path.dirname(d.path))),
         ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),
     ]
@@ -134,7 +135,3 @@ def details_html(
 
 def _e(text: str | None) -> str | None:
     return html.escape(text) if text else None
-
-
-def _file_size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"
