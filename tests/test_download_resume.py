@@ -189,7 +189,7 @@ def test_a_disk_that_cannot_take_the_file_says_where_and_what_is_kept(registry, 
     assert proc.returncode == 1
     assert proc.stderr.splitlines()[-1] == (
         f"motis: error: cannot save the download of tiny-clip in {home / 'cache' / 'downloads'} (File too large): "
-        f"free some disk space and try again; the {part.stat().st_size / 1e6:.1f} MB downloaded so far are kept"
+        f"free some disk space and try again; the {format_size(part.stat().st_size)} downloaded so far are kept"
     )
     assert part.stat().st_size == limit
     run_cli("models", "download", "tiny-clip", home=home)  # resumed once there is room

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.formatting import format_size
 from motis_desktop.core.models.model_folder import hash_file
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def _download(
     for again in (False, True):
         earlier = part.stat().st_size if part.exists() else 0
         if earlier:
-            say(f"{dest.name}: resuming from the {earlier / 1e6:.1f} MB downloaded earlier")
+            say(f"{dest.name}: resuming from the {format_size(earlier)} downloaded earlier")
         server_hash = _fetch_retrying(url, part, progress, cancel, timeout_s, retries)
         digest = hash_file(part, hashlib.sha256()).hexdigest()
         expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server")

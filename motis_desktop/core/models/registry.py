@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.formatting import format_size
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download_folder import drop_if_unusable, kept_bytes
 from motis_desktop.core.models.installed import ModelStore
@@ -261,7 +262,7 @@ def _download_files(
     except DownloadSaveError as exc:
         drop_if_unusable(work)
         kept = kept_bytes(work)
-        said = f"; the {kept / 1e6:.1f} MB downloaded so far are kept" if kept else ""
+        said = f"; the {format_size(kept)} downloaded so far are kept" if kept else ""
         what = f"cannot save the download of {model.name} in {work.parent}"
         raise DownloadSaveError(exc.folder, exc.reason, exc.hint + said, what) from None
     except BaseException:  # failed, cancelled, interrupted: keep what can be resumed, nothing else
