@@ -208,3 +208,26 @@ def test_a_search_while_its_folder_is_offline_says_so(qtbot, home: Path, colour_
     assert "The folder “card” is offline" in win.empty_results.reason.text()
     assert "folder offline" in win.status_label.text()
     _close(win)
+
+
+def test_ctrl_c_copies_the_selected_photos_as_files(qtbot, window: MainWindow, indexed_home: dict[str, str]) -> None:
+    """Ctrl+C in the grid copied the current tile's name alone ("p0040888.jpg": no folder, one photo)."""
+    from PySide6.QtGui import QGuiApplication
+
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(indexed_home), timeout=30_000)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Home)
+    for _ in range(2):
+        qtbot.keyClick(window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    with qtbot.waitSignal(window.results.status, timeout=5_000) as said:
+        qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    first = [window.model.path_at(i) for i in range(3)]
+    copied = QGuiApplication.clipboard().mimeData()
+    assert [url.toLocalFile() for url in copied.urls()] == first
+    assert copied.text().splitlines() == first
+    assert said.args == ["Copied 3 photos: paste them in a file manager"]
+    window.search.setFocus()  # the search box keeps Ctrl+C for its own text
+    qtbot.keyClicks(window.search, "red car")
+    window.search.selectAll()
+    qtbot.keyClick(window.search, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "red car"

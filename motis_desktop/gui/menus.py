@@ -61,6 +61,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "settings": act("&Settings…", window.open_settings, "Ctrl+,"),
         "quit": act("&Quit", window.close, "Ctrl+Q"),  # the standard key is empty on some platforms
         "find": act("&Find…", window.focus_search, "Ctrl+F", "/"),
+        "copy": act("&Copy photos", window.results.copy_selection, QKeySequence(QKeySequence.StandardKey.Copy)),
         "back": act("&Back to the gallery", window.escape, "Esc"),
         "show_more": act("Show &more results", window.searcher.show_more, "Ctrl+M"),
         "details": act("&Details", window.toggle_details, "I"),
@@ -77,6 +78,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     file_menu.addAction(actions["quit"])
     edit = bar.addMenu("&Edit")
     edit.addAction(actions["find"])
+    edit.addAction(actions["copy"])
     view = bar.addMenu("&View")
     for name in ("back", "show_more", "details", "zoom_in", "zoom_out"):
         view.addAction(actions[name])

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
-from motis_desktop.gui.local_files import file_url
+from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.texts import query_words
 from motis_desktop.gui.timeline import TimelineView
@@ -238,6 +238,21 @@ class ResultsController(QObject):
             copied,
             lambda message: self.status.emit(f"Copy text: {message}"),
         )
+
+    def copy_selection(self) -> None:
+        """Edit ▸ Copy (Ctrl+C in the grid): the selected photos, else the current one, as files a file manager
+        pastes, and as their paths, one per line (a name a Qt string cannot hold shows "�" there; its URL keeps
+        the bytes)."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+        current = self.view.currentIndex()
+        paths = [path_of(self.model.index(r, 0)) for r in rows] or ([path_of(current)] if current.isValid() else [])
+        if not paths:
+            return
+        mime = QMimeData()
+        mime.setUrls([file_url(p) for p in paths])
+        mime.setText("\n".join(p if fits_text(p) else readable(p) for p in paths))
+        QGuiApplication.clipboard().setMimeData(mime)
+        self.status.emit(f"Copied {len(paths)} photo{'s' if len(paths) != 1 else ''}: paste them in a file manager")
 
     def context_menu(self, pos: QPoint, can_find_similar: bool) -> None:
         index = self.view.indexAt(pos)
