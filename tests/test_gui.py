@@ -272,6 +272,27 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     assert window.more_button.text() == "Show 5 more"  # page 7, 6 photos left
 
 
+def test_settings_that_leave_the_folders_alone_do_not_read_the_library_again(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Changing only "Show more adds" read and laid out the whole library again (3 s at 100k photos)."""
+    make_colour_folder(tmp_path / "a", per_colour=1)
+    window.add_folders([str(tmp_path / "a")])
+    _wait_indexed(qtbot, window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
+    reads: list[int] = []
+    window.gallery_loaded.connect(reads.append)
+    window.view.laid_out.connect(reads.append)
+    same = {"folders": [str(tmp_path / "a")], "model": "colour", "strategy": "auto", "thumb_size": window.thumb_size}
+    with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
+        window.apply_settings({**same, "top_k": 9})
+    assert window.top_k == 9
+    with qtbot.waitSignal(window.view.laid_out, timeout=10_000):  # a new thumbnail size lays the rows out again
+        window.apply_settings({**same, "top_k": 9, "thumb_size": window.thumb_size + 64})
+    search_by_keys(qtbot, window, "red")  # the library lane answers in order: a read asked above came before
+    assert [n for n in reads if n == 6] == [6]  # that layout alone: the library was not read again
+
+
 def test_first_run_offers_download_with_progress_then_indexes(qtbot, home: Path, registry, tmp_path: Path) -> None:
     services = Services.open(home)
     win = MainWindow(services)

@@ -344,8 +344,9 @@ class MainWindow(QMainWindow):
         self._set_cell(self.gallery_cell)
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
-        self._removed = len(outcome.removed)
-        self.reload_gallery()
+        if outcome.added or outcome.removed:  # else the library's photos are the same (100k: a 3 s reload)
+            self._removed = len(outcome.removed)
+            self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile
         elif outcome.added:

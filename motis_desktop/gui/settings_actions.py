@@ -74,10 +74,12 @@ class SettingsController(QObject):
             self.apply(values)
 
     def apply(self, values: dict[str, Any]) -> None:
+        resized = int(values["thumb_size"]) != self.thumb_size  # the grid is laid out again only then
         self.settings.setValue("top_k", values["top_k"])
         self.settings.setValue("thumb_size", values["thumb_size"])
         self.settings.sync()
-        self.view_changed.emit()
+        if resized:
+            self.view_changed.emit()
         self.backend.submit(
             lambda s: _apply_library(s, values),
             self.applied.emit,
