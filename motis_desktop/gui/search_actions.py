@@ -56,6 +56,7 @@ class ResultsController(QObject):
         self.gallery: list[Row] = []
         self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
+        self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
@@ -129,6 +130,7 @@ class ResultsController(QObject):
     def show_results(self, label: str, searched: Searched) -> None:
         if self.results_for is None:
             self._gallery_anchor = self.view.anchor()
+            self._gallery_current = path_of(self.view.currentIndex()) or None
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
@@ -167,9 +169,15 @@ class ResultsController(QObject):
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
-        if self._gallery_anchor is None:
+        anchor = self._gallery_anchor
+        if anchor is None:
             self.view.scrollToTop()
-        self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
+        # The photo current before the search is again (if it left: the one at the place the gallery goes back to).
+        for path in (self._gallery_current, anchor[0] if anchor else None):
+            if path is not None and (row := self.model.row_of(path)) is not None:
+                self.view.make_current(row)
+                break
+        self.view.scroll_to_anchor(anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
         self.gallery_shown.emit()

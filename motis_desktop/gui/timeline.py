@@ -150,12 +150,26 @@ class TimelineView(QAbstractItemView):
         return self._days[row] if 0 <= row < len(self._days) else ""
 
     def jump_to_month(self, key: str) -> None:
-        """Scroll so that the month's first header is at the top."""
-        for month, y in month_marks(self.tiles) if self._kind in (HeaderKind.MONTH, HeaderKind.DAY) else []:
-            if month == key:
-                self.verticalScrollBar().setValue(y)
-                self.jumped.emit(key)
-                return
+        """Scroll so that the month's first header is at the top; its first photo becomes the current one, so the
+        keys go on from the month shown."""
+        dated = self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
+        section = next((s for s in self.tiles.sections if str(s.key)[:7] == key), None) if dated else None
+        if section is not None:
+            self.verticalScrollBar().setValue(section.y)
+            self.make_current(section.first)
+            self.jumped.emit(key)
+
+    def make_current(self, row: int) -> None:
+        """Make the photo at ``row`` the current one, selected as a click does, without scrolling: the caller has
+        put the view where it is to be."""
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return
+        self.setAutoScroll(False)  # also when hidden: Qt would scroll to it once shown
+        try:
+            self.setCurrentIndex(model.index(row, 0))
+        finally:
+            self.setAutoScroll(True)
 
     # -- layout ----------------------------------------------------------------------
 
