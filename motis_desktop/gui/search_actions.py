@@ -131,6 +131,9 @@ class ResultsController(QObject):
         if self.results_for is None:
             self._gallery_anchor = self.view.anchor()
             self._gallery_current = path_of(self.view.currentIndex()) or None
+        # "Show more" adds results below those shown: the view and its current result stay (a new query: the top).
+        more = searched.more and self.results_for is not None and self.model.rowCount() > 0
+        place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
@@ -141,8 +144,12 @@ class ResultsController(QObject):
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)
-            self.view.scrollToTop()
-            self.view.setCurrentIndex(self.model.index(0))
+            if more and (row := self.model.row_of(current)) is not None:
+                self.view.make_current(row)
+                self.view.scroll_to_anchor(place)
+            else:
+                self.view.scrollToTop()
+                self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
             self.empty.show_reason(f"Nothing shown for {query_words(label)}", reason, closest=searched.result.more > 0)
             self.stack.setCurrentWidget(self.empty)
