@@ -102,6 +102,30 @@ def test_show_more_pages_by_top_k(qtbot, window: MainWindow, indexed_home: dict[
     assert [indexed_home[r.path] for r in window.model.rows()[:5]] == ["blue"] * 5
 
 
+def test_show_more_keeps_the_view_and_the_current_result(qtbot, window: MainWindow) -> None:
+    """Ctrl+M (or the status bar's "Show N more") showed the added results but went back to the top with result #1
+    current: after each page the user scrolled through everything again. Only a new query starts at the top."""
+    window.settings.setValue("top_k", 10)
+    window.resize(700, 450)  # the results do not fit on one screen
+    _search(qtbot, window, "blue")
+    view, bar = window.view, window.view.verticalScrollBar()
+    assert window.model.rowCount() == 5
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_End)  # the last result shown
+    last, scroll = view.currentIndex().data(Qt.ItemDataRole.ToolTipRole), bar.value()
+    assert view.currentIndex().row() == 4 and scroll > 0
+    with qtbot.waitSignal(window.results.results_shown, timeout=30_000):
+        qtbot.keyClick(view, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert window.model.rowCount() == 15
+    assert view.currentIndex().row() == 4 and view.currentIndex().data(Qt.ItemDataRole.ToolTipRole) == last
+    assert bar.value() == scroll  # the view stays; the new results are below
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # on into the new results
+    assert view.currentIndex().row() == 5
+    assert view.viewport().rect().intersects(view.visualRect(view.currentIndex()))
+    _search(qtbot, window, "red")  # a new query: its first result, at the top
+    assert view.currentIndex().row() == 0 and bar.value() == 0
+
+
 def test_results_tooltip_shows_the_date_taken(qtbot, window: MainWindow) -> None:
     _search(qtbot, window, "red after:2021 before:2022")
     tip = window.model.data(window.model.index(0), Qt.ItemDataRole.ToolTipRole)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.keys import OFFSCREEN_MENU
+from helpers.keys import OFFSCREEN_MENU, enter_query, search_by_keys
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PIL import Image
@@ -237,3 +237,67 @@ def test_folder_headers_show_a_folder_named_in_latin1(qtbot, window: MainWindow,
         window.actions_by_name["by_folder"].trigger()  # View ▸ Sort by folder
     assert window.view.header_kind is HeaderKind.FOLDER
     assert [section.label for section in window.view.tiles.sections] == [str(tmp_path) + os.sep + "caf\ufffd"]
+
+
+def test_esc_after_a_search_that_found_nothing_keeps_a_large_gallery_s_place(
+    qtbot, win: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 100k photos, Esc after a query with no result (or one refused) sent the gallery to the top: the grid was
+    hidden behind the "nothing shown" page, a large gallery is laid out only once shown, and its place was lost.
+    A gallery counts as large here from 10 photos, so this one of 30 takes that path."""
+    monkeypatch.setattr("motis_desktop.gui.timeline.DEFER_RESIZE_FROM", 10)
+    view, scrubber = win.view, win.view.scrubber
+    with qtbot.waitSignal(view.jumped, timeout=5_000):  # somewhere down the timeline first
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(scrubber.months[3])))
+    top = win.model.index(view.first_visible_row()).data(Roles.PATH)
+    # Nothing passes the filter; a query the core refuses (after results: over the gallery only the status says it).
+    for *first, query in (["after:2030"], ["red", "after:garbage"]):
+        for shown in first:
+            search_by_keys(qtbot, win, shown)
+        enter_query(qtbot, win, query)
+        qtbot.waitUntil(lambda: win.stack.currentWidget() is win.empty_results, timeout=30_000)
+        with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
+            qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+        assert win.model.rowCount() == 30 and win.stack.currentWidget() is view
+        assert view.verticalScrollBar().value() > 0
+        assert win.model.index(view.first_visible_row()).data(Roles.PATH) == top  # back where the timeline was
+
+
+def _on_screen(win: MainWindow, row: int) -> bool:
+    return win.view.viewport().rect().intersects(win.view.visualRect(win.model.index(row)))
+
+
+def test_esc_from_results_makes_the_photo_current_before_the_search_current_again(qtbot, win: MainWindow) -> None:
+    """After Esc from results the current photo was the library's first: the view showed the place it had before,
+    but the next arrow key jumped to the top and Space or Enter acted on a photo off screen."""
+    view, scrubber = win.view, win.view.scrubber
+    with qtbot.waitSignal(view.jumped, timeout=5_000):
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(scrubber.months[3])))
+    clicked = view.first_visible_row() + 1
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(win.model.index(clicked)).center())
+    path, scroll = win.model.index(clicked).data(Roles.PATH), view.verticalScrollBar().value()
+    assert view.currentIndex().row() == clicked and scroll > 0
+    search_by_keys(qtbot, win, "red")
+    with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    assert view.currentIndex().data(Roles.PATH) == path and view.verticalScrollBar().value() == scroll
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # the keys go on from there
+    assert view.currentIndex().row() == clicked + 1 and _on_screen(win, clicked + 1)
+    assert view.verticalScrollBar().value() == scroll
+
+
+def test_after_a_scrubber_jump_the_keys_go_on_from_the_month_shown(qtbot, win: MainWindow) -> None:
+    """After a jump with the scrubber the current photo stayed where it was (the top of the library): the next
+    arrow key sent the view back there."""
+    view, scrubber = win.view, win.view.scrubber
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    month = scrubber.months[3]
+    with qtbot.waitSignal(view.jumped, timeout=5_000):
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(month)))
+    scroll = view.verticalScrollBar().value()
+    first = view.first_visible_row()
+    assert scroll > 0 and view.day_of(first)[:7] == month
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.currentIndex().row() == first + 1 and _on_screen(win, first + 1)  # the month's second photo
+    assert view.verticalScrollBar().value() == scroll

@@ -56,6 +56,7 @@ class ResultsController(QObject):
         self.gallery: list[Row] = []
         self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
+        self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
@@ -129,6 +130,10 @@ class ResultsController(QObject):
     def show_results(self, label: str, searched: Searched) -> None:
         if self.results_for is None:
             self._gallery_anchor = self.view.anchor()
+            self._gallery_current = path_of(self.view.currentIndex()) or None
+        # "Show more" adds results below those shown: the view and its current result stay (a new query: the top).
+        more = searched.more and self.results_for is not None and self.model.rowCount() > 0
+        place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
@@ -139,8 +144,12 @@ class ResultsController(QObject):
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)
-            self.view.scrollToTop()
-            self.view.setCurrentIndex(self.model.index(0))
+            if more and (row := self.model.row_of(current)) is not None:
+                self.view.make_current(row)
+                self.view.scroll_to_anchor(place)
+            else:
+                self.view.scrollToTop()
+                self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
             self.empty.show_reason(f"Nothing shown for {query_words(label)}", reason, closest=searched.result.more > 0)
             self.stack.setCurrentWidget(self.empty)
@@ -167,9 +176,15 @@ class ResultsController(QObject):
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
         self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
-        if self._gallery_anchor is None:
+        anchor = self._gallery_anchor
+        if anchor is None:
             self.view.scrollToTop()
-        self.view.scroll_to_anchor(self._gallery_anchor)  # where the gallery was
+        # The photo current before the search is again (if it left: the one at the place the gallery goes back to).
+        for path in (self._gallery_current, anchor[0] if anchor else None):
+            if path is not None and (row := self.model.row_of(path)) is not None:
+                self.view.make_current(row)
+                break
+        self.view.scroll_to_anchor(anchor)  # where the gallery was
         if self.stack.currentWidget() is self.empty:
             self.stack.setCurrentWidget(self.view)
         self.gallery_shown.emit()

@@ -243,7 +243,7 @@ class SearchController(QObject):
         def work(services: Any) -> Searched:
             started = time.perf_counter()
             result = services.query(text, limit=limit, cutoff=cutoff)
-            return Searched(text, result, time.perf_counter() - started)
+            return Searched(text, result, time.perf_counter() - started, more=limit is not None)
 
         self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, text, msg))
 
@@ -281,6 +281,7 @@ class Searched:
     text: str
     result: QueryResult
     elapsed_s: float
+    more: bool = False  # "Show more" of the results shown (they are the first of these)
 
     def empty_reason(self) -> str | None:
         """Why nothing is shown, in plain words; None when there are results."""

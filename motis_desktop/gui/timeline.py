@@ -81,6 +81,7 @@ class TimelineView(QAbstractItemView):
         self._kind = HeaderKind.MONTH
         self._laying_out = False  # margins and scroll bars change the width while laying out: no re-entry
         self._stale = False  # rows arrived while hidden: to lay out when shown
+        self._pending: tuple[str, int] | None = None  # the anchor that layout is to keep (see scroll_to_anchor)
         # The last large gallery laid out (rows, days, aspects, layout key, layout), kept while results are shown.
         self._kept: tuple[list[Row], list[str], list[float], tuple[object, ...], Layout] | None = None
         self.delegate = TileDelegate(thumbnails, self)
@@ -149,12 +150,26 @@ class TimelineView(QAbstractItemView):
         return self._days[row] if 0 <= row < len(self._days) else ""
 
     def jump_to_month(self, key: str) -> None:
-        """Scroll so that the month's first header is at the top."""
-        for month, y in month_marks(self.tiles) if self._kind in (HeaderKind.MONTH, HeaderKind.DAY) else []:
-            if month == key:
-                self.verticalScrollBar().setValue(y)
-                self.jumped.emit(key)
-                return
+        """Scroll so that the month's first header is at the top; its first photo becomes the current one, so the
+        keys go on from the month shown."""
+        dated = self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
+        section = next((s for s in self.tiles.sections if str(s.key)[:7] == key), None) if dated else None
+        if section is not None:
+            self.verticalScrollBar().setValue(section.y)
+            self.make_current(section.first)
+            self.jumped.emit(key)
+
+    def make_current(self, row: int) -> None:
+        """Make the photo at ``row`` the current one, selected as a click does, without scrolling: the caller has
+        put the view where it is to be."""
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return
+        self.setAutoScroll(False)  # also when hidden: Qt would scroll to it once shown
+        try:
+            self.setCurrentIndex(model.index(row, 0))
+        finally:
+            self.setAutoScroll(True)
 
     # -- layout ----------------------------------------------------------------------
 
@@ -191,11 +206,12 @@ class TimelineView(QAbstractItemView):
         and its distance from the top) or the photo now at the top in place."""
         if self._laying_out:
             return
+        anchor = anchor or self._pending or self.anchor()
         if len(self._rows) > DEFER_RESIZE_FROM and not self.isVisible():
             self._stale = True  # laid out once shown, at the width it has then (not once now and again then)
+            self._pending = anchor  # and kept in place then: the rows have no geometry to scroll to now
             return
-        self._stale = False
-        anchor = anchor or self.anchor()
+        self._stale, self._pending = False, None
         self._lay_out(anchor, scrubber=True)
         if self.scrubber.isHidden() and self.viewport().width() - 2 * PAD != self.tiles.width:
             self._lay_out(anchor, scrubber=False)  # the rows fit on one screen: no scrubber, the full width
@@ -233,7 +249,11 @@ class TimelineView(QAbstractItemView):
         self.viewport().update()
 
     def scroll_to_anchor(self, anchor: tuple[str, int] | None) -> None:
-        """Scroll so that the anchor's photo (from :meth:`anchor`) is as far from the top as it was."""
+        """Scroll so that the anchor's photo (from :meth:`anchor`) is as far from the top as it was; rows still to
+        lay out (a large gallery behind another page) are scrolled there once laid out."""
+        if self._stale:
+            self._pending = anchor
+            return
         library = self.library()
         row = library.row_of(anchor[0]) if anchor is not None and library is not None else None
         if anchor is not None and row is not None and row < len(self.tiles):
