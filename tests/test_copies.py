@@ -89,3 +89,18 @@ def test_a_copy_keeps_the_text_read_in_its_photo(colour_home: Path, tmp_path: Pa
         assert sorted(h.path for h in hits) == [str(photos / d / "station.jpg") for d in ("trip", "trip2")]
     finally:
         services.close()
+
+
+def test_the_window_says_the_copies_were_already_indexed(qtbot, library: tuple[Services, Path], colour_home: Path):
+    from helpers.window import ready_window
+
+    _, photos = library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        shutil.copytree(photos / "sub", photos / "sub2")  # the window's watcher sees it
+        qtbot.waitUntil(lambda: window.model.rowCount() == 18 and window.indexer is None, timeout=60_000)
+        qtbot.waitUntil(lambda: "6 copies of photos already indexed" in window.status_label.text(), timeout=10_000)
+        assert "indexed," not in window.status_label.text()  # nothing was encoded
+    finally:
+        next(windows, None)

@@ -113,6 +113,7 @@ def _apply(
     gone = {r.id for r in missing} - renamed_ids
     changed = {c.file_id for c in diff.changed}
     twins = [r for r in records if r.id not in gone and r.id not in changed]
+    twins.sort(key=lambda r: r.id not in diff.embedded)  # of equal twins, one with this model's vector first
     unmatched = [(fid, e) for fid, e in diff.new if e.path not in renamed_paths]
     copied = _match_copies(twins, unmatched, cancel)
     if copied is None:
