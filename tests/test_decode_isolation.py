@@ -47,8 +47,11 @@ def _store(services: Services) -> LibraryStore:
     return LibraryStore(AppPaths(services.home).library_db)
 
 
-def _photos(root: Path, n: int) -> list[Path]:
-    return [write_image(root / f"photo_{i:02d}.png", colour_image(COLOURS["green"], 64, 48, i)) for i in range(n)]
+def _photos(root: Path, n: int, seed: int = 0) -> list[Path]:
+    """``n`` green PNGs; another ``seed`` gives other bytes (the same bytes would be copies, not encoded)."""
+    return [
+        write_image(root / f"photo_{i:02d}.png", colour_image(COLOURS["green"], 64, 48, seed + i)) for i in range(n)
+    ]
 
 
 def test_worker_crash_skips_the_file_and_is_not_retried(
@@ -373,7 +376,7 @@ def test_decode_workers_are_reused_across_runs(services: Services, tmp_path: Pat
     assert services.index().encoded == 3
     first = sorted(p.pid for p in multiprocessing.active_children())
     assert first
-    _photos(tmp_path / "more", 3)
+    _photos(tmp_path / "more", 3, seed=100)
     services.add_folders([str(tmp_path / "more")])
     assert services.index().encoded == 3
     assert sorted(p.pid for p in multiprocessing.active_children()) == first

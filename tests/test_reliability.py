@@ -129,12 +129,13 @@ def test_exif_orientations_embed_like_the_upright_photo(home: Path, tmp_path: Pa
     services.close()
 
 
-def _colour_folder(root: Path, n: int) -> dict[str, str]:
+def _colour_folder(root: Path, n: int, seed: int = 0) -> dict[str, str]:
+    """``n`` JPEGs; another ``seed`` gives other bytes (the same bytes would be copies of the first, not encoded)."""
     names = list(COLOURS)
     made = {}
     for i in range(n):
         colour = names[i % len(names)]
-        path = write_colour_photo(root / f"{i:03d}_{colour}.jpg", COLOURS[colour], 480, 360, i)
+        path = write_colour_photo(root / f"{i:03d}_{colour}.jpg", COLOURS[colour], 480, 360, seed + i)
         made[str(path)] = colour
     return made
 
@@ -267,7 +268,7 @@ def test_second_process_reads_while_one_writes(home: Path, tmp_path: Path, colou
     _colour_folder(photos, 12)
     import_colour_model(colour_pair, home)
     cli_json("index", str(photos), home=home)
-    _colour_folder(tmp_path / "more", 20)
+    _colour_folder(tmp_path / "more", 20, seed=100)
     writer = subprocess.Popen(
         [sys.executable, "-c", _HELD_WRITER, str(home), str(tmp_path / "more")],
         stdin=subprocess.PIPE,

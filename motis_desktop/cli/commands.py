@@ -127,7 +127,8 @@ def _summary_lines(summary: IndexSummary) -> list[str]:
     """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``)."""
     lines = [
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-        f"removed {summary.removed}, skipped {len(summary.skipped)} ({summary.elapsed_s:.1f} s)"
+        f"copied {summary.copied}, removed {summary.removed}, skipped {len(summary.skipped)} "
+        f"({summary.elapsed_s:.1f} s)"
     ]
     lines += [f"  skipped {item.path}: {item.message}" for item in summary.skipped]
     if summary.text_read or summary.text_failed:

@@ -87,7 +87,7 @@ class StatusBar(QStatusBar):
         pass that found nothing to do (its caller keeps showing the last run that did)."""
         self.skipped = [(s.path, s.message) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
-        if not (summary.cancelled or summary.encoded or summary.renamed or summary.removed):
+        if not (summary.cancelled or summary.encoded or summary.renamed or summary.copied or summary.removed):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
         words = outcome_words(summary)
@@ -120,6 +120,8 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{photos(summary.encoded)} indexed")  # new or changed
     if summary.renamed:
         parts.append(f"{summary.renamed if parts else photos(summary.renamed)} moved or renamed")
+    if summary.copied:  # their twins' vectors, dates and text: nothing was read again
+        parts.append(f"{summary.copied} cop{'y' if summary.copied == 1 else 'ies'} of photos already indexed")
     if summary.removed:
         parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
     if summary.skipped:

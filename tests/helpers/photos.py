@@ -58,8 +58,10 @@ def write_colour_photo(path: Path, colour: tuple[int, int, int], width: int, hei
     return path
 
 
-def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> dict[str, str]:
-    """Write ``per_colour`` images of each colour (mixed formats and sizes); return path → colour."""
+def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0, seed: int = 0) -> dict[str, str]:
+    """Write ``per_colour`` images of each colour (mixed formats and sizes); return path → colour. Folders made
+    with the same ``seed`` hold the same bytes (the scan takes such files for copies of the first and encodes
+    nothing): give another folder that must be encoded another ``seed``."""
     formats = [".jpg", ".png", ".webp"]
     sizes = [(64, 64), (200, 120), (96, 300), (640, 480), (1024, 768)]
     made: dict[str, str] = {}
@@ -71,7 +73,7 @@ def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0) -> 
                 w, h = 4000, 3000
             ext = formats[(i + n) % len(formats)] if (w, h) != (4000, 3000) else ".jpg"
             path = root / ("sub" if i % 3 == 0 else "") / f"{colour}_{i:02d}{ext}"
-            write_colour_photo(path, rgb, w, h, seed=n)
+            write_colour_photo(path, rgb, w, h, seed=seed + n)
             made[str(path)] = colour
             n += 1
     return made

@@ -46,6 +46,7 @@ class IndexSummary:
     unchanged: int = 0
     renamed: int = 0
     removed: int = 0
+    copied: int = 0  # new files whose bytes the library held: they took that photo's embeddings, date and text
     skipped: list[Skipped] = field(default_factory=list)
     cancelled: bool = False
     elapsed_s: float = 0.0
@@ -59,6 +60,7 @@ class IndexSummary:
             "unchanged": self.unchanged,
             "renamed": self.renamed,
             "removed": self.removed,
+            "copied": self.copied,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),

@@ -15,6 +15,7 @@ from motis_desktop.core.pathnames import decode_path, encode_path, is_within
 
 __all__ = [
     "ChangedFile",
+    "CopiedFile",
     "EncodedFile",
     "FILE_COLUMNS",
     "FileError",
@@ -92,6 +93,17 @@ class RenamedFile(NamedTuple):
     """A known file found at a new path with the same content: it keeps its embeddings."""
 
     file_id: int
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class CopiedFile(NamedTuple):
+    """A new file with the same content as ``twin_id``, a file the library holds: it gets a new row with the
+    twin's embeddings (every model's), date taken and text read, so nothing is decoded or read again."""
+
+    twin_id: int
     folder_id: int
     path: str
     size: int

@@ -1,7 +1,9 @@
 """Phase 1 of indexing: scan the library folders and compare with the database by (size, mtime).
 
 New, changed, unchanged and missing files; a new file with the size of a missing one is hashed, and equal
-content means a rename/move, which keeps its embedding. The differences are committed in one transaction.
+content means a rename/move, which keeps its embedding. A new file with the size of a file the library holds
+is hashed too, and equal content means a copy, which gets that file's embeddings, date and text
+(``copies``). The differences are committed in one transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
 from motis_desktop.core.library.store import (
     ChangedFile,
+    CopiedFile,
     FileRecord,
     Folder,
     LibraryStore,
@@ -79,7 +82,8 @@ def scan_library(
 ) -> None:
     """Scan ``folders`` and apply the differences to ``store`` (nothing is applied if ``cancel`` stops it)."""
     scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
-    diff = _Diff({r.path: r for r in store.files() if r.folder_id in scanned_ids}, store.embedded_ids(model_id))
+    records = store.files()
+    diff = _Diff({r.path: r for r in records if r.folder_id in scanned_ids}, store.embedded_ids(model_id))
     known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
     for r in diff.by_path.values():
         known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
@@ -96,27 +100,41 @@ def scan_library(
             rate = len(diff.seen) / max(elapsed, 1e-6)
             skipped = len(summary.skipped)
             progress(Progress(ProgressPhase.SCAN, n + 1, len(folders), 0, skipped, elapsed, rate, None, folder.path))
-    _apply(store, diff, summary)
+    _apply(store, diff, records, summary, cancel)
 
 
-def _apply(store: LibraryStore, diff: _Diff, summary: IndexSummary) -> None:
+def _apply(
+    store: LibraryStore, diff: _Diff, records: list[FileRecord], summary: IndexSummary, cancel: threading.Event
+) -> None:
     missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
     renamed = _match_renames(missing, diff.new)
     renamed_paths = {r.path for r in renamed}
     renamed_ids = {r.file_id for r in renamed}
-    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in diff.new if e.path not in renamed_paths]
+    gone = {r.id for r in missing} - renamed_ids
+    changed = {c.file_id for c in diff.changed}
+    twins = [r for r in records if r.id not in gone and r.id not in changed]
+    twins.sort(key=lambda r: r.id not in diff.embedded)  # of equal twins, one with this model's vector first
+    unmatched = [(fid, e) for fid, e in diff.new if e.path not in renamed_paths]
+    copied = _match_copies(twins, unmatched, cancel)
+    if copied is None:
+        summary.cancelled = True
+        return
+    copied_paths = {c.path for c in copied}
+    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in unmatched if e.path not in copied_paths]
     removed = [r.id for r in missing if r.id not in renamed_ids]
     log.info(
-        "scan: %d new, %d changed, %d renamed, %d removed, %d unchanged",
+        "scan: %d new, %d copied, %d changed, %d renamed, %d removed, %d unchanged",
         len(new_rows),
+        len(copied),
         len(diff.changed),
         len(renamed),
         len(removed),
         summary.unchanged,
     )
-    store.apply_scan(new_rows, diff.changed, renamed, removed)
+    store.apply_scan(new_rows, diff.changed, renamed, removed, copied)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
+    summary.copied = len(copied)
 
 
 def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
@@ -140,3 +158,34 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
                 renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
                 break
     return renamed
+
+
+def _match_copies(
+    twins: list[FileRecord], new: list[tuple[int, ScanEntry]], cancel: threading.Event
+) -> list[CopiedFile] | None:
+    """Pair new paths with files the library holds (``twins``: neither gone nor changed) of equal size and
+    content hash: copies. None if ``cancel`` stopped it.
+
+    Only a new file whose size equals a twin's is read here (a copy has its original's size): camera JPEGs'
+    sizes are nearly unique, so a new photo that is no copy is seldom read twice (here and by its decoder),
+    and one that is a copy is read once instead of being decoded and encoded. Formats whose files all have one
+    size (uncompressed scans) are hashed here, each file once per scan that finds it new."""
+    by_size: dict[int, list[FileRecord]] = {}
+    for record in twins:
+        if record.content_hash and record.error is None:  # hashed when it was decoded fine
+            by_size.setdefault(record.size, []).append(record)
+    copied: list[CopiedFile] = []
+    for folder_id, entry in new:
+        candidates = by_size.get(entry.size)
+        if not candidates:
+            continue
+        if cancel.is_set():
+            return None
+        try:
+            digest = content_hash(read_image_bytes(entry.path))
+        except (ImageError, OSError):
+            continue
+        twin = next((r for r in candidates if r.content_hash == digest), None)
+        if twin is not None:
+            copied.append(CopiedFile(twin.id, folder_id, entry.path, entry.size, entry.mtime_ns))
+    return copied

@@ -18,11 +18,13 @@ import numpy as np
 
 from motis_desktop.core.errors import LibraryError
 from motis_desktop.core.kinds import DateSource, ImageProblem
+from motis_desktop.core.library.copies import insert_copies
 from motis_desktop.core.library.database import QUICK_CHECK_MAX_BYTES, LibraryDatabase
 from motis_desktop.core.library.problems import problem_from_words
 from motis_desktop.core.library.records import (
     FILE_COLUMNS,
     ChangedFile,
+    CopiedFile,
     EncodedFile,
     FileError,
     FileRecord,
@@ -48,6 +50,7 @@ __all__ = [
     "QUICK_CHECK_MAX_BYTES",
     "SCHEMA_VERSION",
     "ChangedFile",
+    "CopiedFile",
     "EncodedFile",
     "FileError",
     "FileRecord",
@@ -248,10 +251,13 @@ class LibraryStore(LibraryDatabase):
         changed: list[ChangedFile],
         renamed: list[RenamedFile],
         removed: list[int],
+        copied: list[CopiedFile] | None = None,
     ) -> None:
-        """One transaction for a scan's differences (``removed``: file ids)."""
+        """One transaction for a scan's differences (``removed``: file ids; ``copied``: new files whose twin's
+        embeddings, date and text they take, ``copies.insert_copies``)."""
         now = time.time()
         with self.transaction() as conn:
+            seq = self._version(conn) + 1  # the version this transaction commits as
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
@@ -267,6 +273,7 @@ class LibraryStore(LibraryDatabase):
                 "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
                 [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, now) for n in new],
             )
+            insert_copies(conn, copied or [], seq, now)
 
     def commit_batch(
         self,

@@ -1,0 +1,50 @@
+"""Copies of photos the library already holds: the scan found a new file whose bytes equal a known file's
+(its twin, ``scan_diff``), so the new row takes what the twin's bytes gave: its content hash, date taken, every
+model's embedding and the text read in it (``text_files``/``text_lines``, schema v4; the FTS triggers index the
+copied lines). Written inside the scan's transaction (``LibraryStore.apply_scan``): a kill leaves all of a scan's
+rows or none of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from motis_desktop.core.library.records import CopiedFile, encode_path
+
+
+def insert_copies(conn: sqlite3.Connection, copies: Sequence[CopiedFile], seq: int, now: float) -> None:
+    """Insert each copy's row and copy its twin's embeddings (stamped ``seq``, the version this transaction
+    commits as, so vector indexes catch up with them) and current text (a twin whose text was read from an
+    older version of it gives none: the text stage reads the copy)."""
+    for copy in copies:
+        cur = conn.execute(
+            "INSERT INTO files(folder_id, path, size, mtime_ns, content_hash, taken_at, taken_source, added_at) "
+            "SELECT ?, ?, ?, ?, content_hash, taken_at, taken_source, ? FROM files WHERE id = ?",
+            (copy.folder_id, encode_path(copy.path), copy.size, copy.mtime_ns, now, copy.twin_id),
+        )
+        if cur.rowcount != 1 or cur.lastrowid is None:  # the twin left the library: a plain new file
+            conn.execute(
+                "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
+                (copy.folder_id, encode_path(copy.path), copy.size, copy.mtime_ns, now),
+            )
+            continue
+        file_id = int(cur.lastrowid)
+        conn.execute(
+            "INSERT INTO embeddings(file_id, model_id, vector, seq) "
+            "SELECT ?, model_id, vector, ? FROM embeddings WHERE file_id = ?",
+            (file_id, seq, copy.twin_id),
+        )
+        text = conn.execute(
+            "INSERT INTO text_files(file_id, size, mtime_ns, engine, lines, width, height, error, read_at) "
+            "SELECT ?, ?, ?, t.engine, t.lines, t.width, t.height, t.error, t.read_at "
+            "FROM text_files t JOIN files f ON f.id = t.file_id "
+            "WHERE t.file_id = ? AND t.size = f.size AND t.mtime_ns = f.mtime_ns",
+            (file_id, copy.size, copy.mtime_ns, copy.twin_id),
+        )
+        if text.rowcount:
+            conn.execute(
+                "INSERT INTO text_lines(file_id, line, text, norm, confidence, box, words) "
+                "SELECT ?, line, text, norm, confidence, box, words FROM text_lines WHERE file_id = ? ORDER BY line",
+                (file_id, copy.twin_id),
+            )
