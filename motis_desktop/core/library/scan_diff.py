@@ -146,11 +146,8 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
     renamed: list[RenamedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
-        if not candidates:
-            continue
-        try:
-            digest = content_hash(read_image_bytes(entry.path))
-        except (ImageError, OSError):
+        digest = _digest(entry.path) if candidates else None
+        if not candidates or digest is None:
             continue
         for record in candidates:
             if record.content_hash == digest:
@@ -177,15 +174,20 @@ def _match_copies(
     copied: list[CopiedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
-        if not candidates:
-            continue
-        if cancel.is_set():
+        if candidates and cancel.is_set():
             return None
-        try:
-            digest = content_hash(read_image_bytes(entry.path))
-        except (ImageError, OSError):
+        digest = _digest(entry.path) if candidates else None
+        if not candidates or digest is None:
             continue
         twin = next((r for r in candidates if r.content_hash == digest), None)
         if twin is not None:
             copied.append(CopiedFile(twin.id, folder_id, entry.path, entry.size, entry.mtime_ns))
     return copied
+
+
+def _digest(path: str) -> str | None:
+    """The content hash of the file at ``path`` (as its decoder would store it); None if it cannot be read."""
+    try:
+        return content_hash(read_image_bytes(path))
+    except (ImageError, OSError):
+        return None
