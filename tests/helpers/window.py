@@ -10,7 +10,8 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = None) -> Iterator[MainWindow]:
-    """Yield the window once its model is ready and the gallery lists ``rows`` photos; close it after."""
+    """Yield the window once its model is ready, the gallery lists ``rows`` photos and their shapes are read;
+    close it after."""
     window = MainWindow(Services.open(home))
     qtbot.addWidget(window)
     if size is not None:
@@ -18,6 +19,8 @@ def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = No
     window.show()
     window.activateWindow()
     qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == rows, timeout=60_000)
+    # and the photos' shapes read: on a loaded machine they arrived mid-test and the rows moved under it
+    qtbot.waitUntil(lambda: window.sizes.idle, timeout=60_000)
     yield window
     services = window.services
     window.close()
