@@ -35,7 +35,7 @@ from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.models.download_folder import WaitingDownload
 from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
-from motis_desktop.core.models.service import NO_MODEL_HINT, ModelRemoved, ModelService
+from motis_desktop.core.models.service import NO_MODEL_HINT, PROBE_PATHS, ModelRemoved, ModelService
 from motis_desktop.core.models.switch import SPEEDS, SpeedRecord, SwitchPlan, SwitchResult, plan_switch, run_switch
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
@@ -233,6 +233,20 @@ class Services:
     def encoder(self, name: str | None = None) -> Encoder:
         """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
         return self._models.encoder(name)
+
+    def prepared_encoder(self, name: str | None = None) -> Encoder | None:
+        """:meth:`encoder`, or None when its first use on this machine must measure it first (:meth:`prepare_model`,
+        which leaves the library free meanwhile)."""
+        return self._models.prepared_encoder(name)
+
+    def prepare_model(self, name: str, probes: list[str]) -> None:
+        """Measure the model's inference modes on ``probes`` (from :meth:`probe_photos`), if not done here yet;
+        touches model files and the cache, not the library."""
+        self._models.prepare(name, probes)
+
+    def probe_photos(self) -> list[str]:
+        """Library photos to measure a model on (:meth:`prepare_model`)."""
+        return self._library.sample_paths(PROBE_PATHS)
 
     def reference_encoder(self, name: str | None = None) -> Encoder:
         """A fresh load of the named or active model in its reference mode (fp32), not kept (benchmarks)."""

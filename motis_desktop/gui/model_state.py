@@ -66,8 +66,9 @@ class ModelController(QObject):
         self.state = state
         self.state_changed.emit(state)
 
-    def load(self) -> None:
-        """Load the active model in the background (at start, after an install or a switch)."""
+    def load(self, measure: bool = False) -> None:
+        """Load the active model in the background (at start, after an install or a switch); ``measure``: also
+        where it must be measured first (after :meth:`_prepare` did, in case that could not be kept)."""
         self.encoder = None
         info = self.services.active_model()
         if info is None:
@@ -76,7 +77,24 @@ class ModelController(QObject):
         self._set_state(ModelState.LOADING)
         self.model_text.emit(f"Model: loading {info.name}…")
         name = info.name
-        self.backend.submit(lambda s: (load_for_search(s, name), name), self._loaded, self._failed)
+        self.backend.submit(lambda s: (load_for_search(s, name, measure), name), self._loaded, self._failed)
+
+    def _prepare(self, name: str) -> None:
+        """The model's first use on this machine: its inference modes are measured (seconds to a minute) on the
+        install lane, so the library's lane (gallery, photo sizes, details, settings) does not wait meanwhile;
+        only the probe photos' paths are read there. Then it loads."""
+        self.model_text.emit(f"Model: preparing {name} for this computer…")
+
+        def measure(probes: list[str]) -> None:
+            self.runner.call(
+                Lane.INSTALL, lambda: self.services.prepare_model(name, probes), self._prepared, self._failed
+            )
+
+        self.backend.submit(lambda s: s.probe_photos(), measure, lambda _message: measure([]))
+
+    def _prepared(self, _none: None) -> None:
+        if self.state == ModelState.LOADING:  # not switched or removed meanwhile (that loads on its own)
+            self.load(measure=True)
 
     def preload(self) -> None:
         """At start, queued on the backend after the library's opening: load the active model's encoder (a
@@ -88,9 +106,11 @@ class ModelController(QObject):
         if info is None:
             return
         name = info.name
-        self.backend.submit(lambda s: s.encoder(name), self._warm_text, lambda _message: None)
+        self.backend.submit(lambda s: s.prepared_encoder(name), self._warm_text, lambda _message: None)
 
-    def _warm_text(self, encoder: Encoder) -> None:
+    def _warm_text(self, encoder: Encoder | None) -> None:
+        if encoder is None:  # its first use here: measured first (:meth:`_prepare`), then loaded and warmed
+            return
         self.runner.call(Lane.INSTALL, lambda: encoder.encode_queries(["warm up"]), on_error=lambda _message: None)
 
     def _missing(self) -> None:
@@ -129,8 +149,12 @@ class ModelController(QObject):
         self.services.use_model(name)  # the config file only, no library
         self.load()
 
-    def _loaded(self, result: tuple[Encoder, str]) -> None:
-        self.encoder, name = result
+    def _loaded(self, result: tuple[Encoder | None, str]) -> None:
+        encoder, name = result
+        if encoder is None:
+            self._prepare(name)
+            return
+        self.encoder = encoder
         self.model_text.emit(f"Model: {name}")
         self._set_state(ModelState.READY)
         self.ready.emit(name)

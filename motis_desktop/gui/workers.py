@@ -71,9 +71,13 @@ def open_library(services: Services) -> str | None:
     return services.recovery_notice()
 
 
-def load_for_search(services: Services, name: str) -> Any:
+def load_for_search(services: Services, name: str, measure: bool = False) -> Any:
     """Load the model, the library's vector index and the query path (runs in the backend thread),
-    so the first search after start-up pays for none of them."""
+    so the first search after start-up pays for none of them. None at once where the model's first use on this
+    machine must measure it first and ``measure`` is False: the window does that off this thread, which the
+    library's other work shares (``ModelController``)."""
+    if not measure and services.prepared_encoder(name) is None:
+        return None
     return services.warm_up(name)
 
 

@@ -63,6 +63,16 @@ class ModelFolder:
             raise ModelError(f"no model named {name!r} (installed: {installed})")
         return read_manifest(folder)
 
+    def int8_fits(self, name: str) -> bool:
+        """Whether ``name``'s int8 towers (if any) were quantized for this kind of CPU (else :meth:`fit_int8`
+        makes them again)."""
+        from motis_desktop.core.models.precision import int8_weight_bits
+
+        info = self.get(name)
+        has_int8 = any(key.endswith(".int8") for key in info.files)
+        # absent: made before 7-bit weights, i.e. 8-bit ones
+        return not has_int8 or info.conversion.get("int8_weight_bits", 8) == int8_weight_bits()
+
     def fit_int8(self, name: str) -> bool:
         """Make ``name``'s int8 towers again where they were quantized for another kind of CPU: 8-bit weights
         where this one needs 7 (installs before 7-bit weights existed; a home moved from a VNNI machine), or the
@@ -72,11 +82,11 @@ class ModelFolder:
         then judges. True if towers were made again."""
         from motis_desktop.core.models.precision import int8_weight_bits, quantize_towers
 
+        if self.int8_fits(name):
+            return False
         info = self.get(name)
         bits = int8_weight_bits()
         keys = [key for key in info.files if key.endswith(".int8")]
-        if not keys or info.conversion.get("int8_weight_bits", 8) == bits:  # absent: made before 7-bit weights
-            return False
         folder = self.models_dir / name
         log.info("model %s: making its int8 towers again with %d-bit weights for this CPU", name, bits)
         try:

@@ -41,6 +41,7 @@ NO_MODEL_HINT = (
 )
 
 ProbePaths = Callable[[int], list[str]]  # up to N library photos to measure a model on
+PROBE_PATHS = 64  # paths asked for: twice the probe photos the measurement keeps (some may not decode)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,37 @@ class ModelService:
                 self._loaded.encoders[info.model_id] = enc
             return enc
 
+    def prepared_encoder(self, name: str | None = None) -> Encoder | None:
+        """:meth:`encoder`, or None when loading it here would first measure the model (its first use on this
+        machine: seconds to a minute; :meth:`prepare` does that part without the library)."""
+        info = self.info(name)
+        with self._loaded.lock:
+            if info.model_id in self._loaded.encoders:
+                return self._loaded.encoders[info.model_id]
+        from motis_desktop.core.models.precision import MODE_ENV
+
+        if not os.environ.get(MODE_ENV) and self._cached_choice(info) is None:
+            return None
+        return self.encoder_of(info)
+
+    def prepare(self, name: str, probes: list[str]) -> None:
+        """Do what the model's first load here does before loading: make its int8 towers for this CPU and
+        measure its inference modes on ``probes`` (photo paths; generated images make up the rest). Model files
+        and the cache only: the caller took the probe paths from the library."""
+        info = self.info(name)
+        if self._cached_choice(info) is None:
+            self.mode_choice(info, probes=probes)
+
+    def _cached_choice(self, info: ModelInfo) -> dict[str, Any] | None:
+        from motis_desktop.core.models import precision
+
+        if not self._store.int8_fits(info.name):
+            return None
+        return precision.read_choice(self._choice_path(info), precision.machine_fingerprint())
+
+    def _choice_path(self, info: ModelInfo) -> Path:
+        return self._paths.cache_dir / "modes" / f"{info.model_id}.json"
+
     def reference_encoder(self, name: str | None = None) -> Encoder:
         """A fresh load of the named or active model in its reference mode (fp32), not kept."""
         return self._store.load_encoder(self.info(name).name)
@@ -237,13 +269,16 @@ class ModelService:
             log.warning("model %s: inference modes %s failed (%s); using fp32", info.name, modes, exc)
             return base
 
-    def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict[str, Any]:
+    def mode_choice(
+        self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False, probes: list[str] | None = None
+    ) -> dict[str, Any]:
         """The model's measured per-tower precision choice: cached in ``cache/modes/``, measured when missing,
         made on another machine or onnxruntime, made before its int8 towers were made again for this CPU, or
-        ``refresh`` is set (slow: runs every mode)."""
+        ``refresh`` is set (slow: runs every mode). ``probes``: the photos to measure on (default: the
+        library's)."""
         from motis_desktop.core.models import precision
 
-        path = self._paths.cache_dir / "modes" / f"{info.model_id}.json"
+        path = self._choice_path(info)
         fingerprint = precision.machine_fingerprint()
         remade = self._store.fit_int8(info.name)  # int8 towers made for the other kind of CPU: made again
         if not refresh and not remade:
@@ -253,7 +288,9 @@ class ModelService:
         if remade:
             base = None  # it may hold sessions of the old int8 towers
         base = base or self._store.load_encoder(info.name)
-        choice = precision.measure_and_choose(base, self._probe_paths(precision.PROBE_PHOTOS * 2), fingerprint)
+        if probes is None:
+            probes = self._probe_paths(PROBE_PATHS)
+        choice = precision.measure_and_choose(base, probes, fingerprint)
         try:
             write_json_atomic(path, choice)  # makes cache/modes/ too
         except OSError as exc:  # a read-only home: the choice holds for this process, measured again next time
