@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.ocr.database import TextDatabase
-from motis_desktop.core.ocr.textnorm import fold, name_words
+from motis_desktop.core.ocr.textnorm import PREFIX_FROM, SUFFIX_FROM, fold, name_words, word_hit
 from motis_desktop.core.pathnames import decode_path, is_within
 
 if TYPE_CHECKING:  # the engine (OpenCV, onnxruntime) is imported only where text is read
@@ -207,15 +207,19 @@ class TextStore:
         return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
     def text_hits(self, words: list[str], limit: int = 1000) -> list[TextHit]:
-        """Photos whose text holds query words (whole words, or a word starting with one of ≥ 4 letters),
-        best first: most distinct words matched, then BM25."""
-        return self._rank(
-            "SELECT l.file_id, t.rank, l.norm FROM text_fts t JOIN text_lines l ON l.id = t.rowid "
-            "WHERE text_fts MATCH ?",
-            words,
-            limit,
-            lambda norm: set(_tokens(norm)),
-        )
+        """Photos whose text holds query words (``textnorm.word_hit``: whole, begun or ended by one), best
+        first: most distinct words matched, then BM25."""
+        words = [w for w in dict.fromkeys(words) if w]
+        rows = self._matching("text_fts", "l.id, l.file_id, t.rank, l.norm", "text_lines l ON l.id", words, limit)
+        for word in words:  # words ending with a query word: the word index knows only their starts
+            if len(word) >= SUFFIX_FROM:
+                rows += self.store.select(
+                    "SELECT l.id, l.file_id, t.rank, l.norm FROM text_tri t JOIN text_lines l ON l.id = t.rowid "
+                    "WHERE text_tri MATCH ? ORDER BY t.rank LIMIT ?",
+                    (_quoted(word), limit * 4),
+                )
+        unique = {row[0]: row[1:] for row in rows}.values()  # a line found by both indexes counts once
+        return _best(unique, words, limit, lambda norm: set(_tokens(norm)))
 
     def name_hits(self, words: list[str], limit: int = 1000) -> list[TextHit]:
         """Photos whose path below their library folder holds query words (non-specific words dropped)."""
@@ -227,28 +231,17 @@ class TextStore:
                 total = max(1, self.store.select("SELECT COUNT(*) FROM names")[0][0])
             if count[0][0] <= max(1, NAME_WORD_MAX_SHARE * total):
                 specific.append(word)
-        return self._rank(
-            "SELECT n.file_id, t.rank, n.words FROM names_fts t JOIN names n ON n.file_id = t.rowid "
-            "WHERE names_fts MATCH ?",
-            specific,
-            limit,
-            lambda text: set(text.split()),
-        )
+        specific = [w for w in dict.fromkeys(specific) if w]
+        rows = self._matching("names_fts", "n.file_id, t.rank, n.words", "names n ON n.file_id", specific, limit)
+        return _best(rows, specific, limit, lambda text: set(text.split()))
 
-    def _rank(self, sql: str, words: list[str], limit: int, tokens_of: object) -> list[TextHit]:
-        words = [w for w in dict.fromkeys(words) if w]
+    def _matching(self, index: str, columns: str, join: str, words: list[str], limit: int) -> list[tuple[Any, ...]]:
+        """Rows of ``index`` (an FTS5 word index) holding any of ``words`` or words they begin, best first."""
         if not words:
             return []
         expression = " OR ".join(_fts_term(w) for w in words)
-        best: dict[int, tuple[set[str], float]] = {}
-        for fid, rank, text in self.store.select(sql + " ORDER BY t.rank LIMIT ?", (expression, limit * 4)):
-            present = tokens_of(text)  # type: ignore[operator]
-            found = {w for w in words if w in present or (len(w) >= 4 and any(p.startswith(w) for p in present))}
-            seen, score = best.get(fid, (set(), 0.0))
-            best[fid] = (seen | found, score + float(rank))
-        hits = [TextHit(fid, len(found), score, frozenset(found)) for fid, (found, score) in best.items() if found]
-        hits.sort(key=lambda h: (-h.matched, h.bm25))
-        return hits[:limit]
+        sql = f"SELECT {columns} FROM {index} t JOIN {join} = t.rowid WHERE {index} MATCH ? ORDER BY t.rank LIMIT ?"
+        return self.store.select(sql, (expression, limit * 4))
 
     def phrase_ids(self, phrase: str) -> set[int]:
         """Photos whose text holds ``phrase`` (folded; a substring, across word boundaries too)."""
@@ -256,10 +249,9 @@ class TextStore:
         if not needle:
             return set()
         if len(needle) >= 3:
-            quoted = '"' + needle.replace('"', '""') + '"'
             rows = self.store.select(
                 "SELECT l.file_id, l.norm FROM text_tri t JOIN text_lines l ON l.id = t.rowid WHERE text_tri MATCH ?",
-                (quoted,),
+                (_quoted(needle),),
             )
         else:
             rows = self.store.select("SELECT file_id, norm FROM text_lines WHERE instr(norm, ?) > 0", (needle,))
@@ -288,10 +280,29 @@ def _tokens(text: str) -> list[str]:
     return words(text)
 
 
+def _best(
+    rows: Iterable[tuple[Any, ...]], words: list[str], limit: int, tokens_of: Callable[[str], set[str]]
+) -> list[TextHit]:
+    """Per photo, the query words its rows ``(file_id, rank, text)`` hold; most words first, then BM25."""
+    best: dict[int, tuple[set[str], float]] = {}
+    for fid, rank, text in rows:
+        present = tokens_of(text)
+        found = {w for w in words if w in present or any(word_hit(p, w) for p in present)}
+        seen, score = best.get(fid, (set(), 0.0))
+        best[fid] = (seen | found, score + float(rank))
+    hits = [TextHit(fid, len(found), score, frozenset(found)) for fid, (found, score) in best.items() if found]
+    hits.sort(key=lambda h: (-h.matched, h.bm25))
+    return hits[:limit]
+
+
+def _quoted(word: str) -> str:
+    """One folded word as an FTS5 string: no operator can leak in."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 def _fts_term(word: str) -> str:
-    """An FTS5 term for one folded word: quoted (no operator can leak in), a prefix from 4 letters on."""
-    quoted = '"' + word.replace('"', '""') + '"'
-    return quoted + "*" if len(word) >= 4 else quoted
+    """An FTS5 term for one folded word: quoted, a prefix from :data:`PREFIX_FROM` letters on."""
+    return _quoted(word) + "*" if len(word) >= PREFIX_FROM else _quoted(word)
 
 
 @dataclass(frozen=True)

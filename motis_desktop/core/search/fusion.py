@@ -3,8 +3,9 @@
 **The rule: weighted reciprocal rank fusion.** Each signal ranks photos on its own:
 
 - *meaning*: cosine of the photo's embedding to the query vector (every photo has a rank);
-- *text*: photos whose OCR text holds query words (whole words, or words starting with a query word of four
-  or more letters), ranked by the number of distinct query words found, then BM25 (SQLite FTS5);
+- *text*: photos whose OCR text holds query words (whole words, words starting with a query word of four or
+  more letters, or ending with one of five or more: ``textnorm.word_hit``), ranked by the number of distinct
+  query words found, then BM25 (SQLite FTS5);
 - *name*: the same over the file's path below its library folder (``Trips/wifi-password.png`` holds
   "trips wifi password png"); words found in more than a fifth of the library are ignored (``img``, ``jpg``).
 
@@ -38,7 +39,7 @@ import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
-from motis_desktop.core.ocr.textnorm import fold, words
+from motis_desktop.core.ocr.textnorm import fold, word_hit, words
 from motis_desktop.core.search.cutoff import Cutoff
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -290,26 +291,21 @@ def _explain(
     lines, size = read
     if lines and (text_words or folded_phrases):
         for line in lines:
-            found = {w for w in text_words if any(_word_hit(x, w) for x in words(line.text))}
+            found = {w for w in text_words if any(word_hit(x, w) for x in words(line.text))}
             norm = " ".join(fold(line.text).split())
             if not found and not any(p and p in norm for p in folded_phrases):
                 continue
             boxes = [
                 (word, box)
                 for word, box in line.words
-                if any(_word_hit(x, q) for x in words(word) for q in found)
+                if any(word_hit(x, q) for x in words(word) for q in found)
                 or any(x in phrase_words or any(x in p for p in folded_phrases) for x in words(word))
             ]
             out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
     name = os.path.basename(hit.path)
-    if name_ranked and any(_word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
+    if name_ranked and any(word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
         out.append(TextMatch("name", name))
     return tuple(out)
-
-
-def _word_hit(word: str, query_word: str) -> bool:
-    """A word of the photo matches a query word: equal, or starting with it from four letters on."""
-    return word == query_word or (len(query_word) >= 4 and word.startswith(query_word))
 
 
 def _intersect(allowed: np.ndarray | None, ids: set[int], store: LibraryStore, model_id: str) -> np.ndarray:
