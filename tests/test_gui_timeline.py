@@ -301,3 +301,38 @@ def test_after_a_scrubber_jump_the_keys_go_on_from_the_month_shown(qtbot, win: M
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.currentIndex().row() == first + 1 and _on_screen(win, first + 1)  # the month's second photo
     assert view.verticalScrollBar().value() == scroll
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Tab, Qt.Key.Key_Down])
+def test_the_first_key_into_a_scrolled_grid_starts_on_screen(qtbot, win: MainWindow, key: Qt.Key) -> None:
+    """With nothing current yet (the grid scrolled with the wheel), Tab from the search box or an arrow key made
+    the library's first photo current and sent the view back to the top."""
+    view = win.view
+    assert not view.currentIndex().isValid()
+    down = QPointF(view.viewport().rect().center())
+    for _ in range(4):
+        wheel = QWheelEvent(
+            down,
+            view.viewport().mapToGlobal(down),
+            QPoint(0, 0),
+            QPoint(0, -120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(view.viewport(), wheel)
+    scroll = view.verticalScrollBar().value()
+    assert scroll > 0 and not view.currentIndex().isValid()
+    if key == Qt.Key.Key_Tab:
+        win.search.setFocus()
+        qtbot.keyClick(win.search, key)
+        assert view.hasFocus()
+    else:
+        view.setFocus()
+        qtbot.keyClick(view, key)
+    assert view.currentIndex().isValid() and _on_screen(win, view.currentIndex().row())
+    assert view.verticalScrollBar().value() == scroll  # the view stays where it was
+    first = view.currentIndex().row()
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # and the keys go on from there
+    assert view.currentIndex().row() == first + 1 and view.verticalScrollBar().value() > 0

@@ -91,6 +91,12 @@ class Layout:
         """The index of the section whose header or photos are at content ``y`` (0 when there is none)."""
         return max(0, bisect_right(self.section_tops, y) - 1)
 
+    def top_of(self, i: int, gap: int) -> int:
+        """Where a view's top goes to show tile ``i``: its group's header for a group's first row, else ``gap``
+        above the tile."""
+        section = self.section_of(i)
+        return section.y if self.row_of(section.first) == self.row_of(i) else self.ys[i] - gap
+
     def section_of(self, i: int) -> Section:
         return self.sections[max(0, bisect_right(self.section_firsts, i) - 1)]
 

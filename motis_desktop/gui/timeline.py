@@ -137,13 +137,18 @@ class TimelineView(QAbstractItemView):
         """``steps`` zoom levels larger (positive) or smaller (negative)."""
         self.set_target_height(zoom_step(self.target, steps))
 
-    def first_visible_row(self) -> int:
-        """The model row of the first photo at least partly on screen (-1 when there is none)."""
-        top = self.verticalOffset()
-        for i in self.tiles.visible(top, top + self.viewport().height()):
-            if self.tiles.ys[i] + self.tiles.hs[i] > top:
-                return i
-        return -1
+    def first_visible_row(self, settled: bool = False) -> int:
+        """The model row of the first photo at least partly on screen (-1 when there is none); ``settled``: the
+        first one that would not scroll the view when made current (whole, its header on screen), if any."""
+        top, ys, hs = self.verticalOffset(), self.tiles.ys, self.tiles.hs
+        bottom = top + self.viewport().height()
+        rows = [i for i in self.tiles.visible(top, bottom) if ys[i] + hs[i] > top]
+        whole = (
+            [i for i in rows if self.tiles.top_of(i, self.spacing.gap) >= top and ys[i] + hs[i] <= bottom]
+            if settled
+            else []
+        )
+        return (whole or rows or [-1])[0]
 
     def day_of(self, row: int) -> str:
         """``"YYYY-MM-DD"`` of a row's photo ("" without a date)."""
@@ -339,9 +344,7 @@ class TimelineView(QAbstractItemView):
         if not index.isValid() or i >= len(self.tiles):
             return
         _x, y, _w, h = self.tiles.rect(i)
-        section = self.tiles.section_of(i)
-        first_row = self.tiles.row_of(section.first) == self.tiles.row_of(i)
-        top = section.y if first_row else y - self.spacing.gap  # the first row of a group shows its header
+        top = self.tiles.top_of(i, self.spacing.gap)
         bar, height = self.verticalScrollBar(), self.viewport().height()
         hints = QAbstractItemView.ScrollHint
         if hint == hints.PositionAtTop or (hint == hints.EnsureVisible and top < bar.value()):
@@ -356,8 +359,8 @@ class TimelineView(QAbstractItemView):
         if model is None or n == 0:
             return QModelIndex()
         current = self.currentIndex().row() if self.currentIndex().isValid() else -1
-        if current < 0:
-            return model.index(0, 0)
+        if current < 0:  # nothing current yet (wheel-scrolled, then Tab or a key): start on screen, not at the top
+            return model.index(max(0, self.first_visible_row(settled=True)), 0)
         return model.index(max(0, min(n - 1, self._moved(action, current))), 0)
 
     def _moved(self, action: QAbstractItemView.CursorAction, i: int) -> int:
