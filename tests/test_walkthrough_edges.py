@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 # What pip writes as the `motis` command ([project.scripts]): run as a file named motis, as installed.
@@ -68,3 +70,43 @@ def test_ctrl_c_in_the_first_milliseconds_ends_quietly(home: Path, tmp_path: Pat
         code, err = _ctrl_c_as_soon_as_motis_code_runs(script, home)
         assert "Traceback" not in err, err
         assert (code, err) == (130, "motis: interrupted\n")
+
+
+def test_a_second_download_of_a_model_stops_while_the_first_runs(registry, home: Path, tiny_clip_bytes) -> None:
+    """The app's Download button and `motis models download` (or two terminals) downloading one model at once wrote
+    into the same .part file. The second now stops at once and says why; the first's part is left whole, and once
+    the first is gone (killed here: the OS frees its lock), the next download goes ahead."""
+    from helpers.cli import run_cli
+    from helpers.models import HF_PATH
+
+    from motis_desktop.core.errors import MotisError
+    from motis_desktop.core.services import Services
+
+    registry.behaviour.hold.add(HF_PATH)  # the first download stops after its first chunk, as on a slow line
+    first = subprocess.Popen(
+        [sys.executable, "-m", "motis_desktop.cli.entry", "models", "download", "tiny-clip"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MOTIS_HOME": str(home)},
+    )
+    part = home / "cache" / "downloads" / "tiny-clip" / "checkpoint.bin.part"
+    busy = "tiny-clip is already being downloaded by another MoTIS window or command"
+    try:
+        assert registry.behaviour.held.wait(timeout=120)  # under way: its first chunk sent
+        requests, kept = len(registry.behaviour.requests), part.read_bytes()
+        second = run_cli("models", "download", "tiny-clip", home=home, check=False)
+        assert second.returncode == 1 and second.stderr.count("\n") == 1, second.stderr
+        assert busy in second.stderr and "Traceback" not in second.stderr
+        services = Services.open(home)  # the app's Download button
+        try:
+            with pytest.raises(MotisError, match=busy):
+                services.download_model("tiny-clip")
+        finally:
+            services.close()
+        assert len(registry.behaviour.requests) == requests and part.read_bytes() == kept  # fetched nothing
+    finally:
+        first.kill()
+        first.wait()
+    registry.behaviour.hold.discard(HF_PATH)
+    registry.behaviour.release.set()
+    assert "installed model 'tiny-clip'" in run_cli("models", "download", "tiny-clip", home=home).stdout
