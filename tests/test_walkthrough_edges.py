@@ -110,3 +110,41 @@ def test_a_second_download_of_a_model_stops_while_the_first_runs(registry, home:
     registry.behaviour.hold.discard(HF_PATH)
     registry.behaviour.release.set()
     assert "installed model 'tiny-clip'" in run_cli("models", "download", "tiny-clip", home=home).stdout
+
+
+@pytest.fixture
+def colours(home: Path, indexed_libraries) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """This test's home: the colour model and an indexed folder of 5 photos of each of 6 colours."""
+    from helpers.photos import make_colour_folder
+
+    return indexed_libraries.copy_into(home, "only-subtracts", lambda folder: make_colour_folder(folder, per_colour=5))
+
+
+@pytest.mark.parametrize("query", [["--", "-red"], ["- red"]])
+def test_a_query_that_only_subtracts_shows_every_photo_but_those(colours: dict[str, str], query: list[str]) -> None:
+    """`motis search -- -red` (or "-red" in the app's box) on a library where most photos are not red showed
+    nothing: the relevance cut-off looked for photos standing out above the rest. Now: the photos that are not red,
+    least red first, and the red ones counted below the cut-off."""
+    import json
+
+    from helpers.cli import run_cli
+
+    from motis_desktop.core.services import Services
+
+    red = {p for p, c in colours.items() if c == "red"}
+    proc = run_cli("search", "--json", *query)
+    hits = json.loads(proc.stdout)
+    assert {h["path"] for h in hits} == set(colours) - red
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)  # least red first
+    said = run_cli("search", *query).stderr
+    assert "25 stand out; 5 more below the cut-off" in said, said
+    services = Services.open()  # the app's search box
+    try:
+        result = services.query("-red")
+        assert {h.path for h in result.hits} == set(colours) - red and result.more == 5
+        both = services.query("-red -blue")  # the photos that are neither
+        assert {colours[h.path] for h in both.hits} == {"green", "yellow", "white", "black"} and len(both.hits) == 20
+        assert [colours[h.path] for h in services.query("red").hits] == ["red"] * 5  # the opposite, unchanged
+    finally:
+        services.close()
