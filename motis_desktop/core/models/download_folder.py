@@ -49,14 +49,18 @@ class DownloadBusy(MotisError):
 def downloading(downloads_dir: Path, model: str) -> Iterator[None]:
     """Hold ``model``'s download lock while the block runs; :class:`DownloadBusy` at once if it is held."""
     try:
-        fd = acquire(_lock_file(downloads_dir, model))
+        fd: int | None = acquire(_lock_file(downloads_dir, model))
     except HeldElsewhere as exc:
         log.info("the download of %s is under way in pid %s", model, exc.holder or "unknown")
         raise DownloadBusy(model, exc.holder) from None
+    except OSError as exc:  # a cache that cannot be written: the download says so, naming the folder
+        log.info("cannot lock the download of %s: %s", model, exc)
+        fd = None
     try:
         yield
     finally:
-        release(fd)
+        if fd is not None:
+            release(fd)
 
 
 @dataclass(frozen=True)
