@@ -1,20 +1,26 @@
 """Ctrl-C (SIGINT) while ``motis`` starts: held until the command can stop cleanly and say what it kept.
 
 A KeyboardInterrupt raised while Python imports the program, or inside an extension module's import (which
-turns it into an ImportError), ends in a traceback or an "internal error". So the entry point holds Ctrl-C
-(:func:`hold_interrupts`) before it imports the core: a first Ctrl-C is remembered, a second one raises at once
-(a way out of a start that hangs). :func:`release_interrupts` raises the remembered one where the command
-catches it (``motis index``: just before the indexer starts, so it can say nothing was indexed yet), then lets
-Ctrl-C raise as usual. :func:`was_interrupted` tells an error that came in a Ctrl-C's wake from a bug.
+turns it into an ImportError), ends in a traceback or an "internal error". So the ``motis`` command holds Ctrl-C
+(:func:`hold_interrupts`) from the first line of its own code that runs (``cli/__init__.py``, before even
+``cli.entry`` is imported): a first Ctrl-C is remembered, a second one raises at once (a way out of a start that
+hangs). :func:`release_interrupts` raises the remembered one where the command catches it (``motis index``: just
+before the indexer starts, so it can say nothing was indexed yet), then lets Ctrl-C raise as usual.
+:func:`was_interrupted` tells an error that came in a Ctrl-C's wake from a bug.
 
-Light on purpose: ``cli.entry`` imports it before anything else.
+Light on purpose: it is imported before anything else, so it uses the C module ``_signal`` (``signal`` imports
+``enum``: milliseconds in which a Ctrl-C would not be held yet) and not ``threading``.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
+TYPE_CHECKING = False  # not typing's: importing typing would cost the milliseconds this module saves
+if TYPE_CHECKING:
+    import signal as _signal
+    from collections.abc import Callable
+    from types import FrameType
+else:
+    import _signal
 
 
 class _State:
@@ -25,17 +31,14 @@ class _State:
 def hold_interrupts() -> None:
     """From now on, remember a first Ctrl-C instead of raising KeyboardInterrupt (only where Python raises it:
     not when SIGINT is ignored, as in a background job, nor off the main thread)."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) in (
-        signal.default_int_handler,
-        _raise,
-    ):
-        signal.signal(signal.SIGINT, _remember)
+    if _signal.getsignal(_signal.SIGINT) in (_signal.default_int_handler, _raise):
+        _set_handler(_remember)
 
 
 def release_interrupts() -> None:
     """Let Ctrl-C raise KeyboardInterrupt again; raise it now if one came while held."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _remember:
-        signal.signal(signal.SIGINT, _raise)
+    if _signal.getsignal(_signal.SIGINT) is _remember:
+        _set_handler(_raise)
     if _State.pending:
         _State.pending = False
         raise KeyboardInterrupt
@@ -44,6 +47,13 @@ def release_interrupts() -> None:
 def was_interrupted() -> bool:
     """Whether a Ctrl-C came during this run (an ImportError then is the interrupted import, not a bug)."""
     return _State.seen
+
+
+def _set_handler(handler: Callable[[int, FrameType | None], None]) -> None:
+    try:
+        _signal.signal(_signal.SIGINT, handler)
+    except ValueError:  # not the main thread: only the main thread sets handlers (and gets KeyboardInterrupt)
+        pass
 
 
 def _remember(signum: int, frame: FrameType | None) -> None:

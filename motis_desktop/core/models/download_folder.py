@@ -6,6 +6,12 @@ Whatever ends a download early keeps the folder, a cancel included: the next dow
 A model's folder is removed once the model is installed, when a failed try leaves nothing in it that can be
 resumed, and by :func:`tidy` (run before each download) once its model is no longer in the catalogue or nothing
 in it changed for 30 days. It is a cache: deleting it costs only downloading those bytes again.
+
+One download of a model at a time: :func:`downloading` holds the model's lock (``cache/download-locks/MODEL.lock``,
+:mod:`motis_desktop.core.file_lock`) for the whole download and install, so a second one (another window, another
+``motis models download``) stops at once with :class:`DownloadBusy` instead of writing into the same ``.part``
+files; :func:`tidy` removes a folder only while holding its model's lock. The OS releases the lock however the
+download ends, a kill included.
 """
 
 from __future__ import annotations
@@ -13,14 +19,48 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from motis_desktop.core.errors import MotisError
+from motis_desktop.core.file_lock import HeldElsewhere, acquire, release
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER_S = 30 * 24 * 3600  # a download left untouched this long is not coming back
 EMPTY_GRACE_S = 60.0  # an empty folder this young may be one a download (another process's) has just made
+
+
+class DownloadBusy(MotisError):
+    """Another window or command (``holder``: its pid, when known) is downloading the model now."""
+
+    def __init__(self, model: str, holder: str = "") -> None:
+        self.model, self.holder = model, holder
+        who = f" (pid {holder})" if holder else ""
+        super().__init__(
+            f"{model} is already being downloaded by another MoTIS window or command{who}; "
+            "let that download finish (it installs the model), or stop it and try again"
+        )
+
+
+@contextmanager
+def downloading(downloads_dir: Path, model: str) -> Iterator[None]:
+    """Hold ``model``'s download lock while the block runs; :class:`DownloadBusy` at once if it is held."""
+    try:
+        fd: int | None = acquire(_lock_file(downloads_dir, model))
+    except HeldElsewhere as exc:
+        log.info("the download of %s is under way in pid %s", model, exc.holder or "unknown")
+        raise DownloadBusy(model, exc.holder) from None
+    except OSError as exc:  # a cache that cannot be written: the download says so, naming the folder
+        log.info("cannot lock the download of %s: %s", model, exc)
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            release(fd)
 
 
 @dataclass(frozen=True)
@@ -74,6 +114,10 @@ def tidy(downloads_dir: Path, names: Iterable[str], now: float | None = None) ->
     removed = []
     for child in children:
         try:
+            lock = acquire(_lock_file(downloads_dir, child.name))
+        except (HeldElsewhere, OSError):
+            continue  # being downloaded now, maybe by another process
+        try:
             newest = max([child.stat().st_mtime, *(f.stat().st_mtime for f in child.iterdir())])
             if child.name in known and now - newest < STALE_AFTER_S:
                 if any(child.iterdir()) or now - newest < EMPTY_GRACE_S:
@@ -84,7 +128,15 @@ def tidy(downloads_dir: Path, names: Iterable[str], now: float | None = None) ->
             removed.append(child)
         except OSError as exc:
             log.info("cannot remove %s: %s", child, exc.strerror or exc)
+        finally:
+            release(lock)
     return removed
+
+
+def _lock_file(downloads_dir: Path, model: str) -> Path:
+    """Outside the downloads folder: a model's folder comes and goes (removed once installed), and a lock file
+    is never deleted (one deleted while another process opens it would let two hold "the" lock)."""
+    return downloads_dir.parent / "download-locks" / f"{model}.lock"
 
 
 def _orphan_record(f: Path) -> bool:

@@ -6,6 +6,7 @@ installed through :class:`ModelStore`, which validates the model and renames
 it into place, so a failed or cancelled download never leaves a model behind.
 What a failed or cancelled download got so far stays there for the next try to resume
 (see :mod:`motis_desktop.core.models.download_folder`); the folder goes once the model is installed.
+A model is downloaded by one process at a time (its download lock, held from the start to the install).
 The size and sha256 actually received are recorded in the model's manifest.
 
 Besides whole models, the registry may list the seed's published encoder files one by one
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import format_size
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.download_folder import drop_if_unusable, kept_bytes
+from motis_desktop.core.models.download_folder import downloading, drop_if_unusable, kept_bytes
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
 from motis_desktop.core.resources import resource_path
@@ -208,9 +209,22 @@ def install_from_registry(
         )
     if model.format not in (FORMAT_PAIR, FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP):
         raise MotisError(f"registry entry {model.name!r} has an unknown format {model.format!r}")
-    if not replace and any(m.name == model.name for m in store.list()):
-        raise MotisError(f"model {model.name!r} is already installed")
-    work = downloads_dir / model.name
+    with downloading(downloads_dir, model.name):  # one download of a model at a time: they share its folder
+        if not replace and any(m.name == model.name for m in store.list()):  # (a download that held it may have)
+            raise MotisError(f"model {model.name!r} is already installed")
+        return _download_and_install(model, store, downloads_dir / model.name, progress, cancel, timeout_s, replace)
+
+
+def _download_and_install(
+    model: RegistryModel,
+    store: ModelStore,
+    work: Path,
+    progress: Callable[[InstallProgress], None] | None,
+    cancel: threading.Event | None,
+    timeout_s: float,
+    replace: bool,
+) -> ModelInfo:
+    """Download the files into ``work`` and install them (``work`` is removed then, installed or not)."""
     results = _download_files(model, work, progress, cancel, timeout_s)
     origin = {
         "registry": model.name,

@@ -58,10 +58,17 @@ Why this one:
   when they are more than ~10 % of it, they widen the spread and lift the bar past every match (eight
   photos, one blue: "red - blue" showed nothing). So the photos that stand out for a subtracted term on
   its own (this same rule, on that term's scores) are left out of the background first
-  (:func:`without_subtracted`); a query of subtracted terms only keeps its whole background.
+  (:func:`without_subtracted`).
 - Limit: when more than ~70 % of the library matches (a folder of nothing but
   beaches, searched for "beach"), nothing stands out; "show more" / -k lists
   them, best first.
+
+A query of subtracted terms only (``-red``, ``-red -blue``) asks for the photos that are *not* red: nothing in
+them stands out above the rest (most of the library scores alike, and the red photos sit in the lower tail), so
+either rule above would show nothing or a handful. Its cut-off is its opposite's (``red``, ``red + blue``: the same
+terms added, by the model's own rule) turned round (:func:`opposite`): every photo its opposite does not show,
+least like it first (the query's scores are the opposite's, negated). The opposite's limit comes with it: when
+more than ~70 % of the library is red, no photo stands out as red and ``-red`` shows them all.
 """
 
 from __future__ import annotations
@@ -134,6 +141,12 @@ def without_subtracted(background: np.ndarray, subtracted: Sequence[np.ndarray])
     for scores in subtracted:
         keep &= np.asarray(scores) < relevance_cutoff(scores).threshold
     return background[keep] if keep.any() else background
+
+
+def opposite(cut: Cutoff) -> Cutoff:
+    """The cut-off of a query of subtracted terms only, from ``cut``, its opposite's (the same terms added): a photo
+    passes when it does not pass ``cut`` (its score is the opposite's, negated)."""
+    return Cutoff(float(np.nextafter(-cut.threshold, np.inf)), -cut.centre, cut.spread)
 
 
 def relevance_cutoff(background: np.ndarray, z: float = Z, min_margin: float = MIN_MARGIN) -> Cutoff:

@@ -23,7 +23,8 @@ fused, so no calibration of cosines against BM25 is needed; the measured effect 
 ``docs/benchmarks.md``.
 
 **What is shown**: with the relevance cut-off, the photos that pass it by meaning plus every photo the text or
-the name matched, in fused order; without it, the top ``limit`` of the fused order. Each hit keeps its cosine
+the name matched, in fused order (a query of subtracted terms only, "-red": every photo "red" would not show,
+least red first; ``cutoff.opposite``); without it, the top ``limit`` of the fused order. Each hit keeps its cosine
 as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their boxes and the
 matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking, with the
 folder and date filters); their words also rank like plain words.
@@ -40,7 +41,7 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words
-from motis_desktop.core.search.cutoff import Cutoff
+from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
 from motis_desktop.core.search.service import CUTOFF_CAP, QueryResult, SearchHit, SearchService, TextMatch
@@ -156,7 +157,7 @@ def fused_query(
     meaning: list[tuple[int, float]] = []
     cut = None
     if vector is not None:
-        cut = service.cutoff_for(model_id, vector, strategy, qv.subtracted if qv else ()) if cutoff else None
+        cut = _cutoff(service, model_id, vector, query, strategy, qv.subtracted if qv else ()) if cutoff else None
         # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
         # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
         floor = cut.threshold if cut is not None and not (text_found or name_found) else None
@@ -178,6 +179,21 @@ def fused_query(
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+
+
+def _cutoff(
+    service: SearchService,
+    model_id: str,
+    vector: np.ndarray,
+    query: Query,
+    strategy: str | None,
+    subtracted: tuple[np.ndarray, ...],
+) -> Cutoff:
+    """The relevance cut-off of the query ``vector``; for a query of subtracted terms only ("-red"), every photo
+    its opposite ("red") would not show (``cutoff.opposite``)."""
+    if query.only_subtracts:
+        return opposite(service.cutoff_for(model_id, -vector, strategy))
+    return service.cutoff_for(model_id, vector, strategy, subtracted)
 
 
 def _text_filters(

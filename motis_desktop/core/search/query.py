@@ -37,6 +37,7 @@ SYNTAX_HELP = """\
 query syntax:
   red car               words form one text term
   beach - people        '+ text' adds a term, '- text' subtracts one (also '-people')
+  -red                  only subtracted terms: every photo that is not red, least red first
   2:red + 0.5:blue      a weight before a term
   /photos/cat.jpg       an image file as a term ("quote paths" with spaces); mixes with text: cat.jpg + snow
   folder:Trips          only photos under a folder of that name; folder:~/Pictures/2021 or a bare
@@ -106,6 +107,11 @@ class Query:
     def words(self) -> str:
         """The text of the positive text terms (what is matched against photo text and names)."""
         return " ".join(t.text for t in self.terms if t.text is not None and t.weight > 0)
+
+    @property
+    def only_subtracts(self) -> bool:
+        """Every term is subtracted (``-red``: photos that are not red; see ``cutoff.opposite``)."""
+        return any(t.weight < 0 for t in self.terms) and not any(t.weight > 0 for t in self.terms)
 
     def with_terms(self, *terms: Term) -> Query:
         """This query with extra terms (e.g. a photo dropped on the search box)."""

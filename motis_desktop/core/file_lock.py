@@ -1,0 +1,59 @@
+"""An exclusive, non-blocking lock on a file, held by one process (or one holder in it) at a time.
+
+The OS releases it when the holder exits, even after a crash or SIGKILL, so a stale lock never blocks anyone
+(``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows). The holder writes its pid into the file so that
+the one refused can say who holds it. Two holders in one process exclude each other too (each opens the file).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
+
+
+class HeldElsewhere(Exception):
+    """The lock is held by someone else; ``holder`` is its pid when known ("" if not)."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+        super().__init__(holder)
+
+
+def acquire(path: Path) -> int:
+    """Take the lock on ``path`` (created, with its folder, if missing) at once: its file descriptor, to give to
+    :func:`release`. Raises :class:`HeldElsewhere` if it is held."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        holder = _read_pid(fd)
+        os.close(fd)
+        raise HeldElsewhere(holder) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+def release(fd: int) -> None:
+    """Give back a lock taken by :func:`acquire` (closing its descriptor releases it on every system)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
