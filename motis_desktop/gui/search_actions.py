@@ -27,7 +27,7 @@ class ResultsController(QObject):
 
     Signals:
         results_shown: Emitted with the query text and the number of results once they are in the grid.
-        gallery_shown: Emitted when the grid shows the whole library again after results.
+        gallery_shown: Emitted when the grid shows the whole library again after results (or Esc over it).
         status: Emitted with a line for the status bar.
     """
 
@@ -82,6 +82,8 @@ class ResultsController(QObject):
         if self.results_for is not None and before:
             self._move_anchor(previous, before)
             self._drop_results_gone(before)
+        if self.results_for is not None and rows is not previous and not self.model.rowCount():
+            self.searcher.again()  # "nothing among 6 photos" said so of the library before
 
     def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
@@ -194,8 +196,10 @@ class ResultsController(QObject):
         so keys like `/` work again."""
         if self.results_for is not None:
             self.reset()
-        else:
+        else:  # the gallery is on show: text never searched, a search on its way, the last query's error go
             self.box.clear()
+            self.searcher.clear()
+            self.gallery_shown.emit()  # the status line says the library's count again
         page = self.stack.currentWidget()
         if page is self.view or page is self.empty:
             page.setFocus()

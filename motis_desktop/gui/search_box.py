@@ -227,7 +227,14 @@ class SearchController(QObject):
         limit = len(self.shown.result.hits) + min(self._page(), self.shown.result.more)
         self._run(self.shown.text, limit, cutoff=False)
 
+    def again(self) -> None:
+        """Run the query on show again (the library changed under a search that found nothing: its reason and
+        counts were the library's before)."""
+        if self.shown is not None and self.ready and self.pending is None:
+            self._run(self.shown.text, None, cutoff=True)
+
     def clear(self) -> None:
+        """Forget the query on show, its error, and results still on their way."""
         self.shown = None
         self.notice = None
         self._seq += 1  # results still on their way are for a query the user left
