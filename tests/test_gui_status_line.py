@@ -52,3 +52,17 @@ def test_esc_after_a_refused_query_over_the_gallery_shows_the_count_again(
     assert window.status_label.text().startswith("3 photos")
     write_photos(folder, "green", 2, start=10)
     qtbot.waitUntil(lambda: window.status_label.text().startswith("5 photos"), timeout=60_000)
+
+
+def test_a_query_that_holds_quotes_is_not_quoted_again(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """`text:"x"` showed as “text:"x"” in the status line and on the empty-result page: quotes in quotes."""
+    _library_of(qtbot, window, tmp_path / "photos", 3)
+    said: list[str] = []
+    window.searcher.status.connect(said.append)  # "Searching for …" comes and goes
+    search_by_keys(qtbot, window, 'text:"x"')
+    page = window.empty_results.title.text()
+    for line in [*said, window.status_label.text(), page]:
+        assert 'text:"x"' in line and "“" not in line and "”" not in line, line
+    assert page == 'Nothing shown for text:"x"'
+    search_by_keys(qtbot, window, "zebra")  # a query without quotes of its own is quoted
+    assert "No good matches for “zebra”" in window.status_label.text()

@@ -332,14 +332,14 @@ def result_summary(searched: Searched) -> str:
     text, result = query_words(searched.text), searched.result
     n = len(result.hits)
     if result.cancelled:
-        return f"{text}: the terms cancel out — nothing to search for"
+        return f"Nothing to search for in {text}: the terms cancel out"
     if not n and result.filtered_out:
-        return f"{text}: no photo passes the filters — Esc to go back"
+        return f"No photo passes the filters of {text} — Esc to go back"
     if not n and result.offline:
         folders = f"{len(result.offline)} folder{'s' if len(result.offline) != 1 else ''}"
-        return f"{text}: nothing shown, {folders} offline — Esc to go back"
+        return f"Nothing shown for {text}: {folders} offline — Esc to go back"
     if not n and result.candidates == 0:
-        return f"{text}: no photos indexed yet — Esc to go back"
+        return f"Nothing shown for {text}: no photos indexed yet — Esc to go back"
     if not n:
         return f"No good matches for {text} among {result.candidates} photos — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
