@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
+from motis_desktop.gui.timeline_groups import HeaderKind
 
 ONE_YEAR = ["2021-02", "2021-04", "2021-06", "2021-08", "2021-10", "2021-12"]
 SHORT = {"02": "Feb", "04": "Apr", "06": "Jun", "08": "Aug", "10": "Oct", "12": "Dec"}
@@ -66,3 +70,58 @@ def test_the_strip_of_many_years_names_years_only(qtbot, tmp_path: Path) -> None
     assert len(texts) > 10 and all(text.isdigit() and len(text) == 4 for text in texts)
     assert texts == sorted(set(texts), reverse=True)
     manager.shutdown()
+
+
+def _thumbnail_size_in_settings(qtbot, window: MainWindow, key: Qt.Key | None) -> str:
+    """Open Settings with Ctrl+,, read its thumbnail size, press ``key`` on it (None: none), OK."""
+    seen: list[str] = []
+
+    def in_dialog() -> None:
+        dialog = next((w for w in window.findChildren(SettingsDialog) if w.isVisible()), None)
+        if dialog is None:  # the key press has not opened it yet
+            QTimer.singleShot(10, in_dialog)
+            return
+        size = dialog.findChild(QComboBox, "thumbnailSize")
+        seen.append(size.currentText() if size is not None else "no choice of zoom levels")
+        if size is not None and key is not None:
+            size.setFocus()
+            qtbot.keyClick(size, key)
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    window.activateWindow()  # the offscreen platform does not give it back when a dialog closes
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    QTimer.singleShot(0, in_dialog)
+    with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
+    return seen[0]
+
+
+def _zoom(qtbot, window: MainWindow, key: Qt.Key) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    window.view.setFocus()
+    with qtbot.waitSignal(window.view.zoomed, timeout=5_000):
+        qtbot.keyClick(window.view, key, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_the_thumbnail_size_is_the_zoom_and_the_next_start_opens_at_it(qtbot, home: Path, indexed_libraries) -> None:
+    """Settings' thumbnail size (64–512 px) and Ctrl+= / Ctrl+- set the gallery's rows without knowing of each
+    other: zoom was forgotten at the next start, Settings did not show it, a large size was no zoom level. Now the
+    thumbnail size is the zoom level: its choices are the zoom's, zoom changes it, the window opens at it."""
+    indexed_libraries.copy_into(home, "gui-one-year", _photos_in(ONE_YEAR))
+    first = ready_window(qtbot, home, rows=30, size=(1000, 600))
+    window = next(first)
+    assert window.view.header_kind is HeaderKind.MONTH
+    _zoom(qtbot, window, Qt.Key.Key_Equal)  # Ctrl+=: one level larger, day headers
+    assert window.view.header_kind is HeaderKind.DAY
+    assert _thumbnail_size_in_settings(qtbot, window, Qt.Key.Key_Down) == "Large"  # Down: Largest
+    assert window.view.target == 380
+    _zoom(qtbot, window, Qt.Key.Key_Minus)  # Ctrl+-: one level below what Settings chose
+    assert window.view.target == 260
+    next(first, None)  # closes the window
+    second = ready_window(qtbot, home, rows=30, size=(1000, 600))
+    window = next(second)
+    assert window.view.target == 260 and window.view.header_kind is HeaderKind.DAY  # as the user left it
+    assert _thumbnail_size_in_settings(qtbot, window, None) == "Large"
+    next(second, None)

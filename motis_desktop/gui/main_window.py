@@ -41,7 +41,7 @@ from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
-from motis_desktop.gui.timeline import TimelineView
+from motis_desktop.gui.timeline import TimelineView, thumbnail_edge
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
 
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
 
 log = logging.getLogger(__name__)
-
-CELL_MARGIN = 20  # a gallery cell is the thumbnail plus this much room
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +77,7 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
         self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
-        self.model = LibraryModel(self.thumbnails, self.thumb_size, self)
+        self.model = LibraryModel(self.thumbnails, thumbnail_edge(self.preferences.row_height), self)
         self.model.pixel_ratio = self.devicePixelRatioF()  # sharp thumbnails on HiDPI screens
         self.models = ModelController(services, self.settings, self.backend, self.tasks, self)
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
@@ -102,12 +100,9 @@ class MainWindow(QMainWindow):
         return self.preferences.top_k
 
     @property
-    def thumb_size(self) -> int:
-        return self.preferences.thumb_size
-
-    @property
-    def gallery_cell(self) -> int:
-        return self.thumb_size + CELL_MARGIN
+    def row_height(self) -> int:
+        """The gallery's zoom level (Settings ▸ Thumbnail size; zoom changes it)."""
+        return self.preferences.row_height
 
     @property
     def model_state(self) -> ModelState:
@@ -136,7 +131,8 @@ class MainWindow(QMainWindow):
         self.view = TimelineView(self.thumbnails)  # justified rows under date headers, with a date scrubber
         self.view.setModel(self.model)
         refresh_view_on_thumbnails(self.view, self.thumbnails)
-        self._set_cell(self.gallery_cell)
+        self._set_row_height()
+        self.view.zoomed.connect(lambda _height: self.preferences.remember_zoom(self.view.heights[False]))
         self.empty = make_empty_label()
         self.empty_results = EmptyResults()
         self.stack = QStackedWidget()
@@ -153,7 +149,7 @@ class MainWindow(QMainWindow):
             self.stack,
             self.empty_results,
             self.grid_viewer,
-            lambda: self.thumb_size,
+            lambda: thumbnail_edge(self.view.heights[False]),
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
@@ -225,8 +221,8 @@ class MainWindow(QMainWindow):
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
 
-    def _set_cell(self, cell: int) -> None:
-        self.view.set_target_height(cell, ranked=False)  # the gallery's row height (zoom changes it too)
+    def _set_row_height(self) -> None:
+        self.view.set_target_height(self.row_height, ranked=False)  # the gallery's zoom level
 
     def zoom(self, steps: int) -> None:
         """View ▸ Zoom in/out (Ctrl+=, Ctrl+-): larger or smaller rows; large enough, the headers are days."""
@@ -329,7 +325,7 @@ class MainWindow(QMainWindow):
         self.preferences.apply(values)
 
     def _view_settings_changed(self) -> None:
-        self._set_cell(self.gallery_cell)
+        self._set_row_height()
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
         if outcome.added or outcome.removed:  # else the library's photos are the same (100k: a 3 s reload)
