@@ -139,10 +139,9 @@ class ResultsController(QObject):
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
-        # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
-        # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
-        dated = bool(rows) and all(r.score == 0 for r in rows)
-        self.view.set_grouping(Grouping.DATE if dated else Grouping.RANKED)
+        # Rank order without headers; results newest first (sort:date, a query of filters alone) are a slice of the
+        # timeline: date headers and the scrubber. After the rows: they are few to lay out again.
+        self.view.set_grouping(Grouping.DATE if searched.result.by_date else Grouping.RANKED)
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)
