@@ -41,7 +41,7 @@ from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.tasks import TaskRunner
 from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
-from motis_desktop.gui.timeline import TimelineView, thumbnail_edge
+from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
 from motis_desktop.gui.watching import FolderWatching
 
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from motis_desktop.core.services import Encoder
 
 log = logging.getLogger(__name__)
+
+GALLERY_EDGE = 160  # the gallery rows' own thumbnails (Find similar's icon); the tiles' follow the zoom
 
 
 class MainWindow(QMainWindow):
@@ -77,7 +79,7 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
         self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
-        self.model = LibraryModel(self.thumbnails, thumbnail_edge(self.preferences.row_height), self)
+        self.model = LibraryModel(self.thumbnails, GALLERY_EDGE, self)
         self.model.pixel_ratio = self.devicePixelRatioF()  # sharp thumbnails on HiDPI screens
         self.models = ModelController(services, self.settings, self.backend, self.tasks, self)
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
             self.stack,
             self.empty_results,
             self.grid_viewer,
-            lambda: thumbnail_edge(self.view.heights[False]),
+            lambda: GALLERY_EDGE,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
