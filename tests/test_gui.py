@@ -259,13 +259,13 @@ def test_settings_remove_folder_keeps_photos_and_persist(qtbot, window: MainWind
     qtbot.waitUntil(lambda: window.model.rowCount() == 12, timeout=10_000)
     before = sorted(p.name for p in (tmp_path / "a").rglob("*"))
     window.apply_settings(
-        {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "kmeans", "top_k": 7, "thumb_size": 128}
+        {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "kmeans", "top_k": 7, "row_height": 130}
     )
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
     assert all(r.path.startswith(str(tmp_path / "b")) for r in window.model.rows())
     assert sorted(p.name for p in (tmp_path / "a").rglob("*")) == before  # photos untouched
     assert window.top_k == 7
-    assert window.thumb_size == 128
+    assert window.row_height == 130
     assert window.services.index_strategy() == "kmeans"
     search_by_keys(qtbot, window, "red")
     assert window.model.rowCount() == 1
@@ -283,12 +283,12 @@ def test_settings_that_leave_the_folders_alone_do_not_read_the_library_again(
     reads: list[int] = []
     window.gallery_loaded.connect(reads.append)
     window.view.laid_out.connect(reads.append)
-    same = {"folders": [str(tmp_path / "a")], "model": "colour", "strategy": "auto", "thumb_size": window.thumb_size}
+    same = {"folders": [str(tmp_path / "a")], "model": "colour", "strategy": "auto", "row_height": window.row_height}
     with qtbot.waitSignal(window.preferences.applied, timeout=10_000):
         window.apply_settings({**same, "top_k": 9})
     assert window.top_k == 9
     with qtbot.waitSignal(window.view.laid_out, timeout=10_000):  # a new thumbnail size lays the rows out again
-        window.apply_settings({**same, "top_k": 9, "thumb_size": window.thumb_size + 64})
+        window.apply_settings({**same, "top_k": 9, "row_height": 260})
     search_by_keys(qtbot, window, "red")  # the library lane answers in order: a read asked above came before
     assert [n for n in reads if n == 6] == [6]  # that layout alone: the library was not read again
 

@@ -49,7 +49,7 @@ def test_gui_thread_never_runs_sql(qtbot, home: Path, colour_pair, tmp_path: Pat
     choose_from_context_menu(qtbot, win, first.path, "Find similar")
     qtbot.waitUntil(lambda: win.results.results_for == f'"{first.path}"', timeout=10_000)
     win.apply_settings(
-        {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "exact", "top_k": 5, "thumb_size": 128}
+        {"folders": [str(tmp_path / "b")], "model": "colour", "strategy": "exact", "top_k": 5, "row_height": 130}
     )
     qtbot.waitUntil(lambda: len(win.results.gallery) == 6, timeout=10_000)
     win.close()

@@ -169,6 +169,17 @@ def test_a_query_of_filters_only_is_a_slice_of_the_timeline(qtbot, win: MainWind
     assert months == sorted(months, reverse=True) and set(months) == {"2021-03", "2021-06", "2021-09"}
 
 
+def test_results_sorted_by_date_show_as_the_timeline(qtbot, win: MainWindow) -> None:
+    """`red sort:date` showed its results newest first in the rank layout: no month headers, no date strip."""
+    search_by_keys(qtbot, win, "red sort:date")
+    months = _months_on_rows(win)
+    assert len(months) >= 3 and months == sorted(months, reverse=True)
+    assert win.view.header_kind is HeaderKind.MONTH and win.view.scrubber.isVisible()
+    assert win.view.scrubber.months == sorted(set(months), reverse=True)
+    search_by_keys(qtbot, win, "red")  # by relevance: rank order, no headers
+    assert win.view.header_kind is HeaderKind.NONE and not win.view.scrubber.isVisible()
+
+
 def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindow, dated: dict[str, str]) -> None:
     qtbot.waitUntil(lambda: win.sizes.idle, timeout=30_000)  # read in the background on the first start
     shapes = {}

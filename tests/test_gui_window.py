@@ -258,7 +258,7 @@ def test_choosing_another_model_in_settings_switches_without_emptying_search(
     win.indexing.switched.connect(switches.append)
     with qtbot.waitSignal(win.indexing.started, timeout=30_000):
         win.apply_settings(
-            {"folders": win.folders, "model": "colour-b", "strategy": "auto", "top_k": 50, "thumb_size": 160}
+            {"folders": win.folders, "model": "colour-b", "strategy": "auto", "top_k": 50, "row_height": 180}
         )
     assert win.model_state == "ready"  # the old model still searches while the new one encodes the photos
     assert "preparing colour-b" in win.status_label.text()

@@ -32,13 +32,14 @@ from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.search_actions import ResultsController
-from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button, result_summary
+from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button
 from motis_desktop.gui.settings_actions import SettingsController
 from motis_desktop.gui.sizes import SizeFiller
 from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
+from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.tasks import TaskRunner
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
+from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CELL_MARGIN = 20  # a gallery cell is the thumbnail plus this much room
+GALLERY_EDGE = 160  # the gallery rows' own thumbnails (Find similar's icon); the tiles' follow the zoom
 
 
 class MainWindow(QMainWindow):
@@ -78,13 +79,10 @@ class MainWindow(QMainWindow):
         self.indexing = IndexingController(services, self.tasks, self)
         self.thumbnails = ThumbnailManager(services.cache_dir("thumbnails"), parent=self, runner=self.tasks)
         self.preferences = SettingsController(services, self.settings, self.backend, lambda: self.folders, self)
-        self.model = LibraryModel(self.thumbnails, self.thumb_size, self)
+        self.model = LibraryModel(self.thumbnails, GALLERY_EDGE, self)
         self.model.pixel_ratio = self.devicePixelRatioF()  # sharp thumbnails on HiDPI screens
         self.models = ModelController(services, self.settings, self.backend, self.tasks, self)
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
-        self._note = ""  # what indexing is doing or its last outcome, shown after the photo count
-        self._summary = ""  # the last indexing run that did work: kept until another one does
-        self._removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
         self.resize(1100, 720)
@@ -104,12 +102,9 @@ class MainWindow(QMainWindow):
         return self.preferences.top_k
 
     @property
-    def thumb_size(self) -> int:
-        return self.preferences.thumb_size
-
-    @property
-    def gallery_cell(self) -> int:
-        return self.thumb_size + CELL_MARGIN
+    def row_height(self) -> int:
+        """The gallery's zoom level (Settings ▸ Thumbnail size; zoom changes it)."""
+        return self.preferences.row_height
 
     @property
     def model_state(self) -> ModelState:
@@ -138,7 +133,8 @@ class MainWindow(QMainWindow):
         self.view = TimelineView(self.thumbnails)  # justified rows under date headers, with a date scrubber
         self.view.setModel(self.model)
         refresh_view_on_thumbnails(self.view, self.thumbnails)
-        self._set_cell(self.gallery_cell)
+        self._set_row_height()
+        self.view.zoomed.connect(lambda _height: self.preferences.remember_zoom(self.view.heights[False]))
         self.empty = make_empty_label()
         self.empty_results = EmptyResults()
         self.stack = QStackedWidget()
@@ -155,7 +151,7 @@ class MainWindow(QMainWindow):
             self.stack,
             self.empty_results,
             self.grid_viewer,
-            lambda: self.thumb_size,
+            lambda: GALLERY_EDGE,
         )
         self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
@@ -169,6 +165,7 @@ class MainWindow(QMainWindow):
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
         self.status.addWidget(self.more_button)
         self.status.warn_privacy(self.services.privacy_warning)
+        self.status_line = StatusLine(self.status, self.searcher, self.results, lambda: self.model_state, self._folders)
 
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
@@ -191,11 +188,11 @@ class MainWindow(QMainWindow):
         )
         self.preferences.view_changed.connect(self._view_settings_changed)
         self.preferences.applied.connect(self._settings_applied)
-        self.indexing.started.connect(self._index_started)
+        self.indexing.started.connect(lambda: self.status_line.indexing_started(self.indexing.switching))
         self.indexing.progress.connect(self._index_progress)
         self.indexing.finished.connect(self._index_finished)
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
-        self.indexing.busy.connect(self._index_busy)
+        self.indexing.busy.connect(self.status_line.busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
         self.indexing.scanned.connect(self._scanned)
         self.indexing.switched.connect(self._model_switched)
@@ -226,8 +223,8 @@ class MainWindow(QMainWindow):
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
 
-    def _set_cell(self, cell: int) -> None:
-        self.view.set_target_height(cell, ranked=False)  # the gallery's row height (zoom changes it too)
+    def _set_row_height(self) -> None:
+        self.view.set_target_height(self.row_height, ranked=False)  # the gallery's zoom level
 
     def zoom(self, steps: int) -> None:
         """View ▸ Zoom in/out (Ctrl+=, Ctrl+-): larger or smaller rows; large enough, the headers are days."""
@@ -247,16 +244,10 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _update_status(self) -> None:
-        shown = self.searcher.shown
-        if self.results.results_for is not None and shown is not None and self.searcher.pending is None:
-            self.status.set_text(result_summary(shown))
-        elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
-            self.status.set_text(self.searcher.waiting_message() or "")
-        elif self.model_state == ModelState.MISSING and not self.folders:
-            self.status.set_text(NO_MODEL_TEXT.replace("\n", " "))
-        else:
-            n, note = len(self.results.gallery), NEEDS_MODEL if self.model_state == ModelState.MISSING else self._note
-            self.status.set_text(f"{n} photo{'s' if n != 1 else ''}" + (f" · {note}" if note else ""))
+        self.status_line.update()
+
+    def _folders(self) -> bool:
+        return bool(self.folders)
 
     # -- start-up, the library and the model ----------------------------------------------------
 
@@ -279,16 +270,11 @@ class MainWindow(QMainWindow):
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
         if snapshot.recovery:  # the library database was damaged and has been set aside
-            self._note = "library rebuilt after damage"
+            self.status_line.note = "library rebuilt after damage"
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         before = len(self.results.gallery)
         self.results.set_gallery(snapshot.rows)
-        if self._removed:  # the last run's summary no longer describes the library: say what left it
-            folders, left = self._removed, max(0, before - len(snapshot.rows))
-            self._summary = self._note = f"{folders} folder{'s' if folders != 1 else ''} removed: {left} photo" + (
-                "s left the library" if left != 1 else " left the library"
-            )
-            self._removed = 0
+        self.status_line.gallery_read(before, len(snapshot.rows))
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
@@ -341,11 +327,11 @@ class MainWindow(QMainWindow):
         self.preferences.apply(values)
 
     def _view_settings_changed(self) -> None:
-        self._set_cell(self.gallery_cell)
+        self._set_row_height()
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
         if outcome.added or outcome.removed:  # else the library's photos are the same (100k: a 3 s reload)
-            self._removed = len(outcome.removed)
+            self.status_line.removed = len(outcome.removed)
             self.reload_gallery()
         if outcome.switch_to:
             self.indexing.switch(outcome.switch_to)  # search keeps working with the current model meanwhile
@@ -354,14 +340,9 @@ class MainWindow(QMainWindow):
 
     def _model_switched(self, result: Any) -> None:
         """A switch run ended: the new model is active (load it), or the old one stays (cancelled, failed)."""
+        self.status_line.switched(result)
         if result.switched:
-            self._note = f"now using {result.active}" + (
-                f" ({result.encoded} photos encoded)" if result.encoded else ""
-            )
             self.models.load()
-        else:
-            self._note = f"switch to {result.plan.target} cancelled — still using {result.active}"
-        self._update_status()
 
     # -- folders and indexing -------------------------------------------------------------
 
@@ -393,33 +374,16 @@ class MainWindow(QMainWindow):
         if not self.indexing.start() and self.model_state == ModelState.MISSING:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
-    def _index_started(self) -> None:
-        switching = self.indexing.switching
-        self._note = (
-            f"preparing {switching}: encoding your photos with it (search keeps working)" if switching else "indexing…"
-        )
-        self.status.indexing_started()
-        self._update_status()
-
     def _index_progress(self, p: Progress) -> None:
         if p.phase is ProgressPhase.ENCODE and p.done == 0:
             self.reload_gallery()  # the scan's new files are in the library: show them now
         self.status.indexing_progress(p)
 
     def _index_finished(self, summary: IndexSummary) -> None:
-        line = self.status.indexing_finished(summary)
-        if line is not None:  # a run that did work: its summary stays until the next one that does
-            self._summary = line
-        self._note = self._summary or "library up to date"
-        self._update_status()
+        self.status_line.indexing_finished(summary)
         same = not (summary.removed or summary.renamed or summary.copied or self.indexing.encoded)
         if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
             self.reload_gallery()
-
-    def _index_busy(self, message: str) -> None:
-        """Another process (the CLI, a second window) is indexing: say so; the controller tries again later."""
-        self._note = message + " — will retry in a minute"
-        self._update_status()
 
     # -- drag and drop, quitting ----------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The timeline's year/month scrubber: a strip on the right of the photos, years labelled, months ticked.
+"""The timeline's year/month scrubber: a strip on the right of the photos, years labelled, months ticked (and
+named where there is room: a library of a year or two).
 
 Clicking or dragging on it jumps to the month under the mouse (hovering names that month). Positions are
 linear in the timeline's scroll range, so the strip is a map of the whole library.
@@ -6,7 +7,7 @@ linear in the timeline's scroll range, so the strip is a map of the whole librar
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette
@@ -17,6 +18,13 @@ from motis_desktop.gui.timeline_groups import short_month
 WIDTH = 76
 MARGIN = 10  # above the first and below the last position
 LABEL_GAP = 16  # year labels closer than this to the previous one are left out
+
+
+def faint_text(text: QColor) -> QColor:
+    """Month names: quieter than the years."""
+    faint = QColor(text)
+    faint.setAlpha(170)
+    return faint
 
 
 class DateScrubber(QWidget):
@@ -64,6 +72,33 @@ class DateScrubber(QWidget):
             return None
         return self._keys[max(0, bisect_right([self._to_widget(v) for v in self._ys], y) - 1)]
 
+    def labels(self) -> list[tuple[str, int]]:
+        """What the strip writes, top to bottom, with the strip's y of each: each year at its first month, then
+        month names ("Sep") wherever they fit between those when the months are that far apart on average (a
+        library of a year or two); once months are named, a year's label names its month too ("Nov 2021")."""
+        ys = [self._to_widget(y) for y in self._ys]
+        keys = self._keys
+        taken: list[int] = []  # ys labelled so far, sorted
+        years: list[int] = []
+        for i, key in enumerate(keys):
+            if (i == 0 or keys[i - 1][:4] != key[:4]) and (not taken or ys[i] - taken[-1] >= LABEL_GAP):
+                years.append(i)
+                taken.append(ys[i])
+        months: list[int] = []
+        spread = (ys[-1] - ys[0]) / (len(ys) - 1) if len(ys) > 1 else 0
+        for i in range(len(keys) if spread >= LABEL_GAP else 0):  # many years: their labels alone, no stray months
+            at = bisect_left(taken, ys[i])
+            room = (at == 0 or ys[i] - taken[at - 1] >= LABEL_GAP) and (
+                at == len(taken) or taken[at] - ys[i] >= LABEL_GAP
+            )
+            if room and len(keys[i]) >= 7:
+                months.append(i)
+                insort(taken, ys[i])
+        labels = {i: short_month(keys[i])[:3] for i in months}
+        for i in years:
+            labels[i] = (short_month(keys[i]) if months else keys[i][:4]) if keys[i] else "—"
+        return [(labels[i], ys[i]) for i in sorted(labels)]
+
     def _to_widget(self, content_y: int) -> int:
         return MARGIN + round(content_y / self._range * max(1, self.height() - 2 * MARGIN))
 
@@ -106,15 +141,13 @@ class DateScrubber(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
-        painter.setPen(text)
-        last = -LABEL_GAP
-        for i, (key, y) in enumerate(zip(self._keys, self._ys, strict=True)):
-            wy = self._to_widget(y)
-            new_year = i == 0 or self._keys[i - 1][:4] != key[:4]
-            if not new_year or wy - last < LABEL_GAP:
-                continue
-            painter.drawText(QRect(2, wy - 2, self.width() - 14, 14), Qt.AlignmentFlag.AlignRight, key[:4] or "—")
-            last = wy
+        for label, wy in self.labels():
+            painter.setPen(text if label[-1:].isdigit() or label == "—" else faint_text(text))
+            painter.drawText(
+                QRect(2, wy - 7, self.width() - 14, 14),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
         marker = self._to_widget(min(self._value, self._range))
         painter.fillRect(QRect(self.width() - 12, marker - 1, 12, 3), palette.color(QPalette.ColorRole.Highlight))
         if self._hover:

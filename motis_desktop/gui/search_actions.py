@@ -27,7 +27,7 @@ class ResultsController(QObject):
 
     Signals:
         results_shown: Emitted with the query text and the number of results once they are in the grid.
-        gallery_shown: Emitted when the grid shows the whole library again after results.
+        gallery_shown: Emitted when the grid shows the whole library again after results (or Esc over it).
         status: Emitted with a line for the status bar.
     """
 
@@ -82,6 +82,8 @@ class ResultsController(QObject):
         if self.results_for is not None and before:
             self._move_anchor(previous, before)
             self._drop_results_gone(before)
+        if self.results_for is not None and rows is not previous and not self.model.rowCount():
+            self.searcher.again()  # "nothing among 6 photos" said so of the library before
 
     def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
@@ -137,10 +139,9 @@ class ResultsController(QObject):
         self.results_for = label
         rows = [result_row(h) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
-        # Rank order without headers; a query of filters only (score 0 from the core, newest first) is a slice of
-        # the timeline: date headers and the scrubber. After the rows: they are few to lay out again.
-        dated = bool(rows) and all(r.score == 0 for r in rows)
-        self.view.set_grouping(Grouping.DATE if dated else Grouping.RANKED)
+        # Rank order without headers; results newest first (sort:date, a query of filters alone) are a slice of the
+        # timeline: date headers and the scrubber. After the rows: they are few to lay out again.
+        self.view.set_grouping(Grouping.DATE if searched.result.by_date else Grouping.RANKED)
         reason = searched.empty_reason()
         if reason is None:
             self.stack.setCurrentWidget(self.view)
@@ -194,8 +195,10 @@ class ResultsController(QObject):
         so keys like `/` work again."""
         if self.results_for is not None:
             self.reset()
-        else:
+        else:  # the gallery is on show: text never searched, a search on its way, the last query's error go
             self.box.clear()
+            self.searcher.clear()
+            self.gallery_shown.emit()  # the status line says the library's count again
         page = self.stack.currentWidget()
         if page is self.view or page is self.empty:
             page.setFocus()

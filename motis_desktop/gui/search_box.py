@@ -227,7 +227,14 @@ class SearchController(QObject):
         limit = len(self.shown.result.hits) + min(self._page(), self.shown.result.more)
         self._run(self.shown.text, limit, cutoff=False)
 
+    def again(self) -> None:
+        """Run the query on show again (the library changed under a search that found nothing: its reason and
+        counts were the library's before)."""
+        if self.shown is not None and self.ready and self.pending is None:
+            self._run(self.shown.text, None, cutoff=True)
+
     def clear(self) -> None:
+        """Forget the query on show, its error, and results still on their way."""
         self.shown = None
         self.notice = None
         self._seq += 1  # results still on their way are for a query the user left
@@ -325,14 +332,14 @@ def result_summary(searched: Searched) -> str:
     text, result = query_words(searched.text), searched.result
     n = len(result.hits)
     if result.cancelled:
-        return f"{text}: the terms cancel out — nothing to search for"
+        return f"Nothing to search for in {text}: the terms cancel out"
     if not n and result.filtered_out:
-        return f"{text}: no photo passes the filters — Esc to go back"
+        return f"No photo passes the filters of {text} — Esc to go back"
     if not n and result.offline:
         folders = f"{len(result.offline)} folder{'s' if len(result.offline) != 1 else ''}"
-        return f"{text}: nothing shown, {folders} offline — Esc to go back"
+        return f"Nothing shown for {text}: {folders} offline — Esc to go back"
     if not n and result.candidates == 0:
-        return f"{text}: no photos indexed yet — Esc to go back"
+        return f"Nothing shown for {text}: no photos indexed yet — Esc to go back"
     if not n:
         return f"No good matches for {text} among {result.candidates} photos — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""

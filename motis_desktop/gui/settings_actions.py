@@ -11,17 +11,19 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.settings_dialog import SettingsDialog
+from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, zoom_step
 from motis_desktop.gui.workers import Backend, SettingsOutcome, apply_settings
 
 DEFAULT_TOP_K = 50
-DEFAULT_THUMB = 160
+DEFAULT_ROW_HEIGHT = ZOOM_HEIGHTS[2]
+OLD_CELL_MARGIN = 20  # a "thumb_size" saved before the zoom was the setting: rows were that much taller
 
 
 class SettingsController(QObject):
     """Opens Settings and applies what it returns.
 
     Signals:
-        view_changed: Emitted when the per-user view settings (results shown, thumbnail size) were saved.
+        view_changed: Emitted when Settings changed the thumbnail size (the gallery's zoom level).
         applied: Emitted with the ``SettingsOutcome`` once the library side was applied on the backend.
     """
 
@@ -46,8 +48,20 @@ class SettingsController(QObject):
         return self._int("top_k", DEFAULT_TOP_K)
 
     @property
-    def thumb_size(self) -> int:
-        return self._int("thumb_size", DEFAULT_THUMB)
+    def row_height(self) -> int:
+        """The gallery's zoom level (a row height of ``ZOOM_HEIGHTS``): Settings ▸ Thumbnail size, and what
+        Ctrl+= / Ctrl+- last chose; the window opens at it."""
+        if self.settings.contains("row_height"):
+            return zoom_step(self._int("row_height", DEFAULT_ROW_HEIGHT), 0)
+        if self.settings.contains("thumb_size"):  # saved by an older version: its nearest level
+            return zoom_step(self._int("thumb_size", DEFAULT_ROW_HEIGHT) + OLD_CELL_MARGIN, 0)
+        return DEFAULT_ROW_HEIGHT
+
+    def remember_zoom(self, height: int) -> None:
+        """Ctrl+= / Ctrl+- changed the gallery's zoom: it is the thumbnail size now (the next start opens at it)."""
+        if zoom_step(height, 0) != self.row_height:
+            self.settings.setValue("row_height", zoom_step(height, 0))
+            self.settings.sync()
 
     def _int(self, key: str, default: int) -> int:
         value = self.settings.value(key, default)
@@ -61,7 +75,7 @@ class SettingsController(QObject):
             active.name if active else None,
             self.services.index_strategy(),
             self.top_k,
-            self.thumb_size,
+            self.row_height,
             self.parent_widget,
             submit=self.backend.submit,
             read_text=self.services.text_reading(),
@@ -74,9 +88,10 @@ class SettingsController(QObject):
             self.apply(values)
 
     def apply(self, values: dict[str, Any]) -> None:
-        resized = int(values["thumb_size"]) != self.thumb_size  # the grid is laid out again only then
+        height = zoom_step(int(values.get("row_height", self.row_height)), 0)
+        resized = height != self.row_height  # the grid is laid out again only then
         self.settings.setValue("top_k", values["top_k"])
-        self.settings.setValue("thumb_size", values["thumb_size"])
+        self.settings.setValue("row_height", height)
         self.settings.sync()
         if resized:
             self.view_changed.emit()

@@ -1,5 +1,5 @@
 """Settings (Ctrl+,): library folders, active model, index strategy, reading text in photos, top-K, thumbnail
-size."""
+size (the gallery's zoom level)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.services import AUTO_EXACT_MAX, STRATEGY_CHOICES
 from motis_desktop.gui.folders_panel import FoldersPanel, Submit
+from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, ZOOM_NAMES, zoom_level
 
 
 class SettingsDialog(QDialog):
@@ -28,7 +29,7 @@ class SettingsDialog(QDialog):
         active_model: str | None,
         strategy: str,
         top_k: int,
-        thumb_size: int,
+        row_height: int,
         parent: QWidget | None = None,
         submit: Submit | None = None,
         read_text: bool = True,
@@ -52,11 +53,14 @@ class SettingsDialog(QDialog):
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 1000)
         self.top_k.setValue(top_k)
-        self.thumb = QSpinBox()
-        self.thumb.setRange(64, 512)
-        self.thumb.setSingleStep(16)
-        self.thumb.setSuffix(" px")
-        self.thumb.setValue(thumb_size)
+        self.thumb = QComboBox()  # the zoom levels of View ▸ Zoom in / out
+        self.thumb.setObjectName("thumbnailSize")
+        self.thumb.addItems(list(ZOOM_NAMES))
+        self.thumb.setCurrentIndex(zoom_level(row_height))
+        self.thumb.setToolTip(
+            "How large the gallery's photos are; View ▸ Zoom in / Zoom out (Ctrl+= / Ctrl+-) change it too.\n"
+            "Large and Largest show a header per day."
+        )
 
         form = QFormLayout()
         form.addRow("Model", self.model)
@@ -78,7 +82,7 @@ class SettingsDialog(QDialog):
             "model": self.model.currentText() or None,
             "strategy": self.strategy.currentText(),
             "top_k": self.top_k.value(),
-            "thumb_size": self.thumb.value(),
+            "row_height": ZOOM_HEIGHTS[self.thumb.currentIndex()],
         }
         if self.read_text.isEnabled():  # greyed out: the environment decides, the setting stays as it is
             values["read_text"] = self.read_text.isChecked()

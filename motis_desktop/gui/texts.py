@@ -6,6 +6,9 @@ import re
 from motis_desktop.gui.local_files import readable
 
 _QUOTED = re.compile(r'"([^"]+)"')
+QUOTES = (
+    '"“”«»'  # a query holding one of these (not an apostrophe: "don't") is named as typed, not in quotes of its own
+)
 
 SEARCH_PLACEHOLDER = (
     "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
@@ -28,9 +31,12 @@ def empty_text(folders: bool, model_missing: bool, photos: int) -> str | None:
 def query_words(text: str) -> str:
     """A query as the window names it in a sentence: in quotes as typed, except that a photo's path (the box's
     photo from Find similar or a drop, always first) is its file name: ``"/p/cat.jpg" + snow`` reads
-    "photos like cat.jpg + snow". Bytes of a name that are not UTF-8 show as "�"."""
+    "photos like cat.jpg + snow"; a query that holds quotes itself (``text:"x"``) is not quoted again.
+    Bytes of a name that are not UTF-8 show as "�"."""
     words = _QUOTED.sub(lambda m: os.path.basename(m[1]) if os.path.isabs(m[1]) else m[0], text)
     first = _QUOTED.match(text)
     if first is not None and os.path.isabs(first[1]):
         return "photos like " + readable(words)
+    if any(q in words for q in QUOTES):
+        return readable(words)
     return f"“{readable(words)}”"

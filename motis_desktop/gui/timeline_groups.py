@@ -15,6 +15,7 @@ from enum import Enum
 from motis_desktop.gui.justified import Layout
 
 ZOOM_HEIGHTS = (90, 130, 180, 260, 380)  # target row heights, smallest first (Ctrl+- / Ctrl+=)
+ZOOM_NAMES = ("Smallest", "Small", "Medium", "Large", "Largest")  # Settings ▸ Thumbnail size: the same levels
 DAY_HEADERS_FROM = 260  # at this target row height and above, headers are days
 DAY_GROUP_LEAST = 4  # days with fewer photos share a header with the next days of their month
 MONTHS = "January February March April May June July August September October November December".split()
@@ -44,10 +45,14 @@ def header_kind(grouping: Grouping, target: int) -> HeaderKind:
     return HeaderKind.DAY if target >= DAY_HEADERS_FROM else HeaderKind.MONTH
 
 
+def zoom_level(target: int) -> int:
+    """The index of the zoom level nearest a row height."""
+    return min(range(len(ZOOM_HEIGHTS)), key=lambda i: abs(ZOOM_HEIGHTS[i] - target))
+
+
 def zoom_step(target: int, steps: int) -> int:
     """The zoom level ``steps`` away from the one nearest ``target`` (clamped)."""
-    nearest = min(range(len(ZOOM_HEIGHTS)), key=lambda i: abs(ZOOM_HEIGHTS[i] - target))
-    return ZOOM_HEIGHTS[max(0, min(len(ZOOM_HEIGHTS) - 1, nearest + steps))]
+    return ZOOM_HEIGHTS[max(0, min(len(ZOOM_HEIGHTS) - 1, zoom_level(target) + steps))]
 
 
 def day_keys(taken: Sequence[float | None]) -> list[str]:

@@ -98,7 +98,8 @@ class Searcher:
         if score is not None:
             service.set_model_score(encoder.model_id, score)
         if lists_only(parsed):
-            return self._explained(self._filtered(encoder.model_id, parsed, limit), parsed, encoder.model_id)
+            listed = replace(self._filtered(encoder.model_id, parsed, limit), by_date=True)
+            return self._explained(listed, parsed, encoder.model_id)
         allowed = None
         if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = store.filter_ids(
@@ -123,7 +124,7 @@ class Searcher:
             signals,
             check_strategy(strategy) if strategy else None,
         )
-        return self._explained(result, parsed, encoder.model_id)
+        return self._explained(replace(result, by_date=parsed.sort == "date"), parsed, encoder.model_id)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str) -> QueryResult:
         """``result``, with what the front ends need to say why photos are missing from it: the library folders

@@ -104,6 +104,7 @@ class QueryResult:
     filtered_out: tuple[str, ...] = ()  # photos are indexed, but these filters (as typed) let none through
     offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
     text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
+    by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
 
 
 @dataclass
