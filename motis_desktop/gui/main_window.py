@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
             self._summary = line
         self._note = self._summary or "library up to date"
         self._update_status()
-        same = not (summary.removed or summary.renamed or summary.copied or self.indexing.encoded)
+        same = not (summary.removed or summary.renamed or summary.copied or summary.returned or self.indexing.encoded)
         if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
             self.reload_gallery()
 
