@@ -3,8 +3,11 @@
 1. Scan every library folder; compare with the database by (size, mtime):
    new, changed, unchanged, missing. A new file with the size of a missing
    one is hashed: equal content means a rename/move, which keeps its
-   embedding. The differences are committed in one transaction.
-2. Files lacking an embedding for the model are read, hashed, decoded and
+   embedding; copies and photos back in the library take what they had
+   (``scan_diff``). The differences are committed in one transaction.
+2. Files lacking an embedding for the model, less those that take the vectors
+   of a file with their content (one of equal new files is encoded, then the
+   others take its vectors: ``copies.take_twins``), are read, hashed, decoded and
    preprocessed in decoder worker processes (``decode_pool``: a decoder crash
    costs one file), a bounded queue ahead of the model, so decoding overlaps
    inference. Each batch of embeddings (and decode errors) is committed in one
