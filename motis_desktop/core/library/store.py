@@ -77,6 +77,9 @@ __all__ = [
 _MIGRATIONS = MIGRATIONS
 _split_sql = split_sql
 _DATE_SOURCES = frozenset(s.value for s in DateSource)
+_SHARED_HASHES = (
+    "SELECT content_hash FROM files WHERE content_hash IS NOT NULL GROUP BY content_hash HAVING COUNT(*) > 1"
+)
 
 
 class LibraryStore(LibraryDatabase):
@@ -301,7 +304,11 @@ class LibraryStore(LibraryDatabase):
     def take_twins(self, model_id: str, files: list[FileRecord]) -> list[int]:
         """Give ``files`` (hashed, not encoded for ``model_id``) the vectors and date of a file with their
         content that has them (``copies.take_twins``), in one transaction; returns the ids that took them."""
-        hashed = [(r.id, r.content_hash, r.mtime_ns) for r in files if r.content_hash]
+        if not any(r.content_hash for r in files):
+            return []
+        # Only contents that more than one file has (a model switch's whole library is hashed: 100k lookups)
+        shared = {r[0] for r in self._query(_SHARED_HASHES)}
+        hashed = [(r.id, r.content_hash, r.mtime_ns) for r in files if r.content_hash and r.content_hash in shared]
         if not hashed:
             return []
         with self.transaction() as conn:
