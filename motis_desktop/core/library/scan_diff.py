@@ -11,6 +11,8 @@ encodes one of equal copies and the others take its vectors. The differences are
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from motis_desktop.core.library.store import (
 )
 
 log = logging.getLogger(__name__)
+HEAD_BYTES = 64 * 1024  # new files of one size are compared by this much before they are hashed whole
 
 
 @dataclass
@@ -237,21 +240,41 @@ def _hash_duplicates(
 ) -> dict[str, str] | None:
     """The content hashes of new files whose bytes equal another new file's ({path: hash}): the indexer encodes
     one of them and the others take its vectors (``LibraryStore.take_twins``). Only files that share their size
-    with another new file are read here. None if ``cancel`` stopped it."""
+    and first :data:`HEAD_BYTES` with another new file are read whole here (uncompressed RAW files of one camera
+    share their size, and differ in the metadata at their start). None if ``cancel`` stopped it."""
     by_size: dict[int, list[str]] = {}
     for _, entry in new:
         by_size.setdefault(entry.size, []).append(entry.path)
-    by_hash: dict[str, list[str]] = {}
-    for paths in by_size.values():
-        if len(paths) < 2:
-            continue
-        for path in paths:
+    by_head: dict[tuple[int, bytes], list[str]] = {}
+    for size, paths in by_size.items():
+        for path in paths if len(paths) > 1 else ():
             if cancel.is_set():
                 return None
-            content = digest(path)
-            if content is not None:
-                by_hash.setdefault(content, []).append(path)
+            head = _head(path)
+            if head is not None:
+                by_head.setdefault((size, head), []).append(path)
+    by_hash: dict[str, list[str]] = {}
+    for path in (p for paths in by_head.values() if len(paths) > 1 for p in paths):
+        if cancel.is_set():
+            return None
+        content = digest(path)
+        if content is not None:
+            by_hash.setdefault(content, []).append(path)
     return {path: content for content, paths in by_hash.items() if len(paths) > 1 for path in paths}
+
+
+def _head(path: str) -> bytes | None:
+    """The first :data:`HEAD_BYTES` of a regular file (never blocking on a FIFO); None if it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        return os.read(fd, HEAD_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _digest(path: str) -> str | None:
