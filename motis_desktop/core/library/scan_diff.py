@@ -129,16 +129,14 @@ def _apply(
     copied_paths = {c.path for c in copied}
     unmatched = [(fid, e) for fid, e in unmatched if e.path not in copied_paths]
     returned = _match_returned(store.gone_sizes(), unmatched, cancel, digest)
+    if returned is not None:
+        returned_paths = {r.path for r in returned}
+        unmatched = [(fid, e) for fid, e in unmatched if e.path not in returned_paths]
     hashes = None if returned is None else _hash_duplicates(unmatched, cancel, digest)
     if returned is None or hashes is None:
         summary.cancelled = True
         return
-    returned_paths = {r.path for r in returned}
-    new_rows = [
-        NewFile(fid, e.path, e.size, e.mtime_ns, hashes.get(e.path))
-        for fid, e in unmatched
-        if e.path not in returned_paths
-    ]
+    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns, hashes.get(e.path)) for fid, e in unmatched]
     removed = [r.id for r in missing if r.id not in renamed_ids]
     log.info(
         "scan: %d new, %d copied, %d back, %d changed, %d renamed, %d removed, %d unchanged",
