@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -204,3 +208,47 @@ def test_a_resumed_index_says_how_many_photos_were_already_indexed(colour_home: 
     result = run_cli("index", home=colour_home)
     assert f"{first.encoded} photos already indexed, {12 - first.encoded} left to index" in result.stderr
     assert f"encoded {12 - first.encoded}," in result.stdout
+
+
+# `python -m motis_desktop.cli.main` with Ctrl+C armed (see test_cli_watch.py: a suite started in the background
+# runs with SIGINT ignored, and the child would inherit that).
+_CTRL_C_ARMED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.main', run_name='__main__', alter_sys=True)"
+)
+
+
+def test_motis_watch_says_the_photos_back_were_already_indexed(
+    library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    _, photos = library
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(colour_home)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+
+    def next_summary() -> str:
+        line = lines.get(timeout=120)
+        while not line.startswith("encoded "):  # folder status lines
+            line = lines.get(timeout=120)
+        return line
+
+    try:
+        assert next_summary().startswith("encoded 0, unchanged 12")
+        (photos / "sub").rename(tmp_path / "away")
+        assert "removed 6" in next_summary()
+        (tmp_path / "away").rename(photos / "sub")
+        back = next_summary()
+        assert back.startswith("encoded 0,") and "back 6," in back
+        assert lines.get(timeout=30).strip() == "6 photo(s) back in the library were already indexed before"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
