@@ -127,9 +127,11 @@ def _summary_lines(summary: IndexSummary) -> list[str]:
     """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``)."""
     lines = [
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-        f"copied {summary.copied}, removed {summary.removed}, skipped {len(summary.skipped)} "
+        f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(summary.skipped)} "
         f"({summary.elapsed_s:.1f} s)"
     ]
+    if summary.returned:  # photos that left the library lately and came back: nothing was read again
+        lines.append(f"{summary.returned} photo(s) back in the library were already indexed before")
     lines += [f"  skipped {item.path}: {item.message}" for item in summary.skipped]
     if summary.text_read or summary.text_failed:
         lines.append(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")

@@ -18,9 +18,16 @@ class ProgressBar:
         self._last = 0.0
         self._shown = False
         self.latest: Progress | None = None  # what the core reported last (shown or not)
+        self._said_before = False
 
     def __call__(self, p: Progress) -> None:
         self.latest = p
+        if p.phase is ProgressPhase.ENCODE and p.indexed_before and not self._said_before:
+            # A resumed run's bar counts the photos left: say first how many were done before (on any stream).
+            self._said_before = True
+            self.close()
+            self.stream.write(f"{p.indexed_before} photos already indexed, {p.total} left to index\n")
+            self.stream.flush()
         if not self.enabled:
             return
         now = time.monotonic()

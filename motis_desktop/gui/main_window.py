@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
 
     def _index_finished(self, summary: IndexSummary) -> None:
         self.status_line.indexing_finished(summary)
-        same = not (summary.removed or summary.renamed or summary.copied or self.indexing.encoded)
+        same = not (summary.removed or summary.renamed or summary.copied or summary.returned or self.indexing.encoded)
         if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
             self.reload_gallery()
 

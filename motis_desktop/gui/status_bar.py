@@ -72,9 +72,10 @@ class StatusBar(QStatusBar):
             self.progress.setRange(0, 0)
             self.progress_label.setText(f"Scanning folders {p.done}/{p.total}…")
             return
-        self.progress.setRange(0, max(p.total, 1))
-        self.progress.setValue(p.done)
-        self.progress.setFormat(f"{p.done}/{p.total}")
+        before = p.indexed_before  # a resumed run counts from the photos indexed before it
+        self.progress.setRange(0, max(before + p.total, 1))
+        self.progress.setValue(before + p.done)
+        self.progress.setFormat(f"{before + p.done}/{before + p.total}")
         what = "Reading text in photos" if p.phase is ProgressPhase.TEXT else "Indexing"
         self.progress_label.setText(f"{what} · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
 
@@ -87,7 +88,14 @@ class StatusBar(QStatusBar):
         pass that found nothing to do (its caller keeps showing the last run that did)."""
         self.skipped = [(s.path, s.message) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
-        if not (summary.cancelled or summary.encoded or summary.renamed or summary.copied or summary.removed):
+        if not (
+            summary.cancelled
+            or summary.encoded
+            or summary.renamed
+            or summary.copied
+            or summary.returned
+            or summary.removed
+        ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
         words = outcome_words(summary)
@@ -122,6 +130,8 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{summary.renamed if parts else photos(summary.renamed)} moved or renamed")
     if summary.copied:  # their twins' vectors, dates and text: nothing was read again
         parts.append(f"{summary.copied} cop{'y' if summary.copied == 1 else 'ies'} of photos already indexed")
+    if summary.returned:  # photos that left the library lately and came back: what was kept of them
+        parts.append(f"{photos(summary.returned)} already indexed before")
     if summary.removed:
         parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
     if summary.skipped:

@@ -25,6 +25,7 @@ class Progress:
     rate: float  # files per second in this phase
     eta_s: float | None
     current: str = ""
+    indexed_before: int = 0  # encode phase: photos that had this model's vector before it began (a resumed run's)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,13 @@ class IndexSummary:
     renamed: int = 0
     removed: int = 0
     copied: int = 0  # new files whose bytes the library held: they took that photo's embeddings, date and text
+    returned: int = 0  # new files whose bytes left the library lately: they took what was kept of them (gone.py)
     skipped: list[Skipped] = field(default_factory=list)
     cancelled: bool = False
     elapsed_s: float = 0.0
     text_read: int = 0  # photos whose text the text stage read (core/ocr/stage.py)
     text_failed: list[Skipped] = field(default_factory=list)  # photos whose text could not be read
+    indexed_before: int = 0  # photos that had this model's vector when the encode phase began
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -61,6 +64,7 @@ class IndexSummary:
             "renamed": self.renamed,
             "removed": self.removed,
             "copied": self.copied,
+            "returned": self.returned,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -77,5 +81,14 @@ def encode_progress(summary: IndexSummary, done: int, total: int, elapsed: float
     rate = done / max(elapsed, 1e-6)
     eta = (total - done) / rate if rate > 0 else None
     return Progress(
-        ProgressPhase.ENCODE, done, total, summary.encoded, len(summary.skipped), elapsed, rate, eta, current
+        ProgressPhase.ENCODE,
+        done,
+        total,
+        summary.encoded,
+        len(summary.skipped),
+        elapsed,
+        rate,
+        eta,
+        current,
+        summary.indexed_before,
     )

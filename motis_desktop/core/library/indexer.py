@@ -3,8 +3,11 @@
 1. Scan every library folder; compare with the database by (size, mtime):
    new, changed, unchanged, missing. A new file with the size of a missing
    one is hashed: equal content means a rename/move, which keeps its
-   embedding. The differences are committed in one transaction.
-2. Files lacking an embedding for the model are read, hashed, decoded and
+   embedding; copies and photos back in the library take what they had
+   (``scan_diff``). The differences are committed in one transaction.
+2. Files lacking an embedding for the model, less those that take the vectors
+   of a file with their content (one of equal new files is encoded, then the
+   others take its vectors: ``copies.take_twins``), are read, hashed, decoded and
    preprocessed in decoder worker processes (``decode_pool``: a decoder crash
    costs one file), a bounded queue ahead of the model, so decoding overlaps
    inference. Each batch of embeddings (and decode errors) is committed in one
@@ -168,8 +171,12 @@ class Indexer:
             folder_ids = [f.id for f in folders]
             summary.skipped.extend(Skipped(r.path, r.error or "", r.problem) for r in self.store.failed(folder_ids))
             self._backfill_dates(folder_ids, cancel)
-            todo = self.store.pending(self.encoder.model_id, folder_ids)
-            self._encode(todo, set(recovery.suspects), summary, cancel, progress)
+            # Files whose content another file has: encoded once, the others take its vectors (copies.take_twins).
+            todo = self._take_twins(self.store.pending(self.encoder.model_id, folder_ids), summary)
+            firsts, others = _split_twins(todo)
+            self._encode(firsts, set(recovery.suspects), summary, cancel, progress)
+            rest = self._take_twins(others, summary) if others and not summary.cancelled else []
+            self._encode(rest, set(recovery.suspects), summary, cancel, progress)  # their twin could not be read
             if not summary.cancelled:
                 self._read_text(folder_ids, summary, cancel, progress)
         summary.elapsed_s = time.monotonic() - started
@@ -210,7 +217,11 @@ class Indexer:
         summary.text_failed = [Skipped(path, reason) for path, reason in text.failed]
         summary.cancelled = summary.cancelled or text.cancelled
 
-    # -- phase 1: scan and diff ---------------------------------------------
+    def _take_twins(self, todo: list[FileRecord], summary: IndexSummary) -> list[FileRecord]:
+        """``todo`` less the files that took the vectors of a file with their content (counted as copies)."""
+        took = set(self.store.take_twins(self.encoder.model_id, [r for r in todo if r.content_hash]))
+        summary.copied += len(took)
+        return [r for r in todo if r.id not in took]
 
     def _backfill_dates(self, folder_ids: list[int], cancel: threading.Event) -> None:
         """Read the date taken of files embedded before dates were stored (schema < 3): metadata only."""
@@ -236,6 +247,7 @@ class Indexer:
     ) -> None:
         if not todo:
             return  # up to date: the image tower is not even loaded (a GUI at 100k photos saves ~250 MB)
+        summary.indexed_before = self.store.counts(self.encoder.model_id)["indexed"]
         if progress:  # the scan is committed: front ends can show the new files now
             progress(encode_progress(summary, 0, len(todo), 0.0))
         with ThreadPoolExecutor(self.engine_lanes, thread_name_prefix="motis-engine-lane") as lanes:
@@ -398,3 +410,17 @@ class Indexer:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
         summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error)
+
+
+def _split_twins(todo: list[FileRecord]) -> tuple[list[FileRecord], list[FileRecord]]:
+    """``todo`` as the files to encode and the others whose content hash one of those has (in ``todo``'s order)."""
+    seen: set[str] = set()
+    firsts, others = [], []
+    for record in todo:
+        if record.content_hash in seen:
+            others.append(record)
+            continue
+        if record.content_hash:
+            seen.add(record.content_hash)
+        firsts.append(record)
+    return firsts, others

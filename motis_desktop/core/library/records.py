@@ -24,6 +24,8 @@ __all__ = [
     "NewFile",
     "PhotoDate",
     "RenamedFile",
+    "ReturnedFile",
+    "carried_date",
     "decode_path",
     "encode_path",
     "file_record",
@@ -79,6 +81,7 @@ class NewFile(NamedTuple):
     path: str
     size: int
     mtime_ns: int
+    content_hash: str | None = None  # hashed by the scan: it has a twin among the other new files
 
 
 class ChangedFile(NamedTuple):
@@ -108,6 +111,28 @@ class CopiedFile(NamedTuple):
     path: str
     size: int
     mtime_ns: int
+
+
+class ReturnedFile(NamedTuple):
+    """A new file with the content of a photo that left the library lately (``gone``): it takes the vectors
+    (every model's), date and text kept for that content."""
+
+    content_hash: str
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def carried_date(taken_at: float | None, source: str | None, mtime_ns: int) -> tuple[float | None, str | None]:
+    """The date a file takes from another with the same bytes (a copy, a returning photo): the date in the bytes
+    (EXIF) carries over; where the bytes hold none (source "mtime"), the file's own mtime is its date; a date not
+    read yet (None) stays unread."""
+    if source == DateSource.EXIF.value and taken_at is not None:
+        return taken_at, source
+    if source == DateSource.MTIME.value:
+        return mtime_ns / 1e9, source
+    return None, None
 
 
 class FileError(NamedTuple):

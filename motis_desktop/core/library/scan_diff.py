@@ -3,12 +3,16 @@
 New, changed, unchanged and missing files; a new file with the size of a missing one is hashed, and equal
 content means a rename/move, which keeps its embedding. A new file with the size of a file the library holds
 is hashed too, and equal content means a copy, which gets that file's embeddings, date and text
-(``copies``). The differences are committed in one transaction.
+(``copies``); one with the size of a photo that left the library lately, its content kept (``gone``), likewise
+takes what was kept. New files that share their size with another new file are hashed, so that the indexer
+encodes one of equal copies and the others take its vectors. The differences are committed in one transaction.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,10 +32,12 @@ from motis_desktop.core.library.store import (
     LibraryStore,
     NewFile,
     RenamedFile,
+    ReturnedFile,
     is_within,
 )
 
 log = logging.getLogger(__name__)
+HEAD_BYTES = 64 * 1024  # new files of one size are compared by this much before they are hashed whole
 
 
 @dataclass
@@ -107,7 +113,8 @@ def _apply(
     store: LibraryStore, diff: _Diff, records: list[FileRecord], summary: IndexSummary, cancel: threading.Event
 ) -> None:
     missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
-    renamed = _match_renames(missing, diff.new)
+    digest = _Digests()
+    renamed = _match_renames(missing, diff.new, digest)
     renamed_paths = {r.path for r in renamed}
     renamed_ids = {r.file_id for r in renamed}
     gone = {r.id for r in missing} - renamed_ids
@@ -115,29 +122,52 @@ def _apply(
     twins = [r for r in records if r.id not in gone and r.id not in changed]
     twins.sort(key=lambda r: r.id not in diff.embedded)  # of equal twins, one with this model's vector first
     unmatched = [(fid, e) for fid, e in diff.new if e.path not in renamed_paths]
-    copied = _match_copies(twins, unmatched, cancel)
+    copied = _match_copies(twins, unmatched, cancel, digest)
     if copied is None:
         summary.cancelled = True
         return
     copied_paths = {c.path for c in copied}
-    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns) for fid, e in unmatched if e.path not in copied_paths]
+    unmatched = [(fid, e) for fid, e in unmatched if e.path not in copied_paths]
+    returned = _match_returned(store.gone_sizes(), unmatched, cancel, digest)
+    if returned is not None:
+        returned_paths = {r.path for r in returned}
+        unmatched = [(fid, e) for fid, e in unmatched if e.path not in returned_paths]
+    hashes = None if returned is None else _hash_duplicates(unmatched, cancel, digest)
+    if returned is None or hashes is None:
+        summary.cancelled = True
+        return
+    new_rows = [NewFile(fid, e.path, e.size, e.mtime_ns, hashes.get(e.path)) for fid, e in unmatched]
     removed = [r.id for r in missing if r.id not in renamed_ids]
     log.info(
-        "scan: %d new, %d copied, %d changed, %d renamed, %d removed, %d unchanged",
+        "scan: %d new, %d copied, %d back, %d changed, %d renamed, %d removed, %d unchanged",
         len(new_rows),
         len(copied),
+        len(returned),
         len(diff.changed),
         len(renamed),
         len(removed),
         summary.unchanged,
     )
-    store.apply_scan(new_rows, diff.changed, renamed, removed, copied)
+    took = store.apply_scan(new_rows, diff.changed, renamed, removed, copied, returned)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
     summary.copied = len(copied)
+    summary.returned = took
 
 
-def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) -> list[RenamedFile]:
+class _Digests:
+    """Content hashes of new files, each read at most once per scan (``None``: the file cannot be read)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str | None] = {}
+
+    def __call__(self, path: str) -> str | None:
+        if path not in self._known:
+            self._known[path] = _digest(path)
+        return self._known[path]
+
+
+def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]], digest: _Digests) -> list[RenamedFile]:
     """Pair new paths with missing files of equal size and content hash."""
     by_size: dict[int, list[FileRecord]] = {}
     for record in missing:
@@ -146,11 +176,11 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
     renamed: list[RenamedFile] = []
     for folder_id, entry in new:
         candidates = by_size.get(entry.size)
-        digest = _digest(entry.path) if candidates else None
-        if not candidates or digest is None:
+        content = digest(entry.path) if candidates else None
+        if not candidates or content is None:
             continue
         for record in candidates:
-            if record.content_hash == digest:
+            if record.content_hash == content:
                 candidates.remove(record)
                 renamed.append(RenamedFile(record.id, folder_id, entry.path, entry.size, entry.mtime_ns))
                 break
@@ -158,7 +188,7 @@ def _match_renames(missing: list[FileRecord], new: list[tuple[int, ScanEntry]]) 
 
 
 def _match_copies(
-    twins: list[FileRecord], new: list[tuple[int, ScanEntry]], cancel: threading.Event
+    twins: list[FileRecord], new: list[tuple[int, ScanEntry]], cancel: threading.Event, digest: _Digests
 ) -> list[CopiedFile] | None:
     """Pair new paths with files the library holds (``twins``: neither gone nor changed) of equal size and
     content hash: copies. None if ``cancel`` stopped it.
@@ -176,13 +206,73 @@ def _match_copies(
         candidates = by_size.get(entry.size)
         if candidates and cancel.is_set():
             return None
-        digest = _digest(entry.path) if candidates else None
-        if not candidates or digest is None:
+        content = digest(entry.path) if candidates else None
+        if not candidates or content is None:
             continue
-        twin = next((r for r in candidates if r.content_hash == digest), None)
+        twin = next((r for r in candidates if r.content_hash == content), None)
         if twin is not None:
             copied.append(CopiedFile(twin.id, folder_id, entry.path, entry.size, entry.mtime_ns))
     return copied
+
+
+def _match_returned(
+    gone: dict[int, set[str]], new: list[tuple[int, ScanEntry]], cancel: threading.Event, digest: _Digests
+) -> list[ReturnedFile] | None:
+    """Pair new paths with photos that left the library lately (``gone``: content hashes by size) of equal
+    content: they take what those kept. None if ``cancel`` stopped it. Only a new file with a gone photo's size
+    is read here, as for copies."""
+    returned: list[ReturnedFile] = []
+    for folder_id, entry in new:
+        if entry.size not in gone:
+            continue
+        if cancel.is_set():
+            return None
+        content = digest(entry.path)
+        if content is not None and content in gone[entry.size]:
+            returned.append(ReturnedFile(content, folder_id, entry.path, entry.size, entry.mtime_ns))
+    return returned
+
+
+def _hash_duplicates(
+    new: list[tuple[int, ScanEntry]], cancel: threading.Event, digest: _Digests
+) -> dict[str, str] | None:
+    """The content hashes of new files whose bytes equal another new file's ({path: hash}): the indexer encodes
+    one of them and the others take its vectors (``LibraryStore.take_twins``). Only files that share their size
+    and first :data:`HEAD_BYTES` with another new file are read whole here (uncompressed RAW files of one camera
+    share their size, and differ in the metadata at their start). None if ``cancel`` stopped it."""
+    by_size: dict[int, list[str]] = {}
+    for _, entry in new:
+        by_size.setdefault(entry.size, []).append(entry.path)
+    by_head: dict[tuple[int, bytes], list[str]] = {}
+    for size, paths in by_size.items():
+        for path in paths if len(paths) > 1 else ():
+            if cancel.is_set():
+                return None
+            head = _head(path)
+            if head is not None:
+                by_head.setdefault((size, head), []).append(path)
+    by_hash: dict[str, list[str]] = {}
+    for path in (p for paths in by_head.values() if len(paths) > 1 for p in paths):
+        if cancel.is_set():
+            return None
+        content = digest(path)
+        if content is not None:
+            by_hash.setdefault(content, []).append(path)
+    return {path: content for content, paths in by_hash.items() if len(paths) > 1 for path in paths}
+
+
+def _head(path: str) -> bytes | None:
+    """The first :data:`HEAD_BYTES` of a regular file (never blocking on a FIFO); None if it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        return os.read(fd, HEAD_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _digest(path: str) -> str | None:

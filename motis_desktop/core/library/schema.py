@@ -6,9 +6,10 @@ nothing), so an interrupted upgrade resumes from the last version that committed
 
 from __future__ import annotations
 
+from motis_desktop.core.library.gone_schema import GONE_SCHEMA
 from motis_desktop.core.library.text_schema import TEXT_SCHEMA
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     1: """
@@ -61,6 +62,9 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
         "ALTER TABLE files ADD COLUMN problem TEXT",
         "UPDATE files SET problem = motis_problem(error, error_transient) WHERE error IS NOT NULL",
     ),
+    # v6: photos that left the library lately, by content hash, with what their bytes gave (library/gone.py), so
+    # one that comes back takes it instead of being read and encoded again. Never read by the gallery or search.
+    6: GONE_SCHEMA,
 }
 
 

@@ -2,7 +2,8 @@
 
 Tables: ``folders`` (library roots), ``files`` (path, size, mtime, content
 hash, last decode error, date taken), ``embeddings`` (one vector per file and model id)
-and ``meta`` (a change counter readers use to refresh cached indexes).
+and ``meta`` (a change counter readers use to refresh cached indexes); ``gone``/``gone_embeddings`` keep what
+photos that left the library lately held (``gone``), written and read only by the scan's writes here.
 The connection, its migrations and transactions are ``database.LibraryDatabase``; the rows are in
 ``records``; the schema in ``schema``. This module holds the library's reads and writes.
 """
@@ -18,7 +19,8 @@ import numpy as np
 
 from motis_desktop.core.errors import LibraryError
 from motis_desktop.core.kinds import DateSource, ImageProblem
-from motis_desktop.core.library.copies import insert_copies
+from motis_desktop.core.library import gone
+from motis_desktop.core.library.copies import insert_copies, take_twins
 from motis_desktop.core.library.database import QUICK_CHECK_MAX_BYTES, LibraryDatabase
 from motis_desktop.core.library.problems import problem_from_words
 from motis_desktop.core.library.records import (
@@ -32,6 +34,7 @@ from motis_desktop.core.library.records import (
     NewFile,
     PhotoDate,
     RenamedFile,
+    ReturnedFile,
     decode_path,
     encode_path,
     file_record,
@@ -61,6 +64,7 @@ __all__ = [
     "NewFile",
     "PhotoDate",
     "RenamedFile",
+    "ReturnedFile",
     "decode_path",
     "encode_path",
     "is_damage",
@@ -73,6 +77,9 @@ __all__ = [
 _MIGRATIONS = MIGRATIONS
 _split_sql = split_sql
 _DATE_SOURCES = frozenset(s.value for s in DateSource)
+_SHARED_HASHES = (
+    "SELECT content_hash FROM files WHERE content_hash IS NOT NULL GROUP BY content_hash HAVING COUNT(*) > 1"
+)
 
 
 class LibraryStore(LibraryDatabase):
@@ -133,12 +140,16 @@ class LibraryStore(LibraryDatabase):
         ]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
-        """Drop a root and its entries (never the photos); returns how many files left the library."""
+        """Drop a root and its entries (never the photos; what they hold is kept a while, ``gone``); returns how
+        many files left the library."""
         root = os.path.abspath(os.fspath(path))
         match = [f for f in self.folders() if f.path == root]
         if not match:
             raise LibraryError(f"{root} is not a library folder")
         with self.transaction() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM files WHERE folder_id = ?", (match[0].id,))]
+            gone.keep_gone(conn, ids, time.time())
+            gone.prune(conn, time.time())
             conn.execute("DELETE FROM folders WHERE id = ?", (match[0].id,))
         return match[0].file_count
 
@@ -252,12 +263,18 @@ class LibraryStore(LibraryDatabase):
         renamed: list[RenamedFile],
         removed: list[int],
         copied: list[CopiedFile] | None = None,
-    ) -> None:
-        """One transaction for a scan's differences (``removed``: file ids; ``copied``: new files whose twin's
-        embeddings, date and text they take, ``copies.insert_copies``)."""
+        returned: list[ReturnedFile] | None = None,
+    ) -> int:
+        """One transaction for a scan's differences (``removed``: file ids, whose vectors, date and text are kept
+        a while, ``gone``; ``copied``: new files whose twin's embeddings, date and text they take,
+        ``copies.insert_copies``; ``returned``: new files that take what a photo gone lately kept). Returns how
+        many of ``returned`` took it."""
         now = time.time()
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
+            gone.prune(conn, now)
+            took = gone.insert_returned(conn, returned or [], seq, now)
+            gone.keep_gone(conn, removed, now)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
@@ -270,10 +287,32 @@ class LibraryStore(LibraryDatabase):
                 [(c.size, c.mtime_ns, c.file_id) for c in changed],
             )
             conn.executemany(
-                "INSERT INTO files(folder_id, path, size, mtime_ns, added_at) VALUES (?, ?, ?, ?, ?)",
-                [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, now) for n in new],
+                "INSERT INTO files(folder_id, path, size, mtime_ns, content_hash, added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, n.content_hash, now) for n in new],
             )
             insert_copies(conn, copied or [], seq, now)
+            gone.prune(conn, now)
+        return took
+
+    def gone_sizes(self) -> dict[int, set[str]]:
+        """The content hashes of photos that left the library lately, by size (``gone``)."""
+        by_size: dict[int, set[str]] = {}
+        for digest, size in self._query("SELECT content_hash, size FROM gone"):
+            by_size.setdefault(size, set()).add(digest)
+        return by_size
+
+    def take_twins(self, model_id: str, files: list[FileRecord]) -> list[int]:
+        """Give ``files`` (hashed, not encoded for ``model_id``) the vectors and date of a file with their
+        content that has them (``copies.take_twins``), in one transaction; returns the ids that took them."""
+        if not any(r.content_hash for r in files):
+            return []
+        # Only contents that more than one file has (a model switch's whole library is hashed: 100k lookups)
+        shared = {r[0] for r in self._query(_SHARED_HASHES)}
+        hashed = [(r.id, r.content_hash, r.mtime_ns) for r in files if r.content_hash and r.content_hash in shared]
+        if not hashed:
+            return []
+        with self.transaction() as conn:
+            return take_twins(conn, model_id, hashed, self._version(conn) + 1)
 
     def commit_batch(
         self,
@@ -300,6 +339,7 @@ class LibraryStore(LibraryDatabase):
                 "UPDATE files SET error = ?, error_transient = ?, problem = ? WHERE id = ?",
                 [(e.reason, int(e.transient), _kind(e).value, e.file_id) for e in errors],
             )
+            gone.keep_gone(conn, vanished, time.time())  # it may hold another model's vectors
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
 
     # -- dates and filters ---------------------------------------------------

@@ -3,7 +3,8 @@ words in the photos whose text is not known yet.
 
 - Which photos: those that decoded fine and whose text was never read, or was read from an older version of
   the file (size or mtime changed) or by another engine (``TextStore.pending``).
-- Fast path: the detector decides; a photo where it finds no text region skips recognition.
+- Fast path: the detector decides; a photo where it finds no text region skips recognition. A photo whose
+  bytes equal one read earlier in the run (new copies of each other) takes what that one gave.
 - Isolation: the reader runs in a worker process (``worker.ProcessTextReader``); a photo that crashes it,
   hangs it past the timeout or is a decompression bomb is stored with its reason (not read again until the
   file changes), reported and skipped; the stage goes on with a fresh worker.
@@ -22,7 +23,7 @@ from typing import Protocol
 
 from motis_desktop.core.ocr.database import TextDatabase
 from motis_desktop.core.ocr.engine import ENGINE_ID, engine_threads
-from motis_desktop.core.ocr.text_store import TextRead, TextStore
+from motis_desktop.core.ocr.text_store import TextRead, TextStore, TextTodo
 from motis_desktop.core.ocr.worker import ProcessTextReader, ReadJob, ReadOutcome, TextReader, default_timeout
 
 log = logging.getLogger(__name__)
@@ -77,13 +78,14 @@ def run_text_stage(
     reader = _open_reader(isolate, timeout_s or default_timeout(), engine_threads(threads))
     batch: list[TextRead] = []
     done = 0
+    by_content: dict[str, ReadOutcome] = {}
     try:
         for n, item in enumerate(todo):
             if cancel.is_set():
                 summary.cancelled = True
                 break
             following = todo[n + 1].path if n + 1 < len(todo) else None
-            outcome = reader.read(ReadJob(item.file_id, item.path, following))
+            outcome = _read_once(reader, item, following, by_content)
             if outcome.error:
                 summary.failed.append((item.path, outcome.error))
                 log.info("%s: text not read: %s", item.path, outcome.error)
@@ -114,6 +116,17 @@ def run_text_stage(
         " (cancelled)" if summary.cancelled else "",
     )
     return summary
+
+
+def _read_once(reader: _Reader, item: TextTodo, following: str | None, known: dict[str, ReadOutcome]) -> ReadOutcome:
+    """What ``reader`` reads in ``item``, or what it read in a photo of equal bytes earlier (``known``: by content
+    hash; copies among the photos are read once)."""
+    outcome = known.get(item.content_hash)
+    if outcome is None:
+        outcome = reader.read(ReadJob(item.file_id, item.path, following))
+        if item.content_hash and not outcome.error:
+            known[item.content_hash] = outcome
+    return outcome
 
 
 def _open_reader(isolate: bool, timeout_s: float, threads: int) -> _Reader:

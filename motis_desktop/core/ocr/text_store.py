@@ -27,6 +27,7 @@ class TextTodo:
     path: str
     size: int
     mtime_ns: int
+    content_hash: str = ""  # photos with equal bytes are read once
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,13 @@ class TextStore:
             return []
         marks = ",".join("?" * len(ids))
         rows = self.store.select(
-            "SELECT f.id, f.path, f.size, f.mtime_ns FROM files f "
+            "SELECT f.id, f.path, f.size, f.mtime_ns, f.content_hash FROM files f "
             f"WHERE f.folder_id IN ({marks}) AND f.error IS NULL AND f.content_hash IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM text_files t WHERE t.file_id = f.id AND t.size = f.size "
             "AND t.mtime_ns = f.mtime_ns AND t.engine = ?) ORDER BY f.path",
             (*ids, engine),
         )
-        return [TextTodo(r[0], decode_path(r[1]), r[2], r[3]) for r in rows]
+        return [TextTodo(r[0], decode_path(r[1]), r[2], r[3], r[4]) for r in rows]
 
     def unread_count(self, engine: str) -> int:
         """How many photos :meth:`pending` would give over every folder (their text is not read yet)."""

@@ -1,0 +1,254 @@
+"""Photos that leave the library and come back, copies among new photos, the dates copies take, and what a
+resumed run says: what the walkthrough found encoded again or misreported.
+
+Kill-safety: a photo's row leaving and what is kept of it (``library/gone.py``) are written in the scan's one
+transaction, as are a returning photo's row and vectors (``LibraryStore.apply_scan``); the transaction ensures it,
+as for the scan's other rows, and no test kills the process here."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.cli import run_cli
+from helpers.exif import write_photo_with_date
+from helpers.photos import make_colour_folder, write_colour_photo
+from helpers.text_photos import save, text_photo
+
+from motis_desktop.core.library import gone
+from motis_desktop.core.services import Progress, ProgressPhase, Services
+
+
+@pytest.fixture
+def library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[Services, Path]]:
+    """The colour library of 12 photos (6 in ``sub``), indexed."""
+    photos = tmp_path / "photos"
+    make_colour_folder(photos, per_colour=2)
+    services = Services.open(colour_home)
+    services.add_folders([str(photos)])
+    assert services.index().encoded == 12
+    yield services, photos
+    services.close()
+
+
+def _scores(services: Services, query: str) -> dict[str, float]:
+    return {h.path: h.score for h in services.query(query, limit=100, cutoff=False).hits}
+
+
+def _index_json(home: Path) -> dict[str, object]:
+    summary: dict[str, object] = json.loads(run_cli("index", "--json", home=home).stdout)
+    return summary
+
+
+def test_a_folder_moved_out_of_the_library_and_back_is_not_encoded_again(
+    library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    services, photos = library
+    before = _scores(services, "red")
+    moved = sorted(str(p) for p in (photos / "sub").iterdir())
+    (photos / "sub").rename(tmp_path / "away")  # e.g. to an external disk
+
+    assert _index_json(colour_home)["removed"] == 6
+    status = json.loads(run_cli("status", "--json", home=colour_home).stdout)
+    assert (status["files"], status["indexed"]) == (6, 6)  # the photos kept for their return are nowhere
+    assert not set(moved) & set(_scores(services, "red"))
+    assert len(services.gallery()) == 6
+
+    (tmp_path / "away").rename(photos / "sub")  # back a day later
+    summary = _index_json(colour_home)
+    assert (summary["encoded"], summary["returned"], summary["copied"]) == (0, 6, 0)
+    assert _scores(services, "red") == before
+    assert "back 0" in run_cli("index", home=colour_home).stdout  # the next run: nothing came back
+
+    (photos / "sub").rename(tmp_path / "away")
+    run_cli("index", home=colour_home)
+    (tmp_path / "away").rename(photos / "sub")
+    out = run_cli("index", home=colour_home).stdout
+    assert "encoded 0" in out and "6 photo(s) back in the library were already indexed before" in out
+
+
+def test_a_photo_back_in_the_library_keeps_the_text_read_in_it(colour_home: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    save(text_photo(["Platform 9"], background=(245, 245, 245)), photos / "trip" / "station.jpg")
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(photos)])
+        assert services.index(read_text=True).text_read == 1
+        (photos / "trip").rename(tmp_path / "trip")
+        assert services.index(read_text=True).removed == 1
+        assert services.query('text:"platform 9"', cutoff=False).hits == []
+        (tmp_path / "trip").rename(photos / "trip")
+
+        summary = services.index(read_text=True)
+        assert (summary.encoded, summary.returned, summary.text_read) == (0, 1, 0)
+        hits = services.query('text:"platform 9"', cutoff=False).hits
+        assert [h.path for h in hits] == [str(photos / "trip" / "station.jpg")]
+    finally:
+        services.close()
+
+
+def test_a_forgotten_folder_added_again_is_not_encoded_again(library: tuple[Services, Path]) -> None:
+    services, photos = library
+    before = _scores(services, "blue")
+    services.remove_folder(str(photos))
+    assert services.files() == []
+    services.add_folders([str(photos)])
+    summary = services.index()
+    assert (summary.encoded, summary.returned) == (0, 12)
+    assert _scores(services, "blue") == before
+
+
+def test_photos_kept_for_their_return_are_bounded_in_number_and_time(
+    library: tuple[Services, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, photos = library
+    monkeypatch.setattr(gone, "KEEP_MOST", 2)
+    (photos / "sub").rename(tmp_path / "away")
+    assert services.index().removed == 6
+    (tmp_path / "away").rename(photos / "sub")
+    summary = services.index()
+    assert (summary.encoded, summary.returned) == (4, 2)  # only the 2 kept are not encoded again
+
+    monkeypatch.setattr(gone, "KEEP_MOST", 100)
+    monkeypatch.setattr(gone, "KEEP_DAYS", 0.0)  # everything that left before now is too old
+    (photos / "sub").rename(tmp_path / "away")
+    assert services.index().removed == 6
+    (tmp_path / "away").rename(photos / "sub")
+    summary = services.index()
+    assert (summary.encoded, summary.returned) == (6, 0)
+
+
+def test_the_window_says_the_photos_back_were_already_indexed(
+    qtbot, library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    from helpers.window import ready_window
+
+    _, photos = library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        (photos / "sub").rename(tmp_path / "away")
+        qtbot.waitUntil(lambda: window.model.rowCount() == 6 and window.indexer is None, timeout=60_000)
+        (tmp_path / "away").rename(photos / "sub")
+        qtbot.waitUntil(lambda: window.model.rowCount() == 12 and window.indexer is None, timeout=60_000)
+        qtbot.waitUntil(lambda: "6 photos already indexed before" in window.status_label.text(), timeout=10_000)
+        assert "indexed," not in window.status_label.text()  # nothing was encoded
+    finally:
+        next(windows, None)
+
+
+def test_new_photos_that_are_copies_of_each_other_are_encoded_once(colour_home: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    make_colour_folder(photos, per_colour=2)
+    shutil.copytree(photos / "sub", photos / "sub2")  # neither folder is in the library yet
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(photos)])
+        summary = services.index()
+        assert (summary.encoded, summary.copied) == (12, 6)
+        scores = _scores(services, "green")
+        assert len(scores) == 18
+        for copy in (photos / "sub2").iterdir():
+            assert scores[str(copy)] == scores[str(photos / "sub" / copy.name)]
+        assert services.index().encoded == 0
+    finally:
+        services.close()
+
+
+def _date_of(services: Services, path: Path) -> float:
+    by_path = {r.path: r.id for r in services.files()}
+    return services.photo_dates([by_path[str(path)]])[by_path[str(path)]].taken_at
+
+
+def test_a_copy_is_dated_by_its_own_file_time_unless_its_bytes_hold_a_date(colour_home: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    plain = write_colour_photo(photos / "plain.jpg", (200, 30, 30), 96, 64, seed=1)  # no EXIF date
+    os.utime(plain, (1e9, 1e9))  # 2001
+    dated = write_photo_with_date(photos / "dated.jpg", (30, 30, 200), "2019:06:01 12:00:00")
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(photos)])
+        assert services.index().encoded == 2
+        exif_date = _date_of(services, dated)
+        shutil.copy(plain, photos / "plain copy.jpg")  # a file time of its own: now
+        shutil.copy(dated, photos / "dated copy.jpg")
+        assert services.index().copied == 2
+        assert abs(_date_of(services, photos / "plain copy.jpg") - time.time()) < 3600
+        assert _date_of(services, photos / "dated copy.jpg") == exif_date
+    finally:
+        services.close()
+
+
+def test_a_resumed_index_says_how_many_photos_were_already_indexed(colour_home: Path, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    make_colour_folder(photos, per_colour=2)
+    services = Services.open(colour_home)
+    cancel = threading.Event()
+
+    def stop_after_a_batch(p: Progress) -> None:
+        if p.phase is ProgressPhase.ENCODE and p.done:
+            cancel.set()
+
+    try:
+        services.add_folders([str(photos)])
+        first = services.index(progress=stop_after_a_batch, cancel=cancel, batch_size=4)
+        assert first.cancelled and 0 < first.encoded < 12
+    finally:
+        services.close()
+    result = run_cli("index", home=colour_home)
+    assert f"{first.encoded} photos already indexed, {12 - first.encoded} left to index" in result.stderr
+    assert f"encoded {12 - first.encoded}," in result.stdout
+
+
+# `python -m motis_desktop.cli.main` with Ctrl+C armed (see test_cli_watch.py: a suite started in the background
+# runs with SIGINT ignored, and the child would inherit that).
+_CTRL_C_ARMED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.main', run_name='__main__', alter_sys=True)"
+)
+
+
+def test_motis_watch_says_the_photos_back_were_already_indexed(
+    library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    _, photos = library
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(colour_home)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+
+    def next_summary() -> str:
+        line = lines.get(timeout=120)
+        while not line.startswith("encoded "):  # folder status lines
+            line = lines.get(timeout=120)
+        return line
+
+    try:
+        assert next_summary().startswith("encoded 0, unchanged 12")
+        (photos / "sub").rename(tmp_path / "away")
+        assert "removed 6" in next_summary()
+        (tmp_path / "away").rename(photos / "sub")
+        back = next_summary()
+        assert back.startswith("encoded 0,") and "back 6," in back
+        assert lines.get(timeout=30).strip() == "6 photo(s) back in the library were already indexed before"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
