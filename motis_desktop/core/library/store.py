@@ -140,16 +140,14 @@ class LibraryStore(LibraryDatabase):
         ]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
-        """Drop a root and its entries (never the photos; what they hold is kept a while, ``gone``); returns how
-        many files left the library."""
+        """Drop a root and its entries (never the photos); returns how many files left the library. Unlike photos
+        that leave the folders on disk (kept a while, ``gone``), nothing of a folder the user removes is kept: the
+        text read in its photos goes with it."""
         root = os.path.abspath(os.fspath(path))
         match = [f for f in self.folders() if f.path == root]
         if not match:
             raise LibraryError(f"{root} is not a library folder")
         with self.transaction() as conn:
-            ids = [r[0] for r in conn.execute("SELECT id FROM files WHERE folder_id = ?", (match[0].id,))]
-            gone.keep_gone(conn, ids, time.time())
-            gone.prune(conn, time.time())
             conn.execute("DELETE FROM folders WHERE id = ?", (match[0].id,))
         return match[0].file_count
 
