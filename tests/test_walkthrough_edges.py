@@ -93,7 +93,9 @@ def test_a_second_download_of_a_model_stops_while_the_first_runs(registry, home:
     busy = "tiny-clip is already being downloaded by another MoTIS window or command"
     try:
         assert registry.behaviour.held.wait(timeout=120)  # under way: its first chunk sent
-        requests, kept = len(registry.behaviour.requests), part.read_bytes()
+        # the first may still be opening or writing its part (its chunk is sent, not necessarily on disk): the
+        # second must fetch nothing and leave the part as long as the first made it
+        requests, kept = len(registry.behaviour.requests), (part.stat().st_size if part.exists() else 0)
         second = run_cli("models", "download", "tiny-clip", home=home, check=False)
         assert second.returncode == 1 and second.stderr.count("\n") == 1, second.stderr
         assert busy in second.stderr and "Traceback" not in second.stderr
@@ -103,7 +105,8 @@ def test_a_second_download_of_a_model_stops_while_the_first_runs(registry, home:
                 services.download_model("tiny-clip")
         finally:
             services.close()
-        assert len(registry.behaviour.requests) == requests and part.read_bytes() == kept  # fetched nothing
+        assert len(registry.behaviour.requests) == requests  # fetched nothing
+        assert (part.stat().st_size if part.exists() else 0) >= kept  # nor cut the first's part short
     finally:
         first.kill()
         first.wait()

@@ -10,6 +10,7 @@ encodes one of equal copies and the others take its vectors. The differences are
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
@@ -262,13 +263,15 @@ def _hash_duplicates(
 
 
 def _head(path: str) -> bytes | None:
-    """The first :data:`HEAD_BYTES` of a regular file (never blocking on a FIFO); None if it cannot be read."""
+    """A short hash of the first :data:`HEAD_BYTES` of a regular file (never blocking on a FIFO; kept per file, so
+    not the bytes themselves); None if it cannot be read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return None
     try:
-        return os.read(fd, HEAD_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        return hashlib.blake2b(os.read(fd, HEAD_BYTES), digest_size=16).digest() if regular else None
     except OSError:
         return None
     finally:
