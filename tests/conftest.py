@@ -59,6 +59,22 @@ def colour_home(home: Path, colour_pair: tuple[Path, Path]) -> Path:
     return home
 
 
+@pytest.fixture
+def colour_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, Path]]:
+    """The colour home's library: 12 photos (2 per colour, some in ``sub``) in ``tmp_path/photos``, indexed."""
+    from helpers.photos import make_colour_folder
+
+    from motis_desktop.core.services import Services
+
+    photos = tmp_path / "photos"
+    make_colour_folder(photos, per_colour=2)
+    services = Services.open(colour_home)
+    services.add_folders([str(photos)])
+    assert services.index().encoded == 12
+    yield services, photos
+    services.close()
+
+
 @pytest.fixture(scope="session")
 def indexed_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, Path]) -> IndexedLibraries:
     """Indexed libraries made once per test process; ``copy_into(home, name, make_photos)`` gives each test

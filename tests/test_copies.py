@@ -10,27 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers.cli import run_cli
-from helpers.photos import make_colour_folder
 from helpers.text_photos import save, text_photo
 
 from motis_desktop.core.services import Services
-
-
-@pytest.fixture
-def library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[Services, Path]]:
-    """The colour library of 12 photos (4 in ``sub``), indexed."""
-    photos = tmp_path / "photos"
-    make_colour_folder(photos, per_colour=2)
-    services = Services.open(colour_home)
-    services.add_folders([str(photos)])
-    assert services.index().encoded == 12
-    yield services, photos
-    services.close()
 
 
 def _scores(services: Services, query: str) -> dict[str, float]:
@@ -38,9 +23,9 @@ def _scores(services: Services, query: str) -> dict[str, float]:
 
 
 def test_a_copied_folder_is_not_encoded_again_and_is_found_with_the_same_scores(
-    library: tuple[Services, Path], colour_home: Path
+    colour_library: tuple[Services, Path], colour_home: Path
 ) -> None:
-    services, photos = library
+    services, photos = colour_library
     shutil.copytree(photos / "sub", photos / "sub2")  # new mtimes: only the bytes are the same
     copies = sorted(str(p) for p in (photos / "sub2").iterdir())
     assert len(copies) == 6
@@ -61,8 +46,8 @@ def test_a_copied_folder_is_not_encoded_again_and_is_found_with_the_same_scores(
         assert dates[by_path[copy]] == dates[by_path[original]]
 
 
-def test_a_file_of_the_same_size_with_other_bytes_is_encoded(library: tuple[Services, Path]) -> None:
-    services, photos = library
+def test_a_file_of_the_same_size_with_other_bytes_is_encoded(colour_library: tuple[Services, Path]) -> None:
+    services, photos = colour_library
     original = next(p for p in sorted((photos / "sub").iterdir()) if p.suffix == ".jpg")
     data = bytearray(original.read_bytes())
     assert data[6:11] == b"JFIF\0"
@@ -91,10 +76,12 @@ def test_a_copy_keeps_the_text_read_in_its_photo(colour_home: Path, tmp_path: Pa
         services.close()
 
 
-def test_the_window_says_the_copies_were_already_indexed(qtbot, library: tuple[Services, Path], colour_home: Path):
+def test_the_window_says_the_copies_were_already_indexed(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
     from helpers.window import ready_window
 
-    _, photos = library
+    _, photos = colour_library
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,18 +28,6 @@ from motis_desktop.core.library import gone
 from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 
-@pytest.fixture
-def library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[Services, Path]]:
-    """The colour library of 12 photos (6 in ``sub``), indexed."""
-    photos = tmp_path / "photos"
-    make_colour_folder(photos, per_colour=2)
-    services = Services.open(colour_home)
-    services.add_folders([str(photos)])
-    assert services.index().encoded == 12
-    yield services, photos
-    services.close()
-
-
 def _scores(services: Services, query: str) -> dict[str, float]:
     return {h.path: h.score for h in services.query(query, limit=100, cutoff=False).hits}
 
@@ -51,9 +38,9 @@ def _index_json(home: Path) -> dict[str, object]:
 
 
 def test_a_folder_moved_out_of_the_library_and_back_is_not_encoded_again(
-    library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
 ) -> None:
-    services, photos = library
+    services, photos = colour_library
     before = _scores(services, "red")
     moved = sorted(str(p) for p in (photos / "sub").iterdir())
     (photos / "sub").rename(tmp_path / "away")  # e.g. to an external disk
@@ -97,10 +84,10 @@ def test_a_photo_back_in_the_library_keeps_the_text_read_in_it(colour_home: Path
         services.close()
 
 
-def test_a_folder_the_user_removes_is_forgotten_whole(library: tuple[Services, Path]) -> None:
+def test_a_folder_the_user_removes_is_forgotten_whole(colour_library: tuple[Services, Path]) -> None:
     """Removing a folder from the library keeps nothing of its photos (the text read in them included), unlike
     photos that leave the folders on disk: added again, they are encoded again."""
-    services, photos = library
+    services, photos = colour_library
     services.remove_folder(str(photos))
     assert services.files() == []
     services.add_folders([str(photos)])
@@ -109,9 +96,9 @@ def test_a_folder_the_user_removes_is_forgotten_whole(library: tuple[Services, P
 
 
 def test_photos_kept_for_their_return_are_bounded_in_number_and_time(
-    library: tuple[Services, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    colour_library: tuple[Services, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services, photos = library
+    services, photos = colour_library
     monkeypatch.setattr(gone, "KEEP_MOST", 2)
     (photos / "sub").rename(tmp_path / "away")
     assert services.index().removed == 6
@@ -129,11 +116,11 @@ def test_photos_kept_for_their_return_are_bounded_in_number_and_time(
 
 
 def test_the_window_says_the_photos_back_were_already_indexed(
-    qtbot, library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
 ) -> None:
     from helpers.window import ready_window
 
-    _, photos = library
+    _, photos = colour_library
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:
@@ -219,9 +206,9 @@ _CTRL_C_ARMED = (
 
 
 def test_motis_watch_says_the_photos_back_were_already_indexed(
-    library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
 ) -> None:
-    _, photos = library
+    _, photos = colour_library
     proc = subprocess.Popen(
         [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
         stdout=subprocess.PIPE,
