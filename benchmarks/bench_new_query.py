@@ -4,7 +4,7 @@ answered and its memory after scrolling (benchmarks/bench_startup_library.py's c
 optionally side by side with another checkout.
 
 Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
-       [--typed] [--bytecode] [--numbered] [--compare CHECKOUT]
+       [--typed] [--bytecode] [--numbered] [--compare CHECKOUT [--compare-home DIR]]
 
 The query texts are the phrases of ``synthetic_library.QUERIES`` ("sunset over the sea"), then each with one plain
 word added ("sunset over the sea photo"): new to the process, and as long as what people type (5-9 tokens).
@@ -178,6 +178,9 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
+    parser.add_argument(
+        "--compare-home", type=Path, help="the compare checkout's own copy of the home (an older library schema)"
+    )
     parser.add_argument("--startup", action="store_true", help="also launch the app each round (launch -> search)")
     parser.add_argument(
         "--typed", action="store_true", help="with --startup: type the query when the window is painted"
@@ -196,15 +199,20 @@ def main() -> int:  # long: the alternating rounds and their report read best in
         parser.error("--home is required")
     home = build_home(Path(args.home), args.n)
     checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
+    homes = {str(c): home for c in checkouts}
+    if args.compare and args.compare_home:
+        homes[str(checkouts[1])] = args.compare_home.resolve()
     for checkout in checkouts if args.bytecode else []:  # compiled once, before the first timed process
         compile_all = [sys.executable, "-m", "compileall", "-q", str(checkout / "motis_desktop")]
-        subprocess.run(compile_all, env=child_env(checkout, home, True), check=True, capture_output=True)
+        subprocess.run(
+            compile_all, env=child_env(checkout, homes[str(checkout)], True), check=True, capture_output=True
+        )
     p50s: dict[str, list[float]] = {str(c): [] for c in checkouts}
     firsts: dict[str, list[float]] = {str(c): [] for c in checkouts}
     for round_ in range(args.rounds):
         order = checkouts if round_ % 2 == 0 else checkouts[::-1]
         for checkout in order:
-            row = run(checkout, home, args.queries, args.bytecode, args.numbered)
+            row = run(checkout, homes[str(checkout)], args.queries, args.bytecode, args.numbered)
             p50s[str(checkout)].append(row["p50_ms"])
             print(
                 f"round {round_} {checkout}: new query p50 {row['p50_ms']:.1f} ms p90 {row['p90_ms']:.1f} ms, "
@@ -212,7 +220,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
                 flush=True,
             )
             if args.startup:
-                app = startup(checkout, home, args.typed, args.bytecode)
+                app = startup(checkout, homes[str(checkout)], args.typed, args.bytecode)
                 firsts[str(checkout)].append(app["first_search_s"])
                 report_startup(round_, checkout, app)
     this, other = (str(c) for c in (checkouts + checkouts)[:2])
