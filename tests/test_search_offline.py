@@ -99,3 +99,20 @@ def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, 
     assert "a photo whose text or name holds its words ranks higher" in cli.stderr
     plain = run_cli("search", "green", "-k", "2", home=home)  # ranked by look alone: no note
     assert "ranks higher" not in plain.stderr
+
+
+def test_closest_photos_and_counts_leave_an_offline_folder_out(home: Path, two_folders: dict[str, Path]) -> None:
+    """With a folder offline, `-k N` showed fewer than N photos (the offline ones were ranked, then dropped), the
+    counts said "among 6 photos", and the app's "Show N more" offered photos it could not show."""
+    _unplug(two_folders["reds"])
+    services = Services.open(home)
+    try:
+        closest = services.query("red", limit=3, cutoff=False)
+        listed = services.query("sort:date", limit=2)
+    finally:
+        services.close()
+    assert [Path(h.path).parent for h in closest.hits] == [two_folders["blues"]] * 3
+    assert closest.candidates == 3 and closest.more == 0
+    assert len(listed.hits) == 2 and listed.candidates == 3 and listed.more == 1
+    cli = run_cli("search", "red", "-k", "3", home=home).stdout.splitlines()
+    assert len(cli) == 3 and all("blues" in line for line in cli)

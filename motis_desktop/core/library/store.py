@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -236,9 +236,16 @@ class LibraryStore(LibraryDatabase):
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, vectors
 
-    def embedding_ids(self, model_id: str) -> np.ndarray:
-        """Sorted file ids that have an embedding for ``model_id``."""
-        rows = self._query("SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
+    def embedding_ids(self, model_id: str, leave_out: Sequence[str] = ()) -> np.ndarray:
+        """Sorted file ids that have an embedding for ``model_id`` (but not those in the library folders
+        ``leave_out``)."""
+        sql = "SELECT file_id FROM embeddings WHERE model_id = ?"
+        params: list[object] = [model_id]
+        if leave_out:
+            sql += " AND file_id NOT IN (SELECT f.id FROM files f JOIN folders d ON d.id = f.folder_id WHERE d.path IN "
+            sql += f"({','.join('?' * len(leave_out))}))"
+            params += [encode_path(p) for p in leave_out]
+        rows = self._query(sql + " ORDER BY file_id", tuple(params))
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def embedding_of(self, file_id: int, model_id: str) -> np.ndarray | None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
@@ -97,14 +99,18 @@ class Searcher:
         parsed = parse(query, cwd, image)
         if score is not None:
             service.set_model_score(encoder.model_id, score)
+        offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
         if lists_only(parsed):
-            listed = replace(self._filtered(encoder.model_id, parsed, limit), by_date=True)
-            return self._explained(listed, parsed, encoder.model_id)
+            listed = replace(self._filtered(encoder.model_id, parsed, limit, offline), by_date=True)
+            return self._explained(listed, parsed, encoder.model_id, offline)
         allowed = None
         if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
             allowed = store.filter_ids(
                 encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
             )
+        if offline:  # their photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
+            online = store.embedding_ids(encoder.model_id, leave_out=offline)
+            allowed = online if allowed is None else np.intersect1d(allowed, online, assume_unique=True)
         log.info(
             "query %r: %d terms, filters=%s, cutoff=%s",
             parsed.describe(),
@@ -124,14 +130,13 @@ class Searcher:
             signals,
             check_strategy(strategy) if strategy else None,
         )
-        return self._explained(replace(result, by_date=parsed.sort == "date"), parsed, encoder.model_id)
+        return self._explained(replace(result, by_date=parsed.sort == "date"), parsed, encoder.model_id, offline)
 
-    def _explained(self, result: QueryResult, query: Query, model_id: str) -> QueryResult:
+    def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:
         """``result``, with what the front ends need to say why photos are missing from it: the library folders
         out of reach (their photos cannot be shown), and the filters that let nothing through when photos are
         indexed (not an empty library), with the photos whose text is not read yet when ``text:`` was one."""
         store = self._database()
-        offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
         if offline:
             result = replace(result, offline=offline)
         if result.candidates or result.cancelled or not query.filters:
@@ -145,10 +150,14 @@ class Searcher:
             unread = TextStore(store).unread_count(ENGINE_ID)
         return replace(result, filtered_out=query.filters, text_unread=unread)
 
-    def _filtered(self, model_id: str, query: Query, limit: int | None) -> QueryResult:
-        """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked)."""
+    def _filtered(self, model_id: str, query: Query, limit: int | None, offline: tuple[str, ...]) -> QueryResult:
+        """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked), but those in the
+        ``offline`` library folders."""
         store = self._database()
-        paths = store.paths(int(i) for i in filtered_ids(store, model_id, query))
+        ids = filtered_ids(store, model_id, query)
+        if offline:
+            ids = np.intersect1d(ids, store.embedding_ids(model_id, leave_out=offline), assume_unique=True)
+        paths = store.paths(int(i) for i in ids)
         dates = store.dates(paths)
         hits = [
             SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source)
