@@ -210,7 +210,8 @@ class ResultsController(QObject):
 
     def _icon(self, path: str) -> QIcon:
         """The photo's thumbnail as an icon (the grid shows it, so it is usually in memory already)."""
-        pixmap = self.model.thumbnails.pixmap(path, self.model.edge)
+        # kept asked for: no view paints this photo again, so a plain request waiting behind the grid's went stale
+        pixmap = self.model.thumbnails.pixmap(path, self.model.edge, keep=True)
         if pixmap is None:  # not made yet: the box gets it when it is
             thumbnails = self.model.thumbnails
 
