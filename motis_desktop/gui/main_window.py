@@ -413,7 +413,8 @@ class MainWindow(QMainWindow):
         self._note = self._summary or "library up to date"
         self._update_status()
         same = not (summary.removed or summary.renamed or summary.copied or self.indexing.encoded)
-        if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
+        kept = summary.unchanged + self.results.known_failures(summary.skipped)  # unreadable ones are skipped again
+        if not same or kept != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s; it resets the grid)
             self.reload_gallery()
 
     def _index_busy(self, message: str) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
+from motis_desktop.core.services import Skipped
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.local_files import file_url, fits_text, readable
@@ -82,6 +83,12 @@ class ResultsController(QObject):
         if self.results_for is not None and before:
             self._move_anchor(previous, before)
             self._drop_results_gone(before)
+
+    def known_failures(self, skipped: Iterable[Skipped]) -> int:
+        """How many of these photos that indexing could not read are gallery rows already saying why (every run
+        skips them again: they are no change)."""
+        index, gallery = self._gallery_index, self.gallery
+        return sum(1 for s in skipped if (i := index.get(s.path)) is not None and gallery[i].error == s.reason)
 
     def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
