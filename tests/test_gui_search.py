@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from helpers.exif import write_photo_with_date
@@ -15,6 +16,7 @@ from PySide6.QtGui import QDropEvent
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.tasks import Lane
 
 
 @pytest.fixture
@@ -199,6 +201,34 @@ def test_search_as_you_pause(qtbot, window: MainWindow, indexed_home: dict[str, 
     assert window.search.pause.isActive()
     qtbot.waitUntil(lambda: window.results.results_for == "yellow", timeout=30_000)
     assert [indexed_home[r.path] for r in window.model.rows()] == ["yellow"] * 5
+
+
+def test_the_dropped_photo_s_thumbnail_comes_even_when_the_grid_s_keep_the_workers_busy(
+    qtbot, window: MainWindow, indexed_home: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine the box's photo kept an empty icon: its thumbnail waited behind the grid's longer than
+    ``STALE_S``, and as no view paints it again its request was dropped as stale. The thumbnails' clock is the
+    test's here: it moves on while the grid's thumbnails hold every worker."""
+    import motis_desktop.gui.thumbnails as thumbs
+
+    real, gate, busy, clock = thumbs.make_thumbnail, threading.Event(), [], [0.0]
+
+    def held(path: str, edge: int, cache_dir: Path):  # the grid's thumbnails hold every worker until the drop
+        if Path(path).parent.name != "outside":
+            busy.append(path)
+            gate.wait(30)
+        return real(path, edge, cache_dir)
+
+    monkeypatch.setattr(thumbs, "make_thumbnail", held)
+    monkeypatch.setattr(thumbs, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    window.thumbnails.clear_memory()
+    window.view.viewport().update()  # the grid asks for its thumbnails again
+    qtbot.waitUntil(lambda: len(busy) >= window.tasks.threads(Lane.THUMBNAILS), timeout=30_000)
+    _drop_latin1_photo(window, tmp_path)
+    clock[0] += 10 * thumbs.STALE_S  # the box's request waited that long for a worker
+    gate.set()
+    reference = next(a for a in window.search.actions() if a.objectName() == "referencePhoto")
+    qtbot.waitUntil(lambda: not reference.icon().isNull(), timeout=30_000)
 
 
 def test_photo_named_in_latin1_dropped_on_the_search_box_shows_its_thumbnail(

@@ -365,6 +365,31 @@ def test_find_similar_is_off_for_a_photo_that_could_not_be_read(qtbot, home: Pat
         next(windows, None)
 
 
+def test_a_run_that_changed_nothing_keeps_the_current_photo_in_a_library_with_an_unreadable_file(
+    qtbot, home: Path, tmp_path: Path, colour_pair
+) -> None:
+    """Every run skips the unreadable file again, so each one (the start-up pass, the watcher's) read the gallery
+    again as if it had changed: the grid was reset and the current photo lost (the details panel, opened at once,
+    stayed empty on a loaded machine)."""
+    made = _own_library(home, tmp_path / "photos", colour_pair)
+    broken = str(tmp_path / "photos" / "broken.jpg")
+    windows = ready_window(qtbot, home, rows=len(made) + 1)
+    win = next(windows)
+    try:
+        qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=60_000)
+        win.view.setCurrentIndex(win.model.index(win.model.row_of(broken)))
+        win.view.setFocus()
+        qtbot.keyClick(win.view, Qt.Key.Key_F5)  # Update index: nothing changed on disk
+        qtbot.waitUntil(lambda: win.indexer is None and "up to date" in win.status_label.text(), timeout=60_000)
+        panel = win.findChild(QWidget, "detailsPanel")
+        # the panel's read runs after any gallery read the run's end asked for: it finds the photo still current
+        with qtbot.waitSignal(panel.shown, timeout=30_000) as shown:
+            qtbot.keyClick(win.view, Qt.Key.Key_I)
+        assert shown.args == [broken] and win.view.currentIndex().data(Roles.PATH) == broken
+    finally:
+        next(windows, None)
+
+
 def test_details_of_a_photo_that_could_not_be_read_say_so(qtbot, home: Path, tmp_path: Path, colour_pair) -> None:
     """The panel showed the broken file's date and folder as if it were a photo; the viewer alone said why not."""
     made = _own_library(home, tmp_path / "photos", colour_pair)

@@ -382,7 +382,8 @@ class MainWindow(QMainWindow):
     def _index_finished(self, summary: IndexSummary) -> None:
         self.status_line.indexing_finished(summary)
         same = not (summary.removed or summary.renamed or summary.copied or summary.returned or self.indexing.encoded)
-        if not same or summary.unchanged != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s)
+        kept = summary.unchanged + self.results.known_failures(summary.skipped)  # unreadable ones are skipped again
+        if not same or kept != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s; it resets the grid)
             self.reload_gallery()
 
     # -- drag and drop, quitting ----------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from motis_desktop.core.gc_pause import gc_paused
+from motis_desktop.core.services import Skipped
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
 from motis_desktop.gui.local_files import file_url, fits_text, readable
@@ -84,6 +85,12 @@ class ResultsController(QObject):
             self._drop_results_gone(before)
         if self.results_for is not None and rows is not previous and not self.model.rowCount():
             self.searcher.again()  # "nothing among 6 photos" said so of the library before
+
+    def known_failures(self, skipped: Iterable[Skipped]) -> int:
+        """How many of these photos that indexing could not read are gallery rows already saying why (every run
+        skips them again: they are no change)."""
+        index, gallery = self._gallery_index, self.gallery
+        return sum(1 for s in skipped if (i := index.get(s.path)) is not None and gallery[i].error == s.reason)
 
     def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
@@ -213,7 +220,8 @@ class ResultsController(QObject):
 
     def _icon(self, path: str) -> QIcon:
         """The photo's thumbnail as an icon (the grid shows it, so it is usually in memory already)."""
-        pixmap = self.model.thumbnails.pixmap(path, self.model.edge)
+        # kept asked for: no view paints this photo again, so a plain request waiting behind the grid's went stale
+        pixmap = self.model.thumbnails.pixmap(path, self.model.edge, keep=True)
         if pixmap is None:  # not made yet: the box gets it when it is
             thumbnails = self.model.thumbnails
 

@@ -3,7 +3,8 @@
 Only what the view paints is requested. Requests are served newest first by
 tasks on the task runner's ``THUMBNAILS`` lane (as many at once as it has
 threads); a queued request that nobody asked for again within ``STALE_S`` (its
-row was scrolled away) is dropped before it runs.
+row was scrolled away) is dropped before it runs, except one made with ``keep``
+(a photo shown outside the view, which no repaint asks for again).
 Workers produce ``QImage`` (never ``QPixmap``); the GUI thread converts.
 Disk cache files are named by a hash of (path, size, mtime, size-class), so a
 changed photo gets a new thumbnail, and are written atomically.
@@ -155,10 +156,13 @@ class ThumbnailManager(QObject):
         self._failed: dict[str, str] = {}
         self._queue: OrderedDict[ThumbKey, float] = OrderedDict()  # key -> last time requested
         self._running: set[ThumbKey] = set()
+        self._kept: set[ThumbKey] = set()  # requests never dropped as stale (``pixmap(keep=True)``)
         self.requested = 0  # distinct requests made (tests and diagnostics)
 
-    def pixmap(self, path: str, edge: int) -> QPixmap | None:
-        """The thumbnail if ready; otherwise None and it is requested (or its request refreshed)."""
+    def pixmap(self, path: str, edge: int, keep: bool = False) -> QPixmap | None:
+        """The thumbnail if ready; otherwise None and it is requested (or its request refreshed). ``keep``: the
+        request waits for a worker however long it takes (else it is dropped when not asked again within
+        ``STALE_S``): for a photo no view paints, e.g. the search box's."""
         key = thumb_key(path, edge)
         pix = self._pixmaps.get(key)
         if pix is not None:
@@ -168,6 +172,8 @@ class ThumbnailManager(QObject):
             return None
         if key not in self._queue:
             self.requested += 1
+        if keep:
+            self._kept.add(key)
         self._queue[key] = time.monotonic()
         self._queue.move_to_end(key)
         self._dispatch()
@@ -195,6 +201,7 @@ class ThumbnailManager(QObject):
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""
         self._queue.clear()
+        self._kept.clear()
         self.runner.wait(Lane.THUMBNAILS, 5000)
 
     def _dispatch(self) -> None:
@@ -204,6 +211,8 @@ class ThumbnailManager(QObject):
             if now - asked <= STALE_S:
                 break
             del self._queue[key]  # scrolled away: nobody painted it recently
+            if key in self._kept:  # nothing paints it: it stays asked for (served next, as the newest request)
+                self._queue[key] = now
         while self._queue and len(self._running) < self.runner.threads(Lane.THUMBNAILS):
             key, _ = self._queue.popitem(last=True)  # newest request first
             self._running.add(key)
@@ -234,6 +243,7 @@ class ThumbnailManager(QObject):
 
     def _on_done(self, key: ThumbKey, image: QImage | None, error: str) -> None:
         self._running.discard(key)
+        self._kept.discard(key)
         if image is None:
             self._failed[key.path] = error or "cannot make a thumbnail"
         else:
