@@ -16,7 +16,7 @@ from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.engine import OcrEngine
-from motis_desktop.core.ocr.textnorm import fold, words
+from motis_desktop.core.ocr.textnorm import fold, word_hit, words
 from motis_desktop.core.search.query import QueryError, parse_query
 from motis_desktop.core.services import Services
 
@@ -216,6 +216,22 @@ def test_a_word_glued_to_the_one_before_it_is_found_by_itself(library) -> None:
     (match,) = [m for m in hit.matches if m.kind == "text"]
     assert [fold(w) for w, _ in match.words] == ["backereihuber"]
     assert all(not m.kind == "text" for h in library["services"].query("kerei").hits for m in h.matches)
+
+
+@pytest.mark.parametrize(
+    ("word", "query", "hit"),
+    [
+        ("backereimuller", "muller", True),
+        ("hauptbahnhof", "bahnhof", True),
+        ("orange", "range", False),  # "mountain range" found an ORANGE JUICE sign (QA walkthrough)
+        ("strange", "range", False),
+        ("arrange", "range", False),
+        ("stadtpark", "park", False),  # four letters: too short to be sought inside a word
+        ("rechnung", "rechn", True),
+    ],
+)
+def test_which_words_a_query_word_matches(word: str, query: str, hit: bool) -> None:
+    assert word_hit(word, query) is hit
 
 
 def test_text_is_read_again_only_when_the_file_changes(library) -> None:

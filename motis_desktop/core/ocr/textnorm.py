@@ -30,15 +30,17 @@ def words(text: str) -> list[str]:
 PREFIX_FROM = 4  # a query word this long also matches the words it begins ("rechn" finds RECHNUNG)
 SUFFIX_FROM = 5  # and from this long the words it ends: OCR glues a sign's words ("BACKEREIMULLER"), and
 # compounds end with their word (Hauptbahnhof); a word met only in the middle of another is too often chance
+GLUED_AFTER = 3  # letters at least before such an ending: "range" is not ORANGE, STRANGE or ARRANGE
 
 
 def word_hit(word: str, query_word: str) -> bool:
     """A (folded) word of a photo's text or name matches a (folded) query word: equal, starting with it from
-    :data:`PREFIX_FROM` letters, or ending with it from :data:`SUFFIX_FROM` letters."""
+    :data:`PREFIX_FROM` letters, or ending with it from :data:`SUFFIX_FROM` letters after at least
+    :data:`GLUED_AFTER` others."""
     n = len(query_word)
-    return word == query_word or (
-        n >= PREFIX_FROM and (word.startswith(query_word) or (n >= SUFFIX_FROM and word.endswith(query_word)))
-    )
+    if word == query_word or (n >= PREFIX_FROM and word.startswith(query_word)):
+        return True
+    return n >= SUFFIX_FROM and len(word) >= n + GLUED_AFTER and word.endswith(query_word)
 
 
 def name_words(relative_path: str) -> str:
