@@ -99,6 +99,10 @@ def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, 
     assert "a photo whose text or name holds its words ranks higher" in cli.stderr
     plain = run_cli("search", "green", "-k", "2", home=home)  # ranked by look alone: no note
     assert "ranks higher" not in plain.stderr
+    by_date = run_cli("search", "sign red sort:date", "-k", "4", home=home)  # ordered by date: nor here
+    assert "ranks higher" not in by_date.stderr
+    for line in run_cli("search", "--", "-red", home=home).stdout.splitlines():  # negated cosines: no "-0.0000"
+        assert not line.startswith("-0.0000")
 
 
 def test_closest_photos_and_counts_leave_an_offline_folder_out(home: Path, two_folders: dict[str, Path]) -> None:
@@ -116,3 +120,14 @@ def test_closest_photos_and_counts_leave_an_offline_folder_out(home: Path, two_f
     assert len(listed.hits) == 2 and listed.candidates == 3 and listed.more == 1
     cli = run_cli("search", "red", "-k", "3", home=home).stdout.splitlines()
     assert len(cli) == 3 and all("blues" in line for line in cli)
+
+
+def test_the_first_search_on_a_new_computer_says_the_model_is_being_prepared(
+    home: Path, two_folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model's first use on this computer measures it (15 s for a ViT-B/32 here) and `motis search` printed
+    nothing meanwhile; the window said "preparing"."""
+    monkeypatch.delenv("MOTIS_INFERENCE_MODE")  # the app's own choice, measured on first use
+    first = run_cli("search", "red", "-k", "1", home=home)
+    assert first.stderr.startswith("motis: preparing colour for this computer")
+    assert "preparing" not in run_cli("search", "blue", "-k", "1", home=home).stderr  # once

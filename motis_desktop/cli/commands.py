@@ -14,6 +14,7 @@ from typing import Any
 
 from motis_desktop.cli.interrupts import release_interrupts
 from motis_desktop.cli.model_commands import models_command
+from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
@@ -95,7 +96,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     cancel = threading.Event()
     try:
-        services.encoder(args.model)  # fail fast (and before touching the library) without a model
+        load_model(services, args.model)  # fail fast (and before touching the library) without a model
         services.add_folders(args.folders)
         if not services.folders():
             raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
@@ -150,7 +151,7 @@ def _kept(latest: Progress | None) -> str:
 
 def _watch(services: Services, args: argparse.Namespace) -> int:
     """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
-    services.encoder(args.model)
+    load_model(services, args.model)
     if not services.folders():
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import print_json
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.services import QueryResult, Services, format_date
@@ -19,6 +20,7 @@ from motis_desktop.core.services import QueryResult, Services, format_date
 def search_command(services: Services, args: argparse.Namespace) -> int:
     if args.k is not None and args.all:
         raise MotisError("give -k N or --all, not both")
+    load_model(services, args.model)
     result = services.query(
         args.text,
         limit=args.k,
@@ -51,9 +53,10 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     for hit in result.hits:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
         said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
-        print(f"{hit.score:7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
-    scores = [hit.score for hit in result.hits]
-    if scores != sorted(scores, reverse=True):  # words found in a photo's text or name lifted it above others
+        print(f"{_shown(hit.score):7.4f}  {date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
+    scores = [_shown(hit.score) for hit in result.hits]
+    # words found in a photo's text or name lifted it above others (sort:date orders by date: nothing to say)
+    if not result.by_date and scores != sorted(scores, reverse=True):
         print(
             "(the score is how close each photo's look is to the query; a photo whose text or name holds its "
             "words ranks higher, as [...] says)",
@@ -63,6 +66,11 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         verb = "stands" if len(result.hits) == 1 else "stand"
         print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
+
+
+def _shown(score: float) -> float:
+    """The score as printed: four decimals, and no "-0.0000" (a "-red" query's scores are negated cosines)."""
+    return round(score, 4) + 0.0
 
 
 def _none_found(result: QueryResult, reading: bool) -> str:
