@@ -266,6 +266,8 @@ def test_cli_text_reads_a_photo_outside_the_library(tmp_path: Path, home: Path) 
     assert {"boarding", "pass"} <= set(words(data[0]["text"]))
     missing = run_cli("text", str(tmp_path / "nope.jpg"), home=home, check=False)
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+    folder = run_cli("text", str(tmp_path), home=home, check=False)  # said "not a regular file"
+    assert folder.returncode == 1 and f"{tmp_path} is a folder: give its photos" in folder.stderr
 
 
 def test_setting_turns_text_reading_off(tmp_path: Path, home: Path, colour_pair, monkeypatch) -> None:

@@ -206,6 +206,12 @@ def _config(services: Services, args: argparse.Namespace) -> int:
 
 
 def _text(services: Services, args: argparse.Namespace) -> int:
+    for photo in args.photos:
+        if os.path.isdir(photo):
+            raise MotisError(
+                f"{photo} is a folder: give its photos (e.g. {os.path.join(photo, '*.jpg')}), "
+                "or search the text read in the library with: motis search 'text:WORDS'"
+            )
     results = [services.photo_text(photo) for photo in args.photos]
     if args.json:
         print_json([r.to_json() for r in results])
