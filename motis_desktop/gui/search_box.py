@@ -179,7 +179,7 @@ class SearchController(QObject):
         """The status line while a queued query waits for the model, or the last query's error."""
         if self.pending is None:
             return self.notice
-        return f"The model is loading — will search for {query_words(self.pending)} as soon as it is ready"
+        return f"Getting the model ready — will search for {query_words(self.pending)} as soon as it is ready"
 
     def submit(self, text: str) -> None:
         """What the search box asked for: the gallery (empty or ``reset``), or a search."""
