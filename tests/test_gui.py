@@ -277,9 +277,12 @@ def test_settings_that_leave_the_folders_alone_do_not_read_the_library_again(
 ) -> None:
     """Changing only "Show more adds" read and laid out the whole library again (3 s at 100k photos)."""
     make_colour_folder(tmp_path / "a", per_colour=1)
-    window.add_folders([str(tmp_path / "a")])
-    _wait_indexed(qtbot, window)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10_000)
+    # the run that encodes them, then the gallery read it asks for (waiting on "up to date" in the status line
+    # could end before the run began, and its read then came among the reads counted below)
+    encoded = [window.indexing.finished, window.gallery_loaded]
+    with qtbot.waitSignals(encoded, order="simple", timeout=60_000, check_params_cbs=[lambda s: s.encoded == 6, None]):
+        window.add_folders([str(tmp_path / "a")])
+    assert window.model.rowCount() == 6
     reads: list[int] = []
     window.gallery_loaded.connect(reads.append)
     window.view.laid_out.connect(reads.append)
