@@ -179,7 +179,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
     parser.add_argument(
-        "--compare-home", type=Path, help="the compare checkout's own copy of the home (an older library schema)"
+        "--compare-home", type=Path, help="a copy of --home's folder for the compare checkout (an older library schema)"
     )
     parser.add_argument("--startup", action="store_true", help="also launch the app each round (launch -> search)")
     parser.add_argument(
@@ -201,7 +201,7 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
     homes = {str(c): home for c in checkouts}
     if args.compare and args.compare_home:
-        homes[str(checkouts[1])] = args.compare_home.resolve()
+        homes[str(checkouts[1])] = args.compare_home.resolve() / home.name  # as build_home lays --home out
     for checkout in checkouts if args.bytecode else []:  # compiled once, before the first timed process
         compile_all = [sys.executable, "-m", "compileall", "-q", str(checkout / "motis_desktop")]
         subprocess.run(
