@@ -75,6 +75,23 @@ def colour_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, 
     services.close()
 
 
+@pytest.fixture
+def station_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, Path]]:
+    """The colour home's library: one photo of a sign reading "Platform 9" (``tmp_path/photos/trip/station.jpg``),
+    indexed with its text read."""
+    from helpers.text_photos import save, text_photo
+
+    from motis_desktop.core.services import Services
+
+    photos = tmp_path / "photos"
+    save(text_photo(["Platform 9"], background=(245, 245, 245)), photos / "trip" / "station.jpg")
+    services = Services.open(colour_home)
+    services.add_folders([str(photos)])
+    assert services.index(read_text=True).text_read == 1
+    yield services, photos
+    services.close()
+
+
 @pytest.fixture(scope="session")
 def indexed_libraries(tmp_path_factory: pytest.TempPathFactory, colour_pair: tuple[Path, Path]) -> IndexedLibraries:
     """Indexed libraries made once per test process; ``copy_into(home, name, make_photos)`` gives each test

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 from helpers.cli import run_cli
-from helpers.text_photos import save, text_photo
 
 from motis_desktop.core.services import Services
 
@@ -59,21 +58,14 @@ def test_a_file_of_the_same_size_with_other_bytes_is_encoded(colour_library: tup
     assert str(photos / "other.jpg") in _scores(services, "red")
 
 
-def test_a_copy_keeps_the_text_read_in_its_photo(colour_home: Path, tmp_path: Path) -> None:
-    photos = tmp_path / "photos"
-    save(text_photo(["Platform 9"], background=(245, 245, 245)), photos / "trip" / "station.jpg")
-    services = Services.open(colour_home)
-    try:
-        services.add_folders([str(photos)])
-        assert services.index(read_text=True).text_read == 1
-        shutil.copytree(photos / "trip", photos / "trip2")
+def test_a_copy_keeps_the_text_read_in_its_photo(station_library: tuple[Services, Path]) -> None:
+    services, photos = station_library
+    shutil.copytree(photos / "trip", photos / "trip2")
 
-        summary = services.index(read_text=True)
-        assert (summary.encoded, summary.copied, summary.text_read) == (0, 1, 0)
-        hits = services.query('text:"platform 9"', cutoff=False).hits
-        assert sorted(h.path for h in hits) == [str(photos / d / "station.jpg") for d in ("trip", "trip2")]
-    finally:
-        services.close()
+    summary = services.index(read_text=True)
+    assert (summary.encoded, summary.copied, summary.text_read) == (0, 1, 0)
+    hits = services.query('text:"platform 9"', cutoff=False).hits
+    assert sorted(h.path for h in hits) == [str(photos / d / "station.jpg") for d in ("trip", "trip2")]
 
 
 def test_the_window_says_the_copies_were_already_indexed(

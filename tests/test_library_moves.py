@@ -22,7 +22,6 @@ import pytest
 from helpers.cli import run_cli
 from helpers.exif import write_photo_with_date
 from helpers.photos import make_colour_folder, write_colour_photo
-from helpers.text_photos import save, text_photo
 
 from motis_desktop.core.library import gone
 from motis_desktop.core.services import Progress, ProgressPhase, Services
@@ -64,24 +63,19 @@ def test_a_folder_moved_out_of_the_library_and_back_is_not_encoded_again(
     assert "encoded 0" in out and "6 photo(s) back in the library were already indexed before" in out
 
 
-def test_a_photo_back_in_the_library_keeps_the_text_read_in_it(colour_home: Path, tmp_path: Path) -> None:
-    photos = tmp_path / "photos"
-    save(text_photo(["Platform 9"], background=(245, 245, 245)), photos / "trip" / "station.jpg")
-    services = Services.open(colour_home)
-    try:
-        services.add_folders([str(photos)])
-        assert services.index(read_text=True).text_read == 1
-        (photos / "trip").rename(tmp_path / "trip")
-        assert services.index(read_text=True).removed == 1
-        assert services.query('text:"platform 9"', cutoff=False).hits == []
-        (tmp_path / "trip").rename(photos / "trip")
+def test_a_photo_back_in_the_library_keeps_the_text_read_in_it(
+    station_library: tuple[Services, Path], tmp_path: Path
+) -> None:
+    services, photos = station_library
+    (photos / "trip").rename(tmp_path / "trip")
+    assert services.index(read_text=True).removed == 1
+    assert services.query('text:"platform 9"', cutoff=False).hits == []
+    (tmp_path / "trip").rename(photos / "trip")
 
-        summary = services.index(read_text=True)
-        assert (summary.encoded, summary.returned, summary.text_read) == (0, 1, 0)
-        hits = services.query('text:"platform 9"', cutoff=False).hits
-        assert [h.path for h in hits] == [str(photos / "trip" / "station.jpg")]
-    finally:
-        services.close()
+    summary = services.index(read_text=True)
+    assert (summary.encoded, summary.returned, summary.text_read) == (0, 1, 0)
+    hits = services.query('text:"platform 9"', cutoff=False).hits
+    assert [h.path for h in hits] == [str(photos / "trip" / "station.jpg")]
 
 
 def test_a_folder_the_user_removes_is_forgotten_whole(colour_library: tuple[Services, Path]) -> None:
