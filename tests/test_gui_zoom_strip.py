@@ -125,3 +125,20 @@ def test_the_thumbnail_size_is_the_zoom_and_the_next_start_opens_at_it(qtbot, ho
     assert window.view.target == 260 and window.view.header_kind is HeaderKind.DAY  # as the user left it
     assert _thumbnail_size_in_settings(qtbot, window, None) == "Large"
     next(second, None)
+
+
+def test_a_month_label_is_where_a_click_goes_to_that_month(qtbot) -> None:
+    """The last months of a library sit at the end of the scroll range together (the view cannot scroll further):
+    the strip wrote "Mar" where a click went to January."""
+    from motis_desktop.gui.scrubber import DateScrubber, short_month
+
+    scrubber = DateScrubber()
+    qtbot.addWidget(scrubber)
+    scrubber.resize(80, 400)
+    marks = [("2026-11", 0), ("2026-09", 300), ("2026-07", 600), ("2026-05", 900), ("2026-03", 1200), ("2026-01", 1500)]
+    scrubber.set_marks(marks, 1200)  # March and January both at the end of the range
+    labels = scrubber.labels()
+    assert len(labels) == 5  # every place a click can go is named
+    for text, y in labels:
+        chosen = scrubber.key_at(y)
+        assert chosen is not None and short_month(chosen).startswith(text[:3]), (text, chosen)

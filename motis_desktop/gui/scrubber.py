@@ -78,12 +78,15 @@ class DateScrubber(QWidget):
         library of a year or two); once months are named, a year's label names its month too ("Nov 2021")."""
         ys = [self._to_widget(y) for y in self._ys]
         keys = self._keys
+        chosen = {y: i for i, y in enumerate(ys)}  # months sharing a y: a click there chooses the last (key_at)
         taken: list[int] = []  # ys labelled so far, sorted
         years: list[int] = []
         for i, key in enumerate(keys):
-            if (i == 0 or keys[i - 1][:4] != key[:4]) and (not taken or ys[i] - taken[-1] >= LABEL_GAP):
-                years.append(i)
-                taken.append(ys[i])
+            j = chosen[ys[i]]  # the year is written where a click goes to one of its months
+            first = i == 0 or keys[i - 1][:4] != key[:4]
+            if first and keys[j][:4] == key[:4] and (not taken or ys[j] - taken[-1] >= LABEL_GAP):
+                years.append(j)
+                taken.append(ys[j])
         months: list[int] = []
         spread = (ys[-1] - ys[0]) / (len(ys) - 1) if len(ys) > 1 else 0
         for i in range(len(keys) if spread >= LABEL_GAP else 0):  # many years: their labels alone, no stray months
@@ -91,7 +94,7 @@ class DateScrubber(QWidget):
             room = (at == 0 or ys[i] - taken[at - 1] >= LABEL_GAP) and (
                 at == len(taken) or taken[at] - ys[i] >= LABEL_GAP
             )
-            if room and len(keys[i]) >= 7:
+            if room and len(keys[i]) >= 7 and chosen[ys[i]] == i:
                 months.append(i)
                 insort(taken, ys[i])
         labels = {i: short_month(keys[i])[:3] for i in months}
