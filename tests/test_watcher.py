@@ -13,7 +13,7 @@ import pytest
 from helpers.models import install_colour
 from helpers.watching import Recorder, write_photos
 
-from motis_desktop.core.library.watcher import FolderWatcher
+from motis_desktop.core.library.watcher import FolderWatcher, changed_since
 from motis_desktop.core.services import Services
 
 
@@ -138,3 +138,26 @@ def test_stop_is_clean_and_final(tmp_path: Path) -> None:
         assert calls == []
     finally:
         control.stop()
+
+
+def test_a_photo_added_while_its_folder_s_watch_is_set_up_is_reported(tmp_path: Path) -> None:
+    """The window asks for the watches, then scans the library; a photo added after the scan read its folder and
+    before the (slow, one per sub-folder) watch existed gave no event and waited for the next change."""
+    import time
+
+    root = tmp_path / "w"
+    (root / "2024" / "trip").mkdir(parents=True)
+    since = time.time() - 1.0  # the watches were asked for (the scan of the library began after)
+    os.utime(root / "2024", (since - 60, since - 60))  # folders untouched since: no report for them
+    os.utime(root, (since - 60, since - 60))
+    write_photos(root / "2024" / "trip", "red", 1)  # added meanwhile, deep down
+    changes: list[set[str]] = []
+    seen = threading.Event()
+    watcher = FolderWatcher(lambda roots: (changes.append(roots), seen.set()), quiet_s=0.2, poll_s=0.2)
+    try:
+        watcher.set_roots([str(root)], since)
+        assert seen.wait(30)
+        assert changes == [{str(root)}]
+    finally:
+        watcher.stop()
+    assert not changed_since(str(root), time.time() + 1.0)  # a folder untouched since is not reported

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
@@ -52,10 +53,11 @@ class FolderWatching(QObject):
         return self._watcher is not None
 
     def set_roots(self, roots: list[str]) -> None:
-        """Watch exactly these folders (done in the background)."""
-        watcher = self._watcher
+        """Watch exactly these folders (done in the background; a folder changed between now, before the
+        library's scan of it, and its watch is reported changed)."""
+        watcher, since = self._watcher, time.time()
         if watcher is not None:
-            self.runner.call(Lane.WATCH, lambda: watcher.set_roots(list(roots)), None, _log_failure)
+            self.runner.call(Lane.WATCH, lambda: watcher.set_roots(list(roots), since), None, _log_failure)
 
     def stop(self) -> None:
         """Stop watching (at quit): pending setup is dropped, no signal follows."""

@@ -109,8 +109,10 @@ class FolderWatcher:
 
     # -- roots ---------------------------------------------------------------------
 
-    def set_roots(self, roots: Iterable[str]) -> None:
-        """Watch exactly these roots (added ones start watched or offline; removed ones are dropped)."""
+    def set_roots(self, roots: Iterable[str], since: float | None = None) -> None:
+        """Watch exactly these roots (added ones start watched or offline; removed ones are dropped). ``since``
+        (a ``time.time()``, taken before the library's scan of them began): a newly watched root with a folder
+        changed after it is reported changed, as a file added while its watch was being set up gives no event."""
         wanted = {os.path.abspath(r) for r in roots}
         with self._cond:
             current = set(self._roots)
@@ -124,6 +126,8 @@ class FolderWatcher:
                 self._roots[root] = None
             if self._watch(root):
                 self._report(root, True)
+                if since is not None and changed_since(root, since):
+                    self.mark(root)
             else:
                 self._report(root, False)
 
@@ -258,3 +262,19 @@ class FolderWatcher:
             fn(*args)
         except Exception:  # a front end's callback must not kill the watcher
             log.exception("watcher callback failed")
+
+
+def changed_since(root: str, since: float) -> bool:
+    """Whether an entry was added to, removed from or renamed in a (not hidden) folder under ``root`` after
+    ``since``: their modification times, walking folders only."""
+    stack = [root]
+    while stack:
+        path = stack.pop()
+        try:
+            if os.stat(path).st_mtime > since:
+                return True
+            with os.scandir(path) as entries:
+                stack.extend(e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+    return False
