@@ -10,8 +10,8 @@ from motis_desktop.gui.main_window import MainWindow
 
 
 def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = None) -> Iterator[MainWindow]:
-    """Yield the window once its model is ready, the gallery lists ``rows`` photos and their shapes are read;
-    close it after."""
+    """Yield the window once its model is ready, the gallery lists ``rows`` photos, their shapes are read and the
+    start-up indexing pass is over; close it after."""
     window = MainWindow(Services.open(home))
     qtbot.addWidget(window)
     if size is not None:
@@ -21,6 +21,9 @@ def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = No
     qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == rows, timeout=60_000)
     # and the photos' shapes read: on a loaded machine they arrived mid-test and the rows moved under it
     qtbot.waitUntil(lambda: window.sizes.idle, timeout=60_000)
+    # and the start-up indexing pass over: tests act on a window at rest, not beside a run that may read the
+    # gallery again or write the status line
+    qtbot.waitUntil(lambda: window.startup_pass.done and window.indexer is None, timeout=60_000)
     yield window
     services = window.services
     window.close()
