@@ -40,11 +40,7 @@ def insert_copies(conn: sqlite3.Connection, copies: Sequence[CopiedFile], seq: i
         )
         assert cur.lastrowid is not None  # set by the INSERT above
         file_id = int(cur.lastrowid)
-        conn.execute(
-            "INSERT INTO embeddings(file_id, model_id, vector, seq) "
-            "SELECT ?, model_id, vector, ? FROM embeddings WHERE file_id = ?",
-            (file_id, seq, copy.twin_id),
-        )
+        _take_vectors(conn, file_id, copy.twin_id, seq)
         text = conn.execute(
             "INSERT INTO text_files(file_id, size, mtime_ns, engine, lines, width, height, error, read_at) "
             "SELECT ?, ?, ?, t.engine, t.lines, t.width, t.height, t.error, t.read_at "
@@ -73,14 +69,20 @@ def take_twins(conn: sqlite3.Connection, model_id: str, files: Sequence[tuple[in
         ).fetchone()
         if twin is None:
             continue
-        conn.execute(
-            "INSERT OR IGNORE INTO embeddings(file_id, model_id, vector, seq) "
-            "SELECT ?, model_id, vector, ? FROM embeddings WHERE file_id = ?",
-            (file_id, seq, twin[0]),
-        )
+        _take_vectors(conn, file_id, twin[0], seq)
         conn.execute(
             "UPDATE files SET taken_at = ?, taken_source = ? WHERE id = ?",
             (*carried_date(twin[1], twin[2], mtime_ns), file_id),
         )
         took.append(file_id)
     return took
+
+
+def _take_vectors(conn: sqlite3.Connection, file_id: int, twin_id: int, seq: int) -> None:
+    """Give ``file_id`` every model's vector of ``twin_id`` it lacks, stamped ``seq`` (the version the transaction
+    commits as, so vector indexes catch up with them)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO embeddings(file_id, model_id, vector, seq) "
+        "SELECT ?, model_id, vector, ? FROM embeddings WHERE file_id = ?",
+        (file_id, seq, twin_id),
+    )
