@@ -4,7 +4,7 @@ answered and its memory after scrolling (benchmarks/bench_startup_library.py's c
 optionally side by side with another checkout.
 
 Usage: python benchmarks/bench_new_query.py --home DIR [--n 100000] [--queries 20] [--rounds 3] [--startup]
-       [--typed] [--bytecode] [--numbered] [--compare CHECKOUT [--compare-home DIR]]
+       [--typed] [--bytecode] [--numbered] [--offline] [--compare CHECKOUT [--compare-home DIR]]
 
 The query texts are the phrases of ``synthetic_library.QUERIES`` ("sunset over the sea"), then each with one plain
 word added ("sunset over the sea photo"): new to the process, and as long as what people type (5-9 tokens).
@@ -17,6 +17,8 @@ keeps the query until the model is ready; the gallery may come after the answer)
 checkouts' compiled bytecode (compiled once before the first round), as an installed app has it; without it
 ``PYTHONDONTWRITEBYTECODE=1`` makes every launch compile the app's modules (~0.12 s).
 
+``--offline`` runs on a twin of the home where every 10th photo is in a library folder that is not there (a drive
+unplugged: queries leave those photos out), made once beside it (``synthetic_library.unplugged_copy``).
 ``--home DIR`` is built once (benchmarks/synthetic_library.py: a random-weights ViT-B/32 and N photos with
 synthetic embeddings; the inference mode measured once) and reused by later runs. Each round starts a fresh
 process per checkout (this one, then ``--compare``'s, alternating which goes first), warms it up as the app
@@ -189,6 +191,9 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     parser.add_argument(
         "--numbered", action="store_true", help="query texts with the process id and a count appended (before 12-07)"
     )
+    parser.add_argument(
+        "--offline", action="store_true", help="every 10th photo in a library folder that is not there (unplugged)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -202,6 +207,10 @@ def main() -> int:  # long: the alternating rounds and their report read best in
     homes = {str(c): home for c in checkouts}
     if args.compare and args.compare_home:
         homes[str(checkouts[1])] = args.compare_home.resolve() / home.name  # as build_home lays --home out
+    if args.offline:
+        from synthetic_library import unplugged_copy
+
+        homes = {checkout: unplugged_copy(each) for checkout, each in homes.items()}
     for checkout in checkouts if args.bytecode else []:  # compiled once, before the first timed process
         compile_all = [sys.executable, "-m", "compileall", "-q", str(checkout / "motis_desktop")]
         subprocess.run(

@@ -143,6 +143,37 @@ def library_counts(home: Path) -> tuple[int, int]:
     return int(files), int(vectors)
 
 
+def unplugged_copy(home: Path, every: int = 10) -> Path:
+    """``home``'s twin (``<home's parent>-offline/home``, made once) in which every ``every``-th photo belongs to a
+    second library folder that is not there (a drive unplugged): its library, caches and settings copied, its
+    models linked. Queries there leave those photos out."""
+    import json
+    import shutil
+    import sqlite3
+
+    twin = home.parent.with_name(home.parent.name + "-offline") / home.name
+    if (twin.parent / "built").exists():
+        return twin
+    shutil.rmtree(twin, ignore_errors=True)
+    twin.mkdir(parents=True)
+    paths = AppPaths(home)
+    source, db = sqlite3.connect(paths.library_db), sqlite3.connect(twin / paths.library_db.name)
+    source.backup(db)
+    source.close()
+    shutil.copytree(home / "cache", twin / "cache")
+    (twin / "models").symlink_to(home / "models")
+    unplugged = str(home.parent / "unplugged")
+    config = json.loads((home / "config.json").read_text())
+    config["library_folders"] = [*config.get("library_folders", []), unplugged]
+    (twin / "config.json").write_text(json.dumps(config, indent=2))
+    with db:
+        cursor = db.execute("INSERT INTO folders(path, added_at) VALUES (?, ?)", (os.fsencode(unplugged), time.time()))
+        db.execute("UPDATE files SET folder_id = ? WHERE id % ? = 0", (cursor.lastrowid, every))
+    db.close()
+    (twin.parent / "built").write_text(str(every))
+    return twin
+
+
 def check_untouched(home: Path, n: int, when: str) -> None:
     """Fail loudly when the home's library does not hold ``n`` photos with a vector each (``when``: for the
     message), e.g. because the app's scan took synthetic rows for changed files and dropped their vectors."""

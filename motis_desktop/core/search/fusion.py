@@ -141,7 +141,6 @@ def fused_query(
     texts = TextStore(store)
     meaning_wanted = bool(query.terms) and "meaning" in signals
     allowed = _text_filters(allowed, query, texts, store, model_id)
-    allowed_set = None if allowed is None else {int(i) for i in allowed}
     qwords = query_words(query)
     text_found = texts.text_hits(list(qwords)) if "text" in signals else []
     name_found = texts.name_hits(list(qwords)) if "name" in signals else []
@@ -165,13 +164,11 @@ def fused_query(
         ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
         meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
 
-    def keep(hits: list[TextHit]) -> list[TextHit]:
-        return [h for h in hits if h.file_id not in exclude and (allowed_set is None or h.file_id in allowed_set)]
-
-    text_hits, name_hits = keep(text_found), keep(name_found)
+    text_hits, name_hits = _kept(text_found, exclude, allowed), _kept(name_found, exclude, allowed)
     on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
     while True:
-        shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, allowed_set, exclude, cut)
+        listed = allowed if vector is None else None
+        shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
         shown = shown[:wanted]
         gone = _missing_above(store, on_disk, meaning, shown, text_hits + name_hits)
         if not gone:
@@ -179,6 +176,15 @@ def fused_query(
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+
+
+def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:
+    """``hits`` but the ``exclude``d photos and those not ``allowed`` (None: all are)."""
+    hits = [h for h in hits if h.file_id not in exclude]
+    if allowed is None or not hits:
+        return hits
+    inside = np.isin(np.fromiter((h.file_id for h in hits), dtype=np.int64, count=len(hits)), allowed)
+    return [h for h, ok in zip(hits, inside.tolist(), strict=True) if ok]
 
 
 def _cutoff(
@@ -215,11 +221,12 @@ def _shown(
     text_hits: list[TextHit],
     name_hits: list[TextHit],
     qwords: dict[str, float],
-    allowed_set: set[int] | None,
+    listed: np.ndarray | None,
     exclude: frozenset[int],
     cut: Cutoff | None,
 ) -> list[Ranked]:
-    """The fused order of the signals, cut to the photos that pass the relevance cut-off (when one is set)."""
+    """The fused order of the signals, cut to the photos that pass the relevance cut-off (when one is set);
+    ``listed``: the photos a query without meaning lets through (its ``text:``/``name:`` filters), all shown."""
     word_ids = {h.file_id for h in text_hits + name_hits}
     extra_ids = word_ids.difference(fid for fid, _ in meaning) if word_ids else set()
     extra_cosines = _cosines(store, model_id, vector, extra_ids) if vector is not None and extra_ids else {}
@@ -231,10 +238,9 @@ def _shown(
         bar = cut.threshold
         ranks = [(r, fid, cosine) for r, (fid, cosine) in enumerate(meaning, 1) if cosine >= bar or fid in word_ids]
     fused = _fuse_ranked(ranks, len(meaning), text_hits, name_hits, qwords, extra_cosines)
-    if vector is None and allowed_set is not None:
-        # Only text:/name: filters: every photo they let through, those whose words rank first.
-        ranked_ids = {r.file_id for r in fused}
-        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in sorted(allowed_set - ranked_ids - set(exclude))]
+    if listed is not None:  # only text:/name: filters: every photo they let through, those whose words rank first
+        skip = {r.file_id for r in fused} | exclude
+        fused += [Ranked(fid, 0.0, None, 0.0, 0.0) for fid in np.unique(listed).tolist() if fid not in skip]
     if cut is not None:
         fused = [r for r in fused if r.text_share or r.name_share or (r.cosine is not None and cut.passes(r.cosine))]
     return fused
