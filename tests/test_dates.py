@@ -19,6 +19,8 @@ from motis_desktop.core.images.reader import read_info
 from motis_desktop.core.kinds import DateSource, ImageFormat
 from motis_desktop.core.library import store as store_module
 from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.search.photo_table import PhotoTable
+from motis_desktop.core.search.query import Query
 from motis_desktop.core.services import Services
 
 STAMP = "2021:06:15 14:30:00"
@@ -123,7 +125,9 @@ def test_undated_rows_fall_back_to_mtime_in_filters(tmp_path: Path) -> None:
     _v2_library(tmp_path / "lib.sqlite3", photos, "m", np.random.default_rng(1))
     store = LibraryStore(tmp_path / "lib.sqlite3")
     try:
-        ids = store.filter_ids("m", after=time.mktime((2017, 1, 1, 0, 0, 0, 0, 0, -1)), before=1_500_000_001)
-        assert list(ids) == [1]
+        table = PhotoTable.read(store, "m")
+        query = Query(after=time.mktime((2017, 1, 1, 0, 0, 0, 0, 0, -1)), before=1_500_000_001)
+        assert table.ids[table.passing(query)].tolist() == [1]
+        assert table.ids[table.passing(Query(before=1_400_000_000))].tolist() == []
     finally:
         store.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -236,16 +236,9 @@ class LibraryStore(LibraryDatabase):
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, vectors
 
-    def embedding_ids(self, model_id: str, leave_out: Sequence[str] = ()) -> np.ndarray:
-        """Sorted file ids that have an embedding for ``model_id`` (but not those in the library folders
-        ``leave_out``)."""
-        sql = "SELECT file_id FROM embeddings WHERE model_id = ?"
-        params: list[object] = [model_id]
-        if leave_out:
-            sql += " AND file_id NOT IN (SELECT f.id FROM files f JOIN folders d ON d.id = f.folder_id WHERE d.path IN "
-            sql += f"({','.join('?' * len(leave_out))}))"
-            params += [encode_path(p) for p in leave_out]
-        rows = self._query(sql + " ORDER BY file_id", tuple(params))
+    def embedding_ids(self, model_id: str) -> np.ndarray:
+        """Sorted file ids that have an embedding for ``model_id``."""
+        rows = self._query("SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def embedding_of(self, file_id: int, model_id: str) -> np.ndarray | None:
@@ -387,36 +380,18 @@ class LibraryStore(LibraryDatabase):
                 )
         return out
 
-    def filter_ids(
-        self,
-        model_id: str,
-        folder_names: Iterable[str] = (),
-        path_prefixes: Iterable[str] = (),
-        after: float | None = None,
-        before: float | None = None,
-    ) -> np.ndarray:
-        """Sorted ids of files embedded for ``model_id`` that pass every filter: lying under a folder of one
-        of ``folder_names`` (any depth, case-insensitive) and under one of ``path_prefixes`` (when given),
-        and taken in ``[after, before)``."""
-        sql = (
-            "SELECT f.id, f.path FROM files f JOIN embeddings e ON e.file_id = f.id AND e.model_id = ? "
-            "WHERE COALESCE(f.taken_at, f.mtime_ns / 1e9) >= ? AND COALESCE(f.taken_at, f.mtime_ns / 1e9) < ? "
-            "ORDER BY f.id"
+    def photo_rows(self, model_id: str) -> list[tuple[int, int, bytes, float]]:
+        """``(id, library folder id, encoded path, date)`` of each file with a vector for ``model_id``, by path;
+        the date is the date taken, else the file's modification time (what date filters compare)."""
+        return self._query(
+            "SELECT f.id, f.folder_id, f.path, COALESCE(f.taken_at, f.mtime_ns / 1e9) FROM files f "
+            "JOIN embeddings e ON e.file_id = f.id AND e.model_id = ? ORDER BY f.path",
+            (model_id,),
         )
-        lo = -float("inf") if after is None else after
-        hi = float("inf") if before is None else before
-        rows = self._query(sql, (model_id, lo, hi))
-        names = {n.casefold() for n in folder_names}
-        prefixes = [p.rstrip(os.sep) for p in path_prefixes]
-        keep = []
-        for fid, raw in rows:
-            path = decode_path(raw)
-            if prefixes and not any(is_within(path, p) for p in prefixes):
-                continue
-            if names and not names.intersection(part.casefold() for part in os.path.dirname(path).split(os.sep)):
-                continue
-            keep.append(fid)
-        return np.asarray(keep, dtype=np.int64)
+
+    def folder_ids(self) -> dict[str, int]:
+        """Each library root's path and id."""
+        return {decode_path(raw): fid for fid, raw in self._query("SELECT id, path FROM folders")}
 
     def vectors_of(self, model_id: str, file_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, vectors)`` stored for ``model_id`` among ``file_ids`` (ids without one are left out)."""

@@ -1,14 +1,11 @@
-"""Before a query is ranked: its parse (with an image given beside it), the photos its filters let through, and
-whether it only lists photos (filters or ``sort:date`` alone). ``search/fusion.py`` ranks the rest."""
+"""Before a query is ranked: its parse (with an image given beside it) and whether it only lists photos (filters
+or ``sort:date`` alone). ``search/photo_table.py`` applies the filters; ``search/fusion.py`` ranks the rest."""
 
 from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from motis_desktop.core.kinds import SortOrder
-from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.query import Query, QueryError, Term, parse_query
 
 
@@ -20,17 +17,12 @@ def parse(query: str | Query, cwd: str | None = None, image: str | None = None) 
     return parsed
 
 
-def filtered_ids(store: LibraryStore, model_id: str, query: Query) -> np.ndarray:
-    """Ids of the photos embedded for ``model_id`` that pass the query's filters."""
-    return store.filter_ids(model_id, query.folder_names, query.path_prefixes, query.after, query.before)
-
-
 def lists_only(query: Query) -> bool:
     """Whether ``query`` only lists photos (newest first): no words, images, ``text:`` or ``name:`` to rank by,
     but folder or date filters, or ``sort:date``. QueryError (one line) when it has nothing in it at all."""
     if query.terms or query.text_phrases or query.name_parts:
         return False
-    if query.folder_names or query.path_prefixes or query.after is not None or query.before is not None:
+    if query.places_or_dates:
         return True
     if query.sort is SortOrder.DATE:
         return True

@@ -94,14 +94,12 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return bool(
-            self.folder_names
-            or self.path_prefixes
-            or self.after is not None
-            or self.before is not None
-            or self.text_phrases
-            or self.name_parts
-        )
+        return bool(self.places_or_dates or self.text_phrases or self.name_parts)
+
+    @property
+    def places_or_dates(self) -> bool:
+        """A folder or date filter (``folder:``, ``in:``, ``after:``, ``before:``)."""
+        return bool(self.folder_names or self.path_prefixes or self.after is not None or self.before is not None)
 
     @property
     def words(self) -> str:

@@ -15,16 +15,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
-from motis_desktop.core.search.plan import filtered_ids, lists_only, parse
+from motis_desktop.core.search.photo_table import PhotoTable
+from motis_desktop.core.search.plan import lists_only, parse
 from motis_desktop.core.search.query import Query
-from motis_desktop.core.search.service import QueryResult, SearchHit, SearchService
+from motis_desktop.core.search.service import QueryResult, SearchService
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -55,7 +54,7 @@ class Searcher:
         self._background = background
         self._text_cache = TextVectorCache()
         self._indexes: SearchService | None = None
-        self._online: tuple[tuple[str, tuple[str, ...], int], np.ndarray] | None = None
+        self._photos: tuple[tuple[str, int], PhotoTable] | None = None
 
     def strategy(self) -> str:
         """The configured vector index strategy ("auto" unless the user chose one)."""
@@ -72,7 +71,7 @@ class Searcher:
     def close(self) -> None:
         """Forget the loaded indexes (the library connection they read is being closed)."""
         self._indexes = None
-        self._online = None
+        self._photos = None
 
     def _service(self) -> SearchService:
         if self._indexes is None:
@@ -102,17 +101,16 @@ class Searcher:
         if score is not None:
             service.set_model_score(encoder.model_id, score)
         offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
-        if lists_only(parsed):
-            listed = replace(self._filtered(encoder.model_id, parsed, limit, offline), by_date=True)
-            return self._explained(listed, parsed, encoder.model_id, offline)
+        listing = lists_only(parsed)
         allowed = None
-        if parsed.folder_names or parsed.path_prefixes or parsed.after is not None or parsed.before is not None:
-            allowed = store.filter_ids(
-                encoder.model_id, parsed.folder_names, parsed.path_prefixes, parsed.after, parsed.before
-            )
-        if offline:  # their photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
-            online = self._online_ids(store, encoder.model_id, offline)
-            allowed = online if allowed is None else np.intersect1d(allowed, online, assume_unique=True)
+        if listing or offline or parsed.places_or_dates:
+            table = self._table(store, encoder.model_id)
+            # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
+            mask = table.passing(parsed, offline)
+            if listing:
+                listed = replace(table.newest_first(store, mask, limit), by_date=True)
+                return self._explained(listed, parsed, encoder.model_id, offline)
+            allowed = None if mask is None else table.ids[mask]
         log.info(
             "query %r: %d terms, filters=%s, cutoff=%s",
             parsed.describe(),
@@ -152,31 +150,12 @@ class Searcher:
             unread = TextStore(store).unread_count(ENGINE_ID)
         return replace(result, filtered_out=query.filters, text_unread=unread)
 
-    def _filtered(self, model_id: str, query: Query, limit: int | None, offline: tuple[str, ...]) -> QueryResult:
-        """The photos that pass ``query``'s filters, newest first (score 0: nothing was ranked), but those in the
-        ``offline`` library folders."""
-        store = self._database()
-        ids = filtered_ids(store, model_id, query)
-        if offline:
-            ids = np.intersect1d(ids, self._online_ids(store, model_id, offline), assume_unique=True)
-        paths = store.paths(int(i) for i in ids)
-        dates = store.dates(paths)
-        hits = [
-            SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source)
-            for fid, path in paths.items()
-            if fid in dates and os.path.lexists(path)
-        ]
-        hits.sort(key=lambda h: (-(h.taken_at or 0.0), h.path))
-        shown = hits[:limit] if limit else hits
-        return QueryResult(shown, len(hits) - len(shown), len(hits))
-
-    def _online_ids(self, store: LibraryStore, model_id: str, offline: tuple[str, ...]) -> np.ndarray:
-        """The photos with a vector for ``model_id`` outside the ``offline`` folders, kept until the library
-        changes (at 100k photos reading them took ~45 ms of each query while a drive was unplugged)."""
-        key = (model_id, offline, store.version())
-        if self._online is None or self._online[0] != key:
-            self._online = (key, store.embedding_ids(model_id, leave_out=offline))
-        return self._online[1]
+    def _table(self, store: LibraryStore, model_id: str) -> PhotoTable:
+        """``model_id``'s photo table, read again when the library has changed."""
+        key = (model_id, store.version())
+        if self._photos is None or self._photos[0] != key:
+            self._photos = (key, PhotoTable.read(store, model_id))
+        return self._photos[1]
 
     def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
         """Load and bring ``model_id``'s vector index up to date now (instead of at the next query)."""

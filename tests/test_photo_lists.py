@@ -1,0 +1,72 @@
+"""Lists by date and folder/date filters (``search/photo_table.py``): their order, what they count, and that a
+session sees the library's changes."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from helpers.models import install_colour
+from helpers.photos import COLOURS, colour_image, write_image
+
+from motis_desktop.core.services import Services
+
+DAY = 86_400.0
+NOON = time.mktime((2023, 11, 14, 12, 0, 0, 0, 0, -1))  # local noon: no EXIF date, so the file time is the date
+
+
+def _photo(folder: Path, name: str, colour: str, when: float, seed: int) -> Path:
+    path = write_image(folder / name, colour_image(COLOURS[colour], 64, 48, seed))
+    os.utime(path, (when, when))
+    return path
+
+
+@pytest.fixture
+def services(home: Path, colour_pair, tmp_path: Path):
+    """Five photos: ``Trips/Rome`` b, a, c of one day (made in that order), ``Trips/rome-2`` d a day later,
+    ``home`` e two days later."""
+    photos = tmp_path / "photos"
+    for n, name in enumerate(("b.jpg", "a.jpg", "c.jpg")):
+        _photo(photos / "Trips" / "Rome", name, "red", NOON, n)
+    _photo(photos / "Trips" / "rome-2", "d.jpg", "blue", NOON + DAY, 3)
+    _photo(photos / "home", "e.jpg", "green", NOON + 2 * DAY, 4)
+    opened = Services.open(home)
+    install_colour(opened, colour_pair)
+    opened.add_folders([str(photos)])
+    opened.index(read_text=False)
+    yield opened
+    opened.close()
+
+
+def _names(result) -> list[str]:
+    return [Path(h.path).name for h in result.hits]
+
+
+def test_sort_by_date_lists_newest_first_and_one_day_by_name(services: Services) -> None:
+    result = services.query("sort:date", limit=4)
+    assert _names(result) == ["e.jpg", "d.jpg", "a.jpg", "b.jpg"]
+    assert (result.candidates, result.more) == (5, 1)
+
+
+def test_a_folder_filter_matches_a_folder_name_at_any_depth_in_any_case(services: Services) -> None:
+    assert _names(services.query("folder:rome")) == ["a.jpg", "b.jpg", "c.jpg"]
+    assert _names(services.query("folder:TRIPS")) == ["d.jpg", "a.jpg", "b.jpg", "c.jpg"]
+    assert _names(services.query("folder:trips before:2023-11-15")) == ["a.jpg", "b.jpg", "c.jpg"]
+    assert _names(services.query("after:2023-11-15")) == ["e.jpg", "d.jpg"]
+
+
+def test_a_photo_gone_from_disk_is_neither_listed_nor_counted(services: Services, tmp_path: Path) -> None:
+    (tmp_path / "photos" / "Trips" / "rome-2" / "d.jpg").unlink()  # not scanned again yet
+    result = services.query("sort:date", limit=2)
+    assert _names(result) == ["e.jpg", "a.jpg"]
+    assert (result.candidates, result.more) == (4, 2)
+
+
+def test_photos_indexed_during_a_session_are_listed_and_filtered(services: Services, tmp_path: Path) -> None:
+    assert _names(services.query("folder:rome-2")) == ["d.jpg"]
+    _photo(tmp_path / "photos" / "Trips" / "rome-2", "f.jpg", "blue", NOON + 3 * DAY, 5)
+    services.index(read_text=False)
+    assert _names(services.query("folder:rome-2")) == ["f.jpg", "d.jpg"]
+    assert _names(services.query("sort:date", limit=1)) == ["f.jpg"]
