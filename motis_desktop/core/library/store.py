@@ -393,6 +393,17 @@ class LibraryStore(LibraryDatabase):
         """Each library root's path and id."""
         return {decode_path(raw): fid for fid, raw in self._query("SELECT id, path FROM folders")}
 
+    def embedded(self, model_id: str, file_ids: Iterable[int]) -> np.ndarray:
+        """Sorted ids among ``file_ids`` that have a vector for ``model_id``."""
+        ids = sorted(int(i) for i in file_ids)
+        found: list[int] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT file_id FROM embeddings WHERE model_id = ? AND file_id IN ({marks}) ORDER BY file_id"
+            found += [r[0] for r in self._query(sql, (model_id, *chunk))]
+        return np.asarray(found, dtype=np.int64)
+
     def vectors_of(self, model_id: str, file_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, vectors)`` stored for ``model_id`` among ``file_ids`` (ids without one are left out)."""
         found_ids: list[int] = []

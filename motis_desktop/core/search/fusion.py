@@ -57,6 +57,7 @@ RRF_K = 60
 # docs/benchmarks.md); file and folder names count once.
 SIGNAL_WEIGHTS = {"text": 2.0, "name": 1.0}
 MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)
+_LOOKED_UP_MAX = 20_000  # text:/name: matches up to this many are checked for a vector by id, not by reading all
 STOPWORDS = frozenset(
     "a an the of in on at to and or with for from by is are this that photo photos picture image der die das "
     "und mit von im am ein eine le la les de des du et un une el los las y".split()
@@ -331,6 +332,10 @@ def _explain(
 
 
 def _intersect(allowed: np.ndarray | None, ids: set[int], store: LibraryStore, model_id: str) -> np.ndarray:
+    """``ids`` among ``allowed`` (None: the photos with a vector; looked up for these ids when they are fewer
+    than the library's ~100k: reading every id took ~100 ms of each ``text:`` query at 100k photos)."""
+    if allowed is None and len(ids) <= _LOOKED_UP_MAX:
+        return store.embedded(model_id, ids)
     if allowed is None:
         allowed = store.embedding_ids(model_id)
     keep = np.fromiter(ids, dtype=np.int64, count=len(ids))
