@@ -3,8 +3,11 @@ return), and "Forget them now", which forgets them at once (counted and forgotte
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialogButtonBox
@@ -12,6 +15,22 @@ from PySide6.QtWidgets import QDialogButtonBox
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the threads that ran each SQL statement of every connection opened from now on (as in
+    tests/test_gui_threads.py)."""
+    seen: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(lambda _sql: seen.append(threading.current_thread().name))
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return seen
 
 
 def _in_settings(qtbot, window: MainWindow, act) -> None:
@@ -35,7 +54,7 @@ def _in_settings(qtbot, window: MainWindow, act) -> None:
 
 
 def test_forget_them_now_forgets_the_photos_removed_from_the_folders(
-    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+    qtbot, sql_threads: list[str], colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
 ) -> None:
     _, photos = colour_library
     windows = ready_window(qtbot, colour_home, rows=12)
@@ -53,7 +72,9 @@ def test_forget_them_now_forgets_the_photos_removed_from_the_folders(
             qtbot.waitUntil(lambda: "0 remembered now" in line.text(), timeout=10_000)
             seen.append((line.text(), button.text(), button.isEnabled()))
 
+        sql_threads.clear()  # the fixtures' own statements ran on this thread
         _in_settings(qtbot, window, forget)
+        assert sql_threads and threading.main_thread().name not in sql_threads  # counted and forgotten off it
         assert len(seen) == 2
         (before, button_before, enabled_before), (after, button_after, enabled_after) = seen
         assert "remembered for 30 days, so they are not read again if they come back" in before
