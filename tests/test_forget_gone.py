@@ -1,7 +1,7 @@
 """Forgetting now the photos that left the library folders (``library/gone.py`` keeps what they gave for 30 days,
 the text read in them included): the core's door, and ``motis folders forget-removed``.
 
-The text is looked for in the library's database file itself (read-only), as someone reading the file would: the
+The text is looked for in the library's database files themselves (read-only), as someone reading them would: the
 app shows a gone photo nowhere, so no entry point can say whether its text is still kept."""
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ def _texts_kept(home: Path) -> list[str]:
         conn.close()
 
 
+def _on_disk(home: Path) -> bytes:
+    """The bytes of the library's database files (the database, its write-ahead log)."""
+    return b"".join(path.read_bytes() for path in sorted(home.glob("library.sqlite3*")))
+
+
 def test_a_photo_deleted_on_disk_is_forgotten_now_and_read_again_when_it_comes_back(
     station_library: tuple[Services, Path], colour_home: Path
 ) -> None:
@@ -33,10 +38,12 @@ def test_a_photo_deleted_on_disk_is_forgotten_now_and_read_again_when_it_comes_b
     assert services.index(read_text=True).removed == 1
     assert services.gone_photos() == 1
     assert any("Platform 9" in text for text in _texts_kept(colour_home))
+    assert _on_disk(colour_home).count(b"Platform 9") > 0
 
     assert services.forget_gone_photos() == 1
     assert services.gone_photos() == 0
     assert not any("Platform 9" in text for text in _texts_kept(colour_home))
+    assert _on_disk(colour_home).count(b"Platform 9") == 0  # nor in the files' bytes, the library still open
     assert services.forget_gone_photos() == 0  # nothing left to forget
 
     photo.write_bytes(kept_bytes)  # the same file back: read again, as a photo never seen

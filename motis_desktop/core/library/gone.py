@@ -81,11 +81,13 @@ def count(store: LibraryDatabase) -> int:
 def forget(store: LibraryDatabase) -> int:
     """Forget every photo kept in ``gone`` (vectors, date, text), in one write transaction: a scan's
     transaction comes wholly before or after it (one coming back after it is encoded again, as a new photo).
-    Returns how many were forgotten."""
+    Then the database's log is emptied, so their text is not left in its bytes either. Returns how many."""
     with store.transaction() as conn:
         (kept,) = conn.execute("SELECT COUNT(*) FROM gone").fetchone()
         conn.execute("DELETE FROM gone_embeddings")  # the foreign key cascades too; not left to it
         conn.execute("DELETE FROM gone")
+    if kept:
+        store.empty_log()
     return int(kept)
 
 
