@@ -41,7 +41,7 @@ class GoneLine(QWidget):
         self.show_count(None)
 
     def show_count(self, count: int | None) -> None:
-        """Say that ``count`` photos are remembered now (None: not known yet, or being forgotten)."""
+        """Say that ``count`` photos are remembered now (None: not counted yet)."""
         words = (
             f"Photos removed from your folders are remembered for {GONE_KEEP_DAYS:g} days, so they are not read "
             "again if they come back."
