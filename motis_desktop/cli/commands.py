@@ -20,7 +20,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
-from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
+from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
 
@@ -181,6 +181,14 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
         removed = services.remove_folder(args.path)
         print(f"forgot {args.path} and its {removed} photo(s); no files were deleted")
         return 0
+    if args.folders_command == "forget-removed":
+        forgot = services.forget_gone_photos()
+        print(
+            f"Forgot {_photos(forgot)} removed from the library folders."
+            if forgot
+            else "Nothing to forget: no photo removed from the library folders is remembered."
+        )
+        return 0
     folders = services.folders()
     if args.json:
         print_json([{"path": f.path, "files": f.file_count} for f in folders])
@@ -230,6 +238,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     active = services.active_model()
     counts = services.counts(active.model_id if active else None)
     folders = services.folders()
+    gone = services.gone_photos()  # left the folders lately, remembered for their return
     data = {
         "home": str(services.home),
         "active_model": active.name if active else None,
@@ -239,6 +248,7 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         "folders": [{"path": f.path, "files": f.file_count} for f in folders],
         **counts,
         "text": {"reading": services.text_reading(), **services.text_status()},
+        "gone_photos": gone,
     }
     if args.json:
         print_json(data)
@@ -252,8 +262,17 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         f"text:    {'read while indexing' if services.text_reading() else 'not read (motis config text on)'}; "
         f"{text['read']} read, {text['with_text']} with text, {text['failed']} failed"
     )
+    if gone:
+        print(
+            f"removed: {_photos(gone)} that left the folders, remembered for {GONE_KEEP_DAYS:g} days in case they "
+            "come back (motis folders forget-removed forgets them now)"
+        )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
         away = "" if os.path.isdir(folder.path) else ", offline: its photos are kept"
         print(f"  {folder.path}  ({folder.file_count} files{away})")
     return 0
+
+
+def _photos(n: int) -> str:
+    return f"{n} photo{'s' if n != 1 else ''}"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from motis_desktop import __version__
 from motis_desktop.cli.argv import command_at
 from motis_desktop.core.services import (
+    GONE_KEEP_DAYS,
     MAX_BATCH,
     SYNTAX_HELP,
 )
@@ -287,7 +288,7 @@ def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:
 
 
 def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
-    """``motis serve``, ``config``, ``text``, ``folders`` and ``status``."""
+    """``motis serve``, ``config``, ``text``, ``folders`` (:func:`_add_folders`) and ``status``."""
     serve = sub.add_parser(
         "serve",
         parents=[common],
@@ -326,17 +327,37 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
     )
     txt.add_argument("photos", nargs="+", metavar="PHOTO", help="a photo file (in the library or not)")
     txt.add_argument("--json", action="store_true", help="print a JSON list of {path, text, lines: [{text, box}]}")
+    _add_folders(sub, common)
 
-    fsub = _listing_command(sub, common, "folders", "list (the default) or remove library folders", "library's folders")
+    st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
+    st.add_argument("--json", action="store_true", help="print it all as one JSON object")
+
+
+def _add_folders(sub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis folders``: list, remove, forget-removed."""
+    fsub = _listing_command(
+        sub,
+        common,
+        "folders",
+        "list (the default) or remove library folders, forget photos removed from them",
+        "library's folders",
+    )
     flist = fsub.add_parser("list", parents=[common], help="the library's folders and their photo counts")
     flist.add_argument("--json", action="store_true", help="print a JSON list of {path, files}")
     frem = fsub.add_parser(
         "remove", parents=[common], help="forget a folder and its photos (files on disk are never touched)"
     )
     frem.add_argument("path", metavar="FOLDER", help="a library folder, as 'motis folders' lists it")
-
-    st = sub.add_parser("status", parents=[common], help="library folders, counts and active model")
-    st.add_argument("--json", action="store_true", help="print it all as one JSON object")
+    fsub.add_parser(
+        "forget-removed",
+        parents=[common],
+        help="forget now the photos deleted or moved out of the library folders",
+        description="A photo deleted or moved out of the library folders is remembered for "
+        f"{GONE_KEEP_DAYS:g} days (its search vectors, its date and the text read in it), so that it is not read "
+        "again if it comes back (a folder moved to another disk and back). This forgets all of them now: one that "
+        "comes back later is indexed again like a new photo. Your files are never touched; 'motis status' says "
+        "how many are remembered.",
+    )
 
 
 def _batch_size(value: str) -> int:

@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from motis_desktop.core.gone_door import GonePhotosDoor
 from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
 from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
+from motis_desktop.core.library.gone import KEEP_DAYS as GONE_KEEP_DAYS
 from motis_desktop.core.library.index_report import MAX_BATCH, IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
@@ -68,6 +70,7 @@ __all__ = [
     "format_date",
     "FileRecord",
     "FolderReport",
+    "GONE_KEEP_DAYS",
     "FolderWatcher",
     "Folder",
     "IndexState",
@@ -94,8 +97,8 @@ log = logging.getLogger(__name__)
 _warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
-class Services:
-    """The app's services for one home folder: library, models and search."""
+class Services(GonePhotosDoor):
+    """The app's services for one home folder: library, models and search (photos gone lately: the mixin's)."""
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
         paths.ensure()

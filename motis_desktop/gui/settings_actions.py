@@ -1,5 +1,6 @@
 """Settings (Ctrl+,) and their effect: view settings at once, the library's (folders, strategy, model) on the
-backend thread (:class:`SettingsController`)."""
+backend thread (:class:`SettingsController`), as is forgetting the photos removed from the folders (at once, with
+the dialog still open: it is no setting, and Cancel does not undo it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.gone_line import GoneLine
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, zoom_step
 from motis_desktop.gui.workers import Backend, SettingsOutcome, apply_settings
@@ -25,10 +27,12 @@ class SettingsController(QObject):
     Signals:
         view_changed: Emitted when Settings changed the thumbnail size (the gallery's zoom level).
         applied: Emitted with the ``SettingsOutcome`` once the library side was applied on the backend.
+        gone_forgotten: Emitted with how many photos "Forget them now" forgot (removed from the folders lately).
     """
 
     view_changed = Signal()
     applied = Signal(object)
+    gone_forgotten = Signal(int)
 
     def __init__(
         self,
@@ -81,11 +85,27 @@ class SettingsController(QObject):
             read_text=self.services.text_reading(),
             read_text_forced=self.services.text_reading_forced(),
         )
+        dialog.gone.forget_requested.connect(lambda: self.forget_gone(dialog.gone))
+        self.backend.submit(lambda s: s.gone_photos(), lambda count: _show_gone(dialog.gone, count))
         accepted = dialog.exec()
         values = dialog.values()
         dialog.deleteLater()
         if accepted:
             self.apply(values)
+
+    def forget_gone(self, line: GoneLine | None = None) -> None:
+        """Forget now the photos remembered after they left the library folders (on the backend); ``line`` then
+        shows how many are left (0, unless an indexing run found more meanwhile)."""
+
+        def forgot(result: tuple[int, int]) -> None:
+            _show_gone(line, result[1])
+            self.gone_forgotten.emit(result[0])
+
+        def failed(message: str) -> None:
+            self.backend.submit(lambda s: s.gone_photos(), lambda count: _show_gone(line, count))
+            QMessageBox.warning(self.parent_widget, "Settings", message)
+
+        self.backend.submit(lambda s: (s.forget_gone_photos(), s.gone_photos()), forgot, failed)
 
     def apply(self, values: dict[str, Any]) -> None:
         height = zoom_step(int(values.get("row_height", self.row_height)), 0)
@@ -100,6 +120,15 @@ class SettingsController(QObject):
             self.applied.emit,
             lambda msg: QMessageBox.warning(self.parent_widget, "Settings", msg),
         )
+
+
+def _show_gone(line: GoneLine | None, count: int) -> None:
+    """Show the count on Settings' line, if the dialog is still open."""
+    try:
+        if line is not None:
+            line.show_count(count)
+    except RuntimeError:  # the dialog closed before the count arrived
+        pass
 
 
 def _apply_library(services: Services, values: dict[str, Any]) -> SettingsOutcome:

@@ -1,5 +1,5 @@
 """Settings (Ctrl+,): library folders, active model, index strategy, reading text in photos, top-K, thumbnail
-size (the gallery's zoom level)."""
+size (the gallery's zoom level), and forgetting the photos removed from the folders (``gone_line``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.services import AUTO_EXACT_MAX, STRATEGY_CHOICES
 from motis_desktop.gui.folders_panel import FoldersPanel, Submit
+from motis_desktop.gui.gone_line import GoneLine
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, ZOOM_NAMES, zoom_level
 
 
@@ -61,6 +62,7 @@ class SettingsDialog(QDialog):
             "How large the gallery's photos are; View ▸ Zoom in / Zoom out (Ctrl+= / Ctrl+-) change it too.\n"
             "Large and Largest show a header per day."
         )
+        self.gone = GoneLine()  # its count and "Forget them now" are the caller's (SettingsController)
 
         form = QFormLayout()
         form.addRow("Model", self.model)
@@ -68,6 +70,7 @@ class SettingsDialog(QDialog):
         form.addRow("Words in photos", self.read_text)
         form.addRow("“Show more” adds", self.top_k)  # the relevance cut-off decides what a search shows first
         form.addRow("Thumbnail size", self.thumb)
+        form.addRow("Removed photos", self.gone)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)

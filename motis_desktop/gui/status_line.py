@@ -58,6 +58,15 @@ class StatusLine:
             )
             self.removed = 0
 
+    def gone_forgotten(self, forgot: int) -> None:
+        """Settings forgot ``forgot`` photos that had left the library folders (what was kept for their return)."""
+        self.note = (
+            f"forgot {forgot} photo{'s' if forgot != 1 else ''} removed from your folders"
+            if forgot
+            else "nothing to forget: no photo removed from your folders was remembered"
+        )
+        self.update()
+
     def indexing_started(self, switching: str | None) -> None:
         self.note = (
             f"preparing {switching}: encoding your photos with it (search keeps working)" if switching else "indexing…"

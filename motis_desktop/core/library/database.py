@@ -243,6 +243,20 @@ class LibraryDatabase:
         """Rows of a read-only statement (for the core's other library modules, e.g. ``text_store``)."""
         return self._query(sql, params)
 
+    def empty_log(self) -> bool:
+        """Copy the write-ahead log (``-wal``) into the database file and empty it, so that rows just deleted do not
+        stay in the log's bytes until the next automatic checkpoint. Best effort, after a commit: False when another
+        connection's reader or writer kept it from finishing (it waits up to the busy timeout), or when read-only."""
+        if self.read_only:
+            return False
+        with self._lock:
+            try:
+                busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as exc:
+                log.info("%s: the log was not emptied: %s", self.db_path, exc)
+                return False
+        return not busy
+
     def version(self) -> int:
         """A counter that grows by one with every committed write transaction."""
         with self._lock:

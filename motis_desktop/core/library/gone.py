@@ -16,6 +16,8 @@ is put, and equal bytes give equal vectors.
 
 Bounded: a photo is kept :data:`KEEP_DAYS` days after it left, and at most :data:`KEEP_MOST` photos (the most
 recently gone) are kept; pruned in each scan's transaction. At 512 dimensions that is ~2 KiB per photo and model.
+A user forgets them all at once with :func:`forget` (Settings, ``motis folders forget-removed``): a photo deleted
+for its content (a passport scan) need not be remembered for 30 days.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from motis_desktop.core.library.database import LibraryDatabase
 from motis_desktop.core.library.records import ReturnedFile, carried_date, encode_path
 
 KEEP_DAYS = 30.0  # a photo that left longer ago is encoded again when it comes back
@@ -68,6 +71,24 @@ def prune(conn: sqlite3.Connection, now: float) -> None:
         "(SELECT content_hash FROM gone ORDER BY gone_at DESC, content_hash LIMIT -1 OFFSET ?)",
         (KEEP_MOST,),
     )
+
+
+def count(store: LibraryDatabase) -> int:
+    """How many photos that left the library are kept (cheap: ``gone`` holds at most :data:`KEEP_MOST` rows)."""
+    return int(store.select("SELECT COUNT(*) FROM gone")[0][0])
+
+
+def forget(store: LibraryDatabase) -> int:
+    """Forget every photo kept in ``gone`` (vectors, date, text), in one write transaction: a scan's
+    transaction comes wholly before or after it (one coming back after it is encoded again, as a new photo).
+    Then the database's log is emptied, so their text is not left in its bytes either. Returns how many."""
+    with store.transaction() as conn:
+        (kept,) = conn.execute("SELECT COUNT(*) FROM gone").fetchone()
+        conn.execute("DELETE FROM gone_embeddings")  # the foreign key cascades too; not left to it
+        conn.execute("DELETE FROM gone")
+    if kept:
+        store.empty_log()
+    return int(kept)
 
 
 def insert_returned(conn: sqlite3.Connection, returned: Sequence[ReturnedFile], seq: int, now: float) -> int:

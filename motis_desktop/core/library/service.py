@@ -21,6 +21,8 @@ import numpy as np
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.library.gone import count as count_gone
+from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
 from motis_desktop.core.library.store import (
     FileRecord,
@@ -250,6 +252,18 @@ class LibraryService:
             self.remove_folder(gone)
         if wanted - current:
             self.add_folders(sorted(wanted - current))
+
+    def gone_photos(self) -> int:
+        """How many photos that left the library folders are remembered (``gone``: their vectors, date and text,
+        up to ``gone.KEEP_DAYS`` days, so that one coming back is not read again)."""
+        return count_gone(self.database())
+
+    def forget_gone_photos(self) -> int:
+        """Forget now every photo remembered after it left the library folders (one coming back is read again as
+        a new photo); returns how many."""
+        forgotten = forget_gone(self.database())
+        log.info("forgot %d photos that left the library folders", forgotten)
+        return forgotten
 
     def _remember_folders(self) -> None:
         # A copy outside the database, so a damaged library can be rebuilt from the same folders.
