@@ -44,6 +44,7 @@ def test_a_photo_deleted_on_disk_is_forgotten_now_and_read_again_when_it_comes_b
     assert services.gone_photos() == 0
     assert not any("Platform 9" in text for text in _texts_kept(colour_home))
     assert _on_disk(colour_home).count(b"Platform 9") == 0  # nor in the files' bytes, the library still open
+    assert _on_disk(colour_home).count(b"platform") == 0  # nor its words in the text search's index
     assert services.forget_gone_photos() == 0  # nothing left to forget
 
     photo.write_bytes(kept_bytes)  # the same file back: read again, as a photo never seen
@@ -77,3 +78,15 @@ def test_motis_folders_forget_removed_is_described_in_its_help() -> None:
     help_text = " ".join(run_cli("folders", "forget-removed", "--help").stdout.split())
     assert "30 days" in help_text and "the text read in it" in help_text
     assert "forget-removed" in run_cli("folders", "--help").stdout
+
+
+def test_a_removed_folder_leaves_no_word_of_its_photos_in_the_library_files(
+    station_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """Removing a folder forgets its photos at once: the text read in them and their names leave the full-text
+    indexes too (SQLite keeps a deleted row's words there until its segments merge)."""
+    services, photos = station_library
+    assert _on_disk(colour_home).count(b"platform") > 0 and _on_disk(colour_home).count(b"station") > 0
+    assert services.remove_folder(str(photos)) == 1
+    assert _on_disk(colour_home).count(b"platform") == 0
+    assert _on_disk(colour_home).count(b"station") == 0

@@ -33,6 +33,7 @@ from motis_desktop.core.library.records import ReturnedFile, carried_date, encod
 KEEP_DAYS = 30.0  # a photo that left longer ago is encoded again when it comes back
 KEEP_MOST = 20_000  # photos kept at most (the most recent to leave); ~40 MB of vectors per model at 512 dimensions
 _CHUNK = 500
+_WORD_INDEXES = ("text_fts", "text_tri", "names_fts")  # FTS5 tables over the text read in photos and file names
 
 
 def keep_gone(conn: sqlite3.Connection, file_ids: Sequence[int], now: float) -> None:
@@ -81,14 +82,26 @@ def count(store: LibraryDatabase) -> int:
 def forget(store: LibraryDatabase) -> int:
     """Forget every photo kept in ``gone`` (vectors, date, text), in one write transaction: a scan's
     transaction comes wholly before or after it (one coming back after it is encoded again, as a new photo).
-    Then the database's log is emptied, so their text is not left in its bytes either. Returns how many."""
+    Then their words leave the full-text indexes and the log is emptied (:func:`drop_deleted_words`), so their
+    text is not left in the file's bytes either. Returns how many."""
     with store.transaction() as conn:
         (kept,) = conn.execute("SELECT COUNT(*) FROM gone").fetchone()
         conn.execute("DELETE FROM gone_embeddings")  # the foreign key cascades too; not left to it
         conn.execute("DELETE FROM gone")
     if kept:
-        store.empty_log()
+        drop_deleted_words(store)
     return int(kept)
+
+
+def drop_deleted_words(store: LibraryDatabase) -> None:
+    """Rewrite the full-text indexes without the words of deleted rows, then empty the log: SQLite's FTS5 keeps a
+    deleted row's words until its segments merge ("secure-delete" needs SQLite 3.42), so the text and names of
+    photos the user asked to forget would stay in the file. For rare, asked-for deletions (forgetting gone photos,
+    removing a folder): it rewrites the indexes whole (seconds at most on a large library)."""
+    with store.transaction() as conn:
+        for table in _WORD_INDEXES:
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    store.empty_log()
 
 
 def insert_returned(conn: sqlite3.Connection, returned: Sequence[ReturnedFile], seq: int, now: float) -> int:

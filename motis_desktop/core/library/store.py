@@ -149,6 +149,7 @@ class LibraryStore(LibraryDatabase):
             raise LibraryError(f"{root} is not a library folder")
         with self.transaction() as conn:
             conn.execute("DELETE FROM folders WHERE id = ?", (match[0].id,))
+        gone.drop_deleted_words(self)
         return match[0].file_count
 
     # -- files ---------------------------------------------------------------
