@@ -279,3 +279,24 @@ def test_setting_turns_text_reading_off(tmp_path: Path, home: Path, colour_pair,
     run_cli("index", str(tmp_path / "p"), home=home)
     status = json.loads(run_cli("status", "--json", home=home).stdout)
     assert status["text"] == {"reading": False, "read": 0, "with_text": 0, "failed": 0}
+
+
+def test_a_text_phrase_with_zeros_finds_signs_read_with_the_letter_o(colour_home: Path, tmp_path: Path) -> None:
+    """The OCR model reads a printed 0 as O often (QA: "BAKERY 000" read as BAKERY OOO, "Receipt number 1005" as
+    "1o05"): a ``text:`` phrase found nowhere as typed is looked for with each O as 0, on both sides. The signs
+    here show the letters, as such a photo's text is stored."""
+    photos = tmp_path / "photos"
+    save(text_photo(["TICKET O01"], background=WHITE), photos / "ticket.jpg")
+    save(text_photo(["BAKERY OOO"], background=WHITE), photos / "bakery.jpg")
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(photos)])
+        assert services.index(read_text=True).text_read == 2
+        ticket = services.query('text:"ticket 001"', cutoff=False).hits
+        assert _names(services.query('text:"bakery 000"', cutoff=False)) == ["bakery.jpg"]
+        assert services.query('text:"ticket 002"', cutoff=False).hits == []
+    finally:
+        services.close()
+    assert [os.path.basename(h.path) for h in ticket] == ["ticket.jpg"]
+    (match,) = [m for m in ticket[0].matches if m.kind == "text"]
+    assert fold(match.text) == "ticket o01" and match.words  # the line shown, its words outlined

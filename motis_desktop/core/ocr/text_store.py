@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.ocr.database import TextDatabase
-from motis_desktop.core.ocr.textnorm import PREFIX_FROM, SUFFIX_FROM, fold, name_words, word_hit
+from motis_desktop.core.ocr.textnorm import PREFIX_FROM, SUFFIX_FROM, fold, name_words, word_hit, zero_for_o
 from motis_desktop.core.pathnames import decode_path, is_within
 
 if TYPE_CHECKING:  # the engine (OpenCV, onnxruntime) is imported only where text is read
@@ -245,25 +245,36 @@ class TextStore:
         return self.store.select(sql, (expression, limit * 4))
 
     def phrase_ids(self, phrase: str) -> set[int]:
-        """Photos whose text holds ``phrase`` (folded; a substring, across word boundaries too)."""
+        """Photos whose text holds ``phrase`` (folded; a substring, across word boundaries too); when none does
+        and the phrase has an O or a 0, those whose text holds it with each O read as 0 (:func:`zero_for_o`)."""
         needle = " ".join(fold(phrase).split())
         if not needle:
             return set()
-        if len(needle) >= 3:
+        found = self._holding(needle, loose=False)
+        if not found and ("o" in needle or "0" in needle):
+            found = self._holding(zero_for_o(needle), loose=True)
+        return found
+
+    def _holding(self, needle: str, loose: bool) -> set[int]:
+        """Photos whose lines hold ``needle`` (``loose``: lines and needle with O as 0), else, for a phrase read
+        as two lines (or two boxes) of one photo, every part of it in the photo's text."""
+        if loose:  # no index serves it: every line is read (only after the exact search found nothing)
+            rows = self.store.select(
+                "SELECT file_id, norm FROM text_lines WHERE instr(replace(norm, 'o', '0'), ?) > 0", (needle,)
+            )
+        elif len(needle) >= 3:
             rows = self.store.select(
                 "SELECT l.file_id, l.norm FROM text_tri t JOIN text_lines l ON l.id = t.rowid WHERE text_tri MATCH ?",
                 (_quoted(needle),),
             )
         else:
             rows = self.store.select("SELECT file_id, norm FROM text_lines WHERE instr(norm, ?) > 0", (needle,))
-        found = {fid for fid, norm in rows if needle in " ".join(norm.split())}
+        found = {fid for fid, norm in rows if needle in " ".join((zero_for_o(norm) if loose else norm).split())}
         if found or " " not in needle:
             return found
-        # A phrase read as two lines (or two boxes) of one photo: every part in the photo's text.
-        parts = needle.split()
         candidates: set[int] | None = None
-        for part in parts:
-            ids = self.phrase_ids(part)
+        for part in needle.split():
+            ids = self._holding(part, loose)
             candidates = ids if candidates is None else candidates & ids
         return candidates or set()
 

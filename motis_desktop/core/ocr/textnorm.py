@@ -27,6 +27,13 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(text).replace("_", " ")) if w]
 
 
+def zero_for_o(folded: str) -> str:
+    """``folded`` text with each letter O as the digit 0: the OCR model reads a printed 0 as O often enough
+    ("BAKERY 000" read as BAKERY OOO, "TICKET 001" as TICKET O01) that a ``text:`` phrase found nowhere as typed is
+    looked for again in this form, on both sides."""
+    return folded.replace("o", "0")
+
+
 PREFIX_FROM = 4  # a query word this long also matches the words it begins ("rechn" finds RECHNUNG)
 SUFFIX_FROM = 5  # and from this long the words it ends: OCR glues a sign's words ("BACKEREIMULLER"), and
 # compounds end with their word (Hauptbahnhof); a word met only in the middle of another is too often chance

@@ -40,7 +40,7 @@ import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
-from motis_desktop.core.ocr.textnorm import fold, word_hit, words
+from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -308,21 +308,21 @@ def _explain(
     and its file name when that holds query words and its name counted in the ranking (``name_ranked``: not for
     a word too common in names to count)."""
     text_words = set(qwords) if text_ranks else set()
-    folded_phrases = [" ".join(fold(p).split()) for p in phrases]
-    phrase_words = {w for p in phrases for w in words(p)}
+    folded_phrases = [zero_for_o(" ".join(fold(p).split())) for p in phrases]  # as TextStore.phrase_ids finds them
+    phrase_words = {zero_for_o(w) for p in phrases for w in words(p)}
     out: list[TextMatch] = []
     lines, size = read
     if lines and (text_words or folded_phrases):
         for line in lines:
             found = {w for w in text_words if any(word_hit(x, w) for x in words(line.text))}
-            norm = " ".join(fold(line.text).split())
+            norm = zero_for_o(" ".join(fold(line.text).split()))
             if not found and not any(p and p in norm for p in folded_phrases):
                 continue
             boxes = [
                 (word, box)
                 for word, box in line.words
                 if any(word_hit(x, q) for x in words(word) for q in found)
-                or any(x in phrase_words or any(x in p for p in folded_phrases) for x in words(word))
+                or any(x in phrase_words or any(x in p for p in folded_phrases) for x in map(zero_for_o, words(word)))
             ]
             out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
     name = os.path.basename(hit.path)
