@@ -121,7 +121,7 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
                     raise ModelError(f"{src}: code file {name} is not UTF-8 text") from None
                 table.count_references(text)
                 if _prepacked(raw):
-                    new = CodeRewriter(src, name, text, table, report).rewrite()
+                    new = CodeRewriter(src, name, table, report).rewrite(text)
                     members.append((name, new.encode("utf-8")))
                     continue
             if name.endswith(".py.debug_pkl") and _rewritten(name[: -len(".debug_pkl")], archive):
