@@ -63,12 +63,11 @@ class ModelFolder:
             raise ModelError(f"no model named {name!r} (installed: {installed})")
         return read_manifest(folder)
 
-    def int8_fits(self, name: str) -> bool:
-        """Whether ``name``'s int8 towers (if any) were quantized for this kind of CPU (else :meth:`fit_int8`
+    def int8_fits(self, info: ModelInfo) -> bool:
+        """Whether the model's int8 towers (if any) were quantized for this kind of CPU (else :meth:`fit_int8`
         makes them again)."""
         from motis_desktop.core.models.precision import int8_weight_bits
 
-        info = self.get(name)
         has_int8 = any(key.endswith(".int8") for key in info.files)
         # absent: made before 7-bit weights, i.e. 8-bit ones
         return not has_int8 or info.conversion.get("int8_weight_bits", 8) == int8_weight_bits()
@@ -82,9 +81,9 @@ class ModelFolder:
         then judges. True if towers were made again."""
         from motis_desktop.core.models.precision import int8_weight_bits, quantize_towers
 
-        if self.int8_fits(name):
-            return False
         info = self.get(name)
+        if self.int8_fits(info):
+            return False
         bits = int8_weight_bits()
         keys = [key for key in info.files if key.endswith(".int8")]
         folder = self.models_dir / name
