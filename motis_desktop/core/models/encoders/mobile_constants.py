@@ -10,6 +10,8 @@ import io
 import math
 import pickle
 import re
+import types
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import torch
 
 from motis_desktop.core.errors import ModelError
-from motis_desktop.core.models.encoders.archive import STORAGE_DTYPES, ScriptObjectState, TypedList
+from motis_desktop.core.models.encoders.archive import ScriptObjectState, TypedList
 
 XNNPACK_CLASSES = "__torch__.torch.classes.xnnpack"
 
@@ -134,13 +136,16 @@ class ConstantTable:
                 raise ModelError(f"{self.src}: op context c{ctx.index} is used by code that cannot be converted")
 
     def serialize(self) -> list[tuple[str, bytes]]:
-        """``constants.pkl`` and ``constants/<key>`` storages, in TorchScript's pickle format."""
-        storages: list[torch.Tensor] = []
+        """``constants.pkl`` and its ``constants/<key>`` storages: ``torch.save`` writes this pickle format (as
+        ``data.pkl`` and ``data/<key>``)."""
         buf = io.BytesIO()
-        _ConstantsPickler(buf, storages).dump(tuple(self.values))
-        members = [("constants.pkl", buf.getvalue())]
-        for key, tensor in enumerate(storages):
-            members.append((f"constants/{key}", _tensor_bytes(tensor)))
+        torch.save(tuple(self.values), buf, pickle_module=types.SimpleNamespace(__name__="pickle", Pickler=_Pickler))
+        members = []
+        with zipfile.ZipFile(buf) as zf:
+            for name in zf.namelist():
+                member = name.split("/", 1)[1]
+                if member == "data.pkl" or member.startswith("data/"):
+                    members.append(("constants" + member.removeprefix("data"), zf.read(name)))
         return members
 
 
@@ -152,54 +157,12 @@ def _finite(value: Any, src: Path) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _tensor_bytes(tensor: torch.Tensor) -> bytes:
-    return tensor.numpy().tobytes() if tensor.numel() else b""
-
-
-class _StorageRef:
-    def __init__(self, storage_type: type, key: str, numel: int) -> None:
-        self.storage_type, self.key, self.numel = storage_type, key, numel
-
-
-class _ConstantsPickler(pickle.Pickler):
-    """Writes tensors the way TorchScript's pickler does: ``_rebuild_tensor_v2`` over persistent storages."""
-
-    def __init__(self, fh: io.BytesIO, storages: list[torch.Tensor]) -> None:
-        super().__init__(fh, protocol=2)
-        self.storages = storages  # whole storages as uint8 tensors, written as constants/<index>
-        self.keys: dict[tuple[int, torch.dtype], str] = {}
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, _StorageRef):
-            return ("storage", obj.storage_type, obj.key, "cpu", obj.numel)
-        return None
+class _Pickler(pickle.Pickler):
+    """Typed lists as TorchScript writes them (``torch.jit._pickle.build_intlist`` & co.)."""
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, torch.Tensor):
-            tensor = obj.detach()
-            storage = tensor.untyped_storage()
-            itemsize = tensor.element_size()
-            ident = (storage.data_ptr(), tensor.dtype)
-            if ident not in self.keys:  # each storage is written once; tensors sharing it stay views
-                self.keys[ident] = str(len(self.storages))
-                self.storages.append(torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,)))
-            key = self.keys[ident]
-            ref = _StorageRef(_STORAGE_CLASSES[tensor.dtype], key, storage.nbytes() // itemsize)
-            args: tuple[Any, ...] = (
-                ref,
-                tensor.storage_offset(),
-                tuple(tensor.shape),
-                tuple(tensor.stride()),
-                False,
-                collections.OrderedDict(),
-            )
-            return torch._utils._rebuild_tensor_v2, args
         if isinstance(obj, TypedList):
             return getattr(importlib.import_module("torch.jit._pickle"), obj.builder), (obj.items,)
         if isinstance(obj, ScriptObjectState):
             raise ModelError(f"cannot write {obj.qualified_name} into a plain model")
         return NotImplemented
-
-
-# dtype → torch.FloatStorage & co.: the classes a TorchScript pickle names (and the restricted unpickler reads)
-_STORAGE_CLASSES = {dtype: getattr(torch, name) for name, dtype in STORAGE_DTYPES.items()}
