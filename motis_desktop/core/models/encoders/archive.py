@@ -112,7 +112,7 @@ def _mib(n: int) -> str:
 
 # -- reading a TorchScript archive as data ------------------------------------------------------
 
-STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pickle names
+STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pickle names: read as their dtype
     "FloatStorage": torch.float32,
     "DoubleStorage": torch.float64,
     "HalfStorage": torch.float16,
@@ -124,17 +124,6 @@ STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pi
     "ByteStorage": torch.uint8,
     "BoolStorage": torch.bool,
 }
-
-
-@dataclass(frozen=True)
-class StorageType:
-    """``torch.FloatStorage`` & co. as they appear in a pickle: only the dtype matters."""
-
-    name: str
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return STORAGE_DTYPES[self.name]
 
 
 @dataclass
@@ -211,7 +200,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if (module, name) in _SAFE_GLOBALS:
             return _SAFE_GLOBALS[(module, name)]
         if module == "torch" and name in STORAGE_DTYPES:
-            return StorageType(name)
+            return STORAGE_DTYPES[name]
         if module == "__torch__" or module.startswith("__torch__."):
             qualified = f"{module}.{name}"
             if qualified not in self.classes:
@@ -222,21 +211,20 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> torch.Tensor:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             raise ModelError(f"{self.archive.path}: {self.label} has an unknown persistent id")
-        _, storage_type, key, _location, numel = pid
-        if not isinstance(storage_type, StorageType) or not isinstance(key, str) or not isinstance(numel, int):
+        _, dtype, key, _location, numel = pid
+        if not isinstance(dtype, torch.dtype) or not isinstance(key, str) or not isinstance(numel, int):
             raise ModelError(f"{self.archive.path}: {self.label} has a malformed storage reference")
         if key not in self.storages:  # tensors that share a storage stay views of one tensor
-            self.storages[key] = self._storage(key, storage_type, numel)
+            self.storages[key] = self._storage(key, dtype, numel)
         return self.storages[key]
 
-    def _storage(self, key: str, storage_type: StorageType, numel: int) -> torch.Tensor:
+    def _storage(self, key: str, dtype: torch.dtype, numel: int) -> torch.Tensor:
         raw = self.archive.read(f"{self.storage_dir}/{key}")
-        itemsize = torch.empty(0, dtype=storage_type.dtype).element_size()
-        if numel < 0 or numel * itemsize > len(raw):
+        if numel < 0 or numel * dtype.itemsize > len(raw):
             raise ModelError(f"{self.archive.path}: storage {key} is shorter than declared")
         if numel == 0:
-            return torch.empty(0, dtype=storage_type.dtype)
-        return torch.frombuffer(bytearray(raw[: numel * itemsize]), dtype=storage_type.dtype)
+            return torch.empty(0, dtype=dtype)
+        return torch.frombuffer(bytearray(raw[: numel * dtype.itemsize]), dtype=dtype)
 
 
 class TorchScriptArchive:
