@@ -1,19 +1,12 @@
 """Streamed HTTP downloads: progress, resume (Range), cancel, timeout, sha256, Google Drive confirm pages.
 
-The result is written to ``<dest>.part`` and renamed to ``dest`` only when
-complete and verified, so an unfinished file is never taken for a model; a
-hidden ``.<dest>.done`` beside it records what was verified (URL, size, sha256).
-Whatever ends a download early (a broken connection, a server gone, a full
-disk, a cancel, the program closed) leaves the ``.part`` file, and the next
-call resumes it with an HTTP Range request, in this process or a later one. A
-``dest`` already complete is not fetched again: it is hashed and kept if it
-matches its pinned sha256 (or, with none pinned, its record). The ``.part`` is
-deleted only when it cannot be used: its checksum fails (a part left by an
-earlier try is then fetched again once, from the start), or the server ignores
-the Range and sends the whole file (written over it). Any HTML answer where a
-file was expected is refused, except Google Drive's "can't scan for viruses"
-page, whose confirm link is followed (from the start). ``MOTIS_MODEL_MIRROR``
-(a base URL) replaces every URL's scheme and host.
+The file is written to ``<dest>.part`` and renamed to ``dest`` only once verified, so an unfinished file is
+never taken for a model; ``.<dest>.done`` records what was verified. Whatever ends a download early leaves
+the ``.part`` for the next call (in any process) to resume. It is deleted only when it cannot be used: its
+checksum fails (then fetched again once, from the start) or the server ignores the Range. A complete ``dest``
+is hashed and kept, not fetched again. HTML where a file was expected is refused, except Google Drive's
+virus-scan page, whose confirm link is followed. ``MOTIS_MODEL_MIRROR`` (a base URL) replaces every URL's
+scheme and host.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
-"""Installed models: import, list, choose, load.
+"""Installed models: import (every source format), export, upgrade older installs, load encoders.
 
-Each model lives in ``<home>/models/<name>/``: ``image.onnx`` and ``text.onnx`` (what the runtime runs,
-``core.models.engine``), their int8 versions ``image.int8.onnx``/``text.int8.onnx``, the source files
-export needs (a TorchScript pair or ``model.safetensors``) and the ``model.json`` manifest, which says
-everything the runtime needs (input size, resize rule, mean/std, tokenizer and context length, output
-dimension, score kind, whether text may be cut after end-of-text) and records the conversion.
-
-Every accepted source (CLIP checkpoints, TorchScript pairs: the seed's after the XNNPACK conversion,
-exported ones; other architectures through :meth:`ModelStore.install_towers`) is converted ONCE, at
-install, into a hidden ``.convert-*`` folder beside the models, checked against torch, then renamed
-into place: a failed conversion leaves nothing installed. torch is imported only here, for that.
-Models installed by older versions (TorchScript or checkpoint only) are converted on first load.
-A model's id (``name-<sha256 prefix of its source files>``) keys its embeddings, so re-importing
-different weights under the same name never mixes vectors; converting keeps the id.
+Each model lives in ``<home>/models/<name>/``: its ONNX towers (fp32 and int8), the source files export needs
+and ``model.json`` (:mod:`.manifest`). Every source is converted ONCE, at install, in a hidden staging folder,
+checked against torch, then renamed into place: a failed conversion leaves nothing installed. Models installed
+by older versions are converted on first load. A model's id (``name-<sha256 prefix of its source files>``)
+keys its embeddings, so re-importing different weights under one name never mixes vectors; converting keeps it.
 """
 
 from __future__ import annotations

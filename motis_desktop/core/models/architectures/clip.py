@@ -1,11 +1,6 @@
-"""Our own CLIP (ViT image tower + causal text transformer) in ``torch.nn``, on the shared
-:mod:`~motis_desktop.core.models.architectures.transformer` blocks and text tower.
-
-Parameter names follow OpenAI's CLIP (and open_clip's, which are the same for
-ViT models), so their state dicts load as they are. The configuration is
-inferred from a state dict's shapes (``CLIPConfig.from_state_dict``). Every
-module is TorchScript-scriptable so a loaded model exports to the seed's
-format (a pair of scripted towers).
+"""Our own CLIP (ViT image tower + causal text tower) on the shared :mod:`.transformer` blocks. Parameter names
+are OpenAI's (and open_clip's for ViT models), so their state dicts load as they are; every module is
+TorchScript-scriptable, so a loaded model exports to the seed's format (a pair of scripted towers).
 """
 
 from __future__ import annotations

@@ -1,15 +1,11 @@
 """Model files read as data: size limits checked before anything loads, and a restricted unpickler.
 
-:func:`check_model_file` runs before ``torch.load``, ``torch.jit.load`` or safetensors see a file: a zip
-archive (TorchScript, ``torch.save``) whose central directory declares more members or more uncompressed
-bytes than a model can have, or far more than the file's own size (a zip bomb), is refused with a one-line
-:class:`ModelError`, as is a safetensors header that points outside the file.
-
-:class:`TorchScriptArchive` reads a TorchScript zip without running it: member bytes, and pickles
-(``constants.pkl``, ``data.pkl``) through an unpickler that only accepts the globals a TorchScript archive
-uses (tensor rebuilding, storage types, the typed-list helpers of ``torch.jit._pickle``, ``OrderedDict``)
-plus ``__torch__`` classes, which become inert :class:`ScriptObjectState` records. Any other global
-(``os.system``, ``builtins.eval``, ...) is refused before it is looked up.
+:func:`check_model_file` runs before any loader sees a file: a zip whose directory declares more members or
+bytes than a model can have, or far more than the file's size (a zip bomb), or a safetensors header pointing
+outside the file, is refused with a one-line :class:`ModelError`. :class:`TorchScriptArchive` reads a
+TorchScript zip without running it: its unpickler accepts only the globals such an archive uses, ``__torch__``
+classes become inert :class:`ScriptObjectState` records, and any other global (``os.system``, ...) is refused
+before it is looked up.
 """
 
 from __future__ import annotations

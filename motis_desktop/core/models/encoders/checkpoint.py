@@ -1,9 +1,7 @@
 """OpenAI/open_clip ViT checkpoints loaded into our own CLIP (for conversion), and export to a TorchScript pair.
 
-State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
-``weights_only=True`` (no arbitrary pickle code runs), after the file's declared
-sizes passed :func:`~.archive.check_model_file` (zip bombs are refused unread). OpenAI's original
-``.pt`` files are TorchScript archives; only their weights are taken.
+State dicts load from ``.safetensors`` or ``.pt/.pth/.bin`` with ``weights_only=True`` (no pickle code runs),
+after :func:`~.archive.check_model_file`; of OpenAI's ``.pt`` files (TorchScript) only the weights are taken.
 """
 
 from __future__ import annotations

@@ -1,21 +1,12 @@
 """Mobile-optimized TorchScript (XNNPACK prepacked ops) → plain TorchScript, without running the file.
 
-``optimize_for_mobile`` freezes a module and replaces ``conv2d``/``linear`` with ``prepacked::*_run`` ops
-whose weights live in ``__torch__.torch.classes.xnnpack.*OpContext`` objects. Torch builds without
-XNNPACK cannot load those classes. The conversion works on the archive as data:
-
-1. ``constants.pkl``/``data.pkl`` are read with the restricted unpickler of :mod:`.archive`; each op
-   context becomes its state (weight, bias, stride, padding, [output_padding,] dilation, groups,
-   output_min, output_max), the order its ``__setstate__`` takes.
-2. The code text is parsed (it is Python syntax) and every ``ops.prepacked.*`` call is rewritten into
-   ``torch.linear`` / ``torch.conv2d`` / ``torch.conv_transpose2d``; a finite ``output_min``/``output_max``
-   (a ReLU or Hardtanh fused by ``optimize_for_mobile``) becomes ``torch.clamp``. A context made inside
-   the code (``*_prepack``) becomes a tuple of its arguments.
-3. A new archive is written (the context's slot in the constants table holds its weight, biases are
-   appended; debug info of rewritten code is dropped) and loaded once with plain ``torch.jit.load``.
-
-Anything else from ``prepacked::`` or ``torch.classes`` stops the conversion with a one-line
-:class:`ModelError` naming it.
+``optimize_for_mobile`` replaces ``conv2d``/``linear`` with ``prepacked::*_run`` ops whose weights live in
+``torch.classes.xnnpack.*OpContext`` objects, which torch builds without XNNPACK cannot load and ONNX cannot
+express. So the archive is converted as data: its pickles are read by :mod:`.archive`'s restricted unpickler
+(an op context becomes its state), each ``ops.prepacked.*`` call in the code becomes its aten op
+(:mod:`.mobile_code`), the op contexts become plain tensors in the constants table (:mod:`.mobile_constants`),
+and the new archive must load with plain ``torch.jit.load``. Anything else from ``prepacked::`` or
+``torch.classes`` stops the conversion with a one-line :class:`ModelError` naming it.
 """
 
 from __future__ import annotations
