@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -123,32 +122,6 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
     return "onnxruntime" not in record.pathname
 
 
-class Fidelity(NamedTuple):
-    """The rule's measures of a mode against fp32 (see :class:`TowerResult`)."""
-
-    cos_min: float
-    error_rms: float
-    resolvable_pairs: int
-    agreement: float
-
-
-def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
-    """The rule's measures: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors``
-    the tower's unit vectors in fp32 and in the mode."""
-    cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
-    cos_min = float(cos.min()) if cos.size else 1.0
-    err = scores.astype(np.float64) - ref_scores.astype(np.float64)
-    rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0
-    ref_gap = ref_scores[:, :, None].astype(np.float64) - ref_scores[:, None, :]
-    gap = scores[:, :, None].astype(np.float64) - scores[:, None, :]
-    upper = np.triu(np.ones(ref_gap.shape[1:], dtype=bool), 1)[None]
-    resolvable = (np.abs(ref_gap) > GAP_FACTOR * rms) & upper
-    count = int(resolvable.sum())
-    same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
-    agreement = float(same.mean()) if count else 1.0
-    return Fidelity(cos_min, rms, count, agreement)
-
-
 @dataclass
 class TowerResult:
     """One tower in one mode: availability, speed (best of rounds) and fidelity to fp32 on the probes."""
@@ -171,6 +144,24 @@ class TowerResult:
 
     def to_json(self) -> dict[str, object]:
         return {**asdict(self), "faithful": self.faithful}
+
+
+def judge(
+    role: str, mode: str, ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
+) -> TowerResult:
+    """The rule's measures of ``role`` in ``mode``: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and
+    the mode), ``*_vectors`` the tower's unit vectors in fp32 and in the mode."""
+    cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
+    err = scores.astype(np.float64) - ref_scores.astype(np.float64)
+    rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0
+    ref_gap = ref_scores[:, :, None].astype(np.float64) - ref_scores[:, None, :]
+    gap = scores[:, :, None].astype(np.float64) - scores[:, None, :]
+    upper = np.triu(np.ones(ref_gap.shape[1:], dtype=bool), 1)[None]
+    resolvable = (np.abs(ref_gap) > GAP_FACTOR * rms) & upper
+    count = int(resolvable.sum())
+    same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
+    cos_min = float(cos.min()) if cos.size else 1.0
+    return TowerResult(role, mode, True, "", 0.0, cos_min, rms, count, float(same.mean()) if count else 1.0)
 
 
 def measure_towers(
@@ -223,7 +214,7 @@ def _measure(
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            result = TowerResult(role, mode, True, **judge(ref_scores, scores, ref, vectors)._asdict())
+            result = judge(role, mode, ref_scores, scores, ref, vectors)
             results.append(result)
             if role == "image":
                 timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
@@ -241,12 +232,8 @@ def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
     choice = {}
     for role in ROLES:
         faithful = [r for r in results if r.role == role and r.faithful]
-        if not faithful:
-            choice[role] = REFERENCE
-        elif role == "image":
-            choice[role] = max(faithful, key=lambda r: r.speed).mode
-        else:
-            choice[role] = min(faithful, key=lambda r: r.speed).mode
+        sign = 1 if role == "image" else -1  # photos/s up, ms down
+        choice[role] = max(faithful, key=lambda r: sign * r.speed).mode if faithful else REFERENCE
     return choice
 
 
