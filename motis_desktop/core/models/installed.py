@@ -216,9 +216,7 @@ class ModelStore(ModelFolder):
                     f"({exc}); import it again with 'motis models import ... --name {name} --replace' "
                     f"(or download it again)"
                 ) from None
-        folder = self.models_dir / name
-        files = {key: folder / file for key, file in info.files.items()}
-        return Encoder(info.spec(folder), files, modes, threads)
+        return Encoder(info, self.models_dir / name, modes, threads)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to

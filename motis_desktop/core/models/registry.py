@@ -199,44 +199,22 @@ def install_from_registry(
     with downloading(downloads_dir, model.name):  # one download of a model at a time: they share its folder
         if not replace and any(m.name == model.name for m in store.list()):  # (a download that held it may have)
             raise MotisError(f"model {model.name!r} is already installed")
-        return _download_and_install(model, store, downloads_dir / model.name, progress, cancel, timeout_s, replace)
-
-
-def _download_and_install(
-    model: RegistryModel,
-    store: ModelStore,
-    work: Path,
-    progress: Callable[[InstallProgress], None] | None,
-    cancel: threading.Event | None,
-    timeout_s: float,
-    replace: bool,
-) -> ModelInfo:
-    """Download the files into ``work`` and install them (``work`` is removed then, installed or not)."""
-    results = _download_files(model, work, progress, cancel, timeout_s)
-    origin = {
-        "registry": model.name,
-        "files": [
+        work = downloads_dir / model.name
+        results = _download_files(model, work, progress, cancel, timeout_s)
+        files = [
             {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
             for role, (url, res) in results.items()
-        ],
-    }
-    try:
-        if model.format == FORMAT_PAIR:
-            info = store.import_pair(
-                results["image"][1].path,
-                results["text"][1].path,
-                model.name,
-                model.preprocess,
-                replace=replace,
-                origin=origin,
-            )
-        elif model.format == FORMAT_OPEN_CLIP:
-            info = store.import_open_clip(work, model.name, replace=replace, origin=origin)
-        else:
-            info = store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
-    return info
+        ]
+        origin = {"registry": model.name, "files": files}
+        try:
+            if model.format == FORMAT_PAIR:
+                image, text = results["image"][1].path, results["text"][1].path
+                return store.import_pair(image, text, model.name, model.preprocess, replace=replace, origin=origin)
+            if model.format == FORMAT_OPEN_CLIP:
+                return store.import_open_clip(work, model.name, replace=replace, origin=origin)
+            return store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
 
 
 def _download_files(
