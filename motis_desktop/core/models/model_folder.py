@@ -131,6 +131,9 @@ class ModelFolder:
         (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
         folder and renamed into place; on any error nothing is installed.
         """
+        from motis_desktop.core.models.encoders.onnx_export import export_towers
+        from motis_desktop.core.models.precision import quantize_towers
+
         sources = self._check_install(name, replace, tokenizer, sources)
         cfg = preprocess_config
         with staging_dir(self._staging_parent(), "convert", name) as staging:
@@ -140,7 +143,8 @@ class ModelFolder:
                 copy_hashing(sources[target], staging / target, digest)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             label = source_label or name  # the user's files, never the staging copies
-            report, quantized = _convert(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer, label)
+            report = export_towers(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer == CLIP_BPE, label)
+            quantized = quantize_towers(staging)
             if not sources:
                 for role in ("image", "text"):
                     hash_file(staging / ONNX_FILES[role], digest)
@@ -218,17 +222,6 @@ class ModelFolder:
         else:
             os.replace(staging, final)
         return info
-
-
-def _convert(
-    image_tower: nn.Module, text_tower: nn.Module, staging: Path, size: int, tokenize: Any, tokenizer: str, label: str
-) -> tuple[ExportReport, list[str]]:
-    """Export both towers to ONNX in ``staging`` (checked against torch), then their int8 versions."""
-    from motis_desktop.core.models.encoders.onnx_export import export_towers
-    from motis_desktop.core.models.precision import quantize_towers
-
-    report = export_towers(image_tower, text_tower, staging, size, tokenize, tokenizer == CLIP_BPE, label=label)
-    return report, quantize_towers(staging)
 
 
 def _onnx_model_info(
