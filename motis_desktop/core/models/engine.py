@@ -45,24 +45,6 @@ BOUNDED_SPIN_FROM = (1, 32)  # onnxruntime versions that read spin_duration_us (
 STALE_TMP_S = 600  # an optimized copy's temporary file older than this was left by a killed process
 
 
-def session_options(threads: int | None, spinning: bool | None = None, spin_us: int | None = None) -> Any:
-    """onnxruntime options for one tower: ``threads`` intra-op threads (None: all cores), one inter-op; idle
-    intra-op threads spin (``spinning``; None: onnxruntime's default) for at most ``spin_us`` before sleeping."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = max(1, threads) if threads else (os.cpu_count() or 1)
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.log_severity_level = 3
-    if spinning is not None:
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-    if spinning and spin_us is not None:
-        opts.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
-    return opts
-
-
 class Encoder:
     """The towers of the model ``info`` describes, in ``folder``; outputs are L2-normalized float32 ``[B, D]``.
 
@@ -135,18 +117,15 @@ class Encoder:
                     other._sessions[role] = self._sessions[role]
         return other
 
-    def set_threads(self, image: int | None = None, text: int | None = None, spinning: bool | None = None) -> None:
-        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session.
-        ``spinning`` (None: as it is): whether idle intra-op threads spin; indexing turns it off, so the
-        engine's threads leave the cores to the decoders while they wait for the next batch."""
+    def set_threads(self, image: int | None = None, spinning: bool | None = None) -> None:
+        """The image tower's intra-op threads and whether they spin when idle (None: as it is); a change gives it
+        a new session. Indexing turns spinning off, so the engine's threads leave the cores to the decoders while
+        they wait for the next batch."""
         with self._lock:
-            if spinning is not None and spinning != self.spinning:
-                self.spinning = spinning
+            new = (self.threads["image"] if image is None else image, self.spinning if spinning is None else spinning)
+            if new != (self.threads["image"], self.spinning):
+                self.threads["image"], self.spinning = new
                 self._sessions.pop("image", None)
-            for role, count in (("image", image), ("text", text)):
-                if count is not None and count != self.threads[role]:
-                    self.threads[role] = count
-                    self._sessions.pop(role, None)
 
     @property
     def loaded(self) -> frozenset[str]:
@@ -250,7 +229,16 @@ def make_session(
     optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
     import onnxruntime as ort
 
-    opts = session_options(threads, spinning, spin_us)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads) if threads else (os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    if spinning is not None:  # idle intra-op threads spin (None: onnxruntime's default), for at most spin_us
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    if spinning and spin_us is not None:
+        opts.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
     copy = _copy_path(path, copies, ort.__version__) if copies is not None else None
     source, made = path, None
     if copy is not None and copy.is_file():
