@@ -3,9 +3,9 @@
 ``optimize_for_mobile`` replaces ``conv2d``/``linear`` with ``prepacked::*_run`` ops whose weights live in
 ``torch.classes.xnnpack.*OpContext`` objects, which torch builds without XNNPACK cannot load and ONNX cannot
 express. So the archive is converted as data: its pickles are read by :mod:`.archive`'s restricted unpickler
-(an op context becomes its state), each ``ops.prepacked.*`` call in the code becomes its aten op
-(:mod:`.mobile_code`), the op contexts become plain tensors in the constants table (:mod:`.mobile_constants`),
-and the new archive must load with plain ``torch.jit.load``. Anything else from ``prepacked::`` or
+(an op context becomes its state), :mod:`.mobile_code` makes each ``ops.prepacked.*`` call in the code its aten
+op and each op context plain tensors in the constants table, and the new archive must load with plain
+``torch.jit.load``. Anything else from ``prepacked::`` or
 ``torch.classes`` stops the conversion with a one-line :class:`ModelError` naming it.
 """
 
@@ -29,10 +29,10 @@ from motis_desktop.core.models.encoders.archive import (
     TypedList,
     check_model_file,
 )
-from motis_desktop.core.models.encoders.mobile_code import CodeRewriter
-from motis_desktop.core.models.encoders.mobile_constants import (
+from motis_desktop.core.models.encoders.mobile_code import (
     CONTEXT_CLASSES,
     XNNPACK_CLASSES,
+    CodeRewriter,
     ConstantTable,
     ConversionReport,
 )
