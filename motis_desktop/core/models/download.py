@@ -319,7 +319,7 @@ def _total_size(headers: object, offset: int) -> int | None:
 
 def _lfs_sha256(headers: object) -> str | None:
     """Hugging Face sends the LFS object's sha256 as X-Linked-Etag (or ETag)."""
-    for name in ("X-Linked-Etag", "X-Linked-ETag", "ETag"):
+    for name in ("X-Linked-Etag", "ETag"):  # the headers are case-insensitive
         value = (headers.get(name) or "").strip().strip('"').removeprefix("W/").strip('"').lower()  # type: ignore
         if _SHA256_RE.match(value):
             return value

@@ -73,12 +73,10 @@ class ModelFolder:
         return not has_int8 or info.conversion.get("int8_weight_bits", 8) == int8_weight_bits()
 
     def fit_int8(self, name: str) -> bool:
-        """Make ``name``'s int8 towers again where they were quantized for another kind of CPU: 8-bit weights
-        where this one needs 7 (installs before 7-bit weights existed; a home moved from a VNNI machine), or the
-        reverse. Called when a model is loaded, before its precision choice is read (a choice measured on the old
-        towers is then measured again). Each file is replaced whole (``os.replace``); a failure leaves the old
-        towers (or, if only the manifest could not be written, new ones made again next time), which the rule
-        then judges. True if towers were made again."""
+        """Make ``name``'s int8 towers again where they were quantized for another kind of CPU (8-bit weights
+        where this one needs 7: installs before 7-bit weights, a home moved from a VNNI machine; or the reverse),
+        before its precision choice is read. Each file is replaced whole; a failure leaves the old towers, which
+        the rule then judges. True if towers were made again."""
         from motis_desktop.core.models.precision import int8_weight_bits, quantize_towers
 
         info = self.get(name)

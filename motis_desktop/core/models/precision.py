@@ -170,12 +170,9 @@ def measure_towers(
     min_seconds: float = 1.0,
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
 ) -> list[TowerResult]:
-    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries; the other tower
-    stays fp32.
-
-    ``variants(encoder, role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`);
-    tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
-    """
+    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries, the other tower
+    in fp32; timing rounds interleave the modes. ``variants(encoder, role, mode)`` makes the encoder to measure
+    (default: :meth:`Encoder.with_modes`; tests pass perturbed ones)."""
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
     keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
