@@ -188,10 +188,13 @@ def _measure(
     make: Callable[[Encoder, str, str], Encoder],
 ) -> list[TowerResult]:
     """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
-    ref_images = encoder.encode_images(images)
-    queries = list(PROBE_QUERIES)
-    ref_texts = encoder.encode_queries(queries)
-    ref_scores = ref_texts @ ref_images.T
+    queries, batch = list(PROBE_QUERIES), images[:BATCH]
+    runs: dict[str, Callable[[Encoder], np.ndarray]] = {
+        "image": lambda model: model.encode_images(images),
+        "text": lambda model: model.encode_queries(queries),
+    }
+    ref = {role: run(encoder) for role, run in runs.items()}
+    ref_scores = ref["text"] @ ref["image"].T
     results: list[TowerResult] = []
     for role in ROLES:
         timed: list[tuple[TowerResult, Callable[[], object]]] = []
@@ -201,25 +204,21 @@ def _measure(
                 continue
             try:
                 model = encoder if mode == REFERENCE else make(encoder, role, mode)
-                if role == "image":
-                    vectors, ref = model.encode_images(images), ref_images
-                    scores = ref_texts @ vectors.T
-                else:
-                    vectors, ref = model.encode_queries(queries), ref_texts
-                    scores = vectors @ ref_images.T
+                vectors = runs[role](model)
             except Exception as exc:  # a mode that fails on this model is reported, not fatal
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            result = judge(role, mode, ref_scores, scores, ref, vectors)
+            scores = ref["text"] @ vectors.T if role == "image" else vectors @ ref["image"].T
+            result = judge(role, mode, ref_scores, scores, ref[role], vectors)
             results.append(result)
             if role == "image":
-                timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
+                timed.append((result, functools.partial(model.encode_images, batch)))
             else:
-                timed.append((result, functools.partial(model.encode_queries, [queries[0]])))
+                timed.append((result, functools.partial(model.encode_queries, queries[:1])))
         best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
         for (result, _), seconds in zip(timed, best, strict=True):
-            result.speed = min(BATCH, len(images)) / seconds if role == "image" else 1e3 * seconds
+            result.speed = len(batch) / seconds if role == "image" else 1e3 * seconds
             log.info("%s tower %s: %s", role, result.mode, result.to_json())
     return results
 
