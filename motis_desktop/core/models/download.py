@@ -210,7 +210,7 @@ class _Retryable(Exception):
 
 
 def _fetch(
-    url: str, part: Path, progress: Callable[[DownloadProgress], None] | None, cancel: threading.Event, timeout_s: float
+    url: str, part: Path, progress: Callable[[DownloadProgress], None], cancel: threading.Event, timeout_s: float
 ) -> str | None:
     """One pass: follow a Drive confirm page if needed, then stream into ``part``. Returns the LFS sha256."""
     for _ in range(3):  # original URL, then at most two confirm links
@@ -273,7 +273,7 @@ def _stream(
     have: int,
     total: int | None,
     url: str,
-    progress: Callable[[DownloadProgress], None] | None,
+    progress: Callable[[DownloadProgress], None],
     cancel: threading.Event,
     timeout_s: float,
 ) -> None:
@@ -296,7 +296,7 @@ def _stream(
             out.write(chunk)
             received += len(chunk)
             now = time.monotonic()
-            if progress and (now - last_report > 0.1):
+            if now - last_report > 0.1:
                 last_report = now
                 rate = received / max(now - started, 1e-6)
                 done = have + received
@@ -304,9 +304,8 @@ def _stream(
                 progress(DownloadProgress(url, done, total, rate, eta))
         out.flush()
         os.fsync(out.fileno())
-    if progress:
-        done = have + received
-        progress(DownloadProgress(url, done, total, received / max(time.monotonic() - started, 1e-6), 0.0))
+    rate = received / max(time.monotonic() - started, 1e-6)
+    progress(DownloadProgress(url, have + received, total, rate, 0.0))
 
 
 def _total_size(headers: object, offset: int) -> int | None:

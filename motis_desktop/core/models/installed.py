@@ -201,11 +201,9 @@ class ModelStore(ModelFolder):
         path = folder / info.sources["model.safetensors"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
-    def load_encoder(
-        self, name: str, modes: dict[str, str] | None = None, threads: dict[str, int | None] | None = None
-    ) -> Encoder:
-        """The named model's encoder (ONNX towers; ``modes`` per tower, fp32 by default). A model installed
-        by an older version is converted first (once; this imports torch)."""
+    def load_encoder(self, name: str) -> Encoder:
+        """The named model's encoder (ONNX towers in fp32). A model installed by an older version is converted
+        first (once; this imports torch)."""
         info = self.get(name)
         if not info.converted:
             try:
@@ -216,7 +214,7 @@ class ModelStore(ModelFolder):
                     f"({exc}); import it again with 'motis models import ... --name {name} --replace' "
                     f"(or download it again)"
                 ) from None
-        return Encoder(info, self.models_dir / name, modes, threads)
+        return Encoder(info, self.models_dir / name)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to
