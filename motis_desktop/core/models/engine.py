@@ -154,8 +154,7 @@ class Encoder:
         if tokens.ndim == 1:
             tokens = tokens[None]
         if self.truncate_text and tokens.size:
-            # CLIP's end-of-text token has the highest id; a causal tower never looks past it.
-            tokens = np.ascontiguousarray(tokens[:, : int(tokens.argmax(axis=1).max()) + 1])
+            tokens = cut_after_end(tokens)
         return self._run("text", tokens)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -199,6 +198,12 @@ class Encoder:
                 self._sessions[role] = session
                 log.debug("loaded %s tower of %s (%s)", role, self.model_id, self.modes[role])
             return session
+
+
+def cut_after_end(ids: np.ndarray) -> np.ndarray:
+    """``ids`` cut after the last end-of-text token: CLIP's has the highest id, and a causal tower never looks
+    past it (a model may be run so only where its conversion checked that: ``text_truncation``)."""
+    return np.ascontiguousarray(ids[:, : int(ids.argmax(axis=1).max()) + 1])
 
 
 def _spin_is_bounded() -> bool:
