@@ -23,7 +23,7 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def _whitespace(text: str) -> str:
-    return " ".join(text.split()).strip()
+    return " ".join(text.split())
 
 
 def _basic(text: str) -> str:
@@ -34,8 +34,7 @@ def _basic(text: str) -> str:
 
 def canonicalize(text: str) -> str:
     """SigLIP's text canonicalization (big_vision's, as open_clip applies it)."""
-    text = text.replace("_", " ").translate(_PUNCTUATION).lower()
-    return " ".join(text.split()).strip()
+    return _whitespace(text.replace("_", " ").translate(_PUNCTUATION).lower())
 
 
 CLEANERS: dict[str, Callable[[str], str]] = {
