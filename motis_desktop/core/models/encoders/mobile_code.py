@@ -123,8 +123,10 @@ class ConstantTable:
             return str(value)
         raise ModelError(f"{self.src}: unexpected {name} {value!r} in op context c{ctx.index}")
 
-    def clamp(self, ctx: OpContext) -> tuple[float | None, float | None]:
-        return _finite(ctx.fields["output_min"], self.src), _finite(ctx.fields["output_max"], self.src)
+    def clamp(self, ctx: OpContext) -> Clamp:
+        bounds = (ctx.fields[name] for name in BOUNDS)
+        low, high = (_finite(v, f"{self.src}: unexpected clamp bound {v!r} in an op context") for v in bounds)
+        return low, high
 
     def count_references(self, code: str) -> None:
         for index in re.findall(r"\bCONSTANTS\.c(\d+)\b", code):
@@ -151,11 +153,12 @@ class ConstantTable:
         return members
 
 
-def _finite(value: Any, src: Path) -> float | None:
+def _finite(value: Any, problem: str) -> float | None:
+    """A clamp bound as a finite float, or None (no bound); ModelError ``problem`` if it is not a number."""
     if value is None:
         return None
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ModelError(f"{src}: unexpected clamp bound {value!r} in an op context")
+        raise ModelError(problem)
     return float(value) if math.isfinite(value) else None
 
 
@@ -289,20 +292,11 @@ class CodeRewriter(ast.NodeTransformer):
 
     def _clamp(self, args: dict[str, ast.AST | None], op: str) -> Clamp:
         """A ``*_prepack`` call's ``output_min``/``output_max``, as written in the code (literals only)."""
-        bounds: list[float | None] = []
-        for name in BOUNDS:
-            node = args[name]
-            if node is None or (isinstance(node, ast.Constant) and node.value is None):
-                bounds.append(None)
-                continue
-            try:
-                value = ast.literal_eval(node)
-            except ValueError:
-                value = _float_call(node)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ModelError(f"{self.src}: cannot convert prepacked::{op} whose {name} is not a number")
-            bounds.append(float(value) if math.isfinite(value) else None)
-        return bounds[0], bounds[1]
+        low, high = (
+            _finite(_literal(args[name]), f"{self.src}: cannot convert prepacked::{op} whose {name} is not a number")
+            for name in BOUNDS
+        )
+        return low, high
 
 
 def _expr(text: str) -> ast.expr:
@@ -325,21 +319,28 @@ def _aten_call(kind: str, x: str, f: dict[str, str], clamp: Clamp) -> str:
     return f"torch.clamp({text}, {low!r}, {high!r})"
 
 
-def _float_call(node: ast.AST) -> Any:
-    """``float("inf")`` and ``float("-inf")``, as TorchScript prints infinite constants."""
+def _literal(node: ast.AST | None) -> Any:
+    """A constant as written in the code: a literal, or ``float("inf")``/``float("-inf")`` as TorchScript prints
+    infinite constants; anything else comes back as the node (not a number)."""
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        pass
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "float"
         and len(node.args) == 1
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
     ):
-        try:
-            return float(node.args[0].value)
-        except ValueError:
-            return None
-    return None
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            try:
+                return float(arg.value)
+            except ValueError:
+                pass
+    return node
 
 
 def _prepacked_op(node: ast.Call) -> str | None:
