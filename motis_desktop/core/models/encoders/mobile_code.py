@@ -26,20 +26,11 @@ from motis_desktop.core.models.encoders.archive import ScriptObjectState, TypedL
 XNNPACK_CLASSES = "__torch__.torch.classes.xnnpack"
 
 # Argument names of each prepack op (= the op context's pickled state), from the ``prepacked`` schemas.
+_CONV = ("W", "B", "stride", "padding", "dilation", "groups", "output_min", "output_max")
 FIELDS = {
     "linear": ("W", "B", "output_min", "output_max"),
-    "conv2d": ("W", "B", "stride", "padding", "dilation", "groups", "output_min", "output_max"),
-    "conv2d_transpose": (
-        "W",
-        "B",
-        "stride",
-        "padding",
-        "output_padding",
-        "dilation",
-        "groups",
-        "output_min",
-        "output_max",
-    ),
+    "conv2d": _CONV,
+    "conv2d_transpose": (*_CONV[:4], "output_padding", *_CONV[4:]),
 }
 DEFAULTS = {"B": "None", "output_min": "None", "output_max": "None"}
 BOUNDS = ("output_min", "output_max")
