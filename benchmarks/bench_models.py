@@ -34,7 +34,6 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from motis_desktop.core.images.preprocess import PreprocessConfig  # noqa: E402
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig  # noqa: E402
 from motis_desktop.core.models.architectures.fastvit import FastViTTower  # noqa: E402
 from motis_desktop.core.models.architectures.siglip import SigLIPVisionConfig, SigLIPVisionTower  # noqa: E402
@@ -143,7 +142,8 @@ MODELS = {
 
 def bench_one(name: str, photos: int, work: Path, modes: tuple[str, ...] = ("fp32", "int8")) -> dict[str, object]:
     from motis_desktop.core.models.encoders.onnx_export import export_towers
-    from motis_desktop.core.models.engine import Encoder, TowerSpec
+    from motis_desktop.core.models.engine import Encoder
+    from motis_desktop.core.models.manifest import FORMAT_ONNX, ModelInfo
     from motis_desktop.core.models.precision import quantize_towers
     from motis_desktop.core.models.tokenizer import tokenize
 
@@ -162,7 +162,11 @@ def bench_one(name: str, photos: int, work: Path, modes: tuple[str, ...] = ("fp3
     made = quantize_towers(out)
     files = {"image": out / "image.onnx", "text": out / "text.onnx"}
     files.update({key: out / f"{key}.onnx" for key in made})
-    spec = TowerSpec(name, report.embed_dim, PreprocessConfig(size), context, text_truncation=report.text_truncation)
+    names = {key: path.name for key, path in files.items()}
+    truncation = report.text_truncation
+    info = ModelInfo(
+        name, FORMAT_ONNX, name, report.embed_dim, names, size, context_length=context, text_truncation=truncation
+    )
     rng = np.random.default_rng(0)
     batch = rng.normal(0, 1, (16, 3, size, size)).astype(np.float32)
     ids = np.zeros((1, context), dtype=np.int64)
@@ -177,7 +181,7 @@ def bench_one(name: str, photos: int, work: Path, modes: tuple[str, ...] = ("fp3
     for mode in modes:
         if mode == "int8" and not {"image.int8", "text.int8"} <= files.keys():
             continue
-        enc = Encoder(spec, files, modes={"image": mode, "text": mode}, threads={"image": 2, "text": 2}).load()
+        enc = Encoder(info, out, modes={"image": mode, "text": mode}, threads={"image": 2, "text": 2}).load()
         enc.encode_images(batch[:2])
         rounds = max(1, photos // len(batch))
         t0 = time.perf_counter()

@@ -1,19 +1,12 @@
 """Streamed HTTP downloads: progress, resume (Range), cancel, timeout, sha256, Google Drive confirm pages.
 
-The result is written to ``<dest>.part`` and renamed to ``dest`` only when
-complete and verified, so an unfinished file is never taken for a model; a
-hidden ``.<dest>.done`` beside it records what was verified (URL, size, sha256).
-Whatever ends a download early (a broken connection, a server gone, a full
-disk, a cancel, the program closed) leaves the ``.part`` file, and the next
-call resumes it with an HTTP Range request, in this process or a later one. A
-``dest`` already complete is not fetched again: it is hashed and kept if it
-matches its pinned sha256 (or, with none pinned, its record). The ``.part`` is
-deleted only when it cannot be used: its checksum fails (a part left by an
-earlier try is then fetched again once, from the start), or the server ignores
-the Range and sends the whole file (written over it). Any HTML answer where a
-file was expected is refused, except Google Drive's "can't scan for viruses"
-page, whose confirm link is followed (from the start). ``MOTIS_MODEL_MIRROR``
-(a base URL) replaces every URL's scheme and host.
+The file is written to ``<dest>.part`` and renamed to ``dest`` only once verified, so an unfinished file is
+never taken for a model; ``.<dest>.done`` records what was verified. Whatever ends a download early leaves
+the ``.part`` for the next call (in any process) to resume. It is deleted only when it cannot be used: its
+checksum fails (then fetched again once, from the start) or the server ignores the Range. A complete ``dest``
+is hashed and kept, not fetched again. HTML where a file was expected is refused, except Google Drive's
+virus-scan page, whose confirm link is followed. ``MOTIS_MODEL_MIRROR`` (a base URL) replaces every URL's
+scheme and host.
 """
 
 from __future__ import annotations
@@ -217,7 +210,7 @@ class _Retryable(Exception):
 
 
 def _fetch(
-    url: str, part: Path, progress: Callable[[DownloadProgress], None] | None, cancel: threading.Event, timeout_s: float
+    url: str, part: Path, progress: Callable[[DownloadProgress], None], cancel: threading.Event, timeout_s: float
 ) -> str | None:
     """One pass: follow a Drive confirm page if needed, then stream into ``part``. Returns the LFS sha256."""
     for _ in range(3):  # original URL, then at most two confirm links
@@ -280,7 +273,7 @@ def _stream(
     have: int,
     total: int | None,
     url: str,
-    progress: Callable[[DownloadProgress], None] | None,
+    progress: Callable[[DownloadProgress], None],
     cancel: threading.Event,
     timeout_s: float,
 ) -> None:
@@ -303,7 +296,7 @@ def _stream(
             out.write(chunk)
             received += len(chunk)
             now = time.monotonic()
-            if progress and (now - last_report > 0.1):
+            if now - last_report > 0.1:
                 last_report = now
                 rate = received / max(now - started, 1e-6)
                 done = have + received
@@ -311,9 +304,8 @@ def _stream(
                 progress(DownloadProgress(url, done, total, rate, eta))
         out.flush()
         os.fsync(out.fileno())
-    if progress:
-        done = have + received
-        progress(DownloadProgress(url, done, total, received / max(time.monotonic() - started, 1e-6), 0.0))
+    rate = received / max(time.monotonic() - started, 1e-6)
+    progress(DownloadProgress(url, have + received, total, rate, 0.0))
 
 
 def _total_size(headers: object, offset: int) -> int | None:
@@ -326,7 +318,7 @@ def _total_size(headers: object, offset: int) -> int | None:
 
 def _lfs_sha256(headers: object) -> str | None:
     """Hugging Face sends the LFS object's sha256 as X-Linked-Etag (or ETag)."""
-    for name in ("X-Linked-Etag", "X-Linked-ETag", "ETag"):
+    for name in ("X-Linked-Etag", "ETag"):  # the headers are case-insensitive
         value = (headers.get(name) or "").strip().strip('"').removeprefix("W/").strip('"').lower()  # type: ignore
         if _SHA256_RE.match(value):
             return value

@@ -1,17 +1,12 @@
-"""The downloads folder (``cache/downloads/``): one folder per model, holding what an unfinished download of
-that model left for the next try: ``*.part`` files to resume, and complete files (with the hidden ``.NAME.done``
-record of their verification) that are not fetched again (see :mod:`motis_desktop.core.models.download`).
+"""The downloads folder (``cache/downloads/MODEL/``): what an unfinished download left for the next try
+(``*.part`` files, and complete files with their ``.NAME.done`` record).
 
-Whatever ends a download early keeps the folder, a cancel included: the next download of the model resumes.
-A model's folder is removed once the model is installed, when a failed try leaves nothing in it that can be
-resumed, and by :func:`tidy` (run before each download) once its model is no longer in the catalogue or nothing
-in it changed for 30 days. It is a cache: deleting it costs only downloading those bytes again.
-
-One download of a model at a time: :func:`downloading` holds the model's lock (``cache/download-locks/MODEL.lock``,
-:mod:`motis_desktop.core.file_lock`) for the whole download and install, so a second one (another window, another
-``motis models download``) stops at once with :class:`DownloadBusy` instead of writing into the same ``.part``
-files; :func:`tidy` removes a folder only while holding its model's lock. The OS releases the lock however the
-download ends, a kill included.
+A model's folder outlives any early end, a cancel included. It goes once the model is installed, when a failed
+try leaves nothing to resume, and in :func:`tidy` (before each download) once its model left the catalogue or
+nothing in it changed for 30 days. One download of a model at a time: :func:`downloading` holds the model's
+lock (``cache/download-locks/MODEL.lock``) for the whole download and install, so a second one (another window
+or command) stops at once with :class:`DownloadBusy` instead of writing into the same ``.part`` files; the OS
+releases the lock however the process ends.
 """
 
 from __future__ import annotations

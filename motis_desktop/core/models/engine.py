@@ -1,7 +1,7 @@
 """The runtime encoder: two ONNX towers run by onnxruntime, inputs and outputs as NumPy.
 
 Every installed model is an image tower and a text tower in ONNX (made once at install by
-``encoders.onnx_export``) and a manifest (``installed.ModelInfo``) saying what the towers need.
+``encoders.onnx_export``) and a manifest (``manifest.ModelInfo``) saying what the towers need.
 Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
 
 Each tower has its own session, made on first use, with its own intra-op thread count (the image tower's is the knob
@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ import numpy as np
 from motis_desktop.core.cores import available_cores
 from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
+from motis_desktop.core.models.manifest import TOKENIZER_FILE, ModelInfo
+from motis_desktop.core.models.tokenizer import TOKENIZER_KINDS, tokenizer_for
 from motis_desktop.core.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
@@ -45,41 +45,8 @@ BOUNDED_SPIN_FROM = (1, 32)  # onnxruntime versions that read spin_duration_us (
 STALE_TMP_S = 600  # an optimized copy's temporary file older than this was left by a killed process
 
 
-@dataclass(frozen=True)
-class TowerSpec:
-    """What the runtime needs to know about a model besides its two ONNX files."""
-
-    model_id: str
-    embed_dim: int
-    preprocess_config: PreprocessConfig = PreprocessConfig()
-    context_length: int = 77
-    tokenizer: str = CLIP_BPE
-    tokenizer_file: str = ""  # the model's own tokenizer file (kind "hf")
-    tokenizer_clean: str = ""  # its text cleaning (kind "hf")
-    text_truncation: bool = False  # ids may be cut after the last end-of-text token (verified at conversion)
-    score: dict[str, Any] = field(default_factory=lambda: {"kind": "cosine"})
-
-
-def session_options(threads: int | None, spinning: bool | None = None, spin_us: int | None = None) -> Any:
-    """onnxruntime options for one tower: ``threads`` intra-op threads (None: all cores), one inter-op; idle
-    intra-op threads spin (``spinning``; None: onnxruntime's default) for at most ``spin_us`` before sleeping."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = max(1, threads) if threads else (os.cpu_count() or 1)
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.log_severity_level = 3
-    if spinning is not None:
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-    if spinning and spin_us is not None:
-        opts.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
-    return opts
-
-
 class Encoder:
-    """An image tower and a text tower; outputs are L2-normalized float32 ``[B, D]``.
+    """The towers of the model ``info`` describes, in ``folder``; outputs are L2-normalized float32 ``[B, D]``.
 
     ``files`` maps ``"image"``/``"text"`` and, where made, ``"image.int8"``/``"text.int8"`` to ONNX files.
     Sessions are made on first use of a tower (:meth:`load` makes them now). Thread-safe.
@@ -87,20 +54,20 @@ class Encoder:
 
     def __init__(
         self,
-        spec: TowerSpec,
-        files: dict[str, Path],
+        info: ModelInfo,
+        folder: Path,
         modes: dict[str, str] | None = None,
         threads: dict[str, int | None] | None = None,
         spinning: bool | None = None,
     ) -> None:
-        self.spec = spec
-        self.files = dict(files)
+        self.info, self.folder = info, folder
+        self.files = {key: folder / name for key, name in info.files.items()}
         self.modes = {role: (modes or {}).get(role, REFERENCE) for role in ROLES}
         for role, mode in self.modes.items():
             if mode not in MODES:
                 raise ModelError(f"unknown inference mode {mode!r} (choose from {', '.join(MODES)})")
             if self._file_key(role) not in self.files:
-                raise ModelError(f"model {spec.model_id} has no {mode} {role} tower")
+                raise ModelError(f"model {info.model_id} has no {mode} {role} tower")
         given = threads or {}
         self.threads: dict[str, int | None] = {"image": given.get("image"), "text": given.get("text") or TEXT_THREADS}
         self.spinning = spinning
@@ -110,26 +77,26 @@ class Encoder:
         self._sessions: dict[str, Any] = {}
         self._tokenize: Callable[[Sequence[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
-        if spec.tokenizer not in TOKENIZER_KINDS:
-            raise ModelError(f"model {spec.model_id}: unknown tokenizer {spec.tokenizer!r}")
+        if info.tokenizer not in TOKENIZER_KINDS:
+            raise ModelError(f"model {info.model_id}: unknown tokenizer {info.tokenizer!r}")
 
     # -- what the rest of the app reads ------------------------------------------------------
 
     @property
     def model_id(self) -> str:
-        return self.spec.model_id
+        return self.info.model_id
 
     @property
     def embed_dim(self) -> int:
-        return self.spec.embed_dim
+        return self.info.embed_dim
 
     @property
     def preprocess_config(self) -> PreprocessConfig:
-        return self.spec.preprocess_config
+        return self.info.preprocess_config
 
     @property
     def truncate_text(self) -> bool:
-        return self.spec.text_truncation
+        return self.info.text_truncation
 
     @property
     def mode(self) -> str:
@@ -142,7 +109,7 @@ class Encoder:
     def with_modes(self, image: str | None = None, text: str | None = None) -> Encoder:
         """The same model with the towers in other modes (sessions of unchanged towers are shared)."""
         modes = {"image": image or self.modes["image"], "text": text or self.modes["text"]}
-        other = Encoder(self.spec, self.files, modes, self.threads, self.spinning)
+        other = Encoder(self.info, self.folder, modes, self.threads, self.spinning)
         other.copies = self.copies
         with self._lock:
             for role in ROLES:
@@ -150,18 +117,15 @@ class Encoder:
                     other._sessions[role] = self._sessions[role]
         return other
 
-    def set_threads(self, image: int | None = None, text: int | None = None, spinning: bool | None = None) -> None:
-        """Intra-op threads per tower (None leaves a tower as it is); a changed tower gets a new session.
-        ``spinning`` (None: as it is): whether idle intra-op threads spin; indexing turns it off, so the
-        engine's threads leave the cores to the decoders while they wait for the next batch."""
+    def set_threads(self, image: int | None = None, spinning: bool | None = None) -> None:
+        """The image tower's intra-op threads and whether they spin when idle (None: as it is); a change gives it
+        a new session. Indexing turns spinning off, so the engine's threads leave the cores to the decoders while
+        they wait for the next batch."""
         with self._lock:
-            if spinning is not None and spinning != self.spinning:
-                self.spinning = spinning
+            new = (self.threads["image"] if image is None else image, self.spinning if spinning is None else spinning)
+            if new != (self.threads["image"], self.spinning):
+                self.threads["image"], self.spinning = new
                 self._sessions.pop("image", None)
-            for role, count in (("image", image), ("text", text)):
-                if count is not None and count != self.threads[role]:
-                    self.threads[role] = count
-                    self._sessions.pop(role, None)
 
     @property
     def loaded(self) -> frozenset[str]:
@@ -190,8 +154,7 @@ class Encoder:
         if tokens.ndim == 1:
             tokens = tokens[None]
         if self.truncate_text and tokens.size:
-            # CLIP's end-of-text token has the highest id; a causal tower never looks past it.
-            tokens = np.ascontiguousarray(tokens[:, : int(tokens.argmax(axis=1).max()) + 1])
+            tokens = cut_after_end(tokens)
         return self._run("text", tokens)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -201,10 +164,8 @@ class Encoder:
     def tokenize(self, texts: Sequence[str]) -> np.ndarray:
         """The model's token ids for ``texts``: int64 ``[N, context_length]``."""
         if self._tokenize is None:
-            spec = self.spec
-            self._tokenize = tokenizer_for(
-                spec.tokenizer, spec.context_length, spec.tokenizer_file, spec.tokenizer_clean
-            )
+            info, file = self.info, str(self.folder / TOKENIZER_FILE)
+            self._tokenize = tokenizer_for(info.tokenizer, info.context_length, file, info.tokenizer_clean)
         return self._tokenize(list(texts))
 
     def _run(self, role: str, inputs: np.ndarray) -> np.ndarray:
@@ -239,6 +200,12 @@ class Encoder:
             return session
 
 
+def cut_after_end(ids: np.ndarray) -> np.ndarray:
+    """``ids`` cut after the last end-of-text token: CLIP's has the highest id, and a causal tower never looks
+    past it (a model may be run so only where its conversion checked that: ``text_truncation``)."""
+    return np.ascontiguousarray(ids[:, : int(ids.argmax(axis=1).max()) + 1])
+
+
 def _spin_is_bounded() -> bool:
     """Whether this onnxruntime bounds its threads' spinning (``session.intra_op.spin_duration_us``)."""
     import onnxruntime as ort
@@ -267,7 +234,16 @@ def make_session(
     optimized up to ``ORT_ENABLE_EXTENDED``, which is portable."""
     import onnxruntime as ort
 
-    opts = session_options(threads, spinning, spin_us)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads) if threads else (os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    if spinning is not None:  # idle intra-op threads spin (None: onnxruntime's default), for at most spin_us
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    if spinning and spin_us is not None:
+        opts.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
     copy = _copy_path(path, copies, ort.__version__) if copies is not None else None
     source, made = path, None
     if copy is not None and copy.is_file():

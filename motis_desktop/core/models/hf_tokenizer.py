@@ -1,13 +1,9 @@
 """Tokenizers from a Hugging Face ``tokenizer.json`` (SigLIP/SigLIP2's Gemma SentencePiece-BPE), via ``tokenizers``.
 
-The reference is open_clip's ``HFTokenizer``: each text is first cleaned (``canonicalize`` for
-SigLIP2: ``_`` → space, ASCII punctuation removed, lower-cased, whitespace collapsed; or
-``whitespace``/``lower``), then encoded by the fast tokenizer with truncation to the context
-length and right padding with the pad id (``<pad>`` = 0 for Gemma) up to it.
-
-Special tokens (``<bos>``/``<eos>``) come from the ``tokenizer.json`` post-processor, as in
-transformers 5 (which ignores ``add_bos_token``/``add_eos_token`` in ``tokenizer_config.json``);
-the pad token is that config's ``pad_token`` (``<pad>`` if there is none).
+As open_clip's ``HFTokenizer``: each text is cleaned (``canonicalize`` for SigLIP2, ``whitespace`` or
+``lower``), encoded with truncation to the context length and padded with the pad id. Special tokens come from
+the ``tokenizer.json`` post-processor, as in transformers 5 (which ignores ``add_bos_token``/``add_eos_token``);
+the pad token is ``tokenizer_config.json``'s ``pad_token`` (``<pad>`` if there is none).
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def _whitespace(text: str) -> str:
-    return " ".join(text.split()).strip()
+    return " ".join(text.split())
 
 
 def _basic(text: str) -> str:
@@ -38,8 +34,7 @@ def _basic(text: str) -> str:
 
 def canonicalize(text: str) -> str:
     """SigLIP's text canonicalization (big_vision's, as open_clip applies it)."""
-    text = text.replace("_", " ").translate(_PUNCTUATION).lower()
-    return " ".join(text.split()).strip()
+    return _whitespace(text.replace("_", " ").translate(_PUNCTUATION).lower())
 
 
 CLEANERS: dict[str, Callable[[str], str]] = {

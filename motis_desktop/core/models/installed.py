@@ -1,18 +1,10 @@
-"""Installed models: import, list, choose, load.
+"""Installed models: import (every source format), export, upgrade older installs, load encoders.
 
-Each model lives in ``<home>/models/<name>/``: ``image.onnx`` and ``text.onnx`` (what the runtime runs,
-``core.models.engine``), their int8 versions ``image.int8.onnx``/``text.int8.onnx``, the source files
-export needs (a TorchScript pair or ``model.safetensors``) and the ``model.json`` manifest, which says
-everything the runtime needs (input size, resize rule, mean/std, tokenizer and context length, output
-dimension, score kind, whether text may be cut after end-of-text) and records the conversion.
-
-Every accepted source (CLIP checkpoints, TorchScript pairs: the seed's after the XNNPACK conversion,
-exported ones; other architectures through :meth:`ModelStore.install_towers`) is converted ONCE, at
-install, into a hidden ``.convert-*`` folder beside the models, checked against torch, then renamed
-into place: a failed conversion leaves nothing installed. torch is imported only here, for that.
-Models installed by older versions (TorchScript or checkpoint only) are converted on first load.
-A model's id (``name-<sha256 prefix of its source files>``) keys its embeddings, so re-importing
-different weights under the same name never mixes vectors; converting keeps the id.
+Each model lives in ``<home>/models/<name>/``: its ONNX towers (fp32 and int8), the source files export needs
+and ``model.json`` (:mod:`.manifest`). Every source is converted ONCE, at install, in a hidden staging folder,
+checked against torch, then renamed into place: a failed conversion leaves nothing installed. Models installed
+by older versions are converted on first load. A model's id (``name-<sha256 prefix of its source files>``)
+keys its embeddings, so re-importing different weights under one name never mixes vectors; converting keeps it.
 """
 
 from __future__ import annotations
@@ -209,11 +201,9 @@ class ModelStore(ModelFolder):
         path = folder / info.sources["model.safetensors"]
         return export_torchscript_pair(build_clip(load_state_dict(path), source=str(path)), out)
 
-    def load_encoder(
-        self, name: str, modes: dict[str, str] | None = None, threads: dict[str, int | None] | None = None
-    ) -> Encoder:
-        """The named model's encoder (ONNX towers; ``modes`` per tower, fp32 by default). A model installed
-        by an older version is converted first (once; this imports torch)."""
+    def load_encoder(self, name: str) -> Encoder:
+        """The named model's encoder (ONNX towers in fp32). A model installed by an older version is converted
+        first (once; this imports torch)."""
         info = self.get(name)
         if not info.converted:
             try:
@@ -224,9 +214,7 @@ class ModelStore(ModelFolder):
                     f"({exc}); import it again with 'motis models import ... --name {name} --replace' "
                     f"(or download it again)"
                 ) from None
-        folder = self.models_dir / name
-        files = {key: folder / file for key, file in info.files.items()}
-        return Encoder(info.spec(folder), files, modes, threads)
+        return Encoder(info, self.models_dir / name)
 
     def upgrade(self, name: str) -> ModelInfo:
         """Convert a model installed by an older version (TorchScript pair, checkpoint, open_clip files) to

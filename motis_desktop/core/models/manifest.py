@@ -12,7 +12,6 @@ from typing import Any
 from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
-from motis_desktop.core.models.engine import TowerSpec
 from motis_desktop.core.models.tokenizer import CLIP_BPE
 
 FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
@@ -79,20 +78,6 @@ class ModelInfo:
     def converted(self) -> bool:
         """True once the model is ONNX towers (older installs are converted on first load)."""
         return self.format == FORMAT_ONNX
-
-    def spec(self, folder: Path) -> TowerSpec:
-        """What the runtime needs to run the towers in ``folder`` (the model's own tokenizer file is there)."""
-        return TowerSpec(
-            self.model_id,
-            self.embed_dim,
-            self.preprocess_config,
-            self.context_length,
-            self.tokenizer,
-            str(folder / TOKENIZER_FILE),
-            self.tokenizer_clean,
-            self.text_truncation,
-            dict(self.score),
-        )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -63,28 +63,25 @@ class ModelFolder:
             raise ModelError(f"no model named {name!r} (installed: {installed})")
         return read_manifest(folder)
 
-    def int8_fits(self, name: str) -> bool:
-        """Whether ``name``'s int8 towers (if any) were quantized for this kind of CPU (else :meth:`fit_int8`
+    def int8_fits(self, info: ModelInfo) -> bool:
+        """Whether the model's int8 towers (if any) were quantized for this kind of CPU (else :meth:`fit_int8`
         makes them again)."""
         from motis_desktop.core.models.precision import int8_weight_bits
 
-        info = self.get(name)
         has_int8 = any(key.endswith(".int8") for key in info.files)
         # absent: made before 7-bit weights, i.e. 8-bit ones
         return not has_int8 or info.conversion.get("int8_weight_bits", 8) == int8_weight_bits()
 
     def fit_int8(self, name: str) -> bool:
-        """Make ``name``'s int8 towers again where they were quantized for another kind of CPU: 8-bit weights
-        where this one needs 7 (installs before 7-bit weights existed; a home moved from a VNNI machine), or the
-        reverse. Called when a model is loaded, before its precision choice is read (a choice measured on the old
-        towers is then measured again). Each file is replaced whole (``os.replace``); a failure leaves the old
-        towers (or, if only the manifest could not be written, new ones made again next time), which the rule
-        then judges. True if towers were made again."""
+        """Make ``name``'s int8 towers again where they were quantized for another kind of CPU (8-bit weights
+        where this one needs 7: installs before 7-bit weights, a home moved from a VNNI machine; or the reverse),
+        before its precision choice is read. Each file is replaced whole; a failure leaves the old towers, which
+        the rule then judges. True if towers were made again."""
         from motis_desktop.core.models.precision import int8_weight_bits, quantize_towers
 
-        if self.int8_fits(name):
-            return False
         info = self.get(name)
+        if self.int8_fits(info):
+            return False
         bits = int8_weight_bits()
         keys = [key for key in info.files if key.endswith(".int8")]
         folder = self.models_dir / name
@@ -132,6 +129,9 @@ class ModelFolder:
         (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
         folder and renamed into place; on any error nothing is installed.
         """
+        from motis_desktop.core.models.encoders.onnx_export import export_towers
+        from motis_desktop.core.models.precision import quantize_towers
+
         sources = self._check_install(name, replace, tokenizer, sources)
         cfg = preprocess_config
         with staging_dir(self._staging_parent(), "convert", name) as staging:
@@ -141,7 +141,8 @@ class ModelFolder:
                 copy_hashing(sources[target], staging / target, digest)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             label = source_label or name  # the user's files, never the staging copies
-            report, quantized = _convert(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer, label)
+            report = export_towers(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer == CLIP_BPE, label)
+            quantized = quantize_towers(staging)
             if not sources:
                 for role in ("image", "text"):
                     hash_file(staging / ONNX_FILES[role], digest)
@@ -219,17 +220,6 @@ class ModelFolder:
         else:
             os.replace(staging, final)
         return info
-
-
-def _convert(
-    image_tower: nn.Module, text_tower: nn.Module, staging: Path, size: int, tokenize: Any, tokenizer: str, label: str
-) -> tuple[ExportReport, list[str]]:
-    """Export both towers to ONNX in ``staging`` (checked against torch), then their int8 versions."""
-    from motis_desktop.core.models.encoders.onnx_export import export_towers
-    from motis_desktop.core.models.precision import quantize_towers
-
-    report = export_towers(image_tower, text_tower, staging, size, tokenize, tokenizer == CLIP_BPE, label=label)
-    return report, quantize_towers(staging)
 
 
 def _onnx_model_info(

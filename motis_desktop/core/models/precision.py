@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -123,32 +122,6 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
     return "onnxruntime" not in record.pathname
 
 
-class Fidelity(NamedTuple):
-    """The rule's measures of a mode against fp32 (see :class:`TowerResult`)."""
-
-    cos_min: float
-    error_rms: float
-    resolvable_pairs: int
-    agreement: float
-
-
-def judge(ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray) -> Fidelity:
-    """The rule's measures: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and the mode), ``*_vectors``
-    the tower's unit vectors in fp32 and in the mode."""
-    cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
-    cos_min = float(cos.min()) if cos.size else 1.0
-    err = scores.astype(np.float64) - ref_scores.astype(np.float64)
-    rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0
-    ref_gap = ref_scores[:, :, None].astype(np.float64) - ref_scores[:, None, :]
-    gap = scores[:, :, None].astype(np.float64) - scores[:, None, :]
-    upper = np.triu(np.ones(ref_gap.shape[1:], dtype=bool), 1)[None]
-    resolvable = (np.abs(ref_gap) > GAP_FACTOR * rms) & upper
-    count = int(resolvable.sum())
-    same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
-    agreement = float(same.mean()) if count else 1.0
-    return Fidelity(cos_min, rms, count, agreement)
-
-
 @dataclass
 class TowerResult:
     """One tower in one mode: availability, speed (best of rounds) and fidelity to fp32 on the probes."""
@@ -173,18 +146,33 @@ class TowerResult:
         return {**asdict(self), "faithful": self.faithful}
 
 
+def judge(
+    role: str, mode: str, ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
+) -> TowerResult:
+    """The rule's measures of ``role`` in ``mode``: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and
+    the mode), ``*_vectors`` the tower's unit vectors in fp32 and in the mode."""
+    cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
+    err = scores.astype(np.float64) - ref_scores.astype(np.float64)
+    rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0
+    ref_gap = ref_scores[:, :, None].astype(np.float64) - ref_scores[:, None, :]
+    gap = scores[:, :, None].astype(np.float64) - scores[:, None, :]
+    upper = np.triu(np.ones(ref_gap.shape[1:], dtype=bool), 1)[None]
+    resolvable = (np.abs(ref_gap) > GAP_FACTOR * rms) & upper
+    count = int(resolvable.sum())
+    same = np.sign(gap[resolvable]) == np.sign(ref_gap[resolvable])
+    cos_min = float(cos.min()) if cos.size else 1.0
+    return TowerResult(role, mode, True, "", 0.0, cos_min, rms, count, float(same.mean()) if count else 1.0)
+
+
 def measure_towers(
     encoder: Encoder,
     images: np.ndarray,
     min_seconds: float = 1.0,
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
 ) -> list[TowerResult]:
-    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries; the other tower
-    stays fp32.
-
-    ``variants(encoder, role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`);
-    tests pass perturbed ones. Timing rounds interleave the modes, keeping each one's best run.
-    """
+    """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries, the other tower
+    in fp32; timing rounds interleave the modes. ``variants(encoder, role, mode)`` makes the encoder to measure
+    (default: :meth:`Encoder.with_modes`; tests pass perturbed ones)."""
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
     keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
@@ -200,10 +188,13 @@ def _measure(
     make: Callable[[Encoder, str, str], Encoder],
 ) -> list[TowerResult]:
     """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
-    ref_images = encoder.encode_images(images)
-    queries = list(PROBE_QUERIES)
-    ref_texts = encoder.encode_queries(queries)
-    ref_scores = ref_texts @ ref_images.T
+    queries, batch = list(PROBE_QUERIES), images[:BATCH]
+    runs: dict[str, Callable[[Encoder], np.ndarray]] = {
+        "image": lambda model: model.encode_images(images),
+        "text": lambda model: model.encode_queries(queries),
+    }
+    ref = {role: run(encoder) for role, run in runs.items()}
+    ref_scores = ref["text"] @ ref["image"].T
     results: list[TowerResult] = []
     for role in ROLES:
         timed: list[tuple[TowerResult, Callable[[], object]]] = []
@@ -213,25 +204,21 @@ def _measure(
                 continue
             try:
                 model = encoder if mode == REFERENCE else make(encoder, role, mode)
-                if role == "image":
-                    vectors, ref = model.encode_images(images), ref_images
-                    scores = ref_texts @ vectors.T
-                else:
-                    vectors, ref = model.encode_queries(queries), ref_texts
-                    scores = vectors @ ref_images.T
+                vectors = runs[role](model)
             except Exception as exc:  # a mode that fails on this model is reported, not fatal
                 log.warning("%s tower in %s failed: %s", role, mode, exc)
                 results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
-            result = TowerResult(role, mode, True, **judge(ref_scores, scores, ref, vectors)._asdict())
+            scores = ref["text"] @ vectors.T if role == "image" else vectors @ ref["image"].T
+            result = judge(role, mode, ref_scores, scores, ref[role], vectors)
             results.append(result)
             if role == "image":
-                timed.append((result, functools.partial(model.encode_images, images[: min(BATCH, len(images))])))
+                timed.append((result, functools.partial(model.encode_images, batch)))
             else:
-                timed.append((result, functools.partial(model.encode_queries, [queries[0]])))
+                timed.append((result, functools.partial(model.encode_queries, queries[:1])))
         best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
         for (result, _), seconds in zip(timed, best, strict=True):
-            result.speed = min(BATCH, len(images)) / seconds if role == "image" else 1e3 * seconds
+            result.speed = len(batch) / seconds if role == "image" else 1e3 * seconds
             log.info("%s tower %s: %s", role, result.mode, result.to_json())
     return results
 
@@ -241,12 +228,8 @@ def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
     choice = {}
     for role in ROLES:
         faithful = [r for r in results if r.role == role and r.faithful]
-        if not faithful:
-            choice[role] = REFERENCE
-        elif role == "image":
-            choice[role] = max(faithful, key=lambda r: r.speed).mode
-        else:
-            choice[role] = min(faithful, key=lambda r: r.speed).mode
+        sign = 1 if role == "image" else -1  # photos/s up, ms down
+        choice[role] = max(faithful, key=lambda r: sign * r.speed).mode if faithful else REFERENCE
     return choice
 
 

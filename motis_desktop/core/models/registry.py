@@ -1,26 +1,13 @@
 """Installable models (``resources/models.json``) and their download + install.
 
-Each file is downloaded (with resume, verification and cancel; see
-:mod:`motis_desktop.core.models.download`) into ``cache/downloads/MODEL/`` and then
-installed through :class:`ModelStore`, which validates the model and renames
-it into place, so a failed or cancelled download never leaves a model behind.
-What a failed or cancelled download got so far stays there for the next try to resume
-(see :mod:`motis_desktop.core.models.download_folder`); the folder goes once the model is installed.
-A model is downloaded by one process at a time (its download lock, held from the start to the install).
-The size and sha256 actually received are recorded in the model's manifest.
-
-Besides whole models, the registry may list the seed's published encoder files one by one
-(``seed_towers``: image files, text files, and the pairs the seed measured). Every image file ×
-text file combination is offered as a pair model; its notes say whether the seed measured that
-pair (with its R@1/5/10) or only each file with its own partner (the file's published R@10).
-Mobile-optimized files are converted to plain TorchScript when the pair is installed
-(see :meth:`ModelStore.import_pair`).
-
-open_clip-family models (``format: open-clip-hf``, SigLIP2) are the files of a Hugging Face repository in
-open_clip's layout, each downloaded under its ``filename`` into one folder, then imported like
-``motis models import --checkpoint FOLDER``. Entries may say ``languages``, ``quality`` (a published figure)
-with its ``quality_source``, and ``import_only`` (MobileCLIP: research licence, the user imports their own
-copy; there is nothing to download).
+Files are downloaded (resume, verification, cancel: :mod:`.download`) into ``cache/downloads/MODEL/``
+(:mod:`.download_folder`: kept for the next try, one process at a time) and installed through
+:class:`ModelStore`, so a failed download never leaves a model behind; the manifest records the sizes and
+sha256 received. ``seed_towers`` lists the seed's published encoder files one by one: every image × text file
+is offered as a pair model, whose notes say whether the seed measured that pair (its R@1/5/10) or only each
+file with its own partner. ``format: open-clip-hf`` entries are a Hugging Face repository's files in
+open_clip's layout, imported like ``motis models import --checkpoint FOLDER``; ``import_only`` ones
+(MobileCLIP: research licence) have nothing to download.
 """
 
 from __future__ import annotations
@@ -212,44 +199,22 @@ def install_from_registry(
     with downloading(downloads_dir, model.name):  # one download of a model at a time: they share its folder
         if not replace and any(m.name == model.name for m in store.list()):  # (a download that held it may have)
             raise MotisError(f"model {model.name!r} is already installed")
-        return _download_and_install(model, store, downloads_dir / model.name, progress, cancel, timeout_s, replace)
-
-
-def _download_and_install(
-    model: RegistryModel,
-    store: ModelStore,
-    work: Path,
-    progress: Callable[[InstallProgress], None] | None,
-    cancel: threading.Event | None,
-    timeout_s: float,
-    replace: bool,
-) -> ModelInfo:
-    """Download the files into ``work`` and install them (``work`` is removed then, installed or not)."""
-    results = _download_files(model, work, progress, cancel, timeout_s)
-    origin = {
-        "registry": model.name,
-        "files": [
+        work = downloads_dir / model.name
+        results = _download_files(model, work, progress, cancel, timeout_s)
+        files = [
             {"role": role, "url": url, "size": res.size, "sha256": res.sha256, "verified_by": res.verified_by}
             for role, (url, res) in results.items()
-        ],
-    }
-    try:
-        if model.format == FORMAT_PAIR:
-            info = store.import_pair(
-                results["image"][1].path,
-                results["text"][1].path,
-                model.name,
-                model.preprocess,
-                replace=replace,
-                origin=origin,
-            )
-        elif model.format == FORMAT_OPEN_CLIP:
-            info = store.import_open_clip(work, model.name, replace=replace, origin=origin)
-        else:
-            info = store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
-    return info
+        ]
+        origin = {"registry": model.name, "files": files}
+        try:
+            if model.format == FORMAT_PAIR:
+                image, text = results["image"][1].path, results["text"][1].path
+                return store.import_pair(image, text, model.name, model.preprocess, replace=replace, origin=origin)
+            if model.format == FORMAT_OPEN_CLIP:
+                return store.import_open_clip(work, model.name, replace=replace, origin=origin)
+            return store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
 
 
 def _download_files(

@@ -208,29 +208,31 @@ class ModelService:
         """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
         return self.encoder_of(self.info(name))
 
-    def encoder_of(self, info: ModelInfo) -> Encoder:
-        """:meth:`encoder` of a model whose manifest the caller has just read (a query reads it once)."""
+    def encoder_of(self, info: ModelInfo, choice: dict[str, Any] | None = None) -> Encoder:
+        """:meth:`encoder` of a model whose manifest the caller has just read (a query reads it once);
+        ``choice``: its cached precision choice, where the caller has read that too."""
         with self._loaded.lock:
             enc = self._loaded.encoders.get(info.model_id)
             if enc is None:
                 base = self._store.load_encoder(info.name)
                 base.copies = self._paths.cache_dir / "onnx" / info.model_id  # the text tower's optimized copy
-                enc = self._in_chosen_mode(info, base)
+                enc = self._in_chosen_mode(info, base, choice)
                 self._loaded.encoders[info.model_id] = enc
             return enc
 
     def prepared_encoder(self, name: str | None = None) -> Encoder | None:
         """:meth:`encoder`, or None when loading it here would first measure the model (its first use on this
         machine: seconds to a minute; :meth:`prepare` does that part without the library)."""
+        from motis_desktop.core.models.precision import MODE_ENV
+
         info = self.info(name)
         with self._loaded.lock:
             if info.model_id in self._loaded.encoders:
                 return self._loaded.encoders[info.model_id]
-        from motis_desktop.core.models.precision import MODE_ENV
-
-        if not os.environ.get(MODE_ENV) and self._cached_choice(info) is None:
-            return None
-        return self.encoder_of(info)
+        if os.environ.get(MODE_ENV):
+            return self.encoder_of(info)
+        choice = self._cached_choice(info)  # read once: encoder_of does not read it again
+        return None if choice is None else self.encoder_of(info, choice)
 
     def prepare(self, name: str, probes: list[str]) -> None:
         """Do what the model's first load here does before loading: make its int8 towers for this CPU and
@@ -243,7 +245,7 @@ class ModelService:
     def _cached_choice(self, info: ModelInfo) -> dict[str, Any] | None:
         from motis_desktop.core.models import precision
 
-        if not self._store.int8_fits(info.name):
+        if not self._store.int8_fits(info):
             return None
         return precision.read_choice(self._choice_path(info), precision.machine_fingerprint())
 
@@ -254,13 +256,13 @@ class ModelService:
         """A fresh load of the named or active model in its reference mode (fp32), not kept."""
         return self._store.load_encoder(self.info(name).name)
 
-    def _in_chosen_mode(self, info: ModelInfo, base: Encoder) -> Encoder:
+    def _in_chosen_mode(self, info: ModelInfo, base: Encoder, choice: dict[str, Any] | None) -> Encoder:
         from motis_desktop.core.models.precision import MODE_ENV, forced_modes
 
         forced = os.environ.get(MODE_ENV)
         if forced and self._store.fit_int8(info.name):
             base = self._store.load_encoder(info.name)  # not the old int8 towers' sessions
-        modes = forced_modes(forced) if forced else self.mode_choice(info, base)["modes"]
+        modes = forced_modes(forced) if forced else (choice or self.mode_choice(info, base))["modes"]
         if modes == base.modes:
             return base
         try:

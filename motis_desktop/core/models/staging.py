@@ -1,12 +1,10 @@
 """Hidden working folders in the models folder, and their cleanup after a process that died using them.
 
-Installing a model works in hidden folders beside the installed ones: ``.convert-NAME-pPID-XXXX``
-(converted towers, checkpoint copies), ``.import-NAME-pPID-XXXX`` (the staged install, renamed into place)
-and ``.old-NAME-PID`` (a replaced model, deleted once the new one is in place). Each name carries the pid of
-the process using it, so the next start can tell a folder of an interrupted import (its process is gone:
-removed) from one in use by an import running right now (kept). A ``.old-`` folder whose model is missing is
-the previous model of a replace that was cut between its two renames: it is put back, never deleted.
-Folders from versions that did not record a pid are removed once they are a day old.
+``.convert-NAME-pPID-XXXX``, ``.import-…`` and ``.int8-…`` hold an install's work; ``.old-NAME-PID`` a replaced
+model until the new one is in place. The pid tells the next start a folder of an interrupted import (its
+process is gone: removed) from one in use now (kept). A ``.old-`` folder whose model is missing is the previous
+model of a replace cut between its two renames: put back, never deleted. Folders without a pid (older
+versions) are removed once a day old.
 """
 
 from __future__ import annotations

@@ -1,17 +1,11 @@
 """Switching the active model without emptying search (issue 20).
 
-``motis models use OTHER`` (and the settings) used to make OTHER active at once, so search answered "none
-indexed yet" until every photo was re-encoded. Now a switch is:
-
-1. a plan (:class:`SwitchPlan`): how many photos OTHER already covers (vectors are kept per model id
-   until the model is removed, so switching back is instant), how many it must encode, and how long
-   that takes at the speed OTHER indexed photos at when it last ran here (:class:`SpeedRecord`: photos per
-   second of the encode phase, decoding included) × that count; no time when it never ran here;
-2. re-encoding in the background with OTHER while the previous model stays active and answers every
-   search; the model being switched to is recorded as ``pending_model`` in the settings;
-3. one step at the end: when OTHER covers the library, ``active_model`` becomes OTHER (a single settings
-   write). Cancelling, or a run that leaves photos uncovered, keeps the previous model active; what was
-   encoded so far is kept for the next try.
+Making OTHER active at once would leave search with nothing indexed until every photo is re-encoded. So a
+switch is a plan (:class:`SwitchPlan`: the photos OTHER covers already, as vectors are kept per model id, and
+the time for the rest at OTHER's last indexing speed here, :class:`SpeedRecord`), then re-encoding in the
+background while the previous model answers (``pending_model`` in the settings), then one settings write that
+makes OTHER active once it covers the library. Cancelling, or photos left uncovered, keeps the previous model;
+what was encoded is kept for the next try.
 """
 
 from __future__ import annotations

@@ -35,18 +35,11 @@ _NO_RANK = 1 << 30
 
 @lru_cache(maxsize=1)
 def _byte_to_unicode() -> dict[int, str]:
-    """Reversible map from bytes to printable unicode characters (no whitespace/control)."""
-    printable = (
-        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    )
-    codes = printable[:]
-    extra = 0
-    for byte in range(256):
-        if byte not in printable:
-            printable.append(byte)
-            codes.append(256 + extra)
-            extra += 1
-    return dict(zip(printable, (chr(c) for c in codes)))
+    """Reversible map from bytes to printable unicode characters (no whitespace/control): printable bytes are
+    themselves, the others follow from U+0100 on."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    others = [byte for byte in range(256) if byte not in printable]
+    return {**{byte: chr(byte) for byte in printable}, **{byte: chr(256 + i) for i, byte in enumerate(others)}}
 
 
 def _plain(text: str) -> bool:

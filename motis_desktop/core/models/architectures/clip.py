@@ -1,16 +1,11 @@
-"""Our own CLIP (ViT image tower + causal text transformer) in ``torch.nn``, on the shared
-:mod:`~motis_desktop.core.models.architectures.transformer` blocks and text tower.
-
-Parameter names follow OpenAI's CLIP (and open_clip's, which are the same for
-ViT models), so their state dicts load as they are. The configuration is
-inferred from a state dict's shapes (``CLIPConfig.from_state_dict``). Every
-module is TorchScript-scriptable so a loaded model exports to the seed's
-format (a pair of scripted towers).
+"""Our own CLIP (ViT image tower + causal text tower) on the shared :mod:`.transformer` blocks. Parameter names
+are OpenAI's (and open_clip's for ViT models), so their state dicts load as they are; every module is
+TorchScript-scriptable, so a loaded model exports to the seed's format (a pair of scripted towers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -37,36 +32,12 @@ class CLIPConfig:
     @classmethod
     def tiny(cls, **overrides: int) -> CLIPConfig:
         """A tiny random-weights CLIP for self-tests, tests and benchmarks (CLIP's vocabulary and context)."""
-        numbers = dict(
-            embed_dim=32,
-            image_resolution=64,
-            vision_layers=2,
-            vision_width=64,
-            vision_patch_size=16,
-            context_length=77,
-            vocab_size=49408,
-            text_width=64,
-            text_heads=1,
-            text_layers=2,
-        )
-        return cls(**{**numbers, **overrides})
+        return replace(cls(32, 64, 2, 64, 16, 77, 49408, 64, 1, 2), **overrides)
 
     @classmethod
     def vit_b32(cls, **overrides: int) -> CLIPConfig:
         """OpenAI's ViT-B/32 shape (random weights in benchmarks; real ones come from a checkpoint)."""
-        numbers = dict(
-            embed_dim=512,
-            image_resolution=224,
-            vision_layers=12,
-            vision_width=768,
-            vision_patch_size=32,
-            context_length=77,
-            vocab_size=49408,
-            text_width=512,
-            text_heads=8,
-            text_layers=12,
-        )
-        return cls(**{**numbers, **overrides})
+        return replace(cls(512, 224, 12, 768, 32, 77, 49408, 512, 8, 12), **overrides)
 
     @property
     def vision_heads(self) -> int:

@@ -1,14 +1,9 @@
 """A tiny TorchScript pair with known answers: colours.
 
-Image tower: un-normalize the CLIP-preprocessed image, take its mean RGB, and
-softly assign it to the nearest colours of a palette (one embedding axis per
-colour). Text tower: each colour word (its CLIP token id) votes for its axis.
-So ``cos(text("red"), image)`` is highest for red images. Outputs are 512-d
-like the MoTIS seed files; a small constant axis keeps every vector non-zero.
-
-Part of the package (not only a tool) because ``motis --self-test`` builds it:
-a bundle can check itself without a network or a downloaded model.
-``models/colour_model.py`` is the command-line wrapper.
+The image tower softly assigns an image's mean RGB to the nearest colours of a palette (one embedding axis per
+colour); in the text tower each colour word votes for its axis, so ``cos(text("red"), image)`` is highest for
+red images. 512-d like the seed files; a small constant axis keeps every vector non-zero. In the package (not
+only a tool) because ``motis --self-test`` builds it: a bundle checks itself without a network or a model.
 """
 
 from __future__ import annotations

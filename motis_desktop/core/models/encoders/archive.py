@@ -1,15 +1,11 @@
 """Model files read as data: size limits checked before anything loads, and a restricted unpickler.
 
-:func:`check_model_file` runs before ``torch.load``, ``torch.jit.load`` or safetensors see a file: a zip
-archive (TorchScript, ``torch.save``) whose central directory declares more members or more uncompressed
-bytes than a model can have, or far more than the file's own size (a zip bomb), is refused with a one-line
-:class:`ModelError`, as is a safetensors header that points outside the file.
-
-:class:`TorchScriptArchive` reads a TorchScript zip without running it: member bytes, and pickles
-(``constants.pkl``, ``data.pkl``) through an unpickler that only accepts the globals a TorchScript archive
-uses (tensor rebuilding, storage types, the typed-list helpers of ``torch.jit._pickle``, ``OrderedDict``)
-plus ``__torch__`` classes, which become inert :class:`ScriptObjectState` records. Any other global
-(``os.system``, ``builtins.eval``, ...) is refused before it is looked up.
+:func:`check_model_file` runs before any loader sees a file: a zip whose directory declares more members or
+bytes than a model can have, or far more than the file's size (a zip bomb), or a safetensors header pointing
+outside the file, is refused with a one-line :class:`ModelError`. :class:`TorchScriptArchive` reads a
+TorchScript zip without running it: its unpickler accepts only the globals such an archive uses, ``__torch__``
+classes become inert :class:`ScriptObjectState` records, and any other global (``os.system``, ...) is refused
+before it is looked up.
 """
 
 from __future__ import annotations
@@ -112,7 +108,7 @@ def _mib(n: int) -> str:
 
 # -- reading a TorchScript archive as data ------------------------------------------------------
 
-STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pickle names
+STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pickle names: read as their dtype
     "FloatStorage": torch.float32,
     "DoubleStorage": torch.float64,
     "HalfStorage": torch.float16,
@@ -124,17 +120,6 @@ STORAGE_DTYPES: dict[str, torch.dtype] = {  # the storage types a TorchScript pi
     "ByteStorage": torch.uint8,
     "BoolStorage": torch.bool,
 }
-
-
-@dataclass(frozen=True)
-class StorageType:
-    """``torch.FloatStorage`` & co. as they appear in a pickle: only the dtype matters."""
-
-    name: str
-
-    @property
-    def dtype(self) -> torch.dtype:
-        return STORAGE_DTYPES[self.name]
 
 
 @dataclass
@@ -211,7 +196,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if (module, name) in _SAFE_GLOBALS:
             return _SAFE_GLOBALS[(module, name)]
         if module == "torch" and name in STORAGE_DTYPES:
-            return StorageType(name)
+            return STORAGE_DTYPES[name]
         if module == "__torch__" or module.startswith("__torch__."):
             qualified = f"{module}.{name}"
             if qualified not in self.classes:
@@ -222,21 +207,20 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> torch.Tensor:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             raise ModelError(f"{self.archive.path}: {self.label} has an unknown persistent id")
-        _, storage_type, key, _location, numel = pid
-        if not isinstance(storage_type, StorageType) or not isinstance(key, str) or not isinstance(numel, int):
+        _, dtype, key, _location, numel = pid
+        if not isinstance(dtype, torch.dtype) or not isinstance(key, str) or not isinstance(numel, int):
             raise ModelError(f"{self.archive.path}: {self.label} has a malformed storage reference")
         if key not in self.storages:  # tensors that share a storage stay views of one tensor
-            self.storages[key] = self._storage(key, storage_type, numel)
+            self.storages[key] = self._storage(key, dtype, numel)
         return self.storages[key]
 
-    def _storage(self, key: str, storage_type: StorageType, numel: int) -> torch.Tensor:
+    def _storage(self, key: str, dtype: torch.dtype, numel: int) -> torch.Tensor:
         raw = self.archive.read(f"{self.storage_dir}/{key}")
-        itemsize = torch.empty(0, dtype=storage_type.dtype).element_size()
-        if numel < 0 or numel * itemsize > len(raw):
+        if numel < 0 or numel * dtype.itemsize > len(raw):
             raise ModelError(f"{self.archive.path}: storage {key} is shorter than declared")
         if numel == 0:
-            return torch.empty(0, dtype=storage_type.dtype)
-        return torch.frombuffer(bytearray(raw[: numel * itemsize]), dtype=storage_type.dtype)
+            return torch.empty(0, dtype=dtype)
+        return torch.frombuffer(bytearray(raw[: numel * dtype.itemsize]), dtype=dtype)
 
 
 class TorchScriptArchive:

@@ -1,9 +1,7 @@
 """OpenAI/open_clip ViT checkpoints loaded into our own CLIP (for conversion), and export to a TorchScript pair.
 
-State dicts load from ``.safetensors`` (preferred) or ``.pt/.pth/.bin`` with
-``weights_only=True`` (no arbitrary pickle code runs), after the file's declared
-sizes passed :func:`~.archive.check_model_file` (zip bombs are refused unread). OpenAI's original
-``.pt`` files are TorchScript archives; only their weights are taken.
+State dicts load from ``.safetensors`` or ``.pt/.pth/.bin`` with ``weights_only=True`` (no pickle code runs),
+after :func:`~.archive.check_model_file`; of OpenAI's ``.pt`` files (TorchScript) only the weights are taken.
 """
 
 from __future__ import annotations
@@ -109,7 +107,7 @@ def export_torchscript_pair(model: CLIP, out_dir: str | os.PathLike[str]) -> tup
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the seed format is TorchScript
             scripted = torch.jit.script(tower.eval())
-        write_atomic(target, functools.partial(_save_scripted, scripted))
+        write_atomic(target, functools.partial(torch.jit.save, scripted))
     return image_path, text_path
 
 
@@ -125,7 +123,3 @@ def _is_safetensors(path: Path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(9)
     return len(head) == 9 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") < (1 << 31)
-
-
-def _save_scripted(module: torch.jit.ScriptModule, fh: Any) -> None:
-    torch.jit.save(module, fh)

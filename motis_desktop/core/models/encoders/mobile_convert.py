@@ -1,21 +1,12 @@
 """Mobile-optimized TorchScript (XNNPACK prepacked ops) → plain TorchScript, without running the file.
 
-``optimize_for_mobile`` freezes a module and replaces ``conv2d``/``linear`` with ``prepacked::*_run`` ops
-whose weights live in ``__torch__.torch.classes.xnnpack.*OpContext`` objects. Torch builds without
-XNNPACK cannot load those classes. The conversion works on the archive as data:
-
-1. ``constants.pkl``/``data.pkl`` are read with the restricted unpickler of :mod:`.archive`; each op
-   context becomes its state (weight, bias, stride, padding, [output_padding,] dilation, groups,
-   output_min, output_max), the order its ``__setstate__`` takes.
-2. The code text is parsed (it is Python syntax) and every ``ops.prepacked.*`` call is rewritten into
-   ``torch.linear`` / ``torch.conv2d`` / ``torch.conv_transpose2d``; a finite ``output_min``/``output_max``
-   (a ReLU or Hardtanh fused by ``optimize_for_mobile``) becomes ``torch.clamp``. A context made inside
-   the code (``*_prepack``) becomes a tuple of its arguments.
-3. A new archive is written (the context's slot in the constants table holds its weight, biases are
-   appended; debug info of rewritten code is dropped) and loaded once with plain ``torch.jit.load``.
-
-Anything else from ``prepacked::`` or ``torch.classes`` stops the conversion with a one-line
-:class:`ModelError` naming it.
+``optimize_for_mobile`` replaces ``conv2d``/``linear`` with ``prepacked::*_run`` ops whose weights live in
+``torch.classes.xnnpack.*OpContext`` objects, which torch builds without XNNPACK cannot load and ONNX cannot
+express. So the archive is converted as data: its pickles are read by :mod:`.archive`'s restricted unpickler
+(an op context becomes its state), :mod:`.mobile_code` makes each ``ops.prepacked.*`` call in the code its aten
+op and each op context plain tensors in the constants table, and the new archive must load with plain
+``torch.jit.load``. Anything else from ``prepacked::`` or
+``torch.classes`` stops the conversion with a one-line :class:`ModelError` naming it.
 """
 
 from __future__ import annotations
@@ -38,10 +29,10 @@ from motis_desktop.core.models.encoders.archive import (
     TypedList,
     check_model_file,
 )
-from motis_desktop.core.models.encoders.mobile_code import CodeRewriter
-from motis_desktop.core.models.encoders.mobile_constants import (
+from motis_desktop.core.models.encoders.mobile_code import (
     CONTEXT_CLASSES,
     XNNPACK_CLASSES,
+    CodeRewriter,
     ConstantTable,
     ConversionReport,
 )
@@ -121,7 +112,7 @@ def convert_mobile_torchscript(src: str | os.PathLike[str], dst: str | os.PathLi
                     raise ModelError(f"{src}: code file {name} is not UTF-8 text") from None
                 table.count_references(text)
                 if _prepacked(raw):
-                    new = CodeRewriter(src, name, text, table, report).rewrite()
+                    new = CodeRewriter(src, name, table, report).rewrite(text)
                     members.append((name, new.encode("utf-8")))
                     continue
             if name.endswith(".py.debug_pkl") and _rewritten(name[: -len(".debug_pkl")], archive):

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from motis_desktop.core.errors import ModelError, short_reason
-from motis_desktop.core.models.engine import make_session
+from motis_desktop.core.models.engine import cut_after_end, make_session
 from motis_desktop.core.models.manifest import ONNX_FILES
 from motis_desktop.core.vectors import l2_normalize
 
@@ -185,7 +185,7 @@ def _onnx_run(path: Path, inputs: np.ndarray, role: str, label: str) -> np.ndarr
 
 def _truncation_keeps_vectors(path: Path, ids: np.ndarray, full: np.ndarray) -> bool:
     """True when the ONNX text tower on ids cut after the last end-of-text gives torch's full-length vectors."""
-    cut = np.ascontiguousarray(ids[:, : int(ids.argmax(axis=1).max()) + 1])
+    cut = cut_after_end(ids)
     if cut.shape[1] == ids.shape[1]:
         return False
     try:

@@ -1,13 +1,10 @@
 """open_clip checkpoints in the Hugging Face layout, read into our towers.
 
-A source is a folder holding ``open_clip_config.json`` (``model_cfg`` + ``preprocess_cfg``) and
-``open_clip_model.safetensors`` (plus ``tokenizer.json`` where the text tower needs one), or the
-``.safetensors`` file with that config beside it. The family comes from the config: a timm
-``vit_*`` trunk with ``map`` pooling is SigLIP/SigLIP2, a ``fastvit_mci*`` trunk is MobileCLIP /
-MobileCLIP2; depth and widths come from the config where it states them, otherwise from the
-weights' shapes, so variants and fine-tunes load too. Anything inconsistent is a one-line
-:class:`ModelError`. (OpenAI-named ViT CLIP weights in this layout go through the existing
-checkpoint import.)
+A source is a folder with ``open_clip_config.json`` and ``open_clip_model.safetensors`` (and ``tokenizer.json``
+where the text tower needs one), or that ``.safetensors`` with the config beside it. The config names the
+family (a timm ``vit_*`` trunk with ``map`` pooling: SigLIP/SigLIP2; ``fastvit_mci*``: MobileCLIP/MobileCLIP2);
+sizes come from the config where it states them, else from the weights' shapes, so variants and fine-tunes load
+too. OpenAI-named ViT CLIP weights in this layout go through the checkpoint import.
 """
 
 from __future__ import annotations

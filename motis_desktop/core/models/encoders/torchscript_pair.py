@@ -1,9 +1,5 @@
-"""Seed-format models: two TorchScript files (image tower, text tower).
-
-The MoTIS encoders were made with ``torch.jit.script`` + ``optimize_for_mobile``
-and hold XNNPACK prepacked ops, which have no ONNX form: :mod:`.mobile_convert`
-turns them into plain TorchScript first (the model store does that at import).
-They are read here only to be converted to ONNX towers (``onnx_export``).
+"""Seed-format models: two TorchScript files (image tower, text tower), read only to be converted to ONNX towers
+(the seed's XNNPACK files are first made plain by :mod:`.mobile_convert`).
 """
 
 from __future__ import annotations

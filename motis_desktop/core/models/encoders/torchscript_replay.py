@@ -30,8 +30,6 @@ _PYTHON_OPS: dict[str, Callable[..., Any]] = {
     "aten::__not__": operator.not_,
     "aten::__and__": operator.and_,
     "aten::__or__": operator.or_,
-    "aten::__is__": operator.is_,
-    "aten::__isnot__": operator.is_not,
     "aten::__getitem__": operator.getitem,
     "aten::len": len,
     "aten::Int": int,
@@ -153,37 +151,33 @@ def _rebind(env: dict[Any, Any], old: torch.Tensor, new: torch.Tensor) -> None:
             env[key] = new
 
 
+# Ops run in Python as they are: containers, type and shape queries, identity casts.
+_PRIMS: dict[str, Callable[..., list[Any]]] = {
+    "prim::ListConstruct": lambda *a: [list(a)],
+    "prim::TupleConstruct": lambda *a: [tuple(a)],
+    "prim::ListUnpack": lambda seq: list(seq),
+    "prim::TupleUnpack": lambda seq: list(seq),
+    "prim::TupleIndex": lambda seq, i: [seq[i]],
+    "prim::Uninitialized": lambda: [None],
+    "prim::unchecked_cast": lambda x: [x],
+    "aten::detach": lambda x: [x],
+    "prim::is_nested": lambda *a: [False],
+    "prim::isinstance": lambda *a: [True],
+    "prim::dtype": lambda x: [x.dtype],
+    "prim::device": lambda x: [x.device],
+    "aten::dim": lambda x: [x.dim()],
+    "aten::warn": lambda *a: [],
+    "aten::__is__": lambda a, b: [a is b],
+    "aten::__isnot__": lambda a, b: [a is not b],
+    "aten::size": lambda x, *dim: [x.size(*dim) if dim else list(x.shape)],  # stays symbolic while tracing
+}
+
+
 def _prim(kind: str, args: list[Any]) -> list[Any] | None:
-    if kind == "prim::ListConstruct":
-        return [list(args)]
-    if kind == "prim::TupleConstruct":
-        return [tuple(args)]
-    if kind in ("prim::ListUnpack", "prim::TupleUnpack"):
-        return list(args[0])
-    if kind == "prim::TupleIndex":
-        return [args[0][args[1]]]
+    if kind in _PRIMS:
+        return _PRIMS[kind](*args)
     if kind == "prim::RaiseException":
         raise ModelError(f"the tower raised an error on a test input: {args[0]}")
-    if kind == "prim::Uninitialized":
-        return [None]
-    if kind in ("prim::unchecked_cast", "aten::detach"):
-        return [args[0]]
-    if kind == "prim::is_nested":
-        return [False]
-    if kind == "prim::isinstance":
-        return [True]
-    if kind == "prim::dtype":
-        return [args[0].dtype]
-    if kind == "prim::device":
-        return [args[0].device]
-    if kind == "aten::dim":
-        return [args[0].dim()]
-    if kind == "aten::warn":
-        return []
-    if kind in ("aten::__is__", "aten::__isnot__"):
-        return [_PYTHON_OPS[kind](*args)]
-    if kind == "aten::size":  # Tensor.size keeps sizes symbolic while tracing
-        return [args[0].size(*args[1:]) if len(args) > 1 else list(args[0].shape)]
     if kind in ("aten::Int", "aten::Float", "aten::ScalarImplicit") and isinstance(args[0], torch.Tensor):
         return [args[0]]
     return None
