@@ -59,6 +59,18 @@ def test_word_boxes_lie_inside_the_line_box(engine: OcrEngine) -> None:
     assert 0.5 < line.confidence <= 1.0
 
 
+def test_word_boxes_cover_the_first_and_last_letters(engine: OcrEngine) -> None:
+    """The outlines of matched words cut wide letters off (QA: the box of "WiFi" began in the middle of the W,
+    "password" lost its d): the first word starts where the line starts, the last ends where it ends, and a
+    word's outline reaches halfway to its neighbours."""
+    image = text_photo(["WiFi password"])
+    (line,) = engine.read(np.asarray(image)).lines
+    first, last = (np.array(w.box) for w in (line.words[0], line.words[-1]))
+    ink = np.flatnonzero((np.asarray(image.convert("L")) < 128).any(axis=0))  # columns with dark pixels
+    assert first[:, 0].min() <= ink.min() + 4  # the detected line box itself may sit a pixel or two inside
+    assert last[:, 0].max() >= ink.max() - 4
+
+
 def test_a_photo_without_text_skips_recognition(engine: OcrEngine) -> None:
     result = engine.read(np.asarray(plain_photo(RED, seed=3)))
     assert result.regions == 0 and result.lines == []

@@ -350,21 +350,25 @@ def _crop(bgr: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _word_boxes(text: str, columns: list[tuple[str, float]], quad: Quad) -> tuple[Word, ...]:
-    """Split a line into words and give each the part of the line's box its characters span."""
-    words: list[Word] = []
+    """Split a line into words and give each the part of the line's box its characters span: from halfway
+    between it and the word before to halfway to the next, the first from the line's start and the last to its
+    end (the recognizer places each character at one point, not at its edges: padding by a mean character width
+    cut wide letters off, the W of "WiFi")."""
+    spans: list[tuple[str, float, float]] = []  # (word, first character's place, last character's place)
     current: list[tuple[str, float]] = []
-    pitch = 1.0 / max(1, len(columns))
     for ch, col in [*columns, (" ", 1.0)]:
-        if ch.isspace():
-            if current:
-                word = "".join(c for c, _ in current).strip()
-                lo = max(0.0, current[0][1] - pitch * 0.6)
-                hi = min(1.0, current[-1][1] + pitch * 0.6)
-                if word:
-                    words.append(Word(word, _sub_quad(quad, lo, hi)))
-            current = []
-        else:
+        if not ch.isspace():
             current.append((ch, col))
+            continue
+        word = "".join(c for c, _ in current).strip()
+        if word:
+            spans.append((word, current[0][1], current[-1][1]))
+        current = []
+    words: list[Word] = []
+    for n, (word, first, last) in enumerate(spans):
+        lo = 0.0 if n == 0 else (spans[n - 1][2] + first) / 2
+        hi = 1.0 if n == len(spans) - 1 else (last + spans[n + 1][1]) / 2
+        words.append(Word(word, _sub_quad(quad, max(0.0, lo), min(1.0, hi))))
     return tuple(words)
 
 
