@@ -143,9 +143,9 @@ def test_results_keep_rank_order_in_the_same_layout_and_esc_returns_to_the_timel
     assert win.model.index(view.first_visible_row()).data(Roles.PATH) == top  # back where the timeline was
 
 
-@OFFSCREEN_MENU
-def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
-    bar = win.menuBar()  # View ▸ Sort by folder, clicked in the menu bar
+def _sort_by_folder_in_the_menu(qtbot, win: MainWindow) -> None:
+    """View ▸ Sort by folder, clicked in the menu bar; returns once the grid is laid out again."""
+    bar = win.menuBar()
     view_menu = next(a for a in bar.actions() if a.text() == "&View")
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(view_menu).center())
     menu = view_menu.menu()
@@ -153,6 +153,11 @@ def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
     by_folder = next(a for a in menu.actions() if a.text() == "Sort by &folder")
     with qtbot.waitSignal(win.view.laid_out, timeout=5_000):
         qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(by_folder).center())
+
+
+@OFFSCREEN_MENU
+def test_sort_by_folder_puts_folder_headers(qtbot, win: MainWindow) -> None:
+    _sort_by_folder_in_the_menu(qtbot, win)
     assert win.view.header_kind is HeaderKind.FOLDER and not win.view.scrubber.isVisible()
     folders = [os.path.dirname(win.model.index(r).data(Roles.PATH)) for r in range(30)]
     assert folders == sorted(folders, key=str.lower) and len(set(folders)) == 2
@@ -347,3 +352,22 @@ def test_the_first_key_into_a_scrolled_grid_starts_on_screen(qtbot, win: MainWin
     first = view.currentIndex().row()
     qtbot.keyClick(view, Qt.Key.Key_Right)  # and the keys go on from there
     assert view.currentIndex().row() == first + 1 and view.verticalScrollBar().value() > 0
+
+
+@OFFSCREEN_MENU
+def test_sorting_by_folder_keeps_the_photo_looked_at_in_its_place(qtbot, win: MainWindow) -> None:
+    """View ▸ Sort by folder kept the scroll offset (QA): the screen showed other photos, mid-list. The current
+    photo stays current and where it was on screen."""
+    view, scrubber = win.view, win.view.scrubber
+    with qtbot.waitSignal(view.jumped, timeout=5_000):  # somewhere down the timeline first
+        qtbot.mouseClick(scrubber, Qt.MouseButton.LeftButton, pos=QPoint(20, scrubber.y_for(scrubber.months[3])))
+    clicked = view.first_visible_row() + 1
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(win.model.index(clicked)).center())
+    path, y = win.model.index(clicked).data(Roles.PATH), view.visualRect(win.model.index(clicked)).top()
+    _sort_by_folder_in_the_menu(qtbot, win)
+    row = view.currentIndex().row()
+    assert view.currentIndex().data(Roles.PATH) == path and row != clicked  # current, in a new place in the order
+    bar = view.verticalScrollBar()
+    assert _on_screen(win, row)
+    # where it was on screen, unless the view cannot scroll that far (the photo is near the end now)
+    assert view.visualRect(win.model.index(row)).top() == y or bar.value() == bar.maximum() > 0

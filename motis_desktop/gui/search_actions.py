@@ -127,11 +127,21 @@ class ResultsController(QObject):
         return None if i is None else self.gallery[i].aspect
 
     def set_order(self, order: SortOrder) -> None:
-        """Order the gallery by date taken (newest first) or by folder; results keep their rank order."""
+        """Order the gallery by date taken (newest first) or by folder; results keep their rank order. The photo
+        looked at (the current one on screen, else the first on screen) stays where it is on screen, among its
+        new neighbours, and the current photo stays current (the old scroll offset showed other photos)."""
         self.order = order
-        if self.results_for is None:
-            self.view.set_grouping(self._grouping(), relayout=False)  # the rows that follow are laid out once
+        if self.results_for is not None:
+            self.set_gallery(self.gallery)
+            return
+        anchor, current = self.view.anchor(), path_of(self.view.currentIndex())
+        self.view.set_grouping(self._grouping(), relayout=False)  # the rows that follow are laid out once
         self.set_gallery(self.gallery)
+        if current and (row := self.model.row_of(current)) is not None:
+            self.view.make_current(row)
+        if anchor is None:
+            self.view.scrollToTop()
+        self.view.scroll_to_anchor(anchor)
 
     def _grouping(self) -> Grouping:
         return Grouping.FOLDER if self.order == SortOrder.FOLDER else Grouping.DATE
