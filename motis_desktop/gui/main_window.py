@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
         if snapshot.recovery:  # the library database was damaged and has been set aside
-            self.status_line.note = "library rebuilt after damage"
+            self.status_line.library_rebuilt()
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         before = len(self.results.gallery)
         self.results.set_gallery(snapshot.rows)

@@ -33,6 +33,7 @@ class StatusLine:
         self.note = ""  # what indexing is doing or its last outcome, shown after the photo count
         self.summary = ""  # the last indexing run that did work: kept until another one does
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
+        self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
 
     def update(self) -> None:
         """Write the line for what the window shows now."""
@@ -67,9 +68,20 @@ class StatusLine:
         )
         self.update()
 
+    def library_rebuilt(self) -> None:
+        """The library was found damaged and set aside: said now and through the run that indexes it again (that run
+        may start before or after the gallery read that reports it)."""
+        self.rebuilt = True
+        self.note = "library rebuilt after damage"
+        self.update()
+
     def indexing_started(self, switching: str | None) -> None:
         self.note = (
-            f"preparing {switching}: encoding your photos with it (search keeps working)" if switching else "indexing…"
+            f"preparing {switching}: encoding your photos with it (search keeps working)"
+            if switching
+            else "library rebuilt after damage: indexing your photos again…"
+            if self.rebuilt
+            else "indexing…"
         )
         self.bar.indexing_started()
         self.update()
@@ -78,6 +90,7 @@ class StatusLine:
         line = self.bar.indexing_finished(summary)
         if line is not None:  # a run that did work: its summary stays until the next one that does
             self.summary = line
+        self.rebuilt = False
         self.note = self.summary or "library up to date"
         self.update()
 
