@@ -221,6 +221,20 @@ class MainWindow(QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
+    def changeEvent(self, event: QEvent) -> None:
+        # Back in the window (from a terminal, say): library folders another process added or removed (`motis index
+        # FOLDER`) are taken in; the folder watcher sees only the folders it was given. Not at start: the start-up
+        # pass reads them.
+        activated = event.type() == QEvent.Type.ActivationChange and self.isActiveWindow()
+        if activated and self.startup_pass.done and self.indexer is None:
+            self.backend.submit(lambda s: [f.path for f in s.folders()], self._folders_read)
+        super().changeEvent(event)
+
+    def _folders_read(self, folders: list[str]) -> None:
+        if folders != self.folders:
+            self.reload_gallery()
+            self._index_if_needed()
+
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
 
