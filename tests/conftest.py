@@ -60,6 +60,25 @@ def colour_home(home: Path, colour_pair: tuple[Path, Path]) -> Path:
 
 
 @pytest.fixture
+def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the threads that ran each SQL statement of every connection opened from now on (GUI tests: none
+    on the GUI thread)."""
+    import sqlite3
+    import threading
+
+    seen: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(lambda _sql: seen.append(threading.current_thread().name))
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return seen
+
+
+@pytest.fixture
 def colour_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, Path]]:
     """The colour home's library: 12 photos (2 per colour, some in ``sub``) in ``tmp_path/photos``, indexed."""
     from helpers.photos import make_colour_folder

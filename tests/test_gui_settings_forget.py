@@ -3,11 +3,9 @@ return), and "Forget them now", which forgets them at once (counted and forgotte
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
-import pytest
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialogButtonBox
@@ -15,22 +13,6 @@ from PySide6.QtWidgets import QDialogButtonBox
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
-
-
-@pytest.fixture
-def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the threads that ran each SQL statement of every connection opened from now on (as in
-    tests/test_gui_threads.py)."""
-    seen: list[str] = []
-    real_connect = sqlite3.connect
-
-    def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
-        conn = real_connect(*args, **kwargs)
-        conn.set_trace_callback(lambda _sql: seen.append(threading.current_thread().name))
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    return seen
 
 
 def _in_settings(qtbot, window: MainWindow, act) -> None:

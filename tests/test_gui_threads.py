@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
-import pytest
 from helpers.keys import OFFSCREEN_MENU, choose_from_context_menu, search_by_keys
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
-import motis_desktop.core.library.store as store_module
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.tasks import Lane
-
-
-@pytest.fixture
-def sql_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the threads that ran each SQL statement of every library connection opened from now on."""
-    seen: list[str] = []
-    real_connect = sqlite3.connect
-
-    def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
-        conn = real_connect(*args, **kwargs)
-        conn.set_trace_callback(lambda _sql: seen.append(threading.current_thread().name))
-        return conn
-
-    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
-    return seen
 
 
 @OFFSCREEN_MENU
