@@ -66,3 +66,17 @@ def test_a_query_that_holds_quotes_is_not_quoted_again(qtbot, window: MainWindow
     assert page == 'Nothing shown for text:"x"'
     search_by_keys(qtbot, window, "zebra")  # a query without quotes of its own is quoted
     assert "No good matches for “zebra”" in window.status_label.text()
+
+
+def test_a_status_line_too_long_for_a_narrow_window_ends_in_an_ellipsis_with_the_whole_in_its_tooltip(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """QA: at 420 px the line was cut mid-word ("for “gree"). It is drawn up to "…" and its tooltip says it all;
+    a line that fits has no tooltip."""
+    _library_of(qtbot, window, tmp_path / "photos", 3)
+    search_by_keys(qtbot, window, "zebra")
+    line = window.status_label
+    assert line.toolTip() == ""
+    window.resize(420, 320)
+    qtbot.waitUntil(lambda: line.width() < line.fontMetrics().horizontalAdvance(line.text()), timeout=5_000)
+    assert line.toolTip() == line.text() and "zebra" in line.toolTip()

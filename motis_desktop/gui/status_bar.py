@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QS
 
 from motis_desktop.core.formatting import format_duration
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase
+from motis_desktop.gui.elided_label import ElidedLabel
 
 
 class StatusBar(QStatusBar):
@@ -20,8 +21,7 @@ class StatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
-        self.label.setMinimumWidth(1)  # a long line is cut at the window's edge, never widens the window
+        self.label = ElidedLabel()
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.model_label = QLabel("Model: loading…")
         self.progress = QProgressBar()
