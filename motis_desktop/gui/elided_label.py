@@ -39,5 +39,11 @@ class ElidedLabel(QLabel):
         rect = self.contentsRect()
         elided = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         self.style().drawItemText(
-            painter, rect, int(self.alignment()), option.palette, self.isEnabled(), elided, QPalette.ColorRole.WindowText
+            painter,
+            rect,
+            int(self.alignment()),
+            option.palette,
+            self.isEnabled(),
+            elided,
+            QPalette.ColorRole.WindowText,
         )
