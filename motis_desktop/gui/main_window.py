@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
         self._set_row_height()
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
+        self.status_line.folders_added(outcome.added)
         if outcome.added or outcome.removed:  # else the library's photos are the same (100k: a 3 s reload)
             self.status_line.removed = len(outcome.removed)
             self.reload_gallery()
@@ -360,12 +361,14 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:  # a bad path is a MotisError, shown, never fatal
             QMessageBox.warning(self, "Cannot add folder", message)
 
+        self.status_line.folders_added(folders)
         if not self.indexing.scan(folders, failed):  # no model ready: their photos show at once
             self.backend.submit(lambda s: s.add_folders(folders), added, failed)
 
     def _scanned(self, snapshot: workers.LibrarySnapshot) -> None:
         self._asked += 1  # newer than any read asked before (one may wait behind the model's load)
         self._gallery_loaded(snapshot, self._asked)
+        self.status_line.folders_scanned(snapshot.folder_photos)
 
     def _index_if_needed(self) -> None:
         if self.indexing.again or self.folders:
