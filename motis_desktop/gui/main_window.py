@@ -39,7 +39,7 @@ from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.tasks import TaskRunner
-from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
+from motis_desktop.gui.texts import NO_MODEL_PLACEHOLDER, NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
     def _model_state_changed(self, state: ModelState) -> None:
         if state == ModelState.MISSING:
             self.searcher.model_unavailable("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
-            self.search.setPlaceholderText("No model installed — see the window for how to add one")
+            self.search.setPlaceholderText(NO_MODEL_PLACEHOLDER)
         elif state == ModelState.FAILED:
             self.searcher.model_unavailable("Search needs a model: the model could not be loaded")
         elif state == ModelState.LOADING:

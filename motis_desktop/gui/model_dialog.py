@@ -137,7 +137,7 @@ class ModelDialog(QDialog):
         self.offline_button = QToolButton()
         self.offline_button.setObjectName("noInternet")
         self.offline_button.setText("No internet here?")
-        self.offline_button.setAutoRaise(True)
+        self.offline_button.setCursor(Qt.CursorShape.PointingHandCursor)  # framed like "More about models": a button
         self.offline_button.clicked.connect(lambda: self.show_offline(None))
         self.offline = OfflinePanel(self.choose_files)
         self.offline.hide()

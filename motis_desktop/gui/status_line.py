@@ -16,7 +16,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_MODEL_TEXT
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
 
 
 class StatusLine:
@@ -47,7 +47,7 @@ class StatusLine:
         elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
             self.bar.set_text(self.searcher.waiting_message() or "")
         elif missing and not self._has_folders():
-            self.bar.set_text(NO_MODEL_TEXT.replace("\n", " "))
+            self.bar.set_text(NO_FOLDERS_STATUS)  # the window's centre (or the model offer) says how to get a model
         else:
             note = NEEDS_MODEL if missing and not self.empty_note else self.note
             self.bar.set_text(
