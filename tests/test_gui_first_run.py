@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QToolButton
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
@@ -109,3 +109,25 @@ def test_install_model_offers_to_use_a_model_installed_already(qtbot, home: Path
         assert win.status.model_label.text() == "Model: tiny-clip"
     finally:
         next(windows, None)
+
+
+def test_the_first_run_says_each_thing_once_and_no_internet_is_a_button(qtbot, home: Path) -> None:
+    """The box said "see the window for how to add one" while the window showed only the offer; after Later the
+    same sentence stood in the centre and in the status line; "No internet here?" looked like plain text."""
+    services = Services.open(home)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
+        pass
+    assert "see the window" not in win.search.placeholderText()
+    offline = win.models.dialog.findChild(QToolButton, "noInternet")
+    assert offline.isVisible() and not offline.autoRaise()  # drawn framed, like "More about models" beside it
+    later = next(b for b in win.models.dialog.findChildren(QPushButton) if b.text() == "Later")
+    with qtbot.waitSignal(win.models.offer_shown, timeout=5_000):
+        qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+    shown = [win.empty.text().replace("\n", " "), win.status_label.text(), win.search.placeholderText()]
+    assert sum("Install model" in text for text in shown) == 1, shown  # the centre says how, once
+    assert "Install model" in shown[0]
+    win.close()
+    services.close()

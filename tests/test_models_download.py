@@ -12,7 +12,7 @@ import torch
 from helpers.cli import cli_json, run_cli
 from helpers.models import HF_PATH
 
-from motis_desktop.core.models.download import DownloadCancelled, DownloadError, download
+from motis_desktop.core.models.download import DownloadCancelled, DownloadError, DownloadProblem, download
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.registry import install_from_registry, load_registry
 
@@ -61,8 +61,9 @@ def test_checksum_mismatch_installs_nothing(registry, home: Path) -> None:
 
 
 def test_404_and_html_and_stall_give_clear_errors(registry, tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"127\.0\.0\.1:\d+ answered HTTP 404.*motis models import"):
+    with pytest.raises(DownloadError, match=r"127\.0\.0\.1:\d+ answered HTTP 404") as refused:
         download("https://huggingface.co/missing/file.bin", tmp_path / "a")
+    assert refused.value.kind is DownloadProblem.REFUSED and "motis" not in str(refused.value)  # each front end advises
     registry.behaviour.html.add("/login-wall")
     with pytest.raises(DownloadError, match="web page instead of the model file.*Sign in"):
         download("https://example.org/login-wall", tmp_path / "b")

@@ -124,16 +124,24 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_lines(summary: IndexSummary) -> list[str]:
-    """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``)."""
+def _summary_lines(summary: IndexSummary, list_earlier: bool = True) -> list[str]:
+    """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``).
+    "skipped N" counts the files this run could not read anew; those earlier runs reported are listed apart
+    (``list_earlier``: ``index``) or counted (``watch``, whose every run would repeat them)."""
+    new = summary.new_skipped
     lines = [
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-        f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(summary.skipped)} "
+        f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(new)} "
         f"({summary.elapsed_s:.1f} s)"
     ]
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         lines.append(f"{summary.returned} photo(s) back in the library were already indexed before")
-    lines += [f"  skipped {item.path}: {item.message}" for item in summary.skipped]
+    lines += [f"  skipped {item.path}: {item.message}" for item in new]
+    earlier = [item for item in summary.skipped if item.earlier]
+    if list_earlier:
+        lines += [f"  still skipped {item.path}: {item.message}" for item in earlier]
+    elif earlier:
+        lines.append(f"{len(earlier)} file(s) that earlier runs could not read are still skipped")
     if summary.text_read or summary.text_failed:
         lines.append(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
     lines += [f"  text not read {item.path}: {item.reason}" for item in summary.text_failed]
@@ -157,7 +165,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     stop = threading.Event()
 
     def ran(summary: IndexSummary) -> None:
-        print(json.dumps(summary.to_json()) if args.json else "\n".join(_summary_lines(summary)), flush=True)
+        print(json.dumps(summary.to_json()) if args.json else "\n".join(_summary_lines(summary, False)), flush=True)
 
     def status(root: str, online: bool) -> None:
         if args.json:

@@ -8,7 +8,9 @@ import threading
 
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
+from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
 from motis_desktop.core.formatting import format_size
+from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import ModelInfo, PreprocessConfig, Progress, ProgressPhase, Services, SwitchPlan
 
 
@@ -16,12 +18,14 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
     """Run one `motis models` subcommand; returns the exit code."""
     action = args.models_command
     if action == "import":
+        files = [args.checkpoint] if args.checkpoint else [args.image, args.text]
+        name = args.name or import_name(files, (m.name for m in services.installed_models()))  # as the window's
         if args.checkpoint:  # the parser refused any other combination (parser.parse_command_line)
-            info = services.import_checkpoint(args.checkpoint, args.name, replace=args.replace)
+            info = services.import_checkpoint(args.checkpoint, name, replace=args.replace)
         else:
             print("note: TorchScript files can run code; import only files you trust.", file=sys.stderr)
             config = PreprocessConfig(size=args.image_size) if args.image_size is not None else None
-            info = services.import_pair(args.image, args.text, args.name, config, replace=args.replace)
+            info = services.import_pair(args.image, args.text, name, config, replace=args.replace)
         _print_conversions(info)
         print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
         _print_licence_notice(info)
@@ -212,10 +216,20 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+# The way around a host this computer cannot download from (the window has its own: its import button)
+MANUAL_HINT = (
+    "; or download the files yourself and run 'motis models import' (see 'motis models available' for the links)"
+)
+
+
 def _models_download(services: Services, args: argparse.Namespace) -> int:
     bar = ByteProgress()
     try:
         info = services.download_model(args.name, bar, timeout_s=args.timeout, replace=args.replace)
+    except DownloadError as exc:
+        if exc.kind is DownloadProblem.OTHER:  # the file or the disk: fetching it by hand would not help
+            raise
+        raise MotisError(f"{exc}{MANUAL_HINT}") from None
     except KeyboardInterrupt:
         bar.close()
         print(

@@ -172,7 +172,11 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     """``motis models``: import, list, use, remove, available, download, bench, export."""
     msub = _listing_command(sub, common, "models", "list (the default), install and choose models", "installed models")
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
-    imp.add_argument("--name", required=True, help="name to install the model under")
+    imp.add_argument(
+        "--name",
+        help="name to install the model under (default: the files' folder when it is named for the model, else "
+        "the name in a model.json beside them, else imported-model)",
+    )
     imp.add_argument("--image", help="image-tower TorchScript file (seed format)")
     imp.add_argument("--text", help="text-tower TorchScript file (seed format)")
     imp.add_argument(

@@ -33,6 +33,26 @@ class ModelError(MotisError):
     """A model file that is missing, corrupt or of the wrong shape; names the file."""
 
 
+class DownloadProblem(Enum):
+    """Why a download failed, for each front end to say in its own words (with ``DownloadError.host``)."""
+
+    UNREACHABLE = "unreachable"  # no connection to the host: offline, its name not found, a proxy, refused
+    REFUSED = "refused"  # the host answered with an HTTP error (404, 403, ...)
+    WEB_PAGE = "web page"  # a web page came instead of the file (a sign-in, over quota, confirmation pages)
+    STALLED = "stalled"  # the connection stopped sending or broke, again after the retries
+    OTHER = "other"  # the file itself (checksum, size), the disk: the message says it all
+
+
+class DownloadError(MotisError):
+    """A download that failed: the message names the host and what happened (no front end's advice; the
+    command line adds where to get the files by hand, the window points to its import button); ``kind`` and
+    ``host`` are the facts."""
+
+    def __init__(self, message: str, kind: DownloadProblem = DownloadProblem.OTHER, host: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.host = kind, host
+
+
 class LibraryError(MotisError):
     """The library database cannot be used as asked."""
 

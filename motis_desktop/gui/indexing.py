@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -102,8 +103,8 @@ class IndexingController(QObject):
         def work(report: Report, cancel: threading.Event) -> LibrarySnapshot:
             try:
                 services.add_folders(folders)
-                services.scan(None, cancel)
-                return library_snapshot(services)
+                summary = services.scan(None, cancel)
+                return replace(library_snapshot(services), folder_photos=summary.folder_photos)
             finally:
                 services.close()  # its connection belongs to this thread
 

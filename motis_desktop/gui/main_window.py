@@ -39,7 +39,7 @@ from motis_desktop.gui.startup import StartupPass
 from motis_desktop.gui.status_bar import StatusBar
 from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.tasks import TaskRunner
-from motis_desktop.gui.texts import NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
+from motis_desktop.gui.texts import NO_MODEL_PLACEHOLDER, NO_MODEL_TEXT, SEARCH_PLACEHOLDER, empty_text
 from motis_desktop.gui.thumbnails import ThumbnailManager, refresh_view_on_thumbnails
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
     def _model_state_changed(self, state: ModelState) -> None:
         if state == ModelState.MISSING:
             self.searcher.model_unavailable("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
-            self.search.setPlaceholderText("No model installed — see the window for how to add one")
+            self.search.setPlaceholderText(NO_MODEL_PLACEHOLDER)
         elif state == ModelState.FAILED:
             self.searcher.model_unavailable("Search needs a model: the model could not be loaded")
         elif state == ModelState.LOADING:
@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
         self._set_row_height()
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
+        self.status_line.folders_added(outcome.added)
         if outcome.added or outcome.removed:  # else the library's photos are the same (100k: a 3 s reload)
             self.status_line.removed = len(outcome.removed)
             self.reload_gallery()
@@ -374,12 +375,14 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:  # a bad path is a MotisError, shown, never fatal
             QMessageBox.warning(self, "Cannot add folder", message)
 
+        self.status_line.folders_added(folders)
         if not self.indexing.scan(folders, failed):  # no model ready: their photos show at once
             self.backend.submit(lambda s: s.add_folders(folders), added, failed)
 
     def _scanned(self, snapshot: workers.LibrarySnapshot) -> None:
         self._asked += 1  # newer than any read asked before (one may wait behind the model's load)
         self._gallery_loaded(snapshot, self._asked)
+        self.status_line.folders_scanned(snapshot.folder_photos)
 
     def _index_if_needed(self) -> None:
         if self.indexing.again or self.folders:

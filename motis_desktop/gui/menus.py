@@ -3,7 +3,9 @@ shortcuts lists them with the keys that belong to the grid, the viewer and the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from html import escape
 from typing import Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -11,9 +13,12 @@ from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from motis_desktop import __version__
 from motis_desktop.core.services import SYNTAX_HELP
+from motis_desktop.gui.dialogs import TextDialog
 from motis_desktop.gui.library_model import SortOrder
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController
+
+_EXAMPLE = re.compile(r"^  (\S.*?)\s{2,}(\S.*)$")  # "  beach - people        '+ text' adds a term, ..."
 
 
 class MainWindow(Protocol):
@@ -113,24 +118,47 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
     return rows + list(WIDGET_KEYS)
 
 
-def show_shortcuts(window: MainWindow) -> QMessageBox:
+def show_shortcuts(window: MainWindow) -> TextDialog:
     rows = "".join(
-        f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in shortcut_rows(window)
+        f"<tr><td style='white-space: nowrap; padding-right: 16px'><b>{keys}</b></td><td>{what}</td></tr>"
+        for keys, what in shortcut_rows(window)
     )
-    parent = window if isinstance(window, QWidget) else None
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=parent)
+    box = TextDialog("Keyboard shortcuts", f"<table cellspacing='2'>{rows}</table>", _parent(window))
     box.setObjectName("shortcutsDialog")
     box.open()
     return box
 
 
-def show_syntax(window: MainWindow) -> QMessageBox:
-    text = "<pre>" + SYNTAX_HELP.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
-    box = QMessageBox(
-        QMessageBox.Icon.NoIcon, "Search syntax", text, parent=window if isinstance(window, QWidget) else None
-    )
+def show_syntax(window: MainWindow) -> TextDialog:
+    box = TextDialog("Search syntax", syntax_table(SYNTAX_HELP), _parent(window))
+    box.setObjectName("syntaxDialog")
     box.open()
     return box
+
+
+def syntax_table(help_text: str) -> str:
+    """The query language's help (its command-line layout: an example, then its description from a fixed column,
+    continued on lines that start blank) as a table whose descriptions wrap to the dialog's width."""
+    rows: list[list[str]] = []
+    for line in help_text.splitlines()[1:]:  # the first line ("query syntax:") is the dialog's title
+        if row := _EXAMPLE.match(line):
+            rows.append([row[1], row[2]])
+        elif rows and line.startswith("   "):  # a description's next line
+            rows[-1][1] += " " + line.strip()
+        elif line.strip():
+            rows.append(["", line.strip()])
+    cells = "".join(
+        f"<tr><td style='white-space: pre; padding-right: 16px'><code>{escape(example)}</code></td>"
+        f"<td>{escape(what)}</td></tr>"
+        for example, what in rows
+        if example
+    )
+    notes = "".join(f"<p>{escape(what)}</p>" for example, what in rows if not example)
+    return f"<table cellspacing='2'>{cells}</table>{notes}"
+
+
+def _parent(window: MainWindow) -> QWidget | None:
+    return window if isinstance(window, QWidget) else None
 
 
 def show_about(window: MainWindow) -> None:

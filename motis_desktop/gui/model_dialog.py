@@ -30,8 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from motis_desktop.core.errors import DownloadError, MotisError
 from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.gui.install_words import IMPORT_DOWNLOADED, download_failure
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -137,7 +140,7 @@ class ModelDialog(QDialog):
         self.offline_button = QToolButton()
         self.offline_button.setObjectName("noInternet")
         self.offline_button.setText("No internet here?")
-        self.offline_button.setAutoRaise(True)
+        self.offline_button.setCursor(Qt.CursorShape.PointingHandCursor)  # framed like "More about models": a button
         self.offline_button.clicked.connect(lambda: self.show_offline(None))
         self.offline = OfflinePanel(self.choose_files)
         self.offline.hide()
@@ -198,7 +201,10 @@ class ModelDialog(QDialog):
         services = self.services
 
         def work(report: Report, cancel: threading.Event) -> str:
-            return services.download_model(model.name, report, cancel).name
+            try:
+                return services.download_model(model.name, report, cancel).name
+            except DownloadError as exc:  # the window's words (install_words), not the command line's
+                raise MotisError(download_failure(exc)) from None
 
         self._run(work, f"Downloading {model.display_name}…", "download")
 
@@ -212,7 +218,8 @@ class ModelDialog(QDialog):
             "Models (*.pt *.pth *.bin *.safetensors);;All files (*)",
         )
         if files:
-            name, ok = QInputDialog.getText(self, "Model name", "Install the model as:", text=_default_name(files))
+            proposed = import_name(files, self.installed_names)  # as 'motis models import' without --name
+            name, ok = QInputDialog.getText(self, "Model name", "Install the model as:", text=proposed)
             if ok and name.strip():
                 self.import_files(files, name.strip())
 
@@ -317,7 +324,7 @@ class OfflinePanel(QWidget):
         self.help = QLabel()
         self.help.setWordWrap(True)
         self.rows = QVBoxLayout()
-        self.import_button = QPushButton("Import files I downloaded…")
+        self.import_button = QPushButton(IMPORT_DOWNLOADED)
         self.import_button.clicked.connect(choose_files)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
@@ -332,7 +339,7 @@ class OfflinePanel(QWidget):
         self.problem.setVisible(bool(problem))
         self.help.setText(
             f"Download these files for {model.display_name} on a computer with internet, bring them here "
-            "(a USB stick is fine), then choose them with “Import files I downloaded…”."
+            f"(a USB stick is fine), then choose them with “{IMPORT_DOWNLOADED}”."
         )
         while self.rows.count():
             item = self.rows.takeAt(0)
@@ -378,12 +385,6 @@ def _file_line(model: RegistryModel, f: RegistryFile) -> str:
     if model.format == "torchscript-pair":
         line += f", R@10 {f.r_at_10 if f.r_at_10 is not None else 'not published'}"
     return line
-
-
-def _default_name(files: list[str]) -> str:
-    stem = Path(files[0]).stem.lower()
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem).strip("-._") or "my-model"
-    return cleaned[:40]
 
 
 def _guess_pair_order(files: list[str]) -> tuple[str, str]:

@@ -55,6 +55,7 @@ class ResultsController(QObject):
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []
+        self.unreadable = 0  # gallery rows whose file could not be read (permanently): not searchable
         self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self._gallery_current: str | None = None  # and its current photo
@@ -77,6 +78,7 @@ class ResultsController(QObject):
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
             self.gallery = sort_rows(rows, self.order)
             self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
+            self.unreadable = sum(1 for r in self.gallery if r.error)  # files no search can find (the status line)
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
                 self.grid_viewer.follow_rows()  # a photo being viewed may have left

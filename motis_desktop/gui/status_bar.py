@@ -95,6 +95,7 @@ class StatusBar(QStatusBar):
             or summary.copied
             or summary.returned
             or summary.removed
+            or summary.new_skipped
         ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
@@ -134,6 +135,6 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{photos(summary.returned)} already indexed before")
     if summary.removed:
         parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
-    if summary.skipped:
-        parts.append(f"{len(summary.skipped) if parts else photos(len(summary.skipped))} could not be read")
+    if new := len(summary.new_skipped):  # those earlier runs could not read are in Skipped…, not news again
+        parts.append(f"{new if parts else photos(new)} could not be read")
     return ", ".join(parts)

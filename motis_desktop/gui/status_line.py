@@ -6,15 +6,17 @@ work) and writes the line from what the window shows; the :class:`StatusBar` onl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from motis_desktop.core.services import IndexSummary
+from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_MODEL_TEXT
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
 
 
 class StatusLine:
@@ -34,6 +36,8 @@ class StatusLine:
         self.summary = ""  # the last indexing run that did work: kept until another one does
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
+        self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
+        self.empty_note = False  # ``note`` says a folder just added holds no photos (shown even without a model)
 
     def update(self) -> None:
         """Write the line for what the window shows now."""
@@ -44,10 +48,12 @@ class StatusLine:
         elif self.searcher.waiting_message():  # a query waiting for the model, or the last query's error
             self.bar.set_text(self.searcher.waiting_message() or "")
         elif missing and not self._has_folders():
-            self.bar.set_text(NO_MODEL_TEXT.replace("\n", " "))
+            self.bar.set_text(NO_FOLDERS_STATUS)  # the window's centre (or the model offer) says how to get a model
         else:
-            n, note = len(self.results.gallery), NEEDS_MODEL if missing else self.note
-            self.bar.set_text(f"{n} photo{'s' if n != 1 else ''}" + (f" · {note}" if note else ""))
+            note = NEEDS_MODEL if missing and not self.empty_note else self.note
+            self.bar.set_text(
+                photo_count(len(self.results.gallery), self.results.unreadable) + (f" · {note}" if note else "")
+            )
 
     def gallery_read(self, before: int, after: int) -> None:
         """A gallery read went from ``before`` to ``after`` photos: after Settings removed folders, the last run's
@@ -59,8 +65,22 @@ class StatusLine:
             )
             self.removed = 0
 
+    def folders_added(self, folders: list[str]) -> None:
+        """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
+        self.added.update(os.path.abspath(f) for f in folders)  # as the library stores them
+
+    def folders_scanned(self, folder_photos: dict[str, int]) -> None:
+        """A scan counted the photos of these folders (``IndexSummary.folder_photos``): a folder just added
+        without any is named (it stays in the library; the watcher picks up photos put there later)."""
+        empty = [path for path in sorted(self.added & folder_photos.keys()) if not folder_photos[path]]
+        self.added -= folder_photos.keys()
+        if empty:
+            self.note, self.empty_note = f"no photos found in {', '.join(map(readable, empty))}", True
+            self.update()
+
     def gone_forgotten(self, forgot: int) -> None:
         """Settings forgot ``forgot`` photos that had left the library folders (what was kept for their return)."""
+        self.empty_note = False
         self.note = (
             f"forgot {forgot} photo{'s' if forgot != 1 else ''} removed from your folders"
             if forgot
@@ -76,6 +96,7 @@ class StatusLine:
         self.update()
 
     def indexing_started(self, switching: str | None) -> None:
+        self.empty_note = False
         self.note = (
             f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
@@ -93,6 +114,7 @@ class StatusLine:
         self.rebuilt = False
         self.note = self.summary or "library up to date"
         self.update()
+        self.folders_scanned(summary.folder_photos)
 
     def busy(self, message: str) -> None:
         """Another process (the CLI, a second window) is indexing: say so; the controller tries again later."""
@@ -106,3 +128,11 @@ class StatusLine:
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.update()
+
+
+def photo_count(files: int, unreadable: int) -> str:
+    """The library's size as a search counts it: "234 photos, 3 unreadable files" (a search's "among 234 photos"
+    leaves out the files it cannot read)."""
+    n = files - unreadable
+    bad = f", {unreadable} unreadable file{'s' if unreadable != 1 else ''}" if unreadable else ""
+    return f"{n} photo{'s' if n != 1 else ''}{bad}"

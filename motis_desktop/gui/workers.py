@@ -102,6 +102,7 @@ class LibrarySnapshot:
     folders: list[str]
     recovery: str | None = None
     missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
+    folder_photos: dict[str, int] = field(default_factory=dict)  # a scan's photos per folder (IndexSummary's)
 
 
 def library_snapshot(services: Services) -> LibrarySnapshot:

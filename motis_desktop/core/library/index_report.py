@@ -33,6 +33,7 @@ class Skipped:
     path: str
     reason: str  # the reader's words (the detail)
     problem: ImageProblem | None = None  # the kind, where the file reached a decoder
+    earlier: bool = False  # an earlier run could not read it either (its error is remembered until it changes)
 
     @property
     def message(self) -> str:
@@ -55,6 +56,14 @@ class IndexSummary:
     text_read: int = 0  # photos whose text the text stage read (core/ocr/stage.py)
     text_failed: list[Skipped] = field(default_factory=list)  # photos whose text could not be read
     indexed_before: int = 0  # photos that had this model's vector when the encode phase began
+    # Each scanned folder that could be listed: how many photos its scan found (0: a folder without photos)
+    folder_photos: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def new_skipped(self) -> list[Skipped]:
+        """The files this run could not read, less those an earlier run reported (``skipped`` lists them all:
+        what a run's outcome line counts, so the same unreadable files are not news on every run)."""
+        return [s for s in self.skipped if not s.earlier]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -66,6 +75,8 @@ class IndexSummary:
             "copied": self.copied,
             "returned": self.returned,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped_new": len(self.new_skipped),
+            "empty_folders": [path for path, n in self.folder_photos.items() if not n],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

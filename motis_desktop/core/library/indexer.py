@@ -169,7 +169,9 @@ class Indexer:
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = [f.id for f in folders]
-            summary.skipped.extend(Skipped(r.path, r.error or "", r.problem) for r in self.store.failed(folder_ids))
+            summary.skipped.extend(
+                Skipped(r.path, r.error or "", r.problem, True) for r in self.store.failed(folder_ids)
+            )
             self._backfill_dates(folder_ids, cancel)
             # Files whose content another file has: encoded once, the others take its vectors (copies.take_twins).
             todo = self._take_twins(self.store.pending(self.encoder.model_id, folder_ids), summary)

@@ -54,6 +54,8 @@ class _Diff:
     def add(self, folder: Folder, result: ScanResult, known: dict[str, tuple[int, int]], summary: IndexSummary) -> None:
         """Sort one folder's scan into new, changed and unchanged files."""
         summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
+        if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
+            summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
             self.seen.update(p for p in known if is_within(p, unlisted))
         for entry in result.entries:

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from motis_desktop.core.errors import MotisError
+from motis_desktop.core.errors import DownloadError as DownloadError  # raised here; its home is errors
+from motis_desktop.core.errors import DownloadProblem, MotisError
 from motis_desktop.core.formatting import format_size
 from motis_desktop.core.models.model_folder import hash_file
 
@@ -38,10 +39,6 @@ MIRROR_ENV = "MOTIS_MODEL_MIRROR"
 CHUNK = 1 << 16
 USER_AGENT = "MoTIS-Desktop/0.1 (+model download)"
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class DownloadError(MotisError):
-    """A download that failed; the message names the host and what to do."""
 
 
 class DownloadCancelled(MotisError):
@@ -200,7 +197,7 @@ def _fetch_retrying(
             attempt += 1
             if attempt > retries:
                 log.warning("giving up on %s after %d tries: %s", _short_url(url), attempt, exc)
-                raise DownloadError(str(exc)) from None
+                raise DownloadError(str(exc), DownloadProblem.STALLED, _host(url)) from None
             log.info("download of %s interrupted (%s); retry %d of %d", _short_url(url), exc, attempt, retries)
             time.sleep(min(2.0**attempt * 0.1, 2.0))  # then resume from what we have
 
@@ -229,12 +226,16 @@ def _fetch(
                 part.unlink()
                 continue
             raise DownloadError(
-                f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}{_manual_hint()}"
+                f"{_host(url)} answered HTTP {exc.code} {exc.reason} for {_short_url(url)}",
+                DownloadProblem.REFUSED,
+                _host(url),
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DownloadError(
-                f"cannot reach {_host(url)} ({reason}); check your connection or proxy{_manual_hint()}"
+                f"cannot reach {_host(url)} ({reason}); check your connection or proxy",
+                DownloadProblem.UNREACHABLE,
+                _host(url),
             ) from None
         with response:
             content_type = response.headers.get("Content-Type", "")
@@ -247,8 +248,9 @@ def _fetch(
                 if confirm is None:
                     raise DownloadError(
                         f"{_host(url)} sent a web page instead of the model file "
-                        f"({_page_title(page)}); the link may need a login or be over quota"
-                        f"{_manual_hint()}"
+                        f"({_page_title(page)}); the link may need a login or be over quota",
+                        DownloadProblem.WEB_PAGE,
+                        _host(url),
                     )
                 url = confirm  # the part of an earlier try is resumed there (a server ignoring Range restarts)
                 continue
@@ -263,7 +265,7 @@ def _fetch(
             if total is not None and part.stat().st_size < total:
                 raise _Retryable(f"connection to {_host(url)} closed early ({part.stat().st_size} of {total} bytes)")
             return server_hash
-    raise DownloadError(f"{_host(url)} kept answering with confirmation pages{_manual_hint()}")
+    raise DownloadError(f"{_host(url)} kept answering with confirmation pages", DownloadProblem.WEB_PAGE, _host(url))
 
 
 def _stream(
@@ -287,7 +289,9 @@ def _stream(
                 chunk = response.read(CHUNK)  # type: ignore[attr-defined]
             except TimeoutError:
                 raise DownloadError(
-                    f"{_host(url)} stopped sending data (no bytes for {timeout_s:.0f} s){_manual_hint()}"
+                    f"{_host(url)} stopped sending data (no bytes for {timeout_s:.0f} s)",
+                    DownloadProblem.STALLED,
+                    _host(url),
                 ) from None
             except (ConnectionError, OSError, http.client.HTTPException) as exc:
                 raise _Retryable(f"connection to {_host(url)} broke ({type(exc).__name__})") from None
@@ -356,7 +360,3 @@ def _host(url: str) -> str:
 
 def _short_url(url: str) -> str:
     return url if len(url) < 100 else url[:97] + "..."
-
-
-def _manual_hint() -> str:
-    return "; or download the files yourself and run 'motis models import' (see 'motis models available' for the links)"

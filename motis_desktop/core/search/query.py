@@ -42,8 +42,9 @@ query syntax:
   /photos/cat.jpg       an image file as a term ("quote paths" with spaces); mixes with text: cat.jpg + snow
   folder:Trips          only photos under a folder of that name; folder:~/Pictures/2021 or a bare
                         folder path: only photos under that path
-  after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; date taken from
-  before:2022           EXIF, else the file's modification time); before: is exclusive
+  after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; the date taken is
+                        from EXIF, else the file's modification time)
+  before:2022           taken before 2022 (before: is exclusive)
   sort:date             newest first (default sort:score, best match first)
   text:"platform 9"     only photos showing this text (case and accents ignored)
   name:receipt          only photos whose file name contains this
