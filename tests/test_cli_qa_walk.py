@@ -5,11 +5,15 @@ list by date ``0.0000``)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
-from helpers.photos import make_colour_folder
+from helpers.models import install_colour
+from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
+
+from motis_desktop.core.services import Services
 
 PER_COLOUR = 3
 
@@ -37,3 +41,60 @@ def test_options_before_double_dash_apply(colours: dict[str, str]) -> None:
     every = json.loads(run_cli("search", "--all", "--json", "--", "-red").stdout)
     assert len(every) == len(colours)  # every photo, the least red first: the red ones last
     assert [colours[h["path"]] for h in every[-PER_COLOUR:]] == ["red"] * PER_COLOUR
+
+
+# 2. Error lines in plain words ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def jpeg(tmp_path: Path) -> Path:
+    return write_colour_photo(tmp_path / "notimage.jpg", COLOURS["red"], 32, 32, 1)
+
+
+def test_importing_a_photo_as_a_checkpoint_says_what_it_is(home: Path, jpeg: Path) -> None:
+    """It said "cannot read checkpoint (Weights only load failed.)", or "(101)" for a text file."""
+    proc = run_cli("models", "import", "--checkpoint", str(jpeg), "--name", "x", check=False)
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        f"motis: error: {jpeg} is not a model checkpoint (it is a JPEG image)\n",
+    )
+    notes = jpeg.with_name("notes.pt")
+    notes.write_text("hello\n")
+    proc = run_cli("models", "import", "--checkpoint", str(notes), "--name", "x", check=False)
+    assert proc.stderr == (
+        f"motis: error: {notes} is not a model checkpoint (not a PyTorch/ZIP, pickle or safetensors file)\n"
+    )
+
+
+def test_importing_a_photo_as_torchscript_says_what_it_is(home: Path, jpeg: Path) -> None:
+    """It said "(PytorchStreamReader failed reading zip archive: failed finding central directory.)"."""
+    proc = run_cli("models", "import", "--image", str(jpeg), "--text", str(jpeg), "--name", "x", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == f"motis: error: {jpeg} is not a TorchScript model (it is a JPEG image)"
+
+
+def test_eval_with_a_missing_caption_file_says_no_such_file(home: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    proc = run_cli("eval", "--captions", str(missing), "--images", str(tmp_path), check=False)
+    assert (proc.returncode, proc.stderr) == (1, f"motis: error: no such file: {missing}\n")
+
+
+def _with_a_duplicate(folder: Path) -> dict[str, str]:
+    colours = make_colour_folder(folder, per_colour=2)
+    first = sorted(colours)[0]
+    shutil.copy(first, folder / f"copy{Path(first).suffix}")
+    return {**colours, str(folder / f"copy{Path(first).suffix}"): colours[first]}
+
+
+def test_a_switch_says_numbers_that_add_up(home: Path, indexed_libraries, colour_pair) -> None:  # type: ignore[no-untyped-def]
+    """The plan said "covers 0 of 316 photos … (it never ran here)", the end "encoded 314": two were copies."""
+    photos = indexed_libraries.copy_into(home, "qa-walk-copy", _with_a_duplicate)
+    services = Services.open(home)
+    install_colour(services, colour_pair, name="other")
+    services.close()
+    proc = run_cli("models", "use", "other")
+    n = len(photos)
+    assert proc.stderr.startswith(
+        f"other covers 0 of {n} photos: about {n} photos to encode; the time shows once it starts. It takes over"
+    ), proc.stderr
+    assert proc.stdout == f"active model: other (encoded {n - 1} photos and reused their vectors for 1 duplicate)\n"
