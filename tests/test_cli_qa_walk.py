@@ -98,3 +98,20 @@ def test_a_switch_says_numbers_that_add_up(home: Path, indexed_libraries, colour
         f"other covers 0 of {n} photos: about {n} photos to encode; the time shows once it starts. It takes over"
     ), proc.stderr
     assert proc.stdout == f"active model: other (encoded {n - 1} photos and reused their vectors for 1 duplicate)\n"
+
+
+# 3. "photo(s)" --------------------------------------------------------------------------------------------------
+
+
+def test_counts_of_one_photo_are_singular(colour_home: Path, tmp_path: Path) -> None:
+    """ "forgot … and its 1 photo(s)" read like a form; one photo is "1 photo", others "N photos"."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_colour_photo(one / "a.png", COLOURS["red"], 32, 32, 1)
+    for n in range(2):
+        write_colour_photo(two / f"b{n}.png", COLOURS["blue"], 32, 32, 2 + n)
+    run_cli("index", str(one), str(two))
+    said = [run_cli("folders", "remove", str(folder)).stdout for folder in (one, two)]
+    assert said == [
+        f"forgot {one} and its 1 photo; no files were deleted\n",
+        f"forgot {two} and its 2 photos; no files were deleted\n",
+    ]
