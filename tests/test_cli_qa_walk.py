@@ -5,6 +5,7 @@ list by date ``0.0000``)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -115,3 +116,40 @@ def test_counts_of_one_photo_are_singular(colour_home: Path, tmp_path: Path) -> 
         f"forgot {one} and its 1 photo; no files were deleted\n",
         f"forgot {two} and its 2 photos; no files were deleted\n",
     ]
+
+
+# 4. What the score column says ---------------------------------------------------------------------------------
+
+
+def _with_an_invoice(folder: Path) -> dict[str, str]:
+    colours = make_colour_folder(folder, per_colour=2)
+    invoice = write_colour_photo(folder / "invoice_march.png", COLOURS["white"], 64, 48, 7)
+    return {**colours, str(invoice): "invoice"}
+
+
+@pytest.fixture
+def invoice(home: Path, indexed_libraries) -> str:  # type: ignore[no-untyped-def]
+    """This test's home: colour photos and invoice_march.png (white: its look says nothing of invoices); its path."""
+    photos = indexed_libraries.copy_into(home, "qa-walk-invoice", _with_an_invoice)
+    return next(path for path, what in photos.items() if what == "invoice")
+
+
+def test_a_hit_found_by_its_name_says_so_instead_of_a_score(invoice: str) -> None:
+    """It printed "0.0010  2026-…  …/invoice_march.png  [name: …]": a cosine that reads as no match at all."""
+    lines = run_cli("search", "red invoice").stdout.splitlines()
+    assert [line.split("  ")[0] for line in lines] == [" 1.0000", " 1.0000", "by name"]
+    assert lines[-1].endswith(f"  {invoice}  [name: invoice_march.png]")
+    alone = run_cli("search", "invoice", "--all").stdout.splitlines()
+    assert alone[0].startswith("by name  ") and invoice in alone[0]
+
+
+def test_a_list_by_filters_alone_shows_dates_not_zero_scores(invoice: str) -> None:
+    lines = run_cli("search", "folder:sub").stdout.splitlines()
+    assert len(lines) == 6 and all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+/sub/\S+$", line) for line in lines), lines
+    hits = json.loads(run_cli("search", "folder:sub", "--json").stdout)
+    assert all(set(hit) == {"path", "score", "date", "date_source"} for hit in hits)  # --json keeps its fields
+
+
+def test_json_keeps_the_score_of_a_hit_found_by_its_name(invoice: str) -> None:
+    hit = json.loads(run_cli("search", "Re: invoice", "--json").stdout)[0]
+    assert hit["path"] == invoice and {"score", "fused", "matches"} <= set(hit)
