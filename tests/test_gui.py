@@ -460,6 +460,9 @@ def test_a_failed_import_says_the_import_did_not_work(qtbot, home: Path, tmp_pat
     dialog.import_files([str(broken)], "broken")
     qtbot.waitUntil(lambda: dialog.offline.problem.isVisible(), timeout=30_000)
     assert dialog.offline.problem.text().startswith("<b>The import did not work:</b>")
-    assert "model.pt: cannot read checkpoint" in dialog.offline.problem.text()
+    assert (
+        "model.pt is not a model checkpoint (not a PyTorch/ZIP, pickle or safetensors file)"
+        in dialog.offline.problem.text()
+    )
     win.close()
     services.close()

@@ -60,7 +60,7 @@ def test_a_folder_moved_out_of_the_library_and_back_is_not_encoded_again(
     run_cli("index", home=colour_home)
     (tmp_path / "away").rename(photos / "sub")
     out = run_cli("index", home=colour_home).stdout
-    assert "encoded 0" in out and "6 photo(s) back in the library were already indexed before" in out
+    assert "encoded 0" in out and "6 photos back in the library were already indexed before" in out
 
 
 def test_a_photo_back_in_the_library_keeps_the_text_read_in_it(
@@ -226,7 +226,7 @@ def test_motis_watch_says_the_photos_back_were_already_indexed(
         (tmp_path / "away").rename(photos / "sub")
         back = next_summary()
         assert back.startswith("encoded 0,") and "back 6," in back
-        assert lines.get(timeout=30).strip() == "6 photo(s) back in the library were already indexed before"
+        assert lines.get(timeout=30).strip() == "6 photos back in the library were already indexed before"
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:

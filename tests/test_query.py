@@ -75,7 +75,7 @@ def test_relative_image_path_is_a_term(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("red colour:blue", "unknown operator 'colour:'"),
+        ("red foldr:blue", "unknown operator 'foldr:' — did you mean folder:?"),
         ("red after:last-week", "after:last-week is not a date"),
         ("red sort:size", "sort:size is not known"),
         ("red after:2022 before:2021", "after: must be earlier than before:"),
@@ -289,7 +289,7 @@ def test_cli_unknown_word_says_no_good_matches(library) -> None:
 
 
 def test_cli_unknown_operator_is_one_line(library) -> None:
-    proc = run_cli("search", "red colour:blue", home=library["home"], check=False)
+    proc = run_cli("search", "red foldr:blue", home=library["home"], check=False)
     assert (proc.returncode, proc.stderr.count("\n"), "Traceback" in proc.stderr) == (1, 1, False)
 
 

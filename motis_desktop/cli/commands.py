@@ -20,6 +20,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.formatting import count
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
@@ -135,15 +136,19 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True) -> list[str
         f"({summary.elapsed_s:.1f} s)"
     ]
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
-        lines.append(f"{summary.returned} photo(s) back in the library were already indexed before")
+        were = "was" if summary.returned == 1 else "were"
+        lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  skipped {item.path}: {item.message}" for item in new]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:
         lines += [f"  still skipped {item.path}: {item.message}" for item in earlier]
     elif earlier:
-        lines.append(f"{len(earlier)} file(s) that earlier runs could not read are still skipped")
+        are = "is" if len(earlier) == 1 else "are"
+        lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")
     if summary.text_read or summary.text_failed:
-        lines.append(f"read the text of {summary.text_read} photo(s), {len(summary.text_failed)} could not be read")
+        lines.append(
+            f"read the text of {count(summary.text_read, 'photo')}, {len(summary.text_failed)} could not be read"
+        )
     lines += [f"  text not read {item.path}: {item.reason}" for item in summary.text_failed]
     return lines
 
@@ -187,12 +192,12 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 def _folders(services: Services, args: argparse.Namespace) -> int:
     if args.folders_command == "remove":
         removed = services.remove_folder(args.path)
-        print(f"forgot {args.path} and its {removed} photo(s); no files were deleted")
+        print(f"forgot {args.path} and its {count(removed, 'photo')}; no files were deleted")
         return 0
     if args.folders_command == "forget-removed":
         forgot = services.forget_gone_photos()
         print(
-            f"Forgot {_photos(forgot)} removed from the library folders."
+            f"Forgot {count(forgot, 'photo')} removed from the library folders."
             if forgot
             else "Nothing to forget: no photo removed from the library folders is remembered."
         )
@@ -272,15 +277,11 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     )
     if gone:
         print(
-            f"removed: {_photos(gone)} that left the folders, remembered for {GONE_KEEP_DAYS:g} days in case they "
-            "come back (motis folders forget-removed forgets them now)"
+            f"removed: {count(gone, 'photo')} that left the folders, remembered for {GONE_KEEP_DAYS:g} days in case "
+            "they come back (motis folders forget-removed forgets them now)"
         )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
         away = "" if os.path.isdir(folder.path) else ", offline: its photos are kept"
         print(f"  {folder.path}  ({folder.file_count} files{away})")
     return 0
-
-
-def _photos(n: int) -> str:
-    return f"{n} photo{'s' if n != 1 else ''}"

@@ -131,7 +131,8 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if result.switched:
-        print(f"active model: {result.active}" + (f" (encoded {result.encoded} photos)" if result.encoded else ""))
+        work = result.work()
+        print(f"active model: {result.active}" + (f" ({work})" if work else ""))
         return 0
     why = "cancelled" if result.cancelled else "not every photo could be encoded"
     print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")

@@ -90,9 +90,14 @@ def _mark_query_words(parser: argparse.ArgumentParser, argv: list[str]) -> list[
     at = command_at(argv)
     if at is None or argv[at] != "search":
         return argv
-    options = {s: a.nargs != 0 for a in _command_parser(parser, "search")._actions for s in a.option_strings}
+    search = _command_parser(parser, "search")
+    options = {s: a.nargs != 0 for a in search._actions for s in a.option_strings}
     marked, value_next, words_only = argv[: at + 1], False, False
     for arg in argv[at + 1 :]:
+        if words_only and _names_option(arg, options):
+            # '--' ends the options (argparse's rule), and an option there would only be searched as a
+            # word: '-- -red --all' searched "-red -all" with the cut-off. Say so rather than guess.
+            search.error(f"'{arg}' after '--' would be searched as a query word; put options before '--'")
         if words_only or (not value_next and _is_query_word(arg, options)):
             marked.append(_WORD + arg if arg.startswith("-") else arg)
             continue
@@ -109,6 +114,12 @@ def _is_query_word(arg: str, options: dict[str, bool]) -> bool:
         return False
     # '-k5' is '-k 5'; a short option with its value attached is a number here (-k is search's only one)
     return not (options.get(arg[:2]) and arg[2:].isdigit())
+
+
+def _names_option(arg: str, options: dict[str, bool]) -> bool:
+    """Whether ``arg`` is one of search's options as typed: ``--all``, ``-k``, ``-k5``, ``--model=x``."""
+    name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+    return name in options or (options.get(arg[:2], False) and arg[2:].isdigit())
 
 
 def _takes_value(arg: str, options: dict[str, bool]) -> bool:

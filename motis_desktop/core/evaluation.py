@@ -46,8 +46,12 @@ def load_captions(captions_file: Path, images_dir: Path, split: str | None = "te
     """
     try:
         data = json.loads(Path(captions_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MotisError(f"{captions_file}: cannot read caption file ({exc})") from None
+    except FileNotFoundError:
+        raise MotisError(f"no such file: {captions_file}") from None
+    except OSError as exc:
+        raise MotisError(f"{captions_file}: cannot read caption file ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise MotisError(f"{captions_file}: not a JSON caption file ({exc})") from None
     except RecursionError:
         raise MotisError(f"{captions_file}: not a caption file (its JSON is nested too deeply)") from None
     try:

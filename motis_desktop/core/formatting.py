@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in its number: ``1 photo``, ``0 photos``, ``3 copies`` (``plural``: when not noun+s)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def format_duration(seconds: float | None) -> str:
     """``MM:SS``, or ``H:MM:SS`` from one hour; ``--:--`` when unknown."""
     if seconds is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
-from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.formatting import count, format_duration
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase
 from motis_desktop.gui.elided_label import ElidedLabel
 
@@ -122,7 +122,7 @@ def outcome_words(summary: IndexSummary) -> str:
     """What a run did, in a photo app's words, leaving out what did not happen: "6 photos indexed, 1 removed"."""
 
     def photos(n: int) -> str:
-        return f"{n} photo{'s' if n != 1 else ''}"
+        return count(n, "photo")
 
     parts = []
     if summary.encoded:

@@ -124,7 +124,8 @@ class StatusLine:
     def switched(self, result: Any) -> None:
         """A switch run ended: the new model is active, or the old one stays (cancelled, failed)."""
         if result.switched:
-            self.note = f"now using {result.active}" + (f" ({result.encoded} photos encoded)" if result.encoded else "")
+            work = result.work()
+            self.note = f"now using {result.active}" + (f" ({work})" if work else "")
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.update()

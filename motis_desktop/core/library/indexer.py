@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.cores import available_cores
+from motis_desktop.core.formatting import count
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.preprocess import normalize_batch
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
@@ -266,7 +267,7 @@ class Indexer:
                     self.journal.close()
                 crashes = pool.crashes - crashes_before
         if crashes:
-            log.warning("%d file(s) crashed a decoder worker; each was skipped", crashes)
+            log.warning("%s crashed a decoder worker; each was skipped", count(crashes, "file"))
 
     def _encode_batches(
         self,

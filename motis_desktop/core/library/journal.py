@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from motis_desktop.core.formatting import count
+
 log = logging.getLogger(__name__)
 
 _CRASHING_THREAD = re.compile(r"^Current thread (0x[0-9a-fA-F]+)", re.M)
@@ -103,9 +105,9 @@ class DecodeJournal:
                 result.suspects.extend(in_flight)
         if result.culprits or result.suspects:
             log.warning(
-                "the last indexing run ended abnormally: %d file(s) crashed a decoder, %d suspect(s) to retry alone",
-                len(result.culprits),
-                len(result.suspects),
+                "the last indexing run ended abnormally: %s crashed a decoder, %s to retry alone",
+                count(len(result.culprits), "file"),
+                count(len(result.suspects), "suspect"),
             )
         return result
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.formatting import count
 from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.gone import count as count_gone
 from motis_desktop.core.library.gone import forget as forget_gone
@@ -156,7 +157,7 @@ class LibraryService:
             store.add_folder(folder)
         self._recovery = (
             f"the library database was damaged ({exc}); it was kept as {backup} and a fresh "
-            f"library was started with your {len(folders)} folder(s) — indexing rebuilds it from "
+            f"library was started with your {count(len(folders), 'folder')} — indexing rebuilds it from "
             "the photos"
         )
         log.warning(self._recovery)

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from motis_desktop.core.cores import available_cores
+from motis_desktop.core.formatting import count
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class ThreadPlan:
 
     def __str__(self) -> str:
         lanes = f" ({self.engine_lanes} lanes on a session of {self.session_threads})" if self.engine_lanes > 1 else ""
-        return f"{self.engine_threads} engine thread(s){lanes} + {self.decode_workers} decoder(s)"
+        return f"{count(self.engine_threads, 'engine thread')}{lanes} + {count(self.decode_workers, 'decoder')}"
 
 
 def _env_int(name: str) -> int | None:

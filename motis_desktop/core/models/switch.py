@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.atomic import write_json_atomic
-from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.formatting import count, format_duration
 from motis_desktop.core.kinds import ProgressPhase
 
 PENDING_KEY = "pending_model"
@@ -59,7 +59,7 @@ class SwitchPlan:
             rate = f"{self.photos_per_s:.1f} photos/s, its speed when it last indexed here, × {self.to_encode}"
             work = f"re-encoding {self.to_encode} takes about {format_duration(self.seconds)} ({rate})"
         else:
-            work = f"about {self.to_encode} photos to encode; the time shows once it starts (it never ran here)"
+            work = f"about {count(self.to_encode, 'photo')} to encode; the time shows once it starts"
         keep = (
             f"searches keep using {self.current} until then; cancelling keeps {self.current}"
             if self.current
@@ -90,6 +90,14 @@ class SwitchResult:
     active: str | None  # the active model after the switch (the previous one when it did not happen)
     encoded: int
     cancelled: bool
+    copied: int = 0  # photos identical to one just encoded (or kept): they took its vector, nothing to encode
+
+    def work(self) -> str:
+        """What the run did, adding up to the plan's photos to encode: ``encoded 12 photos and reused their vectors
+        for 1 duplicate`` ("" when it did nothing)."""
+        if not self.copied:
+            return f"encoded {count(self.encoded, 'photo')}" if self.encoded else ""
+        return f"encoded {count(self.encoded, 'photo')} and reused their vectors for {count(self.copied, 'duplicate')}"
 
 
 class SpeedRecord:
@@ -154,17 +162,17 @@ def run_switch(
     if plan.current is None or plan.current == plan.target:
         info = services.use_model(plan.target)
         return SwitchResult(plan, True, info.name, 0, False)
-    encoded, cancelled = 0, False
+    encoded, cancelled, copied = 0, False, 0
     if not plan.instant:
         set_pending(plan.target)
         try:
             summary = services.index(plan.target, progress, cancel, batch_size)
         finally:
             set_pending(None)
-        encoded, cancelled = summary.encoded, summary.cancelled
+        encoded, cancelled, copied = summary.encoded, summary.cancelled, summary.copied + summary.returned
         counts = services.counts(services.model_info(plan.target).model_id)
         if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
-            return SwitchResult(plan, False, plan.current, encoded, cancelled)
+            return SwitchResult(plan, False, plan.current, encoded, cancelled, copied)
         services.update_search_index(plan.target)  # its vector index is ready before the first search
     services.use_model(plan.target)  # the one step
-    return SwitchResult(plan, True, plan.target, encoded, cancelled)
+    return SwitchResult(plan, True, plan.target, encoded, cancelled, copied)

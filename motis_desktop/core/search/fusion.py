@@ -176,7 +176,7 @@ def fused_query(
             break
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
-    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut)
+    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut, scored=vector is not None)
 
 
 def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:

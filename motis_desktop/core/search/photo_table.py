@@ -94,7 +94,7 @@ class PhotoTable:
                 hits.append(SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source))
         total = len(order) - missing
         shown = hits[:limit] if limit else hits
-        return QueryResult(shown, total - len(shown), total)
+        return QueryResult(shown, total - len(shown), total, scored=False)
 
 
 def _dir_passes(directory: str, names: set[str], prefixes: list[str]) -> bool:

@@ -17,6 +17,9 @@ A query is parsed into weighted *terms* (text, or an image) and *filters*::
 Plain words are also matched against the text in the photos and their file and folder names; the
 ranking that fuses the three is explained in ``search/fusion.py``.
 
+Any other ``word:`` (``Re: invoice``) and a time of day (``10:30``) are plain words; a ``word:`` close to an
+operator (``foldr:``, ``afer:``) is refused with the operator it is probably a typo of.
+
 Words next to each other form one text term; ``+`` and ``-`` (alone or glued to
 the next word, as in ``-people``) start a new term. The query vector is the
 weighted sum of the terms' unit vectors, normalized (see ``query_vector``).
@@ -28,6 +31,7 @@ import datetime as dt
 import os
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from motis_desktop.core.errors import MotisError
@@ -48,7 +52,8 @@ query syntax:
   sort:date             newest first (default sort:score, best match first)
   text:"platform 9"     only photos showing this text (case and accents ignored)
   name:receipt          only photos whose file name contains this
-  plain words also match the text in photos and file/folder names (ranked together)"""
+  plain words also match the text in photos and file/folder names (ranked together)
+  Re: invoice           any other word: is a plain word (a time like 10:30 too)"""
 
 SORTS = tuple(s.value for s in SortOrder)
 IMAGE_SUFFIXES = frozenset(
@@ -57,6 +62,7 @@ IMAGE_SUFFIXES = frozenset(
 _OPERATORS = ("folder", "after", "before", "sort", "text", "name")
 _WEIGHT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)):(.*)$", re.DOTALL)
 _OPERATOR = re.compile(r"^([A-Za-z][\w-]*):(.*)$", re.DOTALL)
+_CLOCK = re.compile(r"^\d+(?::\d+)*$")  # after "10:", a time of day ("train at 10:30"): a word, not a weight
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -136,15 +142,17 @@ def parse_query(text: str, cwd: str | None = None) -> Query:
             parser.sign = 1.0 if token[0] == "+" else -1.0
             queue.insert(0, (token[1:], False))
             continue
-        if not quoted and (m := _WEIGHT.match(token)):
+        if not quoted and (m := _WEIGHT.match(token)) and not _CLOCK.match(m.group(2)):
             parser.flush()
             parser.weight = float(m.group(1))
             if m.group(2):
                 queue.insert(0, (m.group(2), False))
             continue
         if not quoted and (m := _OPERATOR.match(token)) and not _looks_like_path(token):
-            parser.operator(m.group(1).lower(), m.group(2))
-            continue
+            if m.group(1).lower() in _OPERATORS:
+                parser.operator(m.group(1).lower(), m.group(2))
+                continue
+            _refuse_misspelt_operator(m.group(1))  # "Re: invoice", "note:" are words; "foldr:" is a typo
         if not parser.path(token, quoted):
             parser.words.append(token)
     return parser.query(text)
@@ -206,9 +214,6 @@ class _Parser:
             if value.lower() not in SORTS:
                 raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
             self.sort = SortOrder(value.lower())
-        else:
-            known = ", ".join(f"{op}:" for op in _OPERATORS)
-            raise QueryError(f"unknown operator '{key}:' (known: {known} and weights like 2:text)")
 
     def path(self, token: str, quoted: bool) -> bool:
         """Take ``token`` as a folder (a path filter) or an image file (a term) if it names one; False when it
@@ -239,6 +244,9 @@ class _Parser:
     def query(self, text: str) -> Query:
         """The parsed query (after the last term is ended)."""
         self.flush()
+        if self.terms and not any(t.weight for t in self.terms) and not (self.phrases or self.names):
+            zero = " ".join(t.label() for t in self.terms)
+            raise QueryError(f"a term with weight 0 adds nothing, so there is nothing to search for ({zero})")
         if self.after is not None and self.before is not None and self.after >= self.before:
             raise QueryError("after: must be earlier than before:")
         return Query(
@@ -253,6 +261,34 @@ class _Parser:
             tuple(self.names),
             tuple(self.typed),
         )
+
+
+def _refuse_misspelt_operator(word: str) -> None:
+    """QueryError suggesting the operator ``word`` is a typo of (``foldr``, ``afer``, ``fólder``); any other
+    ``word:`` is a plain word. Short words must keep their first letter and be one edit away, so that
+    ``note:``, ``port:`` or ``date:`` stay words."""
+    typed = word.lower()
+    folded = "".join(c for c in unicodedata.normalize("NFKD", typed) if not unicodedata.combining(c))
+    for op in _OPERATORS:
+        if folded == op or (
+            len(typed) >= 4
+            and _edits(typed, op) <= (2 if len(typed) >= 6 else 1)
+            and (len(typed) >= 6 or typed[0] == op[0])
+        ):
+            raise QueryError(f"unknown operator '{word}:' — did you mean {op}:?")
+
+
+def _edits(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb)))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:

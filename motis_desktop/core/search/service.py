@@ -105,6 +105,7 @@ class QueryResult:
     offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
     text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
     by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
+    scored: bool = True  # the hits' scores are cosines to a query vector (False: filters alone, every score is 0)
 
 
 @dataclass

@@ -53,6 +53,48 @@ def check_model_file(path: str | os.PathLike[str]) -> None:
         _check_safetensors(path, size, int.from_bytes(head[:8], "little"))
 
 
+# The first bytes of the image files people pick by mistake, and what to call them.
+_IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+)
+
+
+def not_a_model_reason(path: str | os.PathLike[str], torchscript: bool = False) -> str | None:
+    """Why ``path`` is plainly no PyTorch model file (``torchscript``: no TorchScript archive), in words for the
+    user (``it is a JPEG image``, ``not a PyTorch/ZIP file``); None when it has the form of one (then the
+    loader's reason stands). Only the first bytes, and a zip's list of members, are read."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if not head:
+        return "it is empty"
+    for magic, what in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return f"it is {what}"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "it is a WebP image"
+    if head[4:8] == b"ftyp":
+        return "it is an image or a video (HEIC, AVIF, MP4)"
+    if head[:4] in _ZIP_MAGIC:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return "a damaged ZIP archive"
+        return None if any(n.endswith(("data.pkl", "constants.pkl")) for n in names) else "a ZIP without a model in it"
+    kind = "pickled" if head[:1] == b"\x80" else "safetensors" if len(head) > 8 and head[8:9] == b"{" else None
+    if kind is None:
+        return "not a PyTorch/ZIP file" if torchscript else "not a PyTorch/ZIP, pickle or safetensors file"
+    return f"it is a {kind} checkpoint" if torchscript else None
+
+
 def _check_zip(path: Path, file_size: int) -> None:
     try:
         with zipfile.ZipFile(path) as zf:

@@ -19,7 +19,7 @@ from torch import nn
 from motis_desktop.core.atomic import write_atomic
 from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.archive import check_model_file
+from motis_desktop.core.models.encoders.archive import check_model_file, not_a_model_reason
 from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 from motis_desktop.core.models.manifest import OPEN_CLIP_FILES, PAIR_FILES
 
@@ -46,6 +46,9 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except ModelError:
         raise
     except Exception as exc:
+        plain = not_a_model_reason(path)
+        if plain is not None:
+            raise ModelError(f"{path} is not a model checkpoint ({plain})") from None
         raise ModelError(f"{path}: cannot read checkpoint ({short_reason(exc)})") from None
     for wrapper in ("state_dict", "model"):
         inner = sd.get(wrapper) if isinstance(sd, dict) else None

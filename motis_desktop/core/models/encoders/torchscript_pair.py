@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from motis_desktop.core.errors import ModelError, short_reason
-from motis_desktop.core.models.encoders.archive import check_model_file
+from motis_desktop.core.models.encoders.archive import check_model_file, not_a_model_reason
 
 
 def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
@@ -26,6 +26,9 @@ def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
             warnings.simplefilter("ignore")  # deprecation of TorchScript, and torch's notes on a bad file
             module = torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad archives
+        plain = not_a_model_reason(path, torchscript=True)
+        if plain is not None:
+            raise ModelError(f"{path} is not a TorchScript model ({plain})") from None
         raise ModelError(f"{path}: not a TorchScript model ({short_reason(exc)})") from None
     module.eval()
     return module
