@@ -9,7 +9,7 @@ import threading
 from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
-from motis_desktop.core.formatting import format_size
+from motis_desktop.core.formatting import count, format_size
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import ModelInfo, PreprocessConfig, Progress, ProgressPhase, Services, SwitchPlan
 
@@ -135,7 +135,8 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
         print(f"active model: {result.active}" + (f" ({work})" if work else ""))
         return 0
     why = "cancelled" if result.cancelled else "not every photo could be encoded"
-    print(f"{why}: {result.active} stays the active model ({info.name} keeps the {result.encoded} photos it encoded)")
+    kept = count(result.encoded, "photo")
+    print(f"{why}: {result.active} stays the active model ({info.name} keeps the {kept} it encoded)")
     return 1
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.formatting import count, format_duration
 from motis_desktop.core.services import InstallProgress, Progress, ProgressPhase
 
 
@@ -26,7 +26,7 @@ class ProgressBar:
             # A resumed run's bar counts the photos left: say first how many were done before (on any stream).
             self._said_before = True
             self.close()
-            self.stream.write(f"{p.indexed_before} photos already indexed, {p.total} left to index\n")
+            self.stream.write(f"{count(p.indexed_before, 'photo')} already indexed, {p.total} left to index\n")
             self.stream.flush()
         if not self.enabled:
             return

@@ -14,6 +14,7 @@ import sys
 from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import print_json
 from motis_desktop.core.errors import MotisError
+from motis_desktop.core.formatting import count
 from motis_desktop.core.services import QueryResult, Services, format_date
 
 
@@ -97,9 +98,9 @@ def _shown(score: float) -> float:
 def _none_found(result: QueryResult, reading: bool) -> str:
     if result.filtered_out:
         how = "'motis index' reads it" if reading else "reading it is off: 'motis config text on', then 'motis index'"
-        unread = f" (the text of {result.text_unread} photos is not read yet; {how})"
+        unread = f" (the text of {count(result.text_unread, 'photo')} is not read yet; {how})"
         return f"no photo passes the filters: {' '.join(result.filtered_out)}" + (unread if result.text_unread else "")
-    return f"no good matches among {result.candidates} photos (-k N or --all shows the closest anyway)"
+    return f"no good matches among {count(result.candidates, 'photo')} (-k N or --all shows the closest anyway)"
 
 
 def offline_words(folders: tuple[str, ...]) -> str:

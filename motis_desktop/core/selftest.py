@@ -277,7 +277,10 @@ class _State:
         _expect([h.path for h in hits] == [str(path)], f'text:"platform 9" found {[h.path for h in hits]}')
         path.unlink()
         self.services.index(batch_size=4, read_text=False)  # the later checks see the colour photos only
-        return f"text of {summary.text_read} photos read in a worker process; 'PLATFORM 9' found by its words"
+        from motis_desktop.core.formatting import count
+
+        read = count(summary.text_read, "photo")
+        return f"text of {read} read in a worker process; 'PLATFORM 9' found by its words"
 
     def check_watch(self) -> str:
         import threading

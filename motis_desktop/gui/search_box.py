@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
+from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
@@ -300,7 +301,8 @@ class Searched:
         if result.filtered_out and result.text_unread:
             return (
                 f"No photo passes the filters ({' '.join(result.filtered_out)}) yet: the text of "
-                f"{result.text_unread} photos is not read yet. Try again once “Reading text in photos” is done."
+                f"{count(result.text_unread, 'photo')} is not read yet. "
+                "Try again once “Reading text in photos” is done."
             )
         if result.filtered_out:
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). Widen or remove them."
@@ -309,8 +311,8 @@ class Searched:
         if result.candidates == 0:
             return "No photos are indexed yet: add a folder and wait for indexing to finish."
         return (
-            f"Among the {result.candidates} photos none stand out for this search (they all score about the same),"
-            " so none were kept."
+            f"Among the {count(result.candidates, 'photo')} none stand out for this search"
+            " (they all score about the same), so none were kept."
         )
 
 
@@ -341,7 +343,7 @@ def result_summary(searched: Searched) -> str:
     if not n and result.candidates == 0:
         return f"Nothing shown for {text}: no photos indexed yet — Esc to go back"
     if not n:
-        return f"No good matches for {text} among {result.candidates} photos — Esc to go back"
+        return f"No good matches for {text} among {count(result.candidates, 'photo')} — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
     return f"{n} result{'s' if n != 1 else ''}{cut} for {text} — Esc to go back"
 
