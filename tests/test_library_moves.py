@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_cli
 from helpers.exif import write_photo_with_date
-from helpers.photos import make_colour_folder, write_colour_photo
+from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
 
 from motis_desktop.core.library import gone
 from motis_desktop.core.services import Progress, ProgressPhase, Services
@@ -227,6 +227,49 @@ def test_motis_watch_says_the_photos_back_were_already_indexed(
         back = next_summary()
         assert back.startswith("encoded 0,") and "back 6," in back
         assert lines.get(timeout=30).strip() == "6 photos back in the library were already indexed before"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_motis_watch_says_the_files_earlier_runs_could_not_read_once(
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    """QA: after every change `motis watch` repeated "1 file that earlier runs could not read is still skipped":
+    its first run says so, later runs only what they found."""
+    _, photos = colour_library
+    (photos / "notes.jpg").write_text("not a photo")
+    run_cli("index", home=colour_home)  # an earlier run could not read it
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(colour_home)},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+
+    def next_run() -> list[str]:
+        """The lines of the next run's summary (up to the first line of the run after it, or a quiet second)."""
+        line = lines.get(timeout=120)
+        while not line.startswith("encoded "):  # folder status lines
+            line = lines.get(timeout=120)
+        said = [line]
+        while True:
+            try:
+                said.append(lines.get(timeout=1))
+            except queue.Empty:
+                return said
+
+    try:
+        assert any("1 file that earlier runs could not read is still skipped" in line for line in next_run())
+        write_colour_photo(photos / "new.png", COLOURS["red"], 64, 48, 99)
+        again = next_run()
+        assert again[0].startswith("encoded 1,") and not any("still skipped" in line for line in again)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:

@@ -178,3 +178,20 @@ def test_a_large_library_with_a_folder_offline_ranks_as_one_scored_directly(
             services.close()
     assert answers[0] == answers[1]
     assert [len(hits) for hits in answers[1]] == [3, 3, 3]
+
+
+def test_an_offline_folder_is_said_offline_not_counted_as_a_file_that_could_not_be_read(
+    home: Path, two_folders: dict[str, Path]
+) -> None:
+    """QA: with a drive unplugged every run said "1 photo could not be read" (the window) and "skipped 1" (the
+    command line): the folder is said offline, its photos kept, and nothing counts as unreadable."""
+    _unplug(two_folders["reds"])
+    services = Services.open(home)
+    try:
+        summary = services.index(read_text=False)
+    finally:
+        services.close()
+    assert summary.offline == [str(two_folders["reds"])] and summary.skipped == [] and summary.removed == 0
+    out = run_cli("index", home=home).stdout
+    assert "skipped 0" in out
+    assert f"{two_folders['reds']}: offline (unplugged or moved?), its photos are kept" in out

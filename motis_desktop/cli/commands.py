@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from motis_desktop.cli.interrupts import release_interrupts
@@ -138,6 +139,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True) -> list[str
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
+    lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
     lines += [f"  skipped {item.path}: {item.message}" for item in new]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:
@@ -169,8 +171,17 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
+    runs = 0
+
     def ran(summary: IndexSummary) -> None:
-        print(json.dumps(summary.to_json()) if args.json else "\n".join(_summary_lines(summary, False)), flush=True)
+        nonlocal runs
+        runs += 1
+        if args.json:
+            print(json.dumps(summary.to_json()), flush=True)
+            return
+        # files earlier runs could not read: said by the first run, not again after every change
+        shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
+        print("\n".join(_summary_lines(shown, False)), flush=True)
 
     def status(root: str, online: bool) -> None:
         if args.json:

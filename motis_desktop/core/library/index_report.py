@@ -58,6 +58,7 @@ class IndexSummary:
     indexed_before: int = 0  # photos that had this model's vector when the encode phase began
     # Each scanned folder that could be listed: how many photos its scan found (0: a folder without photos)
     folder_photos: dict[str, int] = field(default_factory=dict)
+    offline: list[str] = field(default_factory=list)  # library folders out of reach this run (photos kept)
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -77,6 +78,7 @@ class IndexSummary:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "skipped_new": len(self.new_skipped),
             "empty_folders": [path for path, n in self.folder_photos.items() if not n],
+            "offline": self.offline,
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

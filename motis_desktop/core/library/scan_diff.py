@@ -53,7 +53,9 @@ class _Diff:
 
     def add(self, folder: Folder, result: ScanResult, known: dict[str, tuple[int, int]], summary: IndexSummary) -> None:
         """Sort one folder's scan into new, changed and unchanged files."""
-        summary.skipped.extend(Skipped(p, reason) for p, reason in result.rejected)
+        # A library folder out of reach (a drive unplugged) is no file that could not be read: said apart
+        summary.offline += [p for p, _ in result.rejected if p == folder.path and p in result.unlisted]
+        summary.skipped.extend(Skipped(p, why) for p, why in result.rejected if p not in summary.offline)
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
