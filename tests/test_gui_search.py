@@ -262,6 +262,9 @@ def test_a_search_while_its_folder_is_offline_says_so(qtbot, home: Path, colour_
     assert win.stack.currentWidget() is win.empty_results
     assert "The folder “card” is offline" in win.empty_results.reason.text()
     assert "folder offline" in win.status_label.text()
+    search_by_keys(qtbot, win, "folder:card")  # QA: said only "Widen or remove them"
+    assert "The folder “card” is offline" in win.empty_results.reason.text()
+    assert "1 folder offline" in win.status_label.text()
     _close(win)
 
 

@@ -304,6 +304,8 @@ class Searched:
                 f"{count(result.text_unread, 'photo')} is not read yet. "
                 "Try again once “Reading text in photos” is done."
             )
+        if result.filtered_out and result.offline:  # the likeliest reason: the folder filtered for is unplugged
+            return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + offline_reason(result.offline)
         if result.filtered_out:
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). Widen or remove them."
         if result.offline:  # the likeliest reason: a drive unplugged
@@ -335,11 +337,11 @@ def result_summary(searched: Searched) -> str:
     n = len(result.hits)
     if result.cancelled:
         return f"Nothing to search for in {text}: the terms cancel out"
-    if not n and result.filtered_out:
-        return f"No photo passes the filters of {text} — Esc to go back"
     if not n and result.offline:
         folders = f"{len(result.offline)} folder{'s' if len(result.offline) != 1 else ''}"
         return f"Nothing shown for {text}: {folders} offline — Esc to go back"
+    if not n and result.filtered_out:
+        return f"No photo passes the filters of {text} — Esc to go back"
     if not n and result.candidates == 0:
         return f"Nothing shown for {text}: no photos indexed yet — Esc to go back"
     if not n:
