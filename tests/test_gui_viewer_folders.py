@@ -225,3 +225,20 @@ def test_removing_a_folder_says_so_and_esc_returns_where_the_gallery_was(qtbot, 
     now = view.anchor()
     assert now is not None and now[0] == followed
     assert bar.value() < view.viewport().height()  # b's photos were the newest: a's first one is at the top
+
+
+def test_a_photo_found_by_its_name_shows_no_meaningless_score(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """QA: the viewer said "score 0.001" for a photo its file name found (its look is far from the query); the
+    command line says "by name". The viewer names the match instead of a score."""
+    write_photos(tmp_path / "p", "red", 3)
+    shutil.copy(next((tmp_path / "p").iterdir()), tmp_path / "p" / "invoice_march.png")
+    _index(qtbot, window, tmp_path / "p", 4)
+    search_by_keys(qtbot, window, "invoice")
+    (hit,) = window.model.rows()
+    assert hit.path.endswith("invoice_march.png") and hit.score is None
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(0))
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    viewer = window.grid_viewer.viewer
+    qtbot.waitUntil(lambda: viewer.shown_path == hit.path, timeout=10_000)
+    assert "score" not in viewer.info_text() and "invoice_march.png" in viewer.info_text()

@@ -51,7 +51,7 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     if not result.hits:
         print(_none_found(result, services.text_reading()))
         return 0
-    by_words = _found_by_words(result)
+    by_words = result.found_by_words()
     for hit in result.hits:
         date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
         said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
@@ -74,20 +74,6 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         verb = "stands" if len(result.hits) == 1 else "stand"
         print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
     return 0
-
-
-def _found_by_words(result: QueryResult) -> set[int]:
-    """The hits that their words (in the photo's text or its name) put there, not their look: below the
-    relevance cut-off, or (without one: -k, --all) ranked above a photo that looks more like the query without
-    words. Their cosine (e.g. 0.0010) would read as a meaningless score."""
-    found: set[int] = set()
-    best_below = float("-inf")  # the best cosine of a hit without words, from the bottom up
-    for hit in reversed(result.hits):
-        if not hit.matches:
-            best_below = max(best_below, hit.score)
-        elif (result.cutoff is not None and not result.cutoff.passes(hit.score)) or hit.score < best_below:
-            found.add(hit.file_id)
-    return found
 
 
 def _shown(score: float) -> float:

@@ -156,7 +156,9 @@ class ResultsController(QObject):
         more = searched.more and self.results_for is not None and self.model.rowCount() > 0
         place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for = label
-        rows = [result_row(h) for h in searched.result.hits]
+        # a score only where it means something: not for lists by filters alone or hits their words put there
+        words = searched.result.found_by_words()
+        rows = [result_row(h, searched.result.scored and h.file_id not in words) for h in searched.result.hits]
         self.model.set_rows([r._replace(aspect=self._gallery_aspect(r.path)) for r in rows], RESULT_EDGE)
         # Rank order without headers; results newest first (sort:date, a query of filters alone) are a slice of the
         # timeline: date headers and the scrubber. After the rows: they are few to lay out again.

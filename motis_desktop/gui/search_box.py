@@ -326,9 +326,9 @@ def offline_reason(folders: tuple[str, ...]) -> str:
     return f"{len(folders)} folders are offline ({names}). Their photos show again once they are back."
 
 
-def result_row(hit: SearchHit) -> Row:
-    """A grid row for a search hit, with its score and date."""
-    return Row(hit.file_id, hit.path, None, hit.score, hit.date_source, hit.taken_at, hit.matches)
+def result_row(hit: SearchHit, scored: bool = True) -> Row:
+    """A grid row for a search hit, with its date and (``scored``) its score."""
+    return Row(hit.file_id, hit.path, None, hit.score if scored else None, hit.date_source, hit.taken_at, hit.matches)
 
 
 def result_summary(searched: Searched) -> str:

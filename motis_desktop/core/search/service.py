@@ -107,6 +107,19 @@ class QueryResult:
     by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
     scored: bool = True  # the hits' scores are cosines to a query vector (False: filters alone, every score is 0)
 
+    def found_by_words(self) -> set[int]:
+        """The hits that their words (in the photo's text or its name) put there, not their look: below the
+        relevance cut-off, or (without one: -k, --all) ranked above a photo that looks more like the query without
+        words. Their cosine (e.g. 0.0010) would read as a meaningless score."""
+        found: set[int] = set()
+        best_below = float("-inf")  # the best cosine of a hit without words, from the bottom up
+        for hit in reversed(self.hits):
+            if not hit.matches:
+                best_below = max(best_below, hit.score)
+            elif (self.cutoff is not None and not self.cutoff.passes(hit.score)) or hit.score < best_below:
+                found.add(hit.file_id)
+        return found
+
 
 @dataclass
 class _Slot:
