@@ -16,7 +16,7 @@ from helpers.models import install_colour
 from helpers.text_photos import plain_photo, save, text_photo
 
 from motis_desktop.core.ocr.engine import OcrEngine
-from motis_desktop.core.ocr.textnorm import fold, word_hit, words
+from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
 from motis_desktop.core.search.query import QueryError, parse_query
 from motis_desktop.core.services import Services
 
@@ -300,10 +300,12 @@ def test_a_text_phrase_with_zeros_finds_signs_read_with_the_letter_o(colour_home
     photos = tmp_path / "photos"
     save(text_photo(["TICKET O01"], background=WHITE), photos / "ticket.jpg")
     save(text_photo(["BAKERY OOO"], background=WHITE), photos / "bakery.jpg")
+    save(text_photo(["NUMBER1OO5"], background=WHITE), photos / "receipt.jpg")  # glued, as "Receiptnumber 1o05"
     services = Services.open(colour_home)
     try:
         services.add_folders([str(photos)])
-        assert services.index(read_text=True).text_read == 2
+        assert services.index(read_text=True).text_read == 3
+        (receipt,) = services.query('text:"1005"', cutoff=False).hits
         ticket = services.query('text:"ticket 001"', cutoff=False).hits
         assert _names(services.query('text:"bakery 000"', cutoff=False)) == ["bakery.jpg"]
         assert services.query('text:"ticket 002"', cutoff=False).hits == []
@@ -312,3 +314,6 @@ def test_a_text_phrase_with_zeros_finds_signs_read_with_the_letter_o(colour_home
     assert [os.path.basename(h.path) for h in ticket] == ["ticket.jpg"]
     (match,) = [m for m in ticket[0].matches if m.kind == "text"]
     assert fold(match.text) == "ticket o01" and match.words  # the line shown, its words outlined
+    # the phrase inside a glued word outlines that word (QA: the whole line was outlined, no word)
+    (glued,) = [m for m in receipt.matches if m.kind == "text"]
+    assert [zero_for_o(fold(w)) for w, _ in glued.words] == ["number1005"]

@@ -287,9 +287,10 @@ def _status(services: Services, args: argparse.Namespace) -> int:
         f"{text['read']} read, {text['with_text']} with text, {text['failed']} failed"
     )
     if gone:
+        it, them = ("it", "it") if gone == 1 else ("they", "them")
         print(
             f"removed: {count(gone, 'photo')} that left the folders, remembered for {GONE_KEEP_DAYS:g} days in case "
-            "they come back (motis folders forget-removed forgets them now)"
+            f"{it} {'comes' if gone == 1 else 'come'} back (motis folders forget-removed forgets {them} now)"
         )
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:

@@ -322,7 +322,11 @@ def _explain(
                 (word, box)
                 for word, box in line.words
                 if any(word_hit(x, q) for x in words(word) for q in found)
-                or any(x in phrase_words or any(x in p for p in folded_phrases) for x in map(zero_for_o, words(word)))
+                or any(
+                    # the phrase glued inside one word ("number1o05" for "1005"): that word
+                    x in phrase_words or any(x in p or (p and p.replace(" ", "") in x) for p in folded_phrases)
+                    for x in map(zero_for_o, words(word))
+                )
             ]
             out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
     name = os.path.basename(hit.path)

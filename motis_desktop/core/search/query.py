@@ -62,6 +62,7 @@ IMAGE_SUFFIXES = frozenset(
 _OPERATORS = ("folder", "after", "before", "sort", "text", "name")
 _WEIGHT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)):(.*)$", re.DOTALL)
 _OPERATOR = re.compile(r"^([A-Za-z][\w-]*):(.*)$", re.DOTALL)
+_DATE_WORDS = frozenset({"date", "year", "month", "day", "taken", "when"})  # filters by date are after:/before:
 _CLOCK = re.compile(r"^\d+(?::\d+)*$")  # after "10:", a time of day ("train at 10:30"): a word, not a weight
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -265,13 +266,15 @@ class _Parser:
 
 def _refuse_misspelt_operator(word: str) -> None:
     """QueryError suggesting the operator ``word`` is a typo of (``foldr``, ``afer``, ``fólder``); any other
-    ``word:`` is a plain word. Short words must keep their first letter and be one edit away, so that
-    ``note:``, ``port:`` or ``date:`` stay words."""
+    ``word:`` is a plain word. Short words must keep their first letter and be one edit away, so that ``note:``
+    or ``port:`` stay words (``txt:``, ``nam:`` are typos); ``date:`` and its kin say how dates are filtered."""
     typed = word.lower()
     folded = "".join(c for c in unicodedata.normalize("NFKD", typed) if not unicodedata.combining(c))
+    if folded in _DATE_WORDS:  # a photo search's "date:2024" means a date filter (QA), not the words
+        raise QueryError(f"there is no {word}: filter — after:2024 before:2025 keeps the photos taken in 2024")
     for op in _OPERATORS:
         if folded == op or (
-            len(typed) >= 4
+            len(typed) >= 3
             and _edits(typed, op) <= (2 if len(typed) >= 6 else 1)
             and (len(typed) >= 6 or typed[0] == op[0])
         ):
