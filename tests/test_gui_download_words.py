@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
+from helpers.window import window_offering_a_model
 from PySide6.QtCore import Qt
-
-from motis_desktop.core.services import Services
-from motis_desktop.gui.main_window import MainWindow
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
 
@@ -20,12 +18,7 @@ def test_the_window_says_it_cannot_reach_the_internet_and_points_to_its_import_b
     qtbot, home: Path, registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MOTIS_MODEL_MIRROR", NOWHERE)  # offline: every address fails to connect
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
-        pass
+    win, services = window_offering_a_model(qtbot, home)
     dialog = win.models.dialog
     qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.offline.problem.isVisible(), timeout=30_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.window import window_offering_a_model
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QPushButton, QToolButton
 
@@ -48,12 +49,7 @@ def test_a_folder_added_before_any_model_shows_its_photos(qtbot, home: Path, tmp
     from helpers.photos import make_colour_folder
 
     make_colour_folder(tmp_path / "photos", per_colour=1)
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
-        pass
+    win, services = window_offering_a_model(qtbot, home)
     later = next(b for b in win.models.dialog.findChildren(QPushButton) if b.text() == "Later")
     with qtbot.waitSignal(win.models.offer_shown, timeout=5_000):
         qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
@@ -114,12 +110,7 @@ def test_install_model_offers_to_use_a_model_installed_already(qtbot, home: Path
 def test_the_first_run_says_each_thing_once_and_no_internet_is_a_button(qtbot, home: Path) -> None:
     """The box said "see the window for how to add one" while the window showed only the offer; after Later the
     same sentence stood in the centre and in the status line; "No internet here?" looked like plain text."""
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
-        pass
+    win, services = window_offering_a_model(qtbot, home)
     assert "see the window" not in win.search.placeholderText()
     offline = win.models.dialog.findChild(QToolButton, "noInternet")
     assert offline.isVisible() and not offline.autoRaise()  # drawn framed, like "More about models" beside it

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
+from helpers.window import window_offering_a_model
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QToolButton
 
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import Services
-from motis_desktop.gui.main_window import MainWindow
 
 
 def _pair_in(folder: Path, colour_pair: tuple[Path, Path]) -> list[str]:
@@ -54,12 +53,7 @@ def test_the_window_proposes_the_folder_name_not_the_file_name(
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (files, ""))
     monkeypatch.setattr(QInputDialog, "getText", answer)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)  # trust them
-    services = Services.open(home)
-    win = MainWindow(services)
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
-        pass
+    win, services = window_offering_a_model(qtbot, home)
     dialog = win.models.dialog
     qtbot.mouseClick(dialog.findChild(QToolButton, "noInternet"), Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.offline.import_button, Qt.MouseButton.LeftButton)

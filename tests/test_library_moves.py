@@ -199,19 +199,26 @@ _CTRL_C_ARMED = (
 )
 
 
-def test_motis_watch_says_the_photos_back_were_already_indexed(
-    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
-) -> None:
-    _, photos = colour_library
+def _watching(home: Path) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """``motis watch`` on ``home`` in its own process (a Ctrl-C stops it as in a terminal) and a queue of the
+    lines it prints."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "MOTIS_HOME": str(colour_home)},
+        env={**os.environ, "MOTIS_HOME": str(home)},
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+    return proc, lines
+
+
+def test_motis_watch_says_the_photos_back_were_already_indexed(
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    _, photos = colour_library
+    proc, lines = _watching(colour_home)
 
     def next_summary() -> str:
         line = lines.get(timeout=120)
@@ -243,15 +250,7 @@ def test_motis_watch_says_the_files_earlier_runs_could_not_read_once(
     _, photos = colour_library
     (photos / "notes.jpg").write_text("not a photo")
     run_cli("index", home=colour_home)  # an earlier run could not read it
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CTRL_C_ARMED, "watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(colour_home)},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
+    proc, lines = _watching(colour_home)
 
     def next_run() -> list[str]:
         """The lines of the next run's summary (up to the first line of the run after it, or a quiet second)."""

@@ -1,4 +1,5 @@
-"""A main window over an indexed home, shown and ready to search (for GUI test fixtures)."""
+"""Main windows for GUI tests: over an indexed home, shown and ready to search; or over a home without a model,
+shown and offering to install one."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = No
     services = window.services
     window.close()
     services.close()
+
+
+def window_offering_a_model(qtbot, home: Path) -> tuple[MainWindow, Services]:
+    """A window over ``home`` (no model installed), shown, once it has offered to install one; the test closes
+    both."""
+    services = Services.open(home)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.models.offer_shown, timeout=10_000):
+        pass
+    return window, services
