@@ -135,7 +135,7 @@ def test_unavailable_folder_keeps_its_photos(services: Services, tmp_path: Path)
     drive.rename(tmp_path / "unplugged")  # the drive is gone for now
     summary = services.index()
     assert summary.removed == 0
-    assert "unavailable" in summary.skipped[0].reason
+    assert summary.offline == [str(drive)] and summary.skipped == []  # said offline, not a file unread
     (tmp_path / "unplugged").rename(drive)
     back = services.index()
     assert back.encoded == 0

@@ -174,6 +174,7 @@ class SearchController(QObject):
         self.shown: Searched | None = None
         self.notice: str | None = None  # the last query's error, kept until the next query
         self._seq = 0
+        self._answered = 0  # the last search whose answer came: one with a lower number than _seq is on its way
         box.submitted.connect(self.submit)  # the box's only listener
 
     def waiting_message(self) -> str | None:
@@ -231,7 +232,8 @@ class SearchController(QObject):
     def again(self) -> None:
         """Run the query on show again (the library changed under a search that found nothing: its reason and
         counts were the library's before)."""
-        if self.shown is not None and self.ready and self.pending is None:
+        # not while a search is on its way: the user's newer query would be dropped as stale and the old one shown
+        if self.shown is not None and self.ready and self.pending is None and self._answered == self._seq:
             self._run(self.shown.text, None, cutoff=True)
 
     def clear(self) -> None:
@@ -260,6 +262,7 @@ class SearchController(QObject):
         self.box.instant = searched.elapsed_s <= INSTANT_MAX_S
         if seq != self._seq:
             return
+        self._answered = seq
         self.shown = searched
         result = searched.result
         self.results.emit(searched.text, searched)
@@ -275,6 +278,7 @@ class SearchController(QObject):
 
     def _failed(self, seq: int, text: str, message: str) -> None:
         if seq == self._seq:
+            self._answered = seq
             self.shown = None  # the grid no longer shows the previous query's results
             self.notice = f"Search: {message}"
             self.refused.emit(text, message)
