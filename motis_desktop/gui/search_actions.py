@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
 from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
+from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
 from motis_desktop.gui.grid import EmptyResults
@@ -292,7 +293,7 @@ class ResultsController(QObject):
         mime.setUrls([file_url(p) for p in paths])
         mime.setText("\n".join(p if fits_text(p) else readable(p) for p in paths))
         QGuiApplication.clipboard().setMimeData(mime)
-        self.status.emit(f"Copied {len(paths)} photo{'s' if len(paths) != 1 else ''}: paste them in a file manager")
+        self.status.emit(f"Copied {count(len(paths), 'photo')}: paste them in a file manager")
 
     def context_menu(self, pos: QPoint, can_find_similar: bool) -> None:
         index = self.view.indexAt(pos)

@@ -342,7 +342,7 @@ def result_summary(searched: Searched) -> str:
     if result.cancelled:
         return f"Nothing to search for in {text}: the terms cancel out"
     if not n and result.offline:
-        folders = f"{len(result.offline)} folder{'s' if len(result.offline) != 1 else ''}"
+        folders = count(len(result.offline), "folder")
         return f"Nothing shown for {text}: {folders} offline — Esc to go back"
     if not n and result.filtered_out:
         return f"No photo passes the filters of {text} — Esc to go back"
@@ -351,7 +351,7 @@ def result_summary(searched: Searched) -> str:
     if not n:
         return f"No good matches for {text} among {count(result.candidates, 'photo')} — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
-    return f"{n} result{'s' if n != 1 else ''}{cut} for {text} — Esc to go back"
+    return f"{count(n, 'result')}{cut} for {text} — Esc to go back"
 
 
 def make_more_button(controller: SearchController) -> QToolButton:

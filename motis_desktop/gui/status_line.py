@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IndexSummary
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
@@ -60,9 +61,7 @@ class StatusLine:
         summary no longer describes the library, so the line says what left it."""
         if self.removed:
             folders, left = self.removed, max(0, before - after)
-            self.summary = self.note = f"{folders} folder{'s' if folders != 1 else ''} removed: {left} photo" + (
-                "s left the library" if left != 1 else " left the library"
-            )
+            self.summary = self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
             self.removed = 0
 
     def folders_added(self, folders: list[str]) -> None:
@@ -82,7 +81,7 @@ class StatusLine:
         """Settings forgot ``forgot`` photos that had left the library folders (what was kept for their return)."""
         self.empty_note = False
         self.note = (
-            f"forgot {forgot} photo{'s' if forgot != 1 else ''} removed from your folders"
+            f"forgot {count(forgot, 'photo')} removed from your folders"
             if forgot
             else "nothing to forget: no photo removed from your folders was remembered"
         )
@@ -135,5 +134,5 @@ def photo_count(files: int, unreadable: int) -> str:
     """The library's size as a search counts it: "234 photos, 3 unreadable files" (a search's "among 234 photos"
     leaves out the files it cannot read)."""
     n = files - unreadable
-    bad = f", {unreadable} unreadable file{'s' if unreadable != 1 else ''}" if unreadable else ""
-    return f"{n} photo{'s' if n != 1 else ''}{bad}"
+    bad = f", {count(unreadable, 'unreadable file')}" if unreadable else ""
+    return f"{count(n, 'photo')}{bad}"

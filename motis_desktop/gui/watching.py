@@ -15,6 +15,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
+from motis_desktop.core.formatting import count
 from motis_desktop.core.services import FolderWatcher, Services
 from motis_desktop.gui.tasks import Lane, TaskRunner
 
@@ -81,7 +82,7 @@ class FolderWatching(QObject):
             self.offline.add(root)
         n = len(self.offline)
         self.label.setVisible(bool(n))
-        self.label.setText(f"⚠ {n} folder{'s' if n != 1 else ''} offline")
+        self.label.setText(f"⚠ {count(n, 'folder')} offline")
         self.label.setToolTip(
             "Not connected; their photos and index are kept and come back when they do:\n"
             + "\n".join(sorted(self.offline))
