@@ -242,15 +242,17 @@ class LibraryStore(LibraryDatabase):
         rows = self._query("SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def embedding_count(self, model_id: str) -> int:
+        """How many files have an embedding for ``model_id`` (read from an index: no vector is read)."""
+        return int(self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[0][0])
+
     def embedding_of(self, file_id: int, model_id: str) -> np.ndarray | None:
         rows = self._query("SELECT vector FROM embeddings WHERE file_id = ? AND model_id = ?", (file_id, model_id))
         return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         files = self._query("SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0) FROM files")[0]
-        indexed = (
-            self._query("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,))[0][0] if model_id else 0
-        )
+        indexed = self.embedding_count(model_id) if model_id else 0
         return {"files": files[0], "errors": files[1], "indexed": indexed}
 
     # -- indexing writes -----------------------------------------------------

@@ -283,6 +283,9 @@ def _refuse_misspelt_operator(word: str) -> None:
 
 def _edits(a: str, b: str) -> int:
     """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    # Hand-written: the standard library has no edit distance (difflib's ratio counts matching blocks, so
+    # "foldr" and "flder" would need a threshold per length), and a dependency for two short words is not worth
+    # its place in the bundle.
     rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, 1):
         row = [i]

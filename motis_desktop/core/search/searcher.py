@@ -69,7 +69,9 @@ class Searcher:
             self._indexes.strategy = strategy
 
     def close(self) -> None:
-        """Forget the loaded indexes (the library connection they read is being closed)."""
+        """Save the indexes' unsaved changes and forget them (the library connection they read is being closed)."""
+        if self._indexes is not None:
+            self._indexes.save_changes()
         self._indexes = None
         self._photos = None
 
