@@ -78,7 +78,7 @@ def build_library(services: Services, model_id: str, n: int, root: Path, seed: i
         if i % per_dir == 0:
             target.parent.mkdir(exist_ok=True)
         if not target.exists():
-            os.link(sources[i % len(sources)], target)
+            os.link(_source_of(sources, i), target)
     (folder,) = services.add_folders([str(photos)])
     facts = [_as_indexed(source) for source in sources]
     new = [NewFile(folder.id, str(path), *facts[i % len(sources)][:2]) for i, path in enumerate(paths)]
@@ -101,6 +101,22 @@ def build_library(services: Services, model_id: str, n: int, root: Path, seed: i
 
 
 Facts = tuple[int, int, str, float, str, tuple[int, int]]
+LINKS_PER_FILE = 60_000  # ext4 allows 65,000 hard links to one file: a 1M library links to copies of the sources
+
+
+def _source_of(sources: list[Path], i: int) -> Path:
+    """The file photo ``i`` links to: its source, or a copy of it (same bytes and mtime, so the same facts)."""
+    import shutil
+
+    source = sources[i % len(sources)]
+    block = i // (LINKS_PER_FILE * len(sources))
+    if not block:
+        return source
+    copy = source.parent / f"copies{block}" / source.name
+    if not copy.exists():
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy2(source, copy)
+    return copy
 
 
 def _as_indexed(photo: Path) -> Facts:

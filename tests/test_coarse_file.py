@@ -92,3 +92,33 @@ def test_a_copy_whose_array_types_were_altered_is_not_used(tmp_path: Path) -> No
     at = data.index(b"'descr': '<i4'")
     path_for(path).write_bytes(data[:at] + b"'descr': '>i4'" + data[at + len(b"'descr': '<i4'") :])
     assert not _first_query_is_coarse(path, plain, queries(vectors, 1)[0])
+
+
+def test_vectors_added_then_saved_keep_their_coarse_copy_beside_the_file(tmp_path: Path) -> None:
+    # The app saves an index once its changes add up (and on close), usually after the copy of the changed
+    # vectors was made: that save keeps it, so the next start does not make it again.
+    vectors = clip_like(N + 40)
+    path, _ = _saved_with_copy(tmp_path, vectors[:N])
+    grown = ExactIndex.load(path, MODEL)
+    for start in range(N, N + 40, 10):  # photos indexed in batches
+        grown.add(np.arange(start, start + 10, dtype=np.int64) * 7 + 3, vectors[start : start + 10])
+    grown.prepare(wait=True)
+    grown.save(path, MODEL)
+    reference = ExactIndex()
+    reference.build(np.arange(N + 40, dtype=np.int64) * 7 + 3, vectors)
+    assert _first_query_is_coarse(path, reference, queries(vectors, 1, seed=4)[0])
+
+
+def test_appended_vectors_leave_a_copy_being_made_of_the_earlier_ones_intact(tmp_path: Path) -> None:
+    vectors = clip_like(N + 20)
+    index = ExactIndex()
+    index.build(np.arange(N, dtype=np.int64), vectors[:N])
+    index.add(np.arange(N, N + 10, dtype=np.int64), vectors[N : N + 10])
+    before = index.vectors()
+    held = before.copy()
+    index.add(np.arange(N + 10, N + 20, dtype=np.int64), vectors[N + 10 :])  # into the rows after `before`
+    np.testing.assert_array_equal(before, held)
+    reference = ExactIndex()
+    reference.build(np.arange(N + 20, dtype=np.int64), vectors)
+    for query in queries(vectors, 3, seed=6):
+        assert_same_hits(reference, index, query, 20)

@@ -39,16 +39,22 @@ class ExactIndex(VectorIndex):
             raise ValueError("float16 exact search is retired")
         self._ids = np.zeros(0, dtype=np.int64)
         self._vectors = np.zeros((0, 0), dtype=np.float32)
-        # (the vectors it was made from, its codes): made in the background once ``prepare`` was called
-        self._coarse: tuple[np.ndarray, CoarseScan] | None = None
+        # Rows appended go into this array's spare rows (``_vectors`` is its first rows): at 100k photos a copy of
+        # every vector per indexing batch cost the next query 0.1-0.5 s. None: ``_vectors`` is not such a view.
+        self._buffer: np.ndarray | None = None
+        # What the coarse copy and the index file hold is named by ``_generation``, which every change of the
+        # vectors bumps (not by the arrays themselves, which would keep replaced vectors alive).
+        self._generation = 0
+        # (the generation it was made from, its codes): made in the background once ``prepare`` was called
+        self._coarse: tuple[int, CoarseScan] | None = None
         self._coarse_wanted = False
         self._single_queries = 0  # single queries served in float32 (a one-shot search makes one)
         self._coarse_failed = False
         self._coarse_thread: threading.Thread | None = None
         self.coarse_served = 0  # single queries the coarse pass answered (benchmarks and tests read it)
-        # (file, its save id, the vectors it holds): where a coarse copy of exactly these vectors is kept
-        self._file: tuple[Path, str, np.ndarray] | None = None
-        self._load_tried: np.ndarray | None = None  # the vectors whose kept copy was looked for (once each)
+        # (file, its save id, the generation it holds): where a coarse copy of exactly these vectors is kept
+        self._file: tuple[Path, str, int] | None = None
+        self._load_tried: int | None = None  # the generation whose kept copy was looked for (once each)
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -60,17 +66,32 @@ class ExactIndex(VectorIndex):
         """The stored unit vectors, row i belonging to ``ids()[i]``."""
         return self._vectors
 
+    def _changed(self, ids: np.ndarray, vectors: np.ndarray, buffer: np.ndarray | None = None) -> None:
+        """Take ``ids``/``vectors`` as the contents (``vectors`` the first rows of ``buffer`` when given)."""
+        self._ids, self._vectors, self._buffer = ids, vectors, buffer
+        self._generation += 1
+
     def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self._coarse = None  # (each change drops the coarse copy: it holds the vectors it was made from)
-        self._ids = ids.copy()
-        self._vectors = vectors.astype(np.float32, copy=False) if len(ids) else np.zeros((0, 0), np.float32)
+        vectors = vectors.astype(np.float32, copy=False) if len(ids) else np.zeros((0, 0), np.float32)
+        self._changed(ids.copy(), vectors)
 
     def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self.remove(ids)
-        self._coarse = None
+        if len(self._ids) and np.isin(ids, self._ids).any():
+            self.remove(ids)  # changed photos' vectors (rare: a copy of the rest); appended below
         new: np.ndarray = vectors.astype(np.float32, copy=False)
-        self._vectors = new if not len(self._ids) else np.vstack([self._vectors, new])
-        self._ids = np.concatenate([self._ids, ids])
+        n, buffer = len(self._ids), self._buffer
+        if not n:
+            buffer = None
+        elif buffer is None or len(buffer) < n + len(new):
+            # Room for an eighth more: appends copy nothing until it is used (unwritten rows take no memory).
+            buffer = np.empty((n + len(new) + n // 8, self._vectors.shape[1]), np.float32)
+            buffer[:n] = self._vectors
+        if buffer is None:
+            vectors_now = new.copy()
+        else:
+            buffer[n : n + len(new)] = new  # rows no array handed out holds (a coarse copy being made reads [:n])
+            vectors_now = buffer[: n + len(new)]
+        self._changed(np.concatenate([self._ids, ids]), vectors_now, buffer)
         self._dim = self._vectors.shape[1]
 
     def remove(self, ids: np.ndarray) -> None:
@@ -78,7 +99,7 @@ class ExactIndex(VectorIndex):
             return
         keep = ~np.isin(self._ids, np.asarray(ids, dtype=np.int64))
         if not keep.all():
-            self._ids, self._vectors, self._coarse = self._ids[keep], self._vectors[keep], None
+            self._changed(self._ids[keep], self._vectors[keep])
 
     def scores(self, queries: np.ndarray) -> np.ndarray:
         """Cosine similarity of each query to every stored vector, ``[Q, N]`` float32."""
@@ -119,60 +140,62 @@ class ExactIndex(VectorIndex):
         change; until it is ready, queries score every vector in float32 (as in a one-shot search). An index
         that serves a second single query prepares itself."""
         self._coarse_wanted = True
-        vectors = self._vectors
-        if len(vectors) < COARSE_MIN or self._coarse_of(vectors) is not None or self._coarse_failed:
+        vectors, generation = self._vectors, self._generation
+        if len(vectors) < COARSE_MIN or self._coarse_now() is not None or self._coarse_failed:
             return
-        if self._load_coarse(vectors):
+        if self._load_coarse():
             return
         running = self._coarse_thread
         if running is not None and running.is_alive():
             if not wait:
                 return  # it is making the copy of earlier vectors; the next query starts the next one
             running.join()
-            if self._coarse_of(vectors) is not None:
+            if self._coarse_now() is not None:
                 return
-        thread = threading.Thread(target=self._make_coarse, args=(vectors,), name="motis-coarse", daemon=True)
+        args = (vectors, generation)
+        thread = threading.Thread(target=self._make_coarse, args=args, name="motis-coarse", daemon=True)
         self._coarse_thread = thread
         thread.start()
         if wait:
             thread.join()
 
-    def _load_coarse(self, vectors: np.ndarray) -> bool:
+    def _load_coarse(self) -> bool:
         """Take the coarse copy kept beside the index file when it was made from these very vectors."""
-        kept = self._file
-        if kept is None or kept[2] is not vectors or self._load_tried is vectors:
+        kept, generation = self._file, self._generation
+        if kept is None or kept[2] != generation or self._load_tried == generation:
             return False
-        self._load_tried = vectors  # not read again at each query while a new copy is being made
-        made = coarse_file.load(kept[0], kept[1], len(vectors), vectors.shape[1])
+        self._load_tried = generation  # not read again at each query while a new copy is being made
+        made = coarse_file.load(kept[0], kept[1], len(self._vectors), self._vectors.shape[1])
         if made is None:
             return False
-        self._coarse = (vectors, made)
+        self._coarse = (generation, made)
         return True
 
-    def _coarse_of(self, vectors: np.ndarray) -> CoarseScan | None:
+    def _coarse_now(self) -> CoarseScan | None:
+        """The coarse copy of the vectors as they are now, if made."""
         made = self._coarse
-        return made[1] if made is not None and made[0] is vectors else None
+        return made[1] if made is not None and made[0] == self._generation else None
 
-    def _make_coarse(self, vectors: np.ndarray) -> None:
+    def _make_coarse(self, vectors: np.ndarray, generation: int) -> None:
         with background_thread():  # this thread, made for the job: one BLAS thread, a lower priority
             try:
                 made = CoarseScan(vectors)
                 made.search(vectors, vectors[0], 1)  # onnxruntime's int8 kernel runs here (else: float32 only)
-                if vectors is self._vectors:  # not changed meanwhile
-                    self._coarse = (vectors, made)
+                if generation == self._generation:  # not changed meanwhile
+                    self._coarse = (generation, made)
             except Exception:  # never take search down: float32 serves
                 log.warning("no coarse int8 pass for exact search; float32 serves", exc_info=True)
                 self._coarse_failed = True
                 return
             kept = self._file
-            if kept is not None and kept[2] is vectors:  # the index file's vectors: the next start loads this copy
+            if kept is not None and kept[2] == generation:  # the index file's vectors: the next start loads it
                 try:
                     coarse_file.save(kept[0], kept[1], made)
                 except Exception:  # the copy serves this process anyway; the next start makes it again
                     log.warning("could not keep the coarse copy beside %s", kept[0], exc_info=True)
 
     def _search_coarse(self, query: np.ndarray, k: int, floor: float | None) -> tuple[np.ndarray, np.ndarray] | None:
-        coarse = self._coarse_of(self._vectors)
+        coarse = self._coarse_now()
         if coarse is None:
             self._single_queries += 1
             if self._coarse_wanted or self._single_queries >= 2:  # queried again: a process that stays
@@ -192,17 +215,22 @@ class ExactIndex(VectorIndex):
         return {"ids": self._ids, "vectors": self._vectors}
 
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
-        self._coarse = None
-        self._ids = arrays["ids"].astype(np.int64)
-        self._vectors = arrays["vectors"].astype(np.float32, copy=False)
+        self._changed(arrays["ids"].astype(np.int64), arrays["vectors"].astype(np.float32, copy=False))
         self._dim = int(header["dim"])
-        self._file = (path, _file_id(header), self._vectors)
+        self._file = (path, _file_id(header), self._generation)
 
     def save(self, path: str | os.PathLike[str], model_id: str, extra: dict[str, Any] | None = None) -> None:
-        """Save, and note that the file holds these vectors (their coarse copy is kept beside it once made)."""
-        vectors = self._vectors
+        """Save, and note that the file holds these vectors: their coarse copy is kept beside it, now if it is
+        made (a save waits for changes to add up, so the copy was often made before), else once it is."""
+        generation = self._generation
         super().save(path, model_id, extra)
-        self._file = (Path(path), _file_id(self.header), vectors)
+        self._file = (Path(path), _file_id(self.header), generation)
+        made = self._coarse_now()
+        if made is not None:
+            try:
+                coarse_file.save(Path(path), self._file[1], made)
+            except Exception:  # the next start makes it again
+                log.warning("could not keep the coarse copy beside %s", path, exc_info=True)
 
 
 def _file_id(header: dict[str, Any]) -> str:
