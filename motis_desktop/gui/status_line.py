@@ -1,12 +1,14 @@
 """The status line's words: the photo count and what indexing did last, or the results on show.
 
-:class:`StatusLine` keeps what indexing is doing or did (the note after the photo count, the last run that did
-work) and writes the line from what the window shows; the :class:`StatusBar` only shows it.
+:class:`StatusLine` keeps what indexing is doing or did (the note after the photo count: a run that did work says
+what it did, one that found nothing new says so and since when) and writes the line from what the window
+shows; the :class:`StatusBar` only shows it.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +23,7 @@ from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
 
 
 class StatusLine:
-    """Writes the window's status line; holds the indexing note and the last run's summary."""
+    """Writes the window's status line; holds the indexing note and when the library last changed."""
 
     def __init__(
         self,
@@ -34,7 +36,7 @@ class StatusLine:
         self.bar, self.searcher, self.results = bar, searcher, results
         self._model_state, self._has_folders = model_state, has_folders
         self.note = ""  # what indexing is doing or its last outcome, shown after the photo count
-        self.summary = ""  # the last indexing run that did work: kept until another one does
+        self.changed_at: float | None = None  # when the last run that did work ended (or Settings removed folders)
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
         self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
@@ -61,8 +63,8 @@ class StatusLine:
         summary no longer describes the library, so the line says what left it."""
         if self.removed:
             folders, left = self.removed, max(0, before - after)
-            self.summary = self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
-            self.removed = 0
+            self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
+            self.changed_at, self.removed = time.time(), 0
 
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
@@ -108,10 +110,11 @@ class StatusLine:
 
     def indexing_finished(self, summary: IndexSummary) -> None:
         line = self.bar.indexing_finished(summary)
-        if line is not None:  # a run that did work: its summary stays until the next one that does
-            self.summary = line
+        if line is not None:  # a run that did work says what it did
+            self.note, self.changed_at = line, time.time()
+        else:  # not the last run's counts: they read as this run's (QA: F5 said "1 photo indexed")
+            self.note = "library rebuilt after damage" if self.rebuilt else nothing_new(self.changed_at)
         self.rebuilt = False
-        self.note = self.summary or "library up to date"
         self.update()
         self.folders_scanned(summary.folder_photos)
 
@@ -128,6 +131,16 @@ class StatusLine:
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.update()
+
+
+def nothing_new(since: float | None, now: float | None = None) -> str:
+    """What a run that found nothing to do says: "library up to date — nothing new since 14:05" (the end of the
+    last run that did work in this window; its date too when that was another day)."""
+    if since is None:
+        return "library up to date — nothing new since the last run"
+    then, today = time.localtime(since), time.localtime(time.time() if now is None else now)
+    same_day = then[:3] == today[:3]
+    return f"library up to date — nothing new since {time.strftime('%H:%M' if same_day else '%d %b %H:%M', then)}"
 
 
 def photo_count(files: int, unreadable: int) -> str:
