@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IndexSummary
+from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -32,9 +33,11 @@ class StatusLine:
         results: ResultsController,
         model_state: Callable[[], ModelState],
         has_folders: Callable[[], bool],
+        offline: Callable[[], Collection[str]],
     ) -> None:
         self.bar, self.searcher, self.results = bar, searcher, results
-        self._model_state, self._has_folders = model_state, has_folders
+        self._model_state, self._has_folders, self._offline = model_state, has_folders, offline
+        self._offline_count: tuple[list[Row], frozenset[str], int] | None = None  # counted once per gallery and set
         self.note = ""  # what indexing is doing or its last outcome, shown after the photo count
         self.changed_at: float | None = None  # when the last run that did work ended (or Settings removed folders)
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
@@ -54,9 +57,22 @@ class StatusLine:
             self.bar.set_text(NO_FOLDERS_STATUS)  # the window's centre (or the model offer) says how to get a model
         else:
             note = NEEDS_MODEL if missing and not self.empty_note else self.note
+            gallery = self.results.gallery
             self.bar.set_text(
-                photo_count(len(self.results.gallery), self.results.unreadable) + (f" · {note}" if note else "")
+                photo_count(len(gallery), self.results.unreadable)
+                + offline_words(self._offline_photos(gallery), len(self._offline()))
+                + (f" · {note}" if note else "")
             )
+
+    def _offline_photos(self, gallery: list[Row]) -> int:
+        """How many of the gallery's photos are in folders offline now (a search leaves them out)."""
+        roots = frozenset(self._offline())
+        if not roots:
+            return 0
+        cached = self._offline_count
+        if cached is None or cached[0] is not gallery or cached[1] != roots:  # 100k rows: not on every update
+            cached = self._offline_count = (gallery, roots, photos_within(gallery, roots))
+        return cached[2]
 
     def gallery_read(self, before: int, after: int) -> None:
         """A gallery read went from ``before`` to ``after`` photos: after Settings removed folders, the last run's
@@ -141,6 +157,22 @@ def nothing_new(since: float | None, now: float | None = None) -> str:
     then, today = time.localtime(since), time.localtime(time.time() if now is None else now)
     same_day = then[:3] == today[:3]
     return f"library up to date — nothing new since {time.strftime('%H:%M' if same_day else '%d %b %H:%M', then)}"
+
+
+def photos_within(rows: Sequence[Row], roots: Collection[str]) -> int:
+    """How many of ``rows`` are readable photos under one of the folders ``roots``."""
+    within = tuple(os.path.join(root, "") for root in roots)
+    return sum(1 for r in rows if r.error is None and r.path.startswith(within))
+
+
+def offline_words(photos: int, folders: int) -> str:
+    """The part of the status line after the photo count that says how many of them a search leaves out because
+    their folder is offline (QA: the line said 114 photos, a search "among 88"): " · 26 in an offline folder, not
+    searched until it is back"; empty when none is."""
+    if not photos:
+        return ""
+    where, back = ("an offline folder", "it is") if folders == 1 else (f"{folders} offline folders", "they are")
+    return f" · {photos} in {where}, not searched until {back} back"
 
 
 def photo_count(files: int, unreadable: int) -> str:
