@@ -153,3 +153,12 @@ def test_a_list_by_filters_alone_shows_dates_not_zero_scores(invoice: str) -> No
 def test_json_keeps_the_score_of_a_hit_found_by_its_name(invoice: str) -> None:
     hit = json.loads(run_cli("search", "Re: invoice", "--json").stdout)[0]
     assert hit["path"] == invoice and {"score", "fused", "matches"} <= set(hit)
+
+
+def test_a_query_of_subtracted_terms_only_prints_no_score(colours: dict[str, str]) -> None:
+    """``motis search --all -- -red`` printed " 0.0000" on every line: "-red" ranks the photos (least red first)
+    by negated cosines that say nothing as a number. Its lines are dates and paths, as for a list by filters."""
+    lines = run_cli("search", "--all", "--", "-red").stdout.splitlines()
+    assert len(lines) == len(colours)
+    assert all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines), lines
+    assert [colours[line.split("  ")[-1]] for line in lines[-PER_COLOUR:]] == ["red"] * PER_COLOUR  # still ranked
