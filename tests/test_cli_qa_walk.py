@@ -1,6 +1,6 @@
 """The command line as a QA engineer met it as a new user: options after ``--``, error lines that quoted a
-library's internals, "photo(s)", and scores that said nothing (a hit found by its words printed ``0.0010``, a
-list by date ``0.0000``)."""
+library's internals, "photo(s)", scores that said nothing (a hit found by its words printed ``0.0010``, a
+list by date or a "-red" query ``0.0000``), and ``motis index FOLDER`` listing other folders' skipped files."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers.cli import run_cli
+from helpers.cli import import_colour_model, run_cli
 from helpers.models import install_colour
 from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
+from helpers.watching import write_photos
 
 from motis_desktop.core.services import Services
 
@@ -153,3 +154,35 @@ def test_a_list_by_filters_alone_shows_dates_not_zero_scores(invoice: str) -> No
 def test_json_keeps_the_score_of_a_hit_found_by_its_name(invoice: str) -> None:
     hit = json.loads(run_cli("search", "Re: invoice", "--json").stdout)[0]
     assert hit["path"] == invoice and {"score", "fused", "matches"} <= set(hit)
+
+
+def test_a_query_of_subtracted_terms_only_prints_no_score(colours: dict[str, str]) -> None:
+    """``motis search --all -- -red`` printed " 0.0000" on every line: "-red" ranks the photos (least red first)
+    by negated cosines that say nothing as a number. Its lines are dates and paths, as for a list by filters."""
+    lines = run_cli("search", "--all", "--", "-red").stdout.splitlines()
+    assert len(lines) == len(colours)
+    assert all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines), lines
+    assert [colours[line.split("  ")[-1]] for line in lines[-PER_COLOUR:]] == ["red"] * PER_COLOUR  # still ranked
+
+
+# 5. What motis index FOLDER lists ------------------------------------------------------------------------------
+
+
+def test_motis_index_folder_lists_only_that_folders_files_still_skipped(tmp_path: Path, colour_pair) -> None:
+    """QA: ``motis index FOLDER`` listed the files still skipped in every library folder (the run covers them
+    all), as if the named folder held them: those of the others are one line saying where to see them."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    for folder in ("a", "b"):
+        write_photos(tmp_path / folder, "red", 1, start=ord(folder))
+        (tmp_path / folder / "notes.jpg").write_text("this is not a photo\n")
+    run_cli("index", str(tmp_path / "a"), str(tmp_path / "b"), home=home)
+    again = run_cli("index", str(tmp_path / "b"), home=home).stdout
+    assert f"  still skipped {tmp_path / 'b' / 'notes.jpg'}: " in again
+    assert str(tmp_path / "a" / "notes.jpg") not in again
+    assert (
+        "  1 more file elsewhere in the library could not be read by earlier runs "
+        "('motis index' without a folder lists them)"
+    ) in again.splitlines()
+    every = run_cli("index", home=home).stdout  # what that line points to
+    assert all(f"  still skipped {tmp_path / f / 'notes.jpg'}: " in every for f in ("a", "b"))

@@ -80,3 +80,25 @@ def test_a_status_line_too_long_for_a_narrow_window_ends_in_an_ellipsis_with_the
     window.resize(420, 320)
     qtbot.waitUntil(lambda: line.width() < line.fontMetrics().horizontalAdvance(line.text()), timeout=5_000)
     assert line.toolTip() == line.text() and "zebra" in line.toolTip()
+
+
+def test_the_photo_count_says_how_many_are_in_an_offline_folder_a_search_leaves_out(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """QA: with a folder unplugged the line said "114 photos" while a search listed 88: the gallery keeps the
+    offline folder's photos, a search cannot show them. The line says the difference."""
+    write_photos(tmp_path / "card", "green", 2, start=10)
+    _library_of(qtbot, window, tmp_path / "photos", 3)
+    window.add_folders([str(tmp_path / "card")])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5 and window.indexer is None, timeout=60_000)
+    (tmp_path / "card").rename(tmp_path / "card-away")  # the memory card is pulled out
+    said = "5 photos · 2 in an offline folder, not searched until it is back · "
+    qtbot.waitUntil(lambda: window.status_label.text().startswith(said), timeout=30_000)
+    search_by_keys(qtbot, window, "sort:date")  # every photo a search can show, newest first
+    assert window.status_label.text().startswith("3 results") and window.model.rowCount() == 3  # 5 less 2
+    with qtbot.waitSignal(window.results.gallery_shown, timeout=5_000):
+        qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert window.status_label.text().startswith(said)
+    (tmp_path / "card-away").rename(tmp_path / "card")  # back: every photo is searched again
+    qtbot.waitUntil(lambda: "offline" not in window.status_label.text(), timeout=30_000)
+    assert window.status_label.text().startswith("5 photos · ")

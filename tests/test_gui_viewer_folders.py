@@ -242,3 +242,21 @@ def test_a_photo_found_by_its_name_shows_no_meaningless_score(qtbot, window: Mai
     viewer = window.grid_viewer.viewer
     qtbot.waitUntil(lambda: viewer.shown_path == hit.path, timeout=10_000)
     assert "score" not in viewer.info_text() and "invoice_march.png" in viewer.info_text()
+
+
+def test_a_query_of_subtracted_terms_only_shows_no_score(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """QA: "-red" (every photo that is not red, least red first) showed "score 0.000" on each photo: its scores
+    rank the photos but mean nothing as numbers. The tooltip and the viewer show none."""
+    write_photos(tmp_path / "p", "red", 2)
+    write_photos(tmp_path / "p", "green", 2, start=10)
+    _index(qtbot, window, tmp_path / "p", 4)
+    search_by_keys(qtbot, window, "-red")
+    assert window.model.rowCount() == 2
+    tips = [window.model.index(i).data(Qt.ItemDataRole.ToolTipRole) for i in range(2)]
+    assert all("green" in tip and "score" not in tip for tip in tips), tips
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(0))
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    viewer = window.grid_viewer.viewer
+    qtbot.waitUntil(lambda: viewer.shown_path == window.model.path_at(0), timeout=10_000)
+    assert "score" not in viewer.info_text()

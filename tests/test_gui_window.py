@@ -91,7 +91,8 @@ def test_reset_and_enter_after_results_returns_to_the_gallery(qtbot, win: MainWi
     assert win.search.text() == ""
 
 
-def test_an_idle_pass_keeps_the_last_summary(qtbot, win: MainWindow, tmp_path: Path) -> None:
+def test_an_idle_pass_says_nothing_new_not_the_last_runs_counts(qtbot, win: MainWindow, tmp_path: Path) -> None:
+    """F5 with nothing to do left "library up to date: 6 photos indexed" (QA walk: read as this run's work)."""
     qtbot.waitUntil(lambda: win.indexer is None, timeout=60_000)  # the start-up pass (nothing to do) is over
     runs = []
     win.indexing.finished.connect(runs.append)
@@ -104,7 +105,9 @@ def test_an_idle_pass_keeps_the_last_summary(qtbot, win: MainWindow, tmp_path: P
     with qtbot.waitSignal(win.indexing.stopped, timeout=60_000):
         qtbot.keyClick(win.view, Qt.Key.Key_F5)  # a pass with nothing to do
     assert runs[-1].encoded == 0
-    assert "6 photos indexed" in win.status_label.text()
+    line = win.status_label.text()
+    assert "library up to date — nothing new since " in line and "indexed" not in line
+    assert line.startswith("36 photos · ")  # the gallery's count is unchanged
 
 
 def _empty_state(win: MainWindow) -> tuple[str, list[str]]:

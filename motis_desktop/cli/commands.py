@@ -22,6 +22,7 @@ from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.formatting import count
+from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
@@ -122,14 +123,17 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    print("\n".join(_summary_lines(summary)))
+    named = [os.path.abspath(folder) for folder in args.folders]  # as the user named them (a sub-folder too)
+    print("\n".join(_summary_lines(summary, named=named)))
     return 0
 
 
-def _summary_lines(summary: IndexSummary, list_earlier: bool = True) -> list[str]:
+def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequence[str] = ()) -> list[str]:
     """What an indexing run did, for people: counts, each photo skipped, the text read (``index`` and ``watch``).
     "skipped N" counts the files this run could not read anew; those earlier runs reported are listed apart
-    (``list_earlier``: ``index``) or counted (``watch``, whose every run would repeat them)."""
+    (``list_earlier``: ``index``; only those in the ``named`` folders when some are, the others counted: the run
+    covers every folder, QA saw other folders' files listed) or counted (``watch``, whose every run would repeat
+    them)."""
     new = summary.new_skipped
     lines = [
         f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
@@ -143,7 +147,13 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True) -> list[str
     lines += [f"  skipped {item.path}: {item.message}" for item in new]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:
-        lines += [f"  still skipped {item.path}: {item.message}" for item in earlier]
+        shown = [item for item in earlier if not named or any(is_within(item.path, f) for f in named)]
+        lines += [f"  still skipped {item.path}: {item.message}" for item in shown]
+        if others := len(earlier) - len(shown):
+            lines.append(
+                f"  {count(others, 'more file')} elsewhere in the library could not be read by earlier runs "
+                "('motis index' without a folder lists them)"
+            )
     elif earlier:
         are = "is" if len(earlier) == 1 else "are"
         lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")

@@ -77,7 +77,7 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
 
 
 def _shown(score: float) -> float:
-    """The score as printed: four decimals, and no "-0.0000" (a "-red" query's scores are negated cosines)."""
+    """The score as printed: four decimals, and no "-0.0000" (a cosine just below zero)."""
     return round(score, 4) + 0.0
 
 

@@ -165,7 +165,9 @@ class MainWindow(QMainWindow):
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off
         self.status.addWidget(self.more_button)
         self.status.warn_privacy(self.services.privacy_warning)
-        self.status_line = StatusLine(self.status, self.searcher, self.results, lambda: self.model_state, self._folders)
+        self.status_line = StatusLine(
+            self.status, self.searcher, self.results, lambda: self.model_state, self._folders, self._offline
+        )
 
     def _connect(self) -> None:
         self.searcher.status.connect(self.status.set_text)
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
+        self.watching.status_changed.connect(lambda _root, _online: self._update_status())  # the offline count
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
         """A window action with its shortcuts (the menus carry every one of them)."""
@@ -260,6 +263,10 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         self.status_line.update()
+
+    def _offline(self) -> set[str]:
+        """The library folders out of reach now (the watcher's view; a search leaves their photos out)."""
+        return self.watching.offline & set(self.folders)  # not a folder removed while offline
 
     def _folders(self) -> bool:
         return bool(self.folders)

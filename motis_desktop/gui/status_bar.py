@@ -85,7 +85,7 @@ class StatusBar(QStatusBar):
 
     def indexing_finished(self, summary: IndexSummary) -> str | None:
         """Remember the skipped files and return the one-line outcome of a run that did work; None for a
-        pass that found nothing to do (its caller keeps showing the last run that did)."""
+        pass that found nothing to do (its caller says nothing new since the last run that did work)."""
         self.skipped = [(s.path, s.message) for s in summary.skipped]
         self.skipped_button.setVisible(bool(self.skipped))
         if not (

@@ -1,17 +1,20 @@
 """The status line's words: the photo count and what indexing did last, or the results on show.
 
-:class:`StatusLine` keeps what indexing is doing or did (the note after the photo count, the last run that did
-work) and writes the line from what the window shows; the :class:`StatusBar` only shows it.
+:class:`StatusLine` keeps what indexing is doing or did (the note after the photo count: a run that did work says
+what it did, one that found nothing new says so and since when) and writes the line from what the window
+shows; the :class:`StatusBar` only shows it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IndexSummary
+from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -21,7 +24,7 @@ from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
 
 
 class StatusLine:
-    """Writes the window's status line; holds the indexing note and the last run's summary."""
+    """Writes the window's status line; holds the indexing note and when the library last changed."""
 
     def __init__(
         self,
@@ -30,11 +33,13 @@ class StatusLine:
         results: ResultsController,
         model_state: Callable[[], ModelState],
         has_folders: Callable[[], bool],
+        offline: Callable[[], Collection[str]],
     ) -> None:
         self.bar, self.searcher, self.results = bar, searcher, results
-        self._model_state, self._has_folders = model_state, has_folders
+        self._model_state, self._has_folders, self._offline = model_state, has_folders, offline
+        self._offline_count: tuple[list[Row], frozenset[str], int] | None = None  # counted once per gallery and set
         self.note = ""  # what indexing is doing or its last outcome, shown after the photo count
-        self.summary = ""  # the last indexing run that did work: kept until another one does
+        self.changed_at: float | None = None  # when the last run that did work ended (or Settings removed folders)
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
         self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
         self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
@@ -52,17 +57,30 @@ class StatusLine:
             self.bar.set_text(NO_FOLDERS_STATUS)  # the window's centre (or the model offer) says how to get a model
         else:
             note = NEEDS_MODEL if missing and not self.empty_note else self.note
+            gallery = self.results.gallery
             self.bar.set_text(
-                photo_count(len(self.results.gallery), self.results.unreadable) + (f" · {note}" if note else "")
+                photo_count(len(gallery), self.results.unreadable)
+                + offline_words(self._offline_photos(gallery), len(self._offline()))
+                + (f" · {note}" if note else "")
             )
+
+    def _offline_photos(self, gallery: list[Row]) -> int:
+        """How many of the gallery's photos are in folders offline now (a search leaves them out)."""
+        roots = frozenset(self._offline())
+        if not roots:
+            return 0
+        cached = self._offline_count
+        if cached is None or cached[0] is not gallery or cached[1] != roots:  # 100k rows: not on every update
+            cached = self._offline_count = (gallery, roots, photos_within(gallery, roots))
+        return cached[2]
 
     def gallery_read(self, before: int, after: int) -> None:
         """A gallery read went from ``before`` to ``after`` photos: after Settings removed folders, the last run's
         summary no longer describes the library, so the line says what left it."""
         if self.removed:
             folders, left = self.removed, max(0, before - after)
-            self.summary = self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
-            self.removed = 0
+            self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
+            self.changed_at, self.removed = time.time(), 0
 
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
@@ -108,10 +126,11 @@ class StatusLine:
 
     def indexing_finished(self, summary: IndexSummary) -> None:
         line = self.bar.indexing_finished(summary)
-        if line is not None:  # a run that did work: its summary stays until the next one that does
-            self.summary = line
+        if line is not None:  # a run that did work says what it did
+            self.note, self.changed_at = line, time.time()
+        else:  # not the last run's counts: they read as this run's (QA: F5 said "1 photo indexed")
+            self.note = "library rebuilt after damage" if self.rebuilt else nothing_new(self.changed_at)
         self.rebuilt = False
-        self.note = self.summary or "library up to date"
         self.update()
         self.folders_scanned(summary.folder_photos)
 
@@ -128,6 +147,32 @@ class StatusLine:
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.update()
+
+
+def nothing_new(since: float | None, now: float | None = None) -> str:
+    """What a run that found nothing to do says: "library up to date — nothing new since 14:05" (the end of the
+    last run that did work in this window; its date too when that was another day)."""
+    if since is None:
+        return "library up to date — nothing new since the last run"
+    then, today = time.localtime(since), time.localtime(time.time() if now is None else now)
+    same_day = then[:3] == today[:3]
+    return f"library up to date — nothing new since {time.strftime('%H:%M' if same_day else '%d %b %H:%M', then)}"
+
+
+def photos_within(rows: Sequence[Row], roots: Collection[str]) -> int:
+    """How many of ``rows`` are readable photos under one of the folders ``roots``."""
+    within = tuple(os.path.join(root, "") for root in roots)
+    return sum(1 for r in rows if r.error is None and r.path.startswith(within))
+
+
+def offline_words(photos: int, folders: int) -> str:
+    """The part of the status line after the photo count that says how many of them a search leaves out because
+    their folder is offline (QA: the line said 114 photos, a search "among 88"): " · 26 in an offline folder, not
+    searched until it is back"; empty when none is."""
+    if not photos:
+        return ""
+    where, back = ("an offline folder", "it is") if folders == 1 else (f"{folders} offline folders", "they are")
+    return f" · {photos} in {where}, not searched until {back} back"
 
 
 def photo_count(files: int, unreadable: int) -> str:

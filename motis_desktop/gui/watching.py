@@ -27,7 +27,8 @@ class FolderWatching(QObject):
 
     Signals:
         changed: Emitted with the set of library roots whose contents changed (debounced).
-        status_changed: Emitted with a root and whether it is online, when that changes.
+        status_changed: Emitted with a root and whether it is online, when that changes (``offline`` is
+            up to date by then).
     """
 
     changed = Signal(object)
@@ -75,11 +76,11 @@ class FolderWatching(QObject):
     def _on_status(self, root: str, online: bool) -> None:
         if self._watcher is None:
             return
-        self.status_changed.emit(root, online)
         if online:
             self.offline.discard(root)
         else:
             self.offline.add(root)
+        self.status_changed.emit(root, online)  # after ``offline`` says so: the status line counts from it
         n = len(self.offline)
         self.label.setVisible(bool(n))
         self.label.setText(f"⚠ {count(n, 'folder')} offline")

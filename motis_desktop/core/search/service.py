@@ -105,7 +105,9 @@ class QueryResult:
     offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
     text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
     by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
-    scored: bool = True  # the hits' scores are cosines to a query vector (False: filters alone, every score is 0)
+    # the hits' scores are cosines to a query vector, worth showing (False: filters alone, every score is 0; a query
+    # of subtracted terms only, "-red", whose negated cosines rank the photos but read as noise: " 0.0000")
+    scored: bool = True
 
     def found_by_words(self) -> set[int]:
         """The hits that their words (in the photo's text or its name) put there, not their look: below the
