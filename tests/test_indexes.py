@@ -177,3 +177,15 @@ def test_auto_strategy_uses_exact_for_small_libraries_and_kmeans_above() -> None
     assert resolve_strategy("annoy", 10) == "annoy"
     with pytest.raises(ValueError, match="unknown index strategy"):
         resolve_strategy("faiss", 10)
+
+
+def test_kmeans_counts_its_vectors_without_listing_them() -> None:
+    # len() is asked a few times per query; at 1M vectors listing the ids for it cost ~20 ms a query.
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((3000, 16)).astype(np.float32)
+    index = KMeansIndex()
+    index.build(np.arange(2000, dtype=np.int64), vectors[:2000])
+    index.add(np.arange(2000, 2500, dtype=np.int64), vectors[2000:2500])  # pending, not yet laid out
+    index.remove(np.array([5, 6, 2100, 99999], dtype=np.int64))  # two laid out, one pending, one unknown
+    index.add(np.array([7], dtype=np.int64), vectors[2999:])  # a changed vector: removed, then pending
+    assert len(index) == len(index.ids()) == 2497

@@ -150,8 +150,8 @@ def fused_query(
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
-    all_ids = service.index_for(model_id, strategy).ids() if allowed is None else allowed
-    candidates = max(len(all_ids) - len(exclude), 0)
+    among = len(service.index_for(model_id, strategy)) if allowed is None else len(allowed)  # a count: no ids copied
+    candidates = max(among - len(exclude), 0)
     wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
 
     meaning: list[tuple[int, float]] = []

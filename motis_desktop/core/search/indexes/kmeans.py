@@ -125,6 +125,9 @@ class KMeansIndex(VectorIndex):
     def ids(self) -> np.ndarray:
         return np.concatenate([self._ids[self._alive], self._pending_ids])
 
+    def __len__(self) -> int:  # not ids(): a query asks the size a few times, and at 1M ids() copies 8 MB each time
+        return int(np.count_nonzero(self._alive)) + len(self._pending_ids)
+
     def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._clear()
         self.trained_n = len(ids)
