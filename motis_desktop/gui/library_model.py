@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import Enum, IntEnum
 from operator import attrgetter
 from typing import NamedTuple
@@ -57,6 +58,25 @@ def sort_rows(rows: list[Row], order: SortOrder) -> list[Row]:
     ordered = sorted(rows, key=attrgetter("path"))
     ordered.sort(key=lambda r: r.taken_at or 0.0, reverse=True)
     return ordered
+
+
+@dataclass(frozen=True)
+class SortedGallery:
+    """The gallery's rows in one order, with what the window looks up in them, made on a worker thread: at 1M
+    photos the sort, the paths' index and the count took ~2 s of the GUI thread."""
+
+    order: SortOrder
+    source: list[Row]  # the rows as read (what it was made from)
+    rows: list[Row]
+    index: dict[str, int]  # each path's place in ``rows``
+    unreadable: int  # files no search can find (the status line)
+
+
+def sorted_gallery(rows: list[Row], order: SortOrder) -> SortedGallery:
+    ordered = sort_rows(rows, order)
+    return SortedGallery(
+        order, rows, ordered, {r.path: i for i, r in enumerate(ordered)}, sum(1 for r in rows if r.error)
+    )
 
 
 DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}

@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
             self.status_line.library_rebuilt()
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         before = len(self.results.gallery)
-        self.results.set_gallery(snapshot.rows)
+        self.results.set_gallery(snapshot.rows, snapshot.by_date)
         self.status_line.gallery_read(before, len(snapshot.rows))
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)

@@ -13,7 +13,7 @@ from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortOrder, path_of, sort_rows
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortedGallery, SortOrder, path_of, sorted_gallery
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.texts import query_words
@@ -72,14 +72,15 @@ class ResultsController(QObject):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_gallery(self, rows: list[Row]) -> None:
-        """The library's rows (shown now unless results are on screen), in the gallery's order. Results on screen
-        lose the photos that left the library since the last gallery (deleted, renamed, their folder removed)."""
+    def set_gallery(self, rows: list[Row], prepared: SortedGallery | None = None) -> None:
+        """The library's rows (shown now unless results are on screen), in the gallery's order (``prepared``: the
+        rows already sorted off this thread, used when in this order). Results on screen lose the photos that
+        left the library since the last gallery (deleted, renamed, their folder removed)."""
         before, previous = self._gallery_index, self.gallery
         with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
-            self.gallery = sort_rows(rows, self.order)
-            self._gallery_index = {r.path: i for i, r in enumerate(self.gallery)}
-            self.unreadable = sum(1 for r in self.gallery if r.error)  # files no search can find (the status line)
+            if prepared is None or prepared.order != self.order or prepared.source is not rows:
+                prepared = sorted_gallery(rows, self.order)
+            self.gallery, self._gallery_index, self.unreadable = prepared.rows, prepared.index, prepared.unreadable
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
                 self.grid_viewer.follow_rows()  # a photo being viewed may have left

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Services
-from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.library_model import Row, SortedGallery, SortOrder, sorted_gallery
 from motis_desktop.gui.tasks import Lane, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -103,12 +103,16 @@ class LibrarySnapshot:
     recovery: str | None = None
     missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
     folder_photos: dict[str, int] = field(default_factory=dict)  # a scan's photos per folder (IndexSummary's)
+    by_date: SortedGallery | None = None  # the rows in the gallery's default order, sorted here
 
 
 def library_snapshot(services: Services) -> LibrarySnapshot:
     """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
     rows, missing = gallery_rows(services)
-    return LibrarySnapshot(rows, [f.path for f in services.folders()], services.recovery_notice(), missing)
+    with gc_paused(keep=True):
+        by_date = sorted_gallery(rows, SortOrder.DATE)
+    folders = [f.path for f in services.folders()]
+    return LibrarySnapshot(rows, folders, services.recovery_notice(), missing, by_date=by_date)
 
 
 class FirstSnapshot:
