@@ -1,0 +1,43 @@
+"""The third QA walk of the command line as a new user: a date in IFD0 that the details panel showed and the
+index did not, broken links said again on every run, an empty folder indexed in silence, and wording."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from helpers.cli import import_colour_model, run_cli
+from helpers.photos import COLOURS, colour_image
+from PIL import ExifTags, Image
+
+from motis_desktop.core.services import Services
+
+# 1. One rule for the date taken --------------------------------------------------------------------------------
+
+
+def _photo_with_date_in_ifd0(path: Path, stamp: str) -> Path:
+    """A JPEG whose ``DateTimeOriginal`` sits in IFD0 (some tools write it there, not in the EXIF sub-IFD)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exif = Image.Exif()
+    exif[ExifTags.Base.DateTimeOriginal] = stamp
+    Image.fromarray(colour_image(COLOURS["red"], 64, 48, 3)).save(path, exif=exif)
+    file_time = time.mktime((2024, 1, 2, 3, 4, 5, 0, 0, -1))
+    os.utime(path, (file_time, file_time))
+    return path
+
+
+def test_a_date_taken_in_ifd0_is_the_date_for_index_search_and_details(tmp_path: Path, colour_pair) -> None:
+    """QA: Details said "Taken 2019-05-04 10:11, EXIF DateTimeOriginal" while the timeline, ``after:`` and
+    ``motis search --json`` ("date_source": "mtime") used the file's time: two readers of EXIF disagreed."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    photo = _photo_with_date_in_ifd0(tmp_path / "photos" / "ifd0.jpg", "2019:05:04 10:11:12")
+    run_cli("index", str(tmp_path / "photos"), home=home)
+    hits = json.loads(run_cli("search", "after:2019-05 before:2019-06", "--json", home=home).stdout)
+    assert [(h["path"], h["date"], h["date_source"]) for h in hits] == [(str(photo), "2019-05-04T10:11:12", "exif")]
+    services = Services.open(home)
+    details = services.photo_details(str(photo))
+    services.close()
+    assert (details.date_source, details.taken_at) == ("DateTimeOriginal", time.mktime((2019, 5, 4, 10, 11, 12, 0, 0, -1)))
