@@ -10,6 +10,7 @@ from pathlib import Path
 
 from helpers.cli import import_colour_model, run_cli
 from helpers.photos import COLOURS, colour_image
+from helpers.watching import write_photos
 from PIL import ExifTags, Image
 
 from motis_desktop.core.services import Services
@@ -40,4 +41,34 @@ def test_a_date_taken_in_ifd0_is_the_date_for_index_search_and_details(tmp_path:
     services = Services.open(home)
     details = services.photo_details(str(photo))
     services.close()
-    assert (details.date_source, details.taken_at) == ("DateTimeOriginal", time.mktime((2019, 5, 4, 10, 11, 12, 0, 0, -1)))
+    assert (details.date_source, details.taken_at) == (
+        "DateTimeOriginal",
+        time.mktime((2019, 5, 4, 10, 11, 12, 0, 0, -1)),
+    )
+
+
+# 2. Broken links said once ---------------------------------------------------------------------------------------
+
+
+def test_broken_links_and_link_loops_are_news_once_then_still_skipped(tmp_path: Path, colour_pair) -> None:
+    """QA: ``motis index`` and ``motis watch`` said "skipped …/link_to_blue.jpg: broken symbolic link" as new on
+    every run ("skipped_new": 2 each time), while a file a decoder could not read is "still skipped" after once."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    photos = tmp_path / "photos"
+    write_photos(photos, "blue", 1)
+    broken, loop = photos / "link_to_blue.jpg", photos / "selfloop.jpg"
+    broken.symlink_to(photos / "gone.jpg")
+    loop.symlink_to(loop)
+    first = run_cli("index", str(photos), home=home).stdout.splitlines()
+    assert f"  skipped {broken}: broken symbolic link" in first and f"  skipped {loop}: symbolic link loop" in first
+    again = run_cli("index", str(photos), home=home).stdout.splitlines()
+    assert again[0].startswith("encoded 0, unchanged 1, ") and ", skipped 0 (" in again[0]
+    assert f"  still skipped {broken}: broken symbolic link" in again
+    assert f"  still skipped {loop}: symbolic link loop" in again
+    summary = json.loads(run_cli("index", "--json", home=home).stdout)
+    assert summary["skipped_new"] == 0 and len(summary["skipped"]) == 2
+    loop.unlink()  # fixed: no longer said; broken the same way again later, it is news again
+    assert json.loads(run_cli("index", "--json", home=home).stdout)["skipped_new"] == 0
+    loop.symlink_to(loop)
+    assert json.loads(run_cli("index", "--json", home=home).stdout)["skipped_new"] == 1
