@@ -72,3 +72,22 @@ def test_broken_links_and_link_loops_are_news_once_then_still_skipped(tmp_path: 
     assert json.loads(run_cli("index", "--json", home=home).stdout)["skipped_new"] == 0
     loop.symlink_to(loop)
     assert json.loads(run_cli("index", "--json", home=home).stdout)["skipped_new"] == 1
+
+
+# 3. An empty folder ----------------------------------------------------------------------------------------------
+
+
+def test_indexing_a_folder_without_photos_says_so(tmp_path: Path, colour_pair) -> None:
+    """QA: ``motis index /tmp/emptydir`` printed only "encoded 0, …" (the JSON had "empty_folders"); the window
+    says "no photos found in …"."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    empty, photos = tmp_path / "emptydir", tmp_path / "photos"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a photo\n")
+    write_photos(photos, "red", 1)
+    lines = run_cli("index", str(empty), str(photos), home=home).stdout.splitlines()
+    assert f"no photos found in {empty}" in lines
+    assert not any(str(photos) in line for line in lines)
+    assert f"no photos found in {empty}" not in run_cli("index", str(photos), home=home).stdout  # not named
+    assert f"no photos found in {empty}" in run_cli("index", home=home).stdout.splitlines()  # every folder

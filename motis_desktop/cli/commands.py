@@ -140,6 +140,8 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(new)} "
         f"({summary.elapsed_s:.1f} s)"
     ]
+    if list_earlier:
+        lines += _empty_folder_lines(summary, named)
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
@@ -163,6 +165,16 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         )
     lines += [f"  text not read {item.path}: {item.reason}" for item in summary.text_failed]
     return lines
+
+
+def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str]:
+    """"no photos found in FOLDER" for each library folder the scan listed without a photo (the window's words),
+    among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir`` said
+    nothing about it (QA walk)."""
+    empty = [folder for folder, photos in summary.folder_photos.items() if not photos]
+    if named:
+        empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
+    return [f"no photos found in {folder}" for folder in sorted(empty)]
 
 
 def _kept(latest: Progress | None) -> str:
