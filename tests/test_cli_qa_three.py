@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -91,3 +96,74 @@ def test_indexing_a_folder_without_photos_says_so(tmp_path: Path, colour_pair) -
     assert not any(str(photos) in line for line in lines)
     assert f"no photos found in {empty}" not in run_cli("index", str(photos), home=home).stdout  # not named
     assert f"no photos found in {empty}" in run_cli("index", home=home).stdout.splitlines()  # every folder
+
+
+# 4. A query image that does not exist -----------------------------------------------------------------------------
+
+
+def test_a_query_image_that_does_not_exist_says_no_such_file(tmp_path: Path, colour_pair) -> None:
+    """QA: ``motis search --image /tmp/nope.jpg`` said "cannot use as a query image (file vanished before it could
+    be read)": it never existed."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    run_cli("index", str(write_photos(tmp_path / "photos", "red", 1)[0].parent), home=home)
+    missing = tmp_path / "nope.jpg"
+    proc = run_cli("search", "--image", str(missing), home=home, check=False)
+    assert (proc.returncode, proc.stderr) == (1, f"motis: error: no such file: {missing}\n")
+    missing.symlink_to(tmp_path / "gone.jpg")
+    proc = run_cli("search", "--image", str(missing), home=home, check=False)
+    assert (proc.returncode, proc.stderr) == (1, f"motis: error: broken symbolic link: {missing}\n")
+
+
+# 8. One case for the system's reasons -----------------------------------------------------------------------------
+
+_SCAN_AS_USER = (
+    "import json, sys\n"
+    "from motis_desktop.core.services import Services\n"
+    "services = Services.open(sys.argv[1])\n"
+    "services.add_folders([sys.argv[2]])\n"
+    "print(json.dumps([[s.path, s.reason] for s in services.scan().skipped]))\n"
+    "services.close()\n"
+)
+
+
+def test_a_folder_that_cannot_be_listed_says_permission_denied_in_lower_case() -> None:
+    """QA: "cannot list folder: Permission denied" (the C library's words) beside "permission denied" elsewhere.
+    Root lists anything, so as root the scan runs in a child process that has dropped to 'nobody'."""
+    root = Path(tempfile.mkdtemp(prefix="motis-perm-"))
+    try:
+        root.chmod(0o777)
+        home, photos = root / "home", root / "photos"
+        home.mkdir()
+        home.chmod(0o777)
+        (photos / "locked").mkdir(parents=True)
+        write_photos(photos, "red", 1)
+        (photos / "locked").chmod(0)
+        command = [sys.executable, "-c", _SCAN_AS_USER, str(home), str(photos)]
+        if os.geteuid() == 0:
+            assert shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root for this check"
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "MOTIS_HOME": str(home)}
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout) == [[str(photos / "locked"), "cannot list folder: permission denied"]]
+    finally:
+        (root / "photos" / "locked").chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_query_image_the_system_refuses_to_open_says_why_in_lower_case(tmp_path: Path, colour_pair) -> None:
+    """The words after "cannot open:" are the system's too (a socket: "no such device or address")."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    run_cli("index", str(write_photos(tmp_path / "photos", "red", 1)[0].parent), home=home)
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "s.jpg"))
+        proc = run_cli("search", "--image", str(tmp_path / "s.jpg"), home=home, check=False)
+    finally:
+        server.close()
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        "motis: error: s.jpg: cannot use as a query image (cannot open: no such device or address)\n",
+    )

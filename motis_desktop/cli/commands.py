@@ -20,7 +20,7 @@ from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
-from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import count
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
@@ -68,7 +68,7 @@ def fail(message: str) -> int:
 
 def os_error(exc: OSError) -> str:
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
+    return f"{where}{os_reason(exc)}"
 
 
 def _eval(services: Services, args: argparse.Namespace) -> int:
@@ -168,9 +168,9 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
 
 
 def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str]:
-    """"no photos found in FOLDER" for each library folder the scan listed without a photo (the window's words),
-    among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir`` said
-    nothing about it (QA walk)."""
+    """The line "no photos found in FOLDER" for each library folder the scan listed without a photo (the window's
+    words), among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir``
+    said nothing about it (QA walk)."""
     empty = [folder for folder, photos in summary.folder_photos.items() if not photos]
     if named:
         empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
