@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from helpers.cli import import_colour_model, run_cli
-from helpers.photos import COLOURS, colour_image
+from helpers.photos import COLOURS, colour_image, make_colour_folder
 from helpers.watching import write_photos
 from PIL import ExifTags, Image
 
@@ -167,3 +168,22 @@ def test_a_query_image_the_system_refuses_to_open_says_why_in_lower_case(tmp_pat
         1,
         "motis: error: s.jpg: cannot use as a query image (cannot open: no such device or address)\n",
     )
+
+
+# 5. A query of negative weights only -------------------------------------------------------------------------------
+
+
+def test_a_query_of_negative_weights_only_prints_no_score_and_says_what_it_left_out(
+    home: Path, indexed_libraries
+) -> None:
+    """QA: ``motis search "-1:red"`` printed " 0.0000" on every line and "(406 stand out; 105 more below the
+    cut-off)": it lists the photos that are not red (least red first), and nothing in them stands out."""
+    colours = indexed_libraries.copy_into(home, "qa-walk", lambda at: make_colour_folder(at, per_colour=3))
+    proc = run_cli("search", "-1:red")
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(colours) - 3 and all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines)
+    assert "red" not in {colours[line.split("  ")[-1]] for line in lines}
+    assert (
+        proc.stderr == "(15 photos unlike what the query subtracts; 3 more like it below the cut-off: -k N or --all)\n"
+    )
+    assert run_cli("search", "red").stderr == "(3 stand out; 15 more below the cut-off: -k N or --all)\n"
