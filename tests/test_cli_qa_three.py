@@ -187,3 +187,34 @@ def test_a_query_of_negative_weights_only_prints_no_score_and_says_what_it_left_
         proc.stderr == "(15 photos unlike what the query subtracts; 3 more like it below the cut-off: -k N or --all)\n"
     )
     assert run_cli("search", "red").stderr == "(3 stand out; 15 more below the cut-off: -k N or --all)\n"
+
+
+# 6. The models' lists say what their JSON says ----------------------------------------------------------------------
+
+
+def test_models_list_says_the_format_its_json_says(tmp_path: Path, colour_pair) -> None:
+    """QA: ``motis models list`` said "torchscript-pair" where ``--json`` says "format": "onnx" (the pair is what
+    was imported, "source_format")."""
+    home = tmp_path / "home"
+    import_colour_model(colour_pair, home, "colour")
+    (listed,) = json.loads(run_cli("models", "list", "--json", home=home).stdout)
+    assert (listed["format"], listed["source_format"]) == ("onnx", "torchscript-pair")
+    (line,) = run_cli("models", "list", home=home).stdout.splitlines()
+    assert line.split()[:2] == ["*", "colour"] and " onnx (from torchscript-pair) " in line
+
+
+def test_models_available_footer_names_the_marker_its_entries_carry(home: Path) -> None:
+    """QA: the footer said "only pairs marked 'Measured by the seed' were evaluated by it", and no entry said
+    that (the recommended one said "the pair the seed measured"). The footer names the measured pairs, and each
+    of those entries, and only those, carries the marker it quotes."""
+    lines = run_cli("models", "available").stdout.splitlines()
+    footer = lines[-3:]
+    assert footer[0].startswith("The motis-IMAGE.TEXT entries combine the seed's published image and text files")
+    assert footer[2] == "Install one with: motis models download NAME"
+    marker = "Measured by the seed as a pair"
+    assert footer[1] == f"only motis-vits16 (marked '{marker}') was evaluated by it."
+    entries = json.loads(run_cli("models", "available", "--json").stdout)
+    carrying = {e["name"] for e in entries if marker in e["notes"]}
+    assert carrying == {e["name"] for e in entries if e.get("seed_measured")} == {"motis-vits16"}
+    block = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("motis-vits16 ")) :][:2])
+    assert f"{marker}: COCO 5K text-to-image R@1/5/10 40.4/68.5/78.4" in block  # said where the pair is listed
