@@ -199,7 +199,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         nonlocal runs
         runs += 1
         if args.json:
-            print(json.dumps(summary.to_json()), flush=True)
+            print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
@@ -207,7 +207,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
     def status(root: str, online: bool) -> None:
         if args.json:
-            print(json.dumps({"folder": root, "online": online}), flush=True)
+            print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
         else:
             print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
 
