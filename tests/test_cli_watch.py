@@ -47,12 +47,14 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
         events = [json.loads(lines.get(timeout=120))]
         while "encoded" not in events[-1]:  # folder status lines come first
             events.append(json.loads(lines.get(timeout=120)))
-        assert {"folder": str(tmp_path / "lib"), "online": True} in events
-        assert events[-1]["encoded"] == 3
+        # two shapes of line, each named by its "type" (QA: a reader had to guess from the keys)
+        assert {"type": "folder_status", "folder": str(tmp_path / "lib"), "online": True} in events
+        assert (events[-1]["type"], events[-1]["encoded"]) == ("run", 3)
+        assert {event["type"] for event in events[:-1]} == {"folder_status"}
         for path in write_photos(tmp_path / "card", "red", 2):
             shutil.copy2(path, tmp_path / "lib" / path.name)
         second = json.loads(lines.get(timeout=120))
-        assert (second["encoded"], second["unchanged"]) == (2, 3)
+        assert (second["type"], second["encoded"], second["unchanged"]) == ("run", 2, 3)
         proc.send_signal(signal.SIGINT)
         try:
             code = proc.wait(timeout=60)

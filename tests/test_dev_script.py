@@ -89,3 +89,15 @@ def test_app_without_a_display_says_so(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("no display available")
     assert "xcb" not in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_app_help_needs_no_display(flag: str) -> None:
+    """QA: ``./dev app --help`` refused with "no display available": the help is read before Qt starts."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["MOTIS_VENV"] = sys.prefix  # this suite's environment: nothing to set up
+    proc = subprocess.run(["./dev", "app", flag], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: motis-desktop [-h] [--home HOME]")
+    assert "--home HOME" in proc.stdout and "app data folder" in proc.stdout

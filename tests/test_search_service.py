@@ -96,7 +96,7 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
     conn.close()
     store = LibraryStore(db)
     try:
-        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 6
+        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 7
         # v4: the text tables and their full-text indexes exist (empty until the text stage runs)
         assert store.select("SELECT COUNT(*) FROM text_lines")[0][0] == 0
         assert store.select("SELECT COUNT(*) FROM names_fts WHERE names_fts MATCH 'photos'")[0][0] == 0

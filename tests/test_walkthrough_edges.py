@@ -141,7 +141,7 @@ def test_a_query_that_only_subtracts_shows_every_photo_but_those(colours: dict[s
     scores = [h["score"] for h in hits]
     assert scores == sorted(scores, reverse=True)  # least red first
     said = run_cli("search", *query).stderr
-    assert "25 stand out; 5 more below the cut-off" in said, said
+    assert "25 photos unlike what the query subtracts; 5 more like it below the cut-off" in said, said
     services = Services.open()  # the app's search box
     try:
         result = services.query("-red")

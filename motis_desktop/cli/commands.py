@@ -20,7 +20,7 @@ from motis_desktop.cli.output import print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
-from motis_desktop.core.errors import MotisError, user_message
+from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import count
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
@@ -68,7 +68,7 @@ def fail(message: str) -> int:
 
 def os_error(exc: OSError) -> str:
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
+    return f"{where}{os_reason(exc)}"
 
 
 def _eval(services: Services, args: argparse.Namespace) -> int:
@@ -140,6 +140,8 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(new)} "
         f"({summary.elapsed_s:.1f} s)"
     ]
+    if list_earlier:
+        lines += _empty_folder_lines(summary, named)
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
@@ -165,6 +167,16 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     return lines
 
 
+def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str]:
+    """The line "no photos found in FOLDER" for each library folder the scan listed without a photo (the window's
+    words), among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir``
+    said nothing about it (QA walk)."""
+    empty = [folder for folder, photos in summary.folder_photos.items() if not photos]
+    if named:
+        empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
+    return [f"no photos found in {folder}" for folder in sorted(empty)]
+
+
 def _kept(latest: Progress | None) -> str:
     """What an interrupted indexing run keeps, from the core's last report (each batch is committed)."""
     if latest is not None and latest.phase is ProgressPhase.ENCODE:
@@ -187,7 +199,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         nonlocal runs
         runs += 1
         if args.json:
-            print(json.dumps(summary.to_json()), flush=True)
+            print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
@@ -195,7 +207,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
     def status(root: str, online: bool) -> None:
         if args.json:
-            print(json.dumps({"folder": root, "online": online}), flush=True)
+            print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
         else:
             print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
 

@@ -11,7 +11,15 @@ from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
 from motis_desktop.core.formatting import count, format_size
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import ModelInfo, PreprocessConfig, Progress, ProgressPhase, Services, SwitchPlan
+from motis_desktop.core.services import (
+    ModelInfo,
+    PreprocessConfig,
+    Progress,
+    ProgressPhase,
+    RegistryModel,
+    Services,
+    SwitchPlan,
+)
 
 
 def models_command(services: Services, args: argparse.Namespace) -> int:
@@ -40,8 +48,7 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
             print("no models installed (see 'motis models available' and 'motis models download NAME')")
         for info in infos:
             mark = "*" if active and info.name == active.name else " "
-            fmt = info.source_format or info.format  # what was imported; every model runs as ONNX towers
-            print(f"{mark} {info.name:20} {fmt:18} {info.embed_dim:5}-d  {format_size(info.size_bytes):>8}")
+            print(f"{mark} {info.name:20} {_format(info):30} {info.embed_dim:5}-d  {format_size(info.size_bytes):>8}")
         for w in services.waiting_downloads():
             print(
                 f"unfinished download of {w.model} ({format_size(w.done)} so far, in {w.folder}): "
@@ -213,9 +220,25 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
             r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
             print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
     if any(m.name.startswith("motis-") and "." in m.name for m in models):
-        print("\nThe motis-IMAGE.TEXT entries combine the seed's published image and text files; only pairs")
-        print("marked 'Measured by the seed' were evaluated by it. Install one with: motis models download NAME")
+        print("\n" + _seed_pairs_note([m.name for m in models if m.seed_measured]))
     return 0
+
+
+def _seed_pairs_note(measured: list[str]) -> str:
+    """The footer under the seed's file combinations, naming the pairs whose entries carry the marker (it named a
+    marker no entry carried: QA walk)."""
+    which = f"only {', '.join(measured)} (marked '{RegistryModel.MEASURED_MARK}') was" if measured else "none was"
+    return (
+        "The motis-IMAGE.TEXT entries combine the seed's published image and text files; of the pairs,\n"
+        f"{which} evaluated by it.\nInstall one with: motis models download NAME"
+    )
+
+
+def _format(info: ModelInfo) -> str:
+    """What ``--json`` calls its format (every model runs as ONNX towers), and what it was imported from."""
+    if info.source_format and info.source_format != info.format:
+        return f"{info.format} (from {info.source_format})"
+    return info.format
 
 
 # The way around a host this computer cannot download from (the window has its own: its import button)

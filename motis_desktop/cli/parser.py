@@ -261,7 +261,13 @@ def _add_indexing(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "watch", parents=[common], help="keep the library current while it runs: index changes as they happen"
     )
     wat.add_argument("--model", help="model name (default: the active model)")
-    wat.add_argument("--json", action="store_true", help="one JSON object per indexing run or folder status change")
+    wat.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object a line, its "type" says which: "run" (an indexing run: the fields of '
+        "'motis index --json') or \"folder_status\" (a library folder went offline or came back: "
+        '"folder", "online")',
+    )
 
 
 def _add_search(sub: _Sub, common: argparse.ArgumentParser) -> None:

@@ -71,9 +71,20 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if result.cutoff is not None and result.more:
-        verb = "stands" if len(result.hits) == 1 else "stand"
-        print(f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)", file=sys.stderr)
+        print(_cut_off_note(result), file=sys.stderr)
     return 0
+
+
+def _cut_off_note(result: QueryResult) -> str:
+    """The footer when the cut-off left photos out. A query of subtracted terms only ("-red") shows the photos
+    unlike them: none "stands out" (QA saw "406 stand out" for "-1:red")."""
+    if result.subtracts_only:
+        return (
+            f"({count(len(result.hits), 'photo')} unlike what the query subtracts; {result.more} more like it "
+            "below the cut-off: -k N or --all)"
+        )
+    verb = "stands" if len(result.hits) == 1 else "stand"
+    return f"({len(result.hits)} {verb} out; {result.more} more below the cut-off: -k N or --all)"
 
 
 def _shown(score: float) -> float:

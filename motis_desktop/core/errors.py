@@ -12,6 +12,13 @@ from enum import Enum
 from motis_desktop.core.kinds import ImageProblem as ImageProblem  # its home is kinds; raised with ImageError
 
 
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as the app's other reasons read after a colon: "permission denied", not the C
+    library's "Permission denied" (QA saw both side by side)."""
+    words = exc.strerror or str(exc)
+    return words[:1].lower() + words[1:]
+
+
 class MotisError(Exception):
     """A problem the user can fix (bad file, missing model, wrong argument)."""
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError, MotisError
+from motis_desktop.core.errors import ImageError, MotisError, os_reason
 from motis_desktop.core.images.preprocess import preprocess_file
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def evaluate(
         except ImageError as exc:
             return str(exc)
         except OSError as exc:
-            return f"cannot read: {exc.strerror or exc}"
+            return f"cannot read: {os_reason(exc)}"
 
     with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
         for start in range(0, total, batch_size):

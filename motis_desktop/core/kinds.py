@@ -38,7 +38,7 @@ class ImageFormat(Kind):
 class DateSource(Kind):
     """Where a photo's date comes from."""
 
-    EXIF = "exif"  # EXIF DateTimeOriginal
+    EXIF = "exif"  # EXIF date taken (DateTimeOriginal, else Digitized, else DateTime: images/dates.py)
     MTIME = "mtime"  # the file's modification time, EXIF read and absent
     FILE = "file"  # the file's modification time, metadata not read yet
 

@@ -1,4 +1,7 @@
-"""When a photo was taken: EXIF ``DateTimeOriginal``, else the file's modification time.
+"""When a photo was taken: EXIF ``DateTimeOriginal`` (else ``DateTimeDigitized``, else ``DateTime``), else the
+file's modification time. One rule for the index (timeline, ``after:``/``before:``) and the details panel: each
+field is looked for in the EXIF sub-directory, where the standard puts it, then in the main directory (IFD0),
+where some tools write it.
 
 The EXIF block is found in the file's container (JPEG APP1, PNG ``eXIf``, WebP ``EXIF`` chunk, or a TIFF
 file's own directories) without decoding pixels; Pillow reads its TIFF structure. EXIF times carry no time
@@ -13,7 +16,7 @@ import struct
 import time
 import warnings
 
-from PIL import Image
+from PIL import ExifTags, Image
 
 from motis_desktop.core.images.header import jpeg_segments, sniff_format
 from motis_desktop.core.kinds import DateSource, ImageFormat
@@ -23,9 +26,13 @@ log = logging.getLogger(__name__)
 # would only be noise in the decoder's captured output.
 warnings.filterwarnings("ignore", r"(Possibly )?[Cc]orrupt EXIF data|Truncated File Read", UserWarning, "PIL")
 
-EXIF_IFD_POINTER = 0x8769
-DATE_TIME_ORIGINAL = 0x9003
 ORIENTATION = 0x0112
+DATE_FIELDS = (
+    (ExifTags.Base.DateTimeOriginal, "DateTimeOriginal"),
+    (ExifTags.Base.DateTimeDigitized, "DateTimeDigitized"),
+    (ExifTags.Base.DateTime, "DateTime"),
+)
+_EXIF_ERRORS = (SyntaxError, struct.error, ValueError, IndexError, OSError, EOFError, KeyError, TypeError)
 
 
 def photo_date(taken: float | None, mtime_ns: int) -> tuple[float, DateSource]:
@@ -45,7 +52,7 @@ def read_photo_date(path: str, mtime_ns: int, head_bytes: int = 256 * 1024) -> t
 
 
 def exif_date_taken(data: bytes) -> float | None:
-    """``DateTimeOriginal`` of an image file's bytes as unix time (local), or None if absent or unreadable."""
+    """The EXIF date taken of an image file's bytes as unix time (local), or None if absent or unreadable."""
     return date_taken(read_exif(data, sniff_format(data[:32])))
 
 
@@ -63,12 +70,29 @@ def read_exif(data: bytes, fmt: ImageFormat | None) -> Image.Exif:
 
 
 def date_taken(exif: Image.Exif) -> float | None:
-    """``DateTimeOriginal`` as unix time (local), or None."""
+    """The EXIF date taken as unix time (local), or None (see :func:`exif_date`)."""
+    found = exif_date(exif)
+    return found[0] if found else None
+
+
+def exif_date(exif: Image.Exif) -> tuple[float, str] | None:
+    """``(unix time, field name)`` of the first of ``DATE_FIELDS`` that holds a real date, in the EXIF
+    sub-directory or else in IFD0; None when none does."""
     try:
-        raw = exif.get_ifd(EXIF_IFD_POINTER).get(DATE_TIME_ORIGINAL)
-    except (SyntaxError, struct.error, ValueError, IndexError, OSError, EOFError, KeyError):
-        return None
-    return parse_exif_time(raw) if isinstance(raw, (str, bytes)) else None
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+    except _EXIF_ERRORS as exc:  # damaged sub-directory: IFD0 may still carry a date
+        log.debug("unreadable EXIF sub-directory: %s", exc)
+        sub = {}
+    for tag, name in DATE_FIELDS:
+        for directory in (sub, exif):
+            try:
+                raw = directory.get(tag)
+            except _EXIF_ERRORS:  # a damaged value: the next place may hold a good one
+                continue
+            when = parse_exif_time(raw) if isinstance(raw, (str, bytes)) else None
+            if when is not None:
+                return when, name
+    return None
 
 
 def orientation(exif: Image.Exif) -> int:

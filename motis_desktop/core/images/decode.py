@@ -24,7 +24,7 @@ import stat
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError, ImageProblem
+from motis_desktop.core.errors import ImageError, ImageProblem, os_reason
 from motis_desktop.core.images.header import DECODABLE, image_size, raw_preview
 from motis_desktop.core.images.opencv import DEFAULT_MAX_PIXELS, cv2
 from motis_desktop.core.images.reader import ImageInfo, read_info
@@ -50,7 +50,7 @@ def read_image_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ImageError("symbolic link loop") from None
-        raise ImageError(f"cannot open: {exc.strerror or exc}") from None
+        raise ImageError(f"cannot open: {os_reason(exc)}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -63,7 +63,7 @@ def read_image_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_
             fd = -1
             data = fh.read(info.st_size + 1)  # not max_bytes: read(n) reserves n bytes before it reads
     except OSError as exc:
-        raise ImageError(f"read error: {exc.strerror or exc}", ImageProblem.UNREADABLE) from None
+        raise ImageError(f"read error: {os_reason(exc)}", ImageProblem.UNREADABLE) from None
     finally:
         if fd >= 0:
             os.close(fd)

@@ -8,21 +8,15 @@ import logging
 import os
 from dataclasses import dataclass
 
-from motis_desktop.core.images.dates import parse_exif_time
+from motis_desktop.core.images.dates import exif_date
 from motis_desktop.core.images.reader import read_info
 
 log = logging.getLogger(__name__)
 
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825
-MAKE, MODEL, DATE_TIME = 0x010F, 0x0110, 0x0132
-DATE_TIME_ORIGINAL, DATE_TIME_DIGITIZED = 0x9003, 0x9004
+MAKE, MODEL = 0x010F, 0x0110
 EXPOSURE_TIME, F_NUMBER, ISO, FOCAL_LENGTH, LENS_MODEL = 0x829A, 0x829D, 0x8827, 0x920A, 0xA434
-DATE_FIELDS = (
-    (DATE_TIME_ORIGINAL, "DateTimeOriginal"),
-    (DATE_TIME_DIGITIZED, "DateTimeDigitized"),
-    (DATE_TIME, "DateTime"),
-)
 
 
 @dataclass(frozen=True)
@@ -54,13 +48,7 @@ def read_details(path: str) -> PhotoDetails:
         sub, gps = dict(info.exif.get_ifd(EXIF_IFD)), dict(info.exif.get_ifd(GPS_IFD))
     except Exception as exc:  # Pillow raises many kinds on damaged EXIF: the panel shows what it can
         log.debug("no EXIF sub-directories in %s: %s", path, exc)
-    taken, source = st.st_mtime, "file time"
-    for tag, name in DATE_FIELDS:
-        value = sub.get(tag, exif.get(tag))
-        when = parse_exif_time(value) if isinstance(value, (str, bytes)) else None
-        if when is not None:
-            taken, source = when, name
-            break
+    taken, source = exif_date(info.exif) or (st.st_mtime, "file time")  # the index's rule (images/dates.py)
     return PhotoDetails(
         path=path,
         file_bytes=st.st_size,

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from motis_desktop.core.errors import ImageError, ImageProblem
+from motis_desktop.core.errors import ImageError, ImageProblem, os_reason
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ def _worker_main(conn: Any) -> None:
         except FileNotFoundError:
             reply = ("error", "the file is gone", ImageProblem.VANISHED.value)
         except (OSError, MemoryError) as exc:
-            reply = ("error", f"cannot read: {getattr(exc, 'strerror', None) or exc}", ImageProblem.UNREADABLE.value)
+            why = os_reason(exc) if isinstance(exc, OSError) else str(exc) or "out of memory"
+            reply = ("error", f"cannot read: {why}", ImageProblem.UNREADABLE.value)
         except Exception as exc:  # cv2.error and the like: this photo, not the worker
             reply = ("error", f"cannot decode: {exc}", ImageProblem.INVALID.value)
         try:

@@ -25,7 +25,7 @@ class ImageInfo:
     format: ImageFormat | None  # None: not an image we know
     size: tuple[int, int] | None  # (width, height) from the header; None when it cannot be read
     orientation: int = 1  # EXIF orientation 1..8
-    taken: float | None = None  # EXIF DateTimeOriginal as unix time (local), if any
+    taken: float | None = None  # EXIF date taken (``dates.exif_date``) as unix time (local), if any
     exif: Image.Exif = field(default_factory=Image.Exif, compare=False, repr=False)
 
 

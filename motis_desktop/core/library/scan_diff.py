@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import read_image_bytes
 from motis_desktop.core.kinds import ProgressPhase
+from motis_desktop.core.library import scan_skips
 from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import IndexLock
@@ -47,6 +48,8 @@ class _Diff:
 
     by_path: dict[str, FileRecord]
     embedded: set[int]
+    skipped_before: set[tuple[str, str]]  # (path, reason) the last scans rejected (``scan_skips``)
+    rejected: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # this scan's, by folder id
     seen: set[str] = field(default_factory=set)
     new: list[tuple[int, ScanEntry]] = field(default_factory=list)
     changed: list[ChangedFile] = field(default_factory=list)
@@ -55,7 +58,9 @@ class _Diff:
         """Sort one folder's scan into new, changed and unchanged files."""
         # A library folder out of reach (a drive unplugged) is no file that could not be read: said apart
         summary.offline += [p for p, _ in result.rejected if p == folder.path and p in result.unlisted]
-        summary.skipped.extend(Skipped(p, why) for p, why in result.rejected if p not in summary.offline)
+        rejected = [(p, why) for p, why in result.rejected if p not in summary.offline]
+        summary.skipped.extend(Skipped(p, why, earlier=(p, why) in self.skipped_before) for p, why in rejected)
+        self.rejected[folder.id] = rejected
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
@@ -94,7 +99,8 @@ def scan_library(
     """Scan ``folders`` and apply the differences to ``store`` (nothing is applied if ``cancel`` stops it)."""
     scanned_ids = {f.id for f in folders}  # files of other folders are neither seen nor missing
     records = store.files()
-    diff = _Diff({r.path: r for r in records if r.folder_id in scanned_ids}, store.embedded_ids(model_id))
+    by_path = {r.path: r for r in records if r.folder_id in scanned_ids}
+    diff = _Diff(by_path, store.embedded_ids(model_id), scan_skips.remembered(store, scanned_ids))
     known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
     for r in diff.by_path.values():
         known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
@@ -112,6 +118,8 @@ def scan_library(
             skipped = len(summary.skipped)
             progress(Progress(ProgressPhase.SCAN, n + 1, len(folders), 0, skipped, elapsed, rate, None, folder.path))
     _apply(store, diff, records, summary, cancel)
+    if not summary.cancelled:
+        scan_skips.remember(store, diff.rejected)
 
 
 def _apply(

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from motis_desktop.core.errors import os_reason
 from motis_desktop.core.images.header import sniff_format
 from motis_desktop.core.library.store import is_within
 
@@ -93,7 +94,7 @@ class _Walk:
         try:
             st = os.stat(self.root)
         except OSError as exc:
-            self._unlisted(self.root, f"folder unavailable, its photos are kept: {exc.strerror or exc}")
+            self._unlisted(self.root, f"folder unavailable, its photos are kept: {os_reason(exc)}")
             return False
         if not stat.S_ISDIR(st.st_mode):
             self._unlisted(self.root, "not a folder")
@@ -112,7 +113,7 @@ class _Walk:
                 return sorted(it, key=lambda e: e.name)
         except OSError as exc:
             too_long = exc.errno == errno.ENAMETOOLONG
-            self._unlisted(folder, _too_long(folder) if too_long else f"cannot list folder: {exc.strerror or exc}")
+            self._unlisted(folder, _too_long(folder) if too_long else f"cannot list folder: {os_reason(exc)}")
             return []
 
     def visit(self, entry: os.DirEntry[str]) -> str | None:
@@ -145,7 +146,7 @@ class _Walk:
                 if exc.errno == errno.ELOOP
                 else "broken symbolic link"
                 if entry.is_symlink()
-                else (exc.strerror or str(exc))
+                else os_reason(exc)
             )
             self.result.rejected.append((entry.path, reason))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from motis_desktop.core.library.gone_schema import GONE_SCHEMA
 from motis_desktop.core.library.text_schema import TEXT_SCHEMA
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     1: """
@@ -65,6 +65,16 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
     # v6: photos that left the library lately, by content hash, with what their bytes gave (library/gone.py), so
     # one that comes back takes it instead of being read and encoded again. Never read by the gallery or search.
     6: GONE_SCHEMA,
+    # v7: what each folder's last scan could not take (a broken link, a link loop), so a run says it once as new
+    # and then as "still skipped", as for files a decoder could not read (library/scan_skips.py).
+    7: (
+        """CREATE TABLE scan_skips (
+            folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+            path BLOB NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (folder_id, path)
+        ) WITHOUT ROWID""",
+    ),
 }
 
 

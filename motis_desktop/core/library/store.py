@@ -3,7 +3,8 @@
 Tables: ``folders`` (library roots), ``files`` (path, size, mtime, content
 hash, last decode error, date taken), ``embeddings`` (one vector per file and model id)
 and ``meta`` (a change counter readers use to refresh cached indexes); ``gone``/``gone_embeddings`` keep what
-photos that left the library lately held (``gone``: written and read by the scan's writes here; ``gone.forget``).
+photos that left the library lately held (``gone``: written and read by the scan's writes here; ``gone.forget``);
+``scan_skips`` what each folder's last scan could not take (``scan_skips``).
 The connection, its migrations and transactions are ``database.LibraryDatabase``; the rows are in
 ``records``; the schema in ``schema``. This module holds the library's reads and writes.
 """

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import format_size
@@ -65,6 +65,8 @@ class RegistryModel:
     import_only: bool = False  # nothing to download: the user imports their own copy (licence)
     disk_size: int | None = None  # bytes once installed (ONNX towers), where it differs from the download
     disk_note: str = ""  # what makes up the disk size
+    seed_measured: bool = False  # a pair the seed evaluated (its notes say ``MEASURED_MARK``)
+    MEASURED_MARK: ClassVar[str] = "Measured by the seed as a pair"  # how such a pair's notes begin their figures
 
     @property
     def size(self) -> int:
@@ -130,7 +132,7 @@ def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[R
             m = measured.get((image.tower, text.tower))
             if m:
                 recall = f"{m['r1']}/{m['r5']}/{m['r10']}"
-                quality = f"Measured by the seed as a pair: COCO 5K text-to-image R@1/5/10 {recall}."
+                quality = f"{RegistryModel.MEASURED_MARK}: COCO 5K text-to-image R@1/5/10 {recall}."
             else:
                 quality = (
                     "Not measured by the seed as a pair: a combination of your choice. "
@@ -150,6 +152,7 @@ def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[R
                     languages=towers.get("languages", ""),
                     quality=f"COCO 5K text-to-image R@1/5/10 {recall}" if m else "",
                     quality_source="the MoTIS seed's README" if m else "",
+                    seed_measured=m is not None,
                 )
             )
     return out

@@ -177,8 +177,9 @@ def fused_query(
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     # "-red": the scores are negated cosines, about 0 for every photo that is not red; they rank, but mean nothing
-    scored = vector is not None and not query.only_subtracts
-    return QueryResult(hits, max(candidates - len(hits), 0), candidates, cut, scored=scored)
+    opposite = vector is not None and query.only_subtracts
+    more = max(candidates - len(hits), 0)
+    return QueryResult(hits, more, candidates, cut, scored=vector is not None and not opposite, subtracts_only=opposite)
 
 
 def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:

@@ -17,6 +17,7 @@ import numpy as np
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import decode_image, read_image_bytes
 from motis_desktop.core.images.preprocess import preprocess
+from motis_desktop.core.kinds import ImageProblem
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.query import Query, QueryError
 from motis_desktop.core.search.text_cache import TextVectorCache
@@ -87,6 +88,9 @@ def encode_image_file(encoder: Encoder, path: str) -> np.ndarray:
         cfg = encoder.preprocess_config
         pixels = preprocess(decode_image(read_image_bytes(path), min_side=cfg.size), cfg.size, cfg.mean, cfg.std)
     except ImageError as exc:
+        if exc.kind is ImageProblem.VANISHED:  # the reader's words suit a library file, not a name given now
+            gone = "broken symbolic link" if os.path.lexists(path) else "no such file"
+            raise QueryError(f"{gone}: {path}") from None
         raise QueryError(f"{os.path.basename(path)}: cannot use as a query image ({exc})") from None
     vector: np.ndarray = encoder.encode_images(pixels[None])[0]
     return vector

@@ -108,6 +108,9 @@ class QueryResult:
     # the hits' scores are cosines to a query vector, worth showing (False: filters alone, every score is 0; a query
     # of subtracted terms only, "-red", whose negated cosines rank the photos but read as noise: " 0.0000")
     scored: bool = True
+    # a query of subtracted terms only ("-red", "-1:red"): the hits are the photos its opposite ("red") does not
+    # pick out, least like it first; ``more`` are those it does. Nothing in them "stands out" for the query.
+    subtracts_only: bool = False
 
     def found_by_words(self) -> set[int]:
         """The hits that their words (in the photo's text or its name) put there, not their look: below the
