@@ -68,3 +68,35 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_watch_stopped_by_kill_closes_its_decoders_and_says_so(home: Path, colour_pair, tmp_path: Path) -> None:
+    """``kill`` (SIGTERM: a service manager, ``timeout``, another terminal) ended ``motis watch`` on the spot: its
+    decoder processes and library were never closed, and Python's resource tracker said "There appear to be 4
+    leaked semaphore objects to clean up at shutdown". It now stops as on Ctrl+C, even in a background job
+    (SIGINT ignored, as this suite's children inherit when the suite runs in the background)."""
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
+    services.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "motis_desktop.cli.entry", "watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "MOTIS_HOME": str(home)},
+    )
+    try:
+        line = proc.stdout.readline()
+        while line and not line.startswith("encoded "):  # the first run's summary: its decoders are up
+            line = proc.stdout.readline()
+        assert line.startswith("encoded 3,"), proc.stderr.read() if proc.poll() is not None else line
+        proc.terminate()
+        out, err = proc.communicate(timeout=120)  # to the end of stderr: the resource tracker writes after the exit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "leaked" not in err
+    assert err.endswith("motis: stopped watching; what was indexed so far is kept\n"), err
