@@ -14,7 +14,7 @@ import sys
 
 try:
     from motis_desktop.cli.argv import command_at
-    from motis_desktop.cli.interrupts import hold_interrupts, release_interrupts
+    from motis_desktop.cli.interrupts import hold_interrupts, release_interrupts, stop_on_terminate
 except KeyboardInterrupt:  # a second Ctrl-C in the first milliseconds
     print("motis: interrupted", file=sys.stderr)
     raise SystemExit(130) from None
@@ -27,6 +27,7 @@ def _command(argv: list[str]) -> str | None:
 
 def main() -> int:
     hold_interrupts()  # a Ctrl-C while the program loads is raised where the command can say what it kept
+    stop_on_terminate()  # `kill` stops it as Ctrl-C does: the decoder processes and the library close
     try:
         return _run(sys.argv[1:])
     except KeyboardInterrupt:  # a second Ctrl-C while the program was still loading, or one during a forwarded search

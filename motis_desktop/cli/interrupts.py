@@ -49,6 +49,27 @@ def was_interrupted() -> bool:
     return _State.seen
 
 
+def stop_on_terminate() -> None:
+    """Let SIGTERM (``kill``, ``timeout``, a service manager stopping ``motis watch`` or ``motis serve``) stop the
+    command as Ctrl-C does, through its ``finally`` blocks: the decoder processes and the library close, where
+    the default action ended the process on the spot (and Python's resource tracker then said "There appear to be
+    4 leaked semaphore objects" on the way out). Called by the ``motis`` process only, never by a program that
+    imports the command line (a test run keeps its own SIGTERM)."""
+    try:
+        if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+            _signal.signal(_signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        pass
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: what a Ctrl-C would do now (held while the program starts), raised even where SIGINT is ignored."""
+    if _signal.getsignal(_signal.SIGINT) is _remember:
+        _remember(signum, frame)
+    else:
+        _raise(signum, frame)
+
+
 def _set_handler(handler: Callable[[int, FrameType | None], None]) -> None:
     try:
         _signal.signal(_signal.SIGINT, handler)

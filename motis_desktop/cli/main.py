@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from motis_desktop import __version__
 from motis_desktop.cli.commands import NOTHING_INDEXED, fail, handlers, os_error, run_command
-from motis_desktop.cli.interrupts import release_interrupts, was_interrupted
+from motis_desktop.cli.interrupts import release_interrupts, stop_on_terminate, was_interrupted
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
 from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
@@ -130,4 +130,5 @@ def _self_test() -> int:
 
 
 if __name__ == "__main__":
+    stop_on_terminate()  # as the `motis` command does (cli.entry)
     sys.exit(main())

@@ -11,6 +11,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from multiprocessing import resource_tracker
 from typing import TypeAlias
 
 from motis_desktop.core.errors import ImageProblem
@@ -44,6 +45,11 @@ class ProcessDecodePool(PoolBase):
 
     def _prepare(self, memory_budget: int) -> None:
         self._ctx = multiprocessing.get_context("spawn")
+        if os.name == "posix":
+            # The resource tracker (it unlinks what a killed process leaves) runs before the budget's named
+            # semaphores exist: otherwise the first one waits for it to start, and a kill meanwhile (kill -9, the
+            # OOM killer) leaves it in /dev/shm until a reboot.
+            resource_tracker.ensure_running()
         self._budget_cond = self._ctx.Condition()
         self._budget_slots = self._ctx.Array("q", self.n_workers, lock=False)
         self._memory_budget = memory_budget
