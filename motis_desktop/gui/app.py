@@ -17,6 +17,7 @@ from motis_desktop.core.errors import MotisError
 from motis_desktop.core.resources import resource_path
 from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.terminate import close_on_terminate
 from motis_desktop.gui.theme import follow_system_scheme
 
 
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
         StartupProbe(window, args.probe_search)
     window.show()
-    code = app.exec()
+    with close_on_terminate(window.close):  # kill / logout: the same way out as File ▸ Quit
+        code = app.exec()
     services.close()
     return code
 
