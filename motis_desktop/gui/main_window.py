@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self.status_line.busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
+        self.indexing.stopped.connect(self.thumbnails.recheck)  # a photo replaced under its name: its new picture
+        self.thumbnails.changed.connect(self.grid_viewer.viewer.forget)
         self.indexing.scanned.connect(self._scanned)
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model

@@ -107,6 +107,14 @@ class PhotoViewer(QWidget):
         self.row = -1  # nothing to show: the caller goes back to the grid
         return False
 
+    def forget(self, paths: list[str]) -> None:
+        """These files changed on disk (``ThumbnailManager.changed``): decode them again when shown."""
+        for path in paths:
+            self._cache.pop(path, None)
+        current = self.current
+        if current is not None and current.path in paths and self.isVisible():
+            self._go(self.row)
+
     def step(self, delta: int) -> None:
         if self._rows:
             self._go(max(0, min(len(self._rows) - 1, self.row + delta)))
