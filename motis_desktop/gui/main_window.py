@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
         )
-        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for)
+        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for, self.grid_viewer)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)

@@ -75,6 +75,8 @@ class PhotoViewer(QWidget):
     shown = Signal(object)
     """Emitted with the path (str) whose photo (or failure) is now on screen (a Python object: a Qt string would drop
     the bytes of a name that are not UTF-8)."""
+    moved = Signal(object)
+    """Emitted with the path (str) of the photo the viewer turned to (opened, stepped), before it is decoded."""
 
     def __init__(self, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +140,7 @@ class PhotoViewer(QWidget):
         current = self.current
         if current is None:
             return
+        self.moved.emit(current.path)
         loaded = self._cache.get(current.path)
         if loaded is not None:
             self._cache.move_to_end(current.path)
