@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from helpers.cli import run_cli
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.services import Services
 
 
@@ -82,5 +84,29 @@ def test_a_photo_replaced_under_its_name_shows_its_new_picture(qtbot, colour_hom
         with qtbot.waitSignal(viewer.shown, timeout=10_000, check_params_cb=lambda path: path == scarlet):
             qtbot.keyClick(view, Qt.Key.Key_Space)
         assert _colour(viewer.grab().toImage().pixelColor(viewer.rect().center())) == "green"
+    finally:
+        next(windows, None)
+
+
+def test_a_run_held_back_by_another_process_starts_as_soon_as_that_process_is_done(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    """QA: after `motis index FOLDER` in a terminal the window said "another MoTIS process (pid N) is updating this
+    library — will retry in a minute" and took the new photos a minute later, long after that process had
+    finished. It starts as soon as the other process lets go of the library."""
+    _services, photos = colour_library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        make_colour_folder(tmp_path / "more", per_colour=1, seed=50)
+        lock = IndexLock(colour_home / "index.lock")  # what another process's run holds
+        with lock:
+            with qtbot.waitSignal(window.indexing.busy, timeout=30_000):
+                os.rename(tmp_path / "more", photos / "more")  # one change: the folder watcher starts one run
+            assert "another MoTIS process" in window.status_label.text()
+            assert "minute" not in window.status_label.text()
+        with qtbot.waitSignal(window.indexing.finished, timeout=20_000):  # far from a minute
+            pass
+        qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=20_000)
     finally:
         next(windows, None)
