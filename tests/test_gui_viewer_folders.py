@@ -147,7 +147,10 @@ def test_folders_panel_counts_failures_and_state(qtbot, window: MainWindow, tmp_
     panel = dialog.folders
     item = panel.tree.topLevelItem(0)
     qtbot.waitUntil(lambda: item.text(4) == "online", timeout=10_000)
-    assert [item.text(c) for c in range(1, 4)] == ["5", "0", "2"]
+    # the status line's words and numbers: photos the app can show, files it cannot (it counted them as photos)
+    assert [panel.tree.headerItem().text(c) for c in range(1, 4)] == ["Photos", "To index", "Unreadable"]
+    assert [item.text(c) for c in range(1, 4)] == ["3", "0", "2"]
+    assert window.status_label.text().startswith("3 photos, 2 unreadable files")
     rect = panel.tree.visualItemRect(item)
     x = panel.tree.header().sectionViewportPosition(FAILED) + 5
     qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, rect.center().y()))

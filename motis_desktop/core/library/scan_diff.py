@@ -55,7 +55,8 @@ class _Diff:
         """Sort one folder's scan into new, changed and unchanged files."""
         # A library folder out of reach (a drive unplugged) is no file that could not be read: said apart
         summary.offline += [p for p, _ in result.rejected if p == folder.path and p in result.unlisted]
-        summary.skipped.extend(Skipped(p, why) for p, why in result.rejected if p not in summary.offline)
+        left_out = [Skipped(p, why, in_library=False) for p, why in result.rejected if p not in summary.offline]
+        summary.skipped.extend(left_out)
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
