@@ -106,3 +106,25 @@ def test_links_the_scan_leaves_out_are_no_unreadable_photos_and_skipped_says_wha
     listed = dialog.list.toPlainText()
     assert "gone.jpg: broken symbolic link" in listed and "loop.jpg: symbolic link loop" in listed
     dialog.accept()
+
+
+def test_skipped_lists_each_path_on_one_line(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """QA: Skipped…'s details box was ~200 px wide, each path wrapped over 2-3 lines. The list is as wide as its
+    longest line (or the screen, when that is narrower)."""
+    photos = tmp_path / "p"
+    write_photos(photos, "red", 1)
+    (photos / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (photos / "notes.jpg").write_text("this is not a photo\n")
+    window.add_folders([str(photos)])
+    qtbot.waitUntil(lambda: window.status.skipped_button.isVisible() and window.indexer is None, timeout=60_000)
+    qtbot.mouseClick(window.status.skipped_button, Qt.MouseButton.LeftButton)
+    dialog = window.status.skipped_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    metrics = dialog.list.fontMetrics()
+    widest = max(metrics.horizontalAdvance(line) for line in dialog.list.toPlainText().splitlines())
+    screen = dialog.screen().availableGeometry().width()
+    assert widest > 400  # paths long enough to have wrapped
+    assert dialog.list.viewport().width() >= min(widest, screen * 8 // 10)
+    assert dialog.width() <= screen
+    dialog.accept()

@@ -103,7 +103,8 @@ def skipped_groups(skipped: Sequence[Skipped]) -> list[tuple[str, list[Skipped]]
 
 class SkippedDialog(QDialog):
     """Skipped… in the status bar: what the last indexing run could not read, in groups that say what each count
-    covers."""
+    covers; the list is as wide as its longest line (a QMessageBox's details box wrapped each path over 2-3 lines),
+    within the screen."""
 
     def __init__(self, skipped: Sequence[Skipped], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,9 +118,18 @@ class SkippedDialog(QDialog):
             lines += [f"  {readable(s.path)}: {s.message}" for s in group]
         self.list = QPlainTextEdit("\n".join(lines[:SKIPPED_LISTED]))
         self.list.setReadOnly(True)
+        self.list.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a path on one line; scrolls if too wide
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        metrics = self.list.fontMetrics()
+        widest = max((metrics.horizontalAdvance(line) for line in lines[:SKIPPED_LISTED]), default=0)
+        chrome = 2 * layout.contentsMargins().left() + 2 * self.list.frameWidth() + 24  # margins, frame, scroll bar
+        width = min(max(widest + chrome, 420), screen.width() * 9 // 10)
+        rows = min(len(lines), SKIPPED_LISTED, 20) + 2
+        self.list.setMinimumHeight(min(rows * metrics.lineSpacing(), screen.height() // 2))
+        self.resize(width, self.sizeHint().height())
