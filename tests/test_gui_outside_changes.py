@@ -74,7 +74,8 @@ def test_a_photo_replaced_under_its_name_shows_its_new_picture(qtbot, colour_hom
         assert _colour(viewer.grab().toImage().pixelColor(viewer.rect().center())) == "red"
         qtbot.keyClick(viewer, Qt.Key.Key_Escape)
 
-        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+        # the run that reads it again, then the gallery read after it (the grid at rest)
+        with qtbot.waitSignals([window.indexing.finished, window.gallery_loaded], order="simple", timeout=60_000):
             write_colour_photo(Path(scarlet), COLOURS["green"], 300, 900, seed=3)  # the folder watcher sees it
         qtbot.waitUntil(lambda: window.indexer is None, timeout=30_000)
         qtbot.waitUntil(lambda: _tile_colour(window, scarlet) == "green", timeout=10_000)
