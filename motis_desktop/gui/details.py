@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QLabel, QScrollArea, QWidget
 
-from motis_desktop.core.formatting import format_size
+from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.services import PhotoDetails, TextMatch
 from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
 from motis_desktop.gui.local_files import readable
@@ -135,7 +135,7 @@ def details_html(
         ("Camera", _e(d.camera)),
         ("Lens", _e(d.lens)),
         ("Exposure", _e(d.exposure)),
-        ("Size", f"{d.width} × {d.height} px" if d.width and d.height else None),
+        ("Size", format_pixels(d.width, d.height) if d.width and d.height else None),
         ("File", format_size(d.file_bytes)),
         ("Where", _e(os.path.dirname(d.path))),
         ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),

@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.formatting import format_size
+from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.gui.library_model import LibraryModel, Row
@@ -183,7 +183,7 @@ class PhotoViewer(QWidget):
         if loaded is not None and loaded.error:
             parts.append(loaded.error)
         elif loaded is not None:
-            parts += [loaded.date, f"{loaded.width}×{loaded.height}", format_size(loaded.file_bytes)]
+            parts += [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
         else:
             parts.append("loading…")
         if current.score is not None:
