@@ -9,6 +9,7 @@ from pathlib import Path
 from helpers.cli import import_colour_model, run_cli
 from helpers.keys import search_by_keys
 from helpers.watching import write_photos
+from PySide6.QtCore import Qt
 
 from motis_desktop.gui.main_window import MainWindow
 
@@ -46,7 +47,7 @@ def test_files_an_earlier_run_could_not_read_are_not_counted_again_and_the_count
     write_photos(tmp_path / "a", "red", 2)
     (tmp_path / "a" / "notes.jpg").write_text("this is not a photo\n")
     window.add_folders([str(tmp_path / "a")])
-    said = "2 photos, 1 unreadable file · library up to date: 2 photos indexed, 1 could not be read"
+    said = "2 photos, 1 unreadable file · library up to date: 2 photos indexed, 1 file could not be read"
     qtbot.waitUntil(lambda: window.status_label.text() == said, timeout=60_000)  # the gallery read after the run
     write_photos(tmp_path / "b", "green", 3)
     window.add_folders([str(tmp_path / "b")])
@@ -72,3 +73,58 @@ def test_motis_index_counts_only_the_files_a_run_could_not_read_anew(tmp_path: P
     assert f"  skipped {tmp_path / 'a'}" not in again
     every = run_cli("index", home=home).stdout  # no folder named: the library's every folder
     assert f"  still skipped {tmp_path / 'a' / 'notes.jpg'}: " in every and "elsewhere" not in every
+
+
+def test_links_the_scan_leaves_out_are_no_unreadable_photos_and_skipped_says_what_each_count_covers(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """QA: "19 photos, 3 unreadable files · library up to date: 1 photo could not be read" while Skipped… said "4
+    files could not be indexed": a broken link and a link loop (never in the gallery) were counted as a photo
+    that could not be read, on every run. The line counts only the library's files, as files; Skipped… counts
+    each group apart and says what it covers."""
+    photos = tmp_path / "p"
+    write_photos(photos, "red", 2)
+    (photos / "notes.jpg").write_text("this is not a photo\n")
+    (photos / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")  # a broken link
+    (photos / "loop.jpg").symlink_to(photos / "loop.jpg")  # a link loop
+    window.add_folders([str(photos)])
+    said = "2 photos, 1 unreadable file · library up to date: 2 photos indexed, 1 file could not be read"
+    qtbot.waitUntil(lambda: window.status_label.text() == said and window.indexer is None, timeout=60_000)
+
+    window.view.setFocus()
+    with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)  # Update index: the links are left out again, no news
+    qtbot.waitUntil(lambda: window.indexer is None, timeout=60_000)
+    assert window.status_label.text().startswith("2 photos, 1 unreadable file · library up to date — nothing new")
+
+    qtbot.mouseClick(window.status.skipped_button, Qt.MouseButton.LeftButton)
+    dialog = window.status.skipped_dialog
+    assert dialog is not None and dialog.isVisible()
+    summary = dialog.summary.text()
+    assert "1 file in your folders could not be read: the gallery shows it with a cross" in summary
+    assert "2 items left out by the scan, not in the library: broken links, link loops" in summary
+    listed = dialog.list.toPlainText()
+    assert "gone.jpg: broken symbolic link" in listed and "loop.jpg: symbolic link loop" in listed
+    dialog.accept()
+
+
+def test_skipped_lists_each_path_on_one_line(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """QA: Skipped…'s details box was ~200 px wide, each path wrapped over 2-3 lines. The list is as wide as its
+    longest line (or the screen, when that is narrower)."""
+    photos = tmp_path / "p"
+    write_photos(photos, "red", 1)
+    (photos / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (photos / "notes.jpg").write_text("this is not a photo\n")
+    window.add_folders([str(photos)])
+    qtbot.waitUntil(lambda: window.status.skipped_button.isVisible() and window.indexer is None, timeout=60_000)
+    qtbot.mouseClick(window.status.skipped_button, Qt.MouseButton.LeftButton)
+    dialog = window.status.skipped_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    metrics = dialog.list.fontMetrics()
+    widest = max(metrics.horizontalAdvance(line) for line in dialog.list.toPlainText().splitlines())
+    screen = dialog.screen().availableGeometry().width()
+    assert widest > 400  # paths long enough to have wrapped
+    assert dialog.list.viewport().width() >= min(widest, screen * 8 // 10)
+    assert dialog.width() <= screen
+    dialog.accept()

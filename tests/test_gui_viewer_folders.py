@@ -10,8 +10,9 @@ from helpers.keys import search_by_keys
 from helpers.watching import write_photos
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
+from motis_desktop.core.services import Services
 from motis_desktop.gui.folders_panel import FAILED
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
@@ -52,7 +53,7 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     qtbot.waitUntil(lambda: viewer.shown_path == rows[41].path, timeout=10_000)
     info = viewer.info_text()
     assert os.path.basename(rows[41].path) in info
-    assert "640×480" in info or "480×640" in info
+    assert "640 × 480 px" in info or "480 × 640 px" in info
     assert f"score {rows[41].score:.3f}" in info
 
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
@@ -71,6 +72,38 @@ def test_viewer_opens_steps_and_returns_to_the_same_place(qtbot, window: MainWin
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.keyClick(view, Qt.Key.Key_Return)
     assert opened == [rows[41].path]
+
+
+def test_viewer_and_details_give_a_turned_photo_s_size_as_shown(qtbot, colour_home: Path, tmp_path: Path) -> None:
+    """QA: a photo stored 600x400 with EXIF orientation 6 (shown 400 wide, 600 high) was "400×600" in the viewer
+    and "600 × 400 px" in Details. Both give the size as shown, in one format."""
+    from helpers.photos import COLOURS, colour_image
+    from helpers.window import ready_window
+    from PIL import Image
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90° clockwise to show
+    Image.fromarray(colour_image(COLOURS["red"], 600, 400, seed=1)).save(folder / "turned.jpg", exif=exif)
+    services = Services.open(colour_home)
+    services.add_folders([str(folder)])
+    assert services.index().encoded == 1
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=1)
+    window = next(windows)
+    try:
+        view, viewer = window.view, window.grid_viewer.viewer
+        view.setFocus()
+        view.setCurrentIndex(window.model.index(0))
+        with qtbot.waitSignal(window.details.shown, timeout=30_000):
+            qtbot.keyClick(view, Qt.Key.Key_I)
+        assert "400 × 600 px" in window.details.findChild(QLabel, "detailsText").text()
+        with qtbot.waitSignal(viewer.shown, timeout=30_000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+        assert "400 × 600 px" in viewer.info_text()
+    finally:
+        next(windows, None)
 
 
 def test_viewer_follows_the_library_when_photos_are_deleted(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -147,7 +180,10 @@ def test_folders_panel_counts_failures_and_state(qtbot, window: MainWindow, tmp_
     panel = dialog.folders
     item = panel.tree.topLevelItem(0)
     qtbot.waitUntil(lambda: item.text(4) == "online", timeout=10_000)
-    assert [item.text(c) for c in range(1, 4)] == ["5", "0", "2"]
+    # the status line's words and numbers: photos the app can show, files it cannot (it counted them as photos)
+    assert [panel.tree.headerItem().text(c) for c in range(1, 4)] == ["Photos", "To index", "Unreadable"]
+    assert [item.text(c) for c in range(1, 4)] == ["3", "0", "2"]
+    assert window.status_label.text().startswith("3 photos, 2 unreadable files")
     rect = panel.tree.visualItemRect(item)
     x = panel.tree.header().sectionViewportPosition(FAILED) + 5
     qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, rect.center().y()))

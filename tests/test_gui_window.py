@@ -205,6 +205,28 @@ def test_details_panel_toggles_with_i_and_says_why_a_result_matched(qtbot, win: 
     assert not panel.isVisible()
 
 
+def test_details_follow_the_photo_the_viewer_shows(qtbot, win: MainWindow) -> None:
+    """QA: with Details open, Space and Right, Right, Right showed other photos while Details still described the
+    first one until Esc. Details describe the photo on show."""
+    panel, viewer, rows = win.details, win.grid_viewer.viewer, win.model.rows()
+    win.view.setFocus()
+    win.view.setCurrentIndex(win.model.index(0))
+    with qtbot.waitSignal(panel.shown, timeout=30_000, check_params_cb=lambda path: path == rows[0].path):
+        qtbot.keyClick(win.view, Qt.Key.Key_I)
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert win.grid_viewer.is_open
+    for step in (1, 2, 3):
+        with qtbot.waitSignal(panel.shown, timeout=30_000, check_params_cb=lambda path, s=step: path == rows[s].path):
+            qtbot.keyClick(viewer, Qt.Key.Key_Right)
+        name = os.path.basename(rows[step].path)
+        assert name in panel.findChild(QLabel, "detailsText").text()
+    with qtbot.waitSignal(panel.shown, timeout=30_000, check_params_cb=lambda path: path == rows[2].path):
+        qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)  # back in the grid on the photo shown last: the same details
+    assert not win.grid_viewer.is_open and win.view.currentIndex().row() == 2
+    assert os.path.basename(rows[2].path) in panel.findChild(QLabel, "detailsText").text()
+
+
 def test_gallery_is_newest_first_and_can_be_sorted_by_folder(qtbot, win: MainWindow) -> None:
     import os
 

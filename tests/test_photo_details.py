@@ -72,3 +72,13 @@ def test_date_falls_back_digitized_then_datetime_then_file_time(home: Path, tmp_
     assert placeholder.date_source == "file time"
     assert placeholder.taken_at == os.stat(tmp_path / "c.jpg").st_mtime
     assert placeholder.camera is None and placeholder.gps is None and placeholder.exposure is None
+
+
+def test_a_turned_photo_s_size_is_as_shown(home: Path, tmp_path: Path) -> None:
+    """Stored 120x80 with EXIF orientation 6 (turned a quarter to show): 80 wide, 120 high, as the viewer and the
+    timeline show it (Details said 120 × 80)."""
+    path = _photo(tmp_path / "turned.jpg", {0x0112: 6}, {})
+    services = Services.open(home)
+    d = services.photo_details(path)
+    services.close()
+    assert (d.width, d.height) == (80, 120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import motis_desktop.core.library.file_decoder as file_decoder
 from motis_desktop.core.errors import ImageError, ImageProblem, MotisError, UnknownStrategy, user_message
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.library.decode_pool import DecodeJob, decode_file
-from motis_desktop.core.library.locking import LibraryBusy
+from motis_desktop.core.library.locking import IndexLock, LibraryBusy
 from motis_desktop.core.services import Services
 
 
@@ -42,6 +43,22 @@ def test_library_busy_carries_its_holder() -> None:
     assert busy.holder == "4242"
     assert busy.summary == "another MoTIS process (pid 4242) is updating this library"
     assert str(busy).startswith(busy.summary)
+
+
+def test_waiting_for_the_library_ends_when_another_indexer_lets_go(home: Path) -> None:
+    """The window waits with this for another process's run (``motis index``) and indexes right after it."""
+    services = Services.open(home)
+    cancel = threading.Event()
+    assert services.wait_until_free(cancel)  # nobody indexes: at once
+    lock = IndexLock(home / "index.lock")  # the indexer's lock, as another process's run holds it
+    with lock:
+        freed = threading.Timer(0.5, lock.__exit__, (None, None, None))  # that run ends while we wait
+        freed.start()
+        assert services.wait_until_free(cancel)
+    with IndexLock(home / "index.lock"):
+        cancel.set()
+        assert not services.wait_until_free(cancel)  # quitting the window stops the wait
+    services.close()
 
 
 def test_user_message_is_the_message_of_a_motis_error_and_names_a_bug() -> None:

@@ -51,6 +51,27 @@ def release(fd: int) -> None:
     os.close(fd)
 
 
+def is_free(path: Path) -> bool:
+    """Whether nobody holds the lock on ``path`` now: taken and given back at once (the pid in it is left as it is,
+    and a missing file is not made)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return True
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        else:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
 def _read_pid(fd: int) -> str:
     try:
         os.lseek(fd, 0, os.SEEK_SET)

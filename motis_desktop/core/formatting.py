@@ -18,6 +18,11 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def format_pixels(width: int, height: int) -> str:
+    """A photo's pixel size as it is shown (upright), the same everywhere: "400 × 600 px"."""
+    return f"{width} × {height} px"
+
+
 def format_size(n: int | float) -> str:
     """A file size as a file manager shows it (decimal units): ``512 B``, ``300 kB``, ``2.5 MB``, ``45 MB``,
     ``1.2 GB``: one decimal under 10 of a unit, whole numbers from there."""

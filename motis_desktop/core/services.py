@@ -349,9 +349,12 @@ class Services(GonePhotosDoor):
             speed.save()
 
     def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
-        """Bring the library's list of photos up to date while no model is ready: the gallery can show the
-        photos of folders just added; :meth:`index` encodes them once a model is ready."""
+        """The library's list of photos brought up to date while no model is ready (:meth:`index` encodes them)."""
         return self._library.scan(progress, cancel)
+
+    def wait_until_free(self, cancel: threading.Event) -> bool:
+        """Wait until no other process indexes this library (``LibraryBusy``): True, or False if cancelled first."""
+        return self._library.wait_until_free(cancel)
 
     def text_reading(self) -> bool:
         """Whether indexing reads the words in photos (setting ``read_text``; ``MOTIS_READ_TEXT`` overrides)."""
@@ -381,9 +384,8 @@ class Services(GonePhotosDoor):
     def watch(
         self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float
     ) -> FolderWatcher:
-        """Start watching every library folder: ``on_change(roots)`` after each (debounced) burst of changes,
-        ``on_status(root, online)`` when a folder goes offline or comes back. Callbacks run on the watcher's
-        thread; call ``set_roots`` after adding/removing folders and ``stop()`` when done."""
+        """Watch every library folder: ``on_change(roots)`` after each (debounced) burst of changes, ``on_status(root,
+        online)`` when one goes offline or comes back; on the watcher's thread. ``set_roots``, ``stop()`` after."""
         return self._library.watch(on_change, on_status, **options)
 
     def watch_and_index(
@@ -409,13 +411,11 @@ class Services(GonePhotosDoor):
         self._search.set_strategy(strategy)
 
     def query_overflow(self, text: str, model: str | None = None) -> tuple[int, int]:
-        """(tokens the longest text term of the query takes, tokens the model reads); the model ignores
-        what lies beyond."""
+        """(tokens the longest text term of the query takes, tokens the model reads: it ignores those beyond)."""
         return self._search.longest_text_term(text), self._models.info(model).context_length
 
     def warm_up(self, model: str | None = None) -> Encoder:
-        """Load the named or active model, its vector index and the query path once, so the first search
-        pays for none of them; returns the encoder."""
+        """Load the model, its vector index and the query path once (the first search pays for none); its encoder."""
         encoder = self._models.encoder(model)
         self._search.warm_up(encoder)
         log.debug("warmed up model %s", encoder.model_id)

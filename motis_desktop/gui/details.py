@@ -12,15 +12,16 @@ import re
 import time
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QLabel, QScrollArea, QWidget
 
-from motis_desktop.core.formatting import format_size
+from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.services import PhotoDetails, TextMatch
-from motis_desktop.gui.library_model import Roles, path_of
+from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
 from motis_desktop.gui.texts import query_words
+from motis_desktop.gui.viewer import GridViewer
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
 
@@ -52,29 +53,48 @@ class DetailsPanel(QDockWidget):
         self.setMinimumWidth(260)
         self.path: str | None = None
         self._view: QAbstractItemView | None = None
+        self._viewer: GridViewer | None = None
         self._submit: Callable[..., object] | None = None
         self._query: Callable[[], str | None] = lambda: None
 
-    def follow(self, view: QAbstractItemView, submit: Callable[..., object], query: Callable[[], str | None]) -> None:
-        """Show ``view``'s current photo while the panel is shown: its facts are read with ``submit(fn, on_done,
+    def follow(
+        self,
+        view: QAbstractItemView,
+        submit: Callable[..., object],
+        query: Callable[[], str | None],
+        viewer: GridViewer | None = None,
+    ) -> None:
+        """Show ``view``'s current photo while the panel is shown — or, while ``viewer`` is open, the photo it shows
+        (Left/Right there do not move the grid's current photo): its facts are read with ``submit(fn, on_done,
         on_error)`` (the backend thread); ``query()`` is the query whose results the view shows, if any."""
-        self._view, self._submit, self._query = view, submit, query
+        self._view, self._viewer, self._submit, self._query = view, viewer, submit, query
         view.selectionModel().currentChanged.connect(lambda _cur, _prev: self.request())
         view.model().modelReset.connect(self.request)
+        if viewer is not None:
+            viewer.viewer.moved.connect(lambda _path: self.request())
         self.visibilityChanged.connect(lambda visible: self.request() if visible else None)
+
+    def current(self) -> QModelIndex:
+        """The photo the panel describes: the one the viewer shows while it is open, else the grid's current one."""
+        if self._view is None:
+            return QModelIndex()
+        shown = self._viewer.viewer.current if self._viewer is not None and self._viewer.is_open else None
+        model = self._view.model()
+        if shown is not None and isinstance(model, LibraryModel) and (row := model.row_of(shown.path)) is not None:
+            return model.index(row)
+        return self._view.currentIndex()
 
     def request(self) -> None:
         """Fill the panel for the current photo (read in the background), if the panel is shown."""
-        view, submit = self._view, self._submit
-        index = view.currentIndex() if view is not None else None
-        if view is None or submit is None or index is None or not self.isVisible() or not index.isValid():
+        submit, index = self._submit, self.current()
+        if submit is None or not self.isVisible() or not index.isValid():
             return
         path = path_of(index)
         score, query, matches = index.data(Roles.SCORE), self._query(), index.data(Roles.MATCHES)
         unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
 
         def shown(details: PhotoDetails) -> None:
-            current = view.currentIndex()
+            current = self.current()
             if current.isValid() and path_of(current) == details.path:  # still the current photo
                 self.show_details(details, score, query, matches, unreadable)
 
@@ -115,7 +135,7 @@ def details_html(
         ("Camera", _e(d.camera)),
         ("Lens", _e(d.lens)),
         ("Exposure", _e(d.exposure)),
-        ("Size", f"{d.width} × {d.height} px" if d.width and d.height else None),
+        ("Size", format_pixels(d.width, d.height) if d.width and d.height else None),
         ("File", format_size(d.file_bytes)),
         ("Where", _e(os.path.dirname(d.path))),
         ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),

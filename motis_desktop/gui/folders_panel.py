@@ -1,4 +1,7 @@
-"""The library folders in Settings: photos, still to index, failed (click for paths and reasons), online.
+"""The library folders in Settings: photos, still to index, unreadable files (click for paths and reasons), online.
+
+The counts are the status line's: "Photos" are the files the app can show, "Unreadable" the files it cannot
+(a cross in the gallery), so a folder's two add up to its files.
 
 Counts and failure lists come from ``Services.folder_reports`` through the
 window's background ``submit`` (SQLite and ``stat`` of possibly unplugged
@@ -33,7 +36,7 @@ from motis_desktop.gui.local_files import local_path, readable
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], object]
-COLUMNS = ("Folder", "Photos", "To index", "Failed", "Status")
+COLUMNS = ("Folder", "Photos", "To index", "Unreadable", "Status")
 FAILED = 3
 
 
@@ -117,7 +120,7 @@ class FoldersPanel(QWidget):
             if _path(item) not in self.reports and self.reports:
                 item.setText(4, "new")
             return
-        item.setText(1, f"{report.photos:,}")
+        item.setText(1, f"{report.photos - report.failed:,}")  # FolderReport.photos counts every file
         item.setText(2, f"{report.to_index:,}")
         item.setText(3, f"{report.failed:,}")
         item.setText(4, "online" if report.online else "offline")
@@ -130,7 +133,7 @@ class FoldersPanel(QWidget):
         )
         if report.failed:
             item.setForeground(FAILED, QColor(200, 60, 40))
-            item.setToolTip(FAILED, "Click to see which files failed and why")
+            item.setToolTip(FAILED, "Files that could not be read (a cross in the gallery): click to see why")
 
     def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
         report = self.reports.get(_path(item))
@@ -163,7 +166,7 @@ class FailuresDialog(QDialog):
 
     def __init__(self, folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Failed files — {folder}")
+        self.setWindowTitle(f"Unreadable files — {folder}")
         self.resize(760, 380)
         self.list = QTreeWidget()
         self.list.setRootIsDecorated(False)

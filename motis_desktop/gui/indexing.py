@@ -1,4 +1,5 @@
-"""Indexing control for the window: one run at a time, a queued re-run, cancel, retry when busy."""
+"""Indexing control for the window: one run at a time, a queued re-run, cancel, and a run as soon as another
+process that held the library (``motis index`` in a terminal) has finished."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot
-
-BUSY_RETRY_MS = 60_000
 
 
 class IndexingController(QObject):
@@ -25,8 +24,8 @@ class IndexingController(QObject):
         progress: Emitted with the core's ``Progress`` records of the running run.
         finished: Emitted with the run's ``IndexSummary`` when it completed or was cancelled.
         failed: Emitted with a one-line message when a run stopped on an error.
-        busy: Emitted with a short description when another process is indexing this library;
-            the controller tries again after ``BUSY_RETRY_MS``.
+        busy: Emitted with a short description when another process is indexing this library; the controller
+            waits for that run to end (``Services.wait_until_free``, on the ``INDEXING`` lane) and starts again.
         stopped: Emitted after every run, whatever its outcome.
         switched: Emitted with the core's ``SwitchResult`` when a model switch run ended (see ``switch``).
         scanned: Emitted with the gallery's ``LibrarySnapshot`` after a scan run (see ``scan``) listed the photos
@@ -52,6 +51,7 @@ class IndexingController(QObject):
         self.switch_to: str | None = None  # a model switch waiting for the current run to end
         self.switching: str | None = None  # the model a running switch encodes the library for
         self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
+        self.waiting: Task | None = None  # waits for another process's run to end (see ``busy``)
 
     @property
     def running(self) -> bool:
@@ -65,6 +65,9 @@ class IndexingController(QObject):
         """Start a run now, or remember to run when the current one ends or a model is ready.
 
         Returns True if a run started."""
+        if self.waiting is not None:  # another process holds the library: the run starts when it is done
+            self.again = True
+            return False
         if self.task is None and self.switch_to is not None:
             self._start_switch()
             return True
@@ -161,6 +164,8 @@ class IndexingController(QObject):
         self.again = False
         self.switch_to = None
         self.cancel()
+        if self.waiting is not None:
+            self.waiting.cancel()
         self.runner.wait(Lane.INDEXING, timeout_ms)
 
     def _progress(self, p: Progress) -> None:
@@ -168,14 +173,39 @@ class IndexingController(QObject):
         self.progress.emit(p)
 
     def _busy(self, message: str) -> None:
+        """Another process holds the library: start again as soon as its run ends (a minute's wait took photos
+        `motis index` had added long after it finished)."""
         self.busy.emit(message)
-        QTimer.singleShot(BUSY_RETRY_MS, self, self.start)
+        if self.waiting is not None:
+            return
+        services = self._services.spawn()
+
+        def work(_report: Report, cancel: threading.Event) -> bool:
+            try:
+                return services.wait_until_free(cancel)
+            finally:
+                services.close()
+
+        def connect(task: Task) -> None:
+            task.signals.finished.connect(self._free)
+
+        self.again = True
+        self.waiting = self.runner.start(Lane.INDEXING, work, connect)
+
+    def _free(self) -> None:
+        """The other process's run ended (or the wait was cancelled at quit)."""
+        cancelled = self.waiting is not None and self.waiting.cancelled
+        self.waiting = None
+        if self.again and not cancelled and self.task is None:
+            self.start()
 
     def _stopped(self) -> None:
         self.task = None
         trim()  # a run's scan holds every file's record for a while (100k photos: ~100 MB); see gui/memory.py
         self.switching = None
         self.stopped.emit()
+        if self.waiting is not None:
+            return  # another process holds the library: what waits starts when it is done (``_free``)
         if self.switch_to is not None:
             self._start_switch()
         elif self.again:

@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(
             lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
         )
-        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for)
+        self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for, self.grid_viewer)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
         self.models.state_changed.connect(self._model_state_changed)
@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self.status_line.busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
+        self.indexing.stopped.connect(self.thumbnails.recheck)  # a photo replaced under its name: its new picture
+        self.thumbnails.changed.connect(self.grid_viewer.viewer.forget)
         self.indexing.scanned.connect(self._scanned)
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.formatting import count, format_duration
-from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase
+from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
+from motis_desktop.gui.dialogs import SkippedDialog
 from motis_desktop.gui.elided_label import ElidedLabel
 
 
@@ -43,7 +44,8 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.cancel_button)
         self.addPermanentWidget(self.model_label)
-        self.skipped: list[tuple[str, str]] = []
+        self.skipped: list[Skipped] = []  # what the last run could not read or left out (Skipped…)
+        self.skipped_dialog: SkippedDialog | None = None
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)
@@ -86,7 +88,7 @@ class StatusBar(QStatusBar):
     def indexing_finished(self, summary: IndexSummary) -> str | None:
         """Remember the skipped files and return the one-line outcome of a run that did work; None for a
         pass that found nothing to do (its caller says nothing new since the last run that did work)."""
-        self.skipped = [(s.path, s.message) for s in summary.skipped]
+        self.skipped = list(summary.skipped)
         self.skipped_button.setVisible(bool(self.skipped))
         if not (
             summary.cancelled
@@ -95,7 +97,7 @@ class StatusBar(QStatusBar):
             or summary.copied
             or summary.returned
             or summary.removed
-            or summary.new_skipped
+            or unread_anew(summary)
         ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
@@ -107,15 +109,9 @@ class StatusBar(QStatusBar):
         self.cancel_requested.emit()
 
     def show_skipped(self) -> None:
-        lines = "\n".join(f"{path}: {reason}" for path, reason in self.skipped[:500])
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Skipped files",
-            f"{len(self.skipped)} files could not be indexed.",
-            parent=self,
-        )
-        box.setDetailedText(lines)
-        box.exec()
+        """Skipped…: the files the last run could not read, and what its scan left out, each group counted."""
+        self.skipped_dialog = SkippedDialog(self.skipped, self.window())
+        self.skipped_dialog.open()
 
 
 def outcome_words(summary: IndexSummary) -> str:
@@ -135,6 +131,13 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{photos(summary.returned)} already indexed before")
     if summary.removed:
         parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
-    if new := len(summary.new_skipped):  # those earlier runs could not read are in Skipped…, not news again
-        parts.append(f"{new if parts else photos(new)} could not be read")
+    if new := unread_anew(summary):  # those earlier runs could not read are in Skipped…, not news again
+        parts.append(f"{count(new, 'file')} could not be read")  # files: none of them is a photo the app can show
     return ", ".join(parts)
+
+
+def unread_anew(summary: IndexSummary) -> int:
+    """Files of the library this run could not read and no earlier run reported. Not what the scan left out (a
+    broken link, a link loop, a folder it cannot list: no file of the library, the same on every run), which
+    Skipped… lists apart."""
+    return sum(1 for s in summary.new_skipped if s.in_library)

@@ -135,8 +135,8 @@ class StatusLine:
         self.folders_scanned(summary.folder_photos)
 
     def busy(self, message: str) -> None:
-        """Another process (the CLI, a second window) is indexing: say so; the controller tries again later."""
-        self.note = message + " — will retry in a minute"
+        """Another process (the CLI, a second window) is indexing: say so; the controller starts as soon as it ends."""
+        self.note = message + " — indexing here follows as soon as it has finished"
         self.update()
 
     def switched(self, result: Any) -> None:

@@ -7,7 +7,10 @@ row was scrolled away) is dropped before it runs, except one made with ``keep``
 (a photo shown outside the view, which no repaint asks for again).
 Workers produce ``QImage`` (never ``QPixmap``); the GUI thread converts.
 Disk cache files are named by a hash of (path, size, mtime, size-class), so a
-changed photo gets a new thumbnail, and are written atomically.
+changed photo gets a new thumbnail, and are written atomically. The thumbnails
+held in memory remember the (size, mtime) of the file they were made from;
+``recheck`` forgets those of files changed since (a photo replaced under the
+same name), so the next paint makes them again.
 """
 
 from __future__ import annotations
@@ -58,6 +61,18 @@ class ThumbKey(tuple):
 
 def thumb_key(path: str, edge: int) -> ThumbKey:
     return ThumbKey((path, edge))
+
+
+Stamp = tuple[int, int] | None  # a file's (size, mtime in ns) when its thumbnail was made; None: it was not there
+
+
+def file_stamp(path: str) -> Stamp:
+    """What tells a changed photo from the one a thumbnail was made of (the same as the disk cache's name)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def cache_file(cache_dir: Path, path: str, edge: int) -> Path | None:
@@ -122,11 +137,15 @@ class ThumbnailManager(QObject):
     """Asks workers for thumbnails on demand and keeps recent ones as QPixmaps.
 
     Signals:
-        ready: Emitted with a photo's path (str) when one of its thumbnails (any size) became available or failed.
-            Sent as a Python object: a Qt string would drop the bytes of a name that are not UTF-8.
+        ready: Emitted with a photo's path (str) when one of its thumbnails (any size) became available or failed,
+            or was forgotten because the file changed (``recheck``). Sent as a Python object: a Qt string would
+            drop the bytes of a name that are not UTF-8.
+        changed: Emitted with the paths (list of str) whose files changed since their thumbnails were made
+            (``recheck``); their thumbnails are forgotten, the next paint makes them again.
     """
 
     ready = Signal(object)
+    changed = Signal(object)
 
     def __init__(
         self,
@@ -153,7 +172,9 @@ class ThumbnailManager(QObject):
             runner if runner is not None else TaskRunner(self, {Lane.THUMBNAILS: workers} if workers else None)
         )
         self._pixmaps: OrderedDict[ThumbKey, QPixmap] = OrderedDict()
-        self._failed: dict[str, str] = {}
+        self._stamps: dict[ThumbKey, Stamp] = {}  # the file each pixmap in memory was made of
+        self._failed: dict[str, tuple[str, Stamp]] = {}  # why a photo has no thumbnail, and of which file
+        self._outdated: set[ThumbKey] = set()  # running jobs whose file changed meanwhile: their result is dropped
         self._queue: OrderedDict[ThumbKey, float] = OrderedDict()  # key -> last time requested
         self._running: set[ThumbKey] = set()
         self._kept: set[ThumbKey] = set()  # requests never dropped as stale (``pixmap(keep=True)``)
@@ -188,7 +209,8 @@ class ThumbnailManager(QObject):
         return [key.path for key in self._queue]
 
     def error(self, path: str) -> str | None:
-        return self._failed.get(path)
+        failed = self._failed.get(path)
+        return failed[0] if failed is not None else None
 
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
@@ -196,7 +218,32 @@ class ThumbnailManager(QObject):
     def clear_memory(self) -> None:
         """Forget the thumbnails held in memory (the disk cache stays)."""
         self._pixmaps.clear()
+        self._stamps.clear()
         self._bytes = 0
+
+    def recheck(self) -> None:
+        """Forget, in the background, the thumbnails (and failures) of photos whose file changed since they were
+        made: a photo replaced under the same name shows its new picture, not the old one until a restart. One
+        stat per photo held (a few thousand at most), on the ``THUMBNAILS`` lane; ``changed`` names them."""
+        held = {key.path: stamp for key, stamp in self._stamps.items()}
+        held.update({path: stamp for path, (_error, stamp) in self._failed.items()})
+        if held:
+            self.runner.call(Lane.THUMBNAILS, lambda: [p for p, s in held.items() if file_stamp(p) != s], self.forget)
+
+    def forget(self, paths: list[str]) -> None:
+        """Drop every thumbnail of ``paths`` (their files changed): the next paint asks for them anew."""
+        if not paths:
+            return
+        gone = set(paths)
+        for key in [key for key in self._pixmaps if key.path in gone]:
+            self._bytes -= _pixmap_bytes(self._pixmaps.pop(key))
+            self._stamps.pop(key, None)
+        for path in gone:
+            self._failed.pop(path, None)
+        self._outdated |= {key for key in self._running if key.path in gone}
+        self.changed.emit(list(paths))
+        for path in paths:
+            self.ready.emit(path)  # views repaint those tiles, which asks for them again
 
     def shutdown(self) -> None:
         """Drop queued work and wait for running jobs (at quit)."""
@@ -226,34 +273,40 @@ class ThumbnailManager(QObject):
         screens = int(KEPT_SCREENS * TILE_AREA * 4 * width * height * ratio * ratio)
         return min(self.memory_bytes, max(MIN_KEPT_BYTES, screens))
 
-    def _job(self, key: ThumbKey) -> Callable[[Report, threading.Event], tuple[QImage | None, str]]:
+    def _job(self, key: ThumbKey) -> Callable[[Report, threading.Event], tuple[QImage | None, str, Stamp]]:
         cache_dir = self.cache_dir
 
-        def work(_report: Report, _cancel: threading.Event) -> tuple[QImage | None, str]:
+        def work(_report: Report, _cancel: threading.Event) -> tuple[QImage | None, str, Stamp]:
+            stamp = file_stamp(key.path)  # before reading: a file changed while being read looks changed later
             try:
-                return make_thumbnail(key.path, key.edge, cache_dir), ""
+                return make_thumbnail(key.path, key.edge, cache_dir), "", stamp
             except (ImageError, OSError, cv2.error) as exc:
-                return None, str(exc)
+                return None, str(exc), stamp
 
         return work
 
     def _connect(self, task: Task, *, key: ThumbKey) -> None:
         task.signals.succeeded.connect(lambda out: self._on_done(key, *out))
-        task.signals.failed.connect(lambda message: self._on_done(key, None, message))
+        task.signals.failed.connect(lambda message: self._on_done(key, None, message, None))
 
-    def _on_done(self, key: ThumbKey, image: QImage | None, error: str) -> None:
+    def _on_done(self, key: ThumbKey, image: QImage | None, error: str, stamp: Stamp) -> None:
         self._running.discard(key)
         self._kept.discard(key)
-        if image is None:
-            self._failed[key.path] = error or "cannot make a thumbnail"
+        if key in self._outdated:  # made of the file as it was before a change: the next paint asks again
+            self._outdated.discard(key)
+        elif image is None:
+            self._failed[key.path] = (error or "cannot make a thumbnail", stamp)
         else:
             old = self._pixmaps.pop(key, None)
             self._bytes -= _pixmap_bytes(old) if old is not None else 0
             pix = self._pixmaps[key] = QPixmap.fromImage(image)
+            self._stamps[key] = stamp
             self._bytes += _pixmap_bytes(pix)
             cap = self.kept_bytes()
             while len(self._pixmaps) > 1 and (len(self._pixmaps) > self.memory_items or self._bytes > cap):
-                self._bytes -= _pixmap_bytes(self._pixmaps.popitem(last=False)[1])
+                evicted, pixmap = self._pixmaps.popitem(last=False)
+                self._stamps.pop(evicted, None)
+                self._bytes -= _pixmap_bytes(pixmap)
         self.ready.emit(key.path)
         self._dispatch()
         if not self._queue and not self._running:

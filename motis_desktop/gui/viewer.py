@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
-from motis_desktop.core.formatting import format_size
+from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.gui.library_model import LibraryModel, Row
@@ -75,6 +75,8 @@ class PhotoViewer(QWidget):
     shown = Signal(object)
     """Emitted with the path (str) whose photo (or failure) is now on screen (a Python object: a Qt string would drop
     the bytes of a name that are not UTF-8)."""
+    moved = Signal(object)
+    """Emitted with the path (str) of the photo the viewer turned to (opened, stepped), before it is decoded."""
 
     def __init__(self, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +109,14 @@ class PhotoViewer(QWidget):
         self.row = -1  # nothing to show: the caller goes back to the grid
         return False
 
+    def forget(self, paths: list[str]) -> None:
+        """These files changed on disk (``ThumbnailManager.changed``): decode them again when shown."""
+        for path in paths:
+            self._cache.pop(path, None)
+        current = self.current
+        if current is not None and current.path in paths and self.isVisible():
+            self._go(self.row)
+
     def step(self, delta: int) -> None:
         if self._rows:
             self._go(max(0, min(len(self._rows) - 1, self.row + delta)))
@@ -130,6 +140,7 @@ class PhotoViewer(QWidget):
         current = self.current
         if current is None:
             return
+        self.moved.emit(current.path)
         loaded = self._cache.get(current.path)
         if loaded is not None:
             self._cache.move_to_end(current.path)
@@ -172,7 +183,7 @@ class PhotoViewer(QWidget):
         if loaded is not None and loaded.error:
             parts.append(loaded.error)
         elif loaded is not None:
-            parts += [loaded.date, f"{loaded.width}×{loaded.height}", format_size(loaded.file_bytes)]
+            parts += [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
         else:
             parts.append("loading…")
         if current.score is not None:

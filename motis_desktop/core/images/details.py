@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from motis_desktop.core.images.dates import exif_date
 from motis_desktop.core.images.reader import read_info
+from motis_desktop.core.images.sizes import read_upright_size
+from motis_desktop.core.kinds import ImageFormat
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ class PhotoDetails:
     file_bytes: int
     taken_at: float  # unix time
     date_source: str  # "DateTimeOriginal", "DateTimeDigitized", "DateTime" or "file time"
-    width: int | None = None
+    width: int | None = None  # as the photo is shown: turned by its EXIF orientation, as the viewer shows it
     height: int | None = None
     camera: str | None = None
     lens: str | None = None
@@ -40,7 +42,8 @@ def read_details(path: str) -> PhotoDetails:
     st = os.stat(path)
     with open(path, "rb") as fh:
         info = read_info(fh.read())
-    width, height = info.size if info.size else (None, None)
+    upright = read_upright_size(path) if info.format is ImageFormat.HEIC else info.upright_size  # HEIC: its irot
+    width, height = upright if upright else (None, None)
     exif: dict[int, object] = dict(info.exif)
     sub: dict[int, object] = {}
     gps: dict[int, object] = {}

@@ -28,6 +28,14 @@ class ImageInfo:
     taken: float | None = None  # EXIF date taken (``dates.exif_date``) as unix time (local), if any
     exif: Image.Exif = field(default_factory=Image.Exif, compare=False, repr=False)
 
+    @property
+    def upright_size(self) -> tuple[int, int] | None:
+        """(width, height) as the photo is shown: the header's, turned by the EXIF orientation."""
+        if self.size is None:
+            return None
+        w, h = self.size
+        return (h, w) if self.orientation in (5, 6, 7, 8) else (w, h)
+
 
 def read_info(data: bytes) -> ImageInfo:
     """The format, size, orientation, date taken and EXIF of an image file's bytes (never raises)."""

@@ -34,10 +34,7 @@ def read_upright_size(path: str) -> tuple[int, int] | None:
         info = read_info(fh.read(HEAD_BYTES))
     if info.format is ImageFormat.HEIC:  # the header's size is before the container's rotation (irot)
         return _heic_size(path) or info.size
-    if not info.size:
-        return None
-    w, h = info.size
-    return (h, w) if info.orientation in (5, 6, 7, 8) else (w, h)
+    return info.upright_size
 
 
 def _heic_size(path: str) -> tuple[int, int] | None:

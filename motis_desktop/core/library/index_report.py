@@ -34,11 +34,25 @@ class Skipped:
     reason: str  # the reader's words (the detail)
     problem: ImageProblem | None = None  # the kind, where the file reached a decoder
     earlier: bool = False  # an earlier run could not read it either (its error is remembered until it changes)
+    # False: the scan left it out, it is no file of the library (a broken link, a link loop, a folder that cannot
+    # be listed, a path too long): never in the gallery, and reported again by every run
+    in_library: bool = True
 
     @property
     def message(self) -> str:
         """What to tell the user, made from the kind (the words alone where there is none)."""
         return self.problem.explain(self.reason) if self.problem else self.reason
+
+    @property
+    def unreadable(self) -> bool:
+        """A file of the library that cannot be read until it changes: the front ends count it apart from the
+        photos (the window shows it with a cross; ``motis status``: "with errors")."""
+        return self.in_library and self.problem not in (ImageProblem.UNREADABLE, ImageProblem.VANISHED)
+
+    @property
+    def retried(self) -> bool:
+        """A file of the library that could not be read now (permissions, I/O): the next run tries it again."""
+        return self.in_library and self.problem is ImageProblem.UNREADABLE
 
 
 @dataclass

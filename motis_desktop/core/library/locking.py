@@ -7,13 +7,16 @@ so a stale lock never blocks anyone.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from types import TracebackType
 
 from motis_desktop.core.errors import LibraryError
-from motis_desktop.core.file_lock import HeldElsewhere, acquire, release
+from motis_desktop.core.file_lock import HeldElsewhere, acquire, is_free, release
 
 log = logging.getLogger(__name__)
+
+FREE_POLL_S = 1.0  # how often wait_until_free looks: the other process's run shows up a second after it ended
 
 
 class LibraryBusy(LibraryError):
@@ -51,3 +54,13 @@ class IndexLock:
         if self._fd is not None:
             release(self._fd)
             self._fd = None
+
+
+def wait_until_free(path: Path, cancel: threading.Event, interval_s: float = FREE_POLL_S) -> bool:
+    """Wait until nobody holds the index lock at ``path`` (another process's run ended): True, or False when
+    ``cancel`` was set first. Looks every ``interval_s``: a lock only says it is held, not when it will be free."""
+    while not cancel.is_set():
+        if is_free(path):
+            return True
+        cancel.wait(interval_s)
+    return False

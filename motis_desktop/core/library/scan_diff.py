@@ -59,7 +59,9 @@ class _Diff:
         # A library folder out of reach (a drive unplugged) is no file that could not be read: said apart
         summary.offline += [p for p, _ in result.rejected if p == folder.path and p in result.unlisted]
         rejected = [(p, why) for p, why in result.rejected if p not in summary.offline]
-        summary.skipped.extend(Skipped(p, why, earlier=(p, why) in self.skipped_before) for p, why in rejected)
+        summary.skipped.extend(
+            Skipped(p, why, earlier=(p, why) in self.skipped_before, in_library=False) for p, why in rejected
+        )
         self.rejected[folder.id] = rejected
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)

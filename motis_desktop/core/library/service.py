@@ -25,6 +25,7 @@ from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.gone import count as count_gone
 from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
+from motis_desktop.core.library.locking import wait_until_free
 from motis_desktop.core.library.store import (
     FileRecord,
     Folder,
@@ -301,6 +302,11 @@ class LibraryService:
         from motis_desktop.core.library.scan_diff import scan_only  # as the indexer: not before the first paint
 
         return scan_only(self.database(), progress, cancel or threading.Event())
+
+    def wait_until_free(self, cancel: threading.Event) -> bool:
+        """Wait until no other process indexes this library (the indexer's lock, beside the database, is free):
+        True, or False when ``cancel`` was set first."""
+        return wait_until_free(self._paths.library_db.parent / "index.lock", cancel)
 
     # -- text in photos (core/ocr) -------------------------------------------------------
 
