@@ -1,7 +1,8 @@
 """A new text query in a running app at 100k photos right after the library changed, as while the app indexes new
 photos, reads the text in them or the watcher takes in a change; optionally side by side with another checkout.
 
-Usage: python benchmarks/bench_busy_library.py --home DIR [--scratch DIR] [--rounds 8] [--compare CHECKOUT]
+Usage: python benchmarks/bench_busy_library.py --home DIR [--scratch DIR] [--rounds 8] [--processes 2]
+       [--compare CHECKOUT [--compare-scratch DIR]]
 
 ``--home`` is bench_new_query.py's home (built once there: ``--home DIR`` of that script, 100k photos). The writes
 happen in a scratch copy of it (``--scratch``, default ``DIR-busy``, copied once): each round of a process makes
@@ -9,7 +10,8 @@ three committed writes, each followed by one new query, timed: one that changes 
 of photos does), 32 new photos' vectors (one indexing batch), and one photo's vector removed (a deletion). The
 new photos are rows for files that do not exist (their vectors are random); they and nothing else are removed at
 the end of the process. The copy is kept under the "auto" strategy's exact-search limit so that no round crosses
-it (crossing it rebuilds the index as k-means: another figure).
+it (crossing it rebuilds the index as k-means: another figure). ``--compare-scratch``: the compare checkout's own
+copy (a checkout with an older library schema cannot open a copy this one has upgraded).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ KINDS = ("no vector", "32 new vectors", "1 vector removed")
 FAKE = "/nonexistent/bench-busy-"
 
 
-def scratch_copy(home: Path, scratch: Path, rounds: int, checkouts: int) -> Path:
-    """``scratch/home``: a copy of ``home`` (made once), with room under the exact-search limit for the rounds."""
+def scratch_copy(home: Path, scratch: Path, rounds: int) -> Path:
+    """``scratch/home``: a copy of ``home`` (made once), with room under the exact-search limit for ``rounds``
+    batches of new vectors."""
     from motis_desktop.core.search.indexes import AUTO_EXACT_MAX
 
     copy = scratch / "home"
@@ -43,7 +46,7 @@ def scratch_copy(home: Path, scratch: Path, rounds: int, checkouts: int) -> Path
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         count = conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
-        excess = count + 32 * rounds * checkouts - AUTO_EXACT_MAX
+        excess = count + 32 * rounds - AUTO_EXACT_MAX
         if excess > 0:  # photos not indexed yet, as in a library being indexed
             conn.execute(
                 "DELETE FROM embeddings WHERE file_id IN (SELECT file_id FROM embeddings ORDER BY file_id DESC "
@@ -132,6 +135,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=8, help="writes of each kind per process")
     parser.add_argument("--processes", type=int, default=2, help="processes per checkout, alternating")
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run side by side")
+    parser.add_argument("--compare-scratch", type=Path, help="the compare checkout's copy (an older schema)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -142,10 +146,12 @@ def main() -> int:
     sys.path.insert(0, str(HERE.parent))
     checkouts = [HERE.parent] + ([args.compare.resolve()] if args.compare else [])
     scratch = args.scratch or args.home.with_name(args.home.name + "-busy")
-    home = scratch_copy(args.home / "home", scratch, args.rounds, len(checkouts) * args.processes)
+    scratches = [scratch] + ([args.compare_scratch or scratch] if args.compare else [])
+    rounds = args.rounds * args.processes * (2 if len(set(scratches)) < len(scratches) else 1)
+    homes = {str(c): scratch_copy(args.home / "home", s, rounds) for c, s in zip(checkouts, scratches, strict=True)}
     for process in range(args.processes):
         for checkout in checkouts if process % 2 == 0 else checkouts[::-1]:
-            row = run(checkout, home, args.rounds)
+            row = run(checkout, homes[str(checkout)], args.rounds)
             each = ", ".join(f"{kind} {row[kind]:.0f} ms" for kind in KINDS)
             print(
                 f"process {process} {checkout}: query after a write, p50 of {args.rounds}: {each}; "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers.cli import run_cli
 from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
-from helpers.window import ready_window
+from helpers.window import index_folders, ready_window
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
@@ -58,10 +58,7 @@ def test_a_photo_replaced_under_its_name_shows_its_new_picture(qtbot, colour_hom
     photos = tmp_path / "photos"
     scarlet = str(write_colour_photo(photos / "scarlet.jpg", COLOURS["red"], 800, 600, seed=1))
     write_colour_photo(photos / "sky.jpg", COLOURS["blue"], 640, 480, seed=2)
-    services = Services.open(colour_home)
-    services.add_folders([str(photos)])
-    assert services.index().encoded == 2
-    services.close()
+    assert index_folders(colour_home, photos).encoded == 2
     windows = ready_window(qtbot, colour_home, rows=2)
     window = next(windows)
     try:

@@ -12,7 +12,6 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from motis_desktop.core.services import Services
 from motis_desktop.gui.folders_panel import FAILED
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
@@ -78,7 +77,7 @@ def test_viewer_and_details_give_a_turned_photo_s_size_as_shown(qtbot, colour_ho
     """QA: a photo stored 600x400 with EXIF orientation 6 (shown 400 wide, 600 high) was "400×600" in the viewer
     and "600 × 400 px" in Details. Both give the size as shown, in one format."""
     from helpers.photos import COLOURS, colour_image
-    from helpers.window import ready_window
+    from helpers.window import index_folders, ready_window
     from PIL import Image
 
     folder = tmp_path / "p"
@@ -86,10 +85,7 @@ def test_viewer_and_details_give_a_turned_photo_s_size_as_shown(qtbot, colour_ho
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: turn 90° clockwise to show
     Image.fromarray(colour_image(COLOURS["red"], 600, 400, seed=1)).save(folder / "turned.jpg", exif=exif)
-    services = Services.open(colour_home)
-    services.add_folders([str(folder)])
-    assert services.index().encoded == 1
-    services.close()
+    assert index_folders(colour_home, folder).encoded == 1
     windows = ready_window(qtbot, colour_home, rows=1)
     window = next(windows)
     try:

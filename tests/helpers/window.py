@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import IndexSummary, Services
 from motis_desktop.gui.main_window import MainWindow
 
 
@@ -41,3 +41,13 @@ def window_offering_a_model(qtbot, home: Path) -> tuple[MainWindow, Services]:
     with qtbot.waitSignal(window.models.offer_shown, timeout=10_000):
         pass
     return window, services
+
+
+def index_folders(home: Path, *folders: Path) -> IndexSummary:
+    """Add ``folders`` to ``home``'s library and index them (before a window opens on it); the run's summary."""
+    services = Services.open(home)
+    try:
+        services.add_folders([str(f) for f in folders])
+        return services.index()
+    finally:
+        services.close()
