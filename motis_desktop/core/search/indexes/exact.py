@@ -70,6 +70,7 @@ class ExactIndex(VectorIndex):
         """Take ``ids``/``vectors`` as the contents (``vectors`` the first rows of ``buffer`` when given)."""
         self._ids, self._vectors, self._buffer = ids, vectors, buffer
         self._generation += 1
+        self._coarse = None  # the copy of the earlier vectors: its memory back (a thread may be making the next)
 
     def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         vectors = vectors.astype(np.float32, copy=False) if len(ids) else np.zeros((0, 0), np.float32)
