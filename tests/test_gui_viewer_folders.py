@@ -284,6 +284,8 @@ def test_a_query_of_subtracted_terms_only_shows_no_score(qtbot, window: MainWind
     _index(qtbot, window, tmp_path / "p", 4)
     search_by_keys(qtbot, window, "-red")
     assert window.model.rowCount() == 2
+    # nothing in them "stands out" for such a query: they are what it subtracts least
+    assert window.status_label.text().startswith("2 photos unlike what “-red” subtracts"), window.status_label.text()
     tips = [window.model.index(i).data(Qt.ItemDataRole.ToolTipRole) for i in range(2)]
     assert all("green" in tip and "score" not in tip for tip in tips), tips
     window.view.setFocus()

@@ -350,6 +350,8 @@ def result_summary(searched: Searched) -> str:
         return f"Nothing shown for {text}: no photos indexed yet — Esc to go back"
     if not n:
         return f"No good matches for {text} among {count(result.candidates, 'photo')} — Esc to go back"
+    if result.subtracts_only:  # "-red": the photos least like red first; none of them stands out for anything
+        return f"{count(n, 'photo')} unlike what {text} subtracts, least like it first — Esc to go back"
     cut = (" that stands out" if n == 1 else " that stand out") if result.cutoff is not None else ""
     return f"{count(n, 'result')}{cut} for {text} — Esc to go back"
 
