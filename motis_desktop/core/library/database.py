@@ -169,8 +169,10 @@ class LibraryDatabase:
                 raise
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error); bumps the change counter.
+    def transaction(self, photos: bool = True) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error); bumps the change counter, and the photos' one
+        unless ``photos`` is False (a write that leaves every photo's row and vector as they were: text read in
+        photos, the scan's remembered rejections), so what is read per photos' version is not read again.
 
         Every SQLite failure on the way becomes a :class:`LibraryWriteError` whose ``kind`` says why (disk
         full, read-only, locked, corrupt, other I/O); the transaction is rolled back only if SQLite has not
@@ -186,10 +188,12 @@ class LibraryDatabase:
                 changes = self._conn.total_changes
                 yield self._conn
                 if self._conn.total_changes != changes:  # readers refresh only after a real change
-                    self._conn.execute(
-                        "INSERT INTO meta(key, value) VALUES('version', '1') "
-                        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                    )
+                    for key in ("version", "photos_version") if photos else ("version",):
+                        self._conn.execute(
+                            "INSERT INTO meta(key, value) VALUES(?, '1') "
+                            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                            (key,),
+                        )
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
@@ -265,6 +269,12 @@ class LibraryDatabase:
             except sqlite3.Error as exc:
                 self._note_damage(exc)
                 raise
+
+    def photos_version(self) -> int:
+        """A counter that grows with every committed write that may change a photo's row or vector (every write
+        but those ``transaction(photos=False)`` makes)."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'photos_version'")
+        return int(rows[0][0]) if rows else 0
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:

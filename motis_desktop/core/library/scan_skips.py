@@ -34,7 +34,7 @@ def remember(store: LibraryDatabase, rejections: Rejections) -> None:
     found = {(path, reason) for pairs in rejections.values() for path, reason in pairs}
     if known == found:
         return
-    with store.transaction() as conn:
+    with store.transaction(photos=False) as conn:
         conn.executemany("DELETE FROM scan_skips WHERE folder_id = ?", [(fid,) for fid in rejections])
         conn.executemany(
             "INSERT OR REPLACE INTO scan_skips(folder_id, path, reason) VALUES (?, ?, ?)",

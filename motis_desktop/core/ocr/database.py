@@ -19,6 +19,7 @@ class TextDatabase(Protocol):
         """Rows of a read-only statement."""
         ...
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction (committed on success, rolled back on error)."""
+    def transaction(self, photos: bool = True) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (committed on success, rolled back on error); ``photos`` False: it leaves every
+        photo's row and vector as they were (the text stage's writes)."""
         ...

@@ -99,7 +99,7 @@ class TextStore:
         if not reads:
             return
         now = time.time()
-        with self.store.transaction() as conn:
+        with self.store.transaction(photos=False) as conn:
             live = {
                 r[0]
                 for r in conn.execute(
@@ -172,7 +172,7 @@ class TextStore:
             root = roots.get(folder_id, "")
             relative = os.path.relpath(path, root) if root and is_within(path, root) else os.path.basename(path)
             rows.append((fid, raw, fold(os.path.basename(path)), name_words(relative)))
-        with self.store.transaction() as conn:
+        with self.store.transaction(photos=False) as conn:
             conn.executemany("DELETE FROM names WHERE file_id = ?", [(r[0],) for r in rows])
             conn.executemany("INSERT INTO names(file_id, path, name, words) VALUES (?, ?, ?, ?)", rows)
         return len(rows)

@@ -153,8 +153,8 @@ class Searcher:
         return replace(result, filtered_out=query.filters, text_unread=unread)
 
     def _table(self, store: LibraryStore, model_id: str) -> PhotoTable:
-        """``model_id``'s photo table, read again when the library has changed."""
-        key = (model_id, store.version())
+        """``model_id``'s photo table, read again when the photos have changed (not for text read in them)."""
+        key = (model_id, store.photos_version())
         if self._photos is None or self._photos[0] != key:
             self._photos = (key, PhotoTable.read(store, model_id))
         return self._photos[1]
