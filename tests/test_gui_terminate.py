@@ -4,16 +4,18 @@ and says nothing on the way out (it ended on the spot: Python's "leaked semaphor
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.startup_probe import MARK_INDEXING
 
 
 def test_kill_closes_the_app_while_it_indexes(home: Path, colour_pair, tmp_path: Path) -> None:
@@ -24,14 +26,26 @@ def test_kill_closes_the_app_while_it_indexes(home: Path, colour_pair, tmp_path:
     services.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MOTIS_HOME": str(home)}
     app = subprocess.Popen(
-        [sys.executable, "-m", "motis_desktop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "motis_desktop", "--probe-indexing"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    log = home / "motis-desktop.log"
-    deadline = time.monotonic() + 240
-    while not (log.is_file() and "indexing with" in log.read_text()):  # the decoder processes are up
-        assert app.poll() is None and time.monotonic() < deadline, "the app ended or never began indexing"
-        time.sleep(0.1)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in app.stdout or ():
+            lines.put(line)
+        lines.put("")  # the app's output ended: stop waiting
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    while (line := lines.get(timeout=240)) and not line.startswith(MARK_INDEXING):  # the decoders are up
+        pass
     app.send_signal(signal.SIGTERM)
-    out, err = app.communicate(timeout=120)
+    app.wait(timeout=120)
+    reader.join(timeout=10)
+    err = app.stderr.read() if app.stderr else ""
     assert app.returncode == 0, err
     assert "leaked" not in err and "Traceback" not in err, err

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     # Hidden, for smoke tests and start-up benchmarks (see gui/startup_probe.py).
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--probe-search", metavar="TEXT", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-indexing", action="store_true", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
@@ -44,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
     window.library_failed.connect(lambda message: _cannot_open(window, message))
-    if args.quit_after_show or args.probe_search:
+    if args.quit_after_show or args.probe_search or args.probe_indexing:
         from motis_desktop.gui.startup_probe import StartupProbe
 
-        StartupProbe(window, args.probe_search)
+        StartupProbe(window, args.probe_search, args.probe_indexing)
     window.show()
     with close_on_terminate(window.close):  # kill / logout: the same way out as File ▸ Quit
         code = app.exec()
