@@ -1,12 +1,11 @@
 """Start-up markers for smoke tests and benchmarks (hidden options of ``motis-desktop``).
 
-``--quit-after-show`` prints ``motis-desktop: window shown`` once the main window
-has painted, then quits. ``--probe-search TEXT`` also waits until the model is
-loaded and the gallery is listed, searches for TEXT as a user would (the search
-box and Enter), prints ``motis-desktop: results N top PATH`` when the results are
-shown (PATH: the first result), then quits. ``--probe-indexing`` prints ``motis-desktop: indexing`` when an indexing
-run starts encoding (its decoder processes up) and leaves the app running (a test then stops it). Each marker is one flushed stdout line, so a driving process times
-them as it reads them.
+``--quit-after-show`` prints ``motis-desktop: window shown`` once the main window has painted, then quits.
+``--probe-search TEXT`` also waits until the model is loaded and the gallery is listed, searches for TEXT as a
+user would (the search box and Enter), prints ``motis-desktop: results N top PATH`` when the results are shown
+(PATH: the first result), then quits. ``--probe-indexing`` prints ``motis-desktop: indexing`` when an indexing run
+starts encoding (its decoder processes up) and leaves the app running (a test then stops it). Each marker is one
+flushed stdout line, so a driving process times them as it reads them.
 """
 
 from __future__ import annotations
