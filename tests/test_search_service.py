@@ -169,3 +169,22 @@ def test_a_new_photo_is_searched_at_once_and_saved_in_the_index_file_on_close(ho
     finally:
         svc.close()
     assert len(STRATEGIES["exact"].load(_index_file(svc), model_id)) == 61  # saved when the library closed
+
+
+def test_a_photo_indexed_after_text_was_read_is_found(services: Services, tmp_path: Path) -> None:
+    # A write that changes no photo (text read) moves the index's version on without catching up; the photos
+    # indexed after it must still be caught up from where the vectors last changed.
+    from motis_desktop.core.ocr.text_store import TextRead, TextStore
+
+    services.set_index_strategy("exact")
+    assert len(services.query("red", 100, cutoff=False).hits) == 24
+    store = LibraryStore(AppPaths(services.home).library_db)
+    try:
+        file_id, size, mtime_ns = store.select("SELECT id, size, mtime_ns FROM files ORDER BY id LIMIT 1")[0]
+        TextStore(store).save([TextRead(file_id, size, mtime_ns)], "test-engine")
+    finally:
+        store.close()
+    assert len(services.query("red", 100, cutoff=False).hits) == 24
+    write_image(tmp_path / "photos" / "after_text.png", colour_image(COLOURS["red"], 64, 64, 960))
+    assert services.index(read_text=False).encoded == 1
+    assert "after_text.png" in {Path(h.path).name for h in services.query("red", 5, cutoff=False).hits}

@@ -273,8 +273,15 @@ class LibraryDatabase:
     def photos_version(self) -> int:
         """A counter that grows with every committed write that may change a photo's row or vector (every write
         but those ``transaction(photos=False)`` makes)."""
-        rows = self._query("SELECT value FROM meta WHERE key = 'photos_version'")
-        return int(rows[0][0]) if rows else 0
+        return self.versions()[1]
+
+    def versions(self) -> tuple[int, int]:
+        """``(version(), photos_version())`` read together (one statement: one snapshot of the library)."""
+        row = self._query(
+            "SELECT (SELECT value FROM meta WHERE key = 'version'), "
+            "(SELECT value FROM meta WHERE key = 'photos_version')"
+        )[0]
+        return int(row[0] or 0), int(row[1] or 0)
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:

@@ -138,6 +138,7 @@ class _Slot:
     version: int  # library version the index reflects
     rebuilding: bool = False
     unsaved: int = 0  # vectors added or removed since the index was saved
+    photos: int = -1  # the library's photos' version at ``version`` (-1: not known)
 
 
 class SearchService:
@@ -166,12 +167,15 @@ class SearchService:
         """The up-to-date index of ``model_id``'s embeddings (``strategy``: this call's choice, else the default)."""
         choice = strategy or self.strategy
         with self._lock:
-            version = self.store.version()
+            version, photos = self.store.versions()
             slot = self._slots.get((model_id, choice))
             if slot is None:
                 slot = self._slots[(model_id, choice)] = self._open(model_id, choice, version)
-            if slot.version != version:
+            if slot.version != version and slot.photos == photos:  # writes that change no vector (text read)
+                slot.version = version
+            elif slot.version != version:
                 self._catch_up(model_id, slot, version)
+                slot.photos = photos
             if not slot.rebuilding and self._wants_rebuild(slot.index, choice):
                 self._rebuild(model_id, slot, choice)
             return slot.index
@@ -245,6 +249,7 @@ class SearchService:
                 return
             with self._lock:  # later queries catch up from `version`
                 slot.index, slot.version, slot.rebuilding, slot.unsaved = fresh.index, fresh.version, False, 0
+                slot.photos = -1  # caught up from ``fresh.version`` at the next query
 
         if self.background:
             thread = threading.Thread(target=work, name="motis-index-rebuild", daemon=True)
