@@ -43,9 +43,11 @@ def _rows(db: Path) -> dict[str, tuple[str | None, int, str | None]]:
 
 def _as_v4(db: Path) -> None:
     """The database as schema v4 wrote it (v5 only added ``files.problem``, v6 the ``gone`` tables, v7
-    ``scan_skips``), plus rows only words describe."""
+    ``scan_skips``, v8 the log of removed vectors), plus rows only words describe."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
+        conn.execute("DROP TRIGGER embeddings_removed")
+        conn.execute("DROP TABLE vectors_removed")
         conn.execute("DROP TABLE scan_skips")
         conn.execute("DROP TABLE gone_embeddings")
         conn.execute("DROP TABLE gone")
@@ -79,7 +81,7 @@ def test_a_v4_library_migrates_its_words_to_kinds_and_keeps_them(home: Path, tmp
     services.close()
     after = _rows(db)
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 8
     conn.close()
     kinds = {name: kind for name, (_, _, kind) in after.items()}
     assert {kinds[name] for name in before} == {"invalid"}  # what the indexer wrote comes back the same

@@ -96,7 +96,7 @@ def test_schema_v1_library_is_migrated(home: Path) -> None:
     conn.close()
     store = LibraryStore(db)
     try:
-        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 7
+        assert store._query("PRAGMA user_version")[0][0] == library.SCHEMA_VERSION == 8
         # v4: the text tables and their full-text indexes exist (empty until the text stage runs)
         assert store.select("SELECT COUNT(*) FROM text_lines")[0][0] == 0
         assert store.select("SELECT COUNT(*) FROM names_fts WHERE names_fts MATCH 'photos'")[0][0] == 0
@@ -188,3 +188,46 @@ def test_a_photo_indexed_after_text_was_read_is_found(services: Services, tmp_pa
     write_image(tmp_path / "photos" / "after_text.png", colour_image(COLOURS["red"], 64, 64, 960))
     assert services.index(read_text=False).encoded == 1
     assert "after_text.png" in {Path(h.path).name for h in services.query("red", 5, cutoff=False).hits}
+
+
+def _found(services: Services) -> set[str]:
+    """The names of every photo the search has (the tests' libraries are smaller than 100)."""
+    return {Path(h.path).name for h in services.query("red", 100, cutoff=False).hits}
+
+
+def test_photos_removed_by_another_process_leave_the_open_search(services: Services, tmp_path: Path) -> None:
+    # The open index learns of removals from the library's log of them; a new photo that takes a removed photo's
+    # file id (SQLite reuses the highest id) must be found, the removed one not.
+    services.set_index_strategy("exact")
+    before = _found(services)
+    store = LibraryStore(AppPaths(services.home).library_db)
+    try:
+        last = Path(store.select("SELECT path FROM files ORDER BY id DESC LIMIT 1")[0][0].decode()).name
+    finally:
+        store.close()
+    gone = {sorted(before)[0], last}
+    for name in gone:
+        next((tmp_path / "photos").rglob(name)).unlink()
+    write_image(tmp_path / "photos" / "zz_new_red.png", colour_image(COLOURS["red"], 64, 64, 970))
+    run_cli("index", str(tmp_path / "photos"), home=services.home)
+    assert _found(services) == before - gone | {"zz_new_red.png"}
+    assert services.update_search_index() == IndexState("exact", len(before) - 1)
+
+
+def test_removals_older_than_the_log_are_still_caught_up(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from motis_desktop.core.library import removed_log
+
+    monkeypatch.setattr(removed_log, "KEEP", 1)  # the log keeps the last removal or two
+    services.set_index_strategy("exact")
+    before = sorted(_found(services))
+    other = Services.open(services.home)  # another window's or process's writes, its own index
+    try:
+        for name in before[:3]:  # three runs: the log's oldest removals are dropped, past the open index's version
+            next((tmp_path / "photos").rglob(name)).unlink()
+            assert other.index().removed == 1
+    finally:
+        other.close()
+    assert _found(services) == set(before[3:])
+    assert services.update_search_index() == IndexState("exact", len(before) - 3)  # no stale vector kept

@@ -238,6 +238,18 @@ class LibraryStore(LibraryDatabase):
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, vectors
 
+    def removed_vectors(self, model_id: str, since_version: int) -> np.ndarray | None:
+        """File ids whose ``model_id`` vector left the library after ``since_version`` (some may be back since);
+        None when the log of removals does not reach back that far (``library/removed_log.py``)."""
+        rows = self._query(
+            "SELECT file_id FROM vectors_removed WHERE seq > ? AND model_id = ?", (since_version, model_id)
+        )
+        # read after the rows: a prune between the two shows here, so no row it took is trusted as absent
+        since = self._query("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'removed_since'")
+        if not since or since[0][0] > since_version:
+            return None
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
     def embedding_ids(self, model_id: str) -> np.ndarray:
         """Sorted file ids that have an embedding for ``model_id``."""
         rows = self._query("SELECT file_id FROM embeddings WHERE model_id = ? ORDER BY file_id", (model_id,))

@@ -207,14 +207,18 @@ class SearchService:
         return _Slot(index, version)
 
     def _catch_up(self, model_id: str, slot: _Slot, version: int) -> None:
-        """Bring the slot's index to ``version``: most writes (text read, dates, a scan that found nothing) change
-        no vector, so the ids are compared only when the counts say some vector left the library."""
+        """Bring the slot's index to ``version``: the vectors that left since its version (the library's log of
+        removals), then those written since. An index older than the log compares ids when the counts differ."""
+        gone = self.store.removed_vectors(model_id, slot.version)
+        if gone is not None:  # removals first: a photo removed and then back is added again below
+            slot.index.remove(gone)
         changed_ids, vectors = self.store.embeddings(model_id, since_version=slot.version)
         slot.index.add(changed_ids, vectors)
-        gone = np.zeros(0, dtype=np.int64)
-        if len(slot.index) != self.store.embedding_count(model_id):  # the index holds every id still stored
-            gone = np.setdiff1d(slot.index.ids(), self.store.embedding_ids(model_id), assume_unique=False)
-            slot.index.remove(gone)
+        if gone is None:
+            gone = np.zeros(0, dtype=np.int64)
+            if len(slot.index) != self.store.embedding_count(model_id):  # the index holds every id still stored
+                gone = np.setdiff1d(slot.index.ids(), self.store.embedding_ids(model_id), assume_unique=False)
+                slot.index.remove(gone)
         slot.version = version
         slot.unsaved += len(changed_ids) + len(gone)
         if slot.unsaved and slot.unsaved >= SAVE_SHARE * len(slot.index):
