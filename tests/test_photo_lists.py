@@ -90,3 +90,25 @@ def test_text_read_in_photos_leaves_the_photo_lists_as_they_were_read(services: 
     finally:
         store.close()
     assert _names(services.query("folder:rome-2")) == ["d.jpg"]
+
+
+def test_a_photo_moved_to_another_folder_is_filtered_by_its_new_folder(services: Services, tmp_path: Path) -> None:
+    # After a write that touched photos, only the photos it changed are read again (a whole read: 3 s at 1M):
+    # a move keeps the photo's vector, so its row's change must be seen on its own.
+    assert _names(services.query("folder:home")) == ["e.jpg"]
+    photos = tmp_path / "photos"
+    (photos / "Trips" / "Rome" / "a.jpg").rename(photos / "home" / "a.jpg")
+    report = services.index(read_text=False)
+    assert (report.encoded, report.renamed) == (0, 1)  # the same photo, its vector kept
+    assert _names(services.query("folder:home")) == ["e.jpg", "a.jpg"]
+    assert _names(services.query("folder:rome")) == ["b.jpg", "c.jpg"]
+
+
+def test_a_photo_removed_and_one_added_in_one_run_are_counted_as_they_are(services: Services, tmp_path: Path) -> None:
+    assert services.query("sort:date").candidates == 5
+    (tmp_path / "photos" / "Trips" / "rome-2" / "d.jpg").unlink()
+    _photo(tmp_path / "photos" / "home", "f.jpg", "blue", NOON - DAY, 5)
+    services.index(read_text=False)
+    result = services.query("sort:date")
+    assert _names(result) == ["e.jpg", "a.jpg", "b.jpg", "c.jpg", "f.jpg"]
+    assert result.candidates == 5

@@ -43,11 +43,14 @@ def _rows(db: Path) -> dict[str, tuple[str | None, int, str | None]]:
 
 def _as_v4(db: Path) -> None:
     """The database as schema v4 wrote it (v5 only added ``files.problem``, v6 the ``gone`` tables, v7
-    ``scan_skips``, v8 the log of removed vectors), plus rows only words describe."""
+    ``scan_skips``, v8 the change logs), plus rows only words describe."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
         conn.execute("DROP TRIGGER embeddings_removed")
         conn.execute("DROP TABLE vectors_removed")
+        conn.execute("DROP TRIGGER files_changed")
+        conn.execute("DROP INDEX files_seq")
+        conn.execute("ALTER TABLE files DROP COLUMN seq")
         conn.execute("DROP TABLE scan_skips")
         conn.execute("DROP TABLE gone_embeddings")
         conn.execute("DROP TABLE gone")

@@ -217,9 +217,9 @@ def test_photos_removed_by_another_process_leave_the_open_search(services: Servi
 def test_removals_older_than_the_log_are_still_caught_up(
     services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from motis_desktop.core.library import removed_log
+    from motis_desktop.core.library import change_log
 
-    monkeypatch.setattr(removed_log, "KEEP", 1)  # the log keeps the last removal or two
+    monkeypatch.setattr(change_log, "KEEP", 1)  # the log keeps the last removal or two
     services.set_index_strategy("exact")
     before = sorted(_found(services))
     other = Services.open(services.home)  # another window's or process's writes, its own index

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from motis_desktop.core.errors import LibraryError, LibraryWriteError, WriteProblem
-from motis_desktop.core.library import open_check, removed_log
+from motis_desktop.core.library import change_log, open_check
 from motis_desktop.core.library.problems import problem_code
 from motis_desktop.core.library.schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 from motis_desktop.core.library.sqlite_problems import (
@@ -189,7 +189,7 @@ class LibraryDatabase:
                 yield self._conn
                 if self._conn.total_changes != changes:  # readers refresh only after a real change
                     if photos:
-                        removed_log.prune(self._conn)
+                        change_log.prune(self._conn)
                     for key in ("version", "photos_version") if photos else ("version",):
                         self._conn.execute(
                             "INSERT INTO meta(key, value) VALUES(?, '1') "

@@ -6,8 +6,8 @@ nothing), so an interrupted upgrade resumes from the last version that committed
 
 from __future__ import annotations
 
+from motis_desktop.core.library.change_log import CHANGE_LOG_SCHEMA
 from motis_desktop.core.library.gone_schema import GONE_SCHEMA
-from motis_desktop.core.library.removed_log import REMOVED_LOG_SCHEMA
 from motis_desktop.core.library.text_schema import TEXT_SCHEMA
 
 SCHEMA_VERSION = 8
@@ -76,9 +76,9 @@ MIGRATIONS: dict[int, str | tuple[str, ...]] = {
             PRIMARY KEY (folder_id, path)
         ) WITHOUT ROWID""",
     ),
-    # v8: the vectors that left the library, by the version that removed them (library/removed_log.py), so a vector
-    # index catches up on removals without reading every id.
-    8: REMOVED_LOG_SCHEMA,
+    # v8: the vectors that left the library and the version that last changed each photo's row
+    # (library/change_log.py), so what is kept per photo in memory catches up without reading every photo.
+    8: CHANGE_LOG_SCHEMA,
 }
 
 

@@ -240,7 +240,7 @@ class LibraryStore(LibraryDatabase):
 
     def removed_vectors(self, model_id: str, since_version: int) -> np.ndarray | None:
         """File ids whose ``model_id`` vector left the library after ``since_version`` (some may be back since);
-        None when the log of removals does not reach back that far (``library/removed_log.py``)."""
+        None when the log of removals does not reach back that far (``library/change_log.py``)."""
         rows = self._query(
             "SELECT file_id FROM vectors_removed WHERE seq > ? AND model_id = ?", (since_version, model_id)
         )
@@ -395,15 +395,6 @@ class LibraryStore(LibraryDatabase):
                     else PhotoDate(mtime_ns / 1e9, DateSource.FILE)
                 )
         return out
-
-    def photo_rows(self, model_id: str) -> list[tuple[int, int, bytes, float]]:
-        """``(id, library folder id, encoded path, date)`` of each file with a vector for ``model_id``, by path;
-        the date is the date taken, else the file's modification time (what date filters compare)."""
-        return self._query(
-            "SELECT f.id, f.folder_id, f.path, COALESCE(f.taken_at, f.mtime_ns / 1e9) FROM files f "
-            "JOIN embeddings e ON e.file_id = f.id AND e.model_id = ? ORDER BY f.path",
-            (model_id,),
-        )
 
     def folder_ids(self) -> dict[str, int]:
         """Each library root's path and id."""

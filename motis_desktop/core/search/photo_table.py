@@ -5,14 +5,17 @@ At 100k photos a query with ``folder:``/``after:``/``before:`` read every photo'
 tested each in Python, and a list by date (``sort:date``, a filter alone) also looked every photo up on disk:
 0.3 s (``sunset folder:Trips``) to 1.8 s (``sort:date``) per query. Here the table is read once per library
 version (each committed write makes a new one), the filters are NumPy masks, folders are tested once per
-folder (not once per photo), and a list by date looks on disk only for the photos it shows.
+folder (not once per photo), and a list by date looks on disk only for the photos it shows. After a write that
+touched photos (an indexing batch, a watcher's run) only the photos it changed are read again (``caught_up``): a
+whole read takes 3 s at 1M photos.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,10 +24,23 @@ from motis_desktop.core.pathnames import decode_path, is_within
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit
 
+_ROWS = (  # what the table holds per photo with a vector; its date: the date taken, else the modification time
+    "SELECT f.id, f.folder_id, f.path, COALESCE(f.taken_at, f.mtime_ns / 1e9) FROM files f "
+    "JOIN embeddings e ON e.file_id = f.id AND e.model_id = ?"
+)
+# photos whose vector or row (folder, path, modification time, date) a write after a version changed
+_CHANGED = "SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ? UNION SELECT id FROM files WHERE seq > ?"
+
+_ROWS = (
+    "SELECT f.id, f.folder_id, f.path, COALESCE(f.taken_at, f.mtime_ns / 1e9) FROM files f "
+    "JOIN embeddings e ON e.file_id = f.id AND e.model_id = ?"
+)
+_CHANGED = "SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ? UNION SELECT id FROM files WHERE seq > ?"
+
 
 @dataclass(frozen=True)
 class PhotoTable:
-    """One row per photo with a vector for the model, in the order of their paths."""
+    """One row per photo with a vector for the model (in no particular order)."""
 
     ids: np.ndarray  # int64
     roots: np.ndarray  # int64: the library folder (``folders.id``) each photo is in
@@ -32,25 +48,51 @@ class PhotoTable:
     dir_names: tuple[str, ...]
     dates: np.ndarray  # float64: date taken, else the file's modification time (what the filters compare)
     root_ids: dict[str, int]  # library folder path -> its id
+    version: int = -1  # the library version it reflects
+    dir_keys: dict[bytes, int] = field(default_factory=dict, repr=False)  # a folder's encoded path -> its index
 
     @classmethod
     def read(cls, store: LibraryStore, model_id: str) -> PhotoTable:
         """The table of ``store``'s photos that have a vector for ``model_id`` (one statement)."""
-        rows = store.photo_rows(model_id)
-        dir_index: dict[bytes, int] = {}
+        version = store.version()  # before the rows: a write between the two is read again by ``caught_up``
+        empty = cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), (), np.zeros(0), {})
+        return empty._with(store, store.select(_ROWS, (model_id,)), version)
+
+    def caught_up(self, store: LibraryStore, model_id: str) -> PhotoTable:
+        """This table at the library's version now: the photos whose vector or row changed since its version are
+        read again and those whose vector left are dropped (``library/change_log.py``); the whole table is read
+        when the log of removals does not reach back to its version."""
+        version = store.version()
+        if version == self.version:
+            return self
+        removed = store.removed_vectors(model_id, self.version)
+        if removed is None:
+            return PhotoTable.read(store, model_id)
+        changed = [r[0] for r in store.select(_CHANGED, (model_id, self.version, self.version))]
+        rows = store.select(_ROWS + " AND f.id IN (SELECT value FROM json_each(?))", (model_id, json.dumps(changed)))
+        keep = ~np.isin(self.ids, np.concatenate([removed, np.asarray(changed, dtype=np.int64)]))
+        kept = replace(self, ids=self.ids[keep], roots=self.roots[keep], dirs=self.dirs[keep], dates=self.dates[keep])
+        return kept._with(store, rows, version)
+
+    def _with(self, store: LibraryStore, rows: list[tuple[int, int, bytes, float]], version: int) -> PhotoTable:
+        """This table and ``rows`` (``_ROWS``' columns), at ``version``."""
+        dir_keys = dict(self.dir_keys)
         sep = os.sep.encode()
         dirs = np.fromiter(
-            (dir_index.setdefault(raw.rpartition(sep)[0] or sep, len(dir_index)) for _, _, raw, _ in rows),
+            (dir_keys.setdefault(raw.rpartition(sep)[0] or sep, len(dir_keys)) for _, _, raw, _ in rows),
             dtype=np.int32,
             count=len(rows),
         )
-        return cls(
-            ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-            roots=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
-            dirs=dirs,
-            dir_names=tuple(decode_path(raw) for raw in dir_index),
-            dates=np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows)),
+        added = tuple(decode_path(raw) for raw in list(dir_keys)[len(self.dir_keys) :])
+        return PhotoTable(
+            ids=np.concatenate([self.ids, np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))]),
+            roots=np.concatenate([self.roots, np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))]),
+            dirs=np.concatenate([self.dirs, dirs]),
+            dir_names=self.dir_names + added,
+            dates=np.concatenate([self.dates, np.fromiter((r[3] for r in rows), dtype=np.float64, count=len(rows))]),
             root_ids=store.folder_ids(),
+            version=version,
+            dir_keys=dir_keys,
         )
 
     def passing(self, query: Query, offline: Iterable[str] = ()) -> np.ndarray | None:
@@ -77,21 +119,27 @@ class PhotoTable:
         ranked); only the photos down to the shown ones are looked up on disk (a vanished one is left out and
         not counted)."""
         rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
-        order = rows[np.lexsort((rows, -self.dates[rows]))]  # the rows are in path order
+        order = rows[np.argsort(-self.dates[rows], kind="stable")]
+        newest = -self.dates[order]  # ascending
         hits: list[SearchHit] = []
         missing, start = 0, 0
         step = max(2 * (limit or len(order)), 256)
         while start < len(order) and (limit is None or len(hits) < limit):
-            chunk = [int(i) for i in self.ids[order[start : start + step]]]
-            start += step
+            # a chunk ends with a whole date: photos of one date are put in path order here, from their paths
+            end = int(np.searchsorted(newest, newest[min(start + step, len(order)) - 1], side="right"))
+            chunk = [int(i) for i in self.ids[order[start:end]]]
+            when = dict(zip(chunk, newest[start:end], strict=True))
+            start = end
             paths = store.paths(chunk)
             dates = store.dates(paths)
+            found = []
             for fid in chunk:
                 path = paths.get(fid)
                 if fid not in dates or path is None or not os.path.lexists(path):
                     missing += 1
                     continue
-                hits.append(SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source))
+                found.append(SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source))
+            hits += sorted(found, key=lambda h: (when[h.file_id], h.path))
         total = len(order) - missing
         shown = hits[:limit] if limit else hits
         return QueryResult(shown, total - len(shown), total, scored=False)

@@ -155,8 +155,10 @@ class Searcher:
     def _table(self, store: LibraryStore, model_id: str) -> PhotoTable:
         """``model_id``'s photo table, read again when the photos have changed (not for text read in them)."""
         key = (model_id, store.photos_version())
-        if self._photos is None or self._photos[0] != key:
+        if self._photos is None or self._photos[0][0] != model_id:
             self._photos = (key, PhotoTable.read(store, model_id))
+        elif self._photos[0] != key:
+            self._photos = (key, self._photos[1].caught_up(store, model_id))
         return self._photos[1]
 
     def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
