@@ -31,12 +31,6 @@ _ROWS = (  # what the table holds per photo with a vector; its date: the date ta
 # photos whose vector or row (folder, path, modification time, date) a write after a version changed
 _CHANGED = "SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ? UNION SELECT id FROM files WHERE seq > ?"
 
-_ROWS = (
-    "SELECT f.id, f.folder_id, f.path, COALESCE(f.taken_at, f.mtime_ns / 1e9) FROM files f "
-    "JOIN embeddings e ON e.file_id = f.id AND e.model_id = ?"
-)
-_CHANGED = "SELECT file_id FROM embeddings WHERE model_id = ? AND seq > ? UNION SELECT id FROM files WHERE seq > ?"
-
 
 @dataclass(frozen=True)
 class PhotoTable:
