@@ -28,6 +28,11 @@ from motis_desktop.core.vectors import l2_normalize
 
 MAGIC = b"MOTISIDX"
 FORMAT_VERSION = 1
+# What :meth:`VectorIndex.save` writes into every header (the rest is the caller's ``extra``).
+HEADER_KEYS = frozenset(
+    {"format_version", "save_id", "strategy", "model_id", "dim", "count", "ids_crc32", "payload_len",
+     "payload_crc32", "params", "side_files"}
+)  # fmt: skip
 
 
 class IndexCorrupt(Exception):
@@ -271,11 +276,13 @@ def _aligning_pad(payload_start: int, payload: bytes) -> int:
 
 
 def _file_crc32(path: Path) -> int:
-    crc = 0
+    """CRC32 of a file, read through a map closed at once: no copy of every byte (the k-means index's 2 GB of
+    float32 rows at 1M photos: ~1 s less at start-up than reading it in chunks), and no resident memory after."""
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            crc = zlib.crc32(chunk, crc)
-    return crc
+        if not os.fstat(fh.fileno()).st_size:
+            return 0
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return zlib.crc32(mapped)
 
 
 def topk_merge(

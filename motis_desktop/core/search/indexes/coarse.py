@@ -90,6 +90,28 @@ def _session() -> Any:
     return ort.InferenceSession(SCAN_MODEL, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
+def query_codes(
+    rotation_: np.ndarray, scale: np.ndarray, max_code_norm2: float, query: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """``(codes, step, margin)`` of a unit ``query`` against vectors quantized with ``rotation_`` and ``scale``:
+    its uint8 codes ``[1, D]`` (zero point 128) for :func:`scan`, the step that turns their dots into cosines, and
+    the margin (module docstring) that vectors whose codes' squared norm is at most ``max_code_norm2`` stay within."""
+    scaled = (rotation_ @ query) * scale
+    step = float(np.abs(scaled).max()) / 127 or 1.0
+    codes = (np.rint(scaled / step) + 128).astype(np.uint8)[None, :]  # zero point 128: uint8 as MLAS wants
+    spread = float(np.dot(scaled, scaled)) + step * step * max_code_norm2
+    return codes, step, math.sqrt(math.log(2 / FAIL_P) / 2 * spread)
+
+
+def scan(codes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """int32 ``[n]``: the query ``codes`` (uint8 ``[1, D]``) times each column of ``matrix`` (int8 ``[D, n]``,
+    C-contiguous), 128 times the column's sum too many (the zero point)."""
+    with _session_lock:
+        session = _session()
+    dots: np.ndarray = session.run(None, {"q": codes, "m": matrix})[0][0]
+    return dots
+
+
 class CoarseScan:
     """int8 codes of ``vectors`` (unit float32 rows ``[N, D]``, kept by the caller for rescoring), rotated."""
 
@@ -157,17 +179,13 @@ class CoarseScan:
     def _dots(self, query: np.ndarray) -> tuple[np.ndarray, float, float]:
         """``(dots, step, margin)``: the coarse cosines are ``dots · step + query·mean`` (``dots`` int32 ``[N]``:
         the query's codes times each vector's), within ``margin`` of the true ones."""
-        scaled = (self.rotation @ query) * self.scale
-        step = float(np.abs(scaled).max()) / 127 or 1.0
-        codes = (np.rint(scaled / step) + 128).astype(np.uint8)[None, :]  # zero point 128: uint8 as MLAS wants
+        codes, step, margin = query_codes(self.rotation, self.scale, self.max_code_norm2, query)
         with _session_lock:
-            session = _session()
             if self._zero_shift is None or len(self._zero_shift) != len(self.code_sums):
                 self._zero_shift = 128 * self.code_sums
-        dots: np.ndarray = session.run(None, {"q": codes, "m": self.codes})[0][0]
+        dots = scan(codes, self.codes)
         np.subtract(dots, self._zero_shift, out=dots)  # in place: a fresh array of 100k is page faults
-        spread = float(np.dot(scaled, scaled)) + step * step * self.max_code_norm2
-        return dots, step, math.sqrt(math.log(2 / FAIL_P) / 2 * spread)
+        return dots, step, margin
 
     def search(
         self, vectors: np.ndarray, query: np.ndarray, k: int, floor: float | None = None
