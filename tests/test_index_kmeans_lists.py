@@ -94,6 +94,10 @@ def test_changes_to_a_loaded_index_are_searched_and_saved_without_rewriting_its_
     index.add(more_ids, more)  # enough to compact: the rows are laid out again from the mapped file
     now_ids, now_vectors = np.concatenate([now_ids, more_ids]), np.vstack([now_vectors, more])
     _assert_same_as_exact(index, now_ids, now_vectors, np.vstack([queries, more[:3]]))
+    copies = l2_normalize(vectors[:1200] + 0.003 * np.random.default_rng(7).standard_normal((1200, DIM)))
+    index.add(ids[:1200] + 3 * 10**9, copies)  # near-copies of photos: compacted again, their codes in range
+    now_ids, now_vectors = np.concatenate([now_ids, ids[:1200] + 3 * 10**9]), np.vstack([now_vectors, copies])
+    _assert_same_as_exact(index, now_ids, now_vectors, np.vstack([queries, copies[:3]]))
     index.save(path, "m")
     assert first[0] not in sorted(tmp_path.glob("*.f32"))  # a new file under a new name; the old one deleted
     _assert_same_as_exact(KMeansIndex.load(path, "m"), now_ids, now_vectors, np.vstack([queries, more[:3]]))

@@ -129,11 +129,14 @@ class KMeansIndex(VectorIndex):
         self.centroids = np.zeros((0, self._dim), np.float32)
         self._sorted(np.zeros(0, np.int64), np.zeros((0, self._dim), np.float32), np.zeros(1, np.int64))
 
-    def _sorted(self, ids: np.ndarray, vectors: np.ndarray, offsets: np.ndarray) -> None:
-        """Take ``ids`` and their ``vectors`` sorted by list (``offsets`` delimit the lists), none pending."""
+    def _sorted(
+        self, ids: np.ndarray, vectors: np.ndarray, offsets: np.ndarray, codes: ListCodes | None = None
+    ) -> None:
+        """Take ``ids`` and their ``vectors`` sorted by list (``offsets`` delimit the lists), none pending
+        (``codes``: theirs, when made already)."""
         self._ids, self._offsets = ids, offsets
         self._store = RowStore(vectors)
-        self._codes = ListCodes.made(vectors, offsets)
+        self._codes = codes or ListCodes.made(vectors, offsets)
         self._alive = np.ones(len(ids), bool)
         self._pending_ids = np.zeros(0, np.int64)
         self._pending_vectors = np.zeros((0, self._dim), np.float32)
@@ -197,7 +200,8 @@ class KMeansIndex(VectorIndex):
             self._store.release()
         ids = np.concatenate([self._ids[kept], self._pending_ids])[order]
         offsets = np.searchsorted(assign[order], np.arange(len(self.centroids) + 1)).astype(np.int64)
-        self._sorted(ids, vectors, offsets)
+        codes = self._codes.compacted(self._offsets, self._alive, pending, self._pending_assign, offsets)
+        self._sorted(ids, vectors, offsets, codes)
 
     def remove(self, ids: np.ndarray) -> None:
         ids = np.asarray(ids, dtype=np.int64)
