@@ -282,13 +282,17 @@ class KMeansIndex(VectorIndex):
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], model_id: str, dim: int | None = None) -> VectorIndex:
-        """Load; a file of the older layout is saved again in this one (a failure to write only costs memory)."""
+        """Load; a file of the older layout is saved again in this one and loaded from it, as at the next start
+        (the older file's mapping, 2 GB at 1M photos, and the codes just made are let go; a failure to write only
+        costs that memory)."""
         index = super().load(path, model_id, dim)
         if isinstance(index, KMeansIndex) and index._upgraded:
             try:
                 index.save(path, model_id, {k: v for k, v in index.header.items() if k not in HEADER_KEYS})
             except OSError as exc:
                 log.warning("could not save the vector index %s in the new layout: %s", path, exc)
+                return index
+            return super().load(path, model_id, dim)
         return index
 
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:

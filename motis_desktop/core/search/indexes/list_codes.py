@@ -136,7 +136,7 @@ class ListCodes:
 
     def coarse(self, query: QueryCodes, lo: int, hi: int) -> np.ndarray:
         """Coarse cosines (float64) of the rows ``lo..hi`` of one list."""
-        dots = scan(query.codes, self.block(lo, hi)) - 128 * self.code_sums[lo:hi]
+        dots = scan(query.codes, self.block(lo, hi), threads=1) - 128 * self.code_sums[lo:hi]
         coarse: np.ndarray = dots * query.step + query.base
         return coarse
 
