@@ -110,7 +110,9 @@ class _OlderKMeansFile(VectorIndex):
 
     strategy = "kmeans"
 
-    def __init__(self, ids: np.ndarray, vectors: np.ndarray, lists: int, layout: int | None = None) -> None:
+    def __init__(
+        self, ids: np.ndarray, vectors: np.ndarray, lists: int, layout: int | None = None, codes: bool = False
+    ) -> None:
         super().__init__()
         self._dim = vectors.shape[1]
         self.centroids = vectors[:lists].copy()
@@ -118,7 +120,7 @@ class _OlderKMeansFile(VectorIndex):
         assign = (vectors @ self.centroids.T).argmax(axis=1)[order]
         self._ids, self._vectors = ids[order], vectors[order]
         self._offsets = np.searchsorted(assign, np.arange(lists + 1)).astype(np.int64)
-        self.layout = layout
+        self.layout, self.codes = layout, codes  # codes: as the new layout, but with no vector file beside it
 
     def params(self) -> dict[str, Any]:
         older = {"nlist": len(self.centroids), "nprobe": len(self.centroids), "iterations": 12, "seed": 0}
@@ -131,7 +133,8 @@ class _OlderKMeansFile(VectorIndex):
         none = np.zeros(0, np.int64)
         return {"centroids": self.centroids, "ids": self._ids, "vectors": self._vectors, "offsets": self._offsets,
                 "alive": np.ones(len(self._ids), bool), "pending_ids": none,
-                "pending_vectors": np.zeros((0, self._dim), np.float32), "pending_assign": none}  # fmt: skip
+                "pending_vectors": np.zeros((0, self._dim), np.float32), "pending_assign": none,
+                **({"codes": np.zeros(len(self._ids) * self._dim, np.int8)} if self.codes else {})}  # fmt: skip
 
     def _build(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def _add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
@@ -160,6 +163,9 @@ def test_a_file_of_a_newer_layout_or_without_its_vector_file_asks_for_a_rebuild(
     _OlderKMeansFile(ids, vectors, lists=2, layout=99).save(tmp_path / "new.idx", "m")
     with pytest.raises(IndexCorrupt):
         KMeansIndex.load(tmp_path / "new.idx", "m")
+    _OlderKMeansFile(ids, vectors, lists=2, layout=2, codes=True).save(tmp_path / "bare.idx", "m")
+    with pytest.raises(IndexCorrupt):
+        KMeansIndex.load(tmp_path / "bare.idx", "m")
     index = KMeansIndex(nlist=2)
     index.build(ids, vectors)
     index.save(tmp_path / "m.idx", "m")

@@ -298,7 +298,7 @@ class KMeansIndex(VectorIndex):
     def _restore(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
         try:
             self._restore_arrays(header, arrays, path)
-        except (KeyError, IndexError, ValueError, OSError) as exc:  # a payload that is not of this layout
+        except (KeyError, IndexError, StopIteration, TypeError, ValueError, OSError) as exc:  # not of this layout
             raise IndexCorrupt(f"{path}: {type(exc).__name__}: {exc}") from None
 
     def _restore_arrays(self, header: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> None:
