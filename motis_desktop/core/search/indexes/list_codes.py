@@ -145,6 +145,8 @@ def shortlist(coarse: np.ndarray, margin: float, exact: np.ndarray, k: int, floo
     """Positions in ``coarse`` of the rows that can be among the top ``k`` of ``coarse``'s rows and of rows already
     scored ``exact`` (or, with a ``floor``, that can score ``floor`` or more): all of them when the margin is not
     finite (a vector with a non-finite value)."""
+    if k <= 0:
+        return np.zeros(0, np.int64)
     if not math.isfinite(margin) or len(coarse) + len(exact) <= k:
         return np.arange(len(coarse))
     lower = np.concatenate([coarse - margin, exact])
