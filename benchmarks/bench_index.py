@@ -92,7 +92,8 @@ def disk_size(index: VectorIndex) -> int:
 
 
 def memory_bytes(index: VectorIndex) -> int:
-    """Bytes of the index's arrays (Annoy: its memory-mapped file)."""
+    """Bytes of the index's arrays (Annoy: its memory-mapped file; k-means: its int8 codes and lists, without the
+    float32 rows it rescores from its mapped vector file)."""
     if isinstance(index, AnnoyIndex):
         return int(index.disk_bytes)
     return int(sum(a.nbytes for a in index._arrays().values()))

@@ -108,7 +108,7 @@ def test_damaged_index_files_are_detected(data, strategy: str, damage: str, tmp_
     ids, vectors, _, _ = data
     path = tmp_path / "i.idx"
     _built(strategy, ids[:500], vectors[:500]).save(path, "m")
-    targets = [path] + sorted(tmp_path.glob("*.annoy"))
+    targets = [path] + sorted(tmp_path.glob("*.annoy")) + sorted(tmp_path.glob("*.f32"))
     for target in targets:
         original = target.read_bytes()
         if damage == "truncate":

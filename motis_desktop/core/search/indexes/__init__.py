@@ -1,7 +1,8 @@
 """Vector index strategies behind one interface (:class:`VectorIndex`).
 
 - ``exact``: brute force (the default for libraries up to ``AUTO_EXACT_MAX``).
-- ``kmeans``: inverted file over spherical k-means lists.
+- ``kmeans``: inverted file over spherical k-means lists (int8 codes in memory; a shortlist rescored in float32
+  from the vectors' file beside the index, mapped).
 - ``annoy``: Annoy random-projection trees plus an exact delta.
 ``auto`` picks by library size; thresholds and default parameters come from
 ``benchmarks/bench_index.py`` (see ``docs/benchmarks.md``).
