@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.sizes import RowSizes
 from motis_desktop.gui.tasks import Lane
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.timeline import DEFER_RESIZE_FROM, TimelineView
@@ -195,3 +196,18 @@ def test_a_new_gallery_keeps_the_photo_at_the_top_and_the_old_one_stays_until_th
         assert bar.value() == scrolled  # the previous rows stay on screen meanwhile
     assert timeline.model.rowCount() == N + 40
     assert timeline.place_of(path) == y
+
+
+def test_the_gallery_s_rows_take_the_sizes_handed_on_a_slice_at_a_time(qtbot) -> None:
+    """At 1M photos a hand-over is 100k sizes: written into the gallery's rows at once it held the GUI thread
+    ~0.2 s. They are written between events, and all at once where the rows are about to be used (``flush``)."""
+    rows = _rows(12_000)
+    index = {r.path: i for i, r in enumerate(rows)}
+    sizes = RowSizes(lambda: (rows, index))
+    sizes.add({r.path: 0.5 for r in rows})
+    assert not any(r.aspect == 0.5 for r in rows)  # not in the hand-over's own turn
+    qtbot.waitUntil(lambda: all(r.aspect == 0.5 for r in rows), timeout=10_000)
+    assert all(isinstance(r, Row) and r.path == f"/nowhere/p{i:06d}.jpg" for i, r in enumerate(rows))
+    sizes.add({r.path: 2.0 for r in rows[:7_000]})
+    sizes.flush()  # e.g. Esc back to the gallery in the same turn: its rows as read
+    assert [r.aspect for r in rows[6_999:7_001]] == [2.0, 0.5]

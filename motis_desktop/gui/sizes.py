@@ -8,7 +8,8 @@ are small so that a search submitted meanwhile runs between two of them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -86,25 +87,29 @@ class RowSizes(QObject):
         """``target()``: the gallery's rows and each path's place in them, as they are when a slice is written."""
         super().__init__(parent)
         self.target = target
-        self._left: deque[tuple[str, float]] = deque()
+        self._left: deque[Iterator[tuple[str, float]]] = deque()  # hand-overs' items still to write
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._slice)
 
     def add(self, aspects: dict[str, float]) -> None:
-        self._left.extend(aspects.items())
+        """``aspects`` (by path) to write; the dict is not changed afterwards (the filler hands on a new one)."""
+        self._left.append(iter(aspects.items()))
         self._timer.start()
 
     def flush(self) -> None:
-        self._slice(len(self._left))
+        while self._left:
+            self._slice()
 
-    def _slice(self, most: int = ROWS_PER_TURN) -> None:
+    def _slice(self) -> None:
         rows, index = self.target()
-        left, new = self._left, tuple.__new__
-        for _ in range(min(most, len(left))):
-            path, aspect = left.popleft()
+        chunk = list(islice(self._left[0], ROWS_PER_TURN)) if self._left else []
+        if len(chunk) < ROWS_PER_TURN and self._left:
+            self._left.popleft()  # that hand-over is written
+        new = tuple.__new__
+        for path, aspect in chunk:
             if (i := index.get(path)) is not None:
                 row = rows[i]  # row._replace(aspect=aspect) at a third of its cost
                 rows[i] = new(Row, (*row[:_ASPECT], aspect, *row[_ASPECT + 1 :]))
-        if not left:
+        if not self._left:
             self._timer.stop()
