@@ -72,7 +72,10 @@ def aspects_of(job: LayoutJob) -> np.ndarray:
     else:
         aspects = job.aspects.copy()
     for sizes in job.sizes:
-        found = [(i, a) for path, a in sizes.items() if (i := job.row_of(path)) is not None and i < n]
+        if len(sizes) < n:
+            found = [(i, a) for path, a in sizes.items() if (i := job.row_of(path)) is not None and i < n]
+        else:  # a few results on show when a gallery's hand-over comes: look their paths up instead
+            found = [(i, a) for i, r in enumerate(rows) if (a := sizes.get(r.path)) is not None]
         if found:
             aspects[np.array([i for i, _a in found])] = np.array([a for _i, a in found], dtype=np.float64)
     return aspects
