@@ -272,7 +272,8 @@ def test_esc_after_a_search_that_found_nothing_keeps_a_large_gallery_s_place(
             search_by_keys(qtbot, win, shown)
         enter_query(qtbot, win, query)
         qtbot.waitUntil(lambda: win.stack.currentWidget() is win.empty_results, timeout=30_000)
-        with qtbot.waitSignal(win.results.gallery_shown, timeout=5_000):
+        # a large gallery is laid out on its own lane: its place is kept once its lay-out is in
+        with qtbot.waitSignals([win.results.gallery_shown, view.laid_out], timeout=5_000):
             qtbot.keyClick(win.search, Qt.Key.Key_Escape)
         assert win.model.rowCount() == 30 and win.stack.currentWidget() is view
         assert view.verticalScrollBar().value() > 0

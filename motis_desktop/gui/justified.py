@@ -4,7 +4,9 @@ Input: one aspect ratio (width / height) per photo, one group key per photo (pho
 consecutive), the width to fill and a target row height. Output: each photo's rectangle, the rows and the
 group headers, in content coordinates. Each full row is filled edge to edge (photo widths rounded so the
 row ends exactly at ``width``); the last row of a group keeps the target height and is not stretched.
-In numpy, O(n × photos per row); lookups by y are binary searches over the rows.
+In numpy, O(n × photos per row); lookups by y are binary searches over the rows. The geometry is kept in numpy
+arrays, not lists: at 1M photos lists of Python ints took ~250 MB, their making held the GIL (the lay-out runs on a
+worker while the window goes on) and every full garbage collection walked them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -29,19 +32,28 @@ class Section:
     last: int
 
 
+def _ints() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _after(a: np.ndarray, value: int) -> int:
+    """``bisect_right`` over a sorted array."""
+    return int(np.searchsorted(a, value, side="right"))
+
+
 @dataclass
 class Layout:
-    """Rectangles of every photo (x, y, w, h lists), rows (top, height, first photo) and sections."""
+    """Rectangles of every photo (x, y, w, h arrays), rows (top, height, first photo) and sections."""
 
     width: int
     height: int = 0
-    xs: list[int] = field(default_factory=list)
-    ys: list[int] = field(default_factory=list)
-    ws: list[int] = field(default_factory=list)
-    hs: list[int] = field(default_factory=list)
-    row_tops: list[int] = field(default_factory=list)
-    row_heights: list[int] = field(default_factory=list)
-    row_first: list[int] = field(default_factory=list)
+    xs: np.ndarray = field(default_factory=_ints)
+    ys: np.ndarray = field(default_factory=_ints)
+    ws: np.ndarray = field(default_factory=_ints)
+    hs: np.ndarray = field(default_factory=_ints)
+    row_tops: np.ndarray = field(default_factory=_ints)
+    row_heights: np.ndarray = field(default_factory=_ints)
+    row_first: np.ndarray = field(default_factory=_ints)
     sections: list[Section] = field(default_factory=list)
     section_tops: list[int] = field(default_factory=list)
     section_firsts: list[int] = field(default_factory=list)
@@ -50,27 +62,28 @@ class Layout:
         return len(self.xs)
 
     def rect(self, i: int) -> tuple[int, int, int, int]:
-        return self.xs[i], self.ys[i], self.ws[i], self.hs[i]
+        return int(self.xs[i]), int(self.ys[i]), int(self.ws[i]), int(self.hs[i])
 
     def visible(self, top: int, bottom: int) -> range:
         """The photos whose rows overlap the content band ``top`` .. ``bottom``."""
-        if not self.row_tops:
+        rows = len(self.row_tops)
+        if not rows:
             return range(0)
-        first_row = max(0, bisect_right(self.row_tops, top) - 1)
+        first_row = max(0, _after(self.row_tops, top) - 1)
         if self.row_tops[first_row] + self.row_heights[first_row] < top:
             first_row += 1
-        last_row = max(first_row, bisect_right(self.row_tops, bottom) - 1)
-        if first_row >= len(self.row_tops):
+        last_row = max(first_row, _after(self.row_tops, bottom) - 1)
+        if first_row >= rows:
             return range(0)
-        end = self.row_first[last_row + 1] if last_row + 1 < len(self.row_first) else len(self.xs)
-        return range(self.row_first[first_row], end)
+        end = int(self.row_first[last_row + 1]) if last_row + 1 < rows else len(self.xs)
+        return range(int(self.row_first[first_row]), end)
 
     def row_of(self, i: int) -> int:
-        return bisect_right(self.row_first, i) - 1
+        return _after(self.row_first, i) - 1
 
     def row_items(self, row: int) -> range:
-        end = self.row_first[row + 1] if row + 1 < len(self.row_first) else len(self.xs)
-        return range(self.row_first[row], end)
+        end = int(self.row_first[row + 1]) if row + 1 < len(self.row_first) else len(self.xs)
+        return range(int(self.row_first[row]), end)
 
     def item_at(self, x: int, y: int) -> int | None:
         """The photo under the point, if any."""
@@ -85,7 +98,7 @@ class Layout:
 
     def row_at(self, y: int) -> int:
         """The row at or just above content ``y``."""
-        return max(0, min(len(self.row_tops) - 1, bisect_right(self.row_tops, y) - 1))
+        return max(0, min(len(self.row_tops) - 1, _after(self.row_tops, y) - 1))
 
     def section_index_at(self, y: int) -> int:
         """The index of the section whose header or photos are at content ``y`` (0 when there is none)."""
@@ -95,7 +108,7 @@ class Layout:
         """Where a view's top goes to show tile ``i``: its group's header for a group's first row, else ``gap``
         above the tile."""
         section = self.section_of(i)
-        return section.y if self.row_of(section.first) == self.row_of(i) else self.ys[i] - gap
+        return section.y if self.row_of(section.first) == self.row_of(i) else int(self.ys[i]) - gap
 
     def section_of(self, i: int) -> Section:
         return self.sections[max(0, bisect_right(self.section_firsts, i) - 1)]
@@ -112,7 +125,7 @@ class Spacing:
 
 
 def justify(
-    aspects: Sequence[float],
+    aspects: Sequence[float] | np.ndarray,
     groups: Sequence[str],
     labels: Mapping[str, str],
     width: int,
@@ -158,18 +171,18 @@ def justify(
     for key, name, top, first, last in zip(keys, names, section_tops, group_starts.tolist(), group_ends.tolist()):
         layout.sections.append(Section(key, name, top, first, last))
     layout.section_tops, layout.section_firsts = section_tops, group_starts.tolist()
-    layout.row_tops, layout.row_heights, layout.row_first = row_tops.tolist(), row_heights.tolist(), firsts.tolist()
+    layout.row_tops, layout.row_heights, layout.row_first = row_tops, row_heights, firsts
     layout.height = max(0, y0 + int(steps.sum()) + int(extra.sum())) + gap
     _place_photos(layout, a, firsts, heights, full, row_tops, row_heights, width, gap)
     return layout
 
 
 def _runs(groups: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last photo of each run of equal group keys."""
-    keys = np.empty(n, dtype=object)
-    keys[:] = list(groups[:n])
-    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
-    return starts, np.append(starts[1:] - 1, n - 1)
+    """First and last photo of each run of equal group keys. A Python loop, not numpy's compare of object arrays:
+    as fast, and it lets the GUI thread run between its steps (numpy's one call held the GIL for ~50 ms at 1M)."""
+    starts = [0, *(i for i, (a, b) in enumerate(zip(groups, islice(groups, 1, n)), 1) if a != b)]
+    first = np.array(starts, dtype=np.int64)
+    return first, np.append(first[1:] - 1, n - 1)
 
 
 def _rows(
@@ -203,8 +216,8 @@ def _rows(
         height[done], full[done] = h[closes], True
         keep = ~past & ~closes
         starts, total, k = starts[keep], with_i[keep], k + 1
-    chain, s, links = [], 0, nxt.tolist()
-    while s < n:  # ~n / 5 steps of plain list look-ups
+    chain, s, links = [], 0, nxt.data  # Python ints one at a time: no 1M-long list made in one go
+    while s < n:  # ~n / 5 steps
         chain.append(s)
         s = links[s]
     first = np.array(chain, dtype=np.int64)
@@ -240,5 +253,5 @@ def _place_photos(
     cut = full | (xs[lasts] + ws[lasts] > width)
     ws[lasts[cut]] = np.maximum(1, width - xs[lasts[cut]])
     row = np.repeat(np.arange(len(firsts)), counts)
-    layout.xs, layout.ws = xs.tolist(), ws.tolist()
-    layout.ys, layout.hs = row_tops[row].tolist(), row_heights[row].tolist()
+    layout.xs, layout.ws = xs, ws
+    layout.ys, layout.hs = row_tops[row], row_heights[row]

@@ -16,6 +16,7 @@ from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortedGallery, SortOrder, path_of, sorted_gallery
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
+from motis_desktop.gui.sizes import RowSizes
 from motis_desktop.gui.texts import query_words
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
@@ -61,6 +62,7 @@ class ResultsController(QObject):
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
+        self._sizes = RowSizes(lambda: (self.gallery, self._gallery_index), self)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
         searcher.reset_requested.connect(self.reset)
@@ -81,6 +83,7 @@ class ResultsController(QObject):
             if prepared is None or prepared.order != self.order or prepared.source is not rows:
                 prepared = sorted_gallery(rows, self.order)
             self.gallery, self._gallery_index, self.unreadable = prepared.rows, prepared.index, prepared.unreadable
+            self._sizes.flush()  # sizes read since its rows were
             if self.results_for is None:
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
                 self.grid_viewer.follow_rows()  # a photo being viewed may have left
@@ -120,13 +123,11 @@ class ResultsController(QObject):
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
-        gallery, index = self.gallery, self._gallery_index
-        for path, aspect in aspects.items():
-            if (i := index.get(path)) is not None:
-                gallery[i] = gallery[i]._replace(aspect=aspect)
+        self._sizes.add(aspects)  # into the gallery's rows, a slice at a time
         self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
 
     def _gallery_aspect(self, path: str) -> float | None:
+        self._sizes.flush()
         i = self._gallery_index.get(path)
         return None if i is None else self.gallery[i].aspect
 
@@ -199,6 +200,7 @@ class ResultsController(QObject):
         self.searcher.clear()
         self.box.clear()
         self.view.set_grouping(self._grouping())  # before the rows: the results are few to lay out again
+        self._sizes.flush()
         self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
         anchor = self._gallery_anchor
         if anchor is None:

@@ -8,16 +8,20 @@ are small so that a search submitted meanwhile runs between two of them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from motis_desktop.core.services import PhotoSizes
+from motis_desktop.gui.library_model import Row
 
 CHUNK = 250  # headers read per backend job: a search submitted meanwhile waits for one chunk at most
 APPLY_EVERY = 10_000  # sizes handed on at least this many at a time (each hand-over lays the rows out again)
-APPLY_SHARE = 10  # ... and at least this share (1/N) of what a fill reads: at 1M photos a lay-out takes ~1 s
+APPLY_SHARE = 10  # ... and at least this share (1/N) of what a fill reads: each hand-over lays 1M photos out again
+ROWS_PER_TURN = 5_000  # gallery rows given their sizes per turn of the event loop (RowSizes): ~5 ms
+_ASPECT = Row._fields.index("aspect")
 
 
 class SizeFiller(QObject):
@@ -72,3 +76,40 @@ class SizeFiller(QObject):
             self.arrived.emit(self._found)
             self._found = {}
         self._next()
+
+
+class RowSizes(QObject):
+    """Sizes handed on, written into the gallery's rows (``Row.aspect``, which results and the next lay-out of
+    the gallery read) a slice per turn of the event loop: at 1M photos a hand-over is 100k rows, ~0.2 s of the
+    GUI thread in one go. :meth:`flush` writes what is left before the rows are used."""
+
+    def __init__(self, target: Callable[[], tuple[list[Row], Mapping[str, int]]], parent: QObject | None = None):
+        """``target()``: the gallery's rows and each path's place in them, as they are when a slice is written."""
+        super().__init__(parent)
+        self.target = target
+        self._left: deque[Iterator[tuple[str, float]]] = deque()  # hand-overs' items still to write
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._slice)
+
+    def add(self, aspects: dict[str, float]) -> None:
+        """``aspects`` (by path) to write; the dict is not changed afterwards (the filler hands on a new one)."""
+        self._left.append(iter(aspects.items()))
+        self._timer.start()
+
+    def flush(self) -> None:
+        while self._left:
+            self._slice()
+
+    def _slice(self) -> None:
+        rows, index = self.target()
+        chunk = list(islice(self._left[0], ROWS_PER_TURN)) if self._left else []
+        if len(chunk) < ROWS_PER_TURN and self._left:
+            self._left.popleft()  # that hand-over is written
+        new = tuple.__new__
+        for path, aspect in chunk:
+            if (i := index.get(path)) is not None:
+                row = rows[i]  # row._replace(aspect=aspect) at a third of its cost
+                rows[i] = new(Row, (*row[:_ASPECT], aspect, *row[_ASPECT + 1 :]))
+        if not self._left:
+            self._timer.stop()

@@ -40,6 +40,7 @@ class Lane(str, Enum):
     THUMBNAILS = "thumbnails"  # up to 4 threads: thumbnails as QImage
     VIEWER = "viewer"  # 2 threads: full-size decodes for the viewer
     WATCH = "watch"  # 1 thread: adding folder watches (one per sub-folder with inotify)
+    LAYOUT = "layout"  # 1 thread: the timeline's lay-out of a large gallery (plain data, gui/timeline_layout.py)
 
 
 _THREADS = {
@@ -49,6 +50,7 @@ _THREADS = {
     Lane.THUMBNAILS: max(1, min(4, os.cpu_count() or 2)),
     Lane.VIEWER: 2,
     Lane.WATCH: 1,
+    Lane.LAYOUT: 1,
 }
 
 

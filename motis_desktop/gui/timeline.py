@@ -10,44 +10,26 @@ from __future__ import annotations
 
 import operator
 
-from PySide6.QtCore import (
-    QItemSelection,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QRegion, QResizeEvent, QShowEvent, QWheelEvent
+import numpy as np
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
-from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.delegate import TileDelegate
-from motis_desktop.gui.justified import Layout, Spacing, justify
+from motis_desktop.gui.justified import Layout, Spacing
 from motis_desktop.gui.library_model import LibraryModel, Row
-from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.scrubber import WIDTH as SCRUBBER_WIDTH
 from motis_desktop.gui.scrubber import DateScrubber
+from motis_desktop.gui.tasks import Lane, Task
 from motis_desktop.gui.thumbnails import ThumbnailManager
-from motis_desktop.gui.timeline_groups import (
-    ZOOM_HEIGHTS,
-    Grouping,
-    HeaderKind,
-    day_keys,
-    group_keys,
-    header_kind,
-    month_marks,
-    zoom_step,
-)
+from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, Grouping, HeaderKind, header_kind, month_marks, zoom_step
+from motis_desktop.gui.timeline_items import PAD, TileItemView
+from motis_desktop.gui.timeline_layout import LaidOut, LayoutJob, LayoutKey, lay_out
 
-PAD = 12  # left and right of the rows
-GUESSED_ASPECT = 1.5  # until a photo's size is known
-DEFER_RESIZE_FROM = 20_000  # photos: from here a layout takes long enough to wait for the resize to pause
+# Photos: from here a lay-out takes long enough to be made on the LAYOUT lane (the rows on screen stay meanwhile),
+# after a resize pauses, and once the view is shown.
+DEFER_RESIZE_FROM = 20_000
 EDGES = (192, 256, 384, 512, 768)  # thumbnail sizes asked for (longest side, logical px)
-Cursor = QAbstractItemView.CursorAction
 
 
 def thumbnail_edge(target: int) -> int:
@@ -56,7 +38,7 @@ def thumbnail_edge(target: int) -> int:
     return next((e for e in EDGES if e >= want), EDGES[-1])
 
 
-class TimelineView(QAbstractItemView):
+class TimelineView(TileItemView):
     """Justified rows of the model's photos; Ctrl+wheel (and the window's Zoom actions) zoom.
 
     Signals:
@@ -73,17 +55,23 @@ class TimelineView(QAbstractItemView):
         super().__init__(parent)
         self.grouping = Grouping.DATE
         self.heights = {False: ZOOM_HEIGHTS[2], True: ZOOM_HEIGHTS[3]}  # row height: gallery, results (ranked)
-        self.tiles = Layout(0)
+        self.tiles = Layout(0)  # the geometry of the rows (empty while a large gallery's is on its way)
         self.spacing = Spacing()
+        self.runner = thumbnails.runner
         self._rows: list[Row] = []
-        self._days: list[str] = []
-        self._aspects: list[float] = []
+        self._days: list[str] | None = None  # per row; None until the first lay-out of the rows read them
+        self._aspects: np.ndarray | None = None  # per row, likewise
+        self._sizes: list[dict[str, float]] = []  # sizes handed on that ``_aspects`` lacks yet (see LayoutJob)
+        self._sizes_had = 0  # how many hand-overs ``_aspects`` has (of these rows' list: counted on)
         self._kind = HeaderKind.MONTH
         self._laying_out = False  # margins and scroll bars change the width while laying out: no re-entry
         self._stale = False  # rows arrived while hidden: to lay out when shown
         self._pending: tuple[str, int] | None = None  # the anchor that layout is to keep (see scroll_to_anchor)
-        # The last large gallery laid out (rows, days, aspects, layout key, layout), kept while results are shown.
-        self._kept: tuple[list[Row], list[str], list[float], tuple[object, ...], Layout] | None = None
+        self._pending_at = 0  # the scroll offset when it was set
+        self._generation = 0  # lay-outs asked for: only the latest one is shown
+        self._asked_width = 0  # the width of the latest one
+        self._ghost: tuple[Layout, list[Row]] | None = None  # the previous rows on screen until the new ones' come
+        self._kept: LaidOut | None = None  # the last large gallery's lay-out, kept while results are shown
         self.delegate = TileDelegate(thumbnails, self)
         self.setItemDelegate(self.delegate)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -137,22 +125,10 @@ class TimelineView(QAbstractItemView):
         """``steps`` zoom levels larger (positive) or smaller (negative)."""
         self.set_target_height(zoom_step(self.target, steps))
 
-    def first_visible_row(self, settled: bool = False) -> int:
-        """The model row of the first photo at least partly on screen (-1 when there is none); ``settled``: the
-        first one that would not scroll the view when made current (whole, its header on screen), if any."""
-        top, ys, hs = self.verticalOffset(), self.tiles.ys, self.tiles.hs
-        bottom = top + self.viewport().height()
-        rows = [i for i in self.tiles.visible(top, bottom) if ys[i] + hs[i] > top]
-        whole = (
-            [i for i in rows if self.tiles.top_of(i, self.spacing.gap) >= top and ys[i] + hs[i] <= bottom]
-            if settled
-            else []
-        )
-        return (whole or rows or [-1])[0]
-
     def day_of(self, row: int) -> str:
         """``"YYYY-MM-DD"`` of a row's photo ("" without a date)."""
-        return self._days[row] if 0 <= row < len(self._days) else ""
+        days = self._days or []
+        return days[row] if 0 <= row < len(days) else ""
 
     def jump_to_month(self, key: str) -> None:
         """Scroll so that the month's first header is at the top; its first photo becomes the current one, so the
@@ -181,113 +157,177 @@ class TimelineView(QAbstractItemView):
     def reset(self) -> None:
         at_top = self.verticalOffset() == 0  # at the top, new photos (the newest) come into view
         anchor = None if at_top else self.anchor()  # else the photo at the top stays where it is
+        shown = (self.tiles, self._rows) if len(self.tiles) else self._ghost
         super().reset()
         library = self.library()
         rows = library.rows() if library is not None else []
         kept = self._kept
-        if kept is not None and len(kept[0]) == len(rows) and all(map(operator.is_, kept[0], rows)):
-            self._rows, self._days, self._aspects = kept[0], kept[1], kept[2]  # back to the same large gallery
+        self._sizes, self._sizes_had, self._ghost = [], 0, None
+        self.tiles = Layout(0)  # the old geometry was the old rows'
+        if kept is not None and len(kept.rows) == len(rows) and all(map(operator.is_, kept.rows, rows)):
+            self._rows, self._days, self._aspects = kept.rows, kept.days, kept.aspects  # back to a large gallery
+            self._sizes_had = kept.sizes_upto
         else:
-            self._rows = rows
-            self._days = day_keys([r.taken_at for r in self._rows])
-            self._aspects = [r.aspect or GUESSED_ASPECT for r in self._rows]
+            self._rows, self._days, self._aspects = rows, None, None
             if len(rows) > DEFER_RESIZE_FROM:  # another large gallery; results (few rows) keep it for Esc
                 self._kept = None
-        self.tiles = Layout(0)  # the old geometry was the old rows'
+                self._ghost = shown  # on screen until the new rows' lay-out comes (see paintEvent)
         self.relayout(anchor)
         if at_top:
             self.verticalScrollBar().setValue(0)
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
-        """Aspect ratios read since the rows came (by path): the rows are laid out again."""
-        for i, row in enumerate(self._rows):
-            if row.path in aspects:
-                self._aspects[i] = aspects[row.path]
+        """Aspect ratios read since the rows came (by path, not changed afterwards): the rows are laid out again,
+        the lay-out placing them (at 1M photos, 100k look-ups: not on the GUI thread)."""
+        self._sizes.append(aspects)
         self._kept = None
         self.relayout()
 
     def relayout(self, anchor: tuple[str, int] | None = None) -> None:
         """Lay the rows out again (width, zoom, grouping or rows changed), keeping ``anchor`` (a photo's path
-        and its distance from the top) or the photo now at the top in place."""
+        and its distance from the top) or the photo now at the top in place. A large gallery is laid out on the
+        ``LAYOUT`` lane: the rows on screen stay until its lay-out comes (:meth:`_arrived`)."""
         if self._laying_out:
             return
         anchor = anchor or self._pending or self.anchor()
-        if len(self._rows) > DEFER_RESIZE_FROM and not self.isVisible():
+        large = len(self._rows) > DEFER_RESIZE_FROM
+        if large and not self.isVisible():
             self._stale = True  # laid out once shown, at the width it has then (not once now and again then)
             self._pending = anchor  # and kept in place then: the rows have no geometry to scroll to now
             return
         self._stale, self._pending = False, None
-        self._lay_out(anchor, scrubber=True)
-        if self.scrubber.isHidden() and self.viewport().width() - 2 * PAD != self.tiles.width:
-            self._lay_out(anchor, scrubber=False)  # the rows fit on one screen: no scrubber, the full width
+        job = self._job(scrubber=True)
+        kept = self._kept if self._kept is not None and self._kept.rows is self._rows else None
+        if kept is not None and (kept.key == job.key or not len(self.tiles)):
+            self._take(kept, anchor)  # Esc back from results to a large gallery: its lay-out, not 1M rows again
+            anchor = self.anchor()
+        if kept is None or kept.key != job.key:
+            if large:
+                self._ask(job, anchor)  # (the kept lay-out, if any, on screen until then: width or zoom changed)
+                return
+            self._take(lay_out(job), anchor)
+            if self.scrubber.isHidden() and self.viewport().width() - 2 * PAD != self.tiles.width:
+                self._take(lay_out(self._job(scrubber=False)), anchor)  # the rows fit on one screen: full width
         self.laid_out.emit(len(self.tiles))
 
-    def _lay_out(self, anchor: tuple[str, int] | None, scrubber: bool) -> None:
-        self._laying_out = True
+    def _job(self, scrubber: bool) -> LayoutJob:
+        """The lay-out to make now: the margin for the scrubber set first, then the width measured."""
+        kind = header_kind(self.grouping, self.target)
+        dated = scrubber and kind in (HeaderKind.MONTH, HeaderKind.DAY)
+        self._laying_out = True  # margins and scroll bars change the width: no re-entry
         try:
-            self._compute(anchor, scrubber)
+            self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)  # before the width is measured
         finally:
             self._laying_out = False
+        self._generation += 1
+        key = LayoutKey(max(1, self.viewport().width() - 2 * PAD), self.target, kind, self.spacing, dated)
+        self._asked_width = key.width
+        library = self.library()
+        row_of = library.row_of if library is not None else LayoutJob.row_of
+        upto = self._sizes_had + len(self._sizes)
+        return LayoutJob(self._rows, key, self._days, self._aspects, tuple(self._sizes), row_of, upto, self._generation)
 
-    def _compute(self, anchor: tuple[str, int] | None, scrubber: bool) -> None:
-        self._kind = header_kind(self.grouping, self.target)
-        dated = scrubber and self._kind in (HeaderKind.MONTH, HeaderKind.DAY)
-        self.setViewportMargins(0, 0, SCRUBBER_WIDTH if dated else 0, 0)  # before the width is measured
-        width = max(1, self.viewport().width() - 2 * PAD)
-        key = (width, self.target, self._kind, self.spacing)
-        kept = self._kept
-        if kept is not None and kept[0] is self._rows and kept[3] == key:
-            self.tiles = kept[4]  # Esc back from results to a large gallery: its layout, not 100k rows again
+    def _ask(self, job: LayoutJob, anchor: tuple[str, int] | None) -> None:
+        """Lay ``job`` out on the ``LAYOUT`` lane; a job no longer the latest when its turn comes is skipped."""
+        if not len(self.tiles):
+            self._pending, self._pending_at = anchor, self.verticalOffset()  # the new rows' place, kept for them
+
+        def work(_report: object, _cancel: object) -> LaidOut | None:
+            return lay_out(job) if job.generation == self._generation else None
+
+        def connect(task: Task) -> None:
+            task.signals.succeeded.connect(self._arrived)  # the view as receiver: nothing comes once it is gone
+
+        self.runner.start(Lane.LAYOUT, work, connect)
+
+    def _arrived(self, out: LaidOut | None) -> None:
+        """A lay-out from the ``LAYOUT`` lane: shown if it is the latest one asked for these rows, keeping the photo
+        at the top (or the place the rows were to keep) where it is."""
+        if out is None or out.rows is not self._rows:
+            return  # skipped, or made for rows shown no more
+        self._adopt(out)
+        if out.generation != self._generation:
+            return  # sizes, a resize or a zoom came meanwhile: a newer one is on its way
+        if len(self.tiles):
+            anchor = self.anchor()
+        elif self._ghost is not None and self.verticalOffset() != self._pending_at:
+            anchor = self._anchor_in(*self._ghost)  # scrolled meanwhile: the photo at the top now stays
         else:
-            with gc_paused():  # several lists of every photo's place
-                keys, labels = group_keys(self._kind, self._days, [r.path for r in self._rows])
-                labels = {key: readable(label) for key, label in labels.items()}  # folder names not in UTF-8
-                self.tiles = justify(self._aspects, keys, labels, width, self.target, self.spacing)
-            if len(self._rows) > DEFER_RESIZE_FROM:
-                self._kept = (self._rows, self._days, self._aspects, key, self.tiles)
+            anchor = self._pending
+        self._pending = None
+        self._take(out, anchor)
+        self.laid_out.emit(len(self.tiles))
+
+    def _adopt(self, out: LaidOut) -> None:
+        """The day keys and aspect ratios a lay-out read from the rows (sizes read since then applied on top)."""
+        if self._days is None:
+            self._days = out.days
+        if self._aspects is None or out.sizes_upto > self._sizes_had:  # (results come in the order asked)
+            del self._sizes[: out.sizes_upto - self._sizes_had]
+            self._aspects, self._sizes_had = out.aspects, out.sizes_upto
+
+    def _take(self, out: LaidOut, anchor: tuple[str, int] | None) -> None:
+        """Show a lay-out of the rows; ``anchor`` keeps its place."""
+        self._adopt(out)
+        self.tiles, self._kind, self._ghost = out.layout, out.key.kind, None
+        if len(self._rows) > DEFER_RESIZE_FROM:
+            self._kept = out
         library = self.library()
         ratio = library.pixel_ratio if library is not None else 1.0
         self.delegate.edge = round(thumbnail_edge(self.target) * ratio)
-        self.scrubber.setVisible(dated and self.tiles.height > self.viewport().height())
+        self.scrubber.setVisible(out.key.scrubber and self.tiles.height > self.viewport().height())
         self.updateGeometries()
         self.scroll_to_anchor(anchor)
         self.viewport().update()
 
     def scroll_to_anchor(self, anchor: tuple[str, int] | None) -> None:
         """Scroll so that the anchor's photo (from :meth:`anchor`) is as far from the top as it was; rows still to
-        lay out (a large gallery behind another page) are scrolled there once laid out."""
-        if self._stale:
-            self._pending = anchor
+        lay out (a large gallery behind another page, or on its way) are scrolled there once laid out."""
+        if self._stale or (self._rows and not len(self.tiles)):
+            self._pending, self._pending_at = anchor, self.verticalOffset()
             return
         library = self.library()
         row = library.row_of(anchor[0]) if anchor is not None and library is not None else None
         if anchor is not None and row is not None and row < len(self.tiles):
-            self.verticalScrollBar().setValue(self.tiles.ys[row] - anchor[1])
+            self.verticalScrollBar().setValue(int(self.tiles.ys[row]) - anchor[1])
 
     def anchor(self) -> tuple[str, int] | None:
-        """The current photo if on screen, else the first one on screen: (path, y from the top)."""
+        """The current photo if on screen, else the first one on screen: (path, y from the top); while the rows
+        wait for their lay-out, the place they are to keep."""
+        if self._rows and not len(self.tiles):
+            return self._pending
         top = self.verticalOffset()
         current = self.currentIndex().row() if self.currentIndex().isValid() else -1
         rows = self._rows
         if 0 <= current < min(len(rows), len(self.tiles)):
-            y = self.tiles.ys[current] - top
+            y = int(self.tiles.ys[current]) - top
             if 0 <= y < self.viewport().height():
                 return rows[current].path, y
-        first = self.first_visible_row()
-        return (rows[first].path, self.tiles.ys[first] - top) if 0 <= first < len(rows) else None
+        return self._anchor_in(self.tiles, rows)
+
+    def _anchor_in(self, tiles: Layout, rows: list[Row]) -> tuple[str, int] | None:
+        """The first photo of ``tiles`` on screen: (path, y from the top)."""
+        top = self.verticalOffset()
+        on_screen = tiles.visible(top, top + self.viewport().height())
+        first = next((i for i in on_screen if tiles.ys[i] + tiles.hs[i] > top), -1)
+        return (rows[first].path, int(tiles.ys[first]) - top) if 0 <= first < len(rows) else None
 
     def updateGeometries(self) -> None:
-        bar = self.verticalScrollBar()
+        bar, shown = self.verticalScrollBar(), self._shown()[0]
         height = self.viewport().height()
-        bar.setRange(0, max(0, self.tiles.height - height))
+        bar.setRange(0, max(0, shown.height - height))
         bar.setPageStep(height)
         bar.setSingleStep(max(20, self.target // 3))
         if self.scrubber.isVisibleTo(self):
             vp = self.viewport().geometry()
             self.scrubber.setGeometry(vp.right() + 1, vp.top(), SCRUBBER_WIDTH, vp.height())
-            self.scrubber.set_marks(month_marks(self.tiles), bar.maximum())
+            self.scrubber.set_marks(month_marks(shown), bar.maximum())
             self.scrubber.set_value(bar.value())
         super().updateGeometries()
+
+    def _shown(self) -> tuple[Layout, list[Row] | None]:
+        """What is on screen: the rows' lay-out, or the previous rows' (with them) until the new one comes."""
+        return (self.tiles, None) if self._ghost is None else self._ghost
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -307,9 +347,9 @@ class TimelineView(QAbstractItemView):
             self.relayout()
 
     def _resize_settled(self) -> None:
-        """A deferred resize: laid out again only if the width the rows fill changed (the scrubber showing after
-        the first layout of a large gallery resized the viewport to the width that layout already used)."""
-        if max(1, self.viewport().width() - 2 * PAD) != self.tiles.width:
+        """A deferred resize: laid out again only if the width the rows fill changed from the last lay-out asked
+        for (the scrubber showing after the first layout of a large gallery resized the viewport to its width)."""
+        if max(1, self.viewport().width() - 2 * PAD) != self._asked_width:
             self.relayout()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -321,92 +361,6 @@ class TimelineView(QAbstractItemView):
             return
         super().wheelEvent(event)
 
-    # -- QAbstractItemView ----------------------------------------------------------------
-
-    def visualRect(self, index: QModelIndex | QPersistentModelIndex) -> QRect:
-        i = index.row()
-        if not index.isValid() or i >= len(self.tiles):
-            return QRect()
-        x, y, w, h = self.tiles.rect(i)
-        return QRect(x + PAD, y - self.verticalOffset(), w, h)
-
-    def indexAt(self, point: QPoint) -> QModelIndex:
-        i = self.tiles.item_at(point.x() - PAD, point.y() + self.verticalOffset())
-        model = self.model()
-        return model.index(i, 0) if i is not None and model is not None else QModelIndex()
-
-    def scrollTo(
-        self,
-        index: QModelIndex | QPersistentModelIndex,
-        hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
-    ) -> None:
-        i = index.row()
-        if not index.isValid() or i >= len(self.tiles):
-            return
-        _x, y, _w, h = self.tiles.rect(i)
-        top = self.tiles.top_of(i, self.spacing.gap)
-        bar, height = self.verticalScrollBar(), self.viewport().height()
-        hints = QAbstractItemView.ScrollHint
-        if hint == hints.PositionAtTop or (hint == hints.EnsureVisible and top < bar.value()):
-            bar.setValue(top)
-        elif hint == hints.PositionAtBottom or (hint == hints.EnsureVisible and y + h > bar.value() + height):
-            bar.setValue(y + h + self.spacing.gap - height)
-        elif hint == hints.PositionAtCenter:
-            bar.setValue(y + h // 2 - height // 2)
-
-    def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
-        model, n = self.model(), len(self.tiles)
-        if model is None or n == 0:
-            return QModelIndex()
-        current = self.currentIndex().row() if self.currentIndex().isValid() else -1
-        if current < 0:  # nothing current yet (wheel-scrolled, then Tab or a key): start on screen, not at the top
-            return model.index(max(0, self.first_visible_row(settled=True)), 0)
-        return model.index(max(0, min(n - 1, self._moved(action, current))), 0)
-
-    def _moved(self, action: QAbstractItemView.CursorAction, i: int) -> int:
-        tiles, row = self.tiles, self.tiles.row_of(i)
-        centre = tiles.xs[i] + tiles.ws[i] // 2
-        if action in (Cursor.MoveLeft, Cursor.MovePrevious):
-            return i - 1
-        if action in (Cursor.MoveRight, Cursor.MoveNext):
-            return i + 1
-        if action == Cursor.MoveUp:
-            return tiles.nearest_in_row(row - 1, centre) if row > 0 else i
-        if action == Cursor.MoveDown:
-            return tiles.nearest_in_row(row + 1, centre) if row + 1 < len(tiles.row_tops) else i
-        if action == Cursor.MoveHome:
-            return 0
-        if action == Cursor.MoveEnd:
-            return len(tiles) - 1
-        page = self.viewport().height() * (1 if action == Cursor.MovePageDown else -1)
-        if action in (Cursor.MovePageUp, Cursor.MovePageDown):
-            return tiles.nearest_in_row(tiles.row_at(tiles.ys[i] + page), centre)
-        return i
-
-    def horizontalOffset(self) -> int:
-        return 0
-
-    def verticalOffset(self) -> int:
-        return self.verticalScrollBar().value()
-
-    def isIndexHidden(self, index: QModelIndex | QPersistentModelIndex) -> bool:
-        return False
-
-    def setSelection(self, rect: QRect, command: QItemSelectionModel.SelectionFlag) -> None:
-        model, selection = self.model(), QItemSelection()
-        top = self.verticalOffset()
-        area = rect.normalized().translated(-PAD, top)
-        run: list[int] = []
-        for i in self.tiles.visible(area.top(), area.bottom()):
-            if QRect(*self.tiles.rect(i)).intersects(area):
-                run.append(i)
-        if run and model is not None:
-            selection.select(model.index(run[0], 0), model.index(run[-1], 0))
-        self.selectionModel().select(selection, command)
-
-    def visualRegionForSelection(self, selection: QItemSelection) -> QRegion:
-        return QRegion(self.viewport().rect())  # repaint the screen: a few dozen tiles
-
     # -- painting ------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -415,13 +369,19 @@ class TimelineView(QAbstractItemView):
             return
         painter = QPainter(self.viewport())
         top, bottom = self.verticalOffset(), self.verticalOffset() + self.viewport().height()
-        self._paint_headers(painter, top, bottom)
+        tiles, ghost = self._shown()
+        self._paint_headers(painter, tiles, top, bottom)
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
         selection, current = self.selectionModel(), self.currentIndex()
-        for i in self.tiles.visible(top, bottom):
-            index = model.index(i, 0)
-            x, y, w, h = self.tiles.rect(i)
+        library = self.library()
+        for i in tiles.visible(top, bottom):
+            # the previous rows' lay-out (a new gallery's is on its way): their photos, where the new rows have them
+            row = i if ghost is None or library is None else library.row_of(ghost[i].path)
+            if row is None:
+                continue
+            index = model.index(row, 0)
+            x, y, w, h = tiles.rect(i)
             option.rect = QRect(x + PAD, y - top, w, h)
             state = option.state & ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
             if selection is not None and selection.isSelected(index):
@@ -432,8 +392,8 @@ class TimelineView(QAbstractItemView):
             self.delegate.paint(painter, option, index)
         painter.end()
 
-    def _paint_headers(self, painter: QPainter, top: int, bottom: int) -> None:
-        sections = self.tiles.sections
+    def _paint_headers(self, painter: QPainter, tiles: Layout, top: int, bottom: int) -> None:
+        sections = tiles.sections
         if not sections or self.spacing.header == 0:
             return
         font = QFont(self.font())
@@ -441,7 +401,7 @@ class TimelineView(QAbstractItemView):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         painter.setFont(font)
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
-        for section in sections[self.tiles.section_index_at(top) :]:
+        for section in sections[tiles.section_index_at(top) :]:
             if section.y > bottom:
                 break
             if section.label:

@@ -1,0 +1,94 @@
+"""The timeline's lay-out as one job on plain data (no Qt), so that a large one runs off the GUI thread.
+
+At 1M photos the day keys, the groups and the justified rows took 1.4-2.2 s; on the GUI thread that froze the
+window when the gallery came, on every hand-over of photo sizes, resize and zoom. The view (gui/timeline.py) runs
+:func:`lay_out` on the task runner's ``LAYOUT`` lane for a large gallery and swaps the result in whole, or runs it
+in place for a few rows. A job reads the view's rows list, which is never changed in place (a new gallery is a new
+list), and a copy of its aspect ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from motis_desktop.core.gc_pause import gc_paused
+from motis_desktop.gui.justified import Layout, Spacing, justify
+from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.local_files import readable
+from motis_desktop.gui.timeline_groups import HeaderKind, day_keys, group_keys
+
+GUESSED_ASPECT = 1.5  # until a photo's size is known
+
+
+@dataclass(frozen=True)
+class LayoutKey:
+    """What a lay-out of given rows depends on besides their aspect ratios."""
+
+    width: int
+    target: int
+    kind: HeaderKind
+    spacing: Spacing
+    scrubber: bool = False  # the width leaves room for the date scrubber
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """The rows to lay out and what is known of them: ``days``/``aspects`` None are derived from the rows (one
+    Python pass over every row each: that is what a new gallery costs), then the ``sizes`` handed on since
+    (``{path: aspect}``, at 1M photos 100k at a time: their look-ups are the job's, not the GUI thread's) written
+    over them in order, placed by ``row_of``."""
+
+    rows: list[Row]
+    key: LayoutKey
+    days: list[str] | None = None
+    aspects: np.ndarray | None = None  # the view's: not changed (the job writes the sizes into a copy)
+    sizes: tuple[Mapping[str, float], ...] = ()
+    row_of: Callable[[str], int | None] = lambda _path: None
+    sizes_upto: int = 0  # how many hand-overs the view had had in all: its count once it takes this result
+    generation: int = 0  # the view's count of requests: only the latest one's result is shown
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A job's result: the rows it was for, their day keys and aspects, and their lay-out."""
+
+    rows: list[Row]
+    key: LayoutKey
+    days: list[str]
+    aspects: np.ndarray
+    layout: Layout = field(repr=False)
+    sizes_upto: int = 0
+    generation: int = 0
+
+
+def aspects_of(job: LayoutJob) -> np.ndarray:
+    """Each row's aspect ratio (guessed 3:2 where not known), with the sizes handed on since written over."""
+    rows, n = job.rows, len(job.rows)
+    if job.aspects is None:
+        aspects = np.fromiter((r.aspect or GUESSED_ASPECT for r in rows), dtype=np.float64, count=n)
+    else:
+        aspects = job.aspects.copy()
+    for sizes in job.sizes:
+        if len(sizes) < n:
+            found = [(i, a) for path, a in sizes.items() if (i := job.row_of(path)) is not None and i < n]
+        else:  # a few results on show when a gallery's hand-over comes: look their paths up instead
+            found = [(i, a) for i, r in enumerate(rows) if (a := sizes.get(r.path)) is not None]
+        if found:
+            aspects[np.array([i for i, _a in found])] = np.array([a for _i, a in found], dtype=np.float64)
+    return aspects
+
+
+def lay_out(job: LayoutJob) -> LaidOut:
+    """The day keys, groups and justified rows of ``job.rows`` for ``job.key``."""
+    rows, key = job.rows, job.key
+    with gc_paused(keep=True):  # lists of every photo's place: frozen once built, no collection walks them
+        days = job.days if job.days is not None else day_keys([r.taken_at for r in rows])
+        aspects = aspects_of(job) if job.aspects is None or job.sizes else job.aspects
+        paths = [r.path for r in rows] if key.kind is HeaderKind.FOLDER else [""] * len(rows)
+        keys, labels = group_keys(key.kind, days, paths)
+        labels = {k: readable(label) for k, label in labels.items()}  # folder names not in UTF-8
+        layout = justify(aspects, keys, labels, key.width, key.target, key.spacing)
+    return LaidOut(rows, key, days, aspects, layout, job.sizes_upto, job.generation)
