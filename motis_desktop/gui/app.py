@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
         StartupProbe(window, args.probe_search, args.probe_indexing)
     window.show()
-    with close_on_terminate(window.close):  # kill / logout: the same way out as File ▸ Quit
+    with close_on_terminate(window.close) as ending:  # Ctrl+C, kill, logout: the same way out as File ▸ Quit
         code = app.exec()
     services.close()
-    return code
+    return ending.exit_code or code
 
 
 def _cannot_open(window: MainWindow, message: str) -> None:
