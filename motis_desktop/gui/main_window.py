@@ -195,12 +195,14 @@ class MainWindow(QMainWindow):
         self.indexing.started.connect(lambda: self.status_line.indexing_started(self.indexing.switching))
         self.indexing.progress.connect(self._index_progress)
         self.indexing.finished.connect(self._index_finished)
+        self.indexing.failed.connect(self.status_line.indexing_failed)
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self.status_line.busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
         self.indexing.stopped.connect(self.thumbnails.recheck)  # a photo replaced under its name: its new picture
         self.thumbnails.changed.connect(self.grid_viewer.viewer.forget)
         self.indexing.scanned.connect(self._scanned)
+        self.indexing.search_only.connect(self.status.search_only)
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
@@ -283,6 +285,7 @@ class MainWindow(QMainWindow):
         self.backend.submit(
             self._first.open_library, lambda _notice: self.library_opened.emit(), self.library_failed.emit
         )
+        self.indexing.check_writable(self.backend.submit)  # before the model loads (which starts indexing)
         self.models.preload()  # then the text tower warms beside the index's load (model_state.py)
 
     def reload_gallery(self) -> None:

@@ -156,6 +156,11 @@ class StatusLine:
             self.note, self.changed_at = f"library up to date: {change} by another MoTIS window or command", time.time()
         self.counted = files
 
+    def indexing_failed(self, _message: str) -> None:
+        """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
+        self.note = "indexing stopped — File ▸ Update index tries again"
+        self.update()
+
     def busy(self, message: str) -> None:
         """Another process (the CLI, a second window) is indexing: say so; the controller starts as soon as it ends."""
         self.note = message + " — indexing here follows as soon as it has finished"
