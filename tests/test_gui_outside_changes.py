@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 from helpers.cli import run_cli
+from helpers.models import install_colour
 from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
-from helpers.window import index_folders, ready_window
+from helpers.window import index_folders, ready_window, window_offering_a_model
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.services import Services
@@ -37,6 +38,64 @@ def test_a_folder_added_from_the_command_line_shows_when_the_window_is_active_ag
         assert str(more) in window.folders
     finally:
         next(windows, None)
+
+
+def _leave_for_a_terminal(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    terminal = QWidget()  # another window takes the focus, as a terminal would
+    qtbot.addWidget(terminal)
+    terminal.show()
+    terminal.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
+
+
+def _model_from_the_command_line(qtbot, colour_pair, home: Path, photos: Path):  # type: ignore[no-untyped-def]
+    """A window over a home without a model, its offer dismissed with Later; then, from "a terminal", the colour model
+    installed and ``photos`` (6) indexed: the window, which saw neither."""
+    window, services = window_offering_a_model(qtbot, home)
+    later = next(b for b in window.models.dialog.findChildren(QPushButton) if b.text() == "Later")
+    with qtbot.waitSignal(window.models.offer_shown, timeout=5_000):
+        qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.status.model_label.text() == "Model: none installed", timeout=10_000)
+    _leave_for_a_terminal(qtbot, window)
+    other = Services.open(home)  # `motis models import --image … --text … --name colour`, another process's
+    install_colour(other, colour_pair)
+    other.close()
+    make_colour_folder(photos, per_colour=1)
+    assert run_cli("index", str(photos), home=home).returncode == 0
+    return window, services
+
+
+def test_a_model_and_a_folder_added_from_the_command_line_show_when_the_window_is_active_again(
+    qtbot, home: Path, colour_pair, tmp_path: Path
+) -> None:
+    """QA: with the app open on a fresh home (Later), `motis models import` and `motis index FOLDER` in a terminal:
+    the window stayed at "No photos yet" and "Model: none installed" until a restart."""
+    window, services = _model_from_the_command_line(qtbot, colour_pair, home, tmp_path / "photos")
+    try:
+        window.activateWindow()  # back in the app
+        qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 6, timeout=60_000)
+        assert window.status.model_label.text() == "Model: colour"
+        assert window.status_label.text().startswith("6 photos")
+    finally:
+        window.close()
+        services.close()
+
+
+def test_update_index_uses_a_model_installed_from_the_command_line(
+    qtbot, home: Path, colour_pair, tmp_path: Path
+) -> None:
+    """QA: File ▸ Update index then said "Folder added. Install a model to index it" while Settings listed the
+    model installed from the command line."""
+    window, services = _model_from_the_command_line(qtbot, colour_pair, home, tmp_path / "photos")
+    try:
+        window.actions_by_name["update_index"].trigger()  # F5
+        qtbot.waitUntil(lambda: window.model_state == "ready" and window.model.rowCount() == 6, timeout=60_000)
+        assert window.status.model_label.text() == "Model: colour"
+        assert "Install a model" not in window.status_label.text()
+    finally:
+        window.close()
+        services.close()
 
 
 def _tile_colour(window, path: str) -> str:  # type: ignore[no-untyped-def]
@@ -106,5 +165,28 @@ def test_a_run_held_back_by_another_process_starts_as_soon_as_that_process_is_do
         with qtbot.waitSignal(window.indexing.finished, timeout=20_000):  # far from a minute
             pass
         qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=20_000)
+    finally:
+        next(windows, None)
+
+
+def test_update_index_after_another_process_did_the_work_says_what_it_did(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    """QA: after `motis watch` (or a second window) had indexed 400 new photos, this window's own run found nothing
+    left to do and said "library up to date — nothing new since 11:00"."""
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        more = tmp_path / "more"
+        make_colour_folder(more, per_colour=1)
+        assert run_cli("index", str(more), home=colour_home).returncode == 0  # another process indexes 6 photos
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # F5: nothing left for this window to do
+        qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=30_000)
+        line = window.status_label.text()
+        assert line == "18 photos · library up to date: 6 photos added by another MoTIS window or command", line
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # and now nothing is new indeed
+        assert "nothing new since" in window.status_label.text()
     finally:
         next(windows, None)

@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
         StartupProbe(window, args.probe_search, args.probe_indexing)
     window.show()
-    with close_on_terminate(window.close):  # kill / logout: the same way out as File ▸ Quit
+    with close_on_terminate(window.close) as ending:  # Ctrl+C, kill, logout: the same way out as File ▸ Quit
         code = app.exec()
     services.close()
-    return code
+    return ending.exit_code or code
 
 
 def _cannot_open(window: MainWindow, message: str) -> None:
@@ -63,11 +63,26 @@ def _cannot_open(window: MainWindow, message: str) -> None:
     QApplication.exit(1)
 
 
+class QuietFileHandler(logging.FileHandler):
+    """A log file whose failed writes (a full disk, a disk gone) are dropped without a word: the default printed a
+    "--- Logging error ---" traceback to the terminal for every record (QA: a full home). Writing goes on, so the
+    log resumes once there is room."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # what could not be written at the end either
+            pass
+
+
 def setup_logging(log_file: Path) -> None:
     """Send the app's log records, and Qt's own warnings, to ``log_file``."""
     handler: logging.Handler
     try:
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler = QuietFileHandler(log_file, encoding="utf-8")
     except OSError:  # a read-only home: search still works, the log goes to stderr
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

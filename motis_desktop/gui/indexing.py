@@ -6,13 +6,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from motis_desktop.core.errors import LibraryWriteError
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
-from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot
+from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot, write_problem
 
 
 class IndexingController(QObject):
@@ -30,6 +32,8 @@ class IndexingController(QObject):
         switched: Emitted with the core's ``SwitchResult`` when a model switch run ended (see ``switch``).
         scanned: Emitted with the gallery's ``LibrarySnapshot`` after a scan run (see ``scan``) listed the photos
             of folders added while no model was ready.
+        search_only: Emitted once with the core's ``LibraryWriteError`` when the library can only be read here
+            (see ``check_writable``); no run starts after it.
     """
 
     started = Signal()
@@ -40,6 +44,7 @@ class IndexingController(QObject):
     stopped = Signal()
     switched = Signal(object)
     scanned = Signal(object)
+    search_only = Signal(object)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +57,7 @@ class IndexingController(QObject):
         self.switching: str | None = None  # the model a running switch encodes the library for
         self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
         self.waiting: Task | None = None  # waits for another process's run to end (see ``busy``)
+        self.read_only = False  # the library can only be read here: no run starts (see ``check_writable``)
 
     @property
     def running(self) -> bool:
@@ -65,6 +71,8 @@ class IndexingController(QObject):
         """Start a run now, or remember to run when the current one ends or a model is ready.
 
         Returns True if a run started."""
+        if self.read_only:
+            return False
         if self.waiting is not None:  # another process holds the library: the run starts when it is done
             self.again = True
             return False
@@ -93,6 +101,18 @@ class IndexingController(QObject):
         self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
         return True
+
+    def check_writable(self, submit: Callable[[Callable[[Services], Any], Callable[[Any], object]], object]) -> None:
+        """At start, queued with ``submit`` (the library lane) behind the library's opening: a library this process
+        can only read (a read-only disk or mount, another user's, a disk full when it opened) is never indexed;
+        ``search_only`` says why, once. A run failed with the same modal message at every start, change and F5, and
+        the status line stayed on "indexing…" (QA)."""
+        submit(write_problem, self._checked)
+
+    def _checked(self, problem: LibraryWriteError | None) -> None:
+        if problem is not None:
+            self.read_only, self.again = True, False
+            self.search_only.emit(problem)
 
     def scan(self, folders: list[str], on_failed: Callable[[str], None]) -> bool:
         """Add ``folders`` and list their photos now, while no model is ready (none installed, or one loading,

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         limit_arenas()  # before the runner's threads: see gui/memory.py
         self.tasks = TaskRunner(self)  # every background task of the window runs here
         self._asked = self._shown = 0  # gallery reads asked for and the latest shown (their order)
+        self._listed = False  # a gallery read arrived (it read the library's folders)
         self._first = workers.FirstSnapshot(self.tasks, services, partial(self._gallery_loaded, asked=0))
         self.startup_pass = StartupPass(self._index_if_needed, self)  # the start-up indexing pass (gui/startup.py)
         self.backend = workers.Backend(services, self.tasks, self)
@@ -194,12 +195,14 @@ class MainWindow(QMainWindow):
         self.indexing.started.connect(lambda: self.status_line.indexing_started(self.indexing.switching))
         self.indexing.progress.connect(self._index_progress)
         self.indexing.finished.connect(self._index_finished)
+        self.indexing.failed.connect(self.status_line.indexing_failed)
         self.indexing.failed.connect(lambda msg: QMessageBox.warning(self, "Indexing stopped", msg))
         self.indexing.busy.connect(self.status_line.busy)
         self.indexing.stopped.connect(self.status.indexing_stopped)
         self.indexing.stopped.connect(self.thumbnails.recheck)  # a photo replaced under its name: its new picture
         self.thumbnails.changed.connect(self.grid_viewer.viewer.forget)
         self.indexing.scanned.connect(self._scanned)
+        self.indexing.search_only.connect(self.status.search_only)
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
@@ -227,12 +230,14 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def changeEvent(self, event: QEvent) -> None:
-        # Back in the window (from a terminal, say): library folders another process added or removed (`motis index
-        # FOLDER`) are taken in; the folder watcher sees only the folders it was given. Not at start: the start-up
-        # pass reads them.
+        # Back in the window (from a terminal, say): a model another process installed (`motis models import`) is
+        # loaded, and library folders it added or removed (`motis index FOLDER`) are taken in; the folder watcher
+        # sees only the folders it was given. Not before the first gallery read, which reads them.
         activated = event.type() == QEvent.Type.ActivationChange and self.isActiveWindow()
-        if activated and self.startup_pass.done and self.indexer is None:
-            self.backend.submit(lambda s: [f.path for f in s.folders()], self._folders_read)
+        if activated and self._listed:
+            self.models.look_again()
+            if self.indexer is None:
+                self.backend.submit(lambda s: [f.path for f in s.folders()], self._folders_read)
         super().changeEvent(event)
 
     def _folders_read(self, folders: list[str]) -> None:
@@ -280,6 +285,7 @@ class MainWindow(QMainWindow):
         self.backend.submit(
             self._first.open_library, lambda _notice: self.library_opened.emit(), self.library_failed.emit
         )
+        self.indexing.check_writable(self.backend.submit)  # before the model loads (which starts indexing)
         self.models.preload()  # then the text tower warms beside the index's load (model_state.py)
 
     def reload_gallery(self) -> None:
@@ -289,7 +295,7 @@ class MainWindow(QMainWindow):
     def _gallery_loaded(self, snapshot: workers.LibrarySnapshot, asked: int = 0) -> None:
         if asked < self._shown:
             return  # a later read already arrived (the start-up one runs on another lane)
-        self._shown = asked
+        self._shown, self._listed = asked, True
         if snapshot.folders != self.folders:
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
@@ -398,6 +404,7 @@ class MainWindow(QMainWindow):
             self.start_indexing()  # bring the library up to date in the background
 
     def start_indexing(self) -> None:
+        self.models.look_again()  # File ▸ Update index (F5): a model installed from the command line since is used
         if not self.indexing.start() and self.model_state == ModelState.MISSING:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
@@ -407,9 +414,9 @@ class MainWindow(QMainWindow):
         self.status.indexing_progress(p)
 
     def _index_finished(self, summary: IndexSummary) -> None:
-        self.status_line.indexing_finished(summary)
         same = not (summary.removed or summary.renamed or summary.copied or summary.returned or self.indexing.encoded)
         kept = summary.unchanged + self.results.known_failures(summary.skipped)  # unreadable ones are skipped again
+        self.status_line.indexing_finished(summary, kept)  # another process's changes: said if the count moved
         if not same or kept != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s; it resets the grid)
             self.reload_gallery()
 

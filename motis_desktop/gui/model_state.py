@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from motis_desktop.core.errors import MotisError
 from motis_desktop.core.services import Services
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.tasks import Lane, TaskRunner
@@ -119,6 +120,20 @@ class ModelController(QObject):
             QTimer.singleShot(0, self.open_dialog)
         self.model_text.emit("Model: none installed")
         self._set_state(ModelState.MISSING)
+
+    def look_again(self) -> bool:
+        """While no model is installed: load one installed since by another process (`motis models import` in a
+        terminal, another window), which the window did not see until a restart (QA). True when a load began.
+        Reads the settings file and the models folder only (a few small files)."""
+        if self.state != ModelState.MISSING:
+            return False
+        try:
+            found = self.services.active_model() is not None
+        except MotisError:  # a chosen model that cannot be used: said when it is loaded, not on every look
+            return False
+        if found:
+            self.load()
+        return found
 
     def open_dialog(self) -> None:
         """Offer the registry's models and importing files (File ▸ Install model…)."""

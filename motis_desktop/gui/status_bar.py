@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
+from motis_desktop.core.errors import LibraryWriteError, WriteProblem
 from motis_desktop.core.formatting import count, format_duration
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
 from motis_desktop.gui.dialogs import SkippedDialog
@@ -60,6 +61,15 @@ class StatusBar(QStatusBar):
             privacy.setObjectName("privacyWarning")
             privacy.setToolTip(warning)
             self.addPermanentWidget(privacy)
+
+    def search_only(self, problem: LibraryWriteError) -> None:
+        """The library can only be read here: one note for the session, why (its path once) in its tooltip."""
+        full = problem.kind is WriteProblem.DISK_FULL
+        note = QLabel("Disk full: search only" if full else "Read-only library: search only")
+        note.setObjectName("searchOnly")
+        need = "free space on that disk" if full else "write access"
+        note.setToolTip(f"{problem.detail}.\nSearching works; indexing and changes to the library need {need}.")
+        self.addPermanentWidget(note)
 
     # -- indexing ------------------------------------------------------------------
 

@@ -44,6 +44,12 @@ class StatusLine:
         self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
         self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
         self.empty_note = False  # ``note`` says a folder just added holds no photos (shown even without a model)
+        # The library's files when this window last took stock (its first read, after its own runs and removals): a
+        # run of its own that finds nothing new compares it with the count then, so work another process did is
+        # said (QA: "nothing new" after `motis watch` had indexed 400 photos). ``checking``: the read after such a
+        # run compares it too.
+        self.counted: int | None = None
+        self.checking = False
 
     def update(self) -> None:
         """Write the line for what the window shows now."""
@@ -76,11 +82,15 @@ class StatusLine:
 
     def gallery_read(self, before: int, after: int) -> None:
         """A gallery read went from ``before`` to ``after`` photos: after Settings removed folders, the last run's
-        summary no longer describes the library, so the line says what left it."""
+        summary no longer describes the library, so the line says what left it. The first read, the one after a run
+        of this window's that did work and the one after a run that found nothing new take stock (``counted``)."""
         if self.removed:
             folders, left = self.removed, max(0, before - after)
             self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
-            self.changed_at, self.removed = time.time(), 0
+            self.changed_at, self.removed, self.counted = time.time(), 0, after
+        elif self.checking or self.counted is None:
+            self._compare(after)
+        self.checking = False
 
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
@@ -113,7 +123,7 @@ class StatusLine:
         self.update()
 
     def indexing_started(self, switching: str | None) -> None:
-        self.empty_note = False
+        self.empty_note, self.checking = False, False  # a read during the run is no stock-taking
         self.note = (
             f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
@@ -124,15 +134,32 @@ class StatusLine:
         self.bar.indexing_started()
         self.update()
 
-    def indexing_finished(self, summary: IndexSummary) -> None:
+    def indexing_finished(self, summary: IndexSummary, shown: int) -> None:
+        """A run ended; ``shown``: the photos in the gallery now (a read since the last stock-taking may hold what
+        another process added)."""
         line = self.bar.indexing_finished(summary)
         if line is not None:  # a run that did work says what it did
             self.note, self.changed_at = line, time.time()
+            self.counted = None  # the read that follows takes stock
         else:  # not the last run's counts: they read as this run's (QA: F5 said "1 photo indexed")
             self.note = "library rebuilt after damage" if self.rebuilt else nothing_new(self.changed_at)
+            self._compare(shown)
+            self.checking = True  # and the read that follows, if the run found more or fewer files
         self.rebuilt = False
         self.update()
         self.folders_scanned(summary.folder_photos)
+
+    def _compare(self, files: int) -> None:
+        """Another process (a second window, `motis watch`) changed the count since this window took stock: say so."""
+        if self.counted is not None and files != self.counted and not self.rebuilt:
+            change = f"{count(abs(files - self.counted), 'photo')} {'added' if files > self.counted else 'removed'}"
+            self.note, self.changed_at = f"library up to date: {change} by another MoTIS window or command", time.time()
+        self.counted = files
+
+    def indexing_failed(self, _message: str) -> None:
+        """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
+        self.note = "indexing stopped — File ▸ Update index tries again"
+        self.update()
 
     def busy(self, message: str) -> None:
         """Another process (the CLI, a second window) is indexing: say so; the controller starts as soon as it ends."""

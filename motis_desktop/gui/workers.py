@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from motis_desktop.core.errors import MotisError
+from motis_desktop.core.errors import LibraryWriteError, MotisError
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import Row, SortedGallery, SortOrder, sorted_gallery
@@ -69,6 +69,15 @@ def open_library(services: Services) -> str | None:
     it was found damaged and set aside, else None."""
     services.open_library()
     return services.recovery_notice()
+
+
+def write_problem(services: Services) -> LibraryWriteError | None:
+    """Why the library can only be read here (runs in the backend thread, once it is open), or None."""
+    try:
+        services.require_writable()
+    except LibraryWriteError as exc:
+        return exc
+    return None
 
 
 def load_for_search(services: Services, name: str, measure: bool = False) -> Any:
