@@ -18,12 +18,18 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from motis_desktop.core.services import Services
 
 
+def _need_mounts() -> None:
+    """These tests make real read-only and full disks with mount(8), as the other read-only tests do
+    (test_library_access, test_models_rough_edges): where this process cannot mount, they cannot run."""
+    if not as_root() or shutil.which("mount") is None:
+        pytest.skip("needs root and mount(8) for a read-only bind mount or a small tmpfs")
+
+
 @pytest.fixture
 def read_only_view(colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path) -> Iterator[Path]:
     """The colour library's home seen through a read-only bind mount (writes fail with EROFS, as on a read-only
     disk)."""
-    if not as_root() or shutil.which("mount") is None:
-        pytest.fail("a read-only bind mount needs root and mount(8)")
+    _need_mounts()
     view = tmp_path / "read-only-home"
     view.mkdir()
     subprocess.run(["mount", "--bind", str(colour_home), str(view)], check=True)
@@ -60,6 +66,7 @@ def test_a_run_that_fails_says_indexing_stopped(
 ) -> None:
     """QA (a full disk): after the "Indexing stopped" message the status line stayed on "indexing…". Here the home
     is a small tmpfs that fills up while the window is open (it could write at start), so the run F5 starts fails."""
+    _need_mounts()
     _services, photos = colour_library
     dialogs: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *_a: dialogs.append(text))
