@@ -61,6 +61,44 @@ def test_the_default_home_of_a_first_start_is_friendly(tmp_path: Path, monkeypat
     assert "model:   none installed (motis models download NAME" in proc.stdout
 
 
+# 2. A folder that goes away while it is indexed --------------------------------------------------------------------
+
+
+def _moved_away_at_first_read(monkeypatch: pytest.MonkeyPatch, folder: Path, away: Path) -> None:
+    """The folder is moved away as the first photo is read (decoding in this process: ``MOTIS_DECODE_ISOLATION=0``),
+    as the QA engineer's ``mv`` 4 s into the run."""
+    from motis_desktop.core.library import file_decoder
+
+    real = file_decoder.read_image_bytes
+
+    def read(path: str) -> bytes:
+        if folder.exists():
+            folder.rename(away)
+        return real(path)
+
+    monkeypatch.setenv("MOTIS_DECODE_ISOLATION", "0")
+    monkeypatch.setattr(file_decoder, "read_image_bytes", read)
+
+
+def test_a_folder_moved_away_during_index_is_one_line_and_indexed_when_back(
+    colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: ``motis index --no-text FOLDER`` with the folder moved away mid-run printed 1,500 lines "skipped …: gone
+    before it could be read: file vanished before it could be read"."""
+    folder, away = tmp_path / "vanish", tmp_path / "moved"
+    write_photos(folder / "sub", "red", 5)
+    write_photos(folder, "blue", 2)
+    with monkeypatch.context() as patched:
+        _moved_away_at_first_read(patched, folder, away)
+        out = run_cli("index", "--no-text", str(folder)).stdout
+    assert f"  {folder} went away during indexing: 7 photos not read yet; they are read when it is back\n" in out
+    assert "skipped 0 " in out and "  skipped " not in out and "vanished" not in out, out
+    away.rename(folder)
+    again = json.loads(run_cli("index", "--no-text", "--json", str(folder)).stdout)
+    assert (again["encoded"], again["skipped"], again["went_away"]) == (7, [], [])
+    assert run_cli("status", "--json").stdout.count('"indexed": 7') == 1
+
+
 # 3a. A file name with a newline --------------------------------------------------------------------------------------
 
 

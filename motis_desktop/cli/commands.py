@@ -21,7 +21,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import count
+from motis_desktop.core.formatting import count, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
@@ -148,6 +148,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
+    lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:

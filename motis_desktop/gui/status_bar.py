@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
-from motis_desktop.core.formatting import count, format_duration
+from motis_desktop.core.formatting import count, format_duration, went_away_words
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
 from motis_desktop.gui.dialogs import SkippedDialog
 from motis_desktop.gui.elided_label import ElidedLabel
@@ -98,6 +98,7 @@ class StatusBar(QStatusBar):
             or summary.returned
             or summary.removed
             or unread_anew(summary)
+            or summary.went_away
         ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
@@ -133,6 +134,8 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
     if new := unread_anew(summary):  # those earlier runs could not read are in Skipped…, not news again
         parts.append(f"{count(new, 'file')} could not be read")  # files: none of them is a photo the app can show
+    for folder, n in summary.went_away.items():  # not broken files: read once the folder is back
+        parts.append(went_away_words(folder, n))
     return ", ".join(parts)
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -69,6 +70,7 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
+from motis_desktop.core.library.went_away import away_folder
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.engine import Encoder
@@ -146,6 +148,7 @@ class Indexer:
         self.isolate = isolation_enabled() if isolate is None else isolate
         self.memory_budget = memory_budget
         self.journal = DecodeJournal(store.db_path.parent / "decoding.journal")
+        self._roots: dict[int, str] = {}  # folder id → library folder, read by each run
 
     def run(
         self,
@@ -166,6 +169,7 @@ class Indexer:
             crashed = [FileError(fid, CRASHED, False, ImageProblem.CRASHED) for fid in recovery.culprits]
             self.store.commit_batch(self.encoder.model_id, [], crashed, [])
         folders = self.store.folders()
+        self._roots = {f.id: f.path for f in folders}  # the library folder of each photo (went_away.py)
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
@@ -412,7 +416,17 @@ class Indexer:
             if d.error:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
-        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error)
+        for d in batch:  # no broken file: one deleted is removed, one whose folder went away is counted by it
+            if d.vanished:
+                record = records[d.file_id]
+                folder = away_folder(record.path, self._roots.get(record.folder_id, os.path.dirname(record.path)))
+                if os.path.isdir(folder):
+                    summary.removed += 1
+                else:
+                    summary.went_away[folder] = summary.went_away.get(folder, 0) + 1
+        summary.skipped.extend(
+            Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error and not d.vanished
+        )
 
 
 def _split_twins(todo: list[FileRecord]) -> tuple[list[FileRecord], list[FileRecord]]:
