@@ -71,3 +71,23 @@ def test_a_folder_moved_away_during_indexing_is_one_outcome_not_skipped_files(
     qtbot.waitUntil(lambda: said in window.status_label.text(), timeout=60_000)
     assert "could not be read" not in window.status_label.text()
     assert not window.status.skipped_button.isVisible()  # nothing for Skipped… to list
+
+
+def test_the_progress_counts_this_runs_work_not_the_whole_library(qtbot, window, tmp_path: Path) -> None:
+    """QA: importing 600 photos into a library of 7,000 showed "7268/7596" and a bar that started at 96 %, where
+    ``motis index`` counted the work to do."""
+    window.add_folders([str(write_photos(tmp_path / "first", "red", 6)[0].parent)])
+    qtbot.waitUntil(lambda: window.indexer is None and "up to date" in window.status_label.text(), timeout=60_000)
+    shown: list[tuple[str, int, int]] = []
+
+    def seen(_progress: object) -> None:  # after the window's own slot has shown it
+        bar = window.status.progress
+        shown.append((bar.text(), bar.value(), bar.maximum()))
+
+    window.indexing.progress.connect(seen)
+    write_photos(tmp_path / "second", "blue", 3)
+    with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+        window.add_folders([str(tmp_path / "second")])
+    encode = [s for s in shown if s[2] > 0]
+    assert encode and encode[0][:2] == ("0/3", 0), shown
+    assert encode[-1] == ("3/3", 3, 3), shown
