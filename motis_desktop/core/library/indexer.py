@@ -203,8 +203,7 @@ class Indexer:
 
         def report(p: TextProgress) -> None:
             if progress:
-                rate = p.done / max(p.elapsed_s, 1e-6)
-                eta = (p.total - p.done) / rate if rate > 0 else None
+                rate, eta = p.rate, p.eta_s  # copies left out (they take their original's text at once)
                 progress(
                     Progress(
                         ProgressPhase.TEXT,
