@@ -32,3 +32,25 @@ def test_copies_are_not_counted_in_the_text_rate_and_time_left(home: Path, colou
     after_batch = text[8]  # 1 photo read, 7 copies of it: 1 photo left to read
     assert after_batch.rate == pytest.approx(1 / after_batch.elapsed_s)
     assert after_batch.eta_s == pytest.approx(after_batch.elapsed_s)
+
+
+def test_a_folder_moved_away_while_its_text_is_read_is_read_when_back(home: Path, colour_pair, tmp_path: Path) -> None:
+    """A folder moved away during the text stage: each photo was "text not read …: file vanished before it could be
+    read", and its failure was kept, so the photos' text was never read once the folder was back (same sizes and
+    times). Now: counted by the folder, nothing kept, read when it is back."""
+    folder, away = tmp_path / "vanish", tmp_path / "moved"
+    write_photos(folder / "sub", "red", 3)
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(folder)])
+
+    def move_at_text_start(p: Progress) -> None:
+        if p.phase is ProgressPhase.TEXT and folder.exists():
+            folder.rename(away)
+
+    summary = services.index(read_text=True, progress=move_at_text_start)
+    assert (summary.encoded, summary.text_failed, summary.went_away) == (3, [], {str(folder): 3})
+    away.rename(folder)
+    again = services.index(read_text=True)
+    services.close()
+    assert (again.text_read, again.text_failed, again.went_away) == (3, [], {})

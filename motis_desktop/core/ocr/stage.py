@@ -15,6 +15,7 @@ words in the photos whose text is not known yet.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +45,8 @@ class TextSummary:
     read: int = 0  # photos whose text was read (with or without text)
     with_text: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # photos gone when read (their folder moved away, a drive unplugged): nothing saved, read when they are back
+    vanished: list[str] = field(default_factory=list)
     cancelled: bool = False
     elapsed_s: float = 0.0
 
@@ -103,13 +106,8 @@ def run_text_stage(
             following = todo[n + 1].path if n + 1 < len(todo) else None
             copied += item.content_hash in by_content
             outcome = _read_once(reader, item, following, by_content)
-            if outcome.error:
-                summary.failed.append((item.path, outcome.error))
-                log.info("%s: text not read: %s", item.path, outcome.error)
-            else:
-                summary.read += 1
-                summary.with_text += bool(outcome.lines)
-            batch.append(_text_read(item, outcome))
+            if _counted(summary, item, outcome):
+                batch.append(_text_read(item, outcome))
             done += 1
             if len(batch) >= BATCH or done == len(todo):
                 texts.save(batch, ENGINE_ID)
@@ -130,6 +128,21 @@ def run_text_stage(
         " (cancelled)" if summary.cancelled else "",
     )
     return summary
+
+
+def _counted(summary: TextSummary, item: TextTodo, outcome: ReadOutcome) -> bool:
+    """Count ``outcome`` in ``summary``; False for a photo gone meanwhile (saving its failure would keep it from
+    being read once it is back with the same size and time)."""
+    if outcome.error and not os.path.lexists(item.path):
+        summary.vanished.append(item.path)
+        return False
+    if outcome.error:
+        summary.failed.append((item.path, outcome.error))
+        log.info("%s: text not read: %s", item.path, outcome.error)
+    else:
+        summary.read += 1
+        summary.with_text += bool(outcome.lines)
+    return True
 
 
 def _text_read(item: TextTodo, outcome: ReadOutcome) -> TextRead:
