@@ -213,7 +213,7 @@ class ThumbnailManager(QObject):
         asked for is no broken photo (QA: a folder moved away during indexing left crosses): it waits as a
         placeholder, and ``recheck`` (after each indexing run) asks again once the file is back."""
         failed = self._failed.get(path)
-        return failed[0] or None if failed is not None else None
+        return (failed[0] or None) if failed is not None else None
 
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
