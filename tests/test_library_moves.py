@@ -246,7 +246,7 @@ class _Watching:
         rest = []
         while (line := self.line()) is not None:
             rest.append(line)
-        assert self.proc.wait(timeout=60) == 0, "".join(self.said)
+        assert self.proc.wait(timeout=60) == 130, "".join(self.said)  # interrupted (README)
         return rest
 
     def close(self) -> None:

@@ -16,14 +16,14 @@ from typing import Any
 from motis_desktop.cli.interrupts import release_interrupts
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.model_loading import load_model
-from motis_desktop.cli.output import print_json
+from motis_desktop.cli.output import one_line, print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import count
+from motis_desktop.core.formatting import count, went_away_words
 from motis_desktop.core.pathnames import is_within
-from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services
+from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
 
@@ -117,6 +117,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         cancel.set()
         bar.close()
         print(f"motis: interrupted: {_kept(bar.latest)}; run 'motis index' again to continue", file=sys.stderr)
+        if args.json:  # the summary a script reads, "cancelled": true (QA: nothing on stdout)
+            print_json(_interrupted_summary(services, args.model, bar.latest).to_json())
         return 130
     finally:
         bar.close()
@@ -146,16 +148,13 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
-    lines += [f"  skipped {item.path}: {item.message}" for item in new]
+    lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
+    lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:
         shown = [item for item in earlier if not named or any(is_within(item.path, f) for f in named)]
-        lines += [f"  still skipped {item.path}: {item.message}" for item in shown]
-        if others := len(earlier) - len(shown):
-            lines.append(
-                f"  {count(others, 'more file')} elsewhere in the library could not be read by earlier runs "
-                "('motis index' without a folder lists them)"
-            )
+        lines += [f"  still skipped {one_line(item.path)}: {item.message}" for item in shown]
+        lines += _elsewhere_lines([item for item in earlier if item not in shown])
     elif earlier:
         are = "is" if len(earlier) == 1 else "are"
         lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")
@@ -163,7 +162,23 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         lines.append(
             f"read the text of {count(summary.text_read, 'photo')}, {len(summary.text_failed)} could not be read"
         )
-    lines += [f"  text not read {item.path}: {item.reason}" for item in summary.text_failed]
+    lines += [f"  text not read {one_line(item.path)}: {item.reason}" for item in summary.text_failed]
+    return lines
+
+
+def _elsewhere_lines(elsewhere: list[Skipped]) -> list[str]:
+    """What earlier runs could not take outside the folders named, counted: the files of the library apart from
+    what the scan left out (broken links, link loops), which are no files of it (QA: "5 more files" were 3 and 2
+    links)."""
+    files = sum(item.in_library for item in elsewhere)
+    left_out = len(elsewhere) - files
+    lines = []
+    if files:
+        lines.append(f"  {count(files, 'more file')} elsewhere in the library could not be read by earlier runs")
+    if left_out:
+        lines.append(f"  {count(left_out, 'more item')} elsewhere were left out by the scan (broken links, link loops)")
+    if lines:
+        lines[-1] += " ('motis index' without a folder lists them)"
     return lines
 
 
@@ -175,6 +190,16 @@ def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str
     if named:
         empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
     return [f"no photos found in {folder}" for folder in sorted(empty)]
+
+
+def _interrupted_summary(services: Services, model: str | None, latest: Progress | None) -> IndexSummary:
+    """What an interrupted run is known to have done, from the core's last report: the photos encoded so far."""
+    try:
+        model_id = services.model_info(model).model_id
+    except MotisError:  # interrupted before the model was known
+        model_id = ""
+    encoded = latest.encoded if latest is not None and latest.phase is not ProgressPhase.SCAN else 0
+    return IndexSummary(model_id, encoded=encoded, cancelled=True, elapsed_s=latest.elapsed_s if latest else 0.0)
 
 
 def _kept(latest: Progress | None) -> str:
@@ -215,8 +240,9 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
     try:
         services.watch_and_index(stop, ran, args.model, on_status=status)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: 130, "interrupted", as every command (README)
         print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
+        return 130
     finally:
         stop.set()
     return 0
@@ -242,7 +268,7 @@ def _folders(services: Services, args: argparse.Namespace) -> int:
     if not folders:
         print("no library folders yet (motis index FOLDER)")
     for folder in folders:
-        print(f"{folder.file_count:7d}  {folder.path}")
+        print(f"{folder.file_count:7d}  {one_line(folder.path)}")
     return 0
 
 
@@ -317,5 +343,5 @@ def _status(services: Services, args: argparse.Namespace) -> int:
     print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
     for folder in folders:
         away = "" if os.path.isdir(folder.path) else ", offline: its photos are kept"
-        print(f"  {folder.path}  ({folder.file_count} files{away})")
+        print(f"  {one_line(folder.path)}  ({folder.file_count} files{away})")
     return 0

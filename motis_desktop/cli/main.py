@@ -50,7 +50,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command != "index":  # 'motis index' holds a Ctrl-C until just before its indexer starts
             release_interrupts()
-        services = Services.open(getattr(args, "home", None))
+        services = Services.open(getattr(args, "home", None), create=_makes_home(args))
         services.open_library()  # if damaged, set aside and restart before anything else
     except KeyboardInterrupt:
         return _interrupted(args)
@@ -85,6 +85,19 @@ def _main(argv: Sequence[str] | None) -> int:
         return fail(f"{user_message(exc)} (set MOTIS_DEBUG=1 for details)")
     finally:
         services.close()
+
+
+def _makes_home(args: argparse.Namespace) -> bool:
+    """Whether the command may start a library in a home that does not exist yet: the ones that add to it
+    (index, watch, installing a model, changing a setting). The others only read: a mistyped --home or
+    MOTIS_HOME says "no library at …" instead of making an empty one there."""
+    if args.command in ("index", "watch"):
+        return True
+    if args.command == "models":
+        return args.models_command in ("import", "download")
+    if args.command == "config":
+        return getattr(args, "strategy", None) is not None or getattr(args, "state", None) is not None
+    return False
 
 
 def _interrupted(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from motis_desktop.cli.model_loading import load_model
-from motis_desktop.cli.output import print_json
+from motis_desktop.cli.output import one_line, print_json
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import QueryResult, Services, format_date
@@ -61,7 +61,7 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
             score = f"{'by ' + hit.matches[0].kind:>7}  "
         else:
             score = f"{_shown(hit.score):7.4f}  "
-        print(f"{score}{date:10}  {hit.path}" + (f"  [{said}]" if said else ""))
+        print(f"{score}{date:10}  {one_line(hit.path)}" + (f"  [{one_line(said)}]" if said else ""))
     scores = [_shown(hit.score) for hit in result.hits if result.scored and hit.file_id not in by_words]
     # words found in a photo's text or name lifted it above others (sort:date orders by date: nothing to say)
     if not result.by_date and scores != sorted(scores, reverse=True):

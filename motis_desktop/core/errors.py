@@ -96,7 +96,9 @@ def write_problem_message(exc: LibraryWriteError) -> str:
             "(work saved before is kept)"
         )
     if kind is WriteProblem.READ_ONLY:
-        return f"{path}: the library is read-only here ({exc.detail}); searching works, changes need write access"
+        detail = exc.detail.removeprefix(f"{path} ")  # "PATH is not writable…": the path is said once (QA)
+        why = f": {'it ' if detail != exc.detail else ''}{detail}" if detail else ""
+        return f"{path}: the library is read-only here{why}; searching works, changes need write access"
     if kind is WriteProblem.LOCKED:
         return (
             f"the library is busy in another MoTIS process (waited {exc.waited_s:.0f} s to write); "

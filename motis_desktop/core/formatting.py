@@ -35,3 +35,10 @@ def format_size(n: int | float) -> str:
             return f"{shown} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
+
+
+def went_away_words(folder: str, photos: int) -> str:
+    """What a run says of the ``photos`` whose files vanished with ``folder`` before it read them: one line a
+    folder, not one a photo (QA saw 1,500)."""
+    they = "it is" if photos == 1 else "they are"
+    return f"{folder} went away during indexing: {count(photos, 'photo')} not read yet; {they} read when it is back"

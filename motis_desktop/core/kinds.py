@@ -71,7 +71,8 @@ class ImageProblem(Kind):
     def explain(self, detail: str) -> str:
         """What a front end tells the user about a file with this problem; ``detail`` is the reader's words."""
         lead = _PROBLEM_WORDS[self]
-        return f"{lead}: {detail}" if lead and detail and detail != CRASHED_DETAIL else lead or detail
+        said = detail == CRASHED_DETAIL or self is ImageProblem.VANISHED  # its lead says it all (QA: "gone … vanished")
+        return f"{lead}: {detail}" if lead and detail and not said else lead or detail
 
 
 CRASHED_DETAIL = "the decoder crashed on this file"  # the words the indexer stores for ImageProblem.CRASHED

@@ -21,6 +21,15 @@ PRIVATE_FILE_MODE = 0o600  # the library database (SQLite gives its -wal and -sh
 EMPTY_HOME = "the home folder (--home) is empty: give a folder, or leave the option out for the default"
 
 
+class NoLibrary(MotisError):
+    """A home named by ``--home`` or ``$MOTIS_HOME`` that does not exist, met by a command that only reads: a
+    typo must not make a new, empty library (the message says where it looked)."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(f"no library at {home} (check --home or {HOME_ENV})")
+        self.home = home
+
+
 def default_home() -> Path:
     """``$MOTIS_HOME`` if set, else the platform's user data folder (e.g. ~/.local/share/motis-desktop)."""
     if os.environ.get(HOME_ENV):
@@ -37,14 +46,21 @@ class AppPaths:
     home: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike[str] | None = None) -> AppPaths:
+    def resolve(cls, home: str | os.PathLike[str] | None = None, create: bool = True) -> AppPaths:
         """Paths under ``home`` (flag), else ``$MOTIS_HOME``, else the platform default.
 
         An empty ``home`` (``--home ""``) is a :class:`MotisError`, never a silent switch to the default.
+        ``create=False`` (a command that only reads): a named home (flag or ``$MOTIS_HOME``) that does not exist
+        is :class:`NoLibrary`. The platform default is made as always: it cannot be mistyped, and a first
+        ``motis status`` there says what to do first instead of an error.
         """
         if home is not None and not os.fspath(home).strip():
             raise MotisError(EMPTY_HOME)
-        return cls(Path(home).expanduser().resolve() if home else default_home().resolve())
+        paths = cls(Path(home).expanduser().resolve() if home else default_home().resolve())
+        named = home is not None or bool(os.environ.get(HOME_ENV))
+        if not create and named and not os.path.lexists(paths.home):
+            raise NoLibrary(paths.home)
+        return paths
 
     @property
     def library_db(self) -> Path:

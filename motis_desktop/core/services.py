@@ -115,8 +115,8 @@ class Services(GonePhotosDoor):
         self._sizes = SizeCache(paths.cache_dir / "sizes.bin")  # this instance's thread only, as the library
 
     @classmethod
-    def open(cls, home: str | os.PathLike[str] | None = None) -> Services:
-        return cls(AppPaths.resolve(home))
+    def open(cls, home: str | os.PathLike[str] | None = None, create: bool = True) -> Services:
+        return cls(AppPaths.resolve(home, create))  # create=False: a named home that is missing is NoLibrary
 
     def spawn(self, background_rebuilds: bool | None = None) -> Services:
         """A new instance for another thread: same home and loaded encoders, its own library connection."""

@@ -209,8 +209,11 @@ class ThumbnailManager(QObject):
         return [key.path for key in self._queue]
 
     def error(self, path: str) -> str | None:
+        """Why ``path`` cannot be shown (its tile's cross), or None. A file that was gone when its thumbnail was
+        asked for is no broken photo (QA: a folder moved away during indexing left crosses): it waits as a
+        placeholder, and ``recheck`` (after each indexing run) asks again once the file is back."""
         failed = self._failed.get(path)
-        return failed[0] if failed is not None else None
+        return (failed[0] or None) if failed is not None else None
 
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
@@ -281,13 +284,17 @@ class ThumbnailManager(QObject):
             try:
                 return make_thumbnail(key.path, key.edge, cache_dir), "", stamp
             except (ImageError, OSError, cv2.error) as exc:
-                return None, str(exc), stamp
+                if not os.path.lexists(key.path):  # gone (its folder moved away?): not broken; see ``error``
+                    return None, "", None
+                return None, str(exc) or "cannot make a thumbnail", stamp
 
         return work
 
     def _connect(self, task: Task, *, key: ThumbKey) -> None:
         task.signals.succeeded.connect(lambda out: self._on_done(key, *out))
-        task.signals.failed.connect(lambda message: self._on_done(key, None, message, None))
+        task.signals.failed.connect(
+            lambda message: self._on_done(key, None, message or "cannot make a thumbnail", None)
+        )
 
     def _on_done(self, key: ThumbKey, image: QImage | None, error: str, stamp: Stamp) -> None:
         self._running.discard(key)
@@ -295,7 +302,7 @@ class ThumbnailManager(QObject):
         if key in self._outdated:  # made of the file as it was before a change: the next paint asks again
             self._outdated.discard(key)
         elif image is None:
-            self._failed[key.path] = (error or "cannot make a thumbnail", stamp)
+            self._failed[key.path] = (error, stamp)  # "" and no stamp: the file was gone
         else:
             old = self._pixmaps.pop(key, None)
             self._bytes -= _pixmap_bytes(old) if old is not None else 0

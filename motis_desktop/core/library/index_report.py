@@ -73,6 +73,8 @@ class IndexSummary:
     # Each scanned folder that could be listed: how many photos its scan found (0: a folder without photos)
     folder_photos: dict[str, int] = field(default_factory=dict)
     offline: list[str] = field(default_factory=list)  # library folders out of reach this run (photos kept)
+    # Folders that went away while the run read their photos → photos not read (went_away.py): no skipped files
+    went_away: dict[str, int] = field(default_factory=dict)
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -93,6 +95,7 @@ class IndexSummary:
             "skipped_new": len(self.new_skipped),
             "empty_folders": [path for path, n in self.folder_photos.items() if not n],
             "offline": self.offline,
+            "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -69,6 +70,8 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
+from motis_desktop.core.library.went_away import away_folder
+from motis_desktop.core.pathnames import is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.engine import Encoder
@@ -146,6 +149,7 @@ class Indexer:
         self.isolate = isolation_enabled() if isolate is None else isolate
         self.memory_budget = memory_budget
         self.journal = DecodeJournal(store.db_path.parent / "decoding.journal")
+        self._roots: dict[int, str] = {}  # folder id → library folder, read by each run (went_away.py)
 
     def run(
         self,
@@ -166,6 +170,7 @@ class Indexer:
             crashed = [FileError(fid, CRASHED, False, ImageProblem.CRASHED) for fid in recovery.culprits]
             self.store.commit_batch(self.encoder.model_id, [], crashed, [])
         folders = self.store.folders()
+        self._roots = {f.id: f.path for f in folders}  # the library folder of each photo (went_away.py)
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
@@ -199,8 +204,7 @@ class Indexer:
 
         def report(p: TextProgress) -> None:
             if progress:
-                rate = p.done / max(p.elapsed_s, 1e-6)
-                eta = (p.total - p.done) / rate if rate > 0 else None
+                rate, eta = p.rate, p.eta_s  # copies left out (they take their original's text at once)
                 progress(
                     Progress(
                         ProgressPhase.TEXT,
@@ -218,7 +222,19 @@ class Indexer:
         text = run_text_stage(self.store, folder_ids, cancel, report, isolate=self.isolate)
         summary.text_read = text.read
         summary.text_failed = [Skipped(path, reason) for path, reason in text.failed]
+        for path in text.vanished:  # gone with their folder: counted by it, as the photos the encoder missed
+            self._gone_with_folder(summary, path)
         summary.cancelled = summary.cancelled or text.cancelled
+
+    def _gone_with_folder(self, summary: IndexSummary, path: str) -> bool:
+        """Count the photo at ``path``, which vanished, under the folder that went away with it (went_away.py);
+        False when only the file went."""
+        roots = [root for root in self._roots.values() if is_within(path, root)]
+        folder = away_folder(path, max(roots, key=len) if roots else os.path.dirname(path))
+        if os.path.isdir(folder):
+            return False
+        summary.went_away[folder] = summary.went_away.get(folder, 0) + 1
+        return True
 
     def _take_twins(self, todo: list[FileRecord], summary: IndexSummary) -> list[FileRecord]:
         """``todo`` less the files that took the vectors of a file with their content (counted as copies)."""
@@ -412,7 +428,12 @@ class Indexer:
             if d.error:
                 what = "vanished" if d.vanished else "will retry" if d.transient else "skipped"
                 log.info("%s (%s): %s", records[d.file_id].path, what, d.error)
-        summary.skipped.extend(Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error)
+        for d in batch:  # no broken file: one whose folder went away is counted by it, one deleted is removed
+            if d.vanished and not self._gone_with_folder(summary, records[d.file_id].path):
+                summary.removed += 1
+        summary.skipped.extend(
+            Skipped(records[d.file_id].path, d.error or "", d.problem) for d in batch if d.error and not d.vanished
+        )
 
 
 def _split_twins(todo: list[FileRecord]) -> tuple[list[FileRecord], list[FileRecord]]:

@@ -15,6 +15,7 @@ words in the photos whose text is not known yet.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -44,6 +45,8 @@ class TextSummary:
     read: int = 0  # photos whose text was read (with or without text)
     with_text: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # photos gone when read (their folder moved away, a drive unplugged): nothing saved, read when they are back
+    vanished: list[str] = field(default_factory=list)
     cancelled: bool = False
     elapsed_s: float = 0.0
 
@@ -54,6 +57,21 @@ class TextProgress:
     total: int
     elapsed_s: float
     current: str
+    # Copies of a photo read earlier in this run take its text at once: counted in ``done``, not in a rate (QA: "8.5
+    # photos/s · ETA 09:45 24/5000" where 3,500 were copies)
+    copies_done: int = 0
+    copies_total: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Photos read per second, copies left out."""
+        return (self.done - self.copies_done) / max(self.elapsed_s, 1e-6)
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left for the photos still to read (their copies take no time)."""
+        rate, left = self.rate, (self.total - self.copies_total) - (self.done - self.copies_done)
+        return max(0, left) / rate if rate > 0 else None
 
 
 def run_text_stage(
@@ -73,11 +91,12 @@ def run_text_stage(
     summary = TextSummary()
     if not todo:
         return summary
+    copies = _copies(todo)
     if progress:
-        progress(TextProgress(0, len(todo), 0.0, ""))
+        progress(TextProgress(0, len(todo), 0.0, "", 0, copies))
     reader = _open_reader(isolate, timeout_s or default_timeout(), engine_threads(threads))
     batch: list[TextRead] = []
-    done = 0
+    done = copied = 0
     by_content: dict[str, ReadOutcome] = {}
     try:
         for n, item in enumerate(todo):
@@ -85,24 +104,17 @@ def run_text_stage(
                 summary.cancelled = True
                 break
             following = todo[n + 1].path if n + 1 < len(todo) else None
+            copied += item.content_hash in by_content
             outcome = _read_once(reader, item, following, by_content)
-            if outcome.error:
-                summary.failed.append((item.path, outcome.error))
-                log.info("%s: text not read: %s", item.path, outcome.error)
-            else:
-                summary.read += 1
-                summary.with_text += bool(outcome.lines)
-            batch.append(
-                TextRead(
-                    item.file_id, item.size, item.mtime_ns, outcome.lines, outcome.error, outcome.width, outcome.height
-                )
-            )
+            if _counted(summary, item, outcome):
+                batch.append(_text_read(item, outcome))
             done += 1
             if len(batch) >= BATCH or done == len(todo):
                 texts.save(batch, ENGINE_ID)
                 batch = []
                 if progress:
-                    progress(TextProgress(done, len(todo), time.monotonic() - started, item.path))
+                    elapsed = time.monotonic() - started
+                    progress(TextProgress(done, len(todo), elapsed, item.path, copied, copies))
         texts.save(batch, ENGINE_ID)
     finally:
         reader.close()
@@ -116,6 +128,31 @@ def run_text_stage(
         " (cancelled)" if summary.cancelled else "",
     )
     return summary
+
+
+def _counted(summary: TextSummary, item: TextTodo, outcome: ReadOutcome) -> bool:
+    """Count ``outcome`` in ``summary``; False for a photo gone meanwhile (saving its failure would keep it from
+    being read once it is back with the same size and time)."""
+    if outcome.error and not os.path.lexists(item.path):
+        summary.vanished.append(item.path)
+        return False
+    if outcome.error:
+        summary.failed.append((item.path, outcome.error))
+        log.info("%s: text not read: %s", item.path, outcome.error)
+    else:
+        summary.read += 1
+        summary.with_text += bool(outcome.lines)
+    return True
+
+
+def _text_read(item: TextTodo, outcome: ReadOutcome) -> TextRead:
+    return TextRead(item.file_id, item.size, item.mtime_ns, outcome.lines, outcome.error, outcome.width, outcome.height)
+
+
+def _copies(todo: list[TextTodo]) -> int:
+    """How many of ``todo`` have the bytes of one before them (read once: ``_read_once``)."""
+    hashes = [item.content_hash for item in todo if item.content_hash]
+    return len(hashes) - len(set(hashes))
 
 
 def _read_once(reader: _Reader, item: TextTodo, following: str | None, known: dict[str, ReadOutcome]) -> ReadOutcome:

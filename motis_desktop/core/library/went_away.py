@@ -1,0 +1,25 @@
+"""Photos whose files vanished while a run read them: counted by the folder that went away, not skipped.
+
+A folder moved away (or a drive unplugged) in the middle of a run made every photo not read yet "skipped" with
+"gone before it could be read" (QA: 1,313 lines, and crosses in the window as for broken files). Those photos
+are not broken: they left the library with their folder (``Indexer`` forgets them as any vanished file) and the
+scan finds them again, as new photos, once the folder is back."""
+
+from __future__ import annotations
+
+import os
+
+from motis_desktop.core.pathnames import is_within
+
+
+def away_folder(path: str, root: str) -> str:
+    """The folder that took ``path`` away: its highest ancestor that no longer exists, up to the library folder
+    ``root`` (itself when it is gone); the file's own folder when that is still there (the file alone went: the
+    indexer counts it removed)."""
+    folder = gone = os.path.dirname(path)
+    while is_within(folder, root) and not os.path.isdir(folder):
+        gone = folder
+        if folder == root:
+            break
+        folder = os.path.dirname(folder)
+    return gone
