@@ -4,6 +4,10 @@ within the screen; faint hint colours are readable; a photo whose drive is offli
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +15,7 @@ import pytest
 from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from motis_desktop.gui.main_window import MainWindow
@@ -63,3 +67,63 @@ def test_details_after_a_long_query_leave_the_window_as_wide_as_it_was(qtbot, wi
 def _settle() -> None:
     """Let the layout requests posted so far run, as the event loop does between a person's key presses."""
     QApplication.processEvents()
+
+
+def _within(rect: QRect, screen: QRect) -> bool:
+    return rect.width() <= screen.width() and rect.height() <= screen.height()
+
+
+def test_the_first_window_fits_the_screen(qtbot, win: MainWindow, home: Path) -> None:
+    """The offscreen screen is 800 px wide: a window opening at a fixed 1100 × 720 went past its edge."""
+    fresh = MainWindow(win.services)
+    qtbot.addWidget(fresh)
+    fresh.show()
+    screen = fresh.screen().availableGeometry()
+    assert screen.width() < 1100  # the case that matters: a screen smaller than the usual first size
+    assert _within(fresh.frameGeometry(), screen), (fresh.frameGeometry(), screen)
+    fresh.close()
+
+
+SMALL_SCREEN = """
+import json, sys
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.model_dialog import ModelDialog
+
+app = QApplication([])
+services = Services.open(sys.argv[1])
+window = MainWindow(services)
+window.show()
+dialog = ModelDialog(services, window)
+dialog.show()
+dialog.show_offline("Cannot reach the internet (drive.google.com).")  # what a failed download shows
+QTest.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)  # and the choices, details and import
+app.processEvents()
+rect = lambda w: [w.frameGeometry().width(), w.frameGeometry().height()]
+screen = app.primaryScreen().availableGeometry()
+print(json.dumps({"screen": [screen.width(), screen.height()], "window": rect(window), "dialog": rect(dialog)}))
+window.close()
+services.close()
+"""
+
+
+def test_on_a_small_screen_the_window_and_the_model_offer_after_a_failed_download_fit(
+    home: Path, tmp_path: Path
+) -> None:
+    """A screen of 800 × 450 (a scale factor of 2 on a laptop): its own QApplication, so in a process of its
+    own. The offer grew below the screen's edge once it said why the download failed."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "small", "x": 0, "y": 0, "width": 800, "height": 450}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    out = subprocess.run(
+        [sys.executable, "-c", SMALL_SCREEN, str(home)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    sizes = json.loads(out.stdout.strip().splitlines()[-1])
+    width, height = sizes["screen"]
+    assert (width, height) == (800, 450)
+    for what in ("window", "dialog"):
+        assert sizes[what][0] <= width and sizes[what][1] <= height, sizes

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
-from motis_desktop.gui.dialogs import choose_folder
+from motis_desktop.gui.dialogs import choose_folder, within_screen
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        self.resize(within_screen(self, QSize(1100, 720)))
         self._build_ui()
         self.actions_by_name = build_menus(self)
         self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
