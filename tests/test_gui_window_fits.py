@@ -16,9 +16,12 @@ from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.theme import apply_scheme, contrast
 
 LONG_QUERY = (
     "a photo of three fluffy cats sitting together on an old leather sofa in a quiet living room next to a big"
@@ -88,9 +91,12 @@ SMALL_SCREEN = """
 import json, sys
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from motis_desktop.core.services import Services
+from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.theme import apply_scheme, contrast
 from motis_desktop.gui.model_dialog import ModelDialog
 
 app = QApplication([])
@@ -128,3 +134,28 @@ def test_on_a_small_screen_the_window_and_the_model_offer_after_a_failed_downloa
     assert (width, height) == (683, 384)
     for what in ("window", "dialog"):
         assert sizes[what][0] <= width and sizes[what][1] <= height, sizes
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_first_start_hints_and_the_details_labels_are_readable(qtbot, qapp, colour_home: Path, dark: bool) -> None:
+    """"Drop a folder of photos here" and the details' "Taken", "Where"… were #b8b8b8 on #efefef: 1.73:1."""
+    before = qapp.palette()
+    try:
+        apply_scheme(qapp, dark=dark)  # as the app does before its window opens
+        services = Services.open(colour_home)
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_state == "ready", timeout=30_000)
+        assert window.stack.currentWidget() is window.empty and "Drop a folder" in window.empty.text()
+        shown = window.empty.palette()  # as its style sheet colours it
+        hint, ground = shown.color(QPalette.ColorRole.WindowText), shown.color(QPalette.ColorRole.Window)
+        assert contrast(hint, ground) >= 4.5, (hint.name(QColor.NameFormat.HexArgb), ground.name())
+        assert contrast(hint, ground) < contrast(qapp.palette().color(QPalette.ColorRole.WindowText), ground)
+        labels = qapp.palette().color(QPalette.ColorRole.PlaceholderText)  # the details' labels' colour
+        for ground_role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+            assert contrast(labels, qapp.palette().color(ground_role)) >= 4.5, labels.name(QColor.NameFormat.HexArgb)
+        window.close()
+        services.close()
+    finally:
+        qapp.setPalette(before)

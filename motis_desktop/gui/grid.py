@@ -14,7 +14,7 @@ def make_empty_label() -> QLabel:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
     label.setStyleSheet(
-        "QLabel { font-size: 16px; color: palette(mid); border: 3px dashed palette(mid);"
+        "QLabel { font-size: 16px; color: palette(placeholder-text); border: 3px dashed palette(mid);"
         " border-radius: 16px; margin: 40px; padding: 40px; }"
     )
     return label
