@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
+from helpers.watching import write_photos
 from helpers.window import ready_window
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPalette
@@ -159,3 +160,36 @@ def test_the_first_start_hints_and_the_details_labels_are_readable(qtbot, qapp, 
         services.close()
     finally:
         qapp.setPalette(before)
+
+
+def _view_first_photo(qtbot, win: MainWindow) -> str:
+    """Space on the first photo; once the viewer shows it (or why it cannot), its footer line."""
+    win.view.setFocus()
+    win.view.setCurrentIndex(win.model.index(0))
+    with qtbot.waitSignal(win.grid_viewer.viewer.shown, timeout=30_000):
+        qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    return win.grid_viewer.viewer.info_text()
+
+
+@pytest.fixture
+def drive(qtbot, window: MainWindow, tmp_path: Path) -> Path:
+    """A folder of 3 photos (a drive's), indexed in ``window``."""
+    folder = tmp_path / "drive"
+    write_photos(folder, "red", 3)
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3 and window.indexer is None, timeout=60_000)
+    return folder
+
+
+def test_a_photo_on_a_drive_gone_offline_is_said_in_words(qtbot, window: MainWindow, drive: Path) -> None:
+    drive.rename(drive.with_name("elsewhere"))  # the drive unplugged, the window open
+    footer = _view_first_photo(qtbot, window)
+    assert f"This photo's folder {drive} is offline" in footer, footer
+    assert "Errno" not in footer and "No such file" not in footer
+
+
+def test_a_photo_deleted_outside_is_said_in_words(qtbot, window: MainWindow, drive: Path) -> None:
+    os.remove(window.model.rows()[0].path)  # the folder is there; the file is not
+    footer = _view_first_photo(qtbot, window)
+    assert "This photo is no longer on disk" in footer, footer
+    assert "Errno" not in footer

@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty_results)
         self.grid_viewer = GridViewer(self.view, self.stack, self.model, self.tasks)  # Space / double-click
+        self.grid_viewer.viewer.folders = lambda: self.folders  # a missing photo: is its folder offline?
         self.setCentralWidget(self.stack)
         self.results = ResultsController(
             self.searcher,

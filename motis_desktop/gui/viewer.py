@@ -29,6 +29,7 @@ from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
+from motis_desktop.gui.texts import missing_photo
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
 CACHE_ITEMS = 5
@@ -49,12 +50,17 @@ class Loaded:
     date: str = ""
 
 
-def load_for_viewer(path: str) -> Loaded:
-    """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage."""
+def load_for_viewer(path: str, folders: tuple[str, ...] = ()) -> Loaded:
+    """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage; ``folders``:
+    the library's, to say that a missing photo's folder is offline."""
     try:
         st = os.stat(path)
         rgb, (w, h) = isolated.load_photo(path, max_side=MAX_EDGE)  # in a decoder process: a crash costs this photo
-    except (ImageError, OSError, cv2.error, MemoryError) as exc:
+    except FileNotFoundError:  # the footer said "[Errno 2] No such file or directory: '/media/…'"
+        return Loaded(path, None, missing_photo(path, folders))
+    except OSError as exc:
+        return Loaded(path, None, f"Cannot read this file: {(exc.strerror or str(exc)).lower()}")
+    except (ImageError, cv2.error, MemoryError) as exc:
         return Loaded(path, None, str(exc))
     sh, sw = rgb.shape[:2]
     image = QImage(rgb.data, sw, sh, 3 * sw, QImage.Format.Format_RGB888).copy()
@@ -89,6 +95,7 @@ class PhotoViewer(QWidget):
         self.row = 0
         self._pixmap: QPixmap | None = None
         self._pixmap_path = ""
+        self.folders: Callable[[], list[str]] = list  # the library's folders (the window's copy)
 
     # -- contents ------------------------------------------------------------------
 
@@ -156,7 +163,8 @@ class PhotoViewer(QWidget):
         if path in self._cache or path in self._loading:
             return
         self._loading.add(path)
-        self.runner.call(Lane.VIEWER, lambda: load_for_viewer(path), self._loaded)
+        folders = tuple(self.folders())
+        self.runner.call(Lane.VIEWER, lambda: load_for_viewer(path, folders), self._loaded)
 
     def _loaded(self, loaded: Loaded) -> None:
         self._loading.discard(loaded.path)
