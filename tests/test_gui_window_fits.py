@@ -193,3 +193,19 @@ def test_a_photo_deleted_outside_is_said_in_words(qtbot, window: MainWindow, dri
     footer = _view_first_photo(qtbot, window)
     assert "This photo is no longer on disk" in footer, footer
     assert "Errno" not in footer
+
+
+def test_a_long_file_name_is_cut_in_its_middle_and_the_place_stays(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """A 200-character name showed as "xxxx…jpg · … name "very_long_name_xxx"", cut at both ends, no "1/1"."""
+    folder = tmp_path / "long"
+    (photo,) = write_photos(folder, "red", 1)
+    name = "very_long_name_" + "x" * 181 + "_end.jpg"
+    photo.rename(folder / name)
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.indexer is None, timeout=60_000)
+    _view_first_photo(qtbot, window)
+    viewer = window.grid_viewer.viewer
+    footer = viewer.footer
+    assert footer.startswith("very_long_name_") and "…" in footer and "_end.jpg" in footer, footer
+    assert footer.endswith("1/1") and "96 × 64 px" in footer, footer
+    assert viewer.fontMetrics().horizontalAdvance(footer) <= viewer.width() - 16

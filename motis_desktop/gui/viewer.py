@@ -181,25 +181,46 @@ class PhotoViewer(QWidget):
         self.update()
         self.shown.emit(loaded.path)
 
-    def info_text(self) -> str:
-        """Name · date · pixel size · file size · score, as the bottom line shows it."""
+    def info_text(self, width: int | None = None) -> str:
+        """Name · date · pixel size · file size · score · place, as the bottom line shows it; within ``width``
+        pixels (the footer's) a long name is cut in its middle (its start and extension stay), then the facts at
+        their end, and the place ("3/120") always shows."""
         current = self.current
         if current is None:
             return ""
-        parts = [readable(os.path.basename(current.path))]
+        name, place = readable(os.path.basename(current.path)), f"{self.row + 1}/{len(self._rows)}"
+        facts = "  ·  ".join(self._facts(current))
+        whole = f"{name}  ·  {facts}  ·  {place}"
+        metrics = self.fontMetrics()
+        if width is None or metrics.horizontalAdvance(whole) <= width:
+            return whole
+        sep = metrics.horizontalAdvance("  ·  ")
+        room = width - metrics.horizontalAdvance(place) - 2 * sep
+        name = metrics.elidedText(
+            name, Qt.TextElideMode.ElideMiddle, max(room - metrics.horizontalAdvance(facts), room // 2)
+        )
+        facts = metrics.elidedText(facts, Qt.TextElideMode.ElideRight, room - metrics.horizontalAdvance(name))
+        return "  ·  ".join(part for part in (name, facts, place) if part)
+
+    @property
+    def footer(self) -> str:
+        """The bottom line as drawn: :meth:`info_text` within the viewer's width."""
+        return self.info_text(self.width() - 16)
+
+    def _facts(self, current: Row) -> list[str]:
+        """What the footer says of the photo between its name and its place."""
         loaded = self._cache.get(current.path)
         if loaded is not None and loaded.error:
-            parts.append(loaded.error)
+            parts = [loaded.error]
         elif loaded is not None:
-            parts += [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
+            parts = [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
         else:
-            parts.append("loading…")
+            parts = ["loading…"]
         if current.score is not None:
             parts.append(f"score {current.score:.3f}")
         if current.matches:
             parts.append(matched_words(current.matches))
-        parts.append(f"{self.row + 1}/{len(self._rows)}")
-        return "  ·  ".join(parts)
+        return parts
 
     # -- painting and keys -----------------------------------------------------------------
 
@@ -220,7 +241,7 @@ class PhotoViewer(QWidget):
                 paint_text_matches(painter, target, current.matches)
         painter.setPen(QColor(225, 225, 225))
         info = QRect(8, self.height() - INFO_HEIGHT, self.width() - 16, INFO_HEIGHT)
-        painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.info_text())
+        painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.footer)
         painter.end()
 
     def event(self, event: QEvent) -> bool:
