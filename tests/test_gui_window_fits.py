@@ -15,7 +15,7 @@ import pytest
 from helpers.keys import search_by_keys
 from helpers.photos import make_colour_folder
 from helpers.watching import write_photos
-from helpers.window import ready_window
+from helpers.window import index_folders, ready_window
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -209,3 +209,26 @@ def test_a_long_file_name_is_cut_in_its_middle_and_the_place_stays(qtbot, window
     assert footer.startswith("very_long_name_") and "…" in footer and "_end.jpg" in footer, footer
     assert footer.endswith("1/1") and "96 × 64 px" in footer, footer
     assert viewer.fontMetrics().horizontalAdvance(footer) <= viewer.width() - 16
+
+
+def test_at_the_usual_width_the_status_line_with_a_folder_offline_fits(
+    qtbot, colour_home: Path, tmp_path: Path
+) -> None:
+    """At 1100 px, started with a memory card unplugged and unreadable files in the library, the line read "93
+    photos, 3 unreadable files · 33 in an offline folder, not searched until it is back · library up to date —
+    nothing new since the l…"."""
+    write_photos(tmp_path / "photos", "red", 60)
+    for name in ("empty.jpg", "notes.jpg", "other.jpg"):
+        (tmp_path / "photos" / name).write_bytes(b"not a photo")
+    write_photos(tmp_path / "card", "green", 33)
+    index_folders(colour_home, tmp_path / "photos", tmp_path / "card")
+    (tmp_path / "card").rename(tmp_path / "card-away")  # the memory card is pulled out, the app started
+    opened = ready_window(qtbot, colour_home, rows=96, size=(1100, 720))
+    window = next(opened)
+    line = window.status_label
+    qtbot.waitUntil(lambda: "offline" in line.text() and "nothing new" in line.text(), timeout=30_000)
+    _settle()
+    text = line.text()
+    assert text.startswith("93 photos, 3 unreadable files · 33 ") and window.status.skipped_button.isVisible(), text
+    assert line.fontMetrics().horizontalAdvance(text) <= line.contentsRect().width(), text
+    next(opened, None)  # closes it
