@@ -139,7 +139,7 @@ def test_on_a_small_screen_the_window_and_the_model_offer_after_a_failed_downloa
 
 @pytest.mark.parametrize("dark", [False, True])
 def test_the_first_start_hints_and_the_details_labels_are_readable(qtbot, qapp, colour_home: Path, dark: bool) -> None:
-    """"Drop a folder of photos here" and the details' "Taken", "Where"… were #b8b8b8 on #efefef: 1.73:1."""
+    """ "Drop a folder of photos here" and the details' "Taken", "Where"… were #b8b8b8 on #efefef: 1.73:1."""
     before = qapp.palette()
     try:
         apply_scheme(qapp, dark=dark)  # as the app does before its window opens

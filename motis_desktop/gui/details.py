@@ -148,7 +148,9 @@ def details_html(
         rows.append(("Matched", why))
     rows.append(("Words", _e(matched_words(matches))))  # found in the photo's text or its name
     body = "".join(
-        f"<tr><td style='color:palette(placeholder-text); padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows if v
+        f"<tr><td style='color:palette(placeholder-text); padding-right:8px'>{k}</td><td>{v}</td></tr>"
+        for k, v in rows
+        if v
     )
     return f"<b>{_e(readable(os.path.basename(d.path)))}</b><table style='margin-top:6px'>{body}</table>"
 

@@ -19,18 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from motis_desktop.core.formatting import count
+from motis_desktop.core.services import Skipped
+from motis_desktop.gui.local_files import local_path, readable
+
+SKIPPED_LISTED = 500  # lines of Skipped…'s list at most (the counts above it are of all of them)
+
 
 def within_screen(widget: QWidget, wanted: QSize) -> QSize:
     """``wanted``, at most 90 % of the free area of the screen ``widget`` is on: on a small screen, or at a scale
     factor of 2, a window or dialog of a fixed size hid its edges and buttons past the screen's."""
     screen = widget.screen().availableGeometry()
     return QSize(min(wanted.width(), screen.width() * 9 // 10), min(wanted.height(), screen.height() * 9 // 10))
-
-from motis_desktop.core.formatting import count
-from motis_desktop.core.services import Skipped
-from motis_desktop.gui.local_files import local_path, readable
-
-SKIPPED_LISTED = 500  # lines of Skipped…'s list at most (the counts above it are of all of them)
 
 
 def photos_folder() -> str:

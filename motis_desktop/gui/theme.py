@@ -43,9 +43,13 @@ def contrast(fg: QColor, bg: QColor) -> float:
     """The WCAG contrast ratio of ``fg`` drawn on ``bg`` (opaque; a translucent ``fg`` blends into it), 1 (the same)
     to 21 (black on white)."""
     a = fg.alphaF()
-    shown = QColor.fromRgbF(*(x * a + y * (1 - a) for x, y in zip(fg.getRgbF()[:3], bg.getRgbF()[:3])))
+    shown = QColor.fromRgbF(*(x * a + y * (1 - a) for x, y in zip(_rgb(fg), _rgb(bg), strict=True)))
     la, lb = _luminance(shown), _luminance(bg)
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _rgb(c: QColor) -> tuple[float, float, float]:
+    return c.redF(), c.greenF(), c.blueF()
 
 
 def _luminance(c: QColor) -> float:
@@ -63,7 +67,7 @@ def hint_colour(p: QPalette) -> QColor:
     grounds = (p.color(QPalette.ColorRole.Window), p.color(QPalette.ColorRole.Base))
     for step in range(21):
         t = step / 20
-        colour = QColor.fromRgbF(*(a * (1 - t) + b * t for a, b in zip(mid.getRgbF()[:3], text.getRgbF()[:3])))
+        colour = QColor.fromRgbF(*(a * (1 - t) + b * t for a, b in zip(_rgb(mid), _rgb(text), strict=True)))
         if min(contrast(colour, ground) for ground in grounds) >= HINT_CONTRAST:
             return colour
     return text
