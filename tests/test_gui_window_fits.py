@@ -184,8 +184,13 @@ def drive(qtbot, window: MainWindow, tmp_path: Path) -> Path:
 def test_a_photo_on_a_drive_gone_offline_is_said_in_words(qtbot, window: MainWindow, drive: Path) -> None:
     drive.rename(drive.with_name("elsewhere"))  # the drive unplugged, the window open
     footer = _view_first_photo(qtbot, window)
-    assert f"This photo's folder {drive} is offline" in footer, footer
+    assert "This photo's folder “drive” is offline: plug its drive back in" in footer, footer
     assert "Errno" not in footer and "No such file" not in footer
+    assert window.grid_viewer.viewer.fontMetrics().horizontalAdvance(footer) <= window.grid_viewer.viewer.width()
+    with qtbot.waitSignal(window.details.shown, timeout=30_000):  # Details say it too
+        qtbot.keyClick(window.grid_viewer.viewer, Qt.Key.Key_I)
+    assert "This photo's folder “drive” is offline" in window.details.text(), window.details.text()
+    assert "Errno" not in window.details.text()
 
 
 def test_a_photo_deleted_outside_is_said_in_words(qtbot, window: MainWindow, drive: Path) -> None:
@@ -232,3 +237,24 @@ def test_at_the_usual_width_the_status_line_with_a_folder_offline_fits(
     assert text.startswith("93 photos, 3 unreadable files · 33 ") and window.status.skipped_button.isVisible(), text
     assert line.fontMetrics().horizontalAdvance(text) <= line.contentsRect().width(), text
     next(opened, None)  # closes it
+
+
+def test_details_wrap_a_long_name_and_path_inside_the_panel(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """A 200-character name and its folder's path ran past the details panel's edge behind a scroll bar."""
+    folder = tmp_path / ("a_folder_with_a_long_name_" + "y" * 60)
+    (photo,) = write_photos(folder, "red", 1)
+    name = "very_long_name_" + "x" * 181 + "_end.jpg"
+    photo.rename(folder / name)
+    window.resize(800, 600)
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.indexer is None, timeout=60_000)
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(0))
+    with qtbot.waitSignal(window.details.shown, timeout=30_000):
+        qtbot.keyClick(window.view, Qt.Key.Key_I)
+    _settle()
+    assert window.width() == 800
+    text = window.details.text()
+    assert name in text.replace("\n", "") and str(folder) in text.replace("\n", "")  # whole, to copy
+    page = window.details.label
+    assert page.document().size().width() <= page.viewport().width() + 1  # wrapped, nothing past the edge

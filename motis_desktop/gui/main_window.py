@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
         self.sizes.arrived.connect(self.results.set_aspects)
         self.details = DetailsPanel(self)  # View ▸ Details (I)
+        self.details.folders = lambda: self.folders
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()
         self.status = StatusBar(self)

@@ -26,7 +26,8 @@ def missing_photo(path: str, folders: tuple[str, ...]) -> str:
     not on the GUI thread."""
     root = max((f for f in folders if path.startswith(f.rstrip(os.sep) + os.sep)), key=len, default=None)
     if root is not None and not os.path.isdir(root):
-        return f"This photo's folder {readable(root)} is offline (unplugged or moved?): plug its drive back in"
+        name = readable(os.path.basename(root.rstrip(os.sep)) or root)  # the whole path is in Details' "Where"
+        return f"This photo's folder “{name}” is offline: plug its drive back in"
     return "This photo is no longer on disk (moved or deleted?)"
 
 
