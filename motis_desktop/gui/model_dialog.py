@@ -68,6 +68,9 @@ class ModelDialog(QDialog):
         active = services.active_model()
         self.active_name = active.name if active is not None else None
         self.choice = QComboBox()
+        # as narrow as a small screen needs (the model's long name is cut), not as wide as its longest choice
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice.setMinimumContentsLength(24)
         for model in self.registry:
             installed = " — installed" if model.name in self.installed_names else ""
             self.choice.addItem(_choice_label(model) + installed, model.name)
@@ -118,6 +121,12 @@ class ModelDialog(QDialog):
         width = within_screen(self, QSize(width, 0)).width()
         height = self.body.heightForWidth(width) if self.body.hasHeightForWidth() else self.body.sizeHint().height()
         self.resize(within_screen(self, QSize(width, height)))
+        if not self.isVisible():
+            return  # showing centres it over the window, within the screen
+        screen, frame = self.screen().availableGeometry(), self.frameGeometry()
+        frame.moveBottom(min(frame.bottom(), screen.bottom()))  # grown below the screen's edge: up, into it
+        frame.moveRight(min(frame.right(), screen.right()))
+        self.move(max(frame.left(), screen.left()), max(frame.top(), screen.top()))
 
     def _intro(self) -> QLabel:
         """The first-run sentence (with the recommended model's size); sets the recommendation line."""
