@@ -41,16 +41,16 @@ class DetailsPanel(QDockWidget):
         super().__init__("Details", parent)
         self.setObjectName("detailsPanel")
         self.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.label = QTextBrowser()  # not a QLabel: a long name or path wraps inside itself, and copies whole
-        self.label.setObjectName("detailsText")
-        self.label.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.label.setFrameShape(QFrame.Shape.NoFrame)
-        self.label.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.label.viewport().setAutoFillBackground(False)  # the dock's colour, as a label's
-        self.label.document().setDocumentMargin(10)
-        self.label.setOpenLinks(False)
-        self.label.setPlainText("Select a photo")
-        self.setWidget(self.label)
+        self.page = QTextBrowser()  # not a QLabel: a long name or path wraps inside itself, and copies whole
+        self.page.setObjectName("detailsText")
+        self.page.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.page.setFrameShape(QFrame.Shape.NoFrame)
+        self.page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page.viewport().setAutoFillBackground(False)  # the dock's colour, as a label's
+        self.page.document().setDocumentMargin(10)
+        self.page.setOpenLinks(False)
+        self.page.setPlainText("Select a photo")
+        self.setWidget(self.page)
         self.setMinimumWidth(260)
         self.path: str | None = None
         self._view: QAbstractItemView | None = None
@@ -124,16 +124,16 @@ class DetailsPanel(QDockWidget):
     ) -> None:
         """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's)."""
         self.path = details.path
-        self.label.setHtml(details_html(details, score, query, matches, unreadable))
+        self.page.setHtml(details_html(details, score, query, matches, unreadable))
         self.shown.emit(details.path)
 
     def text(self) -> str:
         """What the panel says, as plain text."""
-        return self.label.toPlainText()
+        return self.page.toPlainText()
 
     def show_error(self, path: str, message: str) -> None:
         self.path = path
-        self.label.setHtml(f"<b>{html.escape(readable(os.path.basename(path)))}</b><br>{html.escape(message)}")
+        self.page.setHtml(f"<b>{html.escape(readable(os.path.basename(path)))}</b><br>{html.escape(message)}")
         self.shown.emit(path)
 
 
