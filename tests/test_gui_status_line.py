@@ -92,7 +92,7 @@ def test_the_photo_count_says_how_many_are_in_an_offline_folder_a_search_leaves_
     window.add_folders([str(tmp_path / "card")])
     qtbot.waitUntil(lambda: window.model.rowCount() == 5 and window.indexer is None, timeout=60_000)
     (tmp_path / "card").rename(tmp_path / "card-away")  # the memory card is pulled out
-    said = "5 photos · 2 in an offline folder, not searched until it is back · "
+    said = "5 photos · 2 in an offline folder, not searched · "
     qtbot.waitUntil(lambda: window.status_label.text().startswith(said), timeout=30_000)
     search_by_keys(qtbot, window, "sort:date")  # every photo a search can show, newest first
     assert window.status_label.text().startswith("3 results") and window.model.rowCount() == 3  # 5 less 2

@@ -10,7 +10,7 @@ from helpers.keys import search_by_keys
 from helpers.watching import write_photos
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from motis_desktop.gui.folders_panel import FAILED
 from motis_desktop.gui.main_window import MainWindow
@@ -94,7 +94,7 @@ def test_viewer_and_details_give_a_turned_photo_s_size_as_shown(qtbot, colour_ho
         view.setCurrentIndex(window.model.index(0))
         with qtbot.waitSignal(window.details.shown, timeout=30_000):
             qtbot.keyClick(view, Qt.Key.Key_I)
-        assert "400 × 600 px" in window.details.findChild(QLabel, "detailsText").text()
+        assert "400 × 600 px" in window.details.text()
         with qtbot.waitSignal(viewer.shown, timeout=30_000):
             qtbot.keyClick(view, Qt.Key.Key_Space)
         assert "400 × 600 px" in viewer.info_text()

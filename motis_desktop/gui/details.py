@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QLabel, QScrollArea, QWidget
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QFrame, QTextBrowser, QWidget
 
 from motis_desktop.core.formatting import format_pixels, format_size
-from motis_desktop.core.services import PhotoDetails, TextMatch
+from motis_desktop.core.services import PhotoDetails, Services, TextMatch
 from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
-from motis_desktop.gui.texts import query_words
+from motis_desktop.gui.texts import missing_photo, query_words
 from motis_desktop.gui.viewer import GridViewer
 
 FILTER_TOKEN = re.compile(r"(?:^|\s)((?:folder|after|before|sort):\S+)")
@@ -40,22 +41,23 @@ class DetailsPanel(QDockWidget):
         super().__init__("Details", parent)
         self.setObjectName("detailsPanel")
         self.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.label = QLabel("Select a photo")
-        self.label.setObjectName("detailsText")
-        self.label.setWordWrap(True)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setMargin(10)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.label)
-        self.setWidget(scroll)
+        self.page = QTextBrowser()  # not a QLabel: a long name or path wraps inside itself, and copies whole
+        self.page.setObjectName("detailsText")
+        self.page.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.page.setFrameShape(QFrame.Shape.NoFrame)
+        self.page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page.viewport().setAutoFillBackground(False)  # the dock's colour, as a label's
+        self.page.document().setDocumentMargin(10)
+        self.page.setOpenLinks(False)
+        self.page.setPlainText("Select a photo")
+        self.setWidget(self.page)
         self.setMinimumWidth(260)
         self.path: str | None = None
         self._view: QAbstractItemView | None = None
         self._viewer: GridViewer | None = None
         self._submit: Callable[..., object] | None = None
         self._query: Callable[[], str | None] = lambda: None
+        self.folders: Callable[[], list[str]] = list  # the library's folders (the window's copy)
 
     def follow(
         self,
@@ -93,12 +95,24 @@ class DetailsPanel(QDockWidget):
         score, query, matches = index.data(Roles.SCORE), self._query(), index.data(Roles.MATCHES)
         unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
 
-        def shown(details: PhotoDetails) -> None:
+        def shown(details: PhotoDetails | str) -> None:
             current = self.current()
-            if current.isValid() and path_of(current) == details.path:  # still the current photo
+            if not current.isValid() or path_of(current) != path:  # no longer the current photo
+                return
+            if isinstance(details, str):
+                self.show_error(path, details)
+            else:
                 self.show_details(details, score, query, matches, unreadable)
 
-        submit(lambda s: s.photo_details(path), shown, lambda message: self.show_error(path, message))
+        folders = tuple(self.folders())
+
+        def read(services: Services) -> PhotoDetails | str:
+            try:
+                return services.photo_details(path)
+            except FileNotFoundError:  # said "internal error: FileNotFoundError: [Errno 2] …"
+                return missing_photo(path, folders)
+
+        submit(read, shown, lambda message: self.show_error(path, message))
 
     def show_details(
         self,
@@ -110,12 +124,16 @@ class DetailsPanel(QDockWidget):
     ) -> None:
         """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's)."""
         self.path = details.path
-        self.label.setText(details_html(details, score, query, matches, unreadable))
+        self.page.setHtml(details_html(details, score, query, matches, unreadable))
         self.shown.emit(details.path)
+
+    def text(self) -> str:
+        """What the panel says, as plain text."""
+        return self.page.toPlainText()
 
     def show_error(self, path: str, message: str) -> None:
         self.path = path
-        self.label.setText(f"<b>{html.escape(readable(os.path.basename(path)))}</b><br>{html.escape(message)}")
+        self.page.setHtml(f"<b>{html.escape(readable(os.path.basename(path)))}</b><br>{html.escape(message)}")
         self.shown.emit(path)
 
 
@@ -148,7 +166,9 @@ def details_html(
         rows.append(("Matched", why))
     rows.append(("Words", _e(matched_words(matches))))  # found in the photo's text or its name
     body = "".join(
-        f"<tr><td style='color:palette(mid); padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows if v
+        f"<tr><td style='color:palette(placeholder-text); padding-right:8px'>{k}</td><td>{v}</td></tr>"
+        for k, v in rows
+        if v
     )
     return f"<b>{_e(readable(os.path.basename(d.path)))}</b><table style='margin-top:6px'>{body}</table>"
 

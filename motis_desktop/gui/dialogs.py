@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from math import ceil
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QSize, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,6 +24,13 @@ from motis_desktop.core.services import Skipped
 from motis_desktop.gui.local_files import local_path, readable
 
 SKIPPED_LISTED = 500  # lines of Skipped…'s list at most (the counts above it are of all of them)
+
+
+def within_screen(widget: QWidget, wanted: QSize) -> QSize:
+    """``wanted``, at most 90 % of the free area of the screen ``widget`` is on: on a small screen, or at a scale
+    factor of 2, a window or dialog of a fixed size hid its edges and buttons past the screen's."""
+    screen = widget.screen().availableGeometry()
+    return QSize(min(wanted.width(), screen.width() * 9 // 10), min(wanted.height(), screen.height() * 9 // 10))
 
 
 def photos_folder() -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from motis_desktop.gui.elided_label import WrappedLabel
+
 
 def make_empty_label() -> QLabel:
     """The large dashed drop target shown while the library has no folders."""
@@ -12,7 +14,7 @@ def make_empty_label() -> QLabel:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
     label.setStyleSheet(
-        "QLabel { font-size: 16px; color: palette(mid); border: 3px dashed palette(mid);"
+        "QLabel { font-size: 16px; color: palette(placeholder-text); border: 3px dashed palette(mid);"
         " border-radius: 16px; margin: 40px; padding: 40px; }"
     )
     return label
@@ -25,12 +27,11 @@ class EmptyResults(QWidget):
         super().__init__(parent)
         self.setObjectName("emptyResults")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.title = QLabel()
+        self.title = WrappedLabel()  # it names the query: a long one wraps, never widens the window
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setStyleSheet("QLabel { font-size: 18px; font-weight: bold; }")
-        self.reason = QLabel()
+        self.reason = WrappedLabel()  # it may name folders
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.reason.setWordWrap(True)
         self.reason.setStyleSheet("QLabel { font-size: 14px; }")
         self.closest = QPushButton("Show the closest anyway")
         self.closest.setToolTip("The best-scoring photos, even though none stands out")

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui import workers
 from motis_desktop.gui.details import DetailsPanel
-from motis_desktop.gui.dialogs import choose_folder
+from motis_desktop.gui.dialogs import choose_folder, within_screen
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.library_model import LibraryModel
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.folders: list[str] = []  # the library's folders, as the backend last reported them
         self.setWindowTitle("MoTIS Desktop")
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        self.resize(within_screen(self, QSize(1100, 720)))
         self._build_ui()
         self.actions_by_name = build_menus(self)
         self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty_results)
         self.grid_viewer = GridViewer(self.view, self.stack, self.model, self.tasks)  # Space / double-click
+        self.grid_viewer.viewer.folders = lambda: self.folders  # a missing photo: is its folder offline?
         self.setCentralWidget(self.stack)
         self.results = ResultsController(
             self.searcher,
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
         self.sizes.arrived.connect(self.results.set_aspects)
         self.details = DetailsPanel(self)  # View ▸ Details (I)
+        self.details.folders = lambda: self.folders
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()
         self.status = StatusBar(self)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,6 +35,7 @@ from motis_desktop.core.errors import DownloadError, MotisError
 from motis_desktop.core.formatting import format_duration
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.install_words import IMPORT_DOWNLOADED, download_failure
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
@@ -66,6 +68,9 @@ class ModelDialog(QDialog):
         active = services.active_model()
         self.active_name = active.name if active is not None else None
         self.choice = QComboBox()
+        # as narrow as a small screen needs (the model's long name is cut), not as wide as its longest choice
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice.setMinimumContentsLength(24)
         for model in self.registry:
             installed = " — installed" if model.name in self.installed_names else ""
             self.choice.addItem(_choice_label(model) + installed, model.name)
@@ -90,7 +95,8 @@ class ModelDialog(QDialog):
         buttons.addStretch()
         buttons.addWidget(later)
         buttons.addWidget(self.download_button)
-        layout = QVBoxLayout(self)
+        self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
+        layout = QVBoxLayout(self.body)
         layout.addWidget(intro)
         layout.addWidget(self.recommendation)
         layout.addLayout(buttons)
@@ -98,8 +104,29 @@ class ModelDialog(QDialog):
         layout.addWidget(self.more)
         layout.addWidget(self.offline)
         layout.addStretch()
-        self.setMinimumWidth(640)
+        scroll = QScrollArea()
+        scroll.setWidget(self.body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumWidth(within_screen(self, QSize(640, 0)).width())
         self._show_details()
+        self.fit()
+
+    def fit(self) -> None:
+        """As large as the contents ask, within the screen (they scroll beyond): adjustSize's, capped."""
+        width = max(self.width(), self.minimumWidth(), self.body.sizeHint().width())
+        width = within_screen(self, QSize(width, 0)).width()
+        height = self.body.heightForWidth(width) if self.body.hasHeightForWidth() else self.body.sizeHint().height()
+        self.resize(within_screen(self, QSize(width, height)))
+        if not self.isVisible():
+            return  # showing centres it over the window, within the screen
+        screen, frame = self.screen().availableGeometry(), self.frameGeometry()
+        frame.moveBottom(min(frame.bottom(), screen.bottom()))  # grown below the screen's edge: up, into it
+        frame.moveRight(min(frame.right(), screen.right()))
+        self.move(max(frame.left(), screen.left()), max(frame.top(), screen.top()))
 
     def _intro(self) -> QLabel:
         """The first-run sentence (with the recommended model's size); sets the recommendation line."""
@@ -148,14 +175,14 @@ class ModelDialog(QDialog):
     def _toggle_more(self, shown: bool) -> None:
         self.more.setVisible(shown)
         self.more_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.adjustSize()
+        self.fit()
 
     def show_offline(self, problem: str | None, failed: str = "download") -> None:
         """Where to get the chosen model's files on another computer, with Copy buttons, and the way to
         import them here; ``problem`` is why the download failed, if it did."""
         self.offline.show_model(self.selected(), problem, failed)
         self.offline.show()
-        self.adjustSize()
+        self.fit()
 
     def selected(self) -> RegistryModel:
         return self.registry[self.choice.currentIndex()]

@@ -25,7 +25,8 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.label = ElidedLabel()
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.model_label = QLabel("Model: loading…")
+        self.model_label = ElidedLabel()  # a model imported under a long name is cut, never widens the window
+        self.model_label.setText("Model: loading…")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         self.progress.setTextVisible(True)

@@ -180,7 +180,7 @@ def nothing_new(since: float | None, now: float | None = None) -> str:
     """What a run that found nothing to do says: "library up to date — nothing new since 14:05" (the end of the
     last run that did work in this window; its date too when that was another day)."""
     if since is None:
-        return "library up to date — nothing new since the last run"
+        return "library up to date — nothing new"  # "since the last run" said nothing more, and cost the line room
     then, today = time.localtime(since), time.localtime(time.time() if now is None else now)
     same_day = then[:3] == today[:3]
     return f"library up to date — nothing new since {time.strftime('%H:%M' if same_day else '%d %b %H:%M', then)}"
@@ -195,11 +195,12 @@ def photos_within(rows: Sequence[Row], roots: Collection[str]) -> int:
 def offline_words(photos: int, folders: int) -> str:
     """The part of the status line after the photo count that says how many of them a search leaves out because
     their folder is offline (QA: the line said 114 photos, a search "among 88"): " · 26 in an offline folder, not
-    searched until it is back"; empty when none is."""
+    searched"; empty when none is. Short: at 1100 px the line lost its end (the folder's name and "back" are in the
+    offline label beside it)."""
     if not photos:
         return ""
-    where, back = ("an offline folder", "it is") if folders == 1 else (f"{folders} offline folders", "they are")
-    return f" · {photos} in {where}, not searched until {back} back"
+    where = "an offline folder" if folders == 1 else f"{folders} offline folders"
+    return f" · {photos} in {where}, not searched"
 
 
 def photo_count(files: int, unreadable: int) -> str:

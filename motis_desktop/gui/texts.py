@@ -20,6 +20,17 @@ NEEDS_MODEL = "Install a model to search them (File ▸ Install model…)"  # be
 DROP_TEXT = "Drop a folder of photos here\nor press Ctrl+O to choose one"
 
 
+def missing_photo(path: str, folders: tuple[str, ...]) -> str:
+    """Why the photo at ``path`` (a file that is not there) cannot be shown: its library folder (one of
+    ``folders``) is offline, as the search results say of such photos, or the file alone is gone. Stats the disk:
+    not on the GUI thread."""
+    root = max((f for f in folders if path.startswith(f.rstrip(os.sep) + os.sep)), key=len, default=None)
+    if root is not None and not os.path.isdir(root):
+        name = readable(os.path.basename(root.rstrip(os.sep)) or root)  # the whole path is in Details' "Where"
+        return f"This photo's folder “{name}” is offline: plug its drive back in"
+    return "This photo is no longer on disk (moved or deleted?)"
+
+
 def empty_text(folders: bool, model_missing: bool, photos: int) -> str | None:
     """What the window says where the grid would be, or None for the grid. Folders without a model hold no photos
     yet (the model's indexing reads them): the window says so rather than show an empty grid."""

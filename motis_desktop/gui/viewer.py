@@ -29,6 +29,7 @@ from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
+from motis_desktop.gui.texts import missing_photo
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
 CACHE_ITEMS = 5
@@ -49,12 +50,17 @@ class Loaded:
     date: str = ""
 
 
-def load_for_viewer(path: str) -> Loaded:
-    """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage."""
+def load_for_viewer(path: str, folders: tuple[str, ...] = ()) -> Loaded:
+    """Worker thread: decode ``path`` upright at full resolution (capped at ``MAX_EDGE``) as a QImage; ``folders``:
+    the library's, to say that a missing photo's folder is offline."""
     try:
         st = os.stat(path)
         rgb, (w, h) = isolated.load_photo(path, max_side=MAX_EDGE)  # in a decoder process: a crash costs this photo
-    except (ImageError, OSError, cv2.error, MemoryError) as exc:
+    except FileNotFoundError:  # the footer said "[Errno 2] No such file or directory: '/media/…'"
+        return Loaded(path, None, missing_photo(path, folders))
+    except OSError as exc:
+        return Loaded(path, None, f"Cannot read this file: {(exc.strerror or str(exc)).lower()}")
+    except (ImageError, cv2.error, MemoryError) as exc:
         return Loaded(path, None, str(exc))
     sh, sw = rgb.shape[:2]
     image = QImage(rgb.data, sw, sh, 3 * sw, QImage.Format.Format_RGB888).copy()
@@ -89,6 +95,7 @@ class PhotoViewer(QWidget):
         self.row = 0
         self._pixmap: QPixmap | None = None
         self._pixmap_path = ""
+        self.folders: Callable[[], list[str]] = list  # the library's folders (the window's copy)
 
     # -- contents ------------------------------------------------------------------
 
@@ -156,7 +163,8 @@ class PhotoViewer(QWidget):
         if path in self._cache or path in self._loading:
             return
         self._loading.add(path)
-        self.runner.call(Lane.VIEWER, lambda: load_for_viewer(path), self._loaded)
+        folders = tuple(self.folders())
+        self.runner.call(Lane.VIEWER, lambda: load_for_viewer(path, folders), self._loaded)
 
     def _loaded(self, loaded: Loaded) -> None:
         self._loading.discard(loaded.path)
@@ -173,25 +181,46 @@ class PhotoViewer(QWidget):
         self.update()
         self.shown.emit(loaded.path)
 
-    def info_text(self) -> str:
-        """Name · date · pixel size · file size · score, as the bottom line shows it."""
+    def info_text(self, width: int | None = None) -> str:
+        """Name · date · pixel size · file size · score · place, as the bottom line shows it; within ``width``
+        pixels (the footer's) a long name is cut in its middle (its start and extension stay), then the facts at
+        their end, and the place ("3/120") always shows."""
         current = self.current
         if current is None:
             return ""
-        parts = [readable(os.path.basename(current.path))]
+        name, place = readable(os.path.basename(current.path)), f"{self.row + 1}/{len(self._rows)}"
+        facts = "  ·  ".join(self._facts(current))
+        whole = f"{name}  ·  {facts}  ·  {place}"
+        metrics = self.fontMetrics()
+        if width is None or metrics.horizontalAdvance(whole) <= width:
+            return whole
+        sep = metrics.horizontalAdvance("  ·  ")
+        room = width - metrics.horizontalAdvance(place) - 2 * sep
+        name = metrics.elidedText(
+            name, Qt.TextElideMode.ElideMiddle, max(room - metrics.horizontalAdvance(facts), room // 2)
+        )
+        facts = metrics.elidedText(facts, Qt.TextElideMode.ElideRight, room - metrics.horizontalAdvance(name))
+        return "  ·  ".join(part for part in (name, facts, place) if part)
+
+    @property
+    def footer(self) -> str:
+        """The bottom line as drawn: :meth:`info_text` within the viewer's width."""
+        return self.info_text(self.width() - 16)
+
+    def _facts(self, current: Row) -> list[str]:
+        """What the footer says of the photo between its name and its place."""
         loaded = self._cache.get(current.path)
         if loaded is not None and loaded.error:
-            parts.append(loaded.error)
+            parts = [loaded.error]
         elif loaded is not None:
-            parts += [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
+            parts = [loaded.date, format_pixels(loaded.width, loaded.height), format_size(loaded.file_bytes)]
         else:
-            parts.append("loading…")
+            parts = ["loading…"]
         if current.score is not None:
             parts.append(f"score {current.score:.3f}")
         if current.matches:
             parts.append(matched_words(current.matches))
-        parts.append(f"{self.row + 1}/{len(self._rows)}")
-        return "  ·  ".join(parts)
+        return parts
 
     # -- painting and keys -----------------------------------------------------------------
 
@@ -212,7 +241,7 @@ class PhotoViewer(QWidget):
                 paint_text_matches(painter, target, current.matches)
         painter.setPen(QColor(225, 225, 225))
         info = QRect(8, self.height() - INFO_HEIGHT, self.width() - 16, INFO_HEIGHT)
-        painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.info_text())
+        painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.footer)
         painter.end()
 
     def event(self, event: QEvent) -> bool:
