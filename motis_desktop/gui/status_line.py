@@ -66,18 +66,18 @@ class StatusLine:
             gallery = self.results.gallery
             self.bar.set_text(
                 photo_count(len(gallery), self.results.unreadable)
-                + offline_words(self._offline_photos(gallery), len(self._offline()))
+                + offline_words(self.offline_photos(gallery), len(self._offline()))
                 + (f" · {note}" if note else "")
             )
 
-    def _offline_photos(self, gallery: list[Row]) -> int:
-        """How many of the gallery's photos are in folders offline now (a search leaves them out)."""
-        roots = frozenset(self._offline())
-        if not roots:
+    def offline_photos(self, gallery: list[Row], roots: Collection[str] | None = None) -> int:
+        """How many of the gallery's photos are in folders offline now (a search leaves them out), or in ``roots``."""
+        within = frozenset(self._offline() if roots is None else roots)
+        if not within:
             return 0
         cached = self._offline_count
-        if cached is None or cached[0] is not gallery or cached[1] != roots:  # 100k rows: not on every update
-            cached = self._offline_count = (gallery, roots, photos_within(gallery, roots))
+        if cached is None or cached[0] is not gallery or cached[1] != within:  # 100k rows: not on every update
+            cached = self._offline_count = (gallery, within, photos_within(gallery, within))
         return cached[2]
 
     def gallery_read(self, before: int, after: int) -> None:
