@@ -1,6 +1,6 @@
 """Schema v8: what changed since a library version, so what is kept in memory per photo catches up with the
 changes instead of reading every photo again (at 1M photos: 0.5 s of ids for the vector index after a removal,
-3 s for the filters' photo table after any write that touched photos, e.g. every indexing batch).
+1.8–3 s for the filters' photo table after any write that touched photos, e.g. every indexing batch).
 
 - ``vectors_removed``: the vectors that left the library, written by a trigger, so every way a vector leaves (a
   photo deleted or changed, a folder forgotten: the foreign keys' cascades fire it too) is in it. It keeps the
