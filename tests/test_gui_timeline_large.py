@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QScrollBar
 
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.sizes import RowSizes
@@ -158,16 +159,23 @@ def test_sizes_and_a_zoom_during_a_lay_out_keep_the_photo_at_the_top_in_place(
     assert timeline.place_of(path) == y
 
 
-def test_a_resize_lays_the_rows_out_again_keeping_the_photo_at_the_top(
-    qtbot, tmp_path: Path, timelines: list[Timeline]
-) -> None:
+def _scrolled_worker_timeline(
+    qtbot, tmp_path: Path, timelines: list[Timeline], part: int
+) -> tuple[Timeline, QScrollBar, tuple[str, int]]:
+    """A timeline laid out on its worker, scrolled to 1/``part`` of its range, and the photo at its top."""
     timeline = Timeline(qtbot, tmp_path, "worker")
     timelines.append(timeline)
     with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
         timeline.model.set_rows(_rows())
     bar = timeline.view.verticalScrollBar()
-    bar.setValue(bar.maximum() // 3)
-    path, y = timeline.top_photo()
+    bar.setValue(bar.maximum() // part)
+    return timeline, bar, timeline.top_photo()
+
+
+def test_a_resize_lays_the_rows_out_again_keeping_the_photo_at_the_top(
+    qtbot, tmp_path: Path, timelines: list[Timeline]
+) -> None:
+    timeline, bar, (path, y) = _scrolled_worker_timeline(qtbot, tmp_path, timelines, 3)
     before = bar.maximum()
     with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
         timeline.view.resize(600, 600)
@@ -182,13 +190,7 @@ def test_a_new_gallery_keeps_the_photo_at_the_top_and_the_old_one_stays_until_th
     qtbot, tmp_path: Path, timelines: list[Timeline]
 ) -> None:
     """An indexing run that added photos reads the gallery again: the place looked at stays."""
-    timeline = Timeline(qtbot, tmp_path, "worker")
-    timelines.append(timeline)
-    with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
-        timeline.model.set_rows(_rows())
-    bar = timeline.view.verticalScrollBar()
-    bar.setValue(bar.maximum() // 2)
-    path, y = timeline.top_photo()
+    timeline, bar, (path, y) = _scrolled_worker_timeline(qtbot, tmp_path, timelines, 2)
     scrolled = bar.value()
     newer = [Row(N + i, f"/nowhere/new{i:03d}.jpg", taken_at=1.8e9 + i, aspect=1.5) for i in range(40)]
     with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
