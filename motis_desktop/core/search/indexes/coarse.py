@@ -112,6 +112,16 @@ def scan(codes: np.ndarray, matrix: np.ndarray, threads: int = 2) -> np.ndarray:
     return dots
 
 
+def code_scale(vectors: np.ndarray, mean: np.ndarray, turn: np.ndarray, levels: int) -> np.ndarray:
+    """One scale per rotated dimension: its range over ``vectors`` (less ``mean``, turned by ``turn``) in
+    ``levels`` steps each way (the exact index's coarse copy and the k-means lists quantize alike)."""
+    peak = np.zeros(len(mean), dtype=np.float32)
+    for start in range(0, len(vectors), _CHUNK):
+        np.maximum(peak, np.abs((vectors[start : start + _CHUNK] - mean) @ turn.T).max(axis=0), out=peak)
+    scale: np.ndarray = (np.maximum(peak, 1e-12) / levels).astype(np.float32)
+    return scale
+
+
 class CoarseScan:
     """int8 codes of ``vectors`` (unit float32 rows ``[N, D]``, kept by the caller for rescoring), rotated."""
 
@@ -152,11 +162,7 @@ class CoarseScan:
     def _quantize(self, vectors: np.ndarray) -> None:
         n, dim = vectors.shape
         rows = np.empty((min(_CHUNK, n), dim), dtype=np.float32)
-        peak = np.zeros(dim, dtype=np.float32)
-        for start in range(0, n, _CHUNK):  # first pass: each rotated dimension's range
-            part = self._rotated(vectors, start, rows)
-            np.maximum(peak, np.abs(part).max(axis=0), out=peak)
-        self.scale = (np.maximum(peak, 1e-12) / self.levels).astype(np.float32)
+        self.scale = code_scale(vectors, self.mean, self.rotation, self.levels)
         inverse = (1 / self.scale).astype(np.float32)
         self.codes = np.empty((dim, n), dtype=np.int8)
         self.code_sums = np.empty(n, dtype=np.int32)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from motis_desktop.core.search.indexes.coarse import code_levels, query_codes, rotation, scan
+from motis_desktop.core.search.indexes.coarse import code_levels, code_scale, query_codes, rotation, scan
 
 _CHUNK = 8192  # rows rotated at a time (stays in cache)
 
@@ -52,10 +52,7 @@ class ListCodes:
             return cls(*empty, np.zeros(0, np.int8), np.zeros(0, np.int32))
         mean = vectors.mean(axis=0, dtype=np.float64).astype(np.float32)
         rot = rotation(dim)
-        peak = np.zeros(dim, dtype=np.float32)
-        for start in range(0, n, _CHUNK):  # first pass: each rotated dimension's range
-            np.maximum(peak, np.abs((vectors[start : start + _CHUNK] - mean) @ rot.T).max(axis=0), out=peak)
-        scale = (np.maximum(peak, 1e-12) / code_levels()).astype(np.float32)
+        scale = code_scale(vectors, mean, rot, code_levels())  # first pass: each rotated dimension's range
         codes = np.empty(n * dim, dtype=np.int8)
         code_sums = np.empty(n, dtype=np.int32)
         made = cls(rot, mean, scale, codes, code_sums)
