@@ -190,3 +190,30 @@ def test_update_index_after_another_process_did_the_work_says_what_it_did(
         assert "nothing new since" in window.status_label.text()
     finally:
         next(windows, None)
+
+
+def test_the_photo_a_person_is_on_stays_current_when_new_photos_arrive(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    """A gallery read (new photos from another process, a run's batch) reset the view: the photo a person had chosen,
+    and the Details panel describing it, went away under them."""
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        window.view.setFocus()
+        window.view.setCurrentIndex(window.model.index(4))
+        chosen = window.model.rows()[4].path
+        with qtbot.waitSignal(window.details.shown, timeout=30_000):
+            qtbot.keyClick(window.view, Qt.Key.Key_I)
+        _leave_for_a_terminal(qtbot, window)
+        more = tmp_path / "more"
+        make_colour_folder(more, per_colour=1)
+        assert run_cli("index", str(more), home=colour_home).returncode == 0
+        with qtbot.waitSignal(window.details.shown, timeout=30_000):  # told again about the same photo
+            window.activateWindow()  # back in the app: the new photos are read in
+            qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=30_000)
+        current = window.view.currentIndex()
+        assert current.isValid() and window.model.rows()[current.row()].path == chosen
+        assert window.details.path == chosen
+    finally:
+        next(windows, None)

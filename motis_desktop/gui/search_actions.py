@@ -85,7 +85,11 @@ class ResultsController(QObject):
             self.gallery, self._gallery_index, self.unreadable = prepared.rows, prepared.index, prepared.unreadable
             self._sizes.flush()  # sizes read since its rows were
             if self.results_for is None:
+                current = self.view.currentIndex()
+                chosen = path_of(current) if current.isValid() else None
                 self.model.set_rows(self.gallery, self._gallery_edge(), self._gallery_index)
+                if chosen is not None and (row := self._gallery_index.get(chosen)) is not None:
+                    self.view.make_current(row)  # the reset dropped the photo a person is on (and Details on it)
                 self.grid_viewer.follow_rows()  # a photo being viewed may have left
         if self.results_for is not None and before:
             self._move_anchor(previous, before)
