@@ -266,9 +266,6 @@ def make_session(
         raise ModelError(f"{path}: cannot load the ONNX model ({short_reason(exc)})") from None
     if made is not None and copy is not None:
         _keep_copy(made, copy)
-        for old in path.parent.glob(f"{path.stem}.ort-*.onnx"):  # beside the tower, as builds of 2026-12-06 did
-            with contextlib.suppress(OSError):
-                old.unlink()
     return session
 
 
