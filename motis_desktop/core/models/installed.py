@@ -70,7 +70,7 @@ class ModelStore(ModelFolder):
         from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_files
         from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+        with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = convert_mobile_files(sources, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
@@ -116,7 +116,7 @@ class ModelStore(ModelFolder):
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         self._check_new_name(name, replace)
-        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+        with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
             return self.install_towers(
