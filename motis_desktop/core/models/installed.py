@@ -67,8 +67,8 @@ class ModelStore(ModelFolder):
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
         self._check_new_name(name, replace)  # before spending time on a conversion
+        from motis_desktop.core.models.encoders.checkpoint import load_torchscript
         from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_files
-        from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
         with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = convert_mobile_files(sources, tmp)

@@ -15,14 +15,16 @@ import io
 import json
 import os
 import pickle
+import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 16 << 30  # no model we can run declares more
@@ -51,6 +53,26 @@ def check_model_file(path: str | os.PathLike[str]) -> None:
         _check_zip(path, size)
     elif len(head) == 9 and head[8:9] == b"{":
         _check_safetensors(path, size, int.from_bytes(head[:8], "little"))
+
+
+T = TypeVar("T")
+
+
+def load_model_file(path: Path, load: Callable[[Path], T], what: str, failed: str, torchscript: bool = False) -> T:
+    """``load(path)`` once :func:`check_model_file` passed, torch's notes on a bad file silenced (the error says
+    it). A file that fails "is not a ``what``" where :func:`not_a_model_reason` tells why, else ``failed``."""
+    check_model_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TorchScript's deprecation, the pickle protocol, ...
+            return load(path)
+    except ModelError:
+        raise
+    except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad files
+        plain = not_a_model_reason(path, torchscript)
+        if plain is not None:
+            raise ModelError(f"{path} is not a {what} ({plain})") from None
+        raise ModelError(f"{path}: {failed} ({short_reason(exc)})") from None
 
 
 # The first bytes of the image files people pick by mistake, and what to call them.
