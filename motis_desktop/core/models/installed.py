@@ -1,10 +1,8 @@
-"""Installed models: import (every source format), export, upgrade older installs, load encoders.
+"""Installed models with every source format: import (TorchScript pair, OpenAI/open_clip checkpoint, open_clip's
+Hugging Face layout), export, conversion of installs made by older versions (on first load), encoders.
 
-Each model lives in ``<home>/models/<name>/``: its ONNX towers (fp32 and int8), the source files export needs
-and ``model.json`` (:mod:`.manifest`). Every source is converted ONCE, at install, in a hidden staging folder,
-checked against torch, then renamed into place: a failed conversion leaves nothing installed. Models installed
-by older versions are converted on first load. A model's id (``name-<sha256 prefix of its source files>``)
-keys its embeddings, so re-importing different weights under one name never mixes vectors; converting keeps it.
+A model's id (``name-<sha256 prefix of its source files>``) keys its embeddings, so re-importing different
+weights under one name never mixes vectors; converting an older install keeps its id.
 """
 
 from __future__ import annotations
@@ -38,8 +36,7 @@ log = logging.getLogger(__name__)
 
 
 class ModelStore(ModelFolder):
-    """The models folder with every source format: import (converted + checked in a staging folder), export,
-    upgrade older installs, load encoders."""
+    """The models folder (:class:`ModelFolder`) with every source format."""
 
     def import_pair(
         self,
