@@ -23,9 +23,10 @@ from motis_desktop.core.models.manifest import (
     TOKENIZER_FILE,
     ModelInfo,
     read_manifest,
+    tokenizer_for,
 )
 from motis_desktop.core.models.staging import clean_stale, staging_dir
-from motis_desktop.core.models.tokenizer import CLIP_BPE, tokenizer_for
+from motis_desktop.core.models.tokenizer import CLIP_BPE
 
 if TYPE_CHECKING:  # torch only where models are converted
     from torch import nn
