@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import torch
 
 from motis_desktop.core.errors import ModelError, short_reason
+from motis_desktop.core.formatting import format_size
 
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 16 << 30  # no model we can run declares more
@@ -126,12 +127,13 @@ def _check_zip(path: Path, file_size: int) -> None:
     if len(infos) > MAX_MEMBERS:
         raise ModelError(f"{path}: refused, the archive lists {len(infos)} files (limit {MAX_MEMBERS})")
     declared = sum(info.file_size for info in infos)
+    size = format_size(declared)
     if declared > MAX_TOTAL_BYTES:
         raise ModelError(
-            f"{path}: refused, the archive declares {_gib(declared)} uncompressed (limit {_gib(MAX_TOTAL_BYTES)})"
+            f"{path}: refused, the archive declares {size} uncompressed (limit {format_size(MAX_TOTAL_BYTES)})"
         )
     if declared > SMALL_ARCHIVE_BYTES and declared > MAX_EXPANSION * max(file_size, 1):
-        raise ModelError(f"{path}: refused, {_mib(file_size)} on disk would expand to {_gib(declared)} (a zip bomb?)")
+        raise ModelError(f"{path}: refused, {format_size(file_size)} on disk would expand to {size} (a zip bomb?)")
 
 
 def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
@@ -160,14 +162,6 @@ def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
             or not 0 <= offsets[0] <= offsets[1] <= data_size
         ):
             raise ModelError(f"{path}: refused, safetensors tensor {name!r} lies outside the file")
-
-
-def _gib(n: int) -> str:
-    return f"{n / (1 << 30):.1f} GiB"
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB"
 
 
 # -- reading a TorchScript archive as data ------------------------------------------------------
