@@ -11,8 +11,7 @@ import torch
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import PreprocessConfig, preprocess
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict
-from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+from motis_desktop.core.models.encoders.checkpoint import build_clip, load_state_dict, load_torchscript
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.tokenizer import tokenize
 

@@ -161,3 +161,14 @@ def test_plain_queries_skip_ftfy_and_clean_the_same() -> None:
     code += "print('ftfy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_tokenizer_json_models_plain_queries_skip_ftfy_too() -> None:
+    """SigLIP's cleaning starts with the same ``basic_clean``: a printable ASCII query does not import ftfy."""
+    import subprocess
+    import sys
+
+    code = "import sys; from motis_desktop.core.models.hf_tokenizer import CLEANERS; "
+    code += "assert CLEANERS['canonicalize']('A  red_car!') == 'a red car'; print('ftfy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -255,10 +255,6 @@ class Services(GonePhotosDoor):
         """A fresh load of the named or active model in its reference mode (fp32), not kept (benchmarks)."""
         return self._models.reference_encoder(name)
 
-    def mode_choice(self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False) -> dict[str, Any]:
-        """The model's measured inference-mode choice (cached in ``cache/modes/``; measured when missing)."""
-        return self._models.mode_choice(info, base, refresh)
-
     def bench_model(self, name: str | None = None) -> dict[str, Any]:
         """Measure every inference mode of a model now, cache the choice and return it with the table."""
         return self._models.bench(name)

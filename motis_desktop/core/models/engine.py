@@ -26,8 +26,7 @@ import numpy as np
 from motis_desktop.core.cores import available_cores
 from motis_desktop.core.errors import ModelError, short_reason
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.manifest import TOKENIZER_FILE, ModelInfo
-from motis_desktop.core.models.tokenizer import TOKENIZER_KINDS, tokenizer_for
+from motis_desktop.core.models.manifest import TOKENIZER_FILE, TOKENIZER_KINDS, ModelInfo, tokenizer_for
 from motis_desktop.core.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
@@ -266,9 +265,6 @@ def make_session(
         raise ModelError(f"{path}: cannot load the ONNX model ({short_reason(exc)})") from None
     if made is not None and copy is not None:
         _keep_copy(made, copy)
-        for old in path.parent.glob(f"{path.stem}.ort-*.onnx"):  # beside the tower, as builds of 2026-12-06 did
-            with contextlib.suppress(OSError):
-                old.unlink()
     return session
 
 

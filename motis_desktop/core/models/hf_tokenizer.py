@@ -8,7 +8,6 @@ the pad token is ``tokenizer_config.json``'s ``pad_token`` (``<pad>`` if there i
 
 from __future__ import annotations
 
-import html
 import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,29 +17,20 @@ import numpy as np
 
 from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError, short_reason
+from motis_desktop.core.models.tokenizer import basic_clean, whitespace_clean
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
-def _whitespace(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _basic(text: str) -> str:
-    import ftfy
-
-    return html.unescape(html.unescape(ftfy.fix_text(text))).strip()
-
-
 def canonicalize(text: str) -> str:
     """SigLIP's text canonicalization (big_vision's, as open_clip applies it)."""
-    return _whitespace(text.replace("_", " ").translate(_PUNCTUATION).lower())
+    return whitespace_clean(text.replace("_", " ").translate(_PUNCTUATION).lower())
 
 
 CLEANERS: dict[str, Callable[[str], str]] = {
-    "canonicalize": lambda t: canonicalize(_basic(t)),
-    "whitespace": lambda t: _whitespace(_basic(t)),
-    "lower": lambda t: _whitespace(_basic(t)).lower(),
+    "canonicalize": lambda t: canonicalize(basic_clean(t)),
+    "whitespace": lambda t: whitespace_clean(basic_clean(t)),
+    "lower": lambda t: whitespace_clean(basic_clean(t)).lower(),
     "none": lambda t: t,
 }
 

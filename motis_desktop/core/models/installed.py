@@ -1,10 +1,8 @@
-"""Installed models: import (every source format), export, upgrade older installs, load encoders.
+"""Installed models with every source format: import (TorchScript pair, OpenAI/open_clip checkpoint, open_clip's
+Hugging Face layout), export, conversion of installs made by older versions (on first load), encoders.
 
-Each model lives in ``<home>/models/<name>/``: its ONNX towers (fp32 and int8), the source files export needs
-and ``model.json`` (:mod:`.manifest`). Every source is converted ONCE, at install, in a hidden staging folder,
-checked against torch, then renamed into place: a failed conversion leaves nothing installed. Models installed
-by older versions are converted on first load. A model's id (``name-<sha256 prefix of its source files>``)
-keys its embeddings, so re-importing different weights under one name never mixes vectors; converting keeps it.
+A model's id (``name-<sha256 prefix of its source files>``) keys its embeddings, so re-importing different
+weights under one name never mixes vectors; converting an older install keeps its id.
 """
 
 from __future__ import annotations
@@ -38,8 +36,7 @@ log = logging.getLogger(__name__)
 
 
 class ModelStore(ModelFolder):
-    """The models folder with every source format: import (converted + checked in a staging folder), export,
-    upgrade older installs, load encoders."""
+    """The models folder (:class:`ModelFolder`) with every source format."""
 
     def import_pair(
         self,
@@ -67,10 +64,10 @@ class ModelStore(ModelFolder):
             if not src.is_file():
                 raise ModelError(f"model file not found: {src}")
         self._check_new_name(name, replace)  # before spending time on a conversion
+        from motis_desktop.core.models.encoders.checkpoint import load_torchscript
         from motis_desktop.core.models.encoders.mobile_convert import convert_mobile_files
-        from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
 
-        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+        with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = convert_mobile_files(sources, tmp)
             if converted:
                 origin = {**(origin or {}), "converted": converted}
@@ -116,7 +113,7 @@ class ModelStore(ModelFolder):
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         self._check_new_name(name, replace)
-        with staging_dir(self._staging_parent(), "convert", name) as tmp:
+        with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
             return self.install_towers(

@@ -1,18 +1,21 @@
-"""An installed model's manifest (``model.json``): what the runtime needs to run its towers, and the names of
-the files in a model folder."""
+"""An installed model's manifest (``model.json``): what the runtime needs to run its towers (and its tokenizer
+kinds), and the names of the files in a model folder."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from motis_desktop.core.atomic import read_json
 from motis_desktop.core.errors import ModelError
 from motis_desktop.core.images.preprocess import INTERPOLATIONS, RESIZE_MODES, PreprocessConfig
-from motis_desktop.core.models.tokenizer import CLIP_BPE
+from motis_desktop.core.models.tokenizer import CLIP_BPE, tokenize
 
 FORMAT_ONNX = "onnx"  # what every installed model is (its source format is ``source_format``)
 FORMAT_PAIR = "torchscript-pair"
@@ -35,6 +38,9 @@ ONNX_FILES = {
 PAIR_FILES = {"image": "image_encoder.pt", "text": "text_encoder.pt"}
 TOKENIZER_FILE = OPEN_CLIP_FILES["tokenizer"]  # a model's own tokenizer (kind "hf"), in its folder
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+HF = "hf"  # a Hugging Face tokenizer.json in the model folder (SigLIP/SigLIP2's Gemma): core.models.hf_tokenizer
+TOKENIZER_KINDS = (CLIP_BPE, HF)
 
 
 @dataclass
@@ -126,3 +132,16 @@ def read_preprocess_json(path: Path) -> PreprocessConfig:
         return PreprocessConfig(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: unreadable preprocessing settings ({exc})") from None
+
+
+def tokenizer_for(kind: str, context_length: int, file: str, clean: str = "") -> Callable[[Sequence[str]], np.ndarray]:
+    """A manifest's tokenizer (``file``: the model's ``tokenizer.json``, for kind "hf"): texts → int64 ids
+    ``[N, context_length]``."""
+    if kind == CLIP_BPE:
+        return lambda texts: tokenize(list(texts), context_length)
+    if kind == HF:
+        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
+
+        hf = HFTokenizer(file, context_length, clean or "canonicalize")
+        return lambda texts: hf(list(texts))
+    raise ModelError(f"unknown tokenizer {kind!r} (known: {', '.join(TOKENIZER_KINDS)})")

@@ -23,9 +23,10 @@ from motis_desktop.core.models.manifest import (
     TOKENIZER_FILE,
     ModelInfo,
     read_manifest,
+    tokenizer_for,
 )
 from motis_desktop.core.models.staging import clean_stale, staging_dir
-from motis_desktop.core.models.tokenizer import CLIP_BPE, TOKENIZER_KINDS, tokenizer_for
+from motis_desktop.core.models.tokenizer import CLIP_BPE
 
 if TYPE_CHECKING:  # torch only where models are converted
     from torch import nn
@@ -87,7 +88,7 @@ class ModelFolder:
         folder = self.models_dir / name
         log.info("model %s: making its int8 towers again with %d-bit weights for this CPU", name, bits)
         try:
-            with staging_dir(self._staging_parent(), "int8", name) as staging:
+            with staging_dir(self.models_dir, "int8", name) as staging:
                 made = quantize_towers(folder, staging)
                 if not set(keys) <= set(made):
                     log.warning("model %s: int8 towers not made again (%s); the old ones stay", name, made)
@@ -132,9 +133,10 @@ class ModelFolder:
         from motis_desktop.core.models.encoders.onnx_export import export_towers
         from motis_desktop.core.models.precision import quantize_towers
 
-        sources = self._check_install(name, replace, tokenizer, sources)
+        self._check_new_name(name, replace)
+        sources = sources or {}
         cfg = preprocess_config
-        with staging_dir(self._staging_parent(), "convert", name) as staging:
+        with staging_dir(self.models_dir, "convert", name) as staging:
             staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
             digest = hashlib.sha256()
             for target in sorted(sources):
@@ -176,22 +178,6 @@ class ModelFolder:
         log.info("removed model %s", info.name)
 
     # -- internals ---------------------------------------------------------
-
-    def _staging_parent(self) -> Path:
-        return self.models_dir  # made by make_staging, which names it when it cannot be written
-
-    def _check_install(
-        self, name: str, replace: bool, tokenizer: str, sources: dict[str, Path] | None
-    ) -> dict[str, Path]:
-        """The install's source files, once its name, tokenizer and files are known to be fine."""
-        self._check_new_name(name, replace)
-        if tokenizer not in TOKENIZER_KINDS:
-            raise ModelError(f"unknown tokenizer {tokenizer!r} (known: {', '.join(TOKENIZER_KINDS)})")
-        sources = dict(sources or {})
-        for src in sources.values():
-            if not src.is_file():
-                raise ModelError(f"model file not found: {src}")
-        return sources
 
     def _check_new_name(self, name: str, replace: bool) -> None:
         if not NAME_RE.match(name):

@@ -1,27 +1,10 @@
-"""Each tower's precision (fp32 or int8), chosen by measurement on this machine.
+"""Each tower's precision (fp32 or int8), chosen by measurement on this machine (docs/engine.md says the rule and
+why int8 is dynamic quantization).
 
-int8 towers are made once at install (:func:`quantize_towers`): onnxruntime's *dynamic* quantization,
-int8 weights per output channel (7-bit on x86 CPUs without VNNI: :func:`reduced_range_for`), activations
-quantized per call. Dynamic, not static, because it needs
-no calibration photos at install (a user may install before having any), its per-call activation range
-follows each batch (CLIP activations have large outliers a fixed calibration range clips), and it is
-what onnxruntime runs fastest on CPUs for transformer MatMuls. The same holds for both towers.
-
-On a model's first use each tower is measured in each mode on probe inputs (the user's photos, else
-generated photo-like JPEGs, through the app's own decode and preprocessing; fixed probe queries) and
-the choice is cached in ``cache/modes/<model_id>.json`` with a fingerprint of the CPU and onnxruntime.
-The towers are chosen separately: the image tower by throughput, the text tower by one-query latency.
-
-The fidelity rule (:func:`judge`), meaningful for any model, trained or random:
-
-1. every probe vector keeps cosine ≥ :data:`MIN_COSINE` to its fp32 vector; and
-2. rankings agree where fp32 can tell photos apart at this mode's error: for every probe query, every
-   pair of probe photos whose fp32 score gap exceeds :data:`GAP_FACTOR` × the mode's RMS score error is
-   ordered the same way in the mode, for at least :data:`MIN_AGREEMENT` of such pairs.
-
-Pairs closer than the error are ties at the mode's resolution, whatever the model, so near-identical
-vectors (random weights) no longer make noise count as disagreement; errors that are not noise-like —
-large on a few photos or queries while small on average — flip resolvable pairs and are rejected.
+int8 towers are made once at install (:func:`quantize_towers`). On a model's first use each tower is measured in
+each mode on probe photos and queries, judged against fp32 by :func:`judge` and timed (image tower: throughput;
+text tower: one-query latency); the choice is cached in ``cache/modes/<model_id>.json`` with
+:func:`machine_fingerprint`.
 """
 
 from __future__ import annotations
@@ -150,7 +133,9 @@ def judge(
     role: str, mode: str, ref_scores: np.ndarray, scores: np.ndarray, ref_vectors: np.ndarray, vectors: np.ndarray
 ) -> TowerResult:
     """The rule's measures of ``role`` in ``mode``: ``*_scores`` are ``[queries, photos]`` score tables (fp32 and
-    the mode), ``*_vectors`` the tower's unit vectors in fp32 and in the mode."""
+    the mode), ``*_vectors`` the tower's unit vectors in fp32 and in the mode. Faithful: every vector's cosine to
+    fp32 ≥ MIN_COSINE, and of the photo pairs (per query) whose fp32 gap exceeds GAP_FACTOR × the mode's RMS score
+    error, at least MIN_AGREEMENT ordered as in fp32 (closer pairs are ties at the mode's resolution)."""
     cos = np.sum(ref_vectors.astype(np.float64) * vectors.astype(np.float64), axis=1)
     err = scores.astype(np.float64) - ref_scores.astype(np.float64)
     rms = float(np.sqrt(np.mean(err**2))) if err.size else 0.0

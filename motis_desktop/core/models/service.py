@@ -223,31 +223,24 @@ class ModelService:
     def prepared_encoder(self, name: str | None = None) -> Encoder | None:
         """:meth:`encoder`, or None when loading it here would first measure the model (its first use on this
         machine: seconds to a minute; :meth:`prepare` does that part without the library)."""
-        from motis_desktop.core.models.precision import MODE_ENV
+        from motis_desktop.core.models import precision
 
         info = self.info(name)
         with self._loaded.lock:
             if info.model_id in self._loaded.encoders:
                 return self._loaded.encoders[info.model_id]
-        if os.environ.get(MODE_ENV):
+        if os.environ.get(precision.MODE_ENV):
             return self.encoder_of(info)
-        choice = self._cached_choice(info)  # read once: encoder_of does not read it again
-        return None if choice is None else self.encoder_of(info, choice)
+        if not self._store.int8_fits(info):
+            return None
+        choice = precision.read_choice(self._choice_path(info), precision.machine_fingerprint())
+        return None if choice is None else self.encoder_of(info, choice)  # read once: encoder_of does not again
 
     def prepare(self, name: str, probes: list[str]) -> None:
         """Do what the model's first load here does before loading: make its int8 towers for this CPU and
-        measure its inference modes on ``probes`` (photo paths; generated images make up the rest). Model files
-        and the cache only: the caller took the probe paths from the library."""
-        info = self.info(name)
-        if self._cached_choice(info) is None:
-            self.mode_choice(info, probes=probes)
-
-    def _cached_choice(self, info: ModelInfo) -> dict[str, Any] | None:
-        from motis_desktop.core.models import precision
-
-        if not self._store.int8_fits(info):
-            return None
-        return precision.read_choice(self._choice_path(info), precision.machine_fingerprint())
+        measure its inference modes on ``probes`` (photo paths; generated images make up the rest), unless its
+        cached choice still holds. Model files and the cache only: the caller took the probes from the library."""
+        self.mode_choice(self.info(name), probes=probes)
 
     def _choice_path(self, info: ModelInfo) -> Path:
         return self._paths.cache_dir / "modes" / f"{info.model_id}.json"

@@ -3,8 +3,7 @@
 ``tokenize(texts)`` gives the int64 ``[N, context_length]`` NumPy array CLIP text
 towers expect: start token, BPE ids, end token, zero padding. Text longer than
 fits is truncated and the end token kept in the last slot. No torch: queries are
-tokenized and encoded by onnxruntime alone. ``tokenizer_for`` gives a manifest's
-tokenizer kind as a function (CLIP's BPE, or a model's own Hugging Face ``tokenizer.json``).
+tokenized and encoded by onnxruntime alone.
 
 Hand-written rather than ``tokenizers`` (used for ``tokenizer.json`` models): a ``tokenizers`` BPE over the same
 merges gives the same ids (3,000 varied texts) and encodes a query as fast (17 vs 20 µs), but loads in 90 ms from a
@@ -16,13 +15,12 @@ from __future__ import annotations
 
 import gzip
 import html
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
 import regex
 
-from motis_desktop.core.errors import ModelError
 from motis_desktop.core.resources import resource_path
 
 SOT_TOKEN = 49406
@@ -48,13 +46,21 @@ def _plain(text: str) -> bool:
     return text.isascii() and "&" not in text and all(c.isprintable() or c in " \t\n\r" for c in text)
 
 
-def _clean(text: str) -> str:
+def basic_clean(text: str) -> str:
+    """open_clip's ``basic_clean`` (both tokenizers' first step): ftfy's fixes, HTML entities twice, stripped."""
     if not _plain(text):
         import ftfy
 
         text = ftfy.fix_text(text)
-    text = html.unescape(html.unescape(text)).strip()
-    return " ".join(text.split()).lower()
+    return html.unescape(html.unescape(text)).strip()
+
+
+def whitespace_clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clean(text: str) -> str:
+    return whitespace_clean(basic_clean(text)).lower()
 
 
 class BPETokenizer:
@@ -141,22 +147,4 @@ def tokenize(texts: str | Iterable[str], context_length: int = CONTEXT_LENGTH) -
     return default_tokenizer()(batch, context_length)
 
 
-CLIP_BPE = "clip-bpe"
-HF = "hf"  # a Hugging Face tokenizer.json in the model folder (SigLIP/SigLIP2's Gemma): core.models.hf_tokenizer
-TOKENIZER_KINDS = (CLIP_BPE, HF)
-
-
-def tokenizer_for(
-    kind: str, context_length: int, file: str | None = None, clean: str = ""
-) -> Callable[[Sequence[str]], np.ndarray]:
-    """A manifest's tokenizer: texts → int64 ids ``[N, context_length]``."""
-    if kind == CLIP_BPE:
-        return lambda texts: tokenize(list(texts), context_length)
-    if kind == HF:
-        from motis_desktop.core.models.hf_tokenizer import HFTokenizer
-
-        if not file:
-            raise ModelError("the model's tokenizer.json is missing")
-        hf = HFTokenizer(file, context_length, clean or "canonicalize")
-        return lambda texts: hf(list(texts))
-    raise ModelError(f"unknown tokenizer {kind!r} (known: {', '.join(TOKENIZER_KINDS)})")
+CLIP_BPE = "clip-bpe"  # the manifest's name for this tokenizer (``manifest.tokenizer_for``)

@@ -15,14 +15,17 @@ import io
 import json
 import os
 import pickle
+import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
+from motis_desktop.core.formatting import format_size
 
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 16 << 30  # no model we can run declares more
@@ -51,6 +54,26 @@ def check_model_file(path: str | os.PathLike[str]) -> None:
         _check_zip(path, size)
     elif len(head) == 9 and head[8:9] == b"{":
         _check_safetensors(path, size, int.from_bytes(head[:8], "little"))
+
+
+T = TypeVar("T")
+
+
+def load_model_file(path: Path, load: Callable[[Path], T], what: str, failed: str, torchscript: bool = False) -> T:
+    """``load(path)`` once :func:`check_model_file` passed, torch's notes on a bad file silenced (the error says
+    it). A file that fails "is not a ``what``" where :func:`not_a_model_reason` tells why, else ``failed``."""
+    check_model_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TorchScript's deprecation, the pickle protocol, ...
+            return load(path)
+    except ModelError:
+        raise
+    except Exception as exc:  # torch raises RuntimeError/ValueError/... for bad files
+        plain = not_a_model_reason(path, torchscript)
+        if plain is not None:
+            raise ModelError(f"{path} is not a {what} ({plain})") from None
+        raise ModelError(f"{path}: {failed} ({short_reason(exc)})") from None
 
 
 # The first bytes of the image files people pick by mistake, and what to call them.
@@ -104,12 +127,13 @@ def _check_zip(path: Path, file_size: int) -> None:
     if len(infos) > MAX_MEMBERS:
         raise ModelError(f"{path}: refused, the archive lists {len(infos)} files (limit {MAX_MEMBERS})")
     declared = sum(info.file_size for info in infos)
+    size = format_size(declared)
     if declared > MAX_TOTAL_BYTES:
         raise ModelError(
-            f"{path}: refused, the archive declares {_gib(declared)} uncompressed (limit {_gib(MAX_TOTAL_BYTES)})"
+            f"{path}: refused, the archive declares {size} uncompressed (limit {format_size(MAX_TOTAL_BYTES)})"
         )
     if declared > SMALL_ARCHIVE_BYTES and declared > MAX_EXPANSION * max(file_size, 1):
-        raise ModelError(f"{path}: refused, {_mib(file_size)} on disk would expand to {_gib(declared)} (a zip bomb?)")
+        raise ModelError(f"{path}: refused, {format_size(file_size)} on disk would expand to {size} (a zip bomb?)")
 
 
 def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
@@ -138,14 +162,6 @@ def _check_safetensors(path: Path, file_size: int, header_len: int) -> None:
             or not 0 <= offsets[0] <= offsets[1] <= data_size
         ):
             raise ModelError(f"{path}: refused, safetensors tensor {name!r} lies outside the file")
-
-
-def _gib(n: int) -> str:
-    return f"{n / (1 << 30):.1f} GiB"
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB"
 
 
 # -- reading a TorchScript archive as data ------------------------------------------------------

@@ -1,4 +1,6 @@
-"""OpenAI/open_clip ViT checkpoints loaded into our own CLIP (for conversion), and export to a TorchScript pair.
+"""Source files read for conversion: OpenAI/open_clip ViT checkpoints loaded into our own CLIP, the seed format's
+TorchScript pairs (two files: image tower, text tower; XNNPACK ones are first made plain by :mod:`.mobile_convert`),
+and a CLIP written back as such a pair.
 
 State dicts load from ``.safetensors`` or ``.pt/.pth/.bin`` with ``weights_only=True`` (no pickle code runs),
 after :func:`~.archive.check_model_file`; of OpenAI's ``.pt`` files (TorchScript) only the weights are taken.
@@ -17,10 +19,9 @@ import torch
 from torch import nn
 
 from motis_desktop.core.atomic import write_atomic
-from motis_desktop.core.errors import ModelError, short_reason
+from motis_desktop.core.errors import ModelError
 from motis_desktop.core.models.architectures.clip import CLIP, CLIPConfig
-from motis_desktop.core.models.encoders.archive import check_model_file, not_a_model_reason
-from motis_desktop.core.models.encoders.torchscript_pair import load_torchscript
+from motis_desktop.core.models.encoders.archive import load_model_file
 from motis_desktop.core.models.manifest import OPEN_CLIP_FILES, PAIR_FILES
 
 # Keys some checkpoints carry that are not parameters of our modules.
@@ -38,18 +39,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         )
     if not path.is_file():
         raise ModelError(f"checkpoint not found: {path}")
-    check_model_file(path)  # declared sizes, before any loader allocates for them
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's notes on a bad file (pickle protocol, ...): the error says it
-            sd = _load(path)
-    except ModelError:
-        raise
-    except Exception as exc:
-        plain = not_a_model_reason(path)
-        if plain is not None:
-            raise ModelError(f"{path} is not a model checkpoint ({plain})") from None
-        raise ModelError(f"{path}: cannot read checkpoint ({short_reason(exc)})") from None
+    sd = load_model_file(path, _load, "model checkpoint", "cannot read checkpoint")
     for wrapper in ("state_dict", "model"):
         inner = sd.get(wrapper) if isinstance(sd, dict) else None
         if isinstance(inner, dict):
@@ -62,6 +52,19 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
         if key not in _IGNORED_KEYS:
             clean[key] = value.float() if value.is_floating_point() else value
     return clean
+
+
+def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
+    """``torch.jit.load`` on the CPU, once the archive's declared sizes passed :func:`~.archive.check_model_file`;
+    ModelError naming the file if it is not TorchScript."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    module = load_model_file(
+        path, lambda p: torch.jit.load(str(p), map_location="cpu"), "TorchScript model", "not a TorchScript model", True
+    )
+    module.eval()
+    return module
 
 
 def _load(path: Path) -> Any:
