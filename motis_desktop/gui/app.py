@@ -13,9 +13,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop import __version__
-from motis_desktop.core.errors import MotisError
 from motis_desktop.core.resources import resource_path
-from motis_desktop.core.services import Services
+from motis_desktop.gui.home_choice import open_home
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.terminate import close_on_terminate
 from motis_desktop.gui.theme import follow_system_scheme
@@ -37,10 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("motis-desktop")  # ties windows to motis-desktop.desktop (Wayland app id, task bars)
     app.setWindowIcon(_icon())
     follow_system_scheme(app)  # light or dark, as the system is
-    try:
-        services = Services.open(args.home)  # paths and settings only: the library opens on the backend thread
-    except MotisError as exc:
-        QMessageBox.critical(None, "MoTIS Desktop", str(exc))
+    services = open_home(args.home)  # a named home that is missing: asks first (gui/home_choice.py)
+    if services is None:
         return 1
     setup_logging(services.home / "motis-desktop.log")
     window = MainWindow(services)
