@@ -292,3 +292,33 @@ def test_update_index_uses_a_model_chosen_from_the_command_line(
         qtbot.waitUntil(lambda: _uses_colour_two(window) and window.status_label.text() == said, timeout=60_000)
     finally:
         next(windows, None)
+
+
+def test_photos_moved_where_the_watcher_cannot_see_show_when_the_window_is_active_again(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """The same moves in a folder whose changes the window is not told of (a network share; here its watcher is
+    stopped): being back in the window is enough, no run of its own needed."""
+    _services, photos = colour_library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        window.watching.stop()
+        _leave_for_a_terminal(qtbot, window)
+        moved = sorted(p for p in photos.glob("*.*"))[:2]
+        for path in moved:
+            path.rename(path.with_name(f"renamed_{path.name}"))
+        assert run_cli("index", home=colour_home).returncode == 0
+        window.activateWindow()  # back in the app
+        new_paths = {str(p.with_name(f"renamed_{p.name}")) for p in moved}
+        qtbot.waitUntil(lambda: new_paths <= {r.path for r in window.model.rows()}, timeout=30_000)
+        expected = "12 photos · library up to date: 2 photos moved by another MoTIS window or command"
+        assert window.status_label.text() == expected
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # F5: nothing more to do; the news stays
+        assert window.status_label.text() == expected
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # and then it is old news
+        assert "nothing new since" in window.status_label.text()
+    finally:
+        next(windows, None)

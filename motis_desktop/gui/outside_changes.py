@@ -34,11 +34,12 @@ class OutsideChanges:
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
-        chose (`motis models use`) is taken up, and library folders it added or removed (`motis index FOLDER`) are
-        read in."""
+        chose (`motis models use`) is taken up, and library folders it added or removed (`motis index FOLDER`), or
+        photos it indexed, moved or removed where the folder watcher did not see them (a network share), are read
+        in."""
         self.models.look_again()
         if not self.indexing.running:
-            self.backend.submit(lambda s: [f.path for f in s.folders()], self._folders_read)
+            self.backend.submit(lambda s: ([f.path for f in s.folders()], s.photos_version()), self._library_read)
 
     def _model_chosen(self, name: str) -> None:
         """Another process made ``name`` the active model (`motis models use NAME`, which encoded the library with
@@ -48,10 +49,14 @@ class OutsideChanges:
         self.status_line.chosen_elsewhere = name
         self.indexing.switch(name)
 
-    def _folders_read(self, folders: list[str]) -> None:
+    def _library_read(self, read: tuple[list[str], int]) -> None:
+        folders, version = read
         if folders != self._folders():
             self._reload()
             self._folders_changed()
+        elif version != self.version and not self.indexing.running:  # a run of its own reads the gallery itself
+            self.status_line.look_again()  # the read says what changed
+            self._reload()
 
     def run_found_nothing(self) -> None:
         """A run of this window's found nothing to do and the count is the same: another process may still have

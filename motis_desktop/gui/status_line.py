@@ -51,7 +51,10 @@ class StatusLine:
         self.counted: int | None = None
         self.checking = False
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
-        self.switch_note: str | None = None  # what a switch said: the run that follows it keeps it if it finds nothing
+        # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
+        # nothing (it would read "nothing new since …" where the news is what just came in).
+        self.kept_note: str | None = None
+        self.looking = False  # the next read follows a look at the library on activation (:meth:`look_again`)
         self.stock: Sequence[Row] = ()  # the gallery at the last stock-taking read: photos moved since are said
 
     def update(self) -> None:
@@ -93,9 +96,16 @@ class StatusLine:
             self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
             self.changed_at, self.removed, self.counted, self.stock = time.time(), 0, len(after), after
         elif self.checking or self.counted is None:
-            self._compare(len(after), moved_photos(self.stock, after) if self.checking else 0)
+            said = self._compare(len(after), moved_photos(self.stock, after) if self.checking else 0)
             self.stock = after
-        self.checking = False
+            if said and self.looking:
+                self.kept_note = self.note
+        self.checking = self.looking = False
+
+    def look_again(self) -> None:
+        """The window, active again, found the library changed by another process: the read that follows compares
+        it with the last stock-taking and says what changed (its count, photos moved)."""
+        self.checking = self.looking = True
 
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
@@ -128,7 +138,7 @@ class StatusLine:
         self.update()
 
     def indexing_started(self, switching: str | None) -> None:
-        self.empty_note, self.checking = False, False  # a read during the run is no stock-taking
+        self.empty_note = self.checking = self.looking = False  # a read during the run is no stock-taking
         self.note = (
             f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
@@ -148,20 +158,22 @@ class StatusLine:
             self.counted = None  # the read that follows takes stock
         else:  # not the last run's counts: they read as this run's (QA: F5 said "1 photo indexed")
             self.note = (
-                "library rebuilt after damage" if self.rebuilt else self.switch_note or nothing_new(self.changed_at)
+                "library rebuilt after damage" if self.rebuilt else self.kept_note or nothing_new(self.changed_at)
             )
             self._compare(shown)
             self.checking = True  # and the read that follows, if the run found more or fewer files
-        self.rebuilt, self.switch_note = False, None
+        self.rebuilt, self.kept_note = False, None
         self.update()
         self.folders_scanned(summary.folder_photos)
 
-    def _compare(self, files: int, moved: int = 0) -> None:
+    def _compare(self, files: int, moved: int = 0) -> bool:
         """Another process (a second window, `motis watch`, `motis index` after a `mv`) changed the count, or moved
-        ``moved`` photos, since this window took stock: say so."""
-        if self.counted is not None and (files != self.counted or moved) and not self.rebuilt:
-            self.note, self.changed_at = outside_change(files - self.counted, moved), time.time()
+        ``moved`` photos, since this window took stock: say so (True when said)."""
+        said = self.counted is not None and (files != self.counted or moved > 0) and not self.rebuilt
+        if said:
+            self.note, self.changed_at = outside_change(files - (self.counted or 0), moved), time.time()
         self.counted = files
+        return said
 
     def indexing_failed(self, _message: str) -> None:
         """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
@@ -183,7 +195,7 @@ class StatusLine:
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
-        self.switch_note = self.note if result.switched else None  # the new model's first run would hide it
+        self.kept_note = self.note if result.switched else None  # the new model's first run would hide it
         self.update()
 
 
