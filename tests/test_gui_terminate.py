@@ -63,13 +63,10 @@ def test_a_signal_closes_the_app_while_it_indexes(
 
 
 # The app run as its own program (``main()`` with the process's arguments), with a Ctrl+C (SIGINT to itself, as the
-# terminal sends it) at one moment: while the window is built, while the library closes after the event loop, or
-# in Python's own exit.
+# terminal sends it) at one moment: while Qt and the window's modules are imported, while the window is built, while
+# the library closes after the event loop, or in Python's own exit.
 _CTRL_C_AT = """
 import atexit, os, signal, sys, threading
-from motis_desktop.core.services import Services
-from motis_desktop.gui import main_window
-
 moment = sys.argv.pop(1)
 fired = []
 
@@ -80,7 +77,18 @@ def ctrl_c():
         os.kill(os.getpid(), signal.SIGINT)
 
 
-if moment == "start":
+class CtrlCOnImport:  # in the middle of importing the window's module (Qt's and the window's imports: seconds)
+    def find_spec(self, name, path=None, target=None):
+        if name == "motis_desktop.gui.main_window":
+            ctrl_c()
+        return None
+
+
+if moment == "import":
+    sys.meta_path.insert(0, CtrlCOnImport())
+elif moment == "start":
+    from motis_desktop.gui import main_window
+
     build = main_window.MainWindow.__init__
 
     def init(self, services):
@@ -89,6 +97,8 @@ if moment == "start":
 
     main_window.MainWindow.__init__ = init
 elif moment == "shutdown":
+    from motis_desktop.core.services import Services
+
     close = Services.close
 
     def closing(self):
@@ -104,7 +114,7 @@ sys.exit(main())
 """
 
 
-@pytest.mark.parametrize("moment", ["start", "shutdown", "exit"])
+@pytest.mark.parametrize("moment", ["import", "start", "shutdown", "exit"])
 def test_ctrl_c_while_the_app_starts_or_ends_is_quiet(home: Path, tmp_path: Path, moment: str) -> None:
     """QA: Ctrl+C in the terminal while the window started, or while it shut down, printed a KeyboardInterrupt
     traceback (Ctrl+C while it ran already closed it with status 130). No traceback at any moment; status 130."""
