@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.cli import run_cli
+from helpers.cli import run_cli, run_cli_process
 
 from motis_desktop.core.services import Services
 
@@ -51,3 +51,15 @@ def test_an_empty_folder_and_an_existing_library_are_homes(tmp_path: Path) -> No
     assert "read text in photos: off" in run_cli("--home", str(empty), "config").stdout
     (empty / "notes.txt").write_text("the user's own")  # the library is there: still its home
     assert run_cli("--home", str(empty), "status").returncode == 0
+
+
+def test_the_motis_command_refuses_it_before_looking_for_a_query_service(tmp_path: Path) -> None:
+    """``motis search`` looks for a running query service of the home first (cli/entry.py): that look printed a
+    traceback for a folder of other files."""
+    documents, before = _documents(tmp_path)
+    proc = run_cli_process("--home", str(documents), "search", "red", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.endswith(
+        "holds other files and no MoTIS library: choose an empty folder or an existing library\n"
+    )
+    assert {p.name for p in documents.iterdir()} == before
