@@ -49,6 +49,7 @@ gui() {  # gui HOME MARKER ARGS... : run the bundled GUI, require a line matchin
 }
 
 step "bundled GUI, offscreen, fresh home: window shown, clean quit"
+mkdir "$work/home-fresh"  # an empty folder: a named home that does not exist makes the window ask first
 QT_QPA_PLATFORM=offscreen gui "$work/home-fresh" "motis-desktop: window shown" --quit-after-show
 
 step "a library for the GUI: colour model and photos, indexed by the bundled CLI"

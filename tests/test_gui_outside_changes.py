@@ -217,3 +217,108 @@ def test_the_photo_a_person_is_on_stays_current_when_new_photos_arrive(
         assert window.details.path == chosen
     finally:
         next(windows, None)
+
+
+def test_photos_moved_by_another_process_show_at_their_new_paths(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """QA: three photos moved inside a library folder (`mv`) and `motis index` run in a terminal: the window's own
+    run found nothing new ("library up to date — nothing new"; the count had not changed) and its grid kept the old
+    paths, which no longer opened."""
+    _services, photos = colour_library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        _leave_for_a_terminal(qtbot, window)
+        moved = sorted(p for p in photos.glob("*.*"))[:3]
+        (photos / "trip").mkdir()
+        for path in moved:
+            path.rename(photos / "trip" / f"renamed_{path.name}")
+        assert run_cli("index", home=colour_home).returncode == 0  # it finds the moves first
+        new_paths = {str(photos / "trip" / f"renamed_{p.name}") for p in moved}
+        window.activateWindow()  # back in the app
+        qtbot.waitUntil(lambda: new_paths <= {r.path for r in window.model.rows()}, timeout=30_000)
+        assert not {str(p) for p in moved} & {r.path for r in window.model.rows()}
+        expected = "12 photos · library up to date: 3 photos moved by another MoTIS window or command"
+        qtbot.waitUntil(lambda: window.indexer is None and window.status_label.text() == expected, timeout=30_000)
+    finally:
+        next(windows, None)
+
+
+def _model_chosen_in_a_terminal(qtbot, colour_pair, home: Path):  # type: ignore[no-untyped-def]
+    """A ready window over the colour library; then, from "a terminal", a second model installed and chosen with
+    `motis models use colour-two` (which encodes the library with it): the window, which saw neither."""
+    windows = ready_window(qtbot, home, rows=12)
+    window = next(windows)
+    _leave_for_a_terminal(qtbot, window)
+    other = Services.open(home)  # `motis models import … --name colour-two`, another process's
+    install_colour(other, colour_pair, name="colour-two")
+    other.close()
+    assert run_cli("models", "use", "colour-two", home=home).returncode == 0
+    assert window.status.model_label.text() == "Model: colour"
+    return windows, window
+
+
+def _uses_colour_two(window) -> bool:  # type: ignore[no-untyped-def]
+    return window.model_state == "ready" and window.status.model_label.text() == "Model: colour-two"
+
+
+def test_a_model_chosen_from_the_command_line_is_used_when_the_window_is_active_again(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, colour_pair
+) -> None:
+    """QA: `motis models use NAME` in a terminal while the app was open: the window went on searching with the old
+    model until it was started again."""
+    windows, window = _model_chosen_in_a_terminal(qtbot, colour_pair, colour_home)
+    try:
+        window.activateWindow()  # back in the app
+        said = "12 photos · now using colour-two, chosen by another MoTIS window or command"
+        qtbot.waitUntil(lambda: _uses_colour_two(window) and window.status_label.text() == said, timeout=60_000)
+        with qtbot.waitSignal(window.searcher.status, timeout=30_000):
+            window.run_search("red")
+        assert window.model.rowCount() > 0 and window.encoder is not None
+        assert window.encoder is window.models.encoder and window.models.name == "colour-two"
+    finally:
+        next(windows, None)
+
+
+def test_update_index_uses_a_model_chosen_from_the_command_line(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, colour_pair
+) -> None:
+    """The same through File ▸ Update index (F5), the window left inactive."""
+    windows, window = _model_chosen_in_a_terminal(qtbot, colour_pair, colour_home)
+    try:
+        window.actions_by_name["update_index"].trigger()  # F5
+        said = "12 photos · now using colour-two, chosen by another MoTIS window or command"
+        qtbot.waitUntil(lambda: _uses_colour_two(window) and window.status_label.text() == said, timeout=60_000)
+    finally:
+        next(windows, None)
+
+
+def test_photos_moved_where_the_watcher_cannot_see_show_when_the_window_is_active_again(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """The same moves in a folder whose changes the window is not told of (a network share; here its watcher is
+    stopped): being back in the window is enough, no run of its own needed."""
+    _services, photos = colour_library
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        window.watching.stop()
+        _leave_for_a_terminal(qtbot, window)
+        moved = sorted(p for p in photos.glob("*.*"))[:2]
+        for path in moved:
+            path.rename(path.with_name(f"renamed_{path.name}"))
+        assert run_cli("index", home=colour_home).returncode == 0
+        window.activateWindow()  # back in the app
+        new_paths = {str(p.with_name(f"renamed_{p.name}")) for p in moved}
+        qtbot.waitUntil(lambda: new_paths <= {r.path for r in window.model.rows()}, timeout=30_000)
+        expected = "12 photos · library up to date: 2 photos moved by another MoTIS window or command"
+        assert window.status_label.text() == expected
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # F5: nothing more to do; the news stays
+        assert window.status_label.text() == expected
+        with qtbot.waitSignal(window.indexing.finished, timeout=60_000):
+            window.actions_by_name["update_index"].trigger()  # and then it is old news
+        assert "nothing new since" in window.status_label.text()
+    finally:
+        next(windows, None)

@@ -60,3 +60,74 @@ def test_a_signal_closes_the_app_while_it_indexes(
     err = app.stderr.read() if app.stderr else ""
     assert app.returncode == status, err
     assert "leaked" not in err and "Traceback" not in err, err
+
+
+# The app run as its own program (``main()`` with the process's arguments), with a Ctrl+C (SIGINT to itself, as the
+# terminal sends it) at one moment: while Qt and the window's modules are imported, while the window is built, while
+# the library closes after the event loop, or in Python's own exit.
+_CTRL_C_AT = """
+import atexit, os, signal, sys, threading
+moment = sys.argv.pop(1)
+fired = []
+
+
+def ctrl_c():
+    if not fired and threading.current_thread() is threading.main_thread():
+        fired.append(moment)
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+class CtrlCOnImport:  # in the middle of importing the window's module (Qt's and the window's imports: seconds)
+    def find_spec(self, name, path=None, target=None):
+        if name == "motis_desktop.gui.main_window":
+            ctrl_c()
+        return None
+
+
+if moment == "import":
+    sys.meta_path.insert(0, CtrlCOnImport())
+elif moment == "start":
+    from motis_desktop.gui import main_window
+
+    build = main_window.MainWindow.__init__
+
+    def init(self, services):
+        ctrl_c()
+        build(self, services)
+
+    main_window.MainWindow.__init__ = init
+elif moment == "shutdown":
+    from motis_desktop.core.services import Services
+
+    close = Services.close
+
+    def closing(self):
+        ctrl_c()
+        close(self)
+
+    Services.close = closing
+else:
+    atexit.register(ctrl_c)  # the first registered runs last: after every exit handler of the app's
+from motis_desktop.gui.app import main
+
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("moment", ["import", "start", "shutdown", "exit"])
+def test_ctrl_c_while_the_app_starts_or_ends_is_quiet(home: Path, tmp_path: Path, moment: str) -> None:
+    """QA: Ctrl+C in the terminal while the window started, or while it shut down, printed a KeyboardInterrupt
+    traceback (Ctrl+C while it ran already closed it with status 130). No traceback at any moment; status 130."""
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(_CTRL_C_AT)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MOTIS_HOME": str(home)}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, str(script), moment, "--quit-after-show"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr

@@ -338,13 +338,18 @@ def requested_home(argv: list[str]) -> str | None:
 
 def client_home(argv: list[str]) -> Path | None:
     """The home a whole ``motis`` command line refers to (``--home`` before or after the command, else
-    MOTIS_HOME, else the default); None for ``--home ""``, which the command line refuses itself."""
+    MOTIS_HOME, else the default); None for ``--home ""`` or a home no library can be in (a folder of other files),
+    which the command line refuses itself."""
+    from motis_desktop.core.errors import MotisError
     from motis_desktop.core.paths import AppPaths
 
     home = requested_home(argv)
     if home is not None and not home.strip():
         return None
-    return AppPaths.resolve(home).home
+    try:
+        return AppPaths.resolve(home).home
+    except MotisError:  # said in one line by the command itself (a traceback here: QA)
+        return None
 
 
 def write_reply(rc: int, out: str, err: str) -> int:

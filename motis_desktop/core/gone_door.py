@@ -1,7 +1,8 @@
-"""Part of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
-folders and are remembered for their return (``library/gone.py``), and forgetting them now.
+"""Parts of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
+folders and are remembered for their return (``library/gone.py``), and forgetting them now; the library's version,
+so that a front end can tell another process changed it.
 
-A mixin, so that ``services.py`` stays within its size; ``Services`` is the only class that takes it.
+Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them.
 """
 
 from __future__ import annotations
@@ -27,3 +28,15 @@ class GonePhotosDoor:
         comes back is read again, as a new photo); returns how many were forgotten. LibraryWriteError when the
         library can only be read here."""
         return self._library.forget_gone_photos()
+
+
+class LibraryVersionDoor:
+    """``Services``' method that tells a front end whether its copy of the library's photos is still current."""
+
+    _library: LibraryService
+
+    def photos_version(self) -> int:
+        """A counter that grows with every committed change to the library's photos or their vectors, whichever
+        process made it (``motis index`` in a terminal, another window). Equal to the value read with a copy of the
+        gallery: that copy is current, even where the photo count alone could not tell (photos moved, renamed)."""
+        return self._library.photos_version()

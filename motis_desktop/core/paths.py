@@ -30,6 +30,43 @@ class NoLibrary(MotisError):
         self.home = home
 
 
+class NotALibrary(MotisError):
+    """A home named by ``--home`` or ``$MOTIS_HOME`` that is an existing folder holding other files and no library
+    (``--home ~``, someone's Documents): nothing is written into it (QA: the library's files spilled into it)."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            f"{home} holds other files and no MoTIS library: choose an empty folder or an existing library"
+        )
+        self.home = home
+
+
+# What the app itself makes at the top of its home (front ends' files too: gui.ini, the log, the query socket), by
+# how their names begin ("library." covers the database's -wal, -shm, .checked and damaged copies set aside;
+# ".config.json." the settings' temporary file).
+HOME_NAMES = (
+    "library.",
+    "models",
+    "cache",
+    "config.json",
+    ".config.json.",
+    "index.lock",
+    "gui.ini",
+    "motis-desktop.log",
+    "query.sock",
+)
+
+
+def holds_other_files(home: Path) -> bool:
+    """Whether ``home`` is a folder holding files the app did not make and no library database (an unreadable
+    folder: False, its own errors say why later)."""
+    try:
+        names = os.listdir(home)
+    except OSError:
+        return False
+    return "library.sqlite3" not in names and any(not name.startswith(HOME_NAMES) for name in names)
+
+
 def default_home() -> Path:
     """``$MOTIS_HOME`` if set, else the platform's user data folder (e.g. ~/.local/share/motis-desktop)."""
     if os.environ.get(HOME_ENV):
@@ -52,7 +89,8 @@ class AppPaths:
         An empty ``home`` (``--home ""``) is a :class:`MotisError`, never a silent switch to the default.
         ``create=False`` (a command that only reads): a named home (flag or ``$MOTIS_HOME``) that does not exist
         is :class:`NoLibrary`. The platform default is made as always: it cannot be mistyped, and a first
-        ``motis status`` there says what to do first instead of an error.
+        ``motis status`` there says what to do first instead of an error. A named home that holds other files and
+        no library is :class:`NotALibrary`, whatever the command: nothing is ever written into it.
         """
         if home is not None and not os.fspath(home).strip():
             raise MotisError(EMPTY_HOME)
@@ -60,6 +98,8 @@ class AppPaths:
         named = home is not None or bool(os.environ.get(HOME_ENV))
         if not create and named and not os.path.lexists(paths.home):
             raise NoLibrary(paths.home)
+        if named and paths.home.is_dir() and holds_other_files(paths.home):
+            raise NotALibrary(paths.home)
         return paths
 
     @property

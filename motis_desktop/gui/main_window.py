@@ -31,6 +31,7 @@ from motis_desktop.gui.local_files import local_path
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
+from motis_desktop.gui.outside_changes import OutsideChanges
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button
 from motis_desktop.gui.settings_actions import SettingsController
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
         self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
         self.watching.changed.connect(lambda _roots: self.start_indexing())
         self.status.addPermanentWidget(self.watching.label)
+        reader = (lambda: self.folders, self.reload_gallery, self._index_if_needed)
+        self.outside = OutsideChanges(self.models, self.backend, self.indexing, self.status_line, *reader)
         self._connect()
         self._refresh_empty_state()
         QTimer.singleShot(0, self._start)  # show the window first; the library and model open in the background
@@ -232,20 +235,10 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def changeEvent(self, event: QEvent) -> None:
-        # Back in the window (from a terminal, say): a model another process installed (`motis models import`) is
-        # loaded, and library folders it added or removed (`motis index FOLDER`) are taken in; the folder watcher
-        # sees only the folders it was given. Not before the first gallery read, which reads them.
-        activated = event.type() == QEvent.Type.ActivationChange and self.isActiveWindow()
-        if activated and self._listed:
-            self.models.look_again()
-            if self.indexer is None:
-                self.backend.submit(lambda s: [f.path for f in s.folders()], self._folders_read)
+        # Not before the first gallery read, which reads the library's folders.
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self._listed:
+            self.outside.activated()  # another process's model or folders (gui/outside_changes.py)
         super().changeEvent(event)
-
-    def _folders_read(self, folders: list[str]) -> None:
-        if folders != self.folders:
-            self.reload_gallery()
-            self._index_if_needed()
 
     def toggle_details(self) -> None:
         self.details.setVisible(not self.details.isVisible())
@@ -297,16 +290,16 @@ class MainWindow(QMainWindow):
     def _gallery_loaded(self, snapshot: workers.LibrarySnapshot, asked: int = 0) -> None:
         if asked < self._shown:
             return  # a later read already arrived (the start-up one runs on another lane)
-        self._shown, self._listed = asked, True
+        self._shown, self._listed, self.outside.version = asked, True, snapshot.version
         if snapshot.folders != self.folders:
             self.folders = snapshot.folders
             self.watching.set_roots(self.folders)
         if snapshot.recovery:  # the library database was damaged and has been set aside
             self.status_line.library_rebuilt()
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
-        before = len(self.results.gallery)
+        before = self.results.gallery
         self.results.set_gallery(snapshot.rows, snapshot.by_date)
-        self.status_line.gallery_read(before, len(snapshot.rows))
+        self.status_line.gallery_read(before, snapshot.rows)
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()
@@ -406,7 +399,7 @@ class MainWindow(QMainWindow):
             self.start_indexing()  # bring the library up to date in the background
 
     def start_indexing(self) -> None:
-        self.models.look_again()  # File ▸ Update index (F5): a model installed from the command line since is used
+        self.models.look_again()  # File ▸ Update index (F5): a model installed or chosen from the command line since
         if not self.indexing.start() and self.model_state == ModelState.MISSING:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
@@ -422,6 +415,8 @@ class MainWindow(QMainWindow):
         self.status_line.indexing_finished(summary, kept)  # another process's changes: said if the count moved
         if not same or kept != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s; it resets the grid)
             self.reload_gallery()
+        else:  # unless another process moved some (the same count)
+            self.outside.run_found_nothing()
 
     # -- drag and drop, quitting ----------------------------------------------------------------
 

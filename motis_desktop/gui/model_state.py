@@ -40,6 +40,8 @@ class ModelController(QObject):
             answers searches: the window switches to it as Settings does (the library is encoded with it first).
         offer_shown: Emitted with True when the model offer (first run, File ▸ Install model…) opens, False when
             it closes; the window keeps its empty-state text out from under it meanwhile.
+        chosen_elsewhere: Emitted with a model's name when another process made it the active one (`motis models
+            use NAME` in a terminal) while this window's model answers searches: the window switches to it.
     """
 
     state_changed = Signal(object)
@@ -49,6 +51,7 @@ class ModelController(QObject):
     model_text = Signal(str)
     offer_shown = Signal(bool)
     switch_requested = Signal(str)
+    chosen_elsewhere = Signal(str)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -61,6 +64,7 @@ class ModelController(QObject):
         self.parent_widget = parent
         self.state = ModelState.LOADING
         self.encoder: Encoder | None = None
+        self.name: str | None = None  # the model loaded (or being loaded, or that failed to load)
         self.dialog: ModelDialog | None = None
 
     def _set_state(self, state: ModelState) -> None:
@@ -77,7 +81,7 @@ class ModelController(QObject):
             return
         self._set_state(ModelState.LOADING)
         self.model_text.emit(f"Model: loading {info.name}…")
-        name = info.name
+        name = self.name = info.name
         self.backend.submit(lambda s: (load_for_search(s, name, measure), name), self._loaded, self._failed)
 
     def _prepare(self, name: str) -> None:
@@ -122,18 +126,24 @@ class ModelController(QObject):
         self._set_state(ModelState.MISSING)
 
     def look_again(self) -> bool:
-        """While no model is installed: load one installed since by another process (`motis models import` in a
-        terminal, another window), which the window did not see until a restart (QA). True when a load began.
-        Reads the settings file and the models folder only (a few small files)."""
-        if self.state != ModelState.MISSING:
+        """Another process's choice of model, which the window did not see until a restart (QA): one installed while
+        none was (`motis models import` in a terminal, another window) is loaded; another one made active while this
+        one answers searches (`motis models use NAME`) is switched to (``chosen_elsewhere``), as if chosen here; one
+        made active after this one failed to load is loaded. True when a load or switch began. Reads the settings
+        file and the models folder only (a few small files)."""
+        if self.state == ModelState.LOADING:
             return False
         try:
-            found = self.services.active_model() is not None
+            info = self.services.active_model()
         except MotisError:  # a chosen model that cannot be used: said when it is loaded, not on every look
             return False
-        if found:
+        if info is None or (self.state != ModelState.MISSING and info.name == self.name):
+            return False
+        if self.state == ModelState.READY:
+            self.chosen_elsewhere.emit(info.name)
+        else:
             self.load()
-        return found
+        return True
 
     def open_dialog(self) -> None:
         """Offer the registry's models and importing files (File ▸ Install model…)."""

@@ -50,6 +50,12 @@ class StatusLine:
         # run compares it too.
         self.counted: int | None = None
         self.checking = False
+        self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
+        # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
+        # nothing (it would read "nothing new since …" where the news is what just came in).
+        self.kept_note: str | None = None
+        self.looking = False  # the next read follows a look at the library on activation (:meth:`look_again`)
+        self.stock: Sequence[Row] = ()  # the gallery at the last stock-taking read: photos moved since are said
 
     def update(self) -> None:
         """Write the line for what the window shows now."""
@@ -80,17 +86,26 @@ class StatusLine:
             cached = self._offline_count = (gallery, within, photos_within(gallery, within))
         return cached[2]
 
-    def gallery_read(self, before: int, after: int) -> None:
-        """A gallery read went from ``before`` to ``after`` photos: after Settings removed folders, the last run's
+    def gallery_read(self, before: Sequence[Row], after: Sequence[Row]) -> None:
+        """A gallery read went from the rows ``before`` to ``after``: after Settings removed folders, the last run's
         summary no longer describes the library, so the line says what left it. The first read, the one after a run
-        of this window's that did work and the one after a run that found nothing new take stock (``counted``)."""
+        of this window's that did work and the one after a run that found nothing new take stock (``counted``,
+        ``stock``); the last one also says photos another process moved (the same count, other paths)."""
         if self.removed:
-            folders, left = self.removed, max(0, before - after)
+            folders, left = self.removed, max(0, len(before) - len(after))
             self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"
-            self.changed_at, self.removed, self.counted = time.time(), 0, after
+            self.changed_at, self.removed, self.counted, self.stock = time.time(), 0, len(after), after
         elif self.checking or self.counted is None:
-            self._compare(after)
-        self.checking = False
+            said = self._compare(len(after), moved_photos(self.stock, after) if self.checking else 0)
+            self.stock = after
+            if said and self.looking:
+                self.kept_note = self.note
+        self.checking = self.looking = False
+
+    def look_again(self) -> None:
+        """The window, active again, found the library changed by another process: the read that follows compares
+        it with the last stock-taking and says what changed (its count, photos moved)."""
+        self.checking = self.looking = True
 
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
@@ -123,7 +138,7 @@ class StatusLine:
         self.update()
 
     def indexing_started(self, switching: str | None) -> None:
-        self.empty_note, self.checking = False, False  # a read during the run is no stock-taking
+        self.empty_note = self.checking = self.looking = False  # a read during the run is no stock-taking
         self.note = (
             f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
@@ -142,19 +157,23 @@ class StatusLine:
             self.note, self.changed_at = line, time.time()
             self.counted = None  # the read that follows takes stock
         else:  # not the last run's counts: they read as this run's (QA: F5 said "1 photo indexed")
-            self.note = "library rebuilt after damage" if self.rebuilt else nothing_new(self.changed_at)
+            self.note = (
+                "library rebuilt after damage" if self.rebuilt else self.kept_note or nothing_new(self.changed_at)
+            )
             self._compare(shown)
             self.checking = True  # and the read that follows, if the run found more or fewer files
-        self.rebuilt = False
+        self.rebuilt, self.kept_note = False, None
         self.update()
         self.folders_scanned(summary.folder_photos)
 
-    def _compare(self, files: int) -> None:
-        """Another process (a second window, `motis watch`) changed the count since this window took stock: say so."""
-        if self.counted is not None and files != self.counted and not self.rebuilt:
-            change = f"{count(abs(files - self.counted), 'photo')} {'added' if files > self.counted else 'removed'}"
-            self.note, self.changed_at = f"library up to date: {change} by another MoTIS window or command", time.time()
+    def _compare(self, files: int, moved: int = 0) -> bool:
+        """Another process (a second window, `motis watch`, `motis index` after a `mv`) changed the count, or moved
+        ``moved`` photos, since this window took stock: say so (True when said)."""
+        said = self.counted is not None and (files != self.counted or moved > 0) and not self.rebuilt
+        if said:
+            self.note, self.changed_at = outside_change(files - (self.counted or 0), moved), time.time()
         self.counted = files
+        return said
 
     def indexing_failed(self, _message: str) -> None:
         """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
@@ -168,12 +187,33 @@ class StatusLine:
 
     def switched(self, result: Any) -> None:
         """A switch run ended: the new model is active, or the old one stays (cancelled, failed)."""
-        if result.switched:
+        elsewhere, self.chosen_elsewhere = self.chosen_elsewhere == result.active, None
+        if result.switched and elsewhere:
+            self.note = f"now using {result.active}, chosen by another MoTIS window or command"
+        elif result.switched:
             work = result.work()
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
+        self.kept_note = self.note if result.switched else None  # the new model's first run would hide it
         self.update()
+
+
+def outside_change(added: int, moved: int) -> str:
+    """What another process did to the library, as the status line says it: "library up to date: 6 photos added and
+    3 moved by another MoTIS window or command" (``added`` < 0: removed)."""
+    change = [f"{count(abs(added), 'photo')} {'added' if added > 0 else 'removed'}"] if added else []
+    if moved:
+        change.append(f"{moved} moved" if change else f"{count(moved, 'photo')} moved")
+    return f"library up to date: {' and '.join(change)} by another MoTIS window or command"
+
+
+def moved_photos(before: Sequence[Row], after: Sequence[Row]) -> int:
+    """How many photos of ``before`` are at another path in ``after`` (a move or rename keeps a photo's id)."""
+    if not before:
+        return 0
+    paths = {r.file_id: r.path for r in before}
+    return sum(1 for r in after if paths.get(r.file_id, r.path) != r.path)
 
 
 def nothing_new(since: float | None, now: float | None = None) -> str:

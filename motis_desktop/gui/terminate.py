@@ -20,7 +20,7 @@ from types import FrameType
 
 from PySide6.QtCore import QSocketNotifier, QTimer
 
-INTERRUPTED = 128 + signal.SIGINT  # 130, the exit status of a program stopped by Ctrl+C (as `motis`)
+from motis_desktop.gui.interrupts import INTERRUPTED  # 130, the exit status of a program stopped by Ctrl+C
 
 
 @dataclass

@@ -200,6 +200,10 @@ class LibraryService:
     def counts(self, model_id: str | None) -> dict[str, int]:
         return self.database().counts(model_id)
 
+    def photos_version(self) -> int:
+        """The library's photos' change counter (every process's writes count)."""
+        return self.database().photos_version()
+
     def embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(file ids, unit vectors) stored for ``model_id``."""
         return self.database().embeddings(model_id)

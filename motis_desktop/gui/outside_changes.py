@@ -1,0 +1,69 @@
+"""Changes another process makes while the window is open (`motis index` or `motis models use` in a terminal, a
+second window): the folder watcher sees only files in the folders it was given, so the window looks again when it
+is active again (:meth:`OutsideChanges.activated`) and after a run of its own that found nothing to do
+(:meth:`OutsideChanges.run_found_nothing`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from motis_desktop.gui.indexing import IndexingController
+from motis_desktop.gui.model_state import ModelController
+from motis_desktop.gui.status_line import StatusLine
+from motis_desktop.gui.workers import Backend
+
+
+class OutsideChanges:
+    """Looks for what another process changed: the active model, the library's folders, its photos (moved or
+    renamed photos leave the count as it was: the library's version tells)."""
+
+    def __init__(
+        self,
+        models: ModelController,
+        backend: Backend,
+        indexing: IndexingController,
+        status_line: StatusLine,
+        folders: Callable[[], list[str]],
+        reload: Callable[[], None],
+        folders_changed: Callable[[], None],
+    ) -> None:
+        self.models, self.backend, self.indexing, self.status_line = models, backend, indexing, status_line
+        self._folders, self._reload, self._folders_changed = folders, reload, folders_changed
+        self.version = -1  # the library's photos' version of the gallery on show (``LibrarySnapshot.version``)
+        models.chosen_elsewhere.connect(self._model_chosen)
+
+    def activated(self) -> None:
+        """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
+        chose (`motis models use`) is taken up, and library folders it added or removed (`motis index FOLDER`), or
+        photos it indexed, moved or removed where the folder watcher did not see them (a network share), are read
+        in."""
+        self.models.look_again()
+        if not self.indexing.running:
+            self.backend.submit(lambda s: ([f.path for f in s.folders()], s.photos_version()), self._library_read)
+
+    def _model_chosen(self, name: str) -> None:
+        """Another process made ``name`` the active model (`motis models use NAME`, which encoded the library with
+        it): switched to as if chosen in Settings (search keeps working; nothing is left to encode), and said."""
+        if self.indexing.switching or self.indexing.switch_to:  # this window's own switch, just made active
+            return
+        self.status_line.chosen_elsewhere = name
+        self.indexing.switch(name)
+
+    def _library_read(self, read: tuple[list[str], int]) -> None:
+        folders, version = read
+        if folders != self._folders():
+            self._reload()
+            self._folders_changed()
+        elif version != self.version and not self.indexing.running:  # a run of its own reads the gallery itself
+            self.status_line.look_again()  # the read says what changed
+            self._reload()
+
+    def run_found_nothing(self) -> None:
+        """A run of this window's found nothing to do and the count is the same: another process may still have
+        moved or renamed photos (`mv` then `motis index` in a terminal), which the gallery on show lists at their
+        old paths (QA). One small read (the version) says whether to read the gallery again."""
+        self.backend.submit(lambda s: s.photos_version(), self._version_read, lambda _message: None)
+
+    def _version_read(self, version: int) -> None:
+        if version != self.version:
+            self._reload()
