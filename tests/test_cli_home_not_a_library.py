@@ -49,6 +49,12 @@ def test_an_empty_folder_and_an_existing_library_are_homes(tmp_path: Path) -> No
     for name in ("gui.ini", "motis-desktop.log", "index.lock"):
         (empty / name).write_text("")
     assert "read text in photos: off" in run_cli("--home", str(empty), "config").stdout
+    drive = tmp_path / "drive"  # a freshly formatted external drive, opened once in a file manager
+    (drive / "lost+found").mkdir(parents=True)
+    (drive / ".Trash-1000").mkdir()
+    (drive / ".DS_Store").write_text("")
+    assert run_cli("--home", str(drive), "config", "text", "off").returncode == 0
+    assert (drive / "config.json").exists()
     (empty / "notes.txt").write_text("the user's own")  # the library is there: still its home
     assert run_cli("--home", str(empty), "status").returncode == 0
 

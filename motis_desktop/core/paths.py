@@ -64,7 +64,13 @@ def holds_other_files(home: Path) -> bool:
         names = os.listdir(home)
     except OSError:
         return False
-    return "library.sqlite3" not in names and any(not name.startswith(HOME_NAMES) for name in names)
+    return "library.sqlite3" not in names and any(not _housekeeping(name) for name in names)
+
+
+def _housekeeping(name: str) -> bool:
+    """A name the app makes, or one a file system or desktop puts in any folder: a freshly formatted drive holds
+    ``lost+found``, a folder opened in a file manager ``.DS_Store`` or ``.Trash-1000`` — still an empty home."""
+    return name.startswith(HOME_NAMES) or name.startswith(".") or name == "lost+found"
 
 
 def default_home() -> Path:
