@@ -5,7 +5,7 @@ stale meanwhile (sizes, a zoom) never shown, the photo at the top kept in place.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -143,10 +143,10 @@ def test_sizes_and_a_zoom_during_a_lay_out_keep_the_photo_at_the_top_in_place(
     )
     started, go = threading.Event(), threading.Event()
 
-    def held(job: LayoutJob) -> LaidOut:  # the worker's lay-out waits for the zoom below
+    def held(job: LayoutJob, stop: Callable[[], bool] = lambda: False) -> LaidOut:  # waits for the zoom below
         started.set()
         go.wait(30)
-        return lay_out(job)
+        return lay_out(job, stop)
 
     monkeypatch.setattr("motis_desktop.gui.timeline.lay_out", held)
     with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):

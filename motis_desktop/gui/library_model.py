@@ -6,12 +6,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
-from operator import attrgetter
 from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from motis_desktop.core.services import TextMatch, format_date
+from motis_desktop.gui.gallery_order import Stop, Stopped, date_order, folder_order
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
@@ -50,14 +50,15 @@ class SortOrder(str, Enum):
     FOLDER = "folder"  # by folder and name
 
 
-def sort_rows(rows: list[Row], order: SortOrder) -> list[Row]:
+def sort_rows(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> list[Row]:
+    """``rows`` in the gallery's ``order``; ``stop()`` True: give up (:class:`Stopped`). Made a step at a time
+    (gui/gallery_order.py): on a worker thread, the window goes on meanwhile."""
+    paths = [r.path for r in rows]
     if order == SortOrder.FOLDER:
-        return sorted(rows, key=lambda r: (os.path.dirname(r.path).lower(), os.path.basename(r.path).lower()))
-    # Newest first, then by path: two sorts on plain keys (the second keeps the first's order among equal dates)
-    # take half the time of one on (date, path) tuples, 0.16 s at 100k photos on the GUI thread.
-    ordered = sorted(rows, key=attrgetter("path"))
-    ordered.sort(key=lambda r: r.taken_at or 0.0, reverse=True)
-    return ordered
+        places = folder_order(paths, stop)
+    else:
+        places = date_order([r.taken_at for r in rows], paths, stop)
+    return [rows[i] for i in places]
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,11 @@ class SortedGallery:
     unreadable: int  # files no search can find (the status line)
 
 
-def sorted_gallery(rows: list[Row], order: SortOrder) -> SortedGallery:
-    ordered = sort_rows(rows, order)
+def sorted_gallery(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> SortedGallery:
+    """``rows`` in ``order`` with their index and count; ``stop()`` True: give up (:class:`Stopped`)."""
+    ordered = sort_rows(rows, order, stop)
+    if stop():
+        raise Stopped
     return SortedGallery(
         order, rows, ordered, {r.path: i for i, r in enumerate(ordered)}, sum(1 for r in rows if r.error)
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from motis_desktop.core.gc_pause import gc_paused
+from motis_desktop.gui.gallery_order import Stop, Stopped
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import readable
@@ -81,14 +82,24 @@ def aspects_of(job: LayoutJob) -> np.ndarray:
     return aspects
 
 
-def lay_out(job: LayoutJob) -> LaidOut:
-    """The day keys, groups and justified rows of ``job.rows`` for ``job.key``."""
+def lay_out(job: LayoutJob, stop: Stop = lambda: False) -> LaidOut:
+    """The day keys, groups and justified rows of ``job.rows`` for ``job.key``. ``stop()`` True between two steps:
+    give up (:class:`Stopped`): at 1M photos a step is 0.1-0.6 s, the whole 1.4-2.2 s that a quit or a newer
+    lay-out would wait for."""
     rows, key = job.rows, job.key
+
+    def step() -> None:
+        if stop():
+            raise Stopped
+
     with gc_paused(keep=True):  # lists of every photo's place: frozen once built, no collection walks them
         days = job.days if job.days is not None else day_keys([r.taken_at for r in rows])
+        step()
         aspects = aspects_of(job) if job.aspects is None or job.sizes else job.aspects
+        step()
         paths = [r.path for r in rows] if key.kind is HeaderKind.FOLDER else [""] * len(rows)
         keys, labels = group_keys(key.kind, days, paths)
         labels = {k: readable(label) for k, label in labels.items()}  # folder names not in UTF-8
+        step()
         layout = justify(aspects, keys, labels, key.width, key.target, key.spacing)
     return LaidOut(rows, key, days, aspects, layout, job.sizes_upto, job.generation)
