@@ -163,7 +163,7 @@ class TimelineView(TileItemView):
         shown = (self.tiles, self._rows) if len(self.tiles) else self._ghost
         super().reset()
         library = self.library()
-        rows = library.rows() if library is not None else []
+        rows = library.shown() if library is not None else []
         kept = self._kept
         self._sizes, self._sizes_had, self._ghost = [], 0, None
         self.tiles = Layout(0)  # the old geometry was the old rows'
