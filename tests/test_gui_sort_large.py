@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.keys import search_by_keys
 from helpers.window import ready_window
 from PySide6.QtCore import Qt
 from test_gui_timeline import _dated_photos
@@ -108,3 +109,18 @@ def test_a_gallery_read_while_sorted_by_folder_comes_sorted_off_the_gui_thread(
     qtbot.waitUntil(lambda: win.model.rowCount() == 30 and "Sorting" not in win.status_label.text(), timeout=10_000)
     assert _paths(win) == by_folder and win.view.header_kind is HeaderKind.FOLDER
     assert sort_threads and not any(sort_threads)  # the read's sort, on the library's thread
+
+
+def test_sorting_under_results_keeps_their_summary_and_esc_shows_the_gallery_sorted(
+    qtbot, win: MainWindow, sort_threads: list[bool]
+) -> None:
+    search_by_keys(qtbot, win, "red")
+    summary = win.status_label.text()
+    ranked = _paths(win)
+    win.actions_by_name["by_folder"].trigger()  # the gallery behind the results is sorted, unseen
+    assert win.status_label.text() == summary and _paths(win) == ranked
+    qtbot.waitUntil(lambda: sort_threads == [False], timeout=10_000)
+    with qtbot.waitSignal(win.results.gallery_shown, timeout=10_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.view.header_kind is HeaderKind.FOLDER, timeout=10_000)
+    assert _folders(win) == sorted(_folders(win), key=str.lower) and win.model.rowCount() == 30

@@ -136,7 +136,8 @@ class ResultsController(QObject):
         def connect(task: Task) -> None:
             task.signals.succeeded.connect(self._sorted)  # this object as receiver: nothing comes once it is gone
 
-        self.status.emit(f"Sorting {count(len(rows), 'photo')} {SORT_WORDS[order]}…")
+        if self.results_for is None:  # (under results the sort is not seen: their summary stays)
+            self.status.emit(f"Sorting {count(len(rows), 'photo')} {SORT_WORDS[order]}…")
         self.view.runner.start(Lane.LAYOUT, work, connect)
 
     def _sorted(self, out: tuple[int, SortedGallery] | None) -> None:
