@@ -46,3 +46,9 @@ def test_a_sort_no_longer_wanted_stops(order: SortOrder, monkeypatch: pytest.Mon
     rows = [Row(i, f"/f/{i % 3}.jpg", taken_at=None) for i in range(40)]  # one folder, one date: large groups
     with pytest.raises(Stopped):
         sort_rows(rows, order, stop=lambda: True)
+
+
+def test_let_go_empties_what_it_is_handed() -> None:
+    index, rows = {f"/p/{i}.jpg": i for i in range(50)}, list(range(50_000))
+    gallery_order.let_go(index, rows)
+    assert index == {} and rows == []

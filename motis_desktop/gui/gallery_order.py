@@ -79,3 +79,15 @@ def date_order(taken: Sequence[float | None], paths: Sequence[str], stop: Stop =
     for s, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):  # ties: photos without
         order[s : s + size] = stepwise_sorted(order[s : s + size], by_path, stop)  # a date, bursts
     return order
+
+
+def let_go(*big: list[Any] | dict[Any, Any]) -> None:
+    """Empty these containers (their last holder hands them over) a slice at a time: a 1M-entry index freed in one go
+    holds the GIL 50-250 ms (its 1M ints), so a gallery replaced on the GUI thread is let go of on a worker."""
+    for items in big:
+        if isinstance(items, dict):
+            for _ in range(len(items)):  # bytecode between entries: the GUI thread gets the GIL
+                items.popitem()
+        else:
+            while items:
+                del items[-RUN:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
-from motis_desktop.gui.gallery_order import Stopped
+from motis_desktop.gui.gallery_order import Stopped, let_go
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortedGallery, SortOrder, path_of, sorted_gallery
 from motis_desktop.gui.local_files import file_url, fits_text, readable
@@ -116,6 +117,10 @@ class ResultsController(QObject):
             self._drop_results_gone(before)
         if self.results_for is not None and rows is not previous and not self.model.rowCount():
             self.searcher.again()  # "nothing among 6 photos" said so of the library before
+        if len(before) > SORT_OFF_THREAD_FROM and before is not self._gallery_index and previous is not self.gallery:
+            # Nothing holds the previous gallery now (the model, the view and the LAYOUT lane's jobs have their own
+            # lists; a job still reading it runs before this one, on the same one-thread lane).
+            self.view.runner.call(Lane.LAYOUT, partial(let_go, before, previous))
 
     def _sort_off_thread(self, rows: list[Row]) -> None:
         """Put a large gallery in ``self.order`` on the ``LAYOUT`` lane (a 1M-photo sort froze the window ~2 s);
