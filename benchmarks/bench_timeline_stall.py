@@ -140,7 +140,7 @@ def main() -> None:
     result["arrival"] = stalls.measure(lambda: model.set_rows(gallery.rows, 160, gallery.index), args.profile)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 3)  # somewhere in the middle
     app.processEvents()
-    controller = SimpleNamespace(gallery=gallery.rows, _gallery_index=gallery.index, view=view)
+    controller = SimpleNamespace(gallery=gallery.rows, _gallery_index=gallery.index, view=view, _since=None)
     try:  # the hand-over writes the gallery's rows a slice at a time (from the fourteenth session)
         from motis_desktop.gui.sizes import RowSizes
 

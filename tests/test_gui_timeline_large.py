@@ -5,15 +5,16 @@ stale meanwhile (sizes, a zoom) never shown, the photo at the top kept in place.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QScrollBar
 
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.sizes import RowSizes
-from motis_desktop.gui.tasks import Lane
+from motis_desktop.gui.tasks import Lane, Task
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.timeline import DEFER_RESIZE_FROM, TimelineView
 from motis_desktop.gui.timeline_layout import LaidOut, LayoutJob, lay_out
@@ -143,10 +144,10 @@ def test_sizes_and_a_zoom_during_a_lay_out_keep_the_photo_at_the_top_in_place(
     )
     started, go = threading.Event(), threading.Event()
 
-    def held(job: LayoutJob) -> LaidOut:  # the worker's lay-out waits for the zoom below
+    def held(job: LayoutJob, stop: Callable[[], bool] = lambda: False) -> LaidOut:  # waits for the zoom below
         started.set()
         go.wait(30)
-        return lay_out(job)
+        return lay_out(job, stop)
 
     monkeypatch.setattr("motis_desktop.gui.timeline.lay_out", held)
     with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
@@ -213,3 +214,69 @@ def test_the_gallery_s_rows_take_the_sizes_handed_on_a_slice_at_a_time(qtbot) ->
     sizes.add({r.path: 2.0 for r in rows[:7_000]})
     sizes.flush()  # e.g. Esc back to the gallery in the same turn: its rows as read
     assert [r.aspect for r in rows[6_999:7_001]] == [2.0, 0.5]
+
+
+def _blank(image: QImage) -> bool:
+    """Every pixel of ``image`` one colour: nothing painted on it."""
+    first = image.pixel(0, 0)
+    return all(image.pixel(x, y) == first for y in range(0, image.height(), 3) for x in range(0, image.width(), 3))
+
+
+def test_a_large_gallery_waiting_for_its_first_lay_out_says_so_instead_of_a_blank_grid(
+    qtbot, tmp_path: Path, timelines: list[Timeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a first start the grid was an empty white page until 1M photos were laid out (0.35-2.5 s)."""
+    timeline = Timeline(qtbot, tmp_path, "worker")
+    timelines.append(timeline)
+    go = threading.Event()
+    monkeypatch.setattr(
+        "motis_desktop.gui.timeline.lay_out", lambda job, stop=lambda: False: go.wait(30) and lay_out(job, stop)
+    )
+    timeline.model.set_rows(_rows())
+    assert timeline.laid_out == []  # its lay-out is being made
+    assert not _blank(timeline.view.viewport().grab().toImage())
+    assert timeline.view.waiting_text() == f"Arranging {N} photos…"
+    with qtbot.waitSignal(timeline.view.laid_out, timeout=30_000):
+        go.set()
+    assert timeline.view.waiting_text() == ""
+
+
+def test_quitting_during_a_lay_out_stops_it_and_drops_the_queued_one(
+    qtbot, tmp_path: Path, timelines: list[Timeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1M photos a lay-out is 1.4-2.2 s: closing the window waited for all of it (and for one queued behind it).
+    The quit cancels it; it stops at its next step, the queued one never starts."""
+    from motis_desktop.gui import timeline_layout
+
+    started, quitting = threading.Event(), threading.Event()
+    days_read: list[int] = []
+    justified: list[int] = []
+    real_day_keys, real_justify = timeline_layout.day_keys, timeline_layout.justify
+
+    def day_keys(taken):  # type: ignore[no-untyped-def]
+        days_read.append(len(taken))
+        started.set()
+        quitting.wait(30)  # the quit begins while the rows' days are being read
+        return real_day_keys(taken)
+
+    def justify(*args, **kwargs):  # type: ignore[no-untyped-def]
+        justified.append(1)
+        return real_justify(*args, **kwargs)
+
+    real_detach = Task.detach
+
+    def detach(task: Task) -> None:
+        real_detach(task)
+        quitting.set()
+
+    timeline = Timeline(qtbot, tmp_path, "worker")
+    timelines.append(timeline)
+    monkeypatch.setattr(timeline_layout, "day_keys", day_keys)
+    monkeypatch.setattr(timeline_layout, "justify", justify)
+    monkeypatch.setattr(Task, "detach", detach)
+    timeline.model.set_rows(_rows())
+    assert started.wait(30)
+    timeline.view.zoom(-1)  # another lay-out, queued behind it
+    timeline.thumbnails.runner.shutdown()  # what closing the window does last
+    assert timeline.thumbnails.runner.wait(Lane.LAYOUT, 30_000)
+    assert days_read == [N] and justified == []  # stopped after the step it was in; the queued one never ran

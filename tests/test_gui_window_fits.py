@@ -141,6 +141,56 @@ def test_on_a_small_screen_the_window_and_the_model_offer_after_a_failed_downloa
     assert sizes["contents"] <= sizes["dialog"][2], sizes
 
 
+SMALL_SCREEN_SETTINGS = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
+
+app = QApplication([])
+services = Services.open(sys.argv[1])
+window = MainWindow(services)
+window.show()
+sizes = {}
+rect = lambda w: w.frameGeometry().getRect()  # x, y, width, height
+
+def settings_open():
+    settings = QApplication.activeModalWidget()
+    sizes["settings"] = rect(settings)
+    settings.folders.show_failures(sys.argv[1])  # a folder's "Unreadable" count, clicked
+    app.processEvents()
+    sizes["failures"] = rect(settings.folders.failures_dialog)
+    settings.folders.failures_dialog.reject()
+    settings.reject()
+
+QTimer.singleShot(0, settings_open)
+window.actions_by_name["settings"].trigger()  # Settings… (Ctrl+,): modal until settings_open closes it
+sizes["screen"] = app.primaryScreen().availableGeometry().getRect()
+print(json.dumps(sizes))
+window.close()
+services.close()
+"""
+
+
+def test_on_a_small_screen_settings_and_its_unreadable_files_fit(home: Path, tmp_path: Path) -> None:
+    """The same 683 × 384 screen: Settings opened at 720 × 480 and the "Unreadable files" list at 760 × 380, their
+    OK and Close buttons past the screen's edge."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "small", "x": 0, "y": 0, "width": 683, "height": 384}]}))
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "PYTHONPATH": root}
+    out = subprocess.run(
+        [sys.executable, "-c", SMALL_SCREEN_SETTINGS, str(home)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    sizes = json.loads(out.stdout.strip().splitlines()[-1])
+    assert sizes["screen"] == [0, 0, 683, 384]
+    for what in ("settings", "failures"):
+        x, y, width, height = sizes[what]
+        assert x >= 0 and y >= 0 and x + width <= 683 and y + height <= 384, sizes
+
+
 @pytest.mark.parametrize("dark", [False, True])
 def test_the_first_start_hints_and_the_details_labels_are_readable(qtbot, qapp, colour_home: Path, dark: bool) -> None:
     """ "Drop a folder of photos here" and the details' "Taken", "Where"… were #b8b8b8 on #efefef: 1.73:1."""

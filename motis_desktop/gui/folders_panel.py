@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.services import FolderReport, Services
+from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.local_files import local_path, readable
 
 # Each row's folder, kept as a Python object: its text is for people and loses the bytes of a name that are not UTF-8.
@@ -167,7 +168,7 @@ class FailuresDialog(QDialog):
     def __init__(self, folder: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Unreadable files — {folder}")
-        self.resize(760, 380)
+        self.resize(within_screen(self, QSize(760, 380)))  # its Close button on a small screen too
         self.list = QTreeWidget()
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels(["File", "Reason"])

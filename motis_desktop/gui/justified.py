@@ -12,7 +12,7 @@ worker while the window goes on) and every full garbage collection walked them.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -131,8 +131,10 @@ def justify(
     width: int,
     target: int,
     spacing: Spacing = Spacing(),
+    check: Callable[[], None] = lambda: None,
 ) -> Layout:
     """Lay out the photos in justified rows under one header per group (``labels[key]``; "" hides it).
+    ``check()`` is called between steps (at 1M photos each is ≤ ~0.1 s): it may raise to give up.
 
     A row closes at the photo that brings its height to the target or under it, or just before that photo when
     that is nearer to the target; the last row of a group keeps the target height. Done with numpy over every
@@ -151,7 +153,8 @@ def justify(
     gap = spacing.gap
     a = np.clip(np.nan_to_num(np.asarray(aspects, dtype=np.float64), nan=1.0), MIN_ASPECT, MAX_ASPECT)
     group_starts, group_ends = _runs(groups, n)
-    firsts, heights, full = _rows(a, np.repeat(group_ends, group_ends - group_starts + 1), width, target, gap)
+    check()
+    firsts, heights, full = _rows(a, np.repeat(group_ends, group_ends - group_starts + 1), width, target, gap, check)
     row_heights = np.maximum(1, np.rint(heights)).astype(np.int64)
 
     # Tops: each row is its predecessor's height and a gap below it; a group's first row also leaves the room
@@ -173,7 +176,7 @@ def justify(
     layout.section_tops, layout.section_firsts = section_tops, group_starts.tolist()
     layout.row_tops, layout.row_heights, layout.row_first = row_tops, row_heights, firsts
     layout.height = max(0, y0 + int(steps.sum()) + int(extra.sum())) + gap
-    _place_photos(layout, a, firsts, heights, full, row_tops, row_heights, width, gap)
+    _place_photos(layout, a, (firsts, heights, full), row_tops, row_heights, width, gap, check)
     return layout
 
 
@@ -186,7 +189,7 @@ def _runs(groups: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rows(
-    a: np.ndarray, group_end: np.ndarray, width: int, target: int, gap: int
+    a: np.ndarray, group_end: np.ndarray, width: int, target: int, gap: int, check: Callable[[], None]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's first photo, height (unrounded) and whether it is full (not a group's last row).
 
@@ -199,6 +202,7 @@ def _rows(
     full = np.zeros(n, dtype=bool)
     starts, total, k = np.arange(n, dtype=np.int64), np.zeros(n), 0  # rows not closed yet, their aspects' sum
     while starts.size:
+        check()
         i = starts + k  # the photo each row considers now (its count is k + 1)
         past = i > group_end[starts]
         nxt[starts[past]] = group_end[starts[past]] + 1  # the group ended first: its last row, not stretched
@@ -216,6 +220,7 @@ def _rows(
         height[done], full[done] = h[closes], True
         keep = ~past & ~closes
         starts, total, k = starts[keep], with_i[keep], k + 1
+    check()
     chain, s, links = [], 0, nxt.data  # Python ints one at a time: no 1M-long list made in one go
     while s < n:  # ~n / 5 steps
         chain.append(s)
@@ -227,21 +232,22 @@ def _rows(
 def _place_photos(
     layout: Layout,
     a: np.ndarray,
-    firsts: np.ndarray,
-    heights: np.ndarray,
-    full: np.ndarray,
+    rows_of: tuple[np.ndarray, np.ndarray, np.ndarray],
     row_tops: np.ndarray,
     row_heights: np.ndarray,
     width: int,
     gap: int,
+    check: Callable[[], None],
 ) -> None:
     """Every photo's rectangle: its edges along the row rounded, a full row ending exactly at ``width`` and a
-    row that is not full only cut where it would stick out."""
+    row that is not full only cut where it would stick out. ``rows_of``: each row's first photo, height, full."""
+    firsts, heights, full = rows_of
     n = len(a)
     counts = np.diff(np.append(firsts, n))
     left, right = np.empty(n), np.empty(n)
     pos = np.zeros(len(firsts))
     for k in range(int(counts.max())):  # the k-th photo of every row at once: each row's edges added in order
+        check()
         rows = np.flatnonzero(counts > k)
         photos = firsts[rows] + k
         left[photos] = pos[rows]

@@ -285,7 +285,8 @@ class MainWindow(QMainWindow):
 
     def reload_gallery(self) -> None:
         self._asked += 1
-        self.backend.submit(workers.library_snapshot, partial(self._gallery_loaded, asked=self._asked))
+        read = partial(workers.library_snapshot, order=self.results.order)  # sorted there, not on this thread
+        self.backend.submit(read, partial(self._gallery_loaded, asked=self._asked))
 
     def _gallery_loaded(self, snapshot: workers.LibrarySnapshot, asked: int = 0) -> None:
         if asked < self._shown:
@@ -298,7 +299,7 @@ class MainWindow(QMainWindow):
             self.status_line.library_rebuilt()
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         before = self.results.gallery
-        self.results.set_gallery(snapshot.rows, snapshot.by_date)
+        self.results.set_gallery(snapshot.rows, snapshot.ordered)
         self.status_line.gallery_read(before, snapshot.rows)
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)

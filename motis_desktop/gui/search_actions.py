@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -12,17 +14,21 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
+from motis_desktop.gui.gallery_order import Stopped, let_go
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortedGallery, SortOrder, path_of, sorted_gallery
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
+from motis_desktop.gui.tasks import Lane, Task
 from motis_desktop.gui.texts import query_words
-from motis_desktop.gui.timeline import TimelineView
+from motis_desktop.gui.timeline import DEFER_RESIZE_FROM, TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
 
 RESULT_EDGE = 512  # search results are shown at high resolution
+SORT_OFF_THREAD_FROM = DEFER_RESIZE_FROM  # photos: a larger gallery is sorted on the LAYOUT lane
+SORT_WORDS = {SortOrder.DATE: "by date", SortOrder.FOLDER: "by folder"}
 
 
 class ResultsController(QObject):
@@ -62,6 +68,9 @@ class ResultsController(QObject):
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
+        self._gallery_order = SortOrder.DATE  # the order ``gallery`` is in (``order`` once sorted)
+        self._sorting = 0  # galleries and orders asked for: only the latest sort is shown
+        self._since: list[dict[str, float]] | None = None  # sizes handed on while a sort runs
         self._sizes = RowSizes(lambda: (self.gallery, self._gallery_index), self)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
@@ -76,13 +85,25 @@ class ResultsController(QObject):
 
     def set_gallery(self, rows: list[Row], prepared: SortedGallery | None = None) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order (``prepared``: the
-        rows already sorted off this thread, used when in this order). Results on screen lose the photos that
-        left the library since the last gallery (deleted, renamed, their folder removed)."""
-        before, previous = self._gallery_index, self.gallery
-        with gc_paused(keep=True):  # 100k rows: their order and lookups, and the layout when they are on show
-            if prepared is None or prepared.order != self.order or prepared.source is not rows:
+        rows already sorted off this thread, used when in this order). Rows in another order are sorted here when
+        few, else on the ``LAYOUT`` lane (:meth:`_sort_off_thread`; the rows on screen stay until then). Results
+        on screen lose the photos that left the library since the last gallery (deleted, renamed, their folder
+        removed)."""
+        self._sorting += 1  # a sort on its way is stale: these rows are newer
+        if prepared is None or prepared.order != self.order or prepared.source is not rows:
+            if len(rows) > SORT_OFF_THREAD_FROM:
+                self._sort_off_thread(rows)
+                return
+            with gc_paused(keep=True):
                 prepared = sorted_gallery(rows, self.order)
+        self._take_gallery(prepared)
+
+    def _take_gallery(self, prepared: SortedGallery) -> None:
+        """Show ``prepared`` (sorted in the order asked for), or keep it for Esc while results are on screen."""
+        rows, before, previous = prepared.source, self._gallery_index, self.gallery
+        with gc_paused(keep=True):  # 100k rows: their lookups, and the layout when they are on show
             self.gallery, self._gallery_index, self.unreadable = prepared.rows, prepared.index, prepared.unreadable
+            self._gallery_order, self._since = prepared.order, None
             self._sizes.flush()  # sizes read since its rows were
             if self.results_for is None:
                 current = self.view.currentIndex()
@@ -96,6 +117,48 @@ class ResultsController(QObject):
             self._drop_results_gone(before)
         if self.results_for is not None and rows is not previous and not self.model.rowCount():
             self.searcher.again()  # "nothing among 6 photos" said so of the library before
+        if len(before) > SORT_OFF_THREAD_FROM and before is not self._gallery_index and previous is not self.gallery:
+            # Nothing holds the previous gallery now (the model, the view and the LAYOUT lane's jobs have their own
+            # lists; a job still reading it runs before this one, on the same one-thread lane).
+            self.view.runner.call(Lane.LAYOUT, partial(let_go, before, previous))
+
+    def _sort_off_thread(self, rows: list[Row]) -> None:
+        """Put a large gallery in ``self.order`` on the ``LAYOUT`` lane (a 1M-photo sort froze the window ~2 s);
+        :meth:`_sorted` shows it if no newer gallery or order came meanwhile (``_sorting``)."""
+        self._sizes.flush()  # the rows as the sort reads them; sizes handed on meanwhile are kept in ``_since``
+        asked, order, self._since = self._sorting, self.order, []
+
+        def work(_report: object, cancel: threading.Event) -> tuple[int, SortedGallery] | None:
+            def stop() -> bool:  # ``_sorting`` read on the worker: an int, never torn
+                return cancel.is_set() or asked != self._sorting
+
+            try:
+                with gc_paused(keep=True):
+                    return asked, sorted_gallery(rows, order, stop)
+            except Stopped:  # a newer gallery or order, or the window closing: not waited for
+                return None
+
+        def connect(task: Task) -> None:
+            task.signals.succeeded.connect(self._sorted)  # this object as receiver: nothing comes once it is gone
+
+        if self.results_for is None:  # (under results the sort is not seen: their summary stays)
+            self.status.emit(f"Sorting {count(len(rows), 'photo')} {SORT_WORDS[order]}…")
+        self.view.runner.start(Lane.LAYOUT, work, connect)
+
+    def _sorted(self, out: tuple[int, SortedGallery] | None) -> None:
+        """A gallery sorted on the ``LAYOUT`` lane: shown if it is still the latest asked for, keeping the photo
+        looked at in its place, with the sizes handed on while it was sorted."""
+        if out is None or out[0] != self._sorting:
+            return
+        since, self._since = self._since, None
+        if self.results_for is None:
+            self._show_in_order(out[1])
+        else:
+            self._take_gallery(out[1])
+        for sizes in since or ():
+            self.set_aspects(sizes)
+        if self.results_for is None:
+            self.gallery_shown.emit()  # the status line says the library's count again (not "Sorting…")
 
     def known_failures(self, skipped: Iterable[Skipped]) -> int:
         """How many of these photos that indexing could not read are gallery rows already saying why (every run
@@ -127,6 +190,8 @@ class ResultsController(QObject):
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""
+        if self._since is not None:
+            self._since.append(aspects)  # the gallery being sorted may have read its rows before these
         self._sizes.add(aspects)  # into the gallery's rows, a slice at a time
         self.view.set_aspects(aspects)  # the rows on show keep their selection: the model is not reset
 
@@ -136,16 +201,24 @@ class ResultsController(QObject):
         return None if i is None else self.gallery[i].aspect
 
     def set_order(self, order: SortOrder) -> None:
-        """Order the gallery by date taken (newest first) or by folder; results keep their rank order. The photo
-        looked at (the current one on screen, else the first on screen) stays where it is on screen, among its
-        new neighbours, and the current photo stays current (the old scroll offset showed other photos)."""
+        """Order the gallery by date taken (newest first) or by folder; results keep their rank order. A large
+        gallery is sorted off this thread: the rows on screen stay until then (the status line says so)."""
         self.order = order
-        if self.results_for is not None:
+        self._sorting += 1  # a sort on its way was for the other order
+        if self.results_for is not None or len(self.gallery) > SORT_OFF_THREAD_FROM:
             self.set_gallery(self.gallery)
             return
+        with gc_paused(keep=True):
+            self._show_in_order(sorted_gallery(self.gallery, order))
+
+    def _show_in_order(self, prepared: SortedGallery) -> None:
+        """Show the gallery in a new order: the photo looked at (the current one on screen, else the first on
+        screen) stays where it is on screen, among its new neighbours, and the current photo stays current (the
+        old scroll offset showed other photos)."""
         anchor, current = self.view.anchor(), path_of(self.view.currentIndex())
+        self._gallery_order = prepared.order
         self.view.set_grouping(self._grouping(), relayout=False)  # the rows that follow are laid out once
-        self.set_gallery(self.gallery)
+        self._take_gallery(prepared)
         if current and (row := self.model.row_of(current)) is not None:
             self.view.make_current(row)
         if anchor is None:
@@ -153,7 +226,8 @@ class ResultsController(QObject):
         self.view.scroll_to_anchor(anchor)
 
     def _grouping(self) -> Grouping:
-        return Grouping.FOLDER if self.order == SortOrder.FOLDER else Grouping.DATE
+        """The gallery's headers: its rows' order (a large gallery shows the previous order until sorted)."""
+        return Grouping.FOLDER if self._gallery_order == SortOrder.FOLDER else Grouping.DATE
 
     def show_results(self, label: str, searched: Searched) -> None:
         if self.results_for is None:

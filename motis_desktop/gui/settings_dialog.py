@@ -3,6 +3,7 @@ size (the gallery's zoom level), and forgetting the photos removed from the fold
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.services import AUTO_EXACT_MAX, STRATEGY_CHOICES
+from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.folders_panel import FoldersPanel, Submit
 from motis_desktop.gui.gone_line import GoneLine
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, ZOOM_NAMES, zoom_level
@@ -38,7 +40,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.resize(720, 480)
+        self.resize(within_screen(self, QSize(720, 480)))  # a small screen, a scale factor of 2: all of it on it
         self.folders = FoldersPanel(folders, submit)  # counts, failures and online state per folder
 
         self.model = QComboBox()

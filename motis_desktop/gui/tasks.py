@@ -40,7 +40,7 @@ class Lane(str, Enum):
     THUMBNAILS = "thumbnails"  # up to 4 threads: thumbnails as QImage
     VIEWER = "viewer"  # 2 threads: full-size decodes for the viewer
     WATCH = "watch"  # 1 thread: adding folder watches (one per sub-folder with inotify)
-    LAYOUT = "layout"  # 1 thread: the timeline's lay-out of a large gallery (plain data, gui/timeline_layout.py)
+    LAYOUT = "layout"  # 1 thread: a large gallery's lay-out and sort (plain data: timeline_layout, gallery_order)
 
 
 _THREADS = {

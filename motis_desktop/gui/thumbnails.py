@@ -37,6 +37,7 @@ from motis_desktop.core.images.decode import decode_image
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
+NO_THUMBNAIL = "cannot make a thumbnail"  # why a tile shows a cross when the failure said nothing itself
 STALE_S = 1.0
 # Thumbnails kept in memory: this many screens of the view's tiles (a tile is stored ~2.5x the pixels it is
 # shown at: its long side is 1.5x the row height), at least MIN_KEPT_BYTES, at most the manager's memory_bytes.
@@ -286,15 +287,13 @@ class ThumbnailManager(QObject):
             except (ImageError, OSError, cv2.error) as exc:
                 if not os.path.lexists(key.path):  # gone (its folder moved away?): not broken; see ``error``
                     return None, "", None
-                return None, str(exc) or "cannot make a thumbnail", stamp
+                return None, str(exc) or NO_THUMBNAIL, stamp
 
         return work
 
     def _connect(self, task: Task, *, key: ThumbKey) -> None:
         task.signals.succeeded.connect(lambda out: self._on_done(key, *out))
-        task.signals.failed.connect(
-            lambda message: self._on_done(key, None, message or "cannot make a thumbnail", None)
-        )
+        task.signals.failed.connect(lambda message: self._on_done(key, None, message or NO_THUMBNAIL, None))
 
     def _on_done(self, key: ThumbKey, image: QImage | None, error: str, stamp: Stamp) -> None:
         self._running.discard(key)

@@ -112,18 +112,19 @@ class LibrarySnapshot:
     recovery: str | None = None
     missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
     folder_photos: dict[str, int] = field(default_factory=dict)  # a scan's photos per folder (IndexSummary's)
-    by_date: SortedGallery | None = None  # the rows in the gallery's default order, sorted here
+    ordered: SortedGallery | None = None  # the rows in the gallery's order as asked for, sorted here
     version: int = -1  # the library's photos' version read just before the rows (``Services.photos_version``)
 
 
-def library_snapshot(services: Services) -> LibrarySnapshot:
-    """Rows and folders of the library (runs in the backend thread); the first call reports a recovery."""
+def library_snapshot(services: Services, order: SortOrder = SortOrder.DATE) -> LibrarySnapshot:
+    """Rows and folders of the library, the rows also in the gallery's ``order`` (runs in the backend thread); the
+    first call reports a recovery."""
     version = services.photos_version()  # first: a change landing during the read makes one more read, never none
     rows, missing = gallery_rows(services)
     with gc_paused(keep=True):
-        by_date = sorted_gallery(rows, SortOrder.DATE)
+        ordered = sorted_gallery(rows, order)
     folders = [f.path for f in services.folders()]
-    return LibrarySnapshot(rows, folders, services.recovery_notice(), missing, by_date=by_date, version=version)
+    return LibrarySnapshot(rows, folders, services.recovery_notice(), missing, ordered=ordered, version=version)
 
 
 class FirstSnapshot:

@@ -1,0 +1,93 @@
+"""The gallery's orders as permutations of plain data (paths, dates), made a step at a time so that a 1M-photo sort
+runs on a worker thread while the window goes on.
+
+One ``sorted`` of 1M keys holds the GIL for its whole C loop: on a worker, sorting 1M photos by folder froze the
+window 1.5 s (its keys' sort) and by date 0.3 s. Here every long step is Python bytecode (the interpreter hands the
+GIL to the GUI thread every 5 ms) or numpy that releases it; the C sorts left are of one group at a time (a folder's
+photos, one date's ties), and a group larger than ``RUN`` is sorted in runs merged by ``heapq.merge``. The orders
+are those of one stable ``sorted`` on (folder, name) case-insensitive, or on (newest first, path).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any, TypeVar
+
+import numpy as np
+
+RUN = 20_000  # items sorted by one C call at most: ~10-20 ms holding the GIL
+T = TypeVar("T")
+Stop = Callable[[], bool]  # True once the order is no longer wanted (a newer one asked for, the window closing)
+
+
+class Stopped(Exception):
+    """The sort gave up: ``stop()`` said so."""
+
+
+def _never() -> bool:
+    return False
+
+
+def stepwise_sorted(items: list[T], key: Callable[[T], Any], stop: Stop = _never) -> list[T]:
+    """``sorted(items, key=key)`` (stable), with no C loop over more than ``RUN`` items."""
+    if len(items) <= RUN:
+        return sorted(items, key=key)
+    first = itemgetter(0)
+    runs: list[list[tuple[Any, T]]] = []
+    for start in range(0, len(items), RUN):
+        if stop():
+            raise Stopped
+        runs.append(sorted([(key(x), x) for x in items[start : start + RUN]], key=first))
+    # Ties keep their run's order (merge is stable); each run is freed as its iterator ends, not all at once.
+    iters = [iter(run) for run in runs]
+    runs.clear()
+    return [x for _k, x in heapq.merge(*iters, key=first)]
+
+
+def folder_order(paths: Sequence[str], stop: Stop = _never) -> list[int]:
+    """Indices of ``paths`` by folder, then name, case-insensitive; ties keep their order."""
+    groups: dict[str, list[int]] = {}
+    dirname, basename = os.path.dirname, os.path.basename
+    for i, path in enumerate(paths):
+        groups.setdefault(dirname(path).lower(), []).append(i)
+    order: list[int] = []
+    for folder in stepwise_sorted(list(groups), str, stop):
+        members = groups[folder]
+        if len(members) > 1:
+            if stop():
+                raise Stopped
+            members = stepwise_sorted(members, lambda i: basename(paths[i]).lower(), stop)
+        order.extend(members)
+    return order
+
+
+def date_order(taken: Sequence[float | None], paths: Sequence[str], stop: Stop = _never) -> list[int]:
+    """Indices newest first (no date: as 1970), photos taken at the same time by path."""
+    n = len(taken)
+    dates = np.fromiter((t or 0.0 for t in taken), dtype=np.float64, count=n)
+    ranked = np.argsort(-dates, kind="stable")  # numpy's sort lets the GIL go
+    if stop():
+        raise Stopped
+    bounds = np.flatnonzero(np.diff(dates[ranked]) != 0) + 1
+    starts = np.concatenate(([0], bounds))
+    sizes = np.diff(np.concatenate((starts, [n])))
+    order: list[int] = ranked.tolist()
+    by_path = paths.__getitem__
+    for s, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):  # ties: photos without
+        order[s : s + size] = stepwise_sorted(order[s : s + size], by_path, stop)  # a date, bursts
+    return order
+
+
+def let_go(*big: list[Any] | dict[Any, Any]) -> None:
+    """Empty these containers (their last holder hands them over) a slice at a time: a 1M-entry index freed in one go
+    holds the GIL 50-250 ms (its 1M ints), so a gallery replaced on the GUI thread is let go of on a worker."""
+    for items in big:
+        if isinstance(items, dict):
+            for _ in range(len(items)):  # bytecode between entries: the GUI thread gets the GIL
+                items.popitem()
+        else:
+            while items:
+                del items[-RUN:]

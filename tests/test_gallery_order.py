@@ -1,0 +1,54 @@
+"""The gallery's orders made a step at a time (gui/gallery_order.py: a 1M sort on a worker without holding the
+window) are exactly those of one stable ``sorted``: by folder then name, case-insensitive; newest first, then by
+path. Runs small enough to make the step-wise merge do the work."""
+
+from __future__ import annotations
+
+import os
+import random
+from operator import attrgetter
+
+import pytest
+
+from motis_desktop.gui import gallery_order
+from motis_desktop.gui.gallery_order import Stopped
+from motis_desktop.gui.library_model import Row, SortOrder, sort_rows
+
+
+def _one_sort(rows: list[Row], order: SortOrder) -> list[Row]:
+    """The rule: what the GUI thread did before (one ``sorted`` over every row)."""
+    if order == SortOrder.FOLDER:
+        return sorted(rows, key=lambda r: (os.path.dirname(r.path).lower(), os.path.basename(r.path).lower()))
+    ordered = sorted(rows, key=attrgetter("path"))
+    ordered.sort(key=lambda r: r.taken_at or 0.0, reverse=True)
+    return ordered
+
+
+@pytest.mark.parametrize("order", list(SortOrder))
+def test_step_wise_orders_are_those_of_one_sort(order: SortOrder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gallery_order, "RUN", 7)  # every group over 7 rows merged from runs
+    rng = random.Random(7)
+    for _ in range(150):
+        rows = [
+            Row(
+                i,
+                f"/{rng.choice('aAbB')}{rng.choice(['x', 'X', 'y', 'x y'])}/{rng.choice('pPq')}{rng.randint(0, 5)}.jpg",
+                taken_at=rng.choice([None, 0.0, 5.0, 7.0, -3.0, 1.7e9]),
+            )
+            for i in range(rng.randint(0, 80))
+        ]
+        assert sort_rows(rows, order) == _one_sort(rows, order)
+
+
+@pytest.mark.parametrize("order", list(SortOrder))
+def test_a_sort_no_longer_wanted_stops(order: SortOrder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gallery_order, "RUN", 4)
+    rows = [Row(i, f"/f/{i % 3}.jpg", taken_at=None) for i in range(40)]  # one folder, one date: large groups
+    with pytest.raises(Stopped):
+        sort_rows(rows, order, stop=lambda: True)
+
+
+def test_let_go_empties_what_it_is_handed() -> None:
+    index, rows = {f"/p/{i}.jpg": i for i in range(50)}, list(range(50_000))
+    gallery_order.let_go(index, rows)
+    assert index == {} and rows == []

@@ -1,0 +1,126 @@
+"""A large gallery changes order off the GUI thread (View ▸ Sort by folder at 1M photos froze the window ~2 s): the
+rows on screen stay, the status line says it is sorting, the new order comes laid out with the photo looked at
+kept; a sort made stale by another order is never shown; a gallery read while sorted by folder comes sorted.
+The window's library is 30 photos with the threshold lowered (a large gallery's path); the sort itself is the
+same at any size. Real menu actions; waits on public signals."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.keys import search_by_keys
+from helpers.window import ready_window
+from PySide6.QtCore import Qt
+from test_gui_timeline import _dated_photos
+
+from motis_desktop.gui import gallery_order
+from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.timeline_groups import HeaderKind
+
+
+@pytest.fixture
+def win(qtbot, home: Path, indexed_libraries, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    """30 photos in two folders, dated over six months; every gallery counts as large (sorted on the worker)."""
+    indexed_libraries.copy_into(home, "gui-timeline", _dated_photos)
+    monkeypatch.setattr("motis_desktop.gui.search_actions.SORT_OFF_THREAD_FROM", 10, raising=False)
+    yield from ready_window(qtbot, home, rows=30, size=(1000, 700))
+
+
+@pytest.fixture
+def sort_threads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each sort by folder from now on: whether it ran on the GUI thread."""
+    seen: list[bool] = []
+    real = gallery_order.folder_order
+
+    def folder_order(paths, stop=lambda: False):  # type: ignore[no-untyped-def]
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real(paths, stop)
+
+    monkeypatch.setattr(gallery_order, "folder_order", folder_order)
+    monkeypatch.setattr("motis_desktop.gui.library_model.folder_order", folder_order)
+    return seen
+
+
+def _paths(win: MainWindow) -> list[str]:
+    return [win.model.path_at(r) for r in range(win.model.rowCount())]
+
+
+def _folders(win: MainWindow) -> list[str]:
+    return [p.rsplit("/", 1)[0] for p in _paths(win)]
+
+
+def test_sort_by_folder_runs_off_the_gui_thread_and_keeps_the_current_photo(
+    qtbot, win: MainWindow, sort_threads: list[bool]
+) -> None:
+    view = win.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # the second photo is current
+    current = view.currentIndex().data(Roles.PATH)
+    by_date = _paths(win)
+    assert _folders(win) != sorted(_folders(win))  # the date order mixes the two folders
+    with qtbot.waitSignal(view.laid_out, timeout=10_000):
+        win.actions_by_name["by_folder"].trigger()  # View ▸ Sort by folder
+        assert _paths(win) == by_date  # the menu returned before the sort: the rows on screen stay meanwhile
+        assert "Sorting 30 photos by folder" in win.status_label.text()
+    assert sort_threads == [False]
+    assert view.header_kind is HeaderKind.FOLDER
+    assert _folders(win) == sorted(_folders(win), key=str.lower)
+    assert view.currentIndex().data(Roles.PATH) == current  # still the photo looked at
+    assert "Sorting" not in win.status_label.text() and "30 photos" in win.status_label.text()
+
+
+def test_a_sort_made_stale_by_another_order_is_never_shown(
+    qtbot, win: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, go = threading.Event(), threading.Event()
+    real = gallery_order.folder_order
+
+    def held(paths, stop=lambda: False):  # type: ignore[no-untyped-def]
+        started.set()
+        go.wait(10)
+        return real(paths, stop)
+
+    monkeypatch.setattr("motis_desktop.gui.library_model.folder_order", held)
+    kinds: list[HeaderKind] = []
+    win.view.laid_out.connect(lambda _n: kinds.append(win.view.header_kind))
+    by_date = _paths(win)
+    win.actions_by_name["by_folder"].trigger()
+    assert started.wait(10)  # being sorted by folder on the worker
+    with qtbot.waitSignal(win.view.laid_out, timeout=10_000):
+        win.actions_by_name["by_date"].trigger()  # View ▸ Sort by date before it is done
+        go.set()
+    qtbot.waitUntil(lambda: "Sorting" not in win.status_label.text(), timeout=10_000)
+    assert kinds == [HeaderKind.MONTH] and win.view.header_kind is HeaderKind.MONTH  # never by folder
+    assert _paths(win) == by_date
+
+
+def test_a_gallery_read_while_sorted_by_folder_comes_sorted_off_the_gui_thread(
+    qtbot, win: MainWindow, sort_threads: list[bool]
+) -> None:
+    with qtbot.waitSignal(win.view.laid_out, timeout=10_000):
+        win.actions_by_name["by_folder"].trigger()
+    by_folder = _paths(win)
+    with qtbot.waitSignal(win.gallery_loaded, timeout=30_000):
+        win.reload_gallery()  # new photos from an indexing run, another process: the library read again
+    qtbot.waitUntil(lambda: win.model.rowCount() == 30 and "Sorting" not in win.status_label.text(), timeout=10_000)
+    assert _paths(win) == by_folder and win.view.header_kind is HeaderKind.FOLDER
+    assert sort_threads and not any(sort_threads)  # the read's sort, on the library's thread
+
+
+def test_sorting_under_results_keeps_their_summary_and_esc_shows_the_gallery_sorted(
+    qtbot, win: MainWindow, sort_threads: list[bool]
+) -> None:
+    search_by_keys(qtbot, win, "red")
+    summary = win.status_label.text()
+    ranked = _paths(win)
+    win.actions_by_name["by_folder"].trigger()  # the gallery behind the results is sorted, unseen
+    assert win.status_label.text() == summary and _paths(win) == ranked
+    qtbot.waitUntil(lambda: sort_threads == [False], timeout=10_000)
+    with qtbot.waitSignal(win.results.gallery_shown, timeout=10_000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: win.view.header_kind is HeaderKind.FOLDER, timeout=10_000)
+    assert _folders(win) == sorted(_folders(win), key=str.lower) and win.model.rowCount() == 30
