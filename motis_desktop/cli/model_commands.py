@@ -1,4 +1,4 @@
-"""The ``motis models`` commands: list, import, download, use, remove, export, bench and available."""
+"""The ``motis models`` commands: list, import, download, demo, use, remove, export, bench and available."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
 from motis_desktop.core.formatting import count, format_size
+from motis_desktop.core.models.demo import DEMO_MODEL
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import (
     ModelInfo,
@@ -73,6 +74,8 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
         return _models_available(services, args)
     if action == "download":
         return _models_download(services, args)
+    if action == "demo":
+        return _models_demo(services)
     if action == "bench":
         return _models_bench(services, args)
     if action == "export":
@@ -239,6 +242,27 @@ def _format(info: ModelInfo) -> str:
     if info.source_format and info.source_format != info.format:
         return f"{info.format} (from {info.source_format})"
     return info.format
+
+
+def _models_demo(services: Services) -> int:
+    """Install the demo model (colour words only); a second time says it is installed and changes nothing."""
+    demo = next((m for m in services.installed_models() if m.name == DEMO_MODEL), None)
+    if demo is None:
+        print("building the demo model (a few seconds)...", file=sys.stderr)
+        demo = services.install_demo_model()
+        print(f"installed the demo model {demo.name!r}")
+    else:
+        print(f"the demo model {demo.name!r} is already installed")
+    active = services.active_model()
+    if active is not None and active.name != demo.name:
+        print(f"the active model stays {active.name!r}: 'motis models use {demo.name}' switches to the demo")
+        return 0
+    print(
+        "it understands colour words only (red, green, blue, yellow, orange, purple, pink, cyan, white, black, "
+        "gray, brown): try 'motis index FOLDER', then 'motis search red'. For real searches install a real model "
+        "('motis models available'); it then becomes the active one."
+    )
+    return 0
 
 
 # The way around a host this computer cannot download from (the window has its own: its import button)

@@ -229,6 +229,10 @@ class Services(GonePhotosDoor):
         """Download the registry model ``name``, verify and install it; it becomes active only when none is."""
         return self._models.download(name, progress, cancel, timeout_s, replace)
 
+    def install_demo_model(self) -> ModelInfo:
+        """Install "colour-demo", a tiny model that knows colour words only (``models.demo``); no download."""
+        return self._models.install_demo()
+
     def model_info(self, name: str | None = None) -> ModelInfo:
         """The named model, or the active one; ModelError with a hint when none is installed."""
         return self._models.info(name)
