@@ -1,7 +1,8 @@
 """Getting a model: the first-run dialog (download the recommended one, or import files) with progress.
 
 The choices are the registry's models, then every combination of the seed's published image and text
-files, each labelled with whether the seed measured that pair; details list each file's size and R@10.
+files, each labelled with whether the seed measured that pair. The chosen one is said in one plain sentence
+(``RegistryModel.sentence``); its figures, sources and files are behind "Technical details".
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.errors import DownloadError, MotisError
-from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.formatting import format_duration, format_size
 from motis_desktop.core.models.demo import DEMO_MODEL
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
@@ -76,9 +77,9 @@ class ModelDialog(QDialog):
         for model in self.registry:
             installed = " — installed" if model.name in self.installed_names else ""
             self.choice.addItem(_choice_label(model) + installed, model.name)
-        self.details = QLabel()
+        self.details = QLabel()  # the chosen model in one plain sentence
         self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.technical, self.technical_button = _technical_part(self.fit)  # figures, sources, files: on request
         self.choice.currentIndexChanged.connect(self._show_details)
         self.download_button = QPushButton()
         self.download_button.setDefault(True)
@@ -159,6 +160,8 @@ class ModelDialog(QDialog):
         more_layout.setContentsMargins(0, 0, 0, 0)
         more_layout.addWidget(self.choice)
         more_layout.addWidget(self.details)
+        more_layout.addWidget(self.technical_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        more_layout.addWidget(self.technical)
         more_layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.more.hide()
         self.more_button.toggled.connect(self._toggle_more)
@@ -169,6 +172,7 @@ class ModelDialog(QDialog):
         self.offline_button.clicked.connect(lambda: self.show_offline(None))
         self.demo_button = demo_button(self.start_demo)  # shown while the demo model is not installed
         self.offline = OfflinePanel(self.choose_files, demo_button(self.start_demo))
+        self.offline.hide()
         if DEMO_MODEL in self.installed_names:  # File ▸ Install model… after it was installed: not offered again
             self.demo_button.hide()
             self.offline.demo_button.hide()
@@ -178,7 +182,6 @@ class ModelDialog(QDialog):
         links.addStretch()
         links.addWidget(self.demo_button)
         return links
-        self.offline.hide()
 
     def _toggle_more(self, shown: bool) -> None:
         self.more.setVisible(shown)
@@ -197,18 +200,8 @@ class ModelDialog(QDialog):
 
     def _show_details(self) -> None:
         model = self.selected()
-        files = "\n".join(_file_line(model, f) for f in model.files)
-        facts = "".join(
-            f"\n{label}: {value}"
-            for label, value in (
-                ("Languages", model.languages),
-                ("Quality", model.quality + (f" (source: {model.quality_source})" if model.quality_source else "")),
-                ("Disk", model.disk_note),
-            )
-            if value
-        )
-        where = "Import your own copy; research licence." if model.import_only else f"Files:\n{files}"
-        self.details.setText(f"{model.notes}\n{facts}\nLicence: {model.license}\n{where}")
+        self.details.setText(model.sentence())
+        self.technical.setText(_technical(model))
         if self.offline.isVisible():
             self.offline.show_model(model, None)
         if model.name in self.installed_names:  # nothing to download: use it (a switch), or it is in use
@@ -359,6 +352,44 @@ class ModelDialog(QDialog):
         self.wait()
 
 
+def _technical_part(fit: Callable[[], None]) -> tuple[QLabel, QToolButton]:
+    """The chosen model's technical notes (hidden) and the "Technical details" toggle that shows them."""
+    label = QLabel()
+    label.setObjectName("technicalDetails")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    button = QToolButton()
+    button.setObjectName("technicalDetailsButton")
+    button.setText("Technical details")
+    button.setCheckable(True)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setArrowType(Qt.ArrowType.RightArrow)
+
+    def toggle(shown: bool) -> None:
+        label.setVisible(shown)
+        button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        fit()
+
+    button.toggled.connect(toggle)
+    return label, button
+
+
+def _technical(model: RegistryModel) -> str:
+    """What the catalogue says for the curious: notes, the published figure and its source, disk use, the full
+    licence and each file (its size once)."""
+    source = f" (source: {model.quality_source})" if model.quality_source else ""
+    files = "\n".join(_file_line(model, f) for f in model.files)
+    facts = (
+        model.notes,
+        f"Quality: {model.quality}{source}" if model.quality else "",
+        f"Disk: {model.disk_note}" if model.disk_note else "",
+        f"Licence: {model.license}" if model.license else "",
+        f"Files:\n{files}" if files else "",
+    )
+    return "\n".join(x for x in facts if x)
+
+
 def _choice_label(model: RegistryModel) -> str:
     """One line per choice: name, size, and for the seed's file combinations whether the seed measured them."""
     size = "import only" if model.import_only else f"{model.size / 1e6:.0f} MB"
@@ -367,12 +398,12 @@ def _choice_label(model: RegistryModel) -> str:
         label += " (recommended)"
     combination = model.extra.get("combination")
     if combination is not None:
-        label += " (measured by the seed)" if combination["measured"] else " (your combination, not measured)"
+        label += " (tested together)" if combination["measured"] else " (your combination, not measured)"
     return label
 
 
 def _file_line(model: RegistryModel, f: RegistryFile) -> str:
-    line = f"• {f.role}: {f.description or f.tower} — {(f.size or 0) / 1e6:.0f} MB"
+    line = f"• {f.role}: {f.description or f.tower} ({format_size(f.size) if f.size else 'size unknown'})"
     if model.format == "torchscript-pair":
         line += f", R@10 {f.r_at_10 if f.r_at_10 is not None else 'not published'}"
     return line
