@@ -32,7 +32,7 @@ def test_the_demo_button_installs_a_model_that_finds_red_photos(qtbot, home: Pat
     qtbot.mouseClick(dialog.offline_button, Qt.MouseButton.LeftButton)  # "No internet here?": offered there too
     buttons = _shown_demo_buttons(dialog)
     assert len(buttons) == 2
-    assert "colour words only" in dialog.offline.help.text()
+    assert "colour words only" in dialog.offline.demo_text.text()
     with qtbot.waitSignal(dialog.installed, timeout=60_000) as installed:
         qtbot.mouseClick(buttons[-1], Qt.MouseButton.LeftButton)
         assert not any(b.isEnabled() for b in buttons)  # no second install while this one runs
@@ -51,3 +51,18 @@ def test_the_demo_button_installs_a_model_that_finds_red_photos(qtbot, home: Pat
 def test_the_window_without_a_model_names_the_demo() -> None:
     """Guard: the window's "no model" text (its centre, and the search box's reason) points at the demo."""
     assert "Try a demo model" in NO_MODEL_TEXT and "colour words only" in NO_MODEL_TEXT
+
+
+def test_the_demo_is_not_offered_once_it_is_installed(qtbot, home: Path) -> None:
+    """File ▸ Install model… after the demo was installed: neither the offer nor "No internet here?" offers it."""
+    from motis_desktop.gui.model_dialog import ModelDialog
+
+    services = Services.open(home)
+    services.install_demo_model()
+    dialog = ModelDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.offline_button, Qt.MouseButton.LeftButton)
+    assert dialog.offline.isVisible() and _shown_demo_buttons(dialog) == []
+    assert not dialog.offline.demo_text.isVisible()
+    services.close()

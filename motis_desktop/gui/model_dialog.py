@@ -175,7 +175,7 @@ class ModelDialog(QDialog):
         self.offline.hide()
         if DEMO_MODEL in self.installed_names:  # File ▸ Install model… after it was installed: not offered again
             self.demo_button.hide()
-            self.offline.demo_button.hide()
+            self.offline.demo.hide()
         links = QHBoxLayout()
         links.addWidget(self.more_button)
         links.addWidget(self.offline_button)

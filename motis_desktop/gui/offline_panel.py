@@ -40,7 +40,14 @@ class OfflinePanel(QWidget):
         layout.addLayout(self.rows)
         layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.demo_button = demo
-        layout.addWidget(demo, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.demo = QWidget()  # the demo model, which needs no files (hidden once it is installed)
+        demo_layout = QVBoxLayout(self.demo)
+        demo_layout.setContentsMargins(0, 6, 0, 0)
+        self.demo_text = QLabel(f"No files at all? {DEMO_OFFER}")
+        self.demo_text.setWordWrap(True)
+        demo_layout.addWidget(self.demo_text)
+        demo_layout.addWidget(demo, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.demo)
 
     def show_model(self, model: RegistryModel, problem: str | None, failed: str = "download") -> None:
         """``problem``: why the ``failed`` action (the download, or the import) did not work, if it did not."""
@@ -49,7 +56,6 @@ class OfflinePanel(QWidget):
         self.help.setText(
             f"Download these files for {model.display_name} on a computer with internet, bring them here "
             f"(a USB stick is fine), then choose them with “{IMPORT_DOWNLOADED}”."
-            + ("" if self.demo_button.isHidden() else f"\n\nNo files at all? {DEMO_OFFER}")
         )
         while self.rows.count():
             item = self.rows.takeAt(0)
