@@ -38,7 +38,7 @@ def test_catalogue_lists_siglip2_with_size_languages_licence_and_figure() -> Non
         assert 1.4e9 < m.size < 1.7e9  # the real download: float32 weights + the 34 MB Gemma tokenizer
         assert m.license.startswith("Apache-2.0")
         assert "multilingual" in m.languages
-        assert m.disk_size and 3.3e9 < m.disk_size < 3.5e9 and "about 3.4 GB" in m.disk_note  # the real disk size
+        assert m.disk_size and 3.3e9 < m.disk_size < 3.5e9 and "(3.4 GB on disk)" in m.sentence()  # the real disk size
     b32 = find_model("siglip2-vit-b32-256")
     assert "73.2" in b32.quality and "Crossmodal-3600" in b32.quality_source
 
@@ -62,10 +62,12 @@ def test_seed_pairs_stay_with_their_figures() -> None:
 def test_models_available_shows_what_users_choose(home: Path) -> None:
     out = run_cli("models", "available", home=home).stdout
     assert "import your own copy; research licence" in out
+    assert "1.5 GB download (3.4 GB on disk)" in out and "100+ other languages" in out and "Apache-2.0" in out
+    out = run_cli("models", "available", "--verbose", home=home).stdout  # the figures and notes: on request
     assert "languages: multilingual" in out
     assert "licence: Apache-2.0" in out
     assert "quality: Crossmodal-3600 text-to-image recall 73.2" in out
-    assert "disk: on disk after install about 3.4 GB" in out
+    assert "disk: ONNX towers" in out
     rows = {m["name"]: m for m in cli_json("models", "available", home=home)}
     assert rows["siglip2-vit-b32-256"]["quality_source"]
     assert rows["mobileclip2-s2"]["import_only"] is True
@@ -87,13 +89,13 @@ def test_first_run_dialog_shows_languages_licence_and_figure(qtbot, home: Path) 
     qtbot.addWidget(dialog)
     names = [dialog.choice.itemData(i) for i in range(dialog.choice.count())]
     dialog.choice.setCurrentIndex(names.index("siglip2-vit-b32-256"))
-    details, button = dialog.details.text(), dialog.download_button.text()
+    details, technical, button = dialog.details.text(), dialog.technical.text(), dialog.download_button.text()
     dialog.choice.setCurrentIndex(names.index("mobileclip2-s2"))
     mobile, enabled = dialog.details.text(), dialog.download_button.isEnabled()
     label = dialog.choice.itemText(names.index("mobileclip2-s2"))
     services.close()
-    assert "Languages: multilingual" in details and "Licence: Apache-2.0" in details
-    assert "73.2" in details and "source:" in details
+    assert "100+ other languages" in details and "Apache-2.0" in details  # the plain sentence
+    assert "73.2" in technical and "source:" in technical and "Licence: Apache-2.0" in technical
     assert "Download (1534 MB)" == button
     assert "research use only" in mobile and not enabled and "import only" in label
 

@@ -123,7 +123,8 @@ def test_models_available_shows_small_files_in_kb(home: Path, tmp_path: Path, mo
     (resources / "models.json").write_text(json.dumps({"format_version": 1, "models": [{**entry, "files": files}]}))
     monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
     out = run_cli("models", "available", home=home).stdout
-    assert out.splitlines()[0].split()[:3] == ["tiny-pair", "700", "kB"], out
+    assert out.splitlines()[1].split()[:3] == ["700", "kB", "download."], out  # the model's sentence
+    out = run_cli("models", "available", "--verbose", home=home).stdout  # each file: on request
     assert "(300 kB" in out and "(400 kB" in out and " 0 MB" not in out and " 1 MB" not in out
 
 

@@ -208,13 +208,14 @@ def test_models_available_footer_names_the_marker_its_entries_carry(home: Path) 
     that (the recommended one said "the pair the seed measured"). The footer names the measured pairs, and each
     of those entries, and only those, carries the marker it quotes."""
     lines = run_cli("models", "available").stdout.splitlines()
-    footer = lines[-3:]
-    assert footer[0].startswith("The motis-IMAGE.TEXT entries combine the seed's published image and text files")
+    footer = lines[-4:-1]  # the last line points at --verbose
+    assert footer[0].startswith("The motis-IMAGE.TEXT entries mix the MoTIS authors' published image and text files")
     assert footer[2] == "Install one with: motis models download NAME"
-    marker = "Measured by the seed as a pair"
-    assert footer[1] == f"only motis-vits16 (marked '{marker}') was evaluated by it."
+    assert footer[1] == "only motis-vits16 was tested together by them."
+    marker = "Tested together by the MoTIS authors"  # the notes of that entry, and only of that one (--verbose)
+    lines = run_cli("models", "available", "--verbose").stdout.splitlines()
     entries = json.loads(run_cli("models", "available", "--json").stdout)
     carrying = {e["name"] for e in entries if marker in e["notes"]}
     assert carrying == {e["name"] for e in entries if e.get("seed_measured")} == {"motis-vits16"}
-    block = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("motis-vits16 ")) :][:2])
+    block = "\n".join(lines[next(i for i, line in enumerate(lines) if line.startswith("motis-vits16 ")) :][:3])
     assert f"{marker}: COCO 5K text-to-image R@1/5/10 40.4/68.5/78.4" in block  # said where the pair is listed

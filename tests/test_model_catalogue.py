@@ -4,6 +4,7 @@ and a download of a file combination whose mobile-optimized files are converted 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_the_measured_pair_is_the_recommended_model_with_its_recall() -> None:
 def test_other_combinations_say_they_were_not_measured() -> None:
     others = [m for m in load_registry() if "combination" in m.extra]
     assert len(others) == 5
-    assert all(m.notes.startswith("Not measured by the seed as a pair") for m in others)
+    assert all(m.notes.startswith("Not tested together by the MoTIS authors") for m in others)
 
 
 def test_models_available_json_lists_combinations_with_per_file_r10(home: Path) -> None:
@@ -64,7 +65,7 @@ def test_models_available_json_lists_combinations_with_per_file_r10(home: Path) 
 
 
 def test_models_available_text_shows_sizes_and_r10(home: Path) -> None:
-    code, out, _ = motis("models", "available", home=home)
+    code, out, _ = motis("models", "available", "--verbose", home=home)  # figures and files: on request
     assert code == 0
     assert "text6l-hn (170 MB, R@10 79.1)" in out
 
@@ -79,7 +80,7 @@ def test_first_run_dialog_labels_combinations_honestly(qtbot, home: Path) -> Non
     labels = [dialog.choice.itemText(i) for i in range(dialog.choice.count())]
     index = [dialog.choice.itemData(i) for i in range(dialog.choice.count())].index("motis-vits16-in21k.text6l-hn")
     dialog.choice.setCurrentIndex(index)
-    details = dialog.details.text()
+    details = dialog.technical.text()  # behind "Technical details"
     services.close()
     assert "(your combination, not measured)" in labels[index]
     assert "R@10 75.3" in details
@@ -143,7 +144,7 @@ def test_first_run_speaks_plain_words_and_shows_addresses_offline(qtbot, home: P
     assert dialog.download_button.isVisible() and dialog.download_button.text().startswith("Download (")
     assert not dialog.choice.isVisible()  # figures, licences and sources are behind "More about models"
     qtbot.mouseClick(dialog.findChild(QToolButton, "moreAboutModels"), Qt.MouseButton.LeftButton)
-    assert dialog.choice.isVisible() and "Licence" in dialog.details.text()
+    assert dialog.choice.isVisible() and "licence" in dialog.details.text()
 
     qtbot.mouseClick(dialog.findChild(QToolButton, "noInternet"), Qt.MouseButton.LeftButton)
     offline = dialog.findChild(QWidget, "offlinePanel")
@@ -154,3 +155,50 @@ def test_first_run_speaks_plain_words_and_shows_addresses_offline(qtbot, home: P
     qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == addresses[0]
     assert any(b.text() == "Import files I downloaded…" and b.isVisible() for b in offline.findChildren(QPushButton))
+
+
+# QA 5, 9: the catalogue spoke developer jargon and said sizes twice.
+JARGON = ("issue", "seed", "XNNPACK", "optimize_for_mobile", "torch.jit", "TorchScript", "README", "R@", "COCO")
+
+
+def test_each_model_is_one_plain_sentence_with_its_size_once(home: Path) -> None:
+    out = motis("models", "available", home=home)[1]
+    sentences = [line.strip() for line in out.splitlines() if line.startswith(" ") and " — " in line]
+    assert len(sentences) == len(load_registry())
+    for sentence in sentences:
+        assert not any(word in sentence for word in JARGON), sentence
+        assert len(re.findall(r"\d+(?:\.\d+)? [kMG]B", sentence)) <= 2, sentence  # the download (and the disk)
+    assert "231 MB download — small and fast" in out
+    assert not any(word in out for word in ("issue", "XNNPACK", "optimize_for_mobile"))
+    assert "motis models available --verbose" in out  # the rest is on request
+
+
+def test_the_technical_notes_name_no_issue_and_each_size_once(home: Path) -> None:
+    out = motis("models", "available", "--verbose", home=home)[1]
+    assert "issue" not in out and "current best' id" not in out
+    for line in out.splitlines():
+        assert not re.search(r"[kMG]B\) (\(|— )\d", line), line  # not "(34.4 MB) (34 MB)" nor "(85 MB) — 85 MB"
+    assert "config: open_clip_config.json (1.0 kB) https://" in out
+
+
+def test_the_dialog_says_the_chosen_model_in_one_plain_sentence(qtbot, home: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from motis_desktop.core.services import Services
+    from motis_desktop.gui.model_dialog import ModelDialog
+
+    services = Services.open(home)
+    dialog = ModelDialog(services)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    services.close()
+    qtbot.mouseClick(dialog.more_button, Qt.MouseButton.LeftButton)
+    for i in range(dialog.choice.count()):
+        dialog.choice.setCurrentIndex(i)
+        said = dialog.details.text()
+        assert " — " in said and not any(word in said for word in JARGON), said
+        assert "issue" not in dialog.technical.text()
+        assert not re.search(r"\(\d+ MB\) — \d+ MB", dialog.technical.text())  # "ViT-Small/16 (85 MB) — 85 MB"
+    assert not dialog.technical.isVisible()  # the figures and notes: on request
+    qtbot.mouseClick(dialog.technical_button, Qt.MouseButton.LeftButton)
+    assert dialog.technical.isVisible() and "Licence:" in dialog.technical.text()

@@ -1,4 +1,4 @@
-"""The ``motis models`` commands: list, import, download, use, remove, export, bench and available."""
+"""The ``motis models`` commands: list, import, download, demo, use, remove, export, bench and available."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
 from motis_desktop.core.formatting import count, format_size
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import (
+    DEMO_MODEL,
     ModelInfo,
     PreprocessConfig,
     Progress,
@@ -73,6 +74,8 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
         return _models_available(services, args)
     if action == "download":
         return _models_download(services, args)
+    if action == "demo":
+        return _models_demo(services)
     if action == "bench":
         return _models_bench(services, args)
     if action == "export":
@@ -187,6 +190,7 @@ def _print_conversions(info: ModelInfo) -> None:
 
 
 def _models_available(services: Services, args: argparse.Namespace) -> int:
+    """Each catalogue model in one plain sentence (size once); ``--verbose`` adds its notes, figures and files."""
     installed = {m.name for m in services.installed_models()}
     models = services.available_models()
     started = {w.model: w.done for w in services.waiting_downloads()}
@@ -202,35 +206,43 @@ def _models_available(services: Services, args: argparse.Namespace) -> int:
             for x in ("recommended" if m.recommended else "", "installed" if m.name in installed else "", resumable)
             if x
         )
-        size = "import only" if m.import_only else format_size(m.size)
-        print(f"{m.name:{width}} {size:>10}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
-        print(f"{pad} {m.notes}")
-        if m.import_only:
-            print(f"{pad} import your own copy; research licence")
-        if m.languages:
-            print(f"{pad} languages: {m.languages}")
-        if m.quality:
-            print(f"{pad} quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
-        if m.license:
-            print(f"{pad} licence: {m.license}")
-        if m.disk_note:
-            print(f"{pad} disk: {m.disk_note}")
-        for f in m.files:
-            size = format_size(f.size) if f.size else "size unknown"
-            r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
-            print(f"{pad} {f.role}: {f.tower or f.description} ({size}{r10}) {f.url}")
+        print(f"{m.name:{width}}  {m.display_name}" + (f"  [{flags}]" if flags else ""))
+        print(f"{pad}  {m.sentence()}")
+        if args.verbose:
+            _print_technical(m, pad + "  ")
     if any(m.name.startswith("motis-") and "." in m.name for m in models):
         print("\n" + _seed_pairs_note([m.name for m in models if m.seed_measured]))
+    if not args.verbose:
+        print("Figures, sources, files and their addresses: motis models available --verbose")
     return 0
 
 
+def _print_technical(m: RegistryModel, pad: str) -> None:
+    """``models available --verbose``: what the catalogue says for the curious, each file with its size once."""
+    if m.notes:
+        print(f"{pad}{m.notes}")
+    if m.languages:
+        print(f"{pad}languages: {m.languages}")
+    if m.quality:
+        print(f"{pad}quality: {m.quality}" + (f" (source: {m.quality_source})" if m.quality_source else ""))
+    if m.license:
+        print(f"{pad}licence: {m.license}")
+    if m.disk_note:
+        print(f"{pad}disk: {m.disk_note}")
+    for f in m.files:
+        size = format_size(f.size) if f.size else "size unknown"
+        r10 = "" if m.format != "torchscript-pair" else f", R@10 {f.r_at_10 or 'not published'}"
+        what = f.tower or f.filename or f.description
+        print(f"{pad}{f.role}: {what} ({size}{r10}) {f.url}")
+
+
 def _seed_pairs_note(measured: list[str]) -> str:
-    """The footer under the seed's file combinations, naming the pairs whose entries carry the marker (it named a
-    marker no entry carried: QA walk)."""
-    which = f"only {', '.join(measured)} (marked '{RegistryModel.MEASURED_MARK}') was" if measured else "none was"
+    """The footer under the seed's file combinations, naming the pairs the MoTIS authors tested (their entries'
+    notes, under ``--verbose``, begin with ``RegistryModel.MEASURED_MARK`` and give the figures)."""
+    which = f"only {', '.join(measured)} was" if measured else "none was"
     return (
-        "The motis-IMAGE.TEXT entries combine the seed's published image and text files; of the pairs,\n"
-        f"{which} evaluated by it.\nInstall one with: motis models download NAME"
+        "The motis-IMAGE.TEXT entries mix the MoTIS authors' published image and text files; of the pairs,\n"
+        f"{which} tested together by them.\nInstall one with: motis models download NAME"
     )
 
 
@@ -241,9 +253,31 @@ def _format(info: ModelInfo) -> str:
     return info.format
 
 
+def _models_demo(services: Services) -> int:
+    """Install the demo model (colour words only); a second time says it is installed and changes nothing."""
+    demo = next((m for m in services.installed_models() if m.name == DEMO_MODEL), None)
+    if demo is None:
+        print("building the demo model (a few seconds)...", file=sys.stderr)
+        demo = services.install_demo_model()
+        print(f"installed the demo model {demo.name!r}")
+    else:
+        print(f"the demo model {demo.name!r} is already installed")
+    active = services.active_model()
+    if active is not None and active.name != demo.name:
+        print(f"the active model stays {active.name!r}: 'motis models use {demo.name}' switches to the demo")
+        return 0
+    print(
+        "it understands colour words only (red, green, blue, yellow, orange, purple, pink, cyan, white, black, "
+        "gray, brown): try 'motis index FOLDER', then 'motis search red'. For real searches install a real model "
+        "('motis models available'); it then becomes the active one."
+    )
+    return 0
+
+
 # The way around a host this computer cannot download from (the window has its own: its import button)
 MANUAL_HINT = (
-    "; or download the files yourself and run 'motis models import' (see 'motis models available' for the links)"
+    "; or download the files yourself and run 'motis models import' (see 'motis models available --verbose' for the "
+    "links)"
 )
 
 

@@ -180,7 +180,7 @@ def _listing_command(sub: _Sub, common: argparse.ArgumentParser, name: str, help
 
 
 def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
-    """``motis models``: import, list, use, remove, available, download, bench, export."""
+    """``motis models``: import, list, use, remove, available, download, demo, bench, export."""
     msub = _listing_command(sub, common, "models", "list (the default), install and choose models", "installed models")
     imp = msub.add_parser("import", parents=[common], help="install model files from disk")
     imp.add_argument(
@@ -215,16 +215,7 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     use.add_argument("name", metavar="NAME", help="an installed model (see 'motis models list')")
     rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
     rem.add_argument("name", metavar="NAME", help="the installed model to delete (its photos' vectors go with it)")
-    avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
-    avail.add_argument("--json", action="store_true", help="print a JSON list of the models (installed: true/false)")
-    dl = msub.add_parser(
-        "download",
-        parents=[common],
-        help="download and install a model from the registry (resumes an unfinished download)",
-    )
-    dl.add_argument("name", metavar="NAME", help="a model name from 'motis models available'")
-    dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
-    dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    _add_getting_models(msub, common)
     bench = msub.add_parser(
         "bench",
         parents=[common],
@@ -235,6 +226,29 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     exp = msub.add_parser("export", parents=[common], help="write a model as a seed-format TorchScript pair")
     exp.add_argument("name", metavar="NAME", help="the installed model to write")
     exp.add_argument("--out", required=True, help="output folder")
+
+
+def _add_getting_models(msub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis models available``, ``download`` and ``demo``."""
+    avail = msub.add_parser("available", parents=[common], help="models that can be downloaded")
+    avail.add_argument("--json", action="store_true", help="print a JSON list of the models (installed: true/false)")
+    avail.add_argument(
+        "--verbose", action="store_true", help="also the technical notes, each file and its download address"
+    )
+    dl = msub.add_parser(
+        "download",
+        parents=[common],
+        help="download and install a model from the registry (resumes an unfinished download)",
+    )
+    dl.add_argument("name", metavar="NAME", help="a model name from 'motis models available'")
+    dl.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up")
+    dl.add_argument("--replace", action="store_true", help="replace an installed model of that name")
+    msub.add_parser(
+        "demo",
+        parents=[common],
+        help="install a tiny demo model that finds photos by their main colour (red, blue, …) — to try the app "
+        "without a download; not for real searches",
+    )
 
 
 def _add_indexing(sub: _Sub, common: argparse.ArgumentParser) -> None:

@@ -3,9 +3,8 @@
 ``Services`` is a thin facade over three services with private state, each beside what it wraps:
 ``library.service.LibraryService`` (database, folders, indexing, watching, recovery), ``models.service.
 ModelService`` (installed models, activation, installs, encoders, inference modes) and ``search.searcher.
-Searcher`` (queries: plan, strategy, text-vector cache, vector indexes). Every rule a user can see is
-decided in one of them once, so the GUI and the CLI cannot drift apart. The types the front ends need for
-results and progress are re-exported from this module.
+Searcher`` (queries: plan, strategy, text-vector cache, vector indexes). Every rule a user can see is decided in
+one of them once, so the GUI and the CLI cannot drift apart. The types and names front ends need are re-exported.
 
 Threads: a ``Services`` and its library connection may be used from one thread at a time. A front end
 that works in background threads gives each its own instance with :meth:`Services.spawn`, which shares
@@ -34,6 +33,7 @@ from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
 from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.models.demo import DEMO_MODEL as DEMO_MODEL
 from motis_desktop.core.models.download_folder import WaitingDownload
 from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
@@ -228,6 +228,10 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
     ) -> ModelInfo:
         """Download the registry model ``name``, verify and install it; it becomes active only when none is."""
         return self._models.download(name, progress, cancel, timeout_s, replace)
+
+    def install_demo_model(self) -> ModelInfo:
+        """Install "colour-demo", a tiny model that knows colour words only (``models.demo``); no download."""
+        return self._models.install_demo()
 
     def model_info(self, name: str | None = None) -> ModelInfo:
         """The named model, or the active one; ModelError with a hint when none is installed."""

@@ -1,7 +1,8 @@
 """Getting a model: the first-run dialog (download the recommended one, or import files) with progress.
 
 The choices are the registry's models, then every combination of the seed's published image and text
-files, each labelled with whether the seed measured that pair; details list each file's size and R@10.
+files, each labelled with whether the seed measured that pair. The chosen one is said in one plain sentence
+(``RegistryModel.sentence``); its figures, sources and files are behind "Technical details".
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -32,14 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.errors import DownloadError, MotisError
-from motis_desktop.core.formatting import format_duration
+from motis_desktop.core.formatting import format_duration, format_size
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.core.services import DEMO_MODEL, InstallProgress, RegistryFile, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
-from motis_desktop.gui.install_words import IMPORT_DOWNLOADED, download_failure
+from motis_desktop.gui.install_words import download_failure
+from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
 log = logging.getLogger(__name__)
+
+DEMO_BUILDING = "Building the demo model (colour words only)…"
 
 
 class ModelDialog(QDialog):
@@ -74,9 +76,9 @@ class ModelDialog(QDialog):
         for model in self.registry:
             installed = " — installed" if model.name in self.installed_names else ""
             self.choice.addItem(_choice_label(model) + installed, model.name)
-        self.details = QLabel()
+        self.details = QLabel()  # the chosen model in one plain sentence
         self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.technical, self.technical_button = _technical_part(self.fit)  # figures, sources, files: on request
         self.choice.currentIndexChanged.connect(self._show_details)
         self.download_button = QPushButton()
         self.download_button.setDefault(True)
@@ -86,11 +88,7 @@ class ModelDialog(QDialog):
         later = QPushButton("Later")
         later.clicked.connect(self.reject)
         intro = self._intro()
-        self._build_more()
-        links = QHBoxLayout()
-        links.addWidget(self.more_button)
-        links.addWidget(self.offline_button)
-        links.addStretch()
+        links = self._build_more()
         buttons = QHBoxLayout()
         buttons.addStretch()
         buttons.addWidget(later)
@@ -147,9 +145,9 @@ class ModelDialog(QDialog):
         self.recommendation.setWordWrap(True)
         return intro
 
-    def _build_more(self) -> None:
+    def _build_more(self) -> QHBoxLayout:
         """The hidden "More about models" part (choices, details, import) and the offline panel, with their
-        toggles."""
+        toggles and the demo model's button; returns the row of those buttons."""
         self.more_button = QToolButton()
         self.more_button.setObjectName("moreAboutModels")
         self.more_button.setText("More about models")
@@ -161,6 +159,8 @@ class ModelDialog(QDialog):
         more_layout.setContentsMargins(0, 0, 0, 0)
         more_layout.addWidget(self.choice)
         more_layout.addWidget(self.details)
+        more_layout.addWidget(self.technical_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        more_layout.addWidget(self.technical)
         more_layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.more.hide()
         self.more_button.toggled.connect(self._toggle_more)
@@ -169,8 +169,18 @@ class ModelDialog(QDialog):
         self.offline_button.setText("No internet here?")
         self.offline_button.setCursor(Qt.CursorShape.PointingHandCursor)  # framed like "More about models": a button
         self.offline_button.clicked.connect(lambda: self.show_offline(None))
-        self.offline = OfflinePanel(self.choose_files)
+        self.demo_button = demo_button(self.start_demo)  # shown while the demo model is not installed
+        self.offline = OfflinePanel(self.choose_files, demo_button(self.start_demo))
         self.offline.hide()
+        if DEMO_MODEL in self.installed_names:  # File ▸ Install model… after it was installed: not offered again
+            self.demo_button.hide()
+            self.offline.demo.hide()
+        links = QHBoxLayout()
+        links.addWidget(self.more_button)
+        links.addWidget(self.offline_button)
+        links.addStretch()
+        links.addWidget(self.demo_button)
+        return links
 
     def _toggle_more(self, shown: bool) -> None:
         self.more.setVisible(shown)
@@ -189,18 +199,8 @@ class ModelDialog(QDialog):
 
     def _show_details(self) -> None:
         model = self.selected()
-        files = "\n".join(_file_line(model, f) for f in model.files)
-        facts = "".join(
-            f"\n{label}: {value}"
-            for label, value in (
-                ("Languages", model.languages),
-                ("Quality", model.quality + (f" (source: {model.quality_source})" if model.quality_source else "")),
-                ("Disk", model.disk_note),
-            )
-            if value
-        )
-        where = "Import your own copy; research licence." if model.import_only else f"Files:\n{files}"
-        self.details.setText(f"{model.notes}\n{facts}\nLicence: {model.license}\n{where}")
+        self.details.setText(model.sentence())
+        self.technical.setText(_technical(model))
         if self.offline.isVisible():
             self.offline.show_model(model, None)
         if model.name in self.installed_names:  # nothing to download: use it (a switch), or it is in use
@@ -234,6 +234,11 @@ class ModelDialog(QDialog):
                 raise MotisError(download_failure(exc)) from None
 
         self._run(work, f"Downloading {model.display_name}…", "download")
+
+    def start_demo(self) -> None:
+        """Build and install the demo model (colour words only) in the background; it then works as any install."""
+        services = self.services
+        self._run(lambda _report, _cancel: services.install_demo_model().name, DEMO_BUILDING, "install", False)
 
     # -- import --------------------------------------------------------------------
 
@@ -281,10 +286,13 @@ class ModelDialog(QDialog):
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
-        """Run ``work`` (the ``action``: "download" or "import", as its failure is headed) with a progress dialog."""
+    def _run(
+        self, work: Callable[[Report, threading.Event], str], title: str, action: str, cancellable: bool = True
+    ) -> None:
+        """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) with a
+        progress dialog (without a Cancel button when the work cannot stop early)."""
         self.action = action
-        dialog = QProgressDialog(title, "Cancel", 0, 0, self)
+        dialog = QProgressDialog(title, "Cancel" if cancellable else "", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
@@ -298,10 +306,14 @@ class ModelDialog(QDialog):
             task.signals.failed.connect(self._on_failed)
             task.signals.finished.connect(dialog.close)
 
-        for button in (self.download_button, self.import_button):
-            button.setEnabled(False)
+        self._enable(False)
         dialog.show()
         self.runner = self.tasks.start(Lane.INSTALL, work, connect)
+
+    def _enable(self, enabled: bool) -> None:
+        """The buttons that start an install: off while one runs."""
+        for button in (self.download_button, self.import_button, self.demo_button, self.offline.demo_button):
+            button.setEnabled(enabled)
 
     def _on_progress(self, p: InstallProgress) -> None:
         if self.progress_dialog is None:
@@ -321,8 +333,7 @@ class ModelDialog(QDialog):
         self.accept()
 
     def _on_failed(self, message: str) -> None:
-        for button in (self.download_button, self.import_button):
-            button.setEnabled(True)
+        self._enable(True)
         self.waiting = {w.model: w.done for w in self.services.waiting_downloads()}  # what it kept, to resume
         self._show_details()
         if self.runner is not None and self.runner.cancelled:
@@ -340,59 +351,42 @@ class ModelDialog(QDialog):
         self.wait()
 
 
-class OfflinePanel(QWidget):
-    """The chosen model's download addresses, each with a Copy button, and "Import files I downloaded…"."""
+def _technical_part(fit: Callable[[], None]) -> tuple[QLabel, QToolButton]:
+    """The chosen model's technical notes (hidden) and the "Technical details" toggle that shows them."""
+    label = QLabel()
+    label.setObjectName("technicalDetails")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    button = QToolButton()
+    button.setObjectName("technicalDetailsButton")
+    button.setText("Technical details")
+    button.setCheckable(True)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setArrowType(Qt.ArrowType.RightArrow)
 
-    def __init__(self, choose_files: Callable[[], None], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("offlinePanel")
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.help = QLabel()
-        self.help.setWordWrap(True)
-        self.rows = QVBoxLayout()
-        self.import_button = QPushButton(IMPORT_DOWNLOADED)
-        self.import_button.clicked.connect(choose_files)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.help)
-        layout.addLayout(self.rows)
-        layout.addWidget(self.import_button, alignment=Qt.AlignmentFlag.AlignLeft)
+    def toggle(shown: bool) -> None:
+        label.setVisible(shown)
+        button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        fit()
 
-    def show_model(self, model: RegistryModel, problem: str | None, failed: str = "download") -> None:
-        """``problem``: why the ``failed`` action (the download, or the import) did not work, if it did not."""
-        self.problem.setText(f"<b>The {failed} did not work:</b> {problem}" if problem else "")
-        self.problem.setVisible(bool(problem))
-        self.help.setText(
-            f"Download these files for {model.display_name} on a computer with internet, bring them here "
-            f"(a USB stick is fine), then choose them with “{IMPORT_DOWNLOADED}”."
-        )
-        while self.rows.count():
-            item = self.rows.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for f in model.files:
-            self.rows.addWidget(_address_row(f))
+    button.toggled.connect(toggle)
+    return label, button
 
 
-def _address_row(f: RegistryFile) -> QWidget:
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    size = f" ({f.size / 1e6:.0f} MB)" if f.size else ""
-    address = QLineEdit(f.url)
-    address.setReadOnly(True)
-    address.setCursorPosition(0)  # the host is what people recognise
-    address.setToolTip(f"{f.role}{size}" + ("\nAlso at: " + "\n".join(f.alternate_urls) if f.alternate_urls else ""))
-    copy = QPushButton("Copy")
-    copy.setObjectName("copyAddress")
-    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f.url))
-    layout.addWidget(QLabel(f"{f.role}{size}:"))
-    layout.addWidget(address, 1)
-    layout.addWidget(copy)
-    return row
+def _technical(model: RegistryModel) -> str:
+    """What the catalogue says for the curious: notes, the published figure and its source, disk use, the full
+    licence and each file (its size once)."""
+    source = f" (source: {model.quality_source})" if model.quality_source else ""
+    files = "\n".join(_file_line(model, f) for f in model.files)
+    facts = (
+        model.notes,
+        f"Quality: {model.quality}{source}" if model.quality else "",
+        f"Disk: {model.disk_note}" if model.disk_note else "",
+        f"Licence: {model.license}" if model.license else "",
+        f"Files:\n{files}" if files else "",
+    )
+    return "\n".join(x for x in facts if x)
 
 
 def _choice_label(model: RegistryModel) -> str:
@@ -403,12 +397,12 @@ def _choice_label(model: RegistryModel) -> str:
         label += " (recommended)"
     combination = model.extra.get("combination")
     if combination is not None:
-        label += " (measured by the seed)" if combination["measured"] else " (your combination, not measured)"
+        label += " (tested together)" if combination["measured"] else " (your combination, not measured)"
     return label
 
 
 def _file_line(model: RegistryModel, f: RegistryFile) -> str:
-    line = f"• {f.role}: {f.description or f.tower} — {(f.size or 0) / 1e6:.0f} MB"
+    line = f"• {f.role}: {f.description or f.tower} ({format_size(f.size) if f.size else 'size unknown'})"
     if model.format == "torchscript-pair":
         line += f", R@10 {f.r_at_10 if f.r_at_10 is not None else 'not published'}"
     return line

@@ -13,7 +13,10 @@ QUOTES = (
 SEARCH_PLACEHOLDER = (
     "Describe a photo, e.g. “sunset over the sea”, or drop a photo here — Enter to search, Esc to reset"
 )
-NO_MODEL_TEXT = "No model installed yet: choose File ▸ Install model… to download one or to import model files."
+NO_MODEL_TEXT = (
+    "No model installed yet: choose File ▸ Install model… to download one or to import model files "
+    "(no internet? “Try a demo model” there knows colour words only)."
+)
 NO_MODEL_PLACEHOLDER = "Search works once a model is installed"  # the box: the window's centre says how
 NO_FOLDERS_STATUS = "No photos yet"  # the status line before any folder: the centre (or the offer) says the rest
 NEEDS_MODEL = "Install a model to search them (File ▸ Install model…)"  # beside the photos, while none is

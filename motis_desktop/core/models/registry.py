@@ -56,7 +56,8 @@ class RegistryModel:
     files: tuple[RegistryFile, ...]
     preprocess: PreprocessConfig = PreprocessConfig()
     license: str = ""
-    notes: str = ""
+    notes: str = ""  # technical notes: shown on request (the window's "Technical details", ``--verbose``)
+    summary: str = ""  # for people: speed, languages, licence in plain words (:meth:`sentence` adds the size)
     recommended: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     languages: str = ""  # e.g. "English" or "multilingual (100+ languages)"
@@ -66,18 +67,28 @@ class RegistryModel:
     disk_size: int | None = None  # bytes once installed (ONNX towers), where it differs from the download
     disk_note: str = ""  # what makes up the disk size
     seed_measured: bool = False  # a pair the seed evaluated (its notes say ``MEASURED_MARK``)
-    MEASURED_MARK: ClassVar[str] = "Measured by the seed as a pair"  # how such a pair's notes begin their figures
+    MEASURED_MARK: ClassVar[str] = "Tested together by the MoTIS authors"  # how such a pair's notes begin their figures
 
     @property
     def size(self) -> int:
         return sum(f.size or 0 for f in self.files)
+
+    def sentence(self) -> str:
+        """The model in one plain sentence: its size (once), then speed, languages and licence."""
+        if self.import_only:
+            size = "Import only"
+        else:
+            size = f"{format_size(self.size)} download" if self.size else "Download"
+            size += f" ({format_size(self.disk_size)} on disk)" if self.disk_size else ""
+        words = self.summary or "; ".join(x for x in (self.languages, self.license.split(";")[0]) if x)
+        return f"{size} — {words}." if words else f"{size}."
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         del data["preprocess"]
         extra = data.pop("extra")
         data["files"] = [{**f, "alternate_urls": list(f["alternate_urls"])} for f in data["files"]]
-        return {**data, "size": self.size, **extra}
+        return {**data, "size": self.size, "sentence": self.sentence(), **extra}
 
 
 def load_registry() -> list[RegistryModel]:
@@ -135,8 +146,8 @@ def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[R
                 quality = f"{RegistryModel.MEASURED_MARK}: COCO 5K text-to-image R@1/5/10 {recall}."
             else:
                 quality = (
-                    "Not measured by the seed as a pair: a combination of your choice. "
-                    f"R@10 the seed publishes per file: image {_r10(image)}, text {_r10(text)}."
+                    "Not tested together by the MoTIS authors: a combination of your choice. "
+                    f"R@10 they publish per file: image {_r10(image)}, text {_r10(text)}."
                 )
             out.append(
                 RegistryModel(
@@ -147,11 +158,12 @@ def _combinations(towers: dict[str, Any], listed: list[RegistryModel]) -> list[R
                     preprocess=_preprocess(towers.get("preprocess", {})),
                     license=towers.get("license", ""),
                     notes=f"{quality} {towers.get('notes', '')}".strip(),
+                    summary=towers.get("summary", ""),
                     files=(image, text),
                     extra={"combination": {"image": image.tower, "text": text.tower, "measured": m is not None}},
                     languages=towers.get("languages", ""),
                     quality=f"COCO 5K text-to-image R@1/5/10 {recall}" if m else "",
-                    quality_source="the MoTIS seed's README" if m else "",
+                    quality_source="the MoTIS authors' README" if m else "",
                     seed_measured=m is not None,
                 )
             )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
+from motis_desktop.core.models.demo import DEMO_MODEL, DEMO_ORIGIN, demo_pair
 from motis_desktop.core.models.download_folder import WaitingDownload, tidy, waiting
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
@@ -37,7 +38,8 @@ ACTIVE_KEY = "active_model"  # config.json
 NO_MODEL_HINT = (
     "no model installed: download one with 'motis models download NAME' (list them with 'motis models available'), "
     "or import files with 'motis models import --image IMG.pt --text TXT.pt --name NAME' "
-    "or 'motis models import --checkpoint FILE --name NAME'"
+    "or 'motis models import --checkpoint FILE --name NAME'; "
+    "no internet? 'motis models demo' installs a tiny demo model that knows colour words only"
 )
 
 ProbePaths = Callable[[int], list[str]]  # up to N library photos to measure a model on
@@ -192,11 +194,24 @@ class ModelService:
         info = install_from_registry(model, self._store, self._downloads, progress, cancel, timeout_s, replace)
         return self._installed(info)
 
+    def install_demo(self) -> ModelInfo:
+        """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed."""
+        if any(m.name == DEMO_MODEL for m in self._store.list()):
+            raise MotisError(f"the demo model {DEMO_MODEL!r} is already installed")
+        with demo_pair(self._paths.cache_dir) as (image, text):
+            return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN))
+
     def _installed(self, info: ModelInfo) -> ModelInfo:
         """The one activation rule, for every front end: a new model becomes active only when no installed
-        model is active yet. Switching models means re-encoding the library, so it is always the user's call."""
+        model is active yet. Switching models means re-encoding the library, so it is always the user's call;
+        except from the demo model (``models.demo``), which is for trying the app, not for keeping."""
         chosen = self._config.get(ACTIVE_KEY)
-        if chosen is None or not any(m.name == chosen for m in self._store.list() if m.name != info.name):
+        demo_active = chosen == DEMO_MODEL and info.name != DEMO_MODEL
+        if (
+            chosen is None
+            or demo_active
+            or not any(m.name == chosen for m in self._store.list() if m.name != info.name)
+        ):
             self.use(info.name)
         else:
             log.info("installed model %s; the active model stays %s", info.name, chosen)
