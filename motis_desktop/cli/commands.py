@@ -21,7 +21,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import count, went_away_words
+from motis_desktop.core.formatting import count, own_folder_words, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
@@ -144,6 +144,8 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     ]
     if list_earlier:
         lines += _empty_folder_lines(summary, named)
+        # said when the user names the folder (adds it), not on every run: nothing is wrong with it
+        lines += [own_folder_words(folder) for folder in _among_named(summary.own_folder_in, named) if named]
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
@@ -187,9 +189,14 @@ def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str
     words), among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir``
     said nothing about it (QA walk)."""
     empty = [folder for folder, photos in summary.folder_photos.items() if not photos]
+    return [f"no photos found in {folder}" for folder in _among_named(empty, named)]
+
+
+def _among_named(folders: Sequence[str], named: Sequence[str]) -> list[str]:
+    """``folders`` (library folders) that the user named, hold one or lie in one; all of them when none is named."""
     if named:
-        empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
-    return [f"no photos found in {folder}" for folder in sorted(empty)]
+        folders = [f for f in folders if any(is_within(f, n) or is_within(n, f) for n in named)]
+    return sorted(folders)
 
 
 def _interrupted_summary(services: Services, model: str | None, latest: Progress | None) -> IndexSummary:
