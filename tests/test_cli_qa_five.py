@@ -3,9 +3,11 @@ words for a bad date and for files a decoder cannot read, one vocabulary with th
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers.cli import run_cli
 from helpers.watching import write_photos
 
@@ -57,3 +59,49 @@ def test_photos_of_the_home_an_older_version_indexed_leave_the_library(colour_ho
         assert sorted(Path(f.path).name for f in services.files()) == [f"red_{i:04d}.jpg" for i in range(3)]
     finally:
         services.close()
+
+
+# 2. folder: by a part of a folder's name, or a sub-path (finding 3) -----------------------------------------------
+
+
+@pytest.fixture
+def trips(colour_home: Path, tmp_path: Path) -> Path:
+    """A library of event folders: "2019 Italy trip", 2022/Summer/Beach, 2022/Winter, Garden (one photo each)."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos / "2019 Italy trip", "red", 1)
+    write_photos(photos / "2022" / "Summer" / "Beach", "blue", 1)
+    write_photos(photos / "2022" / "Winter", "green", 1)
+    write_photos(photos / "Garden", "green", 1, start=1)
+    run_cli("index", "--no-text", str(photos), home=colour_home)
+    return photos
+
+
+def _listed(*query: str) -> list[str]:
+    out = run_cli("search", *query, "--json").stdout
+    return sorted(str(Path(hit["path"]).relative_to(Path(hit["path"]).parents[0].parent)) for hit in json.loads(out))
+
+
+def test_a_folder_filter_matches_a_word_of_a_folder_name(trips: Path) -> None:
+    """QA: ``folder:Italy`` found nothing in "2019 Italy trip"; only the full name did."""
+    assert _listed("folder:Italy") == ["2019 Italy trip/red_0000.jpg"]
+    assert _listed("folder:italy") == ["2019 Italy trip/red_0000.jpg"]
+    assert _listed("folder:Gard") == ["Garden/green_0001.jpg"]
+    assert _listed('folder:"2019 Italy trip"') == ["2019 Italy trip/red_0000.jpg"]
+    assert _listed("folder:taly") == []  # a word's start, not any part of it
+
+
+def test_a_folder_filter_matches_a_relative_sub_path(trips: Path) -> None:
+    assert _listed("folder:2022/Summer") == ["Beach/blue_0000.jpg"]
+    assert _listed("folder:2022") == ["Beach/blue_0000.jpg", "Winter/green_0000.jpg"]
+
+
+def test_a_folder_name_that_matches_no_folder_gets_the_closest_names(trips: Path) -> None:
+    out = run_cli("search", "folder:Itlay").stdout
+    assert out == "no photo passes the filters: folder:Itlay (no folder named Itlay; did you mean “2019 Italy trip”?)\n"
+
+
+def test_a_whole_name_keeps_matching_only_that_folder(trips: Path) -> None:
+    """An exact name works as before: ``folder:Summer`` is the folder Summer, not every folder starting so."""
+    write_photos(trips / "Summertime", "red", 1, start=5)
+    run_cli("index", "--no-text", str(trips))
+    assert _listed("folder:summer") == ["Beach/blue_0000.jpg"]

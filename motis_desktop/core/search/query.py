@@ -6,7 +6,9 @@ A query is parsed into weighted *terms* (text, or an image) and *filters*::
     dog + snow                  two positive terms
     2:red + blue                a weight before a term
     "/photos/cat.jpg" + snow    an image file as a term (quote paths with spaces)
-    red folder:Trips            only photos under a folder named "Trips" (any depth)
+    red folder:Trips            only photos under a folder named "Trips" (any depth); a name no folder
+                                has whole: folders with a word starting so (folder:Italy: "2019 Italy
+                                trip"); folder:2022/Summer: those folders one in the other
     red folder:~/Pictures/2021  only photos under that path (a path prefix; a bare
                                 existing folder path works too)
     after:2021-06 before:2022   taken on/after June 2021 and before 2022 (YYYY, YYYY-MM, YYYY-MM-DD)
@@ -44,8 +46,9 @@ query syntax:
   -red                  only subtracted terms: every photo that is not red, least red first
   2:red + 0.5:blue      a weight before a term
   /photos/cat.jpg       an image file as a term ("quote paths" with spaces); mixes with text: cat.jpg + snow
-  folder:Trips          only photos under a folder of that name; folder:~/Pictures/2021 or a bare
-                        folder path: only photos under that path
+  folder:Trips          only photos under a folder of that name (else one with a word starting so:
+                        folder:Italy finds "2019 Italy trip"; folder:2022/Summer a sub-path);
+                        folder:~/Pictures/2021 or a bare folder path: only photos under that path
   after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; the date taken is
                         from EXIF, else the file's modification time)
   before:2022           taken before 2022 (before: is exclusive)
