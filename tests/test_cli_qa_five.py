@@ -105,3 +105,20 @@ def test_a_whole_name_keeps_matching_only_that_folder(trips: Path) -> None:
     write_photos(trips / "Summertime", "red", 1, start=5)
     run_cli("index", "--no-text", str(trips))
     assert _listed("folder:summer") == ["Beach/blue_0000.jpg"]
+
+
+# 3. A date that is no date says what is wrong with it (finding 10) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("after:2024-13-01", "after:2024-13-01: there is no month 13 (use YYYY-MM-DD)"),
+        ("before:2024-04-31", "before:2024-04-31: there is no day 31 in April (use YYYY-MM-DD)"),
+        ("after:2023-02-29", "after:2023-02-29: there is no day 29 in February 2023 (use YYYY-MM-DD)"),
+    ],
+)
+def test_an_impossible_date_says_what_is_wrong(colour_home: Path, query: str, words: str) -> None:
+    """QA: "after:2024-13-01 is not a valid date" beside the helpful "before:yesterday is not a date; use YYYY…"."""
+    proc = run_cli("search", query, check=False)
+    assert (proc.returncode, proc.stderr) == (1, f"motis: error: {words}\n")

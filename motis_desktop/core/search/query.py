@@ -349,5 +349,21 @@ def _parse_date(value: str, key: str) -> float:
     try:
         start = dt.datetime(year, month, day)
     except ValueError:
-        raise QueryError(f"{key}:{value} is not a valid date") from None
+        raise QueryError(f"{key}:{value}: {_what_is_wrong(year, month, day)} (use YYYY-MM-DD)") from None
     return time.mktime(start.timetuple())
+
+
+def _what_is_wrong(year: int, month: int, day: int) -> str:
+    """Why YYYY-MM-DD is no date, in words (QA walk 5: "is not a valid date" said nothing of what)."""
+    if year < dt.MINYEAR:
+        return f"there is no year {year}"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day == 0 or day > 31:
+        return f"there is no day {day}"
+    name = _MONTHS[month - 1] + (f" {year}" if month == 2 else "")  # the year decides February's days
+    return f"there is no day {day} in {name}"
+
+
+# English, as every message (calendar.month_name follows the locale, which Qt sets from the desktop's)
+_MONTHS = "January February March April May June July August September October November December".split()
