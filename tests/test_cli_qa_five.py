@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,22 @@ def test_an_impossible_date_says_what_is_wrong(colour_home: Path, query: str, wo
     """QA: "after:2024-13-01 is not a valid date" beside the helpful "before:yesterday is not a date; use YYYY…"."""
     proc = run_cli("search", query, check=False)
     assert (proc.returncode, proc.stderr) == (1, f"motis: error: {words}\n")
+
+
+# 4. A file a decoder refuses, in plain words (finding 11) ----------------------------------------------------------
+
+
+def test_a_damaged_heic_is_said_in_plain_words(colour_home: Path, tmp_path: Path) -> None:
+    """QA: "fake.heic: not a photo this app can read: cannot decode HEIC: Invalid input: Unspecified: Insufficient
+    input data" (libheif's words) in ``motis index``, again as "still skipped", and in the window's Skipped…."""
+    photos = tmp_path / "photos"
+    write_photos(photos, "red", 1)
+    (photos / "fake.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 40)
+    plain = f"{photos / 'fake.heic'}: not a photo this app can read: damaged or incomplete HEIC file"
+    assert f"  skipped {plain}" in run_cli("index", "--no-text", str(photos)).stdout.splitlines()
+    # a library an older version indexed holds the decoder's words: said in the same plain words
+    with sqlite3.connect(colour_home / "library.sqlite3") as conn:
+        conn.execute(
+            "UPDATE files SET error = 'cannot decode HEIC: Invalid input: Unspecified: Insufficient input data'"
+        )
+    assert f"  still skipped {plain}" in run_cli("index", "--no-text", str(photos)).stdout.splitlines()

@@ -26,6 +26,7 @@ INVALID_PREFIXES = (
     "image too large",
     "truncated ",
     "cannot decode",
+    "damaged or incomplete",
     "raw preview:",
     "raw file has no",
     "heic support not installed",
