@@ -142,3 +142,44 @@ def test_a_damaged_heic_is_said_in_plain_words(colour_home: Path, tmp_path: Path
             "UPDATE files SET error = 'cannot decode HEIC: Invalid input: Unspecified: Insufficient input data'"
         )
     assert f"  still skipped {plain}" in run_cli("index", "--no-text", str(photos)).stdout.splitlines()
+
+
+# 5. One vocabulary with the window (finding 12) ------------------------------------------------------------------
+
+
+def test_the_summary_counts_what_the_window_counts_in_its_words(colour_home: Path, tmp_path: Path) -> None:
+    """QA: "copied 3, back 0, removed 0, skipped 5" here, "3 copies of photos already indexed, 4 files could not be
+    read" in the window: the broken link counted as a file; "back 0" said nothing."""
+    photos = tmp_path / "photos"
+    (red,) = write_photos(photos, "red", 1)
+    shutil.copy(red, photos / "copy_of_red.jpg")
+    (photos / "empty.jpg").write_bytes(b"")
+    (photos / "link.jpg").symlink_to(photos / "nowhere.jpg")
+    first = run_cli("index", "--no-text", str(photos)).stdout.splitlines()[0]
+    assert first.startswith(
+        "encoded 1, unchanged 0, 1 copy of a photo already indexed, 1 file could not be read, "
+        "1 item left out by the scan ("
+    ), first
+    assert "back" not in first and "removed" not in first
+
+
+def test_the_progress_says_photos_a_second(tmp_path: Path) -> None:
+    import io
+
+    from motis_desktop.cli.progress import ProgressBar
+    from motis_desktop.core.services import Progress, ProgressPhase
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    bar = ProgressBar(out, min_interval_s=0)
+    bar(Progress(ProgressPhase.ENCODE, 5, 10, 5, 0, 1.0, 5.0, 1.0))
+    bar(Progress(ProgressPhase.TEXT, 5, 10, 5, 0, 1.0, 2.0, 2.5))
+    assert out.getvalue().count("photos/s") == 2 and "img/s" not in out.getvalue()
+
+
+def test_serve_and_watch_say_ctrl_c_alike() -> None:
+    help_text = run_cli("serve", "--help").stdout + run_cli("watch", "--help").stdout
+    assert "Ctrl+C" in help_text and "Ctrl-C" not in help_text

@@ -21,11 +21,11 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import count, own_folder_words, went_away_words
+from motis_desktop.core.formatting import copies_words, count, own_folder_words, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
-NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
+NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl+C before the first batch of photos keeps
 
 
 def handlers() -> dict[str, Any]:
@@ -103,7 +103,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         services.add_folders(args.folders)
         if not services.folders():
             raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
-        release_interrupts()  # a Ctrl-C while the program started stops here, before the indexer
+        release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
         summary = services.index(
             args.model,
             progress=bar,
@@ -137,11 +137,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     covers every folder, QA saw other folders' files listed) or counted (``watch``, whose every run would repeat
     them)."""
     new = summary.new_skipped
-    lines = [
-        f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-        f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(new)} "
-        f"({summary.elapsed_s:.1f} s)"
-    ]
+    lines = [f"{_counts(summary)} ({summary.elapsed_s:.1f} s)"]
     if list_earlier:
         lines += _empty_folder_lines(summary, named)
         # said when the user names the folder (adds it), not on every run: nothing is wrong with it
@@ -166,6 +162,22 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         )
     lines += [f"  text not read {one_line(item.path)}: {item.reason}" for item in summary.text_failed]
     return lines
+
+
+def _counts(summary: IndexSummary) -> str:
+    """The run's counts, the window's words where it has them (``gui/status_bar.outcome_words``) and none that is
+    zero but what was encoded and found unchanged. "N files could not be read" counts the files of the library
+    this run could not read anew, as the window does; what the scan left out (a broken link: no file of the
+    library) is counted apart (QA walk 5: "skipped 5" here, "4 files could not be read" there)."""
+    new = summary.new_skipped
+    unread = sum(item.in_library for item in new)
+    parts = [f"encoded {summary.encoded}", f"unchanged {summary.unchanged}"]
+    parts += [f"renamed {summary.renamed}"] if summary.renamed else []
+    parts += [copies_words(summary.copied)] if summary.copied else []
+    parts += [f"removed {summary.removed}"] if summary.removed else []
+    parts += [f"{count(unread, 'file')} could not be read"] if unread else []
+    parts += [f"{count(len(new) - unread, 'item')} left out by the scan"] if len(new) > unread else []
+    return ", ".join(parts)
 
 
 def _elsewhere_lines(elsewhere: list[Skipped]) -> list[str]:
@@ -247,7 +259,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
     try:
         services.watch_and_index(stop, ran, args.model, on_status=status)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: 130, "interrupted", as every command (README)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: 130, "interrupted", as every command (README)
         print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
         return 130
     finally:

@@ -48,3 +48,9 @@ def own_folder_words(folder: str) -> str:
     """What a run says of a library folder that holds the app's own data folder (its home, left out of the scan:
     ``core/library/own_folder.py``)."""
     return f"{folder}: MoTIS's own data folder inside it is left out"
+
+
+def copies_words(n: int) -> str:
+    """New files whose bytes the library held (they took that photo's vectors, date and text): "1 copy of a photo
+    already indexed", "3 copies of photos already indexed" (both front ends)."""
+    return "1 copy of a photo already indexed" if n == 1 else f"{n} copies of photos already indexed"
