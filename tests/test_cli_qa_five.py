@@ -183,3 +183,43 @@ def test_the_progress_says_photos_a_second(tmp_path: Path) -> None:
 def test_serve_and_watch_say_ctrl_c_alike() -> None:
     help_text = run_cli("serve", "--help").stdout + run_cli("watch", "--help").stdout
     assert "Ctrl+C" in help_text and "Ctrl-C" not in help_text
+
+
+# 6. Stopped while reading text, ``motis index`` still says what it indexed (finding 16) ---------------------------
+
+
+def test_index_says_what_it_indexed_before_the_text_stage(
+    colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: Ctrl+C while ``motis index`` read text printed only "interrupted: the photos are indexed, and the text
+    read in 184 of 302 so far is kept": how many photos were encoded, which files could not be read, never."""
+    from motis_desktop.core.ocr import stage
+
+    def ctrl_c_while_reading(store, folder_ids, cancel, progress=None, **options):  # type: ignore[no-untyped-def]
+        progress(stage.TextProgress(1, 3, 0.5, "", 0, 0))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stage, "run_text_stage", ctrl_c_while_reading)
+    monkeypatch.setenv("MOTIS_READ_TEXT", "1")
+    photos = tmp_path / "photos"
+    write_photos(photos, "red", 3)
+    (photos / "empty.jpg").write_bytes(b"")
+    proc = run_cli("index", str(photos), check=False)
+    assert proc.returncode == 130
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("encoded 3, unchanged 0, 1 file could not be read ("), proc.stdout
+    assert f"  skipped {photos / 'empty.jpg'}: " in lines[1]
+    assert "the text read in 1 of 3 so far is kept" in proc.stderr
+
+
+def test_index_says_each_stage_once(colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from motis_desktop.core.ocr import stage
+
+    monkeypatch.setattr(stage, "run_text_stage", lambda *args, **options: stage.TextSummary(read=2))
+    monkeypatch.setenv("MOTIS_READ_TEXT", "1")
+    write_photos(tmp_path / "photos", "red", 2)
+    lines = run_cli("index", str(tmp_path / "photos")).stdout.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "encoded 2, unchanged 0",
+        "read the text of 2 photos, 0 could not be read",
+    ]

@@ -98,6 +98,15 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 def _index(services: Services, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     cancel = threading.Event()
+    named = [os.path.abspath(folder) for folder in args.folders]  # as the user named them (a sub-folder too)
+    said: list[IndexSummary] = []  # the summary said when the photos were indexed, before the text stage
+
+    def indexed(summary: IndexSummary) -> None:  # QA walk 5: stopped while reading text, it said nothing of this
+        if not args.json:
+            bar.close()
+            print("\n".join(_summary_lines(summary, named=named)), flush=True)
+            said.append(summary)
+
     try:
         load_model(services, args.model)  # fail fast (and before touching the library) without a model
         services.add_folders(args.folders)
@@ -110,6 +119,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             cancel=cancel,
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
+            on_indexed=indexed,
         )
         if not summary.cancelled:
             services.update_search_index(args.model)  # bring the vector index up to date now
@@ -125,8 +135,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    named = [os.path.abspath(folder) for folder in args.folders]  # as the user named them (a sub-folder too)
-    print("\n".join(_summary_lines(summary, named=named)))
+    print("\n".join(_text_lines(summary) if said else _summary_lines(summary, named=named)))
     return 0
 
 
@@ -156,6 +165,12 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     elif earlier:
         are = "is" if len(earlier) == 1 else "are"
         lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")
+    return lines + _text_lines(summary)
+
+
+def _text_lines(summary: IndexSummary) -> list[str]:
+    """What the run's text stage did (``index`` says the rest before that stage begins)."""
+    lines = []
     if summary.text_read or summary.text_failed:
         lines.append(
             f"read the text of {count(summary.text_read, 'photo')}, {len(summary.text_failed)} could not be read"
