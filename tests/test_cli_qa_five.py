@@ -4,15 +4,21 @@ words for a bad date and for files a decoder cannot read, one vocabulary with th
 from __future__ import annotations
 
 import json
+import queue
+import re
 import shutil
+import signal
 import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
 from helpers.watching import write_photos
 
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import IndexSummary, Services
 
 # 1. The home inside a library folder (finding 1) ------------------------------------------------------------------
 
@@ -223,3 +229,59 @@ def test_index_says_each_stage_once(colour_home: Path, tmp_path: Path, monkeypat
         "encoded 2, unchanged 0",
         "read the text of 2 photos, 0 could not be read",
     ]
+
+
+# 7. ``motis watch``: the time of day on each line, nothing for a run that changed nothing (finding 17) --------------
+
+
+def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
+    colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: "encoded 0, unchanged 30, renamed 0, … (0.0 s)" after an hour of ``motis watch``, with no time of day.
+    ``motis watch`` runs here in this process (its runs counted as they end); a Ctrl+C to this thread stops it."""
+    from motis_desktop.core.library.service import LibraryService
+
+    photos = tmp_path / "photos"
+    write_photos(photos, "red", 2)
+    run_cli("index", "--no-text", str(photos))
+    runs: queue.Queue[tuple[float, IndexSummary]] = queue.Queue()  # (when it began, its summary)
+    real_index = LibraryService.index
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        began = time.monotonic()
+        summary = real_index(self, *args, **kwargs)
+        runs.put((began, summary))
+        return summary
+
+    def wait_for(done: Callable[[float, IndexSummary], bool]) -> None:
+        while not done(*runs.get(timeout=120)):
+            pass
+
+    monkeypatch.setattr(LibraryService, "index", counted)
+    main = threading.get_ident()
+
+    def changes() -> None:
+        try:
+            wait_for(lambda began, summary: True)  # the run at start
+            changed = time.monotonic()
+            (photos / "notes.txt").write_text("not a photo")  # a change that changes nothing in the library
+            wait_for(lambda began, summary: began > changed)
+            write_photos(tmp_path / "beside", "blue", 1)[0].rename(photos / "blue.jpg")
+            wait_for(lambda began, summary: summary.encoded == 1)
+        finally:
+            signal.pthread_kill(main, signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite in the background ignores it
+    try:
+        threading.Thread(target=changes, daemon=True).start()
+        proc = run_cli("watch", check=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert proc.returncode == 130, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and all(re.match(r"^\d\d:\d\d:\d\d ", line) for line in lines), lines
+    said = [line[9:] for line in lines]
+    assert [line.split(" (")[0] for line in said if line.startswith("encoded")] == [
+        "encoded 0, unchanged 2",
+        "encoded 1, unchanged 2",
+    ], lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -226,11 +227,15 @@ class _Watching:
             self._lines.put(None)
 
     def line(self, timeout: float = 120) -> str | None:
-        """Its next line on stdout (None: it ended)."""
+        """Its next line on stdout, after the time of day each starts with (None: it ended)."""
         try:
-            return self._lines.get(timeout=timeout)
+            line = self._lines.get(timeout=timeout)
         except queue.Empty:
             raise AssertionError(f"motis watch printed nothing for {timeout} s:\n{''.join(self.said)}") from None
+        if line is None:
+            return None
+        assert re.match(r"\d\d:\d\d:\d\d ", line), line
+        return line[9:]
 
     def summary(self) -> str:
         """The next run's summary line (folder status lines skipped)."""

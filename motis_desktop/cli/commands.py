@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -260,15 +261,17 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
+        if runs > 1 and not _did_work(summary):  # a change that changed nothing (a file touched): no news
+            return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
-        print("\n".join(_summary_lines(shown, False)), flush=True)
+        _timed(_summary_lines(shown, False))
 
     def status(root: str, online: bool) -> None:
         if args.json:
             print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
         else:
-            print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
+            _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
 
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
@@ -280,6 +283,19 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     finally:
         stop.set()
     return 0
+
+
+def _timed(lines: list[str]) -> None:
+    """``motis watch``'s lines, each after the time of day (QA walk 5: after an hour, when did that happen?)."""
+    now = time.strftime("%H:%M:%S")
+    print("\n".join(f"{now} {line}" for line in lines), flush=True)
+
+
+def _did_work(summary: IndexSummary) -> bool:
+    """A run found something to say: photos indexed, moved, copied, back or removed, files it could not read anew,
+    a folder that went away, text read (the window's rule for "library up to date: nothing new", and the text)."""
+    done = (summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read)
+    return any(done) or bool(summary.new_skipped or summary.went_away or summary.text_failed)
 
 
 def _folders(services: Services, args: argparse.Namespace) -> int:
