@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 DAMAGED = "damaged or incomplete"  # a file its decoder refused: "damaged or incomplete HEIC file"
+NO_MEMORY = "not enough memory to decode"  # "... this PNG file": the decoder ran out of memory, no damage
+MEMORY_WORDS = ("Insufficient memory", "Failed to allocate")  # how OpenCV says it ran out (in its message only)
 
 # A reduced JPEG decode keeps at least this many times the target short side,
 # so the final anti-aliased resize still has detail to average (measured in
@@ -154,8 +156,11 @@ def _decode_opencv(
 def _damaged(fmt: str, exc: BaseException | None = None) -> ImageError:
     """A file its decoder refused, in plain words; the decoder's own words ("Invalid input: Unspecified:
     Insufficient input data", QA walk 5) go to the log only."""
+    words = "" if exc is None else str(exc)
     if exc is not None:
-        log.info("%s decoder refused a file: %s", fmt, _first_line(str(exc)))
+        log.info("%s decoder refused a file: %s", fmt, _first_line(words))
+    if any(w in words for w in MEMORY_WORDS):  # the text reader's capped worker: read alone, or said so
+        return ImageError(f"{NO_MEMORY} this {fmt} file")
     return ImageError(f"{DAMAGED} {fmt} file")
 
 

@@ -27,6 +27,7 @@ INVALID_PREFIXES = (
     "truncated ",
     "cannot decode",
     "damaged or incomplete",
+    "not enough memory to decode",
     "raw preview:",
     "raw file has no",
     "heic support not installed",
