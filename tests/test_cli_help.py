@@ -102,7 +102,7 @@ def test_every_command_and_option_says_what_it_does() -> None:
 
 def test_models_use_help_says_what_a_switch_does(home: Path) -> None:
     said = " ".join(run_cli("models", "use", "--help", home=home).stdout.split())
-    for words in ("searches keep using the current model until NAME covers every photo", "Ctrl-C", "kept"):
+    for words in ("searches keep using the current model until NAME covers every photo", "Ctrl+C", "kept"):
         assert words in said
     said = " ".join(run_cli("text", "--help", home=home).stdout.split())
     assert "A photo whose text was not read yet" in said and "is read now" in said

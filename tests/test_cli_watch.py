@@ -91,9 +91,9 @@ def test_watch_stopped_by_kill_closes_its_decoders_and_says_so(home: Path, colou
     )
     try:
         line = proc.stdout.readline()
-        while line and not line.startswith("encoded "):  # the first run's summary: its decoders are up
+        while line and not line[9:].startswith("encoded "):  # the first run's summary: its decoders are up
             line = proc.stdout.readline()
-        assert line.startswith("encoded 3,"), proc.stderr.read() if proc.poll() is not None else line
+        assert line[9:].startswith("encoded 3,"), proc.stderr.read() if proc.poll() is not None else line
         proc.terminate()
         out, err = proc.communicate(timeout=120)  # to the end of stderr: the resource tracker writes after the exit
     finally:

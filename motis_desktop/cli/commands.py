@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,11 +22,11 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import count, went_away_words
+from motis_desktop.core.formatting import copies_words, count, own_folder_words, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
-NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl-C before the first batch of photos keeps
+NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl+C before the first batch of photos keeps
 
 
 def handlers() -> dict[str, Any]:
@@ -98,18 +99,28 @@ def _eval(services: Services, args: argparse.Namespace) -> int:
 def _index(services: Services, args: argparse.Namespace) -> int:
     bar = ProgressBar()
     cancel = threading.Event()
+    named = [os.path.abspath(folder) for folder in args.folders]  # as the user named them (a sub-folder too)
+    said: list[IndexSummary] = []  # the summary said when the photos were indexed, before the text stage
+
+    def indexed(summary: IndexSummary) -> None:  # QA walk 5: stopped while reading text, it said nothing of this
+        if not args.json:
+            bar.close()
+            print("\n".join(_summary_lines(summary, named=named)), flush=True)
+            said.append(summary)
+
     try:
         load_model(services, args.model)  # fail fast (and before touching the library) without a model
         services.add_folders(args.folders)
         if not services.folders():
             raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
-        release_interrupts()  # a Ctrl-C while the program started stops here, before the indexer
+        release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
         summary = services.index(
             args.model,
             progress=bar,
             cancel=cancel,
             batch_size=args.batch_size,
             read_text=False if args.no_text else None,
+            on_indexed=indexed,
         )
         if not summary.cancelled:
             services.update_search_index(args.model)  # bring the vector index up to date now
@@ -125,8 +136,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    named = [os.path.abspath(folder) for folder in args.folders]  # as the user named them (a sub-folder too)
-    print("\n".join(_summary_lines(summary, named=named)))
+    print("\n".join(_text_lines(summary) if said else _summary_lines(summary, named=named)))
     return 0
 
 
@@ -137,13 +147,11 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     covers every folder, QA saw other folders' files listed) or counted (``watch``, whose every run would repeat
     them)."""
     new = summary.new_skipped
-    lines = [
-        f"encoded {summary.encoded}, unchanged {summary.unchanged}, renamed {summary.renamed}, "
-        f"copied {summary.copied}, back {summary.returned}, removed {summary.removed}, skipped {len(new)} "
-        f"({summary.elapsed_s:.1f} s)"
-    ]
+    lines = [f"{_counts(summary)} ({summary.elapsed_s:.1f} s)"]
     if list_earlier:
         lines += _empty_folder_lines(summary, named)
+        # said when the user names the folder (adds it), not on every run: nothing is wrong with it
+        lines += [own_folder_words(folder) for folder in _among_named(summary.own_folder_in, named) if named]
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
@@ -158,12 +166,34 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     elif earlier:
         are = "is" if len(earlier) == 1 else "are"
         lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")
+    return lines + _text_lines(summary)
+
+
+def _text_lines(summary: IndexSummary) -> list[str]:
+    """What the run's text stage did (``index`` says the rest before that stage begins)."""
+    lines = []
     if summary.text_read or summary.text_failed:
         lines.append(
             f"read the text of {count(summary.text_read, 'photo')}, {len(summary.text_failed)} could not be read"
         )
     lines += [f"  text not read {one_line(item.path)}: {item.reason}" for item in summary.text_failed]
     return lines
+
+
+def _counts(summary: IndexSummary) -> str:
+    """The run's counts, the window's words where it has them (``gui/status_bar.outcome_words``) and none that is
+    zero but what was encoded and found unchanged. "N files could not be read" counts the files of the library
+    this run could not read anew, as the window does; what the scan left out (a broken link: no file of the
+    library) is counted apart (QA walk 5: "skipped 5" here, "4 files could not be read" there)."""
+    new = summary.new_skipped
+    unread = sum(item.in_library for item in new)
+    parts = [f"encoded {summary.encoded}", f"unchanged {summary.unchanged}"]
+    parts += [f"renamed {summary.renamed}"] if summary.renamed else []
+    parts += [copies_words(summary.copied)] if summary.copied else []
+    parts += [f"removed {summary.removed}"] if summary.removed else []
+    parts += [f"{count(unread, 'file')} could not be read"] if unread else []
+    parts += [f"{count(len(new) - unread, 'item')} left out by the scan"] if len(new) > unread else []
+    return ", ".join(parts)
 
 
 def _elsewhere_lines(elsewhere: list[Skipped]) -> list[str]:
@@ -187,9 +217,14 @@ def _empty_folder_lines(summary: IndexSummary, named: Sequence[str]) -> list[str
     words), among those the user named (or that hold or lie in one) when some are: ``motis index /tmp/emptydir``
     said nothing about it (QA walk)."""
     empty = [folder for folder, photos in summary.folder_photos.items() if not photos]
+    return [f"no photos found in {folder}" for folder in _among_named(empty, named)]
+
+
+def _among_named(folders: Sequence[str], named: Sequence[str]) -> list[str]:
+    """``folders`` (library folders) that the user named, hold one or lie in one; all of them when none is named."""
     if named:
-        empty = [f for f in empty if any(is_within(f, n) or is_within(n, f) for n in named)]
-    return [f"no photos found in {folder}" for folder in sorted(empty)]
+        folders = [f for f in folders if any(is_within(f, n) or is_within(n, f) for n in named)]
+    return sorted(folders)
 
 
 def _interrupted_summary(services: Services, model: str | None, latest: Progress | None) -> IndexSummary:
@@ -226,26 +261,41 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
+        if runs > 1 and not _did_work(summary):  # a change that changed nothing (a file touched): no news
+            return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
-        print("\n".join(_summary_lines(shown, False)), flush=True)
+        _timed(_summary_lines(shown, False))
 
     def status(root: str, online: bool) -> None:
         if args.json:
             print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
         else:
-            print(f"{root}: {'online' if online else 'offline (its photos are kept)'}", flush=True)
+            _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
 
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
     try:
         services.watch_and_index(stop, ran, args.model, on_status=status)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: 130, "interrupted", as every command (README)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: 130, "interrupted", as every command (README)
         print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
         return 130
     finally:
         stop.set()
     return 0
+
+
+def _timed(lines: list[str]) -> None:
+    """``motis watch``'s lines, each after the time of day (QA walk 5: after an hour, when did that happen?)."""
+    now = time.strftime("%H:%M:%S")
+    print("\n".join(f"{now} {line}" for line in lines), flush=True)
+
+
+def _did_work(summary: IndexSummary) -> bool:
+    """A run found something to say: photos indexed, moved, copied, back or removed, files it could not read anew,
+    a folder that went away, text read (the window's rule for "library up to date: nothing new", and the text)."""
+    done = (summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read)
+    return any(done) or bool(summary.new_skipped or summary.went_away or summary.text_failed)
 
 
 def _folders(services: Services, args: argparse.Namespace) -> int:

@@ -3,8 +3,8 @@ one is up for the home (``motis serve``), before importing the core, NumPy or to
 else (and a search with no service) runs ``cli.main`` in this process.
 Set ``MOTIS_NO_SERVICE=1`` to always search in-process.
 
-Ctrl-C is held from the start (``cli/__init__.py``, :mod:`motis_desktop.cli.interrupts`); one that still reaches
-this module (a second Ctrl-C while the program loads) ends it with "motis: interrupted" and status 130.
+Ctrl+C is held from the start (``cli/__init__.py``, :mod:`motis_desktop.cli.interrupts`); one that still reaches
+this module (a second Ctrl+C while the program loads) ends it with "motis: interrupted" and status 130.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 try:
     from motis_desktop.cli.argv import command_at
     from motis_desktop.cli.interrupts import hold_interrupts, release_interrupts, stop_on_terminate
-except KeyboardInterrupt:  # a second Ctrl-C in the first milliseconds
+except KeyboardInterrupt:  # a second Ctrl+C in the first milliseconds
     print("motis: interrupted", file=sys.stderr)
     raise SystemExit(130) from None
 
@@ -26,21 +26,21 @@ def _command(argv: list[str]) -> str | None:
 
 
 def main() -> int:
-    hold_interrupts()  # a Ctrl-C while the program loads is raised where the command can say what it kept
-    stop_on_terminate()  # `kill` stops it as Ctrl-C does: the decoder processes and the library close
+    hold_interrupts()  # a Ctrl+C while the program loads is raised where the command can say what it kept
+    stop_on_terminate()  # `kill` stops it as Ctrl+C does: the decoder processes and the library close
     try:
         return _run(sys.argv[1:])
-    except KeyboardInterrupt:  # a second Ctrl-C while the program was still loading, or one during a forwarded search
+    except KeyboardInterrupt:  # a second Ctrl+C while the program was still loading, or one during a forwarded search
         print("motis: interrupted", file=sys.stderr)
         return 130
     finally:
-        hold_interrupts()  # the command has ended: a Ctrl-C while Python shuts down changes nothing
+        hold_interrupts()  # the command has ended: a Ctrl+C while Python shuts down changes nothing
 
 
 def _run(argv: list[str]) -> int:
     at = command_at(argv)
     if at is not None and argv[at] == "search" and not os.environ.get("MOTIS_NO_SERVICE"):
-        release_interrupts()  # a forwarded search stops at the first Ctrl-C
+        release_interrupts()  # a forwarded search stops at the first Ctrl+C
         from motis_desktop.cli.server import client_home, forward_search, write_reply
 
         home = client_home(argv)  # --home may come before or after 'search'; None: "" (a usage error)

@@ -1,15 +1,15 @@
-"""Ctrl-C (SIGINT) while ``motis`` starts: held until the command can stop cleanly and say what it kept.
+"""Ctrl+C (SIGINT) while ``motis`` starts: held until the command can stop cleanly and say what it kept.
 
 A KeyboardInterrupt raised while Python imports the program, or inside an extension module's import (which
-turns it into an ImportError), ends in a traceback or an "internal error". So the ``motis`` command holds Ctrl-C
+turns it into an ImportError), ends in a traceback or an "internal error". So the ``motis`` command holds Ctrl+C
 (:func:`hold_interrupts`) from the first line of its own code that runs (``cli/__init__.py``, before even
-``cli.entry`` is imported): a first Ctrl-C is remembered, a second one raises at once (a way out of a start that
+``cli.entry`` is imported): a first Ctrl+C is remembered, a second one raises at once (a way out of a start that
 hangs). :func:`release_interrupts` raises the remembered one where the command catches it (``motis index``: just
-before the indexer starts, so it can say nothing was indexed yet), then lets Ctrl-C raise as usual.
-:func:`was_interrupted` tells an error that came in a Ctrl-C's wake from a bug.
+before the indexer starts, so it can say nothing was indexed yet), then lets Ctrl+C raise as usual.
+:func:`was_interrupted` tells an error that came in a Ctrl+C's wake from a bug.
 
 Light on purpose: it is imported before anything else, so it uses the C module ``_signal`` (``signal`` imports
-``enum``: milliseconds in which a Ctrl-C would not be held yet) and not ``threading``.
+``enum``: milliseconds in which a Ctrl+C would not be held yet) and not ``threading``.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ else:
 
 
 class _State:
-    pending = False  # a Ctrl-C came while held, not raised yet
-    seen = False  # a Ctrl-C came (held or raised)
+    pending = False  # a Ctrl+C came while held, not raised yet
+    seen = False  # a Ctrl+C came (held or raised)
 
 
 def hold_interrupts() -> None:
-    """From now on, remember a first Ctrl-C instead of raising KeyboardInterrupt (only where Python raises it:
+    """From now on, remember a first Ctrl+C instead of raising KeyboardInterrupt (only where Python raises it:
     not when SIGINT is ignored, as in a background job, nor off the main thread)."""
     if _signal.getsignal(_signal.SIGINT) in (_signal.default_int_handler, _raise):
         _set_handler(_remember)
 
 
 def release_interrupts() -> None:
-    """Let Ctrl-C raise KeyboardInterrupt again; raise it now if one came while held."""
+    """Let Ctrl+C raise KeyboardInterrupt again; raise it now if one came while held."""
     if _signal.getsignal(_signal.SIGINT) is _remember:
         _set_handler(_raise)
     if _State.pending:
@@ -45,13 +45,13 @@ def release_interrupts() -> None:
 
 
 def was_interrupted() -> bool:
-    """Whether a Ctrl-C came during this run (an ImportError then is the interrupted import, not a bug)."""
+    """Whether a Ctrl+C came during this run (an ImportError then is the interrupted import, not a bug)."""
     return _State.seen
 
 
 def stop_on_terminate() -> None:
     """Let SIGTERM (``kill``, ``timeout``, a service manager stopping ``motis watch`` or ``motis serve``) stop the
-    command as Ctrl-C does, through its ``finally`` blocks: the decoder processes and the library close, where
+    command as Ctrl+C does, through its ``finally`` blocks: the decoder processes and the library close, where
     the default action ended the process on the spot (and Python's resource tracker then said "There appear to be
     4 leaked semaphore objects" on the way out). Called by the ``motis`` process only, never by a program that
     imports the command line (a test run keeps its own SIGTERM)."""
@@ -63,7 +63,7 @@ def stop_on_terminate() -> None:
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM: what a Ctrl-C would do now (held while the program starts), raised even where SIGINT is ignored."""
+    """SIGTERM: what a Ctrl+C would do now (held while the program starts), raised even where SIGINT is ignored."""
     if _signal.getsignal(_signal.SIGINT) is _remember:
         _remember(signum, frame)
     else:
@@ -79,7 +79,7 @@ def _set_handler(handler: Callable[[int, FrameType | None], None]) -> None:
 
 def _remember(signum: int, frame: FrameType | None) -> None:
     _State.seen = True
-    if _State.pending:  # the second Ctrl-C: stop now
+    if _State.pending:  # the second Ctrl+C: stop now
         raise KeyboardInterrupt
     _State.pending = True
 

@@ -48,7 +48,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.error("a COMMAND is required (or --self-test)")
     try:
-        if args.command != "index":  # 'motis index' holds a Ctrl-C until just before its indexer starts
+        if args.command != "index":  # 'motis index' holds a Ctrl+C until just before its indexer starts
             release_interrupts()
         services = Services.open(getattr(args, "home", None), create=_makes_home(args))
         services.open_library()  # if damaged, set aside and restart before anything else
@@ -77,7 +77,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print("motis: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line unless debugging
-        if was_interrupted():  # e.g. the ImportError of an extension module whose import Ctrl-C interrupted
+        if was_interrupted():  # e.g. the ImportError of an extension module whose import Ctrl+C interrupted
             print("motis: interrupted", file=sys.stderr)
             return 130
         if os.environ.get("MOTIS_DEBUG"):
@@ -101,7 +101,7 @@ def _makes_home(args: argparse.Namespace) -> bool:
 
 
 def _interrupted(args: argparse.Namespace) -> int:
-    """Ctrl-C while the library opened: before any command began (``motis index``: before its indexer)."""
+    """Ctrl+C while the library opened: before any command began (``motis index``: before its indexer)."""
     said = f": {NOTHING_INDEXED}; run 'motis index' again to continue" if args.command == "index" else ""
     print(f"motis: interrupted{said}", file=sys.stderr)
     return 130
@@ -115,7 +115,7 @@ def _serve(services: Services, args: argparse.Namespace) -> int:
         service.warm_up()
         print(
             f"serving 'motis search' for {services.home} at {service.path} "
-            f"(ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops)",
+            f"(ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)",
             flush=True,
         )
         service.serve()

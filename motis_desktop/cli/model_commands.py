@@ -101,7 +101,7 @@ def _models_bench(services: Services, args: argparse.Namespace) -> int:
         if not row["available"]:
             print(f"{row['role']:5} {row['mode']:5} {'-':>13} {'-':>9} {'-':>9} {'-':>6}  unavailable: {row['reason']}")
             continue
-        speed = f"{row['speed']:.1f} img/s" if row["role"] == "image" else f"{row['speed']:.2f} ms"
+        speed = f"{row['speed']:.1f} photos/s" if row["role"] == "image" else f"{row['speed']:.2f} ms"
         chosen = choice["modes"][row["role"]] == row["mode"]
         verdict = "chosen" if chosen else ("ok" if row["faithful"] else "rejected")
         print(

@@ -209,7 +209,7 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
         help="choose the active model (the library is encoded with it first)",
         description="Make NAME the active model. The library's photos are encoded with NAME first, in this "
         "process (it can take long: the plan printed first says how many photos); searches keep using the "
-        "current model until NAME covers every photo, then NAME takes over in one step. Ctrl-C stops: the "
+        "current model until NAME covers every photo, then NAME takes over in one step. Ctrl+C stops: the "
         "photos encoded so far are kept, and 'motis models use NAME' again continues from there.",
     )
     use.add_argument("name", metavar="NAME", help="an installed model (see 'motis models list')")
@@ -331,7 +331,7 @@ def _add_library(sub: _Sub, common: argparse.ArgumentParser) -> None:
         description="Load the active model and the library's search index once and keep them loaded: "
         "'motis search' in other shells of this user then answers in a fraction of a second instead of loading "
         "the model each time (same results and output). Only searches are served, only to this user. "
-        "Runs until Ctrl-C (or --idle-exit).",
+        "Runs until Ctrl+C (or --idle-exit).",
     )
     serve.add_argument(
         "--idle-exit",

@@ -37,13 +37,13 @@ class ProgressBar:
         if p.phase is ProgressPhase.SCAN:
             line = f"scanning folders {p.done}/{p.total}"
         elif p.phase is ProgressPhase.TEXT:
-            line = f"reading text in photos {p.done}/{p.total} {p.rate:.1f} img/s ETA {format_duration(p.eta_s)}"
+            line = f"reading text in photos {p.done}/{p.total} {p.rate:.1f} photos/s ETA {format_duration(p.eta_s)}"
         else:
             width = 30
             filled = int(width * p.done / max(p.total, 1))
             line = (
                 f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} "
-                f"{p.rate:.1f} img/s ETA {format_duration(p.eta_s)} skipped {p.skipped}"
+                f"{p.rate:.1f} photos/s ETA {format_duration(p.eta_s)} skipped {p.skipped}"
             )
         self.stream.write("\r\x1b[K" + line)
         self.stream.flush()

@@ -96,7 +96,10 @@ def _none_found(result: QueryResult, reading: bool) -> str:
     if result.filtered_out:
         how = "'motis index' reads it" if reading else "reading it is off: 'motis config text on', then 'motis index'"
         unread = f" (the text of {count(result.text_unread, 'photo')} is not read yet; {how})"
-        return f"no photo passes the filters: {' '.join(result.filtered_out)}" + (unread if result.text_unread else "")
+        hint = f" ({result.folder_hint})" if result.folder_hint else ""
+        return f"no photo passes the filters: {' '.join(result.filtered_out)}{hint}" + (
+            unread if result.text_unread else ""
+        )
     return f"no good matches among {count(result.candidates, 'photo')} (-k N or --all shows the closest anyway)"
 
 

@@ -42,3 +42,15 @@ def went_away_words(folder: str, photos: int) -> str:
     folder, not one a photo (QA saw 1,500)."""
     they = "it is" if photos == 1 else "they are"
     return f"{folder} went away during indexing: {count(photos, 'photo')} not read yet; {they} read when it is back"
+
+
+def own_folder_words(folder: str) -> str:
+    """What a run says of a library folder that holds the app's own data folder (its home, left out of the scan:
+    ``core/library/own_folder.py``)."""
+    return f"{folder}: MoTIS's own data folder inside it is left out"
+
+
+def copies_words(n: int) -> str:
+    """New files whose bytes the library held (they took that photo's vectors, date and text): "1 copy of a photo
+    already indexed", "3 copies of photos already indexed" (both front ends)."""
+    return "1 copy of a photo already indexed" if n == 1 else f"{n} copies of photos already indexed"

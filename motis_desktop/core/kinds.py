@@ -8,6 +8,7 @@ ends and ``errors.user_message``), not stored.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 
@@ -71,10 +72,16 @@ class ImageProblem(Kind):
     def explain(self, detail: str) -> str:
         """What a front end tells the user about a file with this problem; ``detail`` is the reader's words."""
         lead = _PROBLEM_WORDS[self]
+        old = _OLD_DECODER_WORDS.match(detail)
+        if old:
+            detail = f"damaged or incomplete {old.group(1) + ' ' if old.group(1) else ''}file"
         said = detail == CRASHED_DETAIL or self is ImageProblem.VANISHED  # its lead says it all (QA: "gone … vanished")
         return f"{lead}: {detail}" if lead and detail and not said else lead or detail
 
 
+# What versions before QA walk 5 stored of a file a decoder refused: its library's own words ("cannot decode HEIC:
+# Invalid input: Unspecified: Insufficient input data"), said as the plain words new runs store until the file changes
+_OLD_DECODER_WORDS = re.compile(r"cannot decode(?: ([A-Z0-9]+)\b)?", re.DOTALL)
 CRASHED_DETAIL = "the decoder crashed on this file"  # the words the indexer stores for ImageProblem.CRASHED
 _PROBLEM_WORDS = {
     ImageProblem.VANISHED: "gone before it could be read",

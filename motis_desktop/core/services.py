@@ -106,8 +106,7 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         if self.privacy_warning and paths.home not in _warned_homes:
             _warned_homes.add(paths.home)
             log.warning(self.privacy_warning)
-        self._paths = paths
-        self._background = background_rebuilds
+        self._paths, self._background = paths, background_rebuilds
         self._config = AppConfig(paths.config_file)
         self._library = LibraryService(paths, self._config)
         self._models = ModelService(paths, self._config, self._library.sample_paths)
@@ -336,15 +335,16 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         batch_size: int = 16,
         roots: Iterable[str] | None = None,
         read_text: bool | None = None,
+        on_indexed: Callable[[IndexSummary], None] | None = None,
     ) -> IndexSummary:
-        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model;
-        then read the text in the photos unless ``read_text`` (default: the setting) is off."""
+        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model; then
+        read the text in the photos unless ``read_text`` (default: the setting) is off (``on_indexed``: before)."""
         self._library.require_writable()
         self._library.decoders.start()  # the decoder workers' imports overlap the model's load
         encoder = self._models.encoder(model)
         speed = SpeedRecord(self.cache_dir(SPEEDS), encoder.model_id, progress)  # for the next model switch's plan
         try:
-            return self._library.index(encoder, speed, cancel, batch_size, roots, read_text)
+            return self._library.index(encoder, speed, cancel, batch_size, roots, read_text, on_indexed)
         finally:
             speed.save()
 

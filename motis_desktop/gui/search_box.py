@@ -311,7 +311,9 @@ class Searched:
         if result.filtered_out and result.offline:  # the likeliest reason: the folder filtered for is unplugged
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + offline_reason(result.offline)
         if result.filtered_out:
-            return f"No photo passes the filters ({' '.join(result.filtered_out)}). Widen or remove them."
+            hint = result.folder_hint and f" {result.folder_hint[0].upper()}{result.folder_hint[1:]}"
+            hint += "" if hint.endswith("?") or not hint else "."
+            return f"No photo passes the filters ({' '.join(result.filtered_out)}).{hint} Widen or remove them."
         if result.offline:  # the likeliest reason: a drive unplugged
             return offline_reason(result.offline)
         if result.candidates == 0:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.errors import LibraryWriteError, WriteProblem
-from motis_desktop.core.formatting import count, format_duration, went_away_words
+from motis_desktop.core.formatting import copies_words, count, format_duration, went_away_words
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
 from motis_desktop.gui.dialogs import SkippedDialog
 from motis_desktop.gui.elided_label import ElidedLabel
@@ -139,7 +139,7 @@ def outcome_words(summary: IndexSummary) -> str:
     if summary.renamed:
         parts.append(f"{summary.renamed if parts else photos(summary.renamed)} moved or renamed")
     if summary.copied:  # their twins' vectors, dates and text: nothing was read again
-        parts.append(f"{summary.copied} cop{'y' if summary.copied == 1 else 'ies'} of photos already indexed")
+        parts.append(copies_words(summary.copied))
     if summary.returned:  # photos that left the library lately and came back: what was kept of them
         parts.append(f"{photos(summary.returned)} already indexed before")
     if summary.removed:

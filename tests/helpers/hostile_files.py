@@ -40,7 +40,7 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
     (root / "bad_crc.png").write_bytes(
         png[:crc_at] + bytes(b ^ 0xFF for b in png[crc_at : crc_at + 4]) + png[crc_at + 4 :]
     )
-    bad[str(root / "bad_crc.png")] = "decode"
+    bad[str(root / "bad_crc.png")] = "damaged or incomplete PNG"
     (root / "text.jpg").write_text("just some notes, not a photo\n")
     bad[str(root / "text.jpg")] = "not an image"
     (root / "page.png").write_text("<!DOCTYPE html><html><head><title>x</title></head></html>")

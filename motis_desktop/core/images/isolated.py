@@ -90,7 +90,8 @@ def _worker_main(conn: Any) -> None:
             why = os_reason(exc) if isinstance(exc, OSError) else str(exc) or "out of memory"
             reply = ("error", f"cannot read: {why}", ImageProblem.UNREADABLE.value)
         except Exception as exc:  # cv2.error and the like: this photo, not the worker
-            reply = ("error", f"cannot decode: {exc}", ImageProblem.INVALID.value)
+            log.info("decoding %s failed: %s: %s", path, type(exc).__name__, exc)  # the library's words: log only
+            reply = ("error", "damaged or incomplete file", ImageProblem.INVALID.value)
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):

@@ -26,7 +26,7 @@ def worker_main(conn: Any, stderr_path: str, budget: tuple[int, Any, Any, int]) 
 
     cv2.setNumThreads(1)  # one worker, one core: the pool size is the decode parallelism
     reserve = ProcessBudget(*budget)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's to handle
     conn.send(READY)
     while True:
         try:

@@ -75,6 +75,8 @@ class IndexSummary:
     offline: list[str] = field(default_factory=list)  # library folders out of reach this run (photos kept)
     # Folders that went away while the run read their photos → photos not read (went_away.py): no skipped files
     went_away: dict[str, int] = field(default_factory=dict)
+    # Library folders that hold the app's own home, left out of the scan (own_folder.py; formatting.own_folder_words)
+    own_folder_in: list[str] = field(default_factory=list)
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -95,6 +97,7 @@ class IndexSummary:
             "skipped_new": len(self.new_skipped),
             "empty_folders": [path for path, n in self.folder_photos.items() if not n],
             "offline": self.offline,
+            "own_folder_left_out": self.own_folder_in,
             "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),

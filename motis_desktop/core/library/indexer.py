@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -132,9 +133,11 @@ class Indexer:
         pool: DecodePool | Callable[[], DecodePool] | None = None,
         read_text: bool = False,
         engine_lanes: int | None = None,
+        on_indexed: Callable[[IndexSummary], None] | None = None,
     ) -> None:
         self.store = store
         self.read_text = read_text  # run the text stage (core/ocr/stage.py) after the embeddings
+        self.on_indexed = on_indexed  # told what the run did before the text stage, which can take hours
         self.encoder = encoder
         self.batch_size = min(max(1, batch_size), MAX_BATCH)
         plan = plan_threads()
@@ -150,6 +153,7 @@ class Indexer:
         self.memory_budget = memory_budget
         self.journal = DecodeJournal(store.db_path.parent / "decoding.journal")
         self._roots: dict[int, str] = {}  # folder id → library folder, read by each run (went_away.py)
+        self._started = 0.0  # the run's start (time.monotonic)
 
     def run(
         self,
@@ -163,7 +167,7 @@ class Indexer:
             return self._run(progress, cancel or threading.Event(), None if roots is None else set(roots))
 
     def _run(self, progress: ProgressFn | None, cancel: threading.Event, roots: set[str] | None) -> IndexSummary:
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         summary = IndexSummary(model_id=self.encoder.model_id)
         recovery = self.journal.recover()
         if recovery.culprits:  # before the scan, which clears the error of a file that has changed since
@@ -194,29 +198,22 @@ class Indexer:
         self, folder_ids: list[int], summary: IndexSummary, cancel: threading.Event, progress: ProgressFn | None
     ) -> None:
         """Phase 3, its own module: file names into the name index, then (``read_text``) the words in the
-        photos (photos are searchable by meaning before it)."""
+        photos (photos are searchable by meaning before it; ``on_indexed`` hears what the run did until then)."""
         from motis_desktop.core.ocr.stage import TextProgress, run_text_stage
         from motis_desktop.core.ocr.text_store import TextStore
 
         TextStore(self.store).sync_names()
         if not self.read_text:
             return
+        if self.on_indexed is not None:
+            self.on_indexed(replace(summary, elapsed_s=time.monotonic() - self._started))
 
         def report(p: TextProgress) -> None:
             if progress:
                 rate, eta = p.rate, p.eta_s  # copies left out (they take their original's text at once)
+                encoded, skipped = summary.encoded, len(summary.skipped)
                 progress(
-                    Progress(
-                        ProgressPhase.TEXT,
-                        p.done,
-                        p.total,
-                        summary.encoded,
-                        len(summary.skipped),
-                        p.elapsed_s,
-                        rate,
-                        eta,
-                        p.current,
-                    )
+                    Progress(ProgressPhase.TEXT, p.done, p.total, encoded, skipped, p.elapsed_s, rate, eta, p.current)
                 )
 
         text = run_text_stage(self.store, folder_ids, cancel, report, isolate=self.isolate)

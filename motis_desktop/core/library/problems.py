@@ -26,6 +26,8 @@ INVALID_PREFIXES = (
     "image too large",
     "truncated ",
     "cannot decode",
+    "damaged or incomplete",
+    "not enough memory to decode",
     "raw preview:",
     "raw file has no",
     "heic support not installed",

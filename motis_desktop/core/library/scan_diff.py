@@ -25,6 +25,7 @@ from motis_desktop.core.library import scan_skips
 from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import IndexLock
+from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
 from motis_desktop.core.library.store import (
     ChangedFile,
@@ -63,6 +64,8 @@ class _Diff:
             Skipped(p, why, earlier=(p, why) in self.skipped_before, in_library=False) for p, why in rejected
         )
         self.rejected[folder.id] = rejected
+        if result.own_folder is not None:  # its photos there (an older version indexed them) leave the library
+            summary.own_folder_in.append(folder.path)
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
@@ -107,9 +110,10 @@ def scan_library(
     for r in diff.by_path.values():
         known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
     library_roots = [f.path for f in store.folders()]  # links to any of them (or above) are not followed
+    own = OwnFolder.of(store.db_path.parent)  # the home: the database lives there (AppPaths.library_db)
     for n, folder in enumerate(folders):
         known = known_by_folder.get(folder.id, {})
-        result = scan_folder(folder.path, known, cancel, library_roots)
+        result = scan_folder(folder.path, known, cancel, library_roots, own)
         if result.cancelled:
             summary.cancelled = True
             return

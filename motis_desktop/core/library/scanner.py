@@ -1,6 +1,7 @@
 """Find image files under library folders.
 
-Skips hidden files and folders, follows folder symlinks once (loops are
+Skips hidden files and folders and the app's own home (``own_folder``: its thumbnail cache would be indexed,
+thumbnails of thumbnails on every run), follows folder symlinks once (loops are
 detected by device/inode) unless the link points at a library root or a folder
 that contains one (``..``, ``/``, ``~``: following it would pull in the parent's
 files), and recognises images by content: a file with an
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from motis_desktop.core.errors import os_reason
 from motis_desktop.core.images.header import sniff_format
+from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.store import is_within
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class ScanResult:
     # Folders that could not be listed (root unplugged, permissions): what the library knows
     # under them must be kept, not treated as deleted.
     unlisted: list[str] = field(default_factory=list)
+    own_folder: str | None = None  # where the scan met the app's own home (not descended into)
     cancelled: bool = False
 
 
@@ -57,12 +60,14 @@ def scan_folder(
     known: dict[str, tuple[int, int]] | None = None,
     cancel: threading.Event | None = None,
     library_roots: Iterable[str] = (),
+    own: OwnFolder | None = None,
 ) -> ScanResult:
     """Image candidates under ``root``. ``known`` (path → (size, mtime_ns)) skips content sniffing
     for files already in the library. A folder link whose target is ``root``, one of ``library_roots``
-    or a folder above any of them is not followed (it is reported)."""
+    or a folder above any of them is not followed (it is reported). ``own`` (the app's home) is left out
+    (``ScanResult.own_folder`` says where it was met)."""
     result = ScanResult()
-    walk = _Walk(root, known or {}, library_roots, result)
+    walk = _Walk(root, known or {}, library_roots, result, own)
     if not walk.start():
         return result
     stack = [root]
@@ -83,9 +88,14 @@ class _Walk:
     """One scan's state: the folders seen (by device and inode), the guarded library roots, the result."""
 
     def __init__(
-        self, root: str, known: dict[str, tuple[int, int]], library_roots: Iterable[str], result: ScanResult
+        self,
+        root: str,
+        known: dict[str, tuple[int, int]],
+        library_roots: Iterable[str],
+        result: ScanResult,
+        own: OwnFolder | None,
     ) -> None:
-        self.root, self.known, self.result = root, known, result
+        self.root, self.known, self.result, self.own = root, known, result, own
         self.guarded = {os.path.realpath(r) for r in (root, *library_roots)}
         self.seen_dirs: set[tuple[int, int]] = set()
 
@@ -98,6 +108,9 @@ class _Walk:
             return False
         if not stat.S_ISDIR(st.st_mode):
             self._unlisted(self.root, "not a folder")
+            return False
+        if self.own is not None and self.own.is_folder(st):  # the home itself added as a library folder
+            self.result.own_folder = self.root
             return False
         self.seen_dirs.add((st.st_dev, st.st_ino))
         return True
@@ -151,6 +164,9 @@ class _Walk:
             self.result.rejected.append((entry.path, reason))
 
     def _folder(self, entry: os.DirEntry[str], info: os.stat_result) -> str | None:
+        if self.own is not None and self.own.is_folder(info):
+            self.result.own_folder = entry.path
+            return None
         if entry.is_symlink():
             target = os.path.realpath(entry.path)
             above = next((r for r in sorted(self.guarded) if is_within(r, target)), None)

@@ -287,9 +287,11 @@ class LibraryService:
         batch_size: int = 16,
         roots: Iterable[str] | None = None,
         read_text: bool | None = None,
+        on_indexed: Callable[[IndexSummary], None] | None = None,
     ) -> IndexSummary:
         """Bring every library folder (or just ``roots``) up to date for ``encoder``'s model, decoding in the
-        kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`)."""
+        kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`);
+        ``on_indexed`` hears what the run did before that stage begins."""
         self.require_writable()
         self.decoders.start()  # the workers import while the folders are scanned and the image session is made
         # Imported with the first run: the indexer brings the scanner and the decoder pool, whose imports (~35 ms)
@@ -297,7 +299,9 @@ class LibraryService:
         from motis_desktop.core.library.indexer import Indexer
 
         text = self.text_reading() if read_text is None else read_text
-        indexer = Indexer(self.database(), encoder, batch_size=batch_size, pool=self.decoders.get, read_text=text)
+        indexer = Indexer(
+            self.database(), encoder, batch_size, pool=self.decoders.get, read_text=text, on_indexed=on_indexed
+        )
         return indexer.run(progress, cancel, roots)
 
     def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:

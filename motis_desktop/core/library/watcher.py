@@ -41,7 +41,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from motis_desktop.core.library.store import is_within
+from motis_desktop.core.library.own_folder import OwnFolder
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class FolderWatcher:
         self.on_change = on_change
         self.on_status = on_status
         self.quiet_s, self.max_wait_s, self.poll_s = quiet_s, max_wait_s, poll_s
-        self.ignore = [os.path.abspath(p) for p in ignore]
+        self.ignore = [OwnFolder.of(p) for p in ignore]
         self._cond = threading.Condition()
         self._roots: dict[str, ObservedWatch | None] = {}  # root -> its watch, None while offline
         self._fallback: set[str] = set()  # roots watched by polling (inotify limit reached, ...)
@@ -154,7 +154,7 @@ class FolderWatcher:
 
     def relevant(self, root: str, path: str) -> bool:
         """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home."""
-        if any(is_within(path, ignored) for ignored in self.ignore):
+        if any(ignored.holds(path) for ignored in self.ignore):
             return False
         rel = os.path.relpath(path, root) if path != root else ""
         return not any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 
 from motis_desktop.core.errors import ImageError
+from motis_desktop.core.images.decode import MEMORY_WORDS, NO_MEMORY
 from motis_desktop.core.ocr.engine import PRESCREEN_SIDE, WHOLE, OcrEngine, OcrResult, TextLine
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,8 @@ def read_photo(engine: OcrEngine, job: ReadJob, load: Callable[[], Loaded] | Non
 
 
 def _out_of_memory(exc: Exception) -> bool:
-    """OpenCV says so in its message only (its decoders' errors reach us as ImageError)."""
-    return "Insufficient memory" in str(exc) or "Failed to allocate" in str(exc)
+    """OpenCV says so in its message only (its decoders' errors reach us as ImageError, in decode's words)."""
+    return NO_MEMORY in str(exc) or any(words in str(exc) for words in MEMORY_WORDS)
 
 
 def _full_factor(data: bytes, rgb: np.ndarray) -> float:

@@ -16,11 +16,13 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.pathnames import decode_path, is_within
+from motis_desktop.core.search.folder_match import FolderIndex
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit
 
@@ -93,10 +95,15 @@ class PhotoTable:
         """A mask of the photos that pass ``query``'s folder and date filters and are not in the ``offline``
         library folders; None when nothing is left out by those."""
         mask = None
-        names = {n.casefold() for n in query.folder_names}
         prefixes = [p.rstrip(os.sep) for p in query.path_prefixes]
-        if names or prefixes:
-            mask = np.isin(self.dirs, [i for i, d in enumerate(self.dir_names) if _dir_passes(d, names, prefixes)])
+        if query.folder_names or prefixes:
+            passing: list[int] | range = range(len(self.dir_names))
+            if prefixes:
+                passing = [i for i in passing if any(is_within(self.dir_names[i], p) for p in prefixes)]
+            if query.folder_names:
+                named = self.folders.matching(query.folder_names)
+                passing = [i for i in passing if i in named]
+            mask = np.isin(self.dirs, list(passing))
         if query.after is not None or query.before is not None:
             lo = -np.inf if query.after is None else query.after
             hi = np.inf if query.before is None else query.before
@@ -107,6 +114,23 @@ class PhotoTable:
             online = ~np.isin(self.roots, away)
             mask = online if mask is None else mask & online
         return mask
+
+    @cached_property
+    def folders(self) -> FolderIndex:
+        """The folders' names for ``folder:`` (made by the first query with one; a new version, a new table)."""
+        return FolderIndex(self.dir_names, self.root_ids)
+
+    def folder_hint(self, query: Query) -> str:
+        """For a query that found nothing: each ``folder:`` name that matches no folder, and the closest folder
+        names ("no folder named Italy; did you mean “2019 Italy trip”?"); "" when every name matches one."""
+        hints = []
+        for typed in query.folder_names:
+            if self.folders.matching([typed]):
+                continue
+            close = self.folders.closest(typed)
+            guess = " or ".join(f"“{name}”" for name in close)
+            hints.append(f"no folder named {typed}" + (f"; did you mean {guess}?" if close else ""))
+        return "; ".join(hints)
 
     def newest_first(self, store: LibraryStore, mask: np.ndarray | None, limit: int | None) -> QueryResult:
         """The photos of ``mask`` (None: all), newest first, photos of one date by path (score 0: nothing was
@@ -137,11 +161,3 @@ class PhotoTable:
         total = len(order) - missing
         shown = hits[:limit] if limit else hits
         return QueryResult(shown, total - len(shown), total, scored=False)
-
-
-def _dir_passes(directory: str, names: set[str], prefixes: list[str]) -> bool:
-    """Whether photos in ``directory`` pass the folder filters: under one of ``prefixes`` (when given) and with a
-    folder of one of ``names`` (when given) among its parts, case-insensitive."""
-    if prefixes and not any(is_within(directory, p) for p in prefixes):
-        return False
-    return not names or bool(names.intersection(part.casefold() for part in directory.split(os.sep)))

@@ -6,7 +6,9 @@ A query is parsed into weighted *terms* (text, or an image) and *filters*::
     dog + snow                  two positive terms
     2:red + blue                a weight before a term
     "/photos/cat.jpg" + snow    an image file as a term (quote paths with spaces)
-    red folder:Trips            only photos under a folder named "Trips" (any depth)
+    red folder:Trips            only photos under a folder named "Trips" (any depth); a name no folder
+                                has whole: folders with a word starting so (folder:Italy: "2019 Italy
+                                trip"); folder:2022/Summer: those folders one in the other
     red folder:~/Pictures/2021  only photos under that path (a path prefix; a bare
                                 existing folder path works too)
     after:2021-06 before:2022   taken on/after June 2021 and before 2022 (YYYY, YYYY-MM, YYYY-MM-DD)
@@ -44,8 +46,9 @@ query syntax:
   -red                  only subtracted terms: every photo that is not red, least red first
   2:red + 0.5:blue      a weight before a term
   /photos/cat.jpg       an image file as a term ("quote paths" with spaces); mixes with text: cat.jpg + snow
-  folder:Trips          only photos under a folder of that name; folder:~/Pictures/2021 or a bare
-                        folder path: only photos under that path
+  folder:Trips          only photos under a folder of that name (else one with a word starting so:
+                        folder:Italy finds "2019 Italy trip"; folder:2022/Summer a sub-path);
+                        folder:~/Pictures/2021 or a bare folder path: only photos under that path
   after:2021-06         taken on or after June 2021 (YYYY, YYYY-MM or YYYY-MM-DD; the date taken is
                         from EXIF, else the file's modification time)
   before:2022           taken before 2022 (before: is exclusive)
@@ -346,5 +349,21 @@ def _parse_date(value: str, key: str) -> float:
     try:
         start = dt.datetime(year, month, day)
     except ValueError:
-        raise QueryError(f"{key}:{value} is not a valid date") from None
+        raise QueryError(f"{key}:{value}: {_what_is_wrong(year, month, day)} (use YYYY-MM-DD)") from None
     return time.mktime(start.timetuple())
+
+
+def _what_is_wrong(year: int, month: int, day: int) -> str:
+    """Why YYYY-MM-DD is no date, in words (QA walk 5: "is not a valid date" said nothing of what)."""
+    if year < dt.MINYEAR:
+        return f"there is no year {year}"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day == 0 or day > 31:
+        return f"there is no day {day}"
+    name = _MONTHS[month - 1] + (f" {year}" if month == 2 else "")  # the year decides February's days
+    return f"there is no day {day} in {name}"
+
+
+# English, as every message (calendar.month_name follows the locale, which Qt sets from the desktop's)
+_MONTHS = "January February March April May June July August September October November December".split()

@@ -150,7 +150,8 @@ class Searcher:
             from motis_desktop.core.ocr.engine import ENGINE_ID  # with cv2: only for this message
 
             unread = TextStore(store).unread_count(ENGINE_ID)
-        return replace(result, filtered_out=query.filters, text_unread=unread)
+        hint = self._table(store, model_id).folder_hint(query) if query.folder_names else ""
+        return replace(result, filtered_out=query.filters, text_unread=unread, folder_hint=hint)
 
     def _table(self, store: LibraryStore, model_id: str) -> PhotoTable:
         """``model_id``'s photo table, read again when the photos have changed (not for text read in them)."""

@@ -102,6 +102,9 @@ class QueryResult:
     cutoff: Cutoff | None = None  # set when the relevance cut-off chose the hits
     cancelled: bool = False  # the terms cancelled out (e.g. "red - red"): nothing to search for
     filtered_out: tuple[str, ...] = ()  # photos are indexed, but these filters (as typed) let none through
+    # with ``filtered_out``: the folder: names that match no folder, with the closest ones ("no folder named Italy;
+    # did you mean “2019 Italy trip”?"), as a typo'd operator gets a suggestion
+    folder_hint: str = ""
     offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
     text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
     by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
