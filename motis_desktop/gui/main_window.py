@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
 
     def _model_state_changed(self, state: ModelState) -> None:
         if state == ModelState.MISSING:
+            self.indexing.set_model(None)  # removed by another process: no run with it (F5)
             self.searcher.model_unavailable("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
             self.search.setPlaceholderText(NO_MODEL_PLACEHOLDER)
         elif state == ModelState.FAILED:
@@ -401,7 +402,8 @@ class MainWindow(QMainWindow):
 
     def start_indexing(self) -> None:
         self.models.look_again()  # File ▸ Update index (F5): a model installed or chosen from the command line since
-        if not self.indexing.start() and self.model_state == ModelState.MISSING:
+        started = self.indexing.start()
+        if not started and self.model_state == ModelState.MISSING and self.status_line.removed_model is None:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
     def _index_progress(self, p: Progress) -> None:
