@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
-        self.watching.status_changed.connect(lambda _root, _online: self._update_status())  # the offline count
+        self.watching.status_changed.connect(self._folder_status_changed)
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
         """A window action with its shortcuts (the menus carry every one of them)."""
@@ -265,6 +265,10 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         self.status_line.update()
+
+    def _folder_status_changed(self, _root: str, _online: bool) -> None:
+        self._update_status()  # the offline count
+        self.view.set_offline(self._offline())  # their photos dimmed (QA: they looked like any other)
 
     def _offline(self) -> set[str]:
         """The library folders out of reach now (the watcher's view; a search leaves their photos out)."""
