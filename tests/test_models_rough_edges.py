@@ -48,7 +48,7 @@ def _error_line(proc) -> str:  # type: ignore[no-untyped-def]
 
 def test_remove_on_a_read_only_home_names_the_model_folder(colour_home: Path, read_only) -> None:
     view = read_only(colour_home)
-    proc = run_cli("models", "remove", "colour", home=view, check=False)
+    proc = run_cli("models", "remove", "colour", "--yes", home=view, check=False)
     assert _error_line(proc) == (
         f"motis: error: {view / 'models' / 'colour'}: cannot remove the model: the home cannot be written "
         "(Read-only file system)"
@@ -84,12 +84,12 @@ def test_use_of_the_active_model_leaves_the_settings_file_alone(colour_home: Pat
 def test_removing_the_active_model_says_which_is_active_now(colour_home: Path, colour_pair) -> None:
     image, text = (str(p) for p in colour_pair)
     run_cli("models", "import", "--image", image, "--text", text, "--name", "other", home=colour_home)
-    proc = run_cli("models", "remove", "colour", home=colour_home)
+    proc = run_cli("models", "remove", "colour", "--yes", home=colour_home)
     assert proc.stdout.strip() == "removed model 'colour'; the active model is now 'other'"
     status = json.loads(run_cli("status", "--json", home=colour_home).stdout)
     assert (status["active_model"], status["models"]) == ("other", ["other"])
     assert json.loads((colour_home / "config.json").read_text())["active_model"] == "other"
-    proc = run_cli("models", "remove", "other", home=colour_home)
+    proc = run_cli("models", "remove", "other", "--yes", home=colour_home)
     assert proc.stdout.strip() == (
         "removed model 'other'; no model is installed now: get one with 'motis models download NAME' "
         "(see 'motis models available') or 'motis models import'"

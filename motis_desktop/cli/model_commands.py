@@ -59,17 +59,7 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
     if action == "use":
         return _models_use(services, args)
     if action == "remove":
-        removed = services.remove_model(args.name)
-        if not removed.was_active:
-            print(f"removed model {removed.name!r}")
-        elif removed.active:
-            print(f"removed model {removed.name!r}; the active model is now {removed.active!r}")
-        else:
-            print(
-                f"removed model {removed.name!r}; no model is installed now: get one with "
-                "'motis models download NAME' (see 'motis models available') or 'motis models import'"
-            )
-        return 0
+        return _models_remove(services, args)
     if action == "available":
         return _models_available(services, args)
     if action == "download":
@@ -83,6 +73,59 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
         print(f"wrote {image} and {text}")
         return 0
     raise AssertionError(action)
+
+
+def _models_remove(services: Services, args: argparse.Namespace) -> int:
+    """Delete a model; the active one only once confirmed (a terminal's y, or ``--yes``): QA removed the model the
+    open window searched with, unasked."""
+    active = services.active_model()
+    if active is not None and active.name == args.name and not args.yes and not _confirmed(services, args.name):
+        return 1
+    removed = services.remove_model(args.name)
+    if not removed.was_active:
+        print(f"removed model {removed.name!r}")
+    elif removed.active:
+        print(f"removed model {removed.name!r}; the active model is now {removed.active!r}")
+    else:
+        print(
+            f"removed model {removed.name!r}; no model is installed now: get one with "
+            "'motis models download NAME' (see 'motis models available') or 'motis models import'"
+        )
+    return 0
+
+
+def _confirmed(services: Services, name: str) -> bool:
+    """Ask on a terminal whether to remove ``name``, the active model, saying what happens; refuse, in one line,
+    where no one can answer (a script: it adds --yes)."""
+    if not _interactive():
+        print(f"motis: error: {name!r} is the active model: add --yes to remove it anyway", file=sys.stderr)
+        return False
+    others = [m.name for m in services.installed_models() if m.name != name]
+    then = (
+        f"{others[0]!r} becomes the active model (photos it has not encoded yet are encoded by the next 'motis index')"
+        if others
+        else "search needs a model until you install or choose another"
+    )
+    print(
+        f"{name!r} is the model your library searches with: {then}; the photos' vectors of {name!r} are kept and "
+        "come back if you import the same model again.",
+        file=sys.stderr,
+    )
+    try:
+        answer = input(f"remove {name!r}? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("nothing removed", file=sys.stderr)
+    return False
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):  # a closed or replaced stdin
+        return False
 
 
 def _models_bench(services: Services, args: argparse.Namespace) -> int:

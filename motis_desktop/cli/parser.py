@@ -179,6 +179,26 @@ def _listing_command(sub: _Sub, common: argparse.ArgumentParser, name: str, help
     return actions
 
 
+def _add_models_remove(msub: _Sub, common: argparse.ArgumentParser) -> None:
+    """``motis models remove NAME [--yes]``."""
+    rem = msub.add_parser(
+        "remove",
+        parents=[common],
+        help="delete an installed model",
+        description="Delete an installed model's files. The library keeps the photos' vectors made with it: "
+        "importing the same model files again brings them back at once, with nothing to encode. Removing the "
+        "active model asks first on a terminal (elsewhere it needs --yes): search needs a model until you install "
+        "or choose another.",
+    )
+    rem.add_argument(
+        "name",
+        metavar="NAME",
+        help="the installed model to delete (the library keeps its photos' vectors: importing the same model "
+        "again brings them back at once)",
+    )
+    rem.add_argument("--yes", action="store_true", help="remove the active model without asking")
+
+
 def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
     """``motis models``: import, list, use, remove, available, download, demo, bench, export."""
     msub = _listing_command(sub, common, "models", "list (the default), install and choose models", "installed models")
@@ -213,8 +233,7 @@ def _add_models(sub: _Sub, common: argparse.ArgumentParser) -> None:
         "photos encoded so far are kept, and 'motis models use NAME' again continues from there.",
     )
     use.add_argument("name", metavar="NAME", help="an installed model (see 'motis models list')")
-    rem = msub.add_parser("remove", parents=[common], help="delete an installed model")
-    rem.add_argument("name", metavar="NAME", help="the installed model to delete (its photos' vectors go with it)")
+    _add_models_remove(msub, common)
     _add_getting_models(msub, common)
     bench = msub.add_parser(
         "bench",

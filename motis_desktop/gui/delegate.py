@@ -1,14 +1,17 @@
 """Paints one timeline tile from the model's roles.
 
 Scores are in the tooltip and the viewer, not on every tile. A selected tile gets a highlight frame and a
-check mark, never a tint over the photo."""
+check mark, never a tint over the photo. A photo whose library folder is offline (a card unplugged) is dimmed
+and badged "offline": a search leaves it out until the folder is back."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from typing import Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from motis_desktop.gui.library_model import Roles, path_of
@@ -23,6 +26,11 @@ class TileDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.thumbnails = thumbnails
         self.edge = 384  # thumbnail size requested, device pixels (the view sets it from the zoom)
+        self.offline: tuple[str, ...] = ()  # library folders offline now, each ending in a separator (set_offline)
+
+    def set_offline(self, roots: Iterable[str]) -> None:
+        """The library folders offline now: their photos are dimmed and badged until they are back."""
+        self.offline = tuple(sorted(os.path.join(root, "") for root in roots))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.edge, self.edge)
@@ -43,6 +51,8 @@ class TileDelegate(QStyledItemDelegate):
             painter.drawLine(c.x() + 14, c.y() - 14, c.x() - 14, c.y() + 14)
         else:  # placeholder while loading
             painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase).darker(115))
+        if self.offline and path_of(index).startswith(self.offline):
+            _paint_offline(painter, rect, palette)
         if option.state & QStyle.StateFlag.State_Selected:
             _paint_selected(painter, rect, palette.color(QPalette.ColorRole.Highlight))
         elif option.state & QStyle.StateFlag.State_HasFocus:
@@ -61,6 +71,27 @@ def _crop(pw: int, ph: int, tw: int, th: int) -> QRect:
         return QRect((pw - w) // 2, 0, w, ph)
     h = max(1, round(pw * th / max(1, tw)))
     return QRect(0, (ph - h) // 2, pw, h)
+
+
+def _paint_offline(painter: QPainter, rect: QRect, palette: QPalette) -> None:
+    """Dim the tile with the window's colour (readable in light and dark themes) and badge it "offline"."""
+    veil = QColor(palette.color(QPalette.ColorRole.Window))
+    veil.setAlpha(165)
+    painter.fillRect(rect, veil)
+    painter.save()
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    painter.setFont(font)
+    text = "offline"
+    width = painter.fontMetrics().horizontalAdvance(text) + 12
+    badge = QRect(rect.left() + 6, rect.bottom() - 24, min(width, max(0, rect.width() - 12)), 18)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(40, 40, 40, 210))
+    painter.drawRoundedRect(badge, 4, 4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
 
 
 def _paint_selected(painter: QPainter, rect: QRect, colour: QColor) -> None:

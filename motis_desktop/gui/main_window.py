@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         self.indexing.switched.connect(self._model_switched)
         self.models.switch_requested.connect(self.indexing.switch)  # File ▸ Install model… ▸ Use this model
         self.status.cancel_requested.connect(self.indexing.cancel)
-        self.watching.status_changed.connect(lambda _root, _online: self._update_status())  # the offline count
+        self.watching.status_changed.connect(self._folder_status_changed)
 
     def action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence) -> QAction:
         """A window action with its shortcuts (the menus carry every one of them)."""
@@ -266,6 +266,10 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         self.status_line.update()
 
+    def _folder_status_changed(self, _root: str, _online: bool) -> None:
+        self._update_status()  # the offline count
+        self.view.set_offline(self._offline())  # their photos dimmed (QA: they looked like any other)
+
     def _offline(self) -> set[str]:
         """The library folders out of reach now (the watcher's view; a search leaves their photos out)."""
         return self.watching.offline & set(self.folders)  # not a folder removed while offline
@@ -309,6 +313,7 @@ class MainWindow(QMainWindow):
 
     def _model_state_changed(self, state: ModelState) -> None:
         if state == ModelState.MISSING:
+            self.indexing.set_model(None)  # removed by another process: no run with it (F5)
             self.searcher.model_unavailable("Search needs a model. " + NO_MODEL_TEXT.replace("\n", " "))
             self.search.setPlaceholderText(NO_MODEL_PLACEHOLDER)
         elif state == ModelState.FAILED:
@@ -401,7 +406,8 @@ class MainWindow(QMainWindow):
 
     def start_indexing(self) -> None:
         self.models.look_again()  # File ▸ Update index (F5): a model installed or chosen from the command line since
-        if not self.indexing.start() and self.model_state == ModelState.MISSING:
+        started = self.indexing.start()
+        if not started and self.model_state == ModelState.MISSING and self.status_line.removed_model is None:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")
 
     def _index_progress(self, p: Progress) -> None:

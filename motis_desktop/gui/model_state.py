@@ -42,6 +42,8 @@ class ModelController(QObject):
             it closes; the window keeps its empty-state text out from under it meanwhile.
         chosen_elsewhere: Emitted with a model's name when another process made it the active one (`motis models
             use NAME` in a terminal) while this window's model answers searches: the window switches to it.
+        removed_elsewhere: Emitted with a model's name when another process removed this window's model (`motis
+            models remove NAME` in a terminal): the window loads the model left active, or offers one.
     """
 
     state_changed = Signal(object)
@@ -52,6 +54,7 @@ class ModelController(QObject):
     offer_shown = Signal(bool)
     switch_requested = Signal(str)
     chosen_elsewhere = Signal(str)
+    removed_elsewhere = Signal(str)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -129,14 +132,18 @@ class ModelController(QObject):
         """Another process's choice of model, which the window did not see until a restart (QA): one installed while
         none was (`motis models import` in a terminal, another window) is loaded; another one made active while this
         one answers searches (`motis models use NAME`) is switched to (``chosen_elsewhere``), as if chosen here; one
-        made active after this one failed to load is loaded. True when a load or switch began. Reads the settings
-        file and the models folder only (a few small files)."""
+        made active after this one failed to load is loaded; this one removed (`motis models remove NAME`) is let go
+        (:meth:`_removed`). True when a load or switch began. Reads the settings file and the models folder only (a
+        few small files)."""
         if self.state == ModelState.LOADING:
             return False
         try:
             info = self.services.active_model()
+            gone = self.name is not None and self.name not in {m.name for m in self.services.installed_models()}
         except MotisError:  # a chosen model that cannot be used: said when it is loaded, not on every look
             return False
+        if gone:
+            return self._removed(info is not None)
         if info is None or (self.state != ModelState.MISSING and info.name == self.name):
             return False
         if self.state == ModelState.READY:
@@ -144,6 +151,21 @@ class ModelController(QObject):
         else:
             self.load()
         return True
+
+    def _removed(self, other_left: bool) -> bool:
+        """This window's model was removed by another process (QA: F5 then ran an indexing run with it, a modal said
+        "no model named 'colour'" and the window still said "Model: colour"): the model left active is loaded, or,
+        with none left, the window is as without a model and offers one, as on first run."""
+        name, self.name, self.encoder = self.name, None, None
+        assert name is not None
+        self.removed_elsewhere.emit(name)
+        if other_left:
+            self.load()
+            return True
+        self.model_text.emit("Model: none installed")
+        self._set_state(ModelState.MISSING)
+        QTimer.singleShot(0, self.open_dialog)  # the first-run offer; its Later leaves the window as it is
+        return False
 
     def open_dialog(self) -> None:
         """Offer the registry's models and importing files (File ▸ Install model…)."""

@@ -31,12 +31,13 @@ class OutsideChanges:
         self._folders, self._reload, self._folders_changed = folders, reload, folders_changed
         self.version = -1  # the library's photos' version of the gallery on show (``LibrarySnapshot.version``)
         models.chosen_elsewhere.connect(self._model_chosen)
+        models.removed_elsewhere.connect(status_line.model_removed)
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
-        chose (`motis models use`) is taken up, and library folders it added or removed (`motis index FOLDER`), or
-        photos it indexed, moved or removed where the folder watcher did not see them (a network share), are read
-        in."""
+        chose (`motis models use`) is taken up, this window's model removed (`motis models remove`) is let go, and
+        library folders it added or removed (`motis index FOLDER`), or photos it indexed, moved or removed where the
+        folder watcher did not see them (a network share), are read in."""
         self.models.look_again()
         if not self.indexing.running:
             self.backend.submit(lambda s: ([f.path for f in s.folders()], s.photos_version()), self._library_read)

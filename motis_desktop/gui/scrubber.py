@@ -27,6 +27,34 @@ def faint_text(text: QColor) -> QColor:
     return faint
 
 
+def place_years(starts: list[int], bottom: int) -> list[int | None]:
+    """Where each year's label goes on the strip (None: left out), given the strip's y of each year's first month,
+    top to bottom. A label that would collide with the one above moves down, within its own year's stretch; where
+    even that leaves no room, the year with the longer stretch (more photos: the strip is linear in the
+    timeline's height) keeps its label. QA: a year of 5 photos at the top hid the largest recent year below it."""
+    ends = [*starts[1:], max(bottom, starts[-1] if starts else 0)]
+    placed: list[tuple[int, int]] = []  # (year, label y) of the years labelled so far, top to bottom
+
+    def room(k: int) -> int | None:  # the label's y under the last one placed, if within year k's stretch
+        y = starts[k] if not placed else max(starts[k], placed[-1][1] + LABEL_GAP)
+        return y if y == starts[k] or y < ends[k] else None
+
+    for k in range(len(starts)):
+        y = room(k)
+        if y is None:  # no room in its own stretch: the larger year of the two keeps its label
+            last = placed[-1][0]
+            if ends[k] - starts[k] <= ends[last] - starts[last]:
+                continue
+            placed.pop()
+            y = room(k)
+        if y is not None:
+            placed.append((k, y))
+    at: list[int | None] = [None] * len(starts)
+    for k, y in placed:
+        at[k] = y
+    return at
+
+
 class DateScrubber(QWidget):
     """Signals:
     chosen: Emitted with a month key (``"2021-08"``) when the user clicks or drags on that month.
@@ -73,20 +101,21 @@ class DateScrubber(QWidget):
         return self._keys[max(0, bisect_right([self._to_widget(v) for v in self._ys], y) - 1)]
 
     def labels(self) -> list[tuple[str, int]]:
-        """What the strip writes, top to bottom, with the strip's y of each: each year at its first month, then
+        """What the strip writes, top to bottom, with the strip's y of each: each year at its first month (a little
+        lower where that collides with the year above: :func:`place_years`), then
         month names ("Sep") wherever they fit between those when the months are that far apart on average (a
         library of a year or two); once months are named, a year's label names its month too ("Nov 2021")."""
         ys = [self._to_widget(y) for y in self._ys]
         keys = self._keys
         chosen = {y: i for i, y in enumerate(ys)}  # months sharing a y: a click there chooses the last (key_at)
-        taken: list[int] = []  # ys labelled so far, sorted
-        years: list[int] = []
+        starts: list[int] = []  # each year's first month, as the month a click at its y chooses
         for i, key in enumerate(keys):
             j = chosen[ys[i]]  # the year is written where a click goes to one of its months
-            first = i == 0 or keys[i - 1][:4] != key[:4]
-            if first and keys[j][:4] == key[:4] and (not taken or ys[j] - taken[-1] >= LABEL_GAP):
-                years.append(j)
-                taken.append(ys[j])
+            if (i == 0 or keys[i - 1][:4] != key[:4]) and keys[j][:4] == key[:4]:
+                starts.append(j)
+        places = place_years([ys[j] for j in starts], self.height() - MARGIN)
+        years = {j: y for j, y in zip(starts, places, strict=True) if y is not None}
+        taken = sorted(years.values())  # ys labelled so far
         months: list[int] = []
         spread = (ys[-1] - ys[0]) / (len(ys) - 1) if len(ys) > 1 else 0
         for i in range(len(keys) if spread >= LABEL_GAP else 0):  # many years: their labels alone, no stray months
@@ -97,10 +126,10 @@ class DateScrubber(QWidget):
             if room and len(keys[i]) >= 7 and chosen[ys[i]] == i:
                 months.append(i)
                 insort(taken, ys[i])
-        labels = {i: short_month(keys[i])[:3] for i in months}
-        for i in years:
-            labels[i] = (short_month(keys[i]) if months else keys[i][:4]) if keys[i] else "—"
-        return [(labels[i], ys[i]) for i in sorted(labels)]
+        labels = {i: (short_month(keys[i])[:3], ys[i]) for i in months}
+        for i, y in years.items():
+            labels[i] = ((short_month(keys[i]) if months else keys[i][:4]) if keys[i] else "—", y)
+        return [labels[i] for i in sorted(labels)]
 
     def _to_widget(self, content_y: int) -> int:
         return MARGIN + round(content_y / self._range * max(1, self.height() - 2 * MARGIN))

@@ -50,6 +50,7 @@ class StatusLine:
         # run compares it too.
         self.counted: int | None = None
         self.checking = False
+        self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
@@ -68,13 +69,25 @@ class StatusLine:
         elif missing and not self._has_folders():
             self.bar.set_text(NO_FOLDERS_STATUS)  # the window's centre (or the model offer) says how to get a model
         else:
-            note = NEEDS_MODEL if missing and not self.empty_note else self.note
+            note = self.note if not missing or self.empty_note else self._needs_model()
             gallery = self.results.gallery
             self.bar.set_text(
                 photo_count(len(gallery), self.results.unreadable)
                 + offline_words(self.offline_photos(gallery), len(self._offline()))
                 + (f" · {note}" if note else "")
             )
+
+    def _needs_model(self) -> str:
+        if self.removed_model is None:
+            return NEEDS_MODEL
+        return f"{removed_elsewhere(self.removed_model)} — {NEEDS_MODEL[0].lower()}{NEEDS_MODEL[1:]}"
+
+    def model_removed(self, name: str) -> None:
+        """Another process removed ``name``, this window's model: said while no model is ready (not "indexing
+        stopped — File ▸ Update index tries again", which could not work)."""
+        self.removed_model = name
+        self.note = self.kept_note = removed_elsewhere(name)  # kept by the next run (the model left active, if any)
+        self.update()
 
     def offline_photos(self, gallery: list[Row], roots: Collection[str] | None = None) -> int:
         """How many of the gallery's photos are in folders offline now (a search leaves them out), or in ``roots``."""
@@ -249,3 +262,7 @@ def photo_count(files: int, unreadable: int) -> str:
     n = files - unreadable
     bad = f", {count(unreadable, 'unreadable file')}" if unreadable else ""
     return f"{count(n, 'photo')}{bad}"
+
+
+def removed_elsewhere(model: str) -> str:
+    return f"the model {model} was removed by another MoTIS window or command"

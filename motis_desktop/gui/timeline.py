@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 import threading
+from collections.abc import Iterable
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
@@ -379,6 +380,11 @@ class TimelineView(TileItemView):
         super().wheelEvent(event)
 
     # -- painting ------------------------------------------------------------------------
+
+    def set_offline(self, roots: Iterable[str]) -> None:
+        """The library folders offline now: their photos are drawn dimmed, badged "offline" (gui/delegate.py)."""
+        self.delegate.set_offline(roots)
+        self.viewport().update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()

@@ -1,0 +1,65 @@
+"""The window's model removed by another process (`motis models remove NAME` in a terminal; QA walk 5 finding 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers.cli import run_cli
+from helpers.window import ready_window
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from motis_desktop.core.services import Services
+
+REMOVED = "the model colour was removed by another MoTIS window or command"
+
+
+def _no_modal_error() -> bool:
+    return not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets())
+
+
+def _as_without_a_model(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.status.model_label.text() == "Model: none installed", timeout=10_000)
+    qtbot.waitUntil(lambda: window.models.offering, timeout=10_000)  # the first-run offer
+    assert window.model_state == "missing"
+    assert REMOVED in window.status_label.text()
+    assert "Update index tries again" not in window.status_label.text()
+    assert window.model.rowCount() == 12  # the photos stay on show
+    assert _no_modal_error()
+
+
+def test_update_index_after_the_model_was_removed_from_the_command_line(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """QA: F5 then showed a modal "no model named 'colour' (installed: none)", the status line advised "indexing
+    stopped — File ▸ Update index tries again" and the window still said "Model: colour"."""
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        assert run_cli("models", "remove", "colour", "--yes", home=colour_home).returncode == 0
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)
+        _as_without_a_model(qtbot, window)
+        qtbot.waitUntil(lambda: window.indexer is None, timeout=10_000)
+        assert _no_modal_error()
+    finally:
+        next(windows, None)
+
+
+def test_the_window_notices_its_model_removed_when_active_again(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        terminal = QWidget()  # another window takes the focus, as a terminal would
+        qtbot.addWidget(terminal)
+        terminal.show()
+        terminal.activateWindow()
+        qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
+        assert run_cli("models", "remove", "colour", "--yes", home=colour_home).returncode == 0
+        window.activateWindow()  # back in the app
+        _as_without_a_model(qtbot, window)
+        window.grab().save("/tmp/qa5more/model_removed.png")
+    finally:
+        next(windows, None)
