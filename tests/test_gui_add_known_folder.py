@@ -60,6 +60,6 @@ def test_dropping_a_folder_that_holds_a_library_folder_says_it_took_it_in(
     _drop_folder(window, photos / "Pictures")
     _indexed(qtbot, window, 2)
     _drop_folder(window, photos)
-    assert window.status.currentMessage() == "Photos added: Pictures, already in your library, is now part of it"
+    assert window.status.currentMessage() == "Added Photos: Pictures is now part of it"
     _indexed(qtbot, window, 3)
     assert window.folders == [str(photos)]

@@ -17,7 +17,7 @@ class AddedFolders:
 
     new: list[str]
     already: str  # "Garden is already in your library (inside Pictures)"; "" when every folder is new
-    merged: str  # "Photos added: Pictures, already in your library, is now part of it"; "" when none merged
+    merged: str  # "Added Photos: Pictures is now part of it"; "" when no library folder was inside one
 
 
 def _name(path: str) -> str:
@@ -44,7 +44,8 @@ def sort_added(folders: list[str], library: list[str]) -> AddedFolders:
         else:
             new.append(folder)
             inner = [r for r in library if is_within(r, path)]
-            if inner:
-                verb = "is" if len(inner) == 1 else "are"
-                merged.append(f"{_name(path)} added: {_names(inner)}, already in your library, {verb} now part of it")
+            if inner:  # short: while the run that follows starts, its progress takes most of the line
+                merged.append(
+                    f"Added {_name(path)}: {_names(inner)} {'is' if len(inner) == 1 else 'are'} now part of it"
+                )
     return AddedFolders(new, "; ".join(already), "; ".join(merged))
