@@ -163,7 +163,7 @@ def test_the_menu_bar_carries_every_shortcut_and_lists_them(qtbot, win: MainWind
     from PySide6.QtWidgets import QDialog
 
     titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
-    assert titles == ["File", "Edit", "View", "Help"]
+    assert titles == ["File", "Edit", "Photo", "View", "Help"]
     on_menus = {a for menu in win.menuBar().actions() for a in menu.menu().actions()}
     with_keys = [a for a in win.actions() if a.shortcuts()]
     assert with_keys and all(a in on_menus for a in with_keys)

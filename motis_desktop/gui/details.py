@@ -147,9 +147,15 @@ def details_html(
     """The panel's text: one fact a line, the empty ones left out (first, why the photo cannot be shown)."""
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
     source = "from the file's time (no date in the photo)" if d.date_source == "file time" else f"EXIF {d.date_source}"
+    # A file that could not be read and has no date inside: its time is the file's, not a photo's "Taken".
+    when = (
+        ("File changed", taken)
+        if unreadable and d.date_source == "file time"
+        else ("Taken", f"{taken}<br><small>{source}</small>")
+    )
     rows: list[tuple[str, str | None]] = [
         ("Cannot be shown", _e(unreadable)),
-        ("Taken", f"{taken}<br><small>{source}</small>"),
+        when,
         ("Camera", _e(d.camera)),
         ("Lens", _e(d.lens)),
         ("Exposure", _e(d.exposure)),

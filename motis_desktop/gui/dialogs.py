@@ -57,6 +57,7 @@ class TextDialog(QDialog):
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(True)  # only where the screen is narrower than the text (see the size below)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)  # no band above the text
         self.label.setContentsMargins(8, 8, 8, 8)
         scroll = QScrollArea()
         scroll.setWidget(self.label)

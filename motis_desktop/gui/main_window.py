@@ -32,6 +32,7 @@ from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.menus import build_menus
 from motis_desktop.gui.model_state import ModelController, ModelState
 from motis_desktop.gui.outside_changes import OutsideChanges
+from motis_desktop.gui.photo_actions import PhotoActions
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchBox, SearchController, make_more_button
 from motis_desktop.gui.settings_actions import SettingsController
@@ -158,7 +159,8 @@ class MainWindow(QMainWindow):
             self.grid_viewer,
             lambda: GALLERY_EDGE,
         )
-        self.results.submit = self.backend.submit  # right-click ▸ Copy text reads the library in the backend
+        self.results.submit = self.backend.submit  # Photo ▸ Copy text reads the library in the backend
+        self.photo = PhotoActions(self, self.results, self.grid_viewer, self.models)  # the Photo menu, right-click
         self.sizes = SizeFiller(self.backend.submit, self)  # photos' pixel sizes not known yet, for the timeline
         self.sizes.arrived.connect(self.results.set_aspects)
         self.details = DetailsPanel(self)  # View ▸ Details (I)
@@ -182,9 +184,7 @@ class MainWindow(QMainWindow):
         self.results.results_shown.connect(lambda _text, _n: self._update_status())
         self.results.gallery_shown.connect(self._refresh_empty_state)
         self.view.activated.connect(self.results.open_index)
-        self.view.customContextMenuRequested.connect(
-            lambda pos: self.results.context_menu(pos, self.models.encoder is not None)
-        )
+        self.view.customContextMenuRequested.connect(self.photo.context_menu)
         self.details.follow(self.view, self.backend.submit, lambda: self.results.results_for, self.grid_viewer)
         self.models.model_text.connect(self.status.set_model_text)
         self.models.offer_shown.connect(lambda _shown: self._refresh_empty_state())
@@ -340,9 +340,6 @@ class MainWindow(QMainWindow):
         """Submit ``text`` (default: the search box) as Enter would."""
         self.searcher.submit(self.search.text() if text is None else text)
 
-    def find_similar(self, path: str) -> None:
-        self.results.find_similar(path)
-
     def open_path(self, path: str) -> None:
         self.results.open_path(path)
 
@@ -391,6 +388,8 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:  # a bad path is a MotisError, shown, never fatal
             QMessageBox.warning(self, "Cannot add folder", message)
 
+        if not (folders := self.status_line.folders_kept(folders, self.folders)):  # all in the library already
+            return
         self.status_line.folders_added(folders)
         if not self.indexing.scan(folders, failed):  # no model ready: their photos show at once
             self.backend.submit(lambda s: s.add_folders(folders), added, failed)

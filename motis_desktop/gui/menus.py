@@ -1,4 +1,4 @@
-"""The window's menu bar (File, Edit, View, Help): every shortcut of the app is on it, and Help ▸ Keyboard
+"""The window's menu bar (File, Edit, Photo, View, Help): every shortcut of the app is on it, and Help ▸ Keyboard
 shortcuts lists them with the keys that belong to the grid, the viewer and the search box."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from html import escape
 from typing import Protocol
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QWidget
 
 from motis_desktop import __version__
 from motis_desktop.core.services import SYNTAX_HELP
 from motis_desktop.gui.dialogs import TextDialog
 from motis_desktop.gui.library_model import SortOrder
+from motis_desktop.gui.photo_actions import MENU_KEYS, PhotoActions
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController
 
@@ -26,6 +27,7 @@ class MainWindow(Protocol):
 
     results: ResultsController
     searcher: SearchController
+    photo: PhotoActions
 
     def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
     def actions(self) -> list[QAction]: ...
@@ -41,17 +43,19 @@ class MainWindow(Protocol):
     def zoom(self, steps: int) -> None: ...
 
 
-# Keys handled by a widget rather than a menu action (where they apply, what they do).
+# Keys handled by a widget rather than a menu action (where they apply, what they do), in sentence case as the
+# menu actions' rows above them in Help ▸ Keyboard shortcuts.
 WIDGET_KEYS = (
-    ("Enter", "search (in the search box) / open the photo in your default app (in the grid)"),
+    ("Enter", "Search (in the search box) / open the photo in your default app (in the grid)"),
     (
         "Space or double-click",
-        "view the photo large; Left/Right: previous/next, Home/End: first/last; Esc or Space: back to the grid",
+        "View the photo large; Left/Right: previous/next, Home/End: first/last; Esc or Space: back to the grid",
     ),
-    ("Down or Page Down", "from the search box into the grid"),
-    ("Arrows, Home/End, Page Up/Down", "move the current photo in the timeline"),
-    ("Ctrl+wheel", "zoom the timeline (as Ctrl+= / Ctrl+-)"),
-    ("Click or drag the date strip", "jump to a month (the timeline's right edge)"),
+    (" or ".join(MENU_KEYS), "The current photo's menu (in the grid; the Photo menu's actions)"),
+    ("Down or Page Down", "From the search box into the grid"),
+    ("Arrows, Home/End, Page Up/Down", "Move the current photo in the timeline"),
+    ("Ctrl+wheel", "Zoom the timeline (as Ctrl+= / Ctrl+-)"),
+    ("Click or drag the date strip", "Jump to a month (the timeline's right edge)"),
 )
 
 
@@ -84,6 +88,10 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     edit = bar.addMenu("&Edit")
     edit.addAction(actions["find"])
     edit.addAction(actions["copy"])
+    photo = bar.addMenu("&Photo")  # the same actions as the grid's context menu (gui/photo_actions.py)
+    photo.aboutToShow.connect(window.photo.refresh)
+    for action in window.photo.all:
+        photo.addAction(action)
     view = bar.addMenu("&View")
     for name in ("back", "show_more", "details", "zoom_in", "zoom_out"):
         view.addAction(actions[name])
@@ -111,7 +119,9 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
 def shortcut_rows(window: MainWindow) -> list[tuple[str, str]]:
     """(keys, what they do) for every action with a shortcut, then the widgets' own keys."""
     rows = []
-    for action in window.actions():
+    menus = [top.menu() for top in window.menuBar().actions()]
+    on_menus = [a for menu in menus if isinstance(menu, QMenu) for a in menu.actions()]
+    for action in dict.fromkeys(on_menus + window.actions()):  # in the menus' order, File to Help
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
         if keys:
             rows.append((" or ".join(keys), action.text().replace("&", "").rstrip("…")))

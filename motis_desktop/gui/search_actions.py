@@ -1,4 +1,4 @@
-"""What the grid shows (the gallery or a query's results), Esc, Find similar, opening photos, the context menu."""
+"""What the grid shows (the gallery or a query's results), Esc, Find similar, opening photos (for gui/photo_actions)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
-from PySide6.QtCore import QMimeData, QModelIndex, QObject, QPoint, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QObject, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
-from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import QStackedWidget
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
 from motis_desktop.gui.gallery_order import Stopped, let_go
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Roles, Row, SortedGallery, SortOrder, path_of, sorted_gallery
+from motis_desktop.gui.library_model import LibraryModel, Row, SortedGallery, SortOrder, path_of, sorted_gallery
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
@@ -332,7 +332,7 @@ class ResultsController(QObject):
             return QIcon()
         return QIcon(pixmap)
 
-    # -- opening, context menu ----------------------------------------------------------
+    # -- opening, copying ----------------------------------------------------------
 
     def open_index(self, index: QModelIndex) -> None:
         path = path_of(index)
@@ -375,20 +375,3 @@ class ResultsController(QObject):
         mime.setText("\n".join(p if fits_text(p) else readable(p) for p in paths))
         QGuiApplication.clipboard().setMimeData(mime)
         self.status.emit(f"Copied {count(len(paths), 'photo')}: paste them in a file manager")
-
-    def context_menu(self, pos: QPoint, can_find_similar: bool) -> None:
-        index = self.view.indexAt(pos)
-        if not index.isValid():
-            return
-        path = path_of(index)
-        parent = self.view.window()
-        menu = QMenu(parent if isinstance(parent, QWidget) else None)
-        menu.addAction("View\tSpace", lambda: self.grid_viewer.open(index))
-        menu.addAction("Open in default app", lambda: self.open_index(index))
-        menu.addAction("Reveal in folder", lambda: self.open_path(os.path.dirname(path)))
-        menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(path))
-        menu.addAction("Copy text", lambda: self.copy_text(path))
-        similar = menu.addAction("Find similar", lambda: self.find_similar(path))
-        # A photo that could not be read has no picture to compare: as the query's photo, it failed every search.
-        similar.setEnabled(can_find_similar and not index.data(Roles.ERROR))
-        menu.exec(self.view.viewport().mapToGlobal(pos))

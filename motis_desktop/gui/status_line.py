@@ -14,6 +14,7 @@ from typing import Any
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IndexSummary
+from motis_desktop.gui.added_folders import sort_added
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
@@ -123,6 +124,18 @@ class StatusLine:
     def folders_added(self, folders: list[str]) -> None:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
         self.added.update(os.path.abspath(f) for f in folders)  # as the library stores them
+
+    def folders_kept(self, folders: list[str], library: list[str]) -> list[str]:
+        """Of the ``folders`` a person adds, those new to the ``library``'s folders. One already in it (or inside
+        one of its folders) adds nothing and was silent: the note says so. One that takes library folders in is
+        said over the line while the run that follows starts."""
+        sorted_out = sort_added(folders, library)
+        if sorted_out.already:
+            self.note, self.empty_note = sorted_out.already, False
+            self.update()
+        if sorted_out.merged:
+            self.bar.showMessage(sorted_out.merged, 15_000)
+        return sorted_out.new
 
     def folders_scanned(self, folder_photos: dict[str, int]) -> None:
         """A scan counted the photos of these folders (``IndexSummary.folder_photos``): a folder just added

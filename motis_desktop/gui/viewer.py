@@ -18,7 +18,7 @@ from itertools import chain
 
 import cv2
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
@@ -133,6 +133,13 @@ class PhotoViewer(QWidget):
         return self._rows[self.row] if 0 <= self.row < len(self._rows) else None
 
     @property
+    def problem(self) -> str:
+        """Why the photo on show cannot be shown ("" when it can, or while it loads): the page says it in its middle."""
+        current = self.current
+        loaded = self._cache.get(current.path) if current is not None else None
+        return loaded.error if loaded is not None else ""
+
+    @property
     def shown_path(self) -> str:
         """The path whose decoded photo is on screen ("" while it is still loading)."""
         return self._pixmap_path
@@ -239,6 +246,8 @@ class PhotoViewer(QWidget):
             current = self.current
             if current is not None and current.matches:
                 paint_text_matches(painter, target, current.matches)
+        elif self.problem and area.width() > 0 and area.height() > 0:
+            paint_problem(painter, area, self.problem)
         painter.setPen(QColor(225, 225, 225))
         info = QRect(8, self.height() - INFO_HEIGHT, self.width() - 16, INFO_HEIGHT)
         painter.drawText(info, Qt.AlignmentFlag.AlignCenter, self.footer)
@@ -268,6 +277,31 @@ class PhotoViewer(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.closed.emit(self.row)
+
+
+def paint_problem(painter: QPainter, area: QRect, reason: str) -> None:
+    """A file that cannot be shown: the grid tile's cross and the reason in plain words in the page's middle (the
+    page was black, the reason only in the small footer)."""
+    c = area.center()
+    painter.save()  # the footer's font and pen after this
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(230, 120, 120), 4))
+    painter.drawLine(c.x() - 20, c.y() - 64, c.x() + 20, c.y() - 24)
+    painter.drawLine(c.x() + 20, c.y() - 64, c.x() - 20, c.y() - 24)
+    font = QFont(painter.font())
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor(235, 235, 235))
+    text = QRect(area.x() + 16, c.y() - 8, area.width() - 32, area.bottom() - c.y())
+    painter.drawText(text, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "This file cannot be shown")
+    font.setBold(False)
+    font.setPointSizeF(font.pointSizeF() / 1.2)
+    painter.setFont(font)
+    line = painter.fontMetrics().lineSpacing()
+    flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+    painter.drawText(text.adjusted(0, round(line * 1.6), 0, 0), flags, reason[:1].upper() + reason[1:])
+    painter.restore()
 
 
 class GridViewer(QObject):

@@ -69,7 +69,7 @@ def choose_from_context_menu(qtbot: Any, win: Any, path: str, entry: str) -> Non
     def choose() -> None:
         menu = QApplication.activePopupWidget()
         assert isinstance(menu, QMenu), "no context menu opened"
-        action = next(a for a in menu.actions() if a.text().split("\t")[0] == entry)
+        action = next(a for a in menu.actions() if a.text().split("\t")[0].replace("&", "") == entry)
         chosen.append(action.text())
         menu.close()
         action.trigger()

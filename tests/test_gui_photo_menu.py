@@ -1,0 +1,137 @@
+"""QA walk 5: the Photo menu (Find similar, Open, Reveal, Copy path, Copy text on the menu bar with shortcuts, the
+same actions as the context menu, which Shift+F10 and the Menu key open at the current photo), and a file that
+cannot be read, as the viewer and Details show it. Real keys on the window; waits on public signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.keys import OFFSCREEN_MENU, search_by_keys
+from helpers.models import index_with_colour
+from helpers.photos import make_colour_folder
+from helpers.window import ready_window
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QMenu
+
+from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def win(qtbot, home: Path, tmp_path: Path, colour_pair) -> Iterator[MainWindow]:
+    """A window over 2 photos of each colour and a zero-byte JPEG (a file that cannot be read)."""
+    photos = tmp_path / "photos"
+    made = make_colour_folder(photos, per_colour=2)
+    (photos / "empty.jpg").write_bytes(b"")
+    index_with_colour(home, colour_pair, photos)
+    yield from ready_window(qtbot, home, rows=len(made) + 1)
+
+
+def _photo_menu(win: MainWindow) -> QMenu:
+    menus = {a.text().replace("&", ""): a.menu() for a in win.menuBar().actions()}
+    assert list(menus) == ["File", "Edit", "Photo", "View", "Help"]
+    return menus["Photo"]
+
+
+def _on(qtbot, win: MainWindow, path: str) -> None:
+    """Make ``path`` the grid's current photo with the keyboard (Home, then Right) and give the grid the focus."""
+    win.view.setFocus()
+    row = win.model.row_of(path)
+    assert row is not None
+    qtbot.keyClick(win.view, Qt.Key.Key_Home)
+    while win.view.currentIndex().row() != row:
+        qtbot.keyClick(win.view, Qt.Key.Key_Right)
+
+
+def _readable_photo(win: MainWindow) -> str:
+    return next(r.path for r in win.model.rows() if not r.error and not r.path.endswith("empty.jpg"))
+
+
+def test_the_photo_menu_acts_on_the_current_photo_by_its_shortcuts(qtbot, win: MainWindow) -> None:
+    menu = _photo_menu(win)
+    names = [a.text().split("\t")[0].replace("&", "") for a in menu.actions()]
+    assert names == ["View", "Open in default app", "Reveal in folder", "Copy path", "Copy text", "Find similar"]
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(win.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == photo
+    with qtbot.waitSignal(win.results.results_shown, timeout=30_000):
+        qtbot.keyClick(win.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.search.reference == photo
+
+
+def test_the_photo_menu_is_off_without_a_current_photo(qtbot, win: MainWindow) -> None:
+    menu = _photo_menu(win)
+    _on(qtbot, win, _readable_photo(win))
+    assert all(a.isEnabled() for a in menu.actions())
+    search_by_keys(qtbot, win, "red folder:nowhere")  # nothing passes: the page says why, no photo is current
+    assert win.model.rowCount() == 0
+    assert not any(a.isEnabled() for a in menu.actions())
+    QGuiApplication.clipboard().setText("before")
+    qtbot.keyClick(win.search, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == "before"
+
+
+@OFFSCREEN_MENU
+@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
+def test_shift_f10_and_the_menu_key_open_the_photo_menu_at_the_current_photo(qtbot, win: MainWindow, key) -> None:
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    seen: list[list[object]] = []
+
+    def look() -> None:
+        popup = QApplication.activePopupWidget()
+        if isinstance(popup, QMenu):
+            seen.append(list(popup.actions()))
+            popup.close()
+
+    QTimer.singleShot(0, look)
+    if key == "Menu":
+        qtbot.keyClick(win.view, Qt.Key.Key_Menu)
+    else:
+        qtbot.keyClick(win.view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert seen[0] == _photo_menu(win).actions()  # one owner: the very same actions as the menu bar's
+
+
+def test_f1_lists_the_photo_menu_and_its_keys(qtbot, win: MainWindow) -> None:
+    qtbot.keyClick(win.view, Qt.Key.Key_F1)
+    box = win.findChild(QDialog, "shortcutsDialog")
+    assert box is not None and box.isVisible()
+    for needed in ("Ctrl+Shift+F", "Find similar", "Ctrl+Shift+C", "Copy path", "Ctrl+Shift+R", "Shift+F10", "Menu"):
+        assert needed in box.text()
+    box.close()
+
+
+def test_the_viewer_says_why_a_file_cannot_be_shown_in_the_middle_of_the_page(qtbot, win: MainWindow) -> None:
+    empty = next(r.path for r in win.model.rows() if r.path.endswith("empty.jpg"))
+    _on(qtbot, win, empty)
+    viewer = win.grid_viewer.viewer
+    with qtbot.waitSignal(viewer.shown, timeout=30_000, check_params_cb=lambda path: path == empty):
+        qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    page = viewer.grab().toImage()
+    pixels = np.array(
+        [
+            [page.pixelColor(x, y).lightness() for x in range(0, page.width(), 2)]
+            for y in range(page.height() // 3, page.height() * 2 // 3)
+        ]
+    )
+    assert (pixels > 180).sum() > 200  # words in the page's middle, not a black page
+    assert "empty file" in viewer.problem
+
+
+def test_details_give_no_date_taken_for_a_file_that_cannot_be_read(qtbot, win: MainWindow) -> None:
+    empty = next(r.path for r in win.model.rows() if r.path.endswith("empty.jpg"))
+    assert win.model.index(win.model.row_of(empty)).data(Roles.ERROR)
+    _on(qtbot, win, empty)
+    with qtbot.waitSignal(win.details.shown, timeout=30_000, check_params_cb=lambda path: path == empty):
+        qtbot.keyClick(win.view, Qt.Key.Key_I)
+    text = win.details.text()
+    assert "Cannot be shown" in text
+    assert "Taken" not in text
+    assert "File changed" in text
