@@ -138,7 +138,7 @@ def prepare_motis(home: Path, work: Path, checkout: Path = REPO) -> None:
     from bench_pipeline import make_checkpoint
 
     digest = hashlib.sha256(b"".join((checkout / m).read_bytes() for m in MAKERS if (checkout / m).exists()))
-    marker = home / "made-by.txt"
+    marker = home / ".made-by.txt"  # hidden: a home holding other files is no home (paths.NotALibrary)
     if home.exists() and (not marker.exists() or marker.read_text() != digest.hexdigest()):
         shutil.rmtree(home)
     checkpoint = work / "vit-b32-random.safetensors"
