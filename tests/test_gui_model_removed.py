@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.cli import run_cli
-from helpers.window import ready_window
+from helpers.window import leave_for_a_terminal, ready_window
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from motis_desktop.core.services import Services
 
@@ -52,11 +52,7 @@ def test_the_window_notices_its_model_removed_when_active_again(
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:
-        terminal = QWidget()  # another window takes the focus, as a terminal would
-        qtbot.addWidget(terminal)
-        terminal.show()
-        terminal.activateWindow()
-        qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
+        leave_for_a_terminal(qtbot, window)
         assert run_cli("models", "remove", "colour", "--yes", home=colour_home).returncode == 0
         window.activateWindow()  # back in the app
         _as_without_a_model(qtbot, window)

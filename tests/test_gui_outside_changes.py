@@ -8,10 +8,10 @@ from pathlib import Path
 from helpers.cli import run_cli
 from helpers.models import install_colour
 from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
-from helpers.window import index_folders, ready_window, window_offering_a_model
+from helpers.window import index_folders, leave_for_a_terminal, ready_window, window_offering_a_model
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton
 
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.services import Services
@@ -25,11 +25,7 @@ def test_a_folder_added_from_the_command_line_shows_when_the_window_is_active_ag
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:
-        terminal = QWidget()  # another window takes the focus, as a terminal would
-        qtbot.addWidget(terminal)
-        terminal.show()
-        terminal.activateWindow()
-        qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
+        leave_for_a_terminal(qtbot, window)
         more = tmp_path / "more"
         make_colour_folder(more, per_colour=1)
         assert run_cli("index", str(more), home=colour_home).returncode == 0
@@ -38,14 +34,6 @@ def test_a_folder_added_from_the_command_line_shows_when_the_window_is_active_ag
         assert str(more) in window.folders
     finally:
         next(windows, None)
-
-
-def _leave_for_a_terminal(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    terminal = QWidget()  # another window takes the focus, as a terminal would
-    qtbot.addWidget(terminal)
-    terminal.show()
-    terminal.activateWindow()
-    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
 
 
 def _model_from_the_command_line(qtbot, colour_pair, home: Path, photos: Path):  # type: ignore[no-untyped-def]
@@ -57,7 +45,7 @@ def _model_from_the_command_line(qtbot, colour_pair, home: Path, photos: Path): 
         qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
     window.activateWindow()
     qtbot.waitUntil(lambda: window.status.model_label.text() == "Model: none installed", timeout=10_000)
-    _leave_for_a_terminal(qtbot, window)
+    leave_for_a_terminal(qtbot, window)
     other = Services.open(home)  # `motis models import --image … --text … --name colour`, another process's
     install_colour(other, colour_pair)
     other.close()
@@ -205,7 +193,7 @@ def test_the_photo_a_person_is_on_stays_current_when_new_photos_arrive(
         chosen = window.model.rows()[4].path
         with qtbot.waitSignal(window.details.shown, timeout=30_000):
             qtbot.keyClick(window.view, Qt.Key.Key_I)
-        _leave_for_a_terminal(qtbot, window)
+        leave_for_a_terminal(qtbot, window)
         more = tmp_path / "more"
         make_colour_folder(more, per_colour=1)
         assert run_cli("index", str(more), home=colour_home).returncode == 0
@@ -229,7 +217,7 @@ def test_photos_moved_by_another_process_show_at_their_new_paths(
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:
-        _leave_for_a_terminal(qtbot, window)
+        leave_for_a_terminal(qtbot, window)
         moved = sorted(p for p in photos.glob("*.*"))[:3]
         (photos / "trip").mkdir()
         for path in moved:
@@ -250,7 +238,7 @@ def _model_chosen_in_a_terminal(qtbot, colour_pair, home: Path):  # type: ignore
     `motis models use colour-two` (which encodes the library with it): the window, which saw neither."""
     windows = ready_window(qtbot, home, rows=12)
     window = next(windows)
-    _leave_for_a_terminal(qtbot, window)
+    leave_for_a_terminal(qtbot, window)
     other = Services.open(home)  # `motis models import … --name colour-two`, another process's
     install_colour(other, colour_pair, name="colour-two")
     other.close()
@@ -304,7 +292,7 @@ def test_photos_moved_where_the_watcher_cannot_see_show_when_the_window_is_activ
     window = next(windows)
     try:
         window.watching.stop()
-        _leave_for_a_terminal(qtbot, window)
+        leave_for_a_terminal(qtbot, window)
         moved = sorted(p for p in photos.glob("*.*"))[:2]
         for path in moved:
             path.rename(path.with_name(f"renamed_{path.name}"))

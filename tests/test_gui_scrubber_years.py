@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from motis_desktop.gui.library_model import LibraryModel, Row
-from motis_desktop.gui.thumbnails import ThumbnailManager
-from motis_desktop.gui.timeline import TimelineView
+from helpers.window import shown_timeline
+
+from motis_desktop.gui.library_model import Row
 
 
 def _at(year: int, month: int, day: int) -> float:
@@ -17,13 +17,7 @@ def _at(year: int, month: int, day: int) -> float:
 def test_a_small_recent_year_does_not_hide_the_large_year_below_it(qtbot, tmp_path: Path) -> None:
     """QA: 5 files of 2026 at the top of the strip kept their label "2026" and hid "2025", the largest recent year
     (its label collided with 2026's). Both are written now; the shot is /tmp/qa5more/strip.png."""
-    manager = ThumbnailManager(tmp_path / "thumbs")
-    model, view = LibraryModel(manager), TimelineView(manager)
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    manager, model, view = shown_timeline(qtbot, tmp_path / "thumbs")
     taken = [_at(2026, 12, 1 + i) for i in range(5)]
     taken += [_at(2025, 7, 1 + i % 28) for i in range(300)]
     taken += [_at(year, 1 + i % 12, 10) for year in range(2024, 2018, -1) for i in range(60)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers.keys import OFFSCREEN_MENU, enter_query, search_by_keys
 from helpers.photos import make_colour_folder
-from helpers.window import ready_window
+from helpers.window import ready_window, shown_timeline
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDesktopServices, QWheelEvent
@@ -208,18 +208,9 @@ def test_photos_keep_their_shape_once_their_sizes_are_read(qtbot, win: MainWindo
 
 
 def test_only_tiles_on_screen_ask_for_thumbnails_even_after_a_jump(qtbot, tmp_path: Path) -> None:
-    from motis_desktop.gui.library_model import LibraryModel, Row
-    from motis_desktop.gui.thumbnails import ThumbnailManager
-    from motis_desktop.gui.timeline import TimelineView
+    from motis_desktop.gui.library_model import Row
 
-    manager = ThumbnailManager(tmp_path / "thumbs")
-    model = LibraryModel(manager)
-    view = TimelineView(manager)
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    manager, model, view = shown_timeline(qtbot, tmp_path / "thumbs")
     day = 86_400.0
     rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * day / 3) for i in range(20_000)]
     with qtbot.waitSignal(view.laid_out, timeout=30_000):

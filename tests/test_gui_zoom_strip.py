@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.photos import make_colour_folder
-from helpers.window import ready_window
+from helpers.window import ready_window, shown_timeline
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
@@ -52,17 +52,9 @@ def test_the_strip_of_a_library_within_one_year_names_its_months(one_year: MainW
 
 def test_the_strip_of_many_years_names_years_only(qtbot, tmp_path: Path) -> None:
     """Month names where each month has the room; eighteen years of photos keep a year per label."""
-    from motis_desktop.gui.library_model import LibraryModel, Row
-    from motis_desktop.gui.thumbnails import ThumbnailManager
-    from motis_desktop.gui.timeline import TimelineView
+    from motis_desktop.gui.library_model import Row
 
-    manager = ThumbnailManager(tmp_path / "thumbs")
-    model, view = LibraryModel(manager), TimelineView(manager)
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(900, 600)
-    view.show()
-    qtbot.waitExposed(view)
+    manager, model, view = shown_timeline(qtbot, tmp_path / "thumbs")
     rows = [Row(i, str(tmp_path / f"missing_{i:05d}.jpg"), taken_at=1.7e9 - i * 86_400 * 3.3) for i in range(2_000)]
     with qtbot.waitSignal(view.laid_out, timeout=30_000):
         model.set_rows(rows)

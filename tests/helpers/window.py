@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from PySide6.QtWidgets import QWidget
+
 from motis_desktop.core.services import IndexSummary, Services
+from motis_desktop.gui.library_model import LibraryModel
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.thumbnails import ThumbnailManager
+from motis_desktop.gui.timeline import TimelineView
 
 
 def ready_window(qtbot, home: Path, rows: int, size: tuple[int, int] | None = None) -> Iterator[MainWindow]:
@@ -51,3 +56,25 @@ def index_folders(home: Path, *folders: Path) -> IndexSummary:
         return services.index()
     finally:
         services.close()
+
+
+def leave_for_a_terminal(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Another window takes the focus, as a terminal would: ``window`` is no longer the active one."""
+    terminal = QWidget()
+    qtbot.addWidget(terminal)
+    terminal.show()
+    terminal.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5_000)
+
+
+def shown_timeline(qtbot, thumbs: Path) -> tuple[ThumbnailManager, LibraryModel, TimelineView]:  # type: ignore[no-untyped-def]
+    """A timeline (900×600) over an empty library model, shown on its own; thumbnails cached in ``thumbs`` (the
+    caller shuts the manager down)."""
+    manager = ThumbnailManager(thumbs)
+    model, view = LibraryModel(manager), TimelineView(manager)
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    return manager, model, view
