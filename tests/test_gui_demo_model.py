@@ -66,3 +66,33 @@ def test_the_demo_is_not_offered_once_it_is_installed(qtbot, home: Path) -> None
     assert dialog.offline.isVisible() and _shown_demo_buttons(dialog) == []
     assert not dialog.offline.demo_text.isVisible()
     services.close()
+
+
+def test_a_model_imported_after_the_demo_takes_over_in_the_window(
+    qtbot, home: Path, tmp_path: Path, colour_pair, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The core makes a real model active over the demo; the window said "installed, not in use: switch in
+    Settings" and kept searching with the demo model."""
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QToolButton
+
+    folder = tmp_path / "motis-colour"
+    folder.mkdir()
+    files = [str(folder / "image_encoder.ptl"), str(folder / "text_encoder.ptl")]
+    for source, target in zip(colour_pair, files, strict=True):
+        shutil.copyfile(source, target)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (files, ""))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (k["text"], True))  # OK to the proposed name
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    win, services = window_offering_a_model(qtbot, home)
+    with qtbot.waitSignal(win.models.dialog.installed, timeout=60_000):
+        qtbot.mouseClick(_shown_demo_buttons(win.models.dialog)[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.status.model_label.text() == "Model: colour-demo", timeout=30_000)
+    win.models.open_dialog()  # File ▸ Install model…
+    dialog = win.models.dialog
+    qtbot.mouseClick(dialog.findChild(QToolButton, "noInternet"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.offline.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.status.model_label.text() == "Model: motis-colour", timeout=60_000)
+    win.close()
+    services.close()

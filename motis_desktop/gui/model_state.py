@@ -183,7 +183,14 @@ class ModelController(QObject):
 
     def _installed(self, name: str) -> None:
         if self.state == ModelState.READY:  # the active model stays (the core's rule): say how to switch
-            self.installed_inactive.emit(name)
+            try:
+                active = self.services.active_model()  # the config file only
+            except MotisError:
+                active = None
+            if active is not None and active.name == name:  # except after the demo model: it takes over
+                self.switch_requested.emit(name)
+            else:
+                self.installed_inactive.emit(name)
             return
         self.load()
 
