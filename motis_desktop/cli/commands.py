@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from motis_desktop.cli.interrupts import release_interrupts
+from motis_desktop.cli.interrupts import release_interrupts, stop_instead
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import one_line, print_json
@@ -275,13 +275,19 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
+    # Set from another thread: the handler runs in the main thread, which may hold the event's own lock just then.
+    restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
+    asked = False
     try:
         services.watch_and_index(stop, ran, args.model, on_status=status)
-    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: 130, "interrupted", as every command (README)
-        print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt:  # a second Ctrl+C or SIGTERM
+        asked = True
     finally:
         stop.set()
+        asked = restore() or asked
+    if asked:  # 130, "interrupted", as every command (README)
+        print("motis: stopped watching; what was indexed so far is kept", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -87,3 +87,39 @@ def _remember(signum: int, frame: FrameType | None) -> None:
 def _raise(signum: int, frame: FrameType | None) -> None:
     _State.seen = True
     raise KeyboardInterrupt
+
+
+def stop_instead(stop: Callable[[], None]) -> Callable[[], bool]:
+    """For a command that runs until told to stop and stops cleanly when told (``motis watch``): from now on
+    Ctrl+C and SIGTERM call ``stop`` instead of raising KeyboardInterrupt wherever the main thread happens to be
+    (raised inside a lock's release, it came out as "internal error: RuntimeError: release unlocked lock"); a
+    second one raises at once (a way out of a stop that hangs). Returns a function that puts the handlers back and
+    says whether a stop was asked for. A SIGINT that is ignored (a background job) stays ignored."""
+    asked = [False]
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        _State.seen = True
+        if asked[0]:
+            raise KeyboardInterrupt
+        asked[0] = True
+        stop()
+
+    taken: list[tuple[int, object]] = []
+    for signum, ours in (
+        (_signal.SIGINT, (_signal.default_int_handler, _raise, _remember)),
+        (_signal.SIGTERM, (_terminate,)),
+    ):
+        previous = _signal.getsignal(signum)
+        if previous in ours:
+            try:
+                _signal.signal(signum, handler)
+            except ValueError:  # not the main thread: no handlers to take
+                continue
+            taken.append((signum, previous))
+
+    def restore() -> bool:
+        for signum, previous in taken:
+            _signal.signal(signum, previous)  # type: ignore[arg-type]
+        return asked[0]
+
+    return restore
