@@ -28,14 +28,13 @@ AVX2 without VNNI adds pairs of u8·s8 products in int16 with saturation, so the
 from __future__ import annotations
 
 import math
-import platform
 import threading
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from motis_desktop.core.cores import available_cores
+from motis_desktop.core.cores import available_cores, has_vnni
 from motis_desktop.core.vectors import scores_of
 
 COARSE_MIN = 20_000  # fewer vectors: the float32 product is as fast
@@ -54,17 +53,9 @@ SCAN_MODEL = (
 _session_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
 def code_levels() -> int:
     """127 where int8 products are summed in int32 (x86 with VNNI), else 63 (no int16 saturation anywhere)."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return 63
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
-            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
-    except OSError:
-        return 63
-    return 127 if {"avx512_vnni", "avx_vnni"} & set(flags) else 63
+    return 127 if has_vnni() else 63
 
 
 @lru_cache(maxsize=4)
