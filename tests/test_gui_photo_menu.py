@@ -14,7 +14,8 @@ from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
 from motis_desktop.gui.library_model import Roles
@@ -77,26 +78,58 @@ def test_the_photo_menu_is_off_without_a_current_photo(qtbot, win: MainWindow) -
     assert QGuiApplication.clipboard().text() == "before"
 
 
-@OFFSCREEN_MENU
-@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
-def test_shift_f10_and_the_menu_key_open_the_photo_menu_at_the_current_photo(qtbot, win: MainWindow, key) -> None:
-    photo = _readable_photo(win)
-    _on(qtbot, win, photo)
-    seen: list[list[object]] = []
+def _menu_by_key(qtbot, key: str, then: Qt.Key | None = None) -> list[QAction]:
+    """Press ``key`` (Shift+F10 or the Menu key) on the focused widget; the actions of the context menu it opened,
+    and ``then`` pressed in that menu (a mnemonic chooses its entry), or the menu closed."""
+    seen: list[list[QAction]] = []
 
     def look() -> None:
         popup = QApplication.activePopupWidget()
         if isinstance(popup, QMenu):
             seen.append(list(popup.actions()))
-            popup.close()
+            if then is None:
+                popup.close()
+            else:
+                QTest.keyClick(popup, then)
 
     QTimer.singleShot(0, look)
+    focused = QApplication.focusWidget()
     if key == "Menu":
-        qtbot.keyClick(win.view, Qt.Key.Key_Menu)
+        QTest.keyClick(focused, Qt.Key.Key_Menu)
     else:
-        qtbot.keyClick(win.view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+        QTest.keyClick(focused, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
-    assert seen[0] == _photo_menu(win).actions()  # one owner: the very same actions as the menu bar's
+    return seen[0]
+
+
+@OFFSCREEN_MENU
+@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
+def test_shift_f10_and_the_menu_key_open_the_photo_menu_at_the_current_photo(qtbot, win: MainWindow, key) -> None:
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    assert QApplication.focusWidget() is win.view
+    seen = _menu_by_key(qtbot, key)
+    assert seen == _photo_menu(win).actions()  # one owner: the very same actions as the menu bar's
+
+
+@OFFSCREEN_MENU
+@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
+def test_shift_f10_and_the_menu_key_open_the_photo_menu_in_the_viewer(qtbot, win: MainWindow, key) -> None:
+    """QA walk 5: in the viewer Shift+F10 did nothing. It opens the Photo menu for the photo shown (not the grid's
+    current one, left behind when Right stepped on)."""
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert win.grid_viewer.is_open and QApplication.focusWidget() is viewer
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    shown = viewer.current
+    assert shown is not None and shown.path != photo
+    QGuiApplication.clipboard().clear()
+    seen = _menu_by_key(qtbot, key, then=Qt.Key.Key_P)  # "Copy &path"
+    assert seen == _photo_menu(win).actions()
+    assert QGuiApplication.clipboard().text() == shown.path
+    assert win.grid_viewer.is_open and win.focusWidget() is viewer  # still viewing; its keys still the viewer's
 
 
 def test_f1_lists_the_photo_menu_and_its_keys(qtbot, win: MainWindow) -> None:
