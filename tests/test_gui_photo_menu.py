@@ -168,3 +168,40 @@ def test_details_give_no_date_taken_for_a_file_that_cannot_be_read(qtbot, win: M
     assert "Cannot be shown" in text
     assert "Taken" not in text
     assert "File changed" in text
+
+
+def _places(qtbot, win: MainWindow) -> list[str]:
+    """The viewer's place ("photo 3 of 12") on each of its rows, stepped through with Home and Right."""
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(viewer, Qt.Key.Key_Home)
+    places = [viewer.info_text().rsplit("  ·  ", 1)[-1]]
+    for _ in range(win.model.rowCount() - 1):
+        qtbot.keyClick(viewer, Qt.Key.Key_Right)
+        places.append(viewer.info_text().rsplit("  ·  ", 1)[-1])
+    return places
+
+
+def test_the_viewer_counts_photos_as_the_status_bar_does_and_unreadable_files_apart(qtbot, win: MainWindow) -> None:
+    """QA walk 5: the footer said "empty.jpg · empty file (0 bytes) · 6/337" while the status bar said "333 photos":
+    its place counted the unreadable files among the photos. Photos are counted as the status bar counts them, an
+    unreadable file among the unreadable ones."""
+    rows = win.model.rows()
+    photos = len(rows) - 1
+    assert win.status_label.text().startswith(f"{photos} photos, 1 unreadable file")
+    empty = next(i for i, r in enumerate(rows) if r.error)
+    _on(qtbot, win, rows[empty].path)
+    viewer = win.grid_viewer.viewer
+    with qtbot.waitSignal(viewer.shown, timeout=30_000, check_params_cb=lambda path: path == rows[empty].path):
+        qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert viewer.footer.endswith("empty file (0 bytes)  ·  unreadable file 1 of 1"), viewer.footer
+    places = _places(qtbot, win)
+    assert places.pop(empty) == "unreadable file 1 of 1"
+    assert places == [f"photo {n} of {photos}" for n in range(1, photos + 1)]
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    search_by_keys(qtbot, win, "red")  # over results: counted as the status line counts them
+    results = win.model.rowCount()
+    assert win.status_label.text().startswith(f"{results} results")
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert _places(qtbot, win) == [f"result {n} of {results}" for n in range(1, results + 1)]
