@@ -53,6 +53,11 @@ WIDGET_KEYS = (
         "View the photo large; Left/Right: previous/next, Home/End: first/last; Esc or Space: back to the grid",
     ),
     (" or ".join(MENU_KEYS), "The current photo's menu (in the grid and the viewer; the Photo menu's actions)"),
+    (
+        "Enter in Skipped…",
+        "Show the selected file in its folder (Ctrl+Shift+R too); Ctrl+Shift+C or Ctrl+C: copy its path; "
+        f"{' or '.join(MENU_KEYS)}: its menu",
+    ),
     ("Down or Page Down", "From the search box into the grid"),
     ("Arrows, Home/End, Page Up/Down", "Move the current photo in the timeline"),
     ("Ctrl+wheel", "Zoom the timeline (as Ctrl+= / Ctrl+-)"),
