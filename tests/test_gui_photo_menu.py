@@ -14,7 +14,7 @@ from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
@@ -130,6 +130,31 @@ def test_shift_f10_and_the_menu_key_open_the_photo_menu_in_the_viewer(qtbot, win
     assert seen == _photo_menu(win).actions()
     assert QGuiApplication.clipboard().text() == shown.path
     assert win.grid_viewer.is_open and win.focusWidget() is viewer  # still viewing; its keys still the viewer's
+
+
+@OFFSCREEN_MENU
+def test_a_right_click_on_the_viewed_photo_opens_its_menu(qtbot, win: MainWindow) -> None:
+    _on(qtbot, win, _readable_photo(win))
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    qtbot.keyClick(viewer, Qt.Key.Key_End)
+    shown = viewer.current
+    assert shown is not None
+    seen: list[list[QAction]] = []
+
+    def choose() -> None:
+        popup = QApplication.activePopupWidget()
+        if isinstance(popup, QMenu):
+            seen.append(list(popup.actions()))
+            QTest.keyClick(popup, Qt.Key.Key_P)  # "Copy &path"
+
+    QTimer.singleShot(0, choose)
+    QGuiApplication.clipboard().clear()
+    pos = viewer.rect().center()  # what the platform sends for a right-click
+    QApplication.sendEvent(viewer, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewer.mapToGlobal(pos)))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert seen[0] == _photo_menu(win).actions()
+    assert QGuiApplication.clipboard().text() == shown.path
 
 
 def test_f1_lists_the_photo_menu_and_its_keys(qtbot, win: MainWindow) -> None:

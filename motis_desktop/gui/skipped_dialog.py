@@ -123,7 +123,8 @@ class SkippedDialog(QDialog):
         tree.setItemsExpandable(False)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.setUniformRowHeights(True)
-        tree.setWordWrap(False)  # a path on one line; the list scrolls if too wide
+        tree.setWordWrap(False)  # a path on one line
+        tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # too long for the screen: its name stays
         listed = 0
         for title, _sentence, group in groups:
             parent: QTreeWidget | QTreeWidgetItem = tree
@@ -139,6 +140,7 @@ class SkippedDialog(QDialog):
                 item = QTreeWidgetItem(parent, [readable(s.path), s.message])
                 item.setData(0, _FILE, len(self.files))  # the path itself stays a Python string (gui.md)
                 item.setToolTip(0, readable(s.path))
+                item.setToolTip(1, s.message)
                 self.files.append(s)
             listed += len(group)
         tree.expandAll()
@@ -213,15 +215,22 @@ class SkippedDialog(QDialog):
         return super().eventFilter(obj, event)
 
     def _fit(self, layout: QVBoxLayout) -> None:
-        """As wide as the widest line (path and reason), within the screen; 20 lines high at most."""
+        """As wide as the widest line (path and reason), within the screen; 20 lines high at most. On a screen too
+        narrow the paths are cut in their middle (the file's name stays; the whole path in the tooltip), so the
+        reason beside each stays in view (a reason wider than half of it is cut too, whole in its tooltip)."""
         for column in (0, 1):
             self.list.resizeColumnToContents(column)
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
-        widest = self.list.columnWidth(0) + self.list.columnWidth(1)
+        paths, reasons = self.list.columnWidth(0), self.list.columnWidth(1)
         margins = layout.contentsMargins()
         chrome = margins.left() + margins.right() + 2 * self.list.frameWidth() + 24  # and a scroll bar
-        self.resize(min(max(widest + chrome, 420), screen.width() * 9 // 10), self.sizeHint().height())
+        width = min(max(paths + reasons + chrome, 420), screen.width() * 9 // 10)
+        room = width - chrome
+        if paths + reasons > room:
+            self.list.setColumnWidth(0, max(room - reasons, room // 2))
+            self.list.setColumnWidth(1, room - self.list.columnWidth(0))  # a long reason is cut too, no scroll bar
+        self.resize(width, self.sizeHint().height())
         rows = min(len(self._items()), 20) + 2
         line = self.list.fontMetrics().lineSpacing() + 6
         self.list.setMinimumHeight(min(rows * line, screen.height() // 2))
