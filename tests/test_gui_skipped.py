@@ -97,6 +97,7 @@ def test_skipped_reveals_and_copies_the_selected_line_from_the_keyboard(
     assert dialog.selected() == str(photos / "gone.jpg")
     qtbot.keyClick(dialog.list, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)  # Ctrl+C in a list copies too
     assert QGuiApplication.clipboard().text() == str(photos / "gone.jpg")
+    assert win.status_label.text() == "Copied the path of gone.jpg"  # by Copy path, not the list's own Ctrl+C
     qtbot.keyClick(dialog.list, Qt.Key.Key_Up)  # a group's title: nothing to act on
     assert dialog.selected() is None and not dialog.reveal.isEnabled()
     qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
