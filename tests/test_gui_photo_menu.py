@@ -14,7 +14,8 @@ from helpers.models import index_with_colour
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
 from motis_desktop.gui.library_model import Roles
@@ -77,33 +78,91 @@ def test_the_photo_menu_is_off_without_a_current_photo(qtbot, win: MainWindow) -
     assert QGuiApplication.clipboard().text() == "before"
 
 
-@OFFSCREEN_MENU
-@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
-def test_shift_f10_and_the_menu_key_open_the_photo_menu_at_the_current_photo(qtbot, win: MainWindow, key) -> None:
-    photo = _readable_photo(win)
-    _on(qtbot, win, photo)
-    seen: list[list[object]] = []
+def _menu_by_key(qtbot, key: str, then: Qt.Key | None = None) -> list[QAction]:
+    """Press ``key`` (Shift+F10 or the Menu key) on the focused widget; the actions of the context menu it opened,
+    and ``then`` pressed in that menu (a mnemonic chooses its entry), or the menu closed."""
+    seen: list[list[QAction]] = []
 
     def look() -> None:
         popup = QApplication.activePopupWidget()
         if isinstance(popup, QMenu):
             seen.append(list(popup.actions()))
-            popup.close()
+            if then is None:
+                popup.close()
+            else:
+                QTest.keyClick(popup, then)
 
     QTimer.singleShot(0, look)
+    focused = QApplication.focusWidget()
     if key == "Menu":
-        qtbot.keyClick(win.view, Qt.Key.Key_Menu)
+        QTest.keyClick(focused, Qt.Key.Key_Menu)
     else:
-        qtbot.keyClick(win.view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+        QTest.keyClick(focused, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
-    assert seen[0] == _photo_menu(win).actions()  # one owner: the very same actions as the menu bar's
+    return seen[0]
+
+
+@OFFSCREEN_MENU
+@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
+def test_shift_f10_and_the_menu_key_open_the_photo_menu_at_the_current_photo(qtbot, win: MainWindow, key) -> None:
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    assert QApplication.focusWidget() is win.view
+    seen = _menu_by_key(qtbot, key)
+    assert seen == _photo_menu(win).actions()  # one owner: the very same actions as the menu bar's
+
+
+@OFFSCREEN_MENU
+@pytest.mark.parametrize("key", ["Shift+F10", "Menu"])
+def test_shift_f10_and_the_menu_key_open_the_photo_menu_in_the_viewer(qtbot, win: MainWindow, key) -> None:
+    """QA walk 5: in the viewer Shift+F10 did nothing. It opens the Photo menu for the photo shown (not the grid's
+    current one, left behind when Right stepped on)."""
+    photo = _readable_photo(win)
+    _on(qtbot, win, photo)
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert win.grid_viewer.is_open and QApplication.focusWidget() is viewer
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    shown = viewer.current
+    assert shown is not None and shown.path != photo
+    QGuiApplication.clipboard().clear()
+    seen = _menu_by_key(qtbot, key, then=Qt.Key.Key_P)  # "Copy &path"
+    assert seen == _photo_menu(win).actions()
+    assert QGuiApplication.clipboard().text() == shown.path
+    assert win.grid_viewer.is_open and win.focusWidget() is viewer  # still viewing; its keys still the viewer's
+
+
+@OFFSCREEN_MENU
+def test_a_right_click_on_the_viewed_photo_opens_its_menu(qtbot, win: MainWindow) -> None:
+    _on(qtbot, win, _readable_photo(win))
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    qtbot.keyClick(viewer, Qt.Key.Key_End)
+    shown = viewer.current
+    assert shown is not None
+    seen: list[list[QAction]] = []
+
+    def choose() -> None:
+        popup = QApplication.activePopupWidget()
+        if isinstance(popup, QMenu):
+            seen.append(list(popup.actions()))
+            QTest.keyClick(popup, Qt.Key.Key_P)  # "Copy &path"
+
+    QTimer.singleShot(0, choose)
+    QGuiApplication.clipboard().clear()
+    pos = viewer.rect().center()  # what the platform sends for a right-click
+    QApplication.sendEvent(viewer, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewer.mapToGlobal(pos)))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert seen[0] == _photo_menu(win).actions()
+    assert QGuiApplication.clipboard().text() == shown.path
 
 
 def test_f1_lists_the_photo_menu_and_its_keys(qtbot, win: MainWindow) -> None:
     qtbot.keyClick(win.view, Qt.Key.Key_F1)
     box = win.findChild(QDialog, "shortcutsDialog")
     assert box is not None and box.isVisible()
-    for needed in ("Ctrl+Shift+F", "Find similar", "Ctrl+Shift+C", "Copy path", "Ctrl+Shift+R", "Shift+F10", "Menu"):
+    needed_keys = ("Ctrl+Shift+F", "Find similar", "Ctrl+Shift+C", "Copy path", "Ctrl+Shift+R", "Shift+F10", "Menu")
+    for needed in (*needed_keys, "in the grid and the viewer", "Enter in Skipped…"):
         assert needed in box.text()
     box.close()
 
@@ -135,3 +194,40 @@ def test_details_give_no_date_taken_for_a_file_that_cannot_be_read(qtbot, win: M
     assert "Cannot be shown" in text
     assert "Taken" not in text
     assert "File changed" in text
+
+
+def _places(qtbot, win: MainWindow) -> list[str]:
+    """The viewer's place ("photo 3 of 12") on each of its rows, stepped through with Home and Right."""
+    viewer = win.grid_viewer.viewer
+    qtbot.keyClick(viewer, Qt.Key.Key_Home)
+    places = [viewer.info_text().rsplit("  ·  ", 1)[-1]]
+    for _ in range(win.model.rowCount() - 1):
+        qtbot.keyClick(viewer, Qt.Key.Key_Right)
+        places.append(viewer.info_text().rsplit("  ·  ", 1)[-1])
+    return places
+
+
+def test_the_viewer_counts_photos_as_the_status_bar_does_and_unreadable_files_apart(qtbot, win: MainWindow) -> None:
+    """QA walk 5: the footer said "empty.jpg · empty file (0 bytes) · 6/337" while the status bar said "333 photos":
+    its place counted the unreadable files among the photos. Photos are counted as the status bar counts them, an
+    unreadable file among the unreadable ones."""
+    rows = win.model.rows()
+    photos = len(rows) - 1
+    assert win.status_label.text().startswith(f"{photos} photos, 1 unreadable file")
+    empty = next(i for i, r in enumerate(rows) if r.error)
+    _on(qtbot, win, rows[empty].path)
+    viewer = win.grid_viewer.viewer
+    with qtbot.waitSignal(viewer.shown, timeout=30_000, check_params_cb=lambda path: path == rows[empty].path):
+        qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert viewer.footer.endswith("empty file (0 bytes)  ·  unreadable file 1 of 1"), viewer.footer
+    places = _places(qtbot, win)
+    assert places.pop(empty) == "unreadable file 1 of 1"
+    assert places == [f"photo {n} of {photos}" for n in range(1, photos + 1)]
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    search_by_keys(qtbot, win, "red")  # over results: counted as the status line counts them
+    results = win.model.rowCount()
+    assert win.status_label.text().startswith(f"{results} results")
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Space)
+    assert _places(qtbot, win) == [f"result {n} of {results}" for n in range(1, results + 1)]

@@ -120,12 +120,12 @@ def test_viewer_follows_the_library_when_photos_are_deleted(qtbot, window: MainW
         os.remove(rows[3].path)
     qtbot.keyClick(viewer, Qt.Key.Key_Right)  # over the two deleted photos
     qtbot.waitUntil(lambda: viewer.shown_path == rows[4].path, timeout=10_000)
-    assert viewer.info_text().endswith("3/4")
+    assert viewer.info_text().endswith("photo 3 of 4")
 
     with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 3):
         os.remove(rows[4].path)  # the photo on show
     qtbot.waitUntil(lambda: viewer.shown_path == rows[5].path, timeout=10_000)
-    assert window.grid_viewer.is_open and viewer.info_text().endswith("3/3")
+    assert window.grid_viewer.is_open and viewer.info_text().endswith("photo 3 of 3")
     assert window.status.currentMessage() == f"{rows[4].path.rsplit('/', 1)[1]} is no longer in the library"
 
     with qtbot.waitSignal(window.gallery_loaded, timeout=60_000, check_params_cb=lambda n: n == 0):

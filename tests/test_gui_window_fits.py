@@ -266,7 +266,7 @@ def test_a_photo_deleted_outside_is_said_in_words(qtbot, window: MainWindow, dri
 
 
 def test_a_long_file_name_is_cut_in_its_middle_and_the_place_stays(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    """A 200-character name showed as "xxxx…jpg · … name "very_long_name_xxx"", cut at both ends, no "1/1"."""
+    """A 200-character name showed as "xxxx…jpg · … name "very_long_name_xxx"", cut at both ends, no place."""
     folder = tmp_path / "long"
     (photo,) = write_photos(folder, "red", 1)
     name = "very_long_name_" + "x" * 181 + "_end.jpg"
@@ -276,7 +276,7 @@ def test_a_long_file_name_is_cut_in_its_middle_and_the_place_stays(qtbot, window
     viewer = window.grid_viewer.viewer
     footer = viewer.footer
     assert footer.startswith("very_long_name_") and "…" in footer and "_end.jpg" in footer, footer
-    assert footer.endswith("1/1") and "96 × 64 px" in footer, footer
+    assert footer.endswith("photo 1 of 1") and "96 × 64 px" in footer, footer
     assert viewer.fontMetrics().horizontalAdvance(footer) <= viewer.width() - 16
 
 

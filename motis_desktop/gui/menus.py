@@ -15,7 +15,8 @@ from motis_desktop import __version__
 from motis_desktop.core.services import SYNTAX_HELP
 from motis_desktop.gui.dialogs import TextDialog
 from motis_desktop.gui.library_model import SortOrder
-from motis_desktop.gui.photo_actions import MENU_KEYS, PhotoActions
+from motis_desktop.gui.menu_keys import MENU_KEYS
+from motis_desktop.gui.photo_actions import PhotoActions
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController
 
@@ -51,7 +52,12 @@ WIDGET_KEYS = (
         "Space or double-click",
         "View the photo large; Left/Right: previous/next, Home/End: first/last; Esc or Space: back to the grid",
     ),
-    (" or ".join(MENU_KEYS), "The current photo's menu (in the grid; the Photo menu's actions)"),
+    (" or ".join(MENU_KEYS), "The current photo's menu (in the grid and the viewer; the Photo menu's actions)"),
+    (
+        "Enter in Skipped…",
+        "Show the selected file in its folder (Ctrl+Shift+R too); Ctrl+Shift+C or Ctrl+C: copy its path; "
+        f"{' or '.join(MENU_KEYS)}: its menu",
+    ),
     ("Down or Page Down", "From the search box into the grid"),
     ("Arrows, Home/End, Page Up/Down", "Move the current photo in the timeline"),
     ("Ctrl+wheel", "Zoom the timeline (as Ctrl+= / Ctrl+-)"),

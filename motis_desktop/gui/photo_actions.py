@@ -1,6 +1,8 @@
 """The Photo menu: what can be done with the current photo (view it, open it, reveal it, copy its path or text, find
-similar ones). One owner: the menu bar's Photo menu and the grid's context menu (right-click, Shift+F10, the Menu
-key) show these same QActions, so a shortcut, its enabled state and its words cannot differ between them."""
+similar ones). One owner: the menu bar's Photo menu and the context menu of the grid and of the viewer (right-click,
+Shift+F10, the Menu key) show these same QActions, so a shortcut, its enabled state and its words cannot differ
+between them. Reveal and Copy path of any file are here too (:meth:`PhotoActions.reveal_in_folder`,
+:meth:`PhotoActions.copy_file_path`): Skipped…'s list uses them."""
 
 from __future__ import annotations
 
@@ -8,18 +10,17 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QPoint
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from motis_desktop.gui.library_model import Roles, path_of
+from motis_desktop.gui.local_files import readable
+from motis_desktop.gui.menu_keys import is_menu_key
 from motis_desktop.gui.model_state import ModelController
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.timeline import TimelineView
 from motis_desktop.gui.viewer import GridViewer
-
-# Keys that open the grid's context menu at the current photo (a laptop has no Menu key).
-MENU_KEYS = ("Shift+F10", "Menu")
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ class PhotoActions(QObject):
 
         self.view_large = act("&View\tSpace", self._view)  # Space is the grid's own key (the viewer closes on it)
         self.open = act("&Open in default app\tEnter", lambda c: results.open_path(c.path))  # Enter: the grid's too
-        self.reveal = act("&Reveal in folder", lambda c: results.open_path(os.path.dirname(c.path)), "Ctrl+Shift+R")
-        self.copy_path = act("Copy &path", self._copy_path, "Ctrl+Shift+C")
+        self.reveal = act("&Reveal in folder", lambda c: self.reveal_in_folder(c.path), "Ctrl+Shift+R")
+        self.copy_path = act("Copy &path", lambda c: self.copy_file_path(c.path), "Ctrl+Shift+C")
         self.copy_text = act("Copy &text", lambda c: results.copy_text(c.path), "Ctrl+Shift+T")
         self.find_similar = act("Find &similar", lambda c: results.find_similar(c.path), "Ctrl+Shift+F")
         self.all = (self.view_large, self.open, self.reveal, self.copy_path, self.copy_text, self.find_similar)
@@ -68,6 +69,7 @@ class PhotoActions(QObject):
         self.models.state_changed.connect(lambda _state: self.refresh())  # Find similar needs the model loaded
         self.models.ready.connect(lambda _name: self.refresh())
         view.installEventFilter(self)  # Shift+F10 and the Menu key
+        grid_viewer.viewer.installEventFilter(self)  # those, and a right-click on the photo viewed
 
     def current(self) -> Current | None:
         if self.grid_viewer.is_open:
@@ -95,9 +97,13 @@ class PhotoActions(QObject):
         if not self.grid_viewer.is_open:
             self.grid_viewer.open(self.view.currentIndex())
 
-    def _copy_path(self, current: Current) -> None:
-        QGuiApplication.clipboard().setText(current.path)
-        self.results.status.emit(f"Copied the path of {os.path.basename(current.path)}")
+    def reveal_in_folder(self, path: str) -> None:
+        """Show the folder that holds ``path`` in the system's file manager."""
+        self.results.open_path(os.path.dirname(path))
+
+    def copy_file_path(self, path: str) -> None:
+        QGuiApplication.clipboard().setText(path)
+        self.results.status.emit(f"Copied the path of {readable(os.path.basename(path))}")
 
     # -- the context menu -----------------------------------------------------------------
 
@@ -111,7 +117,13 @@ class PhotoActions(QObject):
         self._exec(self.view.viewport().mapToGlobal(pos))
 
     def menu_at_current(self) -> None:
-        """Shift+F10 or the Menu key: the context menu at the current photo (none current: nothing)."""
+        """Shift+F10 or the Menu key: the context menu at the current photo, the viewer's while it is open (in its
+        middle); none current: nothing."""
+        if self.grid_viewer.is_open:
+            viewer = self.grid_viewer.viewer
+            if viewer.current is not None:
+                self._exec(viewer.mapToGlobal(viewer.rect().center()))
+            return
         index = self.view.currentIndex()
         if not index.isValid():
             return
@@ -128,13 +140,11 @@ class PhotoActions(QObject):
         menu.deleteLater()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.view and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            key, mods = event.key(), event.modifiers()
-            if key == Qt.Key.Key_Menu or (key == Qt.Key.Key_F10 and mods == Qt.KeyboardModifier.ShiftModifier):
-                self.menu_at_current()
-                return True
-        if obj is self.view and isinstance(event, QContextMenuEvent):
-            if event.reason() == QContextMenuEvent.Reason.Keyboard:  # the platform's own Menu key event
-                self.menu_at_current()
-                return True
+        viewer = self.grid_viewer.viewer
+        if (obj is self.view or obj is viewer) and is_menu_key(event):  # a key press, or the platform's Menu event
+            self.menu_at_current()
+            return True
+        if obj is viewer and isinstance(event, QContextMenuEvent) and viewer.current is not None:
+            self._exec(event.globalPos())  # a right-click on the photo viewed: its menu where the mouse is
+            return True
         return super().eventFilter(obj, event)

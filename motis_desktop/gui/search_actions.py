@@ -60,6 +60,7 @@ class ResultsController(QObject):
         self.stack, self.empty, self.grid_viewer = stack, empty, grid_viewer
         self._gallery_edge = gallery_edge
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
+        grid_viewer.noun = lambda: "photo" if self.results_for is None else "result"  # as the status line counts
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
         self.gallery: list[Row] = []

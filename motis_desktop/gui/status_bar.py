@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QTo
 from motis_desktop.core.errors import LibraryWriteError, WriteProblem
 from motis_desktop.core.formatting import copies_words, count, format_duration, went_away_words
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
-from motis_desktop.gui.dialogs import SkippedDialog
 from motis_desktop.gui.elided_label import ElidedLabel
+from motis_desktop.gui.skipped_dialog import PathActions, SkippedDialog
 
 
 class StatusBar(QStatusBar):
@@ -21,8 +21,9 @@ class StatusBar(QStatusBar):
 
     cancel_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, paths: PathActions | None = None) -> None:
         super().__init__(parent)
+        self.paths = paths  # Skipped…'s Reveal in folder and Copy path: the Photo menu's owner
         self.label = ElidedLabel()
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.model_label = ElidedLabel()  # a model imported under a long name is cut, never widens the window
@@ -123,7 +124,7 @@ class StatusBar(QStatusBar):
 
     def show_skipped(self) -> None:
         """Skipped…: the files the last run could not read, and what its scan left out, each group counted."""
-        self.skipped_dialog = SkippedDialog(self.skipped, self.window())
+        self.skipped_dialog = SkippedDialog(self.skipped, self.paths, self.window())
         self.skipped_dialog.open()
 
 

@@ -30,6 +30,7 @@ from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 from motis_desktop.gui.texts import missing_photo
+from motis_desktop.gui.viewer_place import Places
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
 CACHE_ITEMS = 5
@@ -92,6 +93,8 @@ class PhotoViewer(QWidget):
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._loading: set[str] = set()
         self._rows: list[Row] = []
+        self._places = Places(0, ())
+        self.noun = "photo"  # what a readable row is called in the footer's place: "result" over a search's
         self.row = 0
         self._pixmap: QPixmap | None = None
         self._pixmap_path = ""
@@ -100,14 +103,18 @@ class PhotoViewer(QWidget):
     # -- contents ------------------------------------------------------------------
 
     def show_rows(self, rows: list[Row], row: int) -> None:
-        self._rows = list(rows)
+        self._set_rows(rows)
         self._go(row)
+
+    def _set_rows(self, rows: list[Row]) -> None:
+        self._rows = list(rows)
+        self._places = Places.of(self._rows)
 
     def follow(self, rows: list[Row], row_of: Callable[[str], int | None]) -> bool:
         """The grid's rows were read again: step through ``rows`` from now on, on the photo shown if it is still
         there, else on the next one that is (the previous one at the end). False when none of its photos is."""
         old, at = self._rows, self.row
-        self._rows = list(rows)
+        self._set_rows(rows)
         for row in chain(old[at:], reversed(old[:at])):
             target = row_of(row.path)
             if target is not None:
@@ -191,11 +198,12 @@ class PhotoViewer(QWidget):
     def info_text(self, width: int | None = None) -> str:
         """Name · date · pixel size · file size · score · place, as the bottom line shows it; within ``width``
         pixels (the footer's) a long name is cut in its middle (its start and extension stay), then the facts at
-        their end, and the place ("3/120") always shows."""
+        their end, and the place ("photo 3 of 120", "unreadable file 1 of 4": as the status bar counts them) always
+        shows."""
         current = self.current
         if current is None:
             return ""
-        name, place = readable(os.path.basename(current.path)), f"{self.row + 1}/{len(self._rows)}"
+        name, place = readable(os.path.basename(current.path)), self._places.words(self.row, self.noun)
         facts = "  ·  ".join(self._facts(current))
         whole = f"{name}  ·  {facts}  ·  {place}"
         metrics = self.fontMetrics()
@@ -321,6 +329,7 @@ class GridViewer(QObject):
         self.viewer = PhotoViewer(runner=runner)
         stack.addWidget(self.viewer)
         self.viewer.closed.connect(self.close)
+        self.noun: Callable[[], str] = lambda: "photo"  # the footer's word for the rows: "result" over results
         self._viewport = view.viewport()  # kept: the filter must not call into a view being destroyed
         view.installEventFilter(self)
         self._viewport.installEventFilter(self)
@@ -333,6 +342,7 @@ class GridViewer(QObject):
         """Show the photo at ``index`` large; Left/Right step through the grid's rows."""
         if not index.isValid():
             return
+        self.viewer.noun = self.noun()
         self.viewer.show_rows(self.model.rows(), index.row())
         self.stack.setCurrentWidget(self.viewer)
         self.viewer.setFocus()
@@ -343,6 +353,7 @@ class GridViewer(QObject):
         if not self.is_open:
             return
         shown = self.viewer.current
+        self.viewer.noun = self.noun()
         if not self.viewer.follow(self.model.rows(), self.model.row_of):
             self.close()
         if shown is not None and self.model.row_of(shown.path) is None:
