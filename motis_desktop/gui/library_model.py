@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import NamedTuple
@@ -11,7 +11,7 @@ from typing import NamedTuple
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from motis_desktop.core.services import TextMatch, format_date
-from motis_desktop.gui.gallery_order import Stop, Stopped, date_order, folder_order, let_go
+from motis_desktop.gui.gallery_order import RUN, Stop, date_order, folder_order, let_go, tick
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
@@ -50,15 +50,28 @@ class SortOrder(str, Enum):
     FOLDER = "folder"  # by folder and name
 
 
+def _chunks(n: int, stop: Stop) -> Iterator[tuple[int, int]]:
+    """(start, end) of ``RUN``-sized slices of ``range(n)``, each checked and counted (``tick``) before it is used."""
+    for start in range(0, n, RUN):
+        end = min(n, start + RUN)
+        tick(stop, end - start)
+        yield start, end
+
+
 def sort_rows(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> list[Row]:
     """``rows`` in the gallery's ``order``; ``stop()`` True: give up (:class:`Stopped`). Made a step at a time
-    (gui/gallery_order.py): on a worker thread, the window goes on meanwhile."""
-    paths = [r.path for r in rows]
+    (gui/gallery_order.py): on a worker thread, the window goes on meanwhile. Counts ``4 * len(rows)`` items with a
+    :class:`Steps`."""
+    paths: list[str] = []
+    for start, end in _chunks(len(rows), stop):
+        paths += [r.path for r in rows[start:end]]
     if order == SortOrder.FOLDER:
         places = folder_order(paths, stop)
     else:
         places = date_order([r.taken_at for r in rows], paths, stop)
-    ordered = [rows[i] for i in places]
+    ordered: list[Row] = []
+    for start, end in _chunks(len(places), stop):
+        ordered += [rows[i] for i in places[start:end]]
     let_go(places)  # its 1M ints freed a slice at a time (the sort runs on a worker beside the window)
     return ordered
 
@@ -75,14 +88,20 @@ class SortedGallery:
     unreadable: int  # files no search can find (the status line)
 
 
+SORT_STEPS = 6  # items per row a sorted gallery counts with a ``Steps``: the sort's 4, the index, the count
+
+
 def sorted_gallery(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> SortedGallery:
-    """``rows`` in ``order`` with their index and count; ``stop()`` True: give up (:class:`Stopped`)."""
+    """``rows`` in ``order`` with their index and count; ``stop()`` True: give up (:class:`Stopped`); a
+    :class:`Steps` as ``stop`` counts ``SORT_STEPS * len(rows)`` items."""
     ordered = sort_rows(rows, order, stop)
-    if stop():
-        raise Stopped
-    return SortedGallery(
-        order, rows, ordered, {r.path: i for i, r in enumerate(ordered)}, sum(1 for r in rows if r.error)
-    )
+    index: dict[str, int] = {}
+    for start, end in _chunks(len(ordered), stop):
+        index.update(zip([r.path for r in ordered[start:end]], range(start, end), strict=True))
+    unreadable = 0
+    for start, end in _chunks(len(rows), stop):
+        unreadable += sum(1 for r in rows[start:end] if r.error)
+    return SortedGallery(order, rows, ordered, index, unreadable)
 
 
 DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}
