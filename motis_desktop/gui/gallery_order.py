@@ -100,11 +100,14 @@ def folder_order(paths: Sequence[str], stop: Stop = _never) -> list[int]:
     return order
 
 
-def date_order(taken: Sequence[float | None], paths: Sequence[str], stop: Stop = _never) -> list[int]:
+def date_order(taken: Sequence[float | None] | np.ndarray, paths: Sequence[str], stop: Stop = _never) -> list[int]:
     """Indices newest first (no date: as 1970), photos taken at the same time by path. Counts ``2 * len(taken)``
     items with a :class:`Steps` (the dates' sort, then the ties')."""
     n = len(taken)
-    dates = np.fromiter((t or 0.0 for t in taken), dtype=np.float64, count=n)
+    if isinstance(taken, np.ndarray):  # NaN: no date
+        dates = np.where(np.isnan(taken), 0.0, taken)
+    else:
+        dates = np.fromiter((t or 0.0 for t in taken), dtype=np.float64, count=n)
     ranked = np.argsort(-dates, kind="stable")  # numpy's sort lets the GIL go
     tick(stop, n)
     bounds = np.flatnonzero(np.diff(dates[ranked]) != 0) + 1

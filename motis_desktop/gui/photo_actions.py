@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from motis_desktop.gui.library_model import Roles, path_of
+from motis_desktop.gui.library_model import Roles, path_of, row_data
 from motis_desktop.gui.model_state import ModelController
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.timeline import TimelineView
@@ -76,7 +76,7 @@ class PhotoActions(QObject):
         if self.grid_viewer.stack.currentWidget() is not self.view:
             return None  # a page saying why the grid is empty: no photo is on show
         index = self.view.currentIndex()
-        return Current(path_of(index), bool(index.data(Roles.ERROR))) if index.isValid() else None
+        return Current(path_of(index), bool(row_data(index, Roles.ERROR))) if index.isValid() else None
 
     def refresh(self) -> None:
         """Enable the actions only while a photo is current (Find similar: also one with a picture and a model)."""

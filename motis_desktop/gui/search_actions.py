@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -14,7 +13,8 @@ from PySide6.QtWidgets import QStackedWidget
 from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
-from motis_desktop.gui.gallery_order import Steps, Stopped, let_go
+from motis_desktop.gui.gallery_order import Steps, Stopped
+from motis_desktop.gui.gallery_rows import GalleryRows
 from motis_desktop.gui.grid import EmptyResults
 from motis_desktop.gui.library_model import (
     SORT_STEPS,
@@ -73,16 +73,16 @@ class ResultsController(QObject):
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
-        self.gallery: list[Row] = []
+        self.gallery: Sequence[Row] = GalleryRows.from_rows(())
         self.unreadable = 0  # gallery rows whose file could not be read (permanently): not searchable
-        self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
+        self._gallery_index: Mapping[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         self._gallery_order = SortOrder.DATE  # the order ``gallery`` is in (``order`` once sorted)
         self._sorting = 0  # galleries and orders asked for: only the latest sort is shown
         self._since: list[dict[str, float]] | None = None  # sizes handed on while a sort runs
-        self._pending: list[Row] | None = None  # the rows being sorted on the LAYOUT lane (the gallery: a new order)
+        self._pending: Sequence[Row] | None = None  # rows being sorted on the LAYOUT lane (the gallery: a new order)
         self._sizes = RowSizes(lambda: (self.gallery, self._gallery_index), self)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
@@ -95,7 +95,7 @@ class ResultsController(QObject):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_gallery(self, rows: list[Row], prepared: SortedGallery | None = None) -> None:
+    def set_gallery(self, rows: Sequence[Row], prepared: SortedGallery | None = None) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order (``prepared``: the
         rows already sorted off this thread, used when in this order). Rows in another order are sorted here when
         few, else on the ``LAYOUT`` lane (:meth:`_sort_off_thread`; the rows on screen stay until then). Results
@@ -129,12 +129,9 @@ class ResultsController(QObject):
             self._drop_results_gone(before)
         if self.results_for is not None and rows is not previous and not self.model.rowCount():
             self.searcher.again()  # "nothing among 6 photos" said so of the library before
-        if len(before) > SORT_OFF_THREAD_FROM and before is not self._gallery_index and previous is not self.gallery:
-            # Nothing holds the previous gallery now (the model, the view and the LAYOUT lane's jobs have their own
-            # lists; a job still reading it runs before this one, on the same one-thread lane).
-            self.view.runner.call(Lane.LAYOUT, partial(let_go, before, previous))
+        # A replaced gallery is a few arrays (gui/gallery_rows.py): freed at once, no 1M objects to let go of.
 
-    def _sort_off_thread(self, rows: list[Row]) -> None:
+    def _sort_off_thread(self, rows: Sequence[Row]) -> None:
         """Put a large gallery in ``self.order`` on the ``LAYOUT`` lane (a 1M-photo sort froze the window ~2 s);
         :meth:`_sorted` shows it if no newer gallery or order came meanwhile (``_sorting``); the status line says how
         far it is (:meth:`_sort_progress`)."""
@@ -201,14 +198,14 @@ class ResultsController(QObject):
         index, gallery = self._gallery_index, self.gallery
         return sum(1 for s in skipped if (i := index.get(s.path)) is not None and gallery[i].error == s.reason)
 
-    def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
+    def _move_anchor(self, previous: Sequence[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
         gallery that is still there takes its place; none: the top."""
         anchor, now = self._gallery_anchor, self._gallery_index
         if anchor is None or anchor[0] in now:
             return
-        after = previous[before.get(anchor[0], len(previous)) :]
-        self._gallery_anchor = next(((r.path, anchor[1]) for r in after if r.path in now), None)
+        after = (previous[i].path for i in range(before.get(anchor[0], len(previous)), len(previous)))  # no 1M slice
+        self._gallery_anchor = next(((path, anchor[1]) for path in after if path in now), None)
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
         """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
