@@ -54,6 +54,11 @@ def date_label(taken_at: float | None, source: str | None) -> str | None:
 NAME_CODEC = ("utf-8", "surrogateescape")  # a name's bytes as the file system gave them (paths stay Python strings)
 
 
+def _name_starts(path: str) -> int:
+    """Where the file name starts in ``path`` (``os.path.basename``'s cut; inlined on POSIX: 1M calls)."""
+    return path.rfind("/") + 1 if os.sep == "/" else len(path) - len(os.path.basename(path))
+
+
 MADE_KEPT = 4_096  # rows kept made per GalleryRows (a screen of tiles asks for ~50-500)
 CHUNK = 65_536  # photos turned into arrays at a time while a read is made columns (the lists stay small)
 
@@ -87,29 +92,34 @@ class Columns:
         self.hashes = hashes[self.by_hash]  # sorted: a path's rows are found by a binary search
 
     def _take(self, chunk: list[tuple[Any, ...]], first: int, names: list[bytes]) -> tuple[np.ndarray, ...]:
-        """One chunk's columns (``first``: its first photo's place); its names' bytes joined onto ``names``."""
-        heads, sources, nan, basename = self._heads, self._sources, float("nan"), os.path.basename
-        folder, lengths, hashes, encoded = [], [], [], []
-        for j, (_fid, path, error, _when, kind, _aspect) in enumerate(chunk, first):
-            name = basename(path)
-            head = path[: len(path) - len(name)]  # the folder as written, with its separator: head + name is path
-            folder.append(heads.setdefault(head, len(heads)))
-            encoded.append(data := name.encode(*NAME_CODEC))
-            lengths.append(len(data))
-            hashes.append(hash(path))
+        """One chunk's columns (``first``: its first photo's place); its names' bytes joined onto ``names``. List
+        comprehensions, one per column: at 1M photos this is most of the read's Python time."""
+        heads, sources, nan, n = self._heads, self._sources, float("nan"), len(chunk)
+        paths = [r[1] for r in chunk]
+        cuts = [p.rfind("/") + 1 for p in paths] if os.sep == "/" else [_name_starts(p) for p in paths]
+        # the folder as written, with its separator: head + name is the path
+        folder = [heads.setdefault(p[:c], len(heads)) for p, c in zip(paths, cuts, strict=True)]
+        chunk_names = [p[c:] for p, c in zip(paths, cuts, strict=True)]
+        joined = "".join(chunk_names)
+        if joined.isascii():  # one encode for the chunk; a name's length in bytes is its length
+            names.append(joined.encode("ascii"))
+            lengths = np.fromiter(map(len, chunk_names), dtype=np.int64, count=n)
+        else:
+            encoded = [name.encode(*NAME_CODEC) for name in chunk_names]
+            names.append(b"".join(encoded))
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        for j in [j for j, r in enumerate(chunk) if r[2]]:
+            self.errors[first + j] = chunk[j][2]
+        for kind in {r[4] for r in chunk}:
             sources.setdefault(kind, len(sources))
-            if error:
-                self.errors[j] = error
-        names.append(b"".join(encoded))
-        n = len(chunk)
         return (
             np.fromiter((r[0] for r in chunk), dtype=np.int64, count=n),
             np.array(folder, dtype=np.int32),
-            np.array(lengths, dtype=np.int64),
+            lengths,
             np.fromiter((nan if r[3] is None else r[3] for r in chunk), dtype=np.float64, count=n),
             np.fromiter((sources[r[4]] for r in chunk), dtype=np.uint8, count=n),
             np.fromiter((nan if r[5] is None else r[5] for r in chunk), dtype=np.float64, count=n),
-            np.array(hashes, dtype=np.int64),
+            np.fromiter(map(hash, paths), dtype=np.int64, count=n),
         )
 
     def __len__(self) -> int:
@@ -195,7 +205,8 @@ class GalleryRows(Sequence[Row]):
         return (self.columns.row(self._j(k)) for k in range(len(self)))
 
     def path_at(self, i: int) -> str:
-        return self.columns.path(self._j(i))
+        row = self._made.get(i)  # a tile's row, made for its error: its path at hand
+        return row.path if row is not None else self.columns.path(self._j(i))
 
     def reordered(self, places: np.ndarray) -> GalleryRows:
         """These rows in another order: row ``k`` of the result is row ``places[k]`` here."""
@@ -303,3 +314,22 @@ def folders_of(rows: Sequence[Row]) -> list[str]:
     for start in range(0, len(folder), CHUNK):  # tolist() of 1M held the GIL ~20 ms
         out += [names[f] for f in folder[start : start + CHUNK].tolist()]
     return out
+
+
+class LazyPaths(Sequence[str]):
+    """The paths of a gallery's rows made when asked (the date order reads only its ties')."""
+
+    def __init__(self, rows: GalleryRows) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self.rows.path_at(k) for k in range(*i.indices(len(self)))]
+        return self.rows.path_at(i)

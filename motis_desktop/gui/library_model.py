@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from motis_desktop.gui.gallery_order import RUN, Stop, date_order, folder_order, let_go, tick
-from motis_desktop.gui.gallery_rows import GalleryRows, PathIndex, Row, paths_of, taken_of
+from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
@@ -42,7 +42,10 @@ def _chunks(n: int, stop: Stop) -> Iterator[tuple[int, int]]:
 
 
 def _places(rows: Sequence[Row], order: SortOrder, stop: Stop) -> list[int]:
-    """Each row's place in ``order`` (the sort's 2 of the 4 items per row counted)."""
+    """Each row's place in ``order`` (the sort's 3 of the 4 items per row counted)."""
+    if order == SortOrder.DATE and isinstance(rows, GalleryRows):
+        tick(stop, len(rows))  # its paths are made for the ties alone
+        return date_order(taken_of(rows), LazyPaths(rows), stop)
     paths: list[str] = []
     for start, end in _chunks(len(rows), stop):
         paths += paths_of(rows, start, end)
