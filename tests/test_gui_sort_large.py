@@ -18,7 +18,8 @@ from PySide6.QtCore import Qt
 from test_gui_timeline import _dated_photos
 
 from motis_desktop.gui import gallery_order
-from motis_desktop.gui.library_model import Roles
+from motis_desktop.gui.gallery_rows import GalleryRows
+from motis_desktop.gui.library_model import Roles, SortOrder, sorted_gallery
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.tasks import Lane
 from motis_desktop.gui.timeline_groups import HeaderKind
@@ -179,3 +180,20 @@ def test_sorting_under_results_keeps_their_summary_and_esc_shows_the_gallery_sor
         qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: win.view.header_kind is HeaderKind.FOLDER, timeout=10_000)
     assert _folders(win) == sorted(_folders(win), key=str.lower) and win.model.rowCount() == 30
+
+
+def test_an_order_chosen_while_a_new_read_is_sorted_shows_that_read(
+    qtbot, win: MainWindow, held_sort: tuple[threading.Event, threading.Event, list[str]]
+) -> None:
+    """A read (photos indexed, removed) arrives while Sort by folder runs, and is itself sorted; Sort by date chosen
+    then sorts that read, not the gallery it replaces (whose photos would stay shown until the next read)."""
+    started, go, _outcomes = held_sort
+    win.actions_by_name["by_folder"].trigger()
+    assert started.wait(10)  # the gallery on show, being sorted by folder
+    newer = GalleryRows.from_rows(list(win.results.gallery)[:25])  # a read in date order: 5 photos left
+    win.results.set_gallery(newer, sorted_gallery(newer, SortOrder.DATE))  # as the window hands a read on
+    win.actions_by_name["by_date"].trigger()
+    go.set()
+    qtbot.waitUntil(lambda: "Sorting" not in win.status_label.text(), timeout=10_000)
+    _layout_lane_done(qtbot, win)
+    assert win.model.rowCount() == 25 and win.view.header_kind is HeaderKind.MONTH
