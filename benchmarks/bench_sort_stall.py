@@ -76,6 +76,15 @@ def tile_us(model: object, screens: int = 150, tiles: int = 200) -> dict[str, fl
     return {"paint_per_tile": round(paint, 2), "tooltip": round(tooltip, 2)}
 
 
+def progress_lines(lines: list[tuple[float, str]]) -> dict[str, object]:
+    """How the status line told a sort's progress: its updates with a percentage, the longest wait between two
+    (from the first "Sorting…"), and the last one said."""
+    times = [t for t, text in lines if text.startswith("Sorting")]
+    shares = [text for _t, text in lines if text.endswith("%")]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    return {"updates": len(shares), "longest_wait_s": round(max(gaps, default=0.0), 2), "last": (shares or [""])[-1]}
+
+
 def memory_mb() -> dict[str, float]:
     """This process's resident memory now (VmRSS) and at its peak (ru_maxrss), in MB."""
     import resource
@@ -146,9 +155,13 @@ def main() -> None:
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 3)  # somewhere in the middle
     app.processEvents()
     view.make_current(view.first_visible_row() + 1)
+    lines: list[tuple[float, str]] = []  # the status line while sorting: "Sorting 1,000,000 photos… 40 %"
+    results.status.connect(lambda text: lines.append((time.perf_counter(), text)))  # type: ignore[attr-defined]
     for name, order in (("folder", SortOrder.FOLDER), ("date", SortOrder.DATE)):
         current = model.path_at(view.currentIndex().row())
+        lines.clear()
         measured = stalls.measure(lambda order=order: results.set_order(order), args.profile)  # type: ignore[attr-defined]
+        measured["progress"] = progress_lines(lines)
         kept = view.currentIndex().isValid() and model.path_at(view.currentIndex().row()) == current
         result[name] = {**measured, "current_photo_kept": kept, "first_row": model.path_at(0)}
     trim()

@@ -145,7 +145,7 @@ def test_esc_gives_up_a_sort_in_progress(
 
 
 def test_a_sort_says_how_far_it_is(qtbot, win: MainWindow) -> None:
-    """ "Sorting 1,000,000 photos by folder… 40 %": the status line moves while a large gallery is sorted."""
+    """ "Sorting 1000000 photos by folder… 40 %": the status line moves while a large gallery is sorted."""
     lines: list[str] = []
     win.results.status.connect(lines.append)
     with qtbot.waitSignal(win.view.laid_out, timeout=10_000):

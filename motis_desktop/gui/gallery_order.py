@@ -8,7 +8,7 @@ photos, one date's ties), and a group larger than ``RUN`` is sorted in runs merg
 are those of one stable ``sorted`` on (folder, name) case-insensitive, or on (newest first, path).
 
 A sort's checks between steps go through :func:`tick`: with a :class:`Steps` as ``stop`` they also count the photos
-dealt with, which the window shows as a percentage ("Sorting 1,000,000 photos by folder… 40 %").
+dealt with, which the window shows as a percentage ("Sorting 1000000 photos by folder… 40 %").
 """
 
 from __future__ import annotations

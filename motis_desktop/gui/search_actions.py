@@ -157,7 +157,7 @@ class ResultsController(QObject):
         self.view.runner.start(Lane.LAYOUT, work, connect)
 
     def _sort_progress(self, at: tuple[int, int | None]) -> None:
-        """The status line says how far the latest sort is ("Sorting 1,000,000 photos by folder… 40 %"); under
+        """The status line says how far the latest sort is ("Sorting 1000000 photos by folder… 40 %"); under
         results the sort is not seen: their summary stays."""
         asked, percent = at
         if asked != self._sorting or self.results_for is not None or self._pending is None:
