@@ -11,8 +11,8 @@ from operator import attrgetter
 import pytest
 
 from motis_desktop.gui import gallery_order
-from motis_desktop.gui.gallery_order import Stopped
-from motis_desktop.gui.library_model import Row, SortOrder, sort_rows
+from motis_desktop.gui.gallery_order import Steps, Stopped
+from motis_desktop.gui.library_model import SORT_STEPS, Row, SortOrder, sort_rows, sorted_gallery
 
 
 def _one_sort(rows: list[Row], order: SortOrder) -> list[Row]:
@@ -52,3 +52,20 @@ def test_let_go_empties_what_it_is_handed() -> None:
     index, rows = {f"/p/{i}.jpg": i for i in range(50)}, list(range(50_000))
     gallery_order.let_go(index, rows)
     assert index == {} and rows == []
+
+
+@pytest.mark.parametrize("order", list(SortOrder))
+def test_a_sorted_gallery_counts_its_steps_to_100_percent(order: SortOrder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status line's "Sorting N photos… 40 %" comes from these counts: they rise and end at 100 % exactly when
+    the sort is done (the estimate ``SORT_STEPS`` per row is the count itself)."""
+    monkeypatch.setattr(gallery_order, "RUN", 7)
+    rng = random.Random(3)
+    rows = [
+        Row(i, f"/{rng.choice('abc')}/{rng.randint(0, 9)}.jpg", taken_at=rng.choice([None, 1.0, 2.0]))
+        for i in range(60)
+    ]
+    seen: list[int] = []
+    steps = Steps(SORT_STEPS * len(rows), report=seen.append)
+    gallery = sorted_gallery(rows, order, steps)
+    assert gallery.rows == _one_sort(rows, order)
+    assert steps.done == steps.total and seen[-1] == 100 and seen == sorted(seen) and len(seen) > 3

@@ -42,6 +42,7 @@ def _run(argv: list[str], held: Held) -> int:
     from motis_desktop import __version__
     from motis_desktop.gui.home_choice import open_home
     from motis_desktop.gui.main_window import MainWindow
+    from motis_desktop.gui.none_refs import keep_none_alive
     from motis_desktop.gui.terminate import close_on_terminate
     from motis_desktop.gui.theme import follow_system_scheme
 
@@ -52,6 +53,7 @@ def _run(argv: list[str], held: Held) -> int:
     parser.add_argument("--probe-search", metavar="TEXT", help=argparse.SUPPRESS)
     parser.add_argument("--probe-indexing", action="store_true", help=argparse.SUPPRESS)
     args, qt_args = parser.parse_known_args(argv)
+    keep_none_alive()  # every painter and view loses PySide6 references to None, not the grid's alone
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("MoTIS Desktop")

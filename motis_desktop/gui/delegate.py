@@ -14,7 +14,8 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF,
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from motis_desktop.gui.library_model import Roles, path_of
+from motis_desktop.gui.library_model import Roles, path_of, row_data
+from motis_desktop.gui.none_refs import keep_none_alive
 
 
 class TileDelegate(QStyledItemDelegate):
@@ -24,6 +25,7 @@ class TileDelegate(QStyledItemDelegate):
 
     def __init__(self, thumbnails: ThumbnailSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        keep_none_alive()  # each paint loses PySide6 references to None (gui/none_refs.py)
         self.thumbnails = thumbnails
         self.edge = 384  # thumbnail size requested, device pixels (the view sets it from the zoom)
         self.offline: tuple[str, ...] = ()  # library folders offline now, each ending in a separator (set_offline)
@@ -39,7 +41,7 @@ class TileDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         rect, palette = option.rect, option.palette
-        error = index.data(Roles.ERROR)
+        error = row_data(index, Roles.ERROR)
         pixmap = None if error else self.thumbnails.pixmap(path_of(index), self.edge)
         if pixmap is not None and not pixmap.isNull():
             painter.drawPixmap(rect, pixmap, _crop(pixmap.width(), pixmap.height(), rect.width(), rect.height()))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QFrame, QTextBrows
 
 from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.services import PhotoDetails, Services, TextMatch
-from motis_desktop.gui.library_model import LibraryModel, Roles, path_of
+from motis_desktop.gui.library_model import LibraryModel, Roles, path_of, row_data
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
 from motis_desktop.gui.texts import missing_photo, query_words
@@ -92,8 +92,8 @@ class DetailsPanel(QDockWidget):
         if submit is None or not self.isVisible() or not index.isValid():
             return
         path = path_of(index)
-        score, query, matches = index.data(Roles.SCORE), self._query(), index.data(Roles.MATCHES)
-        unreadable = index.data(Roles.ERROR)  # indexing's reason, or the thumbnail's
+        score, query, matches = row_data(index, Roles.SCORE), self._query(), row_data(index, Roles.MATCHES)
+        unreadable = row_data(index, Roles.ERROR)  # indexing's reason, or the thumbnail's
 
         def shown(details: PhotoDetails | str) -> None:
             current = self.current()

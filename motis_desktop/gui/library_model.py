@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, IntEnum
-from typing import NamedTuple
+from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from motis_desktop.core.services import TextMatch, format_date
-from motis_desktop.gui.gallery_order import Stop, Stopped, date_order, folder_order, let_go
+from motis_desktop.gui.gallery_order import RUN, Stop, date_order, folder_order, let_go, tick
+from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
@@ -25,24 +26,6 @@ class Roles(IntEnum):
     MATCHES = Qt.ItemDataRole.UserRole + 6  # tuple of TextMatch: the words a search matched
 
 
-class Row(NamedTuple):  # a tuple: the gallery makes one per photo (100k and more) at start-up, twice as fast
-    """One photo in the grid: the gallery's or a search result's."""
-
-    file_id: int
-    path: str
-    error: str | None = None
-    score: float | None = None
-    date_source: str | None = None  # where ``taken_at`` comes from (``DateSource``)
-    taken_at: float | None = None  # when the photo was taken, unix time (the gallery's date order)
-    matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
-    aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
-
-    @property
-    def date(self) -> str | None:
-        """When the photo was taken, as shown in the tooltip (made when asked: 100k labels cost ~0.5 s)."""
-        return date_label(self.taken_at, self.date_source)
-
-
 class SortOrder(str, Enum):
     """How the gallery is ordered."""
 
@@ -50,15 +33,41 @@ class SortOrder(str, Enum):
     FOLDER = "folder"  # by folder and name
 
 
-def sort_rows(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> list[Row]:
-    """``rows`` in the gallery's ``order``; ``stop()`` True: give up (:class:`Stopped`). Made a step at a time
-    (gui/gallery_order.py): on a worker thread, the window goes on meanwhile."""
-    paths = [r.path for r in rows]
+def _chunks(n: int, stop: Stop) -> Iterator[tuple[int, int]]:
+    """(start, end) of ``RUN``-sized slices of ``range(n)``, each checked and counted (``tick``) before it is used."""
+    for start in range(0, n, RUN):
+        end = min(n, start + RUN)
+        tick(stop, end - start)
+        yield start, end
+
+
+def _places(rows: Sequence[Row], order: SortOrder, stop: Stop) -> list[int]:
+    """Each row's place in ``order`` (the sort's 3 of the 4 items per row counted)."""
+    if order == SortOrder.DATE and isinstance(rows, GalleryRows):
+        tick(stop, len(rows))  # its paths are made for the ties alone
+        return date_order(taken_of(rows), LazyPaths(rows), stop)
+    paths: list[str] = []
+    for start, end in _chunks(len(rows), stop):
+        paths += paths_of(rows, start, end)
     if order == SortOrder.FOLDER:
-        places = folder_order(paths, stop)
+        return folder_order(paths, stop)
+    return date_order(taken_of(rows), paths, stop)
+
+
+def sort_rows(rows: Sequence[Row], order: SortOrder, stop: Stop = lambda: False) -> Sequence[Row]:
+    """``rows`` in the gallery's ``order``; ``stop()`` True: give up (:class:`Stopped`). Made a step at a time
+    (gui/gallery_order.py): on a worker thread, the window goes on meanwhile. Counts ``4 * len(rows)`` items with a
+    :class:`Steps`. A :class:`GalleryRows` comes back as one (its columns in another order)."""
+    places = _places(rows, order, stop)
+    if isinstance(rows, GalleryRows):
+        ordering = np.empty(len(places), dtype=np.int32)
+        for start, end in _chunks(len(places), stop):  # 1M ints into an array at once held the GIL ~30 ms
+            ordering[start:end] = places[start:end]
+        ordered: Sequence[Row] = rows.reordered(ordering)
     else:
-        places = date_order([r.taken_at for r in rows], paths, stop)
-    ordered = [rows[i] for i in places]
+        ordered = []
+        for start, end in _chunks(len(places), stop):
+            ordered += [rows[i] for i in places[start:end]]
     let_go(places)  # its 1M ints freed a slice at a time (the sort runs on a worker beside the window)
     return ordered
 
@@ -69,30 +78,30 @@ class SortedGallery:
     photos the sort, the paths' index and the count took ~2 s of the GUI thread."""
 
     order: SortOrder
-    source: list[Row]  # the rows as read (what it was made from)
-    rows: list[Row]
-    index: dict[str, int]  # each path's place in ``rows``
+    source: Sequence[Row]  # the rows as read (what it was made from)
+    rows: Sequence[Row]
+    index: Mapping[str, int]  # each path's place in ``rows``
     unreadable: int  # files no search can find (the status line)
 
 
-def sorted_gallery(rows: list[Row], order: SortOrder, stop: Stop = lambda: False) -> SortedGallery:
-    """``rows`` in ``order`` with their index and count; ``stop()`` True: give up (:class:`Stopped`)."""
+SORT_STEPS = 6  # items per row a sorted gallery counts with a ``Steps``: the sort's 4, the index, the count
+
+
+def sorted_gallery(rows: Sequence[Row], order: SortOrder, stop: Stop = lambda: False) -> SortedGallery:
+    """``rows`` in ``order`` with their index and count; ``stop()`` True: give up (:class:`Stopped`); a
+    :class:`Steps` as ``stop`` counts ``SORT_STEPS * len(rows)`` items. A :class:`GalleryRows` needs no index nor
+    count made (its columns have them)."""
     ordered = sort_rows(rows, order, stop)
-    if stop():
-        raise Stopped
-    return SortedGallery(
-        order, rows, ordered, {r.path: i for i, r in enumerate(ordered)}, sum(1 for r in rows if r.error)
-    )
-
-
-DATE_SOURCES = {"exif": "taken", "mtime": "file date", "file": "file date"}
-
-
-def date_label(taken_at: float | None, source: str | None) -> str | None:
-    """ "Taken 2021-08-15 12:30" (EXIF) or "File date …" (no EXIF date) for tooltips."""
-    if taken_at is None:
-        return None
-    return f"{DATE_SOURCES.get(source or '', 'date').capitalize()} {format_date(taken_at)[:16].replace('T', ' ')}"
+    if isinstance(ordered, GalleryRows) and isinstance(rows, GalleryRows):
+        tick(stop, 2 * len(rows))
+        return SortedGallery(order, rows, ordered, PathIndex(ordered), rows.unreadable)
+    index: dict[str, int] = {}
+    for start, end in _chunks(len(ordered), stop):
+        index.update(zip([r.path for r in ordered[start:end]], range(start, end), strict=True))
+    unreadable = 0
+    for start, end in _chunks(len(rows), stop):
+        unreadable += sum(1 for r in rows[start:end] if r.error)
+    return SortedGallery(order, rows, ordered, index, unreadable)
 
 
 class LibraryModel(QAbstractListModel):
@@ -103,7 +112,7 @@ class LibraryModel(QAbstractListModel):
         self.thumbnails = thumbnails
         self.edge = edge
         self.pixel_ratio = 1.0  # device pixels per logical pixel: thumbnails are made this much larger (HiDPI)
-        self._rows: list[Row] = []
+        self._rows: Sequence[Row] = []
         self._by_path: Mapping[str, int] = {}
         thumbnails.ready.connect(self._thumbnail_ready)
 
@@ -144,21 +153,23 @@ class LibraryModel(QAbstractListModel):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_rows(self, rows: list[Row], edge: int | None = None, index: Mapping[str, int] | None = None) -> None:
+    def set_rows(self, rows: Sequence[Row], edge: int | None = None, index: Mapping[str, int] | None = None) -> None:
         """Replace all rows (gallery refresh or a new result list); ``index``: each row's place by path where the
         caller keeps one (the gallery's: 100k entries not built again on every return from results). Shared, not
-        copied: neither side ever changes it (a new gallery comes with a new one)."""
+        copied: neither side ever changes it (a new gallery comes with a new one). The gallery's rows
+        (:class:`GalleryRows`, never changed but for their sizes) are shared too."""
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = rows if isinstance(rows, GalleryRows) else list(rows)
         self._by_path = index if index is not None else {r.path: i for i, r in enumerate(self._rows)}
         if edge is not None:
             self.edge = edge
         self.endResetModel()
 
-    def rows(self) -> list[Row]:
-        return list(self._rows)
+    def rows(self) -> Sequence[Row]:
+        """The rows, not to be changed: the gallery's themselves (1M rows made in a list held ~0.5 GB), else a copy."""
+        return self._rows if isinstance(self._rows, GalleryRows) else list(self._rows)
 
-    def shown(self) -> list[Row]:
+    def shown(self) -> Sequence[Row]:
         """The rows themselves, not a copy, for the view that shows them: :meth:`set_rows` makes a new list each
         time and none is changed in place (the timeline lays this list out on a worker; a 1M copy held the GUI
         thread ~10-20 ms on every gallery)."""
@@ -166,7 +177,8 @@ class LibraryModel(QAbstractListModel):
 
     def path_at(self, row: int) -> str:
         """The path of the photo in ``row``, as the library holds it."""
-        return self._rows[row].path
+        rows = self._rows
+        return rows.path_at(row) if isinstance(rows, GalleryRows) else rows[row].path
 
     def row_of(self, path: str) -> int | None:
         """The row showing ``path``, if any."""
@@ -186,4 +198,14 @@ def path_of(index: QModelIndex | QPersistentModelIndex) -> str:
     model = index.model()
     if isinstance(model, LibraryModel) and index.isValid() and 0 <= index.row() < model.rowCount():
         return model.path_at(index.row())
-    return str(index.data(Roles.PATH) or "")
+    return str(row_data(index, Roles.PATH) or "")
+
+
+def row_data(index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
+    """``index.data(role)``, asked of our model directly where it is ours: no round trip through a QVariant, and
+    none of the references to None that PySide6 loses each time ``QModelIndex.data()`` hands None back (every tile
+    painted asks for its error, mostly None; see gui/none_refs.py)."""
+    model = index.model()
+    if isinstance(model, LibraryModel):
+        return model.data(index, role)
+    return index.data(role)

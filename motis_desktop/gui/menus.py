@@ -113,6 +113,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         action.setCheckable(True)
         action.setChecked(window.results.order == value)
         action.triggered.connect(lambda _checked=False, value=value: window.results.set_order(value))
+        # an order change given up (Esc) checks the order on show again
+        window.results.order_changed.connect(lambda now, action=action, value=value: action.setChecked(now == value))
         order.addAction(action)
         view.addAction(action)
         actions[name] = action

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from motis_desktop.gui.library_model import Roles, path_of
+from motis_desktop.gui.library_model import Roles, path_of, row_data
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.menu_keys import is_menu_key
 from motis_desktop.gui.model_state import ModelController
@@ -78,7 +78,7 @@ class PhotoActions(QObject):
         if self.grid_viewer.stack.currentWidget() is not self.view:
             return None  # a page saying why the grid is empty: no photo is on show
         index = self.view.currentIndex()
-        return Current(path_of(index), bool(index.data(Roles.ERROR))) if index.isValid() else None
+        return Current(path_of(index), bool(row_data(index, Roles.ERROR))) if index.isValid() else None
 
     def refresh(self) -> None:
         """Enable the actions only while a photo is current (Find similar: also one with a picture and a model)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon
@@ -14,9 +13,18 @@ from PySide6.QtWidgets import QStackedWidget
 from motis_desktop.core.formatting import count
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Skipped
-from motis_desktop.gui.gallery_order import Stopped, let_go
+from motis_desktop.gui.gallery_order import Steps, Stopped
+from motis_desktop.gui.gallery_rows import GalleryRows
 from motis_desktop.gui.grid import EmptyResults
-from motis_desktop.gui.library_model import LibraryModel, Row, SortedGallery, SortOrder, path_of, sorted_gallery
+from motis_desktop.gui.library_model import (
+    SORT_STEPS,
+    LibraryModel,
+    Row,
+    SortedGallery,
+    SortOrder,
+    path_of,
+    sorted_gallery,
+)
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
@@ -38,11 +46,14 @@ class ResultsController(QObject):
         results_shown: Emitted with the query text and the number of results once they are in the grid.
         gallery_shown: Emitted when the grid shows the whole library again after results (or Esc over it).
         status: Emitted with a line for the status bar.
+        order_changed: Emitted with the gallery's ``SortOrder`` when it changed other than by View ▸ Sort by (an
+            order change given up: the menu checks the order on show again).
     """
 
     results_shown = Signal(str, int)
     gallery_shown = Signal()
     status = Signal(str)
+    order_changed = Signal(object)
 
     def __init__(
         self,
@@ -63,15 +74,16 @@ class ResultsController(QObject):
         grid_viewer.noun = lambda: "photo" if self.results_for is None else "result"  # as the status line counts
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
-        self.gallery: list[Row] = []
+        self.gallery: Sequence[Row] = GalleryRows.from_rows(())
         self.unreadable = 0  # gallery rows whose file could not be read (permanently): not searchable
-        self._gallery_index: dict[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
+        self._gallery_index: Mapping[str, int] = {}  # each path's place in the gallery (results' tiles take its aspect)
         self._gallery_anchor: tuple[str, int] | None = None  # where the gallery was when results came
         self._gallery_current: str | None = None  # and its current photo
         self.order = SortOrder.DATE  # the gallery: newest first (View ▸ Sort by folder is the other choice)
         self._gallery_order = SortOrder.DATE  # the order ``gallery`` is in (``order`` once sorted)
         self._sorting = 0  # galleries and orders asked for: only the latest sort is shown
         self._since: list[dict[str, float]] | None = None  # sizes handed on while a sort runs
+        self._pending: Sequence[Row] | None = None  # rows being sorted on the LAYOUT lane (the gallery: a new order)
         self._sizes = RowSizes(lambda: (self.gallery, self._gallery_index), self)
         searcher.results.connect(self.show_results)
         searcher.refused.connect(self.show_refused)
@@ -84,7 +96,7 @@ class ResultsController(QObject):
 
     # -- contents ------------------------------------------------------------------
 
-    def set_gallery(self, rows: list[Row], prepared: SortedGallery | None = None) -> None:
+    def set_gallery(self, rows: Sequence[Row], prepared: SortedGallery | None = None) -> None:
         """The library's rows (shown now unless results are on screen), in the gallery's order (``prepared``: the
         rows already sorted off this thread, used when in this order). Rows in another order are sorted here when
         few, else on the ``LAYOUT`` lane (:meth:`_sort_off_thread`; the rows on screen stay until then). Results
@@ -104,7 +116,7 @@ class ResultsController(QObject):
         rows, before, previous = prepared.source, self._gallery_index, self.gallery
         with gc_paused(keep=True):  # 100k rows: their lookups, and the layout when they are on show
             self.gallery, self._gallery_index, self.unreadable = prepared.rows, prepared.index, prepared.unreadable
-            self._gallery_order, self._since = prepared.order, None
+            self._gallery_order, self._since, self._pending = prepared.order, None, None
             self._sizes.flush()  # sizes read since its rows were
             if self.results_for is None:
                 current = self.view.currentIndex()
@@ -118,33 +130,53 @@ class ResultsController(QObject):
             self._drop_results_gone(before)
         if self.results_for is not None and rows is not previous and not self.model.rowCount():
             self.searcher.again()  # "nothing among 6 photos" said so of the library before
-        if len(before) > SORT_OFF_THREAD_FROM and before is not self._gallery_index and previous is not self.gallery:
-            # Nothing holds the previous gallery now (the model, the view and the LAYOUT lane's jobs have their own
-            # lists; a job still reading it runs before this one, on the same one-thread lane).
-            self.view.runner.call(Lane.LAYOUT, partial(let_go, before, previous))
+        # A replaced gallery is a few arrays (gui/gallery_rows.py): freed at once, no 1M objects to let go of.
 
-    def _sort_off_thread(self, rows: list[Row]) -> None:
+    def _sort_off_thread(self, rows: Sequence[Row]) -> None:
         """Put a large gallery in ``self.order`` on the ``LAYOUT`` lane (a 1M-photo sort froze the window ~2 s);
-        :meth:`_sorted` shows it if no newer gallery or order came meanwhile (``_sorting``)."""
+        :meth:`_sorted` shows it if no newer gallery or order came meanwhile (``_sorting``); the status line says how
+        far it is (:meth:`_sort_progress`)."""
         self._sizes.flush()  # the rows as the sort reads them; sizes handed on meanwhile are kept in ``_since``
-        asked, order, self._since = self._sorting, self.order, []
+        asked, order, self._since, self._pending = self._sorting, self.order, [], rows
 
-        def work(_report: object, cancel: threading.Event) -> tuple[int, SortedGallery] | None:
+        def work(report: Callable[[object], None], cancel: threading.Event) -> tuple[int, SortedGallery] | None:
             def stop() -> bool:  # ``_sorting`` read on the worker: an int, never torn
                 return cancel.is_set() or asked != self._sorting
 
+            steps = Steps(SORT_STEPS * len(rows), stop, lambda percent: report((asked, percent)))
             try:
                 with gc_paused(keep=True):
-                    return asked, sorted_gallery(rows, order, stop)
-            except Stopped:  # a newer gallery or order, or the window closing: not waited for
+                    return asked, sorted_gallery(rows, order, steps)
+            except Stopped:  # a newer gallery or order, Esc, or the window closing: not waited for
                 return None
 
         def connect(task: Task) -> None:
-            task.signals.succeeded.connect(self._sorted)  # this object as receiver: nothing comes once it is gone
+            task.signals.progress.connect(self._sort_progress)  # this object as receiver: nothing comes once gone
+            task.signals.succeeded.connect(self._sorted)
 
-        if self.results_for is None:  # (under results the sort is not seen: their summary stays)
-            self.status.emit(f"Sorting {count(len(rows), 'photo')} {SORT_WORDS[order]}…")
+        self._sort_progress((asked, None))
         self.view.runner.start(Lane.LAYOUT, work, connect)
+
+    def _sort_progress(self, at: tuple[int, int | None]) -> None:
+        """The status line says how far the latest sort is ("Sorting 1000000 photos by folder… 40 %"); under
+        results the sort is not seen: their summary stays."""
+        asked, percent = at
+        if asked != self._sorting or self.results_for is not None or self._pending is None:
+            return
+        done = "" if percent is None else f" {percent} %"
+        self.status.emit(f"Sorting {count(len(self._pending), 'photo')} {SORT_WORDS[self.order]}…{done}")
+
+    def cancel_sort(self) -> bool:
+        """Give up an order change in progress (Esc, or the order on show chosen again): the gallery stays as it is
+        on screen, in its order; False when none was in progress (a new gallery's sort goes on: its rows are
+        newer)."""
+        if self._pending is None or self._pending is not self.gallery:
+            return False
+        self._sorting += 1  # the sort stops at its next step
+        self._pending = self._since = None
+        self.order = self._gallery_order
+        self.order_changed.emit(self.order)
+        return True
 
     def _sorted(self, out: tuple[int, SortedGallery] | None) -> None:
         """A gallery sorted on the ``LAYOUT`` lane: shown if it is still the latest asked for, keeping the photo
@@ -167,14 +199,14 @@ class ResultsController(QObject):
         index, gallery = self._gallery_index, self.gallery
         return sum(1 for s in skipped if (i := index.get(s.path)) is not None and gallery[i].error == s.reason)
 
-    def _move_anchor(self, previous: list[Row], before: Mapping[str, int]) -> None:
+    def _move_anchor(self, previous: Sequence[Row], before: Mapping[str, int]) -> None:
         """Esc goes back to where the gallery was: if the photo there left, the first one after it in the previous
         gallery that is still there takes its place; none: the top."""
         anchor, now = self._gallery_anchor, self._gallery_index
         if anchor is None or anchor[0] in now:
             return
-        after = previous[before.get(anchor[0], len(previous)) :]
-        self._gallery_anchor = next(((r.path, anchor[1]) for r in after if r.path in now), None)
+        after = (previous[i].path for i in range(before.get(anchor[0], len(previous)), len(previous)))  # no 1M slice
+        self._gallery_anchor = next(((path, anchor[1]) for path in after if path in now), None)
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
         """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
@@ -203,11 +235,18 @@ class ResultsController(QObject):
 
     def set_order(self, order: SortOrder) -> None:
         """Order the gallery by date taken (newest first) or by folder; results keep their rank order. A large
-        gallery is sorted off this thread: the rows on screen stay until then (the status line says so)."""
+        gallery is sorted off this thread: the rows on screen stay until then (the status line says so); the
+        order on show chosen again while another is being sorted gives that sort up."""
+        if order == self.order and (self._pending is not None or order == self._gallery_order):
+            return  # in this order already, or being sorted in it
+        if order == self._gallery_order and self.results_for is None and self.cancel_sort():
+            self.gallery_shown.emit()  # the status line says the library's count again (not "Sorting…")
+            return
         self.order = order
         self._sorting += 1  # a sort on its way was for the other order
-        if self.results_for is not None or len(self.gallery) > SORT_OFF_THREAD_FROM:
-            self.set_gallery(self.gallery)
+        rows = self._pending if self._pending is not None else self.gallery  # a new read being sorted is newer
+        if self.results_for is not None or len(rows) > SORT_OFF_THREAD_FROM:
+            self.set_gallery(rows)
             return
         with gc_paused(keep=True):
             self._show_in_order(sorted_gallery(self.gallery, order))
@@ -299,7 +338,8 @@ class ResultsController(QObject):
         so keys like `/` work again."""
         if self.results_for is not None:
             self.reset()
-        else:  # the gallery is on show: text never searched, a search on its way, the last query's error go
+        else:  # the gallery is on show: text never searched, a search on its way, the last query's error, an order
+            self.cancel_sort()  # change in progress go
             self.box.clear()
             self.searcher.clear()
             self.gallery_shown.emit()  # the status line says the library's count again

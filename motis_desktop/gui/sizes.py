@@ -8,14 +8,14 @@ are small so that a search submitted meanwhile runs between two of them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from motis_desktop.core.services import PhotoSizes
-from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.gallery_rows import GalleryRows, Row
 
 CHUNK = 250  # headers read per backend job: a search submitted meanwhile waits for one chunk at most
 APPLY_EVERY = 10_000  # sizes handed on at least this many at a time (each hand-over lays the rows out again)
@@ -83,7 +83,7 @@ class RowSizes(QObject):
     the gallery read) a slice per turn of the event loop: at 1M photos a hand-over is 100k rows, ~0.2 s of the
     GUI thread in one go. :meth:`flush` writes what is left before the rows are used."""
 
-    def __init__(self, target: Callable[[], tuple[list[Row], Mapping[str, int]]], parent: QObject | None = None):
+    def __init__(self, target: Callable[[], tuple[Sequence[Row], Mapping[str, int]]], parent: QObject | None = None):
         """``target()``: the gallery's rows and each path's place in them, as they are when a slice is written."""
         super().__init__(parent)
         self.target = target
@@ -106,10 +106,13 @@ class RowSizes(QObject):
         chunk = list(islice(self._left[0], ROWS_PER_TURN)) if self._left else []
         if len(chunk) < ROWS_PER_TURN and self._left:
             self._left.popleft()  # that hand-over is written
-        new = tuple.__new__
-        for path, aspect in chunk:
-            if (i := index.get(path)) is not None:
-                row = rows[i]  # row._replace(aspect=aspect) at a third of its cost
-                rows[i] = new(Row, (*row[:_ASPECT], aspect, *row[_ASPECT + 1 :]))
+        if isinstance(rows, GalleryRows):
+            rows.set_aspects(dict(chunk))  # into its columns, looked up together
+        elif isinstance(rows, list):  # rows as tuples (results, tests)
+            new = tuple.__new__
+            for path, aspect in chunk:
+                if (i := index.get(path)) is not None:
+                    row = rows[i]  # row._replace(aspect=aspect) at a third of its cost
+                    rows[i] = new(Row, (*row[:_ASPECT], aspect, *row[_ASPECT + 1 :]))
         if not self._left:
             self._timer.stop()

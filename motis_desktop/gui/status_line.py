@@ -15,7 +15,7 @@ from typing import Any
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IndexSummary
 from motis_desktop.gui.added_folders import sort_added
-from motis_desktop.gui.library_model import Row
+from motis_desktop.gui.gallery_rows import GalleryRows, Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
@@ -38,7 +38,7 @@ class StatusLine:
     ) -> None:
         self.bar, self.searcher, self.results = bar, searcher, results
         self._model_state, self._has_folders, self._offline = model_state, has_folders, offline
-        self._offline_count: tuple[list[Row], frozenset[str], int] | None = None  # counted once per gallery and set
+        self._offline_count: tuple[Sequence[Row], frozenset[str], int] | None = None  # counted once per gallery and set
         self.note = ""  # what indexing is doing or its last outcome, shown after the photo count
         self.changed_at: float | None = None  # when the last run that did work ended (or Settings removed folders)
         self.removed = 0  # folders Settings just removed: the next gallery read says what left with them
@@ -90,7 +90,7 @@ class StatusLine:
         self.note = self.kept_note = removed_elsewhere(name)  # kept by the next run (the model left active, if any)
         self.update()
 
-    def offline_photos(self, gallery: list[Row], roots: Collection[str] | None = None) -> int:
+    def offline_photos(self, gallery: Sequence[Row], roots: Collection[str] | None = None) -> int:
         """How many of the gallery's photos are in folders offline now (a search leaves them out), or in ``roots``."""
         within = frozenset(self._offline() if roots is None else roots)
         if not within:
@@ -238,6 +238,8 @@ def moved_photos(before: Sequence[Row], after: Sequence[Row]) -> int:
     """How many photos of ``before`` are at another path in ``after`` (a move or rename keeps a photo's id)."""
     if not before:
         return 0
+    if isinstance(before, GalleryRows) and isinstance(after, GalleryRows):
+        return after.moved_since(before)
     paths = {r.file_id: r.path for r in before}
     return sum(1 for r in after if paths.get(r.file_id, r.path) != r.path)
 
@@ -254,6 +256,8 @@ def nothing_new(since: float | None, now: float | None = None) -> str:
 
 def photos_within(rows: Sequence[Row], roots: Collection[str]) -> int:
     """How many of ``rows`` are readable photos under one of the folders ``roots``."""
+    if isinstance(rows, GalleryRows):
+        return rows.within(roots)  # by folder, from its columns
     within = tuple(os.path.join(root, "") for root in roots)
     return sum(1 for r in rows if r.error is None and r.path.startswith(within))
 

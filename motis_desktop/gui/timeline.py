@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, Q
 from motis_desktop.core.formatting import count
 from motis_desktop.gui.delegate import TileDelegate
 from motis_desktop.gui.gallery_order import Stopped
+from motis_desktop.gui.gallery_rows import GalleryRows
 from motis_desktop.gui.justified import Layout, Spacing
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.scrubber import WIDTH as SCRUBBER_WIDTH
@@ -62,7 +63,7 @@ class TimelineView(TileItemView):
         self.tiles = Layout(0)  # the geometry of the rows (empty while a large gallery's is on its way)
         self.spacing = Spacing()
         self.runner = thumbnails.runner
-        self._rows: list[Row] = []
+        self._rows: Sequence[Row] = []
         self._days: list[str] | None = None  # per row; None until the first lay-out of the rows read them
         self._aspects: np.ndarray | None = None  # per row, likewise
         self._sizes: list[dict[str, float]] = []  # sizes handed on that ``_aspects`` lacks yet (see LayoutJob)
@@ -74,7 +75,7 @@ class TimelineView(TileItemView):
         self._pending_at = 0  # the scroll offset when it was set
         self._generation = 0  # lay-outs asked for: only the latest one is shown
         self._asked_width = 0  # the width of the latest one
-        self._ghost: tuple[Layout, list[Row]] | None = None  # the previous rows on screen until the new ones' come
+        self._ghost: tuple[Layout, Sequence[Row]] | None = None  # the previous rows on screen until the new ones' come
         self._kept: LaidOut | None = None  # the last large gallery's lay-out, kept while results are shown
         self.delegate = TileDelegate(thumbnails, self)
         self.setItemDelegate(self.delegate)
@@ -168,7 +169,7 @@ class TimelineView(TileItemView):
         kept = self._kept
         self._sizes, self._sizes_had, self._ghost = [], 0, None
         self.tiles = Layout(0)  # the old geometry was the old rows'
-        if kept is not None and len(kept.rows) == len(rows) and all(map(operator.is_, kept.rows, rows)):
+        if kept is not None and (kept.rows is rows or _same_rows(kept.rows, rows)):
             self._rows, self._days, self._aspects = kept.rows, kept.days, kept.aspects  # back to a large gallery
             self._sizes_had = kept.sizes_upto
         else:
@@ -323,7 +324,7 @@ class TimelineView(TileItemView):
             return ""
         return f"Arranging {count(len(self._rows), 'photo')}…"
 
-    def _anchor_in(self, tiles: Layout, rows: list[Row]) -> tuple[str, int] | None:
+    def _anchor_in(self, tiles: Layout, rows: Sequence[Row]) -> tuple[str, int] | None:
         """The first photo of ``tiles`` on screen: (path, y from the top)."""
         top = self.verticalOffset()
         on_screen = tiles.visible(top, top + self.viewport().height())
@@ -343,7 +344,7 @@ class TimelineView(TileItemView):
             self.scrubber.set_value(bar.value())
         super().updateGeometries()
 
-    def _shown(self) -> tuple[Layout, list[Row] | None]:
+    def _shown(self) -> tuple[Layout, Sequence[Row] | None]:
         """What is on screen: the rows' lay-out, or the previous rows' (with them) until the new one comes."""
         return (self.tiles, None) if self._ghost is None else self._ghost
 
@@ -433,3 +434,10 @@ class TimelineView(TileItemView):
             if section.label:
                 box = QRect(PAD, section.y - top, self.viewport().width() - 2 * PAD, self.spacing.header)
                 painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, section.label)
+
+
+def _same_rows(kept: Sequence[Row], rows: Sequence[Row]) -> bool:
+    """The same row objects (a copy of the list: results' rows, not the gallery's columns, which are shared)."""
+    if isinstance(kept, GalleryRows) or isinstance(rows, GalleryRows):
+        return False
+    return len(kept) == len(rows) and all(map(operator.is_, kept, rows))

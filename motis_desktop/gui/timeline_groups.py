@@ -100,17 +100,18 @@ def folder_label(folder: str) -> str:
     return "~" + folder[len(home) :] if home != os.sep and folder.startswith(home + os.sep) else folder
 
 
-def group_keys(kind: HeaderKind, days: Sequence[str], paths: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """One group key per photo and each key's header label, for ``kind``."""
+def group_keys(kind: HeaderKind, days: Sequence[str], folders: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """One group key per photo and each key's header label, for ``kind`` (``folders``: each photo's folder,
+    ``os.path.dirname`` of its path)."""
     if kind is HeaderKind.MONTH:
         keys = [d[:7] for d in days]
         return keys, {k: month_label(k) for k in _distinct(keys)}
     if kind is HeaderKind.DAY:
         return day_groups(days)
     if kind is HeaderKind.FOLDER:
-        keys = [os.path.dirname(p) for p in paths]
+        keys = list(folders)
         return keys, {k: folder_label(k) for k in _distinct(keys)}
-    return [""] * len(paths), {}
+    return [""] * len(folders), {}
 
 
 def _distinct(keys: Sequence[str]) -> dict[str, None]:

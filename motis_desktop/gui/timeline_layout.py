@@ -9,15 +9,16 @@ list), and a copy of its aspect ratios.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.gallery_order import Stop, Stopped
+from motis_desktop.gui.gallery_rows import GalleryRows, Row, folders_of, taken_of
+from motis_desktop.gui.gallery_rows import aspects_of as rows_aspects
 from motis_desktop.gui.justified import Layout, Spacing, justify
-from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.timeline_groups import HeaderKind, day_keys, group_keys
 
@@ -43,7 +44,7 @@ class LayoutJob:
     (``{path: aspect}``, at 1M photos 100k at a time: their look-ups are the job's, not the GUI thread's) written
     over them in order, placed by ``row_of``."""
 
-    rows: list[Row]
+    rows: Sequence[Row]
     key: LayoutKey
     days: list[str] | None = None
     aspects: np.ndarray | None = None  # the view's: not changed (the job writes the sizes into a copy)
@@ -57,7 +58,7 @@ class LayoutJob:
 class LaidOut:
     """A job's result: the rows it was for, their day keys and aspects, and their lay-out."""
 
-    rows: list[Row]
+    rows: Sequence[Row]
     key: LayoutKey
     days: list[str]
     aspects: np.ndarray
@@ -69,11 +70,14 @@ class LaidOut:
 def aspects_of(job: LayoutJob) -> np.ndarray:
     """Each row's aspect ratio (guessed 3:2 where not known), with the sizes handed on since written over."""
     rows, n = job.rows, len(job.rows)
-    if job.aspects is None:
-        aspects = np.fromiter((r.aspect or GUESSED_ASPECT for r in rows), dtype=np.float64, count=n)
-    else:
-        aspects = job.aspects.copy()
+    aspects = rows_aspects(rows, GUESSED_ASPECT) if job.aspects is None else job.aspects.copy()
     for sizes in job.sizes:
+        if isinstance(rows, GalleryRows):  # its columns' look-up of them all at once
+            places = rows.rows_of(list(sizes))
+            known = (places >= 0) & (places < n)
+            values = np.fromiter(sizes.values(), dtype=np.float64, count=len(sizes))
+            aspects[places[known]] = values[known]
+            continue
         if len(sizes) < n:
             found = [(i, a) for path, a in sizes.items() if (i := job.row_of(path)) is not None and i < n]
         else:  # a few results on show when a gallery's hand-over comes: look their paths up instead
@@ -83,11 +87,12 @@ def aspects_of(job: LayoutJob) -> np.ndarray:
     return aspects
 
 
-def _days(rows: list[Row], step: Callable[[], None]) -> list[str]:
+def _days(rows: Sequence[Row], step: Callable[[], None]) -> list[str]:
     """Each row's day key, ``DAYS_PER_STEP`` rows at a time with ``step()`` between (0.44 s at 1M in one go)."""
     days: list[str] = []
+    taken = taken_of(rows)
     for start in range(0, len(rows), DAYS_PER_STEP):
-        days += day_keys([r.taken_at for r in rows[start : start + DAYS_PER_STEP]])
+        days += day_keys([None if t != t else t for t in taken[start : start + DAYS_PER_STEP].tolist()])  # NaN
         step()
     return days
 
@@ -106,8 +111,8 @@ def lay_out(job: LayoutJob, stop: Stop = lambda: False) -> LaidOut:
         days = job.days if job.days is not None else _days(rows, step)
         aspects = aspects_of(job) if job.aspects is None or job.sizes else job.aspects
         step()
-        paths = [r.path for r in rows] if key.kind is HeaderKind.FOLDER else [""] * len(rows)
-        keys, labels = group_keys(key.kind, days, paths)
+        folders = folders_of(rows) if key.kind is HeaderKind.FOLDER else [""] * len(rows)
+        keys, labels = group_keys(key.kind, days, folders)
         labels = {k: readable(label) for k, label in labels.items()}  # folder names not in UTF-8
         step()
         layout = justify(aspects, keys, labels, key.width, key.target, key.spacing, step)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -92,7 +92,7 @@ class PhotoViewer(QWidget):
         self.runner = runner if runner is not None else TaskRunner(self)
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._loading: set[str] = set()
-        self._rows: list[Row] = []
+        self._rows: Sequence[Row] = []
         self._places = Places(0, ())
         self.noun = "photo"  # what a readable row is called in the footer's place: "result" over a search's
         self.row = 0
@@ -102,21 +102,22 @@ class PhotoViewer(QWidget):
 
     # -- contents ------------------------------------------------------------------
 
-    def show_rows(self, rows: list[Row], row: int) -> None:
+    def show_rows(self, rows: Sequence[Row], row: int) -> None:
         self._set_rows(rows)
         self._go(row)
 
-    def _set_rows(self, rows: list[Row]) -> None:
-        self._rows = list(rows)
-        self._places = Places.of(self._rows)
+    def _set_rows(self, rows: Sequence[Row]) -> None:
+        self._rows = rows  # the model's: a copy, or the gallery's columns (never changed)
+        self._places = Places.of(rows)
 
-    def follow(self, rows: list[Row], row_of: Callable[[str], int | None]) -> bool:
+    def follow(self, rows: Sequence[Row], row_of: Callable[[str], int | None]) -> bool:
         """The grid's rows were read again: step through ``rows`` from now on, on the photo shown if it is still
         there, else on the next one that is (the previous one at the end). False when none of its photos is."""
         old, at = self._rows, self.row
         self._set_rows(rows)
-        for row in chain(old[at:], reversed(old[:at])):
-            target = row_of(row.path)
+        places = range(len(old))  # their slices, not the rows': no 1M rows made
+        for k in chain(places[at:], reversed(places[:at])):
+            target = row_of(old[k].path)
             if target is not None:
                 self._go(target)
                 return True

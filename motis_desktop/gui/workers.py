@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject
 from motis_desktop.core.errors import LibraryWriteError, MotisError
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.core.services import Services
-from motis_desktop.gui.library_model import Row, SortedGallery, SortOrder, sorted_gallery
+from motis_desktop.gui.gallery_rows import Columns, GalleryRows
+from motis_desktop.gui.library_model import SortedGallery, SortOrder, sorted_gallery
 from motis_desktop.gui.tasks import Lane, Task, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -90,24 +91,27 @@ def load_for_search(services: Services, name: str, measure: bool = False) -> Any
     return services.warm_up(name)
 
 
-def gallery_rows(services: Services) -> tuple[list[Row], list[tuple[str, int]]]:
-    """Every photo of the library as grid rows, and the (path, mtime) of those whose pixel size is not known
-    yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at 100k photos)."""
+def gallery_rows(services: Services) -> tuple[GalleryRows, list[tuple[str, int]]]:
+    """Every photo of the library as grid rows (columns: gui/gallery_rows.py), and the (path, mtime) of those whose
+    pixel size is not known yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at
+    100k photos)."""
     with gc_paused(keep=True):
         files = services.gallery()
         aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
-        row = Row._make
-        return [
-            row((fid, path, error, None, source, taken, (), aspect))
-            for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
-        ], missing
+        rows = GalleryRows(
+            Columns(
+                (fid, path, error, taken, source, aspect)
+                for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
+            )
+        )
+        return rows, missing
 
 
 @dataclass(frozen=True)
 class LibrarySnapshot:
     """What the window shows of the library: its rows and folders, and a recovery notice once."""
 
-    rows: list[Row]
+    rows: GalleryRows
     folders: list[str]
     recovery: str | None = None
     missing_sizes: list[tuple[str, int]] = field(default_factory=list)  # (path, mtime) to read sizes of
