@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_sort_stall.py [--n 1000000] [--json]
 Builds N synthetic rows as bench_timeline_stall.py does (one photo every ~5 minutes back from now), but spread over
 1000 folders whose order has nothing to do with the date (folder ``i * 7919 % 1000``), so that sorting by folder
 does real work; shows them in the window's timeline through a real ``ResultsController`` (the one View ▸ Sort by
-calls; offscreen Qt, 1200×780), and measures with bench_timeline_stall's 10 ms ticks the longest gap from each
+calls; offscreen Qt, 1200×780), and measures with stall_harness.py's 10 ms ticks the longest gap from each
 ``set_order`` until the view's ``laid_out`` and 0.3 s more:
 
 - folder: View ▸ Sort by folder (the sort, then the lay-out with folder headers);
@@ -18,8 +18,6 @@ GUI thread).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [os.environ.get("MOTIS_SRC", str(HERE.parent)), str(HERE)]
 
-from bench_timeline_stall import ASPECTS, STEP_S, Stalls  # noqa: E402  (after the app's tree is chosen)
+from stall_harness import ASPECTS, STEP_S, start  # noqa: E402  (after the app's tree is chosen)
 
 
 def build_rows(n: int) -> list:
@@ -63,46 +61,22 @@ def controller(view: object, model: object, runner: object) -> tuple[object, obj
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="print where the GUI thread spent each action")
-    args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    load_before = os.getloadavg()
-    from PySide6.QtWidgets import QApplication
+    stage = start(__doc__, lambda n: (build_rows(n), None))
+    from motis_desktop.gui.library_model import SortOrder
 
-    from motis_desktop.core.gc_pause import gc_paused
-    from motis_desktop.gui.library_model import LibraryModel, SortOrder, sorted_gallery
-    from motis_desktop.gui.thumbnails import ThumbnailManager
-    from motis_desktop.gui.timeline import TimelineView
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    with gc_paused(keep=True):  # as the app builds the gallery's rows: frozen, no collection walks them
-        rows = build_rows(args.n)
-        gallery = sorted_gallery(rows, SortOrder.DATE)
-    thumbs = ThumbnailManager(Path("/nonexistent-thumbs"))
-    model = LibraryModel(thumbs, 160)
-    view = TimelineView(thumbs)
-    view.setModel(model)
-    results, stack = controller(view, model, thumbs.runner)
-    stack.resize(1200, 780)  # type: ignore[attr-defined]
-    stack.show()  # type: ignore[attr-defined]
-    app.processEvents()
-    stalls = Stalls(app, view)
-    result: dict[str, object] = {"photos": args.n}
+    view, model, rows, gallery = stage.view, stage.model, stage.rows, stage.gallery
+    results, stack = controller(view, model, stage.thumbs.runner)
+    stalls = stage.show(stack)
+    result: dict[str, object] = {"photos": stage.args.n}
     result["arrival"] = stalls.measure(lambda: results.set_gallery(rows, gallery))  # type: ignore[attr-defined]
-    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 3)  # somewhere in the middle
-    app.processEvents()
+    stage.scroll_to_middle()
     view.make_current(view.first_visible_row() + 1)
     for name, order in (("folder", SortOrder.FOLDER), ("date", SortOrder.DATE)):
         current = model.path_at(view.currentIndex().row())
-        measured = stalls.measure(lambda order=order: results.set_order(order), args.profile)  # type: ignore[attr-defined]
+        measured = stalls.measure(lambda order=order: results.set_order(order), stage.args.profile)  # type: ignore[attr-defined]
         kept = view.currentIndex().isValid() and model.path_at(view.currentIndex().row()) == current
         result[name] = {**measured, "current_photo_kept": kept, "first_row": model.path_at(0)}
-    result["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0], "cores": os.cpu_count()}
-    print(json.dumps(result) if args.json else json.dumps(result, indent=2), flush=True)
-    os._exit(0)  # PySide6 may crash tearing down 1M rows' objects; the figures are out
+    stage.finish(result)
 
 
 if __name__ == "__main__":
