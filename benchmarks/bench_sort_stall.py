@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_sort_stall.py [--n 1000000] [--json]
 Builds N synthetic rows as bench_timeline_stall.py does (one photo every ~5 minutes back from now), but spread over
 1000 folders whose order has nothing to do with the date (folder ``i * 7919 % 1000``), so that sorting by folder
 does real work; shows them in the window's timeline through a real ``ResultsController`` (the one View ▸ Sort by
-calls; offscreen Qt, 1200×780), and measures with bench_timeline_stall's 10 ms ticks the longest gap from each
+calls; offscreen Qt, 1200×780), and measures with stall_harness's 10 ms ticks the longest gap from each
 ``set_order`` until the view's ``laid_out`` and 0.3 s more:
 
 - folder: View ▸ Sort by folder (the sort, then the lay-out with folder headers);
@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [os.environ.get("MOTIS_SRC", str(HERE.parent)), str(HERE)]
 
-from bench_timeline_stall import ASPECTS, STEP_S, Stalls  # noqa: E402  (after the app's tree is chosen)
+from stall_harness import ASPECTS, STEP_S, Stalls  # noqa: E402  (after the app's tree is chosen)
 
 
 def build_rows(n: int) -> list:

@@ -4,15 +4,12 @@ of the active model."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from helpers.cli import run_cli
+from helpers.cli import SettingsPipe, ctrl_c_armed, motis_process, run_cli
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.serving import serving
@@ -98,17 +95,6 @@ def test_search_help_says_the_exit_status(colour_home: Path) -> None:
 
 # 2. Ctrl-C before the indexer starts ------------------------------------------------------------------------
 
-# The real `motis` entry point, with Ctrl-C armed as in a terminal (see tests/test_cli_watch.py: a suite started
-# in the background runs with SIGINT ignored, which the child would inherit).
-_MOTIS_CTRL_C_ARMED = (
-    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.entry', run_name='__main__', alter_sys=True)"
-)
-
-
-def _open_for_writing(fifo: Path, opened: list[int]) -> None:
-    opened.append(os.open(fifo, os.O_WRONLY))  # returns once the other end is opened for reading
-
 
 @pytest.mark.parametrize("when", ["importing", "reading the settings"])
 def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
@@ -118,57 +104,38 @@ def test_ctrl_c_before_the_indexer_starts_says_nothing_was_indexed_yet(
     the command reads the settings: held then by a named pipe in place of ``config.json``, which this test feeds
     only after the signal, so the command cannot have reached its indexer when the signal came."""
     make_colour_folder(tmp_path / "photos", per_colour=2)
-    config = colour_home / "config.json"
-    settings = config.read_bytes()
-    config.unlink()
-    os.mkfifo(config)
-    proc = subprocess.Popen(
-        [sys.executable, "-X", "importtime", "-c", _MOTIS_CTRL_C_ARMED, "index", str(tmp_path / "photos")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(colour_home)},
-    )
-    numpy_imported, ended = threading.Event(), threading.Event()
-    said: list[str] = []
-    opened: list[int] = []
+    pipe = SettingsPipe(colour_home, tmp_path)
+    armed, python = ctrl_c_armed(), ("-X", "importtime")
+    with motis_process("index", str(tmp_path / "photos"), home=colour_home, armed=armed, python=python) as proc:
+        numpy_imported, ended = threading.Event(), threading.Event()
+        said: list[str] = []
 
-    def read_stderr() -> None:  # all of it, as it comes: a full pipe would block the command
-        for line in proc.stderr:
-            if line.startswith("import time:"):
-                if line.split("|")[-1].strip() == "numpy":
-                    numpy_imported.set()
-            else:
-                said.append(line)
-        ended.set()  # the command ended: the waits below end, the asserts say why
-        numpy_imported.set()
-        if not opened:  # it never opened config.json: open the other end, for the writer's open to return
-            os.close(os.open(config, os.O_RDONLY | os.O_NONBLOCK))
+        def read_stderr() -> None:  # all of it, as it comes: a full pipe would block the command
+            for line in proc.stderr:
+                if line.startswith("import time:"):
+                    if line.split("|")[-1].strip() == "numpy":
+                        numpy_imported.set()
+                else:
+                    said.append(line)
+            ended.set()  # the command ended: the waits below end, the asserts say why
+            numpy_imported.set()
+            pipe.release_writer()  # if it never opened config.json
 
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    reader.start()
-    writer = threading.Thread(target=_open_for_writing, args=(config, opened), daemon=True)
-    try:
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
         if when == "importing":
             assert numpy_imported.wait(timeout=120)
             assert proc.poll() is None, "".join(said)
             proc.send_signal(signal.SIGINT)
-        writer.start()
-        writer.join(timeout=120)  # the command opened config.json: it is reading the settings
-        assert opened and not ended.is_set(), "motis index ended before it read its settings:\n" + "".join(said)
+        pipe.writer.start()
+        pipe.writer.join(timeout=120)  # the command opened config.json: it is reading the settings
+        assert pipe.opened and not ended.is_set(), "motis index ended before it read its settings:\n" + "".join(said)
         if when == "reading the settings":
             proc.send_signal(signal.SIGINT)
-        (tmp_path / "config.json").write_bytes(settings)
-        os.replace(tmp_path / "config.json", config)  # later reads find the file
-        os.write(opened[0], settings)
-        os.close(opened[0])
+        pipe.feed()
         out = proc.stdout.read()
         code = proc.wait(timeout=120)
         reader.join(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert (code, out) == (130, ""), "".join(said)
     assert said == ["motis: interrupted: nothing was indexed yet; run 'motis index' again to continue\n"]
     assert run_cli("status", "--json", home=colour_home).stdout.count('"indexed": 0') == 1

@@ -9,26 +9,17 @@ import os
 import pty
 import re
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from helpers.cli import run_cli
+from helpers.cli import ctrl_c_armed, motis_process, run_cli
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
 from motis_desktop.core.services import Services
 
 PHOTOS = 240
-
-# The real `motis` entry point, with Ctrl-C armed as in a terminal (a suite started in the background runs with
-# SIGINT ignored, which the child would inherit; see tests/test_cli_watch.py).
-_MOTIS_CTRL_C_ARMED = (
-    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.entry', run_name='__main__', alter_sys=True)"
-)
 
 
 @pytest.fixture
@@ -62,32 +53,26 @@ def test_ctrl_c_during_a_switch_says_what_was_kept(home: Path, two_models: str) 
     colour_id = colour.active_model().model_id
     colour.close()
     main, terminal = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _MOTIS_CTRL_C_ARMED, "models", "use", "other"],
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(home)},
-    )
-    os.close(terminal)
-    encoding, said = threading.Event(), []
+    switching = motis_process("models", "use", "other", home=home, armed=ctrl_c_armed(), stderr=terminal)
+    with os.fdopen(main, "rb", 0), switching as proc:  # the terminal's end closed once the command is gone
+        os.close(terminal)
+        encoding, said = threading.Event(), []
 
-    def read_terminal() -> None:  # all of it, as it comes: a full terminal buffer would block the command
-        while True:
-            try:
-                chunk = os.read(main, 4096).decode(errors="replace")
-            except OSError:  # EIO: the command ended, its end of the terminal closed
-                break
-            if not chunk:
-                break
-            said.append(chunk)
-            if re.search(rf"\] [1-9]\d*/{PHOTOS} ", "".join(said)):  # "[###....] 16/240 ..."
-                encoding.set()
-        encoding.set()
+        def read_terminal() -> None:  # all of it, as it comes: a full terminal buffer would block the command
+            while True:
+                try:
+                    chunk = os.read(main, 4096).decode(errors="replace")
+                except OSError:  # EIO: the command ended, its end of the terminal closed
+                    break
+                if not chunk:
+                    break
+                said.append(chunk)
+                if re.search(rf"\] [1-9]\d*/{PHOTOS} ", "".join(said)):  # "[###....] 16/240 ..."
+                    encoding.set()
+            encoding.set()
 
-    reader = threading.Thread(target=read_terminal, daemon=True)
-    reader.start()
-    try:
+        reader = threading.Thread(target=read_terminal, daemon=True)
+        reader.start()
         assert encoding.wait(timeout=300)
         assert proc.poll() is None, "".join(said)
         # Held still while the signal is sent, so it lands while photos remain to encode (a fast computer could
@@ -98,11 +83,6 @@ def test_ctrl_c_during_a_switch_says_what_was_kept(home: Path, two_models: str) 
         out = proc.stdout.read()
         code = proc.wait(timeout=120)
         reader.join(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(main)
     lines = [line for line in re.split(r"[\r\n]+", "".join(said).replace("\x1b[K", "")) if line.strip()]
     assert (code, out) == (130, ""), "".join(said)
     m = re.fullmatch(

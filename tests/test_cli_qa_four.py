@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
-from helpers.cli import import_colour_model, run_cli
+from helpers.cli import SettingsPipe, ctrl_c_armed, import_colour_model, motis_process, run_cli
 from helpers.photos import make_broken_files
 from helpers.watching import write_photos
 from test_models_rough_edges import read_only  # noqa: F401  (the fixture)
@@ -116,43 +112,20 @@ def test_a_path_with_control_characters_is_one_escaped_line(colour_home: Path, t
 
 # 3b, 3c. Interrupted: 130, and --json still says what was done ----------------------------------------------------
 
-_MOTIS_CTRL_C_ARMED = (  # as in tests/test_cli_leftovers.py: Ctrl-C armed even when the suite runs in the background
-    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.entry', run_name='__main__', alter_sys=True)"
-)
-
 
 def test_ctrl_c_during_index_json_prints_the_summary_with_cancelled_true(colour_home: Path, tmp_path: Path) -> None:
     """QA: Ctrl+C during ``motis index --json`` printed nothing on stdout. The signal comes while the command reads
     its settings (a named pipe in place of ``config.json``, fed after the signal), so it cannot have indexed yet."""
     write_photos(tmp_path / "photos", "red", 2)
-    config = colour_home / "config.json"
-    settings = config.read_bytes()
-    config.unlink()
-    os.mkfifo(config)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _MOTIS_CTRL_C_ARMED, "index", "--json", str(tmp_path / "photos")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(colour_home)},
-    )
-    opened: list[int] = []
-    writer = threading.Thread(target=lambda: opened.append(os.open(config, os.O_WRONLY)), daemon=True)
-    writer.start()
-    try:
-        writer.join(timeout=120)  # the command opened config.json: it is reading the settings
-        assert opened, "motis index never read its settings"
+    pipe = SettingsPipe(colour_home, tmp_path)
+    indexing = motis_process("index", "--json", str(tmp_path / "photos"), home=colour_home, armed=ctrl_c_armed())
+    with indexing as proc:
+        pipe.writer.start()
+        pipe.writer.join(timeout=120)  # the command opened config.json: it is reading the settings
+        assert pipe.opened, "motis index never read its settings"
         proc.send_signal(signal.SIGINT)
-        (tmp_path / "config.json").write_bytes(settings)
-        os.replace(tmp_path / "config.json", config)  # later reads find the file
-        os.write(opened[0], settings)
-        os.close(opened[0])
+        pipe.feed()
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, err
     summary = json.loads(out)
     assert (summary["cancelled"], summary["encoded"]) == (True, 0)
@@ -164,24 +137,13 @@ def test_watch_stopped_by_ctrl_c_exits_130_as_the_readme_says(colour_home: Path,
     interrupted). SIGTERM: stopped as Ctrl+C (``stop_on_terminate``)."""
     write_photos(tmp_path / "photos", "red", 1)
     run_cli("index", "--no-text", str(tmp_path / "photos"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "motis_desktop.cli.entry", "watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(colour_home)},
-    )
-    try:
+    with motis_process("watch", home=colour_home) as proc:
         line = proc.stdout.readline()
         while line and not line[9:].startswith("encoded "):
             line = proc.stdout.readline()
         assert line[9:].startswith("encoded 0,"), line  # after the time of day
         proc.terminate()
         _out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, err
     assert "stopped watching; what was indexed so far is kept" in err
 

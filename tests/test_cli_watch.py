@@ -3,46 +3,39 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
+from helpers.cli import ctrl_c_armed, motis_process
 from helpers.models import install_colour
 from helpers.watching import write_photos
 
 from motis_desktop.core.services import Services
 
-# `python -m motis_desktop.cli.main`, with Ctrl+C armed as in a terminal: a suite started in the background by a
-# non-interactive shell runs with SIGINT ignored, the child inherits that, and Python then never raises
-# KeyboardInterrupt (the command would wait forever for a Ctrl+C it cannot receive).
-_CTRL_C_ARMED = (
-    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.main', run_name='__main__', alter_sys=True)"
-)
+# `python -m motis_desktop.cli.main` (helpers.cli.ctrl_c_armed: a suite run in the background ignores SIGINT)
+_CTRL_C_ARMED = ctrl_c_armed("motis_desktop.cli.main")
+
+
+def _library_of_three(home: Path, colour_pair, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """The colour model installed in ``home`` and ``folder`` (3 blue photos) added to its library, not indexed."""
+    services = Services.open(home)
+    install_colour(services, colour_pair)
+    services.add_folders([str(write_photos(folder, "blue", 3)[0].parent)])
+    services.close()
 
 
 def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_path: Path) -> None:
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
-    services.close()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CTRL_C_ARMED, "watch", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(home), "PYTHONFAULTHANDLER": "1"},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    errors: list[str] = []  # read as it comes: a full stderr pipe would block the command
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
-    reader.start()
-    try:
+    _library_of_three(home, colour_pair, tmp_path / "lib")
+    env = {"PYTHONFAULTHANDLER": "1"}
+    with motis_process("watch", "--json", home=home, armed=_CTRL_C_ARMED, env=env) as proc:
+        lines: queue.Queue[str] = queue.Queue()
+        errors: list[str] = []  # read as it comes: a full stderr pipe would block the command
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+        reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
+        reader.start()
         events = [json.loads(lines.get(timeout=120))]
         while "encoded" not in events[-1]:  # folder status lines come first
             events.append(json.loads(lines.get(timeout=120)))
@@ -67,10 +60,6 @@ def test_watch_indexes_changes_until_interrupted(home: Path, colour_pair, tmp_pa
         assert code == 130, "".join(errors)  # interrupted (README)
         reader.join(timeout=30)
         assert "stopped watching; what was indexed so far is kept" in "".join(errors)  # it ended in silence
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_watch_stopped_by_kill_closes_its_decoders_and_says_so(home: Path, colour_pair, tmp_path: Path) -> None:
@@ -78,28 +67,14 @@ def test_watch_stopped_by_kill_closes_its_decoders_and_says_so(home: Path, colou
     decoder processes and library were never closed, and Python's resource tracker said "There appear to be 4
     leaked semaphore objects to clean up at shutdown". It now stops as on Ctrl+C, even in a background job
     (SIGINT ignored, as this suite's children inherit when the suite runs in the background)."""
-    services = Services.open(home)
-    install_colour(services, colour_pair)
-    services.add_folders([str(write_photos(tmp_path / "lib", "blue", 3)[0].parent)])
-    services.close()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "motis_desktop.cli.entry", "watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(home)},
-    )
-    try:
+    _library_of_three(home, colour_pair, tmp_path / "lib")
+    with motis_process("watch", home=home) as proc:
         line = proc.stdout.readline()
         while line and not line[9:].startswith("encoded "):  # the first run's summary: its decoders are up
             line = proc.stdout.readline()
         assert line[9:].startswith("encoded 3,"), proc.stderr.read() if proc.poll() is not None else line
         proc.terminate()
         out, err = proc.communicate(timeout=120)  # to the end of stderr: the resource tracker writes after the exit
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, err  # interrupted (README)
     assert "leaked" not in err
     assert err.endswith("motis: stopped watching; what was indexed so far is kept\n"), err

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers.cli import cli_json, run_cli
+from helpers.cli import cli_json, ctrl_c_armed, motis_process, run_cli
 
 from motis_desktop.core.formatting import format_size
 from motis_desktop.core.models.download import DownloadCancelled, DownloadProgress, download
@@ -232,32 +232,16 @@ def test_models_lists_without_a_readable_catalogue(home: Path, tmp_path: Path, m
 def test_ctrl_c_during_a_download_says_it_resumes(registry, home: Path, tiny_clip_bytes) -> None:
     """Ctrl-C printed only "motis: interrupted", though the next download resumes what was kept."""
     import signal
-    import subprocess
-    import sys
 
     from helpers.models import HF_PATH
 
     registry.behaviour.hold.add(HF_PATH)  # the body stops after its first chunk, as on a slow line
-    armed = (  # Ctrl-C as in a terminal (a suite run in the background inherits SIGINT ignored)
-        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "sys.argv[0] = 'motis'; runpy.run_module('motis_desktop.cli.main', run_name='__main__', alter_sys=True)"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", armed, "models", "download", "tiny-clip"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "MOTIS_HOME": str(home)},
-    )
-    try:
+    armed = ctrl_c_armed("motis_desktop.cli.main")  # Ctrl-C as in a terminal (helpers.cli.ctrl_c_armed)
+    with motis_process("models", "download", "tiny-clip", home=home, armed=armed) as proc:
         part = home / "cache" / "downloads" / "tiny-clip" / "checkpoint.bin.part"
         assert registry.behaviour.held.wait(timeout=120)  # the download is under way, its first chunk sent
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130, err
     assert "what was downloaded of tiny-clip is kept; 'motis models download tiny-clip' resumes it" in err
     assert not (part.exists() and part.stat().st_size >= len(tiny_clip_bytes))  # stopped part-way

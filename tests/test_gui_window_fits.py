@@ -95,7 +95,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from motis_desktop.core.services import Services
-from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.theme import apply_scheme, contrast
 from motis_desktop.gui.model_dialog import ModelDialog
@@ -125,20 +124,31 @@ def test_on_a_small_screen_the_window_and_the_model_offer_after_a_failed_downloa
 ) -> None:
     """A 1366 × 768 laptop screen at a scale factor of 2 (683 × 384): its own QApplication, so in a process of
     its own. The offer grew below the screen's edge once it said why the download failed."""
+    sizes = _sizes_on_a_small_screen(SMALL_SCREEN, home, tmp_path)
+    assert sizes["screen"] == [0, 0, 683, 384]
+    for what in ("window", "dialog"):
+        assert _on_the_small_screen(sizes[what]), sizes
+    assert sizes["contents"] <= sizes["dialog"][2], sizes
+
+
+def _sizes_on_a_small_screen(script: str, home: Path, tmp_path: Path) -> dict[str, list[int]]:
+    """Run ``script`` over ``home`` in a process of its own (its own QApplication) on a 683 × 384 offscreen
+    screen; the sizes it prints as its last line."""
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"screens": [{"name": "small", "x": 0, "y": 0, "width": 683, "height": 384}]}))
     root = str(Path(__file__).resolve().parents[1])  # this checkout's package, whatever the working folder
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "PYTHONPATH": root}
     out = subprocess.run(
-        [sys.executable, "-c", SMALL_SCREEN, str(home)], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script, str(home)], env=env, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr
-    sizes = json.loads(out.stdout.strip().splitlines()[-1])
-    assert sizes["screen"] == [0, 0, 683, 384]
-    for what in ("window", "dialog"):
-        x, y, width, height = sizes[what]
-        assert x >= 0 and y >= 0 and x + width <= 683 and y + height <= 384, sizes
-    assert sizes["contents"] <= sizes["dialog"][2], sizes
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _on_the_small_screen(rect: list[int]) -> bool:
+    """Whether ``rect`` (x, y, width, height) lies wholly on the 683 × 384 screen."""
+    x, y, width, height = rect
+    return x >= 0 and y >= 0 and x + width <= 683 and y + height <= 384
 
 
 SMALL_SCREEN_SETTINGS = """
@@ -176,19 +186,10 @@ services.close()
 def test_on_a_small_screen_settings_and_its_unreadable_files_fit(home: Path, tmp_path: Path) -> None:
     """The same 683 × 384 screen: Settings opened at 720 × 480 and the "Unreadable files" list at 760 × 380, their
     OK and Close buttons past the screen's edge."""
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{"name": "small", "x": 0, "y": 0, "width": 683, "height": 384}]}))
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "PYTHONPATH": root}
-    out = subprocess.run(
-        [sys.executable, "-c", SMALL_SCREEN_SETTINGS, str(home)], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    sizes = json.loads(out.stdout.strip().splitlines()[-1])
+    sizes = _sizes_on_a_small_screen(SMALL_SCREEN_SETTINGS, home, tmp_path)
     assert sizes["screen"] == [0, 0, 683, 384]
     for what in ("settings", "failures"):
-        x, y, width, height = sizes[what]
-        assert x >= 0 and y >= 0 and x + width <= 683 and y + height <= 384, sizes
+        assert _on_the_small_screen(sizes[what]), sizes
 
 
 @pytest.mark.parametrize("dark", [False, True])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.exif import UNDO_ORIENTATION
 from PIL import Image
 
 from motis_desktop.core.errors import ImageError
@@ -77,16 +78,7 @@ def test_animated_gif_gives_first_frame(tmp_path: Path) -> None:
 def test_exif_orientation_applied(tmp_path: Path, orientation: int) -> None:
     upright = _arrow()
     # Store the pixels so that applying `orientation` restores the upright picture.
-    inverse = {
-        1: None,
-        2: Image.FLIP_LEFT_RIGHT,
-        3: Image.ROTATE_180,
-        4: Image.FLIP_TOP_BOTTOM,
-        5: Image.TRANSPOSE,
-        6: Image.ROTATE_90,
-        7: Image.TRANSVERSE,
-        8: Image.ROTATE_270,
-    }[orientation]
+    inverse = UNDO_ORIENTATION[orientation]
     stored = Image.fromarray(upright)
     if inverse is not None:
         stored = stored.transpose(inverse)

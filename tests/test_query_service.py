@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers.models import install_colour
+from helpers.models import open_indexed_with_colour
 from helpers.photos import make_colour_folder
 from helpers.serving import search_in_process, serving
 
@@ -19,11 +19,8 @@ from motis_desktop.core.services import Services
 
 @pytest.fixture
 def services(home: Path, colour_pair, tmp_path: Path) -> Services:
-    svc = Services.open(home)
-    install_colour(svc, colour_pair)
     make_colour_folder(tmp_path / "photos", per_colour=3)
-    svc.add_folders([str(tmp_path / "photos")])
-    svc.index()
+    svc = open_indexed_with_colour(home, colour_pair, tmp_path / "photos")
     yield svc
     svc.close()
 

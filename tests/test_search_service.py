@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.cli import cli_json, import_colour_model, run_cli
-from helpers.models import install_colour
+from helpers.models import install_colour, open_indexed_with_colour
 from helpers.photos import COLOURS, colour_image, make_colour_folder, write_image
 
 from motis_desktop.core.library.store import LibraryStore
@@ -20,11 +20,8 @@ from motis_desktop.core.services import IndexState, Services
 
 @pytest.fixture
 def services(home: Path, colour_pair, tmp_path: Path) -> Services:
-    svc = Services.open(home)
-    install_colour(svc, colour_pair)
     make_colour_folder(tmp_path / "photos", per_colour=4)
-    svc.add_folders([str(tmp_path / "photos")])
-    svc.index()
+    svc = open_indexed_with_colour(home, colour_pair, tmp_path / "photos")
     yield svc
     svc.close()
 

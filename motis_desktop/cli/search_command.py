@@ -3,7 +3,7 @@
 Exit status: 0 when the search ran, whether it found photos or not (filters that let no photo through, nothing
 that stands out: said on stdout; ``--json``: ``[]``); 1 when there is nothing to search (no model, no photo
 indexed for the model, a query whose terms cancel out: one ``motis: error:`` line saying what to do), as for
-every problem the user can fix (``motis search --help`` says so: ``cli.parser.SEARCH_EXIT_STATUS``).
+every problem the user can fix (``motis search --help`` says so: ``cli.command_table.SEARCH_EXIT_STATUS``).
 """
 
 from __future__ import annotations

@@ -14,9 +14,12 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,75 @@ def run_cli_process(
     if check and proc.returncode != 0:
         raise AssertionError(f"motis {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def ctrl_c_armed(module: str = "motis_desktop.cli.entry") -> str:
+    """A ``python -c`` program that runs ``module`` as ``motis``, with Ctrl+C armed as in a terminal: a suite started
+    in the background by a non-interactive shell runs with SIGINT ignored, the child inherits that, and Python then
+    never raises KeyboardInterrupt (the command would wait forever for a Ctrl+C it cannot receive)."""
+    return (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv[0] = 'motis'; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    )
+
+
+@contextmanager
+def ended(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+    """``proc``, killed on the way out if it is still running (a test that failed half-way leaves no process)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def motis_process(
+    *args: str,
+    home: Path,
+    armed: str | None = None,
+    python: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    **popen: Any,
+) -> Iterator[subprocess.Popen[str]]:
+    """The real ``motis ARGS`` running over ``home`` in a subprocess (stdout and stderr piped, as text; ``popen``
+    changes that), killed on the way out if still running. ``armed``: run through that ``python -c`` program
+    (:func:`ctrl_c_armed`) instead of ``-m motis_desktop.cli.entry``; ``python``: the interpreter's own flags."""
+    program = ["-c", armed] if armed is not None else ["-m", "motis_desktop.cli.entry"]
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    full_env = {**os.environ, "MOTIS_HOME": str(home), **(env or {})}
+    with ended(subprocess.Popen([sys.executable, *python, *program, *args], env=full_env, **options)) as proc:
+        yield proc
+
+
+class SettingsPipe:
+    """``home``'s settings (``config.json``) behind a named pipe: a command that reads them waits there until
+    :meth:`feed`, so a signal sent before then comes while it reads its settings (it cannot have indexed yet).
+    ``writer`` (started by the test) opens the pipe's other end: it returns once the command opened it."""
+
+    def __init__(self, home: Path, spare: Path) -> None:
+        self.config, self.spare = home / "config.json", spare / "config.json"
+        self.settings = self.config.read_bytes()
+        self.config.unlink()
+        os.mkfifo(self.config)
+        self.opened: list[int] = []
+        self.writer = threading.Thread(target=self._open_for_writing, daemon=True)
+
+    def _open_for_writing(self) -> None:
+        self.opened.append(os.open(self.config, os.O_WRONLY))  # returns once the other end is opened for reading
+
+    def release_writer(self) -> None:
+        """The command ended without opening the settings: open the other end, for the writer's open to return."""
+        if not self.opened:
+            os.close(os.open(self.config, os.O_RDONLY | os.O_NONBLOCK))
+
+    def feed(self) -> None:
+        """The settings back in a file (later reads find it) and to the read that waits on the pipe."""
+        self.spare.write_bytes(self.settings)
+        os.replace(self.spare, self.config)
+        os.write(self.opened[0], self.settings)
+        os.close(self.opened[0])
 
 
 def import_colour_model(colour_pair: tuple[Path, Path], home: Path, name: str = "c") -> None:

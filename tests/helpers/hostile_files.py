@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from helpers.exif import UNDO_ORIENTATION
 from helpers.photos import COLOURS, colour_image, write_image
 
 
@@ -70,17 +71,7 @@ def make_hostile_corpus(root: Path, outside: Path) -> tuple[dict[str, str], set[
         Image.fromarray(rgb).save(root / f"format.{ext}")
         keep(root / f"format.{ext}")
     upright = Image.fromarray(_asymmetric())
-    inverse = {
-        1: None,
-        2: Image.FLIP_LEFT_RIGHT,
-        3: Image.ROTATE_180,
-        4: Image.FLIP_TOP_BOTTOM,
-        5: Image.TRANSPOSE,
-        6: Image.ROTATE_90,
-        7: Image.TRANSVERSE,
-        8: Image.ROTATE_270,
-    }
-    for orientation, op in inverse.items():
+    for orientation, op in UNDO_ORIENTATION.items():
         stored = upright.transpose(op) if op is not None else upright
         exif = Image.Exif()
         exif[0x0112] = orientation

@@ -27,15 +27,21 @@ def install_colour(services, colour_pair, name: str = "colour"):  # type: ignore
     return services.use_model(name)
 
 
-def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-untyped-def]
-    """Open ``home``, install the colour model, index the folder ``photos`` and close: a library ready to open."""
+def open_indexed_with_colour(home, colour_pair, photos):  # type: ignore[no-untyped-def]
+    """Open ``home``, install the colour model and index the folder ``photos``; the open services (the caller
+    closes them)."""
     from motis_desktop.core.services import Services
 
     services = Services.open(home)
     install_colour(services, colour_pair)
     services.add_folders([str(photos)])
     services.index()
-    services.close()
+    return services
+
+
+def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-untyped-def]
+    """Open ``home``, install the colour model, index the folder ``photos`` and close: a library ready to open."""
+    open_indexed_with_colour(home, colour_pair, photos).close()
 
 
 class IndexedLibraries:
