@@ -16,11 +16,7 @@ START_TIMEOUT_S = 120.0  # importing numpy and OpenCV on a loaded machine
 
 
 def worker_main(conn: Any, stderr_path: str, budget: tuple[int, Any, Any, int]) -> None:
-    """Entry point of a decode worker: decode ``(job, config)`` pairs from ``conn`` until it sends None or closes.
-
-    It then leaves at once (``os._exit``): nothing of it needs finalizing (results went through the pipe, the
-    stderr capture is unbuffered), and tearing down numpy, OpenCV and Pillow took 0.1-0.5 s that the pool's
-    ``close`` (and so each ``motis index``) waited for (docs/benchmarks.md, "Indexing start and the idle cores")."""
+    """Entry point of a decode worker: decode ``(job, config)`` pairs from ``conn`` until it sends None or closes."""
     capture = open(stderr_path, "w+b", buffering=0)  # noqa: SIM115 (lives as long as the process)
     os.dup2(capture.fileno(), 2)  # native warnings land here, read back after each file
     with contextlib.suppress(AttributeError, OSError):
@@ -36,9 +32,9 @@ def worker_main(conn: Any, stderr_path: str, budget: tuple[int, Any, Any, int]) 
         try:
             message = conn.recv()
         except (EOFError, OSError):
-            os._exit(0)
+            return
         if message is None:
-            os._exit(0)
+            return
         job, config, crash_marker = message
         start = capture.tell()
         item = decode_file(job, config, reserve, crash_marker)
@@ -50,7 +46,7 @@ def worker_main(conn: Any, stderr_path: str, budget: tuple[int, Any, Any, int]) 
         try:
             conn.send(item)
         except (BrokenPipeError, OSError):
-            os._exit(0)
+            return
 
 
 @dataclass
