@@ -21,6 +21,11 @@ Figures, one line (or JSON object) each, with the load average (``os.getloadavg`
   made beforehand as the app keeps them; photos/s, and
   CPU-s per photo of this process plus the workers (from /proc), and ``outside_model_cpu_s`` = that minus
   the engine's own CPU-s per photo run the same way (target <= 0.03);
+  ``pipeline_cores``: the cores the run kept busy (its CPU-s over its seconds), beside ``machine_busy_cores`` and
+  ``machine_idle_cores`` (every process, from /proc/stat, over the same seconds): on a shared machine a pipeline
+  that keeps fewer than 2 cores busy while the machine has none idle lost them to other processes (where each
+  login session is its own scheduling group, as with Linux's autogroup, ``nice`` does not help against them),
+  not to waiting inside the pipeline;
 - ``naive``: PIL open + convert + bicubic resize + crop + normalize, then a torch fp32 CLIP, at batch 1
   and at batch 16 (one photo decoded after another, then the batch);
 - ``ratios``: pipeline / engine alone (target >= 0.85), pipeline / naive batch 16 (>= 4) and batch 1 (>= 12).
@@ -41,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, os.environ.get("MOTIS_SRC") or str(Path(__file__).resolve().parent.parent))  # another tree's code
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
@@ -112,6 +117,17 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU-seconds of the whole machine so far (/proc/stat; zeros where there is none)."""
+    try:
+        with open("/proc/stat") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
 def run_engine_alone(encoder, n: int, batch_size: int, threads: int, lanes: int = 1, spinning=None) -> dict:
     """``encoder.encode_images`` on ready tensors: ``lanes`` batches at once (a thread each), all calling the
     one session of ``threads`` intra-op threads."""
@@ -122,10 +138,11 @@ def run_engine_alone(encoder, n: int, batch_size: int, threads: int, lanes: int 
     batch = np.random.default_rng(0).standard_normal((batch_size, 3, size, size)).astype(np.float32)
     encoder.encode_images(batch)  # warm-up (and session creation)
     batches = max(lanes, n // batch_size)
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, started, machine = time.process_time(), time.perf_counter(), machine_cpu()
     with ThreadPoolExecutor(lanes) as pool:
         list(pool.map(lambda _: encoder.encode_images(batch), range(batches)))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    idle = machine_cpu()[1] - machine[1]
     photos = batches * batch_size
     return {
         "engine_threads": threads,
@@ -133,6 +150,8 @@ def run_engine_alone(encoder, n: int, batch_size: int, threads: int, lanes: int 
         "spinning": spinning,
         "photos_per_s": round(photos / elapsed, 2),
         "cpu_s_per_photo": round(cpu / photos, 4),
+        "engine_cores": round(cpu / elapsed, 2),
+        "machine_idle_cores": round(idle / elapsed, 2),
     }
 
 
@@ -164,11 +183,12 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_
             store, encoder, batch_size, workers=plan.decode_workers, engine_threads=plan.engine_threads,
             pool=pool,
         )  # fmt: skip
-        workers_cpu = sum(proc_cpu_s(pid) for pid in pids)
+        workers_cpu, machine = sum(proc_cpu_s(pid) for pid in pids), machine_cpu()
         cpu, started = time.process_time(), time.perf_counter()
         summary = indexer.run()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         workers_cpu = sum(proc_cpu_s(pid) for pid in pids) - workers_cpu
+        busy, idle = (after - before for after, before in zip(machine_cpu(), machine, strict=True))
         assert summary.encoded > 0 and not summary.skipped, summary.to_json()
         per_photo = (cpu + workers_cpu) / summary.encoded
         return {
@@ -180,6 +200,9 @@ def run_pipeline(home: Path, folder: Path, batch_size: int, plan, model_cpu_per_
             "main_cpu_s_per_photo": round(cpu / summary.encoded, 4),
             "decoder_cpu_s_per_photo": round(workers_cpu / summary.encoded, 4),
             "outside_model_cpu_s_per_photo": round(per_photo - model_cpu_per_photo, 4),
+            "pipeline_cores": round((cpu + workers_cpu) / elapsed, 2),
+            "machine_busy_cores": round(busy / elapsed, 2),
+            "machine_idle_cores": round(idle / elapsed, 2),
             "mode": encoder.mode,
         }
 

@@ -22,6 +22,11 @@ turns (motis first in odd rounds, rclip first in even ones); CPU-seconds come fr
 the workers it reaped). Ratios are per round (rclip seconds / motis seconds), then the median. The load
 average is printed beside every run.
 
+``--start-runs N`` (default 2): after the rounds, each ``motis`` (and ``motis-base``) times ``motis index --json`` N
+times on its library as the rounds left it (``unchanged``: nothing to do) and N times on a new folder of 8 new
+camera JPEGs (``new_8``: 4 at 12 MP, 4 at 1080p, made like the others, a fresh folder each run): the per-run start,
+in turns, with the load beside each.
+
 ``--baseline CHECKOUT`` (e.g. ``mkdir /tmp/base && git archive main | tar -x -C /tmp/base``): a third tool,
 ``motis-base``, is the same ``motis index`` with that checkout's package first on ``PYTHONPATH`` (this venv, its
 own code) and its own home, where that checkout's code installed the model (its own int8 towers), in the same
@@ -165,6 +170,36 @@ def run_with_rusage(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[flo
     return wall, cpu, out
 
 
+def time_start(args: argparse.Namespace, homes: dict[str, Path], env: dict[str, str]) -> None:
+    """``motis index`` on an unchanged library and on 8 new photos, ``args.start_runs`` times each, tools in turns."""
+    from photo_fixtures import make_camera_jpegs
+
+    motis = [str(Path(sys.executable).parent / "motis"), "index", "--json"]
+    made = make_camera_jpegs(CACHE / "bench-camera-photos", 100 + 4 * args.start_runs, 100 + 4 * args.start_runs)
+    half = len(made) // 2
+    times: dict[tuple[str, str], list[float]] = {}
+    for run in range(args.start_runs):
+        folder = CACHE / "bench-vs-rclip" / "start" / f"new-{run}"  # 8 photos no library holds yet
+        folder.mkdir(parents=True, exist_ok=True)
+        for src in made[100 + 4 * run : 104 + 4 * run] + made[half + 100 + 4 * run : half + 104 + 4 * run]:
+            if not (folder / src.name).exists():
+                os.link(src, folder / src.name)
+        tools = list(homes) if run % 2 == 0 else list(homes)[::-1]
+        for kind, extra in (("unchanged", []), ("new_8", [str(folder)])):
+            for tool in tools:
+                tool_env = {**env, "MOTIS_HOME": str(homes[tool])}
+                if tool == "motis-base":
+                    tool_env["PYTHONPATH"] = str(args.baseline.resolve())
+                wall, cpu, out = run_with_rusage(motis + extra, tool_env, REPO)
+                encoded = json.loads(out.strip().splitlines()[-1])["encoded"]
+                times.setdefault((tool, kind), []).append(wall)
+                emit(args, {"figure": "start", "run": run + 1, "tool": tool, "kind": kind, "encoded": encoded,
+                            "seconds": round(wall, 3), "cpu_s": round(cpu, 3)})  # fmt: skip
+    for (tool, kind), walls in times.items():
+        emit(args, {"figure": "start_summary", "tool": tool, "kind": kind, "runs": len(walls),
+                    "median_seconds": round(statistics.median(walls), 3)})  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2)
@@ -173,6 +208,7 @@ def main() -> int:
     parser.add_argument("--rclip-venv", type=Path, default=CACHE / "rclip-venv")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--baseline", type=Path, help="an earlier checkout to time as motis-base in the same rounds")
+    parser.add_argument("--start-runs", type=int, default=2, help="motis index on an unchanged library / 8 new photos")
     args = parser.parse_args()
 
     from bench_pipeline import make_photos
@@ -230,6 +266,8 @@ def main() -> int:
         emit(args, {"figure": "summary", "rounds": len(walls),
                     f"median_motis_vs_{other}": round(statistics.median(walls), 2),
                     "median_cpu_ratio": round(statistics.median(cpus), 2), "target": target})  # fmt: skip
+    if args.start_runs:
+        time_start(args, {"motis": home, **({"motis-base": base_home} if args.baseline else {})}, env)
     return 0
 
 

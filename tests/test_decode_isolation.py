@@ -435,6 +435,39 @@ def test_a_library_already_up_to_date_never_loads_the_image_tower(
         again.close()
 
 
+def test_a_run_with_nothing_to_encode_starts_no_decoder_process(
+    services: Services, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`motis index` on an unchanged library (and the app's pass at launch) paid the decoder workers' start (~0.6 s
+    on 2 cores) and waited for it at close; only a run that has photos to decode starts them."""
+    from motis_desktop.core.library import process_pool
+
+    launched: list[int] = []
+    real_launch = process_pool.ProcessDecodePool._launch
+
+    def launch(self: process_pool.ProcessDecodePool, slot: int) -> object:
+        launched.append(slot)
+        return real_launch(self, slot)
+
+    monkeypatch.setattr(process_pool.ProcessDecodePool, "_launch", launch)
+    _photos(tmp_path, 3)
+    services.add_folders([str(tmp_path)])
+    assert services.index().encoded == 3
+    assert launched, "the first run, which had photos to decode, started no worker"
+    services.close()
+    launched.clear()
+    again = Services.open(home)  # the next `motis index`: nothing new
+    try:
+        summary = again.index()
+        assert (summary.encoded, summary.unchanged) == (0, 3)
+        assert launched == []
+        _photos(tmp_path / "new", 1, seed=50)  # one new photo: the workers start for it
+        assert again.index().encoded == 1
+        assert launched
+    finally:
+        again.close()
+
+
 # A `motis` process killed (kill -9, the OOM killer) while its decoder pool is made: the kill lands as Python's
 # resource tracker, the process that unlinks what a killed process leaves, is being started; the script prints
 # the name of each named semaphore the pool made before that.

@@ -11,6 +11,7 @@ import pytest
 from helpers.models import install_colour
 from helpers.photos import COLOURS, colour_image, write_image
 
+from motis_desktop.core.library.batching import batches
 from motis_desktop.core.library.indexer import Progress
 from motis_desktop.core.library.scanner import scan_folder
 from motis_desktop.core.library.store import LibraryStore
@@ -92,6 +93,54 @@ def test_cancel_keeps_committed_batches_and_resumes(services: Services, tmp_path
     ids, vectors = services.embeddings()
     assert len(ids) == len(set(ids.tolist())) == 40
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_run_of_fewer_photos_than_a_batch_runs_on_both_lanes_at_once(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few new photos (a watched folder's, a small import): they went in one batch on one lane while the other
+    lane's core idled; they are split between the lanes, which run side by side, and every photo is indexed."""
+    monkeypatch.setenv("MOTIS_ENGINE_THREADS", "2")
+    monkeypatch.setenv("MOTIS_ENGINE_LANES", "2")
+    _photos(tmp_path, 6)
+    services.add_folders([str(tmp_path)])
+    encoder = services.encoder()
+    sizes: list[int] = []
+    lock, side_by_side = threading.Lock(), threading.Event()
+    real_encode = encoder.encode_images
+
+    def encode(batch: np.ndarray) -> np.ndarray:
+        with lock:
+            sizes.append(len(batch))
+            if len(sizes) == 2:
+                side_by_side.set()
+        side_by_side.wait(timeout=30)  # the first batch stays in the engine until a second one is beside it
+        return real_encode(batch)
+
+    monkeypatch.setattr(encoder, "encode_images", encode)
+    summary = services.index(batch_size=16)
+    assert (summary.encoded, summary.skipped) == (6, [])
+    assert sizes == [3, 3]
+    assert side_by_side.is_set()
+
+
+@pytest.mark.parametrize(
+    ("total", "lanes", "sizes"),
+    [
+        (6, 2, [3, 3]),  # fewer than a batch: both lanes at once
+        (20, 2, [10, 10]),
+        (1, 2, [1]),
+        (64, 2, [16, 16, 16, 8, 4, 2, 1, 1]),  # the end shrinks, so the lanes finish together
+        (6, 1, [6]),
+        (100, 1, [16] * 6 + [4]),
+    ],
+)
+def test_batches_split_a_small_run_between_the_lanes_and_shrink_at_the_end(
+    total: int, lanes: int, sizes: list[int]
+) -> None:
+    got = list(batches(iter(range(total)), total, 16, lanes))
+    assert [len(b) for b in got] == sizes
+    assert [i for b in got for i in b] == list(range(total))  # each photo once, in the order decoded
 
 
 def test_file_growing_after_scan_is_stored_as_read(services: Services, tmp_path: Path) -> None:

@@ -340,7 +340,6 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model; then
         read the text in the photos unless ``read_text`` (default: the setting) is off (``on_indexed``: before)."""
         self._library.require_writable()
-        self._library.decoders.start()  # the decoder workers' imports overlap the model's load
         encoder = self._models.encoder(model)
         speed = SpeedRecord(self.cache_dir(SPEEDS), encoder.model_id, progress)  # for the next model switch's plan
         try:

@@ -46,6 +46,7 @@ from motis_desktop.core.formatting import count
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.core.images.preprocess import normalize_batch
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
+from motis_desktop.core.library.batching import batches
 from motis_desktop.core.library.decode_pool import (
     CRASHED,
     DEFAULT_MEMORY_BUDGET,
@@ -321,7 +322,7 @@ class Indexer:
                     return False
             return True
 
-        for batch in self._batches(decoded, total):
+        for batch in batches(decoded, total, self.batch_size, self.engine_lanes):
             engine.result()  # the session's error, if it could not be made
             while in_flight:
                 running = [f for _, f in in_flight if not f.done()]
@@ -337,24 +338,6 @@ class Indexer:
         while in_flight:
             if not commit_oldest():
                 return
-
-    def _batches(self, decoded: Iterable[Decoded], total: int) -> Iterator[list[Decoded]]:
-        """``decoded`` in batches of ``batch_size``; the last files of ``total`` in smaller and smaller batches
-        (half of what is left per lane), so the lanes finish together instead of one running the last batch
-        alone while the other's core idles."""
-        batch: list[Decoded] = []
-        seen, size = 0, self.batch_size
-        for item in decoded:
-            batch.append(item)
-            seen += 1
-            if len(batch) >= size or seen >= total:
-                yield batch
-                batch = []
-                left = total - seen
-                if left < self.engine_lanes * self.batch_size:
-                    size = max(1, -(-left // self.engine_lanes))
-        if batch:
-            yield batch
 
     @contextlib.contextmanager
     def _pool(self) -> Iterator[DecodePool]:

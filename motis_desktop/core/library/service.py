@@ -65,22 +65,15 @@ class FolderReport:
 
 
 class Decoders:
-    """The decoder worker pool, started on the first indexing run (or by :meth:`start`) and kept until its
-    owner closes it: later runs (a watched folder's changes, the next folder added) reuse the workers."""
+    """The decoder worker pool, started by the first indexing run that has photos to decode (a run with nothing to
+    encode starts no process: ``motis index`` on an unchanged library) and kept until its owner closes it: later
+    runs (a watched folder's changes, the next folder added) reuse the workers."""
 
     QUEUE = 32  # decoded files waiting for the engine (two batches of 16)
 
     def __init__(self) -> None:
         self._pool: DecodePool | None = None
         self._lock = threading.Lock()
-        self._starting: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the workers in the background (their imports overlap e.g. the model's load)."""
-        with self._lock:
-            if self._pool is None and self._starting is None:
-                self._starting = threading.Thread(target=self.get, name="motis-decode-start", daemon=True)
-                self._starting.start()
 
     def get(self) -> DecodePool:
         from motis_desktop.core.library.indexer import make_decode_pool, plan_threads  # see LibraryService.index
@@ -91,11 +84,7 @@ class Decoders:
             return self._pool
 
     def close(self) -> None:
-        starting = self._starting
-        if starting is not None and starting is not threading.current_thread():
-            starting.join()
         with self._lock:
-            self._starting = None
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
@@ -293,9 +282,9 @@ class LibraryService:
         kept worker pool, then read the words in the photos when ``read_text`` (default: :meth:`text_reading`);
         ``on_indexed`` hears what the run did before that stage begins."""
         self.require_writable()
-        self.decoders.start()  # the workers import while the folders are scanned and the image session is made
-        # Imported with the first run: the indexer brings the scanner and the decoder pool, whose imports (~35 ms)
-        # would otherwise come before the window's first paint, while a large library's first run waits 3 s.
+        # The indexer asks for the workers once its scan has found photos to decode (they start while the image
+        # session is made). Imported with the first run: the indexer brings the scanner and the decoder pool, whose
+        # imports (~35 ms) would otherwise come before the window's first paint.
         from motis_desktop.core.library.indexer import Indexer
 
         text = self.text_reading() if read_text is None else read_text

@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -37,11 +38,12 @@ from watchdog.events import (
     FileSystemEvent,
     FileSystemEventHandler,
 )
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver, ObservedWatch
-from watchdog.observers.polling import PollingObserver
 
 from motis_desktop.core.library.own_folder import OwnFolder
+
+if TYPE_CHECKING:  # the observers (inotify through ctypes) load with the first watcher, not with the core:
+    # `motis index` and `motis search` never watch (~20 ms of their start)
+    from watchdog.observers.api import BaseObserver, ObservedWatch
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,8 @@ class FolderWatcher:
         self._first_event = 0.0
         self._last_event = 0.0
         self._stopping = False
+        from watchdog.observers import Observer
+
         self._observer: BaseObserver = Observer()
         self._poller: BaseObserver | None = None
         self.events = 0  # relevant events seen (diagnostics)
@@ -219,6 +223,8 @@ class FolderWatcher:
             log.warning("cannot watch %s with OS events (%s); polling it instead", root, exc)
             try:
                 if self._poller is None:
+                    from watchdog.observers.polling import PollingObserver
+
                     self._poller = PollingObserver(timeout=10)
                     self._poller.daemon = True
                     self._poller.start()

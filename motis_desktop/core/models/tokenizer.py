@@ -14,12 +14,10 @@ a one-shot ``motis search`` wait on it (2026-12-06, docs/benchmarks.md).
 from __future__ import annotations
 
 import gzip
-import html
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
-import regex
 
 from motis_desktop.core.resources import resource_path
 
@@ -52,6 +50,8 @@ def basic_clean(text: str) -> str:
         import ftfy
 
         text = ftfy.fix_text(text)
+    import html  # here, as regex below: the core imports this module (manifests), most commands never tokenize
+
     return html.unescape(html.unescape(text)).strip()
 
 
@@ -79,6 +79,8 @@ class BPETokenizer:
         self.bpe_ranks: dict[str, int] = dict(zip(merges, range(len(merges))))
         self._byte_encoder = _byte_to_unicode()
         self._cache: dict[str, str] = {"<start_of_text>": "<start_of_text>", "<end_of_text>": "<end_of_text>"}
+        import regex
+
         self._pattern = regex.compile(
             r"""<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+""",
             regex.IGNORECASE,
