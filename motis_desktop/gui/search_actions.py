@@ -234,7 +234,8 @@ class ResultsController(QObject):
             self._gallery_anchor = self.view.anchor()
             self._gallery_current = path_of(self.view.currentIndex()) or None
         # "Show more" adds results below those shown: the view and its current result stay (a new query: the top).
-        more = searched.more and self.results_for is not None and self.model.rowCount() > 0
+        # Searched again when indexing ended (``refreshed``): the same, the photo a person is on and the place kept.
+        more = (searched.more or searched.refreshed) and self.results_for is not None and self.model.rowCount() > 0
         place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for = label
         # a score only where it means something: not for lists by filters alone or hits their words put there

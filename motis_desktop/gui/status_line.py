@@ -202,6 +202,10 @@ class StatusLine:
         self.counted = files
         return said
 
+    def installed_inactive(self, name: str) -> None:
+        """A model installed while another stays active (the core's rule): say how to use it."""
+        self.bar.set_text(f"Installed {name}: choose it in Settings to use it")
+
     def indexing_failed(self, _message: str) -> None:
         """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
         self.note = "indexing stopped — File ▸ Update index tries again"
