@@ -343,8 +343,10 @@ class Searched:
         if result.filtered_out and result.offline:  # the likeliest reason: the folder filtered for is unplugged
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + offline_reason(result.offline)
         if result.filtered_out:
-            hint = result.folder_hint and f" {result.folder_hint[0].upper()}{result.folder_hint[1:]}"
+            said = result.folder_hint or result.date_span_words()
+            hint = said and f" {said[0].upper()}{said[1:]}"
             hint += "" if hint.endswith("?") or not hint else "."
+            hint += "".join(f" {s.sentence()}" for s in result.suggestions)  # "Did you mean invoice (2 photos)?"
             return f"No photo passes the filters ({' '.join(result.filtered_out)}).{hint} Widen or remove them."
         if result.offline:  # the likeliest reason: a drive unplugged
             return offline_reason(result.offline)
@@ -353,7 +355,7 @@ class Searched:
         return (
             f"Among the {count(result.candidates, 'photo')} none stand out for this search"
             " (they all score about the same), so none were kept."
-        )
+        ) + "".join(f" {s.sentence()}" for s in result.suggestions)
 
 
 def offline_reason(folders: tuple[str, ...]) -> str:
