@@ -95,6 +95,32 @@ def colour_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, 
 
 
 @pytest.fixture
+def signs_home(colour_home: Path, tmp_path: Path) -> Path:
+    """The colour home's library: two photos reading "INVOICE 2024", one "Receipt 42 EUR" (the OCR reads these bold
+    signs without their spaces: "invoice2024"), a red one dated January 2020; indexed with their text read."""
+    import os
+    import time
+
+    from helpers.photos import write_colour_photo
+    from helpers.text_photos import save, text_photo
+
+    from motis_desktop.core.services import Services
+
+    photos = tmp_path / "photos"
+    save(text_photo(["INVOICE 2024"], background=(245, 245, 245)), photos / "a.jpg")
+    save(text_photo(["INVOICE 2024"], background=(240, 240, 250)), photos / "b.jpg")
+    save(text_photo(["Receipt 42 EUR"], background=(250, 245, 240)), photos / "c.jpg")
+    write_colour_photo(photos / "red.png", (220, 20, 20), 64, 64, seed=1)
+    old = time.mktime((2020, 1, 15, 12, 0, 0, 0, 0, -1))
+    os.utime(photos / "red.png", (old, old))
+    services = Services.open(colour_home)
+    services.add_folders([str(photos)])
+    assert services.index(read_text=True).text_read == 4
+    services.close()
+    return colour_home
+
+
+@pytest.fixture
 def station_library(colour_home: Path, tmp_path: Path) -> Iterator[tuple[object, Path]]:
     """The colour home's library: one photo of a sign reading "Platform 9" (``tmp_path/photos/trip/station.jpg``),
     indexed with its text read."""

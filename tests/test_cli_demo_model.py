@@ -60,3 +60,27 @@ def test_models_help_offers_the_demo_plainly() -> None:
     out = " ".join(run_cli("models", "--help").stdout.split())
     assert "demo install a tiny demo model that finds photos by their main colour (red, blue, …)" in out
     assert "not for real searches" in out
+
+
+def test_a_real_model_installed_over_an_indexed_demo_takes_over_once_the_library_is_indexed(
+    home: Path, tmp_path: Path, registry
+) -> None:
+    """QA walk 6 #4: the import made the real model active with nothing indexed, and `motis search` failed ("none
+    of the library's photos is indexed yet") until `motis index`. The demo answers until the new model covers the
+    library, and the import says what comes next."""
+    run_cli("models", "demo", home=home)
+    photos = len(make_colour_folder(tmp_path / "photos", per_colour=2))
+    cli_json("index", str(tmp_path / "photos"), home=home)
+    said = run_cli("models", "download", "tiny-clip", home=home)
+    assert (
+        "tiny-clip will take over from the demo model once the library is indexed with it: "
+        f"run 'motis index' ({photos} photos)" in said.stdout
+    )
+    listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
+    assert listed == {"colour-demo": True, "tiny-clip": False}
+    assert cli_json("search", "red", home=home)  # the demo still answers (exit 0, results)
+    indexed = run_cli("index", home=home)
+    assert "active model: tiny-clip (it took over from the demo model)" in indexed.stdout
+    listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
+    assert listed == {"colour-demo": False, "tiny-clip": True}
+    assert run_cli("search", "red", home=home).returncode == 0

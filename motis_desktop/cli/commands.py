@@ -114,6 +114,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         if not services.folders():
             raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
         release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
+        takeover = None if args.model else services.takeover_model()  # the run encodes for it (models.takeover)
         summary = services.index(
             args.model,
             progress=bar,
@@ -124,6 +125,7 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         )
         if not summary.cancelled:
             services.update_search_index(args.model)  # bring the vector index up to date now
+        took_over = takeover is not None and services.takeover_model() is None
     except KeyboardInterrupt:
         cancel.set()
         bar.close()
@@ -137,6 +139,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
         print_json(summary.to_json())
         return 0
     print("\n".join(_text_lines(summary) if said else _summary_lines(summary, named=named)))
+    if took_over:
+        print(f"active model: {takeover} (it took over from the demo model)")
     return 0
 
 

@@ -38,6 +38,7 @@ def models_command(services: Services, args: argparse.Namespace) -> int:
         _print_conversions(info)
         print(f"installed model {info.name!r} ({info.source_format}, {info.embed_dim}-d, id {info.model_id})")
         _print_licence_notice(info)
+        _print_takeover(services, info)
         return 0
     if action == "list":
         active = services.active_model()
@@ -208,6 +209,23 @@ def _switch_kept(services: Services, plan: SwitchPlan, latest: Progress | None) 
     )
 
 
+def _print_takeover(services: Services, info: ModelInfo) -> None:
+    """A model installed while the demo model answers waits to take over from it (``core.models.takeover``): it does
+    at once when it covers the library already (none to encode), else say what comes next (QA walk 6: the import
+    made it active silently, and search failed until the library was indexed with it)."""
+    if services.takeover_model() != info.name:
+        return
+    plan = services.plan_model_switch(info.name, measure=False)
+    if plan.instant:
+        services.use_model(info.name)
+        print(f"active model: {info.name} (it takes over from the demo model {DEMO_MODEL!r})")
+        return
+    print(
+        f"{info.name} will take over from the demo model once the library is indexed with it: run 'motis index' "
+        f"({count(plan.to_encode, 'photo')}); until then searches use the demo model"
+    )
+
+
 def _print_licence_notice(info: ModelInfo) -> None:
     """Models whose weights carry a restrictive licence (MobileCLIP: research only) say so before use."""
     notice = info.origin.get("open_clip", {}).get("license_notice")
@@ -351,4 +369,5 @@ def _models_download(services: Services, args: argparse.Namespace) -> int:
             "none": "no published checksum: recorded",
         }[f["verified_by"]]
         print(f"  {f['role']}: {f['size']} bytes, sha256 {f['sha256']} ({check})")
+    _print_takeover(services, info)
     return 0

@@ -9,6 +9,7 @@ every problem the user can fix (``motis search --help`` says so: ``cli.command_t
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from motis_desktop.cli.model_loading import load_model
@@ -50,6 +51,8 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         print(f"motis: note: photos left out: {offline_words(result.offline)}", file=sys.stderr)
     if not result.hits:
         print(_none_found(result, services.text_reading()))
+        for suggestion in result.suggestions:  # QA walk 6: a typo found nothing, and nothing was suggested
+            print(f"{suggestion.sentence()} (motis search {shlex.quote(suggestion.query)})")
         return 0
     by_words = result.found_by_words()
     for hit in result.hits:
@@ -96,7 +99,7 @@ def _none_found(result: QueryResult, reading: bool) -> str:
     if result.filtered_out:
         how = "'motis index' reads it" if reading else "reading it is off: 'motis config text on', then 'motis index'"
         unread = f" (the text of {count(result.text_unread, 'photo')} is not read yet; {how})"
-        hint = f" ({result.folder_hint})" if result.folder_hint else ""
+        hint = f" ({result.folder_hint or result.date_span_words()})" if result.folder_hint or result.date_span else ""
         return f"no photo passes the filters: {' '.join(result.filtered_out)}{hint}" + (
             unread if result.text_unread else ""
         )

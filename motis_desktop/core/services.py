@@ -39,6 +39,7 @@ from motis_desktop.core.models.manifest import ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryFile, RegistryModel
 from motis_desktop.core.models.service import NO_MODEL_HINT, PROBE_PATHS, ModelRemoved, ModelService
 from motis_desktop.core.models.switch import SPEEDS, SpeedRecord, SwitchPlan, SwitchResult, plan_switch, run_switch
+from motis_desktop.core.models.takeover import finish_takeover
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
 from motis_desktop.core.search.cutoff import score_of
@@ -181,6 +182,10 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """The model a switch in progress is encoding the library for (None when no switch runs)."""
         return self._models.pending()
 
+    def takeover_model(self) -> str | None:
+        """The model waiting to take over from the demo once the library is indexed with it (``models.takeover``)."""
+        return self._models.takeover()
+
     def installed_models(self) -> list[ModelInfo]:
         return self._models.installed()
 
@@ -246,8 +251,7 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         return self._models.prepared_encoder(name)
 
     def prepare_model(self, name: str, probes: list[str]) -> None:
-        """Measure the model's inference modes on ``probes`` (from :meth:`probe_photos`), if not done here yet;
-        touches model files and the cache, not the library."""
+        """Measure the model's inference modes on ``probes`` (:meth:`probe_photos`) if not done here (no library)."""
         self._models.prepare(name, probes)
 
     def probe_photos(self) -> list[str]:
@@ -258,8 +262,7 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """A fresh load of the named or active model in its reference mode (fp32), not kept (benchmarks)."""
         return self._models.reference_encoder(name)
 
-    def bench_model(self, name: str | None = None) -> dict[str, Any]:
-        """Measure every inference mode of a model now, cache the choice and return it with the table."""
+    def bench_model(self, name: str | None = None) -> dict[str, Any]:  # every inference mode measured, choice cached
         return self._models.bench(name)
 
     # -- library ---------------------------------------------------------------
@@ -272,8 +275,7 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """The library's folders with their file counts."""
         return self._library.folders()
 
-    def files(self) -> list[FileRecord]:
-        """Every file of the library."""
+    def files(self) -> list[FileRecord]:  # every file of the library
         return self._library.files()
 
     def photo_details(self, path: str) -> PhotoDetails:
@@ -289,18 +291,16 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         return self._library.photo_dates(file_ids)
 
     def photo_sizes(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
-        """Upright (width, height) of photos given as (path, mtime_ns), from the header-size cache; up to
-        ``read`` photos not in it are read now (their headers only) and remembered (written to disk by
-        :meth:`save_photo_sizes`, at close, and every ``SAVE_EVERY`` reads)."""
+        """Upright (width, height) of photos given as (path, mtime_ns), from the header-size cache; up to ``read`` not
+        in it are read now (headers only) and remembered (:meth:`save_photo_sizes`, at close, ``SAVE_EVERY``)."""
         sizes = self._sizes.lookup(files, read)
         if self._sizes.unsaved >= SAVE_EVERY:
             self._sizes.save()
         return sizes
 
     def photo_aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
-        """Upright width / height of each photo given as (path, mtime_ns), in order, from the header-size cache
-        (None: not in it; nothing is read), and the photos it lacks (to read with :meth:`photo_sizes`). Given the
-        whole gallery (every photo of the library), as at start-up: see ``SizeCache.aspects``."""
+        """Upright width / height of each photo given as (path, mtime_ns), in order, from the header-size cache (None:
+        not in it; nothing is read), and the photos it lacks (:meth:`photo_sizes`); the gallery's: ``SizeCache``."""
         return self._sizes.aspects(files)
 
     def save_photo_sizes(self) -> None:
@@ -311,8 +311,7 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""
         return self._library.counts(model_id)
 
-    def embeddings(self, model: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(file ids, unit vectors) the library holds for the named or active model."""
+    def embeddings(self, model: str | None = None) -> tuple[np.ndarray, np.ndarray]:  # (file ids, unit vectors)
         return self._library.embeddings(self._models.info(model).model_id)
 
     def add_folders(self, folders: list[str]) -> list[Folder]:
@@ -337,15 +336,20 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         read_text: bool | None = None,
         on_indexed: Callable[[IndexSummary], None] | None = None,
     ) -> IndexSummary:
-        """Bring every library folder (or just the ``roots`` a watcher saw change) up to date for a model; then
-        read the text in the photos unless ``read_text`` (default: the setting) is off (``on_indexed``: before)."""
+        """Bring every library folder (or the ``roots`` a watcher saw change) up to date for a model (none named: the
+        one taking over from the demo, ``models.takeover``, if one waits); then read the text in the photos unless
+        ``read_text`` (default: the setting) is off (``on_indexed``: before)."""
         self._library.require_writable()
-        encoder = self._models.encoder(model)
+        takeover = None if model else self._models.takeover()  # encodes for the model to take over from the demo
+        encoder = self._models.encoder(takeover or model)
         speed = SpeedRecord(self.cache_dir(SPEEDS), encoder.model_id, progress)  # for the next model switch's plan
         try:
-            return self._library.index(encoder, speed, cancel, batch_size, roots, read_text, on_indexed)
+            summary = self._library.index(encoder, speed, cancel, batch_size, roots, read_text, on_indexed)
         finally:
             speed.save()
+        if takeover:
+            finish_takeover(self, takeover, summary.cancelled)
+        return summary
 
     def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
         """The library's list of photos brought up to date while no model is ready (:meth:`index` encodes them)."""
@@ -395,8 +399,8 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         on_status: StatusFn | None = None,
         **options: float,
     ) -> None:
-        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
-        thread (``motis watch``). Compares the library with the disk once at start."""
+        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this thread
+        (``motis watch``), after comparing the library with the disk."""
         self._library.watch_and_index(stop, self._models.encoder(model), on_summary, on_status, **options)
 
     # -- search ------------------------------------------------------------------
@@ -435,14 +439,10 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         strategy: str | None = None,
         signals: tuple[str, ...] = ("meaning", "text", "name"),
     ) -> QueryResult:
-        """Run a query in the query language (see ``core.search.query``): the one way to search.
-
-        By default only the results that stand out (the relevance cut-off, at most ``limit``); with
-        ``cutoff=False`` the top ``limit`` (every photo that passes the filters when ``limit`` is None).
-        ``image`` adds an image file as one more term (the CLI's ``--image``); ``strategy`` overrides the
-        configured vector index strategy for this call. Plain words also match the text read in the photos
-        and their file/folder names, fused into one ranking (``search/fusion.py``; ``signals`` picks a subset).
-        """
+        """Run a query in the query language (``core.search.query``), the one way to search: only the results that
+        stand out (the relevance cut-off, at most ``limit``); with ``cutoff=False`` the top ``limit`` (all that pass
+        the filters when None). ``image``: one more term (``--image``); ``strategy`` overrides the configured one.
+        Plain words also match the text read in the photos and file names (``search/fusion.py``; ``signals``)."""
         info = self._models.info(model)
         return self._search.query(
             self._models.encoder_of(info), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)

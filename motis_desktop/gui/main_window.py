@@ -191,9 +191,8 @@ class MainWindow(QMainWindow):
         self.models.state_changed.connect(self._model_state_changed)
         self.models.ready.connect(self._model_ready)
         self.library_opened.connect(self.models.load)  # model and index load on the backend beside the gallery read
-        self.models.installed_inactive.connect(
-            lambda name: self.status.set_text(f"Installed {name}: choose it in Settings to use it")
-        )
+        self.models.installed_inactive.connect(self.status_line.installed_inactive)
+        self.searcher.follow(self.indexing)  # results searched while indexing say so, and refresh when it ends
         self.preferences.view_changed.connect(self._view_settings_changed)
         self.preferences.applied.connect(self._settings_applied)
         self.preferences.gone_forgotten.connect(self.status_line.gone_forgotten)

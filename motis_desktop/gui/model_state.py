@@ -44,6 +44,9 @@ class ModelController(QObject):
             use NAME` in a terminal) while this window's model answers searches: the window switches to it.
         removed_elsewhere: Emitted with a model's name when another process removed this window's model (`motis
             models remove NAME` in a terminal): the window loads the model left active, or offers one.
+        takeover_waiting: Emitted with a model's name when one installed while the demo model was active (`motis
+            models import` in a terminal) waits to take over from the demo (``Services.takeover_model``): the
+            window switches to it, the demo answering meanwhile.
     """
 
     state_changed = Signal(object)
@@ -55,6 +58,7 @@ class ModelController(QObject):
     switch_requested = Signal(str)
     chosen_elsewhere = Signal(str)
     removed_elsewhere = Signal(str)
+    takeover_waiting = Signal(str)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -144,6 +148,8 @@ class ModelController(QObject):
             return False
         if gone:
             return self._removed(info is not None)
+        if self.state == ModelState.READY and self._takeover():
+            return True
         if info is None or (self.state != ModelState.MISSING and info.name == self.name):
             return False
         if self.state == ModelState.READY:
@@ -187,8 +193,8 @@ class ModelController(QObject):
                 active = self.services.active_model()  # the config file only
             except MotisError:
                 active = None
-            if active is not None and active.name == name:  # except after the demo model: it takes over
-                self.switch_requested.emit(name)
+            if (active is not None and active.name == name) or self.services.takeover_model() == name:
+                self.switch_requested.emit(name)  # after the demo model: it takes over once the library is encoded
             else:
                 self.installed_inactive.emit(name)
             return
@@ -212,6 +218,18 @@ class ModelController(QObject):
         self.model_text.emit(f"Model: {name}")
         self._set_state(ModelState.READY)
         self.ready.emit(name)
+        self._takeover()  # one installed while the window was closed
+
+    def _takeover(self) -> bool:
+        """A model installed by another process while the demo model answers waits to take over: say so (True)."""
+        try:
+            waiting = self.services.takeover_model()  # the config file and the models folder only
+        except MotisError:
+            return False
+        if waiting is None or waiting == self.name:
+            return False
+        self.takeover_waiting.emit(waiting)
+        return True
 
     def _failed(self, message: str) -> None:
         self.model_text.emit("Model: failed to load")

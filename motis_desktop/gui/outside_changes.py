@@ -32,6 +32,7 @@ class OutsideChanges:
         self.version = -1  # the library's photos' version of the gallery on show (``LibrarySnapshot.version``)
         models.chosen_elsewhere.connect(self._model_chosen)
         models.removed_elsewhere.connect(status_line.model_removed)
+        models.takeover_waiting.connect(self._takeover)
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
@@ -48,6 +49,16 @@ class OutsideChanges:
         if self.indexing.switching or self.indexing.switch_to:  # this window's own switch, just made active
             return
         self.status_line.chosen_elsewhere = name
+        self.indexing.switch(name)
+
+    def _takeover(self, name: str) -> None:
+        """A model another process installed while the demo model answers (`motis models import`): the library is
+        encoded with it while the demo answers, then it takes over; the status line says it was installed, not
+        "chosen" (QA walk 6: the user had only installed a model)."""
+        if self.indexing.switching or self.indexing.switch_to:
+            return
+        self.status_line.chosen_elsewhere = None
+        self.status_line.installed_elsewhere = name
         self.indexing.switch(name)
 
     def _library_read(self, read: tuple[list[str], int]) -> None:

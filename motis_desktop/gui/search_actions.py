@@ -29,7 +29,6 @@ from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
 from motis_desktop.gui.tasks import Lane, Task
-from motis_desktop.gui.texts import query_words
 from motis_desktop.gui.timeline import DEFER_RESIZE_FROM, TimelineView
 from motis_desktop.gui.timeline_groups import Grouping
 from motis_desktop.gui.viewer import GridViewer
@@ -92,7 +91,13 @@ class ResultsController(QObject):
             lambda text: self.reset() if not text and box.reference is None and self.results_for is not None else None
         )
         empty.closest.clicked.connect(searcher.show_more)
+        empty.suggested.connect(self._suggested)  # "Search for “text:invoice”" (a word read in the photos)
         box.reference_dropped.connect(lambda path: box.set_reference_icon(self._icon(path)))  # as Find similar's
+
+    def _suggested(self, query: str) -> None:
+        """A suggestion of the empty page chosen: the box holds its query, as if typed, and it runs."""
+        self.box.setText(query)
+        self.searcher.submit(query)
 
     # -- contents ------------------------------------------------------------------
 
@@ -274,7 +279,8 @@ class ResultsController(QObject):
             self._gallery_anchor = self.view.anchor()
             self._gallery_current = path_of(self.view.currentIndex()) or None
         # "Show more" adds results below those shown: the view and its current result stay (a new query: the top).
-        more = searched.more and self.results_for is not None and self.model.rowCount() > 0
+        # Searched again when indexing ended (``refreshed``): the same, the photo a person is on and the place kept.
+        more = (searched.more or searched.refreshed) and self.results_for is not None and self.model.rowCount() > 0
         place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for = label
         # a score only where it means something: not for lists by filters alone or hits their words put there
@@ -294,7 +300,8 @@ class ResultsController(QObject):
                 self.view.scrollToTop()
                 self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
-            self.empty.show_reason(f"Nothing shown for {query_words(label)}", reason, closest=searched.result.more > 0)
+            closest, suggestions = searched.result.more > 0, searched.result.suggestions
+            self.empty.show_reason("Nothing shown for", label, reason, closest, suggestions)
             self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, self.model.rowCount())
 
@@ -306,7 +313,7 @@ class ResultsController(QObject):
             return
         self.results_for = label
         self.model.set_rows([], RESULT_EDGE)
-        self.empty.show_reason(f"Cannot search for {query_words(label)}", message.rstrip(".") + ".", closest=False)
+        self.empty.show_reason("Cannot search for", label, message.rstrip(".") + ".", closest=False)
         self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, 0)
 

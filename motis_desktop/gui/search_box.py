@@ -175,7 +175,24 @@ class SearchController(QObject):
         self.notice: str | None = None  # the last query's error, kept until the next query
         self._seq = 0
         self._answered = 0  # the last search whose answer came: one with a lower number than _seq is on its way
+        self.indexing = False  # an indexing run goes: a search says how many photos it could search (``partial``)
         box.submitted.connect(self.submit)  # the box's only listener
+
+    def follow(self, indexing: Any) -> None:
+        """Follow ``indexing`` (the window's ``IndexingController``): a search during a run says it searched only the
+        photos indexed so far, and results shown that way are searched again when the run ends (QA walk 6: they
+        stayed partial, unsaid, until Enter was pressed again)."""
+        indexing.started.connect(lambda: setattr(self, "indexing", True))
+        indexing.stopped.connect(self._indexing_stopped)
+
+    def _indexing_stopped(self) -> None:
+        self.indexing = False
+        shown = self.shown
+        if shown is None or shown.partial is None or not self.ready or self.pending is not None:
+            return
+        if self._answered == self._seq:  # not while a newer search is on its way: that one is the user's
+            limit = len(shown.result.hits) if shown.more else None
+            self._run(shown.text, limit, cutoff=not shown.more, refresh=True)
 
     def waiting_message(self) -> str | None:
         """The status line while a queued query waits for the model, or the last query's error."""
@@ -243,17 +260,21 @@ class SearchController(QObject):
         self._seq += 1  # results still on their way are for a query the user left
         self.more_changed.emit(0)
 
-    def _run(self, text: str, limit: int | None, cutoff: bool) -> None:
+    def _run(self, text: str, limit: int | None, cutoff: bool, refresh: bool = False) -> None:
+        """Search in the background; ``refresh``: the results on show again, keeping the current photo and place."""
         self.notice = None
         self._seq += 1
         seq = self._seq
         self.status.emit(f"Searching for {query_words(text)}…")
         self.started.emit(text)
+        indexing = self.indexing
 
         def work(services: Any) -> Searched:
             started = time.perf_counter()
             result = services.query(text, limit=limit, cutoff=cutoff)
-            return Searched(text, result, time.perf_counter() - started, more=limit is not None)
+            elapsed = time.perf_counter() - started
+            covered = searched_photos(services) if indexing else None
+            return Searched(text, result, elapsed, more=limit is not None, partial=covered, refreshed=refresh)
 
         self._submit(work, lambda out: self._done(seq, out), lambda msg: self._failed(seq, text, msg))
 
@@ -294,6 +315,8 @@ class Searched:
     result: QueryResult
     elapsed_s: float
     more: bool = False  # "Show more" of the results shown (they are the first of these)
+    partial: tuple[int, int] | None = None  # (searched, photos): an indexing run had not encoded them all yet
+    refreshed: bool = False  # the results on show searched again (indexing ended): the grid keeps its place
 
     def empty_reason(self) -> str | None:
         """Why nothing is shown, in plain words; None when there are results."""
@@ -302,6 +325,15 @@ class Searched:
             return None
         if result.cancelled:
             return "The terms cancel each other out, so there is nothing to search for. Remove a “- …” term."
+        reason = self._reason()
+        if self.partial is not None:
+            searched, photos = self.partial
+            reason += f" Searched {searched} of {count(photos, 'photo')} — indexing continues; this search runs again"
+            reason += " when it has finished."
+        return reason
+
+    def _reason(self) -> str:
+        result = self.result
         if result.filtered_out and result.text_unread:
             return (
                 f"No photo passes the filters ({' '.join(result.filtered_out)}) yet: the text of "
@@ -311,8 +343,10 @@ class Searched:
         if result.filtered_out and result.offline:  # the likeliest reason: the folder filtered for is unplugged
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + offline_reason(result.offline)
         if result.filtered_out:
-            hint = result.folder_hint and f" {result.folder_hint[0].upper()}{result.folder_hint[1:]}"
+            said = result.folder_hint or result.date_span_words()
+            hint = said and f" {said[0].upper()}{said[1:]}"
             hint += "" if hint.endswith("?") or not hint else "."
+            hint += "".join(f" {s.sentence()}" for s in result.suggestions)  # "Did you mean invoice (2 photos)?"
             return f"No photo passes the filters ({' '.join(result.filtered_out)}).{hint} Widen or remove them."
         if result.offline:  # the likeliest reason: a drive unplugged
             return offline_reason(result.offline)
@@ -321,7 +355,7 @@ class Searched:
         return (
             f"Among the {count(result.candidates, 'photo')} none stand out for this search"
             " (they all score about the same), so none were kept."
-        )
+        ) + "".join(f" {s.sentence()}" for s in result.suggestions)
 
 
 def offline_reason(folders: tuple[str, ...]) -> str:
@@ -337,8 +371,25 @@ def result_row(hit: SearchHit, scored: bool = True) -> Row:
     return Row(hit.file_id, hit.path, None, hit.score if scored else None, hit.date_source, hit.taken_at, hit.matches)
 
 
+def searched_photos(services: Any) -> tuple[int, int] | None:
+    """(photos the active model has encoded, photos it can encode) while it has not encoded them all (on the
+    library lane, during an indexing run): a search then looks at the first only."""
+    counts = services.counts(services.model_info().model_id)
+    photos = counts["files"] - counts["errors"]
+    return (counts["indexed"], photos) if counts["indexed"] < photos else None
+
+
 def result_summary(searched: Searched) -> str:
-    """The status line for a result set."""
+    """The status line for a result set (while indexing, how many photos it could search)."""
+    line = _summary(searched)
+    if searched.partial is None or searched.result.cancelled:
+        return line
+    searched_now, photos = searched.partial
+    partial = f"searched {searched_now} of {count(photos, 'photo')} — indexing continues"
+    return line.replace(" — Esc to go back", f" ({partial}) — Esc to go back")
+
+
+def _summary(searched: Searched) -> str:
     text, result = query_words(searched.text), searched.result
     n = len(result.hits)
     if result.cancelled:

@@ -53,6 +53,7 @@ class StatusLine:
         self.checking = False
         self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
+        self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -201,6 +202,10 @@ class StatusLine:
         self.counted = files
         return said
 
+    def installed_inactive(self, name: str) -> None:
+        """A model installed while another stays active (the core's rule): say how to use it."""
+        self.bar.set_text(f"Installed {name}: choose it in Settings to use it")
+
     def indexing_failed(self, _message: str) -> None:
         """A run stopped on an error (a full disk; the window shows the message): no longer "indexing…" (QA)."""
         self.note = "indexing stopped — File ▸ Update index tries again"
@@ -214,7 +219,10 @@ class StatusLine:
     def switched(self, result: Any) -> None:
         """A switch run ended: the new model is active, or the old one stays (cancelled, failed)."""
         elsewhere, self.chosen_elsewhere = self.chosen_elsewhere == result.active, None
-        if result.switched and elsewhere:
+        installed, self.installed_elsewhere = self.installed_elsewhere == result.active, None
+        if result.switched and installed:
+            self.note = f"now using {result.active}, installed by another MoTIS window or command, in place of the demo"
+        elif result.switched and elsewhere:
             self.note = f"now using {result.active}, chosen by another MoTIS window or command"
         elif result.switched:
             work = result.work()

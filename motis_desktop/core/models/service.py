@@ -26,6 +26,7 @@ from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
 from motis_desktop.core.models.switch import PENDING_KEY
+from motis_desktop.core.models.takeover import TAKEOVER_KEY
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # onnxruntime is imported when a model loads: the GUI starts before that
@@ -99,8 +100,17 @@ class ModelService:
         """Make an installed model the active one."""
         info = self._store.get(name)
         self._config.set(ACTIVE_KEY, info.name)
+        self._config.set(TAKEOVER_KEY, None)  # a choice made, or the takeover done: nothing waits any more
         log.info("active model: %s", info.name)
         return info
+
+    def takeover(self) -> str | None:
+        """The model installed while the demo model was active, waiting to take over from it once the library is
+        indexed with it (``switch.TAKEOVER_KEY``); None when none waits (or it was removed meanwhile)."""
+        name = self._config.get(TAKEOVER_KEY)
+        if not isinstance(name, str) or name == self._config.get(ACTIVE_KEY):
+            return None
+        return name if any(m.name == name for m in self._store.list()) else None
 
     def pending(self) -> str | None:
         """The model a switch in progress is encoding the library for (``core.models.switch``)."""
@@ -204,14 +214,14 @@ class ModelService:
     def _installed(self, info: ModelInfo) -> ModelInfo:
         """The one activation rule, for every front end: a new model becomes active only when no installed
         model is active yet. Switching models means re-encoding the library, so it is always the user's call;
-        except from the demo model (``models.demo``), which is for trying the app, not for keeping."""
+        except from the demo model (``models.demo``), which is for trying the app, not for keeping: the new model
+        waits to take over from it (:meth:`takeover`) while the demo answers, as a switch does (the front end or
+        the next indexing run encodes the library with it; QA walk 6: search found nothing until then)."""
         chosen = self._config.get(ACTIVE_KEY)
-        demo_active = chosen == DEMO_MODEL and info.name != DEMO_MODEL
-        if (
-            chosen is None
-            or demo_active
-            or not any(m.name == chosen for m in self._store.list() if m.name != info.name)
-        ):
+        if chosen == DEMO_MODEL and info.name != DEMO_MODEL and any(m.name == DEMO_MODEL for m in self._store.list()):
+            self._config.set(TAKEOVER_KEY, info.name)
+            log.info("installed model %s; it takes over from the demo model once the library is indexed", info.name)
+        elif chosen is None or not any(m.name == chosen for m in self._store.list() if m.name != info.name):
             self.use(info.name)
         else:
             log.info("installed model %s; the active model stays %s", info.name, chosen)

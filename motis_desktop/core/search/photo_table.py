@@ -120,6 +120,10 @@ class PhotoTable:
         """The folders' names for ``folder:`` (made by the first query with one; a new version, a new table)."""
         return FolderIndex(self.dir_names, self.root_ids)
 
+    def date_span(self) -> tuple[float, float] | None:
+        """The first and last photo's dates (what the date filters compare); None without photos."""
+        return (float(self.dates.min()), float(self.dates.max())) if len(self.dates) else None
+
     def folder_hint(self, query: Query) -> str:
         """For a query that found nothing: each ``folder:`` name that matches no folder, and the closest folder
         names ("no folder named Italy; did you mean “2019 Italy trip”?"); "" when every name matches one."""

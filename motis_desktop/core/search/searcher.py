@@ -24,6 +24,7 @@ from motis_desktop.core.search.photo_table import PhotoTable
 from motis_desktop.core.search.plan import lists_only, parse
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchService
+from motis_desktop.core.search.suggest import suggest_words
 from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -137,11 +138,17 @@ class Searcher:
     def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:
         """``result``, with what the front ends need to say why photos are missing from it: the library folders
         out of reach (their photos cannot be shown), and the filters that let nothing through when photos are
-        indexed (not an empty library), with the photos whose text is not read yet when ``text:`` was one."""
+        indexed (not an empty library), with the photos whose text is not read yet when ``text:`` was one; for a
+        result without hits, words no photo's text holds and what they likely meant, and the photos' date span when
+        a date filter let nothing through (``suggest.py``)."""
         store = self._database()
         if offline:
             result = replace(result, offline=offline)
-        if result.candidates or result.cancelled or not query.filters:
+        if result.hits or result.cancelled:
+            return result
+        if query.terms or query.text_phrases:  # a word no photo's text holds: the one read in them it likely meant
+            result = replace(result, suggestions=suggest_words(store, query))
+        if result.candidates or not query.filters:
             return result
         if not store.counts(model_id)["indexed"]:
             return result
@@ -150,8 +157,10 @@ class Searcher:
             from motis_desktop.core.ocr.engine import ENGINE_ID  # with cv2: only for this message
 
             unread = TextStore(store).unread_count(ENGINE_ID)
-        hint = self._table(store, model_id).folder_hint(query) if query.folder_names else ""
-        return replace(result, filtered_out=query.filters, text_unread=unread, folder_hint=hint)
+        table = self._table(store, model_id)
+        hint = table.folder_hint(query) if query.folder_names else ""
+        span = table.date_span() if query.after is not None or query.before is not None else None
+        return replace(result, filtered_out=query.filters, text_unread=unread, folder_hint=hint, date_span=span)
 
     def _table(self, store: LibraryStore, model_id: str) -> PhotoTable:
         """``model_id``'s photo table, read again when the photos have changed (not for text read in them)."""

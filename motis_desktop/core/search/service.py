@@ -35,6 +35,7 @@ from motis_desktop.core.search.cutoff import (
 )
 from motis_desktop.core.search.indexes import STRATEGIES, IndexCorrupt, VectorIndex, make_index, resolve_strategy
 from motis_desktop.core.search.indexes.exact import ExactIndex
+from motis_desktop.core.search.suggest import WordSuggestion, date_span_words
 from motis_desktop.core.vectors import scores_of
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,13 @@ class QueryResult:
     # a query of subtracted terms only ("-red", "-1:red"): the hits are the photos its opposite ("red") does not
     # pick out, least like it first; ``more`` are those it does. Nothing in them "stands out" for the query.
     subtracts_only: bool = False
+    # nothing found: words of the query no photo's text holds, with the word read in the photos each likely meant
+    suggestions: tuple[WordSuggestion, ...] = ()
+    date_span: tuple[float, float] | None = None  # a date filter let nothing through: the photos' first and last date
+
+    def date_span_words(self) -> str:
+        """'your photos run from Jan 2020 to Dec 2026' (with ``date_span``; "" without)."""
+        return date_span_words(self.date_span) if self.date_span else ""
 
     def found_by_words(self) -> set[int]:
         """The hits that their words (in the photo's text or its name) put there, not their look: below the

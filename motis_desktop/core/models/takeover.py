@@ -1,0 +1,24 @@
+"""A model installed while the demo model was active takes over from the demo once the library is indexed with it.
+
+QA walk 6: `motis models import` made the new model active at once, and `motis search` found nothing ("none of the
+library's 1144 photos is indexed yet") until `motis index` had run. Now the new model waits (``TAKEOVER_KEY`` in
+``config.json``, ``ModelService.takeover``) while the demo answers, as a switch (``models.switch``) does; an
+indexing run without a named model encodes for it, and :func:`finish_takeover` makes it active in one step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TAKEOVER_KEY = "takeover_model"
+
+
+def finish_takeover(services: Any, target: str, cancelled: bool) -> bool:
+    """After an indexing run for ``target``, the model waiting to take over from the demo model (``TAKEOVER_KEY``):
+    it becomes active in one step once it covers the library (True), as a switch does; else the demo answers on."""
+    counts = services.counts(services.model_info(target).model_id)
+    if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
+        return False
+    services.update_search_index(target)  # its vector index is ready before the first search
+    services.use_model(target)
+    return True
