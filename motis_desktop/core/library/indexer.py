@@ -1,10 +1,10 @@
 """Bring the library's embeddings up to date for one model.
 
 1. Scan every library folder; compare with the database by (size, mtime):
-   new, changed, unchanged, missing. A new file with the size of a missing
-   one is hashed: equal content means a rename/move, which keeps its
-   embedding; copies and photos back in the library take what they had
-   (``scan_diff``). The differences are committed in one transaction.
+   new, changed, unchanged, missing (a file with a new time only is hashed:
+   same bytes, unchanged, ``retimed``). A new file with the size of a missing
+   one is hashed: equal content means a rename/move, which keeps its embedding;
+   copies and photos back take what they had (``scan_diff``). One transaction.
 2. Files lacking an embedding for the model, less those that take the vectors
    of a file with their content (one of equal new files is encoded, then the
    others take its vectors: ``copies.take_twins``), are read, hashed, decoded and

@@ -1,5 +1,8 @@
 """Phase 1 of indexing: scan the library folders and compare with the database by (size, mtime).
 
+A known file with its stored size and a new time is hashed: equal content means only its time changed
+(``retimed``): it is unchanged, not encoded again.
+
 New, changed, unchanged and missing files; a new file with the size of a missing one is hashed, and equal
 content means a rename/move, which keeps its embedding. A new file with the size of a file the library holds
 is hashed too, and equal content means a copy, which gets that file's embeddings, date and text
@@ -26,6 +29,7 @@ from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.own_folder import OwnFolder
+from motis_desktop.core.library.retimed import may_be_retimed, split_retimed
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
 from motis_desktop.core.library.store import (
     ChangedFile,
@@ -54,6 +58,7 @@ class _Diff:
     seen: set[str] = field(default_factory=set)
     new: list[tuple[int, ScanEntry]] = field(default_factory=list)
     changed: list[ChangedFile] = field(default_factory=list)
+    maybe_retimed: list[tuple[FileRecord, ScanEntry]] = field(default_factory=list)  # hashed in ``_apply``
 
     def add(self, folder: Folder, result: ScanResult, known: dict[str, tuple[int, int]], summary: IndexSummary) -> None:
         """Sort one folder's scan into new, changed and unchanged files."""
@@ -75,6 +80,8 @@ class _Diff:
             record = self.by_path.get(entry.path)
             if record is None:
                 self.new.append((folder.id, entry))
+            elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns) and may_be_retimed(record, entry):
+                self.maybe_retimed.append((record, entry))  # its time alone may have changed (``retimed``)
             elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
                 self.changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
             elif record.id in self.embedded:
@@ -133,6 +140,12 @@ def _apply(
 ) -> None:
     missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
     digest = _Digests()
+    retimed = split_retimed(diff.maybe_retimed, digest, cancel)
+    if retimed is None:
+        summary.cancelled = True
+        return
+    diff.changed += retimed.changed
+    summary.unchanged += sum(r.file_id in diff.embedded for r in retimed.retimed)
     renamed = _match_renames(missing, diff.new, digest)
     renamed_paths = {r.path for r in renamed}
     renamed_ids = {r.file_id for r in renamed}
@@ -167,7 +180,8 @@ def _apply(
         len(removed),
         summary.unchanged,
     )
-    took = store.apply_scan(new_rows, diff.changed, renamed, removed, copied, returned)
+    # A file whose time alone changed is stored like a rename to its own path: its new time, nothing dropped
+    took = store.apply_scan(new_rows, diff.changed, renamed + retimed.retimed, removed, copied, returned)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
     summary.copied = len(copied)

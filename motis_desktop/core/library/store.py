@@ -290,6 +290,12 @@ class LibraryStore(LibraryDatabase):
             took = gone.insert_returned(conn, returned or [], seq, now)
             gone.keep_gone(conn, removed, now)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
+            # Same bytes (hashed): the text read in them holds at the new time too, so it is not read again
+            conn.executemany(
+                "UPDATE text_files SET mtime_ns = ? WHERE file_id = ? AND (size, mtime_ns) = "
+                "(SELECT size, mtime_ns FROM files WHERE id = ?)",
+                [(r.mtime_ns, r.file_id, r.file_id) for r in renamed],
+            )
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
                 [(r.folder_id, encode_path(r.path), r.size, r.mtime_ns, r.file_id) for r in renamed],
