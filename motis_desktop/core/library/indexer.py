@@ -71,7 +71,7 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
-from motis_desktop.core.library.went_away import away_folder
+from motis_desktop.core.library.went_away import away_folder, reachable_ids
 from motis_desktop.core.pathnames import is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -178,7 +178,7 @@ class Indexer:
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
-            folder_ids = [f.id for f in folders]
+            folder_ids = reachable_ids(folders, scanned, summary.offline)  # an offline folder's photos wait
             summary.skipped.extend(
                 Skipped(r.path, r.error or "", r.problem, True) for r in self.store.failed(folder_ids)
             )
