@@ -139,3 +139,26 @@ def test_a_renamed_library_folder_added_again_replaces_the_old_one(
     assert hits.returncode == 0 and "offline" not in hits.stderr
     shown = [line.split()[2] for line in hits.stdout.splitlines()]
     assert len(shown) == 2 and all(path.startswith(f"{moved}/") for path in shown)
+
+
+def test_a_model_switch_while_a_folder_is_offline_completes(
+    colour_home: Path, colour_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`motis models use other` while a drive is unplugged: its photos kept (not read, so not dropped), the switch
+    still takes over once the photos within reach are encoded; the drive's are encoded with it when it is back."""
+    drive, local = tmp_path / "G6", tmp_path / "local"
+    make_colour_folder(drive, per_colour=1)
+    make_colour_folder(local, per_colour=1, seed=100)
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(drive), str(local)])
+        assert services.index(read_text=False).encoded == 12
+        install_colour(services, colour_pair, name="other")
+    finally:
+        services.close()
+    drive.rename(tmp_path / "G6-away")
+    run_cli("models", "use", "other", home=colour_home)
+    status = run_cli("status", home=colour_home).stdout
+    assert "model:   other" in status and "12 files, 6 indexed" in status
+    (tmp_path / "G6-away").rename(drive)
+    assert "encoded 6, unchanged 6" in run_cli("index", "--no-text", home=colour_home).stdout
