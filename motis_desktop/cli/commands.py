@@ -159,6 +159,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
+    lines += [f"  {move.words}" for move in summary.moved]  # a library folder renamed, found again
     lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
     lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]

@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
         self.status.indexing_progress(p)
 
     def _index_finished(self, summary: IndexSummary) -> None:
-        same = not (summary.removed or summary.renamed or summary.copied or summary.returned or self.indexing.encoded)
+        same = not (summary.moved_photos or self.indexing.encoded)
         kept = summary.unchanged + self.results.known_failures(summary.skipped)  # unreadable ones are skipped again
         kept += self.status_line.offline_photos(self.results.gallery, summary.offline)  # kept, not scanned
         self.status_line.indexing_finished(summary, kept)  # another process's changes: said if the count moved

@@ -112,6 +112,7 @@ class StatusBar(QStatusBar):
             or summary.removed
             or unread_anew(summary)
             or summary.went_away
+            or summary.moved
         ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
@@ -134,7 +135,7 @@ def outcome_words(summary: IndexSummary) -> str:
     def photos(n: int) -> str:
         return count(n, "photo")
 
-    parts = []
+    parts = [move.words for move in summary.moved]  # a library folder renamed and added again: one folder
     if summary.encoded:
         parts.append(f"{photos(summary.encoded)} indexed")  # new or changed
     if summary.renamed:

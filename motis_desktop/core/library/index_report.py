@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from motis_desktop.core.formatting import count
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 
 # Photos encoded together at most: each waits in memory as its model input (224 px: 0.6 MB, 384 px: 1.8 MB) while
@@ -55,6 +57,24 @@ class Skipped:
         return self.in_library and self.problem is ImageProblem.UNREADABLE
 
 
+@dataclass(frozen=True)
+class FolderMove:
+    """A library folder (``old``, out of reach) found again as ``new``, with its ``photos``."""
+
+    old: str
+    new: str
+    photos: int
+
+    @property
+    def words(self) -> str:
+        """The words both front ends say: "Pictures seems to have moved to Photos: its 344 photos now live there"
+        (full paths where the two names alone would not tell them apart)."""
+        same_parent = os.path.dirname(self.old) == os.path.dirname(self.new)
+        old, new = (os.path.basename(self.old), os.path.basename(self.new)) if same_parent else (self.old, self.new)
+        live = "lives" if self.photos == 1 else "live"
+        return f"{old} seems to have moved to {new}: its {count(self.photos, 'photo')} now {live} there"
+
+
 @dataclass
 class IndexSummary:
     model_id: str
@@ -77,6 +97,14 @@ class IndexSummary:
     went_away: dict[str, int] = field(default_factory=dict)
     # Library folders that hold the app's own home, left out of the scan (own_folder.py; formatting.own_folder_words)
     own_folder_in: list[str] = field(default_factory=list)
+    # Library folders found again under a new name, their photos kept (folder_moves.py: FolderMove.words)
+    moved: list[FolderMove] = field(default_factory=list)
+
+    @property
+    def moved_photos(self) -> bool:
+        """Whether the run changed which photos the library holds or where they are, not counting those it encoded
+        (a front end reads the gallery again)."""
+        return bool(self.removed or self.renamed or self.copied or self.returned or self.moved)
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -99,6 +127,7 @@ class IndexSummary:
             "offline": self.offline,
             "own_folder_left_out": self.own_folder_in,
             "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
+            "moved": [{"from": m.old, "to": m.new, "photos": m.photos} for m in self.moved],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

@@ -1,10 +1,10 @@
 """Bring the library's embeddings up to date for one model.
 
 1. Scan every library folder; compare with the database by (size, mtime):
-   new, changed, unchanged, missing. A new file with the size of a missing
-   one is hashed: equal content means a rename/move, which keeps its
-   embedding; copies and photos back in the library take what they had
-   (``scan_diff``). The differences are committed in one transaction.
+   new, changed, unchanged, missing (a file with a new time only is hashed:
+   same bytes, unchanged, ``retimed``). A new file with the size of a missing
+   one is hashed: equal content means a rename/move, which keeps its embedding;
+   copies and photos back take what they had (``scan_diff``). One transaction.
 2. Files lacking an embedding for the model, less those that take the vectors
    of a file with their content (one of equal new files is encoded, then the
    others take its vectors: ``copies.take_twins``), are read, hashed, decoded and
@@ -72,7 +72,7 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
-from motis_desktop.core.library.went_away import away_folder
+from motis_desktop.core.library.went_away import away_folder, reachable_ids
 from motis_desktop.core.pathnames import is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -179,7 +179,7 @@ class Indexer:
         scanned = folders if roots is None else [f for f in folders if f.path in roots]
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
-            folder_ids = [f.id for f in folders]
+            folder_ids = reachable_ids(folders, scanned, summary.offline)  # an offline folder's photos wait
             summary.skipped.extend(
                 Skipped(r.path, r.error or "", r.problem, True) for r in self.store.failed(folder_ids)
             )

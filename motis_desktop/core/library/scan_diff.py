@@ -1,5 +1,8 @@
 """Phase 1 of indexing: scan the library folders and compare with the database by (size, mtime).
 
+A known file with its stored size and a new time is hashed: equal content means only its time changed
+(``retimed``): it is unchanged, not encoded again.
+
 New, changed, unchanged and missing files; a new file with the size of a missing one is hashed, and equal
 content means a rename/move, which keeps its embedding. A new file with the size of a file the library holds
 is hashed too, and equal content means a copy, which gets that file's embeddings, date and text
@@ -23,9 +26,11 @@ from motis_desktop.core.images.decode import read_image_bytes
 from motis_desktop.core.kinds import ProgressPhase
 from motis_desktop.core.library import scan_skips
 from motis_desktop.core.library.file_decoder import content_hash
+from motis_desktop.core.library.folder_moves import Moves, find_moves
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.own_folder import OwnFolder
+from motis_desktop.core.library.retimed import Retimed, may_be_retimed, split_retimed
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
 from motis_desktop.core.library.store import (
     ChangedFile,
@@ -54,6 +59,9 @@ class _Diff:
     seen: set[str] = field(default_factory=set)
     new: list[tuple[int, ScanEntry]] = field(default_factory=list)
     changed: list[ChangedFile] = field(default_factory=list)
+    maybe_retimed: list[tuple[FileRecord, ScanEntry]] = field(default_factory=list)  # hashed in ``_apply``
+    library: list[Folder] = field(default_factory=list)  # every library folder (``folder_moves``)
+    fresh: list[Folder] = field(default_factory=list)  # scanned folders with no photo in the library yet
 
     def add(self, folder: Folder, result: ScanResult, known: dict[str, tuple[int, int]], summary: IndexSummary) -> None:
         """Sort one folder's scan into new, changed and unchanged files."""
@@ -75,6 +83,8 @@ class _Diff:
             record = self.by_path.get(entry.path)
             if record is None:
                 self.new.append((folder.id, entry))
+            elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns) and may_be_retimed(record, entry):
+                self.maybe_retimed.append((record, entry))  # its time alone may have changed (``retimed``)
             elif (record.size, record.mtime_ns) != (entry.size, entry.mtime_ns):
                 self.changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
             elif record.id in self.embedded:
@@ -109,7 +119,9 @@ def scan_library(
     known_by_folder: dict[int, dict[str, tuple[int, int]]] = {}
     for r in diff.by_path.values():
         known_by_folder.setdefault(r.folder_id, {})[r.path] = (r.size, r.mtime_ns)
-    library_roots = [f.path for f in store.folders()]  # links to any of them (or above) are not followed
+    diff.library = store.folders()
+    diff.fresh = [f for f in folders if f.id not in known_by_folder]
+    library_roots = [f.path for f in diff.library]  # links to any of them (or above) are not followed
     own = OwnFolder.of(store.db_path.parent)  # the home: the database lives there (AppPaths.library_db)
     for n, folder in enumerate(folders):
         known = known_by_folder.get(folder.id, {})
@@ -123,16 +135,26 @@ def scan_library(
             rate = len(diff.seen) / max(elapsed, 1e-6)
             skipped = len(summary.skipped)
             progress(Progress(ProgressPhase.SCAN, n + 1, len(folders), 0, skipped, elapsed, rate, None, folder.path))
-    _apply(store, diff, records, summary, cancel)
+    _apply(store, model_id, diff, records, summary, cancel)
     if not summary.cancelled:
         scan_skips.remember(store, diff.rejected)
 
 
 def _apply(
-    store: LibraryStore, diff: _Diff, records: list[FileRecord], summary: IndexSummary, cancel: threading.Event
+    store: LibraryStore,
+    model_id: str,
+    diff: _Diff,
+    records: list[FileRecord],
+    summary: IndexSummary,
+    cancel: threading.Event,
 ) -> None:
     missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
     digest = _Digests()
+    known = _known_elsewhere(diff, records, summary, digest, cancel)
+    if known is None:
+        summary.cancelled = True
+        return
+    retimed, moves = known
     renamed = _match_renames(missing, diff.new, digest)
     renamed_paths = {r.path for r in renamed}
     renamed_ids = {r.file_id for r in renamed}
@@ -167,11 +189,55 @@ def _apply(
         len(removed),
         summary.unchanged,
     )
-    took = store.apply_scan(new_rows, diff.changed, renamed, removed, copied, returned)
+    indexed = _indexed_before(store, model_id, returned)  # read before ``apply_scan`` forgets them as gone
+    kept = renamed + retimed.retimed + moves.renamed  # rows that take a new path or time, nothing dropped
+    took = store.apply_scan(new_rows, diff.changed, kept, removed, copied, returned, moves.old_ids)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
     summary.copied = len(copied)
-    summary.returned = took
+    summary.returned = min(took, indexed)  # those the model must encode again are said as encoded, not "back"
+
+
+def _known_elsewhere(
+    diff: _Diff, records: list[FileRecord], summary: IndexSummary, digest: _Digests, cancel: threading.Event
+) -> tuple[Retimed, Moves] | None:
+    """Known photos that only look changed or new: a new time on the same bytes (``retimed``), a library folder
+    found again under a new name (``folder_moves``); None if ``cancel`` stopped it."""
+    retimed = split_retimed(diff.maybe_retimed, digest, cancel)
+    if retimed is None:
+        return None
+    diff.changed += retimed.changed
+    summary.unchanged += sum(r.file_id in diff.embedded for r in retimed.retimed)
+    moves = find_moves(diff.library, diff.fresh, records, diff.new, digest, cancel)
+    if moves is None:
+        return None
+    _take_moves(diff, moves, summary)
+    return retimed, moves
+
+
+def _take_moves(diff: _Diff, moves: Moves, summary: IndexSummary) -> None:
+    """A moved folder's photos are no new files, and its old place is neither offline nor scanned any more."""
+    moved = {r.path for r in moves.renamed}
+    diff.new = [(fid, e) for fid, e in diff.new if e.path not in moved]
+    for folder_id in moves.old_ids:
+        diff.rejected.pop(folder_id, None)
+    gone = {m.old for m in moves.moves}
+    summary.offline = [p for p in summary.offline if p not in gone]
+    summary.moved = moves.moves
+    summary.unchanged += sum(r.file_id in diff.embedded for r in moves.renamed)  # said by the move's line
+
+
+def _indexed_before(store: LibraryStore, model_id: str, returned: list[ReturnedFile]) -> int:
+    """How many of the photos coming back kept a vector of ``model_id`` (QA: after a model switch, "encoded 23"
+    was followed by "23 photos back in the library were already indexed before": they had the old model's only)."""
+    hashes = sorted({r.content_hash for r in returned})
+    kept: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT content_hash FROM gone_embeddings WHERE model_id = ? AND content_hash IN ({marks})"
+        kept.update(row[0] for row in store.select(sql, (model_id, *chunk)))
+    return sum(r.content_hash in kept for r in returned)
 
 
 class _Digests:

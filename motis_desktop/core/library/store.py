@@ -278,11 +278,13 @@ class LibraryStore(LibraryDatabase):
         removed: list[int],
         copied: list[CopiedFile] | None = None,
         returned: list[ReturnedFile] | None = None,
+        moved_away: list[int] | None = None,
     ) -> int:
         """One transaction for a scan's differences (``removed``: file ids, whose vectors, date and text are kept
         a while, ``gone``; ``copied``: new files whose twin's embeddings, date and text they take,
-        ``copies.insert_copies``; ``returned``: new files that take what a photo gone lately kept). Returns how
-        many of ``returned`` took it."""
+        ``copies.insert_copies``; ``returned``: new files that take what a photo gone lately kept; ``moved_away``:
+        folders whose photos ``renamed`` takes to another, ``folder_moves``). Returns how many of ``returned``
+        took it."""
         now = time.time()
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
@@ -290,10 +292,17 @@ class LibraryStore(LibraryDatabase):
             took = gone.insert_returned(conn, returned or [], seq, now)
             gone.keep_gone(conn, removed, now)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
+            # Same bytes (hashed): the text read in them holds at the new time too, so it is not read again
+            conn.executemany(
+                "UPDATE text_files SET mtime_ns = ? WHERE file_id = ? AND (size, mtime_ns) = "
+                "(SELECT size, mtime_ns FROM files WHERE id = ?)",
+                [(r.mtime_ns, r.file_id, r.file_id) for r in renamed],
+            )
             conn.executemany(
                 "UPDATE files SET folder_id = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
                 [(r.folder_id, encode_path(r.path), r.size, r.mtime_ns, r.file_id) for r in renamed],
             )
+            conn.executemany("DELETE FROM folders WHERE id = ?", [(i,) for i in moved_away or []])
             conn.executemany("DELETE FROM embeddings WHERE file_id = ?", [(c.file_id,) for c in changed])
             conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, content_hash = NULL, error = NULL, error_transient = 0, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from motis_desktop.core.library.records import Folder
 from motis_desktop.core.pathnames import is_within
 
 
@@ -23,3 +24,12 @@ def away_folder(path: str, root: str) -> str:
             break
         folder = os.path.dirname(folder)
     return gone
+
+
+def reachable_ids(folders: list[Folder], scanned: list[Folder], offline: list[str]) -> list[int]:
+    """The ids of ``folders`` a run reads photos from: not those the scan found offline (``offline``) nor, of those
+    it did not scan (a watcher's run names the roots that changed), those whose folder is not there. An offline
+    folder's photos are neither read nor forgotten (QA: a new model made active while a drive was unplugged read
+    them, found them gone and dropped them from the library); they are read when it is back."""
+    scanned_ids = {f.id for f in scanned}
+    return [f.id for f in folders if (f.path not in offline if f.id in scanned_ids else os.path.isdir(f.path))]

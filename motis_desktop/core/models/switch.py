@@ -4,8 +4,8 @@ Making OTHER active at once would leave search with nothing indexed until every 
 switch is a plan (:class:`SwitchPlan`: the photos OTHER covers already, as vectors are kept per model id, and
 the time for the rest at OTHER's last indexing speed here, :class:`SpeedRecord`), then re-encoding in the
 background while the previous model answers (``pending_model`` in the settings), then one settings write that
-makes OTHER active once it covers the library. Cancelling, or photos left uncovered, keeps the previous model;
-what was encoded is kept for the next try.
+makes OTHER active once it covers the library (less an offline folder's photos: encoded when it is back).
+Cancelling, or photos left uncovered, keeps the previous model; what was encoded is kept for the next try.
 """
 
 from __future__ import annotations
@@ -171,7 +171,9 @@ def run_switch(
             set_pending(None)
         encoded, cancelled, copied = summary.encoded, summary.cancelled, summary.copied + summary.returned
         counts = services.counts(services.model_info(plan.target).model_id)
-        if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
+        # An offline folder's photos wait for it (they are encoded when it is back): the switch does not
+        away = sum(r.to_index for r in services.folder_reports(plan.target) if not r.online)
+        if cancelled or counts["indexed"] < counts["files"] - counts["errors"] - away:
             return SwitchResult(plan, False, plan.current, encoded, cancelled, copied)
         services.update_search_index(plan.target)  # its vector index is ready before the first search
     services.use_model(plan.target)  # the one step
