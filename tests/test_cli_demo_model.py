@@ -84,3 +84,21 @@ def test_a_real_model_installed_over_an_indexed_demo_takes_over_once_the_library
     listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
     assert listed == {"colour-demo": False, "tiny-clip": True}
     assert run_cli("search", "red", home=home).returncode == 0
+
+
+def test_a_real_model_takes_over_from_the_demo_while_a_folder_is_offline(
+    home: Path, tmp_path: Path, registry
+) -> None:
+    """The take-over from the demo waits for the photos within reach only, as a switch does: a folder on an
+    unplugged drive must not keep the demo answering for ever (its photos are encoded when it is back)."""
+    run_cli("models", "demo", home=home)
+    drive, local = tmp_path / "drive", tmp_path / "local"
+    make_colour_folder(drive, per_colour=1)
+    make_colour_folder(local, per_colour=1, seed=100)
+    cli_json("index", str(drive), str(local), home=home)
+    drive.rename(tmp_path / "drive-away")
+    run_cli("models", "download", "tiny-clip", home=home)
+    indexed = run_cli("index", home=home)
+    assert "active model: tiny-clip (it took over from the demo model)" in indexed.stdout
+    listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
+    assert listed == {"colour-demo": False, "tiny-clip": True}

@@ -148,6 +148,14 @@ def plan_switch(services: Any, name: str, measure: bool = True) -> SwitchPlan:
     return SwitchPlan(current.name if current else None, target.name, photos, min(counts["indexed"], photos), rate)
 
 
+def covers_reach(services: Any, name: str) -> bool:
+    """Whether model ``name`` has a vector for every readable photo within reach: a switch (or the take-over from
+    the demo) makes it active then. An offline folder's photos wait for it (they are encoded when it is back)."""
+    counts = services.counts(services.model_info(name).model_id)
+    away = sum(r.to_index for r in services.folder_reports(name) if not r.online)
+    return bool(counts["indexed"] >= counts["files"] - counts["errors"] - away)
+
+
 def run_switch(
     services: Any,
     set_pending: Callable[[str | None], None],
@@ -170,10 +178,7 @@ def run_switch(
         finally:
             set_pending(None)
         encoded, cancelled, copied = summary.encoded, summary.cancelled, summary.copied + summary.returned
-        counts = services.counts(services.model_info(plan.target).model_id)
-        # An offline folder's photos wait for it (they are encoded when it is back): the switch does not
-        away = sum(r.to_index for r in services.folder_reports(plan.target) if not r.online)
-        if cancelled or counts["indexed"] < counts["files"] - counts["errors"] - away:
+        if cancelled or not covers_reach(services, plan.target):
             return SwitchResult(plan, False, plan.current, encoded, cancelled, copied)
         services.update_search_index(plan.target)  # its vector index is ready before the first search
     services.use_model(plan.target)  # the one step

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from motis_desktop.core.models.switch import covers_reach
+
 TAKEOVER_KEY = "takeover_model"
 
 
 def finish_takeover(services: Any, target: str, cancelled: bool) -> bool:
     """After an indexing run for ``target``, the model waiting to take over from the demo model (``TAKEOVER_KEY``):
-    it becomes active in one step once it covers the library (True), as a switch does; else the demo answers on."""
-    counts = services.counts(services.model_info(target).model_id)
-    if cancelled or counts["indexed"] < counts["files"] - counts["errors"]:
+    it becomes active in one step once it covers the photos within reach (True), as a switch does; else the demo
+    answers on."""
+    if cancelled or not covers_reach(services, target):
         return False
     services.update_search_index(target)  # its vector index is ready before the first search
     services.use_model(target)
