@@ -86,9 +86,7 @@ def test_a_real_model_installed_over_an_indexed_demo_takes_over_once_the_library
     assert run_cli("search", "red", home=home).returncode == 0
 
 
-def test_a_real_model_takes_over_from_the_demo_while_a_folder_is_offline(
-    home: Path, tmp_path: Path, registry
-) -> None:
+def test_a_real_model_takes_over_from_the_demo_while_a_folder_is_offline(home: Path, tmp_path: Path, registry) -> None:
     """The take-over from the demo waits for the photos within reach only, as a switch does: a folder on an
     unplugged drive must not keep the demo answering for ever (its photos are encoded when it is back)."""
     run_cli("models", "demo", home=home)
