@@ -56,7 +56,9 @@ class ModelDialog(QDialog):
     installed = Signal(str)
     use_requested = Signal(str)
 
-    def __init__(self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None, why: str = ""
+    ) -> None:
         super().__init__(parent)
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
         self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
@@ -95,6 +97,8 @@ class ModelDialog(QDialog):
         buttons.addWidget(self.download_button)
         self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
         layout = QVBoxLayout(self.body)
+        self.why = _reason(why)  # why the offer opened by itself
+        layout.addWidget(self.why)
         layout.addWidget(intro)
         layout.addWidget(self.recommendation)
         layout.addLayout(buttons)
@@ -349,6 +353,15 @@ class ModelDialog(QDialog):
         if self.runner is not None:
             self.runner.cancel()
         self.wait()
+
+
+def _reason(why: str) -> QLabel:
+    """The offer's first line when it opened by itself for a reason ("The model colour was removed by …")."""
+    label = QLabel(why[:1].upper() + why[1:] + "." if why else "")
+    label.setObjectName("offerReason")
+    label.setWordWrap(True)
+    label.setVisible(bool(why))
+    return label
 
 
 def _technical_part(fit: Callable[[], None]) -> tuple[QLabel, QToolButton]:

@@ -21,7 +21,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere
 
 
 class StatusLine:
@@ -275,7 +275,3 @@ def photo_count(files: int, unreadable: int) -> str:
     n = files - unreadable
     bad = f", {count(unreadable, 'unreadable file')}" if unreadable else ""
     return f"{count(n, 'photo')}{bad}"
-
-
-def removed_elsewhere(model: str) -> str:
-    return f"the model {model} was removed by another MoTIS window or command"
