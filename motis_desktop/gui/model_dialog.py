@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.errors import DownloadError, MotisError
 from motis_desktop.core.formatting import format_duration, format_size
+from motis_desktop.core.models.demo import demo_name_problem, is_demo
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import DEMO_MODEL, InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.install_words import download_failure
 from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
@@ -67,10 +68,10 @@ class ModelDialog(QDialog):
         self.action = "download"  # what the last install ran: its failure is headed "The download/import did not work"
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
-        self.installed_names = {m.name for m in services.installed_models()}  # model files only, no library
+        models = services.installed_models()  # model files only, no library
+        self.installed_names, self.demo_installed = {m.name for m in models}, any(map(is_demo, models))
         self.waiting = {w.model: w.done for w in services.waiting_downloads()}  # unfinished: Download resumes
-        active = services.active_model()
-        self.active_name = active.name if active is not None else None
+        self.active_name = getattr(services.active_model(), "name", None)
         self.choice = QComboBox()
         # as narrow as a small screen needs (the model's long name is cut), not as wide as its longest choice
         self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -176,7 +177,7 @@ class ModelDialog(QDialog):
         self.demo_button = demo_button(self.start_demo)  # shown while the demo model is not installed
         self.offline = OfflinePanel(self.choose_files, demo_button(self.start_demo))
         self.offline.hide()
-        if DEMO_MODEL in self.installed_names:  # File ▸ Install model… after it was installed: not offered again
+        if self.demo_installed:  # File ▸ Install model… after it was installed: not offered again
             self.demo_button.hide()
             self.offline.demo.hide()
         links = QHBoxLayout()
@@ -262,10 +263,11 @@ class ModelDialog(QDialog):
     def import_files(self, files: list[str], name: str) -> None:
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
         services = self.services
-        if name in self.installed_names:
-            QMessageBox.information(
-                self, "Import model files", f"A model named “{name}” is already installed: choose another name."
-            )
+        taken = (
+            f"A model named “{name}” is already installed: choose another name." if name in self.installed_names else ""
+        )
+        if taken or (taken := demo_name_problem(name) or ""):  # the core's words for the demo's name
+            QMessageBox.information(self, "Import model files", taken[:1].upper() + taken[1:])
             return
         if len(files) == 2:
             answer = QMessageBox.question(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.demo import DEMO_MODEL, DEMO_ORIGIN, demo_pair
+from motis_desktop.core.models.demo import DEMO_MODEL, DEMO_ORIGIN, demo_name_problem, demo_pair, is_demo
 from motis_desktop.core.models.download_folder import WaitingDownload, tidy, waiting
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
@@ -159,6 +159,7 @@ class ModelService:
     # -- installs -------------------------------------------------------------------
 
     def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+        _own_name(name)
         return self._installed(self._store.import_checkpoint(checkpoint, name, replace=replace))
 
     def import_pair(
@@ -171,6 +172,7 @@ class ModelService:
         any_order: bool = False,
     ) -> ModelInfo:
         """Install a TorchScript pair; with ``any_order`` the swapped order is tried if the given one fails."""
+        _own_name(name)
         try:
             info = self._store.import_pair(image_file, text_file, name, preprocess_config, replace=replace)
         except ModelError:
@@ -196,8 +198,14 @@ class ModelService:
 
     def install_demo(self) -> ModelInfo:
         """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed."""
-        if any(m.name == DEMO_MODEL for m in self._store.list()):
+        installed = self._store.list()
+        if any(is_demo(m) for m in installed):
             raise MotisError(f"the demo model {DEMO_MODEL!r} is already installed")
+        if any(m.name == DEMO_MODEL for m in installed):  # imported under its name by an older version
+            raise MotisError(
+                f"a model of yours is named {DEMO_MODEL!r}, the demo model's name: "
+                f"remove it first ('motis models remove {DEMO_MODEL}') to install the demo"
+            )
         with demo_pair(self._paths.cache_dir) as (image, text):
             return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN))
 
@@ -206,12 +214,9 @@ class ModelService:
         model is active yet. Switching models means re-encoding the library, so it is always the user's call;
         except from the demo model (``models.demo``), which is for trying the app, not for keeping."""
         chosen = self._config.get(ACTIVE_KEY)
-        demo_active = chosen == DEMO_MODEL and info.name != DEMO_MODEL
-        if (
-            chosen is None
-            or demo_active
-            or not any(m.name == chosen for m in self._store.list() if m.name != info.name)
-        ):
+        others = [m for m in self._store.list() if m.name != info.name]
+        demo_active = any(m.name == chosen and is_demo(m) for m in others)  # by its origin, not its name
+        if chosen is None or demo_active or not any(m.name == chosen for m in others):
             self.use(info.name)
         else:
             log.info("installed model %s; the active model stays %s", info.name, chosen)
@@ -315,3 +320,10 @@ class ModelService:
         with self._loaded.lock:
             self._loaded.encoders.pop(info.model_id, None)  # the next use loads the new choice
         return choice
+
+
+def _own_name(name: str) -> None:
+    """A model a person imports may not take the demo's name (``demo.demo_name_problem``)."""
+    problem = demo_name_problem(name)
+    if problem is not None:
+        raise MotisError(problem)
