@@ -241,9 +241,10 @@ class ModelDialog(QDialog):
         self._run(work, f"Downloading {model.display_name}…", "download")
 
     def start_demo(self) -> None:
-        """Build and install the demo model (colour words only) in the background; it then works as any install."""
+        """Build and install the demo model (colour words only) in the background; it then works as any install. Its
+        Cancel stops it between its steps: in a window that has not imported torch yet it takes 2-3 s."""
         services = self.services
-        self._run(lambda _report, _cancel: services.install_demo_model().name, DEMO_BUILDING, "install", False)
+        self._run(lambda _report, cancel: services.install_demo_model(cancel).name, DEMO_BUILDING, "install")
 
     # -- import --------------------------------------------------------------------
 
@@ -292,13 +293,11 @@ class ModelDialog(QDialog):
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(
-        self, work: Callable[[Report, threading.Event], str], title: str, action: str, cancellable: bool = True
-    ) -> None:
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
         """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) with a
-        progress dialog (without a Cancel button when the work cannot stop early)."""
+        progress dialog and its Cancel (an import's conversion does not stop early yet)."""
         self.action = action
-        dialog = QProgressDialog(title, "Cancel" if cancellable else "", 0, 0, self)
+        dialog = QProgressDialog(title, "Cancel", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)

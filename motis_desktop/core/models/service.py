@@ -25,6 +25,7 @@ from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
+from motis_desktop.core.models.staging import stop_if_cancelled
 from motis_desktop.core.models.switch import PENDING_KEY
 from motis_desktop.core.paths import AppConfig, AppPaths
 
@@ -196,8 +197,11 @@ class ModelService:
         info = install_from_registry(model, self._store, self._downloads, progress, cancel, timeout_s, replace)
         return self._installed(info)
 
-    def install_demo(self) -> ModelInfo:
-        """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed."""
+    def install_demo(self, cancel: threading.Event | None = None) -> ModelInfo:
+        """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed.
+        ``cancel`` set stops it between its steps (``InstallCancelled``): the first build in a process imports torch
+        and converts the towers, 2-3 s on a loaded 2-core machine."""
+        stop_if_cancelled(cancel)
         installed = self._store.list()
         if any(is_demo(m) for m in installed):
             raise MotisError(f"the demo model {DEMO_MODEL!r} is already installed")
@@ -207,7 +211,8 @@ class ModelService:
                 f"remove it first ('motis models remove {DEMO_MODEL}') to install the demo"
             )
         with demo_pair(self._paths.cache_dir) as (image, text):
-            return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN))
+            stop_if_cancelled(cancel)
+            return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN, cancel=cancel))
 
     def _installed(self, info: ModelInfo) -> ModelInfo:
         """The one activation rule, for every front end: a new model becomes active only when no installed
