@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from motis_desktop.core.formatting import left_out_words, own_folder_words
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 
 # Photos encoded together at most: each waits in memory as its model input (224 px: 0.6 MB, 384 px: 1.8 MB) while
@@ -77,6 +78,18 @@ class IndexSummary:
     went_away: dict[str, int] = field(default_factory=dict)
     # Library folders that hold the app's own home, left out of the scan (own_folder.py; formatting.own_folder_words)
     own_folder_in: list[str] = field(default_factory=list)
+    # Library folders → the account's application data folders in them the scan left out (app_data.py)
+    app_data_in: dict[str, list[str]] = field(default_factory=dict)
+
+    def left_out(self) -> dict[str, list[str]]:
+        """What the scan left out on purpose, by library folder, in the words both front ends say it with: the app's
+        own data folder (``own_folder.py``), an account's application data (``app_data.py``)."""
+        lines: dict[str, list[str]] = {}
+        for folder in self.own_folder_in:
+            lines.setdefault(folder, []).append(own_folder_words(folder))
+        for folder, app_data in self.app_data_in.items():
+            lines.setdefault(folder, []).append(left_out_words(folder, app_data))
+        return lines
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -98,6 +111,7 @@ class IndexSummary:
             "empty_folders": [path for path, n in self.folder_photos.items() if not n],
             "offline": self.offline,
             "own_folder_left_out": self.own_folder_in,
+            "app_data_left_out": self.app_data_in,
             "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),

@@ -11,8 +11,9 @@ renamed folder) is *offline*: nothing in the library is touched, and a cheap
 poll (``stat`` of each root every ``poll_s``) notices when it returns, watches
 it again and reports it changed so one indexing run re-checks it (unchanged
 files keep their embeddings). ``on_status(root, online)`` reports each
-transition. Events for hidden files, reads (open/close without writing) and
-paths under ``ignore`` (the app's own home) are dropped, so indexing never
+transition. Events for hidden files, reads (open/close without writing),
+paths under ``ignore`` (the app's own home) and in an account's application
+data (``app_data``: ``~/Library``, ``AppData``) are dropped, so indexing never
 triggers itself. Callbacks run on the watcher's own thread; ``stop()`` ends
 both threads and the observer.
 """
@@ -41,6 +42,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
+from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.own_folder import OwnFolder
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ class FolderWatcher:
         self.on_status = on_status
         self.quiet_s, self.max_wait_s, self.poll_s = quiet_s, max_wait_s, poll_s
         self.ignore = [OwnFolder.of(p) for p in ignore]
+        self.app_data = AppData.of()  # the scanner leaves it out: its changes change no photo of the library
         self._cond = threading.Condition()
         self._roots: dict[str, ObservedWatch | None] = {}  # root -> its watch, None while offline
         self._fallback: set[str] = set()  # roots watched by polling (inotify limit reached, ...)
@@ -153,8 +156,9 @@ class FolderWatcher:
     # -- events --------------------------------------------------------------------
 
     def relevant(self, root: str, path: str) -> bool:
-        """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home."""
-        if any(ignored.holds(path) for ignored in self.ignore):
+        """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home, not an
+        account's application data."""
+        if any(ignored.holds(path) for ignored in self.ignore) or self.app_data.within(path, root):
             return False
         rel = os.path.relpath(path, root) if path != root else ""
         return not any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
