@@ -149,7 +149,7 @@ class StatusLine:
         if empty:
             self.note, self.empty_note = f"no photos found in {', '.join(map(readable, empty))}", True
         if said:
-            self.note = " · ".join([self.note] * bool(self.note) + [readable(line) for line in said])
+            self.note = " · ".join(filter(None, [self.note, *map(readable, said)]))
         if empty or said:
             self.update()
 

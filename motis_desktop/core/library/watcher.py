@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -129,7 +130,7 @@ class FolderWatcher:
                 self._roots[root] = None
             if self._watch(root):
                 self._report(root, True)
-                if since is not None and changed_since(root, since):
+                if since is not None and changed_since(root, since, partial(self.dropped, root)):
                     self.mark(root)
             else:
                 self._report(root, False)
@@ -162,6 +163,10 @@ class FolderWatcher:
             return False
         rel = os.path.relpath(path, root) if path != root else ""
         return not any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
+
+    def dropped(self, root: str, path: str) -> bool:
+        """The opposite of :meth:`relevant`: a change at ``path`` is not looked at."""
+        return not self.relevant(root, path)
 
     def mark(self, root: str) -> None:
         """Note a change under ``root``; ``on_change`` follows once things are quiet."""
@@ -268,9 +273,11 @@ class FolderWatcher:
             log.exception("watcher callback failed")
 
 
-def changed_since(root: str, since: float) -> bool:
-    """Whether an entry was added to, removed from or renamed in a (not hidden) folder under ``root`` after
-    ``since``: their modification times, walking folders only."""
+def changed_since(root: str, since: float, ignored: Callable[[str], bool] = lambda _path: False) -> bool:
+    """Whether an entry was added to, removed from or renamed in a (not hidden, not ``ignored``) folder under
+    ``root`` after ``since``: their modification times, walking folders only. The watcher ignores what it drops the
+    events of (the app's home, whose database and thumbnails change as the first run goes: each watch set up over a
+    folder that holds it started a second run that found nothing; app data)."""
     stack = [root]
     while stack:
         path = stack.pop()
@@ -278,7 +285,11 @@ def changed_since(root: str, since: float) -> bool:
             if os.stat(path).st_mtime > since:
                 return True
             with os.scandir(path) as entries:
-                stack.extend(e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+                stack.extend(
+                    e.path
+                    for e in entries
+                    if not e.name.startswith(".") and e.is_dir(follow_symlinks=False) and not ignored(e.path)
+                )
         except OSError:
             continue
     return False
