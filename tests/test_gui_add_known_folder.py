@@ -7,27 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers.watching import write_photos
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from helpers.window import drop_folder
 
 from motis_desktop.gui.main_window import MainWindow
-
-
-def _drop_folder(win: MainWindow, folder: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    at, copy, left, none = (
-        QPointF(50, 50),
-        Qt.DropAction.CopyAction,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    enter = QDragEnterEvent(at, copy, mime, left, none)
-    win.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(at, copy, mime, left, none)
-    win.dropEvent(drop)
-    assert drop.isAccepted()
 
 
 def _indexed(qtbot, win: MainWindow, rows: int) -> None:
@@ -41,12 +23,12 @@ def test_dropping_a_folder_already_in_the_library_says_so(qtbot, window: MainWin
     pictures = tmp_path / "Pictures"
     write_photos(pictures / "Garden", "green", 2)
     write_photos(pictures, "red", 1)
-    _drop_folder(window, pictures)
+    drop_folder(window, pictures)
     _indexed(qtbot, window, 3)
-    _drop_folder(window, pictures / "Garden")
+    drop_folder(window, pictures / "Garden")
     assert window.status_label.text() == "3 photos · Garden is already in your library (inside Pictures)"
     assert window.indexer is None  # nothing to do: no run started
-    _drop_folder(window, pictures)
+    drop_folder(window, pictures)
     assert window.status_label.text() == "3 photos · Pictures is already in your library"
     assert window.folders == [str(pictures)]
 
@@ -57,9 +39,9 @@ def test_dropping_a_folder_that_holds_a_library_folder_says_it_took_it_in(
     photos = tmp_path / "Photos"
     write_photos(photos / "Pictures", "red", 2)
     write_photos(photos / "Trip", "blue", 1)
-    _drop_folder(window, photos / "Pictures")
+    drop_folder(window, photos / "Pictures")
     _indexed(qtbot, window, 2)
-    _drop_folder(window, photos)
+    drop_folder(window, photos)
     assert window.status.currentMessage() == "Added Photos: Pictures is now part of it"
     _indexed(qtbot, window, 3)
     assert window.folders == [str(photos)]

@@ -172,3 +172,24 @@ def test_a_photo_added_while_its_folder_s_watch_is_set_up_is_reported(tmp_path: 
     finally:
         watcher.stop()
     assert not changed_since(str(root), time.time() + 1.0)  # a folder untouched since is not reported
+
+
+def test_a_watch_set_up_over_a_folder_that_holds_the_home_ignores_the_homes_changes(tmp_path: Path) -> None:
+    """The home inside a library folder (its database and thumbnails change while the first run goes): setting up
+    that folder's watch found the home "changed since" and started a second run that found nothing, as would app
+    data in a home folder added whole."""
+    import time
+
+    root = tmp_path / "Pictures"
+    (root / "2024").mkdir(parents=True)
+    since = time.time() - 1.0
+    for folder in (root, root / "2024"):
+        os.utime(folder, (since - 60, since - 60))
+    write_photos(root / "MoTIS data" / "cache" / "thumbnails", "red", 1)  # the home, written meanwhile
+    os.utime(root, (since - 60, since - 60))  # (its creation is older than the watch)
+    watcher = FolderWatcher(lambda _roots: None, ignore=[str(root / "MoTIS data")])
+    try:
+        watcher.set_roots([str(root)], since)
+        assert watcher.events == 0  # nothing of the library changed
+    finally:
+        watcher.stop()

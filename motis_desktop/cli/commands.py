@@ -22,7 +22,7 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import copies_words, count, own_folder_words, went_away_words
+from motis_desktop.core.formatting import copies_words, count, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
 
@@ -155,7 +155,8 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     if list_earlier:
         lines += _empty_folder_lines(summary, named)
         # said when the user names the folder (adds it), not on every run: nothing is wrong with it
-        lines += [own_folder_words(folder) for folder in _among_named(summary.own_folder_in, named) if named]
+        left_out = summary.left_out()  # the app's own data folder, an account's app data (~/Library, AppData)
+        lines += [line for folder in _among_named(list(left_out), named) if named for line in left_out[folder]]
     if summary.returned:  # photos that left the library lately and came back: nothing was read again
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")

@@ -10,9 +10,9 @@ from motis_desktop.cli.output import print_json
 from motis_desktop.cli.progress import ByteProgress, ProgressBar
 from motis_desktop.core.errors import DownloadError, DownloadProblem, MotisError
 from motis_desktop.core.formatting import count, format_size
+from motis_desktop.core.models.demo import is_demo
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import (
-    DEMO_MODEL,
     ModelInfo,
     PreprocessConfig,
     Progress,
@@ -218,7 +218,7 @@ def _print_takeover(services: Services, info: ModelInfo) -> None:
     plan = services.plan_model_switch(info.name, measure=False)
     if plan.instant:
         services.use_model(info.name)
-        print(f"active model: {info.name} (it takes over from the demo model {DEMO_MODEL!r})")
+        print(f"active model: {info.name} (it takes over from the demo model)")
         return
     print(
         f"{info.name} will take over from the demo model once the library is indexed with it: run 'motis index' "
@@ -316,7 +316,7 @@ def _format(info: ModelInfo) -> str:
 
 def _models_demo(services: Services) -> int:
     """Install the demo model (colour words only); a second time says it is installed and changes nothing."""
-    demo = next((m for m in services.installed_models() if m.name == DEMO_MODEL), None)
+    demo = next((m for m in services.installed_models() if is_demo(m)), None)  # by its origin, not its name
     if demo is None:
         print("building the demo model (a few seconds)...", file=sys.stderr)
         demo = services.install_demo_model()

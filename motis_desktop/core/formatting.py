@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in its number: ``1 photo``, ``0 photos``, ``3 copies`` (``plural``: when not noun+s)."""
@@ -48,6 +50,13 @@ def own_folder_words(folder: str) -> str:
     """What a run says of a library folder that holds the app's own data folder (its home, left out of the scan:
     ``core/library/own_folder.py``)."""
     return f"{folder}: MoTIS's own data folder inside it is left out"
+
+
+def left_out_words(folder: str, app_data: list[str]) -> str:
+    """What a run says of a library folder (a home folder added whole) whose account's application data it left out
+    (``core/library/app_data.py``): "/home/anna: left out: Library (app data)"."""
+    names = ", ".join(sorted(os.path.relpath(path, folder) for path in app_data))
+    return f"{folder}: left out: {names} (app data)"
 
 
 def copies_words(n: int) -> str:

@@ -233,9 +233,9 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """Download the registry model ``name``, verify and install it; it becomes active only when none is."""
         return self._models.download(name, progress, cancel, timeout_s, replace)
 
-    def install_demo_model(self) -> ModelInfo:
+    def install_demo_model(self, cancel: threading.Event | None = None) -> ModelInfo:
         """Install "colour-demo", a tiny model that knows colour words only (``models.demo``); no download."""
-        return self._models.install_demo()
+        return self._models.install_demo(cancel)
 
     def model_info(self, name: str | None = None) -> ModelInfo:
         """The named model, or the active one; ModelError with a hint when none is installed."""

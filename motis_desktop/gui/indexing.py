@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from motis_desktop.core.errors import LibraryWriteError
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.memory import trim
+from motis_desktop.gui.model_watch import ModelWatch
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot, write_problem
 
@@ -32,6 +33,8 @@ class IndexingController(QObject):
         switched: Emitted with the core's ``SwitchResult`` when a model switch run ended (see ``switch``).
         scanned: Emitted with the gallery's ``LibrarySnapshot`` after a scan run (see ``scan``) listed the photos
             of folders added while no model was ready.
+        model_removed: Emitted with the model's name when another process removed it while a run encoded for it
+            (``gui/model_watch.py``): the run stopped after its batch; the window lets the model go.
         search_only: Emitted once with the core's ``LibraryWriteError`` when the library can only be read here
             (see ``check_writable``); no run starts after it.
     """
@@ -45,6 +48,7 @@ class IndexingController(QObject):
     switched = Signal(object)
     scanned = Signal(object)
     search_only = Signal(object)
+    model_removed = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +62,7 @@ class IndexingController(QObject):
         self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
         self.waiting: Task | None = None  # waits for another process's run to end (see ``busy``)
         self.read_only = False  # the library can only be read here: no run starts (see ``check_writable``)
+        self.watch: ModelWatch | None = None  # the latest run's look at its model (``model_removed``)
 
     @property
     def running(self) -> bool:
@@ -85,15 +90,17 @@ class IndexingController(QObject):
         self.again = self.encoded = False
         services, model = self._services.spawn(), self.model
 
-        def work(report: Report, cancel: threading.Event) -> IndexSummary:
+        watch = self.watch = ModelWatch(services, model)  # removed by another process meanwhile: the run stops
+
+        def work(report: Report, cancel: threading.Event) -> IndexSummary | None:
             try:
-                return services.index(model, report, cancel)
+                return watch.run(lambda watched: services.index(model, watched, cancel), report, cancel)
             finally:
                 services.close()  # its connection belongs to this thread
 
         def connect(task: Task) -> None:
             task.signals.progress.connect(self._progress)
-            task.signals.succeeded.connect(self.finished.emit)
+            task.signals.succeeded.connect(self._ran)
             task.signals.failed.connect(self.failed.emit)
             task.signals.busy.connect(self._busy)
             task.signals.finished.connect(self._stopped)
@@ -101,6 +108,13 @@ class IndexingController(QObject):
         self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
         return True
+
+    def _ran(self, summary: IndexSummary | None) -> None:
+        """A run ended: ``finished`` with what it did, then ``model_removed`` when its model went meanwhile."""
+        if summary is not None:
+            self.finished.emit(summary)
+        if self.watch is not None and self.watch.removed:
+            self.model_removed.emit(self.watch.name)
 
     def check_writable(self, submit: Callable[[Callable[[Services], Any], Callable[[Any], object]], object]) -> None:
         """At start, queued with ``submit`` (the library lane) behind the library's opening: a library this process
@@ -170,7 +184,7 @@ class IndexingController(QObject):
             task.signals.busy.connect(busy)
             task.signals.finished.connect(self._stopped)
 
-        self.switching = name
+        self.switching, self.watch = name, None
         self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
 

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.errors import DownloadError, MotisError
 from motis_desktop.core.formatting import format_duration, format_size
+from motis_desktop.core.models.demo import demo_name_problem, is_demo
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import DEMO_MODEL, InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.install_words import download_failure
 from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
@@ -56,7 +57,9 @@ class ModelDialog(QDialog):
     installed = Signal(str)
     use_requested = Signal(str)
 
-    def __init__(self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None, why: str = ""
+    ) -> None:
         super().__init__(parent)
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
         self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
@@ -65,10 +68,10 @@ class ModelDialog(QDialog):
         self.action = "download"  # what the last install ran: its failure is headed "The download/import did not work"
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
-        self.installed_names = {m.name for m in services.installed_models()}  # model files only, no library
+        models = services.installed_models()  # model files only, no library
+        self.installed_names, self.demo_installed = {m.name for m in models}, any(map(is_demo, models))
         self.waiting = {w.model: w.done for w in services.waiting_downloads()}  # unfinished: Download resumes
-        active = services.active_model()
-        self.active_name = active.name if active is not None else None
+        self.active_name = getattr(services.active_model(), "name", None)
         self.choice = QComboBox()
         # as narrow as a small screen needs (the model's long name is cut), not as wide as its longest choice
         self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -95,6 +98,8 @@ class ModelDialog(QDialog):
         buttons.addWidget(self.download_button)
         self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
         layout = QVBoxLayout(self.body)
+        self.why = _reason(why)  # why the offer opened by itself
+        layout.addWidget(self.why)
         layout.addWidget(intro)
         layout.addWidget(self.recommendation)
         layout.addLayout(buttons)
@@ -172,7 +177,7 @@ class ModelDialog(QDialog):
         self.demo_button = demo_button(self.start_demo)  # shown while the demo model is not installed
         self.offline = OfflinePanel(self.choose_files, demo_button(self.start_demo))
         self.offline.hide()
-        if DEMO_MODEL in self.installed_names:  # File ▸ Install model… after it was installed: not offered again
+        if self.demo_installed:  # File ▸ Install model… after it was installed: not offered again
             self.demo_button.hide()
             self.offline.demo.hide()
         links = QHBoxLayout()
@@ -236,9 +241,10 @@ class ModelDialog(QDialog):
         self._run(work, f"Downloading {model.display_name}…", "download")
 
     def start_demo(self) -> None:
-        """Build and install the demo model (colour words only) in the background; it then works as any install."""
+        """Build and install the demo model (colour words only) in the background; it then works as any install. Its
+        Cancel stops it between its steps: in a window that has not imported torch yet it takes 2-3 s."""
         services = self.services
-        self._run(lambda _report, _cancel: services.install_demo_model().name, DEMO_BUILDING, "install", False)
+        self._run(lambda _report, cancel: services.install_demo_model(cancel).name, DEMO_BUILDING, "install")
 
     # -- import --------------------------------------------------------------------
 
@@ -258,10 +264,11 @@ class ModelDialog(QDialog):
     def import_files(self, files: list[str], name: str) -> None:
         """Install a pair (order found by trying) or a single checkpoint, in the background."""
         services = self.services
-        if name in self.installed_names:
-            QMessageBox.information(
-                self, "Import model files", f"A model named “{name}” is already installed: choose another name."
-            )
+        taken = (
+            f"A model named “{name}” is already installed: choose another name." if name in self.installed_names else ""
+        )
+        if taken or (taken := demo_name_problem(name) or ""):  # the core's words for the demo's name
+            QMessageBox.information(self, "Import model files", taken[:1].upper() + taken[1:])
             return
         if len(files) == 2:
             answer = QMessageBox.question(
@@ -286,13 +293,11 @@ class ModelDialog(QDialog):
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(
-        self, work: Callable[[Report, threading.Event], str], title: str, action: str, cancellable: bool = True
-    ) -> None:
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
         """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) with a
-        progress dialog (without a Cancel button when the work cannot stop early)."""
+        progress dialog and its Cancel (an import's conversion does not stop early yet)."""
         self.action = action
-        dialog = QProgressDialog(title, "Cancel" if cancellable else "", 0, 0, self)
+        dialog = QProgressDialog(title, "Cancel", 0, 0, self)
         dialog.setWindowTitle("Installing model")
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
@@ -349,6 +354,15 @@ class ModelDialog(QDialog):
         if self.runner is not None:
             self.runner.cancel()
         self.wait()
+
+
+def _reason(why: str) -> QLabel:
+    """The offer's first line when it opened by itself for a reason ("The model colour was removed by …")."""
+    label = QLabel(why[:1].upper() + why[1:] + "." if why else "")
+    label.setObjectName("offerReason")
+    label.setWordWrap(True)
+    label.setVisible(bool(why))
+    return label
 
 
 def _technical_part(fit: Callable[[], None]) -> tuple[QLabel, QToolButton]:

@@ -12,6 +12,7 @@ from motis_desktop.core.errors import MotisError
 from motis_desktop.core.services import Services
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.tasks import Lane, TaskRunner
+from motis_desktop.gui.texts import removed_elsewhere
 from motis_desktop.gui.workers import Backend, load_for_search
 
 if TYPE_CHECKING:
@@ -170,12 +171,14 @@ class ModelController(QObject):
             return True
         self.model_text.emit("Model: none installed")
         self._set_state(ModelState.MISSING)
-        QTimer.singleShot(0, self.open_dialog)  # the first-run offer; its Later leaves the window as it is
+        why = removed_elsewhere(name)  # the offer says why it opened again
+        QTimer.singleShot(0, lambda: self.open_dialog(why))  # the first-run offer; its Later leaves the window as is
         return False
 
-    def open_dialog(self) -> None:
-        """Offer the registry's models and importing files (File ▸ Install model…)."""
-        self.dialog = ModelDialog(self.services, self.parent_widget, self.runner)
+    def open_dialog(self, why: str = "") -> None:
+        """Offer the registry's models and importing files (File ▸ Install model…); ``why``: a line above the offer
+        that says why it opened by itself (this window's model removed by another process)."""
+        self.dialog = ModelDialog(self.services, self.parent_widget, self.runner, why)
         self.dialog.installed.connect(self._installed)
         self.dialog.use_requested.connect(self._use)
         self.dialog.finished.connect(lambda _result: self.offer_shown.emit(False))

@@ -33,6 +33,8 @@ class OutsideChanges:
         models.chosen_elsewhere.connect(self._model_chosen)
         models.removed_elsewhere.connect(status_line.model_removed)
         models.takeover_waiting.connect(self._takeover)
+        models.removed_elsewhere.connect(self._model_removed)
+        indexing.model_removed.connect(lambda _name: models.look_again())  # a run found its model gone
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
@@ -60,6 +62,13 @@ class OutsideChanges:
         self.status_line.chosen_elsewhere = None
         self.status_line.installed_elsewhere = name
         self.indexing.switch(name)
+
+    def _model_removed(self, name: str) -> None:
+        """Another process removed ``name``, found on activation or F5 while a run encodes for it: the run stops after
+        its batch (it would go on encoding the library for a model no longer installed)."""
+        watch = self.indexing.watch  # the running (or last) run's model
+        if self.indexing.running and watch is not None and watch.name == name:
+            self.indexing.cancel()
 
     def _library_read(self, read: tuple[list[str], int]) -> None:
         folders, version = read

@@ -21,7 +21,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere
 
 
 class StatusLine:
@@ -45,6 +45,7 @@ class StatusLine:
         self.rebuilt = False  # the library was set aside as damaged: said until the run that reads it again ends
         self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
         self.empty_note = False  # ``note`` says a folder just added holds no photos (shown even without a model)
+        self.left_out_said: set[str] = set()  # library folders whose left-out parts the line has said
         # The library's files when this window last took stock (its first read, after its own runs and removals): a
         # run of its own that finds nothing new compares it with the count then, so work another process did is
         # said (QA: "nothing new" after `motis watch` had indexed 400 photos). ``checking``: the read after such a
@@ -138,14 +139,27 @@ class StatusLine:
             self.bar.showMessage(sorted_out.merged, 15_000)
         return sorted_out.new
 
-    def folders_scanned(self, folder_photos: dict[str, int]) -> None:
+    def folders_scanned(self, folder_photos: dict[str, int], left_out: dict[str, list[str]] | None = None) -> None:
         """A scan counted the photos of these folders (``IndexSummary.folder_photos``): a folder just added
-        without any is named (it stays in the library; the watcher picks up photos put there later)."""
+        without any is named (it stays in the library; the watcher picks up photos put there later). What a run
+        left out on purpose (``IndexSummary.left_out``: the app's own data folder, ``~/Library``) is said after the
+        run's outcome in the core's words, once a window for each folder, and again for a folder just added."""
         empty = [path for path in sorted(self.added & folder_photos.keys()) if not folder_photos[path]]
+        said = [line for folder, lines in sorted((left_out or {}).items()) if self._news(folder) for line in lines]
         self.added -= folder_photos.keys()
         if empty:
             self.note, self.empty_note = f"no photos found in {', '.join(map(readable, empty))}", True
+        if said:
+            self.note = " · ".join(filter(None, [self.note, *map(readable, said)]))
+        if empty or said:
             self.update()
+
+    def _news(self, folder: str) -> bool:
+        """Whether what the scan left out of ``folder`` is news: not said yet in this window, or the folder was just
+        added."""
+        news = folder in self.added or folder not in self.left_out_said
+        self.left_out_said.add(folder)
+        return news
 
     def gone_forgotten(self, forgot: int) -> None:
         """Settings forgot ``forgot`` photos that had left the library folders (what was kept for their return)."""
@@ -191,7 +205,7 @@ class StatusLine:
             self.checking = True  # and the read that follows, if the run found more or fewer files
         self.rebuilt, self.kept_note = False, None
         self.update()
-        self.folders_scanned(summary.folder_photos)
+        self.folders_scanned(summary.folder_photos, summary.left_out())
 
     def _compare(self, files: int, moved: int = 0) -> bool:
         """Another process (a second window, `motis watch`, `motis index` after a `mv`) changed the count, or moved
@@ -287,7 +301,3 @@ def photo_count(files: int, unreadable: int) -> str:
     n = files - unreadable
     bad = f", {count(unreadable, 'unreadable file')}" if unreadable else ""
     return f"{count(n, 'photo')}{bad}"
-
-
-def removed_elsewhere(model: str) -> str:
-    return f"the model {model} was removed by another MoTIS window or command"

@@ -23,6 +23,11 @@ NEEDS_MODEL = "Install a model to search them (File ▸ Install model…)"  # be
 DROP_TEXT = "Drop a folder of photos here\nor press Ctrl+O to choose one"
 
 
+def removed_elsewhere(model: str) -> str:
+    """This window's model removed by another process: the status line's words, and the model offer's first line."""
+    return f"the model {model} was removed by another MoTIS window or command"
+
+
 def missing_photo(path: str, folders: tuple[str, ...]) -> str:
     """Why the photo at ``path`` (a file that is not there) cannot be shown: its library folder (one of
     ``folders``) is offline, as the search results say of such photos, or the file alone is gone. Stats the disk:

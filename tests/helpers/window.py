@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from motis_desktop.core.services import IndexSummary, Services
@@ -78,3 +80,22 @@ def shown_timeline(qtbot, thumbs: Path) -> tuple[ThumbnailManager, LibraryModel,
     view.show()
     qtbot.waitExposed(view)
     return manager, model, view
+
+
+def drop_folder(win: MainWindow, folder: Path) -> None:
+    """Drop ``folder`` on the window through its own handlers (Qt routes synthetic drag events only during a real
+    platform drag)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    at, copy, left, none = (
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter = QDragEnterEvent(at, copy, mime, left, none)
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(at, copy, mime, left, none)
+    win.dropEvent(drop)
+    assert drop.isAccepted()

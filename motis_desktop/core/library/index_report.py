@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from motis_desktop.core.formatting import count
+from motis_desktop.core.formatting import count, left_out_words, own_folder_words
 from motis_desktop.core.kinds import ImageProblem, ProgressPhase
 
 # Photos encoded together at most: each waits in memory as its model input (224 px: 0.6 MB, 384 px: 1.8 MB) while
@@ -99,12 +99,24 @@ class IndexSummary:
     own_folder_in: list[str] = field(default_factory=list)
     # Library folders found again under a new name, their photos kept (folder_moves.py: FolderMove.words)
     moved: list[FolderMove] = field(default_factory=list)
+    # Library folders → the account's application data folders in them the scan left out (app_data.py)
+    app_data_in: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def moved_photos(self) -> bool:
         """Whether the run changed which photos the library holds or where they are, not counting those it encoded
         (a front end reads the gallery again)."""
         return bool(self.removed or self.renamed or self.copied or self.returned or self.moved)
+
+    def left_out(self) -> dict[str, list[str]]:
+        """What the scan left out on purpose, by library folder, in the words both front ends say it with: the app's
+        own data folder (``own_folder.py``), an account's application data (``app_data.py``)."""
+        lines: dict[str, list[str]] = {}
+        for folder in self.own_folder_in:
+            lines.setdefault(folder, []).append(own_folder_words(folder))
+        for folder, app_data in self.app_data_in.items():
+            lines.setdefault(folder, []).append(left_out_words(folder, app_data))
+        return lines
 
     @property
     def new_skipped(self) -> list[Skipped]:
@@ -126,6 +138,7 @@ class IndexSummary:
             "empty_folders": [path for path, n in self.folder_photos.items() if not n],
             "offline": self.offline,
             "own_folder_left_out": self.own_folder_in,
+            "app_data_left_out": self.app_data_in,
             "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
             "moved": [{"from": m.old, "to": m.new, "photos": m.photos} for m in self.moved],
             "cancelled": self.cancelled,

@@ -25,6 +25,7 @@ from motis_desktop.core.errors import ImageError
 from motis_desktop.core.images.decode import read_image_bytes
 from motis_desktop.core.kinds import ProgressPhase
 from motis_desktop.core.library import scan_skips
+from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.folder_moves import Moves, find_moves
 from motis_desktop.core.library.index_report import IndexSummary, Progress, ProgressFn, Skipped
@@ -74,6 +75,8 @@ class _Diff:
         self.rejected[folder.id] = rejected
         if result.own_folder is not None:  # its photos there (an older version indexed them) leave the library
             summary.own_folder_in.append(folder.path)
+        if result.app_data:  # likewise: ~/Library, AppData of a home folder added whole (app_data.py)
+            summary.app_data_in[folder.path] = result.app_data
         if folder.path not in result.unlisted:  # listed: its count says whether it holds photos
             summary.folder_photos[folder.path] = len(result.entries)
         for unlisted in result.unlisted:  # e.g. an unplugged drive: keep, do not delete
@@ -123,9 +126,10 @@ def scan_library(
     diff.fresh = [f for f in folders if f.id not in known_by_folder]
     library_roots = [f.path for f in diff.library]  # links to any of them (or above) are not followed
     own = OwnFolder.of(store.db_path.parent)  # the home: the database lives there (AppPaths.library_db)
+    app_data = AppData.of()  # the user's home as the OS gives it ($HOME, %USERPROFILE%)
     for n, folder in enumerate(folders):
         known = known_by_folder.get(folder.id, {})
-        result = scan_folder(folder.path, known, cancel, library_roots, own)
+        result = scan_folder(folder.path, known, cancel, library_roots, own, app_data)
         if result.cancelled:
             summary.cancelled = True
             return

@@ -1,7 +1,8 @@
 """Find image files under library folders.
 
-Skips hidden files and folders and the app's own home (``own_folder``: its thumbnail cache would be indexed,
-thumbnails of thumbnails on every run), follows folder symlinks once (loops are
+Skips hidden files and folders, the app's own home (``own_folder``: its thumbnail cache would be indexed,
+thumbnails of thumbnails on every run) and an account's application data directly in a home folder (``app_data``:
+``~/Library``, ``AppData``), follows folder symlinks once (loops are
 detected by device/inode) unless the link points at a library root or a folder
 that contains one (``..``, ``/``, ``~``: following it would pull in the parent's
 files), and recognises images by content: a file with an
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from motis_desktop.core.errors import os_reason
 from motis_desktop.core.images.header import sniff_format
+from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.store import is_within
 
@@ -52,6 +54,7 @@ class ScanResult:
     # under them must be kept, not treated as deleted.
     unlisted: list[str] = field(default_factory=list)
     own_folder: str | None = None  # where the scan met the app's own home (not descended into)
+    app_data: list[str] = field(default_factory=list)  # an account's application data folders (not descended into)
     cancelled: bool = False
 
 
@@ -61,13 +64,15 @@ def scan_folder(
     cancel: threading.Event | None = None,
     library_roots: Iterable[str] = (),
     own: OwnFolder | None = None,
+    app_data: AppData | None = None,
 ) -> ScanResult:
     """Image candidates under ``root``. ``known`` (path → (size, mtime_ns)) skips content sniffing
     for files already in the library. A folder link whose target is ``root``, one of ``library_roots``
     or a folder above any of them is not followed (it is reported). ``own`` (the app's home) is left out
-    (``ScanResult.own_folder`` says where it was met)."""
+    (``ScanResult.own_folder`` says where it was met), and the application data ``app_data`` recognises
+    (``ScanResult.app_data``)."""
     result = ScanResult()
-    walk = _Walk(root, known or {}, library_roots, result, own)
+    walk = _Walk(root, known or {}, library_roots, result, own, app_data)
     if not walk.start():
         return result
     stack = [root]
@@ -94,8 +99,9 @@ class _Walk:
         library_roots: Iterable[str],
         result: ScanResult,
         own: OwnFolder | None,
+        app_data: AppData | None = None,
     ) -> None:
-        self.root, self.known, self.result, self.own = root, known, result, own
+        self.root, self.known, self.result, self.own, self.app_data = root, known, result, own, app_data
         self.guarded = {os.path.realpath(r) for r in (root, *library_roots)}
         self.seen_dirs: set[tuple[int, int]] = set()
 
@@ -166,6 +172,9 @@ class _Walk:
     def _folder(self, entry: os.DirEntry[str], info: os.stat_result) -> str | None:
         if self.own is not None and self.own.is_folder(info):
             self.result.own_folder = entry.path
+            return None
+        if self.app_data is not None and self.app_data.holds(entry.path):
+            self.result.app_data.append(entry.path)
             return None
         if entry.is_symlink():
             target = os.path.realpath(entry.path)

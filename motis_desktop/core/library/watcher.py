@@ -11,8 +11,9 @@ renamed folder) is *offline*: nothing in the library is touched, and a cheap
 poll (``stat`` of each root every ``poll_s``) notices when it returns, watches
 it again and reports it changed so one indexing run re-checks it (unchanged
 files keep their embeddings). ``on_status(root, online)`` reports each
-transition. Events for hidden files, reads (open/close without writing) and
-paths under ``ignore`` (the app's own home) are dropped, so indexing never
+transition. Events for hidden files, reads (open/close without writing),
+paths under ``ignore`` (the app's own home) and in an account's application
+data (``app_data``: ``~/Library``, ``AppData``) are dropped, so indexing never
 triggers itself. Callbacks run on the watcher's own thread; ``stop()`` ends
 both threads and the observer.
 """
@@ -24,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from watchdog.events import (
@@ -39,6 +41,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
+from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.own_folder import OwnFolder
 
 if TYPE_CHECKING:  # the observers (inotify through ctypes) load with the first watcher, not with the core:
@@ -94,6 +97,7 @@ class FolderWatcher:
         self.on_status = on_status
         self.quiet_s, self.max_wait_s, self.poll_s = quiet_s, max_wait_s, poll_s
         self.ignore = [OwnFolder.of(p) for p in ignore]
+        self.app_data = AppData.of()  # the scanner leaves it out: its changes change no photo of the library
         self._cond = threading.Condition()
         self._roots: dict[str, ObservedWatch | None] = {}  # root -> its watch, None while offline
         self._fallback: set[str] = set()  # roots watched by polling (inotify limit reached, ...)
@@ -130,7 +134,7 @@ class FolderWatcher:
                 self._roots[root] = None
             if self._watch(root):
                 self._report(root, True)
-                if since is not None and changed_since(root, since):
+                if since is not None and changed_since(root, since, partial(self.dropped, root)):
                     self.mark(root)
             else:
                 self._report(root, False)
@@ -157,11 +161,16 @@ class FolderWatcher:
     # -- events --------------------------------------------------------------------
 
     def relevant(self, root: str, path: str) -> bool:
-        """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home."""
-        if any(ignored.holds(path) for ignored in self.ignore):
+        """A change at ``path`` (under ``root``) can change the library: not hidden, not our own home, not an
+        account's application data."""
+        if any(ignored.holds(path) for ignored in self.ignore) or self.app_data.within(path, root):
             return False
         rel = os.path.relpath(path, root) if path != root else ""
         return not any(part.startswith(".") for part in rel.split(os.sep) if part not in ("", os.curdir))
+
+    def dropped(self, root: str, path: str) -> bool:
+        """The opposite of :meth:`relevant`: a change at ``path`` is not looked at."""
+        return not self.relevant(root, path)
 
     def mark(self, root: str) -> None:
         """Note a change under ``root``; ``on_change`` follows once things are quiet."""
@@ -270,9 +279,11 @@ class FolderWatcher:
             log.exception("watcher callback failed")
 
 
-def changed_since(root: str, since: float) -> bool:
-    """Whether an entry was added to, removed from or renamed in a (not hidden) folder under ``root`` after
-    ``since``: their modification times, walking folders only."""
+def changed_since(root: str, since: float, ignored: Callable[[str], bool] = lambda _path: False) -> bool:
+    """Whether an entry was added to, removed from or renamed in a (not hidden, not ``ignored``) folder under
+    ``root`` after ``since``: their modification times, walking folders only. The watcher ignores what it drops the
+    events of (the app's home, whose database and thumbnails change as the first run goes: each watch set up over a
+    folder that holds it started a second run that found nothing; app data)."""
     stack = [root]
     while stack:
         path = stack.pop()
@@ -280,7 +291,11 @@ def changed_since(root: str, since: float) -> bool:
             if os.stat(path).st_mtime > since:
                 return True
             with os.scandir(path) as entries:
-                stack.extend(e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+                stack.extend(
+                    e.path
+                    for e in entries
+                    if not e.name.startswith(".") and e.is_dir(follow_symlinks=False) and not ignored(e.path)
+                )
         except OSError:
             continue
     return False

@@ -3,7 +3,9 @@ installed under :data:`DEMO_MODEL`, so that a new user without internet can try 
 words only ("red", "blue", ...): it finds photos by their main colour, nothing else.
 
 It is built in a temporary folder under the home's cache and imported like any TorchScript pair (the import
-stages it and moves it into place at once: a failed build or import leaves nothing installed).
+stages it and moves it into place at once: a failed build or import leaves nothing installed). The app knows it
+by the origin recorded in its manifest (:data:`DEMO_ORIGIN`, :func:`is_demo`), not by its name; a model a
+person imports may not take the demo's name (:func:`demo_name_problem`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,31 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from motis_desktop.core.errors import ModelError
 
+if TYPE_CHECKING:
+    from motis_desktop.core.models.manifest import ModelInfo
+
 DEMO_MODEL = "colour-demo"
-DEMO_ORIGIN = {"demo": "colour words only"}  # in its manifest: what the model is, for whoever reads it
+# In its manifest: what the model is, for whoever reads it, and how the app knows the demo (:func:`is_demo`): by
+# this origin, never by its name alone.
+DEMO_ORIGIN = {"demo": "colour words only"}
+
+
+def is_demo(info: ModelInfo) -> bool:
+    """``info`` is the demo model, known by the origin its install recorded: a model a person imported under the
+    demo's name (an older version let them) is theirs, not the demo."""
+    return all(info.origin.get(key) == value for key, value in DEMO_ORIGIN.items())
+
+
+def demo_name_problem(name: str) -> str | None:
+    """Why a model a person imports may not be called ``name``: the demo's name is kept for the demo (a model of
+    theirs under it looked like the demo, and the demo could not be installed beside it). None when it may."""
+    if name == DEMO_MODEL:
+        return f"{DEMO_MODEL!r} is the demo model's name: choose another name"
+    return None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,10 @@ class ModelStore(ModelFolder):
         replace: bool = False,
         origin: dict[str, Any] | None = None,
         keep: ModelInfo | None = None,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
-        """Install a seed-format TorchScript pair as ``name``, converted to ONNX towers.
+        """Install a seed-format TorchScript pair as ``name``, converted to ONNX towers (``cancel``: see
+        :meth:`install_towers`).
 
         Mobile-optimized files (XNNPACK prepacked ops) are first rewritten into plain TorchScript (read as
         data, no pickle runs), which is what the model keeps for export. Without ``preprocess_config``, a
@@ -81,6 +84,7 @@ class ModelStore(ModelFolder):
                 preprocess_config=preprocess_config,
                 replace=replace,
                 origin=origin,
+                cancel=cancel,
                 **_identity(f"{image_file}, {text_file}", keep),
             )
 

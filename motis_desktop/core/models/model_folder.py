@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from motis_desktop.core.models.manifest import (
     read_manifest,
     tokenizer_for,
 )
-from motis_desktop.core.models.staging import clean_stale, staging_dir
+from motis_desktop.core.models.staging import clean_stale, staging_dir, stop_if_cancelled
 from motis_desktop.core.models.tokenizer import CLIP_BPE
 
 if TYPE_CHECKING:  # torch only where models are converted
@@ -121,21 +122,21 @@ class ModelFolder:
         origin: dict[str, Any] | None = None,
         source_label: str | None = None,
         model_id: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
         """Convert any pair of torch towers into an installed model ``name`` (the one conversion path).
 
         ``image_tower`` maps float32 ``[B, 3, S, S]`` (``S = preprocess_config.size``) and ``text_tower``
         int64 ``[B, context_length]`` ids of ``tokenizer`` to ``[B, D]``. ``sources`` (file name in the model
         folder → file) are kept for export and hashed into the model id. ``score`` is ``{"kind": "cosine"}``
-        (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Everything is made in a staging
-        folder and renamed into place; on any error nothing is installed.
+        (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Made in a staging folder and renamed
+        into place; on any error (``cancel`` set: ``InstallCancelled`` before that move) nothing is installed.
         """
         from motis_desktop.core.models.encoders.onnx_export import export_towers
         from motis_desktop.core.models.precision import quantize_towers
 
         self._check_new_name(name, replace)
-        sources = sources or {}
-        cfg = preprocess_config
+        sources, cfg = sources or {}, preprocess_config
         with staging_dir(self.models_dir, "convert", name) as staging:
             staging.chmod(0o777 & ~current_umask())  # like a plain mkdir, not mkdtemp's private 0700
             digest = hashlib.sha256()
@@ -163,7 +164,7 @@ class ModelFolder:
                 tokenizer_clean=tokenizer_clean,
                 score=score or {"kind": "cosine"},
             )
-            return self._commit(staging, info)  # renamed into place; on any error, removed with the block
+            return self._commit(staging, info, cancel)  # renamed into place; on any error, removed with the block
 
     def remove(self, name: str) -> None:
         """Delete an installed model's folder."""
@@ -185,8 +186,10 @@ class ModelFolder:
         if (self.models_dir / name).exists() and not replace:
             raise MotisError(f"a model named {name!r} is already installed (remove it first)")
 
-    def _commit(self, staging: Path, info: ModelInfo) -> ModelInfo:
-        """Write the manifest into ``staging`` and rename it into place (over an old model of that name)."""
+    def _commit(self, staging: Path, info: ModelInfo, cancel: threading.Event | None = None) -> ModelInfo:
+        """Write the manifest into ``staging`` and rename it into place (over an old model of that name), unless
+        ``cancel`` is set (``InstallCancelled``: the last moment an install can stop)."""
+        stop_if_cancelled(cancel)
         info = replace(info, size_bytes=sum(p.stat().st_size for p in staging.iterdir() if p.is_file()))
         write_json_atomic(staging / MANIFEST, info.to_json())
         final = self.models_dir / info.name

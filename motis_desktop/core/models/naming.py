@@ -1,6 +1,7 @@
 """The name a model imported from files is proposed under, one rule for both front ends (``motis models import``
 without ``--name``, the window's name box): the folder the files sit in when it is named for the model, else the
-name in a model manifest beside them, else "imported-model"; numbered ("-2", "-3", ...) when taken."""
+name in a model manifest beside them, else "imported-model"; numbered ("-2", "-3", ...) when taken (the demo
+model's name is always taken)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from motis_desktop.core.models.demo import DEMO_MODEL
 from motis_desktop.core.models.manifest import MANIFEST, NAME_RE
 
 FALLBACK = "imported-model"
@@ -27,7 +29,7 @@ def import_name(files: Sequence[str | os.PathLike[str]], taken: Iterable[str]) -
     first = Path(files[0]).expanduser().absolute()
     folder = first if first.is_dir() else first.parent  # an open_clip checkpoint folder is the model itself
     base = _folder_name(folder) or _manifest_name(folder) or FALLBACK
-    names = set(taken)
+    names = {*taken, DEMO_MODEL}  # the demo's name is kept for the demo (``demo.demo_name_problem``)
     if base not in names:
         return base
     n = 2

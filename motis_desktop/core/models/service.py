@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.errors import ModelError, MotisError
 from motis_desktop.core.images.preprocess import PreprocessConfig
-from motis_desktop.core.models.demo import DEMO_MODEL, DEMO_ORIGIN, demo_pair
+from motis_desktop.core.models.demo import DEMO_MODEL, DEMO_ORIGIN, demo_name_problem, demo_pair, is_demo
 from motis_desktop.core.models.download_folder import WaitingDownload, tidy, waiting
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import MANIFEST, ModelInfo
 from motis_desktop.core.models.registry import InstallProgress, RegistryModel, find_model, install_from_registry
 from motis_desktop.core.models.registry import load_registry as _load_registry
+from motis_desktop.core.models.staging import stop_if_cancelled
 from motis_desktop.core.models.switch import PENDING_KEY
 from motis_desktop.core.models.takeover import TAKEOVER_KEY
 from motis_desktop.core.paths import AppConfig, AppPaths
@@ -169,6 +170,7 @@ class ModelService:
     # -- installs -------------------------------------------------------------------
 
     def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+        _own_name(name)
         return self._installed(self._store.import_checkpoint(checkpoint, name, replace=replace))
 
     def import_pair(
@@ -181,6 +183,7 @@ class ModelService:
         any_order: bool = False,
     ) -> ModelInfo:
         """Install a TorchScript pair; with ``any_order`` the swapped order is tried if the given one fails."""
+        _own_name(name)
         try:
             info = self._store.import_pair(image_file, text_file, name, preprocess_config, replace=replace)
         except ModelError:
@@ -204,12 +207,22 @@ class ModelService:
         info = install_from_registry(model, self._store, self._downloads, progress, cancel, timeout_s, replace)
         return self._installed(info)
 
-    def install_demo(self) -> ModelInfo:
-        """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed."""
-        if any(m.name == DEMO_MODEL for m in self._store.list()):
+    def install_demo(self, cancel: threading.Event | None = None) -> ModelInfo:
+        """Build and install the demo model (``models.demo``: colour words only); MotisError if it is installed.
+        ``cancel`` set stops it between its steps (``InstallCancelled``): the first build in a process imports torch
+        and converts the towers, 2-3 s on a loaded 2-core machine."""
+        stop_if_cancelled(cancel)
+        installed = self._store.list()
+        if any(is_demo(m) for m in installed):
             raise MotisError(f"the demo model {DEMO_MODEL!r} is already installed")
+        if any(m.name == DEMO_MODEL for m in installed):  # imported under its name by an older version
+            raise MotisError(
+                f"a model of yours is named {DEMO_MODEL!r}, the demo model's name: "
+                f"remove it first ('motis models remove {DEMO_MODEL}') to install the demo"
+            )
         with demo_pair(self._paths.cache_dir) as (image, text):
-            return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN))
+            stop_if_cancelled(cancel)
+            return self._installed(self._store.import_pair(image, text, DEMO_MODEL, origin=DEMO_ORIGIN, cancel=cancel))
 
     def _installed(self, info: ModelInfo) -> ModelInfo:
         """The one activation rule, for every front end: a new model becomes active only when no installed
@@ -218,10 +231,12 @@ class ModelService:
         waits to take over from it (:meth:`takeover`) while the demo answers, as a switch does (the front end or
         the next indexing run encodes the library with it; QA walk 6: search found nothing until then)."""
         chosen = self._config.get(ACTIVE_KEY)
-        if chosen == DEMO_MODEL and info.name != DEMO_MODEL and any(m.name == DEMO_MODEL for m in self._store.list()):
+        others = [m for m in self._store.list() if m.name != info.name]
+        demo_active = any(m.name == chosen and is_demo(m) for m in others)  # by its origin, not its name
+        if demo_active and not is_demo(info):
             self._config.set(TAKEOVER_KEY, info.name)
             log.info("installed model %s; it takes over from the demo model once the library is indexed", info.name)
-        elif chosen is None or not any(m.name == chosen for m in self._store.list() if m.name != info.name):
+        elif chosen is None or not any(m.name == chosen for m in others):
             self.use(info.name)
         else:
             log.info("installed model %s; the active model stays %s", info.name, chosen)
@@ -325,3 +340,10 @@ class ModelService:
         with self._loaded.lock:
             self._loaded.encoders.pop(info.model_id, None)  # the next use loads the new choice
         return choice
+
+
+def _own_name(name: str) -> None:
+    """A model a person imports may not take the demo's name (``demo.demo_name_problem``)."""
+    problem = demo_name_problem(name)
+    if problem is not None:
+        raise MotisError(problem)

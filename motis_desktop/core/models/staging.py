@@ -14,12 +14,13 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, MotisError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,16 @@ UNOWNED_MAX_AGE_S = 24 * 3600  # a working folder without a recorded pid is sure
 _OWNED = re.compile(r"^\.(convert|import|int8)-(?P<name>.*)-p(?P<pid>\d+)-[A-Za-z0-9_]+$")
 _OLD = re.compile(r"^\.old-(?P<name>.+)-(?P<pid>\d+)$")
 _UNOWNED = re.compile(r"^\.(convert|import|int8)-.+")
+
+
+class InstallCancelled(MotisError):
+    """The person cancelled an install between its steps: nothing was installed (its working folder goes with it)."""
+
+
+def stop_if_cancelled(cancel: threading.Event | None) -> None:
+    """Between an install's steps (a build, a conversion, the int8 towers, the move into place): stop when asked."""
+    if cancel is not None and cancel.is_set():
+        raise InstallCancelled("install cancelled: nothing was installed")
 
 
 def make_staging(parent: Path, kind: str, name: str) -> Path:
