@@ -286,8 +286,13 @@ class LibraryStore(LibraryDatabase):
         now = time.time()
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
+            # A folder another process or thread removed meanwhile: its files stay out (the removal wins)
+            live = {r[0] for r in conn.execute("SELECT id FROM folders")}
+            new, renamed = [n for n in new if n.folder_id in live], [r for r in renamed if r.folder_id in live]
+            copied = [c for c in copied or [] if c.folder_id in live]
+            returned = [r for r in returned or [] if r.folder_id in live]
             gone.prune(conn, now)
-            took = gone.insert_returned(conn, returned or [], seq, now)
+            took = gone.insert_returned(conn, returned, seq, now)
             gone.keep_gone(conn, removed, now)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             conn.executemany(
@@ -304,7 +309,7 @@ class LibraryStore(LibraryDatabase):
                 "INSERT INTO files(folder_id, path, size, mtime_ns, content_hash, added_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, n.content_hash, now) for n in new],
             )
-            insert_copies(conn, copied or [], seq, now)
+            insert_copies(conn, copied, seq, now)
             gone.prune(conn, now)
         return took
 
@@ -334,17 +339,23 @@ class LibraryStore(LibraryDatabase):
         encoded: list[EncodedFile],
         errors: list[FileError],
         vanished: list[int],
-    ) -> None:
-        """Store a batch's embeddings, decode errors and vanished files (ids) atomically."""
+    ) -> int:
+        """Store a batch's embeddings, decode errors and vanished files (ids) atomically; returns how many of
+        ``encoded`` were left out because their file row is gone (another process or thread removed their folder
+        from the library meanwhile: the removal wins, and a vector for a missing row breaks the foreign key)."""
+        left_out = 0
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
-                conn.execute(
+                updated = conn.execute(
                     "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0, "
                     "problem = NULL, taken_at = COALESCE(?, taken_at), taken_source = COALESCE(?, taken_source) "
                     "WHERE id = ?",
                     (item.size, item.mtime_ns, item.content_hash, item.taken_at, item.taken_source, item.file_id),
                 )
+                if updated.rowcount == 0:  # checked inside this write transaction: no one removes it before COMMIT
+                    left_out += 1
+                    continue
                 conn.execute(
                     "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector, seq) VALUES (?, ?, ?, ?)",
                     (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(), seq),
@@ -355,6 +366,7 @@ class LibraryStore(LibraryDatabase):
             )
             gone.keep_gone(conn, vanished, time.time())  # it may hold another model's vectors
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
+        return left_out
 
     # -- dates and filters ---------------------------------------------------
 
