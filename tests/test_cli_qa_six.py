@@ -3,13 +3,17 @@ lock, one plain layout for ``motis search``, smaller CLI roughnesses."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.cli import run_cli, run_cli_process
+from helpers.cli import motis_process, run_cli, run_cli_process
 from helpers.watching import write_photos
 
+from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.services import Services
@@ -83,3 +87,92 @@ def test_the_text_stage_stops_reading_photos_whose_folder_left_the_library(
     assert "internal error" not in result.stderr
     assert "read the text of 20 photos" not in result.stdout
     assert "read the text of 8 photos" in result.stdout  # the batch read before the removal; no more
+
+
+# 2. motis index / watch against a held index lock, a mistyped folder (finding 6) ---------------------------------
+
+
+def _folders(home: Path) -> list[str]:
+    services = Services.open(home)
+    try:
+        return [f.path for f in services.folders()]
+    finally:
+        services.close()
+
+
+def test_index_while_another_process_indexes_adds_nothing_and_says_so(colour_home: Path, tmp_path: Path) -> None:
+    """QA: "another MoTIS process (pid N) is updating this library … try again", exit 1, yet the folder had been
+    added (0 photos) and the other run did not index it."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos, "red", 2)
+    with IndexLock(colour_home / "index.lock"):  # what another process's run holds
+        result = run_cli("index", str(photos), home=colour_home, check=False)
+    assert result.returncode == 1
+    assert "is updating this library; nothing was changed" in result.stderr
+    assert "--wait" in result.stderr
+    assert _folders(colour_home) == []
+
+
+def test_a_mistyped_second_folder_adds_neither(colour_home: Path, tmp_path: Path) -> None:
+    """QA: ``motis index good bad`` said "not a folder: bad", exit 1, yet had added the good one (not indexed)."""
+    good = tmp_path / "roll1"
+    write_photos(good, "red", 2)
+    result = run_cli("index", str(good), str(tmp_path / "rol2"), home=colour_home, check=False)
+    assert result.returncode == 1
+    assert f"not a folder: {tmp_path / 'rol2'}" in result.stderr
+    assert _folders(colour_home) == []
+
+
+def _stderr_until(proc: Any, text: str) -> str:
+    """Lines of ``proc``'s stderr up to the first holding ``text`` (the process's own words are the event)."""
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"{text!r} never said; stderr: {''.join(seen)}")
+
+
+def test_index_wait_waits_for_the_window_and_then_indexes(colour_home: Path, tmp_path: Path) -> None:
+    """``motis index --wait FOLDER`` waits for the other run (saying once who holds the library: the window when it
+    is) and then adds and indexes the folder."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos, "red", 3)
+    from motis_desktop.core.services import name_this_process
+
+    name_this_process("the MoTIS window")  # this test process stands for the window that indexes
+    try:
+        lock = IndexLock(colour_home / "index.lock").__enter__()
+    finally:
+        name_this_process("")
+    with motis_process("index", "--wait", "--no-text", str(photos), home=colour_home) as proc:
+        try:
+            said = _stderr_until(proc, "waiting for it to finish")
+        finally:
+            lock.__exit__(None, None, None)
+        out, err = proc.communicate(timeout=300)
+    assert f"the MoTIS window (pid {os.getpid()}) is updating this library; waiting" in said
+    assert proc.returncode == 0, err
+    assert "encoded 3" in out
+    assert _folders(colour_home) == [str(photos)]
+
+
+def test_watch_started_while_an_index_runs_waits_for_it(colour_home: Path, tmp_path: Path) -> None:
+    """QA: ``motis watch`` started while ``motis index`` ran printed "watching …" and died "try again", exit 1."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos, "red", 2)
+    _library_with(colour_home, photos)
+    lock = IndexLock(colour_home / "index.lock").__enter__()
+    with motis_process("watch", "--json", home=colour_home) as proc:
+        try:
+            said = _stderr_until(proc, "watching starts when it has finished")
+        finally:
+            lock.__exit__(None, None, None)
+        first = json.loads(proc.stdout.readline())
+        while first["type"] != "run":  # folder status lines, then its first run, once the other process let go
+            first = json.loads(proc.stdout.readline())
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert "is updating this library" in said
+    assert first["type"] == "run" and first["encoded"] == 2
+    assert proc.returncode == 130

@@ -175,6 +175,12 @@ def _add_indexing(motis: Commands) -> None:
         arg(
             "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
         ),
+        arg(
+            "--wait",
+            action="store_true",
+            help="when another MoTIS process (a window, 'motis watch') is indexing this library, wait for it to finish "
+            "instead of failing (without --wait nothing is added then)",
+        ),
         json_flag("print the summary as one JSON object"),
     )
     motis.add(

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from motis_desktop.cli.interrupts import release_interrupts, stop_instead
+from motis_desktop.cli.lock_wait import LockWait
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import one_line, print_json
@@ -24,7 +25,15 @@ from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import copies_words, count, own_folder_words, went_away_words
 from motis_desktop.core.pathnames import is_within
-from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
+from motis_desktop.core.services import (
+    GONE_KEEP_DAYS,
+    IndexSummary,
+    LibraryBusy,
+    Progress,
+    ProgressPhase,
+    Services,
+    Skipped,
+)
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl+C before the first batch of photos keeps
 
@@ -108,20 +117,19 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             print("\n".join(_summary_lines(summary, named=named)), flush=True)
             said.append(summary)
 
+    def run() -> IndexSummary:
+        read_text = False if args.no_text else None
+        return services.index(args.model, bar, cancel, args.batch_size, read_text=read_text, on_indexed=indexed)
+
     try:
         load_model(services, args.model)  # fail fast (and before touching the library) without a model
-        services.add_folders(args.folders)
+        waiting = LockWait(services, args.wait, named)
+        waiting.before_adding()  # nothing is added while another process indexes, unless this waits for it
+        services.add_folders(args.folders)  # every folder checked before one is added
         if not services.folders():
             raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
         release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
-        summary = services.index(
-            args.model,
-            progress=bar,
-            cancel=cancel,
-            batch_size=args.batch_size,
-            read_text=False if args.no_text else None,
-            on_indexed=indexed,
-        )
+        summary = waiting.run(run)
         if not summary.cancelled:
             services.update_search_index(args.model)  # bring the vector index up to date now
     except KeyboardInterrupt:
@@ -273,13 +281,20 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         else:
             _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
 
+    waited: list[str] = []
+
+    def busy(held: LibraryBusy) -> None:  # QA walk 6: it died "try again" when an index ran; it waits, said once
+        if not waited:
+            print(f"motis: {held.summary}; watching starts when it has finished", file=sys.stderr, flush=True)
+        waited.append(held.summary)
+
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
     # Set from another thread: the handler runs in the main thread, which may hold the event's own lock just then.
     restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
     asked = False
     try:
-        services.watch_and_index(stop, ran, args.model, on_status=status)
+        services.watch_and_index(stop, ran, args.model, on_status=status, on_busy=busy)
     except KeyboardInterrupt:  # a second Ctrl+C or SIGTERM
         asked = True
     finally:
