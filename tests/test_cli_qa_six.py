@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,30 @@ def test_watch_started_while_an_index_runs_waits_for_it(colour_home: Path, tmp_p
     assert "is updating this library" in said
     assert first["type"] == "run" and first["encoded"] == 2
     assert proc.returncode == 130
+
+
+# 3. One plain layout for motis search (finding 10) -----------------------------------------------------------------
+
+_LINE = re.compile(r"^ *(\d\.\d{4}|-)  (\d{4}-\d{2}-\d{2}|-)  (/.+?)(  \[.+\])?$")
+
+
+def test_search_prints_the_same_columns_for_every_kind_of_query(colour_home: Path, tmp_path: Path) -> None:
+    """QA: "1.0000  DATE  PATH" for a look, "by text  DATE  PATH  [text: …]" for words, "DATE  PATH" for filters
+    alone or a subtracted term: a script's third column was a date, a path or a word by the query's kind."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos, "red", 2)
+    write_photos(photos, "blue", 2)
+    write_photos(photos, "green", 1)[0].rename(photos / "invoice_march.jpg")
+    run_cli("index", "--no-text", str(photos), home=colour_home)
+    kinds = {"look": ("red", "-k", "2"), "filters": ("folder:Pictures",), "subtracted": ("--all", "--", "-red")}
+    kinds["name"] = ("invoice", "--all")
+    for kind, query in kinds.items():
+        lines = run_cli("search", *query, home=colour_home).stdout.splitlines()
+        assert lines, kind
+        for line in lines:
+            match = _LINE.match(line)
+            assert match, (kind, line)
+            assert Path(match[3]).parent == photos, (kind, line)
+    score = run_cli("search", "invoice", "--all", home=colour_home).stdout.splitlines()[0]
+    assert score.startswith("      -  ") and score.endswith("  [name: invoice_march.jpg]")
+    assert "SCORE  DATE  PATH  [EXTRAS]" in run_cli("search", "--help", home=colour_home).stdout
