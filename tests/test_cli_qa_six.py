@@ -204,3 +204,69 @@ def test_search_prints_the_same_columns_for_every_kind_of_query(colour_home: Pat
     score = run_cli("search", "invoice", "--all", home=colour_home).stdout.splitlines()[0]
     assert score.startswith("      -  ") and score.endswith("  [name: invoice_march.jpg]")
     assert "SCORE  DATE  PATH  [EXTRAS]" in run_cli("search", "--help", home=colour_home).stdout
+
+
+# 4. Smaller CLI roughnesses (finding 11) --------------------------------------------------------------------------
+
+
+def test_an_unknown_option_of_search_shows_searchs_usage(colour_home: Path) -> None:
+    """QA: ``motis search red --bogus`` printed ``usage: motis [-h] [--home HOME] …``, the top-level usage."""
+    result = run_cli("search", "red", "--bogus", home=colour_home, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: motis search ")
+    assert "motis search: error: unrecognized arguments: --bogus" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [("sort:size", "sort:size is not known"), ("after:2024 before:2023", "after: must be earlier than before:")],
+)
+def test_a_query_syntax_error_exits_2_as_usage(colour_home: Path, tmp_path: Path, query: str, said: str) -> None:
+    """QA: query syntax errors exited 1, argparse's 2; README: "1 a problem you can fix, 2 usage"."""
+    write_photos(tmp_path / "Pictures", "red", 1)
+    run_cli("index", "--no-text", str(tmp_path / "Pictures"), home=colour_home)
+    result = run_cli("search", query, home=colour_home, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"motis: error: {said}\n" or said in result.stderr
+
+
+def test_the_privacy_warning_is_said_by_commands_that_write_not_by_every_search(
+    colour_home: Path, tmp_path: Path
+) -> None:
+    """QA: a home made with mkdir (mode 0755) got "can be read by other users" on every command, 5 lines for 5
+    searches. It is said where the library is written."""
+    write_photos(tmp_path / "Pictures", "red", 1)
+    colour_home.chmod(0o755)
+    index = run_cli("index", "--no-text", str(tmp_path / "Pictures"), home=colour_home)
+    assert "can be read by other users" in index.stderr
+    for command in (("search", "red"), ("status",), ("folders",), ("models", "list")):
+        assert "can be read by other users" not in run_cli(*command, home=colour_home).stderr, command
+
+
+def test_index_with_nothing_to_do_prints_no_empty_line(colour_home: Path, tmp_path: Path, monkeypatch) -> None:
+    """QA: ``motis index`` with nothing to do printed an empty line after "encoded 0, unchanged 1144 (0.3 s)"."""
+    write_photos(tmp_path / "Pictures", "red", 2)
+    monkeypatch.setenv("MOTIS_READ_TEXT", "1")  # the text stage runs (nothing to read): where the empty line came
+    run_cli("index", str(tmp_path / "Pictures"), home=colour_home)
+    out = run_cli("index", home=colour_home).stdout
+    assert out.startswith("encoded 0, unchanged 2 (") and out.endswith(")\n") and "\n\n" not in out, repr(out)
+
+
+def test_watch_says_nothing_for_a_first_pass_that_changed_nothing(
+    colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: ``motis watch``'s first pass printed "16:14:40 encoded 0, unchanged 344 (0.0 s)". Its first line now is
+    the first change. The watch loop here delivers two real runs: the first pass over an indexed library, then the
+    run after a photo was added (the order the real loop gives, without waiting for the watcher)."""
+    photos = tmp_path / "Pictures"
+    write_photos(photos, "red", 2)
+    run_cli("index", "--no-text", str(photos), home=colour_home)
+
+    def two_runs(self: Services, stop: Any, on_summary: Any, *args: Any, **options: Any) -> None:
+        on_summary(self.index(read_text=False))  # the first pass: nothing changed
+        write_photos(photos, "blue", 1)
+        on_summary(self.index(read_text=False))
+
+    monkeypatch.setattr(Services, "watch_and_index", two_runs)
+    lines = run_cli("watch", home=colour_home).stdout.splitlines()
+    assert len(lines) == 1 and "encoded 1, unchanged 2" in lines[0], lines

@@ -25,7 +25,8 @@ SEARCH_EXIT_STATUS = """exit status:
      none stands out from the rest); with --json, [] then
   1  nothing to search (no model installed, no photo indexed yet, every folder offline, a query whose terms
      cancel out) or another problem you can fix: one line on stderr says what to do
-  2  usage error
+  2  usage error: an option, or the query's syntax (an unknown operator or sort:, a date that is none,
+     after: not earlier than before:)
 """
 
 

@@ -65,15 +65,20 @@ def run_command(services: Services, argv: Sequence[str]) -> int:
     try:
         return handlers()[args.command](services, args)
     except MotisError as exc:
-        return fail(user_message(exc))
+        return fail_with(exc)
     except Exception as exc:  # a bug: one line, the service keeps running
         logging.getLogger(__name__).exception("query service: search failed")
         return fail(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def fail(message: str) -> int:
+def fail(message: str, code: int = 1) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
-    return 1
+    return code
+
+
+def fail_with(exc: MotisError) -> int:
+    """The one line for a problem the user can fix; exit 2 for a usage error (a query's syntax), else 1."""
+    return fail(user_message(exc), 2 if exc.usage else 1)
 
 
 def os_error(exc: OSError) -> str:
@@ -118,8 +123,14 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             said.append(summary)
 
     def run() -> IndexSummary:
-        read_text = False if args.no_text else None
-        return services.index(args.model, bar, cancel, args.batch_size, read_text=read_text, on_indexed=indexed)
+        return services.index(
+            args.model,
+            progress=bar,
+            cancel=cancel,
+            batch_size=args.batch_size,
+            read_text=False if args.no_text else None,
+            on_indexed=indexed,
+        )
 
     try:
         load_model(services, args.model)  # fail fast (and before touching the library) without a model
@@ -144,7 +155,9 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    print("\n".join(_text_lines(summary) if said else _summary_lines(summary, named=named)))
+    lines = _text_lines(summary) if said else _summary_lines(summary, named=named)
+    if lines:  # the text stage had nothing to say: no empty line (QA walk 6)
+        print("\n".join(lines))
     return 0
 
 
@@ -269,7 +282,8 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
-        if runs > 1 and not _did_work(summary):  # a change that changed nothing (a file touched): no news
+        # a change that changed nothing (a file touched), or a first pass with nothing to say (QA walk 6): no news
+        if not _did_work(summary) and (runs > 1 or not summary.skipped):
             return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
