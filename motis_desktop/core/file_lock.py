@@ -79,9 +79,9 @@ def holder_of(path: Path) -> HeldElsewhere | None:
 def is_free(path: Path) -> bool:
     """Whether nobody holds the lock on ``path`` now: taken and given back at once (the pid in it is left as it is,
     and a missing file is not made)."""
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
+    try:  # flock needs no write access: a home this user cannot write still answers (msvcrt's locking does)
+        fd = os.open(path, os.O_RDWR if fcntl is None else os.O_RDONLY)
+    except OSError:  # missing, or not ours to open: nobody we could wait for (taking it says why it cannot)
         return True
     try:
         if fcntl is not None:
