@@ -181,7 +181,9 @@ def test_a_query_of_negative_weights_only_prints_no_score_and_says_what_it_left_
     colours = indexed_libraries.copy_into(home, "qa-walk", lambda at: make_colour_folder(at, per_colour=3))
     proc = run_cli("search", "-1:red")
     lines = proc.stdout.splitlines()
-    assert len(lines) == len(colours) - 3 and all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines)
+    assert len(lines) == len(colours) - 3 and all(
+        re.match(r"^      -  \d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines
+    )
     assert "red" not in {colours[line.split("  ")[-1]] for line in lines}
     assert (
         proc.stderr == "(15 photos unlike what the query subtracts; 3 more like it below the cut-off: -k N or --all)\n"

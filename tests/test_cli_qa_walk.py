@@ -136,17 +136,20 @@ def invoice(home: Path, indexed_libraries) -> str:  # type: ignore[no-untyped-de
 
 
 def test_a_hit_found_by_its_name_says_so_instead_of_a_score(invoice: str) -> None:
-    """It printed "0.0010  2026-…  …/invoice_march.png  [name: …]": a cosine that reads as no match at all."""
+    """It printed "0.0010  2026-…  …/invoice_march.png  [name: …]": a cosine that reads as no match at all. Its
+    score column says "-" (QA walk 6: one layout for every line) and [name: …] what found it."""
     lines = run_cli("search", "red invoice").stdout.splitlines()
-    assert [line.split("  ")[0] for line in lines] == [" 1.0000", " 1.0000", "by name"]
+    assert [line[:7] for line in lines] == [" 1.0000", " 1.0000", "      -"]
     assert lines[-1].endswith(f"  {invoice}  [name: invoice_march.png]")
     alone = run_cli("search", "invoice", "--all").stdout.splitlines()
-    assert alone[0].startswith("by name  ") and invoice in alone[0]
+    assert alone[0].startswith("      -  ") and invoice in alone[0]
 
 
 def test_a_list_by_filters_alone_shows_dates_not_zero_scores(invoice: str) -> None:
     lines = run_cli("search", "folder:sub").stdout.splitlines()
-    assert len(lines) == 6 and all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+/sub/\S+$", line) for line in lines), lines
+    assert len(lines) == 6 and all(re.match(r"^      -  \d{4}-\d{2}-\d{2}  /\S+/sub/\S+$", line) for line in lines), (
+        lines
+    )
     hits = json.loads(run_cli("search", "folder:sub", "--json").stdout)
     assert all(set(hit) == {"path", "score", "date", "date_source"} for hit in hits)  # --json keeps its fields
 
@@ -158,10 +161,10 @@ def test_json_keeps_the_score_of_a_hit_found_by_its_name(invoice: str) -> None:
 
 def test_a_query_of_subtracted_terms_only_prints_no_score(colours: dict[str, str]) -> None:
     """``motis search --all -- -red`` printed " 0.0000" on every line: "-red" ranks the photos (least red first)
-    by negated cosines that say nothing as a number. Its lines are dates and paths, as for a list by filters."""
+    by negated cosines that say nothing as a number. Its lines say "-" there, as for a list by filters."""
     lines = run_cli("search", "--all", "--", "-red").stdout.splitlines()
     assert len(lines) == len(colours)
-    assert all(re.match(r"^\d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines), lines
+    assert all(re.match(r"^      -  \d{4}-\d{2}-\d{2}  /\S+$", line) for line in lines), lines
     assert [colours[line.split("  ")[-1]] for line in lines[-PER_COLOUR:]] == ["red"] * PER_COLOUR  # still ranked
 
 

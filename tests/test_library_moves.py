@@ -266,8 +266,7 @@ def test_motis_watch_says_the_photos_back_were_already_indexed(
     _, photos = colour_library
     watching = _Watching(colour_home)
     try:
-        assert watching.summary().startswith("encoded 0, unchanged 12"), "".join(watching.said)
-        (photos / "sub").rename(tmp_path / "away")
+        (photos / "sub").rename(tmp_path / "away")  # the first pass, which changed nothing, is quiet (QA walk 6)
         assert "removed 6" in watching.summary(), "".join(watching.said)
         (tmp_path / "away").rename(photos / "sub")
         back = watching.summary()

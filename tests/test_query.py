@@ -290,7 +290,11 @@ def test_cli_unknown_word_says_no_good_matches(library) -> None:
 
 def test_cli_unknown_operator_is_one_line(library) -> None:
     proc = run_cli("search", "red foldr:blue", home=library["home"], check=False)
-    assert (proc.returncode, proc.stderr.count("\n"), "Traceback" in proc.stderr) == (1, 1, False)
+    assert (proc.returncode, proc.stderr.count("\n"), "Traceback" in proc.stderr) == (
+        2,
+        1,
+        False,
+    )  # a usage error (QA walk 6)
 
 
 def test_cli_all_and_k(library) -> None:

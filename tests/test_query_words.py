@@ -78,11 +78,11 @@ def test_cli_searches_re_colon_invoice_as_words(photos: dict[str, str]) -> None:
 
 def test_cli_typo_of_an_operator_is_one_line_with_the_suggestion(photos: dict[str, str]) -> None:
     proc = run_cli("search", "beach", "foldr:Trips", check=False)
-    assert (proc.returncode, proc.stdout) == (1, "")
+    assert (proc.returncode, proc.stdout) == (2, "")  # a usage error (QA walk 6)
     assert proc.stderr == "motis: error: unknown operator 'foldr:' — did you mean folder:?\n"
 
 
 def test_cli_a_zero_weight_says_it_adds_nothing(photos: dict[str, str]) -> None:
     proc = run_cli("search", "0:red", check=False)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr == "motis: error: a term with weight 0 adds nothing, so there is nothing to search for (0:red)\n"

@@ -83,7 +83,8 @@ def test_text_search_before_the_text_is_read_says_so(home: Path, two_folders: di
 def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, tmp_path: Path) -> None:
     """A blue photo named flower_sign.jpg ranks among the red ones for "sign red" (its name holds a word), with
     its look's score of 0 between scores of 1: the list looked unsorted, and nothing said why. Its line now
-    says "by name" where the score was (QA walk-through: a score of 0.0010 read as no match at all)."""
+    says "-" where the score was, and [name: …] (QA walk-through: a score of 0.0010 read as no match at all; it said
+    "by name" there before QA walk 6's one layout)."""
     photos = tmp_path / "photos"
     for name, colour in [("red_flower", "red"), ("flower_sign", "blue"), ("photo_1", "red"), ("photo_2", "red")]:
         write_image(photos / f"{name}.jpg", colour_image(COLOURS[colour], 120, 90, len(name)))
@@ -97,8 +98,9 @@ def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, 
     cli = run_cli("search", "sign red", "-k", "4", home=home)
     lines = cli.stdout.splitlines()
     lifted = next(i for i, line in enumerate(lines) if "flower_sign.jpg" in line)
-    assert lifted < 3 and lines[lifted].startswith("by name  ")  # the name lifted the blue photo above a red one
-    scores = [float(line.split()[0]) for line in lines if not line.startswith("by ")]
+    assert lifted < 3 and lines[lifted].startswith("      -  ")  # the name lifted the blue photo above a red one
+    assert lines[lifted].endswith("[name: flower_sign.jpg]")
+    scores = [float(line.split()[0]) for line in lines if not line.startswith("      -")]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
     plain = run_cli("search", "green", "-k", "2", home=home)  # ranked by look alone: no note
     assert "ranks higher" not in plain.stderr

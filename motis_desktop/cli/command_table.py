@@ -10,12 +10,23 @@ from motis_desktop.core.services import GONE_KEEP_DAYS, MAX_BATCH, SYNTAX_HELP
 from motis_desktop.core.services import STRATEGY_CHOICES as CHOICES
 
 # What ``motis search``'s exit status says (cli/search_command.py).
+SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; two spaces apart):
+  SCORE  DATE  PATH  [EXTRAS]
+  SCORE   how close the photo's look is to the query (cosine, 4 decimals), or "-" where none is shown: a list of
+          filters alone, a query of subtracted terms only, a photo that its text or name found
+  DATE    the date taken, YYYY-MM-DD ("-" when unknown)
+  PATH    the photo's file
+  EXTRAS  the words found in the photo's text or name, e.g. [text: INVOICE 2024]; absent when none
+  Notes (the cut-off's "N more below", offline folders) go to stderr. --json: one object a photo, for scripts.
+"""
+
 SEARCH_EXIT_STATUS = """exit status:
   0  the search ran: the photos found, or one line on stdout saying why none (no photo passes the filters,
      none stands out from the rest); with --json, [] then
   1  nothing to search (no model installed, no photo indexed yet, every folder offline, a query whose terms
      cancel out) or another problem you can fix: one line on stderr says what to do
-  2  usage error
+  2  usage error: an option, or the query's syntax (an unknown operator or sort:, a date that is none,
+     after: not earlier than before:)
 """
 
 
@@ -175,6 +186,12 @@ def _add_indexing(motis: Commands) -> None:
         arg(
             "--no-text", action="store_true", help="do not read the words in photos this time (see 'motis config text')"
         ),
+        arg(
+            "--wait",
+            action="store_true",
+            help="when another MoTIS process (a window, 'motis watch') is indexing this library, wait for it to finish "
+            "instead of failing (without --wait nothing is added then)",
+        ),
         json_flag("print the summary as one JSON object"),
     )
     motis.add(
@@ -219,7 +236,7 @@ def _add_search(motis: Commands) -> None:
         ),
         description="Search the library. By default only the photos that stand out from the rest for the query "
         "are shown (a relevance cut-off); -k N shows the top N, --all every photo that passes the filters.",
-        epilog=f"{SYNTAX_HELP.rstrip()}\n\n{SEARCH_EXIT_STATUS}",
+        epilog=f"{SYNTAX_HELP.rstrip()}\n\n{SEARCH_OUTPUT}\n{SEARCH_EXIT_STATUS}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 

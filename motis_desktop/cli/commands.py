@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from motis_desktop.cli.interrupts import release_interrupts, stop_instead
+from motis_desktop.cli.lock_wait import LockWait
 from motis_desktop.cli.model_commands import models_command
 from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import one_line, print_json
@@ -24,7 +25,15 @@ from motis_desktop.cli.search_command import search_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import copies_words, count, went_away_words
 from motis_desktop.core.pathnames import is_within
-from motis_desktop.core.services import GONE_KEEP_DAYS, IndexSummary, Progress, ProgressPhase, Services, Skipped
+from motis_desktop.core.services import (
+    GONE_KEEP_DAYS,
+    IndexSummary,
+    LibraryBusy,
+    Progress,
+    ProgressPhase,
+    Services,
+    Skipped,
+)
 
 NOTHING_INDEXED = "nothing was indexed yet"  # what a Ctrl+C before the first batch of photos keeps
 
@@ -56,15 +65,20 @@ def run_command(services: Services, argv: Sequence[str]) -> int:
     try:
         return handlers()[args.command](services, args)
     except MotisError as exc:
-        return fail(user_message(exc))
+        return fail_with(exc)
     except Exception as exc:  # a bug: one line, the service keeps running
         logging.getLogger(__name__).exception("query service: search failed")
         return fail(f"internal error: {type(exc).__name__}: {exc}")
 
 
-def fail(message: str) -> int:
+def fail(message: str, code: int = 1) -> int:
     print(f"motis: error: {message}", file=sys.stderr)
-    return 1
+    return code
+
+
+def fail_with(exc: MotisError) -> int:
+    """The one line for a problem the user can fix; exit 2 for a usage error (a query's syntax), else 1."""
+    return fail(user_message(exc), 2 if exc.usage else 1)
 
 
 def os_error(exc: OSError) -> str:
@@ -108,14 +122,8 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             print("\n".join(_summary_lines(summary, named=named)), flush=True)
             said.append(summary)
 
-    try:
-        load_model(services, args.model)  # fail fast (and before touching the library) without a model
-        services.add_folders(args.folders)
-        if not services.folders():
-            raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
-        release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
-        takeover = None if args.model else services.takeover_model()  # the run encodes for it (models.takeover)
-        summary = services.index(
+    def run() -> IndexSummary:
+        return services.index(
             args.model,
             progress=bar,
             cancel=cancel,
@@ -123,6 +131,17 @@ def _index(services: Services, args: argparse.Namespace) -> int:
             read_text=False if args.no_text else None,
             on_indexed=indexed,
         )
+
+    try:
+        load_model(services, args.model)  # fail fast (and before touching the library) without a model
+        waiting = LockWait(services, args.wait, named)
+        waiting.before_adding()  # nothing is added while another process indexes, unless this waits for it
+        services.add_folders(args.folders)  # every folder checked before one is added
+        if not services.folders():
+            raise MotisError("the library has no folders yet: give one, e.g. 'motis index ~/Pictures'")
+        release_interrupts()  # a Ctrl+C while the program started stops here, before the indexer
+        takeover = None if args.model else services.takeover_model()  # the run encodes for it (models.takeover)
+        summary = waiting.run(run)
         if not summary.cancelled:
             services.update_search_index(args.model)  # bring the vector index up to date now
         took_over = takeover is not None and services.takeover_model() is None
@@ -138,9 +157,11 @@ def _index(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.to_json())
         return 0
-    print("\n".join(_text_lines(summary) if said else _summary_lines(summary, named=named)))
+    lines = _text_lines(summary) if said else _summary_lines(summary, named=named)
     if took_over:
-        print(f"active model: {takeover} (it took over from the demo model)")
+        lines.append(f"active model: {takeover} (it took over from the demo model)")
+    if lines:  # the text stage had nothing to say: no empty line (QA walk 6)
+        print("\n".join(lines))
     return 0
 
 
@@ -267,7 +288,8 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
-        if runs > 1 and not _did_work(summary):  # a change that changed nothing (a file touched): no news
+        # a change that changed nothing (a file touched), or a first pass with nothing to say (QA walk 6): no news
+        if not _did_work(summary) and (runs > 1 or not summary.skipped):
             return
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
@@ -279,13 +301,20 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         else:
             _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
 
+    waited: list[str] = []
+
+    def busy(held: LibraryBusy) -> None:  # QA walk 6: it died "try again" when an index ran; it waits, said once
+        if not waited:
+            print(f"motis: {held.summary}; watching starts when it has finished", file=sys.stderr, flush=True)
+        waited.append(held.summary)
+
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
     # Set from another thread: the handler runs in the main thread, which may hold the event's own lock just then.
     restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
     asked = False
     try:
-        services.watch_and_index(stop, ran, args.model, on_status=status)
+        services.watch_and_index(stop, ran, args.model, on_status=status, on_busy=busy)
     except KeyboardInterrupt:  # a second Ctrl+C or SIGTERM
         asked = True
     finally:

@@ -52,7 +52,10 @@ def _run(argv: list[str]) -> int:
             return quiet_on_closed_pipe(lambda: write_reply(*reply))
         hold_interrupts()  # no service: the search runs here, its imports and the library's opening held again
     from motis_desktop.cli.main import main as run
+    from motis_desktop.core.services import name_this_process
 
+    if at is not None:  # the command, for whoever it keeps waiting: "'motis watch' (pid N) is updating this library"
+        name_this_process(f"'motis {argv[at]}'")
     return run()
 
 

@@ -1,7 +1,7 @@
 """``motis``: index folders and search photos from the terminal.
 
 Exit codes: 0 ok, 1 a problem the user can fix (one line, no traceback),
-2 usage error (argparse), 130 interrupted, 141 stdout's reader went away (``| head``).
+2 usage error (argparse, a query's syntax), 130 interrupted, 141 stdout's reader went away (``| head``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from motis_desktop import __version__
-from motis_desktop.cli.commands import NOTHING_INDEXED, fail, handlers, os_error, run_command
+from motis_desktop.cli.commands import NOTHING_INDEXED, fail, fail_with, handlers, os_error, run_command
 from motis_desktop.cli.interrupts import release_interrupts, stop_on_terminate, was_interrupted
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
@@ -61,12 +61,12 @@ def _main(argv: Sequence[str] | None) -> int:
     notice = services.recovery_notice()
     if notice:
         print(f"motis: warning: {notice}", file=sys.stderr)
-    if services.privacy_warning:
+    if services.privacy_warning and _writes(args):  # QA walk 6: 5 searches, 5 warnings
         print(f"motis: warning: {services.privacy_warning}", file=sys.stderr)
     try:
         return {**handlers(), "serve": _serve}[args.command](services, args)
     except MotisError as exc:
-        return fail(user_message(exc))
+        return fail_with(exc)
     except BrokenPipeError:  # stdout's reader has gone: main ends quietly
         raise
     except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
@@ -98,6 +98,16 @@ def _makes_home(args: argparse.Namespace) -> bool:
     if args.command == "config":
         return getattr(args, "strategy", None) is not None or getattr(args, "state", None) is not None
     return False
+
+
+def _writes(args: argparse.Namespace) -> bool:
+    """Whether the command writes to the library (index, watch, models but list/available/bench, folders remove and
+    forget-removed, a setting changed): those say that others can read the home; searches and status do not."""
+    if args.command == "models":
+        return args.models_command not in (None, "list", "available", "bench")
+    if args.command == "folders":
+        return args.folders_command in ("remove", "forget-removed")
+    return _makes_home(args)
 
 
 def _interrupted(args: argparse.Namespace) -> int:

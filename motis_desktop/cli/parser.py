@@ -30,14 +30,14 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     if args.command == "search":
         words = [w for w in extras if w.startswith(_WORD) or not w.startswith("-")]
         unknown = [w for w in extras if w not in words]
-        if unknown:
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        if unknown:  # with search's usage line, as '-k abc' gets (QA walk 6: it printed motis's own)
+            _command_parser(parser, "search").error(f"unrecognized arguments: {' '.join(unknown)}")
         parts = [w.removeprefix(_WORD) for w in [args.text, *words] if w.strip()]
         args.text = " ".join(_as_query_word(w, several=len(parts) > 1) for w in parts)
         if not args.text.strip() and not args.image:
             parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
     elif extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        _parser_of(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "models" and args.models_command == "import":
         _check_import(_command_parser(parser, "models", "import"), args)
     return args
@@ -61,6 +61,15 @@ def _check_import(imp: argparse.ArgumentParser, args: argparse.Namespace) -> Non
         imp.error("give either --checkpoint FILE or --image and --text, not both")
     if not args.checkpoint and not (args.image and args.text):
         imp.error("give --image and --text (a TorchScript pair) or --checkpoint FILE (or folder)")
+
+
+def _parser_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the command ``args`` ran (``motis models import``'s, ``motis status``'s), for its usage line."""
+    if args.command is None:
+        return parser
+    names = [args.command]
+    nested = getattr(args, f"{args.command}_command", None)  # models, folders, config: their own commands
+    return _command_parser(parser, *names, *([nested] if nested else []))
 
 
 def _command_parser(parser: argparse.ArgumentParser, *names: str) -> argparse.ArgumentParser:

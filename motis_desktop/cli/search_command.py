@@ -16,7 +16,7 @@ from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import one_line, print_json
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import count
-from motis_desktop.core.services import QueryResult, Services, format_date
+from motis_desktop.core.services import QueryResult, SearchHit, Services, format_date
 
 
 def search_command(services: Services, args: argparse.Namespace) -> int:
@@ -56,15 +56,7 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         return 0
     by_words = result.found_by_words()
     for hit in result.hits:
-        date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else ""
-        said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
-        if not result.scored:  # filters alone: listed by date, no score to show
-            score = ""
-        elif hit.file_id in by_words:  # its cosine is noise: say what found it
-            score = f"{'by ' + hit.matches[0].kind:>7}  "
-        else:
-            score = f"{_shown(hit.score):7.4f}  "
-        print(f"{score}{date:10}  {one_line(hit.path)}" + (f"  [{one_line(said)}]" if said else ""))
+        print(_hit_line(hit, shows_score=result.scored and hit.file_id not in by_words))
     scores = [_shown(hit.score) for hit in result.hits if result.scored and hit.file_id not in by_words]
     # words found in a photo's text or name lifted it above others (sort:date orders by date: nothing to say)
     if not result.by_date and scores != sorted(scores, reverse=True):
@@ -76,6 +68,16 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     if result.cutoff is not None and result.more:
         print(_cut_off_note(result), file=sys.stderr)
     return 0
+
+
+def _hit_line(hit: SearchHit, shows_score: bool) -> str:
+    """One hit in the one plain layout every query gets (QA walk 6: the columns changed with the query's kind):
+    SCORE (``-`` where none is worth showing: a list of filters alone, subtracted terms only, a photo its words
+    found, whose cosine is noise), DATE (``-`` unknown), PATH, then ``[kind: words found]``; two spaces apart."""
+    score = f"{_shown(hit.score):7.4f}" if shows_score else f"{'-':>7}"
+    date = format_date(hit.taken_at)[:10] if hit.taken_at is not None else "-"
+    said = "; ".join(f"{m.kind}: {m.text}" for m in hit.matches)
+    return f"{score}  {date:10}  {one_line(hit.path)}" + (f"  [{one_line(said)}]" if said else "")
 
 
 def _cut_off_note(result: QueryResult) -> str:

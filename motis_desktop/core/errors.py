@@ -20,7 +20,10 @@ def os_reason(exc: OSError) -> str:
 
 
 class MotisError(Exception):
-    """A problem the user can fix (bad file, missing model, wrong argument)."""
+    """A problem the user can fix (bad file, missing model, wrong argument); ``usage``: a mistake in what was typed
+    (a query's syntax), which the CLI exits 2 for, as for its other usage errors."""
+
+    usage = False
 
 
 class ImageError(MotisError):

@@ -1,15 +1,17 @@
 """Parts of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
 folders and are remembered for their return (``library/gone.py``), and forgetting them now; the library's version,
-so that a front end can tell another process changed it.
+so that a front end can tell another process changed it; who holds the indexer's lock.
 
 Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from motis_desktop.core.library.locking import LibraryBusy
     from motis_desktop.core.library.service import LibraryService
 
 
@@ -40,3 +42,17 @@ class LibraryVersionDoor:
         process made it (``motis index`` in a terminal, another window). Equal to the value read with a copy of the
         gallery: that copy is current, even where the photo count alone could not tell (photos moved, renamed)."""
         return self._library.photos_version()
+
+
+class IndexLockDoor:
+    """``Services``' methods for the indexer's lock (one writer at a time, ``library/locking.py``)."""
+
+    _library: LibraryService
+
+    def index_busy(self) -> LibraryBusy | None:
+        """Who indexes this library now (another process, or another ``Services``), or None when no one does."""
+        return self._library.busy()
+
+    def wait_until_free(self, cancel: threading.Event) -> bool:
+        """Wait until no other process indexes this library (``LibraryBusy``): True, or False if cancelled first."""
+        return self._library.wait_until_free(cancel)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from motis_desktop.core.gone_door import GonePhotosDoor, LibraryVersionDoor
+from motis_desktop.core.file_lock import name_this_process
+from motis_desktop.core.gone_door import GonePhotosDoor, IndexLockDoor, LibraryVersionDoor
 from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
@@ -79,6 +80,7 @@ __all__ = [
     "InstallProgress",
     "LibraryBusy",
     "MAX_BATCH",
+    "name_this_process",
     "ModelInfo",
     "ModelRemoved",
     "WaitingDownload",
@@ -98,7 +100,7 @@ log = logging.getLogger(__name__)
 _warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
-class Services(GonePhotosDoor, LibraryVersionDoor):
+class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
     """The app's services for one home folder: library, models and search (photos gone lately: the mixin's)."""
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:
@@ -355,10 +357,6 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         """The library's list of photos brought up to date while no model is ready (:meth:`index` encodes them)."""
         return self._library.scan(progress, cancel)
 
-    def wait_until_free(self, cancel: threading.Event) -> bool:
-        """Wait until no other process indexes this library (``LibraryBusy``): True, or False if cancelled first."""
-        return self._library.wait_until_free(cancel)
-
     def text_reading(self) -> bool:
         """Whether indexing reads the words in photos (setting ``read_text``; ``MOTIS_READ_TEXT`` overrides)."""
         return self._library.text_reading()
@@ -397,11 +395,12 @@ class Services(GonePhotosDoor, LibraryVersionDoor):
         on_summary: Callable[[IndexSummary], None] | None = None,
         model: str | None = None,
         on_status: StatusFn | None = None,
+        on_busy: Callable[[LibraryBusy], None] | None = None,
         **options: float,
     ) -> None:
         """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this thread
-        (``motis watch``), after comparing the library with the disk."""
-        self._library.watch_and_index(stop, self._models.encoder(model), on_summary, on_status, **options)
+        (``motis watch``), after comparing the library with the disk; waits for another process's run."""
+        self._library.watch_and_index(stop, self._models.encoder(model), on_summary, on_status, on_busy, **options)
 
     # -- search ------------------------------------------------------------------
 

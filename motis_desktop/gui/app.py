@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # decoder worker processes inside a frozen (PyInstaller) build
     with interrupts_held(for_good=argv is None) as held:
         try:
+            if argv is None:  # the app's own process: a command it keeps waiting says "the MoTIS window (pid N) …"
+                from motis_desktop.core.services import name_this_process
+
+                name_this_process("the MoTIS window")
             code = _run(argv if argv is not None else sys.argv[1:], held)
         except (KeyboardInterrupt, Exception):
             if not held.interrupted:  # a bug: its traceback

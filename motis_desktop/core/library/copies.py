@@ -64,8 +64,9 @@ def take_twins(conn: sqlite3.Connection, model_id: str, files: Sequence[tuple[in
     for file_id, digest, mtime_ns in files:
         twin = conn.execute(
             "SELECT f.id, f.taken_at, f.taken_source FROM files f JOIN embeddings e ON e.file_id = f.id "
-            "WHERE f.content_hash = ? AND f.id != ? AND f.error IS NULL AND e.model_id = ? LIMIT 1",
-            (digest, file_id, model_id),
+            "WHERE f.content_hash = ? AND f.id != ? AND f.error IS NULL AND e.model_id = ? "
+            "AND EXISTS (SELECT 1 FROM files mine WHERE mine.id = ?) LIMIT 1",  # not removed meanwhile
+            (digest, file_id, model_id, file_id),
         ).fetchone()
         if twin is None:
             continue

@@ -399,8 +399,10 @@ class Indexer:
         errors = [FileError(d.file_id, d.error, d.transient, d.problem) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         finite = [bool(np.isfinite(e.vector).all()) for e in encoded]
-        self.store.commit_batch(self.encoder.model_id, [e for e, ok in zip(encoded, finite) if ok], errors, vanished)
-        summary.encoded += sum(finite)
+        stored = [e for e, ok in zip(encoded, finite) if ok]
+        # Photos whose folder was removed from the library meanwhile (another process, or the window's Settings)
+        # are left out, uncounted: the removal wins
+        summary.encoded += len(stored) - self.store.commit_batch(self.encoder.model_id, stored, errors, vanished)
         for path in (records[e.file_id].path for e, ok in zip(encoded, finite) if not ok):
             log.warning("%s (will retry): %s", path, NON_FINITE)
             summary.skipped.append(Skipped(path, NON_FINITE))

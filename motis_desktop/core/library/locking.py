@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 from motis_desktop.core.errors import LibraryError
-from motis_desktop.core.file_lock import HeldElsewhere, acquire, is_free, release
+from motis_desktop.core.file_lock import HeldElsewhere, acquire, holder_of, is_free, release
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +20,18 @@ FREE_POLL_S = 1.0  # how often wait_until_free looks: the other process's run sh
 
 
 class LibraryBusy(LibraryError):
-    """Another process is already updating this library; ``holder`` is its pid when known."""
+    """Another process is already updating this library; ``holder`` is its pid when known, ``role`` what it
+    said it is ("the MoTIS window", ``file_lock.name_this_process``) when it did."""
 
-    def __init__(self, holder: str | None = None) -> None:
-        self.holder = holder
+    def __init__(self, holder: str | None = None, role: str = "") -> None:
+        self.holder, self.role = holder, role
         super().__init__(f"{self.summary}; searching still works — try indexing again when it has finished")
 
     @property
     def summary(self) -> str:
         """What is happening, without advice (front ends add their own)."""
         who = f" (pid {self.holder})" if self.holder else ""
-        return f"another MoTIS process{who} is updating this library"
+        return f"{self.role or 'another MoTIS process'}{who} is updating this library"
 
 
 class IndexLock:
@@ -45,7 +46,7 @@ class IndexLock:
             self._fd = acquire(self.path)
         except HeldElsewhere as exc:
             log.info("index lock %s is held by pid %s", self.path, exc.holder or "unknown")
-            raise LibraryBusy(exc.holder or None) from None
+            raise LibraryBusy(exc.holder or None, exc.role) from None
         return self
 
     def __exit__(
@@ -54,6 +55,12 @@ class IndexLock:
         if self._fd is not None:
             release(self._fd)
             self._fd = None
+
+
+def busy(path: Path) -> LibraryBusy | None:
+    """Who indexes the library whose index lock is ``path`` now, or None when no one does."""
+    held = holder_of(path)
+    return None if held is None else LibraryBusy(held.holder or None, held.role)
 
 
 def wait_until_free(path: Path, cancel: threading.Event, interval_s: float = FREE_POLL_S) -> bool:

@@ -25,7 +25,7 @@ from motis_desktop.core.kinds import DateSource
 from motis_desktop.core.library.gone import count as count_gone
 from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
-from motis_desktop.core.library.locking import wait_until_free
+from motis_desktop.core.library.locking import LibraryBusy, busy, wait_until_free
 from motis_desktop.core.library.store import (
     FileRecord,
     Folder,
@@ -215,11 +215,11 @@ class LibraryService:
     # -- folders -------------------------------------------------------------------
 
     def add_folders(self, folders: list[str]) -> list[Folder]:
-        """Add library roots; each must be an existing folder."""
+        """Add library roots; each must be an existing folder, and none is added unless all are (QA: a mistyped
+        second folder failed the command after the first had been added)."""
         self.require_writable()
-        added = []
-        for folder in folders:
-            path = os.path.abspath(folder)
+        paths = [os.path.abspath(folder) for folder in folders]
+        for folder, path in zip(folders, paths, strict=True):
             if not os.path.isdir(path):
                 raise MotisError(f"not a folder: {folder}")
             if os.path.dirname(path) == path:  # "/" (or a drive's root): the system's files, every disk mounted
@@ -227,7 +227,7 @@ class LibraryService:
                     f"{path} is the whole disk, system files included: add the folders that hold your photos "
                     "(for example ~/Pictures)"
                 )
-            added.append(self.database().add_folder(path))
+        added = [self.database().add_folder(path) for path in paths]
         self._remember_folders()
         return added
 
@@ -300,6 +300,10 @@ class LibraryService:
 
         return scan_only(self.database(), progress, cancel or threading.Event())
 
+    def busy(self) -> LibraryBusy | None:
+        """Who indexes this library now (another process holds the indexer's lock), or None when no one does."""
+        return busy(self._paths.library_db.parent / "index.lock")
+
     def wait_until_free(self, cancel: threading.Event) -> bool:
         """Wait until no other process indexes this library (the indexer's lock, beside the database, is free):
         True, or False when ``cancel`` was set first."""
@@ -345,10 +349,12 @@ class LibraryService:
         encoder: Encoder,
         on_summary: Callable[[IndexSummary], None] | None = None,
         on_status: StatusFn | None = None,
+        on_busy: Callable[[LibraryBusy], None] | None = None,
         **options: float,
     ) -> None:
         """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
-        thread. Compares the library with the disk once at start."""
+        thread. Compares the library with the disk once at start. A run that finds another process indexing
+        (``on_busy`` hears who) waits for it to end and then runs."""
         changes: queue.Queue[set[str] | None] = queue.Queue()
         watcher = self.watch(changes.put, on_status, **options)
 
@@ -360,7 +366,9 @@ class LibraryService:
         try:
             roots: set[str] | None = None  # first run: everything
             while not stop.is_set():
-                summary = self.index(encoder, cancel=stop, roots=roots)
+                summary = self._index_when_free(encoder, stop, roots, on_busy)
+                if summary is None:
+                    break
                 if on_summary is not None:
                     on_summary(summary)
                 more = _next_burst(changes)
@@ -369,6 +377,23 @@ class LibraryService:
                 roots = more
         finally:
             watcher.stop()
+
+    def _index_when_free(
+        self,
+        encoder: Encoder,
+        stop: threading.Event,
+        roots: set[str] | None,
+        on_busy: Callable[[LibraryBusy], None] | None,
+    ) -> IndexSummary | None:
+        """One indexing run, after any other process's run has ended; None when stopped while waiting."""
+        while True:
+            try:
+                return self.index(encoder, cancel=stop, roots=roots)
+            except LibraryBusy as held:
+                if on_busy is not None:
+                    on_busy(held)
+                if not self.wait_until_free(stop):
+                    return None
 
 
 def _next_burst(changes: queue.Queue[set[str] | None]) -> set[str] | None:

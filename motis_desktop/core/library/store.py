@@ -19,10 +19,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from motis_desktop.core.errors import LibraryError
-from motis_desktop.core.kinds import DateSource, ImageProblem
+from motis_desktop.core.kinds import ImageProblem
 from motis_desktop.core.library import gone
 from motis_desktop.core.library.copies import insert_copies, take_twins
-from motis_desktop.core.library.database import QUICK_CHECK_MAX_BYTES, LibraryDatabase
+from motis_desktop.core.library.database import QUICK_CHECK_MAX_BYTES
+from motis_desktop.core.library.date_rows import DateRows
 from motis_desktop.core.library.problems import problem_from_words
 from motis_desktop.core.library.records import (
     FILE_COLUMNS,
@@ -77,13 +78,12 @@ __all__ = [
 # Older names (tests read the migrations to build a library of an older schema).
 _MIGRATIONS = MIGRATIONS
 _split_sql = split_sql
-_DATE_SOURCES = frozenset(s.value for s in DateSource)
 _SHARED_HASHES = (
     "SELECT content_hash FROM files WHERE content_hash IS NOT NULL GROUP BY content_hash HAVING COUNT(*) > 1"
 )
 
 
-class LibraryStore(LibraryDatabase):
+class LibraryStore(DateRows):
     """All reads and writes of the library: folders, files, embeddings, dates (see ``LibraryDatabase`` for
     how it opens, what read-only means and how writes fail)."""
 
@@ -288,8 +288,13 @@ class LibraryStore(LibraryDatabase):
         now = time.time()
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
+            # A folder another process or thread removed meanwhile: its files stay out (the removal wins)
+            live = {r[0] for r in conn.execute("SELECT id FROM folders")}
+            new, renamed = [n for n in new if n.folder_id in live], [r for r in renamed if r.folder_id in live]
+            copied = [c for c in copied or [] if c.folder_id in live]
+            returned = [r for r in returned or [] if r.folder_id in live]
             gone.prune(conn, now)
-            took = gone.insert_returned(conn, returned or [], seq, now)
+            took = gone.insert_returned(conn, returned, seq, now)
             gone.keep_gone(conn, removed, now)
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in removed])
             # Same bytes (hashed): the text read in them holds at the new time too, so it is not read again
@@ -313,7 +318,7 @@ class LibraryStore(LibraryDatabase):
                 "INSERT INTO files(folder_id, path, size, mtime_ns, content_hash, added_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(n.folder_id, encode_path(n.path), n.size, n.mtime_ns, n.content_hash, now) for n in new],
             )
-            insert_copies(conn, copied or [], seq, now)
+            insert_copies(conn, copied, seq, now)
             gone.prune(conn, now)
         return took
 
@@ -343,17 +348,23 @@ class LibraryStore(LibraryDatabase):
         encoded: list[EncodedFile],
         errors: list[FileError],
         vanished: list[int],
-    ) -> None:
-        """Store a batch's embeddings, decode errors and vanished files (ids) atomically."""
+    ) -> int:
+        """Store a batch's embeddings, decode errors and vanished files (ids) atomically; returns how many of
+        ``encoded`` were left out because their file row is gone (another process or thread removed their folder
+        from the library meanwhile: the removal wins, and a vector for a missing row breaks the foreign key)."""
+        left_out = 0
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
             for item in encoded:
-                conn.execute(
+                updated = conn.execute(
                     "UPDATE files SET size = ?, mtime_ns = ?, content_hash = ?, error = NULL, error_transient = 0, "
                     "problem = NULL, taken_at = COALESCE(?, taken_at), taken_source = COALESCE(?, taken_source) "
                     "WHERE id = ?",
                     (item.size, item.mtime_ns, item.content_hash, item.taken_at, item.taken_source, item.file_id),
                 )
+                if updated.rowcount == 0:  # checked inside this write transaction: no one removes it before COMMIT
+                    left_out += 1
+                    continue
                 conn.execute(
                     "INSERT OR REPLACE INTO embeddings(file_id, model_id, vector, seq) VALUES (?, ?, ?, ?)",
                     (item.file_id, model_id, np.ascontiguousarray(item.vector, dtype=np.float32).tobytes(), seq),
@@ -364,46 +375,7 @@ class LibraryStore(LibraryDatabase):
             )
             gone.keep_gone(conn, vanished, time.time())  # it may hold another model's vectors
             conn.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in vanished])
-
-    # -- dates and filters ---------------------------------------------------
-
-    def undated(self, model_id: str, folder_ids: Iterable[int]) -> list[FileRecord]:
-        """Embedded files of these folders whose date taken was never read (e.g. indexed before schema v3)."""
-        ids = list(folder_ids)
-        marks = ",".join("?" * len(ids)) or "NULL"
-        rows = self._query(
-            f"SELECT {FILE_COLUMNS} FROM files "
-            f"WHERE folder_id IN ({marks}) AND taken_at IS NULL "
-            "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = files.id AND e.model_id = ?) ORDER BY path",
-            (*ids, model_id),
-        )
-        return [file_record(r) for r in rows]
-
-    def set_dates(self, dates: list[tuple[int, float, str]]) -> None:
-        """Store (file_id, taken_at, source) for files whose date was read outside an encode batch."""
-        if not dates:
-            return
-        with self.transaction() as conn:
-            conn.executemany(
-                "UPDATE files SET taken_at = ?, taken_source = ? WHERE id = ?", [(t, s, i) for i, t, s in dates]
-            )
-
-    def dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
-        """Date taken per file id; the file's mtime (source "file") where it has not been read yet."""
-        ids = list(file_ids)
-        out: dict[int, PhotoDate] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for fid, taken, source, mtime_ns in self._query(
-                f"SELECT id, taken_at, taken_source, mtime_ns FROM files WHERE id IN ({marks})", chunk
-            ):
-                out[fid] = (
-                    PhotoDate(taken, DateSource(source))
-                    if taken is not None and source in _DATE_SOURCES
-                    else PhotoDate(mtime_ns / 1e9, DateSource.FILE)
-                )
-        return out
+        return left_out
 
     def folder_ids(self) -> dict[str, int]:
         """Each library root's path and id."""

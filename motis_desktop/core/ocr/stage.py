@@ -99,18 +99,20 @@ def run_text_stage(
     done = copied = 0
     by_content: dict[str, ReadOutcome] = {}
     try:
-        for n, item in enumerate(todo):
+        while done < len(todo):
             if cancel.is_set():
                 summary.cancelled = True
                 break
-            following = todo[n + 1].path if n + 1 < len(todo) else None
+            item = todo[done]
+            following = todo[done + 1].path if done + 1 < len(todo) else None
             copied += item.content_hash in by_content
             outcome = _read_once(reader, item, following, by_content)
             if _counted(summary, item, outcome):
                 batch.append(_text_read(item, outcome))
             done += 1
             if len(batch) >= BATCH or done == len(todo):
-                texts.save(batch, ENGINE_ID)
+                if texts.save(batch, ENGINE_ID):  # their folder left the library meanwhile: so did the rest
+                    todo = todo[:done] + texts.still_in_library(todo[done:])
                 batch = []
                 if progress:
                     elapsed = time.monotonic() - started

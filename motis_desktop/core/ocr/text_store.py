@@ -94,11 +94,25 @@ class TextStore:
         )[0]
         return int(row[0])
 
-    def save(self, reads: list[TextRead], engine: str) -> None:
-        """Store a batch of results in one transaction (replacing what earlier versions of the files said)."""
+    def still_in_library(self, todo: list[TextTodo]) -> list[TextTodo]:
+        """``todo`` less the photos whose row is gone (their folder was removed from the library)."""
+        live: set[int] = set()
+        ids = [item.file_id for item in todo]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            live.update(
+                r[0]
+                for r in self.store.select(f"SELECT id FROM files WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            )
+        return [item for item in todo if item.file_id in live]
+
+    def save(self, reads: list[TextRead], engine: str) -> int:
+        """Store a batch of results in one transaction (replacing what earlier versions of the files said);
+        returns how many were left out because their photo left the library meanwhile."""
         if not reads:
-            return
+            return 0
         now = time.time()
+        dropped = 0
         with self.store.transaction(photos=False) as conn:
             live = {
                 r[0]
@@ -108,6 +122,7 @@ class TextStore:
             }
             for read in reads:
                 if read.file_id not in live:  # removed from the library meanwhile
+                    dropped += 1
                     continue
                 conn.execute("DELETE FROM text_lines WHERE file_id = ?", (read.file_id,))
                 conn.execute(
@@ -141,6 +156,7 @@ class TextStore:
                         for n, line in enumerate(read.lines)
                     ],
                 )
+        return dropped
 
     def failed(self) -> list[tuple[str, str]]:
         """(path, reason) of photos whose text could not be read (until they change)."""

@@ -71,7 +71,14 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 class QueryError(MotisError):
-    """A query the parser cannot read; the message is one line for the user."""
+    """A query that cannot be searched (a file it names is missing, …); the message is one line for the user."""
+
+
+class QuerySyntaxError(QueryError):
+    """A query the parser cannot read (an unknown operator or sort:, a bad date, after: not before before:): a
+    usage error."""
+
+    usage = True
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,7 @@ class _Parser:
                 Term(self.sign * (1.0 if self.weight is None else self.weight), text=" ".join(self.words))
             )
         elif self.weight is not None:
-            raise QueryError(f"weight {self.weight:g}: needs a term after it, e.g. '{self.weight:g}:red'")
+            raise QuerySyntaxError(f"weight {self.weight:g}: needs a term after it, e.g. '{self.weight:g}:red'")
         self.words, self.weight = [], None
 
     def operator(self, key: str, value: str) -> None:
@@ -197,7 +204,7 @@ class _Parser:
             self.typed.append(_as_typed(f"{key}:", value))
         if key == "folder":
             if not value:
-                raise QueryError("folder: needs a name or a path, e.g. folder:Trips")
+                raise QuerySyntaxError("folder: needs a name or a path, e.g. folder:Trips")
             if _looks_like_path(value):
                 self.prefixes.append(_folder_path(value, self.cwd))
             else:
@@ -208,7 +215,7 @@ class _Parser:
             self.before = _parse_date(value, key)
         elif key in ("text", "name"):
             if not value.strip():
-                raise QueryError(
+                raise QuerySyntaxError(
                     f'{key}: needs words, e.g. {key}:"platform 9"'
                     if key == "text"
                     else "name: needs part of a file name, e.g. name:receipt"
@@ -216,7 +223,7 @@ class _Parser:
             (self.phrases if key == "text" else self.names).append(value.strip())
         elif key == "sort":
             if value.lower() not in SORTS:
-                raise QueryError(f"sort:{value} is not known; use sort:date or sort:score")
+                raise QuerySyntaxError(f"sort:{value} is not known; use sort:date or sort:score")
             self.sort = SortOrder(value.lower())
 
     def path(self, token: str, quoted: bool) -> bool:
@@ -250,9 +257,9 @@ class _Parser:
         self.flush()
         if self.terms and not any(t.weight for t in self.terms) and not (self.phrases or self.names):
             zero = " ".join(t.label() for t in self.terms)
-            raise QueryError(f"a term with weight 0 adds nothing, so there is nothing to search for ({zero})")
+            raise QuerySyntaxError(f"a term with weight 0 adds nothing, so there is nothing to search for ({zero})")
         if self.after is not None and self.before is not None and self.after >= self.before:
-            raise QueryError("after: must be earlier than before:")
+            raise QuerySyntaxError("after: must be earlier than before:")
         return Query(
             tuple(self.terms),
             tuple(self.folders),
@@ -274,14 +281,14 @@ def _refuse_misspelt_operator(word: str) -> None:
     typed = word.lower()
     folded = "".join(c for c in unicodedata.normalize("NFKD", typed) if not unicodedata.combining(c))
     if folded in _DATE_WORDS:  # a photo search's "date:2024" means a date filter (QA), not the words
-        raise QueryError(f"there is no {word}: filter — after:2024 before:2025 keeps the photos taken in 2024")
+        raise QuerySyntaxError(f"there is no {word}: filter — after:2024 before:2025 keeps the photos taken in 2024")
     for op in _OPERATORS:
         if folded == op or (
             len(typed) >= 3
             and _edits(typed, op) <= (2 if len(typed) >= 6 else 1)
             and (len(typed) >= 6 or typed[0] == op[0])
         ):
-            raise QueryError(f"unknown operator '{word}:' — did you mean {op}:?")
+            raise QuerySyntaxError(f"unknown operator '{word}:' — did you mean {op}:?")
 
 
 def _edits(a: str, b: str) -> int:
@@ -344,12 +351,12 @@ def _parse_date(value: str, key: str) -> float:
     """Start of a YYYY / YYYY-MM / YYYY-MM-DD period, in local time."""
     m = _DATE.match(value)
     if not m:
-        raise QueryError(f"{key}:{value} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. {key}:2021-06)")
+        raise QuerySyntaxError(f"{key}:{value} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. {key}:2021-06)")
     year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
     try:
         start = dt.datetime(year, month, day)
     except ValueError:
-        raise QueryError(f"{key}:{value}: {_what_is_wrong(year, month, day)} (use YYYY-MM-DD)") from None
+        raise QuerySyntaxError(f"{key}:{value}: {_what_is_wrong(year, month, day)} (use YYYY-MM-DD)") from None
     return time.mktime(start.timetuple())
 
 
