@@ -37,6 +37,7 @@ from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.install_words import download_failure
+from motis_desktop.gui.models_in_use import ADD_ANOTHER, in_use_label
 from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
@@ -88,7 +89,7 @@ class ModelDialog(QDialog):
         self.download_button.clicked.connect(self.start_download)
         self.import_button = QPushButton("Import model files…")
         self.import_button.clicked.connect(self.choose_files)
-        later = QPushButton("Later")
+        later = QPushButton("Close" if self.active_name else "Later")  # "Later" is the first-run offer's word
         later.clicked.connect(self.reject)
         intro = self._intro()
         links = self._build_more()
@@ -99,9 +100,9 @@ class ModelDialog(QDialog):
         self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
         layout = QVBoxLayout(self.body)
         self.why = _reason(why)  # why the offer opened by itself
-        layout.addWidget(self.why)
-        layout.addWidget(intro)
-        layout.addWidget(self.recommendation)
+        # which model answers and the installed ones (not on first run), then the offer
+        for part in (self.why, in_use_label(models, self.active_name), intro, self.recommendation):
+            layout.addWidget(part)
         layout.addLayout(buttons)
         layout.addLayout(links)
         layout.addWidget(self.more)
@@ -132,11 +133,14 @@ class ModelDialog(QDialog):
         self.move(max(frame.left(), screen.left()), max(frame.top(), screen.top()))
 
     def _intro(self) -> QLabel:
-        """The first-run sentence (with the recommended model's size); sets the recommendation line."""
+        """The first-run sentence (with the recommended model's size), or how to add another once one is in use; sets
+        the recommendation line."""
         recommended = next((m for m in self.registry if m.recommended), self.registry[0] if self.registry else None)
         size = f"about {recommended.size / 1e6:.0f} MB" if recommended is not None and recommended.size else "a file"
         intro = QLabel(
-            "To find photos by describing them, MoTIS Desktop needs a <b>model</b>: "
+            ADD_ANOTHER
+            if self.active_name
+            else "To find photos by describing them, MoTIS Desktop needs a <b>model</b>: "
             f"{size} that turns photos and words into numbers it can compare. "
             "It is downloaded once; after that everything stays on this computer, offline."
         )
