@@ -228,8 +228,8 @@ def _add_search(motis: Commands) -> None:
         _MODEL,
         json_flag(
             "print a JSON list of {path, score, also_at, date, date_source, fused, matches} (date: local time; "
-            "also_at: the other paths with the same bytes; matches: the words found in the photo's text with "
-            "their boxes, or in its name)"
+            "also_at: the other paths with the same bytes, absent when none; matches: the words found in the "
+            "photo's text with their boxes, or in its name)"
         ),
         arg(
             "--index",
