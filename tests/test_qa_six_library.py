@@ -66,6 +66,22 @@ def test_the_text_of_a_touched_photo_is_not_read_again(
 # 2. A new model while a folder is offline (finding 3) -----------------------------------------------------------
 
 
+def _drive_and_local_with_other_model(home: Path, pair: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A drive (``G6``) and a local folder, 6 photos each, indexed with the colour model; a second model "other"
+    installed. Returns the drive's folder."""
+    drive, local = tmp_path / "G6", tmp_path / "local"
+    make_colour_folder(drive, per_colour=1)
+    make_colour_folder(local, per_colour=1, seed=100)
+    services = Services.open(home)
+    try:
+        services.add_folders([str(drive), str(local)])
+        assert services.index(read_text=False).encoded == 12
+        install_colour(services, pair, name="other")
+    finally:
+        services.close()
+    return drive
+
+
 def test_an_offline_folder_keeps_its_photos_through_a_model_switch(
     colour_home: Path, colour_pair: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -73,16 +89,11 @@ def test_an_offline_folder_keeps_its_photos_through_a_model_switch(
     kept, and that it "went away during indexing", and its 23 photos left the library ("removed"); on replug
     "encoded 23" was followed by "23 photos back in the library were already indexed before". They stay, shown as
     offline, and are encoded with the new model when the drive is back."""
-    drive, local = tmp_path / "G6", tmp_path / "local"
-    make_colour_folder(drive, per_colour=1)
-    make_colour_folder(local, per_colour=1, seed=100)
+    drive = _drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
+    drive.rename(tmp_path / "G6-away")  # unplugged
     services = Services.open(colour_home)
     try:
-        services.add_folders([str(drive), str(local)])
-        assert services.index(read_text=False).encoded == 12
-        drive.rename(tmp_path / "G6-away")  # unplugged
-        install_colour(services, colour_pair, name="other")
-        services.use_model("other")
+        services.use_model("other")  # made active as the import over the demo did: nothing encoded for it yet
     finally:
         services.close()
 
@@ -146,16 +157,7 @@ def test_a_model_switch_while_a_folder_is_offline_completes(
 ) -> None:
     """`motis models use other` while a drive is unplugged: its photos kept (not read, so not dropped), the switch
     still takes over once the photos within reach are encoded; the drive's are encoded with it when it is back."""
-    drive, local = tmp_path / "G6", tmp_path / "local"
-    make_colour_folder(drive, per_colour=1)
-    make_colour_folder(local, per_colour=1, seed=100)
-    services = Services.open(colour_home)
-    try:
-        services.add_folders([str(drive), str(local)])
-        assert services.index(read_text=False).encoded == 12
-        install_colour(services, colour_pair, name="other")
-    finally:
-        services.close()
+    drive = _drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
     drive.rename(tmp_path / "G6-away")
     run_cli("models", "use", "other", home=colour_home)
     status = run_cli("status", home=colour_home).stdout
