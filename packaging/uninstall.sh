@@ -21,6 +21,12 @@ rm -rf "$opt"
 if [ "$purge" = 1 ]; then
   rm -rf "${MOTIS_HOME:-$data/motis-desktop}"
   echo "removed your MoTIS library, settings and models"
+  # Shared with every program that runs ONNX Runtime, so said, not removed: earlier versions left its telemetry
+  # queue here (the app now turns that telemetry off).
+  ort="${XDG_CACHE_HOME:-$HOME/.cache}/Microsoft/DeveloperTools/.onnxruntime"
+  if [ -d "$ort" ]; then
+    echo "  ONNX Runtime's telemetry queue from earlier versions is in $ort: delete it if no other program uses ONNX Runtime"
+  fi
 fi
 
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$apps" || true

@@ -188,3 +188,14 @@ def test_the_installed_command_runs(library, tmp_path: Path) -> None:
     assert proc.stderr.startswith("motis: error: no model installed")
     assert proc.stderr.count("\n") == 1
     assert run_cli_process("frobnicate", home=tmp_path / "home", check=False).returncode == 2
+
+
+def test_the_engine_writes_nothing_outside_the_library(library, tmp_path: Path) -> None:
+    """onnxruntime's own telemetry (a device id and an event queue for Microsoft's collector in
+    ~/.cache/Microsoft, QA walk 7 #1) stays off whatever the environment says: a search with a new query, which
+    runs the text tower, leaves the user's home folder as it was."""
+    user = tmp_path / "user"
+    user.mkdir()
+    env = {"HOME": str(user), "XDG_CACHE_HOME": str(user / ".cache"), "ORT_DISABLE_TELEMETRY": "0"}
+    run_cli_process("search", "a probe for the engine's telemetry", "-k", "1", home=library["home"], env=env)
+    assert list(user.iterdir()) == []
