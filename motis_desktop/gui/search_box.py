@@ -347,7 +347,8 @@ class Searched:
             hint = said and f" {said[0].upper()}{said[1:]}"
             hint += "" if hint.endswith("?") or not hint else "."
             hint += "".join(f" {s.sentence()}" for s in result.suggestions)  # "Did you mean invoice (2 photos)?"
-            return f"No photo passes the filters ({' '.join(result.filtered_out)}).{hint} Widen or remove them."
+            advice = "" if hint.endswith("?") else " Widen or remove them."  # after a question it refers to nothing
+            return f"No photo passes the filters ({' '.join(result.filtered_out)}).{hint}{advice}"
         if result.offline:  # the likeliest reason: a drive unplugged
             return offline_reason(result.offline)
         if result.candidates == 0:
