@@ -36,7 +36,8 @@ def _skipped(rec: Recorder) -> list[str]:
 @pytest.fixture
 def watching(services: Services, tmp_path: Path) -> Iterator[tuple[Path, Path, Recorder]]:
     """Two library folders (``card``, ``other``: a blue photo each) kept current by ``watch_and_index`` on a thread,
-    with a short quiet time (the test's copy pauses far longer between its parts)."""
+    with a short quiet time (the test's copy pauses far longer between its parts) and a hold on a photo being written
+    longer than the app's (a loaded machine may take more than its 30 s over the other folder's run)."""
     card, other = tmp_path / "card", tmp_path / "other"
     write_photos(card, "blue", 1)
     write_photos(other, "blue", 1, start=1)
@@ -46,7 +47,7 @@ def watching(services: Services, tmp_path: Path) -> Iterator[tuple[Path, Path, R
 
     def watch() -> None:
         try:
-            watcher.watch_and_index(stop, rec.run, quiet_s=0.2, poll_s=0.2)
+            watcher.watch_and_index(stop, rec.run, quiet_s=0.2, poll_s=0.2, settle_s=600.0)
         finally:
             watcher.close()
 
