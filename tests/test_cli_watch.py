@@ -9,8 +9,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from helpers.cli import ctrl_c_armed, motis_process
+from helpers.cli import ctrl_c_armed, motis_process, run_cli
 from helpers.models import install_colour
+from helpers.photos import make_colour_folder
 from helpers.watching import write_photos
 
 from motis_desktop.core.services import Services
@@ -78,3 +79,35 @@ def test_watch_stopped_by_kill_closes_its_decoders_and_says_so(home: Path, colou
     assert proc.returncode == 130, err  # interrupted (README)
     assert "leaked" not in err
     assert err.endswith("motis: stopped watching; what was indexed so far is kept\n"), err
+
+
+def test_watch_finishes_the_take_over_from_the_demo_and_says_it_once(home: Path, colour_pair, tmp_path: Path) -> None:
+    """QA walk 6 (the lead's note): a model installed over the demo took over at the end of `motis index` and in the
+    window, never in `motis watch`, whose runs encoded for the demo while the new model waited. Its first run now
+    encodes for the new model, which takes over, said once (the next run says its photo only)."""
+    photos = tmp_path / "photos"
+    run_cli("models", "demo", home=home)
+    colours = make_colour_folder(photos, per_colour=1)
+    run_cli("index", "--no-text", str(photos), home=home)
+    services = Services.open(home)
+    install_colour(services, colour_pair, name="colour")  # as `motis models import … --name colour`
+    assert services.takeover_model() == "colour"
+    services.close()
+    with motis_process("watch", home=home) as proc:
+        lines: queue.Queue[str] = queue.Queue()  # each line without its time of day, folder status lines left out
+        reader = threading.Thread(
+            target=lambda: [lines.put(line[9:].rstrip("\n")) for line in proc.stdout if not line.endswith("online\n")]
+        )
+        reader.start()
+        first = [lines.get(timeout=120), lines.get(timeout=120)]
+        assert first[0].startswith(f"encoded {len(colours)}, unchanged 0 ("), first
+        assert first[1] == "active model: colour (it took over from the demo model)"
+        write_photos(photos, "red", 1)
+        second = lines.get(timeout=120)
+        assert second.startswith(f"encoded 1, unchanged {len(colours)} ("), second
+        proc.terminate()
+        assert proc.wait(timeout=120) == 130
+        reader.join(timeout=30)
+    assert lines.empty()  # nothing more: the take-over was said once
+    listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
+    assert listed == {"colour-demo": False, "colour": True}

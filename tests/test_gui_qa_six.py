@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from helpers.window import ready_window
+from PySide6.QtCore import Qt
 
 from motis_desktop.core.library import scan_diff
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 
 def test_photos_touched_while_closed_are_not_indexed_again_nor_hashed_on_the_gui_thread(
@@ -78,3 +79,34 @@ def test_a_renamed_library_folder_added_again_is_one_folder_not_a_live_and_an_of
 def _paths(old: Path, new: Path) -> list[str]:
     """The photos' paths as they were below ``old`` (now below ``new``)."""
     return [str(old / p.relative_to(new)) for p in new.rglob("*.*")]
+
+
+def test_the_check_of_photos_touched_while_the_window_runs_shows_in_the_status_bar(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """The lead's note on finding 5: hashing many touched files (a library synced without its times) showed only
+    "Scanning folders 1/1…" for the whole check. The status bar says the check, with its rate and time left, as it
+    says the encoding; Update index (F5) starts the run here (`touch` changes no photo: the watcher starts none)."""
+    services, photos = colour_library
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        for path in sorted(p for p in photos.rglob("*") if p.is_file())[:3]:
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 60 * 10**9))
+        shown: list[tuple[str, str]] = []  # (label, bar) at each report of the check, after the window showed it
+
+        def seen(p: Progress) -> None:
+            if p.phase is ProgressPhase.CHECK:
+                shown.append((window.status.progress_label.text(), window.status.progress.text()))
+
+        window.indexing.progress.connect(seen)
+        with qtbot.waitSignal(window.indexing.stopped, timeout=60_000):
+            qtbot.keyClick(window.view, Qt.Key.Key_F5)
+        assert shown and shown[-1][1] == "3/3"
+        assert all(
+            label.startswith("Checking 3 changed files… · ") and " files/s · ETA " in label for label, _ in shown
+        )
+    finally:
+        next(windows, None)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import threading
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,8 @@ from helpers.cli import run_cli
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 
-from motis_desktop.core.services import Services
+from motis_desktop.cli.main import main
+from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 # 1. Same bytes, new time (finding 5) ---------------------------------------------------------------------------
 
@@ -61,6 +65,58 @@ def test_the_text_of_a_touched_photo_is_not_read_again(
     assert "encoded 0, unchanged 1" in out
     assert "read the text" not in out
     assert "Platform 9" in run_cli("text", str(photos / "trip" / "station.jpg"), home=colour_home).stdout
+
+
+def test_hashing_touched_photos_is_reported_as_progress_and_can_be_cancelled(
+    colour_library: tuple[Services, Path],
+) -> None:
+    """The lead's note on finding 5: a library synced without its times (thousands of files, same sizes, new times) is
+    hashed in the scan, which showed no progress meanwhile ("Scanning folders 1/1…" for minutes). The check reports
+    its own progress, from 0 to every file, and Cancel stops it as before: nothing is stored, the next run checks."""
+    services, photos = colour_library
+    touched = sorted(p for p in photos.rglob("*") if p.is_file())[:5]
+    for path in touched:
+        _touch(path)
+    checks: list[Progress] = []
+
+    def cancel_at_start(p: Progress) -> None:
+        if p.phase is ProgressPhase.CHECK:
+            checks.append(p)
+            cancel.set()
+
+    cancel = threading.Event()
+    stopped = services.index(read_text=False, progress=cancel_at_start, cancel=cancel)
+    assert stopped.cancelled and [(p.done, p.total) for p in checks] == [(0, 5)]
+    assert {f.path: f.mtime_ns for f in services.files()}[str(touched[0])] != touched[0].stat().st_mtime_ns  # kept
+    checks.clear()
+    done = services.index(
+        read_text=False, progress=lambda p: checks.append(p) if p.phase is ProgressPhase.CHECK else None
+    )
+    assert (done.encoded, done.unchanged) == (0, 12)
+    assert (checks[0].done, checks[-1].done) == (0, 5) and {p.total for p in checks} == {5}
+    assert checks[-1].rate > 0 and checks[-1].eta_s == 0
+
+
+def test_motis_index_on_a_terminal_shows_the_check_of_touched_photos(
+    colour_library: tuple[Services, Path], colour_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress line of `motis index` on a terminal says the check, as it says the scan and the encoding."""
+    _services, photos = colour_library
+    for path in sorted(p for p in photos.rglob("*") if p.is_file())[:3]:
+        _touch(path)
+    terminal, out = _Terminal(), io.StringIO()
+    monkeypatch.setenv("MOTIS_HOME", str(colour_home))
+    with redirect_stdout(out), redirect_stderr(terminal):
+        assert main(["index", "--no-text"]) == 0
+    assert "checking 3 changed files… 100 % " in terminal.getvalue()
+    assert "encoded 0, unchanged 12" in out.getvalue()
+
+
+class _Terminal(io.StringIO):
+    """A terminal's stderr: the progress line is drawn there."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 # 2. A new model while a folder is offline (finding 3) -----------------------------------------------------------

@@ -185,6 +185,8 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
     lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
     lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
+    if list_earlier:  # ``watch`` reads them in the run their next change starts
+        lines += [f"  not read yet, still being written: {one_line(path)}" for path in summary.still_written]
     earlier = [item for item in summary.skipped if item.earlier]
     if list_earlier:
         shown = [item for item in earlier if not named or any(is_within(item.path, f) for f in named)]
@@ -289,11 +291,13 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
         # a change that changed nothing (a file touched), or a first pass with nothing to say (QA walk 6): no news
-        if not _did_work(summary) and (runs > 1 or not summary.skipped):
-            return
+        quiet = not _did_work(summary) and (runs > 1 or not summary.skipped)
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
-        _timed(_summary_lines(shown, False))
+        lines = [] if quiet else _summary_lines(shown, False)
+        lines += [f"active model: {summary.took_over} (it took over from the demo model)"] if summary.took_over else []
+        if lines:
+            _timed(lines)
 
     def status(root: str, online: bool) -> None:
         if args.json:

@@ -36,6 +36,11 @@ class ProgressBar:
         self._last = now
         if p.phase is ProgressPhase.SCAN:
             line = f"scanning folders {p.done}/{p.total}"
+        elif p.phase is ProgressPhase.CHECK:  # hashing files whose time alone changed (core/library/retimed.py)
+            line = (
+                f"checking {count(p.total, 'changed file')}… {100 * p.done // max(p.total, 1)} % "
+                f"{p.rate:.0f} files/s ETA {format_duration(p.eta_s)}"
+            )
         elif p.phase is ProgressPhase.TEXT:
             line = f"reading text in photos {p.done}/{p.total} {p.rate:.1f} photos/s ETA {format_duration(p.eta_s)}"
         else:

@@ -48,6 +48,7 @@ class ProgressPhase(Kind):
     """The phase an indexing run reports progress for."""
 
     SCAN = "scan"
+    CHECK = "check"  # the scan hashes known files whose time alone changed (library/retimed.py)
     ENCODE = "encode"
     TEXT = "text"  # reading the words in photos (OCR)
 

@@ -349,8 +349,8 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
             summary = self._library.index(encoder, speed, cancel, batch_size, roots, read_text, on_indexed)
         finally:
             speed.save()
-        if takeover:
-            finish_takeover(self, takeover, summary.cancelled)
+        if takeover and finish_takeover(self, takeover, summary.cancelled):
+            summary.took_over = takeover  # said by ``motis watch``
         return summary
 
     def scan(self, progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> IndexSummary:
@@ -398,9 +398,10 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         on_busy: Callable[[LibraryBusy], None] | None = None,
         **options: float,
     ) -> None:
-        """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this thread
-        (``motis watch``), after comparing the library with the disk; waits for another process's run."""
-        self._library.watch_and_index(stop, self._models.encoder(model), on_summary, on_status, on_busy, **options)
+        """Keep the library current until ``stop`` is set: an :meth:`index` per burst of changes (a take-over from the
+        demo too), on this thread (``motis watch``), after comparing with the disk; waits for another process's run."""
+        run = lambda roots: self.index(model, cancel=stop, roots=roots)  # noqa: E731 (one line, one use)
+        self._library.watch_and_index(stop, run, on_summary, on_status, on_busy, **options)
 
     # -- search ------------------------------------------------------------------
 

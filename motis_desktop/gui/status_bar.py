@@ -91,6 +91,10 @@ class StatusBar(QStatusBar):
         self.progress.setRange(0, max(p.total, 1))
         self.progress.setValue(p.done)
         self.progress.setFormat(f"{p.done}/{p.total}")
+        if p.phase is ProgressPhase.CHECK:  # the scan hashes files whose time alone changed (core/library/retimed.py)
+            what, rate = f"Checking {count(p.total, 'changed file')}…", f"{p.rate:.0f} files/s"
+            self.progress_label.setText(f"{what} · {rate} · ETA {format_duration(p.eta_s)}")
+            return
         what = "Reading text in photos" if p.phase is ProgressPhase.TEXT else "Indexing"
         self.progress_label.setText(f"{what} · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
 

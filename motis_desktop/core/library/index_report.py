@@ -101,6 +101,9 @@ class IndexSummary:
     moved: list[FolderMove] = field(default_factory=list)
     # Library folders → the account's application data folders in them the scan left out (app_data.py)
     app_data_in: dict[str, list[str]] = field(default_factory=dict)
+    # Files that failed while still being written (a slow copy): not skipped, left to index (settling.py)
+    still_written: list[str] = field(default_factory=list)
+    took_over: str | None = None  # the model that took over from the demo model after this run (models.takeover)
 
     @property
     def moved_photos(self) -> bool:
@@ -141,6 +144,8 @@ class IndexSummary:
             "app_data_left_out": self.app_data_in,
             "went_away": [{"folder": folder, "photos": n} for folder, n in self.went_away.items()],
             "moved": [{"from": m.old, "to": m.new, "photos": m.photos} for m in self.moved],
+            "still_being_written": self.still_written,
+            "took_over": self.took_over,
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

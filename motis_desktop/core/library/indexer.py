@@ -70,6 +70,7 @@ from motis_desktop.core.library.index_report import (
 from motis_desktop.core.library.journal import DecodeJournal
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.scan_diff import scan_library
+from motis_desktop.core.library.settling import still_written
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
 from motis_desktop.core.library.went_away import away_folder, reachable_ids
@@ -395,7 +396,11 @@ class Indexer:
         self, batch: list[Decoded], encoded: list[EncodedFile], records: dict[int, FileRecord], summary: IndexSummary
     ) -> None:
         """Store a batch's embeddings with its errors in one transaction; a vector that is not finite is never
-        stored (it would poison every search): its photo is reported skipped and stays pending."""
+        stored (it would poison every search): its photo is reported skipped and stays pending. A file that failed
+        while still being written is neither (``settling``): it stays pending, the next run reads it."""
+        waiting = still_written(batch, records)
+        summary.still_written += [records[file_id].path for file_id in waiting]
+        batch = [d for d in batch if d.file_id not in waiting]
         errors = [FileError(d.file_id, d.error, d.transient, d.problem) for d in batch if d.error and not d.vanished]
         vanished = [d.file_id for d in batch if d.vanished]
         finite = [bool(np.isfinite(e.vector).all()) for e in encoded]

@@ -139,7 +139,7 @@ def scan_library(
             rate = len(diff.seen) / max(elapsed, 1e-6)
             skipped = len(summary.skipped)
             progress(Progress(ProgressPhase.SCAN, n + 1, len(folders), 0, skipped, elapsed, rate, None, folder.path))
-    _apply(store, model_id, diff, records, summary, cancel)
+    _apply(store, model_id, diff, records, summary, cancel, progress)
     if not summary.cancelled:
         scan_skips.remember(store, diff.rejected)
 
@@ -151,10 +151,11 @@ def _apply(
     records: list[FileRecord],
     summary: IndexSummary,
     cancel: threading.Event,
+    progress: ProgressFn | None,
 ) -> None:
     missing = [r for path, r in diff.by_path.items() if path not in diff.seen]
     digest = _Digests()
-    known = _known_elsewhere(diff, records, summary, digest, cancel)
+    known = _known_elsewhere(diff, records, summary, digest, cancel, progress)
     if known is None:
         summary.cancelled = True
         return
@@ -203,11 +204,16 @@ def _apply(
 
 
 def _known_elsewhere(
-    diff: _Diff, records: list[FileRecord], summary: IndexSummary, digest: _Digests, cancel: threading.Event
+    diff: _Diff,
+    records: list[FileRecord],
+    summary: IndexSummary,
+    digest: _Digests,
+    cancel: threading.Event,
+    progress: ProgressFn | None,
 ) -> tuple[Retimed, Moves] | None:
-    """Known photos that only look changed or new: a new time on the same bytes (``retimed``), a library folder
-    found again under a new name (``folder_moves``); None if ``cancel`` stopped it."""
-    retimed = split_retimed(diff.maybe_retimed, digest, cancel)
+    """Known photos that only look changed or new: a new time on the same bytes (``retimed``, its hashing reported to
+    ``progress``), a library folder found again under a new name (``folder_moves``); None if ``cancel`` stopped it."""
+    retimed = split_retimed(diff.maybe_retimed, digest, cancel, progress)
     if retimed is None:
         return None
     diff.changed += retimed.changed

@@ -346,15 +346,16 @@ class LibraryService:
     def watch_and_index(
         self,
         stop: threading.Event,
-        encoder: Encoder,
+        run: Callable[[set[str] | None], IndexSummary],
         on_summary: Callable[[IndexSummary], None] | None = None,
         on_status: StatusFn | None = None,
         on_busy: Callable[[LibraryBusy], None] | None = None,
         **options: float,
     ) -> None:
         """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
-        thread. Compares the library with the disk once at start. A run that finds another process indexing
-        (``on_busy`` hears who) waits for it to end and then runs."""
+        thread (``run(roots)``: an indexing run of those roots, None: all; ``Services.index``, which also finishes
+        a take-over from the demo model). Compares the library with the disk once at start. A run that finds
+        another process indexing (``on_busy`` hears who) waits for it to end and then runs."""
         changes: queue.Queue[set[str] | None] = queue.Queue()
         watcher = self.watch(changes.put, on_status, **options)
 
@@ -366,7 +367,7 @@ class LibraryService:
         try:
             roots: set[str] | None = None  # first run: everything
             while not stop.is_set():
-                summary = self._index_when_free(encoder, stop, roots, on_busy)
+                summary = self._index_when_free(run, stop, roots, on_busy)
                 if summary is None:
                     break
                 if on_summary is not None:
@@ -380,7 +381,7 @@ class LibraryService:
 
     def _index_when_free(
         self,
-        encoder: Encoder,
+        run: Callable[[set[str] | None], IndexSummary],
         stop: threading.Event,
         roots: set[str] | None,
         on_busy: Callable[[LibraryBusy], None] | None,
@@ -388,7 +389,7 @@ class LibraryService:
         """One indexing run, after any other process's run has ended; None when stopped while waiting."""
         while True:
             try:
-                return self.index(encoder, cancel=stop, roots=roots)
+                return run(roots)
             except LibraryBusy as held:
                 if on_busy is not None:
                     on_busy(held)

@@ -5,6 +5,9 @@ ReadDirectoryChangesW) over every library root. File events only mark their
 root dirty; a debounce thread calls ``on_change(roots)`` once the folders have
 been quiet for ``quiet_s`` (or, during an endless stream of events, every
 ``max_wait_s``), so a camera import of thousands of files is one indexing run.
+A root with a photo still being written (inotify: written to, not closed yet)
+waits until it is closed, at most ``settle_s`` after its last write
+(``settling.OpenWrites``): a slow copy is not read half-way.
 
 A root that cannot be watched because it is missing (an unplugged drive, a
 renamed folder) is *offline*: nothing in the library is touched, and a cheap
@@ -43,6 +46,7 @@ from watchdog.events import (
 
 from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.own_folder import OwnFolder
+from motis_desktop.core.library.settling import SETTLE_S, OpenWrites, tells_closes
 
 if TYPE_CHECKING:  # the observers (inotify through ctypes) load with the first watcher, not with the core:
     # `motis index` and `motis search` never watch (~20 ms of their start)
@@ -77,7 +81,7 @@ class _Handler(FileSystemEventHandler):
         if getattr(event, "dest_path", None):
             paths.append(os.fsdecode(event.dest_path))
         if any(self.watcher.relevant(self.root, p) for p in paths):
-            self.watcher.mark(self.root)
+            self.watcher.mark(self.root, event)
 
 
 class FolderWatcher:
@@ -91,6 +95,7 @@ class FolderWatcher:
         quiet_s: float = 1.0,
         max_wait_s: float = 30.0,
         poll_s: float = 2.0,
+        settle_s: float = SETTLE_S,
         ignore: Iterable[str] = (),
     ) -> None:
         self.on_change = on_change
@@ -108,6 +113,7 @@ class FolderWatcher:
         from watchdog.observers import Observer
 
         self._observer: BaseObserver = Observer()
+        self._writes = OpenWrites(settle_s) if tells_closes(self._observer) else None  # photos being written
         self._poller: BaseObserver | None = None
         self.events = 0  # relevant events seen (diagnostics)
         self._observer.daemon = True
@@ -129,6 +135,8 @@ class FolderWatcher:
             with self._cond:
                 self._roots.pop(root, None)
                 self._dirty.discard(root)
+                if self._writes is not None:
+                    self._writes.forget(root)
         for root in sorted(wanted - current):
             with self._cond:
                 self._roots[root] = None
@@ -172,13 +180,16 @@ class FolderWatcher:
         """The opposite of :meth:`relevant`: a change at ``path`` is not looked at."""
         return not self.relevant(root, path)
 
-    def mark(self, root: str) -> None:
-        """Note a change under ``root``; ``on_change`` follows once things are quiet."""
+    def mark(self, root: str, event: FileSystemEvent | None = None) -> None:
+        """Note a change under ``root`` (``event``: what the OS said, if it did); ``on_change`` follows once things
+        are quiet and no photo under it is being written."""
         now = time.monotonic()
         with self._cond:
             if self._stopping:
                 return
             self.events += 1
+            if event is not None and self._writes is not None and root not in self._fallback:
+                self._writes.note(event, root, now)
             if not self._dirty:
                 self._first_event = now
             self._dirty.add(root)
@@ -197,7 +208,7 @@ class FolderWatcher:
                 if self._dirty:
                     due = min(self._last_event + self.quiet_s, self._first_event + self.max_wait_s)
                     if now >= due:
-                        fire, self._dirty = self._dirty, set()
+                        fire, timeout = self._unheld(now, timeout)
                     else:
                         timeout = min(timeout, due - now)
                 if not fire and timeout > 0:
@@ -209,6 +220,17 @@ class FolderWatcher:
             if time.monotonic() >= next_poll:
                 self._poll()
                 next_poll = time.monotonic() + self.poll_s
+
+    def _unheld(self, now: float, timeout: float) -> tuple[set[str], float]:
+        """(Under the lock) the dirty roots to report now, taken from ``_dirty``: those without a photo being written
+        (``settling.OpenWrites``); the others wait for its close, or the end of their hold (the next timeout)."""
+        held = self._writes.held(now) if self._writes is not None else {}
+        fire = self._dirty - held.keys()
+        self._dirty -= fire
+        if self._dirty:
+            log.debug("waiting for photos being written under %s", ", ".join(sorted(self._dirty)))
+            timeout = min(timeout, *(held[root] - now for root in self._dirty))
+        return fire, timeout
 
     def _poll(self) -> None:
         """Offline roots that came back are watched again and re-checked; vanished ones go offline."""
