@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from motis_desktop.core.models.architectures.transformer import count_layers
+
 BN_EPS = 1e-5
 ATTENTION_HEAD_DIM = 32
 
@@ -271,8 +273,7 @@ class _Stage(nn.Module):
         pos = sd.get(p + "pos_emb.reparam_conv.weight")
         self.pos_emb: nn.Module = _DepthwiseConv(dim, pos.shape[-1]) if pos is not None else nn.Identity()
         blocks: list[nn.Module] = []
-        j = 0
-        while any(k.startswith(f"{p}blocks.{j}.") for k in sd):
+        for j in range(count_layers(sd, f"{p}blocks.")):
             b = f"{p}blocks.{j}."
             hidden = sd[b + "mlp.fc1.weight"].shape[0]
             k_mlp = sd[b + "mlp.conv.weight"].shape[-1]
@@ -285,7 +286,6 @@ class _Stage(nn.Module):
                 blocks.append(_AttentionBlock(dim, hidden, k_mlp, b + "token_mixer.qkv.bias" in sd))
             else:
                 raise FoldError(f"{b.rstrip('.')}: neither a RepMixer nor an attention block")
-            j += 1
         self.blocks = nn.Sequential(*blocks)
         self.out_ch = dim
 
@@ -307,12 +307,9 @@ class FastViTTower(nn.Module):
                 ch = stem[-1].out_ch
             self.stem = nn.Sequential(*stem)
             stages: list[_Stage] = []
-            i = 0
-            while any(k.startswith(f"stages.{i}.") for k in sd):
-                stage = _Stage(sd, f"stages.{i}.", ch)
-                stages.append(stage)
-                ch = stage.out_ch
-                i += 1
+            for i in range(count_layers(sd, "stages.")):
+                stages.append(_Stage(sd, f"stages.{i}.", ch))
+                ch = stages[-1].out_ch
             if not stages:
                 raise FoldError("no stages")
             self.stages = nn.Sequential(*stages)
