@@ -74,6 +74,14 @@ def test_fused_relu_and_hardtanh_stay_as_clamps(ops_model) -> None:
     assert ops_model[1].code.count("torch.clamp(") == 3
 
 
+@pytest.mark.parametrize(("bounds", "clamps"), [('0., float("inf")', 3), ('float("-inf"), float("inf")', 2)])
+def test_infinite_bounds_in_the_code_are_no_bounds(tmp_path: Path, bounds: str, clamps: int) -> None:
+    # TorchScript prints an infinite constant as float("inf"): a prepack written so has no bound there (a guard)
+    edited = edit_code(fixture("ops_encoder.pt"), tmp_path / "ops.pt", "CONSTANTS.c5, 0.)", f"CONSTANTS.c5, {bounds})")
+    convert_mobile_torchscript(edited, tmp_path / "plain.pt")
+    assert torch.jit.load(str(tmp_path / "plain.pt")).code.count("torch.clamp(") == clamps
+
+
 # -- the colour pair: import with the real command line, index, search --------------------------------
 
 

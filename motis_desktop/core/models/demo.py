@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from motis_desktop.core.errors import ModelError
+from motis_desktop.core.errors import ModelError, short_reason
 
 if TYPE_CHECKING:
     from motis_desktop.core.models.manifest import ModelInfo
@@ -55,6 +55,5 @@ def demo_pair(cache_dir: Path) -> Iterator[tuple[Path, Path]]:
 
             files = build_colour_pair(Path(tmp))
         except (OSError, RuntimeError, ImportError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot build the demo model: {first}") from None
+            raise ModelError(f"cannot build the demo model: {short_reason(exc)}") from None
         yield files  # the caller imports them (its errors are its own)

@@ -1,13 +1,7 @@
-"""The runtime encoder: two ONNX towers run by onnxruntime, inputs and outputs as NumPy.
-
-Every installed model is an image tower and a text tower in ONNX (made once at install by
-``encoders.onnx_export``) and a manifest (``manifest.ModelInfo``) saying what the towers need.
-Nothing here imports torch: indexing, search, the query service and the GUI run on this alone.
-
-Each tower has its own session, made on first use, with its own intra-op thread count (the image tower's is the knob
-that shares the cores with decoding: :meth:`Encoder.set_threads`; the text tower's is ``TEXT_THREADS``, which spin
-briefly between operators). ``mode`` per tower is ``fp32`` or ``int8`` (``core.models.precision`` decides which by
-measurement).
+"""The runtime encoder: an installed model's two ONNX towers (made once at install by ``encoders.onnx_export``,
+described by ``manifest.ModelInfo``) run by onnxruntime, each in ``fp32`` or ``int8`` (``precision`` chooses),
+inputs and outputs as NumPy. Nothing here imports torch: indexing, search, the query service and the GUI run on
+this alone (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -48,7 +42,8 @@ class Encoder:
     """The towers of the model ``info`` describes, in ``folder``; outputs are L2-normalized float32 ``[B, D]``.
 
     ``files`` maps ``"image"``/``"text"`` and, where made, ``"image.int8"``/``"text.int8"`` to ONNX files.
-    Sessions are made on first use of a tower (:meth:`load` makes them now). Thread-safe.
+    Sessions are made on first use of a tower (:meth:`load` makes them now), each with its own intra-op threads (the
+    image tower's share the cores with decoding: :meth:`set_threads`; the text tower's: ``TEXT_THREADS``). Thread-safe.
     """
 
     def __init__(

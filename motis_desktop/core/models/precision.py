@@ -161,56 +161,42 @@ def measure_towers(
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
 ) -> list[TowerResult]:
     """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries, the other tower
-    in fp32; timing rounds interleave the modes. ``variants(encoder, role, mode)`` makes the encoder to measure
-    (default: :meth:`Encoder.with_modes`; tests pass perturbed ones)."""
+    in fp32: each mode judged against fp32, then timed in rounds that interleave the modes. ``variants(encoder,
+    role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`; tests pass perturbed ones)."""
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
+    queries, batch = list(PROBE_QUERIES), images[:BATCH]
+    runs: dict[str, tuple[Callable[[Encoder], np.ndarray], Callable[[Encoder], object]]] = {  # judged on, timed on
+        "image": (lambda model: model.encode_images(images), lambda model: model.encode_images(batch)),
+        "text": (lambda model: model.encode_queries(queries), lambda model: model.encode_queries(queries[:1])),
+    }
     keep, encoder.copies = encoder.copies, None  # no optimized copies of modes not chosen
     try:
-        return _measure(encoder, images, min_seconds, make)
+        ref = {role: run(encoder) for role, (run, _) in runs.items()}
+        ref_scores = ref["text"] @ ref["image"].T
+        results: list[TowerResult] = []
+        for role in ROLES:
+            timed: list[tuple[TowerResult, Callable[[], object]]] = []
+            for mode in MODES:
+                if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
+                    results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
+                    continue
+                try:
+                    model = encoder if mode == REFERENCE else make(encoder, role, mode)
+                    vectors = runs[role][0](model)
+                except Exception as exc:  # a mode that fails on this model is reported, not fatal
+                    log.warning("%s tower in %s failed: %s", role, mode, exc)
+                    results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
+                    continue
+                scores = ref["text"] @ vectors.T if role == "image" else vectors @ ref["image"].T
+                results.append(judge(role, mode, ref_scores, scores, ref[role], vectors))
+                timed.append((results[-1], functools.partial(runs[role][1], model)))
+            best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
+            for (result, _), seconds in zip(timed, best, strict=True):
+                result.speed = len(batch) / seconds if role == "image" else 1e3 * seconds
+                log.info("%s tower %s: %s", role, result.mode, result.to_json())
+        return results
     finally:
         encoder.copies = keep
-
-
-def _measure(
-    encoder: Encoder,
-    images: np.ndarray,
-    min_seconds: float,
-    make: Callable[[Encoder, str, str], Encoder],
-) -> list[TowerResult]:
-    """:func:`measure_towers` with ``make`` decided: each tower, each mode judged against fp32, then timed."""
-    queries, batch = list(PROBE_QUERIES), images[:BATCH]
-    runs: dict[str, Callable[[Encoder], np.ndarray]] = {
-        "image": lambda model: model.encode_images(images),
-        "text": lambda model: model.encode_queries(queries),
-    }
-    ref = {role: run(encoder) for role, run in runs.items()}
-    ref_scores = ref["text"] @ ref["image"].T
-    results: list[TowerResult] = []
-    for role in ROLES:
-        timed: list[tuple[TowerResult, Callable[[], object]]] = []
-        for mode in MODES:
-            if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
-                results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
-                continue
-            try:
-                model = encoder if mode == REFERENCE else make(encoder, role, mode)
-                vectors = runs[role](model)
-            except Exception as exc:  # a mode that fails on this model is reported, not fatal
-                log.warning("%s tower in %s failed: %s", role, mode, exc)
-                results.append(TowerResult(role, mode, False, f"{type(exc).__name__}: {exc}"[:200]))
-                continue
-            scores = ref["text"] @ vectors.T if role == "image" else vectors @ ref["image"].T
-            result = judge(role, mode, ref_scores, scores, ref[role], vectors)
-            results.append(result)
-            if role == "image":
-                timed.append((result, functools.partial(model.encode_images, batch)))
-            else:
-                timed.append((result, functools.partial(model.encode_queries, queries[:1])))
-        best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
-        for (result, _), seconds in zip(timed, best, strict=True):
-            result.speed = len(batch) / seconds if role == "image" else 1e3 * seconds
-            log.info("%s tower %s: %s", role, result.mode, result.to_json())
-    return results
 
 
 def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:

@@ -1,9 +1,4 @@
-"""CLIP's byte-level BPE tokenizer (ftfy + regex), ported from OpenAI CLIP.
-
-``tokenize(texts)`` gives the int64 ``[N, context_length]`` NumPy array CLIP text
-towers expect: start token, BPE ids, end token, zero padding. Text longer than
-fits is truncated and the end token kept in the last slot. No torch: queries are
-tokenized and encoded by onnxruntime alone.
+"""CLIP's byte-level BPE tokenizer (ftfy + regex), ported from OpenAI CLIP, giving NumPy ids (no torch).
 
 Hand-written rather than ``tokenizers`` (used for ``tokenizer.json`` models): a ``tokenizers`` BPE over the same
 merges gives the same ids (3,000 varied texts) and encodes a query as fast (17 vs 20 µs), but loads in 90 ms from a
@@ -122,6 +117,8 @@ class BPETokenizer:
         return ids
 
     def __call__(self, texts: Sequence[str], context_length: int = CONTEXT_LENGTH) -> np.ndarray:
+        """int64 ``[N, context_length]``: start token, BPE ids, end token, zero padding (a text longer than fits is
+        cut, the end token kept in the last slot)."""
         result = np.zeros((len(texts), context_length), dtype=np.int64)
         for row, text in enumerate(texts):
             ids = [SOT_TOKEN, *self.encode(text), EOT_TOKEN]

@@ -16,10 +16,13 @@ LayerNorm-normed attention stages (MCi3/MCi4, MobileCLIP2-S3/S4/L) are not suppo
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from motis_desktop.core.models.architectures.transformer import count_layers
 
 BN_EPS = 1e-5
 ATTENTION_HEAD_DIM = 32
@@ -170,14 +173,15 @@ class _SE(nn.Module):
 
 
 class _FoldedConv(nn.Module):
-    """A folded MobileOne / large-kernel block: conv → optional SE → optional GELU."""
+    """The folded MobileOne / large-kernel block at ``p`` in ``sd``: conv → squeeze-excite where it has one → GELU."""
 
-    def __init__(self, weight: torch.Tensor, in_ch: int, stride: int, se: int, act: bool) -> None:
+    def __init__(self, sd: dict[str, torch.Tensor], p: str, in_ch: int, stride: int) -> None:
         super().__init__()
-        out_ch, per_group, k, _ = weight.shape
-        self.reparam_conv = nn.Conv2d(in_ch, out_ch, k, stride, k // 2, groups=in_ch // per_group)
-        self.se: nn.Module = _SE(out_ch, se) if se else nn.Identity()
-        self.act: nn.Module = nn.GELU() if act else nn.Identity()
+        self.out_ch, per_group, k, _ = sd[p + "reparam_conv.weight"].shape
+        self.reparam_conv = nn.Conv2d(in_ch, self.out_ch, k, stride, k // 2, groups=in_ch // per_group)
+        se = sd.get(p + "se.fc1.weight")
+        self.se: nn.Module = _SE(self.out_ch, se.shape[0]) if se is not None else nn.Identity()
+        self.act = nn.GELU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.se(self.reparam_conv(x)))
@@ -257,31 +261,19 @@ class _AttentionBlock(nn.Module):
         return x + self.layer_scale_2(self.mlp(x))
 
 
-class _Downsample(nn.Module):
-    def __init__(self, sd: dict[str, torch.Tensor], p: str, in_ch: int) -> None:
-        super().__init__()
-        lk = sd[p + "proj.0.reparam_conv.weight"]
-        se = sd[p + "proj.0.se.fc1.weight"].shape[0] if p + "proj.0.se.fc1.weight" in sd else 0
-        self.proj = nn.Sequential(
-            _FoldedConv(lk, in_ch, 2, se, True),
-            _FoldedConv(sd[p + "proj.1.reparam_conv.weight"], lk.shape[0], 1, 0, True),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x)
-
-
 class _Stage(nn.Module):
     def __init__(self, sd: dict[str, torch.Tensor], p: str, in_ch: int) -> None:
         super().__init__()
-        down = p + "downsample.proj.0.reparam_conv.weight" in sd
-        self.downsample: nn.Module = _Downsample(sd, p + "downsample.", in_ch) if down else nn.Identity()
-        dim = sd[p + "downsample.proj.1.reparam_conv.weight"].shape[0] if down else in_ch
+        self.downsample: nn.Module = nn.Identity()
+        dim = in_ch
+        if p + "downsample.proj.0.reparam_conv.weight" in sd:  # the large-kernel stride-2 conv, then a 1×1 one
+            large = _FoldedConv(sd, p + "downsample.proj.0.", in_ch, 2)
+            small = _FoldedConv(sd, p + "downsample.proj.1.", large.out_ch, 1)
+            self.downsample, dim = nn.Sequential(OrderedDict(proj=nn.Sequential(large, small))), small.out_ch
         pos = sd.get(p + "pos_emb.reparam_conv.weight")
         self.pos_emb: nn.Module = _DepthwiseConv(dim, pos.shape[-1]) if pos is not None else nn.Identity()
         blocks: list[nn.Module] = []
-        j = 0
-        while any(k.startswith(f"{p}blocks.{j}.") for k in sd):
+        for j in range(count_layers(sd, f"{p}blocks.")):
             b = f"{p}blocks.{j}."
             hidden = sd[b + "mlp.fc1.weight"].shape[0]
             k_mlp = sd[b + "mlp.conv.weight"].shape[-1]
@@ -294,23 +286,11 @@ class _Stage(nn.Module):
                 blocks.append(_AttentionBlock(dim, hidden, k_mlp, b + "token_mixer.qkv.bias" in sd))
             else:
                 raise FoldError(f"{b.rstrip('.')}: neither a RepMixer nor an attention block")
-            j += 1
         self.blocks = nn.Sequential(*blocks)
         self.out_ch = dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.blocks(self.pos_emb(self.downsample(x)))
-
-
-class _Head(nn.Module):
-    """Global average pool, then the projection to the embedding (timm's ClassifierHead ``fc``)."""
-
-    def __init__(self, features: int, embed_dim: int) -> None:
-        super().__init__()
-        self.fc = nn.Linear(features, embed_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
 
 
 class FastViTTower(nn.Module):
@@ -320,31 +300,25 @@ class FastViTTower(nn.Module):
         super().__init__()
         sd = folded
         try:
-            s0, s1, s2 = (sd[f"stem.{i}.reparam_conv.weight"] for i in range(3))
-            self.stem = nn.Sequential(
-                _FoldedConv(s0, 3, 2, 0, True),
-                _FoldedConv(s1, s0.shape[0], 2, 0, True),
-                _FoldedConv(s2, s1.shape[0], 1, 0, True),
-            )
+            stem: list[_FoldedConv] = []
+            ch = 3
+            for i, stride in enumerate((2, 2, 1)):
+                stem.append(_FoldedConv(sd, f"stem.{i}.", ch, stride))
+                ch = stem[-1].out_ch
+            self.stem = nn.Sequential(*stem)
             stages: list[_Stage] = []
-            ch = s2.shape[0]
-            i = 0
-            while any(k.startswith(f"stages.{i}.") for k in sd):
-                stage = _Stage(sd, f"stages.{i}.", ch)
-                stages.append(stage)
-                ch = stage.out_ch
-                i += 1
+            for i in range(count_layers(sd, "stages.")):
+                stages.append(_Stage(sd, f"stages.{i}.", ch))
+                ch = stages[-1].out_ch
             if not stages:
                 raise FoldError("no stages")
             self.stages = nn.Sequential(*stages)
-            fc = sd["final_conv.reparam_conv.weight"]
-            se = sd["final_conv.se.fc1.weight"].shape[0] if "final_conv.se.fc1.weight" in sd else 0
-            self.final_conv = _FoldedConv(fc, ch, 1, se, True)
-            self.head = _Head(fc.shape[0], sd["head.fc.weight"].shape[0])
+            self.final_conv = _FoldedConv(sd, "final_conv.", ch, 1)
+            self.embed_dim = sd["head.fc.weight"].shape[0]
         except KeyError as exc:
             raise FoldError(f"missing {exc.args[0]}") from None
-        self.embed_dim = sd["head.fc.weight"].shape[0]
+        self.head = nn.ModuleDict({"fc": nn.Linear(self.final_conv.out_ch, self.embed_dim)})  # timm's ClassifierHead
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.final_conv(self.stages(self.stem(x)))
-        return self.head(x)
+        return self.head["fc"](x.mean((2, 3)))  # global average pool, then the projection

@@ -61,21 +61,13 @@ class AttentionPool(nn.Module):
         return out[:, 0]
 
 
-class _PatchEmbed(nn.Module):
-    def __init__(self, cfg: SigLIPVisionConfig) -> None:
-        super().__init__()
-        self.proj = nn.Conv2d(3, cfg.width, kernel_size=cfg.patch_size, stride=cfg.patch_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x).flatten(2).transpose(1, 2)
-
-
 class SigLIPVisionTower(nn.Module):
     """``float32 [B, 3, S, S]`` → unnormalized ``[B, width]`` (the pooled MAP output)."""
 
     def __init__(self, cfg: SigLIPVisionConfig) -> None:
         super().__init__()
-        self.patch_embed = _PatchEmbed(cfg)
+        patches = nn.Conv2d(3, cfg.width, kernel_size=cfg.patch_size, stride=cfg.patch_size)
+        self.patch_embed = nn.ModuleDict({"proj": patches})  # timm's PatchEmbed: its weights' names
         self.pos_embed = nn.Parameter(torch.zeros(1, cfg.grid * cfg.grid, cfg.width))
         self.blocks = nn.ModuleList(
             [Block(cfg.width, cfg.heads, cfg.mlp_hidden, cfg.gelu, cfg.eps, cfg.layer_scale) for _ in range(cfg.layers)]
@@ -84,7 +76,7 @@ class SigLIPVisionTower(nn.Module):
         self.attn_pool = AttentionPool(cfg)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.patch_embed(x) + self.pos_embed
+        x = self.patch_embed["proj"](x).flatten(2).transpose(1, 2) + self.pos_embed
         for block in self.blocks:
             x = block(x, None)
         return self.attn_pool(self.norm(x))

@@ -11,6 +11,7 @@ before it is looked up.
 from __future__ import annotations
 
 import collections
+import functools
 import io
 import json
 import os
@@ -218,25 +219,14 @@ def _rebuild_tensor_v2(
         raise ModelError(f"tensor does not fit its storage ({exc})") from None
 
 
-def _typed_list(builder: str) -> Any:
-    def build(items: list[Any]) -> TypedList:
-        return TypedList(builder, list(items))
-
-    return build
-
-
-def _restore_type_tag(value: Any, type_str: str) -> Any:
-    return value
-
-
 _SAFE_GLOBALS: dict[tuple[str, str], Any] = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("collections", "OrderedDict"): collections.OrderedDict,
-    ("torch.jit._pickle", "build_intlist"): _typed_list("build_intlist"),
-    ("torch.jit._pickle", "build_doublelist"): _typed_list("build_doublelist"),
-    ("torch.jit._pickle", "build_boollist"): _typed_list("build_boollist"),
-    ("torch.jit._pickle", "build_tensorlist"): _typed_list("build_tensorlist"),
-    ("torch.jit._pickle", "restore_type_tag"): _restore_type_tag,
+    ("torch.jit._pickle", "build_intlist"): functools.partial(TypedList, "build_intlist"),
+    ("torch.jit._pickle", "build_doublelist"): functools.partial(TypedList, "build_doublelist"),
+    ("torch.jit._pickle", "build_boollist"): functools.partial(TypedList, "build_boollist"),
+    ("torch.jit._pickle", "build_tensorlist"): functools.partial(TypedList, "build_tensorlist"),
+    ("torch.jit._pickle", "restore_type_tag"): lambda value, type_str: value,
     ("torch", "device"): torch.device,
 }
 

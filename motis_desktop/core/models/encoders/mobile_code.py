@@ -319,37 +319,20 @@ def _literal(node: ast.AST | None) -> Any:
         return ast.literal_eval(node)
     except ValueError:
         pass
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "float"
-        and len(node.args) == 1
-    ):
-        arg = node.args[0]
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            try:
-                return float(arg.value)
-            except ValueError:
-                pass
-    return node
+    call = re.fullmatch(r"float\('([^']*)'\)", ast.unparse(node))
+    try:
+        return float(call[1]) if call else node
+    except ValueError:
+        return node
 
 
 def _prepacked_op(node: ast.Call) -> str | None:
-    func = node.func
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Attribute)
-        and func.value.attr == "prepacked"
-        and isinstance(func.value.value, ast.Name)
-        and func.value.value.id == "ops"
-    ):
-        return func.attr
-    return None
+    """``NAME`` of a call ``ops.prepacked.NAME(...)``, else None."""
+    match = re.fullmatch(r"ops\.prepacked\.(\w+)", ast.unparse(node.func))
+    return match[1] if match else None
 
 
 def _constant_index(node: ast.AST) -> int | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "CONSTANTS":
-        match = re.fullmatch(r"c(\d+)", node.attr)
-        if match:
-            return int(match.group(1))
-    return None
+    """``N`` of ``CONSTANTS.cN``, else None."""
+    match = re.fullmatch(r"CONSTANTS\.c(\d+)", ast.unparse(node))
+    return int(match[1]) if match else None
