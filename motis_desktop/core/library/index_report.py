@@ -54,7 +54,7 @@ class Skipped:
     @property
     def unreadable(self) -> bool:
         """A file of the library that cannot be read until it changes: the front ends count it apart from the
-        photos (the window shows it with a cross; ``motis status``: "with errors")."""
+        photos (the window shows it as a broken image; ``motis status``: "with errors")."""
         return self.in_library and self.problem not in (ImageProblem.UNREADABLE, ImageProblem.VANISHED)
 
     @property
