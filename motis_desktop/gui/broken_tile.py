@@ -19,7 +19,7 @@ from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.theme import hint_colour
 
 CANT_READ = "can't read"  # the window's words before a reader's (the core owns the reason: ``kinds.detail_words``)
-TEXT_FROM = 96  # tiles at least this high show the name and reason under the icon (smaller: the icon alone)
+TEXT_FROM = 80  # tiles at least this high show the name and reason under the icon (smaller: the icon alone)
 
 
 def tile_reason(error: str) -> str:
@@ -41,7 +41,7 @@ def paint_unreadable(painter: QPainter, option: QStyleOptionViewItem, path: str,
     ground = window.darker(108) if window.lightness() > 128 else window.lighter(135)
     painter.fillRect(rect, ground)
     painter.save()
-    hint = hint_colour(palette)
+    hint = _hint(palette)
     painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
     painter.drawRect(rect.adjusted(0, 0, -1, -1))
     side = max(16, min(48, rect.width() // 3, rect.height() // 3))
@@ -66,6 +66,18 @@ def paint_unreadable(painter: QPainter, option: QStyleOptionViewItem, path: str,
         painter.setPen(hint)
         painter.drawText(QRect(rect.left() + 6, at + line, room, line), Qt.AlignmentFlag.AlignHCenter, reason)
     painter.restore()
+
+
+_HINTS: dict[int, QColor] = {}  # each palette's hint colour (a search of up to 21 shades: once, not every paint)
+
+
+def _hint(palette: QPalette) -> QColor:
+    key = palette.cacheKey()
+    if (colour := _HINTS.get(key)) is None:
+        if len(_HINTS) > 8:
+            _HINTS.clear()
+        colour = _HINTS[key] = hint_colour(palette)
+    return colour
 
 
 @lru_cache(maxsize=16)
