@@ -101,7 +101,7 @@ def test_links_the_scan_leaves_out_are_no_unreadable_photos_and_skipped_says_wha
     dialog = window.status.skipped_dialog
     assert dialog is not None and dialog.isVisible()
     summary = dialog.summary.text()
-    assert "1 file in your folders could not be read: the gallery shows it with a cross" in summary
+    assert "1 file in your folders could not be read: the gallery shows it as a broken image" in summary
     assert "2 items left out by the scan, not in the library: broken links, link loops" in summary
     listed = dialog.text()
     assert "gone.jpg: broken symbolic link" in listed and "loop.jpg: symbolic link loop" in listed

@@ -69,10 +69,26 @@ def test_skipped_says_each_group_once(qtbot, win: MainWindow) -> None:
     shown = dialog.summary.text() + "\n" + dialog.text()
     assert shown.count("could not be read") == 1, shown  # it was said in the sentence and again above the list
     assert shown.count("left out by the scan") == 1, shown
-    assert "2 files in your folders could not be read: the gallery shows them with a cross" in dialog.summary.text()
+    assert (
+        "2 files in your folders could not be read: the gallery shows them as a broken image" in dialog.summary.text()
+    )
     listed = dialog.text().splitlines()
     assert listed[0] == "Could not be read" and "Left out by the scan" in listed  # the groups' titles in the list
     assert any("empty.jpg: " in line and line.endswith("empty file (0 bytes)") for line in listed), listed
+    dialog.reject()
+
+
+def test_skipped_lines_give_the_specific_reason_under_their_group_s_title(qtbot, win: MainWindow) -> None:
+    """QA: every line began "not a photo this app can read: …" under a title and a sentence that say so. The reason
+    alone is listed (the core's ``Skipped.specific``); its tooltip has the whole words, as `motis index` says them."""
+    dialog = _open_skipped(qtbot, win)
+    listed = dialog.text().splitlines()
+    assert not any("not a photo this app can read" in line for line in listed), listed
+    assert any(line.endswith("notes.jpg: not an image (content is text)") for line in listed), listed
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Down)  # the second unreadable file: notes.jpg (by path)
+    item = dialog.list.currentItem()
+    assert item.text(1) == "not an image (content is text)"
+    assert item.toolTip(1) == "not a photo this app can read: not an image (content is text)"
     dialog.reject()
 
 

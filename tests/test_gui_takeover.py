@@ -11,6 +11,7 @@ from helpers.keys import search_by_keys
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.window import index_folders, leave_for_a_terminal, ready_window
+from PySide6.QtCore import Qt
 
 from motis_desktop.core.services import Services
 
@@ -34,6 +35,56 @@ def test_a_model_imported_in_a_terminal_takes_over_from_the_demo_when_the_window
         said += " the demo"
         qtbot.waitUntil(
             lambda: window.status.model_label.text() == "Model: colour" and window.status_label.text() == said,
+            timeout=60_000,
+        )
+        search_by_keys(qtbot, window, "red")
+        assert [colours[r.path] for r in window.model.rows()] == ["red"] * 2
+    finally:
+        next(windows, None)
+
+
+def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
+    qtbot, home: Path, tmp_path: Path, colour_pair, monkeypatch
+) -> None:
+    """QA: Cancel during the take-over's run was undone by the next activation of the window, which started it again
+    (only `motis models use colour-demo` stopped it). Cancelled, it waits: the status line says so once, coming back
+    to the window leaves it, and File ▸ Update index (F5) finishes it. Its first run waits for the Cancel (a handful
+    of photos encode faster than a click), the run after it does not."""
+    colours = make_colour_folder(tmp_path / "photos", per_colour=2)
+    assert run_cli("models", "demo", home=home).returncode == 0
+    index_folders(home, tmp_path / "photos")
+    index = Services.index
+    gated: list[bool] = []
+
+    def until_cancelled(self, model=None, progress=None, cancel=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if model == "colour" and not gated and cancel is not None:
+            gated.append(cancel.wait(60))  # the take-over's first run: until the person presses Cancel
+        return index(self, model, progress, cancel, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "index", until_cancelled)
+    windows = ready_window(qtbot, home, rows=len(colours))
+    window = next(windows)
+    try:
+        leave_for_a_terminal(qtbot, window)
+        other = Services.open(home)  # `motis models import … --name colour`, another process's
+        install_colour(other, colour_pair, name="colour")
+        other.close()
+        window.activateWindow()  # back in the app: the take-over's run starts
+        qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=30_000)
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+        paused = "colour installed: indexing paused — File ▸ Update index to finish"
+        qtbot.waitUntil(lambda: window.indexer is None and paused in window.status_label.text(), timeout=60_000)
+        assert gated == [True] and window.status.model_label.text() == "Model: colour-demo"
+
+        leave_for_a_terminal(qtbot, window)
+        window.activateWindow()  # back again: nothing starts by itself (the activation's look runs at once)
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+        assert window.indexer is None and paused in window.status_label.text()
+
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)  # File ▸ Update index: the take-over goes on
+        said = "now using colour, installed by another MoTIS window or command, in place of the demo"
+        qtbot.waitUntil(
+            lambda: window.status.model_label.text() == "Model: colour" and said in window.status_label.text(),
             timeout=60_000,
         )
         search_by_keys(qtbot, window, "red")

@@ -71,13 +71,38 @@ class ImageProblem(Kind):
     UNKNOWN = "unknown"  # recorded in words no rule knows (before schema v5): skip until the file changes
 
     def explain(self, detail: str) -> str:
-        """What a front end tells the user about a file with this problem; ``detail`` is the reader's words."""
-        lead = _PROBLEM_WORDS[self]
-        old = _OLD_DECODER_WORDS.match(detail)
-        if old:
-            detail = f"damaged or incomplete {old.group(1) + ' ' if old.group(1) else ''}file"
-        said = detail == CRASHED_DETAIL or self is ImageProblem.VANISHED  # its lead says it all (QA: "gone … vanished")
-        return f"{lead}: {detail}" if lead and detail and not said else lead or detail
+        """What a front end tells the user about a file with this problem, where nothing around it says the kind
+        (``motis index``'s skipped lines): the kind's words, then the specific reason; ``detail`` is the reader's
+        words."""
+        lead, words = _PROBLEM_WORDS[self], detail_words(detail)
+        return f"{lead}: {words}" if lead and words and not self._said(words) else lead or words
+
+    def reason(self, detail: str) -> str:
+        """The specific reason alone, for a place whose title says the kind already (Skipped…'s groups): "truncated
+        JPEG (…)", not "not a photo this app can read: truncated JPEG (…)" under a title that says so; the kind's
+        words where they say it all."""
+        lead, words = _PROBLEM_WORDS[self], detail_words(detail)
+        return lead if lead and (self._said(words) or not words) else words
+
+    def _said(self, words: str) -> bool:
+        """Whether the kind's words say all that ``words`` say (QA: "gone … vanished")."""
+        return words == CRASHED_DETAIL or self is ImageProblem.VANISHED
+
+
+def detail_words(detail: str) -> str:
+    """A reader's words as the front ends say them: what versions before QA walk 5 stored of a file a decoder
+    refused ("cannot decode HEIC: Invalid input: …") in the plain words new runs store."""
+    old = _OLD_DECODER_WORDS.match(detail)
+    if old:
+        return f"damaged or incomplete {old.group(1) + ' ' if old.group(1) else ''}file"
+    return detail
+
+
+def brief_words(detail: str) -> str:
+    """A reader's words cut for a small place (a grid tile): before their parenthesis, "truncated JPEG" of
+    "truncated JPEG (no end-of-image marker after the image data)"; the whole words stay for the tooltip."""
+    words = detail_words(detail)
+    return words.split(" (", 1)[0].strip() or words
 
 
 # What versions before QA walk 5 stored of a file a decoder refused: its library's own words ("cannot decode HEIC:

@@ -14,14 +14,15 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF,
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from motis_desktop.gui.broken_tile import paint_unreadable
 from motis_desktop.gui.library_model import Roles, path_of, row_data
 from motis_desktop.gui.none_refs import keep_none_alive
 
 
 class TileDelegate(QStyledItemDelegate):
     """Paints one timeline tile: the thumbnail filling the tile (cropped only past the layout's aspect
-    limits), a placeholder while it loads, a cross when the photo cannot be shown. Selected: a highlight
-    frame and a check mark in the corner, the photo stays visible."""
+    limits), a placeholder while it loads, a broken-image tile with the file's name and why when the photo cannot
+    be shown. Selected: a highlight frame and a check mark in the corner, the photo stays visible."""
 
     def __init__(self, thumbnails: ThumbnailSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,12 +46,8 @@ class TileDelegate(QStyledItemDelegate):
         pixmap = None if error else self.thumbnails.pixmap(path_of(index), self.edge)
         if pixmap is not None and not pixmap.isNull():
             painter.drawPixmap(rect, pixmap, _crop(pixmap.width(), pixmap.height(), rect.width(), rect.height()))
-        elif error:
-            painter.fillRect(rect, QColor(70, 40, 40))
-            painter.setPen(QPen(QColor(230, 120, 120), 3))
-            c = rect.center()
-            painter.drawLine(c.x() - 14, c.y() - 14, c.x() + 14, c.y() + 14)
-            painter.drawLine(c.x() + 14, c.y() - 14, c.x() - 14, c.y() + 14)
+        elif error:  # a file the library cannot read: a broken-image tile with its name and why (gui/broken_tile)
+            paint_unreadable(painter, option, path_of(index), error)
         else:  # placeholder while loading
             painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase).darker(115))
         if self.offline and path_of(index).startswith(self.offline):

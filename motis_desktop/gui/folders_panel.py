@@ -1,7 +1,7 @@
 """The library folders in Settings: photos, still to index, unreadable files (click for paths and reasons), online.
 
 The counts are the status line's: "Photos" are the files the app can show, "Unreadable" the files it cannot
-(a cross in the gallery), so a folder's two add up to its files.
+(a broken-image tile in the gallery), so a folder's two add up to its files.
 
 Counts and failure lists come from ``Services.folder_reports`` through the
 window's background ``submit`` (SQLite and ``stat`` of possibly unplugged
@@ -134,7 +134,7 @@ class FoldersPanel(QWidget):
         )
         if report.failed:
             item.setForeground(FAILED, QColor(200, 60, 40))
-            item.setToolTip(FAILED, "Files that could not be read (a cross in the gallery): click to see why")
+            item.setToolTip(FAILED, "Files that could not be read (a broken image in the gallery): click to see why")
 
     def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
         report = self.reports.get(_path(item))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from motis_desktop.gui.broken_tile import tooltip_reason
 from motis_desktop.gui.gallery_order import RUN, Stop, date_order, folder_order, let_go, tick
 from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
@@ -130,7 +131,8 @@ class LibraryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             error = row.error or self.thumbnails.error(row.path)
             score = [f"score {row.score:.3f}"] if row.score is not None else []  # on hover, not on every tile
-            lines = [readable(row.path)] + ([row.date] if row.date else []) + score + ([error] if error else [])
+            why = [tooltip_reason(error)] if error else []  # the whole reason (the tile has the gist)
+            lines = [readable(row.path)] + ([row.date] if row.date else []) + score + why
             return "\n".join(lines)
         if role == Roles.PATH:
             return row.path

@@ -402,8 +402,8 @@ class MainWindow(QMainWindow):
         if self.indexing.again or self.folders:
             self.start_indexing()  # bring the library up to date in the background
 
-    def start_indexing(self) -> None:
-        self.models.look_again()  # File ▸ Update index (F5): a model installed or chosen from the command line since
+    def start_indexing(self, resume: bool = False) -> None:
+        self.models.look_again(resume)  # File ▸ Update index (F5, resume): a model installed or chosen elsewhere since
         started = self.indexing.start()
         if not started and self.model_state == ModelState.MISSING and self.status_line.removed_model is None:
             self.status.set_text("Folder added. Install a model to index it (File ▸ Install model…)")

@@ -74,6 +74,7 @@ class ModelController(QObject):
         self.encoder: Encoder | None = None
         self.name: str | None = None  # the model loaded (or being loaded, or that failed to load)
         self.dialog: ModelDialog | None = None
+        self.paused_takeover: str | None = None  # a take-over of the demo cancelled here (gui/takeover_pause.py)
 
     def _set_state(self, state: ModelState) -> None:
         self.state = state
@@ -133,13 +134,16 @@ class ModelController(QObject):
         self.model_text.emit("Model: none installed")
         self._set_state(ModelState.MISSING)
 
-    def look_again(self) -> bool:
+    def look_again(self, resume: bool = False) -> bool:
         """Another process's choice of model, which the window did not see until a restart (QA): one installed while
         none was (`motis models import` in a terminal, another window) is loaded; another one made active while this
         one answers searches (`motis models use NAME`) is switched to (``chosen_elsewhere``), as if chosen here; one
         made active after this one failed to load is loaded; this one removed (`motis models remove NAME`) is let go
         (:meth:`_removed`). True when a load or switch began. Reads the settings file and the models folder only (a
-        few small files)."""
+        few small files). ``resume`` (File ▸ Update index): a take-over of the demo cancelled here goes on
+        (``paused_takeover``, gui/takeover_pause.py); activations leave it paused."""
+        if resume:
+            self.paused_takeover = None
         if self.state == ModelState.LOADING:
             return False
         try:
@@ -229,7 +233,7 @@ class ModelController(QObject):
             waiting = self.services.takeover_model()  # the config file and the models folder only
         except MotisError:
             return False
-        if waiting is None or waiting == self.name:
+        if waiting is None or waiting in (self.name, self.paused_takeover):  # paused: File ▸ Update index resumes
             return False
         self.takeover_waiting.emit(waiting)
         return True

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_state import ModelController
 from motis_desktop.gui.status_line import StatusLine
+from motis_desktop.gui.takeover_pause import TakeoverPause
 from motis_desktop.gui.workers import Backend
 
 
@@ -35,6 +36,7 @@ class OutsideChanges:
         models.takeover_waiting.connect(self._takeover)
         models.removed_elsewhere.connect(self._model_removed)
         indexing.model_removed.connect(lambda _name: models.look_again())  # a run found its model gone
+        self.pause = TakeoverPause(models, indexing, status_line)  # a take-over cancelled here is not started again
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or

@@ -50,7 +50,7 @@ def skipped_groups(skipped: Sequence[Skipped]) -> list[tuple[str, str, list[Skip
         (
             "Could not be read",
             f"{count(len(unreadable), 'file')} in your folders could not be read: the gallery shows "
-            f"{'it' if one else 'them'} with a cross, no search finds {'it' if one else 'them'}, and "
+            f"{'it' if one else 'them'} as a broken image, no search finds {'it' if one else 'them'}, and "
             f"{'it is' if one else 'they are'} read again once changed.",
             unreadable,
         ),
@@ -137,10 +137,11 @@ class SkippedDialog(QDialog):
                 head.setFirstColumnSpanned(True)
                 parent = head
             for s in group[: max(0, SKIPPED_LISTED - listed)]:
-                item = QTreeWidgetItem(parent, [readable(s.path), s.message])
+                # the specific reason: the group's title and sentence say the kind ("could not be read")
+                item = QTreeWidgetItem(parent, [readable(s.path), s.specific])
                 item.setData(0, _FILE, len(self.files))  # the path itself stays a Python string (gui.md)
                 item.setToolTip(0, readable(s.path))
-                item.setToolTip(1, s.message)
+                item.setToolTip(1, s.message)  # the core's whole words, as `motis index` says them
                 self.files.append(s)
             listed += len(group)
         tree.expandAll()

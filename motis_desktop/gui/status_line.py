@@ -21,7 +21,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere, takeover_paused
 
 
 class StatusLine:
@@ -55,6 +55,7 @@ class StatusLine:
         self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
+        self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -241,6 +242,8 @@ class StatusLine:
         elif result.switched:
             work = result.work()
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
+        elif result.cancelled and result.plan.target == self.takeover:  # paused: not started again by itself
+            self.note = takeover_paused(result.plan.target)
         else:
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.kept_note = self.note if result.switched else None  # the new model's first run would hide it

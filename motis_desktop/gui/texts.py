@@ -28,6 +28,11 @@ def removed_elsewhere(model: str) -> str:
     return f"the model {model} was removed by another MoTIS window or command"
 
 
+def takeover_paused(model: str) -> str:
+    """A take-over of the demo model cancelled (gui/takeover_pause.py): the status line's words, said once."""
+    return f"{model} installed: indexing paused — File ▸ Update index to finish"
+
+
 def missing_photo(path: str, folders: tuple[str, ...]) -> str:
     """Why the photo at ``path`` (a file that is not there) cannot be shown: its library folder (one of
     ``folders``) is offline, as the search results say of such photos, or the file alone is gone. Stats the disk:

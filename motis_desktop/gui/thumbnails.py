@@ -37,7 +37,7 @@ from motis_desktop.core.images.decode import decode_image
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
-NO_THUMBNAIL = "cannot make a thumbnail"  # why a tile shows a cross when the failure said nothing itself
+NO_THUMBNAIL = "cannot make a thumbnail"  # why a tile shows a broken image when the failure said nothing itself
 STALE_S = 1.0
 # Thumbnails kept in memory: this many screens of the view's tiles (a tile is stored ~2.5x the pixels it is
 # shown at: its long side is 1.5x the row height), at least MIN_KEPT_BYTES, at most the manager's memory_bytes.
@@ -210,7 +210,7 @@ class ThumbnailManager(QObject):
         return [key.path for key in self._queue]
 
     def error(self, path: str) -> str | None:
-        """Why ``path`` cannot be shown (its tile's cross), or None. A file that was gone when its thumbnail was
+        """Why ``path`` cannot be shown (its tile's broken image), or None. A file that was gone when its thumbnail was
         asked for is no broken photo (QA: a folder moved away during indexing left crosses): it waits as a
         placeholder, and ``recheck`` (after each indexing run) asks again once the file is back."""
         failed = self._failed.get(path)

@@ -18,13 +18,14 @@ from itertools import chain
 
 import cv2
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QStackedWidget, QWidget
 
 from motis_desktop.core.errors import ImageError
 from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
+from motis_desktop.gui.broken_tile import broken_icon
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
@@ -289,14 +290,12 @@ class PhotoViewer(QWidget):
 
 
 def paint_problem(painter: QPainter, area: QRect, reason: str) -> None:
-    """A file that cannot be shown: the grid tile's cross and the reason in plain words in the page's middle (the
-    page was black, the reason only in the small footer)."""
+    """A file that cannot be shown: the grid tile's broken-image icon and the reason in plain words in the page's
+    middle (the page was black, the reason only in the small footer)."""
     c = area.center()
     painter.save()  # the footer's font and pen after this
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor(230, 120, 120), 4))
-    painter.drawLine(c.x() - 20, c.y() - 64, c.x() + 20, c.y() - 24)
-    painter.drawLine(c.x() + 20, c.y() - 64, c.x() - 20, c.y() - 24)
+    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    painter.drawPixmap(c.x() - 28, c.y() - 72, broken_icon(56, QColor(200, 200, 200).rgba(), ratio))
     font = QFont(painter.font())
     font.setPointSizeF(font.pointSizeF() * 1.4)
     font.setBold(True)

@@ -46,9 +46,15 @@ class Skipped:
         return self.problem.explain(self.reason) if self.problem else self.reason
 
     @property
+    def specific(self) -> str:
+        """The specific reason alone, for a list whose titles say the kind (the window's Skipped…): the core's words
+        as in :attr:`message`, without the kind's lead."""
+        return self.problem.reason(self.reason) if self.problem else self.reason
+
+    @property
     def unreadable(self) -> bool:
         """A file of the library that cannot be read until it changes: the front ends count it apart from the
-        photos (the window shows it with a cross; ``motis status``: "with errors")."""
+        photos (the window shows it as a broken image; ``motis status``: "with errors")."""
         return self.in_library and self.problem not in (ImageProblem.UNREADABLE, ImageProblem.VANISHED)
 
     @property
