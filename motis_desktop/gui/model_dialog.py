@@ -149,7 +149,7 @@ class ModelDialog(QDialog):
     def _build_models(self, photos: CountPhotos | None) -> InstalledModels:
         """The installed models with Remove…, which asks and removes (``gui/model_removal.py``)."""
         models = InstalledModels()
-        self.removal = ModelRemoval(self.services, self.tasks, photos, self)
+        self.removal = ModelRemoval(self.gui_services, self.services, self.tasks, photos, self)
         models.remove_requested.connect(self.removal.ask)
         self.removal.busy.connect(lambda busy: self._enable(not busy))
         self.removal.removed.connect(self._removed)

@@ -56,9 +56,13 @@ class ModelRemoval(QObject):
     busy = Signal(bool)
     removed = Signal(object)
 
-    def __init__(self, services: Services, runner: TaskRunner, photos: CountPhotos | None, parent: QWidget) -> None:
+    def __init__(
+        self, services: Services, install: Services, runner: TaskRunner, photos: CountPhotos | None, parent: QWidget
+    ) -> None:
         super().__init__(parent)
-        self.services, self.runner, self.photos, self.parent_widget = services, runner, photos, parent
+        self.services = services  # the models folder and settings, read on the GUI thread
+        self.install = install  # the install lane's: it removes
+        self.runner, self.photos, self.parent_widget = runner, photos, parent
         self.box: QMessageBox | None = None  # the confirmation while it is open
 
     def ask(self, name: str) -> None:
@@ -96,7 +100,7 @@ class ModelRemoval(QObject):
         box.open()
 
     def _remove(self, name: str) -> None:
-        self.runner.call(Lane.INSTALL, lambda: self.services.remove_model(name), self._done, self._failed)
+        self.runner.call(Lane.INSTALL, lambda: self.install.remove_model(name), self._done, self._failed)
 
     def _done(self, removed: ModelRemoved) -> None:
         self.busy.emit(False)
