@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 from motis_desktop.core.formatting import count, format_duration
+from motis_desktop.core.models.staging import InstallStep
 from motis_desktop.core.services import InstallProgress, Progress, ProgressPhase
 
 
@@ -54,12 +55,12 @@ class ProgressBar:
         self.stream.flush()
         self._shown = True
 
-    def simple(self, line: str) -> None:
-        """Show a free-form status line (throttled like the bar)."""
+    def simple(self, line: str, force: bool = False) -> None:
+        """Show a free-form status line (throttled like the bar, unless ``force``: a line that must not be skipped)."""
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self._last < self.min_interval_s:
+        if now - self._last < self.min_interval_s and not force:
             return
         self._last = now
         self.stream.write("\r\x1b[K" + line)
@@ -80,6 +81,9 @@ class ByteProgress:
         self.bar = ProgressBar(stream)
 
     def __call__(self, p: InstallProgress) -> None:
+        if p.step is InstallStep.CONVERT:  # every file is here: the conversion reports no progress
+            self.bar.simple(f"converting {p.model} for this computer (this takes a while)…", force=True)
+            return
         d = p.download
         if d.note:  # resumed, reused or fetched again: a line of its own
             self.bar.close()

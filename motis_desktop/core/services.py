@@ -207,9 +207,10 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         """Models whose download was started and not finished: ``download_model`` resumes it."""
         return self._models.waiting_downloads()
 
-    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
-        """Install an OpenAI/open_clip checkpoint as ``name``; it becomes active only when none is."""
-        return self._models.import_checkpoint(checkpoint, name, replace)
+    def import_checkpoint(
+        self, checkpoint: str | Path, name: str, replace: bool = False, cancel: threading.Event | None = None
+    ) -> ModelInfo:  # install an OpenAI/open_clip checkpoint as ``name``, active only when none is; cancel: import_pair
+        return self._models.import_checkpoint(checkpoint, name, replace, cancel)
 
     def import_pair(
         self,
@@ -219,10 +220,11 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         preprocess_config: PreprocessConfig | None = None,
         replace: bool = False,
         any_order: bool = False,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
-        """Install a TorchScript pair as ``name``; with ``any_order`` the swapped order is tried if the given
-        one does not load (the GUI's file picker cannot tell the towers apart)."""
-        return self._models.import_pair(image_file, text_file, name, preprocess_config, replace, any_order)
+        """Install a TorchScript pair as ``name``; with ``any_order`` the swapped order is tried if the given one does
+        not load (the GUI's file picker cannot tell the towers apart); ``cancel`` set stops it between its steps."""
+        return self._models.import_pair(image_file, text_file, name, preprocess_config, replace, any_order, cancel)
 
     def download_model(
         self,

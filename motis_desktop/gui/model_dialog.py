@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -31,13 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from motis_desktop.core.errors import DownloadError, MotisError
-from motis_desktop.core.formatting import format_duration, format_size
 from motis_desktop.core.models.demo import demo_name_problem, is_demo
 from motis_desktop.core.models.naming import import_name
-from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
+from motis_desktop.core.models.staging import InstallStep
+from motis_desktop.core.services import ModelRemoved, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
+from motis_desktop.gui.install_progress import InstallProgressDialog
 from motis_desktop.gui.install_words import download_failure
-from motis_desktop.gui.models_in_use import ADD_ANOTHER, in_use_label
+from motis_desktop.gui.model_choices import choice_label, technical, technical_part
+from motis_desktop.gui.model_removal import CountPhotos, ModelRemoval
+from motis_desktop.gui.models_in_use import ADD_ANOTHER, InstalledModels
 from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
 from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
 
@@ -52,56 +54,58 @@ class ModelDialog(QDialog):
     A model installed already is not offered again: its button reads "Use this model" (emits
     ``use_requested(name)``), or "In use" for the active one; an import under an installed model's name is refused
     before any work. A model whose download stopped early (cancelled, failed, the app closed) reads "Resume download":
-    the download goes on where it stopped.
+    the download goes on where it stopped. With a model in use the installed ones are listed, each can be removed
+    (``removed(ModelRemoved)``; ``photos`` counts a model's photos for the confirmation), and Enter closes.
     """
 
     installed = Signal(str)
     use_requested = Signal(str)
+    removed = Signal(object)
 
     def __init__(
-        self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None, why: str = ""
+        self,
+        services: Services,
+        parent: QWidget | None = None,
+        runner: TaskRunner | None = None,
+        why: str = "",
+        photos: CountPhotos | None = None,
     ) -> None:
         super().__init__(parent)
+        self.gui_services = services  # the models folder and settings, read on the GUI thread (no library)
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
         self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
         self.runner: Task | None = None
-        self.progress_dialog: QProgressDialog | None = None
+        self.progress_dialog: InstallProgressDialog | None = None
         self.action = "download"  # what the last install ran: its failure is headed "The download/import did not work"
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
-        models = services.installed_models()  # model files only, no library
-        self.installed_names, self.demo_installed = {m.name for m in models}, any(map(is_demo, models))
         self.waiting = {w.model: w.done for w in services.waiting_downloads()}  # unfinished: Download resumes
-        self.active_name = getattr(services.active_model(), "name", None)
         self.choice = QComboBox()
         # as narrow as a small screen needs (the model's long name is cut), not as wide as its longest choice
         self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.choice.setMinimumContentsLength(24)
         for model in self.registry:
-            installed = " — installed" if model.name in self.installed_names else ""
-            self.choice.addItem(_choice_label(model) + installed, model.name)
+            self.choice.addItem(choice_label(model), model.name)
         self.details = QLabel()  # the chosen model in one plain sentence
         self.details.setWordWrap(True)
-        self.technical, self.technical_button = _technical_part(self.fit)  # figures, sources, files: on request
-        self.choice.currentIndexChanged.connect(self._show_details)
+        self.technical, self.technical_button = technical_part(self.fit)  # figures, sources, files: on request
         self.download_button = QPushButton()
-        self.download_button.setDefault(True)
         self.download_button.clicked.connect(self.start_download)
         self.import_button = QPushButton("Import model files…")
         self.import_button.clicked.connect(self.choose_files)
-        later = QPushButton("Close" if self.active_name else "Later")  # "Later" is the first-run offer's word
-        later.clicked.connect(self.reject)
-        intro = self._intro()
+        self.later = QPushButton()  # "Close", or "Later": the first-run offer's word
+        self.later.clicked.connect(self.reject)
+        self.intro = self._intro()
         links = self._build_more()
         buttons = QHBoxLayout()
         buttons.addStretch()
-        buttons.addWidget(later)
+        buttons.addWidget(self.later)
         buttons.addWidget(self.download_button)
         self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
         layout = QVBoxLayout(self.body)
         self.why = _reason(why)  # why the offer opened by itself
-        # which model answers and the installed ones (not on first run), then the offer
-        for part in (self.why, in_use_label(models, self.active_name), intro, self.recommendation):
+        self.models = self._build_models(photos)  # which model answers and the installed ones (not on first run)
+        for part in (self.why, self.models, self.intro, self.recommendation):  # then the offer
             layout.addWidget(part)
         layout.addLayout(buttons)
         layout.addLayout(links)
@@ -116,8 +120,45 @@ class ModelDialog(QDialog):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self.setMinimumWidth(within_screen(self, QSize(640, 0)).width())
+        self.choice.currentIndexChanged.connect(self._show_details)
+        self._take_models()
+
+    def _take_models(self) -> None:
+        """Read the installed models and the one in use (the models folder), and set what follows from them: the list,
+        the choices marked installed, the words, the demo's buttons, Close or Later and what Enter presses; fits."""
+        models = self.gui_services.installed_models()
+        self.installed_names, self.demo_installed = {m.name for m in models}, any(map(is_demo, models))
+        self.active_name = getattr(self.gui_services.active_model(), "name", None)
+        self.models.show_models(models, self.active_name, self.gui_services.pending_model())
+        for i, model in enumerate(self.registry):
+            installed = " — installed" if model.name in self.installed_names else ""
+            self.choice.setItemText(i, choice_label(model) + installed)
+        self.intro.setText(ADD_ANOTHER if self.active_name else self.first_run)
+        self.later.setText("Close" if self.active_name else "Later")
+        self.demo_button.setVisible(not self.demo_installed)  # File ▸ Install model… after it was installed: not
+        self.offline.demo.setVisible(not self.demo_installed)  # offered again
+        # In use: Enter closes (QA: it started a 231 MB download), not the other buttons; on first run it downloads
+        in_use = self.active_name is not None
+        for button in self.body.findChildren(QPushButton):
+            button.setAutoDefault(not in_use or button is self.later)
+        self.later.setDefault(in_use)
+        self.download_button.setDefault(not in_use)
         self._show_details()
         self.fit()
+
+    def _build_models(self, photos: CountPhotos | None) -> InstalledModels:
+        """The installed models with Remove…, which asks and removes (``gui/model_removal.py``)."""
+        models = InstalledModels()
+        self.removal = ModelRemoval(self.gui_services, self.services, self.tasks, photos, self)
+        models.remove_requested.connect(self.removal.ask)
+        self.removal.busy.connect(lambda busy: self._enable(not busy))
+        self.removal.removed.connect(self._removed)
+        return models
+
+    def _removed(self, removed: ModelRemoved) -> None:
+        """A model removed here: the dialog says what is installed now (the first-run offer when none is)."""
+        self._take_models()
+        self.removed.emit(removed)
 
     def fit(self) -> None:
         """As large as the contents ask, within the screen (they scroll beyond): adjustSize's, capped."""
@@ -133,17 +174,16 @@ class ModelDialog(QDialog):
         self.move(max(frame.left(), screen.left()), max(frame.top(), screen.top()))
 
     def _intro(self) -> QLabel:
-        """The first-run sentence (with the recommended model's size), or how to add another once one is in use; sets
-        the recommendation line."""
+        """The label of the first-run sentence (with the recommended model's size, ``first_run``), or of how to add
+        another once one is in use (:meth:`_take_models` says which); sets the recommendation line."""
         recommended = next((m for m in self.registry if m.recommended), self.registry[0] if self.registry else None)
         size = f"about {recommended.size / 1e6:.0f} MB" if recommended is not None and recommended.size else "a file"
-        intro = QLabel(
-            ADD_ANOTHER
-            if self.active_name
-            else "To find photos by describing them, MoTIS Desktop needs a <b>model</b>: "
+        self.first_run = (
+            "To find photos by describing them, MoTIS Desktop needs a <b>model</b>: "
             f"{size} that turns photos and words into numbers it can compare. "
             "It is downloaded once; after that everything stays on this computer, offline."
         )
+        intro = QLabel()
         intro.setObjectName("modelIntro")
         intro.setWordWrap(True)
         self.recommendation = QLabel(
@@ -181,9 +221,6 @@ class ModelDialog(QDialog):
         self.demo_button = demo_button(self.start_demo)  # shown while the demo model is not installed
         self.offline = OfflinePanel(self.choose_files, demo_button(self.start_demo))
         self.offline.hide()
-        if self.demo_installed:  # File ▸ Install model… after it was installed: not offered again
-            self.demo_button.hide()
-            self.offline.demo.hide()
         links = QHBoxLayout()
         links.addWidget(self.more_button)
         links.addWidget(self.offline_button)
@@ -209,7 +246,7 @@ class ModelDialog(QDialog):
     def _show_details(self) -> None:
         model = self.selected()
         self.details.setText(model.sentence())
-        self.technical.setText(_technical(model))
+        self.technical.setText(technical(model))
         if self.offline.isVisible():
             self.offline.show_model(model, None)
         if model.name in self.installed_names:  # nothing to download: use it (a switch), or it is in use
@@ -285,11 +322,11 @@ class ModelDialog(QDialog):
 
             def work(report: Report, cancel: threading.Event) -> str:
                 first, second = _guess_pair_order(files)
-                return services.import_pair(first, second, name, any_order=True).name
+                return services.import_pair(first, second, name, any_order=True, cancel=cancel).name
         elif len(files) == 1:
 
             def work(report: Report, cancel: threading.Event) -> str:
-                return services.import_checkpoint(files[0], name).name
+                return services.import_checkpoint(files[0], name, cancel=cancel).name
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
             return
@@ -299,52 +336,37 @@ class ModelDialog(QDialog):
 
     def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
         """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) with a
-        progress dialog and its Cancel (an import's conversion does not stop early yet)."""
+        progress dialog and its Cancel: a download stops within a chunk, a conversion between its steps."""
         self.action = action
-        dialog = QProgressDialog(title, "Cancel", 0, 0, self)
-        dialog.setWindowTitle("Installing model")
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
+        step = InstallStep.DOWNLOAD if action == "download" else InstallStep.CONVERT
+        dialog = self.progress_dialog = InstallProgressDialog(title, step, self)
 
         def connect(task: Task) -> None:
-            dialog.canceled.connect(task.cancel)
-            task.signals.progress.connect(self._on_progress)
+            dialog.cancel_requested.connect(task.cancel)
+            task.signals.progress.connect(dialog.show_progress)
             task.signals.succeeded.connect(self._on_done)
             task.signals.failed.connect(self._on_failed)
-            task.signals.finished.connect(dialog.close)
+            task.signals.finished.connect(dialog.finish)
 
         self._enable(False)
         dialog.show()
         self.runner = self.tasks.start(Lane.INSTALL, work, connect)
 
     def _enable(self, enabled: bool) -> None:
-        """The buttons that start an install: off while one runs."""
+        """The buttons that start an install or a removal: off while one runs."""
         for button in (self.download_button, self.import_button, self.demo_button, self.offline.demo_button):
             button.setEnabled(enabled)
-
-    def _on_progress(self, p: InstallProgress) -> None:
-        if self.progress_dialog is None:
-            return
-        d = p.download
-        if d.total:
-            self.progress_dialog.setRange(0, 1000)
-            self.progress_dialog.setValue(int(1000 * d.done / d.total))
-        size = f"{d.done / 1e6:.1f} of {d.total / 1e6:.1f} MB" if d.total else f"{d.done / 1e6:.1f} MB"
-        self.progress_dialog.setLabelText(
-            f"File {p.file_index + 1} of {p.file_count} ({p.role}): {size}\n"
-            f"{d.rate / 1e6:.1f} MB/s, {format_duration(d.eta_s)} left"
-        )
+        self.models.set_busy(not enabled)
+        if enabled:
+            self._show_details()  # "In use" stays off; "Resume download" where a download stopped
 
     def _on_done(self, name: str) -> None:
         self.installed.emit(name)
         self.accept()
 
     def _on_failed(self, message: str) -> None:
-        self._enable(True)
         self.waiting = {w.model: w.done for w in self.services.waiting_downloads()}  # what it kept, to resume
-        self._show_details()
+        self._enable(True)
         if self.runner is not None and self.runner.cancelled:
             return  # the user cancelled: nothing to report, nothing was installed
         self.show_offline(message, self.action)  # in the window: the addresses to fetch elsewhere and the way to import
@@ -367,63 +389,6 @@ def _reason(why: str) -> QLabel:
     label.setWordWrap(True)
     label.setVisible(bool(why))
     return label
-
-
-def _technical_part(fit: Callable[[], None]) -> tuple[QLabel, QToolButton]:
-    """The chosen model's technical notes (hidden) and the "Technical details" toggle that shows them."""
-    label = QLabel()
-    label.setObjectName("technicalDetails")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    button = QToolButton()
-    button.setObjectName("technicalDetailsButton")
-    button.setText("Technical details")
-    button.setCheckable(True)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setArrowType(Qt.ArrowType.RightArrow)
-
-    def toggle(shown: bool) -> None:
-        label.setVisible(shown)
-        button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        fit()
-
-    button.toggled.connect(toggle)
-    return label, button
-
-
-def _technical(model: RegistryModel) -> str:
-    """What the catalogue says for the curious: notes, the published figure and its source, disk use, the full
-    licence and each file (its size once)."""
-    source = f" (source: {model.quality_source})" if model.quality_source else ""
-    files = "\n".join(_file_line(model, f) for f in model.files)
-    facts = (
-        model.notes,
-        f"Quality: {model.quality}{source}" if model.quality else "",
-        f"Disk: {model.disk_note}" if model.disk_note else "",
-        f"Licence: {model.license}" if model.license else "",
-        f"Files:\n{files}" if files else "",
-    )
-    return "\n".join(x for x in facts if x)
-
-
-def _choice_label(model: RegistryModel) -> str:
-    """One line per choice: name, size, and for the seed's file combinations whether the seed measured them."""
-    size = "import only" if model.import_only else f"{model.size / 1e6:.0f} MB"
-    label = f"{model.display_name} — {size}"
-    if model.recommended:
-        label += " (recommended)"
-    combination = model.extra.get("combination")
-    if combination is not None:
-        label += " (tested together)" if combination["measured"] else " (your combination, not measured)"
-    return label
-
-
-def _file_line(model: RegistryModel, f: RegistryFile) -> str:
-    line = f"• {f.role}: {f.description or f.tower} ({format_size(f.size) if f.size else 'size unknown'})"
-    if model.format == "torchscript-pair":
-        line += f", R@10 {f.r_at_10 if f.r_at_10 is not None else 'not published'}"
-    return line
 
 
 def _guess_pair_order(files: list[str]) -> tuple[str, str]:

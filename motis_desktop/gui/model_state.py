@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.errors import MotisError
-from motis_desktop.core.services import Services
+from motis_desktop.core.services import ModelRemoved, Services
 from motis_desktop.gui.model_dialog import ModelDialog
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.texts import removed_elsewhere
@@ -48,6 +49,8 @@ class ModelController(QObject):
         takeover_waiting: Emitted with a model's name when one installed while the demo model was active (`motis
             models import` in a terminal) waits to take over from the demo (``Services.takeover_model``): the
             window switches to it, the demo answering meanwhile.
+        removed_here: Emitted with a model's name when this window's model was removed in the model dialog: the
+            window loads the model left active, or is as without a model (the dialog is the first-run offer now).
     """
 
     state_changed = Signal(object)
@@ -60,6 +63,7 @@ class ModelController(QObject):
     chosen_elsewhere = Signal(str)
     removed_elsewhere = Signal(str)
     takeover_waiting = Signal(str)
+    removed_here = Signal(str)
 
     def __init__(
         self, services: Services, settings: QSettings, backend: Backend, runner: TaskRunner, parent: QWidget
@@ -182,12 +186,30 @@ class ModelController(QObject):
     def open_dialog(self, why: str = "") -> None:
         """Offer the registry's models and importing files (File ▸ Install model…); ``why``: a line above the offer
         that says why it opened by itself (this window's model removed by another process)."""
-        self.dialog = ModelDialog(self.services, self.parent_widget, self.runner, why)
+        self.dialog = ModelDialog(self.services, self.parent_widget, self.runner, why, self._count_photos)
         self.dialog.installed.connect(self._installed)
+        self.dialog.removed.connect(self._removed_here)
         self.dialog.use_requested.connect(self._use)
         self.dialog.finished.connect(lambda _result: self.offer_shown.emit(False))
         self.dialog.open()
         self.offer_shown.emit(True)
+
+    def _count_photos(self, model_id: str, answer: Callable[[int | None], None]) -> None:
+        """How many photos the library has vectors of ``model_id`` for (the library lane), for the removal's words."""
+        self.backend.submit(lambda s: s.counts(model_id)["indexed"], answer, lambda _message: answer(None))
+
+    def _removed_here(self, removed: ModelRemoved) -> None:
+        """A model removed in the dialog: when it was this window's, the one left active loads (as the command
+        line's removal makes the first model left active), or with none left the window is as without a model."""
+        if removed.name != self.name:
+            return
+        self.name, self.encoder = None, None
+        self.removed_here.emit(removed.name)
+        if removed.active is not None:
+            self.load()
+            return
+        self.model_text.emit("Model: none installed")
+        self._set_state(ModelState.MISSING)
 
     @property
     def offering(self) -> bool:
@@ -218,6 +240,8 @@ class ModelController(QObject):
 
     def _loaded(self, result: tuple[Encoder | None, str]) -> None:
         encoder, name = result
+        if name != self.name:
+            return  # a load of a model removed (or replaced by another's load) meanwhile
         if encoder is None:
             self._prepare(name)
             return

@@ -35,6 +35,9 @@ class OutsideChanges:
         models.removed_elsewhere.connect(status_line.model_removed)
         models.takeover_waiting.connect(self._takeover)
         models.removed_elsewhere.connect(self._model_removed)
+        # this window's model removed in its own model dialog: said in other words, and let go the same way
+        models.removed_here.connect(lambda name: status_line.model_removed(name, here=True))
+        models.removed_here.connect(self._model_removed)
         indexing.model_removed.connect(lambda _name: models.look_again())  # a run found its model gone
         self.pause = TakeoverPause(models, indexing, status_line)  # a take-over cancelled here is not started again
 

@@ -53,6 +53,7 @@ class StatusLine:
         self.counted: int | None = None
         self.checking = False
         self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
+        self.removed_here = False  # or removed in this window (File ▸ Install model… ▸ Remove…)
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
@@ -84,13 +85,15 @@ class StatusLine:
     def _needs_model(self) -> str:
         if self.removed_model is None:
             return NEEDS_MODEL
-        return f"{removed_elsewhere(self.removed_model)} — {NEEDS_MODEL[0].lower()}{NEEDS_MODEL[1:]}"
+        return f"{removed_elsewhere(self.removed_model, self.removed_here)} — {NEEDS_MODEL[0].lower()}{NEEDS_MODEL[1:]}"
 
-    def model_removed(self, name: str) -> None:
-        """Another process removed ``name``, this window's model: said while no model is ready (not "indexing
-        stopped — File ▸ Update index tries again", which could not work)."""
-        self.removed_model = name
-        self.note = self.kept_note = removed_elsewhere(name)  # kept by the next run (the model left active, if any)
+    def model_removed(self, name: str, here: bool = False) -> None:
+        """Another process removed ``name``, this window's model (or this window did, ``here``): said while no model
+        is ready (not "indexing stopped — File ▸ Update index tries again", which could not work)."""
+        self.removed_model, self.removed_here = name, here
+        self.note = self.kept_note = removed_elsewhere(
+            name, here
+        )  # kept by the next run (the model left active, if any)
         self.update()
 
     def offline_photos(self, gallery: Sequence[Row], roots: Collection[str] | None = None) -> int:

@@ -23,9 +23,10 @@ NEEDS_MODEL = "Install a model to search them (File ▸ Install model…)"  # be
 DROP_TEXT = "Drop a folder of photos here\nor press Ctrl+O to choose one"
 
 
-def removed_elsewhere(model: str) -> str:
-    """This window's model removed by another process: the status line's words, and the model offer's first line."""
-    return f"the model {model} was removed by another MoTIS window or command"
+def removed_elsewhere(model: str, here: bool = False) -> str:
+    """This window's model removed by another process: the status line's words, and the model offer's first line;
+    ``here``: removed in this window's model dialog."""
+    return f"the model {model} was removed" + ("" if here else " by another MoTIS window or command")
 
 
 def takeover_paused(model: str) -> str:

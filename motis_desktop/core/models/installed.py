@@ -31,7 +31,7 @@ from motis_desktop.core.models.manifest import (
     read_preprocess_json,
 )
 from motis_desktop.core.models.model_folder import ModelFolder
-from motis_desktop.core.models.staging import staging_dir
+from motis_desktop.core.models.staging import staging_dir, stop_if_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class ModelStore(ModelFolder):
             if converted:
                 origin = {**(origin or {}), "converted": converted}
             towers = {role: load_torchscript(path) for role, path in sources.items()}
+            stop_if_cancelled(cancel)  # read and converted: each step may take seconds for a large model
             return self.install_towers(
                 name,
                 towers["image"],
@@ -95,9 +96,10 @@ class ModelStore(ModelFolder):
         replace: bool = False,
         origin: dict[str, Any] | None = None,
         keep: ModelInfo | None = None,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
         """Load an OpenAI/open_clip state dict, keep it as safetensors, install it as ``name``
-        (ONNX towers).
+        (ONNX towers; ``cancel``: see :meth:`install_towers`).
 
         A Hugging Face layout folder (or safetensors with ``open_clip_config.json`` beside it) of a SigLIP or
         MobileCLIP model goes to :meth:`import_open_clip`; of a plain ViT CLIP, its weights are read here.
@@ -107,7 +109,7 @@ class ModelStore(ModelFolder):
         if is_hf_layout(checkpoint):
             src = locate(checkpoint)
             if family_of(read_config(src.config)["model_cfg"]) is not None:
-                return self.import_open_clip(checkpoint, name, replace, origin, keep)
+                return self.import_open_clip(checkpoint, name, replace, origin, keep, cancel)
             checkpoint = src.weights
         from safetensors.torch import save_file
 
@@ -117,9 +119,11 @@ class ModelStore(ModelFolder):
         sd = load_state_dict(source)
         model = build_clip(sd, source=str(source))  # fails before anything is copied if keys do not fit
         self._check_new_name(name, replace)
+        stop_if_cancelled(cancel)
         with staging_dir(self.models_dir, "convert", name) as tmp:
             converted = tmp / "model.safetensors"
             save_file({k: v.contiguous() for k, v in sd.items()}, str(converted))
+            stop_if_cancelled(cancel)
             return self.install_towers(
                 name,
                 model.visual,
@@ -130,6 +134,7 @@ class ModelStore(ModelFolder):
                 context_length=model.config.context_length,
                 replace=replace,
                 origin=origin,
+                cancel=cancel,
                 **_identity(str(source), keep),
             )
 
@@ -140,6 +145,7 @@ class ModelStore(ModelFolder):
         replace: bool = False,
         origin: dict[str, Any] | None = None,
         keep: ModelInfo | None = None,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
         """Install an open_clip checkpoint in the Hugging Face layout (a folder, or its safetensors file).
 
@@ -151,6 +157,7 @@ class ModelStore(ModelFolder):
 
         src = locate(path)
         towers = load_towers(path)
+        stop_if_cancelled(cancel)
         found = {"config": src.config, "weights": src.weights}
         if src.tokenizer is not None:  # the tokenizer, with its settings where there are any
             found["tokenizer"] = src.tokenizer
@@ -178,6 +185,7 @@ class ModelStore(ModelFolder):
             score=towers.score,
             replace=replace,
             origin={**(origin or {}), "open_clip": record},
+            cancel=cancel,
             **_identity(str(path), keep),
         )
 

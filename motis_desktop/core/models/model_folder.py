@@ -130,10 +130,9 @@ class ModelFolder:
         int64 ``[B, context_length]`` ids of ``tokenizer`` to ``[B, D]``. ``sources`` (file name in the model
         folder → file) are kept for export and hashed into the model id. ``score`` is ``{"kind": "cosine"}``
         (default) or ``{"kind": "scale-bias", "scale": s, "bias": b}``. Made in a staging folder and renamed
-        into place; on any error (``cancel`` set: ``InstallCancelled`` before that move) nothing is installed.
+        into place; on any error nothing is installed (``cancel`` set: ``InstallCancelled`` between its steps).
         """
         from motis_desktop.core.models.encoders.onnx_export import export_towers
-        from motis_desktop.core.models.precision import quantize_towers
 
         self._check_new_name(name, replace)
         sources, cfg = sources or {}, preprocess_config
@@ -142,13 +141,11 @@ class ModelFolder:
             digest = hashlib.sha256()
             for target in sorted(sources):
                 copy_hashing(sources[target], staging / target, digest)
+            stop_if_cancelled(cancel)
             tokenize = tokenizer_for(tokenizer, context_length, str(staging / TOKENIZER_FILE), tokenizer_clean)
             label = source_label or name  # the user's files, never the staging copies
             report = export_towers(image_tower, text_tower, staging, cfg.size, tokenize, tokenizer == CLIP_BPE, label)
-            quantized = quantize_towers(staging)
-            if not sources:
-                for role in ("image", "text"):
-                    hash_file(staging / ONNX_FILES[role], digest)
+            quantized = _int8_towers(staging, digest, not sources, cancel)
             info = _onnx_model_info(
                 name,
                 model_id or f"{name}-{digest.hexdigest()[:12]}",
@@ -209,6 +206,19 @@ class ModelFolder:
         else:
             os.replace(staging, final)
         return info
+
+
+def _int8_towers(staging: Path, digest: hashlib._Hash, hash_towers: bool, cancel: threading.Event | None) -> list[str]:
+    """The step after the ONNX export (a step that runs to its end): stop there if cancelled, else make the int8
+    towers (their keys); a model made without source files is known by its towers' hash (``hash_towers``)."""
+    from motis_desktop.core.models.precision import quantize_towers
+
+    stop_if_cancelled(cancel)
+    quantized = quantize_towers(staging)
+    if hash_towers:
+        for role in ("image", "text"):
+            hash_file(staging / ONNX_FILES[role], digest)
+    return quantized
 
 
 def _onnx_model_info(

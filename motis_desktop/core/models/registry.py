@@ -26,6 +26,7 @@ from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.models.download_folder import downloading, drop_if_unusable, kept_bytes
 from motis_desktop.core.models.installed import ModelStore
 from motis_desktop.core.models.manifest import FORMAT_CHECKPOINT, FORMAT_OPEN_CLIP, FORMAT_PAIR, ModelInfo
+from motis_desktop.core.models.staging import InstallCancelled, InstallStep
 from motis_desktop.core.resources import resource_path
 
 if TYPE_CHECKING:  # the HTTP client (http.client, urllib: ~30 ms) is imported with the first download, not at start
@@ -185,13 +186,15 @@ def find_model(name: str) -> RegistryModel:
 
 @dataclass(frozen=True)
 class InstallProgress:
-    """Progress of a whole model install: which file, and that file's download progress."""
+    """Progress of a whole model install: which file, and that file's download progress; once every file is here,
+    one record with ``step`` CONVERT (its ``download``: the bytes of all the files) says the conversion began."""
 
     model: str
     file_index: int
     file_count: int
     role: str
     download: DownloadProgress
+    step: InstallStep = InstallStep.DOWNLOAD
 
 
 def install_from_registry(
@@ -203,7 +206,9 @@ def install_from_registry(
     timeout_s: float = 30.0,
     replace: bool = False,
 ) -> ModelInfo:
-    """Download every file of ``model`` and install it as ``model.name``."""
+    """Download every file of ``model`` and install it as ``model.name``. ``cancel`` stops the download within a chunk
+    and the conversion between its steps; the downloaded files are kept for the next try either way (cancelled
+    while converting, they are complete: the next try converts at once)."""
     if model.import_only:
         raise MotisError(
             f"{model.name} is not downloadable ({model.license.split(':')[0]}): import your own copy with "
@@ -221,15 +226,38 @@ def install_from_registry(
             for role, (url, res) in results.items()
         ]
         origin = {"registry": model.name, "files": files}
+        _converting(model, results, progress)
+        cancelled = False
         try:
             if model.format == FORMAT_PAIR:
                 image, text = results["image"][1].path, results["text"][1].path
-                return store.import_pair(image, text, model.name, model.preprocess, replace=replace, origin=origin)
+                return store.import_pair(
+                    image, text, model.name, model.preprocess, replace=replace, origin=origin, cancel=cancel
+                )
             if model.format == FORMAT_OPEN_CLIP:
-                return store.import_open_clip(work, model.name, replace=replace, origin=origin)
-            return store.import_checkpoint(results["checkpoint"][1].path, model.name, replace=replace, origin=origin)
+                return store.import_open_clip(work, model.name, replace=replace, origin=origin, cancel=cancel)
+            checkpoint = results["checkpoint"][1].path
+            return store.import_checkpoint(checkpoint, model.name, replace=replace, origin=origin, cancel=cancel)
+        except InstallCancelled:
+            cancelled = True  # the files stay, verified, for the next try: a 231 MB download is not thrown away
+            raise
         finally:
-            shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
+            if not cancelled:
+                shutil.rmtree(work, ignore_errors=True)  # installed copies live in the models folder
+
+
+def _converting(
+    model: RegistryModel,
+    results: dict[str, tuple[str, DownloadResult]],
+    progress: Callable[[InstallProgress], None] | None,
+) -> None:
+    """Say that every file is here and the conversion begins (:class:`InstallStep`)."""
+    from motis_desktop.core.models.download import DownloadProgress  # see the import at the top
+
+    if progress is not None:
+        size = sum(result.size for _url, result in results.values())
+        done = DownloadProgress("", size, size, 0.0, 0.0)
+        progress(InstallProgress(model.name, len(results) - 1, len(results), "", done, InstallStep.CONVERT))
 
 
 def _download_files(

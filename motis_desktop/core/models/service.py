@@ -169,9 +169,16 @@ class ModelService:
 
     # -- installs -------------------------------------------------------------------
 
-    def import_checkpoint(self, checkpoint: str | os.PathLike[str], name: str, replace: bool = False) -> ModelInfo:
+    def import_checkpoint(
+        self,
+        checkpoint: str | os.PathLike[str],
+        name: str,
+        replace: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> ModelInfo:
+        """Install an OpenAI/open_clip checkpoint (``cancel``: between its steps, ``InstallCancelled``)."""
         _own_name(name)
-        return self._installed(self._store.import_checkpoint(checkpoint, name, replace=replace))
+        return self._installed(self._store.import_checkpoint(checkpoint, name, replace=replace, cancel=cancel))
 
     def import_pair(
         self,
@@ -181,16 +188,22 @@ class ModelService:
         preprocess_config: PreprocessConfig | None = None,
         replace: bool = False,
         any_order: bool = False,
+        cancel: threading.Event | None = None,
     ) -> ModelInfo:
-        """Install a TorchScript pair; with ``any_order`` the swapped order is tried if the given one fails."""
+        """Install a TorchScript pair; with ``any_order`` the swapped order is tried if the given one fails
+        (``cancel``: between its steps, ``InstallCancelled``)."""
         _own_name(name)
         try:
-            info = self._store.import_pair(image_file, text_file, name, preprocess_config, replace=replace)
+            info = self._store.import_pair(
+                image_file, text_file, name, preprocess_config, replace=replace, cancel=cancel
+            )
         except ModelError:
             if not any_order:
                 raise
             log.info("the pair did not load as (image=%s, text=%s); trying the other order", image_file, text_file)
-            info = self._store.import_pair(text_file, image_file, name, preprocess_config, replace=replace)
+            info = self._store.import_pair(
+                text_file, image_file, name, preprocess_config, replace=replace, cancel=cancel
+            )
         return self._installed(info)
 
     def download(

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 
 from motis_desktop.core.errors import ModelError, MotisError
@@ -28,6 +29,14 @@ UNOWNED_MAX_AGE_S = 24 * 3600  # a working folder without a recorded pid is sure
 _OWNED = re.compile(r"^\.(convert|import|int8)-(?P<name>.*)-p(?P<pid>\d+)-[A-Za-z0-9_]+$")
 _OLD = re.compile(r"^\.old-(?P<name>.+)-(?P<pid>\d+)$")
 _UNOWNED = re.compile(r"^\.(convert|import|int8)-.+")
+
+
+class InstallStep(str, Enum):
+    """Where an install stands, for its progress and its Cancel: a download stops within a chunk; a conversion only
+    between its steps (an ONNX export runs to its end), so a front end says it stops "after this step"."""
+
+    DOWNLOAD = "download"
+    CONVERT = "convert"
 
 
 class InstallCancelled(MotisError):
