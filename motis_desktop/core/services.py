@@ -250,8 +250,7 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         return self._models.encoder(name)
 
     def prepared_encoder(self, name: str | None = None) -> Encoder | None:
-        """:meth:`encoder`, or None when its first use on this machine must measure it first (:meth:`prepare_model`,
-        which leaves the library free meanwhile)."""
+        """:meth:`encoder`, or None when its first use on this machine must measure it first (:meth:`prepare_model`)."""
         return self._models.prepared_encoder(name)
 
     def prepare_model(self, name: str, probes: list[str]) -> None:
