@@ -368,7 +368,8 @@ def offline_reason(folders: tuple[str, ...]) -> str:
 
 def result_row(hit: SearchHit, scored: bool = True) -> Row:
     """A grid row for a search hit, with its date and (``scored``) its score."""
-    return Row(hit.file_id, hit.path, None, hit.score if scored else None, hit.date_source, hit.taken_at, hit.matches)
+    score = hit.score if scored else None
+    return Row(hit.file_id, hit.path, None, score, hit.date_source, hit.taken_at, hit.matches, also_at=hit.also_at)
 
 
 def searched_photos(services: Any) -> tuple[int, int] | None:

@@ -33,6 +33,7 @@ folder and date filters); their words also rank like plain words.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
+from motis_desktop.core.search.copies import one_per_content, other_paths, same_content
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -146,7 +148,8 @@ def fused_query(
     text_found = texts.text_hits(list(qwords)) if "text" in signals else []
     name_found = texts.name_hits(list(qwords)) if "name" in signals else []
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
-    exclude = qv.library_ids if qv is not None else frozenset()
+    # find similar: the photo's own copies (the same bytes elsewhere) are not "similar" results
+    exclude = same_content(store, qv.library_ids) if qv is not None and qv.library_ids else frozenset()
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
@@ -170,16 +173,30 @@ def fused_query(
     while True:
         listed = allowed if vector is None else None
         shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
-        shown = shown[:wanted]
+        shown = one_per_content(store, shown, wanted, lambda r: r.file_id, _ranks_before(store))  # one per content
         gone = _missing_above(store, on_disk, meaning, shown, text_hits + name_hits)
         if not gone:
             break
         meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
+    copies = other_paths(store, {h.file_id: h.path for h in hits})  # the same bytes elsewhere: carried along
+    hits = [replace(h, also_at=copies[h.file_id]) if h.file_id in copies else h for h in hits]
     # "-red": the scores are negated cosines, about 0 for every photo that is not red; they rank, but mean nothing
     opposite = vector is not None and query.only_subtracts
     more = max(candidates - len(hits), 0)
     return QueryResult(hits, more, candidates, cut, scored=vector is not None and not opposite, subtracts_only=opposite)
+
+
+def _ranks_before(store: LibraryStore) -> Callable[[Ranked, Ranked], bool]:
+    """Whether a copy ranks before the one kept so far: the same score at an earlier path."""
+
+    def before(copy: Ranked, kept: Ranked) -> bool:
+        if (copy.fused, copy.cosine) != (kept.fused, kept.cosine):
+            return False
+        paths = store.paths([copy.file_id, kept.file_id])
+        return paths.get(copy.file_id, "") < paths.get(kept.file_id, "")
+
+    return before
 
 
 def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:

@@ -75,9 +75,12 @@ class SearchHit:
     date_source: DateSource | None = None
     fused: float | None = None  # the fused rank score (search/fusion.py), when text and names took part
     matches: tuple[TextMatch, ...] = ()  # the words that matched in the photo's text or name
+    also_at: tuple[str, ...] = ()  # the same bytes at these other paths (a copied folder: search/copies.py)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"path": self.path, "score": round(self.score, 6)}
+        if self.also_at:  # as "matches": absent when none (a listing's hits keep their fields)
+            out["also_at"] = list(self.also_at)
         if self.taken_at is not None:
             out["date"] = format_date(self.taken_at)
             out["date_source"] = self.date_source
