@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QFrame, QTextBrows
 
 from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.services import PhotoDetails, Services, TextMatch
-from motis_desktop.gui.library_model import LibraryModel, Roles, also_in, path_of, row_data
+from motis_desktop.gui.library_model import LibraryModel, Roles, path_of, row_data
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.text_overlay import matched_words
 from motis_desktop.gui.texts import missing_photo, query_words
@@ -94,7 +94,7 @@ class DetailsPanel(QDockWidget):
         path = path_of(index)
         score, query, matches = row_data(index, Roles.SCORE), self._query(), row_data(index, Roles.MATCHES)
         unreadable = row_data(index, Roles.ERROR)  # indexing's reason, or the thumbnail's
-        copies = row_data(index, Roles.ALSO_AT) or ()
+        copies = row_data(index, Roles.ALSO_AT) or ""
 
         def shown(details: PhotoDetails | str) -> None:
             current = self.current()
@@ -122,10 +122,10 @@ class DetailsPanel(QDockWidget):
         query: str | None,
         matches: Iterable[TextMatch] = (),
         unreadable: str | None = None,
-        copies: tuple[str, ...] = (),
+        copies: str = "",
     ) -> None:
         """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's);
-        ``copies``: a search result's other paths with the same bytes ("Also in: Paris backup")."""
+        ``copies``: where a search result's copies (the same bytes) are ("Also in: Paris backup")."""
         self.path = details.path
         self.page.setHtml(details_html(details, score, query, matches, unreadable, copies))
         self.shown.emit(details.path)
@@ -146,7 +146,7 @@ def details_html(
     query: str | None,
     matches: Iterable[TextMatch] = (),
     unreadable: str | None = None,
-    copies: tuple[str, ...] = (),
+    copies: str = "",
 ) -> str:
     """The panel's text: one fact a line, the empty ones left out (first, why the photo cannot be shown)."""
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
@@ -166,7 +166,7 @@ def details_html(
         ("Size", format_pixels(d.width, d.height) if d.width and d.height else None),
         ("File", format_size(d.file_bytes)),
         ("Where", _e(os.path.dirname(d.path))),
-        ("Copies", _e(also_in(copies)) if copies else None),  # the same bytes elsewhere: search shows them once
+        ("Copies", _e(copies) if copies else None),  # the same bytes elsewhere: search shows them once
         ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),
     ]
     if score is not None and query:

@@ -35,6 +35,7 @@ class Row(NamedTuple):  # a tuple: the gallery makes one per photo (100k and mor
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
     aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
     also_at: tuple[str, ...] = ()  # a search result's copies: the same bytes at these paths (core/search/copies.py)
+    also_more: str = ""  # and at this many more ("297 more"), not named
 
     @property
     def date(self) -> str | None:

@@ -42,7 +42,7 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
-from motis_desktop.core.search.copies import one_per_content, other_paths, same_content
+from motis_desktop.core.search.copies import one_per_content, own_copies
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -59,6 +59,8 @@ RRF_K = 60
 # docs/benchmarks.md); file and folder names count once.
 SIGNAL_WEIGHTS = {"text": 2.0, "name": 1.0}
 MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)
+COPIES_OVERFETCH = 4  # copies filled the meaning ranks read: read this many times as deep, once (see fused_query)
+_NONE_OWN: tuple[frozenset[int], frozenset[str]] = (frozenset(), frozenset())
 _LOOKED_UP_MAX = 20_000  # text:/name: matches up to this many are checked for a vector by id, not by reading all
 STOPWORDS = frozenset(
     "a an the of in on at to and or with for from by is are this that photo photos picture image der die das "
@@ -149,7 +151,7 @@ def fused_query(
     name_found = texts.name_hits(list(qwords)) if "name" in signals else []
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
     # find similar: the photo's own copies (the same bytes elsewhere) are not "similar" results
-    exclude = same_content(store, qv.library_ids) if qv is not None and qv.library_ids else frozenset()
+    exclude, dropped = own_copies(store, qv.library_ids) if qv is not None and qv.library_ids else _NONE_OWN
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
@@ -157,46 +159,75 @@ def fused_query(
     candidates = max(among - len(exclude), 0)
     wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
 
-    meaning: list[tuple[int, float]] = []
-    cut = None
+    cut: Cutoff | None = None
+    floor: float | None = None
     if vector is not None:
         cut = _cutoff(service, model_id, vector, query, strategy, qv.subtracted if qv else ()) if cutoff else None
         # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
         # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
         floor = cut.threshold if cut is not None and not (text_found or name_found) else None
-        depth = max(MEANING_DEPTH, wanted)
-        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
-        meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
 
     text_hits, name_hits = _kept(text_found, exclude, allowed), _kept(name_found, exclude, allowed)
     on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
-    while True:
-        listed = allowed if vector is None else None
-        shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
-        shown = one_per_content(store, shown, wanted, lambda r: r.file_id, _ranks_before(store))  # one per content
-        gone = _missing_above(store, on_disk, meaning, shown, text_hits + name_hits)
-        if not gone:
-            break
-        meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
+    listed = allowed if vector is None else None
+
+    def ranks(depth: int) -> list[tuple[int, float]]:
+        if vector is None:
+            return []
+        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
+        return list(zip(ids.tolist(), cosines.tolist(), strict=True))
+
+    def fused(meaning: list[tuple[int, float]]) -> list[Ranked]:
+        return _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
+
+    shown = _photos(store, on_disk, ranks, fused, wanted, dropped, text_hits + name_hits, cut)
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
-    copies = other_paths(store, {h.file_id: h.path for h in hits})  # the same bytes elsewhere: carried along
-    hits = [replace(h, also_at=copies[h.file_id]) if h.file_id in copies else h for h in hits]
     # "-red": the scores are negated cosines, about 0 for every photo that is not red; they rank, but mean nothing
     opposite = vector is not None and query.only_subtracts
     more = max(candidates - len(hits), 0)
     return QueryResult(hits, more, candidates, cut, scored=vector is not None and not opposite, subtracts_only=opposite)
 
 
-def _ranks_before(store: LibraryStore) -> Callable[[Ranked, Ranked], bool]:
-    """Whether a copy ranks before the one kept so far: the same score at an earlier path."""
+def _photos(
+    store: LibraryStore,
+    on_disk: dict[int, str | None],
+    ranks: Callable[[int], list[tuple[int, float]]],
+    fused: Callable[[list[tuple[int, float]]], list[Ranked]],
+    wanted: int,
+    dropped: frozenset[str],
+    word_hits: list[TextHit],
+    cut: Cutoff | None,
+) -> list[Ranked]:
+    """The ``wanted`` best photos of the ``fused`` order of the meaning ``ranks`` (down to a depth), one per content
+    (``copies.py``; ``dropped``: contents left out), none gone from disk (a file gone is ranked as if it were never
+    there); fills ``on_disk`` for them."""
+    usual = max(MEANING_DEPTH, wanted)
+    depth = usual
+    while True:
+        meaning = read = ranks(depth)
+        while True:
+            shown = one_per_content(store, fused(meaning), wanted, lambda r: r.file_id, _tied, dropped)
+            gone = _missing_above(store, on_disk, meaning, shown, word_hits)
+            if not gone:
+                break
+            meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
+        # Copies filled the ranks read (a content's copies share its vector, so they rank side by side): rank
+        # deeper, once, COPIES_OVERFETCH times as deep. Bounded on purpose: where one content has more copies
+        # than that among the best ranks, the result has fewer than ``wanted`` photos.
+        if len(shown) >= wanted or depth > usual or not _more_below(read, depth, cut):
+            return shown
+        depth *= COPIES_OVERFETCH
 
-    def before(copy: Ranked, kept: Ranked) -> bool:
-        if (copy.fused, copy.cosine) != (kept.fused, kept.cosine):
-            return False
-        paths = store.paths([copy.file_id, kept.file_id])
-        return paths.get(copy.file_id, "") < paths.get(kept.file_id, "")
 
-    return before
+def _tied(a: Ranked, b: Ranked) -> bool:
+    """Whether two copies rank the same (copies share their vector: the earlier path is then shown)."""
+    return (a.fused, a.cosine) == (b.fused, b.cosine)
+
+
+def _more_below(meaning: list[tuple[int, float]], depth: int, cut: Cutoff | None) -> bool:
+    """Whether ranking deeper than ``depth`` could find more photos to show: the ranks read were all there were
+    asked for and the lowest of them still passes the cut-off."""
+    return len(meaning) >= depth and (cut is None or cut.passes(meaning[-1][1]))
 
 
 def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:
