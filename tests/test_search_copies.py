@@ -5,9 +5,11 @@ best path, with the other paths beside it; ``-k N`` counts photos. The timeline 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers.cli import run_cli
 
 from motis_desktop.core.services import Services
@@ -98,3 +100,108 @@ def test_the_window_shows_a_copied_photo_once_and_names_its_copys_folder(
         assert "Also in: sub backup" in win.details.text()
     finally:
         next(windows, None)
+
+
+# A photo with hundreds of copies (QA walk 6, finding 7 again: the first build read and lstat'ed every copy of each
+# shown photo, 478 ms a query at 100k hard links of a few photos). The work per shown photo is bounded.
+MANY = 500
+
+
+def _many_copies(services: Services, photos: Path) -> Path:
+    """``MANY`` files of ``sub/red_00.jpg``'s bytes in all (hard links in ``many``), indexed as copies."""
+    original = photos / "sub" / "red_00.jpg"
+    (photos / "many").mkdir()
+    for i in range(MANY - 1):
+        os.link(original, photos / "many" / f"red_00_{i:03d}.jpg")
+    assert services.index(read_text=False).copied == MANY - 1
+    return original
+
+
+def _lstat_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ``os.lstat`` is asked about from now on (``os.path.lexists`` asks it)."""
+    calls: list[str] = []
+    real = os.lstat
+
+    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", counted)
+    return calls
+
+
+def test_a_photo_with_500_copies_names_three_and_counts_the_rest_without_looking_them_up(
+    colour_library: tuple[Services, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, photos = colour_library
+    original = _many_copies(services, photos)
+    looked_up = _lstat_calls(monkeypatch)
+    hits = services.query("red", limit=3, cutoff=False).hits
+    # -k 3 is three photos, though the 500 copies of one fill 500 of the best ranks (read deeper, once)
+    assert len({h.path for h in hits}) == 3 and str(original) in [h.path for h in hits]
+    copied = next(h for h in hits if h.path == str(original))
+    assert len(copied.also_at) == 3 and all("/many/" in p for p in copied.also_at)
+    assert copied.also_more == MANY - 1 - 3 and copied.also_more_words == "496 more"
+    assert len(looked_up) <= 6, looked_up  # the shown photos, not their copies
+    assert [h.also_at for h in hits if h is not copied] == [(), ()]
+
+
+def test_a_copies_count_stops_at_its_cap(
+    colour_library: tuple[Services, Path], colour_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of a photo's copies reads at most COUNTED_COPIES index entries: beyond, "+"."""
+    from motis_desktop.core.search import copies, service
+
+    services, photos = colour_library
+    _many_copies(services, photos)
+    for module in (copies, service):
+        monkeypatch.setattr(module, "COUNTED_COPIES", 100)
+    hits = services.query("red", limit=2, cutoff=False).hits
+    hit = next(h for h in hits if h.also_at)
+    assert (len(hit.also_at), hit.also_more, hit.also_more_words) == (3, 97, "97+ more")
+
+
+def test_the_cli_names_three_copies_and_says_how_many_more(
+    colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    services, photos = colour_library
+    _many_copies(services, photos)
+    services.close()
+    lines = run_cli("search", "red", "-k", "2", home=colour_home).stdout.splitlines()
+    assert sum(line.startswith("    also at ") for line in lines) == 3
+    assert "    and 496 more copies" in lines
+    hits = json.loads(run_cli("search", "red", "-k", "2", "--json", home=colour_home).stdout)
+    hit = next(h for h in hits if h["path"].endswith("red_00.jpg"))
+    assert (len(hit["also_at"]), hit["also_more"]) == (3, 496)
+
+
+def test_find_similar_leaves_out_hundreds_of_the_photos_own_copies(
+    colour_library: tuple[Services, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most SIMILAR_EXCLUDED copies are left out of the ranking by id; the rest by their hash after it."""
+    from motis_desktop.core.search import copies
+
+    services, photos = colour_library
+    original = _many_copies(services, photos)
+    monkeypatch.setattr(copies, "SIMILAR_EXCLUDED", 100)
+    hits = services.query("", image=str(original), limit=3, cutoff=False).hits
+    assert len(hits) == 3 and [h.path for h in hits][:1] == [_red_01(photos)]
+    assert all(Path(h.path).name.startswith("red_00") is False for h in hits)
+
+
+def test_a_copy_in_an_offline_folder_is_not_named(colour_library: tuple[Services, Path], tmp_path: Path) -> None:
+    """Guard: a copy in a library folder out of reach (a drive unplugged) is left out by its folder, with no look-up
+    of the file."""
+    services, photos = colour_library
+    backup = tmp_path / "drive" / "backup"
+    shutil.copytree(photos / "sub", backup)
+    services.add_folders([str(backup)])
+    assert services.index(read_text=False).copied == 6
+    original = str(photos / "sub" / "red_00.jpg")
+    hits = services.query("red", limit=2, cutoff=False).hits
+    both = {original, str(backup / "red_00.jpg")}
+    assert [{h.path, *h.also_at} for h in hits if h.path in both] == [both]  # one photo, either path shown
+    (tmp_path / "drive").rename(tmp_path / "unplugged")
+    result = services.query("red", limit=2, cutoff=False)
+    assert result.offline == (str(backup),)
+    assert [(h.path, h.also_at) for h in result.hits if h.path in both] == [(original, ())]

@@ -15,8 +15,8 @@ its folder, as the photos of offline folders are; a copy deleted since the last 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
-from typing import Protocol, TypeVar
+from dataclasses import dataclass, replace
+from typing import Generic, Protocol, TypeVar
 
 from motis_desktop.core.pathnames import decode_path
 from motis_desktop.core.search.service import COUNTED_COPIES, SearchHit
@@ -62,6 +62,19 @@ def _paths(store: Rows, file_ids: Sequence[int]) -> dict[int, str]:
     return out
 
 
+@dataclass(frozen=True)
+class OnePerContent(Generic[R]):
+    """What :func:`one_per_content` kept, and the files it walked past: a kept item's copies (by its file id) and
+    the items of ``dropped`` contents. Those need no look-up on disk while their kept item is there."""
+
+    kept: list[R]
+    copies: dict[int, list[int]]
+    dropped: list[int]
+
+    def passed(self) -> set[int]:
+        return {fid for ids in self.copies.values() for fid in ids} | set(self.dropped)
+
+
 def one_per_content(
     store: Rows,
     ranked: list[R],
@@ -69,33 +82,39 @@ def one_per_content(
     file_id: Callable[[R], int],
     tied: Callable[[R, R], bool],
     dropped: frozenset[str] = frozenset(),
-) -> list[R]:
+) -> OnePerContent[R]:
     """The first ``wanted`` distinct contents of ``ranked`` (best first), each as its best member: the first of
     its copies in ``ranked``, or a later one ``tied`` with it at an earlier path; contents in ``dropped`` (hashes)
     left out. Reads each walked item's hash (one statement a chunk; the paths of copies, one more) and stops at the
     ``wanted``-th content: fewer than ``wanted`` come back only when ``ranked`` ran out (the caller may rank deeper,
     up to its cap)."""
-    kept: list[R] = []
+    out: OnePerContent[R] = OnePerContent([], {}, [])
+    kept = out.kept
     slot: dict[str, int] = {}  # content hash -> its index in ``kept``
     for start in range(0, len(ranked), CHUNK):
         chunk = ranked[start : start + CHUNK]
         hashes = _hashes(store, [file_id(r) for r in chunk])
         paths = _copies_paths(store, chunk, hashes, file_id, slot, kept)
         for r in chunk:
-            digest = hashes.get(file_id(r))
+            fid, digest = file_id(r), hashes.get(file_id(r))
             if digest in dropped:
+                out.dropped.append(fid)
                 continue
             if digest is not None and digest in slot:
                 at = slot[digest]
-                if tied(r, kept[at]) and paths.get(file_id(r), "") < paths.get(file_id(kept[at]), ""):
+                old = file_id(kept[at])
+                if tied(r, kept[at]) and paths.get(fid, "") < paths.get(old, ""):
                     kept[at] = r
+                    out.copies[fid] = [*out.copies.pop(old, []), old]
+                else:
+                    out.copies.setdefault(old, []).append(fid)
                 continue
             if len(kept) == wanted:  # copies tied with the last kept rank next to it: all seen by now
-                return kept
+                return out
             if digest is not None:
                 slot[digest] = len(kept)
             kept.append(r)
-    return kept
+    return out
 
 
 def _copies_paths(

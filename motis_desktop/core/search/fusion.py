@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -206,8 +207,13 @@ def _photos(
     while True:
         meaning = read = ranks(depth)
         while True:
-            shown = one_per_content(store, fused(meaning), wanted, lambda r: r.file_id, _tied, dropped)
-            gone = _missing_above(store, on_disk, meaning, shown, word_hits)
+            walk = one_per_content(store, fused(meaning), wanted, lambda r: r.file_id, _tied, dropped)
+            shown = walk.kept
+            gone = _missing_above(store, on_disk, meaning, shown, word_hits, walk.passed())
+            # a shown photo gone (a copy deleted since the last scan): its copies walked past, in the same pass
+            gone |= _missing(
+                store, on_disk, [c for r in shown if r.file_id in gone for c in walk.copies.get(r.file_id, [])]
+            )
             if not gone:
                 break
             meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
@@ -304,19 +310,27 @@ def _missing_above(
     meaning: list[tuple[int, float]],
     shown: list[Ranked],
     word_hits: list[TextHit],
+    passed: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
-    shown photo or a photo the words matched); fills ``on_disk`` for them and for ``shown``. Only these few
-    files are looked up, not the whole meaning depth."""
+    shown photo or a photo the words matched), but those ``passed`` (copies of a shown photo: not looked up, so
+    a library of many copies costs no ``lstat`` each); fills ``on_disk`` for them and for ``shown``. Only these
+    few files are looked up, not the whole meaning depth."""
     deciding = {r.file_id for r in shown} | {h.file_id for h in word_hits}
     lowest = next((i for i in range(len(meaning) - 1, -1, -1) if meaning[i][0] in deciding), -1)
-    above = [fid for fid, _ in meaning[: lowest + 1]]
-    unknown = [f for f in dict.fromkeys(above + [r.file_id for r in shown]) if f not in on_disk]
+    above = [fid for fid, _ in meaning[: lowest + 1] if fid not in passed]
+    _missing(store, on_disk, above + [r.file_id for r in shown])
+    return {fid for fid in above if on_disk[fid] is None}
+
+
+def _missing(store: LibraryStore, on_disk: dict[int, str | None], file_ids: list[int]) -> set[int]:
+    """Those of ``file_ids`` gone from disk; fills ``on_disk`` for those it did not know."""
+    unknown = [f for f in dict.fromkeys(file_ids) if f not in on_disk]
     paths = store.paths(unknown)
     for fid in unknown:
         path = paths.get(fid)
         on_disk[fid] = path if path is not None and os.path.lexists(path) else None
-    return {fid for fid in above if on_disk[fid] is None}
+    return {fid for fid in file_ids if on_disk[fid] is None}
 
 
 def _shown_hits(
