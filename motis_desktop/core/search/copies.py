@@ -1,9 +1,10 @@
 """One search result per content: byte-identical files (a copied backup folder) are one photo in the results.
 
 The library keeps a content hash per file (copies are recognised at indexing and not encoded again: they take
-the original's vector, so copies tie). A search keeps, of each content, the best-ranked path (ties: the earliest
-path) and names a few of its other paths (``SearchHit.also_at``, ``also_more``), so the relevance cut-off and
-``-k N`` count photos, not files (QA walk 6, finding 7). The timeline (a listing of filters alone) keeps every file.
+the original's vector, so copies tie). A search keeps, of each content, the best-ranked path (ties: the first
+indexed, the original as a rule) and names a few of its other paths (``SearchHit.also_at``, ``also_more``), so
+the relevance cut-off and ``-k N`` count photos, not files (QA walk 6, finding 7). The timeline (a listing of
+filters alone) keeps every file.
 
 **Cost is bounded per shown hit, whatever the copies** (a library of 100k hard links to six photos once made
 every query read and ``lstat`` each copy of each hit: 478 ms instead of 8.6 ms). A hit's copies are read
@@ -53,15 +54,6 @@ def _path(raw: object) -> str:
     return decode_path(raw) if isinstance(raw, bytes) else str(raw)
 
 
-def _paths(store: Rows, file_ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for start in range(0, len(file_ids), CHUNK):
-        chunk = list(file_ids[start : start + CHUNK])
-        sql = f"SELECT id, path FROM files WHERE id IN ({_marks(len(chunk))})"
-        out.update({int(str(fid)): _path(raw) for fid, raw in store.select(sql, chunk)})
-    return out
-
-
 @dataclass(frozen=True)
 class OnePerContent(Generic[R]):
     """What :func:`one_per_content` kept, and the files it walked past: a kept item's copies (by its file id) and
@@ -80,21 +72,21 @@ def one_per_content(
     ranked: list[R],
     wanted: int,
     file_id: Callable[[R], int],
-    tied: Callable[[R, R], bool],
+    tie: Callable[[R], object],
     dropped: frozenset[str] = frozenset(),
 ) -> OnePerContent[R]:
-    """The first ``wanted`` distinct contents of ``ranked`` (best first), each as its best member: the first of
-    its copies in ``ranked``, or a later one ``tied`` with it at an earlier path; contents in ``dropped`` (hashes)
-    left out. Reads each walked item's hash (one statement a chunk; the paths of copies, one more) and stops at the
-    ``wanted``-th content: fewer than ``wanted`` come back only when ``ranked`` ran out (the caller may rank deeper,
-    up to its cap)."""
+    """The first ``wanted`` distinct contents of ``ranked`` (best first), each as its best member: the first
+    of its copies in ``ranked``, or a later one with the same ``tie`` key (the same scores) indexed before it (the
+    original, as a rule: a backup is made later; the index orders equal scores as it likes); contents in
+    ``dropped`` (hashes) left out. Reads each walked item's hash (one statement a chunk) and stops at the
+    ``wanted``-th content: fewer than ``wanted`` come back only when ``ranked`` ran out (the caller may rank
+    deeper, up to its cap)."""
     out: OnePerContent[R] = OnePerContent([], {}, [])
     kept = out.kept
     slot: dict[str, int] = {}  # content hash -> its index in ``kept``
     for start in range(0, len(ranked), CHUNK):
         chunk = ranked[start : start + CHUNK]
         hashes = _hashes(store, [file_id(r) for r in chunk])
-        paths = _copies_paths(store, chunk, hashes, file_id, slot, kept)
         for r in chunk:
             fid, digest = file_id(r), hashes.get(file_id(r))
             if digest in dropped:
@@ -103,7 +95,7 @@ def one_per_content(
             if digest is not None and digest in slot:
                 at = slot[digest]
                 old = file_id(kept[at])
-                if tied(r, kept[at]) and paths.get(fid, "") < paths.get(old, ""):
+                if tie(r) == tie(kept[at]) and fid < old:
                     kept[at] = r
                     out.copies[fid] = [*out.copies.pop(old, []), old]
                 else:
@@ -115,29 +107,6 @@ def one_per_content(
                 slot[digest] = len(kept)
             kept.append(r)
     return out
-
-
-def _copies_paths(
-    store: Rows,
-    chunk: list[R],
-    hashes: dict[int, str],
-    file_id: Callable[[R], int],
-    slot: dict[str, int],
-    kept: list[R],
-) -> dict[int, str]:
-    """The paths of the items of ``chunk`` whose content is met more than once and of those ``kept`` for it: a
-    tie between copies goes to the earlier path (a statement a chunk; none when no content repeats)."""
-    seen = dict.fromkeys(slot)
-    repeated = set()
-    for r in chunk:
-        digest = hashes.get(file_id(r))
-        if digest is not None:
-            if digest in seen:
-                repeated.add(digest)
-            seen[digest] = None
-    ids = [file_id(r) for r in chunk if hashes.get(file_id(r)) in repeated]
-    ids += [file_id(kept[slot[d]]) for d in repeated if d in slot]
-    return _paths(store, ids)
 
 
 def own_copies(store: Rows, file_ids: Iterable[int]) -> tuple[frozenset[int], frozenset[str]]:

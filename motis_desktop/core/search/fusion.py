@@ -225,9 +225,10 @@ def _photos(
         depth *= COPIES_OVERFETCH
 
 
-def _tied(a: Ranked, b: Ranked) -> bool:
-    """Whether two copies rank the same (copies share their vector: the earlier path is then shown)."""
-    return (a.fused, a.cosine) == (b.fused, b.cosine)
+def _tied(r: Ranked) -> tuple[float | None, float, float]:
+    """What makes two copies rank the same: their cosine and word shares (copies share their vector, and the
+    index orders equal cosines as it likes, so their fused ranks differ): the first indexed is shown."""
+    return r.cosine, r.text_share, r.name_share
 
 
 def _more_below(meaning: list[tuple[int, float]], depth: int, cut: Cutoff | None) -> bool:
