@@ -107,13 +107,13 @@ def test_the_window_shows_a_copied_photo_once_and_names_its_copys_folder(
 MANY = 500
 
 
-def _many_copies(services: Services, photos: Path) -> Path:
-    """``MANY`` files of ``sub/red_00.jpg``'s bytes in all (hard links in ``many``), indexed as copies."""
+def _many_copies(services: Services, photos: Path, files: int = MANY) -> Path:
+    """``files`` files of ``sub/red_00.jpg``'s bytes in all (hard links in ``many``), indexed as copies."""
     original = photos / "sub" / "red_00.jpg"
     (photos / "many").mkdir()
-    for i in range(MANY - 1):
+    for i in range(files - 1):
         os.link(original, photos / "many" / f"red_00_{i:03d}.jpg")
-    assert services.index(read_text=False).copied == MANY - 1
+    assert services.index(read_text=False).copied == files - 1
     return original
 
 
@@ -205,3 +205,26 @@ def test_a_copy_in_an_offline_folder_is_not_named(colour_library: tuple[Services
     result = services.query("red", limit=2, cutoff=False)
     assert result.offline == (str(backup),)
     assert [(h.path, h.also_at) for h in result.hits if h.path in both] == [(original, ())]
+
+
+def test_the_windows_tooltip_names_the_copies_folder_and_counts_the_rest(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    from helpers.keys import search_by_keys
+    from helpers.window import ready_window
+    from PySide6.QtCore import Qt
+
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=6)  # not 500: then red is most of the library, none stands out
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=12 + 5)
+    win = next(windows)
+    try:
+        search_by_keys(qtbot, win, "red")
+        tips = [win.model.index(i).data(Qt.ItemDataRole.ToolTipRole) for i in range(win.model.rowCount())]
+        row = win.model.row_of(str(original))
+        assert row is not None, tips
+        tip = tips[row]
+        assert "Also in: many, and 2 more copies" in tip, tip
+    finally:
+        next(windows, None)
