@@ -95,7 +95,7 @@ def one_per_content(
             if digest is not None and digest in slot:
                 at = slot[digest]
                 old = file_id(kept[at])
-                if tie(r) == tie(kept[at]) and fid < old:
+                if fid < old and tie(r) == tie(kept[at]):
                     kept[at] = r
                     out.copies[fid] = [*out.copies.pop(old, []), old]
                 else:
