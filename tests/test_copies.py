@@ -18,7 +18,9 @@ from motis_desktop.core.services import Services
 
 
 def _scores(services: Services, query: str) -> dict[str, float]:
-    return {h.path: h.score for h in services.query(query, limit=100, cutoff=False).hits}
+    """Every file's score: a search shows a content once, its copies in ``also_at`` (tests/test_search_copies.py)."""
+    hits = services.query(query, limit=100, cutoff=False).hits
+    return {path: h.score for h in hits for path in (h.path, *h.also_at)}
 
 
 def test_a_copied_folder_is_not_encoded_again_and_is_found_with_the_same_scores(
@@ -65,7 +67,9 @@ def test_a_copy_keeps_the_text_read_in_its_photo(station_library: tuple[Services
     summary = services.index(read_text=True)
     assert (summary.encoded, summary.copied, summary.text_read) == (0, 1, 0)
     hits = services.query('text:"platform 9"', cutoff=False).hits
-    assert sorted(h.path for h in hits) == [str(photos / d / "station.jpg") for d in ("trip", "trip2")]
+    assert [(h.path, h.also_at) for h in hits] == [
+        (str(photos / "trip" / "station.jpg"), (str(photos / "trip2" / "station.jpg"),))
+    ]
 
 
 def test_the_window_says_the_copies_were_already_indexed(

@@ -30,7 +30,9 @@ from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 
 def _scores(services: Services, query: str) -> dict[str, float]:
-    return {h.path: h.score for h in services.query(query, limit=100, cutoff=False).hits}
+    """Every file's score: a search shows a content once, its copies in ``also_at`` (tests/test_search_copies.py)."""
+    hits = services.query(query, limit=100, cutoff=False).hits
+    return {path: h.score for h in hits for path in (h.path, *h.also_at)}
 
 
 def _index_json(home: Path) -> dict[str, object]:

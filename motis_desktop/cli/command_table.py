@@ -17,6 +17,8 @@ SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; t
   DATE    the date taken, YYYY-MM-DD ("-" when unknown)
   PATH    the photo's file
   EXTRAS  the words found in the photo's text or name, e.g. [text: INVOICE 2024]; absent when none
+  A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; up to 3 of its
+  other paths follow on indented lines, "    also at PATH", then "    and N more copies". -k N counts photos.
   Notes (the cut-off's "N more below", offline folders) go to stderr. --json: one object a photo, for scripts.
 """
 
@@ -225,8 +227,9 @@ def _add_search(motis: Commands) -> None:
         arg("--all", action="store_true", help="show every photo that passes the filters, ranked"),
         _MODEL,
         json_flag(
-            "print a JSON list of {path, score, date, date_source, fused, matches} (date: local time; "
-            "matches: the words found in the photo's text with their boxes, or in its name)"
+            "print a JSON list of {path, score, also_at, also_more, date, date_source, fused, matches} (date: local "
+            "time; also_at: up to 3 other paths with the same bytes, absent when none; also_more: how many more, "
+            "counted up to 1000; matches: the words found in the photo's text with their boxes, or in its name)"
         ),
         arg(
             "--index",

@@ -57,6 +57,10 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     by_words = result.found_by_words()
     for hit in result.hits:
         print(_hit_line(hit, shows_score=result.scored and hit.file_id not in by_words))
+        for path in hit.also_at:  # the same bytes elsewhere (a copied folder): one photo, its other paths below it
+            print(f"    also at {one_line(path)}")
+        if hit.also_more:  # a few named: the look-up is bounded per photo (core/search/copies.py)
+            print(f"    and {hit.also_more_words} copies")
     scores = [_shown(hit.score) for hit in result.hits if result.scored and hit.file_id not in by_words]
     # words found in a photo's text or name lifted it above others (sort:date orders by date: nothing to say)
     if not result.by_date and scores != sorted(scores, reverse=True):

@@ -94,6 +94,7 @@ class DetailsPanel(QDockWidget):
         path = path_of(index)
         score, query, matches = row_data(index, Roles.SCORE), self._query(), row_data(index, Roles.MATCHES)
         unreadable = row_data(index, Roles.ERROR)  # indexing's reason, or the thumbnail's
+        copies = row_data(index, Roles.ALSO_AT) or ""
 
         def shown(details: PhotoDetails | str) -> None:
             current = self.current()
@@ -102,7 +103,7 @@ class DetailsPanel(QDockWidget):
             if isinstance(details, str):
                 self.show_error(path, details)
             else:
-                self.show_details(details, score, query, matches, unreadable)
+                self.show_details(details, score, query, matches, unreadable, copies)
 
         folders = tuple(self.folders())
 
@@ -121,10 +122,12 @@ class DetailsPanel(QDockWidget):
         query: str | None,
         matches: Iterable[TextMatch] = (),
         unreadable: str | None = None,
+        copies: str = "",
     ) -> None:
-        """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's)."""
+        """The photo's facts; ``unreadable``: why its pixels could not be read (indexing's or the thumbnail's);
+        ``copies``: where a search result's copies (the same bytes) are ("Also in: Paris backup")."""
         self.path = details.path
-        self.page.setHtml(details_html(details, score, query, matches, unreadable))
+        self.page.setHtml(details_html(details, score, query, matches, unreadable, copies))
         self.shown.emit(details.path)
 
     def text(self) -> str:
@@ -143,6 +146,7 @@ def details_html(
     query: str | None,
     matches: Iterable[TextMatch] = (),
     unreadable: str | None = None,
+    copies: str = "",
 ) -> str:
     """The panel's text: one fact a line, the empty ones left out (first, why the photo cannot be shown)."""
     taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.taken_at))
@@ -162,6 +166,7 @@ def details_html(
         ("Size", format_pixels(d.width, d.height) if d.width and d.height else None),
         ("File", format_size(d.file_bytes)),
         ("Where", _e(os.path.dirname(d.path))),
+        ("Copies", _e(copies) if copies else None),  # the same bytes elsewhere: search shows them once
         ("GPS", f"{d.gps[0]:.5f}, {d.gps[1]:.5f}" if d.gps else None),
     ]
     if score is not None and query:

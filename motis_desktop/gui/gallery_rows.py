@@ -34,6 +34,8 @@ class Row(NamedTuple):  # a tuple: the gallery makes one per photo (100k and mor
     taken_at: float | None = None  # when the photo was taken, unix time (the gallery's date order)
     matches: tuple[TextMatch, ...] = ()  # words a search matched in the photo's text or name (gui/text_overlay)
     aspect: float | None = None  # width / height as shown (upright); None: not known yet (the timeline guesses)
+    also_at: tuple[str, ...] = ()  # a search result's copies: the same bytes at these paths (core/search/copies.py)
+    also_more: str = ""  # and at this many more ("297 more"), not named
 
     @property
     def date(self) -> str | None:

@@ -25,6 +25,7 @@ class Roles(IntEnum):
     ERROR = Qt.ItemDataRole.UserRole + 4
     THUMBNAIL = Qt.ItemDataRole.UserRole + 5  # QPixmap or None (requests it lazily)
     MATCHES = Qt.ItemDataRole.UserRole + 6  # tuple of TextMatch: the words a search matched
+    ALSO_AT = Qt.ItemDataRole.UserRole + 7  # str: where a search result's copies are ("Also in: …"), or ""
 
 
 class SortOrder(str, Enum):
@@ -133,6 +134,7 @@ class LibraryModel(QAbstractListModel):
             score = [f"score {row.score:.3f}"] if row.score is not None else []  # on hover, not on every tile
             why = [tooltip_reason(error)] if error else []  # the whole reason (the tile has the gist)
             lines = [readable(row.path)] + ([row.date] if row.date else []) + score + why
+            lines += [also_in(row.also_at, row.also_more)] if row.also_at else []
             return "\n".join(lines)
         if role == Roles.PATH:
             return row.path
@@ -144,6 +146,8 @@ class LibraryModel(QAbstractListModel):
             return row.error or self.thumbnails.error(row.path)
         if role == Roles.MATCHES:
             return row.matches
+        if role == Roles.ALSO_AT:
+            return also_in(row.also_at, row.also_more) if row.also_at else ""
         if role == Roles.THUMBNAIL:
             return self.thumbnails.pixmap(row.path, round(self.edge * self.pixel_ratio))
         return None
@@ -211,3 +215,10 @@ def row_data(index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
     if isinstance(model, LibraryModel):
         return model.data(index, role)
     return index.data(role)
+
+
+def also_in(paths: tuple[str, ...], more: str = "") -> str:
+    """ "Also in: Paris backup": the folders holding a search result's copies (search shows one per content and
+    names a few of its copies; ``more``: the rest, "297 more" → "Also in: Paris backup, and 297 more copies")."""
+    folders = dict.fromkeys(readable(os.path.basename(os.path.dirname(p)) or os.path.dirname(p)) for p in paths)
+    return "Also in: " + ", ".join(folders) + (f", and {more} copies" if more else "")

@@ -369,7 +369,9 @@ def offline_reason(folders: tuple[str, ...]) -> str:
 
 def result_row(hit: SearchHit, scored: bool = True) -> Row:
     """A grid row for a search hit, with its date and (``scored``) its score."""
-    return Row(hit.file_id, hit.path, None, hit.score if scored else None, hit.date_source, hit.taken_at, hit.matches)
+    score = hit.score if scored else None
+    row = Row(hit.file_id, hit.path, None, score, hit.date_source, hit.taken_at, hit.matches)
+    return row._replace(also_at=hit.also_at, also_more=hit.also_more_words) if hit.also_at else row
 
 
 def searched_photos(services: Any) -> tuple[int, int] | None:

@@ -33,6 +33,8 @@ folder and date filters); their words also rank like plain words.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,7 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
+from motis_desktop.core.search.copies import one_per_content, own_copies
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -57,6 +60,8 @@ RRF_K = 60
 # docs/benchmarks.md); file and folder names count once.
 SIGNAL_WEIGHTS = {"text": 2.0, "name": 1.0}
 MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)
+COPIES_OVERFETCH = 4  # copies filled the meaning ranks read: read this many times as deep, once (see fused_query)
+_NONE_OWN: tuple[frozenset[int], frozenset[str]] = (frozenset(), frozenset())
 _LOOKED_UP_MAX = 20_000  # text:/name: matches up to this many are checked for a vector by id, not by reading all
 STOPWORDS = frozenset(
     "a an the of in on at to and or with for from by is are this that photo photos picture image der die das "
@@ -146,7 +151,8 @@ def fused_query(
     text_found = texts.text_hits(list(qwords)) if "text" in signals else []
     name_found = texts.name_hits(list(qwords)) if "name" in signals else []
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
-    exclude = qv.library_ids if qv is not None else frozenset()
+    # find similar: the photo's own copies (the same bytes elsewhere) are not "similar" results
+    exclude, dropped = own_copies(store, qv.library_ids) if qv is not None and qv.library_ids else _NONE_OWN
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
@@ -154,32 +160,81 @@ def fused_query(
     candidates = max(among - len(exclude), 0)
     wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
 
-    meaning: list[tuple[int, float]] = []
-    cut = None
+    cut: Cutoff | None = None
+    floor: float | None = None
     if vector is not None:
         cut = _cutoff(service, model_id, vector, query, strategy, qv.subtracted if qv else ()) if cutoff else None
         # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
         # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
         floor = cut.threshold if cut is not None and not (text_found or name_found) else None
-        depth = max(MEANING_DEPTH, wanted)
-        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
-        meaning = list(zip(ids.tolist(), cosines.tolist(), strict=True))
 
     text_hits, name_hits = _kept(text_found, exclude, allowed), _kept(name_found, exclude, allowed)
     on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
-    while True:
-        listed = allowed if vector is None else None
-        shown = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
-        shown = shown[:wanted]
-        gone = _missing_above(store, on_disk, meaning, shown, text_hits + name_hits)
-        if not gone:
-            break
-        meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
+    listed = allowed if vector is None else None
+
+    def ranks(depth: int) -> list[tuple[int, float]]:
+        if vector is None:
+            return []
+        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
+        return list(zip(ids.tolist(), cosines.tolist(), strict=True))
+
+    def fused(meaning: list[tuple[int, float]]) -> list[Ranked]:
+        return _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
+
+    shown = _photos(store, on_disk, ranks, fused, wanted, dropped, text_hits + name_hits, cut)
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     # "-red": the scores are negated cosines, about 0 for every photo that is not red; they rank, but mean nothing
     opposite = vector is not None and query.only_subtracts
     more = max(candidates - len(hits), 0)
     return QueryResult(hits, more, candidates, cut, scored=vector is not None and not opposite, subtracts_only=opposite)
+
+
+def _photos(
+    store: LibraryStore,
+    on_disk: dict[int, str | None],
+    ranks: Callable[[int], list[tuple[int, float]]],
+    fused: Callable[[list[tuple[int, float]]], list[Ranked]],
+    wanted: int,
+    dropped: frozenset[str],
+    word_hits: list[TextHit],
+    cut: Cutoff | None,
+) -> list[Ranked]:
+    """The ``wanted`` best photos of the ``fused`` order of the meaning ``ranks`` (down to a depth), one per content
+    (``copies.py``; ``dropped``: contents left out), none gone from disk (a file gone is ranked as if it were never
+    there); fills ``on_disk`` for them."""
+    usual = max(MEANING_DEPTH, wanted)
+    depth = usual
+    while True:
+        meaning = read = ranks(depth)
+        while True:
+            walk = one_per_content(store, fused(meaning), wanted, lambda r: r.file_id, _tied, dropped)
+            shown = walk.kept
+            gone = _missing_above(store, on_disk, meaning, shown, word_hits, walk.passed())
+            # a shown photo gone (a copy deleted since the last scan): its copies walked past, in the same pass
+            gone |= _missing(
+                store, on_disk, [c for r in shown if r.file_id in gone for c in walk.copies.get(r.file_id, [])]
+            )
+            if not gone:
+                break
+            meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
+        # Copies filled the ranks read (a content's copies share its vector, so they rank side by side): rank
+        # deeper, once, COPIES_OVERFETCH times as deep. Bounded on purpose: where one content has more copies
+        # than that among the best ranks, the result has fewer than ``wanted`` photos.
+        if len(shown) >= wanted or depth > usual or not _more_below(read, depth, cut):
+            return shown
+        depth *= COPIES_OVERFETCH
+
+
+def _tied(r: Ranked) -> tuple[float | None, float, float]:
+    """What makes two copies rank the same: their cosine and word shares (copies share their vector, and the
+    index orders equal cosines as it likes, so their fused ranks differ): the first indexed is shown."""
+    return r.cosine, r.text_share, r.name_share
+
+
+def _more_below(meaning: list[tuple[int, float]], depth: int, cut: Cutoff | None) -> bool:
+    """Whether ranking deeper than ``depth`` could find more photos to show: the ranks read were all there were
+    asked for and the lowest of them still passes the cut-off."""
+    return len(meaning) >= depth and (cut is None or cut.passes(meaning[-1][1]))
 
 
 def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:
@@ -256,19 +311,27 @@ def _missing_above(
     meaning: list[tuple[int, float]],
     shown: list[Ranked],
     word_hits: list[TextHit],
+    passed: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
-    shown photo or a photo the words matched); fills ``on_disk`` for them and for ``shown``. Only these few
-    files are looked up, not the whole meaning depth."""
+    shown photo or a photo the words matched), but those ``passed`` (copies of a shown photo: not looked up, so
+    a library of many copies costs no ``lstat`` each); fills ``on_disk`` for them and for ``shown``. Only these
+    few files are looked up, not the whole meaning depth."""
     deciding = {r.file_id for r in shown} | {h.file_id for h in word_hits}
     lowest = next((i for i in range(len(meaning) - 1, -1, -1) if meaning[i][0] in deciding), -1)
-    above = [fid for fid, _ in meaning[: lowest + 1]]
-    unknown = [f for f in dict.fromkeys(above + [r.file_id for r in shown]) if f not in on_disk]
+    above = [fid for fid, _ in meaning[: lowest + 1] if fid not in passed]
+    _missing(store, on_disk, above + [r.file_id for r in shown])
+    return {fid for fid in above if on_disk[fid] is None}
+
+
+def _missing(store: LibraryStore, on_disk: dict[int, str | None], file_ids: list[int]) -> set[int]:
+    """Those of ``file_ids`` gone from disk; fills ``on_disk`` for those it did not know."""
+    unknown = [f for f in dict.fromkeys(file_ids) if f not in on_disk]
     paths = store.paths(unknown)
     for fid in unknown:
         path = paths.get(fid)
         on_disk[fid] = path if path is not None and os.path.lexists(path) else None
-    return {fid for fid in above if on_disk[fid] is None}
+    return {fid for fid in file_ids if on_disk[fid] is None}
 
 
 def _shown_hits(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
+from motis_desktop.core.search.copies import with_copies
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
 from motis_desktop.core.search.photo_table import PhotoTable
@@ -133,6 +134,8 @@ class Searcher:
             signals,
             check_strategy(strategy) if strategy else None,
         )
+        # one hit per content (fusion.py): a few of each one's other paths, those in offline folders left out
+        result = replace(result, hits=with_copies(store, result.hits, offline))
         return self._explained(replace(result, by_date=parsed.sort == "date"), parsed, encoder.model_id, offline)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:

@@ -41,6 +41,7 @@ from motis_desktop.core.vectors import scores_of
 log = logging.getLogger(__name__)
 
 CUTOFF_CAP = 1000  # most hits the cut-off may return (the rest are "more")
+COUNTED_COPIES = 1000  # a hit's copies are counted up to this many (search/copies.py): beyond, "999+ more"
 BRUTE_FORCE_MAX = 20_000  # filtered queries over at most this many photos score them all directly
 
 
@@ -75,9 +76,23 @@ class SearchHit:
     date_source: DateSource | None = None
     fused: float | None = None  # the fused rank score (search/fusion.py), when text and names took part
     matches: tuple[TextMatch, ...] = ()  # the words that matched in the photo's text or name
+    also_at: tuple[str, ...] = ()  # the same bytes at a few other paths (a copied folder: search/copies.py)
+    also_more: int = 0  # and at this many more, not named (counted up to COUNTED_COPIES: then a lower bound)
+
+    @property
+    def also_more_words(self) -> str:
+        """ "297 more", "997+ more" (the count stopped at its cap); "" when every copy is named."""
+        if not self.also_more:
+            return ""
+        capped = len(self.also_at) + self.also_more >= COUNTED_COPIES
+        return f"{self.also_more:,}{'+' if capped else ''} more"
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"path": self.path, "score": round(self.score, 6)}
+        if self.also_at:  # as "matches": absent when none (a listing's hits keep their fields)
+            out["also_at"] = list(self.also_at)
+        if self.also_more:
+            out["also_more"] = self.also_more
         if self.taken_at is not None:
             out["date"] = format_date(self.taken_at)
             out["date_source"] = self.date_source
