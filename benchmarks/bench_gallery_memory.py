@@ -11,7 +11,8 @@ cache was written for it), ``shuffled`` (another order: looked up one by one, th
 first start). The cache is written again before each measure. Prints, for this checkout and for ``--compare`` (e.g.
 a ``git archive`` of main), each in its own process with the library open and the size cache loaded (as at the
 window's start): the resident memory (VmRSS) the snapshot holds once read, trimmed as the window trims after a read
-(``gui/memory.trim``), the process's peak (ru_maxrss) and how far above the memory before the read, and the read's
+(``gui/memory.trim``), the peak during the read (VmHWM, reset as it begins) and how far above the memory before it,
+the process's peak since it started (ru_maxrss: also the open's and the size cache's load), and the read's
 wall and CPU seconds (the CPU less moved by the load), with the load average, the machine being shared.
 """
 
@@ -35,9 +36,9 @@ from motis_desktop.gui.library_model import SortOrder
 from motis_desktop.gui.memory import limit_arenas, trim
 from motis_desktop.gui.workers import library_snapshot
 
-def rss():
+def rss(field="VmRSS"):
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+        return next(int(l.split()[1]) for l in f if l.startswith(field + ":")) / 1024
 
 limit_arenas()
 home, order = sys.argv[2], SortOrder(sys.argv[3])
@@ -46,15 +47,18 @@ services.open_library()
 services.photo_sizes(())  # the size cache loaded, as the window's start does ahead of the read
 gc.collect(); trim()
 before = rss()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # the peak (VmHWM) from here: the read's, not the open's or the size cache's load
 t0, c0 = time.perf_counter(), time.process_time()
 snapshot = library_snapshot(services, order)
 seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 gc.collect(); trim()
 held = rss() - before
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = rss("VmHWM")
 n = len(snapshot.ordered.rows)
 print(json.dumps({"held_mb": round(held), "bytes_per_photo": round(held * 2**20 / max(n, 1)),
                   "peak_mb": round(peak), "peak_above_before_mb": round(peak - before), "before_mb": round(before),
+                  "process_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                   "read_s": round(seconds, 2), "read_cpu_s": round(cpu, 2), "rows": n,
                   "missing_sizes": len(snapshot.missing_sizes)}))
 services.close()
