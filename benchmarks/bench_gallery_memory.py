@@ -11,8 +11,8 @@ cache was written for it), ``shuffled`` (another order: looked up one by one, th
 first start). The cache is written again before each measure. Prints, for this checkout and for ``--compare`` (e.g.
 a ``git archive`` of main), each in its own process with the library open and the size cache loaded (as at the
 window's start): the resident memory (VmRSS) the snapshot holds once read, trimmed as the window trims after a read
-(``gui/memory.trim``), the peak during the read (VmHWM, reset as it begins) and how far above the memory before it,
-the process's peak since it started (ru_maxrss: also the open's and the size cache's load), and the read's
+(``gui/memory.trim``), the peak during the read (VmHWM, reset as it begins: ru_maxrss would also count this parent's
+memory, which the child's exec records) and how far above the memory before it, and the read's
 wall and CPU seconds (the CPU less moved by the load), with the load average, the machine being shared.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 PROBE = """
-import gc, json, os, resource, sys, time
+import gc, json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 from motis_desktop.core.services import Services
 from motis_desktop.gui.library_model import SortOrder
@@ -58,7 +58,6 @@ peak = rss("VmHWM")
 n = len(snapshot.ordered.rows)
 print(json.dumps({"held_mb": round(held), "bytes_per_photo": round(held * 2**20 / max(n, 1)),
                   "peak_mb": round(peak), "peak_above_before_mb": round(peak - before), "before_mb": round(before),
-                  "process_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                   "read_s": round(seconds, 2), "read_cpu_s": round(cpu, 2), "rows": n,
                   "missing_sizes": len(snapshot.missing_sizes)}))
 services.close()
