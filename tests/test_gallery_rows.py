@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +86,19 @@ class _Library:
     def __init__(self, n: int) -> None:
         self.n = n
 
-    def gallery(self) -> list[tuple[Any, ...]]:
-        return [
-            (i, f"/home/someone/Pictures/{i % 40:02d}/IMG_{i:07d}.JPG", None, 1.6e9 - i * 300.0, DateSource.EXIF, i)
-            for i in range(self.n)
-        ]
-
-    def photo_aspects(self, files: Any) -> tuple[list[float | None], list[tuple[str, int]]]:
-        return [1.5 for _ in files], []
+    def gallery_photos(self, missing: list[tuple[str, int]]) -> Iterator[list[tuple[Any, ...]]]:  # a few chunks
+        for start in range(0, self.n, 4096):
+            yield [
+                (
+                    i,
+                    f"/home/someone/Pictures/{i % 40:02d}/IMG_{i:07d}.JPG",
+                    None,
+                    1.6e9 - i * 300.0,
+                    DateSource.EXIF,
+                    1.5,
+                )
+                for i in range(start, min(start + 4096, self.n))
+            ]
 
 
 def test_the_gallery_read_holds_a_small_part_of_what_rows_as_tuples_did() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
 from motis_desktop.core.kinds import DateSource, ProgressPhase, SortOrder
+from motis_desktop.core.library.gallery import GalleryFile, GalleryPhoto, photo_chunks
 from motis_desktop.core.library.gone import KEEP_DAYS as GONE_KEEP_DAYS
 from motis_desktop.core.library.index_report import MAX_BATCH, IndexSummary, Progress, ProgressFn, Skipped
 from motis_desktop.core.library.locking import LibraryBusy
@@ -285,30 +286,31 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         """One photo's facts for a details panel: date taken and its field, camera, lens, exposure, size, GPS."""
         return read_details(path)
 
-    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource, int]]:
-        """Every file as ``(id, path, permanent error or None, date taken, its source, mtime_ns)``, by path."""
+    def gallery(self) -> list[GalleryFile]:  # every file, by path: (id, path, error, date taken, its source, mtime)
         return self._library.gallery()
+
+    def gallery_photos(self, missing: list[tuple[str, int]]) -> Generator[list[GalleryPhoto], None, None]:
+        """:meth:`gallery` in chunks of one snapshot, mtimes as aspects, those the cache lacks added to ``missing``."""
+        return photo_chunks(self._library.gallery_chunks(), self._sizes, missing)
 
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         """When each photo was taken (EXIF, else mtime; see ``PhotoDate.source``)."""
         return self._library.photo_dates(file_ids)
 
     def photo_sizes(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
-        """Upright (width, height) of photos given as (path, mtime_ns), from the header-size cache; up to ``read`` not
-        in it are read now (headers only) and remembered (:meth:`save_photo_sizes`, at close, ``SAVE_EVERY``)."""
+        """Upright (width, height) of (path, mtime_ns) from the size cache; up to ``read`` others read now, kept."""
         sizes = self._sizes.lookup(files, read)
         if self._sizes.unsaved >= SAVE_EVERY:
             self._sizes.save()
         return sizes
 
     def photo_aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
-        """Upright width / height of each photo given as (path, mtime_ns), in order, from the header-size cache (None:
-        not in it; nothing is read), and the photos it lacks (:meth:`photo_sizes`); the gallery's: ``SizeCache``."""
+        """Width / height of each (path, mtime_ns) in the size cache, in order (None: not in it), and those it lacks."""
         return self._sizes.aspects(files)
 
     def save_photo_sizes(self) -> None:
         """Write the header-size cache, forgetting photos no longer in the library (after a round of reads)."""
-        self._sizes.save(keep={row[1] for row in self._library.gallery()})
+        self._sizes.save(keep=(file[1] for chunk in self._library.gallery_chunks() for file in chunk))
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""

@@ -62,7 +62,7 @@ def _name_starts(path: str) -> int:
 
 
 MADE_KEPT = 4_096  # rows kept made per GalleryRows (a screen of tiles asks for ~50-500)
-CHUNK = 65_536  # photos turned into arrays at a time while a read is made columns (the lists stay small)
+CHUNK = 16_384  # photos turned into arrays at a time while a read is made columns (the lists stay small)
 
 
 class Columns:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -93,18 +95,12 @@ def load_for_search(services: Services, name: str, measure: bool = False) -> Any
 
 def gallery_rows(services: Services) -> tuple[GalleryRows, list[tuple[str, int]]]:
     """Every photo of the library as grid rows (columns: gui/gallery_rows.py), and the (path, mtime) of those whose
-    pixel size is not known yet (runs in the backend thread; one pass per step, it is most of the gallery's 1 s at
-    100k photos)."""
-    with gc_paused(keep=True):
-        files = services.gallery()
-        aspects, missing = services.photo_aspects((f[1], f[5]) for f in files)
-        rows = GalleryRows(
-            Columns(
-                (fid, path, error, taken, source, aspect)
-                for (fid, path, error, taken, source, _mtime), aspect in zip(files, aspects, strict=True)
-            )
-        )
-        return rows, missing
+    pixel size is not known yet (runs in the backend thread; read in chunks of one snapshot, ``gallery_photos``; it
+    is most of the gallery's 1 s at 100k photos)."""
+    missing: list[tuple[str, int]] = []
+    with gc_paused(keep=True), closing(services.gallery_photos(missing)) as chunks:
+        rows = GalleryRows(Columns(chain.from_iterable(chunks)))  # chunk by chunk: no list of every row
+    return rows, missing
 
 
 @dataclass(frozen=True)

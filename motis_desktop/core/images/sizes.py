@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from motis_desktop.core.gc_pause import gc_paused
@@ -99,8 +100,9 @@ class SizeCache:
         return entries
 
     def lookup(self, files: Iterable[tuple[str, int]], read: int = 0) -> PhotoSizes:
-        """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now
-        (none given: the file is loaded, as at start-up ahead of the gallery)."""
+        """Sizes of ``files`` (path, mtime_ns) known to the cache, reading up to ``read`` missing headers now (none
+        given: the file is loaded, as at start-up ahead of the gallery); those read are kept (``Services`` saves them
+        at close, every ``SAVE_EVERY`` reads, and in ``save_photo_sizes``)."""
         files = list(files)
         if not files:
             self._load_file()
@@ -122,44 +124,23 @@ class SizeCache:
 
     def aspects(self, files: Iterable[tuple[str, int]]) -> tuple[list[float | None], list[tuple[str, int]]]:
         """Width / height of each of ``files`` (path, mtime_ns) as the cache knows it, in their order (None: not
-        known), and the files it does not know. Nothing is read: this is the gallery of every photo of the library
-        at start-up (100k), so when the cache knows them all but its file is not laid out as they are (photos
-        added, removed, or a file of an older version), it keeps just those, in their order, to be written at the
-        next save: the next start then compares two columns instead of looking up each photo. (Written by the
-        instance that read the gallery; another instance saving sizes it read meanwhile may be overwritten: those
-        are read again, answers stay right, as entries are keyed by mtime.)"""
+        known), and the files it does not know; nothing is read. The gallery read at once: :class:`GalleryAspects`
+        (which reads it in chunks)."""
         files = list(files)
-        self._load_file()
-        table = self._table
-        if table is not None:
-            fast = table.aspects([f[0] for f in files], [f[1] for f in files])
-            if fast is not None:
-                return fast[0], [files[i] for i in fast[1]]
-        entries = self._load()
-        aspects: list[float | None] = []
         missing: list[tuple[str, int]] = []
-        for path, mtime_ns in files:
-            entry = _current(entries, path, mtime_ns)
-            if entry is None:
-                missing.append((path, mtime_ns))
-                aspects.append(None)
-            else:
-                aspects.append(entry[1] / entry[2] if entry[1] > 0 and entry[2] > 0 else None)
-        if table is not None and not missing and 2 * len(files) >= len(entries):
-            # Not for a gallery that is empty or much smaller than the cache (a library set aside after damage, a
-            # folder removed for a moment): its other photos' sizes stay, at the price of these look-ups.
-            with gc_paused(keep=True):
-                kept = {path: entries[path] for path, _mtime in files}
-            if len(kept) == len(files):  # (a path given twice could never line up)
-                self._entries = kept
-                self.unsaved = max(self.unsaved, 1)
+        gallery = GalleryAspects(self, missing)
+        aspects = gallery.chunk([f[0] for f in files], [f[1] for f in files])
+        gallery.finish()
         return aspects, missing
 
-    def save(self, keep: Collection[str] | None = None) -> None:
-        """Write the cache file; with ``keep``, forget the paths not in it (photos gone from the library)."""
+    def save(self, keep: Iterable[str] | None = None) -> None:
+        """Write the cache file; with ``keep`` (the library's paths, in its order: taken only when there are
+        entries to write), forget the paths not in it (photos gone from the library) and lay the others out in it."""
         if self._entries is not None:
             if keep is not None:
-                self._entries = {path: entry for path, entry in self._entries.items() if path in keep}
+                entries = self._entries
+                with gc_paused(keep=True):  # one entry per photo
+                    self._entries = {path: entry for path in keep if (entry := entries.get(path)) is not None}
             self.unsaved = 0
             try:
                 write_sizes(self.file, self._entries)
@@ -177,6 +158,66 @@ class SizeCache:
             return read_upright_size(path) or (0, 0)
         except OSError:
             return 0, 0
+
+
+class GalleryAspects:
+    """The aspects of every photo of the library, read in chunks in its order (the gallery at start-up: 1M photos):
+    width / height of each as the cache knows it (None: not known; nothing is read), and the (path, mtime_ns) of
+    those it does not know, appended to ``missing``. While the chunks line up with the cache file's columns (the
+    gallery it was last written for) each is one comparison of columns; from the first that does not (photos added,
+    removed, or a file of an older version) photos are looked up one by one, and when the cache knows them all,
+    :meth:`finish` keeps just those, in their order, to be written at the next save: the next start compares
+    columns again. (Written by the instance that read the gallery; another instance saving sizes it read meanwhile
+    may be overwritten: those are read again, answers stay right, as entries are keyed by mtime.)"""
+
+    def __init__(self, cache: SizeCache, missing: list[tuple[str, int]]) -> None:
+        cache._load_file()
+        self.cache, self.missing = cache, missing
+        self._table = cache._table  # the file's columns, while the chunks line up with them
+        self._kept: dict[str, Entry] | None = None  # once looked up one by one: the gallery's entries, all known
+        self._count = 0  # photos taken so far
+
+    def chunk(self, paths: list[str], mtimes: list[int]) -> list[float | None]:
+        """The aspects of the next chunk's photos (``paths`` with their ``mtimes``)."""
+        at, self._count = self._count, self._count + len(paths)
+        table = self._table
+        if table is not None and table is self.cache._table:
+            fast = table.aspects(paths, mtimes, at)
+            if fast is not None:
+                self.missing += [(paths[i], mtimes[i]) for i in fast[1]]
+                return fast[0]
+            entries = self.cache._load()  # the table goes: photos are looked up one by one from here
+            self._kept = None if self.missing else {path: entries[path] for path in table.paths[:at]}
+        self._table = None
+        entries, kept, missing = self.cache._load(), self._kept, self.missing
+        aspects: list[float | None] = []
+        for path, mtime_ns in zip(paths, mtimes, strict=True):
+            entry = _current(entries, path, mtime_ns)
+            if entry is None:
+                missing.append((path, mtime_ns))
+                aspects.append(None)
+                kept = None
+            else:
+                aspects.append(entry[1] / entry[2] if entry[1] > 0 and entry[2] > 0 else None)
+                if kept is not None:
+                    kept[path] = entry
+        self._kept = kept
+        return aspects
+
+    def finish(self) -> None:
+        """Every chunk taken: keep the gallery's entries alone, in its order, when they are all known and they are
+        not the file's already. Not for a gallery that is empty or much smaller than the cache (a library set aside
+        after damage, a folder removed for a moment): its other photos' sizes stay."""
+        cache, table, count = self.cache, self._table, self._count
+        if table is not None and table is cache._table and not self.missing and count < len(table.paths):
+            if 2 * count >= len(table.paths):  # the file's first photos: those after them left the library
+                cache._entries = dict(islice(cache._load().items(), count))
+                cache.unsaved = max(cache.unsaved, 1)
+            return
+        kept = self._kept
+        if kept is not None and len(kept) == count and 2 * count >= len(cache._load()):
+            cache._entries = kept  # (a path given twice could never line up)
+            cache.unsaved = max(cache.unsaved, 1)
 
 
 def _current(entries: dict[str, Entry], path: str, mtime_ns: int) -> Entry | None:

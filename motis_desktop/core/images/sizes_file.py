@@ -39,15 +39,19 @@ class SizeTable:
         rows = zip(self.mtimes.tolist(), self.widths.tolist(), self.heights.tolist(), strict=True)
         return dict(zip(self.paths, rows, strict=True))
 
-    def aspects(self, paths: list[str], mtimes: list[int]) -> tuple[list[float | None], list[int]] | None:
-        """Width / height of each photo (None: the header did not say) and the positions of those read before
-        their file last changed, when ``paths`` are exactly this table's paths in its order (the gallery the file
-        was last written for: see ``SizeCache.aspects``); else None."""
-        if paths != self.paths:
+    def aspects(
+        self, paths: list[str], mtimes: list[int], start: int = 0
+    ) -> tuple[list[float | None], list[int]] | None:
+        """Width / height of each photo (None: the header did not say) and the positions in ``paths`` of those read
+        before their file last changed, when ``paths`` are exactly this table's paths from ``start`` on, in its order
+        (a chunk of the gallery the file was last written for: see ``sizes.GalleryAspects``); else None."""
+        end = start + len(paths)
+        if end > len(self.paths) or self.paths[start:end] != paths:
             return None
-        current = np.array(mtimes, dtype=np.int64) == self.mtimes
-        known = current & (self.widths > 0) & (self.heights > 0)
-        ratios = (self.widths / np.where(known, self.heights, 1)).tolist()
+        current = np.array(mtimes, dtype=np.int64) == self.mtimes[start:end]
+        widths, heights = self.widths[start:end], self.heights[start:end]
+        known = current & (widths > 0) & (heights > 0)
+        ratios = (widths / np.where(known, heights, 1)).tolist()
         changed = np.flatnonzero(~current).tolist()
         return [r if k else None for r, k in zip(ratios, known.tolist(), strict=True)], changed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -248,6 +248,28 @@ class LibraryDatabase:
     def select(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only statement (for the core's other library modules, e.g. ``text_store``)."""
         return self._query(sql, params)
+
+    def select_chunks(self, sql: str, size: int) -> Generator[list[tuple[Any, ...]], None, None]:
+        """Rows of a read-only statement ``size`` at a time, all from one read transaction: one snapshot of the
+        library (WAL), whatever other connections commit meanwhile. The connection is the reader's until the last
+        chunk is taken or the iterator is closed (``contextlib.closing`` when it may stop early)."""
+        with self._lock:
+            began = not self._conn.in_transaction  # (within one already, its snapshot is the one read)
+            cursor = None
+            try:
+                if began:
+                    self._conn.execute("BEGIN")
+                cursor = self._conn.execute(sql)
+                while rows := cursor.fetchmany(size):
+                    yield rows
+            except sqlite3.Error as exc:
+                self._note_damage(exc)
+                raise
+            finally:
+                if cursor is not None:
+                    cursor.close()
+                if began:
+                    self._rollback()  # nothing was written: ends the read transaction
 
     def empty_log(self) -> bool:
         """Copy the write-ahead log (``-wal``) into the database file and empty it, so that rows just deleted do not

@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import count
-from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.library.gallery import GalleryFile, file_chunks
 from motis_desktop.core.library.gone import count as count_gone
 from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
@@ -37,7 +37,6 @@ from motis_desktop.core.library.store import (
 )
 from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
 from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
-from motis_desktop.core.pathnames import decode_paths
 from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time; the indexer, its scanner and decoder pool load with the first run
@@ -45,7 +44,6 @@ if TYPE_CHECKING:  # torch-free at import time; the indexer, its scanner and dec
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
-_DATE_SOURCES = {s.value: s for s in DateSource}
 
 FOLDERS_KEY = "library_folders"  # config.json: a copy of the folders, to rebuild a damaged library
 READ_TEXT_KEY = "read_text"  # config.json: read the words in photos while indexing (default on)
@@ -169,22 +167,14 @@ class LibraryService:
     def photo_dates(self, file_ids: Iterable[int]) -> dict[int, PhotoDate]:
         return self.database().dates(file_ids)
 
-    def gallery(self) -> list[tuple[int, str, str | None, float, DateSource, int]]:
+    def gallery(self) -> list[GalleryFile]:
         """Every file as ``(id, path, permanent error or None, date taken, its source, mtime_ns)``, by path: what
-        ``files`` and ``photo_dates`` say, in one read of the library (the gallery of 100k photos at start-up)."""
-        rows = self.database().select(
-            "SELECT id, path, CASE WHEN error_transient THEN NULL ELSE error END, taken_at, taken_source, mtime_ns"
-            " FROM files ORDER BY path"
-        )
-        sources = _DATE_SOURCES
-        return [
-            (fid, path, error, taken, sources[source], mtime_ns)
-            if taken is not None and source in sources
-            else (fid, path, error, mtime_ns / 1e9, DateSource.FILE, mtime_ns)
-            for (fid, _, error, taken, source, mtime_ns), path in zip(
-                rows, decode_paths(r[1] for r in rows), strict=True
-            )
-        ]
+        ``files`` and ``photo_dates`` say, in one read of the library (:meth:`gallery_chunks`, as one list)."""
+        return [file for chunk in self.gallery_chunks() for file in chunk]
+
+    def gallery_chunks(self) -> Generator[list[GalleryFile], None, None]:
+        """:meth:`gallery` in chunks, all from one read transaction (``library/gallery.py``)."""
+        return file_chunks(self.database())
 
     def counts(self, model_id: str | None) -> dict[str, int]:
         return self.database().counts(model_id)
