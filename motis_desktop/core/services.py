@@ -275,8 +275,7 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         """LibraryWriteError (one line, nothing changed) when the library can only be read here."""
         self._library.require_writable()
 
-    def folders(self) -> list[Folder]:
-        """The library's folders with their file counts."""
+    def folders(self) -> list[Folder]:  # the library's folders with their file counts
         return self._library.folders()
 
     def files(self) -> list[FileRecord]:  # every file of the library
@@ -312,8 +311,7 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor):
         """Write the header-size cache, forgetting photos no longer in the library (after a round of reads)."""
         self._sizes.save(keep=(file[1] for chunk in self._library.gallery_chunks() for file in chunk))
 
-    def counts(self, model_id: str | None) -> dict[str, int]:
-        """``files``, ``indexed`` (for ``model_id``) and ``errors`` counts of the library."""
+    def counts(self, model_id: str | None) -> dict[str, int]:  # files, indexed (for model_id) and errors
         return self._library.counts(model_id)
 
     def embeddings(self, model: str | None = None) -> tuple[np.ndarray, np.ndarray]:  # (file ids, unit vectors)
