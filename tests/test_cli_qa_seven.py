@@ -20,7 +20,7 @@ from test_library_moves import _Watching
 
 
 def test_models_demo_starts_a_library_in_a_new_home_given_by_option_or_variable(tmp_path: Path) -> None:
-    """QA: ``motis --home NEW models demo`` said "no library at NEW", and the next command's error pointed back at it."""
+    """QA: ``motis --home NEW models demo`` said "no library at NEW"; the next error pointed back at it."""
     by_option = tmp_path / "new" / "home"
     said = run_cli("--home", str(by_option), "models", "demo")
     assert "installed the demo model 'colour-demo'" in said.stdout
