@@ -142,10 +142,7 @@ def test_motis_watch_does_not_count_links_among_the_files_it_could_not_read(
     watching = _Watching(colour_home)
     try:
         assert watching.summary().startswith("encoded 0,"), "".join(watching.said)
-        lines = {watching.line(), watching.line()}
-        assert lines == {
-            "1 file that earlier runs could not read is still skipped",
-            "2 items were left out by the scan (broken links, link loops)",
-        }, "".join(watching.said)
+        assert watching.line() == "1 file that earlier runs could not read is still skipped", "".join(watching.said)
+        assert watching.line() == "2 items were left out by the scan (broken links, link loops)", "".join(watching.said)
     finally:
         watching.close()
