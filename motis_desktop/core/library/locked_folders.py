@@ -30,8 +30,8 @@ class LockedFolder:
     photos: int
 
     def words(self) -> str:
-        """ "Locked cannot be opened (permission denied): its 1 photo is left out" (the path below its library
-        folder, as the user knows it)."""
+        """What both front ends say: "Photos/Locked cannot be opened (permission denied): its 1 photo is left out"
+        (the path from its library folder's name: the user knows that name, and it tells two libraries apart)."""
         name = os.path.relpath(self.path, os.path.dirname(self.root))
         verb = "is" if self.photos == 1 else "are"
         return f"{name} cannot be opened ({self.reason}): its {count(self.photos, 'photo')} {verb} left out"
@@ -65,9 +65,12 @@ def _listable(path: str) -> bool:
 
 
 def _photos_within(store: LibraryDatabase, folder: bytes) -> int:
-    """The library's readable photos below ``folder`` (an encoded path): "/" sorts just before "0"."""
-    below = folder.rstrip(encode_path(os.sep))
+    """The library's readable photos below ``folder`` (an encoded path): those between "folder/" and the byte
+    after the separator ("folder0" where it is "/")."""
+    sep = encode_path(os.sep)
+    below = folder.rstrip(sep) + sep
     rows = store.select(
-        "SELECT COUNT(*) FROM files WHERE path > ? AND path < ? AND error IS NULL", (below + b"/", below + b"0")
+        "SELECT COUNT(*) FROM files WHERE path > ? AND path < ? AND error IS NULL",
+        (below, below[:-1] + bytes([below[-1] + 1])),
     )
     return int(rows[0][0])
