@@ -62,7 +62,7 @@ def test_status_and_models_list(library) -> None:
     status = cli_json("status", home=library["home"])
     assert status["active_model"] == "colour"
     assert status["indexed"] == 60
-    assert status["folders"] == [{"path": str(library["photos"]), "files": 64}]
+    assert status["folders"] == [{"path": str(library["photos"]), "files": 64, "online": True, "cannot_open": []}]
     models = cli_json("models", "list", home=library["home"])
     assert [m["name"] for m in models] == ["colour"]
     assert models[0]["active"]

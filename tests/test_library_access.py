@@ -119,7 +119,7 @@ def test_read_only_home_still_answers_status_and_search(shared: Path, colour_pai
     assert "Traceback" not in status.stderr
     data = json.loads(status.stdout)
     assert (data["files"], data["indexed"]) == (4, 4)
-    assert data["folders"] == [{"path": str(photos), "files": 4}]
+    assert data["folders"] == [{"path": str(photos), "files": 4, "online": True, "cannot_open": []}]
 
     search = run_as_other_user(["--home", str(home), "search", "red", "-k", "2", "--json"], cwd=shared)
     assert search.returncode == 0, search.stderr

@@ -235,7 +235,9 @@ def test_damaged_database_is_set_aside_and_rebuilt(home: Path, tmp_path: Path, c
     assert len(backups) == 1
     assert backups[0].read_bytes()[:4000] == bytes(data[:4000])
     status = __import__("json").loads(proc.stdout)
-    assert status["folders"] == [{"path": str(photos), "files": 0}]  # folders kept, photos to re-index
+    assert status["folders"] == [
+        {"path": str(photos), "files": 0, "online": True, "cannot_open": []}
+    ]  # folders kept, photos to re-index
     assert cli_json("index", home=home)["encoded"] == 12
     assert len(cli_json("search", "red", "-k", "3", home=home)) == 3
 

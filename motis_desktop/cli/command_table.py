@@ -15,11 +15,13 @@ SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; t
   SCORE   how close the photo's look is to the query (cosine, 4 decimals), or "-" where none is shown: a list of
           filters alone, a query of subtracted terms only, a photo that its text or name found
   DATE    the date taken, YYYY-MM-DD ("-" when unknown)
-  PATH    the photo's file
+  PATH    the photo's file; a newline, tab or other control character in its name prints as \\n, \\t, \\xNN
+          (one line a photo): --json gives the exact name
   EXTRAS  the words found in the photo's text or name, e.g. [text: INVOICE 2024]; absent when none
   A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; up to 3 of its
   other paths follow on indented lines, "    also at PATH", then "    and N more copies". -k N counts photos.
-  Notes (the cut-off's "N more below", offline folders) go to stderr. --json: one object a photo, for scripts.
+  Notes (the cut-off's "N more below", offline folders, subfolders that cannot be opened) go to stderr.
+  --json: one object a photo, for scripts ("score": null where SCORE is "-" for a list of filters alone).
 """
 
 SEARCH_EXIT_STATUS = """exit status:

@@ -22,11 +22,11 @@ from motis_desktop.cli.output import one_line, print_json
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
+from motis_desktop.cli.status_command import status_command
 from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import copies_words, count, went_away_words
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import (
-    GONE_KEEP_DAYS,
     IndexSummary,
     LibraryBusy,
     Progress,
@@ -45,7 +45,7 @@ def handlers() -> dict[str, Any]:
         "index": _index,
         "watch": _watch,
         "search": search_command,
-        "status": _status,
+        "status": status_command,
         "folders": _folders,
         "config": _config,
         "eval": _eval,
@@ -192,10 +192,19 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         shown = [item for item in earlier if not named or any(is_within(item.path, f) for f in named)]
         lines += [f"  still skipped {one_line(item.path)}: {item.message}" for item in shown]
         lines += _elsewhere_lines([item for item in earlier if item not in shown])
-    elif earlier:
-        are = "is" if len(earlier) == 1 else "are"
-        lines.append(f"{count(len(earlier), 'file')} that earlier runs could not read {are} still skipped")
+    else:  # counted by kind: a link the scan does not follow was never read (QA walk 7 saw links in "could not read")
+        files = [item for item in earlier if item.in_library]
+        left = [item for item in earlier if not item.in_library]  # broken links, link loops, folders it cannot list
+        if files:
+            lines.append(f"{count(len(files), 'file')} that earlier runs could not read {_are(files)} still skipped")
+        if left:  # as ``_elsewhere_lines`` counts them
+            were = "was" if len(left) == 1 else "were"
+            lines.append(f"{count(len(left), 'item')} {were} left out by the scan (broken links, link loops)")
     return lines + _text_lines(summary)
+
+
+def _are(items: list[Skipped]) -> str:
+    return "is" if len(items) == 1 else "are"
 
 
 def _text_lines(summary: IndexSummary) -> list[str]:
@@ -398,45 +407,4 @@ def _text(services: Services, args: argparse.Namespace) -> int:
             print(result.text)
         else:
             print("(no text found)", file=sys.stderr)
-    return 0
-
-
-def _status(services: Services, args: argparse.Namespace) -> int:
-    active = services.active_model()
-    counts = services.counts(active.model_id if active else None)
-    folders = services.folders()
-    gone = services.gone_photos()  # left the folders lately, remembered for their return
-    data = {
-        "home": str(services.home),
-        "active_model": active.name if active else None,
-        "model_id": active.model_id if active else None,
-        "models": [m.name for m in services.installed_models()],
-        "index_strategy": services.index_strategy(),
-        "folders": [{"path": f.path, "files": f.file_count} for f in folders],
-        **counts,
-        "text": {"reading": services.text_reading(), **services.text_status()},
-        "gone_photos": gone,
-    }
-    if args.json:
-        print_json(data)
-        return 0
-    print(f"home:    {data['home']}")
-    print(f"model:   {data['active_model'] or 'none installed (motis models download NAME, or motis models import)'}")
-    print(f"index:   {data['index_strategy']}")
-    print(f"photos:  {counts['files']} files, {counts['indexed']} indexed, {counts['errors']} with errors")
-    text = services.text_status()
-    print(
-        f"text:    {'read while indexing' if services.text_reading() else 'not read (motis config text on)'}; "
-        f"{text['read']} read, {text['with_text']} with text, {text['failed']} failed"
-    )
-    if gone:
-        it, them = ("it", "it") if gone == 1 else ("they", "them")
-        print(
-            f"removed: {count(gone, 'photo')} that left the folders, remembered for {GONE_KEEP_DAYS:g} days in case "
-            f"{it} {'comes' if gone == 1 else 'come'} back (motis folders forget-removed forgets {them} now)"
-        )
-    print("folders:" + ("" if folders else " none yet (motis index FOLDER)"))
-    for folder in folders:
-        away = "" if os.path.isdir(folder.path) else ", offline: its photos are kept"
-        print(f"  {one_line(folder.path)}  ({folder.file_count} files{away})")
     return 0

@@ -89,12 +89,12 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _makes_home(args: argparse.Namespace) -> bool:
     """Whether the command may start a library in a home that does not exist yet: the ones that add to it
-    (index, watch, installing a model, changing a setting). The others only read: a mistyped --home or
-    MOTIS_HOME says "no library at …" instead of making an empty one there."""
+    (index, watch, installing a model (import, download, the demo), changing a setting). The others only read: a
+    mistyped --home or MOTIS_HOME says "no library at …" instead of making an empty one there."""
     if args.command in ("index", "watch"):
         return True
     if args.command == "models":
-        return args.models_command in ("import", "download")
+        return args.models_command in ("import", "download", "demo")
     if args.command == "config":
         return getattr(args, "strategy", None) is not None or getattr(args, "state", None) is not None
     return False

@@ -35,7 +35,9 @@ def parse_command_line(parser: argparse.ArgumentParser, argv: Sequence[str] | No
         parts = [w.removeprefix(_WORD) for w in [args.text, *words] if w.strip()]
         args.text = " ".join(_as_query_word(w, several=len(parts) > 1) for w in parts)
         if not args.text.strip() and not args.image:
-            parser.error("search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)")
+            _command_parser(parser, "search").error(
+                "search needs a query, e.g. motis search 'red car', or --image FILE (see motis search --help)"
+            )
     elif extras:
         _parser_of(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "models" and args.models_command == "import":

@@ -45,10 +45,14 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
     if result.offline and len(result.offline) == len(services.folders()) and not result.hits:
         raise MotisError(f"no photos to search: {offline_words(result.offline)}")
     if args.json:
-        print_json([h.to_json() for h in result.hits])
+        # a list of filters alone has no score, as the plain "-" says (QA walk 7: it printed 0.0)
+        unscored = not result.scored and not result.subtracts_only
+        print_json([{**h.to_json(), "score": None} if unscored else h.to_json() for h in result.hits])
         return 0
     if result.offline:  # some folders are: say so beside what the others gave
         print(f"motis: note: photos left out: {offline_words(result.offline)}", file=sys.stderr)
+    for shut in result.locked:  # a subfolder that cannot be opened (permission denied): said as an offline one
+        print(f"motis: note: {one_line(shut.words())}", file=sys.stderr)
     if not result.hits:
         print(_none_found(result, services.text_reading()))
         for suggestion in result.suggestions:  # QA walk 6: a typo found nothing, and nothing was suggested

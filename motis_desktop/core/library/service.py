@@ -25,6 +25,7 @@ from motis_desktop.core.library.gallery import GalleryFile, file_chunks
 from motis_desktop.core.library.gone import count as count_gone
 from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
+from motis_desktop.core.library.locked_folders import LockedFolder, locked_folders
 from motis_desktop.core.library.locking import LibraryBusy, busy, wait_until_free
 from motis_desktop.core.library.store import (
     FileRecord,
@@ -60,6 +61,7 @@ class FolderReport:
     failed: int
     online: bool
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), filled on request
+    locked: tuple[LockedFolder, ...] = ()  # its subfolders that cannot be opened now (photos left out of searches)
 
 
 class Decoders:
@@ -192,14 +194,18 @@ class LibraryService:
         return self.database().sample_paths(limit)
 
     def folder_reports(self, model_id: str | None, failures: bool = False) -> list[FolderReport]:
-        """Per folder: photo count, still to index for ``model_id``, failed, online (and failed paths/reasons)."""
+        """Per folder: photo count, still to index for ``model_id``, failed, online, its subfolders that cannot be
+        opened (and failed paths/reasons)."""
         store = self.database()
         counts = store.folder_counts(model_id)
+        locked = locked_folders(store)
         reports = []
         for folder in store.folders():
             photos, to_index, failed = counts.get(folder.id, (0, 0, 0))
             listed = [(r.path, r.error or "") for r in store.failed([folder.id])] if failures and failed else []
-            reports.append(FolderReport(folder.path, photos, to_index, failed, os.path.isdir(folder.path), listed))
+            shut = tuple(f for f in locked if f.root == folder.path)
+            online = os.path.isdir(folder.path)
+            reports.append(FolderReport(folder.path, photos, to_index, failed, online, listed, shut))
         return reports
 
     # -- folders -------------------------------------------------------------------

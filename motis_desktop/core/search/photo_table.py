@@ -91,9 +91,10 @@ class PhotoTable:
             dir_keys=dir_keys,
         )
 
-    def passing(self, query: Query, offline: Iterable[str] = ()) -> np.ndarray | None:
+    def passing(self, query: Query, offline: Iterable[str] = (), locked: Iterable[str] = ()) -> np.ndarray | None:
         """A mask of the photos that pass ``query``'s folder and date filters and are not in the ``offline``
-        library folders; None when nothing is left out by those."""
+        library folders nor in the ``locked`` subfolders (``library/locked_folders.py``); None when nothing is left
+        out by those."""
         mask = None
         prefixes = [p.rstrip(os.sep) for p in query.path_prefixes]
         if query.folder_names or prefixes:
@@ -113,6 +114,10 @@ class PhotoTable:
         if away:
             online = ~np.isin(self.roots, away)
             mask = online if mask is None else mask & online
+        shut = [i for i, name in enumerate(self.dir_names) if any(is_within(name, p) for p in locked)]
+        if shut:
+            opened = ~np.isin(self.dirs, shut)
+            mask = opened if mask is None else mask & opened
         return mask
 
     @cached_property

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from motis_desktop.core.library.locked_folders import locked_folders
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
@@ -105,14 +106,15 @@ class Searcher:
         if score is not None:
             service.set_model_score(encoder.model_id, score)
         offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
+        locked = locked_folders(store)  # subfolders that cannot be opened (permission denied): said like offline
         listing = lists_only(parsed)
         allowed = None
-        if listing or offline or parsed.places_or_dates:
+        if listing or offline or locked or parsed.places_or_dates:
             table = self._table(store, encoder.model_id)
             # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
-            mask = table.passing(parsed, offline)
+            mask = table.passing(parsed, offline, [f.path for f in locked])
             if listing:
-                listed = replace(table.newest_first(store, mask, limit), by_date=True)
+                listed = replace(table.newest_first(store, mask, limit), by_date=True, locked=locked)
                 return self._explained(listed, parsed, encoder.model_id, offline)
             allowed = None if mask is None else table.ids[mask]
         log.info(
@@ -136,7 +138,8 @@ class Searcher:
         )
         # one hit per content (fusion.py): a few of each one's other paths, those in offline folders left out
         result = replace(result, hits=with_copies(store, result.hits, offline))
-        return self._explained(replace(result, by_date=parsed.sort == "date"), parsed, encoder.model_id, offline)
+        found = replace(result, by_date=parsed.sort == "date", locked=locked)
+        return self._explained(found, parsed, encoder.model_id, offline)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:
         """``result``, with what the front ends need to say why photos are missing from it: the library folders

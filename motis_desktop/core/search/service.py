@@ -25,6 +25,7 @@ import numpy as np
 from numpy.random import default_rng  # imported now: see core/search/cutoff.py's numpy.ma
 
 from motis_desktop.core.kinds import DateSource
+from motis_desktop.core.library.locked_folders import LockedFolder
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.search.cutoff import (
     SAMPLE_SIZE,
@@ -122,6 +123,7 @@ class QueryResult:
     # did you mean “2019 Italy trip”?"), as a typo'd operator gets a suggestion
     folder_hint: str = ""
     offline: tuple[str, ...] = ()  # library folders out of reach now (a drive unplugged): their photos are left out
+    locked: tuple[LockedFolder, ...] = ()  # subfolders that cannot be opened now: their photos are left out too
     text_unread: int = 0  # with ``text:`` filters that let nothing through: photos whose text is not read yet
     by_date: bool = False  # hits newest first (``sort:date``, or a query of filters alone): a slice of the timeline
     # the hits' scores are cosines to a query vector, worth showing (False: filters alone, every score is 0; a query
