@@ -14,7 +14,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 from helpers.models import HF_PATH, IndexedLibraries, install_colour  # noqa: E402  (after the Qt platform is chosen)
 
+from motis_desktop.core.services import name_this_process  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _plain_process_name() -> Iterator[None]:
+    """Each test a plain MoTIS process again: a test that ran ``motis`` or the window in this process named it (the
+    role another process's lock refusal quotes, "'motis search'"), and a later test's words depended on the order."""
+    yield
+    name_this_process("")
 
 
 @pytest.fixture(autouse=True)
