@@ -65,9 +65,11 @@ class FoldersPanel(QWidget):
         self.failures_dialog: FailuresDialog | None = None
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its folder's name in view
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(LOCATE, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemClicked.connect(self._clicked)
         for folder in folders:
