@@ -202,3 +202,21 @@ def test_new_photos_dropped_at_the_scan_by_a_folder_removed_meanwhile_are_counte
     monkeypatch.setattr(LibraryStore, "apply_scan", apply_after_a_removal)
     summary = json.loads(run_cli("index", "--no-text", "--json", home=colour_home).stdout)
     assert (summary["encoded"], summary["dropped"]) == (0, 4)
+
+
+def test_folders_move_whose_lock_is_taken_after_the_look_changes_nothing(
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run that starts between the command's look at the lock and the move: the move itself refuses, in the
+    same words, and the library is as it was."""
+    services, photos = colour_library
+    services.close()
+    moved = tmp_path / "Photos"
+    photos.rename(moved)
+    before = _status(colour_home)
+    monkeypatch.setattr(Services, "index_busy", lambda _self: None)  # the look saw it free
+    with IndexLock(colour_home / "index.lock"):
+        result = run_cli("folders", "move", str(photos), str(moved), home=colour_home, check=False)
+    assert result.returncode == 1
+    assert "is updating this library; nothing was changed: run this again when it has finished" in result.stderr
+    assert _status(colour_home) == before

@@ -337,7 +337,8 @@ def _timed(lines: list[str]) -> None:
 def _did_work(summary: IndexSummary) -> bool:
     """A run found something to say: photos indexed, moved, copied, back or removed, files it could not read anew,
     a folder that went away, text read (the window's rule for "library up to date: nothing new", and the text)."""
-    done = (summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read)
+    done = [summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read]
+    done.append(summary.dropped)  # photos of a folder removed meanwhile: said
     return any(done) or bool(summary.new_skipped or summary.went_away or summary.text_failed)
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from motis_desktop.core.errors import ImageError, MotisError, os_reason
 from motis_desktop.core.formatting import count
@@ -23,7 +25,7 @@ from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.file_decoder import content_hash
 from motis_desktop.core.library.folder_moves import found_below
 from motis_desktop.core.library.index_report import FolderLocated
-from motis_desktop.core.library.locking import IndexLock
+from motis_desktop.core.library.locking import IndexLock, LibraryBusy
 from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.records import Folder, RenamedFile, encode_path, is_within
 from motis_desktop.core.library.scanner import scan_folder
@@ -37,7 +39,7 @@ def locate_folder(store: LibraryStore, old: str, new: str, cancel: threading.Eve
     old, new = os.path.abspath(old), os.path.abspath(new)
     folder = _library_folder(store, old)
     _check_new(store, folder, new)
-    with IndexLock(store.db_path.parent / "index.lock"):
+    with _locked(store):
         home = store.db_path.parent
         roots = [f.path for f in store.folders() if f.id != folder.id] + [new]
         scan = scan_folder(new, None, cancel, roots, OwnFolder.of(home), AppData.of())
@@ -53,6 +55,27 @@ def locate_folder(store: LibraryStore, old: str, new: str, cancel: threading.Eve
             )
         _replace(store, folder, new, pairs, [r.id for r in photos if r.id not in {p.file_id for p in pairs}])
     return FolderLocated(old, new, len(photos), len(pairs), len(entries) - len(pairs))
+
+
+class LocateBusy(LibraryBusy):
+    """:class:`LibraryBusy` in the words of a move: nothing was changed (the window shows its message as it is)."""
+
+    def __init__(self, held: LibraryBusy) -> None:
+        super().__init__(held.holder, held.role)
+        self.args = (f"{self.summary}; nothing was changed: locate the folder again when it has finished",)
+
+
+@contextmanager
+def _locked(store: LibraryStore) -> Iterator[None]:
+    """The indexer's lock for the move (one writer of the library's folders and files at a time)."""
+    try:
+        lock = IndexLock(store.db_path.parent / "index.lock").__enter__()
+    except LibraryBusy as held:
+        raise LocateBusy(held) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _library_folder(store: LibraryStore, old: str) -> Folder:

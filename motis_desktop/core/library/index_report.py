@@ -93,6 +93,8 @@ class FolderLocated:
     @property
     def words(self) -> str:
         """What both front ends say: "moved 340 of 344 photos to /x/Photos; 4 were not there"."""
+        if not self.photos:
+            return f"{self.new} took the place of {self.old} (it held no photos)"
         if not self.missing:
             return f"moved {'its' if self.moved == 1 else 'all'} {count(self.moved, 'photo')} to {self.new}"
         were = "was" if self.missing == 1 else "were"
