@@ -5,6 +5,7 @@ photos dropped because their folder was removed meanwhile."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,20 @@ from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.watching import write_photos
 
+from motis_desktop.core.library import folder_locate
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.services import Services
+
+
+def _edit_keeping_size(path: Path) -> None:
+    """New bytes of the same size in a JPEG (its JFIF pixel density: it still decodes), and a new time."""
+    data = bytearray(path.read_bytes())
+    assert data[6:11] == b"JFIF\0"
+    data[14:18] = b"\x01\x2c\x01\x2c" if data[14:18] != b"\x01\x2c\x01\x2c" else b"\x00\x48\x00\x48"
+    stat = path.stat()
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 60 * 10**9))
 
 
 def _status(home: Path) -> dict[str, Any]:
@@ -28,37 +40,46 @@ def test_folders_move_takes_the_photos_found_and_says_how_many_were_not_there(
     colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
 ) -> None:
     """QA: a renamed library folder stayed offline for good, its photos grey, with no way to say where it went. Of
-    its 12 photos, 10 are at the new place (2 deleted on the way), which holds 1 new photo too: the 10 move over
-    without being encoded again, the 2 leave the library (remembered), the new one is indexed by the next run."""
+    its 12 photos, 9 are at the new place (2 deleted on the way, 1 edited: same size, new bytes and time), which
+    holds 1 new photo too: the 9 move over without being encoded again, the 3 leave the library (remembered), the
+    new one and the edited one are indexed by the next run."""
     services, photos = colour_library
     services.close()
     moved = tmp_path / "Photos"
     photos.rename(moved)
-    deleted = sorted(moved.rglob("*.jpg"))[:2]
-    for path in deleted:
+    jpegs = sorted(moved.rglob("*.jpg"))
+    for path in jpegs[:2]:
         path.unlink()
+    _edit_keeping_size(jpegs[2])
     write_photos(moved / "new", "red", 1, start=99)
 
     out = run_cli("folders", "move", str(photos), str(moved), home=colour_home).stdout
-    assert f"moved 10 of 12 photos to {moved}; 2 were not there" in out
-    assert f"1 more photo in {moved}: 'motis index' indexes them" in out
+    assert f"moved 9 of 12 photos to {moved}; 3 were not there" in out
+    assert f"2 more photos in {moved}: 'motis index' indexes them" in out
     status = _status(colour_home)
-    assert status["folders"] == [{"path": str(moved), "files": 10}]
-    assert (status["files"], status["indexed"], status["gone_photos"]) == (10, 10, 2)
-    assert "encoded 1, unchanged 10" in run_cli("index", "--no-text", home=colour_home).stdout
+    assert status["folders"] == [{"path": str(moved), "files": 9}]
+    assert (status["files"], status["indexed"], status["gone_photos"]) == (9, 9, 3)
+    assert "encoded 2, unchanged 9" in run_cli("index", "--no-text", home=colour_home).stdout
     hits = run_cli("search", "red", "-k", "3", home=colour_home)
     assert "offline" not in hits.stderr
     assert all(line.split()[2].startswith(f"{moved}/") for line in hits.stdout.splitlines() if line[:1] != " ")
 
 
-def test_folders_move_json_and_a_whole_move(colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path):
+def test_folders_move_json_and_a_whole_move_that_reads_no_photo(
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder moved whole (same sizes and times below it): every photo moves, none is read to be hashed (a drive of
+    100k photos mounted elsewhere is not read whole)."""
     services, photos = colour_library
     services.close()
     moved = tmp_path / "elsewhere" / "Pictures"
     moved.parent.mkdir()
     photos.rename(moved)
+    hashed: list[str] = []
+    monkeypatch.setattr(folder_locate, "_digest", lambda path: hashed.append(path))
     out = run_cli("folders", "move", "--json", str(photos), str(moved), home=colour_home).stdout
     assert json.loads(out) == {"from": str(photos), "to": str(moved), "photos": 12, "moved": 12, "others": 0}
+    assert hashed == []
     assert "encoded 0, unchanged 12" in run_cli("index", "--no-text", home=colour_home).stdout
 
 

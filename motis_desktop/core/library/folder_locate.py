@@ -3,10 +3,10 @@
 QA walk 6: a renamed or re-mounted library folder stayed "offline" for good, its photos grey, with no way to say
 where it went. ``folder_moves`` finds a move by itself only when every photo is there; here the user names the new
 place, so a partial match is taken: each photo of OLD found at the same relative path below NEW (its size, and its
-content where a hash was stored: ``folder_moves.found_below``) moves there with its vectors, date and text; those
-not there leave the library as photos deleted from a folder do (remembered a while, ``gone``, in case they come
-back). NEW takes OLD's place in one transaction, under the indexer's lock (``LibraryBusy`` while another run holds
-it). NEW's other photos are indexed by the next run.
+modification time or else its content where a hash was stored: ``folder_moves.found_below``) moves there with its
+vectors, date and text; those not there leave the library as photos deleted from a folder do (remembered a while,
+``gone``, in case they come back). NEW takes OLD's place in one transaction, under the indexer's lock
+(``LocateBusy`` while another run holds it). NEW's other photos are indexed by the next run.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from motis_desktop.core.library.store import LibraryStore
 def locate_folder(store: LibraryStore, old: str, new: str, cancel: threading.Event | None = None) -> FolderLocated:
     """Put the library folder ``old`` at ``new`` (see the module's docstring); MotisError (nothing changed) when
     ``old`` is no library folder or still there, ``new`` cannot take its place, or holds none of its photos;
-    LibraryBusy while another process (or thread) indexes the library."""
+    LocateBusy (a LibraryBusy) while another process (or thread) indexes the library."""
     old, new = os.path.abspath(old), os.path.abspath(new)
     folder = _library_folder(store, old)
     _check_new(store, folder, new)
@@ -47,13 +47,14 @@ def locate_folder(store: LibraryStore, old: str, new: str, cancel: threading.Eve
             raise MotisError(f"stopped before {new} was read: nothing was changed")
         entries = {entry.path: entry for entry in scan.entries}
         photos = store.files(folder.id)
-        pairs = found_below(old, Folder(0, new, 0), photos, entries, _digest)
+        pairs = found_below(old, Folder(0, new, 0), photos, entries, _digest, same_time=True)
         if photos and not pairs:
             raise MotisError(
                 f"none of the {count(len(photos), 'photo')} of {old} is in {new} at the same place below it: "
                 "nothing was changed (choose the folder that took its place)"
             )
-        _replace(store, folder, new, pairs, [r.id for r in photos if r.id not in {p.file_id for p in pairs}])
+        found = {p.file_id for p in pairs}
+        _replace(store, folder, new, pairs, [r.id for r in photos if r.id not in found])
     return FolderLocated(old, new, len(photos), len(pairs), len(entries) - len(pairs))
 
 

@@ -87,17 +87,21 @@ def found_below(
     entries: dict[str, ScanEntry],
     digest: Callable[[str], str | None],
     strict: bool = False,
+    same_time: bool = False,
 ) -> list[RenamedFile]:
     """The ``photos`` of the library folder ``old`` found at the same relative paths below ``new`` (``entries``: its
     scan, by path), each with its size and, where one was stored, its content; ``strict``: [] unless every one is
-    (``folder_locate``, where the user names the new place, takes those found)."""
+    (``folder_locate``, where the user names the new place, takes those found, and with ``same_time`` trusts a file
+    with its size and modification time as the indexer does, hashing only the others: a renamed folder of 100k
+    photos is not read whole)."""
     pairs: list[RenamedFile] = []
     for record in photos:
         entry = entries.get(os.path.join(new.path, os.path.relpath(record.path, old)))
+        trusted = same_time and entry is not None and entry.mtime_ns == record.mtime_ns
         if (
             entry is None
             or entry.size != record.size
-            or (record.content_hash and digest(entry.path) != record.content_hash)
+            or (record.content_hash and not trusted and digest(entry.path) != record.content_hash)
         ):
             if strict:
                 return []
