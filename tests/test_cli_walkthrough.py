@@ -187,7 +187,7 @@ def test_help_says_what_the_bare_commands_do(capsys) -> None:
     said = " ".join(out.split())
     assert "models list (the default), install and choose models" in said
     assert "config show the settings (the default) or change one" in said
-    assert "folders list (the default) or remove library folders" in said
+    assert "folders list (the default), move or remove library folders" in said
 
 
 # 5. Usage errors of models import ---------------------------------------------------------------

@@ -286,12 +286,26 @@ def _add_library(motis: Commands) -> None:
 
 
 def _add_folders(motis: Commands) -> None:
-    """``motis folders``: list, remove, forget-removed."""
-    help = "list (the default) or remove library folders, forget photos removed from them"
+    """``motis folders``: list, move, remove, forget-removed."""
+    help = "list (the default), move or remove library folders, forget photos removed from them"
     folders = _listing_command(motis, "folders", help, "library's folders")
     folders.add("list", "the library's folders and their photo counts", json_flag("print a JSON list of {path, files}"))
     folder = arg("path", metavar="FOLDER", help="a library folder, as 'motis folders' lists it")
     folders.add("remove", "forget a folder and its photos (files on disk are never touched)", folder)
+    folders.add(
+        "move",
+        "say where an offline library folder went (renamed, moved, a drive mounted elsewhere)",
+        arg("old", metavar="OLD", help="the library folder that is offline, as 'motis folders' lists it"),
+        arg("new", metavar="NEW", help="the folder that took its place"),
+        arg("--wait", action="store_true", help="when another MoTIS process is indexing, wait for it to finish"),
+        json_flag("print {from, to, photos, moved, others} as one JSON object"),
+        description="NEW takes OLD's place in the library, in one step: each photo of OLD found at the same place "
+        "below NEW (same size and content) moves there with what was indexed of it, nothing is read again. Photos "
+        "not found there leave the library (remembered for "
+        f"{GONE_KEEP_DAYS:g} days in case they come back); NEW's other photos are indexed by the next "
+        "'motis index'. Nothing is changed when OLD is no library folder or is not offline, when NEW is in the "
+        "library already, or holds none of OLD's photos. Your files are never touched.",
+    )
     folders.add(
         "forget-removed",
         "forget now the photos deleted or moved out of the library folders",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from motis_desktop.cli.folder_move import move_command
 from motis_desktop.cli.interrupts import release_interrupts, stop_instead
 from motis_desktop.cli.lock_wait import LockWait
 from motis_desktop.cli.model_commands import models_command
@@ -183,6 +184,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  {move.words}" for move in summary.moved]  # a library folder renamed, found again
     lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
+    lines += [f"  {words}" for words in (summary.waiting_words, summary.dropped_words) if words]
     lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
     if list_earlier:  # ``watch`` reads them in the run their next change starts
@@ -348,11 +350,14 @@ def _timed(lines: list[str]) -> None:
 def _did_work(summary: IndexSummary) -> bool:
     """A run found something to say: photos indexed, moved, copied, back or removed, files it could not read anew,
     a folder that went away, text read (the window's rule for "library up to date: nothing new", and the text)."""
-    done = (summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read)
+    done = [summary.encoded, summary.renamed, summary.copied, summary.returned, summary.removed, summary.text_read]
+    done.append(summary.dropped)  # photos of a folder removed meanwhile: said
     return any(done) or bool(summary.new_skipped or summary.went_away or summary.text_failed)
 
 
 def _folders(services: Services, args: argparse.Namespace) -> int:
+    if args.folders_command == "move":  # an offline folder found elsewhere (QA walk 6)
+        return move_command(services, args)
     if args.folders_command == "remove":
         removed = services.remove_folder(args.path)
         print(f"forgot {args.path} and its {count(removed, 'photo')}; no files were deleted")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from motis_desktop.cli.interrupts import release_interrupts
 from motis_desktop.core.errors import MotisError
@@ -26,12 +27,15 @@ class LockWait:
         if held is None:
             return
         if not self.wait:
-            raise MotisError(
-                f"{held.summary}; nothing was changed: run this again when it has finished, or add --wait to wait "
-                "for it"
-            )
+            self.refuse(held)
         release_interrupts()  # Ctrl+C stops the wait
         self._wait_for(held)
+
+    def refuse(self, held: LibraryBusy) -> NoReturn:
+        """Fail, having changed nothing, because ``held`` runs (``motis index``, ``motis folders move``)."""
+        raise MotisError(
+            f"{held.summary}; nothing was changed: run this again when it has finished, or add --wait to wait for it"
+        )
 
     def run(self, run: Callable[[], IndexSummary]) -> IndexSummary:
         while True:

@@ -102,11 +102,11 @@ def _makes_home(args: argparse.Namespace) -> bool:
 
 def _writes(args: argparse.Namespace) -> bool:
     """Whether the command writes to the library (index, watch, models but list/available/bench, folders remove and
-    forget-removed, a setting changed): those say that others can read the home; searches and status do not."""
+    forget-removed, move, a setting changed): those say that others can read the home; searches and status do not."""
     if args.command == "models":
         return args.models_command not in (None, "list", "available", "bench")
     if args.command == "folders":
-        return args.folders_command in ("remove", "forget-removed")
+        return args.folders_command in ("remove", "forget-removed", "move")
     return _makes_home(args)
 
 

@@ -187,6 +187,8 @@ def _models_use(services: Services, args: argparse.Namespace) -> int:
     if result.switched:
         work = result.work()
         print(f"active model: {result.active}" + (f" ({work})" if work else ""))
+        if result.waiting:  # an offline folder's photos (QA walk 6: said nowhere)
+            print(result.waiting)
         return 0
     why = "cancelled" if result.cancelled else "not every photo could be encoded"
     kept = count(result.encoded, "photo")

@@ -1,6 +1,7 @@
 """Parts of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
 folders and are remembered for their return (``library/gone.py``), and forgetting them now; the library's version,
-so that a front end can tell another process changed it; who holds the indexer's lock.
+so that a front end can tell another process changed it; who holds the indexer's lock; where an offline library
+folder went (``library/folder_locate.py``).
 
 Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them.
 """
@@ -11,6 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from motis_desktop.core.library.index_report import FolderLocated
     from motis_desktop.core.library.locking import LibraryBusy
     from motis_desktop.core.library.service import LibraryService
 
@@ -56,3 +58,16 @@ class IndexLockDoor:
     def wait_until_free(self, cancel: threading.Event) -> bool:
         """Wait until no other process indexes this library (``LibraryBusy``): True, or False if cancelled first."""
         return self._library.wait_until_free(cancel)
+
+
+class FolderLocateDoor:
+    """``Services``' method for a library folder the user found again elsewhere (``motis folders move``, Locate…)."""
+
+    _library: LibraryService
+
+    def move_folder(self, old: str, new: str) -> FolderLocated:
+        """Put the offline library folder ``old`` at ``new`` in one transaction: its photos found at the same paths
+        below ``new`` keep their vectors, date and text; those not there leave the library (remembered a while);
+        ``FolderLocated.words`` says it. MotisError (nothing changed) for an ``old`` that is no offline library
+        folder or a ``new`` that cannot take its place; LibraryBusy while another process indexes."""
+        return self._library.move_folder(old, new)

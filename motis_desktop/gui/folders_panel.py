@@ -6,15 +6,18 @@ The counts are the status line's: "Photos" are the files the app can show, "Unre
 Counts and failure lists come from ``Services.folder_reports`` through the
 window's background ``submit`` (SQLite and ``stat`` of possibly unplugged
 drives never run on the GUI thread). Adding and removing only edits the list;
-the settings dialog's caller applies it.
+the settings dialog's caller applies it. An offline folder's row has "Locate…": the user shows where it is now,
+and ``locate_requested`` asks the caller to move it there at once (``Services.move_folder``; :meth:`replace` then
+shows the new place).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,18 +34,29 @@ from PySide6.QtWidgets import (
 
 from motis_desktop.core.services import FolderReport, Services
 from motis_desktop.gui.dialogs import within_screen
-from motis_desktop.gui.local_files import local_path, readable
+from motis_desktop.gui.local_files import file_url, local_path, readable
 
 # Each row's folder, kept as a Python object: its text is for people and loses the bytes of a name that are not UTF-8.
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 Submit = Callable[[Callable[[Services], Any], Callable[[Any], None]], object]
-COLUMNS = ("Folder", "Photos", "To index", "Unreadable", "Status")
+COLUMNS = ("Folder", "Photos", "To index", "Unreadable", "Status", "")
 FAILED = 3
+LOCATE = 5  # an offline folder's "Locate…" button
+LOCATE_TIP = (
+    "Show where this folder is now (renamed, moved, or its drive mounted elsewhere): the photos found there keep "
+    "what was indexed of them, nothing is read again"
+)
 
 
 class FoldersPanel(QWidget):
-    """Editable list of library folders with their state."""
+    """Editable list of library folders with their state.
+
+    Signals:
+        locate_requested: Emitted with an offline library folder and the folder the user chose as its new place.
+    """
+
+    locate_requested = Signal(str, str)
 
     def __init__(self, folders: list[str], submit: Submit | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,9 +65,11 @@ class FoldersPanel(QWidget):
         self.failures_dialog: FailuresDialog | None = None
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its folder's name in view
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(LOCATE, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemClicked.connect(self._clicked)
         for folder in folders:
@@ -125,6 +141,7 @@ class FoldersPanel(QWidget):
         item.setText(2, f"{report.to_index:,}")
         item.setText(3, f"{report.failed:,}")
         item.setText(4, "online" if report.online else "offline")
+        self._locate_button(item, not report.online)
         item.setForeground(4, QColor(40, 140, 60) if report.online else QColor(200, 60, 40))
         item.setToolTip(
             4,
@@ -135,6 +152,35 @@ class FoldersPanel(QWidget):
         if report.failed:
             item.setForeground(FAILED, QColor(200, 60, 40))
             item.setToolTip(FAILED, "Files that could not be read (a broken image in the gallery): click to see why")
+
+    def _locate_button(self, item: QTreeWidgetItem, offline: bool) -> None:
+        """Give an offline folder's row its "Locate…" button (once); take it from a row that is online."""
+        if not offline:
+            self.tree.removeItemWidget(item, LOCATE)
+        elif self.tree.itemWidget(item, LOCATE) is None:
+            button = QPushButton("Locate…")
+            button.setObjectName("locateFolder")
+            button.setToolTip(LOCATE_TIP)
+            folder = _path(item)
+            button.clicked.connect(lambda: self.locate(folder))
+            self.tree.setItemWidget(item, LOCATE, button)
+
+    def locate(self, folder: str) -> None:
+        """Ask where the offline ``folder`` is now (a folder chooser that starts in its parent: a renamed folder is
+        most often beside its old name); ``locate_requested`` with the answer."""
+        title = f"Where is {readable(os.path.basename(folder))} now?"
+        chosen = local_path(QFileDialog.getExistingDirectoryUrl(self, title, file_url(os.path.dirname(folder))))
+        if chosen:
+            self.locate_requested.emit(folder, chosen)
+
+    def replace(self, old: str, new: str) -> None:
+        """The library folder ``old`` now lives at ``new`` (moved by the caller): its row says so, counts follow."""
+        for item in self._items():
+            if _path(item) == old:
+                self.tree.removeItemWidget(item, LOCATE)
+                item.setData(0, PATH_ROLE, (new,))
+                item.setText(0, readable(new))
+        self.refresh()
 
     def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
         report = self.reports.get(_path(item))

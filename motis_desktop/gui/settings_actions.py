@@ -1,6 +1,7 @@
 """Settings (Ctrl+,) and their effect: view settings at once, the library's (folders, strategy, model) on the
-backend thread (:class:`SettingsController`), as is forgetting the photos removed from the folders (at once, with
-the dialog still open: it is no setting, and Cancel does not undo it)."""
+backend thread (:class:`SettingsController`), as are forgetting the photos removed from the folders and moving an
+offline folder where the user located it (at once, with the dialog still open: no setting, Cancel does not undo
+it)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.folders_panel import FoldersPanel
 from motis_desktop.gui.gone_line import GoneLine
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, zoom_step
@@ -28,11 +30,14 @@ class SettingsController(QObject):
         view_changed: Emitted when Settings changed the thumbnail size (the gallery's zoom level).
         applied: Emitted with the ``SettingsOutcome`` once the library side was applied on the backend.
         gone_forgotten: Emitted with how many photos "Forget them now" forgot (removed from the folders lately).
+        located: Emitted with the core's words once an offline folder was moved where the user located it
+            (Locate…; ``applied`` follows, with the new folder added: the gallery is read and indexing runs).
     """
 
     view_changed = Signal()
     applied = Signal(object)
     gone_forgotten = Signal(int)
+    located = Signal(str)
 
     def __init__(
         self,
@@ -86,6 +91,7 @@ class SettingsController(QObject):
             read_text_forced=self.services.text_reading_forced(),
         )
         dialog.gone.forget_requested.connect(lambda: self.forget_gone(dialog.gone))
+        dialog.folders.locate_requested.connect(lambda old, new: self.locate(dialog.folders, old, new))
         self.backend.submit(lambda s: s.gone_photos(), lambda count: _show_gone(dialog.gone, count))
         accepted = dialog.exec()
         values = dialog.values()
@@ -106,6 +112,27 @@ class SettingsController(QObject):
             QMessageBox.warning(self.parent_widget, "Settings", message)
 
         self.backend.submit(lambda s: (s.forget_gone_photos(), s.gone_photos()), forgot, failed)
+
+    def locate(self, panel: FoldersPanel, old: str, new: str) -> None:
+        """Move the offline library folder ``old`` to ``new`` now, on the backend (as "Forget them now", at once:
+        Cancel does not undo it); the panel's row then shows ``new``; a refusal is said in a message box."""
+
+        def done(located: Any) -> None:  # the core's FolderLocated
+            try:
+                panel.replace(old, located.new)
+            except RuntimeError:  # the dialog closed meanwhile
+                pass
+            self.located.emit(located.words)
+            self.applied.emit(SettingsOutcome([located.new], []))  # read the gallery, index the new folder's others
+
+        def failed(message: str) -> None:
+            try:
+                parent: QWidget = panel.window()
+            except RuntimeError:
+                parent = self.parent_widget
+            QMessageBox.warning(parent, "Locate folder", message)
+
+        self.backend.submit(lambda s: s.move_folder(old, new), done, failed)
 
     def apply(self, values: dict[str, Any]) -> None:
         height = zoom_step(int(values.get("row_height", self.row_height)), 0)

@@ -117,6 +117,7 @@ class StatusBar(QStatusBar):
             or unread_anew(summary)
             or summary.went_away
             or summary.moved
+            or summary.dropped
         ):
             return None
         verb = "indexing cancelled" if summary.cancelled else "library up to date"
@@ -154,6 +155,8 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{count(new, 'file')} could not be read")  # files: none of them is a photo the app can show
     for folder, n in summary.went_away.items():  # not broken files: read once the folder is back
         parts.append(went_away_words(folder, n))
+    # the core's words: an offline folder's photos waiting for this model, photos of a folder removed meanwhile
+    parts += [words for words in (summary.waiting_words, summary.dropped_words) if words]
     return ", ".join(parts)
 
 

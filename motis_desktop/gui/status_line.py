@@ -131,6 +131,14 @@ class StatusLine:
         """The user added ``folders``: the scan that first lists them says so if one holds no photos."""
         self.added.update(os.path.abspath(f) for f in folders)  # as the library stores them
 
+    def folder_located(self, words: str) -> None:
+        """Settings ▸ Locate… moved an offline folder (``words``: the core's, "moved 340 of 344 photos to …"): said
+        over the line a while, and kept as the note unless the run that follows finds something to say."""
+        self.note = self.kept_note = words
+        self.changed_at = time.time()
+        self.bar.showMessage(words, 15_000)
+        self.update()
+
     def folders_kept(self, folders: list[str], library: list[str]) -> list[str]:
         """Of the ``folders`` a person adds, those new to the ``library``'s folders. One already in it (or inside
         one of its folders) adds nothing and was silent: the note says so. One that takes library folders in is
@@ -245,6 +253,7 @@ class StatusLine:
         elif result.switched:
             work = result.work()
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
+            self.note += f" · {result.waiting}" if result.waiting else ""  # an offline folder's photos wait for it
         elif result.cancelled and result.plan.target == self.takeover:  # paused: not started again by itself
             self.note = takeover_paused(result.plan.target)
         else:

@@ -58,6 +58,9 @@ class FolderWatching(QObject):
         """Watch exactly these folders (done in the background; a folder changed between now, before the
         library's scan of it, and its watch is reported changed)."""
         watcher, since = self._watcher, time.time()
+        if self.offline - set(roots):  # a folder removed or located while offline: no longer counted
+            self.offline &= set(roots)
+            self._show_offline()
         if watcher is not None:
             self.runner.call(Lane.WATCH, lambda: watcher.set_roots(list(roots), since), None, _log_failure)
 
@@ -81,6 +84,10 @@ class FolderWatching(QObject):
         else:
             self.offline.add(root)
         self.status_changed.emit(root, online)  # after ``offline`` says so: the status line counts from it
+        self._show_offline()
+        log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
+
+    def _show_offline(self) -> None:
         n = len(self.offline)
         self.label.setVisible(bool(n))
         self.label.setText(f"⚠ {count(n, 'folder')} offline")
@@ -88,7 +95,6 @@ class FolderWatching(QObject):
             "Not connected; their photos and index are kept and come back when they do:\n"
             + "\n".join(sorted(self.offline))
         )
-        log.info("folder %s %s", os.path.basename(root) or root, "online" if online else "offline")
 
 
 def _log_failure(message: str) -> None:

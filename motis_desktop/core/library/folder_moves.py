@@ -76,12 +76,35 @@ def _all_found(
 ) -> list[RenamedFile]:
     """``photos`` (of ``old``) at their paths below ``new``, or [] unless every one is there with its size and (at
     least one hashed, and each that has one) its content."""
+    pairs = found_below(old.path, new, photos, entries, digest, strict=True)
+    return pairs if any(r.content_hash for r in photos) else []
+
+
+def found_below(
+    old: str,
+    new: Folder,
+    photos: list[FileRecord],
+    entries: dict[str, ScanEntry],
+    digest: Callable[[str], str | None],
+    strict: bool = False,
+    same_time: bool = False,
+) -> list[RenamedFile]:
+    """The ``photos`` of the library folder ``old`` found at the same relative paths below ``new`` (``entries``: its
+    scan, by path), each with its size and, where one was stored, its content; ``strict``: [] unless every one is
+    (``folder_locate``, where the user names the new place, takes those found, and with ``same_time`` trusts a file
+    with its size and modification time as the indexer does, hashing only the others: a renamed folder of 100k
+    photos is not read whole)."""
     pairs: list[RenamedFile] = []
     for record in photos:
-        entry = entries.get(os.path.join(new.path, os.path.relpath(record.path, old.path)))
-        if entry is None or entry.size != record.size:
-            return []
-        if record.content_hash and digest(entry.path) != record.content_hash:
-            return []
+        entry = entries.get(os.path.join(new.path, os.path.relpath(record.path, old)))
+        trusted = same_time and entry is not None and entry.mtime_ns == record.mtime_ns
+        if (
+            entry is None
+            or entry.size != record.size
+            or (record.content_hash and not trusted and digest(entry.path) != record.content_hash)
+        ):
+            if strict:
+                return []
+            continue
         pairs.append(RenamedFile(record.id, new.id, entry.path, entry.size, entry.mtime_ns))
-    return pairs if any(r.content_hash for r in photos) else []
+    return pairs

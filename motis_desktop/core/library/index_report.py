@@ -81,6 +81,35 @@ class FolderMove:
         return f"{old} seems to have moved to {new}: its {count(self.photos, 'photo')} now {live} there"
 
 
+@dataclass(frozen=True)
+class FolderLocated:
+    """What a move did: ``moved`` of the ``photos`` of ``old`` now live below ``new``, which holds ``others`` more."""
+
+    old: str
+    new: str
+    photos: int
+    moved: int
+    others: int  # photos in ``new`` that were not ``old``'s: indexed by the next run
+
+    @property
+    def missing(self) -> int:
+        """Photos of ``old`` that were not found below ``new`` (they left the library, remembered a while)."""
+        return self.photos - self.moved
+
+    @property
+    def words(self) -> str:
+        """What both front ends say: "moved 340 of 344 photos to /x/Photos; 4 were not there"."""
+        if not self.photos:
+            return f"{self.new} took the place of {self.old} (it held no photos)"
+        if not self.missing:
+            return f"moved {'its' if self.moved == 1 else 'all'} {count(self.moved, 'photo')} to {self.new}"
+        were = "was" if self.missing == 1 else "were"
+        return f"moved {self.moved} of {count(self.photos, 'photo')} to {self.new}; {self.missing} {were} not there"
+
+    def to_json(self) -> dict[str, object]:
+        return {"from": self.old, "to": self.new, "photos": self.photos, "moved": self.moved, "others": self.others}
+
+
 @dataclass
 class IndexSummary:
     model_id: str
@@ -110,6 +139,28 @@ class IndexSummary:
     # Files that failed while still being written (a slow copy): not skipped, left to index (settling.py)
     still_written: list[str] = field(default_factory=list)
     took_over: str | None = None  # the model that took over from the demo model after this run (models.takeover)
+    # Library folders out of reach → their photos without a vector of this run's model (went_away.waiting_for),
+    # encoded when they are back; ``model_name`` says which model (``waiting_words``)
+    waiting: dict[str, int] = field(default_factory=dict)
+    model_name: str = ""
+    # Photos the run took in (new, moved, encoded) and dropped because their folder was removed from the library
+    # meanwhile, by another process or the window's Settings (``dropped_words``)
+    dropped: int = 0
+
+    @property
+    def waiting_words(self) -> str:
+        """ "6 photos on an unplugged drive will be indexed with other when it is back" ("" when none wait)."""
+        n = sum(self.waiting.values())
+        if not n:
+            return ""
+        where = "an unplugged drive" if len(self.waiting) == 1 else "unplugged drives"
+        it = "it is" if len(self.waiting) == 1 else "they are"
+        return f"{count(n, 'photo')} on {where} will be indexed with {self.model_name} when {it} back"
+
+    @property
+    def dropped_words(self) -> str:
+        """ "a folder was removed meanwhile: 6 photos dropped" ("" when none were)."""
+        return f"a folder was removed meanwhile: {count(self.dropped, 'photo')} dropped" if self.dropped else ""
 
     @property
     def moved_photos(self) -> bool:
@@ -152,6 +203,10 @@ class IndexSummary:
             "moved": [{"from": m.old, "to": m.new, "photos": m.photos} for m in self.moved],
             "still_being_written": self.still_written,
             "took_over": self.took_over,
+            "waiting": [
+                {"folder": folder, "photos": n, "model": self.model_name} for folder, n in self.waiting.items()
+            ],
+            "dropped": self.dropped,
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "text_read": self.text_read,

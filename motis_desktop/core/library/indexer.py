@@ -73,7 +73,7 @@ from motis_desktop.core.library.scan_diff import scan_library
 from motis_desktop.core.library.settling import still_written
 from motis_desktop.core.library.store import EncodedFile, FileError, FileRecord, LibraryStore
 from motis_desktop.core.library.thread_plan import ThreadPlan, plan_threads
-from motis_desktop.core.library.went_away import away_folder, reachable_ids
+from motis_desktop.core.library.went_away import away_folder, reachable_ids, waiting_for
 from motis_desktop.core.pathnames import is_within
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
@@ -181,6 +181,7 @@ class Indexer:
         scan_library(self.store, self.encoder.model_id, scanned, summary, cancel, progress, started)
         if not summary.cancelled:
             folder_ids = reachable_ids(folders, scanned, summary.offline)  # an offline folder's photos wait
+            summary.waiting, summary.model_name = waiting_for(self.store, self.encoder, folders, folder_ids)
             summary.skipped.extend(
                 Skipped(r.path, r.error or "", r.problem, True) for r in self.store.failed(folder_ids)
             )
@@ -406,8 +407,10 @@ class Indexer:
         finite = [bool(np.isfinite(e.vector).all()) for e in encoded]
         stored = [e for e, ok in zip(encoded, finite) if ok]
         # Photos whose folder was removed from the library meanwhile (another process, or the window's Settings)
-        # are left out, uncounted: the removal wins
-        summary.encoded += len(stored) - self.store.commit_batch(self.encoder.model_id, stored, errors, vanished)
+        # are left out, not encoded but dropped: the removal wins ("a folder was removed meanwhile")
+        dropped = self.store.commit_batch(self.encoder.model_id, stored, errors, vanished)
+        summary.encoded += len(stored) - dropped
+        summary.dropped += dropped
         for path in (records[e.file_id].path for e, ok in zip(encoded, finite) if not ok):
             log.warning("%s (will retry): %s", path, NON_FINITE)
             summary.skipped.append(Skipped(path, NON_FINITE))

@@ -102,6 +102,14 @@ class RenamedFile(NamedTuple):
     mtime_ns: int
 
 
+class ScanApplied(NamedTuple):
+    """What ``LibraryStore.apply_scan`` did beyond its rows: photos back that took what was kept of them (``took``),
+    photos dropped because their folder was removed from the library meanwhile (``dropped``)."""
+
+    took: int
+    dropped: int
+
+
 class CopiedFile(NamedTuple):
     """A new file with the same content as ``twin_id``, a file the library holds: it gets a new row with the
     twin's embeddings (every model's), date taken and text read, so nothing is decoded or read again."""

@@ -196,7 +196,7 @@ def _apply(
     )
     indexed = _indexed_before(store, model_id, returned)  # read before ``apply_scan`` forgets them as gone
     kept = renamed + retimed.retimed + moves.renamed  # rows that take a new path or time, nothing dropped
-    took = store.apply_scan(new_rows, diff.changed, kept, removed, copied, returned, moves.old_ids)
+    took, summary.dropped = store.apply_scan(new_rows, diff.changed, kept, removed, copied, returned, moves.old_ids)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
     summary.copied = len(copied)

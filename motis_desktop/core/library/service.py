@@ -42,6 +42,7 @@ from motis_desktop.core.paths import AppConfig, AppPaths
 
 if TYPE_CHECKING:  # torch-free at import time; the indexer, its scanner and decoder pool load with the first run
     from motis_desktop.core.library.decode_pool import DecodePool
+    from motis_desktop.core.library.index_report import FolderLocated
     from motis_desktop.core.models.engine import Encoder
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,16 @@ class LibraryService:
         self._remember_folders()
         log.info("removed folder %s (%d files) from the library", folder, removed)
         return removed
+
+    def move_folder(self, old: str, new: str) -> FolderLocated:
+        """Put the offline library folder ``old`` at ``new``, with the photos found there (``folder_locate``)."""
+        self.require_writable()
+        from motis_desktop.core.library.folder_locate import locate_folder  # the scanner: not before the first paint
+
+        located = locate_folder(self.database(), old, new)
+        self._remember_folders()
+        log.info("library folder %s moved to %s (%d of %d photos)", old, new, located.moved, located.photos)
+        return located
 
     def set_folders(self, folders: list[str]) -> None:
         """Make the library's folders exactly ``folders``: others are forgotten (photos stay), new ones added."""

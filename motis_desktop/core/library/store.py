@@ -37,6 +37,7 @@ from motis_desktop.core.library.records import (
     PhotoDate,
     RenamedFile,
     ReturnedFile,
+    ScanApplied,
     decode_path,
     encode_path,
     file_record,
@@ -279,17 +280,18 @@ class LibraryStore(DateRows):
         copied: list[CopiedFile] | None = None,
         returned: list[ReturnedFile] | None = None,
         moved_away: list[int] | None = None,
-    ) -> int:
+    ) -> ScanApplied:
         """One transaction for a scan's differences (``removed``: file ids, whose vectors, date and text are kept
         a while, ``gone``; ``copied``: new files whose twin's embeddings, date and text they take,
         ``copies.insert_copies``; ``returned``: new files that take what a photo gone lately kept; ``moved_away``:
         folders whose photos ``renamed`` takes to another, ``folder_moves``). Returns how many of ``returned``
-        took it."""
+        took it, and how many new or moved photos were dropped because their folder left the library meanwhile."""
         now = time.time()
         with self.transaction() as conn:
             seq = self._version(conn) + 1  # the version this transaction commits as
             # A folder another process or thread removed meanwhile: its files stay out (the removal wins)
             live = {r[0] for r in conn.execute("SELECT id FROM folders")}
+            found = len(new) + len(renamed) + len(copied or []) + len(returned or [])
             new, renamed = [n for n in new if n.folder_id in live], [r for r in renamed if r.folder_id in live]
             copied = [c for c in copied or [] if c.folder_id in live]
             returned = [r for r in returned or [] if r.folder_id in live]
@@ -320,7 +322,7 @@ class LibraryStore(DateRows):
             )
             insert_copies(conn, copied, seq, now)
             gone.prune(conn, now)
-        return took
+        return ScanApplied(took, found - len(new) - len(renamed) - len(copied) - len(returned))
 
     def gone_sizes(self) -> dict[int, set[str]]:
         """The content hashes of photos that left the library lately, by size (``gone``)."""

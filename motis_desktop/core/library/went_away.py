@@ -8,9 +8,13 @@ scan finds them again, as new photos, once the folder is back."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from motis_desktop.core.library.records import Folder
 from motis_desktop.core.pathnames import is_within
+
+if TYPE_CHECKING:
+    from motis_desktop.core.library.store import LibraryStore
 
 
 def away_folder(path: str, root: str) -> str:
@@ -33,3 +37,18 @@ def reachable_ids(folders: list[Folder], scanned: list[Folder], offline: list[st
     them, found them gone and dropped them from the library); they are read when it is back."""
     scanned_ids = {f.id for f in scanned}
     return [f.id for f in folders if (f.path not in offline if f.id in scanned_ids else os.path.isdir(f.path))]
+
+
+def waiting_for(
+    store: LibraryStore, encoder: Any, folders: list[Folder], reachable: list[int]
+) -> tuple[dict[str, int], str]:
+    """The library folders out of reach whose photos have no vector of ``encoder``'s model yet, with how many (they
+    are encoded when the folder is back: QA, a model switch while a drive was unplugged said nothing of them), and
+    the model's name to say it with (``IndexSummary.waiting_words``)."""
+    away = [f for f in folders if f.id not in set(reachable)]
+    if not away:
+        return {}, ""
+    counts = store.folder_counts(encoder.model_id)
+    waiting = {f.path: counts[f.id][1] for f in away if counts.get(f.id, (0, 0, 0))[1]}
+    info = getattr(encoder, "info", None)  # an Encoder's manifest; test doubles have none
+    return waiting, str(getattr(info, "name", "") or encoder.model_id)

@@ -91,6 +91,7 @@ class SwitchResult:
     encoded: int
     cancelled: bool
     copied: int = 0  # photos identical to one just encoded (or kept): they took its vector, nothing to encode
+    waiting: str = ""  # an offline folder's photos the run could not encode: IndexSummary.waiting_words
 
     def work(self) -> str:
         """What the run did, adding up to the plan's photos to encode: ``encoded 12 photos and reused their vectors
@@ -170,7 +171,7 @@ def run_switch(
     if plan.current is None or plan.current == plan.target:
         info = services.use_model(plan.target)
         return SwitchResult(plan, True, info.name, 0, False)
-    encoded, cancelled, copied = 0, False, 0
+    encoded, cancelled, copied, waiting = 0, False, 0, ""
     if not plan.instant:
         set_pending(plan.target)
         try:
@@ -178,8 +179,9 @@ def run_switch(
         finally:
             set_pending(None)
         encoded, cancelled, copied = summary.encoded, summary.cancelled, summary.copied + summary.returned
+        waiting = summary.waiting_words
         if cancelled or not covers_reach(services, plan.target):
-            return SwitchResult(plan, False, plan.current, encoded, cancelled, copied)
+            return SwitchResult(plan, False, plan.current, encoded, cancelled, copied, waiting)
         services.update_search_index(plan.target)  # its vector index is ready before the first search
     services.use_model(plan.target)  # the one step
-    return SwitchResult(plan, True, plan.target, encoded, cancelled, copied)
+    return SwitchResult(plan, True, plan.target, encoded, cancelled, copied, waiting)

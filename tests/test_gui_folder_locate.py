@@ -1,0 +1,163 @@
+"""Settings ▸ Locate… on an offline folder's row (QA walk 6, finding 2's leftover), and the window's words for an
+offline folder's photos after a model switch (finding 3's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers.models import install_colour
+from helpers.photos import make_colour_folder
+from helpers.window import ready_window
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFileDialog, QPushButton
+
+from motis_desktop.core.services import Services
+from motis_desktop.gui.folders_panel import LOCATE
+from motis_desktop.gui.local_files import file_url
+from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
+
+SHOT = Path("/tmp/folder-locate/after.png")
+
+
+def _in_settings(qtbot, window: MainWindow, act: Callable[[SettingsDialog], None]) -> None:
+    """Open Settings with its key (Ctrl+,), run ``act`` on the dialog inside its own event loop, then press OK
+    (Cancel if ``act`` failed, whose error is raised here)."""
+    failed: list[BaseException] = []
+
+    def inside() -> None:
+        dialog = next(d for d in window.findChildren(SettingsDialog) if d.isVisible())
+        try:
+            act(dialog)
+        except BaseException as exc:  # the dialog must close, or the test would hang in its loop
+            failed.append(exc)
+            dialog.reject()
+            return
+        dialog.accept()
+
+    QTimer.singleShot(0, inside)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
+    if failed:
+        raise failed[0]
+
+
+def test_locate_moves_an_offline_folder_where_the_user_shows_it(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: a renamed library folder stayed "⚠ 1 folder offline" for good, its photos grey, and Settings had no way
+    to say where it went. Locate… on its row, a folder chosen, and the photos found there move over at once: the
+    status line says how many, the offline warning goes, the gallery lists them at their new paths."""
+    services, photos = colour_library
+    services.close()
+    moved = tmp_path / "Photos"
+    photos.rename(moved)
+    sorted(moved.rglob("*.png"))[0].unlink()  # lost on the way
+    asked: list[str] = []
+
+    def choose(_parent, title, start):  # the folder chooser, answered as a user would
+        asked.append(f"{title} {start.toLocalFile()}")
+        return file_url(str(moved))
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", choose)
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        qtbot.waitUntil(lambda: window.watching.label.text() == "⚠ 1 folder offline", timeout=30_000)
+        said: list[str] = []
+
+        def locate(dialog: SettingsDialog) -> None:
+            panel = dialog.folders
+            item = panel.tree.topLevelItem(0)
+            qtbot.waitUntil(lambda: panel.tree.itemWidget(item, LOCATE) is not None, timeout=30_000)
+            button = panel.tree.itemWidget(item, LOCATE)
+            assert isinstance(button, QPushButton) and button.text() == "Locate…"
+            SHOT.parent.mkdir(parents=True, exist_ok=True)
+            dialog.grab().save(str(SHOT))
+            with qtbot.waitSignal(window.preferences.located, timeout=60_000) as located:
+                qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+            said.append(located.args[0])
+            qtbot.waitUntil(lambda: panel.paths() == [str(moved)], timeout=10_000)
+            qtbot.waitUntil(lambda: panel.tree.itemWidget(item, LOCATE) is None, timeout=10_000)
+
+        _in_settings(qtbot, window, locate)
+        assert asked == [f"Where is photos now? {tmp_path}"]
+        words = f"moved 11 of 12 photos to {moved}; 1 was not there"
+        assert said == [words]
+        assert window.status.currentMessage() == words
+        qtbot.waitUntil(lambda: window.folders == [str(moved)], timeout=30_000)
+        qtbot.waitUntil(lambda: not window.watching.label.isVisible(), timeout=30_000)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 11 and window.indexer is None, timeout=60_000)
+        assert all(window.model.row_of(str(p)) is not None for p in moved.rglob("*.*"))
+        assert "offline" not in window.status_label.text()
+    finally:
+        next(windows, None)
+    again = Services.open(colour_home)
+    try:
+        assert [f.path for f in again.folders()] == [str(moved)]
+        assert again.counts(again.active_model().model_id)["indexed"] == 11  # nothing lost, nothing to encode
+    finally:
+        again.close()
+
+
+def test_a_refused_locate_says_why_and_changes_nothing(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder that holds none of the photos: a message box says so; the library and the row are as they were."""
+    services, photos = colour_library
+    services.close()
+    photos.rename(tmp_path / "away")
+    wrong = tmp_path / "Other"
+    make_colour_folder(wrong, per_colour=1, seed=70)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(wrong)))
+    warned: list[str] = []
+    monkeypatch.setattr(
+        "motis_desktop.gui.settings_actions.QMessageBox.warning", lambda _p, _t, text: warned.append(text)
+    )
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+
+        def locate(dialog: SettingsDialog) -> None:
+            panel = dialog.folders
+            item = panel.tree.topLevelItem(0)
+            qtbot.waitUntil(lambda: panel.tree.itemWidget(item, LOCATE) is not None, timeout=30_000)
+            qtbot.mouseClick(panel.tree.itemWidget(item, LOCATE), Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: bool(warned), timeout=60_000)
+            assert panel.paths() == [str(photos)]
+
+        _in_settings(qtbot, window, locate)
+        assert f"none of the 12 photos of {photos} is in {wrong}" in warned[0]
+        assert window.watching.label.text() == "⚠ 1 folder offline"
+        assert window.folders == [str(photos)]
+    finally:
+        next(windows, None)
+
+
+def test_a_switch_while_a_drive_is_unplugged_says_its_photos_wait_for_the_model(
+    qtbot, colour_home: Path, colour_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """QA: "23 photos on an unplugged drive will be indexed with real1 when it is back" was said nowhere. The
+    window's switch (Settings ▸ Model) says it in the status line, in the core's words."""
+    drive, local = tmp_path / "G6", tmp_path / "local"
+    make_colour_folder(drive, per_colour=1)
+    make_colour_folder(local, per_colour=1, seed=100)
+    services = Services.open(colour_home)
+    try:
+        services.add_folders([str(drive), str(local)])
+        assert services.index(read_text=False).encoded == 12
+        install_colour(services, colour_pair, name="other")
+    finally:
+        services.close()
+    drive.rename(tmp_path / "G6-away")
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        with qtbot.waitSignal(window.indexing.switched, timeout=120_000):
+            _in_settings(qtbot, window, lambda dialog: dialog.model.setCurrentText("other"))
+        words = "6 photos on an unplugged drive will be indexed with other when it is back"
+        qtbot.waitUntil(lambda: words in window.status_label.text(), timeout=10_000)
+        assert "now using other" in window.status_label.text()
+    finally:
+        next(windows, None)
