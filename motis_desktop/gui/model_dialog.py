@@ -36,6 +36,7 @@ from motis_desktop.core.models.demo import demo_name_problem, is_demo
 from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.services import InstallProgress, RegistryFile, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
+from motis_desktop.gui.first_run_keys import first_run_keys
 from motis_desktop.gui.install_words import download_failure
 from motis_desktop.gui.models_in_use import ADD_ANOTHER, in_use_label
 from motis_desktop.gui.offline_panel import OfflinePanel, demo_button
@@ -61,6 +62,7 @@ class ModelDialog(QDialog):
     def __init__(
         self, services: Services, parent: QWidget | None = None, runner: TaskRunner | None = None, why: str = ""
     ) -> None:
+        """long: the offer's parts, laid out in the order they read, and its keys (``first_run_keys``)."""
         super().__init__(parent)
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
         self.tasks = runner if runner is not None else TaskRunner(self)  # installs run on its INSTALL lane
@@ -118,6 +120,7 @@ class ModelDialog(QDialog):
         self.setMinimumWidth(within_screen(self, QSize(640, 0)).width())
         self._show_details()
         self.fit()
+        first_run_keys(later, self.download_button, self.demo_button, first_run=not self.active_name)
 
     def fit(self) -> None:
         """As large as the contents ask, within the screen (they scroll beyond): adjustSize's, capped."""
