@@ -3,6 +3,7 @@ Enter and Esc still say Later (pytest-qt, offscreen; real keys)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from helpers.window import window_offering_a_model
@@ -10,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 SHOTS = Path("/tmp/qa7-gui")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_first_run_offer_focuses_download_and_enter_and_esc_say_later(qtbot, home: Path) -> None:
@@ -33,5 +35,26 @@ def test_the_first_run_offer_focuses_download_and_enter_and_esc_say_later(qtbot,
         if key == Qt.Key.Key_Return:
             with qtbot.waitSignal(window.models.offer_shown, timeout=5_000):
                 window.models.open_dialog()  # File ▸ Install model…: the same offer again, for Esc
+    window.close()
+    services.close()
+
+
+def test_with_nothing_to_download_the_offer_focuses_the_demo(qtbot, home: Path, tmp_path: Path, monkeypatch) -> None:
+    """The recommended model can only be imported (its Download is off): the focus is on "Try a demo model"; Enter
+    is still Later."""
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    catalogue = json.loads((REPO / "resources" / "models.json").read_text())["models"]
+    entry = next(m for m in catalogue if m.get("import_only"))
+    entry["recommended"] = True
+    (resources / "models.json").write_text(json.dumps({"format_version": 1, "models": [entry]}))
+    monkeypatch.setenv("MOTIS_RESOURCES", str(resources))
+    window, services = window_offering_a_model(qtbot, home)
+    dialog = window.models.dialog
+    assert dialog is not None and not dialog.download_button.isEnabled()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.demo_button, timeout=5_000)
+    with qtbot.waitSignal(window.models.offer_shown, timeout=5_000, check_params_cb=lambda shown: not shown):
+        qtbot.keyClick(dialog.demo_button, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Rejected and dialog.runner is None  # no demo built
     window.close()
     services.close()
