@@ -65,7 +65,7 @@ class FoldersPanel(QWidget):
         self.failures_dialog: FailuresDialog | None = None
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its folder's name in view
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # folders differ at their end ("…cousins 2024")
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
@@ -124,6 +124,7 @@ class FoldersPanel(QWidget):
     def _add_item(self, folder: str) -> None:
         item = QTreeWidgetItem([readable(folder), "", "", "", ""])
         item.setData(0, PATH_ROLE, (folder,))
+        item.setToolTip(0, readable(folder))  # the whole path: a long one is cut in its middle
         for column in range(1, len(COLUMNS)):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tree.addTopLevelItem(item)

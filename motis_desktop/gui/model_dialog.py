@@ -35,6 +35,7 @@ from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.models.staging import InstallStep
 from motis_desktop.core.services import ModelRemoved, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
+from motis_desktop.gui.first_run_focus import first_run_focus
 from motis_desktop.gui.install_progress import InstallProgressDialog
 from motis_desktop.gui.install_words import download_failure
 from motis_desktop.gui.model_choices import choice_label, technical, technical_part
@@ -70,6 +71,7 @@ class ModelDialog(QDialog):
         why: str = "",
         photos: CountPhotos | None = None,
     ) -> None:
+        """long: the offer's parts, laid out in the order they read."""
         super().__init__(parent)
         self.gui_services = services  # the models folder and settings, read on the GUI thread (no library)
         self.services = services.spawn()  # used by the install thread only (models and settings, no library)
@@ -145,6 +147,8 @@ class ModelDialog(QDialog):
         self.download_button.setDefault(not in_use)
         self._show_details()
         self.fit()
+        if not in_use:  # the first-run offer: the focus on what Enter presses, the recommended action
+            first_run_focus(self.download_button, self.demo_button, self.later)
 
     def _build_models(self, photos: CountPhotos | None) -> InstalledModels:
         """The installed models with Remove…, which asks and removes (``gui/model_removal.py``)."""

@@ -433,7 +433,9 @@ class TimelineView(TileItemView):
                 break
             if section.label:
                 box = QRect(PAD, section.y - top, self.viewport().width() - 2 * PAD, self.spacing.header)
-                painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, section.label)
+                # A long folder is cut in its middle with "…": its end is where folders differ ("…cousins 2024")
+                label = painter.fontMetrics().elidedText(section.label, Qt.TextElideMode.ElideMiddle, box.width())
+                painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
 
 
 def _same_rows(kept: Sequence[Row], rows: Sequence[Row]) -> bool:

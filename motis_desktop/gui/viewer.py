@@ -31,6 +31,7 @@ from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 from motis_desktop.gui.texts import missing_photo
+from motis_desktop.gui.viewer_fit import photo_rect
 from motis_desktop.gui.viewer_place import Places
 
 MAX_EDGE = 3000  # decoded photos are kept at most this large (memory); the screen rarely shows more
@@ -246,12 +247,8 @@ class PhotoViewer(QWidget):
         painter.fillRect(self.rect(), QColor(18, 18, 18))
         area = self.rect().adjusted(8, 8, -8, -8 - INFO_HEIGHT)
         if self._pixmap is not None and not self._pixmap.isNull() and area.width() > 0 and area.height() > 0:
-            size = self._pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            if self._pixmap.width() <= area.width() and self._pixmap.height() <= area.height():
-                size = self._pixmap.size()  # small photos are not blown up
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(area.center())
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            target, smooth = photo_rect(self._pixmap.size(), area)  # tiny images zoomed up, crisp
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
             painter.drawPixmap(target, self._pixmap)
             current = self.current
             if current is not None and current.matches:
