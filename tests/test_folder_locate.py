@@ -57,7 +57,7 @@ def test_folders_move_takes_the_photos_found_and_says_how_many_were_not_there(
     assert f"moved 9 of 12 photos to {moved}; 3 were not there" in out
     assert f"2 more photos in {moved}: 'motis index' indexes them" in out
     status = _status(colour_home)
-    assert status["folders"] == [{"path": str(moved), "files": 9}]
+    assert status["folders"] == [{"path": str(moved), "files": 9, "online": True, "cannot_open": []}]
     assert (status["files"], status["indexed"], status["gone_photos"]) == (9, 9, 3)
     assert "encoded 2, unchanged 9" in run_cli("index", "--no-text", home=colour_home).stdout
     hits = run_cli("search", "red", "-k", "3", home=colour_home)
