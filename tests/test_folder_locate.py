@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from helpers.cli import run_cli, run_cli_process
-from helpers.models import install_colour
+from helpers.models import drive_and_local_with_other_model
 from helpers.photos import make_colour_folder
 from helpers.watching import write_photos
 
@@ -157,16 +157,7 @@ def test_a_switch_while_a_drive_is_unplugged_says_its_photos_wait_for_the_model(
     """QA: "23 photos on an unplugged drive will be indexed with real1 when it is back" was said nowhere: the user
     saw only "offline, its photos are kept" while they had no vector of the new model. Said by the switch and by
     the index report, once each, in the core's words."""
-    drive, local = tmp_path / "G6", tmp_path / "local"
-    make_colour_folder(drive, per_colour=1)
-    make_colour_folder(local, per_colour=1, seed=100)
-    services = Services.open(colour_home)
-    try:
-        services.add_folders([str(drive), str(local)])
-        assert services.index(read_text=False).encoded == 12
-        install_colour(services, colour_pair, name="other")
-    finally:
-        services.close()
+    drive = drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
     drive.rename(tmp_path / "G6-away")
     words = "6 photos on an unplugged drive will be indexed with other when it is back"
     used = run_cli("models", "use", "other", home=colour_home).stdout

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.models import install_colour
+from helpers.models import drive_and_local_with_other_model
 from helpers.photos import make_colour_folder
 from helpers.window import ready_window
 from PySide6.QtCore import Qt, QTimer
@@ -140,16 +140,7 @@ def test_a_switch_while_a_drive_is_unplugged_says_its_photos_wait_for_the_model(
 ) -> None:
     """QA: "23 photos on an unplugged drive will be indexed with real1 when it is back" was said nowhere. The
     window's switch (Settings ▸ Model) says it in the status line, in the core's words."""
-    drive, local = tmp_path / "G6", tmp_path / "local"
-    make_colour_folder(drive, per_colour=1)
-    make_colour_folder(local, per_colour=1, seed=100)
-    services = Services.open(colour_home)
-    try:
-        services.add_folders([str(drive), str(local)])
-        assert services.index(read_text=False).encoded == 12
-        install_colour(services, colour_pair, name="other")
-    finally:
-        services.close()
+    drive = drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
     drive.rename(tmp_path / "G6-away")
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)

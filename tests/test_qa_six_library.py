@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import run_cli
-from helpers.models import install_colour
-from helpers.photos import make_colour_folder
+from helpers.models import drive_and_local_with_other_model, install_colour
 
 from motis_desktop.cli.main import main
 from motis_desktop.core.services import Progress, ProgressPhase, Services
@@ -122,22 +121,6 @@ class _Terminal(io.StringIO):
 # 2. A new model while a folder is offline (finding 3) -----------------------------------------------------------
 
 
-def _drive_and_local_with_other_model(home: Path, pair: tuple[Path, Path], tmp_path: Path) -> Path:
-    """A drive (``G6``) and a local folder, 6 photos each, indexed with the colour model; a second model "other"
-    installed. Returns the drive's folder."""
-    drive, local = tmp_path / "G6", tmp_path / "local"
-    make_colour_folder(drive, per_colour=1)
-    make_colour_folder(local, per_colour=1, seed=100)
-    services = Services.open(home)
-    try:
-        services.add_folders([str(drive), str(local)])
-        assert services.index(read_text=False).encoded == 12
-        install_colour(services, pair, name="other")
-    finally:
-        services.close()
-    return drive
-
-
 def test_an_offline_folder_keeps_its_photos_through_a_model_switch(
     colour_home: Path, colour_pair: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -145,7 +128,7 @@ def test_an_offline_folder_keeps_its_photos_through_a_model_switch(
     kept, and that it "went away during indexing", and its 23 photos left the library ("removed"); on replug
     "encoded 23" was followed by "23 photos back in the library were already indexed before". They stay, shown as
     offline, and are encoded with the new model when the drive is back."""
-    drive = _drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
+    drive = drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
     drive.rename(tmp_path / "G6-away")  # unplugged
     services = Services.open(colour_home)
     try:
@@ -213,7 +196,7 @@ def test_a_model_switch_while_a_folder_is_offline_completes(
 ) -> None:
     """`motis models use other` while a drive is unplugged: its photos kept (not read, so not dropped), the switch
     still takes over once the photos within reach are encoded; the drive's are encoded with it when it is back."""
-    drive = _drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
+    drive = drive_and_local_with_other_model(colour_home, colour_pair, tmp_path)
     drive.rename(tmp_path / "G6-away")
     run_cli("models", "use", "other", home=colour_home)
     status = run_cli("status", home=colour_home).stdout

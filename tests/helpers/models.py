@@ -44,6 +44,25 @@ def index_with_colour(home, colour_pair, photos) -> None:  # type: ignore[no-unt
     open_indexed_with_colour(home, colour_pair, photos).close()
 
 
+def drive_and_local_with_other_model(home, colour_pair, tmp_path):  # type: ignore[no-untyped-def]
+    """A drive (``tmp_path/G6``) and a local folder, 6 photos each, indexed with the colour model in ``home``, and a
+    second model "other" installed (a switch to make while the drive is unplugged). Returns the drive's folder."""
+    from helpers.photos import make_colour_folder
+    from motis_desktop.core.services import Services
+
+    drive, local = tmp_path / "G6", tmp_path / "local"
+    make_colour_folder(drive, per_colour=1)
+    make_colour_folder(local, per_colour=1, seed=100)
+    services = Services.open(home)
+    try:
+        services.add_folders([str(drive), str(local)])
+        assert services.index(read_text=False).encoded == 12
+        install_colour(services, colour_pair, name="other")
+    finally:
+        services.close()
+    return drive
+
+
 class IndexedLibraries:
     """Indexed libraries built once per test process and copied into each test's home.
 
