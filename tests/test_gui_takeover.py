@@ -16,20 +16,32 @@ from PySide6.QtCore import Qt
 from motis_desktop.core.services import Services
 
 
-def test_a_model_imported_in_a_terminal_takes_over_from_the_demo_when_the_window_is_active_again(
-    qtbot, home: Path, tmp_path: Path, colour_pair
-) -> None:
+def _demo_library(home: Path, tmp_path: Path) -> dict[str, str]:
+    """A library of 12 photos indexed with the demo model (``motis models demo``, then indexed): path → colour."""
     colours = make_colour_folder(tmp_path / "photos", per_colour=2)
     assert run_cli("models", "demo", home=home).returncode == 0
     index_folders(home, tmp_path / "photos")
+    return colours
+
+
+def _import_in_a_terminal(qtbot, window, home: Path, colour_pair) -> None:  # type: ignore[no-untyped-def]
+    """The person leaves the window for a terminal and imports a real model (``motis models import … --name
+    colour``, another process's): it waits to take over from the demo."""
+    leave_for_a_terminal(qtbot, window)
+    other = Services.open(home)
+    install_colour(other, colour_pair, name="colour")
+    assert other.active_model().name == "colour-demo" and other.takeover_model() == "colour"
+    other.close()
+
+
+def test_a_model_imported_in_a_terminal_takes_over_from_the_demo_when_the_window_is_active_again(
+    qtbot, home: Path, tmp_path: Path, colour_pair
+) -> None:
+    colours = _demo_library(home, tmp_path)
     windows = ready_window(qtbot, home, rows=len(colours))
     window = next(windows)
     try:
-        leave_for_a_terminal(qtbot, window)
-        other = Services.open(home)  # `motis models import … --name colour`, another process's
-        install_colour(other, colour_pair, name="colour")
-        assert other.active_model().name == "colour-demo" and other.takeover_model() == "colour"
-        other.close()
+        _import_in_a_terminal(qtbot, window, home, colour_pair)
         window.activateWindow()  # back in the app
         said = f"{len(colours)} photos · now using colour, installed by another MoTIS window or command, in place of"
         said += " the demo"
@@ -50,9 +62,7 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
     (only `motis models use colour-demo` stopped it). Cancelled, it waits: the status line says so once, coming back
     to the window leaves it, and File ▸ Update index (F5) finishes it. Its first run waits for the Cancel (a handful
     of photos encode faster than a click), the run after it does not."""
-    colours = make_colour_folder(tmp_path / "photos", per_colour=2)
-    assert run_cli("models", "demo", home=home).returncode == 0
-    index_folders(home, tmp_path / "photos")
+    colours = _demo_library(home, tmp_path)
     index = Services.index
     gated: list[bool] = []
 
@@ -65,10 +75,7 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
     windows = ready_window(qtbot, home, rows=len(colours))
     window = next(windows)
     try:
-        leave_for_a_terminal(qtbot, window)
-        other = Services.open(home)  # `motis models import … --name colour`, another process's
-        install_colour(other, colour_pair, name="colour")
-        other.close()
+        _import_in_a_terminal(qtbot, window, home, colour_pair)
         window.activateWindow()  # back in the app: the take-over's run starts
         qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=30_000)
         qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
