@@ -61,6 +61,18 @@ def write_colour_photo(path: Path, colour: tuple[int, int, int], width: int, hei
     return path
 
 
+def write_big_photo(path: Path, colour: tuple[int, int, int], number: int, seed: int) -> Path:
+    """A 12-megapixel JPEG of ``colour``: one encoding per colour and ``seed`` (0.3 CPU-s each, which made tests that
+    need a long indexing run time out under load), made a file of its own by a JPEG comment holding ``number`` — the
+    library hashes whole files, so each is a photo to decode and encode, and the app decodes every one in full."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = write_colour_photo(path, colour, 4000, 3000, seed).read_bytes()
+    text = f"motis test photo {number}".encode()
+    comment = b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text  # a COM segment, right after the SOI marker
+    path.write_bytes(data[:2] + comment + data[2:])
+    return path
+
+
 def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0, seed: int = 0) -> dict[str, str]:
     """Write ``per_colour`` images of each colour (mixed formats and sizes); return path → colour. Folders made
     with the same ``seed`` hold the same bytes (the scan takes such files for copies of the first and encodes
@@ -76,7 +88,10 @@ def make_colour_folder(root: Path, per_colour: int = 10, big_every: int = 0, see
                 w, h = 4000, 3000
             ext = formats[(i + n) % len(formats)] if (w, h) != (4000, 3000) else ".jpg"
             path = root / ("sub" if i % 3 == 0 else "") / f"{colour}_{i:02d}{ext}"
-            write_colour_photo(path, rgb, w, h, seed=seed + n)
+            if (w, h) == (4000, 3000):
+                write_big_photo(path, rgb, number=n, seed=seed)
+            else:
+                write_colour_photo(path, rgb, w, h, seed=seed + n)
             made[str(path)] = colour
             n += 1
     return made
