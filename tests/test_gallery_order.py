@@ -25,6 +25,25 @@ def _one_sort(rows: list[Row], order: SortOrder) -> list[Row]:
 
 
 @pytest.mark.parametrize("order", list(SortOrder))
+def test_files_that_never_decoded_come_last_in_every_order(order: SortOrder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA walk 7: dated by their file time, they sorted as the newest photos; they are last, each part in its order,
+    for a gallery's columns as for rows."""
+    from motis_desktop.gui.gallery_rows import GalleryRows
+
+    monkeypatch.setattr(gallery_order, "RUN", 7)
+    rng = random.Random(11)
+    for _ in range(40):
+        rows = [
+            Row(i, f"/{rng.choice('ab')}/{rng.randint(0, 9)}-{i}.jpg", rng.choice([None, "empty file"]), taken_at=t)
+            for i, t in enumerate(rng.choice([None, 5.0, 1.7e9 + i]) for i in range(rng.randint(0, 40)))
+        ]
+        rule = _one_sort(rows, order)
+        rule = [r for r in rule if not r.error] + [r for r in rule if r.error]
+        assert sort_rows(rows, order) == rule
+        assert [r.path for r in sort_rows(GalleryRows.from_rows(rows), order)] == [r.path for r in rule]
+
+
+@pytest.mark.parametrize("order", list(SortOrder))
 def test_step_wise_orders_are_those_of_one_sort(order: SortOrder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gallery_order, "RUN", 7)  # every group over 7 rows merged from runs
     rng = random.Random(7)

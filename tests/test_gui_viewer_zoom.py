@@ -69,3 +69,41 @@ def test_viewer_zooms_tiny_images_up_crisply_and_fits_large_ones(qtbot, tmp_path
     shot = _shot(qtbot, viewer, Qt.Key.Key_Right, large, "large")
     assert _count(shot, blue) == 741 * 556  # fitted to the area's height (2400x1800 -> 741x556), as before
     assert QColor(shot.pixel(400, 300)).getRgb()[:3] == blue
+
+
+def _blended(image: QImage, colours: list[tuple[int, int, int]], row: int, left: int, right: int) -> int:
+    """How many pixels of ``image``'s ``row`` between ``left`` and ``right`` are none of ``colours``."""
+    return sum(1 for x in range(left, right) if QColor(image.pixel(x, row)).getRgb()[:3] not in colours)
+
+
+def test_viewer_smooths_small_photos_zoomed_2_or_3_times_and_keeps_tiny_ones_crisp(qtbot, tmp_path: Path) -> None:
+    """QA 7 follow-up: a 240x160 photo (under half the page) zoomed 3x without smoothing looked blocky. It is
+    smoothed now (its red/blue edge blends over a few pixels); a 48x32 image (pixel art: ≤ 64 px) zoomed as many
+    times stays crisp, and so does a 100x80 one zoomed 5x (a factor of 4 or more)."""
+    red, blue = (220, 30, 30), (30, 30, 220)
+
+    def halves(width: int, height: int) -> np.ndarray:
+        image = np.zeros((height, width, 3), np.uint8)
+        image[:, : width // 2], image[:, width // 2 :] = red, blue
+        return image
+
+    small = _png(tmp_path / "small.png", halves(240, 160))  # 784x556 page: 3x (720x480)
+    art = _png(tmp_path / "art.png", halves(48, 32))  # 8x (the most)
+    icon = _png(tmp_path / "icon.png", halves(100, 80))  # 6x
+    viewer = PhotoViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(800, 600)  # the photo area: 784 x 556, from (8, 8)
+    viewer.show()
+    viewer.setFocus()
+    viewer.show_rows([Row(1, small), Row(2, art), Row(3, icon)], 0)
+
+    shot = _shot(qtbot, viewer, None, small, "small3x")
+    left, top = 8 + (784 - 720) // 2, 8 + (556 - 480) // 2
+    edge = _blended(shot, [red, blue], top + 240, left, left + 720)
+    assert 2 <= edge <= 8, edge  # the edge between the halves blends over a few pixels: smoothed
+    assert QColor(shot.pixel(left + 10, top + 240)).getRgb()[:3] == red  # far from the edge: the photo's colours
+    for name, path, key, width in (("art8x", art, Qt.Key.Key_Right, 48 * 8), ("icon6x", icon, Qt.Key.Key_Right, 600)):
+        shot = _shot(qtbot, viewer, key, path, name)
+        assert _count(shot, red) == _count(shot, blue), name
+        assert _blended(shot, [red, blue, (18, 18, 18)], 8 + 556 // 2, 8, 8 + 784) == 0, name  # every pixel sharp
+        assert _count(shot, red) * 2 == width * (32 * 8 if name == "art8x" else 80 * 6), name

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from motis_desktop.core.services import FolderReport, Services
 from motis_desktop.gui.dialogs import within_screen
 from motis_desktop.gui.local_files import file_url, local_path, readable
+from motis_desktop.gui.locked_notes import folder_status
 
 # Each row's folder, kept as a Python object: its text is for people and loses the bytes of a name that are not UTF-8.
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -142,6 +143,7 @@ class FoldersPanel(QWidget):
         item.setText(2, f"{report.to_index:,}")
         item.setText(3, f"{report.failed:,}")
         item.setText(4, "online" if report.online else "offline")
+        item.setText(LOCATE, "")  # its "…" while the counts came (the button, if any, stands there)
         self._locate_button(item, not report.online)
         item.setForeground(4, QColor(40, 140, 60) if report.online else QColor(200, 60, 40))
         item.setToolTip(
@@ -150,6 +152,12 @@ class FoldersPanel(QWidget):
             if report.online
             else "Not connected: its photos and index are kept and come back when it is",
         )
+        if report.online and report.locked:  # subfolders that cannot be opened: their photos are left out
+            text, why = folder_status(report.locked)
+            item.setText(4, text)
+            item.setToolTip(4, why)
+            item.setForeground(4, QColor(190, 110, 0))
+            self.tree.resizeColumnToContents(4)  # the whole words, not "onl…ked"
         if report.failed:
             item.setForeground(FAILED, QColor(200, 60, 40))
             item.setToolTip(FAILED, "Files that could not be read (a broken image in the gallery): click to see why")

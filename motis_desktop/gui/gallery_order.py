@@ -122,6 +122,22 @@ def date_order(taken: Sequence[float | None] | np.ndarray, paths: Sequence[str],
     return order
 
 
+def errors_last(order: list[int], last: np.ndarray, stop: Stop = _never) -> list[int]:
+    """``order`` with the places ``last`` marks moved to its end, both parts in their order: files that never
+    decoded are one group at the gallery's end in every order (QA walk 7: by their file time they sorted as the
+    newest photos, at the top). ``order`` itself when none is marked (the usual case: no pass over it)."""
+    if not last.any():
+        return order
+    marked = set(np.flatnonzero(last).tolist())  # a few
+    kept: list[int] = []
+    moved: list[int] = []
+    for start in range(0, len(order), RUN):
+        tick(stop)
+        for i in order[start : start + RUN]:  # bytecode: the GUI thread gets the GIL between steps
+            (moved if i in marked else kept).append(i)
+    return kept + moved
+
+
 def let_go(*big: list[Any] | dict[Any, Any]) -> None:
     """Empty these containers (their last holder hands them over) a slice at a time: a 1M-entry index freed in one go
     holds the GIL 50-250 ms (its 1M ints), so a gallery replaced on the GUI thread is let go of on a worker."""

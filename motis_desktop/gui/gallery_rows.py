@@ -305,6 +305,15 @@ def taken_of(rows: Sequence[Row]) -> np.ndarray:
     return np.fromiter((np.nan if r.taken_at is None else r.taken_at for r in rows), dtype=np.float64, count=len(rows))
 
 
+def broken_of(rows: Sequence[Row]) -> np.ndarray:
+    """Per row, whether its file could not be read (from a gallery's columns: no row made)."""
+    if isinstance(rows, GalleryRows):
+        broken = np.zeros(len(rows.columns), dtype=bool)
+        broken[np.fromiter(rows.columns.errors, dtype=np.int64, count=len(rows.columns.errors))] = True
+        return broken if rows.order is None else broken[rows.order]
+    return np.fromiter((bool(r.error) for r in rows), dtype=bool, count=len(rows))
+
+
 def aspects_of(rows: Sequence[Row], guess: float) -> np.ndarray:
     """Each row's aspect ratio, ``guess`` where not known yet (a copy)."""
     if isinstance(rows, GalleryRows):

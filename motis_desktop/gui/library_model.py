@@ -12,8 +12,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from motis_desktop.gui.broken_tile import tooltip_reason
-from motis_desktop.gui.gallery_order import RUN, Stop, date_order, folder_order, let_go, tick
-from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, paths_of, taken_of
+from motis_desktop.gui.gallery_order import RUN, Stop, date_order, errors_last, folder_order, let_go, tick
+from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, broken_of, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
@@ -44,16 +44,17 @@ def _chunks(n: int, stop: Stop) -> Iterator[tuple[int, int]]:
 
 
 def _places(rows: Sequence[Row], order: SortOrder, stop: Stop) -> list[int]:
-    """Each row's place in ``order`` (the sort's 3 of the 4 items per row counted)."""
+    """Each row's place in ``order`` (the sort's 3 of the 4 items per row counted); files that never decoded last,
+    in every order (their group at the gallery's end: ``timeline_layout``)."""
     if order == SortOrder.DATE and isinstance(rows, GalleryRows):
         tick(stop, len(rows))  # its paths are made for the ties alone
-        return date_order(taken_of(rows), LazyPaths(rows), stop)
+        return errors_last(date_order(taken_of(rows), LazyPaths(rows), stop), broken_of(rows), stop)
     paths: list[str] = []
     for start, end in _chunks(len(rows), stop):
         paths += paths_of(rows, start, end)
     if order == SortOrder.FOLDER:
-        return folder_order(paths, stop)
-    return date_order(taken_of(rows), paths, stop)
+        return errors_last(folder_order(paths, stop), broken_of(rows), stop)
+    return errors_last(date_order(taken_of(rows), paths, stop), broken_of(rows), stop)
 
 
 def sort_rows(rows: Sequence[Row], order: SortOrder, stop: Stop = lambda: False) -> Sequence[Row]:

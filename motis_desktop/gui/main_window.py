@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self.details.folders = lambda: self.folders
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.details)
         self.details.hide()
-        self.status = StatusBar(self, self.photo)
+        self.status = StatusBar(self, self.photo, self.view.unreadable.requested)  # Skipped…: also from the grid
         self.setStatusBar(self.status)
         self.status_label = self.status.label
         self.more_button = make_more_button(self.searcher)  # "Show N more" below the relevance cut-off

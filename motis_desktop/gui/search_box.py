@@ -25,6 +25,7 @@ from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
+from motis_desktop.gui.locked_notes import locked_sentences, with_locked
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -326,6 +327,8 @@ class Searched:
         if result.cancelled:
             return "The terms cancel each other out, so there is nothing to search for. Remove a “- …” term."
         reason = self._reason()
+        if result.locked and locked_sentences(result.locked) not in reason:  # their photos are left out (QA walk 7)
+            reason += " " + locked_sentences(result.locked)
         if self.partial is not None:
             searched, photos = self.partial
             reason += f" Searched {searched} of {count(photos, 'photo')} — indexing continues; this search runs again"
@@ -342,6 +345,8 @@ class Searched:
             )
         if result.filtered_out and result.offline:  # the likeliest reason: the folder filtered for is unplugged
             return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + offline_reason(result.offline)
+        if result.filtered_out and result.locked:  # the likeliest reason: the folder filtered for cannot be opened
+            return f"No photo passes the filters ({' '.join(result.filtered_out)}). " + locked_sentences(result.locked)
         if result.filtered_out:
             said = result.folder_hint or result.date_span_words()
             hint = said and f" {said[0].upper()}{said[1:]}"
@@ -384,7 +389,7 @@ def searched_photos(services: Any) -> tuple[int, int] | None:
 
 def result_summary(searched: Searched) -> str:
     """The status line for a result set (while indexing, how many photos it could search)."""
-    line = _summary(searched)
+    line = with_locked(_summary(searched), searched.result.locked)
     if searched.partial is None or searched.result.cancelled:
         return line
     searched_now, photos = searched.partial

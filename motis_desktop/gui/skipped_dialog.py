@@ -50,7 +50,7 @@ def skipped_groups(skipped: Sequence[Skipped]) -> list[tuple[str, str, list[Skip
         (
             "Could not be read",
             f"{count(len(unreadable), 'file')} in your folders could not be read: the gallery shows "
-            f"{'it' if one else 'them'} as a broken image, no search finds {'it' if one else 'them'}, and "
+            f"{'it' if one else 'them'} as a broken image at its end, no search finds {'it' if one else 'them'}, and "
             f"{'it is' if one else 'they are'} read again once changed.",
             unreadable,
         ),
@@ -176,6 +176,14 @@ class SkippedDialog(QDialog):
         item = self.list.currentItem()
         place = item.data(0, _FILE) if item is not None else None
         return self.files[place].path if isinstance(place, int) else None
+
+    def select(self, path: str) -> None:
+        """Make the line of ``path`` the current one, if listed (a broken tile clicked in the gallery)."""
+        for item in self._items():
+            place = item.data(0, _FILE)
+            if isinstance(place, int) and self.files[place].path == path:
+                self.list.setCurrentItem(item)
+                return
 
     def text(self) -> str:
         """The list as lines of "path: reason" (group titles as they are): what it shows, for a test or a bug."""

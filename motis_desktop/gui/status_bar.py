@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.errors import LibraryWriteError, WriteProblem
@@ -21,7 +21,10 @@ class StatusBar(QStatusBar):
 
     cancel_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, paths: PathActions | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, paths: PathActions | None = None, asked: SignalInstance | None = None
+    ) -> None:
+        """``asked``: a signal with a path (or "") that opens Skipped… too (the timeline's unreadable files)."""
         super().__init__(parent)
         self.paths = paths  # Skipped…'s Reveal in folder and Copy path: the Photo menu's owner
         self.label = ElidedLabel()
@@ -38,7 +41,9 @@ class StatusBar(QStatusBar):
         self.cancel_button.clicked.connect(self._cancel)
         self.skipped_button = QToolButton()
         self.skipped_button.setText("Skipped…")
-        self.skipped_button.clicked.connect(self.show_skipped)
+        self.skipped_button.clicked.connect(lambda: self.show_skipped())
+        if asked is not None:
+            asked.connect(self.show_skipped)
         for widget in (self.progress, self.progress_label, self.cancel_button, self.skipped_button):
             widget.hide()
         self.addWidget(self.label, 1)
@@ -128,9 +133,12 @@ class StatusBar(QStatusBar):
         self.progress_label.setText("Cancelling…")
         self.cancel_requested.emit()
 
-    def show_skipped(self) -> None:
-        """Skipped…: the files the last run could not read, and what its scan left out, each group counted."""
+    def show_skipped(self, path: str = "") -> None:
+        """Skipped…: the files the last run could not read, and what its scan left out, each group counted; the
+        line of ``path`` selected (a broken tile clicked in the gallery)."""
         self.skipped_dialog = SkippedDialog(self.skipped, self.paths, self.window())
+        if path:
+            self.skipped_dialog.select(path)
         self.skipped_dialog.open()
 
 

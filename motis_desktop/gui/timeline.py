@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent, QWheelEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QWidget
 
 from motis_desktop.core.formatting import count
@@ -30,6 +30,7 @@ from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, Grouping, HeaderKind, header_kind, month_marks, zoom_step
 from motis_desktop.gui.timeline_items import PAD, TileItemView
 from motis_desktop.gui.timeline_layout import LaidOut, LayoutJob, LayoutKey, lay_out
+from motis_desktop.gui.unreadable_group import UnreadableGroup, header_font
 
 # Photos: from here a lay-out takes long enough to be made on the LAYOUT lane (the rows on screen stay meanwhile),
 # after a resize pauses, and once the view is shown.
@@ -90,6 +91,7 @@ class TimelineView(TileItemView):
         self.scrubber = DateScrubber(self)
         self.scrubber.chosen.connect(self.jump_to_month)
         self.verticalScrollBar().valueChanged.connect(self.scrubber.set_value)
+        self.unreadable = UnreadableGroup(self, lambda: self.tiles, lambda: self.spacing.header)  # the files at the end
 
     # -- public --------------------------------------------------------------------
 
@@ -423,10 +425,7 @@ class TimelineView(TileItemView):
         sections = tiles.sections
         if not sections or self.spacing.header == 0:
             return
-        font = QFont(self.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        painter.setFont(font)
+        painter.setFont(header_font(self.font()))
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
         for section in sections[tiles.section_index_at(top) :]:
             if section.y > bottom:
@@ -436,6 +435,7 @@ class TimelineView(TileItemView):
                 # A long folder is cut in its middle with "…": its end is where folders differ ("…cousins 2024")
                 label = painter.fontMetrics().elidedText(section.label, Qt.TextElideMode.ElideMiddle, box.width())
                 painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+                self.unreadable.paint_link(painter, box, str(section.key), label)  # "See why…" (Skipped…)
 
 
 def _same_rows(kept: Sequence[Row], rows: Sequence[Row]) -> bool:

@@ -2,7 +2,8 @@
 
 The gallery by date gets month headers, or day headers at the larger zoom levels; by folder, one header per
 folder; search results keep their rank order under no header. Keys are strings: ``"2021-08"`` (month),
-``"2021-08-15"`` (day), a folder path, or ``""`` (no date / results).
+``"2021-08-15"`` (day), a folder path, or ``""`` (no date / results). Files that never decoded are one group at the
+end in every order, :data:`UNREADABLE_KEY` ("3 files can't be shown"), outside the dates (QA walk 7).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Sequence
 from enum import Enum
 
+from motis_desktop.core.formatting import count
 from motis_desktop.gui.justified import Layout
 
 ZOOM_HEIGHTS = (90, 130, 180, 260, 380)  # target row heights, smallest first (Ctrl+- / Ctrl+=)
@@ -20,6 +22,14 @@ DAY_HEADERS_FROM = 260  # at this target row height and above, headers are days
 DAY_GROUP_LEAST = 4  # days with fewer photos share a header with the next days of their month
 MONTHS = "January February March April May June July August September October November December".split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+
+UNREADABLE_KEY = "\x00unreadable"  # the group of files that never decoded: no date, folder or month starts so
+
+
+def unreadable_label(files: int) -> str:
+    """The header of the files that never decoded: "3 files can't be shown"."""
+    return f"{count(files, 'file')} can't be shown"
 
 
 class Grouping(str, Enum):
@@ -149,9 +159,12 @@ def _day_range(a: str, b: str) -> str:
 
 
 def month_marks(layout: Layout) -> list[tuple[str, int]]:
-    """(month key, content y of its first header) for each month of a date layout, in layout order."""
+    """(month key, content y of its first header) for each month of a date layout, in layout order (the files that
+    never decoded are of no month: the scrubber ends above them)."""
     marks: list[tuple[str, int]] = []
     for section in layout.sections:
+        if section.key == UNREADABLE_KEY:
+            continue
         key = str(section.key)[:7]
         if not marks or marks[-1][0] != key:
             marks.append((key, section.y))

@@ -16,11 +16,11 @@ import numpy as np
 
 from motis_desktop.core.gc_pause import gc_paused
 from motis_desktop.gui.gallery_order import Stop, Stopped
-from motis_desktop.gui.gallery_rows import GalleryRows, Row, folders_of, taken_of
+from motis_desktop.gui.gallery_rows import GalleryRows, Row, broken_of, folders_of, taken_of
 from motis_desktop.gui.gallery_rows import aspects_of as rows_aspects
 from motis_desktop.gui.justified import Layout, Spacing, justify
 from motis_desktop.gui.local_files import readable
-from motis_desktop.gui.timeline_groups import HeaderKind, day_keys, group_keys
+from motis_desktop.gui.timeline_groups import UNREADABLE_KEY, HeaderKind, day_keys, group_keys, unreadable_label
 
 GUESSED_ASPECT = 1.5  # until a photo's size is known
 DAYS_PER_STEP = 100_000  # rows whose day keys are read between two checks that the lay-out is still wanted
@@ -97,6 +97,16 @@ def _days(rows: Sequence[Row], step: Callable[[], None]) -> list[str]:
     return days
 
 
+def _broken_at_end(rows: Sequence[Row], kind: HeaderKind) -> int:
+    """How many files that never decoded end the rows (a gallery sorts them last, ``library_model``): 0 for rows
+    under no header (results), or where such files are not all at the end."""
+    if kind is HeaderKind.NONE:
+        return 0
+    broken = broken_of(rows)
+    n = int(np.count_nonzero(broken))
+    return n if n and bool(broken[len(rows) - n :].all()) else 0
+
+
 def lay_out(job: LayoutJob, stop: Stop = lambda: False) -> LaidOut:
     """The day keys, groups and justified rows of ``job.rows`` for ``job.key``. ``stop()`` True between two steps:
     give up (:class:`Stopped`): at 1M photos a step is ≤ ~0.1 s, not the whole 1.4-2.2 s that a quit or a newer
@@ -112,8 +122,14 @@ def lay_out(job: LayoutJob, stop: Stop = lambda: False) -> LaidOut:
         aspects = aspects_of(job) if job.aspects is None or job.sizes else job.aspects
         step()
         folders = folders_of(rows) if key.kind is HeaderKind.FOLDER else [""] * len(rows)
-        keys, labels = group_keys(key.kind, days, folders)
+        photos = len(rows) - (broken := _broken_at_end(rows, key.kind))
+        keys, labels = group_keys(key.kind, days[:photos], folders[:photos])
         labels = {k: readable(label) for k, label in labels.items()}  # folder names not in UTF-8
+        shapes = aspects
+        if broken:  # their own group at the end, square tiles (they have no shape), outside every date and folder
+            keys += [UNREADABLE_KEY] * broken
+            labels[UNREADABLE_KEY] = unreadable_label(broken)
+            shapes = np.concatenate((aspects[:photos], np.ones(broken)))
         step()
-        layout = justify(aspects, keys, labels, key.width, key.target, key.spacing, step)
+        layout = justify(shapes, keys, labels, key.width, key.target, key.spacing, step)
     return LaidOut(rows, key, days, aspects, layout, job.sizes_upto, job.generation)

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,6 +38,23 @@ def run_as_other_user(
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd), **(env or {})}
     return subprocess.run(command, capture_output=True, text=True, timeout=240, env=full_env, cwd=str(cwd))
+
+
+@contextmanager
+def acting_as_other_user() -> Iterator[None]:
+    """This whole test process (every thread, and the processes it starts) acts as 'nobody' meanwhile when the tests
+    run as root, so that a folder of mode 000 cannot be opened, as for any user (root opens anything); its saved
+    user stays root, which takes root back after. As another user: nothing to do (chmod takes its access away)."""
+    if not as_root():
+        yield
+        return
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
 
 
 def give_to(path: Path, uid: int) -> None:
