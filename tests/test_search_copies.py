@@ -318,3 +318,17 @@ def test_the_window_shows_every_red_photo_beside_one_with_500_copies(
         assert more is not None and more.text() == "Show 10 more"
     finally:
         next(windows, None)
+
+
+def test_a_copy_whose_name_holds_the_words_is_the_path_shown(colour_library: tuple[Services, Path]) -> None:
+    """Guard (the build before passed it too): the words found in a copy's name count for its photo, once, and that
+    copy is the path shown (its name is why it ranks); the first indexed is named beside it."""
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=3)
+    (photos / "trips").mkdir()
+    os.link(original, photos / "trips" / "paris.jpg")
+    assert services.index(read_text=False).copied == 1
+    hits = services.query("red paris", limit=3, cutoff=False).hits
+    assert hits[0].path == str(photos / "trips" / "paris.jpg"), hits
+    assert [m.kind for m in hits[0].matches] == ["name"] and str(original) in hits[0].also_at
+    assert len({h.path for h in hits}) == 3 and not any(str(original) == h.path for h in hits)

@@ -74,13 +74,21 @@ class ContentTable:
         return groups
 
     def one_each(self, allowed: np.ndarray) -> np.ndarray:
-        """The first file of each content among ``allowed`` (sorted, unique)."""
-        allowed = np.unique(np.asarray(allowed, dtype=np.int64))
+        """The first file of each content among ``allowed`` (unique ids, in no particular order; so is the answer):
+        only the files with copies are sorted (by group, then id)."""
+        allowed = np.asarray(allowed, dtype=np.int64)
         if not len(self.ids) or not len(allowed):
             return allowed
-        groups = self.group_of(allowed)
-        _, first = np.unique(groups, return_index=True)  # ``allowed`` is sorted: the smallest id of each group
-        return allowed[np.sort(first)]
+        at = np.minimum(np.searchsorted(self.ids, allowed), len(self.ids) - 1)
+        copied = self.ids[at] == allowed
+        if not copied.any():
+            return allowed
+        copies, groups = allowed[copied], self.groups[at[copied]]
+        order = np.lexsort((copies, groups))
+        groups = groups[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = groups[1:] != groups[:-1]
+        return np.concatenate([allowed[~copied], copies[order][first]])
 
     def plan(
         self, allowed: np.ndarray | None, total: int, every: Callable[[], np.ndarray], own: Iterable[int] = ()
