@@ -332,3 +332,13 @@ def test_a_copy_whose_name_holds_the_words_is_the_path_shown(colour_library: tup
     assert hits[0].path == str(photos / "trips" / "paris.jpg"), hits
     assert [m.kind for m in hits[0].matches] == ["name"] and str(original) in hits[0].also_at
     assert len({h.path for h in hits}) == 3 and not any(str(original) == h.path for h in hits)
+
+
+def test_find_similar_with_words_leaves_out_the_photo_its_name_holds_them(
+    colour_library: tuple[Services, Path],
+) -> None:
+    """Guard: "red" is in the photo's own name; it is not one of the photos similar to itself (no copies here)."""
+    services, photos = colour_library
+    original = photos / "sub" / "red_00.jpg"
+    hits = services.query("red", image=str(original), limit=3, cutoff=False).hits
+    assert str(original) not in [h.path for h in hits] and _red_01(photos) in [h.path for h in hits], hits

@@ -125,7 +125,7 @@ class RankPlan:
     def hits(self, found: list[TextHit], name: bool = False) -> list[TextHit]:
         """``found`` (words' hits, best first by share) with each copy's hit moved to its content's ranked file,
         one per content (the best); ``name``: the matched copy is remembered, so its path is the one shown."""
-        if not found or not len(self.table.ids):
+        if not found or not (len(self.table.ids) or self.exclude):
             return found
         ids = np.fromiter((h.file_id for h in found), dtype=np.int64, count=len(found))
         ranked = self._ranked_files(ids)

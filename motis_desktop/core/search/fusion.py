@@ -24,17 +24,17 @@ fused, so no calibration of cosines against BM25 is needed; the measured effect 
 
 **What is shown**: with the relevance cut-off, the photos that pass it by meaning plus every photo the text or
 the name matched, in fused order (a query of subtracted terms only, "-red": every photo "red" would not show,
-least red first; ``cutoff.opposite``); without it, the top ``limit`` of the fused order. Each hit keeps its cosine
-as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their boxes and the
-matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking, with the
-folder and date filters); their words also rank like plain words.
+least red first; ``cutoff.opposite``); without it, the top ``limit`` of the fused order. Each content is ranked
+once (``contents.py``: a photo's copies take one rank, in every signal), so both count photos, not files. Each
+hit keeps its cosine as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their
+boxes and the matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking,
+with the folder and date filters); their words also rank like plain words.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -295,15 +295,14 @@ def _missing_above(
     meaning: list[tuple[int, float]],
     shown: list[Ranked],
     word_hits: list[TextHit],
-    passed: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
-    shown photo or a photo the words matched), but those ``passed`` (copies of a shown photo: not looked up, so
-    a library of many copies costs no ``lstat`` each); fills ``on_disk`` for them and for ``shown``. Only these
-    few files are looked up, not the whole meaning depth."""
+    shown photo or a photo the words matched; one file per content: a library of many copies costs no ``lstat``
+    each); fills ``on_disk`` for them and for ``shown``. Only these few files are looked up, not the whole
+    meaning depth."""
     deciding = {r.file_id for r in shown} | {h.file_id for h in word_hits}
     lowest = next((i for i in range(len(meaning) - 1, -1, -1) if meaning[i][0] in deciding), -1)
-    above = [fid for fid, _ in meaning[: lowest + 1] if fid not in passed]
+    above = [fid for fid, _ in meaning[: lowest + 1]]
     _missing(store, on_disk, above + [r.file_id for r in shown])
     return {fid for fid in above if on_disk[fid] is None}
 
