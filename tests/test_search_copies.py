@@ -175,15 +175,17 @@ def test_the_cli_names_three_copies_and_says_how_many_more(
     assert (len(hit["also_at"]), hit["also_more"]) == (3, 496)
 
 
-def test_find_similar_leaves_out_hundreds_of_the_photos_own_copies(
+def test_find_similar_leaves_out_every_one_of_the_photos_own_copies(
     colour_library: tuple[Services, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At most SIMILAR_EXCLUDED copies are left out of the ranking by id; the rest by their hash after it."""
-    from motis_desktop.core.search import copies
+    """A photo with more copies than were left out of the ranking by id (1,000 then; 100 here, with the meaning
+    ranks read 50 deep) came up short: the copies filled the ranks read. A content takes one rank now."""
+    from motis_desktop.core.search import copies, fusion
 
     services, photos = colour_library
     original = _many_copies(services, photos)
-    monkeypatch.setattr(copies, "SIMILAR_EXCLUDED", 100)
+    monkeypatch.setattr(copies, "SIMILAR_EXCLUDED", 100, raising=False)  # the build before: 1,000
+    monkeypatch.setattr(fusion, "MEANING_DEPTH", 50)
     hits = services.query("", image=str(original), limit=3, cutoff=False).hits
     assert len(hits) == 3 and [h.path for h in hits][:1] == [_red_01(photos)]
     assert all(Path(h.path).name.startswith("red_00") is False for h in hits)
@@ -228,3 +230,115 @@ def test_the_windows_tooltip_names_the_copies_folder_and_counts_the_rest(
         assert "Also in: many, and 2 more copies" in tip, tip
     finally:
         next(windows, None)
+
+
+# One content, one rank (the lead's note on finding 7): 500 copies of one red photo took 500 ranks, so the cut-off,
+# "N more" and the counts were of files; the window showed no red photo at all for "red".
+
+
+def test_the_cut_off_shows_every_red_photo_beside_one_with_500_copies_and_counts_photos(
+    colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    services, photos = colour_library
+    original = _many_copies(services, photos)
+    services.close()
+    done = run_cli("search", "red", home=colour_home)
+    firsts = [line.split("  ")[2] for line in done.stdout.splitlines() if not line.startswith("    ")]
+    assert sorted(firsts) == sorted([str(original), _red_01(photos)]), done.stdout + done.stderr
+    assert "(2 stand out; 10 more below the cut-off: -k N or --all)" in done.stderr
+    everything = run_cli("search", "red", "--all", "--json", home=colour_home).stdout
+    assert len(json.loads(everything)) == 12  # 12 photos, the 500 files of one among them once
+
+
+def test_a_list_of_filters_alone_shows_and_counts_each_photo_once(colour_library: tuple[Services, Path]) -> None:
+    services, photos = colour_library
+    original = _many_copies(services, photos)
+    listed = services.query(f"folder:{photos.name}", limit=5)
+    assert len({h.path for h in listed.hits}) == 5 and (listed.more, listed.candidates) == (7, 12)
+    everything = services.query("folder:many")  # the copies alone: one photo, its other paths beside it
+    assert len(everything.hits) == 1 and (everything.more, everything.candidates) == (0, 1)
+    assert str(original) in everything.hits[0].also_at and everything.hits[0].also_more == MANY - 1 - 3
+
+
+def test_the_copies_named_are_one_per_other_folder_first(colour_library: tuple[Services, Path]) -> None:
+    """Five copies in "many" were indexed first; a copy in each of two backup folders later: all three folders are
+    named, not three files of "many"."""
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=6)
+    for folder in ("backup a", "backup b"):
+        (photos / folder).mkdir()
+        os.link(original, photos / folder / "red_00.jpg")
+    assert services.index(read_text=False).copied == 2
+    hit = next(h for h in services.query("red", limit=2, cutoff=False).hits if h.path == str(original))
+    assert sorted(Path(p).parent.name for p in hit.also_at) == ["backup a", "backup b", "many"], hit.also_at
+    assert hit.also_more == 4
+
+
+def test_a_copy_deleted_since_the_last_scan_is_not_named(colour_library: tuple[Services, Path]) -> None:
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=6)
+    first = services.query("red", limit=2, cutoff=False).hits
+    named = next(h for h in first if h.path == str(original)).also_at
+    os.unlink(named[0])  # no scan since
+    hit = next(h for h in services.query("red", limit=2, cutoff=False).hits if h.path == str(original))
+    assert named[0] not in hit.also_at and len(hit.also_at) == 3 and hit.also_more == 1, hit
+
+
+def test_a_shown_photo_deleted_since_the_last_scan_is_shown_at_a_copy(colour_library: tuple[Services, Path]) -> None:
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=6)
+    os.unlink(original)  # no scan since: its five copies in "many" are there
+    hits = services.query("red", cutoff=True).hits
+    assert len(hits) == 2 and _red_01(photos) in [h.path for h in hits], hits
+    copy = next(h for h in hits if h.path != _red_01(photos))
+    assert Path(copy.path).parent.name == "many" and str(original) not in copy.also_at
+
+
+def test_the_window_shows_every_red_photo_beside_one_with_500_copies(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """The lead's note: the window's cut-off showed no red photo for "red" (the copies were the background) and
+    offered to show 509 more; it shows the two red photos and offers the 10 others."""
+    from helpers.keys import search_by_keys
+    from helpers.window import ready_window
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
+
+    services, photos = colour_library
+    original = _many_copies(services, photos)
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=12 + MANY - 1)
+    win = next(windows)
+    try:
+        search_by_keys(qtbot, win, "red")
+        paths = sorted(win.model.index(i).data(Qt.ItemDataRole.ToolTipRole) for i in range(win.model.rowCount()))
+        assert win.model.rowCount() == 2, paths
+        assert win.model.row_of(str(original)) is not None and win.model.row_of(_red_01(photos)) is not None
+        more = win.findChild(QToolButton, "showMore")
+        assert more is not None and more.text() == "Show 10 more"
+    finally:
+        next(windows, None)
+
+
+def test_a_copy_whose_name_holds_the_words_is_the_path_shown(colour_library: tuple[Services, Path]) -> None:
+    """Guard (the build before passed it too): the words found in a copy's name count for its photo, once, and that
+    copy is the path shown (its name is why it ranks); the first indexed is named beside it."""
+    services, photos = colour_library
+    original = _many_copies(services, photos, files=3)
+    (photos / "trips").mkdir()
+    os.link(original, photos / "trips" / "paris.jpg")
+    assert services.index(read_text=False).copied == 1
+    hits = services.query("red paris", limit=3, cutoff=False).hits
+    assert hits[0].path == str(photos / "trips" / "paris.jpg"), hits
+    assert [m.kind for m in hits[0].matches] == ["name"] and str(original) in hits[0].also_at
+    assert len({h.path for h in hits}) == 3 and not any(str(original) == h.path for h in hits)
+
+
+def test_find_similar_with_words_leaves_out_the_photo_its_name_holds_them(
+    colour_library: tuple[Services, Path],
+) -> None:
+    """Guard: "red" is in the photo's own name; it is not one of the photos similar to itself (no copies here)."""
+    services, photos = colour_library
+    original = photos / "sub" / "red_00.jpg"
+    hits = services.query("red", image=str(original), limit=3, cutoff=False).hits
+    assert str(original) not in [h.path for h in hits] and _red_01(photos) in [h.path for h in hits], hits

@@ -32,8 +32,10 @@ def test_probe_search_types_the_query_and_reports_the_results(home: Path, tmp_pa
     photos = tmp_path / "photos"
     photos.mkdir()
     for name, bgr in {"red": (30, 30, 220), "blue": (220, 40, 30)}.items():
-        for i in range(3):
-            cv2.imwrite(str(photos / f"{name}-{i}.png"), np.full((48, 64, 3), bgr, np.uint8))
+        for i in range(3):  # three photos, not three copies of one (a search counts a content once)
+            image = np.full((48, 64, 3), bgr, np.uint8)
+            image[0, 0] = i
+            cv2.imwrite(str(photos / f"{name}-{i}.png"), image)
     services = Services.open(home)
     install_colour(services, colour_pair)
     services.add_folders([str(photos)])

@@ -19,7 +19,8 @@ SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; t
           (one line a photo): --json gives the exact name
   EXTRAS  the words found in the photo's text or name, e.g. [text: INVOICE 2024]; absent when none
   A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; up to 3 of its
-  other paths follow on indented lines, "    also at PATH", then "    and N more copies". -k N counts photos.
+  other paths follow on indented lines (one per other folder first), "    also at PATH", then "    and N more
+  copies". -k N, --all and the cut-off's "N more below" count photos, not copies.
   Notes (the cut-off's "N more below", offline folders, subfolders that cannot be opened) go to stderr.
   --json: one object a photo, for scripts ("score": null where SCORE is "-" for a list of filters alone).
 """

@@ -24,17 +24,17 @@ fused, so no calibration of cosines against BM25 is needed; the measured effect 
 
 **What is shown**: with the relevance cut-off, the photos that pass it by meaning plus every photo the text or
 the name matched, in fused order (a query of subtracted terms only, "-red": every photo "red" would not show,
-least red first; ``cutoff.opposite``); without it, the top ``limit`` of the fused order. Each hit keeps its cosine
-as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their boxes and the
-matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking, with the
-folder and date filters); their words also rank like plain words.
+least red first; ``cutoff.opposite``); without it, the top ``limit`` of the fused order. Each content is ranked
+once (``contents.py``: a photo's copies take one rank, in every signal), so both count photos, not files. Each
+hit keeps its cosine as ``score`` and carries ``fused`` and the ``matches`` that explain it (lines read with their
+boxes and the matched words' boxes; or the name). ``text:"…"`` and ``name:…`` are filters (applied before ranking,
+with the folder and date filters); their words also rank like plain words.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,8 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
-from motis_desktop.core.search.copies import one_per_content, own_copies
+from motis_desktop.core.search.contents import ContentTable
+from motis_desktop.core.search.copies import standing_in
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -60,8 +61,6 @@ RRF_K = 60
 # docs/benchmarks.md); file and folder names count once.
 SIGNAL_WEIGHTS = {"text": 2.0, "name": 1.0}
 MEANING_DEPTH = 200  # embedding ranks looked at for fusion (photos below get rank DEPTH + 1 + their order)
-COPIES_OVERFETCH = 4  # copies filled the meaning ranks read: read this many times as deep, once (see fused_query)
-_NONE_OWN: tuple[frozenset[int], frozenset[str]] = (frozenset(), frozenset())
 _LOOKED_UP_MAX = 20_000  # text:/name: matches up to this many are checked for a vector by id, not by reading all
 STOPWORDS = frozenset(
     "a an the of in on at to and or with for from by is are this that photo photos picture image der die das "
@@ -137,12 +136,13 @@ def fused_query(
     cutoff: bool,
     allowed: np.ndarray | None,
     text_cache: TextVectorCache | None,
+    contents: ContentTable,
     signals: tuple[str, ...] = ("meaning", "text", "name"),
     strategy: str | None = None,
 ) -> QueryResult:
     """Run ``query`` ranking by the fused ``signals`` (see the module's docstring); ``allowed``: the ids the
-    folder/date filters let through (None: all). ``signals`` chooses a subset (benchmarks compare them);
-    ``strategy`` names the vector index for this call."""
+    folder/date filters let through (None: all); ``contents``: the library's copies (one rank per content).
+    ``signals`` chooses a subset (benchmarks compare them); ``strategy`` names the vector index for this call."""
     model_id = encoder.model_id
     texts = TextStore(store)
     meaning_wanted = bool(query.terms) and "meaning" in signals
@@ -151,37 +151,36 @@ def fused_query(
     text_found = texts.text_hits(list(qwords)) if "text" in signals else []
     name_found = texts.name_hits(list(qwords)) if "name" in signals else []
     qv = query_vector(encoder, store, query, text_cache) if meaning_wanted else None
-    # find similar: the photo's own copies (the same bytes elsewhere) are not "similar" results
-    exclude, dropped = own_copies(store, qv.library_ids) if qv is not None and qv.library_ids else _NONE_OWN
     vector = qv.vector if qv is not None else None
     if qv is not None and vector is None and not (query.text_phrases or query.name_parts):
         return QueryResult([], 0, 0, cancelled=True)
-    among = len(service.index_for(model_id, strategy)) if allowed is None else len(allowed)  # a count: no ids copied
-    candidates = max(among - len(exclude), 0)
+    # one file per content (contents.py): a content's copies take one rank; find similar leaves the photo's out
+    index = service.index_for(model_id, strategy)
+    plan = contents.plan(allowed, len(index), lambda: np.asarray(index.ids()), qv.library_ids if qv else ())
+    stand_in = standing_in(store, contents, allowed)  # a shown file gone since the last scan: a copy on disk
+    text_hits, name_hits = plan.hits(_kept(text_found, allowed)), plan.hits(_kept(name_found, allowed), name=True)
+    allowed, exclude, candidates = plan.allowed, plan.exclude, plan.candidates
     wanted = min(limit or CUTOFF_CAP, CUTOFF_CAP) if cutoff else (limit or candidates)
 
     cut: Cutoff | None = None
-    floor: float | None = None
-    if vector is not None:
-        cut = _cutoff(service, model_id, vector, query, strategy, qv.subtracted if qv else ()) if cutoff else None
-        # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
-        # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
-        floor = cut.threshold if cut is not None and not (text_found or name_found) else None
+    if vector is not None and cutoff:
+        cut = _cutoff(service, model_id, vector, query, strategy, qv.subtracted if qv else (), contents)
+    # Without word hits only the meaning ranks that pass the cut-off are used (fused, shown, checked on
+    # disk): the ranking may leave out the photos below it. Word hits need the whole depth (their ranks).
+    floor = cut.threshold if cut is not None and not (text_found or name_found) else None
 
-    text_hits, name_hits = _kept(text_found, exclude, allowed), _kept(name_found, exclude, allowed)
     on_disk: dict[int, str | None] = {}  # file id -> its path when the file is on disk (looked up as needed)
     listed = allowed if vector is None else None
-
-    def ranks(depth: int) -> list[tuple[int, float]]:
-        if vector is None:
-            return []
-        ids, cosines = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor)
-        return list(zip(ids.tolist(), cosines.tolist(), strict=True))
+    depth = max(MEANING_DEPTH, wanted)
+    ranks = service.ranked(model_id, vector, depth, allowed, exclude, strategy, floor) if vector is not None else None
+    meaning = list(zip(ranks[0].tolist(), ranks[1].tolist(), strict=True)) if ranks is not None else []
+    moved = plan.named  # a content's ranked file -> the file shown for it (its name matched; it stands in)
 
     def fused(meaning: list[tuple[int, float]]) -> list[Ranked]:
-        return _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
+        out = _shown(store, model_id, vector, meaning, text_hits, name_hits, qwords, listed, exclude, cut)
+        return [replace(r, file_id=moved[r.file_id]) if r.file_id in moved else r for r in out] if moved else out
 
-    shown = _photos(store, on_disk, ranks, fused, wanted, dropped, text_hits + name_hits, cut)
+    shown = _photos(store, on_disk, meaning, fused, wanted, text_hits + name_hits, moved, stand_in)
     hits = _shown_hits(service, texts, shown, on_disk, query, list(qwords), signals)
     # "-red": the scores are negated cosines, about 0 for every photo that is not red; they rank, but mean nothing
     opposite = vector is not None and query.only_subtracts
@@ -192,54 +191,36 @@ def fused_query(
 def _photos(
     store: LibraryStore,
     on_disk: dict[int, str | None],
-    ranks: Callable[[int], list[tuple[int, float]]],
+    meaning: list[tuple[int, float]],
     fused: Callable[[list[tuple[int, float]]], list[Ranked]],
     wanted: int,
-    dropped: frozenset[str],
     word_hits: list[TextHit],
-    cut: Cutoff | None,
+    moved: dict[int, int],
+    stand_in: Callable[[int, dict[int, str | None]], int | None],
 ) -> list[Ranked]:
-    """The ``wanted`` best photos of the ``fused`` order of the meaning ``ranks`` (down to a depth), one per content
-    (``copies.py``; ``dropped``: contents left out), none gone from disk (a file gone is ranked as if it were never
-    there); fills ``on_disk`` for them."""
-    usual = max(MEANING_DEPTH, wanted)
-    depth = usual
+    """The ``wanted`` best photos of the ``fused`` order of the ``meaning`` ranks (one file per content), none gone
+    from disk: a file gone is ranked as if it were never there, but where a copy of it is on disk (``stand_in``,
+    a few looked up) that copy is shown in its place (``moved``); fills ``on_disk`` for them."""
+    dead: set[int] = set()
     while True:
-        meaning = read = ranks(depth)
-        while True:
-            walk = one_per_content(store, fused(meaning), wanted, lambda r: r.file_id, _tied, dropped)
-            shown = walk.kept
-            gone = _missing_above(store, on_disk, meaning, shown, word_hits, walk.passed())
-            # a shown photo gone (a copy deleted since the last scan): its copies walked past, in the same pass
-            gone |= _missing(
-                store, on_disk, [c for r in shown if r.file_id in gone for c in walk.copies.get(r.file_id, [])]
-            )
-            if not gone:
-                break
-            meaning = [m for m in meaning if m[0] not in gone]  # ranks as if they were never there
-        # Copies filled the ranks read (a content's copies share its vector, so they rank side by side): rank
-        # deeper, once, COPIES_OVERFETCH times as deep. Bounded on purpose: where one content has more copies
-        # than that among the best ranks, the result has fewer than ``wanted`` photos.
-        if len(shown) >= wanted or depth > usual or not _more_below(read, depth, cut):
+        shown = [r for r in fused(meaning) if r.file_id not in dead][:wanted]
+        gone = _missing_above(store, on_disk, meaning, shown, word_hits) - moved.keys()
+        gone |= {r.file_id for r in shown if on_disk[r.file_id] is None}
+        if not gone:
             return shown
-        depth *= COPIES_OVERFETCH
+        for fid in gone:
+            for key in [k for k, v in moved.items() if v == fid]:
+                del moved[key]  # the copy its name matched is gone: the content's ranked file is shown
+            copy = stand_in(fid, on_disk)
+            if copy is None:
+                dead.add(fid)
+            else:
+                moved[fid] = copy
+        meaning = [m for m in meaning if m[0] not in dead]
 
 
-def _tied(r: Ranked) -> tuple[float | None, float, float]:
-    """What makes two copies rank the same: their cosine and word shares (copies share their vector, and the
-    index orders equal cosines as it likes, so their fused ranks differ): the first indexed is shown."""
-    return r.cosine, r.text_share, r.name_share
-
-
-def _more_below(meaning: list[tuple[int, float]], depth: int, cut: Cutoff | None) -> bool:
-    """Whether ranking deeper than ``depth`` could find more photos to show: the ranks read were all there were
-    asked for and the lowest of them still passes the cut-off."""
-    return len(meaning) >= depth and (cut is None or cut.passes(meaning[-1][1]))
-
-
-def _kept(hits: list[TextHit], exclude: frozenset[int], allowed: np.ndarray | None) -> list[TextHit]:
-    """``hits`` but the ``exclude``d photos and those not ``allowed`` (None: all are)."""
-    hits = [h for h in hits if h.file_id not in exclude]
+def _kept(hits: list[TextHit], allowed: np.ndarray | None) -> list[TextHit]:
+    """``hits`` but those not ``allowed`` (None: all are)."""
     if allowed is None or not hits:
         return hits
     inside = np.isin(np.fromiter((h.file_id for h in hits), dtype=np.int64, count=len(hits)), allowed)
@@ -253,12 +234,15 @@ def _cutoff(
     query: Query,
     strategy: str | None,
     subtracted: tuple[np.ndarray, ...],
+    contents: ContentTable,
 ) -> Cutoff:
-    """The relevance cut-off of the query ``vector``; for a query of subtracted terms only ("-red"), every photo
-    its opposite ("red") would not show (``cutoff.opposite``)."""
+    """The relevance cut-off of the query ``vector``, against one file per content (500 copies of a red photo made
+    the red the background); for a query of subtracted terms only ("-red"), every photo its opposite ("red")
+    would not show (``cutoff.opposite``)."""
+    copies = contents.redundant
     if query.only_subtracts:
-        return opposite(service.cutoff_for(model_id, -vector, strategy))
-    return service.cutoff_for(model_id, vector, strategy, subtracted)
+        return opposite(service.cutoff_for(model_id, -vector, strategy, left_out=copies))
+    return service.cutoff_for(model_id, vector, strategy, subtracted, left_out=copies)
 
 
 def _text_filters(
@@ -311,15 +295,14 @@ def _missing_above(
     meaning: list[tuple[int, float]],
     shown: list[Ranked],
     word_hits: list[TextHit],
-    passed: AbstractSet[int] = frozenset(),
 ) -> set[int]:
     """Files gone from disk among the meaning ranks that decide ``shown`` (every rank down to the lowest of a
-    shown photo or a photo the words matched), but those ``passed`` (copies of a shown photo: not looked up, so
-    a library of many copies costs no ``lstat`` each); fills ``on_disk`` for them and for ``shown``. Only these
-    few files are looked up, not the whole meaning depth."""
+    shown photo or a photo the words matched; one file per content: a library of many copies costs no ``lstat``
+    each); fills ``on_disk`` for them and for ``shown``. Only these few files are looked up, not the whole
+    meaning depth."""
     deciding = {r.file_id for r in shown} | {h.file_id for h in word_hits}
     lowest = next((i for i in range(len(meaning) - 1, -1, -1) if meaning[i][0] in deciding), -1)
-    above = [fid for fid, _ in meaning[: lowest + 1] if fid not in passed]
+    above = [fid for fid, _ in meaning[: lowest + 1]]
     _missing(store, on_disk, above + [r.file_id for r in shown])
     return {fid for fid in above if on_disk[fid] is None}
 

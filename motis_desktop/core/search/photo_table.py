@@ -22,6 +22,7 @@ import numpy as np
 
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.pathnames import decode_path, is_within
+from motis_desktop.core.search.contents import ContentTable
 from motis_desktop.core.search.folder_match import FolderIndex
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit
@@ -141,12 +142,17 @@ class PhotoTable:
             hints.append(f"no folder named {typed}" + (f"; did you mean {guess}?" if close else ""))
         return "; ".join(hints)
 
-    def newest_first(self, store: LibraryStore, mask: np.ndarray | None, limit: int | None) -> QueryResult:
+    def newest_first(
+        self, store: LibraryStore, mask: np.ndarray | None, limit: int | None, contents: ContentTable | None = None
+    ) -> QueryResult:
         """The photos of ``mask`` (None: all), newest first, photos of one date by path (score 0: nothing was
-        ranked); only the photos down to the shown ones are looked up on disk (a vanished one is left out and
-        not counted)."""
+        ranked), one file per content of ``contents`` (the newest; copies counted once); only the photos down to
+        the shown ones are looked up on disk (a vanished one is left out and not counted)."""
         rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
         order = rows[np.argsort(-self.dates[rows], kind="stable")]
+        if contents is not None and len(contents.ids) and len(order):
+            _, first = np.unique(contents.group_of(self.ids[order]), return_index=True)
+            order = order[np.sort(first)]
         newest = -self.dates[order]  # ascending
         hits: list[SearchHit] = []
         missing, start = 0, 0

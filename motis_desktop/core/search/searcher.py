@@ -19,6 +19,7 @@ from motis_desktop.core.library.locked_folders import locked_folders
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
+from motis_desktop.core.search.contents import ContentTable
 from motis_desktop.core.search.copies import with_copies
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
@@ -58,6 +59,8 @@ class Searcher:
         self._text_cache = TextVectorCache()
         self._indexes: SearchService | None = None
         self._photos: tuple[tuple[str, int], PhotoTable] | None = None
+        self._copies: ContentTable | None = None
+        self._copies_model = ""
 
     def strategy(self) -> str:
         """The configured vector index strategy ("auto" unless the user chose one)."""
@@ -77,6 +80,7 @@ class Searcher:
             self._indexes.save_changes()
         self._indexes = None
         self._photos = None
+        self._copies = None
 
     def _service(self) -> SearchService:
         if self._indexes is None:
@@ -113,8 +117,9 @@ class Searcher:
             table = self._table(store, encoder.model_id)
             # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
             mask = table.passing(parsed, offline, [f.path for f in locked])
-            if listing:
-                listed = replace(table.newest_first(store, mask, limit), by_date=True, locked=locked)
+            if listing:  # one file per content, as a search (contents.py), with a few of its other paths
+                listed = table.newest_first(store, mask, limit, self._contents(store, encoder.model_id))
+                listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
                 return self._explained(listed, parsed, encoder.model_id, offline)
             allowed = None if mask is None else table.ids[mask]
         log.info(
@@ -133,6 +138,7 @@ class Searcher:
             cutoff,
             allowed,
             self._text_cache,
+            self._contents(store, encoder.model_id),
             signals,
             check_strategy(strategy) if strategy else None,
         )
@@ -177,6 +183,13 @@ class Searcher:
             self._photos = (key, self._photos[1].caught_up(store, model_id))
         return self._photos[1]
 
+    def _contents(self, store: LibraryStore, model_id: str) -> ContentTable:
+        """``model_id``'s files with copies (``contents.py``), read again when the photos have changed."""
+        version = store.photos_version()
+        if self._copies is None or self._copies.version != version or self._copies_model != model_id:
+            self._copies, self._copies_model = ContentTable.read(store, model_id, version), model_id
+        return self._copies
+
     def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
         """Load and bring ``model_id``'s vector index up to date now (instead of at the next query)."""
         index = self._service().index_for(model_id, check_strategy(strategy) if strategy else None)
@@ -187,6 +200,7 @@ class Searcher:
         relevance cut-off's sample of the library, so the first query pays for none of them."""
         self.update_index(encoder.model_id)
         self._service().index_for(encoder.model_id).prepare()
+        self._contents(self._database(), encoder.model_id)
         vector = encoder.encode_queries(["warm up"])[0]
         self._service().cutoff_for(encoder.model_id, vector)
 

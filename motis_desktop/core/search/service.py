@@ -314,29 +314,37 @@ class SearchService:
         self._scores[model_id] = dict(score or {"kind": "cosine"})
 
     def cutoff_for(
-        self, model_id: str, vector: np.ndarray, strategy: str | None = None, subtracted: Sequence[np.ndarray] = ()
+        self,
+        model_id: str,
+        vector: np.ndarray,
+        strategy: str | None = None,
+        subtracted: Sequence[np.ndarray] = (),
+        left_out: np.ndarray | None = None,
     ) -> Cutoff:
-        """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library,
-        less the photos that match a ``subtracted`` term's vector (``cutoff.without_subtracted``)."""
+        """The relevance cut-off of ``vector``: calibrated (sigmoid models) or against a sample of the library (less
+        the ``left_out`` ids, sorted: copies), less the photos that match a ``subtracted`` term's vector
+        (``cutoff.without_subtracted``)."""
         score = self._scores.get(model_id)
         if is_calibrated(score):
             return cutoff_for_model(score, np.zeros(0))
-        sample = self._background(model_id, strategy)
+        sample = self._background(model_id, strategy, left_out)
         if not len(sample):
             return cutoff_for_model(score, np.zeros(0))
         background = without_subtracted(scores_of(sample, vector), [scores_of(sample, v) for v in subtracted])
         return cutoff_for_model(score, background)
 
-    def _background(self, model_id: str, strategy: str | None = None) -> np.ndarray:
-        """Up to SAMPLE_SIZE library vectors, drawn at random; redrawn when the library grew or shrank 5 %."""
+    def _background(self, model_id: str, strategy: str | None = None, left_out: np.ndarray | None = None) -> np.ndarray:
+        """Up to SAMPLE_SIZE library vectors but ``left_out``'s, drawn at random; redrawn when the library grew or
+        shrank 5 %."""
         index = self.index_for(model_id, strategy)
-        now = len(index)
+        now = len(index) - (0 if left_out is None else len(left_out))
         cached = self._backgrounds.get(model_id)
         if cached is not None:
             count, sample = cached
             if count == now or (count > SAMPLE_SIZE and abs(now - count) <= 0.05 * count):
                 return sample
         ids = np.sort(np.asarray(index.ids(), dtype=np.int64))
+        ids = ids if left_out is None or not len(left_out) else np.setdiff1d(ids, left_out, assume_unique=True)
         rng = default_rng(len(ids))  # the same library gives the same sample (stable cut-offs)
         chosen = ids if len(ids) <= SAMPLE_SIZE else np.sort(rng.choice(ids, SAMPLE_SIZE, replace=False))
         held = _rows_of(index, chosen)
