@@ -22,16 +22,20 @@ class ModelFollow:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.model_id: str | None = None  # the last run's
+        self.model_id, self.name = "", ""  # the last run's model (its name then: it may be removed since)
 
     def said(self, summary: IndexSummary) -> list[str]:
         """The line for a run whose model is not the last run's ([] for the first run, and when the run's model
         took over from the demo model: ``motis watch`` says that in its own words)."""
-        before, self.model_id = self.model_id, summary.model_id
-        if before is None or before == summary.model_id or summary.took_over:
+        if summary.model_id == self.model_id:
             return []
+        before = self.name
         installed = {m.model_id: m.name for m in self.services.installed_models()}
-        name, was = installed.get(summary.model_id, summary.model_id), installed.get(before, "the previous model")
-        if self.services.takeover_model() == name:  # installed over the demo meanwhile: it takes over when done
-            return [f"indexing with {name} now: it takes over from the demo model once every photo is indexed with it"]
-        return [f"the active model is now {name} (it was {was}); watching indexes with it from this run on"]
+        self.model_id, self.name = summary.model_id, installed.get(summary.model_id, summary.model_id)
+        if not before or summary.took_over:
+            return []
+        if self.services.takeover_model() == self.name:  # installed over the demo meanwhile: takes over when done
+            return [
+                f"indexing with {self.name} now: it takes over from the demo model once every photo is indexed with it"
+            ]
+        return [f"the active model is now {self.name} (it was {before}); watching indexes with it from this run on"]
