@@ -111,3 +111,60 @@ def test_watch_finishes_the_take_over_from_the_demo_and_says_it_once(home: Path,
     assert lines.empty()  # nothing more: the take-over was said once
     listed = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
     assert listed == {"colour-demo": False, "colour": True}
+
+
+def _lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    """``proc``'s stdout, each line without its time of day, folder status lines left out, as they come."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line[9:].rstrip("\n")) for line in proc.stdout if not line.endswith("online\n")],
+        daemon=True,
+    ).start()
+    return lines
+
+
+def test_watch_says_once_that_it_waits_for_a_slow_copy(home: Path, colour_pair, tmp_path: Path) -> None:
+    """It waited in silence for a photo being copied in: one line when the wait begins, nothing more while the copy
+    goes on, then the run that indexes it."""
+    _library_of_three(home, colour_pair, tmp_path / "lib")
+    (staged,) = write_photos(tmp_path / "staged", "red", 1, size=(320, 240))
+    data = staged.read_bytes()
+    slow = tmp_path / "lib" / "IMG_1.jpg"
+    with motis_process("watch", home=home) as proc:
+        lines = _lines_of(proc)
+        assert lines.get(timeout=120).startswith("encoded 3, unchanged 0 (")
+        with slow.open("wb") as copying:
+            copying.write(data[:100])
+            copying.flush()
+            assert lines.get(timeout=60) == f"waiting for {slow} to finish copying…"
+            for start in range(100, len(data), 1000):  # the copy goes on
+                copying.write(data[start : start + 1000])
+                copying.flush()
+        assert lines.get(timeout=60).startswith("encoded 1, unchanged 3 (")  # no line came between
+        proc.terminate()
+        assert proc.wait(timeout=120) == 130
+
+
+def test_watch_indexes_with_a_model_made_active_meanwhile_and_says_so(home: Path, colour_pair, tmp_path: Path) -> None:
+    """`motis models use other` from another terminal (or Settings in the window) while `motis watch` runs: its next
+    run indexes with "other", says so once, and watching goes on."""
+    _library_of_three(home, colour_pair, tmp_path / "lib")
+    services = Services.open(home)
+    install_colour(services, colour_pair, name="other")  # installed, not active
+    services.close()
+    with motis_process("watch", home=home) as proc:
+        lines = _lines_of(proc)
+        assert lines.get(timeout=120).startswith("encoded 3, unchanged 0 (")
+        assert run_cli("models", "use", "other", home=home).stdout == "active model: other (encoded 3 photos)\n"
+        write_photos(tmp_path / "lib", "red", 1)
+        assert (
+            lines.get(timeout=60)
+            == "the active model is now other (it was colour); watching indexes with it from this run on"
+        )
+        assert lines.get(timeout=60).startswith("encoded 1, unchanged 3 (")
+        write_photos(tmp_path / "lib", "green", 1)
+        assert lines.get(timeout=60).startswith("encoded 1, unchanged 4 (")  # said once
+        proc.terminate()
+        assert proc.wait(timeout=120) == 130
+    ids = {m["name"]: m["active"] for m in json.loads(run_cli("models", "list", "--json", home=home).stdout)}
+    assert ids == {"colour": False, "other": True}

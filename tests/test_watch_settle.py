@@ -5,13 +5,15 @@ Driven by writing the file in parts and waiting on the runs the watcher starts, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from helpers.models import install_colour
 from helpers.watching import Recorder, write_photos
 
+from motis_desktop.core.kinds import CopyWait
+from motis_desktop.core.library.watcher import FolderWatcher
 from motis_desktop.core.services import Progress, ProgressPhase, Services
 
 
@@ -122,3 +124,97 @@ def test_a_photo_that_grows_while_a_run_reads_it_is_left_to_the_next_run_not_ski
     slow.write_bytes(data)  # the copy ends
     second = services.index(read_text=False)
     assert (second.encoded, second.skipped, second.still_written) == (1, [], [])
+
+
+def test_the_photos_complete_beside_one_still_being_written_are_indexed_meanwhile(
+    watching: tuple[Path, Path, Recorder], services: Services, tmp_path: Path
+) -> None:
+    """A photo written to and never closed held its whole folder's run while writes went on (up to 30 s after the
+    last): the photos copied in complete beside it waited with it. Only the growing one waits now."""
+    card, _other, rec = watching
+    data = _photo_bytes(tmp_path)
+    slow = card / "slow_copy.jpg"
+    with slow.open("wb") as copying:
+        copying.write(data[: len(data) // 2])
+        copying.flush()
+        complete = write_photos(card, "green", 2, start=3)  # beside it, written and closed at once
+        rec.wait(lambda: sum(run.encoded for run in rec.runs[1:]) >= 2)
+        held = {f.path for f in services.files()}
+        assert {str(p) for p in complete} <= held and str(slow) not in held
+        assert str(slow) not in _skipped(rec)
+        copying.write(data[len(data) // 2 :])
+    rec.wait(lambda: sum(run.encoded for run in rec.runs[1:]) >= 3)  # its close reported its folder
+    assert str(slow) not in _skipped(rec)
+    indexed = {f.path: f for f in services.files()}
+    assert indexed[str(slow)].error is None and indexed[str(slow)].size == len(data)
+
+
+class _Heard:
+    """What a ``FolderWatcher`` says, in order: ("writing", path, CopyWait) and ("changed", roots)."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[object, ...]] = []
+        self._cond = threading.Condition()
+
+    def writing(self, path: str, wait: CopyWait) -> None:
+        with self._cond:
+            self.said.append(("writing", path, wait))
+            self._cond.notify_all()
+
+    def changed(self, roots: set[str]) -> None:
+        with self._cond:
+            self.said.append(("changed", roots))
+            self._cond.notify_all()
+
+    def wait(self, condition: Callable[[], bool]) -> None:
+        with self._cond:
+            assert self._cond.wait_for(condition, 30), self.said
+
+
+def test_a_slow_copy_is_said_once_when_its_wait_begins_not_on_every_write(tmp_path: Path) -> None:
+    """`motis watch` said nothing while it waited for a slow copy: the watcher says a photo written to for over its
+    quiet time is waited for, once, however many writes follow; its close reports its folder."""
+    root = tmp_path / "card"
+    root.mkdir()
+    data = _photo_bytes(tmp_path)
+    heard = _Heard()
+    watcher = FolderWatcher(heard.changed, quiet_s=0.2, poll_s=0.2, settle_s=600.0, on_writing=heard.writing)
+    try:
+        watcher.set_roots([str(root)])
+        slow = root / "IMG_1.jpg"
+        waiting = ("writing", str(slow), CopyWait.WAITING)
+        with slow.open("wb") as copying:
+            copying.write(data[:100])
+            copying.flush()
+            heard.wait(lambda: waiting in heard.said and ("changed", {str(root)}) in heard.said)  # its creation's too
+            before = len(heard.said)
+            for start in range(100, len(data), 1000):  # the copy goes on: no more words
+                copying.write(data[start : start + 1000])
+                copying.flush()
+        heard.wait(lambda: ("changed", {str(root)}) in heard.said[before:])  # its close reports the folder
+        assert [said for said in heard.said if said[0] == "writing"] == [waiting]
+    finally:
+        watcher.stop()
+
+
+def test_a_copy_that_stops_without_closing_is_given_up_said_and_read(tmp_path: Path) -> None:
+    """A photo still open, written to no more for ``settle_s``: the wait is given up, said once, and its folder
+    reported, so the run reads it as it is (and says what it found)."""
+    root = tmp_path / "card"
+    root.mkdir()
+    data = _photo_bytes(tmp_path)
+    heard = _Heard()
+    watcher = FolderWatcher(heard.changed, quiet_s=0.2, poll_s=0.2, settle_s=1.0, on_writing=heard.writing)
+    try:
+        watcher.set_roots([str(root)])
+        slow = root / "IMG_1.jpg"
+        gave_up = ("writing", str(slow), CopyWait.GAVE_UP)
+        with slow.open("wb") as copying:
+            copying.write(data[: len(data) // 2])
+            copying.flush()
+            heard.wait(lambda: gave_up in heard.said and heard.said[-1][0] == "changed")
+            writing = [said for said in heard.said if said[0] == "writing"]
+            assert writing == [("writing", str(slow), CopyWait.WAITING), gave_up]
+            assert heard.said[-1] == ("changed", {str(root)})
+    finally:
+        watcher.stop()

@@ -205,8 +205,9 @@ def _add_indexing(motis: Commands) -> None:
         _MODEL,
         json_flag(
             'one JSON object a line, its "type" says which: "run" (an indexing run: the fields of '
-            "'motis index --json') or \"folder_status\" (a library folder went offline or came back: "
-            '"folder", "online")'
+            "'motis index --json'), \"folder_status\" (a library folder went offline or came back: "
+            '"folder", "online") or "copying" (a photo still being copied in: "path", "state": "waiting" or '
+            '"gave_up")'
         ),
     )
 

@@ -24,8 +24,10 @@ from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.progress import ProgressBar
 from motis_desktop.cli.search_command import search_command
 from motis_desktop.cli.status_command import status_command
+from motis_desktop.cli.watch_lines import ModelFollow, copy_wait_line
 from motis_desktop.core.errors import MotisError, os_reason, user_message
 from motis_desktop.core.formatting import copies_words, count, went_away_words
+from motis_desktop.core.kinds import CopyWait
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import (
     IndexSummary,
@@ -292,12 +294,12 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     if not services.folders():
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
-
-    runs = 0
+    runs, model = 0, ModelFollow(services)
 
     def ran(summary: IndexSummary) -> None:
         nonlocal runs
         runs += 1
+        switched = model.said(summary)  # a model made active meanwhile (Settings, 'motis models use')
         if args.json:
             print(json.dumps({"type": "run", **summary.to_json()}), flush=True)
             return
@@ -305,7 +307,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         quiet = not _did_work(summary) and (runs > 1 or not summary.skipped)
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
-        lines = [] if quiet else _summary_lines(shown, False)
+        lines = switched + ([] if quiet else _summary_lines(shown, False))
         lines += [f"active model: {summary.took_over} (it took over from the demo model)"] if summary.took_over else []
         if lines:
             _timed(lines)
@@ -315,6 +317,12 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
             print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
         else:
             _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
+
+    def writing(path: str, wait: CopyWait) -> None:  # on the watcher's thread: one line at the start of a wait
+        if args.json:
+            print(json.dumps({"type": "copying", "path": path, "state": str(wait)}), flush=True)
+        else:
+            _timed([copy_wait_line(path, wait)])
 
     waited: list[str] = []
 
@@ -329,7 +337,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
     asked = False
     try:
-        services.watch_and_index(stop, ran, args.model, on_status=status, on_busy=busy)
+        services.watch_and_index(stop, ran, args.model, on_status=status, on_busy=busy, on_writing=writing)
     except KeyboardInterrupt:  # a second Ctrl+C or SIGTERM
         asked = True
     finally:

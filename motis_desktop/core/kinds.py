@@ -60,6 +60,14 @@ class SortOrder(Kind):
     DATE = "date"  # newest first
 
 
+class CopyWait(Kind):
+    """What a watcher says of a photo still being written (``library/settling.py``): its folder's other files are
+    indexed meanwhile, it alone waits for its close."""
+
+    WAITING = "waiting"  # written to for over the quiet second and not closed: a slow copy, said once
+    GAVE_UP = "gave_up"  # nothing written to it for ``SETTLE_S`` and still not closed: read as it is
+
+
 class ImageProblem(Kind):
     """Why an image file cannot be used: decides what the indexer does with it, and is what the library stores
     (``files.problem``, schema v5) beside the detail in words (``files.error``)."""

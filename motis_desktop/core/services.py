@@ -34,7 +34,7 @@ from motis_desktop.core.library.index_report import MAX_BATCH, IndexSummary, Pro
 from motis_desktop.core.library.locking import LibraryBusy
 from motis_desktop.core.library.service import FolderReport, LibraryService
 from motis_desktop.core.library.store import FileRecord, Folder, PhotoDate
-from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.library.watcher import FolderWatcher, StatusFn, WritingFn
 from motis_desktop.core.models.demo import DEMO_MODEL as DEMO_MODEL
 from motis_desktop.core.models.download_folder import WaitingDownload
 from motis_desktop.core.models.manifest import ModelInfo
@@ -388,7 +388,7 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor, FolderLocateDo
     ) -> FolderWatcher:
         """Watch every library folder: ``on_change(roots)`` after each (debounced) burst of changes, ``on_status(root,
         online)`` when one goes offline or comes back; on the watcher's thread. ``set_roots``, ``stop()`` after."""
-        return self._library.watch(on_change, on_status, **options)
+        return self._library.watch(on_change, on_status, on_writing=None, **options)
 
     def watch_and_index(
         self,
@@ -397,12 +397,12 @@ class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor, FolderLocateDo
         model: str | None = None,
         on_status: StatusFn | None = None,
         on_busy: Callable[[LibraryBusy], None] | None = None,
+        on_writing: WritingFn | None = None,
         **options: float,
     ) -> None:
-        """Keep the library current until ``stop`` is set: an :meth:`index` per burst of changes (a take-over from the
-        demo too), on this thread (``motis watch``), after comparing with the disk; waits for another process's run."""
+        """Keep the library current with :meth:`index` runs until ``stop`` (``LibraryService.watch_and_index``)."""
         run = lambda roots: self.index(model, cancel=stop, roots=roots)  # noqa: E731 (one line, one use)
-        self._library.watch_and_index(stop, run, on_summary, on_status, on_busy, **options)
+        self._library.watch_and_index(stop, run, on_summary, on_status, on_busy, on_writing, **options)
 
     # -- search ------------------------------------------------------------------
 

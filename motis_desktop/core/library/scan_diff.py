@@ -33,6 +33,7 @@ from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.retimed import Retimed, may_be_retimed, split_retimed
 from motis_desktop.core.library.scanner import ScanEntry, ScanResult, scan_folder
+from motis_desktop.core.library.settling import as_known
 from motis_desktop.core.library.store import (
     ChangedFile,
     CopiedFile,
@@ -130,6 +131,7 @@ def scan_library(
     for n, folder in enumerate(folders):
         known = known_by_folder.get(folder.id, {})
         result = scan_folder(folder.path, known, cancel, library_roots, own, app_data)
+        result.entries = as_known(result.entries, known)  # a photo still being written waits for its close (settling)
         if result.cancelled:
             summary.cancelled = True
             return

@@ -36,7 +36,7 @@ from motis_desktop.core.library.store import (
     PhotoDate,
     write_problem,
 )
-from motis_desktop.core.library.watcher import FolderWatcher, StatusFn
+from motis_desktop.core.library.watcher import FolderWatcher, StatusFn, WritingFn
 from motis_desktop.core.ocr.text_store import PhotoText, TextStore, photo_text
 from motis_desktop.core.paths import AppConfig, AppPaths
 
@@ -343,10 +343,15 @@ class LibraryService:
         return TextStore(self.database()).counts()
 
     def watch(
-        self, on_change: Callable[[set[str]], None], on_status: StatusFn | None = None, **options: float
+        self,
+        on_change: Callable[[set[str]], None],
+        on_status: StatusFn | None = None,
+        *,
+        on_writing: WritingFn | None = None,
+        **options: float,
     ) -> FolderWatcher:
-        """Start watching every library folder (see ``Services.watch``)."""
-        watcher = FolderWatcher(on_change, on_status, ignore=[str(self._paths.home)], **options)
+        """Start watching every library folder (see ``Services.watch``; ``on_writing``: ``FolderWatcher``'s)."""
+        watcher = FolderWatcher(on_change, on_status, ignore=[str(self._paths.home)], on_writing=on_writing, **options)
         watcher.set_roots(f.path for f in self.folders())
         return watcher
 
@@ -357,14 +362,16 @@ class LibraryService:
         on_summary: Callable[[IndexSummary], None] | None = None,
         on_status: StatusFn | None = None,
         on_busy: Callable[[LibraryBusy], None] | None = None,
+        on_writing: WritingFn | None = None,
         **options: float,
     ) -> None:
         """Keep the library current until ``stop`` is set: one indexing run per burst of changes, on this
-        thread (``run(roots)``: an indexing run of those roots, None: all; ``Services.index``, which also finishes
-        a take-over from the demo model). Compares the library with the disk once at start. A run that finds
-        another process indexing (``on_busy`` hears who) waits for it to end and then runs."""
+        thread (``run(roots)``: an indexing run of those roots, None: all; ``Services.index``, with the model active
+        then, which also finishes a take-over from the demo model). Compares the library with the disk once at
+        start. A run that finds another process indexing (``on_busy`` hears who) waits for it to end and then runs.
+        ``on_writing`` hears of photos still being copied in (``FolderWatcher``), on the watcher's thread."""
         changes: queue.Queue[set[str] | None] = queue.Queue()
-        watcher = self.watch(changes.put, on_status, **options)
+        watcher = self.watch(changes.put, on_status, on_writing=on_writing, **options)
 
         def wake_on_stop() -> None:
             stop.wait()

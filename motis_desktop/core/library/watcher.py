@@ -5,9 +5,12 @@ ReadDirectoryChangesW) over every library root. File events only mark their
 root dirty; a debounce thread calls ``on_change(roots)`` once the folders have
 been quiet for ``quiet_s`` (or, during an endless stream of events, every
 ``max_wait_s``), so a camera import of thousands of files is one indexing run.
-A root with a photo still being written (inotify: written to, not closed yet)
-waits until it is closed, at most ``settle_s`` after its last write
-(``settling.OpenWrites``): a slow copy is not read half-way.
+A photo still being written (inotify: written to, not closed yet) waits alone:
+its writes report nothing, its close (or ``settle_s`` after its last write) reports
+its root, and meanwhile no scan of this process reads it (``settling``); the
+other changes of its root are reported as usual. ``on_writing(path, CopyWait)``
+says when one is waited for (written to for over ``quiet_s``) and when a wait is
+given up, once each: a slow copy is not read half-way, nor in silence.
 
 A root that cannot be watched because it is missing (an unplugged drive, a
 renamed folder) is *offline*: nothing in the library is touched, and a cheap
@@ -44,6 +47,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
+from motis_desktop.core.kinds import CopyWait
 from motis_desktop.core.library.app_data import AppData
 from motis_desktop.core.library.own_folder import OwnFolder
 from motis_desktop.core.library.settling import SETTLE_S, OpenWrites, tells_closes
@@ -68,6 +72,7 @@ RELEVANT_EVENTS = (
 
 ChangeFn = Callable[[set[str]], None]
 StatusFn = Callable[[str, bool], None]
+WritingFn = Callable[[str, CopyWait], None]
 
 
 class _Handler(FileSystemEventHandler):
@@ -97,9 +102,11 @@ class FolderWatcher:
         poll_s: float = 2.0,
         settle_s: float = SETTLE_S,
         ignore: Iterable[str] = (),
+        on_writing: WritingFn | None = None,
     ) -> None:
         self.on_change = on_change
         self.on_status = on_status
+        self.on_writing = on_writing
         self.quiet_s, self.max_wait_s, self.poll_s = quiet_s, max_wait_s, poll_s
         self.ignore = [OwnFolder.of(p) for p in ignore]
         self.app_data = AppData.of()  # the scanner leaves it out: its changes change no photo of the library
@@ -113,7 +120,7 @@ class FolderWatcher:
         from watchdog.observers import Observer
 
         self._observer: BaseObserver = Observer()
-        self._writes = OpenWrites(settle_s) if tells_closes(self._observer) else None  # photos being written
+        self._writes = OpenWrites(settle_s, quiet_s) if tells_closes(self._observer) else None  # photos being written
         self._poller: BaseObserver | None = None
         self.events = 0  # relevant events seen (diagnostics)
         self._observer.daemon = True
@@ -163,6 +170,8 @@ class FolderWatcher:
         for observer in (self._observer, self._poller):
             if observer is not None and observer.is_alive():
                 observer.join(timeout_s)
+        if self._writes is not None:
+            self._writes.close()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
 
@@ -182,14 +191,16 @@ class FolderWatcher:
 
     def mark(self, root: str, event: FileSystemEvent | None = None) -> None:
         """Note a change under ``root`` (``event``: what the OS said, if it did); ``on_change`` follows once things
-        are quiet and no photo under it is being written."""
+        are quiet (a write to a photo: once it is closed, ``settling``)."""
         now = time.monotonic()
         with self._cond:
             if self._stopping:
                 return
             self.events += 1
             if event is not None and self._writes is not None and root not in self._fallback:
-                self._writes.note(event, root, now)
+                if self._writes.note(event, root, now):
+                    self._cond.notify_all()  # the loop times its "waiting for" from the first write
+                    return
             if not self._dirty:
                 self._first_event = now
             self._dirty.add(root)
@@ -199,21 +210,18 @@ class FolderWatcher:
     def _loop(self) -> None:
         next_poll = time.monotonic() + self.poll_s
         while True:
-            fire: set[str] = set()
             with self._cond:
                 if self._stopping:
                     return
                 now = time.monotonic()
-                timeout = next_poll - now
-                if self._dirty:
-                    due = min(self._last_event + self.quiet_s, self._first_event + self.max_wait_s)
-                    if now >= due:
-                        fire, timeout = self._unheld(now, timeout)
-                    else:
-                        timeout = min(timeout, due - now)
-                if not fire and timeout > 0:
+                notes, fire, timeout = self._due(now, next_poll - now)
+                if not notes and not fire and timeout > 0:
                     self._cond.wait(timeout)
                     continue
+            for path, wait in notes:
+                log.info("%s: %s", path, "waiting for its copy to end" if wait is CopyWait.WAITING else "read as it is")
+                if self.on_writing is not None:
+                    self._call(self.on_writing, path, wait)
             if fire:
                 log.info("library folders changed: %s", ", ".join(sorted(fire)))
                 self._call(self.on_change, fire)
@@ -221,16 +229,25 @@ class FolderWatcher:
                 self._poll()
                 next_poll = time.monotonic() + self.poll_s
 
-    def _unheld(self, now: float, timeout: float) -> tuple[set[str], float]:
-        """(Under the lock) the dirty roots to report now, taken from ``_dirty``: those without a photo being written
-        (``settling.OpenWrites``); the others wait for its close, or the end of their hold (the next timeout)."""
-        held = self._writes.held(now) if self._writes is not None else {}
-        fire = self._dirty - held.keys()
-        self._dirty -= fire
+    def _due(self, now: float, timeout: float) -> tuple[list[tuple[str, CopyWait]], set[str], float]:
+        """(Under the lock) what is due at ``now``: what to say of photos being written (``settling.OpenWrites``),
+        the roots to report (taken from ``_dirty``: quiet since ``quiet_s``, or dirty for ``max_wait_s``; and the
+        root of a photo whose wait was given up, to read it as it is), and how long to wait for the next."""
+        notes: list[tuple[str, CopyWait]] = []
+        fire: set[str] = set()
+        if self._writes is not None:
+            due = self._writes.due(now)
+            notes, fire = due.notes(), set(due.given_up.values())
+            if due.next_at is not None:
+                timeout = min(timeout, due.next_at - now)
         if self._dirty:
-            log.debug("waiting for photos being written under %s", ", ".join(sorted(self._dirty)))
-            timeout = min(timeout, *(held[root] - now for root in self._dirty))
-        return fire, timeout
+            at = min(self._last_event + self.quiet_s, self._first_event + self.max_wait_s)
+            if now >= at:
+                fire |= self._dirty
+            else:
+                timeout = min(timeout, at - now)
+        self._dirty -= fire
+        return notes, fire, timeout
 
     def _poll(self) -> None:
         """Offline roots that came back are watched again and re-checked; vanished ones go offline."""

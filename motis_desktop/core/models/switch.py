@@ -24,6 +24,14 @@ from motis_desktop.core.kinds import ProgressPhase
 
 PENDING_KEY = "pending_model"
 SPEEDS = "speeds"  # cache/speeds/<model id>.json: {"photos_per_s": ...} of the model's last indexing run here
+# A run's speed is the next switch's ETA only when the run was long enough to say it. `motis watch` indexes each photo
+# copied in with a run of its own, and a run of a few photos is timed on a batch of one or two, decoded and encoded in
+# turn (no overlap), with the run's one-off costs (the image session made, the first batch waiting for the decoder
+# workers) spread over them: not the speed of re-encoding a library, which the plan multiplies by thousands of
+# photos. 100 photos (over six batches of 16) make those costs small beside the photos' own time; 30 s of encoding do
+# as much for a slow model, which takes that long over fewer photos.
+SPEED_MIN_PHOTOS = 100
+SPEED_MIN_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 
@@ -104,7 +112,8 @@ class SwitchResult:
 class SpeedRecord:
     """Records how fast a model indexes photos here: passed as an indexing run's progress (it forwards each
     report to ``progress``), :meth:`save` keeps the encode phase's photos per second for the next switch's plan
-    (a model alone on a warm batch runs several times faster than indexing, which decodes each photo too)."""
+    (a model alone on a warm batch runs several times faster than indexing, which decodes each photo too), when the
+    run encoded ``SPEED_MIN_PHOTOS`` or for ``SPEED_MIN_SECONDS``: a smaller run leaves the last figure as it was."""
 
     def __init__(self, folder: Path, model_id: str, progress: Callable[[Any], None] | None) -> None:
         self.path = folder / f"{model_id}.json"
@@ -120,6 +129,11 @@ class SpeedRecord:
     def save(self) -> None:
         p = self.latest
         if p is None or p.done < 1 or p.elapsed_s <= 0:
+            return
+        if p.done < SPEED_MIN_PHOTOS and p.elapsed_s < SPEED_MIN_SECONDS:
+            log.debug(
+                "%d photos in %.1f s: too few to time the model by, its recorded speed is kept", p.done, p.elapsed_s
+            )
             return
         try:
             write_json_atomic(self.path, {"photos_per_s": p.done / p.elapsed_s, "photos": p.done})
