@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from motis_desktop.core.library.index_report import FolderLocated
+    from motis_desktop.core.library.index_report import FolderLocated, ProgressFn
     from motis_desktop.core.library.locking import LibraryBusy
     from motis_desktop.core.library.service import LibraryService
 
@@ -65,9 +65,14 @@ class FolderLocateDoor:
 
     _library: LibraryService
 
-    def move_folder(self, old: str, new: str) -> FolderLocated:
+    def move_folder(
+        self, old: str, new: str, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> FolderLocated:
         """Put the offline library folder ``old`` at ``new`` in one transaction: its photos found at the same paths
         below ``new`` keep their vectors, date and text; those not there leave the library (remembered a while);
         ``FolderLocated.words`` says it. MotisError (nothing changed) for an ``old`` that is no offline library
-        folder or a ``new`` that cannot take its place; LibraryBusy while another process indexes."""
-        return self._library.move_folder(old, new)
+        folder or a ``new`` that cannot take its place; LibraryBusy while another process indexes. Photos found
+        with another time are hashed first, reported to ``progress`` (``ProgressPhase.LOCATE``: done of total,
+        rate, ETA); ``cancel`` set before the move is written stops it with ``LocateCancelled`` (a MotisError),
+        the library exactly as it was."""
+        return self._library.move_folder(old, new, progress, cancel)
