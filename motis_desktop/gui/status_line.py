@@ -57,6 +57,7 @@ class StatusLine:
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
+        self.job_note: str | None = None  # what the indexing lane's job does while it runs (a move: folder_move_run)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -193,7 +194,9 @@ class StatusLine:
     def indexing_started(self, switching: str | None) -> None:
         self.empty_note = self.checking = self.looking = False  # a read during the run is no stock-taking
         self.note = (
-            f"preparing {switching}: encoding your photos with it (search keeps working)"
+            self.job_note
+            if self.job_note
+            else f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
             else "library rebuilt after damage: indexing your photos again…"
             if self.rebuilt
