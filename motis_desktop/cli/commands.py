@@ -183,8 +183,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  {move.words}" for move in summary.moved]  # a library folder renamed, found again
-    lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
-    lines += [f"  {words}" for words in (summary.waiting_words, summary.dropped_words) if words]
+    lines += [f"  {one_line(w)}" for w in (summary.offline_words, summary.dropped_words) if w]  # one line each
     lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
     if list_earlier:  # ``watch`` reads them in the run their next change starts
@@ -293,7 +292,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
 
-    runs = 0
+    runs, offline_said = 0, [""]  # the offline folders' line a pass said: not again by each pass while it holds
 
     def ran(summary: IndexSummary) -> None:
         nonlocal runs
@@ -305,6 +304,10 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         quiet = not _did_work(summary) and (runs > 1 or not summary.skipped)
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
+        if shown.offline_words == offline_said[0]:
+            shown = replace(shown, offline=[], waiting={})
+        elif not quiet:
+            offline_said[0] = shown.offline_words
         lines = [] if quiet else _summary_lines(shown, False)
         lines += [f"active model: {summary.took_over} (it took over from the demo model)"] if summary.took_over else []
         if lines:
