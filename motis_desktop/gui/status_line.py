@@ -21,7 +21,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere, takeover_paused
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere
 
 
 class StatusLine:
@@ -257,9 +257,7 @@ class StatusLine:
             work = result.work()
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
             self.note += f" · {result.waiting}" if result.waiting else ""  # an offline folder's photos wait for it
-        elif result.cancelled and result.plan.target == self.takeover:  # paused: not started again by itself
-            self.note = takeover_paused(result.plan.target)
-        else:
+        else:  # a take-over of the demo cancelled is paused: said in the bar's permanent part (takeover_pause.py)
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.kept_note = self.note if result.switched else None  # the new model's first run would hide it
         self.update()
