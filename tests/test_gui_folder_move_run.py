@@ -47,6 +47,20 @@ def _library(home: Path) -> tuple[list[str], int]:
         services.close()
 
 
+def _held_indexing(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """From now on the window's next indexing run holds the indexer's lock until released: (entered, release)."""
+    entered, release = threading.Event(), threading.Event()
+    run = Indexer._run
+
+    def held(self: Indexer, *args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(60)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Indexer, "_run", held)
+    return entered, release
+
+
 def test_locate_during_indexing_waits_for_the_run_says_so_and_then_moves(
     qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,15 +74,7 @@ def test_locate_during_indexing_waits_for_the_run_says_so_and_then_moves(
     monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
-    entered, release = threading.Event(), threading.Event()
-    run = Indexer._run
-
-    def held(self: Indexer, *args: Any, **kwargs: Any) -> Any:  # the run holds the indexer's lock until released
-        entered.set()
-        release.wait(60)
-        return run(self, *args, **kwargs)
-
-    monkeypatch.setattr(Indexer, "_run", held)
+    entered, release = _held_indexing(monkeypatch)
     try:
         qtbot.keyClick(window.view, Qt.Key.Key_F5)  # File ▸ Update index: a run of the window's own
         qtbot.waitUntil(entered.is_set, timeout=30_000)
@@ -139,5 +145,40 @@ def test_a_big_move_shows_its_check_and_the_status_bar_cancel_leaves_the_library
         assert window.folders == [str(photos)] and window.watching.label.text() == "⚠ 1 folder offline"
     finally:
         proceed.set()
+        next(windows, None)
+    assert _library(colour_home) == ([str(photos)], 12)
+
+
+def test_a_move_waiting_for_indexing_can_be_cancelled_in_its_row(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row's Cancel while the move waits for the window's run: it never runs, the row offers Locate… again,
+    and when the run ends the folder is still offline with its photos."""
+    services, photos = colour_library
+    services.close()
+    moved = tmp_path / "Photos"
+    photos.rename(moved)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    entered, release = _held_indexing(monkeypatch)
+    try:
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)
+        qtbot.waitUntil(entered.is_set, timeout=30_000)
+
+        def locate(dialog: SettingsDialog) -> None:
+            panel, item = _row(qtbot, dialog)
+            _click(qtbot, panel, item, "Locate…")
+            qtbot.waitUntil(lambda: item.text(STATUS) == "waiting for indexing…", timeout=10_000)
+            _click(qtbot, panel, item, "Cancel")
+            assert item.text(STATUS) == "offline" and panel.tree.itemWidget(item, LOCATE).text() == "Locate…"
+            assert "locating photos cancelled: nothing was changed" in window.status_label.text()
+
+        in_settings(qtbot, window, locate)
+        release.set()
+        qtbot.waitUntil(lambda: window.indexer is None, timeout=60_000)
+        assert window.folders == [str(photos)] and window.watching.label.text() == "⚠ 1 folder offline"
+    finally:
+        release.set()
         next(windows, None)
     assert _library(colour_home) == ([str(photos)], 12)

@@ -78,8 +78,7 @@ class FolderMoveRun:
     def cancel(self, old: str, calls: MoveCalls) -> None:
         """Stop the move of ``old``: before it started (it never runs), or while it checks (nothing is changed)."""
         job = self.queued.pop(old, None)
-        if job is not None and job in self.indexing.jobs:
-            self.indexing.jobs.remove(job)
+        if job is not None and self.indexing.drop_job(job):
             self._cancelled(old, calls)
         elif old in self.running:
             self.running[old].cancel()

@@ -210,6 +210,13 @@ class IndexingController(QObject):
         self._start_job()
         return True
 
+    def drop_job(self, job: Job) -> bool:
+        """Take ``job`` back before it started (its work never runs); False when it is not waiting any more."""
+        if job not in self.jobs:
+            return False
+        self.jobs.remove(job)
+        return True
+
     def _start_job(self) -> None:
         job = self.jobs.pop(0)
 
