@@ -3,44 +3,21 @@ offline folder's photos after a model switch (finding 3's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers.models import drive_and_local_with_other_model
 from helpers.photos import make_colour_folder
-from helpers.window import ready_window
-from PySide6.QtCore import Qt, QTimer
+from helpers.window import in_settings, ready_window
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from motis_desktop.core.services import Services
 from motis_desktop.gui.folders_panel import LOCATE
 from motis_desktop.gui.local_files import file_url
-from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
 
 SHOT = Path("/tmp/folder-locate/after.png")
-
-
-def _in_settings(qtbot, window: MainWindow, act: Callable[[SettingsDialog], None]) -> None:
-    """Open Settings with its key (Ctrl+,), run ``act`` on the dialog inside its own event loop, then press OK
-    (Cancel if ``act`` failed, whose error is raised here)."""
-    failed: list[BaseException] = []
-
-    def inside() -> None:
-        dialog = next(d for d in window.findChildren(SettingsDialog) if d.isVisible())
-        try:
-            act(dialog)
-        except BaseException as exc:  # the dialog must close, or the test would hang in its loop
-            failed.append(exc)
-            dialog.reject()
-            return
-        dialog.accept()
-
-    QTimer.singleShot(0, inside)
-    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
-    if failed:
-        raise failed[0]
 
 
 def test_locate_moves_an_offline_folder_where_the_user_shows_it(
@@ -81,7 +58,7 @@ def test_locate_moves_an_offline_folder_where_the_user_shows_it(
             qtbot.waitUntil(lambda: panel.paths() == [str(moved)], timeout=10_000)
             qtbot.waitUntil(lambda: panel.tree.itemWidget(item, LOCATE) is None, timeout=10_000)
 
-        _in_settings(qtbot, window, locate)
+        in_settings(qtbot, window, locate)
         assert asked == [f"Where is photos now? {tmp_path}"]
         words = f"moved 11 of 12 photos to {moved}; 1 was not there"
         assert said == [words]
@@ -127,7 +104,7 @@ def test_a_refused_locate_says_why_and_changes_nothing(
             qtbot.waitUntil(lambda: bool(warned), timeout=60_000)
             assert panel.paths() == [str(photos)]
 
-        _in_settings(qtbot, window, locate)
+        in_settings(qtbot, window, locate)
         assert f"none of the 12 photos of {photos} is in {wrong}" in warned[0]
         assert window.watching.label.text() == "⚠ 1 folder offline"
         assert window.folders == [str(photos)]
@@ -146,7 +123,7 @@ def test_a_switch_while_a_drive_is_unplugged_says_its_photos_wait_for_the_model(
     window = next(windows)
     try:
         with qtbot.waitSignal(window.indexing.switched, timeout=120_000):
-            _in_settings(qtbot, window, lambda dialog: dialog.model.setCurrentText("other"))
+            in_settings(qtbot, window, lambda dialog: dialog.model.setCurrentText("other"))
         words = "6 photos on an unplugged drive will be indexed with other when it is back"
         qtbot.waitUntil(lambda: words in window.status_label.text(), timeout=10_000)
         assert "now using other" in window.status_label.text()

@@ -12,6 +12,7 @@ from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.window import index_folders, leave_for_a_terminal, ready_window
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from motis_desktop.core.services import Services
 
@@ -55,13 +56,20 @@ def test_a_model_imported_in_a_terminal_takes_over_from_the_demo_when_the_window
         next(windows, None)
 
 
+def _paused_words(window) -> str | None:  # type: ignore[no-untyped-def]
+    """The status bar's permanent words for a paused take-over, or None while they are hidden."""
+    label = window.status.findChild(QLabel, "takeoverPaused")
+    return label.text() if label is not None and label.isVisible() else None
+
+
 def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
     qtbot, home: Path, tmp_path: Path, colour_pair, monkeypatch
 ) -> None:
     """QA: Cancel during the take-over's run was undone by the next activation of the window, which started it again
-    (only `motis models use colour-demo` stopped it). Cancelled, it waits: the status line says so once, coming back
-    to the window leaves it, and File ▸ Update index (F5) finishes it. Its first run waits for the Cancel (a handful
-    of photos encode faster than a click), the run after it does not."""
+    (only `motis models use colour-demo` stopped it). Cancelled, it waits: the status bar says so until it is
+    resumed, coming back to the window leaves it, the app started again keeps it paused with the same words (lead's
+    note: the pause lived for one window and its words scrolled away), and File ▸ Update index (F5) finishes it. Its
+    first run waits for the Cancel (a handful of photos encode faster than a click), the runs after it do not."""
     colours = _demo_library(home, tmp_path)
     index = Services.index
     gated: list[bool] = []
@@ -72,6 +80,7 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
         return index(self, model, progress, cancel, *args, **kwargs)
 
     monkeypatch.setattr(Services, "index", until_cancelled)
+    paused = "colour installed: indexing paused — File ▸ Update index to finish"
     windows = ready_window(qtbot, home, rows=len(colours))
     window = next(windows)
     try:
@@ -79,14 +88,24 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
         window.activateWindow()  # back in the app: the take-over's run starts
         qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=30_000)
         qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
-        paused = "colour installed: indexing paused — File ▸ Update index to finish"
-        qtbot.waitUntil(lambda: window.indexer is None and paused in window.status_label.text(), timeout=60_000)
+        qtbot.waitUntil(lambda: window.indexer is None and _paused_words(window) == paused, timeout=60_000)
         assert gated == [True] and window.status.model_label.text() == "Model: colour-demo"
 
         leave_for_a_terminal(qtbot, window)
         window.activateWindow()  # back again: nothing starts by itself (the activation's look runs at once)
         qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
-        assert window.indexer is None and paused in window.status_label.text()
+        assert window.indexer is None and _paused_words(window) == paused
+    finally:
+        next(windows, None)
+
+    windows = ready_window(qtbot, home, rows=len(colours))  # the app started again: its start-up run is over
+    window = next(windows)
+    try:
+        assert _paused_words(window) == paused and window.status.model_label.text() == "Model: colour-demo"
+        leave_for_a_terminal(qtbot, window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+        assert window.indexer is None and _paused_words(window) == paused
 
         qtbot.keyClick(window.view, Qt.Key.Key_F5)  # File ▸ Update index: the take-over goes on
         said = "now using colour, installed by another MoTIS window or command, in place of the demo"
@@ -94,7 +113,13 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
             lambda: window.status.model_label.text() == "Model: colour" and said in window.status_label.text(),
             timeout=60_000,
         )
+        assert _paused_words(window) is None
         search_by_keys(qtbot, window, "red")
         assert [colours[r.path] for r in window.model.rows()] == ["red"] * 2
     finally:
         next(windows, None)
+    services = Services.open(home)
+    try:
+        assert services.takeover_paused() is None and services.active_model().name == "colour"
+    finally:
+        services.close()

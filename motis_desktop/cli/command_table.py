@@ -306,7 +306,9 @@ def _add_folders(motis: Commands) -> None:
         "not found there leave the library (remembered for "
         f"{GONE_KEEP_DAYS:g} days in case they come back); NEW's other photos are indexed by the next "
         "'motis index'. Nothing is changed when OLD is no library folder or is not offline, when NEW is in the "
-        "library already, or holds none of OLD's photos. Your files are never touched.",
+        "library already, or holds none of OLD's photos. Photos found there with another modification time are "
+        'checked first ("checking 1,204 of 9,000 photos…" on a terminal); Ctrl+C stops that with nothing changed. '
+        "Your files are never touched.",
     )
     folders.add(
         "forget-removed",

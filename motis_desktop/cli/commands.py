@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from motis_desktop.cli.folder_move import move_command
@@ -185,8 +186,7 @@ def _summary_lines(summary: IndexSummary, list_earlier: bool = True, named: Sequ
         were = "was" if summary.returned == 1 else "were"
         lines.append(f"{count(summary.returned, 'photo')} back in the library {were} already indexed before")
     lines += [f"  {move.words}" for move in summary.moved]  # a library folder renamed, found again
-    lines += [f"  {folder}: offline (unplugged or moved?), its photos are kept" for folder in summary.offline]
-    lines += [f"  {words}" for words in (summary.waiting_words, summary.dropped_words) if words]
+    lines += [f"  {one_line(w)}" for w in (summary.offline_words, summary.dropped_words) if w]  # one line each
     lines += [f"  {went_away_words(one_line(folder), n)}" for folder, n in summary.went_away.items()]
     lines += [f"  skipped {one_line(item.path)}: {item.message}" for item in new]
     if list_earlier:  # ``watch`` reads them in the run their next change starts
@@ -288,6 +288,31 @@ def _kept(latest: Progress | None) -> str:
     return NOTHING_INDEXED  # before the indexer reported anything, or while it scanned the folders
 
 
+def _folder_status(as_json: bool, root: str, online: bool) -> None:
+    """``motis watch``'s line when a library folder goes offline or comes back."""
+    if as_json:
+        print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
+    else:
+        _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
+
+
+def _copy_wait(as_json: bool, path: str, wait: CopyWait) -> None:
+    """On the watcher's thread: ``motis watch``'s one line at the start (or the end) of a wait for a slow copy."""
+    if as_json:
+        print(json.dumps({"type": "copying", "path": path, "state": str(wait)}), flush=True)
+    else:
+        _timed([copy_wait_line(path, wait)])
+
+
+def _offline_once(summary: IndexSummary, said: list[str], quiet: bool) -> IndexSummary:
+    """``summary`` without the offline folders' line when the last pass that spoke said the same (``said[0]``)."""
+    if summary.offline_words == said[0]:
+        return replace(summary, offline=[], waiting={})
+    if not quiet:
+        said[0] = summary.offline_words
+    return summary
+
+
 def _watch(services: Services, args: argparse.Namespace) -> int:
     """Index once, then after each burst of changes in the library folders, until Ctrl+C."""
     load_model(services, args.model)
@@ -295,6 +320,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         raise MotisError("the library has no folders yet: add one with 'motis index FOLDER'")
     stop = threading.Event()
     runs, model = 0, ModelFollow(services)
+    offline_said = [""]  # the offline folders' line a pass said: not again by each pass while it holds
 
     def ran(summary: IndexSummary) -> None:
         nonlocal runs
@@ -307,22 +333,11 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
         quiet = not _did_work(summary) and (runs > 1 or not summary.skipped)
         # files earlier runs could not read: said by the first run, not again after every change
         shown = summary if runs == 1 else replace(summary, skipped=summary.new_skipped)
+        shown = _offline_once(shown, offline_said, quiet)
         lines = switched + ([] if quiet else _summary_lines(shown, False))
         lines += [f"active model: {summary.took_over} (it took over from the demo model)"] if summary.took_over else []
         if lines:
             _timed(lines)
-
-    def status(root: str, online: bool) -> None:
-        if args.json:
-            print(json.dumps({"type": "folder_status", "folder": root, "online": online}), flush=True)
-        else:
-            _timed([f"{root}: {'online' if online else 'offline (its photos are kept)'}"])
-
-    def writing(path: str, wait: CopyWait) -> None:  # on the watcher's thread: one line at the start of a wait
-        if args.json:
-            print(json.dumps({"type": "copying", "path": path, "state": str(wait)}), flush=True)
-        else:
-            _timed([copy_wait_line(path, wait)])
 
     waited: list[str] = []
 
@@ -337,6 +352,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
     restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
     asked = False
     try:
+        status, writing = partial(_folder_status, args.json), partial(_copy_wait, args.json)
         services.watch_and_index(stop, ran, args.model, on_status=status, on_busy=busy, on_writing=writing)
     except KeyboardInterrupt:  # a second Ctrl+C or SIGTERM
         asked = True

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from motis_desktop.core.formatting import count, format_duration
+from motis_desktop.core.formatting import count, format_duration, locate_words
 from motis_desktop.core.models.staging import InstallStep
 from motis_desktop.core.services import InstallProgress, Progress, ProgressPhase
 
@@ -42,6 +42,8 @@ class ProgressBar:
                 f"checking {count(p.total, 'changed file')}… {100 * p.done // max(p.total, 1)} % "
                 f"{p.rate:.0f} files/s ETA {format_duration(p.eta_s)}"
             )
+        elif p.phase is ProgressPhase.LOCATE:  # a located folder's photos whose time changed (folder_locate.py)
+            line = f"{locate_words(p.done, p.total)} {p.rate:.0f} photos/s ETA {format_duration(p.eta_s)}"
         elif p.phase is ProgressPhase.TEXT:
             line = f"reading text in photos {p.done}/{p.total} {p.rate:.1f} photos/s ETA {format_duration(p.eta_s)}"
         else:

@@ -63,3 +63,9 @@ def copies_words(n: int) -> str:
     """New files whose bytes the library held (they took that photo's vectors, date and text): "1 copy of a photo
     already indexed", "3 copies of photos already indexed" (both front ends)."""
     return "1 copy of a photo already indexed" if n == 1 else f"{n} copies of photos already indexed"
+
+
+def locate_words(done: int, total: int) -> str:
+    """A located folder's check (``ProgressPhase.LOCATE``, ``library/folder_locate.py``), as both front ends say it:
+    "checking 1,204 of 9,000 photos…"."""
+    return f"checking {done:,} of {total:,} {'photo' if total == 1 else 'photos'}…"

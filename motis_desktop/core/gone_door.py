@@ -1,9 +1,10 @@
 """Parts of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
 folders and are remembered for their return (``library/gone.py``), and forgetting them now; the library's version,
 so that a front end can tell another process changed it; who holds the indexer's lock; where an offline library
-folder went (``library/folder_locate.py``).
+folder went (``library/folder_locate.py``); a take-over of the demo model the user paused (``models/takeover.py``).
 
-Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them.
+Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them, through
+:class:`Doors`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from motis_desktop.core.models.takeover import PAUSED_KEY
+
 if TYPE_CHECKING:
-    from motis_desktop.core.library.index_report import FolderLocated
+    from motis_desktop.core.library.index_report import FolderLocated, ProgressFn
     from motis_desktop.core.library.locking import LibraryBusy
     from motis_desktop.core.library.service import LibraryService
+    from motis_desktop.core.models.service import ModelService
+    from motis_desktop.core.paths import AppConfig
 
 
 class GonePhotosDoor:
@@ -65,9 +70,39 @@ class FolderLocateDoor:
 
     _library: LibraryService
 
-    def move_folder(self, old: str, new: str) -> FolderLocated:
+    def move_folder(
+        self, old: str, new: str, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> FolderLocated:
         """Put the offline library folder ``old`` at ``new`` in one transaction: its photos found at the same paths
         below ``new`` keep their vectors, date and text; those not there leave the library (remembered a while);
         ``FolderLocated.words`` says it. MotisError (nothing changed) for an ``old`` that is no offline library
-        folder or a ``new`` that cannot take its place; LibraryBusy while another process indexes."""
-        return self._library.move_folder(old, new)
+        folder or a ``new`` that cannot take its place; LibraryBusy while another process indexes. Photos found
+        with another time are hashed first, reported to ``progress`` (``ProgressPhase.LOCATE``: done of total,
+        rate, ETA); ``cancel`` set before the move is written stops it with ``LocateCancelled`` (a MotisError),
+        the library exactly as it was."""
+        return self._library.move_folder(old, new, progress, cancel)
+
+
+class TakeoverPauseDoor:
+    """``Services``' methods for a take-over of the demo model the user paused (the window's Cancel of its run,
+    ``gui/takeover_pause.py``), saved in ``config.json`` so that the window started again keeps it paused."""
+
+    _config: AppConfig
+    _models: ModelService
+
+    def pause_takeover(self, name: str | None) -> None:
+        """Pause the take-over of the demo by ``name`` (the model waiting for it), or resume it (None). A front end
+        honours it (the window starts no take-over run until File ▸ Update index); `motis index` finishes the
+        take-over whatever, as it always did."""
+        self._config.set(PAUSED_KEY, name)
+
+    def takeover_paused(self) -> str | None:
+        """The model waiting to take over from the demo whose take-over is paused; None when none is paused or the
+        one paused no longer waits (it took over, was removed, or another model waits instead). Reads
+        ``config.json`` and the models folder (a few small files)."""
+        name = self._config.get(PAUSED_KEY)
+        return name if isinstance(name, str) and name == self._models.takeover() else None
+
+
+class Doors(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor, FolderLocateDoor, TakeoverPauseDoor):
+    """Every mixin above, as the one base of ``Services``."""

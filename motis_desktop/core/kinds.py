@@ -49,6 +49,7 @@ class ProgressPhase(Kind):
 
     SCAN = "scan"
     CHECK = "check"  # the scan hashes known files whose time alone changed (library/retimed.py)
+    LOCATE = "locate"  # a folder the user located: its photos whose time changed are hashed (library/folder_locate.py)
     ENCODE = "encode"
     TEXT = "text"  # reading the words in photos (OCR)
 

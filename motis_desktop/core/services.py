@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from motis_desktop.core.file_lock import name_this_process
-from motis_desktop.core.gone_door import FolderLocateDoor, GonePhotosDoor, IndexLockDoor, LibraryVersionDoor
+from motis_desktop.core.gone_door import Doors
 from motis_desktop.core.images.details import PhotoDetails, read_details
 from motis_desktop.core.images.preprocess import PreprocessConfig
 from motis_desktop.core.images.sizes import SAVE_EVERY, PhotoSizes, SizeCache
@@ -101,7 +101,7 @@ log = logging.getLogger(__name__)
 _warned_homes: set[Path] = set()  # homes whose privacy warning was logged by this process
 
 
-class Services(GonePhotosDoor, IndexLockDoor, LibraryVersionDoor, FolderLocateDoor):
+class Services(Doors):
     """The app's services for one home folder: library, models and search (photos gone lately: the mixin's)."""
 
     def __init__(self, paths: AppPaths, background_rebuilds: bool = False) -> None:

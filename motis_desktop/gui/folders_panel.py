@@ -7,8 +7,8 @@ Counts and failure lists come from ``Services.folder_reports`` through the
 window's background ``submit`` (SQLite and ``stat`` of possibly unplugged
 drives never run on the GUI thread). Adding and removing only edits the list;
 the settings dialog's caller applies it. An offline folder's row has "Locate…": the user shows where it is now,
-and ``locate_requested`` asks the caller to move it there at once (``Services.move_folder``; :meth:`replace` then
-shows the new place).
+and ``locate_requested`` asks the caller to move it there (``Services.move_folder``; :meth:`moving` shows how far it
+is, with a Cancel in place of "Locate…" that sends ``cancel_requested``; :meth:`replace` then shows the new place).
 """
 
 from __future__ import annotations
@@ -55,9 +55,11 @@ class FoldersPanel(QWidget):
 
     Signals:
         locate_requested: Emitted with an offline library folder and the folder the user chose as its new place.
+        cancel_requested: Emitted with an offline library folder whose move the user cancelled (its row's Cancel).
     """
 
     locate_requested = Signal(str, str)
+    cancel_requested = Signal(str)
 
     def __init__(self, folders: list[str], submit: Submit | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +183,26 @@ class FoldersPanel(QWidget):
         chosen = local_path(QFileDialog.getExistingDirectoryUrl(self, title, file_url(os.path.dirname(folder))))
         if chosen:
             self.locate_requested.emit(folder, chosen)
+
+    def moving(self, folder: str, words: str | None) -> None:
+        """The move of the offline ``folder`` waits or checks (``words`` in its Status column, "Cancel" in place of
+        "Locate…"), or ended without moving it (None: "offline" and "Locate…" again)."""
+        for item in self._items():
+            if _path(item) != folder:
+                continue
+            item.setText(4, words or "offline")
+            item.setToolTip(4, words or "")
+            button = self.tree.itemWidget(item, LOCATE)
+            if isinstance(button, QPushButton) and words is not None and button.objectName() != "cancelLocate":
+                self.tree.removeItemWidget(item, LOCATE)
+                cancel = QPushButton("Cancel")
+                cancel.setObjectName("cancelLocate")
+                cancel.setToolTip("Stop moving this folder: nothing is changed")
+                cancel.clicked.connect(lambda: self.cancel_requested.emit(folder))
+                self.tree.setItemWidget(item, LOCATE, cancel)
+            elif words is None:
+                self.tree.removeItemWidget(item, LOCATE)
+                self._locate_button(item, True)
 
     def replace(self, old: str, new: str) -> None:
         """The library folder ``old`` now lives at ``new`` (moved by the caller): its row says so, counts follow."""

@@ -1,11 +1,13 @@
 """Indexing control for the window: one run at a time, a queued re-run, cancel, and a run as soon as another
-process that held the library (``motis index`` in a terminal) has finished."""
+process that held the library (``motis index`` in a terminal) has finished. Other work that writes the library's
+folders (Settings ▸ Locate…'s move, ``gui/folder_move_run.py``) runs here too, as a run of its own (:meth:`run_job`):
+after the running run, with its progress and Cancel."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -14,8 +16,16 @@ from motis_desktop.core.errors import LibraryWriteError
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
 from motis_desktop.gui.memory import trim
 from motis_desktop.gui.model_watch import ModelWatch
-from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner
+from motis_desktop.gui.tasks import Lane, Report, Task, TaskRunner, Work
 from motis_desktop.gui.workers import LibrarySnapshot, library_snapshot, write_problem
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work of this lane other than indexing (:meth:`IndexingController.run_job`): ``connect`` wires its outcome."""
+
+    work: Work
+    connect: Callable[[Task], None]
 
 
 class IndexingController(QObject):
@@ -63,6 +73,7 @@ class IndexingController(QObject):
         self.waiting: Task | None = None  # waits for another process's run to end (see ``busy``)
         self.read_only = False  # the library can only be read here: no run starts (see ``check_writable``)
         self.watch: ModelWatch | None = None  # the latest run's look at its model (``model_removed``)
+        self.jobs: list[Job] = []  # other work waiting for the running run (``run_job``)
 
     @property
     def running(self) -> bool:
@@ -188,6 +199,36 @@ class IndexingController(QObject):
         self.task = self.runner.start(Lane.INDEXING, work, connect)
         self.started.emit()
 
+    def run_job(self, job: Job) -> bool:
+        """Run ``job`` on this lane as a run of its own: now (True), or when the running run, or another process's
+        (``waiting``), has ended (False; runs asked for meanwhile follow it). ``started``, ``progress`` and
+        ``stopped`` as for any run, and :meth:`cancel` stops it; its outcome goes to the slots ``job.connect``
+        wires, not to ``finished``/``failed``."""
+        self.jobs.append(job)
+        if self.task is not None or self.waiting is not None:
+            return False
+        self._start_job()
+        return True
+
+    def drop_job(self, job: Job) -> bool:
+        """Take ``job`` back before it started (its work never runs); False when it is not waiting any more."""
+        if job not in self.jobs:
+            return False
+        self.jobs.remove(job)
+        return True
+
+    def _start_job(self) -> None:
+        job = self.jobs.pop(0)
+
+        def connect(task: Task) -> None:
+            task.signals.progress.connect(self.progress.emit)
+            job.connect(task)
+            task.signals.finished.connect(self._stopped)
+
+        self.switching, self.watch = None, None
+        self.task = self.runner.start(Lane.INDEXING, job.work, connect)
+        self.started.emit()
+
     def cancel(self) -> None:
         """Stop the running run after its current batch (committed work is kept)."""
         if self.task is not None:
@@ -197,6 +238,7 @@ class IndexingController(QObject):
         """Cancel and wait for the running run (at quit); the next start resumes where it stopped."""
         self.again = False
         self.switch_to = None
+        self.jobs.clear()
         self.cancel()
         if self.waiting is not None:
             self.waiting.cancel()
@@ -230,7 +272,11 @@ class IndexingController(QObject):
         """The other process's run ended (or the wait was cancelled at quit)."""
         cancelled = self.waiting is not None and self.waiting.cancelled
         self.waiting = None
-        if self.again and not cancelled and self.task is None:
+        if cancelled or self.task is not None:
+            return
+        if self.jobs:
+            self._start_job()  # runs asked for meanwhile follow it (``again``)
+        elif self.again:
             self.start()
 
     def _stopped(self) -> None:
@@ -240,7 +286,9 @@ class IndexingController(QObject):
         self.stopped.emit()
         if self.waiting is not None:
             return  # another process holds the library: what waits starts when it is done (``_free``)
-        if self.switch_to is not None:
+        if self.jobs:
+            self._start_job()  # a switch or run asked for meanwhile follows it
+        elif self.switch_to is not None:
             self._start_switch()
         elif self.again:
             self.start()

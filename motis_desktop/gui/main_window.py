@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         self.preferences.view_changed.connect(self._view_settings_changed)
         self.preferences.applied.connect(self._settings_applied)
         self.preferences.gone_forgotten.connect(self.status_line.gone_forgotten)
-        self.preferences.located.connect(self.status_line.folder_located)  # Settings ▸ Locate…
+        self.preferences.follow(self.indexing, self.status_line)  # Settings ▸ Locate…: a job of the indexing lane
         self.indexing.started.connect(lambda: self.status_line.indexing_started(self.indexing.switching))
         self.indexing.progress.connect(self._index_progress)
         self.indexing.finished.connect(self._index_finished)

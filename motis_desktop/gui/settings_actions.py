@@ -1,22 +1,28 @@
 """Settings (Ctrl+,) and their effect: view settings at once, the library's (folders, strategy, model) on the
-backend thread (:class:`SettingsController`), as are forgetting the photos removed from the folders and moving an
-offline folder where the user located it (at once, with the dialog still open: no setting, Cancel does not undo
-it)."""
+backend thread (:class:`SettingsController`), as is forgetting the photos removed from the folders; moving an
+offline folder where the user located it runs on the indexing lane (``folder_move_run.py``: at once or after the
+running run, with its progress and a Cancel in the folder's row, the dialog still open: no setting, the dialog's
+Cancel does not undo it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.folder_move_run import FolderMoveRun, MoveCalls
 from motis_desktop.gui.folders_panel import FoldersPanel
 from motis_desktop.gui.gone_line import GoneLine
 from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.timeline_groups import ZOOM_HEIGHTS, zoom_step
 from motis_desktop.gui.workers import Backend, SettingsOutcome, apply_settings
+
+if TYPE_CHECKING:
+    from motis_desktop.gui.indexing import IndexingController
+    from motis_desktop.gui.status_line import StatusLine
 
 DEFAULT_TOP_K = 50
 DEFAULT_ROW_HEIGHT = ZOOM_HEIGHTS[2]
@@ -51,6 +57,12 @@ class SettingsController(QObject):
         self.services, self.settings, self.backend = services, settings, backend
         self._folders = folders
         self.parent_widget = parent
+        self.moves: FolderMoveRun | None = None  # Locate…'s moves, once the window's indexing is known (``follow``)
+
+    def follow(self, indexing: IndexingController, status_line: StatusLine) -> None:
+        """Run Locate…'s moves on ``indexing``'s lane, said on ``status_line`` (``located`` too)."""
+        self.moves = FolderMoveRun(self.services, indexing, status_line)
+        self.located.connect(status_line.folder_located)
 
     @property
     def top_k(self) -> int:
@@ -92,6 +104,7 @@ class SettingsController(QObject):
         )
         dialog.gone.forget_requested.connect(lambda: self.forget_gone(dialog.gone))
         dialog.folders.locate_requested.connect(lambda old, new: self.locate(dialog.folders, old, new))
+        dialog.folders.cancel_requested.connect(lambda old: self.cancel_locate(dialog.folders, old))
         self.backend.submit(lambda s: s.gone_photos(), lambda count: _show_gone(dialog.gone, count))
         accepted = dialog.exec()
         values = dialog.values()
@@ -114,25 +127,45 @@ class SettingsController(QObject):
         self.backend.submit(lambda s: (s.forget_gone_photos(), s.gone_photos()), forgot, failed)
 
     def locate(self, panel: FoldersPanel, old: str, new: str) -> None:
-        """Move the offline library folder ``old`` to ``new`` now, on the backend (as "Forget them now", at once:
-        Cancel does not undo it); the panel's row then shows ``new``; a refusal is said in a message box."""
+        """Move the offline library folder ``old`` to ``new`` on the indexing lane (``folder_move_run.py``: now or
+        after the running run; the dialog's Cancel does not undo it); the panel's row shows how far it is, then
+        ``new``; a refusal is said in a message box."""
+        assert self.moves is not None, "the window calls follow() first"
+        self.moves.move(old, new, self._calls(panel, old))
 
-        def done(located: Any) -> None:  # the core's FolderLocated
+    def cancel_locate(self, panel: FoldersPanel, old: str) -> None:
+        """The row's Cancel: the move of ``old`` stops (or never starts), nothing changed."""
+        if self.moves is not None:
+            self.moves.cancel(old, self._calls(panel, old))
+
+    def _calls(self, panel: FoldersPanel, old: str) -> MoveCalls:
+        """Where the move of ``old`` reports: ``panel``'s row while the dialog is open, the status line, a box."""
+
+        def row(act: Callable[[], None]) -> None:
             try:
-                panel.replace(old, located.new)
+                act()
             except RuntimeError:  # the dialog closed meanwhile
                 pass
+
+        def done(located: Any) -> None:  # the core's FolderLocated
+            row(lambda: panel.replace(old, located.new))
             self.located.emit(located.words)
             self.applied.emit(SettingsOutcome([located.new], []))  # read the gallery, index the new folder's others
 
         def failed(message: str) -> None:
+            row(lambda: panel.moving(old, None))
             try:
                 parent: QWidget = panel.window()
             except RuntimeError:
                 parent = self.parent_widget
             QMessageBox.warning(parent, "Locate folder", message)
 
-        self.backend.submit(lambda s: s.move_folder(old, new), done, failed)
+        return MoveCalls(
+            lambda words: row(lambda: panel.moving(old, words)),
+            done,
+            failed,
+            lambda: row(lambda: panel.moving(old, None)),
+        )
 
     def apply(self, values: dict[str, Any]) -> None:
         height = zoom_step(int(values.get("row_height", self.row_height)), 0)

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.errors import LibraryWriteError, WriteProblem
-from motis_desktop.core.formatting import copies_words, count, format_duration, went_away_words
+from motis_desktop.core.formatting import copies_words, count, format_duration, locate_words, went_away_words
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
 from motis_desktop.gui.elided_label import ElidedLabel
 from motis_desktop.gui.skipped_dialog import PathActions, SkippedDialog
@@ -99,6 +99,10 @@ class StatusBar(QStatusBar):
         if p.phase is ProgressPhase.CHECK:  # the scan hashes files whose time alone changed (core/library/retimed.py)
             what, rate = f"Checking {count(p.total, 'changed file')}…", f"{p.rate:.0f} files/s"
             self.progress_label.setText(f"{what} · {rate} · ETA {format_duration(p.eta_s)}")
+            return
+        if p.phase is ProgressPhase.LOCATE:  # Settings ▸ Locate…'s move checks photos with another time
+            what, rate = locate_words(p.done, p.total), f"{p.rate:.0f} photos/s"
+            self.progress_label.setText(f"{what[0].upper()}{what[1:]} · {rate} · ETA {format_duration(p.eta_s)}")
             return
         what = "Reading text in photos" if p.phase is ProgressPhase.TEXT else "Indexing"
         self.progress_label.setText(f"{what} · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")

@@ -21,7 +21,7 @@ from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
 from motis_desktop.gui.status_bar import StatusBar
-from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere, takeover_paused
+from motis_desktop.gui.texts import NEEDS_MODEL, NO_FOLDERS_STATUS, removed_elsewhere
 
 
 class StatusLine:
@@ -57,6 +57,7 @@ class StatusLine:
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
+        self.job_note: str | None = None  # what the indexing lane's job does while it runs (a move: folder_move_run)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -193,7 +194,9 @@ class StatusLine:
     def indexing_started(self, switching: str | None) -> None:
         self.empty_note = self.checking = self.looking = False  # a read during the run is no stock-taking
         self.note = (
-            f"preparing {switching}: encoding your photos with it (search keeps working)"
+            self.job_note
+            if self.job_note
+            else f"preparing {switching}: encoding your photos with it (search keeps working)"
             if switching
             else "library rebuilt after damage: indexing your photos again…"
             if self.rebuilt
@@ -254,9 +257,7 @@ class StatusLine:
             work = result.work()
             self.note = f"now using {result.active}" + (f" ({work})" if work else "")
             self.note += f" · {result.waiting}" if result.waiting else ""  # an offline folder's photos wait for it
-        elif result.cancelled and result.plan.target == self.takeover:  # paused: not started again by itself
-            self.note = takeover_paused(result.plan.target)
-        else:
+        else:  # a take-over of the demo cancelled is paused: said in the bar's permanent part (takeover_pause.py)
             self.note = f"switch to {result.plan.target} cancelled — still using {result.active}"
         self.kept_note = self.note if result.switched else None  # the new model's first run would hide it
         self.update()

@@ -30,7 +30,7 @@ def removed_elsewhere(model: str, here: bool = False) -> str:
 
 
 def takeover_paused(model: str) -> str:
-    """A take-over of the demo model cancelled (gui/takeover_pause.py): the status line's words, said once."""
+    """A take-over of the demo model cancelled (gui/takeover_pause.py): the status bar's words, until resumed."""
     return f"{model} installed: indexing paused — File ▸ Update index to finish"
 
 

@@ -3,16 +3,17 @@ shown and offering to install one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from motis_desktop.core.services import IndexSummary, Services
 from motis_desktop.gui.library_model import LibraryModel
 from motis_desktop.gui.main_window import MainWindow
+from motis_desktop.gui.settings_dialog import SettingsDialog
 from motis_desktop.gui.thumbnails import ThumbnailManager
 from motis_desktop.gui.timeline import TimelineView
 
@@ -99,3 +100,26 @@ def drop_folder(win: MainWindow, folder: Path) -> None:
     drop = QDropEvent(at, copy, mime, left, none)
     win.dropEvent(drop)
     assert drop.isAccepted()
+
+
+def in_settings(qtbot, window: MainWindow, act: Callable[[SettingsDialog], None], ok: bool = True) -> None:
+    """Open Settings with its key (Ctrl+,), run ``act`` on the dialog inside its own event loop, then press OK
+    (``ok``; else leave the dialog as ``act`` left it: closed by its Esc, say), or Cancel if ``act`` failed, whose
+    error is raised here."""
+    failed: list[BaseException] = []
+
+    def inside() -> None:
+        dialog = next(d for d in window.findChildren(SettingsDialog) if d.isVisible())
+        try:
+            act(dialog)
+        except BaseException as exc:  # the dialog must close, or the test would hang in its loop
+            failed.append(exc)
+            dialog.reject()
+            return
+        if ok:
+            dialog.accept()
+
+    QTimer.singleShot(0, inside)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File ▸ Settings…
+    if failed:
+        raise failed[0]

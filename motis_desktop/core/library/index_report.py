@@ -158,6 +158,25 @@ class IndexSummary:
         return f"{count(n, 'photo')} on {where} will be indexed with {self.model_name} when {it} back"
 
     @property
+    def offline_words(self) -> str:
+        """The library folders out of reach and their photos waiting for this run's model, in one line ("" when
+        none): "/media/G6: offline (unplugged or moved?), its photos are kept; 6 will be indexed with other when it
+        is back", or for several "2 folders offline (unplugged or moved?): /a, /b; their photos are kept; …" (QA:
+        one line a folder, and the photos waiting on a second line, on every run while a drive was away)."""
+        folders = list(dict.fromkeys([*self.offline, *self.waiting]))
+        if not folders:
+            return ""
+        one = len(folders) == 1
+        words = (
+            f"{folders[0]}: offline (unplugged or moved?), its photos are kept"
+            if one
+            else f"{len(folders)} folders offline (unplugged or moved?): {', '.join(folders)}; their photos are kept"
+        )
+        if n := sum(self.waiting.values()):
+            words += f"; {n} will be indexed with {self.model_name} when {'it is' if one else 'they are'} back"
+        return words
+
+    @property
     def dropped_words(self) -> str:
         """ "a folder was removed meanwhile: 6 photos dropped" ("" when none were)."""
         return f"a folder was removed meanwhile: {count(self.dropped, 'photo')} dropped" if self.dropped else ""

@@ -42,15 +42,16 @@ def split_retimed(
     digest: Callable[[str], str | None],
     cancel: threading.Event,
     progress: ProgressFn | None = None,
+    phase: ProgressPhase = ProgressPhase.CHECK,
 ) -> Retimed | None:
     """Sort ``candidates`` (see :func:`may_be_retimed`) into files with the same bytes and files that changed,
-    reporting ``progress`` (:func:`check_progress`); None if ``cancel`` stopped it."""
+    reporting ``progress`` (:func:`check_progress`, as ``phase``); None if ``cancel`` stopped it."""
     out = Retimed()
     started = last = time.monotonic()
     for done, (record, entry) in enumerate(candidates):
         if progress and (done == 0 or time.monotonic() - last >= REPORT_EVERY_S):
             last = time.monotonic()
-            progress(check_progress(done, len(candidates), last - started, entry.path))
+            progress(check_progress(done, len(candidates), last - started, entry.path, phase))
         if cancel.is_set():
             return None
         if digest(entry.path) == record.content_hash:
@@ -58,12 +59,14 @@ def split_retimed(
         else:
             out.changed.append(ChangedFile(record.id, entry.size, entry.mtime_ns))
     if progress and candidates:
-        progress(check_progress(len(candidates), len(candidates), time.monotonic() - started))
+        progress(check_progress(len(candidates), len(candidates), time.monotonic() - started, phase=phase))
     return out
 
 
-def check_progress(done: int, total: int, elapsed: float, current: str = "") -> Progress:
+def check_progress(
+    done: int, total: int, elapsed: float, current: str = "", phase: ProgressPhase = ProgressPhase.CHECK
+) -> Progress:
     """A snapshot of the check: ``done`` of ``total`` files hashed after ``elapsed`` seconds (rate: files/s)."""
     rate = done / max(elapsed, 1e-6)
     eta = (total - done) / rate if rate > 0 else None
-    return Progress(ProgressPhase.CHECK, done, total, 0, 0, elapsed, rate, eta, current)
+    return Progress(phase, done, total, 0, 0, elapsed, rate, eta, current)

@@ -236,12 +236,14 @@ class LibraryService:
         log.info("removed folder %s (%d files) from the library", folder, removed)
         return removed
 
-    def move_folder(self, old: str, new: str) -> FolderLocated:
+    def move_folder(
+        self, old: str, new: str, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> FolderLocated:
         """Put the offline library folder ``old`` at ``new``, with the photos found there (``folder_locate``)."""
         self.require_writable()
         from motis_desktop.core.library.folder_locate import locate_folder  # the scanner: not before the first paint
 
-        located = locate_folder(self.database(), old, new)
+        located = locate_folder(self.database(), old, new, cancel, progress)
         self._remember_folders()
         log.info("library folder %s moved to %s (%d of %d photos)", old, new, located.moved, located.photos)
         return located

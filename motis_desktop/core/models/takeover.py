@@ -13,6 +13,9 @@ from typing import Any
 from motis_desktop.core.models.switch import covers_reach
 
 TAKEOVER_KEY = "takeover_model"
+# The model whose take-over the user paused in the window (a cancelled take-over run, gui/takeover_pause.py): kept
+# here so that the window started again keeps it paused; void once another model waits or none does
+PAUSED_KEY = "takeover_paused"
 
 
 def finish_takeover(services: Any, target: str, cancelled: bool) -> bool:
