@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_cli_process
 from helpers.models import drive_and_local_with_other_model
 from helpers.photos import make_colour_folder
 from helpers.window import in_settings, ready_window
@@ -127,5 +128,30 @@ def test_a_switch_while_a_drive_is_unplugged_says_its_photos_wait_for_the_model(
         words = "6 photos on an unplugged drive will be indexed with other when it is back"
         qtbot.waitUntil(lambda: words in window.status_label.text(), timeout=10_000)
         assert "now using other" in window.status_label.text()
+    finally:
+        next(windows, None)
+
+
+def test_a_folder_moved_in_a_terminal_is_no_longer_offline_in_the_open_window(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path
+) -> None:
+    """QA walk 8 #6: the folder renamed while the window is open (offline there), then `motis folders move OLD NEW`
+    in a terminal: the window kept "12 in an offline folder, not searched · ⚠ 1 folder offline" until F5, while its
+    searches already found the photos at NEW. It looks at the library's folders while one is offline, and drops the
+    offline mark by itself."""
+    services, photos = colour_library
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=12)
+    window = next(windows)
+    try:
+        moved = tmp_path / "Italy 2023"
+        photos.rename(moved)  # in a file manager
+        qtbot.waitUntil(lambda: "12 in an offline folder" in window.status_label.text(), timeout=30_000)
+        done = run_cli_process("folders", "move", str(photos), str(moved), home=colour_home)  # the real command
+        assert done.returncode == 0 and "moved all 12 photos" in done.stdout, done.stderr
+        qtbot.waitUntil(lambda: "offline" not in window.status_label.text(), timeout=30_000)
+        assert not window.watching.label.isVisible()  # no "⚠ 1 folder offline" either
+        assert window.folders == [str(moved)]
+        assert all(row.path.startswith(str(moved)) for row in window.model.rows())
     finally:
         next(windows, None)

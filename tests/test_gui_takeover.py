@@ -4,6 +4,7 @@ installed, not "chosen by another MoTIS window or command"."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from helpers.cli import run_cli
@@ -11,7 +12,7 @@ from helpers.keys import search_by_keys
 from helpers.models import install_colour
 from helpers.photos import make_colour_folder
 from helpers.window import index_folders, leave_for_a_terminal, ready_window
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QLabel
 
 from motis_desktop.core.services import Services
@@ -123,3 +124,67 @@ def test_a_cancelled_take_over_waits_for_update_index_and_activations_leave_it(
         assert services.takeover_paused() is None and services.active_model().name == "colour"
     finally:
         services.close()
+
+
+def test_ctrl_q_during_the_take_over_hides_the_window_at_once_and_the_restart_finishes_it(
+    qtbot, home: Path, tmp_path: Path, colour_pair, monkeypatch
+) -> None:
+    """QA walk 8 #5: Ctrl+Q while "preparing colour…" left the window on screen, frozen, for ~6.5 s: the quit waited
+    on the GUI thread for a step of the take-over's run that does not look at the cancel flag (measuring the new
+    model's first use). Here that step waits until the window is hidden (up to 30 s): the window must leave the
+    screen before the quit waits for the run. Nothing is lost: the next start finishes the take-over."""
+    colours = _demo_library(home, tmp_path)
+    index = Services.index
+    entered, hidden = threading.Event(), threading.Event()
+    gated: list[bool] = []
+
+    def slow_step(self, model=None, progress=None, cancel=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if model == "colour" and not gated:
+            entered.set()
+            gated.append(hidden.wait(30))  # like the measuring: deaf to cancel
+        return index(self, model, progress, cancel, *args, **kwargs)
+
+    monkeypatch.setattr(Services, "index", slow_step)
+    windows = ready_window(qtbot, home, rows=len(colours))
+    window = next(windows)
+    seen = _HideSeen(hidden)
+    window.installEventFilter(seen)
+    _import_in_a_terminal(qtbot, window, home, colour_pair)
+    window.activateWindow()  # back in the app: the take-over's run starts
+    qtbot.waitUntil(lambda: entered.is_set() and "preparing colour" in window.status_label.text(), timeout=60_000)
+    services = window.services
+    qtbot.keyClick(window.search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # File ▸ Quit
+    assert gated == [True] and not window.isVisible()  # hidden while the step still ran, not after the wait
+    services.close()
+    other = Services.open(home)
+    waiting = other.takeover_model()
+    other.close()
+    assert waiting == "colour"  # the take-over was stopped, not lost
+
+    again = ready_window(qtbot, home, rows=len(colours))
+    restarted = next(again)
+    try:
+        qtbot.waitUntil(
+            lambda: (
+                restarted.status.model_label.text() == "Model: colour"
+                and "now using colour" in restarted.status_label.text()
+            ),
+            timeout=60_000,
+        )
+        search_by_keys(qtbot, restarted, "red")
+        assert [colours[r.path] for r in restarted.model.rows()] == ["red"] * 2
+    finally:
+        next(again, None)
+
+
+class _HideSeen(QObject):
+    """Sets ``hidden`` when the watched window gets its Hide event (sent on the GUI thread as it leaves the screen)."""
+
+    def __init__(self, hidden: threading.Event) -> None:
+        super().__init__()
+        self.hidden = hidden
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Hide:
+            self.hidden.set()
+        return False

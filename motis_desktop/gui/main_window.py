@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
-from motis_desktop.gui import workers
+from motis_desktop.gui import quitting, workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder, within_screen
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
         self.watching.changed.connect(lambda _roots: self.start_indexing())
         self.status.addPermanentWidget(self.watching.label)
-        reader = (lambda: self.folders, self.reload_gallery, self._index_if_needed)
+        reader = (lambda: self.folders, self.reload_gallery, self._index_if_needed, self._offline)
         self.outside = OutsideChanges(self.models, self.backend, self.indexing, self.status_line, *reader)
         self._connect()
         self._refresh_empty_state()
@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        quitting.leave_the_screen(self)  # hidden at once: the lanes below may wait seconds for a step (gui/quitting.py)
         self.startup_pass.cancel()  # first: neither a pending start-up pass nor a change may start a run
         self._first.cancel()  # nor the start-up read of the gallery, if the library is still being opened
         self.watching.stop()

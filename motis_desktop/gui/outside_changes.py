@@ -1,14 +1,16 @@
 """Changes another process makes while the window is open (`motis index` or `motis models use` in a terminal, a
 second window): the folder watcher sees only files in the folders it was given, so the window looks again when it
-is active again (:meth:`OutsideChanges.activated`) and after a run of its own that found nothing to do
-(:meth:`OutsideChanges.run_found_nothing`)."""
+is active again (:meth:`OutsideChanges.activated`), after a run of its own that found nothing to do
+(:meth:`OutsideChanges.run_found_nothing`), and every few seconds while a folder is offline (`motis folders move`
+locates it: `gui/offline_look.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_state import ModelController
+from motis_desktop.gui.offline_look import OfflineLook
 from motis_desktop.gui.status_line import StatusLine
 from motis_desktop.gui.takeover_pause import TakeoverPause
 from motis_desktop.gui.workers import Backend
@@ -27,6 +29,7 @@ class OutsideChanges:
         folders: Callable[[], list[str]],
         reload: Callable[[], None],
         folders_changed: Callable[[], None],
+        offline: Callable[[], Collection[str]] = frozenset,
     ) -> None:
         self.models, self.backend, self.indexing, self.status_line = models, backend, indexing, status_line
         self._folders, self._reload, self._folders_changed = folders, reload, folders_changed
@@ -40,6 +43,10 @@ class OutsideChanges:
         models.removed_here.connect(self._model_removed)
         indexing.model_removed.connect(lambda _name: models.look_again())  # a run found its model gone
         self.pause = TakeoverPause(models, indexing, status_line)  # a take-over cancelled here is not started again
+        # a folder offline may be located by another process (`motis folders move`): looked at while it is offline
+        self.offline_look = OfflineLook(
+            offline, self.look_at_library, lambda: indexing.running or indexing.runner.closed, backend
+        )
 
     def activated(self) -> None:
         """Back in the window (from a terminal, say): a model another process installed (`motis models import`) or
@@ -47,6 +54,12 @@ class OutsideChanges:
         library folders it added or removed (`motis index FOLDER`), or photos it indexed, moved or removed where the
         folder watcher did not see them (a network share), are read in."""
         self.models.look_again()
+        self.look_at_library()
+
+    def look_at_library(self) -> None:
+        """Read the library's folders and its photos' version (one small read on the library lane): folders added,
+        removed or moved by another process (`motis index FOLDER`, `motis folders move`), or photos it changed, make
+        the window read the gallery again. Not while a run of the window's own goes: it reads the gallery itself."""
         if not self.indexing.running:
             self.backend.submit(lambda s: ([f.path for f in s.folders()], s.photos_version()), self._library_read)
 
