@@ -67,6 +67,7 @@ class IndexingController(QObject):
         self.task: Task | None = None
         self.model: str | None = None  # the model to index for; None until one is loaded
         self.again = False  # run once more when the current run ends (or when a model is ready)
+        self.quitting = False  # shutdown cancelled the run: not the user's Cancel (a take-over is not paused)
         self.switch_to: str | None = None  # a model switch waiting for the current run to end
         self.switching: str | None = None  # the model a running switch encodes the library for
         self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
@@ -236,6 +237,7 @@ class IndexingController(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel and wait for the running run (at quit); the next start resumes where it stopped."""
+        self.quitting = True
         self.again = False
         self.switch_to = None
         self.jobs.clear()

@@ -67,7 +67,10 @@ class TakeoverPause:
             self._save(None)
 
     def _switched(self, result: Any) -> None:
-        """A switch run ended; cancelled while it was a take-over: paused (saved, and said until resumed)."""
+        """A switch run ended; cancelled by the user while it was a take-over: paused (saved, and said until
+        resumed). One the quit cancelled is not paused: the next start goes on with it (QA walk 8 #5)."""
+        if self.indexing.quitting:
+            return
         if result.cancelled and not result.switched and result.plan.target == self.status_line.takeover:
             self._pause(result.plan.target)
             self._save(result.plan.target)
