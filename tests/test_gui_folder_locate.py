@@ -112,8 +112,8 @@ def test_a_refused_locate_says_why_and_changes_nothing(
     make_colour_folder(wrong, per_colour=1, seed=70)
     monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(wrong)))
     warned: list[str] = []
-    monkeypatch.setattr(
-        "motis_desktop.gui.settings_actions.QMessageBox.warning", lambda _p, _t, text: warned.append(text)
+    monkeypatch.setattr(  # the core's words (the box's own: test_gui_qa_eight_settings.py)
+        "motis_desktop.gui.folders_panel.FoldersPanel.show_refused", lambda _p, _f, text: warned.append(text)
     )
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)

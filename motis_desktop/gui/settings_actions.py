@@ -130,7 +130,7 @@ class SettingsController(QObject):
                 parent: QWidget = panel.window()
             except RuntimeError:
                 parent = self.parent_widget
-            QMessageBox.warning(parent, "Locate folder", message)
+            FoldersPanel.show_refused(parent, old, message)
 
         self.backend.submit(lambda s: s.move_folder(old, new), done, failed)
 
