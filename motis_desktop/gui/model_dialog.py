@@ -35,7 +35,7 @@ from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.models.staging import InstallStep
 from motis_desktop.core.services import ModelRemoved, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
-from motis_desktop.gui.first_run_focus import first_run_focus
+from motis_desktop.gui.first_run_focus import first_run_focus, focus_on_open
 from motis_desktop.gui.install_progress import InstallProgressDialog
 from motis_desktop.gui.install_words import download_failure
 from motis_desktop.gui.model_choices import choice_label, technical, technical_part
@@ -149,6 +149,8 @@ class ModelDialog(QDialog):
         self.fit()
         if not in_use:  # the first-run offer: the focus on what Enter presses, the recommended action
             first_run_focus(self.download_button, self.demo_button, self.later)
+        else:  # the installed models, the one in use current (Enter still closes: Close is the default)
+            focus_on_open(self.models.list)
 
     def _build_models(self, photos: CountPhotos | None) -> InstalledModels:
         """The installed models with Remove…, which asks and removes (``gui/model_removal.py``)."""
