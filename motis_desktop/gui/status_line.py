@@ -54,9 +54,10 @@ class StatusLine:
         self.checking = False
         self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
         self.removed_here = False  # or removed in this window (File ▸ Install model… ▸ Remove…)
+        # the model waiting to take over (``installed_elsewhere``) was installed while this window was open
+        self.installed_while_open = False
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
-        self.installed_while_open = False  # and it did so while this window was open (not before its start)
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
