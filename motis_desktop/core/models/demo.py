@@ -43,11 +43,11 @@ def is_demo(info: ModelInfo) -> bool:
     return all(info.origin.get(key) == value for key, value in DEMO_ORIGIN.items())
 
 
-def demo_limits_note(info: ModelInfo | None, texts: Iterable[str], found: bool) -> str:
-    """:data:`DEMO_LIMITS` for a search by the demo model (``info``) that ``found`` nothing and whose query
-    ``texts`` hold a word that is not a colour ("a dog on the beach"); "" otherwise (a colour that no photo
-    has is simply not there; a real model says nothing)."""
-    if found or info is None or not is_demo(info):
+def demo_limits_note(info: ModelInfo | None, texts: Iterable[str]) -> str:
+    """:data:`DEMO_LIMITS` for a search by the demo model (``info``) that found nothing and whose query ``texts``
+    hold a word that is not a colour ("a dog on the beach"); "" otherwise (a colour that no photo has is simply
+    not there; a real model says nothing)."""
+    if info is None or not is_demo(info):
         return ""
     words = {w.lower() for text in texts for w in _WORD.findall(text)}
     return DEMO_LIMITS if words - set(DEMO_COLOURS) else ""

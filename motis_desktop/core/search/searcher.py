@@ -210,4 +210,4 @@ def _with_model_note(result: QueryResult, query: Query, model: ModelInfo | None)
     if result.hits or not result.candidates or result.cancelled:
         return result
     texts = [t.text for t in query.terms if t.text is not None and t.weight > 0]
-    return replace(result, model_note=demo_limits_note(model, texts, found=False))
+    return replace(result, model_note=demo_limits_note(model, texts))
