@@ -127,5 +127,6 @@ def test_the_demo_install_can_be_cancelled(qtbot, home: Path, monkeypatch) -> No
     assert services.installed_models() == []
     assert dialog.isVisible() and not dialog.offline.isVisible()  # no failure said: the person cancelled
     assert all(b.isEnabled() for b in _shown_demo_buttons(dialog))  # and it can be tried again
+    assert dialog.note.text() == "Install of the demo model cancelled: nothing was installed."  # QA walk 8 #8
     win.close()
     services.close()

@@ -68,7 +68,8 @@ def test_locate_moves_an_offline_folder_where_the_user_shows_it(
         qtbot.waitUntil(lambda: not window.watching.label.isVisible(), timeout=30_000)
         qtbot.waitUntil(lambda: window.model.rowCount() == 11 and window.indexer is None, timeout=60_000)
         assert all(window.model.row_of(str(p)) is not None for p in moved.rglob("*.*"))
-        assert "offline" not in window.status_label.text()
+        line = window.status_label.text()  # the move said, not blamed on another process (QA walk 8 #9)
+        assert line == f"11 photos · {words}" and "offline folder" not in line, line
     finally:
         next(windows, None)
     again = Services.open(colour_home)
@@ -90,8 +91,8 @@ def test_a_refused_locate_says_why_and_changes_nothing(
     make_colour_folder(wrong, per_colour=1, seed=70)
     monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(wrong)))
     warned: list[str] = []
-    monkeypatch.setattr(
-        "motis_desktop.gui.settings_actions.QMessageBox.warning", lambda _p, _t, text: warned.append(text)
+    monkeypatch.setattr(  # the core's words (the box's own: test_gui_qa_eight_settings.py)
+        "motis_desktop.gui.folders_panel.FoldersPanel.show_refused", lambda _p, _f, text: warned.append(text)
     )
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)

@@ -57,6 +57,8 @@ def test_cancel_stops_an_import_after_its_step(qtbot, home: Path, colour_pair, h
     assert [p.name for p in (home / "models").iterdir()] == []  # no working folder left
     assert dialog.isVisible() and not dialog.offline.isVisible()  # no failure said: the person cancelled
     assert dialog.import_button.isEnabled() and win.model_state == "missing"
+    # QA walk 8 #8: and it says so
+    assert dialog.note.isVisible() and dialog.note.text() == "Import of imported cancelled: nothing was installed."
     win.close()
     services.close()
 
@@ -71,9 +73,12 @@ def test_a_download_cancelled_while_converting_keeps_its_files(qtbot, home: Path
     assert services.installed_models() == []
     assert [p.name for p in (home / "models").iterdir()] == []
     assert dialog.download_button.text().startswith("Resume download"), dialog.download_button.text()
+    said = "Download of Colour pair cancelled: nothing was installed; “Resume download” goes on where it stopped."
+    assert dialog.note.isVisible() and dialog.note.text() == said
     fetched = len(registry.behaviour.requests)
     with qtbot.waitSignal(dialog.installed, timeout=60_000):  # the next try: the files are here, verified
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        assert not dialog.note.isVisible()  # the cancelled line goes with the next try
     assert len(registry.behaviour.requests) == fetched  # nothing downloaded again
     assert [m.name for m in services.installed_models()] == ["colour-pair"]
     win.close()

@@ -122,7 +122,7 @@ def test_remove_an_installed_model_from_the_dialog(qtbot, home: Path, colour_pai
     win = next(windows)
     try:
         dialog = _open_dialog(qtbot, win)
-        assert not dialog.models.remove_button.isEnabled()  # nothing selected yet: the tooltip says to select one
+        assert dialog.models.remove_button.isEnabled()  # for the model in use, the current row on opening
         said = _remove_by_clicks(qtbot, dialog, "tiny-clip")
         assert "Remove the model “tiny-clip”?" in said and "Your photos are not touched" in said, said
         assert "searches use now" not in said  # not the model in use
@@ -185,6 +185,36 @@ def test_removing_the_only_model_makes_the_dialog_the_first_run_offer(qtbot, hom
         assert not dialog.models.isVisible()
         assert win.status.model_label.text() == "Model: none installed"
         assert "another MoTIS window" not in win.status_line.note and "colour-demo was removed" in win.status_line.note
+    finally:
+        next(windows, None)
+
+
+def test_the_dialog_opens_on_the_model_in_use_and_remove_is_a_key_away(qtbot, home: Path) -> None:
+    """QA walk 8 #10: with a model in use the dialog opened with the focus on its text, and Remove… was no Tab stop
+    until a row was picked. Now the list has the focus with the model in use current, Tab reaches Remove…, Space
+    asks (Esc keeps the model)."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    services = Services.open(home)
+    services.install_demo_model()
+    services.close()
+    windows = ready_window(qtbot, home, rows=0)
+    win = next(windows)
+    try:
+        dialog = _open_dialog(qtbot, win)
+        listed = dialog.models.list
+        qtbot.waitUntil(listed.hasFocus, timeout=5_000)
+        assert listed.currentRow() == 0 and listed.currentItem().text().startswith("colour-demo (in use")
+        qtbot.keyClick(listed, Qt.Key.Key_Tab)
+        remove = dialog.models.remove_button
+        assert QApplication.focusWidget() is remove and remove.isEnabled()
+        qtbot.keyClick(remove, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=10_000)
+        box = QApplication.activeModalWidget()
+        assert box.text().startswith("Remove the model “colour-demo”?"), box.text()
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not box.isVisible(), timeout=5_000)
+        assert (home / "models" / "colour-demo").is_dir() and win.model_state == "ready"
     finally:
         next(windows, None)
 

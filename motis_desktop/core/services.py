@@ -44,7 +44,6 @@ from motis_desktop.core.models.switch import SPEEDS, SpeedRecord, SwitchPlan, Sw
 from motis_desktop.core.models.takeover import finish_takeover
 from motis_desktop.core.ocr.text_store import PhotoText
 from motis_desktop.core.paths import EMPTY_HOME, AppConfig, AppPaths
-from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.indexes import AUTO_EXACT_MAX, CHOICES
 from motis_desktop.core.search.query import IMAGE_SUFFIXES, SYNTAX_HELP, Query
 from motis_desktop.core.search.searcher import IndexState, Searcher
@@ -446,5 +445,5 @@ class Services(Doors):
         Plain words also match the text read in the photos and file names (``search/fusion.py``; ``signals``)."""
         info = self._models.info(model)
         return self._search.query(
-            self._models.encoder_of(info), query, limit, cutoff, image, cwd, strategy, signals, score=score_of(info)
+            self._models.encoder_of(info), query, limit, cutoff, image, cwd, strategy, signals, model=info
         )

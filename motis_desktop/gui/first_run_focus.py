@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFocusEvent
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 
 
 def first_run_focus(download: QPushButton, demo: QPushButton, later: QPushButton) -> None:
     """Focus ``download`` (the recommended model), or ``demo`` when there is nothing to download, or else ``later``.
     Call once the buttons are in the dialog, before it shows."""
-    target = download if download.isEnabled() else demo if not demo.isHidden() and demo.isEnabled() else later
+    focus_on_open(download if download.isEnabled() else demo if not demo.isHidden() and demo.isEnabled() else later)
+
+
+def focus_on_open(target: QWidget) -> None:
+    """Give ``target`` the focus as its dialog opens, with its focus ring (also the in-use dialog's model list,
+    ``gui/models_in_use.py``: it opened on its scroll area too, QA walk 8 #10)."""
     target.setFocus(Qt.FocusReason.OtherFocusReason)  # the dialog's focus widget: it gets the focus when shown
     target.installEventFilter(_RingOnOpen(target))
 
@@ -25,7 +30,7 @@ class _RingOnOpen(QObject):
     """Qt draws the focus ring only once a key has moved the focus, and clears that mark as the window opens and as
     it becomes active: mark it again as the button gets the focus then, so its ring shows as after a Tab."""
 
-    def __init__(self, button: QPushButton) -> None:
+    def __init__(self, button: QWidget) -> None:
         super().__init__(button)
         self.button = button
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -136,7 +137,7 @@ class FoldersPanel(QWidget):
     def _fill(self, item: QTreeWidgetItem) -> None:
         report = self.reports.get(_path(item))
         if report is None:
-            for column in range(1, len(COLUMNS)):
+            for column in range(1, LOCATE):  # not Locate…'s own column: nothing ever cleared it (QA walk 8)
                 item.setText(column, "…" if self.submit is not None and self.paths() else "")
             if _path(item) not in self.reports and self.reports:
                 item.setText(4, "new")
@@ -175,6 +176,16 @@ class FoldersPanel(QWidget):
             folder = _path(item)
             button.clicked.connect(lambda: self.locate(folder))
             self.tree.setItemWidget(item, LOCATE, button)
+            self._chain_locates()
+
+    def _chain_locates(self) -> None:
+        """The rows' Locate… buttons come right after the list in the Tab order, top to bottom (made after the
+        dialog's other widgets, they were its last stops, after OK and Cancel: QA walk 8)."""
+        before: QWidget = self.tree
+        for item in self._items():
+            if (button := self.tree.itemWidget(item, LOCATE)) is not None:
+                QWidget.setTabOrder(before, button)
+                before = button
 
     def locate(self, folder: str) -> None:
         """Ask where the offline ``folder`` is now (a folder chooser that starts in its parent: a renamed folder is
@@ -232,6 +243,16 @@ class FoldersPanel(QWidget):
 
     def _choose(self) -> None:
         self.add_folder(local_path(QFileDialog.getExistingDirectoryUrl(self, "Add a folder of photos")) or "")
+
+    @staticmethod
+    def show_refused(parent: QWidget, folder: str, message: str) -> None:
+        """Locate… refused for ``folder`` (a folder without its photos, one inside the library, …): a box with a
+        heading and the core's reason as a sentence (QA walk 8: the command line's lower-case words alone, in a box
+        without a title)."""
+        name = readable(os.path.basename(folder.rstrip(os.sep)) or folder)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Locate folder", f"“{name}” was not moved", parent=parent)
+        box.setInformativeText(f"{message[:1].upper()}{message[1:]}" + ("" if message.endswith((".", "?")) else "."))
+        box.exec()
 
 
 def _path(item: QTreeWidgetItem) -> str:

@@ -35,8 +35,9 @@ def elided_query(query: str, limit: int = HEADING_QUERY_MAX) -> str:
 
 
 class EmptyResults(QWidget):
-    """The grid's own empty state for a search that returned nothing: why, "Show the closest anyway", and for a
-    word no photo's text holds, a button that searches for the word read in the photos it likely meant.
+    """The grid's own empty state for a search that returned nothing: why, "Show the closest anyway", for a
+    word no photo's text holds, a button that searches for the word read in the photos it likely meant, and while
+    the demo model answers, "Install model…" (``install``: the menus connect it to File ▸ Install model…).
 
     Signals:
         suggested: Emitted with the query a suggestion button stands for, when it is pressed.
@@ -56,6 +57,9 @@ class EmptyResults(QWidget):
         self.reason.setStyleSheet("QLabel { font-size: 14px; }")
         self.closest = QPushButton("Show the closest anyway")
         self.closest.setToolTip("The best-scoring photos, even though none stands out")
+        self.install = QPushButton("Install model…")
+        self.install.setToolTip("The demo model knows colour words only: a real model finds what you describe")
+        self.install.hide()
         self.suggestions = [QPushButton() for _ in range(2)]  # "Search for “text:invoice”" (``suggest.py``: ≤ 2)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
@@ -68,6 +72,7 @@ class EmptyResults(QWidget):
             button.clicked.connect(lambda _checked=False, b=button: self.suggested.emit(b.property("query")))
             row.addWidget(button)
         row.addWidget(self.closest)
+        row.addWidget(self.install)
         row.addStretch()
         layout.addLayout(row)
         layout.addStretch(3)
@@ -89,13 +94,22 @@ class EmptyResults(QWidget):
         if self._query:
             self._heading()
 
-    def show_reason(self, verb: str, query: str, reason: str, closest: bool, suggestions: Sequence[Any] = ()) -> None:
+    def show_reason(
+        self,
+        verb: str,
+        query: str,
+        reason: str,
+        closest: bool,
+        suggestions: Sequence[Any] = (),
+        install: bool = False,
+    ) -> None:
         """Say "``verb`` “query”" (the query cut to one line, whole in the tooltip), why, and offer the closest
-        photos and the suggested queries (``WordSuggestion``: ``query``, ``photos``)."""
+        photos, the suggested queries (``WordSuggestion``: ``query``, ``photos``) and (``install``) a model."""
         self._verb, self._query = verb, query
         self._heading()
         self.reason.setText(reason)
         self.closest.setVisible(closest)
+        self.install.setVisible(install)
         for i, button in enumerate(self.suggestions):
             suggestion = suggestions[i] if i < len(suggestions) else None
             button.setVisible(suggestion is not None)

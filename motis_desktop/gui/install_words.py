@@ -1,5 +1,6 @@
 """The model dialog's words for a download that failed: plain words and the dialog's own way around it (its
-"Import files I downloaded…" button), where the command line names its commands (cli/model_commands.py)."""
+"Import files I downloaded…" button), where the command line names its commands (cli/model_commands.py); and
+for an install the person cancelled."""
 
 from __future__ import annotations
 
@@ -27,3 +28,13 @@ def download_failure(exc: DownloadError) -> str:
     if exc.kind is DownloadProblem.STALLED:
         return f"The connection to {host} stopped. Try again (it goes on where it stopped), {_BY_HAND}"
     return str(exc)
+
+
+_DOING = {"download": "Download", "import": "Import", "install": "Install"}  # ModelDialog's actions
+
+
+def cancelled_words(action: str, name: str, resumable: bool = False) -> str:
+    """The dialog's line once a cancelled ``action`` ("download", "import", "install") of ``name`` has stopped
+    (QA walk 8 #8: the progress went away and nothing said so); ``resumable``: a download kept its files."""
+    resume = "; “Resume download” goes on where it stopped" if resumable else ""
+    return f"{_DOING.get(action, 'Install')} of {name} cancelled: nothing was installed{resume}."

@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         same = not (summary.moved_photos or self.indexing.encoded)
         kept = summary.unchanged + self.results.known_failures(summary.skipped)  # unreadable ones are skipped again
         kept += self.status_line.offline_photos(self.results.gallery, summary.offline)  # kept, not scanned
-        self.status_line.indexing_finished(summary, kept)  # another process's changes: said if the count moved
+        self.status_line.indexing_finished(summary)  # another process's changes: said by the read that follows
         if not same or kept != len(self.results.gallery):  # same photos: no reload (100k: 0.5 s; it resets the grid)
             self.reload_gallery()
         else:  # unless another process moved some (the same count)

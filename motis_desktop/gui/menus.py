@@ -86,6 +86,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "syntax": act("&Search syntax", lambda: show_syntax(window)),
         "about": act("&About MoTIS Desktop", lambda: show_about(window)),
     }
+    window.results.empty.install.clicked.connect(actions["install_model"].trigger)  # the demo's empty result
     file_menu = bar.addMenu("&File")
     for name in ("add_folder", "update_index", "install_model", "settings"):
         file_menu.addAction(actions[name])

@@ -35,9 +35,9 @@ from motis_desktop.core.models.naming import import_name
 from motis_desktop.core.models.staging import InstallStep
 from motis_desktop.core.services import ModelRemoved, RegistryModel, Services
 from motis_desktop.gui.dialogs import within_screen
-from motis_desktop.gui.first_run_focus import first_run_focus
+from motis_desktop.gui.first_run_focus import first_run_focus, focus_on_open
 from motis_desktop.gui.install_progress import InstallProgressDialog
-from motis_desktop.gui.install_words import download_failure
+from motis_desktop.gui.install_words import cancelled_words, download_failure
 from motis_desktop.gui.model_choices import choice_label, technical, technical_part
 from motis_desktop.gui.model_removal import CountPhotos, ModelRemoval
 from motis_desktop.gui.models_in_use import ADD_ANOTHER, InstalledModels
@@ -79,6 +79,7 @@ class ModelDialog(QDialog):
         self.runner: Task | None = None
         self.progress_dialog: InstallProgressDialog | None = None
         self.action = "download"  # what the last install ran: its failure is headed "The download/import did not work"
+        self.installing = ""  # the name of what it installs, as the cancelled line names it
         self.setWindowTitle("Install a model")
         self.registry: list[RegistryModel] = sorted(services.available_models(), key=lambda m: not m.recommended)
         self.waiting = {w.model: w.done for w in services.waiting_downloads()}  # unfinished: Download resumes
@@ -106,8 +107,12 @@ class ModelDialog(QDialog):
         self.body = QWidget()  # in a scroll area: the offline panel's lines outgrew a small screen
         layout = QVBoxLayout(self.body)
         self.why = _reason(why)  # why the offer opened by itself
+        self.note = QLabel()  # what became of the last install here when it did not install (cancelled)
+        self.note.setObjectName("installNote")
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.models = self._build_models(photos)  # which model answers and the installed ones (not on first run)
-        for part in (self.why, self.models, self.intro, self.recommendation):  # then the offer
+        for part in (self.why, self.note, self.models, self.intro, self.recommendation):  # then the offer
             layout.addWidget(part)
         layout.addLayout(buttons)
         layout.addLayout(links)
@@ -149,6 +154,8 @@ class ModelDialog(QDialog):
         self.fit()
         if not in_use:  # the first-run offer: the focus on what Enter presses, the recommended action
             first_run_focus(self.download_button, self.demo_button, self.later)
+        else:  # the installed models, the one in use current (Enter still closes: Close is the default)
+            focus_on_open(self.models.list)
 
     def _build_models(self, photos: CountPhotos | None) -> InstalledModels:
         """The installed models with Remove…, which asks and removes (``gui/model_removal.py``)."""
@@ -283,13 +290,15 @@ class ModelDialog(QDialog):
             except DownloadError as exc:  # the window's words (install_words), not the command line's
                 raise MotisError(download_failure(exc)) from None
 
-        self._run(work, f"Downloading {model.display_name}…", "download")
+        self._run(work, f"Downloading {model.display_name}…", "download", model.display_name)
 
     def start_demo(self) -> None:
         """Build and install the demo model (colour words only) in the background; it then works as any install. Its
         Cancel stops it between its steps: in a window that has not imported torch yet it takes 2-3 s."""
         services = self.services
-        self._run(lambda _report, cancel: services.install_demo_model(cancel).name, DEMO_BUILDING, "install")
+        self._run(
+            lambda _report, cancel: services.install_demo_model(cancel).name, DEMO_BUILDING, "install", "the demo model"
+        )
 
     # -- import --------------------------------------------------------------------
 
@@ -334,14 +343,15 @@ class ModelDialog(QDialog):
         else:
             QMessageBox.warning(self, "Import model files", "Choose two TorchScript files or one checkpoint.")
             return
-        self._run(work, f"Importing {name}…", "import")
+        self._run(work, f"Importing {name}…", "import", name)
 
     # -- shared progress handling ----------------------------------------------------
 
-    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str) -> None:
-        """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) with a
-        progress dialog and its Cancel: a download stops within a chunk, a conversion between its steps."""
-        self.action = action
+    def _run(self, work: Callable[[Report, threading.Event], str], title: str, action: str, name: str) -> None:
+        """Run ``work`` (the ``action``: "download", "import" or "install", as its failure is headed) of ``name``
+        with a progress dialog and its Cancel: a download stops within a chunk, a conversion between its steps."""
+        self.action, self.installing = action, name
+        self.note.hide()
         step = InstallStep.DOWNLOAD if action == "download" else InstallStep.CONVERT
         dialog = self.progress_dialog = InstallProgressDialog(title, step, self)
 
@@ -371,8 +381,11 @@ class ModelDialog(QDialog):
     def _on_failed(self, message: str) -> None:
         self.waiting = {w.model: w.done for w in self.services.waiting_downloads()}  # what it kept, to resume
         self._enable(True)
-        if self.runner is not None and self.runner.cancelled:
-            return  # the user cancelled: nothing to report, nothing was installed
+        if self.runner is not None and self.runner.cancelled:  # the user cancelled: no failure, nothing installed
+            resumable = self.action == "download" and self.selected().name in self.waiting
+            self.note.setText(cancelled_words(self.action, self.installing, resumable))
+            self.note.show()
+            return
         self.show_offline(message, self.action)  # in the window: the addresses to fetch elsewhere and the way to import
 
     def wait(self, ms: int = 30_000) -> None:

@@ -79,6 +79,7 @@ class ModelController(QObject):
         self.name: str | None = None  # the model loaded (or being loaded, or that failed to load)
         self.dialog: ModelDialog | None = None
         self.paused_takeover: str | None = None  # a take-over of the demo cancelled here (gui/takeover_pause.py)
+        self.installed_here: set[str] = set()  # models this window's dialog installed (not another process's)
 
     def _set_state(self, state: ModelState) -> None:
         self.state = state
@@ -217,6 +218,7 @@ class ModelController(QObject):
         return self.dialog is not None and self.dialog.isVisible()
 
     def _installed(self, name: str) -> None:
+        self.installed_here.add(name)
         if self.state == ModelState.READY:  # the active model stays (the core's rule): say how to switch
             try:
                 active = self.services.active_model()  # the config file only

@@ -90,6 +90,9 @@ class InstalledModels(QWidget):
         rows = max(1, min(self.list.count(), VISIBLE_ROWS))
         self.list.setFixedHeight(rows * max(self.list.sizeHintForRow(0), 1) + 2 * self.list.frameWidth() + 2)
         self.setVisible(active is not None)
+        # the model in use current (and selected): Remove… is a Tab stop after the list at once; it was disabled
+        # until a row was picked, so a keyboard user had to go down the list first (QA walk 8 #10)
+        self.list.setCurrentRow(0 if active is not None else -1)
         self._selection_changed()
 
     def selected(self) -> str | None:

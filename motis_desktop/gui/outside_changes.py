@@ -6,8 +6,10 @@ locates it: `gui/offline_look.py`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 
+from motis_desktop.core.errors import MotisError
 from motis_desktop.gui.indexing import IndexingController
 from motis_desktop.gui.model_state import ModelController
 from motis_desktop.gui.offline_look import OfflineLook
@@ -34,6 +36,7 @@ class OutsideChanges:
         self.models, self.backend, self.indexing, self.status_line = models, backend, indexing, status_line
         self._folders, self._reload, self._folders_changed = folders, reload, folders_changed
         self.version = -1  # the library's photos' version of the gallery on show (``LibrarySnapshot.version``)
+        self.opened = time.time()  # models installed since were installed while this window was open
         models.chosen_elsewhere.connect(self._model_chosen)
         models.removed_elsewhere.connect(status_line.model_removed)
         models.takeover_waiting.connect(self._takeover)
@@ -79,7 +82,19 @@ class OutsideChanges:
             return
         self.status_line.chosen_elsewhere = None
         self.status_line.installed_elsewhere = name
+        self.status_line.installed_while_open = self._installed_since_open(name)
         self.indexing.switch(name)
+
+    def _installed_since_open(self, name: str) -> bool:
+        """Whether ``name`` was installed after this window opened, so by another process while it was open: one
+        found at the start (installed before it, or by this window's own earlier run of the app, ended while it
+        took over: QA walk 8 #9) is not credited to "another MoTIS window or command". Reads its manifest."""
+        if name in self.models.installed_here:  # this window's File ▸ Install model… (a take-over resumed by F5)
+            return False
+        try:
+            return self.models.services.model_info(name).installed_at >= self.opened
+        except MotisError:
+            return False
 
     def _model_removed(self, name: str) -> None:
         """Another process removed ``name``, found on activation or F5 while a run encodes for it: the run stops after

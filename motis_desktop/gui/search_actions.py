@@ -301,7 +301,8 @@ class ResultsController(QObject):
                 self.view.setCurrentIndex(self.model.index(0))
         else:  # the grid itself says why it is empty
             closest, suggestions = searched.result.more > 0, searched.result.suggestions
-            self.empty.show_reason("Nothing shown for", label, reason, closest, suggestions)
+            install = bool(searched.result.model_note)  # the demo knows colours only: Install model…
+            self.empty.show_reason("Nothing shown for", label, reason, closest, suggestions, install)
             self.stack.setCurrentWidget(self.empty)
         self.results_shown.emit(label, self.model.rowCount())
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
+from motis_desktop.gui.demo_hints import placeholder_for
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
 from motis_desktop.gui.locked_notes import locked_sentences, with_locked
@@ -227,8 +228,12 @@ class SearchController(QObject):
         self._run(text, None, cutoff=True)
 
     def model_ready(self) -> None:
-        """The model has loaded: run the query that was waiting for it, if any."""
+        """The model has loaded: say what it can search for, and run the query that was waiting for it, if any."""
         self.ready, self.unavailable = True, None
+        # the demo's colour example (gui/demo_hints.py); an answer after a switch began is the next model's to give
+        self._submit(
+            placeholder_for, lambda text: self.box.setPlaceholderText(text) if self.ready else None, lambda _m: None
+        )
         if self.pending is not None:
             text, self.pending = self.pending, None
             self._run(text, None, cutoff=True)
@@ -358,10 +363,11 @@ class Searched:
             return offline_reason(result.offline)
         if result.candidates == 0:
             return "No photos are indexed yet: add a folder and wait for indexing to finish."
+        lines = [s.sentence() for s in result.suggestions] + ([f"{result.model_note}."] if result.model_note else [])
         return (
             f"Among the {count(result.candidates, 'photo')} none stand out for this search"
             " (they all score about the same), so none were kept."
-        ) + "".join(f" {s.sentence()}" for s in result.suggestions)
+        ) + "".join(f" {line}" for line in lines)  # "Did you mean …?", the demo's "knows colour words only"
 
 
 def offline_reason(folders: tuple[str, ...]) -> str:

@@ -158,7 +158,7 @@ class SettingsController(QObject):
                 parent: QWidget = panel.window()
             except RuntimeError:
                 parent = self.parent_widget
-            QMessageBox.warning(parent, "Locate folder", message)
+            FoldersPanel.show_refused(parent, old, message)
 
         return MoveCalls(
             lambda words: row(lambda: panel.moving(old, words)),

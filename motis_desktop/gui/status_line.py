@@ -54,6 +54,8 @@ class StatusLine:
         self.checking = False
         self.removed_model: str | None = None  # this window's model, removed by another process: said while none is
         self.removed_here = False  # or removed in this window (File ▸ Install model… ▸ Remove…)
+        # the model waiting to take over (``installed_elsewhere``) was installed while this window was open
+        self.installed_while_open = False
         self.chosen_elsewhere: str | None = None  # the model another process made active: the switch to it says so
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
@@ -205,9 +207,12 @@ class StatusLine:
         self.bar.indexing_started()
         self.update()
 
-    def indexing_finished(self, summary: IndexSummary, shown: int) -> None:
-        """A run ended; ``shown``: the photos in the gallery now (a read since the last stock-taking may hold what
-        another process added)."""
+    def indexing_finished(self, summary: IndexSummary) -> None:
+        """A run ended. One that found nothing new leaves it to the gallery read that follows (when the run's files
+        or the library's version differ from the gallery on show, ``MainWindow._index_finished``) to say what
+        another process changed: the rows read are the truth, where the run's own counts are not (a subfolder that
+        cannot be listed, an offline folder: QA walk 8 #9 saw "1 photo added by another MoTIS window or command"
+        on a start after which no other process had touched the library)."""
         line = self.bar.indexing_finished(summary)
         if line is not None:  # a run that did work says what it did
             self.note, self.changed_at = line, time.time()
@@ -216,8 +221,7 @@ class StatusLine:
             self.note = (
                 "library rebuilt after damage" if self.rebuilt else self.kept_note or nothing_new(self.changed_at)
             )
-            self._compare(shown)
-            self.checking = True  # and the read that follows, if the run found more or fewer files
+            self.checking = True  # the read that follows compares the library's rows with the last stock-taking
         self.rebuilt, self.kept_note = False, None
         self.update()
         self.folders_scanned(summary.folder_photos, summary.left_out())
@@ -249,8 +253,9 @@ class StatusLine:
         """A switch run ended: the new model is active, or the old one stays (cancelled, failed)."""
         elsewhere, self.chosen_elsewhere = self.chosen_elsewhere == result.active, None
         installed, self.installed_elsewhere = self.installed_elsewhere == result.active, None
-        if result.switched and installed:
-            self.note = f"now using {result.active}, installed by another MoTIS window or command, in place of the demo"
+        if result.switched and installed:  # by another process only while this window was open (QA walk 8 #9)
+            by = ", installed by another MoTIS window or command," if self.installed_while_open else ""
+            self.note = f"now using {result.active}{by} in place of the demo"
         elif result.switched and elsewhere:
             self.note = f"now using {result.active}, chosen by another MoTIS window or command"
         elif result.switched:

@@ -10,8 +10,9 @@ person imports may not take the demo's name (:func:`demo_name_problem`).
 
 from __future__ import annotations
 
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,12 +26,31 @@ DEMO_MODEL = "colour-demo"
 # In its manifest: what the model is, for whoever reads it, and how the app knows the demo (:func:`is_demo`): by
 # this origin, never by its name alone.
 DEMO_ORIGIN = {"demo": "colour words only"}
+# The words the demo knows: the colour pair's palette (``architectures/colour.py``, torch: not imported here; a test
+# keeps the two the same). The front ends' example and note below name them.
+DEMO_COLOURS = ("red", "green", "blue", "yellow", "orange", "purple", "pink", "cyan", "white", "black", "gray", "brown")
+# What a search that found nothing says while the demo answers (QA walk 8: "a dog on the beach" got "none stand out"
+# with no word that the demo knows colours only): the one sentence both front ends show.
+DEMO_LIMITS = "The demo model knows colour words only (red, blue, …): install a real model for other searches"
+# The search box's example while the demo answers (the usual one, "sunset over the sea", finds nothing with it).
+DEMO_EXAMPLE = "Try a colour, e.g. “red” or “blue” (demo model)"
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_demo(info: ModelInfo) -> bool:
     """``info`` is the demo model, known by the origin its install recorded: a model a person imported under the
     demo's name (an older version let them) is theirs, not the demo."""
     return all(info.origin.get(key) == value for key, value in DEMO_ORIGIN.items())
+
+
+def demo_limits_note(info: ModelInfo | None, texts: Iterable[str]) -> str:
+    """:data:`DEMO_LIMITS` for a search by the demo model (``info``) that found nothing and whose query ``texts``
+    hold a word that is not a colour ("a dog on the beach"); "" otherwise (a colour that no photo has is simply
+    not there; a real model says nothing)."""
+    if info is None or not is_demo(info):
+        return ""
+    words = {w.lower() for text in texts for w in _WORD.findall(text)}
+    return DEMO_LIMITS if words - set(DEMO_COLOURS) else ""
 
 
 def demo_name_problem(name: str) -> str | None:

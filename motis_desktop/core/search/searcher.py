@@ -13,14 +13,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from motis_desktop.core.library.locked_folders import locked_folders
 from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.models.demo import demo_limits_note
 from motis_desktop.core.ocr.text_store import TextStore
 from motis_desktop.core.paths import AppConfig
 from motis_desktop.core.search.contents import ContentTable
 from motis_desktop.core.search.copies import with_copies
+from motis_desktop.core.search.cutoff import score_of
 from motis_desktop.core.search.fusion import fused_query
 from motis_desktop.core.search.indexes import CHOICES, check_strategy
 from motis_desktop.core.search.photo_table import PhotoTable
@@ -32,6 +34,7 @@ from motis_desktop.core.search.text_cache import TextVectorCache
 
 if TYPE_CHECKING:  # torch-free at import time: the GUI starts before the model loads
     from motis_desktop.core.models.engine import Encoder
+    from motis_desktop.core.models.manifest import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +100,19 @@ class Searcher:
         cwd: str | None = None,
         strategy: str | None = None,
         signals: tuple[str, ...] = ("meaning", "text", "name"),
-        score: dict[str, Any] | None = None,
+        model: ModelInfo | None = None,
     ) -> QueryResult:
         """Run a query in the query language under ``encoder``'s model (see ``Services.query``): meaning, the
-        text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``score`` (the
-        model's manifest ``score``) picks its relevance cut-off rule (``core.search.cutoff``). A query of
+        text in the photos and file/folder names fused into one ranking (``search/fusion.py``); ``model`` (its
+        manifest's ``score``) picks its relevance cut-off rule (``core.search.cutoff``), and the demo's says what it
+        cannot read when nothing stood out (``QueryResult.model_note``). A query of
         filters (or only ``sort:date``) lists the photos that pass them, newest first; an empty one is a
         QueryError."""
         service = self._service()
         store = self._database()
         parsed = parse(query, cwd, image)
-        if score is not None:
-            service.set_model_score(encoder.model_id, score)
+        if model is not None:
+            service.set_model_score(encoder.model_id, score_of(model))
         offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
         locked = locked_folders(store)  # subfolders that cannot be opened (permission denied): said like offline
         listing = lists_only(parsed)
@@ -122,13 +126,8 @@ class Searcher:
                 listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
                 return self._explained(listed, parsed, encoder.model_id, offline)
             allowed = None if mask is None else table.ids[mask]
-        log.info(
-            "query %r: %d terms, filters=%s, cutoff=%s",
-            parsed.describe(),
-            len(parsed.terms),
-            parsed.has_filters,
-            cutoff,
-        )
+        terms = len(parsed.terms)
+        log.info("query %r: %d terms, filters=%s, cutoff=%s", parsed.describe(), terms, parsed.has_filters, cutoff)
         result = fused_query(
             service,
             store,
@@ -145,6 +144,7 @@ class Searcher:
         # one hit per content (fusion.py): a few of each one's other paths, those in offline folders left out
         result = replace(result, hits=with_copies(store, result.hits, offline))
         found = replace(result, by_date=parsed.sort == "date", locked=locked)
+        found = _with_model_note(found, parsed, model)
         return self._explained(found, parsed, encoder.model_id, offline)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:
@@ -211,3 +211,12 @@ class Searcher:
 
         terms = [t.text for t in parse(text).terms if t.text]
         return max((token_count(t) for t in terms), default=0)
+
+
+def _with_model_note(result: QueryResult, query: Query, model: ModelInfo | None) -> QueryResult:
+    """``result`` with what ``model`` cannot read in ``query`` when nothing stood out among photos that passed its
+    filters: the demo's "colour words only" (``models/demo.py``, the one owner of that sentence)."""
+    if result.hits or not result.candidates or result.cancelled:
+        return result
+    texts = [t.text for t in query.terms if t.text is not None and t.weight > 0]
+    return replace(result, model_note=demo_limits_note(model, texts))

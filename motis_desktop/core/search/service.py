@@ -135,6 +135,9 @@ class QueryResult:
     # nothing found: words of the query no photo's text holds, with the word read in the photos each likely meant
     suggestions: tuple[WordSuggestion, ...] = ()
     date_span: tuple[float, float] | None = None  # a date filter let nothing through: the photos' first and last date
+    # nothing stood out and the model cannot read the query's words (the demo: colour words only,
+    # ``models/demo.py``): the sentence the front ends show beside their reason
+    model_note: str = ""
 
     def date_span_words(self) -> str:
         """'your photos run from Jan 2020 to Dec 2026' (with ``date_span``; "" without)."""
