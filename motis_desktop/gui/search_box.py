@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -291,11 +291,14 @@ class SearchController(QObject):
         # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
         self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
-    def keep_hits(self, paths: set[str]) -> None:
-        """The shown results lost the photos not in ``paths`` (they left the library): counts say what is left."""
+    def keep_hits(self, paths: set[str], copies: Mapping[str, Row] | None = None) -> None:
+        """The shown results lost the photos not in ``paths`` (they left the library): counts say what is left;
+        ``copies``: those shown at a copy now (their path → the copy's row, gui/result_copies.py)."""
         shown = self.shown
         if shown is not None:
-            hits = [h for h in shown.result.hits if h.path in paths]
+            copies = copies or {}
+            hits = [_at(copies[h.path], h) if h.path in copies else h for h in shown.result.hits]
+            hits = [h for h in hits if h.path in paths]
             self.shown = replace(shown, result=replace(shown.result, hits=hits))
 
     def _failed(self, seq: int, text: str, message: str) -> None:
@@ -377,6 +380,11 @@ def result_row(hit: SearchHit, scored: bool = True) -> Row:
     score = hit.score if scored else None
     row = Row(hit.file_id, hit.path, None, score, hit.date_source, hit.taken_at, hit.matches)
     return row._replace(also_at=hit.also_at, also_more=hit.also_more_words) if hit.also_at else row
+
+
+def _at(copy: Row, hit: SearchHit) -> SearchHit:
+    """``hit`` shown at ``copy`` (its file was deleted): the copy's path and id, words and named copies."""
+    return replace(hit, file_id=copy.file_id, path=copy.path, matches=copy.matches, also_at=copy.also_at)
 
 
 def searched_photos(services: Any) -> tuple[int, int] | None:
