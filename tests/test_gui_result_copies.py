@@ -105,3 +105,37 @@ def test_a_long_folder_is_elided_in_the_middle_and_a_second_library_folder_is_na
     assert first.startswith("Backup/aaa") and "…" in first and first.endswith("a/2024 Garden"), said
     assert len(first) <= FOLDER_CHARS < len(os.path.relpath(os.path.dirname(deep), photos))
     assert rest == ["Disk/2024 Garden", "this folder", "and 4 more copies"], said
+
+
+def test_deleting_a_result_and_its_named_copies_finds_it_again_at_a_copy_not_named(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """Tidying duplicates one by one ends here: the file shown and the three copies its tooltip named are gone,
+    two more copies are left. The window searches again; the photo comes back at one of them, at its rank."""
+    services, photos = colour_library
+    original = photos / "sub" / "red_00.jpg"
+    (photos / "many").mkdir()
+    for i in range(5):
+        os.link(original, photos / "many" / f"red_00_{i}.jpg")
+    assert services.index(read_text=False).copied == 5
+    services.close()
+    windows = ready_window(qtbot, colour_home, rows=12 + 5)
+    win = next(windows)
+    try:
+        search_by_keys(qtbot, win, "red")
+        before = [win.model.path_at(i) for i in range(win.model.rowCount())]
+        rank = before.index(str(original))
+        named = win.model.rows()[rank].also_at
+        assert len(named) == 3
+        said: list[str] = []
+        win.grid_viewer.left.connect(said.append)
+        for path in (str(original), *named):  # at once: one run of the folder watcher
+            os.remove(path)
+        left = {str(p) for p in (photos / "many").iterdir()}
+        qtbot.waitUntil(lambda: win.model.rowCount() == len(before) and win.model.path_at(rank) in left, timeout=60_000)
+        assert [win.model.path_at(i) for i in range(len(before)) if i != rank] == [
+            p for p in before if p != str(original)
+        ]
+        assert any(line.endswith("was deleted; searching again for its 2 other copies") for line in said), said
+    finally:
+        next(windows, None)

@@ -11,6 +11,8 @@ The core shows a content once (``core/search/copies.py``): its best path, a few 
 - :func:`stand_ins`: a result whose file left the library (deleted outside the app) while a named copy is still
   in the gallery is shown at that copy, at the same rank (QA walk 8, finding 1: the result was dropped, "no longer
   in the library", while a fresh search showed it). The gallery lists every file, so no core call is needed.
+  When none of its named copies is left but more were counted, the window searches again (the core then shows
+  the photo at one of them, at its rank).
 """
 
 from __future__ import annotations
@@ -99,11 +101,19 @@ def stand_ins(
     return out
 
 
-def deleted_words(replaced: Mapping[str, str], roots: Sequence[str]) -> str:
-    """The status line when results' files were deleted and a copy of each took its place (old path → copy's):
-    "photo 36.jpg was deleted; its copy in Backup/Old disk/2024 Garden stays"."""
-    if len(replaced) != 1:
-        return f"{len(replaced)} photos shown were deleted; a copy of each stays in its place"
+def deleted_words(replaced: Mapping[str, str], unnamed: Mapping[str, str], roots: Sequence[str]) -> str:
+    """The status line when results' files were deleted while copies of them remain: a copy of each took its place
+    (``replaced``: old path → copy's), or the copies were not named (``unnamed``: old path → "2 more"; the query
+    runs again, and they may have gone too). "photo 36.jpg was deleted; its copy in Backup/Old disk/2024 Garden
+    stays"."""
+    total = len(replaced) + len(unnamed)
+    if total != 1:
+        done = "searching again for their other copies" if unnamed else "a copy of each takes its place"
+        return f"{total} photos shown were deleted; {done}"
+    if unnamed:
+        old, more = next(iter(unnamed.items()))
+        name = readable(os.path.basename(old))
+        return f"{name} was deleted; searching again for its {more.removesuffix(' more')} other copies"
     old, new = next(iter(replaced.items()))
     name = readable(os.path.basename(old))
     if os.path.dirname(old) == os.path.dirname(new):

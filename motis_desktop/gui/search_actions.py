@@ -225,10 +225,14 @@ class ResultsController(QObject):
             return
         copies = stand_ins(rows, gone, now, self.gallery)
         kept = [copies.get(r.path, r) for r in rows if r.path not in gone or r.path in copies]
+        # gone with copies not named: the search again shows each at one of them (the core's choice)
+        unnamed = {r.path: r.also_more for r in rows if r.path in gone and r.path not in copies and r.also_more}
         self.searcher.keep_hits({r.path for r in kept}, copies)
         self.model.set_rows(kept, RESULT_EDGE)
-        self.grid_viewer.follow_rows({old: row.path for old, row in copies.items()})
+        self.grid_viewer.follow_rows({old: row.path for old, row in copies.items()}, unnamed)
         self.results_shown.emit(self.results_for or "", len(kept))
+        if unnamed:
+            self.searcher.refresh(back=len(unnamed))
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""

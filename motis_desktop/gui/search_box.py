@@ -188,11 +188,17 @@ class SearchController(QObject):
 
     def _indexing_stopped(self) -> None:
         self.indexing = False
+        if self.shown is not None and self.shown.partial is not None:
+            self.refresh()
+
+    def refresh(self, back: int = 0) -> None:
+        """Search the query on show again, keeping the current photo and the place: as many results as shown
+        (``back``: and this many more, results dropped that the search will find again)."""
         shown = self.shown
-        if shown is None or shown.partial is None or not self.ready or self.pending is not None:
+        if shown is None or not self.ready or self.pending is not None:
             return
         if self._answered == self._seq:  # not while a newer search is on its way: that one is the user's
-            limit = len(shown.result.hits) if shown.more else None
+            limit = len(shown.result.hits) + back if shown.more else None
             self._run(shown.text, limit, cutoff=not shown.more, refresh=True)
 
     def waiting_message(self) -> str | None:

@@ -346,20 +346,25 @@ class GridViewer(QObject):
         self.stack.setCurrentWidget(self.viewer)
         self.viewer.setFocus()
 
-    def follow_rows(self, copies: Mapping[str, str] | None = None) -> None:
+    def follow_rows(self, copies: Mapping[str, str] | None = None, unnamed: Mapping[str, str] | None = None) -> None:
         """The grid's rows were read again (photos deleted or renamed, a folder removed): an open viewer steps
         through them; if its photo left, the next one still there shows, or the grid when none is. ``copies``:
-        results deleted that a copy of each replaced (path → the copy's): said, and followed to the copy."""
-        copies = copies or {}
-        if copies:
-            self.left.emit(deleted_words(copies, self.viewer.folders()))
+        results deleted that a copy of each replaced (path → the copy's): said, and followed to the copy;
+        ``unnamed``: results deleted whose copies were not named (path → "2 more"), said (searched again)."""
+        copies, unnamed = copies or {}, unnamed or {}
+        if copies or unnamed:
+            self.left.emit(deleted_words(copies, unnamed, self.viewer.folders()))
         if not self.is_open:
             return
         shown = self.viewer.current
         self.viewer.noun = self.noun()
         if not self.viewer.follow(self.model.rows(), lambda path: self.model.row_of(copies.get(path, path))):
             self.close()
-        if shown is not None and self.model.row_of(copies.get(shown.path, shown.path)) is None:
+        if (
+            shown is not None
+            and shown.path not in unnamed
+            and self.model.row_of(copies.get(shown.path, shown.path)) is None
+        ):
             self.left.emit(f"{readable(os.path.basename(shown.path))} is no longer in the library")
 
     def close(self, row: int | None = None) -> None:
