@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
+from motis_desktop.core.services import SearchHit
 from motis_desktop.gui.gallery_rows import Row
 from motis_desktop.gui.local_files import readable
 
@@ -99,6 +101,11 @@ def stand_ins(
         )
         shown.add(copy.path)
     return out
+
+
+def hit_at(copy: Row, hit: SearchHit) -> SearchHit:
+    """``hit`` shown at ``copy`` (its file was deleted): the copy's path and id, words and named copies."""
+    return replace(hit, file_id=copy.file_id, path=copy.path, matches=copy.matches, also_at=copy.also_at)
 
 
 def deleted_words(replaced: Mapping[str, str], unnamed: Mapping[str, str], roots: Sequence[str]) -> str:

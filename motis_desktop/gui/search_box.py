@@ -26,6 +26,7 @@ from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
 from motis_desktop.gui.locked_notes import locked_sentences, with_locked
+from motis_desktop.gui.result_copies import hit_at
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -303,7 +304,7 @@ class SearchController(QObject):
         shown = self.shown
         if shown is not None:
             copies = copies or {}
-            hits = [_at(copies[h.path], h) if h.path in copies else h for h in shown.result.hits]
+            hits = [hit_at(copies[h.path], h) if h.path in copies else h for h in shown.result.hits]
             hits = [h for h in hits if h.path in paths]
             self.shown = replace(shown, result=replace(shown.result, hits=hits))
 
@@ -386,11 +387,6 @@ def result_row(hit: SearchHit, scored: bool = True) -> Row:
     score = hit.score if scored else None
     row = Row(hit.file_id, hit.path, None, score, hit.date_source, hit.taken_at, hit.matches)
     return row._replace(also_at=hit.also_at, also_more=hit.also_more_words) if hit.also_at else row
-
-
-def _at(copy: Row, hit: SearchHit) -> SearchHit:
-    """``hit`` shown at ``copy`` (its file was deleted): the copy's path and id, words and named copies."""
-    return replace(hit, file_id=copy.file_id, path=copy.path, matches=copy.matches, also_at=copy.also_at)
 
 
 def searched_photos(services: Any) -> tuple[int, int] | None:
