@@ -14,7 +14,7 @@ from helpers.window import ready_window
 from PySide6.QtCore import Qt
 
 from motis_desktop.core.services import Services
-from motis_desktop.gui.result_copies import FOLDER_CHARS, also_in
+from motis_desktop.gui.result_copies import FOLDER_CHARS, also_in, deleted_words
 
 BACKUP = Path("Backup") / "Old disk" / "sub"  # a backup of the "sub" event folder: the same folder name
 
@@ -139,3 +139,12 @@ def test_deleting_a_result_and_its_named_copies_finds_it_again_at_a_copy_not_nam
         assert any(line.endswith("was deleted; searching again for its 2 other copies") for line in said), said
     finally:
         next(windows, None)
+
+
+def test_a_result_whose_library_folder_was_removed_is_not_said_deleted(tmp_path: Path) -> None:
+    """Guard on the words: Settings ▸ Remove of a folder also takes its photos out of the results; a copy in another
+    library folder takes their place, and the file was not deleted."""
+    photos, disk = str(tmp_path / "Photos"), str(tmp_path / "Disk")
+    replaced = {os.path.join(disk, "sub", "a.jpg"): os.path.join(photos, "Backup", "sub", "a.jpg")}
+    assert deleted_words(replaced, {}, (photos,)) == "a.jpg left the library; its copy in Photos/Backup/sub stays"
+    assert deleted_words(replaced, {}, (photos, disk)) == "a.jpg was deleted; its copy in Photos/Backup/sub stays"

@@ -109,20 +109,19 @@ def hit_at(copy: Row, hit: SearchHit) -> SearchHit:
 
 
 def deleted_words(replaced: Mapping[str, str], unnamed: Mapping[str, str], roots: Sequence[str]) -> str:
-    """The status line when results' files were deleted while copies of them remain: a copy of each took its place
-    (``replaced``: old path → copy's), or the copies were not named (``unnamed``: old path → "2 more"; the query
-    runs again, and they may have gone too). "photo 36.jpg was deleted; its copy in Backup/Old disk/2024 Garden
-    stays"."""
-    total = len(replaced) + len(unnamed)
-    if total != 1:
+    """The status line when results' files left the library while copies of them remain: a copy of each took its
+    place (``replaced``: old path → copy's), or the copies were not named (``unnamed``: old path → "2 more"; the
+    query runs again, and they may have gone too). "photo 36.jpg was deleted; its copy in Backup/Old disk/2024
+    Garden stays". A file whose library folder was removed (Settings) "left the library": it was not deleted."""
+    gone = [*replaced, *unnamed]
+    verb = "was deleted" if all(library_folder(p, roots) for p in gone) else "left the library"
+    if len(gone) != 1:
         done = "searching again for their other copies" if unnamed else "a copy of each takes its place"
-        return f"{total} photos shown were deleted; {done}"
+        return f"{len(gone)} photos shown {verb.replace('was', 'were')}; {done}"
+    name = readable(os.path.basename(gone[0]))
     if unnamed:
-        old, more = next(iter(unnamed.items()))
-        name = readable(os.path.basename(old))
-        return f"{name} was deleted; searching again for its {more.removesuffix(' more')} other copies"
-    old, new = next(iter(replaced.items()))
-    name = readable(os.path.basename(old))
+        return f"{name} {verb}; searching again for its {unnamed[gone[0]].removesuffix(' more')} other copies"
+    old, new = gone[0], replaced[gone[0]]
     if os.path.dirname(old) == os.path.dirname(new):
-        return f"{name} was deleted; its copy {readable(os.path.basename(new))} in the same folder stays"
-    return f"{name} was deleted; its copy in {folder_words(new, roots, old)} stays"
+        return f"{name} {verb}; its copy {readable(os.path.basename(new))} in the same folder stays"
+    return f"{name} {verb}; its copy in {folder_words(new, roots, old)} stays"
