@@ -227,7 +227,7 @@ def test_the_windows_tooltip_names_the_copies_folder_and_counts_the_rest(
         row = win.model.row_of(str(original))
         assert row is not None, tips
         tip = tips[row]
-        assert "Also in: many, and 2 more copies" in tip, tip
+        assert "Also in: many (3), and 2 more copies" in tip, tip  # three named, two more: five copies
     finally:
         next(windows, None)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Any
@@ -15,6 +15,7 @@ from motis_desktop.gui.broken_tile import tooltip_reason
 from motis_desktop.gui.gallery_order import RUN, Stop, date_order, errors_last, folder_order, let_go, tick
 from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, broken_of, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
+from motis_desktop.gui.result_copies import also_in
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 
@@ -117,6 +118,7 @@ class LibraryModel(QAbstractListModel):
         self.pixel_ratio = 1.0  # device pixels per logical pixel: thumbnails are made this much larger (HiDPI)
         self._rows: Sequence[Row] = []
         self._by_path: Mapping[str, int] = {}
+        self.folders: Callable[[], Sequence[str]] = tuple  # the library folders (a copy is named relative to its own)
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # -- Qt model API --------------------------------------------------------------
@@ -135,7 +137,7 @@ class LibraryModel(QAbstractListModel):
             score = [f"score {row.score:.3f}"] if row.score is not None else []  # on hover, not on every tile
             why = [tooltip_reason(error)] if error else []  # the whole reason (the tile has the gist)
             lines = [readable(row.path)] + ([row.date] if row.date else []) + score + why
-            lines += [also_in(row.also_at, row.also_more)] if row.also_at else []
+            lines += [also_in(row.also_at, row.also_more, row.path, self.folders())] if row.also_at else []
             return "\n".join(lines)
         if role == Roles.PATH:
             return row.path
@@ -148,7 +150,7 @@ class LibraryModel(QAbstractListModel):
         if role == Roles.MATCHES:
             return row.matches
         if role == Roles.ALSO_AT:
-            return also_in(row.also_at, row.also_more) if row.also_at else ""
+            return also_in(row.also_at, row.also_more, row.path, self.folders()) if row.also_at else ""
         if role == Roles.THUMBNAIL:
             return self.thumbnails.pixmap(row.path, round(self.edge * self.pixel_ratio))
         return None
@@ -216,10 +218,3 @@ def row_data(index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
     if isinstance(model, LibraryModel):
         return model.data(index, role)
     return index.data(role)
-
-
-def also_in(paths: tuple[str, ...], more: str = "") -> str:
-    """ "Also in: Paris backup": the folders holding a search result's copies (search shows one per content and
-    names a few of its copies; ``more``: the rest, "297 more" → "Also in: Paris backup, and 297 more copies")."""
-    folders = dict.fromkeys(readable(os.path.basename(os.path.dirname(p)) or os.path.dirname(p)) for p in paths)
-    return "Also in: " + ", ".join(folders) + (f", and {more} copies" if more else "")

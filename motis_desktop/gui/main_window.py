@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty_results)
         self.grid_viewer = GridViewer(self.view, self.stack, self.model, self.tasks)  # Space / double-click
-        self.grid_viewer.viewer.folders = lambda: self.folders  # a missing photo: is its folder offline?
+        self.grid_viewer.viewer.folders = self.model.folders = lambda: self.folders  # offline? copies' words
         self.setCentralWidget(self.stack)
         self.results = ResultsController(
             self.searcher,

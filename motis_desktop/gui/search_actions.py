@@ -26,6 +26,7 @@ from motis_desktop.gui.library_model import (
     sorted_gallery,
 )
 from motis_desktop.gui.local_files import file_url, fits_text, readable
+from motis_desktop.gui.result_copies import stand_ins
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
 from motis_desktop.gui.tasks import Lane, Task
@@ -215,16 +216,23 @@ class ResultsController(QObject):
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
         """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
-        those: a result newer than both galleries stays)."""
+        those: a result newer than both galleries stays); one with a named copy still in the gallery is shown at
+        that copy instead, at its rank (gui/result_copies.py)."""
         rows = self.model.rows()
         now = self._gallery_index
-        kept = [r for r in rows if r.path in now or r.path not in before]
-        if len(kept) == len(rows):
+        gone = {r.path for r in rows if r.path not in now and r.path in before}
+        if not gone:
             return
-        self.searcher.keep_hits({r.path for r in kept})
+        copies = stand_ins(rows, gone, now, self.gallery)
+        kept = [copies.get(r.path, r) for r in rows if r.path not in gone or r.path in copies]
+        # gone with copies not named: the search again shows each at one of them (the core's choice)
+        unnamed = {r.path: r.also_more for r in rows if r.path in gone and r.path not in copies and r.also_more}
+        self.searcher.keep_hits({r.path for r in kept}, copies)
         self.model.set_rows(kept, RESULT_EDGE)
-        self.grid_viewer.follow_rows()
+        self.grid_viewer.follow_rows({old: row.path for old, row in copies.items()}, unnamed)
         self.results_shown.emit(self.results_for or "", len(kept))
+        if unnamed:
+            self.searcher.refresh(back=len(unnamed))
 
     def set_aspects(self, aspects: dict[str, float]) -> None:
         """Photos' aspect ratios read since the gallery came (the timeline lays its rows out again)."""

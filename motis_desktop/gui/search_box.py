@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from motis_desktop.gui.demo_hints import placeholder_for
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
 from motis_desktop.gui.locked_notes import locked_sentences, with_locked
+from motis_desktop.gui.result_copies import hit_at
 from motis_desktop.gui.texts import SEARCH_PLACEHOLDER, query_words
 
 PAUSE_MS = 300  # search this long after typing stops ...
@@ -189,11 +190,17 @@ class SearchController(QObject):
 
     def _indexing_stopped(self) -> None:
         self.indexing = False
+        if self.shown is not None and self.shown.partial is not None:
+            self.refresh()
+
+    def refresh(self, back: int = 0) -> None:
+        """Search the query on show again, keeping the current photo and the place: as many results as shown
+        (``back``: and this many more, results dropped that the search will find again)."""
         shown = self.shown
-        if shown is None or shown.partial is None or not self.ready or self.pending is not None:
+        if shown is None or not self.ready or self.pending is not None:
             return
         if self._answered == self._seq:  # not while a newer search is on its way: that one is the user's
-            limit = len(shown.result.hits) if shown.more else None
+            limit = len(shown.result.hits) + back if shown.more else None
             self._run(shown.text, limit, cutoff=not shown.more, refresh=True)
 
     def waiting_message(self) -> str | None:
@@ -296,11 +303,14 @@ class SearchController(QObject):
         # No hits: the grid's own "Show the closest anyway" offers them; the status bar does not repeat it.
         self.more_changed.emit(min(self._page(), result.more) if result.hits else 0)
 
-    def keep_hits(self, paths: set[str]) -> None:
-        """The shown results lost the photos not in ``paths`` (they left the library): counts say what is left."""
+    def keep_hits(self, paths: set[str], copies: Mapping[str, Row] | None = None) -> None:
+        """The shown results lost the photos not in ``paths`` (they left the library): counts say what is left;
+        ``copies``: those shown at a copy now (their path → the copy's row, gui/result_copies.py)."""
         shown = self.shown
         if shown is not None:
-            hits = [h for h in shown.result.hits if h.path in paths]
+            copies = copies or {}
+            hits = [hit_at(copies[h.path], h) if h.path in copies else h for h in shown.result.hits]
+            hits = [h for h in hits if h.path in paths]
             self.shown = replace(shown, result=replace(shown.result, hits=hits))
 
     def _failed(self, seq: int, text: str, message: str) -> None:

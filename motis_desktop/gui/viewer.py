@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -28,6 +28,7 @@ from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.gui.broken_tile import broken_icon
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.local_files import readable
+from motis_desktop.gui.result_copies import deleted_words
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 from motis_desktop.gui.texts import missing_photo
@@ -313,7 +314,8 @@ class GridViewer(QObject):
     """Opens the viewer from a grid (Space, double-click) as a page of ``stack`` and returns to the grid.
 
     Signals:
-        left: Emitted with a line for the status bar when the photo on show left the library while viewed.
+        left: Emitted with a line for the status bar when the photo on show left the library while viewed, or
+            results deleted were replaced by a copy of each.
     """
 
     left = Signal(str)
@@ -344,16 +346,25 @@ class GridViewer(QObject):
         self.stack.setCurrentWidget(self.viewer)
         self.viewer.setFocus()
 
-    def follow_rows(self) -> None:
+    def follow_rows(self, copies: Mapping[str, str] | None = None, unnamed: Mapping[str, str] | None = None) -> None:
         """The grid's rows were read again (photos deleted or renamed, a folder removed): an open viewer steps
-        through them; if its photo left, the next one still there shows, or the grid when none is."""
+        through them; if its photo left, the next one still there shows, or the grid when none is. ``copies``:
+        results deleted that a copy of each replaced (path → the copy's): said, and followed to the copy;
+        ``unnamed``: results deleted whose copies were not named (path → "2 more"), said (searched again)."""
+        copies, unnamed = copies or {}, unnamed or {}
+        if copies or unnamed:
+            self.left.emit(deleted_words(copies, unnamed, self.viewer.folders()))
         if not self.is_open:
             return
         shown = self.viewer.current
         self.viewer.noun = self.noun()
-        if not self.viewer.follow(self.model.rows(), self.model.row_of):
+        if not self.viewer.follow(self.model.rows(), lambda path: self.model.row_of(copies.get(path, path))):
             self.close()
-        if shown is not None and self.model.row_of(shown.path) is None:
+        if (
+            shown is not None
+            and shown.path not in unnamed
+            and self.model.row_of(copies.get(shown.path, shown.path)) is None
+        ):
             self.left.emit(f"{readable(os.path.basename(shown.path))} is no longer in the library")
 
     def close(self, row: int | None = None) -> None:
