@@ -47,6 +47,19 @@ def _library(home: Path) -> tuple[list[str], int]:
         services.close()
 
 
+def _moved_away(
+    colour_library: tuple[Services, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
+    """The library's folder renamed on disk (offline to the library) to the folder Locate…'s dialog will choose:
+    (the library's path, the new one)."""
+    services, photos = colour_library
+    services.close()
+    moved = tmp_path / "Photos"
+    photos.rename(moved)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
+    return photos, moved
+
+
 def _held_indexing(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
     """From now on the window's next indexing run holds the indexer's lock until released: (entered, release)."""
     entered, release = threading.Event(), threading.Event()
@@ -67,11 +80,7 @@ def test_locate_during_indexing_waits_for_the_run_says_so_and_then_moves(
     """QA: Locate… while the window indexed was refused (the indexer's lock). Now the row says "waiting for
     indexing…", the status line says the folder moves as soon as indexing has finished, and when the run ends the
     move happens by itself."""
-    services, photos = colour_library
-    services.close()
-    moved = tmp_path / "Photos"
-    photos.rename(moved)
-    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
+    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     entered, release = _held_indexing(monkeypatch)
@@ -106,14 +115,10 @@ def test_a_big_move_shows_its_check_and_the_status_bar_cancel_leaves_the_library
     """A folder copied without its times: every photo is checked. The row and the status bar say "checking 0 of 12
     photos…"; Esc closes Settings (the move goes on), the status bar's Cancel stops it: the folder is still offline
     with its 12 photos, the status line says nothing was changed."""
-    services, photos = colour_library
-    services.close()
-    moved = tmp_path / "Photos"
-    photos.rename(moved)
+    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
     for path in moved.rglob("*.*"):
         stat = path.stat()
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3600 * 10**9))
-    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
     hashing, proceed = threading.Event(), threading.Event()
     digest = folder_locate._digest
 
@@ -154,11 +159,7 @@ def test_a_move_waiting_for_indexing_can_be_cancelled_in_its_row(
 ) -> None:
     """The row's Cancel while the move waits for the window's run: it never runs, the row offers Locate… again,
     and when the run ends the folder is still offline with its photos."""
-    services, photos = colour_library
-    services.close()
-    moved = tmp_path / "Photos"
-    photos.rename(moved)
-    monkeypatch.setattr(QFileDialog, "getExistingDirectoryUrl", lambda *_a: file_url(str(moved)))
+    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     entered, release = _held_indexing(monkeypatch)
