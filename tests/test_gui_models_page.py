@@ -4,6 +4,7 @@ the first-run offer keeps its text and its Later."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from helpers.window import ready_window, window_offering_a_model
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
 
 
 def _seen(dialog: QWidget) -> tuple[list[str], list[str]]:
@@ -25,12 +27,17 @@ def _listed(dialog) -> list[str]:  # type: ignore[no-untyped-def]
     return [dialog.models.list.item(i).text() for i in range(dialog.models.list.count())]
 
 
-def test_install_model_with_the_demo_in_use_names_it_and_closes_with_close(qtbot, home: Path) -> None:
+def _window_with_demo(qtbot, home: Path) -> tuple[Iterator[MainWindow], MainWindow]:  # type: ignore[no-untyped-def]
+    """A window on an empty library whose one model is the demo: (its generator, which closes it; the window)."""
     services = Services.open(home)
     services.install_demo_model()
     services.close()
     windows = ready_window(qtbot, home, rows=0)
-    win = next(windows)
+    return windows, next(windows)
+
+
+def test_install_model_with_the_demo_in_use_names_it_and_closes_with_close(qtbot, home: Path) -> None:
+    windows, win = _window_with_demo(qtbot, home)
     try:
         with qtbot.waitSignal(win.models.offer_shown, timeout=10_000):
             win.actions_by_name["install_model"].trigger()  # File ▸ Install model…
@@ -169,11 +176,7 @@ def test_removing_the_model_in_use_lets_the_next_take_over(qtbot, home: Path, co
 def test_removing_the_only_model_makes_the_dialog_the_first_run_offer(qtbot, home: Path) -> None:
     """The demo in use and nothing else: removed, the window has no model (and says it was removed here, not by
     "another MoTIS window"), and the dialog is the first-run offer again, its demo button offered."""
-    services = Services.open(home)
-    services.install_demo_model()
-    services.close()
-    windows = ready_window(qtbot, home, rows=0)
-    win = next(windows)
+    windows, win = _window_with_demo(qtbot, home)
     try:
         dialog = _open_dialog(qtbot, win)
         with qtbot.waitSignal(win.models.state_changed, timeout=30_000, check_params_cb=lambda s: s == "missing"):
@@ -195,11 +198,7 @@ def test_the_dialog_opens_on_the_model_in_use_and_remove_is_a_key_away(qtbot, ho
     asks (Esc keeps the model)."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    services = Services.open(home)
-    services.install_demo_model()
-    services.close()
-    windows = ready_window(qtbot, home, rows=0)
-    win = next(windows)
+    windows, win = _window_with_demo(qtbot, home)
     try:
         dialog = _open_dialog(qtbot, win)
         listed = dialog.models.list
@@ -222,11 +221,7 @@ def test_the_dialog_opens_on_the_model_in_use_and_remove_is_a_key_away(qtbot, ho
 def test_enter_closes_the_dialog_when_a_model_is_in_use(qtbot, home: Path, registry) -> None:  # type: ignore[no-untyped-def]
     """With the demo in use, Enter in File ▸ Install model… started the recommended model's download (231 MB in the
     real catalogue): Download was the default button. Now Enter closes, even on the Download button itself."""
-    services = Services.open(home)
-    services.install_demo_model()
-    services.close()
-    windows = ready_window(qtbot, home, rows=0)
-    win = next(windows)
+    windows, win = _window_with_demo(qtbot, home)
     try:
         for target in ("focus", "download button"):
             dialog = _open_dialog(qtbot, win)
