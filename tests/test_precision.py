@@ -4,6 +4,7 @@ choice, its cache, the forcing variable and the CLI table."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -272,3 +273,26 @@ def test_a_cached_choice_is_read_under_todays_rule(tmp_path: Path) -> None:
     cached["results"] = [{"role": "text", "mode": "int8", "available": True, "speed": "fast"}]  # not ours: as written
     path.write_text(json.dumps(cached))
     assert precision.read_choice(path, fingerprint)["modes"] == {"image": "int8", "text": "fp32"}
+
+
+def test_a_cancelled_run_stops_the_first_use_measuring_and_caches_nothing(
+    tiny_services: Services, tmp_path: Path
+) -> None:
+    """QA walk 8 #5: quitting while a new model was measured for its first use waited for the whole measuring (7-10
+    s under load): the run's cancel did not reach it. Cancelled, the run ends without measuring and caches no choice;
+    the next run measures."""
+    from helpers.photos import make_colour_folder
+
+    make_colour_folder(tmp_path / "photos", per_colour=1)
+    tiny_services.add_folders([str(tmp_path / "photos")])
+    info = tiny_services.active_model()
+    assert info is not None
+    modes = tiny_services.cache_dir("modes") / f"{info.model_id}.json"
+    cancel = threading.Event()
+    cancel.set()  # Cancel (or the quit) came as the run began
+    summary = tiny_services.index(cancel=cancel)
+    assert summary.cancelled and summary.encoded == 0
+    assert not modes.exists()
+    summary = tiny_services.index()
+    assert not summary.cancelled and summary.encoded == 6
+    assert json.loads(modes.read_text())["model_id"] == info.model_id

@@ -343,7 +343,7 @@ class Services(Doors):
         ``read_text`` (default: the setting) is off (``on_indexed``: before)."""
         self._library.require_writable()
         takeover = None if model else self._models.takeover()  # encodes for the model to take over from the demo
-        encoder = self._models.encoder(takeover or model)
+        encoder = self._models.encoder(takeover or model, cancel)  # a cancel stops a first use's measuring too
         speed = SpeedRecord(self.cache_dir(SPEEDS), encoder.model_id, progress)  # for the next model switch's plan
         try:
             summary = self._library.index(encoder, speed, cancel, batch_size, roots, read_text, on_indexed)

@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -154,15 +155,27 @@ def judge(
     return TowerResult(role, mode, True, "", 0.0, cos_min, rms, count, float(same.mean()) if count else 1.0)
 
 
+class MeasureCancelled(Exception):
+    """The run that needed the measuring was cancelled (its Cancel, or the app quitting): nothing was chosen."""
+
+
+def _stop_if(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise MeasureCancelled
+
+
 def measure_towers(
     encoder: Encoder,
     images: np.ndarray,
     min_seconds: float = 1.0,
     variants: Callable[[Encoder, str, str], Encoder] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[TowerResult]:
     """Measure each tower of ``encoder`` (fp32) in each mode on ``images`` and the probe queries, the other tower
     in fp32: each mode judged against fp32, then timed in rounds that interleave the modes. ``variants(encoder,
-    role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`; tests pass perturbed ones)."""
+    role, mode)`` makes the encoder to measure (default: :meth:`Encoder.with_modes`; tests pass perturbed ones).
+    ``cancel`` is looked at before each mode and each timed round (MeasureCancelled): a quit waited for the whole
+    measuring, seconds to a minute (QA walk 8 #5)."""
     make = variants or (lambda enc, role, mode: enc.with_modes(**{role: mode}))
     queries, batch = list(PROBE_QUERIES), images[:BATCH]
     runs: dict[str, tuple[Callable[[Encoder], np.ndarray], Callable[[Encoder], object]]] = {  # judged on, timed on
@@ -177,6 +190,7 @@ def measure_towers(
         for role in ROLES:
             timed: list[tuple[TowerResult, Callable[[], object]]] = []
             for mode in MODES:
+                _stop_if(cancel)
                 if mode != REFERENCE and f"{role}.{mode}" not in encoder.files:
                     results.append(TowerResult(role, mode, False, f"no {mode} {role} tower (it could not be made)"))
                     continue
@@ -190,13 +204,20 @@ def measure_towers(
                 scores = ref["text"] @ vectors.T if role == "image" else vectors @ ref["image"].T
                 results.append(judge(role, mode, ref_scores, scores, ref[role], vectors))
                 timed.append((results[-1], functools.partial(runs[role][1], model)))
-            best = _interleaved_best([fn for _, fn in timed], min_seconds if role == "image" else min_seconds / 4)
+            fns: list[Callable[[], object]] = [functools.partial(_then, cancel, fn) for _, fn in timed]
+            best = _interleaved_best(fns, min_seconds if role == "image" else min_seconds / 4)
             for (result, _), seconds in zip(timed, best, strict=True):
                 result.speed = len(batch) / seconds if role == "image" else 1e3 * seconds
                 log.info("%s tower %s: %s", role, result.mode, result.to_json())
         return results
     finally:
         encoder.copies = keep
+
+
+def _then(cancel: threading.Event | None, fn: Callable[[], object]) -> object:
+    """``fn()`` unless ``cancel`` is set (one timed run: the check costs nothing beside a batch)."""
+    _stop_if(cancel)
+    return fn()
 
 
 def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
@@ -216,11 +237,15 @@ def choose_modes(results: Sequence[TowerResult]) -> dict[str, str]:
 
 
 def measure_and_choose(
-    encoder: Encoder, photo_paths: Sequence[str], fingerprint: dict[str, object]
+    encoder: Encoder,
+    photo_paths: Sequence[str],
+    fingerprint: dict[str, object],
+    cancel: threading.Event | None = None,
 ) -> dict[str, object]:
-    """Measure both towers of ``encoder`` (fp32) on probe photos; the choice as a JSON-able dict."""
+    """Measure both towers of ``encoder`` (fp32) on probe photos; the choice as a JSON-able dict (MeasureCancelled
+    when ``cancel`` is set meanwhile)."""
     images = probe_images(encoder.preprocess_config, photo_paths)
-    results = measure_towers(encoder, images)
+    results = measure_towers(encoder, images, cancel=cancel)
     return {
         "version": CHOICE_VERSION,
         "model_id": encoder.model_id,

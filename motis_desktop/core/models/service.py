@@ -257,11 +257,15 @@ class ModelService:
 
     # -- encoders ----------------------------------------------------------------------
 
-    def encoder(self, name: str | None = None) -> Encoder:
-        """Load (once) and return the encoder of the named or active model, in its chosen inference mode."""
-        return self.encoder_of(self.info(name))
+    def encoder(self, name: str | None = None, cancel: threading.Event | None = None) -> Encoder:
+        """Load (once) and return the encoder of the named or active model, in its chosen inference mode. A first
+        use here measures the modes; ``cancel`` (an indexing run's) set meanwhile stops that and gives the fp32
+        encoder, kept for nothing and with nothing cached: the run then ends cancelled at once."""
+        return self.encoder_of(self.info(name), cancel=cancel)
 
-    def encoder_of(self, info: ModelInfo, choice: dict[str, Any] | None = None) -> Encoder:
+    def encoder_of(
+        self, info: ModelInfo, choice: dict[str, Any] | None = None, cancel: threading.Event | None = None
+    ) -> Encoder:
         """:meth:`encoder` of a model whose manifest the caller has just read (a query reads it once);
         ``choice``: its cached precision choice, where the caller has read that too."""
         with self._loaded.lock:
@@ -269,8 +273,9 @@ class ModelService:
             if enc is None:
                 base = self._store.load_encoder(info.name)
                 base.copies = self._paths.cache_dir / "onnx" / info.model_id  # the text tower's optimized copy
-                enc = self._in_chosen_mode(info, base, choice)
-                self._loaded.encoders[info.model_id] = enc
+                enc = self._in_chosen_mode(info, base, choice, cancel)
+                if enc is not base or cancel is None or not cancel.is_set():
+                    self._loaded.encoders[info.model_id] = enc
             return enc
 
     def prepared_encoder(self, name: str | None = None) -> Encoder | None:
@@ -302,13 +307,18 @@ class ModelService:
         """A fresh load of the named or active model in its reference mode (fp32), not kept."""
         return self._store.load_encoder(self.info(name).name)
 
-    def _in_chosen_mode(self, info: ModelInfo, base: Encoder, choice: dict[str, Any] | None) -> Encoder:
-        from motis_desktop.core.models.precision import MODE_ENV, forced_modes
+    def _in_chosen_mode(
+        self, info: ModelInfo, base: Encoder, choice: dict[str, Any] | None, cancel: threading.Event | None = None
+    ) -> Encoder:
+        from motis_desktop.core.models.precision import MODE_ENV, MeasureCancelled, forced_modes
 
         forced = os.environ.get(MODE_ENV)
         if forced and self._store.fit_int8(info.name):
             base = self._store.load_encoder(info.name)  # not the old int8 towers' sessions
-        modes = forced_modes(forced) if forced else (choice or self.mode_choice(info, base))["modes"]
+        try:
+            modes = forced_modes(forced) if forced else (choice or self.mode_choice(info, base, cancel=cancel))["modes"]
+        except MeasureCancelled:  # fp32 for a run that ends at once; measured by the next first use
+            return base
         if modes == base.modes:
             return base
         try:
@@ -318,7 +328,12 @@ class ModelService:
             return base
 
     def mode_choice(
-        self, info: ModelInfo, base: Encoder | None = None, refresh: bool = False, probes: list[str] | None = None
+        self,
+        info: ModelInfo,
+        base: Encoder | None = None,
+        refresh: bool = False,
+        probes: list[str] | None = None,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
         """The model's measured per-tower precision choice: cached in ``cache/modes/``, measured when missing,
         made on another machine or onnxruntime, made before its int8 towers were made again for this CPU, or
@@ -338,7 +353,7 @@ class ModelService:
         base = base or self._store.load_encoder(info.name)
         if probes is None:
             probes = self._probe_paths(PROBE_PATHS)
-        choice = precision.measure_and_choose(base, probes, fingerprint)
+        choice = precision.measure_and_choose(base, probes, fingerprint, cancel)
         try:
             write_json_atomic(path, choice)  # makes cache/modes/ too
         except OSError as exc:  # a read-only home: the choice holds for this process, measured again next time
