@@ -7,6 +7,7 @@ inference modes, its first use on this machine (``core/models/precision.measure_
 session per mode, timed rounds). A desktop greys such a window out as "not responding". The shutdown still waits (no
 committed batch may be lost, and the library and decoder processes are closed properly; the next start resumes
 "preparing …"), but behind a hidden window: Qt's hide reaches the display server at once (xcb flushes the unmap).
+The measuring now looks at the run's cancel between its modes and timed rounds, so that wait is short as well.
 """
 
 from __future__ import annotations
