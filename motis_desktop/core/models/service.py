@@ -274,6 +274,7 @@ class ModelService:
                 base = self._store.load_encoder(info.name)
                 base.copies = self._paths.cache_dir / "onnx" / info.model_id  # the text tower's optimized copy
                 enc = self._in_chosen_mode(info, base, choice, cancel)
+                # not the fp32 stand-in a cancelled first use gave (its modes were not measured): measured next time
                 if enc is not base or cancel is None or not cancel.is_set():
                     self._loaded.encoders[info.model_id] = enc
             return enc

@@ -37,6 +37,12 @@ class Rows(Protocol):
     def select(self, sql: str, params: Iterable[object] = ()) -> list[tuple[object, ...]]: ...
 
 
+def on_disk_path(path: str | None) -> str | None:
+    """``path`` when something is there (a link too: ``lexists``), else None: a search's look at the few files it
+    shows, not the library's."""
+    return path if path is not None and os.path.lexists(path) else None
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -147,7 +153,7 @@ def standing_in(
         paths = _paths(store, tries)
         for copy in tries:
             path = paths.get(copy)
-            on_disk[copy] = path if path is not None and os.path.lexists(path) else None
+            on_disk[copy] = on_disk_path(path)
             if on_disk[copy] is not None:
                 return copy
         return None

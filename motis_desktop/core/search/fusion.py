@@ -44,7 +44,7 @@ from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.ocr.text_store import StoredLine, TextHit, TextStore
 from motis_desktop.core.ocr.textnorm import fold, word_hit, words, zero_for_o
 from motis_desktop.core.search.contents import ContentTable
-from motis_desktop.core.search.copies import standing_in
+from motis_desktop.core.search.copies import on_disk_path, standing_in
 from motis_desktop.core.search.cutoff import Cutoff, opposite
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.query_vector import query_vector
@@ -313,7 +313,7 @@ def _missing(store: LibraryStore, on_disk: dict[int, str | None], file_ids: list
     paths = store.paths(unknown)
     for fid in unknown:
         path = paths.get(fid)
-        on_disk[fid] = path if path is not None and os.path.lexists(path) else None
+        on_disk[fid] = on_disk_path(path)
     return {fid for fid in file_ids if on_disk[fid] is None}
 
 
