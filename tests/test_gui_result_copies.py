@@ -78,10 +78,14 @@ def test_deleting_the_file_a_result_shows_puts_its_copy_in_its_place_and_the_vie
         viewer = win.grid_viewer.viewer
         with qtbot.waitSignal(viewer.shown, timeout=30_000, check_params_cb=lambda path: path == original):
             qtbot.keyClick(win.view, Qt.Key.Key_Space)
-        # deleted from a file manager: the folder watcher's run lets the file go, the results follow
-        with qtbot.waitSignal(viewer.shown, timeout=60_000) as moved:
+        # deleted from a file manager: the folder watcher's run lets the file go, the results follow (the photo
+        # on show may be shown again meanwhile, as results are read again: never as "cannot be shown")
+        seen: list[tuple[str, str]] = []
+        viewer.shown.connect(lambda path: seen.append((path, viewer.problem)))
+        with qtbot.waitSignal(viewer.shown, timeout=60_000, check_params_cb=lambda path: path != original) as moved:
             os.remove(original)
         assert moved.args == [backup]  # was the next result (the photo's copies were still in the library)
+        assert all(problem == "" for _path, problem in seen), seen
         after = [win.model.path_at(i) for i in range(win.model.rowCount())]
         assert after == [backup if p == original else p for p in before]  # the copy at the same rank
         assert win.grid_viewer.is_open and viewer.current is not None and viewer.current.path == backup
@@ -148,3 +152,29 @@ def test_a_result_whose_library_folder_was_removed_is_not_said_deleted(tmp_path:
     replaced = {os.path.join(disk, "sub", "a.jpg"): os.path.join(photos, "Backup", "sub", "a.jpg")}
     assert deleted_words(replaced, {}, (photos,)) == "a.jpg left the library; its copy in Photos/Backup/sub stays"
     assert deleted_words(replaced, {}, (photos, disk)) == "a.jpg was deleted; its copy in Photos/Backup/sub stays"
+
+
+def test_a_deleted_file_is_not_named_changed_so_the_viewer_does_not_show_it_broken(qtbot, tmp_path: Path) -> None:
+    """The flash behind the deletion above (CI, stop 41): after an indexing run the window rechecks the files whose
+    thumbnails it holds; a deleted one was named ``changed``, and the viewer decoded the photo on show again and
+    showed "This file cannot be shown" until the results put its copy in its place. A photo replaced under its
+    name is still named (its new picture is shown)."""
+    from helpers.watching import write_photos
+
+    from motis_desktop.gui.library_model import LibraryModel, Roles, Row
+    from motis_desktop.gui.thumbnails import ThumbnailManager
+
+    deleted, replaced = write_photos(tmp_path / "photos", "red", 2)
+    manager = ThumbnailManager(tmp_path / "thumbs", workers=1)
+    model = LibraryModel(manager)
+    model.set_rows([Row(1, str(deleted)), Row(2, str(replaced))])
+    for row in range(2):
+        with qtbot.waitSignal(manager.ready, timeout=30_000):
+            assert model.data(model.index(row), Roles.THUMBNAIL) is None  # asked for
+    os.remove(deleted)
+    (blue,) = write_photos(tmp_path / "other", "blue", 1)
+    os.replace(blue, replaced)
+    with qtbot.waitSignal(manager.changed, timeout=30_000) as changed:
+        manager.recheck()  # what the window does after each indexing run
+    assert changed.args == [[str(replaced)]]
+    manager.shutdown()

@@ -76,6 +76,12 @@ def file_stamp(path: str) -> Stamp:
     return st.st_size, st.st_mtime_ns
 
 
+def _changed_files(held: dict[str, Stamp]) -> list[tuple[str, bool]]:
+    """(path, still on disk) of each file of ``held`` whose stamp is no longer the one its thumbnail was made of."""
+    now = {path: file_stamp(path) for path in held}
+    return [(path, stamp is not None) for path, stamp in now.items() if stamp != held[path]]
+
+
 def cache_file(cache_dir: Path, path: str, edge: int) -> Path | None:
     """Disk-cache location for a photo's thumbnail, or None if the photo is gone."""
     try:
@@ -142,7 +148,9 @@ class ThumbnailManager(QObject):
             or was forgotten because the file changed (``recheck``). Sent as a Python object: a Qt string would
             drop the bytes of a name that are not UTF-8.
         changed: Emitted with the paths (list of str) whose files changed since their thumbnails were made
-            (``recheck``); their thumbnails are forgotten, the next paint makes them again.
+            (``recheck``); their thumbnails are forgotten, the next paint makes them again. A file gone from disk
+            is not named: the indexing run that lets it go moves the views on (the viewer showed "cannot be
+            shown" for a deleted result before its copy took its place).
     """
 
     ready = Signal(object)
@@ -232,12 +240,14 @@ class ThumbnailManager(QObject):
         held = {key.path: stamp for key, stamp in self._stamps.items()}
         held.update({path: stamp for path, (_error, stamp) in self._failed.items()})
         if held:
-            self.runner.call(Lane.THUMBNAILS, lambda: [p for p, s in held.items() if file_stamp(p) != s], self.forget)
+            self.runner.call(Lane.THUMBNAILS, lambda: _changed_files(held), self._forget)
 
-    def forget(self, paths: list[str]) -> None:
-        """Drop every thumbnail of ``paths`` (their files changed): the next paint asks for them anew."""
-        if not paths:
+    def _forget(self, found: list[tuple[str, bool]]) -> None:
+        """Drop every thumbnail of the files ``recheck`` found changed, (path, still on disk): the next paint asks
+        for them anew."""
+        if not found:
             return
+        paths = [path for path, _present in found]
         gone = set(paths)
         for key in [key for key in self._pixmaps if key.path in gone]:
             self._bytes -= _pixmap_bytes(self._pixmaps.pop(key))
@@ -245,7 +255,7 @@ class ThumbnailManager(QObject):
         for path in gone:
             self._failed.pop(path, None)
         self._outdated |= {key for key in self._running if key.path in gone}
-        self.changed.emit(list(paths))
+        self.changed.emit([path for path, present in found if present])
         for path in paths:
             self.ready.emit(path)  # views repaint those tiles, which asks for them again
 
