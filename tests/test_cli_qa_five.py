@@ -3,6 +3,7 @@ words for a bad date and for files a decoder cannot read, one vocabulary with th
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import queue
 import re
@@ -258,7 +259,7 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
             pass
 
     monkeypatch.setattr(LibraryService, "index", counted)
-    main = threading.get_ident()
+    main, ended, hung = threading.get_ident(), threading.Event(), []
 
     def changes() -> None:
         try:
@@ -270,13 +271,19 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
             wait_for(lambda began, summary: summary.encoded == 1)
         finally:
             signal.pthread_kill(main, signal.SIGINT)
+            if not ended.wait(60):  # CI of stop 41: the watch went on after its Ctrl+C; where every thread was
+                faulthandler.dump_traceback(all_threads=True)
+                hung.append(True)
+                signal.pthread_kill(main, signal.SIGINT)  # a second Ctrl+C ends it at once
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite in the background ignores it
     try:
         threading.Thread(target=changes, daemon=True).start()
         proc = run_cli("watch", check=False)
     finally:
+        ended.set()
         signal.signal(signal.SIGINT, previous)
+    assert not hung, "motis watch went on for 60 s after a Ctrl+C (the threads' stacks are on stderr)"
     assert proc.returncode == 130, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines and all(re.match(r"^\d\d:\d\d:\d\d ", line) for line in lines), lines

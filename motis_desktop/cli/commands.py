@@ -348,8 +348,7 @@ def _watch(services: Services, args: argparse.Namespace) -> int:
 
     if not args.json:
         print("watching the library folders; Ctrl+C stops", file=sys.stderr)
-    # Set from another thread: the handler runs in the main thread, which may hold the event's own lock just then.
-    restore = stop_instead(lambda: threading.Thread(target=stop.set, daemon=True).start())
+    restore = stop_instead(stop.set)
     asked = False
     try:
         status, writing = partial(_folder_status, args.json), partial(_copy_wait, args.json)

@@ -14,6 +14,8 @@ Light on purpose: it is imported before anything else, so it uses the C module `
 
 from __future__ import annotations
 
+import _thread
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost the milliseconds this module saves
 if TYPE_CHECKING:
     import signal as _signal
@@ -94,15 +96,28 @@ def stop_instead(stop: Callable[[], None]) -> Callable[[], bool]:
     Ctrl+C and SIGTERM call ``stop`` instead of raising KeyboardInterrupt wherever the main thread happens to be
     (raised inside a lock's release, it came out as "internal error: RuntimeError: release unlocked lock"); a
     second one raises at once (a way out of a stop that hangs). Returns a function that puts the handlers back and
-    says whether a stop was asked for. A SIGINT that is ignored (a background job) stays ignored."""
+    says whether a stop was asked for. A SIGINT that is ignored (a background job) stays ignored.
+
+    ``stop`` runs on a thread of its own, never in the handler: the handler runs in the main thread between any two
+    steps, which may hold the lock that ``stop`` takes (an Event's), and starting a thread there takes threading's
+    own locks. The handler only releases a bare lock (C, no other lock taken) that this thread waits on."""
     asked = [False]
+    wake = _thread.allocate_lock()
+    wake.acquire()
+
+    def stopper() -> None:
+        wake.acquire()  # released by the handler, or by restore() when no stop was asked for
+        if asked[0]:
+            stop()
+
+    _thread.start_new_thread(stopper, ())
 
     def handler(signum: int, frame: FrameType | None) -> None:
         _State.seen = True
         if asked[0]:
             raise KeyboardInterrupt
         asked[0] = True
-        stop()
+        wake.release()
 
     taken: list[tuple[int, object]] = []
     for signum, ours in (
@@ -120,6 +135,8 @@ def stop_instead(stop: Callable[[], None]) -> Callable[[], bool]:
     def restore() -> bool:
         for signum, previous in taken:
             _signal.signal(signum, previous)  # type: ignore[arg-type]
+        if not asked[0]:
+            wake.release()  # the stopper ends without stopping
         return asked[0]
 
     return restore

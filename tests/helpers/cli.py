@@ -12,11 +12,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,13 +90,34 @@ def ctrl_c_armed(module: str = "motis_desktop.cli.entry") -> str:
 
 @contextmanager
 def ended(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
-    """``proc``, killed on the way out if it is still running (a test that failed half-way leaves no process)."""
+    """``proc``, killed on the way out if it is still running (a test that failed half-way leaves no process). A
+    ``motis_process`` still running then is first made to write where each of its threads was (``faulthandler``, on
+    SIGABRT), printed with the test's output: CI's "did not stop after Ctrl+C" failures showed no more than that."""
     try:
         yield proc
     finally:
         if proc.poll() is None:
+            _print_stacks(proc)
             proc.kill()
             proc.wait()
+
+
+def _print_stacks(proc: subprocess.Popen[Any]) -> None:
+    """Where ``proc``'s threads are, on this test's stdout, if it runs with ``PYTHONFAULTHANDLER`` and its stderr is
+    ours to read (waits up to 10 s for the dump)."""
+    if proc.stderr is None:
+        return
+    said: list[Any] = []
+
+    def read() -> None:
+        with suppress(OSError, ValueError):  # the test may have read it to its end and closed it
+            said.append(proc.stderr.read())  # type: ignore[union-attr]
+
+    reader = threading.Thread(target=read, daemon=True)
+    proc.send_signal(signal.SIGABRT)
+    reader.start()
+    reader.join(10)
+    print(f"{proc.args} was still running; its stderr and threads:\n{said[0] if said else '(nothing read)'}")
 
 
 @contextmanager
@@ -112,7 +134,7 @@ def motis_process(
     (:func:`ctrl_c_armed`) instead of ``-m motis_desktop.cli.entry``; ``python``: the interpreter's own flags."""
     program = ["-c", armed] if armed is not None else ["-m", "motis_desktop.cli.entry"]
     options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
-    full_env = {**os.environ, "MOTIS_HOME": str(home), **(env or {})}
+    full_env = {**os.environ, "MOTIS_HOME": str(home), "PYTHONFAULTHANDLER": "1", **(env or {})}
     with ended(subprocess.Popen([sys.executable, *python, *program, *args], env=full_env, **options)) as proc:
         yield proc
 
