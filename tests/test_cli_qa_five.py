@@ -277,10 +277,12 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
                 signal.pthread_kill(main, signal.SIGINT)  # a second Ctrl+C ends it at once
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite in the background ignores it
+    faulthandler.dump_traceback_later(240)  # before the suite's 300 s timeout: every thread's stack, should it hang
     try:
         threading.Thread(target=changes, daemon=True).start()
         proc = run_cli("watch", check=False)
     finally:
+        faulthandler.cancel_dump_traceback_later()
         ended.set()
         signal.signal(signal.SIGINT, previous)
     assert not hung, "motis watch went on for 60 s after a Ctrl+C (the threads' stacks are on stderr)"
