@@ -102,6 +102,30 @@ def test_a_subfolder_that_cannot_be_opened_is_said_like_an_offline_folder(locked
     ]
 
 
+def test_a_search_limited_to_some_folders_says_only_what_concerns_them(locked_library) -> None:
+    """``folder:Locked`` with another library folder offline also said that folder was offline, though the search
+    looked in Locked alone; ``folder:Disk`` said Locked's words. A search of every folder still says both."""
+    home, photos = locked_library
+    disk = photos.parent / "Disk"
+    write_photos(disk, "green", 2)
+    disk.chmod(0o755)
+    run_cli("index", "--no-text", str(disk), home=home)
+    for dirpath, _, names in os.walk(home):  # the library is the other user's again
+        for name in [dirpath, *(os.path.join(dirpath, n) for n in names)]:
+            if as_root():
+                give_to(Path(name), NOBODY)
+    _motis(home, "index")  # as that user: the scan finds Locked shut (encoding nothing)
+    words = "Photos/Locked cannot be opened (permission denied): its 1 photo is left out"
+    out, err = _motis(home, "search", "folder:Disk", "--all")
+    assert len(out.splitlines()) == 2 and "motis: note" not in err, err  # was Locked's words
+    disk.rename(photos.parent / "Disk away")  # unplugged
+    out, err = _motis(home, "search", "folder:Locked")
+    assert out.startswith("no photo passes the filters: folder:Locked")
+    assert err == f"motis: note: {words}\n", err  # was also "photos left out: … Disk … offline"
+    out, err = _motis(home, "search", "after:1900", "--all")
+    assert len(out.splitlines()) == 2 and f"motis: note: {words}\n" in err and "offline" in err, err
+
+
 # 8. Scripting rough edges ---------------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from helpers.watching import write_photos
 from helpers.window import ready_window
 from PySide6.QtCore import Qt
 
+from motis_desktop.core.services import Services
 from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.settings_dialog import SettingsDialog
 
@@ -25,9 +26,10 @@ WORDS = "Photos/Locked cannot be opened (permission denied): its 1 photo is left
 
 
 @pytest.fixture
-def locked(qtbot, colour_pair) -> Iterator[tuple[MainWindow, Path]]:
+def locked(qtbot, colour_pair, request) -> Iterator[tuple[MainWindow, Path]]:
     """3 photos indexed, one of them in Photos/Locked, which is then made unreadable (mode 000); a window opened
-    on the library (as a user who cannot open it), once its start-up pass (which scans) is over."""
+    on the library (as a user who cannot open it), once its start-up pass (which scans) is over. Parametrized
+    True (``indirect``): a second library folder, Disk, with 2 photos, is offline meanwhile."""
     shared = shared_tmpdir("motis-locked-gui-")
     home, photos = shared / "home", shared / "Photos"
     write_photos(photos, "blue", 2)
@@ -35,6 +37,14 @@ def locked(qtbot, colour_pair) -> Iterator[tuple[MainWindow, Path]]:
     for folder in (photos, photos / "Locked"):
         folder.chmod(0o755)
     index_with_colour(home, colour_pair, photos)
+    offline = getattr(request, "param", False)
+    if offline:
+        write_photos(shared / "Disk", "green", 2)
+        services = Services.open(home)
+        services.add_folders([str(shared / "Disk")])
+        services.index(read_text=False)
+        services.close()
+        (shared / "Disk").rename(shared / "Disk away")  # unplugged
     if as_root():  # the library is the other user's (the window writes it)
         for dirpath, _, names in os.walk(home):
             for name in [dirpath, *(os.path.join(dirpath, n) for n in names)]:
@@ -42,7 +52,7 @@ def locked(qtbot, colour_pair) -> Iterator[tuple[MainWindow, Path]]:
     (photos / "Locked").chmod(0)
     try:
         with acting_as_other_user():
-            for window in ready_window(qtbot, home, rows=3):
+            for window in ready_window(qtbot, home, rows=3 + 2 * offline):
                 yield window, photos
     finally:
         (photos / "Locked").chmod(0o755)
@@ -70,6 +80,20 @@ def test_a_subfolder_that_cannot_be_opened_is_said_with_a_search(qtbot, locked) 
     assert window.model.rowCount() == 2
     line = window.status_label.text()
     assert line.startswith("2 results for “after:1900”") and line.endswith(f" · {WORDS} — Esc to go back"), line
+
+
+@pytest.mark.parametrize("locked", [True], indirect=True)
+def test_a_search_of_the_locked_folder_says_nothing_of_another_folder_offline(qtbot, locked) -> None:
+    """``folder:Locked`` with the library folder Disk offline added "The folder “Disk” is offline …" to the locked
+    words, though the search looked in Locked alone; ``folder:Disk`` added the locked words to Disk's."""
+    window, _photos = locked
+    _search(qtbot, window, "folder:Locked")
+    page = window.empty_results.reason.text()
+    assert page == f"No photo passes the filters (folder:Locked). {WORDS}.", page
+    _search(qtbot, window, "folder:Disk")
+    page = window.empty_results.reason.text()
+    offline = "The folder “Disk” is offline (unplugged or moved?). Its photos show again once it is back."
+    assert page == f"No photo passes the filters (folder:Disk). {offline}", page
 
 
 def test_settings_says_it_on_the_folder_s_row(qtbot, locked) -> None:

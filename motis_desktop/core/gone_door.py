@@ -1,7 +1,8 @@
 """Parts of the core's door (:class:`~motis_desktop.core.services.Services`): the photos that left the library
 folders and are remembered for their return (``library/gone.py``), and forgetting them now; the library's version,
-so that a front end can tell another process changed it; who holds the indexer's lock; where an offline library
-folder went (``library/folder_locate.py``); a take-over of the demo model the user paused (``models/takeover.py``).
+so that a front end can tell another process changed it, and where the photos it shows went when renamed or moved
+(``library/renames.py``); who holds the indexer's lock; where an offline library folder went
+(``library/folder_locate.py``); a take-over of the demo model the user paused (``models/takeover.py``).
 
 Mixins, so that ``services.py`` stays within its size; ``Services`` is the only class that takes them, through
 :class:`Doors`.
@@ -10,6 +11,7 @@ Mixins, so that ``services.py`` stays within its size; ``Services`` is the only 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from motis_desktop.core.models.takeover import PAUSED_KEY
@@ -17,6 +19,7 @@ from motis_desktop.core.models.takeover import PAUSED_KEY
 if TYPE_CHECKING:
     from motis_desktop.core.library.index_report import FolderLocated, ProgressFn
     from motis_desktop.core.library.locking import LibraryBusy
+    from motis_desktop.core.library.renames import Renamed
     from motis_desktop.core.library.service import LibraryService
     from motis_desktop.core.models.service import ModelService
     from motis_desktop.core.paths import AppConfig
@@ -40,7 +43,8 @@ class GonePhotosDoor:
 
 
 class LibraryVersionDoor:
-    """``Services``' method that tells a front end whether its copy of the library's photos is still current."""
+    """``Services``' methods that tell a front end whether its copy of the library's photos is still current, and
+    where the photos it shows went when renamed or moved."""
 
     _library: LibraryService
 
@@ -49,6 +53,14 @@ class LibraryVersionDoor:
         process made it (``motis index`` in a terminal, another window). Equal to the value read with a copy of the
         gallery: that copy is current, even where the photo count alone could not tell (photos moved, renamed)."""
         return self._library.photos_version()
+
+    def where_now(self, shown: Mapping[int, str], known_at: float) -> list[Renamed]:
+        """The photos of ``shown`` (file id → the path the front end shows it at) that the library now holds at
+        another path: renamed or moved within the library folders (a file manager's), found by the scan by content.
+        Each ``Renamed`` has ``old``, ``new`` and ``moved`` (to another folder). ``known_at`` (``time.time()``): when
+        the front end read them at those paths; a photo added since that took a deleted one's id is not listed.
+        Photos deleted, or at the same path, are not listed. One small read."""
+        return self._library.where_now(shown, known_at)
 
 
 class IndexLockDoor:

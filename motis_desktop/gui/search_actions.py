@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QMimeData, QModelIndex, QObject, Signal
@@ -27,6 +28,7 @@ from motis_desktop.gui.library_model import (
 )
 from motis_desktop.gui.local_files import file_url, fits_text, readable
 from motis_desktop.gui.result_copies import stand_ins
+from motis_desktop.gui.result_renames import Renamed, ask_where_now, renamed_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
 from motis_desktop.gui.tasks import Lane, Task
@@ -71,6 +73,7 @@ class ResultsController(QObject):
         self.stack, self.empty, self.grid_viewer = stack, empty, grid_viewer
         self._gallery_edge = gallery_edge
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
+        self._known_at = 0.0  # when the results on show were read (gui/result_renames.py)
         grid_viewer.noun = lambda: "photo" if self.results_for is None else "result"  # as the status line counts
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
@@ -215,21 +218,30 @@ class ResultsController(QObject):
         self._gallery_anchor = next(((path, anchor[1]) for path in after if path in now), None)
 
     def _drop_results_gone(self, before: Mapping[str, int]) -> None:
-        """Take out of the results on screen the photos in gallery ``before`` that the new gallery lacks (only
-        those: a result newer than both galleries stays); one with a named copy still in the gallery is shown at
-        that copy instead, at its rank (gui/result_copies.py)."""
-        rows = self.model.rows()
+        """The results on screen whose photos are in gallery ``before`` but not the new one (only those: a result
+        newer than both galleries stays): the core is asked where they are now (gui/result_renames.py)."""
         now = self._gallery_index
-        gone = {r.path for r in rows if r.path not in now and r.path in before}
-        if not gone:
+        gone = {r.path for r in self.model.rows() if r.path not in now and r.path in before}
+        if gone:
+            ask_where_now(self.submit, self.model.rows(), gone, self._known_at, self._follow_gone)
+
+    def _follow_gone(self, asked: set[str], renamed: Sequence[Renamed]) -> None:
+        """Results that left the gallery (``asked``), with those of them the core found ``renamed`` or moved: each
+        of those is shown at its new path at its rank; one deleted with a named copy still in the gallery is shown
+        at that copy instead (gui/result_copies.py), the others are taken out."""
+        rows, now = self.model.rows(), self._gallery_index
+        gone = {r.path for r in rows if r.path in asked and r.path not in now}  # still shown, still gone
+        if self.results_for is None or not gone:
             return
-        copies = stand_ins(rows, gone, now, self.gallery)
+        moved = renamed_rows(rows, renamed, now, self.gallery)
+        copies = {**stand_ins(rows, gone - moved.keys(), now, self.gallery), **moved}
         kept = [copies.get(r.path, r) for r in rows if r.path not in gone or r.path in copies]
         # gone with copies not named: the search again shows each at one of them (the core's choice)
         unnamed = {r.path: r.also_more for r in rows if r.path in gone and r.path not in copies and r.also_more}
         self.searcher.keep_hits({r.path for r in kept}, copies)
         self.model.set_rows(kept, RESULT_EDGE)
-        self.grid_viewer.follow_rows({old: row.path for old, row in copies.items()}, unnamed)
+        said = [r for r in renamed if r.old in moved]
+        self.grid_viewer.follow_rows({old: row.path for old, row in copies.items() if old not in moved}, unnamed, said)
         self.results_shown.emit(self.results_for or "", len(kept))
         if unnamed:
             self.searcher.refresh(back=len(unnamed))
@@ -290,7 +302,7 @@ class ResultsController(QObject):
         # Searched again when indexing ended (``refreshed``): the same, the photo a person is on and the place kept.
         more = (searched.more or searched.refreshed) and self.results_for is not None and self.model.rowCount() > 0
         place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
-        self.results_for = label
+        self.results_for, self._known_at = label, time.time()  # when its files were read at their paths
         # a score only where it means something: not for lists by filters alone or hits their words put there
         words = searched.result.found_by_words()
         rows = [result_row(h, searched.result.scored and h.file_id not in words) for h in searched.result.hits]

@@ -29,6 +29,7 @@ from motis_desktop.gui.broken_tile import broken_icon
 from motis_desktop.gui.library_model import LibraryModel, Row
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.result_copies import deleted_words
+from motis_desktop.gui.result_renames import Renamed, renamed_words
 from motis_desktop.gui.tasks import Lane, TaskRunner
 from motis_desktop.gui.text_overlay import matched_words, paint_text_matches
 from motis_desktop.gui.texts import missing_photo
@@ -346,14 +347,23 @@ class GridViewer(QObject):
         self.stack.setCurrentWidget(self.viewer)
         self.viewer.setFocus()
 
-    def follow_rows(self, copies: Mapping[str, str] | None = None, unnamed: Mapping[str, str] | None = None) -> None:
+    def follow_rows(
+        self,
+        copies: Mapping[str, str] | None = None,
+        unnamed: Mapping[str, str] | None = None,
+        renamed: Sequence[Renamed] = (),
+    ) -> None:
         """The grid's rows were read again (photos deleted or renamed, a folder removed): an open viewer steps
         through them; if its photo left, the next one still there shows, or the grid when none is. ``copies``:
         results deleted that a copy of each replaced (path → the copy's): said, and followed to the copy;
-        ``unnamed``: results deleted whose copies were not named (path → "2 more"), said (searched again)."""
-        copies, unnamed = copies or {}, unnamed or {}
+        ``unnamed``: results deleted whose copies were not named (path → "2 more"), said (searched again);
+        ``renamed``: results renamed or moved, shown at their new paths: said, and followed there."""
+        said = [renamed_words(renamed, self.viewer.folders())] if renamed else []
         if copies or unnamed:
-            self.left.emit(deleted_words(copies, unnamed, self.viewer.folders()))
+            said.append(deleted_words(copies or {}, unnamed or {}, self.viewer.folders()))
+        if said:
+            self.left.emit("; ".join(said))
+        copies, unnamed = {**(copies or {}), **{r.old: r.new for r in renamed}}, unnamed or {}
         if not self.is_open:
             return
         shown = self.viewer.current

@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from motis_desktop.core.library.gone import forget as forget_gone
 from motis_desktop.core.library.index_report import IndexSummary, ProgressFn
 from motis_desktop.core.library.locked_folders import LockedFolder, locked_folders
 from motis_desktop.core.library.locking import LibraryBusy, busy, wait_until_free
+from motis_desktop.core.library.renames import Renamed, where_now
 from motis_desktop.core.library.store import (
     FileRecord,
     Folder,
@@ -185,6 +186,10 @@ class LibraryService:
     def photos_version(self) -> int:
         """The library's photos' change counter (every process's writes count)."""
         return self.database().photos_version()
+
+    def where_now(self, shown: Mapping[int, str], known_at: float) -> list[Renamed]:
+        """The photos of ``shown`` (id → path) now at another path, renamed or moved (``renames.where_now``)."""
+        return where_now(self.database(), shown, known_at)
 
     def embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(file ids, unit vectors) stored for ``model_id``."""

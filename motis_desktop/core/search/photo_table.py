@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -97,15 +97,9 @@ class PhotoTable:
         library folders nor in the ``locked`` subfolders (``library/locked_folders.py``); None when nothing is left
         out by those."""
         mask = None
-        prefixes = [p.rstrip(os.sep) for p in query.path_prefixes]
-        if query.folder_names or prefixes:
-            passing: list[int] | range = range(len(self.dir_names))
-            if prefixes:
-                passing = [i for i in passing if any(is_within(self.dir_names[i], p) for p in prefixes)]
-            if query.folder_names:
-                named = self.folders.matching(query.folder_names)
-                passing = [i for i in passing if i in named]
-            mask = np.isin(self.dirs, list(passing))
+        passing = self._dirs_passing(query)
+        if passing is not None:
+            mask = np.isin(self.dirs, passing)
         if query.after is not None or query.before is not None:
             lo = -np.inf if query.after is None else query.after
             hi = np.inf if query.before is None else query.before
@@ -120,6 +114,31 @@ class PhotoTable:
             opened = ~np.isin(self.dirs, shut)
             mask = opened if mask is None else mask & opened
         return mask
+
+    def _dirs_passing(self, query: Query) -> list[int] | None:
+        """The folders (indexes into ``dir_names``) that ``query``'s folder filters let through; None without such
+        filters (every folder)."""
+        prefixes = [p.rstrip(os.sep) for p in query.path_prefixes]
+        if not (query.folder_names or prefixes):
+            return None
+        passing: list[int] | range = range(len(self.dir_names))
+        if prefixes:
+            passing = [i for i in passing if any(is_within(self.dir_names[i], p) for p in prefixes)]
+        if query.folder_names:
+            named = self.folders.matching(query.folder_names)
+            passing = [i for i in passing if i in named]
+        return list(passing)
+
+    def looked_in(self, query: Query, folders: Sequence[str]) -> list[bool]:
+        """For each of ``folders`` (library folders or subfolders), whether a search with ``query`` looks in it:
+        every one without folder filters, else one holding a folder they let through. An offline folder or a
+        locked subfolder is said beside a result only then: ``folder:Locked`` was told another library folder
+        was offline, though the search looked in Locked alone."""
+        passing = self._dirs_passing(query)
+        if passing is None:
+            return [True] * len(folders)
+        names = [self.dir_names[i] for i in passing]  # the folders let through: few next to the photos
+        return [any(is_within(name, folder) for name in names) for folder in folders]
 
     @cached_property
     def folders(self) -> FolderIndex:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from motis_desktop.core.library.locked_folders import locked_folders
+from motis_desktop.core.library.locked_folders import LockedFolder, locked_folders
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.models.demo import demo_limits_note
 from motis_desktop.core.ocr.text_store import TextStore
@@ -116,15 +116,16 @@ class Searcher:
         offline = tuple(f for f in store.folder_paths() if not os.path.isdir(f))  # a stat per folder
         locked = locked_folders(store)  # subfolders that cannot be opened (permission denied): said like offline
         listing = lists_only(parsed)
-        allowed = None
+        allowed, said = None, offline  # said: the offline folders the search looked in
         if listing or offline or locked or parsed.places_or_dates:
             table = self._table(store, encoder.model_id)
             # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
             mask = table.passing(parsed, offline, [f.path for f in locked])
+            said, locked = _looked_in(table, parsed, offline, locked)
             if listing:  # one file per content, as a search (contents.py), with a few of its other paths
                 listed = table.newest_first(store, mask, limit, self._contents(store, encoder.model_id))
                 listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
-                return self._explained(listed, parsed, encoder.model_id, offline)
+                return self._explained(listed, parsed, encoder.model_id, said)
             allowed = None if mask is None else table.ids[mask]
         terms = len(parsed.terms)
         log.info("query %r: %d terms, filters=%s, cutoff=%s", parsed.describe(), terms, parsed.has_filters, cutoff)
@@ -145,7 +146,7 @@ class Searcher:
         result = replace(result, hits=with_copies(store, result.hits, offline))
         found = replace(result, by_date=parsed.sort == "date", locked=locked)
         found = _with_model_note(found, parsed, model)
-        return self._explained(found, parsed, encoder.model_id, offline)
+        return self._explained(found, parsed, encoder.model_id, said)
 
     def _explained(self, result: QueryResult, query: Query, model_id: str, offline: tuple[str, ...]) -> QueryResult:
         """``result``, with what the front ends need to say why photos are missing from it: the library folders
@@ -211,6 +212,18 @@ class Searcher:
 
         terms = [t.text for t in parse(text).terms if t.text]
         return max((token_count(t) for t in terms), default=0)
+
+
+def _looked_in(
+    table: PhotoTable, query: Query, offline: tuple[str, ...], locked: tuple[LockedFolder, ...]
+) -> tuple[tuple[str, ...], tuple[LockedFolder, ...]]:
+    """The ``offline`` library folders and ``locked`` subfolders that ``query``'s folder filters look in: only those
+    are said beside its result (their photos are left out of it); the others concern photos it did not look at."""
+    looks = table.looked_in(query, [*offline, *(f.path for f in locked)])
+    return (
+        tuple(f for f, look in zip(offline, looks, strict=False) if look),
+        tuple(f for f, look in zip(locked, looks[len(offline) :], strict=False) if look),
+    )
 
 
 def _with_model_note(result: QueryResult, query: Query, model: ModelInfo | None) -> QueryResult:
