@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.library.store import LibraryStore
@@ -94,7 +95,7 @@ def _closest(word: str, vocabularies: list[tuple[WordSource, Vocabulary]]) -> tu
     ("jpg", ``TextStore.name_hits``): "Did you mean" would find nothing."""
     near = []
     for order, (source, vocabulary) in enumerate(vocabularies):
-        found = vocabulary.closest(word, _specific(vocabulary.store) if source is WordSource.NAME else None)
+        found = vocabulary.closest(word, partial(_specific, vocabulary.store) if source is WordSource.NAME else None)
         if found is not None:
             near.append((found[0], found[1], order, found[2]))
     if not near:

@@ -19,6 +19,7 @@ letters before its first digit are what is compared.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from motis_desktop.core.library.store import LibraryStore
 
@@ -83,8 +84,8 @@ class Vocabulary:
     over it: nothing is written to the library."""
 
     def __init__(self, store: LibraryStore, index: str) -> None:
-        # 'row': a row per word, with the rows holding it, counted along its whole list (a word in every name:
-        # ~1 ms); 'instance': a row per occurrence, nothing counted: what finds a word, not how often, reads this
+        # 'row': a row per word, with the rows holding it, counted along its whole list (a word in 100k names:
+        # ms); 'instance': a row per occurrence, nothing counted: what finds a word, not how often, reads this
         self.store, self.table, self.words = store, f"temp.{index}_vocab", f"temp.{index}_words"
         for table, kind in ((self.table, "row"), (self.words, "instance")):
             store.select(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5vocab(main, '{index}', '{kind}')")
@@ -95,9 +96,10 @@ class Vocabulary:
         sql = f"SELECT 1 FROM {self.words} WHERE term >= ? AND term < ? LIMIT 1"
         return bool(self.store.select(sql, (word, word + "\uffff")))
 
-    def closest(self, word: str, most_rows: float | None = None) -> tuple[int, int, str] | None:
+    def closest(self, word: str, most_rows: Callable[[], float] | None = None) -> tuple[int, int, str] | None:
         """The word of the index fewest edits from ``word`` (at most :func:`max_edits`), then in the most rows:
-        ``(edits, -rows, word)``, or None. Words in more than ``most_rows`` rows are passed over."""
+        ``(edits, -rows, word)``, or None. Words in more than ``most_rows()`` rows are passed over (asked only
+        when a word is near)."""
         limit, kept = max_edits(word), kept_letters(word)
         rows = self.store.select(  # edits after the first ``kept`` letters
             f"SELECT term, doc FROM {self.table} WHERE term >= ? AND term < ? AND length(term) >= ?",
@@ -116,8 +118,10 @@ class Vocabulary:
             letters = _LETTERS.match(str(term))
             if letters is not None and letters[0] != word and abs(len(letters[0]) - len(word)) <= limit:
                 lines[letters[0]] = lines.get(letters[0], 0) + int(doc)
-        scored = [(edits(word, t, limit), -doc, t) for t, doc in lines.items() if most_rows is None or doc <= most_rows]
-        return min((s for s in scored if s[0] <= limit), default=None)
+        scored = [(edits(word, term, limit), -doc, term) for term, doc in lines.items()]
+        near = sorted(s for s in scored if s[0] <= limit)
+        bound = most_rows() if near and most_rows is not None else None
+        return next((s for s in near if bound is None or -s[1] <= bound), None)
 
     def alphabet(self) -> str:
         """The letters the index's words begin with (up to :data:`MAX_ALPHABET`), each found by one look-up
