@@ -5,14 +5,16 @@ The method: FTS5's vocabulary table (``fts5vocab``: the index's words in order, 
 read by *ranges* of words sharing a beginning, never whole (200k words at 100k photos; reading and comparing each
 took most of a second), and an edit-distance bound that says which ranges can hold a candidate:
 
-- a word a few edits from the typed one keeps its first ``kept`` letters (two, a third of a long word) when no
-  edit falls among them: one range, every word in it compared (:func:`edits`, up to :func:`max_edits`);
+- a word a few edits from the typed one keeps its first ``kept`` letters (two; a third of a long word, up to
+  four) when no edit falls among them: one range, every word in it compared (:func:`edits`, up to
+  :func:`max_edits`);
 - a single edit *among* those first letters (the first letter wrong: "ueceipt") is spelt out: for each place,
   the letter left out, two letters swapped, and each letter of the index's alphabet put in or instead (the
   letters its words begin with: ``kept`` × 2 × ~30 short range look-ups, one statement).
 
-So every word one edit away is found wherever the edit is, and two edits after the first ``kept`` letters, at a few
-ms (``benchmarks/bench_suggest.py``). OCR glues words to numbers ("INVOICE 2024" read as invoice2024): a word's
+So every word one edit away is found wherever the edit is, and two edits after the first ``kept`` letters
+(``benchmarks/bench_suggest.py``: 200k words, tens of ms on a loaded machine where comparing a whole letter's range
+took 0.1-0.4 s). OCR glues words to numbers ("INVOICE 2024" read as invoice2024): a word's
 letters before its first digit are what is compared.
 """
 
@@ -60,8 +62,9 @@ def edits(a: str, b: str, limit: int) -> int:
 
 
 def kept_letters(word: str) -> int:
-    """How many first letters of ``word`` the range compared whole shares: a third of it, at least two."""
-    return max(2, len(word) // 3)
+    """How many first letters of ``word`` the range compared whole shares: a third of it, two to four (past four,
+    the look-ups spelt out would grow with a long word, and its range is short already)."""
+    return min(4, max(2, len(word) // 3))
 
 
 def one_edit_starts(word: str, kept: int, alphabet: str) -> set[str]:
