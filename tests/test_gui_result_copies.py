@@ -13,8 +13,9 @@ from helpers.keys import search_by_keys
 from helpers.window import ready_window
 from PySide6.QtCore import Qt
 
+from motis_desktop.core.search.copy_words import FOLDER_CHARS, also_in
 from motis_desktop.core.services import Services
-from motis_desktop.gui.result_copies import FOLDER_CHARS, also_in, deleted_words
+from motis_desktop.gui.result_copies import deleted_words
 
 BACKUP = Path("Backup") / "Old disk" / "sub"  # a backup of the "sub" event folder: the same folder name
 

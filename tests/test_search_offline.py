@@ -96,7 +96,7 @@ def test_a_list_lifted_by_names_says_what_its_score_is(home: Path, colour_pair, 
     services.index(read_text=False)
     services.close()
     cli = run_cli("search", "sign red", "-k", "4", home=home)
-    lines = [line for line in cli.stdout.splitlines() if not line.startswith("    also at ")]  # photo_1 = photo_2
+    lines = [line for line in cli.stdout.splitlines() if not line.startswith("    Also in: ")]  # photo_1 = photo_2
     lifted = next(i for i, line in enumerate(lines) if "flower_sign.jpg" in line)
     assert lifted < 3 and lines[lifted].startswith("      -  ")  # the name lifted the blue photo above a red one
     assert lines[lifted].endswith("[name: flower_sign.jpg]")

@@ -18,9 +18,11 @@ SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; t
   PATH    the photo's file; a newline, tab or other control character in its name prints as \\n, \\t, \\xNN
           (one line a photo): --json gives the exact name
   EXTRAS  the words found in the photo's text or name, e.g. [text: INVOICE 2024]; absent when none
-  A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; up to 3 of its
-  other paths follow on indented lines (one per other folder first), "    also at PATH", then "    and N more
-  copies". -k N, --all and the cut-off's "N more below" count photos, not copies.
+  A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; an indented line
+  below it names the folders of up to 3 of its copies (one per other folder first) below their library folder (led
+  by its name for another library folder; "this folder" beside the photo; "(2)": two there), then how many more:
+  "    Also in: Backup/Old disk/2024 Garden, Sent (2), and 4 more copies" (--json: their full paths).
+  -k N, --all and the cut-off's "N more below" count photos, not copies.
   Notes (the cut-off's "N more below", offline folders, subfolders that cannot be opened) go to stderr.
   --json: one object a photo, for scripts ("score": null where SCORE is "-" for a list of filters alone).
 """

@@ -16,6 +16,7 @@ from motis_desktop.cli.model_loading import load_model
 from motis_desktop.cli.output import one_line, print_json
 from motis_desktop.core.errors import MotisError
 from motis_desktop.core.formatting import count
+from motis_desktop.core.search.copy_words import also_in
 from motis_desktop.core.services import QueryResult, SearchHit, Services, format_date
 
 
@@ -61,12 +62,13 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
             print(f"{suggestion.sentence()} (motis search {shlex.quote(suggestion.query)})")
         return 0
     by_words = result.found_by_words()
+    roots = [folder.path for folder in services.folders()] if any(h.also_at for h in result.hits) else []
     for hit in result.hits:
         print(_hit_line(hit, shows_score=result.scored and hit.file_id not in by_words))
-        for path in hit.also_at:  # the same bytes elsewhere (a copied folder): one photo, its other paths below it
-            print(f"    also at {one_line(path)}")
-        if hit.also_more:  # a few named: the look-up is bounded per photo (core/search/copies.py)
-            print(f"    and {hit.also_more_words} copies")
+        # the same bytes elsewhere (a copied folder): one photo, its copies' folders below it in the window's
+        # words (QA walk 8: full paths said little); a few named, the rest counted (core/search/copies.py)
+        if hit.also_at or hit.also_more:
+            print(f"    {one_line(also_in(hit.also_at, hit.also_more_words, hit.path, roots))}")
     scores = [_shown(hit.score) for hit in result.hits if result.scored and hit.file_id not in by_words]
     # words found in a photo's text or name lifted it above others (sort:date orders by date: nothing to say)
     if not result.by_date and scores != sorted(scores, reverse=True):

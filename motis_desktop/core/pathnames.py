@@ -1,5 +1,6 @@
 """Paths as the library stores them (the OS's bytes, so names that are not valid UTF-8 survive) and the one
-rule for "lies under a folder"; shared by the library and the text stage, which both read its tables."""
+rule for "lies under a folder"; shared by the library and the text stage, which both read its tables; and a path
+for people (:func:`readable`), shared by the front ends."""
 
 from __future__ import annotations
 
@@ -27,3 +28,9 @@ def decode_paths(raws: Iterable[bytes]) -> list[str]:
 def is_within(path: str, root: str) -> bool:
     """True if ``path`` is ``root`` or lies below it."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def readable(path: str) -> str:
+    """``path`` for people: bytes that are not UTF-8 shown as "�" (a Qt string would drop them without a trace,
+    and a line of words need not keep them: ``--json`` and the paths printed alone do)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not path.isprintable() else path

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from motis_desktop.core.search.copy_words import also_in
 from motis_desktop.gui.broken_tile import tooltip_reason
 from motis_desktop.gui.gallery_order import RUN, Stop, date_order, errors_last, folder_order, let_go, tick
 from motis_desktop.gui.gallery_rows import GalleryRows, LazyPaths, PathIndex, Row, broken_of, paths_of, taken_of
 from motis_desktop.gui.local_files import readable
-from motis_desktop.gui.result_copies import also_in
 from motis_desktop.gui.thumbnails import ThumbnailManager
 
 

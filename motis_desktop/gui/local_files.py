@@ -13,6 +13,8 @@ from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from PySide6.QtCore import QUrl
 
+from motis_desktop.core.pathnames import readable as readable  # the window's modules take it from here
+
 _ENCODED = QUrl.ComponentFormattingOption.FullyEncoded
 
 
@@ -39,8 +41,3 @@ def fits_text(path: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def readable(path: str) -> str:
-    """``path`` for people: bytes that are not UTF-8 shown as "�" (a Qt string would drop them without a trace)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if not path.isprintable() else path

@@ -1,8 +1,10 @@
-"""What to say when a search found nothing (QA walk 6 #8): "Did you mean …?" for a word looked for in the photos'
-text that no photo holds, from the words read in them (their FTS5 index's vocabulary), and the span of the photos'
-dates for a date filter that let nothing through. The one owner of both: the searcher attaches them to an empty
-result (``QueryResult.suggestions``, ``QueryResult.date_span``) and the front ends say :meth:`WordSuggestion.
-sentence` and :func:`date_span_words` (the window makes the suggested query a button).
+"""What to say when a search found nothing (QA walk 6 #8): "Did you mean …?" for a typed word that no photo's text
+holds, from the words read in them, or, for a plain word (not ``text:``), from the words of the photos' file and
+folder names (their FTS5 indexes' vocabularies, ``word_neighbours.py``: a typo one edit away is found wherever the
+edit is, the first letter too), and the span of the photos' dates for a date filter that let nothing through. The
+one owner of both: the searcher attaches them to an empty result (``QueryResult.suggestions``,
+``QueryResult.date_span``) and the front ends say :meth:`WordSuggestion.sentence` and :func:`date_span_words` (the
+window makes the suggested query a button).
 """
 
 from __future__ import annotations
@@ -10,114 +12,114 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from enum import Enum
+from functools import partial
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.library.store import LibraryStore
+from motis_desktop.core.ocr.text_store import NAME_WORD_MAX_SHARE
 from motis_desktop.core.ocr.textnorm import fold, words
 from motis_desktop.core.search.query import Query
+from motis_desktop.core.search.word_neighbours import Vocabulary
 
 MIN_LENGTH = 4  # shorter words have too many neighbours one edit away to guess from
 MAX_SUGGESTIONS = 2  # typed words with a suggestion, per query
-_VOCAB = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_vocab USING fts5vocab(main, 'text_fts', 'row')"
-_LETTERS = re.compile(r"[^\W\d_]+")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class WordSource(Enum):
+    """Where a suggested word is from, and so what searching for it finds."""
+
+    TEXT = "text"  # read in the photos (``text_fts``): ``text:`` and plain words find it
+    NAME = "name"  # a word of a photo's file or folder name below its library folder (``names_fts``): plain words
 
 
 @dataclass(frozen=True)
 class WordSuggestion:
-    """A typed word no photo's text holds, and the word read in the photos it most likely meant."""
+    """A typed word no photo's text (nor, for a plain word, name) holds, and the word it most likely meant."""
 
     typed: str  # as typed in the query
-    word: str  # a word read in the photos (folded), one or two edits away
-    photos: int  # photos whose text holds ``word``
+    word: str  # a word read in the photos or of their names (folded), one or two edits away
+    photos: int  # photos whose text (``source``: or name) holds ``word``
     query: str  # the query with ``typed`` replaced by ``word``: what "Did you mean" searches for
+    source: WordSource = WordSource.TEXT
 
     def sentence(self) -> str:
-        """'No photo shows the text “invoce”. Did you mean invoice (3 photos)?'"""
-        return f"No photo shows the text “{self.typed}”. Did you mean {self.word} ({count(self.photos, 'photo')})?"
+        """'No photo shows the text “invoce”. Did you mean invoice (3 photos)?'; for a word of the photos' names,
+        'No photo's text or name holds “gardne”. Did you mean garden (3 photos by name)?'"""
+        photos = count(self.photos, "photo")
+        if self.source is WordSource.NAME:
+            return f"No photo's text or name holds “{self.typed}”. Did you mean {self.word} ({photos} by name)?"
+        return f"No photo shows the text “{self.typed}”. Did you mean {self.word} ({photos})?"
 
     def to_json(self) -> dict[str, object]:
-        return {"typed": self.typed, "word": self.word, "photos": self.photos, "query": self.query}
-
-
-def max_edits(word: str) -> int:
-    """Edits allowed between a typed word and a suggestion: one for a short word, two from six letters on."""
-    return 1 if len(word) < 6 else 2
-
-
-def edits(a: str, b: str, limit: int) -> int:
-    """The optimal string alignment distance of ``a`` and ``b`` (insertions, deletions, substitutions and swaps of
-    two neighbours: "recieve"), or ``limit + 1`` as soon as it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before, row = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = ca != cb
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
-            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], before[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        before, row = row, current
-    return row[-1]
+        return {
+            "typed": self.typed,
+            "word": self.word,
+            "photos": self.photos,
+            "query": self.query,
+            "source": self.source.value,
+        }
 
 
 def suggest_words(store: LibraryStore, query: Query) -> tuple[WordSuggestion, ...]:
-    """For each word of ``query``'s ``text:`` phrases and plain terms that no photo's text holds (nor begins), the
-    word read in the photos closest to it (fewest edits, then in the most lines); () when the text index has none."""
-    typed = [w for phrase in query.text_phrases for w in words(phrase)]
-    typed += [w for t in query.terms if t.text and t.weight > 0 for w in words(t.text)]
-    store.select(_VOCAB)  # a temporary table over the index: nothing is written to the library
+    """For each word of ``query``'s ``text:`` phrases and plain terms that no photo's text holds (nor begins), nor
+    for a plain term its name, the word closest to it (:func:`_closest`); () when none is near."""
+    in_text = [w for phrase in query.text_phrases for w in words(phrase)]
+    plain = [w for t in query.terms if t.text and t.weight > 0 for w in words(t.text)]
+    text, names = Vocabulary(store, "text_fts"), Vocabulary(store, "names_fts")
     found: list[WordSuggestion] = []
-    for word in dict.fromkeys(typed):
-        if len(word) < MIN_LENGTH or word.isdigit() or _known(store, word):
+    for word in dict.fromkeys(in_text + plain):
+        # as a search looks: ``text:`` in the photos' text only, a plain word in their names too
+        vocabularies = [(WordSource.TEXT, text)] + ([(WordSource.NAME, names)] if word in plain else [])
+        if len(word) < MIN_LENGTH or word.isdigit() or any(v.holds(word) for _, v in vocabularies):
             continue
-        best = _closest(store, word)
+        best = _closest(word, vocabularies)
         if best is not None:
-            found.append(WordSuggestion(_as_typed(query.source, word), best, _photos(store, best), ""))
+            meant, source = best
+            found.append(
+                WordSuggestion(_as_typed(query.source, word), meant, _photos(store, meant, source), "", source)
+            )
         if len(found) == MAX_SUGGESTIONS:
             break
     return tuple(
-        WordSuggestion(s.typed, s.word, s.photos, _replaced(query.source, s.typed, s.word)) for s in found if s.photos
+        WordSuggestion(s.typed, s.word, s.photos, _replaced(query.source, s.typed, s.word), s.source)
+        for s in found
+        if s.photos
     )
 
 
-def _known(store: LibraryStore, word: str) -> bool:
-    """Whether a word read in the photos is ``word`` or begins with it (a search finds those)."""
-    rows = store.select("SELECT 1 FROM temp.text_vocab WHERE term >= ? AND term < ? LIMIT 1", (word, word + "\uffff"))
-    return bool(rows)
+def _closest(word: str, vocabularies: list[tuple[WordSource, Vocabulary]]) -> tuple[str, WordSource] | None:
+    """The word of ``vocabularies`` fewest edits from ``word``, then in the most rows (lines read, names), the
+    first vocabulary's on a tie; with where it is from. Not a word of so many names that a search passes over it
+    ("jpg", ``TextStore.name_hits``): "Did you mean" would find nothing."""
+    near = []
+    for order, (source, vocabulary) in enumerate(vocabularies):
+        found = vocabulary.closest(word, partial(_specific, vocabulary.store) if source is WordSource.NAME else None)
+        if found is not None:
+            near.append((found[0], found[1], order, found[2]))
+    if not near:
+        return None
+    best = min(near)
+    return best[3], vocabularies[best[2]][0]
 
 
-def _closest(store: LibraryStore, word: str) -> str | None:
-    """The word read in the photos fewest edits from ``word`` (then the one in most lines). Only words that begin
-    with its first letter, or with its first two swapped, are compared: a range of the index, not all of it (at
-    100k words, comparing each took most of a second), and a typo in the first letter is the rarest."""
-    limit = max_edits(word)
-    rows = []
-    for start in dict.fromkeys((word[0], word[1] + word[0])):
-        rows += store.select(
-            "SELECT term, doc FROM temp.text_vocab WHERE term >= ? AND term < ? AND length(term) >= ?",
-            (start, start + "\uffff", len(word) - limit),
+def _specific(store: LibraryStore) -> float:
+    """The most names a word may be in for a search to look for it (``TextStore.name_hits``' rule)."""
+    return max(1, NAME_WORD_MAX_SHARE * int(store.select("SELECT COUNT(*) FROM names")[0][0]))
+
+
+def _photos(store: LibraryStore, word: str, source: WordSource) -> int:
+    """Library photos whose read text (or name) holds ``word`` or a word it begins (as a search finds them)."""
+    term = ('"' + word.replace('"', '""') + '"*',)
+    if source is WordSource.NAME:  # a name's row is its file's: removed with it
+        rows = store.select("SELECT COUNT(*) FROM names_fts WHERE names_fts MATCH ?", term)
+    else:
+        rows = store.select(
+            "SELECT COUNT(DISTINCT l.file_id) FROM text_fts t JOIN text_lines l ON l.id = t.rowid "
+            "JOIN files f ON f.id = l.file_id WHERE text_fts MATCH ?",
+            term,
         )
-    lines: dict[str, int] = {}
-    for term, doc in rows:  # OCR glues words to numbers ("INVOICE 2024" read as invoice2024): its letters count
-        letters = _LETTERS.match(str(term))
-        if letters is not None and abs(len(letters[0]) - len(word)) <= limit:
-            lines[letters[0]] = lines.get(letters[0], 0) + int(doc)
-    scored = [(edits(word, term, limit), -doc, term) for term, doc in lines.items()]
-    best = min((s for s in scored if s[0] <= limit), default=None)
-    return None if best is None else best[2]
-
-
-def _photos(store: LibraryStore, word: str) -> int:
-    """Library photos whose read text holds ``word`` or a word it begins (as a search finds them)."""
-    rows = store.select(
-        "SELECT COUNT(DISTINCT l.file_id) FROM text_fts t JOIN text_lines l ON l.id = t.rowid "
-        "JOIN files f ON f.id = l.file_id WHERE text_fts MATCH ?",
-        ('"' + word.replace('"', '""') + '"*',),
-    )
     return int(rows[0][0]) if rows else 0
 
 
