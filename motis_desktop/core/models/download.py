@@ -101,60 +101,47 @@ def download(
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` (atomically); reuse a complete ``dest``, resume a ``.part`` left by an
     earlier try. DownloadSaveError names the folder when the file cannot be written."""
-    try:
-        quiet = progress or (lambda p: None)
-        return _download(url, dest, sha256, quiet, cancel or threading.Event(), timeout_s, retries)
-    except BrokenPipeError:  # the progress callback's (a closed stderr): not the disk
-        raise
-    except OSError as exc:  # the network's errors are DownloadErrors by now: this is the disk
-        raise DownloadSaveError.of(dest.parent, exc) from None
-
-
-def _download(
-    given_url: str,
-    dest: Path,
-    sha256: str | None,
-    progress: Callable[[DownloadProgress], None],
-    cancel: threading.Event,
-    timeout_s: float,
-    retries: int,
-) -> DownloadResult:
-    url = apply_mirror(given_url)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    tell = progress or (lambda p: None)
+    given_url, url = url, apply_mirror(url)
     part = dest.with_name(dest.name + ".part")
     record = dest.with_name(f".{dest.name}.done")
 
     def say(note: str) -> None:
         log.info("%s", note)
-        progress(DownloadProgress(url, 0, None, 0.0, None, note))
+        tell(DownloadProgress(url, 0, None, 0.0, None, note))
 
-    if dest.exists():
-        kept = _reuse(dest, record, sha256, say)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        kept = _reuse(dest, record, sha256, say) if dest.exists() else None
         if kept is not None:
             return kept
-    for again in (False, True):
-        earlier = part.stat().st_size if part.exists() else 0
-        if earlier:
-            say(f"{dest.name}: resuming from the {format_size(earlier)} downloaded earlier")
-        server_hash = _fetch_retrying(url, part, progress, cancel, timeout_s, retries)
-        digest = hash_file(part, hashlib.sha256()).hexdigest()
-        expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server")
-        if not expected:
-            verified_by = "none"
-        if not expected or digest == expected.lower():
-            break
-        part.unlink(missing_ok=True)
-        if earlier and not again:
-            say(f"{dest.name}: the part downloaded earlier does not match its checksum: deleted, fetching it again")
-            continue
-        raise DownloadError(
-            f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
-            f"got {digest}; nothing was installed"
-        )
-    size = part.stat().st_size
-    record.write_text(json.dumps({"url": given_url, "size": size, "sha256": digest, "verified_by": verified_by}))
-    os.replace(part, dest)
-    return DownloadResult(dest, size, digest, verified_by, given_url)
+        for again in (False, True):
+            earlier = part.stat().st_size if part.exists() else 0
+            if earlier:
+                say(f"{dest.name}: resuming from the {format_size(earlier)} downloaded earlier")
+            server_hash = _fetch_retrying(url, part, tell, cancel or threading.Event(), timeout_s, retries)
+            digest = hash_file(part, hashlib.sha256()).hexdigest()
+            expected, verified_by = (sha256, "pinned") if sha256 else (server_hash, "server")
+            if not expected:
+                verified_by = "none"
+            if not expected or digest == expected.lower():
+                break
+            part.unlink(missing_ok=True)
+            if earlier and not again:
+                say(f"{dest.name}: the part downloaded earlier does not match its checksum: deleted, fetching it again")
+                continue
+            raise DownloadError(
+                f"checksum mismatch for {_host(url)} file {dest.name}: expected sha256 {expected}, "
+                f"got {digest}; nothing was installed"
+            )
+        size = part.stat().st_size
+        record.write_text(json.dumps({"url": given_url, "size": size, "sha256": digest, "verified_by": verified_by}))
+        os.replace(part, dest)
+        return DownloadResult(dest, size, digest, verified_by, given_url)
+    except BrokenPipeError:  # the progress callback's (a closed stderr): not the disk
+        raise
+    except OSError as exc:  # the network's errors are DownloadErrors by now: this is the disk
+        raise DownloadSaveError.of(dest.parent, exc) from None
 
 
 def _reuse(dest: Path, record: Path, sha256: str | None, say: Callable[[str], None]) -> DownloadResult | None:

@@ -21,6 +21,7 @@ from typing import Any
 from motis_desktop.core.atomic import write_json_atomic
 from motis_desktop.core.formatting import count, format_duration
 from motis_desktop.core.kinds import ProgressPhase
+from motis_desktop.core.models.takeover import finish_takeover
 
 PENDING_KEY = "pending_model"
 SPEEDS = "speeds"  # cache/speeds/<model id>.json: {"photos_per_s": ...} of the model's last indexing run here
@@ -163,14 +164,6 @@ def plan_switch(services: Any, name: str, measure: bool = True) -> SwitchPlan:
     return SwitchPlan(current.name if current else None, target.name, photos, min(counts["indexed"], photos), rate)
 
 
-def covers_reach(services: Any, name: str) -> bool:
-    """Whether model ``name`` has a vector for every readable photo within reach: a switch (or the take-over from
-    the demo) makes it active then. An offline folder's photos wait for it (they are encoded when it is back)."""
-    counts = services.counts(services.model_info(name).model_id)
-    away = sum(r.to_index for r in services.folder_reports(name) if not r.online)
-    return bool(counts["indexed"] >= counts["files"] - counts["errors"] - away)
-
-
 def run_switch(
     services: Any,
     set_pending: Callable[[str | None], None],
@@ -194,8 +187,8 @@ def run_switch(
             set_pending(None)
         encoded, cancelled, copied = summary.encoded, summary.cancelled, summary.copied + summary.returned
         waiting = summary.waiting_words
-        if cancelled or not covers_reach(services, plan.target):
+        if not finish_takeover(services, plan.target, cancelled):
             return SwitchResult(plan, False, plan.current, encoded, cancelled, copied, waiting)
-        services.update_search_index(plan.target)  # its vector index is ready before the first search
-    services.use_model(plan.target)  # the one step
+    else:
+        services.use_model(plan.target)  # the one step
     return SwitchResult(plan, True, plan.target, encoded, cancelled, copied, waiting)

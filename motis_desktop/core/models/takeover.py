@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from motis_desktop.core.models.switch import covers_reach
-
 TAKEOVER_KEY = "takeover_model"
 # The model whose take-over the user paused in the window (a cancelled take-over run, gui/takeover_pause.py): kept
 # here so that the window started again keeps it paused; void once another model waits or none does
 PAUSED_KEY = "takeover_paused"
 
 
+def covers_reach(services: Any, name: str) -> bool:
+    """Whether model ``name`` has a vector for every readable photo within reach: a switch (or the take-over from
+    the demo) makes it active then. An offline folder's photos wait for it (they are encoded when it is back)."""
+    counts = services.counts(services.model_info(name).model_id)
+    away = sum(r.to_index for r in services.folder_reports(name) if not r.online)
+    return bool(counts["indexed"] >= counts["files"] - counts["errors"] - away)
+
+
 def finish_takeover(services: Any, target: str, cancelled: bool) -> bool:
-    """After an indexing run for ``target``, the model waiting to take over from the demo model (``TAKEOVER_KEY``):
-    it becomes active in one step once it covers the photos within reach (True), as a switch does; else the demo
-    answers on."""
+    """After an indexing run for ``target`` (the model waiting to take over from the demo model, ``TAKEOVER_KEY``, or
+    a switch's target): it becomes active in one step once it covers the photos within reach (True); else the
+    active model answers on."""
     if cancelled or not covers_reach(services, target):
         return False
     services.update_search_index(target)  # its vector index is ready before the first search

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from motis_desktop.core.models.architectures.transformer import count_layers
+from motis_desktop.core.models.architectures.transformer import LayerScale, count_layers
 
 BN_EPS = 1e-5
 ATTENTION_HEAD_DIM = 32
@@ -198,15 +198,6 @@ class _ConvMlp(nn.Module):
         return self.fc2(F.gelu(self.fc1(self.conv(x))))
 
 
-class _Scale(nn.Module):
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.gamma = nn.Parameter(torch.ones(dim, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.gamma
-
-
 class _DepthwiseConv(nn.Module):
     """A folded RepMixer or conditional positional encoding: one depthwise conv."""
 
@@ -223,7 +214,7 @@ class _RepMixerBlock(nn.Module):
         super().__init__()
         self.token_mixer = _DepthwiseConv(dim, k_mix)
         self.mlp = _ConvMlp(dim, hidden, k_mlp)
-        self.layer_scale = _Scale(dim)
+        self.layer_scale = LayerScale(dim, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.token_mixer(x)
@@ -252,9 +243,9 @@ class _AttentionBlock(nn.Module):
         super().__init__()
         self.norm = nn.BatchNorm2d(dim, eps=BN_EPS)
         self.token_mixer = _Attention(dim, qkv_bias)
-        self.layer_scale_1 = _Scale(dim)
+        self.layer_scale_1 = LayerScale(dim, 1, 1)
         self.mlp = _ConvMlp(dim, hidden, k_mlp)
-        self.layer_scale_2 = _Scale(dim)
+        self.layer_scale_2 = LayerScale(dim, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.layer_scale_1(self.token_mixer(self.norm(x)))

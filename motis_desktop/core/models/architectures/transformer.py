@@ -86,9 +86,11 @@ class Attention(nn.Module):
 
 
 class LayerScale(nn.Module):
-    def __init__(self, width: int) -> None:
+    """A learned scale per channel, ``gamma`` ``[width, *trailing]`` (FastViT's ``[C, 1, 1]`` scales feature maps)."""
+
+    def __init__(self, width: int, *trailing: int) -> None:
         super().__init__()
-        self.gamma = nn.Parameter(torch.ones(width))
+        self.gamma = nn.Parameter(torch.ones(width, *trailing))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.gamma

@@ -57,9 +57,7 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
 def load_torchscript(path: str | os.PathLike[str]) -> torch.jit.ScriptModule:
     """``torch.jit.load`` on the CPU, once the archive's declared sizes passed :func:`~.archive.check_model_file`;
     ModelError naming the file if it is not TorchScript."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
+    path = Path(path)  # a file: its callers (import_pair, _load) have checked
     module = load_model_file(
         path, lambda p: torch.jit.load(str(p), map_location="cpu"), "TorchScript model", "not a TorchScript model", True
     )
