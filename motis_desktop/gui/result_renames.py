@@ -15,9 +15,9 @@ import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Protocol
 
+from motis_desktop.core.search.copy_words import folder_words
 from motis_desktop.gui.gallery_rows import Row
 from motis_desktop.gui.local_files import readable
-from motis_desktop.gui.result_copies import folder_words
 
 
 class Renamed(Protocol):
