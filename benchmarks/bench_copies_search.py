@@ -2,7 +2,7 @@
 (``core/search/contents.py``) after each small committed batch, this checkout against another.
 
 Usage: python benchmarks/bench_copies_search.py [--root DIR] [--n 100000] [--commits 20] [--batch 16]
-       [--query TEXT] [--compare CHECKOUT]
+       [--query TEXT] [--compare CHECKOUT [--compare-first]]
 
 ``--root`` (default /tmp/bench-copies-search) holds a template home built once: a tiny random-weights CLIP and
 ``--n`` photos (hard links to a few sample JPEGs, synthetic vectors stored through the library's own
@@ -100,6 +100,7 @@ def child(home: Path, commits: int, batch: int, query: str) -> None:
     from motis_desktop.core.paths import AppPaths
     from motis_desktop.core.services import Services
 
+    assert Path(sys.modules["motis_desktop"].__file__ or "").is_relative_to(os.environ["PYTHONPATH"])
     services = Services.open(home)
     services.set_index_strategy("exact")  # the same structure all along (auto changes at 100k)
     encoder = services.warm_up()
@@ -161,16 +162,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--query", default="sunset over the sea")
     parser.add_argument("--compare", type=Path, help="another checkout (e.g. of main) to run after this one")
+    parser.add_argument("--compare-first", action="store_true", help="run --compare's checkout before this one")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path[:0] = [str(HERE), str(HERE.parent)]
-    if args.child:
+    if args.child:  # the checkout on PYTHONPATH, not this one
         child(args.child, args.commits, args.batch, args.query)
         return
+    sys.path[:0] = [str(HERE), str(HERE.parent)]
     started = time.perf_counter()
     template = build_template(args.root, args.n)
     print(f"template home: {args.n} photos, all copies ({time.perf_counter() - started:.0f} s)", flush=True)
-    for checkout in [HERE.parent, *([args.compare] if args.compare else [])]:
+    checkouts = [HERE.parent, *([args.compare] if args.compare else [])]
+    for checkout in reversed(checkouts) if args.compare_first else checkouts:
         load = os.getloadavg()[0]
         figures = run(checkout.resolve(), template, args)
         print(
