@@ -112,3 +112,64 @@ def test_a_photo_removed_and_one_added_in_one_run_are_counted_as_they_are(servic
     result = services.query("sort:date")
     assert _names(result) == ["e.jpg", "a.jpg", "b.jpg", "c.jpg", "f.jpg"]
     assert result.candidates == 5
+
+
+# A list of filters alone shows one file per content (copies), the one a word search shows: the lead's note after
+# copies3 found the newest copy listed (a backup made later is newer) and a listed file deleted since the scan gone.
+
+
+def _backed_up(photos: Path, keep_times: bool) -> Path:
+    """``Backup/Rome``: a copy of ``Trips/Rome`` (the same bytes), its files' times kept or three days newer."""
+    backup = photos / "Backup" / "Rome"
+    backup.mkdir(parents=True)
+    for original in (photos / "Trips" / "Rome").iterdir():
+        copy = backup / original.name
+        copy.write_bytes(original.read_bytes())
+        when = original.stat().st_mtime if keep_times else NOON + 3 * DAY
+        os.utime(copy, (when, when))
+    return backup
+
+
+def test_a_list_shows_a_copied_photo_at_the_file_a_search_shows_or_in_the_folder_named(
+    services: Services, tmp_path: Path
+) -> None:
+    photos = tmp_path / "photos"
+    _backed_up(photos, keep_times=False)
+    assert services.index(read_text=False).copied == 3
+    searched = {h.path for h in services.query("red", limit=3, cutoff=False).hits}
+    assert searched == {str(photos / "Trips" / "Rome" / name) for name in ("a.jpg", "b.jpg", "c.jpg")}
+    listed = services.query("sort:date")
+    assert [str(Path(h.path).relative_to(photos)) for h in listed.hits] == [
+        "home/e.jpg",
+        "Trips/rome-2/d.jpg",
+        "Trips/Rome/a.jpg",
+        "Trips/Rome/b.jpg",
+        "Trips/Rome/c.jpg",
+    ]
+    assert listed.candidates == 5 and listed.hits[2].also_at == (str(photos / "Backup" / "Rome" / "a.jpg"),)
+    backup = services.query("folder:Backup")
+    assert [str(Path(h.path).relative_to(photos)) for h in backup.hits] == [
+        "Backup/Rome/a.jpg",
+        "Backup/Rome/b.jpg",
+        "Backup/Rome/c.jpg",
+    ]
+
+
+def test_a_listed_photo_deleted_since_the_last_scan_is_shown_at_a_copy_on_disk(
+    services: Services, tmp_path: Path
+) -> None:
+    photos = tmp_path / "photos"
+    _backed_up(photos, keep_times=True)
+    assert services.index(read_text=False).copied == 3
+    (photos / "Trips" / "Rome" / "a.jpg").unlink()  # no scan since: its copy in Backup/Rome is there
+    listed = services.query("sort:date")
+    assert [str(Path(h.path).relative_to(photos)) for h in listed.hits] == [
+        "home/e.jpg",
+        "Trips/rome-2/d.jpg",
+        "Backup/Rome/a.jpg",
+        "Trips/Rome/b.jpg",
+        "Trips/Rome/c.jpg",
+    ]
+    assert listed.candidates == 5 and listed.hits[2].also_at == ()
+    trips = services.query("folder:Trips")  # no copy of a.jpg in Trips: left out, not counted
+    assert _names(trips) == ["d.jpg", "b.jpg", "c.jpg"] and trips.candidates == 3

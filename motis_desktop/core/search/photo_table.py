@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -23,6 +23,7 @@ import numpy as np
 from motis_desktop.core.library.store import LibraryStore
 from motis_desktop.core.pathnames import decode_path, is_within
 from motis_desktop.core.search.contents import ContentTable
+from motis_desktop.core.search.copies import on_disk_path, standing_in
 from motis_desktop.core.search.folder_match import FolderIndex
 from motis_desktop.core.search.query import Query
 from motis_desktop.core.search.service import QueryResult, SearchHit
@@ -165,13 +166,16 @@ class PhotoTable:
         self, store: LibraryStore, mask: np.ndarray | None, limit: int | None, contents: ContentTable | None = None
     ) -> QueryResult:
         """The photos of ``mask`` (None: all), newest first, photos of one date by path (score 0: nothing was
-        ranked), one file per content of ``contents`` (the newest; copies counted once); only the photos down to
-        the shown ones are looked up on disk (a vanished one is left out and not counted)."""
+        ranked), one file per content of ``contents`` (copies counted once): the file a search ranks for it, its
+        first among those ``mask`` lets through (so a ``folder:`` list shows the copy in that folder); only the
+        photos down to the shown ones are looked up on disk: one gone since the last scan is shown at a copy on
+        disk that ``mask`` lets through (``copies.standing_in``), else left out and not counted."""
         rows = np.arange(len(self.ids)) if mask is None else np.flatnonzero(mask)
+        stand_in = None
+        if contents is not None and len(contents.ids) and len(rows):
+            rows = rows[np.isin(self.ids[rows], contents.one_each(self.ids[rows]))]
+            stand_in = standing_in(store, contents, None if mask is None else self.ids[mask])
         order = rows[np.argsort(-self.dates[rows], kind="stable")]
-        if contents is not None and len(contents.ids) and len(order):
-            _, first = np.unique(contents.group_of(self.ids[order]), return_index=True)
-            order = order[np.sort(first)]
         newest = -self.dates[order]  # ascending
         hits: list[SearchHit] = []
         missing, start = 0, 0
@@ -182,16 +186,27 @@ class PhotoTable:
             chunk = [int(i) for i in self.ids[order[start:end]]]
             when = dict(zip(chunk, newest[start:end], strict=True))
             start = end
-            paths = store.paths(chunk)
-            dates = store.dates(paths)
+            on_disk: dict[int, str | None] = {fid: on_disk_path(path) for fid, path in store.paths(chunk).items()}
+            shown = {fid: _shown_at(fid, on_disk, stand_in) for fid in chunk}
+            dates = store.dates(fid for fid in shown.values() if fid is not None)
             found = []
             for fid in chunk:
-                path = paths.get(fid)
-                if fid not in dates or path is None or not os.path.lexists(path):
+                at = shown[fid]
+                path = on_disk.get(at) if at is not None else None
+                if at not in dates or path is None:
                     missing += 1
                     continue
-                found.append(SearchHit(fid, path, 0.0, dates[fid].taken_at, dates[fid].source))
-            hits += sorted(found, key=lambda h: (when[h.file_id], h.path))
+                found.append((when[fid], SearchHit(at, path, 0.0, dates[at].taken_at, dates[at].source)))
+            hits += [hit for _, hit in sorted(found, key=lambda pair: (pair[0], pair[1].path))]
         total = len(order) - missing
-        shown = hits[:limit] if limit else hits
-        return QueryResult(shown, total - len(shown), total, scored=False)
+        shown_hits = hits[:limit] if limit else hits
+        return QueryResult(shown_hits, total - len(shown_hits), total, scored=False)
+
+
+def _shown_at(
+    file_id: int, on_disk: dict[int, str | None], stand_in: Callable[[int, dict[int, str | None]], int | None] | None
+) -> int | None:
+    """The file a listed photo is shown at: itself when on disk, else a copy on disk (``stand_in``), else None."""
+    if on_disk.get(file_id) is not None:
+        return file_id
+    return stand_in(file_id, on_disk) if stand_in is not None else None

@@ -62,8 +62,7 @@ class Searcher:
         self._text_cache = TextVectorCache()
         self._indexes: SearchService | None = None
         self._photos: tuple[tuple[str, int], PhotoTable] | None = None
-        self._copies: ContentTable | None = None
-        self._copies_model = ""
+        self._copies: tuple[tuple[str, int], ContentTable] | None = None
 
     def strategy(self) -> str:
         """The configured vector index strategy ("auto" unless the user chose one)."""
@@ -185,11 +184,14 @@ class Searcher:
         return self._photos[1]
 
     def _contents(self, store: LibraryStore, model_id: str) -> ContentTable:
-        """``model_id``'s files with copies (``contents.py``), read again when the photos have changed."""
-        version = store.photos_version()
-        if self._copies is None or self._copies.version != version or self._copies_model != model_id:
-            self._copies, self._copies_model = ContentTable.read(store, model_id, version), model_id
-        return self._copies
+        """``model_id``'s files with copies (``contents.py``), caught up when the photos have changed (only the
+        contents a write touched are read again: an indexing batch does not read every copy again)."""
+        key = (model_id, store.photos_version())
+        if self._copies is None or self._copies[0][0] != model_id:
+            self._copies = (key, ContentTable.read(store, model_id))
+        elif self._copies[0] != key:
+            self._copies = (key, self._copies[1].caught_up(store, model_id))
+        return self._copies[1]
 
     def update_index(self, model_id: str, strategy: str | None = None) -> IndexState:
         """Load and bring ``model_id``'s vector index up to date now (instead of at the next query)."""
