@@ -179,3 +179,26 @@ def test_a_deleted_file_is_not_named_changed_so_the_viewer_does_not_show_it_brok
         manager.recheck()  # what the window does after each indexing run
     assert changed.args == [[str(replaced)]]
     manager.shutdown()
+
+
+def test_a_filtered_searchs_deleted_result_is_not_shown_at_a_copy_the_filters_leave_out(
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path
+) -> None:
+    """QA walk 9 #1: a ``folder:`` search's result, deleted with its copy inside that folder, was shown at a copy in
+    Sent, which ``folder:sub`` leaves out (the window took the first named copy still there). The search runs again:
+    the photo's copies in Sent do not pass, so it leaves the results."""
+    services, photos = colour_library
+    original, backup = _copies(services, photos)
+    windows = ready_window(qtbot, colour_home, rows=12 + 3)
+    win = next(windows)
+    try:
+        search_by_keys(qtbot, win, "red folder:sub")
+        before = [win.model.path_at(i) for i in range(win.model.rowCount())]
+        assert original in before and not any("/Sent/" in p for p in before), before
+        for path in (original, backup):  # at once: one run of the folder watcher
+            os.remove(path)
+        qtbot.waitUntil(lambda: win.model.rowCount() == len(before) - 1, timeout=60_000)
+        after = [win.model.path_at(i) for i in range(win.model.rowCount())]
+        assert after == [p for p in before if p != original], after
+    finally:
+        next(windows, None)

@@ -55,6 +55,11 @@ def stand_ins(
     return out
 
 
+def other_copies(row: Row) -> str:
+    """How many other copies a result has, as ``deleted_words`` says them ("2 more"; "" when none)."""
+    return row.also_more or (f"{len(row.also_at)} more" if row.also_at else "")
+
+
 def hit_at(copy: Row, hit: SearchHit) -> SearchHit:
     """``hit`` shown at ``copy`` (its file was deleted): the copy's path and id, words and named copies."""
     return replace(hit, file_id=copy.file_id, path=copy.path, matches=copy.matches, also_at=copy.also_at)

@@ -27,7 +27,7 @@ from motis_desktop.gui.library_model import (
     sorted_gallery,
 )
 from motis_desktop.gui.local_files import file_url, fits_text, readable
-from motis_desktop.gui.result_copies import stand_ins
+from motis_desktop.gui.result_copies import other_copies, stand_ins
 from motis_desktop.gui.result_renames import Renamed, ask_where_now, renamed_rows
 from motis_desktop.gui.search_box import SearchBox, SearchController, Searched, result_row
 from motis_desktop.gui.sizes import RowSizes
@@ -74,6 +74,7 @@ class ResultsController(QObject):
         self._gallery_edge = gallery_edge
         self.results_for: str | None = None  # the query whose results the grid shows; None: the gallery
         self._known_at = 0.0  # when the results on show were read (gui/result_renames.py)
+        self._filtered = False  # the results on show are of a query with filters (QueryResult.filtered)
         grid_viewer.noun = lambda: "photo" if self.results_for is None else "result"  # as the status line counts
         # ``submit(fn, on_done, on_error)`` runs ``fn(services)`` in the background (Copy text); set by the window
         self.submit: Callable[..., object] | None = None
@@ -234,10 +235,11 @@ class ResultsController(QObject):
         if self.results_for is None or not gone:
             return
         moved = renamed_rows(rows, renamed, now, self.gallery)
-        copies = {**stand_ins(rows, gone - moved.keys(), now, self.gallery), **moved}
+        copies = {**({} if self._filtered else stand_ins(rows, gone - moved.keys(), now, self.gallery)), **moved}
         kept = [copies.get(r.path, r) for r in rows if r.path not in gone or r.path in copies]
-        # gone with copies not named: the search again shows each at one of them (the core's choice)
-        unnamed = {r.path: r.also_more for r in rows if r.path in gone and r.path not in copies and r.also_more}
+        # gone with copies not named, or a filtered search's (QA walk 9 #1): searched again, the core's choice
+        others = other_copies if self._filtered else lambda r: r.also_more
+        unnamed = {r.path: others(r) for r in rows if r.path in gone and r.path not in copies and others(r)}
         self.searcher.keep_hits({r.path for r in kept}, copies)
         self.model.set_rows(kept, RESULT_EDGE)
         said = [r for r in renamed if r.old in moved]
@@ -303,6 +305,7 @@ class ResultsController(QObject):
         more = (searched.more or searched.refreshed) and self.results_for is not None and self.model.rowCount() > 0
         place, current = (self.view.anchor(), path_of(self.view.currentIndex())) if more else (None, "")
         self.results_for, self._known_at = label, time.time()  # when its files were read at their paths
+        self._filtered = searched.result.filtered  # a copy standing in must pass its filters: searched again
         # a score only where it means something: not for lists by filters alone or hits their words put there
         words = searched.result.found_by_words()
         rows = [result_row(h, searched.result.scored and h.file_id not in words) for h in searched.result.hits]

@@ -124,6 +124,7 @@ class Searcher:
             if listing:  # one file per content, as a search (contents.py), with a few of its other paths
                 listed = table.newest_first(store, mask, limit, self._contents(store, encoder.model_id))
                 listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
+                listed = replace(listed, filtered=parsed.has_filters)
                 return self._explained(listed, parsed, encoder.model_id, said)
             allowed = None if mask is None else table.ids[mask]
         terms = len(parsed.terms)
@@ -143,7 +144,7 @@ class Searcher:
         )
         # one hit per content (fusion.py): a few of each one's other paths, those in offline folders left out
         result = replace(result, hits=with_copies(store, result.hits, offline))
-        found = replace(result, by_date=parsed.sort == "date", locked=locked)
+        found = replace(result, by_date=parsed.sort == "date", locked=locked, filtered=parsed.has_filters)
         found = _with_model_note(found, parsed, model)
         return self._explained(found, parsed, encoder.model_id, said)
 

@@ -138,6 +138,9 @@ class QueryResult:
     # nothing stood out and the model cannot read the query's words (the demo: colour words only,
     # ``models/demo.py``): the sentence the front ends show beside their reason
     model_note: str = ""
+    # the query has filters (folder:, after:, name:, …): a copy shown in place of a deleted hit must pass them too,
+    # which the core alone can tell (the front ends search again rather than pick one of ``also_at``)
+    filtered: bool = False
 
     def date_span_words(self) -> str:
         """'your photos run from Jan 2020 to Dec 2026' (with ``date_span``; "" without)."""
