@@ -214,9 +214,10 @@ class Searcher:
 
 
 def _with_model_note(result: QueryResult, query: Query, model: ModelInfo | None) -> QueryResult:
-    """``result`` with what ``model`` cannot read in ``query`` when nothing stood out among photos that passed its
-    filters: the demo's "colour words only" (``models/demo.py``, the one owner of that sentence)."""
-    if result.hits or not result.candidates or result.cancelled:
+    """``result`` with what ``model`` cannot read in ``query``: the demo's "“dog” ignored: … colour words only"
+    (``models/demo.py``, the one owner of that sentence), with hits or without (QA walk 9: "a dog on the beach" gave
+    30 photos by a folder's name, and nothing said "dog" was not read)."""
+    if result.cancelled:
         return result
-    texts = [t.text for t in query.terms if t.text is not None and t.weight > 0]
+    texts = [t.text for t in query.terms if t.text is not None]
     return replace(result, model_note=demo_limits_note(model, texts))
