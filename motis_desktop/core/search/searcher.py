@@ -121,6 +121,7 @@ class Searcher:
             table = self._table(store, encoder.model_id)
             # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
             mask = table.passing(parsed, offline, [f.path for f in locked])
+            locked = tuple(f for f in locked if table.reaches(parsed, f.path))  # said where its photos could pass
             if listing:  # one file per content, as a search (contents.py), with a few of its other paths
                 listed = table.newest_first(store, mask, limit, self._contents(store, encoder.model_id))
                 listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
