@@ -93,7 +93,7 @@ def test_ctrl_c_during_the_check_changes_nothing(
     monkeypatch.setattr(folder_locate, "_digest", interrupted)
     code, out, err = _motis(colour_home, "folders", "move", str(photos), str(moved))
     assert pressed and code == 130 and out == ""
-    assert f"motis: interrupted: nothing was changed ({photos} is still offline)" in err
+    assert f"\x1b[Kmotis: move cancelled: nothing was changed (the library still has {photos})\n" in err
     assert _state(colour_home) == before
     monkeypatch.setattr(folder_locate, "_digest", digest)
     assert _motis(colour_home, "folders", "move", str(photos), str(moved))[0] == 0
@@ -122,3 +122,26 @@ def test_the_door_reports_the_check_and_a_cancel_leaves_the_library_as_it_was(
     seen.clear()
     located = services.move_folder(str(photos), str(moved), seen.append)
     assert located.moved == 12 and (seen[-1].done, seen[-1].total) == (12, 12)
+
+
+def test_ctrl_c_while_the_library_opens_says_the_move_was_cancelled(
+    colour_library: tuple[Services, Path], colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA walk 9 #6: Ctrl+C one second in, while ``motis folders move`` still opened the library, said only "motis:
+    interrupted"; it says the move was cancelled and what the library kept (exit 130, nothing changed)."""
+    services, photos = colour_library
+    services.close()
+    moved = _moved_with_new_times(photos, tmp_path)
+    before = _state(colour_home)
+    opened = Services.open_library
+
+    def pressed(self: Services) -> None:  # the Ctrl+C that the held handler raises once the library opens
+        opened(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Services, "open_library", pressed)
+    code, out, err = _motis(colour_home, "folders", "move", str(photos), str(moved))
+    assert code == 130 and out == ""
+    assert err.strip() == f"motis: move cancelled: nothing was changed (the library still has {photos})"
+    monkeypatch.setattr(Services, "open_library", opened)
+    assert _state(colour_home) == before

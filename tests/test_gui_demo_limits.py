@@ -1,7 +1,7 @@
 """QA walk 8 #4: with the demo model (colour words only) active, a described scene ("a dog on the beach", as the
 search box invited) got "none stand out" and no word that the demo knows colours only. Now the search box's example
-is a colour, and the empty result says so, with an Install model… button; the words are the core's
-(``core/models/demo.py``)."""
+is a colour, and the empty result says so, with an Install model… button, and a result with photos names the words
+the demo ignored on its status line (QA walk 9 #5); the words are the core's (``core/models/demo.py``)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def test_the_demo_says_it_knows_colours_in_the_box_and_when_nothing_stands_out(
         win.models.dialog.reject()
         search_by_keys(qtbot, win, "red")  # a colour: found, and nothing to say
         assert win.model.rowCount() == 2 and not install.isVisible()
+        assert "ignored" not in win.status_label.text()
+        # QA walk 9 #5: "red car" showed the red photos and said nothing of "car"; the status line names it
+        search_by_keys(qtbot, win, "red car")
+        assert win.model.rowCount() == 2
+        assert f"for “red car” · “car” ignored: {DEMO_LIMITS} — Esc to go back" in win.status_label.text()
     finally:
         next(windows, None)
 

@@ -30,14 +30,29 @@ def locked(qtbot, colour_pair, request) -> Iterator[tuple[MainWindow, Path]]:
     """3 photos indexed, one of them in Photos/Locked, which is then made unreadable (mode 000); a window opened
     on the library (as a user who cannot open it), once its start-up pass (which scans) is over. Parametrized
     True (``indirect``): a second library folder, Disk, with 2 photos, is offline meanwhile."""
+    offline = getattr(request, "param", False)
+    yield from _locked_window(qtbot, colour_pair, rows=3 + 2 * offline, offline=offline)
+
+
+@pytest.fixture
+def locked_and_trip(qtbot, colour_pair) -> Iterator[tuple[MainWindow, Path]]:
+    """As ``locked``, with a green photo in Photos/Trip too."""
+    yield from _locked_window(qtbot, colour_pair, rows=4, trip=True)
+
+
+def _locked_window(  # type: ignore[no-untyped-def]
+    qtbot, colour_pair, rows: int, trip: bool = False, offline: bool = False
+) -> Iterator[tuple[MainWindow, Path]]:
     shared = shared_tmpdir("motis-locked-gui-")
     home, photos = shared / "home", shared / "Photos"
     write_photos(photos, "blue", 2)
     write_photos(photos / "Locked", "red", 1)
+    if trip:
+        write_photos(photos / "Trip", "green", 1)
+        (photos / "Trip").chmod(0o755)
     for folder in (photos, photos / "Locked"):
         folder.chmod(0o755)
     index_with_colour(home, colour_pair, photos)
-    offline = getattr(request, "param", False)
     if offline:
         write_photos(shared / "Disk", "green", 2)
         services = Services.open(home)
@@ -52,7 +67,7 @@ def locked(qtbot, colour_pair, request) -> Iterator[tuple[MainWindow, Path]]:
     (photos / "Locked").chmod(0)
     try:
         with acting_as_other_user():
-            for window in ready_window(qtbot, home, rows=3 + 2 * offline):
+            for window in ready_window(qtbot, home, rows=rows):
                 yield window, photos
     finally:
         (photos / "Locked").chmod(0o755)
@@ -105,3 +120,21 @@ def test_settings_says_it_on_the_folder_s_row(qtbot, locked) -> None:
     assert item.text(4) == "online, 1 subfolder locked"
     assert f"{WORDS} of searches" in item.toolTip(4)
     assert item.text(1) == "3"  # its photos are still the library's (back once the folder opens)
+
+
+def test_the_idle_line_says_it_and_a_search_only_where_it_could_reach(qtbot, locked_and_trip) -> None:
+    """QA walk 9 #7: the status line said nothing of Photos/Locked at start, then its sentence rode on every search,
+    ``red after:2024`` too. The idle line says it once; a search whose folder filter leaves Locked out says nothing
+    of it; one that looks there still does."""
+    window, _photos = locked_and_trip
+    idle = " · 1 subfolder can't be opened · See Settings"
+    qtbot.waitUntil(lambda: idle in window.status_label.text(), timeout=30_000)
+    assert window.status_label.text().startswith(f"4 photos{idle}"), window.status_label.text()
+    _search(qtbot, window, "green folder:Trip")
+    assert window.model.rowCount() == 1
+    line = window.status_label.text()
+    assert line.startswith("1 result") and "Locked" not in line and "can't be opened" not in line, line
+    _search(qtbot, window, "red")  # no filter: the locked photo could have been the red one
+    assert f" · {WORDS} — Esc to go back" in window.status_label.text()
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith(f"4 photos{idle}"), timeout=10_000)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from motis_desktop import __version__
 from motis_desktop.cli.commands import NOTHING_INDEXED, fail, fail_with, handlers, os_error, run_command
+from motis_desktop.cli.folder_move import cancelled_line
 from motis_desktop.cli.interrupts import release_interrupts, stop_on_terminate, was_interrupted
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
@@ -112,6 +113,9 @@ def _writes(args: argparse.Namespace) -> bool:
 
 def _interrupted(args: argparse.Namespace) -> int:
     """Ctrl+C while the library opened: before any command began (``motis index``: before its indexer)."""
+    if args.command == "folders" and args.folders_command == "move":
+        print(cancelled_line(args.old), file=sys.stderr)
+        return 130
     said = f": {NOTHING_INDEXED}; run 'motis index' again to continue" if args.command == "index" else ""
     print(f"motis: interrupted{said}", file=sys.stderr)
     return 130

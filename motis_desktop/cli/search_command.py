@@ -54,10 +54,10 @@ def search_command(services: Services, args: argparse.Namespace) -> int:
         print(f"motis: note: photos left out: {offline_words(result.offline)}", file=sys.stderr)
     for shut in result.locked:  # a subfolder that cannot be opened (permission denied): said as an offline one
         print(f"motis: note: {one_line(shut.words())}", file=sys.stderr)
+    if result.model_note:  # the demo model: the words it ignored, it knows colour words only (core/models/demo.py)
+        print(f"motis: note: {result.model_note}", file=sys.stderr)
     if not result.hits:
         print(_none_found(result, services.text_reading()))
-        if result.model_note:  # the demo model: it knows colour words only (core/models/demo.py)
-            print(f"motis: note: {result.model_note}", file=sys.stderr)
         for suggestion in result.suggestions:  # QA walk 6: a typo found nothing, and nothing was suggested
             print(f"{suggestion.sentence()} (motis search {shlex.quote(suggestion.query)})")
         return 0

@@ -2,7 +2,9 @@
 are left out of every search (QA walk 7 #5: a photo counted as indexed went missing from searches without a word;
 the command line said it, the window did not). The words are the core's (``QueryResult.locked``,
 ``LockedFolder.words``: "Photos/Locked cannot be opened (permission denied): its 1 photo is left out"), said after a
-search's other notes: on the status line, on the empty page, and on the folder's row in Settings."""
+search's other notes: on the status line, on the empty page, and on the folder's row in Settings. A search says them
+only when their photos could have passed its filters (the core leaves the others out of ``QueryResult.locked``); the
+idle status line says how many there are (QA walk 9 #7: it said nothing at start, and every search said them)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ def with_locked(line: str, locked: Sequence[Locked]) -> str:
     note = "; ".join(readable(folder.words()) for folder in locked)
     head, sep, tail = line.rpartition(" — ")
     return f"{head} · {note}{sep}{tail}" if sep else f"{line} · {note}"
+
+
+def locked_words(subfolders: int) -> str:
+    """The idle status line's part after the photo count (" · 1 subfolder can't be opened · See Settings", whose
+    folder rows name them); "" without any."""
+    return f" · {count(subfolders, 'subfolder')} can't be opened · See Settings" if subfolders else ""
 
 
 def folder_status(locked: Sequence[Locked]) -> tuple[str, str]:

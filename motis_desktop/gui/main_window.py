@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Library repaired", snapshot.recovery)
         before = self.results.gallery
         self.results.set_gallery(snapshot.rows, snapshot.ordered)
-        self.status_line.gallery_read(before, snapshot.rows)
+        self.status_line.gallery_read(before, snapshot.rows, snapshot.locked)
         self.sizes.fill(snapshot.missing_sizes)
         trim()  # the read's temporary objects (gui/memory.py)
         self._refresh_empty_state()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from motis_desktop.core.formatting import count
 from motis_desktop.core.services import IMAGE_SUFFIXES, SYNTAX_HELP, QueryResult, SearchHit
-from motis_desktop.gui.demo_hints import placeholder_for
+from motis_desktop.gui.demo_hints import placeholder_for, with_model_note
 from motis_desktop.gui.library_model import Row
 from motis_desktop.gui.local_files import fits_text, local_path, readable
 from motis_desktop.gui.locked_notes import locked_sentences, with_locked
@@ -405,7 +405,7 @@ def searched_photos(services: Any) -> tuple[int, int] | None:
 
 def result_summary(searched: Searched) -> str:
     """The status line for a result set (while indexing, how many photos it could search)."""
-    line = with_locked(_summary(searched), searched.result.locked)
+    line = with_model_note(with_locked(_summary(searched), searched.result.locked), searched.result)
     if searched.partial is None or searched.result.cancelled:
         return line
     searched_now, photos = searched.partial

@@ -97,15 +97,15 @@ class StatusBar(QStatusBar):
         self.progress.setValue(p.done)
         self.progress.setFormat(f"{p.done}/{p.total}")
         if p.phase is ProgressPhase.CHECK:  # the scan hashes files whose time alone changed (core/library/retimed.py)
-            what, rate = f"Checking {count(p.total, 'changed file')}…", f"{p.rate:.0f} files/s"
-            self.progress_label.setText(f"{what} · {rate} · ETA {format_duration(p.eta_s)}")
+            what = f"Checking {count(p.total, 'changed file')}…"
+            self.progress_label.setText(what + pace(p, f"{p.rate:.0f} files/s"))
             return
         if p.phase is ProgressPhase.LOCATE:  # Settings ▸ Locate…'s move checks photos with another time
-            what, rate = locate_words(p.done, p.total), f"{p.rate:.0f} photos/s"
-            self.progress_label.setText(f"{what[0].upper()}{what[1:]} · {rate} · ETA {format_duration(p.eta_s)}")
+            what = locate_words(p.done, p.total)
+            self.progress_label.setText(f"{what[0].upper()}{what[1:]}" + pace(p, f"{p.rate:.0f} photos/s"))
             return
         what = "Reading text in photos" if p.phase is ProgressPhase.TEXT else "Indexing"
-        self.progress_label.setText(f"{what} · {p.rate:.1f} photos/s · ETA {format_duration(p.eta_s)}")
+        self.progress_label.setText(what + pace(p, f"{p.rate:.1f} photos/s"))
 
     def indexing_stopped(self) -> None:
         for widget in (self.progress, self.progress_label, self.cancel_button):
@@ -153,16 +153,22 @@ def outcome_words(summary: IndexSummary) -> str:
         return count(n, "photo")
 
     parts = [move.words for move in summary.moved]  # a library folder renamed and added again: one folder
-    if summary.encoded:
-        parts.append(f"{photos(summary.encoded)} indexed")  # new or changed
+    # files that could not be read before are not "photos indexed" or "removed" (QA walk 9 #8): said apart below
+    encoded, removed = summary.encoded - summary.repaired, summary.removed - summary.unreadable_removed
+    if encoded:
+        parts.append(f"{photos(encoded)} indexed")  # new or changed
     if summary.renamed:
         parts.append(f"{summary.renamed if parts else photos(summary.renamed)} moved or renamed")
     if summary.copied:  # their twins' vectors, dates and text: nothing was read again
         parts.append(copies_words(summary.copied))
     if summary.returned:  # photos that left the library lately and came back: what was kept of them
         parts.append(f"{photos(summary.returned)} already indexed before")
-    if summary.removed:
-        parts.append(f"{summary.removed if parts else photos(summary.removed)} removed")
+    if removed:
+        parts.append(f"{removed if parts else photos(removed)} removed")
+    if summary.repaired:  # replaced by a whole file, or repaired in place
+        parts.append(f"{count(summary.repaired, 'unreadable file')} can now be shown")
+    if summary.unreadable_removed:
+        parts.append(f"{count(summary.unreadable_removed, 'unreadable file')} gone")
     if new := unread_anew(summary):  # those earlier runs could not read are in Skipped…, not news again
         parts.append(f"{count(new, 'file')} could not be read")  # files: none of them is a photo the app can show
     for folder, n in summary.went_away.items():  # not broken files: read once the folder is back
@@ -170,6 +176,12 @@ def outcome_words(summary: IndexSummary) -> str:
     # the core's words: an offline folder's photos waiting for this model, photos of a folder removed meanwhile
     parts += [words for words in (summary.waiting_words, summary.dropped_words) if words]
     return ", ".join(parts)
+
+
+def pace(p: Progress, rate: str) -> str:
+    """The " · 12.5 photos/s · ETA 00:40" once there is a rate: nothing before the first item is done (QA walk 9 #8:
+    "Indexing · 0.0 photos/s · ETA --:--" for the 3 s a single photo took)."""
+    return f" · {rate} · ETA {format_duration(p.eta_s)}" if p.done and p.rate > 0 else ""
 
 
 def unread_anew(summary: IndexSummary) -> int:

@@ -17,6 +17,7 @@ from motis_desktop.core.services import IndexSummary
 from motis_desktop.gui.added_folders import sort_added
 from motis_desktop.gui.gallery_rows import GalleryRows, Row
 from motis_desktop.gui.local_files import readable
+from motis_desktop.gui.locked_notes import locked_words
 from motis_desktop.gui.model_state import ModelState
 from motis_desktop.gui.search_actions import ResultsController
 from motis_desktop.gui.search_box import SearchController, result_summary
@@ -46,6 +47,7 @@ class StatusLine:
         self.added: set[str] = set()  # folders just added: the first scan of each says if it holds no photos
         self.empty_note = False  # ``note`` says a folder just added holds no photos (shown even without a model)
         self.left_out_said: set[str] = set()  # library folders whose left-out parts the line has said
+        self.locked = 0  # subfolders that cannot be opened, as the last gallery read found them (QA walk 9 #7)
         # The library's files when this window last took stock (its first read, after its own runs and removals): a
         # run of its own that finds nothing new compares it with the count then, so work another process did is
         # said (QA: "nothing new" after `motis watch` had indexed 400 photos). ``checking``: the read after such a
@@ -82,6 +84,7 @@ class StatusLine:
             self.bar.set_text(
                 photo_count(len(gallery), self.results.unreadable)
                 + offline_words(self.offline_photos(gallery), len(self._offline()))
+                + locked_words(self.locked)
                 + (f" · {note}" if note else "")
             )
 
@@ -109,11 +112,13 @@ class StatusLine:
             cached = self._offline_count = (gallery, within, photos_within(gallery, within))
         return cached[2]
 
-    def gallery_read(self, before: Sequence[Row], after: Sequence[Row]) -> None:
+    def gallery_read(self, before: Sequence[Row], after: Sequence[Row], locked: int = 0) -> None:
         """A gallery read went from the rows ``before`` to ``after``: after Settings removed folders, the last run's
         summary no longer describes the library, so the line says what left it. The first read, the one after a run
         of this window's that did work and the one after a run that found nothing new take stock (``counted``,
-        ``stock``); the last one also says photos another process moved (the same count, other paths)."""
+        ``stock``); the last one also says photos another process moved (the same count, other paths). ``locked``:
+        the subfolders that cannot be opened, said on the idle line (a search says them only where it could reach)."""
+        self.locked = locked
         if self.removed:
             folders, left = self.removed, max(0, len(before) - len(after))
             self.note = f"{count(folders, 'folder')} removed: {count(left, 'photo')} left the library"

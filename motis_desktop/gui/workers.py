@@ -114,6 +114,7 @@ class LibrarySnapshot:
     folder_photos: dict[str, int] = field(default_factory=dict)  # a scan's photos per folder (IndexSummary's)
     ordered: SortedGallery | None = None  # the rows in the gallery's order as asked for, sorted here
     version: int = -1  # the library's photos' version read just before the rows (``Services.photos_version``)
+    locked: int = 0  # subfolders that cannot be opened (permission denied): the idle status line says so
 
 
 def library_snapshot(services: Services, order: SortOrder = SortOrder.DATE) -> LibrarySnapshot:
@@ -124,7 +125,9 @@ def library_snapshot(services: Services, order: SortOrder = SortOrder.DATE) -> L
     with gc_paused(keep=True):
         ordered = sorted_gallery(rows, order)
     folders = [f.path for f in services.folders()]
-    return LibrarySnapshot(rows, folders, services.recovery_notice(), missing, ordered=ordered, version=version)
+    locked = sum(len(report.locked) for report in services.folder_reports())  # a count per folder: small next to rows
+    snapshot = LibrarySnapshot(rows, folders, services.recovery_notice(), missing, ordered=ordered, version=version)
+    return replace(snapshot, locked=locked)
 
 
 class FirstSnapshot:

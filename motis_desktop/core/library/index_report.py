@@ -146,6 +146,12 @@ class IndexSummary:
     # Photos the run took in (new, moved, encoded) and dropped because their folder was removed from the library
     # meanwhile, by another process or the window's Settings (``dropped_words``)
     dropped: int = 0
+    # Files that could not be read before this run (an error): those removed (counted in ``removed`` too), those
+    # changed since (``retried``: read again) and of those the ones read now (``repaired``, counted in ``encoded``
+    # too): "1 unreadable file gone", "1 unreadable file can now be shown" (QA walk 9 #8: "1 photo indexed, 1 removed")
+    unreadable_removed: int = 0
+    retried: set[int] = field(default_factory=set)
+    repaired: int = 0
 
     @property
     def waiting_words(self) -> str:

@@ -410,6 +410,7 @@ class Indexer:
         # are left out, not encoded but dropped: the removal wins ("a folder was removed meanwhile")
         dropped = self.store.commit_batch(self.encoder.model_id, stored, errors, vanished)
         summary.encoded += len(stored) - dropped
+        summary.repaired += sum(1 for e in stored if e.file_id in summary.retried)  # could not be read before
         summary.dropped += dropped
         for path in (records[e.file_id].path for e, ok in zip(encoded, finite) if not ok):
             log.warning("%s (will retry): %s", path, NON_FINITE)

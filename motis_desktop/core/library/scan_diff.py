@@ -201,6 +201,9 @@ def _apply(
     took, summary.dropped = store.apply_scan(new_rows, diff.changed, kept, removed, copied, returned, moves.old_ids)
     summary.renamed = len(renamed)
     summary.removed = len(removed)
+    unreadable = {r.id for r in records if r.error}
+    summary.unreadable_removed = len(unreadable.intersection(removed))
+    summary.retried = unreadable & changed  # read again now: "can now be shown" when read (indexer._commit)
     summary.copied = len(copied)
     summary.returned = min(took, indexed)  # those the model must encode again are said as encoded, not "back"
 

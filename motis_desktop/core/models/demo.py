@@ -29,12 +29,15 @@ DEMO_ORIGIN = {"demo": "colour words only"}
 # The words the demo knows: the colour pair's palette (``architectures/colour.py``, torch: not imported here; a test
 # keeps the two the same). The front ends' example and note below name them.
 DEMO_COLOURS = ("red", "green", "blue", "yellow", "orange", "purple", "pink", "cyan", "white", "black", "gray", "brown")
-# What a search that found nothing says while the demo answers (QA walk 8: "a dog on the beach" got "none stand out"
-# with no word that the demo knows colours only): the one sentence both front ends show.
-DEMO_LIMITS = "The demo model knows colour words only (red, blue, …): install a real model for other searches"
+# What a search says while the demo answers, after the words it ignored (QA walk 8: "a dog on the beach" got "none
+# stand out" with no word that the demo knows colours only): the one sentence both front ends show.
+DEMO_LIMITS = "the demo model knows colour words only (red, blue, …): install a real model for other searches"
 # The search box's example while the demo answers (the usual one, "sunset over the sea", finds nothing with it).
 DEMO_EXAMPLE = "Try a colour, e.g. “red” or “blue” (demo model)"
 _WORD = re.compile(r"[^\W\d_]+")
+# Words a sentence needs that no search is about: not named among the ignored ones ("a dog on the beach": “dog”,
+# “beach”)
+_SMALL_WORDS = frozenset("a an the of on in at to by for from with and or near over under into onto".split())
 
 
 def is_demo(info: ModelInfo) -> bool:
@@ -44,13 +47,18 @@ def is_demo(info: ModelInfo) -> bool:
 
 
 def demo_limits_note(info: ModelInfo | None, texts: Iterable[str]) -> str:
-    """:data:`DEMO_LIMITS` for a search by the demo model (``info``) that found nothing and whose query ``texts``
-    hold a word that is not a colour ("a dog on the beach"); "" otherwise (a colour that no photo has is simply
-    not there; a real model says nothing)."""
+    """For a search by the demo model (``info``) whose query ``texts`` hold words that are not colours, those words
+    and :data:`DEMO_LIMITS` ("“dog”, “beach” ignored: the demo model knows colour words only …"; QA walk 9: "a dog on
+    the beach" found 30 photos by a folder's name and said nothing of "dog"); "" otherwise (a real model says
+    nothing). Small words ("a", "on", "the") are not named unless they are all there is."""
     if info is None or not is_demo(info):
         return ""
-    words = {w.lower() for text in texts for w in _WORD.findall(text)}
-    return DEMO_LIMITS if words - set(DEMO_COLOURS) else ""
+    words = dict.fromkeys(w.lower() for text in texts for w in _WORD.findall(text))  # in the query's order, once
+    unknown = [w for w in words if w not in DEMO_COLOURS and w.removesuffix("s") not in DEMO_COLOURS]
+    named = [w for w in unknown if w not in _SMALL_WORDS] or unknown
+    if not named:
+        return ""
+    return f"{', '.join(f'“{w}”' for w in named)} ignored: {DEMO_LIMITS}"
 
 
 def demo_name_problem(name: str) -> str | None:

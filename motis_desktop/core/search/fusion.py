@@ -378,10 +378,24 @@ def _explain(
                 )
             ]
             out.append(TextMatch("text", line.text, line.box, tuple(boxes), line.confidence, size))
-    name = os.path.basename(hit.path)
-    if name_ranked and any(word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
+    if name_ranked and (name := _named(hit.path, qwords)):
         out.append(TextMatch("name", name))
     return tuple(out)
+
+
+def _named(path: str, qwords: list[str]) -> str:
+    """The name in ``path`` that holds query words: the file's, else the nearest folder's, "Beach day/" (QA walk 9:
+    a folder's name put its photos there without a word of why, and the demo's equal cosines read as a colour
+    match); "" when none does."""
+    name = os.path.basename(path)
+    if any(word_hit(x, w) for x in words(os.path.splitext(name)[0]) for w in qwords):
+        return name
+    folder = os.path.dirname(path)
+    while (above := os.path.dirname(folder)) != folder:
+        if any(word_hit(x, w) for x in words(os.path.basename(folder)) for w in qwords):
+            return os.path.basename(folder) + "/"
+        folder = above
+    return ""
 
 
 def _intersect(allowed: np.ndarray | None, ids: set[int], store: LibraryStore, model_id: str) -> np.ndarray:

@@ -121,6 +121,7 @@ class Searcher:
             # offline folders' photos cannot be shown: ranked with the rest, -k N and "Show more" would come short
             mask = table.passing(parsed, offline, [f.path for f in locked])
             said, locked = _looked_in(table, parsed, offline, locked)
+            locked = tuple(f for f in locked if table.reaches(parsed, f.path))  # said where its photos could pass
             if listing:  # one file per content, as a search (contents.py), with a few of its other paths
                 listed = table.newest_first(store, mask, limit, self._contents(store, encoder.model_id))
                 listed = replace(listed, hits=with_copies(store, listed.hits, offline), by_date=True, locked=locked)
@@ -230,9 +231,10 @@ def _looked_in(
 
 
 def _with_model_note(result: QueryResult, query: Query, model: ModelInfo | None) -> QueryResult:
-    """``result`` with what ``model`` cannot read in ``query`` when nothing stood out among photos that passed its
-    filters: the demo's "colour words only" (``models/demo.py``, the one owner of that sentence)."""
-    if result.hits or not result.candidates or result.cancelled:
+    """``result`` with what ``model`` cannot read in ``query``: the demo's "“dog” ignored: … colour words only"
+    (``models/demo.py``, the one owner of that sentence), with hits or without (QA walk 9: "a dog on the beach" gave
+    30 photos by a folder's name, and nothing said "dog" was not read)."""
+    if result.cancelled:
         return result
-    texts = [t.text for t in query.terms if t.text is not None and t.weight > 0]
+    texts = [t.text for t in query.terms if t.text is not None]
     return replace(result, model_note=demo_limits_note(model, texts))

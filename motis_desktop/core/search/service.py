@@ -49,7 +49,8 @@ BRUTE_FORCE_MAX = 20_000  # filtered queries over at most this many photos score
 @dataclass(frozen=True)
 class TextMatch:
     """Why a hit matched words: a line of text read in the photo (``kind`` "text", with its box and the boxes of
-    the matched words, photo pixels, corners clockwise from top-left) or its file name (``kind`` "name")."""
+    the matched words, photo pixels, corners clockwise from top-left) or its file name (``kind`` "name"; "Beach
+    day/" when a folder's name above it held the words)."""
 
     kind: str
     text: str
@@ -135,8 +136,8 @@ class QueryResult:
     # nothing found: words of the query no photo's text holds, with the word read in the photos each likely meant
     suggestions: tuple[WordSuggestion, ...] = ()
     date_span: tuple[float, float] | None = None  # a date filter let nothing through: the photos' first and last date
-    # nothing stood out and the model cannot read the query's words (the demo: colour words only,
-    # ``models/demo.py``): the sentence the front ends show beside their reason
+    # the model cannot read some of the query's words (the demo: colour words only, ``models/demo.py``): "“dog”
+    # ignored: …", the sentence the front ends show beside their reason or their results
     model_note: str = ""
     # the query has filters (folder:, after:, name:, …): a copy shown in place of a deleted hit must pass them too,
     # which the core alone can tell (the front ends search again rather than pick one of ``also_at``)
