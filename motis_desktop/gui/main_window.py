@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
-from motis_desktop.gui import quitting, workers
+from motis_desktop.gui import escape_key, quitting, workers
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder, within_screen
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
@@ -344,7 +344,7 @@ class MainWindow(QMainWindow):
         self.results.open_path(path)
 
     def escape(self) -> None:
-        self.results.escape()
+        escape_key.press(self.results, self.preferences.moves)  # and a folder move's Cancel (gui/escape_key.py)
 
     # -- settings ---------------------------------------------------------------------------------
 
