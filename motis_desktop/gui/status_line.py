@@ -61,6 +61,7 @@ class StatusLine:
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
         self.job_note: str | None = None  # what the indexing lane's job does while it runs (a move: folder_move_run)
         self.job_stops: str | None = None  # what the status bar's Cancel stops while that job runs (its tooltip)
+        self.copying = ""  # photos still being copied in, said after the note until indexed (copy_waits.py)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -84,6 +85,7 @@ class StatusLine:
                 photo_count(len(gallery), self.results.unreadable)
                 + offline_words(self.offline_photos(gallery), len(self._offline()))
                 + (f" · {note}" if note else "")
+                + (f" · {self.copying}" if self.copying else "")
             )
 
     def _needs_model(self) -> str:
