@@ -67,7 +67,8 @@ class UnreadableGroup(QObject):
 
     def link_rect(self) -> QRect | None:
         """Where the header's link is in the viewport now (None: no such group, or its header is not laid out)."""
-        section = next((s for s in reversed(self._tiles().sections) if s.key == UNREADABLE_KEY), None)
+        sections = self._tiles().sections  # the group is always the last (``timeline_layout``): asked at each paint
+        section = sections[-1] if sections and sections[-1].key == UNREADABLE_KEY else None
         if section is None or not section.label or not self._header():
             return None
         bold = QFontMetrics(header_font(self.view.font()))
@@ -79,11 +80,7 @@ class UnreadableGroup(QObject):
         """The link over its header while the header is on screen (before each paint of the grid); hidden else,
         so Tab skips it. Changed only when it moves: a move repaints the grid."""
         rect = self.link_rect()
-        shown = (
-            rect is not None
-            and rect.right() < self.view.viewport().width()
-            and rect.intersects(self.view.viewport().rect())
-        )
+        shown = rect is not None and rect.right() < self.viewport.width() and rect.intersects(self.viewport.rect())
         if shown and rect is not None and self.link.geometry() != rect:
             self.link.setGeometry(rect)
         if self.link.isVisible() != shown:
