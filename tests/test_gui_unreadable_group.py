@@ -1,8 +1,8 @@
 """QA walk 7 #4: files that never decoded (a text file named .jpg, an empty file, a truncated JPEG) took their file
 time as a date and sat at the top of the timeline as the newest "photos". They are one small group at the end of
-the gallery in every order, "3 files can't be shown", outside the dates and the scrubber; its header's link and a
-click on one of its broken tiles open Skipped…; a file fixed and indexed again moves to its date as a photo.
-Real clicks and keys (pytest-qt, offscreen)."""
+the gallery in every order, "3 files can't be shown", outside the dates and the scrubber; its header's link and
+Enter or a double-click on one of its broken tiles open Skipped… (a click selects); a file fixed and indexed again
+moves to its date as a photo. Real clicks and keys (pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
@@ -88,27 +88,66 @@ def test_files_that_cannot_be_read_are_one_group_at_the_end_in_every_order(
     assert sorted(_names(win)[-3:]) == BROKEN and _headers(win)[-1] == "3 files can't be shown"
 
 
-def test_the_group_s_link_and_its_tiles_open_skipped(qtbot, win: MainWindow, photos: Path) -> None:
-    view = win.view
-    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
-    link = view.unreadable.link_rect()
-    assert link is not None and view.viewport().rect().contains(link)
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=link.center())
-    qtbot.waitUntil(lambda: win.status.skipped_dialog is not None and win.status.skipped_dialog.isVisible())
+def _skipped_on(qtbot, win: MainWindow, path: Path, before: object = None) -> None:  # type: ignore[no-untyped-def]
+    """Skipped… opens (a new one, not ``before``) with ``path``'s line selected; closed after."""
+    qtbot.waitUntil(
+        lambda: (d := win.status.skipped_dialog) is not None and d is not before and d.isVisible(), timeout=5_000
+    )
     dialog = win.status.skipped_dialog
-    assert dialog is not None
-    assert all(f"{photos / name}:" in dialog.text() for name in BROKEN), dialog.text()
+    assert dialog is not None and dialog.selected() == str(path), dialog.selected()  # its line, ready for Reveal
     dialog.reject()
 
+
+def test_a_click_selects_a_broken_tile_and_enter_or_a_double_click_opens_skipped_on_it(
+    qtbot, win: MainWindow, photos: Path
+) -> None:
+    """Lead's note: a single click on a broken tile opened Skipped… at once, so a double-click's second click went
+    into the dialog. A click selects it like any tile; Enter and a double-click open Skipped… on that file, once."""
+    view = win.view
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     row = _names(win).index("notes.jpg")
-    tile = view.visualRect(win.model.index(row))
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=tile.center())
-    qtbot.waitUntil(lambda: win.status.skipped_dialog is not dialog and win.status.skipped_dialog.isVisible())
-    assert win.status.skipped_dialog.selected() == str(photos / "notes.jpg")  # its line, ready for Reveal
-    win.status.skipped_dialog.reject()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(win.model.index(row)).center())
+    assert view.currentIndex().row() == row and view.selectionModel().isRowSelected(row)
+    assert win.status.skipped_dialog is None  # (it opened within the click: ``clicked`` is a direct signal)
+    qtbot.keyClick(view, Qt.Key.Key_Return)  # as Enter opens a photo in its app
+    _skipped_on(qtbot, win, photos / "notes.jpg")
+    first = win.status.skipped_dialog
+    row = _names(win).index("beach.jpg")
+    tile = view.visualRect(win.model.index(row)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=tile)  # a double-click: press, release,
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=tile)  # then its second press
+    _skipped_on(qtbot, win, photos / "beach.jpg", before=first)
+    assert win.stack.currentWidget() is view  # not the viewer, which cannot show it
+    view.verticalScrollBar().setValue(0)
     photo = view.visualRect(win.model.index(0))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=photo.center())  # a photo: selected, no dialog
     assert view.currentIndex().row() == 0 and not win.status.skipped_dialog.isVisible()
+
+
+def test_the_see_why_link_points_and_is_reachable_by_keyboard(qtbot, win: MainWindow, photos: Path) -> None:
+    """The header's link shows a pointing hand, opens Skipped… on a click, and is the Tab stop after the grid while
+    it is on screen (Enter or Space opens it)."""
+    view = win.view
+    link = view.unreadable.link
+    assert not link.isVisible()  # its header is off screen: not a Tab stop
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_End)  # the last tile, a broken one: the group's header comes on screen
+    qtbot.waitUntil(link.isVisible, timeout=5_000)
+    assert view.viewport().rect().contains(link.geometry()) and link.geometry() == view.unreadable.link_rect()
+    at = link.rect().center()
+    qtbot.mouseMove(link, at)
+    qtbot.waitUntil(lambda: link.cursor().shape() == Qt.CursorShape.PointingHandCursor, timeout=5_000)
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: win.status.skipped_dialog is not None and win.status.skipped_dialog.isVisible())
+    dialog = win.status.skipped_dialog
+    assert all(f"{photos / name}:" in dialog.text() for name in BROKEN), dialog.text()
+    dialog.reject()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert link.hasFocus()
+    qtbot.keyClick(link, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.status.skipped_dialog is not dialog and win.status.skipped_dialog.isVisible())
+    win.status.skipped_dialog.reject()
 
 
 def test_a_file_fixed_and_indexed_again_moves_to_its_date_as_a_photo(qtbot, win: MainWindow, photos: Path) -> None:

@@ -72,6 +72,7 @@ class IndexingController(QObject):
         self.switching: str | None = None  # the model a running switch encodes the library for
         self.encoded = False  # the latest run reached encoding (its scan found new or changed files)
         self.waiting: Task | None = None  # waits for another process's run to end (see ``busy``)
+        self.held_by = ""  # that process, in the core's words (``LibraryBusy.summary``)
         self.read_only = False  # the library can only be read here: no run starts (see ``check_writable``)
         self.watch: ModelWatch | None = None  # the latest run's look at its model (``model_removed``)
         self.jobs: list[Job] = []  # other work waiting for the running run (``run_job``)
@@ -212,11 +213,21 @@ class IndexingController(QObject):
         return True
 
     def drop_job(self, job: Job) -> bool:
-        """Take ``job`` back before it started (its work never runs); False when it is not waiting any more."""
+        """Take ``job`` back before it started (its work never runs); False when it is not waiting any more. A wait
+        for another process's run that nothing else needs now stops (``held``)."""
         if job not in self.jobs:
             return False
         self.jobs.remove(job)
+        if self.waiting is not None and not (self.jobs or self.again or self.switch_to):
+            self.waiting.cancel()
         return True
+
+    def held(self, job: Job, who: str) -> None:
+        """``job`` met another process's run (``LibraryBusy``, its ``busy`` signal; nothing was changed): it runs
+        first as soon as that run ends, as ``motis … --wait`` does; :meth:`drop_job` gives it up meanwhile."""
+        self.jobs.insert(0, job)
+        self.held_by = who
+        self._wait()
 
     def _start_job(self) -> None:
         job = self.jobs.pop(0)
@@ -254,6 +265,11 @@ class IndexingController(QObject):
         """Another process holds the library: start again as soon as its run ends (a minute's wait took photos
         `motis index` had added long after it finished)."""
         self.busy.emit(message)
+        self.again, self.held_by = True, message
+        self._wait()
+
+    def _wait(self) -> None:
+        """Wait on this lane for another process's run to end (``Services.wait_until_free``), then ``_free``."""
         if self.waiting is not None:
             return
         services = self._services.spawn()
@@ -267,14 +283,12 @@ class IndexingController(QObject):
         def connect(task: Task) -> None:
             task.signals.finished.connect(self._free)
 
-        self.again = True
         self.waiting = self.runner.start(Lane.INDEXING, work, connect)
 
     def _free(self) -> None:
-        """The other process's run ended (or the wait was cancelled at quit)."""
-        cancelled = self.waiting is not None and self.waiting.cancelled
+        """The other process's run ended (or the wait was cancelled: at quit, or nothing needed it any more)."""
         self.waiting = None
-        if cancelled or self.task is not None:
+        if self.quitting or self.task is not None:
             return
         if self.jobs:
             self._start_job()  # runs asked for meanwhile follow it (``again``)

@@ -21,7 +21,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Services
-from motis_desktop.gui import quitting, workers
+from motis_desktop.gui import escape_key, quitting, workers
+from motis_desktop.gui.copy_waits import CopyWaits
 from motis_desktop.gui.details import DetailsPanel
 from motis_desktop.gui.dialogs import choose_folder, within_screen
 from motis_desktop.gui.grid import EmptyResults, make_empty_label
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.watching = FolderWatching(services, self.tasks, self)  # changes on disk → one indexing run per burst
         self.watching.changed.connect(lambda _roots: self.start_indexing())
         self.status.addPermanentWidget(self.watching.label)
+        self.copies = CopyWaits(self.watching, self.indexing, self.status_line)  # photos still being copied in
         reader = (lambda: self.folders, self.reload_gallery, self._index_if_needed, self._offline)
         self.outside = OutsideChanges(self.models, self.backend, self.indexing, self.status_line, *reader)
         self._connect()
@@ -193,7 +195,7 @@ class MainWindow(QMainWindow):
         self.library_opened.connect(self.models.load)  # model and index load on the backend beside the gallery read
         self.models.installed_inactive.connect(self.status_line.installed_inactive)
         self.searcher.follow(self.indexing)  # results searched while indexing say so, and refresh when it ends
-        self.preferences.view_changed.connect(self._view_settings_changed)
+        self.preferences.view_changed.connect(self._set_row_height)
         self.preferences.applied.connect(self._settings_applied)
         self.preferences.gone_forgotten.connect(self.status_line.gone_forgotten)
         self.preferences.follow(self.indexing, self.status_line)  # Settings ▸ Locate…: a job of the indexing lane
@@ -344,7 +346,7 @@ class MainWindow(QMainWindow):
         self.results.open_path(path)
 
     def escape(self) -> None:
-        self.results.escape()
+        escape_key.press(self.results, self.preferences.moves)  # and a folder move's Cancel (gui/escape_key.py)
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -353,9 +355,6 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, values: dict[str, Any]) -> None:
         self.preferences.apply(values)
-
-    def _view_settings_changed(self) -> None:
-        self._set_row_height()
 
     def _settings_applied(self, outcome: workers.SettingsOutcome) -> None:
         self.status_line.folders_added(outcome.added)

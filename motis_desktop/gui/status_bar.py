@@ -11,6 +11,8 @@ from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, S
 from motis_desktop.gui.elided_label import ElidedLabel
 from motis_desktop.gui.skipped_dialog import PathActions, SkippedDialog
 
+STOP_INDEXING = "Stop indexing (work done so far is kept)"  # Cancel's tooltip, unless the lane's job says its own
+
 
 class StatusBar(QStatusBar):
     """Shows what the window reports; holds no state of the library itself.
@@ -37,8 +39,8 @@ class StatusBar(QStatusBar):
         self.progress_label = QLabel()
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop indexing (work done so far is kept)")
-        self.cancel_button.clicked.connect(self._cancel)
+        self.cancel_button.setToolTip(STOP_INDEXING)
+        self.cancel_button.clicked.connect(self.cancel)
         self.skipped_button = QToolButton()
         self.skipped_button.setText("Skipped…")
         self.skipped_button.clicked.connect(lambda: self.show_skipped())
@@ -54,6 +56,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.model_label)
         self.skipped: list[Skipped] = []  # what the last run could not read or left out (Skipped…)
         self.skipped_dialog: SkippedDialog | None = None
+        self.wait: tuple[str, str] | None = None  # what waits for another process's run, and what Cancel stops
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)
@@ -80,11 +83,26 @@ class StatusBar(QStatusBar):
 
     # -- indexing ------------------------------------------------------------------
 
-    def indexing_started(self) -> None:
+    def indexing_started(self, stops: str | None = None) -> None:
+        """A run of the indexing lane began; ``stops``: what Cancel stops, for its tooltip (a job's own words: a move
+        checks the moved folder, ``folder_move_run.py``), else indexing."""
         self.progress.setRange(0, 0)
         self.progress_label.setText("Scanning folders…")
+        self.cancel_button.setToolTip(stops or STOP_INDEXING)
+        self.wait = None
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.show()
+
+    def waiting(self, words: str | None, stops: str = "") -> None:
+        """Work of the indexing lane waits for another process's run: a busy bar with ``words`` and a Cancel that
+        stops the wait (``stops``, its tooltip), until a run starts; None: the wait is over."""
+        self.wait = (words, stops) if words else None
+        self.indexing_stopped()
+
+    def _show_wait(self, words: str, stops: str) -> None:
+        self.indexing_started(stops)
+        self.wait = (words, stops)
+        self.progress_label.setText(words)
 
     def indexing_progress(self, p: Progress) -> None:
         if p.phase is ProgressPhase.SCAN:
@@ -110,6 +128,8 @@ class StatusBar(QStatusBar):
     def indexing_stopped(self) -> None:
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.hide()
+        if self.wait is not None:  # the run ended to wait for another process's (``waiting``)
+            self._show_wait(*self.wait)
 
     def indexing_finished(self, summary: IndexSummary) -> str | None:
         """Remember the skipped files and return the one-line outcome of a run that did work; None for a
@@ -133,7 +153,8 @@ class StatusBar(QStatusBar):
         words = outcome_words(summary)
         return f"{verb}: {words}" if words else verb
 
-    def _cancel(self) -> None:
+    def cancel(self) -> None:
+        """Cancel, by its button (or Esc for a move, ``folder_move_run.py``): ``cancel_requested``."""
         self.progress_label.setText("Cancelling…")
         self.cancel_requested.emit()
 

@@ -62,6 +62,8 @@ class StatusLine:
         self.installed_elsewhere: str | None = None  # one another process installed to take over from the demo
         self.takeover: str | None = None  # the model the running switch takes over from the demo for (takeover_pause)
         self.job_note: str | None = None  # what the indexing lane's job does while it runs (a move: folder_move_run)
+        self.job_stops: str | None = None  # what the status bar's Cancel stops while that job runs (its tooltip)
+        self.copying = ""  # photos still being copied in, said after the note until indexed (copy_waits.py)
         # What a switch, or a look at another process's changes, said: the run that follows keeps it if it finds
         # nothing (it would read "nothing new since …" where the news is what just came in).
         self.kept_note: str | None = None
@@ -86,6 +88,7 @@ class StatusLine:
                 + offline_words(self.offline_photos(gallery), len(self._offline()))
                 + locked_words(self.locked)
                 + (f" · {note}" if note else "")
+                + (f" · {self.copying}" if self.copying else "")
             )
 
     def _needs_model(self) -> str:
@@ -209,7 +212,7 @@ class StatusLine:
             if self.rebuilt
             else "indexing…"
         )
-        self.bar.indexing_started()
+        self.bar.indexing_started(self.job_stops if self.job_note else None)
         self.update()
 
     def indexing_finished(self, summary: IndexSummary) -> None:

@@ -435,7 +435,6 @@ class TimelineView(TileItemView):
                 # A long folder is cut in its middle with "…": its end is where folders differ ("…cousins 2024")
                 label = painter.fontMetrics().elidedText(section.label, Qt.TextElideMode.ElideMiddle, box.width())
                 painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-                self.unreadable.paint_link(painter, box, str(section.key), label)  # "See why…" (Skipped…)
 
 
 def _same_rows(kept: Sequence[Row], rows: Sequence[Row]) -> bool:

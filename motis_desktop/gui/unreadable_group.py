@@ -3,17 +3,22 @@
 QA walk 7: dated by their file time, they sorted as the newest "photos", at the top of the timeline. The gallery
 puts them last in every order (``library_model``), the lay-out gives them one group of their own at the end, outside
 the dates and the scrubber (``timeline_layout``, ``timeline_groups.UNREADABLE_KEY``), and this module makes the group
-lead to Skipped…, which says why each file cannot be read: its header's link ("3 files can't be shown  See why…")
-and a click on one of its broken tiles (``gui/broken_tile.py``) ask for it, :attr:`UnreadableGroup.requested`.
+lead to Skipped…, which says why each file cannot be read (:attr:`UnreadableGroup.requested`):
+
+- its header's link ("3 files can't be shown  See why…"): a link label laid over the header (``QLabel`` with a link:
+  the pointing hand over it, a Tab stop while it is on screen, Enter or Space open it);
+- a broken tile (``gui/broken_tile.py``), as any tile opens: Enter or a double-click (the grid's viewer leaves a
+  broken tile's double-click here). A single click selects it like any other tile: it opened Skipped… at once, and a
+  double-click's second click landed in the dialog (lead's note).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QMouseEvent, QPainter, QPalette
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QAbstractItemView, QLabel
 
 from motis_desktop.gui.justified import Layout
 from motis_desktop.gui.library_model import Roles, path_of, row_data
@@ -22,7 +27,7 @@ from motis_desktop.gui.timeline_items import PAD
 
 LINK = "See why…"
 LINK_GAP = 14  # px between the header's words and its link
-SELECTING = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier  # a click that extends a selection
+OPENS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # the keys that open a tile (``activated``)
 
 
 def header_font(font: QFont) -> QFont:
@@ -34,12 +39,11 @@ def header_font(font: QFont) -> QFont:
 
 
 class UnreadableGroup(QObject):
-    """The link in the group's header (painted by the view's header pass, :meth:`paint_link`) and the clicks that
-    open Skipped… from it.
+    """The link over the group's header and the keys and double-clicks that open Skipped… from the group.
 
     Signals:
-        requested: Emitted with a broken tile's path when it is clicked, or "" when the header's link is: the
-            window opens Skipped… (with that file's line selected).
+        requested: Emitted with a broken tile's path when it is opened (Enter, double-click), or "" when the
+            header's link is: the window opens Skipped… (with that file's line selected).
     """
 
     requested = Signal(str)
@@ -47,53 +51,68 @@ class UnreadableGroup(QObject):
     def __init__(self, view: QAbstractItemView, tiles: Callable[[], Layout], header: Callable[[], int]) -> None:
         super().__init__(view)
         self.view, self._tiles, self._header = view, tiles, header
-        view.viewport().installEventFilter(self)
-        view.clicked.connect(self._clicked)
+        self.link = QLabel(f'<a href="skipped">{LINK}</a>', view.viewport())
+        self.link.setObjectName("seeWhy")
+        self.link.setFont(self._link_font())
+        self.link.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a Tab stop after the grid while it is on screen
+        self.link.setToolTip("Why these files can't be shown (Skipped…)")
+        self.link.linkActivated.connect(lambda _href: self.requested.emit(""))
+        self.link.hide()
+        self.viewport = view.viewport()  # kept: the view's filter still sees events while it is being deleted
+        self.viewport.installEventFilter(self)
+        view.installEventFilter(self)
 
     def link_rect(self) -> QRect | None:
         """Where the header's link is in the viewport now (None: no such group, or its header is not laid out)."""
-        section = next((s for s in reversed(self._tiles().sections) if s.key == UNREADABLE_KEY), None)
+        sections = self._tiles().sections  # the group is always the last (``timeline_layout``): asked at each paint
+        section = sections[-1] if sections and sections[-1].key == UNREADABLE_KEY else None
         if section is None or not section.label or not self._header():
             return None
         bold = QFontMetrics(header_font(self.view.font()))
         left = PAD + bold.horizontalAdvance(section.label) + LINK_GAP
-        width = QFontMetrics(self._link_font()).horizontalAdvance(LINK)
+        width = QFontMetrics(self._link_font()).horizontalAdvance(LINK) + 4  # the label's own margin
         return QRect(left, section.y - self.view.verticalOffset(), width, self._header())
 
-    def paint_link(self, painter: QPainter, box: QRect, key: str, label: str) -> None:
-        """After the header ``label`` in ``box``: the link, if ``key`` is this group's (else nothing)."""
-        if key != UNREADABLE_KEY:
-            return
-        left = box.left() + painter.fontMetrics().horizontalAdvance(label) + LINK_GAP
-        if left >= box.right():
-            return
-        painter.save()
-        painter.setFont(self._link_font())
-        painter.setPen(self.view.palette().color(QPalette.ColorRole.Link))
-        link = QRect(left, box.top(), box.right() - left, box.height())
-        painter.drawText(link, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, LINK)
-        painter.restore()
+    def _place(self) -> None:
+        """The link over its header while the header is on screen (before each paint of the grid); hidden else,
+        so Tab skips it. Changed only when it moves: a move repaints the grid."""
+        rect = self.link_rect()
+        shown = rect is not None and rect.right() < self.viewport.width() and rect.intersects(self.viewport.rect())
+        if shown and rect is not None and self.link.geometry() != rect:
+            self.link.setGeometry(rect)
+        if self.link.isVisible() != shown:
+            self.link.setVisible(shown)
 
     def _link_font(self) -> QFont:
         font = header_font(self.view.font())
         font.setBold(False)
-        font.setUnderline(True)
         return font
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            isinstance(event, QMouseEvent)
-            and event.type() == QEvent.Type.MouseButtonRelease
-            and event.button() == Qt.MouseButton.LeftButton
+        if watched is self.viewport:
+            if event.type() == QEvent.Type.Paint:
+                self._place()
+            elif (
+                isinstance(event, QMouseEvent)
+                and event.type() == QEvent.Type.MouseButtonDblClick
+                and event.button() == Qt.MouseButton.LeftButton
+            ):
+                return self._open(self.view.indexAt(event.position().toPoint()))
+        elif (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in OPENS
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
         ):
-            link = self.link_rect()
-            if link is not None and link.contains(QPoint(int(event.position().x()), int(event.position().y()))):
-                self.requested.emit("")
+            return self._open(self.view.currentIndex())
         return super().eventFilter(watched, event)
 
-    def _clicked(self, index: QModelIndex) -> None:
-        """A click on a broken tile (alone: a click with Ctrl or Shift selects)."""
-        if QGuiApplication.keyboardModifiers() & SELECTING:
-            return
-        if index.isValid() and row_data(index, Roles.ERROR):
-            self.requested.emit(path_of(index))
+    def _open(self, index: QModelIndex) -> bool:
+        """Open Skipped… on the broken tile at ``index`` (True: done); False for a photo, which opens as usual."""
+        if not (index.isValid() and row_data(index, Roles.ERROR)):
+            return False
+        self.requested.emit(path_of(index))
+        return True

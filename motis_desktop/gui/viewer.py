@@ -26,7 +26,7 @@ from motis_desktop.core.formatting import format_pixels, format_size
 from motis_desktop.core.images import isolated
 from motis_desktop.core.images.dates import read_photo_date
 from motis_desktop.gui.broken_tile import broken_icon
-from motis_desktop.gui.library_model import LibraryModel, Row
+from motis_desktop.gui.library_model import LibraryModel, Roles, Row, row_data
 from motis_desktop.gui.local_files import readable
 from motis_desktop.gui.result_copies import deleted_words
 from motis_desktop.gui.result_renames import Renamed, renamed_words
@@ -406,7 +406,7 @@ class GridViewer(QObject):
             and event.button() == Qt.MouseButton.LeftButton
         ):
             index = self.view.indexAt(event.position().toPoint())
-            if index.isValid():
+            if index.isValid() and not row_data(index, Roles.ERROR):  # a broken tile's is Skipped…'s (unreadable_group)
                 self.open(index)
                 return True  # no `activated`: a double-click views, Enter opens in the default app
         return super().eventFilter(obj, event)

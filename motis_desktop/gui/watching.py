@@ -29,12 +29,16 @@ class FolderWatching(QObject):
         changed: Emitted with the set of library roots whose contents changed (debounced).
         status_changed: Emitted with a root and whether it is online, when that changes (``offline`` is
             up to date by then).
+        writing: Emitted with a photo's path and the core's ``CopyWait`` when a photo still being copied in is
+            waited for, and when that wait is given up (``core/library/settling.py``; ``copy_waits.py`` says it).
     """
 
     changed = Signal(object)
     status_changed = Signal(str, bool)
+    writing = Signal(str, object)
     _changed_raw = Signal(object)  # from the watcher's thread, queued to ours
     _status_raw = Signal(str, bool)
+    _writing_raw = Signal(str, object)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,8 +49,12 @@ class FolderWatching(QObject):
         self.label.hide()
         self._changed_raw.connect(self._forward_change)
         self._status_raw.connect(self._on_status)
+        self._writing_raw.connect(self._on_writing)
         self._watcher: FolderWatcher | None = FolderWatcher(
-            self._changed_raw.emit, self._status_raw.emit, ignore=[str(services.home)]
+            self._changed_raw.emit,
+            self._status_raw.emit,
+            ignore=[str(services.home)],
+            on_writing=self._writing_raw.emit,
         )
 
     @property
@@ -75,6 +83,14 @@ class FolderWatching(QObject):
     def _forward_change(self, roots: set[str]) -> None:
         if self._watcher is not None:  # reports queued before stop() are dropped
             self.changed.emit(roots)
+
+    def being_written(self) -> set[str]:
+        """The photos the watcher sees being written now (``FolderWatcher.writing``)."""
+        return self._watcher.writing() if self._watcher is not None else set()
+
+    def _on_writing(self, path: str, wait: object) -> None:
+        if self._watcher is not None:  # reports queued before stop() are dropped
+            self.writing.emit(path, wait)
 
     def _on_status(self, root: str, online: bool) -> None:
         if self._watcher is None:

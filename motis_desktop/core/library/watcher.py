@@ -159,6 +159,11 @@ class FolderWatcher:
         with self._cond:
             return {root: watch is not None for root, watch in self._roots.items()}
 
+    def writing(self) -> set[str]:
+        """The photos this watcher sees being written now (``settling.OpenWrites``; none where the platform does not
+        tell closes): a front end that said one is waited for (``on_writing``) knows when its copy has ended."""
+        return self._writes.paths() if self._writes is not None else set()
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop watching: no callback runs after this returns."""
         with self._cond:
