@@ -108,6 +108,8 @@ def test_a_refused_locate_says_why_and_changes_nothing(
 
         in_settings(qtbot, window, locate)
         assert f"none of the 12 photos of {photos} is in {wrong}" in warned[0]
+        said = window.status_label.text()  # QA walk 9 #3: "moving photos to …" stayed after the refusal
+        assert "moving" not in said and "photos was not moved: nothing was changed" in said, said
         assert window.watching.label.text() == "⚠ 1 folder offline"
         assert window.folders == [str(photos)]
     finally:

@@ -140,8 +140,11 @@ class FolderMoveRun:
         self._ended(old)
         if task.cancelled:
             self._cancelled(old, calls)
-        else:
-            calls.failed(message)
+            return
+        # QA walk 9 #3: "moving Cam to …" stayed on the status line after the refusal's box was closed
+        self.status_line.note = f"{_name(old)} was not moved: nothing was changed"
+        self.status_line.update()
+        calls.failed(message)
 
     def _cancelled(self, old: str, calls: MoveCalls) -> None:
         if self.held.pop(old, None) is not None and not self.held:
