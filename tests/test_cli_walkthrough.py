@@ -15,6 +15,7 @@ from helpers.models import install_colour
 from helpers.photos import COLOURS, make_colour_folder, write_colour_photo
 
 from motis_desktop.cli.main import main
+from motis_desktop.cli.streams import HELPER_PIPE
 from motis_desktop.core.services import ProgressPhase, Services
 
 NOT_UTF8 = b"caf\xe9-red.png"
@@ -129,6 +130,22 @@ def test_closed_stdout_ends_quietly(capsys, monkeypatch: pytest.MonkeyPatch, arg
     code, _, err = _motis(capsys, *argv)
     assert code == 141
     assert err == ""
+
+
+def test_a_broken_pipe_of_our_own_is_said_not_hidden_as_a_closed_stdout(colour_home: Path) -> None:
+    """A decoder process that died broke a pipe of ours (``motis index`` as another user, 1 run in 10 under load):
+    the command ended at once with 141 and said nothing, as if ``| head`` had gone. Only a stdout whose reader is
+    gone is quiet; here stdout is read to its end."""
+    program = (
+        "import sys; from motis_desktop.cli import main as m; real = m.handlers\n"
+        "def broken(*_a): raise BrokenPipeError(32, 'Broken pipe')\n"
+        "m.handlers = lambda: {**real(), 'status': broken}\n"
+        "sys.exit(m.main(['status']))"
+    )
+    env = dict(os.environ, MOTIS_HOME=str(colour_home), MOTIS_NO_SERVICE="1")
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1, proc
+    assert proc.stderr.strip().splitlines()[-1] == HELPER_PIPE, proc.stderr
 
 
 def _odd_photos(folder: Path) -> bytes:

@@ -20,7 +20,7 @@ from motis_desktop.cli.folder_move import cancelled_line
 from motis_desktop.cli.interrupts import release_interrupts, stop_on_terminate, was_interrupted
 from motis_desktop.cli.parser import build_parser, parse_command_line
 from motis_desktop.cli.server import QueryService
-from motis_desktop.cli.streams import quiet_on_closed_pipe, set_up_streams
+from motis_desktop.cli.streams import HELPER_PIPE, quiet_on_closed_pipe, set_up_streams, stdout_reader_gone
 from motis_desktop.core.errors import MotisError, user_message
 from motis_desktop.core.services import (
     EMPTY_HOME,
@@ -68,8 +68,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return {**handlers(), "serve": _serve}[args.command](services, args)
     except MotisError as exc:
         return fail_with(exc)
-    except BrokenPipeError:  # stdout's reader has gone: main ends quietly
-        raise
+    except BrokenPipeError:
+        if stdout_reader_gone():  # stdout's reader has gone: main ends quietly
+            raise
+        print(HELPER_PIPE, file=sys.stderr)  # one of our own pipes (a decoder process's): a failure, said
+        return 1
     except OSError as exc:  # permissions, a full or read-only disk: the path and the reason, no traceback
         if os.environ.get("MOTIS_DEBUG"):
             raise

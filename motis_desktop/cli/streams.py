@@ -33,6 +33,27 @@ def set_up_streams() -> None:
             stream.reconfigure(errors=_ERRORS)
 
 
+HELPER_PIPE = (
+    "motis: a helper process of motis ended unexpectedly (broken pipe); what was done so far is kept: run the command "
+    "again"
+)
+
+
+def stdout_reader_gone() -> bool:
+    """Whether a ``BrokenPipeError`` means stdout's reader has gone: stdout is a pipe whose other end is closed
+    (True too when that cannot be told, a test's captured stdout). Else the pipe was one of ours, to a decoder or
+    helper process, and saying nothing (exit 141) hid that the command had failed."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
+
+
 def quiet_on_closed_pipe(run: Callable[[], int]) -> int:
     """``run()``'s exit code; when the reader of stdout has gone (``motis search red --all | head -1``), end
     quietly with :data:`CLOSED_PIPE`, as other Unix tools do. The Python docs' recipe: point stdout at devnull,
@@ -44,6 +65,9 @@ def quiet_on_closed_pipe(run: Callable[[], int]) -> int:
             if sys.stdout is not None:
                 sys.stdout.flush()  # buffered output meets the closed pipe here (also after --help's SystemExit)
     except BrokenPipeError:
+        if not stdout_reader_gone():
+            print(HELPER_PIPE, file=sys.stderr)
+            return 1
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (AttributeError, OSError, ValueError):  # no file descriptor (a test's captured stdout)
