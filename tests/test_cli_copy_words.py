@@ -62,3 +62,18 @@ def test_json_keeps_the_copies_full_paths(
         ]
     )
     assert os.path.dirname(hit["also_at"][2]) == str(photos / "Sent") and hit["also_more"] == 1
+
+
+def test_a_folder_is_not_counted_short_when_some_of_its_copies_are_among_the_more() -> None:
+    """QA walk 9 #4: three copies in Sent, two of them named, read "Sent (2), and 1 more copies"; each folder is
+    named once and the other copies counted together, so no count is short. With every copy named, each folder's
+    count is exact and stays."""
+    from motis_desktop.core.search.copy_words import also_in
+
+    photos = "/p/Photos"
+    shown = f"{photos}/2024 Garden/a.jpg"
+    backup, sent = f"{photos}/Backup/Old disk/2024 Garden/a.jpg", f"{photos}/Sent"
+    named = (backup, f"{sent}/a 1.jpg", f"{sent}/a 2.jpg")
+    assert also_in(named, "1 more", shown, (photos,)) == "Also in: Backup/Old disk/2024 Garden, Sent, and 2 more copies"
+    assert also_in(named, "", shown, (photos,)) == "Also in: Backup/Old disk/2024 Garden, Sent (2)"
+    assert also_in(named, "999+ more", shown, (photos,)).endswith("Sent, and 1,000+ more copies")

@@ -21,7 +21,7 @@ SEARCH_OUTPUT = """output (one line a photo, the same columns for every query; t
   A photo whose bytes are also in other files (a copied folder) is listed once, at its best path; an indented line
   below it names the folders of up to 3 of its copies (one per other folder first) below their library folder (led
   by its name for another library folder; "this folder" beside the photo; "(2)": two there), then how many more:
-  "    Also in: Backup/Old disk/2024 Garden, Sent (2), and 4 more copies" (--json: their full paths).
+  "    Also in: Backup/Old disk/2024 Garden, Sent, and 4 more copies" (--json: their full paths).
   -k N, --all and the cut-off's "N more below" count photos, not copies.
   Notes (the cut-off's "N more below", offline folders, subfolders that cannot be opened) go to stderr.
   --json: one object a photo, for scripts ("score": null where SCORE is "-" for a list of filters alone).

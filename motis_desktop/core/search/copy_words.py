@@ -1,12 +1,12 @@
-"""A search result's copies in words, for both front ends: "Also in: Backup/Old disk/2024 Garden, Sent (2), and 4
+"""A search result's copies in words, for both front ends: "Also in: Backup/Old disk/2024 Garden, Sent, and 4
 more copies" (the window's tooltip and Details, the line below a hit of ``motis search``; ``--json`` keeps the full
 paths).
 
 The core shows a content once (``copies.py``): its best path, a few of its other paths (``SearchHit.also_at``) and
 how many more (``also_more``). Each named copy is said by its folder *relative to its library folder*, elided in
 the middle when long, so a ``cp -r`` backup of an event folder no longer reads "Also in: 2024 Garden" on a photo in
-2024 Garden (QA walk 8, finding 3); copies in one folder are counted there ("Sent (2)"), so the named copies and
-"N more copies" add up to the copies.
+2024 Garden (QA walk 8, finding 3); copies in one folder are counted there ("Sent (2)") when every copy is named;
+else each folder is named once and "N more copies" counts all the others, so no folder's count falls short.
 """
 
 from __future__ import annotations
@@ -52,17 +52,29 @@ def folder_words(path: str, roots: Sequence[str], shown: str = "") -> str:
 
 
 def also_in(paths: Sequence[str], more: str = "", shown: str = "", roots: Sequence[str] = ()) -> str:
-    """ "Also in: Backup/Old disk/2024 Garden, Sent (2), and 4 more copies": the folders of a result's named
-    copies (``paths``), each with how many of them it holds when more than one, then the rest (``more``:
-    ``SearchHit.also_more_words``, "4 more", "997+ more"). A copy beside the ``shown`` photo is in "this folder".
-    With none named (those named were found gone from disk), "Also in: 4 other copies"."""
+    """ "Also in: Backup/Old disk/2024 Garden, Sent, and 4 more copies": the folders of a result's named
+    copies (``paths``), each with how many of them it holds when more than one and all are named, then the rest
+    (``more``: ``SearchHit.also_more_words``, "4 more", "997+ more"). A copy beside the ``shown`` photo is in
+    "this folder". With none named (those named were found gone from disk), "Also in: 4 other copies"."""
     counts: dict[str, int] = {}
     here = os.path.dirname(shown) if shown else None
     for path in paths:
         words = SAME_FOLDER if os.path.dirname(path) == here else folder_words(path, roots, shown)
         counts[words] = counts.get(words, 0) + 1
+    if more and len(counts) < len(paths):
+        # a folder's count would leave out its copies among "more" ("Sent (2), and 1 more copies" for 3 in Sent:
+        # QA walk 9): each folder once, the other copies counted together
+        more = _more_words(more, len(paths) - len(counts))
+        counts = dict.fromkeys(counts, 1)
     named = [words if n == 1 else f"{words} ({n})" for words, n in counts.items()]
     copies = "copy" if more == "1 more" else "copies"
     if not named:
         return f"Also in: {more.removesuffix(' more')} other {copies}" if more else ""
     return "Also in: " + ", ".join(named) + (f", and {more} {copies}" if more else "")
+
+
+def _more_words(more: str, extra: int) -> str:
+    """``more`` ("4 more", "1,000+ more": ``SearchHit.also_more_words``) with ``extra`` copies added."""
+    number = more.removesuffix(" more")
+    bound = number.endswith("+")
+    return f"{int(number.rstrip('+').replace(',', '')) + extra:,}{'+' if bound else ''} more"
