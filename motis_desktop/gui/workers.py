@@ -125,7 +125,7 @@ def library_snapshot(services: Services, order: SortOrder = SortOrder.DATE) -> L
     with gc_paused(keep=True):
         ordered = sorted_gallery(rows, order)
     folders = [f.path for f in services.folders()]
-    locked = sum(len(report.locked) for report in services.folder_reports())  # a count per folder: small next to rows
+    locked = services.locked_subfolders()
     snapshot = LibrarySnapshot(rows, folders, services.recovery_notice(), missing, ordered=ordered, version=version)
     return replace(snapshot, locked=locked)
 

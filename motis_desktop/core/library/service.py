@@ -199,6 +199,10 @@ class LibraryService:
         """Up to ``limit`` paths of indexed photos (probe photos for measuring a model)."""
         return self.database().sample_paths(limit)
 
+    def locked_subfolders(self) -> int:
+        """``Services.locked_subfolders``."""
+        return len(locked_folders(self.database()))
+
     def folder_reports(self, model_id: str | None, failures: bool = False) -> list[FolderReport]:
         """Per folder: photo count, still to index for ``model_id``, failed, online, its subfolders that cannot be
         opened (and failed paths/reasons)."""
