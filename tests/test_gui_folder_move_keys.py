@@ -5,16 +5,13 @@ for it on the status line, cancellable, instead of a message box. Real keys and 
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
 from helpers.window import in_settings, ready_window
 from PySide6.QtCore import Qt
-from test_gui_folder_move_run import STATUS, _click, _held_indexing, _library, _moved_away, _row
+from test_gui_folder_move_run import STATUS, _click, _held_indexing, _library, _moved_away, _row, _slow_check
 
-from motis_desktop.core.library import folder_locate
 from motis_desktop.core.library.locking import IndexLock
 from motis_desktop.core.services import Services
 from motis_desktop.gui.folder_move_run import CHECK_STOPS, WAIT_STOPS
@@ -44,19 +41,7 @@ def test_esc_over_the_gallery_stops_a_move_s_check_as_its_cancel_does(
 ) -> None:
     """Lead's note: Esc did nothing to a running move's check, and the status bar's Cancel said "Stop indexing".
     Esc in the search box still clears the box (a text field wants it); Esc over the gallery stops the check."""
-    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
-    for path in moved.rglob("*.*"):  # copied without its times: every photo is checked
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3600 * 10**9))
-    hashing, proceed = threading.Event(), threading.Event()
-    digest = folder_locate._digest
-
-    def slow(path: str) -> str | None:
-        hashing.set()
-        proceed.wait(60)
-        return digest(path)
-
-    monkeypatch.setattr(folder_locate, "_digest", slow)
+    photos, moved, hashing, proceed = _slow_check(colour_library, tmp_path, monkeypatch)
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:

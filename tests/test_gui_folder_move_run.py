@@ -60,6 +60,27 @@ def _moved_away(
     return photos, moved
 
 
+def _slow_check(
+    colour_library: tuple[Services, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path, threading.Event, threading.Event]:
+    """As ``_moved_away``, every photo's time changed on the way (each is checked), and the check's first photo
+    takes until the test lets it go (a big folder's check): (the library's path, the new one, hashing, proceed)."""
+    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
+    for path in moved.rglob("*.*"):  # copied without its times
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3600 * 10**9))
+    hashing, proceed = threading.Event(), threading.Event()
+    digest = folder_locate._digest
+
+    def slow(path: str) -> str | None:
+        hashing.set()
+        proceed.wait(60)
+        return digest(path)
+
+    monkeypatch.setattr(folder_locate, "_digest", slow)
+    return photos, moved, hashing, proceed
+
+
 def _held_indexing(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
     """From now on the window's next indexing run holds the indexer's lock until released: (entered, release)."""
     entered, release = threading.Event(), threading.Event()
@@ -115,19 +136,7 @@ def test_a_big_move_shows_its_check_and_the_status_bar_cancel_leaves_the_library
     """A folder copied without its times: every photo is checked. The row and the status bar say "checking 0 of 12
     photos…"; Esc closes Settings (the move goes on), the status bar's Cancel stops it: the folder is still offline
     with its 12 photos, the status line says nothing was changed."""
-    photos, moved = _moved_away(colour_library, tmp_path, monkeypatch)
-    for path in moved.rglob("*.*"):
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3600 * 10**9))
-    hashing, proceed = threading.Event(), threading.Event()
-    digest = folder_locate._digest
-
-    def slow(path: str) -> str | None:  # the first photo takes until the test lets it go (a big folder's check)
-        hashing.set()
-        proceed.wait(60)
-        return digest(path)
-
-    monkeypatch.setattr(folder_locate, "_digest", slow)
+    photos, moved, hashing, proceed = _slow_check(colour_library, tmp_path, monkeypatch)
     windows = ready_window(qtbot, colour_home, rows=12)
     window = next(windows)
     try:
