@@ -27,7 +27,7 @@ from motis_desktop.cli.search_command import search_command
 from motis_desktop.cli.status_command import status_command
 from motis_desktop.cli.watch_lines import ModelFollow, copy_wait_line
 from motis_desktop.core.errors import MotisError, os_reason, user_message
-from motis_desktop.core.formatting import copies_words, count, went_away_words
+from motis_desktop.core.formatting import copies_words, count, unreadable_words, went_away_words
 from motis_desktop.core.kinds import CopyWait
 from motis_desktop.core.pathnames import is_within
 from motis_desktop.core.services import (
@@ -233,6 +233,7 @@ def _counts(summary: IndexSummary) -> str:
     parts += [f"renamed {summary.renamed}"] if summary.renamed else []
     parts += [copies_words(summary.copied)] if summary.copied else []
     parts += [f"removed {summary.removed}"] if summary.removed else []
+    parts += unreadable_words(summary.repaired, summary.unreadable_removed)  # of those encoded and removed
     parts += [f"{count(unread, 'file')} could not be read"] if unread else []
     parts += [f"{count(len(new) - unread, 'item')} left out by the scan"] if len(new) > unread else []
     return ", ".join(parts)

@@ -65,6 +65,14 @@ def copies_words(n: int) -> str:
     return "1 copy of a photo already indexed" if n == 1 else f"{n} copies of photos already indexed"
 
 
+def unreadable_words(repaired: int, gone: int) -> list[str]:
+    """Files earlier runs could not read that this run read (``IndexSummary.repaired``) or found gone
+    (``unreadable_removed``), as both front ends say them: "1 unreadable file can now be shown", "2 unreadable files
+    gone" (QA walk 9 #8: "1 photo indexed, 1 removed" for a repaired file and a deleted empty one)."""
+    words = [f"{count(repaired, 'unreadable file')} can now be shown"] if repaired else []
+    return words + ([f"{count(gone, 'unreadable file')} gone"] if gone else [])
+
+
 def locate_words(done: int, total: int) -> str:
     """A located folder's check (``ProgressPhase.LOCATE``, ``library/folder_locate.py``), as both front ends say it:
     "checking 1,204 of 9,000 photos…"."""

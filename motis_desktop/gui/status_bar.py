@@ -6,7 +6,14 @@ from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from motis_desktop.core.errors import LibraryWriteError, WriteProblem
-from motis_desktop.core.formatting import copies_words, count, format_duration, locate_words, went_away_words
+from motis_desktop.core.formatting import (
+    copies_words,
+    count,
+    format_duration,
+    locate_words,
+    unreadable_words,
+    went_away_words,
+)
 from motis_desktop.core.services import IndexSummary, Progress, ProgressPhase, Skipped
 from motis_desktop.gui.elided_label import ElidedLabel
 from motis_desktop.gui.skipped_dialog import PathActions, SkippedDialog
@@ -186,10 +193,7 @@ def outcome_words(summary: IndexSummary) -> str:
         parts.append(f"{photos(summary.returned)} already indexed before")
     if removed:
         parts.append(f"{removed if parts else photos(removed)} removed")
-    if summary.repaired:  # replaced by a whole file, or repaired in place
-        parts.append(f"{count(summary.repaired, 'unreadable file')} can now be shown")
-    if summary.unreadable_removed:
-        parts.append(f"{count(summary.unreadable_removed, 'unreadable file')} gone")
+    parts += unreadable_words(summary.repaired, summary.unreadable_removed)  # replaced by a whole file, or deleted
     if new := unread_anew(summary):  # those earlier runs could not read are in Skipped…, not news again
         parts.append(f"{count(new, 'file')} could not be read")  # files: none of them is a photo the app can show
     for folder, n in summary.went_away.items():  # not broken files: read once the folder is back
