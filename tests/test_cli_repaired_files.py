@@ -8,15 +8,12 @@ from pathlib import Path
 
 from helpers.cli import run_cli
 from helpers.models import index_with_colour
-from helpers.photos import make_colour_folder
+from helpers.photos import with_two_unreadable
 
 
 def test_motis_index_says_an_unreadable_file_was_repaired_and_one_gone(home: Path, tmp_path: Path, colour_pair) -> None:
     photos = tmp_path / "photos"
-    made = make_colour_folder(photos, per_colour=1)
-    whole = Path(sorted(p for p in made if p.endswith(".jpg"))[0]).read_bytes()
-    (photos / "broken.jpg").write_bytes(whole[: len(whole) // 3])
-    (photos / "empty.jpg").write_bytes(b"")
+    _made, whole = with_two_unreadable(photos)
     index_with_colour(home, colour_pair, photos)
     (photos / "broken.jpg").write_bytes(whole)  # a whole copy now
     (photos / "empty.jpg").unlink()

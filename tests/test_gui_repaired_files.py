@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.models import index_with_colour
-from helpers.photos import make_colour_folder
+from helpers.photos import with_two_unreadable
 from helpers.window import ready_window
 
 from motis_desktop.core.services import Progress, ProgressPhase
@@ -22,10 +22,7 @@ from motis_desktop.gui.main_window import MainWindow
 def win(qtbot, home: Path, tmp_path: Path, colour_pair) -> Iterator[tuple[MainWindow, Path, dict[str, str]]]:
     """A window over 12 photos, a truncated JPEG (broken.jpg) and an empty file (empty.jpg)."""
     photos = tmp_path / "photos"
-    made = make_colour_folder(photos, per_colour=1)
-    whole = Path(sorted(p for p in made if p.endswith(".jpg"))[0]).read_bytes()
-    (photos / "broken.jpg").write_bytes(whole[: len(whole) // 3])
-    (photos / "empty.jpg").write_bytes(b"")
+    made, _whole = with_two_unreadable(photos)
     index_with_colour(home, colour_pair, photos)
     for window in ready_window(qtbot, home, rows=len(made) + 2):
         yield window, photos, made

@@ -112,3 +112,13 @@ def make_broken_files(root: Path) -> dict[str, str]:
     (root / "page.png").write_text("<!DOCTYPE html><html><body>404</body></html>")
     broken[str(root / "page.png")] = "HTML"
     return broken
+
+
+def with_two_unreadable(photos: Path) -> tuple[dict[str, str], bytes]:
+    """A colour folder (``make_colour_folder``, one photo a colour) with a truncated JPEG (broken.jpg) and an empty
+    file (empty.jpg) beside; (its photos, the whole bytes broken.jpg was cut from: write them to repair it)."""
+    made = make_colour_folder(photos, per_colour=1)
+    whole = Path(sorted(p for p in made if p.endswith(".jpg"))[0]).read_bytes()
+    (photos / "broken.jpg").write_bytes(whole[: len(whole) // 3])
+    (photos / "empty.jpg").write_bytes(b"")
+    return made, whole
