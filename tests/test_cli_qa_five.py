@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -239,7 +240,7 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
     colour_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QA: "encoded 0, unchanged 30, renamed 0, … (0.0 s)" after an hour of ``motis watch``, with no time of day.
-    ``motis watch`` runs here in this process (its runs counted as they end); a Ctrl+C to this thread stops it."""
+    ``motis watch`` runs here in this process (its runs counted as they end); its own Ctrl+C handler stops it."""
     from motis_desktop.core.library.service import LibraryService
 
     photos = tmp_path / "photos"
@@ -259,7 +260,7 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
             pass
 
     monkeypatch.setattr(LibraryService, "index", counted)
-    main, ended, hung = threading.get_ident(), threading.Event(), []
+    ended, hung = threading.Event(), []
 
     def changes() -> None:
         try:
@@ -270,11 +271,16 @@ def test_watch_lines_carry_the_time_and_a_run_that_changed_nothing_is_quiet(
             write_photos(tmp_path / "beside", "blue", 1)[0].rename(photos / "blue.jpg")
             wait_for(lambda began, summary: summary.encoded == 1)
         finally:
-            signal.pthread_kill(main, signal.SIGINT)
-            if not ended.wait(60):  # CI of stop 41: the watch went on after its Ctrl+C; where every thread was
-                faulthandler.dump_traceback(all_threads=True)
+            # The Ctrl+C, as the handler ``motis watch`` installed receives it. A SIGINT sent to this pytest worker's
+            # main thread (``pthread_kill``) was twice never handled in CI (stop 41, stop 42's first CI: the stack
+            # dump showed the handler's stopper still waiting), so the OS's delivery is left to the tests that stop a
+            # real ``motis watch`` process (test_cli_watch.py); this test is about the lines.
+            handler = signal.getsignal(signal.SIGINT)
+            assert callable(handler), handler
+            handler(signal.SIGINT, None)
+            if not ended.wait(60):  # where every thread was, should it go on all the same
+                faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
                 hung.append(True)
-                signal.pthread_kill(main, signal.SIGINT)  # a second Ctrl+C ends it at once
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite in the background ignores it
     faulthandler.dump_traceback_later(240)  # before the suite's 300 s timeout: every thread's stack, should it hang
