@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from helpers.keys import search_by_keys
@@ -15,6 +17,7 @@ from PySide6.QtCore import Qt
 
 from motis_desktop.core.search.copy_words import FOLDER_CHARS, also_in
 from motis_desktop.core.services import Services
+from motis_desktop.gui.main_window import MainWindow
 from motis_desktop.gui.result_copies import deleted_words
 
 BACKUP = Path("Backup") / "Old disk" / "sub"  # a backup of the "sub" event folder: the same folder name
@@ -34,6 +37,23 @@ def _copies(services: Services, photos: Path) -> tuple[str, str]:
     return str(original), str(photos / BACKUP / "red_00.jpg")
 
 
+@contextmanager
+def _searched(  # type: ignore[no-untyped-def]
+    qtbot, colour_library: tuple[Services, Path], colour_home: Path, query: str
+) -> Iterator[tuple[MainWindow, str, str]]:
+    """A window over the library with ``_copies``' copies, ``query`` searched by keys: (the window, the original's
+    path, its backup's)."""
+    services, photos = colour_library
+    original, backup = _copies(services, photos)
+    windows = ready_window(qtbot, colour_home, rows=12 + 3)
+    win = next(windows)
+    try:
+        search_by_keys(qtbot, win, query)
+        yield win, original, backup
+    finally:
+        next(windows, None)
+
+
 def _go_to(qtbot, win, row: int) -> None:  # type: ignore[no-untyped-def]
     """Arrow keys in the grid to ``row``."""
     win.view.setFocus()
@@ -45,12 +65,7 @@ def _go_to(qtbot, win, row: int) -> None:  # type: ignore[no-untyped-def]
 def test_also_in_names_each_copys_folder_below_its_library_folder_and_counts_copies(
     qtbot, colour_library: tuple[Services, Path], colour_home: Path
 ) -> None:
-    services, photos = colour_library
-    original, _backup = _copies(services, photos)
-    windows = ready_window(qtbot, colour_home, rows=12 + 3)
-    win = next(windows)
-    try:
-        search_by_keys(qtbot, win, "red")
+    with _searched(qtbot, colour_library, colour_home, "red") as (win, original, _backup):
         row = win.model.row_of(original)
         assert row is not None
         said = "Also in: Backup/Old disk/sub, Sent (2)"  # was "Also in: sub, Sent": three copies, two folders named
@@ -60,19 +75,12 @@ def test_also_in_names_each_copys_folder_below_its_library_folder_and_counts_cop
         with qtbot.waitSignal(win.details.shown, timeout=30_000, check_params_cb=lambda path: path == original):
             qtbot.keyClick(win.view, Qt.Key.Key_I)
         assert said in win.details.text()
-    finally:
-        next(windows, None)
 
 
 def test_deleting_the_file_a_result_shows_puts_its_copy_in_its_place_and_the_viewer_stays_on_it(
     qtbot, colour_library: tuple[Services, Path], colour_home: Path
 ) -> None:
-    services, photos = colour_library
-    original, backup = _copies(services, photos)
-    windows = ready_window(qtbot, colour_home, rows=12 + 3)
-    win = next(windows)
-    try:
-        search_by_keys(qtbot, win, "red")
+    with _searched(qtbot, colour_library, colour_home, "red") as (win, original, backup):
         before = [win.model.path_at(i) for i in range(win.model.rowCount())]
         rank = before.index(original)
         _go_to(qtbot, win, rank)
@@ -94,8 +102,6 @@ def test_deleting_the_file_a_result_shows_puts_its_copy_in_its_place_and_the_vie
         assert said == "red_00.jpg was deleted; its copy in Backup/Old disk/sub stays", said
         tip = win.model.index(rank).data(Qt.ItemDataRole.ToolTipRole)
         assert tip.endswith("Also in: Sent (2)"), tip  # the copies left, the backup being the one shown
-    finally:
-        next(windows, None)
 
 
 def test_a_long_folder_is_elided_in_the_middle_and_a_second_library_folder_is_named(tmp_path: Path) -> None:
@@ -187,12 +193,7 @@ def test_a_filtered_searchs_deleted_result_is_not_shown_at_a_copy_the_filters_le
     """QA walk 9 #1: a ``folder:`` search's result, deleted with its copy inside that folder, was shown at a copy in
     Sent, which ``folder:sub`` leaves out (the window took the first named copy still there). The search runs again:
     the photo's copies in Sent do not pass, so it leaves the results."""
-    services, photos = colour_library
-    original, backup = _copies(services, photos)
-    windows = ready_window(qtbot, colour_home, rows=12 + 3)
-    win = next(windows)
-    try:
-        search_by_keys(qtbot, win, "red folder:sub")
+    with _searched(qtbot, colour_library, colour_home, "red folder:sub") as (win, original, backup):
         before = [win.model.path_at(i) for i in range(win.model.rowCount())]
         assert original in before and not any("/Sent/" in p for p in before), before
         for path in (original, backup):  # at once: one run of the folder watcher
@@ -200,5 +201,3 @@ def test_a_filtered_searchs_deleted_result_is_not_shown_at_a_copy_the_filters_le
         qtbot.waitUntil(lambda: win.model.rowCount() == len(before) - 1, timeout=60_000)
         after = [win.model.path_at(i) for i in range(win.model.rowCount())]
         assert after == [p for p in before if p != original], after
-    finally:
-        next(windows, None)
